@@ -1,0 +1,38 @@
+# Two commands for a fresh machine (Python 3.11 + pip + apt): `make run`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup system-deps bench screenshots lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+setup: system-deps $(STAMP)
+
+# Qt needs a few X/EGL libraries even offscreen; install them when missing (Debian/Ubuntu).
+system-deps:
+	@bash tools/system_deps.sh
+
+run: setup
+	$(PY) -m custdesk
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
+
+screenshots: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m custdesk demo --db /tmp/custdesk-shots.db --force
+	QT_QPA_PLATFORM=offscreen $(PY) -m custdesk --db /tmp/custdesk-shots.db --smoke-test --screenshots docs/screenshots
+
+lint: setup
+	$(VENV)/bin/ruff check custdesk tests
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

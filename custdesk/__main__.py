@@ -1,0 +1,3 @@
+from custdesk.cli import main
+
+raise SystemExit(main())

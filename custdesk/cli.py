@@ -1,0 +1,54 @@
+"""custdesk's command line. Without a subcommand it opens the window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from custdesk import __version__
+from custdesk.commands import UserError
+from custdesk.commands import backup, demo, pending
+from custdesk.commands.common import add_db_option
+from custdesk.storage import DatabaseError
+
+IMPLEMENTED = (demo, backup)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="custdesk", description="See, every day, how your customers are doing.")
+    parser.add_argument("--version", action="version", version=f"custdesk {__version__}")
+    add_db_option(parser)
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="build the window offscreen, visit every tab, exit 0")
+    parser.add_argument("--screenshots", metavar="DIR",
+                        help="with --smoke-test: save one PNG per tab into DIR")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in IMPLEMENTED:
+        module.register(sub)
+    for name in pending.PENDING:
+        pending.register(sub, name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from custdesk.ui.app import run_gui
+
+            return run_gui(getattr(args, "db", None), smoke_test=args.smoke_test,
+                           screenshots=args.screenshots)
+        return int(args.run(args))
+    except (UserError, DatabaseError) as exc:
+        print(f"custdesk: {exc}", file=sys.stderr)
+        return getattr(exc, "code", 2)
+    except KeyboardInterrupt:
+        print("custdesk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

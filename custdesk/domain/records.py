@@ -1,0 +1,179 @@
+"""Plain records for every import kind of METRICS.md.
+
+Frozen dataclasses: the storage layer builds them from rows, the metrics take them as input.
+Money fields end in `_e4` (integer ten-thousandths, see `money.py`); dates are ISO text
+("2024-03-01"), timestamps ISO text with time ("2024-03-01T09:30:00").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class StageKind(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class SurveyKind(StrEnum):
+    CUSTOMER = "customer"
+    EMPLOYEE = "employee"
+    MYSTERY_SHOP = "mystery_shop"
+    QUESTIONNAIRE = "questionnaire"
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    name: str
+    id: int | None = None
+    ref: str | None = None
+    company: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    segment: str | None = None
+    source: str | None = None
+    referred_by: str | None = None
+    acquired_on: str | None = None
+    status: str | None = None  # "active" / "lost" / None (derived from activity)
+    lost_on: str | None = None
+    lost_reason: str | None = None
+    country: str | None = None
+    city: str | None = None
+    notes: str | None = None
+    created_on: str | None = None  # the import date: last resort for acquired(c)
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    name: str
+    id: int | None = None
+    ref: str | None = None
+    category: str | None = None
+    list_price_e4: int | None = None
+    unit_cost_e4: int | None = None
+    target_margin_pct: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    date: str
+    customer_id: int
+    revenue_e4: int
+    id: int | None = None
+    order_ref: str | None = None
+    product_id: int | None = None
+    category: str | None = None
+    quantity: float | None = None
+    unit_price_e4: int | None = None
+    discount: float | None = None  # fraction 0..1
+    cost_e4: int | None = None  # None = unknown cost
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    name: str
+    kind: StageKind
+    probability: float  # 0..100
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Deal:
+    stage: str
+    id: int | None = None
+    customer_id: int | None = None
+    ref: str | None = None
+    title: str | None = None
+    product_id: int | None = None
+    amount_e4: int | None = None
+    list_amount_e4: int | None = None
+    probability: float | None = None  # None = the stage's default
+    owner: str | None = None
+    source: str | None = None
+    created_on: str | None = None
+    expected_close: str | None = None
+    closed_on: str | None = None
+    lost_reason: str | None = None
+    competitor: str | None = None
+    next_step: str | None = None
+    last_activity_on: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    customer_id: int
+    id: int | None = None
+    ref: str | None = None
+    opened_at: str | None = None
+    first_response_at: str | None = None
+    resolved_at: str | None = None
+    topic: str | None = None
+    channel: str | None = None
+    status: str | None = None
+    is_complaint: bool = False
+    contacts: int | None = None
+    csat: int | None = None  # 1..5
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    date: str
+    id: int | None = None
+    customer_id: int | None = None
+    kind: SurveyKind = SurveyKind.CUSTOMER
+    nps: int | None = None  # 0..10
+    csat: int | None = None  # 1..5
+    score: float | None = None  # 0..10
+    would_refer: bool | None = None
+    reason: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    month: str  # "YYYY-MM"
+    amount_e4: int
+    id: int | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    month: str  # "YYYY-MM"
+    revenue_target_e4: int
+    new_customers_target: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    taken_on: str
+    answers: tuple[tuple[str, int | None], ...]  # (question id, 0..10 or None)
+    id: int | None = None
+    note: str | None = None
+
+
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    Stage("Lead", StageKind.OPEN, 10, 1),
+    Stage("Qualified", StageKind.OPEN, 25, 2),
+    Stage("Proposal", StageKind.OPEN, 50, 3),
+    Stage("Negotiation", StageKind.OPEN, 75, 4),
+    Stage("Won", StageKind.WON, 100, 5),
+    Stage("Lost", StageKind.LOST, 0, 6),
+)
+NEW_STAGE_PROBABILITY = 10.0
+
+DEFAULT_REASONS: tuple[str, ...] = (
+    "Price", "Competitor", "Budget", "Missing feature", "Timing",
+    "No decision", "Unresponsive", "Poor fit", "Service", "Other",
+)
+
+# Business settings (stored in the database, editable): name -> default value.
+DEFAULT_SETTINGS: dict[str, str] = {
+    "activity_window_days": "365",
+    "deep_discount_pct": "20",
+    "repeat_contact_days": "7",
+    "currency_symbol": "$",
+    "business_name": "",
+}

@@ -1,0 +1,26 @@
+"""Write the demo business into a database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from custdesk.domain.demo_data import generate_demo
+from custdesk.storage import repository
+from custdesk.storage.database import Store
+
+
+class DatabaseNotEmptyError(Exception):
+    pass
+
+
+def write_demo(store: Store, seed: int = 7, end: date | None = None) -> dict[str, int]:
+    """Fill an empty database with the demo business; returns the rows written per table."""
+    if not repository.is_empty(store):
+        raise DatabaseNotEmptyError(
+            f"{store.path.name} already holds data; the demo only goes into an empty database."
+        )
+    business = generate_demo(seed=seed, end=end)
+    repository.save_all(store, **{k: v for k, v in vars(business).items()})
+    return repository.table_counts(store)
+
+

@@ -1,0 +1,178 @@
+"""Rotating backups in a `backups/` folder beside the database.
+
+A backup is written with SQLite's online backup API to a hidden `.partial` file, checked,
+fsynced and only then renamed to its final `.db` name: a half-written backup is never
+listed, so never offered as a restore point.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from custdesk.storage.database import Store
+
+KEEP_LATEST = 10  # the newest N, whatever their age
+KEEP_DAILY_DAYS = 14  # plus the newest of each of the last 14 days
+KEEP_MONTHLY = 12  # plus the newest of each of the last 12 months
+
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z-]+)\.db$")
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    taken_at: datetime
+    reason: str
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+
+def backup_dir(db_path: Path) -> Path:
+    return db_path.parent / "backups"
+
+
+def _write_backup(source: sqlite3.Connection, target: Path) -> None:
+    partial = target.with_name("." + target.name + ".partial")
+    fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.close(fd)
+    try:
+        dest = sqlite3.connect(str(partial))
+        try:
+            source.backup(dest)
+            if dest.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("backup copy failed its check")
+        finally:
+            dest.close()
+        with open(partial, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(partial, target)
+        _fsync_dir(target.parent)
+    finally:
+        if partial.exists():
+            partial.unlink()
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def create_backup(store: Store, reason: str, now: datetime | None = None) -> Backup:
+    """Copy the open database into backups/ and prune old copies."""
+    now = now or datetime.now()
+    folder = backup_dir(store.path)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    stamp = now.strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{store.path.stem}-{stamp}-{reason}.db"
+    _write_backup(store.conn, target)
+    prune_backups(store.path, now=now)
+    return Backup(target, now, reason)
+
+
+def list_backups(db_path: Path) -> list[Backup]:
+    """Finished backups of this database, newest first."""
+    folder = backup_dir(db_path)
+    if not folder.is_dir():
+        return []
+    found = []
+    for entry in folder.iterdir():
+        match = _NAME.match(entry.name)
+        if match and match["stem"] == db_path.stem and entry.is_file():
+            taken = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S-%f")
+            found.append(Backup(entry, taken, match["reason"]))
+    return sorted(found, key=lambda b: b.taken_at, reverse=True)
+
+
+def backups_to_keep(taken: list[datetime], now: datetime) -> set[datetime]:
+    """Grandfather rotation: newest N, newest per day for D days, newest per month for M."""
+    newest_first = sorted(taken, reverse=True)
+    keep = set(newest_first[:KEEP_LATEST])
+    days: set[tuple[int, int, int]] = set()
+    months: set[tuple[int, int]] = set()
+    for moment in newest_first:
+        day = (moment.year, moment.month, moment.day)
+        if now - moment <= timedelta(days=KEEP_DAILY_DAYS) and day not in days:
+            days.add(day)
+            keep.add(moment)
+        month = (moment.year, moment.month)
+        if month not in months and len(months) < KEEP_MONTHLY:
+            months.add(month)
+            keep.add(moment)
+    return keep
+
+
+def prune_backups(db_path: Path, now: datetime | None = None) -> list[Path]:
+    now = now or datetime.now()
+    backups = list_backups(db_path)
+    keep = backups_to_keep([b.taken_at for b in backups], now)
+    removed = []
+    for backup in backups:
+        if backup.taken_at not in keep:
+            backup.path.unlink(missing_ok=True)
+            removed.append(backup.path)
+    return removed
+
+
+def verify_backup(path: Path) -> None:
+    """Raise `DamagedDatabaseError` unless `path` is a sound custdesk database."""
+    from custdesk.storage.database import (
+        APPLICATION_ID,
+        DamagedDatabaseError,
+        read_header,
+    )
+
+    _magic, _version, app_id = read_header(path)
+    if app_id != APPLICATION_ID:
+        raise DamagedDatabaseError(f"{path.name} is not a custdesk backup.")
+    probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        result = probe.execute("PRAGMA integrity_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        result = str(exc)
+    finally:
+        probe.close()
+    if result != "ok":
+        raise DamagedDatabaseError(f"backup {path.name} is damaged ({result}).")
+
+
+def restore_backup(db_path: Path, backup: Path) -> Path | None:
+    """Replace the (closed) database at `db_path` with `backup`.
+
+    The current file is first kept as a 'before-restore' backup (when it is readable),
+    then the restore is written beside it and renamed over it in one step.
+    Returns the path of the safety copy, if one was made. The caller holds the lock.
+    """
+    verify_backup(backup)
+    safety: Path | None = None
+    if db_path.exists() and db_path.stat().st_size > 0:
+        folder = backup_dir(db_path)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        safety = folder / f"{db_path.stem}-{stamp}-before-restore.db"
+        shutil.copy2(db_path, safety)
+        os.chmod(safety, 0o600)
+    staging = db_path.with_name("." + db_path.name + ".restoring")
+    shutil.copyfile(backup, staging)
+    os.chmod(staging, 0o600)
+    with open(staging, "rb+") as fh:
+        os.fsync(fh.fileno())
+    for sidecar in ("-journal", "-wal", "-shm"):
+        Path(str(db_path) + sidecar).unlink(missing_ok=True)
+    os.replace(staging, db_path)
+    _fsync_dir(db_path.parent)
+    return safety

@@ -1,0 +1,193 @@
+"""Ordered, named schema migrations.
+
+`user_version` = the number of steps applied. Each step runs in its own transaction
+together with its `user_version` bump, so a kill leaves the old or the new schema, never
+half. A backup is taken before the first step runs on a file that already holds data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import sqlite_utils
+
+from custdesk.domain.records import DEFAULT_REASONS, DEFAULT_SETTINGS, DEFAULT_STAGES
+from custdesk.domain.text import name_key
+
+if TYPE_CHECKING:
+    from custdesk.storage.database import Store
+
+_ID = "id INTEGER PRIMARY KEY"
+_BATCH = "batch_id INTEGER REFERENCES import_batches(id)"
+
+M001_SQL = f"""
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+CREATE TABLE import_batches (
+    {_ID}, kind TEXT NOT NULL, source_file TEXT NOT NULL, sheet TEXT, mode TEXT,
+    started_at TEXT NOT NULL, finished_at TEXT,
+    rows_read INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0, unchanged INTEGER NOT NULL DEFAULT 0,
+    invalid INTEGER NOT NULL DEFAULT 0, undone_at TEXT
+) STRICT;
+
+-- What each import did, so that undo restores the database exactly.
+CREATE TABLE batch_changes (
+    {_ID}, batch_id INTEGER NOT NULL REFERENCES import_batches(id),
+    table_name TEXT NOT NULL, row_id INTEGER NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('insert', 'update')), before_json TEXT
+) STRICT;
+CREATE INDEX batch_changes_batch ON batch_changes(batch_id);
+
+CREATE TABLE customers (
+    {_ID}, ref TEXT, name TEXT NOT NULL, name_key TEXT NOT NULL,
+    company TEXT, email TEXT, email_key TEXT, phone TEXT, segment TEXT, source TEXT,
+    referred_by TEXT, acquired_on TEXT, status TEXT CHECK (status IN ('active', 'lost')),
+    lost_on TEXT, lost_reason TEXT, country TEXT, city TEXT, notes TEXT,
+    created_on TEXT NOT NULL, {_BATCH}
+) STRICT;
+CREATE INDEX customers_ref ON customers(ref) WHERE ref IS NOT NULL;
+CREATE INDEX customers_email ON customers(email_key) WHERE email_key IS NOT NULL;
+CREATE INDEX customers_name ON customers(name_key);
+CREATE INDEX customers_segment ON customers(segment);
+
+CREATE TABLE products (
+    {_ID}, ref TEXT, name TEXT NOT NULL, name_key TEXT NOT NULL, category TEXT,
+    list_price_e4 INTEGER, unit_cost_e4 INTEGER, target_margin_pct REAL, {_BATCH}
+) STRICT;
+CREATE INDEX products_ref ON products(ref) WHERE ref IS NOT NULL;
+CREATE INDEX products_name ON products(name_key);
+
+-- Order lines. month = year*100 + month, for fast monthly aggregates.
+CREATE TABLE orders (
+    {_ID}, customer_id INTEGER NOT NULL REFERENCES customers(id),
+    date TEXT NOT NULL, month INTEGER NOT NULL, order_ref TEXT,
+    product_id INTEGER REFERENCES products(id), category TEXT,
+    quantity REAL, unit_price_e4 INTEGER, revenue_e4 INTEGER NOT NULL,
+    discount REAL, cost_e4 INTEGER, line_key TEXT, {_BATCH}
+) STRICT;
+CREATE INDEX orders_customer_date ON orders(customer_id, date, revenue_e4, cost_e4);
+CREATE INDEX orders_date ON orders(date, customer_id, revenue_e4, cost_e4);
+CREATE INDEX orders_month ON orders(month, revenue_e4, cost_e4);
+CREATE INDEX orders_product ON orders(product_id);
+CREATE UNIQUE INDEX orders_line_key ON orders(line_key) WHERE line_key IS NOT NULL;
+
+CREATE TABLE stages (
+    {_ID}, name TEXT NOT NULL UNIQUE, name_key TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('open', 'won', 'lost')),
+    probability REAL NOT NULL CHECK (probability BETWEEN 0 AND 100),
+    position INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE deals (
+    {_ID}, ref TEXT, customer_id INTEGER REFERENCES customers(id), title TEXT,
+    product_id INTEGER REFERENCES products(id),
+    stage_id INTEGER NOT NULL REFERENCES stages(id),
+    amount_e4 INTEGER, list_amount_e4 INTEGER,
+    probability REAL CHECK (probability BETWEEN 0 AND 100),
+    owner TEXT, source TEXT, created_on TEXT, expected_close TEXT, closed_on TEXT,
+    lost_reason TEXT, competitor TEXT, next_step TEXT, last_activity_on TEXT,
+    line_key TEXT, {_BATCH}
+) STRICT;
+CREATE INDEX deals_ref ON deals(ref) WHERE ref IS NOT NULL;
+CREATE INDEX deals_customer ON deals(customer_id);
+CREATE INDEX deals_stage ON deals(stage_id);
+CREATE UNIQUE INDEX deals_line_key ON deals(line_key) WHERE line_key IS NOT NULL;
+
+CREATE TABLE tickets (
+    {_ID}, ref TEXT, customer_id INTEGER NOT NULL REFERENCES customers(id),
+    opened_at TEXT, first_response_at TEXT, resolved_at TEXT, topic TEXT, channel TEXT,
+    status TEXT, is_complaint INTEGER NOT NULL DEFAULT 0 CHECK (is_complaint IN (0, 1)),
+    contacts INTEGER, csat INTEGER CHECK (csat BETWEEN 1 AND 5), line_key TEXT, {_BATCH}
+) STRICT;
+CREATE INDEX tickets_customer ON tickets(customer_id, opened_at);
+CREATE UNIQUE INDEX tickets_line_key ON tickets(line_key) WHERE line_key IS NOT NULL;
+
+CREATE TABLE surveys (
+    {_ID}, date TEXT NOT NULL, customer_id INTEGER REFERENCES customers(id),
+    kind TEXT NOT NULL DEFAULT 'customer'
+        CHECK (kind IN ('customer', 'employee', 'mystery_shop', 'questionnaire')),
+    nps INTEGER CHECK (nps BETWEEN 0 AND 10), csat INTEGER CHECK (csat BETWEEN 1 AND 5),
+    score REAL CHECK (score BETWEEN 0 AND 10), would_refer INTEGER CHECK (would_refer IN (0, 1)),
+    reason TEXT, comment TEXT, line_key TEXT, {_BATCH}
+) STRICT;
+CREATE INDEX surveys_date ON surveys(kind, date);
+CREATE INDEX surveys_customer ON surveys(customer_id, date);
+CREATE UNIQUE INDEX surveys_line_key ON surveys(line_key) WHERE line_key IS NOT NULL;
+
+CREATE TABLE spend (
+    {_ID}, month TEXT NOT NULL, amount_e4 INTEGER NOT NULL, channel TEXT,
+    line_key TEXT, {_BATCH}
+) STRICT;
+CREATE UNIQUE INDEX spend_line_key ON spend(line_key) WHERE line_key IS NOT NULL;
+
+CREATE TABLE targets (
+    month TEXT PRIMARY KEY, revenue_target_e4 INTEGER NOT NULL,
+    new_customers_target INTEGER, {_BATCH}
+) STRICT;
+
+CREATE TABLE reasons (
+    {_ID}, name TEXT NOT NULL UNIQUE, position INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE assessments ({_ID}, taken_on TEXT NOT NULL, note TEXT) STRICT;
+CREATE TABLE assessment_answers (
+    assessment_id INTEGER NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL, score INTEGER CHECK (score BETWEEN 0 AND 10),
+    PRIMARY KEY (assessment_id, question_id)
+) STRICT;
+
+-- Column mappings the owner confirmed, reused for files with the same headers.
+CREATE TABLE column_mappings (
+    signature TEXT PRIMARY KEY, kind TEXT NOT NULL, mapping_json TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+) STRICT;
+"""
+
+
+def m001_initial(db: sqlite_utils.Database) -> None:
+    for statement in M001_SQL.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+    db.conn.executemany(
+        "INSERT INTO settings(key, value) VALUES (?, ?)", DEFAULT_SETTINGS.items()
+    )
+    db.conn.executemany(
+        "INSERT INTO stages(name, name_key, kind, probability, position) VALUES (?, ?, ?, ?, ?)",
+        [(s.name, name_key(s.name), s.kind.value, s.probability, s.position)
+         for s in DEFAULT_STAGES],
+    )
+    db.conn.executemany(
+        "INSERT INTO reasons(name, position) VALUES (?, ?)",
+        [(name, i) for i, name in enumerate(DEFAULT_REASONS, start=1)],
+    )
+
+
+Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+
+MIGRATIONS: list[Migration] = [
+    ("m001_initial", m001_initial),
+]
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def pending(current_version: int) -> list[tuple[int, str, Callable[[sqlite_utils.Database], None]]]:
+    return [(i, name, step) for i, (name, step) in enumerate(MIGRATIONS, start=1)
+            if i > current_version]
+
+
+def migrate(store: Store) -> list[str]:
+    """Apply the pending steps; returns their names (empty when already current)."""
+    from custdesk.storage.backups import create_backup
+    from custdesk.storage.database import APPLICATION_ID
+
+    steps = pending(store.schema_version())
+    if steps and store.schema_version() > 0:
+        create_backup(store, reason="before-migration")
+    for version, _name, step in steps:
+        with store.transaction() as db:
+            step(db)
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version = {version}")
+    return [name for _v, name, _s in steps]
