@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from custdesk import __version__
-from custdesk.commands import UserError
-from custdesk.commands import backup, demo, pending
+from custdesk.commands import UserError, pending
 from custdesk.commands.common import add_db_option
 from custdesk.storage import DatabaseError
 
-IMPLEMENTED = (demo, backup)
+# subcommand name -> module in custdesk.commands (each has register(sub) and sets run)
+COMMANDS = {
+    "demo": "demo",
+    "backup": "backup",
+    "import": "import_cmd",
+    "export": "export",
+    "metrics": "metrics",
+    "report": "report",
+}
+
+
+def _command_module(module_name: str):  # noqa: ANN202
+    try:
+        return importlib.import_module(f"custdesk.commands.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"custdesk.commands.{module_name}":
+            return None  # not built yet: registered as pending below
+        raise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,10 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshots", metavar="DIR",
                         help="with --smoke-test: save one PNG per tab into DIR")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in IMPLEMENTED:
-        module.register(sub)
-    for name in pending.PENDING:
-        pending.register(sub, name)
+    for name, module_name in COMMANDS.items():
+        module = _command_module(module_name)
+        if module is None:
+            pending.register(sub, name)
+        else:
+            module.register(sub)
     return parser
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from custdesk.commands import UserError
 
-PENDING = {
+DESCRIPTIONS = {
     "import": "import a spreadsheet (xlsx, xls, ods, csv)",
     "export": "export to Excel",
     "metrics": "print the metrics of a period",
@@ -15,7 +15,7 @@ PENDING = {
 
 
 def register(sub: argparse._SubParsersAction, name: str) -> None:
-    p = sub.add_parser(name, help=f"{PENDING[name]} (not available yet)")
+    p = sub.add_parser(name, help=f"{DESCRIPTIONS.get(name, name)} (not available yet)")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(run=lambda args: _not_yet(name))
 

@@ -1,0 +1,65 @@
+"""Shared fixtures. Qt runs offscreen: set before anything imports Qt."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from datetime import date  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+DEMO_END = date(2026, 11, 24)  # fixed, so demo-based expectations never drift
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """`../shared/data`, or skip the test cleanly where it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "business.db"
+
+
+@pytest.fixture
+def store(db_path: Path):
+    from custdesk.storage import open_store
+
+    s = open_store(db_path)
+    yield s
+    s.close(backup_if_changed=False)
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo database per test session; copy it with `demo_store` to modify."""
+    from custdesk.services.demo import write_demo
+    from custdesk.storage import open_store
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    s = open_store(path)
+    write_demo(s, seed=7, end=DEMO_END)
+    s.close(backup_if_changed=False)
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_db_template: Path, tmp_path: Path):
+    """A private, writable copy of the demo database."""
+    import shutil
+
+    from custdesk.storage import open_store
+
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_db_template, path)
+    s = open_store(path)
+    yield s
+    s.close(backup_if_changed=False)
