@@ -1,0 +1,1 @@
+"""The Qt application: main window, tabs, dialogs, table model, charts, printing."""

@@ -1,0 +1,73 @@
+"""File ▸ Restore backup…: pick a finished backup; the window does the restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from custdesk.storage.backups import list_backups
+
+REASONS = {
+    "on-close": "when custdesk closed",
+    "before-import": "before an import",
+    "before-migration": "before an upgrade",
+    "before-restore": "before a restore",
+    "manual": "taken by hand",
+}
+
+
+class RestoreBackupDialog(QDialog):
+    restore_requested = Signal(str)
+
+    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Restore backup")
+        self.resize(560, 380)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(
+            f"Backups of <b>{db_path.name}</b>, newest first. Restoring keeps a copy of the "
+            "current file, so you can go back."))
+        self.list = QListWidget()
+        for backup in list_backups(db_path):
+            why = REASONS.get(backup.reason, backup.reason)
+            item = QListWidgetItem(
+                f"{backup.taken_at:%d %b %Y %H:%M}  —  {why}  ({backup.size / 1024:,.0f} KB)")
+            item.setData(256, str(backup.path))
+            self.list.addItem(item)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        else:
+            layout.addWidget(QLabel("<i>No backups yet.</i>"))
+        layout.addWidget(self.list)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.restore_button = buttons.addButton("Restore", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.restore_button.setEnabled(self.list.count() > 0)
+        buttons.accepted.connect(self._confirm)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def selected_path(self) -> str | None:
+        item = self.list.currentItem()
+        return None if item is None else str(item.data(256))
+
+    def _confirm(self) -> None:
+        chosen = self.selected_path()
+        if chosen is None:
+            return
+        answer = QMessageBox.question(
+            self, "Restore backup",
+            "Replace the open database with this backup? The current file is kept as a backup.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.accept()
+            self.restore_requested.emit(chosen)

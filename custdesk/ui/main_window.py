@@ -1,0 +1,247 @@
+"""The main window: menus, tabs and status bar. It wires; the tabs and services do the work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+
+from custdesk import __version__
+from custdesk.storage import DatabaseError, Store, open_store
+from custdesk.ui.tabs.base_tab import BaseTab
+from custdesk.ui.tabs.customers_tab import CustomersTab
+from custdesk.ui.tabs.feedback_tab import FeedbackTab
+from custdesk.ui.tabs.lost_prospects_tab import LostProspectsTab
+from custdesk.ui.tabs.margins_tab import MarginsTab
+from custdesk.ui.tabs.pipeline_tab import PipelineTab
+from custdesk.ui.tabs.scorecard_tab import ScorecardTab
+from custdesk.ui.tabs.today_tab import TodayTab
+
+TAB_CLASSES: tuple[type[BaseTab], ...] = (
+    TodayTab, CustomersTab, PipelineTab, LostProspectsTab, MarginsTab, FeedbackTab, ScorecardTab)
+MAX_RECENT = 8
+DB_FILTER = "custdesk databases (*.db *.custdesk);;All files (*)"
+SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt"}
+
+
+class MainWindow(QMainWindow):
+    """custdesk's one window. `store` is the open database (None when none could be opened)."""
+
+    store_changed = Signal()
+
+    def __init__(self, store: Store | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store: Store | None = None
+        self.settings = QSettings()
+        self.setWindowTitle("custdesk")
+        self.setAcceptDrops(True)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tab_pages: list[BaseTab] = [cls(self) for cls in TAB_CLASSES]
+        for page in self.tab_pages:
+            self.tabs.addTab(page, page.title)
+        self.setCentralWidget(self.tabs)
+        self.file_label = QLabel()
+        self.statusBar().addPermanentWidget(self.file_label)
+        self._build_menus()
+        self._restore_window_state()
+        self.set_store(store)
+
+    # ----- menus -----------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:  # noqa: ANN001
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self._action("&New database…", self.new_database, QKeySequence.StandardKey.New))
+        file_menu.addAction(self._action("&Open database…", self.open_database_dialog, QKeySequence.StandardKey.Open))
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Import spreadsheet…", self.import_dialog, "Ctrl+I"))
+        file_menu.addAction(self._action("&Export to Excel…", self.export_dialog, "Ctrl+E"))
+        file_menu.addAction(self._action("&Print…", self.print_dialog, QKeySequence.StandardKey.Print))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Restore &backup…", self.restore_backup_dialog))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&Metric definitions", self.show_metric_definitions))
+        help_menu.addAction(self._action("&About custdesk", self.show_about))
+        self._refresh_recent_menu()
+
+    # ----- the open database -------------------------------------------------------
+    def set_store(self, store: Store | None) -> None:
+        """Switch the window to `store` (closing the previous one) and redraw every tab."""
+        if self.store is not None and self.store is not store:
+            self.store.close()
+        self.store = store
+        if store is not None:
+            self._remember_recent(store.path)
+            self.file_label.setText(str(store.path))
+            self.setWindowTitle(f"{store.path.name} — custdesk")
+        else:
+            self.file_label.setText("No database open")
+            self.setWindowTitle("custdesk")
+        for page in self.tab_pages:
+            page.set_store(store)
+        self.store_changed.emit()
+
+    def open_path(self, path: Path) -> bool:
+        """Open another database; on refusal explain why and keep the current one."""
+        if self.store is not None and Path(path).resolve() == self.store.path:
+            return True
+        try:
+            store = open_store(path)
+        except DatabaseError as exc:
+            QMessageBox.warning(self, "Cannot open database", str(exc))
+            return False
+        self.set_store(store)
+        return True
+
+    def new_database(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New custdesk database", "business.db", DB_FILTER)
+        if path:
+            if Path(path).exists():
+                QMessageBox.warning(self, "File exists",
+                                    f"{Path(path).name} already exists; choose a new name.")
+                return
+            self.open_path(Path(path))
+
+    def open_database_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open custdesk database", "", DB_FILTER)
+        if path:
+            self.open_path(Path(path))
+
+    def _recent_files(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember_recent(self, path: Path) -> None:
+        recent = [p for p in self._recent_files() if p != str(path)]
+        self.settings.setValue("recent_files", [str(path), *recent][:MAX_RECENT])
+        self._refresh_recent_menu()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self._recent_files()
+        for entry in recent:
+            action = self.recent_menu.addAction(entry)
+            action.triggered.connect(lambda _=False, p=entry: self.open_path(Path(p)))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # ----- actions whose features live elsewhere ---------------------------------
+    def current_tab(self) -> BaseTab:
+        return self.tab_pages[self.tabs.currentIndex()]
+
+    def import_dialog(self, path: Path | None = None) -> None:
+        if self.store is None:
+            return
+        try:
+            from custdesk.ui.import_wizard import ImportWizard
+        except ImportError:
+            QMessageBox.information(self, "Import", "Spreadsheet import is not available in this build yet.")
+            return
+        wizard = ImportWizard(self.store, self, path=path)
+        wizard.imported.connect(lambda _batch: self.refresh_all())
+        wizard.open()
+
+    def export_dialog(self) -> None:
+        handler = getattr(self.current_tab(), "export_dialog", None)
+        if handler is None:
+            QMessageBox.information(self, "Export", "This view cannot be exported yet.")
+            return
+        handler()
+
+    def print_dialog(self) -> None:
+        handler = getattr(self.current_tab(), "print_dialog", None)
+        if handler is None:
+            QMessageBox.information(self, "Print", "This view cannot be printed yet.")
+            return
+        handler()
+
+    def restore_backup_dialog(self) -> None:
+        if self.store is None:
+            return
+        from custdesk.ui.dialogs.restore_backup_dialog import RestoreBackupDialog
+
+        dialog = RestoreBackupDialog(self.store.path, self)
+        dialog.restore_requested.connect(self._restore_backup)
+        dialog.open()
+
+    def _restore_backup(self, backup_path: str) -> None:
+        from custdesk.storage.backups import restore_backup
+
+        assert self.store is not None
+        db_path = self.store.path
+        self.set_store(None)  # closes (with its own backup) and releases the lock
+        try:
+            restore_backup(db_path, Path(backup_path))
+        except DatabaseError as exc:
+            QMessageBox.warning(self, "Restore failed", str(exc))
+        self.open_path(db_path)
+        self.statusBar().showMessage(f"Restored from {Path(backup_path).name}", 8000)
+
+    def refresh_all(self) -> None:
+        for page in self.tab_pages:
+            page.refresh()
+
+    def show_metric_definitions(self) -> None:
+        try:
+            from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
+        except ImportError:
+            QMessageBox.information(self, "Metric definitions",
+                                    "Metric definitions arrive with the metrics engine.")
+            return
+        MetricDefinitionsDialog(self).open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, "About custdesk",
+            f"<h3>custdesk {__version__}</h3><p>See, every day, how your customers are doing.</p>"
+            "<p>Your data stays in one file on this computer, with automatic backups.</p>")
+
+    # ----- drag and drop of spreadsheets ------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls and all(Path(u.toLocalFile()).suffix.lower() in SHEET_SUFFIXES for u in urls):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if urls:
+            self.import_dialog(Path(urls[0].toLocalFile()))
+
+    # ----- window state ----------------------------------------------------------------
+    def _restore_window_state(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        index = self.settings.value("window/tab", 0)
+        self.tabs.setCurrentIndex(int(index or 0))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/tab", self.tabs.currentIndex())
+        self.set_store(None)
+        super().closeEvent(event)
