@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,4 +52,5 @@ def average_score(answers: dict[str, int | None]) -> float | None:
     scores = [s for s in answers.values() if s is not None]
     if not scores:
         return None
-    return round(sum(scores) / len(scores) + 1e-9, 1)
+    mean = Decimal(sum(scores)) / Decimal(len(scores))
+    return float(mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))

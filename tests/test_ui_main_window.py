@@ -1,0 +1,117 @@
+"""The main window opens on a database and every tab draws."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings
+
+from custdesk.storage import open_store
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path):
+    """Keep QSettings (recent files, window state) out of the real user profile."""
+    QCoreApplication.setOrganizationName("custdesk-tests")
+    QCoreApplication.setApplicationName("custdesk-tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    yield
+
+
+def test_window_has_every_tab_and_shows_the_file(qtbot, demo_store) -> None:
+    from custdesk.ui.main_window import MainWindow
+
+    window = MainWindow(demo_store)
+    qtbot.addWidget(window)
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert titles == ["Today", "Customers", "Pipeline", "Lost prospects", "Margins",
+                      "Feedback", "Scorecard"]
+    assert str(demo_store.path) in window.file_label.text()
+    for index, page in enumerate(window.tab_pages):
+        window.tabs.setCurrentIndex(index)
+        page.refresh()
+        assert page.store is demo_store
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&Help"]
+    file_actions = [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.text()]
+    for wanted in ("&New database…", "&Open database…", "Open &recent", "&Import spreadsheet…",
+                   "&Export to Excel…", "&Print…", "Restore &backup…", "&Quit"):
+        assert wanted in file_actions
+    window.set_store(None)  # closes the store
+    assert demo_store.closed
+
+
+def test_opening_another_file_remembers_it_in_recent(qtbot, tmp_path: Path) -> None:
+    from custdesk.ui.main_window import MainWindow
+
+    first = open_store(tmp_path / "one.db")
+    window = MainWindow(first)
+    qtbot.addWidget(window)
+    assert window.open_path(tmp_path / "two.db")
+    assert first.closed
+    recent = window._recent_files()
+    assert recent[:2] == [str((tmp_path / "two.db").resolve()), str((tmp_path / "one.db").resolve())]
+    assert [a.text() for a in window.recent_menu.actions()][:2] == recent[:2]
+    window.set_store(None)
+
+
+def test_foreign_file_is_refused_and_current_kept(qtbot, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from custdesk.ui.main_window import MainWindow
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: shown.append(text))
+    store = open_store(tmp_path / "mine.db")
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    foreign = tmp_path / "notes.db"
+    foreign.write_bytes(b"just some text, not a database at all" * 10)
+    before = foreign.read_bytes()
+    assert not window.open_path(foreign)
+    assert window.store is store and not store.closed
+    assert "not a custdesk database" in shown[0]
+    assert foreign.read_bytes() == before
+    window.set_store(None)
+
+
+def test_restore_backup_from_the_window(qtbot, tmp_path: Path) -> None:
+    from custdesk.storage.backups import create_backup
+    from custdesk.ui.dialogs.restore_backup_dialog import RestoreBackupDialog
+    from custdesk.ui.main_window import MainWindow
+
+    store = open_store(tmp_path / "shop.db")
+    with store.transaction():
+        store.conn.execute("INSERT INTO customers(name, name_key, created_on) VALUES ('Ann', 'ann', '2024-01-01')")
+    backup = create_backup(store, reason="manual")
+    with store.transaction():
+        store.conn.execute("DELETE FROM customers")
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    dialog = RestoreBackupDialog(store.path, window)
+    assert dialog.list.count() >= 1 and dialog.selected_path() == str(backup.path)
+    window._restore_backup(dialog.selected_path())
+    assert window.store is not None and window.store is not store
+    names = [r[0] for r in window.store.conn.execute("SELECT name FROM customers")]
+    assert names == ["Ann"]
+    window.set_store(None)
+
+
+def test_smoke_test_saves_one_png_per_tab(tmp_path: Path, demo_db_template: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    db = tmp_path / "shots.db"
+    shutil.copyfile(demo_db_template, db)
+    shots = tmp_path / "shots"
+    result = subprocess.run(
+        [sys.executable, "-m", "custdesk", "--db", str(db), "--smoke-test", "--screenshots", str(shots)],
+        capture_output=True, text=True, timeout=120, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in shots.glob("*.png"))
+    assert names == sorted(f"{s}.png" for s in ("today", "customers", "pipeline", "lost_prospects",
+                                                 "margins", "feedback", "scorecard"))
+    assert all(p.stat().st_size > 5000 for p in shots.glob("*.png"))
