@@ -70,7 +70,7 @@ def run_gui(db: str | None, *, smoke_test: bool = False, screenshots: str | None
         return 2
     if first_run and not smoke_test and repository.is_empty(store):
         offer_demo(store)
-    window = MainWindow(store)
+    window = MainWindow(store, persist_state=not smoke_test)
     if smoke_test:
         return smoke(window, app, started, Path(screenshots) if screenshots else None)
     window.show()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk import __version__
+from custdesk.domain.periods import Period
 from custdesk.storage import DatabaseError, Store, open_store
+from custdesk.ui.period_bar import PeriodBar, anchor_for
 from custdesk.ui.tabs.base_tab import BaseTab
 from custdesk.ui.tabs.customers_tab import CustomersTab
 from custdesk.ui.tabs.feedback_tab import FeedbackTab
@@ -29,6 +31,7 @@ from custdesk.ui.tabs.today_tab import TodayTab
 TAB_CLASSES: tuple[type[BaseTab], ...] = (
     TodayTab, CustomersTab, PipelineTab, LostProspectsTab, MarginsTab, FeedbackTab, ScorecardTab)
 MAX_RECENT = 8
+MIN_SIZE = QSize(900, 600)
 DB_FILTER = "custdesk databases (*.db *.custdesk);;All files (*)"
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt"}
 
@@ -38,9 +41,11 @@ class MainWindow(QMainWindow):
 
     store_changed = Signal()
 
-    def __init__(self, store: Store | None, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store | None, parent: QWidget | None = None, *,
+                 persist_state: bool = True) -> None:
         super().__init__(parent)
         self.store: Store | None = None
+        self.persist_state = persist_state  # the smoke test must not touch the owner's layout
         self.settings = QSettings()
         self.setWindowTitle("custdesk")
         self.setAcceptDrops(True)
@@ -49,7 +54,9 @@ class MainWindow(QMainWindow):
         self.tab_pages: list[BaseTab] = [cls(self) for cls in TAB_CLASSES]
         for page in self.tab_pages:
             self.tabs.addTab(page, page.title)
-        self.setCentralWidget(self.tabs)
+        self.period_bar = PeriodBar(self)
+        self.setCentralWidget(self.period_bar.above(self.tabs))
+        self.period_bar.period_changed.connect(self.set_period)
         self.file_label = QLabel()
         self.statusBar().addPermanentWidget(self.file_label)
         self._build_menus()
@@ -95,7 +102,9 @@ class MainWindow(QMainWindow):
         else:
             self.file_label.setText("No database open")
             self.setWindowTitle("custdesk")
+        self.period_bar.set_anchor(anchor_for(store), emit=False)
         for page in self.tab_pages:
+            page.set_period(self.period_bar.period(), refresh=False)
             page.set_store(store)
         self.store_changed.emit()
 
@@ -132,6 +141,8 @@ class MainWindow(QMainWindow):
         return [str(v) for v in (value or [])]
 
     def _remember_recent(self, path: Path) -> None:
+        if not self.persist_state:
+            return
         recent = [p for p in self._recent_files() if p != str(path)]
         self.settings.setValue("recent_files", [str(path), *recent][:MAX_RECENT])
         self._refresh_recent_menu()
@@ -196,6 +207,11 @@ class MainWindow(QMainWindow):
         self.open_path(db_path)
         self.statusBar().showMessage(f"Restored from {Path(backup_path).name}", 8000)
 
+    def set_period(self, period: Period) -> None:
+        """The period bar changed: every tab shows the new period."""
+        for page in self.tab_pages:
+            page.set_period(period)
+
     def refresh_all(self) -> None:
         for page in self.tab_pages:
             page.refresh()
@@ -228,20 +244,31 @@ class MainWindow(QMainWindow):
 
     # ----- window state ----------------------------------------------------------------
     def _restore_window_state(self) -> None:
+        self.setMinimumSize(MIN_SIZE)
         geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 800)
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            self._default_geometry()
+        elif self.width() < MIN_SIZE.width() or self.height() < MIN_SIZE.height():
+            self._default_geometry()
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
         index = self.settings.value("window/tab", 0)
         self.tabs.setCurrentIndex(int(index or 0))
 
+    def _default_geometry(self) -> None:
+        """Fill most of the screen, never more than it (laptops are often 1366×768)."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = 1280, 800
+        if screen is not None:
+            width = min(width, screen.width())
+            height = min(height, screen.height())
+        self.resize(width, height)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/tab", self.tabs.currentIndex())
+        if self.persist_state:
+            self.settings.setValue("window/geometry", self.saveGeometry())
+            self.settings.setValue("window/state", self.saveState())
+            self.settings.setValue("window/tab", self.tabs.currentIndex())
         self.set_store(None)
         super().closeEvent(event)
