@@ -1,9 +1,13 @@
-"""What every tab shares: the open store, a slug for screenshots, `refresh()`."""
+"""What every tab shares: the open store, the chosen period, a slug for screenshots, `refresh()`."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QWidget
 
+from custdesk.domain.periods import Period
 from custdesk.storage import Store
 
 
@@ -16,11 +20,33 @@ class BaseTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store: Store | None = None
+        self.period: Period = Period.preset("last_12_months", date.today())
+        self._stale = False
 
     def set_store(self, store: Store | None) -> None:
         """Point the tab at another database (or none) and redraw it."""
         self.store = store
         self.refresh()
+
+    def set_period(self, period: Period, refresh: bool = True) -> None:
+        """Show `period` (from the window's period bar).
+
+        A tab hidden behind another tab only notes the change and redraws when it is shown,
+        so that changing the period costs one tab's queries, not seven.
+        """
+        self.period = period
+        if not refresh:
+            return
+        if self.isHidden() and self.parentWidget() is not None:
+            self._stale = True
+        else:
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
 
     def refresh(self) -> None:  # pragma: no cover - every tab overrides it
         raise NotImplementedError

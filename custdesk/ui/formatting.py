@@ -1,0 +1,107 @@
+"""Owner-facing number and date text, in the system locale (QLocale).
+
+Every table, card and chart of the UI formats through here so that money, percentages and
+dates read the same everywhere. A process without a configured locale ("C"/POSIX) gets
+English grouping, because "1234567.89" is not readable.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QLocale
+
+DASH = "—"
+_state: dict[str, Any] = {"symbol": "$", "locale": None}
+
+
+def display_locale() -> QLocale:
+    """The system locale, or en_US when the system has none (C/POSIX)."""
+    cached = _state["locale"]
+    if cached is None:
+        system = QLocale.system()
+        cached = QLocale("en_US") if system.language() == QLocale.Language.C else system
+        _state["locale"] = cached
+    return cached
+
+
+def set_currency_symbol(symbol: str) -> None:
+    """The business's currency symbol (the `currency_symbol` setting)."""
+    _state["symbol"] = symbol or "$"
+
+
+def currency_symbol() -> str:
+    return str(_state["symbol"])
+
+
+def money(value: float | None, decimals: int = 2) -> str:
+    """"$1,234.50" in the locale's currency pattern; "—" for None."""
+    if value is None:
+        return DASH
+    return display_locale().toCurrencyString(float(value), currency_symbol(), decimals)
+
+
+def money_short(value: float | None) -> str:
+    """Compact money for cards and axes: "$950", "$12.3k", "$1.25M"."""
+    if value is None:
+        return DASH
+    size = abs(value)
+    if size >= 1_000_000:
+        return _scaled(value / 1_000_000, 2, "M")
+    if size >= 10_000:
+        return _scaled(value / 1_000, 1, "k")
+    return money(value, 0)
+
+
+def _scaled(value: float, decimals: int, suffix: str) -> str:
+    sign = "-" if value < 0 else ""
+    body = display_locale().toString(abs(value), "f", decimals)
+    return f"{sign}{currency_symbol()}{body}{suffix}"
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    """Grouped number ("12,345"); "—" for None."""
+    if value is None:
+        return DASH
+    return display_locale().toString(float(value), "f", decimals)
+
+
+def pct(value: float | None, decimals: int = 1) -> str:
+    """A 0–100 percentage: "42.5 %"."""
+    if value is None:
+        return DASH
+    return f"{number(value, decimals)} %"
+
+
+def day_text(value: date | str | None) -> str:
+    """A date in the locale's short format; ISO text is accepted."""
+    if value in (None, ""):
+        return DASH
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = value.date()
+    return display_locale().toString(value, QLocale.FormatType.ShortFormat)
+
+
+def by_unit(value: float | None, unit: str, *, short: bool = False) -> str:
+    """Format a metric value by its catalogue unit (money, pct, count, days, hours, ratio, score)."""
+    if value is None:
+        return DASH
+    if unit == "money":
+        return money_short(value) if short else money(value, 0 if abs(value) >= 100 else 2)
+    if unit == "pct":
+        return pct(value)
+    if unit == "count":
+        return number(value)
+    if unit == "days":
+        return f"{number(value, 1)} days"
+    if unit == "hours":
+        return f"{number(value, 1)} h"
+    if unit == "score":
+        return number(value, 0 if float(value).is_integer() else 1)
+    return number(value, 2)
