@@ -1,0 +1,141 @@
+"""`custdesk metrics`: every number of METRICS.md for a period, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from datetime import date
+from typing import Any
+
+from custdesk.commands import UserError
+from custdesk.commands.common import add_db_option, open_from_args
+from custdesk.domain.metric_catalogue import METRICS, explain
+from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.periods import Period
+
+BY_CHOICES = ("segment", "product", "category", "owner", "month", "reason", "competitor")
+# columns shown for a breakdown in the human table (JSON has every metric)
+_TABLE_COLUMNS = ("customers_active", "customers_new", "customers_lost", "churn_rate_pct",
+                  "revenue", "gross_profit", "gross_margin_pct", "orders_count", "deals_won",
+                  "deals_lost", "win_rate_pct", "nps")
+
+
+def _iso(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("metrics", help="print every metric for a period (table or --json)")
+    add_db_option(p)
+    p.add_argument("--from", dest="start", type=_iso, metavar="YYYY-MM-DD",
+                   help="first day (default: start of the data)")
+    p.add_argument("--to", dest="end", type=_iso, metavar="YYYY-MM-DD",
+                   help="last day (default: end of the data)")
+    p.add_argument("--by", action="append", choices=BY_CHOICES, default=[],
+                   help="add a breakdown (may be repeated)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--explain", metavar="ID", help="explain one metric and exit")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.explain:
+        if args.explain not in METRICS:
+            raise UserError(f"unknown metric {args.explain!r}; known: {', '.join(METRICS)}")
+        print(explain(args.explain))
+        return 0
+    from custdesk.services.metrics_service import compute_metrics, data_span
+
+    store = open_from_args(args, create=False)
+    try:
+        period = _period(args, data_span(store))
+        report = compute_metrics(store, period, by=tuple(dict.fromkeys(args.by)))
+    finally:
+        store.close()
+    print(json.dumps(to_json(report), indent=2) if args.json else to_table(report))
+    return 0
+
+
+def _period(args: argparse.Namespace, span: Period | None) -> Period:
+    today = date.today()
+    start = args.start or (span.start if span else args.end or today)
+    end = args.end or (span.end if span else max(start, today))
+    if end < start:
+        raise UserError(f"--to {end} is before --from {start}.")
+    return Period(start, end)
+
+
+def _num(x: float | None) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return round(x, 2) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def value_json(v: MetricValue) -> dict[str, Any]:
+    return {"value": _num(v.value), "n": v.n, "low": _num(v.low), "high": _num(v.high)}
+
+
+def to_json(report: Any) -> dict[str, Any]:
+    """The exact JSON shape of the issue (money in currency units, 2 decimals)."""
+    return {
+        "from": report.period.start.isoformat(), "to": report.period.end.isoformat(),
+        "metrics": {mid: value_json(v) for mid, v in report.metrics.items()},
+        "breakdowns": {by: {g: {mid: value_json(v) for mid, v in ids.items()}
+                            for g, ids in groups.items()}
+                       for by, groups in report.breakdowns.items()},
+    }
+
+
+def format_value(metric_id: str, v: MetricValue) -> str:
+    """Owner-readable text of one value ("—" when unknown)."""
+    if v.value is None:
+        return "—"
+    unit = METRICS[metric_id].unit if metric_id in METRICS else "ratio"
+    if unit == "count":
+        return f"{v.value:,.0f}"
+    if unit == "pct":
+        return f"{v.value:.1f} %"
+    if unit == "money":
+        return f"{v.value:,.2f}"
+    return f"{v.value:,.2f}"
+
+
+def _range(metric_id: str, v: MetricValue) -> str:
+    if v.low is None or v.high is None:
+        return ""
+    return f"{format_value(metric_id, MetricValue(v.low, None))} – " \
+           f"{format_value(metric_id, MetricValue(v.high, None))}"
+
+
+def _align(rows: list[list[str]], right: set[int]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.rjust(w) if i in right else c.ljust(w)
+                               for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+                     for r in rows)
+
+
+def to_table(report: Any) -> str:
+    """Aligned text: one line per metric, then one table per breakdown."""
+    rows = [["Metric", "Value", "n", "95 % range", ""]]
+    for mid, v in report.metrics.items():
+        label = METRICS[mid].label if mid in METRICS else mid
+        rows.append([label, format_value(mid, v), "" if v.n is None else str(v.n),
+                     _range(mid, v), "small sample" if v.small_sample and _is_rate(mid) else ""])
+    parts = [f"Period {report.period.start} to {report.period.end}", "", _align(rows, {1, 2})]
+    for by, groups in report.breakdowns.items():
+        present = [c for c in _TABLE_COLUMNS if any(c in ids for ids in groups.values())]
+        present = present or sorted({m for ids in groups.values() for m in ids})[:8]
+        table = [[by.capitalize()] + [METRICS[c].label if c in METRICS else c for c in present]]
+        for g, ids in groups.items():
+            table.append([g] + [format_value(c, ids[c]) if c in ids else "" for c in present])
+        parts += ["", f"By {by}", _align(table, set(range(1, len(present) + 1)))]
+    return "\n".join(parts)
+
+
+def _is_rate(metric_id: str) -> bool:
+    info = METRICS.get(metric_id)
+    return info is not None and info.unit in ("pct", "score", "ratio", "days", "hours")

@@ -1,0 +1,202 @@
+"""Customer state rules of METRICS.md: active / lost / lapsed / won back, and the bridge.
+
+Everything works from `CustomerFacts`: one row per customer holding the few per-customer
+aggregates the rules need for one period (built in SQL for big files, or from records by
+`facts_from_records` — the two are tested to agree).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from custdesk.domain.periods import Period, day
+from custdesk.domain.records import Customer, OrderLine
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFacts:
+    """Per-customer aggregates for one period (money in e4)."""
+
+    id: int
+    acquired: date
+    segment: str | None = None
+    source: str | None = None
+    referred_by: str | None = None
+    status: str | None = None
+    lost_on: date | None = None
+    lost_reason: str | None = None
+    first_order: date | None = None
+    last_before: date | None = None  # last order on or before start − 1
+    last_at_end: date | None = None  # last order on or before end
+    last_before_year: date | None = None  # last order on or before end − 365
+    revenue_e4: int = 0  # lines in the period
+    cost_e4: int = 0  # Σ cost of period lines with a known cost
+    revenue_costed_e4: int = 0  # Σ revenue of period lines with a known cost
+    lines: int = 0
+    costed_lines: int = 0
+    orders: int = 0  # distinct order_ref in the period (+ lines without one)
+    ordered_prior: bool = False  # any line in the prior period
+    orders_to_date: int = 0  # distinct orders (order_ref, else date) up to end
+    profit_to_date_e4: int = 0  # Σ revenue − Σ known cost up to end
+    profit_year_e4: int = 0  # the same over the 365 days ending at end
+
+    @property
+    def gross_profit_e4(self) -> int:
+        return self.revenue_costed_e4 - self.cost_e4
+
+
+def acquired_date(c: Customer, first_order: date | None, first_won: date | None) -> date:
+    """acquired_on, else first order, else first won deal, else the import date."""
+    for candidate in (day(c.acquired_on), first_order, first_won, day(c.created_on)):
+        if candidate is not None:
+            return candidate
+    return date.today()
+
+
+def lost_explicitly(f: CustomerFacts, d: date) -> bool:
+    """Marked lost: lost_on on or before d, or status lost without a date."""
+    if f.lost_on is not None:
+        return f.lost_on <= d
+    return f.status == "lost"
+
+
+def lapsed(last_order: date | None, d: date, window: int) -> bool:
+    """Has orders, and the last one on or before d is more than W days before d."""
+    return last_order is not None and (d - last_order).days > window
+
+
+def is_lost(f: CustomerFacts, d: date, last_order: date | None, window: int) -> bool:
+    return lost_explicitly(f, d) or lapsed(last_order, d, window)
+
+
+def is_active(f: CustomerFacts, d: date, last_order: date | None, window: int) -> bool:
+    return f.acquired <= d and not is_lost(f, d, last_order, window)
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One customer's part in a period's bridge."""
+
+    start: bool
+    new: bool
+    won_back: bool
+    end: bool
+    lost: bool
+
+
+def flow(f: CustomerFacts, period: Period, window: int, *, last_before: date | None,
+         last_at_end: date | None) -> Flow:
+    """Classify a customer for S + N + won back − lost = E."""
+    before = period.day_before()
+    start = is_active(f, before, last_before, window)
+    end = is_active(f, period.end, last_at_end, window)
+    new = period.contains(f.acquired)
+    # acquired before the period and lapsed (not marked lost) the day before it
+    won_back = (end and f.acquired <= before and not lost_explicitly(f, before)
+                and lapsed(last_before, before, window))
+    lost = (start or new or won_back) and not end
+    return Flow(start, new, won_back, end, lost)
+
+
+def period_flow(f: CustomerFacts, period: Period, window: int) -> Flow:
+    return flow(f, period, window, last_before=f.last_before, last_at_end=f.last_at_end)
+
+
+def year_flow(f: CustomerFacts, end: date, window: int) -> Flow:
+    """The flow over the 365 days ending at `end` (for the annual churn rate)."""
+    return flow(f, Period.trailing_year(end), window, last_before=f.last_before_year,
+                last_at_end=f.last_at_end)
+
+
+def loss_anchor(f: CustomerFacts, end: date) -> date | None:
+    """The day a lost customer stopped: their recorded loss date, else their last order."""
+    if f.lost_on is not None and f.lost_on <= end:
+        return f.lost_on
+    return f.last_at_end
+
+
+def lost_value_window(f: CustomerFacts, end: date, window: int) -> tuple[date, date] | None:
+    """The W days up to the loss anchor, whose revenue is `customers_lost_value`."""
+    anchor = loss_anchor(f, end)
+    if anchor is None:
+        return None
+    return anchor - timedelta(days=window - 1), anchor
+
+
+@dataclass(frozen=True, slots=True)
+class Bridge:
+    """Customers in/out of a period: start + new + won_back − lost = end."""
+
+    start: int
+    new: int
+    won_back: int
+    lost: int
+    end: int
+    lost_by_reason: dict[str, int] = field(default_factory=dict)
+    new_value: float = 0.0
+    lost_value: float = 0.0
+
+
+def bridge(facts: Iterable[CustomerFacts], period: Period, window: int,
+           lost_values_e4: dict[int, int] | None = None) -> Bridge:
+    """Count the bridge; lost customers without a recorded reason are under "Lapsed"."""
+    s = n = wb = lost = e = 0
+    new_e4 = lost_e4 = 0
+    reasons: dict[str, int] = defaultdict(int)
+    for f in facts:
+        fl = period_flow(f, period, window)
+        s, n, wb, e = s + fl.start, n + fl.new, wb + fl.won_back, e + fl.end
+        if fl.new:
+            new_e4 += f.revenue_e4
+        if fl.lost:
+            lost += 1
+            reasons[f.lost_reason or ("Not recorded" if lost_explicitly(f, period.end)
+                                      else "Lapsed")] += 1
+            lost_e4 += (lost_values_e4 or {}).get(f.id, 0)
+    return Bridge(s, n, wb, lost, e, dict(reasons), new_e4 / 10_000, lost_e4 / 10_000)
+
+
+def _order_key(o: OrderLine) -> str:
+    return o.order_ref if o.order_ref is not None else "d" + o.date
+
+
+def facts_from_records(customers: Sequence[Customer], orders: Iterable[OrderLine],
+                       first_won: dict[int, date], period: Period) -> list[CustomerFacts]:
+    """The pure-Python path: CustomerFacts from records (small data, and the SQL check)."""
+    by_customer: dict[int, list[OrderLine]] = defaultdict(list)
+    for o in orders:
+        by_customer[o.customer_id].append(o)
+    prior, before = period.prior(), period.day_before()
+    year_before = period.end - timedelta(days=365)
+    year = Period.trailing_year(period.end)
+    out = []
+    for c in customers:
+        assert c.id is not None
+        lines = by_customer.get(c.id, [])
+        dated = [(date.fromisoformat(o.date), o) for o in lines]
+        in_period = [o for d, o in dated if period.contains(d)]
+        to_date = [o for d, o in dated if d <= period.end]
+        refs = {o.order_ref for o in in_period if o.order_ref is not None}
+        first = min((d for d, _ in dated), default=None)
+        out.append(CustomerFacts(
+            id=c.id, acquired=acquired_date(c, first, first_won.get(c.id)),
+            segment=c.segment, source=c.source, referred_by=c.referred_by, status=c.status,
+            lost_on=day(c.lost_on), lost_reason=c.lost_reason, first_order=first,
+            last_before=max((d for d, _ in dated if d <= before), default=None),
+            last_at_end=max((d for d, _ in dated if d <= period.end), default=None),
+            last_before_year=max((d for d, _ in dated if d <= year_before), default=None),
+            revenue_e4=sum(o.revenue_e4 for o in in_period),
+            cost_e4=sum(o.cost_e4 for o in in_period if o.cost_e4 is not None),
+            revenue_costed_e4=sum(o.revenue_e4 for o in in_period if o.cost_e4 is not None),
+            lines=len(in_period),
+            costed_lines=sum(1 for o in in_period if o.cost_e4 is not None),
+            orders=len(refs) + sum(1 for o in in_period if o.order_ref is None),
+            ordered_prior=any(prior.contains(d) for d, _ in dated),
+            orders_to_date=len({_order_key(o) for o in to_date}),
+            profit_to_date_e4=sum(o.revenue_e4 - (o.cost_e4 or 0) for o in to_date),
+            profit_year_e4=sum(o.revenue_e4 - (o.cost_e4 or 0) for d, o in dated
+                               if year.contains(d))))
+    return out

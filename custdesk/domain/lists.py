@@ -1,0 +1,124 @@
+"""The lists the owner works from (METRICS.md): at risk, hot prospects, stale deals,
+detractors, profitability groups A/B/C/D and their movement.
+
+Rows carry money as float currency units (display values), like every metrics result.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from custdesk.domain.metrics_deals import DealInfo, is_open_at
+from custdesk.domain.periods import day
+from custdesk.domain.records import Survey, SurveyKind
+
+HOT_PROBABILITY = 50.0
+HOT_CLOSE_DAYS = 30
+STALE_DAYS = 30
+RECENT_DAYS = 90
+REPEAT_LOOKBACK_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class RiskInputs:
+    """What the at-risk signals need about one active customer, as of a day."""
+
+    order_dates: Sequence[date]  # distinct order days up to the day, ascending
+    revenue_last_90_e4: int = 0
+    revenue_prior_90_e4: int = 0
+    latest_nps: int | None = None
+    open_complaint: bool = False
+    repeat_contacts_30: int = 0
+
+
+def median_gap(order_dates: Sequence[date]) -> float | None:
+    """Median days between consecutive distinct order days (None below 2 orders)."""
+    if len(order_dates) < 2:
+        return None
+    return statistics.median((b - a).days for a, b in zip(order_dates, order_dates[1:],
+                                                          strict=False))
+
+
+def risk_reasons(r: RiskInputs, as_of: date, window: int) -> list[str]:
+    """Each at-risk signal that fires, as a sentence the owner can read."""
+    reasons = []
+    if r.order_dates:
+        since = (as_of - r.order_dates[-1]).days
+        gap = median_gap(r.order_dates)
+        if gap is not None and since > 1.5 * gap:
+            reasons.append(f"No order for {since} days (usually every {gap:g} days)")
+        elif gap is None and since > window / 2:
+            reasons.append(f"No order for {since} days since their only order")
+    if r.revenue_prior_90_e4 > 0 and r.revenue_last_90_e4 * 2 < r.revenue_prior_90_e4:
+        drop = 100 * (1 - r.revenue_last_90_e4 / r.revenue_prior_90_e4)
+        reasons.append(f"Spending down {drop:.0f} % in the last 90 days")
+    if r.latest_nps is not None and r.latest_nps <= 6:
+        reasons.append(f"Latest NPS answer was {r.latest_nps}")
+    if r.open_complaint:
+        reasons.append("Has an unresolved complaint")
+    if r.repeat_contacts_30 >= 2:
+        reasons.append(f"{r.repeat_contacts_30} repeat contacts in 30 days")
+    return reasons
+
+
+def latest_nps(surveys: Iterable[Survey], as_of: date) -> dict[int, Survey]:
+    """customer id -> their latest customer survey with an NPS answer, up to as_of."""
+    latest: dict[int, Survey] = {}
+    for s in surveys:
+        d = day(s.date)
+        if (s.customer_id is None or s.nps is None or s.kind != SurveyKind.CUSTOMER
+                or d is None or d > as_of):
+            continue
+        known = latest.get(s.customer_id)
+        if known is None or (known.date, known.id or 0) <= (s.date, s.id or 0):
+            latest[s.customer_id] = s
+    return latest
+
+
+def hot(deals: Iterable[DealInfo], as_of: date) -> list[DealInfo]:
+    """Open deals with probability ≥ 50 % or expected to close within 30 days."""
+    soon = as_of + timedelta(days=HOT_CLOSE_DAYS)
+    out = [d for d in deals if is_open_at(d, as_of) and (
+        d.probability >= HOT_PROBABILITY
+        or (day(d.deal.expected_close) is not None and day(d.deal.expected_close) <= soon))]
+    return sorted(out, key=lambda d: -(d.weighted_e4 or 0))
+
+
+def stale(deals: Iterable[DealInfo], as_of: date) -> list[DealInfo]:
+    """Open deals with no activity (last activity, else creation) for 30 days."""
+    cutoff = as_of - timedelta(days=STALE_DAYS)
+    out = []
+    for d in deals:
+        touched = day(d.deal.last_activity_on) or d.created
+        if is_open_at(d, as_of) and touched is not None and touched < cutoff:
+            out.append(d)
+    return sorted(out, key=lambda d: day(d.deal.last_activity_on) or d.created or as_of)
+
+
+def profit_groups(profit_e4: dict[int, int]) -> dict[int, str]:
+    """A: the top customers who together make the first 20 % of the positive gross profit
+    (the customer crossing the line included); B: the next 30 % (up to 50 %); C: the rest
+    with profit > 0; D: zero or negative profit. Ties are ranked by customer id."""
+    total = sum(p for p in profit_e4.values() if p > 0)
+    groups: dict[int, str] = {}
+    running = 0
+    for cid, p in sorted(profit_e4.items(), key=lambda kv: (-kv[1], kv[0])):
+        if p <= 0:
+            groups[cid] = "D"
+            continue
+        share_before = running / total
+        running += p
+        groups[cid] = "A" if share_before < 0.2 else "B" if share_before < 0.5 else "C"
+    return groups
+
+
+def movement(prior: dict[int, str], current: dict[int, str]) -> dict[tuple[str, str], int]:
+    """(prior group or "new", current group or "lost") -> number of customers."""
+    out: dict[tuple[str, str], int] = {}
+    for cid in set(prior) | set(current):
+        key = (prior.get(cid, "new"), current.get(cid, "lost"))
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items()))

@@ -1,0 +1,119 @@
+"""The whole catalogue for one period, assembled from its parts.
+
+`assemble` is shared by both paths: the service feeds it facts aggregated in SQL, and
+`catalogue_from_records` feeds it facts built in Python from records (small data and the
+SQL-parity tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from custdesk.domain.customer_state import (
+    CustomerFacts,
+    facts_from_records,
+    lost_value_window,
+    period_flow,
+)
+from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.metrics_customers import customer_metrics
+from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
+from custdesk.domain.metrics_feedback import feedback_metrics
+from custdesk.domain.metrics_sales import sales_metrics, totals_from_facts
+from custdesk.domain.periods import Period
+from custdesk.domain.records import (
+    DEFAULT_SETTINGS,
+    DEFAULT_STAGES,
+    Customer,
+    Deal,
+    OrderLine,
+    Product,
+    Spend,
+    Stage,
+    StageKind,
+    Survey,
+    Ticket,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The business settings the rules use (stored in the settings table)."""
+
+    window_days: int = int(DEFAULT_SETTINGS["activity_window_days"])
+    deep_discount_pct: float = float(DEFAULT_SETTINGS["deep_discount_pct"])
+    repeat_contact_days: int = int(DEFAULT_SETTINGS["repeat_contact_days"])
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything one period's catalogue needs besides order lines (already in facts)."""
+
+    facts: Sequence[CustomerFacts]
+    lost_values_e4: dict[int, int]
+    spend_e4: int
+    deals: Sequence[DealInfo]
+    tickets: Sequence[Ticket]
+    surveys: Sequence[Survey]
+    settings: Settings = field(default_factory=Settings)
+
+
+def spend_in(spend: Sequence[Spend], period: Period) -> int:
+    """Σ spend of the months the period touches."""
+    months = set(period.months())
+    return sum(s.amount_e4 for s in spend if s.month[:7] in months)
+
+
+def lost_windows(facts: Sequence[CustomerFacts], period: Period,
+                 window: int) -> dict[int, tuple[date, date]]:
+    """The revenue window of each customer lost in the period."""
+    out = {}
+    for f in facts:
+        if period_flow(f, period, window).lost:
+            span = lost_value_window(f, period.end, window)
+            if span is not None:
+                out[f.id] = span
+    return out
+
+
+def assemble(inputs: Inputs, period: Period, *,
+             with_spend: bool = True) -> dict[str, MetricValue]:
+    """Every metric id of the catalogue for `period`."""
+    s = inputs.settings
+    out = customer_metrics(inputs.facts, period, s.window_days, inputs.lost_values_e4,
+                           inputs.spend_e4 if with_spend else None)
+    out.update(sales_metrics(totals_from_facts(inputs.facts)))
+    out.update(deal_metrics(inputs.deals, period, s.deep_discount_pct))
+    out.update(feedback_metrics(inputs.tickets, inputs.surveys, period, s.repeat_contact_days))
+    return out
+
+
+def first_won_from(deals: Sequence[DealInfo]) -> dict[int, date]:
+    first: dict[int, date] = {}
+    for d in deals:
+        cid, closed = d.deal.customer_id, d.closed
+        if d.kind is StageKind.WON and cid is not None and closed is not None:
+            first[cid] = min(first.get(cid, closed), closed)
+    return first
+
+
+def catalogue_from_records(period: Period, *, customers: Sequence[Customer] = (),
+                           orders: Sequence[OrderLine] = (), deals: Sequence[Deal] = (),
+                           tickets: Sequence[Ticket] = (), surveys: Sequence[Survey] = (),
+                           spend: Sequence[Spend] = (), products: Sequence[Product] = (),
+                           stages: Sequence[Stage] = DEFAULT_STAGES,
+                           settings: Settings | None = None) -> dict[str, MetricValue]:
+    """The pure-Python path: the whole catalogue straight from records."""
+    settings = settings or Settings()
+    prices = {p.id: p.list_price_e4 for p in products if p.id is not None}
+    infos = resolve_deals(deals, stages, prices)
+    facts = facts_from_records(customers, orders, first_won_from(infos), period)
+    windows = lost_windows(facts, period, settings.window_days)
+    lost_values = {cid: sum(o.revenue_e4 for o in orders if o.customer_id == cid
+                            and lo.isoformat() <= o.date[:10] <= hi.isoformat())
+                   for cid, (lo, hi) in windows.items()}
+    inputs = Inputs(facts, lost_values, spend_in(spend, period), infos, tickets, surveys,
+                    settings)
+    return assemble(inputs, period)

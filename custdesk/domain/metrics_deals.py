@@ -1,0 +1,110 @@
+"""Pipeline and deal metrics of METRICS.md: open deals, pipeline, win rate, cycle, discount."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from custdesk.domain.metric_values import MetricValue, count, mean, money, pct, proportion
+from custdesk.domain.periods import Period, day
+from custdesk.domain.records import NEW_STAGE_PROBABILITY, Deal, Stage, StageKind
+from custdesk.domain.text import name_key
+
+
+@dataclass(frozen=True, slots=True)
+class DealInfo:
+    """A deal with its stage resolved: kind, effective probability, known list amount."""
+
+    deal: Deal
+    kind: StageKind
+    probability: float  # the deal's own, else its stage's (0..100)
+    list_e4: int | None  # list_amount, else the product's list price
+    customer_name: str | None = None
+    segment: str | None = None
+
+    @property
+    def created(self) -> date | None:
+        return day(self.deal.created_on)
+
+    @property
+    def closed(self) -> date | None:
+        return day(self.deal.closed_on)
+
+    @property
+    def weighted_e4(self) -> int | None:
+        if self.deal.amount_e4 is None:
+            return None
+        return round(self.deal.amount_e4 * self.probability / 100)
+
+    @property
+    def discount_pct(self) -> float | None:
+        """(1 − amount ÷ list) × 100, None when either is unknown (or list ≤ 0)."""
+        if self.deal.amount_e4 is None or not self.list_e4 or self.list_e4 <= 0:
+            return None
+        return (1 - self.deal.amount_e4 / self.list_e4) * 100
+
+
+def resolve_deals(deals: Iterable[Deal], stages: Sequence[Stage],
+                  list_prices_e4: dict[int, int | None],
+                  customers: dict[int, tuple[str, str | None]] | None = None) -> list[DealInfo]:
+    """Attach stage kind/probability, list amount, customer name and segment to deals."""
+    by_key = {name_key(s.name): s for s in stages}
+    out = []
+    for d in deals:
+        stage = by_key.get(name_key(d.stage))
+        kind = stage.kind if stage else StageKind.OPEN
+        default = stage.probability if stage else NEW_STAGE_PROBABILITY
+        listed = d.list_amount_e4
+        if listed is None and d.product_id is not None:
+            listed = list_prices_e4.get(d.product_id)
+        name, segment = (customers or {}).get(d.customer_id or -1, (None, None))
+        out.append(DealInfo(d, kind, d.probability if d.probability is not None else default,
+                            listed, name, segment))
+    return out
+
+
+def is_open_at(d: DealInfo, when: date) -> bool:
+    """Created by `when` (or undated) and not closed by then."""
+    created = d.created
+    if created is not None and created > when:
+        return False
+    if d.kind is StageKind.OPEN:
+        return True
+    closed = d.closed
+    return closed is not None and closed > when
+
+
+def closed_in(deals: Iterable[DealInfo], period: Period, kind: StageKind) -> list[DealInfo]:
+    return [d for d in deals if d.kind is kind and period.contains(d.closed)]
+
+
+def deal_metrics(deals: Sequence[DealInfo], period: Period,
+                 deep_discount_pct: float) -> dict[str, MetricValue]:
+    """Every deal metric for `period`."""
+    open_ = [d for d in deals if is_open_at(d, period.end)]
+    valued = [d for d in open_ if d.deal.amount_e4 is not None]
+    won = closed_in(deals, period, StageKind.WON)
+    lost = closed_in(deals, period, StageKind.LOST)
+    won_e4 = sum(d.deal.amount_e4 or 0 for d in won)
+    closed_valued = [d for d in won + lost if d.deal.amount_e4 is not None]
+    closed_e4 = sum(d.deal.amount_e4 or 0 for d in closed_valued)
+    cycles = [(d.closed - d.created).days for d in won
+              if d.closed is not None and d.created is not None]
+    discounts = [x for x in (d.discount_pct for d in won) if x is not None]
+    created = sum(1 for d in deals if period.contains(d.created))
+    deep = sum(1 for x in discounts if x >= deep_discount_pct - 1e-9)
+    return {
+        "deals_open": count(len(open_)),
+        "deals_open_unvalued": count(len(open_) - len(valued)),
+        "pipeline_value": money(sum(d.deal.amount_e4 or 0 for d in valued), len(valued)),
+        "pipeline_weighted_value": money(sum(d.weighted_e4 or 0 for d in valued), len(valued)),
+        "deals_won": count(len(won)),
+        "deals_lost": count(len(lost)),
+        "win_rate_pct": proportion(len(won), len(won) + len(lost)),
+        "win_rate_value_pct": pct(won_e4, closed_e4, len(closed_valued)),
+        "sales_cycle_days_avg": mean(cycles),
+        "discount_pct_avg": mean(discounts),
+        "deep_discount_share_pct": proportion(deep, len(discounts)),
+        "lead_conversion_pct": pct(len(won), created, created),
+    }

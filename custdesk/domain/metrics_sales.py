@@ -1,0 +1,83 @@
+"""Revenue, gross profit, margin, orders and average order value (METRICS.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from custdesk.domain.customer_state import CustomerFacts
+from custdesk.domain.metric_values import MetricValue, money, pct
+from custdesk.domain.periods import Period
+from custdesk.domain.records import OrderLine
+
+
+@dataclass(frozen=True, slots=True)
+class SalesTotals:
+    """Σ over some order lines (money in e4)."""
+
+    revenue_e4: int = 0
+    cost_e4: int = 0  # known costs only
+    revenue_costed_e4: int = 0  # revenue of the lines with a known cost
+    lines: int = 0
+    costed_lines: int = 0
+    orders: int = 0
+
+    def __add__(self, other: SalesTotals) -> SalesTotals:
+        return SalesTotals(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(),
+                                                   strict=True)))
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return (self.revenue_e4, self.cost_e4, self.revenue_costed_e4, self.lines,
+                self.costed_lines, self.orders)
+
+
+def totals_from_facts(facts: Iterable[CustomerFacts]) -> SalesTotals:
+    """Period sales of these customers (orders counted per customer)."""
+    total = SalesTotals()
+    for f in facts:
+        total = total + SalesTotals(f.revenue_e4, f.cost_e4, f.revenue_costed_e4, f.lines,
+                                    f.costed_lines, f.orders)
+    return total
+
+
+def sales_metrics(t: SalesTotals) -> dict[str, MetricValue]:
+    """revenue, gross_profit, gross_margin_pct, orders_count, avg_order_value.
+
+    With no line at all, revenue is a true 0 (nothing sold) but margin and the average
+    order value cannot be computed; gross profit is unknown when no line has a cost.
+    """
+    gross = t.revenue_costed_e4 - t.cost_e4
+    has_cost = t.costed_lines > 0
+    return {
+        "revenue": money(t.revenue_e4, None),
+        "gross_profit": money(gross if has_cost else None, None),
+        "gross_margin_pct": pct(gross, t.revenue_costed_e4, t.costed_lines)
+        if has_cost else MetricValue(None, 0),
+        "orders_count": MetricValue(float(t.orders), None),
+        "avg_order_value": MetricValue(t.revenue_e4 / t.orders / 10_000, t.orders)
+        if t.orders else MetricValue(None, 0),
+    }
+
+
+def group_totals(orders: Iterable[OrderLine], period: Period,
+                 key: Callable[[OrderLine], str | None]) -> dict[str, SalesTotals]:
+    """Pure-Python grouping of order lines in the period (the SQL path's check)."""
+    acc: dict[str, list[OrderLine]] = defaultdict(list)
+    for o in orders:
+        if period.contains(date.fromisoformat(o.date)):
+            acc[key(o) or "(none)"].append(o)
+    return {group: totals_of(lines) for group, lines in acc.items()}
+
+
+def totals_of(lines: list[OrderLine]) -> SalesTotals:
+    """Σ over the given lines; orders = distinct order_ref + lines without one."""
+    costed = [o for o in lines if o.cost_e4 is not None]
+    refs = {o.order_ref for o in lines if o.order_ref is not None}
+    return SalesTotals(
+        revenue_e4=sum(o.revenue_e4 for o in lines),
+        cost_e4=sum(o.cost_e4 or 0 for o in costed),
+        revenue_costed_e4=sum(o.revenue_e4 for o in costed),
+        lines=len(lines), costed_lines=len(costed),
+        orders=len(refs) + sum(1 for o in lines if o.order_ref is None))

@@ -1,0 +1,118 @@
+"""Breakdowns of the catalogue by segment, product, category, owner, month, reason.
+
+Each group gets the metrics that make sense for it: customer and sales metrics by segment;
+sales (and deal) metrics by product and category; deal metrics by owner; sales, new
+customers, deals and feedback by month; lost customers and lost deals by reason/competitor.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+from custdesk.domain.customer_state import bridge
+from custdesk.domain.metric_values import MetricValue, count
+from custdesk.domain.metrics_all import Inputs, assemble
+from custdesk.domain.metrics_deals import deal_metrics
+from custdesk.domain.metrics_feedback import feedback_metrics
+from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
+from custdesk.domain.periods import Period, month_key
+from custdesk.domain.records import StageKind
+from custdesk.storage import queries
+from custdesk.storage import queries_records as rec
+from custdesk.storage.database import Store
+
+NONE_GROUP = "(none)"
+Groups = dict[str, dict[str, MetricValue]]
+
+
+def breakdown(store: Store, inputs: Inputs, period: Period, by: str) -> Groups:
+    """group -> metric id -> value for one breakdown."""
+    return _BUILDERS[by](store, inputs, period)
+
+
+def _by_segment(store: Store, inputs: Inputs, period: Period) -> Groups:
+    groups = sorted({f.segment or NONE_GROUP for f in inputs.facts})
+    out: Groups = {}
+    for g in groups:
+        ids = {f.id for f in inputs.facts if (f.segment or NONE_GROUP) == g}
+        sub = replace(
+            inputs, facts=[f for f in inputs.facts if f.id in ids],
+            deals=[d for d in inputs.deals if d.deal.customer_id in ids],
+            tickets=[t for t in inputs.tickets if t.customer_id in ids],
+            surveys=[s for s in inputs.surveys if s.customer_id in ids])
+        out[g] = assemble(sub, period, with_spend=False)
+    return out
+
+
+def _sales_groups(store: Store, period: Period, by: str) -> Groups:
+    return {g: sales_metrics(t) for g, t in sorted(queries.sales_by(store, period, by).items())}
+
+
+def _by_product(store: Store, inputs: Inputs, period: Period) -> Groups:
+    out = _sales_groups(store, period, "product")
+    names = rec.product_names(store)
+    deals = defaultdict(list)
+    for d in inputs.deals:
+        deals[names.get(d.deal.product_id or -1, NONE_GROUP)].append(d)
+    for g, items in deals.items():
+        out.setdefault(g, {}).update(deal_metrics(items, period,
+                                                  inputs.settings.deep_discount_pct))
+    return out
+
+
+def _by_category(store: Store, inputs: Inputs, period: Period) -> Groups:
+    return _sales_groups(store, period, "category")
+
+
+def _by_owner(store: Store, inputs: Inputs, period: Period) -> Groups:
+    deals = defaultdict(list)
+    for d in inputs.deals:
+        deals[d.deal.owner or NONE_GROUP].append(d)
+    return {g: deal_metrics(items, period, inputs.settings.deep_discount_pct)
+            for g, items in sorted(deals.items())}
+
+
+def _by_month(store: Store, inputs: Inputs, period: Period) -> Groups:
+    out = _sales_groups(store, period, "month")
+    new = defaultdict(int)
+    for f in inputs.facts:
+        if period.contains(f.acquired):
+            new[month_key(f.acquired)] += 1
+    s = inputs.settings
+    for key in period.months():
+        month = Period.month(key)
+        sub = Period(max(month.start, period.start), min(month.end, period.end))
+        group = out.setdefault(key, sales_metrics(SalesTotals()))
+        group["customers_new"] = count(new.get(key, 0))
+        group.update(deal_metrics(inputs.deals, sub, s.deep_discount_pct))
+        group.update(feedback_metrics(inputs.tickets, inputs.surveys, sub,
+                                      s.repeat_contact_days))
+    return dict(sorted(out.items()))
+
+
+def _by_reason(store: Store, inputs: Inputs, period: Period) -> Groups:
+    b = bridge(inputs.facts, period, inputs.settings.window_days)
+    out: Groups = defaultdict(dict)
+    for reason, n in b.lost_by_reason.items():
+        out[reason]["customers_lost"] = count(n)
+    lost = defaultdict(int)
+    for d in inputs.deals:
+        if d.kind is StageKind.LOST and period.contains(d.closed):
+            lost[d.deal.lost_reason or "Not recorded"] += 1
+    for reason, n in lost.items():
+        out[reason]["deals_lost"] = count(n)
+    return dict(sorted(out.items()))
+
+
+def _by_competitor(store: Store, inputs: Inputs, period: Period) -> Groups:
+    lost = defaultdict(int)
+    for d in inputs.deals:
+        if d.kind is StageKind.LOST and period.contains(d.closed):
+            lost[d.deal.competitor or NONE_GROUP] += 1
+    return {g: {"deals_lost": count(n)} for g, n in sorted(lost.items())}
+
+
+_BUILDERS = {"segment": _by_segment, "product": _by_product, "category": _by_category,
+             "owner": _by_owner, "month": _by_month, "reason": _by_reason,
+             "competitor": _by_competitor}

@@ -1,0 +1,254 @@
+"""The owner's lists, the customer table, the sales plan and the customer story.
+
+Re-exported by `metrics_service` (the one entry point). Money is float currency units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from custdesk.domain import lists
+from custdesk.domain.customer_state import CustomerFacts, is_active, lapsed, lost_explicitly
+from custdesk.domain.metrics_deals import DealInfo, deal_metrics
+from custdesk.domain.metrics_feedback import repeat_contacts, ticket_day
+from custdesk.domain.periods import Period, add_months, day
+from custdesk.domain.records import Customer, OrderLine, StageKind, Survey, Ticket
+from custdesk.domain.sales_plan import PlanMonth, plan_month
+from custdesk.services.metrics_service import load_deal_infos, load_settings
+from custdesk.storage import queries
+from custdesk.storage import queries_lists as ql
+from custdesk.storage import queries_records as rec
+from custdesk.storage.database import Store
+
+
+def _money(e4: int | float | None) -> float | None:
+    return None if e4 is None else e4 / 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class DealRow:
+    id: int | None
+    title: str | None
+    customer_name: str | None
+    stage: str
+    amount: float | None
+    probability: float
+    weighted: float | None
+    expected_close: str | None
+    owner: str | None
+    created_on: str | None = None
+    closed_on: str | None = None
+    last_activity_on: str | None = None
+    lost_reason: str | None = None
+    competitor: str | None = None
+    next_step: str | None = None
+
+
+def deal_row(d: DealInfo) -> DealRow:
+    x = d.deal
+    return DealRow(x.id, x.title, d.customer_name, x.stage, _money(x.amount_e4),
+                   d.probability, _money(d.weighted_e4), x.expected_close, x.owner,
+                   x.created_on, x.closed_on, x.last_activity_on, x.lost_reason, x.competitor,
+                   x.next_step)
+
+
+@dataclass(frozen=True, slots=True)
+class AtRisk:
+    customer_id: int
+    name: str
+    segment: str | None
+    reasons: list[str]
+    value_at_risk: float  # revenue of the last W days
+
+
+@dataclass(frozen=True, slots=True)
+class Detractor:
+    customer_id: int
+    name: str
+    nps: int
+    date: str
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    id: int
+    name: str
+    company: str | None
+    segment: str | None
+    source: str | None
+    acquired_on: str
+    last_order_on: str | None
+    orders: int
+    revenue: float
+    gross_profit: float
+    status: str  # "active" / "lost" (marked) / "lapsed" (no order for more than W days)
+    at_risk: bool
+    risk_reasons: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerStory:
+    customer: Customer
+    status: str
+    orders: list[OrderLine]
+    deals: list[DealRow]
+    tickets: list[Ticket]
+    surveys: list[Survey]
+    monthly: list[tuple[str, float, float]]  # (month, revenue, gross profit)
+    risk_reasons: list[str] = field(default_factory=list)
+
+
+def _risk_by_customer(store: Store, as_of: date) -> tuple[dict[int, list[str]],
+                                                         dict[int, int], list[CustomerFacts]]:
+    """Risk reasons of every active customer as of the day, and their value at risk."""
+    settings = load_settings(store)
+    w = settings.window_days
+    facts = queries.customer_facts(store, Period(as_of, as_of))
+    active = {f.id for f in facts if is_active(f, as_of, f.last_at_end, w)}
+    days = ql.order_days(store, as_of, active)
+    recent = ql.recent_revenue(store, as_of, w)
+    nps = lists.latest_nps(rec.load_surveys(store), as_of)
+    tickets = [t for t in rec.load_tickets(store) if (day(ticket_day(t)) or as_of) <= as_of]
+    repeats = repeat_contacts(tickets, settings.repeat_contact_days)
+    since = as_of - timedelta(days=lists.REPEAT_LOOKBACK_DAYS)
+    complaint, repeat30 = set(), {}
+    for i, t in enumerate(tickets):
+        if t.is_complaint and not t.resolved_at:
+            complaint.add(t.customer_id)
+        opened = day(ticket_day(t))
+        if i in repeats and opened is not None and opened > since:
+            repeat30[t.customer_id] = repeat30.get(t.customer_id, 0) + 1
+    reasons, value = {}, {}
+    for cid in active:
+        last90, prior90, last_w = recent.get(cid, (0, 0, 0))
+        latest = nps.get(cid)
+        found = lists.risk_reasons(lists.RiskInputs(
+            days.get(cid, []), last90, prior90, latest.nps if latest else None,
+            cid in complaint, repeat30.get(cid, 0)), as_of, w)
+        if found:
+            reasons[cid], value[cid] = found, last_w
+    return reasons, value, facts
+
+
+def at_risk(store: Store, period: Period) -> list[AtRisk]:
+    """Active customers with one or more signals as of `to`, by value at risk."""
+    reasons, value, _ = _risk_by_customer(store, period.end)
+    labels = rec.customer_labels(store)
+    rows = [AtRisk(cid, labels[cid][0], labels[cid][1], reasons[cid], value[cid] / 10_000)
+            for cid in reasons]
+    return sorted(rows, key=lambda r: (-r.value_at_risk, r.customer_id))
+
+
+def customer_rows(store: Store, as_of: date) -> list[CustomerRow]:
+    """One row per customer for the customers table (totals up to as_of)."""
+    w = load_settings(store).window_days
+    reasons, _, facts = _risk_by_customer(store, as_of)
+    totals = ql.customer_totals(store, as_of)
+    info = {r["id"]: r for r in store.db.query(
+        "SELECT id, name, company, segment, source FROM customers")}
+    out = []
+    for f in facts:
+        rev, gp, n, last = totals.get(f.id, (0, 0, 0, None))
+        status = ("lost" if lost_explicitly(f, as_of)
+                  else "lapsed" if lapsed(f.last_at_end, as_of, w) else "active")
+        c = info[f.id]
+        out.append(CustomerRow(f.id, c["name"], c["company"], c["segment"], c["source"],
+                               f.acquired.isoformat(), last, n, rev / 10_000, gp / 10_000,
+                               status, f.id in reasons, reasons.get(f.id, [])))
+    return out
+
+
+def hot_prospects(store: Store, period: Period) -> list[DealRow]:
+    return [deal_row(d) for d in lists.hot(load_deal_infos(store), period.end)]
+
+
+def stale_deals(store: Store, period: Period) -> list[DealRow]:
+    return [deal_row(d) for d in lists.stale(load_deal_infos(store), period.end)]
+
+
+def lost_deals(store: Store, period: Period) -> list[DealRow]:
+    """Deals closed as lost in the period, newest first, with reason and competitor."""
+    rows = [d for d in load_deal_infos(store)
+            if d.kind is StageKind.LOST and period.contains(d.closed)]
+    return [deal_row(d) for d in sorted(rows, key=lambda d: d.deal.closed_on or "",
+                                        reverse=True)]
+
+
+def detractors(store: Store, period: Period) -> list[Detractor]:
+    """Customers whose latest NPS answer (as of `to`) is 0–6, latest first."""
+    labels = rec.customer_labels(store)
+    latest = lists.latest_nps(rec.load_surveys(store), period.end)
+    rows = [Detractor(cid, labels.get(cid, ("?", None))[0], s.nps or 0, s.date, s.comment)
+            for cid, s in latest.items() if s.nps is not None and s.nps <= 6]
+    return sorted(rows, key=lambda r: (r.date, r.customer_id), reverse=True)
+
+
+def _period_profit(store: Store, period: Period) -> dict[int, int]:
+    return {f.id: f.gross_profit_e4 for f in queries.customer_facts(store, period) if f.lines}
+
+
+def profitability_groups(store: Store, period: Period) -> dict[int, str]:
+    """customer id -> "A".."D" for customers with order lines in the period."""
+    return lists.profit_groups(_period_profit(store, period))
+
+
+def group_movement(store: Store, period: Period) -> dict[tuple[str, str], int]:
+    """(prior-period group or "new", current group or "lost") -> customers."""
+    return lists.movement(lists.profit_groups(_period_profit(store, period.prior())),
+                          profitability_groups(store, period))
+
+
+def sales_plan(store: Store, months: Sequence[str]) -> list[PlanMonth]:
+    """The plan for each month that has a revenue target (others are skipped)."""
+    from custdesk.domain.customer_state import period_flow
+
+    targets = {t.month: t for t in rec.load_targets(store)}
+    settings = load_settings(store)
+    deals = load_deal_infos(store)
+    out = []
+    for key in months:
+        target = targets.get(key)
+        if target is None:
+            continue
+        first = Period.month(key).start
+        trailing = Period(add_months(first, -12), first - timedelta(days=1))
+        facts = queries.customer_facts(store, trailing)
+        flows = [period_flow(f, trailing, settings.window_days) for f in facts]
+        s = sum(fl.start for fl in flows)
+        e_minus_n = sum(fl.end for fl in flows) - sum(fl.new for fl in flows)
+        retention = e_minus_n / s * 100 if s else None
+        existing = {f.id for f in facts if f.acquired < first}
+        recent = ql.revenue_between(store, add_months(first, -3), first - timedelta(days=1))
+        recent_e4 = sum(v for cid, v in recent.items() if cid in existing) / 3
+        newcomers = {f.id: (f.acquired, f.acquired + timedelta(days=89))
+                     for f in facts if trailing.contains(f.acquired)}
+        first90 = queries.revenue_in_windows(store, newcomers)
+        first90_mean = (sum(first90.get(c, 0) for c in newcomers) / len(newcomers)
+                        if newcomers else None)
+        conv = deal_metrics(deals, trailing, settings.deep_discount_pct)["lead_conversion_pct"]
+        out.append(plan_month(key, target.revenue_target_e4, recent_e4, retention,
+                              first90_mean, conv.value))
+    return out
+
+
+def customer_story(store: Store, customer_id: int) -> CustomerStory:
+    """Everything about one customer: record, orders, deals, tickets, surveys, trend, risk."""
+    customer = rec.load_customer(store, customer_id)
+    if customer is None:
+        raise KeyError(f"no customer with id {customer_id}")
+    span = queries.data_span(store)
+    as_of = span.end if span else date.today()
+    reasons, _, facts = _risk_by_customer(store, as_of)
+    f = next(x for x in facts if x.id == customer_id)
+    w = load_settings(store).window_days
+    status = ("lost" if lost_explicitly(f, as_of)
+              else "lapsed" if lapsed(f.last_at_end, as_of, w) else "active")
+    deals = [deal_row(d) for d in load_deal_infos(store) if d.deal.customer_id == customer_id]
+    monthly = [(m, rev / 10_000, gp / 10_000) for m, rev, gp in
+               ql.customer_monthly(store, customer_id)]
+    return CustomerStory(customer, status, ql.customer_orders(store, customer_id), deals,
+                         rec.load_tickets(store, customer_id), rec.load_surveys(store, customer_id),
+                         monthly, reasons.get(customer_id, []))

@@ -1,0 +1,139 @@
+"""The one entry point the UI and the CLI call for numbers (METRICS.md).
+
+Conventions for every result here: money is float currency units (converted from exact e4
+integers only when a value is made), percentages 0–100, `None` = cannot be computed ("—").
+Heavy aggregation runs in SQL (`custdesk.storage.queries`); the definitions are the pure
+functions of `custdesk.domain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from custdesk.domain.customer_state import Bridge, CustomerFacts, bridge
+from custdesk.domain.metric_catalogue import METRICS, MetricInfo
+from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.metrics_all import Inputs, Settings, assemble, lost_windows, spend_in
+from custdesk.domain.metrics_deals import DealInfo, resolve_deals
+from custdesk.domain.periods import Period, add_months, month_end, month_key
+from custdesk.storage import queries
+from custdesk.storage import queries_records as rec
+from custdesk.storage.database import Store
+
+BREAKDOWNS = ("segment", "product", "category", "owner", "month", "reason", "competitor")
+
+__all__ = ["BREAKDOWNS", "METRICS", "MetricInfo", "MetricValue", "MetricsReport", "Period",
+           "Bridge", "data_span", "compute_metrics", "monthly_series", "customers_bridge",
+           "load_settings", "load_inputs"]
+
+
+@dataclass(frozen=True)
+class MetricsReport:
+    period: Period
+    metrics: dict[str, MetricValue]
+    breakdowns: dict[str, dict[str, dict[str, MetricValue]]]
+
+
+def load_settings(store: Store) -> Settings:
+    window, deep, repeat = rec.settings_values(store)
+    return Settings(window, deep, repeat)
+
+
+def load_deal_infos(store: Store) -> list[DealInfo]:
+    return resolve_deals(rec.load_deals(store), rec.load_stages(store), rec.list_prices(store),
+                         rec.customer_labels(store))
+
+
+def load_inputs(store: Store, period: Period, settings: Settings | None = None,
+                facts: Sequence[CustomerFacts] | None = None) -> Inputs:
+    """Everything `assemble` needs for `period`, with order lines aggregated in SQL."""
+    settings = settings or load_settings(store)
+    facts = facts if facts is not None else queries.customer_facts(store, period)
+    windows = lost_windows(facts, period, settings.window_days)
+    return Inputs(facts, queries.revenue_in_windows(store, windows),
+                  spend_in(rec.load_spend(store), period), load_deal_infos(store),
+                  rec.load_tickets(store), rec.load_surveys(store), settings)
+
+
+def data_span(store: Store) -> Period | None:
+    """The whole span of the data (the default period); None when the database is empty."""
+    return queries.data_span(store)
+
+
+def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> MetricsReport:
+    """Every metric of the catalogue for `period`, plus the requested breakdowns."""
+    from custdesk.services.metrics_breakdowns import breakdown
+
+    unknown = [b for b in by if b not in BREAKDOWNS]
+    if unknown:
+        raise ValueError(f"cannot break down by {unknown[0]!r}; "
+                         f"choose from {', '.join(BREAKDOWNS)}")
+    inputs = load_inputs(store, period)
+    metrics = assemble(inputs, period)
+    return MetricsReport(period, metrics, {b: breakdown(store, inputs, period, b) for b in by})
+
+
+def customers_bridge(store: Store, period: Period) -> Bridge:
+    """start + new + won back − lost = end, lost by reason, and the money in and out."""
+    settings = load_settings(store)
+    facts = queries.customer_facts(store, period)
+    windows = lost_windows(facts, period, settings.window_days)
+    return bridge(facts, period, settings.window_days,
+                  queries.revenue_in_windows(store, windows))
+
+
+def _month_periods(months: int, end: date) -> list[tuple[str, Period]]:
+    first = date(end.year, end.month, 1)
+    out = []
+    for back in range(months - 1, -1, -1):
+        start = add_months(first, -back)
+        out.append((month_key(start), Period(start, min(month_end(start), end))))
+    return out
+
+
+def monthly_series(store: Store, metric_id: str, months: int,
+                   end: date) -> list[tuple[str, float | None]]:
+    """("YYYY-MM", value) for the `months` months ending with end's month (sparklines)."""
+    if metric_id not in METRICS:
+        raise ValueError(f"unknown metric {metric_id!r}")
+    periods = _month_periods(months, end)
+    settings = load_settings(store)
+    deals, tickets = load_deal_infos(store), rec.load_tickets(store)
+    surveys, spend = rec.load_surveys(store), rec.load_spend(store)
+    out = []
+    for key, period in periods:
+        facts = queries.customer_facts(store, period)
+        windows = lost_windows(facts, period, settings.window_days)
+        lost = queries.revenue_in_windows(store, windows) if metric_id.startswith(
+            "customers_lost") else {}
+        inputs = Inputs(facts, lost, spend_in(spend, period), deals, tickets, surveys, settings)
+        out.append((key, assemble(inputs, period)[metric_id].value))
+    return out
+
+
+# The lists live in their own module (size); imported last because they use the loaders
+# above. Callers import everything from here.
+from custdesk.domain.sales_plan import PlanMonth  # noqa: E402
+from custdesk.services.metrics_lists import (  # noqa: E402
+    AtRisk,
+    CustomerRow,
+    CustomerStory,
+    DealRow,
+    Detractor,
+    at_risk,
+    customer_rows,
+    customer_story,
+    detractors,
+    group_movement,
+    hot_prospects,
+    lost_deals,
+    profitability_groups,
+    sales_plan,
+    stale_deals,
+)
+
+__all__ += ["AtRisk", "CustomerRow", "CustomerStory", "DealRow", "Detractor", "PlanMonth",
+            "at_risk", "customer_rows", "customer_story", "detractors", "group_movement",
+            "hot_prospects", "lost_deals", "profitability_groups", "sales_plan", "stale_deals"]

@@ -1,0 +1,84 @@
+"""SQL for the owner's lists, the customer table and the customer story.
+
+Per-customer aggregates only; a single customer's own lines are the only order lines
+loaded as records (`customer_orders`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from datetime import date, timedelta
+
+from custdesk.domain.records import OrderLine
+from custdesk.storage.database import Store
+
+
+def order_days(store: Store, as_of: date, only: Collection[int] | None = None
+               ) -> dict[int, list[date]]:
+    """customer id -> distinct order days up to as_of, ascending (for gap medians)."""
+    sql = ("SELECT DISTINCT customer_id, date FROM orders WHERE date <= ? "
+           "ORDER BY customer_id, date")
+    out: dict[int, list[date]] = defaultdict(list)
+    wanted = set(only) if only is not None else None
+    for cid, d in store.conn.execute(sql, (as_of.isoformat(),)):
+        if wanted is None or cid in wanted:
+            out[cid].append(date.fromisoformat(d))
+    return dict(out)
+
+
+def recent_revenue(store: Store, as_of: date, window: int) -> dict[int, tuple[int, int, int]]:
+    """customer id -> (revenue of the last 90 days, of the 90 before, of the last W days)."""
+    last90 = (as_of - timedelta(days=89)).isoformat()
+    prior90 = (as_of - timedelta(days=179)).isoformat()
+    last_w = (as_of - timedelta(days=window - 1)).isoformat()
+    lo = min(prior90, last_w)
+    sql = """
+    SELECT customer_id,
+      sum(CASE WHEN date >= :last90 THEN revenue_e4 ELSE 0 END),
+      sum(CASE WHEN date >= :prior90 AND date < :last90 THEN revenue_e4 ELSE 0 END),
+      sum(CASE WHEN date >= :last_w THEN revenue_e4 ELSE 0 END)
+    FROM orders WHERE date BETWEEN :lo AND :as_of GROUP BY customer_id"""
+    params = {"last90": last90, "prior90": prior90, "last_w": last_w, "lo": lo,
+              "as_of": as_of.isoformat()}
+    return {cid: (a or 0, b or 0, c or 0) for cid, a, b, c in store.conn.execute(sql, params)}
+
+
+def revenue_between(store: Store, lo: date, hi: date) -> dict[int, int]:
+    """customer id -> Σ revenue_e4 of lines dated lo..hi."""
+    sql = ("SELECT customer_id, sum(revenue_e4) FROM orders WHERE date BETWEEN ? AND ? "
+           "GROUP BY customer_id")
+    return {cid: total or 0 for cid, total in
+            store.conn.execute(sql, (lo.isoformat(), hi.isoformat()))}
+
+
+def customer_totals(store: Store, as_of: date) -> dict[int, tuple[int, int, int, str]]:
+    """customer id -> (revenue_e4, gross profit e4 over costed lines, orders, last order day)
+    up to as_of."""
+    sql = """
+    SELECT customer_id, sum(revenue_e4),
+      sum(CASE WHEN cost_e4 IS NOT NULL THEN revenue_e4 - cost_e4 ELSE 0 END),
+      count(DISTINCT order_ref) + sum(order_ref IS NULL), max(date)
+    FROM orders WHERE date <= ? GROUP BY customer_id"""
+    return {cid: (rev or 0, gp or 0, n or 0, last) for cid, rev, gp, n, last
+            in store.conn.execute(sql, (as_of.isoformat(),))}
+
+
+def customer_orders(store: Store, customer_id: int) -> list[OrderLine]:
+    """One customer's order lines (the customer story), oldest first."""
+    sql = """SELECT id, customer_id, date, order_ref, product_id, category, quantity,
+                    unit_price_e4, revenue_e4, discount, cost_e4
+             FROM orders WHERE customer_id = ? ORDER BY date, id"""
+    return [OrderLine(date=r[2], customer_id=r[1], revenue_e4=r[8], id=r[0], order_ref=r[3],
+                      product_id=r[4], category=r[5], quantity=r[6], unit_price_e4=r[7],
+                      discount=r[9], cost_e4=r[10])
+            for r in store.conn.execute(sql, (customer_id,))]
+
+
+def customer_monthly(store: Store, customer_id: int) -> list[tuple[str, int, int]]:
+    """("YYYY-MM", revenue_e4, gross profit e4 over costed lines) per month with orders."""
+    sql = """SELECT month, sum(revenue_e4),
+               sum(CASE WHEN cost_e4 IS NOT NULL THEN revenue_e4 - cost_e4 ELSE 0 END)
+             FROM orders WHERE customer_id = ? GROUP BY month ORDER BY month"""
+    return [(f"{m // 100:04d}-{m % 100:02d}", rev or 0, gp or 0)
+            for m, rev, gp in store.conn.execute(sql, (customer_id,))]
