@@ -41,7 +41,9 @@ def backup_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
-def _write_backup(source: sqlite3.Connection, target: Path) -> None:
+def write_copy(source: sqlite3.Connection, target: Path) -> None:
+    """Copy an open database to `target` (0600) through a hidden `.partial` file: `target`
+    appears, by an atomic rename, only once the copy is complete, checked and on disk."""
     partial = target.with_name("." + target.name + ".partial")
     fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
@@ -49,7 +51,9 @@ def _write_backup(source: sqlite3.Connection, target: Path) -> None:
         dest = sqlite3.connect(str(partial))
         try:
             source.backup(dest)
-            if dest.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            # the full check: above 8 MB open_store only runs quick_check, so this is
+            # where damage that only integrity_check sees is caught
+            if dest.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("backup copy failed its check")
         finally:
             dest.close()
@@ -60,6 +64,20 @@ def _write_backup(source: sqlite3.Connection, target: Path) -> None:
     finally:
         if partial.exists():
             partial.unlink()
+
+
+_write_backup = write_copy  # the foundation's name
+
+
+def _remove_stale_partials(folder: Path, older_than: timedelta = timedelta(hours=1)) -> None:
+    """Drop `.partial` files a killed backup left behind (never listed, only wasted space)."""
+    cutoff = datetime.now().timestamp() - older_than.total_seconds()
+    for entry in folder.glob(".*.partial"):
+        try:
+            if entry.stat().st_mtime < cutoff:
+                entry.unlink()
+        except OSError:
+            pass
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -79,7 +97,8 @@ def create_backup(store: Store, reason: str, now: datetime | None = None) -> Bac
     folder.mkdir(mode=0o700, exist_ok=True)
     stamp = now.strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{store.path.stem}-{stamp}-{reason}.db"
-    _write_backup(store.conn, target)
+    _remove_stale_partials(folder)
+    write_copy(store.conn, target)
     prune_backups(store.path, now=now)
     return Backup(target, now, reason)
 
@@ -92,7 +111,7 @@ def list_backups(db_path: Path) -> list[Backup]:
     found = []
     for entry in folder.iterdir():
         match = _NAME.match(entry.name)
-        if match and match["stem"] == db_path.stem and entry.is_file():
+        if match and match["stem"] == db_path.stem and entry.is_file() and entry.stat().st_size:
             taken = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S-%f")
             found.append(Backup(entry, taken, match["reason"]))
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
@@ -128,6 +147,19 @@ def prune_backups(db_path: Path, now: datetime | None = None) -> list[Path]:
     return removed
 
 
+def latest_good_backup(db_path: Path, tries: int = 5) -> Backup | None:
+    """The newest backup that passes `verify_backup` (looking at the newest `tries`)."""
+    from custdesk.storage.database import DatabaseError
+
+    for backup in list_backups(db_path)[:tries]:
+        try:
+            verify_backup(backup.path)
+        except (DatabaseError, OSError):
+            continue
+        return backup
+    return None
+
+
 def verify_backup(path: Path) -> None:
     """Raise `DamagedDatabaseError` unless `path` is a sound custdesk database."""
     from custdesk.storage.database import (
@@ -136,10 +168,13 @@ def verify_backup(path: Path) -> None:
         read_header,
     )
 
-    _magic, _version, app_id = read_header(path)
-    if app_id != APPLICATION_ID:
+    magic, _version, app_id = read_header(path)
+    if app_id != APPLICATION_ID or magic != b"SQLite format 3\x00":
         raise DamagedDatabaseError(f"{path.name} is not a custdesk backup.")
-    probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise DamagedDatabaseError(f"backup {path.name} cannot be read ({exc}).") from exc
     try:
         result = probe.execute("PRAGMA integrity_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:

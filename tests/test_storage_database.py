@@ -1,0 +1,156 @@
+"""Foundation storage: create, reopen, migrate, refuse what is not ours, one writer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import stat
+import struct
+import time
+from pathlib import Path
+
+import pytest
+
+from custdesk.storage import (
+    DatabaseInUseError,
+    NewerSchemaError,
+    NotCustdeskFileError,
+    open_store,
+)
+from custdesk.storage.backups import create_backup, list_backups, restore_backup
+from custdesk.storage.database import APPLICATION_ID, lock_path
+from custdesk.storage.migrations import LATEST_VERSION, MIGRATIONS, migrate
+from reliability_util import digest, spawn, wait_for_line
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def test_create_then_reopen_keeps_data(db_path: Path) -> None:
+    s = open_store(db_path)
+    assert s.schema_version() == len(MIGRATIONS)
+    assert s.conn.execute("PRAGMA application_id").fetchone()[0] == 0x43555344
+    with s.transaction():
+        s.conn.execute("INSERT INTO customers(name, name_key, created_on) "
+                       "VALUES ('Ann Lee', 'ann lee', '2026-01-02')")
+    s.close(backup_if_changed=False)
+    again = open_store(db_path)
+    assert again.conn.execute("SELECT name FROM customers").fetchall() == [("Ann Lee",)]
+    assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert again.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    again.close(backup_if_changed=False)
+
+
+def test_migrate_twice_is_a_no_op(db_path: Path) -> None:
+    s = open_store(db_path)
+    before = digest(db_path)
+    assert migrate(s) == []
+    assert migrate(s) == []
+    s.close(backup_if_changed=False)
+    assert digest(db_path) == before
+    assert list_backups(db_path) == []
+
+
+def test_transaction_is_all_or_nothing(store) -> None:  # noqa: ANN001
+    with pytest.raises(ZeroDivisionError), store.transaction():
+        store.conn.execute("INSERT INTO customers(name, name_key, created_on) "
+                           "VALUES ('A', 'a', '2026-01-01')")
+        _ = 1 / 0
+    assert store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("content", [
+    b"name,email\nAnn,ann@example.com\n",
+    b"PK\x03\x04" + bytes(200),
+    b"SQLite format 3",  # too short to be a database
+])
+def test_foreign_file_refused_byte_for_byte_unchanged(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    with pytest.raises(NotCustdeskFileError, match="notes.db"):
+        open_store(path)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
+
+
+def test_other_programs_sqlite_file_refused_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t(x)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(NotCustdeskFileError, match="another program"):
+        open_store(path)
+    assert path.read_bytes() == before
+
+
+def test_newer_schema_refused_unchanged(db_path: Path) -> None:
+    open_store(db_path).close(backup_if_changed=False)
+    raw = bytearray(db_path.read_bytes())
+    raw[60:64] = struct.pack(">I", LATEST_VERSION + 1)  # user_version, as a newer custdesk
+    db_path.write_bytes(bytes(raw))
+    with pytest.raises(NewerSchemaError, match=f"schema {LATEST_VERSION + 1}"):
+        open_store(db_path)
+    assert db_path.read_bytes() == bytes(raw)
+
+
+def test_new_database_and_lock_are_private(db_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        s = open_store(db_path)
+        s.close(backup_if_changed=False)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(lock_path(db_path).stat().st_mode) & 0o077 == 0
+
+
+_HOLDER = """
+import sys, time
+from custdesk.storage import open_store
+s = open_store(sys.argv[1])
+print("open", flush=True)
+time.sleep(60)
+"""
+
+
+def test_second_process_refused_quickly_and_kill_frees_the_file(db_path: Path) -> None:
+    open_store(db_path).close(backup_if_changed=False)
+    holder = spawn(_HOLDER, str(db_path))
+    try:
+        wait_for_line(holder, b"open")
+        before = _snapshot(db_path.parent)
+        started = time.monotonic()
+        with pytest.raises(DatabaseInUseError, match="already open"):
+            open_store(db_path)
+        elapsed = time.monotonic() - started
+        assert elapsed < 2.0, f"refusal took {elapsed:.2f} s"
+        assert _snapshot(db_path.parent) == before  # the refused opener wrote nothing
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    s = open_store(db_path)  # the OS dropped the dead process's lock
+    assert s.schema_version() == LATEST_VERSION
+    s.close(backup_if_changed=False)
+
+
+def test_backup_restore_round_trip(demo_store) -> None:  # noqa: ANN001
+    path = demo_store.path
+    original = digest(path)
+    backup = create_backup(demo_store, reason="manual")
+    assert list_backups(path)[0].path == backup.path
+    assert digest(backup.path) == original
+    with demo_store.transaction():
+        demo_store.conn.execute("DELETE FROM orders")
+    demo_store.close(backup_if_changed=False)
+    assert digest(path) != original
+    safety = restore_backup(path, backup.path)
+    assert digest(path) == original
+    assert safety is not None and digest(safety) != original  # the replaced state is kept
+    s = open_store(path)
+    assert s.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    s.close(backup_if_changed=False)
