@@ -85,7 +85,15 @@ def day_text(value: date | str | None) -> str:
             return value
     if isinstance(value, datetime):
         value = value.date()
-    return display_locale().toString(value, QLocale.FormatType.ShortFormat)
+    return display_locale().toString(value, short_date_format())
+
+
+def short_date_format() -> str:
+    """The locale's short date pattern with a four-digit year ("M/d/yyyy", "dd.MM.yyyy")."""
+    pattern = display_locale().dateFormat(QLocale.FormatType.ShortFormat)
+    if "yyyy" not in pattern:
+        pattern = pattern.replace("yy", "yyyy")
+    return pattern
 
 
 def by_unit(value: float | None, unit: str, *, short: bool = False) -> str:

@@ -1,12 +1,271 @@
-"""The Today tab (placeholder until its own issue lands)."""
+"""The Today tab: the owner's morning look at the chosen period.
+
+KPI cards (against the prior period), four work lists (customers at risk, hot prospects,
+lost prospects, detractors to rescue) and 12-month sparklines. Every number comes from
+`custdesk.services.metrics_service`; this module only lays them out.
+"""
 
 from __future__ import annotations
 
-from custdesk.ui.tabs.placeholder_tab import PlaceholderTab
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from custdesk.domain.periods import Period
+from custdesk.storage import Store
+from custdesk.ui import formatting as fmt
+from custdesk.ui.charts import Sparkline
+from custdesk.ui.kpi_card import KpiCard, change_text
+from custdesk.ui.record_table_model import Column, RecordTableModel
+from custdesk.ui.table_view import RecordTableView
+from custdesk.ui.tabs.dashboard_tab import DashboardTab, service
+
+CARDS: tuple[tuple[str, str | None], ...] = (
+    ("revenue", None), ("gross_margin_pct", None),
+    ("customers_new", "customers_new_value"), ("customers_lost", "customers_lost_value"),
+    ("retention_rate_pct", None), ("nps", None), ("win_rate_pct", None),
+    ("pipeline_weighted_value", None),
+)
+TRENDS: tuple[tuple[str, str, str], ...] = (
+    ("revenue", "Revenue", "money"),
+    ("customers_new", "New customers", "count"),
+    ("customers_lost", "Customers lost", "count"),
+    ("nps", "Net promoter score", "score"),
+    ("discount_pct_avg", "Avg discount", "pct"),
+    ("renewal_rate_pct", "Renewal rate", "pct"),
+    ("win_rate_pct", "Win rate", "pct"),
+)
+TREND_MONTHS = 12
 
 
-class TodayTab(PlaceholderTab):
+def pick(row: Any, *names: str) -> Any:
+    """The first attribute of `row` among `names` that exists (result rows vary in naming)."""
+    for name in names:
+        if isinstance(row, dict) and name in row:
+            return row[name]
+        if hasattr(row, name):
+            return getattr(row, name)
+    return None
+
+
+def _col(key: str, header: str, kind: str = "text", *names: str) -> Column:
+    return Column(key, header, kind, value=lambda r, n=(names or (key,)): pick(r, *n))
+
+
+AT_RISK_COLUMNS = [
+    _col("name", "Customer"), _col("segment", "Segment"),
+    _col("reasons", "Why", "list"),
+    _col("value_at_risk", "Value at risk", "money"),
+]
+DEAL_COLUMNS = [
+    _col("title", "Deal"), _col("customer", "Customer", "text", "customer_name", "customer"),
+    _col("stage", "Stage"), _col("weighted", "Weighted", "money"),
+    _col("expected_close", "Close", "date"),
+]
+LOST_COLUMNS = [
+    _col("title", "Deal"),
+    _col("lost_reason", "Reason", "text", "lost_reason", "reason"),
+    _col("competitor", "Competitor"), _col("amount", "Amount", "money"),
+    _col("closed_on", "Closed", "date"),
+]
+DETRACTOR_COLUMNS = [
+    _col("name", "Customer"), _col("nps", "NPS", "int", "nps", "score"),
+    _col("date", "Date", "date"), _col("comment", "Comment"),
+]
+# (key, service function, title, columns, column that stretches)
+LISTS: tuple[tuple[str, str, str, list[Column], int], ...] = (
+    ("at_risk", "at_risk", "Customers at risk", AT_RISK_COLUMNS, 2),
+    ("hot", "hot_prospects", "Hot prospects", DEAL_COLUMNS, 0),
+    ("lost", "lost_deals", "Lost prospects", LOST_COLUMNS, 0),
+    ("detractors", "detractors", "Detractors to rescue", DETRACTOR_COLUMNS, 3),
+)
+
+
+@dataclass
+class TodayData:
+    """What the tab shows; built off the GUI thread by `load_today`."""
+
+    period: Period
+    current: dict[str, Any]
+    prior: dict[str, Any]
+    lists: dict[str, list[Any] | None] = field(default_factory=dict)
+    trends: dict[str, list[tuple[str, float | None]]] = field(default_factory=dict)
+
+
+def load_today(store: Store, period: Period,
+               trends: dict[str, list[tuple[str, float | None]]] | None = None) -> TodayData | None:
+    """Query everything the Today tab shows; None when the file holds no data yet."""
+    data_span, compute = service("data_span"), service("compute_metrics")
+    if data_span is None or data_span(store) is None:
+        return None
+    current = compute(store, period).metrics
+    prior = compute(store, period.prior()).metrics
+    lists: dict[str, list[Any] | None] = {}
+    for key, func_name, _title, _cols, _stretch in LISTS:
+        func = service(func_name)
+        lists[key] = list(func(store, period)) if func is not None else None
+    if trends is None:
+        series = service("monthly_series")
+        trends = {} if series is None else {
+            metric: series(store, metric, TREND_MONTHS, period.end) for metric, _l, _u in TRENDS}
+    return TodayData(period, current, prior, lists, trends)
+
+
+class _ListPanel(QFrame):
+    """A titled table of one work list, with a line that sums it up."""
+
+    def __init__(self, name: str, title: str, columns: list[Column], stretch: int) -> None:
+        super().__init__()
+        self.title = title
+        self.model = RecordTableModel(columns, self)
+        self.heading = QLabel(f"<b>{title}</b>")
+        self.summary = QLabel()
+        self.summary.setStyleSheet("color: gray;")
+        self.table = RecordTableView(self.model, f"today/{name}", self, stretch=stretch)
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addStretch(1)
+        top.addWidget(self.summary)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+
+    def set_rows(self, rows: list[Any] | None, summary: str) -> None:
+        if rows is None:
+            self.model.set_rows([])
+            self.summary.setText("arrives with the metrics engine")
+            return
+        self.model.set_rows(rows)
+        self.summary.setText(summary)
+
+
+class TodayTab(DashboardTab):
     title = "Today"
     slug = "today"
-    uses = ('customers', 'orders', 'deals', 'surveys')
-    coming = "Your morning look: revenue, margin, customers in and out, NPS, win rate, who is at risk and which prospects are hot."
+    empty_heading = "Welcome! Your morning look starts with your data"
+    empty_imports = ("customers (a list of your customers)", "orders or sales lines",
+                     "deals (your sales pipeline)", "customer surveys (NPS)")
+    empty_why = ("Today shows revenue, margin, customers won and lost, who is at risk and "
+                 "which prospects are hot, as soon as your spreadsheets are in.")
+
+    def build_content(self) -> QWidget:
+        content = QWidget()
+        self.cards = {metric: KpiCard(metric) for metric, _extra in CARDS}
+        card_row = QGridLayout()
+        card_row.setSpacing(6)
+        for i, card in enumerate(self.cards.values()):
+            card_row.addWidget(card, 0, i)
+        self.lists = {key: _ListPanel(key, title, cols, stretch)
+                      for key, _f, title, cols, stretch in LISTS}
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        for i, panel in enumerate(self.lists.values()):
+            grid.addWidget(panel, i // 2, i % 2)
+        self.sparklines = {m: Sparkline(label, unit) for m, label, unit in TRENDS}
+        spark_box = QVBoxLayout()
+        spark_box.addWidget(QLabel(f"<b>Trends, last {TREND_MONTHS} months</b>"))
+        for line in self.sparklines.values():
+            spark_box.addWidget(line)
+        spark_box.addStretch(1)
+        spark_panel = QWidget()
+        spark_panel.setLayout(spark_box)
+        spark_panel.setFixedWidth(250)
+        bottom = QHBoxLayout()
+        bottom.addLayout(grid, 1)
+        bottom.addWidget(spark_panel)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(card_row)
+        layout.addLayout(bottom, 1)
+        self._trend_cache: tuple[date, Any] | None = None
+        return content
+
+    def load(self, store: Store, period: Period) -> TodayData | None:
+        # Trends only depend on the period's end: reuse them when only the start moved.
+        cache = self._trend_cache
+        cached = cache[1] if cache is not None and cache[0] == period.end else None
+        return load_today(store, period, cached)
+
+    def show_data(self, data: TodayData) -> None:
+        from custdesk.domain.metric_catalogue import METRICS
+
+        self._trend_cache = (data.period.end, data.trends)
+        for (metric, extra_id), card in zip(CARDS, self.cards.values(), strict=True):
+            extra = ""
+            if extra_id is not None and extra_id in data.current:
+                extra = "worth " + fmt.by_unit(data.current[extra_id].value, METRICS[extra_id].unit,
+                                    short=True)
+            card.set_metric(METRICS[metric], data.current.get(metric), data.prior.get(metric),
+                            extra)
+        for key, panel in self.lists.items():
+            rows = data.lists.get(key)
+            panel.set_rows(rows, self._summary(key, rows or []))
+        for metric, line in self.sparklines.items():
+            line.set_points(data.trends.get(metric, []))
+
+    @staticmethod
+    def _summary(key: str, rows: list[Any]) -> str:
+        if key == "at_risk":
+            total = sum(pick(r, "value_at_risk") or 0 for r in rows)
+            return f"{len(rows):,} · {fmt.money_short(total)} at risk"
+        if key == "hot":
+            total = sum(pick(r, "weighted") or 0 for r in rows)
+            return f"{len(rows):,} · {fmt.money_short(total)} weighted"
+        if key == "lost":
+            total = sum(pick(r, "amount") or 0 for r in rows)
+            return f"{len(rows):,} · {fmt.money_short(total)} lost"
+        return f"{len(rows):,}"
+
+    # ----- print and export ----------------------------------------------------------
+    def export_tables(self) -> list:
+        from custdesk.domain.metric_catalogue import METRICS
+        from custdesk.sheets.table_export import SheetTable
+        from custdesk.ui.tab_output import sheet_from_model
+
+        rows = []
+        if self.data is not None:
+            for metric, _extra in CARDS:
+                cur, pri = self.data.current.get(metric), self.data.prior.get(metric)
+                info = METRICS[metric]
+                rows.append([info.label, getattr(cur, "value", None), getattr(pri, "value", None),
+                             info.unit, getattr(cur, "n", None)])
+        kpis = SheetTable("Key figures", ["Metric", "This period", "Prior period", "Unit", "n"],
+                          ["text", "float", "float", "text", "int"], rows)
+        return [kpis] + [sheet_from_model(p.title, p.model) for p in self.lists.values()]
+
+    def report_html(self) -> str:
+        from custdesk.reports.tab_report import Figure, tab_report_html
+        from custdesk.ui.tab_output import text_table_from_model
+
+        figures = []
+        for card in self.cards.values():
+            figures.append(Figure(card.title.text(), card.value.text(), card.change.text(),
+                                  card.detail.text().strip()))
+        tables = [text_table_from_model(p.title, p.model) for p in self.lists.values()]
+        p = self.period
+        return tab_report_html("Today", f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}",
+                               figures, tables)
+
+    def export_dialog(self) -> None:
+        from custdesk.ui.tab_output import export_dialog
+
+        export_dialog(self, "custdesk today", self.export_tables())
+
+    def print_dialog(self) -> None:
+        from custdesk.ui.tab_output import print_preview
+
+        print_preview(self, self.report_html())
+
+
+__all__ = ["TodayTab", "load_today", "TodayData", "change_text"]

@@ -1,0 +1,247 @@
+"""pyqtgraph charts fed plain lists: monthly trends, sparklines, the customers bridge waterfall.
+
+Axes: months as labelled categories ("Mar 26"), money as "$12.3k". Hovering shows the exact
+values in a tooltip. Colours follow the system's light or dark scheme.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QCursor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
+
+from custdesk.ui import formatting as fmt
+
+LIGHT = {"bg": "#ffffff", "fg": "#333333", "grid": 60,
+         "series": ["#2e6fbd", "#e07b24", "#2a9d6f", "#9b59b6", "#c0392b"],
+         "up": "#2a9d6f", "down": "#c0392b", "total": "#5b7fa8"}
+DARK = {"bg": "#1f2124", "fg": "#dddddd", "grid": 80,
+        "series": ["#6fa8ec", "#f0a05a", "#5cc99a", "#c39bd3", "#ec7063"],
+        "up": "#5cc99a", "down": "#ec7063", "total": "#87a9d1"}
+
+
+def is_dark() -> bool:
+    """The system's colour scheme (Qt ≥ 6.5), else the window colour's lightness."""
+    hints = QGuiApplication.styleHints()
+    scheme = getattr(hints, "colorScheme", None)
+    if scheme is not None:
+        value = scheme()
+        if value == Qt.ColorScheme.Dark:
+            return True
+        if value == Qt.ColorScheme.Light:
+            return False
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def palette() -> dict[str, Any]:
+    return DARK if is_dark() else LIGHT
+
+
+def month_label(key: str) -> str:
+    """"2026-03" -> "Mar 26"."""
+    try:
+        d = date(int(key[:4]), int(key[5:7]), 1)
+    except (ValueError, IndexError):
+        return key
+    return d.strftime("%b %y")
+
+
+class ValueAxis(pg.AxisItem):
+    """A left axis whose ticks read as money, percentages or counts."""
+
+    def __init__(self, unit: str = "count", **kwargs: Any) -> None:
+        super().__init__("left", **kwargs)
+        self.unit = unit
+
+    def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        if self.unit == "money":
+            return [fmt.money_short(v) for v in values]
+        if self.unit == "pct":
+            return [f"{fmt.number(v, 0)} %" for v in values]
+        decimals = 0 if spacing >= 1 else 1
+        return [fmt.number(v, decimals) for v in values]
+
+
+class CategoryAxis(pg.AxisItem):
+    """A bottom axis labelling integer positions (months, bridge steps)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("bottom", **kwargs)
+        self.labels: list[str] = []
+
+    def set_labels(self, labels: Sequence[str], every: int = 1) -> None:
+        self.labels = list(labels)
+        self.setTicks([[(i, t) for i, t in enumerate(self.labels) if i % every == 0], []])
+
+
+def _style(plot: pg.PlotWidget) -> dict[str, Any]:
+    colours = palette()
+    plot.setBackground(colours["bg"])
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(colours["fg"]))
+        axis.setTextPen(pg.mkPen(colours["fg"]))
+    return colours
+
+
+class _HoverPlot(pg.PlotWidget):
+    """A plot that shows `hover_text(index)` for the category under the mouse."""
+
+    def __init__(self, unit: str, parent: QWidget | None = None) -> None:
+        self.value_axis = ValueAxis(unit)
+        self.category_axis = CategoryAxis()
+        super().__init__(parent, axisItems={"left": self.value_axis, "bottom": self.category_axis})
+        self.unit = unit
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self.showGrid(x=False, y=True, alpha=0.25)
+        self.scene().sigMouseMoved.connect(self._on_mouse)
+
+    def hover_text(self, index: int) -> str:  # pragma: no cover - overridden
+        return ""
+
+    def _on_mouse(self, pos: QPointF) -> None:
+        if not self.plotItem.sceneBoundingRect().contains(pos):
+            return
+        x = self.plotItem.vb.mapSceneToView(pos).x()
+        index = int(round(x))
+        text = self.hover_text(index) if 0 <= index < len(self.category_axis.labels) else ""
+        if text:
+            QToolTip.showText(QCursor.pos(), text, self)
+        else:
+            QToolTip.hideText()
+
+
+class TrendChart(_HoverPlot):
+    """Monthly lines with a legend: `set_series(["2026-01", …], {"Revenue": [..]})`."""
+
+    def __init__(self, unit: str = "money", title: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(unit, parent)
+        self.months: list[str] = []
+        self.series: dict[str, list[float | None]] = {}
+        if title:
+            self.setTitle(title)
+        self.legend = self.addLegend(offset=(10, 5))
+
+    def set_series(self, months: Sequence[str], series: dict[str, Sequence[float | None]]) -> None:
+        colours = _style(self)
+        self.clear()
+        self.legend.clear()
+        self.months = list(months)
+        self.series = {k: list(v) for k, v in series.items()}
+        self.category_axis.set_labels([month_label(m) for m in self.months],
+                                      every=max(1, math.ceil(len(self.months) / 8)))
+        for i, (name, values) in enumerate(self.series.items()):
+            xs = [x for x, v in enumerate(values) if v is not None]
+            ys = [float(v) for v in values if v is not None]
+            colour = colours["series"][i % len(colours["series"])]
+            self.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
+                      symbolBrush=colour, symbolPen=None, name=name)
+        self.setXRange(-0.5, max(0.5, len(self.months) - 0.5), padding=0)
+
+    def hover_text(self, index: int) -> str:
+        rows = [f"{name}: {fmt.by_unit(values[index], self.unit)}"
+                for name, values in self.series.items() if index < len(values)]
+        return f"<b>{month_label(self.months[index])}</b><br>" + "<br>".join(rows)
+
+
+class Sparkline(QWidget):
+    """A label, the latest value, and a tiny 12-month line (tooltip: every month's value)."""
+
+    def __init__(self, label: str, unit: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.unit = unit
+        self.label = QLabel(label)
+        self.latest = QLabel(fmt.DASH)
+        self.latest.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.plot.setFixedHeight(34)
+        self.points: list[tuple[str, float | None]] = []
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.label)
+        top.addWidget(self.latest)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.plot)
+
+    def set_points(self, points: Sequence[tuple[str, float | None]]) -> None:
+        """[("2026-03", value or None), …] oldest first."""
+        colours = _style(self.plot)
+        self.points = list(points)
+        self.plot.clear()
+        xs = [i for i, (_m, v) in enumerate(self.points) if v is not None]
+        ys = [float(v) for _m, v in self.points if v is not None]
+        if ys:
+            self.plot.plot(xs, ys, pen=pg.mkPen(colours["series"][0], width=2))
+            self.plot.plot([xs[-1]], [ys[-1]], pen=None, symbol="o", symbolSize=5,
+                           symbolBrush=colours["series"][1], symbolPen=None)
+        last = self.points[-1] if self.points else ("", None)
+        self.latest.setText(f"{fmt.by_unit(last[1], self.unit, short=True)}  "
+                            f"<span style='color:gray'>{month_label(last[0])}</span>")
+        self.setToolTip("<br>".join(f"{month_label(m)}: {fmt.by_unit(v, self.unit)}"
+                                    for m, v in self.points))
+
+
+class WaterfallChart(_HoverPlot):
+    """Floating bars: totals from zero, increases up, decreases down (the customers bridge).
+
+    `set_steps([("Start", 120, "total"), ("New", 30, "up"), ("Lost", -25, "down"),
+    ("End", 125, "total")])`.
+    """
+
+    def __init__(self, unit: str = "count", parent: QWidget | None = None) -> None:
+        super().__init__(unit, parent)
+        self.steps: list[tuple[str, float, str]] = []
+        self.bars: list[tuple[float, float]] = []  # (bottom, top) of each bar
+
+    def set_steps(self, steps: Sequence[tuple[str, float, str]]) -> None:
+        colours = _style(self)
+        self.clear()
+        self.steps = list(steps)
+        self.bars = waterfall_bars(self.steps)
+        self.category_axis.set_labels([s[0] for s in self.steps])
+        for i, ((_label, value, kind), (low, high)) in enumerate(zip(self.steps, self.bars,
+                                                                      strict=True)):
+            brush = QColor(colours[kind if kind in ("up", "down") else "total"])
+            self.addItem(pg.BarGraphItem(x=[i], y0=[low], y1=[high], width=0.6, brush=brush,
+                                         pen=pg.mkPen(None)))
+            text = pg.TextItem(fmt.number(value), color=colours["fg"], anchor=(0.5, 1.0))
+            text.setPos(i, max(low, high))
+            self.addItem(text)
+        top = max((max(b) for b in self.bars), default=1)
+        self.setYRange(0, top * 1.15 or 1, padding=0)
+        self.setXRange(-0.6, len(self.steps) - 0.4, padding=0)
+
+    def hover_text(self, index: int) -> str:
+        label, value, kind = self.steps[index]
+        sign = "+" if kind == "up" else ("−" if kind == "down" else "")
+        return f"<b>{label}</b>: {sign}{fmt.by_unit(abs(value), self.unit)}"
+
+
+def waterfall_bars(steps: Sequence[tuple[str, float, str]]) -> list[tuple[float, float]]:
+    """(bottom, top) per step: a total stands on zero and resets the running level."""
+    level, out = 0.0, []
+    for _label, value, kind in steps:
+        if kind == "total":
+            level = float(value)
+            out.append((0.0, level))
+        else:
+            delta = abs(float(value)) if kind == "up" else -abs(float(value))
+            out.append((min(level, level + delta), max(level, level + delta)))
+            level += delta
+    return out

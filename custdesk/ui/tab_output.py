@@ -1,0 +1,70 @@
+"""Print preview and Excel export of what a tab shows (File ▸ Print…, File ▸ Export…).
+
+Tabs implement `export_tables() -> list[SheetTable]` and `report_html() -> str`; the dialogs
+here ask for a file / show the preview. Tests call those two methods directly.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QTextDocument
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from custdesk.reports.tab_report import TextTable
+from custdesk.sheets.table_export import SheetTable, write_xlsx
+from custdesk.ui import formatting as fmt
+from custdesk.ui.record_table_model import RecordTableModel
+
+_RIGHT_KINDS = {"int", "float", "money", "pct", "score"}
+
+
+def sheet_from_model(title: str, model: RecordTableModel) -> SheetTable:
+    """The visible rows of `model`, in display order, with raw values."""
+    columns, rows = model.visible_table()
+    return SheetTable(title, [c.header for c in columns], [c.kind for c in columns], rows)
+
+
+def text_table_from_model(title: str, model: RecordTableModel, note: str = "") -> TextTable:
+    """The visible rows of `model` as the screen shows them, for printing."""
+    columns, rows = model.visible_table()
+    texts = [[c.text(v) for c, v in zip(columns, row, strict=True)] for row in rows]
+    right = {i for i, c in enumerate(columns) if c.kind in _RIGHT_KINDS}
+    return TextTable(title, [c.header for c in columns], texts, right, note)
+
+
+def export_dialog(parent: QWidget, name: str, tables: list[SheetTable]) -> Path | None:
+    """Ask where to save, write the workbook, say where it went."""
+    suggested = f"{name} {date.today().isoformat()}.xlsx"
+    path, _ = QFileDialog.getSaveFileName(parent, "Export to Excel", suggested,
+                                          "Excel workbook (*.xlsx)")
+    if not path:
+        return None
+    if not path.lower().endswith(".xlsx"):
+        path += ".xlsx"
+    try:
+        written = write_xlsx(path, tables, fmt.currency_symbol())
+    except OSError as exc:
+        QMessageBox.warning(parent, "Export failed", f"Could not write {path}: {exc.strerror}")
+        return None
+    window = parent.window()
+    status = getattr(window, "statusBar", None)
+    if status is not None:
+        status().showMessage(f"Exported to {written}", 8000)
+    return written
+
+
+def print_preview(parent: QWidget, html: str) -> Any:
+    """Open a print preview of `html` (non-blocking); returns the dialog."""
+    document = QTextDocument()
+    document.setHtml(html)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    dialog = QPrintPreviewDialog(printer, parent)
+    dialog.paintRequested.connect(document.print_)
+    dialog._document = document  # keep it alive as long as the dialog
+    dialog.resize(900, 700)
+    dialog.open()
+    return dialog

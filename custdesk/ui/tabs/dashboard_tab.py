@@ -1,0 +1,104 @@
+"""A tab that loads its data in the background and then shows it (or an empty state).
+
+Subclasses implement `load(store, period) -> data` (runs off the GUI thread through the
+runner: database reads only, plain results, no widgets) and `show_data(data)` (GUI thread).
+`build_content()` returns the tab's widget; `empty_heading`/`empty_imports`/`empty_why`
+describe the empty state. `load` returning None means "nothing imported yet".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from custdesk.domain.periods import Period
+from custdesk.storage import Store
+from custdesk.ui.empty_state import BusyBar, EmptyState
+from custdesk.ui.tabs.base_tab import BaseTab
+from custdesk.ui.worker import RefreshGate, default_runner
+
+
+def service(name: str) -> Any:
+    """A metrics-service function by name, or None while the metrics engine lacks it."""
+    try:
+        from custdesk.services import metrics_service
+    except ImportError:
+        return None
+    return getattr(metrics_service, name, None)
+
+
+class DashboardTab(BaseTab):
+    """Background refresh, busy bar, empty state and error line shared by the data tabs."""
+
+    empty_heading = "Nothing to show yet"
+    empty_imports: tuple[str, ...] = ("customers", "orders")
+    empty_why = ""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner: Any = None  # None = the app's default runner (tests inject SyncRunner)
+        self.gate = RefreshGate()
+        self.data: Any = None
+        self.busy = BusyBar()
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.stack = QStackedWidget()
+        self.content = self.build_content()
+        self.empty = EmptyState(self.empty_heading, self.empty_imports, self.empty_why)
+        self.stack.addWidget(self.content)
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.error)
+        layout.addWidget(self.stack, 1)
+
+    # ----- to implement -------------------------------------------------------------
+    def build_content(self) -> QWidget:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def load(self, store: Store, period: Period) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def show_data(self, data: Any) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    # ----- refresh cycle ---------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload for the current store and period (in the background on big files)."""
+        if self.store is None:
+            self.stack.setCurrentWidget(self.empty)
+            return
+        runner = self.runner or default_runner()
+        generation = self.gate.start()
+        period = self.period
+        self.busy.set_busy(True)
+        runner.submit(self.store, lambda store: self.load(store, period),
+                      lambda data: self._loaded(generation, data),
+                      lambda message: self._failed(generation, message))
+
+    def _loaded(self, generation: int, data: Any) -> None:
+        if not self.gate.current(generation):
+            return  # a newer refresh is on its way
+        self.busy.set_busy(False)
+        self.error.hide()
+        self.data = data
+        if data is None:
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.stack.setCurrentWidget(self.content)
+        self.show_data(data)
+
+    def _failed(self, generation: int, message: str) -> None:
+        if not self.gate.current(generation):
+            return
+        self.busy.set_busy(False)
+        self.error.setText(f"Could not refresh this view: {message}")
+        self.error.show()
+
+    def is_empty_state(self) -> bool:
+        return self.stack.currentWidget() is self.empty

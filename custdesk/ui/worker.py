@@ -1,0 +1,171 @@
+"""Running a tab's refresh queries off the GUI thread.
+
+A task is a plain function `fn(store) -> result` that only reads the database and returns
+plain objects; `done(result)` then runs on the GUI thread and fills the widgets. The worker
+never touches a widget.
+
+SQLite: the window's connection allows other threads, but only one may use it at a time. A
+background task therefore gets its own read-only connection to the same file (opened and
+closed inside the task), so it never shares the window's connection with the GUI thread.
+
+`ThreadRunner` (QThreadPool) is the real one; `SyncRunner` runs the task at once and is what
+tests use (`set_default_runner(SyncRunner())`). Small files are refreshed synchronously even
+by `ThreadRunner`: a thread hop buys nothing at a few thousand rows and would flash a
+busy indicator.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import sqlite_utils
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from custdesk.storage import Store
+
+Task = Callable[[Store], Any]
+Done = Callable[[Any], None]
+Failed = Callable[[str], None]
+HEAVY_ORDER_LINES = 50_000
+
+
+def open_reader(path: Any) -> Store:
+    """A read-only Store on the same file for one background task (no lock, no migration)."""
+    from pathlib import Path
+
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA query_only = ON")
+    return Store(Path(path), sqlite_utils.Database(conn), None)
+
+
+def is_heavy(store: Store) -> bool:
+    """Big enough that a refresh would freeze the window (max rowid: no table scan)."""
+    row = store.conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()
+    return int(row[0]) >= HEAVY_ORDER_LINES
+
+
+class SyncRunner:
+    """Runs every task at once on the caller's thread, on the caller's connection."""
+
+    busy_changed: Any = None
+
+    def submit(self, store: Store, task: Task, done: Done, failed: Failed | None = None) -> None:
+        try:
+            result = task(store)
+        except Exception as exc:  # noqa: BLE001 - shown to the owner, never a crash
+            if failed is None:
+                raise
+            failed(f"{type(exc).__name__}: {exc}")
+            return
+        done(result)
+
+    def is_busy(self) -> bool:
+        return False
+
+
+class _TaskSignals(QObject):
+    finished = Signal(int, object)
+    failed = Signal(int, str)
+
+
+class _Job(QRunnable):
+    def __init__(self, token: int, path: Any, task: Task, signals: _TaskSignals) -> None:
+        super().__init__()
+        self.token, self.path, self.task, self.signals = token, path, task, signals
+
+    def run(self) -> None:  # runs on a pool thread: no widgets here
+        try:
+            reader = open_reader(self.path)
+            try:
+                result = self.task(reader)
+            finally:
+                reader.close(backup_if_changed=False)
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            self.signals.failed.emit(self.token, f"{type(exc).__name__}: {exc}")
+            return
+        self.signals.finished.emit(self.token, result)
+
+
+class ThreadRunner(QObject):
+    """QThreadPool runner. Results arrive by signal on the GUI thread; stale ones are dropped."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool.globalInstance()
+        self._signals = _TaskSignals(self)
+        self._signals.finished.connect(self._on_finished)
+        self._signals.failed.connect(self._on_failed)
+        self._next = 0
+        self._pending: dict[int, tuple[Done, Failed | None]] = {}
+
+    def submit(self, store: Store, task: Task, done: Done, failed: Failed | None = None) -> None:
+        """Run `task` in the pool (or at once for a small file); `done` gets its result."""
+        if not is_heavy(store):
+            SyncRunner().submit(store, task, done, failed)
+            return
+        self._next += 1
+        self._pending[self._next] = (done, failed)
+        self.busy_changed.emit(True)
+        self.pool.start(_Job(self._next, store.path, task, self._signals))
+
+    def is_busy(self) -> bool:
+        return bool(self._pending)
+
+    def wait(self, msecs: int = 60_000) -> None:
+        """Block until the pool is idle (smoke test, shutdown); queued results still need events."""
+        self.pool.waitForDone(msecs)
+
+    @Slot(int, object)
+    def _on_finished(self, token: int, result: object) -> None:
+        callbacks = self._pending.pop(token, None)
+        self._idle_check()
+        if callbacks is not None:
+            callbacks[0](result)
+
+    @Slot(int, str)
+    def _on_failed(self, token: int, message: str) -> None:
+        callbacks = self._pending.pop(token, None)
+        self._idle_check()
+        if callbacks is not None and callbacks[1] is not None:
+            callbacks[1](message)
+
+    def _idle_check(self) -> None:
+        if not self._pending:
+            self.busy_changed.emit(False)
+
+
+_default: dict[str, Any] = {"runner": None}
+
+
+def default_runner() -> ThreadRunner | SyncRunner:
+    """The app's shared runner (created on first use)."""
+    if _default["runner"] is None:
+        _default["runner"] = ThreadRunner()
+    return _default["runner"]
+
+
+def set_default_runner(runner: ThreadRunner | SyncRunner | None) -> None:
+    """Replace the shared runner (tests: `SyncRunner()`); None restores the real one."""
+    _default["runner"] = runner
+
+
+class RefreshGate:
+    """One tab's refreshes: a newer refresh makes an older, still running one's result stale."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+
+    def start(self) -> int:
+        self.generation += 1
+        return self.generation
+
+    def current(self, generation: int) -> bool:
+        return generation == self.generation
