@@ -1,0 +1,63 @@
+"""Printing the scorecard summary: QTextDocument laid out on A4, to a printer or a PDF.
+
+The document is given the printer's page size (in screen pixels) before printing, so Qt
+lays it out exactly as printed and `pageCount()` is the number of pages the PDF gets —
+the summary must stay at one page. Needs a QGuiApplication (the CLI makes one offscreen).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QSizeF
+from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QTextDocument
+from PySide6.QtPrintSupport import QPrinter
+
+MARGIN_MM = 12.0
+
+
+def setup_a4(printer: QPrinter) -> None:
+    """A4 portrait with 12 mm margins."""
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    printer.setPageMargins(QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
+                           QPageLayout.Unit.Millimeter)
+
+
+def _screen_dpi() -> float:
+    screen = QGuiApplication.primaryScreen()
+    return screen.logicalDotsPerInch() if screen is not None else 96.0
+
+
+def document_for(html: str, printer: QPrinter) -> QTextDocument:
+    """The HTML laid out on `printer`'s printable area (fonts print at their point size)."""
+    doc = QTextDocument()
+    doc.setDocumentMargin(0)
+    doc.setHtml(html)
+    area = printer.pageLayout().paintRect(QPageLayout.Unit.Point)
+    scale = _screen_dpi() / 72.0
+    doc.setPageSize(QSizeF(area.width() * scale, area.height() * scale))
+    return doc
+
+
+def print_html(html: str, printer: QPrinter) -> int:
+    """Print `html` on `printer`; returns the number of pages printed."""
+    doc = document_for(html, printer)
+    doc.print_(printer)
+    return doc.pageCount()
+
+
+def write_pdf(html: str, path: str | Path) -> int:
+    """Write `html` as an A4 PDF at `path`; returns its page count."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    setup_a4(printer)
+    return print_html(html, printer)
+
+
+def pdf_page_count(path: str | Path) -> int:
+    """Pages in a PDF Qt wrote (its page objects are plain, uncompressed dictionaries)."""
+    data = Path(path).read_bytes()
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))

@@ -1,0 +1,137 @@
+"""The scorecard: history, saving a dated assessment, and the live evidence per question.
+
+Evidence comes from the metrics service (`compute_metrics`, the one place numbers are
+computed) plus `lost_reason_share_pct`, which the metric catalogue does not hold and is
+defined in `custdesk.domain.scorecard`. Money evidence is float currency units, as in the
+metrics API. When the metrics service cannot be loaded, evidence reads "—" rather than
+failing the tab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from custdesk.domain.periods import Period
+from custdesk.domain.scorecard import (
+    LOST_REASON_SHARE,
+    OWN_EVIDENCE,
+    QUESTIONS,
+    Evidence,
+    ScoredAssessment,
+    check_score,
+    lost_reason_share,
+    share_pct,
+)
+from custdesk.reports.scorecard_report import ScorecardSummary, scorecard_html
+from custdesk.storage import scorecard_repository as repo
+from custdesk.storage.database import Store
+
+__all__ = ["ScorecardSummary", "load_history", "save_assessment", "evidence", "previous_of",
+           "baseline_for", "build_summary", "summary_html", "evidence_period"]
+
+
+def load_history(store: Store) -> list[ScoredAssessment]:
+    """Every saved assessment, oldest first."""
+    return repo.load_assessments(store)
+
+
+def save_assessment(store: Store, answers: Mapping[str, int | None],
+                    taken_on: date | None = None, note: str | None = None,
+                    *, replace_same_day: bool = True) -> int:
+    """Save the answers as the assessment of `taken_on` (default today), in one transaction.
+
+    With `replace_same_day`, an assessment already dated that day is replaced, so saving
+    twice in a day keeps one dated point in the history. Returns the new id.
+    """
+    day = taken_on or date.today()
+    clean = {q.id: check_score(q.id, answers.get(q.id)) for q in QUESTIONS}
+    with store.transaction():
+        if replace_same_day:
+            for old in repo.assessment_ids_on(store, day):
+                repo.delete_assessment(store, old)
+        return repo.insert_assessment(store, day, clean, note)
+
+
+def previous_of(history: list[ScoredAssessment], assessment_id: int) -> ScoredAssessment | None:
+    """The assessment just before `assessment_id` in the history (None for the first)."""
+    for i, a in enumerate(history):
+        if a.id == assessment_id:
+            return history[i - 1] if i > 0 else None
+    raise LookupError(f"There is no assessment with id {assessment_id}.")
+
+
+def baseline_for(history: list[ScoredAssessment], day: date) -> ScoredAssessment | None:
+    """The latest assessment dated before `day`: what a new assessment of `day` is compared to."""
+    earlier = [a for a in history if a.taken_on < day]
+    return earlier[-1] if earlier else None
+
+
+def _metric_evidence(store: Store, period: Period, metric_ids: set[str]) -> dict[str, Evidence]:
+    try:
+        from custdesk.domain.metric_catalogue import METRICS
+        from custdesk.services.metrics_service import compute_metrics
+    except ImportError:  # the metrics engine is not installed: evidence shows "—"
+        return {m: Evidence(m.replace("_", " "), None, "count") for m in metric_ids}
+    values = compute_metrics(store, period).metrics
+    out = {}
+    for metric_id in metric_ids:
+        info = METRICS.get(metric_id)
+        value = values.get(metric_id)
+        label = info.label if info else metric_id.replace("_", " ")
+        unit = info.unit if info else "count"
+        n = value.n if value else None
+        detail = f"n = {n:,}" if n is not None and unit in ("pct", "score") else ""
+        out[metric_id] = Evidence(label, value.value if value else None, unit, n, detail)
+    return out
+
+
+def _lost_reason_evidence(store: Store, period: Period) -> Evidence:
+    k, n = lost_reason_share(repo.lost_deal_reasons(store, period.start, period.end))
+    label, unit = OWN_EVIDENCE[LOST_REASON_SHARE]
+    detail = f"{k:,} of {n:,} lost deals" if n else "no deals lost in the period"
+    return Evidence(label, share_pct(k, n), unit, n, detail)
+
+
+def evidence(store: Store, period: Period) -> dict[str, Evidence | None]:
+    """Question id -> the live evidence for `period` (None for a question without a measure)."""
+    wanted = {q.evidence_metric for q in QUESTIONS
+              if q.evidence_metric and q.evidence_metric not in OWN_EVIDENCE}
+    by_metric = _metric_evidence(store, period, wanted)
+    if any(q.evidence_metric == LOST_REASON_SHARE for q in QUESTIONS):
+        by_metric[LOST_REASON_SHARE] = _lost_reason_evidence(store, period)
+    return {q.id: by_metric.get(q.evidence_metric) if q.evidence_metric else None
+            for q in QUESTIONS}
+
+
+def evidence_period(day: date) -> Period:
+    """The evidence period printed with an assessment: the 12 months ending on its date."""
+    return Period.preset("last_12_months", day)
+
+
+def build_summary(store: Store, assessment_id: int | None = None,
+                  period: Period | None = None) -> ScorecardSummary:
+    """The one-page summary of a saved assessment (default: the latest).
+
+    Raises LookupError with an owner-readable message when there is none to print.
+    """
+    history = load_history(store)
+    if not history:
+        raise LookupError("No assessment has been saved yet; fill in the scorecard first.")
+    chosen = history[-1] if assessment_id is None else next(
+        (a for a in history if a.id == assessment_id), None)
+    if chosen is None:
+        known = ", ".join(str(a.id) for a in history)
+        raise LookupError(f"There is no assessment with id {assessment_id} (saved: {known}).")
+    period = period or evidence_period(chosen.taken_on)
+    return ScorecardSummary(
+        business=repo.business_name(store), assessment=chosen,
+        previous=previous_of(history, chosen.id), evidence=evidence(store, period),
+        period=(period.start, period.end),
+        history=[(a.taken_on, a.average) for a in history if a.taken_on <= chosen.taken_on])
+
+
+def summary_html(store: Store, assessment_id: int | None = None,
+                 period: Period | None = None) -> str:
+    """The HTML the tab prints and the CLI turns into a PDF."""
+    return scorecard_html(build_summary(store, assessment_id, period))
