@@ -53,17 +53,18 @@ class Inputs:
 
     facts: Sequence[CustomerFacts]
     lost_values_e4: dict[int, int]
-    spend_e4: int
+    spend_e4: int | None  # None: no spend recorded for the period's months
     deals: Sequence[DealInfo]
     tickets: Sequence[Ticket]
     surveys: Sequence[Survey]
     settings: Settings = field(default_factory=Settings)
 
 
-def spend_in(spend: Sequence[Spend], period: Period) -> int:
-    """Σ spend of the months the period touches."""
+def spend_in(spend: Sequence[Spend], period: Period) -> int | None:
+    """Σ spend of the months the period touches; None when none was recorded."""
     months = set(period.months())
-    return sum(s.amount_e4 for s in spend if s.month[:7] in months)
+    rows = [s.amount_e4 for s in spend if s.month[:7] in months]
+    return sum(rows) if rows else None
 
 
 def lost_windows(facts: Sequence[CustomerFacts], period: Period,
@@ -83,7 +84,7 @@ def assemble(inputs: Inputs, period: Period, *,
     """Every metric id of the catalogue for `period`."""
     s = inputs.settings
     out = customer_metrics(inputs.facts, period, s.window_days, inputs.lost_values_e4,
-                           inputs.spend_e4 if with_spend else None)
+                           inputs.spend_e4, with_cac=with_spend)
     out.update(sales_metrics(totals_from_facts(inputs.facts)))
     out.update(deal_metrics(inputs.deals, period, s.deep_discount_pct))
     out.update(feedback_metrics(inputs.tickets, inputs.surveys, period, s.repeat_contact_days))

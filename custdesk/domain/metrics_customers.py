@@ -22,9 +22,10 @@ def is_referral(f: CustomerFacts) -> bool:
 
 
 def customer_metrics(facts: Sequence[CustomerFacts], period: Period, window: int,
-                     lost_values_e4: dict[int, int], spend_e4: int | None = None
-                     ) -> dict[str, MetricValue]:
-    """Every customer metric for `period`; `spend_e4` None leaves cac out (breakdowns)."""
+                     lost_values_e4: dict[int, int], spend_e4: int | None = None,
+                     *, with_cac: bool = True) -> dict[str, MetricValue]:
+    """Every customer metric for `period`; `with_cac` False leaves cac out (breakdowns:
+    spend is not split by group). Unknown spend gives an unknown cac, never 0."""
     flows = [period_flow(f, period, window) for f in facts]
     s = sum(fl.start for fl in flows)
     n = sum(fl.new for fl in flows)
@@ -57,8 +58,9 @@ def customer_metrics(facts: Sequence[CustomerFacts], period: Period, window: int
         "referral_rate_pct": proportion(sum(1 for f in new if is_referral(f)), n),
     }
     out["ltv_predictive"] = ltv_predictive(facts, period, window)
-    if spend_e4 is not None:
-        out["cac"] = MetricValue(spend_e4 / n / 10_000, n) if n else MetricValue(None, 0)
+    if with_cac:
+        out["cac"] = (MetricValue(spend_e4 / n / 10_000, n) if n and spend_e4 is not None
+                      else MetricValue(None, n))
         cac_value = out["cac"].value
         out["ltv_cac_ratio"] = ratio(out["ltv_predictive"].value, cac_value, n)
     return out

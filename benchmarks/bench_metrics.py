@@ -1,0 +1,140 @@
+"""Benchmark: the full metrics catalogue on 100k customers and 1M order lines.
+
+Run: `.venv/bin/python benchmarks/bench_metrics.py [--rebuild]`. The generated database is
+cached in /tmp (about 1 minute to build once). Prints the catalogue time (one-year period
+plus the segment breakdown), one bare SQL `GROUP BY` over the same order lines, their
+ratio, and the peak memory (ru_maxrss). Targets: ≤ 10× the bare query, < 2 s, < 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from custdesk.domain.text import name_key
+from custdesk.storage import open_store
+
+CACHE = Path("/tmp/custdesk_bench_metrics_100k.db")
+CUSTOMERS, LINES = 100_000, 1_000_000
+END = date(2026, 11, 24)
+START = date(2022, 1, 1)
+SEGMENTS = ("Retail", "Trade", "Corporate", "Online")
+
+
+def _customers(rng: random.Random) -> list[tuple]:
+    rows = []
+    span = (END - START).days
+    for cid in range(1, CUSTOMERS + 1):
+        acquired = START + timedelta(days=rng.randint(0, span - 30))
+        lost = rng.random() < 0.05
+        lost_on = (acquired + timedelta(days=rng.randint(30, 400))) if lost else None
+        if lost_on and lost_on > END:
+            lost_on = END
+        name = f"Customer {cid}"
+        rows.append((cid, f"C{cid:06d}", name, name_key(name), rng.choice(SEGMENTS),
+                     rng.choice(("referral", "web", "ads")), acquired.isoformat(),
+                     "lost" if lost else None, lost_on.isoformat() if lost_on else None,
+                     "Price" if lost else None, acquired.isoformat()))
+    return rows
+
+
+def _orders(rng: random.Random, customers: list[tuple]) -> list[tuple]:
+    rows = []
+    per_customer = LINES // CUSTOMERS
+    for c in customers:
+        cid, acquired = c[0], date.fromisoformat(c[6])
+        stop = date.fromisoformat(c[8]) if c[8] else END
+        span = max(0, (stop - acquired).days)
+        line = 0
+        while line < per_customer:
+            d = acquired + timedelta(days=rng.randint(0, span))
+            ref = f"SO{cid}-{line}"
+            for _ in range(min(per_customer - line, rng.randint(1, 3))):
+                revenue = rng.randint(5_00, 900_00) * 100
+                cost = revenue * rng.randint(50, 80) // 100 if rng.random() < 0.9 else None
+                rows.append((cid, d.isoformat(), d.year * 100 + d.month, ref,
+                             rng.choice(("Paper", "Furniture", "Printing")), revenue, cost))
+                line += 1
+    return rows
+
+
+def build(path: Path) -> None:
+    """Write the benchmark database with direct executemany inserts in one transaction."""
+    path.unlink(missing_ok=True)
+    rng = random.Random(42)
+    store = open_store(path)
+    customers = _customers(rng)
+    orders = _orders(rng, customers)
+    with store.transaction():
+        store.conn.executemany(
+            "INSERT INTO customers(id, ref, name, name_key, segment, source, acquired_on, "
+            "status, lost_on, lost_reason, created_on) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            customers)
+        store.conn.executemany(
+            "INSERT INTO orders(customer_id, date, month, order_ref, category, revenue_e4, "
+            "cost_e4) VALUES (?,?,?,?,?,?,?)", orders)
+        stage = {r[0]: r[1] for r in store.conn.execute("SELECT name, id FROM stages")}
+        deals = []
+        for i in range(1, 5001):
+            created = END - timedelta(days=rng.randint(1, 700))
+            kind = rng.choice(("Won", "Lost", "Proposal"))
+            closed = created + timedelta(days=rng.randint(5, 90)) if kind != "Proposal" else None
+            deals.append((rng.randint(1, CUSTOMERS), stage[kind], rng.randint(1, 9000) * 10_000,
+                          10_000 * 10_000, created.isoformat(),
+                          closed.isoformat() if closed and closed <= END else None,
+                          rng.choice(("Ann", "Bob"))))
+        store.conn.executemany(
+            "INSERT INTO deals(customer_id, stage_id, amount_e4, list_amount_e4, created_on, "
+            "closed_on, owner) VALUES (?,?,?,?,?,?,?)", deals)
+        store.conn.executemany(
+            "INSERT INTO surveys(date, customer_id, nps, csat) VALUES (?,?,?,?)",
+            [((END - timedelta(days=rng.randint(0, 700))).isoformat(),
+              rng.randint(1, CUSTOMERS), rng.randint(0, 10), rng.randint(1, 5))
+             for _ in range(10_000)])
+    store.conn.execute("ANALYZE")
+    store.close(backup_if_changed=False)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    if args.rebuild or not CACHE.exists():
+        t0 = time.perf_counter()
+        build(CACHE)
+        print(f"built {CACHE} in {time.perf_counter() - t0:.1f} s")
+    from custdesk.domain.periods import Period
+    from custdesk.services.metrics_service import compute_metrics
+
+    store = open_store(CACHE)
+    try:
+        period = Period(END - timedelta(days=364), END)
+        t0 = time.perf_counter()
+        bare = store.conn.execute(
+            "SELECT customer_id, sum(revenue_e4) FROM orders GROUP BY customer_id").fetchall()
+        bare_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        report = compute_metrics(store, period, by=("segment",))
+        full_s = time.perf_counter() - t0
+    finally:
+        store.close(backup_if_changed=False)
+    lines = sum(1 for _ in bare)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"customers with orders: {lines:,}; metrics: {len(report.metrics)}; "
+          f"segments: {len(report.breakdowns['segment'])}")
+    print(f"bare GROUP BY over order lines: {bare_s:.3f} s")
+    print(f"full catalogue + segment breakdown: {full_s:.3f} s")
+    print(f"ratio: {full_s / bare_s:.1f}x (target <= 10x, < 2 s)")
+    print(f"peak memory (ru_maxrss): {peak_mb:.0f} MB (target < 300 MB)")
+    ok = full_s / bare_s <= 10 and full_s < 2 and peak_mb < 300
+    print("targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
