@@ -94,11 +94,23 @@ def create_backup(store: Store, reason: str, now: datetime | None = None) -> Bac
     """Copy the open database into backups/ and prune old copies."""
     now = now or datetime.now()
     folder = backup_dir(store.path)
-    folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        from custdesk.storage.database import DiskError
+
+        raise DiskError(f"custdesk cannot create the backups folder {folder} "
+                        f"({exc.strerror or exc}); the database itself is unchanged.") from exc
     stamp = now.strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{store.path.stem}-{stamp}-{reason}.db"
-    _remove_stale_partials(folder)
-    write_copy(store.conn, target)
+    try:
+        _remove_stale_partials(folder)
+        write_copy(store.conn, target)
+    except (OSError, sqlite3.Error) as exc:
+        from custdesk.storage.database import DiskError
+
+        raise DiskError(f"The backup of {store.path.name} could not be written to {folder} "
+                        f"({exc}); the database itself is unchanged.") from exc
     prune_backups(store.path, now=now)
     return Backup(target, now, reason)
 

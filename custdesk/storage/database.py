@@ -97,6 +97,7 @@ class Store:
         self._changes_at_open = db.conn.total_changes
         self._inode = _inode(path)
         self.closed = False
+        self.close_warning: str | None = None
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -133,6 +134,8 @@ class Store:
         if target.exists():
             target = self.path.with_name(f"{self.path.stem}-rescued{self.path.suffix}")
         write_copy(self.conn, target)
+        if target == self.path:
+            self._inode = _inode(target)  # rescued once; do not rescue again on close
         return target
 
     def _rescue_note(self) -> str:
@@ -149,16 +152,24 @@ class Store:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def close(self, backup_if_changed: bool = True) -> None:
-        """Close; take a rotating backup first when this session changed anything."""
+        """Close; take a rotating backup first when this session changed anything.
+
+        Never raises for a failed backup or rescue (a full disk must not stop the owner
+        from quitting; what was committed is already in the file): the reason is left in
+        `close_warning` for the caller to show.
+        """
         if self.closed:
             return
         try:
             if self.file_gone():
-                self.rescue()  # deleted or moved while open: put the saved data back
+                self.close_warning = (f"{self.path.name} was moved or deleted while custdesk "
+                                      f"had it open. {self._rescue_note()}")
             if backup_if_changed and self.changed_since_open:
                 from custdesk.storage.backups import create_backup
 
                 create_backup(self, reason="on-close")
+        except (OSError, sqlite3.Error, DatabaseError) as exc:
+            self.close_warning = f"The closing backup was not written: {exc}"
         finally:
             self.db.close()
             if self._lock is not None:
@@ -325,6 +336,10 @@ def _open(path: Path, *, lock: bool, check: bool) -> Store:
         except BaseException:
             db.close()
             raise
+    except DiskError:  # already worded (it is also an sqlite3 error: catch it first)
+        if file_lock is not None:
+            file_lock.release()
+        raise
     except sqlite3.DatabaseError as exc:
         if file_lock is not None:
             file_lock.release()
