@@ -1,0 +1,135 @@
+"""Finding the customers and products that imported rows point at (METRICS.md matching).
+
+A customer is found by reference, else e-mail, else normalised name; a product by
+reference, else name. The fallbacks only match records without a conflicting reference, so
+two customers with different ids but the same name never merge. Unknown ones are planned
+for creation with explicit ids, so that the lines pointing at them can be written with
+`executemany` in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from custdesk.domain.text import email_key, name_key
+from custdesk.storage.database import Store
+
+_ID_ENDINGS = ("id", "ref", "number", "no", "nr", "num", "code", "sku")
+
+
+def looks_like_id(header: str) -> bool:
+    """'Customer ID', 'CustomerID', 'Client No', 'StockCode': a reference, not a name."""
+    return name_key(header).endswith(_ID_ENDINGS)
+
+
+@dataclass
+class Matcher:
+    """Reference/e-mail/name indexes over one table, plus the records planned for creation."""
+
+    table: str
+    next_id: int
+    by_ref: dict[str, int] = field(default_factory=dict)
+    by_email: dict[str, int] = field(default_factory=dict)
+    by_name: dict[str, int] = field(default_factory=dict)
+    new_rows: list[dict[str, Any]] = field(default_factory=list)
+    with_ref: set[int] = field(default_factory=set)
+    with_email: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, store: Store, table: str) -> Matcher:
+        has_email = table == "customers"
+        columns = "id, ref, name_key" + (", email_key" if has_email else ", NULL")
+        matcher = cls(table, 1)
+        top = 0
+        for row_id, ref, nkey, ekey in store.conn.execute(f"SELECT {columns} FROM {table}"):
+            top = max(top, row_id)
+            matcher._index(row_id, ref, nkey, ekey)
+        matcher.next_id = top + 1
+        return matcher
+
+    def _index(self, row_id: int, ref: str | None, nkey: str | None, ekey: str | None) -> None:
+        if ref:
+            self.by_ref.setdefault(ref, row_id)
+            self.with_ref.add(row_id)
+        if nkey:
+            self.by_name.setdefault(nkey, row_id)
+        if ekey:
+            self.by_email.setdefault(ekey, row_id)
+            self.with_email.add(row_id)
+
+    def find(self, ref: str | None, email: str | None, name: str | None) -> int | None:
+        """Reference, else e-mail, else name. A row with a reference (or an e-mail) only
+        falls back to records that have none: different references or addresses are
+        different customers, whatever their names."""
+        if ref and ref in self.by_ref:
+            return self.by_ref[ref]
+        ekey = email_key(email)
+        found = self.by_email.get(ekey) if ekey else None
+        if found is not None and not (ref and found in self.with_ref):
+            return found
+        nkey = name_key(name)
+        found = self.by_name.get(nkey) if nkey else None
+        if found is None or (ref and found in self.with_ref):
+            return None
+        if ekey and found in self.with_email:  # same name, another address: someone else
+            return None
+        return found
+
+    def create(self, row: dict[str, Any]) -> int:
+        """Plan a new record; returns its id."""
+        row_id = self.next_id
+        self.next_id += 1
+        row["id"] = row_id
+        self.new_rows.append(row)
+        self._index(row_id, row.get("ref"), row.get("name_key"), row.get("email_key"))
+        return row_id
+
+
+@dataclass
+class CustomerResolver:
+    """Turns the customer columns of a row into a customer id, creating unknown ones."""
+
+    matcher: Matcher
+    ref_mode: bool  # the `customer` column holds references (else names)
+    today: str = field(default_factory=lambda: date.today().isoformat())
+
+    def resolve(self, row: dict[str, Any], batch_id: int | None) -> int | None:
+        value, name = row.get("customer"), row.get("customer_name")
+        email = row.get("customer_email")
+        ref = value if self.ref_mode else None
+        if not self.ref_mode and value is not None:
+            name = name or value
+        if ref is None and name is None and email is None:
+            return None
+        found = self.matcher.find(ref, email, name)
+        if found is not None:
+            return found
+        shown = name or ref or email or ""
+        return self.matcher.create({
+            "ref": ref, "name": shown, "name_key": name_key(shown), "email": email,
+            "email_key": email_key(email) or None, "segment": row.get("segment"),
+            "country": row.get("country"), "city": row.get("city"),
+            "created_on": self.today, "batch_id": batch_id})
+
+
+@dataclass
+class ProductResolver:
+    matcher: Matcher
+    ref_mode: bool
+
+    def resolve(self, row: dict[str, Any], batch_id: int | None) -> int | None:
+        value, name = row.get("product"), row.get("product_name")
+        ref = value if self.ref_mode else None
+        if not self.ref_mode and value is not None:
+            name = name or value
+        if ref is None and name is None:
+            return None
+        found = self.matcher.find(ref, None, name)
+        if found is not None:
+            return found
+        shown = name or ref or ""
+        return self.matcher.create({
+            "ref": ref, "name": shown, "name_key": name_key(shown),
+            "category": row.get("category"), "batch_id": batch_id})

@@ -1,0 +1,367 @@
+"""Planning an import: what each valid row will create, update or leave unchanged.
+
+The same plan drives the preview (counts the owner sees) and the commit (which re-plans
+inside its transaction, so the two never disagree). Records are deduplicated by a
+`line_key`: "ref:<ref>" where the file gives a reference (deals, tickets), else a digest of
+the line's content plus its occurrence number in the file — so identical lines in one file
+are all kept, and re-importing the file finds every line already there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from custdesk.domain.text import email_key, name_key
+from custdesk.services.import_match import (
+    CustomerResolver,
+    Matcher,
+    ProductResolver,
+    looks_like_id,
+)
+from custdesk.sheets.validate import ParsedTable, RowError
+from custdesk.storage.database import Store
+from custdesk.storage.repository import month_number, stage_ids
+
+MODES = ("upsert", "create", "update")
+RECORD_TABLE = {"customers": "customers", "products": "products", "orders": "orders",
+                "deals": "deals", "tickets": "tickets", "surveys": "surveys",
+                "spend": "spend", "targets": "targets"}
+_CUSTOMER_COLUMNS = ("ref", "name", "company", "email", "phone", "segment", "source",
+                     "referred_by", "acquired_on", "status", "lost_on", "lost_reason",
+                     "country", "city", "notes")
+
+
+@dataclass
+class Update:
+    table: str
+    row_id: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    kind: str
+    table: str
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    new_stages: list[str] = field(default_factory=list)
+    customers: Matcher | None = None
+    products: Matcher | None = None
+
+    @property
+    def created(self) -> int:
+        return len(self.inserts)
+
+    @property
+    def updated(self) -> int:
+        return len(self.updates)
+
+    @property
+    def new_customers(self) -> int:
+        return len(self.customers.new_rows) if self.customers else 0
+
+    @property
+    def new_products(self) -> int:
+        return len(self.products.new_rows) if self.products else 0
+
+
+def digest(parts: Iterable[object]) -> str:
+    return hashlib.blake2b(repr(tuple(parts)).encode("utf-8"), digest_size=12).hexdigest()
+
+
+def existing_keys(store: Store, table: str, keys: list[str], columns: str = "id"
+                  ) -> dict[str, tuple[Any, ...]]:
+    """line_key -> selected columns of the rows already holding those keys."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(keys), 900):
+        chunk = keys[start:start + 900]
+        sql = (f"SELECT line_key, {columns} FROM {table} "
+               f"WHERE line_key IN ({','.join('?' * len(chunk))})")
+        for row in store.conn.execute(sql, chunk):
+            found[row[0]] = tuple(row[1:])
+    return found
+
+
+def build_plan(store: Store, parsed: ParsedTable, mode: str = "upsert",
+               batch_id: int | None = None) -> Plan:
+    """What importing `parsed` would do to the database now."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    plan = Plan(parsed.kind, RECORD_TABLE[parsed.kind])
+    headers = dict(zip(parsed.mapping, parsed.headers, strict=True))
+    headers.pop(None, None)
+    planner = _Planner(store, parsed, plan, mode, batch_id, headers)
+    getattr(planner, f"plan_{parsed.kind}")()
+    return plan
+
+
+class _Planner:
+    def __init__(self, store: Store, parsed: ParsedTable, plan: Plan, mode: str,
+                 batch_id: int | None, headers: dict[str | None, str]) -> None:
+        self.store, self.parsed, self.plan, self.mode = store, parsed, plan, mode
+        self.batch_id, self.headers = batch_id, headers
+        self.customers: CustomerResolver | None = None
+        self.products: ProductResolver | None = None
+        if parsed.kind in ("orders", "deals", "tickets", "surveys"):
+            plan.customers = Matcher.load(store, "customers")
+            ref_mode = "customer_name" in headers or looks_like_id(headers.get("customer", ""))
+            self.customers = CustomerResolver(plan.customers, ref_mode)
+        if parsed.kind in ("orders", "deals"):
+            plan.products = Matcher.load(store, "products")
+            ref_mode = "product_name" in headers or (
+                parsed.kind == "orders" and looks_like_id(headers.get("product", "")))
+            self.products = ProductResolver(plan.products, ref_mode)
+
+    def error(self, number: int, field_name: str, value: object, reason: str) -> None:
+        self.plan.errors.append(RowError(self.parsed.sheet, number,
+                                         self.headers.get(field_name, field_name),
+                                         "" if value is None else str(value), reason))
+
+    def keyed_rows(self, content: tuple[str, ...]) -> list[tuple[int, dict[str, Any], str]]:
+        """(row number, row, line_key) for every valid row."""
+        seen: Counter[str] = Counter()
+        out = []
+        for number, row in self.parsed.rows:
+            ref = row.get("ref")
+            if ref is not None:
+                key = f"ref:{ref}"
+                if seen[key]:
+                    self.error(number, "ref", ref, "the same reference appears on an "
+                                                   "earlier row of this file")
+                    continue
+            else:
+                key = digest(row.get(f) for f in content)
+                if seen[key]:
+                    key = f"{key}:{seen[key]}"
+            seen[key.split(":")[0] if ref is None else key] += 1
+            out.append((number, row, key))
+        return out
+
+    # ---- order lines, surveys, spend: insert or unchanged ------------------------------
+
+    def plan_orders(self) -> None:
+        content = ("date", "customer", "customer_name", "customer_email", "order_ref",
+                   "product", "product_name", "category", "quantity", "unit_price",
+                   "revenue", "discount", "cost")
+        rows = self.keyed_rows(content)
+        known = existing_keys(self.store, "orders", [k for _n, _r, k in rows])
+        assert self.customers is not None and self.products is not None
+        for number, row, key in rows:
+            if key in known:
+                self.plan.unchanged += 1
+                continue
+            if self.mode == "update":
+                self.error(number, "date", row.get("date"), "not in the database (mode update "
+                                                            "only changes existing records)")
+                continue
+            self.plan.inserts.append({
+                "customer_id": self.customers.resolve(row, self.batch_id),
+                "date": row["date"], "month": month_number(row["date"]),
+                "order_ref": row.get("order_ref"),
+                "product_id": self.products.resolve(row, self.batch_id),
+                "category": row.get("category"), "quantity": row.get("quantity"),
+                "unit_price_e4": row.get("unit_price"), "revenue_e4": row["revenue"],
+                "discount": row.get("discount"), "cost_e4": row.get("cost"),
+                "line_key": key, "batch_id": self.batch_id})
+
+    def _insert_only(self, content: tuple[str, ...], build: Any) -> None:
+        rows = self.keyed_rows(content)
+        known = existing_keys(self.store, self.plan.table, [k for _n, _r, k in rows])
+        for number, row, key in rows:
+            if key in known:
+                self.plan.unchanged += 1
+            elif self.mode == "update":
+                self.error(number, content[0], row.get(content[0]), "not in the database "
+                           "(mode update only changes existing records)")
+            else:
+                self.plan.inserts.append({**build(row), "line_key": key,
+                                          "batch_id": self.batch_id})
+
+    def plan_surveys(self) -> None:
+        assert self.customers is not None
+        fields = ("date", "customer", "customer_name", "customer_email", "kind", "nps", "csat",
+                  "score", "would_refer", "reason", "comment")
+        self._insert_only(fields, lambda r: {
+            "date": r["date"], "customer_id": self.customers.resolve(r, self.batch_id),
+            "kind": _survey_kind(r.get("kind")), "nps": r.get("nps"), "csat": r.get("csat"),
+            "score": r.get("score"), "reason": r.get("reason"), "comment": r.get("comment"),
+            "would_refer": None if r.get("would_refer") is None else int(r["would_refer"])})
+
+    def plan_spend(self) -> None:
+        self._insert_only(("month", "amount", "channel"), lambda r: {
+            "month": r["month"], "amount_e4": r["amount"], "channel": r.get("channel")})
+
+    # ---- records that can be updated ---------------------------------------------------
+
+    def _upsert(self, number: int, row_id: int | None, values: dict[str, Any],
+                current: dict[str, Any] | None) -> None:
+        """Insert, update (non-blank values that differ) or count unchanged."""
+        if row_id is None:
+            if self.mode == "update":
+                self.error(number, next(iter(self.headers), ""), None,
+                           "not in the database (mode update only changes existing records)")
+            else:
+                self.plan.inserts.append(values)
+            return
+        changes = {k: v for k, v in values.items()
+                   if v is not None and k not in ("batch_id", "line_key", "created_on")
+                   and current is not None and k in current and current[k] != v}
+        if self.mode == "create" or not changes:
+            self.plan.unchanged += 1
+            return
+        assert current is not None
+        self.plan.updates.append(Update(self.plan.table, row_id,
+                                        {k: current[k] for k in changes}, changes))
+
+    def _current(self, table: str, row_id: int, columns: Iterable[str]) -> dict[str, Any]:
+        cols = list(columns)
+        row = self.store.conn.execute(
+            f"SELECT {', '.join(cols)} FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        return dict(zip(cols, row, strict=True))
+
+    def plan_customers(self) -> None:
+        matcher = Matcher.load(self.store, "customers")
+        self.plan.customers = matcher
+        planned: dict[int, dict[str, Any]] = {}
+        for number, row in self.parsed.rows:
+            values = {c: row.get(c) for c in _CUSTOMER_COLUMNS}
+            if values["name"] is None:
+                values.pop("name")
+            found = matcher.find(row.get("ref"), row.get("email"), row.get("name"))
+            if found is not None and found in planned:  # twice in this file: merge
+                planned[found].update({k: v for k, v in values.items() if v is not None})
+                self.plan.unchanged += 1
+                continue
+            values = _with_keys(values)
+            if found is None:
+                values.setdefault("name", row.get("ref"))
+                values.update(name_key=name_key(values["name"]), created_on=date.today()
+                              .isoformat(), batch_id=self.batch_id)
+                if self.mode == "update":
+                    self._upsert(number, None, values, None)
+                    continue
+                new_id = matcher.create(values)
+                planned[new_id] = values
+                continue
+            current = self._current("customers", found, values)
+            self._upsert(number, found, values, current)
+        self.plan.inserts = list(matcher.new_rows)
+        matcher.new_rows = []
+
+    def plan_products(self) -> None:
+        matcher = Matcher.load(self.store, "products")
+        self.plan.products = matcher
+        planned: set[int] = set()
+        for number, row in self.parsed.rows:
+            values = {"ref": row.get("ref"), "name": row["name"],
+                      "name_key": name_key(row["name"]), "category": row.get("category"),
+                      "list_price_e4": row.get("list_price"),
+                      "unit_cost_e4": row.get("unit_cost"),
+                      "target_margin_pct": row.get("target_margin_pct")}
+            found = matcher.find(values["ref"], None, values["name"])
+            if found in planned:
+                self.plan.unchanged += 1
+                continue
+            if found is None:
+                if self.mode == "update":
+                    self._upsert(number, None, values, None)
+                    continue
+                planned.add(matcher.create({**values, "batch_id": self.batch_id}))
+                continue
+            self._upsert(number, found, values, self._current("products", found, values))
+        self.plan.inserts = list(matcher.new_rows)
+        matcher.new_rows = []
+
+    def plan_deals(self) -> None:
+        assert self.customers is not None and self.products is not None
+        stages = stage_ids(self.store)
+        content = ("customer", "customer_name", "customer_email", "title", "product",
+                   "stage", "amount", "owner", "created_on", "closed_on")
+        rows = self.keyed_rows(content)
+        columns = ("customer_id", "title", "product_id", "stage_id", "amount_e4",
+                   "list_amount_e4", "probability", "owner", "source", "created_on",
+                   "expected_close", "closed_on", "lost_reason", "competitor", "next_step",
+                   "last_activity_on")
+        known = existing_keys(self.store, "deals", [k for _n, _r, k in rows],
+                              "id, " + ", ".join(columns))
+        for number, row, key in rows:
+            stage = row["stage"]
+            stage_id = stages.get(name_key(stage))
+            if stage_id is None and stage not in self.plan.new_stages:
+                self.plan.new_stages.append(stage)
+            values = {
+                "ref": row.get("ref"), "customer_id": self.customers.resolve(row, self.batch_id),
+                "title": row.get("title"),
+                "product_id": self.products.resolve(row, self.batch_id),
+                "stage_id": stage_id if stage_id is not None else f"new:{name_key(stage)}",
+                "amount_e4": row.get("amount"), "list_amount_e4": row.get("list_amount"),
+                "probability": row.get("probability"), "owner": row.get("owner"),
+                "source": row.get("source"), "created_on": row.get("created_on"),
+                "expected_close": row.get("expected_close"), "closed_on": row.get("closed_on"),
+                "lost_reason": row.get("lost_reason"), "competitor": row.get("competitor"),
+                "next_step": row.get("next_step"), "last_activity_on": row.get("last_activity_on"),
+                "line_key": key, "batch_id": self.batch_id}
+            old = known.get(key)
+            current = dict(zip(columns, old[1:], strict=True)) if old else None
+            self._upsert(number, old[0] if old else None, values, current)
+
+    def plan_tickets(self) -> None:
+        assert self.customers is not None
+        content = ("customer", "customer_name", "customer_email", "opened_at", "topic",
+                   "channel", "status", "first_response_at", "resolved_at", "csat")
+        rows = self.keyed_rows(content)
+        columns = ("customer_id", "opened_at", "first_response_at", "resolved_at", "topic",
+                   "channel", "status", "is_complaint", "contacts", "csat")
+        known = existing_keys(self.store, "tickets", [k for _n, _r, k in rows],
+                              "id, " + ", ".join(columns))
+        for number, row, key in rows:
+            values = {"ref": row.get("ref"),
+                      "customer_id": self.customers.resolve(row, self.batch_id),
+                      **{c: row.get(c) for c in columns[1:]},
+                      "is_complaint": int(bool(row.get("is_complaint"))),
+                      "line_key": key, "batch_id": self.batch_id}
+            old = known.get(key)
+            current = dict(zip(columns, old[1:], strict=True)) if old else None
+            self._upsert(number, old[0] if old else None, values, current)
+
+    def plan_targets(self) -> None:
+        rows = {r[0]: r for r in self.store.conn.execute(
+            "SELECT month, rowid, revenue_target_e4, new_customers_target FROM targets")}
+        seen: set[str] = set()
+        for number, row in self.parsed.rows:
+            month = row["month"]
+            if month in seen:
+                self.error(number, "month", month, "this month appears on an earlier row")
+                continue
+            seen.add(month)
+            values = {"month": month, "revenue_target_e4": row["revenue_target"],
+                      "new_customers_target": row.get("new_customers_target"),
+                      "batch_id": self.batch_id}
+            old = rows.get(month)
+            current = ({"revenue_target_e4": old[2], "new_customers_target": old[3]}
+                       if old else None)
+            self._upsert(number, old[1] if old else None, values, current)
+
+
+def _with_keys(values: dict[str, Any]) -> dict[str, Any]:
+    if values.get("name") is not None:
+        values["name_key"] = name_key(values["name"])
+    if values.get("email") is not None:
+        values["email_key"] = email_key(values["email"]) or None
+    return values
+
+
+def _survey_kind(text: str | None) -> str:
+    key = name_key(text)
+    for kind in ("employee", "mystery", "questionnaire"):
+        if key.startswith(kind):
+            return "mystery_shop" if kind == "mystery" else kind
+    return "customer"

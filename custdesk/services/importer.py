@@ -1,0 +1,288 @@
+"""Spreadsheet import: read → map → validate → preview → commit in one transaction → undo.
+
+The GUI wizard and `custdesk import` both call these functions, so they never differ:
+
+    request = ImportRequest(path, kind="orders")
+    preview = make_preview(store, request)        # counts + every invalid row, nothing written
+    result = commit(store, preview)               # backup, then one transaction
+    undo(store, result.batch_id)                  # the database as before, exactly
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from custdesk.services.import_plan import Plan, build_plan
+from custdesk.services.import_write import (
+    UndoRefusedError,
+    record_change,
+    undo_batch,
+    write_plan,
+)
+from custdesk.sheets import mapping as mp
+from custdesk.sheets.catalogue import missing_required
+from custdesk.sheets.reader import ReadError, Source, Table, open_source, read_table
+from custdesk.sheets.validate import AmbiguousDatesError, ParsedTable, RowError, parse_table
+from custdesk.storage.backups import create_backup
+from custdesk.storage.database import Store
+
+__all__ = ["AmbiguousDatesError", "ImportRequest", "InvalidRowsError", "MappingError",
+           "Preview", "ReadError", "UndoRefusedError", "commit", "make_preview", "undo"]
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total); may raise to cancel
+
+
+class MappingError(ReadError):
+    """The sheet, kind or column mapping cannot be settled without the owner."""
+
+
+class InvalidRowsError(Exception):
+    """Invalid rows stopped an all-or-nothing import; nothing was written."""
+
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
+        super().__init__(f"{preview.invalid} invalid rows in {preview.file}; nothing was "
+                         "imported (fix them, or import the valid rows only)")
+
+
+class _NothingToDoError(Exception):
+    pass
+
+
+@dataclass
+class ImportRequest:
+    path: Path
+    kind: str | None = None
+    sheet: str | None = None
+    overrides: Sequence[str] = ()
+    mapping: list[str | None] | None = None  # a complete mapping (the wizard's), else auto
+    date_order: str | None = None  # "dayfirst" / "monthfirst"
+    mode: str = "upsert"
+    skip_invalid: bool = False
+    encoding: str | None = None
+
+
+@dataclass
+class Preview:
+    request: ImportRequest
+    parsed: ParsedTable
+    plan: Plan
+    errors: list[RowError] = field(default_factory=list)
+    mapping_saved: bool = False
+
+    @property
+    def file(self) -> str:
+        return Path(self.request.path).name
+
+    @property
+    def sheet(self) -> str:
+        return self.parsed.sheet
+
+    @property
+    def kind(self) -> str:
+        return self.parsed.kind
+
+    @property
+    def rows_read(self) -> int:
+        return self.parsed.rows_read
+
+    @property
+    def invalid(self) -> int:
+        return self.parsed.invalid_rows + len({e.row for e in self.plan.errors})
+
+    def counts(self) -> dict[str, int]:
+        return {"rows_read": self.rows_read, "created": self.plan.created,
+                "updated": self.plan.updated, "unchanged": self.plan.unchanged,
+                "invalid": self.invalid}
+
+    def as_json(self, batch_id: int | None = None) -> dict[str, Any]:
+        """The `custdesk import --json` object."""
+        return {"file": self.file, "sheet": self.sheet, "kind": self.kind, **self.counts(),
+                "errors": [e.as_json() for e in self.errors], "batch_id": batch_id}
+
+
+@dataclass
+class ImportResult:
+    preview: Preview
+    batch_id: int | None  # None when the file brought nothing new
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+def choose_table(source: Source, sheet: str | None, kind: str | None) -> tuple[Table, str]:
+    """The sheet to import and its kind: given, the only one, or the only one that fits."""
+    if sheet is not None or source.type == "csv" or len(source.visible_sheets) <= 1:
+        table = read_table(source, sheet)
+        return table, _kind_for(source, table, kind)
+    fitting = []
+    for name in source.visible_sheets:
+        table = read_table(source, name)
+        guess = kind or mp.guess_kind(table.headers)
+        if guess and not missing_required(guess, {m for m in mp.auto_map(table.headers, guess)
+                                                  if m}):
+            fitting.append((mp.score(mp.auto_map(table.headers, guess), guess), table, guess))
+    if len(fitting) == 1:
+        return fitting[0][1], fitting[0][2]
+    names = ", ".join(source.visible_sheets)
+    if not fitting:
+        wanted = kind or "data custdesk knows"
+        raise MappingError(f"{source.path.name}: no sheet looks like {wanted}; choose one "
+                           f"with --sheet (sheets: {names})")
+    raise MappingError(f"{source.path.name} has several sheets of data; choose one with "
+                       f"--sheet (sheets: {names})")
+
+
+def _kind_for(source: Source, table: Table, kind: str | None) -> str:
+    if not table.headers:
+        raise MappingError(f"{source.path.name}, sheet {table.sheet}: no header row found")
+    guess = kind or mp.guess_kind(table.headers)
+    if guess is None:
+        raise MappingError(f"{source.path.name}: cannot tell what sheet {table.sheet} holds; "
+                           "say it with --kind (customers, orders, products, deals, tickets, "
+                           "surveys, spend or targets)")
+    return guess
+
+
+def saved_mapping(store: Store | None, headers: Sequence[str]) -> tuple[str, str] | None:
+    """(kind, mapping_json) the owner confirmed before for this header row."""
+    if store is None:
+        return None
+    row = store.conn.execute("SELECT kind, mapping_json FROM column_mappings WHERE signature = ?",
+                             (mp.signature(headers),)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def resolve_mapping(store: Store | None, table: Table, kind: str, request: ImportRequest
+                    ) -> list[str | None]:
+    """The wizard's mapping, else a saved one, else automatic; then --map overrides."""
+    if request.mapping is not None:
+        mapping = list(request.mapping)
+    else:
+        saved = saved_mapping(store, table.headers)
+        if saved and saved[0] == kind:
+            mapping = mp.mapping_from_json(table.headers, saved[1], kind)
+        else:
+            mapping = mp.auto_map(table.headers, kind)
+    try:
+        mapping = mp.apply_overrides(table.headers, mapping, kind, request.overrides)
+    except ValueError as exc:
+        raise MappingError(str(exc)) from None
+    missing = missing_required(kind, {m for m in mapping if m})
+    if missing:
+        raise MappingError(
+            f"{Path(request.path).name}, sheet {table.sheet}: no column for "
+            f"{', '.join(missing)} (as {kind}); map one with --map \"Header=field\" "
+            f"(columns: {', '.join(h for h in table.headers if h)})")
+    return mapping
+
+
+def read_and_parse(request: ImportRequest, store: Store | None = None,
+                   progress: Progress | None = None) -> ParsedTable:
+    """Read the file and parse every row (no database writes)."""
+    source = open_source(request.path, request.encoding)
+    try:
+        table, kind = choose_table(source, request.sheet, request.kind)
+        if request.kind is None:
+            saved = saved_mapping(store, table.headers)
+            if saved:
+                kind = saved[0]
+        mapping = resolve_mapping(store, table, kind, request)
+        report = (lambda n: progress("read", n, 0)) if progress else None
+        return parse_table(table, kind, mapping, date_order=request.date_order,
+                           date1904=source.date1904, progress=report)
+    finally:
+        source.close()
+
+
+# ---- preview, commit, undo ----------------------------------------------------------------
+
+def make_preview(store: Store, request: ImportRequest, progress: Progress | None = None,
+                 parsed: ParsedTable | None = None) -> Preview:
+    """What the import would do; nothing is written."""
+    parsed = parsed or read_and_parse(request, store, progress)
+    plan = build_plan(store, parsed, request.mode)
+    return Preview(request, parsed, plan, parsed.errors + plan.errors)
+
+
+def commit(store: Store, preview: Preview, progress: Progress | None = None) -> ImportResult:
+    """Write the preview's rows in one transaction (after a backup); all or nothing."""
+    if preview.invalid and not preview.request.skip_invalid:
+        raise InvalidRowsError(preview)
+    create_backup(store, reason="before-import")
+    try:
+        with store.transaction():
+            batch_id = _start_batch(store, preview)
+            plan = build_plan(store, preview.parsed, preview.request.mode, batch_id)
+            preview.plan, preview.errors = plan, preview.parsed.errors + plan.errors
+            if plan.errors and not preview.request.skip_invalid:
+                raise InvalidRowsError(preview)
+            total = plan.created
+            write_plan(store, plan, batch_id,
+                       (lambda n: progress("write", n, total)) if progress else None)
+            mapping_changed = _save_mapping(store, preview, batch_id)
+            if not (plan.created or plan.updated or plan.new_stages or plan.new_customers
+                    or plan.new_products or mapping_changed):
+                raise _NothingToDoError
+            _finish_batch(store, preview, batch_id)
+    except _NothingToDoError:
+        return ImportResult(preview, None)
+    return ImportResult(preview, batch_id)
+
+
+def _start_batch(store: Store, preview: Preview) -> int:
+    cursor = store.conn.execute(
+        "INSERT INTO import_batches(kind, source_file, sheet, mode, started_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (preview.kind, preview.file, preview.sheet, preview.request.mode,
+         datetime.now().isoformat(timespec="seconds")))
+    return int(cursor.lastrowid or 0)
+
+
+def _finish_batch(store: Store, preview: Preview, batch_id: int) -> None:
+    counts = preview.counts()
+    store.conn.execute(
+        "UPDATE import_batches SET finished_at = ?, rows_read = ?, created = ?, updated = ?, "
+        "unchanged = ?, invalid = ? WHERE id = ?",
+        (datetime.now().isoformat(timespec="seconds"), counts["rows_read"], counts["created"],
+         counts["updated"], counts["unchanged"], counts["invalid"], batch_id))
+
+
+def _save_mapping(store: Store, preview: Preview, batch_id: int) -> bool:
+    """Remember the mapping for this header row; False when it was already saved."""
+    headers, parsed = preview.parsed.headers, preview.parsed
+    text = mp.mapping_to_json(headers, parsed.mapping)
+    signature = mp.signature(headers)
+    old = store.conn.execute("SELECT rowid, kind, mapping_json, saved_at FROM column_mappings "
+                             "WHERE signature = ?", (signature,)).fetchone()
+    if old and old[1] == parsed.kind and json.loads(old[2]) == json.loads(text):
+        return False
+    now = datetime.now().isoformat(timespec="seconds")
+    if old:
+        store.conn.execute("UPDATE column_mappings SET kind = ?, mapping_json = ?, saved_at = ? "
+                           "WHERE rowid = ?", (parsed.kind, text, now, old[0]))
+        record_change(store, batch_id, "column_mappings", old[0], "update",
+                      {"kind": old[1], "mapping_json": old[2], "saved_at": old[3]})
+    else:
+        cursor = store.conn.execute(
+            "INSERT INTO column_mappings(signature, kind, mapping_json, saved_at) "
+            "VALUES (?, ?, ?, ?)", (signature, parsed.kind, text, now))
+        record_change(store, batch_id, "column_mappings", int(cursor.lastrowid or 0), "insert")
+    preview.mapping_saved = True
+    return True
+
+
+def undo(store: Store, batch_id: int) -> dict[str, int]:
+    """Undo an import (the last one, or one nothing later depends on), after a backup."""
+    create_backup(store, reason="before-undo")
+    with store.transaction():
+        return undo_batch(store, batch_id)
+
+
+def list_batches(store: Store) -> list[dict[str, Any]]:
+    """Imports, newest first, with their counts."""
+    return [dict(r) for r in store.db.query("SELECT * FROM import_batches ORDER BY id DESC")]

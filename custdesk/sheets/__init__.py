@@ -1,0 +1,1 @@
+"""Spreadsheet reading, column mapping and value parsing (no database, no Qt)."""

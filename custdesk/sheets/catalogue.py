@@ -1,0 +1,222 @@
+"""The column catalogue: for each import kind, its fields, their types and header synonyms.
+
+Field names are exactly those of METRICS.md's Records table. Kinds that point at a customer
+(orders, deals, tickets, surveys) also carry `customer_name` and `customer_email`, and
+orders carry the customer attributes that ride along on order lines in real exports
+(segment, country, city) plus `product_name`, so that Superstore-style sheets with both
+"Customer ID" and "Customer Name" need no manual mapping.
+
+Synonyms are compared after `name_key` (case, spaces and punctuation ignored); earlier
+synonyms win when two headers claim the same field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from custdesk.domain.text import name_key
+
+# value types understood by sheets.parse
+TEXT, REF, EMAIL, DATE, TIMESTAMP, MONTH = "text", "ref", "email", "date", "timestamp", "month"
+MONEY, NUMBER, INT, SHARE, PERCENT = "money", "number", "int", "share", "percent"
+FLAG, STATUS, SCORE5, SCORE10 = "flag", "status", "score5", "score10"
+DATE_TYPES = frozenset({DATE, TIMESTAMP, MONTH})
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    type: str
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Normalised header texts that map to this field, best first."""
+        return tuple(dict.fromkeys(name_key(s) for s in (self.name, *self.synonyms)))
+
+
+def F(name: str, type_: str = TEXT, *synonyms: str, required: bool = False) -> FieldSpec:
+    return FieldSpec(name, type_, required, synonyms)
+
+
+_CUSTOMER_REF = F("customer", REF, "customer id", "customerid", "client id", "account id",
+                  "customer ref", "customer number", "customer no", "customer code", "cust id",
+                  "client", "account", "company", "customer account", "prospect",
+                  "organisation", "organization", required=True)
+_CUSTOMER_NAME = F("customer_name", TEXT, "customer name", "client name", "contact name",
+                   "full name", "account name", "company name", "name")
+_CUSTOMER_EMAIL = F("customer_email", EMAIL, "customer email", "email", "e-mail",
+                    "email address", "e-mail address", "client email", "mail")
+
+CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
+    "customers": (
+        F("name", TEXT, "customer name", "client name", "full name", "contact name",
+          "customer", "client", "account name", "name"),
+        F("ref", REF, "customer id", "customerid", "client id", "account id", "customer ref",
+          "customer number", "customer no", "customer code", "id", "reference"),
+        F("company", TEXT, "company", "company name", "organisation", "organization",
+          "business", "account"),
+        F("email", EMAIL, "email", "e-mail", "email address", "e-mail address", "mail"),
+        F("phone", TEXT, "phone", "telephone", "tel", "mobile", "phone number", "cell"),
+        F("segment", TEXT, "segment", "customer segment", "customer group", "group", "tier",
+          "customer type", "contract", "contract type", "plan"),
+        F("source", TEXT, "source", "lead source", "acquisition channel", "channel",
+          "how found"),
+        F("referred_by", TEXT, "referred by", "referrer", "referral"),
+        F("acquired_on", DATE, "acquired on", "customer since", "signup date", "sign up date",
+          "join date", "joined", "start date", "first purchase", "created"),
+        F("status", STATUS, "status", "churn", "churned", "customer status", "lost"),
+        F("lost_on", DATE, "lost on", "churn date", "lost date", "cancelled on", "end date"),
+        F("lost_reason", TEXT, "lost reason", "churn reason", "reason"),
+        F("country", TEXT, "country", "country/region", "nation"),
+        F("city", TEXT, "city", "town"),
+        F("notes", TEXT, "notes", "note", "comments", "comment"),
+    ),
+    "orders": (
+        F("date", DATE, "order date", "invoice date", "invoicedate", "sale date",
+          "transaction date", "purchase date", "date", "orderdate", required=True),
+        _CUSTOMER_REF, _CUSTOMER_NAME, _CUSTOMER_EMAIL,
+        F("segment", TEXT, "segment", "customer segment", "customer group"),
+        F("country", TEXT, "country", "country/region"),
+        F("city", TEXT, "city", "town"),
+        F("order_ref", REF, "order id", "order ref", "order number", "order no", "invoice no",
+          "invoice", "invoice number", "invoice id", "receipt", "receipt no", "order",
+          "transaction id"),
+        F("product", REF, "product id", "productid", "sku", "stock code", "stockcode",
+          "item code", "product code", "product ref", "item id", "product", "item"),
+        F("product_name", TEXT, "product name", "description", "item name",
+          "item description", "product description"),
+        F("category", TEXT, "category", "product category", "product line", "department"),
+        F("quantity", NUMBER, "quantity", "qty", "units", "quantity ordered"),
+        F("unit_price", MONEY, "unit price", "unitprice", "price", "price each", "rate",
+          "unit cost price"),
+        F("revenue", MONEY, "revenue", "sales", "amount", "total", "line total", "net sales",
+          "sales amount", "line amount", "value", "turnover", "subtotal", required=True),
+        F("discount", SHARE, "discount", "disc", "discount pct", "discount rate"),
+        F("cost", MONEY, "cost", "cogs", "cost of goods", "line cost", "total cost"),
+        F("profit", MONEY, "profit", "gross profit", "margin amount"),
+    ),
+    "products": (
+        F("name", TEXT, "product name", "product", "item name", "item", "name", "description",
+          required=True),
+        F("ref", REF, "product id", "productid", "sku", "stock code", "stockcode",
+          "product code", "item code", "code", "ref", "id"),
+        F("category", TEXT, "category", "product category", "series", "product line",
+          "family", "group", "type"),
+        F("list_price", MONEY, "list price", "sales price", "price", "unit price", "rrp",
+          "msrp", "retail price"),
+        F("unit_cost", MONEY, "unit cost", "cost", "cost price", "purchase price"),
+        F("target_margin_pct", PERCENT, "target margin", "target margin pct", "margin target"),
+    ),
+    "deals": (
+        _CUSTOMER_REF, _CUSTOMER_NAME, _CUSTOMER_EMAIL,
+        F("ref", REF, "opportunity id", "deal id", "opportunity ref", "deal ref", "id", "ref"),
+        F("title", TEXT, "title", "deal name", "opportunity name", "deal", "opportunity",
+          "subject"),
+        F("product", REF, "product", "product name", "product id", "sku", "item"),
+        F("stage", TEXT, "deal stage", "stage", "pipeline stage", "sales stage", "status",
+          required=True),
+        F("amount", MONEY, "close value", "amount", "value", "deal value", "deal amount",
+          "deal size"),
+        F("list_amount", MONEY, "list amount", "list value", "list price"),
+        F("probability", PERCENT, "probability", "win probability", "likelihood", "chance"),
+        F("owner", TEXT, "sales agent", "owner", "deal owner", "sales rep", "rep",
+          "salesperson", "agent", "assigned to"),
+        F("source", TEXT, "source", "lead source", "channel"),
+        F("created_on", DATE, "engage date", "created on", "created", "created date",
+          "open date", "opened", "start date", "date"),
+        F("expected_close", DATE, "expected close", "expected close date", "target close",
+          "forecast close"),
+        F("closed_on", DATE, "close date", "closed on", "closed date", "won date",
+          "date closed"),
+        F("lost_reason", TEXT, "lost reason", "reason lost", "loss reason", "reason"),
+        F("competitor", TEXT, "competitor", "lost to"),
+        F("next_step", TEXT, "next step", "next action"),
+        F("last_activity_on", DATE, "last activity", "last activity date", "last contact"),
+    ),
+    "tickets": (
+        _CUSTOMER_REF, _CUSTOMER_NAME, _CUSTOMER_EMAIL,
+        F("ref", REF, "ticket id", "case id", "ticket number", "ticket no", "case number",
+          "ticket", "id", "ref"),
+        F("opened_at", TIMESTAMP, "opened at", "opened", "created at", "created",
+          "date opened", "submitted", "ticket date", "open date"),
+        F("first_response_at", TIMESTAMP, "first response time", "first response",
+          "first response at", "first reply", "responded at"),
+        F("resolved_at", TIMESTAMP, "time to resolution", "resolved at", "resolved",
+          "resolution date", "closed at", "date closed"),
+        F("topic", TEXT, "ticket type", "topic", "issue type", "ticket subject", "subject",
+          "category"),
+        F("channel", TEXT, "ticket channel", "channel", "contact channel", "source"),
+        F("status", TEXT, "ticket status", "status"),
+        F("is_complaint", FLAG, "is complaint", "complaint"),
+        F("contacts", INT, "contacts", "interactions", "number of contacts", "replies"),
+        F("csat", SCORE5, "customer satisfaction rating", "csat", "satisfaction",
+          "satisfaction rating", "rating"),
+    ),
+    "surveys": (
+        F("date", DATE, "date", "survey date", "response date", "submitted", required=True),
+        F("customer", REF, "customer id", "customer", "client", "respondent", "account"),
+        _CUSTOMER_NAME, _CUSTOMER_EMAIL,
+        F("kind", TEXT, "survey kind", "survey type", "kind", "type"),
+        F("nps", SCORE10, "nps", "nps score", "likelihood to recommend", "recommend score"),
+        F("csat", SCORE5, "csat", "satisfaction", "satisfaction rating"),
+        F("score", NUMBER, "score", "rating"),
+        F("would_refer", FLAG, "would refer", "would recommend", "refer"),
+        F("reason", TEXT, "reason", "main reason"),
+        F("comment", TEXT, "comment", "comments", "feedback", "verbatim"),
+    ),
+    "spend": (
+        F("month", MONTH, "month", "period", "date", required=True),
+        F("amount", MONEY, "amount", "spend", "cost", "budget", "marketing spend",
+          required=True),
+        F("channel", TEXT, "channel", "source", "campaign"),
+    ),
+    "targets": (
+        F("month", MONTH, "month", "period", "date", required=True),
+        F("revenue_target", MONEY, "revenue target", "sales target", "target", "goal",
+          required=True),
+        F("new_customers_target", INT, "new customers target", "new customer target",
+          "customers target"),
+    ),
+}
+KINDS: tuple[str, ...] = tuple(CATALOGUE)
+
+# One of these per row identifies the customer a record points at.
+CUSTOMER_FIELDS = ("customer", "customer_name", "customer_email")
+
+
+def fields(kind: str) -> tuple[FieldSpec, ...]:
+    """The catalogue of `kind`; ValueError naming the kinds when unknown."""
+    try:
+        return CATALOGUE[kind]
+    except KeyError:
+        raise ValueError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}") from None
+
+
+def field(kind: str, name: str) -> FieldSpec:
+    for spec in fields(kind):
+        if spec.name == name:
+            return spec
+    raise ValueError(f"{kind} has no field {name!r}; fields: "
+                     + ", ".join(s.name for s in fields(kind)))
+
+
+def missing_required(kind: str, mapped: set[str]) -> list[str]:
+    """Required fields with no column; alternatives are spelled 'a or b'."""
+    missing = []
+    for spec in fields(kind):
+        if not spec.required or spec.name in mapped:
+            continue
+        if spec.name == "customer" and mapped & set(CUSTOMER_FIELDS):
+            continue
+        if spec.name == "revenue" and {"quantity", "unit_price"} <= mapped:
+            continue
+        if spec.name == "customer" and kind == "surveys":
+            continue
+        missing.append({"customer": "customer (id, name or e-mail)",
+                        "revenue": "revenue (or quantity and unit_price)"}.get(spec.name,
+                                                                                spec.name))
+    if kind == "customers" and not mapped & {"name", "ref"}:
+        missing.append("name or ref")
+    return missing

@@ -1,0 +1,321 @@
+"""Turning spreadsheet cell values into typed values.
+
+Every parser takes the raw cell (str, float, int, bool, date, datetime or None) and returns
+the typed value, `None` for a missing value, or raises `ValueError` with an owner-readable
+reason. Text dates that could be day-first or month-first are never guessed: the order is
+decided per column from the data (`decide_date_order`) or given by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from custdesk.domain.money import to_e4
+
+MISSING = frozenset({"", "na", "n/a", "#n/a", "-", "–", "—", "null", "nan", "#null!"})
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "x", "✓", "ja", "oui", "si"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "nein", "non"})
+LOST_WORDS = frozenset({"lost", "churned", "churn", "inactive", "former", "cancelled",
+                        "canceled", "closed", "left"})
+ACTIVE_WORDS = frozenset({"active", "current", "customer", "open", "live"})
+
+DAYFIRST, MONTHFIRST = "dayfirst", "monthfirst"
+_EPOCH_1900 = date(1899, 12, 30)  # Excel's 1900 system, including its fake 1900-02-29
+_EPOCH_1904 = date(1904, 1, 1)
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
+                  r"(?:Z|[+-]\d{2}:?\d{2})?$")
+_SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})"
+                      r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$")
+_CURRENCY = re.compile(r"[$€£¥₹\s\u00a0\u202f']|^(?:usd|eur|gbp|chf)|(?:usd|eur|gbp|chf)$",
+                       re.IGNORECASE)
+
+
+def is_missing(value: object) -> bool:
+    """Blank, whitespace, NA, N/A, '-' and friends count as no value."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() in MISSING
+    if isinstance(value, float):
+        return value != value  # NaN
+    return False
+
+
+def parse_text(value: object) -> str | None:
+    """Text, trimmed; whole-number floats lose their '.0' (ids read as numbers)."""
+    if is_missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).replace("\u00a0", " ").strip()
+    return text or None
+
+
+def parse_email(value: object) -> str | None:
+    """An e-mail address (trimmed); text without '@' is refused."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    if "@" not in text or " " in text:
+        raise ValueError("not an e-mail address")
+    return text
+
+
+def serial_to_date(serial: float, date1904: bool = False) -> datetime:
+    """An Excel date serial (1900 or 1904 system) as a datetime."""
+    if not 0 < serial < 2_958_466:
+        raise ValueError(f"{serial!r} is not a date")
+    epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+    moment = datetime(epoch.year, epoch.month, epoch.day) + timedelta(days=serial)
+    return moment.replace(microsecond=0)
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:  # Excel's pivot: 00-29 -> 20xx, 30-99 -> 19xx
+        year += 2000 if year < 30 else 1900
+    return year
+
+
+def date_parts(text: str) -> tuple[int, int] | None:
+    """The first two numbers of a slashed date ('03/01/19' -> (3, 1)), else None."""
+    match = _SLASHED.match(text.strip())
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def decide_date_order(texts: list[str]) -> str | None:
+    """'dayfirst' / 'monthfirst' when some value proves it, None when every value is ambiguous.
+
+    Raises ValueError when the column contradicts itself (a day > 12 in both places).
+    """
+    first_big = second_big = False
+    for text in texts:
+        parts = date_parts(text)
+        if parts is None:
+            continue
+        first_big |= parts[0] > 12
+        second_big |= parts[1] > 12
+        if first_big and second_big:
+            raise ValueError("the column mixes day-first and month-first dates")
+    if first_big:
+        return DAYFIRST
+    if second_big:
+        return MONTHFIRST
+    return None
+
+
+def parse_datetime(value: object, order: str | None = None, date1904: bool = False
+                   ) -> datetime | None:
+    """A datetime from a cell: real dates, serials, ISO text, or slashed text in `order`."""
+    if is_missing(value):
+        return None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0, tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, bool):
+        raise ValueError("not a date")
+    if isinstance(value, int | float):
+        return serial_to_date(float(value), date1904)
+    text = str(value).strip()
+    match = _ISO.match(text)
+    if match:
+        y, m, d, hh, mm, ss = (int(g) if g else 0 for g in match.groups())
+        return _build(y, m, d, hh, mm, ss)
+    match = _SLASHED.match(text)
+    if match:
+        a, b = int(match[1]), int(match[2])
+        if order is None:
+            if a > 12 and b <= 12:
+                order = DAYFIRST
+            elif b > 12 and a <= 12:
+                order = MONTHFIRST
+            else:
+                raise ValueError("day-first or month-first? (use --dayfirst or --monthfirst)")
+        day, month = (a, b) if order == DAYFIRST else (b, a)
+        hh = int(match[4] or 0)
+        if match[7]:
+            hh = hh % 12 + (12 if match[7].lower() == "pm" else 0)
+        return _build(_year(match[3]), month, day, hh, int(match[5] or 0), int(match[6] or 0))
+    try:
+        return serial_to_date(float(text), date1904)
+    except ValueError:
+        raise ValueError("not a date") from None
+
+
+def _build(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> datetime:
+    try:
+        return datetime(y, m, d, hh, mm, ss)
+    except ValueError:
+        raise ValueError("not a valid calendar date") from None
+
+
+def parse_date(value: object, order: str | None = None, date1904: bool = False) -> str | None:
+    """ISO date text ('2024-03-01')."""
+    moment = parse_datetime(value, order, date1904)
+    return None if moment is None else moment.date().isoformat()
+
+
+def parse_timestamp(value: object, order: str | None = None, date1904: bool = False
+                    ) -> str | None:
+    """ISO timestamp text ('2024-03-01T09:30:00')."""
+    moment = parse_datetime(value, order, date1904)
+    return None if moment is None else moment.isoformat()
+
+
+_MONTH_NAMES = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def parse_month(value: object, order: str | None = None, date1904: bool = False) -> str | None:
+    """'YYYY-MM' from '2024-03', '03/2024', 'Mar 2024', 'March 2024' or any date."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str):
+        text = value.strip().lower()
+        match = re.match(r"^(\d{4})[-/.](\d{1,2})$", text)
+        if match and 1 <= int(match[2]) <= 12:
+            return f"{int(match[1]):04d}-{int(match[2]):02d}"
+        match = re.match(r"^(\d{1,2})[-/.](\d{4})$", text)
+        if match and 1 <= int(match[1]) <= 12:
+            return f"{int(match[2]):04d}-{int(match[1]):02d}"
+        match = re.match(r"^([a-z]{3})[a-z]*\.?[\s,-]+(\d{4})$", text)
+        if match and match[1] in _MONTH_NAMES:
+            return f"{int(match[2]):04d}-{_MONTH_NAMES[match[1]]:02d}"
+    moment = parse_datetime(value, order or DAYFIRST, date1904)
+    return None if moment is None else moment.strftime("%Y-%m")
+
+
+def parse_decimal(value: object) -> Decimal | None:
+    """A number from text such as '$1,234.50', '1.234,50 €', '(12.00)', '£5', '-3'."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("not a number")
+        return Decimal(repr(value))
+    text = str(value).strip()
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1]
+    text = _CURRENCY.sub("", text)
+    if text.endswith("-"):
+        negative, text = not negative, text[:-1]
+    if text.startswith("-"):
+        negative, text = not negative, text[1:]
+    elif text.startswith("+"):
+        text = text[1:]
+    text = _normalise_separators(text)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not number.is_finite():
+        raise ValueError("not a number")
+    return -number if negative else number
+
+
+def _normalise_separators(text: str) -> str:
+    """Decide which of ',' and '.' is the decimal mark; drop thousands separators."""
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):  # 1.234,50
+            return text.replace(".", "").replace(",", ".")
+        return text.replace(",", "")
+    if "," in text:
+        head, _, tail = text.rpartition(",")
+        if text.count(",") == 1 and len(tail) != 3:
+            return f"{head}.{tail}"  # 12,5 / 1234,50: a decimal comma
+        return text.replace(",", "")  # 1,234 / 1,234,567: thousands
+    if text.count(".") > 1:
+        return text.replace(".", "")  # 1.234.567
+    return text
+
+
+def parse_money(value: object) -> int | None:
+    """Integer ten-thousandths (`*_e4`)."""
+    number = parse_decimal(value)
+    return None if number is None else to_e4(number)
+
+
+def parse_number(value: object) -> float | None:
+    number = parse_decimal(value)
+    return None if number is None else float(number)
+
+
+def parse_int(value: object) -> int | None:
+    number = parse_decimal(value)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise ValueError("not a whole number")
+    return int(number)
+
+
+def parse_fraction(value: object) -> float | None:
+    """A share 0..1 from '20%', '0.2', '20' (read as percent) or '1/5'."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("%"):
+            number = parse_decimal(text[:-1])
+            return None if number is None else _share(float(number) / 100)
+        match = re.match(r"^(\d+)\s*/\s*(\d+)$", text)
+        if match and int(match[2]):
+            return _share(int(match[1]) / int(match[2]))
+    number = parse_number(value)
+    if number is None:
+        return None
+    return _share(number / 100 if number > 1 else number)
+
+
+def _share(x: float) -> float:
+    if not 0 <= x <= 1:
+        raise ValueError("not a share between 0 and 100 %")
+    return round(x, 6)
+
+
+def parse_percent(value: object) -> float | None:
+    """A percentage 0..100 ('75%', '75', or 0.75 read as 75 %)."""
+    share = parse_fraction(value)
+    return None if share is None else round(share * 100, 4)
+
+
+def parse_flag(value: object) -> bool | None:
+    """Yes/No/True/False/1/0 (and Y/N, X) as a bool."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        if value in (0, 1):
+            return bool(value)
+        raise ValueError("not yes/no")
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError("not yes/no")
+
+
+def parse_status(value: object) -> str | None:
+    """Customer status: 'active'/'lost'; a Churn-style Yes means lost."""
+    if is_missing(value):
+        return None
+    text = str(value).strip().lower() if not isinstance(value, float) else parse_text(value)
+    if text in LOST_WORDS or text in TRUE_WORDS:
+        return "lost"
+    if text in ACTIVE_WORDS or text in FALSE_WORDS:
+        return "active"
+    raise ValueError("not a status (active/lost or yes/no)")
