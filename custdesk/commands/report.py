@@ -52,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
     _ensure_gui_app()
     from custdesk.reports.scorecard_pdf import write_pdf
 
-    pages = write_pdf(html, out)
-    if not out.exists():
-        raise UserError(f"Could not write {out} (is the folder writable?).", 1)
+    try:
+        pages = write_pdf(html, out)
+    except OSError as exc:
+        raise UserError(f"Could not write {out} (is the folder writable?): {exc}", 1) from exc
     print(f"Scorecard summary written to {out} ({pages} page{'s' if pages != 1 else ''}).")
     return 0

@@ -49,12 +49,19 @@ def print_html(html: str, printer: QPrinter) -> int:
 
 
 def write_pdf(html: str, path: str | Path) -> int:
-    """Write `html` as an A4 PDF at `path`; returns its page count."""
+    """Write `html` as an A4 PDF at `path`; returns its page count.
+
+    Raises OSError when the file could not be written (Qt's printer fails silently).
+    """
+    Path(path).unlink(missing_ok=True)  # so that a stale file cannot pass for success
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(path))
     setup_a4(printer)
-    return print_html(html, printer)
+    pages = print_html(html, printer)
+    if not Path(path).is_file():
+        raise OSError(f"could not write {path}")
+    return pages
 
 
 def pdf_page_count(path: str | Path) -> int:

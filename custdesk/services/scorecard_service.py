@@ -28,6 +28,7 @@ from custdesk.storage import scorecard_repository as repo
 from custdesk.storage.database import Store
 
 __all__ = ["ScorecardSummary", "load_history", "save_assessment", "evidence", "previous_of",
+           "draft_summary",
            "baseline_for", "build_summary", "summary_html", "evidence_period"]
 
 
@@ -135,3 +136,21 @@ def summary_html(store: Store, assessment_id: int | None = None,
                  period: Period | None = None) -> str:
     """The HTML the tab prints and the CLI turns into a PDF."""
     return scorecard_html(build_summary(store, assessment_id, period))
+
+
+def draft_summary(store: Store, answers: Mapping[str, int | None], day: date, period: Period,
+                  *, saved: bool, evidence_by_question: dict[str, Evidence | None] | None = None,
+                  note: str | None = None) -> ScorecardSummary:
+    """The summary of the answers on screen, as the assessment of `day` (saved or not yet).
+
+    Compared with the latest assessment dated before `day`; the history line ends with it.
+    """
+    history = load_history(store)
+    now = ScoredAssessment(0, day, {q.id: answers.get(q.id) for q in QUESTIONS}, note)
+    earlier = [(a.taken_on, a.average) for a in history if a.taken_on < day]
+    return ScorecardSummary(
+        business=repo.business_name(store), assessment=now,
+        previous=baseline_for(history, day),
+        evidence=evidence_by_question if evidence_by_question is not None
+        else evidence(store, period),
+        period=(period.start, period.end), history=[*earlier, (day, now.average)], saved=saved)
