@@ -305,7 +305,7 @@ def csv_text(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        return repr(value)
+        return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
 
 
