@@ -71,14 +71,15 @@ class LocationRisk:
 def cloud_service(path: PurePath) -> str | None:
     """The cloud-sync service whose folder holds `path`, judged by its folder names."""
     parts = [p.lower() for p in path.parts]
-    for i, part in enumerate(parts):
+    for part in parts:
         if part in _CLOUD_EXACT:
             return _CLOUD_EXACT[part]
         for prefix, service in _CLOUD_PREFIX.items():
             if part.startswith(prefix):
                 return service
-        if part == "cloudstorage" and i > 0 and parts[i - 1] == "library":
-            return "cloud storage"  # macOS File Provider folder (Box, Dropbox, OneDrive…)
+    for before, part in zip(parts, parts[1:], strict=False):
+        if (before, part) == ("library", "cloudstorage"):
+            return "cloud storage"  # macOS File Provider folder (Box, pCloud, …)
     return None
 
 

@@ -1,0 +1,135 @@
+"""Issue 7, points 8 and 9: private files, and a year of daily backups that stays bounded,
+recent, sound and restorable to the exact content it was taken from."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from custdesk.storage import open_store
+from custdesk.storage.backups import (
+    KEEP_DAILY_DAYS,
+    KEEP_LATEST,
+    KEEP_MONTHLY,
+    backup_dir,
+    create_backup,
+    list_backups,
+    restore_backup,
+    verify_backup,
+)
+from reliability_util import digest
+
+FIRST_DAY = date(2025, 11, 25)
+DAYS = 365  # up to and including 2026-11-24
+
+
+def _day_of_work(store, day: date, n: int) -> None:  # noqa: ANN001
+    """What an owner does in a day: a few new customers and orders, one edit."""
+    with store.transaction():
+        ids = []
+        for k in range(3):
+            cur = store.conn.execute(
+                "INSERT INTO customers(name, name_key, created_on) VALUES (?, ?, ?)",
+                (f"Customer {n}-{k}", f"customer {n}-{k}", day.isoformat()))
+            ids.append(cur.lastrowid)
+        store.conn.executemany(
+            "INSERT INTO orders(customer_id, date, month, revenue_e4) VALUES (?, ?, ?, ?)",
+            [(cid, day.isoformat(), day.year * 100 + day.month, 125_000 + n) for cid in ids])
+        store.conn.execute("UPDATE customers SET notes = ? WHERE id = 1", (f"seen {day}",))
+
+
+@pytest.fixture
+def fast_dir(tmp_path: Path) -> Iterator[Path]:
+    """A folder on tmpfs when there is one: 365 days of fsyncs cost ~12 s on disk, and
+    this test is about rotation and restore, not durability (the kill tests cover that)."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="custdesk-year-", dir=shm))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_year_of_daily_backups(fast_dir: Path) -> None:
+    tmp_path = fast_dir
+    path = tmp_path / "business.db"
+    store = open_store(path)
+    taken: dict[datetime, str] = {}  # when -> digest of the database at that moment
+    most_kept = 0
+    for n in range(DAYS):
+        day = FIRST_DAY + timedelta(days=n)
+        _day_of_work(store, day, n)
+        when = datetime.combine(day, datetime.min.time()) + timedelta(hours=18)
+        store.conn.commit()
+        taken[when] = digest(path)
+        create_backup(store, reason="on-close", now=when)
+        most_kept = max(most_kept, len(list_backups(path)))
+    store.close(backup_if_changed=False)
+
+    kept = list_backups(path)
+    bound = KEEP_LATEST + KEEP_DAILY_DAYS + KEEP_MONTHLY
+    print(f"\n{DAYS} days of use: {len(kept)} backups kept (at most {most_kept} at any time, "
+          f"bound {bound})")
+    assert most_kept <= bound
+    # hand-computed rotation on 2026-11-24 18:00 (newest 10, every day of the last 14,
+    # newest of each of the last 12 months):
+    expected_days = {date(2026, 11, d) for d in range(10, 25)} | {
+        date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31),
+        date(2026, 4, 30), date(2026, 5, 31), date(2026, 6, 30), date(2026, 7, 31),
+        date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31)}
+    assert {b.taken_at.date() for b in kept} == expected_days
+    assert len(kept) == 26
+    assert kept[0].taken_at == datetime(2026, 11, 24, 18, 0)  # the newest is today's
+    for backup in kept:  # each is sound and brings back exactly what it was taken from
+        verify_backup(backup.path)
+        target = tmp_path / "restored" / "business.db"
+        target.parent.mkdir(exist_ok=True)
+        restore_backup(target, backup.path)
+        assert digest(target) == taken[backup.taken_at], backup.path.name
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_database_backups_and_safety_copies_are_owner_only(tmp_path: Path) -> None:
+    old = os.umask(0o022)  # a typical umask that would give 0644 files
+    try:
+        path = tmp_path / "business.db"
+        store = open_store(path)
+        first = create_backup(store, reason="manual", now=datetime(2026, 11, 1, 9))
+        store.close()  # a new database changed: on-close backup
+        safety = restore_backup(path, first.path)
+        db_mode = os.stat(path).st_mode
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(db_mode) == 0o600
+    assert stat.S_IMODE(backup_dir(path).stat().st_mode) == 0o700
+    files = [b.path for b in list_backups(path)]
+    assert len(files) == 3 and safety in files
+    for f in files:
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f.name
+
+
+def test_a_journal_created_while_writing_is_private(tmp_path: Path) -> None:
+    """SQLite gives the -journal the database file's permissions: checked mid-write."""
+    path = tmp_path / "business.db"
+    old = os.umask(0o022)
+    try:
+        store = open_store(path)
+        with store.transaction():
+            store.conn.execute("INSERT INTO customers(name, name_key, created_on) "
+                               "VALUES ('A', 'a', '2026-01-01')")
+            journal = Path(f"{path}-journal")
+            assert journal.exists()
+            assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+        store.close(backup_if_changed=False)
+    finally:
+        os.umask(old)
