@@ -31,9 +31,10 @@ class RecordTableView(QTableView):
     """A QTableView set up for `RecordTableModel`: sortable, whole-row selection, no grid."""
 
     def __init__(self, model: RecordTableModel, name: str, parent: QWidget | None = None, *,
-                 stretch: int | None = None) -> None:
+                 stretch: int | None = None, stretch_share: float = 0.35) -> None:
         super().__init__(parent)
         self.name = name
+        self.stretch_share = stretch_share
         self.stretch = stretch  # the column that takes the remaining width (None: the last)
         self.setModel(model)
         # No sort indicator at first: rows keep the order the service gave (e.g. by value).
@@ -97,11 +98,11 @@ class RecordTableView(QTableView):
         self._fit()
 
     def _fit(self) -> None:
-        """With a stretch column: narrow the measured text columns until it keeps 35 %."""
+        """With a stretch column: narrow the measured text columns until it keeps its share."""
         if self.stretch is None or not self._natural:
             return
         available = self.viewport().width()
-        budget = available * 0.65
+        budget = available * (1 - self.stretch_share)
         fixed = [c for c in self._natural if self.columns_kind(c) != "text"]
         flexible = [c for c in self._natural if c not in fixed]
         used_fixed = sum(self._natural[c] for c in fixed)
@@ -138,13 +139,16 @@ class TableWithSearch(QWidget):
     activated = Signal(object)
 
     def __init__(self, model: RecordTableModel, name: str, *, placeholder: str = "Search…",
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, stretch: int | None = None,
+                 stretch_share: float = 0.35) -> None:
         super().__init__(parent)
         self.model = model
         self.search = QLineEdit(placeholderText=placeholder, clearButtonEnabled=True)
+        self.search.setMinimumWidth(180)
         self.count_label = QLabel()
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.table = RecordTableView(model, name, self)
+        self.table = RecordTableView(model, name, self, stretch=stretch,
+                                     stretch_share=stretch_share)
         self.toolbar = QHBoxLayout()
         self.toolbar.setContentsMargins(0, 0, 0, 0)
         self.toolbar.addWidget(self.search, 2)

@@ -1,0 +1,190 @@
+"""Changing customers from the app: add, edit, delete, mark as lost, merge duplicates.
+
+Every change that touches more than one row runs in one `store.transaction()`: a merge
+either moves every order, deal, ticket and survey to the kept customer and removes the
+other, or does nothing. Messages in `CustomerError` are meant for the owner.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from custdesk.domain.text import email_key, name_key
+from custdesk.storage.database import Store
+
+EDITABLE = ("ref", "name", "company", "email", "phone", "segment", "source", "referred_by",
+            "acquired_on", "country", "city", "notes")
+CHILD_TABLES = ("orders", "deals", "tickets", "surveys")
+SIMILAR_NAMES = 0.88  # difflib ratio of name keys: "Jon Smith" ~ "John Smith"
+MAX_BLOCK = 200  # names compared pairwise only within blocks of this size (first 3 letters)
+
+
+class CustomerError(ValueError):
+    """A change the owner asked for that cannot be made; str() says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicatePair:
+    """Two customer ids that look like the same customer, and why."""
+
+    a: int
+    b: int
+    reason: str  # "same e-mail" / "same name" / "similar names"
+    score: float
+
+
+def get_customer(store: Store, customer_id: int) -> dict[str, Any]:
+    """The customer's stored fields as a dict."""
+    row = store.conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
+        raise CustomerError(f"Customer {customer_id} no longer exists.")
+    names = [d[0] for d in store.conn.execute("SELECT * FROM customers LIMIT 0").description]
+    return dict(zip(names, row, strict=True))
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise CustomerError(f"Cannot edit {', '.join(sorted(unknown))}.")
+    out = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in fields.items()}
+    if "name" in out and not out["name"]:
+        raise CustomerError("A customer needs a name.")
+    if out.get("acquired_on"):
+        try:
+            date.fromisoformat(str(out["acquired_on"]))
+        except ValueError:
+            raise CustomerError(f"Acquired date {out['acquired_on']!r} is not a date "
+                                "(use YYYY-MM-DD).") from None
+    return out
+
+
+def _keys(fields: dict[str, Any]) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if "name" in fields:
+        extra["name_key"] = name_key(fields["name"])
+    if "email" in fields:
+        extra["email_key"] = email_key(fields["email"]) or None
+    return extra
+
+
+def add_customer(store: Store, fields: dict[str, Any]) -> int:
+    """Insert a customer; returns its id."""
+    values = _clean(fields)
+    if not values.get("name"):
+        raise CustomerError("A customer needs a name.")
+    values |= _keys(values)
+    values["created_on"] = date.today().isoformat()
+    columns = list(values)
+    with store.transaction():
+        cursor = store.conn.execute(
+            f"INSERT INTO customers ({', '.join(columns)}) VALUES "
+            f"({', '.join('?' for _ in columns)})", [values[c] for c in columns])
+    return int(cursor.lastrowid or 0)
+
+
+def update_customer(store: Store, customer_id: int, fields: dict[str, Any]) -> None:
+    """Change the given fields of a customer."""
+    values = _clean(fields)
+    if not values:
+        return
+    get_customer(store, customer_id)
+    values |= _keys(values)
+    assignments = ", ".join(f"{c} = ?" for c in values)
+    with store.transaction():
+        store.conn.execute(f"UPDATE customers SET {assignments} WHERE id = ?",
+                           [*values.values(), customer_id])
+
+
+def child_counts(store: Store, customer_id: int) -> dict[str, int]:
+    """How many orders, deals, tickets and surveys belong to the customer."""
+    return {t: store.conn.execute(f"SELECT count(*) FROM {t} WHERE customer_id = ?",
+                                  (customer_id,)).fetchone()[0] for t in CHILD_TABLES}
+
+
+def delete_customer(store: Store, customer_id: int) -> dict[str, int]:
+    """Delete the customer and everything recorded for them; returns what was deleted."""
+    get_customer(store, customer_id)
+    counts = child_counts(store, customer_id)
+    with store.transaction():
+        for table in CHILD_TABLES:
+            store.conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (customer_id,))
+        store.conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
+    return counts
+
+
+def reasons(store: Store) -> list[str]:
+    """The shared list of lost reasons, in the owner's order."""
+    return [r[0] for r in store.conn.execute("SELECT name FROM reasons ORDER BY position, id")]
+
+
+def mark_lost(store: Store, customer_id: int, reason: str, on: date | None = None) -> None:
+    """Record the customer as lost on `on` (default today) for a reason from the shared list."""
+    if reason not in reasons(store):
+        raise CustomerError(f"Choose a reason from the list (got {reason!r}).")
+    get_customer(store, customer_id)
+    with store.transaction():
+        store.conn.execute(
+            "UPDATE customers SET status = 'lost', lost_on = ?, lost_reason = ? WHERE id = ?",
+            ((on or date.today()).isoformat(), reason, customer_id))
+
+
+def duplicate_pairs(store: Store, limit: int = 200) -> list[DuplicatePair]:
+    """Pairs that look like one customer: same e-mail, same name, or similar names."""
+    rows = store.conn.execute("SELECT id, name_key, email_key FROM customers ORDER BY id").fetchall()
+    pairs: dict[tuple[int, int], DuplicatePair] = {}
+
+    def add(a: int, b: int, reason: str, score: float) -> None:
+        key = (min(a, b), max(a, b))
+        if key not in pairs or pairs[key].score < score:
+            pairs[key] = DuplicatePair(key[0], key[1], reason, score)
+
+    for index, reason in ((2, "same e-mail"), (1, "same name")):
+        groups: dict[str, list[int]] = defaultdict(list)
+        for row in rows:
+            if row[index]:
+                groups[row[index]].append(row[0])
+        for ids in groups.values():
+            for other in ids[1:]:
+                add(ids[0], other, reason, 1.0 if index == 2 else 0.99)
+    blocks: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for cid, key, _email in rows:
+        if key and len(key) >= 4:
+            blocks[key[:3]].append((cid, key))
+    for block in blocks.values():
+        if len(block) > MAX_BLOCK:
+            continue  # a huge block would be slow and mostly noise
+        for i, (a, ka) in enumerate(block):
+            for b, kb in block[i + 1:]:
+                if ka != kb:
+                    ratio = difflib.SequenceMatcher(None, ka, kb).ratio()
+                    if ratio >= SIMILAR_NAMES:
+                        add(a, b, "similar names", ratio)
+    return sorted(pairs.values(), key=lambda p: (-p.score, p.a, p.b))[:limit]
+
+
+def merge_customers(store: Store, keep_id: int, drop_id: int,
+                    fields: dict[str, Any] | None = None) -> dict[str, int]:
+    """Move every record of `drop_id` to `keep_id`, fill the kept customer's blank fields from
+    the other (or set `fields` as chosen side by side), delete `drop_id`. One transaction.
+    Returns how many records of each kind moved."""
+    if keep_id == drop_id:
+        raise CustomerError("Choose two different customers to merge.")
+    keep, drop = get_customer(store, keep_id), get_customer(store, drop_id)
+    chosen = dict(fields or {})
+    for column in EDITABLE:
+        if column not in chosen and not keep.get(column) and drop.get(column):
+            chosen[column] = drop[column]
+    if "acquired_on" not in (fields or {}) and keep.get("acquired_on") and drop.get("acquired_on"):
+        chosen["acquired_on"] = min(keep["acquired_on"], drop["acquired_on"])  # the earlier start
+    moved = child_counts(store, drop_id)
+    with store.transaction():
+        for table in CHILD_TABLES:
+            store.conn.execute(f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?",
+                               (keep_id, drop_id))
+        store.conn.execute("DELETE FROM customers WHERE id = ?", (drop_id,))
+        update_customer(store, keep_id, chosen)
+    return moved

@@ -1,0 +1,164 @@
+"""Merge duplicate customers: suggested pairs, shown side by side, merged in one transaction.
+
+For each field the owner picks the left or the right value (the left, kept customer's value
+by default; a blank is filled from the other). Every order, deal, ticket and survey of the
+removed customer moves to the kept one (`customers_service.merge_customers`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from custdesk.services import customers_service as cs
+from custdesk.storage import Store
+from custdesk.ui.dialogs.customer_dialog import LABELS
+
+
+class MergeDialog(QDialog):
+    """Emits `merged(kept_id)` after each merge."""
+
+    merged = Signal(int)
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("Merge duplicate customers")
+        self.resize(980, 560)
+        self.pairs: list[cs.DuplicatePair] = []
+        self.left: dict[str, Any] = {}
+        self.right: dict[str, Any] = {}
+        self.list = QListWidget()
+        self.list.setMaximumWidth(330)
+        self.list.currentRowChanged.connect(self.show_pair)
+        self.grid = QGridLayout()
+        self.groups: dict[str, QButtonGroup] = {}
+        self.counts = QLabel()
+        self.status = QLabel()
+        self.merge_button = QPushButton("Merge into the left customer")
+        self.swap_button = QPushButton("Swap sides")
+        self.skip_button = QPushButton("Not a duplicate")
+        self.merge_button.clicked.connect(self.merge_current)
+        self.swap_button.clicked.connect(self.swap)
+        self.skip_button.clicked.connect(self.skip)
+        compare = QWidget()
+        right = QVBoxLayout(compare)
+        right.addLayout(self.grid)
+        right.addWidget(self.counts)
+        actions = QHBoxLayout()
+        for b in (self.swap_button, self.skip_button):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        actions.addWidget(self.merge_button)
+        right.addLayout(actions)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addWidget(self.list)
+        body.addWidget(compare, 1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Customers that look like the same one (same e-mail, same or "
+                                "similar name). Pick the values to keep, then merge."))
+        layout.addLayout(body, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(close)
+        self.reload()
+
+    def reload(self) -> None:
+        """Find the suggested pairs again."""
+        self.pairs = cs.duplicate_pairs(self.store)
+        self.list.clear()
+        for pair in self.pairs:
+            a, b = (cs.get_customer(self.store, i)["name"] for i in (pair.a, pair.b))
+            self.list.addItem(f"{a}  ↔  {b}   ({pair.reason})")
+        if self.pairs:
+            self.list.setCurrentRow(0)
+        else:
+            self._clear_grid()
+            self.counts.setText("No likely duplicates found.")
+        self.merge_button.setEnabled(bool(self.pairs))
+
+    def _clear_grid(self) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.groups.clear()
+
+    def show_pair(self, row: int) -> None:
+        if not 0 <= row < len(self.pairs):
+            return
+        pair = self.pairs[row]
+        self.set_sides(pair.a, pair.b)
+
+    def set_sides(self, keep_id: int, drop_id: int) -> None:
+        """Show `keep_id` on the left (kept) and `drop_id` on the right."""
+        self.left = cs.get_customer(self.store, keep_id)
+        self.right = cs.get_customer(self.store, drop_id)
+        self._clear_grid()
+        self.grid.addWidget(QLabel("<b>Keep</b>"), 0, 1)
+        self.grid.addWidget(QLabel("<b>Merge in and remove</b>"), 0, 2)
+        for r, key in enumerate(cs.EDITABLE, start=1):
+            lv, rv = self.left.get(key), self.right.get(key)
+            self.grid.addWidget(QLabel(LABELS[key]), r, 0)
+            group = QButtonGroup(self)
+            left = QRadioButton("" if lv is None else str(lv))
+            right = QRadioButton("" if rv is None else str(rv))
+            group.addButton(left, 0)
+            group.addButton(right, 1)
+            (left if lv not in (None, "") or rv in (None, "") else right).setChecked(True)
+            right.setEnabled(rv not in (None, "") and rv != lv)
+            self.grid.addWidget(left, r, 1)
+            self.grid.addWidget(right, r, 2)
+            self.groups[key] = group
+        left_counts = cs.child_counts(self.store, keep_id)
+        right_counts = cs.child_counts(self.store, drop_id)
+        self.counts.setText("Records: " + "; ".join(
+            f"{k}: {left_counts[k]:,} + {right_counts[k]:,}" for k in cs.CHILD_TABLES))
+
+    def chosen_fields(self) -> dict[str, Any]:
+        """The right-hand values the owner picked (the left ones are kept anyway)."""
+        return {key: self.right.get(key) for key, group in self.groups.items()
+                if group.checkedId() == 1}
+
+    def swap(self) -> None:
+        if self.left and self.right:
+            self.set_sides(self.right["id"], self.left["id"])
+
+    def skip(self) -> None:
+        row = self.list.currentRow()
+        if 0 <= row < len(self.pairs):
+            self.pairs.pop(row)
+            self.list.takeItem(row)
+        self.merge_button.setEnabled(bool(self.pairs))
+
+    def merge_current(self) -> dict[str, int] | None:
+        """Merge the right customer into the left one; returns the records moved."""
+        if not (self.left and self.right):
+            return None
+        keep, drop = int(self.left["id"]), int(self.right["id"])
+        try:
+            moved = cs.merge_customers(self.store, keep, drop, self.chosen_fields())
+        except cs.CustomerError as exc:
+            self.status.setText(str(exc))
+            return None
+        self.status.setText(f"Merged {self.right['name']} into {self.left['name']}: moved "
+                            + ", ".join(f"{n:,} {k}" for k, n in moved.items()) + ".")
+        self.merged.emit(keep)
+        self.reload()
+        return moved

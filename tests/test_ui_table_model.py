@@ -1,0 +1,139 @@
+"""RecordTableModel: Qt model contract, numeric/date sorting, search and filters, formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from PySide6.QtCore import QLocale, QPersistentModelIndex, Qt
+
+from custdesk.ui import formatting as fmt
+from custdesk.ui.record_table_model import ROW_ROLE, SORT_ROLE, Column, RecordTableModel
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    revenue: float | None
+    since: str | None
+    tags: list[str]
+
+
+ROWS = [
+    Row("Ann Archer", 100.0, "2024-03-01", ["late payer"]),
+    Row("bob Baker", 20.0, "2023-12-31", []),
+    Row("Cyd Cole", 3.0, None, ["big", "loyal"]),
+    Row("Dee Dunn", None, "2025-01-15", []),
+]
+COLUMNS = [Column("name", "Name"), Column("revenue", "Revenue", "money"),
+           Column("since", "Since", "date"), Column("tags", "Tags", "list")]
+
+
+@pytest.fixture(autouse=True)
+def english_locale():
+    """Formatting depends on the system locale; pin one so expectations are exact."""
+    old = fmt._state["locale"]
+    fmt._state["locale"] = QLocale("en_US")
+    yield
+    fmt._state["locale"] = old
+
+
+def make_model() -> RecordTableModel:
+    model = RecordTableModel(COLUMNS)
+    model.set_rows(ROWS)
+    return model
+
+
+def names(model: RecordTableModel) -> list[str]:
+    return [r.name for r in model.rows()]
+
+
+def test_model_passes_qt_model_tester(qtmodeltester) -> None:
+    model = make_model()
+    qtmodeltester.check(model)
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    model.set_search("a")
+    qtmodeltester.check(model)
+
+
+def test_money_sorts_as_numbers_and_blanks_go_last_both_ways() -> None:
+    model = make_model()
+    model.sort(1, Qt.SortOrder.AscendingOrder)
+    assert names(model) == ["Cyd Cole", "bob Baker", "Ann Archer", "Dee Dunn"]
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    assert names(model) == ["Ann Archer", "bob Baker", "Cyd Cole", "Dee Dunn"]
+
+
+def test_dates_sort_chronologically_and_text_ignores_case() -> None:
+    model = make_model()
+    model.sort(2, Qt.SortOrder.AscendingOrder)
+    assert names(model) == ["bob Baker", "Ann Archer", "Dee Dunn", "Cyd Cole"]
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    assert names(model) == ["Ann Archer", "bob Baker", "Cyd Cole", "Dee Dunn"]
+
+
+def test_search_matches_every_word_in_text_and_list_columns() -> None:
+    model = make_model()
+    model.set_search("LOYAL cyd")
+    assert names(model) == ["Cyd Cole"]
+    model.set_search("dunn")
+    assert names(model) == ["Dee Dunn"]
+    model.set_search("")
+    assert model.rowCount() == 4
+
+
+def test_predicate_and_search_combine_and_survive_new_rows_and_sorting() -> None:
+    model = make_model()
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    model.set_predicate(lambda r: r.revenue is not None and r.revenue > 10)
+    assert names(model) == ["Ann Archer", "bob Baker"]
+    model.set_search("bob")
+    assert names(model) == ["bob Baker"]
+    model.set_rows([*ROWS, Row("Bob Bright", 500.0, None, [])])
+    assert names(model) == ["Bob Bright", "bob Baker"]
+
+
+def test_roles_give_raw_value_row_object_display_text_and_alignment() -> None:
+    model = make_model()
+    index = model.index(0, 1)
+    assert model.data(index, SORT_ROLE) == 100.0
+    assert model.data(index, ROW_ROLE) is ROWS[0]
+    assert model.data(index) == "$100.00"
+    assert model.data(model.index(3, 1)) == "—"
+    assert model.data(model.index(2, 3)) == "big; loyal"
+    right = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+    assert model.data(index, Qt.ItemDataRole.TextAlignmentRole) == right
+
+
+def test_persistent_indexes_follow_their_row_through_a_sort() -> None:
+    model = make_model()
+    keep = QPersistentModelIndex(model.index(0, 0))  # Ann
+    model.sort(1, Qt.SortOrder.AscendingOrder)
+    assert keep.row() == 2
+    assert model.data(model.index(keep.row(), 0)) == "Ann Archer"
+
+
+def test_locale_formatting_of_money_percent_and_dates() -> None:
+    assert fmt.money(1234567.891) == "$1,234,567.89"
+    assert fmt.money_short(12345) == "$12.3k"
+    assert fmt.money_short(2_500_000) == "$2.50M"
+    assert fmt.pct(42.26) == "42.3 %"
+    assert fmt.day_text("2026-03-07") == "3/7/2026"
+    assert fmt.by_unit(None, "money") == "—"
+
+
+def test_visible_table_is_what_the_view_shows_in_order() -> None:
+    model = make_model()
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    model.set_search("b")  # "bob Baker", and Cyd Cole by the tag "big"
+    columns, rows = model.visible_table()
+    assert [c.key for c in columns] == ["name", "revenue", "since", "tags"]
+    assert rows == [["bob Baker", 20.0, "2023-12-31", []], ["Cyd Cole", 3.0, None, ["big", "loyal"]]]
+
+
+def test_sample_texts_visit_at_most_the_limit() -> None:
+    model = RecordTableModel(COLUMNS)
+    model.set_rows([Row(f"n{i}", float(i), None, []) for i in range(1000)])
+    sample = model.sample_texts(0, limit=50)
+    assert len(sample) == 50
+    assert sample[0] == "n0"
