@@ -94,4 +94,5 @@ def test_evidence_text_by_unit() -> None:
     assert Evidence("Pipeline", 50734.96, "money").text == "$50,735"
     assert Evidence("New", 99.0, "count").text == "99"
     assert Evidence("NPS", None, "score").text == "—"
+    assert Evidence("NPS", -32.04, "score").text == "−32.0"
     assert format_value(-1234.4, "money") == "−$1,234"

@@ -132,3 +132,18 @@ def test_summary_of_empty_file_and_unknown_id(store, demo_store) -> None:
         svc.build_summary(store)
     with pytest.raises(LookupError, match="no assessment with id 99"):
         svc.build_summary(demo_store, 99)
+
+
+def test_a_failing_metrics_engine_leaves_evidence_blank_not_broken(demo_store,
+                                                                   monkeypatch) -> None:
+    from custdesk.services import metrics_service
+
+    def broken(*_a, **_k):
+        raise TypeError("engine mid-change")
+
+    monkeypatch.setattr(metrics_service, "compute_metrics", broken)
+    evidence = svc.evidence(demo_store, Period(date(2025, 12, 1), date(2026, 11, 24)))
+    assert evidence["margins"].value is None and evidence["margins"].text == "—"
+    assert evidence["margins"].detail == "could not be computed"
+    assert evidence["margins"].label == "Gross margin"
+    assert evidence["lost_reasons"].value is not None

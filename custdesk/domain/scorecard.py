@@ -208,6 +208,8 @@ def format_value(value: float | None, unit: str, currency: str = "$") -> str:
     if unit == "money":
         sign = "−" if value < 0 else ""
         return f"{sign}{currency}{abs(value):,.0f}"
+    if unit == "score":  # NPS-like: −100..100, one decimal as on screen
+        return f"{value:.1f}".replace("-", "−")
     if unit in ("ratio", "hours", "days"):
         suffix = {"ratio": "×", "hours": "\u00a0h", "days": "\u00a0days"}[unit]
         return f"{value:,.1f}{suffix}"

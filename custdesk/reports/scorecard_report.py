@@ -24,6 +24,7 @@ from custdesk.domain.scorecard import (
 )
 
 GOOD, MIDDLE, POOR = "#1b7a3a", "#8a6d00", "#b3261e"
+NO_MEASURE = "<span style='color:#777'>No measure in the data</span>"
 
 
 @dataclass
@@ -106,7 +107,8 @@ def _question_rows(s: ScorecardSummary) -> str:
                 f"<td align='center' width='8%'>{_score(now.get(q.id))}</td>"
                 f"<td align='center' width='8%'>{DASH if prev is None else prev}</td>"
                 f"<td align='center' width='9%'>{change_text(changes[q.id])}</td>"
-                f"<td width='25%' style='font-size:8.5pt'>{ev_text or DASH}</td></tr>")
+                f"<td width='25%' style='font-size:8.5pt'>"
+                f"{ev_text or NO_MEASURE}</td></tr>")
     previous = (f"Before<br><span style='font-size:7.5pt; font-weight:normal'>"
                 f"{_e(long_date(s.previous.taken_on))}</span>" if s.previous else "Before")
     head = ("<tr style='background-color:#34495e; color:white'><th></th>"

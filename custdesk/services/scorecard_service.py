@@ -9,6 +9,7 @@ failing the tab.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import date
 
@@ -26,6 +27,8 @@ from custdesk.domain.scorecard import (
 from custdesk.reports.scorecard_report import ScorecardSummary, scorecard_html
 from custdesk.storage import scorecard_repository as repo
 from custdesk.storage.database import Store
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ScorecardSummary", "load_history", "save_assessment", "evidence", "previous_of",
            "draft_summary",
@@ -74,7 +77,13 @@ def _metric_evidence(store: Store, period: Period, metric_ids: set[str]) -> dict
         from custdesk.services.metrics_service import compute_metrics
     except ImportError:  # the metrics engine is not installed: evidence shows "—"
         return {m: Evidence(m.replace("_", " "), None, "count") for m in metric_ids}
-    values = compute_metrics(store, period).metrics
+    try:
+        values = compute_metrics(store, period).metrics
+    except Exception:  # noqa: BLE001 - evidence is an aid: a metrics fault must not block scoring
+        log.exception("scorecard evidence: compute_metrics failed for %s", period)
+        return {m: Evidence(METRICS[m].label if m in METRICS else m.replace("_", " "), None,
+                            METRICS[m].unit if m in METRICS else "count", None,
+                            "could not be computed") for m in metric_ids}
     out = {}
     for metric_id in metric_ids:
         info = METRICS.get(metric_id)
