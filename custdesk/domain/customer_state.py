@@ -37,9 +37,8 @@ class CustomerFacts:
     revenue_costed_e4: int = 0  # Σ revenue of period lines with a known cost
     lines: int = 0
     costed_lines: int = 0
-    orders: int = 0  # distinct order_ref in the period (+ lines without one)
     ordered_prior: bool = False  # any line in the prior period
-    orders_to_date: int = 0  # distinct orders (order_ref, else date) up to end
+    repeat_buyer: bool = False  # 2+ distinct orders (order_ref, else date) up to end
     profit_to_date_e4: int = 0  # Σ revenue − Σ known cost up to end
     profit_year_e4: int = 0  # the same over the 365 days ending at end
 
@@ -111,6 +110,23 @@ def year_flow(f: CustomerFacts, end: date, window: int) -> Flow:
                 last_at_end=f.last_at_end)
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerState:
+    """A customer's facts with their period and trailing-year flows, computed once."""
+
+    facts: CustomerFacts
+    flow: Flow
+    year: Flow
+    lost_at_end: bool  # lost as of `to` by any rule
+
+
+def classify(facts: Iterable[CustomerFacts], period: Period, window: int) -> list[CustomerState]:
+    """Apply the state rules to every customer once (breakdowns reuse the result)."""
+    end = period.end
+    return [CustomerState(f, period_flow(f, period, window), year_flow(f, end, window),
+                          is_lost(f, end, f.last_at_end, window)) for f in facts]
+
+
 def loss_anchor(f: CustomerFacts, end: date) -> date | None:
     """The day a lost customer stopped: their recorded loss date, else their last order."""
     if f.lost_on is not None and f.lost_on <= end:
@@ -179,7 +195,6 @@ def facts_from_records(customers: Sequence[Customer], orders: Iterable[OrderLine
         dated = [(date.fromisoformat(o.date), o) for o in lines]
         in_period = [o for d, o in dated if period.contains(d)]
         to_date = [o for d, o in dated if d <= period.end]
-        refs = {o.order_ref for o in in_period if o.order_ref is not None}
         first = min((d for d, _ in dated), default=None)
         out.append(CustomerFacts(
             id=c.id, acquired=acquired_date(c, first, first_won.get(c.id)),
@@ -193,9 +208,8 @@ def facts_from_records(customers: Sequence[Customer], orders: Iterable[OrderLine
             revenue_costed_e4=sum(o.revenue_e4 for o in in_period if o.cost_e4 is not None),
             lines=len(in_period),
             costed_lines=sum(1 for o in in_period if o.cost_e4 is not None),
-            orders=len(refs) + sum(1 for o in in_period if o.order_ref is None),
             ordered_prior=any(prior.contains(d) for d, _ in dated),
-            orders_to_date=len({_order_key(o) for o in to_date}),
+            repeat_buyer=len({_order_key(o) for o in to_date}) >= 2,
             profit_to_date_e4=sum(o.revenue_e4 - (o.cost_e4 or 0) for o in to_date),
             profit_year_e4=sum(o.revenue_e4 - (o.cost_e4 or 0) for d, o in dated
                                if year.contains(d))))

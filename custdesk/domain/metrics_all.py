@@ -12,16 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from custdesk.domain.customer_state import (
-    CustomerFacts,
+    CustomerState,
+    classify,
     facts_from_records,
     lost_value_window,
-    period_flow,
 )
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_customers import customer_metrics
 from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
 from custdesk.domain.metrics_feedback import feedback_metrics
-from custdesk.domain.metrics_sales import sales_metrics, totals_from_facts
+from custdesk.domain.metrics_sales import sales_metrics, totals_from_facts, totals_of
 from custdesk.domain.periods import Period
 from custdesk.domain.records import (
     DEFAULT_SETTINGS,
@@ -49,9 +49,11 @@ class Settings:
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
-    """Everything one period's catalogue needs besides order lines (already in facts)."""
+    """Everything one period's catalogue needs; order lines are already aggregated into
+    the customers' facts and `orders` (distinct orders in the period)."""
 
-    facts: Sequence[CustomerFacts]
+    states: Sequence[CustomerState]
+    orders: int
     lost_values_e4: dict[int, int]
     spend_e4: int | None  # None: no spend recorded for the period's months
     deals: Sequence[DealInfo]
@@ -67,15 +69,15 @@ def spend_in(spend: Sequence[Spend], period: Period) -> int | None:
     return sum(rows) if rows else None
 
 
-def lost_windows(facts: Sequence[CustomerFacts], period: Period,
+def lost_windows(states: Sequence[CustomerState], period: Period,
                  window: int) -> dict[int, tuple[date, date]]:
     """The revenue window of each customer lost in the period."""
     out = {}
-    for f in facts:
-        if period_flow(f, period, window).lost:
-            span = lost_value_window(f, period.end, window)
+    for st in states:
+        if st.flow.lost:
+            span = lost_value_window(st.facts, period.end, window)
             if span is not None:
-                out[f.id] = span
+                out[st.facts.id] = span
     return out
 
 
@@ -83,9 +85,10 @@ def assemble(inputs: Inputs, period: Period, *,
              with_spend: bool = True) -> dict[str, MetricValue]:
     """Every metric id of the catalogue for `period`."""
     s = inputs.settings
-    out = customer_metrics(inputs.facts, period, s.window_days, inputs.lost_values_e4,
-                           inputs.spend_e4, with_cac=with_spend)
-    out.update(sales_metrics(totals_from_facts(inputs.facts)))
+    out = customer_metrics(inputs.states, period, inputs.lost_values_e4, inputs.spend_e4,
+                           with_cac=with_spend)
+    out.update(sales_metrics(totals_from_facts((st.facts for st in inputs.states),
+                                               inputs.orders)))
     out.update(deal_metrics(inputs.deals, period, s.deep_discount_pct))
     out.update(feedback_metrics(inputs.tickets, inputs.surveys, period, s.repeat_contact_days))
     return out
@@ -111,10 +114,13 @@ def catalogue_from_records(period: Period, *, customers: Sequence[Customer] = ()
     prices = {p.id: p.list_price_e4 for p in products if p.id is not None}
     infos = resolve_deals(deals, stages, prices)
     facts = facts_from_records(customers, orders, first_won_from(infos), period)
-    windows = lost_windows(facts, period, settings.window_days)
+    states = classify(facts, period, settings.window_days)
+    windows = lost_windows(states, period, settings.window_days)
     lost_values = {cid: sum(o.revenue_e4 for o in orders if o.customer_id == cid
                             and lo.isoformat() <= o.date[:10] <= hi.isoformat())
                    for cid, (lo, hi) in windows.items()}
-    inputs = Inputs(facts, lost_values, spend_in(spend, period), infos, tickets, surveys,
-                    settings)
+    in_period = [o for o in orders if period.start.isoformat() <= o.date[:10]
+                 <= period.end.isoformat()]
+    inputs = Inputs(states, totals_of(in_period).orders, lost_values, spend_in(spend, period),
+                    infos, tickets, surveys, settings)
     return assemble(inputs, period)

@@ -33,13 +33,17 @@ class SalesTotals:
                 self.costed_lines, self.orders)
 
 
-def totals_from_facts(facts: Iterable[CustomerFacts]) -> SalesTotals:
-    """Period sales of these customers (orders counted per customer)."""
-    total = SalesTotals()
+def totals_from_facts(facts: Iterable[CustomerFacts], orders: int) -> SalesTotals:
+    """Period sales of these customers; `orders` = their distinct orders in the period
+    (counted over lines, since one order_ref can appear under several customers)."""
+    rev = cost = costed_rev = lines = costed = 0
     for f in facts:
-        total = total + SalesTotals(f.revenue_e4, f.cost_e4, f.revenue_costed_e4, f.lines,
-                                    f.costed_lines, f.orders)
-    return total
+        rev += f.revenue_e4
+        cost += f.cost_e4
+        costed_rev += f.revenue_costed_e4
+        lines += f.lines
+        costed += f.costed_lines
+    return SalesTotals(rev, cost, costed_rev, lines, costed, orders)
 
 
 def sales_metrics(t: SalesTotals) -> dict[str, MetricValue]:

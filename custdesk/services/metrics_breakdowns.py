@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from custdesk.domain.customer_state import bridge
+from custdesk.domain.customer_state import CustomerState, bridge
 from custdesk.domain.metric_values import MetricValue, count
 from custdesk.domain.metrics_all import Inputs, assemble
 from custdesk.domain.metrics_deals import deal_metrics
@@ -32,12 +32,16 @@ def breakdown(store: Store, inputs: Inputs, period: Period, by: str) -> Groups:
 
 
 def _by_segment(store: Store, inputs: Inputs, period: Period) -> Groups:
-    groups = sorted({f.segment or NONE_GROUP for f in inputs.facts})
+    members: dict[str, list[CustomerState]] = defaultdict(list)
+    for st in inputs.states:
+        members[st.facts.segment or NONE_GROUP].append(st)
+    orders = queries.orders_count(store, period, by_segment=True)
     out: Groups = {}
-    for g in groups:
-        ids = {f.id for f in inputs.facts if (f.segment or NONE_GROUP) == g}
+    for g in sorted(members):
+        ids = {st.facts.id for st in members[g]}
         sub = replace(
-            inputs, facts=[f for f in inputs.facts if f.id in ids],
+            inputs, states=members[g],
+            orders=orders.get(g, 0),
             deals=[d for d in inputs.deals if d.deal.customer_id in ids],
             tickets=[t for t in inputs.tickets if t.customer_id in ids],
             surveys=[s for s in inputs.surveys if s.customer_id in ids])
@@ -76,7 +80,8 @@ def _by_owner(store: Store, inputs: Inputs, period: Period) -> Groups:
 def _by_month(store: Store, inputs: Inputs, period: Period) -> Groups:
     out = _sales_groups(store, period, "month")
     new = defaultdict(int)
-    for f in inputs.facts:
+    for st in inputs.states:
+        f = st.facts
         if period.contains(f.acquired):
             new[month_key(f.acquired)] += 1
     s = inputs.settings
@@ -92,7 +97,7 @@ def _by_month(store: Store, inputs: Inputs, period: Period) -> Groups:
 
 
 def _by_reason(store: Store, inputs: Inputs, period: Period) -> Groups:
-    b = bridge(inputs.facts, period, inputs.settings.window_days)
+    b = bridge((st.facts for st in inputs.states), period, inputs.settings.window_days)
     out: Groups = defaultdict(dict)
     for reason, n in b.lost_by_reason.items():
         out[reason]["customers_lost"] = count(n)

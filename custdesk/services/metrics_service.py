@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from custdesk.domain.customer_state import Bridge, CustomerFacts, bridge
+from custdesk.domain.customer_state import Bridge, CustomerFacts, bridge, classify
 from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_all import Inputs, Settings, assemble, lost_windows, spend_in
@@ -51,8 +51,10 @@ def load_inputs(store: Store, period: Period, settings: Settings | None = None,
     """Everything `assemble` needs for `period`, with order lines aggregated in SQL."""
     settings = settings or load_settings(store)
     facts = facts if facts is not None else queries.customer_facts(store, period)
-    windows = lost_windows(facts, period, settings.window_days)
-    return Inputs(facts, queries.revenue_in_windows(store, windows),
+    states = classify(facts, period, settings.window_days)
+    windows = lost_windows(states, period, settings.window_days)
+    return Inputs(states, queries.orders_count(store, period).get("", 0),
+                  queries.revenue_in_windows(store, windows),
                   spend_in(rec.load_spend(store), period), load_deal_infos(store),
                   rec.load_tickets(store), rec.load_surveys(store), settings)
 
@@ -79,7 +81,8 @@ def customers_bridge(store: Store, period: Period) -> Bridge:
     """start + new + won back − lost = end, lost by reason, and the money in and out."""
     settings = load_settings(store)
     facts = queries.customer_facts(store, period)
-    windows = lost_windows(facts, period, settings.window_days)
+    windows = lost_windows(classify(facts, period, settings.window_days), period,
+                           settings.window_days)
     return bridge(facts, period, settings.window_days,
                   queries.revenue_in_windows(store, windows))
 
@@ -104,11 +107,12 @@ def monthly_series(store: Store, metric_id: str, months: int,
     surveys, spend = rec.load_surveys(store), rec.load_spend(store)
     out = []
     for key, period in periods:
-        facts = queries.customer_facts(store, period)
-        windows = lost_windows(facts, period, settings.window_days)
+        states = classify(queries.customer_facts(store, period), period, settings.window_days)
+        windows = lost_windows(states, period, settings.window_days)
         lost = queries.revenue_in_windows(store, windows) if metric_id.startswith(
             "customers_lost") else {}
-        inputs = Inputs(facts, lost, spend_in(spend, period), deals, tickets, surveys, settings)
+        inputs = Inputs(states, queries.orders_count(store, period).get("", 0), lost,
+                        spend_in(spend, period), deals, tickets, surveys, settings)
         out.append((key, assemble(inputs, period)[metric_id].value))
     return out
 

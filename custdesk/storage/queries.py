@@ -10,40 +10,35 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from custdesk.domain.customer_state import CustomerFacts, acquired_date
+from custdesk.domain.customer_state import CustomerFacts
 from custdesk.domain.metrics_sales import SalesTotals
-from custdesk.domain.periods import Period, day
-from custdesk.domain.records import Customer
+from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
 
+# One pass over the covering index orders(customer_id, date, order_ref, revenue_e4, cost_e4)
+# (m002). Repeat buyers: 2+ distinct order keys <=> min(key) != max(key), which avoids a
+# per-customer count(DISTINCT) (a temp B-tree per group).
 _FACTS_SQL = """
-WITH o AS (
-  SELECT customer_id,
-    min(date) AS first_order,
-    max(CASE WHEN date <= :before THEN date END) AS last_before,
-    max(CASE WHEN date <= :end THEN date END) AS last_at_end,
-    max(CASE WHEN date <= :year_before THEN date END) AS last_before_year,
-    sum(CASE WHEN date BETWEEN :start AND :end THEN revenue_e4 ELSE 0 END) AS revenue,
-    sum(CASE WHEN date BETWEEN :start AND :end THEN coalesce(cost_e4, 0) ELSE 0 END) AS cost,
-    sum(CASE WHEN date BETWEEN :start AND :end AND cost_e4 IS NOT NULL
-        THEN revenue_e4 ELSE 0 END) AS revenue_costed,
-    sum(date BETWEEN :start AND :end) AS lines,
-    sum(date BETWEEN :start AND :end AND cost_e4 IS NOT NULL) AS costed_lines,
-    count(DISTINCT CASE WHEN date BETWEEN :start AND :end THEN order_ref END)
-      + sum(date BETWEEN :start AND :end AND order_ref IS NULL) AS orders,
-    max(date BETWEEN :prior_start AND :before) AS ordered_prior,
-    count(DISTINCT CASE WHEN date <= :end THEN coalesce(order_ref, 'd' || date) END)
-      AS orders_to_date,
-    sum(CASE WHEN date <= :end THEN revenue_e4 - coalesce(cost_e4, 0) ELSE 0 END)
-      AS profit_to_date,
-    sum(CASE WHEN date BETWEEN :year_start AND :end
-        THEN revenue_e4 - coalesce(cost_e4, 0) ELSE 0 END) AS profit_year
-  FROM orders GROUP BY customer_id
-)
-SELECT c.id, c.segment, c.source, c.referred_by, c.status, c.lost_on, c.lost_reason,
-       c.acquired_on, c.created_on, o.*
-FROM customers c LEFT JOIN o ON o.customer_id = c.id
-ORDER BY c.id
+SELECT customer_id,
+  min(date),
+  max(iif(date <= :before, date, NULL)),
+  max(date),
+  max(iif(date <= :year_before, date, NULL)),
+  sum(iif(date >= :start, revenue_e4, 0)),
+  sum(iif(date >= :start, coalesce(cost_e4, 0), 0)),
+  sum(iif(date >= :start AND cost_e4 IS NOT NULL, revenue_e4, 0)),
+  sum(date >= :start),
+  sum(date >= :start AND cost_e4 IS NOT NULL),
+  max(date BETWEEN :prior_start AND :before),
+  min(coalesce(order_ref, 'd' || date)) != max(coalesce(order_ref, 'd' || date)),
+  sum(revenue_e4 - coalesce(cost_e4, 0)),
+  sum(iif(date >= :year_start, revenue_e4 - coalesce(cost_e4, 0), 0))
+FROM orders WHERE date <= :end
+GROUP BY customer_id
+"""
+_CUSTOMERS_SQL = """
+SELECT id, segment, source, referred_by, status, lost_on, lost_reason, acquired_on, created_on
+FROM customers ORDER BY id
 """
 
 _FIRST_WON_SQL = """
@@ -70,25 +65,55 @@ def first_won_dates(store: Store) -> dict[int, date]:
 def customer_facts(store: Store, period: Period) -> list[CustomerFacts]:
     """One CustomerFacts per customer, aggregated in SQL (one pass over the order lines)."""
     first_won = first_won_dates(store)
-    cursor = store.conn.execute(_FACTS_SQL, period_params(period))
-    names = [col[0] for col in cursor.description]
+    params = period_params(period)
+    lines = {r[0]: r for r in store.conn.execute(_FACTS_SQL, params)}
+    # first orders after `end` still date the acquisition of customers without earlier ones
+    later = dict(store.conn.execute(
+        "SELECT customer_id, min(date) FROM orders WHERE date > :end GROUP BY customer_id",
+        params))
+    parse = _day_parser()
     out = []
-    for values in cursor:
-        r = dict(zip(names, values, strict=True))
-        first = day(r["first_order"])
-        stub = Customer(name="", acquired_on=r["acquired_on"], created_on=r["created_on"])
+    no_lines = (None,) * 5 + (0,) * 5 + (0, 0, 0, 0)
+    for cid, segment, source, referred, status, lost_on, reason, acq_on, created in \
+            store.conn.execute(_CUSTOMERS_SQL):
+        row = lines.get(cid)
+        (_, first, before, last, year_before, rev, cost, rev_costed, n, n_costed, prior,
+         repeat, profit, profit_year) = row if row is not None else no_lines
+        first_d = parse(first if first is not None else later.get(cid))
+        acquired = parse(acq_on) or first_d or first_won.get(cid) or parse(created)
         out.append(CustomerFacts(
-            id=r["id"], acquired=acquired_date(stub, first, first_won.get(r["id"])),
-            segment=r["segment"], source=r["source"], referred_by=r["referred_by"],
-            status=r["status"], lost_on=day(r["lost_on"]), lost_reason=r["lost_reason"],
-            first_order=first, last_before=day(r["last_before"]),
-            last_at_end=day(r["last_at_end"]), last_before_year=day(r["last_before_year"]),
-            revenue_e4=r["revenue"] or 0, cost_e4=r["cost"] or 0,
-            revenue_costed_e4=r["revenue_costed"] or 0, lines=r["lines"] or 0,
-            costed_lines=r["costed_lines"] or 0, orders=r["orders"] or 0,
-            ordered_prior=bool(r["ordered_prior"]), orders_to_date=r["orders_to_date"] or 0,
-            profit_to_date_e4=r["profit_to_date"] or 0, profit_year_e4=r["profit_year"] or 0))
+            cid, acquired or date.today(), segment, source, referred, status, parse(lost_on),
+            reason, first_d, parse(before), parse(last), parse(year_before), rev, cost,
+            rev_costed, n, n_costed, bool(prior), bool(repeat), profit, profit_year))
     return out
+
+
+def _day_parser():  # noqa: ANN202
+    """date.fromisoformat with a cache: many customers share the same days."""
+    cache: dict[str, date] = {}
+
+    def parse(text: str | None) -> date | None:
+        if not text:
+            return None
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = date.fromisoformat(text[:10])
+        return found
+    return parse
+
+
+def orders_count(store: Store, period: Period, by_segment: bool = False) -> dict[str, int]:
+    """Distinct order_ref in the period plus lines without one (METRICS.md), overall
+    ("" key) or per customer segment."""
+    params = (period.start.isoformat(), period.end.isoformat())
+    if not by_segment:
+        sql = ("SELECT '', count(DISTINCT order_ref) + coalesce(sum(order_ref IS NULL), 0) "
+               "FROM orders WHERE date BETWEEN ? AND ?")
+    else:
+        sql = ("SELECT coalesce(c.segment, '(none)'), count(DISTINCT o.order_ref) "
+               "+ sum(o.order_ref IS NULL) FROM orders o JOIN customers c "
+               "ON c.id = o.customer_id WHERE o.date BETWEEN ? AND ? GROUP BY 1")
+    return {g: int(n or 0) for g, n in store.conn.execute(sql, params)}
 
 
 def revenue_in_windows(store: Store, windows: dict[int, tuple[date, date]]) -> dict[int, int]:
