@@ -95,7 +95,7 @@ class CustomerResolver:
     ref_mode: bool  # the `customer` column holds references (else names)
     today: str = field(default_factory=lambda: date.today().isoformat())
 
-    def resolve(self, row: dict[str, Any], batch_id: int | None) -> int | None:
+    def resolve(self, row: dict[str, Any]) -> int | None:
         value, name = row.get("customer"), row.get("customer_name")
         email = row.get("customer_email")
         ref = value if self.ref_mode else None
@@ -111,7 +111,7 @@ class CustomerResolver:
             "ref": ref, "name": shown, "name_key": name_key(shown), "email": email,
             "email_key": email_key(email) or None, "segment": row.get("segment"),
             "country": row.get("country"), "city": row.get("city"),
-            "created_on": self.today, "batch_id": batch_id})
+            "created_on": self.today})
 
 
 @dataclass
@@ -119,7 +119,7 @@ class ProductResolver:
     matcher: Matcher
     ref_mode: bool
 
-    def resolve(self, row: dict[str, Any], batch_id: int | None) -> int | None:
+    def resolve(self, row: dict[str, Any]) -> int | None:
         value, name = row.get("product"), row.get("product_name")
         ref = value if self.ref_mode else None
         if not self.ref_mode and value is not None:
@@ -132,4 +132,4 @@ class ProductResolver:
         shown = name or ref or ""
         return self.matcher.create({
             "ref": ref, "name": shown, "name_key": name_key(shown),
-            "category": row.get("category"), "batch_id": batch_id})
+            "category": row.get("category")})

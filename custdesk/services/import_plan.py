@@ -91,23 +91,23 @@ def existing_keys(store: Store, table: str, keys: list[str], columns: str = "id"
 
 
 def build_plan(store: Store, parsed: ParsedTable, mode: str = "upsert",
-               batch_id: int | None = None) -> Plan:
+               ) -> Plan:
     """What importing `parsed` would do to the database now."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
     plan = Plan(parsed.kind, RECORD_TABLE[parsed.kind])
     headers = dict(zip(parsed.mapping, parsed.headers, strict=True))
     headers.pop(None, None)
-    planner = _Planner(store, parsed, plan, mode, batch_id, headers)
+    planner = _Planner(store, parsed, plan, mode, headers)
     getattr(planner, f"plan_{parsed.kind}")()
     return plan
 
 
 class _Planner:
     def __init__(self, store: Store, parsed: ParsedTable, plan: Plan, mode: str,
-                 batch_id: int | None, headers: dict[str | None, str]) -> None:
+                 headers: dict[str | None, str]) -> None:
         self.store, self.parsed, self.plan, self.mode = store, parsed, plan, mode
-        self.batch_id, self.headers = batch_id, headers
+        self.headers = headers
         self.customers: CustomerResolver | None = None
         self.products: ProductResolver | None = None
         if parsed.kind in ("orders", "deals", "tickets", "surveys"):
@@ -163,14 +163,14 @@ class _Planner:
                                                             "only changes existing records)")
                 continue
             self.plan.inserts.append({
-                "customer_id": self.customers.resolve(row, self.batch_id),
+                "customer_id": self.customers.resolve(row),
                 "date": row["date"], "month": month_number(row["date"]),
                 "order_ref": row.get("order_ref"),
-                "product_id": self.products.resolve(row, self.batch_id),
+                "product_id": self.products.resolve(row),
                 "category": row.get("category"), "quantity": row.get("quantity"),
                 "unit_price_e4": row.get("unit_price"), "revenue_e4": row["revenue"],
                 "discount": row.get("discount"), "cost_e4": row.get("cost"),
-                "line_key": key, "batch_id": self.batch_id})
+                "line_key": key})
 
     def _insert_only(self, content: tuple[str, ...], build: Any) -> None:
         rows = self.keyed_rows(content)
@@ -182,15 +182,14 @@ class _Planner:
                 self.error(number, content[0], row.get(content[0]), "not in the database "
                            "(mode update only changes existing records)")
             else:
-                self.plan.inserts.append({**build(row), "line_key": key,
-                                          "batch_id": self.batch_id})
+                self.plan.inserts.append({**build(row), "line_key": key})
 
     def plan_surveys(self) -> None:
         assert self.customers is not None
         fields = ("date", "customer", "customer_name", "customer_email", "kind", "nps", "csat",
                   "score", "would_refer", "reason", "comment")
         self._insert_only(fields, lambda r: {
-            "date": r["date"], "customer_id": self.customers.resolve(r, self.batch_id),
+            "date": r["date"], "customer_id": self.customers.resolve(r),
             "kind": _survey_kind(r.get("kind")), "nps": r.get("nps"), "csat": r.get("csat"),
             "score": r.get("score"), "reason": r.get("reason"), "comment": r.get("comment"),
             "would_refer": None if r.get("would_refer") is None else int(r["would_refer"])})
@@ -244,7 +243,7 @@ class _Planner:
             if found is None:
                 values.setdefault("name", row.get("ref"))
                 values.update(name_key=name_key(values["name"]), created_on=date.today()
-                              .isoformat(), batch_id=self.batch_id)
+                              .isoformat())
                 if self.mode == "update":
                     self._upsert(number, None, values, None)
                     continue
@@ -274,7 +273,7 @@ class _Planner:
                 if self.mode == "update":
                     self._upsert(number, None, values, None)
                     continue
-                planned.add(matcher.create({**values, "batch_id": self.batch_id}))
+                planned.add(matcher.create(values))
                 continue
             self._upsert(number, found, values, self._current("products", found, values))
         self.plan.inserts = list(matcher.new_rows)
@@ -298,9 +297,9 @@ class _Planner:
             if stage_id is None and stage not in self.plan.new_stages:
                 self.plan.new_stages.append(stage)
             values = {
-                "ref": row.get("ref"), "customer_id": self.customers.resolve(row, self.batch_id),
+                "ref": row.get("ref"), "customer_id": self.customers.resolve(row),
                 "title": row.get("title"),
-                "product_id": self.products.resolve(row, self.batch_id),
+                "product_id": self.products.resolve(row),
                 "stage_id": stage_id if stage_id is not None else f"new:{name_key(stage)}",
                 "amount_e4": row.get("amount"), "list_amount_e4": row.get("list_amount"),
                 "probability": row.get("probability"), "owner": row.get("owner"),
@@ -308,7 +307,7 @@ class _Planner:
                 "expected_close": row.get("expected_close"), "closed_on": row.get("closed_on"),
                 "lost_reason": row.get("lost_reason"), "competitor": row.get("competitor"),
                 "next_step": row.get("next_step"), "last_activity_on": row.get("last_activity_on"),
-                "line_key": key, "batch_id": self.batch_id}
+                "line_key": key}
             old = known.get(key)
             current = dict(zip(columns, old[1:], strict=True)) if old else None
             self._upsert(number, old[0] if old else None, values, current)
@@ -324,10 +323,10 @@ class _Planner:
                               "id, " + ", ".join(columns))
         for number, row, key in rows:
             values = {"ref": row.get("ref"),
-                      "customer_id": self.customers.resolve(row, self.batch_id),
+                      "customer_id": self.customers.resolve(row),
                       **{c: row.get(c) for c in columns[1:]},
                       "is_complaint": int(bool(row.get("is_complaint"))),
-                      "line_key": key, "batch_id": self.batch_id}
+                      "line_key": key}
             old = known.get(key)
             current = dict(zip(columns, old[1:], strict=True)) if old else None
             self._upsert(number, old[0] if old else None, values, current)
@@ -343,8 +342,7 @@ class _Planner:
                 continue
             seen.add(month)
             values = {"month": month, "revenue_target_e4": row["revenue_target"],
-                      "new_customers_target": row.get("new_customers_target"),
-                      "batch_id": self.batch_id}
+                      "new_customers_target": row.get("new_customers_target")}
             old = rows.get(month)
             current = ({"revenue_target_e4": old[2], "new_customers_target": old[3]}
                        if old else None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from custdesk.domain.text import name_key
@@ -29,17 +30,18 @@ class UndoRefusedError(Exception):
     """The batch cannot be undone (later work depends on it); the message says why."""
 
 
-def insert_rows(store: Store, table: str, rows: Sequence[dict[str, Any]],
+def insert_rows(store: Store, table: str, rows: Sequence[dict[str, Any]], batch_id: int,
                 progress: Callable[[int], None] | None = None) -> None:
-    """executemany in chunks (progress, and a chance to cancel, between chunks)."""
+    """executemany in chunks (progress, and a chance to cancel, between chunks); every row
+    is stamped with the batch."""
     if not rows:
         return
-    columns = list(rows[0])
-    sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
-           f"VALUES ({', '.join('?' * len(columns))})")
+    columns = [c for c in rows[0] if c != "batch_id"]
+    sql = (f"INSERT INTO {table} ({', '.join(columns)}, batch_id) "
+           f"VALUES ({', '.join('?' * len(columns))}, {int(batch_id)})")
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda r: (r[columns[0]],))
     for start in range(0, len(rows), CHUNK):
-        store.conn.executemany(sql, [tuple(r[c] for c in columns)
-                                     for r in rows[start:start + CHUNK]])
+        store.conn.executemany(sql, [pick(r) for r in rows[start:start + CHUNK]])
         if progress:
             progress(min(start + CHUNK, len(rows)))
 
@@ -58,9 +60,9 @@ def write_plan(store: Store, plan: Plan, batch_id: int,
     for name in plan.new_stages:
         record_change(store, batch_id, "stages", ensure_stage(store, name), "insert")
     if plan.customers is not None:
-        insert_rows(store, "customers", _complete_customers(plan.customers.new_rows))
+        insert_rows(store, "customers", _complete_customers(plan.customers.new_rows), batch_id)
     if plan.products is not None:
-        insert_rows(store, "products", plan.products.new_rows)
+        insert_rows(store, "products", plan.products.new_rows, batch_id)
     rows = plan.inserts
     if plan.kind == "customers":
         rows = _complete_customers(rows)
@@ -69,7 +71,7 @@ def write_plan(store: Store, plan: Plan, batch_id: int,
         for row in rows:
             if isinstance(row["stage_id"], str):
                 row["stage_id"] = ids[row["stage_id"][4:]]
-    insert_rows(store, plan.table, _uniform(rows), progress)
+    insert_rows(store, plan.table, _uniform(rows), batch_id, progress)
     for update in plan.updates:
         after = dict(update.after)
         if plan.kind == "deals" and isinstance(after.get("stage_id"), str):
@@ -84,7 +86,7 @@ _CUSTOMER_DEFAULTS = {"ref": None, "name": "", "name_key": "", "company": None, 
                       "email_key": None, "phone": None, "segment": None, "source": None,
                       "referred_by": None, "acquired_on": None, "status": None,
                       "lost_on": None, "lost_reason": None, "country": None, "city": None,
-                      "notes": None, "created_on": "", "batch_id": None, "id": None}
+                      "notes": None, "created_on": "", "id": None}
 
 
 def _complete_customers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

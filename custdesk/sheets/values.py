@@ -45,6 +45,11 @@ def is_missing(value: object) -> bool:
 
 def parse_text(value: object) -> str | None:
     """Text, trimmed; whole-number floats lose their '.0' (ids read as numbers)."""
+    if value.__class__ is str:  # the hot path: plain text cells
+        text = value.strip()  # type: ignore[attr-defined]
+        if len(text) < 7 and text.lower() in MISSING:
+            return None
+        return text.replace("\u00a0", " ").strip() if "\u00a0" in text else text
     if is_missing(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -158,6 +163,8 @@ def _build(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> dat
 
 def parse_date(value: object, order: str | None = None, date1904: bool = False) -> str | None:
     """ISO date text ('2024-03-01')."""
+    if value.__class__ is date:  # the hot path: a real Excel date read by calamine
+        return value.isoformat()  # type: ignore[attr-defined]
     moment = parse_datetime(value, order, date1904)
     return None if moment is None else moment.date().isoformat()
 
@@ -243,6 +250,13 @@ def _normalise_separators(text: str) -> str:
 
 def parse_money(value: object) -> int | None:
     """Integer ten-thousandths (`*_e4`)."""
+    if value.__class__ is float and -1e11 < value < 1e11:  # type: ignore[operator]
+        # the hot path: a float whose shortest repr has at most 4 decimals is exactly
+        # round(value * 10_000) (the product's binary error is far below 0.5)
+        text = repr(value)
+        point = text.find(".")
+        if "e" not in text and (point < 0 or len(text) - point <= 5):
+            return round(value * 10_000)  # type: ignore[operator]
     number = parse_decimal(value)
     return None if number is None else to_e4(number)
 

@@ -1,0 +1,121 @@
+"""Benchmark: import a generated 100k-line orders workbook, against a bare calamine read.
+
+    .venv/bin/python benchmarks/bench_import.py [--rows 100000] [--keep DIR]
+
+Each phase runs in a fresh subprocess so that its peak memory (ru_maxrss, which counts
+calamine's Rust allocations too, unlike tracemalloc) is its own. Targets (issue 3): the
+whole import (read, map, validate, write) within 2× the bare read, peak under 400 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+HEADERS = ["Order ID", "Order Date", "Customer ID", "Customer Name", "Segment", "Country",
+           "City", "Product ID", "Product Name", "Category", "Quantity", "Sales", "Discount",
+           "Profit"]
+
+
+def generate(path: Path, rows: int, seed: int = 1) -> None:
+    """An orders workbook like a till export: 5,000 customers, 800 products."""
+    from openpyxl import Workbook
+
+    rng = random.Random(seed)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Orders")
+    sheet.append(HEADERS)
+    start = date(2021, 1, 1)
+    for i in range(rows):
+        c, p = rng.randrange(5000), rng.randrange(800)
+        quantity = rng.randint(1, 9)
+        sales = round(quantity * (5 + p % 97) * 1.25, 2)
+        sheet.append([f"ORD-{i // 3:06d}", start + timedelta(days=rng.randrange(1400)),
+                      f"CU-{c:05d}", f"Customer {c}", ("Consumer", "Corporate", "Home")[c % 3],
+                      "United Kingdom", f"Town {c % 120}", f"P-{p:04d}", f"Product {p}",
+                      ("Office", "Tech", "Furniture")[p % 3], quantity, sales,
+                      (0, 0.1, 0.2)[i % 3], round(sales * 0.18, 4)])
+    book.save(path)
+
+
+def phase_read(path: Path) -> dict[str, float]:
+    import python_calamine
+
+    t0 = time.perf_counter()
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    rows = book.get_sheet_by_name("Orders").to_python()
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "rows": len(rows) - 1}
+
+
+def phase_import(path: Path, db: Path) -> dict[str, float]:
+    from custdesk.services.importer import ImportRequest, commit, make_preview
+    from custdesk.storage import open_store
+
+    store = open_store(db)
+    t0 = time.perf_counter()
+    preview = make_preview(store, ImportRequest(path, kind="orders"))
+    t1 = time.perf_counter()
+    result = commit(store, preview)
+    t2 = time.perf_counter()
+    lines = store.conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+    store.close(backup_if_changed=False)
+    assert result.batch_id is not None and lines == preview.rows_read
+    return {"seconds": t2 - t0, "preview_seconds": t1 - t0, "commit_seconds": t2 - t1,
+            "rows": lines}
+
+
+def run_phase(args: list[str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
+                         text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--keep", help="folder to keep the workbook in (reused if present)")
+    parser.add_argument("--phase", choices=["read", "import"], help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        result = (phase_read(Path(args.file)) if args.phase == "read"
+                  else phase_import(Path(args.file), Path(args.db)))
+        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return 0
+
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-import-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    book = folder / f"orders-{args.rows}.xlsx"
+    if not book.exists():
+        t0 = time.perf_counter()
+        generate(book, args.rows)
+        print(f"generated {book.name} ({book.stat().st_size / 1e6:.1f} MB) in "
+              f"{time.perf_counter() - t0:.1f} s")
+    read = run_phase(["--phase", "read", "--file", str(book)])
+    db = folder / "bench.db"
+    for leftover in (db, Path(f"{db}.lock")):
+        leftover.unlink(missing_ok=True)
+    full = run_phase(["--phase", "import", "--file", str(book), "--db", str(db)])
+    ratio = full["seconds"] / read["seconds"]
+    print(f"bare python_calamine read: {read['seconds']:.2f} s, peak {read['peak_mb']:.0f} MB")
+    print(f"import (read+map+validate+write): {full['seconds']:.2f} s "
+          f"(preview {full['preview_seconds']:.2f} s, commit {full['commit_seconds']:.2f} s), "
+          f"{full['rows'] / full['seconds']:,.0f} rows/s, peak {full['peak_mb']:.0f} MB")
+    print(f"ratio import / bare read: {ratio:.2f}× (target ≤ 2×); "
+          f"peak memory target < 400 MB: {'met' if full['peak_mb'] < 400 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
