@@ -1,0 +1,118 @@
+"""Reading every record kind for the full export, as rows of import-catalogue fields.
+
+References are resolved to what the importer matches on: a customer as its ref, name and
+e-mail (ref first, else e-mail, else name), a product as its ref and name. Rows stream from
+a cursor (never a full list), in insertion order, so a backup lists records as they came.
+Money stays in integer ten-thousandths here; the export service turns it into Decimals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from custdesk.storage.database import Store
+
+_CUSTOMER = {"customer": "c.ref", "customer_name": "c.name", "customer_email": "c.email"}
+
+
+@dataclass(frozen=True)
+class KindQuery:
+    source: str  # FROM ... JOINs
+    date: str | None  # the expression --from/--to filter on (None: never filtered)
+    order: str
+    fields: dict[str, str]  # catalogue field -> SQL expression
+    month: bool = False  # the date expression is a 'YYYY-MM' month
+
+
+QUERIES: dict[str, KindQuery] = {
+    "customers": KindQuery("customers c", None, "c.id", {
+        f: f"c.{f}" for f in ("name", "ref", "company", "email", "phone", "segment", "source",
+                              "referred_by", "acquired_on", "status", "lost_on",
+                              "lost_reason", "country", "city", "notes")}),
+    "products": KindQuery("products p", None, "p.id", {
+        "name": "p.name", "ref": "p.ref", "category": "p.category",
+        "list_price": "p.list_price_e4", "unit_cost": "p.unit_cost_e4",
+        "target_margin_pct": "p.target_margin_pct"}),
+    "orders": KindQuery(
+        "orders o JOIN customers c ON c.id = o.customer_id "
+        "LEFT JOIN products p ON p.id = o.product_id", "o.date", "o.id", {
+            "date": "o.date", **_CUSTOMER, "segment": "c.segment", "country": "c.country",
+            "city": "c.city", "order_ref": "o.order_ref", "product": "p.ref",
+            "product_name": "p.name", "category": "o.category", "quantity": "o.quantity",
+            "unit_price": "o.unit_price_e4", "revenue": "o.revenue_e4",
+            "discount": "o.discount", "cost": "o.cost_e4",
+            "profit": "o.revenue_e4 - o.cost_e4"}),
+    "deals": KindQuery(
+        "deals d JOIN stages s ON s.id = d.stage_id "
+        "LEFT JOIN customers c ON c.id = d.customer_id "
+        "LEFT JOIN products p ON p.id = d.product_id",
+        "coalesce(d.created_on, d.closed_on, d.expected_close)", "d.id", {
+            **_CUSTOMER, "ref": "d.ref", "title": "d.title",
+            # deals name their product (the importer reads a deal's product as a name)
+            "product": "p.name", "stage": "s.name", "amount": "d.amount_e4",
+            "list_amount": "d.list_amount_e4", "probability": "d.probability",
+            **{f: f"d.{f}" for f in ("owner", "source", "created_on", "expected_close",
+                                     "closed_on", "lost_reason", "competitor", "next_step",
+                                     "last_activity_on")}}),
+    "tickets": KindQuery(
+        "tickets t JOIN customers c ON c.id = t.customer_id", "substr(t.opened_at, 1, 10)",
+        "t.id", {**_CUSTOMER, **{f: f"t.{f}" for f in (
+            "ref", "opened_at", "first_response_at", "resolved_at", "topic", "channel",
+            "status", "is_complaint", "contacts", "csat")}}),
+    "surveys": KindQuery(
+        "surveys v LEFT JOIN customers c ON c.id = v.customer_id", "v.date", "v.id", {
+            "date": "v.date", **_CUSTOMER, **{f: f"v.{f}" for f in (
+                "kind", "nps", "csat", "score", "would_refer", "reason", "comment")}}),
+    "spend": KindQuery("spend x", "x.month", "x.id", {
+        "month": "x.month", "amount": "x.amount_e4", "channel": "x.channel"}, month=True),
+    "targets": KindQuery("targets g", "g.month", "g.month", {
+        "month": "g.month", "revenue_target": "g.revenue_target_e4",
+        "new_customers_target": "g.new_customers_target"}, month=True),
+}
+
+
+def _where(query: KindQuery, start: str | None, end: str | None) -> tuple[str, list[str]]:
+    if query.date is None or (start is None and end is None):
+        return "", []
+    clauses, params = [], []
+    if start is not None:
+        clauses.append(f"{query.date} >= ?")
+        params.append(start[:7] if query.month else start)
+    if end is not None:
+        clauses.append(f"{query.date} <= ?")
+        params.append(end[:7] if query.month else end)
+    return " WHERE " + " AND ".join(clauses), params
+
+
+def stream_rows(store: Store, kind: str, fields: Sequence[str], start: str | None = None,
+                end: str | None = None) -> Iterator[tuple[Any, ...]]:
+    """Rows of `kind` with one value per field in `fields` (NULL for unknown fields)."""
+    query = QUERIES[kind]
+    columns = ", ".join(query.fields.get(f, "NULL") for f in fields)
+    where, params = _where(query, start, end)
+    sql = f"SELECT {columns} FROM {query.source}{where} ORDER BY {query.order}"
+    # a cursor of its own: the caller iterates while nothing else runs on it
+    yield from store.conn.cursor().execute(sql, params)
+
+
+def count_rows(store: Store, kind: str, start: str | None = None, end: str | None = None) -> int:
+    """How many rows `stream_rows` yields (for the progress bar)."""
+    query = QUERIES[kind]
+    where, params = _where(query, start, end)
+    return int(store.conn.execute(f"SELECT count(*) FROM {query.source}{where}",
+                                  params).fetchone()[0])
+
+
+def assessments(store: Store, start: str | None = None, end: str | None = None
+                ) -> list[tuple[str, str | None, dict[str, int | None]]]:
+    """(taken_on, note, {question id: score}) for each assessment, oldest first."""
+    answers: dict[int, dict[str, int | None]] = {}
+    for aid, qid, score in store.conn.execute(
+            "SELECT assessment_id, question_id, score FROM assessment_answers"):
+        answers.setdefault(aid, {})[qid] = score
+    rows = store.conn.execute("SELECT id, taken_on, note FROM assessments "
+                              "ORDER BY taken_on, id").fetchall()
+    return [(taken, note, answers.get(aid, {})) for aid, taken, note in rows
+            if (start is None or taken >= start) and (end is None or taken <= end)]
