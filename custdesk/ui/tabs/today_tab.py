@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from custdesk.domain.periods import Period
+from custdesk.domain.periods import Period, add_months, month_end, month_key
 from custdesk.storage import Store
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import Sparkline
@@ -114,10 +114,25 @@ def load_today(store: Store, period: Period,
         func = service(func_name)
         lists[key] = list(func(store, period)) if func is not None else None
     if trends is None:
-        series = service("monthly_series")
-        trends = {} if series is None else {
-            metric: series(store, metric, TREND_MONTHS, period.end) for metric, _l, _u in TRENDS}
+        trends = monthly_values(store, [m for m, _l, _u in TRENDS], TREND_MONTHS, period.end)
     return TodayData(period, current, prior, lists, trends)
+
+
+def monthly_values(store: Store, metric_ids: list[str], months: int,
+                   end: date) -> dict[str, list[tuple[str, float | None]]]:
+    """("YYYY-MM", value) per metric for the `months` months up to `end` (the last month cut
+    at `end`), from one `compute_metrics` per month: `monthly_series` would recompute every
+    metric once per requested metric."""
+    compute = service("compute_metrics")
+    first = date(end.year, end.month, 1)
+    out: dict[str, list[tuple[str, float | None]]] = {m: [] for m in metric_ids}
+    for back in range(months - 1, -1, -1):
+        start = add_months(first, -back)
+        month = Period(start, min(month_end(start), end))
+        values = compute(store, month).metrics
+        for metric in metric_ids:
+            out[metric].append((month_key(start), getattr(values.get(metric), "value", None)))
+    return out
 
 
 class _ListPanel(QFrame):
