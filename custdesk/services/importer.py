@@ -115,15 +115,19 @@ class ImportResult:
 
 # ---- reading ------------------------------------------------------------------------------
 
-def choose_table(source: Source, sheet: str | None, kind: str | None) -> tuple[Table, str]:
-    """The sheet to import and its kind: given, the only one, or the only one that fits."""
+def choose_table(source: Source, sheet: str | None, kind: str | None,
+                 store: Store | None = None) -> tuple[Table, str]:
+    """The sheet to import and its kind: given, the only one, or the only one that fits.
+
+    Without a kind, a mapping the owner saved for the same headers says it, else a guess.
+    """
     if sheet is not None or source.type == "csv" or len(source.visible_sheets) <= 1:
         table = read_table(source, sheet)
-        return table, _kind_for(source, table, kind)
+        return table, _kind_for(source, table, kind, store)
     fitting = []
     for name in source.visible_sheets:
         table = read_table(source, name)
-        guess = kind or mp.guess_kind(table.headers)
+        guess = kind or _saved_kind(store, table.headers) or mp.guess_kind(table.headers)
         if guess and not missing_required(guess, {m for m in mp.auto_map(table.headers, guess)
                                                   if m}):
             fitting.append((mp.score(mp.auto_map(table.headers, guess), guess), table, guess))
@@ -138,10 +142,15 @@ def choose_table(source: Source, sheet: str | None, kind: str | None) -> tuple[T
                        f"--sheet (sheets: {names})")
 
 
-def _kind_for(source: Source, table: Table, kind: str | None) -> str:
+def _saved_kind(store: Store | None, headers: Sequence[str]) -> str | None:
+    saved = saved_mapping(store, headers) if headers else None
+    return saved[0] if saved else None
+
+
+def _kind_for(source: Source, table: Table, kind: str | None, store: Store | None) -> str:
     if not table.headers:
         raise MappingError(f"{source.path.name}, sheet {table.sheet}: no header row found")
-    guess = kind or mp.guess_kind(table.headers)
+    guess = kind or _saved_kind(store, table.headers) or mp.guess_kind(table.headers)
     if guess is None:
         raise MappingError(f"{source.path.name}: cannot tell what sheet {table.sheet} holds; "
                            "say it with --kind (customers, orders, products, deals, tickets, "
@@ -187,11 +196,7 @@ def read_and_parse(request: ImportRequest, store: Store | None = None,
     """Read the file and parse every row (no database writes)."""
     source = open_source(request.path, request.encoding)
     try:
-        table, kind = choose_table(source, request.sheet, request.kind)
-        if request.kind is None:
-            saved = saved_mapping(store, table.headers)
-            if saved:
-                kind = saved[0]
+        table, kind = choose_table(source, request.sheet, request.kind, store)
         mapping = resolve_mapping(store, table, kind, request)
         report = (lambda n: progress("read", n, 0)) if progress else None
         return parse_table(table, kind, mapping, date_order=request.date_order,

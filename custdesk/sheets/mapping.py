@@ -89,11 +89,13 @@ def signature(headers: Sequence[str]) -> str:
 
 
 def mapping_to_json(headers: Sequence[str], mapping: Mapping) -> str:
-    return json.dumps({h: m for h, m in zip(headers, mapping, strict=True) if m})
+    # keyed like the signature (name_key), so "Who" and "who" share one saved mapping
+    return json.dumps({name_key(h): m for h, m in zip(headers, mapping, strict=True) if m})
 
 
 def mapping_from_json(headers: Sequence[str], text: str, kind: str) -> Mapping:
     """A saved mapping applied to these headers (unknown fields dropped)."""
     saved = json.loads(text)
     known = {s.name for s in fields(kind)}
-    return [saved.get(h) if saved.get(h) in known else None for h in headers]
+    chosen = [saved.get(name_key(h)) for h in headers]
+    return [m if m in known else None for m in chosen]

@@ -232,8 +232,13 @@ def parse_decimal(value: object) -> Decimal | None:
     return -number if negative else number
 
 
+_NUMBER_SHAPE = re.compile(r"\d*(?:[.,]\d+)?|\d{1,3}([.,])\d{3}(?:\1\d{3})*(?:[.,]\d+)?")
+
+
 def _normalise_separators(text: str) -> str:
     """Decide which of ',' and '.' is the decimal mark; drop thousands separators."""
+    if not _NUMBER_SHAPE.fullmatch(text) or not any(ch.isdigit() for ch in text):
+        raise ValueError("not a number")
     if "," in text and "." in text:
         if text.rfind(",") > text.rfind("."):  # 1.234,50
             return text.replace(".", "").replace(",", ".")

@@ -1,0 +1,103 @@
+"""Column mapping: synonyms, kind guessing, overrides, saved mappings; the catalogue itself."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from custdesk.services.importer import ImportRequest, commit, make_preview
+from custdesk.sheets import catalogue as cat
+from custdesk.sheets import mapping as mp
+
+METRICS = Path(__file__).resolve().parent.parent.parent / "shared" / "METRICS.md"
+EXTRA = {"customer_name", "customer_email", "product_name", "segment", "country", "city"}
+
+
+def test_catalogue_fields_are_those_of_metrics_md():
+    if not METRICS.exists():
+        pytest.skip("METRICS.md not present")
+    text = METRICS.read_text(encoding="utf-8")
+    for kind in cat.KINDS:
+        line = next(ln for ln in text.splitlines() if ln.startswith(f"| {kind} "))
+        cell = line.split("|")[2]
+        names = set(re.findall(r"\b([a-z][a-z_]+[a-z])\b", re.sub(r"\([^)]*\)", "", cell)))
+        names -= {"or", "name or ref"}
+        ours = {f.name for f in cat.fields(kind)}
+        missing = {n for n in names if n not in ours and n not in ("or",)}
+        assert not missing, (kind, missing)
+        assert ours - names <= EXTRA, (kind, ours - names)
+
+
+@pytest.mark.parametrize("header, field", [
+    ("Client", "customer"), ("Customer", "customer"), ("Account", "customer"),
+    ("Company", "customer"), ("E-mail", "customer_email"), ("Email Address", "customer_email"),
+    ("Invoice Date", "date"), ("Order Date", "date"), ("Date", "date"), ("Amount", "revenue"),
+    ("Sales", "revenue"), ("Revenue", "revenue"), ("Total", "revenue"),
+    ("Line Total", "revenue"), ("Qty", "quantity"), ("QUANTITY", "quantity"),
+    ("unit_price", "unit_price"), ("Customer ID", "customer"),
+])
+def test_order_synonyms(header, field):
+    assert mp.auto_map([header], "orders") == [field]
+
+
+@pytest.mark.parametrize("header, field", [
+    ("Deal Stage", "stage"), ("Stage", "stage"), ("Status", "stage"),
+    ("Close Value", "amount"), ("Amount", "amount"), ("Value", "amount"),
+])
+def test_deal_synonyms(header, field):
+    assert mp.auto_map([header], "deals") == [field]
+
+
+def test_better_synonym_wins_a_field():
+    headers = ["Customer Name", "Customer ID", "Total", "Sales"]
+    assert mp.auto_map(headers, "orders") == ["customer_name", "customer", None, "revenue"]
+
+
+@pytest.mark.parametrize("headers, kind", [
+    (["Order Date", "Customer", "Sales", "Quantity"], "orders"),
+    (["opportunity_id", "sales_agent", "product", "account", "deal_stage", "close_value"],
+     "deals"),
+    (["product", "series", "sales_price"], "products"),
+    (["customerID", "gender", "Contract", "Churn"], "customers"),
+    (["Ticket ID", "Customer Email", "Ticket Type", "Ticket Channel"], "tickets"),
+    (["Month", "Spend", "Channel"], "spend"),
+    (["Month", "Revenue Target"], "targets"),
+    (["Date", "Customer", "NPS", "Comment"], "surveys"),
+    (["Colour", "Size"], None),
+])
+def test_guess_kind(headers, kind):
+    assert mp.guess_kind(headers) == kind
+
+
+def test_overrides():
+    headers = ["customerID", "Contract", "Churn"]
+    auto = mp.auto_map(headers, "customers")
+    assert auto == ["ref", "segment", "status"]
+    moved = mp.apply_overrides(headers, auto, "customers", ["churn=-", "Contract = notes"])
+    assert moved == ["ref", "notes", None]
+    with pytest.raises(ValueError, match="no column 'Plan'"):
+        mp.apply_overrides(headers, auto, "customers", ["Plan=segment"])
+    with pytest.raises(ValueError, match="no field 'colour'"):
+        mp.apply_overrides(headers, auto, "customers", ["Contract=colour"])
+
+
+def test_missing_required_names_alternatives():
+    assert cat.missing_required("orders", {"date"}) == [
+        "customer (id, name or e-mail)", "revenue (or quantity and unit_price)"]
+    assert cat.missing_required("orders", {"date", "customer_email", "quantity",
+                                           "unit_price"}) == []
+    assert cat.missing_required("customers", {"email"}) == ["name or ref"]
+
+
+def test_a_confirmed_mapping_is_reused_for_the_same_headers(store, tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text("Who,Spent,When\nAnn,5,2024-01-02\n", encoding="utf-8")
+    request = ImportRequest(first, kind="orders",
+                            overrides=["Who=customer", "Spent=revenue", "When=date"])
+    commit(store, make_preview(store, request))
+    second = tmp_path / "b.csv"
+    second.write_text("who,spent,when\nBo,7,2024-01-03\n", encoding="utf-8")
+    preview = make_preview(store, ImportRequest(second))
+    assert (preview.kind, preview.parsed.mapping) == ("orders", ["customer", "revenue", "date"])

@@ -1,0 +1,113 @@
+"""Cell values: dates, money, shares, flags, missing markers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from custdesk.sheets import values as v
+
+
+@pytest.mark.parametrize("text", ["", "  ", "\u00a0", "NA", "n/a", "N/A", "#N/A", "-", "—",
+                                  None, float("nan")])
+def test_missing_markers(text):
+    assert v.is_missing(text)
+    assert v.parse_text(text) is None
+    assert v.parse_money(text) is None
+    assert v.parse_date(text) is None
+
+
+@pytest.mark.parametrize("text, e4", [
+    ("$1,234.50", 12_345_000), ("1.234,50 €", 12_345_000), ("(12.00)", -120_000),
+    ("£5", 50_000), ("-3", -30_000), ("12,5", 125_000), ("1,234", 12_340_000),
+    ("1 234,56", 12_345_600), ("USD 7.10", 71_000), ("4-", -40_000), (16.448, 164_480),
+    (731.9399999999999, 7_319_400), (219.58199999999997, 2_195_820), (3, 30_000),
+])
+def test_money(text, e4):
+    assert v.parse_money(text) == e4
+
+
+@pytest.mark.parametrize("text", ["abc", "12..3", "1,2,3.4.5", True])
+def test_not_money(text):
+    with pytest.raises(ValueError):
+        v.parse_money(text)
+
+
+@pytest.mark.parametrize("value, share", [("20%", 0.2), ("0.2", 0.2), (0.15, 0.15), ("20", 0.2),
+                                          ("1/4", 0.25), (0, 0.0), ("100 %", 1.0)])
+def test_discount_shares(value, share):
+    assert v.parse_fraction(value) == share
+
+
+def test_share_out_of_range():
+    with pytest.raises(ValueError):
+        v.parse_fraction("150")
+
+
+@pytest.mark.parametrize("value, flag", [("Yes", True), ("no", False), ("TRUE", True),
+                                         ("false", False), ("1", True), (0, False), ("Y", True)])
+def test_flags(value, flag):
+    assert v.parse_flag(value) is flag
+
+
+@pytest.mark.parametrize("value, status", [("Yes", "lost"), ("No", "active"),
+                                           ("Churned", "lost"), ("active", "active")])
+def test_status_from_churn_columns(value, status):
+    assert v.parse_status(value) == status
+
+
+def test_excel_serials_in_both_date_systems():
+    assert v.parse_date(45000) == "2023-03-15"  # 1900 system
+    assert v.parse_date(45000, date1904=True) == "2027-03-16"  # 1904: 1,462 days later
+    assert v.parse_date(1) == "1899-12-31"
+    assert v.parse_timestamp(45000.5) == "2023-03-15T12:00:00"
+
+
+def test_iso_and_real_dates():
+    assert v.parse_date("2011-03-10 16:16:00") == "2011-03-10"
+    assert v.parse_timestamp("2023-06-01 12:15:36") == "2023-06-01T12:15:36"
+    assert v.parse_date(date(2024, 2, 29)) == "2024-02-29"
+    assert v.parse_timestamp(datetime(2024, 2, 29, 8, 5)) == "2024-02-29T08:05:00"
+
+
+def test_slashed_dates_need_an_order_unless_the_value_decides():
+    assert v.parse_date("03/01/19", v.DAYFIRST) == "2019-01-03"
+    assert v.parse_date("03/01/19", v.MONTHFIRST) == "2019-03-01"
+    assert v.parse_date("3/22/2021") == "2021-03-22"  # 22 cannot be a month
+    assert v.parse_date("31.12.1999") == "1999-12-31"
+    with pytest.raises(ValueError, match="--dayfirst or --monthfirst"):
+        v.parse_date("03/04/2024")
+    with pytest.raises(ValueError, match="valid calendar date"):
+        v.parse_date("31/02/2024", v.DAYFIRST)
+
+
+def test_decide_date_order_from_a_column():
+    assert v.decide_date_order(["03/01/19", "13/01/19"]) == v.DAYFIRST
+    assert v.decide_date_order(["3/22/2021", "4/1/2021"]) == v.MONTHFIRST
+    assert v.decide_date_order(["03/04/2024", "05/06/2024"]) is None
+    with pytest.raises(ValueError):
+        v.decide_date_order(["13/01/2024", "01/13/2024"])
+
+
+def test_two_digit_years_use_excels_pivot():
+    assert v.parse_date("01/02/29", v.DAYFIRST) == "2029-02-01"
+    assert v.parse_date("01/02/30", v.DAYFIRST) == "1930-02-01"
+
+
+@pytest.mark.parametrize("value, month", [("2024-03", "2024-03"), ("03/2024", "2024-03"),
+                                          ("Mar 2024", "2024-03"), ("March 2024", "2024-03"),
+                                          (date(2024, 3, 9), "2024-03")])
+def test_months(value, month):
+    assert v.parse_month(value) == month
+
+
+def test_text_keeps_ids_without_point_zero():
+    assert v.parse_text(12621.0) == "12621"
+    assert v.parse_text("  Ann\u00a0Lee ") == "Ann Lee"
+
+
+def test_email():
+    assert v.parse_email(" Ann@Example.com ") == "Ann@Example.com"
+    with pytest.raises(ValueError):
+        v.parse_email("ann at example")
