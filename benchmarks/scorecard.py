@@ -52,7 +52,7 @@ def main() -> None:
         }
         store.close(backup_if_changed=False)
     for name, seconds in figures.items():
-        print(f"{name:<48} {seconds * 1000:8.1f} ms")
+        print(f"{name:<48} {seconds * 1000:8.2f} ms")
 
 
 if __name__ == "__main__":
