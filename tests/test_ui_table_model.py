@@ -137,3 +137,13 @@ def test_sample_texts_visit_at_most_the_limit() -> None:
     sample = model.sample_texts(0, limit=50)
     assert len(sample) == 50
     assert sample[0] == "n0"
+
+
+def test_typing_on_narrows_and_deleting_widens_again() -> None:
+    model = make_model()
+    fresh = make_model()
+    for text in ("b", "bo", "bob b", "bo", "", "c"):
+        model.set_search(text)
+        fresh.set_search("")
+        fresh.set_search(text)
+        assert names(model) == names(fresh), text

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from custdesk.ui.record_table_model import RecordTableModel
 
 MIN_WIDTH, MAX_WIDTH, PADDING = 48, 260, 18
+SEARCH_DELAY_MS, INSTANT_SEARCH_ROWS = 150, 20_000
 
 
 class RecordTableView(QTableView):
@@ -158,11 +159,21 @@ class TableWithSearch(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.toolbar)
         layout.addWidget(self.table, 1)
-        self.search.textChanged.connect(model.set_search)
+        # Wait for a pause in typing: each search pass over 100k rows costs ~0.1 s.
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(lambda: model.set_search(self.search.text()))
+        self.search.textChanged.connect(self._search_changed)
         model.modelReset.connect(self._update_count)
         model.layoutChanged.connect(self._update_count)
         self.table.doubleClicked.connect(self._emit_activated)
         self.table.activated.connect(self._emit_activated)
+
+    def _search_changed(self, text: str) -> None:
+        if len(self.model.all_rows()) < INSTANT_SEARCH_ROWS or not text:
+            self._search_timer.stop()
+            self.model.set_search(text)
+        else:
+            self._search_timer.start()
 
     def _emit_activated(self, index: Any) -> None:
         if index.isValid():
