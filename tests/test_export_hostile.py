@@ -19,13 +19,13 @@ from xml.etree import ElementTree as ET
 import pytest
 import python_calamine
 
+from custdesk.sheets.csv_writer import write_csv
 from custdesk.sheets.writer import (
     MONEY,
     NUMBER,
     Column,
     Sheet,
     is_formula_like,
-    write_csv,
     write_xlsx,
 )
 

@@ -13,12 +13,12 @@ import json
 from pathlib import Path
 
 import pytest
+from export_roundtrip_util import CONTENT_SQL, content, import_full_export
 
 from custdesk.cli import main
 from custdesk.services.exporter import export_workbook
 from custdesk.services.importer import ImportRequest, commit, make_preview
 from custdesk.storage import open_store
-from export_roundtrip_util import CONTENT_SQL, content, import_full_export
 
 
 def _fresh(path: Path):

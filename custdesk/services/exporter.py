@@ -25,6 +25,7 @@ from typing import Any
 from custdesk.domain.scorecard import QUESTIONS
 from custdesk.sheets import catalogue as cat
 from custdesk.sheets import writer as w
+from custdesk.sheets.csv_writer import write_csv
 from custdesk.storage import export_queries as q
 from custdesk.storage.database import Store
 from custdesk.storage.repository import get_settings
@@ -145,7 +146,7 @@ def export_workbook(store: Store, path: str | Path, kinds: Sequence[str] | None 
         if len(chosen) != 1:
             raise ValueError("a .csv file holds one kind: add --kind (or export to .xlsx)")
         kind = chosen[0]
-        w.write_csv(path, kind_columns(kind), kind_rows(store, kind, start, end),
+        write_csv(path, kind_columns(kind), kind_rows(store, kind, start, end),
                     progress=report, cancel=cancel)
         return ExportResult(path, counts)
     currency = get_settings(store).get("currency_symbol", "$") or "$"

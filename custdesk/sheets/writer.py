@@ -9,8 +9,8 @@ Formula injection: text from the owner's data is never run as a formula. openpyx
 string starting with "=" into a formula (and "#N/A"-like strings into error cells), so those
 cells are forced to the string type `s`. Every other trigger (+ - @ tab CR and the
 full-width forms) is already a plain string in .xlsx, and is forced to `s` as well so the
-rule is visible in one place. A CSV has no cell types: such text gets a leading apostrophe,
-the usual defence. Numbers are never touched, so −12.50 stays a number.
+rule is visible in one place. Numbers are never touched, so −12.50 stays a number. CSV
+files: see `csv_writer.py` (a leading apostrophe).
 
 Writes go to a temporary file beside the target and replace it only when complete, so a
 cancelled or failed export never leaves half a workbook behind.
@@ -18,7 +18,6 @@ cancelled or failed export never leaves half a workbook behind.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import tempfile
@@ -29,7 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain, islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -46,6 +45,11 @@ KINDS = (TEXT, INT, NUMBER, MONEY, PERCENT, DATE, DATETIME, MONTH, FLAG)
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML 1.0 forbids these
 _ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+# one regex pass finds any text needing care: a trigger first, a CR, a forbidden character
+# or something that looks like an _xHHHH_ escape
+_RISKY = re.compile("^[" + re.escape("".join(FORMULA_TRIGGERS)) + r"]|[\r\x00-\x08\x0b\x0c"
+                    r"\x0e-\x1f]|_x")
+_CONVERTED_KINDS = frozenset({"date", "datetime", "month", "flag"})
 MAX_CELL_TEXT = 32_767  # Excel's limit per cell
 SAMPLE_ROWS = 200
 TICK = 1000  # rows between progress reports and cancel checks
@@ -91,8 +95,8 @@ def clean_text(text: str) -> str:
 
 def _needs_cell(text: str) -> bool:
     """Text that openpyxl would mistype, or that needs cleaning before it is stored."""
-    return (text.startswith(FORMULA_TRIGGERS) or text in ERROR_CODES or "\r" in text
-            or "_x" in text or len(text) > MAX_CELL_TEXT or _ILLEGAL_XML.search(text) is not None)
+    return (_RISKY.search(text) is not None or text in ERROR_CODES
+            or len(text) > MAX_CELL_TEXT)
 
 
 def number_format(kind: str, currency: str = "$") -> str | None:
@@ -158,7 +162,7 @@ def write_xlsx(path: str | Path, sheets: Iterable[Sheet], *, currency: str = "$"
     except BaseException:
         _discard(wb)
         raise
-    with _replacing(path) as tmp:
+    with replacing(path) as tmp:
         wb.save(tmp)
     return path
 
@@ -178,7 +182,7 @@ def _write_sheet(wb: Workbook, sheet: Sheet, currency: str, done: int,
                  progress: Progress | None, cancel: Cancelled | None) -> int:
     ws = wb.create_sheet(sheet.name)
     kinds = [c.kind for c in sheet.columns]
-    rows = (_converted(row, kinds) for row in sheet.rows)
+    rows = converted_rows(sheet.rows, kinds)
     sample = list(islice(rows, SAMPLE_ROWS))
     for i, width in enumerate(fit_widths(sheet.columns, sample), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
@@ -193,54 +197,64 @@ def _write_sheet(wb: Workbook, sheet: Sheet, currency: str, done: int,
         cell.fill, cell.alignment = fill, Alignment(vertical="center")
         header.append(cell)
     ws.append(header)
-    styles = _column_styles(ws, kinds, currency)
+    cells = _RowCells(ws, kinds, currency)
     count = 0
     for row in chain(sample, rows):
-        ws.append(_xlsx_row(ws, row, styles))
+        ws.append(cells(row))
         count += 1
         if count % TICK == 0:
-            _tick(done + count, progress, cancel)
+            tick(done + count, progress, cancel)
     last = get_column_letter(max(1, len(sheet.columns)))
     ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(count, 1)}"
-    _tick(done + count, progress, cancel)
+    tick(done + count, progress, cancel)
     return done + count
 
 
-def _converted(row: Sequence[Any], kinds: list[str]) -> list[Any]:
-    return [to_value(v, k) for v, k in zip(row, kinds, strict=True)]
+def converted_rows(rows: Iterable[Sequence[Any]], kinds: list[str]) -> Iterator[list[Any]]:
+    """Rows with `to_value` applied to the columns whose kind needs it (the others as is)."""
+    todo = [(i, k) for i, k in enumerate(kinds) if k in _CONVERTED_KINDS]
+    for raw in rows:
+        if len(raw) != len(kinds):
+            raise ValueError(f"a row has {len(raw)} values for {len(kinds)} columns")
+        row = list(raw)
+        for i, kind in todo:
+            row[i] = to_value(row[i], kind)
+        yield row
 
 
-def _column_styles(ws: Any, kinds: list[str], currency: str) -> list[Any]:
-    """Per column, the style array a formatted cell copies (one lookup, not one per cell)."""
-    styles = []
-    for kind in kinds:
-        fmt = number_format(kind, currency)
-        if fmt is None:
-            styles.append(None)
-            continue
-        proto = WriteOnlyCell(ws, 0)
-        proto.number_format = fmt
-        styles.append(proto._style)
-    return styles
+class _RowCells:
+    """Turns a converted row into what `ws.append` takes.
 
+    A formatted column reuses one cell (a style lookup once, not per cell): write-only
+    `append` serialises the row before it returns, so the cell is free again for the next
+    row. Only numbers and dates go into those cells; text goes through `safe_cell`.
+    """
 
-def _xlsx_row(ws: Any, row: list[Any], styles: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for value, style in zip(row, styles, strict=True):
-        if value is None:
-            out.append(None)
-        elif isinstance(value, str):
-            if _needs_cell(value):
-                out.append(safe_cell(ws, value))
-            else:
-                out.append(value)  # a plain string: openpyxl stores it as text
-        elif style is not None and not isinstance(value, bool):
-            cell = WriteOnlyCell(ws, value)
-            cell._style = style  # shared, never mutated: see _column_styles
-            out.append(cell)
-        else:
-            out.append(value)
-    return out
+    def __init__(self, ws: Any, kinds: list[str], currency: str) -> None:
+        self.ws = ws
+        self.cells: list[Any] = []
+        for kind in kinds:
+            fmt = number_format(kind, currency)
+            cell = None
+            if fmt is not None:
+                cell = WriteOnlyCell(ws)
+                cell.number_format = fmt
+            self.cells.append(cell)
+
+    def __call__(self, row: list[Any]) -> list[Any]:
+        cells = self.cells
+        for i, value in enumerate(row):
+            if value is None:
+                continue
+            kind = type(value)
+            if kind is str:
+                if _needs_cell(value):
+                    row[i] = safe_cell(self.ws, value)
+            elif cells[i] is not None and kind is not bool:
+                cell = cells[i]
+                cell.value = value
+                row[i] = cell
+        return row
 
 
 def fit_widths(columns: Sequence[Column], sample: Sequence[Sequence[Any]]) -> list[float]:
@@ -268,7 +282,7 @@ def _shown(value: Any, kind: str) -> str:
     return str(value)
 
 
-def _tick(rows: int, progress: Progress | None, cancel: Cancelled | None) -> None:
+def tick(rows: int, progress: Progress | None, cancel: Cancelled | None) -> None:
     if cancel is not None and cancel():
         raise ExportCancelled("export cancelled; no file was written")
     if progress is not None:
@@ -276,7 +290,7 @@ def _tick(rows: int, progress: Progress | None, cancel: Cancelled | None) -> Non
 
 
 @contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
+def replacing(path: Path) -> Iterator[Path]:
     """A temporary path beside `path` that replaces it on success and is removed on failure."""
     fd, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
@@ -286,70 +300,3 @@ def _replacing(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-# ---- .csv -------------------------------------------------------------------------------
-
-def csv_text(value: Any) -> str:
-    """One CSV field: numbers plain and exact, formula-like text behind an apostrophe."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return "'" + value if is_formula_like(value) else value
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, Decimal):
-        return plain_decimal(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
-def plain_decimal(value: Decimal) -> str:
-    """12.5000 -> '12.50', 16.4480 -> '16.448': exact, at least two decimals."""
-    text = format(value, "f")
-    if "." not in text:
-        return text + ".00"
-    head, tail = text.split(".")
-    tail = tail.rstrip("0")
-    return f"{head}.{tail.ljust(2, '0')}"
-
-
-def write_csv(path: str | Path, columns: Sequence[Column], rows: Iterable[Sequence[Any]], *,
-              progress: Progress | None = None, cancel: Cancelled | None = None) -> Path:
-    """Write one table as CSV, UTF-8 with BOM (so Excel reads accents right)."""
-    path = Path(path)
-    kinds = [c.kind for c in columns]
-    with _replacing(path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-        _write_csv_rows(fh, columns, kinds, rows, progress, cancel)
-    return path
-
-
-def _write_csv_rows(fh: IO[str], columns: Sequence[Column], kinds: list[str],
-                    rows: Iterable[Sequence[Any]], progress: Progress | None,
-                    cancel: Cancelled | None) -> None:
-    out = csv.writer(fh)
-    out.writerow([csv_text(c.header) for c in columns])
-    count = 0
-    for row in rows:
-        values = _converted(row, kinds)
-        out.writerow([_csv_field(v, k) for v, k in zip(values, kinds, strict=True)])
-        count += 1
-        if count % TICK == 0:
-            _tick(count, progress, cancel)
-    _tick(count, progress, cancel)
-
-
-def _csv_field(value: Any, kind: str) -> str:
-    """Shares as '12.5%' (a number in Excel, exact on import); months as '2024-03'."""
-    number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-    if kind == PERCENT and number:
-        text = plain_decimal(Decimal(repr(value) if isinstance(value, float) else value) * 100)
-        return text.rstrip("0").rstrip(".") + "%"
-    if kind == MONTH and isinstance(value, date):
-        return f"{value.year:04d}-{value.month:02d}"
-    return csv_text(value)
