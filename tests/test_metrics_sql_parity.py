@@ -119,3 +119,20 @@ def test_bridge_identity(seed: int, start: int, length: int, window: int) -> Non
     b = bridge(facts, period, window)
     assert b.start + b.new + b.won_back - b.lost == b.end
     assert sum(b.lost_by_reason.values()) == b.lost
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), start=st.integers(0, 1200), length=st.integers(0, 500),
+       window=st.integers(1, 400))
+def test_fast_classify_applies_the_same_rules(seed: int, start: int, length: int,
+                                              window: int) -> None:
+    from custdesk.domain.customer_state import classify, is_lost, period_flow, year_flow
+
+    data = random_business(seed, n_customers=25)
+    first = date(2022, 6, 1) + timedelta(days=start)
+    period = Period(first, first + timedelta(days=length))
+    facts = facts_from_records(data["customers"], data["orders"], {}, period)
+    for f, state in zip(facts, classify(facts, period, window), strict=True):
+        assert state.flow == period_flow(f, period, window)
+        assert state.year == year_flow(f, period.end, window)
+        assert state.lost_at_end == is_lost(f, period.end, f.last_at_end, window)

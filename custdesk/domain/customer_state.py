@@ -121,10 +121,40 @@ class CustomerState:
 
 
 def classify(facts: Iterable[CustomerFacts], period: Period, window: int) -> list[CustomerState]:
-    """Apply the state rules to every customer once (breakdowns reuse the result)."""
-    end = period.end
-    return [CustomerState(f, period_flow(f, period, window), year_flow(f, end, window),
-                          is_lost(f, end, f.last_at_end, window)) for f in facts]
+    """Apply the state rules to every customer once (breakdowns reuse the result).
+
+    The same rules as `flow` (tests check they agree), unrolled with the period's dates
+    and lapse cut-offs computed once: this runs for every customer of the file.
+    """
+    end, before = period.end, period.day_before()
+    year_start = Period.trailing_year(end).start
+    year_before = year_start - timedelta(days=1)
+    gap = timedelta(days=window)
+    # lapsed(last, d) <=> last < d − W
+    cut_end, cut_before, cut_year = end - gap, before - gap, year_before - gap
+    out = []
+    for f in facts:
+        acq, lost_on, last = f.acquired, f.lost_on, f.last_at_end
+        if lost_on is not None:
+            gone_end, gone_before, gone_year = lost_on <= end, lost_on <= before, \
+                lost_on <= year_before
+        else:
+            gone_end = gone_before = gone_year = f.status == "lost"
+        lapsed_before = f.last_before is not None and f.last_before < cut_before
+        lapsed_year = f.last_before_year is not None and f.last_before_year < cut_year
+        lost_end = gone_end or (last is not None and last < cut_end)
+        active_end = acq <= end and not lost_end
+        start = acq <= before and not (gone_before or lapsed_before)
+        new = before < acq <= end
+        won_back = active_end and acq <= before and not gone_before and lapsed_before
+        y_start = acq <= year_before and not (gone_year or lapsed_year)
+        y_new = year_before < acq <= end
+        y_won = active_end and acq <= year_before and not gone_year and lapsed_year
+        out.append(CustomerState(
+            f, Flow(start, new, won_back, active_end, (start or new or won_back) and not active_end),
+            Flow(y_start, y_new, y_won, active_end, (y_start or y_new or y_won) and not active_end),
+            lost_end))
+    return out
 
 
 def loss_anchor(f: CustomerFacts, end: date) -> date | None:

@@ -14,6 +14,7 @@ import sqlite_utils
 
 from custdesk.domain.records import DEFAULT_REASONS, DEFAULT_SETTINGS, DEFAULT_STAGES
 from custdesk.domain.text import name_key
+from custdesk.storage.queries_summary import m002_customer_order_stats
 
 if TYPE_CHECKING:
     from custdesk.storage.database import Store
@@ -168,6 +169,7 @@ Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
     ("m001_initial", m001_initial),
+    ("m002_customer_order_stats", m002_customer_order_stats),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

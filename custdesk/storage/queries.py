@@ -14,6 +14,7 @@ from custdesk.domain.customer_state import CustomerFacts
 from custdesk.domain.metrics_sales import SalesTotals
 from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
+from custdesk.storage.queries_summary import ensure_order_stats
 
 # One pass over the covering index orders(customer_id, date, order_ref, revenue_e4, cost_e4)
 # (m002). Repeat buyers: 2+ distinct order keys <=> min(key) != max(key), which avoids a
@@ -62,13 +63,80 @@ def first_won_dates(store: Store) -> dict[int, date]:
     return {cid: date.fromisoformat(d[:10]) for cid, d in store.conn.execute(_FIRST_WON_SQL)}
 
 
+_STATS_SQL = """
+SELECT customer_id, first_date, last_date, revenue_e4 - cost_e4, min_key != max_key
+FROM customer_order_stats
+"""
+# last order on or before a day, for customers whose history straddles it (index seeks)
+_LAST_ON_OR_BEFORE_SQL = """
+SELECT s.customer_id, (SELECT max(o.date) FROM orders o
+                       WHERE o.customer_id = s.customer_id AND o.date <= :day)
+FROM customer_order_stats s WHERE s.first_date <= :day AND s.last_date > :day
+"""
+_PERIOD_SQL = """
+SELECT customer_id,
+  sum(iif(date >= :start, revenue_e4, 0)),
+  sum(iif(date >= :start, coalesce(cost_e4, 0), 0)),
+  sum(iif(date >= :start AND cost_e4 IS NOT NULL, revenue_e4, 0)),
+  sum(date >= :start),
+  sum(date >= :start AND cost_e4 IS NOT NULL),
+  sum(iif(date >= :year_start, revenue_e4 - coalesce(cost_e4, 0), 0))
+FROM orders WHERE date BETWEEN :lo AND :end
+GROUP BY customer_id
+"""
+
+
+def _order_rows(store: Store, params: dict[str, str]) -> dict[int, tuple]:
+    """customer id -> the _FACTS_SQL columns, from the general one-pass scan."""
+    return {r[0]: r for r in store.conn.execute(_FACTS_SQL, params)}
+
+
+def _order_rows_fast(store: Store, params: dict[str, str]) -> dict[int, tuple]:
+    """The same columns from the summary table plus one scan of the period's lines.
+
+    Valid only when no order is dated after the period's end (the summary covers the
+    whole history, which is then the history up to `end`).
+    """
+    def last_on_or_before(day: str) -> dict[int, str]:
+        return dict(store.conn.execute(_LAST_ON_OR_BEFORE_SQL, {"day": day}))
+
+    before = last_on_or_before(params["before"])
+    year_before = last_on_or_before(params["year_before"])
+    lo = min(params["start"], params["year_start"])
+    period = {r[0]: r for r in store.conn.execute(_PERIOD_SQL, {**params, "lo": lo})}
+    prior = {r[0] for r in store.conn.execute(
+        "SELECT DISTINCT customer_id FROM orders WHERE date BETWEEN :prior_start AND :before",
+        params)}
+    zero = (None, 0, 0, 0, 0, 0, 0)
+    out = {}
+    for cid, first, last, profit, repeat in store.conn.execute(_STATS_SQL):
+        p = period.get(cid, zero)
+        out[cid] = (cid, first, _last_before(first, last, before, cid, params["before"]),
+                    last, _last_before(first, last, year_before, cid, params["year_before"]),
+                    p[1], p[2], p[3], p[4], p[5], cid in prior, repeat, profit, p[6])
+    return out
+
+
+def _last_before(first: str, last: str, seeks: dict[int, str], cid: int,
+                 day: str) -> str | None:
+    if last <= day:
+        return last
+    if first > day:
+        return None
+    return seeks.get(cid)
+
+
 def customer_facts(store: Store, period: Period) -> list[CustomerFacts]:
-    """One CustomerFacts per customer, aggregated in SQL (one pass over the order lines)."""
+    """One CustomerFacts per customer, aggregated in SQL (never one Python object per line)."""
     first_won = first_won_dates(store)
     params = period_params(period)
-    lines = {r[0]: r for r in store.conn.execute(_FACTS_SQL, params)}
+    latest = store.conn.execute("SELECT max(date) FROM orders").fetchone()[0]
+    fast = latest is None or latest <= params["end"]
+    if fast:
+        ensure_order_stats(store)
+    lines = _order_rows_fast(store, params) if fast else _order_rows(store, params)
     # first orders after `end` still date the acquisition of customers without earlier ones
-    later = dict(store.conn.execute(
+    later = {} if fast else dict(store.conn.execute(
         "SELECT customer_id, min(date) FROM orders WHERE date > :end GROUP BY customer_id",
         params))
     parse = _day_parser()
