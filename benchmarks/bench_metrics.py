@@ -80,7 +80,7 @@ def build(path: Path) -> None:
             "cost_e4) VALUES (?,?,?,?,?,?,?)", orders)
         stage = {r[0]: r[1] for r in store.conn.execute("SELECT name, id FROM stages")}
         deals = []
-        for i in range(1, 5001):
+        for _i in range(1, 5001):
             created = END - timedelta(days=rng.randint(1, 700))
             kind = rng.choice(("Won", "Lost", "Proposal"))
             closed = created + timedelta(days=rng.randint(5, 90)) if kind != "Proposal" else None

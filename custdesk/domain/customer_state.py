@@ -150,10 +150,10 @@ def classify(facts: Iterable[CustomerFacts], period: Period, window: int) -> lis
         y_start = acq <= year_before and not (gone_year or lapsed_year)
         y_new = year_before < acq <= end
         y_won = active_end and acq <= year_before and not gone_year and lapsed_year
-        out.append(CustomerState(
-            f, Flow(start, new, won_back, active_end, (start or new or won_back) and not active_end),
-            Flow(y_start, y_new, y_won, active_end, (y_start or y_new or y_won) and not active_end),
-            lost_end))
+        lost = (start or new or won_back) and not active_end
+        y_lost = (y_start or y_new or y_won) and not active_end
+        out.append(CustomerState(f, Flow(start, new, won_back, active_end, lost),
+                                 Flow(y_start, y_new, y_won, active_end, y_lost), lost_end))
     return out
 
 
