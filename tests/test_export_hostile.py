@@ -129,3 +129,20 @@ def test_libreoffice_reads_our_csv_as_text_and_numbers(exported: tuple[Path, Pat
         shown = text.replace("\r", "\n")  # a CSV line break inside quotes reads back as LF
         assert row[0] in (shown, "'" + shown)  # literal: never the result of a formula
         assert row[2:] == ["-12.5", "-12.5"]
+
+
+def test_tab_table_export_uses_the_safe_cell(tmp_path: Path) -> None:
+    """The tabs' "Export to Excel" (sheets/table_export.py) writes hostile text literally."""
+    from custdesk.sheets.table_export import SheetTable
+    from custdesk.sheets.table_export import write_xlsx as write_table
+
+    table = SheetTable("Customers", ["name", "revenue"], ["text", "money"],
+                       [[text, -12.5] for text in HOSTILE] + [["a\x01b", 1.0]])
+    path = write_table(tmp_path / "tab.xlsx", [table])
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in xml and b"<f " not in xml and b't="e"' not in xml
+    rows = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+        "Customers").to_python()
+    assert [r[0] for r in rows[1:]] == [t if t.strip() else "" for t in HOSTILE] + ["ab"]
+    assert all(r[1] == -12.5 for r in rows[1:-1])

@@ -18,6 +18,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from custdesk.sheets.writer import safe_cell
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_TITLE = 31  # Excel's sheet-name limit
 _BAD_TITLE_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -103,11 +105,6 @@ def write_xlsx(path: str | Path, tables: Sequence[SheetTable], currency_symbol: 
 
 
 def _cell(ws: Any, raw: Any, kind: str, fmt: str | None) -> WriteOnlyCell:
-    value = cell_value(raw, kind)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        if value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"  # text, never a formula
-    elif fmt is not None and value is not None:
-        cell.number_format = fmt
-    return cell
+    # writer.safe_cell: text is always a literal string (never a formula nor a "#N/A" error
+    # cell; XML-illegal control characters dropped, CR kept); numbers get `fmt`
+    return safe_cell(ws, cell_value(raw, kind), fmt)
