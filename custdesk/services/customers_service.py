@@ -135,6 +135,7 @@ def mark_lost(store: Store, customer_id: int, reason: str, on: date | None = Non
 def duplicate_pairs(store: Store, limit: int = 200) -> list[DuplicatePair]:
     """Pairs that look like one customer: same e-mail, same name, or similar names."""
     rows = store.conn.execute("SELECT id, name_key, email_key FROM customers ORDER BY id").fetchall()
+    companies = {r[0]: name_key(r[1]) for r in store.conn.execute("SELECT id, company FROM customers")}
     pairs: dict[tuple[int, int], DuplicatePair] = {}
 
     def add(a: int, b: int, reason: str, score: float) -> None:
@@ -149,7 +150,7 @@ def duplicate_pairs(store: Store, limit: int = 200) -> list[DuplicatePair]:
                 groups[row[index]].append(row[0])
         for ids in groups.values():
             for other in ids[1:]:
-                add(ids[0], other, reason, 1.0 if index == 2 else 0.99)
+                add(ids[0], other, *_rank(reason, companies[ids[0]], companies[other]))
     blocks: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for cid, key, _email in rows:
         if key and len(key) >= 4:
@@ -162,8 +163,21 @@ def duplicate_pairs(store: Store, limit: int = 200) -> list[DuplicatePair]:
                 if ka != kb:
                     ratio = difflib.SequenceMatcher(None, ka, kb).ratio()
                     if ratio >= SIMILAR_NAMES:
-                        add(a, b, "similar names", ratio)
+                        add(a, b, *_rank("similar names", companies[a], companies[b], ratio))
     return sorted(pairs.values(), key=lambda p: (-p.score, p.a, p.b))[:limit]
+
+
+def _rank(reason: str, company_a: str, company_b: str, score: float = 1.0
+          ) -> tuple[str, float]:
+    """Reason text and score: the same e-mail first, then names at the same company; the
+    same name at two different companies is shown last (often two different people)."""
+    if reason == "same e-mail":
+        return reason, 1.0
+    if company_a and company_a == company_b:
+        return f"{reason}, same company", 0.9 + score / 20
+    if company_a and company_b:
+        return f"{reason}, different companies", 0.5 + score / 20
+    return reason, 0.7 + score / 20
 
 
 def merge_customers(store: Store, keep_id: int, drop_id: int,

@@ -64,6 +64,10 @@ class ValueAxis(pg.AxisItem):
 
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
         if self.unit == "money":
+            # One scale for the whole axis: "$8.0k, $10.0k", not "$8,000, $10.0k".
+            if values and max(abs(v) for v in values) >= 10_000:
+                return [fmt.money_short(v) if abs(v) >= 1_000_000 else
+                        fmt.money_thousands(v) for v in values]
             return [fmt.money_short(v) for v in values]
         if self.unit == "pct":
             return [f"{fmt.number(v, 0)} %" for v in values]
@@ -110,6 +114,20 @@ class _HoverPlot(pg.PlotWidget):
     def hover_text(self, index: int) -> str:  # pragma: no cover - overridden
         return ""
 
+    def fit_value_axis(self, values: Sequence[float]) -> None:
+        """Make the left axis wide enough for its labels now (pyqtgraph widens it only after
+        a first paint, so screenshots and first looks had no labels)."""
+        finite = [float(v) for v in values if v is not None]
+        if not finite:
+            return
+        low, high = min(0.0, *finite), max(finite)
+        texts = self.value_axis.tickStrings([low, high, (low + high) / 2], 1, max(1.0, high - low))
+        metrics = self.fontMetrics()
+        width = max(metrics.horizontalAdvance(t) for t in texts) + 16
+        if self.value_axis.labelText:
+            width += metrics.height() + 6
+        self.value_axis.setWidth(width)
+
     def _on_mouse(self, pos: QPointF) -> None:
         if not self.plotItem.sceneBoundingRect().contains(pos):
             return
@@ -147,6 +165,8 @@ class TrendChart(_HoverPlot):
             colour = colours["series"][i % len(colours["series"])]
             self.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
                       symbolBrush=colour, symbolPen=None, name=name)
+        self.fit_value_axis([v for values in self.series.values() for v in values
+                             if v is not None])
         self.setXRange(-0.5, max(0.5, len(self.months) - 0.5), padding=0)
 
     def hover_text(self, index: int) -> str:
@@ -227,6 +247,7 @@ class WaterfallChart(_HoverPlot):
             text.setPos(i, max(low, high))
             self.addItem(text)
         top = max((max(b) for b in self.bars), default=1)
+        self.fit_value_axis([0.0, top * 1.15])
         self.setYRange(0, top * 1.15 or 1, padding=0)
         self.setXRange(-0.6, len(self.steps) - 0.4, padding=0)
 

@@ -54,6 +54,11 @@ def money_short(value: float | None) -> str:
     return money(value, 0)
 
 
+def money_thousands(value: float) -> str:
+    """"$8.0k": money in thousands, for axes whose other ticks need the k."""
+    return _scaled(value / 1_000, 1, "k")
+
+
 def _scaled(value: float, decimals: int, suffix: str) -> str:
     sign = "-" if value < 0 else ""
     body = display_locale().toString(abs(value), "f", decimals)

@@ -5,8 +5,11 @@ plain objects; `done(result)` then runs on the GUI thread and fills the widgets.
 never touches a widget.
 
 SQLite: the window's connection allows other threads, but only one may use it at a time. A
-background task therefore gets its own read-only connection to the same file (opened and
-closed inside the task), so it never shares the window's connection with the GUI thread.
+background task therefore gets its own connection to the same file (opened and closed inside
+the task), so it never shares the window's connection with the GUI thread. It is not
+read-only: the metrics engine rebuilds its summary table when order lines changed
+(`queries_summary.ensure_order_stats`); SQLite's file locks (busy timeout 5 s) serialise
+that with the window's own writes.
 
 `ThreadRunner` (QThreadPool) is the real one; `SyncRunner` runs the task at once and is what
 tests use (`set_default_runner(SyncRunner())`). Small files are refreshed synchronously even
@@ -33,13 +36,13 @@ HEAVY_ORDER_LINES = 50_000
 
 
 def open_reader(path: Any) -> Store:
-    """A read-only Store on the same file for one background task (no lock, no migration)."""
+    """A Store on the same file for one background task: its own connection, no lock file,
+    no migration (the window's store already migrated it)."""
     from pathlib import Path
 
-    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn = sqlite3.connect(str(path), check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 5000")
-    conn.execute("PRAGMA query_only = ON")
+    conn.execute("PRAGMA foreign_keys = ON")
     return Store(Path(path), sqlite_utils.Database(conn), None)
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from custdesk.domain.periods import add_months, month_key
 from custdesk.services import customers_service as cs
 from custdesk.storage import Store
 from custdesk.ui import formatting as fmt
@@ -73,6 +74,21 @@ def timeline(story: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def every_month(monthly: list[tuple[str, float, float]]
+                ) -> tuple[list[str], list[float], list[float]]:
+    """(months, revenue, profit) with the months without orders filled in as 0, so the
+    chart's axis runs evenly from the first to the last month."""
+    if not monthly:
+        return [], [], []
+    found = {m: (r, p) for m, r, p in monthly}
+    months, cursor = [], date.fromisoformat(min(found) + "-01")
+    while month_key(cursor) <= max(found):
+        months.append(month_key(cursor))
+        cursor = add_months(cursor, 1)
+    return (months, [found.get(m, (0.0, 0.0))[0] for m in months],
+            [found.get(m, (0.0, 0.0))[1] for m in months])
+
+
 def ask_delete(parent: QWidget, name: str, counts: dict[str, int]) -> str:
     """'delete', 'lost' or 'cancel' from a three-button question (modal: not used by tests)."""
     held = ", ".join(f"{n:,} {k}" for k, n in counts.items() if n) or "no other records"
@@ -110,6 +126,7 @@ class CustomerDialog(QDialog):
         tabs.addTab(RecordTableView(self.timeline_model, "customer/timeline", stretch=2),
                     "Timeline")
         self.chart = TrendChart("money")
+        self.chart.setLabel("left", "Per month")
         tabs.addTab(self.chart, "Revenue and profit by month")
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -182,14 +199,18 @@ class CustomerDialog(QDialog):
         if story_fn is None:
             self.risk.setText("The customer's story arrives with the metrics engine.")
             return
-        self.show_story(story_fn(self.store, self.customer_id))
+        try:
+            story = story_fn(self.store, self.customer_id)
+        except Exception as exc:  # noqa: BLE001 - the contact data stays editable
+            self.risk.setText(f"Could not load this customer's history: {html.escape(str(exc))}")
+            return
+        self.show_story(story)
 
     def show_story(self, story: Any) -> None:
         """Timeline, monthly chart and risk signals from a CustomerStory."""
         self.timeline_model.set_rows(timeline(story))
-        months = [m for m, _r, _p in story.monthly]
-        self.chart.set_series(months, {"Revenue": [r for _m, r, _p in story.monthly],
-                                       "Gross profit": [p for _m, _r, p in story.monthly]})
+        months, revenue, profit = every_month(story.monthly)
+        self.chart.set_series(months, {"Revenue": revenue, "Gross profit": profit})
         reasons = story.risk_reasons
         self.risk.setText("<br>".join(f"⚠ {html.escape(r)}" for r in reasons)
                           if reasons else f"No risk signals (status: {story.status}).")

@@ -43,7 +43,7 @@ class MergeDialog(QDialog):
         self.left: dict[str, Any] = {}
         self.right: dict[str, Any] = {}
         self.list = QListWidget()
-        self.list.setMaximumWidth(330)
+        self.list.setFixedWidth(400)
         self.list.currentRowChanged.connect(self.show_pair)
         self.grid = QGridLayout()
         self.groups: dict[str, QButtonGroup] = {}
@@ -84,14 +84,19 @@ class MergeDialog(QDialog):
         self.pairs = cs.duplicate_pairs(self.store)
         self.list.clear()
         for pair in self.pairs:
-            a, b = (cs.get_customer(self.store, i)["name"] for i in (pair.a, pair.b))
-            self.list.addItem(f"{a}  ↔  {b}   ({pair.reason})")
+            a, b = (self._label(cs.get_customer(self.store, i)) for i in (pair.a, pair.b))
+            self.list.addItem(f"{a}  ↔  {b}\n    {pair.reason}")
         if self.pairs:
             self.list.setCurrentRow(0)
         else:
             self._clear_grid()
             self.counts.setText("No likely duplicates found.")
         self.merge_button.setEnabled(bool(self.pairs))
+
+    @staticmethod
+    def _label(record: dict[str, Any]) -> str:
+        company = record.get("company")
+        return f"{record['name']} ({company})" if company else str(record["name"])
 
     def _clear_grid(self) -> None:
         while self.grid.count():

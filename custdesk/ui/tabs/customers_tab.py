@@ -130,12 +130,13 @@ class CustomersTab(DashboardTab):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(legend)
         side = self._build_side()
-        side.setFixedWidth(440)
+        side.setMinimumWidth(350)  # a quarter of the width, 350-440 px: the list comes first
+        side.setMaximumWidth(440)
         content = QWidget()
         row = QHBoxLayout(content)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(left, 1)
-        row.addWidget(side)
+        row.addWidget(left, 3)
+        row.addWidget(side, 1)
         return content
 
     def _build_side(self) -> QWidget:

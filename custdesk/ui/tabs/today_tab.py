@@ -58,7 +58,10 @@ def pick(row: Any, *names: str) -> Any:
 
 
 def _col(key: str, header: str, kind: str = "text", *names: str) -> Column:
-    return Column(key, header, kind, value=lambda r, n=(names or (key,)): pick(r, *n))
+    # Whole currency units in these short lists: cents only add width here.
+    display = (lambda v: fmt.money(v, 0)) if kind == "money" else None
+    return Column(key, header, kind, value=lambda r, n=(names or (key,)): pick(r, *n),
+                  display=display)
 
 
 AT_RISK_COLUMNS = [
