@@ -227,9 +227,9 @@ def commit(store: Store, preview: Preview, progress: Progress | None = None) -> 
         raise InvalidRowsError(preview)
     create_backup(store, reason="before-import")
     cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
-    # 64 MB page cache while writing: the order-line indexes stay in memory (measured
+    # 128 MB page cache while writing: the order-line indexes stay in memory (measured
     # ~2x faster executemany at 100k lines than the 2 MB default)
-    store.conn.execute("PRAGMA cache_size = -65536")
+    store.conn.execute("PRAGMA cache_size = -131072")
     try:
         with store.transaction():
             if preview.db_state != _db_state(store):  # changed since the preview: plan again

@@ -187,8 +187,16 @@ def _with_header(sheet: str, numbered: Iterator[tuple[int, Sequence[object]]]) -
         return Table(sheet, [], 0, iter(()))
     headers = [_header_text(v) for v in head_rows[index]]
     rest = itertools.chain(head[index + 1:], numbered)
-    data = ((n, row) for n, row in rest if not all(is_missing(v) for v in row))
+    data = ((n, row) for n, row in rest if not _blank(row))
     return Table(sheet, headers, head[index][0], data)
+
+
+def _blank(row: Sequence[object]) -> bool:
+    """True for a row with no value (returns at the first filled cell: usually the first)."""
+    for value in row:
+        if value is not None and value != "" and not is_missing(value):
+            return False
+    return True
 
 
 def _header_text(value: object) -> str:

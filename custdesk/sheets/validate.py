@@ -120,6 +120,8 @@ def _parse_column(table: Table, col: int, parser: Callable[[object], Any],
                   values: list[object], numbers: list[int],
                   bad: dict[int, list[RowError]]) -> list[Any]:
     try:
+        if parser is v.parse_text:
+            return v.parse_text_column(values)
         return [parser(x) for x in values]
     except ValueError:
         pass
@@ -224,7 +226,8 @@ class _Rules:
                   if row[name] is None and self.header[name] not in failed]
         kind = self.kind
         if kind in ("orders", "tickets") and not failed & self.customer_headers:
-            if all(row.get(f) is None for f in cat.CUSTOMER_FIELDS):  # deals may have none
+            if (row.get("customer") is None and row.get("customer_name") is None
+                    and row.get("customer_email") is None):  # (deals may have no account)
                 first = next((f for f in cat.CUSTOMER_FIELDS if f in self.header), "customer")
                 errors.append(self.missing(number, first, "customer is required"))
         if kind == "customers" and row.get("name") is None and row.get("ref") is None \

@@ -62,6 +62,15 @@ def parse_text(value: object) -> str | None:
     return text or None
 
 
+def parse_text_column(values: list[object]) -> list[str | None]:
+    """`parse_text` over a whole column, without a function call per plain text cell."""
+    out: list[str | None] = [x.strip() if x.__class__ is str else x  # type: ignore[attr-defined]
+                             for x in values]
+    return [None if t == "" else
+            t if t.__class__ is str and len(t) > 6 and "\u00a0" not in t else  # type: ignore[arg-type]
+            parse_text(t) for t in out]
+
+
 def parse_email(value: object) -> str | None:
     """An e-mail address (trimmed); text without '@' is refused."""
     text = parse_text(value)
@@ -267,6 +276,8 @@ def parse_money(value: object) -> int | None:
 
 
 def parse_number(value: object) -> float | None:
+    if value.__class__ is float and value == value and abs(value) != float("inf"):  # type: ignore[operator]
+        return value  # type: ignore[return-value]
     number = parse_decimal(value)
     return None if number is None else float(number)
 

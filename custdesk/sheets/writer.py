@@ -188,6 +188,7 @@ def _write_sheet(wb: Workbook, sheet: Sheet, currency: str, done: int,
         ws.column_dimensions[get_column_letter(i)].width = width
     header_row = 2 if sheet.title else 1
     ws.freeze_panes = f"A{header_row + 1}"  # must precede the first row in write-only mode
+    _print_setup(ws, header_row)
     if sheet.title:
         ws.append([safe_cell(ws, sheet.title, font=Font(bold=True, size=13))])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE6F0")
@@ -208,6 +209,15 @@ def _write_sheet(wb: Workbook, sheet: Sheet, currency: str, done: int,
     ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(count, 1)}"
     tick(done + count, progress, cancel)
     return done + count
+
+
+def _print_setup(ws: Any, header_row: int) -> None:
+    """Printed (or saved as PDF): landscape, one page wide, the header repeated per page."""
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as needed
+    ws.print_title_rows = f"{header_row}:{header_row}"
 
 
 def converted_rows(rows: Iterable[Sequence[Any]], kinds: list[str]) -> Iterator[list[Any]]:
@@ -262,7 +272,7 @@ def fit_widths(columns: Sequence[Column], sample: Sequence[Sequence[Any]]) -> li
     widths = []
     for i, col in enumerate(columns):
         longest = max((len(_shown(row[i], col.kind)) for row in sample), default=0)
-        widths.append(float(min(60, max(8, len(col.header) + 3, longest + 2))))
+        widths.append(float(min(60, max(8, len(col.header) + 3, longest + 3))))
     return widths
 
 
