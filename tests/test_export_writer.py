@@ -34,6 +34,8 @@ def test_layout_title_header_freeze_filter_and_formats(tmp_path: Path) -> None:
     assert all(c.font.b for c in ws[2])
     assert ws.freeze_panes == "A3"
     assert ws.auto_filter.ref == "A2:I4"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == "$2:$2"
     row = ws[3]
     assert row[1].value == 16.448 and row[1].number_format == '"€"#,##0.00;-"€"#,##0.00'
     assert row[2].value == 0.125 and row[2].number_format == "0.0%"
@@ -55,7 +57,7 @@ def test_widths_fit_the_sample_not_just_the_header(tmp_path: Path) -> None:
     long_name = "A customer with a rather long name"  # 34 characters
     rows = [["x"] + ROW[1:], [long_name] + ROW[1:]]
     ws = _load(w.write_xlsx(tmp_path / "c.xlsx", [w.Sheet("S", COLUMNS, rows)]))
-    assert ws.column_dimensions["A"].width == len(long_name) + 2
+    assert ws.column_dimensions["A"].width == len(long_name) + 3
     assert ws.column_dimensions["H"].width == len("count") + 3  # header wins: short values
     widths = w.fit_widths([w.Column("n")], [["y" * 500]])
     assert widths == [60.0]  # capped

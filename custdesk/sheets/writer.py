@@ -195,7 +195,9 @@ def _write_sheet(wb: Workbook, sheet: Sheet, currency: str, done: int,
     header = []
     for col in sheet.columns:
         cell = safe_cell(ws, col.header, font=bold)
-        cell.fill, cell.alignment = fill, Alignment(vertical="center")
+        # a number column's header is centred: right-aligned it would touch the next one
+        cell.fill, cell.alignment = fill, Alignment(
+            horizontal="left" if col.kind in (TEXT, FLAG) else "center", vertical="center")
         header.append(cell)
     ws.append(header)
     cells = _RowCells(ws, kinds, currency)
