@@ -160,3 +160,20 @@ def test_find_header_prefers_the_wide_text_row():
     rows = [["Title"], [None, None], ["a", "b", "c"], [1, 2, 3]]
     assert reader.find_header(rows) == 2
     assert reader.find_header([[None], []]) is None
+
+
+def test_ods_via_libreoffice(tmp_path, store):
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed: no way to write an .ods here")
+    source = tmp_path / "s.csv"
+    source.write_text("Date,Client,Amount\n2024-03-01,Ann,5\n2024-03-02,Bo,2.5\n")
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--headless", "--convert-to", "ods", "--outdir", str(tmp_path),
+                    str(source)], check=True, capture_output=True, timeout=120)
+    preview = make_preview(store, ImportRequest(tmp_path / "s.ods"))
+    assert [r["date"] for _n, r in preview.parsed.rows] == ["2024-03-01", "2024-03-02"]
+    assert [r["revenue"] for _n, r in preview.parsed.rows] == [50_000, 25_000]

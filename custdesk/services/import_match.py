@@ -95,7 +95,18 @@ class CustomerResolver:
     ref_mode: bool  # the `customer` column holds references (else names)
     today: str = field(default_factory=lambda: date.today().isoformat())
 
+    _seen: dict[tuple[Any, ...], int | None] = field(default_factory=dict)
+
     def resolve(self, row: dict[str, Any]) -> int | None:
+        """The customer's id (found, or planned for creation)."""
+        identity = (row.get("customer"), row.get("customer_name"), row.get("customer_email"))
+        known = self._seen.get(identity, -1)
+        if known != -1:  # the same customer on many lines: decided once
+            return known
+        found = self._seen[identity] = self._resolve(row)
+        return found
+
+    def _resolve(self, row: dict[str, Any]) -> int | None:
         value, name = row.get("customer"), row.get("customer_name")
         email = row.get("customer_email")
         ref = value if self.ref_mode else None

@@ -74,7 +74,9 @@ class Plan:
 
 
 def digest(parts: Iterable[object]) -> str:
-    return hashlib.blake2b(repr(tuple(parts)).encode("utf-8"), digest_size=12).hexdigest()
+    """A stable content key (repr of str/int/float/None is the same in every run)."""
+    values = parts if isinstance(parts, tuple) else tuple(parts)
+    return hashlib.blake2b(repr(values).encode("utf-8"), digest_size=12).hexdigest()
 
 
 def existing_keys(store: Store, table: str, keys: list[str], columns: str = "id"
@@ -138,7 +140,7 @@ class _Planner:
                                                    "earlier row of this file")
                     continue
             else:
-                key = digest(row.get(f) for f in content)
+                key = digest(tuple(map(row.get, content)))
                 if seen[key]:
                     key = f"{key}:{seen[key]}"
             seen[key.split(":")[0] if ref is None else key] += 1
@@ -235,8 +237,10 @@ class _Planner:
             if values["name"] is None:
                 values.pop("name")
             found = matcher.find(row.get("ref"), row.get("email"), row.get("name"))
-            if found is not None and found in planned:  # twice in this file: merge
-                planned[found].update({k: v for k, v in values.items() if v is not None})
+            if found is not None and found in planned:  # twice in this file: fill blanks
+                first = planned[found]
+                first.update({k: v for k, v in values.items()
+                              if v is not None and first.get(k) is None})
                 self.plan.unchanged += 1
                 continue
             values = _with_keys(values)
