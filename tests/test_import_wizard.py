@@ -97,3 +97,21 @@ def test_scan_sheets_of_a_workbook(shared_data):
     scans = scan_sheets(shared_data / "superstore.xlsx", None)
     assert [(s.name, s.kind) for s in scans][0] == ("Orders", "orders")
     assert scans[0].samples[1][0] == "CA-2016-152156"
+
+
+def test_the_real_thread_runner(qtbot, store, tmp_path):
+    from custdesk.ui.import_wizard import ThreadRunner
+
+    path = write(tmp_path, "ok.csv", "Invoice Date,Client,Amount\n2024-03-17,Ann,12.50\n")
+    w = ImportWizard(store, path=path, runner=ThreadRunner())
+    qtbot.addWidget(w)
+    w.show()
+    w.next()
+    qtbot.waitUntil(lambda: w.sheet_page.isComplete(), timeout=10_000)
+    w.next()
+    w.next()
+    qtbot.waitUntil(lambda: w.preview_page.isComplete(), timeout=10_000)
+    with qtbot.waitSignal(w.imported, timeout=10_000):
+        w.next()
+    qtbot.waitUntil(lambda: w.import_page.finished, timeout=10_000)
+    assert store.conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 1
