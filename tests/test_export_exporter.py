@@ -165,3 +165,19 @@ def test_cli_refuses_mistakes_in_one_line(small, tmp_path: Path, capsys, args, m
 def test_cli_refuses_a_missing_database(tmp_path: Path, capsys) -> None:
     assert main(["--db", str(tmp_path / "none.db"), "export", str(tmp_path / "o.xlsx")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_reports_a_full_disk_in_one_line(small, tmp_path: Path, capsys, monkeypatch) -> None:
+    import errno
+
+    import custdesk.services.exporter as exporter
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(exporter, "export_workbook", full)
+    path = str(small.path)
+    small.close(backup_if_changed=False)
+    assert main(["--db", path, "export", str(tmp_path / "o.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and err.count("\n") == 1

@@ -59,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     except PermissionError:
         raise UserError(f"cannot write {out} (no permission, or the file is open in "
                         "another program)") from None
+    except OSError as exc:  # disk full, folder gone meanwhile: the old file is untouched
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
     except ExportCancelled:
         raise UserError("export cancelled; no file was written", 130) from None
     finally:
