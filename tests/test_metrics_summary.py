@@ -77,6 +77,7 @@ def test_migration_backfills_existing_lines(store) -> None:
             db.execute(f"DROP TRIGGER {name}")
         db.execute("DROP TABLE customer_order_stats")
         db.execute("DROP TABLE summary_state")
+        db.execute("DROP INDEX orders_ref_date")
         m002_customer_order_stats(db)
     assert _stats(store) == _fresh(store)
 

@@ -50,6 +50,10 @@ M002_STATEMENTS = (
     # old index still can
     "DROP INDEX orders_date",
     "CREATE INDEX orders_date ON orders(date, customer_id, revenue_e4, cost_e4, order_ref)",
+    # count(DISTINCT order_ref) over a period walks this index in order_ref order instead
+    # of building a temporary B-tree: 0.08 s instead of 0.4–0.6 s at 1M lines (0.25 s
+    # instead of 0.7 s per segment)
+    "CREATE INDEX orders_ref_date ON orders(order_ref, date, customer_id)",
 )
 
 
