@@ -66,9 +66,9 @@ def parse_text_column(values: list[object]) -> list[str | None]:
     """`parse_text` over a whole column, without a function call per plain text cell."""
     out: list[str | None] = [x.strip() if x.__class__ is str else x  # type: ignore[attr-defined]
                              for x in values]
-    return [None if t == "" else
-            t if t.__class__ is str and len(t) > 6 and "\u00a0" not in t else  # type: ignore[arg-type]
-            parse_text(t) for t in out]
+    return [t if t.__class__ is str and t and "\u00a0" not in t  # type: ignore[operator]
+            and (len(t) > 6 or t.lower() not in MISSING)  # type: ignore[arg-type,attr-defined]
+            else None if t == "" else parse_text(t) for t in out]
 
 
 def parse_email(value: object) -> str | None:
