@@ -121,3 +121,15 @@ def test_settings_window_is_read_from_the_database(store) -> None:
     m = ms.compute_metrics(store, YEAR_2024).metrics
     # W = 200: at the start A (213 days) and E (360) have lapsed, D (60) is active
     assert v(m, "customers_start") == 1
+
+
+def test_monthly_series(store) -> None:
+    repository.save_all(store, customers=CUSTOMERS, orders=ORDERS)
+    assert ms.monthly_series(store, "revenue", 3, date(2024, 10, 20)) == [
+        ("2024-08", 0.0), ("2024-09", 0.0), ("2024-10", 15.0)]  # 20 − 5, up to the 20th
+    assert ms.monthly_series(store, "customers_new", 2, date(2024, 2, 29)) == [
+        ("2024-01", 0.0), ("2024-02", 1.0)]  # C
+    assert ms.monthly_series(store, "gross_margin_pct", 1, date(2024, 8, 31)) == [
+        ("2024-08", None)]  # no lines: unknown, not 0
+    with pytest.raises(ValueError, match="unknown metric"):
+        ms.monthly_series(store, "profit", 3, date(2024, 1, 1))

@@ -21,12 +21,14 @@ from custdesk.domain.periods import Period, add_months, month_end, month_key
 from custdesk.storage import queries
 from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
+from custdesk.storage.repository import set_setting
 
 BREAKDOWNS = ("segment", "product", "category", "owner", "month", "reason", "competitor")
 
 __all__ = ["BREAKDOWNS", "METRICS", "MetricInfo", "MetricValue", "MetricsReport", "Period",
            "Bridge", "data_span", "compute_metrics", "monthly_series", "customers_bridge",
-           "load_settings", "load_inputs"]
+           "load_settings", "save_settings", "Settings", "load_inputs",
+           "set_stage_probability", "set_reasons", "load_reasons"]
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,27 @@ class MetricsReport:
 
 
 def load_settings(store: Store) -> Settings:
+    """The business settings the rules use, from the settings table."""
     window, deep, repeat = rec.settings_values(store)
     return Settings(window, deep, repeat)
+
+
+def save_settings(store: Store, settings: Settings) -> None:
+    """Store the business settings (validated: positive windows, threshold 0–100)."""
+    if settings.window_days < 1 or settings.repeat_contact_days < 0:
+        raise ValueError("the activity window must be at least 1 day")
+    if not 0 <= settings.deep_discount_pct <= 100:
+        raise ValueError("the deep-discount threshold is a percentage between 0 and 100")
+    with store.transaction():
+        for key, value in (("activity_window_days", settings.window_days),
+                           ("deep_discount_pct", settings.deep_discount_pct),
+                           ("repeat_contact_days", settings.repeat_contact_days)):
+            set_setting(store, key, f"{value:g}")
+
+
+set_stage_probability = rec.set_stage_probability
+set_reasons = rec.set_reasons
+load_reasons = rec.load_reasons
 
 
 def load_deal_infos(store: Store) -> list[DealInfo]:

@@ -95,3 +95,31 @@ def settings_values(store: Store) -> tuple[int, float, int]:
     return (int(float(s.get("activity_window_days", "365"))),
             float(s.get("deep_discount_pct", "20")),
             int(float(s.get("repeat_contact_days", "7"))))
+
+
+def set_stage_probability(store: Store, name: str, probability: float) -> None:
+    """Change a stage's default probability (0–100); the stage must exist."""
+    from custdesk.domain.text import name_key
+
+    if not 0 <= probability <= 100:
+        raise ValueError(f"a probability is between 0 and 100, not {probability:g}")
+    with store.transaction():
+        cursor = store.conn.execute("UPDATE stages SET probability = ? WHERE name_key = ?",
+                                    (probability, name_key(name)))
+    if cursor.rowcount == 0:
+        raise ValueError(f"there is no stage called {name!r}")
+
+
+def set_reasons(store: Store, names: list[str]) -> None:
+    """Replace the shared list of lost reasons (order kept; blanks and repeats dropped)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        clean = name.strip()
+        if clean and clean.casefold() not in seen:
+            seen[clean.casefold()] = clean
+    if not seen:
+        raise ValueError("the reasons list cannot be empty")
+    with store.transaction():
+        store.conn.execute("DELETE FROM reasons")
+        store.conn.executemany("INSERT INTO reasons(name, position) VALUES (?, ?)",
+                               [(n, i) for i, n in enumerate(seen.values(), start=1)])
