@@ -11,8 +11,13 @@ import sys
 from pathlib import Path
 
 
-def digest(path: Path) -> str:
-    """SHA-256 over every table's rows (in rowid order) and the schema, read-only."""
+# wall-clock columns an import writes: equal content never has equal timestamps
+VOLATILE = {"import_batches": ("started_at", "finished_at"), "column_mappings": ("saved_at",)}
+
+
+def digest(path: Path, skip: dict[str, tuple[str, ...]] | None = None) -> str:
+    """SHA-256 over every table's rows (in rowid order) and the schema, read-only;
+    `skip` names columns per table to leave out (see VOLATILE)."""
     conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     try:
         h = hashlib.sha256()
@@ -21,7 +26,11 @@ def digest(path: Path) -> str:
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         for table in tables:
             h.update(table.encode())
-            for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
+            left_out = (skip or {}).get(table, ())
+            columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')
+                       if r[1] not in left_out]
+            select = ", ".join(f'"{c}"' for c in columns)
+            for row in conn.execute(f'SELECT {select} FROM "{table}" ORDER BY rowid'):
                 h.update(repr(row).encode())
         return h.hexdigest()
     finally:
@@ -58,8 +67,8 @@ def spawn(code: str, *args: str) -> subprocess.Popen[bytes]:
                             stderr=subprocess.PIPE, env=env)
 
 
-def wait_for_line(proc: subprocess.Popen[bytes], expected: bytes, timeout: float = 30) -> None:
-    """Block until the child prints a line starting with `expected`."""
+def wait_for_line(proc: subprocess.Popen[bytes], expected: bytes, timeout: float = 30) -> bytes:
+    """Block until the child prints a line starting with `expected`; returns that line."""
     import select
     import time
 
@@ -70,7 +79,7 @@ def wait_for_line(proc: subprocess.Popen[bytes], expected: bytes, timeout: float
         if ready:
             line = proc.stdout.readline()
             if line.startswith(expected):
-                return
+                return line
             if not line and proc.poll() is not None:
                 err = proc.stderr.read().decode() if proc.stderr else ""
                 raise AssertionError(f"child exited {proc.returncode} early: {err}")
