@@ -181,3 +181,22 @@ def test_kill_during_import_leaves_the_database_as_before(db_path, tmp_path):
         assert dump(store) == before
     finally:
         store.close(backup_if_changed=False)
+
+
+def test_orders_keep_the_order_summary_fresh_and_undo_restores_it(demo_store, tmp_path):
+    store = demo_store
+    from custdesk.storage.queries_summary import ensure_order_stats
+
+    ensure_order_stats(store)  # the summary is fresh before the import
+    ref, name = store.conn.execute("SELECT ref, name FROM customers ORDER BY id").fetchone()
+    before = dump(store)
+    stats_before = store.conn.execute("SELECT lines, revenue_e4 FROM customer_order_stats "
+                                      "WHERE customer_id = 1").fetchone()
+    text = f"Date,Customer ID,Customer Name,Sales\n2026-11-20,{ref},{name},99.5\n"
+    result = run_import(store, write(tmp_path, "more.csv", text))
+    assert store.conn.execute("SELECT dirty FROM summary_state").fetchone()[0] == 0
+    assert store.conn.execute("SELECT lines, revenue_e4 FROM customer_order_stats "
+                              "WHERE customer_id = 1").fetchone() == \
+        (stats_before[0] + 1, stats_before[1] + 995_000)
+    undo(store, result.batch_id)
+    assert dump(store) == before

@@ -11,6 +11,7 @@ The GUI wizard and `custdesk import` both call these functions, so they never di
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,7 @@ from custdesk.sheets import mapping as mp
 from custdesk.sheets.catalogue import missing_required
 from custdesk.sheets.reader import ReadError, Source, Table, open_source, read_table
 from custdesk.sheets.validate import AmbiguousDatesError, ParsedTable, RowError, parse_table
+from custdesk.storage import queries_summary
 from custdesk.storage.backups import create_backup
 from custdesk.storage.database import Store
 
@@ -241,8 +243,10 @@ def commit(store: Store, preview: Preview, progress: Progress | None = None) -> 
             if plan.errors and not preview.request.skip_invalid:
                 raise InvalidRowsError(preview)
             total = plan.created
+            fresh = _summary_fresh(store)
             write_plan(store, plan, batch_id,
                        (lambda n: progress("write", n, total)) if progress else None)
+            _keep_summary(store, fresh)
             mapping_changed = _save_mapping(store, preview, batch_id)
             if not (plan.created or plan.updated or plan.new_stages or plan.new_customers
                     or plan.new_products or mapping_changed):
@@ -301,7 +305,26 @@ def undo(store: Store, batch_id: int) -> dict[str, int]:
     """Undo an import (the last one, or one nothing later depends on), after a backup."""
     create_backup(store, reason="before-undo")
     with store.transaction():
-        return undo_batch(store, batch_id)
+        fresh = _summary_fresh(store)
+        result = undo_batch(store, batch_id)
+        _keep_summary(store, fresh)
+        return result
+
+
+def _summary_fresh(store: Store) -> bool:
+    """Whether the per-customer order summary (storage.queries_summary) is up to date."""
+    try:
+        return not queries_summary.is_stale(store)
+    except sqlite3.OperationalError:  # a schema without the summary
+        return False
+
+
+def _keep_summary(store: Store, was_fresh: bool) -> None:
+    """Rebuild the summary inside our transaction if we made it stale (DESIGN.md: keep
+    summary tables in step inside the import's transaction). One left stale before stays
+    stale, so that undo leaves the database exactly as it was."""
+    if was_fresh and queries_summary.is_stale(store):
+        queries_summary.refresh_order_stats(store)
 
 
 def list_batches(store: Store) -> list[dict[str, Any]]:
