@@ -28,6 +28,7 @@ from custdesk.domain.records import (
 )
 from custdesk.domain.scorecard import QUESTIONS
 
+DEMO_BUSINESS_NAME = "Harbour Office Supply"
 SEGMENTS = {  # name: (share, orders per year, lines per order, churn chance per year)
     "Retail": (0.40, 4, 2, 0.30),
     "Trade": (0.25, 10, 4, 0.15),

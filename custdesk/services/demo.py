@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from custdesk.domain.demo_data import generate_demo
+from custdesk.domain.demo_data import DEMO_BUSINESS_NAME, generate_demo
 from custdesk.storage import repository
 from custdesk.storage.database import Store
 
@@ -20,7 +20,8 @@ def write_demo(store: Store, seed: int = 7, end: date | None = None) -> dict[str
             f"{store.path.name} already holds data; the demo only goes into an empty database."
         )
     business = generate_demo(seed=seed, end=end)
-    repository.save_all(store, **{k: v for k, v in vars(business).items()})
+    repository.save_all(store, **vars(business))
+    repository.set_setting(store, "business_name", DEMO_BUSINESS_NAME)
     return repository.table_counts(store)
 
 
