@@ -94,6 +94,8 @@ def test_maven_products_then_pipeline(store, shared_data):
         deals = list(csv.DictReader(fh))
     preview, _ = _import(store, folder / "sales_pipeline.csv")
     assert (preview.kind, preview.invalid, preview.plan.created) == ("deals", 0, 8800)
+    again, result = _import(store, folder / "sales_pipeline.csv")
+    assert (again.plan.unchanged, result.batch_id) == (8800, None)
     by_stage = dict(store.conn.execute(
         "SELECT s.name, count(*) FROM deals d JOIN stages s ON s.id = d.stage_id GROUP BY 1"))
     expected = {}
