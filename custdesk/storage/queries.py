@@ -101,7 +101,9 @@ def _order_rows_fast(store: Store, params: dict[str, str]) -> dict[int, tuple]:
         return dict(store.conn.execute(_LAST_ON_OR_BEFORE_SQL, {"day": day}))
 
     before = last_on_or_before(params["before"])
-    year_before = last_on_or_before(params["year_before"])
+    # a one-year period's day before is also the trailing year's: one seek pass serves both
+    year_before = (before if params["year_before"] == params["before"]
+                   else last_on_or_before(params["year_before"]))
     lo = min(params["start"], params["year_start"])
     period = {r[0]: r for r in store.conn.execute(_PERIOD_SQL, {**params, "lo": lo})}
     prior = {r[0] for r in store.conn.execute(
