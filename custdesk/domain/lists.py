@@ -79,7 +79,8 @@ def latest_nps(surveys: Iterable[Survey], as_of: date) -> dict[int, Survey]:
 
 
 def hot(deals: Iterable[DealInfo], as_of: date) -> list[DealInfo]:
-    """Open deals with probability ≥ 50 % or expected to close within 30 days."""
+    """Open deals with probability ≥ 50 % or expected to close within 30 days (overdue
+    ones included: their expected close has passed and they are still open)."""
     soon = as_of + timedelta(days=HOT_CLOSE_DAYS)
     out = [d for d in deals if is_open_at(d, as_of) and (
         d.probability >= HOT_PROBABILITY
