@@ -10,6 +10,7 @@ from metrics_fixtures import CUSTOMERS, ORDERS, YEAR_2024
 
 from custdesk.domain.lists import RiskInputs, median_gap, movement, profit_groups, risk_reasons
 from custdesk.domain.money import to_e4
+from custdesk.domain.periods import Period
 from custdesk.domain.records import Deal, Survey, Target, Ticket
 from custdesk.domain.sales_plan import plan_month
 from custdesk.services import metrics_service as ms
@@ -162,3 +163,15 @@ def test_sales_plan_shows_its_inputs(business) -> None:
     assert plan.new_customers_needed == 4  # ⌈(1000 − baseline) ÷ 250⌉
     # 4 deals created in 2024, none won: 0 % conversion, so leads cannot be computed
     assert plan.lead_conversion_pct == 0 and plan.leads_needed is None
+
+
+def test_story_risk_matches_the_at_risk_list(demo_store) -> None:
+    """The story computes one customer's risk from their own records; same answer."""
+    end = ms.data_span(demo_store).end
+    listed = {r.customer_id: r.reasons for r in ms.at_risk(demo_store, Period(end, end))}
+    rows = {r.id: r for r in ms.customer_rows(demo_store, end)}
+    assert listed  # the demo has customers at risk
+    for cid in list(listed)[:15] + [c for c in rows if c not in listed][:15]:
+        story = ms.customer_story(demo_store, cid)
+        assert story.risk_reasons == listed.get(cid, []), cid
+        assert story.status == rows[cid].status, cid

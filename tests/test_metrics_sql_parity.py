@@ -136,3 +136,19 @@ def test_fast_classify_applies_the_same_rules(seed: int, start: int, length: int
         assert state.flow == period_flow(f, period, window)
         assert state.year == year_flow(f, period.end, window)
         assert state.lost_at_end == is_lost(f, period.end, f.last_at_end, window)
+
+
+@pytest.mark.parametrize("metric_id", ["revenue", "gross_margin_pct", "orders_count",
+                                       "customers_new", "customers_lost", "nps",
+                                       "discount_pct_avg", "win_rate_pct", "csat_pct"])
+def test_monthly_series_equals_month_by_month_catalogue(demo_store, metric_id: str) -> None:
+    """The shortcuts of monthly_series give what the full catalogue gives for each month."""
+    series = ms.monthly_series(demo_store, metric_id, 4, date(2026, 10, 20))
+    assert [m for m, _ in series] == ["2026-07", "2026-08", "2026-09", "2026-10"]
+    for month, value in series:
+        period = Period.month(month)
+        period = Period(period.start, min(period.end, date(2026, 10, 20)))
+        expected = ms.compute_metrics(demo_store, period).metrics[metric_id].value
+        assert (value is None) == (expected is None)
+        if value is not None:
+            assert value == pytest.approx(expected), month

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from custdesk.domain import lists
-from custdesk.domain.customer_state import CustomerFacts, is_active, lapsed, lost_explicitly
+from custdesk.domain.customer_state import (
+    CustomerFacts,
+    facts_from_records,
+    is_active,
+    lapsed,
+    lost_explicitly,
+)
+from custdesk.domain.metrics_all import first_won_from
 from custdesk.domain.metrics_deals import DealInfo, deal_metrics
 from custdesk.domain.metrics_feedback import repeat_contacts, ticket_day
 from custdesk.domain.periods import Period, add_months, day
@@ -101,6 +108,25 @@ class CustomerStory:
     risk_reasons: list[str] = field(default_factory=list)
 
 
+def _ticket_signals(tickets: Sequence[Ticket], as_of: date,
+                    repeat_days: int) -> tuple[set[int], dict[int, int]]:
+    """Customers with a complaint unresolved on as_of, and their repeat contacts in the
+    30 days up to it."""
+    tickets = [t for t in tickets if (day(ticket_day(t)) or as_of) <= as_of]
+    repeats = repeat_contacts(tickets, repeat_days)
+    since = as_of - timedelta(days=lists.REPEAT_LOOKBACK_DAYS)
+    complaint: set[int] = set()
+    repeat30: dict[int, int] = {}
+    for i, t in enumerate(tickets):
+        resolved = day(t.resolved_at)
+        if t.is_complaint and (resolved is None or resolved > as_of):
+            complaint.add(t.customer_id)
+        opened = day(ticket_day(t))
+        if i in repeats and opened is not None and opened > since:
+            repeat30[t.customer_id] = repeat30.get(t.customer_id, 0) + 1
+    return complaint, repeat30
+
+
 def _risk_by_customer(store: Store, as_of: date) -> tuple[dict[int, list[str]],
                                                          dict[int, int], list[CustomerFacts]]:
     """Risk reasons of every active customer as of the day, and their value at risk."""
@@ -111,16 +137,8 @@ def _risk_by_customer(store: Store, as_of: date) -> tuple[dict[int, list[str]],
     days = ql.order_days(store, as_of, active)
     recent = ql.recent_revenue(store, as_of, w)
     nps = lists.latest_nps(rec.load_surveys(store), as_of)
-    tickets = [t for t in rec.load_tickets(store) if (day(ticket_day(t)) or as_of) <= as_of]
-    repeats = repeat_contacts(tickets, settings.repeat_contact_days)
-    since = as_of - timedelta(days=lists.REPEAT_LOOKBACK_DAYS)
-    complaint, repeat30 = set(), {}
-    for i, t in enumerate(tickets):
-        if t.is_complaint and not t.resolved_at:
-            complaint.add(t.customer_id)
-        opened = day(ticket_day(t))
-        if i in repeats and opened is not None and opened > since:
-            repeat30[t.customer_id] = repeat30.get(t.customer_id, 0) + 1
+    complaint, repeat30 = _ticket_signals(rec.load_tickets(store), as_of,
+                                          settings.repeat_contact_days)
     reasons, value = {}, {}
     for cid in active:
         last90, prior90, last_w = recent.get(cid, (0, 0, 0))
@@ -235,20 +253,50 @@ def sales_plan(store: Store, months: Sequence[str]) -> list[PlanMonth]:
 
 
 def customer_story(store: Store, customer_id: int) -> CustomerStory:
-    """Everything about one customer: record, orders, deals, tickets, surveys, trend, risk."""
+    """Everything about one customer: record, orders, deals, tickets, surveys, trend, risk.
+
+    Status and risk are as of the end of the data, from this customer's own records only
+    (the same rules as `at_risk`, without aggregating every customer).
+    """
     customer = rec.load_customer(store, customer_id)
     if customer is None:
         raise KeyError(f"no customer with id {customer_id}")
     span = queries.data_span(store)
     as_of = span.end if span else date.today()
-    reasons, _, facts = _risk_by_customer(store, as_of)
-    f = next(x for x in facts if x.id == customer_id)
-    w = load_settings(store).window_days
+    settings = load_settings(store)
+    w = settings.window_days
+    orders = ql.customer_orders(store, customer_id)
+    infos = [d for d in load_deal_infos(store) if d.deal.customer_id == customer_id]
+    tickets = rec.load_tickets(store, customer_id)
+    surveys = rec.load_surveys(store, customer_id)
+    (f,) = facts_from_records([customer], orders, first_won_from(infos), Period(as_of, as_of))
     status = ("lost" if lost_explicitly(f, as_of)
               else "lapsed" if lapsed(f.last_at_end, as_of, w) else "active")
-    deals = [deal_row(d) for d in load_deal_infos(store) if d.deal.customer_id == customer_id]
+    reasons: list[str] = []
+    if is_active(f, as_of, f.last_at_end, w):
+        reasons = lists.risk_reasons(_own_risk_inputs(orders, tickets, surveys, as_of,
+                                                      settings.repeat_contact_days), as_of, w)
     monthly = [(m, rev / 10_000, gp / 10_000) for m, rev, gp in
                ql.customer_monthly(store, customer_id)]
-    return CustomerStory(customer, status, ql.customer_orders(store, customer_id), deals,
-                         rec.load_tickets(store, customer_id), rec.load_surveys(store, customer_id),
-                         monthly, reasons.get(customer_id, []))
+    return CustomerStory(customer, status, orders, [deal_row(d) for d in infos], tickets,
+                         surveys, monthly, reasons)
+
+
+def _own_risk_inputs(orders: Sequence[OrderLine], tickets: Sequence[Ticket],
+                     surveys: Sequence[Survey], as_of: date,
+                     repeat_days: int) -> lists.RiskInputs:
+    """One customer's risk inputs from their own records (windows as in `recent_revenue`)."""
+    days = sorted({d for d in (date.fromisoformat(o.date[:10]) for o in orders) if d <= as_of})
+    last90 = as_of - timedelta(days=lists.RECENT_DAYS - 1)
+    prior90 = as_of - timedelta(days=2 * lists.RECENT_DAYS - 1)
+    rev_last = rev_prior = 0
+    for o in orders:
+        d = date.fromisoformat(o.date[:10])
+        if last90 <= d <= as_of:
+            rev_last += o.revenue_e4
+        elif prior90 <= d < last90:
+            rev_prior += o.revenue_e4
+    latest = next(iter(lists.latest_nps(surveys, as_of).values()), None)
+    complaint, repeat30 = _ticket_signals(tickets, as_of, repeat_days)  # this customer's
+    return lists.RiskInputs(days, rev_last, rev_prior, latest.nps if latest else None,
+                            bool(complaint), sum(repeat30.values()))

@@ -16,7 +16,9 @@ from custdesk.domain.customer_state import Bridge, CustomerFacts, bridge, classi
 from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_all import Inputs, Settings, assemble, lost_windows, spend_in
-from custdesk.domain.metrics_deals import DealInfo, resolve_deals
+from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
+from custdesk.domain.metrics_feedback import feedback_metrics
+from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, add_months, month_end, month_key
 from custdesk.storage import queries
 from custdesk.storage import queries_records as rec
@@ -117,15 +119,39 @@ def _month_periods(months: int, end: date) -> list[tuple[str, Period]]:
     return out
 
 
+_SALES_IDS = frozenset(sales_metrics(SalesTotals()))
+
+
 def monthly_series(store: Store, metric_id: str, months: int,
                    end: date) -> list[tuple[str, float | None]]:
-    """("YYYY-MM", value) for the `months` months ending with end's month (sparklines)."""
+    """("YYYY-MM", value) for the `months` months ending with end's month (sparklines).
+
+    Each month is computed as the period "that month" (the last one up to `end`).
+    Sales come from one grouped query, deals and feedback from their records, new
+    customers from one set of facts; other customer metrics need each month's facts.
+    """
     if metric_id not in METRICS:
         raise ValueError(f"unknown metric {metric_id!r}")
     periods = _month_periods(months, end)
+    span = Period(periods[0][1].start, end)
     settings = load_settings(store)
+    if metric_id in _SALES_IDS:
+        sales = queries.sales_by(store, span, "month")
+        return [(key, sales_metrics(sales.get(key, SalesTotals()))[metric_id].value)
+                for key, _ in periods]
     deals, tickets = load_deal_infos(store), rec.load_tickets(store)
     surveys, spend = rec.load_surveys(store), rec.load_spend(store)
+    probe = Period(end, end)
+    if metric_id in deal_metrics([], probe, 0):
+        return [(key, deal_metrics(deals, p, settings.deep_discount_pct)[metric_id].value)
+                for key, p in periods]
+    if metric_id in feedback_metrics([], [], probe, 0):
+        return [(key, feedback_metrics(tickets, surveys, p, settings.repeat_contact_days)
+                 [metric_id].value) for key, p in periods]
+    if metric_id == "customers_new":
+        facts = queries.customer_facts(store, span)
+        return [(key, float(sum(1 for f in facts if p.contains(f.acquired))))
+                for key, p in periods]
     out = []
     for key, period in periods:
         states = classify(queries.customer_facts(store, period), period, settings.window_days)
