@@ -14,14 +14,16 @@ from pathlib import Path
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_OOXML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_OOXML}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_OOXML}.worksheet+xml"/>'
+    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_OOXML}.sharedStrings+xml"/>'
     '</Types>')
 ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -256,10 +258,10 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "mixed-encodings-early.csv": lambda: ("Customer Name,City\nAnn Lee,Zürich\n".encode()
                                           + "René Roy,Montréal\n".encode("cp1252")),
     "mixed-encodings-late.csv": lambda: (
-        "Customer Name,City\n".encode() + "".join(f"P{i},Zürich\n" for i in range(30_000))
+        b"Customer Name,City\n" + "".join(f"P{i},Zürich\n" for i in range(30_000))
         .encode() + "René Roy,Montréal\n".encode("cp1252")),
-    "ambiguous-dates.csv": lambda: ("Order Date,Customer Name,Sales\n03/04/2024,Ann Lee,10\n"
-                                    "05/06/2024,Bo Chen,12\n").encode(),
+    "ambiguous-dates.csv": lambda: (b"Order Date,Customer Name,Sales\n03/04/2024,Ann Lee,10\n"
+                                    b"05/06/2024,Bo Chen,12\n"),
 }
 
 

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 # wall-clock columns an import writes: equal content never has equal timestamps
 VOLATILE = {"import_batches": ("started_at", "finished_at"), "column_mappings": ("saved_at",)}
 

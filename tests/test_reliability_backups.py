@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from reliability_util import digest
 
 from custdesk.storage import open_store
 from custdesk.storage.backups import (
@@ -24,7 +25,6 @@ from custdesk.storage.backups import (
     restore_backup,
     verify_backup,
 )
-from reliability_util import digest
 
 FIRST_DAY = date(2025, 11, 25)
 DAYS = 365  # up to and including 2026-11-24

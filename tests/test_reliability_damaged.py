@@ -18,11 +18,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from reliability_util import digest, integrity
 
 from custdesk.storage import DatabaseError, open_store
 from custdesk.storage.backups import backup_dir, create_backup
 from custdesk.storage.database import DatabaseInUseError, DiskError
-from reliability_util import digest, integrity
 
 PAGE = 4096
 SIDE = ("-journal", "-wal")

@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from reliability_util import integrity
 
 from custdesk.storage import open_store
 from custdesk.storage.backups import create_backup, list_backups
 from custdesk.storage.database import DiskError
-from reliability_util import integrity
 
 NAMES = [f"Customer {i:03d}" for i in range(200)]
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from reliability_util import integrity
 
 from custdesk.services.importer import (
     AmbiguousDatesError,
@@ -30,7 +31,6 @@ from custdesk.services.importer import (
     make_preview,
 )
 from custdesk.storage import open_store
-from reliability_util import integrity
 
 CASES = int(os.environ.get("CUSTDESK_FUZZ_CASES", "500"))
 SEED = int(os.environ.get("CUSTDESK_FUZZ_SEED", "2026"))
@@ -38,7 +38,8 @@ EXPECTED = (ReadError, AmbiguousDatesError, InvalidRowsError)
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 REAL_CSVS = ["superstore.csv", "telco_customer_churn.csv", "customer_support_tickets.csv",
              "online_retail_sample.csv"]
-STAND_IN = """Order Date,Order ID,Customer ID,Customer Name,Segment,Product Name,Sales,Quantity,Discount
+STAND_IN = """\
+Order Date,Order ID,Customer ID,Customer Name,Segment,Product Name,Sales,Quantity,Discount
 08/11/2016,CA-2016-152156,CG-12520,Claire Gute,Consumer,Bush Somerset Bookcase,261.96,2,0
 08/11/2016,CA-2016-152156,CG-12520,Claire Gute,Consumer,Hon Chairs,731.94,3,0
 12/06/2016,CA-2016-138688,DV-13045,Darrin Van Huff,Corporate,Self-Adhesive Labels,14.62,2,0
@@ -139,6 +140,10 @@ CSV_CR_BUG = ("importer bug: a bare carriage return inside an unquoted CSV field
 NO_SHEETS_BUG = ("importer bug: a workbook whose xl/workbook.xml lists no sheet makes "
                  "custdesk/sheets/reader.py read_table() index an empty list (IndexError)")
 
+ZLIB_BUG = ("importer bug: a workbook whose worksheet part has a corrupt deflate stream "
+            "makes zlib.error escape from custdesk/sheets/xlsx_parts.py declared_cells() "
+            "(it catches BadZipFile/OSError/KeyError/ParseError, not zlib.error)")
+
 
 def _known_bug(exc: BaseException) -> str | None:
     import csv
@@ -148,6 +153,9 @@ def _known_bug(exc: BaseException) -> str | None:
         return "csv-bare-cr"
     if isinstance(exc, IndexError) and frames[-1:] == ["read_table"]:
         return "workbook-without-sheets"
+    if type(exc).__name__ == "error" and type(exc).__module__ == "zlib" and (
+            {"declared_cells", "formulas_without_value", "uses_1904"} & set(frames)):
+        return "corrupt-deflate-in-sheet"
     return None
 
 
@@ -176,6 +184,20 @@ def test_workbook_that_lists_no_sheet(tmp_path: Path) -> None:
     path = tmp_path / "nosheets.xlsx"
     path.write_bytes(xlsx({"xl/workbook.xml": WORKBOOK.replace(
         '<sheet name="Sheet1" sheetId="1" r:id="rId1"/>', "")}))
+    _preview(path, tmp_path)
+
+
+@pytest.mark.xfail(strict=True, reason=ZLIB_BUG)
+def test_workbook_with_a_corrupt_compressed_sheet(tmp_path: Path) -> None:
+    from hostile_files import CUSTOMERS, sheet_xml, xlsx
+
+    data = bytearray(xlsx(sheet=sheet_xml(CUSTOMERS)))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for k in range(info.compress_size // 2, info.compress_size):
+        data[start + k] = 0xFF  # the second half of the deflate stream destroyed
+    path = tmp_path / "corrupt.xlsx"
+    path.write_bytes(bytes(data))
     _preview(path, tmp_path)
 
 

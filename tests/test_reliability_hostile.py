@@ -15,9 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from hostile_files import write_all
-from reliability_util import VOLATILE, digest
 
 TIME_LIMIT_S = 30
 MEMORY_LIMIT_MB = 500

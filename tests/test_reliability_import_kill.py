@@ -25,10 +25,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from reliability_util import VOLATILE, counts, digest, wait_for_line
 
 from custdesk.storage import open_store
 from custdesk.storage.backups import list_backups, verify_backup
-from reliability_util import VOLATILE, counts, digest, wait_for_line
 
 LINES = 50_000
 KILLS = int(os.environ.get("CUSTDESK_IMPORT_KILLS", "30"))

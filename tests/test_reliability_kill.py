@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from reliability_util import digest, integrity, spawn, wait_for_line
 
 from custdesk.storage import migrations, open_store
 from custdesk.storage.backups import list_backups, verify_backup
-from reliability_util import digest, integrity, spawn, wait_for_line
 
 KILLS = 10
 

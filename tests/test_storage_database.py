@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from reliability_util import digest, spawn, wait_for_line
 
 from custdesk.storage import (
     DatabaseInUseError,
@@ -21,7 +22,6 @@ from custdesk.storage import (
 from custdesk.storage.backups import create_backup, list_backups, restore_backup
 from custdesk.storage.database import APPLICATION_ID, lock_path
 from custdesk.storage.migrations import LATEST_VERSION, MIGRATIONS, migrate
-from reliability_util import digest, spawn, wait_for_line
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -154,3 +154,21 @@ def test_backup_restore_round_trip(demo_store) -> None:  # noqa: ANN001
     s = open_store(path)
     assert s.conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     s.close(backup_if_changed=False)
+
+
+def test_bundled_sqlite_meets_the_documented_minimum() -> None:
+    from custdesk.storage.database import MIN_SQLITE_VERSION
+
+    assert MIN_SQLITE_VERSION == (3, 37, 0)  # docs/RELIABILITY.md states this number
+    found = tuple(int(p) for p in sqlite3.sqlite_version.split(".")[:3])
+    assert found >= MIN_SQLITE_VERSION
+
+
+def test_too_old_sqlite_is_refused_clearly(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from custdesk.storage import DatabaseError
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 36, 0))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.36.0")
+    with pytest.raises(DatabaseError, match=r"needs SQLite 3\.37 or newer \(found 3\.36\.0\)"):
+        open_store(db_path)
+    assert not db_path.exists()

@@ -290,7 +290,8 @@ def open_store(path: str | os.PathLike[str], *, create: bool = True, lock: bool 
     the message names the latest one.
     """
     if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
-        raise DatabaseError(f"custdesk needs SQLite 3.37 or newer (found {sqlite3.sqlite_version}).")
+        raise DatabaseError(
+            f"custdesk needs SQLite 3.37 or newer (found {sqlite3.sqlite_version}).")
     path = Path(path).expanduser().resolve()
     if not path.exists() and not create:
         raise DatabaseError(f"{path} does not exist.")
