@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -30,6 +31,7 @@ from custdesk.ui.charts import TrendChart, WaterfallChart
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab, service
+from custdesk.ui.worker import check_cancelled
 
 CUSTOMER_COLUMNS = [
     Column("name", "Name"), Column("company", "Company"), Column("segment", "Segment"),
@@ -62,17 +64,20 @@ def load_customers(store: Store, period: Period) -> CustomersData | None:
     span = service("data_span")
     if span is None or span(store) is None:
         return None
-    rows_fn, bridge_fn, series = (service("customer_rows"), service("customers_bridge"),
-                                  service("monthly_series"))
+    rows_fn, bridge_fn = service("customer_rows"), service("customers_bridge")
+    rows = list(rows_fn(store, period.end)) if rows_fn else []
+    check_cancelled()
+    bridge = bridge_fn(store, period) if bridge_fn else None
+    check_cancelled()
     report = service("compute_metrics")(store, period, by=("segment",))
-    return CustomersData(
-        period,
-        list(rows_fn(store, period.end)) if rows_fn else [],
-        bridge_fn(store, period) if bridge_fn else None,
-        report.metrics,
-        report.breakdowns.get("segment", {}),
-        series(store, "renewal_rate_pct", 12, period.end) if series else [],
-    )
+    return CustomersData(period, rows, bridge, report.metrics, report.breakdowns.get("segment", {}))
+
+
+def load_renewal_trend(store: Store, end: date) -> list[tuple[str, float | None]]:
+    """The monthly renewal rate for 12 months up to `end` (the slow second stage)."""
+    from custdesk.ui.tabs.today_tab import monthly_values
+
+    return monthly_values(store, ["renewal_rate_pct"], 12, end)["renewal_rate_pct"]
 
 
 def bridge_steps(bridge: Any) -> list[tuple[str, float, str]]:
@@ -158,9 +163,10 @@ class CustomersTab(DashboardTab):
         layout.addWidget(self.new_text)
         rates = QWidget()
         self.renewal_text = QLabel()
+        self.renewal_text.setWordWrap(True)
         self.renewal_chart = TrendChart("pct")
         self.renewal_chart.setMinimumHeight(150)
-        self.renewal_chart.setLabel("left", "Renewal rate")
+        self.renewal_chart.setLabel("left", "Each month vs the one before")
         self.segment_model = RecordTableModel(
             [Column("segment", "Segment")] + [Column(m, label, "int" if m == "customers_active"
                                                      else "pct") for m, label in SEGMENT_METRICS],
@@ -169,7 +175,8 @@ class CustomersTab(DashboardTab):
         rlayout = QVBoxLayout(rates)
         rlayout.addWidget(self.renewal_text)
         rlayout.addWidget(self.renewal_chart, 1)
-        rlayout.addWidget(QLabel("<b>By segment</b> (rates in the period)"))
+        rlayout.addWidget(QLabel("<b>By segment</b>: referral, churn and renewal rates in the "
+                                 "period; active at its end"))
         rlayout.addWidget(self.segment_table, 1)
         side.addTab(inout, "In and out")
         side.addTab(rates, "Renewal and segments")
@@ -179,6 +186,14 @@ class CustomersTab(DashboardTab):
     # ----- data ----------------------------------------------------------------------------
     def load(self, store: Store, period: Period) -> CustomersData | None:
         return load_customers(store, period)
+
+    def load_more(self, store: Store, period: Period, data: Any) -> Any:
+        return load_renewal_trend(store, period.end)
+
+    def show_more(self, extra: Any) -> None:
+        self.data.renewal_trend = extra
+        self.renewal_chart.set_series([m for m, _v in extra],
+                                      {"Renewal rate": [v for _m, v in extra]})
 
     def show_data(self, data: CustomersData) -> None:
         self._fill_segments(data.rows)
@@ -249,9 +264,6 @@ class CustomersTab(DashboardTab):
         self.renewal_text.setText(
             f"<b>Renewal (repeat purchase) rate</b>: {fmt.pct(value)}"
             + (f" of {fmt.number(n)} customers who bought in the prior period" if n else ""))
-        points = data.renewal_trend
-        self.renewal_chart.set_series([m for m, _v in points],
-                                      {"Renewal rate": [v for _m, v in points]})
         self.segment_model.set_rows([
             {"segment": seg, **{m: getattr(values.get(m), "value", None)
                                 for m, _label in SEGMENT_METRICS}}

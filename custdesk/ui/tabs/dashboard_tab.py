@@ -1,7 +1,10 @@
 """A tab that loads its data in the background and then shows it (or an empty state).
 
 Subclasses implement `load(store, period) -> data` (runs off the GUI thread through the
-runner: database reads only, plain results, no widgets) and `show_data(data)` (GUI thread).
+runner: database reads only, plain results, no widgets; call `worker.check_cancelled()`
+between slow steps) and `show_data(data)` (GUI thread). Optionally a second, slower stage:
+`load_more(store, period, data) -> extra` and `show_more(extra)` (trends), so the first
+figures appear without waiting for it.
 `build_content()` returns the tab's widget; `empty_heading`/`empty_imports`/`empty_why`
 describe the empty state. `load` returning None means "nothing imported yet".
 """
@@ -79,7 +82,7 @@ class DashboardTab(BaseTab):
         self.busy.set_busy(True)
         runner.submit(self.store, lambda store: self.load(store, period),
                       lambda data: self._loaded(generation, data),
-                      lambda message: self._failed(generation, message))
+                      lambda message: self._failed(generation, message), key=self)
 
     def _loaded(self, generation: int, data: Any) -> None:
         if not self.gate.current(generation):
@@ -92,6 +95,29 @@ class DashboardTab(BaseTab):
             return
         self.stack.setCurrentWidget(self.content)
         self.show_data(data)
+        self._load_more(generation, data)
+
+    def _load_more(self, generation: int, data: Any) -> None:
+        if type(self).load_more is DashboardTab.load_more or self.store is None:
+            return
+        period = self.period
+        self.busy.set_busy(True)
+        (self.runner or default_runner()).submit(
+            self.store, lambda store: self.load_more(store, period, data),
+            lambda extra: self._more_loaded(generation, extra),
+            lambda message: self._failed(generation, message), key=(self, "more"))
+
+    def _more_loaded(self, generation: int, extra: Any) -> None:
+        if self.gate.current(generation):
+            self.busy.set_busy(False)
+            self.show_more(extra)
+
+    def load_more(self, store: Store, period: Period, data: Any) -> Any:
+        """Second, slower stage (override with `show_more`); the base class has none."""
+        return None
+
+    def show_more(self, extra: Any) -> None:
+        """Show what `load_more` returned."""
 
     def _failed(self, generation: int, message: str) -> None:
         if not self.gate.current(generation):

@@ -28,6 +28,7 @@ from custdesk.ui.kpi_card import KpiCard, change_text
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView
 from custdesk.ui.tabs.dashboard_tab import DashboardTab, service
+from custdesk.ui.worker import check_cancelled
 
 CARDS: tuple[tuple[str, str | None], ...] = (
     ("revenue", None), ("gross_margin_pct", None),
@@ -104,20 +105,22 @@ class TodayData:
     trends: dict[str, list[tuple[str, float | None]]] = field(default_factory=dict)
 
 
-def load_today(store: Store, period: Period,
-               trends: dict[str, list[tuple[str, float | None]]] | None = None) -> TodayData | None:
-    """Query everything the Today tab shows; None when the file holds no data yet."""
+def load_today(store: Store, period: Period, with_trends: bool = True) -> TodayData | None:
+    """Query everything the Today tab shows (trends too unless `with_trends` is False);
+    None when the file holds no data yet."""
     data_span, compute = service("data_span"), service("compute_metrics")
     if data_span is None or data_span(store) is None:
         return None
     current = compute(store, period).metrics
+    check_cancelled()
     prior = compute(store, period.prior()).metrics
     lists: dict[str, list[Any] | None] = {}
     for key, func_name, _title, _cols, _stretch in LISTS:
+        check_cancelled()
         func = service(func_name)
         lists[key] = list(func(store, period)) if func is not None else None
-    if trends is None:
-        trends = monthly_values(store, [m for m, _l, _u in TRENDS], TREND_MONTHS, period.end)
+    trends = (monthly_values(store, [m for m, _l, _u in TRENDS], TREND_MONTHS, period.end)
+              if with_trends else {})
     return TodayData(period, current, prior, lists, trends)
 
 
@@ -130,6 +133,7 @@ def monthly_values(store: Store, metric_ids: list[str], months: int,
     first = date(end.year, end.month, 1)
     out: dict[str, list[tuple[str, float | None]]] = {m: [] for m in metric_ids}
     for back in range(months - 1, -1, -1):
+        check_cancelled()
         start = add_months(first, -back)
         month = Period(start, min(month_end(start), end))
         values = compute(store, month).metrics
@@ -210,15 +214,25 @@ class TodayTab(DashboardTab):
         return content
 
     def load(self, store: Store, period: Period) -> TodayData | None:
-        # Trends only depend on the period's end: reuse them when only the start moved.
-        cache = self._trend_cache
-        cached = cache[1] if cache is not None and cache[0] == period.end else None
-        return load_today(store, period, cached)
+        return load_today(store, period, with_trends=False)
+
+    def load_more(self, store: Store, period: Period, data: Any) -> Any:
+        """The 12-month trends: one metrics pass per month, so they come second."""
+        cache = self._trend_cache  # trends depend only on the period's end
+        if cache is not None and cache[0] == period.end:
+            return cache
+        return (period.end, monthly_values(store, [m for m, _l, _u in TRENDS], TREND_MONTHS,
+                                           period.end))
+
+    def show_more(self, extra: Any) -> None:
+        self._trend_cache = extra
+        self.data.trends = extra[1]
+        for metric, line in self.sparklines.items():
+            line.set_points(extra[1].get(metric, []))
 
     def show_data(self, data: TodayData) -> None:
         from custdesk.domain.metric_catalogue import METRICS
 
-        self._trend_cache = (data.period.end, data.trends)
         for (metric, extra_id), card in zip(CARDS, self.cards.values(), strict=True):
             extra = ""
             if extra_id is not None and extra_id in data.current:
@@ -229,8 +243,6 @@ class TodayTab(DashboardTab):
         for key, panel in self.lists.items():
             rows = data.lists.get(key)
             panel.set_rows(rows, self._summary(key, rows or []))
-        for metric, line in self.sparklines.items():
-            line.set_points(data.trends.get(metric, []))
 
     @staticmethod
     def _summary(key: str, rows: list[Any]) -> str:
