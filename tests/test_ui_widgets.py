@@ -275,3 +275,30 @@ def test_many_signal_emits_cannot_free_true(qtbot) -> None:
         pinger.ping.emit()
     gc.collect()
     assert sys.getrefcount(True) > 10_000
+
+
+def test_a_newer_job_of_the_same_tab_cancels_the_older_one(qtbot, demo_store,
+                                                           monkeypatch) -> None:
+    import time
+
+    from custdesk.ui import worker
+
+    monkeypatch.setattr(worker, "HEAVY_ORDER_LINES", 1)
+    runner = worker.ThreadRunner()
+    steps: list[str] = []
+    done: list[str] = []
+
+    def slow(_store):
+        for _ in range(200):  # up to 10 s unless cancelled
+            worker.check_cancelled()
+            steps.append("old")
+            time.sleep(0.05)
+        return "old"
+
+    runner.submit(demo_store, slow, done.append, key="tab")
+    qtbot.waitUntil(lambda: bool(steps), timeout=10_000)
+    runner.submit(demo_store, lambda _s: "new", done.append, key="tab")
+    qtbot.waitUntil(lambda: done == ["new"], timeout=10_000)
+    runner.wait(10_000)
+    assert len(steps) < 200 and done == ["new"]
+    assert not runner.is_busy()
