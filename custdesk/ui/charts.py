@@ -109,6 +109,7 @@ class _HoverPlot(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.showGrid(x=False, y=True, alpha=0.25)
+        _style(self)
         self.scene().sigMouseMoved.connect(self._on_mouse)
 
     def hover_text(self, index: int) -> str:  # pragma: no cover - overridden
@@ -191,6 +192,7 @@ class Sparkline(QWidget):
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.plot.setFixedHeight(34)
+        _style(self.plot)  # not pyqtgraph's black until the data arrives
         self.points: list[tuple[str, float | None]] = []
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
