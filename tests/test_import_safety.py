@@ -200,3 +200,10 @@ def test_orders_keep_the_order_summary_fresh_and_undo_restores_it(demo_store, tm
         (stats_before[0] + 1, stats_before[1] + 995_000)
     undo(store, result.batch_id)
     assert dump(store) == before
+
+
+def test_a_header_without_rows_changes_nothing(store, tmp_path):
+    before = dump(store)
+    result = run_import(store, write(tmp_path, "empty.csv", "Customer Name,Email\n"))
+    assert result.batch_id is None and result.preview.rows_read == 0
+    assert dump(store) == before

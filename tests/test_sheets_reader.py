@@ -177,3 +177,62 @@ def test_ods_via_libreoffice(tmp_path, store):
     preview = make_preview(store, ImportRequest(tmp_path / "s.ods"))
     assert [r["date"] for _n, r in preview.parsed.rows] == ["2024-03-01", "2024-03-02"]
     assert [r["revenue"] for _n, r in preview.parsed.rows] == [50_000, 25_000]
+
+
+def _rewrite(src: Path, dst: Path, part: str, change) -> None:
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as b:
+        for item in a.infolist():
+            data = a.read(item)
+            b.writestr(item.filename, change(data) if item.filename == part else data)
+
+
+def _customers_book(tmp_path: Path) -> Path:
+    book = Workbook()
+    book.active.append(["Customer Name", "Email"])
+    book.active.append(["Ann", "ann@example.com"])
+    path = tmp_path / "plain.xlsx"
+    book.save(path)
+    return path
+
+
+def test_workbook_listing_no_sheet_is_a_read_error(tmp_path):
+    path = tmp_path / "nosheet.xlsx"
+    _rewrite(_customers_book(tmp_path), path, "xl/workbook.xml",
+             lambda d: __import__("re").sub(rb"<sheet [^>]*/>", b"", d))
+    with pytest.raises(ReadError):
+        read_table(open_source(path))
+
+
+def test_entities_in_workbook_xml_never_escape_as_a_crash(tmp_path):
+    # defusedxml refuses entity declarations (EntitiesForbidden): we must read on or
+    # refuse with a ReadError, never let that exception out
+    path = tmp_path / "entity.xlsx"
+    doctype = b'<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+    _rewrite(_customers_book(tmp_path), path, "xl/workbook.xml",
+             lambda d: d.replace(b"<workbook", doctype + b"<workbook", 1))
+    try:
+        table = read_table(open_source(path))
+    except ReadError:
+        return
+    assert table.headers == ["Customer Name", "Email"]
+
+
+def test_corrupt_compressed_sheet_is_a_read_error(tmp_path):
+    plain = _customers_book(tmp_path)
+    data = bytearray(plain.read_bytes())
+    info = zipfile.ZipFile(plain).getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for k in range(info.compress_size // 2, info.compress_size):
+        data[start + k] = 0xFF
+    path = tmp_path / "corrupt.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ReadError):
+        read_table(open_source(path))
+
+
+def test_bare_carriage_return_in_a_csv_field(tmp_path):
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"Customer Name,Email\nAnn\rLee,ann@example.com\n")
+    table = read_table(open_source(path))
+    assert table.headers == ["Customer Name", "Email"]
+    list(table.rows)  # read to the end without an unexpected exception

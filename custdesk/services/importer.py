@@ -247,10 +247,10 @@ def commit(store: Store, preview: Preview, progress: Progress | None = None) -> 
             write_plan(store, plan, batch_id,
                        (lambda n: progress("write", n, total)) if progress else None)
             _keep_summary(store, fresh)
-            mapping_changed = _save_mapping(store, preview, batch_id)
             if not (plan.created or plan.updated or plan.new_stages or plan.new_customers
-                    or plan.new_products or mapping_changed):
-                raise _NothingToDoError
+                    or plan.new_products):
+                raise _NothingToDoError  # nothing imported: the database stays as it was
+            _save_mapping(store, preview, batch_id)
             _finish_batch(store, preview, batch_id)
     except _NothingToDoError:
         return ImportResult(preview, None)

@@ -155,6 +155,8 @@ def read_table(source: Source, sheet: str | None = None) -> Table:
     if source.type == "csv":
         return _csv_table(source)
     names = source.sheet_names
+    if not names:
+        raise ReadError(f"{source.path.name} has no sheets")
     name = sheet if sheet is not None else (source.visible_sheets or names)[0]
     if name not in names:
         raise ReadError(f"{source.path.name} has no sheet {name!r}; sheets: {', '.join(names)}")
@@ -268,8 +270,11 @@ def sniff_delimiter(text: str) -> str:
     sample = text[: text.rfind("\n") + 1] or text
     best, best_score = ",", -1
     for delimiter in (",", ";", "\t", "|"):
-        widths = [len(r) for r in itertools.islice(
-            csv.reader(io.StringIO(sample), delimiter=delimiter), 50) if any(r)]
+        try:
+            widths = [len(r) for r in itertools.islice(
+                csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), 50) if any(r)]
+        except csv.Error:  # e.g. a bare carriage return: this delimiter cannot be judged
+            continue
         if not widths:
             continue
         mode = max(set(widths), key=widths.count)

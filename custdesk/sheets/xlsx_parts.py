@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -41,7 +42,8 @@ def uses_1904(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             root = _small_xml(archive, "xl/workbook.xml")
-    except (zipfile.BadZipFile, OSError, ElementTree.ParseError):
+    except (zipfile.BadZipFile, OSError, zlib.error, ElementTree.ParseError,
+            DefusedXmlException):
         return False
     if root is None:
         return False
@@ -79,7 +81,8 @@ def declared_cells(path: Path, sheet: str) -> int | None:
                 return None
             with archive.open(part) as fh:
                 head = fh.read(64 * 1024)
-    except (zipfile.BadZipFile, OSError, KeyError, ElementTree.ParseError):
+    except (zipfile.BadZipFile, OSError, KeyError, zlib.error, ElementTree.ParseError,
+            DefusedXmlException):
         return None
     match = _DIMENSION.search(head)
     if not match or not match[3]:
@@ -112,6 +115,7 @@ def formulas_without_value(path: Path, sheet: str, limit: int = 10_000) -> set[t
                 if b"<f" in tail:
                     for m in _EMPTY_FORMULA.finditer(tail):
                         found.add((int(m[2]), _column_number(m[1]) - 1))
-    except (zipfile.BadZipFile, OSError, KeyError, ElementTree.ParseError):
+    except (zipfile.BadZipFile, OSError, KeyError, zlib.error, ElementTree.ParseError,
+            DefusedXmlException):
         return found
     return found
