@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -124,6 +125,9 @@ class CustomersTab(DashboardTab):
                        self.at_risk_only.toggled):
             signal.connect(self.apply_filters)
         self.table.activated.connect(self.open_customer)
+        # Biggest customers first until the owner clicks another header.
+        self.table.table.sortByColumn([c.key for c in CUSTOMER_COLUMNS].index("revenue"),
+                                      Qt.SortOrder.DescendingOrder)
         self.add_button.clicked.connect(lambda: self.open_customer(None))
         self.merge_button.clicked.connect(self.open_merge)
         legend = QLabel("<span style='color:#b03a2e'>■</span> at risk (hover the Risk column "
