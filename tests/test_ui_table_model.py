@@ -128,7 +128,8 @@ def test_visible_table_is_what_the_view_shows_in_order() -> None:
     model.set_search("b")  # "bob Baker", and Cyd Cole by the tag "big"
     columns, rows = model.visible_table()
     assert [c.key for c in columns] == ["name", "revenue", "since", "tags"]
-    assert rows == [["bob Baker", 20.0, "2023-12-31", []], ["Cyd Cole", 3.0, None, ["big", "loyal"]]]
+    assert rows == [["bob Baker", 20.0, "2023-12-31", []],
+                    ["Cyd Cole", 3.0, None, ["big", "loyal"]]]
 
 
 def test_sample_texts_visit_at_most_the_limit() -> None:

@@ -335,3 +335,28 @@ def test_trend_values_match_the_engines_monthly_series(demo_store) -> None:
         theirs = monthly_series(demo_store, metric, 3, date(2026, 11, 24))
         assert [m for m, _v in ours[metric]] == [m for m, _v in theirs]
         assert [v for _m, v in ours[metric]] == pytest.approx([v for _m, v in theirs])
+
+
+def test_today_at_risk_row_opens_that_customer(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.today_tab import TodayTab
+
+    tab = make_tab(qtbot, TodayTab, demo_store, YEAR)
+    row = tab.lists["at_risk"].model.row_at(0)
+    dialog = tab.open_customer(row)
+    qtbot.addWidget(dialog)
+    name = demo_store.conn.execute("SELECT name FROM customers WHERE id = ?",
+                                   (row.customer_id,)).fetchone()[0]
+    assert dialog.edits["name"].text() == name
+    assert "⚠" in dialog.risk.text()  # an at-risk customer shows their signals
+    dialog.close()
+
+
+def test_print_preview_builds_pages(qtbot, demo_store) -> None:
+    from custdesk.ui.tab_output import print_preview
+    from custdesk.ui.tabs.customers_tab import CustomersTab
+
+    tab = make_tab(qtbot, CustomersTab, demo_store, YEAR)
+    dialog = print_preview(tab, tab.report_html())
+    qtbot.addWidget(dialog)
+    assert dialog._document.pageCount() >= 2  # 320 customers do not fit on one page
+    dialog.close()

@@ -134,8 +134,9 @@ def mark_lost(store: Store, customer_id: int, reason: str, on: date | None = Non
 
 def duplicate_pairs(store: Store, limit: int = 200) -> list[DuplicatePair]:
     """Pairs that look like one customer: same e-mail, same name, or similar names."""
-    rows = store.conn.execute("SELECT id, name_key, email_key FROM customers ORDER BY id").fetchall()
-    companies = {r[0]: name_key(r[1]) for r in store.conn.execute("SELECT id, company FROM customers")}
+    rows = store.conn.execute(
+        "SELECT id, name_key, email_key, company FROM customers ORDER BY id").fetchall()
+    companies = {r[0]: name_key(r[3]) for r in rows}
     pairs: dict[tuple[int, int], DuplicatePair] = {}
 
     def add(a: int, b: int, reason: str, score: float) -> None:
@@ -152,7 +153,7 @@ def duplicate_pairs(store: Store, limit: int = 200) -> list[DuplicatePair]:
             for other in ids[1:]:
                 add(ids[0], other, *_rank(reason, companies[ids[0]], companies[other]))
     blocks: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for cid, key, _email in rows:
+    for cid, key, _email, _company in rows:
         if key and len(key) >= 4:
             blocks[key[:3]].append((cid, key))
     for block in blocks.values():

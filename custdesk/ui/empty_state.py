@@ -17,7 +17,8 @@ class EmptyState(QWidget):
         super().__init__(parent)
         self.heading = QLabel(f"<h2>{html.escape(heading)}</h2>")
         items = "".join(f"<li>{html.escape(k)}</li>" for k in what_to_import)
-        self.body = QLabel(f"<p>{html.escape(why)}</p><p>Import a spreadsheet of:</p><ul>{items}</ul>"
+        self.body = QLabel(f"<p>{html.escape(why)}</p><p>Import a spreadsheet of:</p>"
+                           f"<ul>{items}</ul>"
                            "<p>Excel (.xlsx) or CSV files work; the wizard matches your columns "
                            "and shows a preview before anything is saved.</p>")
         self.body.setWordWrap(True)

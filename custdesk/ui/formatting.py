@@ -102,7 +102,7 @@ def short_date_format() -> str:
 
 
 def by_unit(value: float | None, unit: str, *, short: bool = False) -> str:
-    """Format a metric value by its catalogue unit (money, pct, count, days, hours, ratio, score)."""
+    """A metric value as text by its catalogue unit (money, pct, count, days, hours, …)."""
     if value is None:
         return DASH
     if unit == "money":

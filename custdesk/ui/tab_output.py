@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QTextDocument
+from PySide6.QtGui import QPageLayout, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -62,9 +62,14 @@ def print_preview(parent: QWidget, html: str) -> Any:
     document = QTextDocument()
     document.setHtml(html)
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    # Lay the document out on the printer's page now, so pageCount() is the printed count.
+    document.setPageSize(printer.pageLayout().paintRect(QPageLayout.Unit.Point).size())
     dialog = QPrintPreviewDialog(printer, parent)
     dialog.paintRequested.connect(document.print_)
-    dialog._document = document  # keep it alive as long as the dialog
+    # The dialog keeps raw pointers to both: they must live as long as it does (a collected
+    # QPrinter crashed the preview on its first paint).
+    dialog._document = document
+    dialog._printer = printer
     dialog.resize(900, 700)
     dialog.open()
     return dialog

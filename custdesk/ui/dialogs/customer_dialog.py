@@ -110,7 +110,8 @@ class CustomerDialog(QDialog):
 
     changed = Signal()
 
-    def __init__(self, store: Store, customer_id: int | None, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, customer_id: int | None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.customer_id = customer_id
@@ -130,7 +131,8 @@ class CustomerDialog(QDialog):
         tabs.addTab(self.chart, "Revenue and profit by month")
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.delete_button = buttons.addButton("Delete…", QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.delete_button = buttons.addButton("Delete…",
+                                               QDialogButtonBox.ButtonRole.DestructiveRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.save_button.clicked.connect(self.save)
         self.delete_button.clicked.connect(self.delete_clicked)
@@ -191,7 +193,8 @@ class CustomerDialog(QDialog):
             edit.setText("" if record.get(key) is None else str(record[key]))
         status = record.get("status") or "active"
         if record.get("lost_on"):
-            status = f"lost on {fmt.day_text(record['lost_on'])} ({record.get('lost_reason') or '—'})"
+            reason = record.get("lost_reason") or "—"
+            status = f"lost on {fmt.day_text(record['lost_on'])} ({reason})"
         self.header.setText(f"<h2>{html.escape(record['name'])}</h2>"
                             f"<span style='color:gray'>{html.escape(status)}</span>")
         self.setWindowTitle(f"{record['name']} — customer")

@@ -190,6 +190,11 @@ class TodayTab(DashboardTab):
             card_row.addWidget(card, 0, i)
         self.lists = {key: _ListPanel(key, title, cols, stretch)
                       for key, _f, title, cols, stretch in LISTS}
+        for key in ("at_risk", "detractors"):  # rows that are customers open their story
+            table = self.lists[key].table
+            table.setToolTip("Double-click a customer to open their story")
+            table.doubleClicked.connect(
+                lambda index, m=self.lists[key].model: self.open_customer(m.row_at(index.row())))
         grid = QGridLayout()
         grid.setSpacing(8)
         for i, panel in enumerate(self.lists.values()):
@@ -243,6 +248,18 @@ class TodayTab(DashboardTab):
         for key, panel in self.lists.items():
             rows = data.lists.get(key)
             panel.set_rows(rows, self._summary(key, rows or []))
+
+    def open_customer(self, row: Any) -> Any:
+        """The customer dialog for a list row with a `customer_id` (non-modal)."""
+        from custdesk.ui.dialogs.customer_dialog import CustomerDialog
+
+        customer_id = pick(row, "customer_id")
+        if self.store is None or customer_id is None:
+            return None
+        dialog = CustomerDialog(self.store, customer_id, self)
+        dialog.changed.connect(self.refresh)
+        dialog.open()
+        return dialog
 
     @staticmethod
     def _summary(key: str, rows: list[Any]) -> str:
