@@ -18,7 +18,6 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 from reliability_util import integrity
 
@@ -132,63 +131,38 @@ def _case(seeds: list[tuple[str, bytes]], rng: random.Random) -> tuple[str, byte
     return suffix, body
 
 
-# Importer bugs the fuzz found (reported; the importer is another helper's area): the
-# fuzz test counts them apart, and each has a minimal reproducer below, marked xfail.
-CSV_CR_BUG = ("importer bug: a bare carriage return inside an unquoted CSV field makes "
-              "csv.reader raise csv.Error ('new-line character seen in unquoted field') in "
-              "custdesk/sheets/reader.py sniff_delimiter(), which nobody catches")
-NO_SHEETS_BUG = ("importer bug: a workbook whose xl/workbook.xml lists no sheet makes "
-                 "custdesk/sheets/reader.py read_table() index an empty list (IndexError)")
-
-ZLIB_BUG = ("importer bug: a workbook whose worksheet part has a corrupt deflate stream "
-            "makes zlib.error escape from custdesk/sheets/xlsx_parts.py declared_cells() "
-            "(it catches BadZipFile/OSError/KeyError/ParseError, not zlib.error)")
-
-
-def _known_bug(exc: BaseException) -> str | None:
-    import csv
-
-    frames = [f.name for f in traceback.extract_tb(exc.__traceback__)]
-    if isinstance(exc, csv.Error) and "sniff_delimiter" in frames:
-        return "csv-bare-cr"
-    if isinstance(exc, IndexError) and frames[-1:] == ["read_table"]:
-        return "workbook-without-sheets"
-    if type(exc).__name__ == "error" and type(exc).__module__ == "zlib" and (
-            {"declared_cells", "formulas_without_value", "uses_1904"} & set(frames)):
-        return "corrupt-deflate-in-sheet"
-    return None
-
-
-def _preview(path: Path, tmp_path: Path) -> None:
+# Importer bugs this fuzz found (fixed in 71c608a); each keeps a minimal reproducer below.
+def _preview(path: Path, tmp_path: Path) -> str:
+    """'ok', or the name of the defined error: anything else propagates and fails."""
     store = open_store(tmp_path / "repro.db")
     try:
-        try:
-            make_preview(store, ImportRequest(path))
-        except EXPECTED:
-            pass  # a defined, clear refusal is what we want
+        make_preview(store, ImportRequest(path))
+        return "ok"
+    except EXPECTED as exc:
+        return type(exc).__name__  # a defined, clear refusal
     finally:
         store.close(backup_if_changed=False)
 
 
-@pytest.mark.xfail(strict=True, reason=CSV_CR_BUG)
 def test_csv_with_a_bare_carriage_return_in_a_field(tmp_path: Path) -> None:
+    """Was: csv.Error escaping from sheets/reader.py sniff_delimiter()."""
     path = tmp_path / "cr.csv"
     path.write_bytes(b"Customer Name,Email\nAnn\rLee,ann@example.com\n")
-    _preview(path, tmp_path)
+    assert _preview(path, tmp_path) in ("ok", "ReadError")
 
 
-@pytest.mark.xfail(strict=True, reason=NO_SHEETS_BUG)
 def test_workbook_that_lists_no_sheet(tmp_path: Path) -> None:
+    """Was: IndexError in sheets/reader.py read_table()."""
     from hostile_files import WORKBOOK, xlsx
 
     path = tmp_path / "nosheets.xlsx"
     path.write_bytes(xlsx({"xl/workbook.xml": WORKBOOK.replace(
         '<sheet name="Sheet1" sheetId="1" r:id="rId1"/>', "")}))
-    _preview(path, tmp_path)
+    assert _preview(path, tmp_path) in ("ReadError", "MappingError")
 
 
-@pytest.mark.xfail(strict=True, reason=ZLIB_BUG)
 def test_workbook_with_a_corrupt_compressed_sheet(tmp_path: Path) -> None:
+    """Was: zlib.error escaping from sheets/xlsx_parts.py declared_cells()."""
     from hostile_files import CUSTOMERS, sheet_xml, xlsx
 
     data = bytearray(xlsx(sheet=sheet_xml(CUSTOMERS)))
@@ -198,7 +172,7 @@ def test_workbook_with_a_corrupt_compressed_sheet(tmp_path: Path) -> None:
         data[start + k] = 0xFF  # the second half of the deflate stream destroyed
     path = tmp_path / "corrupt.xlsx"
     path.write_bytes(bytes(data))
-    _preview(path, tmp_path)
+    assert _preview(path, tmp_path) == "ReadError"
 
 
 def test_fuzz_500_mutated_files_raise_only_defined_errors(tmp_path: Path) -> None:
@@ -223,10 +197,6 @@ def test_fuzz_500_mutated_files_raise_only_defined_errors(tmp_path: Path) -> Non
             except EXPECTED as exc:
                 outcomes[type(exc).__name__] += 1
             except Exception as exc:  # noqa: BLE001 - what the fuzz test looks for
-                known = _known_bug(exc)
-                if known:
-                    outcomes[f"known bug: {known}"] += 1
-                    continue
                 keep = tmp_path / f"failing-{n}{suffix}"
                 keep.write_bytes(body)
                 failures.append(f"case {n} ({keep.name}): {type(exc).__name__}: {exc}\n"
