@@ -97,6 +97,14 @@ def _style(plot: pg.PlotWidget) -> dict[str, Any]:
     return colours
 
 
+def _follow_scheme(restyle: Any) -> None:
+    """Call the widget's bound `restyle` when the system switches light/dark (Qt ≥ 6.5);
+    a bound method of a QObject is disconnected when the widget goes."""
+    signal = getattr(QGuiApplication.styleHints(), "colorSchemeChanged", None)
+    if signal is not None:
+        signal.connect(restyle)
+
+
 class _HoverPlot(pg.PlotWidget):
     """A plot that shows `hover_text(index)` for the category under the mouse."""
 
@@ -110,10 +118,15 @@ class _HoverPlot(pg.PlotWidget):
         self.hideButtons()
         self.showGrid(x=False, y=True, alpha=0.25)
         _style(self)
+        _follow_scheme(self.restyle)
         self.scene().sigMouseMoved.connect(self._on_mouse)
 
     def hover_text(self, index: int) -> str:  # pragma: no cover - overridden
         return ""
+
+    def restyle(self, *_args: Any) -> None:
+        """Background and axes in the current light/dark palette."""
+        _style(self)
 
     def fit_value_axis(self, values: Sequence[float]) -> None:
         """Make the left axis wide enough for its labels now (pyqtgraph widens it only after
@@ -193,6 +206,7 @@ class Sparkline(QWidget):
         self.plot.hideAxis("bottom")
         self.plot.setFixedHeight(34)
         _style(self.plot)  # not pyqtgraph's black until the data arrives
+        _follow_scheme(self.restyle)
         self.points: list[tuple[str, float | None]] = []
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -203,6 +217,9 @@ class Sparkline(QWidget):
         layout.setSpacing(0)
         layout.addLayout(top)
         layout.addWidget(self.plot)
+
+    def restyle(self, *_args: Any) -> None:
+        _style(self.plot)
 
     def set_points(self, points: Sequence[tuple[str, float | None]]) -> None:
         """[("2026-03", value or None), …] oldest first."""
