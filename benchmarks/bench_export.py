@@ -56,25 +56,27 @@ def build_database(path: Path, rows: int, seed: int = 1) -> None:
     store.close(backup_if_changed=False)
 
 
-def bare_loop(path: Path, header: list[str], rows: list[list[object]]) -> float:
+def bare_loop(path: Path, header: list[str], rows: list[list[object]]) -> tuple[float, float]:
+    """(wall, CPU) seconds for the plain write-only loop."""
     from openpyxl import Workbook
 
-    began = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     book = Workbook(write_only=True)
     sheet = book.create_sheet("orders")
     sheet.append(header)
     for row in rows:
         sheet.append(row)
     book.save(path)
-    return time.perf_counter() - began
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def export(store: object, path: Path) -> float:
+def export(store: object, path: Path) -> tuple[float, float]:
+    """(wall, CPU) seconds for the full export of the orders kind."""
     from custdesk.services.exporter import export_workbook
 
-    began = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     export_workbook(store, path, ["orders"])  # type: ignore[arg-type]
-    return time.perf_counter() - began
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main() -> int:
@@ -96,14 +98,19 @@ def main() -> int:
         values = [[to_value(v, c.kind) for v, c in zip(row, columns, strict=True)]
                   for row in kind_rows(store, "orders")]
         header = [c.header for c in columns]
-        bare = min(bare_loop(folder / "bare.xlsx", header, values) for _ in range(args.repeat))
-        ours = min(export(store, folder / "export.xlsx") for _ in range(args.repeat))
+        bares, ours = [], []
+        for _ in range(args.repeat):  # interleaved, so a busy spell hits both alike
+            bares.append(bare_loop(folder / "bare.xlsx", header, values))
+            ours.append(export(store, folder / "export.xlsx"))
         size = (folder / "export.xlsx").stat().st_size / 1e6
         store.close(backup_if_changed=False)
-    print(f"bare openpyxl write_only loop: {bare:.2f} s")
-    print(f"custdesk export (orders):      {ours:.2f} s  ({size:.1f} MB, "
-          f"{args.rows / ours:,.0f} rows/s)")
-    print(f"ratio: {ours / bare:.2f}x (target <= 1.3x)")
+    bare_wall, bare_cpu = min(b[0] for b in bares), min(b[1] for b in bares)
+    our_wall, our_cpu = min(o[0] for o in ours), min(o[1] for o in ours)
+    print(f"bare openpyxl write_only loop: {bare_wall:.2f} s wall, {bare_cpu:.2f} s CPU")
+    print(f"custdesk export (orders):      {our_wall:.2f} s wall, {our_cpu:.2f} s CPU "
+          f"({size:.1f} MB, {args.rows / our_wall:,.0f} rows/s)")
+    print(f"ratio: {our_wall / bare_wall:.2f}x wall, {our_cpu / bare_cpu:.2f}x CPU "
+          "(target <= 1.3x)")
     return 0
 
 
