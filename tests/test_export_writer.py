@@ -134,3 +134,36 @@ def test_csv_dates_given_as_objects(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "d.csv", cols, [[date(2024, 2, 29), date(2024, 2, 1), 1]])
     with path.open(encoding="utf-8-sig", newline="") as fh:
         assert list(csv.reader(fh))[1] == ["2024-02-29", "2024-02", "100%"]
+
+
+def test_fast_cells_write_what_plain_openpyxl_cells_write(tmp_path: Path) -> None:
+    """The reused formatted cells give the same values, types and formats as one public
+    `WriteOnlyCell` per value with its number format set."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    rows = [ROW, [None, Decimal("-1.5"), 1, "2024-02-29", None, "2024-12", 0, 0, -3.25],
+            ["=x", 7, 0.0, "not a date", "2024-01-01T00:00:00", None, None, -1, None]]
+    ours = w.write_xlsx(tmp_path / "ours.xlsx", [w.Sheet("S", COLUMNS, rows)])
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("S")
+    ws.append([c.header for c in COLUMNS])
+    for row in rows:
+        cells = []
+        for value, col in zip(row, COLUMNS, strict=True):
+            value = w.to_value(value, col.kind)
+            cell = WriteOnlyCell(ws, value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            elif value is not None and w.number_format(col.kind):
+                cell.number_format = w.number_format(col.kind)
+            cells.append(cell)
+        ws.append(cells)
+    book.save(tmp_path / "ref.xlsx")
+
+    def cells(path: Path) -> list[tuple[object, str, str]]:
+        sheet = openpyxl.load_workbook(path)["S"]
+        return [(c.value, c.data_type, c.number_format) for row in sheet.iter_rows(min_row=2)
+                for c in row]
+
+    assert cells(ours) == cells(tmp_path / "ref.xlsx")
