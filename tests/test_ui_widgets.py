@@ -258,25 +258,6 @@ def test_metric_definitions_dialog_lists_every_metric(qtbot) -> None:
     assert "Win rate" not in definitions_html("retention")
 
 
-def test_many_signal_emits_cannot_free_true(qtbot) -> None:
-    """PySide6 6.12 loses a reference to True per emit; the guard keeps the app alive."""
-    import gc
-    import sys
-
-    from PySide6.QtCore import QObject, Signal
-
-    import custdesk.ui.charts  # noqa: F401 - applies the guard on import
-
-    class Pinger(QObject):
-        ping = Signal()
-
-    pinger = Pinger()
-    for _ in range(5000):  # more than True's whole reference count without the guard
-        pinger.ping.emit()
-    gc.collect()
-    assert sys.getrefcount(True) > 10_000
-
-
 def test_a_newer_job_of_the_same_tab_cancels_the_older_one(qtbot, demo_store,
                                                            monkeypatch) -> None:
     import time

@@ -17,9 +17,6 @@ from PySide6.QtGui import QColor, QCursor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from custdesk.ui import formatting as fmt
-from custdesk.ui.qt_guard import protect_bool_singletons
-
-protect_bool_singletons()  # before any plot repaints: see qt_guard
 
 LIGHT = {"bg": "#ffffff", "fg": "#333333", "grid": 60,
          "series": ["#2e6fbd", "#e07b24", "#2a9d6f", "#9b59b6", "#c0392b"],

@@ -23,9 +23,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from custdesk.ui import formatting as fmt
-from custdesk.ui.qt_guard import protect_bool_singletons
-
-protect_bool_singletons()  # before any plot repaints: see qt_guard
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2
