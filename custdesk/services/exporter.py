@@ -133,8 +133,10 @@ def export_workbook(store: Store, path: str | Path, kinds: Sequence[str] | None 
                     cancel: w.Cancelled | None = None) -> ExportResult:
     """Write the full export of `kinds` (default: all) to `path` (.xlsx or, one kind, .csv).
 
-    `start`/`end` (ISO dates) keep the records dated in that range; customers and products
-    are always exported whole, so the filtered records import back with their references.
+    `start`/`end` (ISO dates) keep the records dated in that range: orders and surveys by
+    date, deals by created_on (else closed_on, else expected_close), tickets by opened_at,
+    spend and targets by month, assessments by taken_on. Customers and products are always
+    exported whole, so the filtered records import back with their references.
     Raises `writer.ExportCancelled` when `cancel()` turns true; no file is left then.
     """
     chosen = check_kinds(kinds)
