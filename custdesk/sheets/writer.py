@@ -32,9 +32,11 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, Cell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from custdesk.sheets.xlsx_cells import RowCells
 
 # Column kinds: how a value is stored and shown.
 TEXT, INT, NUMBER, MONEY, PERCENT = "text", "int", "number", "money", "percent"
@@ -200,7 +202,7 @@ def _write_sheet(wb: Workbook, sheet: Sheet, currency: str, done: int,
             horizontal="left" if col.kind in (TEXT, FLAG) else "center", vertical="center")
         header.append(cell)
     ws.append(header)
-    cells = _RowCells(ws, kinds, currency)
+    cells = RowCells(ws, [number_format(k, currency) for k in kinds], safe_cell, _needs_cell)
     count = 0
     for row in chain(sample, rows):
         ws.append(cells(row))
@@ -232,94 +234,6 @@ def converted_rows(rows: Iterable[Sequence[Any]], kinds: list[str]) -> Iterator[
         for i, kind in todo:
             row[i] = to_value(row[i], kind)
         yield row
-
-
-class _FormattedCell(Cell):
-    """A reusable write-only cell with a fixed number format, for numbers and dates only.
-
-    Its style id is looked up once: openpyxl would hash the style for every cell written
-    (with `has_style` twice), a third of the cost of a formatted column at 100k rows.
-    """
-
-    __slots__ = ("_sid",)
-    has_style = True  # type: ignore[assignment]
-
-    def __init__(self, ws: Any, fmt: str) -> None:
-        super().__init__(ws, row=1, column=1)
-        self.number_format = fmt
-        self._sid = ws.parent._cell_styles.add(self._style)
-
-    @property
-    def style_id(self) -> int:  # type: ignore[override]
-        return self._sid
-
-    def holding(self, value: Any) -> _FormattedCell:
-        # the types openpyxl itself binds as 'd' (dates) or 'n' (numbers), nothing else
-        self._value = value
-        self.data_type = "d" if isinstance(value, date) else "n"
-        return self
-
-
-_FAST_TYPES = frozenset({int, float, Decimal, date, datetime})
-
-
-def _cells_of_row(ws: Any) -> Callable[[Sequence[Any], int], Iterator[Any]]:
-    """openpyxl's write-only `_values_to_row`, minus its cost for ready-made cells.
-
-    The original first tries `cell.value = <a Cell>`, which fails through a type search and
-    an exception, then makes a fresh cell: about 30 % more time for a sheet of formatted
-    money. This version takes ready-made cells as they are and does the same for the rest.
-    Installed on the instance: should openpyxl rename the method, the attribute is simply
-    unused and the original runs (slower, same output).
-    """
-    plain = WriteOnlyCell(ws)
-
-    def values_to_row(values: Sequence[Any], row_idx: int) -> Iterator[Any]:
-        nonlocal plain
-        for col_idx, value in enumerate(values, 1):
-            if value is None:
-                continue
-            if isinstance(value, Cell):
-                cell = value
-            else:
-                cell = plain
-                cell.value = value
-            cell.column, cell.row = col_idx, row_idx
-            yield cell
-            if cell is plain and (cell.has_style or cell.hyperlink):
-                plain = WriteOnlyCell(ws)  # a date got a default format: start clean
-
-    return values_to_row
-
-
-class _RowCells:
-    """Turns a converted row into what `ws.append` takes.
-
-    A formatted column reuses one cell: write-only `append` serialises the row before it
-    returns, so the cell is free again for the next row. Only numbers and dates go into
-    those cells; text goes through `safe_cell`.
-    """
-
-    def __init__(self, ws: Any, kinds: list[str], currency: str) -> None:
-        self.ws = ws
-        self.cells: list[_FormattedCell | None] = []
-        for kind in kinds:
-            fmt = number_format(kind, currency)
-            self.cells.append(None if fmt is None else _FormattedCell(ws, fmt))
-        ws._values_to_row = _cells_of_row(ws)
-
-    def __call__(self, row: list[Any]) -> list[Any]:
-        cells = self.cells
-        for i, value in enumerate(row):
-            if value is None:
-                continue
-            kind = type(value)
-            if kind is str:
-                if _needs_cell(value):
-                    row[i] = safe_cell(self.ws, value)
-            elif kind in _FAST_TYPES and (cell := cells[i]) is not None:
-                row[i] = cell.holding(value)
-        return row
 
 
 def fit_widths(columns: Sequence[Column], sample: Sequence[Sequence[Any]]) -> list[float]:
