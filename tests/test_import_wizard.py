@@ -100,6 +100,8 @@ def test_scan_sheets_of_a_workbook(shared_data):
 
 
 def test_the_real_thread_runner(qtbot, store, tmp_path):
+    from PySide6.QtCore import QThreadPool
+
     from custdesk.ui.import_wizard import ThreadRunner
 
     path = write(tmp_path, "ok.csv", "Invoice Date,Client,Amount\n2024-03-17,Ann,12.50\n")
@@ -115,3 +117,5 @@ def test_the_real_thread_runner(qtbot, store, tmp_path):
         w.next()
     qtbot.waitUntil(lambda: w.import_page.finished, timeout=10_000)
     assert store.conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 1
+    QThreadPool.globalInstance().waitForDone(5000)  # no worker outlives the test
+    assert not w.runner._keep

@@ -86,12 +86,19 @@ class ThreadRunner:
             progress: Callable[[str, int, int], None] | None = None) -> None:
         signals = _Signals()
         self._keep.append(signals)  # alive until the job reports
+
+        def finish(*_args: object) -> None:
+            # Qt deletes it once this emission is over; never left to Python's GC
+            if signals in self._keep:
+                self._keep.remove(signals)
+                signals.deleteLater()
+
         signals.done.connect(done)
         signals.failed.connect(failed)
         if progress is not None:
             signals.progress.connect(progress)
-        signals.done.connect(lambda _r: self._keep.remove(signals))
-        signals.failed.connect(lambda _e: self._keep.remove(signals))
+        signals.done.connect(finish)
+        signals.failed.connect(finish)
         QThreadPool.globalInstance().start(_Job(fn, signals))
 
 
