@@ -115,3 +115,49 @@ def test_smoke_test_saves_one_png_per_tab(tmp_path: Path, demo_db_template: Path
     assert names == sorted(f"{s}.png" for s in ("today", "customers", "pipeline", "lost_prospects",
                                                  "margins", "feedback", "scorecard"))
     assert all(p.stat().st_size > 5000 for p in shots.glob("*.png"))
+
+
+def test_full_export_runs_off_thread_and_imports_back(qtbot, demo_store, tmp_path: Path,
+                                                      monkeypatch) -> None:
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QMessageBox
+    from python_calamine import CalamineWorkbook
+
+    from custdesk.ui.dialogs.full_export_dialog import start_full_export
+    from custdesk.ui.main_window import MainWindow
+
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: told.append(text))
+    window = MainWindow(demo_store)
+    qtbot.addWidget(window)
+    target = tmp_path / "everything.xlsx"
+    pool = QThreadPool()
+    job = start_full_export(window, demo_store.path, target, pool)
+    assert pool.waitForDone(120_000)
+    qtbot.waitUntil(lambda: bool(told), timeout=10_000)
+    orders = demo_store.conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+    book = CalamineWorkbook.from_path(str(target))
+    assert "orders" in book.sheet_names and "customers" in book.sheet_names
+    rows = book.get_sheet_by_name("orders").to_python()
+    data_rows = [r for r in rows[2:] if any(v not in ("", None) for v in r)]
+    assert len(data_rows) == orders  # title row + header row, then one row per order line
+    assert f"{job.target.name}" in told[0]
+    window.set_store(None)
+
+
+def test_cancelled_full_export_leaves_no_file(qtbot, demo_store, tmp_path: Path) -> None:
+    from PySide6.QtCore import QThreadPool
+
+    from custdesk.ui.dialogs.full_export_dialog import FullExportJob
+
+    target = tmp_path / "never.xlsx"
+    job = FullExportJob(demo_store.path, target)
+    job.cancelled.set()
+    failures: list[str] = []
+    job.signals.failed.connect(failures.append)
+    pool = QThreadPool()
+    job.setAutoDelete(False)
+    pool.start(job)
+    assert pool.waitForDone(60_000)
+    qtbot.waitUntil(lambda: bool(failures), timeout=5_000)
+    assert failures == [""] and not target.exists()

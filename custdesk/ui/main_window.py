@@ -79,6 +79,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Import spreadsheet…", self.import_dialog, "Ctrl+I"))
         file_menu.addAction(self._action("&Export to Excel…", self.export_dialog, "Ctrl+E"))
+        file_menu.addAction(self._action("Export e&verything (re-importable)…",
+                                         self.full_export_dialog))
         file_menu.addAction(self._action("&Print…", self.print_dialog, QKeySequence.StandardKey.Print))
         file_menu.addSeparator()
         file_menu.addAction(self._action("Restore &backup…", self.restore_backup_dialog))
@@ -177,6 +179,13 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Export", "This view cannot be exported yet.")
             return
         handler()
+
+    def full_export_dialog(self) -> None:
+        if self.store is None:
+            return
+        from custdesk.ui.dialogs.full_export_dialog import ask_and_export
+
+        ask_and_export(self, self.store.path)
 
     def print_dialog(self) -> None:
         handler = getattr(self.current_tab(), "print_dialog", None)
