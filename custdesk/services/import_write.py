@@ -3,14 +3,17 @@
 Rows an import inserts carry its `batch_id`, so undo deletes them by that column. Rows it
 updates (and inserted rows of tables without a batch_id column: stages, saved mappings)
 are listed in `batch_changes` with their previous values. Undo puts the previous values
-back, deletes the inserted rows and finally the batch itself, so that the database is
-byte-for-byte what it was before (an `iterdump()` compares equal).
+back, deletes the inserted rows and finally the batch itself, so that the database holds
+exactly what it held before: the same rows in every table and the same schema. (A big
+batch rebuilds its table's indexes, which moves their rows to the end of sqlite_master:
+same SQL, same contents, another listing order — see `_indexes_rebuilt`.)
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -33,17 +36,67 @@ class UndoRefusedError(Exception):
 def insert_rows(store: Store, table: str, rows: Sequence[dict[str, Any]], batch_id: int,
                 progress: Callable[[int], None] | None = None) -> None:
     """executemany in chunks (progress, and a chance to cancel, between chunks); every row
-    is stamped with the batch."""
+    is stamped with the batch. A big batch into a table not much bigger than itself is
+    written with the table's indexes rebuilt afterwards (`_indexes_rebuilt`)."""
     if not rows:
         return
     columns = [c for c in rows[0] if c != "batch_id"]
     sql = (f"INSERT INTO {table} ({', '.join(columns)}, batch_id) "
            f"VALUES ({', '.join('?' * len(columns))}, {int(batch_id)})")
     pick = itemgetter(*columns) if len(columns) > 1 else (lambda r: (r[columns[0]],))
-    for start in range(0, len(rows), CHUNK):
-        store.conn.executemany(sql, [pick(r) for r in rows[start:start + CHUNK]])
-        if progress:
-            progress(min(start + CHUNK, len(rows)))
+    with _indexes_rebuilt(store, table, len(rows)):
+        for start in range(0, len(rows), CHUNK):
+            store.conn.executemany(sql, [pick(r) for r in rows[start:start + CHUNK]])
+            if progress:
+                progress(min(start + CHUNK, len(rows)))
+
+
+# Rebuilding pays when the batch is big and the table at most a few times its size:
+# measured at 100k order lines into an empty table with its 6 indexes, 3.4 s of per-row
+# index upkeep against 0.3 s of inserts + 0.4 s to build the indexes from sorted runs;
+# building costs ~0.8 µs per row per index of the whole table, upkeep ~5 µs per new row.
+REBUILD_MIN_ROWS = 20_000
+REBUILD_MAX_EXISTING = 3  # existing rows at most this many times the batch
+
+
+@contextmanager
+def _indexes_rebuilt(store: Store, table: str, batch: int) -> Iterator[None]:
+    """Drop the table's own indexes for the block and create them again after it, inside
+    the caller's transaction: an error or a kill in between rolls the drop back too.
+
+    Triggers are untouched (they still fire per row). A UNIQUE index refuses a duplicate
+    when it is rebuilt, exactly as it would have refused the insert. Only the order of
+    rows in sqlite_master changes (the indexes' SQL, names and contents are the same).
+    """
+    conn = store.conn
+    if batch < REBUILD_MIN_ROWS or not conn.in_transaction:
+        yield
+        return
+    existing = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if existing > REBUILD_MAX_EXISTING * batch:
+        yield
+        return
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+                           "tbl_name = ? AND sql IS NOT NULL ORDER BY rowid", (table,)
+                           ).fetchall()
+    stats = _saved_stats(store, table, [name for name, _sql in indexes])
+    for name, _sql in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in indexes:
+        conn.execute(sql)
+    if stats:  # DROP INDEX deleted the planner's statistics of those indexes: put them back
+        conn.executemany("INSERT INTO sqlite_stat1(tbl, idx, stat) VALUES (?, ?, ?)", stats)
+
+
+def _saved_stats(store: Store, table: str, names: list[str]) -> list[tuple[Any, ...]]:
+    """The ANALYZE statistics of these indexes (none unless ANALYZE ever ran)."""
+    if store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+                          ).fetchone() is None:
+        return []
+    rows = store.conn.execute("SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl = ?",
+                              (table,)).fetchall()
+    return [row for row in rows if row[1] in names]
 
 
 def record_change(store: Store, batch_id: int, table: str, row_id: int, action: str,
