@@ -4,6 +4,7 @@ and the bridge identity S + N + won back − lost = E holds for random data and 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -152,3 +153,62 @@ def test_monthly_series_equals_month_by_month_catalogue(demo_store, metric_id: s
         assert (value is None) == (expected is None)
         if value is not None:
             assert value == pytest.approx(expected), month
+
+
+def _facts_path_report(store, period: Period, by: tuple[str, ...]) -> ms.MetricsReport:
+    """compute_metrics forced onto the per-customer facts path (classify in Python)."""
+    from custdesk.services.metrics_breakdowns import breakdown
+
+    inputs = ms.load_inputs(store, period)
+    return ms.MetricsReport(period, ms.assemble(inputs, period),
+                            {b: breakdown(store, inputs, period, b) for b in by})
+
+
+def _assert_same_report(a: ms.MetricsReport, b: ms.MetricsReport) -> None:
+    _assert_same(a.metrics, b.metrics)
+    assert set(a.breakdowns) == set(b.breakdowns)
+    for by in a.breakdowns:
+        assert set(a.breakdowns[by]) == set(b.breakdowns[by]), by
+        for group in a.breakdowns[by]:
+            _assert_same(a.breakdowns[by][group], b.breakdowns[by][group])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sql_tally_equals_python_classification(store, seed: int) -> None:
+    """The state rules applied inside SQLite (per segment) give the Python path's sums."""
+    from custdesk.domain.customer_state import classify
+    from custdesk.domain.metrics_all import lost_windows
+    from custdesk.domain.metrics_customers import CustomerTally, tally_states
+    from custdesk.storage.queries_tally import customer_tallies
+
+    data = random_business(seed)
+    rng = random.Random(seed)
+    # blank-but-not-empty referrers and a spaced "Referral" source must not differ
+    data["customers"][0] = replace(data["customers"][0], referred_by=" \u00a0", source=None)
+    data["customers"][1] = replace(data["customers"][1], referred_by="Ann", segment="")
+    data["customers"][2] = replace(data["customers"][2], source=" Refer-ral ")
+    repository.save_all(store, **data)
+    last = date.fromisoformat(max(o.date for o in data["orders"]))
+    for i in range(5):
+        end = last + timedelta(days=rng.randint(0, 300))
+        # the first period has every customer new (referrals count only among the new)
+        period = Period(end - timedelta(days=rng.randint(0, 700) if i else 3000), end)
+        window = rng.choice((1, 30, 365))
+        tallies = customer_tallies(store, period, window)
+        assert tallies is not None
+        facts = queries.customer_facts(store, period)
+        states = classify(facts, period, window)
+        lost = queries.revenue_in_windows(store, lost_windows(states, period, window))
+        assert sum(tallies.values(), CustomerTally()) == tally_states(states, period, lost)
+        for seg, tally in tallies.items():
+            members = [s for s in states if (s.facts.segment or "(none)") == seg]
+            assert tally == tally_states(members, period, lost), seg
+    early = Period(date(2023, 1, 1), date(2023, 2, 1))
+    assert customer_tallies(store, early, 365) is None  # orders after `to`: facts path
+
+
+@pytest.mark.parametrize("period", PERIODS[:2], ids=str)
+def test_demo_segment_breakdown_same_on_both_paths(demo_store, period: Period) -> None:
+    fast = ms.compute_metrics(demo_store, period, by=("segment", "month", "reason"))
+    _assert_same_report(fast, _facts_path_report(demo_store, period,
+                                                 ("segment", "month", "reason")))

@@ -18,10 +18,10 @@ from custdesk.domain.customer_state import (
     lost_value_window,
 )
 from custdesk.domain.metric_values import MetricValue
-from custdesk.domain.metrics_customers import customer_metrics
+from custdesk.domain.metrics_customers import CustomerTally, tally_metrics, tally_states
 from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
 from custdesk.domain.metrics_feedback import feedback_metrics
-from custdesk.domain.metrics_sales import sales_metrics, totals_from_facts, totals_of
+from custdesk.domain.metrics_sales import sales_metrics, totals_of
 from custdesk.domain.periods import Period
 from custdesk.domain.records import (
     DEFAULT_SETTINGS,
@@ -50,7 +50,10 @@ class Settings:
 @dataclass(frozen=True, slots=True)
 class Inputs:
     """Everything one period's catalogue needs; order lines are already aggregated into
-    the customers' facts and `orders` (distinct orders in the period)."""
+    the customers' facts and `orders` (distinct orders in the period).
+
+    `tally`, when given, replaces `states` and `lost_values_e4` for the customer and sales
+    metrics (the SQL path sums customers in the database; `states` is then empty)."""
 
     states: Sequence[CustomerState]
     orders: int
@@ -60,6 +63,8 @@ class Inputs:
     tickets: Sequence[Ticket]
     surveys: Sequence[Survey]
     settings: Settings = field(default_factory=Settings)
+    tally: CustomerTally | None = None
+    segment_tallies: dict[str, CustomerTally] | None = None  # with `tally`: its parts
 
 
 def spend_in(spend: Sequence[Spend], period: Period) -> int | None:
@@ -85,10 +90,11 @@ def assemble(inputs: Inputs, period: Period, *,
              with_spend: bool = True) -> dict[str, MetricValue]:
     """Every metric id of the catalogue for `period`."""
     s = inputs.settings
-    out = customer_metrics(inputs.states, period, inputs.lost_values_e4, inputs.spend_e4,
-                           with_cac=with_spend)
-    out.update(sales_metrics(totals_from_facts((st.facts for st in inputs.states),
-                                               inputs.orders)))
+    tally = inputs.tally
+    if tally is None:
+        tally = tally_states(inputs.states, period, inputs.lost_values_e4)
+    out = tally_metrics(tally, inputs.spend_e4, with_cac=with_spend)
+    out.update(sales_metrics(tally.sales(inputs.orders)))
     out.update(deal_metrics(inputs.deals, period, s.deep_discount_pct))
     out.update(feedback_metrics(inputs.tickets, inputs.surveys, period, s.repeat_contact_days))
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from custdesk.domain.customer_state import CustomerState, bridge
+from custdesk.domain.customer_state import CustomerState, bridge, classify
 from custdesk.domain.metric_values import MetricValue, count
 from custdesk.domain.metrics_all import Inputs, assemble
 from custdesk.domain.metrics_deals import deal_metrics
@@ -28,10 +28,16 @@ Groups = dict[str, dict[str, MetricValue]]
 
 def breakdown(store: Store, inputs: Inputs, period: Period, by: str) -> Groups:
     """group -> metric id -> value for one breakdown."""
+    if by in ("month", "reason") and inputs.tally is not None:
+        # summed in SQL: these two need each customer's state
+        facts = queries.customer_facts(store, period)
+        inputs = replace(inputs, states=classify(facts, period, inputs.settings.window_days))
     return _BUILDERS[by](store, inputs, period)
 
 
 def _by_segment(store: Store, inputs: Inputs, period: Period) -> Groups:
+    if inputs.segment_tallies is not None:
+        return _segments_from_tallies(store, inputs, period)
     members: dict[str, list[CustomerState]] = defaultdict(list)
     for st in inputs.states:
         members[st.facts.segment or NONE_GROUP].append(st)
@@ -45,6 +51,27 @@ def _by_segment(store: Store, inputs: Inputs, period: Period) -> Groups:
             deals=[d for d in inputs.deals if d.deal.customer_id in ids],
             tickets=[t for t in inputs.tickets if t.customer_id in ids],
             surveys=[s for s in inputs.surveys if s.customer_id in ids])
+        out[g] = assemble(sub, period, with_spend=False)
+    return out
+
+
+def _segments_from_tallies(store: Store, inputs: Inputs, period: Period) -> Groups:
+    """The segment breakdown from the per-segment sums of the SQL path."""
+    assert inputs.segment_tallies is not None
+    orders = queries.orders_count(store, period, by_segment=True)
+    seg = rec.record_segments(store)
+    deals, tickets, surveys = defaultdict(list), defaultdict(list), defaultdict(list)
+    for d in inputs.deals:
+        deals[seg.get(d.deal.customer_id)].append(d)
+    for t in inputs.tickets:
+        tickets[seg.get(t.customer_id)].append(t)
+    for s in inputs.surveys:
+        surveys[seg.get(s.customer_id)].append(s)
+    out: Groups = {}
+    for g in sorted(inputs.segment_tallies):
+        sub = replace(inputs, orders=orders.get(g, 0), deals=deals[g], tickets=tickets[g],
+                      surveys=surveys[g], tally=inputs.segment_tallies[g],
+                      segment_tallies=None)
         out[g] = assemble(sub, period, with_spend=False)
     return out
 

@@ -17,11 +17,13 @@ from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_all import Inputs, Settings, assemble, lost_windows, spend_in
 from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
+from custdesk.domain.metrics_customers import CustomerTally
 from custdesk.domain.metrics_feedback import feedback_metrics
 from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, add_months, month_end, month_key
 from custdesk.storage import queries
 from custdesk.storage import queries_records as rec
+from custdesk.storage import queries_tally
 from custdesk.storage.database import Store
 from custdesk.storage.repository import set_setting
 
@@ -66,7 +68,7 @@ load_reasons = rec.load_reasons
 
 def load_deal_infos(store: Store) -> list[DealInfo]:
     return resolve_deals(rec.load_deals(store), rec.load_stages(store), rec.list_prices(store),
-                         rec.customer_labels(store))
+                         rec.customer_labels(store, with_deals=True))
 
 
 def load_inputs(store: Store, period: Period, settings: Settings | None = None,
@@ -82,6 +84,20 @@ def load_inputs(store: Store, period: Period, settings: Settings | None = None,
                   rec.load_tickets(store), rec.load_surveys(store), settings)
 
 
+def tally_inputs(store: Store, period: Period, settings: Settings | None = None
+                 ) -> Inputs | None:
+    """The same inputs with the customers summed per segment in SQL (`Inputs.tally`), no
+    per-customer objects; None for periods the summary cannot serve (orders after `to`)."""
+    settings = settings or load_settings(store)
+    tallies = queries_tally.customer_tallies(store, period, settings.window_days)
+    if tallies is None:
+        return None
+    return Inputs((), queries.orders_count(store, period).get("", 0), {},
+                  spend_in(rec.load_spend(store), period), load_deal_infos(store),
+                  rec.load_tickets(store), rec.load_surveys(store), settings,
+                  tally=sum(tallies.values(), CustomerTally()), segment_tallies=tallies)
+
+
 def data_span(store: Store) -> Period | None:
     """The whole span of the data (the default period); None when the database is empty."""
     return queries.data_span(store)
@@ -95,7 +111,8 @@ def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> Met
     if unknown:
         raise ValueError(f"cannot break down by {unknown[0]!r}; "
                          f"choose from {', '.join(BREAKDOWNS)}")
-    inputs = load_inputs(store, period)
+    settings = load_settings(store)
+    inputs = tally_inputs(store, period, settings) or load_inputs(store, period, settings)
     metrics = assemble(inputs, period)
     return MetricsReport(period, metrics, {b: breakdown(store, inputs, period, b) for b in by})
 

@@ -183,7 +183,7 @@ def orders_count(store: Store, period: Period, by_segment: bool = False) -> dict
                "+ (SELECT count(*) FROM orders WHERE date BETWEEN ?1 AND ?2 "
                "AND order_ref IS NULL)")
     else:
-        sql = ("SELECT coalesce(c.segment, '(none)'), count(DISTINCT o.order_ref) "
+        sql = ("SELECT coalesce(nullif(c.segment, ''), '(none)'), count(DISTINCT o.order_ref) "
                "+ sum(o.order_ref IS NULL) FROM orders o INDEXED BY orders_ref_date "
                "JOIN customers c ON c.id = o.customer_id "
                "WHERE o.date BETWEEN ? AND ? GROUP BY 1")

@@ -72,10 +72,22 @@ def product_names(store: Store) -> dict[int, str]:
     return {r["id"]: r["name"] for r in store.db.query("SELECT id, name FROM products")}
 
 
-def customer_labels(store: Store) -> dict[int, tuple[str, str | None]]:
-    """customer id -> (name, segment), for lists and deal rows."""
+def customer_labels(store: Store, *, with_deals: bool = False
+                    ) -> dict[int, tuple[str, str | None]]:
+    """customer id -> (name, segment), for lists and deal rows (`with_deals`: only the
+    customers who have deals, not the whole file)."""
+    where = " WHERE id IN (SELECT customer_id FROM deals)" if with_deals else ""
     return {cid: (name, seg) for cid, name, seg in store.conn.execute(
-        "SELECT id, name, segment FROM customers")}
+        "SELECT id, name, segment FROM customers" + where)}
+
+
+def record_segments(store: Store) -> dict[int, str]:
+    """customer id -> segment ("(none)" when blank) of the customers who have deals,
+    tickets or surveys (segment breakdowns of those records)."""
+    return dict(store.conn.execute(
+        "SELECT id, coalesce(nullif(segment, ''), '(none)') FROM customers WHERE id IN "
+        "(SELECT customer_id FROM deals UNION SELECT customer_id FROM tickets "
+        "UNION SELECT customer_id FROM surveys)"))
 
 
 def load_customer(store: Store, customer_id: int) -> Customer | None:

@@ -1,0 +1,160 @@
+"""The customer and sales sums of the catalogue, per segment, in one SQL statement.
+
+The state rules of METRICS.md (`custdesk.domain.customer_state.classify`) are applied
+inside SQLite to one row per customer and summed per segment into `CustomerTally`s, so no
+per-customer Python object is built for the catalogue. `tests/test_metrics_sql_parity.py`
+checks the result against the pure-Python path (facts → classify → tally_states).
+
+Only for periods ending on or after the last order (the usual case: "up to today"): the
+per-customer summary `customer_order_stats` then describes the history up to `to`. Other
+periods return None and the caller takes the facts path.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, timedelta
+
+from custdesk.domain.metrics_customers import CustomerTally
+from custdesk.domain.periods import Period
+from custdesk.domain.text import name_key
+from custdesk.storage.database import Store
+from custdesk.storage.queries import period_params
+from custdesk.storage.queries_summary import ensure_order_stats
+
+# every character Python's str.strip() removes: trim(x, these) = '' <=> not x.strip()
+_WHITESPACE = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
+
+# last order on or before a day: the summary answers unless the history straddles the day,
+# then one index seek (CASE evaluates lazily)
+_LAST_ON_OR_BEFORE = """CASE WHEN s.last_date <= :{day} THEN s.last_date
+         WHEN s.first_date > :{day} THEN NULL
+         ELSE (SELECT max(o2.date) FROM orders o2 WHERE o2.customer_id = c.id
+               AND o2.date <= :{day}) END"""
+
+# one row per customer: the summary row plus the period's lines, walked per customer on
+# orders_customer_date (already in customer order: no temporary B-tree)
+_PER_CUSTOMER = """
+SELECT c.id AS cust_id, coalesce(nullif(c.segment, ''), '(none)') AS seg,
+  (c.source IN (SELECT value FROM json_each(:referral_sources))
+   OR trim(coalesce(c.referred_by, ''), :whitespace) != '') AS referral,
+  nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
+  coalesce(c.status = 'lost', 0) AS status_lost,
+  coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10),
+           (SELECT substr(min(d.closed_on), 1, 10) FROM deals d JOIN stages k
+            ON k.id = d.stage_id WHERE d.customer_id = c.id AND k.kind = 'won'
+            AND d.closed_on IS NOT NULL),
+           nullif(substr(c.created_on, 1, 10), ''), :today) AS acq,
+  s.last_date AS last_end,
+  {last_before} AS last_before,
+  {last_year} AS last_year,
+  coalesce(s.min_key != s.max_key, 0) AS repeat_buyer,
+  coalesce(s.revenue_e4 - s.cost_e4, 0) AS profit,
+  {period_sums}
+FROM customers c
+LEFT JOIN customer_order_stats s ON s.customer_id = c.id
+LEFT JOIN orders o INDEXED BY orders_customer_date
+  ON o.customer_id = c.id AND o.date BETWEEN :lo AND :end
+GROUP BY c.id
+"""
+
+# classify(), unrolled the same way, on each customer row
+_FLAGS = """
+SELECT *,
+  acq <= :end AND NOT lost_end AS active_end,
+  acq <= :before AND NOT (gone_before OR lapsed_before) AS start,
+  acq > :before AND acq <= :end AS new,
+  acq <= :end AND NOT lost_end AND acq <= :before AND NOT gone_before AND lapsed_before
+    AS won_back,
+  acq <= :year_before AND NOT (gone_year OR lapsed_year) AS y_start,
+  acq > :year_before AND acq <= :end AS y_new,
+  acq <= :end AND NOT lost_end AND acq <= :year_before AND NOT gone_year AND lapsed_year
+    AS y_won
+FROM (SELECT *,
+  iif(lost_on IS NOT NULL, lost_on <= :end, status_lost) AS gone_end,
+  iif(lost_on IS NOT NULL, lost_on <= :before, status_lost) AS gone_before,
+  iif(lost_on IS NOT NULL, lost_on <= :year_before, status_lost) AS gone_year,
+  coalesce(last_before < :cut_before, 0) AS lapsed_before,
+  coalesce({last_year} < :cut_year, 0) AS lapsed_year,
+  iif(lost_on IS NOT NULL, lost_on <= :end, status_lost)
+    OR coalesce(last_end < :cut_end, 0) AS lost_end
+  FROM ({per_customer}))
+"""
+
+# the lost customers' revenue in the W days up to their loss anchor (recorded loss date,
+# else last order): lost_value_window()
+_SUMS = """
+SELECT seg, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
+  sum(iif(new, rev, 0)), sum(new AND referral), sum(lost),
+  sum(iif(lost, (SELECT coalesce(sum(o3.revenue_e4), 0) FROM orders o3
+                 WHERE o3.customer_id = cust_id AND o3.date BETWEEN date(anchor, :w_back)
+                 AND anchor), 0)),
+  sum(acq <= :end), sum(acq <= :end AND lost_end), sum(ordered_prior),
+  sum(ordered_prior AND n > 0), sum(last_end IS NOT NULL),
+  sum(last_end IS NOT NULL AND repeat_buyer), sum(iif(last_end IS NOT NULL, profit, 0)),
+  sum(y_start OR y_new OR y_won), sum((y_start OR y_new OR y_won) AND NOT active_end),
+  sum(active_end), sum(iif(active_end, profit_year, 0)),
+  sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c)
+FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
+        coalesce(last_before >= :prior_start, 0) AS ordered_prior,
+        iif(lost_on IS NOT NULL AND lost_on <= :end, lost_on, last_end) AS anchor
+      FROM ({flags}))
+GROUP BY seg
+"""
+
+
+def _period_sums(params: dict[str, str]) -> str:
+    """Sums over the lines dated lo..end; a condition only where the range is wider."""
+    def when(cond: str | None, expr: str) -> str:
+        return f"iif({cond}, {expr}, 0)" if cond else expr
+
+    in_period = "o.date >= :start" if params["lo"] < params["start"] else None
+    in_year = "o.date >= :year_start" if params["lo"] < params["year_start"] else None
+    costed = f"{in_period} AND o.cost_e4 IS NOT NULL" if in_period else "o.cost_e4 IS NOT NULL"
+    return ",\n  ".join((
+        f"coalesce(sum({when(in_period, 'o.revenue_e4')}), 0) AS rev",
+        f"coalesce(sum({when(in_period, 'coalesce(o.cost_e4, 0)')}), 0) AS cost",
+        f"coalesce(sum(iif({costed}, o.revenue_e4, 0)), 0) AS rev_c",
+        f"{'count(o.date)' if not in_period else f'coalesce(sum({in_period}), 0)'} AS n",
+        f"coalesce(sum({costed}), 0) AS n_c",
+        f"coalesce(sum({when(in_year, 'o.revenue_e4 - coalesce(o.cost_e4, 0)')}), 0) "
+        "AS profit_year"))
+
+
+def _referral_sources(store: Store) -> str:
+    sources = [s for (s,) in store.conn.execute(
+        "SELECT DISTINCT source FROM customers WHERE source IS NOT NULL")
+        if name_key(s) == "referral"]
+    return json.dumps(sources)
+
+
+def customer_tallies(store: Store, period: Period,
+                     window: int) -> dict[str, CustomerTally] | None:
+    """segment ("(none)" for blank) -> CustomerTally; None when an order is dated after
+    the period (the facts path handles those)."""
+    params = period_params(period)
+    latest = store.conn.execute("SELECT max(date) FROM orders").fetchone()[0]
+    if latest is not None and latest > params["end"]:
+        return None
+    ensure_order_stats(store)
+    gap = timedelta(days=window)
+    year_before = date.fromisoformat(params["year_before"])
+    params.update(
+        lo=min(params["start"], params["year_start"]),
+        cut_end=(period.end - gap).isoformat(),
+        cut_before=(period.day_before() - gap).isoformat(),
+        cut_year=(year_before - gap).isoformat(),
+        w_back=f"-{window - 1} days", today=date.today().isoformat(),
+        whitespace=_WHITESPACE, referral_sources=_referral_sources(store))
+    # a one-year period's day before is also the trailing year's: one seek serves both
+    same = params["year_before"] == params["before"]
+    per_customer = _PER_CUSTOMER.format(
+        last_before=_LAST_ON_OR_BEFORE.format(day="before"),
+        last_year="NULL" if same else _LAST_ON_OR_BEFORE.format(day="year_before"),
+        period_sums=_period_sums(params))
+    flags = _FLAGS.format(per_customer=per_customer,
+                          last_year="last_before" if same else "last_year")
+    sql = _SUMS.format(flags=flags)
+    return {seg: CustomerTally(*(int(v or 0) for v in rest))
+            for seg, *rest in store.conn.execute(sql, params)}
