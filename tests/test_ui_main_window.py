@@ -161,3 +161,23 @@ def test_cancelled_full_export_leaves_no_file(qtbot, demo_store, tmp_path: Path)
     assert pool.waitForDone(60_000)
     qtbot.waitUntil(lambda: bool(failures), timeout=5_000)
     assert failures == [""] and not target.exists()
+
+
+def test_risky_location_warns_once_per_path(qtbot, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from custdesk.ui.main_window import MainWindow
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: shown.append(text))
+    folder = tmp_path / "Dropbox" / "shop"
+    folder.mkdir(parents=True)
+    window = MainWindow(open_store(folder / "shop.db"))
+    qtbot.addWidget(window)
+    assert len(shown) == 1 and "Dropbox" in shown[0]
+    window.set_store(None)
+    window.set_store(open_store(folder / "shop.db"))
+    assert len(shown) == 1  # not again for the same file
+    window.set_store(open_store(tmp_path / "safe.db"))
+    assert len(shown) == 1  # a safe place never warns
+    window.set_store(None)

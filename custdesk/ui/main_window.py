@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         """Switch the window to `store` (closing the previous one) and redraw every tab."""
         if self.store is not None and self.store is not store:
             self.store.close()
+            if self.store.close_warning and self.persist_state:
+                QMessageBox.warning(self, "custdesk", self.store.close_warning)
         self.store = store
         if store is not None:
             self._remember_recent(store.path)
@@ -109,6 +111,16 @@ class MainWindow(QMainWindow):
             page.set_period(self.period_bar.period(), refresh=False)
             page.set_store(store)
         self.store_changed.emit()
+        if store is not None and self.persist_state:
+            self._warn_about_location(store)
+
+    def _warn_about_location(self, store: Store) -> None:
+        """Cloud-sync folders and network drives corrupt SQLite files: say so, once per path."""
+        from custdesk.storage.location import location_warning_once
+
+        message = location_warning_once(store)
+        if message:
+            QMessageBox.warning(self, "This folder is risky for your data", message)
 
     def open_path(self, path: Path) -> bool:
         """Open another database; on refusal explain why and keep the current one."""
