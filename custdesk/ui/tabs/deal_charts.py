@@ -1,0 +1,87 @@
+"""A horizontal bar chart for the Pipeline and Lost prospects tabs (pyqtgraph).
+
+Categories read top to bottom (a funnel: first stage on top), each bar labelled at its end
+with its figure, hover shows the bar's full text. Colours follow `ui.charts.palette()`
+(light/dark) like the shared charts; kept beside the two tabs that use it so the shared
+`ui/charts.py` stays untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor, QCursor, QGuiApplication
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from custdesk.ui.charts import palette
+
+
+class HBarChart(pg.PlotWidget):
+    """`set_bars([("Lead", 12.0, "12 deals · $34k", "tooltip"), …])`: one bar per category,
+    the first on top. `bars` keeps what was drawn (tests and exports read it)."""
+
+    def __init__(self, colour_index: int = 0, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.colour_index = colour_index
+        self.bars: list[tuple[str, float, str, str]] = []
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self.hideAxis("bottom")
+        self.getAxis("left").setStyle(tickLength=0)
+        self.restyle()
+        hints = QGuiApplication.styleHints()
+        signal = getattr(hints, "colorSchemeChanged", None)
+        if signal is not None:  # Qt ≥ 6.5: redraw in the new scheme
+            signal.connect(self._rescheme)
+        self.scene().sigMouseMoved.connect(self._on_mouse)
+
+    def restyle(self) -> dict[str, Any]:
+        colours = palette()
+        self.setBackground(colours["bg"])
+        axis = self.getAxis("left")
+        axis.setPen(pg.mkPen(None))
+        axis.setTextPen(pg.mkPen(colours["fg"]))
+        return colours
+
+    def _rescheme(self, *_args: Any) -> None:
+        self.set_bars(self.bars)
+
+    def set_bars(self, bars: Sequence[tuple[str, float, str, str]]) -> None:
+        """(category, length, label at the bar's end, hover text) per bar, top first."""
+        colours = self.restyle()
+        self.clear()
+        self.bars = list(bars)
+        n = len(self.bars)
+        ticks = [(n - 1 - i, label) for i, (label, *_rest) in enumerate(self.bars)]
+        self.getAxis("left").setTicks([ticks, []])
+        top = max((abs(v) for _l, v, _t, _h in self.bars), default=0.0) or 1.0
+        colour = QColor(colours["series"][self.colour_index % len(colours["series"])])
+        if n:
+            self.addItem(pg.BarGraphItem(
+                x0=[0.0] * n, y=[n - 1 - i for i in range(n)], height=0.62,
+                width=[float(v) for _l, v, _t, _h in self.bars], brush=colour,
+                pen=pg.mkPen(None)))
+        for i, (_label, value, text, _hover) in enumerate(self.bars):
+            item = pg.TextItem(text, color=colours["fg"], anchor=(0.0, 0.5))
+            item.setPos(max(float(value), 0.0) + top * 0.01, n - 1 - i)
+            self.addItem(item)
+        # Room on the right for the end labels.
+        self.setXRange(0, top * 1.6, padding=0)
+        self.setYRange(-0.6, max(n, 1) - 0.4, padding=0)
+        metrics = self.fontMetrics()
+        width = max((metrics.horizontalAdvance(b[0]) for b in self.bars), default=40)
+        self.getAxis("left").setWidth(width + 10)
+
+    def _on_mouse(self, pos: QPointF) -> None:
+        if not self.plotItem.sceneBoundingRect().contains(pos) or not self.bars:
+            return
+        y = self.plotItem.vb.mapSceneToView(pos).y()
+        index = len(self.bars) - 1 - int(round(y))
+        if 0 <= index < len(self.bars):
+            QToolTip.showText(QCursor.pos(), self.bars[index][3], self)
+        else:
+            QToolTip.hideText()
