@@ -16,36 +16,43 @@ __all__ = ["get_settings", "load_stages", "load_deals", "load_tickets", "load_su
 
 
 def load_deals(store: Store) -> list[Deal]:
-    sql = """SELECT d.*, s.name AS stage_name FROM deals d JOIN stages s ON s.id = d.stage_id
-             ORDER BY d.id"""
+    # plain tuples with named columns: dict rows cost more than the records (10k+ rows)
+    sql = """SELECT s.name, d.id, d.customer_id, d.ref, d.title, d.product_id, d.amount_e4,
+                    d.list_amount_e4, d.probability, d.owner, d.source, d.created_on,
+                    d.expected_close, d.closed_on, d.lost_reason, d.competitor, d.next_step,
+                    d.last_activity_on
+             FROM deals d JOIN stages s ON s.id = d.stage_id ORDER BY d.id"""
     return [Deal(
-        stage=r["stage_name"], id=r["id"], customer_id=r["customer_id"], ref=r["ref"],
-        title=r["title"], product_id=r["product_id"], amount_e4=r["amount_e4"],
-        list_amount_e4=r["list_amount_e4"], probability=r["probability"], owner=r["owner"],
-        source=r["source"], created_on=r["created_on"], expected_close=r["expected_close"],
-        closed_on=r["closed_on"], lost_reason=r["lost_reason"], competitor=r["competitor"],
-        next_step=r["next_step"], last_activity_on=r["last_activity_on"])
-        for r in store.db.query(sql)]
+        stage=r[0], id=r[1], customer_id=r[2], ref=r[3], title=r[4], product_id=r[5],
+        amount_e4=r[6], list_amount_e4=r[7], probability=r[8], owner=r[9], source=r[10],
+        created_on=r[11], expected_close=r[12], closed_on=r[13], lost_reason=r[14],
+        competitor=r[15], next_step=r[16], last_activity_on=r[17])
+        for r in store.conn.execute(sql)]
 
 
 def load_tickets(store: Store, customer_id: int | None = None) -> list[Ticket]:
     where, params = ("WHERE customer_id = ?", (customer_id,)) if customer_id else ("", ())
+    sql = f"""SELECT customer_id, id, ref, opened_at, first_response_at, resolved_at, topic,
+                     channel, status, is_complaint, contacts, csat
+              FROM tickets {where} ORDER BY id"""
     return [Ticket(
-        customer_id=r["customer_id"], id=r["id"], ref=r["ref"], opened_at=r["opened_at"],
-        first_response_at=r["first_response_at"], resolved_at=r["resolved_at"],
-        topic=r["topic"], channel=r["channel"], status=r["status"],
-        is_complaint=bool(r["is_complaint"]), contacts=r["contacts"], csat=r["csat"])
-        for r in store.db.query(f"SELECT * FROM tickets {where} ORDER BY id", params)]
+        customer_id=r[0], id=r[1], ref=r[2], opened_at=r[3], first_response_at=r[4],
+        resolved_at=r[5], topic=r[6], channel=r[7], status=r[8], is_complaint=bool(r[9]),
+        contacts=r[10], csat=r[11])
+        for r in store.conn.execute(sql, params)]
 
 
 def load_surveys(store: Store, customer_id: int | None = None) -> list[Survey]:
     where, params = ("WHERE customer_id = ?", (customer_id,)) if customer_id else ("", ())
+    sql = f"""SELECT date, id, customer_id, kind, nps, csat, score, would_refer, reason,
+                     comment
+              FROM surveys {where} ORDER BY date, id"""
+    kinds = {k.value: k for k in SurveyKind}
     return [Survey(
-        date=r["date"], id=r["id"], customer_id=r["customer_id"], kind=SurveyKind(r["kind"]),
-        nps=r["nps"], csat=r["csat"], score=r["score"],
-        would_refer=None if r["would_refer"] is None else bool(r["would_refer"]),
-        reason=r["reason"], comment=r["comment"])
-        for r in store.db.query(f"SELECT * FROM surveys {where} ORDER BY date, id", params)]
+        date=r[0], id=r[1], customer_id=r[2], kind=kinds.get(r[3]) or SurveyKind(r[3]),
+        nps=r[4], csat=r[5], score=r[6],
+        would_refer=None if r[7] is None else bool(r[7]), reason=r[8], comment=r[9])
+        for r in store.conn.execute(sql, params)]
 
 
 def load_spend(store: Store) -> list[Spend]:

@@ -37,8 +37,7 @@ _LAST_ON_OR_BEFORE = """CASE WHEN s.last_date <= :{day} THEN s.last_date
 # orders_customer_date (already in customer order: no temporary B-tree)
 _PER_CUSTOMER = """
 SELECT c.id AS cust_id, coalesce(nullif(c.segment, ''), '(none)') AS seg,
-  (c.source IN (SELECT value FROM json_each(:referral_sources))
-   OR trim(coalesce(c.referred_by, ''), :whitespace) != '') AS referral,
+  c.source AS source, c.referred_by AS referred_by,
   nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
   coalesce(c.status = 'lost', 0) AS status_lost,
   coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10),
@@ -86,7 +85,10 @@ FROM (SELECT *,
 # else last order): lost_value_window()
 _SUMS = """
 SELECT seg, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
-  sum(iif(new, rev, 0)), sum(new AND referral), sum(lost),
+  sum(iif(new, rev, 0)),
+  sum(new AND (source IN (SELECT value FROM json_each(:referral_sources))
+               OR trim(coalesce(referred_by, ''), :whitespace) != '')),
+  sum(lost),
   sum(iif(lost, (SELECT coalesce(sum(o3.revenue_e4), 0) FROM orders o3
                  WHERE o3.customer_id = cust_id AND o3.date BETWEEN date(anchor, :w_back)
                  AND anchor), 0)),
@@ -105,21 +107,22 @@ GROUP BY seg
 
 
 def _period_sums(params: dict[str, str]) -> str:
-    """Sums over the lines dated lo..end; a condition only where the range is wider."""
-    def when(cond: str | None, expr: str) -> str:
-        return f"iif({cond}, {expr}, 0)" if cond else expr
-
+    """Sums over the lines dated lo..end (NULL when none); conditions only where the range
+    is wider than the period or the trailing year."""
     in_period = "o.date >= :start" if params["lo"] < params["start"] else None
     in_year = "o.date >= :year_start" if params["lo"] < params["year_start"] else None
-    costed = f"{in_period} AND o.cost_e4 IS NOT NULL" if in_period else "o.cost_e4 IS NOT NULL"
-    return ",\n  ".join((
-        f"coalesce(sum({when(in_period, 'o.revenue_e4')}), 0) AS rev",
-        f"coalesce(sum({when(in_period, 'coalesce(o.cost_e4, 0)')}), 0) AS cost",
-        f"coalesce(sum(iif({costed}, o.revenue_e4, 0)), 0) AS rev_c",
-        f"{'count(o.date)' if not in_period else f'coalesce(sum({in_period}), 0)'} AS n",
-        f"coalesce(sum({costed}), 0) AS n_c",
-        f"coalesce(sum({when(in_year, 'o.revenue_e4 - coalesce(o.cost_e4, 0)')}), 0) "
-        "AS profit_year"))
+    if in_period is None and in_year is None:  # a one-year period: the cheapest sums
+        return ("sum(o.revenue_e4) AS rev, sum(o.cost_e4) AS cost, "
+                "sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4)) AS rev_c, count(o.date) AS n, "
+                "count(o.cost_e4) AS n_c, "
+                "sum(o.revenue_e4) - coalesce(sum(o.cost_e4), 0) AS profit_year")
+    # (the LEFT JOIN gives customers without lines one row of NULLs: o.date IS NOT NULL)
+    p = in_period or "o.date IS NOT NULL"
+    y = in_year or "o.date IS NOT NULL"
+    return (f"sum(iif({p}, o.revenue_e4, 0)) AS rev, sum(iif({p}, o.cost_e4, 0)) AS cost, "
+            f"sum(iif({p} AND o.cost_e4 IS NOT NULL, o.revenue_e4, 0)) AS rev_c, "
+            f"coalesce(sum({p}), 0) AS n, coalesce(sum({p} AND o.cost_e4 IS NOT NULL), 0) "
+            f"AS n_c, sum(iif({y}, o.revenue_e4 - coalesce(o.cost_e4, 0), 0)) AS profit_year")
 
 
 def _referral_sources(store: Store) -> str:
