@@ -91,7 +91,8 @@ def test_today_export_and_print_hold_the_figures(qtbot, demo_store, tmp_path) ->
 
     tab = make_tab(qtbot, TodayTab, demo_store, OCTOBER)
     book = load_workbook(write_xlsx(tmp_path / "today.xlsx", tab.export_tables()))
-    assert book.sheetnames[:2] == ["Key figures", "Customers at risk"]
+    # the main table first, the KPI cards second (the export's contract)
+    assert book.sheetnames[:2] == ["Customers at risk", "Key figures"]
     kpis = {r[0]: r[1] for r in book["Key figures"].iter_rows(min_row=2, values_only=True)}
     assert kpis["Revenue"] == pytest.approx(sql_revenue(demo_store, OCTOBER))
     assert book["Customers at risk"].max_row == tab.lists["at_risk"].model.rowCount() + 1

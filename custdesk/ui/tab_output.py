@@ -1,7 +1,8 @@
 """Print preview and Excel export of what a tab shows (File ▸ Print…, File ▸ Export…).
 
-Tabs implement `export_tables() -> list[SheetTable]` and `report_html() -> str`; the dialogs
-here ask for a file / show the preview. Tests call those two methods directly.
+Tabs implement `export_tables() -> list[SheetTable | KpiTable]` (the main table first, then
+the key figures, then the rest) and `report_html() -> str`; the dialogs here ask for a file /
+show the preview. Tests call those methods and `write_export` directly.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from custdesk.reports.tab_report import TextTable
-from custdesk.sheets.table_export import SheetTable, write_xlsx
+from custdesk.sheets.table_export import SheetTable, write_csv_table, write_xlsx
 from custdesk.ui import formatting as fmt
 from custdesk.ui.record_table_model import RecordTableModel
 
@@ -36,19 +37,48 @@ def text_table_from_model(title: str, model: RecordTableModel, note: str = "") -
     return TextTable(title, [c.header for c in columns], texts, right, note)
 
 
-def export_dialog(parent: QWidget, name: str, tables: list[SheetTable]) -> Path | None:
-    """Ask where to save, write the workbook, say where it went."""
+XLSX_FILTER, CSV_FILTER = "Excel workbook (*.xlsx)", "CSV (*.csv)"
+
+
+def export_heading(tab_title: str, period: Any) -> str:
+    """The title row of a tab's export: the tab and its period, as the period bar shows it."""
+    if period is None:
+        return tab_title
+    return f"{tab_title} · {fmt.day_text(period.start)} – {fmt.day_text(period.end)}"
+
+
+def write_export(path: str | Path, tables: list[Any], title: str | None,
+                 chosen_filter: str = XLSX_FILTER) -> Path:
+    """Write a tab's export: .csv (the first, main table only) or .xlsx (every table).
+
+    The file's suffix decides; a name without one takes the filter the owner chose."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".csv"):
+        path = path.with_name(path.name + (".csv" if chosen_filter == CSV_FILTER else ".xlsx"))
+    if path.suffix.lower() == ".csv":
+        main = next(t for t in tables if isinstance(t, SheetTable))
+        return write_csv_table(path, main)
+    return write_xlsx(path, tables, fmt.currency_symbol(), title)
+
+
+def export_dialog(parent: QWidget, name: str, tables: list[Any],
+                  title: str | None = None) -> Path | None:
+    """Ask where to save (.xlsx or .csv), write the export, say where it went.
+
+    `title` heads each sheet; by default the tab's title and period (BaseTab's)."""
+    if title is None:
+        title = export_heading(getattr(parent, "title", "") or name,
+                               getattr(parent, "period", None))
     suggested = f"{name} {date.today().isoformat()}.xlsx"
-    path, _ = QFileDialog.getSaveFileName(parent, "Export to Excel", suggested,
-                                          "Excel workbook (*.xlsx)")
+    path, chosen = QFileDialog.getSaveFileName(parent, "Export", suggested,
+                                               f"{XLSX_FILTER};;{CSV_FILTER}")
     if not path:
         return None
-    if not path.lower().endswith(".xlsx"):
-        path += ".xlsx"
     try:
-        written = write_xlsx(path, tables, fmt.currency_symbol())
+        written = write_export(path, tables, title, chosen)
     except OSError as exc:
-        QMessageBox.warning(parent, "Export failed", f"Could not write {path}: {exc.strerror}")
+        QMessageBox.warning(parent, "Export failed",
+                            f"Could not write {path}: {exc.strerror or exc}")
         return None
     window = parent.window()
     status = getattr(window, "statusBar", None)

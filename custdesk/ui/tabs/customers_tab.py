@@ -297,18 +297,49 @@ class CustomersTab(DashboardTab):
 
     # ----- print and export --------------------------------------------------------------
     def export_tables(self) -> list:
-        from custdesk.sheets.table_export import SheetTable
+        """The visible customers (the main table), the bridge and rates, then by segment."""
+        from custdesk.sheets.table_export import KpiTable
         from custdesk.ui.tab_output import sheet_from_model
 
         tables = [sheet_from_model("Customers", self.model)]
-        bridge = getattr(self.data, "bridge", None)
-        if bridge is not None:
-            steps = [[label, value] for label, value, _k in bridge_steps(bridge)]
-            steps += [[f"Lost: {r}", c] for r, c in sorted(bridge.lost_by_reason.items())]
-            tables.append(SheetTable("Customers in and out", ["Step", "Customers"],
-                                     ["text", "int"], steps))
+        if self.data is not None:
+            tables.append(KpiTable("Key figures", self._kpi_rows()))
         tables.append(sheet_from_model("By segment", self.segment_model))
         return tables
+
+    def _kpi_rows(self) -> list:
+        """Bridge (start, new, won back, lost, end, lost by reason) and rates vs prior."""
+        from custdesk.domain.metric_catalogue import METRICS
+        from custdesk.sheets.table_export import KpiRow, kpi_row
+
+        data, prior = self.data, {}
+        if self.store is not None:  # the tab loads no prior period: one pass on export
+            prior = service("compute_metrics")(self.store, data.period.prior()).metrics
+        cur, bridge = data.metrics, data.bridge
+
+        def row(metric: str, label: str | None = None, value: Any = None) -> Any:
+            return kpi_row(METRICS[metric], cur.get(metric), prior.get(metric), label=label,
+                           value=value)
+
+        rows = []
+        if bridge is not None:
+            rows += [row("customers_start", value=bridge.start),
+                     row("customers_new", value=bridge.new),
+                     row("customers_won_back", value=bridge.won_back),
+                     row("customers_lost", value=bridge.lost),
+                     row("customers_active", "Customers at end", bridge.end)]
+            # the bridge files a lost customer without a reason under "Not recorded" (marked
+            # lost) or "Lapsed" (stopped buying)
+            by_reason = (f"{METRICS['customers_lost'].formula}, by lost reason (none "
+                         "recorded: Not recorded if marked lost, else Lapsed)")
+            rows += [KpiRow(f"Lost: {reason}", "count", count, formula=by_reason)
+                     for reason, count in sorted(bridge.lost_by_reason.items(),
+                                                 key=lambda kv: (-kv[1], kv[0]))]
+        rates = ("customers_new_value", "customers_lost_value", "customers_lost_pct",
+                 "retention_rate_pct", "churn_rate_pct", "renewal_rate_pct",
+                 "referral_rate_pct", "cac", "new_first_order_avg", "customers_new_margin_pct")
+        rows += [row(m) for m in rates if m in cur and m in METRICS]
+        return rows
 
     def report_html(self) -> str:
         from custdesk.reports.tab_report import tab_report_html

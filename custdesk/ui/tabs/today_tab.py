@@ -276,20 +276,20 @@ class TodayTab(DashboardTab):
 
     # ----- print and export ----------------------------------------------------------
     def export_tables(self) -> list:
+        """The at-risk list (the main table), the KPI cards, then the other lists."""
         from custdesk.domain.metric_catalogue import METRICS
-        from custdesk.sheets.table_export import SheetTable
+        from custdesk.sheets.table_export import KpiTable, kpi_row
         from custdesk.ui.tab_output import sheet_from_model
 
         rows = []
         if self.data is not None:
-            for metric, _extra in CARDS:
-                cur, pri = self.data.current.get(metric), self.data.prior.get(metric)
-                info = METRICS[metric]
-                rows.append([info.label, getattr(cur, "value", None), getattr(pri, "value", None),
-                             info.unit, getattr(cur, "n", None)])
-        kpis = SheetTable("Key figures", ["Metric", "This period", "Prior period", "Unit", "n"],
-                          ["text", "float", "float", "text", "int"], rows)
-        return [kpis] + [sheet_from_model(p.title, p.model) for p in self.lists.values()]
+            current, prior = self.data.current, self.data.prior
+            for metric, extra in CARDS:  # a card's "worth …" line is a figure of its own
+                for metric_id in (metric, extra) if extra in current else (metric,):
+                    rows.append(kpi_row(METRICS[metric_id], current.get(metric_id),
+                                        prior.get(metric_id)))
+        sheets = [sheet_from_model(p.title, p.model) for p in self.lists.values()]
+        return [sheets[0], KpiTable("Key figures", rows), *sheets[1:]]
 
     def report_html(self) -> str:
         from custdesk.reports.tab_report import Figure, tab_report_html
