@@ -1,12 +1,226 @@
-"""The Feedback tab (placeholder until its own issue lands)."""
+"""The Feedback tab: what customers and staff say, and how fast the business answers.
+
+KPI cards (NPS with its 95 % range and n, CSAT, first response and resolution times, repeat
+contacts, contacts per issue, complaints, mystery shopping, eNPS); the 12-month NPS trend;
+referral rate and NPS by segment; detractors to rescue with their comments; support tickets
+by topic and channel. Numbers come from `metrics_service` (and `feedback_service`, which
+applies the catalogue's feedback metrics per topic/channel); this module lays them out.
+"""
 
 from __future__ import annotations
 
-from custdesk.ui.tabs.placeholder_tab import PlaceholderTab
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from custdesk.domain.periods import Period
+from custdesk.storage import Store
+from custdesk.ui import formatting as fmt
+from custdesk.ui.charts import TrendChart
+from custdesk.ui.record_table_model import Column
+from custdesk.ui.tabs.dashboard_tab import DashboardTab, service
+from custdesk.ui.tabs.metric_panels import (
+    TablePanel,
+    card_figures,
+    card_row,
+    fill_cards,
+    key_figures_sheet,
+)
+from custdesk.ui.worker import check_cancelled
+
+CARDS = ("nps", "csat_pct", "first_response_hours_median", "resolution_hours_median",
+         "repeat_contact_rate_pct", "contacts_per_issue", "complaints_count",
+         "mystery_shop_avg", "enps")
+TREND_MONTHS = 12
 
 
-class FeedbackTab(PlaceholderTab):
+def _metric(metric: str, part: str = "value") -> Any:
+    return lambda row: getattr(row["metrics"].get(metric), part, None)
+
+
+SEGMENT_COLUMNS = [
+    Column("segment", "Segment"),
+    Column("new", "New", "int", value=_metric("customers_new"),
+           tooltip="Customers acquired in the period"),
+    Column("referral", "Referral", "pct", value=_metric("referral_rate_pct"),
+           tooltip="New customers who came by referral ÷ new customers"),
+    Column("nps", "NPS", "score", value=_metric("nps")),
+    Column("nps_n", "n", "int", value=_metric("nps", "n"), tooltip="NPS answers"),
+    Column("csat", "CSAT", "pct", value=_metric("csat_pct")),
+]
+DETRACTOR_COLUMNS = [
+    Column("name", "Customer"), Column("nps", "NPS", "int"), Column("date", "Answered", "date"),
+    Column("comment", "Comment"),
+]
+
+
+def _hours(value: float | None) -> str:
+    return fmt.DASH if value is None else f"{fmt.number(value, 1)} h"
+
+
+def ticket_columns(first: str, with_repeats: bool) -> list[Column]:
+    cols = [Column("name", first), Column("tickets", "Tickets", "int"),
+            Column("complaints", "Complaints", "int"),
+            Column("first_response_hours", "1st response", "float", display=_hours,
+                   tooltip="Median hours from opened to first response"),
+            Column("resolution_hours", "Resolution", "float", display=_hours,
+                   tooltip="Median hours from opened to resolved"),
+            Column("csat_pct", "CSAT", "pct", tooltip="Ticket CSAT answers of 4 or 5")]
+    if with_repeats:
+        cols.append(Column("repeat_contact_pct", "Repeat", "pct",
+                           tooltip="Opened within the repeat window after an earlier ticket "
+                                   "of the same customer and topic"))
+    return cols
+
+
+@dataclass
+class FeedbackData:
+    """What the tab shows; built off the GUI thread by `load_feedback`."""
+
+    period: Period
+    current: dict[str, Any]
+    prior: dict[str, Any]
+    segments: list[dict[str, Any]]
+    detractors: list[Any]
+    topics: list[Any]
+    channels: list[Any]
+    trend: list[tuple[str, float | None]] = field(default_factory=list)
+
+
+def load_feedback(store: Store, period: Period) -> FeedbackData | None:
+    """Query everything but the trend; None when the file holds no data yet."""
+    from custdesk.services.feedback_service import tickets_by
+
+    span = service("data_span")
+    if span is None or span(store) is None:
+        return None
+    report = service("compute_metrics")(store, period, by=("segment",))
+    check_cancelled()
+    prior = service("compute_metrics")(store, period.prior()).metrics
+    check_cancelled()
+    segments = [{"segment": seg, "metrics": values}
+                for seg, values in sorted(report.breakdowns["segment"].items())]
+    detractors = list(service("detractors")(store, period))
+    check_cancelled()
+    return FeedbackData(period, report.metrics, prior, segments, detractors,
+                        tickets_by(store, period, "topic"), tickets_by(store, period, "channel"))
+
+
+def nps_extra(value: Any) -> str:
+    """"95 %: 12 to 40" under the NPS cards (small samples swing widely)."""
+    low, high = getattr(value, "low", None), getattr(value, "high", None)
+    if low is None or high is None:
+        return ""
+    return f"95 %: {fmt.number(low)} to {fmt.number(high)}"
+
+
+class FeedbackTab(DashboardTab):
     title = "Feedback"
     slug = "feedback"
-    uses = ('surveys', 'tickets')
-    coming = "NPS, CSAT, first response time, repeat contacts, complaints, mystery shopping and staff engagement."
+    empty_heading = "No feedback yet"
+    empty_imports = ("customer surveys (date, customer, NPS 0–10, CSAT 1–5, comment)",
+                     "support tickets (customer, opened, first response, resolved, topic)",
+                     "staff surveys and mystery shopping scores")
+    empty_why = ("Feedback shows your net promoter score, satisfaction, how fast you answer, "
+                 "complaints, and which unhappy customers to call first.")
+
+    def build_content(self) -> QWidget:
+        content = QWidget()
+        self.cards, cards_layout = card_row(CARDS, compact=True)
+        self.nps_chart = TrendChart("score")
+        self.nps_chart.setMinimumHeight(120)
+        chart_box = QWidget()
+        chart_layout = QVBoxLayout(chart_box)
+        chart_layout.setContentsMargins(0, 0, 0, 0)
+        chart_layout.setSpacing(2)
+        chart_layout.addWidget(QLabel(f"<b>Net promoter score, last {TREND_MONTHS} months</b>"))
+        chart_layout.addWidget(self.nps_chart, 1)
+        self.segments = TablePanel("feedback/segments", "Referral and NPS by segment",
+                                   SEGMENT_COLUMNS)
+        self.detractors = TablePanel("feedback/detractors", "Detractors to rescue",
+                                     DETRACTOR_COLUMNS, search="Search customer or comment…",
+                                     stretch=3)
+        self.detractors.table.setToolTip("Customers whose latest NPS answer is 0–6")
+        self.topics = TablePanel("feedback/topics", "Tickets by topic",
+                                 ticket_columns("Topic", True))
+        self.channels = TablePanel("feedback/channels", "Tickets by channel",
+                                   ticket_columns("Channel", False))
+        self.ticket_tabs = QTabWidget()
+        for panel, label in ((self.topics, "Tickets by topic"),
+                             (self.channels, "Tickets by channel")):
+            panel.heading.hide()  # the tab says it
+            self.ticket_tabs.addTab(panel, label)
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        grid.addWidget(chart_box, 0, 0)
+        grid.addWidget(self.segments, 0, 1)
+        grid.addWidget(self.detractors, 1, 0)
+        grid.addWidget(self.ticket_tabs, 1, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(0, 2)
+        grid.setRowStretch(1, 3)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(cards_layout)
+        layout.addLayout(grid, 1)
+        return content
+
+    # ----- data ----------------------------------------------------------------------------
+    def load(self, store: Store, period: Period) -> FeedbackData | None:
+        return load_feedback(store, period)
+
+    def load_more(self, store: Store, period: Period, data: Any) -> Any:
+        """The monthly NPS for the 12 months up to the period's end."""
+        return service("monthly_series")(store, "nps", TREND_MONTHS, period.end)
+
+    def show_more(self, extra: Any) -> None:
+        self.data.trend = extra
+        self.nps_chart.set_series([m for m, _v in extra], {"NPS": [v for _m, v in extra]})
+
+    def show_data(self, data: FeedbackData) -> None:
+        extras = {m: nps_extra(data.current.get(m)) for m in ("nps", "enps")}
+        fill_cards(self.cards, data.current, data.prior, extras)
+        self.segments.model.set_rows(data.segments)
+        self.detractors.model.set_rows(data.detractors)
+        self.detractors.note.setText(f"latest NPS 0–6 as of {fmt.day_text(data.period.end)}")
+        self.topics.model.set_rows(data.topics)
+        self.channels.model.set_rows(data.channels)
+        opened = sum(g.tickets for g in data.topics)
+        self.ticket_tabs.setToolTip(f"{opened:,} tickets opened in the period")
+
+    def _panels(self) -> list[TablePanel]:
+        return [self.segments, self.detractors, self.topics, self.channels]
+
+    # ----- print and export --------------------------------------------------------------
+    def export_tables(self) -> list:
+        from custdesk.sheets.table_export import SheetTable
+        from custdesk.ui.tab_output import sheet_from_model
+
+        tables = []
+        if self.data is not None:
+            tables.append(key_figures_sheet(CARDS, self.data.current, self.data.prior))
+            if self.data.trend:
+                tables.append(SheetTable("NPS by month", ["Month", "NPS"], ["text", "float"],
+                                         [[m, v] for m, v in self.data.trend]))
+        return tables + [sheet_from_model(p.title, p.model) for p in self._panels()]
+
+    def report_html(self) -> str:
+        from custdesk.reports.tab_report import tab_report_html
+        from custdesk.ui.tab_output import text_table_from_model
+
+        tables = [text_table_from_model(p.title, p.model) for p in self._panels()]
+        p = self.period
+        return tab_report_html("Feedback", f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}",
+                               card_figures(self.cards), tables)
+
+    def export_dialog(self) -> None:
+        from custdesk.ui.tab_output import export_dialog
+
+        export_dialog(self, "custdesk feedback", self.export_tables())
+
+    def print_dialog(self) -> None:
+        from custdesk.ui.tab_output import print_preview
+
+        print_preview(self, self.report_html())

@@ -1,0 +1,110 @@
+"""Pieces the Margins and Feedback tabs share: a titled table panel, a row of KPI cards, and
+the cards as an export sheet and as printed figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from custdesk.ui import formatting as fmt
+from custdesk.ui.kpi_card import KpiCard
+from custdesk.ui.record_table_model import Column, RecordTableModel
+from custdesk.ui.table_view import RecordTableView, TableWithSearch
+
+
+def money_col(key: str, header: str, tooltip: str = "") -> Column:
+    """Whole currency units: cents only add width in these summary tables."""
+    return Column(key, header, "money", display=lambda v: fmt.money(v, 0), tooltip=tooltip)
+
+
+class TablePanel(QWidget):
+    """A bold title, a grey note on the right, and a table (with a search box if asked)."""
+
+    def __init__(self, name: str, title: str, columns: Sequence[Column], *,
+                 search: str | None = None, stretch: int | None = 0) -> None:
+        super().__init__()
+        self.title = title
+        self.model = RecordTableModel(columns, self)
+        self.heading = QLabel(f"<b>{title}</b>")
+        self.note = QLabel()
+        self.note.setStyleSheet("color: gray;")
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addStretch(1)
+        top.addWidget(self.note)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        if search is not None:
+            self.search_table: TableWithSearch | None = TableWithSearch(
+                self.model, name, placeholder=search, stretch=stretch)
+            self.table = self.search_table.table
+            layout.addWidget(self.search_table, 1)
+        else:
+            self.search_table = None
+            self.table = RecordTableView(self.model, name, self, stretch=stretch)
+            layout.addWidget(self.table, 1)
+
+
+def card_row(metric_ids: Sequence[str],
+             compact: bool = False) -> tuple[dict[str, KpiCard], QGridLayout]:
+    """One KpiCard per metric, side by side. `compact` fits nine cards in 1366 px: narrower
+    padding, and the detail line (range, n, small sample) wraps instead of being cut."""
+    cards = {m: KpiCard(m) for m in metric_ids}
+    grid = QGridLayout()
+    grid.setSpacing(4 if compact else 6)
+    for i, card in enumerate(cards.values()):
+        if compact:
+            card.layout().setContentsMargins(6, 5, 6, 5)
+            card.setMinimumWidth(120)
+            card.detail.setWordWrap(True)
+            # Same height for the whole row, whichever card's detail wrapped.
+            card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            card.layout().addStretch(1)  # text at the top, not centred
+        grid.addWidget(card, 0, i)
+    return cards, grid
+
+
+def fill_cards(cards: dict[str, KpiCard], current: dict[str, Any], prior: dict[str, Any],
+               extras: dict[str, str] | None = None) -> None:
+    """Each card from the metrics report of the period and of the prior period."""
+    from custdesk.domain.metric_catalogue import METRICS
+
+    for metric, card in cards.items():
+        card.set_metric(METRICS[metric], current.get(metric), prior.get(metric),
+                        (extras or {}).get(metric, ""))
+
+
+def key_figures_sheet(metric_ids: Sequence[str], current: dict[str, Any],
+                      prior: dict[str, Any]) -> Any:
+    """The cards as a sheet: value, prior value, unit, n and the 95 % range."""
+    from custdesk.domain.metric_catalogue import METRICS
+    from custdesk.sheets.table_export import SheetTable
+
+    rows = []
+    for metric in metric_ids:
+        cur, pri = current.get(metric), prior.get(metric)
+        rows.append([METRICS[metric].label, getattr(cur, "value", None),
+                     getattr(pri, "value", None), METRICS[metric].unit, getattr(cur, "n", None),
+                     getattr(cur, "low", None), getattr(cur, "high", None)])
+    return SheetTable("Key figures", ["Metric", "This period", "Prior period", "Unit", "n",
+                                      "95 % low", "95 % high"],
+                      ["text", "float", "float", "text", "int", "float", "float"], rows)
+
+
+def card_figures(cards: dict[str, KpiCard]) -> list[Any]:
+    """The cards as printed figures, exactly as the screen shows them."""
+    from custdesk.reports.tab_report import Figure
+
+    return [Figure(c.title.text(), c.value.text(), c.change.text(), c.detail.text().strip())
+            for c in cards.values()]

@@ -1,0 +1,306 @@
+"""The Margins and Feedback tabs on the demo database.
+
+Expected figures are computed here from the tables with SQL and plain Python (never read back
+from the services under test). The background runner is the synchronous one; no dialog opens.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt
+
+from custdesk.domain.periods import Period
+from custdesk.ui import formatting as fmt
+from custdesk.ui import worker
+
+YEAR = Period(date(2025, 12, 1), date(2026, 11, 24))
+PRIOR = YEAR.prior()
+OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
+
+
+@pytest.fixture(autouse=True)
+def quiet_env(tmp_path: Path):
+    """Synchronous runner, pinned locale, QSettings outside the user's profile."""
+    QCoreApplication.setOrganizationName("custdesk-tests")
+    QCoreApplication.setApplicationName("custdesk-tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    old_locale = fmt._state["locale"]
+    fmt._state["locale"] = QLocale("en_US")
+    worker.set_default_runner(worker.SyncRunner())
+    yield
+    worker.set_default_runner(None)
+    fmt._state["locale"] = old_locale
+
+
+def make_tab(qtbot, cls, store, period: Period):
+    tab = cls()
+    qtbot.addWidget(tab)
+    tab.set_period(period, refresh=False)
+    tab.set_store(store)
+    return tab
+
+
+def _bounds(period: Period) -> tuple[str, str]:
+    return period.start.isoformat(), period.end.isoformat()
+
+
+def sql_revenue(store, period: Period) -> float:
+    e4 = store.conn.execute("SELECT coalesce(sum(revenue_e4), 0) FROM orders WHERE date "
+                            "BETWEEN ? AND ?", _bounds(period)).fetchone()[0]
+    return e4 / 10_000
+
+
+def customer_profit(store, period: Period) -> dict[int, int]:
+    """Gross profit (e4) per customer with order lines in the period (demo: every cost known)."""
+    return dict(store.conn.execute(
+        "SELECT customer_id, sum(revenue_e4 - cost_e4) FROM orders WHERE date BETWEEN ? AND ? "
+        "GROUP BY customer_id", _bounds(period)).fetchall())
+
+
+def groups_by_hand(profit: dict[int, int]) -> dict[int, str]:
+    """METRICS.md's A/B/C/D written out again: rank by profit, A while the profit ranked
+    before a customer is under 20 % of the positive total, B under 50 %, C the rest > 0."""
+    total = sum(p for p in profit.values() if p > 0)
+    out, before = {}, 0
+    for cid, p in sorted(profit.items(), key=lambda kv: (-kv[1], kv[0])):
+        if p <= 0:
+            out[cid] = "D"
+            continue
+        out[cid] = "A" if before < 0.2 * total else "B" if before < 0.5 * total else "C"
+        before += p
+    return out
+
+
+# ----- Margins -------------------------------------------------------------------------------
+def test_margins_tables_add_up_to_the_period_revenue(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.margins_tab import MarginsTab
+
+    tab = make_tab(qtbot, MarginsTab, demo_store, YEAR)
+    assert not tab.is_empty_state()
+    total = sql_revenue(demo_store, YEAR)
+    assert total > 0
+    for panel in (tab.products, tab.categories, tab.segments):
+        rows = panel.model.all_rows()
+        assert sum(r.revenue for r in rows) == pytest.approx(total, abs=0.01), panel.title
+    products = demo_store.conn.execute("SELECT count(DISTINCT product_id) FROM orders WHERE "
+                                       "date BETWEEN ? AND ?", _bounds(YEAR)).fetchone()[0]
+    assert tab.products.model.rowCount() == products
+    assert tab.cards["revenue"].value.text() == fmt.money_short(total)
+    profit = sum(customer_profit(demo_store, YEAR).values()) / 10_000
+    assert tab.cards["gross_profit"].value.text() == fmt.money_short(profit)
+    assert tab.cards["gross_margin_pct"].value.text() == fmt.pct(profit / total * 100)
+
+
+def test_products_below_their_target_margin_are_coloured(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.margins_tab import MarginsTab
+
+    tab = make_tab(qtbot, MarginsTab, demo_store, YEAR)
+    expected = {}
+    for name, rev, cost, target in demo_store.conn.execute(
+            "SELECT p.name, sum(o.revenue_e4), sum(o.cost_e4), p.target_margin_pct "
+            "FROM orders o JOIN products p ON p.id = o.product_id WHERE o.date BETWEEN ? AND ? "
+            "GROUP BY p.id", _bounds(YEAR)):
+        margin = (rev - cost) / rev * 100
+        expected[name] = (margin, target, margin < target)
+    model = tab.products.model
+    cols = [c.key for c in model.columns]
+    assert {"margin_pct", "target_margin_pct"} <= set(cols)
+    seen_below = seen_ok = False
+    for row in range(model.rowCount()):
+        item = model.row_at(row)
+        margin, target, below = expected[item.name]
+        assert item.margin_pct == pytest.approx(margin)
+        assert item.target_margin_pct == target
+        brush = model.data(model.index(row, 0), Qt.ItemDataRole.ForegroundRole)
+        assert (brush is not None) == below, item.name
+        seen_below |= below
+        seen_ok |= not below
+        gap_text = model.data(model.index(row, cols.index("margin_gap_pts")))
+        assert gap_text.endswith("pts") and (gap_text.startswith("−") == below)
+    assert seen_below and seen_ok  # the demo has both kinds, so the colour really decides
+    assert f"{sum(v[2] for v in expected.values())} below" in tab.products.note.text()
+
+
+def test_profitability_groups_and_movement_are_consistent(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.margins_tab import MarginsTab
+
+    tab = make_tab(qtbot, MarginsTab, demo_store, YEAR)
+    now, before = customer_profit(demo_store, YEAR), customer_profit(demo_store, PRIOR)
+    hand_now, hand_before = groups_by_hand(now), groups_by_hand(before)
+    groups = {r.group: r for r in tab.groups.model.all_rows()}
+    assert sum(r.customers for r in groups.values()) == len(now)
+    for g in "ABCD":
+        members = [c for c, x in hand_now.items() if x == g]
+        assert groups[g].customers == len(members), g
+        assert groups[g].gross_profit == pytest.approx(sum(now[c] for c in members) / 10_000)
+    positive = sum(p for p in now.values() if p > 0)
+    assert groups["A"].profit_share_pct == pytest.approx(
+        sum(now[c] for c, x in hand_now.items() if x == "A") / positive * 100)
+    assert groups["A"].profit_share_pct >= 20 and groups["A"].customers < len(now) * 0.2
+
+    rows = {r["from"]: r for r in tab.movement.model.all_rows()}
+    for g in "ABCD":
+        assert rows[g]["total"] == sum(1 for x in hand_before.values() if x == g), g
+        assert rows["Total"][g] == groups[g].customers
+        for h in "ABCD":
+            moved = sum(1 for c in now if hand_before.get(c) == g and hand_now[c] == h)
+            assert rows[g][h] == moved, (g, h)
+    assert rows["new"]["total"] == len(set(now) - set(before))
+    assert rows["Total"]["lost"] == len(set(before) - set(now))
+    assert rows["Total"]["total"] == len(set(now) | set(before))
+
+
+def test_sales_plan_shows_the_coming_targets_with_every_input(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.margins_tab import MarginsTab
+
+    tab = make_tab(qtbot, MarginsTab, demo_store, YEAR)
+    targets = dict(demo_store.conn.execute(
+        "SELECT month, revenue_target_e4 FROM targets WHERE month BETWEEN '2026-11' "
+        "AND '2027-02'").fetchall())
+    plan = tab.plan.model.all_rows()
+    assert [r.month for r in plan] == sorted(targets)
+    assert len(plan) == 4
+    headers = [c.header for c in tab.plan.model.columns]
+    assert len(headers) == 10  # target, baseline inputs, gap, new needed, conversion, leads
+    for r in plan:
+        assert r.target == targets[r.month] / 10_000
+        assert r.baseline == pytest.approx(r.recent_monthly_revenue
+                                           * (r.retention_12m_pct / 100) ** (1 / 12))
+        assert r.gap == pytest.approx(max(0.0, r.target - r.baseline))
+        assert r.new_customers_needed * r.first_90_day_revenue >= r.gap - 1e-6
+        assert r.leads_needed * r.lead_conversion_pct / 100 >= r.new_customers_needed - 1e-9
+    # The existing customers' revenue of the 3 months before November, from SQL.
+    recent = demo_store.conn.execute(
+        "SELECT sum(o.revenue_e4) FROM orders o JOIN customers c ON c.id = o.customer_id "
+        "WHERE o.date BETWEEN '2026-08-01' AND '2026-10-31' AND c.acquired_on < '2026-11-01'"
+    ).fetchone()[0]
+    assert plan[0].recent_monthly_revenue == pytest.approx(recent / 3 / 10_000)
+
+
+def test_margins_export_and_print(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.margins_tab import MarginsTab
+
+    tab = make_tab(qtbot, MarginsTab, demo_store, OCTOBER)
+    tables = {t.title: t for t in tab.export_tables()}
+    assert {"Key figures", "By month", "By product", "By category", "Profitability groups",
+            "Monthly sales plan"} <= set(tables)
+    (october,) = tables["By month"].rows
+    assert october[0] == "2026-10"
+    assert october[1] == pytest.approx(sql_revenue(demo_store, OCTOBER))
+    figures = {row[0]: row[1] for row in tables["Key figures"].rows}
+    assert figures["Revenue"] == pytest.approx(sql_revenue(demo_store, OCTOBER))
+    html = tab.report_html()
+    assert "Margins" in html and "Standing Desk" in html and "Gross margin" in html
+    # 12 monthly points up to October, October's the same as the table's
+    assert len(tab.data.trend["revenue"]) == 12
+    assert tab.data.trend["revenue"][-1] == ("2026-10", pytest.approx(october[1]))
+
+
+def test_margins_search_and_empty_state(qtbot, demo_store, store) -> None:
+    from custdesk.ui.tabs.margins_tab import MarginsTab
+
+    tab = make_tab(qtbot, MarginsTab, demo_store, YEAR)
+    tab.products.search_table.search.setText("desk")
+    names = [r.name for r in tab.products.model.rows()]
+    assert names and all("desk" in n.casefold() for n in names)
+    empty = make_tab(qtbot, MarginsTab, store, YEAR)
+    assert empty.is_empty_state()
+    assert empty.export_tables() and empty.report_html()
+
+
+# ----- Feedback ------------------------------------------------------------------------------
+def nps_by_hand(store, period: Period, kind: str = "customer") -> tuple[float, int]:
+    scores = [s for (s,) in store.conn.execute(
+        "SELECT nps FROM surveys WHERE kind = ? AND nps IS NOT NULL AND date BETWEEN ? AND ?",
+        (kind, *_bounds(period)))]
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    return (promoters - detractors) / len(scores) * 100, len(scores)
+
+
+def test_feedback_cards_match_the_surveys_and_tickets(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.feedback_tab import FeedbackTab
+
+    tab = make_tab(qtbot, FeedbackTab, demo_store, YEAR)
+    assert not tab.is_empty_state()
+    score, n = nps_by_hand(demo_store, YEAR)
+    card = tab.cards["nps"]
+    # Shown to one decimal (the engine's float may be −32.00000000000001, shown "−32.0").
+    assert float(card.value.text()) == pytest.approx(score, abs=0.05)
+    assert f"n = {n:,}" in card.detail.text() and "95 %" in card.detail.text()
+    assert "95 % range" in card.toolTip()
+    e_score, e_n = nps_by_hand(demo_store, YEAR, "employee")
+    assert float(tab.cards["enps"].value.text()) == pytest.approx(e_score, abs=0.05)
+    assert f"n = {e_n}" in tab.cards["enps"].detail.text()
+    answers = [c for (c,) in demo_store.conn.execute(
+        "SELECT csat FROM surveys WHERE csat IS NOT NULL AND date BETWEEN ? AND ? UNION ALL "
+        "SELECT csat FROM tickets WHERE csat IS NOT NULL AND substr(opened_at, 1, 10) "
+        "BETWEEN ? AND ?", (*_bounds(YEAR), *_bounds(YEAR)))]
+    csat = sum(1 for c in answers if c >= 4) / len(answers) * 100
+    assert tab.cards["csat_pct"].value.text() == fmt.pct(csat)
+    complaints = demo_store.conn.execute(
+        "SELECT count(*) FROM tickets WHERE is_complaint AND substr(opened_at, 1, 10) "
+        "BETWEEN ? AND ?", _bounds(YEAR)).fetchone()[0]
+    assert tab.cards["complaints_count"].value.text() == f"{complaints:,}"
+
+
+def test_tickets_by_topic_and_channel_add_up(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.feedback_tab import FeedbackTab
+
+    tab = make_tab(qtbot, FeedbackTab, demo_store, YEAR)
+    expected = dict(demo_store.conn.execute(
+        "SELECT topic, count(*) FROM tickets WHERE substr(opened_at, 1, 10) BETWEEN ? AND ? "
+        "GROUP BY topic", _bounds(YEAR)).fetchall())
+    assert {g.name: g.tickets for g in tab.topics.model.all_rows()} == expected
+    channels = tab.channels.model.all_rows()
+    assert sum(g.tickets for g in channels) == sum(expected.values())
+    assert sum(g.complaints for g in channels) == int(
+        tab.cards["complaints_count"].value.text().replace(",", ""))
+    # Channel rows cannot count repeats (they may change channel): shown as "—".
+    assert all(g.repeat_contact_pct is None for g in channels)
+
+
+def test_detractors_referral_and_trend(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.feedback_tab import FeedbackTab
+
+    tab = make_tab(qtbot, FeedbackTab, demo_store, YEAR)
+    latest = {}
+    for cid, nps, comment in demo_store.conn.execute(
+            "SELECT customer_id, nps, comment FROM surveys WHERE kind = 'customer' AND nps IS "
+            "NOT NULL AND customer_id IS NOT NULL AND date <= ? ORDER BY date, id",
+            (YEAR.end.isoformat(),)):
+        latest[cid] = (nps, comment)
+    rescue = {cid: v for cid, v in latest.items() if v[0] <= 6}
+    model = tab.detractors.model
+    assert model.rowCount() == len(rescue) > 0
+    assert {(r.customer_id, r.nps, r.comment) for r in model.all_rows()} == {
+        (cid, nps, comment) for cid, (nps, comment) in rescue.items()}
+    tab.detractors.search_table.search.setText("delivery")
+    assert 0 < model.rowCount() < len(rescue)
+    assert all("delivery" in (r.comment or "").casefold() for r in model.rows())
+
+    for row in tab.segments.model.all_rows():
+        new = demo_store.conn.execute(
+            "SELECT count(*), sum(source = 'referral' OR referred_by IS NOT NULL) FROM customers "
+            "WHERE segment = ? AND acquired_on BETWEEN ? AND ?",
+            (row["segment"], *_bounds(YEAR))).fetchone()
+        assert row["metrics"]["customers_new"].value == new[0]
+        assert row["metrics"]["referral_rate_pct"].value == pytest.approx(new[1] / new[0] * 100)
+
+    november = Period(date(2026, 11, 1), YEAR.end)
+    assert len(tab.data.trend) == 12
+    assert tab.data.trend[-1] == ("2026-11", pytest.approx(nps_by_hand(demo_store, november)[0]))
+    tables = {t.title: t for t in tab.export_tables()}
+    assert len(tables["Detractors to rescue"].rows) == model.rowCount()  # what is shown
+    assert "Detractors to rescue" in tab.report_html()
+
+
+def test_feedback_empty_state(qtbot, store) -> None:
+    from custdesk.ui.tabs.feedback_tab import FeedbackTab
+
+    tab = make_tab(qtbot, FeedbackTab, store, YEAR)
+    assert tab.is_empty_state()
