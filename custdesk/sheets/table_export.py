@@ -138,10 +138,10 @@ def write_xlsx(path: str | Path, tables: Sequence[SheetTable | KpiTable],
                 _write_kpis(wb, name, table, currency_symbol, heading)
             else:
                 # writer's own sheet writer: the same sheet the full export writes
-                w._write_sheet(wb, to_sheet(table, name, heading), currency_symbol, 0,
+                w.write_sheet(wb, to_sheet(table, name, heading), currency_symbol, 0,
                                None, None)
     except BaseException:
-        w._discard(wb)
+        w.discard(wb)
         raise
     with w.replacing(path) as tmp:
         wb.save(tmp)
@@ -192,7 +192,7 @@ def _write_kpis(wb: Workbook, name: str, table: KpiTable, currency: str,
         ws.column_dimensions[get_column_letter(i)].width = width
     header_row = 2 if heading else 1
     ws.freeze_panes = f"B{header_row + 1}"  # the metric's name stays in view
-    w._print_setup(ws, header_row)
+    w.print_setup(ws, header_row)
     if heading:
         ws.append([w.safe_cell(ws, heading, font=Font(bold=True, size=13))])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE6F0")

@@ -160,16 +160,16 @@ def write_xlsx(path: str | Path, sheets: Iterable[Sheet], *, currency: str = "$"
     done = 0
     try:
         for sheet in sheets:
-            done = _write_sheet(wb, sheet, currency, done, progress, cancel)
+            done = write_sheet(wb, sheet, currency, done, progress, cancel)
     except BaseException:
-        _discard(wb)
+        discard(wb)
         raise
     with replacing(path) as tmp:
         wb.save(tmp)
     return path
 
 
-def _discard(wb: Workbook) -> None:
+def discard(wb: Workbook) -> None:
     """Remove the streamed sheets' temporary files now rather than at interpreter exit."""
     for ws in wb.worksheets:
         writer = getattr(ws, "_writer", None)
@@ -180,7 +180,7 @@ def _discard(wb: Workbook) -> None:
                 Path(writer.out).unlink(missing_ok=True)
 
 
-def _write_sheet(wb: Workbook, sheet: Sheet, currency: str, done: int,
+def write_sheet(wb: Workbook, sheet: Sheet, currency: str, done: int,
                  progress: Progress | None, cancel: Cancelled | None) -> int:
     ws = wb.create_sheet(sheet.name)
     kinds = [c.kind for c in sheet.columns]
@@ -190,7 +190,7 @@ def _write_sheet(wb: Workbook, sheet: Sheet, currency: str, done: int,
         ws.column_dimensions[get_column_letter(i)].width = width
     header_row = 2 if sheet.title else 1
     ws.freeze_panes = f"A{header_row + 1}"  # must precede the first row in write-only mode
-    _print_setup(ws, header_row)
+    print_setup(ws, header_row)
     if sheet.title:
         ws.append([safe_cell(ws, sheet.title, font=Font(bold=True, size=13))])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE6F0")
@@ -215,7 +215,7 @@ def _write_sheet(wb: Workbook, sheet: Sheet, currency: str, done: int,
     return done + count
 
 
-def _print_setup(ws: Any, header_row: int) -> None:
+def print_setup(ws: Any, header_row: int) -> None:
     """Printed (or saved as PDF): landscape, one page wide, the header repeated per page."""
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.orientation = "landscape"
@@ -241,7 +241,9 @@ def fit_widths(columns: Sequence[Column], sample: Sequence[Sequence[Any]]) -> li
     widths = []
     for i, col in enumerate(columns):
         longest = max((len(_shown(row[i], col.kind)) for row in sample), default=0)
-        widths.append(float(min(60, max(8, len(col.header) + 3, longest + 3))))
+        # right-aligned numbers need a wider gap before a left-aligned neighbour
+        pad = 3 if col.kind == TEXT else 5
+        widths.append(float(min(60, max(8, len(col.header) + 3, longest + pad))))
     return widths
 
 
