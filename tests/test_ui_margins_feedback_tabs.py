@@ -181,23 +181,31 @@ def test_sales_plan_shows_the_coming_targets_with_every_input(qtbot, demo_store)
     assert plan[0].recent_monthly_revenue == pytest.approx(recent / 3 / 10_000)
 
 
-def test_margins_export_and_print(qtbot, demo_store) -> None:
+def test_margins_export_and_print(qtbot, demo_store, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    from custdesk.ui.tab_output import write_export
     from custdesk.ui.tabs.margins_tab import MarginsTab
 
     tab = make_tab(qtbot, MarginsTab, demo_store, OCTOBER)
-    tables = {t.title: t for t in tab.export_tables()}
-    assert {"Key figures", "By month", "By product", "By category", "Profitability groups",
+    exported = tab.export_tables()
+    assert exported[0].title == "By product"  # the main table first (File ▸ Export… .csv)
+    tables = {t.title: t for t in exported}
+    assert {"Key figures", "By month", "By category", "Profitability groups",
             "Monthly sales plan"} <= set(tables)
     (october,) = tables["By month"].rows
     assert october[0] == "2026-10"
     assert october[1] == pytest.approx(sql_revenue(demo_store, OCTOBER))
-    figures = {row[0]: row[1] for row in tables["Key figures"].rows}
+    figures = {row.label: row.value for row in tables["Key figures"].rows}
     assert figures["Revenue"] == pytest.approx(sql_revenue(demo_store, OCTOBER))
     html = tab.report_html()
     assert "Margins" in html and "Standing Desk" in html and "Gross margin" in html
     # 12 monthly points up to October, October's the same as the table's
     assert len(tab.data.trend["revenue"]) == 12
     assert tab.data.trend["revenue"][-1] == ("2026-10", pytest.approx(october[1]))
+    book = load_workbook(write_export(tmp_path / "margins", exported, "Margins · Oct 2026"))
+    assert {"By product", "Key figures", "Moves since the prior period"} <= set(
+        book.sheetnames)
 
 
 def test_margins_search_and_empty_state(qtbot, demo_store, store) -> None:
@@ -294,8 +302,12 @@ def test_detractors_referral_and_trend(qtbot, demo_store) -> None:
     november = Period(date(2026, 11, 1), YEAR.end)
     assert len(tab.data.trend) == 12
     assert tab.data.trend[-1] == ("2026-11", pytest.approx(nps_by_hand(demo_store, november)[0]))
-    tables = {t.title: t for t in tab.export_tables()}
-    assert len(tables["Detractors to rescue"].rows) == model.rowCount()  # what is shown
+    exported = tab.export_tables()
+    assert exported[0].title == "Detractors to rescue"
+    assert len(exported[0].rows) == model.rowCount()  # what is shown (the search applies)
+    kpis = {row.label: row.value for row in exported[1].rows}
+    assert kpis["Net promoter score"] < kpis["Net promoter score, 95 % high"]
+    assert kpis["Net promoter score, 95 % low"] < kpis["Net promoter score"]
     assert "Detractors to rescue" in tab.report_html()
 
 

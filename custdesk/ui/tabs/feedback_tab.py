@@ -195,16 +195,19 @@ class FeedbackTab(DashboardTab):
 
     # ----- print and export --------------------------------------------------------------
     def export_tables(self) -> list:
+        """Detractors to rescue (the main table), the KPI cards, then the other tables."""
         from custdesk.sheets.table_export import SheetTable
         from custdesk.ui.tab_output import sheet_from_model
 
-        tables = []
+        sheets = {p.title: sheet_from_model(p.title, p.model) for p in self._panels()}
+        main = sheets.pop(self.detractors.title)
+        extra = []
         if self.data is not None:
-            tables.append(key_figures_sheet(CARDS, self.data.current, self.data.prior))
+            extra.append(key_figures_sheet(CARDS, self.data.current, self.data.prior))
             if self.data.trend:
-                tables.append(SheetTable("NPS by month", ["Month", "NPS"], ["text", "float"],
-                                         [[m, v] for m, v in self.data.trend]))
-        return tables + [sheet_from_model(p.title, p.model) for p in self._panels()]
+                extra.append(SheetTable("NPS by month", ["Month", "NPS"], ["text", "float"],
+                                        [[m, v] for m, v in self.data.trend]))
+        return [main, *extra, *sheets.values()]
 
     def report_html(self) -> str:
         from custdesk.reports.tab_report import tab_report_html

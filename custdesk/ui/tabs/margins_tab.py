@@ -181,7 +181,7 @@ class MarginsTab(DashboardTab):
         legend.setWordWrap(True)
         legend.setStyleSheet("color: gray;")
         self.groups.layout().addWidget(legend)
-        self.movement = TablePanel("margins/movement", "Moves: prior period → this one",
+        self.movement = TablePanel("margins/movement", "Moves since the prior period",
                                    MOVE_COLUMNS)
         grid = QGridLayout()
         grid.setSpacing(8)
@@ -253,20 +253,22 @@ class MarginsTab(DashboardTab):
 
     # ----- print and export --------------------------------------------------------------
     def export_tables(self) -> list:
+        """By product (the main table), the KPI cards, then the other tables."""
         from custdesk.sheets.table_export import SheetTable
         from custdesk.ui.tab_output import sheet_from_model
 
-        tables = []
+        sheets = [sheet_from_model(p.title, p.model) for p in self._panels()]
+        extra = []
         if self.data is not None:
-            tables.append(key_figures_sheet(CARDS, self.data.current, self.data.prior))
+            extra.append(key_figures_sheet(CARDS, self.data.current, self.data.prior))
             months = self.data.breakdowns.get("month", {})
             rows = [[m, *(getattr(v.get(k), "value", None) for k in
                           ("revenue", "gross_profit", "gross_margin_pct", "orders_count"))]
                     for m, v in months.items()]
-            tables.append(SheetTable("By month", ["Month", "Revenue", "Gross profit",
-                                                  "Margin %", "Orders"],
-                                     ["text", "money", "money", "pct", "int"], rows))
-        return tables + [sheet_from_model(p.title, p.model) for p in self._panels()]
+            extra.append(SheetTable("By month", ["Month", "Revenue", "Gross profit",
+                                                 "Margin %", "Orders"],
+                                    ["text", "money", "money", "pct", "int"], rows))
+        return [sheets[0], *extra, *sheets[1:]]
 
     def report_html(self) -> str:
         from custdesk.reports.tab_report import tab_report_html

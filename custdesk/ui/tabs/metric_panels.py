@@ -87,19 +87,21 @@ def fill_cards(cards: dict[str, KpiCard], current: dict[str, Any], prior: dict[s
 
 def key_figures_sheet(metric_ids: Sequence[str], current: dict[str, Any],
                       prior: dict[str, Any]) -> Any:
-    """The cards as a sheet: value, prior value, unit, n and the 95 % range."""
+    """The cards as the tab export's key-figures sheet; a 95 % range (NPS, rates) gets two
+    rows of its own, since small samples swing widely."""
     from custdesk.domain.metric_catalogue import METRICS
-    from custdesk.sheets.table_export import SheetTable
+    from custdesk.sheets.table_export import KpiTable, kpi_row
 
     rows = []
     for metric in metric_ids:
-        cur, pri = current.get(metric), prior.get(metric)
-        rows.append([METRICS[metric].label, getattr(cur, "value", None),
-                     getattr(pri, "value", None), METRICS[metric].unit, getattr(cur, "n", None),
-                     getattr(cur, "low", None), getattr(cur, "high", None)])
-    return SheetTable("Key figures", ["Metric", "This period", "Prior period", "Unit", "n",
-                                      "95 % low", "95 % high"],
-                      ["text", "float", "float", "text", "int", "float", "float"], rows)
+        info, cur = METRICS[metric], current.get(metric)
+        rows.append(kpi_row(info, cur, prior.get(metric)))
+        for end in ("low", "high"):
+            bound = getattr(cur, end, None)
+            if bound is not None:
+                rows.append(kpi_row(info, cur, None, label=f"{info.label}, 95 % {end}",
+                                    value=bound))
+    return KpiTable("Key figures", rows)
 
 
 def card_figures(cards: dict[str, KpiCard]) -> list[Any]:
