@@ -229,3 +229,20 @@ def test_deal_tabs_show_the_import_invitation_without_deals(qtbot, store, demo_s
             tab = make_tab(qtbot, cls, db, YEAR)
             assert tab.is_empty_state()
             assert tab.empty.button.text() == "Import spreadsheet…"
+
+
+def test_untitled_deals_are_named_by_their_reference(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.lost_prospects_tab import LostProspectsTab
+    from custdesk.ui.tabs.pipeline_tab import PipelineTab
+
+    open_id = open_rows(demo_store, YEAR)[0][0]
+    lost_id = lost_rows(demo_store, YEAR)[0][0]
+    with demo_store.transaction():
+        for deal_id, ref in ((open_id, "OPP-OPEN-1"), (lost_id, "OPP-LOST-1")):
+            demo_store.conn.execute("UPDATE deals SET title = NULL, ref = ? WHERE id = ?",
+                                    (ref, deal_id))
+    pipeline = make_tab(qtbot, PipelineTab, demo_store, YEAR)
+    assert {r.id: r.title for r in pipeline.model.all_rows()}[open_id] == "OPP-OPEN-1"
+    lost = make_tab(qtbot, LostProspectsTab, demo_store, YEAR)
+    lost.table.search.setText("opp-lost")
+    assert [r.id for r in lost.model.rows()] == [lost_id]

@@ -8,7 +8,7 @@ metric catalogue cannot disagree. Money is float currency units, like every metr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from custdesk.domain.metric_catalogue import MetricInfo
 from custdesk.domain.metric_values import MetricValue, money, proportion
@@ -23,7 +23,8 @@ from custdesk.storage.database import Store
 from custdesk.storage.repository import load_stages, table_counts
 
 __all__ = ["StageTotal", "open_deals", "open_by_stage", "lost_figures", "LOST_VALUE",
-           "REASON_SHARE", "deal_count"]
+           "REASON_SHARE", "deal_count",
+           "lost_deal_rows"]
 
 LOST_VALUE = MetricInfo(
     "lost_deals_value", "Lost value", "money", False,
@@ -51,12 +52,28 @@ def _open(deals: list[DealInfo], period: Period) -> list[DealInfo]:
     return [d for d in deals if is_open_at(d, period.end)]
 
 
+def _named(d: DealInfo) -> DealRow:
+    """The deal's row; a deal without a title is named by its reference (CRM exports such
+    as Maven's pipeline have only an opportunity id)."""
+    row = deal_row(d)
+    return row if row.title else replace(row, title=d.deal.ref)
+
+
 def open_deals(store: Store, period: Period) -> list[DealRow]:
     """Deals open as of the period's end (the `deals_open` metric's deals), biggest
     weighted value first."""
     rows = sorted(_open(metrics_service.load_deal_infos(store), period),
                   key=lambda d: (-(d.weighted_e4 or 0), d.deal.id or 0))
-    return [deal_row(d) for d in rows]
+    return [_named(d) for d in rows]
+
+
+def lost_deal_rows(store: Store, period: Period) -> list[DealRow]:
+    """`metrics_service.lost_deals` (deals lost in the period, newest first), untitled deals
+    named by their reference as in `open_deals`."""
+    refs = {d.deal.id: d.deal.ref for d in metrics_service.load_deal_infos(store)
+            if not d.deal.title}
+    return [r if r.title else replace(r, title=refs.get(r.id))
+            for r in metrics_service.lost_deals(store, period)]
 
 
 def open_by_stage(store: Store, period: Period) -> list[StageTotal]:

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from custdesk.ui.charts import palette
 
+MIN_SLOTS = 5  # one or two bars keep a bar's height instead of filling the chart
+
 
 class HBarChart(pg.PlotWidget):
     """`set_bars([("Lead", 12.0, "12 deals · $34k", "tooltip"), …])`: one bar per category,
@@ -56,22 +58,23 @@ class HBarChart(pg.PlotWidget):
         self.clear()
         self.bars = list(bars)
         n = len(self.bars)
-        ticks = [(n - 1 - i, label) for i, (label, *_rest) in enumerate(self.bars)]
+        slots = max(n, MIN_SLOTS)  # bar i sits at y = slots - 1 - i: the first on top
+        ticks = [(slots - 1 - i, label) for i, (label, *_rest) in enumerate(self.bars)]
         self.getAxis("left").setTicks([ticks, []])
         top = max((abs(v) for _l, v, _t, _h in self.bars), default=0.0) or 1.0
         colour = QColor(colours["series"][self.colour_index % len(colours["series"])])
         if n:
             self.addItem(pg.BarGraphItem(
-                x0=[0.0] * n, y=[n - 1 - i for i in range(n)], height=0.62,
+                x0=[0.0] * n, y=[slots - 1 - i for i in range(n)], height=0.62,
                 width=[float(v) for _l, v, _t, _h in self.bars], brush=colour,
                 pen=pg.mkPen(None)))
         for i, (_label, value, text, _hover) in enumerate(self.bars):
             item = pg.TextItem(text, color=colours["fg"], anchor=(0.0, 0.5))
-            item.setPos(max(float(value), 0.0) + top * 0.01, n - 1 - i)
+            item.setPos(max(float(value), 0.0) + top * 0.01, slots - 1 - i)
             self.addItem(item)
         # Room on the right for the end labels.
         self.setXRange(0, top * 1.6, padding=0)
-        self.setYRange(-0.6, max(n, 1) - 0.4, padding=0)
+        self.setYRange(-0.6, slots - 0.4, padding=0)
         metrics = self.fontMetrics()
         width = max((metrics.horizontalAdvance(b[0]) for b in self.bars), default=40)
         self.getAxis("left").setWidth(width + 10)
@@ -80,7 +83,7 @@ class HBarChart(pg.PlotWidget):
         if not self.plotItem.sceneBoundingRect().contains(pos) or not self.bars:
             return
         y = self.plotItem.vb.mapSceneToView(pos).y()
-        index = len(self.bars) - 1 - int(round(y))
+        index = max(len(self.bars), MIN_SLOTS) - 1 - int(round(y))
         if 0 <= index < len(self.bars):
             QToolTip.showText(QCursor.pos(), self.bars[index][3], self)
         else:

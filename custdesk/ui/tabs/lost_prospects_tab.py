@@ -3,7 +3,8 @@
 KPI cards (against the prior period), lost deals by reason and by competitor as horizontal
 bars, and the searchable table of deals lost in the period. Counts and the win rate come
 from `metrics_service` (metrics, reason/competitor breakdowns, `lost_deals`), lost value and
-the share with a reason from `pipeline_service`; this module only lays them out.
+the share with a reason from `pipeline_service` (which also names untitled deals by their
+reference); this module only lays them out.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def load_lost(store: Store, period: Period) -> LostData | None:
     current.update(ps.lost_figures(store, period))
     prior.update(ps.lost_figures(store, period.prior()))
     check_cancelled()
-    rows = list(service("lost_deals")(store, period))
+    rows = ps.lost_deal_rows(store, period)
     return LostData(period, current, prior, rows,
                     _lost_counts(report.breakdowns.get("reason", {})),
                     _lost_counts(report.breakdowns.get("competitor", {}), NO_COMPETITOR))
