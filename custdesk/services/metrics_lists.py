@@ -28,6 +28,7 @@ from custdesk.storage import queries
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
+from custdesk.storage.queries_cache import cached
 
 
 def _money(e4: int | float | None) -> float | None:
@@ -129,7 +130,14 @@ def _ticket_signals(tickets: Sequence[Ticket], as_of: date,
 
 def _risk_by_customer(store: Store, as_of: date) -> tuple[dict[int, list[str]],
                                                          dict[int, int], list[CustomerFacts]]:
-    """Risk reasons of every active customer as of the day, and their value at risk."""
+    """Risk reasons of every active customer as of the day, and their value at risk.
+
+    Shared (read-only) by at_risk and customer_rows until the next write."""
+    return cached(store, ("risk", as_of), lambda: _compute_risk(store, as_of))
+
+
+def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]],
+                                                     dict[int, int], list[CustomerFacts]]:
     settings = load_settings(store)
     w = settings.window_days
     facts = queries.customer_facts(store, Period(as_of, as_of))
@@ -155,7 +163,8 @@ def at_risk(store: Store, period: Period) -> list[AtRisk]:
     """Active customers with one or more signals as of `to`, by value at risk."""
     reasons, value, _ = _risk_by_customer(store, period.end)
     labels = rec.customer_labels(store)
-    rows = [AtRisk(cid, labels[cid][0], labels[cid][1], reasons[cid], value[cid] / 10_000)
+    rows = [AtRisk(cid, labels[cid][0], labels[cid][1], list(reasons[cid]),
+                   value[cid] / 10_000)
             for cid in reasons]
     return sorted(rows, key=lambda r: (-r.value_at_risk, r.customer_id))
 
@@ -165,17 +174,17 @@ def customer_rows(store: Store, as_of: date) -> list[CustomerRow]:
     w = load_settings(store).window_days
     reasons, _, facts = _risk_by_customer(store, as_of)
     totals = ql.customer_totals(store, as_of)
-    info = {r["id"]: r for r in store.db.query(
+    info = {r[0]: r for r in store.conn.execute(
         "SELECT id, name, company, segment, source FROM customers")}
     out = []
     for f in facts:
         rev, gp, n, last = totals.get(f.id, (0, 0, 0, None))
         status = ("lost" if lost_explicitly(f, as_of)
                   else "lapsed" if lapsed(f.last_at_end, as_of, w) else "active")
-        c = info[f.id]
-        out.append(CustomerRow(f.id, c["name"], c["company"], c["segment"], c["source"],
+        _, name, company, segment, source = info[f.id]
+        out.append(CustomerRow(f.id, name, company, segment, source,
                                f.acquired.isoformat(), last, n, rev / 10_000, gp / 10_000,
-                               status, f.id in reasons, reasons.get(f.id, [])))
+                               status, f.id in reasons, list(reasons.get(f.id, []))))
     return out
 
 

@@ -14,6 +14,7 @@ from custdesk.domain.customer_state import CustomerFacts
 from custdesk.domain.metrics_sales import SalesTotals
 from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
+from custdesk.storage.queries_cache import cached
 from custdesk.storage.queries_summary import ensure_order_stats
 
 # One pass over the covering index orders(customer_id, date, order_ref, revenue_e4, cost_e4)
@@ -129,7 +130,14 @@ def _last_before(first: str, last: str, seeks: dict[int, str], cid: int,
 
 
 def customer_facts(store: Store, period: Period) -> list[CustomerFacts]:
-    """One CustomerFacts per customer, aggregated in SQL (never one Python object per line)."""
+    """One CustomerFacts per customer, aggregated in SQL (never one Python object per line).
+
+    Cached until the next write (`queries_cache`): one refresh asks for the same facts
+    from several lists."""
+    return list(cached(store, ("facts", period), lambda: _customer_facts(store, period)))
+
+
+def _customer_facts(store: Store, period: Period) -> list[CustomerFacts]:
     first_won = first_won_dates(store)
     params = period_params(period)
     latest = store.conn.execute("SELECT max(date) FROM orders").fetchone()[0]

@@ -1,0 +1,60 @@
+"""A small per-store cache of computed results, dropped by any write to the database.
+
+One screen refresh asks for the same per-customer work several times (the bridge, the
+at-risk list, the customer table and the profitability groups all need the customers'
+facts for the same day or period). Each result is kept under (key, data version), where
+the data version is `PRAGMA data_version` (changes when another connection commits) plus
+this connection's `total_changes` (changes with every row it writes, committed or not):
+any write makes every older entry unreachable, so a stale number is never served.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from custdesk.storage.database import Store
+
+T = TypeVar("T")
+MAX_ENTRIES = 8  # a few periods × a few kinds; each entry is at most ~100k small tuples
+
+_lock = threading.Lock()
+_caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
+
+
+def data_version(store: Store) -> tuple[int, int]:
+    """Changes whenever the database's content may have changed."""
+    conn = store.conn
+    return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
+
+
+def cached(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
+    """compute(), or its result from an earlier call with the same key and data version.
+
+    Callers must treat the result as read-only (it is shared)."""
+    before = data_version(store)
+    with _lock:
+        entries = _caches.setdefault(store, OrderedDict())
+        hit = entries.get((key, before))
+        if hit is not None:
+            entries.move_to_end((key, before))
+            return hit
+    value = compute()
+    after = data_version(store)  # compute() may have refreshed a summary table (ours)
+    if after[0] != before[0]:  # another connection wrote meanwhile: maybe a mixed result
+        return value
+    with _lock:
+        entries = _caches.setdefault(store, OrderedDict())
+        entries[(key, after)] = value
+        while len(entries) > MAX_ENTRIES:
+            entries.popitem(last=False)
+    return value
+
+
+def clear(store: Store) -> None:
+    """Forget everything cached for the store (tests, or after closing it)."""
+    with _lock:
+        _caches.pop(store, None)
