@@ -316,3 +316,19 @@ def test_feedback_empty_state(qtbot, store) -> None:
 
     tab = make_tab(qtbot, FeedbackTab, store, YEAR)
     assert tab.is_empty_state()
+
+
+def test_a_period_without_records_shows_dashes_not_zeros(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.feedback_tab import FeedbackTab
+    from custdesk.ui.tabs.margins_tab import MarginsTab
+
+    later = Period(date(2031, 1, 1), date(2031, 3, 31))
+    margins = make_tab(qtbot, MarginsTab, demo_store, later)
+    assert not margins.is_empty_state()  # the file has data, this period has none
+    assert margins.products.model.rowCount() == 0
+    assert margins.cards["gross_margin_pct"].value.text() == fmt.DASH
+    assert margins.plan.model.rowCount() == 0 and "no revenue targets" in margins.plan.note.text()
+    assert sum(r.customers for r in margins.groups.model.all_rows()) == 0
+    feedback = make_tab(qtbot, FeedbackTab, demo_store, later)
+    assert feedback.cards["nps"].value.text() == fmt.DASH
+    assert feedback.topics.model.rowCount() == 0

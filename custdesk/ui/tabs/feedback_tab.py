@@ -112,7 +112,7 @@ def nps_extra(value: Any) -> str:
     low, high = getattr(value, "low", None), getattr(value, "high", None)
     if low is None or high is None:
         return ""
-    return f"95 %: {fmt.number(low)} to {fmt.number(high)}"
+    return f"95 %: {fmt.number(low)} to {fmt.number(high)}".replace("-", "−")
 
 
 class FeedbackTab(DashboardTab):
@@ -180,8 +180,8 @@ class FeedbackTab(DashboardTab):
         self.nps_chart.set_series([m for m, _v in extra], {"NPS": [v for _m, v in extra]})
 
     def show_data(self, data: FeedbackData) -> None:
-        extras = {m: nps_extra(data.current.get(m)) for m in ("nps", "enps")}
-        fill_cards(self.cards, data.current, data.prior, extras)
+        ranges = {m: nps_extra(data.current.get(m)) for m in ("nps", "enps")}
+        fill_cards(self.cards, data.current, data.prior, first_lines=ranges)
         self.segments.model.set_rows(data.segments)
         self.detractors.model.set_rows(data.detractors)
         self.detractors.note.setText(f"latest NPS 0–6 as of {fmt.day_text(data.period.end)}")

@@ -76,13 +76,19 @@ def card_row(metric_ids: Sequence[str],
 
 
 def fill_cards(cards: dict[str, KpiCard], current: dict[str, Any], prior: dict[str, Any],
-               extras: dict[str, str] | None = None) -> None:
-    """Each card from the metrics report of the period and of the prior period."""
+               extras: dict[str, str] | None = None, first_lines: dict[str, str] | None = None
+               ) -> None:
+    """Each card from the metrics report of the period and of the prior period. `extras`
+    join the card's detail line; `first_lines` go on a line of their own above it (a 95 %
+    range would otherwise wrap in the middle of "n = …")."""
     from custdesk.domain.metric_catalogue import METRICS
 
     for metric, card in cards.items():
         card.set_metric(METRICS[metric], current.get(metric), prior.get(metric),
                         (extras or {}).get(metric, ""))
+        first = (first_lines or {}).get(metric)
+        if first:
+            card.detail.setText(f"{first}\n{card.detail.text()}")
 
 
 def key_figures_sheet(metric_ids: Sequence[str], current: dict[str, Any],
