@@ -129,8 +129,18 @@ class CustomerResolver:
 class ProductResolver:
     matcher: Matcher
     ref_mode: bool
+    _seen: dict[tuple[Any, ...], int | None] = field(default_factory=dict)
 
     def resolve(self, row: dict[str, Any]) -> int | None:
+        """The product's id (found, or planned for creation)."""
+        identity = (row.get("product"), row.get("product_name"))
+        known = self._seen.get(identity, -1)
+        if known != -1:  # the same product on many lines: decided once
+            return known
+        found = self._seen[identity] = self._resolve(row)
+        return found
+
+    def _resolve(self, row: dict[str, Any]) -> int | None:
         value, name = row.get("product"), row.get("product_name")
         ref = value if self.ref_mode else None
         if not self.ref_mode and value is not None:

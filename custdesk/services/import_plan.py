@@ -10,7 +10,6 @@ are all kept, and re-importing the file finds every line already there.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -83,6 +82,9 @@ def existing_keys(store: Store, table: str, keys: list[str], columns: str = "id"
                   ) -> dict[str, tuple[Any, ...]]:
     """line_key -> selected columns of the rows already holding those keys."""
     found: dict[str, tuple[Any, ...]] = {}
+    if not keys or store.conn.execute(f"SELECT 1 FROM {table} WHERE line_key IS NOT NULL "
+                                      "LIMIT 1").fetchone() is None:
+        return found  # (a first import: no need to look 100k keys up one chunk at a time)
     for start in range(0, len(keys), 900):
         chunk = keys[start:start + 900]
         sql = (f"SELECT line_key, {columns} FROM {table} "
@@ -129,22 +131,25 @@ class _Planner:
 
     def keyed_rows(self, content: tuple[str, ...]) -> list[tuple[int, dict[str, Any], str]]:
         """(row number, row, line_key) for every valid row."""
-        seen: Counter[str] = Counter()
+        seen: dict[str, int] = {}  # key -> lines with it so far
         out = []
+        append = out.append
         for number, row in self.parsed.rows:
             ref = row.get("ref")
             if ref is not None:
                 key = f"ref:{ref}"
-                if seen[key]:
+                if key in seen:
                     self.error(number, "ref", ref, "the same reference appears on an "
                                                    "earlier row of this file")
                     continue
+                seen[key] = 1
             else:
                 key = digest(tuple(map(row.get, content)))
-                if seen[key]:
-                    key = f"{key}:{seen[key]}"
-            seen[key.split(":")[0] if ref is None else key] += 1
-            out.append((number, row, key))
+                earlier = seen.get(key, 0)
+                seen[key] = earlier + 1
+                if earlier:
+                    key = f"{key}:{earlier}"
+            append((number, row, key))
         return out
 
     # ---- order lines, surveys, spend: insert or unchanged ------------------------------
@@ -156,6 +161,9 @@ class _Planner:
         rows = self.keyed_rows(content)
         known = existing_keys(self.store, "orders", [k for _n, _r, k in rows])
         assert self.customers is not None and self.products is not None
+        customer, product = self.customers.resolve, self.products.resolve
+        months: dict[str, int] = {}  # few distinct days: month_number once per day
+        append = self.plan.inserts.append
         for number, row, key in rows:
             if key in known:
                 self.plan.unchanged += 1
@@ -164,15 +172,16 @@ class _Planner:
                 self.error(number, "date", row.get("date"), "not in the database (mode update "
                                                             "only changes existing records)")
                 continue
-            self.plan.inserts.append({
-                "customer_id": self.customers.resolve(row),
-                "date": row["date"], "month": month_number(row["date"]),
-                "order_ref": row.get("order_ref"),
-                "product_id": self.products.resolve(row),
-                "category": row.get("category"), "quantity": row.get("quantity"),
-                "unit_price_e4": row.get("unit_price"), "revenue_e4": row["revenue"],
-                "discount": row.get("discount"), "cost_e4": row.get("cost"),
-                "line_key": key})
+            day, get = row["date"], row.get
+            month = months.get(day)
+            if month is None:
+                month = months[day] = month_number(day)
+            append({
+                "customer_id": customer(row), "date": day, "month": month,
+                "order_ref": get("order_ref"), "product_id": product(row),
+                "category": get("category"), "quantity": get("quantity"),
+                "unit_price_e4": get("unit_price"), "revenue_e4": row["revenue"],
+                "discount": get("discount"), "cost_e4": get("cost"), "line_key": key})
 
     def _insert_only(self, content: tuple[str, ...], build: Any) -> None:
         rows = self.keyed_rows(content)

@@ -84,16 +84,22 @@ def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
     _formula_gaps(table, columns, numbers, cols, bad)
     names = [spec.name for _c, spec in columns]
     rules = _Rules(kind, table, columns)
-    for index, values in enumerate(zip(*cols, strict=False)):
-        row = dict(zip(names, values, strict=False))
+    rules.derive(names, cols)
+    rows: list[dict[str, Any] | None] = [dict(zip(names, values, strict=False))
+                                         for values in zip(*cols, strict=False)]
+    # only rows with a failed cell or a blank where a rule looks can break a rule
+    for index in sorted(rules.suspects(names, cols, len(rows)) | bad.keys()):
+        row = rows[index]
+        assert row is not None
         errors = bad.get(index)
         failed = {e.column for e in errors} if errors else set()
         more = rules.check(row, numbers[index], failed)
         if errors or more:
             result.errors.extend((errors or []) + more)
             result.invalid_rows += 1
-        else:
-            result.rows.append((numbers[index], row))
+            rows[index] = None
+    result.rows = [(number, row) for number, row in zip(numbers, rows, strict=True)
+                   if row is not None]
     return result
 
 
@@ -216,6 +222,42 @@ class _Rules:
         self.amount_headers = {self.header[f] for f in
                                ("revenue", "quantity", "unit_price", "cost", "profit")
                                if f in self.header}
+
+    def derive(self, names: list[str], cols: list[list[Any]]) -> None:
+        """Column-wise cost = revenue - profit where the cost is blank (orders); rows with
+        a blank revenue get theirs from `check`, which derives their cost too."""
+        if self.kind != "orders" or "profit" not in names or "revenue" not in names:
+            return
+        revenue, profit = cols[names.index("revenue")], cols[names.index("profit")]
+        if "cost" not in names:
+            names.append("cost")
+            cols.append([None] * len(revenue))
+        position = names.index("cost")
+        cols[position] = [c if c is not None or p is None or r is None else r - p
+                          for r, c, p in zip(revenue, cols[position], profit, strict=True)]
+
+    def suspects(self, names: list[str], cols: list[list[Any]], count: int) -> set[int]:
+        """Indexes of the rows `check` may find fault with: a blank required value, no
+        customer at all, no name and no ref, no revenue. The other rows pass it."""
+        def blanks(*fields: str) -> set[int]:  # rows where all these fields are blank
+            found: set[int] | None = None
+            for name in fields:
+                if name in names:
+                    col = cols[names.index(name)]
+                    here = {i for i, x in enumerate(col) if x is None}
+                    found = here if found is None else found & here
+            return set(range(count)) if found is None else found
+
+        out: set[int] = set()
+        for name in self.required:
+            out |= blanks(name)
+        if self.kind in ("orders", "tickets"):
+            out |= blanks(*cat.CUSTOMER_FIELDS)
+        if self.kind == "customers":
+            out |= blanks("name", "ref")
+        if self.kind == "orders":
+            out |= blanks("revenue")
+        return out
 
     def missing(self, number: int, name: str, reason: str | None = None) -> RowError:
         return RowError(self.sheet, number, self.header.get(name, name), "",
