@@ -1,0 +1,36 @@
+"""parse_table's row rules: only rows with a failed cell or a blank a rule looks at are
+checked one by one; every other row must come out exactly as the per-row rules say."""
+
+from __future__ import annotations
+
+from custdesk.sheets.reader import Table
+from custdesk.sheets.validate import parse_table
+
+HEADERS = ["Date", "Customer", "Name", "Sales", "Quantity", "Unit Price", "Profit"]
+MAPPING = ["date", "customer", "customer_name", "revenue", "quantity", "unit_price", "profit"]
+
+
+def table(rows: list[list[object]]) -> Table:
+    return Table("Orders", HEADERS, 1, iter(enumerate(rows, start=2)))
+
+
+def test_orders_rules_on_a_mixed_sheet():
+    rows = [
+        ["2024-01-02", "C1", "Ann", 10.5, None, None, 2.5],    # valid: cost = 10.5 - 2.5
+        ["2024-01-03", "C2", None, 20, None, None, None],      # valid, no profit: no cost
+        ["2024-01-04", None, "Bob", None, 3, 1.25, 1],         # revenue 3 x 1.25, cost 2.75
+        ["2024-01-05", None, None, 5, None, None, None],       # no customer at all
+        [None, "C3", None, 5, None, None, None],               # no date
+        ["2024-01-06", "C4", None, None, 2, None, None],       # no revenue, no unit price
+        ["2024-01-07", "C5", None, "abc", None, None, 1],      # a bad amount
+    ]
+    parsed = parse_table(table(rows), "orders", MAPPING)
+    got = {n: (r["revenue"], r.get("cost")) for n, r in parsed.rows}
+    assert got == {2: (105_000, 80_000), 3: (200_000, None), 4: (37_500, 27_500)}
+    assert [(e.row, e.column, e.reason) for e in parsed.errors] == [
+        (5, "Customer", "customer is required"),
+        (6, "Date", "date is required"),
+        (7, "Sales", "revenue is required (or quantity and unit price)"),
+        (8, "Sales", "not a number"),
+    ]
+    assert (parsed.rows_read, parsed.invalid_rows) == (7, 4)
