@@ -140,7 +140,9 @@ def test_fast_classify_applies_the_same_rules(seed: int, start: int, length: int
 
 
 @pytest.mark.parametrize("metric_id", ["revenue", "gross_margin_pct", "orders_count",
-                                       "customers_new", "customers_lost", "nps",
+                                       "customers_new", "customers_lost", "customers_active",
+                                       "customers_start", "customers_won_back",
+                                       "retention_rate_pct", "churn_rate_pct", "nps",
                                        "discount_pct_avg", "win_rate_pct", "csat_pct"])
 def test_monthly_series_equals_month_by_month_catalogue(demo_store, metric_id: str) -> None:
     """The shortcuts of monthly_series give what the full catalogue gives for each month."""
@@ -212,3 +214,28 @@ def test_demo_segment_breakdown_same_on_both_paths(demo_store, period: Period) -
     fast = ms.compute_metrics(demo_store, period, by=("segment", "month", "reason"))
     _assert_same_report(fast, _facts_path_report(demo_store, period,
                                                  ("segment", "month", "reason")))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), first=st.integers(0, 30), window=st.integers(1, 400))
+def test_monthly_flows_in_one_pass_equal_the_bridge(seed: int, first: int, window: int) -> None:
+    """flows_over_periods (one pass) gives each month's bridge computed on its own."""
+    from custdesk.domain.customer_state import SeriesCustomer, flows_over_periods
+    from custdesk.services.metrics_service import _month_periods
+
+    data = random_business(seed, n_customers=25)
+    end = date(2023, 6, 15) + timedelta(days=first * 20)
+    periods = [p for _, p in _month_periods(12, end)]
+    facts = facts_from_records(data["customers"], data["orders"], {}, Period(end, end))
+    days: dict[int, set[int]] = {}
+    for o in data["orders"]:
+        if o.date <= end.isoformat():
+            days.setdefault(o.customer_id, set()).add(date.fromisoformat(o.date).toordinal())
+    customers = [SeriesCustomer(f.acquired.toordinal(),
+                                f.lost_on.toordinal() if f.lost_on else None,
+                                f.status == "lost", sorted(days.get(f.id, ())))
+                 for f in facts]
+    counts = flows_over_periods(customers, periods, window)
+    for p, c in zip(periods, counts, strict=True):
+        b = bridge(facts_from_records(data["customers"], data["orders"], {}, p), p, window)
+        assert c == [b.start, b.new, b.won_back, b.end, b.lost], p

@@ -7,6 +7,7 @@ aggregates the rules need for one period (built in SQL for big files, or from re
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -244,4 +245,42 @@ def facts_from_records(customers: Sequence[Customer], orders: Iterable[OrderLine
             profit_to_date_e4=sum(o.revenue_e4 - (o.cost_e4 or 0) for o in to_date),
             profit_year_e4=sum(o.revenue_e4 - (o.cost_e4 or 0) for d, o in dated
                                if year.contains(d))))
+    return out
+
+
+class SeriesCustomer(NamedTuple):
+    """What the monthly bridge needs about one customer (dates as ordinals)."""
+
+    acquired: int
+    lost_on: int | None
+    marked_lost: bool  # status "lost" (used when there is no loss date)
+    order_days: Sequence[int]  # distinct order days, ascending
+
+
+def flows_over_periods(customers: Iterable[SeriesCustomer], periods: Sequence[Period],
+                       window: int) -> list[list[int]]:
+    """[start, new, won_back, end, lost] counts for each period, in one pass over the
+    customers: each customer's state is settled once per boundary day (`flow`'s rules,
+    unrolled like `classify`; tests check it equals the period-by-period catalogue)."""
+    bounds = [(p.day_before().toordinal(), p.end.toordinal()) for p in periods]
+    days = sorted({d for pair in bounds for d in pair})
+    out = [[0, 0, 0, 0, 0] for _ in periods]
+    for c in customers:
+        acq, lost_on, marked, orders = c.acquired, c.lost_on, c.marked_lost, c.order_days
+        state: dict[int, tuple[bool, bool, bool]] = {}
+        for d in days:  # (active, marked lost, lapsed) as of d
+            gone = lost_on <= d if lost_on is not None else marked
+            i = bisect_right(orders, d)
+            lapsed_d = i > 0 and orders[i - 1] < d - window
+            state[d] = (acq <= d and not gone and not lapsed_d, gone, lapsed_d)
+        for counts, (b, e) in zip(out, bounds, strict=True):
+            start, gone_b, lapsed_b = state[b]
+            end = state[e][0]
+            new = b < acq <= e
+            won_back = end and acq <= b and not gone_b and lapsed_b
+            counts[0] += start
+            counts[1] += new
+            counts[2] += won_back
+            counts[3] += end
+            counts[4] += (start or new or won_back) and not end
     return out

@@ -12,16 +12,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from custdesk.domain.customer_state import Bridge, CustomerFacts, bridge, classify
+from custdesk.domain.customer_state import (
+    Bridge,
+    CustomerFacts,
+    SeriesCustomer,
+    bridge,
+    classify,
+    flows_over_periods,
+)
 from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_all import Inputs, Settings, assemble, lost_windows, spend_in
 from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
-from custdesk.domain.metrics_customers import CustomerTally
+from custdesk.domain.metrics_customers import CustomerTally, tally_metrics
 from custdesk.domain.metrics_feedback import feedback_metrics
 from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, add_months, month_end, month_key
 from custdesk.storage import queries
+from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
 from custdesk.storage import queries_tally
 from custdesk.storage.database import Store
@@ -137,6 +145,20 @@ def _month_periods(months: int, end: date) -> list[tuple[str, Period]]:
 
 
 _SALES_IDS = frozenset(sales_metrics(SalesTotals()))
+# customer metrics made only of the bridge counts: one pass over months (flows_over_periods)
+_FLOW_IDS = frozenset(("customers_start", "customers_active", "customers_won_back",
+                       "customers_lost", "retention_rate_pct", "churn_rate_pct"))
+
+
+def _series_customers(store: Store, end: date) -> list[SeriesCustomer]:
+    """Each customer's acquisition, loss marks and order days up to `end` (ordinals)."""
+    facts = queries.customer_facts(store, Period(end, end))
+    ordinal: dict[str, int] = {}
+    days = {cid: [ordinal.get(d) or ordinal.setdefault(d, date.fromisoformat(d).toordinal())
+                  for d in texts] for cid, texts in ql.order_day_texts(store, end)}
+    return [SeriesCustomer(f.acquired.toordinal(),
+                           f.lost_on.toordinal() if f.lost_on is not None else None,
+                           f.status == "lost", days.get(f.id, ())) for f in facts]
 
 
 def monthly_series(store: Store, metric_id: str, months: int,
@@ -169,6 +191,13 @@ def monthly_series(store: Store, metric_id: str, months: int,
         facts = queries.customer_facts(store, span)
         return [(key, float(sum(1 for f in facts if p.contains(f.acquired))))
                 for key, p in periods]
+    if metric_id in _FLOW_IDS:
+        counts = flows_over_periods(_series_customers(store, end), [p for _, p in periods],
+                                    settings.window_days)
+        return [(key, tally_metrics(CustomerTally(start=c[0], new=c[1], won_back=c[2],
+                                                  end=c[3], lost=c[4]),
+                                    with_cac=False)[metric_id].value)
+                for (key, _), c in zip(periods, counts, strict=True)]
     out = []
     for key, period in periods:
         states = classify(queries.customer_facts(store, period), period, settings.window_days)
