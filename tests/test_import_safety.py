@@ -223,3 +223,20 @@ def test_a_header_without_rows_changes_nothing(store, tmp_path):
     result = run_import(store, write(tmp_path, "empty.csv", "Customer Name,Email\n"))
     assert result.batch_id is None and result.preview.rows_read == 0
     assert dump(store) == before
+
+
+def test_the_garbage_collector_is_back_on_after_import_and_failure(store, tmp_path):
+    import gc
+
+    assert gc.isenabled()
+    run_import(store, write(tmp_path, "ok.csv", "Date,Customer,Sales\n2024-01-05,Ann,10\n"))
+    assert gc.isenabled()
+    with pytest.raises(InvalidRowsError):
+        run_import(store, write(tmp_path, "bad.csv", BAD))
+    assert gc.isenabled()
+    gc.disable()  # someone else's choice is left alone
+    try:
+        run_import(store, write(tmp_path, "ok2.csv", "Date,Customer,Sales\n2024-01-06,Bo,5\n"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

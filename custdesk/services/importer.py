@@ -10,9 +10,11 @@ The GUI wizard and `custdesk import` both call these functions, so they never di
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -209,11 +211,31 @@ def read_and_parse(request: ImportRequest, store: Store | None = None,
 
 # ---- preview, commit, undo ----------------------------------------------------------------
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a bulk phase.
+
+    A 100k-line import builds about a million tuples, lists and dicts that all live until
+    the phase ends, and every full collection walks them all again for nothing (measured:
+    0.2–0.4 s of ~3 s CPU). Reference counting still frees everything as usual; only
+    cycles wait until the collector is back on. Process-wide, so it is switched back on
+    by whoever switched it off (a phase that found it off leaves it alone).
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def make_preview(store: Store, request: ImportRequest, progress: Progress | None = None,
                  parsed: ParsedTable | None = None) -> Preview:
     """What the import would do; nothing is written."""
-    parsed = parsed or read_and_parse(request, store, progress)
-    plan = build_plan(store, parsed, request.mode)
+    with _collector_paused():
+        parsed = parsed or read_and_parse(request, store, progress)
+        plan = build_plan(store, parsed, request.mode)
     return Preview(request, parsed, plan, parsed.errors + plan.errors, db_state=_db_state(store))
 
 
@@ -233,7 +255,7 @@ def commit(store: Store, preview: Preview, progress: Progress | None = None) -> 
     # ~2x faster executemany at 100k lines than the 2 MB default)
     store.conn.execute("PRAGMA cache_size = -131072")
     try:
-        with store.transaction():
+        with _collector_paused(), store.transaction():
             if preview.db_state != _db_state(store):  # changed since the preview: plan again
                 preview.plan = build_plan(store, preview.parsed, preview.request.mode)
                 preview.errors = preview.parsed.errors + preview.plan.errors
