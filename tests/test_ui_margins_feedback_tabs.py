@@ -191,18 +191,24 @@ def test_margins_export_and_print(qtbot, demo_store, tmp_path) -> None:
     exported = tab.export_tables()
     assert exported[0].title == "By product"  # the main table first (File ▸ Export… .csv)
     tables = {t.title: t for t in exported}
-    assert {"Key figures", "By month", "By category", "Profitability groups",
+    assert {"Key figures", "By month, last 12 months", "By category", "Profitability groups",
             "Monthly sales plan"} <= set(tables)
-    (october,) = tables["By month"].rows
-    assert october[0] == "2026-10"
-    assert october[1] == pytest.approx(sql_revenue(demo_store, OCTOBER))
+    months = tables["By month, last 12 months"].rows
+    assert [m[0] for m in months] == [f"2025-{m}" for m in ("11", "12")] + [
+        f"2026-{m:02d}" for m in range(1, 11)]
+    for month in (months[0], months[-1]):  # first and last, each against SQL
+        period = Period.month(month[0])
+        assert month[1] == pytest.approx(sql_revenue(demo_store, period))
+        profit = sum(customer_profit(demo_store, period).values()) / 10_000
+        assert month[2] == pytest.approx(profit)
+        assert month[3] == pytest.approx(profit / month[1] * 100)
     figures = {row.label: row.value for row in tables["Key figures"].rows}
     assert figures["Revenue"] == pytest.approx(sql_revenue(demo_store, OCTOBER))
     html = tab.report_html()
     assert "Margins" in html and "Standing Desk" in html and "Gross margin" in html
-    # 12 monthly points up to October, October's the same as the table's
-    assert len(tab.data.trend["revenue"]) == 12
-    assert tab.data.trend["revenue"][-1] == ("2026-10", pytest.approx(october[1]))
+    chart = tab.revenue_chart.series["Revenue"]  # the chart shows the same 12 months
+    assert chart == pytest.approx([m[1] for m in months])
+    assert tab.margin_chart.series["Gross margin"] == pytest.approx([m[3] for m in months])
     book = load_workbook(write_export(tmp_path / "margins", exported, "Margins · Oct 2026"))
     assert {"By product", "Key figures", "Moves since the prior period"} <= set(
         book.sheetnames)

@@ -33,7 +33,8 @@ from custdesk.ui.worker import check_cancelled
 
 CARDS = ("revenue", "gross_profit", "gross_margin_pct", "avg_order_value",
          "ltv_historical_avg", "ltv_predictive", "cac", "ltv_cac_ratio")
-BREAKDOWNS = ("segment", "product", "category", "month")
+# By month comes second, for 12 months to the period's end (one query; see load_trend).
+BREAKDOWNS = ("segment", "product", "category")
 TREND_MONTHS = 12
 BELOW_TARGET = "#b03a2e"
 
@@ -90,14 +91,13 @@ class MarginsData:
     period: Period
     current: dict[str, Any]
     prior: dict[str, Any]
-    breakdowns: dict[str, dict[str, dict[str, Any]]]
     products: list[Any]
     categories: list[Any]
     segments: list[Any]
     groups: list[Any]
     movement: list[dict[str, object]]
     plan: list[Any]
-    trend: dict[str, list[tuple[str, float | None]]] = field(default_factory=dict)
+    trend: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def load_margins(store: Store, period: Period) -> MarginsData | None:
@@ -117,20 +117,17 @@ def load_margins(store: Store, period: Period) -> MarginsData | None:
     movement = mg.movement_rows(service("group_movement")(store, period))
     check_cancelled()
     plan = mg.sales_plan_ahead(store, period.end)
-    return MarginsData(period, report.metrics, prior, b,
+    return MarginsData(period, report.metrics, prior,
                        mg.sales_rows(b["product"], mg.product_targets(store)),
                        mg.sales_rows(b["category"]), mg.sales_rows(b["segment"]),
                        groups, movement, plan)
 
 
-def load_trend(store: Store, period: Period) -> dict[str, list[tuple[str, float | None]]]:
-    """Revenue, gross profit and margin for the 12 months up to the period's end."""
-    series = service("monthly_series")
-    out = {}
-    for metric in ("revenue", "gross_profit", "gross_margin_pct"):
-        check_cancelled()
-        out[metric] = series(store, metric, TREND_MONTHS, period.end)
-    return out
+def load_trend(store: Store, period: Period) -> list[tuple[str, dict[str, Any]]]:
+    """Sales figures by month for the 12 months up to the period's end (chart and export)."""
+    from custdesk.services.margins_service import monthly_sales
+
+    return monthly_sales(store, period.end, TREND_MONTHS)
 
 
 class MarginsTab(DashboardTab):
@@ -223,12 +220,14 @@ class MarginsTab(DashboardTab):
 
     def show_more(self, extra: Any) -> None:
         self.data.trend = extra
-        months = [m for m, _v in extra["revenue"]]
-        self.revenue_chart.set_series(months, {
-            "Revenue": [v for _m, v in extra["revenue"]],
-            "Gross profit": [v for _m, v in extra["gross_profit"]]})
-        self.margin_chart.set_series(months, {
-            "Gross margin": [v for _m, v in extra["gross_margin_pct"]]})
+        months = [m for m, _v in extra]
+
+        def series(metric: str) -> list[float | None]:
+            return [values[metric].value for _m, values in extra]
+
+        self.revenue_chart.set_series(months, {"Revenue": series("revenue"),
+                                               "Gross profit": series("gross_profit")})
+        self.margin_chart.set_series(months, {"Gross margin": series("gross_margin_pct")})
 
     def show_data(self, data: MarginsData) -> None:
         ratio = data.current.get("ltv_cac_ratio")
@@ -261,12 +260,11 @@ class MarginsTab(DashboardTab):
         extra = []
         if self.data is not None:
             extra.append(key_figures_sheet(CARDS, self.data.current, self.data.prior))
-            months = self.data.breakdowns.get("month", {})
-            rows = [[m, *(getattr(v.get(k), "value", None) for k in
+            rows = [[m, *(v[k].value for k in
                           ("revenue", "gross_profit", "gross_margin_pct", "orders_count"))]
-                    for m, v in months.items()]
-            extra.append(SheetTable("By month", ["Month", "Revenue", "Gross profit",
-                                                 "Margin %", "Orders"],
+                    for m, v in self.data.trend]
+            extra.append(SheetTable(f"By month, last {TREND_MONTHS} months",
+                                    ["Month", "Revenue", "Gross profit", "Margin %", "Orders"],
                                     ["text", "money", "money", "pct", "int"], rows))
         return [sheets[0], *extra, *sheets[1:]]
 
