@@ -338,3 +338,52 @@ def test_a_period_without_records_shows_dashes_not_zeros(qtbot, demo_store) -> N
     feedback = make_tab(qtbot, FeedbackTab, demo_store, later)
     assert feedback.cards["nps"].value.text() == fmt.DASH
     assert feedback.topics.model.rowCount() == 0
+
+
+def test_a_detractor_opens_their_story(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.feedback_tab import FeedbackTab
+
+    tab = make_tab(qtbot, FeedbackTab, demo_store, YEAR)
+    row = tab.detractors.model.row_at(0)
+    dialog = tab.open_customer(row)
+    qtbot.addWidget(dialog)
+    name = demo_store.conn.execute("SELECT name FROM customers WHERE id = ?",
+                                   (row.customer_id,)).fetchone()[0]
+    assert dialog.edits["name"].text() == name == row.name
+    dialog.close()
+
+
+# ----- the services' own rules, on hand-made inputs ------------------------------------------
+def test_sales_rows_targets_and_deal_only_groups() -> None:
+    from custdesk.domain.metric_values import MetricValue
+    from custdesk.services.margins_service import sales_rows
+
+    def sales(revenue, profit, margin):
+        return {"revenue": MetricValue(revenue, None), "gross_profit": MetricValue(profit, None),
+                "gross_margin_pct": MetricValue(margin, 3), "orders_count": MetricValue(2, None)}
+
+    groups = {"Small": sales(100.0, 30.0, 30.0), "Big": sales(500.0, 200.0, 40.0),
+              "No cost": sales(50.0, None, None),
+              "Deals only": {"win_rate_pct": MetricValue(50, 2)}}
+    rows = sales_rows(groups, {"Small": 35.0, "Big": 40.0, "No cost": 20.0})
+    assert [r.name for r in rows] == ["Big", "Small", "No cost"]  # by revenue; no sales: left out
+    big, small, no_cost = rows
+    assert (small.below_target, small.margin_gap_pts) == (True, -5.0)
+    assert (big.below_target, big.margin_gap_pts) == (False, 0.0)  # on target is not below
+    assert (no_cost.below_target, no_cost.margin_gap_pts) == (False, None)  # unknown, not red
+
+
+def test_movement_rows_totals() -> None:
+    from custdesk.services.margins_service import movement_rows
+
+    moves = {("A", "A"): 2, ("A", "lost"): 1, ("B", "A"): 1, ("new", "C"): 4, ("D", "D"): 1}
+    rows = {r["from"]: r for r in movement_rows(moves)}
+    assert rows["A"]["total"] == 3 and rows["new"]["total"] == 4 and rows["C"]["total"] == 0
+    assert [rows["Total"][c] for c in ("A", "B", "C", "D", "lost", "total")] == [3, 0, 4, 1, 1, 9]
+
+
+def test_tickets_by_refuses_an_unknown_grouping(demo_store) -> None:
+    from custdesk.services.feedback_service import tickets_by
+
+    with pytest.raises(ValueError, match="topic or channel"):
+        tickets_by(demo_store, YEAR, "owner")

@@ -141,7 +141,9 @@ class FeedbackTab(DashboardTab):
         self.detractors = TablePanel("feedback/detractors", "Detractors to rescue",
                                      DETRACTOR_COLUMNS, search="Search customer or comment…",
                                      stretch=3)
-        self.detractors.table.setToolTip("Customers whose latest NPS answer is 0–6")
+        self.detractors.table.setToolTip("Customers whose latest NPS answer is 0–6; "
+                                         "double-click one to open their story")
+        self.detractors.search_table.activated.connect(self.open_customer)
         self.topics = TablePanel("feedback/topics", "Tickets by topic",
                                  ticket_columns("Topic", True))
         self.channels = TablePanel("feedback/channels", "Tickets by channel",
@@ -189,6 +191,18 @@ class FeedbackTab(DashboardTab):
         self.channels.model.set_rows(data.channels)
         opened = sum(g.tickets for g in data.topics)
         self.ticket_tabs.setToolTip(f"{opened:,} tickets opened in the period")
+
+    def open_customer(self, row: Any) -> Any:
+        """The customer dialog (non-modal) for a detractor row."""
+        from custdesk.ui.dialogs.customer_dialog import CustomerDialog
+
+        customer_id = getattr(row, "customer_id", None)
+        if self.store is None or customer_id is None:
+            return None
+        dialog = CustomerDialog(self.store, customer_id, self)
+        dialog.changed.connect(self.refresh)
+        dialog.open()
+        return dialog
 
     def _panels(self) -> list[TablePanel]:
         return [self.segments, self.detractors, self.topics, self.channels]
