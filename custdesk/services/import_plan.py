@@ -54,6 +54,7 @@ class Plan:
     new_stages: list[str] = field(default_factory=list)
     customers: Matcher | None = None
     products: Matcher | None = None
+    uniform: bool = False  # every insert has the same keys in the same order
 
     @property
     def created(self) -> int:
@@ -163,6 +164,7 @@ class _Planner:
         assert self.customers is not None and self.products is not None
         customer, product = self.customers.resolve, self.products.resolve
         months: dict[str, int] = {}  # few distinct days: month_number once per day
+        self.plan.uniform = True  # (one dict display below builds every insert)
         append = self.plan.inserts.append
         for number, row, key in rows:
             if key in known:

@@ -124,7 +124,7 @@ def write_plan(store: Store, plan: Plan, batch_id: int,
         for row in rows:
             if isinstance(row["stage_id"], str):
                 row["stage_id"] = ids[row["stage_id"][4:]]
-    insert_rows(store, plan.table, _uniform(rows), batch_id, progress)
+    insert_rows(store, plan.table, rows if plan.uniform else _uniform(rows), batch_id, progress)
     for update in plan.updates:
         after = dict(update.after)
         if plan.kind == "deals" and isinstance(after.get("stage_id"), str):

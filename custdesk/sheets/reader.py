@@ -174,7 +174,7 @@ def read_table(source: Source, sheet: str | None = None) -> Table:
         raise ReadError(f"{source.path.name}, sheet {name}: {data.height:,} rows × "
                         f"{data.width:,} columns is more than custdesk reads")
     start_row, start_col = data.start or (0, 0)
-    numbered = ((start_row + i + 1, row) for i, row in enumerate(data.iter_rows()))
+    numbered = zip(itertools.count(start_row + 1), data.iter_rows())
     table = _with_header(name, numbered)
     if source.type == "xlsx":
         table.formula_gaps = {(r, c - start_col) for r, c in
@@ -195,6 +195,9 @@ def _with_header(sheet: str, numbered: Iterator[tuple[int, Sequence[object]]]) -
 
 def _blank(row: Sequence[object]) -> bool:
     """True for a row with no value (returns at the first filled cell: usually the first)."""
+    first = row[0] if row else None
+    if first.__class__ is str and len(first.strip()) > 6:  # type: ignore[attr-defined]
+        return False  # the hot path: text longer than any missing marker ('#null!')
     for value in row:
         if value is not None and value != "" and not is_missing(value):
             return False

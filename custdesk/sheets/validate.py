@@ -108,14 +108,15 @@ def _collect(table: Table, indexes: list[int], progress: Progress | None
     """Row numbers and the mapped columns' raw values (one copy, column-wise)."""
     numbers: list[int] = []
     raw: list[tuple[object, ...]] = []
+    add_number, add_cells = numbers.append, raw.append
     pick = itemgetter(*indexes) if len(indexes) > 1 else (lambda r: (r[indexes[0]],))
     for number, row in table.rows:
         try:
             cells = pick(row)
         except IndexError:  # a short CSV line: the missing cells are blank
             cells = tuple(row[i] if i < len(row) else None for i in indexes)
-        numbers.append(number)
-        raw.append(cells)
+        add_number(number)
+        add_cells(cells)
         if progress and len(raw) % 10_000 == 0:
             progress(len(raw))
     cols = [list(c) for c in zip(*raw, strict=False)] if raw else [[] for _i in indexes]
