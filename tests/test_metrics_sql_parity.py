@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from custdesk.domain import lists
 from custdesk.domain.customer_state import bridge, facts_from_records
 from custdesk.domain.metrics_all import catalogue_from_records
 from custdesk.domain.periods import Period
@@ -189,6 +190,8 @@ def test_sql_tally_equals_python_classification(store, seed: int) -> None:
     data["customers"][0] = replace(data["customers"][0], referred_by=" \u00a0", source=None)
     data["customers"][1] = replace(data["customers"][1], referred_by="Ann", segment="")
     data["customers"][2] = replace(data["customers"][2], source=" Refer-ral ")
+    data["customers"][3] = replace(data["customers"][3], status="lost", lost_reason="Price",
+                                   lost_on=None)
     repository.save_all(store, **data)
     last = date.fromisoformat(max(o.date for o in data["orders"]))
     for i in range(5):
@@ -205,6 +208,10 @@ def test_sql_tally_equals_python_classification(store, seed: int) -> None:
         for seg, tally in tallies.items():
             members = [s for s in states if (s.facts.segment or "(none)") == seg]
             assert tally == tally_states(members, period, lost), seg
+        ms.save_settings(store, ms.Settings(window_days=window))
+        assert ms.customers_bridge(store, period) == bridge(facts, period, window, lost)
+        profit = {f.id: f.gross_profit_e4 for f in facts if f.lines}
+        assert ms.profitability_groups(store, period) == lists.profit_groups(profit)
     early = Period(date(2023, 1, 1), date(2023, 2, 1))
     assert customer_tallies(store, early, 365) is None  # orders after `to`: facts path
 

@@ -214,7 +214,8 @@ def detractors(store: Store, period: Period) -> list[Detractor]:
 
 
 def _period_profit(store: Store, period: Period) -> dict[int, int]:
-    return {f.id: f.gross_profit_e4 for f in queries.customer_facts(store, period) if f.lines}
+    """customer id -> gross profit (costed lines) of customers with lines in the period."""
+    return ql.gross_profit_between(store, period.start, period.end)
 
 
 def profitability_groups(store: Store, period: Period) -> dict[int, str]:

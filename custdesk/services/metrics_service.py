@@ -128,6 +128,13 @@ def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> Met
 def customers_bridge(store: Store, period: Period) -> Bridge:
     """start + new + won back − lost = end, lost by reason, and the money in and out."""
     settings = load_settings(store)
+    by_reason = queries_tally.customer_tallies(store, period, settings.window_days,
+                                               by="lost_reason")
+    if by_reason is not None:  # summed in SQL (tested equal to `bridge` below)
+        t = sum(by_reason.values(), CustomerTally())
+        return Bridge(t.start, t.new, t.won_back, t.lost, t.end,
+                      {r: g.lost for r, g in by_reason.items() if r and g.lost},
+                      t.new_e4 / 10_000, t.lost_e4 / 10_000)
     facts = queries.customer_facts(store, period)
     windows = lost_windows(classify(facts, period, settings.window_days), period,
                            settings.window_days)

@@ -61,6 +61,15 @@ def revenue_between(store: Store, lo: date, hi: date) -> dict[int, int]:
             store.conn.execute(sql, (lo.isoformat(), hi.isoformat()))}
 
 
+def gross_profit_between(store: Store, lo: date, hi: date) -> dict[int, int]:
+    """customer id -> Σ (revenue − cost) of their lines dated lo..hi with a known cost,
+    for every customer with a line then (CustomerFacts.gross_profit_e4)."""
+    sql = ("SELECT customer_id, sum(iif(cost_e4 IS NULL, 0, revenue_e4 - cost_e4)) "
+           "FROM orders WHERE date BETWEEN ? AND ? GROUP BY customer_id")
+    return {cid: gp or 0 for cid, gp in
+            store.conn.execute(sql, (lo.isoformat(), hi.isoformat()))}
+
+
 def customer_totals(store: Store, as_of: date) -> dict[int, tuple[int, int, int, str]]:
     """customer id -> (revenue_e4, gross profit e4 over costed lines, orders, last order day)
     up to as_of."""

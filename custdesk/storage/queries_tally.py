@@ -37,7 +37,7 @@ _LAST_ON_OR_BEFORE = """CASE WHEN s.last_date <= :{day} THEN s.last_date
 # orders_customer_date (already in customer order: no temporary B-tree)
 _PER_CUSTOMER = """
 SELECT c.id AS cust_id, coalesce(nullif(c.segment, ''), '(none)') AS seg,
-  c.source AS source, c.referred_by AS referred_by,
+  c.source AS source, c.referred_by AS referred_by, c.lost_reason AS lost_reason,
   nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
   coalesce(c.status = 'lost', 0) AS status_lost,
   coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10),
@@ -84,7 +84,7 @@ FROM (SELECT *,
 # the lost customers' revenue in the W days up to their loss anchor (recorded loss date,
 # else last order): lost_value_window()
 _SUMS = """
-SELECT seg, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
+SELECT {key}, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
   sum(iif(new, rev, 0)),
   sum(new AND (source IN (SELECT value FROM json_each(:referral_sources))
                OR trim(coalesce(referred_by, ''), :whitespace) != '')),
@@ -102,8 +102,15 @@ FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
         coalesce(last_before >= :prior_start, 0) AS ordered_prior,
         iif(lost_on IS NOT NULL AND lost_on <= :end, lost_on, last_end) AS anchor
       FROM ({flags}))
-GROUP BY seg
+GROUP BY 1
 """
+# group keys: the segment, or (for the bridge) the reason a lost customer is counted under:
+# their recorded reason, else "Not recorded" when marked lost, else "Lapsed"; "" = not lost
+_KEYS = {
+    "segment": "seg",
+    "lost_reason": "iif(lost, coalesce(nullif(lost_reason, ''), "
+                   "iif(gone_end, 'Not recorded', 'Lapsed')), '')",
+}
 
 
 def _period_sums(params: dict[str, str]) -> str:
@@ -132,10 +139,11 @@ def _referral_sources(store: Store) -> str:
     return json.dumps(sources)
 
 
-def customer_tallies(store: Store, period: Period,
-                     window: int) -> dict[str, CustomerTally] | None:
-    """segment ("(none)" for blank) -> CustomerTally; None when an order is dated after
-    the period (the facts path handles those)."""
+def customer_tallies(store: Store, period: Period, window: int,
+                     by: str = "segment") -> dict[str, CustomerTally] | None:
+    """segment ("(none)" for blank) -> CustomerTally, or with `by="lost_reason"` lost
+    reason ("" for customers not lost) -> CustomerTally; None when an order is dated
+    after the period (the facts path handles those)."""
     params = period_params(period)
     latest = store.conn.execute("SELECT max(date) FROM orders").fetchone()[0]
     if latest is not None and latest > params["end"]:
@@ -158,6 +166,6 @@ def customer_tallies(store: Store, period: Period,
         period_sums=_period_sums(params))
     flags = _FLAGS.format(per_customer=per_customer,
                           last_year="last_before" if same else "last_year")
-    sql = _SUMS.format(flags=flags)
+    sql = _SUMS.format(flags=flags, key=_KEYS[by])
     return {seg: CustomerTally(*(int(v or 0) for v in rest))
             for seg, *rest in store.conn.execute(sql, params)}
