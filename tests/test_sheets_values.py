@@ -111,3 +111,20 @@ def test_email():
     assert v.parse_email(" Ann@Example.com ") == "Ann@Example.com"
     with pytest.raises(ValueError):
         v.parse_email("ann at example")
+
+
+def test_text_column_is_parse_text_cell_by_cell():
+    cells = ["", " ", "na", " N/A ", "#null!", " #NULL! ", "  nullx ", "Home", "  ORD-000001 ",
+             "a\u00a0b", " \u00a0 ", "       ", " na    ", None, 3.0, 3.5, float("nan"), 12,
+             date(2024, 1, 2), datetime(2024, 1, 2, 3, 4), "—"]
+    assert v.parse_text_column(cells) == [v.parse_text(c) for c in cells]
+
+
+def test_money_floats_match_their_decimal_reading():
+    from decimal import Decimal
+
+    from custdesk.domain.money import to_e4
+
+    floats = [0.1 + 0.2, 1.005, 2.675, 12.3456, 12.34567, 1e-05, 0.0001, 0.00005, -0.0,
+              99_999_999_999.9999, 123456.78, -7.125, 1 / 3]
+    assert [v.parse_money(x) for x in floats] == [to_e4(Decimal(repr(x))) for x in floats]

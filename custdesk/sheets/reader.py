@@ -189,15 +189,27 @@ def _with_header(sheet: str, numbered: Iterator[tuple[int, Sequence[object]]]) -
         return Table(sheet, [], 0, iter(()))
     headers = [_header_text(v) for v in head_rows[index]]
     rest = itertools.chain(head[index + 1:], numbered)
-    data = ((n, row) for n, row in rest if not _blank(row))
+    data = itertools.filterfalse(_blank_line, rest)
     return Table(sheet, headers, head[index][0], data)
+
+
+def _blank_line(line: tuple[int, Sequence[object]]) -> bool:
+    """`_blank` of a numbered row, deciding the usual case (a filled first cell) inline."""
+    row = line[1]
+    first = row[0] if row else None
+    if first.__class__ is str:
+        if len(first.strip()) > 6:  # type: ignore[attr-defined]
+            return False  # longer than any missing marker ('#null!')
+    elif first.__class__ is float:
+        if first == first:
+            return False  # a number, not NaN
+    elif first is not None:
+        return False  # int, bool, date, datetime: never missing
+    return _blank(row)
 
 
 def _blank(row: Sequence[object]) -> bool:
     """True for a row with no value (returns at the first filled cell: usually the first)."""
-    first = row[0] if row else None
-    if first.__class__ is str and len(first.strip()) > 6:  # type: ignore[attr-defined]
-        return False  # the hot path: text longer than any missing marker ('#null!')
     for value in row:
         if value is not None and value != "" and not is_missing(value):
             return False
