@@ -14,42 +14,19 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings
+from ui_helpers import make_tab, quiet_ui  # noqa: F401 - quiet_ui is a fixture
 
 from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.periods import Period
 from custdesk.services.metrics_service import compute_metrics
-from custdesk.ui import formatting as fmt
-from custdesk.ui import worker
+
+pytestmark = pytest.mark.usefixtures("quiet_ui")
 
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
 YEAR = Period(date(2025, 12, 1), date(2026, 11, 24))
 HOSTILE_NAME = '=HYPERLINK("http://x","y")'
 HOSTILE_COMPANY = "@SUM(1)"
 HOSTILE_REASON = "=cmd|' /c calc'!A1"
-
-
-@pytest.fixture(autouse=True)
-def quiet_env(tmp_path: Path):
-    """Synchronous runner, pinned locale and currency, QSettings outside the profile."""
-    QCoreApplication.setOrganizationName("custdesk-tests")
-    QCoreApplication.setApplicationName("custdesk-tests")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-    old_locale = fmt._state["locale"]
-    fmt._state["locale"] = QLocale("en_US")
-    worker.set_default_runner(worker.SyncRunner())
-    yield
-    worker.set_default_runner(None)
-    fmt._state["locale"] = old_locale
-
-
-def make_tab(qtbot, cls, store, period: Period):
-    tab = cls()
-    qtbot.addWidget(tab)
-    tab.set_period(period, refresh=False)
-    tab.set_store(store)
-    return tab
 
 
 def kpi_sheet(book) -> dict[str, tuple]:

@@ -7,41 +7,19 @@ from the services under test). The background runner is the synchronous one; no 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt
+from PySide6.QtCore import Qt
+from ui_helpers import make_tab, quiet_ui  # noqa: F401 - quiet_ui is a fixture
 
 from custdesk.domain.periods import Period
 from custdesk.ui import formatting as fmt
-from custdesk.ui import worker
+
+pytestmark = pytest.mark.usefixtures("quiet_ui")
 
 YEAR = Period(date(2025, 12, 1), date(2026, 11, 24))
 PRIOR = YEAR.prior()
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
-
-
-@pytest.fixture(autouse=True)
-def quiet_env(tmp_path: Path):
-    """Synchronous runner, pinned locale, QSettings outside the user's profile."""
-    QCoreApplication.setOrganizationName("custdesk-tests")
-    QCoreApplication.setApplicationName("custdesk-tests")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-    old_locale = fmt._state["locale"]
-    fmt._state["locale"] = QLocale("en_US")
-    worker.set_default_runner(worker.SyncRunner())
-    yield
-    worker.set_default_runner(None)
-    fmt._state["locale"] = old_locale
-
-
-def make_tab(qtbot, cls, store, period: Period):
-    tab = cls()
-    qtbot.addWidget(tab)
-    tab.set_period(period, refresh=False)
-    tab.set_store(store)
-    return tab
 
 
 def _bounds(period: Period) -> tuple[str, str]:
