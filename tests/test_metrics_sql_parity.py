@@ -246,3 +246,19 @@ def test_monthly_flows_in_one_pass_equal_the_bridge(seed: int, first: int, windo
     for p, c in zip(periods, counts, strict=True):
         b = bridge(facts_from_records(data["customers"], data["orders"], {}, p), p, window)
         assert c == [b.start, b.new, b.won_back, b.end, b.lost], p
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_customer_states_equal_facts(store, seed: int) -> None:
+    """The light per-customer state query agrees with the full facts on what it holds."""
+    from custdesk.storage import queries_lists as ql
+
+    data = random_business(seed)
+    repository.save_all(store, **data)
+    for as_of in (date(2023, 3, 1), date(2024, 6, 30), date(2026, 1, 1)):
+        full = queries.customer_facts(store, Period(as_of, as_of))
+        light = ql.customer_states(store, as_of)
+        keep = ("id", "acquired", "segment", "source", "referred_by", "status", "lost_on",
+                "lost_reason", "first_order", "last_at_end")
+        assert [[getattr(f, k) for k in keep] for f in light] == \
+            [[getattr(f, k) for k in keep] for f in full]

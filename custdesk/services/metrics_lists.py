@@ -140,7 +140,7 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]],
                                                      dict[int, int], list[CustomerFacts]]:
     settings = load_settings(store)
     w = settings.window_days
-    facts = queries.customer_facts(store, Period(as_of, as_of))
+    facts = ql.customer_states(store, as_of)  # the state as of the day needs no sums
     active = {f.id for f in facts if is_active(f, as_of, f.last_at_end, w)}
     days = ql.order_days(store, as_of, active)
     recent = ql.recent_revenue(store, as_of, w)

@@ -159,7 +159,7 @@ _FLOW_IDS = frozenset(("customers_start", "customers_active", "customers_won_bac
 
 def _series_customers(store: Store, end: date) -> list[SeriesCustomer]:
     """Each customer's acquisition, loss marks and order days up to `end` (ordinals)."""
-    facts = queries.customer_facts(store, Period(end, end))
+    facts = ql.customer_states(store, end)
     ordinal: dict[str, int] = {}
     days = {cid: [ordinal.get(d) or ordinal.setdefault(d, date.fromisoformat(d).toordinal())
                   for d in texts] for cid, texts in ql.order_day_texts(store, end)}

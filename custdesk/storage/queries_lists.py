@@ -10,8 +10,10 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 
+from custdesk.domain.customer_state import CustomerFacts
 from custdesk.domain.records import OrderLine
 from custdesk.storage.database import Store
+from custdesk.storage.queries_summary import ensure_order_stats
 
 
 def order_days(store: Store, as_of: date, only: Collection[int] | None = None
@@ -59,6 +61,43 @@ def revenue_between(store: Store, lo: date, hi: date) -> dict[int, int]:
            "GROUP BY customer_id")
     return {cid: total or 0 for cid, total in
             store.conn.execute(sql, (lo.isoformat(), hi.isoformat()))}
+
+
+_STATES_SQL = """
+SELECT c.id, c.segment, c.source, c.referred_by, c.status, c.lost_on, c.lost_reason,
+  coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10),
+           (SELECT substr(min(d.closed_on), 1, 10) FROM deals d JOIN stages k
+            ON k.id = d.stage_id WHERE d.customer_id = c.id AND k.kind = 'won'
+            AND d.closed_on IS NOT NULL),
+           nullif(substr(c.created_on, 1, 10), '')),
+  s.first_date,
+  CASE WHEN s.last_date <= :day THEN s.last_date WHEN s.first_date > :day THEN NULL
+       ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = c.id AND o.date <= :day)
+  END
+FROM customers c LEFT JOIN customer_order_stats s ON s.customer_id = c.id ORDER BY c.id
+"""
+
+
+def customer_states(store: Store, as_of: date) -> list[CustomerFacts]:
+    """Per customer only what the state as of a day needs: id, acquired (the same rule as
+    `queries.customer_facts`), segment, source, status, loss date and reason, first order
+    and last order on or before the day (`last_at_end`); the period sums stay 0."""
+    ensure_order_stats(store)
+    cache: dict[str, date] = {}
+
+    def parse(text: str | None) -> date | None:
+        if not text:
+            return None
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = date.fromisoformat(text[:10])
+        return found
+
+    today = date.today()
+    return [CustomerFacts(cid, parse(acq) or today, seg, source, referred, status,
+                          parse(lost_on), reason, parse(first), None, parse(last))
+            for cid, seg, source, referred, status, lost_on, reason, acq, first, last
+            in store.conn.execute(_STATES_SQL, {"day": as_of.isoformat()})]
 
 
 def gross_profit_between(store: Store, lo: date, hi: date) -> dict[int, int]:
