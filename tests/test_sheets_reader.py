@@ -50,6 +50,29 @@ def test_formula_without_a_cached_value_is_reported(store, tmp_path):
         [(3, "Amount", "formula without a saved value")]
 
 
+def test_formulas_are_looked_for_only_when_a_mapped_cell_is_blank(tmp_path):
+    from custdesk.sheets.validate import parse_table
+
+    book = Workbook()
+    book.active.append(["Date", "Client", "Amount", "Note"])
+    book.active.append([date(2024, 3, 1), "Ann", 12.5, "=C2*2"])  # unmapped formula
+    path = tmp_path / "full.xlsx"
+    book.save(path)
+    mapping = ["date", "customer", "revenue", None]
+    source = open_source(path)
+    table = read_table(source)
+    parsed = parse_table(table, "orders", mapping)
+    source.close()
+    assert parsed.errors == [] and table.scan_formulas is not None  # never needed
+    book.active.append([date(2024, 3, 2), "Bo", None, None])  # a blank mapped cell
+    book.save(path)
+    source = open_source(path)
+    table = read_table(source)
+    parse_table(table, "orders", mapping)
+    source.close()
+    assert table.scan_formulas is None and table.gaps() == {(2, 3)}  # looked, found D2
+
+
 def test_1904_date_system(tmp_path, store):
     book = Workbook()
     book.epoch = CALENDAR_MAC_1904

@@ -81,7 +81,8 @@ def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
     bad: dict[int, list[RowError]] = {}
     for position, ((col, _spec), parser) in enumerate(zip(columns, parsers, strict=True)):
         cols[position] = _parse_column(table, col, parser, cols[position], numbers, bad)
-    _formula_gaps(table, columns, numbers, cols, bad)
+    if any(None in col for col in cols):  # a formula without a value reads as a blank
+        _formula_gaps(table, columns, numbers, cols, bad)
     names = [spec.name for _c, spec in columns]
     rules = _Rules(kind, table, columns)
     rules.derive(names, cols)
@@ -146,11 +147,12 @@ def _parse_column(table: Table, col: int, parser: Callable[[object], Any],
 def _formula_gaps(table: Table, columns: list[tuple[int, cat.FieldSpec]], numbers: list[int],
                   cols: list[list[Any]], bad: dict[int, list[RowError]]) -> None:
     """Formula cells without a saved value are errors, never blanks."""
-    if not table.formula_gaps:
+    gaps = table.gaps()
+    if not gaps:
         return
     index_of = {n: i for i, n in enumerate(numbers)}
     for position, (col, _spec) in enumerate(columns):
-        for number, gap_col in sorted(table.formula_gaps):
+        for number, gap_col in sorted(gaps):
             index = index_of.get(number)
             if gap_col == col and index is not None:
                 cols[position][index] = None
