@@ -34,3 +34,21 @@ def test_orders_rules_on_a_mixed_sheet():
         (8, "Sales", "not a number"),
     ]
     assert (parsed.rows_read, parsed.invalid_rows) == (7, 4)
+
+
+def test_columns_of_repeated_values_parse_each_value_once_with_the_same_result():
+    from datetime import date, datetime
+
+    from custdesk.sheets import validate
+    from custdesk.sheets import values as v
+
+    names = [" Ann ", "Bo", "na", None, "Ann", "\u00a0Cy"] * 5
+    assert validate._by_distinct_value(names, v.parse_text) is not None
+    parsed = parse_table(table([["2024-01-02", n, None, 1, None, None, None] for n in names]),
+                         "orders", MAPPING)
+    assert [r["customer"] for _n, r in parsed.rows] == \
+        [v.parse_text(n) for n in names if v.parse_text(n) is not None]
+    # equal values of different classes parse differently: never merged
+    assert validate._by_distinct_value([1, 1.0, True] * 10, v.parse_text) is None
+    assert validate._by_distinct_value([date(2024, 1, 1), datetime(2024, 1, 1)] * 10,
+                                       v.parse_text) is None

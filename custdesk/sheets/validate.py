@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import partial
 from operator import itemgetter
@@ -128,6 +129,9 @@ def _parse_column(table: Table, col: int, parser: Callable[[object], Any],
                   values: list[object], numbers: list[int],
                   bad: dict[int, list[RowError]]) -> list[Any]:
     try:
+        by_value = _by_distinct_value(values, parser)
+        if by_value is not None:
+            return list(map(by_value.__getitem__, values))
         if parser is v.parse_text:
             return v.parse_text_column(values)
         return [parser(x) for x in values]
@@ -142,6 +146,28 @@ def _parse_column(table: Table, col: int, parser: Callable[[object], Any],
             bad.setdefault(index, []).append(
                 RowError(table.sheet, numbers[index], table.headers[col], _show(value), str(exc)))
     return out
+
+
+# Cell classes whose equal values are interchangeable. Not numbers: 1 == 1.0 == True and
+# -0.0 == 0.0, yet they parse differently; not date and datetime mixed.
+_PLAIN_CLASSES = (str, date, datetime)
+
+
+def _by_distinct_value(values: list[object], parser: Callable[[object], Any]
+                       ) -> dict[object, Any] | None:
+    """Each distinct cell value parsed once (names, segments, days repeat on thousands of
+    lines), when the column is mostly repeats of one plain class of values; else None."""
+    distinct = set(values)
+    if len(distinct) * 2 > len(values):
+        return None
+    kinds = {x.__class__ for x in distinct}
+    kinds.discard(type(None))
+    if len(kinds) > 1 or not kinds <= set(_PLAIN_CLASSES):
+        return None
+    if parser is v.parse_text:
+        keys = list(distinct)
+        return dict(zip(keys, v.parse_text_column(keys), strict=True))
+    return {x: parser(x) for x in distinct}
 
 
 def _formula_gaps(table: Table, columns: list[tuple[int, cat.FieldSpec]], numbers: list[int],
