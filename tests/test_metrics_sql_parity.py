@@ -262,3 +262,21 @@ def test_customer_states_equal_facts(store, seed: int) -> None:
                 "lost_reason", "first_order", "last_at_end")
         assert [[getattr(f, k) for k in keep] for f in light] == \
             [[getattr(f, k) for k in keep] for f in full]
+
+
+def test_orders_count_by_segment_equals_records(demo_store) -> None:
+    from custdesk.domain.metrics_sales import totals_of
+
+    data = _records(demo_store)
+    data["orders"].append(OrderLine(date="2026-11-01", customer_id=data["customers"][0].id,
+                                    revenue_e4=1, order_ref=None))  # a line without a ref
+    repository.save_all(demo_store, orders=data["orders"][-1:])
+    segment = {c.id: c.segment or "(none)" for c in data["customers"]}
+    for period in PERIODS:
+        lines = [o for o in data["orders"] if period.contains(date.fromisoformat(o.date))]
+        expected = {}
+        for g in set(segment.values()):
+            n = totals_of([o for o in lines if segment[o.customer_id] == g]).orders
+            if n:
+                expected[g] = n
+        assert queries.orders_count(demo_store, period, by_segment=True) == expected

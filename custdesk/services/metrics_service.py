@@ -23,15 +23,14 @@ from custdesk.domain.customer_state import (
 from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_all import Inputs, Settings, assemble, lost_windows, spend_in
-from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
 from custdesk.domain.metrics_customers import CustomerTally, tally_metrics
+from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
 from custdesk.domain.metrics_feedback import feedback_metrics
 from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, add_months, month_end, month_key
-from custdesk.storage import queries
+from custdesk.storage import queries, queries_tally
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
-from custdesk.storage import queries_tally
 from custdesk.storage.database import Store
 from custdesk.storage.repository import set_setting
 

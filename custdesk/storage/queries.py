@@ -191,10 +191,20 @@ def orders_count(store: Store, period: Period, by_segment: bool = False) -> dict
                "+ (SELECT count(*) FROM orders WHERE date BETWEEN ?1 AND ?2 "
                "AND order_ref IS NULL)")
     else:
-        sql = ("SELECT coalesce(nullif(c.segment, ''), '(none)'), count(DISTINCT o.order_ref) "
-               "+ sum(o.order_ref IS NULL) FROM orders o INDEXED BY orders_ref_date "
+        # distinct (order_ref, segment) pairs, then lines without a ref: cheaper than a
+        # count(DISTINCT) per group over every line
+        seg = "coalesce(nullif(c.segment, ''), '(none)')"
+        sql = (f"SELECT g, count(*) FROM (SELECT DISTINCT o.order_ref, {seg} AS g "
+               "FROM orders o INDEXED BY orders_ref_date JOIN customers c "
+               "ON c.id = o.customer_id WHERE o.date BETWEEN ?1 AND ?2 "
+               "AND o.order_ref IS NOT NULL) GROUP BY g "
+               f"UNION ALL SELECT {seg}, count(*) FROM orders o INDEXED BY orders_ref_date "
                "JOIN customers c ON c.id = o.customer_id "
-               "WHERE o.date BETWEEN ? AND ? GROUP BY 1")
+               "WHERE o.order_ref IS NULL AND o.date BETWEEN ?1 AND ?2 GROUP BY 1")
+        out: dict[str, int] = {}
+        for g, n in store.conn.execute(sql, params):
+            out[g] = out.get(g, 0) + int(n or 0)
+        return out
     return {g: int(n or 0) for g, n in store.conn.execute(sql, params)}
 
 

@@ -6,7 +6,6 @@ loaded as records (`customer_orders`).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 
