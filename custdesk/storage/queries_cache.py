@@ -19,7 +19,7 @@ from typing import TypeVar
 from custdesk.storage.database import Store
 
 T = TypeVar("T")
-MAX_ENTRIES = 8  # a few periods × a few kinds; each entry is at most ~100k small tuples
+MAX_ENTRIES = 4  # each entry can hold ~100k small tuples (tens of MB on a big file)
 
 _lock = threading.Lock()
 _caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
