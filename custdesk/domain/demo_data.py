@@ -94,6 +94,7 @@ def _months(start: date, end: date) -> list[date]:
 class _Builder:
     def __init__(self, seed: int, end: date, customers: int) -> None:
         self.rng = random.Random(seed)
+        self.followup_rng = random.Random(seed * 31 + 1)  # own stream: adding it moved nothing else
         self.end = end
         self.start = end - timedelta(days=730)
         self.n_customers = customers
@@ -221,8 +222,9 @@ class _Builder:
                 channel=rng.choice(CHANNELS), status="Closed" if done else "Open",
                 is_complaint=rng.random() < 0.15, contacts=rng.choice((1, 1, 1, 2, 3)),
                 csat=rng.choice((2, 3, 4, 4, 5, 5)) if done and rng.random() < 0.6 else None))
+        self.follow_up_tickets()
         for _ in range(500):
-            nps = min(10, max(0, int(rng.gauss(7.8, 2.1))))
+            nps = min(10, max(0, round(rng.gauss(8.4, 1.9))))
             self.biz.surveys.append(Survey(
                 date=self.day(self.start, self.end).isoformat(),
                 customer_id=rng.randint(1, self.n_customers), kind=SurveyKind.CUSTOMER,
@@ -232,11 +234,28 @@ class _Builder:
         for _ in range(60):
             self.biz.surveys.append(Survey(
                 date=self.day(self.start, self.end).isoformat(), kind=SurveyKind.EMPLOYEE,
-                nps=min(10, max(0, int(rng.gauss(7, 2))))))
+                nps=min(10, max(0, round(rng.gauss(7.9, 1.7))))))
         for _ in range(16):
             self.biz.surveys.append(Survey(
                 date=self.day(self.start, self.end).isoformat(), kind=SurveyKind.MYSTERY_SHOP,
                 score=round(min(10, max(0, rng.gauss(7.2, 1.3))), 1)))
+
+    def follow_up_tickets(self) -> None:
+        """Some customers come back about the same thing within days (repeat contacts)."""
+        rng = self.followup_rng
+        originals = list(self.biz.tickets)
+        for tid, first in enumerate(rng.sample(originals, 30), start=len(originals) + 1):
+            opened = datetime.fromisoformat(first.opened_at or "") + timedelta(days=rng.randint(1, 6))
+            if opened.date() > self.end:
+                continue
+            response = opened + timedelta(minutes=rng.randint(10, 600))
+            self.biz.tickets.append(Ticket(
+                id=tid, ref=f"T{tid:05d}", customer_id=first.customer_id,
+                opened_at=opened.isoformat(), first_response_at=response.isoformat(),
+                resolved_at=(response + timedelta(hours=rng.randint(1, 48))).isoformat(),
+                topic=first.topic, channel=rng.choice(CHANNELS), status="Closed",
+                is_complaint=rng.random() < 0.4, contacts=rng.choice((2, 3)),
+                csat=rng.choice((1, 2, 3, 4))))
 
     def spend_and_targets(self) -> None:
         rng = self.rng
