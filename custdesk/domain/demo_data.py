@@ -173,7 +173,8 @@ class _Builder:
                     date=current.isoformat(), customer_id=cid, revenue_e4=revenue,
                     order_ref=ref, product_id=pid, category=cat, quantity=qty,
                     unit_price_e4=unit, discount=discount, cost_e4=to_e4(cost) * qty))
-            gap = rng.expovariate(per_year / 365)
+            # regular customers reorder on a rhythm, with some drift either way
+            gap = rng.gauss(365 / per_year, 0.3 * 365 / per_year)
             current += timedelta(days=max(7, int(gap)))
 
     def deals(self) -> None:
