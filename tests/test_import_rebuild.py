@@ -89,3 +89,23 @@ def test_a_table_much_bigger_than_the_batch_keeps_its_indexes(demo_store, tmp_pa
     indexes = order_indexes(store)
     run_import(store, orders_file(tmp_path))
     assert order_indexes(store) == indexes  # same rowids: never dropped
+
+
+def test_planner_statistics_of_rebuilt_indexes_are_kept(store, tmp_path, rebuild_always):
+    run_import(store, orders_file(tmp_path))  # some lines, so that ANALYZE has figures
+    store.conn.execute("ANALYZE")
+    stats = store.conn.execute("SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl = 'orders' "
+                               "ORDER BY idx").fetchall()
+    assert len(stats) == 6
+    second = tmp_path / "more.csv"
+    second.write_text("Date,Customer ID,Customer Name,Sales\n" + "\n".join(
+        f"2024-03-{1 + i % 20:02d},C{i % 5},Name {i % 5},{i}.25" for i in range(LINES)) + "\n",
+        encoding="utf-8")
+    before, indexes = dump(store), order_indexes(store)
+    result = run_import(store, second)
+    assert order_indexes(store)[0][0] > indexes[-1][0]  # rebuilt
+    assert store.conn.execute(
+        "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl = 'orders' ORDER BY idx"
+    ).fetchall() == stats  # DROP INDEX deleted them; put back as they were
+    undo(store, result.batch_id)
+    assert dump(store) == before

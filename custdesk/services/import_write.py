@@ -86,7 +86,8 @@ def _indexes_rebuilt(store: Store, table: str, batch: int) -> Iterator[None]:
     for _name, sql in indexes:
         conn.execute(sql)
     if stats:  # DROP INDEX deleted the planner's statistics of those indexes: put them back
-        conn.executemany("INSERT INTO sqlite_stat1(tbl, idx, stat) VALUES (?, ?, ?)", stats)
+        conn.executemany("INSERT INTO sqlite_stat1(rowid, tbl, idx, stat) VALUES (?, ?, ?, ?)",
+                         stats)  # (same rowids: the same rows in the same order)
 
 
 def _saved_stats(store: Store, table: str, names: list[str]) -> list[tuple[Any, ...]]:
@@ -94,9 +95,9 @@ def _saved_stats(store: Store, table: str, names: list[str]) -> list[tuple[Any, 
     if store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
                           ).fetchone() is None:
         return []
-    rows = store.conn.execute("SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl = ?",
+    rows = store.conn.execute("SELECT rowid, tbl, idx, stat FROM sqlite_stat1 WHERE tbl = ?",
                               (table,)).fetchall()
-    return [row for row in rows if row[1] in names]
+    return [row for row in rows if row[2] in names]
 
 
 def record_change(store: Store, batch_id: int, table: str, row_id: int, action: str,
