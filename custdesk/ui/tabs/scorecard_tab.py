@@ -39,6 +39,7 @@ from custdesk.storage.database import DatabaseError
 from custdesk.ui import formatting as fmt
 from custdesk.ui.tabs.base_tab import BaseTab
 from custdesk.ui.tabs.scorecard_parts import HistoryPanel, QuestionRow, evidence_html
+from custdesk.ui.worker import default_runner
 
 
 class ScorecardTab(BaseTab):
@@ -135,14 +136,21 @@ class ScorecardTab(BaseTab):
             return
         self.history = svc.load_history(self.store)
         self.baseline = svc.baseline_for(self.history, self.today())
-        self.evidence = svc.evidence(self.store, self.period)
         if not self.dirty:
             self._load_form(self.history[-1] if self.history else None)
+        self.history_panel.show_history(self.history)
+        self._update_summary()
+        # The evidence runs the whole metrics catalogue: off the GUI thread on big files.
+        period = self.period
+        default_runner().submit(self.store, lambda store: svc.evidence(store, period),
+                                self._show_evidence, key=self)
+
+    def _show_evidence(self, evidence: dict[str, Evidence | None]) -> None:
+        self.evidence = evidence
         for qid, row in self.rows.items():
-            row.evidence.setText(evidence_html(self.evidence.get(qid)))
+            row.evidence.setText(evidence_html(evidence.get(qid)))
             row.evidence.setToolTip(f"From your data for {fmt.day_text(self.period.start)} – "
                                     f"{fmt.day_text(self.period.end)}")
-        self.history_panel.show_history(self.history)
         self._update_summary()
 
     def _load_form(self, assessment: ScoredAssessment | None) -> None:
