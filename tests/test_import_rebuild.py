@@ -109,3 +109,20 @@ def test_planner_statistics_of_rebuilt_indexes_are_kept(store, tmp_path, rebuild
     ).fetchall() == stats  # DROP INDEX deleted them; put back as they were
     undo(store, result.batch_id)
     assert dump(store) == before
+
+
+def test_order_line_keys_are_content_digests_with_repeat_numbers(store, tmp_path):
+    import hashlib
+
+    text = "Date,Customer,Sales\n2024-01-05,Ann,10\n2024-01-06,Bo,2.5\n2024-01-05,Ann,10\n"
+    path = tmp_path / "twice.csv"
+    path.write_text(text, encoding="utf-8")
+    run_import(store, path)
+
+    def key(day: str, name: str, e4: int) -> str:  # plan_orders's content fields, in order
+        content = (day, name, None, None, None, None, None, None, None, None, e4, None, None)
+        return hashlib.blake2b(repr(content).encode(), digest_size=12).hexdigest()
+
+    first, second = key("2024-01-05", "Ann", 100_000), key("2024-01-06", "Bo", 25_000)
+    assert [r[0] for r in store.conn.execute("SELECT line_key FROM orders ORDER BY id")] == \
+        [first, second, f"{first}:1"]
