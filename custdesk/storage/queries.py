@@ -149,7 +149,7 @@ def _customer_facts(store: Store, period: Period) -> list[CustomerFacts]:
     later = {} if fast else dict(store.conn.execute(
         "SELECT customer_id, min(date) FROM orders WHERE date > :end GROUP BY customer_id",
         params))
-    parse = _day_parser()
+    parse = day_parser()
     out = []
     no_lines = (None,) * 5 + (0,) * 5 + (0, 0, 0, 0)
     for cid, segment, source, referred, status, lost_on, reason, acq_on, created in \
@@ -166,7 +166,7 @@ def _customer_facts(store: Store, period: Period) -> list[CustomerFacts]:
     return out
 
 
-def _day_parser():  # noqa: ANN202
+def day_parser():  # noqa: ANN201
     """date.fromisoformat with a cache: many customers share the same days."""
     cache: dict[str, date] = {}
 

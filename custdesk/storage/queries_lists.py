@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from custdesk.domain.customer_state import CustomerFacts
 from custdesk.domain.records import OrderLine
 from custdesk.storage.database import Store
+from custdesk.storage.queries import day_parser
 from custdesk.storage.queries_summary import ensure_order_stats
 
 
@@ -82,15 +83,7 @@ def customer_states(store: Store, as_of: date) -> list[CustomerFacts]:
     `queries.customer_facts`), segment, source, status, loss date and reason, first order
     and last order on or before the day (`last_at_end`); the period sums stay 0."""
     ensure_order_stats(store)
-    cache: dict[str, date] = {}
-
-    def parse(text: str | None) -> date | None:
-        if not text:
-            return None
-        found = cache.get(text)
-        if found is None:
-            found = cache[text] = date.fromisoformat(text[:10])
-        return found
+    parse = day_parser()
 
     today = date.today()
     return [CustomerFacts(cid, parse(acq) or today, seg, source, referred, status,
