@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from conftest import DEMO_END
+
 from custdesk.domain.demo_data import SEGMENTS, generate_demo
 from custdesk.domain.records import DEFAULT_STAGES
 from custdesk.domain.scorecard import QUESTION_IDS

@@ -9,7 +9,15 @@ import sys
 
 import custdesk.domain
 
-FORBIDDEN = ("PySide6", "sqlite3", "_sqlite3", "sqlite_utils", "openpyxl", "python_calamine", "pyqtgraph")
+FORBIDDEN = (
+    "PySide6",
+    "sqlite3",
+    "_sqlite3",
+    "sqlite_utils",
+    "openpyxl",
+    "python_calamine",
+    "pyqtgraph",
+)
 
 
 def domain_modules() -> list[str]:
@@ -34,7 +42,6 @@ def test_domain_imports_nothing_forbidden() -> None:
 
 def test_the_check_would_catch_a_violation() -> None:
     """The same probe on a storage module does see sqlite3, so the test above can fail."""
-    script = ("import sys, custdesk.storage.database\n"
-              "print('sqlite3' in sys.modules)")
+    script = "import sys, custdesk.storage.database\nprint('sqlite3' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"

@@ -26,8 +26,15 @@ def test_window_has_every_tab_and_shows_the_file(qtbot, demo_store) -> None:
     window = MainWindow(demo_store)
     qtbot.addWidget(window)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles == ["Today", "Customers", "Pipeline", "Lost prospects", "Margins",
-                      "Feedback", "Scorecard"]
+    assert titles == [
+        "Today",
+        "Customers",
+        "Pipeline",
+        "Lost prospects",
+        "Margins",
+        "Feedback",
+        "Scorecard",
+    ]
     assert str(demo_store.path) in window.file_label.text()
     for index, page in enumerate(window.tab_pages):
         window.tabs.setCurrentIndex(index)
@@ -36,8 +43,16 @@ def test_window_has_every_tab_and_shows_the_file(qtbot, demo_store) -> None:
     menus = [a.text() for a in window.menuBar().actions()]
     assert menus == ["&File", "&Help"]
     file_actions = [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.text()]
-    for wanted in ("&New database…", "&Open database…", "Open &recent", "&Import spreadsheet…",
-                   "&Export to Excel…", "&Print…", "Restore &backup…", "&Quit"):
+    for wanted in (
+        "&New database…",
+        "&Open database…",
+        "Open &recent",
+        "&Import spreadsheet…",
+        "&Export to Excel…",
+        "&Print…",
+        "Restore &backup…",
+        "&Quit",
+    ):
         assert wanted in file_actions
     window.set_store(None)  # closes the store
     assert demo_store.closed
@@ -52,7 +67,10 @@ def test_opening_another_file_remembers_it_in_recent(qtbot, tmp_path: Path) -> N
     assert window.open_path(tmp_path / "two.db")
     assert first.closed
     recent = window._recent_files()
-    assert recent[:2] == [str((tmp_path / "two.db").resolve()), str((tmp_path / "one.db").resolve())]
+    assert recent[:2] == [
+        str((tmp_path / "two.db").resolve()),
+        str((tmp_path / "one.db").resolve()),
+    ]
     assert [a.text() for a in window.recent_menu.actions()][:2] == recent[:2]
     window.set_store(None)
 
@@ -84,7 +102,9 @@ def test_restore_backup_from_the_window(qtbot, tmp_path: Path) -> None:
 
     store = open_store(tmp_path / "shop.db")
     with store.transaction():
-        store.conn.execute("INSERT INTO customers(name, name_key, created_on) VALUES ('Ann', 'ann', '2024-01-01')")
+        store.conn.execute(
+            "INSERT INTO customers(name, name_key, created_on) VALUES ('Ann', 'ann', '2024-01-01')"
+        )
     backup = create_backup(store, reason="manual")
     with store.transaction():
         store.conn.execute("DELETE FROM customers")
@@ -108,17 +128,41 @@ def test_smoke_test_saves_one_png_per_tab(tmp_path: Path, demo_db_template: Path
     shutil.copyfile(demo_db_template, db)
     shots = tmp_path / "shots"
     result = subprocess.run(
-        [sys.executable, "-m", "custdesk", "--db", str(db), "--smoke-test", "--screenshots", str(shots)],
-        capture_output=True, text=True, timeout=120, env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+        [
+            sys.executable,
+            "-m",
+            "custdesk",
+            "--db",
+            str(db),
+            "--smoke-test",
+            "--screenshots",
+            str(shots),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in shots.glob("*.png"))
-    assert names == sorted(f"{s}.png" for s in ("today", "customers", "pipeline", "lost_prospects",
-                                                 "margins", "feedback", "scorecard"))
+    assert names == sorted(
+        f"{s}.png"
+        for s in (
+            "today",
+            "customers",
+            "pipeline",
+            "lost_prospects",
+            "margins",
+            "feedback",
+            "scorecard",
+        )
+    )
     assert all(p.stat().st_size > 5000 for p in shots.glob("*.png"))
 
 
-def test_full_export_runs_off_thread_and_imports_back(qtbot, demo_store, tmp_path: Path,
-                                                      monkeypatch) -> None:
+def test_full_export_runs_off_thread_and_imports_back(
+    qtbot, demo_store, tmp_path: Path, monkeypatch
+) -> None:
     from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QMessageBox
     from python_calamine import CalamineWorkbook

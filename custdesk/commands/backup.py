@@ -30,7 +30,10 @@ def run(args: argparse.Namespace) -> int:
         if not backups:
             print(f"No backups of {path.name} yet.")
         for b in backups:
-            print(f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.reason:<17} {b.size / 1024:9.0f} KB  {b.path.name}")
+            print(
+                f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.reason:<17} "
+                f"{b.size / 1024:9.0f} KB  {b.path.name}"
+            )
         return 0
     if args.action == "create":
         store = open_from_args(args, create=False)

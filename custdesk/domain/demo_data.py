@@ -50,14 +50,79 @@ PRODUCTS = (  # name, category, list price, unit cost, target margin %
     ("Whiteboard Kit", "Accessories", "89.00", "52.00", 40),
     ("Office Setup Service", "Services", "450.00", "180.00", 60),
 )
-FIRST_NAMES = ("Ava", "Ben", "Chloe", "Dan", "Ella", "Finn", "Grace", "Hugo", "Isla", "Jack",
-               "Kate", "Liam", "Mia", "Noah", "Olivia", "Paul", "Ruby", "Sam", "Tara", "Will")
-LAST_NAMES = ("Brown", "Clark", "Davies", "Evans", "Fisher", "Green", "Hughes", "Jones", "King",
-              "Lewis", "Moore", "Patel", "Reid", "Shaw", "Taylor", "Walker", "Wood", "Young")
-COMPANY_WORDS = ("Harbour", "Summit", "Oak", "Bright", "North", "Cedar", "Blue", "Granite",
-                 "Maple", "River", "Falcon", "Willow", "Anchor", "Beacon", "Copper")
-COMPANY_KINDS = ("Dental", "Accountants", "Studio", "Builders", "Cafe", "Legal", "Clinic",
-                 "Logistics", "Design", "Estates", "Bakery", "Consulting")
+FIRST_NAMES = (
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Dan",
+    "Ella",
+    "Finn",
+    "Grace",
+    "Hugo",
+    "Isla",
+    "Jack",
+    "Kate",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Olivia",
+    "Paul",
+    "Ruby",
+    "Sam",
+    "Tara",
+    "Will",
+)
+LAST_NAMES = (
+    "Brown",
+    "Clark",
+    "Davies",
+    "Evans",
+    "Fisher",
+    "Green",
+    "Hughes",
+    "Jones",
+    "King",
+    "Lewis",
+    "Moore",
+    "Patel",
+    "Reid",
+    "Shaw",
+    "Taylor",
+    "Walker",
+    "Wood",
+    "Young",
+)
+COMPANY_WORDS = (
+    "Harbour",
+    "Summit",
+    "Oak",
+    "Bright",
+    "North",
+    "Cedar",
+    "Blue",
+    "Granite",
+    "Maple",
+    "River",
+    "Falcon",
+    "Willow",
+    "Anchor",
+    "Beacon",
+    "Copper",
+)
+COMPANY_KINDS = (
+    "Dental",
+    "Accountants",
+    "Studio",
+    "Builders",
+    "Cafe",
+    "Legal",
+    "Clinic",
+    "Logistics",
+    "Design",
+    "Estates",
+    "Bakery",
+    "Consulting",
+)
 COMPETITORS = ("OfficeMax Direct", "Staples Pro", "Local Stationers", "Amazon Business")
 OWNERS = ("Sarah", "Tom", "Priya")
 STAGE_FLOW = ("Lead", "Qualified", "Proposal", "Negotiation")
@@ -116,9 +181,17 @@ class _Builder:
 
     def products(self) -> None:
         for pid, (name, cat, price, cost, margin) in enumerate(PRODUCTS, start=1):
-            self.biz.products.append(Product(
-                id=pid, ref=f"P{pid:03d}", name=name, category=cat,
-                list_price_e4=to_e4(price), unit_cost_e4=to_e4(cost), target_margin_pct=margin))
+            self.biz.products.append(
+                Product(
+                    id=pid,
+                    ref=f"P{pid:03d}",
+                    name=name,
+                    category=cat,
+                    list_price_e4=to_e4(price),
+                    unit_cost_e4=to_e4(cost),
+                    target_margin_pct=margin,
+                )
+            )
 
     def customer(self, cid: int) -> None:
         rng = self.rng
@@ -141,20 +214,37 @@ class _Builder:
         if rng.random() < churn * years_here * 0.8:
             leaves_on = self.day(acquired + timedelta(days=60), self.end)
         told_us = leaves_on is not None and rng.random() < 0.45
-        self.biz.customers.append(Customer(
-            id=cid, ref=f"C{cid:04d}", name=f"{first} {last}", company=company,
-            email=f"{first}.{last}{cid}@{company.split()[0].lower()}.example".lower(),
-            phone=f"+44 20 7946 {cid:04d}", segment=segment, source=source,
-            referred_by=referrer, acquired_on=acquired.isoformat(),
-            status="lost" if told_us else None,
-            lost_on=leaves_on.isoformat() if told_us and leaves_on else None,
-            lost_reason=rng.choice(DEFAULT_REASONS[:9]) if told_us else None,
-            country="United Kingdom", city=rng.choice(("London", "Leeds", "Bristol", "York")),
-            created_on=acquired.isoformat()))
+        self.biz.customers.append(
+            Customer(
+                id=cid,
+                ref=f"C{cid:04d}",
+                name=f"{first} {last}",
+                company=company,
+                email=f"{first}.{last}{cid}@{company.split()[0].lower()}.example".lower(),
+                phone=f"+44 20 7946 {cid:04d}",
+                segment=segment,
+                source=source,
+                referred_by=referrer,
+                acquired_on=acquired.isoformat(),
+                status="lost" if told_us else None,
+                lost_on=leaves_on.isoformat() if told_us and leaves_on else None,
+                lost_reason=rng.choice(DEFAULT_REASONS[:9]) if told_us else None,
+                country="United Kingdom",
+                city=rng.choice(("London", "Leeds", "Bristol", "York")),
+                created_on=acquired.isoformat(),
+            )
+        )
         self.orders(cid, segment, per_year, lines, acquired, leaves_on)
 
-    def orders(self, cid: int, segment: str, per_year: int, lines: int,
-               acquired: date, leaves_on: date | None) -> None:
+    def orders(
+        self,
+        cid: int,
+        segment: str,
+        per_year: int,
+        lines: int,
+        acquired: date,
+        leaves_on: date | None,
+    ) -> None:
         rng = self.rng
         stop = leaves_on or self.end
         current = max(acquired, self.start - timedelta(days=365))
@@ -166,13 +256,25 @@ class _Builder:
                 pid = rng.randint(1, len(PRODUCTS))
                 name, cat, price, cost, _m = PRODUCTS[pid - 1]
                 qty = rng.randint(1, 12 if cat in ("Paper", "Printing") else 3)
-                discount = rng.choice((0, 0, 0, 0.05, 0.1, 0.15, 0.25 if segment == "Corporate" else 0))
+                discount = rng.choice(
+                    (0, 0, 0, 0.05, 0.1, 0.15, 0.25 if segment == "Corporate" else 0)
+                )
                 unit = to_e4(price)
                 revenue = round(unit * qty * (1 - discount))
-                self.biz.orders.append(OrderLine(
-                    date=current.isoformat(), customer_id=cid, revenue_e4=revenue,
-                    order_ref=ref, product_id=pid, category=cat, quantity=qty,
-                    unit_price_e4=unit, discount=discount, cost_e4=to_e4(cost) * qty))
+                self.biz.orders.append(
+                    OrderLine(
+                        date=current.isoformat(),
+                        customer_id=cid,
+                        revenue_e4=revenue,
+                        order_ref=ref,
+                        product_id=pid,
+                        category=cat,
+                        quantity=qty,
+                        unit_price_e4=unit,
+                        discount=discount,
+                        cost_e4=to_e4(cost) * qty,
+                    )
+                )
             # regular customers reorder on a rhythm, with some drift either way
             gap = rng.gauss(365 / per_year, 0.3 * 365 / per_year)
             current += timedelta(days=max(7, int(gap)))
@@ -194,20 +296,34 @@ class _Builder:
                 else:
                     stage = "Lost"
                     reason = rng.choice(DEFAULT_REASONS) if rng.random() < 0.8 else None
-                    competitor = rng.choice(COMPETITORS) if reason in ("Competitor", "Price") else None
+                    competitor = (
+                        rng.choice(COMPETITORS) if reason in ("Competitor", "Price") else None
+                    )
             else:
                 stage = rng.choice(STAGE_FLOW)
             last_activity = self.day(created, closed or self.end)
-            self.biz.deals.append(Deal(
-                id=did, ref=f"D{did:04d}", customer_id=customer_id, stage=stage,
-                title=f"{PRODUCTS[pid - 1][0]} for {rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}",
-                product_id=pid, amount_e4=amount if rng.random() < 0.93 else None,
-                list_amount_e4=list_amount, owner=rng.choice(OWNERS), source=_pick(rng, SOURCES),
-                created_on=created.isoformat(),
-                expected_close=(created + timedelta(days=rng.randint(20, 90))).isoformat(),
-                closed_on=closed.isoformat() if closed else None, lost_reason=reason,
-                competitor=competitor, last_activity_on=last_activity.isoformat(),
-                next_step=None if closed else rng.choice(("Call back", "Send quote", "Demo"))))
+            self.biz.deals.append(
+                Deal(
+                    id=did,
+                    ref=f"D{did:04d}",
+                    customer_id=customer_id,
+                    stage=stage,
+                    title=f"{PRODUCTS[pid - 1][0]} for "
+                    f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}",
+                    product_id=pid,
+                    amount_e4=amount if rng.random() < 0.93 else None,
+                    list_amount_e4=list_amount,
+                    owner=rng.choice(OWNERS),
+                    source=_pick(rng, SOURCES),
+                    created_on=created.isoformat(),
+                    expected_close=(created + timedelta(days=rng.randint(20, 90))).isoformat(),
+                    closed_on=closed.isoformat() if closed else None,
+                    lost_reason=reason,
+                    competitor=competitor,
+                    last_activity_on=last_activity.isoformat(),
+                    next_step=None if closed else rng.choice(("Call back", "Send quote", "Demo")),
+                )
+            )
 
     def feedback(self) -> None:
         rng = self.rng
@@ -216,60 +332,105 @@ class _Builder:
             first_response = opened + timedelta(minutes=rng.randint(10, 60 * 30))
             resolved = first_response + timedelta(hours=rng.randint(1, 96))
             done = resolved.date() < self.end or rng.random() < 0.5
-            self.biz.tickets.append(Ticket(
-                id=tid, ref=f"T{tid:05d}", customer_id=rng.randint(1, self.n_customers),
-                opened_at=opened.isoformat(), first_response_at=first_response.isoformat(),
-                resolved_at=resolved.isoformat() if done else None, topic=rng.choice(TOPICS),
-                channel=rng.choice(CHANNELS), status="Closed" if done else "Open",
-                is_complaint=rng.random() < 0.15, contacts=rng.choice((1, 1, 1, 2, 3)),
-                csat=rng.choice((2, 3, 4, 4, 5, 5)) if done and rng.random() < 0.6 else None))
+            self.biz.tickets.append(
+                Ticket(
+                    id=tid,
+                    ref=f"T{tid:05d}",
+                    customer_id=rng.randint(1, self.n_customers),
+                    opened_at=opened.isoformat(),
+                    first_response_at=first_response.isoformat(),
+                    resolved_at=resolved.isoformat() if done else None,
+                    topic=rng.choice(TOPICS),
+                    channel=rng.choice(CHANNELS),
+                    status="Closed" if done else "Open",
+                    is_complaint=rng.random() < 0.15,
+                    contacts=rng.choice((1, 1, 1, 2, 3)),
+                    csat=rng.choice((2, 3, 4, 4, 5, 5)) if done and rng.random() < 0.6 else None,
+                )
+            )
         self.follow_up_tickets()
         for _ in range(500):
             nps = min(10, max(0, round(rng.gauss(8.4, 1.9))))
-            self.biz.surveys.append(Survey(
-                date=self.day(self.start, self.end).isoformat(),
-                customer_id=rng.randint(1, self.n_customers), kind=SurveyKind.CUSTOMER,
-                nps=nps, csat=min(5, max(1, round(nps / 2))), would_refer=nps >= 9,
-                comment=rng.choice(("Late delivery again", "Prices went up", "No reply to my email"))
-                if nps <= 6 else rng.choice(("Great service", "Quick delivery", None))))
+            self.biz.surveys.append(
+                Survey(
+                    date=self.day(self.start, self.end).isoformat(),
+                    customer_id=rng.randint(1, self.n_customers),
+                    kind=SurveyKind.CUSTOMER,
+                    nps=nps,
+                    csat=min(5, max(1, round(nps / 2))),
+                    would_refer=nps >= 9,
+                    comment=rng.choice(
+                        ("Late delivery again", "Prices went up", "No reply to my email")
+                    )
+                    if nps <= 6
+                    else rng.choice(("Great service", "Quick delivery", None)),
+                )
+            )
         for _ in range(60):
-            self.biz.surveys.append(Survey(
-                date=self.day(self.start, self.end).isoformat(), kind=SurveyKind.EMPLOYEE,
-                nps=min(10, max(0, round(rng.gauss(7.9, 1.7))))))
+            self.biz.surveys.append(
+                Survey(
+                    date=self.day(self.start, self.end).isoformat(),
+                    kind=SurveyKind.EMPLOYEE,
+                    nps=min(10, max(0, round(rng.gauss(7.9, 1.7)))),
+                )
+            )
         for _ in range(16):
-            self.biz.surveys.append(Survey(
-                date=self.day(self.start, self.end).isoformat(), kind=SurveyKind.MYSTERY_SHOP,
-                score=round(min(10, max(0, rng.gauss(7.2, 1.3))), 1)))
+            self.biz.surveys.append(
+                Survey(
+                    date=self.day(self.start, self.end).isoformat(),
+                    kind=SurveyKind.MYSTERY_SHOP,
+                    score=round(min(10, max(0, rng.gauss(7.2, 1.3))), 1),
+                )
+            )
 
     def follow_up_tickets(self) -> None:
         """Some customers come back about the same thing within days (repeat contacts)."""
         rng = self.followup_rng
         originals = list(self.biz.tickets)
         for tid, first in enumerate(rng.sample(originals, 30), start=len(originals) + 1):
-            opened = datetime.fromisoformat(first.opened_at or "") + timedelta(days=rng.randint(1, 6))
+            opened = datetime.fromisoformat(first.opened_at or "") + timedelta(
+                days=rng.randint(1, 6)
+            )
             if opened.date() > self.end:
                 continue
             response = opened + timedelta(minutes=rng.randint(10, 600))
-            self.biz.tickets.append(Ticket(
-                id=tid, ref=f"T{tid:05d}", customer_id=first.customer_id,
-                opened_at=opened.isoformat(), first_response_at=response.isoformat(),
-                resolved_at=(response + timedelta(hours=rng.randint(1, 48))).isoformat(),
-                topic=first.topic, channel=rng.choice(CHANNELS), status="Closed",
-                is_complaint=rng.random() < 0.4, contacts=rng.choice((2, 3)),
-                csat=rng.choice((1, 2, 3, 4))))
+            self.biz.tickets.append(
+                Ticket(
+                    id=tid,
+                    ref=f"T{tid:05d}",
+                    customer_id=first.customer_id,
+                    opened_at=opened.isoformat(),
+                    first_response_at=response.isoformat(),
+                    resolved_at=(response + timedelta(hours=rng.randint(1, 48))).isoformat(),
+                    topic=first.topic,
+                    channel=rng.choice(CHANNELS),
+                    status="Closed",
+                    is_complaint=rng.random() < 0.4,
+                    contacts=rng.choice((2, 3)),
+                    csat=rng.choice((1, 2, 3, 4)),
+                )
+            )
 
     def spend_and_targets(self) -> None:
         rng = self.rng
         for month in _months(self.start, self.end):
             for channel, base in (("ads", 1800), ("events", 600), ("web", 400)):
-                self.biz.spend.append(Spend(
-                    month=month.strftime("%Y-%m"), channel=channel,
-                    amount_e4=to_e4(base + rng.randint(-200, 300))))
+                self.biz.spend.append(
+                    Spend(
+                        month=month.strftime("%Y-%m"),
+                        channel=channel,
+                        amount_e4=to_e4(base + rng.randint(-200, 300)),
+                    )
+                )
         for month in _months(self.start, self.end + timedelta(days=95)):
             grow = 1 + 0.02 * ((month - self.start).days // 30)
-            self.biz.targets.append(Target(
-                month=month.strftime("%Y-%m"), revenue_target_e4=to_e4(round(42000 * grow)),
-                new_customers_target=12))
+            self.biz.targets.append(
+                Target(
+                    month=month.strftime("%Y-%m"),
+                    revenue_target_e4=to_e4(round(42000 * grow)),
+                    new_customers_target=12,
+                )
+            )
 
     def assessments(self) -> None:
         rng = self.rng

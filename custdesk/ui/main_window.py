@@ -29,7 +29,14 @@ from custdesk.ui.tabs.scorecard_tab import ScorecardTab
 from custdesk.ui.tabs.today_tab import TodayTab
 
 TAB_CLASSES: tuple[type[BaseTab], ...] = (
-    TodayTab, CustomersTab, PipelineTab, LostProspectsTab, MarginsTab, FeedbackTab, ScorecardTab)
+    TodayTab,
+    CustomersTab,
+    PipelineTab,
+    LostProspectsTab,
+    MarginsTab,
+    FeedbackTab,
+    ScorecardTab,
+)
 MAX_RECENT = 8
 MIN_SIZE = QSize(900, 600)
 DB_FILTER = "custdesk databases (*.db *.custdesk);;All files (*)"
@@ -41,8 +48,9 @@ class MainWindow(QMainWindow):
 
     store_changed = Signal()
 
-    def __init__(self, store: Store | None, parent: QWidget | None = None, *,
-                 persist_state: bool = True) -> None:
+    def __init__(
+        self, store: Store | None, parent: QWidget | None = None, *, persist_state: bool = True
+    ) -> None:
         super().__init__(parent)
         self.store: Store | None = None
         self.persist_state = persist_state  # the smoke test must not touch the owner's layout
@@ -64,7 +72,9 @@ class MainWindow(QMainWindow):
         self.set_store(store)
 
     # ----- menus -----------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:  # noqa: ANN001
+    def _action(
+        self, text: str, slot, shortcut: QKeySequence.StandardKey | str | None = None
+    ) -> QAction:  # noqa: ANN001
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -73,15 +83,24 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(self._action("&New database…", self.new_database, QKeySequence.StandardKey.New))
-        file_menu.addAction(self._action("&Open database…", self.open_database_dialog, QKeySequence.StandardKey.Open))
+        file_menu.addAction(
+            self._action("&New database…", self.new_database, QKeySequence.StandardKey.New)
+        )
+        file_menu.addAction(
+            self._action(
+                "&Open database…", self.open_database_dialog, QKeySequence.StandardKey.Open
+            )
+        )
         self.recent_menu = file_menu.addMenu("Open &recent")
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Import spreadsheet…", self.import_dialog, "Ctrl+I"))
         file_menu.addAction(self._action("&Export to Excel…", self.export_dialog, "Ctrl+E"))
-        file_menu.addAction(self._action("Export e&verything (re-importable)…",
-                                         self.full_export_dialog))
-        file_menu.addAction(self._action("&Print…", self.print_dialog, QKeySequence.StandardKey.Print))
+        file_menu.addAction(
+            self._action("Export e&verything (re-importable)…", self.full_export_dialog)
+        )
+        file_menu.addAction(
+            self._action("&Print…", self.print_dialog, QKeySequence.StandardKey.Print)
+        )
         file_menu.addSeparator()
         file_menu.addAction(self._action("Restore &backup…", self.restore_backup_dialog))
         file_menu.addSeparator()
@@ -135,11 +154,14 @@ class MainWindow(QMainWindow):
         return True
 
     def new_database(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New custdesk database", "business.db", DB_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New custdesk database", "business.db", DB_FILTER
+        )
         if path:
             if Path(path).exists():
-                QMessageBox.warning(self, "File exists",
-                                    f"{Path(path).name} already exists; choose a new name.")
+                QMessageBox.warning(
+                    self, "File exists", f"{Path(path).name} already exists; choose a new name."
+                )
                 return
             self.open_path(Path(path))
 
@@ -179,7 +201,9 @@ class MainWindow(QMainWindow):
         try:
             from custdesk.ui.import_wizard import ImportWizard
         except ImportError:
-            QMessageBox.information(self, "Import", "Spreadsheet import is not available in this build yet.")
+            QMessageBox.information(
+                self, "Import", "Spreadsheet import is not available in this build yet."
+            )
             return
         wizard = ImportWizard(self.store, self, path=path)
         wizard.imported.connect(lambda _batch: self.refresh_all())
@@ -241,16 +265,19 @@ class MainWindow(QMainWindow):
         try:
             from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
         except ImportError:
-            QMessageBox.information(self, "Metric definitions",
-                                    "Metric definitions arrive with the metrics engine.")
+            QMessageBox.information(
+                self, "Metric definitions", "Metric definitions arrive with the metrics engine."
+            )
             return
         MetricDefinitionsDialog(self).open()
 
     def show_about(self) -> None:
         QMessageBox.about(
-            self, "About custdesk",
+            self,
+            "About custdesk",
             f"<h3>custdesk {__version__}</h3><p>See, every day, how your customers are doing.</p>"
-            "<p>Your data stays in one file on this computer, with automatic backups.</p>")
+            "<p>Your data stays in one file on this computer, with automatic backups.</p>",
+        )
 
     # ----- drag and drop of spreadsheets ------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
