@@ -63,11 +63,14 @@ def spawn(code: str, *args: str) -> subprocess.Popen[bytes]:
     """Start `python -c code args…` with custdesk importable; stdout is piped."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
+                            stderr=subprocess.PIPE, env=env, bufsize=0)
 
 
 def wait_for_line(proc: subprocess.Popen[bytes], expected: bytes, timeout: float = 30) -> bytes:
-    """Block until the child prints a line starting with `expected`; returns that line."""
+    """Block until the child prints a line starting with `expected`; returns that line.
+
+    The child must be started with `bufsize=0`: `select` sees only the pipe, so lines already
+    pulled into a buffered reader (two lines arriving together) would never be noticed."""
     import select
     import time
 
