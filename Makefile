@@ -22,6 +22,8 @@ run: setup
 	$(PY) -m custdesk
 
 test: setup
+	$(VENV)/bin/ruff check custdesk tests benchmarks
+	$(VENV)/bin/mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: setup
@@ -32,7 +34,8 @@ screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m custdesk --db /tmp/custdesk-shots.db --smoke-test --screenshots docs/screenshots
 
 lint: setup
-	$(VENV)/bin/ruff check custdesk tests
+	$(VENV)/bin/ruff check custdesk tests benchmarks
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -84,7 +84,7 @@ def hot(deals: Iterable[DealInfo], as_of: date) -> list[DealInfo]:
     soon = as_of + timedelta(days=HOT_CLOSE_DAYS)
     out = [d for d in deals if is_open_at(d, as_of) and (
         d.probability >= HOT_PROBABILITY
-        or (day(d.deal.expected_close) is not None and day(d.deal.expected_close) <= soon))]
+        or ((close := day(d.deal.expected_close)) is not None and close <= soon))]
     return sorted(out, key=lambda d: -(d.weighted_e4 or 0))
 
 

@@ -53,7 +53,7 @@ def feedback_metrics(tickets: Sequence[Ticket], surveys: Sequence[Survey], perio
     resolved = [t for t in tickets if period.contains(day(t.resolved_at))]
     repeats = repeat_contacts(tickets, repeat_days)
     csat = [s.csat for s in in_period if s.csat is not None]
-    csat += [tickets[i].csat for i in opened if tickets[i].csat is not None]
+    csat += [score for i in opened if (score := tickets[i].csat) is not None]
     first = [hours_between(tickets[i].opened_at, tickets[i].first_response_at) for i in opened]
     done = [hours_between(tickets[i].opened_at, tickets[i].resolved_at) for i in opened]
     return {

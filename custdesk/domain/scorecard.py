@@ -124,8 +124,8 @@ def strongest_weakest(answers: Mapping[str, int | None],
                       limit: int = 2) -> tuple[list[Question], list[Question]]:
     """The highest- and lowest-scored answered questions (up to `limit` each, ties in
     QUESTIONS order). With one answer or all equal there is no weakest: ([...], [])."""
-    scored = [(answers[q.id], i, q) for i, q in enumerate(QUESTIONS)
-              if answers.get(q.id) is not None]
+    scored = [(score, i, q) for i, q in enumerate(QUESTIONS)
+              if (score := answers.get(q.id)) is not None]
     if not scored:
         return [], []
     top, bottom = max(s for s, _, _ in scored), min(s for s, _, _ in scored)

@@ -123,7 +123,7 @@ def _windows_network(path: Path) -> str | None:  # pragma: no cover - Windows on
     import ctypes
 
     drive_remote = 4
-    if ctypes.windll.kernel32.GetDriveTypeW(path.drive + "\\") == drive_remote:
+    if ctypes.windll.kernel32.GetDriveTypeW(path.drive + "\\") == drive_remote:  # type: ignore[attr-defined]
         return "network drive"
     return None
 
