@@ -6,6 +6,8 @@ needed=(libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1
         libxcb-xinerama0 libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 libx11-xcb1 fonts-dejavu-core)
 command -v dpkg-query >/dev/null || exit 0
 missing=()
+# Debian's own python3 keeps venv/ensurepip in a separate package
+python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
 for p in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
