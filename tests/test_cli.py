@@ -80,3 +80,19 @@ def test_pending_subcommands_say_so() -> None:
             result = run_cli(name)
             assert result.returncode == 3
             assert "not available" in result.stderr
+
+
+def test_output_cut_short_by_a_pipe_is_not_a_traceback(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    assert main(["demo", "--db", str(db), "--end", "2026-11-24"]) == 0
+    # --json with three breakdowns is ~200 KB: more than a pipe holds, so the write must fail
+    proc = subprocess.Popen([sys.executable, "-m", "custdesk", "metrics", "--db", str(db),
+                             "--by", "segment", "--by", "month", "--by", "product", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+    assert proc.returncode == 141
