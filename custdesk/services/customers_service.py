@@ -111,9 +111,22 @@ def delete_customer(store: Store, customer_id: int) -> dict[str, int]:
     counts = child_counts(store, customer_id)
     with store.transaction():
         for table in CHILD_TABLES:
+            _forget_import_changes(store, table, f"SELECT id FROM {table} WHERE customer_id = ?",
+                                   customer_id)
             store.conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (customer_id,))
+        _forget_import_changes(store, "customers", "SELECT ?", customer_id)
         store.conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
     return counts
+
+
+def _forget_import_changes(store: Store, table: str, ids_sql: str, value: int) -> None:
+    """Drop the undo records of rows about to be deleted.
+
+    Ids are plain INTEGER PRIMARY KEYs, so SQLite gives a deleted last row's id to the
+    next row inserted; an import undo would then write the deleted row's old values into
+    that unrelated new row."""
+    store.conn.execute(f"DELETE FROM batch_changes WHERE table_name = ? AND row_id IN ({ids_sql})",
+                       (table, value))
 
 
 def reasons(store: Store) -> list[str]:
@@ -200,6 +213,7 @@ def merge_customers(store: Store, keep_id: int, drop_id: int,
         for table in CHILD_TABLES:
             store.conn.execute(f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?",
                                (keep_id, drop_id))
+        _forget_import_changes(store, "customers", "SELECT ?", drop_id)
         store.conn.execute("DELETE FROM customers WHERE id = ?", (drop_id,))
         update_customer(store, keep_id, chosen)
     return moved

@@ -1,0 +1,57 @@
+"""Regression tests for bugs found in the data-safety / numbers review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from custdesk.services import customers_service as cs
+from custdesk.services.import_write import UndoRefusedError
+from custdesk.services.importer import ImportRequest, commit, make_preview, undo
+
+
+def _import(store, tmp_path: Path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return commit(store, make_preview(store, ImportRequest(path)))
+
+
+def _row(store, customer_id: int) -> tuple:
+    return store.conn.execute("SELECT name, segment FROM customers WHERE id = ?",
+                              (customer_id,)).fetchone()
+
+
+def test_undo_never_rewrites_a_new_customer_that_reused_a_deleted_customers_id(
+        store, tmp_path):
+    """Customer ids are plain INTEGER PRIMARY KEYs, so SQLite hands the id of a deleted
+    last customer to the next one. Undoing an import that had updated the deleted customer
+    must not write that customer's old values into the new one."""
+    _import(store, tmp_path, "a.csv", "Customer ID,Name,Segment\nK1,Ann,Trade\nK2,Bob,Trade\n")
+    second = _import(store, tmp_path, "b.csv", "Customer ID,Name,Segment\nK2,Bob,Platinum\n")
+    assert second.preview.plan.updated == 1
+    bob = store.conn.execute("SELECT id FROM customers WHERE ref = 'K2'").fetchone()[0]
+    cs.delete_customer(store, bob)
+    carl = cs.add_customer(store, {"name": "Carl", "segment": "Retail"})
+    assert carl == bob  # the id was reused (the precondition of the bug)
+    try:
+        undo(store, second.batch_id)
+    except UndoRefusedError:
+        pass  # refusing is safe too
+    assert _row(store, carl) == ("Carl", "Retail")
+
+
+def test_undo_never_rewrites_a_new_customer_that_reused_a_merged_customers_id(
+        store, tmp_path):
+    """The same through a merge: the merged-away customer's id is reused."""
+    _import(store, tmp_path, "a.csv", "Customer ID,Name,Segment\nK1,Ann,Trade\nK2,Bob,Trade\n")
+    second = _import(store, tmp_path, "b.csv", "Customer ID,Name,Segment\nK2,Bob,Platinum\n")
+    ann, bob = (r[0] for r in store.conn.execute("SELECT id FROM customers ORDER BY id"))
+    cs.merge_customers(store, ann, bob)
+    carl = cs.add_customer(store, {"name": "Carl", "segment": "Retail"})
+    assert carl == bob
+    try:
+        undo(store, second.batch_id)
+    except UndoRefusedError:
+        pass
+    assert _row(store, carl) == ("Carl", "Retail")
