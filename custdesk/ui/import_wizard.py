@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -46,6 +48,25 @@ FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.txt);;All files (
 IGNORE = "(ignore)"
 MAX_ERRORS_SHOWN = 2000
 SAMPLE_ROWS = 3
+BLANK = "(blank)"
+# Words for the field ids whose plain spelling (underscores as spaces) reads badly. The
+# mapping combos show these; `MappingPage.mapping()` turns them back into field ids.
+FIELD_WORDS = {
+    "ref": "reference (ID)", "customer": "customer ID or reference",
+    "customer_email": "customer e-mail", "email": "e-mail", "order_ref": "order number",
+    "product": "product code", "target_margin_pct": "target margin %",
+    "is_complaint": "is a complaint", "csat": "CSAT score", "nps": "NPS score",
+    "kind": "survey type",
+}
+
+
+def field_label(name: str) -> str:
+    """The words an owner reads for the catalogue field `name`."""
+    return FIELD_WORDS.get(name, name.replace("_", " "))
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 class CancelledError(Exception):
@@ -186,22 +207,29 @@ class SheetPage(QWizardPage):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
         self.setTitle("What is in it?")
+        self.setSubTitle("Choose the sheet to import and say what each of its rows is. "
+                         "The guess comes from the column headers.")
         self._wizard = wizard
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.sheet = QComboBox()
         self.kind = QComboBox()
         self.kind.addItems(KINDS)
+        self.columns = QLabel()  # the chosen sheet's headers, so the owner sees what it holds
+        self.columns.setWordWrap(True)
+        self.columns.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sheet.currentIndexChanged.connect(self._sheet_changed)
         form = QFormLayout(self)
         form.addRow(self.status)
         form.addRow("Sheet:", self.sheet)
+        form.addRow("Its columns:", self.columns)
         form.addRow("The rows are:", self.kind)
         self.scans: list[SheetScan] = []
 
     def initializePage(self) -> None:  # noqa: N802
         self.scans = []
         self.sheet.clear()
+        self.columns.clear()
         self.status.setText("Reading the file…")
         w = self._wizard
         path, encoding = Path(w.file_page.path_edit.text()), w.file_page.chosen_encoding()
@@ -216,7 +244,8 @@ class SheetPage(QWizardPage):
         self.sheet.setCurrentIndex(best)
         self.sheet.blockSignals(False)
         self._sheet_changed(best)
-        self.status.setText(f"{len(scans)} sheet(s) found.")
+        self.status.setText(f"{_plural(len(scans), 'sheet')} found in "
+                            f"{Path(self._wizard.file_page.path_edit.text()).name}.")
         self.completeChanged.emit()
 
     def _failed(self, exc: Exception) -> None:
@@ -224,6 +253,10 @@ class SheetPage(QWizardPage):
         self.completeChanged.emit()
 
     def _sheet_changed(self, index: int) -> None:
+        if 0 <= index < len(self.scans):
+            headers = self.scans[index].headers
+            self.columns.setText(", ".join(h for h in headers if h) if headers else
+                                 "No header row found: this sheet cannot be imported.")
         if 0 <= index < len(self.scans) and self.scans[index].kind:
             self.kind.setCurrentText(self.scans[index].kind or "")
 
@@ -240,18 +273,31 @@ class MappingPage(QWizardPage):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
         self.setTitle("Match the columns")
-        self.setSubTitle("Each column of the sheet goes into a field, or is ignored.")
+        self.setSubTitle("Each column of the sheet goes into a field, or is ignored. The "
+                         "matches below are a guess: check them against the sample values.")
         self._wizard = wizard
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Column", "Sample values", "Goes into"])
+        self.table.setHorizontalHeaderLabels(["Column in the sheet", "First values",
+                                              "Goes into"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)  # one line per column; the full samples are a tooltip
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(2, 260)
         self.date_order = QComboBox()
         self.date_order.addItems(["Decide from the data", "Day first (31/12/2024)",
                                   "Month first (12/31/2024)"])
         self.mode = QComboBox()
         self.mode.addItems(["Add new and update existing", "Only add new",
                             "Only update existing"])
+        self.date_order.setToolTip("How to read dates typed as text, such as 03/04/2024.")
+        self.mode.setToolTip("What to do with a row that matches a record already in "
+                             "custdesk (same reference).")
         self.missing = QLabel()
         self.missing.setWordWrap(True)
+        self.missing.setStyleSheet("color: #c0392b")
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         form = QFormLayout()
@@ -269,17 +315,19 @@ class MappingPage(QWizardPage):
         saved = importer.saved_mapping(w.store, scan.headers)
         mapping = (mp.mapping_from_json(scan.headers, saved[1], kind)
                    if saved and saved[0] == kind else mp.auto_map(scan.headers, kind))
-        names = [IGNORE] + [f.name for f in fields(kind)]
+        names = [IGNORE] + [field_label(f.name) for f in fields(kind)]
         self.table.setRowCount(len(scan.headers))
         self.combos = []
         for row, header in enumerate(scan.headers):
             self.table.setItem(row, 0, QTableWidgetItem(header))
             sample = scan.samples[row] if row < len(scan.samples) else []
-            self.table.setItem(row, 1, QTableWidgetItem(", ".join(sample)))
+            item = QTableWidgetItem(", ".join(sample))
+            item.setToolTip("\n".join(sample))
+            self.table.setItem(row, 1, item)
             combo = QComboBox()
             combo.setEditable(True)  # type to filter a long field list
             combo.addItems(names)
-            combo.setCurrentText(mapping[row] or IGNORE)
+            combo.setCurrentText(field_label(mapping[row]) if mapping[row] else IGNORE)
             combo.currentTextChanged.connect(self._changed)
             self.table.setCellWidget(row, 2, combo)
             self.combos.append(combo)
@@ -287,8 +335,10 @@ class MappingPage(QWizardPage):
 
     def mapping(self) -> list[str | None]:
         kind = self._wizard.sheet_page.kind.currentText()
-        known = {f.name for f in fields(kind)}
-        return [c.currentText() if c.currentText() in known else None for c in self.combos]
+        # the combos show words; a typed field id is understood too
+        ids = {f.name: f.name for f in fields(kind)}
+        ids.update({field_label(f.name): f.name for f in fields(kind)})
+        return [ids.get(c.currentText()) for c in self.combos]
 
     def _changed(self, *_args: object) -> None:
         from custdesk.sheets.catalogue import missing_required
@@ -296,39 +346,63 @@ class MappingPage(QWizardPage):
         kind = self._wizard.sheet_page.kind.currentText()
         chosen = [m for m in self.mapping() if m]
         missing = missing_required(kind, set(chosen))
-        twice = sorted({m for m in chosen if chosen.count(m) > 1})
+        twice = sorted({field_label(m) for m in chosen if chosen.count(m) > 1})
         text = []
         if missing:
-            text.append("Still needed: " + ", ".join(missing))
+            text.append("Still needed — choose a column for: "
+                        + "; ".join(_words(m) for m in missing))
         if twice:
-            text.append("Used twice: " + ", ".join(twice))
+            text.append("Two columns go into the same field: " + ", ".join(twice))
         self.missing.setText(". ".join(text))
         self.completeChanged.emit()
 
     def date_choice(self) -> str | None:
+        """None (decide from the data), DAYFIRST or MONTHFIRST."""
         return [None, DAYFIRST, MONTHFIRST][self.date_order.currentIndex()]
 
     def mode_choice(self) -> str:
+        """'upsert', 'create' or 'update', as `custdesk import --mode`."""
         return ["upsert", "create", "update"][self.mode.currentIndex()]
 
     def isComplete(self) -> bool:  # noqa: N802
         return bool(self.combos) and not self.missing.text()
 
 
+def _words(missing: str) -> str:
+    """A `missing_required` entry ('customer (id, name or e-mail)', 'name or ref') with
+    its field ids spelled as in the combos."""
+    for word in ("unit_price", "customer_name", "ref"):
+        missing = missing.replace(word, field_label(word))
+    return missing
+
+
 class PreviewPage(QWizardPage):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
         self.setTitle("Check before importing")
+        self.setSubTitle("Nothing has been written yet. Import writes all the rows below in "
+                         "one step, after taking a backup.")
         self._wizard = wizard
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.errors_title = QLabel()
+        self.errors_title.setWordWrap(True)
         self.errors = QTableWidget(0, 5)
-        self.errors.setHorizontalHeaderLabels(["Sheet", "Row", "Column", "Value", "Problem"])
+        self.errors.setHorizontalHeaderLabels(["Sheet", "Row in the sheet", "Column",
+                                               "Value found", "Problem"])
+        self.errors.verticalHeader().setVisible(False)
+        self.errors.setWordWrap(False)
+        self.errors.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        header = self.errors.horizontalHeader()
+        for col in range(4):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.skip_invalid = QCheckBox("Import the valid rows only (leave out the rows above)")
         self.skip_invalid.toggled.connect(self.completeChanged)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
-        layout.addWidget(self.errors)
+        layout.addWidget(self.errors_title)
+        layout.addWidget(self.errors, 1)
         layout.addWidget(self.skip_invalid)
         self.preview: importer.Preview | None = None
 
@@ -346,6 +420,9 @@ class PreviewPage(QWizardPage):
     def initializePage(self) -> None:  # noqa: N802
         self.preview = None
         self.errors.setRowCount(0)
+        self.errors.hide()
+        self.errors_title.clear()
+        self.skip_invalid.hide()
         self.summary.setText("Reading and checking every row…")
         request, store = self.request(), self._wizard.store
         self._wizard.runner.run(lambda p: importer.make_preview(store, request, p),
@@ -356,17 +433,41 @@ class PreviewPage(QWizardPage):
         self.preview = preview
         c, plan = preview.counts(), preview.plan
         self.summary.setText(
-            f"{c['rows_read']:,} rows read: {c['created']:,} to create, {c['updated']:,} to "
-            f"update, {c['unchanged']:,} already there, {c['invalid']:,} invalid. "
-            f"New customers: {plan.new_customers:,}, new products: {plan.new_products:,}"
-            + (f", new stages: {', '.join(plan.new_stages)}" if plan.new_stages else "") + ".")
+            f"<b>{_plural(c['rows_read'], 'row')} read</b> from sheet "
+            f"{escape(preview.sheet)}:<br>"
+            f"• {c['created']:,} to add, {c['updated']:,} to update, "
+            f"{c['unchanged']:,} already there unchanged<br>"
+            f"• {c['invalid']:,} with problems (listed below)<br>"
+            f"• along the way: {_plural(plan.new_customers, 'new customer')}, "
+            f"{_plural(plan.new_products, 'new product')}"
+            + (f", new stages: {escape(', '.join(plan.new_stages))}" if plan.new_stages
+               else ""))
+        self._show_errors(preview, c["invalid"])
+        self.completeChanged.emit()
+
+    def _show_errors(self, preview: importer.Preview, invalid: int) -> None:
         shown = preview.errors[:MAX_ERRORS_SHOWN]
         self.errors.setRowCount(len(shown))
         for row, e in enumerate(shown):
             for col, text in enumerate((e.sheet, str(e.row), e.column, e.value, e.reason)):
-                self.errors.setItem(row, col, QTableWidgetItem(text))
-        self.skip_invalid.setVisible(bool(c["invalid"]))
-        self.completeChanged.emit()
+                item = QTableWidgetItem(text or BLANK)
+                if col == 1:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
+                self.errors.setItem(row, col, item)
+        self.errors.setVisible(bool(shown))
+        self.skip_invalid.setVisible(bool(invalid))
+        if not invalid:
+            self.errors_title.setText("No problems found: every row can be imported.")
+            return
+        more = (f" The first {len(shown):,} problems are listed." if
+                len(preview.errors) > len(shown) else "")
+        self.errors_title.setText(
+            f"<b>{_plural(invalid, 'row')} cannot be imported as they are.</b> Fix them in "
+            f"the spreadsheet and start again, or leave them out.{more}")
+        valid = preview.counts()["rows_read"] - invalid
+        self.skip_invalid.setText(f"Import the {_plural(valid, 'valid row')} only and leave "
+                                  f"out the {_plural(invalid, 'row')} with problems")
 
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, importer.AmbiguousDatesError):
@@ -435,9 +536,10 @@ class ImportPage(QWizardPage):
         if result.batch_id is None:
             self.status.setText("Nothing new: every row of this file is already there.")
         else:
-            self.status.setText(f"Done: {c['created']:,} created, {c['updated']:,} updated, "
-                                f"{c['unchanged']:,} unchanged (import {result.batch_id}; "
-                                "it can be undone).")
+            self.status.setText(f"Done: {c['created']:,} added, {c['updated']:,} updated, "
+                                f"{c['unchanged']:,} unchanged. This is import number "
+                                f"{result.batch_id}; to undo it, run: custdesk import "
+                                f"--undo {result.batch_id} --db \"{self._wizard.store.path}\"")
             self._wizard.imported.emit(result.batch_id)
         self.completeChanged.emit()
 

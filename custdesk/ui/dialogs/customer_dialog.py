@@ -41,11 +41,13 @@ from custdesk.ui.tabs.dashboard_tab import service
 
 LABELS = {"ref": "Reference", "name": "Name", "company": "Company", "email": "E-mail",
           "phone": "Phone", "segment": "Segment", "source": "Source",
-          "referred_by": "Referred by", "acquired_on": "Acquired (YYYY-MM-DD)",
+          "referred_by": "Referred by", "acquired_on": "Acquired on",
           "country": "Country", "city": "City", "notes": "Notes"}
 TIMELINE_COLUMNS = [Column("date", "Date", "date"), Column("kind", "Kind"),
                     Column("what", "What"), Column("amount", "Amount", "money")]
 CHOOSE_REASON = "Choose a reason…"
+PLACEHOLDERS = {"name": "Required", "ref": "Your own customer number (optional)",
+                "acquired_on": "YYYY-MM-DD, e.g. 2024-03-17"}
 
 
 def timeline(story: Any) -> list[dict[str, Any]]:
@@ -119,6 +121,9 @@ class CustomerDialog(QDialog):
         self.setWindowTitle("New customer" if customer_id is None else "Customer")
         self.resize(940, 640)
         self.edits = {key: QLineEdit() for key in cs.EDITABLE}
+        for key, hint in PLACEHOLDERS.items():
+            if key in self.edits:
+                self.edits[key].setPlaceholderText(hint)
         self.message = QLabel()
         self.message.setWordWrap(True)
         tabs = QTabWidget()
@@ -161,7 +166,13 @@ class CustomerDialog(QDialog):
                                  displayFormat=fmt.short_date_format())
         self.lost_button = QPushButton("Mark as lost")
         self.lost_button.clicked.connect(self.mark_lost)
-        row = QHBoxLayout(lost_box)
+        note = QLabel("Keeps everything recorded for the customer; they count as lost "
+                      "from the chosen day.")
+        note.setWordWrap(True)
+        box = QVBoxLayout(lost_box)
+        box.addWidget(note)
+        row = QHBoxLayout()
+        box.addLayout(row)
         row.addWidget(QLabel("Reason"))
         row.addWidget(self.reason, 1)
         row.addWidget(QLabel("on"))
@@ -184,9 +195,11 @@ class CustomerDialog(QDialog):
         new = self.customer_id is None
         self.delete_button.setEnabled(not new)
         self.lost_box.setEnabled(not new)
+        self.save_button.setText("Add customer" if new else "Save changes")
         if new:
             self.header.setText("<h2>New customer</h2>")
-            self.risk.setText("—")
+            self.risk.setText("Shown once the customer is added and has orders, deals or "
+                              "tickets.")
             return
         record = cs.get_customer(self.store, self.customer_id)
         for key, edit in self.edits.items():

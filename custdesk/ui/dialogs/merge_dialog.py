@@ -7,9 +7,10 @@ removed customer moves to the kept one (`customers_service.merge_customers`).
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -28,6 +29,10 @@ from custdesk.services import customers_service as cs
 from custdesk.storage import Store
 from custdesk.ui.dialogs.customer_dialog import LABELS
 
+BLANK = "(blank)"
+INTRO = ("Customers that look like the same one (same e-mail, same or similar name). "
+         "Pick a pair, choose which value of each field to keep, then merge.")
+
 
 class MergeDialog(QDialog):
     """Emits `merged(kept_id)` after each merge."""
@@ -44,12 +49,20 @@ class MergeDialog(QDialog):
         self.right: dict[str, Any] = {}
         self.list = QListWidget()
         self.list.setFixedWidth(400)
+        # long pairs are cut with … (full text as tooltip) rather than scrolled sideways
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.intro = QLabel(INTRO)
+        self.intro.setWordWrap(True)
+        self.effect = QLabel()  # what pressing Merge will do, in this pair's names
+        self.effect.setWordWrap(True)
         self.list.currentRowChanged.connect(self.show_pair)
         self.grid = QGridLayout()
         self.groups: dict[str, QButtonGroup] = {}
         self.counts = QLabel()
         self.status = QLabel()
-        self.merge_button = QPushButton("Merge into the left customer")
+        self.status.setWordWrap(True)
+        self.merge_button = QPushButton("Merge into the kept customer")
         self.swap_button = QPushButton("Swap sides")
         self.skip_button = QPushButton("Not a duplicate")
         self.merge_button.clicked.connect(self.merge_current)
@@ -59,6 +72,7 @@ class MergeDialog(QDialog):
         right = QVBoxLayout(compare)
         right.addLayout(self.grid)
         right.addWidget(self.counts)
+        right.addWidget(self.effect)
         actions = QHBoxLayout()
         for b in (self.swap_button, self.skip_button):
             actions.addWidget(b)
@@ -72,8 +86,7 @@ class MergeDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Customers that look like the same one (same e-mail, same or "
-                                "similar name). Pick the values to keep, then merge."))
+        layout.addWidget(self.intro)
         layout.addLayout(body, 1)
         layout.addWidget(self.status)
         layout.addWidget(close)
@@ -86,12 +99,21 @@ class MergeDialog(QDialog):
         for pair in self.pairs:
             a, b = (self._label(cs.get_customer(self.store, i)) for i in (pair.a, pair.b))
             self.list.addItem(f"{a}  ↔  {b}\n    {pair.reason}")
+            self.list.item(self.list.count() - 1).setToolTip(f"{a}\n{b}\n({pair.reason})")
+        self._show_count()
         if self.pairs:
             self.list.setCurrentRow(0)
         else:
             self._clear_grid()
             self.counts.setText("No likely duplicates found.")
+            self.effect.clear()
+            self.left, self.right = {}, {}
         self.merge_button.setEnabled(bool(self.pairs))
+
+    def _show_count(self) -> None:
+        n = len(self.pairs)
+        found = f"{n:,} possible duplicate{'' if n == 1 else 's'} found. " if n else ""
+        self.intro.setText(found + INTRO)
 
     @staticmethod
     def _label(record: dict[str, Any]) -> str:
@@ -116,14 +138,13 @@ class MergeDialog(QDialog):
         self.left = cs.get_customer(self.store, keep_id)
         self.right = cs.get_customer(self.store, drop_id)
         self._clear_grid()
-        self.grid.addWidget(QLabel("<b>Keep</b>"), 0, 1)
-        self.grid.addWidget(QLabel("<b>Merge in and remove</b>"), 0, 2)
+        self.grid.addWidget(QLabel("<b>Kept customer</b>"), 0, 1)
+        self.grid.addWidget(QLabel("<b>Removed after merging</b>"), 0, 2)
         for r, key in enumerate(cs.EDITABLE, start=1):
             lv, rv = self.left.get(key), self.right.get(key)
             self.grid.addWidget(QLabel(LABELS[key]), r, 0)
             group = QButtonGroup(self)
-            left = QRadioButton("" if lv is None else str(lv))
-            right = QRadioButton("" if rv is None else str(rv))
+            left, right = self._choice(lv), self._choice(rv)
             group.addButton(left, 0)
             group.addButton(right, 1)
             (left if lv not in (None, "") or rv in (None, "") else right).setChecked(True)
@@ -133,8 +154,23 @@ class MergeDialog(QDialog):
             self.groups[key] = group
         left_counts = cs.child_counts(self.store, keep_id)
         right_counts = cs.child_counts(self.store, drop_id)
-        self.counts.setText("Records: " + "; ".join(
-            f"{k}: {left_counts[k]:,} + {right_counts[k]:,}" for k in cs.CHILD_TABLES))
+        self.counts.setText("<b>Records after merging</b> (kept + moved over):<br>" + "<br>".join(
+            f"{k.capitalize()}: {left_counts[k]:,} + {right_counts[k]:,} = "
+            f"{left_counts[k] + right_counts[k]:,}" for k in cs.CHILD_TABLES))
+        kept, gone = self._label(self.left), self._label(self.right)
+        self.effect.setText(
+            f"Merge moves everything recorded for {escape(gone)} to {escape(kept)}, "
+            f"uses the chosen values, then removes {escape(gone)}. "
+            "<b>This cannot be undone.</b>")
+
+    @staticmethod
+    def _choice(value: Any) -> QRadioButton:
+        """A radio button showing `value`, or a grey '(blank)' when there is none."""
+        blank = value in (None, "")
+        button = QRadioButton(BLANK if blank else str(value))
+        if blank:
+            button.setStyleSheet("color: gray")
+        return button
 
     def chosen_fields(self) -> dict[str, Any]:
         """The right-hand values the owner picked (the left ones are kept anyway)."""
@@ -150,6 +186,12 @@ class MergeDialog(QDialog):
         if 0 <= row < len(self.pairs):
             self.pairs.pop(row)
             self.list.takeItem(row)
+        self._show_count()
+        if not self.pairs:
+            self._clear_grid()
+            self.counts.setText("No more likely duplicates.")
+            self.effect.clear()
+            self.left, self.right = {}, {}
         self.merge_button.setEnabled(bool(self.pairs))
 
     def merge_current(self) -> dict[str, int] | None:
