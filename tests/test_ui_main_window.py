@@ -225,3 +225,30 @@ def test_risky_location_warns_once_per_path(qtbot, tmp_path: Path, monkeypatch) 
     window.set_store(open_store(tmp_path / "safe.db"))
     assert len(shown) == 1  # a safe place never warns
     window.set_store(None)
+
+
+def test_undo_last_import_from_the_menu(qtbot, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from custdesk.cli import main
+    from custdesk.ui.main_window import MainWindow
+
+    db = tmp_path / "shop.db"
+    sheet = tmp_path / "orders.csv"
+    sheet.write_text("Date,Customer,Amount\n2026-01-05,Ann,10.50\n2026-01-06,Bob,4.25\n")
+    assert main(["import", str(sheet), "--db", str(db), "--kind", "orders"]) == 0
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda _p, _t, text: asked.append(text) or QMessageBox.StandardButton.Yes)
+    window = MainWindow(open_store(db))
+    qtbot.addWidget(window)
+    count = "SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM customers)"
+    assert window.store.conn.execute(count).fetchone()[0] == 4
+    window.undo_last_import()
+    assert "orders.csv" in asked[0] and "2 rows created" in asked[0]
+    assert window.store.conn.execute(count).fetchone()[0] == 0
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: told.append(text))
+    window.undo_last_import()
+    assert told == ["There is no import to undo."]
+    window.set_store(None)

@@ -537,9 +537,8 @@ class ImportPage(QWizardPage):
             self.status.setText("Nothing new: every row of this file is already there.")
         else:
             self.status.setText(f"Done: {c['created']:,} added, {c['updated']:,} updated, "
-                                f"{c['unchanged']:,} unchanged. This is import number "
-                                f"{result.batch_id}; to undo it, run: custdesk import "
-                                f"--undo {result.batch_id} --db \"{self._wizard.store.path}\"")
+                                f"{c['unchanged']:,} unchanged. Changed your mind? "
+                                "File ▸ Undo last import puts everything back.")
             self._wizard.imported.emit(result.batch_id)
         self.completeChanged.emit()
 

@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
             self._action("&Print…", self.print_dialog, QKeySequence.StandardKey.Print)
         )
         file_menu.addSeparator()
+        file_menu.addAction(self._action("&Undo last import…", self.undo_last_import))
         file_menu.addAction(self._action("Restore &backup…", self.restore_backup_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
@@ -256,6 +257,33 @@ class MainWindow(QMainWindow):
         """The period bar changed: every tab shows the new period."""
         for page in self.tab_pages:
             page.set_period(period)
+
+    def undo_last_import(self) -> None:
+        """Take back the newest import, after saying what it was and asking."""
+        if self.store is None:
+            return
+        from custdesk.services import importer
+
+        batches = importer.list_batches(self.store)
+        if not batches:
+            QMessageBox.information(self, "Undo last import", "There is no import to undo.")
+            return
+        last = batches[0]
+        question = (
+            f"Undo the import of {Path(last['source_file']).name} "
+            f"({last['kind']}, {last['started_at'][:16].replace('T', ' ')}): "
+            f"{last['created']:,} rows created and {last['updated']:,} updated go back to "
+            "how they were. A backup is taken first.")
+        answer = QMessageBox.question(self, "Undo last import", question)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            importer.undo(self.store, int(last["id"]))
+        except (importer.UndoRefusedError, DatabaseError) as exc:
+            QMessageBox.warning(self, "Undo last import", str(exc))
+            return
+        self.refresh_all()
+        self.statusBar().showMessage(f"Import of {Path(last['source_file']).name} undone", 8000)
 
     def refresh_all(self) -> None:
         for page in self.tab_pages:

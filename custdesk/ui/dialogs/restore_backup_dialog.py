@@ -23,6 +23,7 @@ REASONS = {
     "before-import": "before an import",
     "before-migration": "before an upgrade",
     "before-restore": "before a restore",
+    "before-undo": "before undoing an import",
     "manual": "taken by hand",
 }
 
