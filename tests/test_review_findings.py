@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from custdesk.services import customers_service as cs
 from custdesk.services.import_write import UndoRefusedError
 from custdesk.services.importer import ImportRequest, commit, make_preview, undo
@@ -55,3 +53,32 @@ def test_undo_never_rewrites_a_new_customer_that_reused_a_merged_customers_id(
     except UndoRefusedError:
         pass
     assert _row(store, carl) == ("Carl", "Retail")
+
+
+def _acquired_after_merge(store, tmp_path, keep_csv: str, drop_csv: str) -> str | None:
+    """Import Keep and Drop with the given acquired_on cells and one order each, merge
+    Drop into Keep, and return Keep's stored acquired_on."""
+    _import(store, tmp_path, "c.csv", "Customer ID,Name,Acquired On\n"
+            f"K1,Keep,{keep_csv}\nK2,Drop,{drop_csv}\n")
+    _import(store, tmp_path, "o.csv", "Date,Customer ID,Sales\n"
+            "2020-03-01,K1,10\n2022-06-01,K2,20\n")
+    keep, drop = (r[0] for r in store.conn.execute("SELECT id FROM customers ORDER BY id"))
+    cs.merge_customers(store, keep, drop)
+    return store.conn.execute("SELECT acquired_on FROM customers WHERE id = ?",
+                              (keep,)).fetchone()[0]
+
+
+def test_merge_never_moves_acquisition_after_the_kept_customers_first_order(store, tmp_path):
+    """METRICS.md: acquired = acquired_on, else the first order. Keep has no acquired_on and
+    has bought since 2020-03-01; Drop's acquired_on (2024-05-01) must not make the merged
+    customer "acquired" four years after its first order (a new customer in 2024)."""
+    acquired = _acquired_after_merge(store, tmp_path, "", "2024-05-01")
+    assert acquired is None or acquired <= "2020-03-01"
+
+
+def test_merge_never_moves_acquisition_after_the_dropped_customers_first_order(
+        store, tmp_path):
+    """Keep's acquired_on 2024-05-01 stays only if no moved order is older: Drop's orders
+    from 2022-06-01 move over, so the merged customer started by then."""
+    acquired = _acquired_after_merge(store, tmp_path, "2024-05-01", "")
+    assert acquired is not None and acquired <= "2022-06-01"

@@ -206,8 +206,11 @@ def merge_customers(store: Store, keep_id: int, drop_id: int,
     for column in EDITABLE:
         if column not in chosen and not keep.get(column) and drop.get(column):
             chosen[column] = drop[column]
-    if "acquired_on" not in (fields or {}) and keep.get("acquired_on") and drop.get("acquired_on"):
-        chosen["acquired_on"] = min(keep["acquired_on"], drop["acquired_on"])  # the earlier start
+    if "acquired_on" not in (fields or {}) and (keep.get("acquired_on") or drop.get("acquired_on")):
+        # the earlier start, each side's being acquired_on else its first order (METRICS.md):
+        # a date from one side must not make the other's older orders predate acquisition
+        starts = [s for s in (_start(store, keep), _start(store, drop)) if s]
+        chosen["acquired_on"] = min(starts)
     moved = child_counts(store, drop_id)
     with store.transaction():
         for table in CHILD_TABLES:
@@ -217,3 +220,12 @@ def merge_customers(store: Store, keep_id: int, drop_id: int,
         store.conn.execute("DELETE FROM customers WHERE id = ?", (drop_id,))
         update_customer(store, keep_id, chosen)
     return moved
+
+
+def _start(store: Store, customer: dict[str, Any]) -> str | None:
+    """acquired_on, else the first order's date (ISO text), else None."""
+    if customer.get("acquired_on"):
+        return str(customer["acquired_on"])[:10]
+    first = store.conn.execute("SELECT min(date) FROM orders WHERE customer_id = ?",
+                               (customer["id"],)).fetchone()[0]
+    return None if first is None else str(first)[:10]
