@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         )
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Undo last import…", self.undo_last_import))
+        file_menu.addAction(self._action("Business &settings…", self.settings_dialog))
         file_menu.addAction(self._action("Restore &backup…", self.restore_backup_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
@@ -257,6 +258,15 @@ class MainWindow(QMainWindow):
         """The period bar changed: every tab shows the new period."""
         for page in self.tab_pages:
             page.set_period(period)
+
+    def settings_dialog(self) -> None:
+        if self.store is None:
+            return
+        from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
+
+        dialog = BusinessSettingsDialog(self.store, self)
+        dialog.accepted.connect(self.refresh_all)
+        dialog.open()
 
     def undo_last_import(self) -> None:
         """Take back the newest import, after saying what it was and asking."""
