@@ -82,3 +82,20 @@ def test_merge_never_moves_acquisition_after_the_dropped_customers_first_order(
     from 2022-06-01 move over, so the merged customer started by then."""
     acquired = _acquired_after_merge(store, tmp_path, "2024-05-01", "")
     assert acquired is not None and acquired <= "2022-06-01"
+
+
+def test_undo_of_an_import_keeps_a_customer_merged_into_one_it_created(store, tmp_path):
+    """The owner typed Dora in by hand, an import created "Dora M" (K1), and the owner
+    merged the hand-made record into the imported one. Undoing the import used to delete
+    the merged customer, and with it everything typed by hand, without a word."""
+    dora = cs.add_customer(store, {"name": "Dora Manual", "phone": "555 0101",
+                                   "notes": "typed by hand"})
+    result = _import(store, tmp_path, "c.csv", "Customer ID,Name\nK1,Dora M\n")
+    k1 = store.conn.execute("SELECT id FROM customers WHERE ref = 'K1'").fetchone()[0]
+    cs.merge_customers(store, k1, dora)
+    try:
+        undo(store, result.batch_id)
+    except UndoRefusedError:
+        pass  # refusing is safe too
+    rows = store.conn.execute("SELECT phone, notes FROM customers").fetchall()
+    assert rows == [("555 0101", "typed by hand")]

@@ -218,6 +218,10 @@ def merge_customers(store: Store, keep_id: int, drop_id: int,
                                (keep_id, drop_id))
         _forget_import_changes(store, "customers", "SELECT ?", drop_id)
         store.conn.execute("DELETE FROM customers WHERE id = ?", (drop_id,))
+        if keep.get("batch_id") is not None and keep.get("batch_id") != drop.get("batch_id"):
+            # it now holds a record the import did not create: undoing that import
+            # must not delete it (and with it the merged-away customer's data)
+            store.conn.execute("UPDATE customers SET batch_id = NULL WHERE id = ?", (keep_id,))
         update_customer(store, keep_id, chosen)
     return moved
 
