@@ -99,3 +99,23 @@ def test_undo_of_an_import_keeps_a_customer_merged_into_one_it_created(store, tm
         pass  # refusing is safe too
     rows = store.conn.execute("SELECT phone, notes FROM customers").fetchall()
     assert rows == [("555 0101", "typed by hand")]
+
+
+def test_delete_and_merge_take_a_backup_first(demo_store) -> None:
+    from custdesk.services import customers_service as cs
+    from custdesk.storage.backups import list_backups
+
+    ids = [r[0] for r in demo_store.conn.execute("SELECT id FROM customers ORDER BY id LIMIT 3")]
+    cs.delete_customer(demo_store, ids[0])
+    cs.merge_customers(demo_store, ids[1], ids[2])
+    reasons = [b.reason for b in list_backups(demo_store.path)]
+    assert "before-delete" in reasons and "before-merge" in reasons
+    deleted_backup = next(b for b in list_backups(demo_store.path) if b.reason == "before-delete")
+    import sqlite3
+
+    conn = sqlite3.connect(deleted_backup.path)
+    try:  # the backup still holds the deleted customer
+        found = conn.execute("SELECT count(*) FROM customers WHERE id = ?", (ids[0],))
+        assert found.fetchone()[0] == 1
+    finally:
+        conn.close()

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from custdesk.domain.text import email_key, name_key
+from custdesk.storage.backups import create_backup
 from custdesk.storage.database import Store
 
 EDITABLE = ("ref", "name", "company", "email", "phone", "segment", "source", "referred_by",
@@ -109,6 +110,7 @@ def delete_customer(store: Store, customer_id: int) -> dict[str, int]:
     """Delete the customer and everything recorded for them; returns what was deleted."""
     get_customer(store, customer_id)
     counts = child_counts(store, customer_id)
+    create_backup(store, reason="before-delete")  # it removes their whole history
     with store.transaction():
         for table in CHILD_TABLES:
             _forget_import_changes(store, table, f"SELECT id FROM {table} WHERE customer_id = ?",
@@ -202,6 +204,7 @@ def merge_customers(store: Store, keep_id: int, drop_id: int,
     if keep_id == drop_id:
         raise CustomerError("Choose two different customers to merge.")
     keep, drop = get_customer(store, keep_id), get_customer(store, drop_id)
+    create_backup(store, reason="before-merge")  # a merge cannot be undone otherwise
     chosen = dict(fields or {})
     for column in EDITABLE:
         if column not in chosen and not keep.get(column) and drop.get(column):

@@ -24,6 +24,8 @@ REASONS = {
     "before-migration": "before an upgrade",
     "before-restore": "before a restore",
     "before-undo": "before undoing an import",
+    "before-delete": "before deleting a customer",
+    "before-merge": "before merging customers",
     "manual": "taken by hand",
 }
 
