@@ -119,3 +119,17 @@ def test_delete_and_merge_take_a_backup_first(demo_store) -> None:
         assert found.fetchone()[0] == 1
     finally:
         conn.close()
+
+
+def test_two_files_with_the_same_stem_keep_separate_backups(tmp_path) -> None:
+    from custdesk.storage import open_store
+    from custdesk.storage.backups import create_backup, list_backups
+
+    first, second = open_store(tmp_path / "shop.db"), open_store(tmp_path / "shop.sqlite")
+    try:
+        create_backup(first, reason="manual")
+        assert len(list_backups(first.path)) == 1
+        assert list_backups(second.path) == []
+    finally:
+        first.close(backup_if_changed=False)
+        second.close(backup_if_changed=False)

@@ -106,7 +106,7 @@ def create_backup(store: Store, reason: str, now: datetime | None = None) -> Bac
         raise DiskError(f"custdesk cannot create the backups folder {folder} "
                         f"({exc.strerror or exc}); the database itself is unchanged.") from exc
     stamp = now.strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{store.path.stem}-{stamp}-{reason}.db"
+    target = folder / f"{store.path.name}-{stamp}-{reason}.db"  # full name: shop.db ≠ shop.sqlite
     try:
         _remove_stale_partials(folder)
         write_copy(store.conn, target)
@@ -127,7 +127,7 @@ def list_backups(db_path: Path) -> list[Backup]:
     found = []
     for entry in folder.iterdir():
         match = _NAME.match(entry.name)
-        if match and match["stem"] == db_path.stem and entry.is_file() and entry.stat().st_size:
+        if match and match["stem"] == db_path.name and entry.is_file() and entry.stat().st_size:
             taken = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S-%f")
             found.append(Backup(entry, taken, match["reason"]))
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
@@ -220,7 +220,7 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
         folder = backup_dir(db_path)
         folder.mkdir(mode=0o700, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        safety = folder / f"{db_path.stem}-{stamp}-before-restore.db"
+        safety = folder / f"{db_path.name}-{stamp}-before-restore.db"
         shutil.copy2(db_path, safety)
         os.chmod(safety, 0o600)
     staging = db_path.with_name("." + db_path.name + ".restoring")
