@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -25,9 +24,9 @@ from custdesk.storage import Store
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import Sparkline
 from custdesk.ui.kpi_card import KpiCard, change_text
-from custdesk.ui.record_table_model import Column, RecordTableModel
-from custdesk.ui.table_view import RecordTableView
+from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab, service
+from custdesk.ui.tabs.metric_panels import TablePanel
 from custdesk.ui.worker import check_cancelled
 
 CARDS: tuple[tuple[str, str | None], ...] = (
@@ -142,31 +141,17 @@ def monthly_values(store: Store, metric_ids: list[str], months: int,
     return out
 
 
-class _ListPanel(QFrame):
+class _ListPanel(TablePanel):
     """A titled table of one work list, with a line that sums it up."""
 
     def __init__(self, name: str, title: str, columns: list[Column], stretch: int) -> None:
-        super().__init__()
-        self.title = title
-        self.model = RecordTableModel(columns, self)
-        self.heading = QLabel(f"<b>{title}</b>")
-        self.summary = QLabel()
-        self.summary.setStyleSheet("color: gray;")
-        self.table = RecordTableView(self.model, f"today/{name}", self, stretch=stretch)
-        top = QHBoxLayout()
-        top.addWidget(self.heading)
-        top.addStretch(1)
-        top.addWidget(self.summary)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(top)
-        layout.addWidget(self.table, 1)
+        super().__init__(f"today/{name}", title, columns, stretch=stretch)
+        self.summary = self.note
 
     def set_rows(self, rows: list[Any] | None, summary: str) -> None:
         if rows is None:
             self.model.set_rows([])
-            self.summary.setText("arrives with the metrics engine")
+            self.summary.setText("—")
             return
         self.model.set_rows(rows)
         self.summary.setText(summary)
