@@ -26,8 +26,10 @@ test: setup
 	$(VENV)/bin/mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
+# Each benchmark prints its figures and its ratio to a bare baseline measured in the same run.
 bench: setup
-	QT_QPA_PLATFORM=offscreen $(PY) -m benchmarks
+	for script in benchmarks/bench_*.py; do \
+	  echo "== $$script"; QT_QPA_PLATFORM=offscreen $(PY) $$script || exit 1; done
 
 screenshots: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m custdesk demo --db /tmp/custdesk-shots.db --force
