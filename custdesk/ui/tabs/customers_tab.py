@@ -276,14 +276,7 @@ class CustomersTab(DashboardTab):
     # ----- dialogs ---------------------------------------------------------------------------
     def open_customer(self, row: Any) -> Any:
         """Open the customer dialog (non-modal); `row` None adds a new customer."""
-        from custdesk.ui.dialogs.customer_dialog import CustomerDialog
-
-        if self.store is None:
-            return None
-        dialog = CustomerDialog(self.store, getattr(row, "id", None), self)
-        dialog.changed.connect(self.refresh)
-        dialog.open()
-        return dialog
+        return self.show_customer(getattr(row, "id", None))
 
     def open_merge(self) -> Any:
         from custdesk.ui.dialogs.merge_dialog import MergeDialog

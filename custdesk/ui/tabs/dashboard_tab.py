@@ -128,3 +128,15 @@ class DashboardTab(BaseTab):
 
     def is_empty_state(self) -> bool:
         return self.stack.currentWidget() is self.empty
+
+    def show_customer(self, customer_id: int | None) -> Any:
+        """The customer dialog (non-modal) for `customer_id`, or a blank one to add a
+        customer when it is None; saving there refreshes this tab."""
+        from custdesk.ui.dialogs.customer_dialog import CustomerDialog
+
+        if self.store is None:
+            return None
+        dialog = CustomerDialog(self.store, customer_id, self)
+        dialog.changed.connect(self.refresh)
+        dialog.open()
+        return dialog

@@ -194,15 +194,8 @@ class FeedbackTab(DashboardTab):
 
     def open_customer(self, row: Any) -> Any:
         """The customer dialog (non-modal) for a detractor row."""
-        from custdesk.ui.dialogs.customer_dialog import CustomerDialog
-
         customer_id = getattr(row, "customer_id", None)
-        if self.store is None or customer_id is None:
-            return None
-        dialog = CustomerDialog(self.store, customer_id, self)
-        dialog.changed.connect(self.refresh)
-        dialog.open()
-        return dialog
+        return None if customer_id is None else self.show_customer(customer_id)
 
     def _panels(self) -> list[TablePanel]:
         return [self.segments, self.detractors, self.topics, self.channels]

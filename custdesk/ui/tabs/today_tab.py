@@ -236,15 +236,8 @@ class TodayTab(DashboardTab):
 
     def open_customer(self, row: Any) -> Any:
         """The customer dialog for a list row with a `customer_id` (non-modal)."""
-        from custdesk.ui.dialogs.customer_dialog import CustomerDialog
-
         customer_id = pick(row, "customer_id")
-        if self.store is None or customer_id is None:
-            return None
-        dialog = CustomerDialog(self.store, customer_id, self)
-        dialog.changed.connect(self.refresh)
-        dialog.open()
-        return dialog
+        return None if customer_id is None else self.show_customer(customer_id)
 
     @staticmethod
     def _summary(key: str, rows: list[Any]) -> str:
