@@ -118,4 +118,5 @@ def test_the_real_thread_runner(qtbot, store, tmp_path):
     qtbot.waitUntil(lambda: w.import_page.finished, timeout=10_000)
     assert store.conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 1
     QThreadPool.globalInstance().waitForDone(5000)  # no worker outlives the test
-    assert not w.runner._keep
+    # the release runs in its own queued slot call, after the one that emitted `imported`
+    qtbot.waitUntil(lambda: not w.runner._keep, timeout=5_000)
