@@ -13,13 +13,13 @@ from __future__ import annotations
 import resource
 import shutil
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_metrics import CACHE, build  # noqa: E402
+from timing import best_of
 
 from custdesk.domain.periods import Period  # noqa: E402
 from custdesk.storage import open_store  # noqa: E402
@@ -27,15 +27,6 @@ from custdesk.storage import open_store  # noqa: E402
 YEAR = Period(date(2025, 11, 25), date(2026, 11, 24))
 # A private copy: the metrics benchmark holds its file's one-writer lock while it runs.
 COPY = Path("/tmp/custdesk_bench_margins_feedback_100k.db")
-
-
-def best_of(n: int, func) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> int:
@@ -50,10 +41,10 @@ def main() -> int:
     store = open_store(COPY)
     try:
         figures = {
-            "margins load": best_of(3, lambda: load_margins(store, YEAR)),
-            "margins trend": best_of(3, lambda: load_trend(store, YEAR)),
-            "feedback load": best_of(3, lambda: load_feedback(store, YEAR)),
-            "feedback trend": best_of(3, lambda: ms.monthly_series(store, "nps", 12, YEAR.end)),
+            "margins load": best_of(lambda: load_margins(store, YEAR)),
+            "margins trend": best_of(lambda: load_trend(store, YEAR)),
+            "feedback load": best_of(lambda: load_feedback(store, YEAR)),
+            "feedback trend": best_of(lambda: ms.monthly_series(store, "nps", 12, YEAR.end)),
         }
     finally:
         store.close(backup_if_changed=False)

@@ -7,20 +7,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
+from timing import best_of
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-def best_of(fn, repeat: int = 5) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:
@@ -43,12 +35,12 @@ def main() -> None:
         tab = ScorecardTab(today=lambda: end)
         tab.set_store(store)
         figures = {
-            "load_history": best_of(lambda: svc.load_history(store)),
+            "load_history": best_of(lambda: svc.load_history(store), 5),
             "evidence (compute_metrics + lost-reason share)":
-                best_of(lambda: svc.evidence(store, period)),
-            "summary_html": best_of(lambda: svc.summary_html(store)),
-            "write_pdf (one A4 page)": best_of(lambda: write_pdf(html, Path(folder) / "s.pdf")),
-            "tab refresh": best_of(tab.refresh),
+                best_of(lambda: svc.evidence(store, period), 5),
+            "summary_html": best_of(lambda: svc.summary_html(store), 5),
+            "write_pdf (one A4 page)": best_of(lambda: write_pdf(html, Path(folder) / "s.pdf"), 5),
+            "tab refresh": best_of(tab.refresh, 5),
         }
         store.close(backup_if_changed=False)
     for name, seconds in figures.items():

@@ -14,10 +14,10 @@ import argparse
 import os
 import random
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from timing import best_of
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -58,15 +58,6 @@ def make_rows(n: int, seed: int = 3) -> list[Row]:
     return out
 
 
-def best(repeat: int, fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -86,15 +77,16 @@ def main() -> int:
     keys = [c.key for c in CUSTOMER_COLUMNS]
     revenue, name = keys.index("revenue"), keys.index("name")
     figures = {
-        "set_rows": best(args.repeat, lambda: model.set_rows(rows)),
-        "sort by revenue (money)": best(args.repeat, lambda: model.sort(
+        "set_rows": best_of(repeat=args.repeat, fn=lambda: model.set_rows(rows)),
+        "sort by revenue (money)": best_of(repeat=args.repeat, fn=lambda: model.sort(
             revenue, Qt.SortOrder.DescendingOrder)),
-        "sort by name (text)": best(args.repeat, lambda: model.sort(
+        "sort by name (text)": best_of(repeat=args.repeat, fn=lambda: model.sort(
             name, Qt.SortOrder.AscendingOrder)),
     }
     model.set_search("")
-    figures["first search (builds index)"] = best(1, lambda: model.set_search("jon hale 77"))
-    figures["search again"] = best(args.repeat, lambda: (model.set_search(""),
+    figures["first search (builds index)"] = best_of(
+        repeat=1, fn=lambda: model.set_search("jon hale 77"))
+    figures["search again"] = best_of(repeat=args.repeat, fn=lambda: (model.set_search(""),
                                                          model.set_search("jon hale 77")))
     matched = model.rowCount()
     model.set_search("")
@@ -102,8 +94,8 @@ def main() -> int:
     view.resize(1100, 700)
     view.show()
     app.processEvents()
-    figures["size columns from a sample"] = best(args.repeat, view.size_columns)
-    figures["paint one screenful"] = best(args.repeat, lambda: view.grab())
+    figures["size columns from a sample"] = best_of(repeat=args.repeat, fn=view.size_columns)
+    figures["paint one screenful"] = best_of(repeat=args.repeat, fn=lambda: view.grab())
     model.sort(revenue, Qt.SortOrder.DescendingOrder)
     values = [model.rows()[i].revenue for i in range(0, args.rows, max(1, args.rows // 1000))]
     assert values == sorted(values, reverse=True), "sort is not numeric"

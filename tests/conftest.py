@@ -63,3 +63,32 @@ def demo_store(demo_db_template: Path, tmp_path: Path):
     s = open_store(path)
     yield s
     s.close(backup_if_changed=False)
+
+
+@pytest.fixture
+def english_locale():
+    """Formatting follows the system locale; pin one so expectations are exact."""
+    from PySide6.QtCore import QLocale
+
+    from custdesk.ui import formatting as fmt
+
+    old_locale = fmt._state["locale"]
+    fmt._state["locale"] = QLocale("en_US")
+    yield
+    fmt._state["locale"] = old_locale
+
+
+@pytest.fixture
+def quiet_ui(tmp_path: Path, english_locale: None):
+    """Synchronous runner, pinned locale, QSettings outside the user's profile."""
+    from PySide6.QtCore import QCoreApplication, QSettings
+
+    from custdesk.ui import worker
+
+    QCoreApplication.setOrganizationName("custdesk-tests")
+    QCoreApplication.setApplicationName("custdesk-tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    worker.set_default_runner(worker.SyncRunner())
+    yield
+    worker.set_default_runner(None)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from ui_helpers import make_tab, quiet_ui  # noqa: F401 - quiet_ui is a fixture
+from ui_helpers import make_tab
 
 from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.periods import Period

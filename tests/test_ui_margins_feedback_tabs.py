@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
-from ui_helpers import make_tab, quiet_ui  # noqa: F401 - quiet_ui is a fixture
+from ui_helpers import make_tab
 
 from custdesk.domain.periods import Period
 from custdesk.ui import formatting as fmt

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from PySide6.QtCore import QLocale, QPersistentModelIndex, Qt
+from PySide6.QtCore import QPersistentModelIndex, Qt
 
 from custdesk.ui import formatting as fmt
 from custdesk.ui.record_table_model import ROW_ROLE, SORT_ROLE, Column, RecordTableModel
+
+pytestmark = pytest.mark.usefixtures("english_locale")
 
 
 @dataclass(frozen=True)
@@ -27,15 +29,6 @@ ROWS = [
 ]
 COLUMNS = [Column("name", "Name"), Column("revenue", "Revenue", "money"),
            Column("since", "Since", "date"), Column("tags", "Tags", "list")]
-
-
-@pytest.fixture(autouse=True)
-def english_locale():
-    """Formatting depends on the system locale; pin one so expectations are exact."""
-    old = fmt._state["locale"]
-    fmt._state["locale"] = QLocale("en_US")
-    yield
-    fmt._state["locale"] = old
 
 
 def make_model() -> RecordTableModel:

@@ -8,19 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QMainWindow
 
 from custdesk.domain.periods import Period
-from custdesk.ui import formatting as fmt
 
-
-@pytest.fixture(autouse=True)
-def english_locale():
-    old = fmt._state["locale"]
-    fmt._state["locale"] = QLocale("en_US")
-    yield
-    fmt._state["locale"] = old
+pytestmark = pytest.mark.usefixtures("english_locale")
 
 
 @dataclass(frozen=True)
