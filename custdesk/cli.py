@@ -21,6 +21,7 @@ COMMANDS = {
     "export": "export",
     "metrics": "metrics",
     "report": "report",
+    "screen": "screen",
 }
 
 

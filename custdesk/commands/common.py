@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from custdesk.commands import UserError
 from custdesk.storage import Store, open_store
+
+if TYPE_CHECKING:
+    from custdesk.services.period_service import ResolvedPeriod
 
 
 def default_db_path() -> Path:
@@ -27,6 +32,37 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS: a subcommand's --db must not erase one given before the subcommand
     parser.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                         help="database file (default: the app-data folder's custdesk.db)")
+
+
+def add_period_options(parser: argparse.ArgumentParser) -> None:
+    """--period PRESET | --from D --to D (METRICS.md "Periods"; default: all the data)."""
+    from custdesk.domain.periods import PRESETS
+
+    parser.add_argument("--period", metavar="PRESET",
+                        help="one of: " + ", ".join(p.replace("_", "-") for p in PRESETS))
+    parser.add_argument("--from", dest="start", type=iso_date, metavar="YYYY-MM-DD",
+                        help="first day (default: start of the data)")
+    parser.add_argument("--to", dest="end", type=iso_date, metavar="YYYY-MM-DD",
+                        help="last day (default: end of the data, or today)")
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def period_from_args(store: Store, args: argparse.Namespace) -> ResolvedPeriod:
+    """The period the options ask for, resolved against the file's data (UserError when
+    the options make no sense)."""
+    from custdesk.services.period_service import preset_id, resolve_period
+
+    try:
+        preset = preset_id(args.period) if args.period else None
+        return resolve_period(store, preset, args.start, args.end)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 def db_path_from(args: argparse.Namespace) -> Path:

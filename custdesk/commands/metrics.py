@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from datetime import date
 from typing import Any
 
 from custdesk.commands import UserError
-from custdesk.commands.common import add_db_option, open_from_args
+from custdesk.commands.common import (
+    add_db_option,
+    add_period_options,
+    open_from_args,
+    period_from_args,
+)
 from custdesk.domain.metric_catalogue import METRICS, explain
 from custdesk.domain.metric_values import MetricValue
-from custdesk.domain.periods import Period
 
 BY_CHOICES = ("segment", "product", "category", "owner", "month", "reason", "competitor")
 # columns shown for a breakdown in the human table (JSON has every metric)
@@ -21,20 +24,10 @@ _TABLE_COLUMNS = ("customers_active", "customers_new", "customers_lost", "churn_
                   "deals_lost", "win_rate_pct", "nps")
 
 
-def _iso(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("metrics", help="print every metric for a period (table or --json)")
     add_db_option(p)
-    p.add_argument("--from", dest="start", type=_iso, metavar="YYYY-MM-DD",
-                   help="first day (default: start of the data)")
-    p.add_argument("--to", dest="end", type=_iso, metavar="YYYY-MM-DD",
-                   help="last day (default: end of the data)")
+    add_period_options(p)
     p.add_argument("--by", action="append", choices=BY_CHOICES, default=[],
                    help="add a breakdown (may be repeated)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -48,25 +41,16 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"unknown metric {args.explain!r}; known: {', '.join(METRICS)}")
         print(explain(args.explain))
         return 0
-    from custdesk.services.metrics_service import compute_metrics, data_span
+    from custdesk.services.metrics_service import compute_metrics
 
     store = open_from_args(args, create=False)
     try:
-        period = _period(args, data_span(store))
+        period = period_from_args(store, args).period
         report = compute_metrics(store, period, by=tuple(dict.fromkeys(args.by)))
     finally:
         store.close()
     print(json.dumps(to_json(report), indent=2) if args.json else to_table(report))
     return 0
-
-
-def _period(args: argparse.Namespace, span: Period | None) -> Period:
-    today = date.today()
-    start = args.start or (span.start if span else args.end or today)
-    end = args.end or (span.end if span else max(start, today))
-    if end < start:
-        raise UserError(f"--to {end} is before --from {start}.")
-    return Period(start, end)
 
 
 def _num(x: float | None) -> float | None:

@@ -8,7 +8,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-PRESETS = ("this_month", "last_month", "this_quarter", "last_12_months", "year_to_date")
+# METRICS.md "Periods": id -> label, in the order the period bar lists them.
+PRESET_LABELS: dict[str, str] = {
+    "this_month": "This month",
+    "last_month": "Last month",
+    "last_30_days": "Last 30 days",
+    "last_90_days": "Last 90 days",
+    "this_quarter": "This quarter",
+    "last_quarter": "Last quarter",
+    "year_to_date": "Year to date",
+    "last_12_months": "Last 12 months",
+    "last_year": "Last year",
+    "all": "All time",
+}
+PRESETS = tuple(PRESET_LABELS)
+# The day presets count back from is the data's last day when the data ends this many days
+# or more before today (METRICS.md "Periods": "more than 31 days").
+STALE_AFTER_DAYS = 31
 
 
 def day(text: str | None) -> date | None:
@@ -35,6 +51,56 @@ def add_months(d: date, months: int) -> date:
 
 def month_end(d: date) -> date:
     return add_months(d, 1) - timedelta(days=1)
+
+
+def one_year_before(d: date) -> date:
+    """The same day a year earlier (29 Feb -> 28 Feb)."""
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:
+        return d.replace(year=d.year - 1, day=28)
+
+
+def preset_anchor(today: date, data_end: date | None) -> date:
+    """T for the presets: today, or the data's last day when the data ends more than
+    `STALE_AFTER_DAYS` days before today (METRICS.md "Periods")."""
+    if data_end is not None and (today - data_end).days > STALE_AFTER_DAYS:
+        return data_end
+    return today
+
+
+@dataclass(frozen=True, slots=True)
+class MonthSlot:
+    """One point of a monthly series: the calendar month, the days of it inside the
+    series' range, and whether it is partial (not complete as of the range's end, or cut
+    by its start)."""
+
+    key: str
+    start: date
+    end: date
+    partial: bool
+
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def month_slots(start: date, end: date) -> list[MonthSlot]:
+    """The calendar months from `start`'s month to `end`'s month, each clipped to
+    start..end; a clipped month is partial (METRICS.md "Monthly series")."""
+    out: list[MonthSlot] = []
+    cursor = date(start.year, start.month, 1)
+    while cursor <= end:
+        last = month_end(cursor)
+        lo, hi = max(cursor, start), min(last, end)
+        out.append(MonthSlot(month_key(cursor), lo, hi, lo != cursor or hi != last))
+        cursor = add_months(cursor, 1)
+    return out
+
+
+def trailing_months(end: date, months: int) -> list[MonthSlot]:
+    """The `months` calendar months ending with `end`'s month (the last one partial unless
+    `end` is its last day)."""
+    return month_slots(add_months(date(end.year, end.month, 1), 1 - months), end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,20 +149,32 @@ class Period:
         return cls(end - timedelta(days=364), end)
 
     @classmethod
-    def preset(cls, name: str, today: date) -> Period:
-        """A named period relative to `today` (see PRESETS)."""
+    def preset(cls, name: str, today: date, span: Period | None = None) -> Period:
+        """A named period (see PRESETS) for the day T = `today` it is computed on.
+
+        "all" is the data's whole `span` (T alone when there is no data)."""
         first = date(today.year, today.month, 1)
+        quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
         if name == "this_month":
             return cls(first, today)
         if name == "last_month":
-            start = add_months(first, -1)
-            return cls(start, first - timedelta(days=1))
+            return cls(add_months(first, -1), first - timedelta(days=1))
+        if name == "last_30_days":
+            return cls(today - timedelta(days=29), today)
+        if name == "last_90_days":
+            return cls(today - timedelta(days=89), today)
         if name == "this_quarter":
-            return cls(date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today)
-        if name == "last_12_months":
-            return cls(add_months(first, -11), today)
+            return cls(quarter, today)
+        if name == "last_quarter":
+            return cls(add_months(quarter, -3), quarter - timedelta(days=1))
         if name == "year_to_date":
             return cls(date(today.year, 1, 1), today)
+        if name == "last_12_months":  # T minus one year plus one day: 365 or 366 days
+            return cls(one_year_before(today) + timedelta(days=1), today)
+        if name == "last_year":
+            return cls(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))
+        if name == "all":
+            return span if span is not None else cls(today, today)
         raise ValueError(f"unknown period {name!r}; choose one of {', '.join(PRESETS)}")
 
     def __str__(self) -> str:

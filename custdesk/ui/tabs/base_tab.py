@@ -7,7 +7,7 @@ from datetime import date
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QWidget
 
-from custdesk.domain.periods import Period
+from custdesk.domain.periods import PRESET_LABELS, Period
 from custdesk.storage import Store
 
 
@@ -21,6 +21,7 @@ class BaseTab(QWidget):
         super().__init__(parent)
         self.store: Store | None = None
         self.period: Period = Period.preset("last_12_months", date.today())
+        self.period_label = PRESET_LABELS["last_12_months"]
         self._stale = False
 
     def set_store(self, store: Store | None) -> None:
@@ -28,13 +29,16 @@ class BaseTab(QWidget):
         self.store = store
         self.refresh()
 
-    def set_period(self, period: Period, refresh: bool = True) -> None:
+    def set_period(self, period: Period, refresh: bool = True, label: str | None = None
+                   ) -> None:
         """Show `period` (from the window's period bar).
 
         A tab hidden behind another tab only notes the change and redraws when it is shown,
         so that changing the period costs one tab's queries, not seven.
         """
         self.period = period
+        if label is not None:
+            self.period_label = label
         if not refresh:
             return
         if self.isHidden() and self.parentWidget() is not None:

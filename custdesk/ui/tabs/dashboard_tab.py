@@ -1,34 +1,26 @@
-"""A tab that loads its data in the background and then shows it (or an empty state).
+"""A tab that draws one screen (`services/screens/<name>.py`), built in the background.
 
-Subclasses implement `load(store, period) -> data` (runs off the GUI thread through the
-runner: database reads only, plain results, no widgets; call `worker.check_cancelled()`
-between slow steps) and `show_data(data)` (GUI thread). Optionally a second, slower stage:
-`load_more(store, period, data) -> extra` and `show_more(extra)` (trends), so the first
-figures appear without waiting for it.
-`build_content()` returns the tab's widget; `empty_heading`/`empty_imports`/`empty_why`
-describe the empty state. `load` returning None means "nothing imported yet".
+Subclasses set `screen_module` (the screen's builder module, imported explicitly) and
+implement `build_content()` (widgets) and `show_screen(screen)` (GUI thread: draw what the
+builder returned — never compute). A builder with a slower second stage
+(`build_series(store, period)`) gets it drawn by `show_series(series)` when it arrives, so
+the first figures appear without waiting for the trends. `screen.empty` shows the import
+invitation (`empty_heading`/`empty_imports`/`empty_why`).
 """
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from custdesk.domain.periods import Period
+from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.storage import Store
 from custdesk.ui.empty_state import BusyBar, EmptyState
 from custdesk.ui.tabs.base_tab import BaseTab
 from custdesk.ui.worker import RefreshGate, default_runner
-
-
-def service(name: str) -> Any:
-    """A metrics-service function by name, or None while the metrics engine lacks it."""
-    try:
-        from custdesk.services import metrics_service
-    except ImportError:
-        return None
-    return getattr(metrics_service, name, None)
 
 
 class DashboardTab(BaseTab):
@@ -60,15 +52,24 @@ class DashboardTab(BaseTab):
         layout.addWidget(self.error)
         layout.addWidget(self.stack, 1)
 
+    screen_module: ModuleType  # services/screens/<name>.py
+
     # ----- to implement -------------------------------------------------------------
     def build_content(self) -> QWidget:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def load(self, store: Store, period: Period) -> Any:  # pragma: no cover - overridden
+    def show_screen(self, screen: Screen) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def show_data(self, data: Any) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
+        """Draw the second stage's monthly series (tabs with `build_series` override it)."""
+
+    # ----- what runs in the background (database reads only, no widgets) --------------
+    def load(self, store: Store, period: Period) -> Screen:
+        return self.screen_module.build(store, period, self.period_label, with_series=False)
+
+    def load_more(self, store: Store, period: Period, data: Screen) -> Any:
+        return self.screen_module.build_series(store, period)
 
     # ----- refresh cycle ---------------------------------------------------------------
     def refresh(self) -> None:
@@ -90,15 +91,15 @@ class DashboardTab(BaseTab):
         self.busy.set_busy(False)
         self.error.hide()
         self.data = data
-        if data is None:
+        if data.empty:
             self.stack.setCurrentWidget(self.empty)
             return
         self.stack.setCurrentWidget(self.content)
-        self.show_data(data)
+        self.show_screen(data)
         self._load_more(generation, data)
 
-    def _load_more(self, generation: int, data: Any) -> None:
-        if type(self).load_more is DashboardTab.load_more or self.store is None:
+    def _load_more(self, generation: int, data: Screen) -> None:
+        if not hasattr(self.screen_module, "build_series") or self.store is None:
             return
         period = self.period
         self.busy.set_busy(True)
@@ -107,17 +108,11 @@ class DashboardTab(BaseTab):
             lambda extra: self._more_loaded(generation, extra),
             lambda message: self._failed(generation, message), key=(self, "more"))
 
-    def _more_loaded(self, generation: int, extra: Any) -> None:
+    def _more_loaded(self, generation: int, series: dict[str, list[SeriesPoint]]) -> None:
         if self.gate.current(generation):
             self.busy.set_busy(False)
-            self.show_more(extra)
-
-    def load_more(self, store: Store, period: Period, data: Any) -> Any:
-        """Second, slower stage (override with `show_more`); the base class has none."""
-        return None
-
-    def show_more(self, extra: Any) -> None:
-        """Show what `load_more` returned."""
+            self.data = self.data.with_series(series)
+            self.show_series(series)
 
     def _failed(self, generation: int, message: str) -> None:
         if not self.gate.current(generation):

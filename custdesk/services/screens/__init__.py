@@ -1,0 +1,1 @@
+"""Screen builders: each tab's data, Qt-free (see `model.py`; the list is `registry.py`)."""

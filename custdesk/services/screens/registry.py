@@ -1,0 +1,37 @@
+"""Every screen by name: the tabs and `custdesk screen NAME` look builders up here.
+
+Imported explicitly (no string lookups that could hide a broken module): a builder that
+fails to import fails loudly, in the app and in the CLI alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from custdesk.domain.periods import Period
+from custdesk.services.screens import (
+    customers,
+    feedback,
+    lost,
+    margins,
+    pipeline,
+    plan,
+    scorecard,
+    today,
+)
+from custdesk.services.screens.model import Screen
+from custdesk.storage import Store
+
+Builder = Callable[[Store, Period, str], Screen]
+
+# name -> build(store, period, label) returning the whole screen, series included
+SCREENS: dict[str, Builder] = {
+    "today": today.build,
+    "customers": customers.build,
+    "pipeline": pipeline.build,
+    "lost": lost.build,
+    "margins": margins.build,
+    "feedback": feedback.build,
+    "scorecard": scorecard.build,
+    "plan": plan.build,
+}
