@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from custdesk.commands import UserError
-from custdesk.storage import Store, open_store
+from custdesk.services.files import Store, default_db_path, open_store
 
 if TYPE_CHECKING:
     from custdesk.services.period_service import ResolvedPeriod
-
-
-def default_db_path() -> Path:
-    """`$CUSTDESK_DB`, else the OS's app-data folder (QStandardPaths.AppDataLocation)."""
-    override = os.environ.get("CUSTDESK_DB")
-    if override:
-        return Path(override)
-    from PySide6.QtCore import QCoreApplication, QStandardPaths
-
-    QCoreApplication.setOrganizationName("custdesk")
-    QCoreApplication.setApplicationName("custdesk")
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(folder) / "custdesk.db"
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
