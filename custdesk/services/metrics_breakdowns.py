@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
+from typing import Any
 
 from custdesk.domain.customer_state import CustomerState, bridge, classify
 from custdesk.domain.metric_values import MetricValue, count
@@ -60,13 +61,15 @@ def _segments_from_tallies(store: Store, inputs: Inputs, period: Period) -> Grou
     assert inputs.segment_tallies is not None
     orders = queries.orders_count(store, period, by_segment=True)
     seg = rec.record_segments(store)
-    deals, tickets, surveys = defaultdict(list), defaultdict(list), defaultdict(list)
+    deals: defaultdict[str | None, list[Any]] = defaultdict(list)
+    tickets: defaultdict[str | None, list[Any]] = defaultdict(list)
+    surveys: defaultdict[str | None, list[Any]] = defaultdict(list)
     for d in inputs.deals:
-        deals[seg.get(d.deal.customer_id)].append(d)
+        deals[seg.get(d.deal.customer_id or 0)].append(d)
     for t in inputs.tickets:
-        tickets[seg.get(t.customer_id)].append(t)
+        tickets[seg.get(t.customer_id or 0)].append(t)
     for s in inputs.surveys:
-        surveys[seg.get(s.customer_id)].append(s)
+        surveys[seg.get(s.customer_id or 0)].append(s)
     out: Groups = {}
     for g in sorted(inputs.segment_tallies):
         sub = replace(inputs, orders=orders.get(g, 0), deals=deals[g], tickets=tickets[g],
@@ -106,7 +109,7 @@ def _by_owner(store: Store, inputs: Inputs, period: Period) -> Groups:
 
 def _by_month(store: Store, inputs: Inputs, period: Period) -> Groups:
     out = _sales_groups(store, period, "month")
-    new = defaultdict(int)
+    new: defaultdict[str, int] = defaultdict(int)
     for st in inputs.states:
         f = st.facts
         if period.contains(f.acquired):
@@ -128,7 +131,7 @@ def _by_reason(store: Store, inputs: Inputs, period: Period) -> Groups:
     out: Groups = defaultdict(dict)
     for reason, n in b.lost_by_reason.items():
         out[reason]["customers_lost"] = count(n)
-    lost = defaultdict(int)
+    lost: defaultdict[str, int] = defaultdict(int)
     for d in inputs.deals:
         if d.kind is StageKind.LOST and period.contains(d.closed):
             lost[d.deal.lost_reason or "Not recorded"] += 1
@@ -138,7 +141,7 @@ def _by_reason(store: Store, inputs: Inputs, period: Period) -> Groups:
 
 
 def _by_competitor(store: Store, inputs: Inputs, period: Period) -> Groups:
-    lost = defaultdict(int)
+    lost: defaultdict[str, int] = defaultdict(int)
     for d in inputs.deals:
         if d.kind is StageKind.LOST and period.contains(d.closed):
             lost[d.deal.competitor or NONE_GROUP] += 1

@@ -209,7 +209,7 @@ def _blank_line(line: tuple[int, Sequence[object]]) -> bool:
     row = line[1]
     first = row[0] if row else None
     if first.__class__ is str:
-        if len(first.strip()) > 6:  # type: ignore[attr-defined]
+        if len(first.strip()) > 6:
             return False  # longer than any missing marker ('#null!')
     elif first.__class__ is float:
         if first == first:
@@ -311,7 +311,7 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _csv_table(source: Source) -> Table:
-    handle = open(source.path, encoding=source.encoding, newline="")  # noqa: SIM115
+    handle = open(source.path, encoding=source.encoding, newline="")  # closed by the row generator
     reader = csv.reader(handle, delimiter=source.delimiter or ",")
     name = source.path.name
 

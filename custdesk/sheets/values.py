@@ -46,7 +46,7 @@ def is_missing(value: object) -> bool:
 def parse_text(value: object) -> str | None:
     """Text, trimmed; whole-number floats lose their '.0' (ids read as numbers)."""
     if value.__class__ is str:  # the hot path: plain text cells
-        text = value.strip()  # type: ignore[attr-defined]
+        text = value.strip()
         if len(text) < 7 and text.lower() in MISSING:
             return None
         return text.replace("\u00a0", " ").strip() if "\u00a0" in text else text
@@ -67,7 +67,7 @@ def parse_text_column(values: list[object]) -> list[str | None]:
     missing = MISSING
     # one pass; the walrus keeps the stripped text for the result (t is only read when the
     # condition, which assigns it, holds)
-    return [t if x.__class__ is str and "\u00a0" not in (t := x.strip())  # type: ignore[attr-defined]
+    return [t if x.__class__ is str and "\u00a0" not in (t := x.strip())
             and (len(t) > 6 or (t != "" and t.lower() not in missing))
             else None if x == "" else parse_text(x) for x in values]
 
@@ -174,7 +174,7 @@ def _build(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> dat
 def parse_date(value: object, order: str | None = None, date1904: bool = False) -> str | None:
     """ISO date text ('2024-03-01')."""
     if value.__class__ is date:  # the hot path: a real Excel date read by calamine
-        return value.isoformat()  # type: ignore[attr-defined]
+        return value.isoformat()
     moment = parse_datetime(value, order, date1904)
     return None if moment is None else moment.date().isoformat()
 
@@ -265,12 +265,12 @@ def _normalise_separators(text: str) -> str:
 
 def parse_money(value: object) -> int | None:
     """Integer ten-thousandths (`*_e4`)."""
-    if value.__class__ is float and -1e11 < value < 1e11:  # type: ignore[operator]
+    if value.__class__ is float and -1e11 < value < 1e11:
         # the hot path: a float whose shortest repr has at most 4 decimals is exactly
         # round(value * 10_000) (the product's binary error is far below 0.5); it is one
         # exactly when that integer / 10_000 reads back as the same float (below 1e15 the
         # division is correctly rounded), which is cheaper to test than building its repr
-        e4 = round(value * 10_000)  # type: ignore[operator]
+        e4 = round(value * 10_000)
         if e4 / 10_000 == value:
             return e4
     number = parse_decimal(value)
@@ -278,8 +278,8 @@ def parse_money(value: object) -> int | None:
 
 
 def parse_number(value: object) -> float | None:
-    if value.__class__ is float and value == value and abs(value) != float("inf"):  # type: ignore[operator]
-        return value  # type: ignore[return-value]
+    if value.__class__ is float and value == value and abs(value) != float("inf"):
+        return value
     number = parse_decimal(value)
     return None if number is None else float(number)
 
@@ -295,9 +295,9 @@ def parse_int(value: object) -> int | None:
 
 def parse_fraction(value: object) -> float | None:
     """A share 0..1 from '20%', '0.2', '20' (read as percent) or '1/5'."""
-    if value.__class__ is float and 0 <= value <= 1:  # type: ignore[operator]
+    if value.__class__ is float and 0 <= value <= 1:
         # the hot path: a share typed as a number
-        return round(value, 6)  # type: ignore[call-overload]
+        return round(value, 6)
     if is_missing(value):
         return None
     if isinstance(value, str):
@@ -308,10 +308,10 @@ def parse_fraction(value: object) -> float | None:
         match = re.match(r"^(\d+)\s*/\s*(\d+)$", text)
         if match and int(match[2]):
             return _share(int(match[1]) / int(match[2]))
-    number = parse_number(value)
-    if number is None:
+    share = parse_number(value)
+    if share is None:
         return None
-    return _share(number / 100 if number > 1 else number)
+    return _share(share / 100 if share > 1 else share)
 
 
 def _share(x: float) -> float:

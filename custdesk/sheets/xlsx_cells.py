@@ -27,21 +27,21 @@ class _FormattedCell(Cell):
     """
 
     __slots__ = ("_sid",)
-    has_style = True  # type: ignore[assignment]
+    has_style = True
 
     def __init__(self, ws: Any, fmt: str) -> None:
         super().__init__(ws, row=1, column=1)
-        self.number_format = fmt
+        self.number_format = fmt  # type: ignore[misc]  # a slot of openpyxl's Cell
         self._sid = ws.parent._cell_styles.add(self._style)
 
     @property
-    def style_id(self) -> int:  # type: ignore[override]
+    def style_id(self) -> int:
         return self._sid
 
     def holding(self, value: Any) -> _FormattedCell:
         # the types openpyxl itself binds as 'd' (dates) or 'n' (numbers), nothing else
-        self._value = value
-        self.data_type = "d" if isinstance(value, date) else "n"
+        self._value = value  # type: ignore[misc]  # slots of openpyxl's Cell
+        self.data_type = "d" if isinstance(value, date) else "n"  # type: ignore[misc]
         return self
 
 

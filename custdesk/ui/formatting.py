@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QDate, QLocale
 
 DASH = "—"
 _state: dict[str, Any] = {"symbol": "$", "locale": None}
@@ -81,16 +81,16 @@ def pct(value: float | None, decimals: int = 1) -> str:
 
 def day_text(value: date | str | None) -> str:
     """A date in the locale's short format; ISO text is accepted."""
-    if value in (None, ""):
+    if value is None or value == "":
         return DASH
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            day = date.fromisoformat(value[:10])
         except ValueError:
             return value
-    if isinstance(value, datetime):
-        value = value.date()
-    return display_locale().toString(value, short_date_format())
+    else:
+        day = value.date() if isinstance(value, datetime) else value
+    return display_locale().toString(QDate(day.year, day.month, day.day), short_date_format())
 
 
 def short_date_format() -> str:
