@@ -20,8 +20,18 @@ DEMO_END = date(2026, 11, 24)  # fixed, so demo-based expectations never drift
 def shared_data() -> Path:
     """`../shared/data`, or skip the test cleanly where it is absent."""
     if not SHARED_DATA.is_dir():
+        if os.environ.get("CI"):  # CI always has it: its absence is a broken run, not a skip
+            pytest.fail(f"CI: the shared data folder {SHARED_DATA} is missing")
         pytest.skip("../shared/data is not present")
     return SHARED_DATA
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """One visible note at the top of the run when the real-data tests will skip."""
+    if SHARED_DATA.is_dir():
+        return f"shared real data: {SHARED_DATA}"
+    return (f"NOTE: {SHARED_DATA} is absent: the tests on real public spreadsheets skip"
+            + (" (CI: they fail)" if os.environ.get("CI") else ""))
 
 
 @pytest.fixture
