@@ -1,11 +1,101 @@
-"""The today screen (being moved here from its tab; see model.py)."""
+"""The Today screen: the owner's morning look at one period (Qt-free).
+
+KPI cards against the prior period, the four work lists of METRICS.md ("Lists the owner
+works from": customers at risk, hot prospects, lost prospects, detractors to rescue), each
+list's size and value, and 12 monthly trend series. The Today tab draws exactly this, and
+`custdesk screen today --json` prints it.
+"""
 
 from __future__ import annotations
 
-from custdesk.domain.periods import Period
-from custdesk.services.screens.model import Screen
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.periods import Period, trailing_months
+
+# the lists come through metrics_service, which re-exports metrics_lists (importing
+# metrics_lists first would enter their import circle from the wrong end)
+from custdesk.services import metrics_service
+from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
 
+NAME = "today"
 
-def build(store: Store, period: Period, label: str = "", *, with_series: bool = True) -> Screen:
-    raise NotImplementedError("the today screen is not built yet")
+# (card metric, metric drawn small on the card as "worth …" or None), in the tab's order
+CARDS: tuple[tuple[str, str | None], ...] = (
+    ("revenue", None), ("gross_margin_pct", None),
+    ("customers_new", "customers_new_value"), ("customers_lost", "customers_lost_value"),
+    ("retention_rate_pct", None), ("nps", None), ("win_rate_pct", None),
+    ("pipeline_weighted_value", None),
+)
+# the 12-month sparklines, by metric id
+TRENDS: tuple[str, ...] = ("revenue", "customers_new", "customers_lost", "nps",
+                           "discount_pct_avg", "renewal_rate_pct", "win_rate_pct")
+TREND_MONTHS = 12
+
+ListFn = Callable[[Store, Period], Sequence[Any]]
+# list name -> (the service that builds it, the row field its total sums or None)
+LISTS: dict[str, tuple[ListFn, str | None]] = {
+    "at_risk": (metrics_service.at_risk, "value_at_risk"),
+    "hot": (metrics_service.hot_prospects, "weighted"),
+    "lost": (metrics_service.lost_deals, "amount"),
+    "detractors": (metrics_service.detractors, None),
+}
+
+
+def build(store: Store, period: Period, label: str = "", *, with_series: bool = True
+          ) -> Screen:
+    """Everything the Today tab shows for `period` (the trends too unless `with_series` is
+    False: the tab asks for them second, so the cards appear first)."""
+    if metrics_service.data_span(store) is None:
+        return Screen(NAME, period, label, empty=True)
+    current = metrics_service.compute_metrics(store, period).metrics
+    prior = metrics_service.compute_metrics(store, period.prior()).metrics
+    lists = {name: list(fn(store, period)) for name, (fn, _total) in LISTS.items()}
+    screen = Screen(NAME, period, label, cards=cards(current, prior), lists=lists,
+                    tables={"list_totals": list_totals(lists)})
+    return screen.with_series(build_series(store, period)) if with_series else screen
+
+
+def cards(current: dict[str, MetricValue], prior: dict[str, MetricValue]) -> dict[str, Card]:
+    """The cards in the tab's order. A card's small "worth …" figure is also a card of its
+    own right after it, so it keeps its prior value (exports and the CLI show both)."""
+    out: dict[str, Card] = {}
+    for metric, extra in CARDS:
+        out[metric] = Card(metric, current.get(metric), prior.get(metric), extra=extra,
+                           extra_value=current.get(extra) if extra else None)
+        if extra is not None and extra in current:
+            out[extra] = Card(extra, current.get(extra), prior.get(extra))
+    return out
+
+
+def list_totals(lists: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """One row per list: its row count and the sum of its value column (None for lists
+    without one), so the tab's "12 · $4.5k at risk" line is drawn, not computed."""
+    rows = []
+    for name, (_fn, field) in LISTS.items():
+        items = lists.get(name, [])
+        total = None if field is None else sum(getattr(r, field) or 0.0 for r in items)
+        rows.append({"list": name, "count": len(items), "total": total})
+    return rows
+
+
+def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:
+    """The trends: one point per calendar month of the 12 ending with `period.end`'s month,
+    the last one partial unless `period.end` is a month end."""
+    return monthly(store, TRENDS, period.end)
+
+
+def monthly(store: Store, metric_ids: Sequence[str], end: date,
+            months: int = TREND_MONTHS) -> dict[str, list[SeriesPoint]]:
+    """SeriesPoints per metric from the engine's own month series (`monthly_series`: one
+    grouped query where the metric allows), laid on the calendar months of
+    `trailing_months` so each point knows whether its month is whole."""
+    slots = trailing_months(end, months)
+    out: dict[str, list[SeriesPoint]] = {}
+    for metric in metric_ids:
+        values = dict(metrics_service.monthly_series(store, metric, months, end))
+        out[metric] = [SeriesPoint.of(slot, values.get(slot.key)) for slot in slots]
+    return out
