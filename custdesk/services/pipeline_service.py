@@ -1,19 +1,25 @@
-"""What the Pipeline and Lost prospects tabs need beyond `metrics_service`.
+"""The deal figures the Pipeline and Lost screens need, from one load of the deals.
 
-The open-deals list, open deals by stage, lost value and the share of lost deals with a
-reason. Each is built from the same resolved deals (`metrics_service.load_deal_infos`) and
-domain rules (`is_open_at`, `lost_reason_share`) as the metrics, so the tabs and the
-metric catalogue cannot disagree. Money is float currency units, like every metrics result.
+A screen loads the resolved deals once (`load_deals`, the same `metrics_service` loader the
+metric catalogue uses) and passes them to every function here, instead of each list and
+figure reloading them. The rules are the domain's (`deal_metrics`, `is_open_at`,
+`closed_in`, `lists.hot`/`stale`, `lost_reason_share`), so the screens and the metric
+catalogue cannot disagree. Money is float currency units, like every metrics result.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
+from custdesk.domain import lists
 from custdesk.domain.metric_catalogue import MetricInfo
 from custdesk.domain.metric_values import MetricValue, money, proportion
-from custdesk.domain.metrics_deals import DealInfo, closed_in, is_open_at
-from custdesk.domain.periods import Period
+from custdesk.domain.metrics_all import Settings
+from custdesk.domain.metrics_deals import DealInfo, closed_in, deal_metrics, is_open_at
+from custdesk.domain.periods import Period, day
 from custdesk.domain.records import StageKind
 from custdesk.domain.scorecard import lost_reason_share
 from custdesk.domain.text import name_key
@@ -22,9 +28,14 @@ from custdesk.services.metrics_lists import DealRow, deal_row
 from custdesk.storage.database import Store
 from custdesk.storage.repository import load_stages, table_counts
 
-__all__ = ["StageTotal", "open_deals", "open_by_stage", "lost_figures", "LOST_VALUE",
-           "REASON_SHARE", "deal_count",
-           "lost_deal_rows"]
+__all__ = ["StageTotal", "load_deals", "deal_figures", "by_owner", "open_deals",
+           "hot_deals", "stale_deals", "slipped_deals", "open_by_stage", "lost_figures",
+           "lost_deal_rows", "lost_counts", "deal_count", "LOST_VALUE", "REASON_SHARE",
+           "OWN_METRICS", "NONE_GROUP", "NOT_RECORDED", "SLIPPED_DAYS"]
+
+NONE_GROUP = "(none)"  # the owner breakdown's name for deals without an owner
+NOT_RECORDED = "Not recorded"  # lost deals without a reason
+SLIPPED_DAYS = 30  # METRICS.md: "expected close more than 30 days ago"
 
 LOST_VALUE = MetricInfo(
     "lost_deals_value", "Lost value", "money", False,
@@ -35,6 +46,8 @@ REASON_SHARE = MetricInfo(
     "Share of the deals lost in the period whose lost reason is filled in: without reasons "
     "you cannot learn why you lose. The 95 % range shown is the Wilson score interval.",
     "lost deals with a reason ÷ deals lost in the period × 100")
+# The two figures above are not in the metric catalogue; screens and tabs look them up here.
+OWN_METRICS = {LOST_VALUE.id: LOST_VALUE, REASON_SHARE.id: REASON_SHARE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +61,25 @@ class StageTotal:
     unvalued: int  # deals without an amount
 
 
-def _open(deals: list[DealInfo], period: Period) -> list[DealInfo]:
-    return [d for d in deals if is_open_at(d, period.end)]
+def load_deals(store: Store) -> list[DealInfo]:
+    """Every deal, resolved (stage kind, probability, customer name): load once per screen."""
+    return metrics_service.load_deal_infos(store)
+
+
+def deal_figures(deals: Sequence[DealInfo], period: Period,
+                 settings: Settings) -> dict[str, MetricValue]:
+    """The catalogue's deal metrics for `period` (what `compute_metrics` returns for them),
+    without computing the customer and sales metrics these screens do not show."""
+    return deal_metrics(deals, period, settings.deep_discount_pct)
+
+
+def by_owner(deals: Sequence[DealInfo], period: Period,
+             settings: Settings) -> dict[str, dict[str, MetricValue]]:
+    """owner -> deal metrics, like `compute_metrics(by=("owner",))`; no owner: "(none)"."""
+    groups: dict[str, list[DealInfo]] = defaultdict(list)
+    for d in deals:
+        groups[d.deal.owner or NONE_GROUP].append(d)
+    return {g: deal_figures(items, period, settings) for g, items in sorted(groups.items())}
 
 
 def _named(d: DealInfo) -> DealRow:
@@ -59,35 +89,47 @@ def _named(d: DealInfo) -> DealRow:
     return row if row.title else replace(row, title=d.deal.ref)
 
 
-def open_deals(store: Store, period: Period) -> list[DealRow]:
+def _open(deals: Sequence[DealInfo], period: Period) -> list[DealInfo]:
+    return [d for d in deals if is_open_at(d, period.end)]
+
+
+def open_deals(deals: Sequence[DealInfo], period: Period) -> list[DealRow]:
     """Deals open as of the period's end (the `deals_open` metric's deals), biggest
     weighted value first."""
-    rows = sorted(_open(metrics_service.load_deal_infos(store), period),
-                  key=lambda d: (-(d.weighted_e4 or 0), d.deal.id or 0))
+    rows = sorted(_open(deals, period), key=lambda d: (-(d.weighted_e4 or 0), d.deal.id or 0))
     return [_named(d) for d in rows]
 
 
-def lost_deal_rows(store: Store, period: Period) -> list[DealRow]:
-    """`metrics_service.lost_deals` (deals lost in the period, newest first), untitled deals
-    named by their reference as in `open_deals`."""
-    refs = {d.deal.id: d.deal.ref for d in metrics_service.load_deal_infos(store)
-            if not d.deal.title}
-    return [r if r.title else replace(r, title=refs.get(r.id))
-            for r in metrics_service.lost_deals(store, period)]
+def hot_deals(deals: Sequence[DealInfo], period: Period) -> list[DealRow]:
+    """The hot prospects as of the period's end (`domain.lists.hot`), by weighted value."""
+    return [_named(d) for d in lists.hot(deals, period.end)]
 
 
-def open_by_stage(store: Store, period: Period) -> list[StageTotal]:
+def stale_deals(deals: Sequence[DealInfo], period: Period) -> list[DealRow]:
+    """Open deals without activity for 30 days (`domain.lists.stale`), quietest first."""
+    return [_named(d) for d in lists.stale(deals, period.end)]
+
+
+def slipped_deals(deals: Sequence[DealInfo], period: Period) -> list[DealRow]:
+    """Open deals whose expected close is more than 30 days before the period's end,
+    longest overdue first (METRICS.md "Slipped deals"; the domain has no list for it yet)."""
+    cutoff = period.end - timedelta(days=SLIPPED_DAYS)
+    out = [(close, d) for d in _open(deals, period)
+           if (close := day(d.deal.expected_close)) is not None and close < cutoff]
+    return [_named(d) for _close, d in sorted(out, key=lambda cd: (cd[0], cd[1].deal.id or 0))]
+
+
+def open_by_stage(store: Store, deals: Sequence[DealInfo], period: Period) -> list[StageTotal]:
     """Open deals per stage in the catalogue's order (imported stages not in it last).
 
     A deal counts under its current stage, also when it was closed after the period's end
     (it was open then); every stage of the catalogue that can hold open deals is listed,
     empty ones with zeros, so the funnel keeps its shape.
     """
-    open_ = _open(metrics_service.load_deal_infos(store), period)
     names = [s.name for s in load_stages(store) if s.kind is StageKind.OPEN]
     keys = {name_key(n): n for n in names}
     groups: dict[str, list[DealInfo]] = {n: [] for n in names}
-    for d in open_:
+    for d in _open(deals, period):
         groups.setdefault(keys.get(name_key(d.deal.stage), d.deal.stage), []).append(d)
     return [StageTotal(stage, len(items),
                        sum(d.deal.amount_e4 or 0 for d in items) / 10_000,
@@ -96,15 +138,42 @@ def open_by_stage(store: Store, period: Period) -> list[StageTotal]:
             for stage, items in groups.items()]
 
 
-def lost_figures(store: Store, period: Period) -> dict[str, MetricValue]:
+def _lost(deals: Sequence[DealInfo], period: Period) -> list[DealInfo]:
+    return closed_in(deals, period, StageKind.LOST)
+
+
+def lost_figures(deals: Sequence[DealInfo], period: Period) -> dict[str, MetricValue]:
     """`lost_deals_value` and `lost_reason_share_pct` (with n and interval) for the period."""
-    lost = closed_in(metrics_service.load_deal_infos(store), period, StageKind.LOST)
+    lost = _lost(deals, period)
     valued = [d.deal.amount_e4 for d in lost if d.deal.amount_e4 is not None]
     k, n = lost_reason_share(d.deal.lost_reason for d in lost)
-    return {LOST_VALUE.id: money(sum(valued), len(valued)),
-            REASON_SHARE.id: proportion(k, n)}
+    return {LOST_VALUE.id: money(sum(valued), len(valued)), REASON_SHARE.id: proportion(k, n)}
+
+
+def lost_deal_rows(deals: Sequence[DealInfo], period: Period) -> list[DealRow]:
+    """Deals closed as lost in the period, newest first (as `metrics_service.lost_deals`),
+    untitled deals named by their reference."""
+    rows = sorted(_lost(deals, period), key=lambda d: (d.deal.closed_on or "", d.deal.id or 0),
+                  reverse=True)
+    return [_named(d) for d in rows]
+
+
+def lost_counts(deals: Sequence[DealInfo], period: Period,
+                by: str) -> list[tuple[str | None, int]]:
+    """(reason or competitor, deals lost in the period), most first then by name.
+
+    `by` is "reason" (a blank reason counts as "Not recorded", a group like any other) or
+    "competitor" (a blank one is None and goes last: "nobody named" is not a rival)."""
+    field = {"reason": "lost_reason", "competitor": "competitor"}[by]
+    counts: Counter[str | None] = Counter()
+    for d in _lost(deals, period):
+        text = (getattr(d.deal, field) or "").strip() or None
+        counts[NOT_RECORDED if text is None and by == "reason" else text] += 1
+    named = sorted(((g, n) for g, n in counts.items() if g is not None),
+                   key=lambda gn: (-gn[1], gn[0] or ""))
+    return named + ([(None, counts[None])] if counts.get(None) else [])
 
 
 def deal_count(store: Store) -> int:
-    """How many deals the file holds (0: the deal tabs show their import invitation)."""
+    """How many deals the file holds (0: the deal screens are empty)."""
     return table_counts(store).get("deals", 0)

@@ -1,11 +1,95 @@
-"""The pipeline screen (being moved here from its tab; see model.py)."""
+"""The Pipeline screen: which prospects are hot, which deals went quiet, who wins.
+
+Cards: the catalogue's deal metrics for the period against the prior period. Lists: the
+deals open at the period's end (each with its flags "hot", "stale", "slipped"), and the hot,
+stale and slipped deals on their own. Tables: open deals by stage (the funnel) and the win
+rate by owner. No monthly series. Qt-free: the tab draws this, `custdesk screen pipeline`
+prints it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
+from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import Period
-from custdesk.services.screens.model import Screen
+from custdesk.services import metrics_service
+from custdesk.services import pipeline_service as ps
+from custdesk.services.metrics_lists import DealRow
+from custdesk.services.screens.model import Card, Screen
 from custdesk.storage import Store
+
+NAME = "pipeline"
+# The cards the tab shows, in its order, then the other key figures (export, JSON).
+SHOWN = ("deals_open", "pipeline_value", "pipeline_weighted_value", "win_rate_pct",
+         "sales_cycle_days_avg", "discount_pct_avg", "lead_conversion_pct")
+CARD_IDS = (*SHOWN, "deals_won", "deals_lost", "win_rate_value_pct",
+            "deep_discount_share_pct", "deals_open_unvalued")
+# A card's small second figure: deals without an amount, the share of deep discounts.
+EXTRAS = {"deals_open": "deals_open_unvalued", "discount_pct_avg": "deep_discount_share_pct"}
+LISTS = ("open_deals", "hot", "stale", "slipped")
+FLAGS = ("hot", "stale", "slipped")  # the lists that flag an open deal, in flag order
+TABLES = ("by_stage", "by_owner")
+
+
+def cards_of(ids: tuple[str, ...], current: dict[str, MetricValue],
+             prior: dict[str, MetricValue], extras: dict[str, str]) -> dict[str, Card]:
+    """One card per metric id, with its prior value and its small second figure."""
+    out = {}
+    for m in ids:
+        extra = extras.get(m)
+        out[m] = Card(m, current.get(m), prior.get(m), extra=extra,
+                      extra_value=current.get(extra) if extra else None)
+    return out
+
+
+def deal_dict(row: DealRow, **more: Any) -> dict[str, Any]:
+    """A deal row as a plain dict (money in currency units, dates as ISO text)."""
+    return {**asdict(row), **more}
+
+
+def owner_rows(owners: dict[str, dict[str, MetricValue]]) -> list[dict[str, Any]]:
+    """One row per owner: open at the end, won and lost in the period, the win rate with
+    its 95 % (Wilson) range — small teams have small samples."""
+    def v(values: dict[str, MetricValue], metric: str) -> float | None:
+        value = values.get(metric)
+        return None if value is None else value.value
+
+    rows = []
+    for owner, values in owners.items():
+        rate = values.get("win_rate_pct")
+        rows.append({"owner": owner, "open": v(values, "deals_open"),
+                     "won": v(values, "deals_won"), "lost": v(values, "deals_lost"),
+                     "win_rate": v(values, "win_rate_pct"),
+                     "win_rate_low": rate.low if rate else None,
+                     "win_rate_high": rate.high if rate else None})
+    return rows
+
+
+def empty(period: Period, label: str) -> Screen:
+    """No deals in the file: the tab shows its import invitation; the keys stay."""
+    return Screen(NAME, period, label, cards={m: Card(m, None) for m in CARD_IDS},
+                  lists={n: [] for n in LISTS}, tables={n: [] for n in TABLES}, empty=True)
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True) -> Screen:
-    raise NotImplementedError("the pipeline screen is not built yet")
+    """The Pipeline screen for `period` (it has no monthly series: `with_series` is moot)."""
+    if ps.deal_count(store) == 0:
+        return empty(period, label)
+    deals = ps.load_deals(store)  # once: every figure below reads the same deals
+    settings = metrics_service.load_settings(store)
+    current = ps.deal_figures(deals, period, settings)
+    prior = ps.deal_figures(deals, period.prior(), settings)
+    flagged = {"hot": ps.hot_deals(deals, period), "stale": ps.stale_deals(deals, period),
+               "slipped": ps.slipped_deals(deals, period)}
+    ids = {name: {r.id for r in rows} for name, rows in flagged.items()}
+    open_rows = [deal_dict(r, flags=[f for f in FLAGS if r.id in ids[f]])
+                 for r in ps.open_deals(deals, period)]
+    lists: dict[str, list[Any]] = {"open_deals": open_rows}
+    lists.update({name: [deal_dict(r) for r in rows] for name, rows in flagged.items()})
+    stages = [asdict(s) for s in ps.open_by_stage(store, deals, period)]
+    return Screen(NAME, period, label, cards=cards_of(CARD_IDS, current, prior, EXTRAS),
+                  lists=lists,
+                  tables={"by_stage": stages,
+                          "by_owner": owner_rows(ps.by_owner(deals, period, settings))})
