@@ -1,5 +1,8 @@
 """pyqtgraph charts fed plain lists: monthly trends, sparklines, the customers bridge waterfall.
 
+Monthly series come as `SeriesPoint`s (services/screens/model.py): a month not complete in
+the range is drawn as a hollow dot on a dashed line and labelled with its day count.
+
 Axes: months as labelled categories ("Mar 26"), money as "$12.3k". Hovering shows the exact
 values in a tooltip. Colours follow the system's light or dark scheme.
 """
@@ -7,7 +10,7 @@ values in a tooltip. Colours follow the system's light or dark scheme.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -16,6 +19,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QCursor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
+from custdesk.services.screens.model import SeriesPoint
 from custdesk.ui import formatting as fmt
 
 LIGHT = {"bg": "#ffffff", "fg": "#333333", "grid": 60,
@@ -59,7 +63,7 @@ class ValueAxis(pg.AxisItem):
         super().__init__("left", **kwargs)
         self.unit = unit
 
-    def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+    def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:
         if self.unit == "money":
             # One scale for the whole axis: "$8.0k, $10.0k", not "$8,000, $10.0k".
             if values and max(abs(v) for v in values) >= 10_000:
@@ -80,8 +84,12 @@ class CategoryAxis(pg.AxisItem):
         self.labels: list[str] = []
 
     def set_labels(self, labels: Sequence[str], every: int = 1) -> None:
+        """Label every `every`-th position counting back from the last, so the newest month
+        (often the partial one) always has its name."""
         self.labels = list(labels)
-        self.setTicks([[(i, t) for i, t in enumerate(self.labels) if i % every == 0], []])
+        last = len(self.labels) - 1
+        self.setTicks([[(i, t) for i, t in enumerate(self.labels) if (last - i) % every == 0],
+                       []])
 
 
 def _style(plot: pg.PlotWidget) -> dict[str, Any]:
@@ -151,43 +159,103 @@ class _HoverPlot(pg.PlotWidget):
             QToolTip.hideText()
 
 
+Pairs = Sequence[tuple[str, float | None]]
+
+
+def as_points(points: Sequence[SeriesPoint] | Pairs) -> list[SeriesPoint]:
+    """SeriesPoints as they are; old-style ("YYYY-MM", value) pairs as whole months."""
+    return [p if isinstance(p, SeriesPoint) else SeriesPoint(p[0], p[1]) for p in points]
+
+
+def point_label(point: SeriesPoint) -> str:
+    """"Oct 26", or "Nov 26 (24 days)" for a month not complete in the range: a partial
+    month is never shown as if it were a whole one (METRICS.md "Monthly series")."""
+    label = month_label(point.month)
+    if not point.partial:
+        return label
+    if point.days is None:
+        return f"{label} (part)"
+    return f"{label} ({point.days} day{'' if point.days == 1 else 's'})"
+
+
+def plot_points(plot: Any, points: Sequence[SeriesPoint], colour: str, background: str,
+                *, name: str | None = None, size: int = 5, dots: bool = True) -> None:
+    """Draw one monthly series on `plot` (a PlotWidget or PlotItem): whole months as a solid
+    line (with filled dots when `dots`), each partial month as a hollow dot joined to its
+    neighbours by a dashed line, so a part-month dip never reads as a drop. Months without
+    a value are skipped (the line joins across them)."""
+    known = [(i, float(p.value), p.partial) for i, p in enumerate(points) if p.value is not None]
+    whole = [(i, v) for i, v, partial in known if not partial]
+    solid = pg.mkPen(colour, width=2)
+    if whole:
+        symbol: dict[str, Any] = ({"symbol": "o", "symbolSize": size, "symbolBrush": colour,
+                                   "symbolPen": None} if dots else {})
+        plot.plot([i for i, _v in whole], [v for _i, v in whole], pen=solid, name=name,
+                  **symbol)
+        name = None  # the legend names the series once
+    dashed = pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine)
+    for k, (i, value, partial) in enumerate(known):
+        if not partial:
+            continue
+        for j, other, _p in known[max(0, k - 1):k] + known[k + 1:k + 2]:
+            plot.plot([j, i], [other, value], pen=dashed)
+        plot.plot([i], [value], pen=None, symbol="o", symbolSize=size + 2,
+                  symbolBrush=background, symbolPen=pg.mkPen(colour, width=2), name=name)
+        name = None
+
+
 class TrendChart(_HoverPlot):
-    """Monthly lines with a legend: `set_series(["2026-01", …], {"Revenue": [..]})`."""
+    """Monthly lines with a legend: `set_series({"Revenue": [SeriesPoint, …]})`, partial
+    months drawn hollow and dashed. The older `set_series(["2026-01", …], {"Revenue":
+    [..]})` (whole months only) still works for the tabs that use it."""
 
     def __init__(self, unit: str = "money", title: str = "", parent: QWidget | None = None) -> None:
         super().__init__(unit, parent)
         self.months: list[str] = []
         self.series: dict[str, list[float | None]] = {}
+        self.points: dict[str, list[SeriesPoint]] = {}
         if title:
             self.setTitle(title)
         self.legend = self.addLegend(offset=(10, 5))
 
-    def set_series(self, months: Sequence[str], series: dict[str, Sequence[float | None]]) -> None:
+    def set_series(self, series: Mapping[str, Sequence[SeriesPoint]] | Sequence[str],
+                   values: Mapping[str, Sequence[float | None]] | None = None) -> None:
+        """Draw `series` (name -> SeriesPoints, oldest first, every series on the same
+        months); or, old style, `months` and name -> values."""
+        if values is not None:
+            months = list(series)
+            points = {name: [SeriesPoint(m, v) for m, v in zip(months, vs, strict=False)]
+                      for name, vs in values.items()}
+        else:
+            assert isinstance(series, Mapping)
+            points = {name: list(pts) for name, pts in series.items()}
         colours = _style(self)
         self.clear()
         self.legend.clear()
-        self.months = list(months)
-        self.series = {k: list(v) for k, v in series.items()}
-        self.category_axis.set_labels([month_label(m) for m in self.months],
-                                      every=max(1, math.ceil(len(self.months) / 8)))
-        for i, (name, values) in enumerate(self.series.items()):
-            xs = [x for x, v in enumerate(values) if v is not None]
-            ys = [float(v) for v in values if v is not None]
+        self.points = points
+        first = next(iter(points.values()), [])
+        self.months = [p.month for p in first]
+        self.series = {name: [p.value for p in pts] for name, pts in points.items()}
+        labels = [month_label(p.month) + ("*" if p.partial else "") for p in first]
+        self.category_axis.set_labels(labels, every=max(1, math.ceil(len(labels) / 8)))
+        for i, (name, pts) in enumerate(points.items()):
             colour = colours["series"][i % len(colours["series"])]
-            self.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
-                      symbolBrush=colour, symbolPen=None, name=name)
-        self.fit_value_axis([v for values in self.series.values() for v in values
-                             if v is not None])
+            plot_points(self, pts, colour, colours["bg"], name=name)
+        self.fit_value_axis([v for vs in self.series.values() for v in vs if v is not None])
         self.setXRange(-0.5, max(0.5, len(self.months) - 0.5), padding=0)
 
     def hover_text(self, index: int) -> str:
-        rows = [f"{name}: {fmt.by_unit(values[index], self.unit)}"
-                for name, values in self.series.items() if index < len(values)]
-        return f"<b>{month_label(self.months[index])}</b><br>" + "<br>".join(rows)
+        first = next(iter(self.points.values()), [])
+        if index >= len(first):
+            return ""
+        rows = [f"{name}: {fmt.by_unit(pts[index].value, self.unit)}"
+                for name, pts in self.points.items() if index < len(pts)]
+        return f"<b>{point_label(first[index])}</b><br>" + "<br>".join(rows)
 
 
 class Sparkline(QWidget):
-    """A label, the latest value, and a tiny 12-month line (tooltip: every month's value)."""
+    """A label, the latest value, and a tiny 12-month line (tooltip: every month's value).
+    A partial last month is a hollow dot on a dashed stub, and its day count is shown."""
 
     def __init__(self, label: str, unit: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -204,7 +272,7 @@ class Sparkline(QWidget):
         self.plot.setFixedHeight(34)
         _style(self.plot)  # not pyqtgraph's black until the data arrives
         _follow_scheme(self.restyle)
-        self.points: list[tuple[str, float | None]] = []
+        self.points: list[SeriesPoint] = []
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.label)
@@ -218,22 +286,22 @@ class Sparkline(QWidget):
     def restyle(self, *_args: Any) -> None:
         _style(self.plot)
 
-    def set_points(self, points: Sequence[tuple[str, float | None]]) -> None:
-        """[("2026-03", value or None), …] oldest first."""
+    def set_points(self, points: Sequence[SeriesPoint] | Pairs) -> None:
+        """SeriesPoints oldest first (or ("2026-03", value) pairs, taken as whole months)."""
         colours = _style(self.plot)
-        self.points = list(points)
+        self.points = as_points(points)
         self.plot.clear()
-        xs = [i for i, (_m, v) in enumerate(self.points) if v is not None]
-        ys = [float(v) for _m, v in self.points if v is not None]
-        if ys:
-            self.plot.plot(xs, ys, pen=pg.mkPen(colours["series"][0], width=2))
-            self.plot.plot([xs[-1]], [ys[-1]], pen=None, symbol="o", symbolSize=5,
-                           symbolBrush=colours["series"][1], symbolPen=None)
-        last = self.points[-1] if self.points else ("", None)
-        self.latest.setText(f"{fmt.by_unit(last[1], self.unit, short=True)}  "
-                            f"<span style='color:gray'>{month_label(last[0])}</span>")
-        self.setToolTip("<br>".join(f"{month_label(m)}: {fmt.by_unit(v, self.unit)}"
-                                    for m, v in self.points))
+        plot_points(self.plot, self.points, colours["series"][0], colours["bg"], dots=False)
+        whole = [(i, p.value) for i, p in enumerate(self.points)
+                 if p.value is not None and not p.partial]
+        if whole:  # the latest whole month, marked
+            self.plot.plot([whole[-1][0]], [float(whole[-1][1])], pen=None, symbol="o",
+                           symbolSize=5, symbolBrush=colours["series"][1], symbolPen=None)
+        last = self.points[-1] if self.points else SeriesPoint("", None)
+        self.latest.setText(f"{fmt.by_unit(last.value, self.unit, short=True)}  "
+                            f"<span style='color:gray'>{point_label(last)}</span>")
+        self.setToolTip("<br>".join(f"{point_label(p)}: {fmt.by_unit(p.value, self.unit)}"
+                                    for p in self.points))
 
 
 class WaterfallChart(_HoverPlot):
