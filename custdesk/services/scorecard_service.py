@@ -3,16 +3,16 @@
 Evidence comes from the metrics service (`compute_metrics`, the one place numbers are
 computed) plus `lost_reason_share_pct`, which the metric catalogue does not hold and is
 defined in `custdesk.domain.scorecard`. Money evidence is float currency units, as in the
-metrics API. When the metrics service cannot be loaded, evidence reads "—" rather than
-failing the tab.
+metrics API. A metrics failure is not hidden behind "—": it propagates, so the tab shows
+its error line and the log gets the traceback, while the form stays editable.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import date
 
+from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.periods import Period
 from custdesk.domain.scorecard import (
     LOST_REASON_SHARE,
@@ -25,10 +25,9 @@ from custdesk.domain.scorecard import (
     share_pct,
 )
 from custdesk.reports.scorecard_report import ScorecardSummary, scorecard_html
+from custdesk.services.metrics_service import compute_metrics
 from custdesk.storage import scorecard_repository as repo
 from custdesk.storage.database import Store
-
-log = logging.getLogger(__name__)
 
 __all__ = ["ScorecardSummary", "load_history", "save_assessment", "evidence", "previous_of",
            "draft_summary",
@@ -72,18 +71,7 @@ def baseline_for(history: list[ScoredAssessment], day: date) -> ScoredAssessment
 
 
 def _metric_evidence(store: Store, period: Period, metric_ids: set[str]) -> dict[str, Evidence]:
-    try:
-        from custdesk.domain.metric_catalogue import METRICS
-        from custdesk.services.metrics_service import compute_metrics
-    except ImportError:  # the metrics engine is not installed: evidence shows "—"
-        return {m: Evidence(m.replace("_", " "), None, "count") for m in metric_ids}
-    try:
-        values = compute_metrics(store, period).metrics
-    except Exception:  # noqa: BLE001 - evidence is an aid: a metrics fault must not block scoring
-        log.exception("scorecard evidence: compute_metrics failed for %s", period)
-        return {m: Evidence(METRICS[m].label if m in METRICS else m.replace("_", " "), None,
-                            METRICS[m].unit if m in METRICS else "count", None,
-                            "could not be computed") for m in metric_ids}
+    values = compute_metrics(store, period).metrics
     out = {}
     for metric_id in metric_ids:
         info = METRICS.get(metric_id)

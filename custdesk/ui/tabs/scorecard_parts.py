@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 
 import pyqtgraph as pg
@@ -19,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from custdesk.domain.scorecard import DASH, Evidence, Question, ScoredAssessment, change_text
+from custdesk.domain.scorecard import DASH, Evidence, Question, change_text
+from custdesk.services.screens.scorecard import HistoryRow
 from custdesk.ui import formatting as fmt
 
 NOT_ANSWERED = -1  # the spin box's "not answered" position (its special value text)
@@ -38,7 +40,8 @@ def evidence_html(ev: Evidence | None) -> str:
 class QuestionRow:
     """Widgets of one question, placed on row `row` of an area's grid."""
 
-    def __init__(self, q: Question, grid: QGridLayout, row: int, on_change) -> None:  # noqa: ANN001
+    def __init__(self, q: Question, grid: QGridLayout, row: int,
+                 on_change: Callable[[], None]) -> None:
         self.question = q
         text = QLabel(f"<b>{html.escape(q.name)}</b> — {html.escape(q.text)}<br>"
                       f"<span style='color:{GREY}; font-size:small'>0 = {html.escape(q.zero)}"
@@ -115,8 +118,9 @@ class HistoryPanel(QWidget):
         self.empty.setWordWrap(True)
         layout.addWidget(self.empty)
 
-    def show_history(self, history: list[ScoredAssessment]) -> None:
-        """Chart and table of `history` (oldest first); the table lists the newest first."""
+    def show_history(self, history: Sequence[HistoryRow]) -> None:
+        """Chart and table of the screen's `history` rows (oldest first); the table lists
+        the newest first."""
         points = [(a.taken_on, a.average) for a in history if a.average is not None]
         xs = [datetime.combine(d, time(12)).timestamp() for d, _ in points]
         self.curve.setData(xs, [v for _, v in points])
@@ -124,13 +128,10 @@ class HistoryPanel(QWidget):
             pad = 20 * 86400.0  # a little room either side, so single points are visible
             self.plot.setXRange(min(xs) - pad, max(xs) + pad, padding=0)
         self.table.setRowCount(len(history))
-        for row, i in enumerate(range(len(history) - 1, -1, -1)):
-            a = history[i]
-            before = history[i - 1].average if i > 0 else None
-            answered = sum(v is not None for v in a.answers.values())
-            delta = "" if before is None or a.average is None else f"{a.average - before:+.1f}"
+        for row, a in enumerate(reversed(history)):
             cells = [fmt.day_text(a.taken_on), DASH if a.average is None else f"{a.average:.1f}",
-                     f"{answered} of {len(a.answers)}", delta]
+                     f"{a.answered} of {a.questions}",
+                     "" if a.change is None else f"{a.change:+.1f}"]
             tip = "\n".join(f"{k.replace('_', ' ')}: {DASH if v is None else v}"
                             for k, v in a.answers.items())
             for col, text in enumerate(cells):

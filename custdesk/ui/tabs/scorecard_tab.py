@@ -1,10 +1,14 @@
 """The Scorecard tab: score the questions 0–10 with live evidence beside each, see the
 running average and the change since the last assessment, save it dated today, and look
 back over the history. File ▸ Print… previews the one-page summary; Export writes it as PDF.
+
+The data (history, evidence) is the scorecard screen (`services/screens/scorecard.py`),
+drawn as built; only the form's running average is worked out here, from the spin boxes.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from custdesk.domain.periods import Period
 from custdesk.domain.scorecard import (
     DASH,
     Evidence,
@@ -35,27 +40,41 @@ from custdesk.domain.scorecard import (
 from custdesk.reports.scorecard_pdf import print_html, setup_a4, write_pdf
 from custdesk.reports.scorecard_report import scorecard_html
 from custdesk.services import scorecard_service as svc
-from custdesk.storage.database import DatabaseError
+from custdesk.services.files import DatabaseError, Store
+from custdesk.services.screens import scorecard
+from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
-from custdesk.ui.tabs.base_tab import BaseTab
+from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.scorecard_parts import HistoryPanel, QuestionRow, evidence_html
-from custdesk.ui.worker import default_runner
+from custdesk.ui.worker import Cancelled
+
+log = logging.getLogger(__name__)
 
 
-class ScorecardTab(BaseTab):
+class ScorecardTab(DashboardTab):
+    """Draws `services/screens/scorecard.py` (built in the background like every data tab);
+    the form stays editable, and saving goes through `scorecard_service`."""
+
     title = "Scorecard"
     slug = "scorecard"
+    screen_module = scorecard
 
     def __init__(self, parent: QWidget | None = None, *,
                  today: Callable[[], date] = date.today) -> None:
-        super().__init__(parent)
-        self.today = today  # injectable, so tests can fix "today"
         self.history: list[ScoredAssessment] = []
         self.evidence: dict[str, Evidence | None] = {}
         self.baseline: ScoredAssessment | None = None
         self.dirty = False  # the form differs from what was loaded or saved
         self._loading = False
-        layout = QVBoxLayout(self)
+        self._after_load = ""  # a status line to keep after the next load (e.g. "Saved")
+        super().__init__(parent)
+        self.today = today  # injectable, so tests can fix "today"
+        self._update_summary()
+
+    def build_content(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._build_top_bar())
         splitter = QSplitter(Qt.Orientation.Horizontal)
         left = QWidget()
@@ -72,6 +91,7 @@ class ScorecardTab(BaseTab):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([930, 380])
         layout.addWidget(splitter, 1)
+        return page
 
     def _build_top_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
@@ -119,31 +139,46 @@ class ScorecardTab(BaseTab):
 
     # -- data ---------------------------------------------------------------------------
 
-    def set_store(self, store) -> None:  # noqa: ANN001
+    def set_store(self, store: Store | None) -> None:
         self.dirty = False  # another file: its latest assessment replaces the form
         super().set_store(store)
 
     def refresh(self) -> None:
-        """Reload history and evidence; the form keeps unsaved scores, else shows the latest."""
-        enabled = self.store is not None
+        """Rebuild the screen (history and evidence); the form keeps unsaved scores."""
         for w in (self.save_button, self.print_button, self.pdf_button):
-            w.setEnabled(enabled)
+            w.setEnabled(self.store is not None)
         if self.store is None:
             self.history, self.evidence, self.baseline = [], {}, None
             self.history_panel.show_history([])
+            self.stack.setCurrentWidget(self.content)
             self.status_label.setText("No database is open.")
             self._update_summary()
             return
-        self.history = svc.load_history(self.store)
+        super().refresh()
+
+    def load(self, store: Store, period: Period) -> Screen:
+        """Runs in the background: the whole screen, with the baseline for our "today"."""
+        try:
+            return scorecard.build(store, period, self.period_label, today=self.today())
+        except Cancelled:
+            raise
+        except Exception:
+            # the runner passes on only a one-line message: keep the traceback in the log
+            log.exception("The scorecard could not be built for %s", period)
+            raise
+
+    def show_screen(self, screen: Screen) -> None:
+        """Draw the built screen: history, evidence, and the latest assessment unless the
+        form holds unsaved scores."""
+        self.history = scorecard.assessments_of(screen)
         self.baseline = svc.baseline_for(self.history, self.today())
         if not self.dirty:
             self._load_form(self.history[-1] if self.history else None)
-        self.history_panel.show_history(self.history)
-        self._update_summary()
-        # The evidence runs the whole metrics catalogue: off the GUI thread on big files.
-        period = self.period
-        default_runner().submit(self.store, lambda store: svc.evidence(store, period),
-                                self._show_evidence, key=self)
+        if self._after_load:
+            self.status_label.setText(self._after_load)
+            self._after_load = ""
+        self.history_panel.show_history(screen.tables.get("history", []))
+        self._show_evidence(scorecard.evidence_of(screen))
 
     def _show_evidence(self, evidence: dict[str, Evidence | None]) -> None:
         self.evidence = evidence
@@ -210,12 +245,15 @@ class ScorecardTab(BaseTab):
         try:
             svc.save_assessment(self.store, self.answers(), day)
         except (DatabaseError, ValueError, OSError) as exc:
+            log.warning("The scorecard was not saved: %s", exc)
             # shown in the tab, not a modal box: the owner keeps the scores on screen
             self.status_label.setText(f"<span style='color:#b3261e'>Not saved: {exc}</span>")
             return False
         self.dirty = False
+        # shown now, and again once the reload (possibly in the background) has drawn
+        self._after_load = f"Saved as your assessment of {fmt.day_text(day)}."
+        self.status_label.setText(self._after_load)
         self.refresh()
-        self.status_label.setText(f"Saved as your assessment of {fmt.day_text(day)}.")
         return True
 
     # -- printing and export -----------------------------------------------------------
