@@ -8,18 +8,31 @@ nothing here redefines a metric. Money is float currency units, percentages 0–
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from custdesk.domain.customer_state import classify
 from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.metrics_customers import customer_metrics
+from custdesk.domain.metrics_deals import deal_metrics
 from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
-from custdesk.domain.periods import Period, add_months, month_key
+from custdesk.domain.periods import MonthSlot, Period, add_months, month_key, trailing_months
+from custdesk.domain.sales_plan import (
+    BASELINE_MONTHS,
+    FIRST_DAYS,
+    PlanMonth,
+    plan_month,
+    plan_windows,
+)
 from custdesk.services import metrics_service as ms
 from custdesk.storage import queries
+from custdesk.storage import queries_lists as ql
+from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
 
 GROUPS = ("A", "B", "C", "D")
-PLAN_MONTHS = 4  # the month of the period's end and the three after it
+PLAN_AHEAD = 3  # the plan shows the current month and the three after it
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,23 +124,84 @@ def movement_rows(movement: dict[tuple[str, str], int]) -> list[dict[str, object
     return rows
 
 
-def plan_months(end: date, months: int = PLAN_MONTHS) -> list[str]:
-    """"YYYY-MM" of the month holding `end` and the following ones (the plan's horizon)."""
-    first = date(end.year, end.month, 1)
-    return [month_key(add_months(first, i)) for i in range(months)]
+def plan_months(period: Period, as_of: date, ahead: int = PLAN_AHEAD) -> list[str]:
+    """"YYYY-MM" of the months the plan shows: the period's months (past ones show their
+    actuals) and the current month with the `ahead` months after it."""
+    current = date(as_of.year, as_of.month, 1)
+    coming = [month_key(add_months(current, i)) for i in range(ahead + 1)]
+    return sorted(set(period.months()) | set(coming))
 
 
-def sales_plan_ahead(store: Store, end: date, months: int = PLAN_MONTHS) -> list[ms.PlanMonth]:
-    """`metrics_service.sales_plan` for the coming months that have a revenue target."""
-    return ms.sales_plan(store, plan_months(end, months))
+def plan_day(period: Period, today: date | None = None) -> date:
+    """The day the plan stands on: the period's end, or today when that is earlier (a month
+    after today has not happened, whatever range was asked for)."""
+    return min(period.end, today or date.today())
+
+
+def sales_plan(store: Store, months: Sequence[str], as_of: date) -> list[PlanMonth]:
+    """METRICS.md's monthly sales plan as of `as_of` for each of `months` that has a revenue
+    target (others are skipped), each input shown, actuals beside the past and current ones.
+
+    The windows come from `domain.sales_plan.plan_windows`; sums are the storage queries the
+    metrics use, so retention and conversion are the catalogue's own."""
+    targets = {t.month: t for t in rec.load_targets(store)}
+    wanted = [m for m in sorted(months) if m in targets]
+    if not wanted:
+        return []
+    settings = ms.load_settings(store)
+    deals = ms.load_deal_infos(store)
+    trailing_inputs: dict[Period, tuple[float | None, float | None, float | None]] = {}
+    baselines: dict[Period, dict[int, int]] = {}
+    acquired: dict[int, date] = {}
+
+    def inputs(trailing: Period) -> tuple[float | None, float | None, float | None]:
+        if trailing not in trailing_inputs:  # future months share the current month's
+            facts = queries.customer_facts(store, trailing)
+            acquired.update((f.id, f.acquired) for f in facts if f.acquired is not None)
+            states = classify(facts, trailing, settings.window_days)
+            retention = customer_metrics(states, trailing, {}, with_cac=False)[
+                "retention_rate_pct"].value
+            newcomers = {f.id: (f.acquired, f.acquired + timedelta(days=FIRST_DAYS - 1))
+                         for f in facts if trailing.contains(f.acquired)}
+            first90 = queries.revenue_in_windows(store, newcomers)
+            mean90 = (sum(first90.get(c, 0) for c in newcomers) / len(newcomers)
+                      if newcomers else None)
+            conv = deal_metrics(deals, trailing, settings.deep_discount_pct)[
+                "lead_conversion_pct"].value
+            trailing_inputs[trailing] = (retention, mean90, conv)
+        return trailing_inputs[trailing]
+
+    first_start = Period.month(wanted[0]).start
+    actual = (queries.sales_by(store, Period(first_start, as_of), "month")
+              if first_start <= as_of else {})
+    out = []
+    for key in wanted:
+        windows = plan_windows(key, as_of)
+        retention, mean90, conv = inputs(windows.trailing)
+        if windows.baseline not in baselines:
+            baselines[windows.baseline] = ql.revenue_between(
+                store, windows.baseline.start, windows.baseline.end)
+        month = Period.month(key)
+        existing_e4 = sum(v for cid, v in baselines[windows.baseline].items()
+                          if cid in acquired and acquired[cid] < month.start)
+        seen = Period(month.start, min(month.end, as_of)) if month.start <= as_of else None
+        new_count = (None if seen is None else
+                     sum(1 for d in acquired.values() if seen.contains(d)))
+        totals = actual.get(key)
+        target = targets[key]
+        out.append(plan_month(
+            key, target.revenue_target_e4, existing_e4 / BASELINE_MONTHS, retention, mean90,
+            conv, windows=windows, new_customers_target=target.new_customers_target,
+            actual_revenue_e4=totals.revenue_e4 if totals is not None else 0,
+            actual_new_customers=new_count, actual_days=seen.days() if seen else None))
+    return out
 
 
 def monthly_sales(store: Store, end: date,
-                  months: int = 12) -> list[tuple[str, dict[str, MetricValue]]]:
-    """Revenue, gross profit, margin, orders and order value for each of the `months` months
-    up to `end` (the last month cut at `end`): what `monthly_series` gives for one sales
-    metric, for all of them from one grouped query instead of one query per metric."""
-    first = date(end.year, end.month, 1)
-    keys = [month_key(add_months(first, -back)) for back in range(months - 1, -1, -1)]
-    totals = queries.sales_by(store, Period(add_months(first, -(months - 1)), end), "month")
-    return [(key, sales_metrics(totals.get(key, SalesTotals()))) for key in keys]
+                  months: int = 12) -> list[tuple[MonthSlot, dict[str, MetricValue]]]:
+    """Revenue, gross profit, margin, orders and order value for each of the `months`
+    calendar months up to `end` (the last one partial unless `end` ends it), from one
+    grouped query instead of one query per metric."""
+    slots = trailing_months(end, months)
+    totals = queries.sales_by(store, Period(slots[0].start, end), "month")
+    return [(slot, sales_metrics(totals.get(slot.key, SalesTotals()))) for slot in slots]

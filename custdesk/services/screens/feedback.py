@@ -1,11 +1,73 @@
-"""The feedback screen (being moved here from its tab; see model.py)."""
+"""The feedback screen: what customers and staff say, and how fast the business answers.
+
+Cards (NPS with its 95 % range and n, CSAT, first response and resolution times, repeat
+contacts, contacts per issue, complaints, mystery shopping, eNPS) against the prior period;
+the detractors to rescue (a work list); referral and NPS by segment; tickets by topic and by
+channel; the monthly NPS for the 12 months to the period's end (last month partial when cut).
+"""
 
 from __future__ import annotations
 
-from custdesk.domain.periods import Period
-from custdesk.services.screens.model import Screen
+import dataclasses
+from typing import Any
+
+from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.periods import Period, trailing_months
+from custdesk.services import feedback_service as fb
+from custdesk.services import metrics_lists
+from custdesk.services import metrics_service as ms
+from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
+from custdesk.storage.repository import table_counts
+
+NAME = "feedback"
+CARDS = ("nps", "csat_pct", "first_response_hours_median", "resolution_hours_median",
+         "repeat_contact_rate_pct", "contacts_per_issue", "complaints_count",
+         "mystery_shop_avg", "enps")
+TREND_MONTHS = 12
+
+
+def is_empty(store: Store) -> bool:
+    """No surveys and no tickets: nothing for feedback to show."""
+    counts = table_counts(store)
+    return counts["surveys"] == 0 and counts["tickets"] == 0
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True) -> Screen:
-    raise NotImplementedError("the feedback screen is not built yet")
+    """The feedback screen for `period` (series too unless `with_series` is False)."""
+    if is_empty(store):
+        return Screen(NAME, period, label, empty=True)
+    report = ms.compute_metrics(store, period, by=("segment",))
+    prior = ms.compute_metrics(store, period.prior()).metrics
+    cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
+    segments = [_segment_row(name, values)
+                for name, values in sorted(report.breakdowns["segment"].items())]
+    detractors = [dataclasses.asdict(d) for d in metrics_lists.detractors(store, period)]
+    tables = {
+        "segments": segments,
+        "tickets_by_topic": [dataclasses.asdict(g) for g in fb.tickets_by(store, period, "topic")],
+        "tickets_by_channel": [dataclasses.asdict(g)
+                               for g in fb.tickets_by(store, period, "channel")],
+    }
+    screen = Screen(NAME, period, label, cards=cards, lists={"detractors": detractors},
+                    tables=tables)
+    return screen.with_series(build_series(store, period)) if with_series else screen
+
+
+def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:
+    """The NPS of each calendar month, 12 months to the period's end."""
+    values = dict(ms.monthly_series(store, "nps", TREND_MONTHS, period.end))
+    return {"nps": [SeriesPoint.of(slot, values.get(slot.key))
+                    for slot in trailing_months(period.end, TREND_MONTHS)]}
+
+
+def _segment_row(segment: str, values: dict[str, MetricValue]) -> dict[str, Any]:
+    """One segment's referral and feedback figures (None where they cannot be computed)."""
+    def value(metric: str) -> float | None:
+        v = values.get(metric)
+        return None if v is None else v.value
+
+    nps = values.get("nps")
+    return {"segment": segment, "new": value("customers_new"),
+            "referral_pct": value("referral_rate_pct"), "nps": value("nps"),
+            "nps_n": None if nps is None else nps.n, "csat_pct": value("csat_pct")}

@@ -1,11 +1,60 @@
-"""The plan screen (being moved here from its tab; see model.py)."""
+"""The plan screen: METRICS.md's monthly sales plan, every input shown.
+
+One row per month with a revenue target: the period's months (past ones with what actually
+happened against target and plan), the current month (the period's end, or today when that
+is earlier) and the three after it. Formulas and windows are `domain.sales_plan`; the sums
+are `margins_service.sales_plan`.
+"""
 
 from __future__ import annotations
 
-from custdesk.domain.periods import Period
+from datetime import date
+from typing import Any
+
+from custdesk.domain.periods import Period, month_key
+from custdesk.domain.sales_plan import PlanMonth
+from custdesk.services import margins_service as mg
 from custdesk.services.screens.model import Screen
 from custdesk.storage import Store
+from custdesk.storage.repository import table_counts
+
+NAME = "plan"
 
 
-def build(store: Store, period: Period, label: str = "", *, with_series: bool = True) -> Screen:
-    raise NotImplementedError("the plan screen is not built yet")
+def is_empty(store: Store) -> bool:
+    """No revenue targets: nothing to plan against."""
+    return table_counts(store)["targets"] == 0
+
+
+def build(store: Store, period: Period, label: str = "", *, with_series: bool = True,
+          today: date | None = None) -> Screen:
+    """The plan for `period` (it has no monthly series; `with_series` is accepted for the
+    shared builder signature). `today` pins the clock for tests."""
+    if is_empty(store):
+        return Screen(NAME, period, label, empty=True)
+    as_of = mg.plan_day(period, today)
+    months = mg.sales_plan(store, mg.plan_months(period, as_of), as_of)
+    notes = [f"Plan as of {as_of.isoformat()}: months after {month_key(as_of)} use the "
+             "complete months before it (a month that has not ended never counts as zero)."]
+    if not months:
+        notes.append("No revenue targets for these months — import targets.")
+    return Screen(NAME, period, label, tables={"plan": [plan_row(m) for m in months]},
+                  notes=tuple(notes))
+
+
+def plan_row(m: PlanMonth) -> dict[str, Any]:
+    """One plan month as a plain row: inputs, results, the owner's target and the actuals."""
+    return {
+        "month": m.month, "status": m.status, "revenue_target": m.target,
+        "baseline_from": m.baseline_from, "baseline_to": m.baseline_to,
+        "existing_monthly_revenue": m.recent_monthly_revenue,
+        "retention_12m_pct": m.retention_12m_pct, "baseline": m.baseline, "gap": m.gap,
+        "first_90_day_revenue": m.first_90_day_revenue,
+        "new_customers_needed": m.new_customers_needed,
+        "lead_conversion_pct": m.lead_conversion_pct, "leads_needed": m.leads_needed,
+        "new_customers_target": m.new_customers_target,
+        "actual_revenue": m.actual_revenue, "actual_new_customers": m.actual_new_customers,
+        "actual_days": m.actual_days,
+        "revenue_vs_target": (None if m.actual_revenue is None
+                              else m.actual_revenue - m.target),
+    }
