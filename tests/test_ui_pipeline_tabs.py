@@ -48,7 +48,7 @@ def test_open_deals_table_and_stage_chart_match_sql(qtbot, demo_store, period) -
     tab = make_tab(qtbot, PipelineTab, demo_store, period)
     expected = open_rows(demo_store, period)
     assert len(expected) > 20
-    assert sorted(r.id for r in tab.model.all_rows()) == sorted(r[0] for r in expected)
+    assert sorted(r["id"] for r in tab.model.all_rows()) == sorted(r[0] for r in expected)
     assert tab.model.rowCount() == len(expected)
     assert tab.cards["deals_open"].value.text() == f"{len(expected):,}"
     # the chart: one bar per open stage, counts as SQL groups them, summing to all open deals
@@ -68,9 +68,9 @@ def test_period_change_reloads_the_open_deals(qtbot, demo_store) -> None:
     from custdesk.ui.tabs.pipeline_tab import PipelineTab
 
     tab = make_tab(qtbot, PipelineTab, demo_store, YEAR)
-    year_ids = {r.id for r in tab.model.all_rows()}
+    year_ids = {r["id"] for r in tab.model.all_rows()}
     tab.set_period(OCTOBER)
-    october_ids = {r.id for r in tab.model.all_rows()}
+    october_ids = {r["id"] for r in tab.model.all_rows()}
     assert october_ids == {r[0] for r in open_rows(demo_store, OCTOBER)}
     assert october_ids != year_ids
 
@@ -87,16 +87,16 @@ def test_hot_and_stale_filters_follow_metrics_rules(qtbot, demo_store) -> None:
     stale = {r[0] for r in rows if r[5] is not None and r[5] < cutoff}
     assert 0 < len(hot) < len(rows) and 0 < len(stale) < len(rows)
     tab.only.setCurrentText(HOT)
-    assert {r.id for r in tab.model.rows()} == hot
+    assert {r["id"] for r in tab.model.rows()} == hot
     assert tab.table.count_label.text() == f"{len(hot):,} of {len(rows):,}"
     tab.only.setCurrentText(STALE)
-    assert {r.id for r in tab.model.rows()} == stale
+    assert {r["id"] for r in tab.model.rows()} == stale
     # search narrows within the filter
     owner = "Sarah"
     tab.table.search.setText(owner.lower())
-    assert {r.id for r in tab.model.rows()} == {r[0] for r in rows
+    assert {r["id"] for r in tab.model.rows()} == {r[0] for r in rows
                                                 if r[0] in stale and r[7] == owner}
-    flags = {r.id: tab.model.columns[0].raw(r) for r in tab.model.all_rows()}
+    flags = {r["id"]: tab.model.columns[0].raw(r) for r in tab.model.all_rows()}
     assert all(("hot" in flags[i]) == (i in hot) for i in flags)
 
 
@@ -107,7 +107,7 @@ def test_search_filters_open_deals(qtbot, demo_store) -> None:
     tab.table.search.setText("cabinet")
     expected = {r[0] for r in open_rows(demo_store, YEAR)
                 if "cabinet" in " ".join(str(x or "") for x in (r[6], r[1], r[7], r[8])).lower()}
-    assert expected and {r.id for r in tab.model.rows()} == expected
+    assert expected and {r["id"] for r in tab.model.rows()} == expected
     tab.table.search.clear()
     assert tab.model.rowCount() == len(tab.model.all_rows())
 
@@ -144,7 +144,7 @@ def test_pipeline_export_and_print(qtbot, demo_store, tmp_path) -> None:
     assert sum(stage_counts) == len(open_rows(demo_store, YEAR))
     html = tab.report_html()
     assert "Pipeline" in html and tab.cards["win_rate_pct"].value.text() in html
-    assert tab.model.rows()[0].title in html
+    assert tab.model.rows()[0]["title"] in html
 
 
 # ----- Lost prospects --------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def test_lost_table_cards_and_charts_match_sql(qtbot, demo_store) -> None:
     tab = make_tab(qtbot, LostProspectsTab, demo_store, YEAR)
     lost = lost_rows(demo_store, YEAR)
     assert len(lost) > 10
-    assert sorted(r.id for r in tab.model.all_rows()) == sorted(r[0] for r in lost)
+    assert sorted(r["id"] for r in tab.model.all_rows()) == sorted(r[0] for r in lost)
     assert tab.cards["deals_lost"].value.text() == f"{len(lost):,}"
     assert tab.cards["lost_deals_value"].value.text() == fmt.money_short(
         sum(r[1] or 0 for r in lost) / 10_000)
@@ -187,7 +187,7 @@ def test_lost_search_and_export(qtbot, demo_store, tmp_path) -> None:
     tab = make_tab(qtbot, LostProspectsTab, demo_store, YEAR)
     tab.table.search.setText("local stationers")
     expected = {r[0] for r in lost_rows(demo_store, YEAR) if r[3] == "Local Stationers"}
-    assert expected and {r.id for r in tab.model.rows()} == expected
+    assert expected and {r["id"] for r in tab.model.rows()} == expected
     book = load_workbook(write_xlsx(tmp_path / "lost.xlsx", tab.export_tables()))
     assert book.sheetnames == ["Lost deals", "Key figures", "By reason", "By competitor"]
     assert book["Lost deals"].max_row == len(expected) + 1
@@ -219,7 +219,7 @@ def test_untitled_deals_are_named_by_their_reference(qtbot, demo_store) -> None:
             demo_store.conn.execute("UPDATE deals SET title = NULL, ref = ? WHERE id = ?",
                                     (ref, deal_id))
     pipeline = make_tab(qtbot, PipelineTab, demo_store, YEAR)
-    assert {r.id: r.title for r in pipeline.model.all_rows()}[open_id] == "OPP-OPEN-1"
+    assert {r["id"]: r["title"] for r in pipeline.model.all_rows()}[open_id] == "OPP-OPEN-1"
     lost = make_tab(qtbot, LostProspectsTab, demo_store, YEAR)
     lost.table.search.setText("opp-lost")
-    assert [r.id for r in lost.model.rows()] == [lost_id]
+    assert [r["id"] for r in lost.model.rows()] == [lost_id]

@@ -1,14 +1,15 @@
 """A horizontal bar chart for the Pipeline and Lost prospects tabs (pyqtgraph).
 
 Categories read top to bottom (a funnel: first stage on top), each bar labelled at its end
-with its figure, hover shows the bar's full text. Colours follow `ui.charts.palette()`
-(light/dark) like the shared charts; kept beside the two tabs that use it so the shared
-`ui/charts.py` stays untouched.
+with its figure, hover shows the bar's full text. `stage_bars` and `count_bars` turn the
+screens' plain table rows (`services/screens/pipeline.py`, `lost.py`) into bars. Colours
+follow `ui.charts.palette()` (light/dark) like the shared charts; kept beside the two tabs
+that use it so the shared `ui/charts.py` stays untouched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pyqtgraph as pg
@@ -16,9 +17,37 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QCursor, QGuiApplication
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import palette
 
 MIN_SLOTS = 5  # one or two bars keep a bar's height instead of filling the chart
+Bar = tuple[str, float, str, str]  # category, length, label at the bar's end, hover text
+
+
+def stage_bars(stages: Sequence[Mapping[str, Any]]) -> list[Bar]:
+    """The funnel: one bar per `by_stage` row (stage, deals, value, weighted, unvalued),
+    its length the deal count, labelled with count and value."""
+    out = []
+    for s in stages:
+        hover = (f"<b>{s['stage']}</b>: {fmt.number(s['deals'])} open deals<br>"
+                 f"value {fmt.money(s['value'], 0)}, weighted {fmt.money(s['weighted'], 0)}"
+                 + (f"<br>{fmt.number(s['unvalued'])} without an amount"
+                    if s["unvalued"] else ""))
+        out.append((str(s["stage"]), float(s["deals"]),
+                    f"{fmt.number(s['deals'])} · {fmt.money_short(s['value'])}", hover))
+    return out
+
+
+def count_bars(rows: Sequence[Mapping[str, Any]], key: str) -> list[Bar]:
+    """One bar per `by_reason`/`by_competitor` row: lost deals, labelled with the count and
+    its share of all lost deals."""
+    out = []
+    for r in rows:
+        n, share = r["deals_lost"], r.get("share_pct")
+        share_text = f" ({fmt.pct(share, 0)})" if share is not None else ""
+        out.append((str(r[key]), float(n), f"{fmt.number(n)}{share_text}",
+                    f"<b>{r[key]}</b>: {fmt.number(n)} lost deals{share_text}"))
+    return out
 
 
 class HBarChart(pg.PlotWidget):
@@ -28,7 +57,7 @@ class HBarChart(pg.PlotWidget):
     def __init__(self, colour_index: int = 0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.colour_index = colour_index
-        self.bars: list[tuple[str, float, str, str]] = []
+        self.bars: list[Bar] = []
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
@@ -52,7 +81,7 @@ class HBarChart(pg.PlotWidget):
     def _rescheme(self, *_args: Any) -> None:
         self.set_bars(self.bars)
 
-    def set_bars(self, bars: Sequence[tuple[str, float, str, str]]) -> None:
+    def set_bars(self, bars: Sequence[Bar]) -> None:
         """(category, length, label at the bar's end, hover text) per bar, top first."""
         colours = self.restyle()
         self.clear()

@@ -1,41 +1,49 @@
-"""The Pipeline tab: which prospects are hot, which deals went quiet, who wins.
+"""The Pipeline tab: draws the Pipeline screen (`services/screens/pipeline.py`).
 
 KPI cards (against the prior period), open deals by stage as a funnel of bars, the open-deals
-table (search; all / only hot / only stale) and the win rate by owner. Every number comes
-from `metrics_service` (metrics, owner breakdown, hot and stale lists) and
-`pipeline_service` (open deals, by stage); this module only lays them out.
+table (search; all / only hot / only stale / only slipped) and the win rate by owner. Every
+number is the screen's; this module only lays it out, and export and print read the same
+screen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from custdesk.domain.periods import Period
-from custdesk.storage import Store
+from custdesk.domain.metric_catalogue import METRICS
+from custdesk.services.screens import pipeline as pipeline_screen
+from custdesk.services.screens.model import Card, Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
-from custdesk.ui.tabs.dashboard_tab import DashboardTab, service
-from custdesk.ui.tabs.deal_charts import HBarChart
-from custdesk.ui.worker import check_cancelled
+from custdesk.ui.tabs.dashboard_tab import DashboardTab
+from custdesk.ui.tabs.deal_charts import HBarChart, stage_bars
 
-CARDS = ("deals_open", "pipeline_value", "pipeline_weighted_value", "win_rate_pct",
-         "sales_cycle_days_avg", "discount_pct_avg", "lead_conversion_pct")
-ALL, HOT, STALE = "All open deals", "Only hot", "Only stale"
+CARDS = pipeline_screen.SHOWN
+ALL, HOT, STALE, SLIPPED = "All open deals", "Only hot", "Only stale", "Only slipped"
+FILTERS = {HOT: "hot", STALE: "stale", SLIPPED: "slipped"}  # choice -> the row's flag
 HOT_TIP = "Hot: probability of 50 % or more, or expected to close within 30 days"
 STALE_TIP = "Stale: no activity for 30 days"
+SLIPPED_TIP = "Slipped: expected to close more than 30 days ago, still open"
+FLAG_TIP = f"{HOT_TIP}\n{STALE_TIP}\n{SLIPPED_TIP}"
+STAGE_HEADERS = ["Stage", "Deals", "Value", "Weighted"]
 
 
 def _money0(value: Any) -> str:
     return fmt.money(value, 0)
 
 
+def _range(row: dict[str, Any]) -> str:
+    low, high = row.get("win_rate_low"), row.get("win_rate_high")
+    return f"{fmt.number(low, 0)}–{fmt.pct(high, 0)}" if low is not None and high is not None \
+        else ""
+
+
 DEAL_COLUMNS = [
-    Column("flag", "Flag", "list"),  # replaced in the tab: it reads the tab's hot/stale ids
+    Column("flags", "Flag", "list", tooltip=FLAG_TIP),
     Column("title", "Deal"), Column("customer_name", "Customer"), Column("stage", "Stage"),
     Column("amount", "Amount", "money", display=_money0),
     Column("probability", "Prob.", "pct", display=lambda v: fmt.pct(v, 0),
@@ -48,94 +56,29 @@ OWNER_COLUMNS = [
     Column("owner", "Owner"), Column("open", "Open", "int", tooltip="Open deals at the end"),
     Column("won", "Won", "int"), Column("lost", "Lost", "int"),
     Column("win_rate", "Win rate", "pct", tooltip="Won ÷ (won + lost) in the period"),
-    Column("range", "95 % range", "text", searchable=False,
+    Column("range", "95 % range", "text", value=_range, searchable=False,
            tooltip="Wilson interval: small teams have small samples"),
 ]
+ROW_COLOURS = {"stale": "#8a8a8a", "slipped": "#8a8a8a", "hot": "#c0561b"}  # first wins
 
 
-def flag_text(deal_id: Any, hot_ids: set[int], stale_ids: set[int]) -> list[str]:
-    """["hot"], ["stale"], both or none, by the service's lists."""
-    return [name for name, ids in (("hot", hot_ids), ("stale", stale_ids)) if deal_id in ids]
-
-
-@dataclass
-class PipelineData:
-    """What the tab shows; built off the GUI thread by `load_pipeline`."""
-
-    period: Period
-    current: dict[str, Any]
-    prior: dict[str, Any]
-    owners: dict[str, dict[str, Any]]
-    rows: list[Any]
-    stages: list[Any]
-    hot_ids: set[int] = field(default_factory=set)
-    stale_ids: set[int] = field(default_factory=set)
-
-
-def load_pipeline(store: Store, period: Period) -> PipelineData | None:
-    """Everything the tab shows; None when the file holds no deals."""
-    from custdesk.services import pipeline_service as ps
-
-    if service("data_span")(store) is None or ps.deal_count(store) == 0:
-        return None
-    report = service("compute_metrics")(store, period, by=("owner",))
-    check_cancelled()
-    prior = service("compute_metrics")(store, period.prior()).metrics
-    check_cancelled()
-    hot = {r.id for r in service("hot_prospects")(store, period)}
-    stale = {r.id for r in service("stale_deals")(store, period)}
-    check_cancelled()
-    return PipelineData(period, report.metrics, prior, report.breakdowns.get("owner", {}),
-                        ps.open_deals(store, period), ps.open_by_stage(store, period),
-                        hot, stale)
-
-
-def owner_rows(owners: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per owner from the owner breakdown (values as the service gives them)."""
-    def v(values: dict[str, Any], metric: str) -> Any:
-        return getattr(values.get(metric), "value", None)
-
-    rows = []
-    for owner, values in owners.items():
-        rate = values.get("win_rate_pct")
-        low, high = getattr(rate, "low", None), getattr(rate, "high", None)
-        rows.append({"owner": owner, "open": v(values, "deals_open"),
-                     "won": v(values, "deals_won"), "lost": v(values, "deals_lost"),
-                     "win_rate": v(values, "win_rate_pct"),
-                     "range": (f"{fmt.number(low, 0)}–{fmt.pct(high, 0)}"
-                               if low is not None and high is not None else "")})
-    return rows
-
-
-def stage_bars(stages: list[Any]) -> list[tuple[str, float, str, str]]:
-    """The funnel's bars: deal count per stage, labelled with count and value."""
-    out = []
-    for s in stages:
-        label = f"{fmt.number(s.deals)} · {fmt.money_short(s.value)}"
-        hover = (f"<b>{s.stage}</b>: {fmt.number(s.deals)} open deals<br>"
-                 f"value {fmt.money(s.value, 0)}, weighted {fmt.money(s.weighted, 0)}"
-                 + (f"<br>{fmt.number(s.unvalued)} without an amount" if s.unvalued else ""))
-        out.append((s.stage, float(s.deals), label, hover))
-    return out
-
-
-def card_extra(metric: str, current: dict[str, Any]) -> str:
+def card_extra(card: Card) -> str:
     """The card's extra line: the win rate's range, deep discounts, unvalued deals."""
-    value = current.get(metric)
-    if metric == "win_rate_pct" and getattr(value, "low", None) is not None:
-        return f"range {fmt.number(value.low, 0)}–{fmt.pct(value.high, 0)}"
-    if metric == "discount_pct_avg":
-        deep = getattr(current.get("deep_discount_share_pct"), "value", None)
-        return f"deep {fmt.pct(deep, 0)}"
-    if metric == "deals_open":
-        unvalued = getattr(current.get("deals_open_unvalued"), "value", None)
-        return f"{fmt.number(unvalued)} without amount" if unvalued else ""
+    current = card.current
+    if card.metric == "win_rate_pct" and current is not None and current.low is not None:
+        return f"range {fmt.number(current.low, 0)}–{fmt.pct(current.high, 0)}"
+    extra = card.extra_value.value if card.extra_value is not None else None
+    if card.metric == "discount_pct_avg":
+        return f"deep {fmt.pct(extra, 0)}"
+    if card.metric == "deals_open":
+        return f"{fmt.number(extra)} without amount" if extra else ""
     return ""
 
 
 class PipelineTab(DashboardTab):
     title = "Pipeline"
     slug = "pipeline"
+    screen_module = pipeline_screen
     empty_heading = "No deals yet"
     empty_imports = ("deals (title, customer, stage, amount, owner, expected close…)",)
     empty_why = ("The pipeline shows open deals by stage, their weighted value, which "
@@ -147,21 +90,19 @@ class PipelineTab(DashboardTab):
         card_row.setSpacing(6)
         for i, card in enumerate(self.cards.values()):
             card_row.addWidget(card, 0, i)
-        flag = Column("flag", "Flag", "list", tooltip=f"{HOT_TIP}\n{STALE_TIP}",
-                      value=lambda r: flag_text(r.id, getattr(self.data, "hot_ids", set()),
-                                                getattr(self.data, "stale_ids", set())))
-        self.model = RecordTableModel([flag, *DEAL_COLUMNS[1:]], self)
+        self.model = RecordTableModel(DEAL_COLUMNS, self)
         self.model.row_colour = self._row_colour
         self.table = TableWithSearch(self.model, "pipeline/open", stretch=len(DEAL_COLUMNS) - 1,
                                      stretch_share=0.12,
                                      placeholder="Search deal, customer, stage, owner…")
         self.only = QComboBox()
-        self.only.addItems([ALL, HOT, STALE])
-        self.only.setToolTip(f"{HOT_TIP}\n{STALE_TIP}")
+        self.only.addItems([ALL, *FILTERS])
+        self.only.setToolTip(FLAG_TIP)
         self.only.currentIndexChanged.connect(self.apply_filter)
         self.table.toolbar.insertWidget(1, self.only)
         legend = QLabel(f"<span style='color:#c0561b'>■</span> hot ({HOT_TIP[5:]}) &nbsp; "
-                        f"<span style='color:#8a8a8a'>■</span> stale ({STALE_TIP[7:]})")
+                        f"<span style='color:#8a8a8a'>■</span> stale or slipped (no activity "
+                        f"for 30 days, or expected close passed 30 days ago)")
         legend.setWordWrap(True)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -169,10 +110,9 @@ class PipelineTab(DashboardTab):
         left_layout.addWidget(QLabel("<b>Open deals</b> at the end of the period"))
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(legend)
-        side = self._build_side()
         body = QHBoxLayout()
         body.addWidget(left, 3)
-        body.addWidget(side, 1)
+        body.addWidget(self._build_side(), 1)
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -199,78 +139,64 @@ class PipelineTab(DashboardTab):
         layout.addWidget(self.owner_table, 2)
         return side
 
-    # ----- data ------------------------------------------------------------------------
-    def load(self, store: Store, period: Period) -> PipelineData | None:
-        return load_pipeline(store, period)
-
-    def show_data(self, data: PipelineData) -> None:
-        from custdesk.domain.metric_catalogue import METRICS
-
+    # ----- drawing the screen ------------------------------------------------------------
+    def show_screen(self, screen: Screen) -> None:
         for metric, card in self.cards.items():
-            card.set_metric(METRICS[metric], data.current.get(metric), data.prior.get(metric),
-                            card_extra(metric, data.current))
-        self.model.set_rows(data.rows)
+            shown = screen.cards[metric]
+            card.set_metric(METRICS[metric], shown.current, shown.prior, card_extra(shown))
+        self.model.set_rows(screen.lists["open_deals"])
         self.apply_filter()
-        self.stage_chart.set_bars(stage_bars(data.stages))
-        weighted = sum(s.weighted for s in data.stages)
+        stages = screen.tables["by_stage"]
+        self.stage_chart.set_bars(stage_bars(stages))
+        weighted = sum(s["weighted"] for s in stages)
         self.stage_note.setText(f"Weighted: {fmt.money_short(weighted)} · hover a bar for more")
-        self.owner_model.set_rows(owner_rows(data.owners))
+        self.owner_model.set_rows(screen.tables["by_owner"])
 
     def apply_filter(self) -> None:
-        """All open deals, only the hot ones or only the stale ones (search filters too)."""
-        choice = self.only.currentText()
-        ids = (getattr(self.data, "hot_ids", set()) if choice == HOT else
-               getattr(self.data, "stale_ids", set()) if choice == STALE else None)
-        self.model.set_predicate(None if ids is None else (lambda r: r.id in ids))
+        """All open deals, or only the hot, stale or slipped ones (search filters too)."""
+        flag = FILTERS.get(self.only.currentText())
+        self.model.set_predicate(None if flag is None else (lambda r: flag in r["flags"]))
 
-    def _row_colour(self, row: Any) -> Any:
+    @staticmethod
+    def _row_colour(row: dict[str, Any]) -> Any:
         from PySide6.QtGui import QColor
 
-        if self.data is None:
-            return None
-        if row.id in self.data.stale_ids:
-            return QColor("#8a8a8a")
-        return QColor("#c0561b") if row.id in self.data.hot_ids else None
+        colour = next((c for f, c in ROW_COLOURS.items() if f in row["flags"]), None)
+        return None if colour is None else QColor(colour)
 
-    # ----- print and export ------------------------------------------------------------
-    def _figures(self) -> list:
-        from custdesk.reports.tab_report import Figure
-
-        return [Figure(c.title.text(), c.value.text(), c.change.text(), c.detail.text().strip())
-                for c in self.cards.values()]
+    # ----- print and export: the screen's figures, the tables as shown ---------------------
+    def _stage_rows(self) -> list[list[Any]]:
+        stages = self.data.tables["by_stage"] if self.data is not None else []
+        return [[s["stage"], s["deals"], s["value"], s["weighted"]] for s in stages]
 
     def export_tables(self) -> list:
-        """The open deals (the main table), the key figures, by stage, then by owner."""
-        from custdesk.domain.metric_catalogue import METRICS
+        """The open deals (the main table, as filtered), the key figures, by stage, then by
+        owner."""
         from custdesk.sheets.table_export import KpiTable, SheetTable, kpi_row
         from custdesk.ui.tab_output import sheet_from_model
 
         tables: list = [sheet_from_model("Open deals", self.model)]
         if self.data is not None:
-            cur, pri = self.data.current, self.data.prior
             tables.append(KpiTable("Key figures", [
-                kpi_row(METRICS[m], cur.get(m), pri.get(m))
-                for m in (*CARDS, "deep_discount_share_pct", "deals_open_unvalued",
-                          "deals_won", "deals_lost", "win_rate_value_pct") if m in METRICS]))
-        tables.append(SheetTable("Open deals by stage", ["Stage", "Deals", "Value", "Weighted"],
-                                 ["text", "int", "money", "money"],
-                                 [[s.stage, s.deals, s.value, s.weighted]
-                                  for s in getattr(self.data, "stages", [])]))
+                kpi_row(METRICS[m], c.current, c.prior) for m, c in self.data.cards.items()]))
+        tables.append(SheetTable("Open deals by stage", STAGE_HEADERS,
+                                 ["text", "int", "money", "money"], self._stage_rows()))
         tables.append(sheet_from_model("Win rate by owner", self.owner_model))
         return tables
 
     def report_html(self) -> str:
         from custdesk.reports.tab_report import TextTable, tab_report_html
         from custdesk.ui.tab_output import text_table_from_model
+        from custdesk.ui.tabs.metric_panels import card_figures
 
-        stages = TextTable("Open deals by stage", ["Stage", "Deals", "Value", "Weighted"],
-                           [[s.stage, fmt.number(s.deals), fmt.money(s.value, 0),
-                             fmt.money(s.weighted, 0)] for s in getattr(self.data, "stages", [])],
-                           {1, 2, 3})
+        stages = TextTable("Open deals by stage", STAGE_HEADERS,
+                           [[s, fmt.number(n), fmt.money(v, 0), fmt.money(w, 0)]
+                            for s, n, v, w in self._stage_rows()], {1, 2, 3})
         note = "" if self.only.currentText() == ALL else self.only.currentText()
         p = self.period
         return tab_report_html(
-            "Pipeline", f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}", self._figures(),
+            "Pipeline", f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}",
+            card_figures(self.cards),
             [stages, text_table_from_model("Win rate by owner", self.owner_model),
              text_table_from_model("Open deals", self.model, note)])
 
