@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from custdesk import __version__
 from custdesk.commands import UserError, pending
 from custdesk.commands.common import add_db_option
+from custdesk.services import logs
 from custdesk.storage import DatabaseError
 
 # subcommand name -> module in custdesk.commands (each has register(sub) and sets run)
@@ -25,7 +26,7 @@ COMMANDS = {
 }
 
 
-def _command_module(module_name: str):  # noqa: ANN202
+def _command_module(module_name: str):
     try:
         return importlib.import_module(f"custdesk.commands.{module_name}")
     except ModuleNotFoundError as exc:
@@ -54,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # failures are seen: tracebacks go to the rotating log file (services/logs.py)
+    logs.setup_logging()
+    logs.install_excepthook(chain=True)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
