@@ -45,7 +45,7 @@ def test_bridge_counts(metrics) -> None:
 def test_rates(metrics) -> None:
     assert v(metrics, "customers_lost_pct") == pytest.approx(300 / 7)  # C, D, G of 7
     assert metrics["customers_lost_pct"].n == 7
-    assert v(metrics, "retention_rate_pct") == pytest.approx(200 / 3)  # (4 − 2) ÷ 3
+    assert v(metrics, "retention_rate_pct") == pytest.approx(200 / 3)  # A, E of S = A, D, E
     assert v(metrics, "churn_rate_pct") == pytest.approx(100 / 3)  # 2 ÷ 6
     assert metrics["churn_rate_pct"].n == 6
     assert metrics["churn_rate_pct"].small_sample
@@ -133,3 +133,20 @@ def test_monthly_series(store) -> None:
         ("2024-08", None)]  # no lines: unknown, not 0
     with pytest.raises(ValueError, match="unknown metric"):
         ms.monthly_series(store, "profit", 3, date(2024, 1, 1))
+
+
+@pytest.mark.parametrize("path", ["records", "sql"])
+def test_retention_never_counts_won_back_customers(path, store) -> None:
+    # S = {A}; B lapsed before 2024 and came back in it (won back); E = {A, B}.
+    # The old (E − N) ÷ S read 200 %; retention is customers of S still active ÷ S = 100 %.
+    customers = [CUSTOMERS[0], CUSTOMERS[1]]
+    orders = [o for o in ORDERS if o.customer_id in (1, 2)]
+    if path == "records":
+        m = catalogue_from_records(YEAR_2024, customers=customers, orders=orders)
+    else:
+        repository.save_all(store, customers=customers, orders=orders)
+        m = ms.compute_metrics(store, YEAR_2024).metrics
+    assert (v(m, "customers_start"), v(m, "customers_won_back"), v(m, "customers_active")) \
+        == (1, 1, 2)
+    assert v(m, "retention_rate_pct") == pytest.approx(100.0)
+    assert m["retention_rate_pct"].n == 1

@@ -169,3 +169,25 @@ def test_tickets_csat(shared_data: Path, store) -> None:
     assert m["csat_pct"].n == len(ratings)
     assert m["csat_pct"].value == pytest.approx(sum(1 for x in ratings if x >= 4)
                                                 / len(ratings) * 100)
+
+
+@pytest.mark.parametrize("year", [2020, 2021, 2022])
+def test_superstore_retention_never_exceeds_100(superstore, store, year: int) -> None:
+    """Retention = customers active the day before the year still active at its end ÷
+    those customers (won-back customers are not retention), computed here from the rows:
+    active as of D = first order ≤ D and an order in the 365 days up to D."""
+    orders: dict[str, list[date]] = defaultdict(list)
+    for r in superstore:
+        orders[r["Customer ID"]].append(date.fromisoformat(_dmy(r["Order Date"])))
+    before, end = date(year - 1, 12, 31), date(year, 12, 31)
+
+    def active(days: list[date], d: date) -> bool:
+        past = [x for x in days if x <= d]
+        return bool(past) and (d - max(past)).days <= 365
+
+    start = [c for c, days in orders.items() if active(days, before)]
+    kept = [c for c in start if active(orders[c], end)]
+    m = ms.compute_metrics(store, Period(date(year, 1, 1), end)).metrics
+    assert m["retention_rate_pct"].n == len(start)
+    assert m["retention_rate_pct"].value == pytest.approx(100 * len(kept) / len(start))
+    assert m["retention_rate_pct"].value <= 100

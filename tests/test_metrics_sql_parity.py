@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custdesk.domain import lists
-from custdesk.domain.customer_state import bridge, facts_from_records
+from custdesk.domain.customer_state import bridge, classify, facts_from_records
 from custdesk.domain.metrics_all import catalogue_from_records
 from custdesk.domain.periods import Period
 from custdesk.domain.records import Customer, OrderLine, Spend
@@ -244,8 +244,10 @@ def test_monthly_flows_in_one_pass_equal_the_bridge(seed: int, first: int, windo
                  for f in facts]
     counts = flows_over_periods(customers, periods, window)
     for p, c in zip(periods, counts, strict=True):
-        b = bridge(facts_from_records(data["customers"], data["orders"], {}, p), p, window)
-        assert c == [b.start, b.new, b.won_back, b.end, b.lost], p
+        facts_p = facts_from_records(data["customers"], data["orders"], {}, p)
+        b = bridge(facts_p, p, window)
+        retained = sum(st.flow.start and st.flow.end for st in classify(facts_p, p, window))
+        assert c == [b.start, b.new, b.won_back, b.end, b.lost, retained], p
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -259,12 +259,12 @@ class SeriesCustomer(NamedTuple):
 
 def flows_over_periods(customers: Iterable[SeriesCustomer], periods: Sequence[Period],
                        window: int) -> list[list[int]]:
-    """[start, new, won_back, end, lost] counts for each period, in one pass over the
+    """[start, new, won_back, end, lost, retained] counts for each period, in one pass over the
     customers: each customer's state is settled once per boundary day (`flow`'s rules,
     unrolled like `classify`; tests check it equals the period-by-period catalogue)."""
     bounds = [(p.day_before().toordinal(), p.end.toordinal()) for p in periods]
     days = sorted({d for pair in bounds for d in pair})
-    out = [[0, 0, 0, 0, 0] for _ in periods]
+    out = [[0, 0, 0, 0, 0, 0] for _ in periods]
     for c in customers:
         acq, lost_on, marked, orders = c.acquired, c.lost_on, c.marked_lost, c.order_days
         state: dict[int, tuple[bool, bool, bool]] = {}
@@ -283,4 +283,5 @@ def flows_over_periods(customers: Iterable[SeriesCustomer], periods: Sequence[Pe
             counts[2] += won_back
             counts[3] += end
             counts[4] += (start or new or won_back) and not end
+            counts[5] += start and end
     return out

@@ -57,9 +57,10 @@ _ROWS: tuple[tuple[str, str, str, bool | None, str, str], ...] = (
      "by any rule." + _WILSON + _SMALL,
      "customers lost as of `to` ÷ customers acquired by `to` × 100"),
     ("retention_rate_pct", "Retention rate", "pct", True,
-     "Of the customers you had at the start, the share you still have at the end (customers "
-     "won back count as kept)." + _WILSON + _SMALL,
-     "(E − N) ÷ S × 100"),
+     "Of the customers you had at the start, the share you still have at the end. Customers "
+     "won back and new customers are not retention, so it never goes above 100 %."
+     + _WILSON + _SMALL,
+     "customers of S still active at the end ÷ S × 100"),
     ("churn_rate_pct", "Churn rate", "pct", False,
      "Of the customers you had at the start, gained, or won back, the share you lost during "
      "the period." + _WILSON + _SMALL,

@@ -54,6 +54,7 @@ class CustomerTally:
     revenue_costed_e4: int = 0
     lines: int = 0
     costed_lines: int = 0
+    retained: int = 0  # of S, still active at `to` (won-back and new are not retention)
 
     def __add__(self, other: CustomerTally) -> CustomerTally:
         return CustomerTally(*(getattr(self, k) + getattr(other, k)
@@ -73,6 +74,7 @@ def tally_states(states: Iterable[CustomerState], period: Period,
         f, fl, y = st.facts, st.flow, st.year
         t.total += 1
         t.start += fl.start
+        t.retained += fl.start and fl.end
         t.end += fl.end
         t.won_back += fl.won_back
         if fl.new:
@@ -131,7 +133,7 @@ def tally_metrics(t: CustomerTally, spend_e4: int | None = None,
         "customers_lost_value": money(t.lost_e4, lost),
         "customers_won_back": count(t.won_back),
         "customers_lost_pct": proportion(t.lost_any, t.acquired),
-        "retention_rate_pct": proportion(e - n, s),
+        "retention_rate_pct": proportion(t.retained, s),
         "churn_rate_pct": proportion(lost, s + n + t.won_back),
         "renewal_rate_pct": proportion(t.renewed, t.prior),
         "repeat_customer_pct": proportion(t.repeat, buyers),

@@ -201,7 +201,7 @@ def monthly_series(store: Store, metric_id: str, months: int,
         counts = flows_over_periods(_series_customers(store, end), [p for _, p in periods],
                                     settings.window_days)
         return [(key, tally_metrics(CustomerTally(start=c[0], new=c[1], won_back=c[2],
-                                                  end=c[3], lost=c[4]),
+                                                  end=c[3], lost=c[4], retained=c[5]),
                                     with_cac=False)[metric_id].value)
                 for (key, _), c in zip(periods, counts, strict=True)]
     out = []

@@ -21,7 +21,7 @@ from custdesk.domain.periods import Period
 from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
 from custdesk.storage.queries import period_params
-from custdesk.storage.queries_summary import ensure_order_stats
+from custdesk.storage.queries_summary import stats_source
 
 # every character Python's str.strip() removes: trim(x, these) = '' <=> not x.strip()
 _WHITESPACE = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
@@ -52,7 +52,7 @@ SELECT c.id AS cust_id, coalesce(nullif(c.segment, ''), '(none)') AS seg,
   coalesce(s.revenue_e4 - s.cost_e4, 0) AS profit,
   {period_sums}
 FROM customers c
-LEFT JOIN customer_order_stats s ON s.customer_id = c.id
+LEFT JOIN {stats} s ON s.customer_id = c.id
 LEFT JOIN orders o INDEXED BY orders_customer_date
   ON o.customer_id = c.id AND o.date BETWEEN :lo AND :end
 GROUP BY c.id
@@ -97,7 +97,7 @@ SELECT {key}, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
   sum(last_end IS NOT NULL AND repeat_buyer), sum(iif(last_end IS NOT NULL, profit, 0)),
   sum(y_start OR y_new OR y_won), sum((y_start OR y_new OR y_won) AND NOT active_end),
   sum(active_end), sum(iif(active_end, profit_year, 0)),
-  sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c)
+  sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c), sum(start AND active_end)
 FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
         coalesce(last_before >= :prior_start, 0) AS ordered_prior,
         iif(lost_on IS NOT NULL AND lost_on <= :end, lost_on, last_end) AS anchor
@@ -148,7 +148,6 @@ def customer_tallies(store: Store, period: Period, window: int,
     latest = store.conn.execute("SELECT max(date) FROM orders").fetchone()[0]
     if latest is not None and latest > params["end"]:
         return None
-    ensure_order_stats(store)
     gap = timedelta(days=window)
     year_before = date.fromisoformat(params["year_before"])
     params.update(
@@ -163,7 +162,8 @@ def customer_tallies(store: Store, period: Period, window: int,
     per_customer = _PER_CUSTOMER.format(
         last_before=_LAST_ON_OR_BEFORE.format(day="before"),
         last_year="NULL" if same else _LAST_ON_OR_BEFORE.format(day="year_before"),
-        period_sums=_period_sums(params))
+        period_sums=_period_sums(params),
+        stats=stats_source(store))  # the summary, or its aggregate if stale (no write)
     flags = _FLAGS.format(per_customer=per_customer,
                           last_year="last_before" if same else "last_year")
     sql = _SUMS.format(flags=flags, key=_KEYS[by])
