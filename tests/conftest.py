@@ -93,7 +93,7 @@ def quiet_ui(tmp_path: Path, english_locale: None):
     """Synchronous runner, pinned locale, QSettings outside the user's profile."""
     from PySide6.QtCore import QCoreApplication, QSettings
 
-    from custdesk.ui import worker
+    from custdesk.ui import tasks as worker
 
     QCoreApplication.setOrganizationName("custdesk-tests")
     QCoreApplication.setApplicationName("custdesk-tests")

@@ -151,7 +151,7 @@ def test_thread_runner_answers_on_the_gui_thread_with_busy_signals(qtbot, demo_s
                                                                    monkeypatch) -> None:
     from PySide6.QtCore import QThread
 
-    from custdesk.ui import worker
+    from custdesk.ui import tasks as worker
 
     monkeypatch.setattr(worker, "HEAVY_ORDER_LINES", 1)  # force the background path
     runner = worker.ThreadRunner()
@@ -174,7 +174,7 @@ def test_thread_runner_answers_on_the_gui_thread_with_busy_signals(qtbot, demo_s
 
 def test_thread_runner_reports_failures_and_drops_stale_results(qtbot, demo_store,
                                                                 monkeypatch) -> None:
-    from custdesk.ui import worker
+    from custdesk.ui import tasks as worker
 
     monkeypatch.setattr(worker, "HEAVY_ORDER_LINES", 1)
     runner = worker.ThreadRunner()
@@ -189,7 +189,7 @@ def test_thread_runner_reports_failures_and_drops_stale_results(qtbot, demo_stor
 
 
 def test_sync_runner_runs_at_once() -> None:
-    from custdesk.ui.worker import SyncRunner
+    from custdesk.ui.tasks import SyncRunner
 
     out: list[int] = []
     SyncRunner().submit(None, lambda _s: 41 + 1, out.append)  # type: ignore[arg-type]
@@ -254,7 +254,7 @@ def test_a_newer_job_of_the_same_tab_cancels_the_older_one(qtbot, demo_store,
                                                            monkeypatch) -> None:
     import time
 
-    from custdesk.ui import worker
+    from custdesk.ui import tasks as worker
 
     monkeypatch.setattr(worker, "HEAVY_ORDER_LINES", 1)
     runner = worker.ThreadRunner()

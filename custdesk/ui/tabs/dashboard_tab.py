@@ -20,7 +20,7 @@ from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.storage import Store
 from custdesk.ui.empty_state import BusyBar, EmptyState
 from custdesk.ui.tabs.base_tab import BaseTab
-from custdesk.ui.worker import RefreshGate, default_runner
+from custdesk.ui.tasks import TaskRunner, default_runner
 
 
 class DashboardTab(BaseTab):
@@ -32,8 +32,7 @@ class DashboardTab(BaseTab):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.runner: Any = None  # None = the app's default runner (tests inject SyncRunner)
-        self.gate = RefreshGate()
+        self.runner: TaskRunner | None = None  # None: the app's default (tests: SyncRunner)
         self.data: Any = None
         self.busy = BusyBar()
         self.error = QLabel()
@@ -72,22 +71,26 @@ class DashboardTab(BaseTab):
         return self.screen_module.build_series(store, period)
 
     # ----- refresh cycle ---------------------------------------------------------------
+    # Both stages run through the task runner with this tab as their key: a newer refresh
+    # supersedes an older one (and its second stage), so a stale result never arrives.
+    def _runner(self) -> TaskRunner:
+        return self.runner or default_runner()
+
     def refresh(self) -> None:
         """Reload for the current store and period (in the background on big files)."""
+        runner = self._runner()
+        runner.cancel((self, "more"))
         if self.store is None:
+            runner.cancel(self)
+            self.busy.set_busy(False)
             self.stack.setCurrentWidget(self.empty)
             return
-        runner = self.runner or default_runner()
-        generation = self.gate.start()
         period = self.period
         self.busy.set_busy(True)
-        runner.submit(self.store, lambda store: self.load(store, period),
-                      lambda data: self._loaded(generation, data),
-                      lambda message: self._failed(generation, message), key=self)
+        runner.submit(self.store, lambda store: self.load(store, period), self._loaded,
+                      self._failed, key=self)
 
-    def _loaded(self, generation: int, data: Any) -> None:
-        if not self.gate.current(generation):
-            return  # a newer refresh is on its way
+    def _loaded(self, data: Screen) -> None:
         self.busy.set_busy(False)
         self.error.hide()
         self.data = data
@@ -96,27 +99,22 @@ class DashboardTab(BaseTab):
             return
         self.stack.setCurrentWidget(self.content)
         self.show_screen(data)
-        self._load_more(generation, data)
+        self._load_more(data)
 
-    def _load_more(self, generation: int, data: Screen) -> None:
+    def _load_more(self, data: Screen) -> None:
         if not hasattr(self.screen_module, "build_series") or self.store is None:
             return
         period = self.period
         self.busy.set_busy(True)
-        (self.runner or default_runner()).submit(
-            self.store, lambda store: self.load_more(store, period, data),
-            lambda extra: self._more_loaded(generation, extra),
-            lambda message: self._failed(generation, message), key=(self, "more"))
+        self._runner().submit(self.store, lambda store: self.load_more(store, period, data),
+                              self._more_loaded, self._failed, key=(self, "more"))
 
-    def _more_loaded(self, generation: int, series: dict[str, list[SeriesPoint]]) -> None:
-        if self.gate.current(generation):
-            self.busy.set_busy(False)
-            self.data = self.data.with_series(series)
-            self.show_series(series)
+    def _more_loaded(self, series: dict[str, list[SeriesPoint]]) -> None:
+        self.busy.set_busy(False)
+        self.data = self.data.with_series(series)
+        self.show_series(series)
 
-    def _failed(self, generation: int, message: str) -> None:
-        if not self.gate.current(generation):
-            return
+    def _failed(self, message: str) -> None:
         self.busy.set_busy(False)
         self.error.setText(f"Could not refresh this view: {message}")
         self.error.show()
