@@ -1,9 +1,11 @@
-"""One customer's story: contact data, timeline, revenue and profit per month, risk signals.
+"""One customer's story: contact data, their figures, timeline, revenue and profit per
+month, risk signals.
 
 Add (customer_id None), edit, delete (with confirmation; offers "mark as lost" instead) and
 mark as lost with a reason from the shared list. Writes go through `customers_service`;
-the story comes from `metrics_service.customer_story`. Confirmations go through
-`self.confirm_delete` so tests can answer them without a modal box.
+the story is the customer screen (`services/screens/customer.py`), drawn as built.
+Confirmations go through `self.confirm_delete` so tests can answer them without a modal box.
+The dialog is freed when closed; `open_for` keeps one dialog per customer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import html
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -30,14 +32,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from custdesk.domain.periods import add_months, month_key
+from custdesk.domain.metric_catalogue import METRICS
+from custdesk.domain.periods import Period
 from custdesk.services import customers_service as cs
-from custdesk.storage import Store
+from custdesk.services import logs
+from custdesk.services.files import Store
+from custdesk.services.period_service import resolve_period
+from custdesk.services.screens.customer import build_customer
+from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView
-from custdesk.ui.tabs.dashboard_tab import service
 
 LABELS = {"ref": "Reference", "name": "Name", "company": "Company", "email": "E-mail",
           "phone": "Phone", "segment": "Segment", "source": "Source",
@@ -48,47 +54,6 @@ TIMELINE_COLUMNS = [Column("date", "Date", "date"), Column("kind", "Kind"),
 CHOOSE_REASON = "Choose a reason…"
 PLACEHOLDERS = {"name": "Required", "ref": "Your own customer number (optional)",
                 "acquired_on": "YYYY-MM-DD, e.g. 2024-03-17"}
-
-
-def timeline(story: Any) -> list[dict[str, Any]]:
-    """Orders, deals, tickets and surveys of a CustomerStory as dated rows, newest first."""
-    rows: list[dict[str, Any]] = []
-    for o in story.orders:
-        what = " · ".join(str(x) for x in (o.order_ref, o.category) if x) or "Order line"
-        rows.append({"date": o.date, "kind": "Order", "what": what,
-                     "amount": o.revenue_e4 / 10_000})
-    for d in story.deals:
-        when = d.closed_on or d.created_on or d.expected_close
-        what = f"{d.title or 'Deal'} — {d.stage}"
-        if d.lost_reason:
-            what += f" ({d.lost_reason})"
-        rows.append({"date": when, "kind": "Deal", "what": what, "amount": d.amount})
-    for t in story.tickets:
-        flag = "complaint: " if t.is_complaint else ""
-        rows.append({"date": (t.opened_at or "")[:10] or None, "kind": "Ticket",
-                     "what": f"{flag}{t.topic or 'support'} ({t.status or 'open'})",
-                     "amount": None})
-    for s in story.surveys:
-        bits = [f"NPS {s.nps}" if s.nps is not None else "", s.comment or ""]
-        rows.append({"date": s.date, "kind": "Survey",
-                     "what": " — ".join(b for b in bits if b) or "survey", "amount": None})
-    rows.sort(key=lambda r: r["date"] or "", reverse=True)
-    return rows
-
-
-def every_month(monthly: list[tuple[str, float, float]]
-                ) -> tuple[list[str], list[float], list[float]]:
-    """(months, revenue, profit) with the months without orders filled in as 0, so the
-    chart's axis runs evenly from the first to the last month."""
-    if not monthly:
-        return [], [], []
-    found = {m: (r, p) for m, r, p in monthly}
-    months, cursor = [], date.fromisoformat(min(found) + "-01")
-    while month_key(cursor) <= max(found):
-        months.append(month_key(cursor))
-        cursor = add_months(cursor, 1)
-    return (months, [found.get(m, (0.0, 0.0))[0] for m in months],
-            [found.get(m, (0.0, 0.0))[1] for m in months])
 
 
 def ask_delete(parent: QWidget, name: str, counts: dict[str, int]) -> str:
@@ -111,12 +76,35 @@ class CustomerDialog(QDialog):
     """Detail and editing of one customer. Emits `changed` after every saved change."""
 
     changed = Signal()
+    _open: dict[tuple[str, int], CustomerDialog] = {}  # (file, id) -> its one open dialog
+
+    @classmethod
+    def open_for(cls, store: Store, customer_id: int | None, parent: QWidget | None = None,
+                 period: Period | None = None, label: str = "") -> CustomerDialog:
+        """The customer's dialog, shown non-modal: the one already open for this customer
+        is raised instead of opening a second one."""
+        if customer_id is not None and (str(store.path), customer_id) in cls._open:
+            dialog = cls._open[(str(store.path), customer_id)]
+            dialog.raise_()
+            dialog.activateWindow()
+            return dialog
+        dialog = cls(store, customer_id, parent, period=period, label=label)
+        dialog.open()
+        return dialog
 
     def __init__(self, store: Store, customer_id: int | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, period: Period | None = None,
+                 label: str = "") -> None:
         super().__init__(parent)
+        # freed on close: a closed dialog must not stay alive as a child of the window
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.store = store
         self.customer_id = customer_id
+        if period is None:  # opened without a tab's period: the last 12 months of the data
+            resolved = resolve_period(store, "last_12_months")
+            period, label = resolved.period, resolved.label
+        self.period, self.period_label = period, label or "Chosen period"
+        self._register()
         self.confirm_delete = ask_delete
         self.setWindowTitle("New customer" if customer_id is None else "Customer")
         self.resize(940, 640)
@@ -145,7 +133,10 @@ class CustomerDialog(QDialog):
         self.tabs = tabs
         layout = QVBoxLayout(self)
         self.header = QLabel()
+        self.figures = QLabel()  # the customer's own figures for the period (screen cards)
+        self.figures.setWordWrap(True)
         layout.addWidget(self.header)
+        layout.addWidget(self.figures)
         layout.addWidget(tabs, 1)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
@@ -162,8 +153,9 @@ class CustomerDialog(QDialog):
         self.reason = QComboBox()
         self.reason.addItem(CHOOSE_REASON)
         self.reason.addItems(cs.reasons(self.store))
-        self.lost_on = QDateEdit(QDate.currentDate(), calendarPopup=True,
-                                 displayFormat=fmt.short_date_format())
+        self.lost_on = QDateEdit(QDate.currentDate())
+        self.lost_on.setCalendarPopup(True)
+        self.lost_on.setDisplayFormat(fmt.short_date_format())
         self.lost_button = QPushButton("Mark as lost")
         self.lost_button.clicked.connect(self.mark_lost)
         note = QLabel("Keeps everything recorded for the customer; they count as lost "
@@ -192,16 +184,17 @@ class CustomerDialog(QDialog):
     # ----- loading ----------------------------------------------------------------------
     def load(self) -> None:
         """Fill the form and the story from the database."""
-        new = self.customer_id is None
+        customer_id = self.customer_id
+        new = customer_id is None
         self.delete_button.setEnabled(not new)
         self.lost_box.setEnabled(not new)
         self.save_button.setText("Add customer" if new else "Save changes")
-        if new:
+        if customer_id is None:
             self.header.setText("<h2>New customer</h2>")
             self.risk.setText("Shown once the customer is added and has orders, deals or "
                               "tickets.")
             return
-        record = cs.get_customer(self.store, self.customer_id)
+        record = cs.get_customer(self.store, customer_id)
         for key, edit in self.edits.items():
             edit.setText("" if record.get(key) is None else str(record[key]))
         status = record.get("status") or "active"
@@ -211,25 +204,37 @@ class CustomerDialog(QDialog):
         self.header.setText(f"<h2>{html.escape(record['name'])}</h2>"
                             f"<span style='color:gray'>{html.escape(status)}</span>")
         self.setWindowTitle(f"{record['name']} — customer")
-        story_fn = service("customer_story")
-        if story_fn is None:
-            self.risk.setText("The customer's story arrives with the metrics engine.")
-            return
         try:
-            story = story_fn(self.store, self.customer_id)
-        except Exception as exc:  # noqa: BLE001 - the contact data stays editable
-            self.risk.setText(f"Could not load this customer's history: {html.escape(str(exc))}")
+            screen = build_customer(self.store, customer_id, self.period, self.period_label)
+        except Exception as exc:  # logged and said; the contact data stays editable
+            logs.log_exception(f"Loading the story of customer {customer_id}", exc)
+            self.risk.setText(
+                f"This customer's history could not be loaded: "
+                f"{html.escape(logs.plain_reason(exc))}. {html.escape(logs.where_text())}")
             return
-        self.show_story(story)
+        self.show_story(screen)
 
-    def show_story(self, story: Any) -> None:
-        """Timeline, monthly chart and risk signals from a CustomerStory."""
-        self.timeline_model.set_rows(timeline(story))
-        months, revenue, profit = every_month(story.monthly)
-        self.chart.set_series(months, {"Revenue": revenue, "Gross profit": profit})
-        reasons = story.risk_reasons
+    def show_story(self, screen: Screen) -> None:
+        """Figures, timeline, monthly chart and risk signals from the customer screen."""
+        self.story = screen
+        figures = " · ".join(
+            f"{card.label} <b>{html.escape(fmt.by_unit(card.value, METRICS[mid].unit))}</b>"
+            for mid, card in screen.cards.items() if mid in METRICS)
+        self.figures.setText(f"{html.escape(self.period_label)}: {figures}")
+        self.timeline_model.set_rows(screen.lists["story"])
+        self.chart.set_series({"Revenue": screen.series["revenue"],
+                               "Gross profit": screen.series["gross_profit"]})
+        reasons = [row["reason"] for row in screen.lists["risk"]]
+        status = screen.lists["customer"][0]["status"]
         self.risk.setText("<br>".join(f"⚠ {html.escape(r)}" for r in reasons)
-                          if reasons else f"No risk signals (status: {story.status}).")
+                          if reasons else f"No risk signals (status: {status}).")
+
+    def _register(self) -> None:
+        if self.customer_id is None:
+            return
+        key = (str(self.store.path), self.customer_id)
+        CustomerDialog._open[key] = self
+        self.destroyed.connect(lambda *_: CustomerDialog._open.pop(key, None))
 
     # ----- changes ---------------------------------------------------------------------------
     def form_values(self) -> dict[str, Any]:
@@ -240,6 +245,7 @@ class CustomerDialog(QDialog):
         try:
             if self.customer_id is None:
                 self.customer_id = cs.add_customer(self.store, self.form_values())
+                self._register()  # a new customer's dialog is now theirs
             else:
                 cs.update_customer(self.store, self.customer_id, self.form_values())
         except cs.CustomerError as exc:
