@@ -64,7 +64,7 @@ def test_margins_tables_add_up_to_the_period_revenue(qtbot, demo_store) -> None:
     assert total > 0
     for panel in (tab.products, tab.categories, tab.segments):
         rows = panel.model.all_rows()
-        assert sum(r.revenue for r in rows) == pytest.approx(total, abs=0.01), panel.title
+        assert sum(r["revenue"] for r in rows) == pytest.approx(total, abs=0.01), panel.title
     products = demo_store.conn.execute("SELECT count(DISTINCT product_id) FROM orders WHERE "
                                        "date BETWEEN ? AND ?", _bounds(YEAR)).fetchone()[0]
     assert tab.products.model.rowCount() == products
@@ -91,11 +91,11 @@ def test_products_below_their_target_margin_are_coloured(qtbot, demo_store) -> N
     seen_below = seen_ok = False
     for row in range(model.rowCount()):
         item = model.row_at(row)
-        margin, target, below = expected[item.name]
-        assert item.margin_pct == pytest.approx(margin)
-        assert item.target_margin_pct == target
+        margin, target, below = expected[item["name"]]
+        assert item["margin_pct"] == pytest.approx(margin)
+        assert item["target_margin_pct"] == target
         brush = model.data(model.index(row, 0), Qt.ItemDataRole.ForegroundRole)
-        assert (brush is not None) == below, item.name
+        assert (brush is not None) == below, item["name"]
         seen_below |= below
         seen_ok |= not below
         gap_text = model.data(model.index(row, cols.index("margin_gap_pts")))
@@ -110,21 +110,21 @@ def test_profitability_groups_and_movement_are_consistent(qtbot, demo_store) -> 
     tab = make_tab(qtbot, MarginsTab, demo_store, YEAR)
     now, before = customer_profit(demo_store, YEAR), customer_profit(demo_store, PRIOR)
     hand_now, hand_before = groups_by_hand(now), groups_by_hand(before)
-    groups = {r.group: r for r in tab.groups.model.all_rows()}
-    assert sum(r.customers for r in groups.values()) == len(now)
+    groups = {r["group"]: r for r in tab.groups.model.all_rows()}
+    assert sum(r["customers"] for r in groups.values()) == len(now)
     for g in "ABCD":
         members = [c for c, x in hand_now.items() if x == g]
-        assert groups[g].customers == len(members), g
-        assert groups[g].gross_profit == pytest.approx(sum(now[c] for c in members) / 10_000)
+        assert groups[g]["customers"] == len(members), g
+        assert groups[g]["gross_profit"] == pytest.approx(sum(now[c] for c in members) / 10_000)
     positive = sum(p for p in now.values() if p > 0)
-    assert groups["A"].profit_share_pct == pytest.approx(
+    assert groups["A"]["profit_share_pct"] == pytest.approx(
         sum(now[c] for c, x in hand_now.items() if x == "A") / positive * 100)
-    assert groups["A"].profit_share_pct >= 20 and groups["A"].customers < len(now) * 0.2
+    assert groups["A"]["profit_share_pct"] >= 20 and groups["A"]["customers"] < len(now) * 0.2
 
     rows = {r["from"]: r for r in tab.movement.model.all_rows()}
     for g in "ABCD":
         assert rows[g]["total"] == sum(1 for x in hand_before.values() if x == g), g
-        assert rows["Total"][g] == groups[g].customers
+        assert rows["Total"][g] == groups[g]["customers"]
         for h in "ABCD":
             moved = sum(1 for c in now if hand_before.get(c) == g and hand_now[c] == h)
             assert rows[g][h] == moved, (g, h)
@@ -133,31 +133,48 @@ def test_profitability_groups_and_movement_are_consistent(qtbot, demo_store) -> 
     assert rows["Total"]["total"] == len(set(now) | set(before))
 
 
-def test_sales_plan_shows_the_coming_targets_with_every_input(qtbot, demo_store) -> None:
+def test_sales_plan_shows_past_current_and_coming_months(qtbot, demo_store) -> None:
     from custdesk.ui.tabs.margins_tab import MarginsTab
 
-    tab = make_tab(qtbot, MarginsTab, demo_store, YEAR)
+    tab = make_tab(qtbot, MarginsTab, demo_store, YEAR)  # ends 24 Nov 2026: Nov is current
     targets = dict(demo_store.conn.execute(
-        "SELECT month, revenue_target_e4 FROM targets WHERE month BETWEEN '2026-11' "
+        "SELECT month, revenue_target_e4 FROM targets WHERE month BETWEEN '2025-12' "
         "AND '2027-02'").fetchall())
     plan = tab.plan.model.all_rows()
-    assert [r.month for r in plan] == sorted(targets)
-    assert len(plan) == 4
+    assert [r["month"] for r in plan] == sorted(targets)
+    assert len(plan) > 4
     headers = [c.header for c in tab.plan.model.columns]
-    assert len(headers) == 10  # target, baseline inputs, gap, new needed, conversion, leads
+    assert {"Target", "Base months", "Baseline", "New needed", "Your target", "Leads",
+            "Actual", "Actual new"} <= set(headers)
     for r in plan:
-        assert r.target == targets[r.month] / 10_000
-        assert r.baseline == pytest.approx(r.recent_monthly_revenue
-                                           * (r.retention_12m_pct / 100) ** (1 / 12))
-        assert r.gap == pytest.approx(max(0.0, r.target - r.baseline))
-        assert r.new_customers_needed * r.first_90_day_revenue >= r.gap - 1e-6
-        assert r.leads_needed * r.lead_conversion_pct / 100 >= r.new_customers_needed - 1e-9
+        assert r["revenue_target"] == targets[r["month"]] / 10_000
+        assert r["baseline"] == pytest.approx(r["existing_monthly_revenue"]
+                                              * (r["retention_12m_pct"] / 100) ** (1 / 12))
+        assert r["gap"] == pytest.approx(max(0.0, r["revenue_target"] - r["baseline"]))
+        if r["gap"]:
+            assert r["new_customers_needed"] * r["first_90_day_revenue"] >= r["gap"] - 1e-6
+            assert (r["leads_needed"] * r["lead_conversion_pct"] / 100
+                    >= r["new_customers_needed"] - 1e-9)
+        expected = ("past" if r["month"] < "2026-11" else
+                    "current" if r["month"] == "2026-11" else "future")
+        assert r["status"] == expected
+        if expected == "future":
+            assert r["actual_revenue"] is None and r["actual_new_customers"] is None
+            # never a month that has not ended: the 3 before November
+            assert (r["baseline_from"], r["baseline_to"]) == ("2026-08", "2026-10")
+        else:
+            month = Period.month(r["month"])
+            seen = Period(month.start, min(month.end, YEAR.end))
+            assert r["actual_revenue"] == pytest.approx(sql_revenue(demo_store, seen))
+            assert r["actual_days"] == seen.days()
     # The existing customers' revenue of the 3 months before November, from SQL.
     recent = demo_store.conn.execute(
         "SELECT sum(o.revenue_e4) FROM orders o JOIN customers c ON c.id = o.customer_id "
         "WHERE o.date BETWEEN '2026-08-01' AND '2026-10-31' AND c.acquired_on < '2026-11-01'"
     ).fetchone()[0]
-    assert plan[0].recent_monthly_revenue == pytest.approx(recent / 3 / 10_000)
+    november = next(r for r in plan if r["month"] == "2026-11")
+    assert november["existing_monthly_revenue"] == pytest.approx(recent / 3 / 10_000)
+    assert "2026-11" in tab.plan_notes.text()
 
 
 def test_margins_export_and_print(qtbot, demo_store, tmp_path) -> None:
@@ -198,7 +215,7 @@ def test_margins_search_and_empty_state(qtbot, demo_store, store) -> None:
 
     tab = make_tab(qtbot, MarginsTab, demo_store, YEAR)
     tab.products.search_table.search.setText("desk")
-    names = [r.name for r in tab.products.model.rows()]
+    names = [r["name"] for r in tab.products.model.rows()]
     assert names and all("desk" in n.casefold() for n in names)
     empty = make_tab(qtbot, MarginsTab, store, YEAR)
     assert empty.is_empty_state()
@@ -249,13 +266,13 @@ def test_tickets_by_topic_and_channel_add_up(qtbot, demo_store) -> None:
     expected = dict(demo_store.conn.execute(
         "SELECT topic, count(*) FROM tickets WHERE substr(opened_at, 1, 10) BETWEEN ? AND ? "
         "GROUP BY topic", _bounds(YEAR)).fetchall())
-    assert {g.name: g.tickets for g in tab.topics.model.all_rows()} == expected
+    assert {g["name"]: g["tickets"] for g in tab.topics.model.all_rows()} == expected
     channels = tab.channels.model.all_rows()
-    assert sum(g.tickets for g in channels) == sum(expected.values())
-    assert sum(g.complaints for g in channels) == int(
+    assert sum(g["tickets"] for g in channels) == sum(expected.values())
+    assert sum(g["complaints"] for g in channels) == int(
         tab.cards["complaints_count"].value.text().replace(",", ""))
     # Channel rows cannot count repeats (they may change channel): shown as "—".
-    assert all(g.repeat_contact_pct is None for g in channels)
+    assert all(g["repeat_contact_pct"] is None for g in channels)
 
 
 def test_detractors_referral_and_trend(qtbot, demo_store) -> None:
@@ -271,23 +288,29 @@ def test_detractors_referral_and_trend(qtbot, demo_store) -> None:
     rescue = {cid: v for cid, v in latest.items() if v[0] <= 6}
     model = tab.detractors.model
     assert model.rowCount() == len(rescue) > 0
-    assert {(r.customer_id, r.nps, r.comment) for r in model.all_rows()} == {
+    assert {(r["customer_id"], r["nps"], r["comment"]) for r in model.all_rows()} == {
         (cid, nps, comment) for cid, (nps, comment) in rescue.items()}
     tab.detractors.search_table.search.setText("delivery")
     assert 0 < model.rowCount() < len(rescue)
-    assert all("delivery" in (r.comment or "").casefold() for r in model.rows())
+    assert all("delivery" in (r["comment"] or "").casefold() for r in model.rows())
 
     for row in tab.segments.model.all_rows():
         new = demo_store.conn.execute(
             "SELECT count(*), sum(source = 'referral' OR referred_by IS NOT NULL) FROM customers "
             "WHERE segment = ? AND acquired_on BETWEEN ? AND ?",
             (row["segment"], *_bounds(YEAR))).fetchone()
-        assert row["metrics"]["customers_new"].value == new[0]
-        assert row["metrics"]["referral_rate_pct"].value == pytest.approx(new[1] / new[0] * 100)
+        assert row["new"] == new[0]
+        assert row["referral_pct"] == pytest.approx(new[1] / new[0] * 100)
 
     november = Period(date(2026, 11, 1), YEAR.end)
-    assert len(tab.data.trend) == 12
-    assert tab.data.trend[-1] == ("2026-11", pytest.approx(nps_by_hand(demo_store, november)[0]))
+    trend = tab.data.series["nps"]
+    assert len(trend) == 12
+    last = trend[-1]  # November to the 24th: a partial point, drawn apart from the line
+    assert (last.month, last.partial, last.days) == ("2026-11", True, 24)
+    assert last.value == pytest.approx(nps_by_hand(demo_store, november)[0])
+    assert tab.nps_chart.series["NPS"][-1] is None
+    assert tab.nps_chart.series["NPS (Nov 26: 24 days so far)"][-1] == pytest.approx(last.value)
+    assert "partial" in tab.trend_note.text()
     exported = tab.export_tables()
     assert exported[0].title == "Detractors to rescue"
     assert len(exported[0].rows) == model.rowCount()  # what is shown (the search applies)
@@ -313,8 +336,7 @@ def test_a_period_without_records_shows_dashes_not_zeros(qtbot, demo_store) -> N
     assert not margins.is_empty_state()  # the file has data, this period has none
     assert margins.products.model.rowCount() == 0
     assert margins.cards["gross_margin_pct"].value.text() == fmt.DASH
-    assert margins.plan.model.rowCount() == 0 and "no revenue targets" in margins.plan.note.text()
-    assert sum(r.customers for r in margins.groups.model.all_rows()) == 0
+    assert sum(r["customers"] for r in margins.groups.model.all_rows()) == 0
     feedback = make_tab(qtbot, FeedbackTab, demo_store, later)
     assert feedback.cards["nps"].value.text() == fmt.DASH
     assert feedback.topics.model.rowCount() == 0
@@ -328,8 +350,8 @@ def test_a_detractor_opens_their_story(qtbot, demo_store) -> None:
     dialog = tab.open_customer(row)
     qtbot.addWidget(dialog)
     name = demo_store.conn.execute("SELECT name FROM customers WHERE id = ?",
-                                   (row.customer_id,)).fetchone()[0]
-    assert dialog.edits["name"].text() == name == row.name
+                                   (row["customer_id"],)).fetchone()[0]
+    assert dialog.edits["name"].text() == name == row["name"]
     dialog.close()
 
 

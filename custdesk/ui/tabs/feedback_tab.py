@@ -3,51 +3,44 @@
 KPI cards (NPS with its 95 % range and n, CSAT, first response and resolution times, repeat
 contacts, contacts per issue, complaints, mystery shopping, eNPS); the 12-month NPS trend;
 referral rate and NPS by segment; detractors to rescue with their comments; support tickets
-by topic and channel. Numbers come from `metrics_service` (and `feedback_service`, which
-applies the catalogue's feedback metrics per topic/channel); this module lays them out.
+by topic and channel. It draws `services/screens/feedback.py` (built in the background) and
+computes nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from custdesk.domain.periods import Period
-from custdesk.storage import Store
+from custdesk.services.screens import feedback
+from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart
 from custdesk.ui.record_table_model import Column
-from custdesk.ui.tabs.dashboard_tab import DashboardTab, service
+from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import (
     TablePanel,
     card_figures,
     card_row,
+    chart_series,
     fill_cards,
     key_figures_sheet,
+    partial_note,
 )
-from custdesk.ui.worker import check_cancelled
 
-CARDS = ("nps", "csat_pct", "first_response_hours_median", "resolution_hours_median",
-         "repeat_contact_rate_pct", "contacts_per_issue", "complaints_count",
-         "mystery_shop_avg", "enps")
-TREND_MONTHS = 12
-
-
-def _metric(metric: str, part: str = "value") -> Any:
-    return lambda row: getattr(row["metrics"].get(metric), part, None)
+CARDS = feedback.CARDS
+TREND_MONTHS = feedback.TREND_MONTHS
 
 
 SEGMENT_COLUMNS = [
     Column("segment", "Segment"),
-    Column("new", "New", "int", value=_metric("customers_new"),
-           tooltip="Customers acquired in the period"),
-    Column("referral", "Referral", "pct", value=_metric("referral_rate_pct"),
+    Column("new", "New", "int", tooltip="Customers acquired in the period"),
+    Column("referral_pct", "Referral", "pct",
            tooltip="New customers who came by referral ÷ new customers"),
-    Column("nps", "NPS", "score", value=_metric("nps")),
-    Column("nps_n", "n", "int", value=_metric("nps", "n"), tooltip="NPS answers"),
-    Column("csat", "CSAT", "pct", value=_metric("csat_pct")),
+    Column("nps", "NPS", "score"),
+    Column("nps_n", "n", "int", tooltip="NPS answers"),
+    Column("csat_pct", "CSAT", "pct"),
 ]
 DETRACTOR_COLUMNS = [
     Column("name", "Customer"), Column("nps", "NPS", "int"), Column("date", "Answered", "date"),
@@ -72,39 +65,6 @@ def ticket_columns(first: str, with_repeats: bool) -> list[Column]:
                            tooltip="Opened within the repeat window after an earlier ticket "
                                    "of the same customer and topic"))
     return cols
-
-
-@dataclass
-class FeedbackData:
-    """What the tab shows; built off the GUI thread by `load_feedback`."""
-
-    period: Period
-    current: dict[str, Any]
-    prior: dict[str, Any]
-    segments: list[dict[str, Any]]
-    detractors: list[Any]
-    topics: list[Any]
-    channels: list[Any]
-    trend: list[tuple[str, float | None]] = field(default_factory=list)
-
-
-def load_feedback(store: Store, period: Period) -> FeedbackData | None:
-    """Query everything but the trend; None when the file holds no data yet."""
-    from custdesk.services.feedback_service import tickets_by
-
-    span = service("data_span")
-    if span is None or span(store) is None:
-        return None
-    report = service("compute_metrics")(store, period, by=("segment",))
-    check_cancelled()
-    prior = service("compute_metrics")(store, period.prior()).metrics
-    check_cancelled()
-    segments = [{"segment": seg, "metrics": values}
-                for seg, values in sorted(report.breakdowns["segment"].items())]
-    detractors = list(service("detractors")(store, period))
-    check_cancelled()
-    return FeedbackData(period, report.metrics, prior, segments, detractors,
-                        tickets_by(store, period, "topic"), tickets_by(store, period, "channel"))
 
 
 def nps_extra(value: Any) -> str:
@@ -134,7 +94,13 @@ class FeedbackTab(DashboardTab):
         chart_layout = QVBoxLayout(chart_box)
         chart_layout.setContentsMargins(0, 0, 0, 0)
         chart_layout.setSpacing(2)
-        chart_layout.addWidget(QLabel(f"<b>Net promoter score, last {TREND_MONTHS} months</b>"))
+        top = QHBoxLayout()
+        top.addWidget(QLabel(f"<b>Net promoter score, last {TREND_MONTHS} months</b>"))
+        top.addStretch(1)
+        self.trend_note = QLabel()  # says which month is partial (drawn as its own point)
+        self.trend_note.setStyleSheet("color: gray;")
+        top.addWidget(self.trend_note)
+        chart_layout.addLayout(top)
         chart_layout.addWidget(self.nps_chart, 1)
         self.segments = TablePanel("feedback/segments", "Referral and NPS by segment",
                                    SEGMENT_COLUMNS)
@@ -143,7 +109,8 @@ class FeedbackTab(DashboardTab):
                                      stretch=3)
         self.detractors.table.setToolTip("Customers whose latest NPS answer is 0–6; "
                                          "double-click one to open their story")
-        self.detractors.search_table.activated.connect(self.open_customer)
+        if self.detractors.search_table is not None:
+            self.detractors.search_table.activated.connect(self.open_customer)
         self.topics = TablePanel("feedback/topics", "Tickets by topic",
                                  ticket_columns("Topic", True))
         self.channels = TablePanel("feedback/channels", "Tickets by channel",
@@ -169,32 +136,32 @@ class FeedbackTab(DashboardTab):
         layout.addLayout(grid, 1)
         return content
 
-    # ----- data ----------------------------------------------------------------------------
-    def load(self, store: Store, period: Period) -> FeedbackData | None:
-        return load_feedback(store, period)
+    # ----- data (built in the background by the screen; drawn here) ----------------------
+    screen_module = feedback
 
-    def load_more(self, store: Store, period: Period, data: Any) -> Any:
-        """The monthly NPS for the 12 months up to the period's end."""
-        return service("monthly_series")(store, "nps", TREND_MONTHS, period.end)
+    def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
+        points = series["nps"]
+        self.nps_chart.set_series(*chart_series({"NPS": points}))
+        last = points[-1] if points else None
+        self.trend_note.setText(f"last month partial — {partial_note(last)}"
+                                if last is not None and last.partial else "")
 
-    def show_more(self, extra: Any) -> None:
-        self.data.trend = extra
-        self.nps_chart.set_series([m for m, _v in extra], {"NPS": [v for _m, v in extra]})
-
-    def show_data(self, data: FeedbackData) -> None:
-        ranges = {m: nps_extra(data.current.get(m)) for m in ("nps", "enps")}
-        fill_cards(self.cards, data.current, data.prior, first_lines=ranges)
-        self.segments.model.set_rows(data.segments)
-        self.detractors.model.set_rows(data.detractors)
-        self.detractors.note.setText(f"latest NPS 0–6 as of {fmt.day_text(data.period.end)}")
-        self.topics.model.set_rows(data.topics)
-        self.channels.model.set_rows(data.channels)
-        opened = sum(g.tickets for g in data.topics)
+    def show_screen(self, screen: Screen) -> None:
+        ranges = {m: nps_extra(c.current) for m, c in screen.cards.items()
+                  if m in ("nps", "enps")}
+        fill_cards(self.cards, screen.cards, first_lines=ranges)
+        self.segments.model.set_rows(screen.tables["segments"])
+        self.detractors.model.set_rows(screen.lists["detractors"])
+        self.detractors.note.setText(f"latest NPS 0–6 as of {fmt.day_text(screen.period.end)}")
+        topics = screen.tables["tickets_by_topic"]
+        self.topics.model.set_rows(topics)
+        self.channels.model.set_rows(screen.tables["tickets_by_channel"])
+        opened = sum(g["tickets"] for g in topics)
         self.ticket_tabs.setToolTip(f"{opened:,} tickets opened in the period")
 
     def open_customer(self, row: Any) -> Any:
         """The customer dialog (non-modal) for a detractor row."""
-        customer_id = getattr(row, "customer_id", None)
+        customer_id = row.get("customer_id") if isinstance(row, dict) else None
         return None if customer_id is None else self.show_customer(customer_id)
 
     def _panels(self) -> list[TablePanel]:
@@ -203,17 +170,19 @@ class FeedbackTab(DashboardTab):
     # ----- print and export --------------------------------------------------------------
     def export_tables(self) -> list:
         """Detractors to rescue (the main table), the KPI cards, then the other tables."""
-        from custdesk.sheets.table_export import SheetTable
+        from custdesk.services.tab_export import SheetTable
         from custdesk.ui.tab_output import sheet_from_model
 
         sheets = {p.title: sheet_from_model(p.title, p.model) for p in self._panels()}
         main = sheets.pop(self.detractors.title)
         extra = []
         if self.data is not None:
-            extra.append(key_figures_sheet(CARDS, self.data.current, self.data.prior))
-            if self.data.trend:
+            extra.append(key_figures_sheet(CARDS, self.data.cards))
+            trend = self.data.series.get("nps", [])
+            if trend:  # a partial month says so in its label
                 extra.append(SheetTable("NPS by month", ["Month", "NPS"], ["text", "float"],
-                                        [[m, v] for m, v in self.data.trend]))
+                                        [[p.month + (f" ({p.days} days)" if p.partial else ""),
+                                          p.value] for p in trend]))
         return [main, *extra, *sheets.values()]
 
     def report_html(self) -> str:

@@ -3,39 +3,48 @@
 KPI cards (revenue, profit, margin, order value, lifetime value, acquisition cost); revenue,
 profit and margin by product (beside its target margin), category and segment; a 12-month
 revenue and margin chart; profitability groups A–D and how customers moved between them; the
-monthly sales plan with every input. Numbers come from `metrics_service` (and
-`margins_service`, which only arranges them); this module lays them out.
+monthly sales plan with every input. It draws two screens built in the background —
+`services/screens/margins.py` and `services/screens/plan.py` — and computes nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import dataclasses
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from custdesk.domain.periods import Period
-from custdesk.storage import Store
+from custdesk.services.screens import margins, plan
+from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart, month_label
 from custdesk.ui.record_table_model import Column
-from custdesk.ui.tabs.dashboard_tab import DashboardTab, service
+from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import (
     TablePanel,
     card_figures,
     card_row,
+    chart_series,
     fill_cards,
     key_figures_sheet,
     money_col,
+    partial_note,
 )
-from custdesk.ui.worker import check_cancelled
 
-CARDS = ("revenue", "gross_profit", "gross_margin_pct", "avg_order_value",
-         "ltv_historical_avg", "ltv_predictive", "cac", "ltv_cac_ratio")
-# By month comes second, for 12 months to the period's end (one query; see load_trend).
-BREAKDOWNS = ("segment", "product", "category")
-TREND_MONTHS = 12
+if TYPE_CHECKING:
+    from custdesk.storage import Store
+
+CARDS = margins.CARDS
+TREND_MONTHS = margins.TREND_MONTHS
 BELOW_TARGET = "#b03a2e"
 
 
@@ -66,68 +75,39 @@ def _short_money(key: str, header: str, tooltip: str) -> Column:
     return Column(key, header, "money", display=fmt.money_short, tooltip=tooltip)
 
 
+def _month(m: str) -> str:
+    return month_label(m)
+
+
 PLAN_COLUMNS = [
-    Column("month", "Month", display=lambda m: month_label(m)),
-    _short_money("target", "Target", "Revenue target for the month"),
-    _short_money("recent_monthly_revenue", "Existing",
-                 "Existing customers' mean monthly revenue over the 3 months before"),
-    Column("retention_12m_pct", "Retention", "pct", tooltip="Retention rate, trailing 12 months"),
+    Column("month", "Month", display=_month),
+    Column("status", "", tooltip="past, current (so far) or future month"),
+    _short_money("revenue_target", "Target", "Revenue target for the month"),
+    Column("baseline_from", "Base months",
+           value=lambda r: f"{_month(r['baseline_from'])}–{_month(r['baseline_to'])}",
+           tooltip="The 3 complete months the baseline averages: before the month, or before "
+                   "the current month when that is earlier (a month not yet ended never "
+                   "counts as zero)"),
+    _short_money("existing_monthly_revenue", "Existing",
+                 "Mean monthly revenue over the base months from customers acquired before "
+                 "the month"),
+    Column("retention_12m_pct", "Retention", "pct",
+           tooltip="Retention rate over the 12 complete months before the base's end"),
     _short_money("baseline", "Baseline", "Existing × (retention ÷ 100)^(1/12)"),
     _short_money("gap", "Gap", "max(0, target − baseline)"),
     _short_money("first_90_day_revenue", "90-day new",
-                 "Mean first-90-day revenue of customers acquired in the trailing 12 months"),
-    Column("new_customers_needed", "New", "int",
+                 "Mean first-90-day revenue of customers acquired in those 12 months"),
+    Column("new_customers_needed", "New needed", "int",
            tooltip="New customers needed: ⌈gap ÷ 90-day new⌉"),
+    Column("new_customers_target", "Your target", "int",
+           tooltip="Your own new-customer target for the month (targets sheet)"),
     Column("lead_conversion_pct", "Conv.", "pct",
-           tooltip="Lead conversion: deals won ÷ deals created, trailing 12 months"),
+           tooltip="Lead conversion: deals won ÷ deals created, same 12 months"),
     Column("leads_needed", "Leads", "int", tooltip="Leads needed: ⌈new ÷ conversion⌉"),
+    _short_money("actual_revenue", "Actual", "Revenue of the month (so far, if current)"),
+    Column("actual_new_customers", "Actual new", "int",
+           tooltip="Customers acquired in the month (so far, if current)"),
 ]
-
-
-@dataclass
-class MarginsData:
-    """What the tab shows; built off the GUI thread by `load_margins`."""
-
-    period: Period
-    current: dict[str, Any]
-    prior: dict[str, Any]
-    products: list[Any]
-    categories: list[Any]
-    segments: list[Any]
-    groups: list[Any]
-    movement: list[dict[str, object]]
-    plan: list[Any]
-    trend: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-
-def load_margins(store: Store, period: Period) -> MarginsData | None:
-    """Query everything but the trend; None when the file holds no data yet."""
-    from custdesk.services import margins_service as mg
-
-    span = service("data_span")
-    if span is None or span(store) is None:
-        return None
-    report = service("compute_metrics")(store, period, by=BREAKDOWNS)
-    check_cancelled()
-    prior = service("compute_metrics")(store, period.prior()).metrics
-    check_cancelled()
-    b = report.breakdowns
-    groups = mg.group_rows(store, period, service("profitability_groups")(store, period))
-    check_cancelled()
-    movement = mg.movement_rows(service("group_movement")(store, period))
-    check_cancelled()
-    plan = mg.sales_plan_ahead(store, period.end)
-    return MarginsData(period, report.metrics, prior,
-                       mg.sales_rows(b["product"], mg.product_targets(store)),
-                       mg.sales_rows(b["category"]), mg.sales_rows(b["segment"]),
-                       groups, movement, plan)
-
-
-def load_trend(store: Store, period: Period) -> list[tuple[str, dict[str, Any]]]:
-    """Sales figures by month for the 12 months up to the period's end (chart and export)."""
-    from custdesk.services.margins_service import monthly_sales
-
-    return monthly_sales(store, period.end, TREND_MONTHS)
 
 
 class MarginsTab(DashboardTab):
@@ -147,7 +127,7 @@ class MarginsTab(DashboardTab):
         self.products = TablePanel("margins/products", "By product",
                                    _sales_columns("Product", True),
                                    search="Search products…")
-        self.products.model.row_colour = lambda r: QColor(BELOW_TARGET) if r.below_target \
+        self.products.model.row_colour = lambda r: QColor(BELOW_TARGET) if r["below_target"] \
             else None
         self.products.note.setText(f"<span style='color:{BELOW_TARGET}'>■</span> "
                                    "margin below target")
@@ -157,13 +137,18 @@ class MarginsTab(DashboardTab):
                                    _sales_columns("Segment"), search="Search segments…")
         self.plan = TablePanel("margins/plan", "Monthly sales plan", PLAN_COLUMNS)
         formulas = QLabel(
-            "Baseline = existing customers' monthly revenue × (retention ÷ 100)^(1/12). "
+            "Baseline = monthly revenue of customers acquired before the month, over 3 "
+            "complete months, × (retention ÷ 100)^(1/12). "
             "Gap = target − baseline. New customers needed = gap ÷ a new customer's first "
             "90 days of revenue; leads needed = new customers ÷ lead conversion (both rounded "
             "up). Hover a header for more.")
         formulas.setWordWrap(True)
         formulas.setStyleSheet("color: gray;")
-        self.plan.layout().addWidget(formulas)
+        self.plan_notes = QLabel()
+        self.plan_notes.setWordWrap(True)
+        self.plan_notes.setStyleSheet("color: gray;")
+        self.plan.box.addWidget(formulas)
+        self.plan.box.addWidget(self.plan_notes)
         for panel, label in ((self.products, "By product"), (self.categories, "By category"),
                              (self.segments, "By segment"), (self.plan, "Sales plan")):
             self.sales_tabs.addTab(panel, label)
@@ -177,7 +162,7 @@ class MarginsTab(DashboardTab):
                         "D: zero or a loss")
         legend.setWordWrap(True)
         legend.setStyleSheet("color: gray;")
-        self.groups.layout().addWidget(legend)
+        self.groups.box.addWidget(legend)
         self.movement = TablePanel("margins/movement", "Moves since the prior period",
                                    MOVE_COLUMNS)
         grid = QGridLayout()
@@ -203,48 +188,61 @@ class MarginsTab(DashboardTab):
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(QLabel(f"<b>Revenue, gross profit and margin, last {TREND_MONTHS} "
-                                "months</b>"))
+        top = QHBoxLayout()
+        top.addWidget(QLabel(f"<b>Revenue, gross profit and margin, last {TREND_MONTHS} "
+                             "months</b>"))
+        top.addStretch(1)
+        self.trend_note = QLabel()  # says which month is partial (drawn as its own point)
+        self.trend_note.setStyleSheet("color: gray;")
+        top.addWidget(self.trend_note)
+        layout.addLayout(top)
         self.revenue_chart.setMinimumHeight(110)
         self.margin_chart.setMinimumHeight(80)
         layout.addWidget(self.revenue_chart, 3)
         layout.addWidget(self.margin_chart, 2)
         return box
 
-    # ----- data ----------------------------------------------------------------------------
-    def load(self, store: Store, period: Period) -> MarginsData | None:
-        return load_margins(store, period)
+    # ----- data (background: both screens; GUI thread: draw them) ------------------------
+    screen_module = margins
 
-    def load_more(self, store: Store, period: Period, data: Any) -> Any:
-        return load_trend(store, period)
+    def load(self, store: Store, period: Period) -> Screen:
+        """The margins screen with the plan screen's table and notes beside it; empty only
+        when both are (a file with targets but no sales still shows its plan)."""
+        sales = margins.build(store, period, self.period_label, with_series=False)
+        ahead = plan.build(store, period, self.period_label)
+        return dataclasses.replace(
+            sales, tables={**sales.tables, "plan": ahead.tables.get("plan", [])},
+            notes=sales.notes + ahead.notes, empty=sales.empty and ahead.empty)
 
-    def show_more(self, extra: Any) -> None:
-        self.data.trend = extra
-        months = [m for m, _v in extra]
+    def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
+        months, money = chart_series({"Revenue": series["revenue"],
+                                      "Gross profit": series["gross_profit"]})
+        self.revenue_chart.set_series(months, money)
+        self.margin_chart.set_series(*chart_series({"Gross margin":
+                                                    series["gross_margin_pct"]}))
+        last = series["revenue"][-1] if series["revenue"] else None
+        self.trend_note.setText(f"last month partial — {partial_note(last)}"
+                                if last is not None and last.partial else "")
 
-        def series(metric: str) -> list[float | None]:
-            return [values[metric].value for _m, values in extra]
-
-        self.revenue_chart.set_series(months, {"Revenue": series("revenue"),
-                                               "Gross profit": series("gross_profit")})
-        self.margin_chart.set_series(months, {"Gross margin": series("gross_margin_pct")})
-
-    def show_data(self, data: MarginsData) -> None:
-        ratio = data.current.get("ltv_cac_ratio")
-        extras = {"ltv_cac_ratio": "3+ healthy" if getattr(ratio, "value", None) else ""}
-        fill_cards(self.cards, data.current, data.prior, extras)
-        self.products.model.set_rows(data.products)
-        below = sum(1 for r in data.products if r.below_target)
+    def show_screen(self, screen: Screen) -> None:
+        ratio = screen.cards.get("ltv_cac_ratio")
+        extras = {"ltv_cac_ratio": "3+ healthy" if ratio and ratio.value else ""}
+        fill_cards(self.cards, screen.cards, extras)
+        products = screen.tables.get("by_product", [])
+        self.products.model.set_rows(products)
+        below = sum(1 for r in products if r["below_target"])
         self.products.note.setText(f"<span style='color:{BELOW_TARGET}'>■</span> "
                                    f"{below} below target margin")
-        self.categories.model.set_rows(data.categories)
-        self.segments.model.set_rows(data.segments)
-        self.groups.model.set_rows(data.groups)
-        self.movement.model.set_rows(data.movement)
-        self.plan.model.set_rows(data.plan)
+        self.categories.model.set_rows(screen.tables.get("by_category", []))
+        self.segments.model.set_rows(screen.tables.get("by_segment", []))
+        self.groups.model.set_rows(screen.tables.get("groups", []))
+        self.movement.model.set_rows(screen.tables.get("movement", []))
+        rows = screen.tables["plan"]
+        self.plan.model.set_rows(rows)
         self.plan.note.setText("no revenue targets for these months — import targets"
-                               if not data.plan else "the month of the period's end and the "
+                               if not rows else "the period's months, this month and the "
                                "next three")
+        self.plan_notes.setText(" ".join(screen.notes))
 
     def _panels(self) -> list[TablePanel]:
         return [self.products, self.categories, self.segments, self.groups, self.movement,
@@ -253,19 +251,23 @@ class MarginsTab(DashboardTab):
     # ----- print and export --------------------------------------------------------------
     def export_tables(self) -> list:
         """By product (the main table), the KPI cards, then the other tables."""
-        from custdesk.sheets.table_export import SheetTable
+        from custdesk.services.tab_export import SheetTable
         from custdesk.ui.tab_output import sheet_from_model
 
         sheets = [sheet_from_model(p.title, p.model) for p in self._panels()]
         extra = []
         if self.data is not None:
-            extra.append(key_figures_sheet(CARDS, self.data.current, self.data.prior))
-            rows = [[m, *(v[k].value for k in
-                          ("revenue", "gross_profit", "gross_margin_pct", "orders_count"))]
-                    for m, v in self.data.trend]
-            extra.append(SheetTable(f"By month, last {TREND_MONTHS} months",
-                                    ["Month", "Revenue", "Gross profit", "Margin %", "Orders"],
-                                    ["text", "money", "money", "pct", "int"], rows))
+            extra.append(key_figures_sheet(CARDS, self.data.cards))
+            series = self.data.series
+            if series:
+                # a partial month says so in its label: never read as a whole month
+                rows = [[p.month + (f" ({p.days} days)" if p.partial else ""),
+                         *(series[k][i].value for k in margins.SERIES)]
+                        for i, p in enumerate(series["revenue"])]
+                extra.append(SheetTable(
+                    f"By month, last {TREND_MONTHS} months",
+                    ["Month", "Revenue", "Gross profit", "Margin %", "Orders"],
+                    ["text", "money", "money", "pct", "int"], rows))
         return [sheets[0], *extra, *sheets[1:]]
 
     def report_html(self) -> str:

@@ -3,10 +3,11 @@ the cards as an export sheet and as printed figures."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -15,7 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from custdesk.domain.metric_catalogue import METRICS
+from custdesk.services.screens.model import Card, SeriesPoint
 from custdesk.ui import formatting as fmt
+from custdesk.ui.charts import month_label
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
@@ -41,7 +45,7 @@ class TablePanel(QWidget):
         top.addWidget(self.heading)
         top.addStretch(1)
         top.addWidget(self.note)
-        layout = QVBoxLayout(self)
+        layout = self.box = QVBoxLayout(self)  # callers add notes below the table here
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(top)
@@ -64,50 +68,72 @@ def card_row(metric_ids: Sequence[str],
     grid = QGridLayout()
     grid.setSpacing(4 if compact else 6)
     for i, card in enumerate(cards.values()):
-        if compact:
-            card.layout().setContentsMargins(6, 5, 6, 5)
+        box = card.layout()
+        if compact and isinstance(box, QBoxLayout):
+            box.setContentsMargins(6, 5, 6, 5)
             card.setMinimumWidth(120)
             card.detail.setWordWrap(True)
             # Same height for the whole row, whichever card's detail wrapped.
             card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            card.layout().addStretch(1)  # text at the top, not centred
+            box.addStretch(1)  # text at the top, not centred
         grid.addWidget(card, 0, i)
     return cards, grid
 
 
-def fill_cards(cards: dict[str, KpiCard], current: dict[str, Any], prior: dict[str, Any],
+def fill_cards(cards: dict[str, KpiCard], screen_cards: Mapping[str, Card],
                extras: dict[str, str] | None = None, first_lines: dict[str, str] | None = None
                ) -> None:
-    """Each card from the metrics report of the period and of the prior period. `extras`
-    join the card's detail line; `first_lines` go on a line of their own above it (a 95 %
-    range would otherwise wrap in the middle of "n = …")."""
-    from custdesk.domain.metric_catalogue import METRICS
-
+    """Each KPI card from the screen's card of the same metric (dashes when the screen has
+    none). `extras` join the card's detail line; `first_lines` go on a line of their own
+    above it (a 95 % range would otherwise wrap in the middle of "n = …")."""
     for metric, card in cards.items():
-        card.set_metric(METRICS[metric], current.get(metric), prior.get(metric),
-                        (extras or {}).get(metric, ""))
+        shown = screen_cards.get(metric)
+        card.set_metric(METRICS[metric], shown.current if shown else None,
+                        shown.prior if shown else None, (extras or {}).get(metric, ""))
         first = (first_lines or {}).get(metric)
         if first:
             card.detail.setText(f"{first}\n{card.detail.text()}")
 
 
-def key_figures_sheet(metric_ids: Sequence[str], current: dict[str, Any],
-                      prior: dict[str, Any]) -> Any:
+def key_figures_sheet(metric_ids: Sequence[str], screen_cards: Mapping[str, Card]) -> Any:
     """The cards as the tab export's key-figures sheet; a 95 % range (NPS, rates) gets two
     rows of its own, since small samples swing widely."""
-    from custdesk.domain.metric_catalogue import METRICS
-    from custdesk.sheets.table_export import KpiTable, kpi_row
+    from custdesk.services.tab_export import KpiTable, kpi_row
 
     rows = []
     for metric in metric_ids:
-        info, cur = METRICS[metric], current.get(metric)
-        rows.append(kpi_row(info, cur, prior.get(metric)))
+        info, shown = METRICS[metric], screen_cards.get(metric)
+        cur = shown.current if shown else None
+        rows.append(kpi_row(info, cur, shown.prior if shown else None))
         for end in ("low", "high"):
             bound = getattr(cur, end, None)
             if bound is not None:
                 rows.append(kpi_row(info, cur, None, label=f"{info.label}, 95 % {end}",
                                     value=bound))
     return KpiTable("Key figures", rows)
+
+
+def chart_series(series: Mapping[str, Sequence[SeriesPoint]]
+                 ) -> tuple[list[str], dict[str, list[float | None]]]:
+    """Months and lines for a TrendChart from a screen's monthly series. A partial month
+    (cut by the period's end) is left off its line and drawn as a point of its own, named
+    with its day count, so a one-day month never reads as a drop."""
+    months: list[str] = []
+    lines: dict[str, list[float | None]] = {}
+    for name, points in series.items():
+        months = months or [p.month for p in points]
+        lines[name] = [None if p.partial else p.value for p in points]
+        if any(p.partial and p.value is not None for p in points):
+            last = next(p for p in reversed(points) if p.partial)
+            lines[f"{name} ({partial_note(last)})"] = [
+                p.value if p.partial else None for p in points]
+    return months, lines
+
+
+def partial_note(point: SeriesPoint) -> str:
+    """"Dec 26: 1 day so far" for a partial month."""
+    days = point.days or 0
+    return f"{month_label(point.month)}: {days} day{'s' if days != 1 else ''} so far"
 
 
 def card_figures(cards: dict[str, KpiCard]) -> list[Any]:
