@@ -42,10 +42,47 @@ def test_other_signals() -> None:
     assert risk_reasons(RiskInputs(**base, revenue_last_90_e4=40, revenue_prior_90_e4=100),
                         as_of, 365) == ["Spending down 60 % in the last 90 days"]
     assert risk_reasons(RiskInputs(**base, latest_nps=7), as_of, 365) == []
-    assert risk_reasons(RiskInputs(**base, latest_nps=6, open_complaint=True,
-                                   repeat_contacts_30=2), as_of, 365) == [
-        "Latest NPS answer was 6", "Has an unresolved complaint", "2 repeat contacts in 30 days"]
+    assert risk_reasons(RiskInputs(**base, latest_nps=6, latest_nps_on=D("2024-03-12"),
+                                   open_complaint=True, repeat_contacts_30=2), as_of, 365) == [
+        "NPS 6 on 12 Mar", "Has an unresolved complaint", "2 repeat contacts in 30 days"]
     assert risk_reasons(RiskInputs(**base, repeat_contacts_30=1), as_of, 365) == []
+
+
+def test_old_nps_answers_stop_flagging_and_the_reason_is_dated() -> None:
+    base = dict(order_dates=[D("2024-06-01")], latest_nps=4)
+    as_of = D("2024-06-30")
+    # within the last 180 days = as_of − 179 .. as_of (like "last 30 days" = T−29..T)
+    assert risk_reasons(RiskInputs(**base, latest_nps_on=D("2024-01-03")), as_of, 365) == [
+        "NPS 4 on 3 Jan"]  # 179 days before
+    assert risk_reasons(RiskInputs(**base, latest_nps_on=D("2024-01-02")), as_of, 365) == []
+    assert risk_reasons(RiskInputs(**base, latest_nps_on=D("2023-12-20")), as_of, 365,
+                        nps_days=365) == ["NPS 4 on 20 Dec 2023"]  # the setting; other year
+    assert risk_reasons(RiskInputs(**base), as_of, 365) == []  # undated answer: no flag
+
+
+def test_hot_excludes_stale_and_slipped_deals(store) -> None:
+    as_of = D("2025-08-01")
+    fresh = "2025-07-25"
+    deals = [
+        Deal("Proposal", id=1, title="Hot", amount_e4=to_e4("100"), created_on="2025-06-01",
+             last_activity_on=fresh),  # 50 %, touched a week ago
+        Deal("Proposal", id=2, title="Quiet", amount_e4=to_e4("900"),
+             created_on="2025-05-01", last_activity_on="2025-07-01"),  # 31 days: stale
+        Deal("Negotiation", id=3, title="Overdue", amount_e4=to_e4("800"),
+             created_on="2025-05-01", expected_close="2025-07-01",
+             last_activity_on=fresh),  # due 31 days ago: slipped
+        Deal("Lead", id=4, title="Closing", amount_e4=to_e4("50"), created_on="2025-07-20",
+             expected_close="2025-08-31", last_activity_on=fresh),  # 10 %, due in 30 days
+        Deal("Lead", id=5, title="Late", amount_e4=to_e4("50"), created_on="2025-07-20",
+             expected_close="2025-09-01", last_activity_on=fresh),  # due in 31 days: not
+        Deal("Lead", id=6, title="Just late", amount_e4=to_e4("60"), created_on="2025-07-20",
+             expected_close="2025-07-02", last_activity_on=fresh),  # 30 days ago: neither
+    ]
+    repository.save_all(store, deals=deals)
+    period = Period(D("2025-01-01"), as_of)
+    assert [d.id for d in ms.hot_prospects(store, period)] == [1, 4]
+    assert [d.id for d in ms.stale_deals(store, period)] == [2]
+    assert [d.id for d in ms.slipped_deals(store, period)] == [3]
 
 
 def test_profit_groups_by_share_of_profit() -> None:
@@ -100,7 +137,8 @@ def business(store):
 
 
 def test_deal_lists(business) -> None:
-    assert [d.id for d in ms.hot_prospects(business, YEAR_2024)] == [1, 2]  # by weighted
+    # "Soon" is due within 30 days but quiet since 11-01: stale deals are never hot
+    assert [d.id for d in ms.hot_prospects(business, YEAR_2024)] == [1]
     assert [d.id for d in ms.stale_deals(business, YEAR_2024)] == [2]  # quiet since 11-01
     lost = ms.lost_deals(business, YEAR_2024)
     assert [(d.id, d.lost_reason, d.competitor) for d in lost] == [(4, "Price", "Rival")]
@@ -117,7 +155,7 @@ def test_at_risk_and_customer_rows(business) -> None:
     # vs 1.5 × 208) is fine.
     rows = ms.at_risk(business, YEAR_2024)
     assert [(r.customer_id, r.reasons) for r in rows] == [
-        (2, ["Latest NPS answer was 5", "Has an unresolved complaint"]),  # value at risk 120
+        (2, ["NPS 5 on 1 Aug", "Has an unresolved complaint"]),  # value at risk 120
         (5, ["Spending down 125 % in the last 90 days"]),  # value at risk 15
     ]
     assert rows[0].value_at_risk == pytest.approx(120)

@@ -1,5 +1,5 @@
-"""The lists the owner works from (METRICS.md): at risk, hot prospects, stale deals,
-detractors, profitability groups A/B/C/D and their movement.
+"""The lists the owner works from (METRICS.md): at risk, hot prospects, stale and slipped
+deals, detractors, profitability groups A/B/C/D and their movement.
 
 Rows carry money as float currency units (display values), like every metrics result.
 """
@@ -18,6 +18,8 @@ from custdesk.domain.records import Survey, SurveyKind
 HOT_PROBABILITY = 50.0
 HOT_CLOSE_DAYS = 30
 STALE_DAYS = 30
+SLIPPED_DAYS = 30
+NPS_RECENT_DAYS = 180  # default of the business setting "nps_recent_days"
 RECENT_DAYS = 90
 REPEAT_LOOKBACK_DAYS = 30
 
@@ -30,6 +32,7 @@ class RiskInputs:
     revenue_last_90_e4: int = 0
     revenue_prior_90_e4: int = 0
     latest_nps: int | None = None
+    latest_nps_on: date | None = None  # when that answer was given
     open_complaint: bool = False
     repeat_contacts_30: int = 0
 
@@ -42,8 +45,17 @@ def median_gap(order_dates: Sequence[date]) -> float | None:
                                                           strict=False))
 
 
-def risk_reasons(r: RiskInputs, as_of: date, window: int) -> list[str]:
-    """Each at-risk signal that fires, as a sentence the owner can read."""
+def short_day(d: date, as_of: date) -> str:
+    """"12 Mar", with the year when it is not `as_of`'s ("12 Mar 2025")."""
+    text = f"{d.day} {d:%b}"
+    return text if d.year == as_of.year else f"{text} {d.year}"
+
+
+def risk_reasons(r: RiskInputs, as_of: date, window: int,
+                 nps_days: int = NPS_RECENT_DAYS) -> list[str]:
+    """Each at-risk signal that fires, as a sentence the owner can read. A low NPS counts
+    only when answered within the last `nps_days` days (a business setting), and the
+    reason says when: an old answer must not keep a customer at risk forever."""
     reasons = []
     if r.order_dates:
         since = (as_of - r.order_dates[-1]).days
@@ -55,8 +67,9 @@ def risk_reasons(r: RiskInputs, as_of: date, window: int) -> list[str]:
     if r.revenue_prior_90_e4 > 0 and r.revenue_last_90_e4 * 2 < r.revenue_prior_90_e4:
         drop = 100 * (1 - r.revenue_last_90_e4 / r.revenue_prior_90_e4)
         reasons.append(f"Spending down {drop:.0f} % in the last 90 days")
-    if r.latest_nps is not None and r.latest_nps <= 6:
-        reasons.append(f"Latest NPS answer was {r.latest_nps}")
+    if (r.latest_nps is not None and r.latest_nps <= 6 and r.latest_nps_on is not None
+            and (as_of - r.latest_nps_on).days < nps_days):
+        reasons.append(f"NPS {r.latest_nps} on {short_day(r.latest_nps_on, as_of)}")
     if r.open_complaint:
         reasons.append("Has an unresolved complaint")
     if r.repeat_contacts_30 >= 2:
@@ -79,24 +92,45 @@ def latest_nps(surveys: Iterable[Survey], as_of: date) -> dict[int, Survey]:
 
 
 def hot(deals: Iterable[DealInfo], as_of: date) -> list[DealInfo]:
-    """Open deals with probability ≥ 50 % or expected to close within 30 days (overdue
-    ones included: their expected close has passed and they are still open)."""
+    """Open deals that are neither stale nor slipped, with probability ≥ 50 % or expected
+    to close within the next 30 days (as_of..as_of + 30), by weighted value."""
     soon = as_of + timedelta(days=HOT_CLOSE_DAYS)
-    out = [d for d in deals if is_open_at(d, as_of) and (
-        d.probability >= HOT_PROBABILITY
-        or ((close := day(d.deal.expected_close)) is not None and close <= soon))]
+    out = [d for d in deals if is_open_at(d, as_of)
+           and not is_stale(d, as_of) and not is_slipped(d, as_of) and (
+               d.probability >= HOT_PROBABILITY
+               or ((close := day(d.deal.expected_close)) is not None
+                   and as_of <= close <= soon))]
     return sorted(out, key=lambda d: -(d.weighted_e4 or 0))
 
 
+def last_touched(d: DealInfo) -> date | None:
+    """The deal's last activity, else its creation day."""
+    return day(d.deal.last_activity_on) or d.created
+
+
+def is_stale(d: DealInfo, as_of: date) -> bool:
+    """No activity (last activity, else creation) for 30 days before `as_of`."""
+    touched = last_touched(d)
+    return touched is not None and touched < as_of - timedelta(days=STALE_DAYS)
+
+
+def is_slipped(d: DealInfo, as_of: date) -> bool:
+    """Expected to close more than 30 days before `as_of`."""
+    close = day(d.deal.expected_close)
+    return close is not None and close < as_of - timedelta(days=SLIPPED_DAYS)
+
+
 def stale(deals: Iterable[DealInfo], as_of: date) -> list[DealInfo]:
-    """Open deals with no activity (last activity, else creation) for 30 days."""
-    cutoff = as_of - timedelta(days=STALE_DAYS)
-    out = []
-    for d in deals:
-        touched = day(d.deal.last_activity_on) or d.created
-        if is_open_at(d, as_of) and touched is not None and touched < cutoff:
-            out.append(d)
-    return sorted(out, key=lambda d: day(d.deal.last_activity_on) or d.created or as_of)
+    """Open deals with no activity (last activity, else creation) for 30 days, quietest
+    first."""
+    out = [d for d in deals if is_open_at(d, as_of) and is_stale(d, as_of)]
+    return sorted(out, key=lambda d: last_touched(d) or as_of)
+
+
+def slipped(deals: Iterable[DealInfo], as_of: date) -> list[DealInfo]:
+    """Open deals whose expected close is more than 30 days past, longest overdue first."""
+    out = [d for d in deals if is_open_at(d, as_of) and is_slipped(d, as_of)]
+    return sorted(out, key=lambda d: day(d.deal.expected_close) or as_of)
 
 
 def profit_groups(profit_e4: dict[int, int]) -> dict[int, str]:

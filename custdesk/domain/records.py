@@ -174,6 +174,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "activity_window_days": "365",
     "deep_discount_pct": "20",
     "repeat_contact_days": "7",
+    "nps_recent_days": "180",  # a low NPS older than this no longer flags "at risk"
     "currency_symbol": "$",
     "business_name": "",
 }

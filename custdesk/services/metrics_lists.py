@@ -21,7 +21,14 @@ from custdesk.domain.metrics_all import first_won_from
 from custdesk.domain.metrics_deals import DealInfo, deal_metrics
 from custdesk.domain.metrics_feedback import repeat_contacts, ticket_day
 from custdesk.domain.periods import Period, add_months, day
-from custdesk.domain.records import Customer, OrderLine, StageKind, Survey, Ticket
+from custdesk.domain.records import (
+    DEFAULT_SETTINGS,
+    Customer,
+    OrderLine,
+    StageKind,
+    Survey,
+    Ticket,
+)
 from custdesk.domain.sales_plan import PlanMonth, plan_month
 from custdesk.services.metrics_service import load_deal_infos, load_settings
 from custdesk.storage import queries
@@ -29,6 +36,7 @@ from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cache import cached
+from custdesk.storage.repository import get_settings
 
 
 def _money(e4: int | float | None) -> float | None:
@@ -145,6 +153,7 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]],
     days = ql.order_days(store, as_of, active)
     recent = ql.recent_revenue(store, as_of, w)
     nps = lists.latest_nps(rec.load_surveys(store), as_of)
+    nps_days = nps_recent_days(store)
     complaint, repeat30 = _ticket_signals(rec.load_tickets(store), as_of,
                                           settings.repeat_contact_days)
     reasons, value = {}, {}
@@ -153,7 +162,8 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]],
         latest = nps.get(cid)
         found = lists.risk_reasons(lists.RiskInputs(
             days.get(cid, []), last90, prior90, latest.nps if latest else None,
-            cid in complaint, repeat30.get(cid, 0)), as_of, w)
+            day(latest.date) if latest else None, cid in complaint, repeat30.get(cid, 0)),
+            as_of, w, nps_days)
         if found:
             reasons[cid], value[cid] = found, last_w
     return reasons, value, facts
@@ -194,6 +204,16 @@ def hot_prospects(store: Store, period: Period) -> list[DealRow]:
 
 def stale_deals(store: Store, period: Period) -> list[DealRow]:
     return [deal_row(d) for d in lists.stale(load_deal_infos(store), period.end)]
+
+
+def slipped_deals(store: Store, period: Period) -> list[DealRow]:
+    return [deal_row(d) for d in lists.slipped(load_deal_infos(store), period.end)]
+
+
+def nps_recent_days(store: Store) -> int:
+    """The business setting: how recent a low NPS must be to flag a customer at risk."""
+    value = get_settings(store).get("nps_recent_days", DEFAULT_SETTINGS["nps_recent_days"])
+    return max(1, int(float(value)))
 
 
 def lost_deals(store: Store, period: Period) -> list[DealRow]:
@@ -285,7 +305,8 @@ def customer_story(store: Store, customer_id: int) -> CustomerStory:
     reasons: list[str] = []
     if is_active(f, as_of, f.last_at_end, w):
         reasons = lists.risk_reasons(_own_risk_inputs(orders, tickets, surveys, as_of,
-                                                      settings.repeat_contact_days), as_of, w)
+                                                      settings.repeat_contact_days), as_of, w,
+                                     nps_recent_days(store))
     monthly = [(m, rev / 10_000, gp / 10_000) for m, rev, gp in
                ql.customer_monthly(store, customer_id)]
     return CustomerStory(customer, status, orders, [deal_row(d) for d in infos], tickets,
@@ -309,4 +330,5 @@ def _own_risk_inputs(orders: Sequence[OrderLine], tickets: Sequence[Ticket],
     latest = next(iter(lists.latest_nps(surveys, as_of).values()), None)
     complaint, repeat30 = _ticket_signals(tickets, as_of, repeat_days)  # this customer's
     return lists.RiskInputs(days, rev_last, rev_prior, latest.nps if latest else None,
-                            bool(complaint), sum(repeat30.values()))
+                            day(latest.date) if latest else None, bool(complaint),
+                            sum(repeat30.values()))
