@@ -17,6 +17,7 @@ from custdesk.services import importer
 from custdesk.services.import_plan import MODES
 from custdesk.sheets.catalogue import KINDS
 from custdesk.sheets.values import DAYFIRST, MONTHFIRST
+from custdesk.storage import Store
 
 MAX_ERRORS_SHOWN = 20
 
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         store.close(backup_if_changed=False)
 
 
-def _import(store, request: importer.ImportRequest, args: argparse.Namespace) -> int:  # noqa: ANN001
+def _import(store: Store, request: importer.ImportRequest, args: argparse.Namespace) -> int:
     try:
         preview = importer.make_preview(store, request)
     except (importer.ReadError, importer.AmbiguousDatesError) as exc:

@@ -2,6 +2,7 @@
 
 The GUI wizard and `custdesk import` both call these functions, so they never differ:
 
+    choice = choose(path, store)                  # sheet, kind, mapping (saved ones first)
     request = ImportRequest(path, kind="orders")
     preview = make_preview(store, request)        # counts + every invalid row, nothing written
     result = commit(store, preview)               # backup, then one transaction
@@ -35,8 +36,9 @@ from custdesk.storage import queries_summary
 from custdesk.storage.backups import create_backup
 from custdesk.storage.database import Store
 
-__all__ = ["AmbiguousDatesError", "ImportRequest", "InvalidRowsError", "MappingError",
-           "Preview", "ReadError", "UndoRefusedError", "commit", "make_preview", "undo"]
+__all__ = ["AmbiguousDatesError", "Choice", "ImportRequest", "InvalidRowsError",
+           "MappingError", "Preview", "ReadError", "SheetInfo", "UndoRefusedError", "choose",
+           "commit", "make_preview", "survey", "undo"]
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total); may raise to cancel
 
@@ -78,7 +80,7 @@ class Preview:
     plan: Plan
     errors: list[RowError] = field(default_factory=list)
     mapping_saved: bool = False
-    db_state: tuple[int, int] | None = None  # the database as the plan saw it
+    db_state: int | None = None  # the database as the plan saw it (`_db_state`)
 
     @property
     def file(self) -> str:
@@ -117,21 +119,125 @@ class ImportResult:
     batch_id: int | None  # None when the file brought nothing new
 
 
-# ---- reading ------------------------------------------------------------------------------
+# ---- choosing: sheet, kind and mapping (the CLI and the wizard share this) -------------
+
+@dataclass
+class SheetInfo:
+    """One sheet as the wizard lists it: headers, a few sample values, the kind chosen."""
+
+    name: str
+    headers: list[str]
+    samples: list[list[str]]  # per column, the first values as text
+    saved: tuple[str, str] | None  # (kind, mapping_json) the owner confirmed before
+    kind: str | None  # `choose_kind` for these headers
+
+
+@dataclass
+class Choice:
+    """What will be imported: the sheet, its kind and the column mapping."""
+
+    path: Path
+    sheet: str
+    kind: str
+    headers: list[str]
+    mapping: list[str | None]
+    from_saved: bool  # the mapping is one the owner saved for these headers
+    missing: list[str]  # required fields no column goes into (empty: ready)
+
+
+def choose_kind(headers: Sequence[str], kind: str | None = None,
+                saved: tuple[str, str] | None = None) -> str | None:
+    """The kind: the one given, else the one a saved mapping of these headers says, else
+    the catalogue's guess (None when nothing fits)."""
+    return kind or (saved[0] if saved else None) or mp.guess_kind(headers)
+
+
+def choose_mapping(headers: Sequence[str], kind: str, saved: tuple[str, str] | None,
+                   mapping: Sequence[str | None] | None = None,
+                   overrides: Sequence[str] = ()) -> tuple[list[str | None], bool]:
+    """(mapping, from_saved): the one given, else the saved one (same kind), else
+    automatic by synonyms; then 'Header=field' overrides (ValueError names a bad one)."""
+    from_saved = False
+    if mapping is not None:
+        chosen = list(mapping)
+    elif saved and saved[0] == kind:
+        chosen, from_saved = mp.mapping_from_json(headers, saved[1], kind), True
+    else:
+        chosen = mp.auto_map(headers, kind)
+    return mp.apply_overrides(headers, chosen, kind, overrides), from_saved
+
+
+def choose(path: str | Path, store: Store | None = None, *, sheet: str | None = None,
+           kind: str | None = None, mapping: Sequence[str | None] | None = None,
+           overrides: Sequence[str] = (), encoding: str | None = None) -> Choice:
+    """The sheet, kind and mapping `custdesk import` would use for this file (nothing is
+    parsed beyond the header rows). Raises MappingError when the owner must decide."""
+    request = ImportRequest(Path(path), kind=kind, sheet=sheet, overrides=overrides,
+                            mapping=None if mapping is None else list(mapping),
+                            encoding=encoding)
+    source = open_source(request.path, encoding)
+    try:
+        return _choose_in(source, store, request)[1]
+    finally:
+        source.close()
+
+
+def survey(path: str | Path, store: Store | None = None, encoding: str | None = None,
+           sample_rows: int = 3) -> tuple[list[SheetInfo], Choice | None, str]:
+    """Every visible sheet (for the wizard to show), the choice `choose` makes, or None
+    and the reason when the owner must decide."""
+    source = open_source(Path(path), encoding)
+    try:
+        sheets = []
+        for name in source.visible_sheets or source.sheet_names:
+            table = read_table(source, None if source.type == "csv" else name)
+            rows = [row for _n, (_, row) in zip(range(sample_rows), table.rows, strict=False)]
+            samples = [[_cell(r[i]) for r in rows if i < len(r)]
+                       for i in range(len(table.headers))]
+            saved = saved_mapping(store, table.headers) if table.headers else None
+            sheets.append(SheetInfo(table.sheet, table.headers, samples, saved,
+                                    choose_kind(table.headers, None, saved)
+                                    if table.headers else None))
+    finally:
+        source.close()
+    try:
+        return sheets, choose(path, store, encoding=encoding), ""
+    except ReadError as exc:
+        return sheets, None, str(exc)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)[:40]
+
+
+def _choose_in(source: Source, store: Store | None, request: ImportRequest
+               ) -> tuple[Table, Choice]:
+    table, kind = choose_table(source, request.sheet, request.kind, store)
+    saved = saved_mapping(store, table.headers)
+    try:
+        mapping, from_saved = choose_mapping(table.headers, kind, saved, request.mapping,
+                                             request.overrides)
+    except ValueError as exc:
+        raise MappingError(str(exc)) from None
+    missing = missing_required(kind, {m for m in mapping if m})
+    return table, Choice(Path(request.path), table.sheet, kind, list(table.headers), mapping,
+                         from_saved, list(missing))
+
 
 def choose_table(source: Source, sheet: str | None, kind: str | None,
                  store: Store | None = None) -> tuple[Table, str]:
-    """The sheet to import and its kind: given, the only one, or the only one that fits.
-
-    Without a kind, a mapping the owner saved for the same headers says it, else a guess.
-    """
+    """The sheet to import and its kind: given, the only one, or the only one that fits."""
     if sheet is not None or source.type == "csv" or len(source.visible_sheets) <= 1:
         table = read_table(source, sheet)
         return table, _kind_for(source, table, kind, store)
     fitting = []
     for name in source.visible_sheets:
         table = read_table(source, name)
-        guess = kind or _saved_kind(store, table.headers) or mp.guess_kind(table.headers)
+        guess = choose_kind(table.headers, kind, saved_mapping(store, table.headers))
         if guess and not missing_required(guess, {m for m in mp.auto_map(table.headers, guess)
                                                   if m}):
             fitting.append((mp.score(mp.auto_map(table.headers, guess), guess), table, guess))
@@ -146,15 +252,10 @@ def choose_table(source: Source, sheet: str | None, kind: str | None,
                        f"--sheet (sheets: {names})")
 
 
-def _saved_kind(store: Store | None, headers: Sequence[str]) -> str | None:
-    saved = saved_mapping(store, headers) if headers else None
-    return saved[0] if saved else None
-
-
 def _kind_for(source: Source, table: Table, kind: str | None, store: Store | None) -> str:
     if not table.headers:
         raise MappingError(f"{source.path.name}, sheet {table.sheet}: no header row found")
-    guess = kind or _saved_kind(store, table.headers) or mp.guess_kind(table.headers)
+    guess = choose_kind(table.headers, kind, saved_mapping(store, table.headers))
     if guess is None:
         raise MappingError(f"{source.path.name}: cannot tell what sheet {table.sheet} holds; "
                            "say it with --kind (customers, orders, products, deals, tickets, "
@@ -164,35 +265,20 @@ def _kind_for(source: Source, table: Table, kind: str | None, store: Store | Non
 
 def saved_mapping(store: Store | None, headers: Sequence[str]) -> tuple[str, str] | None:
     """(kind, mapping_json) the owner confirmed before for this header row."""
-    if store is None:
+    if store is None or not headers:
         return None
     row = store.conn.execute("SELECT kind, mapping_json FROM column_mappings WHERE signature = ?",
                              (mp.signature(headers),)).fetchone()
     return (row[0], row[1]) if row else None
 
 
-def resolve_mapping(store: Store | None, table: Table, kind: str, request: ImportRequest
-                    ) -> list[str | None]:
-    """The wizard's mapping, else a saved one, else automatic; then --map overrides."""
-    if request.mapping is not None:
-        mapping = list(request.mapping)
-    else:
-        saved = saved_mapping(store, table.headers)
-        if saved and saved[0] == kind:
-            mapping = mp.mapping_from_json(table.headers, saved[1], kind)
-        else:
-            mapping = mp.auto_map(table.headers, kind)
-    try:
-        mapping = mp.apply_overrides(table.headers, mapping, kind, request.overrides)
-    except ValueError as exc:
-        raise MappingError(str(exc)) from None
+def _require(file_name: str, table: Table, kind: str, mapping: Sequence[str | None]) -> None:
     missing = missing_required(kind, {m for m in mapping if m})
     if missing:
         raise MappingError(
-            f"{Path(request.path).name}, sheet {table.sheet}: no column for "
+            f"{file_name}, sheet {table.sheet}: no column for "
             f"{', '.join(missing)} (as {kind}); map one with --map \"Header=field\" "
             f"(columns: {', '.join(h for h in table.headers if h)})")
-    return mapping
 
 
 def read_and_parse(request: ImportRequest, store: Store | None = None,
@@ -200,8 +286,9 @@ def read_and_parse(request: ImportRequest, store: Store | None = None,
     """Read the file and parse every row (no database writes)."""
     source = open_source(request.path, request.encoding)
     try:
-        table, kind = choose_table(source, request.sheet, request.kind, store)
-        mapping = resolve_mapping(store, table, kind, request)
+        table, choice = _choose_in(source, store, request)
+        _require(Path(request.path).name, table, choice.kind, choice.mapping)
+        kind, mapping = choice.kind, choice.mapping
         report = (lambda n: progress("read", n, 0)) if progress else None
         return parse_table(table, kind, mapping, date_order=request.date_order,
                            date1904=source.date1904, progress=report)
@@ -239,10 +326,14 @@ def make_preview(store: Store, request: ImportRequest, progress: Progress | None
     return Preview(request, parsed, plan, parsed.errors + plan.errors, db_state=_db_state(store))
 
 
-def _db_state(store: Store) -> tuple[int, int]:
-    """Changes by this connection and commits by any other: equal means unchanged."""
-    version = store.conn.execute("PRAGMA data_version").fetchone()[0]
-    return store.conn.total_changes, int(version)
+def _db_state(store: Store) -> int:
+    """The file's change counter (header bytes 24-27): every commit by any connection
+    bumps it (custdesk keeps a rollback journal), so a preview made on one connection and
+    committed on another (the task runner gives each task its own) is only planned again
+    when the data really changed."""
+    with open(store.path, "rb") as fh:
+        fh.seek(24)
+        return int.from_bytes(fh.read(4), "big")
 
 
 def commit(store: Store, preview: Preview, progress: Progress | None = None) -> ImportResult:
