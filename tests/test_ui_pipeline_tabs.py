@@ -75,20 +75,27 @@ def test_period_change_reloads_the_open_deals(qtbot, demo_store) -> None:
     assert october_ids != year_ids
 
 
-def test_hot_and_stale_filters_follow_metrics_rules(qtbot, demo_store) -> None:
-    from custdesk.ui.tabs.pipeline_tab import HOT, STALE, PipelineTab
+def test_hot_stale_and_slipped_filters_follow_metrics_rules(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.pipeline_tab import HOT, SLIPPED, STALE, PipelineTab
 
     tab = make_tab(qtbot, PipelineTab, demo_store, YEAR)
     end = YEAR.end
-    soon = (end + timedelta(days=30)).isoformat()
+    today, soon = end.isoformat(), (end + timedelta(days=30)).isoformat()
     cutoff = (end - timedelta(days=30)).isoformat()
     rows = open_rows(demo_store, YEAR)
-    hot = {r[0] for r in rows if r[3] >= 50 or (r[4] is not None and r[4] <= soon)}
+    # METRICS.md: stale = no activity for 30 days; slipped = expected close more than 30
+    # days ago; hot = neither, with probability >= 50 % or closing within the next 30 days
     stale = {r[0] for r in rows if r[5] is not None and r[5] < cutoff}
-    assert 0 < len(hot) < len(rows) and 0 < len(stale) < len(rows)
+    slipped = {r[0] for r in rows if r[4] is not None and r[4] < cutoff}
+    hot = {r[0] for r in rows if r[0] not in stale | slipped
+           and (r[3] >= 50 or (r[4] is not None and today <= r[4] <= soon))}
+    for ids in (hot, stale, slipped):
+        assert 0 < len(ids) < len(rows)
     tab.only.setCurrentText(HOT)
     assert {r["id"] for r in tab.model.rows()} == hot
     assert tab.table.count_label.text() == f"{len(hot):,} of {len(rows):,}"
+    tab.only.setCurrentText(SLIPPED)
+    assert {r["id"] for r in tab.model.rows()} == slipped
     tab.only.setCurrentText(STALE)
     assert {r["id"] for r in tab.model.rows()} == stale
     # search narrows within the filter
@@ -97,7 +104,8 @@ def test_hot_and_stale_filters_follow_metrics_rules(qtbot, demo_store) -> None:
     assert {r["id"] for r in tab.model.rows()} == {r[0] for r in rows
                                                 if r[0] in stale and r[7] == owner}
     flags = {r["id"]: tab.model.columns[0].raw(r) for r in tab.model.all_rows()}
-    assert all(("hot" in flags[i]) == (i in hot) for i in flags)
+    for name, ids in (("hot", hot), ("stale", stale), ("slipped", slipped)):
+        assert all((name in flags[i]) == (i in ids) for i in flags)
 
 
 def test_search_filters_open_deals(qtbot, demo_store) -> None:

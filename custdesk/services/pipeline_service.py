@@ -153,9 +153,10 @@ def lost_figures(deals: Sequence[DealInfo], period: Period) -> dict[str, MetricV
 def lost_deal_rows(deals: Sequence[DealInfo], period: Period) -> list[DealRow]:
     """Deals closed as lost in the period, newest first (as `metrics_service.lost_deals`),
     untitled deals named by their reference."""
-    rows = sorted(_lost(deals, period), key=lambda d: (d.deal.closed_on or "", d.deal.id or 0),
-                  reverse=True)
-    return [_named(d) for d in rows]
+    by_id = sorted(_lost(deals, period), key=lambda d: d.deal.id or 0)
+    # a stable sort keeps same-day deals in id order, as the metrics list does
+    return [_named(d) for d in sorted(by_id, key=lambda d: d.deal.closed_on or "",
+                                      reverse=True)]
 
 
 def lost_counts(deals: Sequence[DealInfo], period: Period,
