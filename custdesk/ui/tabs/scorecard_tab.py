@@ -46,7 +46,6 @@ from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.scorecard_parts import HistoryPanel, QuestionRow, evidence_html
-from custdesk.ui.worker import Cancelled
 
 log = logging.getLogger(__name__)
 
@@ -157,15 +156,9 @@ class ScorecardTab(DashboardTab):
         super().refresh()
 
     def load(self, store: Store, period: Period) -> Screen:
-        """Runs in the background: the whole screen, with the baseline for our "today"."""
-        try:
-            return scorecard.build(store, period, self.period_label, today=self.today())
-        except Cancelled:
-            raise
-        except Exception:
-            # the runner passes on only a one-line message: keep the traceback in the log
-            log.exception("The scorecard could not be built for %s", period)
-            raise
+        """Runs in the background (a failure is logged by the task runner and shown on the
+        error line): the whole screen, with the baseline for our "today"."""
+        return scorecard.build(store, period, self.period_label, today=self.today())
 
     def show_screen(self, screen: Screen) -> None:
         """Draw the built screen: history, evidence, and the latest assessment unless the
