@@ -150,3 +150,13 @@ def test_retention_never_counts_won_back_customers(path, store) -> None:
         == (1, 1, 2)
     assert v(m, "retention_rate_pct") == pytest.approx(100.0)
     assert m["retention_rate_pct"].n == 1
+
+
+def test_ltv_predictive_is_null_without_order_lines() -> None:
+    # customers from a customers sheet only, one marked lost in the trailing year: churn is
+    # known but there is no profit to predict from — null, never 0 ("loses money")
+    assert CUSTOMERS[2].status == "lost"  # C: new in 2024 and lost in it
+    m = catalogue_from_records(YEAR_2024, customers=[CUSTOMERS[0], CUSTOMERS[2]])
+    assert m["customers_active"].value == 1 and m["customers_lost"].value == 1
+    assert m["ltv_predictive"].value is None
+    assert m["ltv_cac_ratio"].value is None

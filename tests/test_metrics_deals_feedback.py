@@ -8,7 +8,7 @@ import pytest
 from metrics_fixtures import YEAR_2024
 
 from custdesk.domain.metric_values import nps, proportion, wilson
-from custdesk.domain.metrics_all import catalogue_from_records
+from custdesk.domain.metrics_all import Settings, catalogue_from_records
 from custdesk.domain.money import to_e4
 from custdesk.domain.records import Customer, Deal, Product, Survey, SurveyKind, Ticket
 from custdesk.services import metrics_service as ms
@@ -147,3 +147,28 @@ def test_nps_edges() -> None:
     assert all_promoters.high == pytest.approx(100)  # zero variance: a point
     assert nps([0] * 40).value == pytest.approx(-100)
     assert not nps([0] * 40).small_sample
+
+
+def test_repeat_contacts_leave_out_tickets_without_an_opening_time() -> None:
+    # ticket 2 has only a first response two days after ticket 1: it is neither a repeat
+    # nor counted in the denominator (it used to be dated by its first response)
+    tickets = [
+        Ticket(1, 1, opened_at="2024-03-01T09:00:00", topic="Billing"),
+        Ticket(1, 2, first_response_at="2024-03-03T09:00:00", topic="Billing"),
+        Ticket(1, 3, opened_at="2024-03-05T09:00:00", topic="Billing"),
+    ]
+    m = catalogue_from_records(YEAR_2024, customers=CUSTOMERS, tickets=tickets)
+    assert (m["repeat_contact_rate_pct"].value, m["repeat_contact_rate_pct"].n) == (50, 2)
+    none_opened = [Ticket(1, 4, first_response_at="2024-03-03T09:00:00", topic="Billing")]
+    m = catalogue_from_records(YEAR_2024, customers=CUSTOMERS, tickets=none_opened)
+    assert m["repeat_contact_rate_pct"].value is None
+
+
+def test_repeat_window_up_to_a_year() -> None:
+    tickets = [Ticket(1, 1, opened_at="2024-01-10T09:00:00", topic="Delivery"),
+               Ticket(1, 2, opened_at="2024-12-20T09:00:00", topic="delivery")]  # 345 days
+    week = catalogue_from_records(YEAR_2024, customers=CUSTOMERS, tickets=tickets)
+    year = catalogue_from_records(YEAR_2024, customers=CUSTOMERS, tickets=tickets,
+                                  settings=Settings(repeat_contact_days=365))
+    assert week["repeat_contact_rate_pct"].value == 0
+    assert year["repeat_contact_rate_pct"].value == 50

@@ -53,3 +53,11 @@ def test_reasons_list(store) -> None:
     assert ms.load_reasons(store) == ["Price", "Delivery"]
     with pytest.raises(ValueError, match="empty"):
         ms.set_reasons(store, [" "])
+
+
+def test_repeat_window_is_one_to_365_days(store) -> None:
+    ms.save_settings(store, Settings(365, 20.0, 365))
+    assert ms.load_settings(store).repeat_contact_days == 365
+    for bad in (0, 366):
+        with pytest.raises(ValueError, match="between 1 and 365"):
+            ms.save_settings(store, Settings(365, 20.0, bad))

@@ -85,7 +85,7 @@ _ROWS: tuple[tuple[str, str, str, bool | None, str, str], ...] = (
      "gross_profit ÷ revenue of lines with a known cost × 100"),
     ("orders_count", "Orders", "count", True,
      "Separate orders in the period (a line without an order number is its own order).",
-     "count of distinct order_ref per customer (+ lines without one)"),
+     "count of distinct order_ref (+ lines without one)"),
     ("avg_order_value", "Average order value", "money", True,
      "Revenue divided by the number of orders.",
      "revenue ÷ orders_count"),
@@ -127,8 +127,9 @@ _ROWS: tuple[tuple[str, str, str, bool | None, str, str], ...] = (
      "Typical hours from a support ticket being opened to it being resolved (median).",
      "median(resolved_at − opened_at) in hours"),
     ("repeat_contact_rate_pct", "Repeat contacts", "pct", False,
-     "Share of tickets opened within the repeat-contact window (7 days) after an earlier "
-     "ticket of the same customer on the same topic." + _WILSON + _SMALL,
+     "Share of tickets opened within the repeat-contact window (a business setting, 1–365 "
+     "days, default 7) after an earlier ticket of the same customer on the same topic. "
+     "Tickets without an opening time are left out." + _WILSON + _SMALL,
      "repeat tickets ÷ tickets opened in the period × 100"),
     ("contacts_per_issue", "Contacts per issue", "ratio", False,
      "Average number of contacts it took to resolve a ticket (1 when not recorded).",

@@ -152,10 +152,13 @@ def tally_metrics(t: CustomerTally, spend_e4: int | None = None,
 def _ltv_predictive(t: CustomerTally) -> MetricValue:
     """Mean annual gross profit per active customer ÷ annual churn, capped at 10 years.
 
-    Both figures come from the 365 days ending at `to`; null when nobody was lost then.
+    Both figures come from the 365 days ending at `to`; null when nobody was lost then
+    or when the file has no order lines.
     """
     active = t.year_active
-    if not active or not t.year_pool or not t.year_lost:
+    # no order lines at all: there is no profit to predict from (null, never 0 — a 0
+    # would make LTV:CAC say the business loses money)
+    if not active or not t.year_pool or not t.year_lost or not t.buyers:
         return MetricValue(None, active)
     annual_profit = t.year_profit_e4 / active / 10_000
     churn = t.year_lost / t.year_pool

@@ -30,10 +30,11 @@ def hours_between(start: str | None, stop: str | None) -> float | None:
 
 def repeat_contacts(tickets: Sequence[Ticket], window_days: int) -> set[int]:
     """Indexes of tickets opened within `window_days` after an earlier ticket of the same
-    customer and topic (tickets without a topic are never counted as repeats)."""
+    customer and topic. Tickets without a topic are never repeats, and tickets without an
+    opening time are left out (a first response is not when the customer came back)."""
     groups: dict[tuple[int, str], list[tuple[datetime, int]]] = defaultdict(list)
     for i, t in enumerate(tickets):
-        opened = ticket_day(t)
+        opened = t.opened_at
         if opened and name_key(t.topic):
             groups[(t.customer_id, name_key(t.topic))].append((_moment(opened), i))
     repeats: set[int] = set()
@@ -50,6 +51,8 @@ def feedback_metrics(tickets: Sequence[Ticket], surveys: Sequence[Survey], perio
     """Every feedback metric for `period` (surveys by date, tickets by opened date)."""
     in_period = [s for s in surveys if period.contains(day(s.date))]
     opened = [i for i, t in enumerate(tickets) if period.contains(day(ticket_day(t)))]
+    # repeat contacts count only tickets with a real opening time, on both sides
+    opened_at = [i for i in opened if tickets[i].opened_at]
     resolved = [t for t in tickets if period.contains(day(t.resolved_at))]
     repeats = repeat_contacts(tickets, repeat_days)
     csat = [s.csat for s in in_period if s.csat is not None]
@@ -62,8 +65,8 @@ def feedback_metrics(tickets: Sequence[Ticket], surveys: Sequence[Survey], perio
         "csat_pct": proportion(sum(1 for c in csat if c >= 4), len(csat)),
         "first_response_hours_median": median(h for h in first if h is not None),
         "resolution_hours_median": median(h for h in done if h is not None),
-        "repeat_contact_rate_pct": proportion(sum(1 for i in opened if i in repeats),
-                                              len(opened)),
+        "repeat_contact_rate_pct": proportion(sum(1 for i in opened_at if i in repeats),
+                                              len(opened_at)),
         "contacts_per_issue": mean(t.contacts if t.contacts else 1 for t in resolved),
         "complaints_count": count(sum(1 for i in opened if tickets[i].is_complaint)),
         "mystery_shop_avg": mean(s.score for s in in_period

@@ -57,8 +57,10 @@ def load_settings(store: Store) -> Settings:
 
 def save_settings(store: Store, settings: Settings) -> None:
     """Store the business settings (validated: positive windows, threshold 0–100)."""
-    if settings.window_days < 1 or settings.repeat_contact_days < 0:
+    if settings.window_days < 1:
         raise ValueError("the activity window must be at least 1 day")
+    if not 1 <= settings.repeat_contact_days <= 365:
+        raise ValueError("the repeat-contact window is between 1 and 365 days")
     if not 0 <= settings.deep_discount_pct <= 100:
         raise ValueError("the deep-discount threshold is a percentage between 0 and 100")
     with store.transaction():

@@ -45,7 +45,7 @@ class BusinessSettingsDialog(QDialog):
         self.window_days = _spin(QSpinBox(), 30, 3650, rules.window_days, " days")
         self.deep_discount = _spin(QDoubleSpinBox(), 0, 100, rules.deep_discount_pct, " %")
         self.deep_discount.setDecimals(1)
-        self.repeat_days = _spin(QSpinBox(), 0, 90, rules.repeat_contact_days, " days")
+        self.repeat_days = _spin(QSpinBox(), 1, 365, rules.repeat_contact_days, " days")
         form = QFormLayout()
         form.addRow("Business name (on printouts)", self.business_name)
         form.addRow("Currency symbol", self.currency)
