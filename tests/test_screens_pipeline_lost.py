@@ -78,6 +78,8 @@ def test_demo_lists_equal_the_metrics_lists(demo_store) -> None:
         r.id for r in ms.hot_prospects(demo_store, YEAR)]
     assert [r["id"] for r in screen.lists["stale"]] == [
         r.id for r in ms.stale_deals(demo_store, YEAR)]
+    assert [r["id"] for r in screen.lists["slipped"]] == [
+        r.id for r in ms.slipped_deals(demo_store, YEAR)]
     assert len(screen.lists["open_deals"]) == screen.cards["deals_open"].value
     assert sum(s["deals"] for s in screen.tables["by_stage"]) == screen.cards["deals_open"].value
     gone = lost.build(demo_store, YEAR)

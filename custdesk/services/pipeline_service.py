@@ -3,7 +3,7 @@
 A screen loads the resolved deals once (`load_deals`, the same `metrics_service` loader the
 metric catalogue uses) and passes them to every function here, instead of each list and
 figure reloading them. The rules are the domain's (`deal_metrics`, `is_open_at`,
-`closed_in`, `lists.hot`/`stale`, `lost_reason_share`), so the screens and the metric
+`closed_in`, `lists.hot`/`stale`/`slipped`, `lost_reason_share`), so the screens and the metric
 catalogue cannot disagree. Money is float currency units, like every metrics result.
 """
 
@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 from custdesk.domain import lists
 from custdesk.domain.metric_catalogue import MetricInfo
 from custdesk.domain.metric_values import MetricValue, money, proportion
 from custdesk.domain.metrics_all import Settings
 from custdesk.domain.metrics_deals import DealInfo, closed_in, deal_metrics, is_open_at
-from custdesk.domain.periods import Period, day
+from custdesk.domain.periods import Period
 from custdesk.domain.records import StageKind
 from custdesk.domain.scorecard import lost_reason_share
 from custdesk.domain.text import name_key
@@ -31,11 +30,10 @@ from custdesk.storage.repository import load_stages, table_counts
 __all__ = ["StageTotal", "load_deals", "deal_figures", "by_owner", "open_deals",
            "hot_deals", "stale_deals", "slipped_deals", "open_by_stage", "lost_figures",
            "lost_deal_rows", "lost_counts", "deal_count", "LOST_VALUE", "REASON_SHARE",
-           "OWN_METRICS", "NONE_GROUP", "NOT_RECORDED", "SLIPPED_DAYS"]
+           "OWN_METRICS", "NONE_GROUP", "NOT_RECORDED"]
 
 NONE_GROUP = "(none)"  # the owner breakdown's name for deals without an owner
 NOT_RECORDED = "Not recorded"  # lost deals without a reason
-SLIPPED_DAYS = 30  # METRICS.md: "expected close more than 30 days ago"
 
 LOST_VALUE = MetricInfo(
     "lost_deals_value", "Lost value", "money", False,
@@ -111,12 +109,9 @@ def stale_deals(deals: Sequence[DealInfo], period: Period) -> list[DealRow]:
 
 
 def slipped_deals(deals: Sequence[DealInfo], period: Period) -> list[DealRow]:
-    """Open deals whose expected close is more than 30 days before the period's end,
-    longest overdue first (METRICS.md "Slipped deals"; the domain has no list for it yet)."""
-    cutoff = period.end - timedelta(days=SLIPPED_DAYS)
-    out = [(close, d) for d in _open(deals, period)
-           if (close := day(d.deal.expected_close)) is not None and close < cutoff]
-    return [_named(d) for _close, d in sorted(out, key=lambda cd: (cd[0], cd[1].deal.id or 0))]
+    """Open deals expected to close more than 30 days before the period's end
+    (`domain.lists.slipped`), longest overdue first."""
+    return [_named(d) for d in lists.slipped(deals, period.end)]
 
 
 def open_by_stage(store: Store, deals: Sequence[DealInfo], period: Period) -> list[StageTotal]:

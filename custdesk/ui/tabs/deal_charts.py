@@ -10,6 +10,7 @@ that use it so the shared `ui/charts.py` stays untouched.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from html import escape  # imported names go into rich-text tooltips
 from typing import Any
 
 import pyqtgraph as pg
@@ -29,7 +30,7 @@ def stage_bars(stages: Sequence[Mapping[str, Any]]) -> list[Bar]:
     its length the deal count, labelled with count and value."""
     out = []
     for s in stages:
-        hover = (f"<b>{s['stage']}</b>: {fmt.number(s['deals'])} open deals<br>"
+        hover = (f"<b>{escape(str(s['stage']))}</b>: {fmt.number(s['deals'])} open deals<br>"
                  f"value {fmt.money(s['value'], 0)}, weighted {fmt.money(s['weighted'], 0)}"
                  + (f"<br>{fmt.number(s['unvalued'])} without an amount"
                     if s["unvalued"] else ""))
@@ -46,7 +47,7 @@ def count_bars(rows: Sequence[Mapping[str, Any]], key: str) -> list[Bar]:
         n, share = r["deals_lost"], r.get("share_pct")
         share_text = f" ({fmt.pct(share, 0)})" if share is not None else ""
         out.append((str(r[key]), float(n), f"{fmt.number(n)}{share_text}",
-                    f"<b>{r[key]}</b>: {fmt.number(n)} lost deals{share_text}"))
+                    f"<b>{escape(str(r[key]))}</b>: {fmt.number(n)} lost deals{share_text}"))
     return out
 
 
