@@ -103,7 +103,7 @@ class LostProspectsTab(DashboardTab):
 
     def export_tables(self) -> list:
         """The lost deals (the main table), the key figures, by reason, by competitor."""
-        from custdesk.sheets.table_export import KpiTable, SheetTable, kpi_row
+        from custdesk.services.tab_export import KpiTable, SheetTable, kpi_row
         from custdesk.ui.tab_output import sheet_from_model
 
         tables: list = [sheet_from_model("Lost deals", self.model)]

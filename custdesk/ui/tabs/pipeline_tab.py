@@ -172,7 +172,7 @@ class PipelineTab(DashboardTab):
     def export_tables(self) -> list:
         """The open deals (the main table, as filtered), the key figures, by stage, then by
         owner."""
-        from custdesk.sheets.table_export import KpiTable, SheetTable, kpi_row
+        from custdesk.services.tab_export import KpiTable, SheetTable, kpi_row
         from custdesk.ui.tab_output import sheet_from_model
 
         tables: list = [sheet_from_model("Open deals", self.model)]
