@@ -75,3 +75,15 @@ def test_orders_by_email_and_profit_only(store, tmp_path):
     assert store.conn.execute("SELECT c.email, o.revenue_e4, o.cost_e4 FROM orders o JOIN "
                               "customers c ON c.id = o.customer_id").fetchall() == \
         [("ann@example.com", 1_000_000, 750_000)]
+
+
+def test_deals_without_a_customer_column_are_valid(store, tmp_path):
+    # METRICS.md: only `stage` is required for deals (early pipelines have no account yet)
+    text = "Stage,Amount,Title\nProposal,1000,Big one\nLead,250,Small\n"
+    preview, _ = run(store, tmp_path, "deals.csv", text, kind="deals")
+    assert (preview.kind, preview.invalid) == ("deals", 0)
+    rows = store.conn.execute("SELECT title, s.name, amount_e4, customer_id FROM deals d "
+                              "JOIN stages s ON s.id = d.stage_id ORDER BY title").fetchall()
+    assert rows == [("Big one", "Proposal", 1000 * 10_000, None),
+                    ("Small", "Lead", 250 * 10_000, None)]
+    assert store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0

@@ -212,7 +212,7 @@ def missing_required(kind: str, mapped: set[str]) -> list[str]:
             continue
         if spec.name == "revenue" and {"quantity", "unit_price"} <= mapped:
             continue
-        if spec.name == "customer" and kind == "surveys":
+        if spec.name == "customer" and kind in ("surveys", "deals"):  # METRICS.md: optional
             continue
         missing.append({"customer": "customer (id, name or e-mail)",
                         "revenue": "revenue (or quantity and unit_price)"}.get(spec.name,
