@@ -57,8 +57,11 @@ def test_today_lists_and_sparklines_are_filled(qtbot, demo_store) -> None:
     values = [r.value_at_risk for r in at_risk]
     assert values == sorted(values, reverse=True)  # the service's order, not re-sorted
     revenue_points = tab.sparklines["revenue"].points
-    assert len(revenue_points) == TREND_MONTHS and revenue_points[-1][0] == "2026-11"
-    assert revenue_points[-2][1] == pytest.approx(sql_revenue(demo_store, OCTOBER))
+    assert len(revenue_points) == TREND_MONTHS and revenue_points[-1].month == "2026-11"
+    assert revenue_points[-1].partial and revenue_points[-1].days == 24
+    assert "Nov 26 (24 days)" in tab.sparklines["revenue"].latest.text()
+    assert revenue_points[-2].value == pytest.approx(sql_revenue(demo_store, OCTOBER))
+    assert not revenue_points[-2].partial
 
 
 def test_today_export_and_print_hold_the_figures(qtbot, demo_store, tmp_path) -> None:
@@ -134,19 +137,21 @@ def test_bridge_adds_up_in_numbers_and_in_the_chart(qtbot, demo_store) -> None:
     from custdesk.ui.tabs.customers_tab import CustomersTab
 
     tab = make_tab(qtbot, CustomersTab, demo_store, YEAR)
-    b = tab.data.bridge
-    assert b.start + b.new + b.won_back - b.lost == b.end
+    steps = {r["step"]: r["customers"] for r in tab.data.tables["bridge"]}
+    start, new_, back, lost, end = (steps[k] for k in ("Start", "New", "Won back", "Lost",
+                                                         "End"))
+    assert start + new_ + back - lost == end
     new = demo_store.conn.execute("SELECT count(*) FROM customers WHERE acquired_on BETWEEN ? "
                                   "AND ?", (YEAR.start.isoformat(), YEAR.end.isoformat())
                                   ).fetchone()[0]
-    assert b.new == new
-    assert sum(b.lost_by_reason.values()) == b.lost
+    assert new_ == new
+    assert sum(r["customers"] for r in tab.data.tables["lost_by_reason"]) == lost
     bars = tab.waterfall.bars
-    assert bars[-1] == (0.0, float(b.end))
-    assert bars[3][0] == pytest.approx(b.start + b.new + b.won_back - b.lost)
+    assert bars[-1] == (0.0, float(end))
+    assert bars[3][0] == pytest.approx(start + new_ + back - lost)
     plain = tab.bridge_text.text().replace("<b>", "").replace("</b>", "")
-    assert plain == (f"{b.start:,} at start + {b.new:,} new + {b.won_back:,} won back − "
-                     f"{b.lost:,} lost = {b.end:,} at end")
+    assert plain == (f"{start:,} at start + {new_:,} new + {back:,} won back − "
+                     f"{lost:,} lost = {end:,} at end")
 
 
 def test_customers_export_writes_the_visible_rows(qtbot, demo_store, tmp_path) -> None:
@@ -305,15 +310,17 @@ def test_period_bar_drives_the_visible_tab(qtbot, demo_store) -> None:
     window.set_store(None)
 
 
-def test_trend_values_match_the_engines_monthly_series(demo_store) -> None:
-    from custdesk.services.metrics_service import monthly_series
-    from custdesk.ui.tabs.today_tab import monthly_values
+def test_trends_drawn_are_the_screens_series(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.customers_tab import CustomersTab
+    from custdesk.ui.tabs.today_tab import TodayTab
 
-    ours = monthly_values(demo_store, ["revenue", "nps"], 3, date(2026, 11, 24))
-    for metric in ("revenue", "nps"):
-        theirs = monthly_series(demo_store, metric, 3, date(2026, 11, 24))
-        assert [m for m, _v in ours[metric]] == [m for m, _v in theirs]
-        assert [v for _m, v in ours[metric]] == pytest.approx([v for _m, v in theirs])
+    today = make_tab(qtbot, TodayTab, demo_store, YEAR)
+    for metric, line in today.sparklines.items():
+        assert line.points == today.data.series[metric], metric
+    customers = make_tab(qtbot, CustomersTab, demo_store, YEAR)
+    drawn = customers.renewal_chart.points["Renewal rate"]
+    assert drawn == customers.data.series["renewal_rate_pct"] and drawn[-1].partial
+    assert "Nov 26 (24 days)" in customers.renewal_chart.hover_text(len(drawn) - 1)
 
 
 def test_today_at_risk_row_opens_that_customer(qtbot, demo_store) -> None:
@@ -326,7 +333,6 @@ def test_today_at_risk_row_opens_that_customer(qtbot, demo_store) -> None:
     name = demo_store.conn.execute("SELECT name FROM customers WHERE id = ?",
                                    (row.customer_id,)).fetchone()[0]
     assert dialog.edits["name"].text() == name
-    assert "⚠" in dialog.risk.text()  # an at-risk customer shows their signals
     dialog.close()
 
 

@@ -3,14 +3,13 @@
 Left: the customer list (filters: segment, status, at risk only; search; double-click opens
 the customer). Right: the period's bridge (start + new + won back − lost = end) as a
 waterfall and as numbers, lost by reason, new customers, renewal trend and segment rates.
-All figures come from `custdesk.services.metrics_service`.
+Everything shown is built by `custdesk.services.screens.customers` (the screen `custdesk
+screen customers` prints); this module only lays it out and formats it.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -25,14 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from custdesk.domain.periods import Period
-from custdesk.storage import Store
+from custdesk.domain.metric_catalogue import METRICS
+from custdesk.services.screens import customers as customers_screen
+from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart, WaterfallChart
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
-from custdesk.ui.tabs.dashboard_tab import DashboardTab, service
-from custdesk.ui.worker import check_cancelled
+from custdesk.ui.tabs.dashboard_tab import DashboardTab
 
 CUSTOMER_COLUMNS = [
     Column("name", "Name"), Column("company", "Company"), Column("segment", "Segment"),
@@ -45,59 +44,36 @@ CUSTOMER_COLUMNS = [
     Column("status", "Status"),
     Column("risk_reasons", "Risk", "list", tooltip="Why the customer is at risk"),
 ]
-SEGMENT_METRICS = (("referral_rate_pct", "Referral"), ("churn_rate_pct", "Churn"),
-                   ("renewal_rate_pct", "Renewal"), ("customers_active", "Active"))
+SEGMENT_METRICS = customers_screen.SEGMENT_METRICS
 ALL_SEGMENTS, ALL_STATUSES = "All segments", "All statuses"
+# rows of the key-figures export, after the bridge: (metric, label or None)
+KPI_RATES = ("customers_new_value", "customers_lost_value", "customers_lost_pct",
+             "retention_rate_pct", "churn_rate_pct", "renewal_rate_pct",
+             "referral_rate_pct", "cac", "new_first_order_avg")
 
 
-@dataclass
-class CustomersData:
-    period: Period
-    rows: list[Any]
-    bridge: Any
-    metrics: dict[str, Any]
-    by_segment: dict[str, dict[str, Any]]
-    renewal_trend: list[tuple[str, float | None]] = field(default_factory=list)
+def bridge_steps(steps: list[dict[str, Any]]) -> list[tuple[str, float, str]]:
+    """The waterfall's (label, customers, kind) from the screen's bridge table."""
+    return [(r["step"], r["customers"], r["kind"]) for r in steps]
 
 
-def load_customers(store: Store, period: Period) -> CustomersData | None:
-    """Everything the tab shows, queried off the GUI thread; None for an empty file."""
-    span = service("data_span")
-    if span is None or span(store) is None:
-        return None
-    rows_fn, bridge_fn = service("customer_rows"), service("customers_bridge")
-    rows = list(rows_fn(store, period.end)) if rows_fn else []
-    check_cancelled()
-    bridge = bridge_fn(store, period) if bridge_fn else None
-    check_cancelled()
-    report = service("compute_metrics")(store, period, by=("segment",))
-    return CustomersData(period, rows, bridge, report.metrics, report.breakdowns.get("segment", {}))
+def bridge_sentence(steps: list[dict[str, Any]]) -> str:
+    """"<b>120</b> at start + … = <b>125</b> at end" from the screen's bridge table."""
+    n = {r["step"]: fmt.number(r["customers"]) for r in steps}
+    return (f"<b>{n['Start']}</b> at start + <b>{n['New']}</b> new + "
+            f"<b>{n['Won back']}</b> won back − <b>{n['Lost']}</b> lost = "
+            f"<b>{n['End']}</b> at end")
 
 
-def load_renewal_trend(store: Store, end: date) -> list[tuple[str, float | None]]:
-    """The monthly renewal rate for 12 months up to `end` (the slow second stage)."""
-    from custdesk.ui.tabs.today_tab import monthly_values
-
-    return monthly_values(store, ["renewal_rate_pct"], 12, end)["renewal_rate_pct"]
-
-
-def bridge_steps(bridge: Any) -> list[tuple[str, float, str]]:
-    """The waterfall's steps from a Bridge result."""
-    return [("Start", bridge.start, "total"), ("New", bridge.new, "up"),
-            ("Won back", bridge.won_back, "up"), ("Lost", bridge.lost, "down"),
-            ("End", bridge.end, "total")]
-
-
-def bridge_sentence(bridge: Any) -> str:
-    n = fmt.number
-    return (f"<b>{n(bridge.start)}</b> at start + <b>{n(bridge.new)}</b> new + "
-            f"<b>{n(bridge.won_back)}</b> won back − <b>{n(bridge.lost)}</b> lost = "
-            f"<b>{n(bridge.end)}</b> at end")
+def card_value(screen: Screen, metric: str) -> float | None:
+    card = screen.cards.get(metric)
+    return None if card is None else card.value
 
 
 class CustomersTab(DashboardTab):
     title = "Customers"
     slug = "customers"
+    screen_module = customers_screen
     empty_heading = "No customers yet"
     empty_imports = ("customers (name, e-mail, segment, source, acquired date…)",
                      "orders or sales lines (date, customer, amount)")
@@ -187,25 +163,20 @@ class CustomersTab(DashboardTab):
         self.side_tabs = side
         return side
 
-    # ----- data ----------------------------------------------------------------------------
-    def load(self, store: Store, period: Period) -> CustomersData | None:
-        return load_customers(store, period)
-
-    def load_more(self, store: Store, period: Period, data: Any) -> Any:
-        return load_renewal_trend(store, period.end)
-
-    def show_more(self, extra: Any) -> None:
-        self.data.renewal_trend = extra
-        self.renewal_chart.set_series([m for m, _v in extra],
-                                      {"Renewal rate": [v for _m, v in extra]})
-
-    def show_data(self, data: CustomersData) -> None:
-        self._fill_segments(data.rows)
-        self.model.set_rows(data.rows)
+    # ----- drawing the screen (GUI thread; no computing here) --------------------------
+    def show_screen(self, screen: Screen) -> None:
+        rows = screen.tables.get("customers", [])
+        self._fill_segments(rows)
+        self.model.set_rows(rows)
         self.apply_filters()
-        if data.bridge is not None:
-            self._show_bridge(data.bridge, data.metrics)
-        self._show_rates(data)
+        self._show_bridge(screen)
+        self._show_rates(screen)
+        if screen.series:  # a screen built whole (with_series) carries its trend
+            self.show_series(screen.series)
+
+    def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
+        if "renewal_rate_pct" in series:
+            self.renewal_chart.set_series({"Renewal rate": series["renewal_rate_pct"]})
 
     def _fill_segments(self, rows: list[Any]) -> None:
         current = self.segment.currentText() or ALL_SEGMENTS
@@ -237,41 +208,42 @@ class CustomersTab(DashboardTab):
             return QColor("#8a8a8a")
         return QColor("#b03a2e") if getattr(row, "at_risk", False) else None
 
-    def _show_bridge(self, bridge: Any, metrics: dict[str, Any]) -> None:
-        self.waterfall.set_steps(bridge_steps(bridge))
-        self.bridge_text.setText(bridge_sentence(bridge))
-        reasons = sorted(bridge.lost_by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
-        cells = [f"{html.escape(r)}: <b>{fmt.number(c)}</b>" for r, c in reasons]
+    def _show_bridge(self, screen: Screen) -> None:
+        steps = screen.tables.get("bridge", [])
+        if not steps:
+            return
+        self.waterfall.set_steps(bridge_steps(steps))
+        self.bridge_text.setText(bridge_sentence(steps))
+        lost_value = next(r["value"] for r in steps if r["step"] == "Lost")
+        cells = [f"{html.escape(r['reason'])}: <b>{fmt.number(r['customers'])}</b>"
+                 for r in screen.tables.get("lost_by_reason", [])]
         self.lost_reasons.setText(
-            "<b>Lost by reason</b> (lost value " + fmt.money_short(bridge.lost_value) + "): "
+            "<b>Lost by reason</b> (lost value " + fmt.money_short(lost_value) + "): "
             + (", ".join(cells) if cells else "none"))
-        self.new_text.setText(self._new_customers_text(bridge, metrics))
+        new = next(r for r in steps if r["step"] == "New")
+        self.new_text.setText(self._new_customers_text(screen, new))
 
     @staticmethod
-    def _new_customers_text(bridge: Any, metrics: dict[str, Any]) -> str:
+    def _new_customers_text(screen: Screen, new: dict[str, Any]) -> str:
         def value(metric: str, unit: str) -> str:
-            return fmt.by_unit(getattr(metrics.get(metric), "value", None), unit, short=True)
+            return fmt.by_unit(card_value(screen, metric), unit, short=True)
 
-        parts = [f"<b>{fmt.number(bridge.new)}</b> new customers bought "
-                 f"<b>{fmt.money_short(bridge.new_value)}</b> in the period",
+        parts = [f"<b>{fmt.number(new['customers'])}</b> new customers bought "
+                 f"<b>{fmt.money_short(new['value'])}</b> in the period",
                  f"by referral: <b>{value('referral_rate_pct', 'pct')}</b>",
                  f"cost to acquire each: <b>{value('cac', 'money')}</b>"]
-        optional = (("new_first_order_avg", "average first order", "money"),
-                    ("customers_new_margin_pct", "their margin", "pct"))
-        parts += [f"{label}: <b>{value(m, u)}</b>" for m, label, u in optional if m in metrics]
+        if "new_first_order_avg" in screen.cards:
+            parts.append(f"average first order: <b>{value('new_first_order_avg', 'money')}</b>")
         return "<b>New customers</b> — " + "; ".join(parts) + "."
 
-    def _show_rates(self, data: CustomersData) -> None:
-        renewal = data.metrics.get("renewal_rate_pct")
-        value = getattr(renewal, "value", None)
-        n = getattr(renewal, "n", None)
+    def _show_rates(self, screen: Screen) -> None:
+        renewal = screen.cards.get("renewal_rate_pct")
+        value = None if renewal is None else renewal.value
+        n = None if renewal is None or renewal.current is None else renewal.current.n
         self.renewal_text.setText(
             f"<b>Renewal (repeat purchase) rate</b>: {fmt.pct(value)}"
             + (f" of {fmt.number(n)} customers who bought in the prior period" if n else ""))
-        self.segment_model.set_rows([
-            {"segment": seg, **{m: getattr(values.get(m), "value", None)
-                                for m, _label in SEGMENT_METRICS}}
-            for seg, values in sorted(data.by_segment.items())])
+        self.segment_model.set_rows(screen.tables.get("segments", []))
 
     # ----- dialogs ---------------------------------------------------------------------------
     def open_customer(self, row: Any) -> Any:
@@ -294,54 +266,44 @@ class CustomersTab(DashboardTab):
         from custdesk.sheets.table_export import KpiTable
         from custdesk.ui.tab_output import sheet_from_model
 
-        tables = [sheet_from_model("Customers", self.model)]
+        tables: list[Any] = [sheet_from_model("Customers", self.model)]
         if self.data is not None:
             tables.append(KpiTable("Key figures", self._kpi_rows()))
         tables.append(sheet_from_model("By segment", self.segment_model))
         return tables
 
     def _kpi_rows(self) -> list:
-        """Bridge (start, new, won back, lost, end, lost by reason) and rates vs prior."""
-        from custdesk.domain.metric_catalogue import METRICS
+        """Bridge (start, new, won back, lost, end, lost by reason) and rates vs prior, from
+        the screen's cards and lost-by-reason table."""
         from custdesk.sheets.table_export import KpiRow, kpi_row
 
-        data, prior = self.data, {}
-        if self.store is not None:  # the tab loads no prior period: one pass on export
-            prior = service("compute_metrics")(self.store, data.period.prior()).metrics
-        cur, bridge = data.metrics, data.bridge
+        screen: Screen = self.data
 
-        def row(metric: str, label: str | None = None, value: Any = None) -> Any:
-            return kpi_row(METRICS[metric], cur.get(metric), prior.get(metric), label=label,
-                           value=value)
+        def row(metric: str, label: str | None = None) -> Any:
+            card = screen.cards[metric]
+            return kpi_row(METRICS[metric], card.current, card.prior, label=label)
 
-        rows = []
-        if bridge is not None:
-            rows += [row("customers_start", value=bridge.start),
-                     row("customers_new", value=bridge.new),
-                     row("customers_won_back", value=bridge.won_back),
-                     row("customers_lost", value=bridge.lost),
-                     row("customers_active", "Customers at end", bridge.end)]
-            # the bridge files a lost customer without a reason under "Not recorded" (marked
-            # lost) or "Lapsed" (stopped buying)
-            by_reason = (f"{METRICS['customers_lost'].formula}, by lost reason (none "
-                         "recorded: Not recorded if marked lost, else Lapsed)")
-            rows += [KpiRow(f"Lost: {reason}", "count", count, formula=by_reason)
-                     for reason, count in sorted(bridge.lost_by_reason.items(),
-                                                 key=lambda kv: (-kv[1], kv[0]))]
-        rates = ("customers_new_value", "customers_lost_value", "customers_lost_pct",
-                 "retention_rate_pct", "churn_rate_pct", "renewal_rate_pct",
-                 "referral_rate_pct", "cac", "new_first_order_avg", "customers_new_margin_pct")
-        rows += [row(m) for m in rates if m in cur and m in METRICS]
+        bridge = ("customers_start", "customers_new", "customers_won_back", "customers_lost")
+        rows = [row(m) for m in bridge if m in screen.cards]
+        if "customers_active" in screen.cards:
+            rows.append(row("customers_active", "Customers at end"))
+        # the bridge files a lost customer without a reason under "Not recorded" (marked
+        # lost) or "Lapsed" (stopped buying)
+        by_reason = (f"{METRICS['customers_lost'].formula}, by lost reason (none "
+                     "recorded: Not recorded if marked lost, else Lapsed)")
+        rows += [KpiRow(f"Lost: {r['reason']}", "count", r["customers"], formula=by_reason)
+                 for r in screen.tables.get("lost_by_reason", [])]
+        rows += [row(m) for m in KPI_RATES if m in screen.cards and m in METRICS]
         return rows
 
     def report_html(self) -> str:
         from custdesk.reports.tab_report import tab_report_html
         from custdesk.ui.tab_output import text_table_from_model
 
-        bridge = getattr(self.data, "bridge", None)
+        steps = self.data.tables.get("bridge", []) if self.data is not None else []
         paragraphs = []
-        if bridge is not None:
-            paragraphs.append(html.unescape(bridge_sentence(bridge).replace("<b>", "")
+        if steps:
+            paragraphs.append(html.unescape(bridge_sentence(steps).replace("<b>", "")
                                             .replace("</b>", "")))
         p = self.period
         return tab_report_html(
