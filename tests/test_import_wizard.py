@@ -1,12 +1,20 @@
-"""The import wizard, driven page by page with a synchronous runner (no modal, no thread)."""
+"""The import wizard, driven page by page with a synchronous runner (no modal, no thread),
+plus the real thread runner for the stale-preview regression."""
 
 from __future__ import annotations
 
+import json
+import threading
 from pathlib import Path
 
 import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent
 
-from custdesk.ui.import_wizard import ImportWizard, SyncRunner, scan_sheets
+from custdesk.services import importer
+from custdesk.ui import tasks
+from custdesk.ui.import_wizard import ImportWizard
+from custdesk.ui.tasks import SyncRunner, ThreadRunner
 
 SALES = ("Invoice Date,Client,Amount,Notes\n2024-03-17,Ann,12.50,first\n"
          "2024-03-18,Bo,7.25,\n2024-03-19,Ann,oops,\n")
@@ -63,19 +71,20 @@ def test_changing_a_mapping_combo_is_used(wizard, store):
     assert wizard.mapping_page.isComplete()
 
 
-def test_cancel_during_import_writes_nothing(wizard, store):
+def test_cancel_during_import_writes_nothing(wizard, store, monkeypatch):
     before = list(store.conn.iterdump())
+    original = tasks.TaskState.progress
 
-    class CancellingRunner(SyncRunner):
-        def run(self, fn, done, failed, progress=None):
-            wizard.import_page.cancelled = True  # the owner presses Cancel mid-way
-            super().run(fn, done, failed, progress)
+    def owner_presses_cancel(state, done, total=0, phase=""):
+        if phase == "write":  # mid-way through the write: the transaction rolls back
+            wizard.import_page.cancel()
+        original(state, done, total, phase)
 
     wizard.next()
     wizard.next()
     wizard.next()
     wizard.preview_page.skip_invalid.setChecked(True)
-    wizard.runner = CancellingRunner()
+    monkeypatch.setattr(tasks.TaskState, "progress", owner_presses_cancel)
     wizard.next()
     assert wizard.import_page.finished
     assert "Cancelled" in wizard.import_page.status.text()
@@ -93,19 +102,19 @@ def test_unreadable_file_is_reported_on_the_sheet_page(qtbot, store, tmp_path):
     assert not w.sheet_page.isComplete()
 
 
-def test_scan_sheets_of_a_workbook(shared_data):
-    scans = scan_sheets(shared_data / "superstore.xlsx", None)
-    assert [(s.name, s.kind) for s in scans][0] == ("Orders", "orders")
-    assert scans[0].samples[1][0] == "CA-2016-152156"
+def test_survey_of_a_workbook(shared_data):
+    sheets, choice, _problem = importer.survey(shared_data / "superstore.xlsx", None)
+    assert [(s.name, s.kind) for s in sheets][0] == ("Orders", "orders")
+    assert sheets[0].samples[1][0] == "CA-2016-152156"
+    assert choice is None or choice.sheet == "Orders"
 
 
 def test_the_real_thread_runner(qtbot, store, tmp_path):
-    from PySide6.QtCore import QThreadPool
-
-    from custdesk.ui.import_wizard import ThreadRunner
-
     path = write(tmp_path, "ok.csv", "Invoice Date,Client,Amount\n2024-03-17,Ann,12.50\n")
-    w = ImportWizard(store, path=path, runner=ThreadRunner())
+    runner = ThreadRunner()
+    changed: list[frozenset[str]] = []
+    runner.changed.connect(changed.append)
+    w = ImportWizard(store, path=path, runner=runner)
     qtbot.addWidget(w)
     w.show()
     w.next()
@@ -115,8 +124,95 @@ def test_the_real_thread_runner(qtbot, store, tmp_path):
     qtbot.waitUntil(lambda: w.preview_page.isComplete(), timeout=10_000)
     with qtbot.waitSignal(w.imported, timeout=10_000):
         w.next()
-    qtbot.waitUntil(lambda: w.import_page.finished, timeout=10_000)
+    qtbot.waitUntil(lambda: w.import_page.finished and bool(changed), timeout=10_000)
     assert store.conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 1
-    QThreadPool.globalInstance().waitForDone(5000)  # no worker outlives the test
-    # the release runs in its own queued slot call, after the one that emitted `imported`
-    qtbot.waitUntil(lambda: not w.runner._keep, timeout=5_000)
+    assert "orders" in changed[0]
+    assert runner.wait(5000) and not runner.is_busy()  # no worker outlives the test
+
+
+def test_an_older_preview_finishing_last_is_dropped(qtbot, store, tmp_path, monkeypatch):
+    """Back → change the mapping → Next while the first preview still runs: the first
+    one finishing last must not replace the second, and Import commits the newest."""
+    release, old_returned = threading.Event(), threading.Event()
+    original = importer.make_preview
+    calls: list[list[str | None]] = []
+
+    def slow_first(store_, request, progress=None, parsed=None):
+        calls.append(list(request.mapping or []))
+        first = len(calls) == 1
+        if first:
+            assert release.wait(10)  # held until the newer preview has been shown
+        result = original(store_, request, progress, parsed)
+        if first:
+            old_returned.set()
+        return result
+
+    monkeypatch.setattr(importer, "make_preview", slow_first)
+    runner = ThreadRunner()
+    w = ImportWizard(store, path=write(tmp_path, "sales.csv", SALES), runner=runner)
+    qtbot.addWidget(w)
+    w.show()
+    w.next()
+    qtbot.waitUntil(w.sheet_page.isComplete, timeout=10_000)
+    w.next()
+    w.next()  # preview 1 (customer by reference) starts and is held
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10_000)
+    w.back()
+    w.mapping_page.combos[1].setCurrentText("customer_name")
+    w.next()  # preview 2 (customer by name)
+    qtbot.waitUntil(w.preview_page.isVisible, timeout=5_000)
+    qtbot.waitUntil(lambda: w.preview_page.preview is not None, timeout=10_000)
+    release.set()
+    assert old_returned.wait(10)
+    assert runner.wait(10_000)
+    qtbot.wait(50)  # let the old result's queued signal arrive (and be dropped)
+    newest = ["date", "customer_name", "revenue", None]
+    assert calls == [["date", "customer", "revenue", None], newest]
+    assert w.preview_page.preview.request.mapping == newest
+    w.preview_page.skip_invalid.setChecked(True)
+    with qtbot.waitSignal(w.imported, timeout=10_000):
+        w.next()
+    saved = store.conn.execute("SELECT mapping_json FROM column_mappings").fetchone()[0]
+    assert json.loads(saved)["client"] == "customer_name"
+    assert runner.wait(5000)
+
+
+def test_wizard_and_cli_choose_the_same_kind_and_saved_mapping(qtbot, tmp_path):
+    from custdesk.cli import main
+    from custdesk.storage import open_store
+
+    db = tmp_path / "shop.db"
+    first = write(tmp_path, "first.csv", "Who,When,How much\nAnn,2024-03-17,12.50\n")
+    assert main(["import", str(first), "--db", str(db), "--kind", "orders",
+                 "--map", "Who=customer_name", "--map", "When=date",
+                 "--map", "How much=revenue"]) == 0
+    second = write(tmp_path, "second.csv", "Who,When,How much\nBo,2024-04-01,7.25\n")
+    expected = ["customer_name", "date", "revenue"]
+    store = open_store(db)
+    try:
+        plan = importer.make_preview(store, importer.ImportRequest(second))
+        assert (plan.kind, plan.parsed.mapping) == ("orders", expected)
+        choice = importer.choose(second, store)
+        assert (choice.kind, choice.mapping, choice.from_saved) == ("orders", expected, True)
+        w = ImportWizard(store, path=second, runner=SyncRunner())
+        qtbot.addWidget(w)
+        w.show()
+        w.next()
+        assert w.sheet_page.kind.currentText() == "orders"
+        w.next()
+        assert w.mapping_page.mapping() == expected
+        assert not w.mapping_page.saved_note.isHidden()
+    finally:
+        store.close(backup_if_changed=False)
+
+
+def test_a_closed_wizard_is_deleted(qtbot, store, tmp_path):
+    w = ImportWizard(store, path=write(tmp_path, "sales.csv", SALES), runner=SyncRunner())
+    destroyed: list[bool] = []
+    w.destroyed.connect(lambda *_a: destroyed.append(True))
+    w.show()
+    w.next()
+    w.reject()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qtbot.waitUntil(lambda: bool(destroyed), timeout=5_000)
+    assert not shiboken6.isValid(w)

@@ -233,6 +233,13 @@ class TaskRunner(QObject):
         if not quiet:
             self._idle_check()
 
+    def stop(self, key: object) -> None:
+        """Ask the tasks of `key` to stop (the owner pressed Cancel); unlike `cancel`, each
+        still reports, through its `cancelled` callback (or `done`, if it was too late)."""
+        for entry in self._live.values():
+            if entry.handle.key == key:
+                entry.handle.cancel()
+
     def _start(self, source: Source, fn: Callable[[TaskState], Any], entry: _Entry,
                inline: bool = False) -> TaskHandle:
         was_idle = not self._live
