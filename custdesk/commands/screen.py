@@ -48,10 +48,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(metric_id: str, value: Any) -> str:
+def _fmt(metric_id: str, value: Any, unit: str | None = None) -> str:
     if value is None:
         return "—"
-    unit = METRICS[metric_id].unit if metric_id in METRICS else ""
+    if unit is None:
+        unit = METRICS[metric_id].unit if metric_id in METRICS else ""
+    if unit == "count" and isinstance(value, float) and value.is_integer():
+        return f"{value:,.0f}"
     if isinstance(value, float):
         text = f"{value:,.1f}" if unit in ("pct", "score", "days", "hours", "ratio") \
             else f"{value:,.2f}"
@@ -70,11 +73,12 @@ def to_text(data: dict[str, Any]) -> str:
         out.append("")
         width = max(len(c["label"]) for c in data["cards"].values())
         for mid, card in data["cards"].items():
-            line = f"  {card['label']:<{width}}  {_fmt(mid, card['value']):>14}"
+            unit = card["unit"]
+            line = f"  {card['label']:<{width}}  {_fmt(mid, card['value'], unit):>14}"
             if card["prior"] is not None:
-                line += f"   before: {_fmt(mid, card['prior'])}"
+                line += f"   before: {_fmt(mid, card['prior'], unit)}"
             if card["target"] is not None:
-                line += f"   target: {_fmt(mid, card['target'])}"
+                line += f"   target: {_fmt(mid, card['target'], unit)}"
             if card["n"] is not None:
                 line += f"   n={card['n']}"
             out.append(line)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from custdesk.domain.metric_catalogue import METRICS
+from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import MonthSlot, Period
 
@@ -28,7 +28,9 @@ Row = Mapping[str, Any]
 class Card:
     """One KPI card: the metric now, in the prior period, and the owner's target if any.
 
-    `extra` is a second figure drawn small on the card (e.g. "worth $12k"), by metric id."""
+    `extra` is a second figure drawn small on the card (e.g. "worth $12k"), by metric id.
+    `info` describes a figure that is not in the METRICS.md catalogue (a tab's own count);
+    catalogue metrics take theirs from the catalogue."""
 
     metric: str
     current: MetricValue | None
@@ -36,11 +38,21 @@ class Card:
     target: float | None = None
     extra: str | None = None
     extra_value: MetricValue | None = None
+    info: MetricInfo | None = None
+
+    @property
+    def metric_info(self) -> MetricInfo | None:
+        return self.info or METRICS.get(self.metric)
 
     @property
     def label(self) -> str:
-        info = METRICS.get(self.metric)
+        info = self.metric_info
         return info.label if info is not None else self.metric
+
+    @property
+    def unit(self) -> str:
+        info = self.metric_info
+        return info.unit if info is not None else ""
 
     @property
     def value(self) -> float | None:
@@ -112,7 +124,8 @@ def plain(value: Any) -> Any:
 
 def card_json(card: Card) -> dict[str, Any]:
     current = card.current or MetricValue(None, None)
-    out = {"label": card.label, "value": plain(current.value), "n": current.n,
+    out = {"label": card.label, "unit": card.unit, "value": plain(current.value),
+           "n": current.n,
            "low": plain(current.low), "high": plain(current.high),
            "prior": plain(card.prior.value if card.prior is not None else None),
            "target": plain(card.target)}

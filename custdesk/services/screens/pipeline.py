@@ -40,7 +40,8 @@ def cards_of(ids: tuple[str, ...], current: dict[str, MetricValue],
     for m in ids:
         extra = extras.get(m)
         out[m] = Card(m, current.get(m), prior.get(m), extra=extra,
-                      extra_value=current.get(extra) if extra else None)
+                      extra_value=current.get(extra) if extra else None,
+                      info=ps.OWN_METRICS.get(m))
     return out
 
 
