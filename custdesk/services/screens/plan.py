@@ -34,8 +34,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         return Screen(NAME, period, label, empty=True)
     as_of = mg.plan_day(period, today)
     months = mg.sales_plan(store, mg.plan_months(period, as_of), as_of)
-    notes = [f"Plan as of {as_of.isoformat()}: months after {month_key(as_of)} use the "
-             "complete months before it (a month that has not ended never counts as zero)."]
+    notes = [f"Plan as of {as_of.isoformat()}: {month_key(as_of)} and later months use the "
+             f"3 complete months before {month_key(as_of)} (a month that has not ended never "
+             "counts as zero revenue)."]
     if not months:
         notes.append("No revenue targets for these months — import targets.")
     return Screen(NAME, period, label, tables={"plan": [plan_row(m) for m in months]},

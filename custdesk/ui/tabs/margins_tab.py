@@ -79,12 +79,19 @@ def _month(m: str) -> str:
     return month_label(m)
 
 
+def _span(first: str | None, last: str | None) -> str:
+    """"Sep–Nov 26": the baseline's months, short enough for a table cell."""
+    if first is None or last is None:
+        return fmt.DASH
+    return f"{month_label(first)[:3]}–{month_label(last)}"
+
+
 PLAN_COLUMNS = [
     Column("month", "Month", display=_month),
     Column("status", "", tooltip="past, current (so far) or future month"),
     _short_money("revenue_target", "Target", "Revenue target for the month"),
     Column("baseline_from", "Base months",
-           value=lambda r: f"{_month(r['baseline_from'])}–{_month(r['baseline_to'])}",
+           value=lambda r: _span(r["baseline_from"], r["baseline_to"]),
            tooltip="The 3 complete months the baseline averages: before the month, or before "
                    "the current month when that is earlier (a month not yet ended never "
                    "counts as zero)"),

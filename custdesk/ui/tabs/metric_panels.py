@@ -133,7 +133,8 @@ def chart_series(series: Mapping[str, Sequence[SeriesPoint]]
 def partial_note(point: SeriesPoint) -> str:
     """"Dec 26: 1 day so far" for a partial month."""
     days = point.days or 0
-    return f"{month_label(point.month)}: {days} day{'s' if days != 1 else ''} so far"
+    note = f"{month_label(point.month)}: {days} day{'s' if days != 1 else ''} so far"
+    return note if point.value is not None else f"{note}, nothing yet"
 
 
 def card_figures(cards: dict[str, KpiCard]) -> list[Any]:
