@@ -53,7 +53,7 @@ def test_migrate_twice_is_a_no_op(db_path: Path) -> None:
     assert list_backups(db_path) == []
 
 
-def test_transaction_is_all_or_nothing(store) -> None:  # noqa: ANN001
+def test_transaction_is_all_or_nothing(store) -> None:
     with pytest.raises(ZeroDivisionError), store.transaction():
         store.conn.execute("INSERT INTO customers(name, name_key, created_on) "
                            "VALUES ('A', 'a', '2026-01-01')")
@@ -138,7 +138,7 @@ def test_second_process_refused_quickly_and_kill_frees_the_file(db_path: Path) -
     s.close(backup_if_changed=False)
 
 
-def test_backup_restore_round_trip(demo_store) -> None:  # noqa: ANN001
+def test_backup_restore_round_trip(demo_store) -> None:
     path = demo_store.path
     original = digest(path)
     backup = create_backup(demo_store, reason="manual")

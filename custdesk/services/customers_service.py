@@ -14,12 +14,17 @@ from datetime import date
 from typing import Any
 
 from custdesk.domain.text import email_key, name_key
+from custdesk.storage import customer_rows as rows_db
 from custdesk.storage.backups import create_backup
-from custdesk.storage.database import Store
+from custdesk.storage.customer_rows import CHILD_TABLES, child_counts
+from custdesk.storage.store import Store
+
+__all__ = ["CHILD_TABLES", "CustomerError", "DuplicatePair", "add_customer", "child_counts",
+           "delete_customer", "duplicate_pairs", "get_customer", "mark_lost",
+           "merge_customers", "reasons", "update_customer"]
 
 EDITABLE = ("ref", "name", "company", "email", "phone", "segment", "source", "referred_by",
             "acquired_on", "country", "city", "notes")
-CHILD_TABLES = ("orders", "deals", "tickets", "surveys")
 SIMILAR_NAMES = 0.88  # difflib ratio of name keys: "Jon Smith" ~ "John Smith"
 MAX_BLOCK = 200  # names compared pairwise only within blocks of this size (first 3 letters)
 
@@ -40,11 +45,10 @@ class DuplicatePair:
 
 def get_customer(store: Store, customer_id: int) -> dict[str, Any]:
     """The customer's stored fields as a dict."""
-    row = store.conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
-    if row is None:
+    found = rows_db.customer_fields(store, customer_id)
+    if found is None:
         raise CustomerError(f"Customer {customer_id} no longer exists.")
-    names = [d[0] for d in store.conn.execute("SELECT * FROM customers LIMIT 0").description]
-    return dict(zip(names, row, strict=True))
+    return found
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
@@ -79,12 +83,7 @@ def add_customer(store: Store, fields: dict[str, Any]) -> int:
         raise CustomerError("A customer needs a name.")
     values |= _keys(values)
     values["created_on"] = date.today().isoformat()
-    columns = list(values)
-    with store.transaction():
-        cursor = store.conn.execute(
-            f"INSERT INTO customers ({', '.join(columns)}) VALUES "
-            f"({', '.join('?' for _ in columns)})", [values[c] for c in columns])
-    return int(cursor.lastrowid or 0)
+    return rows_db.insert_customer(store, values)
 
 
 def update_customer(store: Store, customer_id: int, fields: dict[str, Any]) -> None:
@@ -94,16 +93,7 @@ def update_customer(store: Store, customer_id: int, fields: dict[str, Any]) -> N
         return
     get_customer(store, customer_id)
     values |= _keys(values)
-    assignments = ", ".join(f"{c} = ?" for c in values)
-    with store.transaction():
-        store.conn.execute(f"UPDATE customers SET {assignments} WHERE id = ?",
-                           [*values.values(), customer_id])
-
-
-def child_counts(store: Store, customer_id: int) -> dict[str, int]:
-    """How many orders, deals, tickets and surveys belong to the customer."""
-    return {t: store.conn.execute(f"SELECT count(*) FROM {t} WHERE customer_id = ?",
-                                  (customer_id,)).fetchone()[0] for t in CHILD_TABLES}
+    rows_db.update_customer_row(store, customer_id, values)
 
 
 def delete_customer(store: Store, customer_id: int) -> dict[str, int]:
@@ -111,29 +101,13 @@ def delete_customer(store: Store, customer_id: int) -> dict[str, int]:
     get_customer(store, customer_id)
     counts = child_counts(store, customer_id)
     create_backup(store, reason="before-delete")  # it removes their whole history
-    with store.transaction():
-        for table in CHILD_TABLES:
-            _forget_import_changes(store, table, f"SELECT id FROM {table} WHERE customer_id = ?",
-                                   customer_id)
-            store.conn.execute(f"DELETE FROM {table} WHERE customer_id = ?", (customer_id,))
-        _forget_import_changes(store, "customers", "SELECT ?", customer_id)
-        store.conn.execute("DELETE FROM customers WHERE id = ?", (customer_id,))
+    rows_db.delete_customer_rows(store, customer_id)
     return counts
-
-
-def _forget_import_changes(store: Store, table: str, ids_sql: str, value: int) -> None:
-    """Drop the undo records of rows about to be deleted.
-
-    Ids are plain INTEGER PRIMARY KEYs, so SQLite gives a deleted last row's id to the
-    next row inserted; an import undo would then write the deleted row's old values into
-    that unrelated new row."""
-    store.conn.execute(f"DELETE FROM batch_changes WHERE table_name = ? AND row_id IN ({ids_sql})",
-                       (table, value))
 
 
 def reasons(store: Store) -> list[str]:
     """The shared list of lost reasons, in the owner's order."""
-    return [r[0] for r in store.conn.execute("SELECT name FROM reasons ORDER BY position, id")]
+    return rows_db.reason_names(store)
 
 
 def mark_lost(store: Store, customer_id: int, reason: str, on: date | None = None) -> None:
@@ -141,16 +115,12 @@ def mark_lost(store: Store, customer_id: int, reason: str, on: date | None = Non
     if reason not in reasons(store):
         raise CustomerError(f"Choose a reason from the list (got {reason!r}).")
     get_customer(store, customer_id)
-    with store.transaction():
-        store.conn.execute(
-            "UPDATE customers SET status = 'lost', lost_on = ?, lost_reason = ? WHERE id = ?",
-            ((on or date.today()).isoformat(), reason, customer_id))
+    rows_db.set_lost(store, customer_id, (on or date.today()).isoformat(), reason)
 
 
 def duplicate_pairs(store: Store, limit: int = 200) -> list[DuplicatePair]:
     """Pairs that look like one customer: same e-mail, same name, or similar names."""
-    rows = store.conn.execute(
-        "SELECT id, name_key, email_key, company FROM customers ORDER BY id").fetchall()
+    rows = rows_db.identity_rows(store)
     companies = {r[0]: name_key(r[3]) for r in rows}
     pairs: dict[tuple[int, int], DuplicatePair] = {}
 
@@ -162,8 +132,9 @@ def duplicate_pairs(store: Store, limit: int = 200) -> list[DuplicatePair]:
     for index, reason in ((2, "same e-mail"), (1, "same name")):
         groups: dict[str, list[int]] = defaultdict(list)
         for row in rows:
-            if row[index]:
-                groups[row[index]].append(row[0])
+            value = row[index]
+            if isinstance(value, str) and value:
+                groups[value].append(row[0])
         for ids in groups.values():
             for other in ids[1:]:
                 add(ids[0], other, *_rank(reason, companies[ids[0]], companies[other]))
@@ -215,16 +186,11 @@ def merge_customers(store: Store, keep_id: int, drop_id: int,
         starts = [s for s in (_start(store, keep), _start(store, drop)) if s]
         chosen["acquired_on"] = min(starts)
     moved = child_counts(store, drop_id)
+    # a kept customer from an import now holds records that import did not create:
+    # undoing that import must not delete it (and with it the merged-away customer's data)
+    detach = keep.get("batch_id") is not None and keep.get("batch_id") != drop.get("batch_id")
     with store.transaction():
-        for table in CHILD_TABLES:
-            store.conn.execute(f"UPDATE {table} SET customer_id = ? WHERE customer_id = ?",
-                               (keep_id, drop_id))
-        _forget_import_changes(store, "customers", "SELECT ?", drop_id)
-        store.conn.execute("DELETE FROM customers WHERE id = ?", (drop_id,))
-        if keep.get("batch_id") is not None and keep.get("batch_id") != drop.get("batch_id"):
-            # it now holds a record the import did not create: undoing that import
-            # must not delete it (and with it the merged-away customer's data)
-            store.conn.execute("UPDATE customers SET batch_id = NULL WHERE id = ?", (keep_id,))
+        rows_db.move_records_and_delete(store, keep_id, drop_id, detach)
         update_customer(store, keep_id, chosen)
     return moved
 
@@ -233,6 +199,5 @@ def _start(store: Store, customer: dict[str, Any]) -> str | None:
     """acquired_on, else the first order's date (ISO text), else None."""
     if customer.get("acquired_on"):
         return str(customer["acquired_on"])[:10]
-    first = store.conn.execute("SELECT min(date) FROM orders WHERE customer_id = ?",
-                               (customer["id"],)).fetchone()[0]
-    return None if first is None else str(first)[:10]
+    first = rows_db.first_order_day(store, customer["id"])
+    return None if first is None else first[:10]

@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any
 
 from custdesk.domain.text import email_key, name_key
-from custdesk.storage.database import Store
+from custdesk.storage.match_queries import match_rows
+from custdesk.storage.store import Store
 
 _ID_ENDINGS = ("id", "ref", "number", "no", "nr", "num", "code", "sku")
 
@@ -39,11 +40,9 @@ class Matcher:
 
     @classmethod
     def load(cls, store: Store, table: str) -> Matcher:
-        has_email = table == "customers"
-        columns = "id, ref, name_key" + (", email_key" if has_email else ", NULL")
         matcher = cls(table, 1)
         top = 0
-        for row_id, ref, nkey, ekey in store.conn.execute(f"SELECT {columns} FROM {table}"):
+        for row_id, ref, nkey, ekey in match_rows(store, table):
             top = max(top, row_id)
             matcher._index(row_id, ref, nkey, ekey)
         matcher.next_id = top + 1

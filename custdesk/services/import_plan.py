@@ -23,8 +23,9 @@ from custdesk.services.import_match import (
     looks_like_id,
 )
 from custdesk.sheets.validate import ParsedTable, RowError
-from custdesk.storage.database import Store
+from custdesk.storage.match_queries import current_values, existing_keys, target_rows
 from custdesk.storage.repository import month_number, stage_ids
+from custdesk.storage.store import Store
 
 MODES = ("upsert", "create", "update")
 RECORD_TABLE = {"customers": "customers", "products": "products", "orders": "orders",
@@ -85,22 +86,6 @@ def digests(rows: Iterable[tuple[object, ...]]) -> list[str]:
     return [blake2b(repr(values).encode("utf-8"), digest_size=12).hexdigest() for values in rows]
 
 
-def existing_keys(store: Store, table: str, keys: list[str], columns: str = "id"
-                  ) -> dict[str, tuple[Any, ...]]:
-    """line_key -> selected columns of the rows already holding those keys."""
-    found: dict[str, tuple[Any, ...]] = {}
-    if not keys or store.conn.execute(f"SELECT 1 FROM {table} WHERE line_key IS NOT NULL "
-                                      "LIMIT 1").fetchone() is None:
-        return found  # (a first import: no need to look 100k keys up one chunk at a time)
-    for start in range(0, len(keys), 900):
-        chunk = keys[start:start + 900]
-        sql = (f"SELECT line_key, {columns} FROM {table} "
-               f"WHERE line_key IN ({','.join('?' * len(chunk))})")
-        for row in store.conn.execute(sql, chunk):
-            found[row[0]] = tuple(row[1:])
-    return found
-
-
 def build_plan(store: Store, parsed: ParsedTable, mode: str = "upsert",
                ) -> Plan:
     """What importing `parsed` would do to the database now."""
@@ -141,7 +126,7 @@ class _Planner:
         if "ref" not in self.parsed.mapping:
             return self._digest_keyed_rows(content)
         seen: dict[str, int] = {}  # key -> lines with it so far
-        out = []
+        out: list[tuple[int, dict[str, Any], str]] = []
         append = out.append
         for number, row in self.parsed.rows:
             ref = row.get("ref")
@@ -241,7 +226,7 @@ class _Planner:
         """Insert, update (non-blank values that differ) or count unchanged."""
         if row_id is None:
             if self.mode == "update":
-                self.error(number, next(iter(self.headers), ""), None,
+                self.error(number, next(iter(self.headers), None) or "", None,
                            "not in the database (mode update only changes existing records)")
             else:
                 self.plan.inserts.append(values)
@@ -257,10 +242,7 @@ class _Planner:
                                         {k: current[k] for k in changes}, changes))
 
     def _current(self, table: str, row_id: int, columns: Iterable[str]) -> dict[str, Any]:
-        cols = list(columns)
-        row = self.store.conn.execute(
-            f"SELECT {', '.join(cols)} FROM {table} WHERE id = ?", (row_id,)).fetchone()
-        return dict(zip(cols, row, strict=True))
+        return current_values(self.store, table, row_id, columns)
 
     def plan_customers(self) -> None:
         matcher = Matcher.load(self.store, "customers")
@@ -370,8 +352,7 @@ class _Planner:
             self._upsert(number, old[0] if old else None, values, current)
 
     def plan_targets(self) -> None:
-        rows = {r[0]: r for r in self.store.conn.execute(
-            "SELECT month, rowid, revenue_target_e4, new_customers_target FROM targets")}
+        rows = target_rows(self.store)
         seen: set[str] = set()
         for number, row in self.parsed.rows:
             month = row["month"]

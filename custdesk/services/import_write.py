@@ -1,55 +1,29 @@
-"""Writing a plan inside the caller's transaction, and undoing a batch exactly.
+"""Carrying an import plan out inside the caller's transaction (the SQL is in storage/).
 
-Rows an import inserts carry its `batch_id`, so undo deletes them by that column. Rows it
-updates (and inserted rows of tables without a batch_id column: stages, saved mappings)
-are listed in `batch_changes` with their previous values. Undo puts the previous values
-back, deletes the inserted rows and finally the batch itself, so that the database holds
-exactly what it held before: the same rows in every table and the same schema. (A big
-batch rebuilds its table's indexes, which moves their rows to the end of sqlite_master:
-same SQL, same contents, another listing order — see `_indexes_rebuilt`.)
+`write_plan` turns a `Plan` into the storage calls of `storage/import_writes.py` and keeps
+the order summary in step in the same transaction; undo is `storage/import_undo.py`,
+re-exported here for the importer.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from operator import itemgetter
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from custdesk.domain.text import name_key
 from custdesk.services.import_plan import Plan
-from custdesk.storage.database import Store
+from custdesk.storage import import_writes
+from custdesk.storage.import_undo import UNDO_ORDER, UndoRefusedError, undo_batch, undo_blockers
+from custdesk.storage.import_writes import CHUNK, record_change
+from custdesk.storage.queries_summary import kept_in_step
 from custdesk.storage.repository import ensure_stage, stage_ids
+from custdesk.storage.store import Store
+
+__all__ = ["CHUNK", "REBUILD_MAX_EXISTING", "REBUILD_MIN_ROWS", "UNDO_ORDER",
+           "UndoRefusedError", "insert_rows", "record_change", "undo_batch", "undo_blockers",
+           "write_plan"]
 
 Progress = Callable[[int, int], None]
-CHUNK = 20_000
-# Child tables first, so that foreign keys never block the deletes.
-UNDO_ORDER = ("orders", "deals", "tickets", "surveys", "spend", "targets", "products",
-              "customers")
-
-
-class UndoRefusedError(Exception):
-    """The batch cannot be undone (later work depends on it); the message says why."""
-
-
-def insert_rows(store: Store, table: str, rows: Sequence[dict[str, Any]], batch_id: int,
-                progress: Callable[[int], None] | None = None) -> None:
-    """executemany in chunks (progress, and a chance to cancel, between chunks); every row
-    is stamped with the batch. A big batch into a table not much bigger than itself is
-    written with the table's indexes rebuilt afterwards (`_indexes_rebuilt`)."""
-    if not rows:
-        return
-    columns = [c for c in rows[0] if c != "batch_id"]
-    sql = (f"INSERT INTO {table} ({', '.join(columns)}, batch_id) "
-           f"VALUES ({', '.join('?' * len(columns))}, {int(batch_id)})")
-    pick = itemgetter(*columns) if len(columns) > 1 else (lambda r: (r[columns[0]],))
-    with _indexes_rebuilt(store, table, len(rows)):
-        for start in range(0, len(rows), CHUNK):
-            store.conn.executemany(sql, [pick(r) for r in rows[start:start + CHUNK]])
-            if progress:
-                progress(min(start + CHUNK, len(rows)))
-
 
 # Rebuilding pays when the batch is big and the table at most a few times its size:
 # measured at 100k order lines into an empty table with its 6 indexes, 3.4 s of per-row
@@ -59,58 +33,25 @@ REBUILD_MIN_ROWS = 20_000
 REBUILD_MAX_EXISTING = 3  # existing rows at most this many times the batch
 
 
-@contextmanager
-def _indexes_rebuilt(store: Store, table: str, batch: int) -> Iterator[None]:
-    """Drop the table's own indexes for the block and create them again after it, inside
-    the caller's transaction: an error or a kill in between rolls the drop back too.
-
-    Triggers are untouched (they still fire per row). A UNIQUE index refuses a duplicate
-    when it is rebuilt, exactly as it would have refused the insert. Only the order of
-    rows in sqlite_master changes (the indexes' SQL, names and contents are the same).
-    """
-    conn = store.conn
-    if batch < REBUILD_MIN_ROWS or not conn.in_transaction:
-        yield
-        return
-    existing = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    if existing > REBUILD_MAX_EXISTING * batch:
-        yield
-        return
-    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
-                           "tbl_name = ? AND sql IS NOT NULL ORDER BY rowid", (table,)
-                           ).fetchall()
-    stats = _saved_stats(store, table, [name for name, _sql in indexes])
-    for name, _sql in indexes:
-        conn.execute(f'DROP INDEX "{name}"')
-    yield
-    for _name, sql in indexes:
-        conn.execute(sql)
-    if stats:  # DROP INDEX deleted the planner's statistics of those indexes: put them back
-        conn.executemany("INSERT INTO sqlite_stat1(rowid, tbl, idx, stat) VALUES (?, ?, ?, ?)",
-                         stats)  # (same rowids: the same rows in the same order)
-
-
-def _saved_stats(store: Store, table: str, names: list[str]) -> list[tuple[Any, ...]]:
-    """The ANALYZE statistics of these indexes (none unless ANALYZE ever ran)."""
-    if store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
-                          ).fetchone() is None:
-        return []
-    rows = store.conn.execute("SELECT rowid, tbl, idx, stat FROM sqlite_stat1 WHERE tbl = ?",
-                              (table,)).fetchall()
-    return [row for row in rows if row[2] in names]
-
-
-def record_change(store: Store, batch_id: int, table: str, row_id: int, action: str,
-                  before: dict[str, Any] | None = None) -> None:
-    store.conn.execute(
-        "INSERT INTO batch_changes(batch_id, table_name, row_id, action, before_json) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (batch_id, table, row_id, action, None if before is None else json.dumps(before)))
+def insert_rows(store: Store, table: str, rows: Sequence[dict[str, Any]], batch_id: int,
+                progress: Callable[[int], None] | None = None) -> None:
+    """Insert the rows stamped with the batch, under this module's rebuild thresholds
+    (read at call time, so a test can lower them)."""
+    import_writes.insert_rows(store, table, rows, batch_id, progress,
+                              rebuild_from=REBUILD_MIN_ROWS,
+                              rebuild_max_existing=REBUILD_MAX_EXISTING)
 
 
 def write_plan(store: Store, plan: Plan, batch_id: int,
                progress: Callable[[int], None] | None = None) -> None:
-    """Carry the plan out (inside the caller's transaction)."""
+    """Carry the plan out (inside the caller's transaction); the order summary is rebuilt
+    before that transaction ends (`kept_in_step`), so reads never have to."""
+    with kept_in_step(store):
+        _write_plan(store, plan, batch_id, progress)
+
+
+def _write_plan(store: Store, plan: Plan, batch_id: int,
+                progress: Callable[[int], None] | None) -> None:
     for name in plan.new_stages:
         record_change(store, batch_id, "stages", ensure_stage(store, name), "insert")
     if plan.customers is not None:
@@ -130,9 +71,7 @@ def write_plan(store: Store, plan: Plan, batch_id: int,
         after = dict(update.after)
         if plan.kind == "deals" and isinstance(after.get("stage_id"), str):
             after["stage_id"] = stage_ids(store)[after["stage_id"][4:]]
-        sets = ", ".join(f"{c} = ?" for c in after)
-        store.conn.execute(f"UPDATE {update.table} SET {sets} WHERE rowid = ?",
-                           (*after.values(), update.row_id))
+        import_writes.update_row(store, update.table, update.row_id, after)
         record_change(store, batch_id, update.table, update.row_id, "update", update.before)
 
 
@@ -162,78 +101,3 @@ def _uniform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         columns.update(dict.fromkeys(row))
     return [{c: row.get(c) for c in columns} for row in rows]
-
-
-# ---- undo --------------------------------------------------------------------------------
-
-# rows this batch updated are put back by the undo itself, so they do not block it
-_NOT_MINE = ("id NOT IN (SELECT row_id FROM batch_changes WHERE table_name = ? "
-             "AND batch_id = ? AND action = 'update')")
-
-
-def undo_blockers(store: Store, batch_id: int) -> list[str]:
-    """Why the batch cannot be undone now (empty when it can)."""
-    reasons = []
-    for parent, children in (("customers", ("orders", "deals", "tickets", "surveys")),
-                             ("products", ("orders", "deals"))):
-        for child in children:
-            column = "customer_id" if parent == "customers" else "product_id"
-            count = store.conn.execute(
-                f"SELECT count(*) FROM {child} WHERE {column} IN "
-                f"(SELECT id FROM {parent} WHERE batch_id = ?) "
-                f"AND (batch_id IS NULL OR batch_id <> ?) AND {_NOT_MINE}",
-                (batch_id, batch_id, child, batch_id)).fetchone()[0]
-            if count:
-                reasons.append(f"{count} {child} added later use {parent} this import created")
-    later = store.conn.execute(
-        "SELECT count(*) FROM batch_changes AS later JOIN batch_changes AS mine "
-        "ON later.table_name = mine.table_name AND later.row_id = mine.row_id "
-        "WHERE mine.batch_id = ? AND later.batch_id > ?", (batch_id, batch_id)).fetchone()[0]
-    for table in UNDO_ORDER:
-        later += store.conn.execute(
-            f"SELECT count(*) FROM batch_changes WHERE table_name = ? AND batch_id > ? "
-            f"AND row_id IN (SELECT rowid FROM {table} WHERE batch_id = ?)",
-            (table, batch_id, batch_id)).fetchone()[0]
-    if later:
-        reasons.append(f"later imports changed {later} records this import wrote")
-    stage_users = store.conn.execute(
-        "SELECT count(*) FROM deals WHERE stage_id IN (SELECT row_id FROM batch_changes "
-        f"WHERE batch_id = ? AND table_name = 'stages') AND (batch_id IS NULL OR batch_id <> ?) "
-        f"AND {_NOT_MINE}", (batch_id, batch_id, "deals", batch_id)).fetchone()[0]
-    if stage_users:
-        reasons.append(f"{stage_users} deals added later use stages this import created")
-    return reasons
-
-
-def undo_batch(store: Store, batch_id: int) -> dict[str, int]:
-    """Restore the database to what it was before the batch (inside the caller's
-    transaction); returns rows removed per table and the number of rows restored."""
-    if store.conn.execute("SELECT 1 FROM import_batches WHERE id = ?",
-                          (batch_id,)).fetchone() is None:
-        raise UndoRefusedError(f"there is no import batch {batch_id}")
-    blockers = undo_blockers(store, batch_id)
-    if blockers:
-        raise UndoRefusedError(f"import {batch_id} cannot be undone: " + "; ".join(blockers)
-                               + " (undo those later imports first)")
-    changes = store.conn.execute(
-        "SELECT table_name, row_id, action, before_json FROM batch_changes "
-        "WHERE batch_id = ? ORDER BY id DESC", (batch_id,)).fetchall()
-    result: dict[str, int] = {"restored": 0}
-    for table, row_id, action, before in changes:
-        if action == "update":
-            values = json.loads(before)
-            sets = ", ".join(f"{c} = ?" for c in values)
-            store.conn.execute(f"UPDATE {table} SET {sets} WHERE rowid = ?",
-                               (*values.values(), row_id))
-            result["restored"] += 1
-    for table in UNDO_ORDER:
-        cursor = store.conn.execute(f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,))
-        if cursor.rowcount:
-            result[table] = cursor.rowcount
-    for table, row_id, action, _before in changes:
-        if action == "insert":
-            store.conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (row_id,))
-            result[table] = result.get(table, 0) + 1
-    store.conn.execute("DELETE FROM batch_changes WHERE batch_id = ?", (batch_id,))
-    store.conn.execute("DELETE FROM import_batches WHERE id = ?", (batch_id,))
-    return result

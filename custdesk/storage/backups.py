@@ -14,15 +14,28 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from custdesk.storage.database import Store
+from custdesk.storage.errors import DamagedDatabaseError, DatabaseError, DiskError
+from custdesk.storage.fileformat import APPLICATION_ID, FULL_CHECK_MAX_BYTES, read_header
 
 KEEP_LATEST = 10  # the newest N, whatever their age
 KEEP_DAILY_DAYS = 14  # plus the newest of each of the last 14 days
 KEEP_MONTHLY = 12  # plus the newest of each of the last 12 months
 BACKUP_FULL_CHECK_MAX_BYTES = 64 * 1024 * 1024
+
+
+
+class OpenDatabase(Protocol):
+    """What a backup needs of an open store (`store.Store` is one): backups sit below the
+    store in the import order, so they name only these two attributes."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def conn(self) -> sqlite3.Connection: ...
+
 
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z-]+)\.db$")
 
@@ -94,15 +107,13 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def create_backup(store: Store, reason: str, now: datetime | None = None) -> Backup:
+def create_backup(store: OpenDatabase, reason: str, now: datetime | None = None) -> Backup:
     """Copy the open database into backups/ and prune old copies."""
     now = now or datetime.now()
     folder = backup_dir(store.path)
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
-        from custdesk.storage.database import DiskError
-
         raise DiskError(f"custdesk cannot create the backups folder {folder} "
                         f"({exc.strerror or exc}); the database itself is unchanged.") from exc
     stamp = now.strftime("%Y%m%d-%H%M%S-%f")
@@ -111,8 +122,6 @@ def create_backup(store: Store, reason: str, now: datetime | None = None) -> Bac
         _remove_stale_partials(folder)
         write_copy(store.conn, target)
     except (OSError, sqlite3.Error) as exc:
-        from custdesk.storage.database import DiskError
-
         raise DiskError(f"The backup of {store.path.name} could not be written to {folder} "
                         f"({exc}); the database itself is unchanged.") from exc
     prune_backups(store.path, now=now)
@@ -169,8 +178,6 @@ def latest_good_backup(db_path: Path, tries: int = 5) -> Backup | None:
     Backups over 8 MB get `quick_check` here (this runs while a refusal message is being
     written); each had the full `integrity_check` when it was taken.
     """
-    from custdesk.storage.database import FULL_CHECK_MAX_BYTES, DatabaseError
-
     for backup in list_backups(db_path)[:tries]:
         try:
             verify_backup(backup.path, full=backup.size <= FULL_CHECK_MAX_BYTES)
@@ -183,12 +190,6 @@ def latest_good_backup(db_path: Path, tries: int = 5) -> Backup | None:
 def verify_backup(path: Path, full: bool = True) -> None:
     """Raise `DamagedDatabaseError` unless `path` is a sound custdesk database
     (`integrity_check`, or the faster `quick_check` when `full` is False)."""
-    from custdesk.storage.database import (
-        APPLICATION_ID,
-        DamagedDatabaseError,
-        read_header,
-    )
-
     magic, _version, app_id = read_header(path)
     if app_id != APPLICATION_ID or magic != b"SQLite format 3\x00":
         raise DamagedDatabaseError(f"{path.name} is not a custdesk backup.")

@@ -19,193 +19,47 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import struct
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
 from filelock import FileLock, Timeout
 
+from custdesk.storage import migrations, queries_summary
+from custdesk.storage.backups import latest_good_backup, list_backups
+from custdesk.storage.errors import (
+    DamagedDatabaseError,
+    DatabaseError,
+    DatabaseInUseError,
+    DiskError,
+    NewerSchemaError,
+    NotCustdeskFileError,
+    disk_error_message,
+    is_disk_error,
+)
+from custdesk.storage.fileformat import (
+    APPLICATION_ID,
+    FULL_CHECK_MAX_BYTES,
+    SQLITE_MAGIC,
+    read_header,
+)
 from custdesk.storage.sidecars import SidecarError, check_sidecars
+from custdesk.storage.store import Store
 
-APPLICATION_ID = 0x43555344  # "CUSD"
-SQLITE_MAGIC = b"SQLite format 3\x00"
+# names other modules import from here (the errors, header and Store live below it)
+__all__ = [
+    "APPLICATION_ID", "FULL_CHECK_MAX_BYTES", "MIN_SQLITE_VERSION", "SQLITE_MAGIC",
+    "DamagedDatabaseError", "DatabaseError", "DatabaseInUseError", "DiskError",
+    "NewerSchemaError", "NotCustdeskFileError", "Store", "acquire_lock", "backup_advice",
+    "connect", "disk_error_message", "is_disk_error", "lock_path", "open_store",
+    "read_header",
+]
+
 MIN_SQLITE_VERSION = (3, 37, 0)  # STRICT tables; Debian 12 ships 3.40.1
-FULL_CHECK_MAX_BYTES = 8 * 1024 * 1024  # integrity_check ~45 ms/MB here; above: quick_check
-
-
-class DatabaseError(Exception):
-    """A problem the owner can act on; `str(err)` is the one-line message we show."""
-
-
-class NotCustdeskFileError(DatabaseError):
-    pass
-
-
-class NewerSchemaError(DatabaseError):
-    pass
-
-
-class DatabaseInUseError(DatabaseError):
-    pass
-
-
-class DamagedDatabaseError(DatabaseError):
-    pass
-
-
-class DiskError(DatabaseError, sqlite3.OperationalError):
-    """The disk or folder refused a write (full, read-only, I/O error, file moved away).
-
-    Also an `sqlite3.OperationalError`, so code that caught SQLite's own error still does.
-    """
-
-
-_DISK_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN",
-                "SQLITE_PERM")
-
-
-def is_disk_error(exc: BaseException) -> bool:
-    """True for SQLite errors caused by the disk or folder rather than the file's content."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    return any(name == code or name.startswith(code + "_") for code in _DISK_ERRORS)
-
-
-def disk_error_message(path: Path, exc: BaseException) -> str:
-    """One owner-readable line for a failed write; committed data is never at stake."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    kept = "the last change was not saved; everything saved before it is intact."
-    if name.startswith("SQLITE_FULL") or getattr(exc, "errno", None) == 28:
-        return f"The disk holding {path.name} is full: {kept} Free some space and try again."
-    if name == "SQLITE_READONLY_DBMOVED":
-        return f"{path.name} was moved or deleted while custdesk had it open: {kept}"
-    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or getattr(
-            exc, "errno", None) in (1, 13, 30):
-        return (f"custdesk cannot write to {path.name} or its folder {path.parent} (read-only "
-                f"or no permission): {kept}")
-    return f"The disk reported an error with {path.name} ({exc}): {kept}"
-
-
-class Store:
-    """An open custdesk database: the sqlite-utils `db`, its path and its lock."""
-
-    def __init__(self, path: Path, db: sqlite_utils.Database, lock: FileLock | None) -> None:
-        self.path = path
-        self.db = db
-        self._lock = lock
-        self._changes_at_open = db.conn.total_changes
-        self._inode = _inode(path)
-        self.closed = False
-        self.close_warning: str | None = None
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """All-or-nothing: one transaction (nested blocks become savepoints).
-
-        A write the disk refuses raises `DiskError` (rolled back, nothing half-saved);
-        when the file was deleted or moved meanwhile, what was committed is first written
-        back to its path (see `rescue`).
-        """
-        try:
-            with self.db.atomic() as db:
-                yield db
-        except sqlite3.OperationalError as exc:
-            if isinstance(exc, DiskError) or not is_disk_error(exc):
-                raise
-            message = disk_error_message(self.path, exc)
-            if self.file_gone():
-                message += " " + self._rescue_note()
-            raise DiskError(message) from exc
-
-    def file_gone(self) -> bool:
-        """True when the file at `path` is no longer the one this store has open."""
-        return _inode(self.path) != self._inode
-
-    def rescue(self) -> Path:
-        """Write what this connection holds back to `path` (or beside it if taken)."""
-        from custdesk.storage.backups import write_copy
-
-        target = self.path
-        if target.exists():
-            target = self.path.with_name(f"{self.path.stem}-rescued{self.path.suffix}")
-        write_copy(self.conn, target)
-        if target == self.path:
-            self._inode = _inode(target)  # rescued once; do not rescue again on close
-        return target
-
-    def _rescue_note(self) -> str:
-        try:
-            return f"Everything saved so far was written back to {self.rescue()}."
-        except (OSError, sqlite3.Error) as exc:
-            return f"custdesk could not write it back ({exc}); keep custdesk open and copy it."
-
-    @property
-    def changed_since_open(self) -> bool:
-        return self.db.conn.total_changes != self._changes_at_open
-
-    def schema_version(self) -> int:
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-
-    def close(self, backup_if_changed: bool = True) -> None:
-        """Close; take a rotating backup first when this session changed anything.
-
-        Never raises for a failed backup or rescue (a full disk must not stop the owner
-        from quitting; what was committed is already in the file): the reason is left in
-        `close_warning` for the caller to show.
-        """
-        if self.closed:
-            return
-        try:
-            if self.file_gone():
-                self.close_warning = (f"{self.path.name} was moved or deleted while custdesk "
-                                      f"had it open. {self._rescue_note()}")
-            if backup_if_changed and self.changed_since_open:
-                from custdesk.storage.backups import create_backup
-
-                create_backup(self, reason="on-close")
-        except (OSError, sqlite3.Error, DatabaseError) as exc:
-            self.close_warning = f"The closing backup was not written: {exc}"
-        finally:
-            self.db.close()
-            if self._lock is not None:
-                self._lock.release()
-            self.closed = True
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _inode(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino)
-
-
-def read_header(path: Path) -> tuple[bytes, int, int]:
-    """(magic, user_version, application_id) from the raw 100-byte SQLite header."""
-    with open(path, "rb") as fh:
-        header = fh.read(100)
-    if len(header) < 100:
-        return header[:16], 0, 0
-    user_version, = struct.unpack(">I", header[60:64])
-    application_id, = struct.unpack(">I", header[68:72])
-    return header[:16], user_version, application_id
 
 
 def _check_foreign(path: Path) -> None:
     """Refuse anything that is not an empty file, an empty SQLite file, or ours."""
-    from custdesk.storage.migrations import LATEST_VERSION
-
+    latest = migrations.LATEST_VERSION  # read at call time: tests add steps
     if not path.exists() or path.stat().st_size == 0:
         return
     if not path.is_file():
@@ -216,10 +70,10 @@ def _check_foreign(path: Path) -> None:
             f"{path.name} is not a custdesk database (not an SQLite file); it was left unchanged."
         )
     if app_id == APPLICATION_ID:
-        if user_version > LATEST_VERSION:
+        if user_version > latest:
             raise NewerSchemaError(
                 f"{path.name} was written by a newer custdesk (schema {user_version}, this "
-                f"version understands up to {LATEST_VERSION}); update custdesk to open it. "
+                f"version understands up to {latest}); update custdesk to open it. "
                 "The file was left unchanged."
             )
         return
@@ -304,9 +158,6 @@ def open_store(path: str | os.PathLike[str], *, create: bool = True, lock: bool 
 
 
 def _open(path: Path, *, lock: bool, check: bool) -> Store:
-    from custdesk.storage.backups import list_backups
-    from custdesk.storage.migrations import LATEST_VERSION, migrate
-
     try:
         if path.is_file() and path.stat().st_size == 0 and list_backups(path):
             # a new database is never empty once used: this one was cut short
@@ -319,7 +170,7 @@ def _open(path: Path, *, lock: bool, check: bool) -> Store:
     file_lock = acquire_lock(path) if lock else None
     try:
         try:
-            check_sidecars(path, LATEST_VERSION)
+            check_sidecars(path, migrations.LATEST_VERSION)
         except SidecarError as exc:
             raise DamagedDatabaseError(
                 f"{path.name} has {exc}; custdesk left both untouched, because replaying it "
@@ -333,7 +184,10 @@ def _open(path: Path, *, lock: bool, check: bool) -> Store:
             if check:
                 _check(db, path)
             store = Store(path, db, file_lock)
-            migrate(store)
+            migrations.migrate(store)
+            # a file an older custdesk (or another program) left with a stale order
+            # summary is fixed here, once, under the write lock: reads never write
+            queries_summary.ensure_order_stats(store)
         except BaseException:
             db.close()
             raise
@@ -360,8 +214,6 @@ def _open(path: Path, *, lock: bool, check: bool) -> Store:
 
 def backup_advice(path: Path) -> str:
     """'The latest good backup is …' (or that there is none), for refusal messages."""
-    from custdesk.storage.backups import latest_good_backup
-
     try:
         good = latest_good_backup(path)
     except OSError:

@@ -3,21 +3,23 @@
 `user_version` = the number of steps applied. Each step runs in its own transaction
 together with its `user_version` bump, so a kill leaves the old or the new schema, never
 half. A backup is taken before the first step runs on a file that already holds data.
+
+Every step lives here, in order, and a step's SQL never changes once released (a file
+migrated by an old version must end with the same schema as one migrated today).
+Dependencies point one way: database → migrations → store/backups/fileformat.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from custdesk.domain.records import DEFAULT_REASONS, DEFAULT_SETTINGS, DEFAULT_STAGES
 from custdesk.domain.text import name_key
-from custdesk.storage.queries_summary import m002_customer_order_stats
-
-if TYPE_CHECKING:
-    from custdesk.storage.database import Store
+from custdesk.storage.backups import create_backup
+from custdesk.storage.fileformat import APPLICATION_ID
+from custdesk.storage.store import Store
 
 _ID = "id INTEGER PRIMARY KEY"
 _BATCH = "batch_id INTEGER REFERENCES import_batches(id)"
@@ -165,6 +167,46 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+# ---- m002: the per-customer order summary (kept by queries_summary) ----------------------
+
+_MARK = ("WHEN (SELECT dirty FROM summary_state WHERE name = 'customer_order_stats') = 0 "
+         "BEGIN UPDATE summary_state SET dirty = 1 WHERE name = 'customer_order_stats'; END")
+
+M002_STATEMENTS = (
+    """CREATE TABLE customer_order_stats (
+        customer_id INTEGER PRIMARY KEY,
+        first_date TEXT NOT NULL, last_date TEXT NOT NULL, lines INTEGER NOT NULL,
+        revenue_e4 INTEGER NOT NULL, cost_e4 INTEGER NOT NULL,
+        min_key TEXT NOT NULL, max_key TEXT NOT NULL
+    ) STRICT""",
+    "CREATE TABLE summary_state (name TEXT PRIMARY KEY, dirty INTEGER NOT NULL) STRICT",
+    # created empty and marked stale: open_store fills it right after migrating (one
+    # fill statement, queries_summary's, instead of a frozen copy here)
+    "INSERT INTO summary_state VALUES ('customer_order_stats', 1)",
+    # the triggers only mark the summary stale (one tiny row, once per transaction);
+    # custdesk's writers rebuild it before they commit, reads never do
+    f"CREATE TRIGGER orders_stats_insert AFTER INSERT ON orders {_MARK}",
+    f"CREATE TRIGGER orders_stats_delete AFTER DELETE ON orders {_MARK}",
+    "CREATE TRIGGER orders_stats_update AFTER UPDATE OF customer_id, date, order_ref, "
+    f"revenue_e4, cost_e4 ON orders {_MARK}",
+    # the period's distinct-order count reads order_ref: adding it at the end of the date
+    # index keeps that count index-only; same leading columns, so every plan that used the
+    # old index still can
+    "DROP INDEX orders_date",
+    "CREATE INDEX orders_date ON orders(date, customer_id, revenue_e4, cost_e4, order_ref)",
+    # count(DISTINCT order_ref) over a period walks this index in order_ref order instead
+    # of building a temporary B-tree: 0.08 s instead of 0.4–0.6 s at 1M lines (0.25 s
+    # instead of 0.7 s per segment)
+    "CREATE INDEX orders_ref_date ON orders(order_ref, date, customer_id)",
+)
+
+
+def m002_customer_order_stats(db: sqlite_utils.Database) -> None:
+    """Create the summary (stale, filled at open) and the triggers that mark it stale."""
+    for statement in M002_STATEMENTS:
+        db.execute(statement)
+
+
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -181,9 +223,6 @@ def pending(current_version: int) -> list[tuple[int, str, Callable[[sqlite_utils
 
 def migrate(store: Store) -> list[str]:
     """Apply the pending steps; returns their names (empty when already current)."""
-    from custdesk.storage.backups import create_backup
-    from custdesk.storage.database import APPLICATION_ID
-
     steps = pending(store.schema_version())
     if steps and store.schema_version() > 0:
         create_backup(store, reason="before-migration")

@@ -8,6 +8,7 @@ per group inside SQLite, and the results handed to the pure-Python definitions i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from custdesk.domain.customer_state import CustomerFacts
@@ -15,7 +16,7 @@ from custdesk.domain.metrics_sales import SalesTotals
 from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cache import cached
-from custdesk.storage.queries_summary import ensure_order_stats
+from custdesk.storage.queries_summary import stats_source
 
 # One pass over the covering index orders(customer_id, date, order_ref, revenue_e4, cost_e4)
 # (m002). Repeat buyers: 2+ distinct order keys <=> min(key) != max(key), which avoids a
@@ -66,13 +67,13 @@ def first_won_dates(store: Store) -> dict[int, date]:
 
 _STATS_SQL = """
 SELECT customer_id, first_date, last_date, revenue_e4 - cost_e4, min_key != max_key
-FROM customer_order_stats
+FROM {stats}
 """
 # last order on or before a day, for customers whose history straddles it (index seeks)
 _LAST_ON_OR_BEFORE_SQL = """
 SELECT s.customer_id, (SELECT max(o.date) FROM orders o
                        WHERE o.customer_id = s.customer_id AND o.date <= :day)
-FROM customer_order_stats s WHERE s.first_date <= :day AND s.last_date > :day
+FROM {stats} s WHERE s.first_date <= :day AND s.last_date > :day
 """
 _PERIOD_SQL = """
 SELECT customer_id,
@@ -98,8 +99,11 @@ def _order_rows_fast(store: Store, params: dict[str, str]) -> dict[int, tuple]:
     Valid only when no order is dated after the period's end (the summary covers the
     whole history, which is then the history up to `end`).
     """
+    stats = stats_source(store)  # the summary table, or its aggregate if stale (no write)
+
     def last_on_or_before(day: str) -> dict[int, str]:
-        return dict(store.conn.execute(_LAST_ON_OR_BEFORE_SQL, {"day": day}))
+        return dict(store.conn.execute(_LAST_ON_OR_BEFORE_SQL.format(stats=stats),
+                                       {"day": day}))
 
     before = last_on_or_before(params["before"])
     # a one-year period's day before is also the trailing year's: one seek pass serves both
@@ -112,7 +116,7 @@ def _order_rows_fast(store: Store, params: dict[str, str]) -> dict[int, tuple]:
         params)}
     zero = (None, 0, 0, 0, 0, 0, 0)
     out = {}
-    for cid, first, last, profit, repeat in store.conn.execute(_STATS_SQL):
+    for cid, first, last, profit, repeat in store.conn.execute(_STATS_SQL.format(stats=stats)):
         p = period.get(cid, zero)
         out[cid] = (cid, first, _last_before(first, last, before, cid, params["before"]),
                     last, _last_before(first, last, year_before, cid, params["year_before"]),
@@ -142,8 +146,6 @@ def _customer_facts(store: Store, period: Period) -> list[CustomerFacts]:
     params = period_params(period)
     latest = store.conn.execute("SELECT max(date) FROM orders").fetchone()[0]
     fast = latest is None or latest <= params["end"]
-    if fast:
-        ensure_order_stats(store)
     lines = _order_rows_fast(store, params) if fast else _order_rows(store, params)
     # first orders after `end` still date the acquisition of customers without earlier ones
     later = {} if fast else dict(store.conn.execute(
@@ -166,7 +168,7 @@ def _customer_facts(store: Store, period: Period) -> list[CustomerFacts]:
     return out
 
 
-def day_parser():  # noqa: ANN201
+def day_parser() -> Callable[[str | None], date | None]:
     """date.fromisoformat with a cache: many customers share the same days."""
     cache: dict[str, date] = {}
 

@@ -13,7 +13,7 @@ from custdesk.domain.customer_state import CustomerFacts
 from custdesk.domain.records import OrderLine
 from custdesk.storage.database import Store
 from custdesk.storage.queries import day_parser
-from custdesk.storage.queries_summary import ensure_order_stats
+from custdesk.storage.queries_summary import stats_source
 
 
 def order_days(store: Store, as_of: date, only: Collection[int] | None = None
@@ -74,7 +74,7 @@ SELECT c.id, c.segment, c.source, c.referred_by, c.status, c.lost_on, c.lost_rea
   CASE WHEN s.last_date <= :day THEN s.last_date WHEN s.first_date > :day THEN NULL
        ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = c.id AND o.date <= :day)
   END
-FROM customers c LEFT JOIN customer_order_stats s ON s.customer_id = c.id ORDER BY c.id
+FROM customers c LEFT JOIN {stats} s ON s.customer_id = c.id ORDER BY c.id
 """
 
 
@@ -82,14 +82,14 @@ def customer_states(store: Store, as_of: date) -> list[CustomerFacts]:
     """Per customer only what the state as of a day needs: id, acquired (the same rule as
     `queries.customer_facts`), segment, source, status, loss date and reason, first order
     and last order on or before the day (`last_at_end`); the period sums stay 0."""
-    ensure_order_stats(store)
     parse = day_parser()
+    sql = _STATES_SQL.format(stats=stats_source(store))  # summary, or its aggregate if stale
 
     today = date.today()
     return [CustomerFacts(cid, parse(acq) or today, seg, source, referred, status,
                           parse(lost_on), reason, parse(first), None, parse(last))
             for cid, seg, source, referred, status, lost_on, reason, acq, first, last
-            in store.conn.execute(_STATES_SQL, {"day": as_of.isoformat()})]
+            in store.conn.execute(sql, {"day": as_of.isoformat()})]
 
 
 def gross_profit_between(store: Store, lo: date, hi: date) -> dict[int, int]:

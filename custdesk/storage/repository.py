@@ -25,7 +25,8 @@ from custdesk.domain.records import (
     Ticket,
 )
 from custdesk.domain.text import email_key, name_key
-from custdesk.storage.database import Store
+from custdesk.storage.queries_summary import kept_in_step
+from custdesk.storage.store import Store
 
 
 def month_number(iso_date: str) -> int:
@@ -202,8 +203,8 @@ def save_all(
     targets: Iterable[Target] = (),
     assessments: Iterable[Assessment] = (),
 ) -> None:
-    """Insert records in one transaction (all or nothing)."""
-    with store.transaction():
+    """Insert records in one transaction (all or nothing), order summary included."""
+    with kept_in_step(store):
         _insert(store, "customers", [customer_row(c) for c in customers])
         _insert(store, "products", [product_row(p) for p in products])
         _insert(store, "orders", [order_row(o) for o in orders])
@@ -265,3 +266,10 @@ def table_counts(store: Store) -> dict[str, int]:
 
 def is_empty(store: Store) -> bool:
     return all(n == 0 for t, n in table_counts(store).items())
+
+
+def order_lines_estimate(store: Store) -> int:
+    """About how many order lines the file holds: the highest id (no table scan), for
+    deciding whether work is big enough for a background thread."""
+    row = store.conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()
+    return int(row[0])

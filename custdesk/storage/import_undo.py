@@ -1,0 +1,101 @@
+"""Undoing an import batch exactly, in SQL.
+
+Undo puts the previous values of updated rows back, deletes the rows the batch inserted
+and finally the batch itself, so that the database holds exactly what it held before: the
+same rows in every table and the same schema. (A big batch rebuilds its table's indexes,
+which moves their rows to the end of sqlite_master: same SQL, same contents, another
+listing order — see `import_writes._indexes_rebuilt`.) The order summary is rebuilt in the
+same transaction (`queries_summary.kept_in_step`).
+"""
+
+from __future__ import annotations
+
+import json
+
+from custdesk.storage.queries_summary import kept_in_step
+from custdesk.storage.store import Store
+
+# Child tables first, so that foreign keys never block the deletes.
+UNDO_ORDER = ("orders", "deals", "tickets", "surveys", "spend", "targets", "products",
+              "customers")
+
+# rows this batch updated are put back by the undo itself, so they do not block it
+_NOT_MINE = ("id NOT IN (SELECT row_id FROM batch_changes WHERE table_name = ? "
+             "AND batch_id = ? AND action = 'update')")
+
+
+class UndoRefusedError(Exception):
+    """The batch cannot be undone (later work depends on it); the message says why."""
+
+
+def undo_blockers(store: Store, batch_id: int) -> list[str]:
+    """Why the batch cannot be undone now (empty when it can)."""
+    reasons = []
+    for parent, children in (("customers", ("orders", "deals", "tickets", "surveys")),
+                             ("products", ("orders", "deals"))):
+        for child in children:
+            column = "customer_id" if parent == "customers" else "product_id"
+            count = store.conn.execute(
+                f"SELECT count(*) FROM {child} WHERE {column} IN "
+                f"(SELECT id FROM {parent} WHERE batch_id = ?) "
+                f"AND (batch_id IS NULL OR batch_id <> ?) AND {_NOT_MINE}",
+                (batch_id, batch_id, child, batch_id)).fetchone()[0]
+            if count:
+                reasons.append(f"{count} {child} added later use {parent} this import created")
+    later = store.conn.execute(
+        "SELECT count(*) FROM batch_changes AS later JOIN batch_changes AS mine "
+        "ON later.table_name = mine.table_name AND later.row_id = mine.row_id "
+        "WHERE mine.batch_id = ? AND later.batch_id > ?", (batch_id, batch_id)).fetchone()[0]
+    for table in UNDO_ORDER:
+        later += store.conn.execute(
+            f"SELECT count(*) FROM batch_changes WHERE table_name = ? AND batch_id > ? "
+            f"AND row_id IN (SELECT rowid FROM {table} WHERE batch_id = ?)",
+            (table, batch_id, batch_id)).fetchone()[0]
+    if later:
+        reasons.append(f"later imports changed {later} records this import wrote")
+    stage_users = store.conn.execute(
+        "SELECT count(*) FROM deals WHERE stage_id IN (SELECT row_id FROM batch_changes "
+        f"WHERE batch_id = ? AND table_name = 'stages') AND (batch_id IS NULL OR batch_id <> ?) "
+        f"AND {_NOT_MINE}", (batch_id, batch_id, "deals", batch_id)).fetchone()[0]
+    if stage_users:
+        reasons.append(f"{stage_users} deals added later use stages this import created")
+    return reasons
+
+
+def undo_batch(store: Store, batch_id: int) -> dict[str, int]:
+    """Restore the database to what it was before the batch (inside the caller's
+    transaction); returns rows removed per table and the number of rows restored."""
+    if store.conn.execute("SELECT 1 FROM import_batches WHERE id = ?",
+                          (batch_id,)).fetchone() is None:
+        raise UndoRefusedError(f"there is no import batch {batch_id}")
+    blockers = undo_blockers(store, batch_id)
+    if blockers:
+        raise UndoRefusedError(f"import {batch_id} cannot be undone: " + "; ".join(blockers)
+                               + " (undo those later imports first)")
+    with kept_in_step(store):
+        return _undo(store, batch_id)
+
+
+def _undo(store: Store, batch_id: int) -> dict[str, int]:
+    changes = store.conn.execute(
+        "SELECT table_name, row_id, action, before_json FROM batch_changes "
+        "WHERE batch_id = ? ORDER BY id DESC", (batch_id,)).fetchall()
+    result: dict[str, int] = {"restored": 0}
+    for table, row_id, action, before in changes:
+        if action == "update":
+            values = json.loads(before)
+            sets = ", ".join(f"{c} = ?" for c in values)
+            store.conn.execute(f"UPDATE {table} SET {sets} WHERE rowid = ?",
+                               (*values.values(), row_id))
+            result["restored"] += 1
+    for table in UNDO_ORDER:
+        cursor = store.conn.execute(f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,))
+        if cursor.rowcount:
+            result[table] = cursor.rowcount
+    for table, row_id, action, _before in changes:
+        if action == "insert":
+            store.conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (row_id,))
+            result[table] = result.get(table, 0) + 1
+    store.conn.execute("DELETE FROM batch_changes WHERE batch_id = ?", (batch_id,))
+    store.conn.execute("DELETE FROM import_batches WHERE id = ?", (batch_id,))
+    return result

@@ -1,0 +1,157 @@
+"""The import's write path in SQL: batch rows, bulk inserts, updates with their undo
+records, and the saved column mappings. Everything runs inside the caller's transaction.
+
+Rows an import inserts carry its `batch_id`, so undo (`import_undo`) deletes them by that
+column. Rows it updates (and inserted rows of tables without a batch_id column: stages,
+saved mappings) are listed in `batch_changes` with their previous values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from operator import itemgetter
+from typing import Any
+
+from custdesk.storage.store import Store
+
+CHUNK = 20_000  # rows per executemany: progress (and a chance to cancel) between chunks
+
+
+def insert_rows(store: Store, table: str, rows: Sequence[dict[str, Any]], batch_id: int,
+                progress: Callable[[int], None] | None = None, *,
+                rebuild_from: int, rebuild_max_existing: int) -> None:
+    """executemany in chunks; every row is stamped with the batch. A batch of at least
+    `rebuild_from` rows into a table of at most `rebuild_max_existing` × its size is
+    written with the table's indexes rebuilt afterwards (`_indexes_rebuilt`)."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != "batch_id"]
+    sql = (f"INSERT INTO {table} ({', '.join(columns)}, batch_id) "
+           f"VALUES ({', '.join('?' * len(columns))}, {int(batch_id)})")
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda r: (r[columns[0]],))
+    rebuild = len(rows) >= rebuild_from and _existing(store, table) <= (
+        rebuild_max_existing * len(rows))
+    with _indexes_rebuilt(store, table, rebuild):
+        for start in range(0, len(rows), CHUNK):
+            store.conn.executemany(sql, [pick(r) for r in rows[start:start + CHUNK]])
+            if progress:
+                progress(min(start + CHUNK, len(rows)))
+
+
+def _existing(store: Store, table: str) -> int:
+    return int(store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+@contextmanager
+def _indexes_rebuilt(store: Store, table: str, rebuild: bool) -> Iterator[None]:
+    """Drop the table's own indexes for the block and create them again after it, inside
+    the caller's transaction: an error or a kill in between rolls the drop back too.
+
+    Triggers are untouched (they still fire per row). A UNIQUE index refuses a duplicate
+    when it is rebuilt, exactly as it would have refused the insert. Only the order of
+    rows in sqlite_master changes (the indexes' SQL, names and contents are the same).
+    """
+    conn = store.conn
+    if not rebuild or not conn.in_transaction:
+        yield
+        return
+    indexes = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+                           "tbl_name = ? AND sql IS NOT NULL ORDER BY rowid", (table,)
+                           ).fetchall()
+    stats = _saved_stats(store, table, [name for name, _sql in indexes])
+    for name, _sql in indexes:
+        conn.execute(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in indexes:
+        conn.execute(sql)
+    if stats:  # DROP INDEX deleted the planner's statistics of those indexes: put them back
+        conn.executemany("INSERT INTO sqlite_stat1(rowid, tbl, idx, stat) VALUES (?, ?, ?, ?)",
+                         stats)  # (same rowids: the same rows in the same order)
+
+
+def _saved_stats(store: Store, table: str, names: list[str]) -> list[tuple[Any, ...]]:
+    """The ANALYZE statistics of these indexes (none unless ANALYZE ever ran)."""
+    if store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+                          ).fetchone() is None:
+        return []
+    rows = store.conn.execute("SELECT rowid, tbl, idx, stat FROM sqlite_stat1 WHERE tbl = ?",
+                              (table,)).fetchall()
+    return [row for row in rows if row[2] in names]
+
+
+def record_change(store: Store, batch_id: int, table: str, row_id: int, action: str,
+                  before: dict[str, Any] | None = None) -> None:
+    """One undo record: an 'insert' to delete, or an 'update' with the previous values."""
+    store.conn.execute(
+        "INSERT INTO batch_changes(batch_id, table_name, row_id, action, before_json) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (batch_id, table, row_id, action, None if before is None else json.dumps(before)))
+
+
+def update_row(store: Store, table: str, row_id: int, values: dict[str, Any]) -> None:
+    """Set these columns of one row (by rowid)."""
+    sets = ", ".join(f"{c} = ?" for c in values)
+    store.conn.execute(f"UPDATE {table} SET {sets} WHERE rowid = ?", (*values.values(), row_id))
+
+
+# ---- the batch row and saved mappings (for services/importer.py) ------------------------
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+def start_batch(store: Store, kind: str, source_file: str, sheet: str, mode: str) -> int:
+    """The `import_batches` row every record of this import is stamped with."""
+    cursor = store.conn.execute(
+        "INSERT INTO import_batches(kind, source_file, sheet, mode, started_at) "
+        "VALUES (?, ?, ?, ?, ?)", (kind, source_file, sheet, mode, _now()))
+    return int(cursor.lastrowid or 0)
+
+
+def finish_batch(store: Store, batch_id: int, counts: dict[str, int]) -> None:
+    store.conn.execute(
+        "UPDATE import_batches SET finished_at = ?, rows_read = ?, created = ?, updated = ?, "
+        "unchanged = ?, invalid = ? WHERE id = ?",
+        (_now(), counts["rows_read"], counts["created"], counts["updated"],
+         counts["unchanged"], counts["invalid"], batch_id))
+
+
+def saved_mapping(store: Store, signature: str) -> tuple[str, str] | None:
+    """(kind, mapping_json) the owner confirmed before for this header signature."""
+    row = store.conn.execute("SELECT kind, mapping_json FROM column_mappings "
+                             "WHERE signature = ?", (signature,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def save_mapping(store: Store, batch_id: int, signature: str, kind: str, text: str) -> bool:
+    """Remember a mapping (undoably, as part of the batch); False when already saved."""
+    old = store.conn.execute("SELECT rowid, kind, mapping_json, saved_at FROM column_mappings "
+                             "WHERE signature = ?", (signature,)).fetchone()
+    if old and old[1] == kind and json.loads(old[2]) == json.loads(text):
+        return False
+    now = _now()
+    if old:
+        store.conn.execute("UPDATE column_mappings SET kind = ?, mapping_json = ?, saved_at = ? "
+                           "WHERE rowid = ?", (kind, text, now, old[0]))
+        record_change(store, batch_id, "column_mappings", old[0], "update",
+                      {"kind": old[1], "mapping_json": old[2], "saved_at": old[3]})
+    else:
+        cursor = store.conn.execute(
+            "INSERT INTO column_mappings(signature, kind, mapping_json, saved_at) "
+            "VALUES (?, ?, ?, ?)", (signature, kind, text, now))
+        record_change(store, batch_id, "column_mappings", int(cursor.lastrowid or 0), "insert")
+    return True
+
+
+def list_batches(store: Store) -> list[dict[str, Any]]:
+    """Imports, newest first, with their counts."""
+    return [dict(r) for r in store.db.query("SELECT * FROM import_batches ORDER BY id DESC")]
+
+
+def data_state(store: Store) -> tuple[int, int]:
+    """Changes by this connection and commits by any other: equal means unchanged."""
+    version = store.conn.execute("PRAGMA data_version").fetchone()[0]
+    return store.conn.total_changes, int(version)

@@ -1,0 +1,50 @@
+"""The reads an import plan needs: existing records to match against, rows already holding
+a line key, and the current values of records it may update."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from custdesk.storage.store import Store
+
+LOOKUP_CHUNK = 900  # keys per IN (...) list: under SQLite's 999-parameter default
+
+
+def match_rows(store: Store, table: str) -> Iterator[tuple[int, str | None, str | None,
+                                                          str | None]]:
+    """(id, ref, name_key, email_key) of every customer or product (email_key is None for
+    products)."""
+    email = ", email_key" if table == "customers" else ", NULL"
+    yield from store.conn.execute(f"SELECT id, ref, name_key{email} FROM {table}")
+
+
+def existing_keys(store: Store, table: str, keys: list[str], columns: str = "id"
+                  ) -> dict[str, tuple[Any, ...]]:
+    """line_key -> selected columns of the rows already holding those keys."""
+    found: dict[str, tuple[Any, ...]] = {}
+    if not keys or store.conn.execute(f"SELECT 1 FROM {table} WHERE line_key IS NOT NULL "
+                                      "LIMIT 1").fetchone() is None:
+        return found  # (a first import: no need to look 100k keys up one chunk at a time)
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start:start + LOOKUP_CHUNK]
+        sql = (f"SELECT line_key, {columns} FROM {table} "
+               f"WHERE line_key IN ({','.join('?' * len(chunk))})")
+        for row in store.conn.execute(sql, chunk):
+            found[row[0]] = tuple(row[1:])
+    return found
+
+
+def current_values(store: Store, table: str, row_id: int, columns: Iterable[str]
+                   ) -> dict[str, Any]:
+    """The named columns of one record, by id."""
+    cols = list(columns)
+    row = store.conn.execute(
+        f"SELECT {', '.join(cols)} FROM {table} WHERE id = ?", (row_id,)).fetchone()
+    return dict(zip(cols, row, strict=True))
+
+
+def target_rows(store: Store) -> dict[str, tuple[Any, ...]]:
+    """month -> (month, rowid, revenue_target_e4, new_customers_target)."""
+    return {r[0]: r for r in store.conn.execute(
+        "SELECT month, rowid, revenue_target_e4, new_customers_target FROM targets")}
