@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QSettings, QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -17,8 +20,17 @@ from PySide6.QtWidgets import (
 
 from custdesk import __version__
 from custdesk.domain.periods import Period
-from custdesk.storage import DatabaseError, Store, open_store
-from custdesk.ui.period_bar import PeriodBar, anchor_for
+from custdesk.services.files import (
+    DatabaseError,
+    Store,
+    location_warning_once,
+    open_store,
+    restore_backup,
+)
+from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
+from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
+from custdesk.ui.import_wizard import ImportWizard
+from custdesk.ui.period_bar import PeriodBar
 from custdesk.ui.tabs.base_tab import BaseTab
 from custdesk.ui.tabs.customers_tab import CustomersTab
 from custdesk.ui.tabs.feedback_tab import FeedbackTab
@@ -55,6 +67,7 @@ class MainWindow(QMainWindow):
         self.store: Store | None = None
         self.persist_state = persist_state  # the smoke test must not touch the owner's layout
         self.settings = QSettings()
+        self.dialogs: dict[str, QDialog] = {}  # the one open dialog of each kind
         self.setWindowTitle("custdesk")
         self.setAcceptDrops(True)
         self.tabs = QTabWidget(self)
@@ -73,8 +86,9 @@ class MainWindow(QMainWindow):
 
     # ----- menus -----------------------------------------------------------------
     def _action(
-        self, text: str, slot, shortcut: QKeySequence.StandardKey | str | None = None
-    ) -> QAction:  # noqa: ANN001
+        self, text: str, slot: Callable[[], object],
+        shortcut: QKeySequence.StandardKey | str | None = None
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -127,9 +141,10 @@ class MainWindow(QMainWindow):
         else:
             self.file_label.setText("No database open")
             self.setWindowTitle("custdesk")
-        self.period_bar.set_anchor(anchor_for(store), emit=False)
+        self.period_bar.set_store(store)  # T and "all time" from period_service
         for page in self.tab_pages:
-            page.set_period(self.period_bar.period(), refresh=False)
+            page.set_period(self.period_bar.period(), refresh=False,
+                            label=self.period_bar.label())
             page.set_store(store)
         self.store_changed.emit()
         if store is not None and self.persist_state:
@@ -137,8 +152,6 @@ class MainWindow(QMainWindow):
 
     def _warn_about_location(self, store: Store) -> None:
         """Cloud-sync folders and network drives corrupt SQLite files: say so, once per path."""
-        from custdesk.storage.location import location_warning_once
-
         message = location_warning_once(store)
         if message:
             QMessageBox.warning(self, "This folder is risky for your data", message)
@@ -174,9 +187,9 @@ class MainWindow(QMainWindow):
 
     def _recent_files(self) -> list[str]:
         value = self.settings.value("recent_files", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
+        if isinstance(value, str):  # QSettings gives one entry back as a plain string
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list | tuple) else []
 
     def _remember_recent(self, path: Path) -> None:
         if not self.persist_state:
@@ -199,13 +212,6 @@ class MainWindow(QMainWindow):
 
     def import_dialog(self, path: Path | None = None) -> None:
         if self.store is None:
-            return
-        try:
-            from custdesk.ui.import_wizard import ImportWizard
-        except ImportError:
-            QMessageBox.information(
-                self, "Import", "Spreadsheet import is not available in this build yet."
-            )
             return
         wizard = ImportWizard(self.store, self, path=path)
         wizard.imported.connect(lambda _batch: self.refresh_all())
@@ -242,8 +248,6 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _restore_backup(self, backup_path: str) -> None:
-        from custdesk.storage.backups import restore_backup
-
         assert self.store is not None
         db_path = self.store.path
         self.set_store(None)  # closes (with its own backup) and releases the lock
@@ -256,17 +260,35 @@ class MainWindow(QMainWindow):
 
     def set_period(self, period: Period) -> None:
         """The period bar changed: every tab shows the new period."""
+        label = self.period_bar.label()
         for page in self.tab_pages:
-            page.set_period(period)
+            page.set_period(period, label=label)
 
-    def settings_dialog(self) -> None:
-        if self.store is None:
-            return
-        from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
-
-        dialog = BusinessSettingsDialog(self.store, self)
-        dialog.accepted.connect(self.refresh_all)
+    def open_once(self, kind: str, make: Callable[[], QDialog]) -> QDialog:
+        """Show the open dialog of `kind` again, or `make()` and open a new one. Dialogs
+        free themselves on close (WA_DeleteOnClose), so a closed one is never reused."""
+        current = self.dialogs.get(kind)
+        if current is not None and shiboken6.isValid(current) and current.isVisible():
+            current.raise_()
+            current.activateWindow()
+            return current
+        dialog = make()
+        self.dialogs[kind] = dialog
+        dialog.destroyed.connect(lambda *_: self.dialogs.pop(kind, None))
         dialog.open()
+        return dialog
+
+    def settings_dialog(self) -> QDialog | None:
+        store = self.store
+        if store is None:
+            return None
+
+        def make() -> QDialog:
+            dialog = BusinessSettingsDialog(store, self)
+            dialog.accepted.connect(self.refresh_all)
+            return dialog
+
+        return self.open_once("settings", make)
 
     def undo_last_import(self) -> None:
         """Take back the newest import, after saying what it was and asking."""
@@ -299,15 +321,8 @@ class MainWindow(QMainWindow):
         for page in self.tab_pages:
             page.refresh()
 
-    def show_metric_definitions(self) -> None:
-        try:
-            from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
-        except ImportError:
-            QMessageBox.information(
-                self, "Metric definitions", "Metric definitions arrive with the metrics engine."
-            )
-            return
-        MetricDefinitionsDialog(self).open()
+    def show_metric_definitions(self) -> QDialog:
+        return self.open_once("metric_definitions", lambda: MetricDefinitionsDialog(self))
 
     def show_about(self) -> None:
         QMessageBox.about(
@@ -318,12 +333,12 @@ class MainWindow(QMainWindow):
         )
 
     # ----- drag and drop of spreadsheets ------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
         if urls and all(Path(u.toLocalFile()).suffix.lower() in SHEET_SUFFIXES for u in urls):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         urls = event.mimeData().urls()
         if urls:
             self.import_dialog(Path(urls[0].toLocalFile()))
@@ -340,7 +355,8 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
         index = self.settings.value("window/tab", 0)
-        self.tabs.setCurrentIndex(int(index or 0))
+        self.tabs.setCurrentIndex(int(index) if isinstance(index, int | str) and
+                                  str(index).isdigit() else 0)
 
     def _default_geometry(self) -> None:
         """Fill most of the screen, never more than it (laptops are often 1366×768)."""
@@ -351,7 +367,7 @@ class MainWindow(QMainWindow):
             height = min(height, screen.height())
         self.resize(width, height)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.persist_state:
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.services import customers_service as cs
-from custdesk.storage import Store
+from custdesk.services.files import Store
 from custdesk.ui.dialogs.customer_dialog import LABELS
 
 BLANK = "(blank)"
@@ -41,6 +41,7 @@ class MergeDialog(QDialog):
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # freed on close
         self.store = store
         self.setWindowTitle("Merge duplicate customers")
         self.resize(980, 560)
@@ -123,8 +124,9 @@ class MergeDialog(QDialog):
     def _clear_grid(self) -> None:
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.groups.clear()
 
     def show_pair(self, row: int) -> None:

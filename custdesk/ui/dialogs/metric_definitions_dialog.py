@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -42,9 +43,12 @@ class MetricDefinitionsDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # freed on close
         self.setWindowTitle("Metric definitions")
         self.resize(720, 640)
-        self.search = QLineEdit(placeholderText="Search metrics…", clearButtonEnabled=True)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search metrics…")
+        self.search.setClearButtonEnabled(True)
         self.browser = QTextBrowser()
         self.browser.setHtml(definitions_html())
         self.search.textChanged.connect(lambda t: self.browser.setHtml(definitions_html(t)))

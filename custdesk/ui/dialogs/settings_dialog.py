@@ -34,6 +34,7 @@ STAGE_KIND_WORDS = {"open": "open", "won": "won (closed)", "lost": "lost (closed
 class BusinessSettingsDialog(QDialog):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # freed on close
         self.store = store
         self.setWindowTitle("Business settings")
         self.resize(760, 520)
@@ -42,10 +43,10 @@ class BusinessSettingsDialog(QDialog):
         self.business_name = QLineEdit(stored.get("business_name", ""))
         self.currency = QLineEdit(stored.get("currency_symbol", "$"))
         self.currency.setMaxLength(4)
-        self.window_days = _spin(QSpinBox(), 30, 3650, rules.window_days, " days")
-        self.deep_discount = _spin(QDoubleSpinBox(), 0, 100, rules.deep_discount_pct, " %")
+        self.window_days = _int_spin(30, 3650, rules.window_days, " days")
+        self.deep_discount = _float_spin(0, 100, rules.deep_discount_pct, " %")
         self.deep_discount.setDecimals(1)
-        self.repeat_days = _spin(QSpinBox(), 1, 365, rules.repeat_contact_days, " days")
+        self.repeat_days = _int_spin(1, 365, rules.repeat_contact_days, " days")
         form = QFormLayout()
         form.addRow("Business name (on printouts)", self.business_name)
         form.addRow("Currency symbol", self.currency)
@@ -67,7 +68,7 @@ class BusinessSettingsDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.stages.setItem(row, column, item)
-            spin = _spin(QDoubleSpinBox(), 0, 100, stage.probability, " %")
+            spin = _float_spin(0, 100, stage.probability, " %")
             spin.setDecimals(0)
             spin.setEnabled(str(stage.kind) == "open")  # won is 100 and lost 0 by definition
             self.stages.setCellWidget(row, 2, spin)
@@ -117,7 +118,16 @@ class BusinessSettingsDialog(QDialog):
         return True
 
 
-def _spin(spin, low: float, high: float, value: float, suffix: str):  # noqa: ANN001, ANN202
+def _int_spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setValue(value)
+    spin.setSuffix(suffix)
+    return spin
+
+
+def _float_spin(low: float, high: float, value: float, suffix: str) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
     spin.setRange(low, high)
     spin.setValue(value)
     spin.setSuffix(suffix)
