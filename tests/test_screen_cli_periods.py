@@ -107,3 +107,16 @@ def test_screen_json_shape() -> None:
     assert data["series"]["revenue"][-1] == {"month": "2026-12", "value": 5.0,
                                              "partial": True, "days": 1}
     json.dumps(data)  # plain JSON all the way down
+
+
+def test_short_periods_are_not_compared_with_their_prior() -> None:
+    card = {"revenue": Card("revenue", MetricValue(610.0, None), MetricValue(100.0, None))}
+    first_day = Screen("today", Period(date(2026, 12, 1), date(2026, 12, 1)), "This month",
+                       cards=card)
+    assert first_day.cards["revenue"].prior is None  # not "+510 %" from one day vs one
+    assert first_day.notes == ("Only 1 day in this period: no comparison with the period "
+                               "before until 7 days have passed.",)
+    assert to_json(first_day)["cards"]["revenue"]["prior"] is None
+    week = Screen("today", Period(date(2026, 12, 1), date(2026, 12, 7)), "This month",
+                  cards=card)
+    assert week.cards["revenue"].prior == MetricValue(100.0, None) and week.notes == ()

@@ -22,6 +22,9 @@ from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import MonthSlot, Period
 
 Row = Mapping[str, Any]
+# A period shorter than this is not compared with its prior one: "this month" on the 1st
+# would compare one day with one day (+505.6 % from noise).
+MIN_COMPARE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,17 @@ class Screen:
     tables: dict[str, list[Any]] = field(default_factory=dict)
     empty: bool = False
     notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        days = self.period.days()
+        if days >= MIN_COMPARE_DAYS or not any(c.prior for c in self.cards.values()):
+            return
+        # frozen: set once here, so the tab and `custdesk screen` both get it
+        object.__setattr__(self, "cards", {
+            k: dataclasses.replace(c, prior=None) for k, c in self.cards.items()})
+        note = (f"Only {days} day{'s' if days > 1 else ''} in this period: no comparison "
+                f"with the period before until {MIN_COMPARE_DAYS} days have passed.")
+        object.__setattr__(self, "notes", (*self.notes, note))
 
     def with_series(self, series: Mapping[str, list[SeriesPoint]]) -> Screen:
         """This screen with `series` added (the slower second stage of a tab's load)."""
