@@ -56,6 +56,7 @@ def plan_row(m: PlanMonth) -> dict[str, Any]:
         "new_customers_target": m.new_customers_target,
         "actual_revenue": m.actual_revenue, "actual_new_customers": m.actual_new_customers,
         "actual_days": m.actual_days,
+        # both sides come from exact cents: round away the float error of the subtraction
         "revenue_vs_target": (None if m.actual_revenue is None
-                              else m.actual_revenue - m.target),
+                              else round(m.actual_revenue - m.target, 2)),
     }
