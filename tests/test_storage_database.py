@@ -8,6 +8,7 @@ import sqlite3
 import stat
 import struct
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,22 @@ def test_too_old_sqlite_is_refused_clearly(db_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(DatabaseError, match=r"needs SQLite 3\.37 or newer \(found 3\.36\.0\)"):
         open_store(db_path)
     assert not db_path.exists()
+
+
+def test_replace_refuses_a_file_another_process_has_open(tmp_path: Path) -> None:
+    """`demo --force` (open_store(replace=True)) takes the lock before deleting."""
+    from custdesk.services.demo import create_demo
+    from custdesk.storage.database import DatabaseInUseError
+
+    path = tmp_path / "shop.db"
+    first = open_store(path)
+    try:
+        with pytest.raises(DatabaseInUseError):
+            create_demo(path, end=date(2026, 11, 24), replace=True)
+        assert path.exists() and first.schema_version() > 0  # untouched
+    finally:
+        first.close(backup_if_changed=False)
+    counts = create_demo(path, end=date(2026, 11, 24), replace=True)
+    assert counts["customers"] > 0
+    counts_again = create_demo(path, seed=8, end=date(2026, 11, 24), replace=True)
+    assert counts_again["customers"] > 0

@@ -136,8 +136,12 @@ def connect(path: Path) -> sqlite_utils.Database:
 
 
 def open_store(path: str | os.PathLike[str], *, create: bool = True, lock: bool = True,
-               check: bool = True) -> Store:
+               check: bool = True, replace: bool = False) -> Store:
     """Open (or create) a custdesk database, migrated to the latest schema.
+
+    `replace=True` (`custdesk demo --force`) deletes an existing custdesk file first and
+    starts an empty one — only after taking its lock, so a file another custdesk process
+    has open is refused (`DatabaseInUseError`), never deleted under it.
 
     Raises a `DatabaseError` subclass with an owner-readable message; a refused file is
     never modified. When the file is damaged or not recognised and good backups exist,
@@ -150,16 +154,17 @@ def open_store(path: str | os.PathLike[str], *, create: bool = True, lock: bool 
     if not path.exists() and not create:
         raise DatabaseError(f"{path} does not exist.")
     try:
-        return _open(path, lock=lock, check=check)
+        return _open(path, lock=lock, check=check, replace=replace)
     except (DatabaseInUseError, DiskError):
         raise
     except DatabaseError as exc:
         raise type(exc)(f"{exc} {backup_advice(path)}") from exc.__cause__
 
 
-def _open(path: Path, *, lock: bool, check: bool) -> Store:
+def _open(path: Path, *, lock: bool, check: bool, replace: bool = False) -> Store:
     try:
-        if path.is_file() and path.stat().st_size == 0 and list_backups(path):
+        if (not replace and path.is_file() and path.stat().st_size == 0
+                and list_backups(path)):
             # a new database is never empty once used: this one was cut short
             raise DamagedDatabaseError(
                 f"{path.name} is empty although custdesk has backups of it, so it was cut "
@@ -167,8 +172,10 @@ def _open(path: Path, *, lock: bool, check: bool) -> Store:
         _check_foreign(path)
     except OSError as exc:
         raise DiskError(f"custdesk cannot read {path.name} ({exc.strerror or exc}).") from exc
-    file_lock = acquire_lock(path) if lock else None
+    file_lock = acquire_lock(path) if lock or replace else None
     try:
+        if replace:  # ours (checked above) and locked: nobody else has it open
+            _remove_database(path)
         try:
             check_sidecars(path, migrations.LATEST_VERSION)
         except SidecarError as exc:
@@ -210,6 +217,11 @@ def _open(path: Path, *, lock: bool, check: bool) -> Store:
             file_lock.release()
         raise
     return store
+
+
+def _remove_database(path: Path) -> None:
+    for name in (path.name, *(path.name + s for s in ("-journal", "-wal", "-shm"))):
+        path.with_name(name).unlink(missing_ok=True)
 
 
 def backup_advice(path: Path) -> str:
