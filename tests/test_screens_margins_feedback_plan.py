@@ -345,10 +345,8 @@ def test_margins_tab_draws_its_screens(qtbot, demo_store) -> None:
         assert panel.model.all_rows() == screen.tables[key], key
     assert tab.plan.model.all_rows() == ahead.tables["plan"]
     assert tab.data.series == screen.series
-    # November ends on the 24th: drawn as its own point, never as a drop on the line
-    assert tab.revenue_chart.series["Revenue"][-1] is None
-    partial = [k for k in tab.revenue_chart.series if k.startswith("Revenue (")]
-    assert partial == ["Revenue (Nov 26: 24 days so far)"]
-    assert tab.revenue_chart.series[partial[0]][-1] == pytest.approx(
-        screen.series["revenue"][-1].value)
+    # November ends on the 24th: the chart gets it as a partial point (drawn hollow)
+    assert tab.revenue_chart.points["Revenue"] == screen.series["revenue"]
+    assert tab.revenue_chart.points["Revenue"][-1].partial
+    assert tab.margin_chart.points["Gross margin"] == screen.series["gross_margin_pct"]
     assert "24 days" in tab.trend_note.text()

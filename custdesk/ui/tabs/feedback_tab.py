@@ -23,7 +23,6 @@ from custdesk.ui.tabs.metric_panels import (
     TablePanel,
     card_figures,
     card_row,
-    chart_series,
     fill_cards,
     key_figures_sheet,
     partial_note,
@@ -141,7 +140,7 @@ class FeedbackTab(DashboardTab):
 
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
         points = series["nps"]
-        self.nps_chart.set_series(*chart_series({"NPS": points}))
+        self.nps_chart.set_series({"NPS": points})  # a partial month is drawn hollow
         last = points[-1] if points else None
         self.trend_note.setText(f"last month partial — {partial_note(last)}"
                                 if last is not None and last.partial else "")

@@ -33,7 +33,6 @@ from custdesk.ui.tabs.metric_panels import (
     TablePanel,
     card_figures,
     card_row,
-    chart_series,
     fill_cards,
     key_figures_sheet,
     money_col,
@@ -222,11 +221,10 @@ class MarginsTab(DashboardTab):
             notes=sales.notes + ahead.notes, empty=sales.empty and ahead.empty)
 
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
-        months, money = chart_series({"Revenue": series["revenue"],
-                                      "Gross profit": series["gross_profit"]})
-        self.revenue_chart.set_series(months, money)
-        self.margin_chart.set_series(*chart_series({"Gross margin":
-                                                    series["gross_margin_pct"]}))
+        # charts.py draws a partial month as a hollow dot on a dashed stub, never a drop
+        self.revenue_chart.set_series({"Revenue": series["revenue"],
+                                       "Gross profit": series["gross_profit"]})
+        self.margin_chart.set_series({"Gross margin": series["gross_margin_pct"]})
         last = series["revenue"][-1] if series["revenue"] else None
         self.trend_note.setText(f"last month partial — {partial_note(last)}"
                                 if last is not None and last.partial else "")

@@ -113,23 +113,6 @@ def key_figures_sheet(metric_ids: Sequence[str], screen_cards: Mapping[str, Card
     return KpiTable("Key figures", rows)
 
 
-def chart_series(series: Mapping[str, Sequence[SeriesPoint]]
-                 ) -> tuple[list[str], dict[str, list[float | None]]]:
-    """Months and lines for a TrendChart from a screen's monthly series. A partial month
-    (cut by the period's end) is left off its line and drawn as a point of its own, named
-    with its day count, so a one-day month never reads as a drop."""
-    months: list[str] = []
-    lines: dict[str, list[float | None]] = {}
-    for name, points in series.items():
-        months = months or [p.month for p in points]
-        lines[name] = [None if p.partial else p.value for p in points]
-        if any(p.partial and p.value is not None for p in points):
-            last = next(p for p in reversed(points) if p.partial)
-            lines[f"{name} ({partial_note(last)})"] = [
-                p.value if p.partial else None for p in points]
-    return months, lines
-
-
 def partial_note(point: SeriesPoint) -> str:
     """"Dec 26: 1 day so far" for a partial month."""
     days = point.days or 0
