@@ -265,3 +265,28 @@ def test_today_tab_draws_exactly_the_screen(qtbot, demo_store, monkeypatch) -> N
         assert panel.model.rows() == screen.lists[key]
     assert tab.lists["at_risk"].summary.text() == (
         f"{totals['at_risk']['count']:,} · {fmt.money_short(totals['at_risk']['total'])} at risk")
+
+
+# ----- charts: a partial month is drawn apart, never as a whole month's drop ----------------
+@pytest.mark.usefixtures("quiet_ui")
+def test_trend_chart_draws_a_partial_month_hollow_and_dashed(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from custdesk.services.screens.model import SeriesPoint
+    from custdesk.ui.charts import Sparkline, TrendChart
+
+    points = [SeriesPoint("2026-10", 100.0, False, 31), SeriesPoint("2026-11", 90.0, False, 30),
+              SeriesPoint("2026-12", 5.0, True, 1)]
+    chart = TrendChart("money")
+    qtbot.addWidget(chart)
+    chart.set_series({"Revenue": points})
+    solid, link, dot = chart.getPlotItem().listDataItems()
+    assert list(solid.getData()[0]) == [0, 1]  # whole months only on the solid line
+    assert list(link.getData()[0]) == [1, 2] and link.opts["pen"].style() == Qt.PenStyle.DashLine
+    assert list(dot.getData()[0]) == [2] and dot.opts["symbolBrush"] != solid.opts["symbolBrush"]
+    assert chart.category_axis.labels[-1] == "Dec 26*"
+    assert chart.hover_text(2).startswith("<b>Dec 26 (1 day)</b>")
+    spark = Sparkline("Revenue", "money")
+    qtbot.addWidget(spark)
+    spark.set_points(points)
+    assert "Dec: 1 day" in spark.latest.text() and "Dec 26 (1 day): $5.00" in spark.toolTip()

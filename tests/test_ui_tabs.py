@@ -59,7 +59,8 @@ def test_today_lists_and_sparklines_are_filled(qtbot, demo_store) -> None:
     revenue_points = tab.sparklines["revenue"].points
     assert len(revenue_points) == TREND_MONTHS and revenue_points[-1].month == "2026-11"
     assert revenue_points[-1].partial and revenue_points[-1].days == 24
-    assert "Nov 26 (24 days)" in tab.sparklines["revenue"].latest.text()
+    assert "Nov: 24 days" in tab.sparklines["revenue"].latest.text()
+    assert "Nov 26 (24 days): $" in tab.sparklines["revenue"].toolTip()
     assert revenue_points[-2].value == pytest.approx(sql_revenue(demo_store, OCTOBER))
     assert not revenue_points[-2].partial
 

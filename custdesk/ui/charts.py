@@ -16,7 +16,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QCursor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QCursor, QGuiApplication, QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from custdesk.services.screens.model import SeriesPoint
@@ -167,15 +167,15 @@ def as_points(points: Sequence[SeriesPoint] | Pairs) -> list[SeriesPoint]:
     return [p if isinstance(p, SeriesPoint) else SeriesPoint(p[0], p[1]) for p in points]
 
 
-def point_label(point: SeriesPoint) -> str:
-    """"Oct 26", or "Nov 26 (24 days)" for a month not complete in the range: a partial
-    month is never shown as if it were a whole one (METRICS.md "Monthly series")."""
+def point_label(point: SeriesPoint, *, short: bool = False) -> str:
+    """"Oct 26", or "Nov 26 (24 days)" for a month not complete in the range ("Nov: 24
+    days" when `short`): a partial month is never shown as if it were a whole one
+    (METRICS.md "Monthly series")."""
     label = month_label(point.month)
     if not point.partial:
         return label
-    if point.days is None:
-        return f"{label} (part)"
-    return f"{label} ({point.days} day{'' if point.days == 1 else 's'})"
+    days = "part" if point.days is None else f"{point.days} day{'' if point.days == 1 else 's'}"
+    return f"{label[:3]}: {days}" if short else f"{label} ({days})"
 
 
 def plot_points(plot: Any, points: Sequence[SeriesPoint], colour: str, background: str,
@@ -217,6 +217,10 @@ class TrendChart(_HoverPlot):
         if title:
             self.setTitle(title)
         self.legend = self.addLegend(offset=(10, 5))
+        # the newest month's label sits at the right edge: draw it rather than drop it, with
+        # room for its second half
+        self.category_axis.setStyle(hideOverlappingLabels=False)
+        self.getPlotItem().setContentsMargins(0, 0, 18, 0)
 
     def set_series(self, series: Mapping[str, Sequence[SeriesPoint]] | Sequence[str],
                    values: Mapping[str, Sequence[float | None]] | None = None) -> None:
@@ -237,12 +241,24 @@ class TrendChart(_HoverPlot):
         self.months = [p.month for p in first]
         self.series = {name: [p.value for p in pts] for name, pts in points.items()}
         labels = [month_label(p.month) + ("*" if p.partial else "") for p in first]
-        self.category_axis.set_labels(labels, every=max(1, math.ceil(len(labels) / 8)))
+        self.category_axis.labels = labels
+        self._label_months()
         for i, (name, pts) in enumerate(points.items()):
             colour = colours["series"][i % len(colours["series"])]
             plot_points(self, pts, colour, colours["bg"], name=name)
         self.fit_value_axis([v for vs in self.series.values() for v in vs if v is not None])
         self.setXRange(-0.5, max(0.5, len(self.months) - 0.5), padding=0)
+
+    def _label_months(self) -> None:
+        """As many month labels as fit (about 70 px each, at most 8)."""
+        labels = self.category_axis.labels
+        fit = min(8, max(2, self.width() // 70))
+        self.category_axis.set_labels(labels, every=max(1, math.ceil(len(labels) / fit)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.category_axis.labels:
+            self._label_months()
 
     def hover_text(self, index: int) -> str:
         first = next(iter(self.points.values()), [])
@@ -299,7 +315,7 @@ class Sparkline(QWidget):
                            symbolSize=5, symbolBrush=colours["series"][1], symbolPen=None)
         last = self.points[-1] if self.points else SeriesPoint("", None)
         self.latest.setText(f"{fmt.by_unit(last.value, self.unit, short=True)}  "
-                            f"<span style='color:gray'>{point_label(last)}</span>")
+                            f"<span style='color:gray'>{point_label(last, short=True)}</span>")
         self.setToolTip("<br>".join(f"{point_label(p)}: {fmt.by_unit(p.value, self.unit)}"
                                     for p in self.points))
 
