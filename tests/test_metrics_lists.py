@@ -13,6 +13,7 @@ from custdesk.domain.money import to_e4
 from custdesk.domain.periods import Period
 from custdesk.domain.records import Deal, Survey, Target, Ticket
 from custdesk.domain.sales_plan import plan_month
+from custdesk.services import margins_service as mg
 from custdesk.services import metrics_service as ms
 from custdesk.storage import repository
 
@@ -189,11 +190,12 @@ def test_customer_story(business) -> None:
 
 
 def test_sales_plan_shows_its_inputs(business) -> None:
-    (plan,) = ms.sales_plan(business, ["2024-12", "2025-01"])  # 2024-12 has no target
+    # planned on 1 Jan 2025: the baseline months are Oct–Dec 2024, the trailing year 2024
+    (plan,) = mg.sales_plan(business, ["2024-12", "2025-01"], date(2025, 1, 1))  # no 12 target
     assert plan.month == "2025-01" and plan.target == pytest.approx(1000)
     # existing customers' revenue Oct–Dec 2024: E 20 − 5 = 15 → 5 a month
     assert plan.recent_monthly_revenue == pytest.approx(5)
-    # trailing 12 months = 2024: retention (E − N) ÷ S = (4 − 2) ÷ 3
+    # trailing 12 months = 2024: retention = A, E of S = A, D, E
     assert plan.retention_12m_pct == pytest.approx(200 / 3)
     assert plan.baseline == pytest.approx(5 * (2 / 3) ** (1 / 12))
     # acquired in 2024: C (500 in its first 90 days) and H (0)

@@ -18,9 +18,9 @@ from custdesk.domain.customer_state import (
     lost_explicitly,
 )
 from custdesk.domain.metrics_all import first_won_from
-from custdesk.domain.metrics_deals import DealInfo, deal_metrics
+from custdesk.domain.metrics_deals import DealInfo
 from custdesk.domain.metrics_feedback import repeat_contacts, ticket_day
-from custdesk.domain.periods import Period, add_months, day
+from custdesk.domain.periods import Period, day
 from custdesk.domain.records import (
     DEFAULT_SETTINGS,
     Customer,
@@ -29,7 +29,6 @@ from custdesk.domain.records import (
     Survey,
     Ticket,
 )
-from custdesk.domain.sales_plan import PlanMonth, plan_month
 from custdesk.services.metrics_service import load_deal_infos, load_settings
 from custdesk.storage import queries
 from custdesk.storage import queries_lists as ql
@@ -247,39 +246,6 @@ def group_movement(store: Store, period: Period) -> dict[tuple[str, str], int]:
     """(prior-period group or "new", current group or "lost") -> customers."""
     return lists.movement(lists.profit_groups(_period_profit(store, period.prior())),
                           profitability_groups(store, period))
-
-
-def sales_plan(store: Store, months: Sequence[str]) -> list[PlanMonth]:
-    """The plan for each month that has a revenue target (others are skipped)."""
-    from custdesk.domain.customer_state import period_flow
-
-    targets = {t.month: t for t in rec.load_targets(store)}
-    settings = load_settings(store)
-    deals = load_deal_infos(store)
-    out = []
-    for key in months:
-        target = targets.get(key)
-        if target is None:
-            continue
-        first = Period.month(key).start
-        trailing = Period(add_months(first, -12), first - timedelta(days=1))
-        facts = queries.customer_facts(store, trailing)
-        flows = [period_flow(f, trailing, settings.window_days) for f in facts]
-        s = sum(fl.start for fl in flows)
-        e_minus_n = sum(fl.end for fl in flows) - sum(fl.new for fl in flows)
-        retention = e_minus_n / s * 100 if s else None
-        existing = {f.id for f in facts if f.acquired < first}
-        recent = ql.revenue_between(store, add_months(first, -3), first - timedelta(days=1))
-        recent_e4 = sum(v for cid, v in recent.items() if cid in existing) / 3
-        newcomers = {f.id: (f.acquired, f.acquired + timedelta(days=89))
-                     for f in facts if trailing.contains(f.acquired)}
-        first90 = queries.revenue_in_windows(store, newcomers)
-        first90_mean = (sum(first90.get(c, 0) for c in newcomers) / len(newcomers)
-                        if newcomers else None)
-        conv = deal_metrics(deals, trailing, settings.deep_discount_pct)["lead_conversion_pct"]
-        out.append(plan_month(key, target.revenue_target_e4, recent_e4, retention,
-                              first90_mean, conv.value))
-    return out
 
 
 def customer_story(store: Store, customer_id: int) -> CustomerStory:

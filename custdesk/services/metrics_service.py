@@ -236,12 +236,11 @@ from custdesk.services.metrics_lists import (  # noqa: E402
     lost_deals,
     nps_recent_days,
     profitability_groups,
-    sales_plan,
     slipped_deals,
     stale_deals,
 )
 
 __all__ += ["AtRisk", "CustomerRow", "CustomerStory", "DealRow", "Detractor", "PlanMonth",
             "at_risk", "customer_rows", "customer_story", "detractors", "group_movement",
-            "hot_prospects", "lost_deals", "profitability_groups", "sales_plan", "stale_deals",
+            "hot_prospects", "lost_deals", "profitability_groups", "stale_deals",
             "slipped_deals", "nps_recent_days"]
