@@ -31,8 +31,7 @@ COPY = Path("/tmp/custdesk_bench_margins_feedback_100k.db")
 
 def main() -> int:
     from custdesk.services import metrics_service as ms
-    from custdesk.ui.tabs.feedback_tab import load_feedback
-    from custdesk.ui.tabs.margins_tab import load_margins, load_trend
+    from custdesk.services.screens import feedback, margins
 
     if not COPY.exists():
         if not CACHE.exists():
@@ -41,9 +40,9 @@ def main() -> int:
     store = open_store(COPY)
     try:
         figures = {
-            "margins load": best_of(lambda: load_margins(store, YEAR)),
-            "margins trend": best_of(lambda: load_trend(store, YEAR)),
-            "feedback load": best_of(lambda: load_feedback(store, YEAR)),
+            "margins load": best_of(lambda: margins.build(store, YEAR, with_series=False)),
+            "margins trend": best_of(lambda: margins.build_series(store, YEAR)),
+            "feedback load": best_of(lambda: feedback.build(store, YEAR, with_series=False)),
             "feedback trend": best_of(lambda: ms.monthly_series(store, "nps", 12, YEAR.end)),
         }
     finally:
