@@ -2,15 +2,19 @@
 
 Tabs implement `export_tables() -> list[SheetTable | KpiTable]` (the main table first, then
 the key figures, then the rest) and `report_html() -> str`; the dialogs here ask for a file /
-show the preview. Tests call those methods and `write_export` directly.
+show the preview (laid out by a task of `ui.tasks`, freed on close). Tests call those
+methods and `write_export` directly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QSizeF, Qt
 from PySide6.QtGui import QPageLayout, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -19,6 +23,7 @@ from custdesk.reports.tab_report import TextTable
 from custdesk.sheets.table_export import SheetTable, write_csv_table, write_xlsx
 from custdesk.ui import formatting as fmt
 from custdesk.ui.record_table_model import RecordTableModel
+from custdesk.ui.tasks import TaskRunner, TaskState, default_runner
 
 _RIGHT_KINDS = {"int", "float", "money", "pct", "score"}
 
@@ -87,19 +92,42 @@ def export_dialog(parent: QWidget, name: str, tables: list[Any],
     return written
 
 
-def print_preview(parent: QWidget, html: str) -> Any:
-    """Open a print preview of `html` (non-blocking); returns the dialog."""
-    document = QTextDocument()
-    document.setHtml(html)
+def layout_task(html: str, page: QSizeF) -> Callable[[TaskState], QTextDocument]:
+    """The heavy part of printing: lay `html` out on pages of `page` points (a 1,000-row
+    table takes ~0.2 s). Runs as a task; the document is handed to the GUI thread."""
+    def run(state: TaskState) -> QTextDocument:
+        document = QTextDocument()
+        document.setHtml(html)
+        state.check_cancelled()
+        document.setPageSize(page)
+        document.pageCount()  # forces the layout here, not on the GUI thread
+        app = QCoreApplication.instance()
+        if app is not None:
+            document.moveToThread(app.thread())  # pushed from its own (the task's) thread
+        return document
+    return run
+
+
+def print_preview(parent: QWidget, html: str, runner: TaskRunner | None = None
+                  ) -> QPrintPreviewDialog:
+    """A print preview of `html` (non-blocking): it opens once the document is laid out,
+    and is freed when closed."""
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    # Lay the document out on the printer's page now, so pageCount() is the printed count.
-    document.setPageSize(printer.pageLayout().paintRect(QPageLayout.Unit.Point).size())
     dialog = QPrintPreviewDialog(printer, parent)
-    dialog.paintRequested.connect(document.print_)
-    # The dialog keeps raw pointers to both: they must live as long as it does (a collected
-    # QPrinter crashed the preview on its first paint).
-    dialog._document = document
-    dialog._printer = printer
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.resize(900, 700)
-    dialog.open()
+    # The dialog keeps raw pointers to the printer and the document: they must live as long
+    # as it does (a collected QPrinter crashed the preview on its first paint).
+    dialog._printer = printer  # type: ignore[attr-defined]
+
+    def show(document: QTextDocument) -> None:
+        if not shiboken6.isValid(dialog):
+            return
+        dialog._document = document  # type: ignore[attr-defined]
+        dialog.paintRequested.connect(document.print_)
+        dialog.open()
+
+    page = printer.pageLayout().paintRect(QPageLayout.Unit.Point).size()
+    (runner or default_runner()).query(None, layout_task(html, page), show,
+                                       key=(parent, "print"))
     return dialog

@@ -42,6 +42,7 @@ from custdesk.storage.database import connect
 log = logging.getLogger(__name__)
 
 Changes = frozenset[str]
+EVERYTHING: Changes = frozenset({"*"})  # a write that replaced the whole file (restore)
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 ProgressFn = Callable[[int, int, str], None]
@@ -72,9 +73,12 @@ class TaskState:
         if self._cancel.is_set():
             raise Cancelled
 
-    def progress(self, done: int, total: int = 0, phase: str = "") -> None:
-        """Report progress (throttled) and stop here if the task was cancelled."""
-        self.check_cancelled()
+    def progress(self, done: int, total: int = 0, phase: str = "", *,
+                 check: bool = True) -> None:
+        """Report progress (throttled) and stop here if the task was cancelled (unless
+        `check` is False: for code that polls `cancelled` and cleans up itself)."""
+        if check:
+            self.check_cancelled()
         now = time.monotonic()
         if self._report is not None and (now - self._last >= PROGRESS_INTERVAL
                                          or (total and done >= total)):
@@ -127,7 +131,7 @@ class _Entry:
     handle: TaskHandle
     done: Done
     failed: Failed | None
-    cancelled: Callable[[], None] | None
+    cancelled: Callable[[], object] | None
     progress: ProgressFn | None
     changes: Changes | None  # None for a read
 
@@ -199,7 +203,7 @@ class TaskRunner(QObject):
     def query(self, source: Source, fn: Callable[[TaskState], Any], done: Done,
               failed: Failed | None = None, *, key: object = None,
               progress: ProgressFn | None = None,
-              cancelled: Callable[[], None] | None = None) -> TaskHandle:
+              cancelled: Callable[[], object] | None = None) -> TaskHandle:
         """Run a read-only task on its own connection to `source`'s file."""
         return self._start(source, fn, _Entry(TaskHandle(0, key), done, failed, cancelled,
                                               progress, None))
@@ -207,7 +211,7 @@ class TaskRunner(QObject):
     def write(self, source: Source, fn: Callable[[TaskState], Any], changes: Iterable[str],
               done: Done, failed: Failed | None = None, *, key: object = None,
               progress: ProgressFn | None = None,
-              cancelled: Callable[[], None] | None = None) -> TaskHandle:
+              cancelled: Callable[[], object] | None = None) -> TaskHandle:
         """Run a task that writes; `changed(changes)` follows its success."""
         return self._start(source, fn, _Entry(TaskHandle(0, key), done, failed, cancelled,
                                               progress, frozenset(changes)))

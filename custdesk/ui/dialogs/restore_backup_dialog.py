@@ -1,10 +1,16 @@
-"""File ▸ Restore backup…: pick a finished backup; the window does the restore."""
+"""File ▸ Restore backup…: pick a finished backup; `start_restore` writes it back.
+
+The window closes its store (releasing the lock), then calls `start_restore`: the copy
+(and the safety copy of the current file) is a write task of `ui.tasks` — a big file
+takes seconds — and `reopen` runs on the GUI thread once it is done, or failed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -12,11 +18,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QProgressDialog,
     QVBoxLayout,
     QWidget,
 )
 
-from custdesk.storage.backups import list_backups
+from custdesk.storage.backups import list_backups, restore_backup
+from custdesk.ui.tasks import EVERYTHING, TaskHandle, TaskRunner, TaskState, default_runner
 
 REASONS = {
     "on-close": "when custdesk closed",
@@ -35,6 +43,7 @@ class RestoreBackupDialog(QDialog):
 
     def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # freed once closed
         self.setWindowTitle("Restore backup")
         self.resize(560, 380)
         layout = QVBoxLayout(self)
@@ -74,3 +83,35 @@ class RestoreBackupDialog(QDialog):
         if answer == QMessageBox.StandardButton.Yes:
             self.accept()
             self.restore_requested.emit(chosen)
+
+
+def start_restore(parent: QWidget, db_path: Path, backup: Path, reopen: Callable[[], object],
+                  runner: TaskRunner | None = None) -> TaskHandle:
+    """Write `backup` over the (closed) database `db_path` in a task; then `reopen()`.
+
+    The caller must have closed its store first: the task replaces the file itself, so it
+    opens no connection. A failure is shown, and the file (untouched) is reopened too.
+    """
+    busy = QProgressDialog("Restoring the backup…", "", 0, 0, parent)
+    busy.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    busy.setCancelButton(None)  # a half-done rename cannot be stopped
+    busy.setWindowTitle("Restore backup")
+    busy.setMinimumDuration(300)
+
+    def work(_state: TaskState) -> Path | None:
+        return restore_backup(db_path, backup)
+
+    def done(_safety: Path | None) -> None:
+        busy.close()
+        reopen()
+        status = getattr(parent, "statusBar", None)
+        if status is not None:
+            status().showMessage(f"Restored from {backup.name}", 8000)
+
+    def failed(exc: BaseException) -> None:
+        busy.close()
+        QMessageBox.warning(parent, "Restore failed", str(exc))
+        reopen()
+
+    return (runner or default_runner()).write(None, work, EVERYTHING, done, failed,
+                                              key="restore")
