@@ -28,7 +28,7 @@ MAX_BYTES = 1_000_000  # five files of 1 MB: weeks of errors, never a full disk
 BACKUP_COUNT = 5
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"
 
-ShowError = Callable[[str, BaseException], None]
+ShowError = Callable[[str, BaseException], object]
 _state: dict[str, object] = {"handler": None, "path": None}
 
 
