@@ -6,8 +6,9 @@ import argparse
 from datetime import date
 
 from custdesk.commands import UserError
-from custdesk.commands.common import add_db_option, db_path_from, open_from_args
-from custdesk.services.demo import DatabaseNotEmptyError, write_demo
+from custdesk.commands.common import add_db_option, db_path_from
+from custdesk.services.demo import DatabaseNotEmptyError, create_demo
+from custdesk.services.files import DatabaseInUseError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,21 +23,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the demo; `--force` replaces the file under its lock (refused, untouched, when
+    another custdesk process has it open)."""
     path = db_path_from(args)
-    if args.force and path.exists():
-        from custdesk.storage.database import _check_foreign
-
-        _check_foreign(path)  # never delete a file that is not ours
-        path.unlink()
-        for sidecar in ("-journal", "-wal", "-shm"):
-            path.with_name(path.name + sidecar).unlink(missing_ok=True)
-    store = open_from_args(args)
     try:
-        counts = write_demo(store, seed=args.seed, end=args.end)
+        counts = create_demo(path, seed=args.seed, end=args.end,
+                             replace=bool(args.force and path.exists()))
     except DatabaseNotEmptyError as exc:
         raise UserError(f"{exc} Use --force to replace it.") from None
-    finally:
-        store.close()
+    except DatabaseInUseError as exc:
+        raise UserError(f"{exc} Nothing was replaced.") from None
     summary = ", ".join(f"{n:,} {table}" for table, n in counts.items())
     print(f"Demo business written to {path}: {summary}.")
     return 0
