@@ -34,7 +34,8 @@ def test_every_kind_is_present() -> None:
     assert {d.stage for d in business.deals} == {s.name for s in DEFAULT_STAGES}
     lost = [d for d in business.deals if d.stage == "Lost"]
     assert any(d.lost_reason for d in lost) and any(d.competitor for d in lost)
-    assert {s.kind.value for s in business.surveys} == {"customer", "employee", "mystery_shop"}
+    assert {s.kind.value for s in business.surveys} == {
+        "customer", "employee", "mystery_shop", "questionnaire"}
     assert len(business.assessments) == 2
     assert all({q for q, _ in a.answers} == QUESTION_IDS for a in business.assessments)
     assert all(o.cost_e4 is not None and o.cost_e4 > 0 for o in business.orders)

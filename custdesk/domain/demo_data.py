@@ -1,18 +1,26 @@
-"""A realistic two-year small business, deterministic for (seed, end date).
+"""A realistic small business over two years (plus a year of older orders), deterministic
+for (seed, end date).
 
 "Harbour Office Supply" sells office products to four customer groups. Customers arrive
-through several channels, order at a rhythm that depends on their group, some drift away
-(lapse) and some leave with a stated reason; deals move through every stage; support
-tickets, surveys, spend and monthly targets complete the picture.
+through several channels and order at a rhythm that depends on their group; some drift
+away (lapse silently), some leave and say why, a few come back after more than a year.
+Support tickets, surveys and deals (`demo_feedback`, `demo_deals`) happen only while a
+customer exists, and monthly targets follow the revenue actually made. Issue 11 item 11:
+every list, signal and chart has something true to show.
 """
 
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
+from custdesk.domain.demo_common import CustomerLife, span_day
+from custdesk.domain.demo_deals import make_deals
+from custdesk.domain.demo_feedback import make_surveys, make_tickets
 from custdesk.domain.money import to_e4
+from custdesk.domain.periods import add_months, month_key
 from custdesk.domain.records import (
     DEFAULT_REASONS,
     Assessment,
@@ -22,7 +30,6 @@ from custdesk.domain.records import (
     Product,
     Spend,
     Survey,
-    SurveyKind,
     Target,
     Ticket,
 )
@@ -50,84 +57,18 @@ PRODUCTS = (  # name, category, list price, unit cost, target margin %
     ("Whiteboard Kit", "Accessories", "89.00", "52.00", 40),
     ("Office Setup Service", "Services", "450.00", "180.00", 60),
 )
-FIRST_NAMES = (
-    "Ava",
-    "Ben",
-    "Chloe",
-    "Dan",
-    "Ella",
-    "Finn",
-    "Grace",
-    "Hugo",
-    "Isla",
-    "Jack",
-    "Kate",
-    "Liam",
-    "Mia",
-    "Noah",
-    "Olivia",
-    "Paul",
-    "Ruby",
-    "Sam",
-    "Tara",
-    "Will",
-)
-LAST_NAMES = (
-    "Brown",
-    "Clark",
-    "Davies",
-    "Evans",
-    "Fisher",
-    "Green",
-    "Hughes",
-    "Jones",
-    "King",
-    "Lewis",
-    "Moore",
-    "Patel",
-    "Reid",
-    "Shaw",
-    "Taylor",
-    "Walker",
-    "Wood",
-    "Young",
-)
-COMPANY_WORDS = (
-    "Harbour",
-    "Summit",
-    "Oak",
-    "Bright",
-    "North",
-    "Cedar",
-    "Blue",
-    "Granite",
-    "Maple",
-    "River",
-    "Falcon",
-    "Willow",
-    "Anchor",
-    "Beacon",
-    "Copper",
-)
-COMPANY_KINDS = (
-    "Dental",
-    "Accountants",
-    "Studio",
-    "Builders",
-    "Cafe",
-    "Legal",
-    "Clinic",
-    "Logistics",
-    "Design",
-    "Estates",
-    "Bakery",
-    "Consulting",
-)
-COMPETITORS = ("OfficeMax Direct", "Staples Pro", "Local Stationers", "Amazon Business")
-OWNERS = ("Sarah", "Tom", "Priya")
-STAGE_FLOW = ("Lead", "Qualified", "Proposal", "Negotiation")
-TOPICS = ("Delivery", "Billing", "Product fault", "Returns", "Account")
-CHANNELS = ("Email", "Phone", "Chat")
+FIRST_NAMES = ("Ava", "Ben", "Chloe", "Dan", "Ella", "Finn", "Grace", "Hugo", "Isla", "Jack",
+               "Kate", "Liam", "Mia", "Noah", "Olivia", "Paul", "Ruby", "Sam", "Tara", "Will")
+LAST_NAMES = ("Brown", "Clark", "Davies", "Evans", "Fisher", "Green", "Hughes", "Jones",
+              "King", "Lewis", "Moore", "Patel", "Reid", "Shaw", "Taylor", "Walker", "Wood",
+              "Young")
+COMPANY_WORDS = ("Harbour", "Summit", "Oak", "Bright", "North", "Cedar", "Blue", "Granite",
+                 "Maple", "River", "Falcon", "Willow", "Anchor", "Beacon", "Copper")
+COMPANY_KINDS = ("Dental", "Accountants", "Studio", "Builders", "Cafe", "Legal", "Clinic",
+                 "Logistics", "Design", "Estates", "Bakery", "Consulting")
+WON_BACK_AT_LEAST = 3  # customers guaranteed to pause for over a year and come back
+TARGETS_AHEAD = 3  # months of targets after the demo's last month
+BASE_MONTHS = 3  # a target is set from the mean of the 3 complete months before it
 
 
 @dataclass
@@ -149,49 +90,52 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
 
 
 def _months(start: date, end: date) -> list[date]:
+    """The first day of every month from start's to end's."""
     months, current = [], start.replace(day=1)
     while current <= end:
         months.append(current)
-        current = (current + timedelta(days=32)).replace(day=1)
+        current = add_months(current, 1)
     return months
+
+
+def target_base_months(month: date, end: date) -> list[date]:
+    """The complete months a month's target is set from: the 3 before the month, or before
+    the demo's last month when that is earlier (the sales plan's own baseline months)."""
+    reference = min(month, end.replace(day=1))
+    return [add_months(reference, -i) for i in range(BASE_MONTHS, 0, -1)]
 
 
 class _Builder:
     def __init__(self, seed: int, end: date, customers: int) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
-        self.followup_rng = random.Random(seed * 31 + 1)  # own stream: adding it moved nothing else
         self.end = end
         self.start = end - timedelta(days=730)
+        self.orders_from = self.start - timedelta(days=365)  # the oldest order kept
         self.n_customers = customers
         self.biz = DemoBusiness()
-
-    def day(self, lo: date, hi: date) -> date:
-        span = max(0, (hi - lo).days)
-        return lo + timedelta(days=self.rng.randint(0, span))
+        self.lives: list[CustomerLife] = []
+        self.won_back = 0
 
     def build(self) -> DemoBusiness:
         self.products()
         for cid in range(1, self.n_customers + 1):
             self.customer(cid)
-        self.deals()
-        self.feedback()
-        self.spend_and_targets()
+        streams = {name: random.Random(f"{self.seed}:{name}")
+                   for name in ("tickets", "surveys", "deals", "plan")}
+        self.biz.tickets = make_tickets(streams["tickets"], self.lives, self.start, self.end)
+        self.biz.surveys = make_surveys(streams["surveys"], self.lives, self.start, self.end)
+        self.biz.deals = make_deals(streams["deals"], self.lives, self.start, self.end)
+        self.spend_and_targets(streams["plan"])
         self.assessments()
         return self.biz
 
     def products(self) -> None:
         for pid, (name, cat, price, cost, margin) in enumerate(PRODUCTS, start=1):
-            self.biz.products.append(
-                Product(
-                    id=pid,
-                    ref=f"P{pid:03d}",
-                    name=name,
-                    category=cat,
-                    list_price_e4=to_e4(price),
-                    unit_cost_e4=to_e4(cost),
-                    target_margin_pct=margin,
-                )
-            )
+            self.biz.products.append(Product(
+                id=pid, ref=f"P{pid:03d}", name=name, category=cat,
+                list_price_e4=to_e4(price), unit_cost_e4=to_e4(cost),
+                target_margin_pct=margin))
 
     def customer(self, cid: int) -> None:
         rng = self.rng
@@ -202,235 +146,101 @@ class _Builder:
         if rng.random() < 0.25:
             acquired = self.start - timedelta(days=rng.randint(30, 700))
         else:
-            acquired = self.day(self.start, self.end - timedelta(days=3))
+            acquired = span_day(rng, self.start, self.end - timedelta(days=3))
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         company = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}"
         referrer = None
         if source == "referral" and cid > 5:
             referrer = self.biz.customers[rng.randint(0, len(self.biz.customers) - 1)].name
-        # who leaves, when, and whether they told us why
-        leaves_on = None
-        years_here = (self.end - acquired).days / 365
-        if rng.random() < churn * years_here * 0.8:
-            leaves_on = self.day(acquired + timedelta(days=60), self.end)
-        told_us = leaves_on is not None and rng.random() < 0.45
-        self.biz.customers.append(
-            Customer(
-                id=cid,
-                ref=f"C{cid:04d}",
-                name=f"{first} {last}",
-                company=company,
-                email=f"{first}.{last}{cid}@{company.split()[0].lower()}.example".lower(),
-                phone=f"+44 20 7946 {cid:04d}",
-                segment=segment,
-                source=source,
-                referred_by=referrer,
-                acquired_on=acquired.isoformat(),
-                status="lost" if told_us else None,
-                lost_on=leaves_on.isoformat() if told_us and leaves_on else None,
-                lost_reason=rng.choice(DEFAULT_REASONS[:9]) if told_us else None,
-                country="United Kingdom",
-                city=rng.choice(("London", "Leeds", "Bristol", "York")),
-                created_on=acquired.isoformat(),
-            )
-        )
-        self.orders(cid, segment, per_year, lines, acquired, leaves_on)
+        first_order = max(acquired, self.orders_from)
+        life = CustomerLife(cid, acquired, company=company)
+        pause = self.pause(first_order)
+        if pause is None:  # who leaves, when, and whether they told us why
+            years_here = (self.end - acquired).days / 365
+            if rng.random() < churn * years_here * 0.8:
+                life.leaves_on = span_day(rng, acquired + timedelta(days=60), self.end)
+                life.told_us = rng.random() < 0.45
+        else:
+            life.won_back = True
+        told = life.told_us and life.leaves_on is not None
+        self.biz.customers.append(Customer(
+            id=cid, ref=f"C{cid:04d}", name=f"{first} {last}", company=company,
+            email=f"{first}.{last}{cid}@{company.split()[0].lower()}.example".lower(),
+            phone=f"+44 20 7946 {cid:04d}", segment=segment, source=source,
+            referred_by=referrer, acquired_on=acquired.isoformat(),
+            status="lost" if told else None,
+            lost_on=life.leaves_on.isoformat() if told and life.leaves_on else None,
+            lost_reason=rng.choice(DEFAULT_REASONS[:9]) if told else None,
+            country="United Kingdom", city=rng.choice(("London", "Leeds", "Bristol", "York")),
+            notes="Came back after a long break" if pause else None,
+            created_on=acquired.isoformat()))
+        self.orders(life, segment, per_year, lines, first_order, pause)
+        self.lives.append(life)
 
-    def orders(
-        self,
-        cid: int,
-        segment: str,
-        per_year: int,
-        lines: int,
-        acquired: date,
-        leaves_on: date | None,
-    ) -> None:
+    def pause(self, first_order: date) -> tuple[date, date] | None:
+        """A break of well over a year ending inside the last 12 months (won back), for a
+        few long-standing customers: (first day without orders, day they come back)."""
+        latest_start = self.end - timedelta(days=770)  # lost a year before the last 12 months
+        if first_order > latest_start - timedelta(days=40):
+            return None
+        if self.won_back >= WON_BACK_AT_LEAST and self.rng.random() >= 0.08:
+            return None
+        self.won_back += 1
+        stops = span_day(self.rng, first_order + timedelta(days=40), latest_start)
+        return stops, self.end - timedelta(days=self.rng.randint(60, 300))
+
+    def orders(self, life: CustomerLife, segment: str, per_year: int, lines: int,
+               current: date, pause: tuple[date, date] | None) -> None:
         rng = self.rng
-        stop = leaves_on or self.end
-        current = max(acquired, self.start - timedelta(days=365))
+        stop = life.leaves_on or self.end
         order_no = 0
         while current <= stop:
+            if pause and pause[0] <= current < pause[1]:
+                current = pause[1]
+                continue
             order_no += 1
-            ref = f"SO-{cid:04d}-{order_no:03d}"
+            life.orders.append(current)
+            ref = f"SO-{life.id:04d}-{order_no:03d}"
             for _ in range(max(1, int(rng.gauss(lines, 1)))):
                 pid = rng.randint(1, len(PRODUCTS))
-                name, cat, price, cost, _m = PRODUCTS[pid - 1]
+                _name, cat, price, cost, _m = PRODUCTS[pid - 1]
                 qty = rng.randint(1, 12 if cat in ("Paper", "Printing") else 3)
                 discount = rng.choice(
-                    (0, 0, 0, 0.05, 0.1, 0.15, 0.25 if segment == "Corporate" else 0)
-                )
+                    (0, 0, 0, 0.05, 0.1, 0.15, 0.25 if segment == "Corporate" else 0))
                 unit = to_e4(price)
-                revenue = round(unit * qty * (1 - discount))
-                self.biz.orders.append(
-                    OrderLine(
-                        date=current.isoformat(),
-                        customer_id=cid,
-                        revenue_e4=revenue,
-                        order_ref=ref,
-                        product_id=pid,
-                        category=cat,
-                        quantity=qty,
-                        unit_price_e4=unit,
-                        discount=discount,
-                        cost_e4=to_e4(cost) * qty,
-                    )
-                )
+                self.biz.orders.append(OrderLine(
+                    date=current.isoformat(), customer_id=life.id,
+                    revenue_e4=round(unit * qty * (1 - discount)), order_ref=ref,
+                    product_id=pid, category=cat, quantity=qty, unit_price_e4=unit,
+                    discount=discount, cost_e4=to_e4(cost) * qty))
             # regular customers reorder on a rhythm, with some drift either way
             gap = rng.gauss(365 / per_year, 0.3 * 365 / per_year)
             current += timedelta(days=max(7, int(gap)))
 
-    def deals(self) -> None:
-        rng = self.rng
-        for did in range(1, 261):
-            created = self.day(self.start, self.end - timedelta(days=2))
-            age = (self.end - created).days
-            customer_id = rng.randint(1, self.n_customers) if rng.random() < 0.35 else None
-            pid = rng.randint(1, len(PRODUCTS))
-            list_amount = to_e4(PRODUCTS[pid - 1][2]) * rng.choice((5, 10, 20, 40))
-            amount = round(list_amount * (1 - rng.choice((0, 0.05, 0.1, 0.15, 0.2, 0.3))))
-            stage, closed, reason, competitor = "Lead", None, None, None
-            if age > 45 and rng.random() < 0.85:
-                closed = created + timedelta(days=rng.randint(10, min(age, 120)))
-                if rng.random() < 0.42:
-                    stage = "Won"
-                else:
-                    stage = "Lost"
-                    reason = rng.choice(DEFAULT_REASONS) if rng.random() < 0.8 else None
-                    competitor = (
-                        rng.choice(COMPETITORS) if reason in ("Competitor", "Price") else None
-                    )
-            else:
-                stage = rng.choice(STAGE_FLOW)
-            last_activity = self.day(created, closed or self.end)
-            self.biz.deals.append(
-                Deal(
-                    id=did,
-                    ref=f"D{did:04d}",
-                    customer_id=customer_id,
-                    stage=stage,
-                    title=f"{PRODUCTS[pid - 1][0]} for "
-                    f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}",
-                    product_id=pid,
-                    amount_e4=amount if rng.random() < 0.93 else None,
-                    list_amount_e4=list_amount,
-                    owner=rng.choice(OWNERS),
-                    source=_pick(rng, SOURCES),
-                    created_on=created.isoformat(),
-                    expected_close=(created + timedelta(days=rng.randint(20, 90))).isoformat(),
-                    closed_on=closed.isoformat() if closed else None,
-                    lost_reason=reason,
-                    competitor=competitor,
-                    last_activity_on=last_activity.isoformat(),
-                    next_step=None if closed else rng.choice(("Call back", "Send quote", "Demo")),
-                )
-            )
-
-    def feedback(self) -> None:
-        rng = self.rng
-        for tid in range(1, 401):
-            opened = datetime.combine(self.day(self.start, self.end), time(rng.randint(8, 17)))
-            first_response = opened + timedelta(minutes=rng.randint(10, 60 * 30))
-            resolved = first_response + timedelta(hours=rng.randint(1, 96))
-            done = resolved.date() < self.end or rng.random() < 0.5
-            self.biz.tickets.append(
-                Ticket(
-                    id=tid,
-                    ref=f"T{tid:05d}",
-                    customer_id=rng.randint(1, self.n_customers),
-                    opened_at=opened.isoformat(),
-                    first_response_at=first_response.isoformat(),
-                    resolved_at=resolved.isoformat() if done else None,
-                    topic=rng.choice(TOPICS),
-                    channel=rng.choice(CHANNELS),
-                    status="Closed" if done else "Open",
-                    is_complaint=rng.random() < 0.15,
-                    contacts=rng.choice((1, 1, 1, 2, 3)),
-                    csat=rng.choice((2, 3, 4, 4, 5, 5)) if done and rng.random() < 0.6 else None,
-                )
-            )
-        self.follow_up_tickets()
-        for _ in range(500):
-            nps = min(10, max(0, round(rng.gauss(8.4, 1.9))))
-            self.biz.surveys.append(
-                Survey(
-                    date=self.day(self.start, self.end).isoformat(),
-                    customer_id=rng.randint(1, self.n_customers),
-                    kind=SurveyKind.CUSTOMER,
-                    nps=nps,
-                    csat=min(5, max(1, round(nps / 2))),
-                    would_refer=nps >= 9,
-                    comment=rng.choice(
-                        ("Late delivery again", "Prices went up", "No reply to my email")
-                    )
-                    if nps <= 6
-                    else rng.choice(("Great service", "Quick delivery", None)),
-                )
-            )
-        for _ in range(60):
-            self.biz.surveys.append(
-                Survey(
-                    date=self.day(self.start, self.end).isoformat(),
-                    kind=SurveyKind.EMPLOYEE,
-                    nps=min(10, max(0, round(rng.gauss(7.9, 1.7)))),
-                )
-            )
-        for _ in range(16):
-            self.biz.surveys.append(
-                Survey(
-                    date=self.day(self.start, self.end).isoformat(),
-                    kind=SurveyKind.MYSTERY_SHOP,
-                    score=round(min(10, max(0, rng.gauss(7.2, 1.3))), 1),
-                )
-            )
-
-    def follow_up_tickets(self) -> None:
-        """Some customers come back about the same thing within days (repeat contacts)."""
-        rng = self.followup_rng
-        originals = list(self.biz.tickets)
-        for tid, first in enumerate(rng.sample(originals, 30), start=len(originals) + 1):
-            opened = datetime.fromisoformat(first.opened_at or "") + timedelta(
-                days=rng.randint(1, 6)
-            )
-            if opened.date() > self.end:
-                continue
-            response = opened + timedelta(minutes=rng.randint(10, 600))
-            self.biz.tickets.append(
-                Ticket(
-                    id=tid,
-                    ref=f"T{tid:05d}",
-                    customer_id=first.customer_id,
-                    opened_at=opened.isoformat(),
-                    first_response_at=response.isoformat(),
-                    resolved_at=(response + timedelta(hours=rng.randint(1, 48))).isoformat(),
-                    topic=first.topic,
-                    channel=rng.choice(CHANNELS),
-                    status="Closed",
-                    is_complaint=rng.random() < 0.4,
-                    contacts=rng.choice((2, 3)),
-                    csat=rng.choice((1, 2, 3, 4)),
-                )
-            )
-
-    def spend_and_targets(self) -> None:
-        rng = self.rng
+    def spend_and_targets(self, rng: random.Random) -> None:
         for month in _months(self.start, self.end):
             for channel, base in (("ads", 1800), ("events", 600), ("web", 400)):
-                self.biz.spend.append(
-                    Spend(
-                        month=month.strftime("%Y-%m"),
-                        channel=channel,
-                        amount_e4=to_e4(base + rng.randint(-200, 300)),
-                    )
-                )
-        for month in _months(self.start, self.end + timedelta(days=95)):
-            grow = 1 + 0.02 * ((month - self.start).days // 30)
-            self.biz.targets.append(
-                Target(
-                    month=month.strftime("%Y-%m"),
-                    revenue_target_e4=to_e4(round(42000 * grow)),
-                    new_customers_target=12,
-                )
-            )
+                self.biz.spend.append(Spend(
+                    month=month_key(month), channel=channel,
+                    amount_e4=to_e4(base + rng.randint(-200, 300))))
+        revenue: dict[str, int] = defaultdict(int)
+        for line in self.biz.orders:
+            revenue[line.date[:7]] += line.revenue_e4
+        newcomers: dict[str, int] = defaultdict(int)
+        for life in self.lives:
+            newcomers[month_key(life.acquired)] += 1
+        last_month = self.end.replace(day=1)
+        for month in _months(self.start, add_months(last_month, TARGETS_AHEAD)):
+            before = [month_key(m) for m in target_base_months(month, self.end)]
+            mean_e4 = sum(revenue[k] for k in before) / len(before)
+            ahead = max(0, (month.year - last_month.year) * 12 + month.month - last_month.month)
+            # the owner aims a little above the recent run rate, a bit higher further out
+            stretch = rng.uniform(1.03, 1.15) + 0.03 * ahead
+            new_mean = sum(newcomers[k] for k in before) / len(before)
+            self.biz.targets.append(Target(
+                month=month_key(month),
+                revenue_target_e4=to_e4(round(mean_e4 * stretch / 10_000 / 500) * 500),
+                new_customers_target=max(3, round(new_mean * rng.uniform(1.0, 1.3)))))
 
     def assessments(self) -> None:
         rng = self.rng
