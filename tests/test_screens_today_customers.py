@@ -128,12 +128,12 @@ def test_today_on_the_tiny_business(tiny) -> None:
     assert card["pipeline_weighted_value"] == pytest.approx(500)  # 1000 at Proposal's 50 %
     at_risk = screen.lists["at_risk"]
     # Ann: a detractor (value: her last 365 days, 600); Eve: 272 days since her only order
-    assert [(r.name, r.value_at_risk) for r in at_risk] == [("Ann", 600), ("Eve", 100)]
+    assert [(r.customer, r.value_at_risk) for r in at_risk] == [("Ann", 600), ("Eve", 100)]
     assert any("NPS" in reason for reason in at_risk[0].reasons)
     assert [d.title for d in screen.lists["hot"]] == ["Dan's fit-out"]
     assert [(d.title, d.lost_reason) for d in screen.lists["lost"]] == [
         ("Bob's second site", "Price")]
-    assert [(d.name, d.nps, d.comment) for d in screen.lists["detractors"]] == [
+    assert [(d.customer, d.nps, d.comment) for d in screen.lists["detractors"]] == [
         ("Ann", 3, "slow")]
     assert screen.tables["list_totals"] == [
         {"list": "at_risk", "count": 2, "total": 700.0},

@@ -350,7 +350,7 @@ def test_a_detractor_opens_their_story(qtbot, demo_store) -> None:
     qtbot.addWidget(dialog)
     name = demo_store.conn.execute("SELECT name FROM customers WHERE id = ?",
                                    (row["customer_id"],)).fetchone()[0]
-    assert dialog.edits["name"].text() == name == row["name"]
+    assert dialog.edits["name"].text() == name == row["customer"]
     dialog.close()
 
 

@@ -46,7 +46,7 @@ def _money(e4: int | float | None) -> float | None:
 class DealRow:
     id: int | None
     title: str | None
-    customer_name: str | None
+    customer: str | None  # the customer's name
     stage: str
     amount: float | None
     probability: float
@@ -72,16 +72,17 @@ def deal_row(d: DealInfo) -> DealRow:
 @dataclass(frozen=True, slots=True)
 class AtRisk:
     customer_id: int
-    name: str
+    customer: str  # the customer's name
     segment: str | None
     reasons: list[str]
     value_at_risk: float  # revenue of the last W days
+    reason: str = ""  # the reasons as one sentence ("; "-joined), for lists and exports
 
 
 @dataclass(frozen=True, slots=True)
 class Detractor:
     customer_id: int
-    name: str
+    customer: str  # the customer's name
     nps: int
     date: str
     comment: str | None
@@ -173,7 +174,7 @@ def at_risk(store: Store, period: Period) -> list[AtRisk]:
     reasons, value, _ = _risk_by_customer(store, period.end)
     labels = rec.customer_labels(store)
     rows = [AtRisk(cid, labels[cid][0], labels[cid][1], list(reasons[cid]),
-                   value[cid] / 10_000)
+                   value[cid] / 10_000, "; ".join(reasons[cid]))
             for cid in reasons]
     return sorted(rows, key=lambda r: (-r.value_at_risk, r.customer_id))
 

@@ -42,7 +42,7 @@ SEGMENT_COLUMNS = [
     Column("csat_pct", "CSAT", "pct"),
 ]
 DETRACTOR_COLUMNS = [
-    Column("name", "Customer"), Column("nps", "NPS", "int"), Column("date", "Answered", "date"),
+    Column("customer", "Customer"), Column("nps", "NPS", "int"), Column("date", "Answered", "date"),
     Column("comment", "Comment"),
 ]
 

@@ -28,7 +28,7 @@ GROUPS = (("By reason", "Reason", "by_reason", "reason"),
           ("By competitor", "Competitor", "by_competitor", "competitor"))
 
 LOST_COLUMNS = [
-    Column("title", "Deal"), Column("customer_name", "Customer"),
+    Column("title", "Deal"), Column("customer", "Customer"),
     Column("amount", "Amount", "money", display=lambda v: fmt.money(v, 0)),
     Column("lost_reason", "Reason"), Column("competitor", "Competitor"),
     Column("closed_on", "Closed", "date"), Column("owner", "Owner"),

@@ -44,7 +44,7 @@ def _range(row: dict[str, Any]) -> str:
 
 DEAL_COLUMNS = [
     Column("flags", "Flag", "list", tooltip=FLAG_TIP),
-    Column("title", "Deal"), Column("customer_name", "Customer"), Column("stage", "Stage"),
+    Column("title", "Deal"), Column("customer", "Customer"), Column("stage", "Stage"),
     Column("amount", "Amount", "money", display=_money0),
     Column("probability", "Prob.", "pct", display=lambda v: fmt.pct(v, 0),
            tooltip="The deal's own probability, else its stage's"),

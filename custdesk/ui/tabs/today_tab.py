@@ -49,12 +49,12 @@ def _col(key: str, header: str, kind: str = "text", field: str | None = None) ->
 
 
 AT_RISK_COLUMNS = [
-    _col("name", "Customer"), _col("segment", "Segment"),
+    _col("customer", "Customer"), _col("segment", "Segment"),
     _col("reasons", "Why", "list"),
     _col("value_at_risk", "Value at risk", "money"),
 ]
 DEAL_COLUMNS = [
-    _col("title", "Deal"), _col("customer", "Customer", "text", "customer_name"),
+    _col("title", "Deal"), _col("customer", "Customer"),
     _col("stage", "Stage"), _col("weighted", "Weighted", "money"),
     _col("expected_close", "Close", "date"),
 ]
@@ -64,7 +64,7 @@ LOST_COLUMNS = [
     _col("closed_on", "Closed", "date"),
 ]
 DETRACTOR_COLUMNS = [
-    _col("name", "Customer"), _col("nps", "NPS", "int"),
+    _col("customer", "Customer"), _col("nps", "NPS", "int"),
     _col("date", "Date", "date"), _col("comment", "Comment"),
 ]
 # (list name of the screen, title, columns, column that stretches, what its total is)
