@@ -160,51 +160,31 @@ def test_smoke_test_saves_one_png_per_tab(tmp_path: Path, demo_db_template: Path
     assert all(p.stat().st_size > 5000 for p in shots.glob("*.png"))
 
 
-def test_full_export_runs_off_thread_and_imports_back(
+def test_full_export_from_the_window_imports_back(
     qtbot, demo_store, tmp_path: Path, monkeypatch
 ) -> None:
-    from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QMessageBox
     from python_calamine import CalamineWorkbook
 
     from custdesk.ui.dialogs.full_export_dialog import start_full_export
     from custdesk.ui.main_window import MainWindow
+    from custdesk.ui.tasks import SyncRunner
 
     told: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: told.append(text))
     window = MainWindow(demo_store)
     qtbot.addWidget(window)
     target = tmp_path / "everything.xlsx"
-    pool = QThreadPool()
-    job = start_full_export(window, demo_store.path, target, pool)
-    assert pool.waitForDone(120_000)
-    qtbot.waitUntil(lambda: bool(told), timeout=10_000)
+    start_full_export(window, demo_store.path, target, SyncRunner())  # cancel: test_tasks.py
+    qtbot.waitUntil(lambda: bool(told), timeout=120_000)
     orders = demo_store.conn.execute("SELECT count(*) FROM orders").fetchone()[0]
     book = CalamineWorkbook.from_path(str(target))
     assert "orders" in book.sheet_names and "customers" in book.sheet_names
     rows = book.get_sheet_by_name("orders").to_python()
     data_rows = [r for r in rows[2:] if any(v not in ("", None) for v in r)]
     assert len(data_rows) == orders  # title row + header row, then one row per order line
-    assert f"{job.target.name}" in told[0]
+    assert target.name in told[0]
     window.set_store(None)
-
-
-def test_cancelled_full_export_leaves_no_file(qtbot, demo_store, tmp_path: Path) -> None:
-    from PySide6.QtCore import QThreadPool
-
-    from custdesk.ui.dialogs.full_export_dialog import FullExportJob
-
-    target = tmp_path / "never.xlsx"
-    job = FullExportJob(demo_store.path, target)
-    job.cancelled.set()
-    failures: list[str] = []
-    job.signals.failed.connect(failures.append)
-    pool = QThreadPool()
-    job.setAutoDelete(False)
-    pool.start(job)
-    assert pool.waitForDone(60_000)
-    qtbot.waitUntil(lambda: bool(failures), timeout=5_000)
-    assert failures == [""] and not target.exists()
 
 
 def test_risky_location_warns_once_per_path(qtbot, tmp_path: Path, monkeypatch) -> None:
@@ -251,4 +231,27 @@ def test_undo_last_import_from_the_menu(qtbot, tmp_path: Path, monkeypatch) -> N
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: told.append(text))
     window.undo_last_import()
     assert told == ["There is no import to undo."]
+    window.set_store(None)
+
+
+def test_period_bar_offers_every_metrics_preset_and_counts_like_the_cli(
+        qtbot, demo_store) -> None:
+    from custdesk.domain.periods import PRESET_LABELS
+    from custdesk.services.period_service import resolve_period
+    from custdesk.ui.main_window import MainWindow
+
+    window = MainWindow(demo_store)
+    qtbot.addWidget(window)
+    bar = window.period_bar
+    items = [bar.choice.itemText(i) for i in range(bar.choice.count())]
+    assert items == [*PRESET_LABELS.values(), "Custom range…"]
+    for key, label in PRESET_LABELS.items():
+        bar.set_choice(key)
+        assert bar.period() == resolve_period(demo_store, key).period, key
+        assert bar.label() == label
+        page = window.current_tab()
+        assert page.period == bar.period() and page.period_label == label
+    bar.set_choice("all")
+    span = resolve_period(demo_store, "all").span
+    assert bar.period() == span  # "All time" is the data's whole span
     window.set_store(None)
