@@ -1,6 +1,6 @@
 """The shape of `custdesk/storage`: no import cycle among its modules (counting imports
 inside functions and `TYPE_CHECKING` blocks), every migration in `migrations.py`, and SQL
-only in storage — `services/` and `ui/` may hold none, apart from a shrinking allowlist."""
+only in storage — `services/` and `ui/` hold none."""
 
 from __future__ import annotations
 
@@ -8,20 +8,12 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent / "custdesk"
 STORAGE = ROOT / "storage"
 PACKAGE = "custdesk.storage"
 
 # Files outside storage/ that still hold SQL, each to be moved into storage/ by its owner.
 # Only ever remove entries: a listed file that no longer holds SQL fails the test below.
-SQL_ALLOWED = {
-    "services/importer.py",  # batch rows, saved mappings: in storage/import_writes.py now
-    "services/margins_service.py",  # target margins of products
-    "services/metrics_lists.py",  # customer names for the lists
-    "ui/tasks.py",  # order-line count: repository.order_lines_estimate
-}
 SQL_PATTERN = re.compile(r"execute\(|executemany\(|\bSELECT |\bINSERT |\bUPDATE |\bDELETE ")
 
 
@@ -134,11 +126,4 @@ def _sql_files() -> dict[str, list[str]]:
 
 
 def test_sql_lives_in_storage() -> None:
-    stray = {f: lines for f, lines in _sql_files().items() if f not in SQL_ALLOWED}
-    assert stray == {}, "SQL outside custdesk/storage (move it into a storage module)"
-
-
-@pytest.mark.parametrize("name", sorted(SQL_ALLOWED))
-def test_the_sql_allowlist_only_shrinks(name: str) -> None:
-    assert (ROOT / name).exists(), f"{name} is gone: drop it from SQL_ALLOWED"
-    assert name in _sql_files(), f"{name} holds no SQL any more: drop it from SQL_ALLOWED"
+    assert _sql_files() == {}, "SQL outside custdesk/storage (move it into a storage module)"

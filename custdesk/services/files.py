@@ -20,8 +20,9 @@ from custdesk.storage import (
     open_store,
 )
 from custdesk.storage.backups import list_backups, restore_backup
+from custdesk.storage.database import connect
 from custdesk.storage.location import location_warning_once
-from custdesk.storage.repository import is_empty
+from custdesk.storage.repository import is_empty, order_lines_estimate
 
 
 def default_db_path() -> Path:
@@ -40,6 +41,6 @@ def default_db_path() -> Path:
 
 __all__ = [
     "DamagedDatabaseError", "DatabaseError", "DatabaseInUseError", "NewerSchemaError",
-    "NotCustdeskFileError", "Store", "default_db_path", "is_empty", "list_backups",
-    "location_warning_once", "open_store", "restore_backup",
+    "NotCustdeskFileError", "Store", "connect", "default_db_path", "is_empty", "list_backups",
+    "location_warning_once", "open_store", "order_lines_estimate", "restore_backup",
 ]

@@ -12,29 +12,23 @@ The GUI wizard and `custdesk import` both call these functions, so they never di
 from __future__ import annotations
 
 import gc
-import json
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from custdesk.services.import_plan import Plan, build_plan
-from custdesk.services.import_write import (
-    UndoRefusedError,
-    record_change,
-    undo_batch,
-    write_plan,
-)
+from custdesk.services.import_write import UndoRefusedError, undo_batch, write_plan
 from custdesk.sheets import mapping as mp
 from custdesk.sheets.catalogue import missing_required
 from custdesk.sheets.reader import ReadError, Source, Table, open_source, read_table
 from custdesk.sheets.validate import AmbiguousDatesError, ParsedTable, RowError, parse_table
-from custdesk.storage import queries_summary
 from custdesk.storage.backups import create_backup
 from custdesk.storage.database import Store
+from custdesk.storage.import_writes import finish_batch, save_mapping, start_batch, write_cache
+from custdesk.storage.import_writes import list_batches as storage_batches
+from custdesk.storage.import_writes import saved_mapping as stored_mapping
 
 __all__ = ["AmbiguousDatesError", "Choice", "ImportRequest", "InvalidRowsError",
            "MappingError", "Preview", "ReadError", "SheetInfo", "UndoRefusedError", "choose",
@@ -267,9 +261,7 @@ def saved_mapping(store: Store | None, headers: Sequence[str]) -> tuple[str, str
     """(kind, mapping_json) the owner confirmed before for this header row."""
     if store is None or not headers:
         return None
-    row = store.conn.execute("SELECT kind, mapping_json FROM column_mappings WHERE signature = ?",
-                             (mp.signature(headers),)).fetchone()
-    return (row[0], row[1]) if row else None
+    return stored_mapping(store, mp.signature(headers))
 
 
 def _require(file_name: str, table: Table, kind: str, mapping: Sequence[str | None]) -> None:
@@ -341,105 +333,41 @@ def commit(store: Store, preview: Preview, progress: Progress | None = None) -> 
     if preview.invalid and not preview.request.skip_invalid:
         raise InvalidRowsError(preview)
     create_backup(store, reason="before-import")
-    cache = store.conn.execute("PRAGMA cache_size").fetchone()[0]
-    # 128 MB page cache while writing: the order-line indexes stay in memory (measured
-    # ~2x faster executemany at 100k lines than the 2 MB default)
-    store.conn.execute("PRAGMA cache_size = -131072")
     try:
-        with _collector_paused(), store.transaction():
+        with write_cache(store), _collector_paused(), store.transaction():
             if preview.db_state != _db_state(store):  # changed since the preview: plan again
                 preview.plan = build_plan(store, preview.parsed, preview.request.mode)
                 preview.errors = preview.parsed.errors + preview.plan.errors
             preview.db_state = None  # write_plan fills in ids: never reuse this plan
             plan = preview.plan
-            batch_id = _start_batch(store, preview)
+            batch_id = start_batch(store, preview.kind, preview.file, preview.sheet,
+                                   preview.request.mode)
             if plan.errors and not preview.request.skip_invalid:
                 raise InvalidRowsError(preview)
             total = plan.created
-            fresh = _summary_fresh(store)
             write_plan(store, plan, batch_id,
                        (lambda n: progress("write", n, total)) if progress else None)
-            _keep_summary(store, fresh)
             if not (plan.created or plan.updated or plan.new_stages or plan.new_customers
                     or plan.new_products):
                 raise _NothingToDoError  # nothing imported: the database stays as it was
-            _save_mapping(store, preview, batch_id)
-            _finish_batch(store, preview, batch_id)
+            parsed = preview.parsed
+            preview.mapping_saved = save_mapping(
+                store, batch_id, mp.signature(parsed.headers), parsed.kind,
+                mp.mapping_to_json(parsed.headers, parsed.mapping))
+            finish_batch(store, batch_id, preview.counts())
     except _NothingToDoError:
         return ImportResult(preview, None)
-    finally:
-        store.conn.execute(f"PRAGMA cache_size = {int(cache)}")
     return ImportResult(preview, batch_id)
 
 
-def _start_batch(store: Store, preview: Preview) -> int:
-    cursor = store.conn.execute(
-        "INSERT INTO import_batches(kind, source_file, sheet, mode, started_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (preview.kind, preview.file, preview.sheet, preview.request.mode,
-         datetime.now().isoformat(timespec="seconds")))
-    return int(cursor.lastrowid or 0)
-
-
-def _finish_batch(store: Store, preview: Preview, batch_id: int) -> None:
-    counts = preview.counts()
-    store.conn.execute(
-        "UPDATE import_batches SET finished_at = ?, rows_read = ?, created = ?, updated = ?, "
-        "unchanged = ?, invalid = ? WHERE id = ?",
-        (datetime.now().isoformat(timespec="seconds"), counts["rows_read"], counts["created"],
-         counts["updated"], counts["unchanged"], counts["invalid"], batch_id))
-
-
-def _save_mapping(store: Store, preview: Preview, batch_id: int) -> bool:
-    """Remember the mapping for this header row; False when it was already saved."""
-    headers, parsed = preview.parsed.headers, preview.parsed
-    text = mp.mapping_to_json(headers, parsed.mapping)
-    signature = mp.signature(headers)
-    old = store.conn.execute("SELECT rowid, kind, mapping_json, saved_at FROM column_mappings "
-                             "WHERE signature = ?", (signature,)).fetchone()
-    if old and old[1] == parsed.kind and json.loads(old[2]) == json.loads(text):
-        return False
-    now = datetime.now().isoformat(timespec="seconds")
-    if old:
-        store.conn.execute("UPDATE column_mappings SET kind = ?, mapping_json = ?, saved_at = ? "
-                           "WHERE rowid = ?", (parsed.kind, text, now, old[0]))
-        record_change(store, batch_id, "column_mappings", old[0], "update",
-                      {"kind": old[1], "mapping_json": old[2], "saved_at": old[3]})
-    else:
-        cursor = store.conn.execute(
-            "INSERT INTO column_mappings(signature, kind, mapping_json, saved_at) "
-            "VALUES (?, ?, ?, ?)", (signature, parsed.kind, text, now))
-        record_change(store, batch_id, "column_mappings", int(cursor.lastrowid or 0), "insert")
-    preview.mapping_saved = True
-    return True
-
-
 def undo(store: Store, batch_id: int) -> dict[str, int]:
-    """Undo an import (the last one, or one nothing later depends on), after a backup."""
+    """Undo an import (the last one, or one nothing later depends on), after a backup; the
+    order summary is kept in step inside the same transaction (storage's undo_batch)."""
     create_backup(store, reason="before-undo")
     with store.transaction():
-        fresh = _summary_fresh(store)
-        result = undo_batch(store, batch_id)
-        _keep_summary(store, fresh)
-        return result
-
-
-def _summary_fresh(store: Store) -> bool:
-    """Whether the per-customer order summary (storage.queries_summary) is up to date."""
-    try:
-        return not queries_summary.is_stale(store)
-    except sqlite3.OperationalError:  # a schema without the summary
-        return False
-
-
-def _keep_summary(store: Store, was_fresh: bool) -> None:
-    """Rebuild the summary inside our transaction if we made it stale (DESIGN.md: keep
-    summary tables in step inside the import's transaction). One left stale before stays
-    stale, so that undo leaves the database exactly as it was."""
-    if was_fresh and queries_summary.is_stale(store):
-        queries_summary.refresh_order_stats(store)
+        return undo_batch(store, batch_id)
 
 
 def list_batches(store: Store) -> list[dict[str, Any]]:
     """Imports, newest first, with their counts."""
-    return [dict(r) for r in store.db.query("SELECT * FROM import_batches ORDER BY id DESC")]
+    return storage_batches(store)

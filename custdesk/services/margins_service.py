@@ -66,8 +66,7 @@ def _value(values: dict[str, MetricValue], metric: str) -> float | None:
 
 def product_targets(store: Store) -> dict[str, float | None]:
     """product name -> target_margin_pct (the owner's business case), None when not set."""
-    return {name: target for name, target in store.conn.execute(
-        "SELECT name, target_margin_pct FROM products")}
+    return rec.product_target_margins(store)
 
 
 def sales_rows(groups: dict[str, dict[str, MetricValue]],

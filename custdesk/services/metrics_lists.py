@@ -184,14 +184,13 @@ def customer_rows(store: Store, as_of: date) -> list[CustomerRow]:
     w = load_settings(store).window_days
     reasons, _, facts = _risk_by_customer(store, as_of)
     totals = ql.customer_totals(store, as_of)
-    info = {r[0]: r for r in store.conn.execute(
-        "SELECT id, name, company, segment, source FROM customers")}
+    info = rec.customer_attributes(store)
     out = []
     for f in facts:
         rev, gp, n, last = totals.get(f.id, (0, 0, 0, None))
         status = ("lost" if lost_explicitly(f, as_of)
                   else "lapsed" if lapsed(f.last_at_end, as_of, w) else "active")
-        _, name, company, segment, source = info[f.id]
+        name, company, segment, source = info[f.id]
         out.append(CustomerRow(f.id, name, company, segment, source,
                                f.acquired.isoformat(), last, n, rev / 10_000, gp / 10_000,
                                status, f.id in reasons, list(reasons.get(f.id, []))))

@@ -142,3 +142,15 @@ def set_reasons(store: Store, names: list[str]) -> None:
         store.conn.execute("DELETE FROM reasons")
         store.conn.executemany("INSERT INTO reasons(name, position) VALUES (?, ?)",
                                [(n, i) for i, n in enumerate(seen.values(), start=1)])
+
+
+def customer_attributes(store: Store) -> dict[int, tuple[str, str | None, str | None,
+                                                        str | None]]:
+    """customer id -> (name, company, segment, source), for the customers table."""
+    return {cid: (name, company, segment, source) for cid, name, company, segment, source
+            in store.conn.execute("SELECT id, name, company, segment, source FROM customers")}
+
+
+def product_target_margins(store: Store) -> dict[str, float | None]:
+    """product name -> target_margin_pct (the owner's business case), None when not set."""
+    return dict(store.conn.execute("SELECT name, target_margin_pct FROM products"))

@@ -36,8 +36,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
-from custdesk.storage import Store
-from custdesk.storage.database import connect
+from custdesk.services.files import Store, connect, order_lines_estimate
 
 log = logging.getLogger(__name__)
 
@@ -374,8 +373,7 @@ class ThreadRunner(TaskRunner):
         """A small file refreshes inline: no thread hop, no busy flash."""
         if store is None:
             return True
-        row = store.conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()
-        return int(row[0]) < HEAVY_ORDER_LINES  # max rowid: no table scan
+        return order_lines_estimate(store) < HEAVY_ORDER_LINES
 
     def wait(self, msecs: int = 60_000) -> bool:
         return bool(self.pool.waitForDone(msecs))
