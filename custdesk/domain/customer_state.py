@@ -51,12 +51,25 @@ class CustomerFacts(NamedTuple):
         return self.revenue_costed_e4 - self.cost_e4
 
 
-def acquired_date(c: Customer, first_order: date | None, first_won: date | None) -> date:
-    """acquired_on, else first order, else first won deal, else the import date."""
-    for candidate in (day(c.acquired_on), first_order, first_won, day(c.created_on)):
+# The acquisition "date" of an undated contact (METRICS.md: a person known only from
+# tickets, surveys or open/lost deals): later than any day, so acquired ≤ D never holds and
+# they are never new, active or lost — yet they are still counted in customers_total.
+UNDATED = date.max
+
+
+def acquired_date(c: Customer, first_order: date | None, first_won: date | None,
+                  *, from_customer_list: bool = True) -> date:
+    """acquired_on, else first order, else first won deal, else — only for a customer from
+    a customers sheet (or entered by hand) — the import date; else UNDATED."""
+    fallback = day(c.created_on) if from_customer_list else None
+    for candidate in (day(c.acquired_on), first_order, first_won, fallback):
         if candidate is not None:
             return candidate
-    return date.today()
+    return UNDATED
+
+
+def is_undated(acquired: date) -> bool:
+    return acquired == UNDATED
 
 
 def lost_explicitly(f: CustomerFacts, d: date) -> bool:

@@ -26,6 +26,11 @@ _ROWS: tuple[tuple[str, str, str, bool | None, str, str], ...] = (
     ("customers_total", "Customers", "count", None,
      "How many customers are in your file, whatever their state.",
      "count of customers"),
+    ("contacts_undated", "Contacts without a purchase", "count", None,
+     "People known only from tickets, surveys or open/lost deals: no order, no won deal and "
+     "no acquisition date. They are never counted as new, active or lost until an order, a "
+     "won deal or an acquired_on date makes them customers.",
+     "customers with no acquired_on, no order, no won deal and not from a customers list"),
     ("customers_active", "Active customers", "count", True,
      "Customers who are active at the end of the period: acquired by then, not marked lost, "
      "and (if they buy from you) with an order in the activity window W before that day.",

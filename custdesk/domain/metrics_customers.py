@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from custdesk.domain.customer_state import CustomerFacts, CustomerState
+from custdesk.domain.customer_state import CustomerFacts, CustomerState, is_undated
 from custdesk.domain.metric_values import MetricValue, count, money, proportion, ratio
 from custdesk.domain.metrics_sales import SalesTotals
 from custdesk.domain.periods import Period
@@ -55,6 +55,7 @@ class CustomerTally:
     lines: int = 0
     costed_lines: int = 0
     retained: int = 0  # of S, still active at `to` (won-back and new are not retention)
+    undated: int = 0  # contacts with no acquisition date (never new, active or lost)
 
     def __add__(self, other: CustomerTally) -> CustomerTally:
         return CustomerTally(*(getattr(self, k) + getattr(other, k)
@@ -73,6 +74,7 @@ def tally_states(states: Iterable[CustomerState], period: Period,
     for st in states:
         f, fl, y = st.facts, st.flow, st.year
         t.total += 1
+        t.undated += is_undated(f.acquired)
         t.start += fl.start
         t.retained += fl.start and fl.end
         t.end += fl.end
@@ -125,6 +127,7 @@ def tally_metrics(t: CustomerTally, spend_e4: int | None = None,
     s, n, e, lost, buyers = t.start, t.new, t.end, t.lost, t.buyers
     out = {
         "customers_total": count(t.total),
+        "contacts_undated": count(t.undated),
         "customers_active": count(e),
         "customers_start": count(s),
         "customers_new": count(n),

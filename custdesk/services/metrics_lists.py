@@ -14,6 +14,7 @@ from custdesk.domain.customer_state import (
     CustomerFacts,
     facts_from_records,
     is_active,
+    is_undated,
     lapsed,
     lost_explicitly,
 )
@@ -95,12 +96,14 @@ class CustomerRow:
     company: str | None
     segment: str | None
     source: str | None
-    acquired_on: str
+    acquired_on: str | None  # None: an undated contact (no purchase yet)
     last_order_on: str | None
     orders: int
     revenue: float
     gross_profit: float
-    status: str  # "active" / "lost" (marked) / "lapsed" (no order for more than W days)
+    # "active" / "lost" (marked) / "lapsed" (no order for more than W days) / "contact"
+    # (undated: known only from tickets, surveys or open/lost deals)
+    status: str
     at_risk: bool
     risk_reasons: list[str]
 
@@ -189,10 +192,12 @@ def customer_rows(store: Store, as_of: date) -> list[CustomerRow]:
     for f in facts:
         rev, gp, n, last = totals.get(f.id, (0, 0, 0, None))
         status = ("lost" if lost_explicitly(f, as_of)
-                  else "lapsed" if lapsed(f.last_at_end, as_of, w) else "active")
+                  else "lapsed" if lapsed(f.last_at_end, as_of, w)
+                  else "contact" if is_undated(f.acquired) else "active")
         name, company, segment, source = info[f.id]
         out.append(CustomerRow(f.id, name, company, segment, source,
-                               f.acquired.isoformat(), last, n, rev / 10_000, gp / 10_000,
+                               None if is_undated(f.acquired) else f.acquired.isoformat(),
+                               last, n, rev / 10_000, gp / 10_000,
                                status, f.id in reasons, list(reasons.get(f.id, []))))
     return out
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from custdesk.domain.customer_state import CustomerFacts
+from custdesk.domain.customer_state import UNDATED, CustomerFacts
 from custdesk.domain.metrics_sales import SalesTotals
 from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
@@ -39,9 +39,15 @@ SELECT customer_id,
 FROM orders WHERE date <= :end
 GROUP BY customer_id
 """
-_CUSTOMERS_SQL = """
-SELECT id, segment, source, referred_by, status, lost_on, lost_reason, acquired_on, created_on
-FROM customers ORDER BY id
+# A customer's import day dates them only when they came from a customers sheet (or were
+# entered by hand: no batch); one created by a tickets/surveys/deals import is an undated
+# contact until an order, a won deal or acquired_on dates them (METRICS.md).
+FROM_CUSTOMER_LIST = ("coalesce((SELECT b.kind = 'customers' FROM import_batches b "
+                      "WHERE b.id = c.batch_id), 1)")
+_CUSTOMERS_SQL = f"""
+SELECT c.id, c.segment, c.source, c.referred_by, c.status, c.lost_on, c.lost_reason,
+  c.acquired_on, iif({FROM_CUSTOMER_LIST}, c.created_on, NULL)
+FROM customers c ORDER BY c.id
 """
 
 _FIRST_WON_SQL = """
@@ -162,7 +168,7 @@ def _customer_facts(store: Store, period: Period) -> list[CustomerFacts]:
         first_d = parse(first if first is not None else later.get(cid))
         acquired = parse(acq_on) or first_d or first_won.get(cid) or parse(created)
         out.append(CustomerFacts(
-            cid, acquired or date.today(), segment, source, referred, status, parse(lost_on),
+            cid, acquired or UNDATED, segment, source, referred, status, parse(lost_on),
             reason, first_d, parse(before), parse(last), parse(year_before), rev, cost,
             rev_costed, n, n_costed, bool(prior), bool(repeat), profit, profit_year))
     return out

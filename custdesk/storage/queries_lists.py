@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 
-from custdesk.domain.customer_state import CustomerFacts
+from custdesk.domain.customer_state import UNDATED, CustomerFacts
 from custdesk.domain.records import OrderLine
 from custdesk.storage.database import Store
-from custdesk.storage.queries import day_parser
+from custdesk.storage.queries import FROM_CUSTOMER_LIST, day_parser
 from custdesk.storage.queries_summary import stats_source
 
 
@@ -63,18 +63,18 @@ def revenue_between(store: Store, lo: date, hi: date) -> dict[int, int]:
             store.conn.execute(sql, (lo.isoformat(), hi.isoformat()))}
 
 
-_STATES_SQL = """
+_STATES_SQL = f"""
 SELECT c.id, c.segment, c.source, c.referred_by, c.status, c.lost_on, c.lost_reason,
   coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10),
            (SELECT substr(min(d.closed_on), 1, 10) FROM deals d JOIN stages k
             ON k.id = d.stage_id WHERE d.customer_id = c.id AND k.kind = 'won'
             AND d.closed_on IS NOT NULL),
-           nullif(substr(c.created_on, 1, 10), '')),
+           iif({FROM_CUSTOMER_LIST}, nullif(substr(c.created_on, 1, 10), ''), NULL)),
   s.first_date,
   CASE WHEN s.last_date <= :day THEN s.last_date WHEN s.first_date > :day THEN NULL
        ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = c.id AND o.date <= :day)
   END
-FROM customers c LEFT JOIN {stats} s ON s.customer_id = c.id ORDER BY c.id
+FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id ORDER BY c.id
 """
 
 
@@ -85,8 +85,7 @@ def customer_states(store: Store, as_of: date) -> list[CustomerFacts]:
     parse = day_parser()
     sql = _STATES_SQL.format(stats=stats_source(store))  # summary, or its aggregate if stale
 
-    today = date.today()
-    return [CustomerFacts(cid, parse(acq) or today, seg, source, referred, status,
+    return [CustomerFacts(cid, parse(acq) or UNDATED, seg, source, referred, status,
                           parse(lost_on), reason, parse(first), None, parse(last))
             for cid, seg, source, referred, status, lost_on, reason, acq, first, last
             in store.conn.execute(sql, {"day": as_of.isoformat()})]

@@ -16,11 +16,12 @@ import json
 import sys
 from datetime import date, timedelta
 
+from custdesk.domain.customer_state import UNDATED
 from custdesk.domain.metrics_customers import CustomerTally
 from custdesk.domain.periods import Period
 from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
-from custdesk.storage.queries import period_params
+from custdesk.storage.queries import FROM_CUSTOMER_LIST, period_params
 from custdesk.storage.queries_summary import stats_source
 
 # every character Python's str.strip() removes: trim(x, these) = '' <=> not x.strip()
@@ -44,7 +45,8 @@ SELECT c.id AS cust_id, coalesce(nullif(c.segment, ''), '(none)') AS seg,
            (SELECT substr(min(d.closed_on), 1, 10) FROM deals d JOIN stages k
             ON k.id = d.stage_id WHERE d.customer_id = c.id AND k.kind = 'won'
             AND d.closed_on IS NOT NULL),
-           nullif(substr(c.created_on, 1, 10), ''), :today) AS acq,
+           iif({from_list}, nullif(substr(c.created_on, 1, 10), ''), NULL),
+           :undated) AS acq,
   s.last_date AS last_end,
   {last_before} AS last_before,
   {last_year} AS last_year,
@@ -97,7 +99,8 @@ SELECT {key}, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
   sum(last_end IS NOT NULL AND repeat_buyer), sum(iif(last_end IS NOT NULL, profit, 0)),
   sum(y_start OR y_new OR y_won), sum((y_start OR y_new OR y_won) AND NOT active_end),
   sum(active_end), sum(iif(active_end, profit_year, 0)),
-  sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c), sum(start AND active_end)
+  sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c), sum(start AND active_end),
+  sum(acq = :undated)
 FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
         coalesce(last_before >= :prior_start, 0) AS ordered_prior,
         iif(lost_on IS NOT NULL AND lost_on <= :end, lost_on, last_end) AS anchor
@@ -155,13 +158,14 @@ def customer_tallies(store: Store, period: Period, window: int,
         cut_end=(period.end - gap).isoformat(),
         cut_before=(period.day_before() - gap).isoformat(),
         cut_year=(year_before - gap).isoformat(),
-        w_back=f"-{window - 1} days", today=date.today().isoformat(),
+        w_back=f"-{window - 1} days", undated=UNDATED.isoformat(),
         whitespace=_WHITESPACE, referral_sources=_referral_sources(store))
     # a one-year period's day before is also the trailing year's: one seek serves both
     same = params["year_before"] == params["before"]
     per_customer = _PER_CUSTOMER.format(
         last_before=_LAST_ON_OR_BEFORE.format(day="before"),
         last_year="NULL" if same else _LAST_ON_OR_BEFORE.format(day="year_before"),
+        from_list=FROM_CUSTOMER_LIST,
         period_sums=_period_sums(params),
         stats=stats_source(store))  # the summary, or its aggregate if stale (no write)
     flags = _FLAGS.format(per_customer=per_customer,

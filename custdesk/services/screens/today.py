@@ -55,8 +55,19 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     prior = metrics_service.compute_metrics(store, period.prior()).metrics
     lists = {name: list(fn(store, period)) for name, (fn, _total) in LISTS.items()}
     screen = Screen(NAME, period, label, cards=cards(current, prior), lists=lists,
-                    tables={"list_totals": list_totals(lists)})
+                    tables={"list_totals": list_totals(lists)},
+                    notes=undated_note(current.get("contacts_undated")))
     return screen.with_series(build_series(store, period)) if with_series else screen
+
+
+def undated_note(value: MetricValue | None) -> tuple[str, ...]:
+    """Say so when people known only from tickets, surveys or open deals are in the file:
+    they are not customers yet, so no card counts them (METRICS.md: undated contacts)."""
+    n = int(value.value or 0) if value is not None else 0
+    if not n:
+        return ()
+    return (f"{n:,} contact{'s' if n > 1 else ''} without a purchase — import orders or a "
+            "customer list to date them.",)
 
 
 def cards(current: dict[str, MetricValue], prior: dict[str, MetricValue]) -> dict[str, Card]:

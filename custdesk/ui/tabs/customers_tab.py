@@ -88,7 +88,7 @@ class CustomersTab(DashboardTab):
                                      placeholder="Search name, company, segment, source…")
         self.segment = QComboBox()
         self.status = QComboBox()
-        self.status.addItems([ALL_STATUSES, "active", "lapsed", "lost"])
+        self.status.addItems([ALL_STATUSES, "active", "lapsed", "lost", "contact"])
         self.at_risk_only = QCheckBox("At risk only")
         self.add_button = QPushButton("Add customer…")
         self.merge_button = QPushButton("Merge duplicates…")
