@@ -39,6 +39,12 @@ class DashboardTab(BaseTab):
         self.error.setStyleSheet("color: #c0392b;")
         self.error.setWordWrap(True)
         self.error.hide()
+        # the screen's own sentences (why a figure is missing, what the period follows)
+        self.notes = QLabel()
+        self.notes.setObjectName("screenNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color: palette(mid); font-style: italic;")
+        self.notes.hide()
         self.stack = QStackedWidget()
         self.content = self.build_content()
         self.empty = EmptyState(self.empty_heading, self.empty_imports, self.empty_why)
@@ -49,6 +55,7 @@ class DashboardTab(BaseTab):
         layout.setSpacing(4)
         layout.addWidget(self.busy)
         layout.addWidget(self.error)
+        layout.addWidget(self.notes)
         layout.addWidget(self.stack, 1)
 
     screen_module: ModuleType  # services/screens/<name>.py
@@ -94,6 +101,8 @@ class DashboardTab(BaseTab):
         self.busy.set_busy(False)
         self.error.hide()
         self.data = data
+        self.notes.setText("  ".join(data.notes))
+        self.notes.setVisible(bool(data.notes) and not data.empty)
         if data.empty:
             self.stack.setCurrentWidget(self.empty)
             return
@@ -129,7 +138,8 @@ class DashboardTab(BaseTab):
 
         if self.store is None:
             return None
-        dialog = CustomerDialog(self.store, customer_id, self)
+        # the tab's period: the story shows the same days as the list it was opened from
+        dialog = CustomerDialog.open_for(self.store, customer_id, self, period=self.period,
+                                         label=self.period_label)
         dialog.changed.connect(self.refresh)
-        dialog.open()
         return dialog
