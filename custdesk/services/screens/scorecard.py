@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from custdesk.domain.metric_catalogue import MetricInfo
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import Period
 from custdesk.domain.scorecard import (
@@ -31,6 +32,10 @@ from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
 
 AVERAGE = "scorecard_average"
+AVERAGE_INFO = MetricInfo(
+    AVERAGE, "Scorecard average", "score", True,
+    "The mean of the answered questions of the latest self-assessment (0–10, one decimal).",
+    "Σ answers ÷ answered questions")
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     answered = sum(v is not None for v in latest.answers.values()) if latest else None
     previous = history[-2] if len(history) > 1 else None
     card = Card(AVERAGE, MetricValue(latest.average if latest else None, answered),
-                prior=MetricValue(previous.average, None) if previous else None)
+                prior=MetricValue(previous.average, None) if previous else None,
+                info=AVERAGE_INFO)
     notes = [strength_note(latest.answers)] if latest else [
         "No assessment saved yet: score each question from 0 to 10, then save."]
     return Screen(
