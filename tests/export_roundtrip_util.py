@@ -23,22 +23,25 @@ _PROD = "(SELECT coalesce(ref, '') || '|' || name FROM products p WHERE p.id = {
 CONTENT_SQL = {
     "customers": "SELECT ref, name, name_key, company, email, email_key, phone, segment, "
                  "source, referred_by, acquired_on, status, lost_on, lost_reason, country, "
-                 "city, notes FROM customers",
+                 "city, notes, campaign, contract_end, region FROM customers",
     "products": "SELECT ref, name, name_key, category, list_price_e4, unit_cost_e4, "
                 "target_margin_pct FROM products",
     "orders": f"SELECT {_CUST.format('o')}, date, month, order_ref, {_PROD.format('o')}, "
-              "category, quantity, unit_price_e4, revenue_e4, discount, cost_e4 FROM orders o",
+              "category, quantity, unit_price_e4, revenue_e4, discount, cost_e4, status, "
+              "shipped_on, delivered_on, region FROM orders o",
     "stages": "SELECT name, name_key, kind, probability, position FROM stages",
     "deals": f"SELECT {_CUST.format('d')}, ref, title, {_PROD.format('d')}, "
              "(SELECT name FROM stages s WHERE s.id = d.stage_id), amount_e4, list_amount_e4, "
              "probability, owner, source, created_on, expected_close, closed_on, lost_reason, "
-             "competitor, next_step, last_activity_on FROM deals d",
+             "competitor, next_step, last_activity_on, win_reason, next_step_on, needs_me, "
+             "special_terms, campaign FROM deals d",
     "tickets": f"SELECT {_CUST.format('t')}, ref, opened_at, first_response_at, resolved_at, "
                "topic, channel, status, is_complaint, contacts, csat FROM tickets t",
     "surveys": f"SELECT {_CUST.format('v')}, date, kind, nps, csat, score, would_refer, "
-               "reason, comment FROM surveys v",
+               "reason, comment, question FROM surveys v",
     "spend": "SELECT month, amount_e4, channel FROM spend",
-    "targets": "SELECT month, revenue_target_e4, new_customers_target FROM targets",
+    "targets": "SELECT month, product, category, metric, revenue_target_e4, "
+               "new_customers_target, target FROM targets",
     "settings": "SELECT key, value FROM settings",
 }
 

@@ -43,6 +43,9 @@ class Customer:
     city: str | None = None
     notes: str | None = None
     created_on: str | None = None  # the import date: last resort for acquired(c)
+    campaign: str | None = None
+    contract_end: str | None = None  # for a renewal rule by contract
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,10 @@ class OrderLine:
     unit_price_e4: int | None = None
     discount: float | None = None  # fraction 0..1
     cost_e4: int | None = None  # None = unknown cost
+    status: str | None = None
+    shipped_on: str | None = None
+    delivered_on: str | None = None
+    region: str | None = None  # ship-to region of this line
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +106,11 @@ class Deal:
     competitor: str | None = None
     next_step: str | None = None
     last_activity_on: str | None = None
+    win_reason: str | None = None
+    next_step_on: str | None = None
+    needs_me: bool | None = None  # the owner must act on this deal
+    special_terms: str | None = None
+    campaign: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +141,7 @@ class Survey:
     would_refer: bool | None = None
     reason: str | None = None
     comment: str | None = None
+    question: str | None = None  # what was asked ("why did you choose us?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,9 +154,26 @@ class Spend:
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    """A month's revenue target: the whole business's, or one product line's (a product,
+    by name, or a category; never both)."""
+
     month: str  # "YYYY-MM"
     revenue_target_e4: int
     new_customers_target: int | None = None
+    product: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MetricTarget:
+    """A month's target for one metric id of METRICS.md (`nps` 40), in the metric's unit;
+    for the whole business or one product line."""
+
+    month: str  # "YYYY-MM"
+    metric: str
+    target: float
+    product: str | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ EXPORT_KINDS: tuple[str, ...] = (*cat.KINDS, SCORECARD)
 _TYPE_KIND = {  # catalogue value type -> writer column kind
     cat.DATE: w.DATE, cat.TIMESTAMP: w.DATETIME, cat.MONTH: w.MONTH, cat.MONEY: w.MONEY,
     cat.NUMBER: w.NUMBER, cat.INT: w.INT, cat.SHARE: w.PERCENT, cat.PERCENT: w.PERCENT,
-    cat.FLAG: w.FLAG, cat.SCORE5: w.INT, cat.SCORE10: w.INT,
+    cat.FLAG: w.FLAG, cat.SCORE5: w.INT, cat.SCORE10: w.INT, cat.MEASURE: w.NUMBER,
 }
 ExportProgress = Callable[[int, int], None]  # (rows written, rows in total)
 

@@ -1,10 +1,14 @@
-"""Finding the customers and products that imported rows point at (METRICS.md matching).
+"""Finding the customers and products that imported rows point at (METRICS.md matching),
+and the one spelling of segments, sources, categories, owners, channels, reasons and
+competitors.
 
 A customer is found by reference, else e-mail, else normalised name; a product by
 reference, else name. The fallbacks only match records without a conflicting reference, so
-two customers with different ids but the same name never merge. Unknown ones are planned
-for creation with explicit ids, so that the lines pointing at them can be written with
-`executemany` in the same transaction.
+two customers with different ids but the same name never merge. A lone `customer` column
+(no name or e-mail column beside it) may mix references, e-mails and names: each value is
+tried as all three, in that order. Unknown ones are planned for creation with explicit ids,
+so that the lines pointing at them can be written with `executemany` in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -14,10 +18,91 @@ from datetime import date
 from typing import Any
 
 from custdesk.domain.text import email_key, name_key
-from custdesk.storage.match_queries import match_rows
+from custdesk.storage.match_queries import match_rows, spellings
 from custdesk.storage.store import Store
 
 _ID_ENDINGS = ("id", "ref", "number", "no", "nr", "num", "code", "sku")
+
+# Values that match like names (METRICS.md): vocabulary -> the (table, column)s holding it.
+# The reasons catalogue comes first, so an imported "price" is shown as the list's "Price".
+VOCABULARIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "segment": (("customers", "segment"),),
+    "source": (("customers", "source"), ("deals", "source")),
+    "category": (("products", "category"), ("orders", "category"), ("targets", "category")),
+    "owner": (("deals", "owner"),),
+    "channel": (("tickets", "channel"), ("spend", "channel")),
+    "reason": (("reasons", "name"), ("customers", "lost_reason"), ("deals", "lost_reason"),
+               ("deals", "win_reason"), ("surveys", "reason")),
+    "competitor": (("deals", "competitor"),),
+}
+# kind -> {field: vocabulary} (the stored column has the field's name)
+VOCABULARY_FIELDS: dict[str, dict[str, str]] = {
+    "customers": {"segment": "segment", "source": "source", "lost_reason": "reason"},
+    "orders": {"segment": "segment", "category": "category"},
+    "products": {"category": "category"},
+    "deals": {"source": "source", "owner": "owner", "lost_reason": "reason",
+              "win_reason": "reason", "competitor": "competitor"},
+    "tickets": {"channel": "channel"},
+    "surveys": {"reason": "reason"},
+    "spend": {"channel": "channel"},
+    "targets": {"category": "category"},
+}
+
+
+@dataclass
+class Vocabulary:
+    """name key -> the first spelling seen: in the file already, else earlier in the sheet."""
+
+    spelling: dict[str, str] = field(default_factory=dict)
+    _cache: dict[str, str] = field(default_factory=dict)  # raw value -> spelling
+
+    @classmethod
+    def load(cls, store: Store, name: str) -> Vocabulary:
+        vocabulary = cls()
+        for value in spellings(store, VOCABULARIES[name]):
+            vocabulary.spelling.setdefault(name_key(value), value)
+        return vocabulary
+
+    def canonical(self, value: str) -> str:
+        found = self._cache.get(value)
+        if found is None:
+            key = name_key(value)  # (punctuation only: kept as it is)
+            found = self._cache[value] = self.spelling.setdefault(key, value) if key else value
+        return found
+
+
+def canonical_rows(store: Store, kind: str, mapped: set[str | None],
+                   rows: list[tuple[int, dict[str, Any]]]
+                   ) -> list[tuple[int, dict[str, Any]]]:
+    """The rows with every vocabulary value in its one spelling (a row is copied only when
+    a value changes; the parsed rows are never touched, so line keys keep the file's
+    spelling and a re-import finds its lines)."""
+    loaded: dict[str, Vocabulary] = {}
+    fields = []
+    for name, vocabulary in VOCABULARY_FIELDS.get(kind, {}).items():
+        if name in mapped:
+            if vocabulary not in loaded:
+                loaded[vocabulary] = Vocabulary.load(store, vocabulary)
+            fields.append((name, loaded[vocabulary].canonical))
+    if not fields:
+        return rows
+    out = []
+    for number, row in rows:
+        changed = None
+        for name, canonical in fields:
+            value = row.get(name)
+            if value is not None:
+                spelled = canonical(value)
+                if spelled != value:
+                    changed = changed or dict(row)
+                    changed[name] = spelled
+        out.append((number, changed if changed is not None else row))
+    return out
+
+
+def looks_like_code(value: str) -> bool:
+    """'C-001', 'CG-12520', '10042': a reference rather than a name (digits, no spaces)."""
+    return any(ch.isdigit() for ch in value) and not any(ch.isspace() for ch in value)
 
 
 def looks_like_id(header: str) -> bool:
@@ -76,6 +161,16 @@ class Matcher:
             return None
         return found
 
+    def find_value(self, value: str) -> int | None:
+        """One value of a column that may hold references, e-mails or names: a reference,
+        else an e-mail, else a name."""
+        found = self.by_ref.get(value)
+        if found is None and "@" in value:
+            found = self.by_email.get(email_key(value))
+        if found is None:
+            found = self.by_name.get(name_key(value))
+        return found
+
     def create(self, row: dict[str, Any]) -> int:
         """Plan a new record; returns its id."""
         row_id = self.next_id
@@ -93,6 +188,7 @@ class CustomerResolver:
     matcher: Matcher
     ref_mode: bool  # the `customer` column holds references (else names)
     today: str = field(default_factory=lambda: date.today().isoformat())
+    mixed: bool = False  # a lone `customer` column: refs, e-mails and names value by value
 
     _seen: dict[tuple[Any, ...], int | None] = field(default_factory=dict)
 
@@ -108,6 +204,17 @@ class CustomerResolver:
     def _resolve(self, row: dict[str, Any]) -> int | None:
         value, name = row.get("customer"), row.get("customer_name")
         email = row.get("customer_email")
+        if self.mixed and value is not None:
+            found = self.matcher.find_value(value)
+            if found is not None:
+                return found
+            if "@" in value and email_key(value):  # unknown: created as what it looks like
+                email = value
+            elif self.ref_mode or looks_like_code(value):
+                return self._create(value, None, None, row)
+            else:
+                name = value
+            return self._create(None, name, email, row)
         ref = value if self.ref_mode else None
         if not self.ref_mode and value is not None:
             name = name or value
@@ -116,12 +223,16 @@ class CustomerResolver:
         found = self.matcher.find(ref, email, name)
         if found is not None:
             return found
-        shown = name or ref or email or ""
+        return self._create(ref, name, email, row)
+
+    def _create(self, ref: str | None, name: str | None, email: str | None,
+                row: dict[str, Any]) -> int:
+        shown = name or ref or email or ""  # a ref (or e-mail) alone is shown as the name
         return self.matcher.create({
             "ref": ref, "name": shown, "name_key": name_key(shown), "email": email,
             "email_key": email_key(email) or None, "segment": row.get("segment"),
-            "country": row.get("country"), "city": row.get("city"),
-            "created_on": self.today})
+            "country": row.get("country"), "region": row.get("region"),
+            "city": row.get("city"), "created_on": self.today})
 
 
 @dataclass

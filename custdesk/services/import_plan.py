@@ -17,13 +17,16 @@ from typing import Any
 
 from custdesk.domain.text import email_key, name_key
 from custdesk.services.import_match import (
+    VOCABULARY_FIELDS,
     CustomerResolver,
     Matcher,
     ProductResolver,
+    canonical_rows,
     looks_like_id,
 )
+from custdesk.services.import_targets import plan_targets
 from custdesk.sheets.validate import ParsedTable, RowError
-from custdesk.storage.match_queries import current_values, existing_keys, target_rows
+from custdesk.storage.match_queries import current_values, existing_keys
 from custdesk.storage.repository import month_number, stage_ids
 from custdesk.storage.store import Store
 
@@ -33,7 +36,9 @@ RECORD_TABLE = {"customers": "customers", "products": "products", "orders": "ord
                 "spend": "spend", "targets": "targets"}
 _CUSTOMER_COLUMNS = ("ref", "name", "company", "email", "phone", "segment", "source",
                      "referred_by", "acquired_on", "status", "lost_on", "lost_reason",
-                     "country", "city", "notes")
+                     "country", "city", "notes", "campaign", "contract_end", "region")
+# order-line attributes that change after the sale: a known line takes the file's values
+_ORDER_STATE = ("status", "shipped_on", "delivered_on", "region")
 
 
 @dataclass
@@ -106,10 +111,15 @@ class _Planner:
         self.headers = headers
         self.customers: CustomerResolver | None = None
         self.products: ProductResolver | None = None
+        # segments, categories, reasons... in their one spelling (line keys use the file's)
+        self.rows = canonical_rows(store, parsed.kind, set(parsed.mapping), parsed.rows)
+        self.spelled = set(VOCABULARY_FIELDS.get(parsed.kind, {}))
         if parsed.kind in ("orders", "deals", "tickets", "surveys"):
             plan.customers = Matcher.load(store, "customers")
             ref_mode = "customer_name" in headers or looks_like_id(headers.get("customer", ""))
-            self.customers = CustomerResolver(plan.customers, ref_mode)
+            mixed = "customer" in headers and not {"customer_name", "customer_email"} & set(
+                headers)
+            self.customers = CustomerResolver(plan.customers, ref_mode, mixed=mixed)
         if parsed.kind in ("orders", "deals"):
             plan.products = Matcher.load(store, "products")
             ref_mode = "product_name" in headers or (
@@ -122,13 +132,14 @@ class _Planner:
                                          "" if value is None else str(value), reason))
 
     def keyed_rows(self, content: tuple[str, ...]) -> list[tuple[int, dict[str, Any], str]]:
-        """(row number, row, line_key) for every valid row."""
+        """(row number, row, line_key) for every valid row: the key from the file's values,
+        the row with its values in their one spelling."""
         if "ref" not in self.parsed.mapping:
             return self._digest_keyed_rows(content)
         seen: dict[str, int] = {}  # key -> lines with it so far
         out: list[tuple[int, dict[str, Any], str]] = []
         append = out.append
-        for number, row in self.parsed.rows:
+        for (number, row), (_n, spelled) in zip(self.parsed.rows, self.rows, strict=True):
             ref = row.get("ref")
             if ref is not None:
                 key = f"ref:{ref}"
@@ -143,7 +154,7 @@ class _Planner:
                 seen[key] = earlier + 1
                 if earlier:
                     key = f"{key}:{earlier}"
-            append((number, row, key))
+            append((number, spelled, key))
         return out
 
     def _digest_keyed_rows(self, content: tuple[str, ...]
@@ -159,7 +170,7 @@ class _Planner:
                 seen[key] = earlier + 1
                 if earlier:
                     keys[index] = f"{key}:{earlier}"
-        return [(number, row, key) for (number, row), key in zip(rows, keys, strict=True)]
+        return [(number, row, key) for (number, row), key in zip(self.rows, keys, strict=True)]
 
     # ---- order lines, surveys, spend: insert or unchanged ------------------------------
 
@@ -168,15 +179,18 @@ class _Planner:
                    "product", "product_name", "category", "quantity", "unit_price",
                    "revenue", "discount", "cost")
         rows = self.keyed_rows(content)
-        known = existing_keys(self.store, "orders", [k for _n, _r, k in rows])
+        state = tuple(c for c in _ORDER_STATE if c in self.parsed.mapping)
+        known = existing_keys(self.store, "orders", [k for _n, _r, k in rows],
+                              ", ".join(("id", *state)))
         assert self.customers is not None and self.products is not None
         customer, product = self.customers.resolve, self.products.resolve
         months: dict[str, int] = {}  # few distinct days: month_number once per day
         self.plan.uniform = True  # (one dict display below builds every insert)
         append = self.plan.inserts.append
         for number, row, key in rows:
-            if key in known:
-                self.plan.unchanged += 1
+            old = known.get(key)
+            if old is not None:
+                self._order_state(number, row, state, old)
                 continue
             if self.mode == "update":
                 self.error(number, "date", row.get("date"), "not in the database (mode update "
@@ -191,7 +205,16 @@ class _Planner:
                 "order_ref": get("order_ref"), "product_id": product(row),
                 "category": get("category"), "quantity": get("quantity"),
                 "unit_price_e4": get("unit_price"), "revenue_e4": row["revenue"],
-                "discount": get("discount"), "cost_e4": get("cost"), "line_key": key})
+                "discount": get("discount"), "cost_e4": get("cost"), "status": get("status"),
+                "shipped_on": get("shipped_on"), "delivered_on": get("delivered_on"),
+                "region": get("region"), "line_key": key})
+
+    def _order_state(self, number: int, row: dict[str, Any], state: tuple[str, ...],
+                     old: tuple[Any, ...]) -> None:
+        """A line already imported: unchanged, or its status/shipping/delivery/region
+        updated from the file (a later export of the same orders)."""
+        self._upsert(number, old[0], {c: row.get(c) for c in state},
+                     dict(zip(state, old[1:], strict=True)))
 
     def _insert_only(self, content: tuple[str, ...], build: Any) -> None:
         rows = self.keyed_rows(content)
@@ -213,6 +236,7 @@ class _Planner:
             "date": r["date"], "customer_id": self.customers.resolve(r),
             "kind": _survey_kind(r.get("kind")), "nps": r.get("nps"), "csat": r.get("csat"),
             "score": r.get("score"), "reason": r.get("reason"), "comment": r.get("comment"),
+            "question": r.get("question"),
             "would_refer": None if r.get("would_refer") is None else int(r["would_refer"])})
 
     def plan_spend(self) -> None:
@@ -233,7 +257,9 @@ class _Planner:
             return
         changes = {k: v for k, v in values.items()
                    if v is not None and k not in ("batch_id", "line_key", "created_on")
-                   and current is not None and k in current and current[k] != v}
+                   and current is not None and k in current and current[k] != v
+                   and not (k in self.spelled and isinstance(current[k], str)
+                            and name_key(current[k]) == name_key(v))}  # same, spelled apart
         if self.mode == "create" or not changes:
             self.plan.unchanged += 1
             return
@@ -248,7 +274,7 @@ class _Planner:
         matcher = Matcher.load(self.store, "customers")
         self.plan.customers = matcher
         planned: dict[int, dict[str, Any]] = {}
-        for number, row in self.parsed.rows:
+        for number, row in self.rows:
             values = {c: row.get(c) for c in _CUSTOMER_COLUMNS}
             if values["name"] is None:
                 values.pop("name")
@@ -279,7 +305,7 @@ class _Planner:
         matcher = Matcher.load(self.store, "products")
         self.plan.products = matcher
         planned: set[int] = set()
-        for number, row in self.parsed.rows:
+        for number, row in self.rows:
             values = {"ref": row.get("ref"), "name": row["name"],
                       "name_key": name_key(row["name"]), "category": row.get("category"),
                       "list_price_e4": row.get("list_price"),
@@ -308,7 +334,8 @@ class _Planner:
         columns = ("customer_id", "title", "product_id", "stage_id", "amount_e4",
                    "list_amount_e4", "probability", "owner", "source", "created_on",
                    "expected_close", "closed_on", "lost_reason", "competitor", "next_step",
-                   "last_activity_on")
+                   "last_activity_on", "win_reason", "next_step_on", "needs_me",
+                   "special_terms", "campaign")
         known = existing_keys(self.store, "deals", [k for _n, _r, k in rows],
                               "id, " + ", ".join(columns))
         for number, row, key in rows:
@@ -327,6 +354,9 @@ class _Planner:
                 "expected_close": row.get("expected_close"), "closed_on": row.get("closed_on"),
                 "lost_reason": row.get("lost_reason"), "competitor": row.get("competitor"),
                 "next_step": row.get("next_step"), "last_activity_on": row.get("last_activity_on"),
+                "win_reason": row.get("win_reason"), "next_step_on": row.get("next_step_on"),
+                "needs_me": None if row.get("needs_me") is None else int(row["needs_me"]),
+                "special_terms": row.get("special_terms"), "campaign": row.get("campaign"),
                 "line_key": key}
             old = known.get(key)
             current = dict(zip(columns, old[1:], strict=True)) if old else None
@@ -352,20 +382,9 @@ class _Planner:
             self._upsert(number, old[0] if old else None, values, current)
 
     def plan_targets(self) -> None:
-        rows = target_rows(self.store)
-        seen: set[str] = set()
-        for number, row in self.parsed.rows:
-            month = row["month"]
-            if month in seen:
-                self.error(number, "month", month, "this month appears on an earlier row")
-                continue
-            seen.add(month)
-            values = {"month": month, "revenue_target_e4": row["revenue_target"],
-                      "new_customers_target": row.get("new_customers_target")}
-            old = rows.get(month)
-            current = ({"revenue_target_e4": old[2], "new_customers_target": old[3]}
-                       if old else None)
-            self._upsert(number, old[1] if old else None, values, current)
+        for number, row_id, values, current in plan_targets(self.store, self.rows,
+                                                            self.error):
+            self._upsert(number, row_id, values, current)
 
 
 def _with_keys(values: dict[str, Any]) -> dict[str, Any]:

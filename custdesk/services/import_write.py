@@ -79,7 +79,8 @@ _CUSTOMER_DEFAULTS = {"ref": None, "name": "", "name_key": "", "company": None, 
                       "email_key": None, "phone": None, "segment": None, "source": None,
                       "referred_by": None, "acquired_on": None, "status": None,
                       "lost_on": None, "lost_reason": None, "country": None, "city": None,
-                      "notes": None, "created_on": "", "id": None}
+                      "notes": None, "created_on": "", "campaign": None,
+                      "contract_end": None, "region": None, "id": None}
 
 
 def _complete_customers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -3,8 +3,9 @@
 Field names are exactly those of METRICS.md's Records table. Kinds that point at a customer
 (orders, deals, tickets, surveys) also carry `customer_name` and `customer_email`, and
 orders carry the customer attributes that ride along on order lines in real exports
-(segment, country, city) plus `product_name`, so that Superstore-style sheets with both
-"Customer ID" and "Customer Name" need no manual mapping.
+(segment; country and city set a new customer's, as region also does besides being kept
+as the line's ship-to region) plus `product_name`, so that Superstore-style sheets with
+both "Customer ID" and "Customer Name" need no manual mapping.
 
 Synonyms are compared after `name_key` (case, spaces and punctuation ignored); earlier
 synonyms win when two headers claim the same field.
@@ -20,6 +21,7 @@ from custdesk.domain.text import name_key
 TEXT, REF, EMAIL, DATE, TIMESTAMP, MONTH = "text", "ref", "email", "date", "timestamp", "month"
 MONEY, NUMBER, INT, SHARE, PERCENT = "money", "number", "int", "share", "percent"
 FLAG, STATUS, SCORE5, SCORE10 = "flag", "status", "score5", "score10"
+MEASURE = "measure"  # a metric's target, in the metric's unit ("85%" reads as 85)
 DATE_TYPES = frozenset({DATE, TIMESTAMP, MONTH})
 
 
@@ -72,6 +74,13 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
         F("country", TEXT, "country", "country/region", "nation"),
         F("city", TEXT, "city", "town"),
         F("notes", TEXT, "notes", "note", "comments", "comment"),
+        F("campaign", TEXT, "campaign", "campaign name", "marketing campaign", "promo code",
+          "promotion code", "promo", "coupon code", "voucher code", "utm campaign"),
+        F("contract_end", DATE, "contract end", "contract end date", "contract ends",
+          "renewal date", "renewal", "renewal due", "contract expiry", "contract expires",
+          "expiry date", "end of contract", "term end"),
+        F("region", TEXT, "region", "state/province", "province", "county", "territory",
+          "sales region"),
     ),
     "orders": (
         F("date", DATE, "order date", "invoice date", "invoicedate", "sale date",
@@ -96,6 +105,15 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
         F("discount", SHARE, "discount", "disc", "discount pct", "discount rate"),
         F("cost", MONEY, "cost", "cogs", "cost of goods", "line cost", "total cost"),
         F("profit", MONEY, "profit", "gross profit", "margin amount"),
+        F("status", TEXT, "order status", "status", "fulfilment status", "fulfillment status",
+          "shipping status", "delivery status", "order state"),
+        F("shipped_on", DATE, "ship date", "shipped on", "shipped date", "shipping date",
+          "date shipped", "dispatch date", "dispatched on", "dispatched", "shipped",
+          "order delivered carrier date"),
+        F("delivered_on", DATE, "delivery date", "delivered on", "delivered date",
+          "date delivered", "delivered", "received date", "order delivered customer date"),
+        F("region", TEXT, "region", "ship region", "ship to region", "shipping region",
+          "ship state", "state/province", "province", "territory", "sales region"),
     ),
     "products": (
         F("name", TEXT, "product name", "product", "item name", "item", "name", "description",
@@ -134,6 +152,15 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
         F("competitor", TEXT, "competitor", "lost to"),
         F("next_step", TEXT, "next step", "next action"),
         F("last_activity_on", DATE, "last activity", "last activity date", "last contact"),
+        F("win_reason", TEXT, "win reason", "won reason", "reason won", "why won"),
+        F("next_step_on", DATE, "next step on", "next step date", "next step due",
+          "next action date", "follow up date", "follow up on", "next follow up"),
+        F("needs_me", FLAG, "needs me", "needs owner", "needs attention", "owner attention",
+          "escalated", "escalate", "needs help"),
+        F("special_terms", TEXT, "special terms", "terms", "special conditions",
+          "deal terms", "conditions"),
+        F("campaign", TEXT, "campaign", "campaign name", "marketing campaign", "promo code",
+          "promotion code", "promo", "coupon code", "utm campaign"),
     ),
     "tickets": (
         _CUSTOMER_REF, _CUSTOMER_NAME, _CUSTOMER_EMAIL,
@@ -159,6 +186,8 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
         F("customer", REF, "customer id", "customer", "client", "respondent", "account"),
         _CUSTOMER_NAME, _CUSTOMER_EMAIL,
         F("kind", TEXT, "survey kind", "survey type", "kind", "type"),
+        F("question", TEXT, "question", "survey question", "question text", "asked",
+          "prompt"),
         F("nps", SCORE10, "nps", "nps score", "likelihood to recommend", "recommend score"),
         F("csat", SCORE5, "csat", "satisfaction", "satisfaction rating"),
         F("score", NUMBER, "score", "rating"),
@@ -174,10 +203,18 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
     ),
     "targets": (
         F("month", MONTH, "month", "period", "date", required=True),
-        F("revenue_target", MONEY, "revenue target", "sales target", "target", "goal",
-          required=True),
+        # required unless the sheet holds metric targets (`missing_required`)
+        F("revenue_target", MONEY, "revenue target", "sales target", "revenue goal",
+          "sales goal", "goal", required=True),
         F("new_customers_target", INT, "new customers target", "new customer target",
           "customers target"),
+        F("product", REF, "product", "product name", "product id", "sku", "item"),
+        F("category", TEXT, "category", "product category", "product line", "line"),
+        F("metric", TEXT, "metric", "metric id", "kpi", "measure", "indicator"),
+        # a `target` column without a `metric` column is the revenue target ("Month,
+        # Target" sheets): validate renames it
+        F("target", MEASURE, "target", "target value", "metric target", "kpi target",
+          "goal value", "value"),
     ),
 }
 KINDS: tuple[str, ...] = tuple(CATALOGUE)
@@ -214,9 +251,13 @@ def missing_required(kind: str, mapped: set[str]) -> list[str]:
             continue
         if spec.name == "customer" and kind in ("surveys", "deals"):  # METRICS.md: optional
             continue
+        if spec.name == "revenue_target" and "target" in mapped:  # metric or revenue targets
+            continue
         missing.append({"customer": "customer (id, name or e-mail)",
                         "revenue": "revenue (or quantity and unit_price)"}.get(spec.name,
                                                                                 spec.name))
     if kind == "customers" and not mapped & {"name", "ref"}:
         missing.append("name or ref")
+    if kind == "targets" and "metric" in mapped and "target" not in mapped:
+        missing.append("target (the value for each metric)")
     return missing

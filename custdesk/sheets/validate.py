@@ -16,6 +16,8 @@ from functools import partial
 from operator import itemgetter
 from typing import Any
 
+from custdesk.domain.metric_catalogue import METRICS
+from custdesk.domain.text import name_key
 from custdesk.sheets import catalogue as cat
 from custdesk.sheets import values as v
 from custdesk.sheets.reader import Table
@@ -26,7 +28,10 @@ _PARSERS: dict[str, Callable[..., Any]] = {
     cat.MONEY: v.parse_money,
     cat.NUMBER: v.parse_number, cat.INT: v.parse_int, cat.SHARE: v.parse_fraction,
     cat.PERCENT: v.parse_percent, cat.FLAG: v.parse_flag, cat.STATUS: v.parse_status,
+    cat.MEASURE: v.parse_measure,
 }
+# metric ids by name key, so "NPS" or "Retention rate pct" name the metric `nps` / `..._pct`
+_METRIC_IDS = {name_key(metric_id): metric_id for metric_id in METRICS}
 
 
 class AmbiguousDatesError(ValueError):
@@ -74,6 +79,10 @@ def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
     cell by cell): about 3x faster than cell by cell on 100k-row sheets.
     """
     columns = [(i, cat.field(kind, name)) for i, name in enumerate(mapping) if name]
+    if kind == "targets" and "target" in mapping and "metric" not in mapping:
+        # "Month, Target": with no metric column the target is the revenue target
+        columns = [(i, cat.field(kind, "revenue_target") if s.name == "target" else s)
+                   for i, s in columns]
     result = ParsedTable(kind, table.sheet, table.headers, list(mapping),
                          header_row=table.header_row)
     numbers, cols = _collect(table, [i for i, _s in columns], progress)
@@ -246,6 +255,8 @@ class _Rules:
         self.header = {spec.name: table.headers[col] for col, spec in columns}
         self.required = [s.name for s in cat.fields(kind) if s.required and s.name in
                          self.header and s.name not in ("customer", "revenue")]
+        if kind == "targets" and "metric" in self.header:  # a row holds one or the other
+            self.required = [n for n in self.required if n != "revenue_target"]
         self.customer_headers = {self.header[f] for f in cat.CUSTOMER_FIELDS
                                  if f in self.header}
         self.amount_headers = {self.header[f] for f in
@@ -277,6 +288,8 @@ class _Rules:
                     found = here if found is None else found & here
             return set(range(count)) if found is None else found
 
+        if self.kind == "targets":  # small sheets; every row has its own rule
+            return set(range(count))
         out: set[int] = set()
         for name in self.required:
             out |= blanks(name)
@@ -309,6 +322,36 @@ class _Rules:
             problem = _order_amounts(row)
             if problem:
                 errors.append(self.missing(number, "revenue", problem))
+        if kind == "targets" and not failed:
+            errors.extend(self._target(row, number))
+        return errors
+
+    def _target(self, row: dict[str, Any], number: int) -> list[RowError]:
+        """A targets row is a revenue target or a metric's target (or both), for the whole
+        business or for one product line: a product or a category, not both."""
+        errors = []
+        metric, target = row.get("metric"), row.get("target")
+        if metric is not None:
+            found = _METRIC_IDS.get(name_key(metric))
+            if found is None:
+                errors.append(RowError(self.sheet, number, self.header["metric"], metric,
+                                       "not a metric id (see custdesk metrics --explain)"))
+            row["metric"] = found
+            if target is None:
+                errors.append(self.missing(number, "target", "target is required with a "
+                                                             "metric"))
+        elif target is not None:
+            errors.append(self.missing(number, "metric", "metric is required with a target"))
+        elif "metric" in self.header and row.get("revenue_target") is None:
+            errors.append(self.missing(number, "revenue_target", "revenue target or a metric "
+                                                                 "and its target is required"))
+        if row.get("new_customers_target") is not None and row.get("revenue_target") is None:
+            errors.append(self.missing(number, "revenue_target", "revenue target is required "
+                                                                 "with new customers target"))
+        if row.get("product") is not None and row.get("category") is not None:
+            errors.append(RowError(self.sheet, number, self.header["category"],
+                                   str(row["category"]), "a target is for a product or a "
+                                   "category, not both"))
         return errors
 
 

@@ -284,6 +284,14 @@ def parse_number(value: object) -> float | None:
     return None if number is None else float(number)
 
 
+def parse_measure(value: object) -> float | None:
+    """A metric's target in the metric's own unit: '40', '4.5', or '85%' for a percentage
+    metric (read as 85, the way `*_pct` metrics are reported)."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        value = value.strip()[:-1]
+    return parse_number(value)
+
+
 def parse_int(value: object) -> int | None:
     number = parse_decimal(value)
     if number is None:

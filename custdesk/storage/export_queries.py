@@ -30,7 +30,8 @@ QUERIES: dict[str, KindQuery] = {
     "customers": KindQuery("customers c", None, "c.id", {
         f: f"c.{f}" for f in ("name", "ref", "company", "email", "phone", "segment", "source",
                               "referred_by", "acquired_on", "status", "lost_on",
-                              "lost_reason", "country", "city", "notes")}),
+                              "lost_reason", "country", "city", "notes", "campaign",
+                              "contract_end", "region")}),
     "products": KindQuery("products p", None, "p.id", {
         "name": "p.name", "ref": "p.ref", "category": "p.category",
         "list_price": "p.list_price_e4", "unit_cost": "p.unit_cost_e4",
@@ -43,7 +44,9 @@ QUERIES: dict[str, KindQuery] = {
             "product_name": "p.name", "category": "o.category", "quantity": "o.quantity",
             "unit_price": "o.unit_price_e4", "revenue": "o.revenue_e4",
             "discount": "o.discount", "cost": "o.cost_e4",
-            "profit": "o.revenue_e4 - o.cost_e4"}),
+            "profit": "o.revenue_e4 - o.cost_e4", "status": "o.status",
+            "shipped_on": "o.shipped_on", "delivered_on": "o.delivered_on",
+            "region": "o.region"}),
     "deals": KindQuery(
         "deals d JOIN stages s ON s.id = d.stage_id "
         "LEFT JOIN customers c ON c.id = d.customer_id "
@@ -55,7 +58,8 @@ QUERIES: dict[str, KindQuery] = {
             "list_amount": "d.list_amount_e4", "probability": "d.probability",
             **{f: f"d.{f}" for f in ("owner", "source", "created_on", "expected_close",
                                      "closed_on", "lost_reason", "competitor", "next_step",
-                                     "last_activity_on")}}),
+                                     "last_activity_on", "win_reason", "next_step_on",
+                                     "needs_me", "special_terms", "campaign")}}),
     "tickets": KindQuery(
         "tickets t JOIN customers c ON c.id = t.customer_id", "substr(t.opened_at, 1, 10)",
         "t.id", {**_CUSTOMER, **{f: f"t.{f}" for f in (
@@ -64,12 +68,15 @@ QUERIES: dict[str, KindQuery] = {
     "surveys": KindQuery(
         "surveys v LEFT JOIN customers c ON c.id = v.customer_id", "v.date", "v.id", {
             "date": "v.date", **_CUSTOMER, **{f: f"v.{f}" for f in (
-                "kind", "nps", "csat", "score", "would_refer", "reason", "comment")}}),
+                "kind", "question", "nps", "csat", "score", "would_refer", "reason",
+                "comment")}}),
     "spend": KindQuery("spend x", "x.month", "x.id", {
         "month": "x.month", "amount": "x.amount_e4", "channel": "x.channel"}, month=True),
-    "targets": KindQuery("targets g", "g.month", "g.month", {
+    # one row per stored target: a revenue target or a metric's, whole business or a line
+    "targets": KindQuery("targets g", "g.month", "g.month, g.id", {
         "month": "g.month", "revenue_target": "g.revenue_target_e4",
-        "new_customers_target": "g.new_customers_target"}, month=True),
+        "new_customers_target": "g.new_customers_target", "product": "g.product",
+        "category": "g.category", "metric": "g.metric", "target": "g.target"}, month=True),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from custdesk.domain.text import name_key
 from custdesk.storage.store import Store
 
 LOOKUP_CHUNK = 900  # keys per IN (...) list: under SQLite's 999-parameter default
@@ -44,7 +45,29 @@ def current_values(store: Store, table: str, row_id: int, columns: Iterable[str]
     return dict(zip(cols, row, strict=True))
 
 
-def target_rows(store: Store) -> dict[str, tuple[Any, ...]]:
-    """month -> (month, rowid, revenue_target_e4, new_customers_target)."""
-    return {r[0]: r for r in store.conn.execute(
-        "SELECT month, rowid, revenue_target_e4, new_customers_target FROM targets")}
+def target_rows(store: Store) -> dict[tuple[str, str, str, str], tuple[Any, ...]]:
+    """(month, product name key, category name key, metric or '') -> (id,
+    revenue_target_e4, new_customers_target, target, product, category)."""
+    return {(month, name_key(product), name_key(category), metric or ""):
+            (row_id, revenue, new, target, product, category)
+            for row_id, month, product, category, metric, revenue, new, target
+            in store.conn.execute(
+                "SELECT id, month, product, category, metric, revenue_target_e4, "
+                "new_customers_target, target FROM targets ORDER BY id")}
+
+
+def names_by_id(store: Store, table: str) -> dict[int, str]:
+    """id -> name of every customer or product."""
+    return dict(store.conn.execute(f"SELECT id, name FROM {table}"))
+
+
+def spellings(store: Store, columns: Iterable[tuple[str, str]]) -> list[str]:
+    """The distinct values of these (table, column)s, each table's in the order they first
+    appear in it (the first spelling seen is the one kept), tables in the order given."""
+    out: list[str] = []
+    for table, column in columns:
+        first = "position" if table == "reasons" else "rowid"  # the owner's list order
+        out.extend(value for (value,) in store.conn.execute(
+            f"SELECT {column} FROM (SELECT {column}, min({first}) AS first FROM {table} "
+            f"WHERE {column} IS NOT NULL GROUP BY {column}) ORDER BY first"))
+    return out

@@ -207,11 +207,57 @@ def m002_customer_order_stats(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+# ---- m003: fields METRICS.md added; targets per product line and per metric -------------
+
+M003_COLUMNS = (
+    ("customers", "campaign TEXT"), ("customers", "contract_end TEXT"),
+    ("customers", "region TEXT"),
+    ("orders", "status TEXT"), ("orders", "shipped_on TEXT"), ("orders", "delivered_on TEXT"),
+    ("orders", "region TEXT"),  # the line's ship-to region
+    ("deals", "campaign TEXT"), ("deals", "needs_me INTEGER CHECK (needs_me IN (0, 1))"),
+    ("deals", "next_step_on TEXT"), ("deals", "special_terms TEXT"),
+    ("deals", "win_reason TEXT"),
+    ("surveys", "question TEXT"),
+)
+
+# One row per (month, product line or none, metric or none): a row without a metric is a
+# revenue target (new_customers_target beside it), a row with one is that metric's target.
+# A product line is a product (its name) or a category, never both.
+M003_TARGETS = (
+    f"""CREATE TABLE targets_m003 (
+        {_ID}, month TEXT NOT NULL, product TEXT, category TEXT, metric TEXT,
+        revenue_target_e4 INTEGER, new_customers_target INTEGER, target REAL, {_BATCH},
+        CHECK (product IS NULL OR category IS NULL),
+        CHECK ((metric IS NULL AND target IS NULL AND revenue_target_e4 IS NOT NULL)
+            OR (metric IS NOT NULL AND target IS NOT NULL AND revenue_target_e4 IS NULL
+                AND new_customers_target IS NULL))
+    ) STRICT""",
+    # the old rowids are kept as ids: batch_changes' undo records point at them
+    "INSERT INTO targets_m003(id, month, revenue_target_e4, new_customers_target, batch_id) "
+    "SELECT rowid, month, revenue_target_e4, new_customers_target, batch_id FROM targets "
+    "ORDER BY rowid",
+    "DROP TABLE targets",
+    "ALTER TABLE targets_m003 RENAME TO targets",
+    "CREATE UNIQUE INDEX targets_line ON targets(month, coalesce(product, ''), "
+    "coalesce(category, ''), coalesce(metric, ''))",
+)
+
+
+def m003_more_fields(db: sqlite_utils.Database) -> None:
+    """New columns (NULL in existing rows) and the targets table rebuilt for its new
+    uniqueness, rows kept (inside the step's transaction, like every step)."""
+    for table, column in M003_COLUMNS:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+    for statement in M003_TARGETS:
+        db.execute(statement)
+
+
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
     ("m001_initial", m001_initial),
     ("m002_customer_order_stats", m002_customer_order_stats),
+    ("m003_more_fields", m003_more_fields),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

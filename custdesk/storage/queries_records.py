@@ -6,12 +6,22 @@ the metrics run in pure Python. Order lines are never loaded here (see `queries.
 
 from __future__ import annotations
 
-from custdesk.domain.records import Customer, Deal, Spend, Survey, SurveyKind, Target, Ticket
+from custdesk.domain.records import (
+    Customer,
+    Deal,
+    MetricTarget,
+    Spend,
+    Survey,
+    SurveyKind,
+    Target,
+    Ticket,
+)
 from custdesk.storage.database import Store
 from custdesk.storage.repository import get_settings, load_stages
 
 __all__ = ["get_settings", "load_stages", "load_deals", "load_tickets", "load_surveys",
-           "load_spend", "load_targets", "list_prices", "customer_labels", "load_customer",
+           "load_spend", "load_targets", "load_line_targets", "load_metric_targets",
+           "load_all_metric_targets", "list_prices", "customer_labels", "load_customer",
            "settings_values", "load_reasons"]
 
 
@@ -20,13 +30,16 @@ def load_deals(store: Store) -> list[Deal]:
     sql = """SELECT s.name, d.id, d.customer_id, d.ref, d.title, d.product_id, d.amount_e4,
                     d.list_amount_e4, d.probability, d.owner, d.source, d.created_on,
                     d.expected_close, d.closed_on, d.lost_reason, d.competitor, d.next_step,
-                    d.last_activity_on
+                    d.last_activity_on, d.win_reason, d.next_step_on, d.needs_me,
+                    d.special_terms, d.campaign
              FROM deals d JOIN stages s ON s.id = d.stage_id ORDER BY d.id"""
     return [Deal(
         stage=r[0], id=r[1], customer_id=r[2], ref=r[3], title=r[4], product_id=r[5],
         amount_e4=r[6], list_amount_e4=r[7], probability=r[8], owner=r[9], source=r[10],
         created_on=r[11], expected_close=r[12], closed_on=r[13], lost_reason=r[14],
-        competitor=r[15], next_step=r[16], last_activity_on=r[17])
+        competitor=r[15], next_step=r[16], last_activity_on=r[17], win_reason=r[18],
+        next_step_on=r[19], needs_me=None if r[20] is None else bool(r[20]),
+        special_terms=r[21], campaign=r[22])
         for r in store.conn.execute(sql)]
 
 
@@ -45,13 +58,14 @@ def load_tickets(store: Store, customer_id: int | None = None) -> list[Ticket]:
 def load_surveys(store: Store, customer_id: int | None = None) -> list[Survey]:
     where, params = ("WHERE customer_id = ?", (customer_id,)) if customer_id else ("", ())
     sql = f"""SELECT date, id, customer_id, kind, nps, csat, score, would_refer, reason,
-                     comment
+                     comment, question
               FROM surveys {where} ORDER BY date, id"""
     kinds = {k.value: k for k in SurveyKind}
     return [Survey(
         date=r[0], id=r[1], customer_id=r[2], kind=kinds.get(r[3]) or SurveyKind(r[3]),
         nps=r[4], csat=r[5], score=r[6],
-        would_refer=None if r[7] is None else bool(r[7]), reason=r[8], comment=r[9])
+        would_refer=None if r[7] is None else bool(r[7]), reason=r[8], comment=r[9],
+        question=r[10])
         for r in store.conn.execute(sql, params)]
 
 
@@ -60,10 +74,41 @@ def load_spend(store: Store) -> list[Spend]:
             for r in store.db.query("SELECT * FROM spend ORDER BY month, id")]
 
 
+_WHOLE = "product IS NULL AND category IS NULL"
+
+
 def load_targets(store: Store) -> list[Target]:
-    return [Target(month=r["month"], revenue_target_e4=r["revenue_target_e4"],
-                   new_customers_target=r["new_customers_target"])
-            for r in store.db.query("SELECT * FROM targets ORDER BY month")]
+    """The whole business's revenue targets, one per month (the sales plan's)."""
+    return [Target(month=month, revenue_target_e4=revenue, new_customers_target=new)
+            for month, revenue, new in store.conn.execute(
+                "SELECT month, revenue_target_e4, new_customers_target FROM targets "
+                f"WHERE metric IS NULL AND {_WHOLE} ORDER BY month")]
+
+
+def load_line_targets(store: Store) -> list[Target]:
+    """Revenue targets of product lines (a product by name, or a category), by month."""
+    return [Target(month=month, revenue_target_e4=revenue, new_customers_target=new,
+                   product=product, category=category)
+            for month, revenue, new, product, category in store.conn.execute(
+                "SELECT month, revenue_target_e4, new_customers_target, product, category "
+                f"FROM targets WHERE metric IS NULL AND NOT ({_WHOLE}) "
+                "ORDER BY month, id")]
+
+
+def load_metric_targets(store: Store) -> dict[tuple[str, str], float]:
+    """(month, metric id) -> the whole business's target for that metric."""
+    return {(month, metric): target for month, metric, target in store.conn.execute(
+        f"SELECT month, metric, target FROM targets WHERE metric IS NOT NULL AND {_WHOLE} "
+        "ORDER BY month, metric")}
+
+
+def load_all_metric_targets(store: Store) -> list[MetricTarget]:
+    """Every metric target, the product lines' too."""
+    return [MetricTarget(month=month, metric=metric, target=target, product=product,
+                         category=category)
+            for month, metric, target, product, category in store.conn.execute(
+                "SELECT month, metric, target, product, category FROM targets "
+                "WHERE metric IS NOT NULL ORDER BY month, id")]
 
 
 def load_reasons(store: Store) -> list[str]:
@@ -104,7 +149,7 @@ def load_customer(store: Store, customer_id: int) -> Customer | None:
     r = rows[0]
     fields = ("name", "id", "ref", "company", "email", "phone", "segment", "source",
               "referred_by", "acquired_on", "status", "lost_on", "lost_reason", "country",
-              "city", "notes", "created_on")
+              "city", "notes", "created_on", "campaign", "contract_end", "region")
     return Customer(**{f: r[f] for f in fields})
 
 

@@ -15,6 +15,7 @@ from custdesk.domain.records import (
     Assessment,
     Customer,
     Deal,
+    MetricTarget,
     OrderLine,
     Product,
     Spend,
@@ -63,6 +64,9 @@ def customer_row(c: Customer) -> dict[str, Any]:
         "city": c.city,
         "notes": c.notes,
         "created_on": c.created_on or date.today().isoformat(),
+        "campaign": c.campaign,
+        "contract_end": c.contract_end,
+        "region": c.region,
     }
 
 
@@ -93,6 +97,10 @@ def order_row(o: OrderLine) -> dict[str, Any]:
         "revenue_e4": o.revenue_e4,
         "discount": o.discount,
         "cost_e4": o.cost_e4,
+        "status": o.status,
+        "shipped_on": o.shipped_on,
+        "delivered_on": o.delivered_on,
+        "region": o.region,
     }
 
 
@@ -143,6 +151,11 @@ def deal_row(store: Store, d: Deal) -> dict[str, Any]:
         "competitor": d.competitor,
         "next_step": d.next_step,
         "last_activity_on": d.last_activity_on,
+        "win_reason": d.win_reason,
+        "next_step_on": d.next_step_on,
+        "needs_me": None if d.needs_me is None else int(d.needs_me),
+        "special_terms": d.special_terms,
+        "campaign": d.campaign,
     }
 
 
@@ -175,7 +188,20 @@ def survey_row(s: Survey) -> dict[str, Any]:
         "would_refer": None if s.would_refer is None else int(s.would_refer),
         "reason": s.reason,
         "comment": s.comment,
+        "question": s.question,
     }
+
+
+def target_row(t: Target) -> dict[str, Any]:
+    return {"month": t.month, "product": t.product, "category": t.category, "metric": None,
+            "revenue_target_e4": t.revenue_target_e4,
+            "new_customers_target": t.new_customers_target, "target": None}
+
+
+def metric_target_row(t: MetricTarget) -> dict[str, Any]:
+    return {"month": t.month, "product": t.product, "category": t.category,
+            "metric": t.metric, "revenue_target_e4": None, "new_customers_target": None,
+            "target": t.target}
 
 
 def save_assessment(store: Store, a: Assessment) -> int:
@@ -201,6 +227,7 @@ def save_all(
     surveys: Iterable[Survey] = (),
     spend: Iterable[Spend] = (),
     targets: Iterable[Target] = (),
+    metric_targets: Iterable[MetricTarget] = (),
     assessments: Iterable[Assessment] = (),
 ) -> None:
     """Insert records in one transaction (all or nothing), order summary included."""
@@ -219,18 +246,8 @@ def save_all(
                 for s in spend
             ],
         )
-        _insert(
-            store,
-            "targets",
-            [
-                {
-                    "month": t.month,
-                    "revenue_target_e4": t.revenue_target_e4,
-                    "new_customers_target": t.new_customers_target,
-                }
-                for t in targets
-            ],
-        )
+        _insert(store, "targets", [target_row(t) for t in targets])
+        _insert(store, "targets", [metric_target_row(t) for t in metric_targets])
         for assessment in assessments:
             save_assessment(store, assessment)
 
