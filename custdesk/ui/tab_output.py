@@ -20,7 +20,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from custdesk.reports.tab_report import TextTable
-from custdesk.sheets.table_export import SheetTable, write_csv_table, write_xlsx
+from custdesk.services.tab_export import SheetTable, write_csv_table, write_xlsx
 from custdesk.ui import formatting as fmt
 from custdesk.ui.record_table_model import RecordTableModel
 from custdesk.ui.tasks import TaskRunner, TaskState, default_runner

@@ -118,7 +118,7 @@ class RecordTableView(QTableView):
     def columns_kind(self, column: int) -> str:
         return self.record_model().columns[column].kind
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+    def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         self._fit()
 

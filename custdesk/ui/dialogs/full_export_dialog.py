@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from custdesk.services.exporter import ExportResult, export_workbook
-from custdesk.sheets.writer import ExportCancelled
+from custdesk.services.tab_export import ExportCancelled
 from custdesk.ui.tasks import Cancelled, TaskHandle, TaskRunner, TaskState, default_runner
 
 PROGRESS_SCALE = 1000  # QProgressDialog takes ints; rows are scaled to per-mille

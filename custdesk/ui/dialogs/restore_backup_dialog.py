@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from custdesk.storage.backups import list_backups, restore_backup
+from custdesk.services.files import list_backups, restore_backup
 from custdesk.ui.tasks import EVERYTHING, TaskHandle, TaskRunner, TaskState, default_runner
 
 REASONS = {

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from custdesk.services import metrics_service as ms
 from custdesk.services.files import Store
-from custdesk.storage.repository import get_settings, load_stages, set_setting
+from custdesk.services.settings_service import get_settings, load_stages, set_setting
 
 STAGE_KIND_WORDS = {"open": "open", "won": "won (closed)", "lost": "lost (closed)"}
 

@@ -22,8 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.services import importer
-from custdesk.sheets.catalogue import KINDS, fields, missing_required
-from custdesk.sheets.values import DAYFIRST, MONTHFIRST
+from custdesk.services.import_fields import (
+    DAYFIRST,
+    KINDS,
+    MONTHFIRST,
+    fields,
+    missing_required,
+)
 from custdesk.ui.tasks import TaskState
 
 if TYPE_CHECKING:

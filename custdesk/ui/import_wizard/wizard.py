@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from custdesk.storage import Store
+from custdesk.services.files import Store
 from custdesk.ui.import_wizard.choose_pages import MappingPage, SheetPage
 from custdesk.ui.import_wizard.run_pages import ImportPage, PreviewPage
 from custdesk.ui.tasks import TaskRunner, default_runner

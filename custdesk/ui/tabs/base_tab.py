@@ -8,7 +8,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from custdesk.domain.periods import PRESET_LABELS, Period
-from custdesk.storage import Store
+from custdesk.services.files import Store
 
 
 class BaseTab(QWidget):
@@ -46,7 +46,7 @@ class BaseTab(QWidget):
         else:
             self.refresh()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self._stale = False

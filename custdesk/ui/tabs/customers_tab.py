@@ -263,7 +263,7 @@ class CustomersTab(DashboardTab):
     # ----- print and export --------------------------------------------------------------
     def export_tables(self) -> list:
         """The visible customers (the main table), the bridge and rates, then by segment."""
-        from custdesk.sheets.table_export import KpiTable
+        from custdesk.services.tab_export import KpiTable
         from custdesk.ui.tab_output import sheet_from_model
 
         tables: list[Any] = [sheet_from_model("Customers", self.model)]
@@ -275,7 +275,7 @@ class CustomersTab(DashboardTab):
     def _kpi_rows(self) -> list:
         """Bridge (start, new, won back, lost, end, lost by reason) and rates vs prior, from
         the screen's cards and lost-by-reason table."""
-        from custdesk.sheets.table_export import KpiRow, kpi_row
+        from custdesk.services.tab_export import KpiRow, kpi_row
 
         screen: Screen = self.data
 

@@ -16,8 +16,8 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from custdesk.domain.periods import Period
+from custdesk.services.files import Store
 from custdesk.services.screens.model import Screen, SeriesPoint
-from custdesk.storage import Store
 from custdesk.ui.empty_state import BusyBar, EmptyState
 from custdesk.ui.tabs.base_tab import BaseTab
 from custdesk.ui.tasks import TaskRunner, default_runner

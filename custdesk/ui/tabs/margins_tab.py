@@ -40,7 +40,7 @@ from custdesk.ui.tabs.metric_panels import (
 )
 
 if TYPE_CHECKING:
-    from custdesk.storage import Store
+    from custdesk.services.files import Store
 
 CARDS = margins.CARDS
 TREND_MONTHS = margins.TREND_MONTHS

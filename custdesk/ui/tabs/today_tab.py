@@ -179,7 +179,7 @@ class TodayTab(DashboardTab):
     # ----- print and export (from the screen drawn) -------------------------------------
     def export_tables(self) -> list:
         """The at-risk list (the main table), the KPI cards, then the other lists."""
-        from custdesk.sheets.table_export import KpiTable, kpi_row
+        from custdesk.services.tab_export import KpiTable, kpi_row
         from custdesk.ui.tab_output import sheet_from_model
 
         screen: Screen | None = self.data
