@@ -24,6 +24,7 @@ run: setup
 test: setup
 	$(VENV)/bin/ruff check custdesk tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 # Each benchmark prints its figures and its ratio to a bare baseline measured in the same run.
@@ -38,6 +39,7 @@ screenshots: setup
 lint: setup
 	$(VENV)/bin/ruff check custdesk tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
