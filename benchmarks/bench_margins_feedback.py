@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_metrics import CACHE, build  # noqa: E402
+from bench_metrics import CACHE, build
 from timing import best_of
 
-from custdesk.domain.periods import Period  # noqa: E402
-from custdesk.storage import open_store  # noqa: E402
+from custdesk.domain.periods import Period
+from custdesk.storage import open_store
 
 YEAR = Period(date(2025, 11, 25), date(2026, 11, 24))
 # A private copy: the metrics benchmark holds its file's one-writer lock while it runs.

@@ -114,7 +114,7 @@ def _best(fn, runs: int = 3) -> tuple[float, object]:
     return best, result
 
 
-def _lists(store, period) -> None:  # noqa: ANN001
+def _lists(store, period) -> None:
     """Each list cold (cache cleared), then one refresh's calls in a row (shared facts)."""
     from custdesk.services import metrics_service as ms
     from custdesk.storage import queries_cache
@@ -129,7 +129,7 @@ def _lists(store, period) -> None:  # noqa: ANN001
             lambda: ms.monthly_series(store, "customers_lost", 12, period.end),
     }
     for name, call in calls.items():
-        def cold(call=call):  # noqa: ANN001, ANN202
+        def cold(call=call):
             queries_cache.clear(store)
             return call()
         seconds, _ = _best(cold, runs=2)

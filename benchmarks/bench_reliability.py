@@ -18,7 +18,7 @@ from custdesk.storage import open_store
 from custdesk.storage.backups import create_backup
 
 
-def _timed(label: str, action) -> float:  # noqa: ANN001
+def _timed(label: str, action) -> float:
     started = time.perf_counter()
     action()
     elapsed = time.perf_counter() - started

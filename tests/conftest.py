@@ -5,11 +5,17 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Logs of a test run never go to the owner's log folder (tests that check the folder set
+# their own); one temporary folder per run.
+if "CUSTDESK_LOG_DIR" not in os.environ:
+    import tempfile
 
-from datetime import date  # noqa: E402
-from pathlib import Path  # noqa: E402
+    os.environ["CUSTDESK_LOG_DIR"] = tempfile.mkdtemp(prefix="custdesk-test-logs-")
 
-import pytest  # noqa: E402
+from datetime import date
+from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -267,3 +267,30 @@ def test_a_new_file_and_an_upgraded_one_have_the_same_schema(tmp_path, monkeypat
     finally:
         for s in stores:
             s.close(backup_if_changed=False)
+
+
+def test_bare_contacts_stay_undated_through_a_whole_export(store, tmp_path):
+    """A person known only from a ticket comes back from the tickets sheet, not from the
+    customers sheet (which would date them by its import day); one with more than a name
+    and anyone entered by hand stay on the customers sheet."""
+    store.conn.execute("INSERT INTO customers(name, name_key, created_on) "
+                       "VALUES ('Hand Made', 'handmade', '2024-01-01')")
+    store.conn.commit()
+    path = tmp_path / "t.csv"
+    path.write_text("Ticket ID,Customer Name,Customer Email,Topic\n"
+                    "T1,Bare Contact,bare@x.example,Late\nT2,Hand Made,,Broken\n",
+                    encoding="utf-8")
+    commit(store, make_preview(store, ImportRequest(path, kind="tickets")))
+    out = export_workbook(store, tmp_path / "full.xlsx").path
+    sheet = openpyxl.load_workbook(out, read_only=True)["customers"]
+    names = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert names == ["Hand Made"]
+    again = open_store(tmp_path / "again.db")
+    try:
+        import_full_export(again, out)
+        assert content(again, "customers") == content(store, "customers")
+        assert again.conn.execute("SELECT b.kind FROM customers c JOIN import_batches b "
+                                  "ON b.id = c.batch_id WHERE c.name = 'Bare Contact'"
+                                  ).fetchone()[0] == "tickets"
+    finally:
+        again.close(backup_if_changed=False)

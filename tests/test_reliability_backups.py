@@ -30,7 +30,7 @@ FIRST_DAY = date(2025, 11, 25)
 DAYS = 365  # up to and including 2026-11-24
 
 
-def _day_of_work(store, day: date, n: int) -> None:  # noqa: ANN001
+def _day_of_work(store, day: date, n: int) -> None:
     """What an owner does in a day: a few new customers and orders, one edit."""
     with store.transaction():
         ids = []

@@ -45,7 +45,7 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(point)], capture_output=True)
 
 
-def _add_customers(store, names: list[str]) -> None:  # noqa: ANN001
+def _add_customers(store, names: list[str]) -> None:
     with store.transaction():
         store.conn.executemany(
             "INSERT INTO customers(name, name_key, created_on) VALUES (?, lower(?), '2026-01-01')",
@@ -134,7 +134,7 @@ def read_only(tmp_path: Path) -> Iterator[tuple[Path, callable, callable]]:
         folder.chmod(0o700)
 
 
-def test_read_only_folder_is_refused_clearly_and_left_unchanged(read_only) -> None:  # noqa: ANN001
+def test_read_only_folder_is_refused_clearly_and_left_unchanged(read_only) -> None:
     folder, make_ro, make_rw = read_only
     path = folder / "business.db"
     store = open_store(path)

@@ -53,7 +53,7 @@ print("done", flush=True)
 
 def _add_slow_step(monkeypatch: pytest.MonkeyPatch) -> None:
     namespace: dict = {}
-    exec(_EXTRA_STEP, namespace)  # noqa: S102 - the same step the child runs
+    exec(_EXTRA_STEP, namespace)
     steps = [*migrations.MIGRATIONS, ("m_test_slow", namespace["m_test_slow"])]
     monkeypatch.setattr(migrations, "MIGRATIONS", steps)
     monkeypatch.setattr(migrations, "LATEST_VERSION", len(steps))

@@ -106,17 +106,17 @@ def test_print_dialog_previews_the_summary(tab, monkeypatch) -> None:
     shown = {}
 
     class FakePreview:
-        def __init__(self, parent) -> None:  # noqa: ANN001
+        def __init__(self, parent) -> None:
             from PySide6.QtPrintSupport import QPrinter
 
             self._printer = QPrinter()
             self.paintRequested = self
             shown["dialog"] = self
 
-        def printer(self):  # noqa: ANN202
+        def printer(self):
             return self._printer
 
-        def connect(self, slot) -> None:  # noqa: ANN001
+        def connect(self, slot) -> None:
             shown["slot"] = slot
 
         def exec(self) -> int:  # never open a modal dialog for real

@@ -5,7 +5,7 @@ from __future__ import annotations
 from custdesk.domain.periods import Period
 
 
-def make_tab(qtbot, cls, store, period: Period):  # noqa: ANN001, ANN201
+def make_tab(qtbot, cls, store, period: Period):
     """A tab of class `cls` showing `store` for `period`, loaded synchronously."""
     tab = cls()
     qtbot.addWidget(tab)
