@@ -4,6 +4,11 @@ References are resolved to what the importer matches on: a customer as its ref, 
 e-mail (ref first, else e-mail, else name), a product as its ref and name. Rows stream from
 a cursor (never a full list), in insertion order, so a backup lists records as they came.
 Money stays in integer ten-thousandths here; the export service turns it into Decimals.
+
+One exception to "every record": an undated contact (METRICS.md: created by a tickets,
+surveys or deals import, no acquisition date, no order) with nothing but a ref, name and
+e-mail is left off the customers sheet of a whole export. The records naming them bring
+them back as they were; a customers sheet would date them by its import day.
 """
 
 from __future__ import annotations
@@ -24,6 +29,21 @@ class KindQuery:
     order: str
     fields: dict[str, str]  # catalogue field -> SQL expression
     month: bool = False  # the date expression is a 'YYYY-MM' month
+    whole: str | None = None  # a condition on the rows of a whole (unfiltered) export
+
+
+_ATTRIBUTES = ("company", "phone", "segment", "source", "referred_by", "acquired_on",
+               "status", "lost_on", "lost_reason", "country", "city", "notes", "campaign",
+               "contract_end", "region")
+_BARE_CONTACT = (
+    # (no batch: entered by hand or the demo, dated like a customers sheet's: kept)
+    "NOT (coalesce((SELECT b.kind <> 'customers' FROM import_batches b "
+    "WHERE b.id = c.batch_id), 0) "
+    f"AND coalesce({', '.join('c.' + a for a in _ATTRIBUTES)}) IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id) "
+    "AND (EXISTS (SELECT 1 FROM tickets t WHERE t.customer_id = c.id) "
+    "OR EXISTS (SELECT 1 FROM surveys v WHERE v.customer_id = c.id) "
+    "OR EXISTS (SELECT 1 FROM deals d WHERE d.customer_id = c.id)))")
 
 
 QUERIES: dict[str, KindQuery] = {
@@ -31,7 +51,7 @@ QUERIES: dict[str, KindQuery] = {
         f: f"c.{f}" for f in ("name", "ref", "company", "email", "phone", "segment", "source",
                               "referred_by", "acquired_on", "status", "lost_on",
                               "lost_reason", "country", "city", "notes", "campaign",
-                              "contract_end", "region")}),
+                              "contract_end", "region")}, whole=_BARE_CONTACT),
     "products": KindQuery("products p", None, "p.id", {
         "name": "p.name", "ref": "p.ref", "category": "p.category",
         "list_price": "p.list_price_e4", "unit_cost": "p.unit_cost_e4",
@@ -81,7 +101,9 @@ QUERIES: dict[str, KindQuery] = {
 
 
 def _where(query: KindQuery, start: str | None, end: str | None) -> tuple[str, list[str]]:
-    if query.date is None or (start is None and end is None):
+    if start is None and end is None:
+        return (f" WHERE {query.whole}" if query.whole else ""), []
+    if query.date is None:
         return "", []
     clauses, params = [], []
     if start is not None:
