@@ -294,3 +294,16 @@ def test_bare_contacts_stay_undated_through_a_whole_export(store, tmp_path):
                                   ).fetchone()[0] == "tickets"
     finally:
         again.close(backup_if_changed=False)
+
+
+def test_a_ship_date_column_takes_the_order_dates_day_order(store, tmp_path):
+    path = tmp_path / "o.csv"
+    path.write_text("Order Date,Customer,Sales,Ship Date\n13/01/2025,Ann,10,03/02/2025\n",
+                    encoding="utf-8")
+    commit(store, make_preview(store, ImportRequest(path, kind="orders")))
+    assert store.conn.execute("SELECT date, shipped_on FROM orders").fetchall() == [
+        ("2025-01-13", "2025-02-03")]
+    path.write_text("Order Date,Customer,Sales,Ship Date\n12/01/2025,Ann,10,03/02/2025\n",
+                    encoding="utf-8")
+    with pytest.raises(Exception, match="Order Date, Ship Date"):
+        make_preview(store, ImportRequest(path, kind="orders"))

@@ -200,9 +200,12 @@ def _formula_gaps(table: Table, columns: list[tuple[int, cat.FieldSpec]], number
 def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
                     cols: list[list[object]], date_order: str | None,
                     date1904: bool) -> list[Callable[[object], Any]]:
-    """One parser per mapped column; text-date columns get their decided order."""
-    parsers = []
-    undecided: list[tuple[str, str]] = []
+    """One parser per mapped column; text-date columns get their decided order. A column
+    whose dates all read both ways (a ship date beside an order date) takes the order the
+    sheet's other date columns agree on; only a sheet with none decided asks."""
+    parsers: list[Callable[[object], Any] | None] = []
+    decided: set[str] = set()
+    undecided: list[tuple[int, str, str]] = []  # (position, header, sample)
     for position, (col, spec) in enumerate(columns):
         if spec.type not in cat.DATE_TYPES:
             parsers.append(_PARSERS[spec.type] if spec.type in _PARSERS else _score(spec.type))
@@ -214,16 +217,27 @@ def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
                 order = v.decide_date_order(texts)
             except ValueError:
                 order = None  # contradictory: rows fail one by one with their reason
-            if order is None and texts:
+            if order is not None:
+                decided.add(order)
+            elif texts:
                 sample = next((t for t in texts if v.date_parts(t)), None)
                 if sample is not None:
-                    undecided.append((table.headers[col], sample))
-        base = {cat.DATE: v.parse_date, cat.TIMESTAMP: v.parse_timestamp,
-                cat.MONTH: v.parse_month}[spec.type]
-        parsers.append(partial(base, order=order, date1904=date1904))
-    if undecided:
-        raise AmbiguousDatesError([h for h, _s in undecided], undecided[0][1])
-    return parsers
+                    undecided.append((position, table.headers[col], sample))
+                    parsers.append(None)
+                    continue
+        parsers.append(_date_parser(spec.type, order, date1904))
+    if undecided and len(decided) != 1:
+        raise AmbiguousDatesError([h for _p, h, _s in undecided], undecided[0][2])
+    for position, _header, _sample in undecided:
+        parsers[position] = _date_parser(columns[position][1].type, next(iter(decided)),
+                                         date1904)
+    return [p for p in parsers if p is not None]
+
+
+def _date_parser(kind: str, order: str | None, date1904: bool) -> Callable[[object], Any]:
+    base = {cat.DATE: v.parse_date, cat.TIMESTAMP: v.parse_timestamp,
+            cat.MONTH: v.parse_month}[kind]
+    return partial(base, order=order, date1904=date1904)
 
 
 def _score(kind: str) -> Callable[[object], int | None]:
