@@ -112,8 +112,10 @@ def test_restore_backup_from_the_window(qtbot, tmp_path: Path) -> None:
     qtbot.addWidget(window)
     dialog = RestoreBackupDialog(store.path, window)
     assert dialog.list.count() >= 1 and dialog.selected_path() == str(backup.path)
-    window._restore_backup(dialog.selected_path())
-    assert window.store is not None and window.store is not store
+    window._restore_backup(dialog.selected_path())  # a write task: the window stays live
+    qtbot.waitUntil(lambda: window.store is not None and window.store is not store,
+                    timeout=20_000)
+    assert window.store is not None
     names = [r[0] for r in window.store.conn.execute("SELECT name FROM customers")]
     assert names == ["Ann"]
     window.set_store(None)
@@ -254,4 +256,22 @@ def test_period_bar_offers_every_metrics_preset_and_counts_like_the_cli(
     bar.set_choice("all")
     span = resolve_period(demo_store, "all").span
     assert bar.period() == span  # "All time" is the data's whole span
+    window.set_store(None)
+
+
+def test_a_write_redraws_only_the_tabs_that_show_what_it_changed(qtbot, quiet_ui,
+                                                                 tmp_path: Path) -> None:
+    from custdesk.ui.main_window import MainWindow
+    from custdesk.ui.tasks import default_runner
+
+    window = MainWindow(open_store(tmp_path / "shop.db"))
+    qtbot.addWidget(window)
+    redrawn: list[str] = []
+    for page in window.tab_pages:
+        page.invalidate = lambda slug=page.slug: redrawn.append(slug)  # type: ignore[method-assign]
+    default_runner().changed.emit(frozenset({"surveys", "import_batches"}))
+    assert sorted(redrawn) == ["customers", "feedback", "scorecard", "today"]
+    redrawn.clear()
+    window.data_changed(frozenset({"*"}))  # a restore replaced the whole file
+    assert len(redrawn) == len(window.tab_pages)
     window.set_store(None)

@@ -25,7 +25,6 @@ from custdesk.services.files import (
     Store,
     location_warning_once,
     open_store,
-    restore_backup,
 )
 from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
 from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
@@ -39,6 +38,7 @@ from custdesk.ui.tabs.margins_tab import MarginsTab
 from custdesk.ui.tabs.pipeline_tab import PipelineTab
 from custdesk.ui.tabs.scorecard_tab import ScorecardTab
 from custdesk.ui.tabs.today_tab import TodayTab
+from custdesk.ui.tasks import default_runner
 
 TAB_CLASSES: tuple[type[BaseTab], ...] = (
     TodayTab,
@@ -82,6 +82,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.file_label)
         self._build_menus()
         self._restore_window_state()
+        # every committed write task (import, restore, …) says what it changed
+        default_runner().changed.connect(self.data_changed)
         self.set_store(store)
 
     # ----- menus -----------------------------------------------------------------
@@ -214,7 +216,7 @@ class MainWindow(QMainWindow):
         if self.store is None:
             return
         wizard = ImportWizard(self.store, self, path=path)
-        wizard.imported.connect(lambda _batch: self.refresh_all())
+        # the import's write task says what it changed: data_changed refreshes those tabs
         wizard.open()
 
     def export_dialog(self) -> None:
@@ -248,15 +250,20 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _restore_backup(self, backup_path: str) -> None:
+        """Restore in a write task (the file swap and its checks never block the window),
+        then reopen the file."""
+        from custdesk.ui.dialogs.restore_backup_dialog import start_restore
+
         assert self.store is not None
         db_path = self.store.path
         self.set_store(None)  # closes (with its own backup) and releases the lock
-        try:
-            restore_backup(db_path, Path(backup_path))
-        except DatabaseError as exc:
-            QMessageBox.warning(self, "Restore failed", str(exc))
-        self.open_path(db_path)
-        self.statusBar().showMessage(f"Restored from {Path(backup_path).name}", 8000)
+        start_restore(self, db_path, Path(backup_path), lambda: self.open_path(db_path))
+
+    def data_changed(self, changes: frozenset[str]) -> None:
+        """A write task committed: redraw only the tabs that show what it changed."""
+        for page in self.tab_pages:
+            if page.shows_any(changes):
+                page.invalidate()
 
     def set_period(self, period: Period) -> None:
         """The period bar changed: every tab shows the new period."""

@@ -16,6 +16,9 @@ class BaseTab(QWidget):
 
     title = ""
     slug = ""
+    # The record kinds (import kinds / tables) this tab shows; None = all of them. A write
+    # that changed none of these leaves the tab as it is.
+    depends_on: frozenset[str] | None = None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,12 +42,19 @@ class BaseTab(QWidget):
         self.period = period
         if label is not None:
             self.period_label = label
-        if not refresh:
-            return
+        if refresh:
+            self.invalidate()
+
+    def invalidate(self) -> None:
+        """Redraw now if shown; a hidden tab only notes it and redraws when shown."""
         if self.isHidden() and self.parentWidget() is not None:
             self._stale = True
         else:
             self.refresh()
+
+    def shows_any(self, changes: frozenset[str]) -> bool:
+        """Whether a write that changed `changes` ("*" = everything) touches this tab."""
+        return self.depends_on is None or "*" in changes or bool(self.depends_on & changes)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -73,6 +73,7 @@ def card_value(screen: Screen, metric: str) -> float | None:
 class CustomersTab(DashboardTab):
     title = "Customers"
     slug = "customers"
+    depends_on = frozenset({"customers", "orders", "deals", "tickets", "surveys", "spend"})
     screen_module = customers_screen
     empty_heading = "No customers yet"
     empty_imports = ("customers (name, e-mail, segment, source, acquired date…)",

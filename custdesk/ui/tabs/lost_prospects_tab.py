@@ -51,6 +51,7 @@ def card_extra(card: Card) -> str:
 class LostProspectsTab(DashboardTab):
     title = "Lost prospects"
     slug = "lost_prospects"
+    depends_on = frozenset({"customers", "deals", "products", "stages", "reasons"})
     screen_module = lost_screen
     empty_heading = "No deals yet"
     empty_imports = ("deals (stage, amount, closed date, lost reason, competitor…)",)

@@ -119,6 +119,7 @@ PLAN_COLUMNS = [
 class MarginsTab(DashboardTab):
     title = "Margins"
     slug = "margins"
+    depends_on = frozenset({"customers", "orders", "products", "targets", "deals"})
     empty_heading = "No sales to show yet"
     empty_imports = ("orders or sales lines (date, customer, product, revenue, cost or profit)",
                      "products (name, category, unit cost, target margin)",

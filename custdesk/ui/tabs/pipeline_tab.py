@@ -78,6 +78,7 @@ def card_extra(card: Card) -> str:
 class PipelineTab(DashboardTab):
     title = "Pipeline"
     slug = "pipeline"
+    depends_on = frozenset({"customers", "deals", "products", "stages"})
     screen_module = pipeline_screen
     empty_heading = "No deals yet"
     empty_imports = ("deals (title, customer, stage, amount, owner, expected close…)",)
