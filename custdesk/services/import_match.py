@@ -86,17 +86,27 @@ def canonical_rows(store: Store, kind: str, mapped: set[str | None],
             fields.append((name, loaded[vocabulary].canonical))
     if not fields:
         return rows
+    # column-wise: the distinct values in the order they first appear (few: segments,
+    # categories), then a row pass only when some value is spelled another way
+    respell: dict[str, dict[str, str]] = {}
+    for name, canonical in fields:
+        distinct = [value for value in dict.fromkeys(row.get(name) for _n, row in rows)
+                    if value is not None]
+        changed = {value: spelled for value in distinct
+                   if (spelled := canonical(value)) != value}
+        if changed:
+            respell[name] = changed
+    if not respell:
+        return rows
     out = []
     for number, row in rows:
-        changed = None
-        for name, canonical in fields:
-            value = row.get(name)
-            if value is not None:
-                spelled = canonical(value)
-                if spelled != value:
-                    changed = changed or dict(row)
-                    changed[name] = spelled
-        out.append((number, changed if changed is not None else row))
+        copy = None
+        for name, respelled in respell.items():
+            spelling = respelled.get(row.get(name))  # type: ignore[arg-type]
+            if spelling is not None:
+                copy = copy or dict(row)
+                copy[name] = spelling
+        out.append((number, copy if copy is not None else row))
     return out
 
 
