@@ -153,7 +153,7 @@ def test_thread_runner_answers_on_the_gui_thread_with_busy_signals(qtbot, demo_s
 
     from custdesk.ui import tasks as worker
 
-    monkeypatch.setattr(worker, "HEAVY_ORDER_LINES", 1)  # force the background path
+    monkeypatch.setattr(worker, "HEAVY_RECORDS", 1)  # force the background path
     runner = worker.ThreadRunner()
     busy: list[bool] = []
     runner.busy_changed.connect(busy.append)
@@ -176,7 +176,7 @@ def test_thread_runner_reports_failures_and_drops_stale_results(qtbot, demo_stor
                                                                 monkeypatch) -> None:
     from custdesk.ui import tasks as worker
 
-    monkeypatch.setattr(worker, "HEAVY_ORDER_LINES", 1)
+    monkeypatch.setattr(worker, "HEAVY_RECORDS", 1)
     runner = worker.ThreadRunner()
     errors: list[str] = []
     runner.submit(demo_store, lambda s: s.conn.execute("SELECT * FROM no_such_table"),
@@ -256,7 +256,7 @@ def test_a_newer_job_of_the_same_tab_cancels_the_older_one(qtbot, demo_store,
 
     from custdesk.ui import tasks as worker
 
-    monkeypatch.setattr(worker, "HEAVY_ORDER_LINES", 1)
+    monkeypatch.setattr(worker, "HEAVY_RECORDS", 1)
     runner = worker.ThreadRunner()
     steps: list[str] = []
     done: list[str] = []

@@ -22,7 +22,8 @@ from custdesk.storage import (
 from custdesk.storage.backups import list_backups, restore_backup
 from custdesk.storage.database import connect
 from custdesk.storage.location import location_warning_once
-from custdesk.storage.repository import is_empty, order_lines_estimate
+from custdesk.storage.queries import records_estimate
+from custdesk.storage.repository import is_empty
 
 
 def default_db_path() -> Path:
@@ -42,5 +43,5 @@ def default_db_path() -> Path:
 __all__ = [
     "DamagedDatabaseError", "DatabaseError", "DatabaseInUseError", "NewerSchemaError",
     "NotCustdeskFileError", "Store", "connect", "default_db_path", "is_empty", "list_backups",
-    "location_warning_once", "open_store", "order_lines_estimate", "restore_backup",
+    "location_warning_once", "open_store", "records_estimate", "restore_backup",
 ]

@@ -275,3 +275,14 @@ def data_span(store: Store) -> Period | None:
     if lo is None or hi is None:
         return None
     return Period(date.fromisoformat(lo[:10]), date.fromisoformat(hi[:10]))
+
+
+def records_estimate(store: Store) -> int:
+    """About how many records of every dated kind the file holds (order lines, deals,
+    tickets, surveys; each table's highest id, so no scan): a tab's load grows with all of
+    them, not only with the order lines."""
+    row = store.conn.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM orders) + (SELECT coalesce(max(id), 0) "
+        "FROM deals) + (SELECT coalesce(max(id), 0) FROM tickets) + "
+        "(SELECT coalesce(max(id), 0) FROM surveys)").fetchone()
+    return int(row[0])
