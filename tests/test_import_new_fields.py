@@ -307,3 +307,20 @@ def test_a_ship_date_column_takes_the_order_dates_day_order(store, tmp_path):
                     encoding="utf-8")
     with pytest.raises(Exception, match="Order Date, Ship Date"):
         make_preview(store, ImportRequest(path, kind="orders"))
+
+
+def test_a_later_export_of_the_same_orders_updates_their_status(store, tmp_path):
+    first = (ORDERS[0], [ORDERS[1][0], ORDERS[1][1]])
+    run(store, write(tmp_path, "o1", first, "csv"), "orders")
+    before = list(store.conn.iterdump())
+    later = (ORDERS[0], [ORDERS[1][0], ["2025-02-07", "C-2", "250.50", "Delivered",
+                                        "2025-02-08", "2025-02-10", "South"]])
+    preview = make_preview(store, ImportRequest(write(tmp_path, "o2", later, "csv"),
+                                                kind="orders"))
+    assert not preview.errors
+    assert (preview.plan.created, preview.plan.updated, preview.plan.unchanged) == (0, 1, 1)
+    result = commit(store, preview)
+    assert store.conn.execute("SELECT status, delivered_on FROM orders WHERE date = "
+                              "'2025-02-07'").fetchone() == ("Delivered", "2025-02-10")
+    undo(store, result.batch_id)
+    assert list(store.conn.iterdump()) == before
