@@ -269,8 +269,8 @@ def test_today_tab_draws_exactly_the_screen(qtbot, demo_store, monkeypatch) -> N
 
 # ----- charts: a partial month is drawn apart, never as a whole month's drop ----------------
 @pytest.mark.usefixtures("quiet_ui")
-def test_trend_chart_draws_a_partial_month_hollow_and_dashed(qtbot) -> None:
-    from PySide6.QtCore import Qt
+def test_a_partial_month_is_shaded_never_drawn_as_a_drop(qtbot) -> None:
+    import pyqtgraph as pg
 
     from custdesk.services.screens.model import SeriesPoint
     from custdesk.ui.charts import Sparkline, TrendChart
@@ -280,13 +280,17 @@ def test_trend_chart_draws_a_partial_month_hollow_and_dashed(qtbot) -> None:
     chart = TrendChart("money")
     qtbot.addWidget(chart)
     chart.set_series({"Revenue": points})
-    solid, link, dot = chart.getPlotItem().listDataItems()
-    assert list(solid.getData()[0]) == [0, 1]  # whole months only on the solid line
-    assert list(link.getData()[0]) == [1, 2] and link.opts["pen"].style() == Qt.PenStyle.DashLine
-    assert list(dot.getData()[0]) == [2] and dot.opts["symbolBrush"] != solid.opts["symbolBrush"]
+    (line,) = chart.getPlotItem().listDataItems()  # one line, whole months only
+    assert list(line.getData()[0]) == [0, 1] and list(line.getData()[1]) == [100.0, 90.0]
+    bands = [i for i in chart.getPlotItem().items if isinstance(i, pg.LinearRegionItem)]
+    assert [tuple(round(x, 2) for x in b.getRegion()) for b in bands] == [(1.55, 2.45)]
     assert chart.category_axis.labels[-1] == "Dec 26*"
-    assert chart.hover_text(2).startswith("<b>Dec 26 (1 day)</b>")
+    assert chart.hover_text(2).startswith("<b>Dec 26 (1 day so far)</b>")
+    assert "$5.00" in chart.hover_text(2)
     spark = Sparkline("Revenue", "money")
     qtbot.addWidget(spark)
     spark.set_points(points)
-    assert "Dec: 1 day" in spark.latest.text() and "Dec 26 (1 day): $5.00" in spark.toolTip()
+    # the headline is November (the latest whole month), never December's one day
+    assert spark.latest.text().startswith("$90") and "Nov" in spark.latest.text()
+    assert "Dec 26 (1 day so far): $5.00" in spark.toolTip()
+    assert all(5.0 not in list(item.getData()[1]) for item in spark.plot.listDataItems())

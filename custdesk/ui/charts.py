@@ -92,6 +92,8 @@ class CategoryAxis(pg.AxisItem):
                        []])
 
 
+PARTIAL_BAND = (128, 128, 128, 40)  # the shaded slot of a month not yet complete
+
 def _style(plot: pg.PlotWidget) -> dict[str, Any]:
     colours = palette()
     plot.setBackground(colours["bg"])
@@ -175,33 +177,33 @@ def point_label(point: SeriesPoint, *, short: bool = False) -> str:
     if not point.partial:
         return label
     days = "part" if point.days is None else f"{point.days} day{'' if point.days == 1 else 's'}"
-    return f"{label[:3]}: {days}" if short else f"{label} ({days})"
+    return f"{label[:3]}: {days}" if short else f"{label} ({days} so far)"
 
 
 def plot_points(plot: Any, points: Sequence[SeriesPoint], colour: str, background: str,
                 *, name: str | None = None, size: int = 5, dots: bool = True) -> None:
     """Draw one monthly series on `plot` (a PlotWidget or PlotItem): whole months as a solid
-    line (with filled dots when `dots`), each partial month as a hollow dot joined to its
-    neighbours by a dashed line, so a part-month dip never reads as a drop. Months without
-    a value are skipped (the line joins across them)."""
-    known = [(i, float(p.value), p.partial) for i, p in enumerate(points) if p.value is not None]
-    whole = [(i, v) for i, v, partial in known if not partial]
-    solid = pg.mkPen(colour, width=2)
+    line (with filled dots when `dots`). A partial month is not put on the line at all — one
+    day of December next to a whole November always reads as a cliff — its slot is shaded
+    instead (`shade_partial`) and its value is in the hover text with its day count. Months
+    without a value are skipped (the line joins across them)."""
+    whole = [(i, float(p.value)) for i, p in enumerate(points)
+             if p.value is not None and not p.partial]
     if whole:
         symbol: dict[str, Any] = ({"symbol": "o", "symbolSize": size, "symbolBrush": colour,
                                    "symbolPen": None} if dots else {})
-        plot.plot([i for i, _v in whole], [v for _i, v in whole], pen=solid, name=name,
-                  **symbol)
-        name = None  # the legend names the series once
-    dashed = pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine)
-    for k, (i, value, partial) in enumerate(known):
-        if not partial:
-            continue
-        for j, other, _p in known[max(0, k - 1):k] + known[k + 1:k + 2]:
-            plot.plot([j, i], [other, value], pen=dashed)
-        plot.plot([i], [value], pen=None, symbol="o", symbolSize=size + 2,
-                  symbolBrush=background, symbolPen=pg.mkPen(colour, width=2), name=name)
-        name = None
+        plot.plot([i for i, _v in whole], [v for _i, v in whole], pen=pg.mkPen(colour, width=2),
+                  name=name, **symbol)
+
+
+def shade_partial(plot: Any, points: Sequence[SeriesPoint], colour: Any) -> None:
+    """A light band over each partial month's slot: the month is there, not yet whole."""
+    for i, p in enumerate(points):
+        if p.partial:
+            band = pg.LinearRegionItem((i - 0.45, i + 0.45), movable=False,
+                                       brush=pg.mkBrush(colour), pen=pg.mkPen(None))
+            band.setZValue(-10)
+            plot.addItem(band)
 
 
 class TrendChart(_HoverPlot):
@@ -246,7 +248,9 @@ class TrendChart(_HoverPlot):
         for i, (name, pts) in enumerate(points.items()):
             colour = colours["series"][i % len(colours["series"])]
             plot_points(self, pts, colour, colours["bg"], name=name)
-        self.fit_value_axis([v for vs in self.series.values() for v in vs if v is not None])
+        shade_partial(self, first, PARTIAL_BAND)
+        self.fit_value_axis([v for name, pts in points.items() for p in pts
+                             if (v := p.value) is not None and not p.partial])
         self.setXRange(-0.5, max(0.5, len(self.months) - 0.5), padding=0)
 
     def _label_months(self) -> None:
@@ -308,14 +312,19 @@ class Sparkline(QWidget):
         self.points = as_points(points)
         self.plot.clear()
         plot_points(self.plot, self.points, colours["series"][0], colours["bg"], dots=False)
-        whole = [(i, p.value) for i, p in enumerate(self.points)
+        whole = [(i, p) for i, p in enumerate(self.points)
                  if p.value is not None and not p.partial]
         if whole:  # the latest whole month, marked
-            self.plot.plot([whole[-1][0]], [float(whole[-1][1])], pen=None, symbol="o",
-                           symbolSize=5, symbolBrush=colours["series"][1], symbolPen=None)
-        last = self.points[-1] if self.points else SeriesPoint("", None)
+            self.plot.plot([whole[-1][0]], [float(whole[-1][1].value or 0)], pen=None,
+                           symbol="o", symbolSize=5, symbolBrush=colours["series"][1],
+                           symbolPen=None)
+        # the headline is the latest whole month; a partial month is only in the tooltip
+        last = whole[-1][1] if whole else SeriesPoint("", None)
+        month = month_label(last.month)[:3] if last.month else ""
         self.latest.setText(f"{fmt.by_unit(last.value, self.unit, short=True)}  "
-                            f"<span style='color:gray'>{point_label(last, short=True)}</span>")
+                            f"<span style='color:gray'>{month}</span>")
+        if self.points:  # keep the x-range: the partial month's slot stays empty on the right
+            self.plot.setXRange(-0.5, len(self.points) - 0.5, padding=0)
         self.setToolTip("<br>".join(f"{point_label(p)}: {fmt.by_unit(p.value, self.unit)}"
                                     for p in self.points))
 
