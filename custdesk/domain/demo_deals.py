@@ -62,7 +62,8 @@ def _deal(rng: random.Random, lives: list[CustomerLife], stage: str, created: da
 
 def _closed(rng: random.Random, lives: list[CustomerLife], start: date, end: date) -> Deal:
     created = span_day(rng, start, end - timedelta(days=20))
-    closed = min(end, created + timedelta(days=rng.randint(10, 120)))
+    # the cycle fits before `end` (clamping to `end` piled a dozen deals on the last day)
+    closed = created + timedelta(days=rng.randint(10, min(120, (end - created).days)))
     expected = created + timedelta(days=rng.randint(20, 90))
     if rng.random() < 0.42:
         return _deal(rng, lives, "Won", created, expected, closed, closed)
