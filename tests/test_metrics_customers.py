@@ -15,7 +15,9 @@ import pytest
 from metrics_fixtures import CUSTOMERS, ORDERS, SPEND, YEAR_2024
 
 from custdesk.domain.metrics_all import catalogue_from_records
+from custdesk.domain.money import to_e4
 from custdesk.domain.periods import Period
+from custdesk.domain.records import Customer, OrderLine
 from custdesk.services import metrics_service as ms
 from custdesk.storage import repository
 
@@ -160,3 +162,22 @@ def test_ltv_predictive_is_null_without_order_lines() -> None:
     assert m["customers_active"].value == 1 and m["customers_lost"].value == 1
     assert m["ltv_predictive"].value is None
     assert m["ltv_cac_ratio"].value is None
+
+
+@pytest.mark.parametrize("path", ["records", "sql"])
+def test_lost_value_is_the_year_up_to_the_last_order_before_the_loss(path, store) -> None:
+    # X ordered 100 on 2023-03-01 and 50 on 2024-01-10, and was marked lost on 2024-12-01.
+    # METRICS.md: the W days up to the last order on or before the loss date
+    # (2023-01-11..2024-01-10) = 150 — not the W days before the loss date itself (50).
+    x = Customer(name="X", id=1, created_on="2020-01-01", acquired_on="2023-03-01",
+                 status="lost", lost_on="2024-12-01", lost_reason="Price")
+    orders = [OrderLine(date="2023-03-01", customer_id=1, revenue_e4=to_e4("100")),
+              OrderLine(date="2024-01-10", customer_id=1, revenue_e4=to_e4("50"))]
+    if path == "records":
+        m = catalogue_from_records(YEAR_2024, customers=[x], orders=orders)
+    else:
+        repository.save_all(store, customers=[x], orders=orders)
+        m = ms.compute_metrics(store, YEAR_2024).metrics
+        assert ms.customers_bridge(store, YEAR_2024).lost_value == pytest.approx(150)
+    assert m["customers_lost"].value == 1
+    assert m["customers_lost_value"].value == pytest.approx(150)

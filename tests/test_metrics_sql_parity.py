@@ -180,7 +180,7 @@ def _assert_same_report(a: ms.MetricsReport, b: ms.MetricsReport) -> None:
 def test_sql_tally_equals_python_classification(store, seed: int) -> None:
     """The state rules applied inside SQLite (per segment) give the Python path's sums."""
     from custdesk.domain.customer_state import classify
-    from custdesk.domain.metrics_all import lost_windows
+    from custdesk.domain.metrics_all import lost_days
     from custdesk.domain.metrics_customers import CustomerTally, tally_states
     from custdesk.storage.queries_tally import customer_tallies
 
@@ -203,7 +203,7 @@ def test_sql_tally_equals_python_classification(store, seed: int) -> None:
         assert tallies is not None
         facts = queries.customer_facts(store, period)
         states = classify(facts, period, window)
-        lost = queries.revenue_in_windows(store, lost_windows(states, period, window))
+        lost = queries.lost_values(store, lost_days(states, period), window)
         assert sum(tallies.values(), CustomerTally()) == tally_states(states, period, lost)
         for seg, tally in tallies.items():
             members = [s for s in states if (s.facts.segment or "(none)") == seg]

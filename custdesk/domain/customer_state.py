@@ -172,19 +172,18 @@ def classify(facts: Iterable[CustomerFacts], period: Period, window: int) -> lis
     return out
 
 
-def loss_anchor(f: CustomerFacts, end: date) -> date | None:
-    """The day a lost customer stopped: their recorded loss date, else their last order."""
-    if f.lost_on is not None and f.lost_on <= end:
-        return f.lost_on
-    return f.last_at_end
+def loss_day(f: CustomerFacts, end: date) -> date:
+    """The day a lost customer's value is measured up to: their recorded loss date, else
+    `end` (a lapsed customer's loss date is after their last order anyway)."""
+    return f.lost_on if f.lost_on is not None and f.lost_on <= end else end
 
 
-def lost_value_window(f: CustomerFacts, end: date, window: int) -> tuple[date, date] | None:
-    """The W days up to the loss anchor, whose revenue is `customers_lost_value`."""
-    anchor = loss_anchor(f, end)
-    if anchor is None:
+def lost_value_window(last_order: date | None, window: int) -> tuple[date, date] | None:
+    """`customers_lost_value`'s days: the W days up to the customer's last order on or
+    before their loss date (METRICS.md); None without such an order."""
+    if last_order is None:
         return None
-    return anchor - timedelta(days=window - 1), anchor
+    return last_order - timedelta(days=window - 1), last_order
 
 
 @dataclass(frozen=True, slots=True)

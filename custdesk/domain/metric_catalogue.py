@@ -51,8 +51,9 @@ _ROWS: tuple[tuple[str, str, str, bool | None, str, str], ...] = (
      "(S ∪ N ∪ won back) not active as of `to`"),
     ("customers_lost_value", "Revenue of lost customers", "money", False,
      "What the customers lost in the period used to buy: their revenue in the W days up to "
-     "the day they stopped (their loss date when you recorded one, else their last order).",
-     "Σ revenue of lost customers in the W days up to their loss date (or last order)"),
+     "their last order on or before the day they were lost.",
+     "Σ revenue of lost customers in the W days up to their last order on or before their "
+     "loss date"),
     ("customers_won_back", "Customers won back", "count", True,
      "Customers who had lapsed (no order for more than W days) before the period and are "
      "active again at its end.",

@@ -15,6 +15,7 @@ from custdesk.domain.customer_state import (
     CustomerState,
     classify,
     facts_from_records,
+    loss_day,
     lost_value_window,
 )
 from custdesk.domain.metric_values import MetricValue
@@ -74,16 +75,10 @@ def spend_in(spend: Sequence[Spend], period: Period) -> int | None:
     return sum(rows) if rows else None
 
 
-def lost_windows(states: Sequence[CustomerState], period: Period,
-                 window: int) -> dict[int, tuple[date, date]]:
-    """The revenue window of each customer lost in the period."""
-    out = {}
-    for st in states:
-        if st.flow.lost:
-            span = lost_value_window(st.facts, period.end, window)
-            if span is not None:
-                out[st.facts.id] = span
-    return out
+def lost_days(states: Sequence[CustomerState], period: Period) -> dict[int, date]:
+    """customer id -> loss day (`loss_day`) of each customer lost in the period; their lost
+    value is their revenue in the W days up to their last order on or before it."""
+    return {st.facts.id: loss_day(st.facts, period.end) for st in states if st.flow.lost}
 
 
 def assemble(inputs: Inputs, period: Period, *,
@@ -121,10 +116,15 @@ def catalogue_from_records(period: Period, *, customers: Sequence[Customer] = ()
     infos = resolve_deals(deals, stages, prices)
     facts = facts_from_records(customers, orders, first_won_from(infos), period)
     states = classify(facts, period, settings.window_days)
-    windows = lost_windows(states, period, settings.window_days)
-    lost_values = {cid: sum(o.revenue_e4 for o in orders if o.customer_id == cid
-                            and lo.isoformat() <= o.date[:10] <= hi.isoformat())
-                   for cid, (lo, hi) in windows.items()}
+    lost_values = {}
+    for cid, until in lost_days(states, period).items():
+        own = [o for o in orders if o.customer_id == cid]
+        last = max((d for o in own if (d := date.fromisoformat(o.date[:10])) <= until),
+                   default=None)
+        span = lost_value_window(last, settings.window_days)
+        if span is not None:
+            lost_values[cid] = sum(o.revenue_e4 for o in own
+                                   if span[0].isoformat() <= o.date[:10] <= span[1].isoformat())
     in_period = [o for o in orders if period.start.isoformat() <= o.date[:10]
                  <= period.end.isoformat()]
     inputs = Inputs(states, totals_of(in_period).orders, lost_values, spend_in(spend, period),

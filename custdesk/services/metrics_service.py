@@ -22,7 +22,7 @@ from custdesk.domain.customer_state import (
 )
 from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.domain.metric_values import MetricValue
-from custdesk.domain.metrics_all import Inputs, Settings, assemble, lost_windows, spend_in
+from custdesk.domain.metrics_all import Inputs, Settings, assemble, lost_days, spend_in
 from custdesk.domain.metrics_customers import CustomerTally, tally_metrics
 from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
 from custdesk.domain.metrics_feedback import feedback_metrics
@@ -86,9 +86,8 @@ def load_inputs(store: Store, period: Period, settings: Settings | None = None,
     settings = settings or load_settings(store)
     facts = facts if facts is not None else queries.customer_facts(store, period)
     states = classify(facts, period, settings.window_days)
-    windows = lost_windows(states, period, settings.window_days)
     return Inputs(states, queries.orders_count(store, period).get("", 0),
-                  queries.revenue_in_windows(store, windows),
+                  queries.lost_values(store, lost_days(states, period), settings.window_days),
                   spend_in(rec.load_spend(store), period), load_deal_infos(store),
                   rec.load_tickets(store), rec.load_surveys(store), settings)
 
@@ -137,10 +136,9 @@ def customers_bridge(store: Store, period: Period) -> Bridge:
                       {r: g.lost for r, g in by_reason.items() if r and g.lost},
                       t.new_e4 / 10_000, t.lost_e4 / 10_000)
     facts = queries.customer_facts(store, period)
-    windows = lost_windows(classify(facts, period, settings.window_days), period,
-                           settings.window_days)
+    days = lost_days(classify(facts, period, settings.window_days), period)
     return bridge(facts, period, settings.window_days,
-                  queries.revenue_in_windows(store, windows))
+                  queries.lost_values(store, days, settings.window_days))
 
 
 def _month_periods(months: int, end: date) -> list[tuple[str, Period]]:
@@ -209,9 +207,8 @@ def monthly_series(store: Store, metric_id: str, months: int,
     out = []
     for key, period in periods:
         states = classify(queries.customer_facts(store, period), period, settings.window_days)
-        windows = lost_windows(states, period, settings.window_days)
-        lost = queries.revenue_in_windows(store, windows) if metric_id.startswith(
-            "customers_lost") else {}
+        lost = (queries.lost_values(store, lost_days(states, period), settings.window_days)
+                if metric_id.startswith("customers_lost") else {})
         inputs = Inputs(states, queries.orders_count(store, period).get("", 0), lost,
                         spend_in(spend, period), deals, tickets, surveys, settings)
         out.append((key, assemble(inputs, period)[metric_id].value))

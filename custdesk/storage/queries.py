@@ -232,6 +232,28 @@ def revenue_in_windows(store: Store, windows: dict[int, tuple[date, date]]) -> d
     return {int(cid): int(total or 0) for cid, total in store.conn.execute(sql, (payload,))}
 
 
+def lost_values(store: Store, loss_days: dict[int, date], window: int) -> dict[int, int]:
+    """customer id -> Σ revenue_e4 in the W days up to their last order on or before their
+    loss day (METRICS.md `customers_lost_value`); customers without such an order add 0."""
+    if not loss_days:
+        return {}
+    payload = json.dumps([[cid, day.isoformat()] for cid, day in loss_days.items()])
+    # one seek for each lost customer's last order, then one range scan of their lines
+    sql = """
+    SELECT a.cid, sum(o.revenue_e4)
+    FROM (SELECT w.value ->> 0 AS cid,
+                 (SELECT max(o2.date) FROM orders o2 WHERE o2.customer_id = w.value ->> 0
+                  AND o2.date <= w.value ->> 1) AS last
+          FROM json_each(:days) AS w) AS a
+    CROSS JOIN orders o
+    WHERE a.last IS NOT NULL AND o.customer_id = a.cid
+      AND o.date BETWEEN date(a.last, :back) AND a.last
+    GROUP BY a.cid
+    """
+    rows = store.conn.execute(sql, {"days": payload, "back": f"-{window - 1} days"})
+    return {int(cid): int(total or 0) for cid, total in rows}
+
+
 _GROUP_EXPR = {
     "product": "coalesce(p.name, '(none)')",
     "category": "coalesce(o.category, p.category, '(none)')",

@@ -83,8 +83,8 @@ FROM (SELECT *,
   FROM ({per_customer}))
 """
 
-# the lost customers' revenue in the W days up to their loss anchor (recorded loss date,
-# else last order): lost_value_window()
+# the lost customers' revenue in the W days up to their last order on or before their loss
+# day (recorded loss date, else the period's end): customer_state.lost_value_window()
 _SUMS = """
 SELECT {key}, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
   sum(iif(new, rev, 0)),
@@ -103,7 +103,9 @@ SELECT {key}, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
   sum(acq = :undated)
 FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
         coalesce(last_before >= :prior_start, 0) AS ordered_prior,
-        iif(lost_on IS NOT NULL AND lost_on <= :end, lost_on, last_end) AS anchor
+        iif(lost_on IS NOT NULL AND lost_on <= :end,
+            (SELECT max(o4.date) FROM orders o4 WHERE o4.customer_id = cust_id
+             AND o4.date <= lost_on), last_end) AS anchor
       FROM ({flags}))
 GROUP BY 1
 """
