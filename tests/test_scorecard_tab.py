@@ -18,7 +18,7 @@ TODAY = date(2026, 11, 24)
 
 
 @pytest.fixture
-def tab(qtbot, demo_store) -> ScorecardTab:
+def tab(qtbot, demo_store, quiet_ui) -> ScorecardTab:
     t = ScorecardTab(today=lambda: TODAY)
     qtbot.addWidget(t)
     t.set_period(Period(date(2025, 12, 1), TODAY), refresh=False)

@@ -59,8 +59,9 @@ def test_today_lists_and_sparklines_are_filled(qtbot, demo_store) -> None:
     revenue_points = tab.sparklines["revenue"].points
     assert len(revenue_points) == TREND_MONTHS and revenue_points[-1].month == "2026-11"
     assert revenue_points[-1].partial and revenue_points[-1].days == 24
-    assert "Nov: 24 days" in tab.sparklines["revenue"].latest.text()
-    assert "Nov 26 (24 days): $" in tab.sparklines["revenue"].toolTip()
+    # the headline is the latest whole month (October); November's 24 days are in the tooltip
+    assert "Oct" in tab.sparklines["revenue"].latest.text()
+    assert "Nov 26 (24 days so far): $" in tab.sparklines["revenue"].toolTip()
     assert revenue_points[-2].value == pytest.approx(sql_revenue(demo_store, OCTOBER))
     assert not revenue_points[-2].partial
 
@@ -321,7 +322,7 @@ def test_trends_drawn_are_the_screens_series(qtbot, demo_store) -> None:
     customers = make_tab(qtbot, CustomersTab, demo_store, YEAR)
     drawn = customers.renewal_chart.points["Renewal rate"]
     assert drawn == customers.data.series["renewal_rate_pct"] and drawn[-1].partial
-    assert "Nov 26 (24 days)" in customers.renewal_chart.hover_text(len(drawn) - 1)
+    assert "Nov 26 (24 days so far)" in customers.renewal_chart.hover_text(len(drawn) - 1)
 
 
 def test_today_at_risk_row_opens_that_customer(qtbot, demo_store) -> None:
