@@ -16,14 +16,15 @@ from custdesk.domain.sales_plan import PlanMonth
 from custdesk.services import margins_service as mg
 from custdesk.services.screens.model import Screen
 from custdesk.storage import Store
-from custdesk.storage.repository import table_counts
+from custdesk.storage.queries_records import load_targets
 
 NAME = "plan"
 
 
 def is_empty(store: Store) -> bool:
-    """No revenue targets: nothing to plan against."""
-    return table_counts(store)["targets"] == 0
+    """No whole-business revenue targets: nothing to plan against (targets for one product
+    line or for another metric do not make a plan)."""
+    return not load_targets(store)
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True,
