@@ -169,7 +169,7 @@ def test_customers_on_the_tiny_business(tiny) -> None:
     assert segments["Retail"]["customers_active"] == 2  # Ann, Eve
     assert segments["Trade"]["churn_rate_pct"] == 0 and segments["Trade"]["customers_active"] == 2
     assert segments["Trade"]["renewal_rate_pct"] is None  # nobody in Trade bought before
-    renewal = screen.series["renewal_rate_pct"]
+    renewal = screen.series["renewal_rate_monthly_pct"]
     assert len(renewal) == 12 and renewal[-1].month == "2024-09" and not renewal[-1].partial
 
 
@@ -182,7 +182,7 @@ def test_series_on_a_mid_month_end_mark_the_last_month_partial(demo_store) -> No
         assert [p.month for p in points] == [s.key for s in slots], metric
         assert [p.partial for p in points] == [False] * 11 + [True]
         assert points[-1].days == 24 and points[0].days == 31
-    for slot, point in zip(slots, series["renewal_rate_pct"], strict=True):
+    for slot, point in zip(slots, series["renewal_rate_monthly_pct"], strict=True):
         month = ms.compute_metrics(demo_store, Period(slot.start, slot.end)).metrics
         assert point.value == pytest.approx(month["renewal_rate_pct"].value), slot.key
     for slot, point in zip(slots, series["revenue"], strict=True):
@@ -191,7 +191,7 @@ def test_series_on_a_mid_month_end_mark_the_last_month_partial(demo_store) -> No
 
 
 def test_series_on_a_month_end_are_all_whole_months(demo_store) -> None:
-    renewal = customers_screen.build_series(demo_store, OCTOBER)["renewal_rate_pct"]
+    renewal = customers_screen.build_series(demo_store, OCTOBER)["renewal_rate_monthly_pct"]
     assert len(renewal) == 12 and renewal[-1].month == "2026-10" and renewal[0].month == "2025-11"
     assert not any(p.partial for p in renewal) and renewal[-1].days == 31
 

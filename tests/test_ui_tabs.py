@@ -320,8 +320,8 @@ def test_trends_drawn_are_the_screens_series(qtbot, demo_store) -> None:
     for metric, line in today.sparklines.items():
         assert line.points == today.data.series[metric], metric
     customers = make_tab(qtbot, CustomersTab, demo_store, YEAR)
-    drawn = customers.renewal_chart.points["Renewal rate"]
-    assert drawn == customers.data.series["renewal_rate_pct"] and drawn[-1].partial
+    drawn = customers.renewal_chart.points["Month-to-month renewal"]
+    assert drawn == customers.data.series["renewal_rate_monthly_pct"] and drawn[-1].partial
     assert "Nov 26 (24 days so far)" in customers.renewal_chart.hover_text(len(drawn) - 1)
 
 

@@ -45,6 +45,14 @@ def median_gap(order_dates: Sequence[date]) -> float | None:
                                                           strict=False))
 
 
+def every_days(gap: float) -> str:
+    """"every 15 days", or "about every 26 days" for a median between two whole days
+    (25.5): an owner reads days, never half days."""
+    whole = int(gap + 0.5)  # half up: 25.5 -> 26
+    unit = "day" if whole == 1 else "days"
+    return f"every {whole} {unit}" if float(gap).is_integer() else f"about every {whole} {unit}"
+
+
 def short_day(d: date, as_of: date) -> str:
     """"12 Mar", with the year when it is not `as_of`'s ("12 Mar 2025")."""
     text = f"{d.day} {d:%b}"
@@ -61,7 +69,7 @@ def risk_reasons(r: RiskInputs, as_of: date, window: int,
         since = (as_of - r.order_dates[-1]).days
         gap = median_gap(r.order_dates)
         if gap is not None and since > 1.5 * gap:
-            reasons.append(f"No order for {since} days (usually every {gap:g} days)")
+            reasons.append(f"No order for {since} days (usually {every_days(gap)})")
         elif gap is None and since > window / 2:
             reasons.append(f"No order for {since} days since their only order")
     if r.revenue_prior_90_e4 > 0 and r.revenue_last_90_e4 * 2 < r.revenue_prior_90_e4:

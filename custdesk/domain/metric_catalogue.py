@@ -111,7 +111,7 @@ _ROWS: tuple[tuple[str, str, str, bool | None, str, str], ...] = (
      "How many times a customer's predicted value covers what it cost to win them: 3 or more "
      "is healthy, below 1 loses money.",
      "ltv_predictive ÷ cac"),
-    ("referral_rate_pct", "New customers by referral", "pct", True,
+    ("referral_rate_pct", "Referral rate", "pct", True,
      "Of the customers acquired in the period, the share who came by referral." + _WILSON,
      "N with source referral or referred_by ÷ N × 100"),
     ("nps", "Net promoter score", "score", True,

@@ -15,6 +15,8 @@ from custdesk.domain.customer_state import Bridge
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import Period
 from custdesk.services import metrics_service
+from custdesk.services.screens import honest, labels
+from custdesk.services.screens.labels import MONTHLY_RENEWAL
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.services.screens.today import monthly
 from custdesk.storage import Store
@@ -29,11 +31,11 @@ CARDS: tuple[str, ...] = (
     "new_first_order_avg",
 )
 # (metric, column header) of the by-segment table
-SEGMENT_METRICS: tuple[tuple[str, str], ...] = (
-    ("referral_rate_pct", "Referral"), ("churn_rate_pct", "Churn"),
-    ("renewal_rate_pct", "Renewal"), ("customers_active", "Active"),
-)
-SERIES: tuple[str, ...] = ("renewal_rate_pct",)
+SEGMENT_METRICS: tuple[tuple[str, str], ...] = tuple(
+    (m, labels.label(m)) for m in ("referral_rate_pct", "churn_rate_pct", "renewal_rate_pct",
+                            "customers_active"))
+# the month-to-month renewal (labels.py), not the period's renewal rate of the cards
+SERIES: tuple[str, ...] = (MONTHLY_RENEWAL.id,)
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True
@@ -49,18 +51,27 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     prior = metrics_service.compute_metrics(store, period.prior()).metrics
     bridge = metrics_service.customers_bridge(store, period)
     cards = {m: Card(m, report.metrics[m], prior.get(m)) for m in CARDS if m in report.metrics}
+    segments = report.breakdowns.get("segment", {})
+    why: dict[str, str] = {}
+    if honest.referral_unknown(
+            [cards["referral_rate_pct"].current if "referral_rate_pct" in cards else None,
+             *(v.get("referral_rate_pct") for v in segments.values())],
+            lambda: honest.sources_recorded(rows)):
+        why["referral_rate_pct"] = honest.NO_SOURCES
     tables: dict[str, list[Any]] = {
         "customers": list(rows),
         "bridge": bridge_steps(bridge),
         "lost_by_reason": lost_by_reason(bridge),
-        "segments": segment_rows(report.breakdowns.get("segment", {})),
+        "segments": segment_rows(segments, blank=set(why)),
+        **honest.why_table(why),
     }
-    screen = Screen(NAME, period, label, cards=cards, tables=tables)
+    screen = honest.finish(Screen(NAME, period, label, cards=honest.blank_cards(cards, why),
+                                  tables=tables))
     return screen.with_series(build_series(store, period)) if with_series else screen
 
 
 def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:
-    """The monthly renewal rate for the 12 calendar months ending with `period.end`'s."""
+    """The month-to-month renewal for the 12 calendar months ending with `period.end`'s."""
     return monthly(store, SERIES, period.end)
 
 
@@ -83,8 +94,11 @@ def lost_by_reason(bridge: Bridge) -> list[dict[str, Any]]:
     return [{"reason": reason, "customers": count} for reason, count in ranked]
 
 
-def segment_rows(by_segment: dict[str, dict[str, MetricValue]]) -> list[dict[str, Any]]:
-    """One row per segment: its referral, churn and renewal rates and active customers."""
+def segment_rows(by_segment: dict[str, dict[str, MetricValue]],
+                 blank: frozenset[str] | set[str] = frozenset()) -> list[dict[str, Any]]:
+    """One row per segment: its referral, churn and renewal rates and active customers
+    (None for the figures in `blank`: the file cannot support them)."""
     return [{"segment": segment,
-             **{m: getattr(values.get(m), "value", None) for m, _label in SEGMENT_METRICS}}
+             **{m: None if m in blank else getattr(values.get(m), "value", None)
+                for m, _label in SEGMENT_METRICS}}
             for segment, values in sorted(by_segment.items())]

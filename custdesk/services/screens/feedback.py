@@ -16,6 +16,7 @@ from custdesk.domain.periods import Period, trailing_months
 from custdesk.services import feedback_service as fb
 from custdesk.services import metrics_lists
 from custdesk.services import metrics_service as ms
+from custdesk.services.screens import honest
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
 from custdesk.storage.repository import table_counts
@@ -25,6 +26,9 @@ CARDS = ("nps", "csat_pct", "first_response_hours_median", "resolution_hours_med
          "repeat_contact_rate_pct", "contacts_per_issue", "complaints_count",
          "mystery_shop_avg", "enps")
 TREND_MONTHS = 12
+NOTHING_IN_PERIOD = ("No survey answers or tickets fall in this period: choose a period "
+                     "that holds your feedback (e.g. All time), or import recent surveys and "
+                     "tickets.")
 
 
 def is_empty(store: Store) -> bool:
@@ -40,17 +44,25 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     report = ms.compute_metrics(store, period, by=("segment",))
     prior = ms.compute_metrics(store, period.prior()).metrics
     cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
-    segments = [_segment_row(name, values)
-                for name, values in sorted(report.breakdowns["segment"].items())]
+    by_segment = report.breakdowns["segment"]
+    blank_referral = honest.referral_unknown(
+        [v.get("referral_rate_pct") for v in by_segment.values()],
+        lambda: honest.sources_recorded(ms.customer_rows(store, period.end)))
+    why = {"referral_rate_pct": honest.NO_SOURCES} if blank_referral else {}
+    segments = [_segment_row(name, values, blank_referral)
+                for name, values in sorted(by_segment.items())]
     detractors = [dataclasses.asdict(d) for d in metrics_lists.detractors(store, period)]
     tables = {
         "segments": segments,
         "tickets_by_topic": [dataclasses.asdict(g) for g in fb.tickets_by(store, period, "topic")],
         "tickets_by_channel": [dataclasses.asdict(g)
                                for g in fb.tickets_by(store, period, "channel")],
+        **honest.why_table(why),
     }
-    screen = Screen(NAME, period, label, cards=cards, lists={"detractors": detractors},
-                    tables=tables)
+    notes = () if any(c.value is not None for c in cards.values()) else (NOTHING_IN_PERIOD,)
+    screen = honest.finish(Screen(NAME, period, label, cards=cards,
+                                  lists={"detractors": detractors}, tables=tables,
+                                  notes=notes))
     return screen.with_series(build_series(store, period)) if with_series else screen
 
 
@@ -61,13 +73,16 @@ def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:
                     for slot in trailing_months(period.end, TREND_MONTHS)]}
 
 
-def _segment_row(segment: str, values: dict[str, MetricValue]) -> dict[str, Any]:
-    """One segment's referral and feedback figures (None where they cannot be computed)."""
+def _segment_row(segment: str, values: dict[str, MetricValue],
+                 blank_referral: bool = False) -> dict[str, Any]:
+    """One segment's referral and feedback figures (None where they cannot be computed,
+    and the referral rate None when the file records no acquisition sources)."""
     def value(metric: str) -> float | None:
         v = values.get(metric)
         return None if v is None else v.value
 
     nps = values.get("nps")
     return {"segment": segment, "new": value("customers_new"),
-            "referral_pct": value("referral_rate_pct"), "nps": value("nps"),
+            "referral_pct": None if blank_referral else value("referral_rate_pct"),
+            "nps": value("nps"),
             "nps_n": None if nps is None else nps.n, "csat_pct": value("csat_pct")}

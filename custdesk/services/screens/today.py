@@ -8,6 +8,7 @@ list's size and value, and 12 monthly trend series. The Today tab draws exactly 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -18,6 +19,9 @@ from custdesk.domain.periods import Period, trailing_months
 # the lists come through metrics_service, which re-exports metrics_lists (importing
 # metrics_lists first would enter their import circle from the wrong end)
 from custdesk.services import metrics_service
+from custdesk.services import pipeline_service as ps
+from custdesk.services.metrics_lists import DealRow
+from custdesk.services.screens.labels import MONTHLY_RENEWAL, series_metric
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
 
@@ -30,17 +34,45 @@ CARDS: tuple[tuple[str, str | None], ...] = (
     ("retention_rate_pct", None), ("nps", None), ("win_rate_pct", None),
     ("pipeline_weighted_value", None),
 )
-# the 12-month sparklines, by metric id
+# the 12-month sparklines, by figure id (labels.py: the month-to-month renewal is not the
+# period's renewal rate, so it has its own id and name)
 TRENDS: tuple[str, ...] = ("revenue", "customers_new", "customers_lost", "nps",
-                           "discount_pct_avg", "renewal_rate_pct", "win_rate_pct")
+                           "discount_pct_avg", MONTHLY_RENEWAL.id, "win_rate_pct")
 TREND_MONTHS = 12
 
 ListFn = Callable[[Store, Period], Sequence[Any]]
+
+
+def deal_title(title: str | None, customer: str | None, deal_id: int | None) -> str:
+    """What a deal row is called: its title (else its reference, filled in by the pipeline
+    service), else "deal with ACCOUNT", else "deal #12" — never a blank cell."""
+    if title and title.strip():
+        return title
+    if customer and customer.strip():
+        return f"deal with {customer}"
+    return f"deal #{deal_id}" if deal_id is not None else "deal without a name"
+
+
+def named(rows: Sequence[DealRow]) -> list[DealRow]:
+    """Deal rows, each with a title to show (`deal_title`)."""
+    return [r if r.title and r.title.strip()
+            else dataclasses.replace(r, title=deal_title(r.title, r.customer, r.id))
+            for r in rows]
+
+
+def hot_prospects(store: Store, period: Period) -> list[DealRow]:
+    return named(ps.hot_deals(ps.load_deals(store), period))
+
+
+def lost_deals(store: Store, period: Period) -> list[DealRow]:
+    return named(ps.lost_deal_rows(ps.load_deals(store), period))
+
+
 # list name -> (the service that builds it, the row field its total sums or None)
 LISTS: dict[str, tuple[ListFn, str | None]] = {
     "at_risk": (metrics_service.at_risk, "value_at_risk"),
-    "hot": (metrics_service.hot_prospects, "weighted"),
-    "lost": (metrics_service.lost_deals, "amount"),
+    "hot": (hot_prospects, "weighted"),
+    "lost": (lost_deals, "amount"),
     "detractors": (metrics_service.detractors, None),
 }
 
@@ -101,12 +133,14 @@ def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:
 
 def monthly(store: Store, metric_ids: Sequence[str], end: date,
             months: int = TREND_MONTHS) -> dict[str, list[SeriesPoint]]:
-    """SeriesPoints per metric from the engine's own month series (`monthly_series`: one
+    """SeriesPoints per series id from the engine's own month series (`monthly_series`: one
     grouped query where the metric allows), laid on the calendar months of
-    `trailing_months` so each point knows whether its month is whole."""
+    `trailing_months` so each point knows whether its month is whole. A series of a
+    screen's own (labels.py) computes its catalogue metric for each month."""
     slots = trailing_months(end, months)
     out: dict[str, list[SeriesPoint]] = {}
     for metric in metric_ids:
-        values = dict(metrics_service.monthly_series(store, metric, months, end))
+        values = dict(metrics_service.monthly_series(store, series_metric(metric), months,
+                                                     end))
         out[metric] = [SeriesPoint.of(slot, values.get(slot.key)) for slot in slots]
     return out

@@ -26,12 +26,15 @@ from PySide6.QtWidgets import (
 
 from custdesk.domain.metric_catalogue import METRICS
 from custdesk.services.screens import customers as customers_screen
+from custdesk.services.screens import labels
+from custdesk.services.screens.labels import MONTHLY_RENEWAL
 from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart, WaterfallChart
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
+from custdesk.ui.tabs.metric_panels import metric_col, why_blank
 
 CUSTOMER_COLUMNS = [
     Column("name", "Name"), Column("company", "Company"), Column("segment", "Segment"),
@@ -147,10 +150,10 @@ class CustomersTab(DashboardTab):
         self.renewal_text.setWordWrap(True)
         self.renewal_chart = TrendChart("pct")
         self.renewal_chart.setMinimumHeight(150)
-        self.renewal_chart.setLabel("left", "Each month vs the one before")
+        self.renewal_chart.setLabel("left", labels.label(MONTHLY_RENEWAL.id))
+        self.renewal_chart.setToolTip(MONTHLY_RENEWAL.explanation)
         self.segment_model = RecordTableModel(
-            [Column("segment", "Segment")] + [Column(m, label, "int" if m == "customers_active"
-                                                     else "pct") for m, label in SEGMENT_METRICS],
+            [Column("segment", "Segment")] + [metric_col(m, m) for m, _label in SEGMENT_METRICS],
             self)
         self.segment_table = RecordTableView(self.segment_model, "customers/segments", stretch=0)
         rlayout = QVBoxLayout(rates)
@@ -176,8 +179,8 @@ class CustomersTab(DashboardTab):
             self.show_series(screen.series)
 
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
-        if "renewal_rate_pct" in series:
-            self.renewal_chart.set_series({"Renewal rate": series["renewal_rate_pct"]})
+        if MONTHLY_RENEWAL.id in series:
+            self.renewal_chart.set_series({MONTHLY_RENEWAL.label: series[MONTHLY_RENEWAL.id]})
 
     def _fill_segments(self, rows: list[Any]) -> None:
         current = self.segment.currentText() or ALL_SEGMENTS
@@ -223,6 +226,11 @@ class CustomersTab(DashboardTab):
             + (", ".join(cells) if cells else "none"))
         new = next(r for r in steps if r["step"] == "New")
         self.new_text.setText(self._new_customers_text(screen, new))
+        why = why_blank(screen.tables)
+        self.new_text.setToolTip("<br>".join(
+            f"<b>{html.escape(labels.label(m))} “—”</b>: {html.escape(r)}"
+            for m, r in why.items()))
+        self.segment_table.setToolTip(self.new_text.toolTip())
 
     @staticmethod
     def _new_customers_text(screen: Screen, new: dict[str, Any]) -> str:
@@ -231,7 +239,8 @@ class CustomersTab(DashboardTab):
 
         parts = [f"<b>{fmt.number(new['customers'])}</b> new customers bought "
                  f"<b>{fmt.money_short(new['value'])}</b> in the period",
-                 f"by referral: <b>{value('referral_rate_pct', 'pct')}</b>",
+                 f"{html.escape(labels.label('referral_rate_pct').lower())}: "
+                 f"<b>{value('referral_rate_pct', 'pct')}</b>",
                  f"cost to acquire each: <b>{value('cac', 'money')}</b>"]
         if "new_first_order_avg" in screen.cards:
             parts.append(f"average first order: <b>{value('new_first_order_avg', 'money')}</b>")
@@ -242,8 +251,11 @@ class CustomersTab(DashboardTab):
         value = None if renewal is None else renewal.value
         n = None if renewal is None or renewal.current is None else renewal.current.n
         self.renewal_text.setText(
-            f"<b>Renewal (repeat purchase) rate</b>: {fmt.pct(value)}"
-            + (f" of {fmt.number(n)} customers who bought in the prior period" if n else ""))
+            f"<b>{html.escape(labels.label('renewal_rate_pct'))}</b>: {fmt.pct(value)}"
+            + (f" of {fmt.number(n)} customers who bought in the prior period" if n else "")
+            + f". Below, the <b>{html.escape(MONTHLY_RENEWAL.label.lower())}</b> of each "
+            "month (each month against the one before: lower than a whole period's).")
+        self.renewal_text.setToolTip(METRICS["renewal_rate_pct"].explanation)
         self.segment_model.set_rows(screen.tables.get("segments", []))
 
     # ----- dialogs ---------------------------------------------------------------------------

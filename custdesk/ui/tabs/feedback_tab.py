@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from custdesk.services.screens import feedback
+from custdesk.services.screens import feedback, labels
 from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart
@@ -21,11 +21,14 @@ from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import (
     TablePanel,
+    add_reasons,
     card_figures,
     card_row,
     fill_cards,
     key_figures_sheet,
+    metric_col,
     partial_note,
+    why_blank,
 )
 
 CARDS = feedback.CARDS
@@ -34,15 +37,16 @@ TREND_MONTHS = feedback.TREND_MONTHS
 
 SEGMENT_COLUMNS = [
     Column("segment", "Segment"),
-    Column("new", "New", "int", tooltip="Customers acquired in the period"),
-    Column("referral_pct", "Referral", "pct",
-           tooltip="New customers who came by referral ÷ new customers"),
-    Column("nps", "NPS", "score"),
+    metric_col("new", "customers_new"),
+    metric_col("referral_pct", "referral_rate_pct"),
+    metric_col("nps", "nps"),
     Column("nps_n", "n", "int", tooltip="NPS answers"),
-    Column("csat_pct", "CSAT", "pct"),
+    metric_col("csat_pct", "csat_pct"),
 ]
 DETRACTOR_COLUMNS = [
-    Column("customer", "Customer"), Column("nps", "NPS", "int"), Column("date", "Answered", "date"),
+    Column("customer", "Customer"),
+    Column("nps", "NPS answer", "int", tooltip="The customer's latest answer, 0–10"),
+    Column("date", "Answered", "date"),
     Column("comment", "Comment"),
 ]
 
@@ -54,15 +58,13 @@ def _hours(value: float | None) -> str:
 def ticket_columns(first: str, with_repeats: bool) -> list[Column]:
     cols = [Column("name", first), Column("tickets", "Tickets", "int"),
             Column("complaints", "Complaints", "int"),
-            Column("first_response_hours", "1st response", "float", display=_hours,
-                   tooltip="Median hours from opened to first response"),
-            Column("resolution_hours", "Resolution", "float", display=_hours,
-                   tooltip="Median hours from opened to resolved"),
-            Column("csat_pct", "CSAT", "pct", tooltip="Ticket CSAT answers of 4 or 5")]
+            metric_col("first_response_hours", "first_response_hours_median", "float",
+                       display=_hours),
+            metric_col("resolution_hours", "resolution_hours_median", "float",
+                       display=_hours),
+            metric_col("csat_pct", "csat_pct", tooltip="Ticket CSAT answers of 4 or 5")]
     if with_repeats:
-        cols.append(Column("repeat_contact_pct", "Repeat", "pct",
-                           tooltip="Opened within the repeat window after an earlier ticket "
-                                   "of the same customer and topic"))
+        cols.append(metric_col("repeat_contact_pct", "repeat_contact_rate_pct"))
     return cols
 
 
@@ -141,7 +143,7 @@ class FeedbackTab(DashboardTab):
 
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
         points = series["nps"]
-        self.nps_chart.set_series({"NPS": points})  # a partial month is drawn hollow
+        self.nps_chart.set_series({labels.label("nps"): points})  # a partial month is drawn hollow
         last = points[-1] if points else None
         self.trend_note.setText(f"last month partial — {partial_note(last)}"
                                 if last is not None and last.partial else "")
@@ -150,6 +152,7 @@ class FeedbackTab(DashboardTab):
         ranges = {m: nps_extra(c.current) for m, c in screen.cards.items()
                   if m in ("nps", "enps")}
         fill_cards(self.cards, screen.cards, first_lines=ranges)
+        add_reasons(self.cards, why_blank(screen.tables))
         self.segments.model.set_rows(screen.tables["segments"])
         self.detractors.model.set_rows(screen.lists["detractors"])
         self.detractors.note.setText(f"latest NPS 0–6 as of {fmt.day_text(screen.period.end)}")

@@ -35,6 +35,7 @@ from custdesk.ui.tabs.metric_panels import (
     card_row,
     fill_cards,
     key_figures_sheet,
+    metric_col,
     money_col,
     partial_note,
 )
@@ -50,8 +51,7 @@ BELOW_TARGET = "#b03a2e"
 def _sales_columns(first: str, with_target: bool = False) -> list[Column]:
     cols = [Column("name", first), money_col("revenue", "Revenue"),
             money_col("gross_profit", "Gross profit"),
-            Column("margin_pct", "Margin", "pct", tooltip="Gross profit ÷ revenue of the "
-                   "lines with a known cost")]
+            metric_col("margin_pct", "gross_margin_pct")]
     if with_target:
         cols += [Column("target_margin_pct", "Target", "pct",
                         tooltip="The product's target margin (products sheet)"),
@@ -63,7 +63,7 @@ def _sales_columns(first: str, with_target: bool = False) -> list[Column]:
 
 
 GROUP_COLUMNS = [Column("group", "Group"), Column("customers", "Customers", "int"),
-                 money_col("gross_profit", "Profit"),
+                 metric_col("gross_profit", "gross_profit"),
                  Column("profit_share_pct", "Share", "pct",
                         tooltip="Share of the period's positive gross profit")]
 MOVE_COLUMNS = [Column("from", "From", tooltip="Group in the prior period (new: no orders then)")]
@@ -97,8 +97,8 @@ PLAN_COLUMNS = [
     _short_money("existing_monthly_revenue", "Existing",
                  "Mean monthly revenue over the base months from customers acquired before "
                  "the month"),
-    Column("retention_12m_pct", "Retention", "pct",
-           tooltip="Retention rate over the 12 complete months before the base's end"),
+    metric_col("retention_12m_pct", "retention_rate_pct",
+               tooltip="Retention rate over the 12 complete months before the base's end"),
     _short_money("baseline", "Baseline", "Existing × (retention ÷ 100)^(1/12)"),
     _short_money("gap", "Gap", "max(0, target − baseline)"),
     _short_money("first_90_day_revenue", "90-day new",
@@ -107,8 +107,8 @@ PLAN_COLUMNS = [
            tooltip="New customers needed: ⌈gap ÷ 90-day new⌉"),
     Column("new_customers_target", "Your target", "int",
            tooltip="Your own new-customer target for the month (targets sheet)"),
-    Column("lead_conversion_pct", "Conv.", "pct",
-           tooltip="Lead conversion: deals won ÷ deals created, same 12 months"),
+    metric_col("lead_conversion_pct", "lead_conversion_pct",
+               tooltip="Lead conversion: deals won ÷ deals created, same 12 months"),
     Column("leads_needed", "Leads", "int", tooltip="Leads needed: ⌈new ÷ conversion⌉"),
     _short_money("actual_revenue", "Actual", "Revenue of the month (so far, if current)"),
     Column("actual_new_customers", "Actual new", "int",

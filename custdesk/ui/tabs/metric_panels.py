@@ -3,6 +3,7 @@ the cards as an export sheet and as printed figures."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,12 +18,41 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.domain.metric_catalogue import METRICS
+from custdesk.services.screens import honest, labels
 from custdesk.services.screens.model import Card, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import month_label
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
+
+
+def metric_col(key: str, metric: str, kind: str | None = None, *,
+               display: Any = None, tooltip: str = "") -> Column:
+    """A column showing a catalogue metric (or a screen's own figure) per group: headed by
+    its one label (`services/screens/labels.py`), its explanation as the tooltip."""
+    info = labels.info(metric)
+    kind = kind or {"money": "money", "pct": "pct", "count": "int",
+                    "score": "score"}.get(info.unit, "float")
+    if display is None and kind == "money":
+        display = lambda v: fmt.money(v, 0)  # noqa: E731 - whole units in summary tables
+    return Column(key, info.label, kind, display=display,
+                  tooltip=tooltip or info.explanation)
+
+
+def why_blank(screen_tables: Mapping[str, Any]) -> dict[str, str]:
+    """metric -> why the screen left it blank ("—"), from its `why_blank` table."""
+    return {r["metric"]: r["reason"] for r in screen_tables.get(honest.WHY_BLANK, [])}
+
+
+def add_reasons(cards: Mapping[str, KpiCard], reasons: Mapping[str, str]) -> None:
+    """A blank card says why in its tooltip (and "no data: hover" on its detail line)."""
+    for metric, reason in reasons.items():
+        card = cards.get(metric)
+        if card is None:
+            continue
+        card.setToolTip(card.toolTip() + f"<p><b>Why “—”:</b> {html.escape(reason)}</p>")
+        card.detail.setText("not recorded in this file")
 
 
 def money_col(key: str, header: str, tooltip: str = "") -> Column:

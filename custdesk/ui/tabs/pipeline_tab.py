@@ -21,6 +21,7 @@ from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.deal_charts import HBarChart, stage_bars
+from custdesk.ui.tabs.metric_panels import metric_col
 
 CARDS = pipeline_screen.SHOWN
 ALL, HOT, STALE, SLIPPED = "All open deals", "Only hot", "Only stale", "Only slipped"
@@ -53,9 +54,9 @@ DEAL_COLUMNS = [
     Column("last_activity_on", "Last activity", "date"), Column("next_step", "Next step"),
 ]
 OWNER_COLUMNS = [
-    Column("owner", "Owner"), Column("open", "Open", "int", tooltip="Open deals at the end"),
-    Column("won", "Won", "int"), Column("lost", "Lost", "int"),
-    Column("win_rate", "Win rate", "pct", tooltip="Won ÷ (won + lost) in the period"),
+    Column("owner", "Owner"), metric_col("open", "deals_open"),
+    metric_col("won", "deals_won"), metric_col("lost", "deals_lost"),
+    metric_col("win_rate", "win_rate_pct"),
     Column("range", "95 % range", "text", value=_range, searchable=False,
            tooltip="Wilson interval: small teams have small samples"),
 ]

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.domain.metric_catalogue import METRICS
+from custdesk.services.screens import labels
 from custdesk.services.screens import today as today_screen
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
@@ -29,16 +30,9 @@ from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import TablePanel
 
 TREND_MONTHS = today_screen.TREND_MONTHS
-# sparkline per trend of the screen: (title, unit)
+# sparkline per trend of the screen: (title, unit) — the figure's one label (labels.py)
 TRENDS: dict[str, tuple[str, str]] = {
-    "revenue": ("Revenue", "money"),
-    "customers_new": ("New customers", "count"),
-    "customers_lost": ("Customers lost", "count"),
-    "nps": ("Net promoter score", "score"),
-    "discount_pct_avg": ("Avg discount", "pct"),
-    "renewal_rate_pct": ("Renewal rate", "pct"),
-    "win_rate_pct": ("Win rate", "pct"),
-}
+    figure: (labels.label(figure), labels.info(figure).unit) for figure in today_screen.TRENDS}
 
 
 def _col(key: str, header: str, kind: str = "text", field: str | None = None) -> Column:
@@ -64,7 +58,7 @@ LOST_COLUMNS = [
     _col("closed_on", "Closed", "date"),
 ]
 DETRACTOR_COLUMNS = [
-    _col("customer", "Customer"), _col("nps", "NPS", "int"),
+    _col("customer", "Customer"), _col("nps", "NPS answer", "int"),
     _col("date", "Date", "date"), _col("comment", "Comment"),
 ]
 # (list name of the screen, title, columns, column that stretches, what its total is)
@@ -134,6 +128,8 @@ class TodayTab(DashboardTab):
         for i, panel in enumerate(self.lists.values()):
             grid.addWidget(panel, i // 2, i % 2)
         self.sparklines = {m: Sparkline(label, unit) for m, (label, unit) in TRENDS.items()}
+        for m, line in self.sparklines.items():
+            line.setToolTip(labels.info(m).explanation)
         spark_box = QVBoxLayout()
         spark_box.addWidget(QLabel(f"<b>Trends, last {TREND_MONTHS} months</b>"))
         for line in self.sparklines.values():
