@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from pathlib import Path
 
 from custdesk.commands import UserError
-from custdesk.commands.common import add_db_option, db_path_from
+from custdesk.commands.common import add_db_option
 from custdesk.services.demo import DatabaseNotEmptyError, create_demo
-from custdesk.services.files import DatabaseInUseError
+from custdesk.services.files import DatabaseInUseError, demo_db_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="create a database filled with a realistic demo business")
+    p = sub.add_parser("demo", help="create a database filled with a realistic demo business "
+                       "(default: its own file, custdesk-demo.db, never your custdesk.db)")
     add_db_option(p)
     p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
     p.add_argument("--end", type=date.fromisoformat, default=None,
@@ -25,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the demo; `--force` replaces the file under its lock (refused, untouched, when
     another custdesk process has it open)."""
-    path = db_path_from(args)
+    given = getattr(args, "db", None)
+    # the demo never goes into the owner's default file: without --db it has its own
+    path = Path(given).expanduser() if given else demo_db_path()
     try:
         counts = create_demo(path, seed=args.seed, end=args.end,
                              replace=bool(args.force and path.exists()))

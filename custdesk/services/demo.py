@@ -1,4 +1,9 @@
-"""Write the demo business into a database."""
+"""The demo business: written into its own file, and recognised there.
+
+"Explore the demo business" (the first-run welcome, Help ▸) writes the demo into
+`files.demo_db_path()` — never into the owner's `custdesk.db` — and marks the file with the
+`demo_file` setting, so the window can say DEMO and an import into it asks first.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from pathlib import Path
 from custdesk.domain.demo_data import DEMO_BUSINESS_NAME, generate_demo
 from custdesk.storage import repository
 from custdesk.storage.database import Store, open_store
+
+DEMO_SETTING = "demo_file"
 
 
 class DatabaseNotEmptyError(Exception):
@@ -25,7 +32,16 @@ def write_demo(store: Store, seed: int = 7, end: date | None = None) -> dict[str
     business = generate_demo(seed=seed, end=end)
     repository.save_all(store, **vars(business))
     repository.set_setting(store, "business_name", DEMO_BUSINESS_NAME)
+    repository.set_setting(store, DEMO_SETTING, "1")
     return repository.table_counts(store)
+
+
+def is_demo(store: Store) -> bool:
+    """Whether `store` is a demo file: marked by `write_demo`, or (files written before the
+    mark existed) still named after the demo business."""
+    settings = repository.get_settings(store)
+    return (settings.get(DEMO_SETTING) == "1"
+            or settings.get("business_name", "").strip() == DEMO_BUSINESS_NAME)
 
 
 def create_demo(path: Path, seed: int = 7, end: date | None = None, *,
@@ -38,3 +54,15 @@ def create_demo(path: Path, seed: int = 7, end: date | None = None, *,
         return write_demo(store, seed=seed, end=end)
     finally:
         store.close()
+
+
+def ensure_demo_file(path: Path) -> Path:
+    """The demo file at `path`, written when it does not exist yet (or is empty); an
+    existing demo is reused as it is. Returns `path`."""
+    store = open_store(path)
+    try:
+        if repository.is_empty(store):
+            write_demo(store)
+    finally:
+        store.close()
+    return path

@@ -1,17 +1,21 @@
-"""Starting the GUI: the QApplication, logging and the error dialog, the database, the
-first-run welcome, the smoke test (which fails when a tab shows an error, or its empty
-state on a file that has data for it)."""
+"""Starting the GUI: the QApplication, logging and the error dialog, which file to open
+(`--db`, else the last file used, else the default one), the first-run welcome (the demo
+goes into its own file), the smoke test (which fails when a tab shows an error, or its
+empty state on a file that has data for it, and can save screenshots of every tab and of
+the import wizard, the customer dialog, Business settings, Restore backup and a print
+preview)."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from custdesk import APP_NAME, __version__
 from custdesk.services import files, logs
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
     from custdesk.ui.main_window import MainWindow
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+# a real spreadsheet for the wizard's screenshots, where the shared data sits beside the repo
+REAL_SHEET = Path(__file__).resolve().parents[3] / "shared" / "data" / "superstore.csv"
 SCREENSHOT_SIZE = (1366, 768)
 
 
@@ -45,21 +51,57 @@ def make_application() -> QApplication:
     return app
 
 
-def offer_demo(store: files.Store) -> None:
-    """First run on an empty database: offer the demo business so there is something to see."""
-    from custdesk.services.demo import write_demo
+DEMO, OWN = "demo", "own"
 
+
+def welcome_box() -> tuple[QMessageBox, QPushButton]:
+    """The first-run welcome and its "Explore the demo business" button."""
     box = QMessageBox()
     box.setWindowTitle("Welcome to custdesk")
-    box.setText("<b>Your customer file is empty.</b>")
+    box.setText("<b>Welcome to custdesk.</b>")
     box.setInformativeText(
-        "Explore custdesk with a realistic demo business first, or start with your own "
-        "spreadsheets (File ▸ Import…). You can make a new, empty file any time.")
+        "Explore custdesk with a realistic demo business first — it lives in a separate "
+        "demo file, so it never mixes with your data — or start your own file and import "
+        "your spreadsheets (File ▸ Import spreadsheet…). Help ▸ Explore the demo business "
+        "opens the demo any time.")
     demo = box.addButton("Explore the demo business", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("Start with my own data", QMessageBox.ButtonRole.RejectRole)
+    box.addButton("Start my own file", QMessageBox.ButtonRole.RejectRole)
+    return box, demo
+
+
+def ask_welcome() -> str:
+    """First run: DEMO (explore the demo business, in its own file) or OWN."""
+    box, demo = welcome_box()
     box.exec()
-    if box.clickedButton() is demo:
-        write_demo(store)
+    return DEMO if box.clickedButton() is demo else OWN
+
+
+def recent_files() -> list[Path]:
+    """The window's recent list (QSettings `recent_files`), newest first."""
+    value = QSettings().value("recent_files", [])
+    entries = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [Path(str(v)) for v in entries if v]
+
+
+def start_path(db: str | None, *, smoke_test: bool = False,
+               ask: Callable[[], str] = ask_welcome) -> Path:
+    """Which file the window opens: `--db`; else the last file used that still exists;
+    else the default file — on a first run (no default file yet) after asking whether to
+    explore the demo, which is then written into its own file, never the owner's."""
+    if db:
+        return Path(db).expanduser()
+    if not smoke_test:
+        last = next((p for p in recent_files() if p.is_file()), None)
+        if last is not None:
+            return last
+    path = files.default_db_path()
+    if smoke_test or path.exists():
+        return path
+    if ask() == DEMO:
+        from custdesk.services.demo import ensure_demo_file
+
+        return ensure_demo_file(files.demo_db_path())
+    return path
 
 
 def run_gui(db: str | None, *, smoke_test: bool = False, screenshots: str | None = None) -> int:
@@ -73,18 +115,14 @@ def run_gui(db: str | None, *, smoke_test: bool = False, screenshots: str | None
         (lambda what, exc: problems.append(f"{what}: {logs.plain_reason(exc)}"))
         if smoke_test else (lambda what, exc: show_error(what, exc)))
     app = make_application()
-    path = Path(db).expanduser() if db else files.default_db_path()
-    first_run = not path.exists()
     try:
-        store = files.open_store(path)
+        store = files.open_store(start_path(db, smoke_test=smoke_test))
     except files.DatabaseError as exc:
         if smoke_test:
             print(f"custdesk: {exc}", file=sys.stderr)
             return 2
         QMessageBox.critical(None, "custdesk cannot open the database", str(exc))
         return 2
-    if first_run and not smoke_test and files.is_empty(store):
-        offer_demo(store)
     window = MainWindow(store, persist_state=not smoke_test)
     if smoke_test:
         code = smoke(window, app, started, Path(screenshots) if screenshots else None)
@@ -170,6 +208,8 @@ def smoke(window: MainWindow, app: QApplication, started: float, shots: Path | N
                 return 1
             line += f" -> {target}"
         print(line)
+    if shots is not None:
+        failures += dialog_shots(window, app, shots)
     window.close()
     for failure in failures:
         print(f"custdesk: smoke test failed: {failure}", file=sys.stderr)
@@ -177,3 +217,119 @@ def smoke(window: MainWindow, app: QApplication, started: float, shots: Path | N
         return 1
     print(f"smoke test passed in {time.perf_counter() - started:.2f} s")
     return 0
+
+
+# ----- screenshots of the dialogs (smoke test with --screenshots) ----------------------------
+def wait_idle(app: QApplication, timeout: float = PAINT_TIMEOUT_S) -> bool:
+    """Run the event loop until the task runner has delivered everything; False on timeout."""
+    runner = default_runner()
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        app.processEvents()
+        if not runner.is_busy():
+            app.processEvents()
+            if not runner.is_busy():
+                return True
+        time.sleep(0.01)
+    return False
+
+
+def sample_sheet(folder: Path) -> Path:
+    """`../shared/data/superstore.csv` when present, else a small generated order sheet."""
+    if REAL_SHEET.is_file():
+        return REAL_SHEET
+    path = folder / "orders.csv"
+    lines = ["Order ID,Order Date,Customer Name,Segment,Product Name,Category,Quantity,"
+             "Sales,Profit"]
+    for i in range(60):
+        lines.append(f"ORD-{1000 + i},2025-{1 + i % 12:02d}-{1 + i % 28:02d},"
+                     f"Customer {i % 17},{('Consumer', 'Corporate')[i % 2]},"
+                     f"Product {i % 9},{('Paper', 'Chairs', 'Phones')[i % 3]},"
+                     f"{1 + i % 4},{12.5 * (1 + i % 7):.2f},{2.25 * (i % 5):.2f}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _save(widget: QWidget, target: Path, app: QApplication) -> str | None:
+    widget.show()
+    wait_idle(app)
+    widget.repaint()
+    app.processEvents()
+    if not widget.grab().save(str(target)):
+        return f"could not save {target}"
+    print(f"dialog -> {target}")
+    return None
+
+
+def wizard_shots(window: MainWindow, app: QApplication, sheet: Path, shots: Path
+                 ) -> list[str]:
+    """The import wizard's pages on `sheet` at its default size on a 1366×768 screen,
+    up to the preview (never importing)."""
+    from PySide6.QtCore import QRect
+
+    from custdesk.ui.import_wizard.wizard import ImportWizard, default_size
+
+    assert window.store is not None
+    wizard = ImportWizard(window.store, window, path=sheet)
+    wizard.resize(default_size(QRect(0, 0, *SCREENSHOT_SIZE)))
+    wizard.show()  # starts it on its first page
+    problems: list[str] = []
+    pages = (("file", wizard.file_page), ("sheet", wizard.sheet_page),
+             ("mapping", wizard.mapping_page), ("preview", wizard.preview_page))
+    for index, (name, page) in enumerate(pages):
+        if index:
+            wizard.next()
+            wait_idle(app)
+        if wizard.currentPage() is not page:
+            problems.append(f"the import wizard did not reach its {name} page on {sheet.name}")
+            break
+        problem = _save(wizard, shots / f"import_{name}.png", app)
+        if problem:
+            problems.append(problem)
+    wizard.reject()
+    app.processEvents()
+    return problems
+
+
+def dialog_shots(window: MainWindow, app: QApplication, shots: Path) -> list[str]:
+    """Screenshots of the welcome, the import wizard's pages, the customer dialog,
+    Business settings, Restore backup and a print preview of Today. Nothing is written."""
+    import tempfile
+
+    from custdesk.ui.dialogs.restore_backup_dialog import RestoreBackupDialog
+    from custdesk.ui.tab_output import print_preview
+    from custdesk.ui.tabs.today_tab import TodayTab
+
+    problems: list[str] = []
+    box, _demo = welcome_box()
+    problems.append(_save(box, shots / "welcome.png", app) or "")
+    box.close()
+    if window.store is None:
+        return [p for p in problems if p]
+    with tempfile.TemporaryDirectory() as folder:
+        problems += wizard_shots(window, app, sample_sheet(Path(folder)), shots)
+    customers = next(p for p in window.tab_pages if p.slug == "customers")
+    model = getattr(customers, "model", None)
+    opener = getattr(customers, "open_customer", None)
+    if model is not None and opener is not None and model.rowCount() > 0:
+        dialog = opener(model.row_at(0))
+        problems.append(_save(dialog, shots / "customer.png", app) or "")
+        dialog.close()
+    settings = window.settings_dialog()
+    if settings is not None:
+        problems.append(_save(settings, shots / "settings.png", app) or "")
+        settings.close()
+    restore = RestoreBackupDialog(window.store.path, window, store=window.store)
+    problems.append(_save(restore, shots / "restore_backup.png", app) or "")
+    restore.close()
+    today = window.tab_pages[0]
+    if not isinstance(today, TodayTab):
+        return [p for p in problems if p]
+    window.tabs.setCurrentIndex(0)
+    preview = print_preview(today, today.report_html())
+    wait_idle(app)
+    preview.resize(1000, 700)
+    problems.append(_save(preview, shots / "print_today.png", app) or "")
+    preview.close()
+    app.processEvents()
+    return [p for p in problems if p]

@@ -20,16 +20,20 @@ from PySide6.QtWidgets import (
 
 from custdesk import __version__
 from custdesk.domain.periods import Period
+from custdesk.services import demo as demo_service
+from custdesk.services import files
 from custdesk.services.files import (
     DatabaseError,
     Store,
     location_warning_once,
     open_store,
 )
+from custdesk.ui.banner import Banner
 from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
 from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
 from custdesk.ui.import_wizard import ImportWizard
 from custdesk.ui.period_bar import PeriodBar
+from custdesk.ui.table_view import TableWithSearch
 from custdesk.ui.tabs.base_tab import BaseTab
 from custdesk.ui.tabs.customers_tab import CustomersTab
 from custdesk.ui.tabs.feedback_tab import FeedbackTab
@@ -49,6 +53,16 @@ TAB_CLASSES: tuple[type[BaseTab], ...] = (
     FeedbackTab,
     ScorecardTab,
 )
+# tab titles with their Alt+letter (none taken by the menus: File, View, Help)
+TAB_MNEMONICS = {"Today": "&Today", "Customers": "&Customers", "Pipeline": "&Pipeline",
+                 "Lost prospects": "&Lost prospects", "Margins": "&Margins",
+                 "Feedback": "Fee&dback", "Scorecard": "&Scorecard"}
+# what an import added, in words, and the tab that shows it
+KIND_WORDS = {"orders": ("order line", "today"), "customers": ("customer", "customers"),
+              "products": ("product", "margins"), "deals": ("deal", "pipeline"),
+              "tickets": ("support ticket", "feedback"), "surveys": ("survey answer", "feedback"),
+              "spend": ("spend row", "margins"), "targets": ("target", "margins")}
+START_OWN_FILE = "Start my own file"
 MAX_RECENT = 8
 MIN_SIZE = QSize(900, 600)
 DB_FILTER = "custdesk databases (*.db *.custdesk);;All files (*)"
@@ -68,15 +82,17 @@ class MainWindow(QMainWindow):
         self.persist_state = persist_state  # the smoke test must not touch the owner's layout
         self.settings = QSettings()
         self.dialogs: dict[str, QDialog] = {}  # the one open dialog of each kind
+        self.is_demo = False  # the open file is the demo business (title, banner, import)
         self.setWindowTitle("custdesk")
         self.setAcceptDrops(True)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tab_pages: list[BaseTab] = [cls(self) for cls in TAB_CLASSES]
         for page in self.tab_pages:
-            self.tabs.addTab(page, page.title)
+            self.tabs.addTab(page, TAB_MNEMONICS.get(page.title, page.title))
         self.period_bar = PeriodBar(self)
-        self.setCentralWidget(self.period_bar.above(self.tabs))
+        self.demo_banner = Banner("demo_banner", "demo")
+        self.setCentralWidget(self.period_bar.above(self.tabs, self.demo_banner))
         self.period_bar.period_changed.connect(self.set_period)
         self.file_label = QLabel()
         self.statusBar().addPermanentWidget(self.file_label)
@@ -94,7 +110,9 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
+        # never slot(checked): a QAction's `checked` flag once reached the import wizard
+        # as its path ("False" in the File box)
+        action.triggered.connect(lambda *_args: slot())
         return action
 
     def _build_menus(self) -> None:
@@ -123,10 +141,47 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("Restore &backup…", self.restore_backup_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        self._build_view_menu()
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("Explore the &demo business", self.explore_demo))
         help_menu.addAction(self._action("&Metric definitions", self.show_metric_definitions))
         help_menu.addAction(self._action("&About custdesk", self.show_about))
         self._refresh_recent_menu()
+
+    def _build_view_menu(self) -> None:
+        """Keyboard: F5, Ctrl+F, Ctrl+1…7, Ctrl+Tab / Ctrl+Shift+Tab (listed in View)."""
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self._action("&Refresh", self.refresh_now, "F5"))
+        view.addAction(self._action("&Search this tab", self.focus_search, "Ctrl+F"))
+        view.addSeparator()
+        for index, page in enumerate(self.tab_pages):
+            view.addAction(self._action(page.title, self._show_tab(index), f"Ctrl+{index + 1}"))
+        view.addAction(self._action("&Next tab", lambda: self.step_tab(1), "Ctrl+Tab"))
+        view.addAction(self._action("Pre&vious tab", lambda: self.step_tab(-1),
+                                    "Ctrl+Shift+Tab"))
+
+    def _show_tab(self, index: int) -> Callable[[], None]:
+        return lambda: self.tabs.setCurrentIndex(index)
+
+    def step_tab(self, step: int) -> None:
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
+
+    def focus_search(self) -> bool:
+        """Ctrl+F: put the cursor in the current tab's search box; False when it has none."""
+        boxes = [t for t in self.current_tab().findChildren(TableWithSearch)
+                 if t.isVisibleTo(self.current_tab())]
+        if not boxes:
+            self.statusBar().showMessage("This tab has no search box.", 4000)
+            return False
+        boxes[0].search.setFocus()
+        boxes[0].search.selectAll()
+        return True
+
+    def refresh_now(self) -> None:
+        """F5: read the file again — the period (its data may have grown) and every tab."""
+        if not self.period_bar.data_changed(self.store):
+            for page in self.tab_pages:
+                page.invalidate()
 
     # ----- the open database -------------------------------------------------------
     def set_store(self, store: Store | None) -> None:
@@ -136,13 +191,16 @@ class MainWindow(QMainWindow):
             if self.store.close_warning and self.persist_state:
                 QMessageBox.warning(self, "custdesk", self.store.close_warning)
         self.store = store
+        self.is_demo = store is not None and demo_service.is_demo(store)
         if store is not None:
             self._remember_recent(store.path)
-            self.file_label.setText(str(store.path))
-            self.setWindowTitle(f"{store.path.name} — custdesk")
+            self.file_label.setText(("DEMO file: " if self.is_demo else "") + str(store.path))
+            demo = "DEMO — " if self.is_demo else ""
+            self.setWindowTitle(f"{demo}{store.path.name} — custdesk")
         else:
             self.file_label.setText("No database open")
             self.setWindowTitle("custdesk")
+        self._show_demo_banner()
         self.period_bar.set_store(store)  # T and "all time" from period_service
         for page in self.tab_pages:
             page.set_period(self.period_bar.period(), refresh=False,
@@ -151,6 +209,56 @@ class MainWindow(QMainWindow):
         self.store_changed.emit()
         if store is not None and self.persist_state:
             self._warn_about_location(store)
+
+    def _show_demo_banner(self) -> None:
+        if not self.is_demo:
+            self.demo_banner.hide()
+            return
+        self.demo_banner.show_message(
+            "<b>DEMO</b> — this is the demo business, made-up data to explore custdesk. "
+            "Your own data goes in your own file.",
+            ((START_OWN_FILE, self.start_own_file),))
+
+    def explore_demo(self) -> bool:
+        """Open the demo business in its own file (written the first time), never in the
+        owner's file."""
+        path = files.demo_db_path()
+        if self.store is not None and self.store.path == path.resolve():
+            return True
+        try:
+            demo_service.ensure_demo_file(path)
+        except (DatabaseError, demo_service.DatabaseNotEmptyError) as exc:
+            QMessageBox.warning(self, "Cannot open the demo", str(exc))
+            return False
+        return self.open_path(path)
+
+    def own_file_path(self) -> Path:
+        """The owner's default file; a default file that holds the demo (written there by
+        older versions) is left alone and `my-business.db` beside it is used instead."""
+        path = files.default_db_path()
+        if not path.exists():
+            return path
+        try:
+            probe = open_store(path)
+        except DatabaseError:
+            return path  # open_path will say why
+        try:
+            holds_demo = demo_service.is_demo(probe)
+        finally:
+            probe.close()
+        return path.with_name("my-business.db") if holds_demo else path
+
+    def start_own_file(self) -> bool:
+        """The demo banner's button: open (or create) the owner's own file; an empty one
+        shows every tab's import invitation."""
+        path = self.own_file_path()
+        if not self.open_path(path):
+            return False
+        if self.store is not None and files.is_empty(self.store):
+            self.statusBar().showMessage(
+                f"Your own file {path.name} is ready: import your spreadsheets "
+                "(File ▸ Import spreadsheet…) to begin.", 15000)
+        return True
 
     def _warn_about_location(self, store: Store) -> None:
         """Cloud-sync folders and network drives corrupt SQLite files: say so, once per path."""
@@ -170,11 +278,20 @@ class MainWindow(QMainWindow):
         self.set_store(store)
         return True
 
+    def start_folder(self) -> Path:
+        """Where file dialogs open: the last folder used, else Documents."""
+        return files.start_folder(self.settings.value("last_folder", ""))
+
+    def remember_folder(self, path: str | Path) -> None:
+        if self.persist_state:
+            self.settings.setValue("last_folder", str(Path(path).parent))
+
     def new_database(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "New custdesk database", "business.db", DB_FILTER
+            self, "New custdesk database", str(self.start_folder() / "business.db"), DB_FILTER
         )
         if path:
+            self.remember_folder(path)
             if Path(path).exists():
                 QMessageBox.warning(
                     self, "File exists", f"{Path(path).name} already exists; choose a new name."
@@ -183,8 +300,10 @@ class MainWindow(QMainWindow):
             self.open_path(Path(path))
 
     def open_database_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open custdesk database", "", DB_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open custdesk database",
+                                              str(self.start_folder()), DB_FILTER)
         if path:
+            self.remember_folder(path)
             self.open_path(Path(path))
 
     def _recent_files(self) -> list[str]:
@@ -202,22 +321,66 @@ class MainWindow(QMainWindow):
 
     def _refresh_recent_menu(self) -> None:
         self.recent_menu.clear()
-        recent = self._recent_files()
+        recent = [p for p in self._recent_files() if Path(p).exists()]
         for entry in recent:
-            action = self.recent_menu.addAction(entry)
-            action.triggered.connect(lambda _=False, p=entry: self.open_path(Path(p)))
+            demo = Path(entry).name == files.DEMO_NAME
+            action = self.recent_menu.addAction(entry + ("  (demo)" if demo else ""))
+            action.setData(entry)
+            action.triggered.connect(lambda *_a, p=entry: self.open_path(Path(p)))
         self.recent_menu.setEnabled(bool(recent))
 
     # ----- actions whose features live elsewhere ---------------------------------
     def current_tab(self) -> BaseTab:
         return self.tab_pages[self.tabs.currentIndex()]
 
-    def import_dialog(self, path: Path | None = None) -> None:
+    def import_dialog(self, path: Path | str | None = None) -> QDialog | None:
+        """File ▸ Import… (or a dropped file). In the demo file it first asks whether the
+        owner meant their own file."""
+        if not isinstance(path, str | Path) or not str(path):
+            path = None  # a stray signal argument is never a path
+        if self.store is None:
+            return None
+        if self.is_demo:
+            answer = QMessageBox.question(
+                self, "Import into the demo?",
+                "This is the demo file — import into your own file instead?\n\n"
+                "Yes: open your own file and import there. No: add to the demo anyway.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes)
+            if answer == QMessageBox.StandardButton.Cancel:
+                return None
+            if answer == QMessageBox.StandardButton.Yes and not self.start_own_file():
+                return None
+        store = self.store
+        assert store is not None
+
+        def make() -> QDialog:
+            wizard = ImportWizard(store, self, path=path)
+            wizard.imported.connect(self.imported)
+            return wizard
+
+        # the import's write task says what it changed: data_changed refreshes those tabs
+        return self.open_once("import", make)
+
+    def imported(self, batch_id: int) -> None:
+        """An import finished: say what changed and show the tab that shows it."""
         if self.store is None:
             return
-        wizard = ImportWizard(self.store, self, path=path)
-        # the import's write task says what it changed: data_changed refreshes those tabs
-        wizard.open()
+        from custdesk.services import importer
+
+        batch = next((b for b in importer.list_batches(self.store)
+                      if int(b["id"]) == batch_id), None)
+        if batch is None:
+            return
+        noun, slug = KIND_WORDS.get(str(batch["kind"]), (str(batch["kind"]), "today"))
+        created, updated = int(batch["created"]), int(batch["updated"])
+        parts = [f"{created:,} {noun}{'' if created == 1 else 's'} added"] if created else []
+        if updated:
+            parts.append(f"{updated:,} updated")
+        index = next((i for i, p in enumerate(self.tab_pages) if p.slug == slug), 0)
+        text = (", ".join(parts) or "Nothing changed") + f" — see {self.tab_pages[index].title}"
+        self.tabs.setCurrentIndex(index)
+        self.statusBar().showMessage(text, 30000)
 
     def export_dialog(self) -> None:
         handler = getattr(self.current_tab(), "export_dialog", None)
@@ -245,7 +408,7 @@ class MainWindow(QMainWindow):
             return
         from custdesk.ui.dialogs.restore_backup_dialog import RestoreBackupDialog
 
-        dialog = RestoreBackupDialog(self.store.path, self)
+        dialog = RestoreBackupDialog(self.store.path, self, store=self.store)
         dialog.restore_requested.connect(self._restore_backup)
         dialog.open()
 
@@ -260,7 +423,11 @@ class MainWindow(QMainWindow):
         start_restore(self, db_path, Path(backup_path), lambda: self.open_path(db_path))
 
     def data_changed(self, changes: frozenset[str]) -> None:
-        """A write task committed: redraw only the tabs that show what it changed."""
+        """A write task committed: the period follows the data again (an import of older
+        data re-anchors the presets and shows the banner — every tab redraws), else only
+        the tabs that show what it changed redraw."""
+        if self.period_bar.data_changed(self.store):
+            return  # set_period redrew every tab
         for page in self.tab_pages:
             if page.shows_any(changes):
                 page.invalidate()

@@ -1,4 +1,11 @@
-"""The period bar at the top of the window: every tab shows the period chosen here."""
+"""The period bar at the top of the window: every tab shows the period chosen here.
+
+When the open file's data ends more than 31 days before today (METRICS.md "Periods"),
+presets count back from the data's last day and the bar's banner says so — "Your data runs
+3 Jan 2014 – 30 Dec 2017; showing its last 12 months" — with "Show up to today" to count
+from today instead. The bar re-resolves after every import (`data_changed`), not only
+when a file is opened.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +18,15 @@ from custdesk.domain.periods import PRESET_LABELS, Period
 from custdesk.services.files import Store
 from custdesk.services.period_service import resolve_period
 from custdesk.ui import formatting as fmt
+from custdesk.ui.banner import Banner
 
 CUSTOM = "custom"
 CUSTOM_LABEL = "Custom range"
 # every preset of METRICS.md "Periods", in its order, then a custom range
 CHOICES: tuple[tuple[str, str], ...] = (*PRESET_LABELS.items(), (CUSTOM, CUSTOM_LABEL + "…"))
 DEFAULT_CHOICE = "last_12_months"
+UP_TO_TODAY = "Show up to today"
+FOLLOW_DATA = "Show the data's last day"
 
 
 def anchor_for(store: Store | None, today: date | None = None) -> date:
@@ -36,30 +46,52 @@ def _pydate(q: QDate) -> date:
     return date(q.year(), q.month(), q.day())
 
 
+def parse_day(text: str) -> date | None:
+    """A date typed in the locale's short format (the one the custom range shows)."""
+    q = fmt.display_locale().toDate(text.strip(), fmt.short_date_format())
+    return _pydate(q) if q.isValid() else None
+
+
+def showing_words(key: str, label: str) -> str:
+    """"its last 12 months", "all of it", "its “This month”"."""
+    if key == "all":
+        return "all of it"
+    if key == CUSTOM:
+        return "a custom range"
+    if key.startswith("last_"):
+        return f"its {label[0].lower()}{label[1:]}"
+    return f"its “{label}”"
+
+
 class PeriodBar(QWidget):
     """Preset choice + custom from/to dates. Emits `period_changed(Period)`; `label()` is
     the chosen preset's name ("Last 12 months", "Custom range").
 
     `anchor` is the day presets count back from and `span` the data's first to last day
-    ("All time"), both from `period_service.resolve_period` for the open file (`set_store`),
-    so the bar, the tabs and `custdesk screen --period` count the same days.
+    ("All time"), both from `period_service.resolve_period` for the open file (`set_store`,
+    again after each import: `data_changed`), so the bar, the tabs and `custdesk screen
+    --period` count the same days. `up_to_today` is the owner's "Show up to today".
     """
 
     period_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.anchor = date.today()
+        self.today = date.today()
+        self.anchor = self.today
         self.span: Period | None = None
-        self.follows_data = False
+        self.data_is_old = False  # the data ends more than 31 days before today
+        self.up_to_today = False  # the owner asked to count from today anyway
         self.choice = QComboBox()
         for key, label in CHOICES:
             self.choice.addItem(label, key)
         self.start, self.end = QDateEdit(), QDateEdit()
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDisplayFormat(fmt.short_date_format())  # typed in the locale's format
+            edit.setToolTip(f"Type a date as {fmt.short_date_format()}, or pick one")
         self.summary = QLabel()
+        self.banner = Banner("period_banner", "info")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 0)
         layout.addWidget(QLabel("<b>Period</b>"))
@@ -76,6 +108,11 @@ class PeriodBar(QWidget):
         self.choice.currentIndexChanged.connect(self._on_choice)
         self.start.dateChanged.connect(self._on_custom)
         self.end.dateChanged.connect(self._on_custom)
+
+    @property
+    def follows_data(self) -> bool:
+        """Presets count back from the data's last day (not today)."""
+        return self.data_is_old and not self.up_to_today
 
     def _index_of(self, key: str) -> int:
         return [k for k, _ in CHOICES].index(key)
@@ -98,17 +135,45 @@ class PeriodBar(QWidget):
 
     def set_store(self, store: Store | None, today: date | None = None,
                   emit: bool = False) -> None:
-        """Count presets for `store`'s data (T and the span from `resolve_period`)."""
-        today = today or date.today()
-        if store is None:
-            self.anchor, self.span, self.follows_data = today, None, False
-        else:
-            resolved = resolve_period(store, today=today)
-            self.anchor, self.span = resolved.anchor, resolved.span
-            self.follows_data = resolved.follows_data
-        self._sync_dates()
+        """Count presets for another file's data (T and the span from `resolve_period`);
+        a new file starts following its data again."""
+        self.up_to_today = False
+        self._resolve(store, today)
         if emit:
             self._emit()
+
+    def data_changed(self, store: Store | None, today: date | None = None) -> bool:
+        """After a write (an import): resolve T and the span again, keeping the owner's
+        choices. Emits and returns True when the period shown changed."""
+        before = self.period()
+        self._resolve(store, today)
+        if self.period() != before:
+            self._emit()
+            return True
+        return False
+
+    def _resolve(self, store: Store | None, today: date | None) -> None:
+        self.today = today or date.today()
+        if store is None:
+            self.span, self.data_is_old = None, False
+        else:
+            resolved = resolve_period(store, today=self.today)
+            self.span, self.data_is_old = resolved.span, resolved.follows_data
+        self.anchor = self._anchor()
+        self._sync_dates()
+
+    def _anchor(self) -> date:
+        if self.follows_data and self.span is not None:
+            return self.span.end
+        return self.today
+
+    def show_up_to_today(self, up_to_today: bool = True) -> None:
+        """The banner's button: count presets from today (or from the data's last day
+        again) and show the new period."""
+        self.up_to_today = up_to_today
+        self.anchor = self._anchor()
+        self._sync_dates()
+        self._emit()
 
     def set_anchor(self, anchor: date, emit: bool = True) -> None:
         """Count presets back from `anchor` (emits the new period unless `emit` is False)."""
@@ -117,13 +182,19 @@ class PeriodBar(QWidget):
         if emit:
             self._emit()
 
-    def above(self, content: QWidget) -> QWidget:
-        """A widget holding this bar on top of `content` (the main window's tabs)."""
+    def above(self, content: QWidget, *banners: QWidget) -> QWidget:
+        """A widget holding this bar, its banner (and `banners`) on top of `content`
+        (the main window's tabs)."""
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self)
+        for banner in (*banners, self.banner):
+            wrap = QHBoxLayout()
+            wrap.setContentsMargins(8, 0, 8, 0)
+            wrap.addWidget(banner)
+            layout.addLayout(wrap)
         layout.addWidget(content, 1)
         return box
 
@@ -157,14 +228,30 @@ class PeriodBar(QWidget):
         for w in (self.start, self.to_label, self.end):
             w.setVisible(visible)
 
+    def banner_text(self) -> str:
+        """What the banner says ('' when the data is recent: no banner)."""
+        if not self.data_is_old or self.span is None:
+            return ""
+        runs = f"{fmt.day_text(self.span.start)} – {fmt.day_text(self.span.end)}"
+        if self.up_to_today and self.current_key() != CUSTOM:
+            return (f"Your data runs {runs}; showing periods up to today, "
+                    "so recent periods may be empty")
+        return f"Your data runs {runs}; showing {showing_words(self.current_key(), self.label())}"
+
     def _update_summary(self) -> None:
         p = self.period()
-        text = (f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}  ·  {p.days():,} days, "
-                f"compared with the {p.days():,} days before")
-        if self.follows_data and self.current_key() != CUSTOM:
-            # METRICS.md: the app says when presets count back from the data's last day
-            text += f"  ·  your data ends {fmt.day_text(self.anchor)}"
-        self.summary.setText(text)
+        self.summary.setText(f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}  ·  "
+                             f"{p.days():,} days, compared with the {p.days():,} days before")
+        text = self.banner_text()
+        if not text:
+            self.banner.hide()
+        elif self.up_to_today:
+            self.banner.show_message(text, ((FOLLOW_DATA,
+                                              lambda: self.show_up_to_today(False)),))
+        elif self.current_key() == CUSTOM:
+            self.banner.show_message(text)
+        else:
+            self.banner.show_message(text, ((UP_TO_TODAY, self.show_up_to_today),))
 
     def _on_choice(self, _index: int) -> None:
         self._sync_dates()

@@ -1,4 +1,5 @@
-"""File ▸ Restore backup…: pick a finished backup; `start_restore` writes it back.
+"""File ▸ Restore backup…: pick a finished backup, see what restoring it would take back
+(records per table and the imports made after it), then `start_restore` writes it back.
 
 The window closes its store (releasing the lock), then calls `start_restore`: the copy
 (and the safety copy of the current file) is a write task of `ui.tasks` — a big file
@@ -8,6 +9,7 @@ takes seconds — and `reopen` runs on the GUI thread once it is done, or failed
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -23,7 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from custdesk.services.files import list_backups, restore_backup
+from custdesk.services.files import (
+    RestoreLoss,
+    Store,
+    list_backups,
+    restore_backup,
+    restore_loss,
+)
 from custdesk.ui.tasks import EVERYTHING, TaskHandle, TaskRunner, TaskState, default_runner
 
 REASONS = {
@@ -36,16 +44,50 @@ REASONS = {
     "before-merge": "before merging customers",
     "manual": "taken by hand",
 }
+TABLE_WORDS = {
+    "customers": "customer", "orders": "order line", "products": "product", "deals": "deal",
+    "tickets": "support ticket", "surveys": "survey answer", "spend": "spend row",
+    "targets": "target", "assessments": "scorecard assessment",
+}
+
+
+def _count(n: int, table: str) -> str:
+    word = TABLE_WORDS.get(table, table)
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def loss_text(loss: RestoreLoss) -> str:
+    """What restoring takes back, in words (HTML): rows per table now vs in the backup,
+    and the imports made after it."""
+    if loss.nothing():
+        return "This backup holds the same records as the open file: you lose nothing."
+    lines = []
+    for table, diff in loss.differences().items():
+        if diff > 0:
+            lines.append(f"{_count(diff, table)} added since this backup would be lost")
+        else:
+            lines.append(f"{_count(-diff, table)} deleted since this backup would come back")
+    for batch in loss.imports_after:
+        when = str(batch["started_at"])[:16].replace("T", " ")
+        lines.append(f"the import of {escape(Path(str(batch['source_file'])).name)} "
+                     f"({escape(str(batch['kind']))}, {when}, "
+                     f"{int(batch['created']):,} added, {int(batch['updated']):,} updated) "
+                     "would be undone")
+    items = "".join(f"<li>{line}</li>" for line in lines)
+    return f"<b>Restoring this backup:</b><ul style='margin: 0'>{items}</ul>"
 
 
 class RestoreBackupDialog(QDialog):
     restore_requested = Signal(str)
 
-    def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, db_path: Path, parent: QWidget | None = None, *,
+                 store: Store | None = None) -> None:
+        """`store`: the open file, to say what restoring would take back from it."""
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # freed once closed
         self.setWindowTitle("Restore backup")
-        self.resize(560, 380)
+        self.resize(640, 460)
+        self.store = store
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(
             f"Backups of <b>{db_path.name}</b>, newest first. Restoring keeps a copy of the "
@@ -57,11 +99,16 @@ class RestoreBackupDialog(QDialog):
                 f"{backup.taken_at:%d %b %Y %H:%M}  —  {why}  ({backup.size / 1024:,.0f} KB)")
             item.setData(256, str(backup.path))
             self.list.addItem(item)
+        self.loss = QLabel()
+        self.loss.setWordWrap(True)
+        self.loss.setTextFormat(Qt.TextFormat.RichText)
+        self.list.currentRowChanged.connect(self._show_loss)
         if self.list.count():
             self.list.setCurrentRow(0)
         else:
             layout.addWidget(QLabel("<i>No backups yet.</i>"))
-        layout.addWidget(self.list)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.loss)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.restore_button = buttons.addButton("Restore", QDialogButtonBox.ButtonRole.AcceptRole)
         self.restore_button.setEnabled(self.list.count() > 0)
@@ -73,13 +120,29 @@ class RestoreBackupDialog(QDialog):
         item = self.list.currentItem()
         return None if item is None else str(item.data(256))
 
+    def loss_for(self, backup: str) -> str:
+        """What restoring `backup` takes back from the open file, in words."""
+        if self.store is None:
+            return ""
+        try:
+            return loss_text(restore_loss(self.store, Path(backup)))
+        except Exception as exc:  # an unreadable backup is said, never fatal to the dialog
+            return f"custdesk could not compare this backup with the open file: {exc}"
+
+    def _show_loss(self, _row: int) -> None:
+        chosen = self.selected_path()
+        self.loss.setText(self.loss_for(chosen) if chosen else "")
+
     def _confirm(self) -> None:
         chosen = self.selected_path()
         if chosen is None:
             return
+        lost = self.loss.text()
         answer = QMessageBox.question(
             self, "Restore backup",
-            "Replace the open database with this backup? The current file is kept as a backup.")
+            (f"{lost}<br>" if lost else "")
+            + "Replace the open database with this backup? The current file is kept as a "
+            "backup, so you can go back.")
         if answer == QMessageBox.StandardButton.Yes:
             self.accept()
             self.restore_requested.emit(chosen)

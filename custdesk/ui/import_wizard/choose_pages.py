@@ -159,8 +159,7 @@ class MappingPage(QWizardPage):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(2, 260)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)  # set from the combos
         self.saved_note = QLabel("These are the matches you confirmed for the same columns "
                                  "last time.")
         self.date_order = QComboBox()
@@ -211,7 +210,16 @@ class MappingPage(QWizardPage):
             combo.currentTextChanged.connect(self._changed)
             self.table.setCellWidget(row, 2, combo)
             self.combos.append(combo)
+        self._size_columns()
         self._changed()
+
+    def _size_columns(self) -> None:
+        """Widths from content: the headers column fits its longest header, the field
+        column its longest field name; the samples take the rest of the width."""
+        self.table.resizeColumnToContents(0)
+        widest = max((c.sizeHint().width() for c in self.combos), default=200)
+        self.table.horizontalHeader().resizeSection(2, max(widest + 8, 200))
+        self.table.resizeRowsToContents()
 
     def mapping(self) -> list[str | None]:
         kind = self.kind()

@@ -64,6 +64,7 @@ class PreviewPage(QWizardPage):
         layout.addWidget(self.errors_title)
         layout.addWidget(self.errors, 1)
         layout.addWidget(self.skip_invalid)
+        layout.addStretch(0)  # without errors the summary stays at the top, not spread out
         self.preview: importer.Preview | None = None
 
     def request(self) -> importer.ImportRequest:

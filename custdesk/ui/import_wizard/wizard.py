@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, QSettings, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -17,12 +17,24 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from custdesk.services.files import Store
+from custdesk.services.files import Store, start_folder
 from custdesk.ui.import_wizard.choose_pages import MappingPage, SheetPage
 from custdesk.ui.import_wizard.run_pages import ImportPage, PreviewPage
 from custdesk.ui.tasks import TaskRunner, default_runner
 
 FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv *.txt);;All files (*)"
+# Big enough to read every mapped column of a 21-column sheet with its samples on a
+# 1366×768 laptop (the old 500×360 showed 4 columns with squashed samples).
+DEFAULT_SIZE = QSize(1100, 680)
+
+
+def default_size(available: QRect | None) -> QSize:
+    """`DEFAULT_SIZE`, clamped to the screen's available geometry (minus a margin for
+    the window frame)."""
+    if available is None or available.isEmpty():
+        return DEFAULT_SIZE
+    return QSize(min(DEFAULT_SIZE.width(), available.width() - 16),
+                 min(DEFAULT_SIZE.height(), available.height() - 40))
 
 
 class FilePage(QWizardPage):
@@ -45,9 +57,16 @@ class FilePage(QWizardPage):
         form.addRow("Text encoding (CSV):", self.encoding)
         self._wizard = wizard
 
+    def start_folder(self) -> Path:
+        """The last folder a file was chosen in (shared with File ▸ Open), else Documents,
+        never the program's folder."""
+        return start_folder(QSettings().value("last_folder", ""))
+
     def _browse(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Import", "", FILE_FILTER)
+        path, _filter = QFileDialog.getOpenFileName(self, "Import", str(self.start_folder()),
+                                                    FILE_FILTER)
         if path:
+            QSettings().setValue("last_folder", str(Path(path).parent))
             self.path_edit.setText(path)
 
     def chosen_encoding(self) -> str | None:
@@ -84,7 +103,10 @@ class ImportWizard(QWizard):
             self.addPage(page)
         self.preview_page.setCommitPage(True)  # no Back once writing has started
         self.setButtonText(QWizard.WizardButton.CommitButton, "Import")
-        if path is not None:
+        screen = (parent.screen() if parent is not None else None) or self.screen()
+        self.resize(default_size(screen.availableGeometry() if screen else None))
+        # only a real path: a QAction's `checked` flag once arrived here as "False"
+        if isinstance(path, str | Path) and str(path):
             self.file_page.path_edit.setText(str(path))
 
     def reject(self) -> None:

@@ -1,0 +1,47 @@
+"""A one-line banner above the tabs: a message and a button or two (the demo file, the
+period that follows older data)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+STYLES = {
+    "info": "background: #eaf2fb; border: 1px solid #b7d0ea;",
+    "demo": "background: #fff4d6; border: 1px solid #e6c25c;",
+}
+
+
+class Banner(QFrame):
+    """Hidden until `show_message`; `buttons` are replaced on every call."""
+
+    def __init__(self, name: str, style: str = "info", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setStyleSheet(f"QFrame#{name} {{ {STYLES[style]} border-radius: 4px; }}")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setStyleSheet("border: none; background: transparent;")
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(10, 4, 6, 4)
+        self._layout.addWidget(self.text, 1)
+        self.buttons: list[QPushButton] = []
+        self.hide()
+
+    def show_message(self, text: str,
+                     buttons: tuple[tuple[str, Callable[[], object]], ...] = ()) -> None:
+        self.text.setText(text)
+        for old in self.buttons:
+            self._layout.removeWidget(old)
+            old.deleteLater()
+        self.buttons = []
+        for label, slot in buttons:
+            button = QPushButton(label)
+            button.clicked.connect(lambda *_a, s=slot: s())
+            self._layout.addWidget(button)
+            self.buttons.append(button)
+        self.show()
+
+    def button(self, label: str) -> QPushButton | None:
+        return next((b for b in self.buttons if b.text() == label), None)
