@@ -23,6 +23,7 @@ COMMANDS = {
     "metrics": "metrics",
     "report": "report",
     "screen": "screen",
+    "rescue": "rescue",
 }
 
 

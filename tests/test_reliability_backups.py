@@ -133,3 +133,46 @@ def test_a_journal_created_while_writing_is_private(tmp_path: Path) -> None:
         store.close(backup_if_changed=False)
     finally:
         os.umask(old)
+
+
+# ---- issue 20, H1: links planted where custdesk writes are never followed ---------------
+
+def test_restore_never_follows_a_planted_link(tmp_path: Path) -> None:
+    from custdesk.commands.backup import _restore
+
+    db = tmp_path / "business.db"
+    store = open_store(db)
+    create_backup(store, reason="manual")
+    store.close(backup_if_changed=False)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the owner's other file")
+    victim.chmod(0o644)
+    # every name an old custdesk used for its staging, safety and partial copies
+    planted = [db.with_name("." + db.name + ".restoring"),
+               db.with_name("." + db.name + ".partial")]
+    for link in planted:
+        link.symlink_to(victim)
+    assert _restore(db, "latest") == 0
+    assert victim.read_text() == "the owner's other file"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert not db.is_symlink() and db.is_file()
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert all(link.is_symlink() for link in planted)  # left as found, never written through
+    open_store(db).close(backup_if_changed=False)
+
+
+def test_a_backup_never_writes_through_a_planted_partial_link(tmp_path: Path) -> None:
+    from custdesk.storage.backups import write_copy
+
+    db = tmp_path / "business.db"
+    store = open_store(db)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    target = tmp_path / "copy.db"
+    target.with_name("." + target.name + ".partial").symlink_to(victim)
+    write_copy(store.conn, target)
+    store.close(backup_if_changed=False)
+    assert victim.read_text() == "keep me"
+    verify_backup(target)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")
+                and not p.is_symlink()]  # no leftover copy

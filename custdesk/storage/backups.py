@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,9 +59,7 @@ def backup_dir(db_path: Path) -> Path:
 def write_copy(source: sqlite3.Connection, target: Path) -> None:
     """Copy an open database to `target` (0600) through a hidden `.partial` file: `target`
     appears, by an atomic rename, only once the copy is complete, checked and on disk."""
-    partial = target.with_name("." + target.name + ".partial")
-    fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    os.close(fd)
+    partial = _new_private_file(target.parent, "." + target.name + "-", ".partial")
     try:
         dest = sqlite3.connect(str(partial))
         try:
@@ -84,6 +83,30 @@ def write_copy(source: sqlite3.Connection, target: Path) -> None:
 
 
 _write_backup = write_copy  # the foundation's name
+
+# Never follow a link planted where custdesk writes (issue 20, H1): every file custdesk
+# writes beside the database or into backups/ is one it has just created itself, under a
+# random name (mkstemp: O_CREAT | O_EXCL, and O_NOFOLLOW where the OS has it), 0600.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _new_private_file(folder: Path, prefix: str, suffix: str) -> Path:
+    """A new, empty, owner-only file with a random name that nobody could have planted."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    os.close(fd)
+    os.chmod(name, 0o600)
+    return Path(name)
+
+
+def _copy_into(source: Path, target: Path, *, new: bool = True) -> None:
+    """Copy `source` into `target`, never through a link: a `new` target must not exist
+    yet; otherwise it is one `_new_private_file` just made."""
+    flags = os.O_CREAT | os.O_EXCL if new else os.O_TRUNC
+    fd = os.open(target, os.O_WRONLY | flags | _NOFOLLOW, 0o600)
+    with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1024 * 1024)
+        dst.flush()
+        os.fsync(dst.fileno())
 
 
 def _remove_stale_partials(folder: Path, older_than: timedelta = timedelta(hours=1)) -> None:
@@ -222,15 +245,14 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
         folder.mkdir(mode=0o700, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         safety = folder / f"{db_path.name}-{stamp}-before-restore.db"
-        shutil.copy2(db_path, safety)
-        os.chmod(safety, 0o600)
-    staging = db_path.with_name("." + db_path.name + ".restoring")
-    shutil.copyfile(backup, staging)
-    os.chmod(staging, 0o600)
-    with open(staging, "rb+") as fh:
-        os.fsync(fh.fileno())
-    for sidecar in ("-journal", "-wal", "-shm"):
-        Path(str(db_path) + sidecar).unlink(missing_ok=True)
-    os.replace(staging, db_path)
+        _copy_into(db_path, safety)
+    staging = _new_private_file(db_path.parent, "." + db_path.name + "-", ".restoring")
+    try:
+        _copy_into(backup, staging, new=False)
+        for sidecar in ("-journal", "-wal", "-shm"):
+            Path(str(db_path) + sidecar).unlink(missing_ok=True)
+        os.replace(staging, db_path)
+    finally:
+        staging.unlink(missing_ok=True)
     _fsync_dir(db_path.parent)
     return safety

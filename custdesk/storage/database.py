@@ -18,7 +18,11 @@ See docs/RELIABILITY.md.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -33,6 +37,7 @@ from custdesk.storage.errors import (
     DiskError,
     NewerSchemaError,
     NotCustdeskFileError,
+    UnexpectedSchemaError,
     disk_error_message,
     is_disk_error,
 )
@@ -49,9 +54,10 @@ from custdesk.storage.store import Store
 __all__ = [
     "APPLICATION_ID", "FULL_CHECK_MAX_BYTES", "MIN_SQLITE_VERSION", "SQLITE_MAGIC",
     "DamagedDatabaseError", "DatabaseError", "DatabaseInUseError", "DiskError",
-    "NewerSchemaError", "NotCustdeskFileError", "Store", "acquire_lock", "backup_advice",
-    "connect", "disk_error_message", "is_disk_error", "lock_path", "open_store",
-    "read_header",
+    "NewerSchemaError", "NotCustdeskFileError", "Store", "UnexpectedSchemaError",
+    "acquire_lock", "backup_advice", "connect", "disk_error_message", "expected_schema",
+    "file_schema", "is_disk_error", "lock_path", "open_store", "read_header",
+    "schema_differences",
 ]
 
 MIN_SQLITE_VERSION = (3, 37, 0)  # STRICT tables; Debian 12 ships 3.40.1
@@ -126,8 +132,22 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
+def harden(conn: sqlite3.Connection) -> None:
+    """Never run what a file's schema brings: `trusted_schema=OFF` (functions with side
+    effects are refused in triggers, views, CHECKs and indexes) and, where Python offers it
+    (3.12+: `Connection.setconfig`), SQLite's defensive mode (no writable_schema, no
+    corrupting PRAGMAs). On Python 3.11 defensive mode is not reachable from Python; the
+    schema check on open (`_check_schema`) is what keeps foreign objects out."""
+    conn.execute("PRAGMA trusted_schema = OFF")
+    defensive = getattr(sqlite3, "SQLITE_DBCONFIG_DEFENSIVE", None)
+    setconfig = getattr(conn, "setconfig", None)
+    if defensive is not None and setconfig is not None:
+        setconfig(defensive, True)
+
+
 def connect(path: Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(str(path), check_same_thread=False)
+    harden(conn)
     conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.execute("PRAGMA synchronous = FULL")
@@ -155,8 +175,8 @@ def open_store(path: str | os.PathLike[str], *, create: bool = True, lock: bool 
         raise DatabaseError(f"{path} does not exist.")
     try:
         return _open(path, lock=lock, check=check, replace=replace)
-    except (DatabaseInUseError, DiskError):
-        raise
+    except (DatabaseInUseError, DiskError, UnexpectedSchemaError):
+        raise  # (backups of a changed file may carry the same additions: rescue instead)
     except DatabaseError as exc:
         raise type(exc)(f"{exc} {backup_advice(path)}") from exc.__cause__
 
@@ -188,8 +208,10 @@ def _open(path: Path, *, lock: bool, check: bool, replace: bool = False) -> Stor
             _create_private(path)
         db = connect(path)
         try:
-            if check:
-                _check(db, path)
+            with time_limit(db.conn, OPEN_CHECK_LIMIT_S, path):
+                _check_schema(db.conn, path)  # before anything reads a table or view
+                if check:
+                    _check(db, path)
             store = Store(path, db, file_lock)
             migrations.migrate(store)
             # a file an older custdesk (or another program) left with a stale order
@@ -244,3 +266,145 @@ def _check(db: sqlite_utils.Database, path: Path) -> None:
     result = db.conn.execute(f"PRAGMA {pragma}").fetchone()[0]
     if result != "ok":
         raise DamagedDatabaseError(f"{path.name} is damaged ({pragma}: {result[:200]}).")
+
+
+# ---- the schema check (issue 20, C1/H6/M7) ------------------------------------------------
+
+OPEN_CHECK_LIMIT_S = 120.0  # integrity_check measured 9 s on 86 MB under load
+# SQLite's own tables: statistics of ANALYZE / PRAGMA optimize and AUTOINCREMENT's counter
+_SQLITE_INTERNAL = re.compile(r"^sqlite_(stat[1-4]|sequence)$")
+
+SchemaEntry = tuple[str, str, str, str]  # (type, name, table, normalised SQL)
+
+
+def _normalise(sql: str | None) -> str:
+    """SQL as stored in sqlite_schema, without the differences that mean nothing: runs of
+    white space, "quoted" plain identifiers (ALTER TABLE … RENAME adds quotes), spaces
+    around brackets and commas."""
+    if sql is None:
+        return ""
+    text = re.sub(r"\s+", " ", sql).strip()
+    text = re.sub(r'"([A-Za-z_][A-Za-z0-9_]*)"', r"\1", text)
+    return re.sub(r" ?([(),]) ?", r"\1", text)
+
+
+def file_schema(conn: sqlite3.Connection) -> frozenset[SchemaEntry]:
+    """Every object of the open file's schema, normalised (SQLite's own statistics and
+    sequence tables left out: they hold no code)."""
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    return frozenset((str(kind), str(name), str(table), _normalise(sql))
+                     for kind, name, table, sql in rows
+                     if not _SQLITE_INTERNAL.match(str(name)))
+
+
+_EXPECTED: dict[tuple[object, ...], dict[int, frozenset[SchemaEntry]]] = {}
+
+
+def expected_schema(version: int) -> frozenset[SchemaEntry]:
+    """The schema this version of custdesk creates at `user_version` = `version`: the
+    migration steps run once on an in-memory database (cached per list of steps)."""
+    steps = tuple(migrations.MIGRATIONS)
+    key = tuple(id(step) for _name, step in steps)
+    schemas = _EXPECTED.get(key)
+    if schemas is None:
+        memory = sqlite_utils.Database(sqlite3.connect(":memory:"))
+        try:
+            schemas = {0: file_schema(memory.conn)}
+            for number, (_name, step) in enumerate(steps, start=1):
+                with memory.conn:
+                    step(memory)
+                schemas[number] = file_schema(memory.conn)
+        finally:
+            memory.close()
+        _EXPECTED.clear()
+        _EXPECTED[key] = schemas
+    return schemas.get(version, frozenset())
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A name from the file, safe to put in a one-line message (printable, at most 40)."""
+    clean = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return clean if len(clean) <= limit else clean[:limit - 1] + "…"
+
+
+def schema_differences(found: frozenset[SchemaEntry],
+                       expected: frozenset[SchemaEntry]) -> list[str]:
+    """What differs, one short phrase per object: 'an extra trigger "x" on orders',
+    'table customers differs', 'index y is missing'."""
+    by_name = {(entry[0], entry[1]): entry for entry in expected}
+    seen = {(kind, name): (kind, name, table, sql) for kind, name, table, sql in found}
+    phrases = []
+    for (kind, name), entry in sorted(seen.items()):
+        if (kind, name) not in by_name:
+            on = f" on {_shown(entry[2])}" if kind in ("trigger", "index") else ""
+            phrases.append(f'an extra {kind} "{_shown(name)}"{on}')
+        elif by_name[(kind, name)] != entry:
+            phrases.append(f"{kind} {_shown(name)} differs")
+    phrases += [f"{kind} {_shown(name)} is missing"
+                for kind, name in sorted(set(by_name) - set(seen))]
+    return phrases
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    found = file_schema(conn)
+    if version == 0 and not found:
+        return  # a new, empty file
+    differences = schema_differences(found, expected_schema(version))
+    if differences and any(found == expected_schema(other)
+                           for other in range(migrations.LATEST_VERSION + 1)):
+        # our own schema of another version: the header's version field is what is wrong
+        raise DamagedDatabaseError(
+            f"{path.name} is damaged (its header names schema version {version}, which "
+            "does not match the tables it holds).")
+    if differences:
+        shown = "; ".join(differences[:4])
+        more = f" and {len(differences) - 4} more" if len(differences) > 4 else ""
+        raise UnexpectedSchemaError(
+            f"{path.name} was changed outside custdesk ({shown}{more}); such additions "
+            "would run on your later work, so custdesk did not open it. To keep its data, "
+            f"copy it into a new file: custdesk rescue \"{path}\" --db NEW.db")
+
+
+@contextmanager
+def time_limit(conn: sqlite3.Connection, seconds: float, path: Path) -> Iterator[None]:
+    """Interrupt the connection's statements after `seconds` (a progress handler), and
+    say so in the owner's words."""
+    deadline = time.monotonic() + seconds
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if time.monotonic() > deadline and "interrupt" in str(exc):
+            raise DamagedDatabaseError(
+                f"{path.name} could not be checked within {seconds:.0f} s; custdesk "
+                "stopped and left it unchanged.") from None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
+def open_untrusted_readonly(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A read-only, hardened connection to a custdesk file whose schema may have been
+    changed (for `custdesk rescue`): header and sidecars checked as on open, nothing
+    written, and every statement on it stopped after `OPEN_CHECK_LIMIT_S`."""
+    source = Path(path).expanduser().resolve()
+    if not source.is_file():
+        raise DatabaseError(f"{source} does not exist.")
+    try:
+        magic, version, app_id = read_header(source)
+        if magic != SQLITE_MAGIC or app_id != APPLICATION_ID:
+            raise NotCustdeskFileError(f"{source.name} is not a custdesk database.")
+        if version > migrations.LATEST_VERSION:
+            raise NewerSchemaError(f"{source.name} was written by a newer custdesk (schema "
+                                   f"{version}); update custdesk to read it.")
+        check_sidecars(source, migrations.LATEST_VERSION)
+    except SidecarError as exc:
+        raise DamagedDatabaseError(f"{source.name} has {exc}; move it away first.") from None
+    except OSError as exc:
+        raise DiskError(f"custdesk cannot read {source.name} ({exc.strerror or exc}).") from exc
+    conn = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    harden(conn)
+    deadline = time.monotonic() + OPEN_CHECK_LIMIT_S
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    return conn

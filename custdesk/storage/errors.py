@@ -30,6 +30,12 @@ class DamagedDatabaseError(DatabaseError):
     pass
 
 
+class UnexpectedSchemaError(DatabaseError):
+    """The file's schema (tables, columns, indexes, triggers, views) is not the one this
+    version of custdesk creates: something else was added or changed, and could run on the
+    owner's later work. Its data can still be copied into a new file (`custdesk rescue`)."""
+
+
 class DiskError(DatabaseError, sqlite3.OperationalError):
     """The disk or folder refused a write (full, read-only, I/O error, file moved away).
 

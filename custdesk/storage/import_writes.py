@@ -9,6 +9,7 @@ saved mappings) are listed in `batch_changes` with their previous values.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -168,3 +169,62 @@ def data_state(store: Store) -> tuple[int, int]:
     """Changes by this connection and commits by any other: equal means unchanged."""
     version = store.conn.execute("PRAGMA data_version").fetchone()[0]
     return store.conn.total_changes, int(version)
+
+
+# ---- rescue: a changed file's rows copied into a new one (`custdesk rescue`) ------------
+
+# parents before children (foreign keys); the order summary is rebuilt, not copied
+RESCUE_TABLES = ("settings", "stages", "reasons", "import_batches", "batch_changes",
+                 "customers", "products", "orders", "deals", "tickets", "surveys", "spend",
+                 "targets", "assessments", "assessment_answers", "column_mappings")
+_REPLACED_DEFAULTS = ("settings", "stages", "reasons")  # a new file's defaults give way
+
+
+def copy_business(store: Store, source: sqlite3.Connection,
+                  progress: Callable[[str, int], None] | None = None) -> dict[str, tuple[int, int]]:
+    """Copy every row custdesk knows from `source` (read-only, never trusted: only its real
+    tables are read, never a view, and no statement of it runs here) into `store`, a new
+    file this version created, in one transaction. Columns are the ones both share, ids
+    kept; a row the new file's own constraints refuse (types, CHECKs, references) is
+    skipped and counted. Returns {table: (copied, skipped)}."""
+    tables = {name: sql for name, sql in source.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table'")}
+    result: dict[str, tuple[int, int]] = {}
+    with store.transaction():
+        for table in RESCUE_TABLES:
+            sql = tables.get(table)
+            if sql is None or sql.lstrip().upper().startswith("CREATE VIRTUAL"):
+                result[table] = (0, 0)
+                continue
+            theirs = [row[1] for row in source.execute(f'PRAGMA table_info("{table}")')]
+            ours = [row[1] for row in store.conn.execute(f"PRAGMA table_info({table})")]
+            columns = [c for c in ours if c in theirs]
+            if table in _REPLACED_DEFAULTS:
+                store.conn.execute(f"DELETE FROM {table}")
+            result[table] = _copy_table(store, source, table, columns)
+            if progress:
+                progress(table, result[table][0])
+    return result
+
+
+def _copy_table(store: Store, source: sqlite3.Connection, table: str,
+                columns: list[str]) -> tuple[int, int]:
+    names = ", ".join(f'"{c}"' for c in columns)
+    insert = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
+    cursor = source.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid')
+    copied = skipped = 0
+    while chunk := cursor.fetchmany(5_000):
+        store.conn.execute("SAVEPOINT rescue_chunk")
+        try:
+            store.conn.executemany(insert, chunk)
+            copied += len(chunk)
+        except sqlite3.DatabaseError:
+            store.conn.execute("ROLLBACK TO rescue_chunk")
+            for row in chunk:  # one by one: keep every row the new file accepts
+                try:
+                    store.conn.execute(insert, row)
+                    copied += 1
+                except sqlite3.DatabaseError:
+                    skipped += 1
+        store.conn.execute("RELEASE rescue_chunk")
+    return copied, skipped
