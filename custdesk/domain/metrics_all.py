@@ -20,8 +20,18 @@ from custdesk.domain.customer_state import (
 )
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_customers import CustomerTally, tally_metrics, tally_states
-from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
-from custdesk.domain.metrics_feedback import feedback_metrics
+from custdesk.domain.metrics_deals import (
+    DealInfo,
+    DealTotals,
+    deal_metrics,
+    deal_metrics_from_totals,
+    resolve_deals,
+)
+from custdesk.domain.metrics_feedback import (
+    FeedbackTotals,
+    feedback_metrics,
+    feedback_metrics_from_totals,
+)
 from custdesk.domain.metrics_sales import sales_metrics, totals_of
 from custdesk.domain.periods import Period
 from custdesk.domain.records import (
@@ -66,6 +76,14 @@ class Inputs:
     settings: Settings = field(default_factory=Settings)
     tally: CustomerTally | None = None
     segment_tallies: dict[str, CustomerTally] | None = None  # with `tally`: its parts
+    # when given (the SQL path), these replace `deals` / `tickets` + `surveys`
+    deal_totals: DealTotals | None = None
+    feedback_totals: FeedbackTotals | None = None
+
+    @property
+    def has_records(self) -> bool:
+        """False when deals, tickets and surveys come only as SQL sums (no records)."""
+        return self.deal_totals is None and self.feedback_totals is None
 
 
 def spend_in(spend: Sequence[Spend], period: Period) -> int | None:
@@ -90,8 +108,15 @@ def assemble(inputs: Inputs, period: Period, *,
         tally = tally_states(inputs.states, period, inputs.lost_values_e4)
     out = tally_metrics(tally, inputs.spend_e4, with_cac=with_spend)
     out.update(sales_metrics(tally.sales(inputs.orders)))
-    out.update(deal_metrics(inputs.deals, period, s.deep_discount_pct))
-    out.update(feedback_metrics(inputs.tickets, inputs.surveys, period, s.repeat_contact_days))
+    if inputs.deal_totals is not None:
+        out.update(deal_metrics_from_totals(inputs.deal_totals, s.deep_discount_pct))
+    else:
+        out.update(deal_metrics(inputs.deals, period, s.deep_discount_pct))
+    if inputs.feedback_totals is not None:
+        out.update(feedback_metrics_from_totals(inputs.feedback_totals))
+    else:
+        out.update(feedback_metrics(inputs.tickets, inputs.surveys, period,
+                                    s.repeat_contact_days))
     return out
 
 

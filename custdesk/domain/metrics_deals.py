@@ -50,9 +50,13 @@ def resolve_deals(deals: Iterable[Deal], stages: Sequence[Stage],
                   customers: dict[int, tuple[str, str | None]] | None = None) -> list[DealInfo]:
     """Attach stage kind/probability, list amount, customer name and segment to deals."""
     by_key = {name_key(s.name): s for s in stages}
+    keys: dict[str, str] = {}  # each distinct stage spelling keyed once, not once per deal
     out = []
     for d in deals:
-        stage = by_key.get(name_key(d.stage))
+        key = keys.get(d.stage)
+        if key is None:
+            key = keys[d.stage] = name_key(d.stage)
+        stage = by_key.get(key)
         kind = stage.kind if stage else StageKind.OPEN
         default = stage.probability if stage else NEW_STAGE_PROBABILITY
         listed = d.list_amount_e4
@@ -107,4 +111,67 @@ def deal_metrics(deals: Sequence[DealInfo], period: Period,
         "discount_pct_avg": mean(discounts),
         "deep_discount_share_pct": proportion(deep, len(discounts)),
         "lead_conversion_pct": pct(len(won), created, created),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class DealTotals:
+    """The sums every deal metric of one period is made of (`deal_metrics_from_totals`).
+
+    Summed in SQL by `custdesk.storage.queries_deals` (tested equal to `deal_totals`, the
+    pure-Python reference over resolved deals). `discounts` are the won deals' discount
+    percentages, kept as values so their mean is the same `fmean` as `deal_metrics`'."""
+
+    open: int = 0
+    open_valued: int = 0
+    pipeline_e4: int = 0
+    weighted_e4: int = 0
+    won: int = 0
+    lost: int = 0
+    won_e4: int = 0
+    closed_valued: int = 0
+    closed_e4: int = 0
+    cycle_days: int = 0  # Σ days from creation to close of the won deals with both dates
+    cycles: int = 0
+    created: int = 0
+    discounts: tuple[float, ...] = ()
+
+
+def deal_totals(deals: Sequence[DealInfo], period: Period) -> DealTotals:
+    """The reference sums over resolved deals (the same rules as `deal_metrics`)."""
+    open_ = [d for d in deals if is_open_at(d, period.end)]
+    valued = [d for d in open_ if d.deal.amount_e4 is not None]
+    won = closed_in(deals, period, StageKind.WON)
+    lost = closed_in(deals, period, StageKind.LOST)
+    closed_valued = [d for d in won + lost if d.deal.amount_e4 is not None]
+    cycles = [(d.closed - d.created).days for d in won
+              if d.closed is not None and d.created is not None]
+    return DealTotals(
+        len(open_), len(valued), sum(d.deal.amount_e4 or 0 for d in valued),
+        sum(d.weighted_e4 or 0 for d in valued), len(won), len(lost),
+        sum(d.deal.amount_e4 or 0 for d in won), len(closed_valued),
+        sum(d.deal.amount_e4 or 0 for d in closed_valued), sum(cycles), len(cycles),
+        sum(1 for d in deals if period.contains(d.created)),
+        tuple(x for x in (d.discount_pct for d in won) if x is not None))
+
+
+def deal_metrics_from_totals(t: DealTotals, deep_discount_pct: float
+                             ) -> dict[str, MetricValue]:
+    """Every deal metric from its sums: equal to `deal_metrics` over the same deals."""
+    deep = sum(1 for x in t.discounts if x >= deep_discount_pct - 1e-9)
+    return {
+        "deals_open": count(t.open),
+        "deals_open_unvalued": count(t.open - t.open_valued),
+        "pipeline_value": money(t.pipeline_e4, t.open_valued),
+        "pipeline_weighted_value": money(t.weighted_e4, t.open_valued),
+        "deals_won": count(t.won),
+        "deals_lost": count(t.lost),
+        "win_rate_pct": proportion(t.won, t.won + t.lost),
+        "win_rate_value_pct": pct(t.won_e4, t.closed_e4, t.closed_valued),
+        # fmean of whole days = their exact sum / n (what mean() returns)
+        "sales_cycle_days_avg": MetricValue(t.cycle_days / t.cycles if t.cycles else None,
+                                            t.cycles),
+        "discount_pct_avg": mean(t.discounts),
+        "deep_discount_share_pct": proportion(deep, len(t.discounts)),
+        "lead_conversion_pct": pct(t.won, t.created, t.created),
     }

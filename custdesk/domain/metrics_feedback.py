@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from custdesk.domain.metric_values import MetricValue, count, mean, median, nps, proportion
@@ -71,4 +72,78 @@ def feedback_metrics(tickets: Sequence[Ticket], surveys: Sequence[Survey], perio
         "complaints_count": count(sum(1 for i in opened if tickets[i].is_complaint)),
         "mystery_shop_avg": mean(s.score for s in in_period
                                  if s.kind == SurveyKind.MYSTERY_SHOP and s.score is not None),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackTotals:
+    """The sums every feedback metric of one period is made of
+    (`feedback_metrics_from_totals`). Summed in SQL by `custdesk.storage.queries_feedback`
+    (tested equal to `feedback_totals`, the pure-Python reference). Medians and the
+    mystery-shop mean keep their values (a median is not a sum)."""
+
+    nps_promoters: int = 0
+    nps_detractors: int = 0
+    nps_n: int = 0
+    enps_promoters: int = 0
+    enps_detractors: int = 0
+    enps_n: int = 0
+    csat_good: int = 0  # answers of 4 or 5, surveys' and tickets' together
+    csat_n: int = 0
+    first_response_hours: tuple[float, ...] = ()
+    resolution_hours: tuple[float, ...] = ()
+    repeats: int = 0  # tickets opened (with a time) in the period that are repeat contacts
+    opened_with_time: int = 0
+    contacts: int = 0  # Σ contacts (blank or 0 counts 1) of tickets resolved in the period
+    resolved: int = 0
+    complaints: int = 0
+    mystery_scores: tuple[float, ...] = ()
+
+
+def feedback_totals(tickets: Sequence[Ticket], surveys: Sequence[Survey], period: Period,
+                    repeat_days: int) -> FeedbackTotals:
+    """The reference sums (the same rules as `feedback_metrics`)."""
+    in_period = [s for s in surveys if period.contains(day(s.date))]
+    opened = [i for i, t in enumerate(tickets) if period.contains(day(ticket_day(t)))]
+    opened_at = [i for i in opened if tickets[i].opened_at]
+    resolved = [t for t in tickets if period.contains(day(t.resolved_at))]
+    repeats = repeat_contacts(tickets, repeat_days)
+    csat = [s.csat for s in in_period if s.csat is not None]
+    csat += [score for i in opened if (score := tickets[i].csat) is not None]
+    first = [hours_between(tickets[i].opened_at, tickets[i].first_response_at) for i in opened]
+    done = [hours_between(tickets[i].opened_at, tickets[i].resolved_at) for i in opened]
+    nps_ = [s.nps for s in in_period if s.kind == SurveyKind.CUSTOMER and s.nps is not None]
+    enps = [s.nps for s in in_period if s.kind == SurveyKind.EMPLOYEE and s.nps is not None]
+    return FeedbackTotals(
+        sum(1 for x in nps_ if x >= 9), sum(1 for x in nps_ if x <= 6), len(nps_),
+        sum(1 for x in enps if x >= 9), sum(1 for x in enps if x <= 6), len(enps),
+        sum(1 for c in csat if c >= 4), len(csat),
+        tuple(sorted(h for h in first if h is not None)),
+        tuple(sorted(h for h in done if h is not None)),
+        sum(1 for i in opened_at if i in repeats), len(opened_at),
+        sum(t.contacts if t.contacts else 1 for t in resolved), len(resolved),
+        sum(1 for i in opened if tickets[i].is_complaint),
+        tuple(s.score for s in in_period
+              if s.kind == SurveyKind.MYSTERY_SHOP and s.score is not None))
+
+
+def _scores(promoters: int, detractors: int, n: int) -> list[int]:
+    """Stand-in answers with the same counts (nps() needs only the three counts)."""
+    return [10] * promoters + [0] * detractors + [7] * (n - promoters - detractors)
+
+
+def feedback_metrics_from_totals(t: FeedbackTotals) -> dict[str, MetricValue]:
+    """Every feedback metric from its sums: equal to `feedback_metrics`."""
+    return {
+        "nps": nps(_scores(t.nps_promoters, t.nps_detractors, t.nps_n)),
+        "enps": nps(_scores(t.enps_promoters, t.enps_detractors, t.enps_n)),
+        "csat_pct": proportion(t.csat_good, t.csat_n),
+        "first_response_hours_median": median(t.first_response_hours),
+        "resolution_hours_median": median(t.resolution_hours),
+        "repeat_contact_rate_pct": proportion(t.repeats, t.opened_with_time),
+        # fmean of whole numbers = their exact sum / n (what mean() returns)
+        "contacts_per_issue": MetricValue(t.contacts / t.resolved if t.resolved else None,
+                                          t.resolved),
+        "complaints_count": count(t.complaints),
+        "mystery_shop_avg": mean(t.mystery_scores),
     }

@@ -14,12 +14,14 @@ from typing import Any
 from custdesk.domain.customer_state import CustomerState, bridge, classify
 from custdesk.domain.metric_values import MetricValue, count
 from custdesk.domain.metrics_all import Inputs, assemble
-from custdesk.domain.metrics_deals import deal_metrics
-from custdesk.domain.metrics_feedback import feedback_metrics
+from custdesk.domain.metrics_deals import DealTotals, deal_metrics
+from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_metrics
 from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, month_key
 from custdesk.domain.records import StageKind
 from custdesk.storage import queries
+from custdesk.storage import queries_deals as qd
+from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
 
@@ -33,6 +35,11 @@ def breakdown(store: Store, inputs: Inputs, period: Period, by: str) -> Groups:
         # summed in SQL: these two need each customer's state
         facts = queries.customer_facts(store, period)
         inputs = replace(inputs, states=classify(facts, period, inputs.settings.window_days))
+    if by != "segment" and not inputs.has_records:
+        # these group the records in Python (the segment breakdown is summed in SQL)
+        from custdesk.services.metrics_service import with_records
+
+        inputs = with_records(store, inputs)
     return _BUILDERS[by](store, inputs, period)
 
 
@@ -60,6 +67,15 @@ def _segments_from_tallies(store: Store, inputs: Inputs, period: Period) -> Grou
     """The segment breakdown from the per-segment sums of the SQL path."""
     assert inputs.segment_tallies is not None
     orders = queries.orders_count(store, period, by_segment=True)
+    if not inputs.has_records:  # deals, tickets and surveys summed per segment in SQL
+        deal_sums = qd.deal_totals(store, [("", period)], by="segment")
+        feedback = qf.feedback_totals(store, [("", period)],
+                                      inputs.settings.repeat_contact_days, by="segment")
+        return {g: assemble(replace(
+            inputs, orders=orders.get(g, 0), tally=inputs.segment_tallies[g],
+            segment_tallies=None, deal_totals=deal_sums.get(("", g), DealTotals()),
+            feedback_totals=feedback.get(("", g), FeedbackTotals())), period,
+            with_spend=False) for g in sorted(inputs.segment_tallies)}
     seg = rec.record_segments(store)
     deals: defaultdict[str | None, list[Any]] = defaultdict(list)
     tickets: defaultdict[str | None, list[Any]] = defaultdict(list)

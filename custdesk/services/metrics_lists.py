@@ -19,19 +19,22 @@ from custdesk.domain.customer_state import (
     lost_explicitly,
 )
 from custdesk.domain.metrics_all import first_won_from
-from custdesk.domain.metrics_deals import DealInfo
+from custdesk.domain.metrics_deals import DealInfo, resolve_deals
 from custdesk.domain.metrics_feedback import repeat_contacts, ticket_day
 from custdesk.domain.periods import Period, day
 from custdesk.domain.records import (
     DEFAULT_SETTINGS,
     Customer,
+    Deal,
     OrderLine,
     StageKind,
     Survey,
     Ticket,
 )
-from custdesk.services.metrics_service import load_deal_infos, load_settings
+from custdesk.services.metrics_service import load_settings
 from custdesk.storage import queries
+from custdesk.storage import queries_deals as qd
+from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
@@ -155,17 +158,19 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]],
     active = {f.id for f in facts if is_active(f, as_of, f.last_at_end, w)}
     days = ql.order_days(store, as_of, active)
     recent = ql.recent_revenue(store, as_of, w)
-    nps = lists.latest_nps(rec.load_surveys(store), as_of)
+    # the NPS and ticket signals summed in SQL (tested equal to lists.latest_nps and
+    # _ticket_signals over the records)
+    nps = {cid: (score, when) for cid, score, when, _c, _n in qf.latest_nps(store, as_of)}
     nps_days = nps_recent_days(store)
-    complaint, repeat30 = _ticket_signals(rec.load_tickets(store), as_of,
-                                          settings.repeat_contact_days)
+    complaint, repeat30 = qf.ticket_signals(store, as_of, settings.repeat_contact_days,
+                                            lists.REPEAT_LOOKBACK_DAYS)
     reasons, value = {}, {}
     for cid in active:
         last90, prior90, last_w = recent.get(cid, (0, 0, 0))
         latest = nps.get(cid)
         found = lists.risk_reasons(lists.RiskInputs(
-            days.get(cid, []), last90, prior90, latest.nps if latest else None,
-            day(latest.date) if latest else None, cid in complaint, repeat30.get(cid, 0)),
+            days.get(cid, []), last90, prior90, latest[0] if latest else None,
+            day(latest[1]) if latest else None, cid in complaint, repeat30.get(cid, 0)),
             as_of, w, nps_days)
         if found:
             reasons[cid], value[cid] = found, last_w
@@ -202,16 +207,28 @@ def customer_rows(store: Store, as_of: date) -> list[CustomerRow]:
     return out
 
 
+def _resolved(store: Store, deals: list[Deal]) -> list[DealInfo]:
+    """These deals resolved (stage, list amount, customer name) — only these."""
+    return resolve_deals(deals, rec.load_stages(store), rec.list_prices(store),
+                         qd.customer_labels_of(store, deals))
+
+
+def _open_infos(store: Store, as_of: date) -> list[DealInfo]:
+    """The deals open as of the day (selected in SQL): all the hot, stale and slipped
+    lists can show, so the lists' own rules run on them alone."""
+    return _resolved(store, qd.open_deals(store, as_of))
+
+
 def hot_prospects(store: Store, period: Period) -> list[DealRow]:
-    return [deal_row(d) for d in lists.hot(load_deal_infos(store), period.end)]
+    return [deal_row(d) for d in lists.hot(_open_infos(store, period.end), period.end)]
 
 
 def stale_deals(store: Store, period: Period) -> list[DealRow]:
-    return [deal_row(d) for d in lists.stale(load_deal_infos(store), period.end)]
+    return [deal_row(d) for d in lists.stale(_open_infos(store, period.end), period.end)]
 
 
 def slipped_deals(store: Store, period: Period) -> list[DealRow]:
-    return [deal_row(d) for d in lists.slipped(load_deal_infos(store), period.end)]
+    return [deal_row(d) for d in lists.slipped(_open_infos(store, period.end), period.end)]
 
 
 def nps_recent_days(store: Store) -> int:
@@ -222,7 +239,7 @@ def nps_recent_days(store: Store) -> int:
 
 def lost_deals(store: Store, period: Period) -> list[DealRow]:
     """Deals closed as lost in the period, newest first, with reason and competitor."""
-    rows = [d for d in load_deal_infos(store)
+    rows = [d for d in _resolved(store, qd.lost_deals(store, period))  # selected in SQL
             if d.kind is StageKind.LOST and period.contains(d.closed)]
     return [deal_row(d) for d in sorted(rows, key=lambda d: d.deal.closed_on or "",
                                         reverse=True)]
@@ -230,10 +247,8 @@ def lost_deals(store: Store, period: Period) -> list[DealRow]:
 
 def detractors(store: Store, period: Period) -> list[Detractor]:
     """Customers whose latest NPS answer (as of `to`) is 0–6, latest first."""
-    labels = rec.customer_labels(store)
-    latest = lists.latest_nps(rec.load_surveys(store), period.end)
-    rows = [Detractor(cid, labels.get(cid, ("?", None))[0], s.nps or 0, s.date, s.comment)
-            for cid, s in latest.items() if s.nps is not None and s.nps <= 6]
+    rows = [Detractor(cid, name, score or 0, when, comment) for cid, score, when, comment, name
+            in qf.latest_nps(store, period.end, detractors_only=True)]  # lists.latest_nps
     return sorted(rows, key=lambda r: (r.date, r.customer_id), reverse=True)
 
 
@@ -267,7 +282,7 @@ def customer_story(store: Store, customer_id: int) -> CustomerStory:
     settings = load_settings(store)
     w = settings.window_days
     orders = ql.customer_orders(store, customer_id)
-    infos = [d for d in load_deal_infos(store) if d.deal.customer_id == customer_id]
+    infos = _resolved(store, rec.load_deals(store, customer_id))
     tickets = rec.load_tickets(store, customer_id)
     surveys = rec.load_surveys(store, customer_id)
     (f,) = facts_from_records([customer], orders, first_won_from(infos), Period(as_of, as_of))

@@ -9,7 +9,7 @@ functions of `custdesk.domain`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from custdesk.domain.customer_state import (
@@ -21,14 +21,26 @@ from custdesk.domain.customer_state import (
     flows_over_periods,
 )
 from custdesk.domain.metric_catalogue import METRICS, MetricInfo
-from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.metric_values import MetricValue, proportion
 from custdesk.domain.metrics_all import Inputs, Settings, assemble, lost_days, spend_in
 from custdesk.domain.metrics_customers import CustomerTally, tally_metrics
-from custdesk.domain.metrics_deals import DealInfo, deal_metrics, resolve_deals
-from custdesk.domain.metrics_feedback import feedback_metrics
+from custdesk.domain.metrics_deals import (
+    DealInfo,
+    DealTotals,
+    deal_metrics,
+    deal_metrics_from_totals,
+    resolve_deals,
+)
+from custdesk.domain.metrics_feedback import (
+    FeedbackTotals,
+    feedback_metrics,
+    feedback_metrics_from_totals,
+)
 from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, add_months, month_end, month_key
 from custdesk.storage import queries, queries_tally
+from custdesk.storage import queries_deals as qd
+from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
@@ -100,10 +112,22 @@ def tally_inputs(store: Store, period: Period, settings: Settings | None = None
     tallies = queries_tally.customer_tallies(store, period, settings.window_days)
     if tallies is None:
         return None
+    # deals, tickets and surveys summed in SQL too (no records: `Inputs.has_records`)
     return Inputs((), queries.orders_count(store, period).get("", 0), {},
-                  spend_in(rec.load_spend(store), period), load_deal_infos(store),
-                  rec.load_tickets(store), rec.load_surveys(store), settings,
-                  tally=sum(tallies.values(), CustomerTally()), segment_tallies=tallies)
+                  spend_in(rec.load_spend(store), period), (), (), (), settings,
+                  tally=sum(tallies.values(), CustomerTally()), segment_tallies=tallies,
+                  deal_totals=qd.period_totals(store, period),
+                  feedback_totals=qf.period_totals(store, period,
+                                                   settings.repeat_contact_days))
+
+
+def with_records(store: Store, inputs: Inputs) -> Inputs:
+    """The inputs with deals, tickets and surveys loaded as records (breakdowns that
+    group them in Python); unchanged when they already hold them."""
+    if inputs.has_records:
+        return inputs
+    return replace(inputs, deals=load_deal_infos(store), tickets=rec.load_tickets(store),
+                   surveys=rec.load_surveys(store), deal_totals=None, feedback_totals=None)
 
 
 def data_span(store: Store) -> Period | None:
@@ -152,6 +176,7 @@ def _month_periods(months: int, end: date) -> list[tuple[str, Period]]:
 
 _SALES_IDS = frozenset(sales_metrics(SalesTotals()))
 # customer metrics made only of the bridge counts: one pass over months (flows_over_periods)
+_SURVEY_IDS = frozenset(("nps", "enps", "mystery_shop_avg"))  # no ticket in them
 _FLOW_IDS = frozenset(("customers_start", "customers_active", "customers_won_back",
                        "customers_lost", "retention_rate_pct", "churn_rate_pct"))
 
@@ -184,15 +209,21 @@ def monthly_series(store: Store, metric_id: str, months: int,
         sales = queries.sales_by(store, span, "month")
         return [(key, sales_metrics(sales.get(key, SalesTotals()))[metric_id].value)
                 for key, _ in periods]
-    deals, tickets = load_deal_infos(store), rec.load_tickets(store)
-    surveys, spend = rec.load_surveys(store), rec.load_spend(store)
     probe = Period(end, end)
-    if metric_id in deal_metrics([], probe, 0):
-        return [(key, deal_metrics(deals, p, settings.deep_discount_pct)[metric_id].value)
-                for key, p in periods]
+    if metric_id in deal_metrics([], probe, 0):  # one grouped query over the months
+        deal_sums = qd.deal_totals(store, periods)
+        return [(key, deal_metrics_from_totals(deal_sums.get((key, ""), DealTotals()),
+                                               settings.deep_discount_pct)[metric_id].value)
+                for key, _ in periods]
     if metric_id in feedback_metrics([], [], probe, 0):
-        return [(key, feedback_metrics(tickets, surveys, p, settings.repeat_contact_days)
-                 [metric_id].value) for key, p in periods]
+        sums = qf.feedback_totals(store, periods, settings.repeat_contact_days,
+                                  tickets=metric_id not in _SURVEY_IDS)
+        return [(key, feedback_metrics_from_totals(sums.get((key, ""), FeedbackTotals()))
+                 [metric_id].value) for key, _ in periods]
+    if metric_id == "renewal_rate_pct":
+        renewals = queries.renewals_by_period(store, periods)
+        return [(key, proportion(*renewals.get(key, (0, 0))).value) for key, _ in periods]
+    spend = rec.load_spend(store)
     if metric_id == "customers_new":
         facts = queries.customer_facts(store, span)
         return [(key, float(sum(1 for f in facts if p.contains(f.acquired))))
@@ -209,8 +240,9 @@ def monthly_series(store: Store, metric_id: str, months: int,
         states = classify(queries.customer_facts(store, period), period, settings.window_days)
         lost = (queries.lost_values(store, lost_days(states, period), settings.window_days)
                 if metric_id.startswith("customers_lost") else {})
+        # deal and feedback metrics were answered above: none of their records needed
         inputs = Inputs(states, queries.orders_count(store, period).get("", 0), lost,
-                        spend_in(spend, period), deals, tickets, surveys, settings)
+                        spend_in(spend, period), (), (), (), settings)
         out.append((key, assemble(inputs, period)[metric_id].value))
     return out
 

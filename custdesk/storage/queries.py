@@ -277,6 +277,28 @@ def sales_by(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:
     return {grp: SalesTotals(*(int(v or 0) for v in rest)) for grp, *rest in rows}
 
 
+_RENEWALS = """
+WITH p(key, plo, lo, hi) AS MATERIALIZED (
+  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(:periods))
+SELECT key, sum(cur), count(*) FROM (
+  SELECT p.key AS key, o.customer_id, max(o.date >= p.lo) AS cur
+  FROM p CROSS JOIN orders o WHERE o.date BETWEEN p.plo AND p.hi
+  GROUP BY p.key, o.customer_id HAVING min(o.date) < p.lo)
+GROUP BY key
+"""
+
+
+def renewals_by_period(store: Store, periods: list[tuple[str, Period]]
+                       ) -> dict[str, tuple[int, int]]:
+    """period key -> (customers who ordered in the prior period and again in the period,
+    customers who ordered in the prior period): `renewal_rate_pct` of every period in one
+    grouped query (one range of the date index per period)."""
+    payload = json.dumps([[k, p.prior().start.isoformat(), p.start.isoformat(),
+                           p.end.isoformat()] for k, p in periods])
+    return {key: (int(renewed or 0), int(prior or 0)) for key, renewed, prior
+            in store.conn.execute(_RENEWALS, {"periods": payload})}
+
+
 def data_span(store: Store) -> Period | None:
     """First to last dated record of any kind; None for an empty database."""
     sql = """

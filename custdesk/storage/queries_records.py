@@ -19,28 +19,36 @@ from custdesk.domain.records import (
 from custdesk.storage.database import Store
 from custdesk.storage.repository import get_settings, load_stages
 
-__all__ = ["get_settings", "load_stages", "load_deals", "load_tickets", "load_surveys",
+__all__ = ["get_settings", "load_stages", "load_deals", "DEAL_COLUMNS", "deal_from_row",
+           "load_tickets", "load_surveys",
            "load_spend", "load_targets", "load_line_targets", "load_metric_targets",
            "load_all_metric_targets", "list_prices", "customer_labels", "load_customer",
            "settings_values", "load_reasons"]
 
 
-def load_deals(store: Store) -> list[Deal]:
+# the deal columns in `deal_from_row`'s order (stage name first; `s` is the deal's stage)
+DEAL_COLUMNS = """s.name, d.id, d.customer_id, d.ref, d.title, d.product_id, d.amount_e4,
+    d.list_amount_e4, d.probability, d.owner, d.source, d.created_on, d.expected_close,
+    d.closed_on, d.lost_reason, d.competitor, d.next_step, d.last_activity_on,
+    d.win_reason, d.next_step_on, d.needs_me, d.special_terms, d.campaign"""
+
+
+def deal_from_row(r: tuple) -> Deal:
     # plain tuples with named columns: dict rows cost more than the records (10k+ rows)
-    sql = """SELECT s.name, d.id, d.customer_id, d.ref, d.title, d.product_id, d.amount_e4,
-                    d.list_amount_e4, d.probability, d.owner, d.source, d.created_on,
-                    d.expected_close, d.closed_on, d.lost_reason, d.competitor, d.next_step,
-                    d.last_activity_on, d.win_reason, d.next_step_on, d.needs_me,
-                    d.special_terms, d.campaign
-             FROM deals d JOIN stages s ON s.id = d.stage_id ORDER BY d.id"""
-    return [Deal(
+    return Deal(
         stage=r[0], id=r[1], customer_id=r[2], ref=r[3], title=r[4], product_id=r[5],
         amount_e4=r[6], list_amount_e4=r[7], probability=r[8], owner=r[9], source=r[10],
         created_on=r[11], expected_close=r[12], closed_on=r[13], lost_reason=r[14],
         competitor=r[15], next_step=r[16], last_activity_on=r[17], win_reason=r[18],
         next_step_on=r[19], needs_me=None if r[20] is None else bool(r[20]),
         special_terms=r[21], campaign=r[22])
-        for r in store.conn.execute(sql)]
+
+
+def load_deals(store: Store, customer_id: int | None = None) -> list[Deal]:
+    where, params = ("WHERE d.customer_id = ?", (customer_id,)) if customer_id else ("", ())
+    sql = (f"SELECT {DEAL_COLUMNS} FROM deals d JOIN stages s ON s.id = d.stage_id "
+           f"{where} ORDER BY d.id")
+    return [deal_from_row(r) for r in store.conn.execute(sql, params)]
 
 
 def load_tickets(store: Store, customer_id: int | None = None) -> list[Ticket]:

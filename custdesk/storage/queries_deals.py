@@ -1,0 +1,151 @@
+"""Deal metrics and deal lists summed in SQL (issue 18): no deal is loaded as a record to
+count it.
+
+`deal_totals` applies `domain.metrics_deals`' rules (a deal's stage kind and probability,
+its list amount, open as of a day, won/lost in a period) inside SQLite for any number of
+periods and groups at once — one grouped query for a whole monthly series or a breakdown
+— and returns `DealTotals`, which `deal_metrics_from_totals` turns into the catalogue's
+values. `tests/test_metrics_sql_parity_kinds.py` checks them against the pure-Python
+reference on random deals. The lists load as records only the deals they show.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+
+from custdesk.domain.metrics_deals import DealTotals
+from custdesk.domain.periods import Period
+from custdesk.domain.records import Deal
+from custdesk.storage.database import Store
+from custdesk.storage.queries_records import DEAL_COLUMNS, deal_from_row
+
+# round(x) as Python rounds a float: half to even (SQLite's round() goes half away from 0)
+_HALF_EVEN = """(CAST({x} AS INTEGER) + CASE
+    WHEN {x} - CAST({x} AS INTEGER) > 0.5 THEN 1
+    WHEN {x} - CAST({x} AS INTEGER) < -0.5 THEN -1
+    WHEN abs({x} - CAST({x} AS INTEGER)) = 0.5 THEN CAST({x} AS INTEGER) % 2
+    ELSE 0 END)"""
+
+# group keys of the breakdowns (NULL: the deal belongs to no group of that breakdown)
+GROUPS = {
+    None: "''",
+    "owner": "coalesce(nullif(d.owner, ''), '(none)')",
+    "product": "coalesce(pr.name, '(none)')",
+    "segment": "iif(c.id IS NULL, NULL, coalesce(nullif(c.segment, ''), '(none)'))",
+}
+
+# one row per deal, resolved: stage kind, effective probability, list amount, days
+_RESOLVED = """
+SELECT d.id AS id, {grp} AS grp, d.amount_e4 AS amount, k.kind AS kind,
+  coalesce(d.probability, k.probability) AS prob,
+  coalesce(d.list_amount_e4, pr.list_price_e4) AS list_e4,
+  nullif(substr(d.created_on, 1, 10), '') AS created,
+  nullif(substr(d.closed_on, 1, 10), '') AS closed,
+  {weighted} AS weighted
+FROM deals d JOIN stages k ON k.id = d.stage_id
+LEFT JOIN products pr ON pr.id = d.product_id
+LEFT JOIN customers c ON c.id = d.customer_id
+"""
+
+_PERIODS = """p(key, lo, hi) AS MATERIALIZED (SELECT value ->> 0, value ->> 1, value ->> 2
+                            FROM json_each(:periods))"""
+
+_FLAGS = """
+SELECT p.key AS key, r.*,
+  (r.created IS NULL OR r.created <= p.hi)
+    AND (r.kind = 'open' OR (r.closed IS NOT NULL AND r.closed > p.hi)) AS is_open,
+  r.kind = 'won' AND r.closed BETWEEN p.lo AND p.hi AS won,
+  r.kind = 'lost' AND r.closed BETWEEN p.lo AND p.hi AS lost,
+  r.created BETWEEN p.lo AND p.hi AS created_in
+FROM p CROSS JOIN r
+-- deals closed and created before the period count for nothing in it: skip them early
+WHERE (r.kind = 'open' AND (r.created IS NULL OR r.created <= p.hi))
+   OR r.closed >= p.lo OR r.created >= p.lo
+LIMIT -1  -- not flattened: each flag is computed once per row, not once per use
+"""
+
+_SUMS = f"""
+WITH {_PERIODS}, r AS MATERIALIZED ({{resolved}}), f AS ({_FLAGS})
+SELECT key, grp,
+  sum(is_open), sum(is_open AND amount IS NOT NULL),
+  sum(iif(is_open AND amount IS NOT NULL, amount, 0)),
+  sum(iif(is_open AND amount IS NOT NULL, weighted, 0)),
+  sum(won), sum(lost), sum(iif(won, coalesce(amount, 0), 0)),
+  sum((won OR lost) AND amount IS NOT NULL),
+  sum(iif((won OR lost) AND amount IS NOT NULL, amount, 0)),
+  sum(iif(won AND created IS NOT NULL,
+          CAST(julianday(closed) - julianday(created) AS INTEGER), 0)),
+  sum(won AND created IS NOT NULL), sum(coalesce(created_in, 0))
+FROM f WHERE grp IS NOT NULL GROUP BY key, grp
+"""
+
+_DISCOUNTS = f"""
+WITH {_PERIODS}, r AS MATERIALIZED ({{resolved}}), f AS ({_FLAGS})
+SELECT key, grp, (1 - CAST(amount AS REAL) / list_e4) * 100
+FROM f WHERE won AND grp IS NOT NULL AND amount IS NOT NULL AND list_e4 > 0
+ORDER BY id
+"""
+
+
+def _payload(periods: Sequence[tuple[str, Period]]) -> str:
+    return json.dumps([[k, p.start.isoformat(), p.end.isoformat()] for k, p in periods])
+
+
+def deal_totals(store: Store, periods: Sequence[tuple[str, Period]], by: str | None = None
+                ) -> dict[tuple[str, str], DealTotals]:
+    """(period key, group) -> DealTotals, for every period (one grouped query, not one per
+    period) and every group of `by` ("owner", "product", "segment"; None: one group "").
+    Groups without deals are left out (their totals are `DealTotals()`)."""
+    resolved = _RESOLVED.format(grp=GROUPS[by],
+                                weighted=_HALF_EVEN.format(x="(d.amount_e4 * coalesce("
+                                                           "d.probability, k.probability) "
+                                                           "/ 100.0)"))
+    params = {"periods": _payload(periods)}
+    discounts: dict[tuple[str, str], list[float]] = {}
+    for key, grp, x in store.conn.execute(_DISCOUNTS.format(resolved=resolved), params):
+        discounts.setdefault((key, grp), []).append(x)
+    out = {}
+    for key, grp, *sums in store.conn.execute(_SUMS.format(resolved=resolved), params):
+        ints = [int(v or 0) for v in sums]
+        out[(key, grp)] = DealTotals(*ints, discounts=tuple(  # type: ignore[misc, arg-type]
+            discounts.get((key, grp), ())))
+    return out
+
+
+def period_totals(store: Store, period: Period) -> DealTotals:
+    """The whole file's DealTotals for one period."""
+    return deal_totals(store, [("", period)]).get(("", ""), DealTotals())
+
+
+_OPEN_AT = """(nullif(substr(d.created_on, 1, 10), '') IS NULL
+               OR substr(d.created_on, 1, 10) <= :day)
+  AND (s.kind = 'open' OR (nullif(substr(d.closed_on, 1, 10), '') IS NOT NULL
+                           AND substr(d.closed_on, 1, 10) > :day))"""
+
+
+def open_deals(store: Store, as_of: date) -> list[Deal]:
+    """The deals open as of a day (`metrics_deals.is_open_at`), as records, by id: the only
+    deals the hot/stale/slipped lists can show."""
+    sql = (f"SELECT {DEAL_COLUMNS} FROM deals d JOIN stages s ON s.id = d.stage_id "
+           f"WHERE {_OPEN_AT} ORDER BY d.id")
+    return [deal_from_row(r) for r in store.conn.execute(sql, {"day": as_of.isoformat()})]
+
+
+def lost_deals(store: Store, period: Period) -> list[Deal]:
+    """The deals closed as lost in the period, as records, by id."""
+    sql = (f"SELECT {DEAL_COLUMNS} FROM deals d JOIN stages s ON s.id = d.stage_id "
+           "WHERE s.kind = 'lost' AND nullif(substr(d.closed_on, 1, 10), '') "
+           "BETWEEN :lo AND :hi ORDER BY d.id")
+    return [deal_from_row(r) for r in store.conn.execute(
+        sql, {"lo": period.start.isoformat(), "hi": period.end.isoformat()})]
+
+
+def customer_labels_of(store: Store, deals: Sequence[Deal]
+                       ) -> dict[int, tuple[str, str | None]]:
+    """customer id -> (name, segment) of these deals' customers only."""
+    ids = sorted({d.customer_id for d in deals if d.customer_id is not None})
+    return {cid: (name, seg) for cid, name, seg in store.conn.execute(
+        "SELECT id, name, segment FROM customers WHERE id IN "
+        "(SELECT value FROM json_each(?))", (json.dumps(ids),))}

@@ -1,0 +1,213 @@
+"""Feedback metrics, repeat contacts and the ticket/NPS signals of the lists, in SQL
+(issue 18): no ticket or survey is loaded as a record to count it.
+
+`feedback_totals` applies `domain.metrics_feedback`' rules inside SQLite for any number of
+periods and groups at once and returns `FeedbackTotals` (`feedback_metrics_from_totals`
+makes the values). Repeat contacts are one window function over the tickets: per customer
+and topic key, ordered by opening time, a ticket opened within the window after the one
+before is a repeat. Topic keys are `text.name_key` of each distinct topic, computed once
+per query (a few dozen topics), not once per ticket. Timestamps count to the second.
+`tests/test_metrics_sql_parity_kinds.py` checks everything against the pure-Python path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from custdesk.domain.metrics_feedback import FeedbackTotals
+from custdesk.domain.periods import Period
+from custdesk.domain.text import name_key
+from custdesk.storage.database import Store
+
+GROUPS = {
+    None: "''",
+    "segment": "iif(c.id IS NULL, NULL, coalesce(nullif(c.segment, ''), '(none)'))",
+}
+
+_PERIODS = """p(key, lo, hi) AS MATERIALIZED (SELECT value ->> 0, value ->> 1, value ->> 2
+                                         FROM json_each(:periods))"""
+# topic -> its name key (only topics with a non-empty key can repeat)
+_TOPICS = """tk(topic, tkey) AS MATERIALIZED (SELECT value ->> 0, value ->> 1
+                                          FROM json_each(:topics))"""
+# the repeat contacts: tickets with an opening time, same customer and topic key
+_REPEATS = """rep(id, is_repeat) AS MATERIALIZED (
+  SELECT t.id, coalesce(unixepoch(t.opened_at) - lag(unixepoch(t.opened_at)) OVER (
+      PARTITION BY t.customer_id, tk.tkey ORDER BY unixepoch(t.opened_at), t.id)
+    <= :window_s, 0)
+  FROM tickets t JOIN tk ON tk.topic = t.topic
+  WHERE nullif(t.opened_at, '') IS NOT NULL)"""
+# one row per ticket: its day (opened, else first response, else resolved), hours
+_TICKETS = """tr AS MATERIALIZED (
+  SELECT t.id, {grp} AS grp,
+    nullif(substr(coalesce(nullif(t.opened_at, ''), nullif(t.first_response_at, ''),
+                           nullif(t.resolved_at, '')), 1, 10), '') AS tday,
+    nullif(t.opened_at, '') IS NOT NULL AS has_open,
+    nullif(substr(t.resolved_at, 1, 10), '') AS rday,
+    t.csat AS csat, t.is_complaint AS complaint,
+    iif(coalesce(t.contacts, 0) != 0, t.contacts, 1) AS contacts,
+    (unixepoch(nullif(t.first_response_at, '')) - unixepoch(nullif(t.opened_at, '')))
+      / 3600.0 AS first_h,
+    (unixepoch(nullif(t.resolved_at, '')) - unixepoch(nullif(t.opened_at, ''))) / 3600.0
+      AS done_h,
+    {repeat} AS is_repeat
+  FROM tickets t {rep_join}
+  LEFT JOIN customers c ON c.id = t.customer_id)"""
+
+_TICKET_SUMS = f"""
+WITH {_PERIODS}, {_TOPICS}, {_REPEATS}, {_TICKETS}
+SELECT key, grp, sum(opened AND csat >= 4), sum(opened AND csat IS NOT NULL),
+  sum(opened AND has_open AND is_repeat), sum(opened AND has_open),
+  sum(iif(resolved, contacts, 0)), sum(resolved), sum(opened AND complaint)
+FROM (SELECT p.key AS key, tr.*, coalesce(tr.tday BETWEEN p.lo AND p.hi, 0) AS opened,
+             coalesce(tr.rday BETWEEN p.lo AND p.hi, 0) AS resolved
+      FROM p CROSS JOIN tr WHERE tr.tday >= p.lo OR tr.rday >= p.lo LIMIT -1)
+WHERE grp IS NOT NULL GROUP BY key, grp
+"""
+_HOURS = f"""
+WITH {_PERIODS}, {_TICKETS}
+SELECT p.key, tr.grp, tr.first_h, tr.done_h
+FROM p CROSS JOIN tr
+WHERE tr.grp IS NOT NULL AND tr.tday BETWEEN p.lo AND p.hi
+  AND (tr.first_h IS NOT NULL OR tr.done_h IS NOT NULL)
+"""
+_SURVEYS = """
+WITH {periods}
+SELECT key, grp,
+  sum(kind = 'customer' AND nps >= 9), sum(kind = 'customer' AND nps <= 6),
+  sum(kind = 'customer' AND nps IS NOT NULL),
+  sum(kind = 'employee' AND nps >= 9), sum(kind = 'employee' AND nps <= 6),
+  sum(kind = 'employee' AND nps IS NOT NULL),
+  sum(csat >= 4), sum(csat IS NOT NULL)
+FROM (SELECT p.key AS key, {grp} AS grp, s.kind, s.nps, s.csat
+      FROM p CROSS JOIN surveys s LEFT JOIN customers c ON c.id = s.customer_id
+      WHERE s.date != '' AND substr(s.date, 1, 10) BETWEEN p.lo AND p.hi LIMIT -1)
+WHERE grp IS NOT NULL GROUP BY key, grp
+"""
+_MYSTERY = """
+WITH {periods}
+SELECT p.key, {grp}, s.score
+FROM p CROSS JOIN surveys s LEFT JOIN customers c ON c.id = s.customer_id
+WHERE s.kind = 'mystery_shop' AND s.score IS NOT NULL AND s.date != ''
+  AND substr(s.date, 1, 10) BETWEEN p.lo AND p.hi AND {grp} IS NOT NULL
+ORDER BY s.date, s.id
+"""
+
+
+def topic_keys(store: Store) -> str:
+    """JSON [[topic, key], ...] of every distinct topic with a non-empty name key."""
+    topics = [t for (t,) in store.conn.execute(
+        "SELECT DISTINCT topic FROM tickets WHERE topic IS NOT NULL")]
+    return json.dumps([[t, k] for t in topics if (k := name_key(t))])
+
+
+def _payload(periods: Sequence[tuple[str, Period]]) -> str:
+    return json.dumps([[k, p.start.isoformat(), p.end.isoformat()] for k, p in periods])
+
+
+def feedback_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_days: int,
+                    by: str | None = None, *, tickets: bool = True
+                    ) -> dict[tuple[str, str], FeedbackTotals]:
+    """(period key, group) -> FeedbackTotals for every period (grouped queries, not one
+    per period) and group of `by` ("segment"; None: one group ""). `tickets=False` leaves
+    the ticket figures out (an NPS series needs only the surveys)."""
+    grp = GROUPS[by]
+    params = {"periods": _payload(periods)}
+    parts: dict[tuple[str, str], dict] = {}
+
+    def part(key: str, g: str) -> dict:
+        return parts.setdefault((key, g), {})
+
+    for key, g, *v in store.conn.execute(
+            _SURVEYS.format(periods=_PERIODS, grp=grp), params):
+        part(key, g).update(zip(("nps_promoters", "nps_detractors", "nps_n",
+                                 "enps_promoters", "enps_detractors", "enps_n",
+                                 "csat_good", "csat_n"), (int(x or 0) for x in v),
+                                strict=True))
+    scores: dict[tuple[str, str], list[float]] = {}
+    for key, g, score in store.conn.execute(_MYSTERY.format(periods=_PERIODS, grp=grp),
+                                            params):
+        scores.setdefault((key, g), []).append(score)
+    for k, v in scores.items():
+        part(*k)["mystery_scores"] = tuple(v)
+    if tickets:
+        t_params = {**params, "topics": topic_keys(store), "window_s": repeat_days * 86_400}
+        for key, g, good, n, rep, with_time, contacts, resolved, complaints in \
+                store.conn.execute(_TICKET_SUMS.format(
+                    grp=grp, repeat="coalesce(rep.is_repeat, 0)",
+                    rep_join="LEFT JOIN rep ON rep.id = t.id"), t_params):
+            d = part(key, g)
+            d["csat_good"] = d.get("csat_good", 0) + int(good or 0)
+            d["csat_n"] = d.get("csat_n", 0) + int(n or 0)
+            d.update(repeats=int(rep or 0), opened_with_time=int(with_time or 0),
+                     contacts=int(contacts or 0), resolved=int(resolved or 0),
+                     complaints=int(complaints or 0))
+        hours: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+        for key, g, first, done in store.conn.execute(
+                _HOURS.format(grp=grp, repeat="0", rep_join=""), params):
+            lists = hours.setdefault((key, g), ([], []))
+            if first is not None:
+                lists[0].append(first)
+            if done is not None:
+                lists[1].append(done)
+        for k, (first_h, done_h) in hours.items():
+            part(*k).update(first_response_hours=tuple(sorted(first_h)),
+                            resolution_hours=tuple(sorted(done_h)))
+    return {k: FeedbackTotals(**v) for k, v in parts.items()}
+
+
+def period_totals(store: Store, period: Period, repeat_days: int) -> FeedbackTotals:
+    return feedback_totals(store, [("", period)], repeat_days).get(("", ""),
+                                                                   FeedbackTotals())
+
+
+_SIGNALS = f"""
+WITH {_TOPICS}, {_REPEATS}
+SELECT customer_id, max(complaint), sum(repeat30) FROM (
+  SELECT t.customer_id,
+    t.is_complaint AND coalesce(nullif(substr(t.resolved_at, 1, 10), '') > :day, 1)
+      AS complaint,
+    coalesce(rep.is_repeat, 0) AND tday > :since AS repeat30
+  FROM (SELECT *, nullif(substr(coalesce(nullif(opened_at, ''), nullif(first_response_at,
+        ''), nullif(resolved_at, '')), 1, 10), '') AS tday FROM tickets) t
+  LEFT JOIN rep ON rep.id = t.id
+  WHERE t.tday IS NULL OR t.tday <= :day)
+GROUP BY customer_id HAVING max(complaint) OR sum(repeat30) > 0
+"""
+
+
+def ticket_signals(store: Store, as_of: date, repeat_days: int, lookback_days: int
+                   ) -> tuple[set[int], dict[int, int]]:
+    """Customers with a complaint unresolved on as_of, and their repeat contacts in the
+    `lookback_days` up to it (the rules of `metrics_lists._ticket_signals`)."""
+    complaint: set[int] = set()
+    repeats: dict[int, int] = {}
+    params = {"topics": topic_keys(store), "window_s": repeat_days * 86_400,
+              "day": as_of.isoformat(),
+              "since": (as_of - timedelta(days=lookback_days)).isoformat()}
+    for cid, has_complaint, n in store.conn.execute(_SIGNALS, params):
+        if has_complaint:
+            complaint.add(cid)
+        if n:
+            repeats[cid] = int(n)
+    return complaint, repeats
+
+
+_LATEST_NPS = """
+SELECT s.customer_id, s.nps, s.date, s.comment, coalesce(c.name, '?') FROM (
+  SELECT customer_id, nps, date, comment, row_number() OVER (
+      PARTITION BY customer_id ORDER BY date DESC, id DESC) AS rn
+  FROM surveys WHERE kind = 'customer' AND customer_id IS NOT NULL AND nps IS NOT NULL
+    AND date != '' AND substr(date, 1, 10) <= :day) s
+LEFT JOIN customers c ON c.id = s.customer_id
+WHERE s.rn = 1 {only}
+"""
+
+
+def latest_nps(store: Store, as_of: date, *, detractors_only: bool = False
+               ) -> list[tuple[int, int, str, str | None, str]]:
+    """(customer id, NPS, date, comment, customer name) of each customer's latest customer
+    survey with an NPS answer up to as_of (`lists.latest_nps`); only 0–6 when asked."""
+    sql = _LATEST_NPS.format(only="AND s.nps <= 6" if detractors_only else "")
+    return list(store.conn.execute(sql, {"day": as_of.isoformat()}))
