@@ -1,0 +1,52 @@
+"""How long the GUI thread was away from its event loop: the smoke test's
+`longest GUI stall: N ms` (issue 18).
+
+A heartbeat `QTimer` fires every `interval_ms`; the gap between two ticks beyond the
+interval is time the event loop could not run (work on the GUI thread, or a worker
+holding the GIL). `longest_ms` is the biggest such gap since `start()`.
+
+    meter = StallMeter(); meter.start()
+    ...                                   # run the app
+    print(f"longest GUI stall: {meter.longest_ms:.0f} ms")
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QTimer
+
+
+class StallMeter(QObject):
+    def __init__(self, interval_ms: int = 10, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.interval_ms = interval_ms
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+        self._last: float | None = None
+        self._longest = 0.0
+
+    def start(self) -> None:
+        """Start measuring now (the longest gap so far is forgotten)."""
+        self._longest = 0.0
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._tick()
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None:
+            self._longest = max(self._longest, (now - self._last) * 1000 - self.interval_ms)
+        self._last = now
+
+    @property
+    def longest_ms(self) -> float:
+        """The biggest gap between ticks beyond the interval, in ms (0: never stalled)."""
+        if self._timer.isActive() and self._last is not None:  # a stall still going on
+            pending = (time.perf_counter() - self._last) * 1000 - self.interval_ms
+            return max(self._longest, pending)
+        return max(self._longest, 0.0)
