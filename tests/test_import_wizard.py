@@ -216,3 +216,67 @@ def test_a_closed_wizard_is_deleted(qtbot, store, tmp_path):
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     qtbot.waitUntil(lambda: bool(destroyed), timeout=5_000)
     assert not shiboken6.isValid(w)
+
+
+# ----- issue 12: the File box never shows "False"; a default size that reads every column ---
+def test_menu_and_ctrl_i_open_the_wizard_with_an_empty_file_box(qtbot, quiet_ui, store):
+    from custdesk.ui.main_window import MainWindow
+
+    window = MainWindow(store, persist_state=False)
+    qtbot.addWidget(window)
+    action = next(a for a in window.menuBar().actions()[0].menu().actions()
+                  if a.text() == "&Import spreadsheet…")
+    assert action.shortcut().toString() == "Ctrl+I"
+    action.trigger()  # triggered(bool checked): the flag must not become the path
+    wizard = window.dialogs["import"]
+    assert isinstance(wizard, ImportWizard)
+    assert wizard.file_page.path_edit.text() == ""
+    wizard.reject()
+    for not_a_path in (False, True, 0, ""):
+        w = ImportWizard(store, path=not_a_path, runner=SyncRunner())  # type: ignore[arg-type]
+        qtbot.addWidget(w)
+        assert w.file_page.path_edit.text() == ""
+    window.set_store(None)
+
+
+SUPERSTORE_HEADERS = ("Row ID,Order ID,Order Date,Ship Date,Ship Mode,Customer ID,"
+                      "Customer Name,Segment,Country/Region,City,State/Province,Postal Code,"
+                      "Region,Product ID,Category,Sub-Category,Product Name,Sales,Quantity,"
+                      "Discount,Profit")
+SUPERSTORE_ROW = ('1,CA-2017-152156,2017-11-08,2017-11-11,Second Class,CG-12520,Claire Gute,'
+                  'Consumer,United States,Henderson,Kentucky,42420,South,FUR-BO-10001798,'
+                  'Furniture,Bookcases,"Bush Somerset Collection Bookcase, Oak",261.96,2,0,'
+                  '41.9136')
+
+
+def test_default_size_shows_every_mapped_column_and_its_samples(qtbot, store, tmp_path):
+    from PySide6.QtCore import QRect, QSize
+
+    from custdesk.ui.import_wizard.wizard import default_size
+
+    laptop = QRect(0, 0, 1366, 728)  # 1366×768 less a taskbar
+    assert default_size(laptop) == QSize(1100, 680)
+    assert default_size(QRect(0, 0, 1024, 600)).width() <= 1024 - 16  # clamped
+    sheet = write(tmp_path, "superstore.csv",
+                  SUPERSTORE_HEADERS + "\n" + "\n".join([SUPERSTORE_ROW] * 3) + "\n")
+    w = ImportWizard(store, path=sheet, runner=SyncRunner())
+    qtbot.addWidget(w)
+    w.resize(default_size(laptop))
+    w.show()
+    w.next()
+    w.next()
+    page = w.mapping_page
+    assert w.currentPage() is page
+    table = page.table
+    assert table.rowCount() == 21
+    metrics = table.fontMetrics()
+    for row in range(table.rowCount()):
+        header = table.item(row, 0).text()
+        assert metrics.horizontalAdvance(header) < table.columnWidth(0), header
+        sample = table.item(row, 1).text()  # distinct values; all of them in the tooltip
+        assert metrics.horizontalAdvance(sample) < table.columnWidth(1), sample
+        combo = page.combos[row]
+        assert combo.sizeHint().width() <= table.columnWidth(2)
+    # all three columns fit side by side: no sideways scrolling
+    assert table.horizontalScrollBar().maximum() == 0
+    assert table.columnWidth(1) >= 400

@@ -74,3 +74,33 @@ def test_an_empty_file_may_show_empty_states(qtbot, quiet_ui, store, capsys) -> 
     assert run_smoke(w) == 0, capsys.readouterr().err
     assert any(p.is_empty_state() for p in w.tab_pages if p.slug in DATA_FOR_TAB)
     w.set_store(None)
+
+
+def test_screenshots_include_the_wizard_pages_dialogs_and_a_print_preview(
+        window, capsys, tmp_path) -> None:
+    """Issue 12 "must show": besides each tab, the import wizard's pages on a real file at
+    its default size on a 1366×768 screen, the customer dialog, Business settings, Restore
+    backup and a print preview of Today — and nothing written to the file."""
+    from PySide6.QtGui import QImage
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    path = window.store.path
+    counts = window.store.conn.execute("SELECT count(*) FROM orders").fetchone()
+    shots = tmp_path / "shots"
+    assert smoke(window, app, time.perf_counter(), shots) == 0, capsys.readouterr().err
+    names = {p.stem for p in shots.glob("*.png")}
+    assert {"welcome", "import_file", "import_sheet", "import_mapping", "import_preview",
+            "customer", "settings", "restore_backup", "print_today"} <= names
+    assert {p.slug for p in window.tab_pages} <= names
+    mapping = QImage(str(shots / "import_mapping.png"))
+    assert (mapping.width(), mapping.height()) == (1100, 680)
+    today = QImage(str(shots / "today.png"))
+    assert (today.width(), today.height()) == (1366, 768)
+    from custdesk.storage import open_store
+
+    window.set_store(None)
+    after = open_store(path, lock=False)
+    assert after.conn.execute("SELECT count(*) FROM orders").fetchone() == counts
+    assert after.conn.execute("SELECT count(*) FROM import_batches").fetchone() == (0,)
+    after.close(backup_if_changed=False)

@@ -12,7 +12,17 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+    QWidgetAction,
+)
 
 from custdesk.domain.periods import PRESET_LABELS, Period
 from custdesk.services.files import Store
@@ -52,6 +62,67 @@ def parse_day(text: str) -> date | None:
     return _pydate(q) if q.isValid() else None
 
 
+class DateField(QLineEdit):
+    """A date typed as text in the locale's short format ("1/3/2014", "03.01.2014"), or
+    picked from a calendar (the ▾ button). `dateChanged` fires when a typed date parses
+    (Enter or leaving the box); text that does not parse is marked and said, never guessed.
+    """
+
+    dateChanged = Signal(QDate)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._date = QDate.currentDate()
+        self.format = fmt.short_date_format()
+        self.setPlaceholderText(self.format)
+        self.setToolTip(f"Type a date as {self.format}, or pick one with ▾")
+        self.setMaximumWidth(130)
+        self.calendar = QCalendarWidget()
+        self.menu = QMenu(self)
+        pick = QWidgetAction(self.menu)
+        pick.setDefaultWidget(self.calendar)
+        self.menu.addAction(pick)
+        self.calendar.clicked.connect(self._picked)
+        popup = self.addAction(self.style().standardIcon(
+            self.style().StandardPixmap.SP_ArrowDown), QLineEdit.ActionPosition.TrailingPosition)
+        popup.setToolTip("Pick a date")
+        popup.triggered.connect(self._pop_calendar)
+        self.editingFinished.connect(self._typed)
+        self._show()
+
+    def date(self) -> QDate:
+        return self._date
+
+    def _pop_calendar(self, *_args: object) -> None:
+        self.calendar.setSelectedDate(self._date)
+        self.menu.popup(self.mapToGlobal(self.rect().bottomLeft()))
+
+    def _picked(self, day: QDate) -> None:
+        self.menu.close()
+        self.setDate(day, emit=True)
+
+    def setDate(self, day: QDate, emit: bool = False) -> None:
+        changed = day != self._date
+        self._date = day
+        self._show()
+        if emit and changed:
+            self.dateChanged.emit(day)
+
+    def _show(self) -> None:
+        self.setText(fmt.display_locale().toString(self._date, self.format))
+        self.setStyleSheet("")
+
+    def _typed(self) -> None:
+        day = parse_day(self.text())
+        if day is None:
+            self.setStyleSheet("border: 1px solid #c0392b;")
+            self.setToolTip(f"Not a date in this format: {self.format}")
+            return
+        self.setStyleSheet("")
+        self.setToolTip(f"Type a date as {self.format}, or pick one with ▾")
+        self.setDate(_qdate(day), emit=True)
+
+
 def showing_words(key: str, label: str) -> str:
     """"its last 12 months", "all of it", "its “This month”"."""
     if key == "all":
@@ -85,11 +156,7 @@ class PeriodBar(QWidget):
         self.choice = QComboBox()
         for key, label in CHOICES:
             self.choice.addItem(label, key)
-        self.start, self.end = QDateEdit(), QDateEdit()
-        for edit in (self.start, self.end):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat(fmt.short_date_format())  # typed in the locale's format
-            edit.setToolTip(f"Type a date as {fmt.short_date_format()}, or pick one")
+        self.start, self.end = DateField(), DateField()  # typed in the locale's format
         self.summary = QLabel()
         self.banner = Banner("period_banner", "info")
         layout = QHBoxLayout(self)

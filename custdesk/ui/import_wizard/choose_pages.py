@@ -199,6 +199,7 @@ class MappingPage(QWizardPage):
         for row, header in enumerate(info.headers):
             self.table.setItem(row, 0, QTableWidgetItem(header))
             sample = info.samples[row] if row < len(info.samples) else []
+            sample = list(dict.fromkeys(sample))  # a value repeated is read once
             item = QTableWidgetItem(", ".join(sample))
             item.setToolTip("\n".join(sample))
             self.table.setItem(row, 1, item)
