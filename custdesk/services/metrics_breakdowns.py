@@ -35,7 +35,7 @@ def breakdown(store: Store, inputs: Inputs, period: Period, by: str) -> Groups:
         # summed in SQL: these two need each customer's state
         facts = queries.customer_facts(store, period)
         inputs = replace(inputs, states=classify(facts, period, inputs.settings.window_days))
-    if by != "segment" and not inputs.has_records:
+    if not inputs.has_records and (by != "segment" or inputs.segment_tallies is None):
         # these group the records in Python (the segment breakdown is summed in SQL)
         from custdesk.services.metrics_service import with_records
 

@@ -93,11 +93,21 @@ def load_deal_infos(store: Store) -> list[DealInfo]:
 
 
 def load_inputs(store: Store, period: Period, settings: Settings | None = None,
-                facts: Sequence[CustomerFacts] | None = None) -> Inputs:
-    """Everything `assemble` needs for `period`, with order lines aggregated in SQL."""
+                facts: Sequence[CustomerFacts] | None = None, *,
+                records: bool = True) -> Inputs:
+    """Everything `assemble` needs for `period`, with order lines aggregated in SQL; with
+    `records=False` deals, tickets and surveys come as SQL sums too (no records)."""
     settings = settings or load_settings(store)
     facts = facts if facts is not None else queries.customer_facts(store, period)
     states = classify(facts, period, settings.window_days)
+    if not records:
+        return Inputs(states, queries.orders_count(store, period).get("", 0),
+                      queries.lost_values(store, lost_days(states, period),
+                                          settings.window_days),
+                      spend_in(rec.load_spend(store), period), (), (), (), settings,
+                      deal_totals=qd.period_totals(store, period),
+                      feedback_totals=qf.period_totals(store, period,
+                                                       settings.repeat_contact_days))
     return Inputs(states, queries.orders_count(store, period).get("", 0),
                   queries.lost_values(store, lost_days(states, period), settings.window_days),
                   spend_in(rec.load_spend(store), period), load_deal_infos(store),
@@ -144,7 +154,8 @@ def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> Met
         raise ValueError(f"cannot break down by {unknown[0]!r}; "
                          f"choose from {', '.join(BREAKDOWNS)}")
     settings = load_settings(store)
-    inputs = tally_inputs(store, period, settings) or load_inputs(store, period, settings)
+    inputs = (tally_inputs(store, period, settings)
+              or load_inputs(store, period, settings, records=False))
     metrics = assemble(inputs, period)
     return MetricsReport(period, metrics, {b: breakdown(store, inputs, period, b) for b in by})
 
