@@ -8,18 +8,19 @@ methods and `write_export` directly.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QSizeF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSizeF, Qt
 from PySide6.QtGui import QPageLayout, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from custdesk.reports.tab_report import TextTable
+from custdesk.reports.tab_report import Chart, TextTable
 from custdesk.services.tab_export import SheetTable, write_csv_table, write_xlsx
 from custdesk.ui import formatting as fmt
 from custdesk.ui.record_table_model import RecordTableModel
@@ -35,11 +36,37 @@ def sheet_from_model(title: str, model: RecordTableModel) -> SheetTable:
 
 
 def text_table_from_model(title: str, model: RecordTableModel, note: str = "") -> TextTable:
-    """The visible rows of `model` as the screen shows them, for printing."""
+    """The visible rows of `model` as the screen shows them, for printing (the report keeps
+    the first MAX_PRINTED_ROWS and says how many more there are)."""
     columns, rows = model.visible_table()
     texts = [[c.text(v) for c, v in zip(columns, row, strict=True)] for row in rows]
     right = {i for i, c in enumerate(columns) if c.kind in _RIGHT_KINDS}
     return TextTable(title, [c.header for c in columns], texts, right, note)
+
+
+def chart_for_print(title: str, widget: QWidget, width: int = 320, height: int = 120) -> Chart:
+    """`widget` (a chart) as a printed image: grabbed at its drawn size, or at twice the
+    printed size when it has not been laid out yet (a tab never shown)."""
+    if widget.width() < 100 or widget.height() < 40:
+        widget.resize(width * 2, height * 2)
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    widget.grab().save(buffer, "PNG")
+    buffer.close()
+    ratio = widget.height() / max(1, widget.width())
+    return Chart(title, "data:image/png;base64," + base64.b64encode(data.data()).decode(),
+                 width, max(40, min(2 * height, int(width * ratio))))
+
+
+def printed_pages(html: str) -> int:
+    """How many pages `html` prints on the default printer's page (what the preview
+    shows): the check that a tab's summary stays short."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    document = QTextDocument()
+    document.setHtml(html)
+    document.setPageSize(printer.pageLayout().paintRect(QPageLayout.Unit.Point).size())
+    return int(document.pageCount())
 
 
 XLSX_FILTER, CSV_FILTER = "Excel workbook (*.xlsx)", "CSV (*.csv)"

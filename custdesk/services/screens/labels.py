@@ -45,3 +45,13 @@ def label(figure: str) -> str:
 def series_metric(series_id: str) -> str:
     """The catalogue metric a monthly series computes for each month."""
     return SERIES_METRIC.get(series_id, series_id)
+
+
+def deal_title(title: str | None, customer: str | None, deal_id: int | None) -> str:
+    """What a deal row is called: its title (else its reference, filled in by the pipeline
+    service), else "deal with ACCOUNT", else "deal #12" — never a blank cell."""
+    if title and title.strip():
+        return title
+    if customer and customer.strip():
+        return f"deal with {customer}"
+    return f"deal #{deal_id}" if deal_id is not None else "deal without a name"

@@ -15,6 +15,7 @@ from typing import Any
 from custdesk.domain.periods import Period
 from custdesk.services import metrics_service
 from custdesk.services import pipeline_service as ps
+from custdesk.services.screens import honest
 from custdesk.services.screens.model import Card, Screen
 from custdesk.services.screens.pipeline import cards_of, deal_dict
 from custdesk.storage import Store
@@ -54,10 +55,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
              **ps.lost_figures(deals, prior_period)}
     rows = ps.lost_deal_rows(deals, period)
     total = len(rows)
-    return Screen(
+    return honest.finish(Screen(
         NAME, period, label, cards=cards_of(CARD_IDS, current, prior, {}),
         lists={"lost_deals": [deal_dict(r) for r in rows]},
         tables={"by_reason": group_rows(ps.lost_counts(deals, period, "reason"), "reason",
                                         total),
                 "by_competitor": group_rows(ps.lost_counts(deals, period, "competitor"),
-                                            "competitor", total)})
+                                            "competitor", total)}))

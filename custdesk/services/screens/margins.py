@@ -14,6 +14,7 @@ import dataclasses
 from custdesk.domain.periods import Period
 from custdesk.services import margins_service as mg
 from custdesk.services import metrics_service as ms
+from custdesk.services.screens import honest
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
 from custdesk.storage.repository import table_counts
@@ -47,7 +48,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         "groups": _rows(groups),
         "movement": mg.movement_rows(ms.group_movement(store, period)),
     }
-    screen = Screen(NAME, period, label, cards=cards, tables=tables)
+    screen = honest.finish(Screen(NAME, period, label, cards=cards, tables=tables))
     return screen.with_series(build_series(store, period)) if with_series else screen
 
 

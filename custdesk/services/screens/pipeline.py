@@ -14,9 +14,12 @@ from typing import Any
 
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import Period
+from custdesk.domain.text import name_key
 from custdesk.services import metrics_service
 from custdesk.services import pipeline_service as ps
 from custdesk.services.metrics_lists import DealRow
+from custdesk.services.screens import honest
+from custdesk.services.screens.labels import deal_title
 from custdesk.services.screens.model import Card, Screen
 from custdesk.storage import Store
 
@@ -46,8 +49,19 @@ def cards_of(ids: tuple[str, ...], current: dict[str, MetricValue],
 
 
 def deal_dict(row: DealRow, **more: Any) -> dict[str, Any]:
-    """A deal row as a plain dict (money in currency units, dates as ISO text)."""
-    return {**asdict(row), **more}
+    """A deal row as a plain dict (money in currency units, dates as ISO text); a deal
+    without a title or reference is called "deal with ACCOUNT" (labels.deal_title)."""
+    out = {**asdict(row), **more}
+    out["title"] = deal_title(row.title, row.customer, row.id)
+    return out
+
+
+def used_stages(stages: list[dict[str, Any]], deals: list[Any]) -> list[dict[str, Any]]:
+    """The by-stage rows without the default stages no deal of the file has ever been in
+    (a CRM with its own stage names would otherwise show a row of empty catalogue stages);
+    a used stage that is empty in this period stays, so the funnel keeps its shape."""
+    seen = {name_key(d.deal.stage) for d in deals if d.deal.stage}
+    return [s for s in stages if s["deals"] or name_key(s["stage"]) in seen]
 
 
 def owner_rows(owners: dict[str, dict[str, MetricValue]]) -> list[dict[str, Any]]:
@@ -89,8 +103,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                  for r in ps.open_deals(deals, period)]
     lists: dict[str, list[Any]] = {"open_deals": open_rows}
     lists.update({name: [deal_dict(r) for r in rows] for name, rows in flagged.items()})
-    stages = [asdict(s) for s in ps.open_by_stage(store, deals, period)]
-    return Screen(NAME, period, label, cards=cards_of(CARD_IDS, current, prior, EXTRAS),
-                  lists=lists,
-                  tables={"by_stage": stages,
-                          "by_owner": owner_rows(ps.by_owner(deals, period, settings))})
+    stages = used_stages([asdict(s) for s in ps.open_by_stage(store, deals, period)], deals)
+    return honest.finish(Screen(
+        NAME, period, label, cards=cards_of(CARD_IDS, current, prior, EXTRAS), lists=lists,
+        tables={"by_stage": stages,
+                "by_owner": owner_rows(ps.by_owner(deals, period, settings))}))

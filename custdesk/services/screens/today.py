@@ -21,7 +21,8 @@ from custdesk.domain.periods import Period, trailing_months
 from custdesk.services import metrics_service
 from custdesk.services import pipeline_service as ps
 from custdesk.services.metrics_lists import DealRow
-from custdesk.services.screens.labels import MONTHLY_RENEWAL, series_metric
+from custdesk.services.screens import honest
+from custdesk.services.screens.labels import MONTHLY_RENEWAL, deal_title, series_metric
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
 
@@ -41,16 +42,6 @@ TRENDS: tuple[str, ...] = ("revenue", "customers_new", "customers_lost", "nps",
 TREND_MONTHS = 12
 
 ListFn = Callable[[Store, Period], Sequence[Any]]
-
-
-def deal_title(title: str | None, customer: str | None, deal_id: int | None) -> str:
-    """What a deal row is called: its title (else its reference, filled in by the pipeline
-    service), else "deal with ACCOUNT", else "deal #12" — never a blank cell."""
-    if title and title.strip():
-        return title
-    if customer and customer.strip():
-        return f"deal with {customer}"
-    return f"deal #{deal_id}" if deal_id is not None else "deal without a name"
 
 
 def named(rows: Sequence[DealRow]) -> list[DealRow]:
@@ -86,9 +77,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     current = metrics_service.compute_metrics(store, period).metrics
     prior = metrics_service.compute_metrics(store, period.prior()).metrics
     lists = {name: list(fn(store, period)) for name, (fn, _total) in LISTS.items()}
-    screen = Screen(NAME, period, label, cards=cards(current, prior), lists=lists,
-                    tables={"list_totals": list_totals(lists)},
-                    notes=undated_note(current.get("contacts_undated")))
+    screen = honest.finish(Screen(NAME, period, label, cards=cards(current, prior),
+                                  lists=lists, tables={"list_totals": list_totals(lists)},
+                                  notes=undated_note(current.get("contacts_undated"))))
     return screen.with_series(build_series(store, period)) if with_series else screen
 
 

@@ -187,15 +187,19 @@ class TodayTab(DashboardTab):
 
     def report_html(self) -> str:
         from custdesk.reports.tab_report import Figure, tab_report_html
-        from custdesk.ui.tab_output import text_table_from_model
+        from custdesk.ui.tab_output import chart_for_print, text_table_from_model
 
         # the cards' texts as drawn from the screen
         figures = [Figure(card.title.text(), card.value.text(), card.change.text(),
                           card.detail.text().strip()) for card in self.cards.values()]
-        tables = [text_table_from_model(p.title, p.model) for p in self.lists.values()]
+        tables = [text_table_from_model(p.title, p.model, p.summary.text())
+                  for p in self.lists.values()]
+        # the sparklines as drawn (each says its name and latest whole month)
+        charts = [chart_for_print("", line, 126, 32) for line in self.sparklines.values()]
         p = self.period
         return tab_report_html("Today", f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}",
-                               figures, tables)
+                               figures, tables, charts=charts,
+                               charts_per_row=4)
 
     def export_dialog(self) -> None:
         from custdesk.ui.tab_output import export_dialog
