@@ -265,6 +265,64 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
 }
 
 
+def _far_cell_sheet(far: str, dimension: str | None = None) -> str:
+    """CUSTOMERS plus one number at `far` (issue 20, H2: calamine allocates the span)."""
+    body = sheet_xml(CUSTOMERS, dimension=dimension)
+    return body.replace("</sheetData>", f'<row r="{far.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}">'
+                        f'<c r="{far}"><v>1</v></c></row></sheetData>')
+
+
+def far_cells_no_dimension() -> bytes:
+    return xlsx(sheet=_far_cell_sheet("XFD1048576"))
+
+
+def far_cells_lying_dimension() -> bytes:
+    return xlsx(sheet=_far_cell_sheet("XFD1048576", dimension="A1:C3"))
+
+
+def far_cell_in_a_low_row() -> bytes:
+    """The cell's own reference says row 1048576 although its <row> says 4."""
+    return xlsx(sheet=sheet_xml(CUSTOMERS).replace(
+        "</sheetData>", '<row r="4"><c r="XFD1048576"><v>1</v></c></row></sheetData>'))
+
+
+def sparse_span() -> bytes:
+    """Within the cell cap (25 × 960,000 = 24M) but nearly empty: 10 cells."""
+    return xlsx(sheet=_far_cell_sheet("Y960000"))
+
+
+def six_sheets() -> bytes:
+    """Six sheets of customers, each spanning 25 × 80,000 (allowed alone): all six fit,
+    so all are inspected before the owner is asked which one (issue 20, H5)."""
+    sheets = {f"xl/worksheets/sheet{i}.xml": _far_cell_sheet("Y80000") for i in range(1, 7)}
+    book = WORKBOOK.replace('<sheet name="Sheet1" sheetId="1" r:id="rId1"/>', "".join(
+        f'<sheet name="S{i}" sheetId="{i}" r:id="rId{i + 10}"/>' for i in range(1, 7)))
+    rels = WORKBOOK_RELS.replace("</Relationships>", "".join(
+        f'<Relationship Id="rId{i + 10}" Type="{_REL}/worksheet" '
+        f'Target="worksheets/sheet{i}.xml"/>' for i in range(1, 7)) + "</Relationships>")
+    types = CONTENT_TYPES.replace("</Types>", "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_OOXML}.worksheet+xml"/>'
+        for i in range(2, 7)) + "</Types>")
+    return xlsx({**sheets, "xl/workbook.xml": book, "xl/_rels/workbook.xml.rels": rels,
+                 "[Content_Types].xml": types})
+
+
+HOSTILE.update({
+    "far-cells-no-dimension.xlsx": far_cells_no_dimension,
+    "far-cells-lying-dimension.xlsx": far_cells_lying_dimension,
+    "far-cell-in-a-low-row.xlsx": far_cell_in_a_low_row,
+    "sparse-span.xlsx": sparse_span,
+    "six-sheets.xlsx": six_sheets,
+    # issue 20, H4/H10: text files
+    "one-line-20mb.csv": lambda: b"Customer Name,Email," + b"x," * 10_000_000 + b"\n",
+    "utf16-no-bom.csv": lambda: "Customer Name,Email\nAnn Lee,ann@example.com\nRené Roy,"
+                                "rene@example.com\n".encode("utf-16-le"),
+    "utf32-bom.csv": lambda: "Customer Name,Email\nAnn Lee,ann@example.com\n".encode("utf-32"),
+    "nul-in-text.csv": lambda: (b"Customer Name,Email\nAnn\x00Lee,ann@example.com\n"
+                                b"Bo Chen,bo@example.com\n"),
+})
+
+
 def write_all(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hostile_files import write_all
+from hostile_files import HOSTILE, write_all
 
 TIME_LIMIT_S = 30
 MEMORY_LIMIT_MB = 500
@@ -86,6 +86,13 @@ REFUSED = {
     "mixed-encodings-early.csv": "--encoding cp1252",
     "mixed-encodings-late.csv": "not utf-8 text after line",
     "ambiguous-dates.csv": "--dayfirst or --monthfirst",
+    # issue 20, H2/H5: the real extent, measured from the sheet's XML before calamine
+    "far-cells-no-dimension.xlsx": "its cells span 17,179,869,184 cells",
+    "far-cells-lying-dimension.xlsx": "its cells span 17,179,869,184 cells",
+    "far-cell-in-a-low-row.xlsx": "its cells span 17,179,869,184 cells",
+    "sparse-span.xlsx": "its cells span 24,000,000 cells",
+    "six-sheets.xlsx": "several sheets of data; choose one with --sheet",
+    "one-line-20mb.csv": "line 1: longer than 2,000,000 characters",
 }
 def _check_limits(name: str, result: dict) -> None:
     assert result["crash"] is None, f"{name} crashed:\n{result['crash']}"
@@ -117,6 +124,8 @@ def _counts(result: dict) -> dict:
     ("merged-header-above.xlsx", 2),
     ("merged-header.xlsx", 1),
     ("false-dimension-small.xlsx", 100),  # the dimension says 2 rows; all 100 are read
+    ("utf16-no-bom.csv", 2),  # issue 20, H10: found by its NUL pattern
+    ("utf32-bom.csv", 1),
 ])
 def test_odd_but_valid_files_import_exactly(outcomes: dict, name: str, created: int) -> None:
     result = outcomes[name]
@@ -161,9 +170,22 @@ def test_formulas_without_cached_values_are_invalid_rows(outcomes: dict) -> None
     assert result["unchanged"]
 
 
+def test_nul_in_text_is_an_invalid_row_quoted_briefly(outcomes: dict) -> None:
+    result = outcomes["nul-in-text.csv"]
+    _check_limits("nul-in-text.csv", result)
+    assert result["code"] == 1
+    counts = _counts(result)
+    assert counts["invalid"] == 1  # (nothing is written: exit 1)
+    assert "control characters" in counts["errors"][0]["reason"]
+    assert counts["errors"][0]["value"] == "Ann?Lee"
+    assert result["unchanged"]
+
+
 def test_every_hostile_case_ran(outcomes: dict) -> None:
     peak = max(r["peak_mb"] for r in outcomes.values())
     slowest = max(outcomes.items(), key=lambda kv: kv[1]["seconds"])
     print(f"\n{len(outcomes)} hostile files: peak memory {peak:.0f} MB, slowest "
           f"{slowest[0]} {slowest[1]['seconds']:.1f} s")
-    assert len(outcomes) == 22
+    for name, result in sorted(outcomes.items()):
+        print(f"  {name:36} {result['seconds']:5.1f} s {result['peak_mb']:5.0f} MB")
+    assert len(outcomes) == len(HOSTILE)

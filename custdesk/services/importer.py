@@ -183,7 +183,7 @@ def survey(path: str | Path, store: Store | None = None, encoding: str | None = 
     source = open_source(Path(path), encoding)
     try:
         sheets = []
-        for name in source.visible_sheets or source.sheet_names:
+        for name in (source.visible_sheets or source.sheet_names)[:MAX_SHEETS_INSPECTED]:
             table = read_table(source, None if source.type == "csv" else name)
             rows = [row for _n, (_, row) in zip(range(sample_rows), table.rows, strict=False)]
             samples = [[_cell(r[i]) for r in rows if i < len(r)]
@@ -222,22 +222,31 @@ def _choose_in(source: Source, store: Store | None, request: ImportRequest
                          from_saved, list(missing))
 
 
+MAX_SHEETS_INSPECTED = 50  # more sheets than this: the owner names the one to import
+
+
 def choose_table(source: Source, sheet: str | None, kind: str | None,
                  store: Store | None = None) -> tuple[Table, str]:
     """The sheet to import and its kind: given, the only one, or the only one that fits."""
     if sheet is not None or source.type == "csv" or len(source.visible_sheets) <= 1:
         table = read_table(source, sheet)
         return table, _kind_for(source, table, kind, store)
+    names = ", ".join(source.visible_sheets)
+    if len(source.visible_sheets) > MAX_SHEETS_INSPECTED:
+        raise MappingError(f"{source.path.name} has {len(source.visible_sheets)} sheets; "
+                           f"choose one with --sheet (sheets: {names[:200]})")
+    # one sheet at a time: only its name is kept, and the chosen one is read again (a
+    # tiny workbook of six sheets held all six in memory: 4.5 GB, issue 20 H5)
     fitting = []
     for name in source.visible_sheets:
         table = read_table(source, name)
         guess = choose_kind(table.headers, kind, saved_mapping(store, table.headers))
         if guess and not missing_required(guess, {m for m in mp.auto_map(table.headers, guess)
                                                   if m}):
-            fitting.append((mp.score(mp.auto_map(table.headers, guess), guess), table, guess))
+            fitting.append((mp.score(mp.auto_map(table.headers, guess), guess), name, guess))
+        del table
     if len(fitting) == 1:
-        return fitting[0][1], fitting[0][2]
-    names = ", ".join(source.visible_sheets)
+        return read_table(source, fitting[0][1]), fitting[0][2]
     if not fitting:
         wanted = kind or "data custdesk knows"
         raise MappingError(f"{source.path.name}: no sheet looks like {wanted}; choose one "

@@ -27,6 +27,8 @@ TEXT_TYPES = {".csv": "csv", ".txt": "csv", ".tsv": "csv"}
 MAX_CELLS = 25_000_000  # ~1M rows x 25 columns: calamine needs ~1.3 GB at 12M cells
 MAX_FILE_BYTES = 500_000_000
 MAX_UNCOMPRESSED = 1_500_000_000
+SPARSE_FROM = 2_000_000  # a span this large must be at least a quarter filled
+MAX_SHARED_STRINGS = 200_000_000  # unpacked text calamine keeps whole in memory
 MAX_RATIO = 300  # real sheets compress 5-50x; zip bombs compress 1000x and more
 HEADER_SCAN_ROWS = 30
 SNIFF_BYTES = 256 * 1024
@@ -154,6 +156,11 @@ def _check_zip(path: Path) -> None:
         raise ReadError(f"{path.name} unpacks to {total // 1_000_000} MB, more than custdesk "
                         "will read; it may be damaged or malicious")
     for info in infos:
+        if info.filename.lower().endswith("sharedstrings.xml") and (
+                info.file_size > MAX_SHARED_STRINGS):
+            raise ReadError(f"{path.name}: its shared text unpacks to "
+                            f"{info.file_size // 1_000_000} MB, more than custdesk reads "
+                            f"({MAX_SHARED_STRINGS // 1_000_000} MB); save it as CSV")
         ratio = info.file_size // max(info.compress_size, 1)
         if info.file_size > 50_000_000 and ratio > MAX_RATIO:
             raise ReadError(f"{path.name}: part {info.filename} unpacks to {ratio}× its size; "
@@ -175,6 +182,7 @@ def read_table(source: Source, sheet: str | None = None) -> Table:
         if cells is not None and cells > MAX_CELLS:
             raise ReadError(f"{source.path.name}, sheet {name}: declares {cells:,} cells, more "
                             f"than custdesk reads ({MAX_CELLS:,}); delete unused rows/columns")
+        _check_extent(source.path, name)
     assert source._workbook is not None
     try:
         data = source._workbook.get_sheet_by_name(name)
@@ -191,6 +199,26 @@ def read_table(source: Source, sheet: str | None = None) -> Table:
         table.scan_formulas = lambda: {(r, c - start_col) for r, c in
                                        xlsx_parts.formulas_without_value(path, name)}
     return table
+
+
+def _check_extent(path: Path, sheet: str) -> None:
+    """Refuse, before calamine allocates it, a sheet whose cells really span more than
+    MAX_CELLS, or a mostly empty one spanning more than SPARSE_FROM (calamine holds every
+    cell of the span: a few far-apart cells in a tiny file cost gigabytes)."""
+    try:
+        extent = xlsx_parts.sheet_extent(path, sheet)
+    except ValueError as exc:
+        raise ReadError(f"{path.name}: {exc}, more than custdesk reads") from None
+    if extent is None:
+        return
+    span = extent.spanned
+    if span > MAX_CELLS or (span > SPARSE_FROM and extent.cells * 4 < span):
+        raise ReadError(
+            f"{path.name}, sheet {sheet}: its cells span {span:,} cells "
+            f"({extent.max_row:,} rows × {max(extent.max_col, extent.widest_unreferenced):,}"
+            f" columns) but hold {extent.cells:,}; custdesk reads at most {MAX_CELLS:,} "
+            "(and a mostly empty span of at most "
+            f"{SPARSE_FROM:,}): delete the far-away cells and save again")
 
 
 def _with_header(sheet: str, numbered: Iterator[tuple[int, Sequence[object]]]) -> Table:
@@ -277,11 +305,23 @@ def _open_csv(path: Path, encoding: str | None) -> Source:
 
 
 def sniff_encoding(head: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 by BOM; anything else must be confirmed."""
+    """UTF-8 (with or without BOM), UTF-32 and UTF-16 by BOM or by their NUL pattern
+    (ASCII text in UTF-16 has a NUL in every other byte); anything else must be confirmed."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16's
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    sample = head[:4096]
+    if len(sample) >= 8 and sample.count(0) * 4 >= len(sample):  # NUL-laced: wide text
+        quads = len(sample) // 4 * 4
+        if all(sample[i + 1:i + 4] == b"\0\0\0" for i in range(0, min(quads, 64), 4)):
+            return "utf-32-le"
+        if all(sample[i:i + 3] == b"\0\0\0" for i in range(0, min(quads, 64), 4)):
+            return "utf-32-be"
+        odd_zero = sample[1::2].count(0) >= len(sample) // 2 * 0.8
+        return "utf-16-le" if odd_zero else "utf-16-be"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
@@ -310,14 +350,37 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+MAX_LINE_CHARS = 2_000_000  # one physical line (30 cells of Excel's 32,767 fit many times)
+MAX_COLUMNS = 16_384  # Excel's own limit
+
+
+def _bounded_lines(handle: io.TextIOBase, name: str) -> Iterator[str]:
+    """The file's lines, each read with a length bound: a 100 MB one-line file must not
+    be read whole (issue 20, H4)."""
+    number = 0
+    while line := handle.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise ReadError(f"{name}, line {number}: longer than {MAX_LINE_CHARS:,} "
+                            "characters; this is not a table custdesk can read")
+        yield line
+
+
 def _csv_table(source: Source) -> Table:
     handle = open(source.path, encoding=source.encoding, newline="")  # closed by the row generator
-    reader = csv.reader(handle, delimiter=source.delimiter or ",")
     name = source.path.name
+    reader = csv.reader(_bounded_lines(handle, name), delimiter=source.delimiter or ",")
+
+    def rows() -> Iterator[list[str]]:
+        for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise ReadError(f"{name}, line {reader.line_num}: {len(row):,} columns, more "
+                                f"than custdesk reads ({MAX_COLUMNS:,})")
+            yield row
 
     def numbered() -> Iterator[tuple[int, Sequence[object]]]:
         try:
-            yield from enumerate(reader, start=1)
+            yield from enumerate(rows(), start=1)
         except UnicodeDecodeError:
             raise ReadError(f"{name}: not {source.encoding} text after line "
                             f"{reader.line_num}; try --encoding cp1252") from None

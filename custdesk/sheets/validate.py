@@ -254,9 +254,14 @@ def _score(kind: str) -> Callable[[object], int | None]:
     return parse
 
 
+SHOWN_CHARS = 80  # an error quotes at most this much of a cell (a cell can be 100 MB)
+
+
 def _show(value: object) -> str:
     text = "" if value is None else str(value)
-    return text if len(text) <= 100 else text[:97] + "..."
+    if len(text) > SHOWN_CHARS:
+        text = text[:SHOWN_CHARS - 1] + "…"
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 class _Rules:
