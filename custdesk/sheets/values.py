@@ -51,7 +51,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def parse_text(value: object) -> str | None:
     """Text, trimmed; whole-number floats lose their '.0' (ids read as numbers). Text
     holding NUL or another control character is refused (ValueError)."""
-    if value.__class__ is str and _CONTROL.search(value):  # type: ignore[arg-type]
+    if value.__class__ is str and _CONTROL.search(value):
         raise ValueError("contains control characters (NUL, …): is the file really text "
                          "in this encoding?")
     if value.__class__ is str:  # the hot path: plain text cells
@@ -74,7 +74,7 @@ def parse_text(value: object) -> str | None:
 def parse_text_column(values: list[object]) -> list[str | None]:
     """`parse_text` over a whole column, without a function call per plain text cell."""
     missing = MISSING
-    if _CONTROL.search("\n".join(x for x in values if x.__class__ is str)):  # type: ignore[misc]
+    if _CONTROL.search("\n".join(x for x in values if x.__class__ is str)):
         raise ValueError("control characters")  # the caller parses cell by cell
     # one pass; the walrus keeps the stripped text for the result (t is only read when the
     # condition, which assigns it, holds)
