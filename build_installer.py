@@ -23,6 +23,7 @@ import io
 import json
 import os
 import platform
+import re
 import shutil
 import struct
 import subprocess
@@ -207,7 +208,8 @@ def pyproject_version(root: Path = ROOT) -> str:
 
 
 def version_tuple(version: str) -> tuple[int, int, int, int]:
-    numbers = [int("".join(c for c in part if c.isdigit()) or 0)
+    # leading digits of each part: "2.0rc1" is 2.0.0.0 (Windows wants four small numbers)
+    numbers = [int(m.group()) if (m := re.match(r"\d+", part)) else 0
                for part in version.split(".")[:4]]
     padded = (numbers + [0, 0, 0, 0])[:4]
     return padded[0], padded[1], padded[2], padded[3]
@@ -406,10 +408,10 @@ def build(plan: Plan, root: Path, dist: Path, work: Path, *, clean: bool) -> Non
     if clean:
         args.append("--clean")
     PyInstaller.__main__.run(args)
-    strip = shutil.which("strip")
-    for pattern in plan.strip_globs if strip else ():
+    strip = shutil.which("strip") if plan.strip_globs else None
+    for pattern in plan.strip_globs if strip is not None else ():
         for lib in (dist / plan.app_folder).rglob(pattern):
-            if lib.is_file() and not lib.is_symlink():
+            if strip is not None and lib.is_file() and not lib.is_symlink():
                 subprocess.run([strip, "--strip-debug", str(lib)], check=True)
     if plan.platform == "macos":
         import plistlib
