@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-deps bench screenshots lint clean
+.PHONY: run test setup system-deps bench screenshots lint clean installer installer-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,21 @@ lint: setup
 	$(VENV)/bin/ruff check custdesk tests benchmarks
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+# The double-clickable app for owners (docs/INSTALLER.md): PyInstaller build into dist/, its
+# archive, then the frozen app's smoke test (timed next to the same run from source).
+INSTALLER_STAMP := $(VENV)/.installer
+
+$(INSTALLER_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e ".[installer]"
+	touch $(INSTALLER_STAMP)
+
+installer: setup $(INSTALLER_STAMP)
+	$(PY) build_installer.py --compare
+
+# The build spec for Linux, Windows and macOS, checked in about a second (builds nothing).
+installer-check: setup $(INSTALLER_STAMP)
+	$(PY) build_installer.py --check
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

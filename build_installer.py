@@ -367,6 +367,12 @@ def check(root: Path = ROOT, *, importable: bool = True) -> list[str]:
     return problems
 
 
+def missing_build_tools(target: str) -> list[str]:
+    """Programs PyInstaller runs on `target` that are not on PATH (binutils on Linux)."""
+    needed = ("ldd", "objdump", "objcopy") if target == "linux" else ()
+    return [tool for tool in needed if shutil.which(tool) is None]
+
+
 def pyinstaller_version() -> str | None:
     try:
         from importlib.metadata import PackageNotFoundError, version
@@ -679,6 +685,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if pyinstaller_version() is None:
             print("build_installer.py: PyInstaller is not installed here; run "
                   "`pip install -e '.[installer]'` (or `make installer`).", file=sys.stderr)
+            return 1
+        tools = missing_build_tools(target)
+        if tools:
+            print(f"build_installer.py: PyInstaller needs {', '.join(tools)} on {target} "
+                  "(Debian/Ubuntu: apt-get install binutils).", file=sys.stderr)
             return 1
         t0 = time.perf_counter()
         build(plan, ROOT, dist, work, clean=args.clean)
