@@ -188,10 +188,13 @@ def test_editing_a_customer_persists_and_shows_in_the_list(qtbot, demo_store) ->
     dialog = CustomerDialog(demo_store, cid, tab)
     qtbot.addWidget(dialog)
     dialog.changed.connect(tab.refresh)
-    orders = demo_store.conn.execute("SELECT count(*) FROM orders WHERE customer_id = ?",
-                                     (cid,)).fetchone()[0]
-    kinds = [r["kind"] for r in dialog.timeline_model.rows()]
-    assert kinds.count("Order") == orders
+    lines, orders = demo_store.conn.execute(
+        "SELECT count(*), count(DISTINCT coalesce(order_ref, 'line ' || id)) FROM orders "
+        "WHERE customer_id = ?", (cid,)).fetchone()
+    order_rows = [r for r in dialog.timeline_model.rows() if r["kind"] == "Order"]
+    assert len(order_rows) == orders < lines  # lines grouped into orders
+    assert sum(r["lines"] for r in order_rows) == lines
+    assert "active" not in dialog.status_text or "lapsed" not in dialog.risk.text()
     dialog.edits["company"].setText("Renamed Trading Ltd")
     dialog.edits["email"].setText("  New@Example.COM ")
     assert dialog.save()

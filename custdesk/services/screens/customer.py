@@ -9,7 +9,8 @@ customer id as well as a period.
   latest answer up to the period's end; n = 1).
 - lists: `customer` (one row: id, name, status "active"/"lapsed"/"lost"), `orders`,
   `deals`, `tickets`, `surveys` (all of the customer's records, newest first), `story`
-  (every record as one dated line, newest first), `risk` (the signals).
+  (every record as one dated line, newest first; order lines grouped into orders with
+  their totals), `risk` (the signals).
 - series: `revenue`, `gross_profit` by month from the first to the last month with
   orders (months without orders are 0); the data's current month is partial.
 - notes: the status and the risk signals in words.
@@ -73,12 +74,29 @@ def survey_row(s: Survey) -> dict[str, Any]:
             "score": s.score, "comment": s.comment}
 
 
+def order_groups(lines: list[OrderLine]) -> list[dict[str, Any]]:
+    """The order lines grouped into orders (same order number; a line without one is its
+    own order), one timeline row each: its first day, "Order SO-1 · 3 lines: Paper, Desks"
+    and its total."""
+    groups: dict[str, list[OrderLine]] = {}
+    for o in lines:
+        groups.setdefault(o.order_ref or f"line {o.id}", []).append(o)
+    rows = []
+    for items in groups.values():
+        ref = items[0].order_ref
+        categories = list(dict.fromkeys(o.category for o in items if o.category))
+        count = f"{len(items)} line{'s' if len(items) != 1 else ''}"
+        what = f"Order {ref} · {count}" if ref else f"Order · {count}"
+        if categories:
+            what += ": " + ", ".join(categories[:3]) + (" …" if len(categories) > 3 else "")
+        rows.append({"date": min(o.date for o in items), "kind": "Order", "what": what,
+                     "amount": sum(o.revenue_e4 for o in items) / E4, "lines": len(items)})
+    return rows
+
+
 def story_rows(story: CustomerStory) -> list[dict[str, Any]]:
     """Orders, deals, tickets and surveys as dated lines (date, kind, what, amount)."""
-    rows: list[dict[str, Any]] = []
-    for o in story.orders:
-        what = " · ".join(str(x) for x in (o.order_ref, o.category) if x) or "Order line"
-        rows.append({"date": o.date, "kind": "Order", "what": what, "amount": o.revenue_e4 / E4})
+    rows: list[dict[str, Any]] = order_groups(story.orders)
     for d in story.deals:
         what = f"{d.title or 'Deal'} — {d.stage}"
         if d.lost_reason:

@@ -26,6 +26,7 @@ CARDS = ("nps", "csat_pct", "first_response_hours_median", "resolution_hours_med
          "repeat_contact_rate_pct", "contacts_per_issue", "complaints_count",
          "mystery_shop_avg", "enps")
 TREND_MONTHS = 12
+ANSWER_CARDS = ("nps", "csat_pct", "enps", "mystery_shop_avg")  # figures of survey answers
 NOTHING_IN_PERIOD = ("No survey answers or tickets fall in this period: choose a period "
                      "that holds your feedback (e.g. All time), or import recent surveys and "
                      "tickets.")
@@ -59,7 +60,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                                for g in fb.tickets_by(store, period, "channel")],
         **honest.why_table(why),
     }
-    notes = () if any(c.value is not None for c in cards.values()) else (NOTHING_IN_PERIOD,)
+    answered = any(cards[m].value is not None for m in ANSWER_CARDS if m in cards)
+    notes = () if answered or tables["tickets_by_topic"] else (NOTHING_IN_PERIOD,)
     screen = honest.finish(Screen(NAME, period, label, cards=cards,
                                   lists={"detractors": detractors}, tables=tables,
                                   notes=notes))

@@ -52,8 +52,20 @@ LABELS = {"ref": "Reference", "name": "Name", "company": "Company", "email": "E-
 TIMELINE_COLUMNS = [Column("date", "Date", "date"), Column("kind", "Kind"),
                     Column("what", "What"), Column("amount", "Amount", "money")]
 CHOOSE_REASON = "Choose a reason…"
+STATUS_WORDS = {"active": "active", "lapsed": "lapsed (no order within the activity window)",
+                "lost": "lost", "contact": "contact (no purchase yet)"}
 PLACEHOLDERS = {"name": "Required", "ref": "Your own customer number (optional)",
                 "acquired_on": "YYYY-MM-DD, e.g. 2024-03-17"}
+
+
+def status_text(record: dict[str, Any], status: str | None) -> str:
+    """"Status: lapsed (no recent order)", "Status: lost on 3/1/2026 (Price)", …"""
+    if record.get("lost_on") and status in (None, "lost"):
+        reason = record.get("lost_reason") or "no reason recorded"
+        return f"Status: lost on {fmt.day_text(record['lost_on'])} ({reason})"
+    if status is None:
+        return "Status: not known (the history could not be loaded)"
+    return "Status: " + STATUS_WORDS.get(status, status)
 
 
 def ask_delete(parent: QWidget, name: str, counts: dict[str, int]) -> str:
@@ -197,22 +209,25 @@ class CustomerDialog(QDialog):
         record = cs.get_customer(self.store, customer_id)
         for key, edit in self.edits.items():
             edit.setText("" if record.get(key) is None else str(record[key]))
-        status = record.get("status") or "active"
-        if record.get("lost_on"):
-            reason = record.get("lost_reason") or "—"
-            status = f"lost on {fmt.day_text(record['lost_on'])} ({reason})"
-        self.header.setText(f"<h2>{html.escape(record['name'])}</h2>"
-                            f"<span style='color:gray'>{html.escape(status)}</span>")
         self.setWindowTitle(f"{record['name']} — customer")
         try:
             screen = build_customer(self.store, customer_id, self.period, self.period_label)
         except Exception as exc:  # logged and said; the contact data stays editable
             logs.log_exception(f"Loading the story of customer {customer_id}", exc)
+            self._show_header(record, None)
             self.risk.setText(
                 f"This customer's history could not be loaded: "
                 f"{html.escape(logs.plain_reason(exc))}. {html.escape(logs.where_text())}")
             return
+        self._show_header(record, screen.lists["customer"][0]["status"])
         self.show_story(screen)
+
+    def _show_header(self, record: dict[str, Any], status: str | None) -> None:
+        """Name and status — the status the story computed (lapsed, lost, active), the one
+        the lists show, never the stored field's default "active" beside it."""
+        self.status_text = status_text(record, status)
+        self.header.setText(f"<h2>{html.escape(record['name'])}</h2>"
+                            f"<span style='color:gray'>{html.escape(self.status_text)}</span>")
 
     def show_story(self, screen: Screen) -> None:
         """Figures, timeline, monthly chart and risk signals from the customer screen."""
@@ -226,8 +241,11 @@ class CustomerDialog(QDialog):
                                "Gross profit": screen.series["gross_profit"]})
         reasons = [row["reason"] for row in screen.lists["risk"]]
         status = screen.lists["customer"][0]["status"]
+        why = "" if status == "active" else ": only active customers are checked"
         self.risk.setText("<br>".join(f"⚠ {html.escape(r)}" for r in reasons)
-                          if reasons else f"No risk signals (status: {status}).")
+                          if reasons else
+                          f"No risk signals ({html.escape(STATUS_WORDS.get(status, status))}"
+                          f"{why}).")
 
     def _register(self) -> None:
         if self.customer_id is None:
