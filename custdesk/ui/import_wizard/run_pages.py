@@ -109,7 +109,8 @@ class PreviewPage(QWizardPage):
             f"{escape(preview.sheet)}:<br>"
             f"• {c['created']:,} to add, {c['updated']:,} to update, "
             f"{c['unchanged']:,} already there unchanged<br>"
-            f"• {c['invalid']:,} with problems (listed below)<br>"
+            f"• {c['invalid']:,} with problems"
+            + (" (listed below)" if c["invalid"] else "") + "<br>"
             f"• along the way: {plural(plan.new_customers, 'new customer')}, "
             f"{plural(plan.new_products, 'new product')}"
             + (f", new stages: {escape(', '.join(plan.new_stages))}" if plan.new_stages
