@@ -1,0 +1,160 @@
+"""Every figure of issue 18 in one table: figure, its anchor measured in the same run, the
+ratio, the target.
+
+    python -m benchmarks.run [--mid PATH] [--realmix PATH] [--with-bench]
+
+Builds the mid-size file with `benchmarks.make_db` when missing (20k customers, 200k
+lines, 20k deals, 40k tickets, 10k surveys); the real-data file is the one
+`../shared/tools/realmix` builds (skipped when absent). Timings are best of 3 where a
+figure is repeated in-process; smoke-test figures come from one `custdesk --smoke-test`
+run per file (2 shared cores: noisy, so read ratios, not milliseconds). `--with-bench`
+also runs the older benchmarks/bench_*.py scripts and prints their own output after the
+table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from benchmarks.timing import best_of
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VENV_BIN = Path(sys.executable).parent
+MID_ARGS = ["--customers", "20000", "--lines", "200000", "--deals", "20000",
+            "--tickets", "40000", "--surveys", "10000"]
+
+BARE_QT = """
+import time; t0 = time.perf_counter()
+from PySide6.QtWidgets import QApplication, QMainWindow, QTabWidget, QWidget
+app = QApplication([]); w = QMainWindow(); tabs = QTabWidget()
+for i in range(8): tabs.addTab(QWidget(), f"tab {i}")
+w.setCentralWidget(tabs); w.resize(1366, 768); w.show(); app.processEvents()
+print(time.perf_counter() - t0)
+"""
+
+Row = tuple[str, str, str, str, str]  # figure, value, anchor, ratio, target
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+
+def bare_qt_start() -> float:
+    """Seconds for a whole bare PySide6 process to show a tabbed window (best of 3)."""
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", BARE_QT], check=True, env=_env(),
+                       capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def smoke(db: Path) -> dict[str, float]:
+    """The smoke test's figures: 'window', each 'tab <slug>', 'stall' when printed."""
+    t0 = time.perf_counter()
+    out = subprocess.run([str(VENV_BIN / "custdesk"), "--db", str(db), "--smoke-test"],
+                         env=_env(), capture_output=True, text=True, timeout=600)
+    figures = {"process": time.perf_counter() - t0}
+    for line in out.stdout.splitlines():
+        if m := re.match(r"window shown after ([\d.]+) s", line):
+            figures["window"] = float(m[1])
+        elif m := re.match(r"tab (\w+): ([\d.]+) s", line):
+            figures[f"tab {m[1]}"] = float(m[2])
+        elif m := re.match(r"longest GUI stall: ([\d.]+) ms", line):
+            figures["stall"] = float(m[1]) / 1000
+    return figures
+
+
+def catalogue(db: Path) -> tuple[float, float, float]:
+    """(catalogue + segment breakdown, one bare GROUP BY over the order lines, a 12-month
+    deal series) in seconds, best of 3, one-year period up to the data's end."""
+    from custdesk.domain.periods import Period
+    from custdesk.services import metrics_service as ms
+    from custdesk.storage import open_store, queries_cache
+
+    store = open_store(db, lock=False)
+    try:
+        span = ms.data_span(store)
+        assert span is not None
+        period = Period(span.end - timedelta(days=364), span.end)
+
+        def cat() -> None:
+            queries_cache.clear(store)
+            ms.compute_metrics(store, period, by=("segment",))
+
+        # the anchor: one bare GROUP BY over every order line (a period's lines alone can
+        # be none at all on a file whose orders end years before its tickets)
+        bare = best_of(lambda: store.conn.execute(
+            "SELECT customer_id, sum(revenue_e4) FROM orders GROUP BY customer_id"
+        ).fetchall())
+        series = best_of(lambda: ms.monthly_series(store, "win_rate_pct", 12, span.end))
+        return best_of(cat), bare, series
+    finally:
+        store.close()
+
+
+def table(rows: list[Row]) -> str:
+    head = ("figure", "value", "anchor (same run)", "ratio", "target")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
+    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
+              for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run")
+    p.add_argument("--mid", type=Path, default=Path("/tmp/custdesk_mid.db"))
+    p.add_argument("--realmix", type=Path, default=Path("/tmp/realmix.db"))
+    p.add_argument("--with-bench", action="store_true")
+    args = p.parse_args(argv)
+    if not args.mid.exists():
+        subprocess.run([sys.executable, "-m", "benchmarks.make_db", *MID_ARGS,
+                        "--db", str(args.mid)], check=True, cwd=ROOT)
+    bare = bare_qt_start()
+    rows: list[Row] = [("bare PySide6 window + tabs (process)", f"{bare:.2f} s", "-", "-",
+                        "anchor")]
+    files = [("mid", args.mid)] + ([("realmix", args.realmix)] if args.realmix.exists()
+                                   else [])
+    for name, db in files:
+        figures = smoke(db)
+        window = figures.get("window")
+        if window is not None:
+            rows.append((f"{name}: window shown (from run_gui)", f"{window:.2f} s",
+                         f"{bare:.2f} s", f"{window / bare:.1f}×", "≤ 3× bare"))
+        for key, value in figures.items():
+            if key.startswith("tab "):
+                target = "< 2 s after start" if key == "tab today" else "< 1 s"
+                rows.append((f"{name}: {key} painted", f"{value:.2f} s", "-", "-", target))
+        if "stall" in figures:
+            rows.append((f"{name}: longest GUI stall", f"{figures['stall'] * 1000:.0f} ms",
+                         "-", "-", "< 100 ms"))
+        else:
+            rows.append((f"{name}: longest GUI stall", "not reported", "-", "-",
+                         "< 100 ms"))
+        cat, group_by, series = catalogue(db)
+        rows.append((f"{name}: catalogue + segment breakdown (1 year)", f"{cat:.3f} s",
+                     f"{group_by:.3f} s bare GROUP BY", f"{cat / group_by:.1f}×",
+                     "≤ 10× bare"))
+        rows.append((f"{name}: 12-month deal series (win_rate_pct)", f"{series:.3f} s",
+                     f"{group_by:.3f} s bare GROUP BY", f"{series / group_by:.1f}×", "-"))
+    print(table(rows))
+    if args.with_bench:
+        for script in sorted(HERE.glob("bench_*.py")):
+            print(f"\n== {script.name}", flush=True)
+            subprocess.run([sys.executable, str(script)], env=_env(), cwd=ROOT, check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
