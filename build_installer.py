@@ -561,13 +561,15 @@ def smoke_test(command: Sequence[str], scratch: Path, *, app_folder: Path | None
     before = sorted(p.relative_to(app_folder) for p in app_folder.rglob("*")) \
         if app_folder else []
     steps: list[Step] = []
+    notes: list[str] = []  # figures worth printing beside a passed step
 
     def step(name: str, args: Sequence[str], problem: object) -> str:
         seconds, code, out = _run([*command, *args], env, timeout)
         detail = "" if code == 0 else f"exit {code}: {out.strip()[-600:]}"
         if not detail and callable(problem):
             detail = problem(out) or ""
-        steps.append(Step(name, seconds, not detail, detail))
+        steps.append(Step(name, seconds, not detail, detail or "; ".join(notes)))
+        notes.clear()
         return out
 
     step("--version", ["--version"], lambda out: None if out.strip() == f"{APP} {version}"
@@ -584,6 +586,9 @@ def smoke_test(command: Sequence[str], scratch: Path, *, app_folder: Path | None
     shots = scratch / "screenshots"
 
     def window(out: str) -> str | None:
+        shown = re.search(r"window shown after ([0-9.]+) s", out)
+        if shown:
+            notes.append(f"window shown after {shown.group(1)} s")
         pngs = sorted(shots.glob("*.png"))
         if "smoke test passed" not in out:
             return "the smoke test did not say it passed"
