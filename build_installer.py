@@ -92,7 +92,7 @@ class Plan:
     windowed: bool = True
     onefile: bool = False
     # Linux: debug symbols to strip after the build (libpython of a self-built Python carries
-    # ~18 MB). Never PyInstaller's --strip: stripping numpy's OpenBLAS breaks its loading.
+    # ~16 MB). Never PyInstaller's --strip: stripping numpy's OpenBLAS breaks its loading.
     strip_globs: tuple[str, ...] = ()
 
     @property
