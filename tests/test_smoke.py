@@ -3,6 +3,7 @@ tab shows its error line or its empty state on a file that holds data for it."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -32,6 +33,36 @@ def test_smoke_passes_on_the_demo(window, capsys) -> None:
     assert run_smoke(window) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert "until painted" in out and "smoke test passed" in out
+    # the three figures a script reads (issue 18): same line format on every run
+    assert re.search(r"^window shown after \d+\.\d\d s$", out, re.M)
+    assert len(re.findall(r"^tab \w+: \d+\.\d\d s until painted; period change "
+                          r"\d+\.\d\d s$", out, re.M)) == len(window.tab_pages)
+    assert re.search(r"^longest GUI stall: \d+ ms$", out, re.M)
+    assert window.period_bar.current_key() == "last_12_months"  # put back after the changes
+
+
+def test_process_start_is_before_the_package_import() -> None:
+    import custdesk
+    from custdesk.ui.app import process_started
+
+    started = process_started()
+    assert started <= custdesk.IMPORTED_AT <= time.perf_counter()
+
+
+def test_stall_meter_pause_keeps_the_longest_gap(qtbot) -> None:
+    from custdesk.ui.stall_meter import StallMeter
+
+    meter = StallMeter(interval_ms=5)
+    meter.start()
+    qtbot.wait(30)
+    time.sleep(0.12)  # a 120 ms stall on the GUI thread
+    qtbot.wait(30)
+    meter.pause()
+    time.sleep(0.3)  # not counted: the meter is paused
+    meter.resume()
+    qtbot.wait(30)
+    meter.stop()
+    assert 100 <= meter.longest_ms < 250
 
 
 def _empty(store, period, label: str = "", **_kw) -> Screen:

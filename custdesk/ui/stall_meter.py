@@ -37,6 +37,17 @@ class StallMeter(QObject):
         self._tick()
         self._timer.stop()
 
+    def pause(self) -> None:
+        """Stop counting (e.g. while the smoke test itself saves a screenshot) without
+        forgetting the longest gap so far."""
+        self.stop()
+        self._last = None
+
+    def resume(self) -> None:
+        """Count again after `pause()`."""
+        self._last = time.perf_counter()
+        self._timer.start()
+
     def _tick(self) -> None:
         now = time.perf_counter()
         if self._last is not None:
