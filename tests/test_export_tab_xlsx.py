@@ -184,12 +184,21 @@ def test_export_dialog_writes_the_chosen_format(qtbot, demo_store, tmp_path,
     tab = make_tab(qtbot, TodayTab, demo_store, OCTOBER)
     asked: list[str] = []
 
-    def answer(_parent, _caption, _name, filters):
-        asked.append(filters)
-        return str(tmp_path / "t.xlsx"), tab_output.XLSX_FILTER
+    suggested: list[str] = []
 
+    def answer(_parent, _caption, name, filters):
+        asked.append(filters)
+        suggested.append(name)
+        return str(tmp_path / "out" / "t.xlsx"), tab_output.XLSX_FILTER
+
+    (tmp_path / "out").mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(answer))
     written = tab_output.export_dialog(tab, "custdesk today", tab.export_tables())
     assert asked == ["Excel workbook (*.xlsx);;CSV (*.csv)"]
+    # the first export suggests Documents (never the program's folder); the next one starts
+    # where the last file went
+    assert Path(suggested[0]).parent != Path.cwd()
+    tab_output.export_dialog(tab, "custdesk today", tab.export_tables())
+    assert Path(suggested[1]).parent == tmp_path / "out"
     title = load_workbook(written)["Key figures"]["A1"].value
     assert title == "Today · 10/1/2026 – 10/31/2026 · Key figures"

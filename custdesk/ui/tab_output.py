@@ -15,12 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSizeF, Qt
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QCoreApplication,
+    QIODevice,
+    QSettings,
+    QSizeF,
+    Qt,
+)
 from PySide6.QtGui import QPageLayout, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from custdesk.reports.tab_report import Chart, TextTable
+from custdesk.services.files import start_folder
 from custdesk.services.tab_export import SheetTable, write_csv_table, write_xlsx
 from custdesk.ui import formatting as fmt
 from custdesk.ui.record_table_model import RecordTableModel
@@ -101,11 +110,14 @@ def export_dialog(parent: QWidget, name: str, tables: list[Any],
     if title is None:
         title = export_heading(getattr(parent, "title", "") or name,
                                getattr(parent, "period", None))
-    suggested = f"{name} {date.today().isoformat()}.xlsx"
+    # Documents, then the last folder used — never the program's own folder
+    folder = start_folder(QSettings().value("last_folder", ""))
+    suggested = str(folder / f"{name} {date.today().isoformat()}.xlsx")
     path, chosen = QFileDialog.getSaveFileName(parent, "Export", suggested,
                                                f"{XLSX_FILTER};;{CSV_FILTER}")
     if not path:
         return None
+    QSettings().setValue("last_folder", str(Path(path).parent))
     try:
         written = write_export(path, tables, title, chosen)
     except OSError as exc:
