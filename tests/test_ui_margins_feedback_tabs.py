@@ -308,7 +308,7 @@ def test_detractors_referral_and_trend(qtbot, demo_store) -> None:
     last = trend[-1]  # November to the 24th: a partial point, drawn apart from the line
     assert (last.month, last.partial, last.days) == ("2026-11", True, 24)
     assert last.value == pytest.approx(nps_by_hand(demo_store, november)[0])
-    assert tab.nps_chart.points["Net promoter score"] == trend  # charts.py draws the partial one hollow
+    assert tab.nps_chart.points["Net promoter score"] == trend
     assert "partial" in tab.trend_note.text()
     exported = tab.export_tables()
     assert exported[0].title == "Detractors to rescue"
