@@ -60,7 +60,9 @@ def test_status_from_churn_columns(value, status):
 def test_excel_serials_in_both_date_systems():
     assert v.parse_date(45000) == "2023-03-15"  # 1900 system
     assert v.parse_date(45000, date1904=True) == "2027-03-16"  # 1904: 1,462 days later
-    assert v.parse_date(1) == "1899-12-31"
+    assert v.parse_date(2) == "1900-01-01"
+    with pytest.raises(ValueError, match="outside 1900"):  # issue 20 M2: before 1900
+        v.parse_date(1)
     assert v.parse_timestamp(45000.5) == "2023-03-15T12:00:00"
 
 

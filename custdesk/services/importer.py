@@ -23,22 +23,71 @@ from custdesk.services.import_write import UndoRefusedError, undo_batch, write_p
 from custdesk.sheets import mapping as mp
 from custdesk.sheets.catalogue import missing_required
 from custdesk.sheets.reader import ReadError, Source, Table, open_source, read_table
-from custdesk.sheets.validate import AmbiguousDatesError, ParsedTable, RowError, parse_table
+from custdesk.sheets.validate import (
+    DEFAULT_MAX_AMOUNT,
+    AmbiguousDatesError,
+    ParsedTable,
+    RowError,
+    parse_table,
+)
 from custdesk.storage.backups import create_backup
 from custdesk.storage.database import Store
 from custdesk.storage.import_writes import finish_batch, save_mapping, start_batch, write_cache
 from custdesk.storage.import_writes import list_batches as storage_batches
 from custdesk.storage.import_writes import saved_mapping as stored_mapping
+from custdesk.storage.match_queries import amount_totals
+from custdesk.storage.repository import get_settings
 
 __all__ = ["AmbiguousDatesError", "Choice", "ImportRequest", "InvalidRowsError",
-           "MappingError", "Preview", "ReadError", "SheetInfo", "UndoRefusedError", "choose",
-           "commit", "make_preview", "survey", "undo"]
+           "MappingError", "Preview", "ReadError", "SheetInfo", "TotalsTooLargeError",
+           "UndoRefusedError", "choose", "commit", "make_preview", "survey", "undo"]
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total); may raise to cancel
 
 
 class MappingError(ReadError):
     """The sheet, kind or column mapping cannot be settled without the owner."""
+
+
+class TotalsTooLargeError(ReadError):
+    """The file's amounts would push a column's total past what sums can hold."""
+
+
+# The largest total of one amount column (absolute values, in ten-thousandths): a sixteenth
+# of SQLite's largest integer, so no sum — nor a sum of differences or of a few columns
+# added together — of a column can overflow (about 57 trillion in currency units).
+TOTAL_LIMIT_E4 = 2**63 // 16
+
+
+def max_amount(store: Store | None) -> int:
+    """The business setting `max_amount` (currency units; default 1e12)."""
+    if store is None:
+        return DEFAULT_MAX_AMOUNT
+    text = get_settings(store).get("max_amount", "")
+    try:
+        value = int(float(text))
+    except ValueError:
+        return DEFAULT_MAX_AMOUNT
+    return value if 0 < value <= DEFAULT_MAX_AMOUNT else DEFAULT_MAX_AMOUNT
+
+
+def check_totals(store: Store, plan: Plan) -> None:
+    """Refuse a plan after which a column of amounts would total more than
+    `TOTAL_LIMIT_E4` (so every SQL sum over the file stays within 64 bits)."""
+    rows = [*plan.inserts, *(u.after for u in plan.updates)]
+    columns = sorted({c for row in (plan.inserts[:1] if plan.uniform else plan.inserts)
+                      for c in row if c.endswith("_e4")}
+                     | {c for u in plan.updates for c in u.after if c.endswith("_e4")})
+    if not columns:
+        return
+    existing = amount_totals(store, plan.table, columns)
+    for column in columns:
+        added = sum(abs(row.get(column) or 0) for row in rows)
+        if existing[column] + added > TOTAL_LIMIT_E4:
+            raise TotalsTooLargeError(
+                f"the amounts in this file would make the total of "
+                f"{column.removesuffix('_e4').replace('_', ' ')} exceed "
+                f"{TOTAL_LIMIT_E4 // 10_000:,}: are some amounts typed wrong?")
 
 
 class InvalidRowsError(Exception):
@@ -292,7 +341,8 @@ def read_and_parse(request: ImportRequest, store: Store | None = None,
         kind, mapping = choice.kind, choice.mapping
         report = (lambda n: progress("read", n, 0)) if progress else None
         return parse_table(table, kind, mapping, date_order=request.date_order,
-                           date1904=source.date1904, progress=report)
+                           date1904=source.date1904, progress=report,
+                           max_amount=max_amount(store))
     finally:
         source.close()
 
@@ -324,6 +374,7 @@ def make_preview(store: Store, request: ImportRequest, progress: Progress | None
     with _collector_paused():
         parsed = parsed or read_and_parse(request, store, progress)
         plan = build_plan(store, parsed, request.mode)
+        check_totals(store, plan)
     return Preview(request, parsed, plan, parsed.errors + plan.errors, db_state=_db_state(store))
 
 
@@ -347,6 +398,7 @@ def commit(store: Store, preview: Preview, progress: Progress | None = None) -> 
             if preview.db_state != _db_state(store):  # changed since the preview: plan again
                 preview.plan = build_plan(store, preview.parsed, preview.request.mode)
                 preview.errors = preview.parsed.errors + preview.plan.errors
+                check_totals(store, preview.plan)
             preview.db_state = None  # write_plan fills in ids: never reuse this plan
             plan = preview.plan
             batch_id = start_batch(store, preview.kind, preview.file, preview.sheet,

@@ -30,6 +30,10 @@ _PARSERS: dict[str, Callable[..., Any]] = {
     cat.PERCENT: v.parse_percent, cat.FLAG: v.parse_flag, cat.STATUS: v.parse_status,
     cat.MEASURE: v.parse_measure,
 }
+# The largest amount one cell may hold, in currency units (the business setting
+# `max_amount` overrides it): a bigger one is a typo, and a few of SQLite's 64-bit
+# integers near their end overflow every sum (issue 20 M1).
+DEFAULT_MAX_AMOUNT = 10**12
 # metric ids by name key, so "NPS" or "Retention rate pct" name the metric `nps` / `..._pct`
 _METRIC_IDS = {name_key(metric_id): metric_id for metric_id in METRICS}
 
@@ -72,8 +76,10 @@ class ParsedTable:
 
 def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
                 date_order: str | None = None, date1904: bool = False,
-                progress: Progress | None = None) -> ParsedTable:
-    """Parse every data row of `table` as `kind` under `mapping`.
+                progress: Progress | None = None,
+                max_amount: int = DEFAULT_MAX_AMOUNT) -> ParsedTable:
+    """Parse every data row of `table` as `kind` under `mapping`. An amount above
+    `max_amount` (currency units, either sign) is a row error.
 
     Column by column (a list comprehension per column; only a column that fails is walked
     cell by cell): about 3x faster than cell by cell on 100k-row sheets.
@@ -87,14 +93,15 @@ def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
                          header_row=table.header_row)
     numbers, cols = _collect(table, [i for i, _s in columns], progress)
     result.rows_read = len(numbers)
-    parsers = _column_parsers(table, columns, cols, date_order, date1904)
+    parsers = _column_parsers(table, columns, cols, date_order, date1904,
+                              _money_parser(max_amount))
     bad: dict[int, list[RowError]] = {}
     for position, ((col, _spec), parser) in enumerate(zip(columns, parsers, strict=True)):
         cols[position] = _parse_column(table, col, parser, cols[position], numbers, bad)
     if any(None in col for col in cols):  # a formula without a value reads as a blank
         _formula_gaps(table, columns, numbers, cols, bad)
     names = [spec.name for _c, spec in columns]
-    rules = _Rules(kind, table, columns)
+    rules = _Rules(kind, table, columns, max_amount)
     rules.derive(names, cols)
     rows: list[dict[str, Any] | None] = [dict(zip(names, values, strict=False))
                                          for values in zip(*cols, strict=False)]
@@ -197,9 +204,32 @@ def _formula_gaps(table: Table, columns: list[tuple[int, cat.FieldSpec]], number
                     "calculate, save it, and import again"))
 
 
+def _money_parser(max_amount: int) -> Callable[[object], int | None]:
+    limit = max_amount * 10_000
+
+    def parse(value: object) -> int | None:
+        try:
+            e4 = v.parse_money(value)
+        except ValueError as exc:
+            if str(exc).startswith("implausibly"):
+                raise ValueError(_too_big(max_amount)) from None
+            raise
+        if e4 is not None and not -limit <= e4 <= limit:
+            raise ValueError(_too_big(max_amount))
+        return e4
+
+    return parse
+
+
+def _too_big(max_amount: int) -> str:
+    return (f"implausibly large amount (over {max_amount:,}; the setting max_amount "
+            "sets the limit)")
+
+
 def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
                     cols: list[list[object]], date_order: str | None,
-                    date1904: bool) -> list[Callable[[object], Any]]:
+                    date1904: bool, money: Callable[[object], int | None]
+                    ) -> list[Callable[[object], Any]]:
     """One parser per mapped column; text-date columns get their decided order. A column
     whose dates all read both ways (a ship date beside an order date) takes the order the
     sheet's other date columns agree on; only a sheet with none decided asks."""
@@ -207,6 +237,9 @@ def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
     decided: set[str] = set()
     undecided: list[tuple[int, str, str]] = []  # (position, header, sample)
     for position, (col, spec) in enumerate(columns):
+        if spec.type == cat.MONEY:
+            parsers.append(money)
+            continue
         if spec.type not in cat.DATE_TYPES:
             parsers.append(_PARSERS[spec.type] if spec.type in _PARSERS else _score(spec.type))
             continue
@@ -269,8 +302,9 @@ class _Rules:
     prepared once per table. `failed` (headers whose cells already failed to parse) keeps
     a bad cell from being reported again as "required"."""
 
-    def __init__(self, kind: str, table: Table, columns: list[tuple[int, cat.FieldSpec]]):
-        self.kind, self.sheet = kind, table.sheet
+    def __init__(self, kind: str, table: Table, columns: list[tuple[int, cat.FieldSpec]],
+                 max_amount: int = DEFAULT_MAX_AMOUNT):
+        self.kind, self.sheet, self.max_amount = kind, table.sheet, max_amount
         self.header = {spec.name: table.headers[col] for col, spec in columns}
         self.required = [s.name for s in cat.fields(kind) if s.required and s.name in
                          self.header and s.name not in ("customer", "revenue")]
@@ -338,7 +372,7 @@ class _Rules:
             errors.append(self.missing(number, "name" if "name" in self.header else "ref",
                                        "name or ref is required"))
         if kind == "orders" and not failed & self.amount_headers:
-            problem = _order_amounts(row)
+            problem = _order_amounts(row, self.max_amount)
             if problem:
                 errors.append(self.missing(number, "revenue", problem))
         if kind == "targets" and not failed:
@@ -374,13 +408,15 @@ class _Rules:
         return errors
 
 
-def _order_amounts(row: dict[str, Any]) -> str | None:
+def _order_amounts(row: dict[str, Any], max_amount: int = DEFAULT_MAX_AMOUNT) -> str | None:
     """Fill revenue from quantity × unit price and cost from profit; the problem, if any."""
     if row.get("revenue") is None:
         quantity, price = row.get("quantity"), row.get("unit_price")
         if quantity is None or price is None:
             return "revenue is required (or quantity and unit price)"
         exact = Decimal(repr(quantity)) * price
+        if not exact.is_finite() or abs(exact) > max_amount * 10_000:
+            return "quantity × unit price: " + _too_big(max_amount)
         row["revenue"] = int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
     if row.get("cost") is None and row.get("profit") is not None:
         row["cost"] = row["revenue"] - row["profit"]

@@ -136,9 +136,37 @@ def decide_date_order(texts: list[str]) -> str | None:
     return None
 
 
+EARLIEST = date(1900, 1, 1)
+LATEST_YEARS_AHEAD = 50  # a date later than today + this is a typo (2224 for 2024)
+
+
+def latest_date() -> date:
+    """The last plausible date: today + 50 years."""
+    today = date.today()
+    year = today.year + LATEST_YEARS_AHEAD
+    return today.replace(year=year, day=28) if (today.month, today.day) == (2, 29) \
+        else today.replace(year=year)
+
+
+def check_date(day: date) -> None:
+    """Dates outside 1900-01-01 … today + 50 years are refused: a year typed 0224 or 2224
+    is a typo, and the metrics' date arithmetic must never meet year 1 (issue 20 M2)."""
+    if day < EARLIEST or day > latest_date():
+        raise ValueError(f"{day.isoformat()} is outside 1900-01-01 … "
+                         f"{latest_date().isoformat()}: a typo in the year?")
+
+
 def parse_datetime(value: object, order: str | None = None, date1904: bool = False
                    ) -> datetime | None:
-    """A datetime from a cell: real dates, serials, ISO text, or slashed text in `order`."""
+    """A datetime from a cell (real dates, serials, ISO text, or slashed text in `order`),
+    between 1900 and today + 50 years."""
+    moment = _parse_datetime(value, order, date1904)
+    if moment is not None:
+        check_date(moment.date())
+    return moment
+
+
+def _parse_datetime(value: object, order: str | None, date1904: bool) -> datetime | None:
     if is_missing(value):
         return None
     if isinstance(value, datetime):
@@ -185,6 +213,7 @@ def _build(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> dat
 def parse_date(value: object, order: str | None = None, date1904: bool = False) -> str | None:
     """ISO date text ('2024-03-01')."""
     if value.__class__ is date:  # the hot path: a real Excel date read by calamine
+        check_date(value)
         return value.isoformat()
     moment = parse_datetime(value, order, date1904)
     return None if moment is None else moment.date().isoformat()
@@ -209,15 +238,22 @@ def parse_month(value: object, order: str | None = None, date1904: bool = False)
         text = value.strip().lower()
         match = re.match(r"^(\d{4})[-/.](\d{1,2})$", text)
         if match and 1 <= int(match[2]) <= 12:
-            return f"{int(match[1]):04d}-{int(match[2]):02d}"
+            return _month(int(match[1]), int(match[2]))
         match = re.match(r"^(\d{1,2})[-/.](\d{4})$", text)
         if match and 1 <= int(match[1]) <= 12:
-            return f"{int(match[2]):04d}-{int(match[1]):02d}"
+            return _month(int(match[2]), int(match[1]))
         match = re.match(r"^([a-z]{3})[a-z]*\.?[\s,-]+(\d{4})$", text)
         if match and match[1] in _MONTH_NAMES:
-            return f"{int(match[2]):04d}-{_MONTH_NAMES[match[1]]:02d}"
+            return _month(int(match[2]), _MONTH_NAMES[match[1]])
     moment = parse_datetime(value, order or DAYFIRST, date1904)
     return None if moment is None else moment.strftime("%Y-%m")
+
+
+def _month(year: int, month: int) -> str:
+    if not EARLIEST.year <= year <= latest_date().year:
+        raise ValueError(f"{year:04d}-{month:02d} is outside 1900 … {latest_date().year}: "
+                         "a typo in the year?")
+    return f"{year:04d}-{month:02d}"
 
 
 def parse_decimal(value: object) -> Decimal | None:
@@ -285,6 +321,8 @@ def parse_money(value: object) -> int | None:
         if e4 / 10_000 == value:
             return e4
     number = parse_decimal(value)
+    if number is not None and abs(number) >= 10**14:  # (the import's cap is lower still)
+        raise ValueError("implausibly large amount")
     return None if number is None else to_e4(number)
 
 
@@ -303,12 +341,17 @@ def parse_measure(value: object) -> float | None:
     return parse_number(value)
 
 
+MAX_COUNT = 10**12  # a count above a trillion is a typo (and SQLite's integers end at 9.2e18)
+
+
 def parse_int(value: object) -> int | None:
     number = parse_decimal(value)
     if number is None:
         return None
     if number != number.to_integral_value():
         raise ValueError("not a whole number")
+    if abs(number) > MAX_COUNT:
+        raise ValueError("implausibly large (over a trillion)")
     return int(number)
 
 

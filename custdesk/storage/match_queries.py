@@ -71,3 +71,14 @@ def spellings(store: Store, columns: Iterable[tuple[str, str]]) -> list[str]:
             f"SELECT {column} FROM (SELECT {column}, min({first}) AS first FROM {table} "
             f"WHERE {column} IS NOT NULL GROUP BY {column}) ORDER BY first"))
     return out
+
+
+def amount_totals(store: Store, table: str, columns: Iterable[str]) -> dict[str, float]:
+    """The sum of the absolute values of these integer columns (`*_e4`), as floats: SQL's
+    `total()` never overflows, where `sum()` of 64-bit integers can (issue 20 M1)."""
+    names = list(columns)
+    if not names:
+        return {}
+    row = store.conn.execute(
+        f"SELECT {', '.join(f'total(abs({c}))' for c in names)} FROM {table}").fetchone()
+    return dict(zip(names, (float(x) for x in row), strict=True))
