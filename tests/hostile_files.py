@@ -7,6 +7,7 @@ its name says (openpyxl would refuse to write most of them).
 from __future__ import annotations
 
 import io
+import sqlite3
 import struct
 import zipfile
 from collections.abc import Callable
@@ -331,3 +332,14 @@ def write_all(folder: Path) -> dict[str, Path]:
         path.write_bytes(build())
         paths[name] = path
     return paths
+
+
+def business_lines(conn: sqlite3.Connection) -> list[str]:
+    """`iterdump()` without the rows of undone import batches: an undone batch keeps its
+    row, marked `undone_at`, so that its id is never reused (issue 20 M5); everything else
+    must be exactly as before the import."""
+    undone = {f'INSERT INTO "import_batches" VALUES({i},' for (i,) in conn.execute(
+        "SELECT id FROM import_batches WHERE undone_at IS NOT NULL")}
+    return [line for line in conn.iterdump()
+            if not (line.startswith('INSERT INTO "import_batches"')
+                    and line[:line.index(",") + 1] in undone)]

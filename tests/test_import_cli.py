@@ -92,4 +92,6 @@ def test_undo_by_batch_id(tmp_path, db_path, capsys):
     assert main(["import", "--undo", str(data["batch_id"]), "--db", str(db_path)]) == 0
     assert "Undid import 1" in capsys.readouterr().out
     assert main(["import", "--undo", "1", "--db", str(db_path)]) == 1
-    assert "no import batch 1" in capsys.readouterr().err
+    assert "import 1 was already undone" in capsys.readouterr().err
+    assert main(["import", "--undo", "7", "--db", str(db_path)]) == 1
+    assert "no import batch 7" in capsys.readouterr().err

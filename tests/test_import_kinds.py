@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hostile_files import business_lines
+
 from custdesk.services.importer import ImportRequest, commit, make_preview, undo
 
 
@@ -43,14 +45,14 @@ def test_spend_by_month(store, tmp_path):
 
 def test_targets_are_updated_by_month_and_undo_restores(store, tmp_path):
     run(store, tmp_path, "t1.csv", "Month,Revenue Target\n2024-01,1000\n2024-02,1200\n")
-    before = list(store.conn.iterdump())
+    before = business_lines(store.conn)
     preview, result = run(store, tmp_path, "t2.csv",
                           "Month,Revenue Target\n2024-01,1500\n2024-02,1200\n2024-03,900\n")
     assert (preview.plan.created, preview.plan.updated, preview.plan.unchanged) == (1, 1, 1)
     assert store.conn.execute("SELECT revenue_target_e4 FROM targets WHERE month = '2024-01'"
                               ).fetchone()[0] == 15_000_000
     undo(store, result.batch_id)
-    assert list(store.conn.iterdump()) == before
+    assert business_lines(store.conn) == before
 
 
 def test_products_update_list_prices_by_name(store, tmp_path):

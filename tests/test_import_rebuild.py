@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hostile_files import business_lines
 from test_import_safety import dump
 
 from custdesk.services import import_write
@@ -43,7 +44,7 @@ def test_rebuilt_indexes_hold_every_line_and_undo_restores(store, tmp_path, rebu
     from custdesk.storage.queries_summary import ensure_order_stats
 
     ensure_order_stats(store)
-    indexes, raw_before, before = order_indexes(store), list(store.conn.iterdump()), dump(store)
+    indexes, raw_before, before = order_indexes(store), business_lines(store.conn), dump(store)
     triggers = store.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
                                   "ORDER BY name").fetchall()
     result = run_import(store, orders_file(tmp_path))
@@ -65,7 +66,7 @@ def test_rebuilt_indexes_hold_every_line_and_undo_restores(store, tmp_path, rebu
     assert run_import(store, orders_file(tmp_path)).batch_id is None  # re-import: nothing
     undo(store, result.batch_id)
     assert dump(store) == before
-    raw_after = list(store.conn.iterdump())
+    raw_after = business_lines(store.conn)
     assert raw_after != raw_before and sorted(raw_after) == sorted(raw_before)  # order only
 
 

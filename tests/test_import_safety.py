@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hostile_files import business_lines
 
 from custdesk.services.import_write import UndoRefusedError
 from custdesk.services.importer import (
@@ -38,7 +39,7 @@ def dump(store) -> tuple[list[str], list[str]]:
     indexes with the same SQL and contents, listed in another order. Content is compared
     in full and in order.
     """
-    lines = list(store.conn.iterdump())
+    lines = business_lines(store.conn)
     schema = sorted(line for line in lines if line.startswith("CREATE "))
     return schema, [line for line in lines if not line.startswith("CREATE ")]
 

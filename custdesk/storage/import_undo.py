@@ -1,8 +1,11 @@
 """Undoing an import batch exactly, in SQL.
 
 Undo puts the previous values of updated rows back, deletes the rows the batch inserted
-and finally the batch itself, so that the database holds exactly what it held before: the
-same rows in every table and the same schema. (A big batch rebuilds its table's indexes,
+and its undo records, so that every business table holds exactly what it held before,
+with the same schema. The batch's own row stays, marked `undone_at`: batch ids are never
+handed out again (SQLite gives a new row max(id) + 1, and the highest id is never
+deleted), so `--undo 2` run twice is refused the second time instead of undoing a newer
+import that reused id 2 (issue 20 M5). (A big batch rebuilds its table's indexes,
 which moves their rows to the end of sqlite_master: same SQL, same contents, another
 listing order — see `import_writes._indexes_rebuilt`.) The order summary is rebuilt in the
 same transaction (`queries_summary.kept_in_step`).
@@ -11,6 +14,7 @@ same transaction (`queries_summary.kept_in_step`).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from custdesk.storage.queries_summary import kept_in_step
 from custdesk.storage.store import Store
@@ -65,9 +69,13 @@ def undo_blockers(store: Store, batch_id: int) -> list[str]:
 def undo_batch(store: Store, batch_id: int) -> dict[str, int]:
     """Restore the database to what it was before the batch (inside the caller's
     transaction); returns rows removed per table and the number of rows restored."""
-    if store.conn.execute("SELECT 1 FROM import_batches WHERE id = ?",
-                          (batch_id,)).fetchone() is None:
+    found = store.conn.execute("SELECT undone_at FROM import_batches WHERE id = ?",
+                               (batch_id,)).fetchone()
+    if found is None:
         raise UndoRefusedError(f"there is no import batch {batch_id}")
+    if found[0] is not None:
+        raise UndoRefusedError(f"import {batch_id} was already undone "
+                               f"({str(found[0])[:16].replace('T', ' ')})")
     blockers = undo_blockers(store, batch_id)
     if blockers:
         raise UndoRefusedError(f"import {batch_id} cannot be undone: " + "; ".join(blockers)
@@ -97,5 +105,6 @@ def _undo(store: Store, batch_id: int) -> dict[str, int]:
             store.conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (row_id,))
             result[table] = result.get(table, 0) + 1
     store.conn.execute("DELETE FROM batch_changes WHERE batch_id = ?", (batch_id,))
-    store.conn.execute("DELETE FROM import_batches WHERE id = ?", (batch_id,))
+    store.conn.execute("UPDATE import_batches SET undone_at = ? WHERE id = ?",
+                       (datetime.now().isoformat(timespec="seconds"), batch_id))
     return result

@@ -148,8 +148,10 @@ def save_mapping(store: Store, batch_id: int, signature: str, kind: str, text: s
 
 
 def list_batches(store: Store) -> list[dict[str, Any]]:
-    """Imports, newest first, with their counts."""
-    return [dict(r) for r in store.db.query("SELECT * FROM import_batches ORDER BY id DESC")]
+    """Imports not undone, newest first, with their counts (an undone batch keeps its
+    row, marked `undone_at`, so that its id is never given to a later import)."""
+    return [dict(r) for r in store.db.query("SELECT * FROM import_batches "
+                                            "WHERE undone_at IS NULL ORDER BY id DESC")]
 
 
 @contextmanager
