@@ -184,6 +184,73 @@ class Assessment:
     note: str | None = None
 
 
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+# What caused the issue an action addresses: a cause, never a culprit (the owner field says
+# who acts, not who is to blame).
+ACTION_CAUSES: tuple[str, ...] = ("product", "process", "policy", "people", "price", "other")
+INTERACTION_KINDS: tuple[str, ...] = ("call", "meeting", "email", "visit", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What will be done about a signal (METRICS.md `actions`). `signal` names where it came
+    from ("at_risk", "hot_deal", "slipped_deal", "detractor", "complaint", "scorecard")."""
+
+    title: str
+    created_on: str
+    id: int | None = None
+    customer_id: int | None = None
+    deal_id: int | None = None
+    survey_id: int | None = None
+    ticket_id: int | None = None
+    signal: str | None = None
+    issue: str | None = None
+    cause: str | None = None  # one of ACTION_CAUSES
+    owner: str | None = None  # who acts
+    due_on: str | None = None
+    status: ActionStatus = ActionStatus.OPEN
+    outcome: str | None = None
+    done_on: str | None = None  # the day it was done or dropped
+
+    def open_on(self, day: str) -> bool:
+        """Open as of `day`: created by then and not done/dropped by then (a closed action
+        without a date counts as closed all along)."""
+        if self.created_on > day:
+            return False
+        if self.status is ActionStatus.OPEN:
+            return True
+        return self.done_on is not None and self.done_on > day
+
+    def overdue_on(self, day: str) -> bool:
+        """Open as of `day` and due before it (due on `day` itself is not overdue yet)."""
+        return self.open_on(day) and self.due_on is not None and self.due_on < day
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    date: str
+    id: int | None = None
+    customer_id: int | None = None
+    deal_id: int | None = None
+    kind: str = "other"  # one of INTERACTION_KINDS
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StageChange:
+    deal_id: int
+    stage: str
+    changed_on: str
+    from_stage: str | None = None
+    id: int | None = None
+    note: str | None = None
+
+
 DEFAULT_STAGES: tuple[Stage, ...] = (
     Stage("Lead", StageKind.OPEN, 10, 1),
     Stage("Qualified", StageKind.OPEN, 25, 2),

@@ -26,6 +26,7 @@ from custdesk.services.import_match import (
 )
 from custdesk.services.import_targets import plan_targets
 from custdesk.sheets.validate import ParsedTable, RowError
+from custdesk.storage.actions import ACTION_IMPORT_COLUMNS, action_keys, deal_keys
 from custdesk.storage.match_queries import current_values, existing_keys
 from custdesk.storage.repository import month_number, stage_ids
 from custdesk.storage.store import Store
@@ -33,7 +34,7 @@ from custdesk.storage.store import Store
 MODES = ("upsert", "create", "update")
 RECORD_TABLE = {"customers": "customers", "products": "products", "orders": "orders",
                 "deals": "deals", "tickets": "tickets", "surveys": "surveys",
-                "spend": "spend", "targets": "targets"}
+                "spend": "spend", "targets": "targets", "actions": "actions"}
 _CUSTOMER_COLUMNS = ("ref", "name", "company", "email", "phone", "segment", "source",
                      "referred_by", "acquired_on", "status", "lost_on", "lost_reason",
                      "country", "city", "notes", "campaign", "contract_end", "region")
@@ -114,7 +115,7 @@ class _Planner:
         # segments, categories, reasons... in their one spelling (line keys use the file's)
         self.rows = canonical_rows(store, parsed.kind, set(parsed.mapping), parsed.rows)
         self.spelled = set(VOCABULARY_FIELDS.get(parsed.kind, {}))
-        if parsed.kind in ("orders", "deals", "tickets", "surveys"):
+        if parsed.kind in ("orders", "deals", "tickets", "surveys", "actions"):
             plan.customers = Matcher.load(store, "customers")
             ref_mode = "customer_name" in headers or looks_like_id(headers.get("customer", ""))
             mixed = "customer" in headers and not {"customer_name", "customer_email"} & set(
@@ -385,6 +386,93 @@ class _Planner:
         for number, row_id, values, current in plan_targets(self.store, self.rows,
                                                             self.error):
             self._upsert(number, row_id, values, current)
+
+    def plan_actions(self) -> None:
+        """An action is found by title, customer and creation day (its status, outcome,
+        due date... change later); its deal by reference, else by title (the customer's
+        deal first)."""
+        assert self.customers is not None
+        known = action_keys(self.store)
+        deals = _DealFinder(deal_keys(self.store))
+        today = date.today().isoformat()
+        planned: set[tuple[str, int | None, str]] = set()
+        for number, row in self.rows:
+            status = _action_status(row.get("status"))
+            cause = _action_cause(row.get("cause"))
+            if status is None:
+                self.error(number, "status", row.get("status"),
+                           "not an action status: use open, done or dropped")
+            if cause is None:
+                self.error(number, "cause", row.get("cause"), "not a cause: use product, "
+                           "process, policy, people, price or other")
+            customer_id = self.customers.resolve(row)
+            deal_id = None
+            if row.get("deal") is not None:
+                deal_id = deals.find(row["deal"], customer_id)
+                if deal_id is None:
+                    self.error(number, "deal", row["deal"], "no deal with this reference "
+                               "or title (import the deals first)")
+            if status is None or cause is None or (row.get("deal") and deal_id is None):
+                continue
+            created_on = row.get("created_on") or today
+            values = {"title": row["title"], "customer_id": customer_id, "deal_id": deal_id,
+                      "issue": row.get("issue"), "cause": cause or None,
+                      "owner": row.get("owner"), "due_on": row.get("due_on"),
+                      "status": status, "outcome": row.get("outcome"),
+                      "created_on": created_on, "done_on": row.get("done_on")}
+            key = (name_key(row["title"]), customer_id, created_on)
+            if key in planned:
+                self.error(number, "title", row["title"], "the same action (title, customer "
+                           "and created on) appears on an earlier row of this file")
+                continue
+            planned.add(key)
+            old = known.get(key)
+            current = dict(zip(ACTION_IMPORT_COLUMNS, old[1:], strict=True)) if old else None
+            self._upsert(number, old[0] if old else None, values, current)
+
+
+class _DealFinder:
+    def __init__(self, rows: list[tuple[int, str | None, str, int | None]]) -> None:
+        self.by_ref: dict[str, int] = {}
+        self.by_title: dict[str, list[tuple[int, int | None]]] = {}
+        for deal_id, ref, title_key, customer_id in rows:
+            if ref is not None:
+                self.by_ref.setdefault(ref, deal_id)
+            self.by_title.setdefault(title_key, []).append((deal_id, customer_id))
+
+    def find(self, value: str, customer_id: int | None) -> int | None:
+        found = self.by_ref.get(value)
+        if found is not None:
+            return found
+        candidates = self.by_title.get(name_key(value), [])
+        mine = [d for d, c in candidates if c == customer_id]
+        found_ids = mine or [d for d, _c in candidates]
+        return found_ids[0] if found_ids else None
+
+
+_ACTION_STATUS = {"open": "open", "todo": "open", "inprogress": "open", "pending": "open",
+                  "new": "open", "done": "done", "closed": "done", "complete": "done",
+                  "completed": "done", "finished": "done", "resolved": "done", "yes": "done",
+                  "dropped": "dropped", "cancelled": "dropped", "canceled": "dropped",
+                  "abandoned": "dropped", "no": "open"}
+
+
+def _action_status(text: str | None) -> str | None:
+    """open/done/dropped from the file's word (blank = open); None when unknown."""
+    if text is None:
+        return "open"
+    return _ACTION_STATUS.get(name_key(text))
+
+
+def _action_cause(text: str | None) -> str | None:
+    """One of the six causes ('' for blank); None when the word is none of them."""
+    if text is None:
+        return ""
+    key = name_key(text)
+    for cause in ("product", "process", "policy", "people", "price", "other"):
+        if key == cause or key.startswith(cause):
+            return cause
+    return None
 
 
 def _with_keys(values: dict[str, Any]) -> dict[str, Any]:

@@ -8,11 +8,13 @@ re-exported here for the importer.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from custdesk.domain.text import name_key
 from custdesk.services.import_plan import Plan
 from custdesk.storage import import_writes
+from custdesk.storage.deal_history import record_stage_change
 from custdesk.storage.import_undo import UNDO_ORDER, UndoRefusedError, undo_batch, undo_blockers
 from custdesk.storage.import_writes import CHUNK, record_change
 from custdesk.storage.queries_summary import kept_in_step
@@ -67,12 +69,17 @@ def _write_plan(store: Store, plan: Plan, batch_id: int,
             if isinstance(row["stage_id"], str):
                 row["stage_id"] = ids[row["stage_id"][4:]]
     insert_rows(store, plan.table, rows if plan.uniform else _uniform(rows), batch_id, progress)
+    today = date.today().isoformat()
     for update in plan.updates:
         after = dict(update.after)
         if plan.kind == "deals" and isinstance(after.get("stage_id"), str):
             after["stage_id"] = stage_ids(store)[after["stage_id"][4:]]
         import_writes.update_row(store, update.table, update.row_id, after)
         record_change(store, batch_id, update.table, update.row_id, "update", update.before)
+        if plan.kind == "deals" and "stage_id" in after:  # METRICS.md: imports record too
+            record_stage_change(store, update.row_id, update.before.get("stage_id"),
+                                after["stage_id"], after.get("closed_on") or today,
+                                "import", batch_id)
 
 
 _CUSTOMER_DEFAULTS = {"ref": None, "name": "", "name_key": "", "company": None, "email": None,

@@ -216,6 +216,26 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
         F("target", MEASURE, "target", "target value", "metric target", "kpi target",
           "goal value", "value"),
     ),
+    # what will be done about a signal; `owner` is who acts (never a culprit field)
+    "actions": (
+        F("title", TEXT, "action", "action title", "action item", "task", "to do", "todo",
+          "title", "what", required=True),
+        _CUSTOMER_REF, _CUSTOMER_NAME, _CUSTOMER_EMAIL,
+        F("deal", TEXT, "deal", "deal ref", "deal id", "deal title", "opportunity",
+          "opportunity id"),
+        F("due_on", DATE, "due on", "due", "due date", "deadline", "by when", "target date",
+          "due by"),
+        F("owner", TEXT, "owner", "action owner", "assigned to", "who", "responsible",
+          "who acts"),
+        F("status", TEXT, "status", "action status", "state"),
+        F("issue", TEXT, "issue", "problem", "signal", "description", "details"),
+        F("cause", TEXT, "cause", "root cause", "cause category", "category"),
+        F("outcome", TEXT, "outcome", "result", "resolution"),
+        F("created_on", DATE, "created on", "created", "raised on", "raised", "opened on",
+          "date"),
+        F("done_on", DATE, "done on", "completed on", "completed", "date done", "closed on",
+          "done date"),
+    ),
 }
 KINDS: tuple[str, ...] = tuple(CATALOGUE)
 
@@ -249,7 +269,7 @@ def missing_required(kind: str, mapped: set[str]) -> list[str]:
             continue
         if spec.name == "revenue" and {"quantity", "unit_price"} <= mapped:
             continue
-        if spec.name == "customer" and kind in ("surveys", "deals"):  # METRICS.md: optional
+        if spec.name == "customer" and kind in ("surveys", "deals", "actions"):  # optional
             continue
         if spec.name == "revenue_target" and "target" in mapped:  # metric or revenue targets
             continue

@@ -97,6 +97,13 @@ QUERIES: dict[str, KindQuery] = {
         "month": "g.month", "revenue_target": "g.revenue_target_e4",
         "new_customers_target": "g.new_customers_target", "product": "g.product",
         "category": "g.category", "metric": "g.metric", "target": "g.target"}, month=True),
+    # a deal by its reference, else its title (what the importer finds it by)
+    "actions": KindQuery(
+        "actions a LEFT JOIN customers c ON c.id = a.customer_id "
+        "LEFT JOIN deals d ON d.id = a.deal_id", "a.created_on", "a.id", {
+            "title": "a.title", **_CUSTOMER, "deal": "coalesce(d.ref, d.title)",
+            **{f: f"a.{f}" for f in ("due_on", "owner", "status", "issue", "cause",
+                                     "outcome", "created_on", "done_on")}}),
 }
 
 

@@ -20,8 +20,8 @@ from custdesk.storage.queries_summary import kept_in_step
 from custdesk.storage.store import Store
 
 # Child tables first, so that foreign keys never block the deletes.
-UNDO_ORDER = ("orders", "deals", "tickets", "surveys", "spend", "targets", "products",
-              "customers")
+UNDO_ORDER = ("actions", "deal_stage_history", "interactions", "orders", "deals", "tickets",
+              "surveys", "spend", "targets", "products", "customers")
 
 # rows this batch updated are put back by the undo itself, so they do not block it
 _NOT_MINE = ("id NOT IN (SELECT row_id FROM batch_changes WHERE table_name = ? "
@@ -35,10 +35,13 @@ class UndoRefusedError(Exception):
 def undo_blockers(store: Store, batch_id: int) -> list[str]:
     """Why the batch cannot be undone now (empty when it can)."""
     reasons = []
-    for parent, children in (("customers", ("orders", "deals", "tickets", "surveys")),
-                             ("products", ("orders", "deals"))):
+    for parent, children in (("customers", ("orders", "deals", "tickets", "surveys",
+                                            "actions", "interactions")),
+                             ("products", ("orders", "deals")),
+                             ("deals", ("actions", "interactions", "deal_stage_history"))):
         for child in children:
-            column = "customer_id" if parent == "customers" else "product_id"
+            column = {"customers": "customer_id", "products": "product_id",
+                      "deals": "deal_id"}[parent]
             count = store.conn.execute(
                 f"SELECT count(*) FROM {child} WHERE {column} IN "
                 f"(SELECT id FROM {parent} WHERE batch_id = ?) "

@@ -178,7 +178,8 @@ def data_state(store: Store) -> tuple[int, int]:
 # parents before children (foreign keys); the order summary is rebuilt, not copied
 RESCUE_TABLES = ("settings", "stages", "reasons", "import_batches", "batch_changes",
                  "customers", "products", "orders", "deals", "tickets", "surveys", "spend",
-                 "targets", "assessments", "assessment_answers", "column_mappings")
+                 "targets", "assessments", "assessment_answers", "column_mappings",
+                 "actions", "deal_stage_history", "interactions")
 _REPLACED_DEFAULTS = ("settings", "stages", "reasons")  # a new file's defaults give way
 
 

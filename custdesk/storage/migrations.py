@@ -252,12 +252,68 @@ def m003_more_fields(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+# ---- m004: actions (signal -> what will be done), deal stage history, interactions ------
+
+# (frozen here: a released step's SQL never changes, even if the domain lists grow)
+ACTION_CAUSES = ("product", "process", "policy", "people", "price", "other")
+ACTION_STATUSES = ("open", "done", "dropped")
+INTERACTION_KINDS = ("call", "meeting", "email", "visit", "other")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+M004_STATEMENTS = (
+    # an action survives its customer/deal being deleted (its title and issue say what it
+    # was about); a survey or ticket it came from is a pointer only
+    f"""CREATE TABLE actions (
+        {_ID}, title TEXT NOT NULL,
+        customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+        deal_id INTEGER REFERENCES deals(id) ON DELETE SET NULL,
+        survey_id INTEGER REFERENCES surveys(id) ON DELETE SET NULL,
+        ticket_id INTEGER REFERENCES tickets(id) ON DELETE SET NULL,
+        signal TEXT, issue TEXT, cause TEXT CHECK (cause IN {_in(ACTION_CAUSES)}),
+        owner TEXT, due_on TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN {_in(ACTION_STATUSES)}),
+        outcome TEXT, created_on TEXT NOT NULL, done_on TEXT, line_key TEXT, {_BATCH}
+    ) STRICT""",
+    "CREATE INDEX actions_status_due ON actions(status, due_on)",
+    "CREATE INDEX actions_customer ON actions(customer_id) WHERE customer_id IS NOT NULL",
+    "CREATE INDEX actions_deal ON actions(deal_id) WHERE deal_id IS NOT NULL",
+    # every stage change of a deal with its date (METRICS.md leads_qualified)
+    f"""CREATE TABLE deal_stage_history (
+        {_ID}, deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+        from_stage_id INTEGER REFERENCES stages(id),
+        stage_id INTEGER NOT NULL REFERENCES stages(id),
+        changed_on TEXT NOT NULL, note TEXT, {_BATCH}
+    ) STRICT""",
+    "CREATE INDEX deal_stage_history_deal ON deal_stage_history(deal_id, changed_on)",
+    f"""CREATE TABLE interactions (
+        {_ID}, date TEXT NOT NULL,
+        customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,
+        deal_id INTEGER REFERENCES deals(id) ON DELETE SET NULL,
+        kind TEXT NOT NULL DEFAULT 'other' CHECK (kind IN {_in(INTERACTION_KINDS)}),
+        note TEXT, line_key TEXT, {_BATCH}
+    ) STRICT""",
+    "CREATE INDEX interactions_customer ON interactions(customer_id, date)",
+    "CREATE INDEX interactions_deal ON interactions(deal_id, date)",
+)
+
+
+def m004_actions(db: sqlite_utils.Database) -> None:
+    """Actions, the deals' stage history and the interactions log (new tables only)."""
+    for statement in M004_STATEMENTS:
+        db.execute(statement)
+
+
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
     ("m001_initial", m001_initial),
     ("m002_customer_order_stats", m002_customer_order_stats),
     ("m003_more_fields", m003_more_fields),
+    ("m004_actions", m004_actions),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 
