@@ -176,3 +176,52 @@ def test_a_backup_never_writes_through_a_planted_partial_link(tmp_path: Path) ->
     verify_backup(target)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")
                 and not p.is_symlink()]  # no leftover copy
+
+
+# ---- issue 20, M4: backups follow a sequence number, never the wall clock ---------------
+
+def test_a_clock_set_back_never_brings_back_or_prunes_the_wrong_backups(tmp_path: Path) -> None:
+    """Before: 12 backups in Nov 2026, then the clock set back to June 2025 for 12 more:
+    `restore latest` brought back the last pre-jump one and rotation pruned 9 of the 12
+    newer ones at once (they looked a year old)."""
+    from custdesk.commands.backup import _restore
+    from custdesk.storage.backups import next_sequence
+    from custdesk.storage.repository import get_settings, set_setting
+
+    db = tmp_path / "business.db"
+    store = open_store(db)
+    times = [datetime(2026, 11, 1 + i, 18) for i in range(12)]
+    times += [datetime(2025, 6, 1, 9) + timedelta(days=i) for i in range(12)]  # set back
+    for n, when in enumerate(times, 1):
+        set_setting(store, "business_name", f"state {n}")
+        backup = create_backup(store, reason="on-close", now=when)
+        assert backup.seq == n
+    store.close(backup_if_changed=False)
+    kept = list_backups(db)
+    assert [b.seq for b in kept[:KEEP_LATEST]] == list(range(24, 24 - KEEP_LATEST, -1))
+    newer = [b for b in kept if b.seq > 12]
+    # the 12 after the jump: the newest 10, plus every day of the last 14 (by their own
+    # clock, all of them): none pruned
+    assert sorted(b.seq for b in newer) == list(range(13, 25))
+    assert kept[0].taken_at == times[-1] and next_sequence(db) == 25
+    assert _restore(db, "latest") == 0
+    after = open_store(db)
+    try:
+        assert get_settings(after)["business_name"] == "state 24"
+    finally:
+        after.close(backup_if_changed=False)
+    # the replaced file's safety copy is the newest now, whatever the clock says
+    assert list_backups(db)[0].reason == "before-restore"
+    assert list_backups(db)[0].seq == 25
+
+
+def test_backups_named_by_an_older_version_sort_before_numbered_ones(tmp_path: Path) -> None:
+    db = tmp_path / "business.db"
+    store = open_store(db)
+    first = create_backup(store, reason="manual", now=datetime(2030, 1, 1))
+    old_name = backup_dir(db) / f"{db.name}-20300101-000000-000000-manual.db"
+    first.path.rename(old_name)  # a name without a sequence number, from the future
+    second = create_backup(store, reason="manual", now=datetime(2026, 1, 1))
+    store.close(backup_if_changed=False)
+    assert [b.path for b in list_backups(db)] == [second.path, old_name]
+    assert (second.seq, list_backups(db)[1].seq) == (1, 0)

@@ -3,6 +3,11 @@
 A backup is written with SQLite's online backup API to a hidden `.partial` file, checked,
 fsynced and only then renamed to its final `.db` name: a half-written backup is never
 listed, so never offered as a restore point.
+
+Backups are ordered by a sequence number in their name (one more than the highest in the
+folder), never by the wall-clock stamp beside it: a clock set back must not make
+`restore latest` bring back a pre-jump copy, nor make rotation prune the newer ones as old
+(issue 20 M4). Names from before the sequence number sort before every numbered one.
 """
 
 from __future__ import annotations
@@ -38,14 +43,16 @@ class OpenDatabase(Protocol):
     def conn(self) -> sqlite3.Connection: ...
 
 
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})-(?P<reason>[a-z-]+)\.db$")
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6}-\d{6})(?:-n(?P<seq>\d{6,}))?"
+                   r"-(?P<reason>[a-z-]+)\.db$")
 
 
 @dataclass(frozen=True)
 class Backup:
     path: Path
-    taken_at: datetime
+    taken_at: datetime  # the wall clock when it was taken (shown; never used for order)
     reason: str
+    seq: int = 0  # the order backups were taken in (0: a name from an older version)
 
     @property
     def size(self) -> int:
@@ -139,8 +146,8 @@ def create_backup(store: OpenDatabase, reason: str, now: datetime | None = None)
     except OSError as exc:
         raise DiskError(f"custdesk cannot create the backups folder {folder} "
                         f"({exc.strerror or exc}); the database itself is unchanged.") from exc
-    stamp = now.strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{store.path.name}-{stamp}-{reason}.db"  # full name: shop.db ≠ shop.sqlite
+    seq = next_sequence(store.path)
+    target = folder / _file_name(store.path, now, seq, reason)
     try:
         _remove_stale_partials(folder)
         write_copy(store.conn, target)
@@ -148,7 +155,18 @@ def create_backup(store: OpenDatabase, reason: str, now: datetime | None = None)
         raise DiskError(f"The backup of {store.path.name} could not be written to {folder} "
                         f"({exc}); the database itself is unchanged.") from exc
     prune_backups(store.path, now=now)
-    return Backup(target, now, reason)
+    return Backup(target, now, reason, seq)
+
+
+def _file_name(db_path: Path, now: datetime, seq: int, reason: str) -> str:
+    # the database's full name: shop.db ≠ shop.sqlite
+    return f"{db_path.name}-{now:%Y%m%d-%H%M%S-%f}-n{seq:06d}-{reason}.db"
+
+
+def next_sequence(db_path: Path) -> int:
+    """One more than the highest sequence number among this database's backups (the newest
+    is never pruned, so numbers only grow while the folder is kept)."""
+    return max((b.seq for b in list_backups(db_path)), default=0) + 1
 
 
 def list_backups(db_path: Path) -> list[Backup]:
@@ -161,35 +179,36 @@ def list_backups(db_path: Path) -> list[Backup]:
         match = _NAME.match(entry.name)
         if match and match["stem"] == db_path.name and entry.is_file() and entry.stat().st_size:
             taken = datetime.strptime(match["stamp"], "%Y%m%d-%H%M%S-%f")
-            found.append(Backup(entry, taken, match["reason"]))
-    return sorted(found, key=lambda b: b.taken_at, reverse=True)
+            found.append(Backup(entry, taken, match["reason"], int(match["seq"] or 0)))
+    return sorted(found, key=lambda b: (b.seq, b.taken_at), reverse=True)
 
 
-def backups_to_keep(taken: list[datetime], now: datetime) -> set[datetime]:
-    """Grandfather rotation: newest N, newest per day for D days, newest per month for M."""
-    newest_first = sorted(taken, reverse=True)
-    keep = set(newest_first[:KEEP_LATEST])
+def backups_to_keep(backups: list[Backup], now: datetime) -> set[Path]:
+    """Grandfather rotation over backups newest first (by sequence): the newest N, the
+    newest of each day for D days, the newest of each month for M months."""
+    keep = {b.path for b in backups[:KEEP_LATEST]}
     days: set[tuple[int, int, int]] = set()
     months: set[tuple[int, int]] = set()
-    for moment in newest_first:
+    for backup in backups:
+        moment = backup.taken_at
         day = (moment.year, moment.month, moment.day)
         if now - moment <= timedelta(days=KEEP_DAILY_DAYS) and day not in days:
             days.add(day)
-            keep.add(moment)
+            keep.add(backup.path)
         month = (moment.year, moment.month)
         if month not in months and len(months) < KEEP_MONTHLY:
             months.add(month)
-            keep.add(moment)
+            keep.add(backup.path)
     return keep
 
 
 def prune_backups(db_path: Path, now: datetime | None = None) -> list[Path]:
     now = now or datetime.now()
     backups = list_backups(db_path)
-    keep = backups_to_keep([b.taken_at for b in backups], now)
+    keep = backups_to_keep(backups, now)
     removed = []
     for backup in backups:
-        if backup.taken_at not in keep:
+        if backup.path not in keep:
             backup.path.unlink(missing_ok=True)
             removed.append(backup.path)
     return removed
@@ -243,8 +262,8 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
     if db_path.exists() and db_path.stat().st_size > 0:
         folder = backup_dir(db_path)
         folder.mkdir(mode=0o700, exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        safety = folder / f"{db_path.name}-{stamp}-before-restore.db"
+        safety = folder / _file_name(db_path, datetime.now(), next_sequence(db_path),
+                                     "before-restore")
         _copy_into(db_path, safety)
     staging = _new_private_file(db_path.parent, "." + db_path.name + "-", ".restoring")
     try:
