@@ -225,3 +225,84 @@ def test_backups_named_by_an_older_version_sort_before_numbered_ones(tmp_path: P
     store.close(backup_if_changed=False)
     assert [b.path for b in list_backups(db)] == [second.path, old_name]
     assert (second.seq, list_backups(db)[1].seq) == (1, 0)
+
+
+# ---- issue 20, M3: a restore right after a crash recovers the file before keeping it ---------
+
+def _crash_state(db: Path, rows: int = 3_000) -> tuple[bytes, bytes]:
+    """(file bytes, hot journal bytes) as a crash in the middle of a big write leaves them
+    (a tiny cache makes SQLite write pages into the file before the commit)."""
+    import sqlite3
+
+    conn = sqlite3.connect(str(db), isolation_level=None)
+    try:
+        conn.execute("PRAGMA cache_size = 5")
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO customers(name, name_key, notes, created_on) "
+                         "VALUES (?, ?, ?, '2026-01-01')",
+                         [(f"Crash {i}", f"crash {i}", "x" * 200) for i in range(rows)])
+        conn.execute("UPDATE customers SET notes = 'changed', name = 'Z' || name")
+        state = (db.read_bytes(), Path(f"{db}-journal").read_bytes())
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+    assert state[1][:8] == bytes.fromhex("d9d505f920a163d7")
+    return state
+
+
+def _business(tmp_path: Path, name: str) -> Path:
+    from custdesk.storage.repository import set_setting
+
+    db = tmp_path / name
+    store = open_store(db)
+    with store.transaction():
+        store.conn.executemany("INSERT INTO customers(name, name_key, created_on) "
+                               "VALUES (?, ?, '2025-01-01')",
+                               [(f"Kept {i}", f"kept {i}") for i in range(50)])
+    set_setting(store, "business_name", name)
+    store.close()  # an on-close backup: the restore point
+    return db
+
+
+def test_a_restore_after_a_crash_keeps_the_recovered_file(tmp_path: Path) -> None:
+    """Before: the before-restore copy was the file without its journal (half a write,
+    often malformed) and the hot journal was deleted."""
+    from custdesk.commands.backup import _restore
+
+    db = _business(tmp_path, "business.db")
+    before = digest(db)
+    main, journal = _crash_state(db)
+    db.write_bytes(main)
+    Path(f"{db}-journal").write_bytes(journal)
+    assert _restore(db, "latest") == 0
+    safety = next(b for b in list_backups(db) if b.reason == "before-restore")
+    verify_backup(safety.path)
+    assert digest(safety.path) == before  # exactly the business as it was before the crash
+    assert not Path(f"{db}-journal").exists()
+    assert not list(backup_dir(db).glob("*-kept"))
+    assert not [p for p in backup_dir(db).iterdir() if p.name.startswith(".recover-")]
+    open_store(db).close(backup_if_changed=False)
+
+
+def test_a_journal_that_does_not_recover_is_kept_never_deleted(tmp_path: Path) -> None:
+    """A journal from another program's file: replayed in the scratch copy it gives a file
+    that is not custdesk's, so the file is kept as it is and the journal beside it."""
+    import sqlite3
+
+    from custdesk.commands.backup import _restore
+
+    db = _business(tmp_path, "business.db")
+    foreign = tmp_path / "foreign.db"
+    conn = sqlite3.connect(str(foreign))
+    conn.execute("CREATE TABLE customers(name, name_key, notes, created_on)")
+    conn.commit()
+    conn.close()
+    _main, journal = _crash_state(foreign)
+    Path(f"{db}-journal").write_bytes(journal)
+    original = db.read_bytes()
+    assert _restore(db, "latest") == 0
+    safety = next(b for b in list_backups(db) if b.reason == "before-restore")
+    kept = safety.path.with_name(safety.path.name + ".journal-kept")
+    assert safety.path.read_bytes() == original and kept.read_bytes() == journal
+    assert not Path(f"{db}-journal").exists()  # not beside the restored file: kept aside
+    open_store(db).close(backup_if_changed=False)

@@ -250,10 +250,62 @@ def verify_backup(path: Path, full: bool = True) -> None:
         raise DamagedDatabaseError(f"backup {path.name} is damaged ({result}).")
 
 
+_SIDECARS = ("-journal", "-wal")
+
+
+def _has_sidecars(db_path: Path) -> bool:
+    return any(Path(str(db_path) + side).is_file()
+               and Path(str(db_path) + side).stat().st_size > 0 for side in _SIDECARS)
+
+
+def _recovered_safety_copy(db_path: Path, safety: Path) -> None:
+    """The before-restore copy of a file a crash left with a hot journal (issue 20 M3).
+
+    The file alone is not the business: its last, unfinished write is only undone by the
+    journal. So file and journal are copied into a scratch folder and opened there, where
+    SQLite rolls the journal back; the recovered result, if it passes `integrity_check`
+    and is still a custdesk file, becomes the safety copy. Otherwise (a journal that does
+    not belong to the file, or is damaged) the file is copied as it is and every sidecar
+    is kept beside the copy under a name SQLite never replays (`….db.journal-kept`):
+    a hot journal is never deleted unrecovered. The originals are not touched here.
+    """
+    scratch = Path(tempfile.mkdtemp(prefix=".recover-", dir=safety.parent))
+    try:
+        work = scratch / "recover.db"
+        _copy_into(db_path, work)
+        for side in _SIDECARS:
+            if Path(str(db_path) + side).is_file():
+                _copy_into(Path(str(db_path) + side), Path(str(work) + side))
+        try:
+            conn = sqlite3.connect(str(work), isolation_level=None)
+            try:
+                conn.execute("PRAGMA trusted_schema = OFF")
+                sound = (conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+                         and conn.execute("PRAGMA application_id").fetchone()[0]
+                         == APPLICATION_ID
+                         and conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete")
+                if sound:
+                    write_copy(conn, safety)
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            sound = False
+        if not sound:
+            _copy_into(db_path, safety)
+        # a -wal beside a rollback-mode file is never replayed by SQLite: kept all the same
+        for side in _SIDECARS if not sound else ("-wal",):
+            if Path(str(db_path) + side).is_file():
+                _copy_into(Path(str(db_path) + side),
+                           safety.with_name(f"{safety.name}.{side.lstrip('-')}-kept"))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def restore_backup(db_path: Path, backup: Path) -> Path | None:
     """Replace the (closed) database at `db_path` with `backup`.
 
-    The current file is first kept as a 'before-restore' backup (when it is readable),
+    The current file is first kept as a 'before-restore' backup (when it is readable; a
+    file a crash left with a hot journal is recovered first: `_recovered_safety_copy`),
     then the restore is written beside it and renamed over it in one step.
     Returns the path of the safety copy, if one was made. The caller holds the lock.
     """
@@ -264,7 +316,10 @@ def restore_backup(db_path: Path, backup: Path) -> Path | None:
         folder.mkdir(mode=0o700, exist_ok=True)
         safety = folder / _file_name(db_path, datetime.now(), next_sequence(db_path),
                                      "before-restore")
-        _copy_into(db_path, safety)
+        if _has_sidecars(db_path):
+            _recovered_safety_copy(db_path, safety)
+        else:
+            _copy_into(db_path, safety)
     staging = _new_private_file(db_path.parent, "." + db_path.name + "-", ".restoring")
     try:
         _copy_into(backup, staging, new=False)
