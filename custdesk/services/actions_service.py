@@ -79,6 +79,12 @@ def _check(a: Action) -> Action:
                                outcome=(a.outcome or "").strip() or None)
 
 
+def check_action(action: Action) -> Action:
+    """The action as it would be saved (trimmed, dated); ActionError when it cannot be.
+    Needs no database: a form checks before it writes."""
+    return _check(dataclasses.replace(action, created_on=action.created_on or _today()))
+
+
 def create_action(store: Store, action: Action) -> int:
     """Save a new action (one transaction); its id."""
     checked = _check(dataclasses.replace(action, id=None,

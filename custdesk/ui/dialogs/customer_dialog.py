@@ -138,9 +138,12 @@ class CustomerDialog(QDialog):
         self.save_button = buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
         self.delete_button = buttons.addButton("Delete…",
                                                QDialogButtonBox.ButtonRole.DestructiveRole)
+        self.action_button = buttons.addButton("Plan an action…",
+                                               QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.save_button.clicked.connect(self.save)
         self.delete_button.clicked.connect(self.delete_clicked)
+        self.action_button.clicked.connect(lambda *_: self.plan_action())
         buttons.rejected.connect(self.reject)
         self.tabs = tabs
         layout = QVBoxLayout(self)
@@ -199,6 +202,7 @@ class CustomerDialog(QDialog):
         customer_id = self.customer_id
         new = customer_id is None
         self.delete_button.setEnabled(not new)
+        self.action_button.setEnabled(not new)
         self.lost_box.setEnabled(not new)
         self.save_button.setText("Add customer" if new else "Save changes")
         if customer_id is None:
@@ -240,6 +244,7 @@ class CustomerDialog(QDialog):
         self.chart.set_series({"Revenue": screen.series["revenue"],
                                "Gross profit": screen.series["gross_profit"]})
         reasons = [row["reason"] for row in screen.lists["risk"]]
+        self._risk_reasons = reasons
         status = screen.lists["customer"][0]["status"]
         why = "" if status == "active" else ": only active customers are checked"
         self.risk.setText("<br>".join(f"⚠ {html.escape(r)}" for r in reasons)
@@ -253,6 +258,18 @@ class CustomerDialog(QDialog):
         key = (str(self.store.path), self.customer_id)
         CustomerDialog._open[key] = self
         self.destroyed.connect(lambda *_: CustomerDialog._open.pop(key, None))
+
+    def plan_action(self) -> QDialog | None:
+        """An action for this customer (their risk signals, if any, as the issue)."""
+        from custdesk.ui.dialogs.action_dialog import ActionDialog
+
+        if self.customer_id is None:
+            return None
+        name = self.edits["name"].text()
+        reasons = getattr(self, "_risk_reasons", None) or []
+        row = {"customer_id": self.customer_id, "customer": name, "reasons": reasons}
+        return ActionDialog.from_signal(self.store, "at_risk" if reasons else "customer",
+                                        row, self)
 
     # ----- changes ---------------------------------------------------------------------------
     def form_values(self) -> dict[str, Any]:

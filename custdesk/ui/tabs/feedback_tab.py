@@ -17,6 +17,7 @@ from custdesk.services.screens import feedback, labels
 from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart
+from custdesk.ui.dialogs.action_dialog import add_action_menu
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import (
@@ -113,6 +114,8 @@ class FeedbackTab(DashboardTab):
                                          "double-click one to open their story")
         if self.detractors.search_table is not None:
             self.detractors.search_table.activated.connect(self.open_customer)
+        add_action_menu(self.detractors.table, self.detractors.model.row_at,
+                        lambda _row: "detractor", lambda: self.store)
         self.topics = TablePanel("feedback/topics", "Tickets by topic",
                                  ticket_columns("Topic", True))
         self.channels = TablePanel("feedback/channels", "Tickets by channel",

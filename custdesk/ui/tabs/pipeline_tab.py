@@ -16,6 +16,7 @@ from custdesk.domain.metric_catalogue import METRICS
 from custdesk.services.screens import pipeline as pipeline_screen
 from custdesk.services.screens.model import Card, Screen
 from custdesk.ui import formatting as fmt
+from custdesk.ui.dialogs.action_dialog import add_action_menu
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
@@ -76,6 +77,16 @@ def card_extra(card: Card) -> str:
     return ""
 
 
+
+def deal_signal(row: Any) -> str:
+    """The signal of an open deal row, by its flags: slipped, else hot, else stale."""
+    flags = (row.get("flags") if isinstance(row, dict) else getattr(row, "flags", None)) or []
+    for flag, signal in (("slipped", "slipped_deal"), ("hot", "hot_deal"),
+                         ("stale", "stale_deal")):
+        if flag in flags:
+            return signal
+    return "deal"
+
 class PipelineTab(DashboardTab):
     title = "Pipeline"
     slug = "pipeline"
@@ -102,6 +113,7 @@ class PipelineTab(DashboardTab):
         self.only.setToolTip(FLAG_TIP)
         self.only.currentIndexChanged.connect(self.apply_filter)
         self.table.toolbar.insertWidget(1, self.only)
+        add_action_menu(self.table.table, self.model.row_at, deal_signal, lambda: self.store)
         legend = QLabel(f"<span style='color:#c0561b'>■</span> hot ({HOT_TIP[5:]}) &nbsp; "
                         f"<span style='color:#8a8a8a'>■</span> stale or slipped (no activity "
                         f"for 30 days, or expected close passed 30 days ago)")

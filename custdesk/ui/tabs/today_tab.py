@@ -24,6 +24,7 @@ from custdesk.services.screens import today as today_screen
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import Sparkline
+from custdesk.ui.dialogs.action_dialog import add_action_menu, fixed_signal
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
@@ -68,6 +69,10 @@ LISTS: tuple[tuple[str, str, list[Column], int, str], ...] = (
     ("lost", "Lost prospects", LOST_COLUMNS, 0, "lost"),
     ("detractors", "Detractors to rescue", DETRACTOR_COLUMNS, 3, ""),
 )
+
+
+# list -> the signal an action planned from one of its rows answers
+ACTION_SIGNALS = {"at_risk": "at_risk", "hot": "hot_deal", "detractors": "detractor"}
 
 
 def summary_text(totals: dict[str, Any] | None, what: str) -> str:
@@ -123,6 +128,9 @@ class TodayTab(DashboardTab):
             table.setToolTip("Double-click a customer to open their story")
             table.doubleClicked.connect(
                 lambda index, m=self.lists[key].model: self.open_customer(m.row_at(index.row())))
+        for key, signal in ACTION_SIGNALS.items():  # right-click: "Plan an action…"
+            add_action_menu(self.lists[key].table, self.lists[key].model.row_at,
+                            fixed_signal(signal), lambda: self.store)
         grid = QGridLayout()
         grid.setSpacing(8)
         for i, panel in enumerate(self.lists.values()):
