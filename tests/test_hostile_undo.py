@@ -48,3 +48,56 @@ def test_cli_undo_twice_is_a_clear_error(tmp_path, db_path, capsys):
     assert main(["import", "--undo", "1", "--db", str(db_path)]) == 1
     assert "import 1 was already undone" in capsys.readouterr().err
     assert main(["import", "--undo", "2", "--db", str(db_path)]) == 0
+
+
+# ---- H9: undo never overwrites or deletes what the owner changed since the import ---------
+
+def test_undo_keeps_a_customer_the_import_created_that_the_owner_filled_in(store, tmp_path):
+    """Before: undo deleted Bob although the owner had since typed his phone and notes."""
+    from custdesk.services import customers_service as cs
+
+    _import(store, _csv(tmp_path, "a.csv", "Customer ID,Name,Segment\nK1,Ann,Trade\n"))
+    result = _import(store, _csv(tmp_path, "b.csv", "Customer ID,Name,Segment\n"
+                                 "K1,Ann,Retail\nK2,Bob,Trade\nK3,Cy,Trade\n"))
+    bob = store.conn.execute("SELECT id FROM customers WHERE ref = 'K2'").fetchone()[0]
+    ann = store.conn.execute("SELECT id FROM customers WHERE ref = 'K1'").fetchone()[0]
+    cs.update_customer(store, bob, {"phone": "555-0101", "notes": "met at the fair"})
+    cs.update_customer(store, ann, {"segment": "Wholesale"})  # the import had set Retail
+    assert importer.edited_by_hand(store, result.batch_id) == [
+        f"customers {ann} (Ann)", f"customers {bob} (Bob)"]
+    removed = importer.undo(store, result.batch_id)
+    assert removed["kept_edited"] == 2 and removed.get("customers") == 1  # Cy only
+    rows = store.conn.execute("SELECT ref, segment, phone, notes FROM customers ORDER BY ref"
+                              ).fetchall()
+    assert rows == [("K1", "Wholesale", None, None), ("K2", "Trade", "555-0101",
+                                                        "met at the fair")]
+
+
+def test_undo_still_restores_rows_nobody_touched(store, tmp_path):
+    from hostile_files import business_lines
+
+    _import(store, _csv(tmp_path, "a.csv", "Customer ID,Name,Segment\nK1,Ann,Trade\n"))
+    before = business_lines(store.conn)
+    result = _import(store, _csv(tmp_path, "b.csv", "Customer ID,Name,Segment\n"
+                                 "K1,Ann,Retail\nK2,Bob,Trade\n"))
+    assert importer.edited_by_hand(store, result.batch_id) == []
+    removed = importer.undo(store, result.batch_id)
+    assert "kept_edited" not in removed and removed["restored"] == 1
+    assert business_lines(store.conn) == before
+
+
+def test_cli_undo_lists_what_it_left(tmp_path, db_path, capsys):
+    from custdesk.services import customers_service as cs
+    from custdesk.storage import open_store
+
+    path = _csv(tmp_path, "c.csv", "Name,Email\nAnn,ann@example.com\nBob,bob@example.com\n")
+    assert main(["import", str(path), "--db", str(db_path)]) == 0
+    store = open_store(db_path)
+    ann = store.conn.execute("SELECT id FROM customers WHERE name = 'Ann'").fetchone()[0]
+    cs.update_customer(store, ann, {"phone": "555"})
+    store.close(backup_if_changed=False)
+    capsys.readouterr()
+    assert main(["import", "--undo", "1", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "removed 1 customers" in out
+    assert f"Left as they are (changed since the import): customers {ann} (Ann)." in out

@@ -114,6 +114,7 @@ def _undo(args: argparse.Namespace) -> int:
     store = open_from_args(args, create=False)
     try:
         try:
+            edited = importer.edited_by_hand(store, args.undo)
             removed = importer.undo(store, args.undo)
         except importer.UndoRefusedError as exc:
             raise UserError(str(exc), code=1) from None
@@ -122,7 +123,13 @@ def _undo(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print(json.dumps({"undone": args.undo, **removed}))
     else:
-        parts = ", ".join(f"{n} {t}" for t, n in removed.items() if t != "restored" and n)
+        parts = ", ".join(f"{n} {t}" for t, n in removed.items()
+                          if t not in ("restored", "kept_edited") and n)
         print(f"Undid import {args.undo}: removed {parts or 'nothing'}, "
               f"restored {removed['restored']} updated records.")
+        if edited:
+            shown = ", ".join(edited[:MAX_ERRORS_SHOWN])
+            more = f" and {len(edited) - MAX_ERRORS_SHOWN} more" if len(
+                edited) > MAX_ERRORS_SHOWN else ""
+            print(f"Left as they are (changed since the import): {shown}{more}.")
     return 0

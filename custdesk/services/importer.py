@@ -32,6 +32,7 @@ from custdesk.sheets.validate import (
 )
 from custdesk.storage.backups import create_backup
 from custdesk.storage.database import Store
+from custdesk.storage.import_undo import edited_since, record_after_images
 from custdesk.storage.import_writes import finish_batch, save_mapping, start_batch, write_cache
 from custdesk.storage.import_writes import list_batches as storage_batches
 from custdesk.storage.import_writes import saved_mapping as stored_mapping
@@ -415,6 +416,7 @@ def commit(store: Store, preview: Preview, progress: Progress | None = None) -> 
             preview.mapping_saved = save_mapping(
                 store, batch_id, mp.signature(parsed.headers), parsed.kind,
                 mp.mapping_to_json(parsed.headers, parsed.mapping))
+            record_after_images(store, batch_id)  # so undo can spare later hand edits
             finish_batch(store, batch_id, preview.counts())
     except _NothingToDoError:
         return ImportResult(preview, None)
@@ -427,6 +429,13 @@ def undo(store: Store, batch_id: int) -> dict[str, int]:
     create_backup(store, reason="before-undo")
     with store.transaction():
         return undo_batch(store, batch_id)
+
+
+def edited_by_hand(store: Store, batch_id: int) -> list[str]:
+    """The records this import wrote that were changed since (undo leaves them as they
+    are), as short descriptions for the owner."""
+    return [f"{table} {row_id}" + (f" ({name})" if name else "")
+            for table, row_id, name in edited_since(store, batch_id)]
 
 
 def list_batches(store: Store) -> list[dict[str, Any]]:

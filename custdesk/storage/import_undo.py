@@ -87,24 +87,92 @@ def undo_batch(store: Store, batch_id: int) -> dict[str, int]:
         return _undo(store, batch_id)
 
 
+# The values an import left are kept with its undo records (issue 20 H9): an updated row's
+# under this key of its `before_json`, a customer it created as an 'insert' record whose
+# `before_json` is the row as written. Undo compares them with the rows now: a row the
+# owner changed since is left as it is (and counted), never overwritten or deleted.
+AFTER = "__after__"
+_SNAPSHOT_TABLES = ("customers",)
+
+
+def _columns(store: Store, table: str) -> list[str]:
+    return [r[1] for r in store.conn.execute(f"PRAGMA table_info({table})")
+            if r[1] not in ("id", "batch_id")]
+
+
+def record_after_images(store: Store, batch_id: int) -> None:
+    """Keep what this batch wrote (inside its transaction), so that undo can tell the
+    owner's later hand edits from the import's own values."""
+    rows = store.conn.execute("SELECT id, table_name, row_id, before_json FROM batch_changes "
+                              "WHERE batch_id = ? AND action = 'update'", (batch_id,)
+                              ).fetchall()
+    for change_id, table, row_id, before in rows:
+        values = json.loads(before)
+        now = store.conn.execute(f"SELECT {', '.join(values)} FROM {table} WHERE rowid = ?",
+                                 (row_id,)).fetchone()
+        if now is not None:
+            values[AFTER] = dict(zip(values, now, strict=True))
+            store.conn.execute("UPDATE batch_changes SET before_json = ? WHERE id = ?",
+                               (json.dumps(values), change_id))
+    for table in _SNAPSHOT_TABLES:
+        columns = _columns(store, table)
+        written = store.conn.execute(f"SELECT id, {', '.join(columns)} FROM {table} "
+                                     "WHERE batch_id = ?", (batch_id,)).fetchall()
+        store.conn.executemany(
+            "INSERT INTO batch_changes(batch_id, table_name, row_id, action, before_json) "
+            "VALUES (?, ?, ?, 'insert', ?)",
+            [(batch_id, table, row[0], json.dumps(dict(zip(columns, row[1:], strict=True))))
+             for row in written])
+
+
+def edited_since(store: Store, batch_id: int) -> list[tuple[str, int, str]]:
+    """(table, id, name or '') of the rows this batch wrote that were changed since (by
+    hand): undo leaves these as they are."""
+    out = []
+    for table, row_id, action, before in store.conn.execute(
+            "SELECT table_name, row_id, action, before_json FROM batch_changes "
+            "WHERE batch_id = ? ORDER BY id", (batch_id,)).fetchall():
+        if before is None:
+            continue
+        values = json.loads(before)
+        expected = values.get(AFTER) if action == "update" else values
+        if not expected:
+            continue
+        now = store.conn.execute(f"SELECT {', '.join(expected)} FROM {table} "
+                                 "WHERE rowid = ?", (row_id,)).fetchone()
+        if now is not None and list(now) != list(expected.values()):
+            name = store.conn.execute(f"SELECT name FROM {table} WHERE rowid = ?", (row_id,)
+                                      ).fetchone()[0] if table in ("customers", "products") \
+                else None
+            out.append((table, row_id, str(name or "")))
+    return out
+
+
 def _undo(store: Store, batch_id: int) -> dict[str, int]:
+    edited = {(t, i) for t, i, _n in edited_since(store, batch_id)}
     changes = store.conn.execute(
         "SELECT table_name, row_id, action, before_json FROM batch_changes "
         "WHERE batch_id = ? ORDER BY id DESC", (batch_id,)).fetchall()
     result: dict[str, int] = {"restored": 0}
+    if edited:
+        result["kept_edited"] = len(edited)
     for table, row_id, action, before in changes:
-        if action == "update":
+        if action == "update" and (table, row_id) not in edited:
             values = json.loads(before)
+            values.pop(AFTER, None)
             sets = ", ".join(f"{c} = ?" for c in values)
             store.conn.execute(f"UPDATE {table} SET {sets} WHERE rowid = ?",
                                (*values.values(), row_id))
             result["restored"] += 1
+        elif action == "insert" and (table, row_id) in edited:  # the owner's now: kept
+            store.conn.execute(f"UPDATE {table} SET batch_id = NULL WHERE rowid = ?",
+                               (row_id,))
     for table in UNDO_ORDER:
         cursor = store.conn.execute(f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,))
         if cursor.rowcount:
             result[table] = cursor.rowcount
-    for table, row_id, action, _before in changes:
-        if action == "insert":
+    for table, row_id, action, before in changes:
+        if action == "insert" and before is None:  # (a snapshot's row went with its batch)
             store.conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (row_id,))
             result[table] = result.get(table, 0) + 1
     store.conn.execute("DELETE FROM batch_changes WHERE batch_id = ?", (batch_id,))
