@@ -34,6 +34,7 @@ from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
 from custdesk.ui.import_wizard import ImportWizard
 from custdesk.ui.period_bar import PeriodBar
 from custdesk.ui.table_view import TableWithSearch
+from custdesk.ui.tabs.actions_tab import ActionsTab
 from custdesk.ui.tabs.base_tab import BaseTab
 from custdesk.ui.tabs.customers_tab import CustomersTab
 from custdesk.ui.tabs.feedback_tab import FeedbackTab
@@ -52,6 +53,7 @@ TAB_CLASSES: tuple[type[BaseTab], ...] = (
     MarginsTab,
     FeedbackTab,
     ScorecardTab,
+    ActionsTab,
 )
 # tab titles with their Alt+letter (none taken by the menus: File, View, Help)
 TAB_MNEMONICS = {"Today": "&Today", "Customers": "&Customers", "Pipeline": "&Pipeline",

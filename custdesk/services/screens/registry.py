@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from custdesk.domain.periods import Period
 from custdesk.services.screens import (
+    actions,
     customers,
     feedback,
     lost,
@@ -34,4 +35,5 @@ SCREENS: dict[str, Builder] = {
     "feedback": feedback.build,
     "scorecard": scorecard.build,
     "plan": plan.build,
+    "actions": actions.build,
 }
