@@ -228,7 +228,7 @@ def test_an_m002_file_is_upgraded_and_keeps_its_rows(tmp_path, monkeypatch):
         old.close(backup_if_changed=False)
     store = open_store(path)
     try:
-        assert store.schema_version() == migrations.LATEST_VERSION == 3
+        assert store.schema_version() == migrations.LATEST_VERSION >= 3
         assert store.conn.execute("SELECT id, month FROM targets ORDER BY id").fetchall() == \
             rowids
         assert rec.load_targets(store) == [Target("2024-04", 50000), Target("2024-05", 70000, 2)]
