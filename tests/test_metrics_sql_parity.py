@@ -27,17 +27,36 @@ def _records(store) -> dict:
     customers = [rec.load_customer(store, r[0]) for r in
                  store.conn.execute("SELECT id FROM customers ORDER BY id")]
     orders = [OrderLine(date=r[0], customer_id=r[1], revenue_e4=r[2], cost_e4=r[3],
-                        order_ref=r[4], product_id=r[5], category=r[6])
+                        order_ref=r[4], product_id=r[5], category=r[6], discount=r[7])
               for r in store.conn.execute(
                   "SELECT date, customer_id, revenue_e4, cost_e4, order_ref, product_id, "
-                  "category FROM orders")]
+                  "category, discount FROM orders")]
     from custdesk.domain.records import Product
     products = [Product(name=r[1], id=r[0], list_price_e4=r[2]) for r in
                 store.conn.execute("SELECT id, name, list_price_e4 FROM products")]
     return dict(customers=customers, orders=orders, deals=rec.load_deals(store),
                 tickets=rec.load_tickets(store), surveys=rec.load_surveys(store),
                 spend=rec.load_spend(store), products=products,
-                stages=repository.load_stages(store))
+                stages=repository.load_stages(store), stage_changes=stage_changes(store),
+                actions=load_actions(store))
+
+
+def stage_changes(store) -> list[tuple]:
+    """(deal id, from stage, stage, changed_on) of every recorded change, oldest first."""
+    if not rec.has_table(store, "deal_stage_history"):
+        return []
+    return list(store.conn.execute(
+        "SELECT h.deal_id, f.name, s.name, h.changed_on FROM deal_stage_history h "
+        "JOIN stages s ON s.id = h.stage_id LEFT JOIN stages f ON f.id = h.from_stage_id "
+        "ORDER BY h.changed_on, h.id"))
+
+
+def load_actions(store) -> list | None:
+    if not rec.has_table(store, "actions"):
+        return None
+    from custdesk.storage.actions import list_actions
+
+    return list_actions(store)
 
 
 def _assert_same(a: dict, b: dict) -> None:
@@ -107,7 +126,7 @@ def test_random_sql_equals_records(store, seed: int) -> None:
         start = date(2023, 1, 1) + timedelta(days=rng.randint(0, 1000))
         period = Period(start, start + timedelta(days=rng.randint(0, 400)))
         _assert_same(ms.compute_metrics(store, period).metrics,
-                     catalogue_from_records(period, **data))
+                     catalogue_from_records(period, **data, actions=load_actions(store)))
 
 
 @settings(max_examples=60, deadline=None)
@@ -204,10 +223,13 @@ def test_sql_tally_equals_python_classification(store, seed: int) -> None:
         facts = queries.customer_facts(store, period)
         states = classify(facts, period, window)
         lost = queries.lost_values(store, lost_days(states, period), window)
-        assert sum(tallies.values(), CustomerTally()) == tally_states(states, period, lost)
+        extra = ms.customer_extras(store, states, period, window)
+        silent, firsts = extra["silent_lost"], extra["first_orders"]
+        assert sum(tallies.values(), CustomerTally()) == tally_states(states, period, lost,
+                                                                      silent, firsts)
         for seg, tally in tallies.items():
             members = [s for s in states if (s.facts.segment or "(none)") == seg]
-            assert tally == tally_states(members, period, lost), seg
+            assert tally == tally_states(members, period, lost, silent, firsts), seg
         ms.save_settings(store, ms.Settings(window_days=window))
         assert ms.customers_bridge(store, period) == bridge(facts, period, window, lost)
         profit = {f.id: f.gross_profit_e4 for f in facts if f.lines}

@@ -186,6 +186,54 @@ def lost_value_window(last_order: date | None, window: int) -> tuple[date, date]
     return last_order - timedelta(days=window - 1), last_order
 
 
+def silent_loss_day(f: CustomerFacts, end: date, window: int) -> date:
+    """`lost_silent_pct`'s loss date of a customer lost as of `end`: the recorded lost_on
+    (on or before `end`), else last order + W for a lapsed customer, else — marked lost
+    without a date — `end` itself."""
+    if f.lost_on is not None and f.lost_on <= end:
+        return f.lost_on
+    if f.last_at_end is not None and lapsed(f.last_at_end, end, window):
+        return f.last_at_end + timedelta(days=window)
+    return end
+
+
+def silent_window(loss: date, window: int) -> tuple[date, date]:
+    """The W days up to and including the loss date, in which a ticket or a survey means
+    the customer did not leave without a word."""
+    return loss - timedelta(days=window - 1), loss
+
+
+REPEAT_WITHIN_DAYS = 90  # new_repeat_90d_pct
+
+
+class FirstOrder(NamedTuple):
+    """A customer's first order as of `to` (`new_first_order_avg`, `new_repeat_90d_pct`)."""
+
+    value_e4: int  # Σ revenue of its lines
+    repeat_90d: bool  # another order dated within 90 days of it (and on or before `to`)
+
+
+def order_key(o: OrderLine) -> str:
+    """An order's identity: its order_ref, else its day (METRICS.md repeat_customer_pct)."""
+    return o.order_ref if o.order_ref is not None else "d" + o.date
+
+
+def first_order_of(lines: Iterable[OrderLine], end: date) -> FirstOrder | None:
+    """The first order among a customer's lines dated on or before `end`: the order (by
+    `order_key`) of the earliest day — of two orders that day, the smaller key — valued
+    at Σ revenue of its lines; None without a line."""
+    last = end.isoformat()
+    dated = [o for o in lines if o.date[:10] <= last]
+    if not dated:
+        return None
+    first = min(o.date[:10] for o in dated)
+    key = min(order_key(o) for o in dated if o.date[:10] == first)
+    limit = min(date.fromisoformat(first) + timedelta(days=REPEAT_WITHIN_DAYS), end)
+    within = {order_key(o) for o in dated if o.date[:10] <= limit.isoformat()}
+    return FirstOrder(sum(o.revenue_e4 for o in dated if order_key(o) == key),
+                      len(within) >= 2)
+
+
 @dataclass(frozen=True, slots=True)
 class Bridge:
     """Customers in/out of a period: start + new + won_back − lost = end."""
@@ -219,10 +267,6 @@ def bridge(facts: Iterable[CustomerFacts], period: Period, window: int,
     return Bridge(s, n, wb, lost, e, dict(reasons), new_e4 / 10_000, lost_e4 / 10_000)
 
 
-def _order_key(o: OrderLine) -> str:
-    return o.order_ref if o.order_ref is not None else "d" + o.date
-
-
 def facts_from_records(customers: Sequence[Customer], orders: Iterable[OrderLine],
                        first_won: dict[int, date], period: Period) -> list[CustomerFacts]:
     """The pure-Python path: CustomerFacts from records (small data, and the SQL check)."""
@@ -253,7 +297,7 @@ def facts_from_records(customers: Sequence[Customer], orders: Iterable[OrderLine
             lines=len(in_period),
             costed_lines=sum(1 for o in in_period if o.cost_e4 is not None),
             ordered_prior=any(prior.contains(d) for d, _ in dated),
-            repeat_buyer=len({_order_key(o) for o in to_date}) >= 2,
+            repeat_buyer=len({order_key(o) for o in to_date}) >= 2,
             profit_to_date_e4=sum(o.revenue_e4 - (o.cost_e4 or 0) for o in to_date),
             profit_year_e4=sum(o.revenue_e4 - (o.cost_e4 or 0) for d, o in dated
                                if year.contains(d))))

@@ -104,6 +104,31 @@ _ROWS: tuple[tuple[str, str, str, bool | None, str, str], ...] = (
      "profit divided by the yearly churn rate, capped at 10 years. Unknown when no customer "
      "was lost in the last year.",
      "mean annual gross profit per active customer ÷ annual churn rate, ≤ 10 × annual profit"),
+    ("lost_silent_pct", "Left without a word", "pct", False,
+     "Of the customers lost in the period, the share who had no support ticket and no "
+     "survey answer in the W days up to the day they were lost (the recorded loss date; "
+     "for a lapsed customer their last order + W days; for a customer marked lost without "
+     "a date, the period's last day)." + _WILSON + _SMALL,
+     "customers lost in the period with no ticket and no survey in the W days up to their "
+     "loss date ÷ customers lost in the period × 100"),
+    ("new_first_order_avg", "First order of new customers", "money", True,
+     "The average value of the first order of the customers acquired in the period (their "
+     "earliest order on or before the period's end: the lines sharing its order number, or "
+     "its day's lines without one; of two orders on that first day, the one with the "
+     "lower order number). New customers without an order are left out.",
+     "mean Σ revenue of the first order of the customers in N"),
+    ("new_repeat_90d_pct", "New customers ordering again within 90 days", "pct", True,
+     "Of the customers acquired in the period at least 90 days before its end who have "
+     "ordered, the share who placed another order within 90 days of their first order "
+     "(up to the period's end). Customers acquired in the last 89 days are left out: "
+     "their 90 days are not over." + _WILSON + _SMALL,
+     "customers of N acquired on or before `to` − 90 days with 2+ distinct orders dated "
+     "first order .. first order + 90 days ÷ those with a first order × 100"),
+    ("spend", "Marketing and sales spend", "money", None,
+     "Your recorded marketing and sales spend for the months the period touches (spend is "
+     "entered per month, so a period inside a month counts that whole month). Unknown "
+     "when no spend is recorded for those months. Can be split by channel.",
+     "Σ spend of the period's months"),
     ("cac", "Cost to acquire a customer", "money", False,
      "Your marketing and sales spend in the period divided by the new customers it brought.",
      "Σ spend in the period's months ÷ N"),
@@ -114,6 +139,11 @@ _ROWS: tuple[tuple[str, str, str, bool | None, str, str], ...] = (
     ("referral_rate_pct", "Referral rate", "pct", True,
      "Of the customers acquired in the period, the share who came by referral." + _WILSON,
      "N with source referral or referred_by ÷ N × 100"),
+    ("would_refer_pct", "Would refer us", "pct", True,
+     "Of the customer survey answers in the period that said yes or no to \"would you "
+     "refer us?\", the share that said yes (the reasons of the no's say why not)."
+     + _WILSON + _SMALL,
+     "customer surveys answering would_refer yes ÷ those answering yes or no × 100"),
     ("nps", "Net promoter score", "score", True,
      "Promoters (9–10) minus detractors (0–6) as a share of customer survey answers, from "
      "−100 to 100. The 95 % range uses the variance of the promoter/passive/detractor score "
@@ -184,6 +214,32 @@ _ROWS: tuple[tuple[str, str, str, bool | None, str, str], ...] = (
     ("lead_conversion_pct", "Lead conversion", "pct", True,
      "Deals won in the period compared with deals created in the period." + _SMALL,
      "deals won ÷ deals created in the period × 100"),
+    ("leads_new", "New leads", "count", True,
+     "Deals created in the period (can be split by the deal's source).",
+     "count of deals with created_on in the period"),
+    ("leads_qualified", "Leads qualified", "count", True,
+     "Deals that reached Qualified or a later stage of the pipeline during the period "
+     "(Won counts, Lost does not), by the deal's stage history: each stage change made in "
+     "the app or by an import is recorded with its date, and a deal without history "
+     "entered its current stage on the day it was created. A deal counts once per period, "
+     "when it moves into those stages from an earlier one (or is created in one); moving on "
+     "between them is not a new qualification. Unknown without a stage named Qualified.",
+     "deals entering a stage at or after Qualified (not lost) during the period"),
+    ("discount_line_pct_avg", "Discount on order lines", "pct", False,
+     "Price pressure on everyday sales: the discount given as a share of the list amount, "
+     "over the period's order lines with a known discount. A line's discount is a "
+     "fraction of its list amount, so list amount = revenue ÷ (1 − discount) and discount "
+     "amount = list amount − revenue; lines with a 100 % discount have no known list "
+     "amount and are left out.",
+     "Σ discount amount ÷ Σ list amount × 100, list amount = revenue ÷ (1 − discount)"),
+    ("actions_open", "Open actions", "count", False,
+     "Actions still open at the end of the period: created by then and not done or "
+     "dropped by then.",
+     "actions created on or before `to`, not done/dropped by `to`"),
+    ("actions_overdue", "Overdue actions", "count", False,
+     "Open actions (at the end of the period) whose due date is before the period's last "
+     "day.",
+     "open actions as of `to` with due_on before `to`"),
 )
 
 METRICS: dict[str, MetricInfo] = {row[0]: MetricInfo(*row) for row in _ROWS}

@@ -3,10 +3,18 @@ through a `CustomerTally` of sums."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from custdesk.domain.customer_state import CustomerFacts, CustomerState, is_undated
+from custdesk.domain.customer_state import (
+    REPEAT_WITHIN_DAYS,
+    CustomerFacts,
+    CustomerState,
+    FirstOrder,
+    is_undated,
+    silent_window,
+)
 from custdesk.domain.metric_values import MetricValue, count, money, proportion, ratio
 from custdesk.domain.metrics_sales import SalesTotals
 from custdesk.domain.periods import Period
@@ -56,6 +64,11 @@ class CustomerTally:
     costed_lines: int = 0
     retained: int = 0  # of S, still active at `to` (won-back and new are not retention)
     undated: int = 0  # contacts with no acquisition date (never new, active or lost)
+    lost_silent: int = 0  # lost, with no ticket and no survey in the W days up to the loss
+    first_buyers: int = 0  # new customers with a first order by `to`
+    first_e4: int = 0  # Σ value of those first orders
+    cohort_90d: int = 0  # new, acquired on or before `to` − 90, with a first order
+    repeat_90d: int = 0  # of those, another order within 90 days of the first
 
     def __add__(self, other: CustomerTally) -> CustomerTally:
         return CustomerTally(*(getattr(self, k) + getattr(other, k)
@@ -68,9 +81,14 @@ class CustomerTally:
 
 
 def tally_states(states: Iterable[CustomerState], period: Period,
-                 lost_values_e4: dict[int, int]) -> CustomerTally:
-    """Sum classified customers into a tally (the pure-Python path)."""
+                 lost_values_e4: dict[int, int], silent: Collection[int] = (),
+                 first_orders: Mapping[int, FirstOrder] | None = None) -> CustomerTally:
+    """Sum classified customers into a tally (the pure-Python path). `silent`: the ids of
+    customers lost in the period without a word (`went_silent`); `first_orders`: the new
+    customers' first orders (`customer_state.first_order_of`)."""
     t = CustomerTally()
+    firsts = first_orders or {}
+    cohort_day = period.end - timedelta(days=REPEAT_WITHIN_DAYS)
     for st in states:
         f, fl, y = st.facts, st.flow, st.year
         t.total += 1
@@ -83,9 +101,17 @@ def tally_states(states: Iterable[CustomerState], period: Period,
             t.new += 1
             t.new_e4 += f.revenue_e4
             t.referred += is_referral(f)
+            first = firsts.get(f.id)
+            if first is not None:
+                t.first_buyers += 1
+                t.first_e4 += first.value_e4
+                if f.acquired <= cohort_day:
+                    t.cohort_90d += 1
+                    t.repeat_90d += first.repeat_90d
         if fl.lost:
             t.lost += 1
             t.lost_e4 += lost_values_e4.get(f.id, 0)
+            t.lost_silent += f.id in silent
         if f.acquired <= period.end:
             t.acquired += 1
             t.lost_any += st.lost_at_end
@@ -143,6 +169,10 @@ def tally_metrics(t: CustomerTally, spend_e4: int | None = None,
         "ltv_historical_avg": MetricValue(t.profit_e4 / buyers / 10_000 if buyers else None,
                                           buyers),
         "referral_rate_pct": proportion(t.referred, n),
+        "lost_silent_pct": proportion(t.lost_silent, lost),
+        "new_first_order_avg": MetricValue(
+            t.first_e4 / t.first_buyers / 10_000 if t.first_buyers else None, t.first_buyers),
+        "new_repeat_90d_pct": proportion(t.repeat_90d, t.cohort_90d),
         "ltv_predictive": _ltv_predictive(t),
     }
     if with_cac:
@@ -166,3 +196,15 @@ def _ltv_predictive(t: CustomerTally) -> MetricValue:
     annual_profit = t.year_profit_e4 / active / 10_000
     churn = t.year_lost / t.year_pool
     return MetricValue(min(annual_profit / churn, LTV_CAP_YEARS * annual_profit), active)
+
+
+def went_silent(loss_days: Mapping[int, date], contacts: Mapping[int, Sequence[date]],
+                window: int) -> set[int]:
+    """Of the customers lost on these days, those with no contact (ticket or survey day)
+    in the W days up to their loss date (`lost_silent_pct`)."""
+    out = set()
+    for cid, loss in loss_days.items():
+        lo, hi = silent_window(loss, window)
+        if not any(lo <= d <= hi for d in contacts.get(cid, ())):
+            out.add(cid)
+    return out

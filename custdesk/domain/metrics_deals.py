@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -111,6 +112,7 @@ def deal_metrics(deals: Sequence[DealInfo], period: Period,
         "discount_pct_avg": mean(discounts),
         "deep_discount_share_pct": proportion(deep, len(discounts)),
         "lead_conversion_pct": pct(len(won), created, created),
+        "leads_new": count(created),
     }
 
 
@@ -174,4 +176,83 @@ def deal_metrics_from_totals(t: DealTotals, deep_discount_pct: float
         "discount_pct_avg": mean(t.discounts),
         "deep_discount_share_pct": proportion(deep, len(t.discounts)),
         "lead_conversion_pct": pct(t.won, t.created, t.created),
+        "leads_new": count(t.created),
     }
+
+
+# ---- leads_qualified: from the deals' stage history ---------------------------------------
+
+QUALIFIED = "qualified"  # name key of the stage from which a lead counts as qualified
+
+
+def qualifying_stages(stages: Sequence[Stage]) -> frozenset[str] | None:
+    """Name keys of Qualified and the later stages of the catalogue (by position), lost
+    stages excepted (losing a lead does not qualify it); None without a stage named
+    Qualified."""
+    mark = next((s for s in stages if name_key(s.name) == QUALIFIED), None)
+    if mark is None:
+        return None
+    return frozenset(name_key(s.name) for s in stages
+                     if s.position >= mark.position and s.kind is not StageKind.LOST)
+
+
+# (deal id, from stage or None, stage, changed_on) of one recorded stage change
+StageChangeRow = tuple[int, str | None, str, str]
+
+
+def qualified_on(created_on: str | None, current_stage: str,
+                 changes: Sequence[tuple[str | None, str, str]],
+                 qualifying: frozenset[str]) -> list[date]:
+    """The days a deal entered the qualifying stages from outside them (or was created in
+    one). Its stages in order: the one it was created in (the first change's from stage,
+    or — no history — its current stage) on created_on, then each change (from stage,
+    stage, changed_on) oldest first. A step with an unknown day still sets the stage the
+    next step moves from."""
+    steps: list[tuple[str | None, str]] = []
+    initial = changes[0][0] if changes else current_stage
+    if initial is not None:
+        steps.append((created_on, initial))
+    steps += [(on, stage) for _, stage, on in changes]
+    out, inside = [], False
+    for on, stage in steps:
+        now = name_key(stage) in qualifying
+        if now and not inside and (d := day(on)) is not None:
+            out.append(d)
+        inside = now
+    return out
+
+
+def leads_qualified(deals: Iterable[Deal], changes: Iterable[StageChangeRow],
+                    stages: Sequence[Stage], period: Period) -> int | None:
+    """Deals that entered Qualified or a later stage during the period (METRICS.md
+    `leads_qualified`); `changes` oldest first (changed_on, then record order). None
+    without a Qualified stage. `storage.queries_deals.leads_qualified` is the SQL path."""
+    qualifying = qualifying_stages(stages)
+    if qualifying is None:
+        return None
+    history: dict[int, list[tuple[str | None, str, str]]] = defaultdict(list)
+    for deal_id, from_stage, stage, on in changes:
+        history[deal_id].append((from_stage, stage, on))
+    return sum(1 for d in deals if any(
+        period.contains(x) for x in qualified_on(d.created_on, d.stage,
+                                                 history.get(d.id or -1, []), qualifying)))
+
+
+def leads_by_source(deals: Iterable[Deal], period: Period) -> dict[str, int]:
+    """`leads_new` per deal source (deals in record order): sources alike but for case,
+    spaces and punctuation are one, shown as first spelled; blank = "(none)"."""
+    merged = merge_spellings((d.source, int(period.contains(day(d.created_on))))
+                             for d in deals)
+    return {label: n for label, n in merged.items() if n}
+
+
+def merge_spellings(rows: Iterable[tuple[str | None, int]]) -> dict[str, int]:
+    """(spelling, count) rows in first-seen order -> count per name key under its first
+    spelling (blank = "(none)"): the SQL path's `leads_by_source` / spend by channel."""
+    out: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for text, n in rows:
+        key = name_key(text)
+        label = shown.setdefault(key, (text or "").strip() if key else "(none)")
+        out[label] = out.get(label, 0) + n
+    return out

@@ -72,7 +72,15 @@ def feedback_metrics(tickets: Sequence[Ticket], surveys: Sequence[Survey], perio
         "complaints_count": count(sum(1 for i in opened if tickets[i].is_complaint)),
         "mystery_shop_avg": mean(s.score for s in in_period
                                  if s.kind == SurveyKind.MYSTERY_SHOP and s.score is not None),
+        "would_refer_pct": proportion(*_would_refer(in_period)),
     }
+
+
+def _would_refer(surveys: Sequence[Survey]) -> tuple[int, int]:
+    """(yes, yes or no) over customer surveys answering would_refer (`would_refer_pct`)."""
+    answers = [s.would_refer for s in surveys
+               if s.kind == SurveyKind.CUSTOMER and s.would_refer is not None]
+    return sum(1 for a in answers if a), len(answers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,8 @@ class FeedbackTotals:
     resolved: int = 0
     complaints: int = 0
     mystery_scores: tuple[float, ...] = ()
+    refer_yes: int = 0  # customer surveys answering would_refer yes
+    refer_n: int = 0  # ... yes or no
 
 
 def feedback_totals(tickets: Sequence[Ticket], surveys: Sequence[Survey], period: Period,
@@ -124,7 +134,8 @@ def feedback_totals(tickets: Sequence[Ticket], surveys: Sequence[Survey], period
         sum(t.contacts if t.contacts else 1 for t in resolved), len(resolved),
         sum(1 for i in opened if tickets[i].is_complaint),
         tuple(s.score for s in in_period
-              if s.kind == SurveyKind.MYSTERY_SHOP and s.score is not None))
+              if s.kind == SurveyKind.MYSTERY_SHOP and s.score is not None),
+        *_would_refer(in_period))
 
 
 def _scores(promoters: int, detractors: int, n: int) -> list[int]:
@@ -146,4 +157,5 @@ def feedback_metrics_from_totals(t: FeedbackTotals) -> dict[str, MetricValue]:
                                           t.resolved),
         "complaints_count": count(t.complaints),
         "mystery_shop_avg": mean(t.mystery_scores),
+        "would_refer_pct": proportion(t.refer_yes, t.refer_n),
     }

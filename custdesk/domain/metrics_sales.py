@@ -85,3 +85,37 @@ def totals_of(lines: list[OrderLine]) -> SalesTotals:
         revenue_costed_e4=sum(o.revenue_e4 for o in costed),
         lines=len(lines), costed_lines=len(costed),
         orders=len(refs) + sum(1 for o in lines if o.order_ref is None))
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountTotals:
+    """`discount_line_pct_avg`'s sums over order lines with a known discount d < 1 (a
+    fraction of the line's list amount): list = revenue ÷ (1 − d), discount amount =
+    list − revenue = revenue × d ÷ (1 − d). Money in e4, as floats (a list amount is rarely
+    a whole number of e4). Summed in SQL by `storage.queries.discount_totals`."""
+
+    discount_e4: float = 0.0
+    list_e4: float = 0.0
+    lines: int = 0
+
+
+def discount_totals(lines: Iterable[OrderLine], period: Period) -> DiscountTotals:
+    """The reference sums over the period's lines (100 % discounts have no list amount)."""
+    disc = listed = 0.0
+    n = 0
+    for o in lines:
+        d = o.discount
+        if d is None or d >= 1 or not period.contains(date.fromisoformat(o.date[:10])):
+            continue
+        disc += o.revenue_e4 * d / (1.0 - d)
+        listed += o.revenue_e4 / (1.0 - d)
+        n += 1
+    return DiscountTotals(disc, listed, n)
+
+
+def discount_metric(t: DiscountTotals) -> MetricValue:
+    """Σ discount ÷ Σ list × 100; null without a line with a known discount (or a zero
+    list total)."""
+    if not t.lines:
+        return MetricValue(None, 0)
+    return pct(t.discount_e4, t.list_e4, t.lines)

@@ -12,11 +12,11 @@ from dataclasses import replace
 from typing import Any
 
 from custdesk.domain.customer_state import CustomerState, bridge, classify
-from custdesk.domain.metric_values import MetricValue, count
-from custdesk.domain.metrics_all import Inputs, assemble
+from custdesk.domain.metric_values import MetricValue, count, money
+from custdesk.domain.metrics_all import Inputs, assemble, spend_by_channel
 from custdesk.domain.metrics_deals import DealTotals, deal_metrics
 from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_metrics
-from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
+from custdesk.domain.metrics_sales import DiscountTotals, SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, month_key
 from custdesk.domain.records import StageKind
 from custdesk.storage import queries
@@ -35,6 +35,8 @@ def breakdown(store: Store, inputs: Inputs, period: Period, by: str) -> Groups:
         # summed in SQL: these two need each customer's state
         facts = queries.customer_facts(store, period)
         inputs = replace(inputs, states=classify(facts, period, inputs.settings.window_days))
+    if by in _SQL_ONLY:
+        return _BUILDERS[by](store, inputs, period)
     if not inputs.has_records and (by != "segment" or inputs.segment_tallies is None):
         # these group the records in Python (the segment breakdown is summed in SQL)
         from custdesk.services.metrics_service import with_records
@@ -50,12 +52,13 @@ def _by_segment(store: Store, inputs: Inputs, period: Period) -> Groups:
     for st in inputs.states:
         members[st.facts.segment or NONE_GROUP].append(st)
     orders = queries.orders_count(store, period, by_segment=True)
+    discounts = queries.discount_totals(store, period, by_segment=True)
     out: Groups = {}
     for g in sorted(members):
         ids = {st.facts.id for st in members[g]}
         sub = replace(
             inputs, states=members[g],
-            orders=orders.get(g, 0),
+            orders=orders.get(g, 0), discount=discounts.get(g, DiscountTotals()),
             deals=[d for d in inputs.deals if d.deal.customer_id in ids],
             tickets=[t for t in inputs.tickets if t.customer_id in ids],
             surveys=[s for s in inputs.surveys if s.customer_id in ids])
@@ -67,12 +70,14 @@ def _segments_from_tallies(store: Store, inputs: Inputs, period: Period) -> Grou
     """The segment breakdown from the per-segment sums of the SQL path."""
     assert inputs.segment_tallies is not None
     orders = queries.orders_count(store, period, by_segment=True)
+    discounts = queries.discount_totals(store, period, by_segment=True)
     if not inputs.has_records:  # deals, tickets and surveys summed per segment in SQL
         deal_sums = qd.deal_totals(store, [("", period)], by="segment")
         feedback = qf.feedback_totals(store, [("", period)],
                                       inputs.settings.repeat_contact_days, by="segment")
         return {g: assemble(replace(
             inputs, orders=orders.get(g, 0), tally=inputs.segment_tallies[g],
+            discount=discounts.get(g, DiscountTotals()),
             segment_tallies=None, deal_totals=deal_sums.get(("", g), DealTotals()),
             feedback_totals=feedback.get(("", g), FeedbackTotals())), period,
             with_spend=False) for g in sorted(inputs.segment_tallies)}
@@ -90,7 +95,7 @@ def _segments_from_tallies(store: Store, inputs: Inputs, period: Period) -> Grou
     for g in sorted(inputs.segment_tallies):
         sub = replace(inputs, orders=orders.get(g, 0), deals=deals[g], tickets=tickets[g],
                       surveys=surveys[g], tally=inputs.segment_tallies[g],
-                      segment_tallies=None)
+                      segment_tallies=None, discount=discounts.get(g, DiscountTotals()))
         out[g] = assemble(sub, period, with_spend=False)
     return out
 
@@ -164,6 +169,19 @@ def _by_competitor(store: Store, inputs: Inputs, period: Period) -> Groups:
     return {g: {"deals_lost": count(n)} for g, n in sorted(lost.items())}
 
 
+def _by_source(store: Store, inputs: Inputs, period: Period) -> Groups:
+    """leads_new by the deal's source (sources merged by name key, first spelling shown)."""
+    return {g: {"leads_new": count(n)}
+            for g, n in sorted(qd.leads_by_source(store, period).items())}
+
+
+def _by_channel(store: Store, inputs: Inputs, period: Period) -> Groups:
+    """spend by channel, for the months the period touches (as `spend`)."""
+    return {g: {"spend": money(e4, None)}
+            for g, e4 in sorted(spend_by_channel(rec.load_spend(store), period).items())}
+
+
 _BUILDERS = {"segment": _by_segment, "product": _by_product, "category": _by_category,
              "owner": _by_owner, "month": _by_month, "reason": _by_reason,
-             "competitor": _by_competitor}
+             "competitor": _by_competitor, "source": _by_source, "channel": _by_channel}
+_SQL_ONLY = frozenset(("source", "channel"))  # need no per-customer state nor records

@@ -15,6 +15,7 @@ from datetime import date
 from custdesk.domain.customer_state import (
     Bridge,
     CustomerFacts,
+    CustomerState,
     SeriesCustomer,
     bridge,
     classify,
@@ -22,7 +23,14 @@ from custdesk.domain.customer_state import (
 )
 from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.domain.metric_values import MetricValue, proportion
-from custdesk.domain.metrics_all import Inputs, Settings, assemble, lost_days, spend_in
+from custdesk.domain.metrics_all import (
+    Inputs,
+    Settings,
+    assemble,
+    lost_days,
+    silent_days,
+    spend_in,
+)
 from custdesk.domain.metrics_customers import CustomerTally, tally_metrics
 from custdesk.domain.metrics_deals import (
     DealInfo,
@@ -36,7 +44,7 @@ from custdesk.domain.metrics_feedback import (
     feedback_metrics,
     feedback_metrics_from_totals,
 )
-from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
+from custdesk.domain.metrics_sales import DiscountTotals, SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, add_months, month_end, month_key
 from custdesk.storage import queries, queries_tally
 from custdesk.storage import queries_deals as qd
@@ -46,7 +54,8 @@ from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
 from custdesk.storage.repository import set_setting
 
-BREAKDOWNS = ("segment", "product", "category", "owner", "month", "reason", "competitor")
+BREAKDOWNS = ("segment", "product", "category", "owner", "month", "reason", "competitor",
+              "source", "channel")
 
 __all__ = ["BREAKDOWNS", "METRICS", "MetricInfo", "MetricValue", "MetricsReport", "Period",
            "Bridge", "data_span", "compute_metrics", "monthly_series", "customers_bridge",
@@ -92,6 +101,24 @@ def load_deal_infos(store: Store) -> list[DealInfo]:
                          rec.customer_labels(store, with_deals=True))
 
 
+def whole_file_inputs(store: Store, period: Period) -> dict:
+    """The `Inputs` fields summed over the whole file in SQL, not per customer: the order
+    lines' discounts, leads qualified (stage history) and the actions as of `to`."""
+    return {"discount": queries.discount_totals(store, period).get("", DiscountTotals()),
+            "leads_qualified": qd.leads_qualified(store, period),
+            "actions": rec.action_counts(store, period.end.isoformat())}
+
+
+def customer_extras(store: Store, states: Sequence[CustomerState], period: Period,
+                    window: int) -> dict:
+    """The per-customer `Inputs` fields of the facts path, in SQL: the customers lost in
+    the period without a word, and the new customers' first orders."""
+    new = [st.facts.id for st in states if st.flow.new]
+    return {"silent_lost": frozenset(queries.silent_lost(
+                store, silent_days(states, period, window), window)),
+            "first_orders": queries.first_orders(store, new, period.end)}
+
+
 def load_inputs(store: Store, period: Period, settings: Settings | None = None,
                 facts: Sequence[CustomerFacts] | None = None, *,
                 records: bool = True) -> Inputs:
@@ -100,6 +127,8 @@ def load_inputs(store: Store, period: Period, settings: Settings | None = None,
     settings = settings or load_settings(store)
     facts = facts if facts is not None else queries.customer_facts(store, period)
     states = classify(facts, period, settings.window_days)
+    extras = {**customer_extras(store, states, period, settings.window_days),
+              **whole_file_inputs(store, period)}
     if not records:
         return Inputs(states, queries.orders_count(store, period).get("", 0),
                       queries.lost_values(store, lost_days(states, period),
@@ -107,11 +136,12 @@ def load_inputs(store: Store, period: Period, settings: Settings | None = None,
                       spend_in(rec.load_spend(store), period), (), (), (), settings,
                       deal_totals=qd.period_totals(store, period),
                       feedback_totals=qf.period_totals(store, period,
-                                                       settings.repeat_contact_days))
+                                                       settings.repeat_contact_days),
+                      **extras)
     return Inputs(states, queries.orders_count(store, period).get("", 0),
                   queries.lost_values(store, lost_days(states, period), settings.window_days),
                   spend_in(rec.load_spend(store), period), load_deal_infos(store),
-                  rec.load_tickets(store), rec.load_surveys(store), settings)
+                  rec.load_tickets(store), rec.load_surveys(store), settings, **extras)
 
 
 def tally_inputs(store: Store, period: Period, settings: Settings | None = None
@@ -128,7 +158,8 @@ def tally_inputs(store: Store, period: Period, settings: Settings | None = None
                   tally=sum(tallies.values(), CustomerTally()), segment_tallies=tallies,
                   deal_totals=qd.period_totals(store, period),
                   feedback_totals=qf.period_totals(store, period,
-                                                   settings.repeat_contact_days))
+                                                   settings.repeat_contact_days),
+                  **whole_file_inputs(store, period))
 
 
 def with_records(store: Store, inputs: Inputs) -> Inputs:
@@ -187,7 +218,7 @@ def _month_periods(months: int, end: date) -> list[tuple[str, Period]]:
 
 _SALES_IDS = frozenset(sales_metrics(SalesTotals()))
 # customer metrics made only of the bridge counts: one pass over months (flows_over_periods)
-_SURVEY_IDS = frozenset(("nps", "enps", "mystery_shop_avg"))  # no ticket in them
+_SURVEY_IDS = frozenset(("nps", "enps", "mystery_shop_avg", "would_refer_pct"))  # no ticket
 _FLOW_IDS = frozenset(("customers_start", "customers_active", "customers_won_back",
                        "customers_lost", "retention_rate_pct", "churn_rate_pct"))
 
@@ -251,11 +282,21 @@ def monthly_series(store: Store, metric_id: str, months: int,
         states = classify(queries.customer_facts(store, period), period, settings.window_days)
         lost = (queries.lost_values(store, lost_days(states, period), settings.window_days)
                 if metric_id.startswith("customers_lost") else {})
+        extras = (customer_extras(store, states, period, settings.window_days)
+                  if metric_id in _EXTRA_CUSTOMER_IDS else {})
+        if metric_id in _WHOLE_FILE_IDS:
+            extras.update(whole_file_inputs(store, period))
         # deal and feedback metrics were answered above: none of their records needed
         inputs = Inputs(states, queries.orders_count(store, period).get("", 0), lost,
-                        spend_in(spend, period), (), (), (), settings)
+                        spend_in(spend, period), (), (), (), settings, **extras)
         out.append((key, assemble(inputs, period)[metric_id].value))
     return out
+
+
+_EXTRA_CUSTOMER_IDS = frozenset(("lost_silent_pct", "new_first_order_avg",
+                                 "new_repeat_90d_pct"))
+_WHOLE_FILE_IDS = frozenset(("discount_line_pct_avg", "leads_qualified", "actions_open",
+                             "actions_overdue"))
 
 
 # The lists live in their own module (size); imported last because they use the loaders

@@ -11,8 +11,13 @@ import json
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from custdesk.domain.customer_state import UNDATED, CustomerFacts
-from custdesk.domain.metrics_sales import SalesTotals
+from custdesk.domain.customer_state import (
+    REPEAT_WITHIN_DAYS,
+    UNDATED,
+    CustomerFacts,
+    FirstOrder,
+)
+from custdesk.domain.metrics_sales import DiscountTotals, SalesTotals
 from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cache import cached
@@ -49,6 +54,27 @@ SELECT c.id, c.segment, c.source, c.referred_by, c.status, c.lost_on, c.lost_rea
   c.acquired_on, iif({FROM_CUSTOMER_LIST}, c.created_on, NULL)
 FROM customers c ORDER BY c.id
 """
+
+# lost_silent_pct: no ticket (by its day: opened, else first response, else resolved) and
+# no survey in the W days up to the loss day (customer_state.silent_loss_day/silent_window)
+SILENT = """(NOT EXISTS (SELECT 1 FROM tickets t WHERE t.customer_id = {cid}
+      AND substr(coalesce(nullif(t.opened_at, ''), nullif(t.first_response_at, ''),
+                          nullif(t.resolved_at, '')), 1, 10)
+          BETWEEN date({day}, :w_back) AND {day})
+  AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.customer_id = {cid} AND v.date != ''
+      AND substr(v.date, 1, 10) BETWEEN date({day}, :w_back) AND {day}))"""
+# the first order (customer_state.first_order_of): the smallest order key (order_ref, else
+# 'd' || date) of the first day, valued over all its lines up to `to` (one pass: the key
+# whose earliest line is earliest, then the smallest); another key within
+# 90 days of that day (and up to `to`) is a repeat
+FIRST_VALUE = """(SELECT sum(rev) FROM (
+    SELECT coalesce(o5.order_ref, 'd' || o5.date) AS k, o5.revenue_e4 AS rev, o5.date AS day
+    FROM orders o5 WHERE o5.customer_id = {cid} AND o5.date <= :end)
+  GROUP BY k ORDER BY min(day), k LIMIT 1)"""
+REPEAT_90D = """(SELECT min(coalesce(o7.order_ref, 'd' || o7.date))
+                 != max(coalesce(o7.order_ref, 'd' || o7.date))
+  FROM orders o7 WHERE o7.customer_id = {cid}
+  AND o7.date BETWEEN {first} AND min(date({first}, :repeat_fwd), :end))"""
 
 _FIRST_WON_SQL = """
 SELECT d.customer_id, min(d.closed_on) FROM deals d JOIN stages s ON s.id = d.stage_id
@@ -252,6 +278,56 @@ def lost_values(store: Store, loss_days: dict[int, date], window: int) -> dict[i
     """
     rows = store.conn.execute(sql, {"days": payload, "back": f"-{window - 1} days"})
     return {int(cid): int(total or 0) for cid, total in rows}
+
+
+def silent_lost(store: Store, loss_days: dict[int, date], window: int) -> set[int]:
+    """Of the customers lost on these days (`customer_state.silent_loss_day`), those with
+    no ticket and no survey in the W days up to it (`lost_silent_pct`)."""
+    if not loss_days:
+        return set()
+    payload = json.dumps([[cid, d.isoformat()] for cid, d in loss_days.items()])
+    sql = (f"SELECT cid FROM (SELECT w.value ->> 0 AS cid, w.value ->> 1 AS loss_day "
+           f"FROM json_each(:days) AS w) WHERE {SILENT.format(cid='cid', day='loss_day')}")
+    return {int(cid) for (cid,) in store.conn.execute(
+        sql, {"days": payload, "w_back": f"-{window - 1} days"})}
+
+
+def first_orders(store: Store, customer_ids: list[int], end: date) -> dict[int, FirstOrder]:
+    """customer id -> their first order as of `end` (`customer_state.first_order_of`), for
+    those of these customers with an order on or before `end`."""
+    if not customer_ids:
+        return {}
+    first = FIRST_VALUE.format(cid="cid", first="first_date")
+    repeat = REPEAT_90D.format(cid="cid", first="first_date")
+    sql = f"""
+    SELECT cid, {first}, {repeat} FROM (
+      SELECT w.value AS cid, (SELECT min(o.date) FROM orders o WHERE o.customer_id = w.value
+                              AND o.date <= :end) AS first_date
+      FROM json_each(:ids) AS w)
+    WHERE first_date IS NOT NULL
+    """
+    return {int(cid): FirstOrder(int(value or 0), bool(repeat))
+            for cid, value, repeat in store.conn.execute(
+                sql, {"ids": json.dumps(customer_ids), "end": end.isoformat(),
+                      "repeat_fwd": f"+{REPEAT_WITHIN_DAYS} days"})}
+
+
+def discount_totals(store: Store, period: Period, by_segment: bool = False
+                    ) -> dict[str, DiscountTotals]:
+    """`discount_line_pct_avg`'s sums over the period's lines with a known discount below
+    1 (`metrics_sales.discount_totals`), overall ("" key) or per customer segment."""
+    grp = ("coalesce(nullif(c.segment, ''), '(none)')" if by_segment else "''")
+    join = "JOIN customers c ON c.id = o.customer_id" if by_segment else ""
+    sql = f"""
+    SELECT {grp}, sum(o.revenue_e4 * o.discount / (1.0 - o.discount)),
+           sum(o.revenue_e4 / (1.0 - o.discount)), count(*)
+    FROM orders o {join}
+    WHERE o.date BETWEEN ? AND ? AND o.discount IS NOT NULL AND o.discount < 1
+    GROUP BY 1
+    """
+    rows = store.conn.execute(sql, (period.start.isoformat(), period.end.isoformat()))
+    return {g: DiscountTotals(float(d or 0), float(listed or 0), int(n or 0))
+            for g, d, listed, n in rows}
 
 
 _GROUP_EXPR = {

@@ -15,11 +15,12 @@ import json
 from collections.abc import Sequence
 from datetime import date
 
-from custdesk.domain.metrics_deals import DealTotals
+from custdesk.domain.metrics_deals import DealTotals, merge_spellings, qualifying_stages
 from custdesk.domain.periods import Period
-from custdesk.domain.records import Deal
+from custdesk.domain.records import Deal, Stage, StageKind
+from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
-from custdesk.storage.queries_records import DEAL_COLUMNS, deal_from_row
+from custdesk.storage.queries_records import DEAL_COLUMNS, deal_from_row, has_table
 
 # round(x) as Python rounds a float: half to even (SQLite's round() goes half away from 0)
 _HALF_EVEN = """(CAST({x} AS INTEGER) + CASE
@@ -149,3 +150,65 @@ def customer_labels_of(store: Store, deals: Sequence[Deal]
     return {cid: (name, seg) for cid, name, seg in store.conn.execute(
         "SELECT id, name, segment FROM customers WHERE id IN "
         "(SELECT value FROM json_each(?))", (json.dumps(ids),))}
+
+
+# leads_qualified (`metrics_deals.leads_qualified`): each deal's stages in order — the one
+# it was created in on created_on (the first change's from stage, or its current stage
+# without history), then every recorded change (changed_on, then id) — and the steps that
+# move into the qualifying stages from outside them
+_HISTORY = """WITH h AS MATERIALIZED (
+  SELECT x.deal_id, x.from_stage_id, x.stage_id,
+    nullif(substr(x.changed_on, 1, 10), '') AS day,
+    row_number() OVER (PARTITION BY x.deal_id ORDER BY x.changed_on, x.id) AS rn
+  FROM deal_stage_history x JOIN deals d ON d.id = x.deal_id),
+steps AS (
+  SELECT f.deal_id AS deal, 0 AS rn, nullif(substr(d.created_on, 1, 10), '') AS day,
+    f.from_stage_id AS stage
+  FROM h f JOIN deals d ON d.id = f.deal_id WHERE f.rn = 1
+  UNION ALL SELECT deal_id, rn, day, stage_id FROM h),
+marked AS (
+  SELECT deal, rn, day, stage IN (SELECT value FROM json_each(:qualifying)) AS inside
+  FROM steps WHERE stage IS NOT NULL)
+SELECT count(DISTINCT deal) FROM (
+  SELECT deal, day, inside, lag(inside, 1, 0) OVER (PARTITION BY deal ORDER BY rn) AS before
+  FROM marked)
+WHERE inside AND NOT before AND day BETWEEN :lo AND :hi
+"""
+# deals without history: created in a qualifying stage within the period
+_NO_HISTORY = """
+SELECT count(*) FROM deals d
+WHERE d.stage_id IN (SELECT value FROM json_each(:qualifying))
+  AND nullif(substr(d.created_on, 1, 10), '') BETWEEN :lo AND :hi {without}
+"""
+_WITHOUT = "AND NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id = d.id)"
+
+
+def leads_qualified(store: Store, period: Period) -> int | None:
+    """Deals that entered Qualified or a later stage (not lost) during the period, by their
+    stage history (`metrics_deals.leads_qualified`, tested equal); None without a stage
+    named Qualified."""
+    stages = [(i, Stage(name, StageKind(kind), prob, pos)) for i, name, kind, prob, pos in
+              store.conn.execute("SELECT id, name, kind, probability, position FROM stages "
+                                 "ORDER BY position, id")]
+    qualifying = qualifying_stages([s for _, s in stages])
+    if qualifying is None:
+        return None
+    ids = [i for i, s in stages if name_key(s.name) in qualifying]
+    params = {"qualifying": json.dumps(ids), "lo": period.start.isoformat(),
+              "hi": period.end.isoformat()}
+    history = has_table(store, "deal_stage_history")  # older files: no deal has history
+    found = store.conn.execute(_NO_HISTORY.format(without=_WITHOUT if history else ""),
+                               params).fetchone()[0]
+    if history:
+        found += store.conn.execute(_HISTORY, params).fetchone()[0]
+    return int(found or 0)
+
+
+def leads_by_source(store: Store, period: Period) -> dict[str, int]:
+    """`leads_new` per deal source (`metrics_deals.leads_by_source`, tested equal)."""
+    rows = store.conn.execute(
+        "SELECT source, sum(coalesce(nullif(substr(created_on, 1, 10), '') BETWEEN ? AND ?, "
+        "0)) FROM deals GROUP BY source ORDER BY min(id)",
+        (period.start.isoformat(), period.end.isoformat()))
+    return {label: n for label, n in merge_spellings(
+        (src, int(k or 0)) for src, k in rows).items() if n}

@@ -79,8 +79,9 @@ SELECT key, grp,
   sum(kind = 'customer' AND nps IS NOT NULL),
   sum(kind = 'employee' AND nps >= 9), sum(kind = 'employee' AND nps <= 6),
   sum(kind = 'employee' AND nps IS NOT NULL),
-  sum(csat >= 4), sum(csat IS NOT NULL)
-FROM (SELECT p.key AS key, {grp} AS grp, s.kind, s.nps, s.csat
+  sum(csat >= 4), sum(csat IS NOT NULL),
+  sum(kind = 'customer' AND would_refer = 1), sum(kind = 'customer' AND would_refer IS NOT NULL)
+FROM (SELECT p.key AS key, {grp} AS grp, s.kind, s.nps, s.csat, s.would_refer
       FROM p CROSS JOIN surveys s LEFT JOIN customers c ON c.id = s.customer_id
       WHERE s.date != '' AND substr(s.date, 1, 10) BETWEEN p.lo AND p.hi LIMIT -1)
 WHERE grp IS NOT NULL GROUP BY key, grp
@@ -123,7 +124,8 @@ def feedback_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_
             _SURVEYS.format(periods=_PERIODS, grp=grp), params):
         part(key, g).update(zip(("nps_promoters", "nps_detractors", "nps_n",
                                  "enps_promoters", "enps_detractors", "enps_n",
-                                 "csat_good", "csat_n"), (int(x or 0) for x in v),
+                                 "csat_good", "csat_n", "refer_yes", "refer_n"),
+                                (int(x or 0) for x in v),
                                 strict=True))
     scores: dict[tuple[str, str], list[float]] = {}
     for key, g, score in store.conn.execute(_MYSTERY.format(periods=_PERIODS, grp=grp),

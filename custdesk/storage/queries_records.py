@@ -207,3 +207,26 @@ def customer_attributes(store: Store) -> dict[int, tuple[str, str | None, str | 
 def product_target_margins(store: Store) -> dict[str, float | None]:
     """product name -> target_margin_pct (the owner's business case), None when not set."""
     return dict(store.conn.execute("SELECT name, target_margin_pct FROM products"))
+
+
+def has_table(store: Store, name: str) -> bool:
+    """True when the file has this table (kinds added by a later migration)."""
+    return store.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                              (name,)).fetchone() is not None
+
+
+_ACTION_COUNTS = """
+SELECT coalesce(sum(open), 0), coalesce(sum(open AND due_on IS NOT NULL AND due_on < :day), 0)
+FROM (SELECT due_on, created_on <= :day AND (status = 'open'
+        OR (status != 'open' AND done_on IS NOT NULL AND done_on > :day)) AS open
+      FROM actions)
+"""
+
+
+def action_counts(store: Store, as_of: str) -> tuple[int, int] | None:
+    """(open, overdue) actions as of a day, by `Action.open_on` / `overdue_on`'s rules
+    (tested equal); None when the file keeps no actions table."""
+    if not has_table(store, "actions"):
+        return None
+    opened, overdue = store.conn.execute(_ACTION_COUNTS, {"day": as_of}).fetchone()
+    return int(opened), int(overdue)

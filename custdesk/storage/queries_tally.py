@@ -16,12 +16,18 @@ import json
 import sys
 from datetime import date, timedelta
 
-from custdesk.domain.customer_state import UNDATED
+from custdesk.domain.customer_state import REPEAT_WITHIN_DAYS, UNDATED
 from custdesk.domain.metrics_customers import CustomerTally
 from custdesk.domain.periods import Period
 from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
-from custdesk.storage.queries import FROM_CUSTOMER_LIST, period_params
+from custdesk.storage.queries import (
+    FIRST_VALUE,
+    FROM_CUSTOMER_LIST,
+    REPEAT_90D,
+    SILENT,
+    period_params,
+)
 from custdesk.storage.queries_summary import stats_source
 
 # every character Python's str.strip() removes: trim(x, these) = '' <=> not x.strip()
@@ -47,7 +53,7 @@ SELECT c.id AS cust_id, coalesce(nullif(c.segment, ''), '(none)') AS seg,
             AND d.closed_on IS NOT NULL),
            iif({from_list}, nullif(substr(c.created_on, 1, 10), ''), NULL),
            :undated) AS acq,
-  s.last_date AS last_end,
+  s.last_date AS last_end, s.first_date AS first_date, s.revenue_e4 AS total_rev,
   {last_before} AS last_before,
   {last_year} AS last_year,
   coalesce(s.min_key != s.max_key, 0) AS repeat_buyer,
@@ -100,12 +106,20 @@ SELECT {key}, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
   sum(y_start OR y_new OR y_won), sum((y_start OR y_new OR y_won) AND NOT active_end),
   sum(active_end), sum(iif(active_end, profit_year, 0)),
   sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c), sum(start AND active_end),
-  sum(acq = :undated)
+  sum(acq = :undated),
+  sum(iif(lost, {silent}, 0)),
+  sum(new AND first_date IS NOT NULL),
+  sum(iif(new AND first_date IS NOT NULL, iif(repeat_buyer, {first_value}, total_rev), 0)),
+  sum(new AND first_date IS NOT NULL AND acq <= :cohort_day),
+  sum(iif(new AND first_date IS NOT NULL AND acq <= :cohort_day AND repeat_buyer,
+          {repeat_90d}, 0))
 FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
         coalesce(last_before >= :prior_start, 0) AS ordered_prior,
         iif(lost_on IS NOT NULL AND lost_on <= :end,
             (SELECT max(o4.date) FROM orders o4 WHERE o4.customer_id = cust_id
-             AND o4.date <= lost_on), last_end) AS anchor
+             AND o4.date <= lost_on), last_end) AS anchor,
+        iif(lost_on IS NOT NULL AND lost_on <= :end, lost_on,
+            iif(coalesce(last_end < :cut_end, 0), date(last_end, :w_fwd), :end)) AS loss_day
       FROM ({flags}))
 GROUP BY 1
 """
@@ -160,7 +174,9 @@ def customer_tallies(store: Store, period: Period, window: int,
         cut_end=(period.end - gap).isoformat(),
         cut_before=(period.day_before() - gap).isoformat(),
         cut_year=(year_before - gap).isoformat(),
-        w_back=f"-{window - 1} days", undated=UNDATED.isoformat(),
+        w_back=f"-{window - 1} days", w_fwd=f"+{window} days", undated=UNDATED.isoformat(),
+        repeat_fwd=f"+{REPEAT_WITHIN_DAYS} days",
+        cohort_day=(period.end - timedelta(days=REPEAT_WITHIN_DAYS)).isoformat(),
         whitespace=_WHITESPACE, referral_sources=_referral_sources(store))
     # a one-year period's day before is also the trailing year's: one seek serves both
     same = params["year_before"] == params["before"]
@@ -172,6 +188,11 @@ def customer_tallies(store: Store, period: Period, window: int,
         stats=stats_source(store))  # the summary, or its aggregate if stale (no write)
     flags = _FLAGS.format(per_customer=per_customer,
                           last_year="last_before" if same else "last_year")
-    sql = _SUMS.format(flags=flags, key=_KEYS[by])
+    # (one order key in the whole history — every line up to `to` here —: the first order
+    # is all of it and nothing repeats; the sub-queries run only for repeat buyers)
+    sql = _SUMS.format(flags=flags, key=_KEYS[by],
+                       silent=SILENT.format(cid="cust_id", day="loss_day"),
+                       first_value=FIRST_VALUE.format(cid="cust_id", first="first_date"),
+                       repeat_90d=REPEAT_90D.format(cid="cust_id", first="first_date"))
     return {seg: CustomerTally(*(int(v or 0) for v in rest))
             for seg, *rest in store.conn.execute(sql, params)}
