@@ -91,3 +91,10 @@ def test_empty_database(db_path, capsys) -> None:
     data = json.loads(out)
     assert data["metrics"]["gross_margin_pct"]["value"] is None
     assert data["metrics"]["customers_total"]["value"] == 0
+
+
+def test_every_breakdown_of_the_service_is_a_by_choice() -> None:
+    from custdesk.commands.metrics import BY_CHOICES
+    from custdesk.services.metrics_service import BREAKDOWNS
+
+    assert BY_CHOICES == BREAKDOWNS
