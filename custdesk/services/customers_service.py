@@ -1,27 +1,30 @@
 """Changing customers from the app: add, edit, delete, mark as lost, merge duplicates.
 
 Every change that touches more than one row runs in one `store.transaction()`: a merge
-either moves every order, deal, ticket and survey to the kept customer and removes the
-other, or does nothing. Messages in `CustomerError` are meant for the owner.
+either moves every order, deal, ticket, survey, action and interaction to the kept customer
+and removes the other, or does nothing; the last merge (or batch of merges) is recorded in
+the same transaction so `undo_last_merge` can put it back. Messages in `CustomerError` are meant for the owner.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from custdesk.domain.text import email_key, name_key
 from custdesk.storage import customer_rows as rows_db
+from custdesk.storage import duplicates as dup_db
 from custdesk.storage.backups import create_backup
 from custdesk.storage.customer_rows import CHILD_TABLES, child_counts
 from custdesk.storage.store import Store
 
-__all__ = ["CHILD_TABLES", "CustomerError", "DuplicatePair", "add_customer", "child_counts",
-           "delete_customer", "duplicate_pairs", "get_customer", "mark_lost",
-           "merge_customers", "reasons", "update_customer"]
+__all__ = ["CHILD_TABLES", "BatchResult", "CustomerError", "DuplicatePair", "add_customer",
+           "child_counts", "delete_customer", "duplicate_pairs", "get_customer", "last_merge",
+           "mark_lost", "merge_batch", "merge_customers", "reasons", "undo_last_merge",
+           "update_customer"]
 
 EDITABLE = ("ref", "name", "company", "email", "phone", "segment", "source", "referred_by",
             "acquired_on", "country", "city", "notes")
@@ -119,63 +122,109 @@ def mark_lost(store: Store, customer_id: int, reason: str, on: date | None = Non
 
 
 def duplicate_pairs(store: Store, limit: int = 200) -> list[DuplicatePair]:
-    """Pairs that look like one customer: same e-mail, same name, or similar names."""
-    rows = rows_db.identity_rows(store)
-    companies = {r[0]: name_key(r[3]) for r in rows}
-    pairs: dict[tuple[int, int], DuplicatePair] = {}
-
-    def add(a: int, b: int, reason: str, score: float) -> None:
-        key = (min(a, b), max(a, b))
-        if key not in pairs or pairs[key].score < score:
-            pairs[key] = DuplicatePair(key[0], key[1], reason, score)
-
-    for index, reason in ((2, "same e-mail"), (1, "same name")):
-        groups: dict[str, list[int]] = defaultdict(list)
-        for row in rows:
-            value = row[index]
-            if isinstance(value, str) and value:
-                groups[value].append(row[0])
-        for ids in groups.values():
-            for other in ids[1:]:
-                add(ids[0], other, *_rank(reason, companies[ids[0]], companies[other]))
-    blocks: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for cid, key, _email, _company in rows:
-        if key and len(key) >= 4:
-            blocks[key[:3]].append((cid, key))
-    for block in blocks.values():
-        if len(block) > MAX_BLOCK:
-            continue  # a huge block would be slow and mostly noise
-        for i, (a, ka) in enumerate(block):
-            for b, kb in block[i + 1:]:
-                if ka != kb:
-                    ratio = difflib.SequenceMatcher(None, ka, kb).ratio()
-                    if ratio >= SIMILAR_NAMES:
-                        add(a, b, *_rank("similar names", companies[a], companies[b], ratio))
-    return sorted(pairs.values(), key=lambda p: (-p.score, p.a, p.b))[:limit]
+    """Pairs that look like one customer, strongest evidence first: the same e-mail, then the
+    same name at the same company, then the same name, then similar names (a name at two
+    different companies is shown last: often two people). Candidates come from SQL
+    (`storage/duplicates.candidate_pairs`); only similar names are scored here."""
+    pairs: list[DuplicatePair] = []
+    for c in dup_db.candidate_pairs(store, max_block=MAX_BLOCK):
+        if c.same_email:
+            reason = "same e-mail and name" if c.same_name else "same e-mail"
+            pairs.append(DuplicatePair(c.a, c.b, reason, 1.0))
+            continue
+        if c.same_name:
+            ratio, what = 1.0, "same name"
+        else:
+            ratio = difflib.SequenceMatcher(None, c.name_a, c.name_b).ratio()
+            if ratio < SIMILAR_NAMES:
+                continue
+            what = "similar names"
+        pairs.append(DuplicatePair(c.a, c.b, *_rank(what, c, ratio)))
+    return sorted(pairs, key=lambda p: (-p.score, p.a, p.b))[:limit]
 
 
-def _rank(reason: str, company_a: str, company_b: str, score: float = 1.0
-          ) -> tuple[str, float]:
-    """Reason text and score: the same e-mail first, then names at the same company; the
-    same name at two different companies is shown last (often two different people)."""
-    if reason == "same e-mail":
-        return reason, 1.0
-    if company_a and company_a == company_b:
-        return f"{reason}, same company", 0.9 + score / 20
-    if company_a and company_b:
-        return f"{reason}, different companies", 0.5 + score / 20
-    return reason, 0.7 + score / 20
+def _rank(what: str, c: dup_db.Candidate, ratio: float) -> tuple[str, float]:
+    """Reason text and score below the same e-mail (1.0): the same company adds evidence,
+    two different companies take it away; the same name outranks a similar one."""
+    base = 0.1 if what == "same name" else 0.0
+    if c.same_company:
+        return f"{what}, same company", 0.8 + base + ratio / 100
+    if c.both_companies:
+        return f"{what}, different companies", 0.4 + base + ratio / 100
+    return what, 0.6 + base + ratio / 100
 
 
 def merge_customers(store: Store, keep_id: int, drop_id: int,
                     fields: dict[str, Any] | None = None) -> dict[str, int]:
     """Move every record of `drop_id` to `keep_id`, fill the kept customer's blank fields from
-    the other (or set `fields` as chosen side by side), delete `drop_id`. One transaction.
-    Returns how many records of each kind moved."""
+    the other (or set `fields` as chosen side by side), delete `drop_id`. One transaction,
+    after a backup; `undo_last_merge` puts it back. Returns how many records of each kind
+    moved."""
     if keep_id == drop_id:
         raise CustomerError("Choose two different customers to merge.")
+    get_customer(store, keep_id)
+    get_customer(store, drop_id)
+    create_backup(store, reason="before-merge")
+    with store.transaction():
+        moved, entry = _merge_one(store, keep_id, drop_id, fields)
+        dup_db.save_undo_record(store, json.dumps([entry]))
+    return moved
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What `merge_batch` did: the (kept, removed) pairs merged, records moved per kind,
+    and pairs skipped with why."""
+
+    merged: list[tuple[int, int]]
+    moved: dict[str, int]
+    skipped: list[str]
+
+
+def merge_batch(store: Store, pairs: list[tuple[int, int]]) -> BatchResult:
+    """Merge each (keep, drop) pair, in order, after one backup and in one transaction; the
+    whole batch is undone by `undo_last_merge`. A customer removed by an earlier pair of the
+    batch is replaced by the one it was merged into (A←B then B←C merges C into A)."""
+    survivor: dict[int, int] = {}
+
+    def final(cid: int) -> int:
+        while cid in survivor:
+            cid = survivor[cid]
+        return cid
+
+    if not pairs:
+        return BatchResult([], dict.fromkeys(CHILD_TABLES, 0), [])
+    create_backup(store, reason="before-merge")
+    merged: list[tuple[int, int]] = []
+    skipped: list[str] = []
+    totals = dict.fromkeys(CHILD_TABLES, 0)
+    entries: list[dict[str, Any]] = []
+    with store.transaction():
+        for keep_id, drop_id in pairs:
+            keep, drop = final(keep_id), final(drop_id)
+            if keep == drop:
+                skipped.append(f"{keep_id} and {drop_id} are already one customer")
+                continue
+            if rows_db.customer_fields(store, keep) is None or \
+                    rows_db.customer_fields(store, drop) is None:
+                skipped.append(f"{keep_id} or {drop_id} no longer exists")
+                continue
+            moved, entry = _merge_one(store, keep, drop, None)
+            for kind, n in moved.items():
+                totals[kind] = totals.get(kind, 0) + n
+            entries.append(entry)
+            merged.append((keep, drop))
+            survivor[drop] = keep
+        if entries:
+            dup_db.save_undo_record(store, json.dumps(entries))
+    return BatchResult(merged, totals, skipped)
+
+
+def _merge_one(store: Store, keep_id: int, drop_id: int, fields: dict[str, Any] | None
+               ) -> tuple[dict[str, int], dict[str, Any]]:
+    """One merge inside the caller's transaction; returns the records moved and the record
+    that undoes it."""
     keep, drop = get_customer(store, keep_id), get_customer(store, drop_id)
-    create_backup(store, reason="before-merge")  # a merge cannot be undone otherwise
     chosen = dict(fields or {})
     for column in EDITABLE:
         if column not in chosen and not keep.get(column) and drop.get(column):
@@ -186,13 +235,52 @@ def merge_customers(store: Store, keep_id: int, drop_id: int,
         starts = [s for s in (_start(store, keep), _start(store, drop)) if s]
         chosen["acquired_on"] = min(starts)
     moved = child_counts(store, drop_id)
+    entry = dup_db.snapshot_merge(store, keep_id, drop_id)
     # a kept customer from an import now holds records that import did not create:
     # undoing that import must not delete it (and with it the merged-away customer's data)
     detach = keep.get("batch_id") is not None and keep.get("batch_id") != drop.get("batch_id")
+    dup_db.move_extra_records(store, keep_id, drop_id)
+    rows_db.move_records_and_delete(store, keep_id, drop_id, detach)
+    update_customer(store, keep_id, chosen)
+    entry["keep_after"] = dup_db.customer_row(store, keep_id)
+    return moved, entry
+
+
+def last_merge(store: Store) -> list[tuple[str, str]]:
+    """(kept name, removed name) of each merge `undo_last_merge` would put back; empty when
+    there is nothing to undo."""
+    text = dup_db.load_undo_record(store)
+    if not text:
+        return []
+    return [(str((e.get("keep_after") or {}).get("name", e["keep"])),
+             str((e.get("drop_row") or {}).get("name", e["drop"]))) for e in json.loads(text)]
+
+
+def undo_last_merge(store: Store) -> list[str]:
+    """Put back the last merge or batch of merges (after a backup, in one transaction):
+    removed customers return with their ids and records. Returns notes on what stayed as
+    it is (records or fields changed since). Refused when a removed customer's id is taken
+    or a kept customer no longer exists."""
+    text = dup_db.load_undo_record(store)
+    if not text:
+        raise CustomerError("There is no merge to undo.")
+    entries: list[dict[str, Any]] = json.loads(text)
+    drops = [int(e["drop"]) for e in entries]
+    keeps = {int(e["keep"]) for e in entries} - set(drops)
+    if dup_db.existing_ids(store, drops):
+        raise CustomerError("The last merge cannot be undone: a customer it removed is back "
+                            "(its number is in use).")
+    gone = keeps - dup_db.existing_ids(store, sorted(keeps))
+    if gone:
+        raise CustomerError("The last merge cannot be undone: a customer it kept has been "
+                            "deleted since.")
+    create_backup(store, reason="before-undo-merge")
+    notes: list[str] = []
     with store.transaction():
-        rows_db.move_records_and_delete(store, keep_id, drop_id, detach)
-        update_customer(store, keep_id, chosen)
-    return moved
+        for entry in reversed(entries):
+            notes += dup_db.undo_merge(store, entry)
+        dup_db.clear_undo_record(store)
+    return notes
 
 
 def _start(store: Store, customer: dict[str, Any]) -> str | None:

@@ -1,8 +1,13 @@
-"""Merge duplicate customers: suggested pairs, shown side by side, merged in one transaction.
+"""Merge duplicate customers: suggested pairs ranked by evidence, shown side by side, merged
+one at a time or as a batch of ticked pairs; the last merge or batch can be undone.
 
 For each field the owner picks the left or the right value (the left, kept customer's value
-by default; a blank is filled from the other). Every order, deal, ticket and survey of the
-removed customer moves to the kept one (`customers_service.merge_customers`).
+by default; a blank is filled from the other). Every record of the removed customer moves to
+the kept one (`customers_service.merge_customers`). "Merge ticked pairs" merges each ticked
+pair into its first (older) customer after one backup, in one transaction
+(`customers_service.merge_batch`); the strongest suggestions (same e-mail, same name at the
+same company) start ticked. "Undo last merge" puts the last merge or batch back
+(`customers_service.undo_last_merge`).
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ from custdesk.services.files import Store
 from custdesk.ui.dialogs.customer_dialog import LABELS
 
 BLANK = "(blank)"
-INTRO = ("Customers that look like the same one (same e-mail, same or similar name). "
-         "Pick a pair, choose which value of each field to keep, then merge.")
+INTRO = ("Customers that look like the same one, strongest evidence first (same e-mail, "
+         "then the same name at the same company, then the same or a similar name). Pick a "
+         "pair, choose which value of each field to keep, then merge — or tick pairs and "
+         "merge them all at once (each into its first customer).")
+TICKED_FROM = 0.8  # suggestions this strong start ticked (same e-mail; same name and company)
 
 
 class MergeDialog(QDialog):
@@ -63,7 +71,12 @@ class MergeDialog(QDialog):
         self.counts = QLabel()
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # shows customers' names
         self.merge_button = QPushButton("Merge into the kept customer")
+        self.batch_button = QPushButton("Merge ticked pairs")
+        self.undo_button = QPushButton("Undo last merge")
+        self.batch_button.clicked.connect(self.merge_ticked)
+        self.undo_button.clicked.connect(self.undo_last)
         self.swap_button = QPushButton("Swap sides")
         self.skip_button = QPushButton("Not a duplicate")
         self.merge_button.clicked.connect(self.merge_current)
@@ -86,9 +99,14 @@ class MergeDialog(QDialog):
         body.addWidget(compare, 1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        batch = QHBoxLayout()
+        batch.addWidget(self.batch_button)
+        batch.addWidget(self.undo_button)
+        batch.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addLayout(body, 1)
+        layout.addLayout(batch)
         layout.addWidget(self.status)
         layout.addWidget(close)
         self.reload()
@@ -100,8 +118,14 @@ class MergeDialog(QDialog):
         for pair in self.pairs:
             a, b = (self._label(cs.get_customer(self.store, i)) for i in (pair.a, pair.b))
             self.list.addItem(f"{a}  ↔  {b}\n    {pair.reason}")
-            self.list.item(self.list.count() - 1).setToolTip(f"{a}\n{b}\n({pair.reason})")
+            item = self.list.item(self.list.count() - 1)
+            # a tooltip is rich text when it looks like markup: escape the names
+            item.setToolTip(escape(f"{a}\n{b}\n({pair.reason})").replace("\n", "<br>"))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if pair.score >= TICKED_FROM
+                               else Qt.CheckState.Unchecked)
         self._show_count()
+        self._show_undo()
         if self.pairs:
             self.list.setCurrentRow(0)
         else:
@@ -110,6 +134,54 @@ class MergeDialog(QDialog):
             self.effect.clear()
             self.left, self.right = {}, {}
         self.merge_button.setEnabled(bool(self.pairs))
+        self.batch_button.setEnabled(bool(self.pairs))
+
+    def _show_undo(self) -> None:
+        last = cs.last_merge(self.store)
+        self.undo_button.setEnabled(bool(last))
+        self.undo_button.setToolTip(escape(
+            "Puts back: " + "; ".join(f"{gone} (merged into {kept})" for kept, gone in last[:5])
+            + (f" and {len(last) - 5} more" if len(last) > 5 else "")) if last else "")
+
+    def ticked(self) -> list[cs.DuplicatePair]:
+        """The pairs whose box is ticked, in the list's order."""
+        return [pair for row, pair in enumerate(self.pairs)
+                if self.list.item(row).checkState() == Qt.CheckState.Checked]
+
+    def merge_ticked(self) -> cs.BatchResult | None:
+        """Merge every ticked pair into its first customer (one backup, one transaction)."""
+        pairs = [(p.a, p.b) for p in self.ticked()]
+        if not pairs:
+            self.status.setText("Tick the pairs to merge first.")
+            return None
+        try:
+            result = cs.merge_batch(self.store, pairs)
+        except cs.CustomerError as exc:
+            self.status.setText(str(exc))
+            return None
+        n = len(result.merged)
+        self.status.setText(
+            f"Merged {n:,} pair{'' if n == 1 else 's'}: moved "
+            + ", ".join(f"{k:,} {t}" for t, k in result.moved.items())
+            + ". A backup was taken first; Undo last merge puts them back."
+            + (f" Skipped: {'; '.join(result.skipped)}." if result.skipped else ""))
+        if result.merged:
+            self.merged.emit(result.merged[0][0])
+        self.reload()
+        return result
+
+    def undo_last(self) -> list[str] | None:
+        """Put back the last merge or batch of merges."""
+        try:
+            notes = cs.undo_last_merge(self.store)
+        except cs.CustomerError as exc:
+            self.status.setText(str(exc))
+            return None
+        self.status.setText("The last merge is undone." + (" " + "; ".join(notes) + "."
+                                                           if notes else ""))
+        self.merged.emit(0)
+        self.reload()
+        return notes
 
     def _show_count(self) -> None:
         n = len(self.pairs)
@@ -163,7 +235,7 @@ class MergeDialog(QDialog):
         self.effect.setText(
             f"Merge moves everything recorded for {escape(gone)} to {escape(kept)}, "
             f"uses the chosen values, then removes {escape(gone)}. "
-            "<b>This cannot be undone.</b>")
+            "A backup is taken first and <b>Undo last merge</b> puts it back.")
 
     @staticmethod
     def _choice(value: Any) -> QRadioButton:
@@ -195,6 +267,7 @@ class MergeDialog(QDialog):
             self.effect.clear()
             self.left, self.right = {}, {}
         self.merge_button.setEnabled(bool(self.pairs))
+        self.batch_button.setEnabled(bool(self.pairs))
 
     def merge_current(self) -> dict[str, int] | None:
         """Merge the right customer into the left one; returns the records moved."""
