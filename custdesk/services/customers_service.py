@@ -3,7 +3,8 @@
 Every change that touches more than one row runs in one `store.transaction()`: a merge
 either moves every order, deal, ticket, survey, action and interaction to the kept customer
 and removes the other, or does nothing; the last merge (or batch of merges) is recorded in
-the same transaction so `undo_last_merge` can put it back. Messages in `CustomerError` are meant for the owner.
+the same transaction so `undo_last_merge` can put it back. Messages in `CustomerError`
+are meant for the owner.
 """
 
 from __future__ import annotations
