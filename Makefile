@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-deps bench screenshots lint clean installer installer-check
+.PHONY: run test setup system-deps bench screenshots lint clean installer installer-check install-cli
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,15 @@ installer: setup $(INSTALLER_STAMP)
 # The build spec for Linux, Windows and macOS, checked in about a second (builds nothing).
 installer-check: setup $(INSTALLER_STAMP)
 	$(PY) build_installer.py --check
+
+# `custdesk` on the PATH: a link to .venv/bin/custdesk in ~/.local/bin (BIN=... to choose);
+# the link follows the checkout, so `git pull` needs no reinstall. Remove it with rm.
+BIN ?= $(HOME)/.local/bin
+install-cli: setup
+	mkdir -p "$(BIN)"
+	ln -sfn "$(CURDIR)/$(VENV)/bin/custdesk" "$(BIN)/custdesk"
+	@echo "linked $(BIN)/custdesk -> $(CURDIR)/$(VENV)/bin/custdesk"
+	@case ":$$PATH:" in *":$(BIN):"*) ;; *) echo "note: $(BIN) is not on your PATH";; esac
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

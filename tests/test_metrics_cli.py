@@ -98,3 +98,34 @@ def test_every_breakdown_of_the_service_is_a_by_choice() -> None:
     from custdesk.services.metrics_service import BREAKDOWNS
 
     assert BY_CHOICES == BREAKDOWNS
+
+
+@pytest.mark.parametrize(("asked", "metric"), [
+    ("retention", "retention_rate_pct"), ("Win rate", "win_rate_pct"),
+    ("win rate", "win_rate_pct"), ("Retention rate", "retention_rate_pct"),
+    ("NPS", "nps"), ("churn", "churn_rate_pct"), ("Average order value", "avg_order_value"),
+    ("revnue", "revenue"), ("gross-margin", "gross_margin_pct"), ("cac", "cac"),
+])
+def test_explain_accepts_a_label_or_a_close_id(capsys, asked, metric) -> None:
+    code, out, _ = _run(capsys, "metrics", "--explain", asked)
+    assert code == 0
+    assert out.startswith(f"{METRICS[metric].label} ({metric}, ")
+
+
+def test_explain_ambiguous_lists_candidates_on_one_line(capsys) -> None:
+    code, out, err = _run(capsys, "metrics", "--explain", "rate")
+    assert code == 2 and not out
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("custdesk: 'rate' could be: ")
+    for metric in ("win_rate_pct", "churn_rate_pct", "retention_rate_pct"):
+        assert f"{metric} ({METRICS[metric].label})" in err
+    assert "customers_total" not in err
+
+
+def test_find_metrics_every_id_and_label_finds_itself() -> None:
+    from custdesk.domain.metric_catalogue import find_metrics
+
+    for metric, info in METRICS.items():
+        assert find_metrics(metric) == [metric]
+        assert find_metrics(info.label)[0] == metric, info.label
+    assert find_metrics("   ") == [] and find_metrics("zzzz qqq") == []

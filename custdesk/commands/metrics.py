@@ -14,7 +14,7 @@ from custdesk.commands.common import (
     open_from_args,
     period_from_args,
 )
-from custdesk.domain.metric_catalogue import METRICS, explain
+from custdesk.domain.metric_catalogue import METRICS, explain, find_metrics
 from custdesk.domain.metric_values import MetricValue
 
 # metrics_service.BREAKDOWNS, spelled out so `custdesk --help` stays light (a test keeps
@@ -34,15 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--by", action="append", choices=BY_CHOICES, default=[],
                    help="add a breakdown (may be repeated)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.add_argument("--explain", metavar="ID", help="explain one metric and exit")
+    p.add_argument("--explain", metavar="METRIC",
+                   help="explain one metric and exit: its id or label, or a close spelling "
+                        "('retention', 'Win rate')")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.explain:
-        if args.explain not in METRICS:
-            raise UserError(f"unknown metric {args.explain!r}; known: {', '.join(METRICS)}")
-        print(explain(args.explain))
+        print(explain(metric_named(args.explain)))
         return 0
     from custdesk.services.metrics_service import compute_metrics
 
@@ -54,6 +54,18 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     print(json.dumps(to_json(report), indent=2) if args.json else to_table(report))
     return 0
+
+
+def metric_named(text: str) -> str:
+    """The one metric id `text` names (id, label or a close spelling); a UserError with a
+    one-line list of candidates when it could be several, or of every id when none."""
+    found = find_metrics(text)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UserError(f"{text!r} could be: " + "; ".join(
+            f"{mid} ({METRICS[mid].label})" for mid in found) + " — give one of these ids.")
+    raise UserError(f"unknown metric {text!r}; known: {', '.join(METRICS)}")
 
 
 def _num(x: float | None) -> float | None:

@@ -249,3 +249,49 @@ def explain(metric_id: str) -> str:
     """Label, explanation and formula as plain text (CLI `--explain`, Help)."""
     info = METRICS[metric_id]
     return f"{info.label} ({info.id}, {info.unit})\n\n{info.explanation}\n\nFormula: {info.formula}"
+
+
+def _words(text: str) -> str:
+    """Lower case, every run of non-alphanumerics one space ("Win-rate %" -> "win rate")."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.casefold()).split())
+
+
+def find_metrics(text: str) -> list[str]:
+    """Metric ids that `text` names: the id itself, its label ("Win rate" -> win_rate_pct),
+    or a close spelling of either ("retention" -> retention_rate_pct). One id when it is
+    clear, several when it is ambiguous (best first), none when nothing is close."""
+    import difflib
+
+    query = _words(text)
+    if not query:
+        return []
+    if text.strip() in METRICS:
+        return [text.strip()]
+    spelled = {mid: (_words(mid.replace("_", " ")), _words(info.label))
+               for mid, info in METRICS.items()}
+    for tier in (
+        # the id or the label, spelled loosely
+        lambda i, lb: query in (i, lb),
+        # the id without its unit suffix ("win rate" -> win_rate_pct)
+        lambda i, lb: query == i.removesuffix(" pct").removesuffix(" avg"),
+        # every word of the query starts a word of the id or label
+        lambda i, lb: all(any(w.startswith(q) for w in (i + " " + lb).split())
+                          for q in query.split()),
+    ):
+        found = [mid for mid, (i, lb) in spelled.items() if tier(i, lb)]
+        if found:
+            return _closest_first(query, found, spelled)
+    names = {name: mid for mid, pair in spelled.items() for name in pair}
+    close = difflib.get_close_matches(query, list(names), n=8, cutoff=0.75)
+    return list(dict.fromkeys(names[name] for name in close))
+
+
+def _closest_first(query: str, found: list[str], spelled: dict[str, tuple[str, str]]
+                   ) -> list[str]:
+    """The candidates, the one whose id or label is spelled most like the query first."""
+    import difflib
+
+    def closeness(mid: str) -> float:
+        return max(difflib.SequenceMatcher(None, query, name).ratio() for name in spelled[mid])
+
+    return sorted(found, key=lambda m: (-closeness(m), m))
