@@ -494,8 +494,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Import of {Path(last['source_file']).name} undone", 8000)
 
     def refresh_all(self) -> None:
+        """Every tab shows fresh data: the visible one reloads now, the others when shown
+        (nothing computes a screen that isn't visible)."""
         for page in self.tab_pages:
-            page.refresh()
+            page.invalidate()
 
     def show_metric_definitions(self) -> QDialog:
         return self.open_once("metric_definitions", lambda: MetricDefinitionsDialog(self))

@@ -51,6 +51,7 @@ Source = Store | Path | str | None  # the database file a task opens (None: no d
 # 8.5k tickets) Today took 2.4 s: far above the GUI's 100 ms, so the bar is low.
 HEAVY_RECORDS = 2_000
 PROGRESS_INTERVAL = 0.05  # seconds between two progress signals of one task
+CANCEL_POLL_STEPS = 100_000 # SQLite VM steps between two looks at a task's cancel flag
 
 
 class Cancelled(Exception):
@@ -166,6 +167,11 @@ class _Job(QRunnable):
             _local.state = state
             state.check_cancelled()
             store = open_task_store(self.source) if self.source is not None else None
+            if store is not None:
+                # a superseded or cancelled task stops inside its SQL too (SQLite polls this
+                # every few thousand VM steps; a true answer interrupts the statement), so a
+                # stale refresh never keeps a core busy after a newer one started
+                store.conn.set_progress_handler(self.cancel.is_set, CANCEL_POLL_STEPS)
             state.store = store
             try:
                 outcome = ("finished", self.fn(state))
@@ -175,7 +181,8 @@ class _Job(QRunnable):
         except Cancelled:
             outcome = ("stopped", None)
         except Exception as exc:
-            outcome = ("failed", exc)
+            # an interrupted statement of a cancelled task is its stop, not a failure
+            outcome = ("stopped", None) if self.cancel.is_set() else ("failed", exc)
         finally:
             _local.state = previous
         if outcome[0] == "stopped":
@@ -238,6 +245,10 @@ class TaskRunner(QObject):
                 self._drop(token)
         if not quiet:
             self._idle_check()
+
+    def has_task(self, key: object) -> bool:
+        """Whether a task of `key` is still wanted (queued or running)."""
+        return any(entry.handle.key == key for entry in self._live.values())
 
     def stop(self, key: object) -> None:
         """Ask the tasks of `key` to stop (the owner pressed Cancel); unlike `cancel`, each

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QWidget
 
 from custdesk.domain.periods import PRESET_LABELS, Period
 from custdesk.services.files import Store
+from custdesk.ui.tasks import TaskRunner, default_runner
 
 
 class BaseTab(QWidget):
@@ -28,9 +29,16 @@ class BaseTab(QWidget):
         self._stale = False
 
     def set_store(self, store: Store | None) -> None:
-        """Point the tab at another database (or none) and redraw it."""
+        """Point the tab at another database (or none) and redraw it — now if shown, else
+        when it is next shown: opening a file computes the visible tab only (issue 18).
+        Closing the file (None) clears every tab at once (drops their loads on the old
+        file)."""
         self.store = store
-        self.refresh()
+        if store is None:
+            self._stale = False
+            self.refresh()
+        else:
+            self.invalidate()
 
     def set_period(self, period: Period, refresh: bool = True, label: str | None = None
                    ) -> None:
@@ -61,6 +69,22 @@ class BaseTab(QWidget):
         if self._stale:
             self._stale = False
             self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Nothing computes a screen that isn't visible: a load still running when the tab
+        is hidden (another tab chosen) is dropped, and the tab redraws when shown again."""
+        super().hideEvent(event)
+        if self.parentWidget() is None or event.spontaneous():
+            return  # a top-level test tab, or the whole window minimised: keep going
+        runner = self._task_runner()
+        pending = [key for key in (self, (self, "more")) if runner.has_task(key)]
+        for key in pending:
+            runner.cancel(key)
+        if pending:
+            self._stale = True
+
+    def _task_runner(self) -> TaskRunner:
+        return getattr(self, "runner", None) or default_runner()
 
     def refresh(self) -> None:  # pragma: no cover - every tab overrides it
         raise NotImplementedError
