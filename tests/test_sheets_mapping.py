@@ -12,7 +12,8 @@ from custdesk.sheets import catalogue as cat
 from custdesk.sheets import mapping as mp
 
 METRICS = Path(__file__).resolve().parent.parent.parent / "shared" / "METRICS.md"
-EXTRA = {"customer_name", "customer_email", "product_name", "segment", "country", "city"}
+EXTRA = {"customer_name", "customer_email", "product_name", "segment", "country", "city",
+         "key"}  # key: the full export's stable record key (issue 20 H8/H11)
 
 
 def metrics_md_fields(cell: str) -> set[str]:

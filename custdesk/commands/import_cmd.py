@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         encoding=args.encoding)
     store = open_from_args(args)
     try:
+        if args.kind is None and args.sheet is None and not args.map and _is_workbook(request):
+            return _import_workbook(store, request, args)
         return _import(store, request, args)
     finally:
         store.close(backup_if_changed=False)
@@ -80,8 +82,44 @@ def _import(store: Store, request: importer.ImportRequest, args: argparse.Namesp
     return 0
 
 
+def _is_workbook(request: importer.ImportRequest) -> bool:
+    try:
+        return importer.workbook_kinds(request.path) is not None
+    except importer.ReadError:
+        return False  # the normal path says what is wrong with the file
+
+
+def _import_workbook(store: Store, request: importer.ImportRequest,
+                     args: argparse.Namespace) -> int:
+    """custdesk's own full export: every sheet by its kind, in one transaction."""
+    try:
+        result = importer.import_workbook(
+            store, request.path, write=not args.dry_run, date_order=request.date_order,
+            mode=request.mode, skip_invalid=request.skip_invalid)
+    except (importer.ReadError, importer.AmbiguousDatesError) as exc:
+        raise UserError(str(exc), code=2) from None
+    except importer.InvalidRowsError as exc:
+        _report(exc.preview, None, args.json, stopped=True)
+        return 1
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        for preview in result.previews:
+            _report(preview, None, False, dry_run=args.dry_run, part=True)
+        added, there = result.assessments
+        if added or there:
+            print(f"{request.path.name}, sheet scorecard: {added} assessments to add, "
+                  f"{there} already there")
+        if result.batch_id is not None:
+            print(f"Imported every sheet as batch {result.batch_id}, in one go (undo: "
+                  f"custdesk import --undo {result.batch_id}).")
+        elif not args.dry_run:
+            print("Nothing new: the database already holds every row of this workbook.")
+    return 1 if result.invalid and not request.skip_invalid else 0
+
+
 def _report(preview: importer.Preview, batch_id: int | None, as_json: bool, *,
-            dry_run: bool = False, stopped: bool = False) -> None:
+            dry_run: bool = False, stopped: bool = False, part: bool = False) -> None:
     if as_json:
         print(json.dumps(preview.as_json(batch_id), ensure_ascii=False))
         return
@@ -96,6 +134,11 @@ def _report(preview: importer.Preview, batch_id: int | None, as_json: bool, *,
     if plan.new_customers or plan.new_products or plan.new_stages:
         print(f"  new customers: {plan.new_customers}, new products: {plan.new_products}, "
               f"new stages: {', '.join(plan.new_stages) or 'none'}")
+    findings = preview.findings()
+    for line in findings[:MAX_ERRORS_SHOWN]:
+        print(f"  {line}")
+    if len(findings) > MAX_ERRORS_SHOWN:
+        print(f"  … and {len(findings) - MAX_ERRORS_SHOWN} more (use --json for all)")
     for error in preview.errors[:MAX_ERRORS_SHOWN]:
         print(f"  {error.sheet} row {error.row}, column {error.column}: {error.reason}"
               + (f" ({error.value!r})" if error.value else ""))
@@ -106,7 +149,7 @@ def _report(preview: importer.Preview, batch_id: int | None, as_json: bool, *,
               "the valid rows only.", file=sys.stderr)
     elif batch_id is not None:
         print(f"Imported as batch {batch_id} (undo: custdesk import --undo {batch_id}).")
-    elif not dry_run:
+    elif not dry_run and not part:
         print("Nothing new: the database already holds every row of this file.")
 
 
@@ -124,9 +167,11 @@ def _undo(args: argparse.Namespace) -> int:
         print(json.dumps({"undone": args.undo, **removed}))
     else:
         parts = ", ".join(f"{n} {t}" for t, n in removed.items()
-                          if t not in ("restored", "kept_edited") and n)
+                          if t not in ("restored", "kept_edited", "put_back") and n)
         print(f"Undid import {args.undo}: removed {parts or 'nothing'}, "
-              f"restored {removed['restored']} updated records.")
+              f"restored {removed['restored']} updated records"
+              + (f", put back {removed['put_back']} replaced lines" if removed.get("put_back")
+                 else "") + ".")
         if edited:
             shown = ", ".join(edited[:MAX_ERRORS_SHOWN])
             more = f" and {len(edited) - MAX_ERRORS_SHOWN} more" if len(

@@ -1,7 +1,10 @@
 """The full export: one workbook, a sheet per record kind, that imports back losslessly.
 
 Each sheet is named after its import kind and its header row is exactly the import
-catalogue's field names, so importing the workbook into an empty database needs no column
+catalogue's field names (orders, deals, tickets, surveys and spend end with `key`: the
+record's stored line_key, `ref:<ref>` for a deal or ticket with a reference, else a key
+generated from its id, `import_match.row_key` — so a re-import into the same file finds
+every record and changes nothing), so importing the workbook into an empty database needs no column
 mapping and reproduces the same records and metrics. A title row above the header says what
 and which period (the importer skips title rows). Money is written as exact Decimals from
 the stored ten-thousandths; percentages as shares with a % format; dates as real dates.
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from custdesk.domain.scorecard import QUESTIONS
+from custdesk.services.import_match import row_key
 from custdesk.sheets import catalogue as cat
 from custdesk.sheets import writer as w
 from custdesk.sheets.csv_writer import write_csv
@@ -85,8 +89,16 @@ def kind_rows(store: Store, kind: str, start: str | None = None, end: str | None
         return
     names = [spec.name for spec in cat.fields(kind)]
     converters = _converters(kind)
-    for raw in q.stream_rows(store, kind, names, start, end):
+    key = names.index(cat.KEY) if cat.KEY in names else None
+    table = q.QUERIES[kind].source.split()[0]
+    for raw in q.stream_rows(store, kind, [*names, *q.ROW_IDENTITY] if key is not None
+                             else names, start, end):
         row = list(raw)
+        if key is not None:  # a stable key for every record (issue 20 H8/H11)
+            row_id, day, customer_id = row[len(names):]
+            del row[len(names):]
+            if row[key] is None:
+                row[key] = row_key(table, row_id, day, customer_id)
         for i, convert in converters:
             row[i] = convert(row[i])
         yield row

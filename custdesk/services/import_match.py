@@ -13,6 +13,7 @@ transaction.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,6 +21,28 @@ from typing import Any
 from custdesk.domain.text import email_key, name_key
 from custdesk.storage.match_queries import match_rows, spellings
 from custdesk.storage.store import Store
+
+ROW_KEY_PREFIX = "row:"
+
+
+def row_key(table: str, row_id: int, day: object, customer_id: object) -> str:
+    """The key the full export gives a record stored without a line_key (the demo's, one
+    entered by hand): 'row:<id>:<check>', the check a digest of the table, id, date and
+    customer. A re-import into the same file finds the record by its id when the check
+    still fits; in any other file the id points elsewhere and the check fails, so the
+    record is new there and keeps this key as its line_key from then on."""
+    check = hashlib.blake2b(repr((table, int(row_id), day, customer_id)).encode("utf-8"),
+                            digest_size=5).hexdigest()
+    return f"{ROW_KEY_PREFIX}{int(row_id)}:{check}"
+
+
+def row_key_id(key: str) -> int | None:
+    """The id in a 'row:<id>:<check>' key, else None."""
+    if not key.startswith(ROW_KEY_PREFIX):
+        return None
+    number, _sep, _check = key[len(ROW_KEY_PREFIX):].partition(":")
+    return int(number) if number.isdigit() else None
+
 
 _ID_ENDINGS = ("id", "ref", "number", "no", "nr", "num", "code", "sku")
 
@@ -132,6 +155,7 @@ class Matcher:
     new_rows: list[dict[str, Any]] = field(default_factory=list)
     with_ref: set[int] = field(default_factory=set)
     with_email: set[int] = field(default_factory=set)
+    stored_by_name: dict[str, int] = field(default_factory=dict)  # the file's, before
 
     @classmethod
     def load(cls, store: Store, table: str) -> Matcher:
@@ -141,6 +165,7 @@ class Matcher:
             top = max(top, row_id)
             matcher._index(row_id, ref, nkey, ekey)
         matcher.next_id = top + 1
+        matcher.stored_by_name = dict(matcher.by_name)
         return matcher
 
     def _index(self, row_id: int, ref: str | None, nkey: str | None, ekey: str | None) -> None:

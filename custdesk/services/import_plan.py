@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from custdesk.domain.text import email_key, name_key
@@ -23,11 +24,21 @@ from custdesk.services.import_match import (
     ProductResolver,
     canonical_rows,
     looks_like_id,
+    row_key,
+    row_key_id,
 )
 from custdesk.services.import_targets import plan_targets
+from custdesk.sheets.catalogue import KEY
 from custdesk.sheets.validate import ParsedTable, RowError
 from custdesk.storage.actions import ACTION_IMPORT_COLUMNS, action_keys, deal_keys
-from custdesk.storage.match_queries import current_values, existing_keys
+from custdesk.storage.match_queries import (
+    current_values,
+    deal_identities,
+    existing_keys,
+    order_lines_with_refs,
+    rows_by_id,
+    rows_by_ref,
+)
 from custdesk.storage.repository import month_number, stage_ids
 from custdesk.storage.store import Store
 
@@ -40,6 +51,14 @@ _CUSTOMER_COLUMNS = ("ref", "name", "company", "email", "phone", "segment", "sou
                      "country", "city", "notes", "campaign", "contract_end", "region")
 # order-line attributes that change after the sale: a known line takes the file's values
 _ORDER_STATE = ("status", "shipped_on", "delivered_on", "region")
+# every stored value of an order line: a line found by the export's `key` takes the file's
+_ORDER_VALUES = ("customer_id", "date", "month", "order_ref", "product_id", "category",
+                 "quantity", "unit_price_e4", "revenue_e4", "discount", "cost_e4",
+                 *_ORDER_STATE)
+# the (day, customer) columns a generated export key is made from (`import_match.row_key`)
+_IDENTITY = {"orders": ("date", "customer_id"), "deals": ("created_on", "customer_id"),
+             "tickets": ("opened_at", "customer_id"), "surveys": ("date", "customer_id"),
+             "spend": ("month", "NULL")}
 
 
 @dataclass
@@ -62,6 +81,13 @@ class Plan:
     customers: Matcher | None = None
     products: Matcher | None = None
     uniform: bool = False  # every insert has the same keys in the same order
+    # stored rows the file replaces (an order's lines the file no longer holds)
+    deletes: list[int] = field(default_factory=list)
+    # (order ref, total before, total after in e4) of each order the file changes
+    order_changes: list[tuple[str, int, int]] = field(default_factory=list)
+    # what could not be matched with certainty: shown in the preview, never silent
+    possible_duplicates: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def created(self) -> int:
@@ -72,12 +98,33 @@ class Plan:
         return len(self.updates)
 
     @property
+    def removed(self) -> int:
+        return len(self.deletes)
+
+    def changed_orders_text(self, shown: int = 5) -> str:
+        """'1 order changed: A-2 250 → 25' (empty when none)."""
+        changes = self.order_changes
+        if not changes:
+            return ""
+        listed = ", ".join(f"{ref} {_amount(old)} → {_amount(new)}"
+                           for ref, old, new in changes[:shown])
+        more = f" and {len(changes) - shown} more" if len(changes) > shown else ""
+        return (f"{len(changes)} order{'s' if len(changes) != 1 else ''} changed: "
+                f"{listed}{more}")
+
+    @property
     def new_customers(self) -> int:
         return len(self.customers.new_rows) if self.customers else 0
 
     @property
     def new_products(self) -> int:
         return len(self.products.new_rows) if self.products else 0
+
+
+def _amount(e4: int) -> str:
+    """Ten-thousandths as the owner types them: 2500000 -> '250', 164480 -> '16.448'."""
+    text = f"{Decimal(e4).scaleb(-4):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def digest(parts: Iterable[object]) -> str:
@@ -102,7 +149,24 @@ def build_plan(store: Store, parsed: ParsedTable, mode: str = "upsert",
     headers.pop(None, None)
     planner = _Planner(store, parsed, plan, mode, headers)
     getattr(planner, f"plan_{parsed.kind}")()
+    _similar_customers(plan)
     return plan
+
+
+def _similar_customers(plan: Plan) -> None:
+    """A customer the import creates although one of the same name is stored (with
+    another reference or e-mail): maybe the same person, maybe not — the owner decides."""
+    matcher = plan.customers
+    if matcher is None:
+        return
+    for row in matcher.new_rows if plan.kind != "customers" else plan.inserts:
+        found = matcher.stored_by_name.get(row.get("name_key") or "")
+        if found is not None:
+            ident = row.get("ref") or row.get("email") or ""
+            plan.possible_duplicates.append(
+                f"new customer {row.get('name')!r}{f' ({ident})' if ident else ''}: "
+                f"a customer of that name is already in the file (id {found}) with "
+                "another reference or e-mail")
 
 
 class _Planner:
@@ -135,14 +199,23 @@ class _Planner:
     def keyed_rows(self, content: tuple[str, ...]) -> list[tuple[int, dict[str, Any], str]]:
         """(row number, row, line_key) for every valid row: the key from the file's values,
         the row with its values in their one spelling."""
-        if "ref" not in self.parsed.mapping:
+        with_key = KEY in self.parsed.mapping
+        if "ref" not in self.parsed.mapping and not with_key:
             return self._digest_keyed_rows(content)
         seen: dict[str, int] = {}  # key -> lines with it so far
         out: list[tuple[int, dict[str, Any], str]] = []
         append = out.append
         for (number, row), (_n, spelled) in zip(self.parsed.rows, self.rows, strict=True):
+            given = row.get(KEY) if with_key else None
             ref = row.get("ref")
-            if ref is not None:
+            if given is not None:  # custdesk's own export: the record's stable key
+                key = str(given)
+                if key in seen:
+                    self.error(number, KEY, given, "the same key appears on an earlier row "
+                                                   "of this file")
+                    continue
+                seen[key] = 1
+            elif ref is not None:
                 key = f"ref:{ref}"
                 if key in seen:
                     self.error(number, "ref", ref, "the same reference appears on an "
@@ -173,6 +246,28 @@ class _Planner:
                     keys[index] = f"{key}:{earlier}"
         return [(number, row, key) for (number, row), key in zip(self.rows, keys, strict=True)]
 
+    def known_rows(self, keys: list[str], columns: str = "id") -> dict[str, tuple[Any, ...]]:
+        """line_key -> selected columns of the stored rows these keys find: by line_key,
+        else a generated export key by its row id (when its check still fits), else a
+        'ref:<ref>' key by the record's reference (deals and tickets)."""
+        table = self.plan.table
+        found = existing_keys(self.store, table, keys, columns)
+        if len(found) == len(keys):
+            return found
+        by_id = {row_id: key for key in keys if key not in found
+                 and (row_id := row_key_id(key)) is not None}
+        if by_id:
+            for row_id, (line_key, day, customer, *cols) in rows_by_id(
+                    self.store, table, list(by_id), _IDENTITY[table], columns).items():
+                key = by_id[row_id]
+                if line_key is None and row_key(table, row_id, day, customer) == key:
+                    found[key] = tuple(cols)
+        if table in ("deals", "tickets"):
+            refs = {key[4:]: key for key in keys if key not in found and key[:4] == "ref:"}
+            for ref, values in rows_by_ref(self.store, table, list(refs), columns).items():
+                found.setdefault(refs[ref], values)
+        return found
+
     # ---- order lines, surveys, spend: insert or unchanged ------------------------------
 
     def plan_orders(self) -> None:
@@ -180,18 +275,34 @@ class _Planner:
                    "product", "product_name", "category", "quantity", "unit_price",
                    "revenue", "discount", "cost")
         rows = self.keyed_rows(content)
-        state = tuple(c for c in _ORDER_STATE if c in self.parsed.mapping)
-        known = existing_keys(self.store, "orders", [k for _n, _r, k in rows],
-                              ", ".join(("id", *state)))
+        # a line found by the export's key takes every value of the file; else (its key is
+        # its content) only what changes after the sale
+        full = KEY in self.parsed.mapping
+        state = _ORDER_VALUES if full else tuple(c for c in _ORDER_STATE
+                                                 if c in self.parsed.mapping)
+        known = self.known_rows([k for _n, _r, k in rows],
+                                ", ".join(("id", "customer_id", *state)))
         assert self.customers is not None and self.products is not None
         customer, product = self.customers.resolve, self.products.resolve
         months: dict[str, int] = {}  # few distinct days: month_number once per day
         self.plan.uniform = True  # (one dict display below builds every insert)
         append = self.plan.inserts.append
+        by_order = "order_ref" in self.parsed.mapping
+        kept: set[int] = set()  # stored lines the file holds
+        orders: dict[tuple[int | None, str], int] = {}  # the file's orders -> their total
         for number, row, key in rows:
             old = known.get(key)
+            if by_order and row.get("order_ref") is not None:
+                order = (old[1] if old is not None and not full else customer(row),
+                         row["order_ref"])
+                orders[order] = orders.get(order, 0) + row["revenue"]
             if old is not None:
-                self._order_state(number, row, state, old)
+                kept.add(old[0])
+                if full:
+                    self._upsert(number, old[0], self._order_values(row, key, months),
+                                 dict(zip(state, old[2:], strict=True)))
+                else:
+                    self._order_state(number, row, state, (old[0], *old[2:]))
                 continue
             if self.mode == "update":
                 self.error(number, "date", row.get("date"), "not in the database (mode update "
@@ -209,6 +320,59 @@ class _Planner:
                 "discount": get("discount"), "cost_e4": get("cost"), "status": get("status"),
                 "shipped_on": get("shipped_on"), "delivered_on": get("delivered_on"),
                 "region": get("region"), "line_key": key})
+        if orders:
+            self._replace_orders(orders, kept)
+
+    def _order_values(self, row: dict[str, Any], key: str, months: dict[str, int]
+                      ) -> dict[str, Any]:
+        assert self.customers is not None and self.products is not None
+        day, get = row["date"], row.get
+        month = months.get(day)
+        if month is None:
+            month = months[day] = month_number(day)
+        return {"customer_id": self.customers.resolve(row), "date": day, "month": month,
+                "order_ref": get("order_ref"), "product_id": self.products.resolve(row),
+                "category": get("category"), "quantity": get("quantity"),
+                "unit_price_e4": get("unit_price"), "revenue_e4": row["revenue"],
+                "discount": get("discount"), "cost_e4": get("cost"),
+                "status": get("status"), "shipped_on": get("shipped_on"),
+                "delivered_on": get("delivered_on"), "region": get("region"),
+                "line_key": key}
+
+    def _replace_orders(self, orders: dict[tuple[int | None, str], int],
+                        kept: set[int]) -> None:
+        """The file is the truth for the orders it holds (issue 20 H8/H11): a stored line
+        of such an order (same customer, same order reference) that the file no longer
+        holds is removed — a corrected line replaces the wrong one instead of joining it.
+        Not done when rows of the file are invalid (their order would lose lines) or in
+        mode create."""
+        stored = order_lines_with_refs(self.store, {ref for _c, ref in orders})
+        if not stored:
+            return
+        before: dict[tuple[int | None, str], int] = {}
+        touched: set[tuple[int | None, str]] = set()
+        removed: list[int] = []
+        for row_id, customer_id, ref, revenue, _key in stored:
+            order = (customer_id, ref)
+            if order not in orders:
+                continue
+            before[order] = before.get(order, 0) + revenue
+            if row_id not in kept:
+                removed.append(row_id)
+                touched.add(order)
+        touched |= {order for order in before if orders[order] != before[order]}
+        if not removed and not touched:
+            return
+        if self.parsed.invalid_rows or self.plan.errors or self.mode == "create":
+            if removed:
+                self.plan.notes.append(
+                    f"{len(removed)} stored lines of orders in this file are not in it; "
+                    "they are kept because " + ("rows of the file are invalid"
+                                                if self.mode != "create" else "of mode create"))
+            return
+        self.plan.deletes = removed
+        self.plan.order_changes = [(ref, before[(c, ref)], orders[(c, ref)])
+                                   for c, ref in sorted(touched, key=lambda o: o[1])]
 
     def _order_state(self, number: int, row: dict[str, Any], state: tuple[str, ...],
                      old: tuple[Any, ...]) -> None:
@@ -219,7 +383,7 @@ class _Planner:
 
     def _insert_only(self, content: tuple[str, ...], build: Any) -> None:
         rows = self.keyed_rows(content)
-        known = existing_keys(self.store, self.plan.table, [k for _n, _r, k in rows])
+        known = self.known_rows([k for _n, _r, k in rows])
         for number, row, key in rows:
             if key in known:
                 self.plan.unchanged += 1
@@ -337,8 +501,8 @@ class _Planner:
                    "expected_close", "closed_on", "lost_reason", "competitor", "next_step",
                    "last_activity_on", "win_reason", "next_step_on", "needs_me",
                    "special_terms", "campaign")
-        known = existing_keys(self.store, "deals", [k for _n, _r, k in rows],
-                              "id, " + ", ".join(columns))
+        known = self.known_rows([k for _n, _r, k in rows], "id, " + ", ".join(columns))
+        identities = _DealIdentities(deal_identities(self.store))
         for number, row, key in rows:
             stage = row["stage"]
             stage_id = stages.get(name_key(stage))
@@ -360,6 +524,12 @@ class _Planner:
                 "special_terms": row.get("special_terms"), "campaign": row.get("campaign"),
                 "line_key": key}
             old = known.get(key)
+            if old is None and row.get("ref") is None and row.get(KEY) is None:
+                # no id: the same title, customer and creation day is the same deal
+                found = identities.find(self, number, values)
+                if found is not None:
+                    old = (found, *current_values(self.store, "deals", found,
+                                                  columns).values())
             current = dict(zip(columns, old[1:], strict=True)) if old else None
             self._upsert(number, old[0] if old else None, values, current)
 
@@ -370,8 +540,7 @@ class _Planner:
         rows = self.keyed_rows(content)
         columns = ("customer_id", "opened_at", "first_response_at", "resolved_at", "topic",
                    "channel", "status", "is_complaint", "contacts", "csat")
-        known = existing_keys(self.store, "tickets", [k for _n, _r, k in rows],
-                              "id, " + ", ".join(columns))
+        known = self.known_rows([k for _n, _r, k in rows], "id, " + ", ".join(columns))
         for number, row, key in rows:
             values = {"ref": row.get("ref"),
                       "customer_id": self.customers.resolve(row),
@@ -429,6 +598,42 @@ class _Planner:
             old = known.get(key)
             current = dict(zip(ACTION_IMPORT_COLUMNS, old[1:], strict=True)) if old else None
             self._upsert(number, old[0] if old else None, values, current)
+
+
+class _DealIdentities:
+    """Deals without a reference, found by (title, customer, created on) — issue 20 H11:
+    a deal whose stage moved is the same deal, not a second one."""
+
+    def __init__(self, rows: list[tuple[int, str | None, int | None, str | None,
+                                        str | None]]) -> None:
+        self.by_title: dict[tuple[str, int | None], list[tuple[int, str | None]]] = {}
+        for deal_id, title, customer_id, created_on, _ref in rows:
+            if title:
+                self.by_title.setdefault((name_key(title), customer_id), []).append(
+                    (deal_id, created_on))
+        self.taken: set[int] = set()
+
+    def find(self, planner: _Planner, number: int, values: dict[str, Any]) -> int | None:
+        """The one stored deal this row is; None (and a possible duplicate in the preview
+        when a deal of that title and customer exists) otherwise."""
+        title = values.get("title")
+        if not title or isinstance(values.get("customer_id"), str):
+            return None
+        candidates = self.by_title.get((name_key(title), values["customer_id"]), [])
+        if not candidates:
+            return None
+        same_day = [d for d, created in candidates
+                    if created is not None and created == values.get("created_on")]
+        if len(same_day) == 1 and same_day[0] not in self.taken:
+            self.taken.add(same_day[0])
+            return same_day[0]
+        why = ("several deals have this title, customer and creation day" if len(same_day) > 1
+               else "an earlier row of this file is that deal" if same_day
+               else "a deal of this title and customer exists with another creation day")
+        planner.plan.possible_duplicates.append(
+            f"{planner.parsed.sheet} row {number}: deal {title!r} is added as new, but "
+            f"{why} (ids {', '.join(str(d) for d, _c in candidates[:5])})")
+        return None
 
 
 class _DealFinder:

@@ -80,6 +80,8 @@ def _write_plan(store: Store, plan: Plan, batch_id: int,
             record_stage_change(store, update.row_id, update.before.get("stage_id"),
                                 after["stage_id"], after.get("closed_on") or today,
                                 "import", batch_id)
+    if plan.deletes:  # an order's lines the file no longer holds (kept for undo)
+        import_writes.delete_rows(store, plan.table, plan.deletes, batch_id)
 
 
 _CUSTOMER_DEFAULTS = {"ref": None, "name": "", "name_key": "", "company": None, "email": None,

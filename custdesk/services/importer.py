@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from custdesk.domain.scorecard import QUESTIONS
 from custdesk.services.import_plan import Plan, build_plan
 from custdesk.services.import_write import UndoRefusedError, undo_batch, write_plan
 from custdesk.sheets import mapping as mp
-from custdesk.sheets.catalogue import missing_required
+from custdesk.sheets.catalogue import fields, missing_required
 from custdesk.sheets.reader import ReadError, Source, Table, open_source, read_table
 from custdesk.sheets.validate import (
     DEFAULT_MAX_AMOUNT,
@@ -30,10 +31,18 @@ from custdesk.sheets.validate import (
     RowError,
     parse_table,
 )
+from custdesk.sheets.values import parse_date, parse_int, parse_text
 from custdesk.storage.backups import create_backup
 from custdesk.storage.database import Store
 from custdesk.storage.import_undo import edited_since, record_after_images
-from custdesk.storage.import_writes import finish_batch, save_mapping, start_batch, write_cache
+from custdesk.storage.import_writes import (
+    add_assessment,
+    assessment_days,
+    finish_batch,
+    save_mapping,
+    start_batch,
+    write_cache,
+)
 from custdesk.storage.import_writes import list_batches as storage_batches
 from custdesk.storage.import_writes import saved_mapping as stored_mapping
 from custdesk.storage.match_queries import amount_totals
@@ -154,7 +163,23 @@ class Preview:
     def as_json(self, batch_id: int | None = None) -> dict[str, Any]:
         """The `custdesk import --json` object."""
         return {"file": self.file, "sheet": self.sheet, "kind": self.kind, **self.counts(),
-                "errors": [e.as_json() for e in self.errors], "batch_id": batch_id}
+                "errors": [e.as_json() for e in self.errors], "batch_id": batch_id,
+                # issue 20 H8/H11: what a re-import replaces and cannot match for certain
+                "removed": self.plan.removed,
+                "orders_changed": [{"order": ref, "before_e4": old, "after_e4": new}
+                                   for ref, old, new in self.plan.order_changes],
+                "possible_duplicates": list(self.plan.possible_duplicates)}
+
+    def findings(self) -> list[str]:
+        """What the owner must see besides the counts: orders the file changes, lines it
+        removes, records that may duplicate stored ones, notes."""
+        plan = self.plan
+        out = [text] if (text := plan.changed_orders_text()) else []
+        if plan.removed:
+            out.append(f"{plan.removed} stored order line{'s' if plan.removed != 1 else ''} "
+                       "replaced by the file's (the file is the truth for its orders)")
+        out += [f"possible duplicate: {d}" for d in plan.possible_duplicates]
+        return out + plan.notes
 
 
 @dataclass
@@ -410,7 +435,7 @@ def commit(store: Store, preview: Preview, progress: Progress | None = None) -> 
             write_plan(store, plan, batch_id,
                        (lambda n: progress("write", n, total)) if progress else None)
             if not (plan.created or plan.updated or plan.new_stages or plan.new_customers
-                    or plan.new_products):
+                    or plan.new_products or plan.deletes):
                 raise _NothingToDoError  # nothing imported: the database stays as it was
             parsed = preview.parsed
             preview.mapping_saved = save_mapping(
@@ -441,3 +466,145 @@ def edited_by_hand(store: Store, batch_id: int) -> list[str]:
 def list_batches(store: Store) -> list[dict[str, Any]]:
     """Imports, newest first, with their counts."""
     return storage_batches(store)
+
+
+# ---- custdesk's own full export, every sheet in one go (issue 12) ----------------------
+
+SCORECARD_SHEET = "scorecard"
+# parents first: customers and products before the records naming them, deals before actions
+WORKBOOK_ORDER = ("customers", "products", "orders", "deals", "tickets", "surveys", "spend",
+                  "targets", "actions")
+
+
+def workbook_kinds(path: str | Path) -> list[str] | None:
+    """The sheets of a custdesk full export in import order (record kinds, then
+    'scorecard'), or None when the file is not one: a workbook whose every visible sheet is
+    named after a kind (or 'scorecard'), at least two of them, each headed by that kind's
+    field names only."""
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm", ".ods", ".xls"):
+        return None
+    source = open_source(path)
+    try:
+        names = source.visible_sheets
+        if len(names) < 2 or not set(names) <= {*WORKBOOK_ORDER, SCORECARD_SHEET}:
+            return None
+        for name in names:
+            headers = [h for h in read_table(source, name).headers if h]
+            known = ({"taken_on", "note"} | {q.id for q in QUESTIONS} if name == SCORECARD_SHEET
+                     else {spec.name for spec in fields(name)})
+            if not headers or not set(headers) <= known:
+                return None
+    finally:
+        source.close()
+    return [k for k in (*WORKBOOK_ORDER, SCORECARD_SHEET) if k in names]
+
+
+@dataclass
+class WorkbookPreview:
+    """What importing every sheet of a full export does (or did): a preview per sheet,
+    each planned against the file as the sheets before it leave it."""
+
+    path: Path
+    previews: list[Preview] = field(default_factory=list)
+    assessments: tuple[int, int] = (0, 0)  # (added, already there)
+    batch_id: int | None = None
+
+    @property
+    def invalid(self) -> int:
+        return sum(p.invalid for p in self.previews)
+
+    def counts(self) -> dict[str, int]:
+        keys = ("rows_read", "created", "updated", "unchanged", "invalid")
+        out = {k: sum(p.counts()[k] for p in self.previews) for k in keys}
+        out["created"] += self.assessments[0]
+        out["unchanged"] += self.assessments[1]
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        return {"file": self.path.name, "kind": "workbook", **self.counts(),
+                "sheets": [p.as_json() for p in self.previews],
+                "assessments": {"created": self.assessments[0],
+                                "unchanged": self.assessments[1]},
+                "batch_id": self.batch_id}
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def import_workbook(store: Store, path: str | Path, *, write: bool = True,
+                    date_order: str | None = None, mode: str = "upsert",
+                    skip_invalid: bool = False, progress: Progress | None = None
+                    ) -> WorkbookPreview:
+    """Import every sheet of custdesk's full export in one transaction, as one batch (one
+    undo), after one backup: all or nothing. With `write=False` (the preview) the same
+    work runs and is rolled back, so each sheet's counts see the sheets before it.
+    Raises InvalidRowsError (nothing written) when a sheet has invalid rows and
+    `skip_invalid` is off; ReadError subclasses as `make_preview` does."""
+    path = Path(path)
+    kinds = workbook_kinds(path)
+    if kinds is None:
+        raise MappingError(f"{path.name} is not a custdesk full export (a sheet per kind)")
+    result = WorkbookPreview(path)
+    if write:
+        create_backup(store, reason="before-import")
+    try:
+        with write_cache(store), _collector_paused(), store.transaction():
+            batch_id = start_batch(store, "workbook", path.name, ", ".join(kinds), mode)
+            for kind in kinds:
+                if progress:
+                    progress(kind, 0, 0)
+                if kind == SCORECARD_SHEET:
+                    result.assessments = _import_assessments(store, path, batch_id)
+                    continue
+                request = ImportRequest(path, kind=kind, sheet=kind, date_order=date_order,
+                                        mode=mode, skip_invalid=skip_invalid)
+                parsed = read_and_parse(request, store)
+                plan = build_plan(store, parsed, mode)
+                check_totals(store, plan)
+                preview = Preview(request, parsed, plan, parsed.errors + plan.errors)
+                result.previews.append(preview)
+                write_plan(store, plan, batch_id)
+            if result.invalid and not skip_invalid and write:
+                raise InvalidRowsError(next(p for p in result.previews if p.invalid))
+            counts = result.counts()
+            if not write or not (counts["created"] or counts["updated"] or any(
+                    p.plan.deletes or p.plan.new_stages or p.plan.new_customers
+                    or p.plan.new_products for p in result.previews)):
+                raise _RolledBack
+            record_after_images(store, batch_id)
+            finish_batch(store, batch_id, counts)
+            result.batch_id = batch_id
+    except _RolledBack:
+        pass
+    return result
+
+
+def _import_assessments(store: Store, path: Path, batch_id: int) -> tuple[int, int]:
+    """The scorecard sheet: each assessment whose day holds none yet is added; (added,
+    already there)."""
+    source = open_source(path)
+    try:
+        table = read_table(source, SCORECARD_SHEET)
+        headers = table.headers
+        rows = [row for _n, row in table.rows]
+    finally:
+        source.close()
+    known = assessment_days(store)
+    questions = {q.id for q in QUESTIONS}
+    added = same = 0
+    for row in rows:
+        cells = dict(zip(headers, row, strict=False))
+        day = parse_date(cells.get("taken_on"))
+        if day is None:
+            continue
+        if day in known:
+            same += 1
+            continue
+        answers = {h: parse_int(cells.get(h)) for h in headers if h in questions}
+        note = parse_text(cells.get("note"))
+        add_assessment(store, batch_id, day, note, answers)
+        known.add(day)
+        added += 1
+    return added, same

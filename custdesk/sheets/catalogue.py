@@ -23,6 +23,9 @@ MONEY, NUMBER, INT, SHARE, PERCENT = "money", "number", "int", "share", "percent
 FLAG, STATUS, SCORE5, SCORE10 = "flag", "status", "score5", "score10"
 MEASURE = "measure"  # a metric's target, in the metric's unit ("85%" reads as 85)
 DATE_TYPES = frozenset({DATE, TIMESTAMP, MONTH})
+# The record's stable key in custdesk's own full export (its stored line_key, or one the
+# export generates for a record without one): a re-import finds the record by it.
+KEY = "key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,7 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
           "date delivered", "delivered", "received date", "order delivered customer date"),
         F("region", TEXT, "region", "ship region", "ship to region", "shipping region",
           "ship state", "state/province", "province", "territory", "sales region"),
+        F(KEY, REF, "line key", "record key"),
     ),
     "products": (
         F("name", TEXT, "product name", "product", "item name", "item", "name", "description",
@@ -161,6 +165,7 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
           "deal terms", "conditions"),
         F("campaign", TEXT, "campaign", "campaign name", "marketing campaign", "promo code",
           "promotion code", "promo", "coupon code", "utm campaign"),
+        F(KEY, REF, "line key", "record key"),
     ),
     "tickets": (
         _CUSTOMER_REF, _CUSTOMER_NAME, _CUSTOMER_EMAIL,
@@ -180,6 +185,7 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
         F("contacts", INT, "contacts", "interactions", "number of contacts", "replies"),
         F("csat", SCORE5, "customer satisfaction rating", "csat", "satisfaction",
           "satisfaction rating", "rating"),
+        F(KEY, REF, "line key", "record key"),
     ),
     "surveys": (
         F("date", DATE, "date", "survey date", "response date", "submitted", required=True),
@@ -194,12 +200,14 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
         F("would_refer", FLAG, "would refer", "would recommend", "refer"),
         F("reason", TEXT, "reason", "main reason"),
         F("comment", TEXT, "comment", "comments", "feedback", "verbatim"),
+        F(KEY, REF, "line key", "record key"),
     ),
     "spend": (
         F("month", MONTH, "month", "period", "date", required=True),
         F("amount", MONEY, "amount", "spend", "cost", "budget", "marketing spend",
           required=True),
         F("channel", TEXT, "channel", "source", "campaign"),
+        F(KEY, REF, "line key", "record key"),
     ),
     "targets": (
         F("month", MONTH, "month", "period", "date", required=True),

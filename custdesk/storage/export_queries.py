@@ -30,6 +30,12 @@ class KindQuery:
     fields: dict[str, str]  # catalogue field -> SQL expression
     month: bool = False  # the date expression is a 'YYYY-MM' month
     whole: str | None = None  # a condition on the rows of a whole (unfiltered) export
+    # (id, day, customer id) of a record: the export's generated key of a record stored
+    # without a line_key is made from them (`import_match.row_key`)
+    identity: tuple[str, str, str] | None = None
+
+
+ROW_IDENTITY = ("_row_id", "_row_day", "_row_customer")  # extra fields: `identity`
 
 
 _ATTRIBUTES = ("company", "phone", "segment", "source", "referred_by", "acquired_on",
@@ -66,7 +72,8 @@ QUERIES: dict[str, KindQuery] = {
             "discount": "o.discount", "cost": "o.cost_e4",
             "profit": "o.revenue_e4 - o.cost_e4", "status": "o.status",
             "shipped_on": "o.shipped_on", "delivered_on": "o.delivered_on",
-            "region": "o.region"}),
+            "region": "o.region", "key": "o.line_key"},
+        identity=("o.id", "o.date", "o.customer_id")),
     "deals": KindQuery(
         "deals d JOIN stages s ON s.id = d.stage_id "
         "LEFT JOIN customers c ON c.id = d.customer_id "
@@ -79,19 +86,26 @@ QUERIES: dict[str, KindQuery] = {
             **{f: f"d.{f}" for f in ("owner", "source", "created_on", "expected_close",
                                      "closed_on", "lost_reason", "competitor", "next_step",
                                      "last_activity_on", "win_reason", "next_step_on",
-                                     "needs_me", "special_terms", "campaign")}}),
+                                     "needs_me", "special_terms", "campaign")},
+            # a deal with a reference is found by it ('ref:<ref>', as an import keys it)
+            "key": "coalesce(d.line_key, 'ref:' || d.ref)"},
+        identity=("d.id", "d.created_on", "d.customer_id")),
     "tickets": KindQuery(
         "tickets t JOIN customers c ON c.id = t.customer_id", "substr(t.opened_at, 1, 10)",
         "t.id", {**_CUSTOMER, **{f: f"t.{f}" for f in (
             "ref", "opened_at", "first_response_at", "resolved_at", "topic", "channel",
-            "status", "is_complaint", "contacts", "csat")}}),
+            "status", "is_complaint", "contacts", "csat")},
+            "key": "coalesce(t.line_key, 'ref:' || t.ref)"},
+        identity=("t.id", "t.opened_at", "t.customer_id")),
     "surveys": KindQuery(
         "surveys v LEFT JOIN customers c ON c.id = v.customer_id", "v.date", "v.id", {
             "date": "v.date", **_CUSTOMER, **{f: f"v.{f}" for f in (
                 "kind", "question", "nps", "csat", "score", "would_refer", "reason",
-                "comment")}}),
+                "comment")}, "key": "v.line_key"},
+        identity=("v.id", "v.date", "v.customer_id")),
     "spend": KindQuery("spend x", "x.month", "x.id", {
-        "month": "x.month", "amount": "x.amount_e4", "channel": "x.channel"}, month=True),
+        "month": "x.month", "amount": "x.amount_e4", "channel": "x.channel",
+        "key": "x.line_key"}, month=True, identity=("x.id", "x.month", "NULL")),
     # one row per stored target: a revenue target or a metric's, whole business or a line
     "targets": KindQuery("targets g", "g.month", "g.month, g.id", {
         "month": "g.month", "revenue_target": "g.revenue_target_e4",
@@ -126,7 +140,8 @@ def stream_rows(store: Store, kind: str, fields: Sequence[str], start: str | Non
                 end: str | None = None) -> Iterator[tuple[Any, ...]]:
     """Rows of `kind` with one value per field in `fields` (NULL for unknown fields)."""
     query = QUERIES[kind]
-    columns = ", ".join(query.fields.get(f, "NULL") for f in fields)
+    known = dict(zip(ROW_IDENTITY, query.identity or ("NULL",) * 3, strict=True))
+    columns = ", ".join(query.fields.get(f) or known.get(f, "NULL") for f in fields)
     where, params = _where(query, start, end)
     sql = f"SELECT {columns} FROM {query.source}{where} ORDER BY {query.order}"
     # a cursor of its own: the caller iterates while nothing else runs on it

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from custdesk.storage.import_writes import REMOVED
 from custdesk.storage.queries_summary import kept_in_step
 from custdesk.storage.store import Store
 
@@ -108,6 +109,8 @@ def record_after_images(store: Store, batch_id: int) -> None:
                               ).fetchall()
     for change_id, table, row_id, before in rows:
         values = json.loads(before)
+        if REMOVED in values:  # a row the import removed: nothing of it to compare
+            continue
         now = store.conn.execute(f"SELECT {', '.join(values)} FROM {table} WHERE rowid = ?",
                                  (row_id,)).fetchone()
         if now is not None:
@@ -156,9 +159,11 @@ def _undo(store: Store, batch_id: int) -> dict[str, int]:
     result: dict[str, int] = {"restored": 0}
     if edited:
         result["kept_edited"] = len(edited)
+    removed: list[tuple[str, dict[str, object]]] = []
     for table, row_id, action, before in changes:
-        if action == "update" and (table, row_id) not in edited:
-            values = json.loads(before)
+        if action == "update" and REMOVED in (values := json.loads(before)):
+            removed.append((table, values[REMOVED]))
+        elif action == "update" and (table, row_id) not in edited:
             values.pop(AFTER, None)
             sets = ", ".join(f"{c} = ?" for c in values)
             store.conn.execute(f"UPDATE {table} SET {sets} WHERE rowid = ?",
@@ -171,6 +176,10 @@ def _undo(store: Store, batch_id: int) -> dict[str, int]:
         cursor = store.conn.execute(f"DELETE FROM {table} WHERE batch_id = ?", (batch_id,))
         if cursor.rowcount:
             result[table] = cursor.rowcount
+    for table, row in reversed(removed):  # rows the import removed, back as they were
+        store.conn.execute(f"INSERT INTO {table} ({', '.join(row)}) "
+                           f"VALUES ({', '.join('?' * len(row))})", tuple(row.values()))
+        result["put_back"] = result.get("put_back", 0) + 1
     for table, row_id, action, before in changes:
         if action == "insert" and before is None:  # (a snapshot's row went with its batch)
             store.conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (row_id,))

@@ -92,6 +92,27 @@ def record_change(store: Store, batch_id: int, table: str, row_id: int, action: 
         (batch_id, table, row_id, action, None if before is None else json.dumps(before)))
 
 
+REMOVED = "__removed__"  # an undo record's key for a row the import removed: the row
+
+
+def delete_rows(store: Store, table: str, ids: Sequence[int], batch_id: int) -> None:
+    """Remove these rows (an order's lines a re-imported file replaces), each kept whole in
+    an undo record so that undo puts it back exactly (same id). The record is an 'update'
+    whose `before_json` is {REMOVED: row} (batch_changes' CHECK knows only insert and
+    update; `import_undo` reads the key)."""
+    for start in range(0, len(ids), 900):
+        chunk = list(ids[start:start + 900])
+        marks = ",".join("?" * len(chunk))
+        cursor = store.conn.execute(f"SELECT * FROM {table} WHERE id IN ({marks})", chunk)
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor]
+        store.conn.executemany(
+            "INSERT INTO batch_changes(batch_id, table_name, row_id, action, before_json) "
+            "VALUES (?, ?, ?, 'update', ?)",
+            [(batch_id, table, row["id"], json.dumps({REMOVED: row})) for row in rows])
+        store.conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
+
+
 def update_row(store: Store, table: str, row_id: int, values: dict[str, Any]) -> None:
     """Set these columns of one row (by rowid)."""
     sets = ", ".join(f"{c} = ?" for c in values)
@@ -231,3 +252,23 @@ def _copy_table(store: Store, source: sqlite3.Connection, table: str,
                     skipped += 1
         store.conn.execute("RELEASE rescue_chunk")
     return copied, skipped
+
+
+# ---- assessments (the scorecard sheet of a full export) ---------------------------------
+
+def assessment_days(store: Store) -> set[str]:
+    """The days that already hold an assessment."""
+    return {day for (day,) in store.conn.execute("SELECT taken_on FROM assessments")}
+
+
+def add_assessment(store: Store, batch_id: int, taken_on: str, note: str | None,
+                   answers: dict[str, int | None]) -> None:
+    """One assessment and its answers, with undo records (assessments have no batch_id:
+    undo deletes it by id, and its answers with it)."""
+    cursor = store.conn.execute("INSERT INTO assessments(taken_on, note) VALUES (?, ?)",
+                                (taken_on, note))
+    assessment_id = int(cursor.lastrowid or 0)
+    store.conn.executemany(
+        "INSERT INTO assessment_answers(assessment_id, question_id, score) VALUES (?, ?, ?)",
+        [(assessment_id, qid, score) for qid, score in answers.items()])
+    record_change(store, batch_id, "assessments", assessment_id, "insert")

@@ -82,3 +82,59 @@ def amount_totals(store: Store, table: str, columns: Iterable[str]) -> dict[str,
     row = store.conn.execute(
         f"SELECT {', '.join(f'total(abs({c}))' for c in names)} FROM {table}").fetchone()
     return dict(zip(names, (float(x) for x in row), strict=True))
+
+
+def rows_by_id(store: Store, table: str, ids: list[int], identity: tuple[str, str],
+               columns: str = "id") -> dict[int, tuple[Any, ...]]:
+    """id -> (line_key, day, customer, *columns) of the rows with these ids (`identity`:
+    the SQL of the day and customer columns a generated export key was made from)."""
+    found: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[start:start + LOOKUP_CHUNK]
+        sql = (f"SELECT id, line_key, {identity[0]}, {identity[1]}, {columns} FROM {table} "
+               f"WHERE id IN ({','.join('?' * len(chunk))})")
+        for row in store.conn.execute(sql, chunk):
+            found[row[0]] = tuple(row[1:])
+    return found
+
+
+def rows_by_ref(store: Store, table: str, refs: list[str], columns: str = "id"
+                ) -> dict[str, tuple[Any, ...]]:
+    """ref -> selected columns of the first (oldest) record with that reference."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(refs), LOOKUP_CHUNK):
+        chunk = refs[start:start + LOOKUP_CHUNK]
+        sql = (f"SELECT ref, {columns} FROM {table} "
+               f"WHERE ref IN ({','.join('?' * len(chunk))}) ORDER BY id")
+        for row in store.conn.execute(sql, chunk):
+            found.setdefault(row[0], tuple(row[1:]))
+    return found
+
+
+def order_lines_with_refs(store: Store, refs: set[str]
+                          ) -> list[tuple[int, int, str, int, str | None]]:
+    """(id, customer_id, order_ref, revenue_e4, line_key) of the stored order lines whose
+    order reference is one of `refs` (one scan; nothing when the table has none)."""
+    if not refs:
+        return []
+    return [row for row in store.conn.execute(
+        "SELECT id, customer_id, order_ref, revenue_e4, line_key FROM orders "
+        "WHERE order_ref IS NOT NULL") if row[2] in refs]
+
+
+def deal_identities(store: Store) -> list[tuple[int, str | None, int | None, str | None,
+                                                str | None]]:
+    """(id, title, customer_id, created_on, ref) of every deal."""
+    return list(store.conn.execute("SELECT id, title, customer_id, created_on, ref FROM deals"))
+
+
+def full_rows(store: Store, table: str, ids: list[int]) -> list[dict[str, Any]]:
+    """Every column of these rows (for an undo record of a row an import removes)."""
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[start:start + LOOKUP_CHUNK]
+        cursor = store.conn.execute(
+            f"SELECT * FROM {table} WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        names = [d[0] for d in cursor.description]
+        out.extend(dict(zip(names, row, strict=True)) for row in cursor)
+    return out
