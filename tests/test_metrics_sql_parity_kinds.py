@@ -18,8 +18,8 @@ from benchmarks.make_db import build
 from custdesk.domain import lists
 from custdesk.domain.metrics_all import Inputs, assemble
 from custdesk.domain.metrics_deals import DealTotals, deal_totals
-from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_totals
-from custdesk.domain.periods import Period
+from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_totals, ticket_day
+from custdesk.domain.periods import Period, day
 from custdesk.domain.records import StageKind
 from custdesk.services import metrics_service as ms
 from custdesk.storage import open_store, queries_deals, queries_feedback
@@ -172,13 +172,62 @@ def test_hot_queries_have_no_correlated_subquery(store) -> None:
     deal_sql = queries_deals._SUMS.format(resolved=queries_deals._RESOLVED.format(
         grp="''", weighted="0"))
     fb = queries_feedback._TICKET_SUMS.format(grp="''", repeat="coalesce(rep.is_repeat, 0)",
-                                              rep_join="LEFT JOIN rep ON rep.id = t.id")
+                                              rep_join="LEFT JOIN rep ON rep.id = t.id",
+                                              part="tk.tkey",
+                                              in_range=queries_feedback._IN_RANGE)
+    window = queries_feedback._range([("p", period)], 7)
     for sql, params in ((deal_sql, {"periods": payload}),
-                        (fb, {"periods": payload, "topics": "[]", "window_s": 1}),
+                        (fb, {"periods": payload, "topics": "[]", "window_s": 1, **window}),
                         (queries_feedback._SIGNALS, {"topics": "[]", "window_s": 1,
                                                      "day": "2026-01-01",
-                                                     "since": "2025-12-01"})):
+                                                     "since": "2025-12-01",
+                                                     "rep_lo": "2025-11-20"})):
         plan = _plan(store, sql, params)
         assert "CORRELATED" not in plan, plan
         # each big table is read once (no scan of deals/tickets per period or per row)
         assert plan.count("SCAN d\n") + plan.count("SCAN d") <= 2, plan
+
+
+@pytest.mark.parametrize("by", ["topic", "channel"])
+@pytest.mark.parametrize("repeat_days", [1, 7, 30])
+def test_ticket_groups_equal_reference(store, by: str, repeat_days: int) -> None:
+    """The Feedback tab's ticket table summed in SQL == the catalogue's rules over each
+    group's tickets (repeats within a raw topic; earlier tickets stay in their group)."""
+    tickets = rec.load_tickets(store)
+    groups = defaultdict(list)
+    for t in tickets:
+        groups[getattr(t, by) or "(none)"].append(t)
+    for _key, period in _periods(random.Random(repeat_days))[:8]:
+        sql = queries_feedback.ticket_group_totals(store, period, repeat_days, by)
+        for g, items in groups.items():
+            opened, totals = sql.get(g, (0, FeedbackTotals()))
+            assert opened == sum(1 for t in items
+                                 if period.contains(day(ticket_day(t)))), (g, period)
+            if opened:
+                assert totals == feedback_totals(items, [], period, repeat_days), (g, period)
+        assert set(sql) <= set(groups)
+
+
+def test_tickets_by_equals_python_grouping(store) -> None:
+    from custdesk.domain.metrics_feedback import feedback_metrics
+    from custdesk.services.feedback_service import TicketGroup, tickets_by
+
+    tickets = rec.load_tickets(store)
+    for by in ("topic", "channel"):
+        for period in (Period(END - timedelta(days=364), END), Period(date(2016, 1, 1), END)):
+            groups = defaultdict(list)
+            for t in tickets:
+                groups[getattr(t, by) or "(none)"].append(t)
+            expected = []
+            for name, items in groups.items():
+                opened = sum(1 for t in items if period.contains(day(ticket_day(t))))
+                if not opened:
+                    continue
+                m = feedback_metrics(items, [], period, 7)
+                expected.append(TicketGroup(
+                    name, opened, int(m["complaints_count"].value or 0),
+                    m["first_response_hours_median"].value, m["resolution_hours_median"].value,
+                    m["csat_pct"].value,
+                    m["repeat_contact_rate_pct"].value if by == "topic" else None))
+            expected.sort(key=lambda g: (-g.tickets, g.name))
+            assert tickets_by(store, period, by) == expected

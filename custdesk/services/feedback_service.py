@@ -8,14 +8,12 @@ channel split would miss repeats that changed channel, so channel rows leave the
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
-from custdesk.domain.metrics_feedback import feedback_metrics, ticket_day
-from custdesk.domain.periods import Period, day
-from custdesk.domain.records import Ticket
+from custdesk.domain.metrics_feedback import feedback_metrics_from_totals
+from custdesk.domain.periods import Period
 from custdesk.services.metrics_service import load_settings
-from custdesk.storage import queries_records as rec
+from custdesk.storage import queries_feedback as qf
 from custdesk.storage.database import Store
 
 NONE_GROUP = "(none)"
@@ -36,20 +34,20 @@ class TicketGroup:
 
 
 def tickets_by(store: Store, period: Period, by: str) -> list[TicketGroup]:
-    """Tickets opened in the period grouped by "topic" or "channel", most tickets first."""
+    """Tickets opened in the period grouped by "topic" or "channel", most tickets first.
+
+    Summed in SQL (`queries_feedback.ticket_group_totals`: each group's figures are
+    `feedback_metrics` over that group's tickets alone — earlier tickets stay in their
+    group, since a repeat contact looks back before `from`; tested equal)."""
     if by not in TICKET_GROUPS:
         raise ValueError(f"cannot group tickets by {by!r}; choose topic or channel")
     repeat_days = load_settings(store).repeat_contact_days
-    groups: dict[str, list[Ticket]] = defaultdict(list)
-    for t in rec.load_tickets(store):
-        # Earlier tickets stay in their group: a repeat contact looks back before `from`.
-        groups[getattr(t, by) or NONE_GROUP].append(t)
     out = []
-    for name, tickets in groups.items():
-        opened = sum(1 for t in tickets if period.contains(day(ticket_day(t))))
+    for name, (opened, totals) in qf.ticket_group_totals(store, period, repeat_days,
+                                                          by).items():
         if not opened:
             continue
-        m = feedback_metrics(tickets, [], period, repeat_days)
+        m = feedback_metrics_from_totals(totals)
         out.append(TicketGroup(
             name, opened, int(m["complaints_count"].value or 0),
             m["first_response_hours_median"].value, m["resolution_hours_median"].value,

@@ -25,19 +25,29 @@ GROUPS = {
     None: "''",
     "segment": "iif(c.id IS NULL, NULL, coalesce(nullif(c.segment, ''), '(none)'))",
 }
+# the Feedback tab's ticket tables (`feedback_service.tickets_by`): every ticket, by its
+# raw topic or channel (blank: "(none)")
+TICKET_GROUPS = {
+    "topic": "coalesce(nullif(t.topic, ''), '(none)')",
+    "channel": "coalesce(nullif(t.channel, ''), '(none)')",
+}
 
 _PERIODS = """p(key, lo, hi) AS MATERIALIZED (SELECT value ->> 0, value ->> 1, value ->> 2
                                          FROM json_each(:periods))"""
 # topic -> its name key (only topics with a non-empty key can repeat)
 _TOPICS = """tk(topic, tkey) AS MATERIALIZED (SELECT value ->> 0, value ->> 1
                                           FROM json_each(:topics))"""
-# the repeat contacts: tickets with an opening time, same customer and topic key
+# the repeat contacts: tickets with an opening time, same customer and topic key ({part}:
+# the topic's key, plus the group when a group's tickets count alone), opened since :rep_lo — a
+# ticket opened before it cannot be the earlier contact of one opened on or after
+# :rep_lo + window, so the window runs over the periods' tickets only, not the whole file
 _REPEATS = """rep(id, is_repeat) AS MATERIALIZED (
   SELECT t.id, coalesce(unixepoch(t.opened_at) - lag(unixepoch(t.opened_at)) OVER (
-      PARTITION BY t.customer_id, tk.tkey ORDER BY unixepoch(t.opened_at), t.id)
+      PARTITION BY t.customer_id, {part} ORDER BY unixepoch(t.opened_at), t.id)
     <= :window_s, 0)
-  FROM tickets t JOIN tk ON tk.topic = t.topic
-  WHERE nullif(t.opened_at, '') IS NOT NULL)"""
+  FROM tickets t CROSS JOIN tk ON tk.topic = t.topic  -- tickets once, topics by index
+  WHERE nullif(t.opened_at, '') IS NOT NULL
+    AND unixepoch(t.opened_at) >= unixepoch(:rep_lo))"""
 # one row per ticket: its day (opened, else first response, else resolved), hours
 _TICKETS = """tr AS MATERIALIZED (
   SELECT t.id, {grp} AS grp,
@@ -53,13 +63,21 @@ _TICKETS = """tr AS MATERIALIZED (
       AS done_h,
     {repeat} AS is_repeat
   FROM tickets t {rep_join}
-  LEFT JOIN customers c ON c.id = t.customer_id)"""
+  LEFT JOIN customers c ON c.id = t.customer_id
+  WHERE {in_range})"""
+# a ticket whose day or resolution day falls between the first period's start and the
+# last one's end (only those can count in a period)
+_IN_RANGE = """(substr(coalesce(nullif(t.opened_at, ''), nullif(t.first_response_at, ''),
+                     nullif(t.resolved_at, '')), 1, 10) BETWEEN :lo AND :hi
+    OR substr(t.resolved_at, 1, 10) BETWEEN :lo AND :hi)"""
+_OPENED_IN_RANGE = """substr(coalesce(nullif(t.opened_at, ''), nullif(t.first_response_at, ''),
+                     nullif(t.resolved_at, '')), 1, 10) BETWEEN :lo AND :hi"""
 
 _TICKET_SUMS = f"""
 WITH {_PERIODS}, {_TOPICS}, {_REPEATS}, {_TICKETS}
 SELECT key, grp, sum(opened AND csat >= 4), sum(opened AND csat IS NOT NULL),
   sum(opened AND has_open AND is_repeat), sum(opened AND has_open),
-  sum(iif(resolved, contacts, 0)), sum(resolved), sum(opened AND complaint)
+  sum(iif(resolved, contacts, 0)), sum(resolved), sum(opened AND complaint), sum(opened)
 FROM (SELECT p.key AS key, tr.*, coalesce(tr.tday BETWEEN p.lo AND p.hi, 0) AS opened,
              coalesce(tr.rday BETWEEN p.lo AND p.hi, 0) AS resolved
       FROM p CROSS JOIN tr WHERE tr.tday >= p.lo OR tr.rday >= p.lo LIMIT -1)
@@ -107,12 +125,58 @@ def _payload(periods: Sequence[tuple[str, Period]]) -> str:
     return json.dumps([[k, p.start.isoformat(), p.end.isoformat()] for k, p in periods])
 
 
+def _range(periods: Sequence[tuple[str, Period]], repeat_days: int) -> dict[str, str]:
+    """The days every period together spans, and how far back an earlier contact of a
+    repeat can lie (the first day minus the window)."""
+    lo = min(p.start for _, p in periods)
+    hi = max(p.end for _, p in periods)
+    return {"lo": lo.isoformat(), "hi": hi.isoformat(),
+            "rep_lo": (lo - timedelta(days=repeat_days + 1)).isoformat()}
+
+
+def _ticket_rows(store: Store, periods: Sequence[tuple[str, Period]], repeat_days: int,
+                 grp: str, part: str = "tk.tkey") -> tuple[list[tuple], list[tuple]]:
+    """(the ticket sums per (period key, group), the ticket hours per period key and
+    group) — the two ticket queries of `feedback_totals` and `ticket_group_totals`."""
+    params = {"periods": _payload(periods), **_range(periods, repeat_days)}
+    sums = store.conn.execute(_TICKET_SUMS.format(
+        grp=grp, part=part, repeat="coalesce(rep.is_repeat, 0)",
+        rep_join="LEFT JOIN rep ON rep.id = t.id", in_range=_IN_RANGE),
+        {**params, "topics": topic_keys(store), "window_s": repeat_days * 86_400}).fetchall()
+    hours = store.conn.execute(_HOURS.format(grp=grp, repeat="0", rep_join="",
+                                             in_range=_OPENED_IN_RANGE), params).fetchall()
+    return sums, hours
+
+
+def _add_tickets(parts: dict[tuple[str, str], dict], sums: list[tuple], hours: list[tuple]
+                 ) -> None:
+    for key, g, good, n, rep, with_time, contacts, resolved, complaints, _opened in sums:
+        d = parts.setdefault((key, g), {})
+        d["csat_good"] = d.get("csat_good", 0) + int(good or 0)
+        d["csat_n"] = d.get("csat_n", 0) + int(n or 0)
+        d.update(repeats=int(rep or 0), opened_with_time=int(with_time or 0),
+                 contacts=int(contacts or 0), resolved=int(resolved or 0),
+                 complaints=int(complaints or 0))
+    lists: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+    for key, g, first, done in hours:
+        pair = lists.setdefault((key, g), ([], []))
+        if first is not None:
+            pair[0].append(first)
+        if done is not None:
+            pair[1].append(done)
+    for k, (first_h, done_h) in lists.items():
+        parts.setdefault(k, {}).update(first_response_hours=tuple(sorted(first_h)),
+                                       resolution_hours=tuple(sorted(done_h)))
+
+
 def feedback_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_days: int,
                     by: str | None = None, *, tickets: bool = True
                     ) -> dict[tuple[str, str], FeedbackTotals]:
     """(period key, group) -> FeedbackTotals for every period (grouped queries, not one
     per period) and group of `by` ("segment"; None: one group ""). `tickets=False` leaves
     the ticket figures out (an NPS series needs only the surveys)."""
+    if not periods:
+        return {}
     grp = GROUPS[by]
     params = {"periods": _payload(periods)}
     parts: dict[tuple[str, str], dict] = {}
@@ -134,29 +198,21 @@ def feedback_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_
     for k, v in scores.items():
         part(*k)["mystery_scores"] = tuple(v)
     if tickets:
-        t_params = {**params, "topics": topic_keys(store), "window_s": repeat_days * 86_400}
-        for key, g, good, n, rep, with_time, contacts, resolved, complaints in \
-                store.conn.execute(_TICKET_SUMS.format(
-                    grp=grp, repeat="coalesce(rep.is_repeat, 0)",
-                    rep_join="LEFT JOIN rep ON rep.id = t.id"), t_params):
-            d = part(key, g)
-            d["csat_good"] = d.get("csat_good", 0) + int(good or 0)
-            d["csat_n"] = d.get("csat_n", 0) + int(n or 0)
-            d.update(repeats=int(rep or 0), opened_with_time=int(with_time or 0),
-                     contacts=int(contacts or 0), resolved=int(resolved or 0),
-                     complaints=int(complaints or 0))
-        hours: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
-        for key, g, first, done in store.conn.execute(
-                _HOURS.format(grp=grp, repeat="0", rep_join=""), params):
-            lists = hours.setdefault((key, g), ([], []))
-            if first is not None:
-                lists[0].append(first)
-            if done is not None:
-                lists[1].append(done)
-        for k, (first_h, done_h) in hours.items():
-            part(*k).update(first_response_hours=tuple(sorted(first_h)),
-                            resolution_hours=tuple(sorted(done_h)))
+        _add_tickets(parts, *_ticket_rows(store, periods, repeat_days, grp))
     return {k: FeedbackTotals(**v) for k, v in parts.items()}
+
+
+def ticket_group_totals(store: Store, period: Period, repeat_days: int, by: str
+                        ) -> dict[str, tuple[int, FeedbackTotals]]:
+    """Raw topic or channel (`TICKET_GROUPS`) -> (tickets opened in the period, the ticket
+    figures of that group's tickets alone: `feedback_metrics(group's tickets, [], …)`,
+    repeats too — counted within the group)."""
+    grp = TICKET_GROUPS[by]  # repeats within the group: the same key, customer and group
+    sums, hours = _ticket_rows(store, [("", period)], repeat_days, grp, part=f"tk.tkey, {grp}")
+    parts: dict[tuple[str, str], dict] = {}
+    _add_tickets(parts, sums, hours)
+    opened = {g: int(n or 0) for _key, g, *_v, n in sums}
+    return {g: (opened.get(g, 0), FeedbackTotals(**v)) for (_k, g), v in parts.items()}
 
 
 def period_totals(store: Store, period: Period, repeat_days: int) -> FeedbackTotals:
@@ -174,9 +230,9 @@ SELECT customer_id, max(complaint), sum(repeat30) FROM (
   FROM (SELECT *, nullif(substr(coalesce(nullif(opened_at, ''), nullif(first_response_at,
         ''), nullif(resolved_at, '')), 1, 10), '') AS tday FROM tickets) t
   LEFT JOIN rep ON rep.id = t.id
-  WHERE t.tday IS NULL OR t.tday <= :day)
+  WHERE (t.tday IS NULL OR t.tday <= :day) AND (t.is_complaint OR t.tday > :since))
 GROUP BY customer_id HAVING max(complaint) OR sum(repeat30) > 0
-"""
+""".replace("{part}", "tk.tkey")
 
 
 def ticket_signals(store: Store, as_of: date, repeat_days: int, lookback_days: int
@@ -185,9 +241,11 @@ def ticket_signals(store: Store, as_of: date, repeat_days: int, lookback_days: i
     `lookback_days` up to it (the rules of `metrics_lists._ticket_signals`)."""
     complaint: set[int] = set()
     repeats: dict[int, int] = {}
+    since = as_of - timedelta(days=lookback_days)
     params = {"topics": topic_keys(store), "window_s": repeat_days * 86_400,
-              "day": as_of.isoformat(),
-              "since": (as_of - timedelta(days=lookback_days)).isoformat()}
+              "day": as_of.isoformat(), "since": since.isoformat(),
+              # only repeats opened after `since` count: their earlier contact is recent
+              "rep_lo": (since - timedelta(days=repeat_days + 1)).isoformat()}
     for cid, has_complaint, n in store.conn.execute(_SIGNALS, params):
         if has_complaint:
             complaint.add(cid)
