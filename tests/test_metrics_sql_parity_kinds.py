@@ -231,3 +231,45 @@ def test_tickets_by_equals_python_grouping(store) -> None:
                     m["repeat_contact_rate_pct"].value if by == "topic" else None))
             expected.sort(key=lambda g: (-g.tickets, g.name))
             assert tickets_by(store, period, by) == expected
+
+
+def test_order_patterns_equal_median_gap(store) -> None:
+    """Order-day count, last day and median gap from SQL == `lists.median_gap` over each
+    customer's distinct order days (every customer ordering in the W days up to the day)."""
+    from custdesk.storage import queries_lists as ql
+
+    for as_of in (END, END - timedelta(days=200), date(2020, 6, 30)):
+        for window in (30, 365):
+            days = ql.order_days(store, as_of)
+            recent = {cid for cid, ds in days.items() if ds and ds[-1] >= as_of
+                      - timedelta(days=window)}
+            patterns = ql.order_patterns(store, as_of, window)
+            assert set(patterns) == recent
+            for cid, (n, last, gap) in patterns.items():
+                assert (n, last, gap) == (len(days[cid]), days[cid][-1],
+                                          lists.median_gap(days[cid])), cid
+
+
+def test_at_risk_equals_each_customers_own_records(store) -> None:
+    """The at-risk list (SQL sums) == the rules over each active customer's own records."""
+    from custdesk.domain.customer_state import is_active
+    from custdesk.services import metrics_lists as ml
+    from custdesk.storage import queries_lists as ql
+
+    tickets, surveys = rec.load_tickets(store), rec.load_surveys(store)
+    settings = ms.load_settings(store)
+    nps_days = ml.nps_recent_days(store)
+    for as_of in (END, END - timedelta(days=200), date(2020, 6, 30)):
+        expected = {}
+        for f in ql.customer_states(store, as_of):
+            if not is_active(f, as_of, f.last_at_end, settings.window_days):
+                continue
+            inputs = ml._own_risk_inputs(
+                ql.customer_orders(store, f.id), [t for t in tickets if t.customer_id == f.id],
+                [s for s in surveys if s.customer_id == f.id], as_of,
+                settings.repeat_contact_days)
+            reasons = lists.risk_reasons(inputs, as_of, settings.window_days, nps_days)
+            if reasons:
+                expected[f.id] = reasons
+        period = Period(as_of - timedelta(days=30), as_of)
+        assert {r.customer_id: r.reasons for r in ms.at_risk(store, period)} == expected

@@ -35,6 +35,19 @@ class RiskInputs:
     latest_nps_on: date | None = None  # when that answer was given
     open_complaint: bool = False
     repeat_contacts_30: int = 0
+    # the order pattern summed elsewhere (SQL): with `order_dates` empty, the last order
+    # day, the number of order days and their median gap stand for them
+    last_order_on: date | None = None
+    order_days: int = 0
+    gap_median: float | None = None
+
+    def order_pattern(self) -> tuple[date, float | None] | None:
+        """(last order day, median gap or None below two days); None without orders."""
+        if self.order_dates:
+            return self.order_dates[-1], median_gap(self.order_dates)
+        if self.last_order_on is not None:
+            return self.last_order_on, self.gap_median if self.order_days >= 2 else None
+        return None
 
 
 def median_gap(order_dates: Sequence[date]) -> float | None:
@@ -65,9 +78,10 @@ def risk_reasons(r: RiskInputs, as_of: date, window: int,
     only when answered within the last `nps_days` days (a business setting), and the
     reason says when: an old answer must not keep a customer at risk forever."""
     reasons = []
-    if r.order_dates:
-        since = (as_of - r.order_dates[-1]).days
-        gap = median_gap(r.order_dates)
+    pattern = r.order_pattern()
+    if pattern is not None:
+        since = (as_of - pattern[0]).days
+        gap = pattern[1]
         if gap is not None and since > 1.5 * gap:
             reasons.append(f"No order for {since} days (usually {every_days(gap)})")
         elif gap is None and since > window / 2:

@@ -156,7 +156,9 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]],
     w = settings.window_days
     facts = ql.customer_states(store, as_of)  # the state as of the day needs no sums
     active = {f.id for f in facts if is_active(f, as_of, f.last_at_end, w)}
-    days = ql.order_days(store, as_of, active)
+    # order-day count, last day and median gap in SQL (every active customer with orders
+    # ordered in the last W days; tested equal to `lists.median_gap` over the days)
+    patterns = ql.order_patterns(store, as_of, w)
     recent = ql.recent_revenue(store, as_of, w)
     # the NPS and ticket signals summed in SQL (tested equal to lists.latest_nps and
     # _ticket_signals over the records)
@@ -168,10 +170,11 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]],
     for cid in active:
         last90, prior90, last_w = recent.get(cid, (0, 0, 0))
         latest = nps.get(cid)
+        n, last, gap = patterns.get(cid, (0, None, None))
         found = lists.risk_reasons(lists.RiskInputs(
-            days.get(cid, []), last90, prior90, latest[0] if latest else None,
-            day(latest[1]) if latest else None, cid in complaint, repeat30.get(cid, 0)),
-            as_of, w, nps_days)
+            (), last90, prior90, latest[0] if latest else None,
+            day(latest[1]) if latest else None, cid in complaint, repeat30.get(cid, 0),
+            last, n, gap), as_of, w, nps_days)
         if found:
             reasons[cid], value[cid] = found, last_w
     return reasons, value, facts

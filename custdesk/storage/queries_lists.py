@@ -6,6 +6,7 @@ loaded as records (`customer_orders`).
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 
@@ -36,6 +37,39 @@ def order_day_texts(store: Store, as_of: date) -> Iterator[tuple[int, list[str]]
            "orders_customer_date WHERE date <= ? GROUP BY customer_id")
     for cid, joined in store.conn.execute(sql, (as_of.isoformat(),)):
         yield cid, sorted(set(joined.split(",")))
+
+
+# Each recent customer's distinct order days up to :day (the index's order: no sort) and
+# the gap in days to the day before (LAG), joined per customer in day order.
+_ORDER_GAPS = """
+WITH d(cid, day) AS (
+  SELECT customer_id, date FROM orders INDEXED BY orders_customer_date
+  WHERE customer_id IN (SELECT customer_id FROM orders INDEXED BY orders_date
+                        WHERE date BETWEEN :cut AND :day)
+    AND date <= :day GROUP BY customer_id, date),
+g AS (
+  SELECT cid, day, CAST(julianday(day) - julianday(lag(day) OVER (
+      PARTITION BY cid ORDER BY day)) AS INTEGER) AS gap FROM d)
+SELECT cid, count(*), max(day), group_concat(gap) FROM g GROUP BY cid
+"""
+
+
+def order_patterns(store: Store, as_of: date, window: int
+                   ) -> dict[int, tuple[int, date, float | None]]:
+    """customer id -> (distinct order days up to as_of, the last one, the median gap in
+    days between consecutive ones — None below two days: `lists.median_gap`) for every
+    customer with an order in the W days up to as_of (only they can be active). The days
+    and gaps come from SQL; only each customer's short list of gaps meets Python."""
+    params = {"day": as_of.isoformat(),
+              "cut": (as_of - timedelta(days=window)).isoformat()}
+    parse = day_parser()
+    out: dict[int, tuple[int, date, float | None]] = {}
+    for cid, n, last, gaps in store.conn.execute(_ORDER_GAPS, params):
+        last_day = parse(last)
+        assert last_day is not None
+        out[cid] = (n, last_day, statistics.median(map(int, gaps.split(","))) if gaps
+                    else None)
+    return out
 
 
 def recent_revenue(store: Store, as_of: date, window: int) -> dict[int, tuple[int, int, int]]:
