@@ -16,7 +16,7 @@ from custdesk.commands.common import add_db_option, open_from_args
 from custdesk.services import importer
 from custdesk.services.import_plan import MODES
 from custdesk.sheets.catalogue import KINDS
-from custdesk.sheets.values import DAYFIRST, MONTHFIRST
+from custdesk.sheets.values import DAYFIRST, FRACTIONS, MONTHFIRST, POINTS
 from custdesk.storage import Store
 
 MAX_ERRORS_SHOWN = 20
@@ -36,6 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="text dates are day/month/year")
     order.add_argument("--monthfirst", dest="date_order", action="store_const",
                        const=MONTHFIRST, help="text dates are month/day/year")
+    scale = p.add_mutually_exclusive_group()
+    scale.add_argument("--points", dest="percent_scale", action="store_const", const=POINTS,
+                       help="plain numbers in percent columns are percent points (5 = 5 %%)")
+    scale.add_argument("--fractions", dest="percent_scale", action="store_const",
+                       const=FRACTIONS, help="plain numbers in percent columns are fractions "
+                       "(0.05 = 5 %%)")
     p.add_argument("--mode", choices=MODES, default="upsert",
                    help="upsert (default), create only new records, or update existing only")
     p.add_argument("--skip-invalid", action="store_true",
@@ -54,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("give the file to import (or --undo BATCH_ID)")
     request = importer.ImportRequest(
         Path(args.file), kind=args.kind, sheet=args.sheet, overrides=args.map,
-        date_order=args.date_order, mode=args.mode, skip_invalid=args.skip_invalid,
+        date_order=args.date_order, percent_scale=args.percent_scale, mode=args.mode,
+        skip_invalid=args.skip_invalid,
         encoding=args.encoding)
     store = open_from_args(args)
     try:
@@ -68,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
 def _import(store: Store, request: importer.ImportRequest, args: argparse.Namespace) -> int:
     try:
         preview = importer.make_preview(store, request)
+    except importer.AmbiguousColumnError as exc:
+        raise UserError(f"{request.path.name}, {exc}", code=2) from None
     except (importer.ReadError, importer.AmbiguousDatesError) as exc:
         raise UserError(str(exc), code=2) from None
     if args.dry_run:
@@ -95,7 +104,10 @@ def _import_workbook(store: Store, request: importer.ImportRequest,
     try:
         result = importer.import_workbook(
             store, request.path, write=not args.dry_run, date_order=request.date_order,
+            percent_scale=request.percent_scale,
             mode=request.mode, skip_invalid=request.skip_invalid)
+    except importer.AmbiguousColumnError as exc:
+        raise UserError(f"{request.path.name}, {exc}", code=2) from None
     except (importer.ReadError, importer.AmbiguousDatesError) as exc:
         raise UserError(str(exc), code=2) from None
     except importer.InvalidRowsError as exc:

@@ -26,6 +26,7 @@ from custdesk.sheets.catalogue import fields, missing_required
 from custdesk.sheets.reader import ReadError, Source, Table, open_source, read_table
 from custdesk.sheets.validate import (
     DEFAULT_MAX_AMOUNT,
+    AmbiguousColumnError,
     AmbiguousDatesError,
     ParsedTable,
     RowError,
@@ -48,7 +49,8 @@ from custdesk.storage.import_writes import saved_mapping as stored_mapping
 from custdesk.storage.match_queries import amount_totals
 from custdesk.storage.repository import get_settings
 
-__all__ = ["AmbiguousDatesError", "Choice", "ImportRequest", "InvalidRowsError",
+__all__ = ["AmbiguousColumnError", "AmbiguousDatesError", "Choice", "ImportRequest",
+           "InvalidRowsError",
            "MappingError", "Preview", "ReadError", "SheetInfo", "TotalsTooLargeError",
            "UndoRefusedError", "choose", "commit", "make_preview", "survey", "undo"]
 
@@ -121,6 +123,7 @@ class ImportRequest:
     overrides: Sequence[str] = ()
     mapping: list[str | None] | None = None  # a complete mapping (the wizard's), else auto
     date_order: str | None = None  # "dayfirst" / "monthfirst"
+    percent_scale: str | None = None  # "points" / "fractions" for ambiguous percent columns
     mode: str = "upsert"
     skip_invalid: bool = False
     encoding: str | None = None
@@ -368,7 +371,8 @@ def read_and_parse(request: ImportRequest, store: Store | None = None,
         report = (lambda n: progress("read", n, 0)) if progress else None
         return parse_table(table, kind, mapping, date_order=request.date_order,
                            date1904=source.date1904, progress=report,
-                           max_amount=max_amount(store))
+                           max_amount=max_amount(store),
+                           percent_scale=request.percent_scale)
     finally:
         source.close()
 
@@ -534,7 +538,8 @@ class _RolledBack(Exception):
 
 
 def import_workbook(store: Store, path: str | Path, *, write: bool = True,
-                    date_order: str | None = None, mode: str = "upsert",
+                    date_order: str | None = None, percent_scale: str | None = None,
+                    mode: str = "upsert",
                     skip_invalid: bool = False, progress: Progress | None = None
                     ) -> WorkbookPreview:
     """Import every sheet of custdesk's full export in one transaction, as one batch (one
@@ -559,7 +564,8 @@ def import_workbook(store: Store, path: str | Path, *, write: bool = True,
                     result.assessments = _import_assessments(store, path, batch_id)
                     continue
                 request = ImportRequest(path, kind=kind, sheet=kind, date_order=date_order,
-                                        mode=mode, skip_invalid=skip_invalid)
+                                        percent_scale=percent_scale, mode=mode,
+                                        skip_invalid=skip_invalid)
                 parsed = read_and_parse(request, store)
                 plan = build_plan(store, parsed, mode)
                 check_totals(store, plan)

@@ -48,6 +48,17 @@ class AmbiguousDatesError(ValueError):
             "month-first; say which with --dayfirst or --monthfirst")
 
 
+class AmbiguousColumnError(ValueError):
+    """A percent column mixes fractions and percent points (0.5 beside 10): the owner says
+    how its numbers read (issue 20 H7), never a silent guess."""
+
+    def __init__(self, sheet: str, column: str, example: str) -> None:
+        self.sheet, self.column = sheet, column
+        super().__init__(
+            f"sheet {sheet}, column {column}: the numbers (e.g. {example}) mix fractions and "
+            "percent points; say which with --points (5 = 5 %) or --fractions (0.05 = 5 %)")
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     sheet: str
@@ -77,7 +88,8 @@ class ParsedTable:
 def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
                 date_order: str | None = None, date1904: bool = False,
                 progress: Progress | None = None,
-                max_amount: int = DEFAULT_MAX_AMOUNT) -> ParsedTable:
+                max_amount: int = DEFAULT_MAX_AMOUNT,
+                percent_scale: str | None = None) -> ParsedTable:
     """Parse every data row of `table` as `kind` under `mapping`. An amount above
     `max_amount` (currency units, either sign) is a row error.
 
@@ -94,7 +106,7 @@ def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
     numbers, cols = _collect(table, [i for i, _s in columns], progress)
     result.rows_read = len(numbers)
     parsers = _column_parsers(table, columns, cols, date_order, date1904,
-                              _money_parser(max_amount))
+                              _money_parser(max_amount), percent_scale)
     bad: dict[int, list[RowError]] = {}
     for position, ((col, _spec), parser) in enumerate(zip(columns, parsers, strict=True)):
         cols[position] = _parse_column(table, col, parser, cols[position], numbers, bad)
@@ -228,8 +240,8 @@ def _too_big(max_amount: int) -> str:
 
 def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
                     cols: list[list[object]], date_order: str | None,
-                    date1904: bool, money: Callable[[object], int | None]
-                    ) -> list[Callable[[object], Any]]:
+                    date1904: bool, money: Callable[[object], int | None],
+                    percent_scale: str | None = None) -> list[Callable[[object], Any]]:
     """One parser per mapped column; text-date columns get their decided order. A column
     whose dates all read both ways (a ship date beside an order date) takes the order the
     sheet's other date columns agree on; only a sheet with none decided asks."""
@@ -239,6 +251,14 @@ def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
     for position, (col, spec) in enumerate(columns):
         if spec.type == cat.MONEY:
             parsers.append(money)
+            continue
+        if spec.type in (cat.SHARE, cat.PERCENT):  # decided from all its values (H7)
+            scale = percent_scale or v.decide_percent_scale(cols[position])
+            if scale is None:
+                example = next((str(x) for x in cols[position] if isinstance(x, int | float)
+                                and 0 < x < 1), "0.5")
+                raise AmbiguousColumnError(table.sheet, table.headers[col], example)
+            parsers.append(partial(_PARSERS[spec.type], scale=scale))
             continue
         if spec.type not in cat.DATE_TYPES:
             parsers.append(_PARSERS[spec.type] if spec.type in _PARSERS else _score(spec.type))

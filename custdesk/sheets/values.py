@@ -355,13 +355,53 @@ def parse_int(value: object) -> int | None:
     return int(number)
 
 
-def parse_fraction(value: object) -> float | None:
-    """A share 0..1 from '20%', '0.2', '20' (read as percent) or '1/5'."""
+POINTS, FRACTIONS = "points", "fractions"  # how a percent column's plain numbers read
+
+
+def decide_percent_scale(values: list[object]) -> str | None:
+    """How a share/percent column's plain numbers (no '%') read, from all of them (issue 20
+    H7): any above 1 -> percent points (1, 5, 10, 15: a 1 is 1 %); none above 1 ->
+    fractions (0.1, 0.2); None when the column mixes fractions below 1 with numbers above
+    1 (0.5 beside 10: 0.5 % or 50 %?) — the owner decides."""
+    above = fraction = False
+    for value in values:
+        if value is None or value.__class__ is bool:
+            continue
+        if isinstance(value, str):
+            text = value.strip()
+            if not text or text.endswith("%") or "/" in text or is_missing(text):
+                continue
+            try:
+                number = parse_decimal(text)
+            except ValueError:
+                continue
+            if number is None:
+                continue
+            x = float(number)
+        elif isinstance(value, int | float):
+            x = float(value)
+        else:
+            continue
+        above |= x > 1
+        fraction |= 0 < x < 1
+        if above and fraction:
+            return None
+    return POINTS if above else FRACTIONS
+
+
+def parse_fraction(value: object, scale: str | None = None) -> float | None:
+    """A share 0..1 from '20%', '0.2', '20' (read as percent) or '1/5'. With `scale`
+    (decided for the whole column), plain numbers are percent points or fractions."""
+    if scale == POINTS and not (isinstance(value, str) and value.strip().endswith("%")):
+        points = None if is_missing(value) or value.__class__ is bool else parse_number(value)
+        return None if points is None else _share(points / 100)
     if value.__class__ is float and 0 <= value <= 1:
         # the hot path: a share typed as a number
         return round(value, 6)
     if is_missing(value):
         return None
+    if scale == FRACTIONS and not isinstance(value, str):
+        return _share(parse_number(value) or 0.0)
     if isinstance(value, str):
         text = value.strip()
         if text.endswith("%"):
@@ -382,9 +422,9 @@ def _share(x: float) -> float:
     return round(x, 6)
 
 
-def parse_percent(value: object) -> float | None:
+def parse_percent(value: object, scale: str | None = None) -> float | None:
     """A percentage 0..100 ('75%', '75', or 0.75 read as 75 %)."""
-    share = parse_fraction(value)
+    share = parse_fraction(value, scale)
     return None if share is None else round(share * 100, 4)
 
 
