@@ -28,6 +28,7 @@ from custdesk.services.files import (
     location_warning_once,
     open_store,
 )
+from custdesk.ui import plain_text
 from custdesk.ui.banner import Banner
 from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
 from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
@@ -191,7 +192,7 @@ class MainWindow(QMainWindow):
         if self.store is not None and self.store is not store:
             self.store.close()
             if self.store.close_warning and self.persist_state:
-                QMessageBox.warning(self, "custdesk", self.store.close_warning)
+                QMessageBox.warning(self, "custdesk", plain_text.safe(self.store.close_warning))
         self.store = store
         self.is_demo = store is not None and demo_service.is_demo(store)
         if store is not None:
@@ -230,7 +231,7 @@ class MainWindow(QMainWindow):
         try:
             demo_service.ensure_demo_file(path)
         except (DatabaseError, demo_service.DatabaseNotEmptyError) as exc:
-            QMessageBox.warning(self, "Cannot open the demo", str(exc))
+            QMessageBox.warning(self, "Cannot open the demo", plain_text.safe(str(exc)))
             return False
         return self.open_path(path)
 
@@ -266,7 +267,8 @@ class MainWindow(QMainWindow):
         """Cloud-sync folders and network drives corrupt SQLite files: say so, once per path."""
         message = location_warning_once(store)
         if message:
-            QMessageBox.warning(self, "This folder is risky for your data", message)
+            QMessageBox.warning(self, "This folder is risky for your data",
+                                plain_text.safe(message))
 
     def open_path(self, path: Path) -> bool:
         """Open another database; on refusal explain why and keep the current one."""
@@ -275,7 +277,7 @@ class MainWindow(QMainWindow):
         try:
             store = open_store(path)
         except DatabaseError as exc:
-            QMessageBox.warning(self, "Cannot open database", str(exc))
+            QMessageBox.warning(self, "Cannot open database", plain_text.safe(str(exc)))
             return False
         self.set_store(store)
         return True
@@ -296,7 +298,8 @@ class MainWindow(QMainWindow):
             self.remember_folder(path)
             if Path(path).exists():
                 QMessageBox.warning(
-                    self, "File exists", f"{Path(path).name} already exists; choose a new name."
+                    self, "File exists",
+                    plain_text.safe(f"{Path(path).name} already exists; choose a new name.")
                 )
                 return
             self.open_path(Path(path))
@@ -482,13 +485,13 @@ class MainWindow(QMainWindow):
             f"({last['kind']}, {last['started_at'][:16].replace('T', ' ')}): "
             f"{last['created']:,} rows created and {last['updated']:,} updated go back to "
             "how they were. A backup is taken first.")
-        answer = QMessageBox.question(self, "Undo last import", question)
+        answer = QMessageBox.question(self, "Undo last import", plain_text.safe(question))
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
             importer.undo(self.store, int(last["id"]))
         except (importer.UndoRefusedError, DatabaseError) as exc:
-            QMessageBox.warning(self, "Undo last import", str(exc))
+            QMessageBox.warning(self, "Undo last import", plain_text.safe(str(exc)))
             return
         self.refresh_all()
         self.statusBar().showMessage(f"Import of {Path(last['source_file']).name} undone", 8000)

@@ -32,6 +32,7 @@ from custdesk.reports.tab_report import Chart, TextTable
 from custdesk.services.files import start_folder
 from custdesk.services.tab_export import SheetTable, write_csv_table, write_xlsx
 from custdesk.ui import formatting as fmt
+from custdesk.ui import plain_text
 from custdesk.ui.record_table_model import RecordTableModel
 from custdesk.ui.tasks import TaskRunner, TaskState, default_runner
 
@@ -121,8 +122,8 @@ def export_dialog(parent: QWidget, name: str, tables: list[Any],
     try:
         written = write_export(path, tables, title, chosen)
     except OSError as exc:
-        QMessageBox.warning(parent, "Export failed",
-                            f"Could not write {path}: {exc.strerror or exc}")
+        QMessageBox.warning(parent, "Export failed", plain_text.safe(
+            f"Could not write {path}: {exc.strerror or exc}"))
         return None
     window = parent.window()
     status = getattr(window, "statusBar", None)

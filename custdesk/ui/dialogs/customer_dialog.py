@@ -74,6 +74,7 @@ def ask_delete(parent: QWidget, name: str, counts: dict[str, int]) -> str:
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Delete customer")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the customer's name
     box.setText(f"Delete {name} and everything recorded for them ({held})?")
     box.setInformativeText("This changes your history. To keep it, mark the customer as lost.")
     delete = box.addButton("Delete everything", QMessageBox.ButtonRole.DestructiveRole)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from custdesk.services.exporter import ExportResult, export_workbook
 from custdesk.services.tab_export import ExportCancelled
+from custdesk.ui import plain_text
 from custdesk.ui.tasks import Cancelled, TaskHandle, TaskRunner, TaskState, default_runner
 
 PROGRESS_SCALE = 1000  # QProgressDialog takes ints; rows are scaled to per-mille
@@ -53,11 +54,12 @@ def start_full_export(parent: QWidget, db_path: Path, target: Path,
         dialog.close()
         rows = sum(result.rows.values())
         QMessageBox.information(parent, "Export everything",
-                                f"{rows:,} records written to {target.name}.")
+                                plain_text.safe(f"{rows:,} records written to {target.name}."))
 
     def on_failed(exc: BaseException) -> None:
         dialog.close()
-        QMessageBox.warning(parent, "Export failed", str(exc) or type(exc).__name__)
+        QMessageBox.warning(parent, "Export failed",
+                            plain_text.safe(str(exc) or type(exc).__name__))
 
     handle = (runner or default_runner()).query(
         db_path, export_task(target), on_finished, on_failed,

@@ -32,6 +32,7 @@ from custdesk.services.files import (
     restore_backup,
     restore_loss,
 )
+from custdesk.ui import plain_text
 from custdesk.ui.tasks import EVERYTHING, TaskHandle, TaskRunner, TaskState, default_runner
 
 REASONS = {
@@ -90,8 +91,8 @@ class RestoreBackupDialog(QDialog):
         self.store = store
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(
-            f"Backups of <b>{db_path.name}</b>, newest first. Restoring keeps a copy of the "
-            "current file, so you can go back."))
+            f"Backups of <b>{escape(db_path.name)}</b>, newest first. Restoring keeps a copy "
+            "of the current file, so you can go back."))
         self.list = QListWidget()
         for backup in list_backups(db_path):
             why = REASONS.get(backup.reason, backup.reason)
@@ -173,7 +174,7 @@ def start_restore(parent: QWidget, db_path: Path, backup: Path, reopen: Callable
 
     def failed(exc: BaseException) -> None:
         busy.close()
-        QMessageBox.warning(parent, "Restore failed", str(exc))
+        QMessageBox.warning(parent, "Restore failed", plain_text.safe(str(exc)))
         reopen()
 
     return (runner or default_runner()).write(None, work, EVERYTHING, done, failed,

@@ -29,6 +29,7 @@ from custdesk.services.import_fields import (
     fields,
     missing_required,
 )
+from custdesk.ui.plain_text import plain, tooltip
 from custdesk.ui.tasks import TaskState
 
 if TYPE_CHECKING:
@@ -71,12 +72,12 @@ class SheetPage(QWizardPage):
         self.setSubTitle("Choose the sheet to import and say what each of its rows is. "
                          "The guess comes from the column headers (or your last import).")
         self._wizard = wizard
-        self.status = QLabel()
+        self.status = plain(QLabel())  # quotes the file's errors (data)
         self.status.setWordWrap(True)
         self.sheet = QComboBox()
         self.kind = QComboBox()
         self.kind.addItems(KINDS)
-        self.columns = QLabel()  # the chosen sheet's headers, so the owner sees what it holds
+        self.columns = plain(QLabel())  # the chosen sheet's headers, as typed
         self.columns.setWordWrap(True)
         self.columns.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sheet.currentIndexChanged.connect(self._sheet_changed)
@@ -171,7 +172,7 @@ class MappingPage(QWizardPage):
         self.date_order.setToolTip("How to read dates typed as text, such as 03/04/2024.")
         self.mode.setToolTip("What to do with a row that matches a record already in "
                              "custdesk (same reference).")
-        self.missing = QLabel()
+        self.missing = plain(QLabel())  # names the file's columns
         self.missing.setWordWrap(True)
         self.missing.setStyleSheet("color: #c0392b")
         layout = QVBoxLayout(self)
@@ -201,7 +202,7 @@ class MappingPage(QWizardPage):
             sample = info.samples[row] if row < len(info.samples) else []
             sample = list(dict.fromkeys(sample))  # a value repeated is read once
             item = QTableWidgetItem(", ".join(sample))
-            item.setToolTip("\n".join(sample))
+            item.setToolTip(tooltip("\n".join(sample)))
             self.table.setItem(row, 1, item)
             combo = QComboBox()
             combo.setEditable(True)  # type to filter a long field list

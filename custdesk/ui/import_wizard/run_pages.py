@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from custdesk.services import importer
 from custdesk.ui.import_wizard.choose_pages import plural
+from custdesk.ui.plain_text import plain
 from custdesk.ui.tasks import TaskState
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ class PreviewPage(QWizardPage):
         self.setSubTitle("Nothing has been written yet. Import writes all the rows below in "
                          "one step, after taking a backup.")
         self._wizard = wizard
-        self.summary = QLabel()
+        self.summary = QLabel()  # rich: the sheet's name and errors in it are escaped
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
         self.errors_title = QLabel()
         self.errors_title.setWordWrap(True)
@@ -144,9 +146,10 @@ class PreviewPage(QWizardPage):
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, importer.AmbiguousDatesError):
-            self.summary.setText(f"{exc}. Go back and choose day first or month first.")
+            self.summary.setText(f"{escape(str(exc))}. Go back and choose day first or "
+                                 "month first.")
         else:
-            self.summary.setText(f"This file cannot be imported: {exc}")
+            self.summary.setText(f"This file cannot be imported: {escape(str(exc))}")
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
@@ -160,7 +163,7 @@ class ImportPage(QWizardPage):
         self.setTitle("Importing")
         self._wizard = wizard
         self.progress = QProgressBar()
-        self.status = QLabel()
+        self.status = plain(QLabel())  # may quote the file's errors
         self.status.setWordWrap(True)
         self.cancel_button = QPushButton("Cancel import")
         self.cancel_button.clicked.connect(self.cancel)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from custdesk.domain.scorecard import DASH, Evidence, Question, change_text
 from custdesk.services.screens.scorecard import HistoryRow
 from custdesk.ui import formatting as fmt
+from custdesk.ui.plain_text import tooltip
 
 NOT_ANSWERED = -1  # the spin box's "not answered" position (its special value text)
 GREY = "#666"
@@ -137,7 +138,7 @@ class HistoryPanel(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, a.id)
-                item.setToolTip(tip if not a.note else f"{a.note}\n\n{tip}")
+                item.setToolTip(tooltip(tip if not a.note else f"{a.note}\n\n{tip}"))
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(row, col, item)
