@@ -25,6 +25,7 @@ from custdesk.domain.text import name_key
 from custdesk.services import metrics_service  # first: it completes metrics_lists' import
 from custdesk.services.metrics_lists import DealRow, deal_row
 from custdesk.storage.database import Store
+from custdesk.storage.queries_cache import cached
 from custdesk.storage.repository import load_stages, table_counts
 
 __all__ = ["StageTotal", "load_deals", "deal_figures", "by_owner", "open_deals",
@@ -60,8 +61,11 @@ class StageTotal:
 
 
 def load_deals(store: Store) -> list[DealInfo]:
-    """Every deal, resolved (stage kind, probability, customer name): load once per screen."""
-    return metrics_service.load_deal_infos(store)
+    """Every deal, resolved (stage kind, probability, customer name): load once per screen.
+
+    Kept per store until the next write (`queries_cache`): a screen asking twice (Today's
+    hot and lost lists) reads and resolves the deals once. Callers must not change it."""
+    return cached(store, ("deal_infos",), lambda: metrics_service.load_deal_infos(store))
 
 
 def deal_figures(deals: Sequence[DealInfo], period: Period,

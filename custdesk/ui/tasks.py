@@ -26,6 +26,7 @@ This is the only module of custdesk that starts threads.
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import threading
 import time
@@ -406,6 +407,11 @@ def default_runner() -> TaskRunner:
     """The app's shared runner (created on first use)."""
     runner = _default["runner"]
     if runner is None:
+        # Everything alive now (modules, the window, Qt wrappers) is long-lived: move it
+        # out of the cyclic collector's reach, so a full collection triggered by a
+        # worker's allocations walks only the new objects — such a collection holds the
+        # GIL and froze the GUI for up to 1.5 s on a big file (DESIGN.md "Measured here").
+        gc.freeze()
         runner = ThreadRunner()
         _default["runner"] = runner
         # without an event loop aboutToQuit never comes (smoke test): stop at exit too
