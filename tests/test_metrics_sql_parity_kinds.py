@@ -273,3 +273,16 @@ def test_at_risk_equals_each_customers_own_records(store) -> None:
                 expected[f.id] = reasons
         period = Period(as_of - timedelta(days=30), as_of)
         assert {r.customer_id: r.reasons for r in ms.at_risk(store, period)} == expected
+
+
+@pytest.mark.parametrize("by", ["product", "owner", "category"])
+def test_deal_and_sales_breakdowns_equal_records_path(store, by: str) -> None:
+    """The product/owner/category breakdowns summed in SQL == grouping the records."""
+    from custdesk.services.metrics_breakdowns import breakdown
+
+    settings = ms.load_settings(store)
+    for period in (Period(END - timedelta(days=364), END),
+                   Period(date(2024, 3, 1), date(2024, 3, 31))):
+        sql = ms.compute_metrics(store, period, by=(by,)).breakdowns[by]
+        records = breakdown(store, ms.load_inputs(store, period, settings), period, by)
+        assert sql == records

@@ -14,7 +14,7 @@ from typing import Any
 from custdesk.domain.customer_state import CustomerState, bridge, classify
 from custdesk.domain.metric_values import MetricValue, count, money
 from custdesk.domain.metrics_all import Inputs, assemble, spend_by_channel
-from custdesk.domain.metrics_deals import DealTotals, deal_metrics
+from custdesk.domain.metrics_deals import DealTotals, deal_metrics, deal_metrics_from_totals
 from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_metrics
 from custdesk.domain.metrics_sales import DiscountTotals, SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, month_key
@@ -37,6 +37,8 @@ def breakdown(store: Store, inputs: Inputs, period: Period, by: str) -> Groups:
         inputs = replace(inputs, states=classify(facts, period, inputs.settings.window_days))
     if by in _SQL_ONLY:
         return _BUILDERS[by](store, inputs, period)
+    if by in _DEAL_GROUPS and not inputs.has_records:
+        return _DEAL_GROUPS[by](store, inputs, period)
     if not inputs.has_records and (by != "segment" or inputs.segment_tallies is None):
         # these group the records in Python (the segment breakdown is summed in SQL)
         from custdesk.services.metrics_service import with_records
@@ -116,6 +118,26 @@ def _by_product(store: Store, inputs: Inputs, period: Period) -> Groups:
     return out
 
 
+def _deal_groups(store: Store, inputs: Inputs, period: Period, by: str) -> Groups:
+    """Deal metrics per owner or product summed in SQL (`queries_deals.deal_totals`; every
+    group holding a deal, as the records path lists them — tested equal)."""
+    sums = qd.deal_totals(store, [("", period)], by=by)
+    deep = inputs.settings.deep_discount_pct
+    return {g: deal_metrics_from_totals(sums.get(("", g), DealTotals()), deep)
+            for g in qd.group_names(store, by)}
+
+
+def _product_sums(store: Store, inputs: Inputs, period: Period) -> Groups:
+    out = _sales_groups(store, period, "product")
+    for g, metrics in _deal_groups(store, inputs, period, "product").items():
+        out.setdefault(g, {}).update(metrics)
+    return out
+
+
+def _owner_sums(store: Store, inputs: Inputs, period: Period) -> Groups:
+    return _deal_groups(store, inputs, period, "owner")
+
+
 def _by_category(store: Store, inputs: Inputs, period: Period) -> Groups:
     return _sales_groups(store, period, "category")
 
@@ -184,4 +206,7 @@ def _by_channel(store: Store, inputs: Inputs, period: Period) -> Groups:
 _BUILDERS = {"segment": _by_segment, "product": _by_product, "category": _by_category,
              "owner": _by_owner, "month": _by_month, "reason": _by_reason,
              "competitor": _by_competitor, "source": _by_source, "channel": _by_channel}
-_SQL_ONLY = frozenset(("source", "channel"))  # need no per-customer state nor records
+# need no per-customer state nor records
+_SQL_ONLY = frozenset(("source", "channel", "category"))
+# deal breakdowns summed in SQL when the inputs hold no records (the records path else)
+_DEAL_GROUPS = {"product": _product_sums, "owner": _owner_sums}

@@ -212,3 +212,12 @@ def leads_by_source(store: Store, period: Period) -> dict[str, int]:
         (period.start.isoformat(), period.end.isoformat()))
     return {label: n for label, n in merge_spellings(
         (src, int(k or 0)) for src, k in rows).items() if n}
+
+
+def group_names(store: Store, by: str) -> list[str]:
+    """Every group of `by` ("owner", "product") that holds a deal (resolved as in
+    `deal_totals`): a breakdown lists each, also when none of its deals touch the period."""
+    sql = (f"SELECT DISTINCT {GROUPS[by]} FROM deals d JOIN stages k ON k.id = d.stage_id "
+           "LEFT JOIN products pr ON pr.id = d.product_id "
+           "LEFT JOIN customers c ON c.id = d.customer_id")
+    return sorted(g for (g,) in store.conn.execute(sql) if g is not None)
