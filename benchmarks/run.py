@@ -6,8 +6,9 @@ ratio, the target.
 Builds the mid-size file with `benchmarks.make_db` when missing (20k customers, 200k
 lines, 20k deals, 40k tickets, 10k surveys); the real-data file is the one
 `../shared/tools/realmix` builds (skipped when absent). Timings are best of 3 where a
-figure is repeated in-process; smoke-test figures come from one `custdesk --smoke-test`
-run per file (2 shared cores: noisy, so read ratios, not milliseconds). `--with-bench`
+figure is repeated in-process; smoke-test figures come from three `custdesk --smoke-test`
+runs per file: the best of each time (the longest GUI stall: the worst of the 3); 2 shared cores:
+noisy, so read ratios, not milliseconds. `--with-bench`
 also runs the older benchmarks/bench_*.py scripts and prints their own output after the
 table.
 """
@@ -40,6 +41,7 @@ w.setCentralWidget(tabs); w.resize(1366, 768); w.show(); app.processEvents()
 print(time.perf_counter() - t0)
 """
 
+SMOKE_RUNS = 3
 Row = tuple[str, str, str, str, str]  # figure, value, anchor, ratio, target
 
 
@@ -58,8 +60,9 @@ def bare_qt_start() -> float:
     return min(times)
 
 
-def smoke(db: Path) -> dict[str, float]:
-    """The smoke test's figures: 'window', each 'tab <slug>', 'stall' when printed."""
+def smoke_once(db: Path) -> dict[str, float]:
+    """One smoke run's figures: 'window', each 'tab <slug>' and 'change <slug>' (its
+    period change), 'stall' when printed."""
     t0 = time.perf_counter()
     out = subprocess.run([str(VENV_BIN / "custdesk"), "--db", str(db), "--smoke-test"],
                          env=_env(), capture_output=True, text=True, timeout=600)
@@ -69,9 +72,19 @@ def smoke(db: Path) -> dict[str, float]:
             figures["window"] = float(m[1])
         elif m := re.match(r"tab (\w+): ([\d.]+) s", line):
             figures[f"tab {m[1]}"] = float(m[2])
+            if c := re.search(r"period change ([\d.]+) s", line):
+                figures[f"change {m[1]}"] = float(c[1])
         elif m := re.match(r"longest GUI stall: ([\d.]+) ms", line):
             figures["stall"] = float(m[1]) / 1000
     return figures
+
+
+def smoke(db: Path, runs: int = SMOKE_RUNS) -> dict[str, float]:
+    """The smoke test's figures over `runs` runs: the best time of each, but the WORST
+    longest stall (a stall seen once is a stall the owner sees)."""
+    results = [smoke_once(db) for _ in range(runs)]
+    keys = list(dict.fromkeys(k for r in results for k in r))  # the smoke test's order
+    return {k: (max if k == "stall" else min)(r[k] for r in results if k in r) for k in keys}
 
 
 def catalogue(db: Path) -> tuple[float, float, float]:
@@ -130,12 +143,19 @@ def main(argv: list[str] | None = None) -> int:
         figures = smoke(db)
         window = figures.get("window")
         if window is not None:
-            rows.append((f"{name}: window shown (from run_gui)", f"{window:.2f} s",
+            rows.append((f"{name}: window shown (from process start)", f"{window:.2f} s",
                          f"{bare:.2f} s", f"{window / bare:.1f}×", "≤ 3× bare"))
         for key, value in figures.items():
             if key.startswith("tab "):
-                target = "< 2 s after start" if key == "tab today" else "< 1 s"
-                rows.append((f"{name}: {key} painted", f"{value:.2f} s", "-", "-", target))
+                slug = key[4:]
+                target = "< 2 s after start" if slug == "today" else "< 1 s"
+                change = figures.get(f"change {slug}")
+                shown = f"{value:.2f} s" + (f" / {change:.2f} s" if change is not None else "")
+                rows.append((f"{name}: tab {slug} painted / period change", shown, "-", "-",
+                             target))
+        if window is not None and "tab today" in figures:
+            rows.append((f"{name}: Today painted after process start",
+                         f"{window + figures['tab today']:.2f} s", "-", "-", "< 2 s"))
         if "stall" in figures:
             rows.append((f"{name}: longest GUI stall", f"{figures['stall'] * 1000:.0f} ms",
                          "-", "-", "< 100 ms"))
