@@ -226,6 +226,16 @@ class ActionDialog(QDialog):
         self.message.setText(f"<span style='color:#c0392b'>{html.escape(text)}</span>")
 
 
+def open_deal(store: Store | None, row: Any, parent: QWidget | None = None) -> Any:
+    """The deal editor for a deal row (a dict or a row object with an `id`)."""
+    from custdesk.ui.dialogs.deal_dialog import DealDialog
+
+    deal_id = row.get("id") if isinstance(row, dict) else getattr(row, "id", None)
+    if store is None or deal_id is None:
+        return None
+    return DealDialog.open_for(store, deal_id, parent)
+
+
 def fixed_signal(signal: str) -> Callable[[Any], str]:
     """`signal_of` for a list whose every row is the same signal."""
     return lambda _row: signal

@@ -16,6 +16,7 @@ from custdesk.services.pipeline_service import OWN_METRICS
 from custdesk.services.screens import lost as lost_screen
 from custdesk.services.screens.model import Card, Screen
 from custdesk.ui import formatting as fmt
+from custdesk.ui.dialogs.action_dialog import open_deal
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import TableWithSearch
@@ -78,6 +79,8 @@ class LostProspectsTab(DashboardTab):
                                      stretch_share=0.25,
                                      placeholder="Search deal, customer, reason, competitor…")
         self.table.toolbar.insertWidget(0, QLabel("<b>Deals lost in the period</b>"))
+        self.table.table.doubleClicked.connect(  # the deal editor
+            lambda index: open_deal(self.store, self.model.row_at(index.row()), self))
         layout_widget = QWidget()
         layout = QVBoxLayout(layout_widget)
         layout.setContentsMargins(0, 0, 0, 0)

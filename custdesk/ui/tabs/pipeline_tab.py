@@ -16,7 +16,7 @@ from custdesk.domain.metric_catalogue import METRICS
 from custdesk.services.screens import pipeline as pipeline_screen
 from custdesk.services.screens.model import Card, Screen
 from custdesk.ui import formatting as fmt
-from custdesk.ui.dialogs.action_dialog import add_action_menu
+from custdesk.ui.dialogs.action_dialog import add_action_menu, open_deal
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
@@ -114,6 +114,8 @@ class PipelineTab(DashboardTab):
         self.only.currentIndexChanged.connect(self.apply_filter)
         self.table.toolbar.insertWidget(1, self.only)
         add_action_menu(self.table.table, self.model.row_at, deal_signal, lambda: self.store)
+        self.table.table.doubleClicked.connect(  # the deal editor
+            lambda index: open_deal(self.store, self.model.row_at(index.row()), self))
         legend = QLabel(f"<span style='color:#c0561b'>■</span> hot ({HOT_TIP[5:]}) &nbsp; "
                         f"<span style='color:#8a8a8a'>■</span> stale or slipped (no activity "
                         f"for 30 days, or expected close passed 30 days ago)")

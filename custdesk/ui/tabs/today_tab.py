@@ -24,7 +24,7 @@ from custdesk.services.screens import today as today_screen
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import Sparkline
-from custdesk.ui.dialogs.action_dialog import add_action_menu, fixed_signal
+from custdesk.ui.dialogs.action_dialog import add_action_menu, fixed_signal, open_deal
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
@@ -128,6 +128,10 @@ class TodayTab(DashboardTab):
             table.setToolTip("Double-click a customer to open their story")
             table.doubleClicked.connect(
                 lambda index, m=self.lists[key].model: self.open_customer(m.row_at(index.row())))
+        for key in ("hot", "lost"):  # deal rows open the deal editor
+            self.lists[key].table.doubleClicked.connect(
+                lambda index, m=self.lists[key].model: open_deal(
+                    self.store, m.row_at(index.row()), self))
         for key, signal in ACTION_SIGNALS.items():  # right-click: "Plan an action…"
             add_action_menu(self.lists[key].table, self.lists[key].model.row_at,
                             fixed_signal(signal), lambda: self.store)

@@ -1,0 +1,228 @@
+"""The deal editor: stage, amount, probability, expected close, next step and its date,
+"needs me", special terms, lost/win reason, competitor — and the deal's history (stage
+changes, actions, interactions).
+
+Saving runs `deals_service.save_deal` through the task runner (`changes={"deals"}`): one
+transaction, the stage change recorded with its date. Freed on close; one per deal.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from custdesk.services import deals_service as ds
+from custdesk.services.files import Store
+from custdesk.ui.record_table_model import Column, RecordTableModel
+from custdesk.ui.table_view import RecordTableView
+from custdesk.ui.tasks import TaskState, default_runner
+
+HISTORY_COLUMNS = [Column("date", "Date", "date"), Column("kind", "Kind"),
+                   Column("what", "What")]
+NO_REASON = ""
+
+
+def _qdate(iso: str | None) -> QDate:
+    day = date.fromisoformat(iso) if iso else date.today()
+    return QDate(day.year, day.month, day.day)
+
+
+def _iso(q: QDate) -> str:
+    return date(q.year(), q.month(), q.day()).isoformat()
+
+
+class _DateField(QWidget):
+    """A date that may be blank: a check box beside a calendar field."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.check = QCheckBox(label)
+        self.edit = QDateEdit()
+        self.edit.setCalendarPopup(True)
+        self.check.toggled.connect(self.edit.setEnabled)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.check)
+        row.addWidget(self.edit, 1)
+
+    def set(self, iso: str | None) -> None:
+        self.check.setChecked(iso is not None)
+        self.edit.setEnabled(iso is not None)
+        self.edit.setDate(_qdate(iso))
+
+    def value(self) -> str | None:
+        return _iso(self.edit.date()) if self.check.isChecked() else None
+
+
+class DealDialog(QDialog):
+    saved = Signal(int)
+    _open: dict[tuple[str, int], DealDialog] = {}
+
+    @classmethod
+    def open_for(cls, store: Store, deal_id: int, parent: QWidget | None = None
+                 ) -> DealDialog:
+        key = (str(store.path), deal_id)
+        if key in cls._open:
+            dialog = cls._open[key]
+            dialog.raise_()
+            return dialog
+        dialog = cls(store, deal_id, parent)
+        dialog.open()
+        return dialog
+
+    def __init__(self, store: Store, deal_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.store, self.deal_id = store, deal_id
+        key = (str(store.path), deal_id)
+        DealDialog._open[key] = self
+        self.destroyed.connect(lambda *_: DealDialog._open.pop(key, None))
+        self.resize(760, 620)
+        self.title_edit = QLineEdit()
+        self.stage_box = QComboBox()
+        self.stage_defaults: dict[int, float] = {}
+        self.stage_kinds: dict[int, str] = {}
+        for sid, name, kind, probability in ds.stages(store):
+            self.stage_kinds[sid] = kind
+            self.stage_box.addItem(f"{name} ({kind})" if kind != "open" else name, sid)
+            self.stage_defaults[sid] = probability
+        self.amount = QDoubleSpinBox()
+        self.amount.setRange(0, 1e12)
+        self.amount.setDecimals(2)
+        self.probability = QDoubleSpinBox()
+        self.probability.setRange(0, 100)
+        self.probability.setSuffix(" %")
+        self.own_probability = QCheckBox("override the stage's default")
+        self.own_probability.toggled.connect(self.probability.setEnabled)
+        self.expected_close = _DateField("Expected close")
+        self.next_step = QLineEdit()
+        self.next_step_on = _DateField("Next step due")
+        self.needs_me = QCheckBox("Needs me (my own engagement)")
+        self.special_terms = QLineEdit()
+        self.special_terms.setPlaceholderText("Non-standard terms, if any")
+        self.lost_reason = QComboBox()
+        self.lost_reason.addItem(NO_REASON)
+        self.lost_reason.addItems(ds.reasons(store))
+        self.win_reason = QLineEdit()
+        self.competitor = QLineEdit()
+        form = QFormLayout()
+        form.addRow("Deal", self.title_edit)
+        form.addRow("Stage", self.stage_box)
+        form.addRow("Amount", self.amount)
+        probability_row = QHBoxLayout()
+        probability_row.addWidget(self.probability)
+        probability_row.addWidget(self.own_probability)
+        form.addRow("Probability", probability_row)
+        form.addRow("", self.expected_close)
+        form.addRow("Next step", self.next_step)
+        form.addRow("", self.next_step_on)
+        form.addRow("", self.needs_me)
+        form.addRow("Special terms", self.special_terms)
+        form.addRow("Lost reason", self.lost_reason)
+        form.addRow("Win reason", self.win_reason)
+        form.addRow("Competitor", self.competitor)
+        self.history_model = RecordTableModel(HISTORY_COLUMNS, self)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.save_button.clicked.connect(self.save)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("<b>History</b> (stage changes, actions, interactions)"))
+        layout.addWidget(RecordTableView(self.history_model, "deal/history", stretch=2), 1)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.load()
+
+    def load(self) -> None:
+        d = ds.load_deal(self.store, self.deal_id)
+        self.current = d
+        name = d.get("title") or d.get("ref") or f"deal {self.deal_id}"
+        self.setWindowTitle(f"Deal — {name}" + (f" ({d['customer_name']})"
+                                                 if d.get("customer_name") else ""))
+        self.title_edit.setText(d.get("title") or "")
+        self.stage_box.setCurrentIndex(max(0, self.stage_box.findData(d["stage_id"])))
+        self.amount.setValue((d["amount_e4"] or 0) / 10_000)
+        own = d["probability"] is not None
+        self.own_probability.setChecked(own)
+        self.probability.setEnabled(own)
+        self.probability.setValue(d["probability"] if own else d["stage_probability"])
+        self.expected_close.set(d["expected_close"])
+        self.next_step.setText(d["next_step"] or "")
+        self.next_step_on.set(d["next_step_on"])
+        self.needs_me.setChecked(bool(d["needs_me"]))
+        self.special_terms.setText(d["special_terms"] or "")
+        found = self.lost_reason.findText(d["lost_reason"] or NO_REASON)
+        if found < 0:
+            self.lost_reason.addItem(d["lost_reason"])
+            found = self.lost_reason.count() - 1
+        self.lost_reason.setCurrentIndex(found)
+        self.win_reason.setText(d["win_reason"] or "")
+        self.competitor.setText(d["competitor"] or "")
+        self.history_model.set_rows(ds.history(self.store, self.deal_id))
+
+    def form_values(self) -> dict[str, Any]:
+        amount = round(self.amount.value() * 10_000)
+        return {
+            "title": self.title_edit.text().strip() or None,
+            "stage_id": self.stage_box.currentData(),
+            "amount_e4": amount if amount or self.current["amount_e4"] is not None else None,
+            "probability": self.probability.value() if self.own_probability.isChecked()
+            else None,
+            "expected_close": self.expected_close.value(),
+            "next_step": self.next_step.text().strip() or None,
+            "next_step_on": self.next_step_on.value(),
+            "needs_me": int(self.needs_me.isChecked()) if self.needs_me.isChecked()
+            or self.current["needs_me"] is not None else None,
+            "special_terms": self.special_terms.text().strip() or None,
+            "lost_reason": self.lost_reason.currentText() or None,
+            "win_reason": self.win_reason.text().strip() or None,
+            "competitor": self.competitor.text().strip() or None,
+        }
+
+    def save(self) -> None:
+        values = self.form_values()
+        deal_id = self.deal_id
+        if self.stage_kinds.get(values["stage_id"]) == "lost" and not values["lost_reason"]:
+            self._failed(ds.DealError("a lost deal needs its reason (choose one from the list)"))
+            self.lost_reason.setFocus()
+            return
+
+        def write(state: TaskState) -> int:
+            assert state.store is not None
+            ds.save_deal(state.store, deal_id, values)
+            return deal_id
+
+        self.save_button.setEnabled(False)
+        default_runner().write(self.store, write, {"deals"}, self._saved, self._failed,
+                               key=(self, "save"))
+
+    def _saved(self, deal_id: int) -> None:
+        self.save_button.setEnabled(True)
+        self.message.setText("Saved.")
+        self.saved.emit(deal_id)
+        self.load()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        self.message.setText(f"<span style='color:#c0392b'>{html.escape(str(exc))}</span>")
