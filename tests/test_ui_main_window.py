@@ -35,6 +35,7 @@ def test_window_has_every_tab_and_shows_the_file(qtbot, demo_store) -> None:
         "Margins",
         "Feedback",
         "Scorecard",
+        "Actions",
     ]
     assert str(demo_store.path) in window.file_label.text()
     for index, page in enumerate(window.tab_pages):
@@ -159,6 +160,7 @@ def test_smoke_test_saves_one_png_per_tab_and_the_dialogs(tmp_path: Path,
             "margins",
             "feedback",
             "scorecard",
+            "actions",
             # issue 12: the wizard's pages on a real file, the dialogs, a print preview
             "welcome",
             "import_file",

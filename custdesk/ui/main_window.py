@@ -59,12 +59,13 @@ TAB_CLASSES: tuple[type[BaseTab], ...] = (
 # tab titles with their Alt+letter (none taken by the menus: File, View, Help)
 TAB_MNEMONICS = {"Today": "&Today", "Customers": "&Customers", "Pipeline": "&Pipeline",
                  "Lost prospects": "&Lost prospects", "Margins": "&Margins",
-                 "Feedback": "Fee&dback", "Scorecard": "&Scorecard"}
+                 "Feedback": "Fee&dback", "Scorecard": "&Scorecard", "Actions": "&Actions"}
 # what an import added, in words, and the tab that shows it
 KIND_WORDS = {"orders": ("order line", "today"), "customers": ("customer", "customers"),
               "products": ("product", "margins"), "deals": ("deal", "pipeline"),
               "tickets": ("support ticket", "feedback"), "surveys": ("survey answer", "feedback"),
-              "spend": ("spend row", "margins"), "targets": ("target", "margins")}
+              "spend": ("spend row", "margins"), "targets": ("target", "margins"),
+              "actions": ("action", "actions")}
 START_OWN_FILE = "Start my own file"
 MAX_RECENT = 8
 MIN_SIZE = QSize(900, 600)
@@ -152,7 +153,7 @@ class MainWindow(QMainWindow):
         self._refresh_recent_menu()
 
     def _build_view_menu(self) -> None:
-        """Keyboard: F5, Ctrl+F, Ctrl+1…7, Ctrl+Tab / Ctrl+Shift+Tab (listed in View)."""
+        """Keyboard: F5, Ctrl+F, Ctrl+1…8 (a tab each), Ctrl+Tab / Ctrl+Shift+Tab (in View)."""
         view = self.menuBar().addMenu("&View")
         view.addAction(self._action("&Refresh", self.refresh_now, "F5"))
         view.addAction(self._action("&Search this tab", self.focus_search, "Ctrl+F"))
