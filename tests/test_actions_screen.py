@@ -95,3 +95,27 @@ def test_the_builder_and_the_tab_show_the_same_rows(qtbot, quiet_ui, demo_store)
     dialog.save()  # through the task runner: the tab redraws from the write's changes
     saved = acts.get_action(demo_store, ids["late"])
     assert saved is not None and saved.outcome == "Called, order placed"
+
+
+def test_the_screen_counts_equal_the_catalogue(demo_store) -> None:
+    """One number, one definition: the Actions screen's cards carry the catalogue's labels and
+    the same values `compute_metrics` gives (counted in SQL)."""
+    from datetime import date
+
+    from custdesk.domain.metric_catalogue import METRICS
+    from custdesk.domain.periods import Period
+    from custdesk.domain.records import Action
+    from custdesk.services import actions_service as acts
+    from custdesk.services import metrics_service as ms
+    from custdesk.services.screens import actions as screen
+
+    for title, due in (("Call Ann", "2026-11-01"), ("Send quote", "2026-12-20")):
+        acts.create_action(demo_store, Action(title=title, due_on=due,
+                                              created_on="2026-10-01"))
+    period = Period(date(2026, 10, 1), date(2026, 11, 24))
+    built = screen.build(demo_store, period, "")
+    metrics = ms.compute_metrics(demo_store, period).metrics
+    for metric in ("actions_open", "actions_overdue"):
+        assert built.cards[metric].label == METRICS[metric].label
+        assert built.cards[metric].value == metrics[metric].value
+    assert (built.cards["actions_open"].value, built.cards["actions_overdue"].value) == (2, 1)

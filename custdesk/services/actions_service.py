@@ -3,8 +3,8 @@
 Create, update, close (done) and drop each run in one transaction; `list_actions` filters;
 `action_metrics` computes `actions_open` and `actions_overdue` for a period (open as of
 `to`; of those, due before `to` — due on `to` itself is not overdue yet). The two figures
-are this module's own `MetricInfo`s (`ACTION_METRICS`): the catalogue's `compute_metrics`
-does not compute them, so screens draw them as cards with their own info.
+are the catalogue's (`compute_metrics` counts them in SQL by the same rules; a test keeps
+the two equal).
 
 `draft_from_signal` turns a row of any list that shows a signal (at-risk customer, hot or
 slipped deal, detractor, complaint ticket, low scorecard answer) into a draft action with
@@ -19,24 +19,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from custdesk.domain.metric_catalogue import MetricInfo
+from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.domain.metric_values import MetricValue, count
 from custdesk.domain.periods import Period
 from custdesk.domain.records import ACTION_CAUSES, Action, ActionStatus
 from custdesk.storage import actions as q
 from custdesk.storage.store import Store
 
-ACTION_METRICS: dict[str, MetricInfo] = {
-    "actions_open": MetricInfo(
-        "actions_open", "Open actions", "count", None,
-        "Actions planned and not yet done or dropped at the end of the period.",
-        "actions created by `to`, not done or dropped by `to`"),
-    "actions_overdue": MetricInfo(
-        "actions_overdue", "Overdue actions", "count", False,
-        "Open actions whose due date is before the last day of the period (due that day "
-        "is not late yet).",
-        "open actions as of `to` with due_on < `to`"),
-}
+# the catalogue's entries (METRICS.md): one name and one explanation per number
+ACTION_METRICS: dict[str, MetricInfo] = {m: METRICS[m] for m in ("actions_open",
+                                                                 "actions_overdue")}
 SIGNALS = ("at_risk", "hot_deal", "slipped_deal", "stale_deal", "detractor", "complaint",
            "scorecard", "deal", "customer")
 CAUSE_LABELS = {"product": "Product", "process": "Process", "policy": "Policy",

@@ -1,7 +1,7 @@
 """The Actions screen: what the owner decided to do about the signals, and what came of it.
 
 Cards: `actions_open` and `actions_overdue` as of the period's last day (the actions
-service's own figures, with their own `MetricInfo`s), against the prior period. Lists:
+catalogue's figures), against the prior period. Lists:
 `open` — actions open as of `to`, by due date (undated last), each flagged `overdue` when
 due before `to` with its days late; `done` — actions done or dropped during the period,
 with their outcomes. Qt-free: the Actions tab draws this; `custdesk screen actions` prints it.
@@ -43,11 +43,11 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """The Actions screen for `period` (no monthly series: `with_series` is moot)."""
     if not acts.has_actions(store):
         return Screen(NAME, period, label,
-                      cards={m: Card(m, None, info=acts.ACTION_METRICS[m]) for m in CARD_IDS},
+                      cards={m: Card(m, None) for m in CARD_IDS},
                       lists={n: [] for n in LISTS}, empty=True)
     current = acts.action_metrics(store, period)
     prior = acts.action_metrics(store, period.prior())
-    cards = {m: Card(m, current[m], prior[m], info=acts.ACTION_METRICS[m]) for m in CARD_IDS}
+    cards = {m: Card(m, current[m], prior[m]) for m in CARD_IDS}
     day, start = period.end.isoformat(), period.start.isoformat()
     customers, deals = acts.action_labels(store)
     every = acts.list_actions(store)
