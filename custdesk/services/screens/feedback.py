@@ -16,7 +16,7 @@ from custdesk.domain.periods import Period, trailing_months
 from custdesk.services import feedback_service as fb
 from custdesk.services import metrics_lists
 from custdesk.services import metrics_service as ms
-from custdesk.services.screens import honest
+from custdesk.services.screens import honest, targets
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
 from custdesk.storage.repository import table_counts
@@ -62,7 +62,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     }
     answered = any(cards[m].value is not None for m in ANSWER_CARDS if m in cards)
     notes = () if answered or tables["tickets_by_topic"] else (NOTHING_IN_PERIOD,)
-    screen = honest.finish(Screen(NAME, period, label, cards=cards,
+    screen = honest.finish(Screen(NAME, period, label,
+                                  cards=targets.with_targets(cards, store, period),
                                   lists={"detractors": detractors}, tables=tables,
                                   notes=notes))
     return screen.with_series(build_series(store, period)) if with_series else screen
