@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from custdesk.services.screens.targets import on_track
 from custdesk.ui import formatting as fmt
 
 GOOD, BAD, NEUTRAL = "#1f8a4c", "#c0392b", "#7f8c8d"
@@ -57,6 +58,8 @@ class KpiCard(QFrame):
         self.title = QLabel()
         self.value = QLabel(fmt.DASH)
         self.change = QLabel()
+        self.target_line = QLabel()  # "target 40 · on track", hidden without a target
+        self.target_line.hide()
         self.detail = QLabel()
         font = self.value.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
@@ -65,17 +68,20 @@ class KpiCard(QFrame):
         muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()
         self.title.setStyleSheet(f"color: {muted};")
         self.detail.setStyleSheet(f"color: {muted};")
-        for label in (self.title, self.detail, self.change):
+        for label in (self.title, self.detail, self.change, self.target_line):
             label.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(1)
-        for w in (self.title, self.value, self.change, self.detail):
+        for w in (self.title, self.value, self.change, self.target_line, self.detail):
             layout.addWidget(w)
         self.direction = 0
+        self.on_track: bool | None = None
 
-    def set_metric(self, info: Any, current: Any, prior: Any = None, extra: str = "") -> None:
-        """Show `current` (a MetricValue) against `prior`; `extra` is one more detail line."""
+    def set_metric(self, info: Any, current: Any, prior: Any = None, extra: str = "",
+                   target: float | None = None) -> None:
+        """Show `current` (a MetricValue) against `prior` and the owner's `target` (None:
+        no target line); `extra` is one more detail line."""
         self.title.setText(info.label)
         value = getattr(current, "value", None)
         self.value.setText(fmt.by_unit(value, info.unit, short=True))
@@ -85,6 +91,23 @@ class KpiCard(QFrame):
         self.change.setStyleSheet(f"color: {colour if text else NEUTRAL};")
         self.detail.setText(self._detail(current, extra))
         self.setToolTip(tooltip_html(info, current, prior))
+        self.set_target(info, value, target)
+
+    def set_target(self, info: Any, value: float | None, target: float | None) -> None:
+        """"target X · on track" in green, "off track" in red — judged in the metric's
+        direction (lower is better for response times, churn, complaints); grey when the
+        value is unknown or the metric has no good direction. Hidden without a target."""
+        self.on_track = on_track(value, target, info.higher_is_better)
+        if target is None:
+            self.target_line.hide()
+            self.target_line.setText("")
+            return
+        text, colour = target_text(info, self.on_track, target)
+        self.target_line.setText(text)
+        self.target_line.setStyleSheet(f"color: {colour};")
+        self.target_line.show()
+        self.setToolTip(self.toolTip().removesuffix("</p>")
+                        + f"<br>Target: {html.escape(fmt.by_unit(target, info.unit))}</p>")
 
     @staticmethod
     def _detail(current: Any, extra: str) -> str:
@@ -98,8 +121,18 @@ class KpiCard(QFrame):
 
     def clear(self) -> None:
         self.value.setText(fmt.DASH)
+        self.target_line.hide()
+        self.on_track = None
         self.change.setText(" ")
         self.detail.setText(" ")
+
+
+def target_text(info: Any, on_track: bool | None, target: float) -> tuple[str, str]:
+    """The target line's text and colour."""
+    shown = f"target {fmt.by_unit(target, info.unit, short=True)}"
+    if on_track is None:
+        return shown, NEUTRAL
+    return (f"{shown} · on track", GOOD) if on_track else (f"{shown} · off track", BAD)
 
 
 def tooltip_html(info: Any, current: Any, prior: Any) -> str:

@@ -16,6 +16,7 @@ from custdesk.services import margins_service as mg
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import honest
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
+from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
 from custdesk.storage.repository import table_counts
 
@@ -39,7 +40,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     report = ms.compute_metrics(store, period, by=BREAKDOWNS)
     prior = ms.compute_metrics(store, period.prior()).metrics
     b = report.breakdowns
-    cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
+    cards = with_targets({m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS},
+                         store, period)
     groups = mg.group_rows(store, period, ms.profitability_groups(store, period))
     tables = {
         "by_product": _rows(mg.sales_rows(b["product"], mg.product_targets(store))),

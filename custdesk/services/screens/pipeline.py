@@ -21,6 +21,7 @@ from custdesk.services.metrics_lists import DealRow
 from custdesk.services.screens import honest
 from custdesk.services.screens.labels import deal_title
 from custdesk.services.screens.model import Card, Screen
+from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
 
 NAME = "pipeline"
@@ -105,6 +106,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     lists.update({name: [deal_dict(r) for r in rows] for name, rows in flagged.items()})
     stages = used_stages([asdict(s) for s in ps.open_by_stage(store, deals, period)], deals)
     return honest.finish(Screen(
-        NAME, period, label, cards=cards_of(CARD_IDS, current, prior, EXTRAS), lists=lists,
+        NAME, period, label, lists=lists,
+        cards=with_targets(cards_of(CARD_IDS, current, prior, EXTRAS), store, period),
         tables={"by_stage": stages,
                 "by_owner": owner_rows(ps.by_owner(deals, period, settings))}))

@@ -24,6 +24,7 @@ from custdesk.services.metrics_lists import DealRow
 from custdesk.services.screens import honest
 from custdesk.services.screens.labels import MONTHLY_RENEWAL, deal_title, series_metric
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
+from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
 
 NAME = "today"
@@ -77,7 +78,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     current = metrics_service.compute_metrics(store, period).metrics
     prior = metrics_service.compute_metrics(store, period.prior()).metrics
     lists = {name: list(fn(store, period)) for name, (fn, _total) in LISTS.items()}
-    screen = honest.finish(Screen(NAME, period, label, cards=cards(current, prior),
+    shown = with_targets(cards(current, prior), store, period)
+    screen = honest.finish(Screen(NAME, period, label, cards=shown,
                                   lists=lists, tables={"list_totals": list_totals(lists)},
                                   notes=undated_note(current.get("contacts_undated"))))
     return screen.with_series(build_series(store, period)) if with_series else screen

@@ -17,11 +17,13 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.periods import Period
 from custdesk.services.screens import margins, plan
 from custdesk.services.screens.model import Screen, SeriesPoint
@@ -202,12 +204,23 @@ class MarginsTab(DashboardTab):
         self.trend_note = QLabel()  # says which month is partial (drawn as its own point)
         self.trend_note.setStyleSheet("color: gray;")
         top.addWidget(self.trend_note)
+        self.targets_button = QPushButton("Targets…")
+        self.targets_button.setToolTip("Set a monthly target for any metric: the cards show "
+                                       "it with on/off track")
+        self.targets_button.clicked.connect(lambda: self.edit_targets())
+        top.addWidget(self.targets_button)
         layout.addLayout(top)
         self.revenue_chart.setMinimumHeight(110)
         self.margin_chart.setMinimumHeight(80)
         layout.addWidget(self.revenue_chart, 3)
         layout.addWidget(self.margin_chart, 2)
         return box
+
+    def edit_targets(self) -> object:
+        """The Targets dialog for the open file (non-modal; saving redraws the cards)."""
+        from custdesk.ui.dialogs.targets_dialog import TargetsDialog
+
+        return None if self.store is None else TargetsDialog.open_for(self.store, self)
 
     # ----- data (background: both screens; GUI thread: draw them) ------------------------
     screen_module = margins
@@ -234,6 +247,10 @@ class MarginsTab(DashboardTab):
         ratio = screen.cards.get("ltv_cac_ratio")
         extras = {"ltv_cac_ratio": "3+ healthy" if ratio and ratio.value else ""}
         fill_cards(self.cards, screen.cards, extras)
+        for metric, widget in self.cards.items():  # the owner's targets (fill_cards has none)
+            shown = screen.cards.get(metric)
+            if shown is not None and shown.target is not None:
+                widget.set_target(METRICS[metric], shown.value, shown.target)
         products = screen.tables.get("by_product", [])
         self.products.model.set_rows(products)
         below = sum(1 for r in products if r["below_target"])

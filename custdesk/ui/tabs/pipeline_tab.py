@@ -159,7 +159,8 @@ class PipelineTab(DashboardTab):
     def show_screen(self, screen: Screen) -> None:
         for metric, card in self.cards.items():
             shown = screen.cards[metric]
-            card.set_metric(METRICS[metric], shown.current, shown.prior, card_extra(shown))
+            card.set_metric(METRICS[metric], shown.current, shown.prior, card_extra(shown),
+                            shown.target)
         self.model.set_rows(screen.lists["open_deals"])
         self.apply_filter()
         stages = screen.tables["by_stage"]

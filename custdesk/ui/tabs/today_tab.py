@@ -166,7 +166,8 @@ class TodayTab(DashboardTab):
             if card is None:
                 widget.clear()
                 continue
-            widget.set_metric(METRICS[metric], card.current, card.prior, extra_text(card))
+            widget.set_metric(METRICS[metric], card.current, card.prior, extra_text(card),
+                              card.target)
         totals = {row["list"]: row for row in screen.tables.get("list_totals", [])}
         for key, _title, _cols, _stretch, what in LISTS:
             self.lists[key].set_rows(screen.lists.get(key, []),
