@@ -17,6 +17,7 @@ from custdesk.services.screens import (
     margins,
     pipeline,
     plan,
+    reasons,
     scorecard,
     today,
 )
@@ -36,4 +37,5 @@ SCREENS: dict[str, Builder] = {
     "scorecard": scorecard.build,
     "plan": plan.build,
     "actions": actions.build,
+    "reasons": reasons.build,
 }

@@ -1,0 +1,104 @@
+"""SQL for the reasons panels (issue 14): every reason-bearing record of a date range,
+filed under its panel and counted per reason overall, by segment, by source and by quarter
+in one grouped statement.
+
+Reason names are matched like names (`domain/text.name_key`, registered on the connection
+as `custdesk_reason_key`; the first spelling seen in the range is shown); survey questions
+are filed by `domain/reason_questions.panel_of_question` (registered as
+`custdesk_reason_panel`). Records: customer and questionnaire surveys with a reason,
+customers with a lost reason and a lost date, deals closed won or lost with a win/lost
+reason. Value: a deal's amount; for a customer's reason, their revenue in the W days up
+to the day of the answer (or of the loss) — counted once per customer and reason.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from custdesk.domain.reason_questions import panel_of_question
+from custdesk.domain.text import name_key
+from custdesk.storage.database import Store
+
+DIMENSIONS = ("all", "segment", "source", "quarter")
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    """One reason of one panel within one group of a dimension ("all": the group is "")."""
+
+    dimension: str
+    group: str
+    panel: str
+    reason: str
+    key: str
+    answers: int  # survey answers, lost customers or deals giving this reason
+    value_e4: int
+
+
+def _register(conn: sqlite3.Connection) -> None:
+    conn.create_function("custdesk_reason_key", 1,
+                         lambda v: (name_key(v) or None) if isinstance(v, str) else None,
+                         deterministic=True)
+    conn.create_function("custdesk_reason_panel", 2, panel_of_question, deterministic=True)
+
+
+_REASONS = """
+WITH r(src, rid, panel, day, reason, rkey, unit, cid, seg, source, amount) AS MATERIALIZED (
+  SELECT 's', v.id, custdesk_reason_panel(v.question, v.would_refer), substr(v.date, 1, 10),
+    trim(v.reason), custdesk_reason_key(v.reason),
+    coalesce('c' || v.customer_id, 's' || v.id), v.customer_id, c.segment, c.source, NULL
+  FROM surveys v LEFT JOIN customers c ON c.id = v.customer_id
+  WHERE v.kind IN ('customer', 'questionnaire') AND v.date >= :lo AND v.date < :after
+    AND custdesk_reason_key(v.reason) IS NOT NULL
+  UNION ALL
+  SELECT 'c', c.id, 'left', substr(c.lost_on, 1, 10), trim(c.lost_reason),
+    custdesk_reason_key(c.lost_reason), 'c' || c.id, c.id, c.segment, c.source, NULL
+  FROM customers c
+  WHERE c.lost_on >= :lo AND c.lost_on < :after AND custdesk_reason_key(c.lost_reason) IS NOT NULL
+  UNION ALL
+  SELECT 'd', d.id, iif(k.kind = 'lost', 'deal_lost', 'deal_won'), substr(d.closed_on, 1, 10),
+    trim(iif(k.kind = 'lost', d.lost_reason, d.win_reason)),
+    custdesk_reason_key(iif(k.kind = 'lost', d.lost_reason, d.win_reason)), 'd' || d.id,
+    d.customer_id, c.segment, coalesce(nullif(trim(d.source), ''), c.source),
+    coalesce(d.amount_e4, 0)
+  FROM deals d JOIN stages k ON k.id = d.stage_id LEFT JOIN customers c ON c.id = d.customer_id
+  WHERE k.kind IN ('won', 'lost') AND d.closed_on >= :lo AND d.closed_on < :after
+    AND custdesk_reason_key(iif(k.kind = 'lost', d.lost_reason, d.win_reason)) IS NOT NULL
+),
+named AS (
+  SELECT *, first_value(reason) OVER (PARTITION BY panel, rkey ORDER BY day, src, rid) AS shown,
+    coalesce(amount, (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = cid
+                      AND o.date BETWEEN date(day, :w_back) AND day), 0) AS value
+  FROM r WHERE panel IS NOT NULL
+),
+dims(dim) AS (VALUES ('all'), ('segment'), ('source'), ('quarter')),
+per_unit AS (
+  SELECT dims.dim AS dim,
+    CASE dims.dim WHEN 'all' THEN ''
+      WHEN 'segment' THEN coalesce(nullif(trim(seg), ''), '(none)')
+      WHEN 'source' THEN coalesce(nullif(trim(source), ''), '(none)')
+      ELSE substr(day, 1, 4) || '-Q' || ((CAST(substr(day, 6, 2) AS INTEGER) + 2) / 3) END
+      AS grp,
+    panel, rkey, shown, unit, count(*) AS answers, max(value) AS value
+  FROM named CROSS JOIN dims
+  WHERE dims.dim = 'quarter' OR day >= :start
+  GROUP BY 1, 2, panel, rkey, unit
+)
+SELECT dim, grp, panel, min(shown), rkey, sum(answers), sum(value)
+FROM per_unit GROUP BY dim, grp, panel, rkey
+"""
+
+
+def reason_counts(store: Store, start: date, end: date, trend_start: date, window: int
+                  ) -> list[ReasonCount]:
+    """Reasons dated start..end counted per panel and reason, overall and by segment and
+    source; and, from trend_start (a quarter's first day) to end, by quarter."""
+    _register(store.conn)
+    params = {"lo": min(start, trend_start).isoformat(), "start": start.isoformat(),
+              "after": (end + timedelta(days=1)).isoformat(),
+              "w_back": f"-{window - 1} days"}
+    return [ReasonCount(dim, grp, panel, shown, key, int(n or 0), int(value or 0))
+            for dim, grp, panel, shown, key, n, value
+            in store.conn.execute(_REASONS, params)]
