@@ -42,6 +42,7 @@ from custdesk.ui.tabs.feedback_tab import FeedbackTab
 from custdesk.ui.tabs.lost_prospects_tab import LostProspectsTab
 from custdesk.ui.tabs.margins_tab import MarginsTab
 from custdesk.ui.tabs.pipeline_tab import PipelineTab
+from custdesk.ui.tabs.reasons_tab import ReasonsTab
 from custdesk.ui.tabs.scorecard_tab import ScorecardTab
 from custdesk.ui.tabs.today_tab import TodayTab
 from custdesk.ui.tasks import default_runner
@@ -55,11 +56,13 @@ TAB_CLASSES: tuple[type[BaseTab], ...] = (
     FeedbackTab,
     ScorecardTab,
     ActionsTab,
+    ReasonsTab,
 )
 # tab titles with their Alt+letter (none taken by the menus: File, View, Help)
 TAB_MNEMONICS = {"Today": "&Today", "Customers": "&Customers", "Pipeline": "&Pipeline",
                  "Lost prospects": "&Lost prospects", "Margins": "&Margins",
-                 "Feedback": "Fee&dback", "Scorecard": "&Scorecard", "Actions": "&Actions"}
+                 "Feedback": "Fee&dback", "Scorecard": "&Scorecard", "Actions": "&Actions",
+                 "Reasons": "&Reasons"}
 # what an import added, in words, and the tab that shows it
 KIND_WORDS = {"orders": ("order line", "today"), "customers": ("customer", "customers"),
               "products": ("product", "margins"), "deals": ("deal", "pipeline"),
