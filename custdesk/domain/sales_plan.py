@@ -71,6 +71,7 @@ class PlanMonth:
     actual_revenue: float | None = None  # the month so far when current
     actual_new_customers: int | None = None
     actual_days: int | None = None  # days of the month the actuals cover
+    line: str = ""  # a product line's plan: "Product: Desk" / "Category: Furniture"
 
 
 def _ceil(x: float) -> int:

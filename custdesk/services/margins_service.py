@@ -8,6 +8,7 @@ nothing here redefines a metric. Money is float currency units, percentages 0–
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,8 +26,10 @@ from custdesk.domain.sales_plan import (
     plan_month,
     plan_windows,
 )
+from custdesk.domain.text import name_key
 from custdesk.services import metrics_service as ms
 from custdesk.storage import queries
+from custdesk.storage import queries_growth as qg
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
@@ -137,6 +140,37 @@ def plan_day(period: Period, today: date | None = None) -> date:
     return min(period.end, today or date.today())
 
 
+class _Trailing:
+    """The plan's trailing-12-month inputs (retention, new customers' mean first-90-day
+    revenue, lead conversion) per window, each computed once; `acquired` fills as windows
+    are read (customer id -> acquisition day)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.settings = ms.load_settings(store)
+        self.deals = ms.load_deal_infos(store)
+        self.acquired: dict[int, date] = {}
+        self._inputs: dict[Period, tuple[float | None, float | None, float | None]] = {}
+
+    def inputs(self, trailing: Period) -> tuple[float | None, float | None, float | None]:
+        if trailing not in self._inputs:  # future months share the current month's
+            store = self.store
+            facts = queries.customer_facts(store, trailing)
+            self.acquired.update((f.id, f.acquired) for f in facts if f.acquired is not None)
+            states = classify(facts, trailing, self.settings.window_days)
+            retention = customer_metrics(states, trailing, {}, with_cac=False)[
+                "retention_rate_pct"].value
+            newcomers = {f.id: (f.acquired, f.acquired + timedelta(days=FIRST_DAYS - 1))
+                         for f in facts if trailing.contains(f.acquired)}
+            first90 = queries.revenue_in_windows(store, newcomers)
+            mean90 = (sum(first90.get(c, 0) for c in newcomers) / len(newcomers)
+                      if newcomers else None)
+            conv = deal_metrics(self.deals, trailing, self.settings.deep_discount_pct)[
+                "lead_conversion_pct"].value
+            self._inputs[trailing] = (retention, mean90, conv)
+        return self._inputs[trailing]
+
+
 def sales_plan(store: Store, months: Sequence[str], as_of: date) -> list[PlanMonth]:
     """METRICS.md's monthly sales plan as of `as_of` for each of `months` that has a revenue
     target (others are skipped), each input shown, actuals beside the past and current ones.
@@ -147,28 +181,9 @@ def sales_plan(store: Store, months: Sequence[str], as_of: date) -> list[PlanMon
     wanted = [m for m in sorted(months) if m in targets]
     if not wanted:
         return []
-    settings = ms.load_settings(store)
-    deals = ms.load_deal_infos(store)
-    trailing_inputs: dict[Period, tuple[float | None, float | None, float | None]] = {}
+    trailing = _Trailing(store)
+    acquired = trailing.acquired  # filled as the trailing windows are read
     baselines: dict[Period, dict[int, int]] = {}
-    acquired: dict[int, date] = {}
-
-    def inputs(trailing: Period) -> tuple[float | None, float | None, float | None]:
-        if trailing not in trailing_inputs:  # future months share the current month's
-            facts = queries.customer_facts(store, trailing)
-            acquired.update((f.id, f.acquired) for f in facts if f.acquired is not None)
-            states = classify(facts, trailing, settings.window_days)
-            retention = customer_metrics(states, trailing, {}, with_cac=False)[
-                "retention_rate_pct"].value
-            newcomers = {f.id: (f.acquired, f.acquired + timedelta(days=FIRST_DAYS - 1))
-                         for f in facts if trailing.contains(f.acquired)}
-            first90 = queries.revenue_in_windows(store, newcomers)
-            mean90 = (sum(first90.get(c, 0) for c in newcomers) / len(newcomers)
-                      if newcomers else None)
-            conv = deal_metrics(deals, trailing, settings.deep_discount_pct)[
-                "lead_conversion_pct"].value
-            trailing_inputs[trailing] = (retention, mean90, conv)
-        return trailing_inputs[trailing]
 
     first_start = Period.month(wanted[0]).start
     actual = (queries.sales_by(store, Period(first_start, as_of), "month")
@@ -176,7 +191,7 @@ def sales_plan(store: Store, months: Sequence[str], as_of: date) -> list[PlanMon
     out = []
     for key in wanted:
         windows = plan_windows(key, as_of)
-        retention, mean90, conv = inputs(windows.trailing)
+        retention, mean90, conv = trailing.inputs(windows.trailing)
         if windows.baseline not in baselines:
             baselines[windows.baseline] = ql.revenue_between(
                 store, windows.baseline.start, windows.baseline.end)
@@ -193,6 +208,82 @@ def sales_plan(store: Store, months: Sequence[str], as_of: date) -> list[PlanMon
             conv, windows=windows, new_customers_target=target.new_customers_target,
             actual_revenue_e4=totals.revenue_e4 if totals is not None else 0,
             actual_new_customers=new_count, actual_days=seen.days() if seen else None))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A product line of the targets sheet: a product (by name) or a category, with the
+    product ids and category spellings its order lines carry (matched like names)."""
+
+    label: str  # "Product: Desk" / "Category: Furniture"
+    product_ids: tuple[int, ...]
+    categories: tuple[str, ...]
+
+
+def resolve_line(store: Store, product: str | None, category: str | None) -> Line:
+    """The order lines a line target covers: a product's ids by name key; a category's
+    spellings (an order line's own category, else its product's) by name key."""
+    if product:
+        key = name_key(product)
+        ids = tuple(i for i, name, _cat in qg.products_by_name(store) if name_key(name) == key)
+        return Line(f"Product: {product}", ids, ())
+    key = name_key(category)
+    cats = tuple(c for c in qg.category_spellings(store) if name_key(c) == key)
+    return Line(f"Category: {category}", (), cats)
+
+
+def line_plan(store: Store, months: Sequence[str], as_of: date) -> list[PlanMonth]:
+    """METRICS.md's monthly sales plan for each product line with a revenue target in
+    `months`, by line then month. Each line is planned like the business, on the line's
+    own revenue:
+
+    - baseline = the line's mean monthly revenue over the 3 base months from customers
+      acquired before the month × (the business's 12-month retention ÷ 100)^(1/12);
+    - new customers needed = ⌈gap ÷ mean first-90-day line revenue of the customers acquired
+      in the trailing 12 months who bought the line in their first 90 days⌉ (a new customer
+      who never buys the line does not close its gap);
+    - leads needed = ⌈new ÷ the business's lead conversion⌉ (deals rarely name a product);
+    - actuals: the line's revenue in the month, and customers acquired in the month who
+      bought the line in it."""
+    wanted = set(months)
+    targets = [t for t in rec.load_line_targets(store) if t.month in wanted]
+    if not targets:
+        return []
+    trailing = _Trailing(store)
+    out = []
+    lines: dict[tuple[str | None, str | None], Line] = {}
+    for t in sorted(targets, key=lambda t: (t.product or "", t.category or "", t.month)):
+        line = lines.setdefault((t.product, t.category),
+                                resolve_line(store, t.product, t.category))
+        windows = plan_windows(t.month, as_of)
+        retention, _mean90, conv = trailing.inputs(windows.trailing)
+        acquired = trailing.acquired
+        month = Period.month(t.month)
+        recent = qg.line_revenue_between(store, windows.baseline.start, windows.baseline.end,
+                                         line.product_ids, line.categories)
+        existing_e4 = sum(v for cid, v in recent.items()
+                          if cid in acquired and acquired[cid] < month.start)
+        newcomers = {cid: (d, d + timedelta(days=FIRST_DAYS - 1))
+                     for cid, d in acquired.items() if windows.trailing.contains(d)}
+        first90 = qg.line_revenue_in_windows(store, newcomers, line.product_ids,
+                                             line.categories)
+        buyers = [v for v in first90.values() if v > 0]
+        mean90 = sum(buyers) / len(buyers) if buyers else None
+        seen = Period(month.start, min(month.end, as_of)) if month.start <= as_of else None
+        actual_e4 = new_count = None
+        if seen is not None:
+            bought = qg.line_revenue_between(store, seen.start, seen.end, line.product_ids,
+                                             line.categories)
+            actual_e4 = sum(bought.values())
+            new_count = sum(1 for cid, d in acquired.items()
+                            if seen.contains(d) and bought.get(cid, 0) > 0)
+        planned = plan_month(
+            t.month, t.revenue_target_e4, existing_e4 / BASELINE_MONTHS,
+            retention, mean90, conv, windows=windows,
+            new_customers_target=t.new_customers_target, actual_revenue_e4=actual_e4,
+            actual_new_customers=new_count, actual_days=seen.days() if seen else None)
+        out.append(dataclasses.replace(planned, line=line.label))
     return out
 
 

@@ -1,9 +1,11 @@
 """The plan screen: METRICS.md's monthly sales plan, every input shown.
 
-One row per month with a revenue target: the period's months (past ones with what actually
-happened against target and plan), the current month (the period's end, or today when that
-is earlier) and the three after it. Formulas and windows are `domain.sales_plan`; the sums
-are `margins_service.sales_plan`.
+Table `plan`: one row per month with a whole-business revenue target: the period's months
+(past ones with what actually happened against target and plan), the current month (the
+period's end, or today when that is earlier) and the three after it. Formulas and windows
+are `domain.sales_plan`; the sums are `margins_service.sales_plan`.
+Table `by_line`: the same plan per product line (a product or a category with revenue
+targets), from `margins_service.line_plan`.
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ from custdesk.domain.sales_plan import PlanMonth
 from custdesk.services import margins_service as mg
 from custdesk.services.screens.model import Screen
 from custdesk.storage import Store
-from custdesk.storage.queries_records import load_targets
+from custdesk.storage.queries_records import load_line_targets, load_targets
 
 NAME = "plan"
 
 
 def is_empty(store: Store) -> bool:
-    """No whole-business revenue targets: nothing to plan against (targets for one product
-    line or for another metric do not make a plan)."""
-    return not load_targets(store)
+    """No revenue targets, for the business or a product line: nothing to plan against
+    (targets for another metric do not make a plan)."""
+    return not load_targets(store) and not load_line_targets(store)
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True,
@@ -34,13 +36,20 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
     as_of = mg.plan_day(period, today)
-    months = mg.sales_plan(store, mg.plan_months(period, as_of), as_of)
+    wanted = mg.plan_months(period, as_of)
+    months = mg.sales_plan(store, wanted, as_of)
+    lines = mg.line_plan(store, wanted, as_of)
     notes = [f"Plan as of {as_of.isoformat()}: {month_key(as_of)} and later months use the "
              f"3 complete months before {month_key(as_of)} (a month that has not ended never "
              "counts as zero revenue)."]
     if not months:
         notes.append("No revenue targets for these months — import targets.")
-    return Screen(NAME, period, label, tables={"plan": [plan_row(m) for m in months]},
+    if lines:
+        notes.append("By product line: the line's own revenue and new buyers; retention and "
+                     "lead conversion are the business's.")
+    return Screen(NAME, period, label,
+                  tables={"plan": [plan_row(m) for m in months],
+                          "by_line": [{"line": m.line, **plan_row(m)} for m in lines]},
                   notes=tuple(notes))
 
 

@@ -158,8 +158,21 @@ class MarginsTab(DashboardTab):
         self.plan_notes.setStyleSheet("color: gray;")
         self.plan.box.addWidget(formulas)
         self.plan.box.addWidget(self.plan_notes)
+        self.line_plan = TablePanel(
+            "margins/line_plan", "Sales plan by product line",
+            [Column("line", "Line", tooltip="A product or a category with revenue targets"),
+             *PLAN_COLUMNS], search="Search lines…")
+        line_formulas = QLabel(
+            "Each product line is planned on its own revenue: baseline from the line's sales to "
+            "existing customers; new customers needed = gap ÷ the first-90-day line revenue "
+            "of recent new customers who bought the line. Retention and lead conversion are "
+            "the business's.")
+        line_formulas.setWordWrap(True)
+        line_formulas.setStyleSheet("color: gray;")
+        self.line_plan.box.addWidget(line_formulas)
         for panel, label in ((self.products, "By product"), (self.categories, "By category"),
-                             (self.segments, "By segment"), (self.plan, "Sales plan")):
+                             (self.segments, "By segment"), (self.plan, "Sales plan"),
+                             (self.line_plan, "Plan by line")):
             self.sales_tabs.addTab(panel, label)
             panel.heading.hide()  # the tab says it
         self.revenue_chart = TrendChart("money")
@@ -231,7 +244,8 @@ class MarginsTab(DashboardTab):
         sales = margins.build(store, period, self.period_label, with_series=False)
         ahead = plan.build(store, period, self.period_label)
         return dataclasses.replace(
-            sales, tables={**sales.tables, "plan": ahead.tables.get("plan", [])},
+            sales, tables={**sales.tables, "plan": ahead.tables.get("plan", []),
+                           "by_line": ahead.tables.get("by_line", [])},
             notes=sales.notes + ahead.notes, empty=sales.empty and ahead.empty)
 
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
@@ -266,10 +280,15 @@ class MarginsTab(DashboardTab):
                                if not rows else "the period's months, this month and the "
                                "next three")
         self.plan_notes.setText(" ".join(screen.notes))
+        lines = screen.tables.get("by_line", [])
+        self.line_plan.model.set_rows(lines)
+        self.line_plan.note.setText("no targets per product or category — import targets with "
+                                    "a product or category column" if not lines else
+                                    "past months show actual line revenue and new buyers")
 
     def _panels(self) -> list[TablePanel]:
         return [self.products, self.categories, self.segments, self.groups, self.movement,
-                self.plan]
+                self.plan, self.line_plan]
 
     # ----- print and export --------------------------------------------------------------
     def export_tables(self) -> list:
