@@ -204,7 +204,7 @@ def test_reasons_tab_draws_the_screen(qtbot, tiny) -> None:
     assert model.columns[-1].header == "2024-Q3"
     texts = {model.index(r, 0).data(): model.index(r, model.columnCount() - 1).data()
              for r in range(model.rowCount())}
-    assert texts == {"Price": "100 % ▲100", "Service": "0 % ▼100"}
+    assert texts == {"Price": "100% △100", "Service": "0% ▽100"}  # one answer each
     assert "2 quarter-to-quarter shifts" in tab.source.text()
     tab.question.setCurrentIndex(list(PANEL_IDS).index("stay"))
     assert tab.main.model.rowCount() == 0 and "Nothing recorded" in tab.source.text()

@@ -59,13 +59,15 @@ def reason_columns(group: tuple[str, str] | None = None) -> list[Column]:
 
 
 def quarter_cell(cell: dict[str, Any] | None) -> str:
-    """"32 % ▲14" — share that quarter and, when it moved more than 10 points, the move."""
+    """"32% ▲14": the share that quarter and, when it moved more than 10 points, the move
+    (hollow △▽ when either quarter had under 30 answers: one answer moves it a lot)."""
     if cell is None or cell["share_pct"] is None:
         return fmt.DASH
-    text = f"{fmt.number(cell['share_pct'], 0)} %"
+    text = f"{fmt.number(cell['share_pct'], 0)}%"
     if cell["shifted"]:
         change = cell["change_pts"]
-        text += f" {'▲' if change > 0 else '▼'}{fmt.number(abs(change), 0)}"
+        arrows = "△▽" if cell["small_sample"] else "▲▼"
+        text += f" {arrows[0] if change > 0 else arrows[1]}{fmt.number(abs(change), 0)}"
     return text
 
 
@@ -87,7 +89,8 @@ def pivot_quarters(rows: list[dict[str, Any]], panel: str) -> tuple[list[str], l
         row = by_reason.setdefault(r["reason"], {"reason": r["reason"], "total": 0})
         row[r["quarter"]] = r
         row["total"] += r["answers"]
-        row["shifted"] = row.get("shifted", False) or r["shifted"]
+        # a row is flagged for a shift measured on 30+ answers in both quarters
+        row["shifted"] = row.get("shifted", False) or (r["shifted"] and not r["small_sample"])
     return keys, list(by_reason.values())
 
 
@@ -121,15 +124,16 @@ class ReasonsTab(DashboardTab):
         top.addLayout(pick, 3)
         top.addLayout(cards_layout, 1)
         self.main = TablePanel("reasons/main", "Reasons in the period", reason_columns(),
-                               search="Search reason…", stretch=1)
+                               search="Search reason…", stretch=0)
         self.segments = TablePanel("reasons/segments", "By segment",
                                    reason_columns(("segment", "Segment")), stretch=1)
         self.sources = TablePanel("reasons/sources", "By source",
                                   reason_columns(("source", "Source")), stretch=1)
         self.quarters = TablePanel("reasons/quarters", "Quarter by quarter",
-                                   self._quarter_columns([""] * QUARTERS), stretch=0)
+                                   self._quarter_columns([""] * QUARTERS), stretch=None)
         self.quarters.model.row_colour = self._quarter_colour
-        self.quarters.note.setText("share of the answers each quarter; ▲▼ moved > 10 points")
+        self.quarters.note.setText("share of the answers each quarter; ▲▼ moved > 10 points "
+                                   "(△▽ on under 30 answers)")
         self.refer = TablePanel("reasons/refer", "Would refer us, by segment", [
             Column("segment", "Segment"), metric_col("would_refer_pct", "would_refer_pct"),
             Column("n", "n", "int", tooltip="Answers saying yes or no")], stretch=0)
@@ -141,8 +145,8 @@ class ReasonsTab(DashboardTab):
         grid.setSpacing(8)
         grid.addWidget(self.main, 0, 0)
         grid.addWidget(self.side, 0, 1)
-        grid.setColumnStretch(0, 2)
-        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 2)
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -162,7 +166,8 @@ class ReasonsTab(DashboardTab):
                 f"q{i}", (key + ("*" if key in partial else "")) or f"Q{i + 1}",
                 value=_cell_of(key), searchable=False,
                 tooltip=("partial quarter: not over yet" if key in partial
-                         else "share of the answers that quarter; ▲▼ moved > 10 points")))
+                         else "share of the answers that quarter; ▲▼ moved more than 10 "
+                         "points; △▽ the same on under 30 answers in either quarter")))
         return cols
 
     @staticmethod
@@ -197,7 +202,8 @@ class ReasonsTab(DashboardTab):
                      f"{html.escape(info['missing'])}.")
         elif info["shifts"]:
             text += (f" {info['shifts']} quarter-to-quarter shift"
-                     f"{'s' if info['shifts'] != 1 else ''} of more than 10 points (red rows).")
+                     f"{'s' if info['shifts'] != 1 else ''} of more than 10 points (red rows: "
+                     "measured on 30+ answers).")
         self.source.setText(text)
 
         def mine(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
