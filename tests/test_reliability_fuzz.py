@@ -1,7 +1,8 @@
 """Issue 7, point 4 (fuzz): mutated real workbooks and CSVs through the importer.
 
 Property: `make_preview` / `commit` only ever raise the importer's defined errors
-(ReadError and its subclasses, AmbiguousDatesError, InvalidRowsError), which the CLI and
+(ReadError and its subclasses, AmbiguousDatesError, AmbiguousColumnError — a column whose
+numbers mix percent conventions, asked rather than guessed —, InvalidRowsError), which the CLI and
 the wizard turn into one clear message; never anything else. 500 cases in CI, more with
 CUSTDESK_FUZZ_CASES=N (and another CUSTDESK_FUZZ_SEED). Seeds are the first lines of the
 real files in ../shared/data when present (else realistic stand-ins), and workbooks
@@ -22,6 +23,7 @@ from openpyxl import Workbook
 from reliability_util import integrity
 
 from custdesk.services.importer import (
+    AmbiguousColumnError,
     AmbiguousDatesError,
     ImportRequest,
     InvalidRowsError,
@@ -33,7 +35,7 @@ from custdesk.storage import open_store
 
 CASES = int(os.environ.get("CUSTDESK_FUZZ_CASES", "500"))
 SEED = int(os.environ.get("CUSTDESK_FUZZ_SEED", "2026"))
-EXPECTED = (ReadError, AmbiguousDatesError, InvalidRowsError)
+EXPECTED = (ReadError, AmbiguousDatesError, AmbiguousColumnError, InvalidRowsError)
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 REAL_CSVS = ["superstore.csv", "telco_customer_churn.csv", "customer_support_tickets.csv",
              "online_retail_sample.csv"]

@@ -58,11 +58,12 @@ def test_stall_meter_pause_keeps_the_longest_gap(qtbot) -> None:
     time.sleep(0.12)  # a 120 ms stall on the GUI thread
     qtbot.wait(30)
     meter.pause()
-    time.sleep(0.3)  # not counted: the meter is paused
+    time.sleep(1.0)  # not counted: the meter is paused
     meter.resume()
     qtbot.wait(30)
     meter.stop()
-    assert 100 <= meter.longest_ms < 250
+    # the 120 ms stall is kept; the paused second is not (a loaded machine may add some)
+    assert 100 <= meter.longest_ms < 900
 
 
 def _empty(store, period, label: str = "", **_kw) -> Screen:
