@@ -49,31 +49,10 @@ def repeat_contacts(tickets: Sequence[Ticket], window_days: int) -> set[int]:
 
 def feedback_metrics(tickets: Sequence[Ticket], surveys: Sequence[Survey], period: Period,
                      repeat_days: int) -> dict[str, MetricValue]:
-    """Every feedback metric for `period` (surveys by date, tickets by opened date)."""
-    in_period = [s for s in surveys if period.contains(day(s.date))]
-    opened = [i for i, t in enumerate(tickets) if period.contains(day(ticket_day(t)))]
-    # repeat contacts count only tickets with a real opening time, on both sides
-    opened_at = [i for i in opened if tickets[i].opened_at]
-    resolved = [t for t in tickets if period.contains(day(t.resolved_at))]
-    repeats = repeat_contacts(tickets, repeat_days)
-    csat = [s.csat for s in in_period if s.csat is not None]
-    csat += [score for i in opened if (score := tickets[i].csat) is not None]
-    first = [hours_between(tickets[i].opened_at, tickets[i].first_response_at) for i in opened]
-    done = [hours_between(tickets[i].opened_at, tickets[i].resolved_at) for i in opened]
-    return {
-        "nps": nps(s.nps for s in in_period if s.kind == SurveyKind.CUSTOMER),
-        "enps": nps(s.nps for s in in_period if s.kind == SurveyKind.EMPLOYEE),
-        "csat_pct": proportion(sum(1 for c in csat if c >= 4), len(csat)),
-        "first_response_hours_median": median(h for h in first if h is not None),
-        "resolution_hours_median": median(h for h in done if h is not None),
-        "repeat_contact_rate_pct": proportion(sum(1 for i in opened_at if i in repeats),
-                                              len(opened_at)),
-        "contacts_per_issue": mean(t.contacts if t.contacts else 1 for t in resolved),
-        "complaints_count": count(sum(1 for i in opened if tickets[i].is_complaint)),
-        "mystery_shop_avg": mean(s.score for s in in_period
-                                 if s.kind == SurveyKind.MYSTERY_SHOP and s.score is not None),
-        "would_refer_pct": proportion(*_would_refer(in_period)),
-    }
+    """Every feedback metric for `period` (surveys by date, tickets by opened date): the
+    reference sums (`feedback_totals`) turned into values — one definition of each rule,
+    which the SQL sums are tested against."""
+    return feedback_metrics_from_totals(feedback_totals(tickets, surveys, period, repeat_days))
 
 
 def _would_refer(surveys: Sequence[Survey]) -> tuple[int, int]:
@@ -112,7 +91,9 @@ class FeedbackTotals:
 
 def feedback_totals(tickets: Sequence[Ticket], surveys: Sequence[Survey], period: Period,
                     repeat_days: int) -> FeedbackTotals:
-    """The reference sums (the same rules as `feedback_metrics`)."""
+    """The reference sums of one period (METRICS.md's feedback rules, written once):
+    surveys by date, tickets by opened date; repeat contacts count only tickets with a real
+    opening time, on both sides."""
     in_period = [s for s in surveys if period.contains(day(s.date))]
     opened = [i for i, t in enumerate(tickets) if period.contains(day(ticket_day(t)))]
     opened_at = [i for i in opened if tickets[i].opened_at]
