@@ -10,6 +10,7 @@ from typing import Any
 
 from custdesk.domain.records import Action, ActionStatus
 from custdesk.domain.text import name_key
+from custdesk.storage.rows import update_columns
 from custdesk.storage.store import Store
 
 ACTION_COLUMNS = ("title", "customer_id", "deal_id", "survey_id", "ticket_id", "signal",
@@ -49,16 +50,7 @@ def insert_actions(store: Store, actions: list[Action]) -> None:
 
 
 def update_action(store: Store, action_id: int, values: dict[str, Any]) -> None:
-    unknown = set(values) - set(ACTION_COLUMNS)
-    if unknown:
-        raise ValueError(f"actions have no column {', '.join(sorted(unknown))}")
-    if not values:
-        return
-    sets = ", ".join(f"{c} = ?" for c in values)
-    cursor = store.conn.execute(f"UPDATE actions SET {sets} WHERE id = ?",
-                                (*values.values(), action_id))
-    if cursor.rowcount != 1:
-        raise KeyError(f"there is no action {action_id}")
+    update_columns(store, "actions", action_id, values, ACTION_COLUMNS, "action")
 
 
 def get_action(store: Store, action_id: int) -> Action | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from custdesk.storage.rows import update_columns
 from custdesk.storage.store import Store
 
 # the deal columns the editor reads and writes (stage by id)
@@ -62,16 +63,7 @@ def deal_values(store: Store, deal_id: int) -> dict[str, Any] | None:
 
 
 def update_deal(store: Store, deal_id: int, values: dict[str, Any]) -> None:
-    unknown = set(values) - set(DEAL_EDIT_COLUMNS)
-    if unknown:
-        raise ValueError(f"deals have no editable column {', '.join(sorted(unknown))}")
-    if not values:
-        return
-    sets = ", ".join(f"{c} = ?" for c in values)
-    cursor = store.conn.execute(f"UPDATE deals SET {sets} WHERE id = ?",
-                                (*values.values(), deal_id))
-    if cursor.rowcount != 1:
-        raise KeyError(f"there is no deal {deal_id}")
+    update_columns(store, "deals", deal_id, values, DEAL_EDIT_COLUMNS, "deal")
 
 
 def insert_deal(store: Store, values: dict[str, Any]) -> int:
