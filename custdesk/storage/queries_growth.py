@@ -64,40 +64,16 @@ def line_revenue_in_windows(store: Store, windows: dict[int, tuple[date, date]],
         sql, {"w": payload, **_line(pids, cats)})}
 
 
-def line_revenue_by_month(store: Store, lo: date, hi: date, pids: Iterable[int],
-                          cats: Iterable[str]) -> dict[str, int]:
-    """"YYYY-MM" -> Σ revenue_e4 of the line's order lines dated lo..hi."""
-    sql = f"""SELECT printf('%04d-%02d', o.month / 100, o.month % 100), sum(o.revenue_e4)
-              FROM orders o LEFT JOIN products p ON p.id = o.product_id
-              WHERE o.date BETWEEN :lo AND :hi AND {_LINE} GROUP BY o.month"""
-    return {str(m): int(t or 0) for m, t in store.conn.execute(
-        sql, {"lo": lo.isoformat(), "hi": hi.isoformat(), **_line(pids, cats)})}
-
-
-# ----- growth: acquisition by source, spend by channel, LTV per customer ----------------------
-def spend_by_month_channel(store: Store, lo: str, hi: str) -> list[tuple[str, str | None, int]]:
-    """(month "YYYY-MM", channel spelling or None, Σ amount_e4) for the months lo..hi."""
-    return [(str(m), c, int(t or 0)) for m, c, t in store.conn.execute(
-        "SELECT substr(month, 1, 7) AS m, channel, sum(amount_e4) FROM spend "
-        "WHERE substr(month, 1, 7) BETWEEN ? AND ? GROUP BY m, channel ORDER BY m, channel",
-        (lo, hi))]
-
-
-def customer_sources(store: Store) -> dict[int, tuple[str | None, str | None]]:
-    """customer id -> (source spelling, segment spelling)."""
-    return {int(i): (s, g) for i, s, g in store.conn.execute(
-        "SELECT id, source, segment FROM customers")}
-
-
-def first_year_sales(store: Store, starts: dict[int, date], days: int = 365
+# ----- growth: what a new customer brings in their first year ---------------------------------
+def sales_in_windows(store: Store, windows: dict[int, tuple[date, date]]
                      ) -> dict[int, tuple[int, int]]:
-    """customer id -> (Σ revenue_e4, Σ gross profit_e4) of their lines in the `days` days
-    from their acquisition day (profit: revenue − cost, revenue where the cost is unknown —
-    METRICS.md's LTV rule)."""
-    if not starts:
+    """customer id -> (Σ revenue_e4, Σ gross profit_e4) of their lines within their own
+    lo..hi window (profit: revenue − cost, the revenue where the cost is unknown — the LTV
+    rule of METRICS.md); customers without such lines are absent."""
+    if not windows:
         return {}
-    payload = json.dumps([[cid, d.isoformat(), date.fromordinal(d.toordinal() + days - 1)
-                           .isoformat()] for cid, d in starts.items()])
+    payload = json.dumps([[cid, lo.isoformat(), hi.isoformat()]
+                          for cid, (lo, hi) in windows.items()])
     sql = """SELECT w.value ->> 0 AS cid, sum(o.revenue_e4),
                     sum(o.revenue_e4 - coalesce(o.cost_e4, 0))
              FROM json_each(?) AS w CROSS JOIN orders o
@@ -106,12 +82,3 @@ def first_year_sales(store: Store, starts: dict[int, date], days: int = 365
              GROUP BY cid"""
     return {int(c): (int(r or 0), int(p or 0))
             for c, r, p in store.conn.execute(sql, (payload,))}
-
-
-def profit_to_date(store: Store, day: date) -> dict[int, tuple[int, int]]:
-    """customer id -> (Σ revenue_e4, Σ gross profit_e4) of every line on or before `day`
-    (historical LTV: revenue where the cost is unknown); customers with orders only."""
-    sql = """SELECT customer_id, sum(revenue_e4), sum(revenue_e4 - coalesce(cost_e4, 0))
-             FROM orders WHERE date <= ? GROUP BY customer_id"""
-    return {int(c): (int(r or 0), int(p or 0))
-            for c, r, p in store.conn.execute(sql, (day.isoformat(),))}

@@ -13,6 +13,7 @@ from custdesk.services.screens import (
     actions,
     customers,
     feedback,
+    growth,
     lost,
     margins,
     pipeline,
@@ -37,5 +38,6 @@ SCREENS: dict[str, Builder] = {
     "scorecard": scorecard.build,
     "plan": plan.build,
     "actions": actions.build,
+    "growth": growth.build,
     "reasons": reasons.build,
 }

@@ -1,0 +1,59 @@
+"""The growth screen (issue 17): acquisition by source, spend by month and channel, LTV by
+segment and by source (Qt-free). Drawn as sub-tabs of Margins; `custdesk screen growth`.
+
+Cards: new customers, spend, acquisition cost, predicted lifetime value and LTV:CAC against
+the prior period (and the owner's targets). Tables: `by_source` (new customers, spend of the
+channel with the same name, cac, first-year revenue and gross profit so far, payback
+months, historical and predicted LTV, LTV:CAC), `by_segment` (LTV), `spend_by_month` (one
+row per month the period touches, a column per channel; `lists["channels"]` orders them).
+Every definition is in `services/growth_service.py`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from custdesk.domain.periods import Period
+from custdesk.services import growth_service as gs
+from custdesk.services import metrics_service as ms
+from custdesk.services.screens import honest
+from custdesk.services.screens.model import Card, Screen
+from custdesk.services.screens.targets import with_targets
+from custdesk.storage import Store
+from custdesk.storage.repository import table_counts
+
+NAME = "growth"
+CARDS = ("customers_new", "spend", "cac", "ltv_predictive", "ltv_cac_ratio")
+
+
+def is_empty(store: Store) -> bool:
+    """No customers and no spend: nothing to say about acquisition."""
+    counts = table_counts(store)
+    return counts["customers"] == 0 and counts["spend"] == 0
+
+
+def build(store: Store, period: Period, label: str = "", *, with_series: bool = True
+          ) -> Screen:
+    """The growth screen for `period` (it has no monthly series: `with_series` is moot)."""
+    if is_empty(store):
+        return Screen(NAME, period, label, cards={m: Card(m, None) for m in CARDS},
+                      tables={"by_source": [], "by_segment": [], "spend_by_month": []},
+                      lists={"channels": []}, empty=True)
+    now = ms.compute_metrics(store, period).metrics
+    prior = ms.compute_metrics(store, period.prior()).metrics
+    cards = with_targets({m: Card(m, now.get(m), prior.get(m)) for m in CARDS}, store, period)
+    g = gs.growth(store, period)
+    notes = ["First-year figures count each new customer's sales from their first day up to "
+             "a year later or the period's end, whichever comes first (so far, for recent "
+             "customers)."]
+    if g.unmatched_spend:
+        names = ", ".join(sorted(g.unmatched_spend))
+        notes.append(f"Spend on {names} matches no customer source (names must be alike: "
+                     "'event' and 'events' differ) — its cost is in the total acquisition "
+                     "cost but in no source's.")
+    return honest.finish(Screen(
+        NAME, period, label, cards=cards,
+        tables={"by_source": [dataclasses.asdict(r) for r in g.sources],
+                "by_segment": [dataclasses.asdict(r) for r in g.segments],
+                "spend_by_month": g.spend_by_month},
+        lists={"channels": [{"channel": c} for c in g.channels]}, notes=tuple(notes)))
