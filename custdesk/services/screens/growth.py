@@ -12,6 +12,7 @@ Every definition is in `services/growth_service.py`.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from custdesk.domain.periods import Period
 from custdesk.services import growth_service as gs
@@ -42,6 +43,15 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     now = ms.compute_metrics(store, period).metrics
     prior = ms.compute_metrics(store, period.prior()).metrics
     cards = with_targets({m: Card(m, now.get(m), prior.get(m)) for m in CARDS}, store, period)
+    tables, lists, notes = parts(store, period)
+    return honest.finish(Screen(NAME, period, label, cards=cards, tables=tables, lists=lists,
+                                notes=notes))
+
+
+def parts(store: Store, period: Period
+          ) -> tuple[dict[str, list[Any]], dict[str, list[Any]], tuple[str, ...]]:
+    """The screen's tables, lists and notes without its cards (the Margins tab draws them
+    beside its own cards, which already hold these metrics)."""
     g = gs.growth(store, period)
     notes = ["First-year figures count each new customer's sales from their first day up to "
              "a year later or the period's end, whichever comes first (so far, for recent "
@@ -51,9 +61,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         notes.append(f"Spend on {names} matches no customer source (names must be alike: "
                      "'event' and 'events' differ) — its cost is in the total acquisition "
                      "cost but in no source's.")
-    return honest.finish(Screen(
-        NAME, period, label, cards=cards,
-        tables={"by_source": [dataclasses.asdict(r) for r in g.sources],
-                "by_segment": [dataclasses.asdict(r) for r in g.segments],
-                "spend_by_month": g.spend_by_month},
-        lists={"channels": [{"channel": c} for c in g.channels]}, notes=tuple(notes)))
+    tables: dict[str, list[Any]] = {
+        "by_source": [dataclasses.asdict(r) for r in g.sources],
+        "by_segment": [dataclasses.asdict(r) for r in g.segments],
+        "spend_by_month": g.spend_by_month}
+    return tables, {"channels": [{"channel": c} for c in g.channels]}, tuple(notes)
