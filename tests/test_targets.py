@@ -184,10 +184,10 @@ def test_card_shows_target_on_and_off_track(qtbot, quiet_ui) -> None:
     info = METRICS["first_response_hours_median"]
     card.set_metric(info, MetricValue(3.0, 10), None, "", 4.0)
     assert card.on_track is True and not card.target_line.isHidden()
-    assert card.target_line.text() == "target 4.0 h · on track"
+    assert card.target_line.text() == "on track · target 4.0 h"
     assert GOOD in card.target_line.styleSheet()
     card.set_metric(info, MetricValue(5.0, 10), None, "", 4.0)
-    assert card.on_track is False and card.target_line.text().endswith("off track")
+    assert card.on_track is False and card.target_line.text().startswith("off track")
     assert BAD in card.target_line.styleSheet()
     assert "Target: 4.0 h" in card.toolTip()
     card.set_metric(info, MetricValue(5.0, 10))
@@ -201,7 +201,7 @@ def test_today_tab_draws_the_target(qtbot, quiet_ui, shop) -> None:
 
     tab = make_tab(qtbot, TodayTab, shop, NOV)
     revenue = tab.cards["revenue"]
-    assert revenue.target_line.text().startswith("target $2,500")
+    assert revenue.target_line.text() == "off track · target $2,500"
     assert revenue.on_track is False  # 1,000 against 2,500
     margin = make_tab(qtbot, MarginsTab, shop, NOV).cards["gross_margin_pct"]
     assert margin.on_track is True  # 99.9 % against 50 %

@@ -53,7 +53,9 @@ class KpiCard(QFrame):
         self.metric_id = metric_id
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName("kpiCard")
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # Preferred height: a row of cards takes its tallest card's height (a card with a
+        # target line), the others keep their text at the top (the stretch below)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(140)
         self.title = QLabel()
         self.value = QLabel(fmt.DASH)
@@ -75,6 +77,7 @@ class KpiCard(QFrame):
         layout.setSpacing(1)
         for w in (self.title, self.value, self.change, self.target_line, self.detail):
             layout.addWidget(w)
+        layout.addStretch(1)
         self.direction = 0
         self.on_track: bool | None = None
 
@@ -132,7 +135,8 @@ def target_text(info: Any, on_track: bool | None, target: float) -> tuple[str, s
     shown = f"target {fmt.by_unit(target, info.unit, short=True)}"
     if on_track is None:
         return shown, NEUTRAL
-    return (f"{shown} · on track", GOOD) if on_track else (f"{shown} · off track", BAD)
+    # the verdict first: a narrow card cuts the end of the line, never the word that matters
+    return (f"on track · {shown}", GOOD) if on_track else (f"off track · {shown}", BAD)
 
 
 def tooltip_html(info: Any, current: Any, prior: Any) -> str:

@@ -132,15 +132,15 @@ SOURCE_COLUMNS = [
     money_col("spend", "Spend", "Spend of the channel with the same name, months the period "
               "touches (— : no channel of that name)"),
     money_col("cac", "CAC", "Spend ÷ new customers"),
-    money_col("first_year_revenue", "1st-year revenue",
+    money_col("first_year_revenue", "Yr-1 rev.",
               "Mean revenue of a new customer from their first day to a year later or the "
               "period's end"),
-    money_col("first_year_profit", "1st-year profit", "The same, gross profit"),
+    money_col("first_year_profit", "Yr-1 profit", "The same, gross profit"),
     Column("payback_months", "Payback", "float", display=_months,
            tooltip="CAC ÷ a new customer's monthly gross profit in their first year"),
-    money_col("ltv_historical", "LTV to date",
+    money_col("ltv_historical", "LTV now",
               "Mean gross profit to date of the source's customers with orders"),
-    money_col("ltv_predictive", "LTV predicted",
+    money_col("ltv_predictive", "LTV pred.",
               "The source's annual profit per active customer ÷ its churn (10 years at most)"),
     Column("ltv_cac_ratio", "LTV:CAC", "float", display=_ratio,
            tooltip="Predicted LTV ÷ CAC: 3+ healthy, below 1 loses money"),
@@ -216,10 +216,11 @@ class MarginsTab(DashboardTab):
                                       SEGMENT_LTV_COLUMNS)
         self.spend = TablePanel("margins/spend", "Spend by month and channel",
                                 [Column("month", "Month", display=_month)])
-        for panel, label in ((self.products, "By product"), (self.categories, "By category"),
-                             (self.segments, "By segment"), (self.plan, "Sales plan"),
-                             (self.line_plan, "Plan by line"), (self.sources, "By source"),
-                             (self.segment_ltv, "LTV by segment"), (self.spend, "Spend")):
+        # short labels: all eight fit the table's width at 1366 px (the panels say the rest)
+        for panel, label in ((self.products, "Products"), (self.categories, "Categories"),
+                             (self.segments, "Segments"), (self.plan, "Plan"),
+                             (self.line_plan, "Line plan"), (self.sources, "Sources"),
+                             (self.segment_ltv, "LTV"), (self.spend, "Spend")):
             self.sales_tabs.addTab(panel, label)
             panel.heading.hide()  # the tab says it
         self.revenue_chart = TrendChart("money")
