@@ -223,7 +223,14 @@ def test_screen_json_on_the_demo(name, demo_file, capsys) -> None:
         assert data["cards"]["revenue"]["value"] > 0
         assert data["cards"]["customers_new"]["extra"]["metric"] == "customers_new_value"
     else:
-        assert set(data["tables"]) == {"customers", "bridge", "lost_by_reason", "segments"}
+        assert set(data["tables"]) == {"customers", "bridge", "lost_by_reason", "segments",
+                                       "cohorts"}
+        assert set(data["lists"]) == {"lost", "new", "renewed", "not_renewed", "promoters",
+                                      "referrers"}
+        # the demo shows something in every list and cohort row
+        assert all(data["lists"].values())
+        assert data["cards"]["customers_lost"]["value"] == len(data["lists"]["lost"])
+        assert data["cards"]["customers_new"]["value"] == len(data["lists"]["new"])
         assert isinstance(data["tables"]["customers"][0]["revenue"], float)
     for points in data["series"].values():
         assert len(points) == 12 and points[-1] == {"month": "2026-11", "value":

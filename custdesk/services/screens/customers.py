@@ -1,25 +1,40 @@
 """The Customers screen: every customer, and customers in and out of one period (Qt-free).
 
 Tables: the customer list (totals up to the period's end), the bridge (start + new + won
-back − lost = end) as waterfall steps, lost customers by reason, and referral, churn,
-renewal and active by segment. Cards: the bridge counts and the customer rates against the
-prior period. Series: the monthly renewal rate. The Customers tab draws exactly this, and
-`custdesk screen customers --json` prints it.
+back − lost = end) as waterfall steps, lost customers by reason, referral, churn, renewal
+and active by segment, and cohort retention (customers acquired per quarter, share active
+3, 6 and 12 months after their acquisition). Lists (issues 14, 15): customers lost in the
+period (date, reason, value, last contact, ever complained / answered a survey, left
+without a word), new in the period (first order or won deal, value, source, referred by),
+renewed and not renewed (ordered in the prior period; again in the period or not), promoters
+(latest NPS 9–10) and referrers (named in referred_by). Cards: the bridge counts and the
+customer rates against the prior period. Series: the monthly renewal rate. The Customers
+tab draws exactly this, and `custdesk screen customers --json` prints it.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from custdesk.domain.customer_state import Bridge
+from custdesk.domain.customer_state import (
+    REPEAT_WITHIN_DAYS,
+    Bridge,
+    CustomerState,
+    classify,
+    lost_explicitly,
+    silent_loss_day,
+)
 from custdesk.domain.metric_values import MetricValue
-from custdesk.domain.periods import Period
+from custdesk.domain.metrics_all import lost_days, silent_days
+from custdesk.domain.periods import Period, add_months
 from custdesk.services import metrics_service
 from custdesk.services.screens import honest, labels
 from custdesk.services.screens.labels import MONTHLY_RENEWAL
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.services.screens.today import monthly
-from custdesk.storage import Store
+from custdesk.storage import Store, queries
+from custdesk.storage import queries_cohorts as qc
 
 NAME = "customers"
 
@@ -28,8 +43,9 @@ CARDS: tuple[str, ...] = (
     "customers_start", "customers_new", "customers_won_back", "customers_lost",
     "customers_active", "customers_new_value", "customers_lost_value", "customers_lost_pct",
     "retention_rate_pct", "churn_rate_pct", "renewal_rate_pct", "referral_rate_pct", "cac",
-    "new_first_order_avg",
+    "new_first_order_avg", "new_repeat_90d_pct", "lost_silent_pct",
 )
+COHORT_QUARTERS = 8  # cohorts of the 8 quarters ending with the period's last
 # (metric, column header) of the by-segment table
 SEGMENT_METRICS: tuple[tuple[str, str], ...] = tuple(
     (m, labels.label(m)) for m in ("referral_rate_pct", "churn_rate_pct", "renewal_rate_pct",
@@ -63,10 +79,11 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         "bridge": bridge_steps(bridge),
         "lost_by_reason": lost_by_reason(bridge),
         "segments": segment_rows(segments, blank=set(why)),
+        "cohorts": cohort_rows(store, period),
         **honest.why_table(why),
     }
     screen = honest.finish(Screen(NAME, period, label, cards=honest.blank_cards(cards, why),
-                                  tables=tables))
+                                  tables=tables, lists=work_lists(store, period)))
     return screen.with_series(build_series(store, period)) if with_series else screen
 
 
@@ -102,3 +119,134 @@ def segment_rows(by_segment: dict[str, dict[str, MetricValue]],
              **{m: None if m in blank else getattr(values.get(m), "value", None)
                 for m, _label in SEGMENT_METRICS}}
             for segment, values in sorted(by_segment.items())]
+
+
+# ----- work lists (issues 14 and 15) ---------------------------------------------------------
+def _money(e4: int | None) -> float | None:
+    return None if e4 is None else round(e4 / 10_000, 2)
+
+
+def work_lists(store: Store, period: Period) -> dict[str, list[Any]]:
+    """The period's lost and new customers, renewed and not renewed, promoters and
+    referrers (each a list of plain rows)."""
+    window = metrics_service.load_settings(store).window_days
+    states = classify(queries.customer_facts(store, period), period, window)
+    referrers = qc.referrers(store, period.start, period.end)
+    return {"lost": lost_rows(store, period, states, window),
+            "new": new_rows(store, period, states),
+            **renewal_lists(store, period),
+            "promoters": promoter_rows(store, period, referrers),
+            "referrers": [{"customer_id": r.customer_id, "customer": r.name,
+                           "segment": r.segment, "referred": r.referred,
+                           "referred_in_period": r.referred_in_period,
+                           "referred_revenue": _money(r.referred_revenue_e4)}
+                          for r in referrers]}
+
+
+def lost_rows(store: Store, period: Period, states: list[CustomerState], window: int
+              ) -> list[dict[str, Any]]:
+    """Customers lost in the period (the bridge's Lost), latest first: loss date (lost_on,
+    else last order + W), reason (as the bridge files it), value (`customers_lost_value`'s),
+    last contact, ever complained, ever answered a survey, and `silent` — no ticket or survey
+    in the W days up to the loss (`lost_silent_pct`)."""
+    lost = [st.facts for st in states if st.flow.lost]
+    ids = [f.id for f in lost]
+    values = queries.lost_values(store, lost_days(states, period), window)
+    silent = queries.silent_lost(store, silent_days(states, period, window), window)
+    contacts = qc.contact_history(store, ids, period.end)
+    names = qc.customer_names(store, ids)
+    rows = []
+    for f in lost:
+        last, complained, surveyed = contacts.get(f.id, (None, False, False))
+        rows.append({"customer_id": f.id, "customer": names[f.id][0], "segment": f.segment,
+                     "lost_on": silent_loss_day(f, period.end, window),
+                     "reason": f.lost_reason or ("Not recorded" if lost_explicitly(
+                         f, period.end) else "Lapsed"),
+                     "value": _money(values.get(f.id, 0)), "last_order_on": f.last_at_end,
+                     "last_contact_on": last, "complained": complained,
+                     "surveyed": surveyed, "silent": f.id in silent})
+    rows.sort(key=lambda r: (r["lost_on"], r["customer"]), reverse=True)
+    return rows
+
+
+def new_rows(store: Store, period: Period, states: list[CustomerState]
+             ) -> list[dict[str, Any]]:
+    """Customers acquired in the period, latest first: their first order (day, value) or
+    first won deal, value in the period, source, referred by, and whether they ordered
+    again within 90 days (None until 90 days have passed by the period's end)."""
+    new = [st.facts for st in states if st.flow.new]
+    ids = [f.id for f in new]
+    firsts = queries.first_orders(store, ids, period.end)
+    deals = qc.first_won_deals(store, ids, period.end)
+    names = qc.customer_names(store, ids)
+    cohort_day = period.end - timedelta(days=REPEAT_WITHIN_DAYS)
+    rows = []
+    for f in new:
+        first = firsts.get(f.id)
+        deal = deals.get(f.id)
+        name, _seg, source, referred = names[f.id]
+        rows.append({"customer_id": f.id, "customer": name, "segment": f.segment,
+                     "acquired_on": f.acquired, "first_order_on": f.first_order,
+                     "first_order_value": None if first is None else _money(first.value_e4),
+                     "first_deal": None if deal is None else deal[1],
+                     "first_deal_on": None if deal is None else date.fromisoformat(deal[0]),
+                     "first_deal_value": None if deal is None else _money(deal[2]),
+                     "value": _money(f.revenue_e4), "source": source,
+                     "referred_by": referred,
+                     "repeat_90d": (None if first is None or f.acquired > cohort_day
+                                    else first.repeat_90d)})
+    rows.sort(key=lambda r: (r["acquired_on"], r["customer"]), reverse=True)
+    return rows
+
+
+def renewal_lists(store: Store, period: Period) -> dict[str, list[dict[str, Any]]]:
+    """Customers who ordered in the prior period: "renewed" (ordered in the period too —
+    `renewal_rate_pct`'s numerator) and "not_renewed", biggest prior value first, with
+    their latest "why do you stay" answer."""
+    prior = period.prior()
+    out: dict[str, list[dict[str, Any]]] = {"renewed": [], "not_renewed": []}
+    for r in sorted(qc.renewals(store, prior.start, period.start, period.end),
+                    key=lambda r: (-r.prior_value_e4, r.customer)):
+        out["renewed" if r.renewed else "not_renewed"].append(
+            {"customer_id": r.customer_id, "customer": r.customer, "segment": r.segment,
+             "prior_value": _money(r.prior_value_e4), "value": _money(r.value_e4),
+             "last_order_on": date.fromisoformat(r.last_order_on), "why_stay": r.why_stay})
+    return out
+
+
+def promoter_rows(store: Store, period: Period, referrers: list[qc.Referrer]
+                  ) -> list[dict[str, Any]]:
+    """Customers whose latest NPS answer up to the period's end is 9–10, biggest revenue
+    (365 days up to the end) first, with how many customers name them as referrer."""
+    brought = {r.customer_id: r.referred for r in referrers if r.customer_id is not None}
+    latest = sorted((a for a in qc.latest_nps(store, period.end) if a.nps >= 9),
+                    key=lambda a: (-a.revenue_year_e4, a.customer))
+    return [{"customer_id": a.customer_id, "customer": a.customer, "segment": a.segment,
+             "nps": a.nps, "answered_on": date.fromisoformat(a.date), "comment": a.comment,
+             "revenue_year": _money(a.revenue_year_e4),
+             "referred": brought.get(a.customer_id, 0)} for a in latest]
+
+
+def cohort_rows(store: Store, period: Period) -> list[dict[str, Any]]:
+    """Customers acquired per quarter (the 8 quarters ending with the period's) and the
+    share still active 3, 6 and 12 months after each one's acquisition day — None until
+    every customer of the cohort has reached that age by the period's end."""
+    from custdesk.services.screens.reasons import quarter_start, trend_quarters
+
+    window = metrics_service.load_settings(store).window_days
+    quarters = [k for k, _partial in trend_quarters(period.end, COHORT_QUARTERS)]
+    lo = add_months(quarter_start(period.end), -3 * (COHORT_QUARTERS - 1))
+    cells = {(c.cohort, c.months): c for c in qc.cohort_cells(store, lo, period.end, window)}
+    rows = []
+    for q in quarters:
+        row: dict[str, Any] = {"cohort": q, "customers": 0}
+        for m in qc.COHORT_MONTHS:
+            cell = cells.get((q, m))
+            if cell is not None:
+                row["customers"] = cell.customers
+            whole = cell is not None and cell.reached == cell.customers
+            row[f"active_{m}m_pct"] = (cell.active / cell.customers * 100
+                                       if whole and cell is not None else None)
+            row[f"active_{m}m"] = cell.active if whole and cell is not None else None
+        rows.append(row)
+    return rows

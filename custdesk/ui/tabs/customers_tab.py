@@ -34,7 +34,14 @@ from custdesk.ui.charts import TrendChart, WaterfallChart
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
-from custdesk.ui.tabs.metric_panels import metric_col, why_blank
+from custdesk.ui.tabs.metric_panels import (
+    TablePanel,
+    card_row,
+    fill_cards,
+    metric_col,
+    money_col,
+    why_blank,
+)
 
 CUSTOMER_COLUMNS = [
     Column("name", "Name"), Column("company", "Company"), Column("segment", "Segment"),
@@ -53,6 +60,73 @@ ALL_SEGMENTS, ALL_STATUSES = "All segments", "All statuses"
 KPI_RATES = ("customers_new_value", "customers_lost_value", "customers_lost_pct",
              "retention_rate_pct", "churn_rate_pct", "renewal_rate_pct",
              "referral_rate_pct", "cac", "new_first_order_avg")
+
+
+def _yes(v: Any) -> str:
+    return {True: "yes", False: "no"}.get(v, fmt.DASH)
+
+
+def _share(v: Any) -> str:
+    return fmt.DASH if v is None else f"{fmt.number(v, 0)} %"
+
+
+# the work lists (screen lists of the same key): (title, columns, cards above it)
+LIST_PANELS: dict[str, tuple[str, list[Column], tuple[str, ...]]] = {
+    "new": ("New this period", [
+        Column("customer", "Customer"), Column("acquired_on", "Acquired", "date"),
+        Column("first_order_on", "First order", "date"),
+        money_col("first_order_value", "First order value"),
+        Column("first_deal", "First won deal"), money_col("first_deal_value", "Deal value"),
+        money_col("value", "Bought in period"), Column("source", "Source"),
+        Column("referred_by", "Referred by"),
+        Column("repeat_90d", "Again in 90 days", display=_yes,
+               tooltip="Ordered again within 90 days of the first order (— until 90 days "
+                       "have passed)")],
+        ("new_first_order_avg", "new_repeat_90d_pct", "referral_rate_pct")),
+    "lost": ("Lost this period", [
+        Column("customer", "Customer"), Column("lost_on", "Lost on", "date",
+                                               tooltip="Lost date, else last order + "
+                                                       "the activity window"),
+        Column("reason", "Reason"), money_col("value", "Value lost",
+                                              "Revenue in the activity window up to "
+                                              "their last order"),
+        Column("last_order_on", "Last order", "date"),
+        Column("last_contact_on", "Last contact", "date",
+               tooltip="Latest ticket, survey answer or logged interaction"),
+        Column("complained", "Ever complained", display=_yes),
+        Column("surveyed", "Answered a survey", display=_yes),
+        Column("silent", "Left without a word", display=_yes,
+               tooltip="No ticket and no survey in the activity window up to the loss")],
+        ("customers_lost", "customers_lost_value", "lost_silent_pct")),
+    "renewed": ("Renewed", [
+        Column("customer", "Customer"), Column("segment", "Segment"),
+        money_col("prior_value", "Prior period"), money_col("value", "This period"),
+        Column("last_order_on", "Last order", "date"), Column("why_stay", "Why they stay")],
+        ("renewal_rate_pct",)),
+    "not_renewed": ("Not renewed", [
+        Column("customer", "Customer"), Column("segment", "Segment"),
+        money_col("prior_value", "Prior period"), Column("last_order_on", "Last order", "date"),
+        Column("why_stay", "Why they stayed")], ()),
+    "promoters": ("Promoters", [
+        Column("customer", "Customer"), Column("segment", "Segment"),
+        Column("nps", "NPS", "int"), Column("answered_on", "Answered", "date"),
+        Column("comment", "Comment"), money_col("revenue_year", "Revenue, last 365 days"),
+        Column("referred", "Customers referred", "int")], ()),
+    "referrers": ("Referrers", [
+        Column("customer", "Referrer", tooltip="Named in customers' Referred by (matched "
+                                              "by ref, e-mail, else name)"),
+        Column("segment", "Segment"), Column("referred", "Customers referred", "int"),
+        Column("referred_in_period", "In this period", "int"),
+        money_col("referred_revenue", "Their revenue", "Revenue of the customers they "
+                                                        "referred, up to the period's end")],
+        ()),
+}
+COHORT_COLUMNS = [
+    Column("cohort", "Acquired in"), Column("customers", "Customers", "int"),
+    *(Column(f"active_{m}m_pct", f"Active after {m} months", "pct", display=_share,
+             tooltip=f"Share still active {m} months after their own acquisition day "
+                     "(— until every customer of the quarter is that old)")
+      for m in (3, 6, 12))]
 
 
 def bridge_steps(steps: list[dict[str, Any]]) -> list[tuple[str, float, str]]:
@@ -113,11 +187,34 @@ class CustomersTab(DashboardTab):
         legend = QLabel("<span style='color:#b03a2e'>■</span> at risk (hover the Risk column "
                         "for why) &nbsp; <span style='color:#8a8a8a'>■</span> lost or lapsed "
                         "&nbsp; · double-click a customer to open their story")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
+        everyone = QWidget()
+        left_layout = QVBoxLayout(everyone)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(legend)
+        left = self.list_tabs = QTabWidget()
+        left.addTab(everyone, "All customers")
+        self.lists: dict[str, TablePanel] = {}
+        self.list_cards: dict[str, Any] = {}
+        for key, (title, columns, card_ids) in LIST_PANELS.items():
+            page = QWidget()
+            box = QVBoxLayout(page)
+            box.setContentsMargins(0, 4, 0, 0)
+            if card_ids:
+                self.list_cards[key], cards_layout = card_row(card_ids, compact=True)
+                cards_layout.setColumnStretch(len(card_ids), 1)
+                box.addLayout(cards_layout)
+            panel = self.lists[key] = TablePanel(f"customers/{key}", title, columns,
+                                                 search="Search…", stretch=None)
+            panel.heading.hide()  # the tab says it
+            if panel.search_table is not None:
+                panel.search_table.activated.connect(self.open_customer)
+            box.addWidget(panel, 1)
+            left.addTab(page, title)
+        self.cohorts = TablePanel("customers/cohorts", "Cohort retention", COHORT_COLUMNS,
+                                  stretch=None)
+        self.cohorts.note.setText("customers acquired per quarter: share still active")
+        left.addTab(self.cohorts, "Cohorts")
         side = self._build_side()
         side.setMinimumWidth(350)  # a quarter of the width, 350-440 px: the list comes first
         side.setMaximumWidth(440)
@@ -175,6 +272,7 @@ class CustomersTab(DashboardTab):
         self.apply_filters()
         self._show_bridge(screen)
         self._show_rates(screen)
+        self._show_lists(screen)
         if screen.series:  # a screen built whole (with_series) carries its trend
             self.show_series(screen.series)
 
@@ -258,9 +356,22 @@ class CustomersTab(DashboardTab):
         self.renewal_text.setToolTip(METRICS["renewal_rate_pct"].explanation)
         self.segment_model.set_rows(screen.tables.get("segments", []))
 
+    def _show_lists(self, screen: Screen) -> None:
+        """The work lists, their cards, counts in the sub-tab titles, and the cohorts."""
+        for i, (key, (title, _columns, _cards)) in enumerate(LIST_PANELS.items(), start=1):
+            rows = screen.lists.get(key, [])
+            self.lists[key].model.set_rows(rows)
+            self.list_tabs.setTabText(i, f"{title} ({len(rows):,})")
+            if key in self.list_cards:
+                fill_cards(self.list_cards[key], screen.cards)
+        self.cohorts.model.set_rows(screen.tables.get("cohorts", []))
+
     # ----- dialogs ---------------------------------------------------------------------------
     def open_customer(self, row: Any) -> Any:
         """Open the customer dialog (non-modal); `row` None adds a new customer."""
+        if isinstance(row, dict):  # a work list's row (a referrer may be no customer)
+            cid = row.get("customer_id")
+            return None if cid is None else self.show_customer(cid)
         return self.show_customer(getattr(row, "id", None))
 
     def open_merge(self) -> Any:

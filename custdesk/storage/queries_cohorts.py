@@ -1,0 +1,234 @@
+"""SQL for the Customers tab's work lists (issue 14/15): the cohort retention table (one
+grouped statement), lost customers' contact history, new customers' first won deal, who
+renewed and who did not, promoters and referrers.
+
+State rules are METRICS.md's (`domain/customer_state`): acquired = acquired_on, else first
+order, else first won deal, else (customers sheet) the import day; active as of D = acquired
+on or before D, not marked lost by D (lost_on ≤ D, or status lost without a date), and not
+lapsed (an order on or before D, none in the W days up to D).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from custdesk.storage.database import Store
+from custdesk.storage.queries import FROM_CUSTOMER_LIST
+from custdesk.storage.queries_reasons import _register
+from custdesk.storage.queries_summary import stats_source
+
+COHORT_MONTHS = (3, 6, 12)
+
+_ACQ = f"""coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10),
+           (SELECT substr(min(d.closed_on), 1, 10) FROM deals d JOIN stages k
+            ON k.id = d.stage_id WHERE d.customer_id = c.id AND k.kind = 'won'
+            AND d.closed_on IS NOT NULL),
+           iif({FROM_CUSTOMER_LIST}, nullif(substr(c.created_on, 1, 10), ''), NULL))"""
+
+# one row per (cohort quarter, months since acquisition): customers, those whose day
+# acquired + k months is on or before `to`, and those of them active on that day
+_COHORTS = f"""
+WITH a AS (
+  SELECT c.id AS cid, {_ACQ} AS acq, nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
+    coalesce(c.status = 'lost', 0) AS status_lost
+  FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id),
+k(m) AS (VALUES (3), (6), (12)),
+x AS (
+  SELECT cid, acq, lost_on, status_lost, m, date(acq, '+' || m || ' months') AS d,
+    substr(acq, 1, 4) || '-Q' || ((CAST(substr(acq, 6, 2) AS INTEGER) + 2) / 3) AS cohort
+  FROM a CROSS JOIN k WHERE acq BETWEEN :lo AND :end)
+SELECT cohort, m, count(*), sum(d <= :end),
+  sum(d <= :end
+      AND NOT iif(lost_on IS NOT NULL, lost_on <= d, status_lost)
+      AND (NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = cid AND o.date <= d)
+           OR EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = cid
+                      AND o.date BETWEEN date(d, :w_back) AND d)))
+FROM x GROUP BY cohort, m ORDER BY cohort, m
+"""
+
+
+@dataclass(frozen=True)
+class CohortCell:
+    cohort: str  # "2026-Q1"
+    months: int  # 3, 6 or 12
+    customers: int  # acquired in the cohort
+    reached: int  # of them, acquired + months on or before `to`
+    active: int  # of those, active on that day
+
+
+def cohort_cells(store: Store, lo: date, end: date, window: int) -> list[CohortCell]:
+    """Customers acquired lo..end by quarter, and how many were still active 3, 6 and 12
+    months after their own acquisition day (one grouped statement)."""
+    sql = _COHORTS.format(stats=stats_source(store))
+    params = {"lo": lo.isoformat(), "end": end.isoformat(), "w_back": f"-{window} days"}
+    return [CohortCell(q, int(m), int(n), int(r or 0), int(a or 0))
+            for q, m, n, r, a in store.conn.execute(sql, params)]
+
+
+_CONTACTS = """
+SELECT w.value AS cid,
+  (SELECT max(day) FROM (
+     SELECT max(substr(coalesce(nullif(t.opened_at, ''), nullif(t.first_response_at, ''),
+                                nullif(t.resolved_at, '')), 1, 10)) AS day
+     FROM tickets t WHERE t.customer_id = w.value
+     UNION ALL SELECT max(substr(v.date, 1, 10)) FROM surveys v
+       WHERE v.customer_id = w.value AND v.date < :after
+     UNION ALL SELECT max(substr(i.date, 1, 10)) FROM interactions i
+       WHERE i.customer_id = w.value AND i.date < :after) WHERE day <= :end),
+  EXISTS (SELECT 1 FROM tickets t WHERE t.customer_id = w.value AND t.is_complaint = 1
+          AND substr(coalesce(t.opened_at, t.first_response_at, t.resolved_at, ''), 1, 10)
+              <= :end),
+  EXISTS (SELECT 1 FROM surveys v WHERE v.customer_id = w.value AND v.date < :after)
+FROM json_each(:ids) AS w
+"""
+
+
+def contact_history(store: Store, customer_ids: list[int], end: date
+                    ) -> dict[int, tuple[str | None, bool, bool]]:
+    """customer id -> (their last ticket, survey or interaction day up to `end`, ever
+    complained, ever answered a survey — both up to `end`)."""
+    if not customer_ids:
+        return {}
+    params = {"ids": json.dumps(customer_ids), "end": end.isoformat(),
+              "after": (end + timedelta(days=1)).isoformat()}
+    return {int(cid): (last, bool(complained), bool(surveyed))
+            for cid, last, complained, surveyed in store.conn.execute(_CONTACTS, params)}
+
+
+def customer_names(store: Store, customer_ids: list[int]) -> dict[int, tuple[str, str | None,
+                                                                             str | None,
+                                                                             str | None]]:
+    """customer id -> (name, segment, source, referred_by)."""
+    if not customer_ids:
+        return {}
+    sql = ("SELECT c.id, c.name, c.segment, c.source, c.referred_by FROM json_each(?) w "
+           "JOIN customers c ON c.id = w.value")
+    return {int(cid): (name, seg, src, ref) for cid, name, seg, src, ref
+            in store.conn.execute(sql, (json.dumps(customer_ids),))}
+
+
+def first_won_deals(store: Store, customer_ids: list[int], end: date
+                    ) -> dict[int, tuple[str, str | None, int | None]]:
+    """customer id -> (closed day, title, amount e4) of their first deal won up to `end`."""
+    if not customer_ids:
+        return {}
+    sql = """
+    SELECT w.value, d.closed_on, d.title, d.amount_e4
+    FROM json_each(:ids) w JOIN deals d ON d.id = (
+      SELECT d2.id FROM deals d2 JOIN stages k ON k.id = d2.stage_id
+      WHERE d2.customer_id = w.value AND k.kind = 'won' AND d2.closed_on IS NOT NULL
+        AND substr(d2.closed_on, 1, 10) <= :end ORDER BY d2.closed_on, d2.id LIMIT 1)"""
+    return {int(cid): (day[:10], title, amount) for cid, day, title, amount
+            in store.conn.execute(sql, {"ids": json.dumps(customer_ids),
+                                        "end": end.isoformat()})}
+
+
+_RENEWALS = """
+SELECT o.customer_id, c.name, c.segment,
+  sum(iif(o.date < :start, o.revenue_e4, 0)), sum(iif(o.date >= :start, o.revenue_e4, 0)),
+  max(o.date >= :start), max(o.date),
+  (SELECT trim(v.reason) FROM surveys v WHERE v.customer_id = o.customer_id
+     AND v.date < :after AND custdesk_reason_panel(v.question, NULL) = 'stay'
+     AND trim(coalesce(v.reason, '')) != '' ORDER BY v.date DESC, v.id DESC LIMIT 1)
+FROM orders o JOIN customers c ON c.id = o.customer_id
+WHERE o.date BETWEEN :prior_start AND :end
+GROUP BY o.customer_id HAVING min(o.date) < :start
+"""
+
+
+@dataclass(frozen=True)
+class RenewalRow:
+    customer_id: int
+    customer: str
+    segment: str | None
+    prior_value_e4: int
+    value_e4: int
+    renewed: bool
+    last_order_on: str
+    why_stay: str | None  # their latest answer to a "why do you stay" question
+
+
+def renewals(store: Store, prior_start: date, start: date, end: date) -> list[RenewalRow]:
+    """Every customer with an order in the prior period: renewed (an order in the period
+    too, `renewal_rate_pct`'s numerator) or not, with their value in each."""
+    _register(store.conn)
+    params = {"prior_start": prior_start.isoformat(), "start": start.isoformat(),
+              "end": end.isoformat(), "after": (end + timedelta(days=1)).isoformat()}
+    return [RenewalRow(int(cid), name, seg, int(p or 0), int(v or 0), bool(r), last[:10], why)
+            for cid, name, seg, p, v, r, last, why in store.conn.execute(_RENEWALS, params)]
+
+
+_PROMOTERS = """
+SELECT v.customer_id, c.name, c.segment, max(v.date), v.nps, v.comment,
+  (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = v.customer_id
+   AND o.date BETWEEN :year_start AND :end)
+FROM surveys v JOIN customers c ON c.id = v.customer_id
+WHERE v.kind = 'customer' AND v.nps IS NOT NULL AND v.date < :after
+GROUP BY v.customer_id
+"""
+
+
+@dataclass(frozen=True)
+class LatestAnswer:
+    customer_id: int
+    customer: str
+    segment: str | None
+    date: str
+    nps: int
+    comment: str | None
+    revenue_year_e4: int  # their revenue in the 365 days up to `to`
+
+
+def latest_nps(store: Store, end: date) -> list[LatestAnswer]:
+    """Each customer's latest NPS answer up to `end` (SQLite: the bare columns come from
+    the row of max(date)), with their revenue of the 365 days up to `end`."""
+    params = {"after": (end + timedelta(days=1)).isoformat(), "end": end.isoformat(),
+              "year_start": (end - timedelta(days=364)).isoformat()}
+    return [LatestAnswer(int(cid), name, seg, day[:10], int(nps), comment, int(rev or 0))
+            for cid, name, seg, day, nps, comment, rev in store.conn.execute(_PROMOTERS, params)]
+
+
+_REFERRERS = f"""
+WITH r AS (
+  SELECT c.id AS cid, trim(c.referred_by) AS named,
+    (SELECT id FROM (SELECT m.id AS id, coalesce(m.ref = trim(c.referred_by), 0) AS by_ref,
+         coalesce(m.email_key = lower(trim(c.referred_by)), 0) AS by_email
+       FROM customers m WHERE m.id != c.id AND (m.ref = trim(c.referred_by)
+         OR m.email_key = lower(trim(c.referred_by))
+         OR m.name_key = custdesk_reason_key(c.referred_by)))
+     ORDER BY by_ref DESC, by_email DESC, id LIMIT 1) AS by_id,
+    {_ACQ} AS acq
+  FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id
+  WHERE trim(coalesce(c.referred_by, '')) != '')
+SELECT r.by_id, coalesce(m.name, min(r.named)), m.segment, count(*),
+  sum(coalesce(r.acq BETWEEN :start AND :end, 0)),
+  sum((SELECT coalesce(sum(o.revenue_e4), 0) FROM orders o WHERE o.customer_id = r.cid
+       AND o.date <= :end))
+FROM r LEFT JOIN customers m ON m.id = r.by_id
+WHERE r.acq IS NULL OR r.acq <= :end
+GROUP BY coalesce('#' || r.by_id, custdesk_reason_key(r.named))
+ORDER BY count(*) DESC, 6 DESC
+"""
+
+
+@dataclass(frozen=True)
+class Referrer:
+    customer_id: int | None  # None: the name in referred_by matches no customer
+    name: str
+    segment: str | None
+    referred: int  # customers naming them in referred_by (acquired up to `to`)
+    referred_in_period: int
+    referred_revenue_e4: int  # those customers' revenue up to `to`
+
+
+def referrers(store: Store, start: date, end: date) -> list[Referrer]:
+    """Who the customers' referred_by names (matched by ref, else e-mail, else name),
+    with how many customers each brought and those customers' revenue."""
+    _register(store.conn)
+    sql = _REFERRERS.format(stats=stats_source(store))
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    return [Referrer(None if cid is None else int(cid), name, seg, int(n), int(new or 0),
+                     int(rev or 0))
+            for cid, name, seg, n, new, rev in store.conn.execute(sql, params)]
