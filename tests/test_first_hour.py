@@ -306,7 +306,7 @@ def test_keyboard_tabs_refresh_and_search(qtbot, quiet_ui, demo_store) -> None:
     assert len(refreshed) == len(window.tab_pages)
     texts = [window.tabs.tabText(i) for i in range(tabs)]
     assert texts == ["&Today", "&Customers", "&Pipeline", "&Lost prospects", "&Margins",
-                     "Fee&dback", "&Scorecard", "&Actions"]
+                     "Fee&dback", "&Scorecard", "&Actions", "&Reasons"]
     # every Alt letter is its own (none shared by two tabs or a menu)
     letters = [t[t.index("&") + 1].lower() for t in texts]
     menus = [a.text()[a.text().index("&") + 1].lower() for a in window.menuBar().actions()]

@@ -36,6 +36,7 @@ def test_window_has_every_tab_and_shows_the_file(qtbot, demo_store) -> None:
         "Feedback",
         "Scorecard",
         "Actions",
+        "Reasons",
     ]
     assert str(demo_store.path) in window.file_label.text()
     for index, page in enumerate(window.tab_pages):
@@ -161,6 +162,7 @@ def test_smoke_test_saves_one_png_per_tab_and_the_dialogs(tmp_path: Path,
             "feedback",
             "scorecard",
             "actions",
+            "reasons",
             # issue 12: the wizard's pages on a real file, the dialogs, a print preview
             "welcome",
             "import_file",
@@ -288,7 +290,7 @@ def test_a_write_redraws_only_the_tabs_that_show_what_it_changed(qtbot, quiet_ui
     for page in window.tab_pages:
         page.invalidate = lambda slug=page.slug: redrawn.append(slug)  # type: ignore[method-assign]
     default_runner().changed.emit(frozenset({"surveys", "import_batches"}))
-    assert sorted(redrawn) == ["customers", "feedback", "scorecard", "today"]
+    assert sorted(redrawn) == ["customers", "feedback", "reasons", "scorecard", "today"]
     redrawn.clear()
     window.data_changed(frozenset({"*"}))  # a restore replaced the whole file
     assert len(redrawn) == len(window.tab_pages)
