@@ -244,3 +244,22 @@ def test_margins_tab_opens_the_dialog(qtbot, quiet_ui, shop) -> None:
     assert isinstance(dialog, TargetsDialog)
     assert tab.edit_targets() is dialog  # one per file
     dialog.close()
+
+
+def test_feedback_cards_show_the_owners_target(qtbot, quiet_ui, demo_store) -> None:
+    """The shared card filler draws the target line (Feedback had the target in its screen
+    but no line on the card)."""
+    from datetime import date
+
+    from ui_helpers import make_tab
+
+    from custdesk.domain.periods import Period
+    from custdesk.services import targets_service
+    from custdesk.ui.tabs.feedback_tab import FeedbackTab
+
+    targets_service.save(demo_store, [*targets_service.load(demo_store),
+                                      targets_service.TargetRow("2026-10", "nps", 40.0)])
+    tab = make_tab(qtbot, FeedbackTab, demo_store, Period(date(2026, 10, 1),
+                                                          date(2026, 10, 31)))
+    text = tab.cards["nps"].target_line.text()
+    assert "target 40" in text and ("on track" in text or "off track" in text)

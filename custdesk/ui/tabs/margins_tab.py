@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.periods import Period
 from custdesk.services.screens import growth, margins, plan
 from custdesk.services.screens.model import Screen, SeriesPoint
@@ -312,11 +311,7 @@ class MarginsTab(DashboardTab):
     def show_screen(self, screen: Screen) -> None:
         ratio = screen.cards.get("ltv_cac_ratio")
         extras = {"ltv_cac_ratio": "3+ healthy" if ratio and ratio.value else ""}
-        fill_cards(self.cards, screen.cards, extras)
-        for metric, widget in self.cards.items():  # the owner's targets (fill_cards has none)
-            shown = screen.cards.get(metric)
-            if shown is not None and shown.target is not None:
-                widget.set_target(METRICS[metric], shown.value, shown.target)
+        fill_cards(self.cards, screen.cards, extras)  # with the owner's targets
         products = screen.tables.get("by_product", [])
         self.products.model.set_rows(products)
         below = sum(1 for r in products if r["below_target"])

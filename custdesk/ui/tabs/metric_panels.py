@@ -119,7 +119,8 @@ def fill_cards(cards: dict[str, KpiCard], screen_cards: Mapping[str, Card],
     for metric, card in cards.items():
         shown = screen_cards.get(metric)
         card.set_metric(METRICS[metric], shown.current if shown else None,
-                        shown.prior if shown else None, (extras or {}).get(metric, ""))
+                        shown.prior if shown else None, (extras or {}).get(metric, ""),
+                        target=shown.target if shown else None)
         first = (first_lines or {}).get(metric)
         if first:
             card.detail.setText(f"{first}\n{card.detail.text()}")
