@@ -176,3 +176,20 @@ def test_margins_tab_draws_growth(qtbot, quiet_ui, shop) -> None:
                                                            "Total"]
     assert tab.spend.model.rowCount() == 12
     assert "Events" in tab.growth_notes.text()
+
+
+def test_the_customers_list_carries_each_customers_ltv(demo_store) -> None:
+    """Issue 17: historical and predicted LTV per customer are columns of the customers list,
+    the same figures as `ltv_by_customer` (whose averages are the catalogue's LTVs)."""
+    from datetime import date
+
+    from custdesk.domain.periods import Period
+    from custdesk.services import growth_service
+    from custdesk.services.screens import customers
+
+    period = Period(date(2025, 11, 25), date(2026, 11, 24))
+    rows = customers.build(demo_store, period, "", with_series=False).tables["customers"]
+    ltv = growth_service.ltv_by_customer(demo_store, period.end)
+    assert rows and all((r.ltv_hist, r.ltv_pred) == ltv.get(r.id, (None, None)) for r in rows)
+    assert any(r.ltv_pred is not None for r in rows)
+    assert all(r.ltv_pred is None for r in rows if r.status != "active")

@@ -109,6 +109,8 @@ class CustomerRow:
     status: str
     at_risk: bool
     risk_reasons: list[str]
+    ltv_hist: float | None = None  # gross profit to date (growth_service.ltv_by_customer)
+    ltv_pred: float | None = None  # predicted LTV, active customers only
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +192,12 @@ def at_risk(store: Store, period: Period) -> list[AtRisk]:
     return sorted(rows, key=lambda r: (-r.value_at_risk, r.customer_id))
 
 
-def customer_rows(store: Store, as_of: date) -> list[CustomerRow]:
-    """One row per customer for the customers table (totals up to as_of)."""
+def customer_rows(store: Store, as_of: date,
+                  ltv: dict[int, tuple[float | None, float | None]] | None = None
+                  ) -> list[CustomerRow]:
+    """One row per customer for the customers table (totals up to as_of); with `ltv`
+    (customer id -> historical and predicted LTV) those two columns too."""
+    ltv = ltv or {}
     w = load_settings(store).window_days
     reasons, _, facts = _risk_by_customer(store, as_of)
     totals = ql.customer_totals(store, as_of)
@@ -206,7 +212,8 @@ def customer_rows(store: Store, as_of: date) -> list[CustomerRow]:
         out.append(CustomerRow(f.id, name, company, segment, source,
                                None if is_undated(f.acquired) else f.acquired.isoformat(),
                                last, n, rev / 10_000, gp / 10_000,
-                               status, f.id in reasons, list(reasons.get(f.id, []))))
+                               status, f.id in reasons, list(reasons.get(f.id, [])),
+                               *ltv.get(f.id, (None, None))))
     return out
 
 

@@ -28,7 +28,7 @@ from custdesk.domain.customer_state import (
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_all import lost_days, silent_days
 from custdesk.domain.periods import Period, add_months
-from custdesk.services import metrics_service
+from custdesk.services import growth_service, metrics_service
 from custdesk.services.screens import honest, labels
 from custdesk.services.screens.labels import MONTHLY_RENEWAL
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
@@ -60,7 +60,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     `with_series` is False); empty when the file holds no customers."""
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
-    rows = metrics_service.customer_rows(store, period.end)
+    # LTV per customer (issue 17): historical and predicted, as columns of the list
+    rows = metrics_service.customer_rows(store, period.end,
+                                         growth_service.ltv_by_customer(store, period.end))
     if not rows:
         return Screen(NAME, period, label, empty=True)
     report = metrics_service.compute_metrics(store, period, by=("segment",))

@@ -51,6 +51,12 @@ CUSTOMER_COLUMNS = [
            tooltip="Revenue up to the end of the period"),
     Column("gross_profit", "Gross profit", "money", display=lambda v: fmt.money(v, 0),
            tooltip="Revenue minus cost, up to the end of the period"),
+    Column("ltv_hist", "LTV to date", "money", display=lambda v: fmt.money(v, 0),
+           tooltip="Gross profit the customer has brought so far (revenue where the cost "
+                   "is unknown)"),
+    Column("ltv_pred", "LTV predicted", "money", display=lambda v: fmt.money(v, 0),
+           tooltip="Profit of the last 365 days ÷ the business's yearly churn, capped at "
+                   "10 years (active customers only)"),
     Column("status", "Status"),
     Column("risk_reasons", "Risk", "list", tooltip="Why the customer is at risk"),
 ]
