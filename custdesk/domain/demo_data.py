@@ -219,7 +219,7 @@ class _Builder:
 
     def spend_and_targets(self, rng: random.Random) -> None:
         for month in _months(self.start, self.end):
-            for channel, base in (("ads", 1800), ("events", 600), ("web", 400)):
+            for channel, base in (("ads", 1800), ("event", 600), ("web", 400)):
                 self.biz.spend.append(Spend(
                     month=month_key(month), channel=channel,
                     amount_e4=to_e4(base + rng.randint(-200, 300))))

@@ -7,6 +7,7 @@ deals nobody has touched for weeks (stale) and deals whose close date passed lon
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 from custdesk.domain.demo_common import CustomerLife, span_day
@@ -22,6 +23,8 @@ COMPANY_WORDS = ("Harbour", "Summit", "Oak", "Bright", "North", "Cedar", "Blue",
 COMPANY_KINDS = ("Dental", "Accountants", "Studio", "Builders", "Cafe", "Legal", "Clinic")
 COMPETITORS = ("OfficeMax Direct", "Staples Pro", "Local Stationers", "Amazon Business")
 OWNERS = ("Sarah", "Tom", "Priya")
+WIN_REASONS = ("Price", "Delivery speed", "Existing relationship", "Product range",
+               "Service")
 SOURCES = ("referral", "web", "ads", "event")
 OPEN_STAGES = ("Lead", "Qualified", "Proposal", "Negotiation")
 CLOSED_DEALS = 222
@@ -66,7 +69,8 @@ def _closed(rng: random.Random, lives: list[CustomerLife], start: date, end: dat
     closed = created + timedelta(days=rng.randint(10, min(120, (end - created).days)))
     expected = created + timedelta(days=rng.randint(20, 90))
     if rng.random() < 0.42:
-        return _deal(rng, lives, "Won", created, expected, closed, closed)
+        won = _deal(rng, lives, "Won", created, expected, closed, closed)
+        return replace(won, win_reason=rng.choice(WIN_REASONS) if rng.random() < 0.8 else None)
     reason = rng.choice(DEFAULT_REASONS) if rng.random() < 0.8 else None
     rival = reason in ("Competitor", "Price") or (reason is None and rng.random() < 0.3)
     return _deal(rng, lives, "Lost", created, expected, closed, closed, reason,

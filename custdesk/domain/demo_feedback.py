@@ -44,6 +44,8 @@ COMPLAINTS = ("Late delivery again", "Prices went up", "No reply to my email",
 STAY_REASONS = ("One invoice for everything", "Delivery the next morning",
                 "Our account manager knows us", "Good prices on paper and toner",
                 "They install the furniture too", "Easy returns", "Local business")
+CHOSE_REASONS = ("A friend recommended you", "Next-day delivery", "Best price we found",
+                 "One supplier for the whole office", "Friendly service on the phone")
 STAFF_REASONS = ("Good team", "Busy in September, too much overtime",
                  "Would like more training", "Flexible hours", "Warehouse is cold", None)
 SHOP_NOTES = ("Greeted within a minute", "Long queue at the counter",
@@ -185,5 +187,15 @@ def make_surveys(rng: random.Random, lives: list[CustomerLife], start: date,
         answered = min(_last_day(life, end), ordered + timedelta(days=rng.randint(1, 30)))
         surveys.append(Survey(
             date=answered.isoformat(), customer_id=life.id, kind=SurveyKind.QUESTIONNAIRE,
-            score=float(rng.randint(6, 10)), reason=rng.choice(STAY_REASONS)))
+            score=float(rng.randint(6, 10)), reason=rng.choice(STAY_REASONS),
+            question="Why do you stay with us?"))
+    # asked of new customers a few days after their first order
+    firsts = [(life, life.orders[0]) for life in lives if life.orders and life.orders[0] <= end]
+    for life, first in rng.sample(firsts, min(40, len(firsts))):
+        answered = min(_last_day(life, end), first + timedelta(days=rng.randint(3, 20)))
+        if answered < first:
+            continue
+        surveys.append(Survey(
+            date=answered.isoformat(), customer_id=life.id, kind=SurveyKind.QUESTIONNAIRE,
+            reason=rng.choice(CHOSE_REASONS), question="Why did you choose us?"))
     return sorted(surveys, key=lambda s: (s.date, s.kind.value, s.customer_id or 0))
