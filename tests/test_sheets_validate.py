@@ -52,3 +52,42 @@ def test_columns_of_repeated_values_parse_each_value_once_with_the_same_result()
     assert validate._by_distinct_value([1, 1.0, True] * 10, v.parse_text) is None
     assert validate._by_distinct_value([date(2024, 1, 1), datetime(2024, 1, 1)] * 10,
                                        v.parse_text) is None
+
+
+# ----- issue 20 H7: conventions per column, from all its values ------------------------------
+def test_2_500_beside_1_234_56_is_2500_from_the_column_or_the_sheet():
+    import pytest
+
+    from custdesk.sheets.validate import AmbiguousNumbersError
+
+    rows = [["2024-01-02", "C1", None, "1.234,56", "2.500", None, None],
+            ["2024-01-03", "C2", None, "2.500", "1", None, None]]
+    parsed = parse_table(table(rows), "orders", MAPPING)
+    got = [(r["revenue"], r["quantity"]) for _n, r in parsed.rows]
+    # Sales proves a decimal comma; Quantity proves nothing and follows the sheet
+    assert got == [(12_345_600, 2500.0), (25_000_000, 1.0)]
+    alone = [["2024-01-02", "C1", None, "2.500", None, None, None],
+             ["2024-01-03", "C2", None, "3", None, None, None]]
+    with pytest.raises(AmbiguousNumbersError) as caught:
+        parse_table(table(alone), "orders", MAPPING)
+    assert (caught.value.sheet, caught.value.column, caught.value.example) == \
+        ("Orders", "Sales", "2.500")
+    assert "2500 or 2.5" in str(caught.value) and "--decimal-comma" in str(caught.value)
+    parsed = parse_table(table(alone), "orders", MAPPING, decimal_mark="point")
+    assert [r["revenue"] for _n, r in parsed.rows] == [25_000, 30_000]
+
+
+def test_a_column_of_years_reads_1_january_and_says_so():
+    headers = ["Name", "Customer Since"]
+    years = Table("Customers", headers, 1, iter(enumerate([["Ann", "2019"], ["Bo", 2021.0],
+                                                            ["Cy", None]], start=2)))
+    parsed = parse_table(years, "customers", ["name", "acquired_on"])
+    assert [r["acquired_on"] for _n, r in parsed.rows] == ["2019-01-01", "2021-01-01", None]
+    assert parsed.notes == ["Customer Since: years only, read as 1 January"]
+    mixed = Table("Customers", headers, 1, iter(enumerate([["Ann", "2019"],
+                                                           ["Bo", "2021-03-04"]], start=2)))
+    parsed = parse_table(mixed, "customers", ["name", "acquired_on"])
+    assert [r["acquired_on"] for _n, r in parsed.rows] == ["2021-03-04"]
+    assert [(e.row, e.value, e.reason) for e in parsed.errors] == [
+        (2, "2019", "a year alone (2019): type the whole date")]
+    assert parsed.notes == []

@@ -130,3 +130,48 @@ def test_money_floats_match_their_decimal_reading():
     floats = [0.1 + 0.2, 1.005, 2.675, 12.3456, 12.34567, 1e-05, 0.0001, 0.00005, -0.0,
               99_999_999_999.9999, 123456.78, -7.125, 1 / 3]
     assert [v.parse_money(x) for x in floats] == [to_e4(Decimal(repr(x))) for x in floats]
+
+
+# ----- issue 20 H7: number and date conventions decided per column from all its values -----
+def test_a_number_such_as_2_500_reads_two_ways_and_the_column_decides():
+    assert v.ambiguous_number(["2.500", "7"]) == "2.500"
+    assert v.ambiguous_number(["1.234,56", "12.50", "0,500", "1234.500", 2.5]) is None
+    assert v.decide_decimal_mark(["2.500", "1.234,56"]) == v.COMMA
+    assert v.decide_decimal_mark(["2.500", "12,5 €"]) == v.COMMA
+    assert v.decide_decimal_mark(["2.500", "1.234.567"]) == v.COMMA
+    assert v.decide_decimal_mark(["2,500", "3.75"]) == v.POINT
+    assert v.decide_decimal_mark(["2,500", "1,234,567"]) == v.POINT
+    assert v.decide_decimal_mark(["2.500", "7", 3.5]) is None  # nothing proves either
+    assert v.decide_decimal_mark(["1.234,56", "12.50"]) is None  # both: value by value
+
+
+def test_parsing_with_the_column_s_decimal_mark():
+    assert v.parse_money("2.500", v.COMMA) == 25_000_000
+    assert v.parse_money("2.500", v.POINT) == 25_000
+    assert v.parse_money("1.234,56 €", v.COMMA) == 12_345_600
+    assert v.parse_number("2,500", v.POINT) == 2500.0
+    assert v.parse_int("2.500", v.COMMA) == 2500
+    assert v.parse_money("2.500") == 25_000  # alone, a value still decides for itself
+    with pytest.raises(ValueError, match="like the rest of the column"):
+        v.parse_money("1.5", v.COMMA)  # a dot can only group thousands here
+
+
+def test_a_year_alone_in_a_date_column():
+    assert v.year_of("2019") == 2019 and v.year_of(2019.0) == 2019 and v.year_of(2019) == 2019
+    assert v.year_of("1899") is None and v.year_of(45000) is None and v.year_of(True) is None
+    assert v.years_only(["2019", None, "", 2020.0])
+    assert not v.years_only(["2019", "2020-03-01"]) and not v.years_only([None, ""])
+    assert v.parse_year_date("2019") == "2019-01-01"
+    assert v.parse_year_date(2019.0, time="T00:00:00") == "2019-01-01T00:00:00"
+    # without the column's decision a year was an Excel serial: a day of 1905
+    assert v.parse_date("2019") == "1905-07-11"
+    strict = v.refuse_year(v.parse_date)
+    assert strict("2020-03-01") == "2020-03-01" and strict(45000) == "2023-03-15"
+    with pytest.raises(ValueError, match=r"a year alone \(2019\)"):
+        strict("2019")
+
+
+def test_fractions_chosen_by_the_owner_refuse_a_5_typed_as_text():
+    assert v.parse_fraction("0.05", v.FRACTIONS) == 0.05
+    with pytest.raises(ValueError):
+        v.parse_fraction("5", v.FRACTIONS)  # 500 %, never silently 5 %

@@ -16,7 +16,7 @@ from custdesk.commands.common import add_db_option, open_from_args
 from custdesk.services import importer
 from custdesk.services.import_plan import MODES
 from custdesk.sheets.catalogue import KINDS
-from custdesk.sheets.values import DAYFIRST, FRACTIONS, MONTHFIRST, POINTS
+from custdesk.sheets.values import COMMA, DAYFIRST, FRACTIONS, MONTHFIRST, POINT, POINTS
 from custdesk.storage import Store
 
 MAX_ERRORS_SHOWN = 20
@@ -42,6 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     scale.add_argument("--fractions", dest="percent_scale", action="store_const",
                        const=FRACTIONS, help="plain numbers in percent columns are fractions "
                        "(0.05 = 5 %%)")
+    mark = p.add_mutually_exclusive_group()
+    mark.add_argument("--decimal-comma", dest="decimal_mark", action="store_const",
+                      const=COMMA, help="text numbers such as 2.500 use a decimal comma "
+                      "(1.234,56: 2.500 = 2500)")
+    mark.add_argument("--decimal-point", dest="decimal_mark", action="store_const",
+                      const=POINT, help="text numbers such as 2.500 use a decimal point "
+                      "(1,234.56: 2.500 = 2.5)")
     p.add_argument("--mode", choices=MODES, default="upsert",
                    help="upsert (default), create only new records, or update existing only")
     p.add_argument("--skip-invalid", action="store_true",
@@ -60,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("give the file to import (or --undo BATCH_ID)")
     request = importer.ImportRequest(
         Path(args.file), kind=args.kind, sheet=args.sheet, overrides=args.map,
-        date_order=args.date_order, percent_scale=args.percent_scale, mode=args.mode,
+        date_order=args.date_order, percent_scale=args.percent_scale,
+        decimal_mark=args.decimal_mark, mode=args.mode,
         skip_invalid=args.skip_invalid,
         encoding=args.encoding)
     store = open_from_args(args)
@@ -104,7 +112,7 @@ def _import_workbook(store: Store, request: importer.ImportRequest,
     try:
         result = importer.import_workbook(
             store, request.path, write=not args.dry_run, date_order=request.date_order,
-            percent_scale=request.percent_scale,
+            percent_scale=request.percent_scale, decimal_mark=request.decimal_mark,
             mode=request.mode, skip_invalid=request.skip_invalid)
     except importer.AmbiguousColumnError as exc:
         raise UserError(f"{request.path.name}, {exc}", code=2) from None

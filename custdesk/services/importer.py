@@ -28,11 +28,22 @@ from custdesk.sheets.validate import (
     DEFAULT_MAX_AMOUNT,
     AmbiguousColumnError,
     AmbiguousDatesError,
+    AmbiguousNumbersError,
     ParsedTable,
     RowError,
     parse_table,
 )
-from custdesk.sheets.values import parse_date, parse_int, parse_text
+from custdesk.sheets.values import (
+    COMMA,
+    DAYFIRST,
+    FRACTIONS,
+    MONTHFIRST,
+    POINT,
+    POINTS,
+    parse_date,
+    parse_int,
+    parse_text,
+)
 from custdesk.storage.backups import create_backup
 from custdesk.storage.database import Store
 from custdesk.storage.import_undo import edited_since, record_after_images
@@ -49,10 +60,13 @@ from custdesk.storage.import_writes import saved_mapping as stored_mapping
 from custdesk.storage.match_queries import amount_totals
 from custdesk.storage.repository import get_settings
 
-__all__ = ["AmbiguousColumnError", "AmbiguousDatesError", "Choice", "ImportRequest",
-           "InvalidRowsError",
-           "MappingError", "Preview", "ReadError", "SheetInfo", "TotalsTooLargeError",
-           "UndoRefusedError", "choose", "commit", "make_preview", "survey", "undo"]
+__all__ = ["COMMA", "DAYFIRST", "FRACTIONS", "MONTHFIRST", "POINT", "POINTS",
+           "AmbiguousColumnError", "AmbiguousDatesError", "AmbiguousNumbersError", "Choice",
+           "ImportRequest", "InvalidRowsError",
+           "MappingError", "Preview", "ReadError", "RowError", "SheetInfo",
+           "TotalsTooLargeError",
+           "UndoRefusedError", "WorkbookPreview", "choose", "commit", "import_workbook",
+           "make_preview", "survey", "undo", "workbook_kinds"]
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total); may raise to cancel
 
@@ -124,6 +138,7 @@ class ImportRequest:
     mapping: list[str | None] | None = None  # a complete mapping (the wizard's), else auto
     date_order: str | None = None  # "dayfirst" / "monthfirst"
     percent_scale: str | None = None  # "points" / "fractions" for ambiguous percent columns
+    decimal_mark: str | None = None  # "comma" / "point" for columns of numbers like 2.500
     mode: str = "upsert"
     skip_invalid: bool = False
     encoding: str | None = None
@@ -177,7 +192,9 @@ class Preview:
         """What the owner must see besides the counts: orders the file changes, lines it
         removes, records that may duplicate stored ones, notes."""
         plan = self.plan
-        out = [text] if (text := plan.changed_orders_text()) else []
+        out = list(self.parsed.notes)  # how columns were read ("years only, …")
+        if text := plan.changed_orders_text():
+            out.append(text)
         if plan.removed:
             out.append(f"{plan.removed} stored order line{'s' if plan.removed != 1 else ''} "
                        "replaced by the file's (the file is the truth for its orders)")
@@ -372,7 +389,8 @@ def read_and_parse(request: ImportRequest, store: Store | None = None,
         return parse_table(table, kind, mapping, date_order=request.date_order,
                            date1904=source.date1904, progress=report,
                            max_amount=max_amount(store),
-                           percent_scale=request.percent_scale)
+                           percent_scale=request.percent_scale,
+                           decimal_mark=request.decimal_mark)
     finally:
         source.close()
 
@@ -539,14 +557,18 @@ class _RolledBack(Exception):
 
 def import_workbook(store: Store, path: str | Path, *, write: bool = True,
                     date_order: str | None = None, percent_scale: str | None = None,
-                    mode: str = "upsert",
+                    decimal_mark: str | None = None, mode: str = "upsert",
                     skip_invalid: bool = False, progress: Progress | None = None
                     ) -> WorkbookPreview:
     """Import every sheet of custdesk's full export in one transaction, as one batch (one
     undo), after one backup: all or nothing. With `write=False` (the preview) the same
     work runs and is rolled back, so each sheet's counts see the sheets before it.
     Raises InvalidRowsError (nothing written) when a sheet has invalid rows and
-    `skip_invalid` is off; ReadError subclasses as `make_preview` does."""
+    `skip_invalid` is off; ReadError subclasses as `make_preview` does.
+
+    `progress(kind, i, number of sheets)` is called as sheet i starts and while it is read
+    and written, so a progress callback that raises (a Cancel) stops the import anywhere
+    and the transaction rolls back: nothing is written."""
     path = Path(path)
     kinds = workbook_kinds(path)
     if kinds is None:
@@ -557,21 +579,23 @@ def import_workbook(store: Store, path: str | Path, *, write: bool = True,
     try:
         with write_cache(store), _collector_paused(), store.transaction():
             batch_id = start_batch(store, "workbook", path.name, ", ".join(kinds), mode)
-            for kind in kinds:
-                if progress:
-                    progress(kind, 0, 0)
+            for index, kind in enumerate(kinds):
+                step = _sheet_step(progress, kind, index, len(kinds))
+                if step:
+                    step(kind, 0, 0)
                 if kind == SCORECARD_SHEET:
                     result.assessments = _import_assessments(store, path, batch_id)
                     continue
                 request = ImportRequest(path, kind=kind, sheet=kind, date_order=date_order,
-                                        percent_scale=percent_scale, mode=mode,
+                                        percent_scale=percent_scale,
+                                        decimal_mark=decimal_mark, mode=mode,
                                         skip_invalid=skip_invalid)
-                parsed = read_and_parse(request, store)
+                parsed = read_and_parse(request, store, step)
                 plan = build_plan(store, parsed, mode)
                 check_totals(store, plan)
                 preview = Preview(request, parsed, plan, parsed.errors + plan.errors)
                 result.previews.append(preview)
-                write_plan(store, plan, batch_id)
+                write_plan(store, plan, batch_id, _count_step(step))
             if result.invalid and not skip_invalid and write:
                 raise InvalidRowsError(next(p for p in result.previews if p.invalid))
             counts = result.counts()
@@ -585,6 +609,21 @@ def import_workbook(store: Store, path: str | Path, *, write: bool = True,
     except _RolledBack:
         pass
     return result
+
+
+def _sheet_step(progress: Progress | None, kind: str, index: int, count: int
+                ) -> Progress | None:
+    """`progress` as sheet `index` of `count` reports it, whatever the phase inside."""
+    if progress is None:
+        return None
+    return lambda _phase, _done, _total: progress(kind, index, count)
+
+
+def _count_step(step: Progress | None) -> Callable[[int], None] | None:
+    """A `write_plan` progress (rows written) reporting through `step`."""
+    if step is None:
+        return None
+    return lambda done: step("write", done, 0)
 
 
 def _import_assessments(store: Store, path: Path, batch_id: int) -> tuple[int, int]:

@@ -50,13 +50,39 @@ class AmbiguousDatesError(ValueError):
 
 class AmbiguousColumnError(ValueError):
     """A percent column mixes fractions and percent points (0.5 beside 10): the owner says
-    how its numbers read (issue 20 H7), never a silent guess."""
+    how its numbers read (issue 20 H7), never a silent guess. `option` names the
+    `ImportRequest` field that decides it."""
+
+    option = "percent_scale"
 
     def __init__(self, sheet: str, column: str, example: str) -> None:
-        self.sheet, self.column = sheet, column
+        self.sheet, self.column, self.example = sheet, column, example
         super().__init__(
             f"sheet {sheet}, column {column}: the numbers (e.g. {example}) mix fractions and "
             "percent points; say which with --points (5 = 5 %) or --fractions (0.05 = 5 %)")
+
+
+class AmbiguousNumbersError(AmbiguousColumnError):
+    """Text numbers such as 2.500 (2500 or 2.5?) in a column, and neither that column nor
+    another of the sheet shows which of ',' and '.' is the decimal mark (issue 20 H7)."""
+
+    option = "decimal_mark"
+
+    def __init__(self, sheet: str, column: str, example: str) -> None:
+        self.sheet, self.column, self.example = sheet, column, example
+        ValueError.__init__(
+            self, f"sheet {sheet}, column {column}: numbers such as {example} could be "
+            f"{self.readings()[0]} or {self.readings()[1]}; say which with --decimal-comma "
+            "(1.234,56) or --decimal-point (1,234.56)")
+
+    def readings(self) -> tuple[str, str]:
+        """The example read with a decimal comma and with a decimal point ('2500', '2.5')."""
+        as_comma = self.example.replace(".", "").replace(",", ".")
+        as_point = self.example.replace(",", "")
+        def shown(x: str) -> str:
+            return f"{float(x):g}" if "." in x else x
+
+        return shown(as_comma), shown(as_point)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +109,19 @@ class ParsedTable:
     rows_read: int = 0
     invalid_rows: int = 0
     header_row: int = 1
+    notes: list[str] = field(default_factory=list)  # how columns were read, for the preview
 
 
 def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
                 date_order: str | None = None, date1904: bool = False,
                 progress: Progress | None = None,
                 max_amount: int = DEFAULT_MAX_AMOUNT,
-                percent_scale: str | None = None) -> ParsedTable:
+                percent_scale: str | None = None,
+                decimal_mark: str | None = None) -> ParsedTable:
     """Parse every data row of `table` as `kind` under `mapping`. An amount above
-    `max_amount` (currency units, either sign) is a row error.
+    `max_amount` (currency units, either sign) is a row error. Number, percent and date
+    conventions are decided per column from all its values; `date_order`, `percent_scale`
+    and `decimal_mark` are the owner's answers where a column cannot decide.
 
     Column by column (a list comprehension per column; only a column that fails is walked
     cell by cell): about 3x faster than cell by cell on 100k-row sheets.
@@ -105,8 +135,8 @@ def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
                          header_row=table.header_row)
     numbers, cols = _collect(table, [i for i, _s in columns], progress)
     result.rows_read = len(numbers)
-    parsers = _column_parsers(table, columns, cols, date_order, date1904,
-                              _money_parser(max_amount), percent_scale)
+    parsers = _column_parsers(table, columns, cols, date_order, date1904, max_amount,
+                              percent_scale, decimal_mark, result.notes)
     bad: dict[int, list[RowError]] = {}
     for position, ((col, _spec), parser) in enumerate(zip(columns, parsers, strict=True)):
         cols[position] = _parse_column(table, col, parser, cols[position], numbers, bad)
@@ -216,12 +246,13 @@ def _formula_gaps(table: Table, columns: list[tuple[int, cat.FieldSpec]], number
                     "calculate, save it, and import again"))
 
 
-def _money_parser(max_amount: int) -> Callable[[object], int | None]:
+def _money_parser(max_amount: int, mark: str | None = None
+                  ) -> Callable[[object], int | None]:
     limit = max_amount * 10_000
 
     def parse(value: object) -> int | None:
         try:
-            e4 = v.parse_money(value)
+            e4 = v.parse_money(value, mark)
         except ValueError as exc:
             if str(exc).startswith("implausibly"):
                 raise ValueError(_too_big(max_amount)) from None
@@ -238,31 +269,80 @@ def _too_big(max_amount: int) -> str:
             "sets the limit)")
 
 
+_NUMBER_TYPES = frozenset({cat.MONEY, cat.NUMBER, cat.INT, cat.SHARE, cat.PERCENT,
+                           cat.MEASURE, cat.SCORE5, cat.SCORE10})
+
+
+def _decimal_marks(table: Table, columns: list[tuple[int, cat.FieldSpec]],
+                   cols: list[list[object]], decimal_mark: str | None
+                   ) -> list[str | None]:
+    """Per mapped column, the decimal mark its text numbers are read with: None (each
+    value decides alone) unless the column holds a number such as 2.500, which takes the
+    mark its other values prove ('1.234,56'), else the one every other number column of
+    the sheet agrees on, else the owner's (`decimal_mark`); without any, it is asked
+    (`AmbiguousNumbersError`), never guessed (issue 20 H7)."""
+    numeric = [p for p, (_c, spec) in enumerate(columns) if spec.type in _NUMBER_TYPES]
+    examples = {p: x for p in numeric if (x := v.ambiguous_number(cols[p])) is not None}
+    marks: list[str | None] = [None] * len(columns)
+    if not examples:  # the usual case: every value says itself
+        return marks
+    proven = {p: v.decide_decimal_mark(cols[p]) for p in numeric}
+    agreed = {m for m in proven.values() if m is not None}
+    for position, example in examples.items():
+        mark = proven[position] or decimal_mark or (next(iter(agreed)) if len(agreed) == 1
+                                                    else None)
+        if mark is None:
+            raise AmbiguousNumbersError(table.sheet, table.headers[columns[position][0]],
+                                        example)
+        marks[position] = mark
+    return marks
+
+
 def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
                     cols: list[list[object]], date_order: str | None,
-                    date1904: bool, money: Callable[[object], int | None],
-                    percent_scale: str | None = None) -> list[Callable[[object], Any]]:
+                    date1904: bool, max_amount: int = DEFAULT_MAX_AMOUNT,
+                    percent_scale: str | None = None, decimal_mark: str | None = None,
+                    notes: list[str] | None = None) -> list[Callable[[object], Any]]:
     """One parser per mapped column; text-date columns get their decided order. A column
     whose dates all read both ways (a ship date beside an order date) takes the order the
-    sheet's other date columns agree on; only a sheet with none decided asks."""
+    sheet's other date columns agree on; only a sheet with none decided asks. A date
+    column of years alone reads each as 1 January (said in `notes`); a year alone among
+    full dates is a row error."""
     parsers: list[Callable[[object], Any] | None] = []
     decided: set[str] = set()
     undecided: list[tuple[int, str, str]] = []  # (position, header, sample)
+    with_years: set[int] = set()  # date columns holding a year alone among full dates
+    marks = _decimal_marks(table, columns, cols, decimal_mark)
     for position, (col, spec) in enumerate(columns):
+        mark = marks[position]
         if spec.type == cat.MONEY:
-            parsers.append(money)
+            parsers.append(_money_parser(max_amount, mark))
             continue
         if spec.type in (cat.SHARE, cat.PERCENT):  # decided from all its values (H7)
-            scale = percent_scale or v.decide_percent_scale(cols[position])
+            scale = percent_scale or v.decide_percent_scale(cols[position], mark)
             if scale is None:
                 example = next((str(x) for x in cols[position] if isinstance(x, int | float)
                                 and 0 < x < 1), "0.5")
                 raise AmbiguousColumnError(table.sheet, table.headers[col], example)
-            parsers.append(partial(_PARSERS[spec.type], scale=scale))
+            parsers.append(partial(_PARSERS[spec.type], scale=scale, mark=mark))
             continue
         if spec.type not in cat.DATE_TYPES:
-            parsers.append(_PARSERS[spec.type] if spec.type in _PARSERS else _score(spec.type))
+            if spec.type not in _PARSERS:
+                parsers.append(_score(spec.type, mark))
+            elif mark is not None:
+                parsers.append(partial(_PARSERS[spec.type], mark=mark))
+            else:
+                parsers.append(_PARSERS[spec.type])
             continue
+        # a year alone hides among numbers and text, never among real dates (H7)
+        if spec.type != cat.MONTH and v.years_only(cols[position]):
+            parsers.append(partial(v.parse_year_date, time="T00:00:00"
+                                   if spec.type == cat.TIMESTAMP else ""))
+            if notes is not None:
+                notes.append(f"{table.headers[col]}: years only, read as 1 January")
+            continue
+        if v.any_year(cols[position]):
+            with_years.add(position)
         order = date_order
         if order is None:
             texts = [x for x in cols[position] if isinstance(x, str)]
@@ -278,26 +358,28 @@ def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
                     undecided.append((position, table.headers[col], sample))
                     parsers.append(None)
                     continue
-        parsers.append(_date_parser(spec.type, order, date1904))
+        parsers.append(_date_parser(spec.type, order, date1904, position in with_years))
     if undecided and len(decided) != 1:
         raise AmbiguousDatesError([h for _p, h, _s in undecided], undecided[0][2])
     for position, _header, _sample in undecided:
         parsers[position] = _date_parser(columns[position][1].type, next(iter(decided)),
-                                         date1904)
+                                         date1904, position in with_years)
     return [p for p in parsers if p is not None]
 
 
-def _date_parser(kind: str, order: str | None, date1904: bool) -> Callable[[object], Any]:
+def _date_parser(kind: str, order: str | None, date1904: bool, refuse_years: bool = False
+                 ) -> Callable[[object], Any]:
     base = {cat.DATE: v.parse_date, cat.TIMESTAMP: v.parse_timestamp,
             cat.MONTH: v.parse_month}[kind]
-    return partial(base, order=order, date1904=date1904)
+    parser = partial(base, order=order, date1904=date1904)
+    return v.refuse_year(parser) if refuse_years else parser
 
 
-def _score(kind: str) -> Callable[[object], int | None]:
+def _score(kind: str, mark: str | None = None) -> Callable[[object], int | None]:
     top, low = (5, 1) if kind == cat.SCORE5 else (10, 0)
 
     def parse(value: object) -> int | None:
-        number = v.parse_decimal(value)
+        number = v.parse_decimal(value, mark)
         if number is None:
             return None
         if number != number.to_integral_value() or not low <= number <= top:

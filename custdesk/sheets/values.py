@@ -9,6 +9,7 @@ decided per column from the data (`decide_date_order`) or given by the caller.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -219,6 +220,73 @@ def parse_date(value: object, order: str | None = None, date1904: bool = False) 
     return None if moment is None else moment.date().isoformat()
 
 
+_YEAR = re.compile(r"\s*(\d{4})(?:\.0)?\s*")
+
+
+def year_of(value: object) -> int | None:
+    """The year a cell holding a year alone means ('2019', 2019, 2019.0), else None. A
+    plain number from 1900 to today + 50 years in a date column is a year: as an Excel
+    serial it would be a day in 1905 (issue 20 H7: 'Customer Since: 2019' became
+    1905-07-11)."""
+    if value.__class__ is bool:
+        return None
+    if isinstance(value, int | float):
+        year = value if isinstance(value, int) or not value.is_integer() else int(value)
+    elif isinstance(value, str) and (match := _YEAR.fullmatch(value)):
+        year = int(match[1])
+    else:
+        return None
+    return year if isinstance(year, int) and EARLIEST.year <= year <= latest_date().year \
+        else None
+
+
+_YEAR_LINE = re.compile(r"^[ \t]*\d{4}(?:\.0)?[ \t]*$", re.MULTILINE)
+
+
+def any_year(values: list[object]) -> bool:
+    """Whether some value of a date column may be a year alone (a quick over-estimate:
+    text is searched as one block; `year_of` decides each value)."""
+    texts = [x for x in values if x.__class__ is str]
+    if texts and _YEAR_LINE.search("\n".join(texts)):
+        return True
+    return any(year_of(x) is not None for x in values
+               if x.__class__ is int or x.__class__ is float)
+
+
+def years_only(values: list[object]) -> bool:
+    """Whether every value of a date column is a year alone (blanks aside; at least one)."""
+    seen = False
+    for value in values:
+        if value is None or (value.__class__ is str and is_missing(value)):
+            continue
+        if year_of(value) is None:
+            return False
+        seen = True
+    return seen
+
+
+def parse_year_date(value: object, time: str = "") -> str | None:
+    """A column of years alone: each year read as its 1 January ('2019' -> '2019-01-01';
+    `time` 'T00:00:00' for a timestamp)."""
+    if is_missing(value):
+        return None
+    year = year_of(value)
+    if year is None:
+        raise ValueError("not a year")
+    return f"{year:04d}-01-01{time}"
+
+
+def refuse_year(parse: Callable[[object], str | None]) -> Callable[[object], str | None]:
+    """`parse` for a column of dates in which a year alone is an error (never a day of
+    1905): the owner types the whole date, or makes the whole column years."""
+    def parse_or_refuse(value: object) -> str | None:
+        if value.__class__ is not date and (year := year_of(value)) is not None:
+            raise ValueError(f"a year alone ({year}): type the whole date")
+        return parse(value)
+
+    return parse_or_refuse
+
+
 def parse_timestamp(value: object, order: str | None = None, date1904: bool = False
                     ) -> str | None:
     """ISO timestamp text ('2024-03-01T09:30:00')."""
@@ -256,8 +324,12 @@ def _month(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def parse_decimal(value: object) -> Decimal | None:
-    """A number from text such as '$1,234.50', '1.234,50 €', '(12.00)', '£5', '-3'."""
+def parse_decimal(value: object, mark: str | None = None) -> Decimal | None:
+    """A number from text such as '$1,234.50', '1.234,50 €', '(12.00)', '£5', '-3'.
+
+    `mark` (COMMA or POINT, decided for the whole column by `decide_decimal_mark`) says
+    which of ',' and '.' is the decimal mark; without it each value decides alone, which
+    reads '2.500' as 2.5 — wrong beside '1.234,56' (issue 20 H7)."""
     if is_missing(value):
         return None
     if isinstance(value, bool):
@@ -279,7 +351,7 @@ def parse_decimal(value: object) -> Decimal | None:
         negative, text = not negative, text[1:]
     elif text.startswith("+"):
         text = text[1:]
-    text = _normalise_separators(text)
+    text = _normalise_separators(text) if mark is None else _with_mark(text, mark)
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -310,7 +382,56 @@ def _normalise_separators(text: str) -> str:
     return text
 
 
-def parse_money(value: object) -> int | None:
+COMMA, POINT = "comma", "point"  # the decimal mark of a column: 1.234,56 / 1,234.56
+_GROUPED = {COMMA: re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d*(?:,\d+)?"),
+            POINT: re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d*(?:\.\d+)?")}
+
+
+def _with_mark(text: str, mark: str) -> str:
+    """`text` read with the column's decimal mark; the other separator may only group
+    thousands (so '1.5' in a column of 1.234,56 is refused, not read as 15)."""
+    if not _GROUPED[mark].fullmatch(text) or not any(ch.isdigit() for ch in text):
+        raise ValueError("not a number written like the rest of the column ("
+                         + ("1.234,56" if mark == COMMA else "1,234.56") + ")")
+    if mark == COMMA:
+        return text.replace(".", "").replace(",", ".")
+    return text.replace(",", "")
+
+
+# A number whose one separator is followed by exactly three digits, the part before it
+# one to three digits not starting with 0: '2.500' and '2,500' read as 2500 or as 2.5.
+_AMBIGUOUS_NUMBER = re.compile(r"(?<![\d.,])[1-9]\d{0,2}[.,]\d{3}(?![\d.,])")
+# What proves a decimal mark: two decimals or four and more after it, a leading 0 before
+# it, four digits or more before it, or the other separator grouping thousands before it
+# (or twice).
+_PROVES = {mark: re.compile("|".join(p.replace("D", d).replace("T", t) for p in (
+    r"\dD\d{1,2}(?![\d.,])", r"\dD\d{4,}", r"(?<![\d.,])0D\d", r"\d{4,}D\d",
+    r"T\d{3}D\d", r"\dT\d{3}T\d{3}")))
+    for mark, d, t in ((COMMA, ",", r"\."), (POINT, r"\.", ","))}
+
+
+def ambiguous_number(values: list[object]) -> str | None:
+    """The first text value of `values` that reads two ways ('2.500'), else None."""
+    texts = [x for x in values if x.__class__ is str]
+    if not texts:
+        return None
+    found = _AMBIGUOUS_NUMBER.search("\n".join(texts))
+    return found[0] if found else None
+
+
+def decide_decimal_mark(values: list[object]) -> str | None:
+    """COMMA or POINT when some text value of the column proves it and none proves the
+    other ('1.234,56', '12,5' / '1,234.56', '12.50'); None when nothing proves either, or
+    both are proven (a column mixing 1.234,56 and 12.50 is read value by value)."""
+    texts = [x for x in values if x.__class__ is str]
+    if not texts:
+        return None
+    text = "\n".join(texts)
+    proven = [mark for mark, pattern in _PROVES.items() if pattern.search(text)]
+    return proven[0] if len(proven) == 1 else None
+
+
+def parse_money(value: object, mark: str | None = None) -> int | None:
     """Integer ten-thousandths (`*_e4`)."""
     if value.__class__ is float and -1e11 < value < 1e11:
         # the hot path: a float whose shortest repr has at most 4 decimals is exactly
@@ -320,32 +441,32 @@ def parse_money(value: object) -> int | None:
         e4 = round(value * 10_000)
         if e4 / 10_000 == value:
             return e4
-    number = parse_decimal(value)
+    number = parse_decimal(value, mark)
     if number is not None and abs(number) >= 10**14:  # (the import's cap is lower still)
         raise ValueError("implausibly large amount")
     return None if number is None else to_e4(number)
 
 
-def parse_number(value: object) -> float | None:
+def parse_number(value: object, mark: str | None = None) -> float | None:
     if value.__class__ is float and value == value and abs(value) != float("inf"):
         return value
-    number = parse_decimal(value)
+    number = parse_decimal(value, mark)
     return None if number is None else float(number)
 
 
-def parse_measure(value: object) -> float | None:
+def parse_measure(value: object, mark: str | None = None) -> float | None:
     """A metric's target in the metric's own unit: '40', '4.5', or '85%' for a percentage
     metric (read as 85, the way `*_pct` metrics are reported)."""
     if isinstance(value, str) and value.strip().endswith("%"):
         value = value.strip()[:-1]
-    return parse_number(value)
+    return parse_number(value, mark)
 
 
 MAX_COUNT = 10**12  # a count above a trillion is a typo (and SQLite's integers end at 9.2e18)
 
 
-def parse_int(value: object) -> int | None:
-    number = parse_decimal(value)
+def parse_int(value: object, mark: str | None = None) -> int | None:
+    number = parse_decimal(value, mark)
     if number is None:
         return None
     if number != number.to_integral_value():
@@ -358,7 +479,7 @@ def parse_int(value: object) -> int | None:
 POINTS, FRACTIONS = "points", "fractions"  # how a percent column's plain numbers read
 
 
-def decide_percent_scale(values: list[object]) -> str | None:
+def decide_percent_scale(values: list[object], mark: str | None = None) -> str | None:
     """How a share/percent column's plain numbers (no '%') read, from all of them (issue 20
     H7): any above 1 -> percent points (1, 5, 10, 15: a 1 is 1 %); none above 1 ->
     fractions (0.1, 0.2); None when the column mixes fractions below 1 with numbers above
@@ -372,7 +493,7 @@ def decide_percent_scale(values: list[object]) -> str | None:
             if not text or text.endswith("%") or "/" in text or is_missing(text):
                 continue
             try:
-                number = parse_decimal(text)
+                number = parse_decimal(text, mark)
             except ValueError:
                 continue
             if number is None:
@@ -389,11 +510,14 @@ def decide_percent_scale(values: list[object]) -> str | None:
     return POINTS if above else FRACTIONS
 
 
-def parse_fraction(value: object, scale: str | None = None) -> float | None:
+def parse_fraction(value: object, scale: str | None = None, mark: str | None = None
+                   ) -> float | None:
     """A share 0..1 from '20%', '0.2', '20' (read as percent) or '1/5'. With `scale`
-    (decided for the whole column), plain numbers are percent points or fractions."""
+    (decided for the whole column), plain numbers are percent points or fractions; with
+    `mark`, text numbers have that decimal mark."""
     if scale == POINTS and not (isinstance(value, str) and value.strip().endswith("%")):
-        points = None if is_missing(value) or value.__class__ is bool else parse_number(value)
+        points = (None if is_missing(value) or value.__class__ is bool
+                  else parse_number(value, mark))
         return None if points is None else _share(points / 100)
     if value.__class__ is float and 0 <= value <= 1:
         # the hot path: a share typed as a number
@@ -405,14 +529,16 @@ def parse_fraction(value: object, scale: str | None = None) -> float | None:
     if isinstance(value, str):
         text = value.strip()
         if text.endswith("%"):
-            number = parse_decimal(text[:-1])
+            number = parse_decimal(text[:-1], mark)
             return None if number is None else _share(float(number) / 100)
         match = re.match(r"^(\d+)\s*/\s*(\d+)$", text)
         if match and int(match[2]):
             return _share(int(match[1]) / int(match[2]))
-    share = parse_number(value)
+    share = parse_number(value, mark)
     if share is None:
         return None
+    if scale == FRACTIONS:  # the owner said so: '5' is 500 %, refused, never 5 %
+        return _share(share)
     return _share(share / 100 if share > 1 else share)
 
 
@@ -422,9 +548,10 @@ def _share(x: float) -> float:
     return round(x, 6)
 
 
-def parse_percent(value: object, scale: str | None = None) -> float | None:
+def parse_percent(value: object, scale: str | None = None, mark: str | None = None
+                  ) -> float | None:
     """A percentage 0..100 ('75%', '75', or 0.75 read as 75 %)."""
-    share = parse_fraction(value, scale)
+    share = parse_fraction(value, scale, mark)
     return None if share is None else round(share * 100, 4)
 
 
