@@ -280,3 +280,166 @@ def test_default_size_shows_every_mapped_column_and_its_samples(qtbot, store, tm
     # all three columns fit side by side: no sideways scrolling
     assert table.horizontalScrollBar().maximum() == 0
     assert table.columnWidth(1) >= 400
+
+
+# ----- issue 12: a custdesk workbook (Export everything) in one go ---------------------------
+@pytest.fixture
+def full_export(tmp_path):
+    """(a small business's full export, a fresh empty store to import it into)."""
+    from custdesk.services.exporter import export_workbook
+    from custdesk.storage import open_store
+
+    source = open_store(tmp_path / "source.db")
+    try:
+        for kind, name, text in (
+                ("customers", "c.csv", "ID,Name,Email\nC1,Ann Lee,ann@x.example\n"
+                                       "C2,Bo Ek,bo@x.example\n"),
+                ("orders", "o.csv", "Order ID,Date,Customer ID,Sales\nA-1,2024-03-01,C1,10\n"
+                                    "A-2,2024-03-02,C2,20\nA-3,2024-03-03,C1,30\n")):
+            path = write(tmp_path, name, text)
+            importer.commit(source, importer.make_preview(
+                source, importer.ImportRequest(path, kind=kind)))
+        out = export_workbook(source, tmp_path / "everything.xlsx").path
+    finally:
+        source.close(backup_if_changed=False)
+    return out
+
+
+def _workbook_wizard(qtbot, store, path):
+    w = ImportWizard(store, path=path, runner=SyncRunner())
+    qtbot.addWidget(w)
+    w.show()
+    w.next()  # the sheet page recognises the workbook
+    return w
+
+
+def test_a_custdesk_workbook_is_previewed_and_imported_in_one_step(qtbot, store,
+                                                                   full_export):
+    kinds = importer.workbook_kinds(full_export)
+    assert kinds is not None and kinds[:3] == ["customers", "products", "orders"]
+    w = _workbook_wizard(qtbot, store, full_export)
+    status = w.sheet_page.status.text()
+    assert status.startswith(f"custdesk workbook: {len(kinds)} sheets (customers, products, "
+                             "orders")
+    assert "they are imported together in one step" in status
+    assert w.sheet_page.isComplete()
+    w.next()  # no sheet, kind or mapping: straight to the preview
+    assert w.currentPage() is w.preview_page
+    page = w.preview_page
+    assert page.workbook is not None and page.preview is None
+    summary = page.summary.text()
+    assert "every sheet is imported together in one step" in summary
+    assert "customers: 2 rows read — 2 to add" in summary
+    assert "orders: 3 rows read — 3 to add" in summary
+    assert store.conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 0  # preview
+    assert page.isComplete()
+    changed: list[frozenset[str]] = []
+    w.runner.changed.connect(changed.append)
+    with qtbot.waitSignal(w.imported, timeout=5000) as blocker:
+        w.next()
+    assert w.import_page.finished and "every sheet in one step" in w.import_page.status.text()
+    assert store.conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 3
+    assert store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 2
+    batches = importer.list_batches(store)
+    assert len(batches) == 1 and int(batches[0]["id"]) == blocker.args[0]  # one batch
+    assert {"customers", "orders"} <= changed[0]
+    # Back from the preview returns to the sheet page, and a plain file is mapped again
+    plain_file = ImportWizard(store, path=write(full_export.parent, "s.csv", SALES),
+                              runner=SyncRunner())
+    qtbot.addWidget(plain_file)
+    plain_file.show()
+    plain_file.next()
+    assert plain_file.sheet_page.workbook is None
+    plain_file.next()
+    assert plain_file.currentPage() is plain_file.mapping_page
+
+
+def test_cancel_during_a_workbook_import_writes_nothing(qtbot, store, full_export,
+                                                        monkeypatch):
+    before = list(store.conn.iterdump())
+    original = tasks.TaskState.progress
+    phases: list[str] = []
+
+    def owner_presses_cancel(state, done, total=0, phase=""):
+        phases.append(phase)
+        if phase == "orders":  # customers are written by now: all rolled back
+            w.import_page.cancel()
+        original(state, done, total, phase)
+
+    w = _workbook_wizard(qtbot, store, full_export)
+    w.next()
+    assert w.preview_page.isComplete()
+    monkeypatch.setattr(tasks.TaskState, "progress", owner_presses_cancel)
+    w.next()
+    assert "customers" in phases and "orders" in phases
+    assert w.import_page.finished
+    assert "Cancelled" in w.import_page.status.text()
+    assert list(store.conn.iterdump()) == before
+
+
+# ----- issue 20 H7: a column that reads two ways is asked in the wizard ----------------------
+def _to_preview(qtbot, store, path):
+    w = ImportWizard(store, path=path, runner=SyncRunner())
+    qtbot.addWidget(w)
+    w.show()
+    for _page in range(3):
+        w.next()
+    assert w.currentPage() is w.preview_page
+    return w
+
+
+def test_an_ambiguous_percent_column_is_asked_then_previewed_again(qtbot, store, tmp_path):
+    path = write(tmp_path, "o.csv", "Date,Customer,Sales,Discount\n2024-01-02,Ann,10,.5\n"
+                 "2024-01-03,Bob,10,10\n")
+    w = _to_preview(qtbot, store, path)
+    page = w.preview_page
+    assert page.preview is None and not page.isComplete()
+    assert page.ask.isVisibleTo(page)
+    question = page.question.text()
+    assert "Discount" in question and "(such as .5)" in question
+    assert "1 % or 100 %" in question
+    assert "--points" not in question  # plain words, not the CLI's options
+    assert [b.text() for b in page.answers] == ["1 means 1 %", "1 means 100 %"]
+    page.answer(0)  # percent points: 0.5 is half a percent, 10 is 10 %
+    assert not page.ask.isVisibleTo(page)
+    assert page.preview is not None and page.preview.request.percent_scale == "points"
+    assert sorted(r["discount"] for _n, r in page.preview.parsed.rows) == [0.005, 0.1]
+    assert "as you said: 1 means 1 %" in page.summary.text()
+    with qtbot.waitSignal(w.imported, timeout=5000):
+        w.next()
+    got = sorted(d for (d,) in store.conn.execute("SELECT discount FROM orders"))
+    assert got == [0.005, 0.1]
+
+
+def test_1_means_100_percent_reads_the_column_as_fractions(qtbot, store, tmp_path):
+    path = write(tmp_path, "o.csv", "Date,Customer,Sales,Discount\n2024-01-02,Ann,10,0.5\n"
+                 "2024-01-03,Bob,10,10\n")
+    w = _to_preview(qtbot, store, path)
+    w.preview_page.answer(1)  # fractions: 10 would be 1000 %, a row error, never 10 %
+    preview = w.preview_page.preview
+    assert preview is not None and preview.request.percent_scale == "fractions"
+    assert preview.invalid == 1 and preview.errors[0].value == "10"
+
+
+def test_numbers_such_as_2_500_and_text_dates_are_asked_too(qtbot, store, tmp_path):
+    path = write(tmp_path, "o.csv", "Date;Customer;Sales\n03/04/2024;Ann;2.500\n"
+                 "05/06/2024;Bob;7\n")
+    w = _to_preview(qtbot, store, path)
+    page = w.preview_page
+    assert "2.500" in page.question.text() and "2500 or 2.5" in page.question.text()
+    assert [b.text() for b in page.answers] == ["2.500 means 2500 (like 1.234,56)",
+                                                "2.500 means 2.5 (like 1,234.56)"]
+    page.answer(0)
+    assert "day first or month first" in page.question.text()
+    page.answer(0)  # day first: the mapping page's choice follows
+    assert w.mapping_page.date_choice() == "dayfirst"
+    preview = page.preview
+    assert preview is not None and preview.invalid == 0
+    assert sorted((r["date"], r["revenue"]) for _n, r in preview.parsed.rows) == [
+        ("2024-04-03", 25_000_000), ("2024-06-05", 70_000)]
+
+
+def test_the_preview_says_a_column_of_years_reads_1_january(qtbot, store, tmp_path):
+    path = write(tmp_path, "c.csv", "Name,Customer Since\nAnn,2019\nBo,2021\n")
+    w = _to_preview(qtbot, store, path)
+    assert "Customer Since: years only, read as 1 January" in w.preview_page.summary.text()

@@ -321,9 +321,8 @@ def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
         if spec.type in (cat.SHARE, cat.PERCENT):  # decided from all its values (H7)
             scale = percent_scale or v.decide_percent_scale(cols[position], mark)
             if scale is None:
-                example = next((str(x) for x in cols[position] if isinstance(x, int | float)
-                                and 0 < x < 1), "0.5")
-                raise AmbiguousColumnError(table.sheet, table.headers[col], example)
+                raise AmbiguousColumnError(table.sheet, table.headers[col],
+                                           _fraction_example(cols[position], mark))
             parsers.append(partial(_PARSERS[spec.type], scale=scale, mark=mark))
             continue
         if spec.type not in cat.DATE_TYPES:
@@ -365,6 +364,20 @@ def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
         parsers[position] = _date_parser(columns[position][1].type, next(iter(decided)),
                                          date1904, position in with_years)
     return [p for p in parsers if p is not None]
+
+
+def _fraction_example(values: list[object], mark: str | None) -> str:
+    """The first value of a percent column below 1 (0.5 beside 10), as typed."""
+    for x in values:
+        if x.__class__ is bool or (isinstance(x, str) and x.strip().endswith("%")):
+            continue
+        try:
+            number = v.parse_number(x, mark)
+        except ValueError:
+            continue
+        if number is not None and 0 < number < 1:
+            return str(x).strip()
+    return "0.5"
 
 
 def _date_parser(kind: str, order: str | None, date1904: bool, refuse_years: bool = False

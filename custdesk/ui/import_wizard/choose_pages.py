@@ -1,7 +1,8 @@
 """The wizard's choosing pages: which sheet, what its rows are, which column goes where.
 
 Both only show what `services.importer` chose (the same functions `custdesk import`
-uses, saved mappings included) and take the owner's overrides.
+uses, saved mappings included) and take the owner's overrides. A custdesk full export
+(`importer.workbook_kinds`) skips both: its sheets are imported together in one step.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ FIELD_WORDS = {
     "kind": "survey type",
 }
 Survey = tuple[list[importer.SheetInfo], importer.Choice | None, str]
+Scan = tuple[Survey, list[str] | None]  # the survey, or the kinds of a custdesk workbook
 
 
 def field_label(name: str) -> str:
@@ -81,24 +83,33 @@ class SheetPage(QWizardPage):
         self.columns.setWordWrap(True)
         self.columns.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sheet.currentIndexChanged.connect(self._sheet_changed)
-        form = QFormLayout(self)
+        form = self.form = QFormLayout(self)
         form.addRow(self.status)
         form.addRow("Sheet:", self.sheet)
         form.addRow("Its columns:", self.columns)
         form.addRow("The rows are:", self.kind)
         self.sheets: list[importer.SheetInfo] = []
         self.choice: importer.Choice | None = None
+        self.workbook: list[str] | None = None  # a custdesk workbook's kinds, in order
 
     def initializePage(self) -> None:
-        self.sheets, self.choice = [], None
+        self.sheets, self.choice, self.workbook = [], None, None
         self.sheet.clear()
+        self._show_choices(True)
         self.columns.clear()
         self.status.setText("Reading the file…")
         w = self._wizard
+        w.preview_page.forget_answers()  # another file: its own answers
         path, encoding = Path(w.file_page.path_edit.text()), w.file_page.chosen_encoding()
 
-        def scan(state: TaskState) -> Survey:
-            return importer.survey(path, state.store, encoding)
+        def scan(state: TaskState) -> Scan:
+            try:
+                kinds = importer.workbook_kinds(path)
+            except importer.ReadError:
+                kinds = None  # the survey says what is wrong with the file
+            if kinds is not None:
+                return ([], None, ""), kinds
+            return importer.survey(path, state.store, encoding), None
 
         w.runner.query(w.store, scan, self._scanned, self._failed, key=(w, "scan"))
         self.completeChanged.emit()
@@ -107,7 +118,11 @@ class SheetPage(QWizardPage):
         self._wizard.runner.cancel((self._wizard, "scan"))
         super().cleanupPage()
 
-    def _scanned(self, survey: Survey) -> None:
+    def _scanned(self, scan: Scan) -> None:
+        survey, self.workbook = scan
+        if self.workbook is not None:
+            self._whole_workbook(self.workbook)
+            return
         self.sheets, self.choice, _problem = survey
         names = [s.name for s in self.sheets]
         self.sheet.blockSignals(True)
@@ -123,9 +138,28 @@ class SheetPage(QWizardPage):
                             f"{Path(self._wizard.file_page.path_edit.text()).name}.")
         self.completeChanged.emit()
 
+    def _whole_workbook(self, kinds: list[str]) -> None:
+        """custdesk's own full export: every sheet by its kind, in one step (no sheet,
+        kind or mapping to choose)."""
+        self._show_choices(False)
+        self.status.setText(f"custdesk workbook: {plural(len(kinds), 'sheet')} "
+                            f"({', '.join(kinds)}) — they are imported together in one step.")
+        self.completeChanged.emit()
+
+    def _show_choices(self, visible: bool) -> None:
+        """The sheet, its columns and its kind: hidden for a custdesk workbook."""
+        for widget in (self.sheet, self.columns, self.kind):
+            self.form.setRowVisible(widget, visible)
+
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(f"This file cannot be imported: {exc}")
         self.completeChanged.emit()
+
+    def nextId(self) -> int:
+        """A custdesk workbook goes straight to the preview (no columns to match)."""
+        if self.workbook is not None:
+            return self._wizard.preview_id
+        return super().nextId()
 
     def _sheet_changed(self, index: int) -> None:
         info = self.sheets[index] if 0 <= index < len(self.sheets) else None
@@ -141,6 +175,8 @@ class SheetPage(QWizardPage):
         return self.sheets[index] if 0 <= index < len(self.sheets) else None
 
     def isComplete(self) -> bool:
+        if self.workbook is not None:
+            return True
         info = self.current()
         return info is not None and bool(info.headers)
 

@@ -98,9 +98,10 @@ class ImportWizard(QWizard):
         self.mapping_page = MappingPage(self)
         self.preview_page = PreviewPage(self)
         self.import_page = ImportPage(self)
-        for page in (self.file_page, self.sheet_page, self.mapping_page, self.preview_page,
-                     self.import_page):
-            self.addPage(page)
+        ids = [self.addPage(page) for page in (self.file_page, self.sheet_page,
+                                               self.mapping_page, self.preview_page,
+                                               self.import_page)]
+        self.preview_id = ids[3]  # a custdesk workbook skips the choosing pages to it
         self.preview_page.setCommitPage(True)  # no Back once writing has started
         self.setButtonText(QWizard.WizardButton.CommitButton, "Import")
         screen = (parent.screen() if parent is not None else None) or self.screen()
