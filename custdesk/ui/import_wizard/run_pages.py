@@ -3,7 +3,10 @@
 The preview is a read task keyed to the wizard: Back, a changed mapping and Next again
 supersede an older preview still running, whose result is then never shown — so Import
 always commits the newest mapping. The import is a write task with progress and Cancel
-(the transaction rolls back).
+(the transaction rolls back). A custdesk workbook is previewed and imported whole
+(`importer.import_workbook`). A column that reads two ways (percent points or fractions,
+a decimal comma or point, day or month first) is a question with two answers on the
+preview page, never a guess: the answer goes into the request and the preview runs again.
 """
 
 from __future__ import annotations
