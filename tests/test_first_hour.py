@@ -312,3 +312,20 @@ def test_keyboard_tabs_refresh_and_search(qtbot, quiet_ui, demo_store) -> None:
     menus = [a.text()[a.text().index("&") + 1].lower() for a in window.menuBar().actions()]
     assert len(set(letters + menus)) == len(letters + menus)
     window.set_store(None)
+
+
+def test_after_a_whole_workbook_import_the_window_counts_records(qtbot, quiet_ui,
+                                                                 demo_store, tmp_path) -> None:
+    from custdesk.services import importer
+    from custdesk.services.exporter import export_workbook
+
+    out = export_workbook(demo_store, tmp_path / "everything.xlsx").path
+    window = make_window(qtbot, open_store(tmp_path / "new.db"))
+    assert window.store is not None
+    result = importer.import_workbook(window.store, out)
+    assert result.batch_id is not None
+    window.imported(result.batch_id)
+    message = window.statusBar().currentMessage()
+    assert message.endswith("records added — see Today"), message
+    assert "workbook" not in message
+    window.set_store(None)

@@ -68,7 +68,9 @@ KIND_WORDS = {"orders": ("order line", "today"), "customers": ("customer", "cust
               "products": ("product", "margins"), "deals": ("deal", "pipeline"),
               "tickets": ("support ticket", "feedback"), "surveys": ("survey answer", "feedback"),
               "spend": ("spend row", "margins"), "targets": ("target", "margins"),
-              "actions": ("action", "actions")}
+              "actions": ("action", "actions"),
+              # a whole custdesk workbook (every kind in one batch): records, shown on Today
+              "workbook": ("record", "today")}
 START_OWN_FILE = "Start my own file"
 MAX_RECENT = 8
 MIN_SIZE = QSize(900, 600)
