@@ -25,8 +25,18 @@ from custdesk.storage.backups import (
     restore_backup,
     verify_backup,
 )
+from custdesk.storage.database import acquire_lock
 
 FIRST_DAY = date(2025, 11, 25)
+
+
+def _restore_locked(path: Path, backup: Path) -> Path | None:
+    """`restore_backup` as the CLI runs it: under the file's lock."""
+    lock = acquire_lock(path)
+    try:
+        return restore_backup(path, backup, lock=lock)
+    finally:
+        lock.release()
 DAYS = 365  # up to and including 2026-11-24
 
 
@@ -94,7 +104,7 @@ def test_a_year_of_daily_backups(fast_dir: Path) -> None:
         verify_backup(backup.path)
         target = tmp_path / "restored" / "business.db"
         target.parent.mkdir(exist_ok=True)
-        restore_backup(target, backup.path)
+        _restore_locked(target, backup.path)
         assert digest(target) == taken[backup.taken_at], backup.path.name
 
 
@@ -106,7 +116,7 @@ def test_database_backups_and_safety_copies_are_owner_only(tmp_path: Path) -> No
         store = open_store(path)
         first = create_backup(store, reason="manual", now=datetime(2026, 11, 1, 9))
         store.close()  # a new database changed: on-close backup
-        safety = restore_backup(path, first.path)
+        safety = _restore_locked(path, first.path)
         db_mode = os.stat(path).st_mode
     finally:
         os.umask(old)
@@ -306,3 +316,72 @@ def test_a_journal_that_does_not_recover_is_kept_never_deleted(tmp_path: Path) -
     assert safety.path.read_bytes() == original and kept.read_bytes() == journal
     assert not Path(f"{db}-journal").exists()  # not beside the restored file: kept aside
     open_store(db).close(backup_if_changed=False)
+
+
+# ---- issue 20, M6: the lock is held from the closing of the store to its reopening --------
+
+_OTHER_OPENER = """
+import sys
+from custdesk.storage import DatabaseInUseError, open_store
+try:
+    open_store(sys.argv[1], create=False).close(backup_if_changed=False)
+    print("opened")
+except DatabaseInUseError:
+    print("refused")
+"""
+
+
+def _other_process_opens(path: Path) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _OTHER_OPENER, str(path)],
+                          capture_output=True, text=True, timeout=60)
+    return done.stdout.strip() or done.stderr.strip()[-300:]
+
+
+def test_a_restore_keeps_the_lock_from_close_to_reopen(tmp_path: Path) -> None:
+    """Before: a store could only be closed with its lock released, and `restore_backup`
+    ran without one, so another process could open the file during a restore."""
+    path = tmp_path / "business.db"
+    store = open_store(path)
+    with store.transaction():
+        store.conn.execute("INSERT INTO customers(name, name_key, created_on) "
+                           "VALUES ('Ann', 'ann', '2026-01-01')")
+    backup = create_backup(store, reason="manual")
+    with store.transaction():
+        store.conn.execute("DELETE FROM customers")
+    held = store.close(keep_lock=True)
+    assert held is not None and held.is_locked
+    assert _other_process_opens(path) == "refused"
+    restore_backup(path, backup.path, lock=held)
+    assert _other_process_opens(path) == "refused"
+    again = open_store(path, lock=held)  # adopted, never released in between
+    assert again.conn.execute("SELECT name FROM customers").fetchall() == [("Ann",)]
+    assert _other_process_opens(path) == "refused"
+    again.close(backup_if_changed=False)
+    assert _other_process_opens(path) == "opened"
+
+
+def test_a_restore_without_the_held_lock_is_refused(tmp_path: Path) -> None:
+    from filelock import FileLock
+
+    from custdesk.storage import DatabaseError
+
+    path = tmp_path / "business.db"
+    store = open_store(path)
+    backup = create_backup(store, reason="manual")
+    store.close(backup_if_changed=False)
+    before = digest(path)
+    with pytest.raises(DatabaseError, match="does not hold the lock"):
+        restore_backup(path, backup.path, lock=FileLock(str(path) + ".lock"))  # not taken
+    other = acquire_lock(tmp_path / "other.db")
+    try:
+        with pytest.raises(DatabaseError, match="does not hold the lock"):
+            restore_backup(path, backup.path, lock=other)  # another file's lock
+        with pytest.raises(DatabaseError, match="does not hold the lock"):
+            open_store(path, lock=other)
+    finally:
+        other.release()
+    assert digest(path) == before
+    assert [b.reason for b in list_backups(path)] == ["manual"]  # no safety copy either

@@ -21,7 +21,7 @@ from custdesk.storage import (
     open_store,
 )
 from custdesk.storage.backups import create_backup, list_backups, restore_backup
-from custdesk.storage.database import APPLICATION_ID, lock_path
+from custdesk.storage.database import APPLICATION_ID, acquire_lock, lock_path
 from custdesk.storage.migrations import LATEST_VERSION, MIGRATIONS, migrate
 
 
@@ -149,7 +149,11 @@ def test_backup_restore_round_trip(demo_store) -> None:
         demo_store.conn.execute("DELETE FROM orders")
     demo_store.close(backup_if_changed=False)
     assert digest(path) != original
-    safety = restore_backup(path, backup.path)
+    lock = acquire_lock(path)
+    try:
+        safety = restore_backup(path, backup.path, lock=lock)
+    finally:
+        lock.release()
     assert digest(path) == original
     assert safety is not None and digest(safety) != original  # the replaced state is kept
     s = open_store(path)

@@ -124,6 +124,69 @@ def test_restore_backup_from_the_window(qtbot, tmp_path: Path) -> None:
     window.set_store(None)
 
 
+_OTHER_OPENER = """
+import sys
+from custdesk.storage import DatabaseInUseError, open_store
+try:
+    open_store(sys.argv[1], create=False).close(backup_if_changed=False)
+    print("opened")
+except DatabaseInUseError:
+    print("refused")
+"""
+
+
+def _other_process_opens(path: Path) -> str:
+    """What a second custdesk process gets when it opens `path` now."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _OTHER_OPENER, str(path)],
+                          capture_output=True, text=True, timeout=60)
+    return done.stdout.strip() or done.stderr.strip()[-300:]
+
+
+def test_restore_from_the_window_holds_the_lock_throughout(qtbot, tmp_path: Path,
+                                                           monkeypatch) -> None:
+    """Issue 20 M6. Before: the window closed its store and released the lock, then a task
+    swapped the file, then it was opened again — another process could open it in
+    between. Now a second process is refused before the swap, after it and after the
+    reopen, and the window shows the restored file."""
+    from custdesk.storage.backups import create_backup
+    from custdesk.ui.dialogs import restore_backup_dialog
+    from custdesk.ui.main_window import MainWindow
+
+    store = open_store(tmp_path / "shop.db")
+    with store.transaction():
+        store.conn.execute(
+            "INSERT INTO customers(name, name_key, created_on) VALUES ('Ann', 'ann', '2024-01-01')"
+        )
+    backup = create_backup(store, reason="manual")
+    with store.transaction():
+        store.conn.execute("DELETE FROM customers")
+    path = store.path
+    seen: list[str] = []
+    real_restore = restore_backup_dialog.restore_backup
+
+    def watched_restore(*args, **kwargs):
+        seen.append(_other_process_opens(path))  # the store is closed, the swap not done
+        safety = real_restore(*args, **kwargs)
+        seen.append(_other_process_opens(path))  # swapped, not reopened yet
+        return safety
+
+    monkeypatch.setattr(restore_backup_dialog, "restore_backup", watched_restore)
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window._restore_backup(str(backup.path))
+    qtbot.waitUntil(lambda: window.store is not None and window.store is not store,
+                    timeout=30_000)
+    assert seen == ["refused", "refused"]
+    assert _other_process_opens(path) == "refused"  # the reopened window holds it
+    names = [r[0] for r in window.store.conn.execute("SELECT name FROM customers")]
+    assert names == ["Ann"]
+    window.set_store(None)
+    assert _other_process_opens(path) == "opened"  # released when the window lets go
+
+
 def test_smoke_test_saves_one_png_per_tab_and_the_dialogs(tmp_path: Path,
                                                         demo_db_template: Path) -> None:
     import shutil

@@ -61,7 +61,7 @@ def _restore(path: Path, name: str) -> int:
             chosen = matches[0]
     lock = acquire_lock(path)
     try:
-        safety = restore_backup(path, chosen)
+        safety = restore_backup(path, chosen, lock=lock)
     finally:
         lock.release()
     print(f"Restored {path.name} from {chosen.name}.")

@@ -22,6 +22,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from filelock import BaseFileLock
+
 from custdesk.storage.errors import DamagedDatabaseError, DatabaseError, DiskError
 from custdesk.storage.fileformat import APPLICATION_ID, FULL_CHECK_MAX_BYTES, read_header
 
@@ -301,14 +303,28 @@ def _recovered_safety_copy(db_path: Path, safety: Path) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def restore_backup(db_path: Path, backup: Path) -> Path | None:
+def require_lock(lock: BaseFileLock, db_path: Path) -> None:
+    """Refuse to go on unless `lock` is the one-writer lock of `db_path` and is held."""
+    wanted = db_path.with_name(db_path.name + ".lock")
+    if (Path(lock.lock_file).resolve() != wanted.resolve()) or not lock.is_locked:
+        raise DatabaseError(f"custdesk does not hold the lock of {db_path.name}; "
+                            "nothing was changed.")
+
+
+def restore_backup(db_path: Path, backup: Path, *, lock: BaseFileLock) -> Path | None:
     """Replace the (closed) database at `db_path` with `backup`.
+
+    `lock` is the file's one-writer lock, held by the caller from before the store was
+    closed until the restored file is open again (`Store.close(keep_lock=True)`, then
+    `open_store(path, lock=held)`): no other process can open the file in between
+    (issue 20 M6). It is checked here and left held.
 
     The current file is first kept as a 'before-restore' backup (when it is readable; a
     file a crash left with a hot journal is recovered first: `_recovered_safety_copy`),
     then the restore is written beside it and renamed over it in one step.
-    Returns the path of the safety copy, if one was made. The caller holds the lock.
+    Returns the path of the safety copy, if one was made.
     """
+    require_lock(lock, db_path)
     verify_backup(backup)
     safety: Path | None = None
     if db_path.exists() and db_path.stat().st_size > 0:

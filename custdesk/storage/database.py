@@ -26,10 +26,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
-from filelock import FileLock, Timeout
+from filelock import BaseFileLock, FileLock, Timeout
 
 from custdesk.storage import migrations, queries_summary
-from custdesk.storage.backups import latest_good_backup, list_backups
+from custdesk.storage.backups import latest_good_backup, list_backups, require_lock
 from custdesk.storage.errors import (
     DamagedDatabaseError,
     DatabaseError,
@@ -109,7 +109,9 @@ def lock_path(path: Path) -> Path:
 
 
 def acquire_lock(path: Path) -> FileLock:
-    lock = FileLock(str(lock_path(path)), timeout=0, mode=0o600)
+    # not thread-local: a held lock is handed from the window to a write task and back
+    # (a restore keeps it from the closing of the old store to the opening of the new one)
+    lock = FileLock(str(lock_path(path)), timeout=0, mode=0o600, thread_local=False)
     try:
         lock.acquire()
     except Timeout:
@@ -155,9 +157,15 @@ def connect(path: Path) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn)
 
 
-def open_store(path: str | os.PathLike[str], *, create: bool = True, lock: bool = True,
-               check: bool = True, replace: bool = False) -> Store:
+def open_store(path: str | os.PathLike[str], *, create: bool = True,
+               lock: bool | BaseFileLock = True, check: bool = True,
+               replace: bool = False) -> Store:
     """Open (or create) a custdesk database, migrated to the latest schema.
+
+    `lock` may be the file's lock already held (`Store.close(keep_lock=True)` returns it,
+    for a restore): it is adopted, never released and taken again, so no other process
+    can open the file in between (issue 20 M6). The store owns it from then on (it is
+    released when the store closes, or here when the file is refused).
 
     `replace=True` (`custdesk demo --force`) deletes an existing custdesk file first and
     starts an empty one — only after taking its lock, so a file another custdesk process
@@ -181,7 +189,7 @@ def open_store(path: str | os.PathLike[str], *, create: bool = True, lock: bool 
         raise type(exc)(f"{exc} {backup_advice(path)}") from exc.__cause__
 
 
-def _open(path: Path, *, lock: bool, check: bool, replace: bool = False) -> Store:
+def _open(path: Path, *, lock: bool | BaseFileLock, check: bool, replace: bool = False) -> Store:
     try:
         if (not replace and path.is_file() and path.stat().st_size == 0
                 and list_backups(path)):
@@ -192,7 +200,11 @@ def _open(path: Path, *, lock: bool, check: bool, replace: bool = False) -> Stor
         _check_foreign(path)
     except OSError as exc:
         raise DiskError(f"custdesk cannot read {path.name} ({exc.strerror or exc}).") from exc
-    file_lock = acquire_lock(path) if lock or replace else None
+    if isinstance(lock, BaseFileLock):
+        require_lock(lock, path)
+        file_lock: BaseFileLock | None = lock
+    else:
+        file_lock = acquire_lock(path) if lock or replace else None
     try:
         if replace:  # ours (checked above) and locked: nobody else has it open
             _remove_database(path)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
-from filelock import FileLock
+from filelock import BaseFileLock
 
 from custdesk.storage.backups import create_backup, write_copy
 from custdesk.storage.errors import (
@@ -26,7 +26,7 @@ from custdesk.storage.errors import (
 class Store:
     """An open custdesk database: the sqlite-utils `db`, its path and its lock."""
 
-    def __init__(self, path: Path, db: sqlite_utils.Database, lock: FileLock | None) -> None:
+    def __init__(self, path: Path, db: sqlite_utils.Database, lock: BaseFileLock | None) -> None:
         self.path = path
         self.db = db
         self._lock = lock
@@ -85,15 +85,21 @@ class Store:
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
-    def close(self, backup_if_changed: bool = True) -> None:
+    def close(self, backup_if_changed: bool = True, *,
+              keep_lock: bool = False) -> BaseFileLock | None:
         """Close; take a rotating backup first when this session changed anything.
+
+        `keep_lock=True` (a restore) leaves the one-writer lock held and returns it: the
+        caller hands it to `restore_backup` and then to `open_store(path, lock=held)`, so
+        no other process can open the file in between (issue 20 M6).
 
         Never raises for a failed backup or rescue (a full disk must not stop the owner
         from quitting; what was committed is already in the file): the reason is left in
         `close_warning` for the caller to show.
         """
         if self.closed:
-            return
+            return None
+        kept: BaseFileLock | None = None
         try:
             if self.file_gone():
                 self.close_warning = (f"{self.path.name} was moved or deleted while custdesk "
@@ -105,8 +111,13 @@ class Store:
         finally:
             self.db.close()
             if self._lock is not None:
-                self._lock.release()
+                if keep_lock:
+                    kept = self._lock
+                else:
+                    self._lock.release()
+                self._lock = None
             self.closed = True
+        return kept
 
     def __enter__(self) -> Store:
         return self

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
+from filelock import BaseFileLock
 from PySide6.QtCore import QByteArray, QSettings, QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -430,8 +431,29 @@ class MainWindow(QMainWindow):
 
         assert self.store is not None
         db_path = self.store.path
-        self.set_store(None)  # closes (with its own backup) and releases the lock
-        start_restore(self, db_path, Path(backup_path), lambda: self.open_path(db_path))
+        # closed (with its own backup) but the lock stays held through the swap and the
+        # reopen, so no other process can open the file in between (issue 20 M6)
+        held = self.store.close(keep_lock=True)
+        self.set_store(None)  # (already closed: shows its close warning, if any)
+        if held is None:  # a store opened without its lock: take it for the restore
+            try:
+                held = files.acquire_lock(db_path)
+            except DatabaseError as exc:
+                QMessageBox.warning(self, "Restore failed", plain_text.safe(str(exc)))
+                return
+        lock = held
+        start_restore(self, db_path, Path(backup_path),
+                      lambda: self._reopen_restored(db_path, lock), lock=lock)
+
+    def _reopen_restored(self, db_path: Path, lock: BaseFileLock) -> None:
+        """Open the restored (or, after a failure, untouched) file with the lock the
+        restore held; a refusal is explained and the lock released."""
+        try:
+            store = open_store(db_path, lock=lock)
+        except DatabaseError as exc:
+            QMessageBox.warning(self, "Cannot open database", plain_text.safe(str(exc)))
+            return
+        self.set_store(store)
 
     def data_changed(self, changes: frozenset[str]) -> None:
         """A write task committed: the period follows the data again (an import of older

@@ -1,9 +1,12 @@
 """File ▸ Restore backup…: pick a finished backup, see what restoring it would take back
 (records per table and the imports made after it), then `start_restore` writes it back.
 
-The window closes its store (releasing the lock), then calls `start_restore`: the copy
-(and the safety copy of the current file) is a write task of `ui.tasks` — a big file
-takes seconds — and `reopen` runs on the GUI thread once it is done, or failed.
+The window closes its store but keeps the file's one-writer lock
+(`Store.close(keep_lock=True)`), then calls `start_restore` with it: the copy (and the
+safety copy of the current file) is a write task of `ui.tasks` — a big file takes
+seconds — and `reopen` runs on the GUI thread once it is done, or failed, and opens the
+file with that same lock (`open_store(path, lock=held)`). No other process can open the
+file at any moment in between (issue 20 M6).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
+from filelock import BaseFileLock
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
 from custdesk.services.files import (
     RestoreLoss,
     Store,
+    acquire_lock,
     list_backups,
     restore_backup,
     restore_loss,
@@ -150,12 +155,23 @@ class RestoreBackupDialog(QDialog):
 
 
 def start_restore(parent: QWidget, db_path: Path, backup: Path, reopen: Callable[[], object],
-                  runner: TaskRunner | None = None) -> TaskHandle:
+                  runner: TaskRunner | None = None, *,
+                  lock: BaseFileLock | None = None) -> TaskHandle:
     """Write `backup` over the (closed) database `db_path` in a task; then `reopen()`.
 
-    The caller must have closed its store first: the task replaces the file itself, so it
-    opens no connection. A failure is shown, and the file (untouched) is reopened too.
+    The caller must have closed its store first, keeping its lock (`lock`, held until
+    `reopen` opens the file with it): the task replaces the file itself, so it opens no
+    connection. A failure is shown, and the file (untouched) is reopened too.
+    Without `lock` (a caller whose `reopen` takes the lock itself) the lock is taken here
+    for the swap and released just before `reopen`; the window always passes its own.
     """
+    own = lock is None
+    held = acquire_lock(db_path) if lock is None else lock
+
+    def handed_back() -> None:
+        if own:
+            held.release()
+
     busy = QProgressDialog("Restoring the backup…", "", 0, 0, parent)
     busy.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     busy.setCancelButton(None)  # a half-done rename cannot be stopped
@@ -163,10 +179,11 @@ def start_restore(parent: QWidget, db_path: Path, backup: Path, reopen: Callable
     busy.setMinimumDuration(300)
 
     def work(_state: TaskState) -> Path | None:
-        return restore_backup(db_path, backup)
+        return restore_backup(db_path, backup, lock=held)
 
     def done(_safety: Path | None) -> None:
         busy.close()
+        handed_back()
         reopen()
         status = getattr(parent, "statusBar", None)
         if status is not None:
@@ -175,6 +192,7 @@ def start_restore(parent: QWidget, db_path: Path, backup: Path, reopen: Callable
     def failed(exc: BaseException) -> None:
         busy.close()
         QMessageBox.warning(parent, "Restore failed", plain_text.safe(str(exc)))
+        handed_back()
         reopen()
 
     return (runner or default_runner()).write(None, work, EVERYTHING, done, failed,
