@@ -14,9 +14,9 @@ the signal written as the issue, for the action dialog to show.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from custdesk.domain.metric_catalogue import METRICS, MetricInfo
@@ -137,12 +137,67 @@ def get_action(store: Store, action_id: int) -> Action | None:
 
 def list_actions(store: Store, *, status: str | None = None, customer_id: int | None = None,
                  deal_id: int | None = None, owner: str | None = None,
-                 due_by: str | None = None) -> list[Action]:
+                 due_by: str | None = None, signal: str | None = None) -> list[Action]:
     """Actions by due date (undated last); each given filter narrows the list."""
     if status is not None:
         status = ActionStatus(status).value
     return q.list_actions(store, status=status, customer_id=customer_id, deal_id=deal_id,
-                          owner=owner, due_by=due_by)
+                          owner=owner, due_by=due_by, signal=signal)
+
+
+def due_actions(store: Store, day: str, days: int = 7) -> list[Action]:
+    """Open actions due within `days` days of `day` or overdue (due before `day`), by due
+    date: what Today lists first."""
+    horizon = (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+    return list_actions(store, status="open", due_by=horizon)
+
+
+# ---- detractor rescue ----------------------------------------------------------------------
+
+RESCUE_STATES = ("none", "open", "done", "dropped")
+
+
+def rescue_actions(store: Store, answers: Iterable[tuple[int, str]]) -> dict[int, Action]:
+    """{customer id: the rescue action of their detractor answer} for (customer id, answer
+    day) pairs: the latest action planned from a detractor signal for that customer on or
+    after the answer's day (an earlier rescue answered an earlier answer). Customers without
+    one are left out."""
+    wanted = dict(answers)
+    found: dict[int, Action] = {}
+    for a in list_actions(store, signal="detractor"):
+        cid = a.customer_id
+        if cid is None or cid not in wanted or a.created_on < (wanted[cid] or "")[:10]:
+            continue
+        best = found.get(cid)
+        if best is None or (a.created_on, a.id or 0) > (best.created_on, best.id or 0):
+            found[cid] = a
+    return found
+
+
+def rescue_fields(action: Action | None) -> dict[str, Any]:
+    """The rescue columns of a detractor row: state (none/open/done/dropped), the action's
+    id, due date and outcome."""
+    if action is None:
+        return {"rescue": "none", "rescue_action_id": None, "rescue_due_on": None,
+                "rescue_outcome": None}
+    return {"rescue": ActionStatus(action.status).value, "rescue_action_id": action.id,
+            "rescue_due_on": action.due_on, "rescue_outcome": action.outcome}
+
+
+def rescue_summary(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """{detractors, with_action, rescued} of detractor rows carrying `rescue`: how many
+    have a rescue action (any status) and how many of those are done."""
+    states = [r.get("rescue", "none") for r in rows]
+    return {"detractors": len(states),
+            "with_action": sum(s != "none" for s in states),
+            "rescued": sum(s == "done" for s in states)}
+
+
+def rescue_text(summary: Mapping[str, int]) -> str:
+    """"50 detractors, 3 with a rescue action, 1 rescued (done)"."""
+    n = summary["detractors"]
+    return (f"{n:,} detractor{'s' if n != 1 else ''}, {summary['with_action']:,} with a "
+            f"rescue action, {summary['rescued']:,} rescued (done)")
 
 
 def action_metrics(store: Store, period: Period) -> dict[str, MetricValue]:

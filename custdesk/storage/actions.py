@@ -61,12 +61,12 @@ def get_action(store: Store, action_id: int) -> Action | None:
 
 def list_actions(store: Store, *, status: str | None = None, customer_id: int | None = None,
                  deal_id: int | None = None, owner: str | None = None,
-                 due_by: str | None = None) -> list[Action]:
+                 due_by: str | None = None, signal: str | None = None) -> list[Action]:
     """Actions by due date (undated last), then id; each filter narrows the list."""
     clauses: list[str] = []
     params: list[Any] = []
     for column, value in (("status", status), ("customer_id", customer_id),
-                          ("deal_id", deal_id)):
+                          ("deal_id", deal_id), ("signal", signal)):
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)

@@ -21,9 +21,10 @@ from custdesk.storage import Store
 NAME = "actions"
 CARD_IDS = ("actions_open", "actions_overdue")
 LISTS = ("open", "done")
+DUE_DAYS = 7  # Today lists the actions due within a week, and the overdue ones
 
 
-def _row(a: Action, customers: dict[int, str], deals: dict[int, str], day: str
+def action_row(a: Action, customers: dict[int, str], deals: dict[int, str], day: str
          ) -> dict[str, Any]:
     late = a.overdue_on(day) and a.due_on is not None
     return {"id": a.id, "title": a.title,
@@ -51,10 +52,23 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     day, start = period.end.isoformat(), period.start.isoformat()
     customers, deals = acts.action_labels(store)
     every = acts.list_actions(store)
-    open_rows = [_row(a, customers, deals, day) for a in every if a.open_on(day)]
-    done_rows = sorted((_row(a, customers, deals, day) for a in every
+    open_rows = [action_row(a, customers, deals, day) for a in every if a.open_on(day)]
+    done_rows = sorted((action_row(a, customers, deals, day) for a in every
                         if a.status is not ActionStatus.OPEN and a.done_on is not None
                         and start <= a.done_on <= day),
                        key=lambda r: (r["done_on"], r["id"]), reverse=True)
     return Screen(NAME, period, label, cards=cards,
                   lists={"open": open_rows, "done": done_rows})
+
+
+def due_rows(store: Store, day: str, days: int = DUE_DAYS) -> list[dict[str, Any]]:
+    """Open actions due within `days` days of `day` or overdue, by due date (rows like the
+    `open` list's, each flagged `overdue` with its days late, or `due_in` days ahead)."""
+    customers, deals = acts.action_labels(store)
+    rows = []
+    for a in acts.due_actions(store, day, days):
+        row = action_row(a, customers, deals, day)
+        row["due_in"] = (date.fromisoformat(a.due_on) - date.fromisoformat(day)).days \
+            if a.due_on else None
+        rows.append(row)
+    return rows

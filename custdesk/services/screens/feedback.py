@@ -3,7 +3,9 @@
 Cards (NPS with its 95 % range and n, CSAT, first response and resolution times, repeat
 contacts, contacts per issue, complaints, mystery shopping, eNPS) against the prior period;
 the detractors to rescue (a work list); referral and NPS by segment; tickets by topic and by
-channel; the monthly NPS for the 12 months to the period's end (last month partial when cut).
+channel; each detractor's rescue action (none/open/done/dropped, with its due date and
+outcome) and `tables["rescue"]` = [{detractors, with_action, rescued}]; the monthly NPS
+for the 12 months to the period's end (last month partial when cut).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import Period, trailing_months
+from custdesk.services import actions_service as acts
 from custdesk.services import feedback_service as fb
 from custdesk.services import metrics_lists
 from custdesk.services import metrics_service as ms
@@ -52,12 +55,13 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     why = {"referral_rate_pct": honest.NO_SOURCES} if blank_referral else {}
     segments = [_segment_row(name, values, blank_referral)
                 for name, values in sorted(by_segment.items())]
-    detractors = [dataclasses.asdict(d) for d in metrics_lists.detractors(store, period)]
+    detractors = rescue_rows(store, metrics_lists.detractors(store, period))
     tables = {
         "segments": segments,
         "tickets_by_topic": [dataclasses.asdict(g) for g in fb.tickets_by(store, period, "topic")],
         "tickets_by_channel": [dataclasses.asdict(g)
                                for g in fb.tickets_by(store, period, "channel")],
+        "rescue": [acts.rescue_summary(detractors)],
         **honest.why_table(why),
     }
     answered = any(cards[m].value is not None for m in ANSWER_CARDS if m in cards)
@@ -67,6 +71,14 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                                   lists={"detractors": detractors}, tables=tables,
                                   notes=notes))
     return screen.with_series(build_series(store, period)) if with_series else screen
+
+
+def rescue_rows(store: Store, found: list[Any]) -> list[dict[str, Any]]:
+    """Detractor rows (dicts), each with its rescue: `rescue` none/open/done/dropped, the
+    action's id, due date and outcome (`actions_service.rescue_actions`)."""
+    rows = [dataclasses.asdict(d) for d in found]
+    rescues = acts.rescue_actions(store, ((r["customer_id"], r["date"]) for r in rows))
+    return [{**r, **acts.rescue_fields(rescues.get(r["customer_id"]))} for r in rows]
 
 
 def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:

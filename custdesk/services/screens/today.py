@@ -2,8 +2,11 @@
 
 KPI cards against the prior period, the four work lists of METRICS.md ("Lists the owner
 works from": customers at risk, hot prospects, lost prospects, detractors to rescue), each
-list's size and value, and 12 monthly trend series. The Today tab draws exactly this, and
-`custdesk screen today --json` prints it.
+list's size and value, and 12 monthly trend series. `lists["actions_due"]`: the open
+actions due within 7 days of the real day (not the period's end) or overdue
+(`screens/actions.due_rows`), counted in `tables["actions_due_totals"]` and a list_totals
+row — present once the file holds any action (not one of LISTS: it has no period). The
+Today tab draws exactly this, and `custdesk screen today --json` prints it.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from custdesk.domain.periods import Period, trailing_months
 
 # the lists come through metrics_service, which re-exports metrics_lists (importing
 # metrics_lists first would enter their import circle from the wrong end)
+from custdesk.services import actions_service as acts
 from custdesk.services import metrics_service
 from custdesk.services import pipeline_service as ps
 from custdesk.services.metrics_lists import DealRow
+from custdesk.services.screens import actions as actions_screen
 from custdesk.services.screens import honest
 from custdesk.services.screens.labels import MONTHLY_RENEWAL, deal_title, series_metric
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
@@ -77,12 +82,26 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         return Screen(NAME, period, label, empty=True)
     current = metrics_service.compute_metrics(store, period).metrics
     prior = metrics_service.compute_metrics(store, period.prior()).metrics
-    lists = {name: list(fn(store, period)) for name, (fn, _total) in LISTS.items()}
+    lists: dict[str, list[Any]] = {name: list(fn(store, period))
+                                   for name, (fn, _total) in LISTS.items()}
+    tables: dict[str, list[dict[str, Any]]] = {"list_totals": list_totals(lists)}
+    if acts.has_actions(store):  # once the owner plans actions, Today lists the due ones
+        due = actions_screen.due_rows(store, date.today().isoformat())
+        lists["actions_due"] = due
+        tables["list_totals"].append({"list": "actions_due", "count": len(due),
+                                      "total": None})
+        tables["actions_due_totals"] = [due_totals(due)]
     shown = with_targets(cards(current, prior), store, period)
     screen = honest.finish(Screen(NAME, period, label, cards=shown,
-                                  lists=lists, tables={"list_totals": list_totals(lists)},
+                                  lists=lists, tables=tables,
                                   notes=undated_note(current.get("contacts_undated"))))
     return screen.with_series(build_series(store, period)) if with_series else screen
+
+
+def due_totals(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """{count, overdue, due_today} of the due-actions rows (the strip's "3 due · 1 late")."""
+    return {"count": len(rows), "overdue": sum(bool(r["overdue"]) for r in rows),
+            "due_today": sum(r.get("due_in") == 0 for r in rows)}
 
 
 def undated_note(value: MetricValue | None) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from custdesk.services import actions_service as acts
 from custdesk.services.screens import feedback, labels
 from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
@@ -49,7 +50,23 @@ DETRACTOR_COLUMNS = [
     Column("nps", "NPS answer", "int", tooltip="The customer's latest answer, 0–10"),
     Column("date", "Answered", "date"),
     Column("comment", "Comment"),
+    Column("rescue", "Rescue", value=lambda r: rescue_label(r),
+           tooltip="The action planned to rescue this customer: none, open (due), "
+                   "done or dropped, with what came of it"),
 ]
+RESCUE_WORDS = {"none": "no action", "open": "open", "done": "done", "dropped": "dropped"}
+
+
+def rescue_label(row: Any) -> str:
+    """"open, due 12 Dec 2026" / "done: called, sent a voucher" / "no action"."""
+    get = row.get if isinstance(row, dict) else (lambda k: getattr(row, k, None))
+    state = get("rescue") or "none"
+    text = RESCUE_WORDS.get(state, state)
+    if state == "open" and get("rescue_due_on"):
+        text += f", due {fmt.day_text(get('rescue_due_on'))}"
+    elif state in ("done", "dropped") and get("rescue_outcome"):
+        text += f": {get('rescue_outcome')}"
+    return text
 
 
 def _hours(value: float | None) -> str:
@@ -80,7 +97,7 @@ def nps_extra(value: Any) -> str:
 class FeedbackTab(DashboardTab):
     title = "Feedback"
     slug = "feedback"
-    depends_on = frozenset({"customers", "surveys", "tickets"})
+    depends_on = frozenset({"customers", "surveys", "tickets", "actions"})
     empty_heading = "No feedback yet"
     empty_imports = ("customer surveys (date, customer, NPS 0–10, CSAT 1–5, comment)",
                      "support tickets (customer, opened, first response, resolved, topic)",
@@ -158,7 +175,11 @@ class FeedbackTab(DashboardTab):
         add_reasons(self.cards, why_blank(screen.tables))
         self.segments.model.set_rows(screen.tables["segments"])
         self.detractors.model.set_rows(screen.lists["detractors"])
-        self.detractors.note.setText(f"latest NPS 0–6 as of {fmt.day_text(screen.period.end)}")
+        rescue = screen.tables.get("rescue") or [acts.rescue_summary([])]
+        self.detractors.note.setText(acts.rescue_text(rescue[0]))
+        self.detractors.note.setToolTip(f"Latest NPS 0–6 as of "
+                                        f"{fmt.day_text(screen.period.end)}; a rescue "
+                                        "action is one planned from the detractor")
         topics = screen.tables["tickets_by_topic"]
         self.topics.model.set_rows(topics)
         self.channels.model.set_rows(screen.tables["tickets_by_channel"])

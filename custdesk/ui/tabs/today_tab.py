@@ -1,6 +1,7 @@
 """The Today tab: the owner's morning look at the chosen period.
 
-KPI cards (against the prior period), four work lists (customers at risk, hot prospects,
+KPI cards (against the prior period), a one-line strip of the actions due this week or late
+(each a link to its dialog), four work lists (customers at risk, hot prospects,
 lost prospects, detractors to rescue) and 12-month sparklines. Everything shown is built by
 `custdesk.services.screens.today` (the same screen `custdesk screen today` prints); this
 module only lays it out and formats it.
@@ -8,8 +9,10 @@ module only lays it out and formats it.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -92,6 +95,41 @@ def extra_text(card: Card) -> str:
     return "worth " + fmt.by_unit(card.extra_value.value, METRICS[card.extra].unit, short=True)
 
 
+DUE_SHOWN = 4  # actions named on the strip; the rest are "+N more"
+
+
+def due_when(row: dict[str, Any]) -> str:
+    """"2 days late" / "due today" / "due tomorrow" / "due in 5 days"."""
+    if row.get("overdue") and row.get("days_overdue"):
+        days = row["days_overdue"]
+        return f"{days} day{'s' if days != 1 else ''} late"
+    due_in = row.get("due_in")
+    return {None: "no date", 0: "due today", 1: "due tomorrow"}.get(
+        due_in, f"due in {due_in} days")
+
+
+def due_strip_html(rows: list[dict[str, Any]], totals: dict[str, int] | None) -> str:
+    """The one-line strip over Today's lists: the open actions due within a week or late,
+    each a link to its dialog ("action:ID"), late ones in red."""
+    if not rows:
+        return ("<b>Due actions:</b> <span style='color:gray'>none due this week — "
+                "right-click a customer, deal or detractor below to plan one</span>")
+    late = (totals or {}).get("overdue", sum(bool(r.get("overdue")) for r in rows))
+    head = f"<b>Due actions ({len(rows):,}" + (f", {late:,} late" if late else "") + "):</b> "
+    items = []
+    for r in rows[:DUE_SHOWN]:
+        who = r.get("customer") or r.get("deal")
+        named = who and who not in r["title"]  # "Rescue Ann" needs no "(Ann)"
+        text = html.escape(r["title"]) + (f" ({html.escape(who)})" if named else "")
+        when = due_when(r)
+        color = "#c0392b" if r.get("overdue") else "gray"
+        items.append(f"<a href='action:{r['id']}'>{text}</a> "
+                     f"<span style='color:{color}'>{when}</span>")
+    more = len(rows) - DUE_SHOWN
+    tail = f" · +{more} more on the Actions tab" if more > 0 else ""
+    return head + " · ".join(items) + tail
+
+
 class _ListPanel(TablePanel):
     """A titled table of one work list, with a line that sums it up."""
 
@@ -121,6 +159,13 @@ class TodayTab(DashboardTab):
         card_row.setSpacing(6)
         for i, card in enumerate(self.cards.values()):
             card_row.addWidget(card, 0, i)
+        # one line, first over the lists: the actions due this week or late (a link each)
+        self.due_strip = QLabel()
+        self.due_strip.setTextFormat(Qt.TextFormat.RichText)
+        self.due_strip.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.due_strip.setToolTip("Open actions due within 7 days, and the late ones; "
+                                  "click one to follow it up")
+        self.due_strip.linkActivated.connect(self.open_link)
         self.lists = {key: _ListPanel(key, title, cols, stretch)
                       for key, title, cols, stretch, _what in LISTS}
         for key in ("at_risk", "detractors"):  # rows that are customers open their story
@@ -156,6 +201,7 @@ class TodayTab(DashboardTab):
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(card_row)
+        layout.addWidget(self.due_strip)
         layout.addLayout(bottom, 1)
         return content
 
@@ -168,6 +214,9 @@ class TodayTab(DashboardTab):
                 continue
             widget.set_metric(METRICS[metric], card.current, card.prior, extra_text(card),
                               card.target)
+        due_totals = screen.tables.get("actions_due_totals") or [None]
+        self.due_strip.setText(due_strip_html(screen.lists.get("actions_due", []),
+                                              due_totals[0]))
         totals = {row["list"]: row for row in screen.tables.get("list_totals", [])}
         for key, _title, _cols, _stretch, what in LISTS:
             self.lists[key].set_rows(screen.lists.get(key, []),
@@ -179,6 +228,15 @@ class TodayTab(DashboardTab):
         for metric, line in self.sparklines.items():
             if metric in series:
                 line.set_points(series[metric])
+
+    def open_link(self, link: str) -> Any:
+        """The action dialog of a due action clicked on the strip ("action:ID")."""
+        from custdesk.ui.dialogs.action_dialog import ActionDialog
+
+        kind, _, ident = link.partition(":")
+        if kind != "action" or not ident.isdigit() or self.store is None:
+            return None
+        return ActionDialog.open_for(self.store, int(ident), parent=self)
 
     def open_customer(self, row: Any) -> Any:
         """The customer dialog for a list row with a `customer_id` (non-modal)."""
