@@ -119,6 +119,7 @@ def due_strip_html(rows: list[dict[str, Any]], totals: dict[str, int] | None) ->
     items = []
     for r in rows[:DUE_SHOWN]:
         who = r.get("customer") or r.get("deal")
+        who = str(who or "")
         named = who and who not in r["title"]  # "Rescue Ann" needs no "(Ann)"
         text = html.escape(r["title"]) + (f" ({html.escape(who)})" if named else "")
         when = due_when(r)
