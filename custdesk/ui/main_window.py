@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(
             self._action("&Print…", self.print_dialog, QKeySequence.StandardKey.Print)
         )
+        file_menu.addAction(self._action("Print business revie&w…", self.print_review_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Undo last import…", self.undo_last_import))
         file_menu.addAction(self._action("Business &settings…", self.settings_dialog))
@@ -414,6 +415,39 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Print", "This view cannot be printed yet.")
             return
         handler()
+
+    def print_review_dialog(self) -> None:
+        """File ▸ Print business review…: the review of the period bar's period, built from
+        the tabs' screens in a task, previewed on A4 (`services/review_service.py`)."""
+        if self.store is None:
+            return
+        from PySide6.QtCore import Qt
+        from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+        from custdesk.reports.scorecard_pdf import print_html, setup_a4
+        from custdesk.services.review_service import build_review
+        from custdesk.ui.error_dialog import report_error
+        from custdesk.ui.tasks import TaskState
+
+        period, label = self.period_bar.period(), self.period_bar.label()
+
+        def show(html: str) -> None:
+            dialog = QPrintPreviewDialog(self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            setup_a4(dialog.printer())
+            dialog.paintRequested.connect(lambda printer: print_html(html, printer))
+            self.dialogs["review"] = dialog
+            dialog.destroyed.connect(lambda *_: self.dialogs.pop("review", None))
+            dialog.open()
+
+        def build(state: TaskState) -> str:
+            assert state.store is not None
+            return build_review(state.store, period, label).html
+
+        def failed(exc: BaseException) -> None:
+            report_error("Building the business review", exc, self)
+
+        default_runner().query(self.store, build, show, failed, key=(self, "review"))
 
     def restore_backup_dialog(self) -> None:
         if self.store is None:
