@@ -31,7 +31,7 @@ def _text(page: str) -> str:
 
 def _review(store, month: str | None = "2026-10", period: str | None = None) -> rs.Review:
     resolved = rs.resolve(store, period, month, TODAY)
-    return rs.build_review(store, resolved, TODAY)
+    return rs.build_review(store, resolved.period, resolved.label, TODAY)
 
 
 def test_every_area_key_figure_is_printed_and_equals_the_screen(demo_store) -> None:

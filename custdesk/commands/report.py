@@ -95,7 +95,7 @@ def run_review(args: argparse.Namespace) -> int:
     store = open_from_args(args, create=False)
     try:
         resolved = review_service.resolve(store, args.period, args.month)
-        review = review_service.build_review(store, resolved)
+        review = review_service.build_review(store, resolved.period, resolved.label)
         html = review.html
     except ValueError as exc:
         raise UserError(str(exc)) from None

@@ -95,10 +95,10 @@ def _with_track(data: dict[str, Any], screen: Screen) -> dict[str, Any]:
     return data
 
 
-def build_review(store: Store, resolved: ResolvedPeriod, today_: date | None = None
+def build_review(store: Store, period: Period, label: str, today_: date | None = None
                  ) -> Review:
-    """Every screen the review prints, for `resolved` (`today_` pins the clock in tests)."""
-    period, label = resolved.period, resolved.label
+    """Every screen the review prints, for `period` called `label` (as the period bar or
+    `resolve` names it; `today_` pins the clock in tests)."""
     settings = get_settings(store)
     base = ReviewData(business=business_name(store), period_label=label,
                       start=period.start, end=period.end,
