@@ -10,7 +10,8 @@ customer id as well as a period.
 - lists: `customer` (one row: id, name, status "active"/"lapsed"/"lost"), `orders`,
   `deals`, `tickets`, `surveys` (all of the customer's records, newest first), `story`
   (every record as one dated line, newest first; order lines grouped into orders with
-  their totals), `risk` (the signals).
+  their totals; the customer's actions and logged interactions too), `risk` (the signals),
+  `interactions` and `actions` (newest first / by due date).
 - series: `revenue`, `gross_profit` by month from the first to the last month with
   orders (months without orders are 0); the data's current month is partial.
 - notes: the status and the risk signals in words.
@@ -23,7 +24,9 @@ from typing import Any
 
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import Period, day, month_end, month_slots
-from custdesk.domain.records import OrderLine, Survey, Ticket
+from custdesk.domain.records import Action, ActionStatus, Interaction, OrderLine, Survey, Ticket
+from custdesk.services import actions_service as acts
+from custdesk.services import interactions_service as ints
 from custdesk.services.metrics_service import CustomerStory, DealRow, customer_story, data_span
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
@@ -116,6 +119,24 @@ def story_rows(story: CustomerStory) -> list[dict[str, Any]]:
     return rows
 
 
+def action_story_rows(actions: list[Action]) -> list[dict[str, Any]]:
+    """The customer's actions as story lines, dated the day they were planned."""
+    rows = []
+    for a in actions:
+        status = ActionStatus(a.status).value
+        what = f"{a.title} ({status}"
+        if status == "open" and a.due_on:
+            what += f", due {a.due_on}"
+        what += ")" + (f" — {a.outcome}" if a.outcome else "")
+        rows.append({"date": a.created_on, "kind": "Action", "what": what, "amount": None})
+    return rows
+
+
+def interaction_story_rows(items: list[Interaction]) -> list[dict[str, Any]]:
+    return [{"date": i.date, "kind": "Interaction", "what": ints.what_text(i), "amount": None}
+            for i in items]
+
+
 def monthly_series(story: CustomerStory, data_end: date | None
                    ) -> dict[str, list[SeriesPoint]]:
     """Revenue and gross profit per month, every month from the first to the last with
@@ -140,8 +161,14 @@ def build_customer(store: Store, customer_id: int, period: Period, label: str = 
     story = customer_story(store, customer_id)
     span = data_span(store)
     deals: list[DealRow] = story.deals
+    logged = ints.customer_interactions(store, customer_id)
+    actions = acts.list_actions(store, customer_id=customer_id)
+    timeline = story_rows(story) + action_story_rows(actions) + interaction_story_rows(logged)
+    timeline.sort(key=lambda r: r["date"] or "", reverse=True)
     notes = [f"Status: {story.status}."]
     notes += [f"Risk: {reason}" for reason in story.risk_reasons]
+    if logged:
+        notes.append(f"Interactions: {ints.summary_text(logged)}.")
     return Screen(
         name="customer", period=period, period_label=label,
         cards=figures(story, period),
@@ -154,9 +181,15 @@ def build_customer(store: Store, customer_id: int, period: Period, label: str = 
                             reverse=True),
             "tickets": _by_date([ticket_row(t) for t in story.tickets], "opened_at"),
             "surveys": _by_date([survey_row(s) for s in story.surveys], "date"),
-            "story": story_rows(story),
+            "story": timeline,
+            "interactions": [{"id": i.id, "date": i.date, "kind": i.kind, "note": i.note,
+                              "deal_id": i.deal_id} for i in logged],
+            "actions": [{"id": a.id, "title": a.title, "status": ActionStatus(a.status).value,
+                         "due_on": a.due_on, "outcome": a.outcome, "created_on": a.created_on}
+                        for a in actions],
             "risk": [{"reason": reason} for reason in story.risk_reasons],
         },
         series=monthly_series(story, span.end if span else None),
-        empty=not (story.orders or story.deals or story.tickets or story.surveys),
+        empty=not (story.orders or story.deals or story.tickets or story.surveys or logged
+                   or actions),
         notes=tuple(notes))

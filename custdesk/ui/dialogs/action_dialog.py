@@ -6,7 +6,8 @@ as the issue, or on an existing action (`open_for`). Cause is one of six categor
 cause, never a culprit; owner is who acts. Saving runs through the task runner
 (`write(..., changes={"actions"})`), so every tab showing actions redraws. Freed on close;
 one dialog per action (or per signal row for a new one). `add_action_menu` gives any table
-of signal rows a "Plan an action…" context menu.
+of signal rows a "Plan an action…" context menu. `InteractionForm` is the one-line "log a
+call, meeting, e-mail or visit" form of the customer and deal dialogs.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from custdesk.domain.records import ACTION_CAUSES, Action, ActionStatus
+from custdesk.domain.records import ACTION_CAUSES, Action, ActionStatus, Interaction
 from custdesk.services import actions_service as acts
+from custdesk.services import interactions_service as ints
 from custdesk.services.files import Store
 from custdesk.ui.tasks import TaskState, default_runner
 
@@ -223,6 +226,97 @@ class ActionDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self.save_button.setEnabled(True)
         text = str(exc) if isinstance(exc, acts.ActionError) else f"Not saved: {exc}"
+        self.message.setText(f"<span style='color:#c0392b'>{html.escape(text)}</span>")
+
+
+class InteractionForm(QWidget):
+    """One line to log an interaction with a customer or about a deal: date, kind (call,
+    meeting, e-mail, visit, other), note and "Log"; the counts beside it ("7 interactions,
+    last 3 days ago"). Saved through the task runner (`changes={"interactions"}`)."""
+
+    logged = Signal(int)  # the interaction's id, after the write committed
+
+    def __init__(self, store: Store, *, customer_id: int | None = None,
+                 deal_id: int | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.customer_id, self.deal_id = store, customer_id, deal_id
+        self.date_edit = QDateEdit(QDate.currentDate())
+        self.date_edit.setCalendarPopup(True)
+        self.kind_box = QComboBox()
+        for kind in ints.KINDS:
+            self.kind_box.addItem(ints.KIND_LABELS[kind], kind)
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("What was said or agreed")
+        self.note_edit.returnPressed.connect(self.log)
+        self.log_button = QPushButton("Log")
+        self.log_button.clicked.connect(self.log)
+        self.summary = QLabel()
+        self.summary.setStyleSheet("color: gray;")
+        self.message = QLabel()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Log an interaction:"))
+        row.addWidget(self.date_edit)
+        row.addWidget(self.kind_box)
+        row.addWidget(self.note_edit, 1)
+        row.addWidget(self.log_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        status = QHBoxLayout()
+        status.addWidget(self.summary)
+        status.addStretch(1)
+        status.addWidget(self.message)
+        layout.addLayout(status)
+        self.set_target(customer_id, deal_id)
+
+    def set_target(self, customer_id: int | None, deal_id: int | None = None) -> None:
+        """Who the next interaction is with (a new customer has none yet: disabled)."""
+        self.customer_id, self.deal_id = customer_id, deal_id
+        self.setEnabled(customer_id is not None or deal_id is not None)
+        self.refresh_summary()
+
+    def refresh_summary(self) -> None:
+        if self.deal_id is not None:
+            items = ints.deal_interactions(self.store, self.deal_id)
+        elif self.customer_id is not None:
+            items = ints.customer_interactions(self.store, self.customer_id)
+        else:
+            items = []
+        self.summary.setText(ints.summary_text(items))
+
+    def form_interaction(self) -> Interaction:
+        return Interaction(date=_iso(self.date_edit.date()), customer_id=self.customer_id,
+                           deal_id=self.deal_id, kind=str(self.kind_box.currentData()),
+                           note=self.note_edit.text())
+
+    def log(self) -> None:
+        """Save the form (one transaction, through the task runner)."""
+        try:
+            item = ints.check_interaction(self.form_interaction())
+        except ints.InteractionError as exc:
+            self._failed(exc)
+            return
+
+        def write(state: TaskState) -> int:
+            assert state.store is not None
+            return ints.log_interaction(state.store, item)
+
+        self.log_button.setEnabled(False)
+        default_runner().write(self.store, write, {"interactions"}, self._logged,
+                               self._failed, key=(self, "log"))
+
+    def _logged(self, interaction_id: int) -> None:
+        self.log_button.setEnabled(True)
+        self.note_edit.clear()
+        self.message.setText("Logged.")
+        self.refresh_summary()
+        self.logged.emit(interaction_id)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.log_button.setEnabled(True)
+        text = str(exc) if isinstance(exc, ints.InteractionError) else f"Not saved: {exc}"
         self.message.setText(f"<span style='color:#c0392b'>{html.escape(text)}</span>")
 
 

@@ -42,6 +42,7 @@ from custdesk.services.screens.customer import build_customer
 from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart
+from custdesk.ui.dialogs.action_dialog import InteractionForm
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView
 
@@ -130,8 +131,15 @@ class CustomerDialog(QDialog):
         tabs = QTabWidget()
         tabs.addTab(self._build_details(), "Details")
         self.timeline_model = RecordTableModel(TIMELINE_COLUMNS, self)
-        tabs.addTab(RecordTableView(self.timeline_model, "customer/timeline", stretch=2),
-                    "Timeline")
+        # the story, with a one-line form to log a call, meeting, e-mail or visit over it
+        timeline = QWidget()
+        timeline_box = QVBoxLayout(timeline)
+        self.interaction_form = InteractionForm(store, customer_id=customer_id, parent=self)
+        self.interaction_form.logged.connect(lambda *_: self.load())
+        timeline_box.addWidget(self.interaction_form)
+        timeline_box.addWidget(RecordTableView(self.timeline_model, "customer/timeline",
+                                               stretch=2), 1)
+        tabs.addTab(timeline, "Timeline")
         self.chart = TrendChart("money")
         self.chart.setLabel("left", "Per month")
         tabs.addTab(self.chart, "Revenue and profit by month")
@@ -204,6 +212,7 @@ class CustomerDialog(QDialog):
         new = customer_id is None
         self.delete_button.setEnabled(not new)
         self.action_button.setEnabled(not new)
+        self.interaction_form.set_target(customer_id)
         self.lost_box.setEnabled(not new)
         self.save_button.setText("Add customer" if new else "Save changes")
         if customer_id is None:

@@ -3,7 +3,8 @@
 changes, actions, interactions).
 
 Saving runs `deals_service.save_deal` through the task runner (`changes={"deals"}`): one
-transaction, the stage change recorded with its date. Freed on close; one per deal.
+transaction, the stage change recorded with its date. Freed on close; one per deal. A
+one-line form under the history logs a call, meeting, e-mail or visit about the deal.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from custdesk.services import deals_service as ds
 from custdesk.services.files import Store
+from custdesk.ui.dialogs.action_dialog import InteractionForm
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView
 from custdesk.ui.tasks import TaskState, default_runner
@@ -150,6 +152,9 @@ class DealDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(QLabel("<b>History</b> (stage changes, actions, interactions)"))
         layout.addWidget(RecordTableView(self.history_model, "deal/history", stretch=2), 1)
+        self.interaction_form = InteractionForm(store, deal_id=deal_id, parent=self)
+        self.interaction_form.logged.connect(lambda *_: self.show_history())
+        layout.addWidget(self.interaction_form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.load()
@@ -179,6 +184,10 @@ class DealDialog(QDialog):
         self.lost_reason.setCurrentIndex(found)
         self.win_reason.setText(d["win_reason"] or "")
         self.competitor.setText(d["competitor"] or "")
+        self.show_history()
+
+    def show_history(self) -> None:
+        """Stage changes, actions and interactions, oldest first."""
         self.history_model.set_rows(ds.history(self.store, self.deal_id))
 
     def form_values(self) -> dict[str, Any]:
