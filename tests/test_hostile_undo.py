@@ -101,3 +101,83 @@ def test_cli_undo_lists_what_it_left(tmp_path, db_path, capsys):
     out = capsys.readouterr().out
     assert "removed 1 customers" in out
     assert f"Left as they are (changed since the import): customers {ann} (Ann)." in out
+
+
+def _one(store, sql, *args):
+    return store.conn.execute(sql, args).fetchone()[0]
+
+
+def test_undo_keeps_order_lines_the_owner_corrected(store, tmp_path):
+    """Before: undo deleted the A-2 line the owner had corrected by hand (250 -> 25), with
+    every other line of the import."""
+    result = _import(store, _csv(tmp_path, "o.csv", "Order ID,Date,Customer,Sales\n"
+                                 "A-1,2024-03-01,Ann,10\nA-2,2024-03-02,Bob,250\n"
+                                 "A-3,2024-03-03,Cy,30\n"), kind="orders")
+    line = _one(store, "SELECT id FROM orders WHERE order_ref = 'A-2'")
+    with store.transaction():  # the owner's correction (no importer involved)
+        store.conn.execute("UPDATE orders SET revenue_e4 = 250000 WHERE id = ?", (line,))
+    assert importer.edited_by_hand(store, result.batch_id) == [f"orders {line}"]
+    removed = importer.undo(store, result.batch_id)
+    assert removed["kept_edited"] == 1 and removed["orders"] == 2
+    rows = store.conn.execute("SELECT o.order_ref, o.revenue_e4, c.name, o.batch_id FROM orders o "
+                              "JOIN customers c ON c.id = o.customer_id").fetchall()
+    assert rows == [("A-2", 250000, "Bob", None)]  # its customer stays with it
+    assert [r[0] for r in store.conn.execute("SELECT name FROM customers")] == ["Bob"]
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_undo_keeps_a_deal_edited_in_the_deal_editor(store, tmp_path):
+    """Before: undo was refused (the stage change the editor recorded 'uses deals this
+    import created'), and without the stage change it deleted the edited deal."""
+    from custdesk.services import deals_service
+
+    result = _import(store, _csv(tmp_path, "d.csv", "Title,Account,Stage,Created On\n"
+                                 "Desks,Acme,Proposal,2024-02-01\n"
+                                 "Chairs,Acme,Proposal,2024-02-02\n"), kind="deals")
+    desks = _one(store, "SELECT id FROM deals WHERE title = 'Desks'")
+    chairs = _one(store, "SELECT id FROM deals WHERE title = 'Chairs'")
+    other = _one(store, "SELECT id FROM stages WHERE kind = 'open' AND id <> "
+                 "(SELECT stage_id FROM deals WHERE id = ?) ORDER BY id LIMIT 1", desks)
+    deals_service.save_deal(store, desks, {"next_step": "call Monday", "stage_id": other},
+                            on="2024-03-01")
+    assert importer.edited_by_hand(store, result.batch_id) == [f"deals {desks} (Desks)"]
+    removed = importer.undo(store, result.batch_id)
+    assert removed["kept_edited"] == 1 and removed["deals"] == 1
+    assert store.conn.execute("SELECT id, title, next_step, stage_id, batch_id FROM deals"
+                              ).fetchall() == [(desks, "Desks", "call Monday", other, None)]
+    assert _one(store, "SELECT count(*) FROM deals WHERE id = ?", chairs) == 0
+    assert [r[0] for r in store.conn.execute("SELECT name FROM customers")] == ["Acme"]
+    assert _one(store, "SELECT count(*) FROM deal_stage_history WHERE deal_id = ?", desks) >= 1
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_undo_of_untouched_orders_and_deals_still_restores_exactly(store, tmp_path):
+    from hostile_files import business_lines
+
+    before = business_lines(store.conn)
+    orders = _import(store, _csv(tmp_path, "o.csv", "Order ID,Date,Customer,Sales\n"
+                                 "A-1,2024-03-01,Ann,10\n"), kind="orders")
+    deals = _import(store, _csv(tmp_path, "d.csv", "Title,Account,Stage,Created On\n"
+                                "Desks,Ann,Proposal,2024-02-01\n"), kind="deals")
+    assert importer.edited_by_hand(store, deals.batch_id) == []
+    assert "kept_edited" not in importer.undo(store, deals.batch_id)
+    assert "kept_edited" not in importer.undo(store, orders.batch_id)
+    assert business_lines(store.conn) == before
+
+
+def test_cli_undo_lists_the_deal_it_left(tmp_path, db_path, capsys):
+    from custdesk.services import deals_service
+    from custdesk.storage import open_store
+
+    path = _csv(tmp_path, "d.csv", "Title,Account,Stage,Created On\n"
+                "Desks,Acme,Proposal,2024-02-01\nChairs,Acme,Proposal,2024-02-02\n")
+    assert main(["import", str(path), "--kind", "deals", "--db", str(db_path)]) == 0
+    store = open_store(db_path)
+    desks = store.conn.execute("SELECT id FROM deals WHERE title = 'Desks'").fetchone()[0]
+    deals_service.save_deal(store, desks, {"next_step": "send samples"})
+    store.close(backup_if_changed=False)
+    capsys.readouterr()
+    assert main(["import", "--undo", "1", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "removed 1 deals" in out
+    assert f"Left as they are (changed since the import): deals {desks} (Desks)." in out

@@ -36,6 +36,7 @@ class UndoRefusedError(Exception):
 def undo_blockers(store: Store, batch_id: int) -> list[str]:
     """Why the batch cannot be undone now (empty when it can)."""
     reasons = []
+    kept = {(t, i) for t, i, _n in edited_since(store, batch_id)}  # these stay: no blocker
     for parent, children in (("customers", ("orders", "deals", "tickets", "surveys",
                                             "actions", "interactions")),
                              ("products", ("orders", "deals")),
@@ -43,9 +44,10 @@ def undo_blockers(store: Store, batch_id: int) -> list[str]:
         for child in children:
             column = {"customers": "customer_id", "products": "product_id",
                       "deals": "deal_id"}[parent]
+            staying = ",".join(str(i) for t, i in kept if t == parent)
             count = store.conn.execute(
                 f"SELECT count(*) FROM {child} WHERE {column} IN "
-                f"(SELECT id FROM {parent} WHERE batch_id = ?) "
+                f"(SELECT id FROM {parent} WHERE batch_id = ? AND id NOT IN ({staying})) "
                 f"AND (batch_id IS NULL OR batch_id <> ?) AND {_NOT_MINE}",
                 (batch_id, batch_id, child, batch_id)).fetchone()[0]
             if count:
@@ -53,7 +55,8 @@ def undo_blockers(store: Store, batch_id: int) -> list[str]:
     later = store.conn.execute(
         "SELECT count(*) FROM batch_changes AS later JOIN batch_changes AS mine "
         "ON later.table_name = mine.table_name AND later.row_id = mine.row_id "
-        "WHERE mine.batch_id = ? AND later.batch_id > ?", (batch_id, batch_id)).fetchone()[0]
+        "WHERE mine.batch_id = ? AND later.batch_id > ? AND later.action = 'update'",
+        (batch_id, batch_id)).fetchone()[0]  # (a later 'insert' made a new row of that id)
     for table in UNDO_ORDER:
         later += store.conn.execute(
             f"SELECT count(*) FROM batch_changes WHERE table_name = ? AND batch_id > ? "
@@ -93,7 +96,13 @@ def undo_batch(store: Store, batch_id: int) -> dict[str, int]:
 # `before_json` is the row as written. Undo compares them with the rows now: a row the
 # owner changed since is left as it is (and counted), never overwritten or deleted.
 AFTER = "__after__"
-_SNAPSHOT_TABLES = ("customers",)
+# the tables whose created rows are kept as written: customers (filled in on their page),
+# deals (the deal editor) and order lines (corrected by hand)
+_SNAPSHOT_TABLES = ("customers", "deals", "orders")
+# a kept row's parents this batch created stay too (no longer tied to the batch), and so
+# do the kept deal's own stage history rows
+_PARENTS = {"orders": (("customer_id", "customers"), ("product_id", "products")),
+            "deals": (("customer_id", "customers"), ("product_id", "products"))}
 
 
 def _columns(store: Store, table: str) -> list[str]:
@@ -129,8 +138,9 @@ def record_after_images(store: Store, batch_id: int) -> None:
 
 
 def edited_since(store: Store, batch_id: int) -> list[tuple[str, int, str]]:
-    """(table, id, name or '') of the rows this batch wrote that were changed since (by
-    hand): undo leaves these as they are."""
+    """(table, id, name or title or '') of the rows this batch wrote that were changed
+    since (by hand): undo leaves these as they are — customers, deals and order lines it
+    created, and every row it updated."""
     out = []
     for table, row_id, action, before in store.conn.execute(
             "SELECT table_name, row_id, action, before_json FROM batch_changes "
@@ -144,15 +154,38 @@ def edited_since(store: Store, batch_id: int) -> list[tuple[str, int, str]]:
         now = store.conn.execute(f"SELECT {', '.join(expected)} FROM {table} "
                                  "WHERE rowid = ?", (row_id,)).fetchone()
         if now is not None and list(now) != list(expected.values()):
-            name = store.conn.execute(f"SELECT name FROM {table} WHERE rowid = ?", (row_id,)
-                                      ).fetchone()[0] if table in ("customers", "products") \
-                else None
+            label = {"customers": "name", "products": "name", "deals": "title"}.get(table)
+            name = store.conn.execute(f"SELECT {label} FROM {table} WHERE rowid = ?",
+                                      (row_id,)).fetchone()[0] if label else None
             out.append((table, row_id, str(name or "")))
     return out
 
 
+def _kept_with_them(store: Store, batch_id: int,
+                    edited: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """The rows this batch created that must stay because an edited row it created
+    needs them: a kept order line's or deal's customer and product."""
+    kept: set[tuple[str, int]] = set()
+    for table, row_id in edited:
+        for column, parent in _PARENTS.get(table, ()):
+            row = store.conn.execute(
+                f"SELECT p.id FROM {table} t JOIN {parent} p ON p.id = t.{column} "
+                "WHERE t.rowid = ? AND p.batch_id = ?", (row_id, batch_id)).fetchone()
+            if row is not None and (parent, row[0]) not in edited:
+                kept.add((parent, int(row[0])))
+    return kept
+
+
 def _undo(store: Store, batch_id: int) -> dict[str, int]:
     edited = {(t, i) for t, i, _n in edited_since(store, batch_id)}
+    for table, row_id in sorted(_kept_with_them(store, batch_id, edited)):
+        store.conn.execute(f"UPDATE {table} SET batch_id = NULL WHERE rowid = ?", (row_id,))
+    kept_deals = [i for t, i in edited if t == "deals"]
+    for start in range(0, len(kept_deals), 900):  # a kept deal keeps its stage history
+        chunk = kept_deals[start:start + 900]
+        store.conn.execute("UPDATE deal_stage_history SET batch_id = NULL WHERE batch_id = ? "
+                           f"AND deal_id IN ({', '.join('?' * len(chunk))})",
+                           (batch_id, *chunk))
     changes = store.conn.execute(
         "SELECT table_name, row_id, action, before_json FROM batch_changes "
         "WHERE batch_id = ? ORDER BY id DESC", (batch_id,)).fetchall()
@@ -182,6 +215,9 @@ def _undo(store: Store, batch_id: int) -> dict[str, int]:
         result["put_back"] = result.get("put_back", 0) + 1
     for table, row_id, action, before in changes:
         if action == "insert" and before is None:  # (a snapshot's row went with its batch)
+            if table == "stages" and store.conn.execute(
+                    "SELECT 1 FROM deals WHERE stage_id = ? LIMIT 1", (row_id,)).fetchone():
+                continue  # a kept (edited) deal stands in this new stage: it stays
             store.conn.execute(f"DELETE FROM {table} WHERE rowid = ?", (row_id,))
             result[table] = result.get(table, 0) + 1
     store.conn.execute("DELETE FROM batch_changes WHERE batch_id = ?", (batch_id,))
