@@ -237,7 +237,8 @@ def draft_from_signal(signal: str, row: Any, today: str | None = None) -> Draft:
     """A draft action for one row of a signal list; the signal is the issue.
 
     `row` is the list's row (a dataclass or a dict): an `AtRisk`, a deal row (hot, slipped,
-    stale or any deal), a `Detractor`, a ticket ({id, customer_id, customer, topic}), a
+    stale or any deal), a `Detractor`, a ticket ({id, customer_id, customer, topic}) or a
+    group of tickets ({name, tickets, complaints, csat_pct}: Feedback's tickets by topic), a
     scorecard answer ({question, score, area}) or a customer ({id, name}).
     """
     if signal not in SIGNALS:
@@ -276,6 +277,16 @@ def draft_from_signal(signal: str, row: Any, today: str | None = None) -> Draft:
         issue = f"Detractor: NPS {_get(row, 'nps')} on {_get(row, 'date')}"
         if comment:
             issue += f" — “{comment}”"
+    elif signal == "complaint" and _get(row, "complaints") is not None:
+        # a group of tickets (Feedback's tickets by topic or channel): no one customer
+        topic = _get(row, "topic") or _get(row, "name") or "this topic"
+        title = f"Resolve the complaints about {topic}"
+        issue = (f"Complaints about {topic}: {_get(row, 'complaints')} of "
+                 f"{_get(row, 'tickets')} tickets in the period")
+        csat = _get(row, "csat_pct")
+        if csat is not None:
+            issue += f", satisfaction {csat:.0f} %"
+        customer = topic
     elif signal == "complaint":
         ticket_id = _get(row, "id")
         topic = _get(row, "topic")
@@ -287,7 +298,12 @@ def draft_from_signal(signal: str, row: Any, today: str | None = None) -> Draft:
     elif signal == "scorecard":
         question = _get(row, "question") or _get(row, "label") or "this question"
         title = f"Raise the score of {question}"
-        issue = f"Scorecard: {question} scored {_get(row, 'score')}/10"
+        score = _get(row, "score")
+        issue = (f"Scorecard: {question} scored {score}/10" if score is not None
+                 else f"Scorecard: {question} (not scored yet)")
+        area = _get(row, "area")
+        if area:
+            issue += f" — {area}"
         customer = "the business"
     else:  # customer
         customer_id = customer_id or _get(row, "id")

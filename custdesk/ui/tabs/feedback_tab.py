@@ -86,6 +86,12 @@ def ticket_columns(first: str, with_repeats: bool) -> list[Column]:
     return cols
 
 
+def complaint_signal(row: Any) -> str | None:
+    """A ticket group with complaints can be acted on ("complaint"); others cannot."""
+    complaints = row.get("complaints") if isinstance(row, dict) else None
+    return "complaint" if complaints else None
+
+
 def nps_extra(value: Any) -> str:
     """"95 %: 12 to 40" under the NPS cards (small samples swing widely)."""
     low, high = getattr(value, "low", None), getattr(value, "high", None)
@@ -137,6 +143,10 @@ class FeedbackTab(DashboardTab):
                                  ticket_columns("Topic", True))
         self.channels = TablePanel("feedback/channels", "Tickets by channel",
                                    ticket_columns("Channel", False))
+        # a topic with complaints -> "Plan an action…" (the complaints as the issue)
+        add_action_menu(self.topics.table, self.topics.model.row_at, complaint_signal,
+                        lambda: self.store)
+        self.topics.table.setToolTip("Right-click a topic with complaints to plan an action")
         self.ticket_tabs = QTabWidget()
         for panel, label in ((self.topics, "Tickets by topic"),
                              (self.channels, "Tickets by channel")):

@@ -25,6 +25,7 @@ from custdesk.services.screens.scorecard import HistoryRow
 from custdesk.ui import formatting as fmt
 from custdesk.ui.plain_text import tooltip
 
+PLAN_ACTION = "Plan an action…"
 NOT_ANSWERED = -1  # the spin box's "not answered" position (its special value text)
 GREY = "#666"
 
@@ -42,13 +43,21 @@ class QuestionRow:
     """Widgets of one question, placed on row `row` of an area's grid."""
 
     def __init__(self, q: Question, grid: QGridLayout, row: int,
-                 on_change: Callable[[], None]) -> None:
+                 on_change: Callable[[], None],
+                 on_plan: Callable[[QuestionRow], object] | None = None) -> None:
         self.question = q
+        # small and never broken over two lines
+        plan = (f" · <a href='plan'>{PLAN_ACTION.replace(' ', '&nbsp;')}</a>"
+                if on_plan is not None else "")
         text = QLabel(f"<b>{html.escape(q.name)}</b> — {html.escape(q.text)}<br>"
                       f"<span style='color:{GREY}; font-size:small'>0 = {html.escape(q.zero)}"
-                      f" · 10 = {html.escape(q.ten)}</span>")
+                      f" · 10 = {html.escape(q.ten)}{plan}</span>")
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
+        self.text = text
+        if on_plan is not None:  # a low answer -> "Plan an action…" (the score as issue)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+            text.linkActivated.connect(lambda *_: on_plan(self))
         self.spin = QSpinBox()
         self.spin.setRange(NOT_ANSWERED, 10)
         self.spin.setSpecialValueText("Not answered")
@@ -73,6 +82,11 @@ class QuestionRow:
 
     def set_score(self, score: int | None) -> None:
         self.spin.setValue(NOT_ANSWERED if score is None else score)
+
+    def signal_row(self) -> dict[str, object]:
+        """The row an action is planned from: {question, score, area}."""
+        return {"question": self.question.name, "score": self.score,
+                "area": self.question.area}
 
     def show_change(self, before: int | None, since: date | None) -> None:
         """"+2" against the previous assessment's score (blank without one)."""

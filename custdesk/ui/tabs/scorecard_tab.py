@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintPreviewDialog
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QGridLayout,
     QGroupBox,
@@ -128,7 +129,7 @@ class ScorecardTab(DashboardTab):
             grid.setVerticalSpacing(6)
             grid.setContentsMargins(8, 4, 8, 4)
             for row, q in enumerate(questions):
-                self.rows[q.id] = QuestionRow(q, grid, row, self._changed)
+                self.rows[q.id] = QuestionRow(q, grid, row, self._changed, self.plan_action)
             column.addWidget(box)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -137,6 +138,14 @@ class ScorecardTab(DashboardTab):
         return scroll
 
     # -- data ---------------------------------------------------------------------------
+
+    def plan_action(self, row: QuestionRow) -> QDialog | None:
+        """An action to raise one question's score (the score on screen as the issue)."""
+        from custdesk.ui.dialogs.action_dialog import ActionDialog
+
+        if self.store is None:
+            return None
+        return ActionDialog.from_signal(self.store, "scorecard", row.signal_row(), self)
 
     def set_store(self, store: Store | None) -> None:
         self.dirty = False  # another file: its latest assessment replaces the form
