@@ -346,22 +346,24 @@ def _products(r: ReviewData) -> str:
     rows = []
     for p in sorted(products, key=lambda p: -(p.get("revenue") or 0))[:12]:
         gap = p.get("margin_gap_pts")
-        flag = (f"<b style='color:{BAD}'>below target</b>" if p.get("below_target")
-                else (f"<span style='color:{GOOD}'>on target</span>"
+        why = p.get("behind_why") or ("margin below target" if p.get("below_target") else "")
+        flag = (f"<span style='color:{BAD}; font-size:7pt'>{_e(why)}</span>" if why
+                else (f"<span style='color:{GOOD}'>on its case</span>"
                       if p.get("target_margin_pct") is not None else ""))
-        for key, text in (("behind_case", "behind its case"),):
-            if p.get(key):
-                flag += f" <b style='color:{BAD}'>{text}</b>"
+        change = p.get("revenue_change_pct")
         rows.append([_e(p.get("name", "")), _e(money(p.get("revenue"), r.currency)),
                      _e(money(p.get("gross_profit"), r.currency)),
                      _e(figure(p.get("margin_pct"), "pct")),
                      _e(figure(p.get("target_margin_pct"), "pct")),
-                     _e(DASH if gap is None else f"{gap:+.1f} pts"), flag])
+                     DASH if gap is None else f"{gap:+.1f}&nbsp;pts",
+                     _e(DASH if change is None else f"{change:+.0f} %"), flag])
     more = len(products) - len(rows)
-    return (_heading("Margins by product against target", "the top products by revenue "
-                     "(Margins)" + (f"; {more} more on the Margins tab" if more > 0 else ""))
+    return (_heading("Margins by product against their business case", "the top products "
+                     "by revenue (Margins)"
+                     + (f"; {more} more on the Margins tab" if more > 0 else ""))
             + _table(["Product", "Revenue", "Gross profit", "Margin", "Target margin", "Gap",
-                      ""], rows, {1, 2, 3, 4, 5}, widths=[30, 13, 13, 9, 11, 9, 15]))
+                      "Revenue trend", "Behind its case"], rows, {1, 2, 3, 4, 5, 6},
+                     widths=[18, 9, 9, 8, 8, 8, 9, 31]))
 
 
 # ----- page 3 ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The margins screen: where the money is made, and who makes it.
 
 Cards (revenue, profit, margin, order value, lifetime value, acquisition cost) against the
-prior period; tables of sales by product (beside its target margin), category and segment;
+prior period; tables of sales by product (beside its target margin — the business case —
+with its revenue against the prior period and `behind_case` when it trails the case),
+category and segment;
 profitability groups A–D and the movement between them; monthly revenue, profit and margin
 for the 12 months to the period's end (the last month marked partial when it is cut).
 The sales plan drawn in the same tab is its own screen (`plan.py`).
@@ -15,7 +17,7 @@ from custdesk.domain.periods import Period
 from custdesk.services import margins_service as mg
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import honest
-from custdesk.services.screens.model import Card, Screen, SeriesPoint
+from custdesk.services.screens.model import MIN_COMPARE_DAYS, Card, Screen, SeriesPoint
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
 from custdesk.storage.repository import table_counts
@@ -26,6 +28,9 @@ CARDS = ("revenue", "gross_profit", "gross_margin_pct", "avg_order_value",
 BREAKDOWNS = ("segment", "product", "category")
 SERIES = ("revenue", "gross_profit", "gross_margin_pct", "orders_count")
 TREND_MONTHS = 12
+# a product with a target margin whose revenue fell by this much or more against the prior
+# period is behind its business case, as is one whose margin is below its target
+REVENUE_FALL_PCT = 10.0
 
 
 def is_empty(store: Store) -> bool:
@@ -38,13 +43,17 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
     report = ms.compute_metrics(store, period, by=BREAKDOWNS)
-    prior = ms.compute_metrics(store, period.prior()).metrics
+    prior_report = ms.compute_metrics(store, period.prior(), by=("product",))
+    prior = prior_report.metrics
     b = report.breakdowns
     cards = with_targets({m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS},
                          store, period)
     groups = mg.group_rows(store, period, ms.profitability_groups(store, period))
     tables = {
-        "by_product": _rows(mg.sales_rows(b["product"], mg.product_targets(store))),
+        "by_product": behind_case(
+            _rows(mg.sales_rows(b["product"], mg.product_targets(store))),
+            _rows(mg.sales_rows(prior_report.breakdowns["product"])),
+            compare=period.days() >= MIN_COMPARE_DAYS),
         "by_category": _rows(mg.sales_rows(b["category"])),
         "by_segment": _rows(mg.sales_rows(b["segment"])),
         "groups": _rows(groups),
@@ -65,3 +74,26 @@ def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:
 def _rows(items: list) -> list[dict]:
     """Dataclass rows as plain dicts (what the tab's tables and the JSON take)."""
     return [dataclasses.asdict(item) for item in items]
+
+
+def behind_case(rows: list[dict], prior_rows: list[dict], *, compare: bool = True
+                ) -> list[dict]:
+    """Product rows with the prior period's revenue, the change in %, and `behind_case`
+    (+ `behind_why`): a product with a target margin (its business case) whose margin is
+    below it, or whose revenue fell REVENUE_FALL_PCT % or more against the prior period.
+    `compare` False (a period under a week): no revenue trend."""
+    before = {r["name"]: r["revenue"] for r in prior_rows}
+    out = []
+    for row in rows:
+        prior = before.get(row["name"]) if compare else None
+        change = (None if not prior or row["revenue"] is None
+                  else (row["revenue"] - prior) / prior * 100)
+        why = []
+        if row["target_margin_pct"] is not None:
+            if row["below_target"]:
+                why.append(f"margin {abs(row['margin_gap_pts']):.1f} pts below target")
+            if change is not None and change <= -REVENUE_FALL_PCT:
+                why.append(f"revenue down {abs(change):.0f} % on the period before")
+        out.append({**row, "prior_revenue": prior, "revenue_change_pct": change,
+                    "behind_case": bool(why), "behind_why": "; ".join(why)})
+    return out

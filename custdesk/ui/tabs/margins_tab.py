@@ -59,7 +59,15 @@ def _sales_columns(first: str, with_target: bool = False) -> list[Column]:
                  Column("margin_gap_pts", "vs target", "float",
                         display=lambda v: fmt.DASH if v is None else
                         f"{'+' if v >= 0 else '−'}{fmt.number(abs(v), 1)} pts",
-                        tooltip="Actual margin minus target, in points")]
+                        tooltip="Actual margin minus target, in points"),
+                 Column("revenue_change_pct", "Revenue vs before", "float",
+                        display=lambda v: fmt.DASH if v is None else
+                        f"{'+' if v >= 0 else '−'}{fmt.number(abs(v), 0)} %",
+                        tooltip="Revenue against the period before, in %"),
+                 Column("behind_why", "Behind its case",
+                        tooltip="A product with a target margin (its business case) is behind "
+                                "it when its margin is below target or its revenue fell 10 % "
+                                "or more against the period before")]
     return cols + [Column("orders", "Orders", "int")]
 
 
@@ -172,10 +180,10 @@ class MarginsTab(DashboardTab):
         self.products = TablePanel("margins/products", "By product",
                                    _sales_columns("Product", True),
                                    search="Search products…")
-        self.products.model.row_colour = lambda r: QColor(BELOW_TARGET) if r["below_target"] \
-            else None
+        self.products.model.row_colour = lambda r: QColor(BELOW_TARGET) \
+            if r.get("behind_case", r["below_target"]) else None
         self.products.note.setText(f"<span style='color:{BELOW_TARGET}'>■</span> "
-                                   "margin below target")
+                                   "behind its business case")
         self.categories = TablePanel("margins/categories", "By category",
                                      _sales_columns("Category"), search="Search categories…")
         self.segments = TablePanel("margins/segments", "By customer group (segment)",
@@ -315,8 +323,10 @@ class MarginsTab(DashboardTab):
         products = screen.tables.get("by_product", [])
         self.products.model.set_rows(products)
         below = sum(1 for r in products if r["below_target"])
+        behind = sum(1 for r in products if r.get("behind_case"))
         self.products.note.setText(f"<span style='color:{BELOW_TARGET}'>■</span> "
-                                   f"{below} below target margin")
+                                   f"{behind} behind their business case · {below} below "
+                                   "target margin")
         self.categories.model.set_rows(screen.tables.get("by_category", []))
         self.segments.model.set_rows(screen.tables.get("by_segment", []))
         self.groups.model.set_rows(screen.tables.get("groups", []))
