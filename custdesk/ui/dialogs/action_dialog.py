@@ -40,6 +40,7 @@ from custdesk.domain.records import ACTION_CAUSES, Action, ActionStatus, Interac
 from custdesk.services import actions_service as acts
 from custdesk.services import interactions_service as ints
 from custdesk.services.files import Store
+from custdesk.ui import formatting as fmt
 from custdesk.ui.tasks import TaskState, default_runner
 
 NO_CAUSE = "Not decided yet"
@@ -242,6 +243,7 @@ class InteractionForm(QWidget):
         self.store, self.customer_id, self.deal_id = store, customer_id, deal_id
         self.date_edit = QDateEdit(QDate.currentDate())
         self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat(fmt.short_date_format())
         self.kind_box = QComboBox()
         for kind in ints.KINDS:
             self.kind_box.addItem(ints.KIND_LABELS[kind], kind)
