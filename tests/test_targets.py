@@ -263,3 +263,18 @@ def test_feedback_cards_show_the_owners_target(qtbot, quiet_ui, demo_store) -> N
                                                           date(2026, 10, 31)))
     text = tab.cards["nps"].target_line.text()
     assert "target 40" in text and ("on track" in text or "off track" in text)
+
+
+def test_customers_cards_carry_the_owners_targets(demo_store) -> None:
+    from datetime import date
+
+    from custdesk.domain.periods import Period
+    from custdesk.services import targets_service
+    from custdesk.services.screens import customers
+
+    targets_service.save(demo_store, [*targets_service.load(demo_store),
+                                      targets_service.TargetRow("2026-10", "churn_rate_pct",
+                                                                5.0)])
+    screen = customers.build(demo_store, Period(date(2026, 10, 1), date(2026, 10, 31)), "",
+                             with_series=False)
+    assert screen.cards["churn_rate_pct"].target == 5.0

@@ -32,6 +32,7 @@ from custdesk.services import growth_service, metrics_service
 from custdesk.services.screens import honest, labels
 from custdesk.services.screens.labels import MONTHLY_RENEWAL
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
+from custdesk.services.screens.targets import with_targets
 from custdesk.services.screens.today import monthly
 from custdesk.storage import Store, queries
 from custdesk.storage import queries_cohorts as qc
@@ -68,7 +69,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     report = metrics_service.compute_metrics(store, period, by=("segment",))
     prior = metrics_service.compute_metrics(store, period.prior()).metrics
     bridge = metrics_service.customers_bridge(store, period)
-    cards = {m: Card(m, report.metrics[m], prior.get(m)) for m in CARDS if m in report.metrics}
+    cards = with_targets({m: Card(m, report.metrics[m], prior.get(m)) for m in CARDS
+                          if m in report.metrics}, store, period)
     segments = report.breakdowns.get("segment", {})
     why: dict[str, str] = {}
     if honest.referral_unknown(
