@@ -64,8 +64,9 @@ def test_every_area_key_figure_is_printed_and_equals_the_screen(demo_store) -> N
     at_risk = review.data.screens["today"]["lists"]["at_risk"]
     assert at_risk[0]["customer"] in text and money(at_risk[0]["value_at_risk"]) in text
     assert f"top 10 of {len(at_risk)}" in text
-    for heading in ("Key figures by area", "Customers in and out", "Sales plan: plan against "
-                    "actual", "Sales plan by product line", "Margins by product against their business case",
+    for heading in ("Key figures by area", "Customers in and out",
+                    "Sales plan: plan against actual", "Sales plan by product line",
+                    "Margins by product against their business case",
                     "Customers at risk", "Hot deals", "Why deals were lost", "Detractors",
                     "Actions overdue", "Scorecard", "Notes for the review"):
         assert heading in text, heading
