@@ -118,3 +118,14 @@ def by_unit(value: float | None, unit: str, *, short: bool = False) -> str:
     if unit == "score":
         return number(value, 0 if float(value).is_integer() else 1)
     return number(value, 2)
+
+
+def qdate_of(iso: str | None) -> QDate:
+    """An ISO day as a QDate for a date field (today when blank)."""
+    day = date.fromisoformat(iso[:10]) if iso else date.today()
+    return QDate(day.year, day.month, day.day)
+
+
+def iso_of(q: QDate) -> str:
+    """A date field's day as ISO text."""
+    return date(q.year(), q.month(), q.day()).isoformat()

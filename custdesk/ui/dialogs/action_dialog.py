@@ -49,15 +49,6 @@ STATUS_LABELS = {ActionStatus.OPEN: "Open", ActionStatus.DONE: "Done",
 PLAN_ACTION = "Plan an action…"
 
 
-def _qdate(iso: str | None) -> QDate:
-    day = date.fromisoformat(iso) if iso else date.today()
-    return QDate(day.year, day.month, day.day)
-
-
-def _iso(q: QDate) -> str:
-    return date(q.year(), q.month(), q.day()).isoformat()
-
-
 class ActionDialog(QDialog):
     """One action: title, issue, cause, owner, due date, status and outcome."""
 
@@ -181,7 +172,7 @@ class ActionDialog(QDialog):
         self.owner_edit.setText(a.owner or "")
         self.due_check.setChecked(a.due_on is not None)
         self.due_edit.setEnabled(a.due_on is not None)
-        self.due_edit.setDate(_qdate(a.due_on))
+        self.due_edit.setDate(fmt.qdate_of(a.due_on))
         self.status_box.setCurrentIndex(max(0, self.status_box.findData(
             ActionStatus(a.status).value)))
         self.outcome_edit.setPlainText(a.outcome or "")
@@ -199,7 +190,7 @@ class ActionDialog(QDialog):
             survey_id=self.base.survey_id, ticket_id=self.base.ticket_id,
             signal=self.base.signal, issue=self.issue_edit.toPlainText(),
             cause=self.cause_box.currentData(), owner=self.owner_edit.text(),
-            due_on=_iso(self.due_edit.date()) if self.due_check.isChecked() else None,
+            due_on=fmt.iso_of(self.due_edit.date()) if self.due_check.isChecked() else None,
             status=status, outcome=self.outcome_edit.toPlainText(), done_on=done_on)
 
     def save(self) -> None:
@@ -289,7 +280,7 @@ class InteractionForm(QWidget):
         self.summary.setText(ints.summary_text(items))
 
     def form_interaction(self) -> Interaction:
-        return Interaction(date=_iso(self.date_edit.date()), customer_id=self.customer_id,
+        return Interaction(date=fmt.iso_of(self.date_edit.date()), customer_id=self.customer_id,
                            deal_id=self.deal_id, kind=str(self.kind_box.currentData()),
                            note=self.note_edit.text())
 

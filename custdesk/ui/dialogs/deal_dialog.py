@@ -10,10 +10,9 @@ one-line form under the history logs a call, meeting, e-mail or visit about the 
 from __future__ import annotations
 
 import html
-from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from custdesk.services import deals_service as ds
 from custdesk.services.files import Store
+from custdesk.ui import formatting as fmt
 from custdesk.ui.dialogs.action_dialog import InteractionForm
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView
@@ -39,15 +39,6 @@ from custdesk.ui.tasks import TaskState, default_runner
 HISTORY_COLUMNS = [Column("date", "Date", "date"), Column("kind", "Kind"),
                    Column("what", "What")]
 NO_REASON = ""
-
-
-def _qdate(iso: str | None) -> QDate:
-    day = date.fromisoformat(iso) if iso else date.today()
-    return QDate(day.year, day.month, day.day)
-
-
-def _iso(q: QDate) -> str:
-    return date(q.year(), q.month(), q.day()).isoformat()
 
 
 class _DateField(QWidget):
@@ -67,10 +58,10 @@ class _DateField(QWidget):
     def set(self, iso: str | None) -> None:
         self.check.setChecked(iso is not None)
         self.edit.setEnabled(iso is not None)
-        self.edit.setDate(_qdate(iso))
+        self.edit.setDate(fmt.qdate_of(iso))
 
     def value(self) -> str | None:
-        return _iso(self.edit.date()) if self.check.isChecked() else None
+        return fmt.iso_of(self.edit.date()) if self.check.isChecked() else None
 
 
 class DealDialog(QDialog):
