@@ -16,7 +16,7 @@ from custdesk.domain.periods import Period
 from custdesk.services import metrics_service
 from custdesk.services import pipeline_service as ps
 from custdesk.services.screens import honest
-from custdesk.services.screens.model import Card, Screen
+from custdesk.services.screens.model import Screen
 from custdesk.services.screens.pipeline import cards_of, deal_dict
 from custdesk.storage import Store
 
@@ -39,8 +39,7 @@ def group_rows(counts: list[tuple[str | None, int]], key: str,
 
 def empty(period: Period, label: str) -> Screen:
     """No deals in the file: the tab shows its import invitation; the keys stay."""
-    return Screen(NAME, period, label, cards={m: Card(m, None) for m in CARD_IDS},
-                  lists={n: [] for n in LISTS}, tables={n: [] for n in TABLES}, empty=True)
+    return Screen.nothing(NAME, period, label, CARD_IDS, LISTS, TABLES)
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True) -> Screen:

@@ -106,6 +106,14 @@ class Screen:
                 f"with the period before until {MIN_COMPARE_DAYS} days have passed.")
         object.__setattr__(self, "notes", (*self.notes, note))
 
+    @classmethod
+    def nothing(cls, name: str, period: Period, label: str, cards: Sequence[str] = (),
+                lists: Sequence[str] = (), tables: Sequence[str] = ()) -> Screen:
+        """An empty screen that still has every key (null cards, empty lists and tables), so
+        scripts reading `custdesk screen NAME --json` can rely on them."""
+        return cls(name, period, label, cards={m: Card(m, None) for m in cards},
+                   lists={n: [] for n in lists}, tables={n: [] for n in tables}, empty=True)
+
     def with_series(self, series: Mapping[str, list[SeriesPoint]]) -> Screen:
         """This screen with `series` added (the slower second stage of a tab's load)."""
         return dataclasses.replace(self, series={**self.series, **series})

@@ -85,8 +85,7 @@ def owner_rows(owners: dict[str, dict[str, MetricValue]]) -> list[dict[str, Any]
 
 def empty(period: Period, label: str) -> Screen:
     """No deals in the file: the tab shows its import invitation; the keys stay."""
-    return Screen(NAME, period, label, cards={m: Card(m, None) for m in CARD_IDS},
-                  lists={n: [] for n in LISTS}, tables={n: [] for n in TABLES}, empty=True)
+    return Screen.nothing(NAME, period, label, CARD_IDS, LISTS, TABLES)
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True) -> Screen:
