@@ -275,3 +275,26 @@ def test_a_newer_job_of_the_same_tab_cancels_the_older_one(qtbot, demo_store,
     runner.wait(10_000)
     assert len(steps) < 200 and done == ["new"]
     assert not runner.is_busy()
+
+
+def test_long_number_headers_leave_room_for_the_stretch_column(qtbot) -> None:
+    """At 1366×768 the Feedback tickets table showed "P…" for every topic: six number
+    columns with long headers took the whole width. They now give way down to their values'
+    width (headers elided, the whole header in the tooltip)."""
+    from PySide6.QtCore import Qt
+
+    from custdesk.ui.record_table_model import Column, RecordTableModel
+    from custdesk.ui.table_view import STRETCH_MIN, RecordTableView
+
+    columns = [Column("topic", "Topic")] + [
+        Column(f"n{i}", f"A very long metric header number {i}", "int") for i in range(6)]
+    model = RecordTableModel(columns)
+    view = RecordTableView(model, "test/stretch", stretch=0)
+    qtbot.addWidget(view)
+    view.resize(660, 300)
+    view.show()
+    model.set_rows([{"topic": "Product fault", **{f"n{i}": 61 for i in range(6)}}])
+    view.size_columns()
+    assert view.columnWidth(0) >= STRETCH_MIN - 10
+    assert "A very long metric header number 3" in model.headerData(
+        4, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)

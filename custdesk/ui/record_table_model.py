@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from custdesk.ui import formatting as fmt
+from custdesk.ui.plain_text import tooltip
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2
@@ -249,8 +250,11 @@ class RecordTableModel(QAbstractTableModel):
         spec = self.columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
             return spec.header
-        if role == Qt.ItemDataRole.ToolTipRole and spec.tooltip:
-            return spec.tooltip
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # the whole header first: a narrow column elides it
+            # the whole header first (a narrow column elides it); headers can be the owner's
+            # data (months, names): escaped
+            return tooltip(f"{spec.header}: {spec.tooltip}" if spec.tooltip else spec.header)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(spec.alignment().value)
         return None

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from custdesk.ui.record_table_model import RecordTableModel
 
 MIN_WIDTH, MAX_WIDTH, PADDING = 48, 260, 18
+STRETCH_MIN = 150  # px the stretch column keeps before number columns give way
 SEARCH_DELAY_MS, INSTANT_SEARCH_ROWS = 150, 20_000
 
 
@@ -55,9 +56,11 @@ class RecordTableView(QTableView):
         if stretch is not None:
             self.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self._sized = False
         self._natural: dict[int, int] = {}
+        self._least: dict[int, int] = {}  # a column's values' width (header may elide)
         self._save_timer = QTimer(self, singleShot=True, interval=400)
         self._save_timer.timeout.connect(self.save_widths)
         self.horizontalHeader().sectionResized.connect(self._on_resized)
@@ -83,17 +86,21 @@ class RecordTableView(QTableView):
         metrics = self.fontMetrics()
         header = self.horizontalHeader()
         header.blockSignals(True)
-        self._natural = {}
+        self._natural, self._least = {}, {}
         for col in range(model.columnCount()):
             if col == self.stretch:
                 continue
             if col < len(widths) and widths[col] > 0:
                 self.setColumnWidth(col, widths[col])
                 continue
-            texts = [str(model.headerData(col, Qt.Orientation.Horizontal))]
-            texts += model.sample_texts(col)
-            width = max(metrics.horizontalAdvance(t) for t in texts) + PADDING
+            values = model.sample_texts(col)
+            head = str(model.headerData(col, Qt.Orientation.Horizontal))
+            width = max(metrics.horizontalAdvance(t) for t in [head, *values]) + PADDING
             self._natural[col] = max(MIN_WIDTH, min(MAX_WIDTH, width))
+            # the values alone: a long header may be elided (its tooltip says it whole)
+            self._least[col] = max(MIN_WIDTH, min(
+                self._natural[col],
+                max((metrics.horizontalAdvance(t) for t in values), default=0) + PADDING))
             self.setColumnWidth(col, self._natural[col])
         header.blockSignals(False)
         self._fit()
@@ -113,6 +120,20 @@ class RecordTableView(QTableView):
         header.blockSignals(True)
         for c in flexible:
             self.setColumnWidth(c, max(MIN_WIDTH + 12, int(self._natural[c] * scale)))
+        # Number columns with long headers ("First response time") can still leave the
+        # stretch column (names, topics) almost no room: then narrow them towards their
+        # values' width, headers elided with the whole header in the tooltip.
+        left = available - used_fixed - sum(self.columnWidth(c) for c in flexible)
+        if fixed and left < STRETCH_MIN:
+            least = sum(self._least.get(c, self._natural[c]) for c in fixed)
+            give = used_fixed - least
+            ratio = 0.0 if give <= 0 else min(1.0, (STRETCH_MIN - left) / give)
+            for c in fixed:
+                low = self._least.get(c, self._natural[c])
+                self.setColumnWidth(c, int(self._natural[c] - (self._natural[c] - low) * ratio))
+        else:
+            for c in fixed:
+                self.setColumnWidth(c, self._natural[c])
         header.blockSignals(False)
 
     def columns_kind(self, column: int) -> str:
