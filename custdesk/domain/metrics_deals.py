@@ -86,34 +86,9 @@ def closed_in(deals: Iterable[DealInfo], period: Period, kind: StageKind) -> lis
 
 def deal_metrics(deals: Sequence[DealInfo], period: Period,
                  deep_discount_pct: float) -> dict[str, MetricValue]:
-    """Every deal metric for `period`."""
-    open_ = [d for d in deals if is_open_at(d, period.end)]
-    valued = [d for d in open_ if d.deal.amount_e4 is not None]
-    won = closed_in(deals, period, StageKind.WON)
-    lost = closed_in(deals, period, StageKind.LOST)
-    won_e4 = sum(d.deal.amount_e4 or 0 for d in won)
-    closed_valued = [d for d in won + lost if d.deal.amount_e4 is not None]
-    closed_e4 = sum(d.deal.amount_e4 or 0 for d in closed_valued)
-    cycles = [(d.closed - d.created).days for d in won
-              if d.closed is not None and d.created is not None]
-    discounts = [x for x in (d.discount_pct for d in won) if x is not None]
-    created = sum(1 for d in deals if period.contains(d.created))
-    deep = sum(1 for x in discounts if x >= deep_discount_pct - 1e-9)
-    return {
-        "deals_open": count(len(open_)),
-        "deals_open_unvalued": count(len(open_) - len(valued)),
-        "pipeline_value": money(sum(d.deal.amount_e4 or 0 for d in valued), len(valued)),
-        "pipeline_weighted_value": money(sum(d.weighted_e4 or 0 for d in valued), len(valued)),
-        "deals_won": count(len(won)),
-        "deals_lost": count(len(lost)),
-        "win_rate_pct": proportion(len(won), len(won) + len(lost)),
-        "win_rate_value_pct": pct(won_e4, closed_e4, len(closed_valued)),
-        "sales_cycle_days_avg": mean(cycles),
-        "discount_pct_avg": mean(discounts),
-        "deep_discount_share_pct": proportion(deep, len(discounts)),
-        "lead_conversion_pct": pct(len(won), created, created),
-        "leads_new": count(created),
-    }
+    """Every deal metric for `period`: the reference sums (`deal_totals`) turned into
+    values — one definition of each rule, which the SQL sums are tested against."""
+    return deal_metrics_from_totals(deal_totals(deals, period), deep_discount_pct)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +115,8 @@ class DealTotals:
 
 
 def deal_totals(deals: Sequence[DealInfo], period: Period) -> DealTotals:
-    """The reference sums over resolved deals (the same rules as `deal_metrics`)."""
+    """The reference sums of one period over resolved deals (METRICS.md's deal rules,
+    written once): open as of `to`, won/lost closed in the period, leads created in it."""
     open_ = [d for d in deals if is_open_at(d, period.end)]
     valued = [d for d in open_ if d.deal.amount_e4 is not None]
     won = closed_in(deals, period, StageKind.WON)
@@ -159,7 +135,7 @@ def deal_totals(deals: Sequence[DealInfo], period: Period) -> DealTotals:
 
 def deal_metrics_from_totals(t: DealTotals, deep_discount_pct: float
                              ) -> dict[str, MetricValue]:
-    """Every deal metric from its sums: equal to `deal_metrics` over the same deals."""
+    """Every deal metric from its sums (SQL's or `deal_totals`')."""
     deep = sum(1 for x in t.discounts if x >= deep_discount_pct - 1e-9)
     return {
         "deals_open": count(t.open),
