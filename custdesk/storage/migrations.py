@@ -307,6 +307,76 @@ def m004_actions(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+# ---- m005: triage, edit undo, costs, line geography, onboarding, reviews, cases --------
+
+DETRACTOR_STATES = ("to_contact", "contacted", "resolved", "not_recovered")
+
+M005_COLUMNS = (
+    ("orders", "country TEXT"), ("orders", "city TEXT"),  # the line's ship-to
+    ("tickets", "follow_up_of INTEGER REFERENCES tickets(id) ON DELETE SET NULL"),
+    ("surveys", "incentive TEXT"),  # what a questionnaire's respondents were offered
+    ("deals", "reason_detail TEXT"),  # "Missing feature — which one?"
+)
+
+M005_STATEMENTS = (
+    # an at-risk customer set aside until a date, with the owner's note
+    """CREATE TABLE customer_snoozes (
+        customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+        until TEXT NOT NULL, note TEXT, set_on TEXT NOT NULL
+    ) STRICT""",
+    f"""CREATE TABLE detractor_followups (
+        customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+        state TEXT NOT NULL CHECK (state IN {_in(DETRACTOR_STATES)}),
+        changed_on TEXT NOT NULL, note TEXT
+    ) STRICT""",
+    # one row per edit made in the app: what to write back to undo it (JSON)
+    f"""CREATE TABLE edit_log (
+        {_ID}, made_at TEXT NOT NULL, label TEXT NOT NULL, undo_json TEXT NOT NULL,
+        undone INTEGER NOT NULL DEFAULT 0 CHECK (undone IN (0, 1))
+    ) STRICT""",
+    f"""CREATE TABLE costs (
+        {_ID}, month TEXT NOT NULL, amount_e4 INTEGER NOT NULL, category TEXT,
+        line_key TEXT, {_BATCH}
+    ) STRICT""",
+    "CREATE UNIQUE INDEX costs_line_key ON costs(line_key) WHERE line_key IS NOT NULL",
+    """CREATE TABLE onboarding_steps (
+        customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        step TEXT NOT NULL, due_on TEXT, done_on TEXT, note TEXT,
+        PRIMARY KEY (customer_id, step)
+    ) STRICT""",
+    f"""CREATE TABLE strategic_reviews (
+        {_ID}, reviewed_on TEXT NOT NULL, market TEXT, services TEXT, customer_needs TEXT,
+        external TEXT, competition TEXT, decisions TEXT, created_at TEXT NOT NULL
+    ) STRICT""",
+    """CREATE TABLE product_cases (
+        product_id INTEGER PRIMARY KEY REFERENCES products(id) ON DELETE CASCADE,
+        expected_volume REAL, expected_price_e4 INTEGER, expected_margin_pct REAL,
+        investment_e4 INTEGER, start_on TEXT
+    ) STRICT""",
+    # open pipeline per stage at a month end, kept when history cannot rebuild it
+    """CREATE TABLE pipeline_snapshots (
+        month TEXT NOT NULL, stage_id INTEGER NOT NULL REFERENCES stages(id),
+        deals INTEGER NOT NULL, amount_e4 INTEGER NOT NULL, weighted_e4 INTEGER NOT NULL,
+        taken_on TEXT NOT NULL, PRIMARY KEY (month, stage_id)
+    ) STRICT""",
+    """CREATE TABLE scorecard_followups (
+        question_id TEXT PRIMARY KEY,
+        target_score INTEGER CHECK (target_score BETWEEN 0 AND 10),
+        action_id INTEGER REFERENCES actions(id) ON DELETE SET NULL
+    ) STRICT""",
+)
+
+
+def m005_triage_and_more(db: sqlite_utils.Database) -> None:
+    """Tables for at-risk snoozes, detractor follow-ups, the edit log, operating costs,
+    onboarding steps, strategic reviews, product business cases, pipeline snapshots and
+    scorecard follow-ups; optional columns on orders, tickets, surveys and deals."""
+    for table, column in M005_COLUMNS:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+    for statement in M005_STATEMENTS:
+        db.execute(statement)
+
+
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -314,6 +384,7 @@ MIGRATIONS: list[Migration] = [
     ("m002_customer_order_stats", m002_customer_order_stats),
     ("m003_more_fields", m003_more_fields),
     ("m004_actions", m004_actions),
+    ("m005_triage_and_more", m005_triage_and_more),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 
