@@ -154,3 +154,13 @@ def test_rescue_refuses_an_existing_target(demo_db_template, tmp_path, capsys):
     old = _planted(demo_db_template, tmp_path, PLANTED["extra table"][0])
     assert main(["rescue", str(old), "--db", str(demo_db_template)]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_rescue_knows_every_table_of_the_schema(store):
+    """A table added by a migration but forgotten by rescue would silently lose the owner's
+    rows (snoozes, reviews, business cases, …) on the way to the new file."""
+    from custdesk.storage.import_writes import RESCUE_TABLES
+    rebuilt = {"customer_order_stats", "summary_state"}  # derived; filled again on open
+    tables = {r[0] for r in store.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    assert tables - rebuilt == set(RESCUE_TABLES)

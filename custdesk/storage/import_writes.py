@@ -200,7 +200,11 @@ def data_state(store: Store) -> tuple[int, int]:
 RESCUE_TABLES = ("settings", "stages", "reasons", "import_batches", "batch_changes",
                  "customers", "products", "orders", "deals", "tickets", "surveys", "spend",
                  "targets", "assessments", "assessment_answers", "column_mappings",
-                 "actions", "deal_stage_history", "interactions")
+                 "actions", "deal_stage_history", "interactions",
+                 # m005 (parents before children: the new file checks references)
+                 "customer_snoozes", "detractor_followups", "edit_log", "costs",
+                 "onboarding_steps", "strategic_reviews", "product_cases",
+                 "pipeline_snapshots", "scorecard_followups")
 _REPLACED_DEFAULTS = ("settings", "stages", "reasons")  # a new file's defaults give way
 
 
