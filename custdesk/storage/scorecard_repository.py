@@ -63,3 +63,30 @@ def business_name(store: Store) -> str:
     """The `business_name` setting, else the database file's name."""
     name = repository.get_settings(store).get("business_name", "").strip()
     return name or store.path.stem
+
+
+def set_note(store: Store, assessment_id: int, note: str | None) -> None:
+    """The assessment's note (inside the caller's transaction); KeyError when it is gone."""
+    cursor = store.conn.execute("UPDATE assessments SET note = ? WHERE id = ?",
+                                (note, assessment_id))
+    if cursor.rowcount != 1:
+        raise KeyError(f"there is no assessment {assessment_id}")
+# ----- scorecard follow-ups: per question a target score and the next action -------------
+def followups(store: Store) -> dict[str, tuple[int | None, int | None]]:
+    """question id -> (target score, action id)."""
+    return {q: (t, a) for q, t, a in store.conn.execute(
+        "SELECT question_id, target_score, action_id FROM scorecard_followups")}
+
+
+def set_followup(store: Store, question_id: str, target: int | None,
+                 action_id: int | None) -> None:
+    """Keep one row per question; a row with neither target nor action is removed."""
+    if target is None and action_id is None:
+        store.conn.execute("DELETE FROM scorecard_followups WHERE question_id = ?",
+                           (question_id,))
+        return
+    store.conn.execute(
+        "INSERT INTO scorecard_followups(question_id, target_score, action_id) "
+        "VALUES (?, ?, ?) ON CONFLICT(question_id) DO UPDATE SET "
+        "target_score = excluded.target_score, action_id = excluded.action_id",
+        (question_id, target, action_id))

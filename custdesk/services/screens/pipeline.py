@@ -3,7 +3,8 @@
 Cards: the catalogue's deal metrics for the period against the prior period. Lists: the
 deals open at the period's end (each with its flags "hot", "stale", "slipped"), and the hot,
 stale and slipped deals on their own. Tables: open deals by stage (the funnel) and the win
-rate by owner. No monthly series. Qt-free: the tab draws this, `custdesk screen pipeline`
+rate by owner; the board (`pipeline_board.py`: a column per open stage, its top cards).
+No monthly series. Qt-free: the tab draws this, `custdesk screen pipeline`
 prints it.
 """
 
@@ -15,12 +16,14 @@ from typing import Any
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import Period
 from custdesk.domain.text import name_key
+from custdesk.services import deals_service as ds
 from custdesk.services import metrics_service
 from custdesk.services import pipeline_service as ps
 from custdesk.services.metrics_lists import DealRow
 from custdesk.services.screens import honest
 from custdesk.services.screens.labels import deal_title
 from custdesk.services.screens.model import Card, Screen
+from custdesk.services.screens.pipeline_board import board
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
 
@@ -34,7 +37,7 @@ CARD_IDS = (*SHOWN, "deals_won", "deals_lost", "win_rate_value_pct",
 EXTRAS = {"deals_open": "deals_open_unvalued", "discount_pct_avg": "deep_discount_share_pct"}
 LISTS = ("open_deals", "hot", "stale", "slipped")
 FLAGS = ("hot", "stale", "slipped")  # the lists that flag an open deal, in flag order
-TABLES = ("by_stage", "by_owner")
+TABLES = ("by_stage", "by_owner", "board")
 
 
 def cards_of(ids: tuple[str, ...], current: dict[str, MetricValue],
@@ -104,8 +107,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     lists: dict[str, list[Any]] = {"open_deals": open_rows}
     lists.update({name: [deal_dict(r) for r in rows] for name, rows in flagged.items()})
     stages = used_stages([asdict(s) for s in ps.open_by_stage(store, deals, period)], deals)
+    columns = board(ds.stages(store), deals, period)
     return honest.finish(Screen(
         NAME, period, label, lists=lists,
         cards=with_targets(cards_of(CARD_IDS, current, prior, EXTRAS), store, period),
         tables={"by_stage": stages,
-                "by_owner": owner_rows(ps.by_owner(deals, period, settings))}))
+                "by_owner": owner_rows(ps.by_owner(deals, period, settings)),
+                "board": columns}))

@@ -1,0 +1,73 @@
+"""The pipeline board's data: the deals open at the period's end, one column per open stage
+in the catalogue's order, each with its top cards by weighted value.
+
+A column carries every deal's count and value but only its first `CARDS_PER_COLUMN` cards
+("and N more"): 20k open deals would otherwise be 20k widgets. Qt-free — part of the
+Pipeline screen, so `custdesk screen pipeline --json` prints exactly what the board draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from custdesk.domain.metrics_deals import DealInfo, is_open_at
+from custdesk.domain.periods import Period
+from custdesk.domain.records import StageKind
+from custdesk.domain.text import name_key
+from custdesk.services.screens.labels import deal_title
+
+# 50 cards per column: a column of a 1366×768 window shows about 6, so 50 is more than any
+# owner scrolls through, and 6 open stages × 50 cards draw in well under a second.
+CARDS_PER_COLUMN = 50
+
+
+def card(d: DealInfo, day: str) -> dict[str, Any]:
+    """One card: what the owner reads on it. `overdue`: the next step was due before the
+    period's end (the same rule as `actions_overdue`: due on the day itself is not late)."""
+    x = d.deal
+    title = x.title or x.ref
+    return {
+        "id": x.id, "title": deal_title(title, d.customer_name, x.id),
+        "customer": d.customer_name, "customer_id": x.customer_id,
+        "amount": None if x.amount_e4 is None else x.amount_e4 / 10_000,
+        "probability": d.probability,
+        "weighted": None if d.weighted_e4 is None else d.weighted_e4 / 10_000,
+        "expected_close": x.expected_close, "owner": x.owner,
+        "next_step": x.next_step, "next_step_on": x.next_step_on,
+        "needs_me": bool(x.needs_me), "special_terms": x.special_terms,
+        "overdue": bool(x.next_step_on and x.next_step_on[:10] < day),
+    }
+
+
+def on_board(d: DealInfo, period: Period) -> bool:
+    """Open at the period's end and still open now: a deal won or lost since cannot be
+    moved, so the board leaves it out (the table and the cards still count it)."""
+    return d.kind is StageKind.OPEN and is_open_at(d, period.end)
+
+
+def board(stages: Sequence[tuple[int, str, str, float]], deals: Sequence[DealInfo],
+          period: Period, per_column: int = CARDS_PER_COLUMN) -> list[dict[str, Any]]:
+    """One row per open stage (id, name, kind, probability from the catalogue, in its
+    order), then any stage name open deals carry that the catalogue lacks (no id: cards
+    cannot be dropped there). Cards: biggest weighted value first, then by id."""
+    day = period.end.isoformat()
+    columns: dict[str, dict[str, Any]] = {}
+    for sid, name, kind, _p in stages:
+        if kind == "open":
+            columns[name_key(name)] = {"stage_id": sid, "stage": name, "deals": []}
+    for d in deals:
+        if on_board(d, period):
+            key = name_key(d.deal.stage)
+            columns.setdefault(key, {"stage_id": None, "stage": d.deal.stage, "deals": []})
+            columns[key]["deals"].append(d)
+    out = []
+    for column in columns.values():
+        items: list[DealInfo] = sorted(column.pop("deals"),
+                                       key=lambda d: (-(d.weighted_e4 or 0), d.deal.id or 0))
+        out.append({**column, "count": len(items),
+                    "value": sum(d.deal.amount_e4 or 0 for d in items) / 10_000,
+                    "weighted": sum(d.weighted_e4 or 0 for d in items) / 10_000,
+                    "cards": [card(d, day) for d in items[:per_column]],
+                    "more": max(0, len(items) - per_column)})
+    return out
