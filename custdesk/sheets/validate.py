@@ -19,6 +19,7 @@ from typing import Any
 from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.text import name_key
 from custdesk.sheets import catalogue as cat
+from custdesk.sheets import csat
 from custdesk.sheets import values as v
 from custdesk.sheets.reader import Table
 
@@ -317,6 +318,13 @@ def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
         mark = marks[position]
         if spec.type == cat.MONEY:
             parsers.append(_money_parser(max_amount, mark))
+            continue
+        if spec.type == cat.SCORE5:  # CSAT in any form; its numbers' scale per column
+            scale = csat.decide_csat_scale(cols[position], mark)
+            parsers.append(partial(csat.parse_csat, scale=scale, mark=mark))
+            note = csat.readings_note(table.headers[col], cols[position], scale, mark)
+            if note and notes is not None:
+                notes.append(note)
             continue
         if spec.type in (cat.SHARE, cat.PERCENT):  # decided from all its values (H7)
             scale = percent_scale or v.decide_percent_scale(cols[position], mark)
