@@ -1,0 +1,128 @@
+"""Edit ▸ Undo for edits made in the app (issue 13): every edit is one transaction, logged
+by TEMP triggers; undo restores the exact rows, in order, and refuses when a later edit
+or import changed a row it would restore."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from custdesk.services import edits
+from custdesk.services.importer import ImportRequest, commit, make_preview
+from custdesk.storage.backups import list_backups
+from custdesk.storage.edit_log import SKIPPED, EditUndoRefusedError
+
+
+def dump(store) -> dict[str, list[tuple]]:
+    """Every business table, whole, rowid included (what undo must give back exactly)."""
+    names = [r[0] for r in store.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")]
+    return {n: store.conn.execute(f'SELECT rowid, * FROM "{n}" ORDER BY rowid').fetchall()
+            for n in names if n not in SKIPPED}
+
+
+def _customer(store, name: str) -> int:
+    with edits.recorded(store, f"Add customer {name}"):
+        cur = store.conn.execute(
+            "INSERT INTO customers(name, name_key, created_on) VALUES (?, ?, '2026-01-01')",
+            (name, name.lower()))
+    return int(cur.lastrowid)
+
+
+def test_undo_of_an_edit_restores_the_exact_rows(store) -> None:
+    a = _customer(store, "Ada")
+    b = _customer(store, "Bob")
+    with edits.recorded(store, "Set up"):
+        store.conn.execute("INSERT INTO customer_snoozes VALUES (?, '2026-02-01', 'x', "
+                           "'2026-01-01')", (b,))
+        store.conn.execute("INSERT INTO onboarding_steps(customer_id, step) VALUES (?, 's1')",
+                           (a,))
+        store.conn.execute("INSERT INTO onboarding_steps(customer_id, step) VALUES (?, 's2')",
+                           (a,))
+        store.conn.execute("UPDATE customers SET notes = ? WHERE id = ?",
+                           (0.1 + 0.2, a))  # a REAL that 15 digits would round
+    before = dump(store)
+    with edits.recorded(store, "Big edit"):
+        store.conn.execute("UPDATE customers SET name = 'Ada L', segment = 'VIP' WHERE id = ?",
+                           (a,))
+        store.conn.execute("DELETE FROM customers WHERE id = ?", (b,))  # cascades the snooze
+        store.conn.execute("DELETE FROM onboarding_steps WHERE step = 's1'")  # no rowid alias
+        store.conn.execute("INSERT INTO customers(name, name_key, created_on) "
+                           "VALUES ('Cy', 'cy', '2026-01-02')")
+    assert dump(store) != before
+    assert edits.last_edit(store).label == "Big edit"
+    assert edits.undo_last_edit(store) == "Big edit"
+    assert dump(store) == before
+    assert edits.last_edit(store).label == "Set up"
+
+
+def test_twenty_five_edits_undo_in_order(store) -> None:
+    cid = _customer(store, "Ada")
+    states = [dump(store)]
+    for i in range(25):
+        with edits.recorded(store, f"Note {i}"):
+            store.conn.execute("UPDATE customers SET notes = ? WHERE id = ?", (f"n{i}", cid))
+        states.append(dump(store))
+    for i in reversed(range(25)):
+        assert edits.undo_last_edit(store) == f"Note {i}"
+        assert dump(store) == states[i]
+    assert edits.undo_last_edit(store) == "Add customer Ada"
+    with pytest.raises(EditUndoRefusedError, match="no edit to undo"):
+        edits.undo_last_edit(store)
+
+
+def test_a_failed_edit_logs_nothing_and_leaves_no_trigger(store) -> None:
+    with pytest.raises(RuntimeError), edits.recorded(store, "Broken"):
+        store.conn.execute("INSERT INTO customers(name, name_key, created_on) "
+                           "VALUES ('Zed', 'zed', '2026-01-01')")
+        raise RuntimeError("boom")
+    assert edits.last_edit(store) is None
+    assert store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+    assert store.conn.execute("SELECT count(*) FROM temp.sqlite_master "
+                              "WHERE type = 'trigger'").fetchone()[0] == 0
+
+
+def test_nested_edits_are_one_edit_and_the_log_keeps_fifty(store) -> None:
+    with edits.recorded(store, "Outer"), edits.recorded(store, "Inner"):
+        store.conn.execute("INSERT INTO customers(name, name_key, created_on) "
+                           "VALUES ('Zed', 'zed', '2026-01-01')")
+    assert [e.label for e in edits.recent_edits(store)] == ["Outer"]
+    for i in range(55):
+        _customer(store, f"C{i}")
+    assert len(edits.recent_edits(store, 100)) == 50
+
+
+def test_an_edit_takes_a_backup_like_an_import_but_not_every_click(store) -> None:
+    _customer(store, "Ada")
+    _customer(store, "Bob")
+    taken = [b.reason for b in list_backups(store.path)]
+    assert taken == ["before-edit"]
+
+
+def _orders_csv(path: Path, customer: str, amount: str) -> Path:
+    path.write_text("Order ID,Order Date,Customer Name,Sales\n"
+                    f"A1,2026-01-05,{customer},{amount}\n")
+    return path
+
+
+def test_undo_refused_when_a_later_import_changed_the_row(store, tmp_path: Path) -> None:
+    cid = _customer(store, "Ada")
+    with edits.recorded(store, "Rename Ada"):
+        store.conn.execute("UPDATE customers SET company = 'Old Co' WHERE id = ?", (cid,))
+    request = ImportRequest(path=_orders_csv(tmp_path / "o.csv", "Ada", "10"), kind="orders")
+    commit(store, make_preview(store, request))
+    with edits.recorded(store, "Fix order"):
+        store.conn.execute("UPDATE orders SET revenue_e4 = 200000")
+    after_fix = dump(store)
+    # the import is older than the edit: Undo picks the edit
+    assert edits.newest_undo(store).kind == "edit"
+    request = ImportRequest(path=_orders_csv(tmp_path / "o2.csv", "Ada", "30"),
+                            kind="orders")
+    commit(store, make_preview(store, request))
+    assert edits.newest_undo(store).kind == "import"
+    changed = dump(store)
+    assert changed["orders"] != after_fix["orders"]
+    with pytest.raises(EditUndoRefusedError, match="changed again since"):
+        edits.undo_last_edit(store)
+    assert dump(store) == changed  # nothing was touched
