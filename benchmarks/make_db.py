@@ -22,7 +22,13 @@ Distributions (what the metrics need to see, not a model of any real shop):
   unresolved, some without an opening time), complaints, contacts, CSAT, and follow-ups
   on the same topic within days (repeat contacts);
 - surveys: customer NPS (with comments from detractors), employee eNPS, mystery shops
-  with a score, CSAT answers.
+  with a score, CSAT answers, questionnaires (why chose us / why stay / why not refer,
+  with an answer, would-refer and the incentive offered);
+- and what the record classes don't carry yet (m004/m005), written in the same file
+  after the bulk save: each deal's stage history (open stages walked up to its current
+  one), interactions (calls, meetings… on deals and customers), monthly operating costs
+  by category, order lines' ship-to country/region/city (by customer), ticket follow-ups
+  (`follow_up_of`: the first ticket of the thread), lost deals' reason detail.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from custdesk.domain.records import (
     SurveyKind,
     Ticket,
 )
-from custdesk.storage import open_store
+from custdesk.storage import Store, open_store
 from custdesk.storage.repository import save_all
 
 END = date(2026, 11, 24)
@@ -58,6 +64,19 @@ COMPETITORS = ("Acme", "Globex", "Initech", None, None)
 TOPICS = ("Billing", "Delivery", "Login", "Refund", "Product defect", "How-to", None)
 CHANNELS = ("Email", "Phone", "Chat", "Web form")
 OPEN_STAGES = [s for s in DEFAULT_STAGES if s.kind.value == "open"]
+QUESTIONS = (
+    ("Why did you choose us?", ("Price", "Quality", "Recommended", "Close by", "Service")),
+    ("Why do you stay?", ("Service", "Habit", "Quality", "Price")),
+    ("Why would you not refer us?", ("Too expensive", "Slow delivery", "Nobody to refer")),
+)
+COUNTRIES = (("France", "North", "Lille"), ("France", "South", "Marseille"),
+             ("France", "Paris area", "Paris"), ("Belgium", "Flanders", "Ghent"),
+             ("Belgium", "Wallonia", "Liège"), ("Spain", "Catalonia", "Barcelona"),
+             ("Germany", "West", "Köln"), (None, None, None))
+COST_CATEGORIES = (("Rent", 40_000_000), ("Salaries", 220_000_000), ("Marketing", 25_000_000),
+                   ("Software", 6_000_000))
+INTERACTION_KINDS = ("call", "meeting", "email", "visit", "other")
+REASON_DETAILS = ("No online ordering", "No invoice export", "No same-day delivery")
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -90,6 +109,7 @@ class Maker:
         self.end: date = args.end
         self.start = date(self.end.year - YEARS, self.end.month, 1)
         self.lives: list[tuple[int, date, date]] = []  # (id, acquired, last active day)
+        self.follow_ups: list[tuple[int, int]] = []  # (ticket id, the thread's first ticket)
 
     def customers(self) -> list[Customer]:
         rng, out = self.rng, []
@@ -220,6 +240,7 @@ class Maker:
             opened = _stamp(self.start + timedelta(days=int(span * rng.random() ** 0.5)), rng)
             topic = rng.choice(TOPICS)
             follow_ups = 0 if rng.random() < 0.8 else rng.randint(1, 3)
+            first_id = tid + 1
             for k in range(follow_ups + 1):
                 if len(out) >= self.a.tickets:
                     break
@@ -233,6 +254,8 @@ class Maker:
                 if resolved is not None and resolved.date() > self.end:
                     resolved = None
                 no_open = rng.random() < 0.03
+                if k:
+                    self.follow_ups.append((tid, first_id))
                 out.append(Ticket(
                     customer_id=cid, id=tid, ref=f"T-{tid:08d}",
                     opened_at=None if no_open else at.isoformat(),
@@ -248,6 +271,61 @@ class Maker:
                     csat=rng.choice((None, None, 1, 2, 3, 4, 5, 5))))
         return out
 
+    def extras(self, store: Store, deals: list[Deal]) -> dict[str, int]:
+        """Rows the record classes don't carry yet, in one transaction after `save_all`."""
+        rng = self.rng
+        db = store.conn
+        stage_ids = {r[0]: r[1] for r in db.execute("SELECT name, id FROM stages")}
+        history, interactions = [], []
+        for d in deals:
+            assert d.id is not None and d.created_on is not None
+            created = date.fromisoformat(d.created_on)
+            until = date.fromisoformat(d.closed_on or d.last_activity_on or d.created_on)
+            names = [s.name for s in OPEN_STAGES]
+            steps = names[:names.index(d.stage) + 1] if d.stage in names else \
+                names[:rng.randint(1, len(names))] + [d.stage]
+            span = max((until - created).days, 0)
+            prev = None
+            for k, name in enumerate(steps):
+                on = created + timedelta(days=span * k // max(len(steps) - 1, 1))
+                history.append((d.id, stage_ids.get(prev) if prev else None, stage_ids[name],
+                                on.isoformat()))
+                prev = name
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                on = created + timedelta(days=rng.randint(0, span))
+                interactions.append((on.isoformat(), d.customer_id, d.id,
+                                     rng.choice(INTERACTION_KINDS), None))
+        for cid, acquired, last in self.lives[::5]:  # a visit or call now and then
+            on = acquired + timedelta(days=rng.randint(0, max((last - acquired).days, 0)))
+            interactions.append((on.isoformat(), cid, None, rng.choice(INTERACTION_KINDS),
+                                 "Checked in"))
+        costs = []
+        month = self.start.replace(day=1)
+        while month <= self.end:
+            for category, base in COST_CATEGORIES:
+                costs.append((month.strftime("%Y-%m"), int(base * rng.uniform(0.9, 1.15)),
+                              category))
+            month = (month + timedelta(days=32)).replace(day=1)
+        with store.transaction():
+            db.executemany("INSERT INTO deal_stage_history (deal_id, from_stage_id, stage_id, "
+                           "changed_on) VALUES (?, ?, ?, ?)", history)
+            db.executemany("INSERT INTO interactions (date, customer_id, deal_id, kind, note) "
+                           "VALUES (?, ?, ?, ?, ?)", interactions)
+            db.executemany("INSERT INTO costs (month, amount_e4, category) VALUES (?, ?, ?)",
+                           costs)
+            # ship-to by customer: one grouped UPDATE per place, not a row at a time
+            for k, (country, region, city) in enumerate(COUNTRIES):
+                db.execute("UPDATE orders SET country = ?, region = ?, city = ? "
+                           "WHERE customer_id % ? = ?", (country, region, city,
+                                                          len(COUNTRIES), k))
+            db.executemany("UPDATE tickets SET follow_up_of = ? WHERE id = ?",
+                           [(first, tid) for tid, first in self.follow_ups])
+            db.executemany("UPDATE deals SET reason_detail = ? WHERE id = ?",
+                           [(rng.choice(REASON_DETAILS), d.id) for d in deals
+                            if d.lost_reason is not None and rng.random() < 0.3])
+        return {"stage changes": len(history), "interactions": len(interactions),
+                "costs": len(costs)}
+
     def surveys(self) -> list[Survey]:
         rng, out = self.rng, []
         span = (self.end - self.start).days
@@ -261,9 +339,16 @@ class Maker:
                     kind=SurveyKind.CUSTOMER, nps=score if rng.random() < 0.95 else None,
                     csat=rng.choice((None, 3, 4, 5, 2)),
                     comment="Too slow" if score <= 6 and rng.random() < 0.5 else None))
-            elif roll < 0.95:
+            elif roll < 0.9:
                 out.append(Survey(date=d, id=sid, kind=SurveyKind.EMPLOYEE,
                                   nps=rng.randint(0, 10)))
+            elif roll < 0.95:
+                question, answers = rng.choice(QUESTIONS)
+                out.append(Survey(date=d, id=sid, customer_id=rng.randint(1, len(self.lives)),
+                                  kind=SurveyKind.QUESTIONNAIRE, question=question,
+                                  reason=rng.choice(answers),
+                                  would_refer=rng.random() < 0.7,
+                                  score=float(rng.randint(3, 10))))
             else:
                 out.append(Survey(date=d, id=sid, kind=SurveyKind.MYSTERY_SHOP,
                                   score=round(rng.uniform(4, 10), 1)))
@@ -283,11 +368,13 @@ def build(args: argparse.Namespace) -> dict[str, float]:
     store = open_store(path, replace=path.exists())
     try:
         save_all(store, **records)  # type: ignore[arg-type]
+        extra = maker.extras(store, records["deals"])  # type: ignore[arg-type]
     finally:
         store.close()
     done = time.perf_counter()
     return {"generate_s": made - started, "write_s": done - made,
-            **{k: float(len(v)) for k, v in records.items()}}
+            **{k: float(len(v)) for k, v in records.items()},
+            **{k: float(v) for k, v in extra.items()}}
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -312,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     figures = build(args)
     print(f"{args.db}: " + ", ".join(f"{int(figures[k]):,} {k}" for k in
-                                      ("customers", "orders", "deals", "tickets", "surveys"))
+                                      ("customers", "orders", "deals", "tickets", "surveys",
+                                       "stage changes", "interactions", "costs"))
           + f" in {figures['generate_s'] + figures['write_s']:.1f} s "
           f"(generate {figures['generate_s']:.1f} s, write {figures['write_s']:.1f} s)")
     return 0

@@ -197,6 +197,16 @@ def process_started() -> float:
         return custdesk.IMPORTED_AT
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (0 where the OS does not say)."""
+    try:
+        import resource  # POSIX only
+    except ImportError:
+        return 0.0
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB; macOS: bytes
+    return kb / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
 # The smoke test's period change on each tab (and back): a period change must stay smooth.
 SMOKE_OTHER_PERIOD = "last_90_days"
 
@@ -218,6 +228,7 @@ def smoke(window: MainWindow, app: QApplication, started: float, shots: Path | N
     home = window.period_bar.current_key()
     for index, page in enumerate(window.tab_pages):
         t0 = time.perf_counter()
+        meter.doing = f"opening tab {page.slug}"
         window.tabs.setCurrentIndex(index)
         page.refresh()
         if not wait_painted(page, app):
@@ -237,6 +248,7 @@ def smoke(window: MainWindow, app: QApplication, started: float, shots: Path | N
                 return 1
             line += f" -> {target}"
         t1 = time.perf_counter()
+        meter.doing = f"period change on tab {page.slug}"
         window.period_bar.set_choice(SMOKE_OTHER_PERIOD if home != SMOKE_OTHER_PERIOD
                                      else "last_12_months")
         if wait_painted(page, app):
@@ -245,7 +257,9 @@ def smoke(window: MainWindow, app: QApplication, started: float, shots: Path | N
         wait_painted(page, app)
         print(line)
     meter.stop()
-    print(f"longest GUI stall: {meter.longest_ms:.0f} ms")
+    where = f" ({meter.where})" if meter.where else ""  # which step stalled longest
+    print(f"longest GUI stall: {meter.longest_ms:.0f} ms{where}")
+    print(f"peak memory: {peak_rss_mb():.0f} MB")
     if shots is not None:
         failures += dialog_shots(window, app, shots)
     window.close()

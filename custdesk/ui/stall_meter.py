@@ -26,6 +26,10 @@ class StallMeter(QObject):
         self._timer.timeout.connect(self._tick)
         self._last: float | None = None
         self._longest = 0.0
+        # what the caller says is going on (e.g. "opening tab margins"); the label current
+        # when the longest stall ended is kept in `where`, to tell which step stalled
+        self.doing = ""
+        self.where = ""
 
     def start(self) -> None:
         """Start measuring now (the longest gap so far is forgotten)."""
@@ -51,7 +55,9 @@ class StallMeter(QObject):
     def _tick(self) -> None:
         now = time.perf_counter()
         if self._last is not None:
-            self._longest = max(self._longest, (now - self._last) * 1000 - self.interval_ms)
+            gap = (now - self._last) * 1000 - self.interval_ms
+            if gap > self._longest:
+                self._longest, self.where = gap, self.doing
         self._last = now
 
     @property
