@@ -20,7 +20,7 @@ from custdesk.commands.common import (
 from custdesk.domain.metric_catalogue import METRICS
 
 SCREEN_NAMES = ("today", "customers", "pipeline", "lost", "margins", "feedback", "scorecard",
-                "plan", "actions", "reasons", "growth")
+                "plan", "actions", "reasons", "growth", "why")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -75,14 +75,23 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     del with_series  # the quarter table is part of the screen itself
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
+    report = ms.compute_metrics(store, period, by=("segment",))
+    prior = ms.compute_metrics(store, period.prior()).metrics
+    cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
+    tables = reason_tables(store, period, report)
+    notes = () if tables["reasons"] else (NOTHING_IN_PERIOD,)
+    return honest.finish(Screen(NAME, period, label, cards=cards, tables=tables,
+                                notes=notes))
+
+
+def reason_tables(store: Store, period: Period, report: ms.MetricsReport
+                  ) -> dict[str, list[Any]]:
+    """The reasons tables of `period` (`report`: the period's metrics by segment)."""
     window = ms.load_settings(store).window_days
     quarters = trend_quarters(period.end)
     trend_start = quarter_start(add_months(quarter_start(period.end),
                                            -3 * (TREND_QUARTERS - 1)))
     counts = qr.reason_counts(store, period.start, period.end, trend_start, window)
-    report = ms.compute_metrics(store, period, by=("segment",))
-    prior = ms.compute_metrics(store, period.prior()).metrics
-    cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
     tables: dict[str, list[Any]] = {
         "panels": [],
         "reasons": reason_rows(counts, "all"),
@@ -95,9 +104,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
             if (v := values.get("would_refer_pct")) is not None and v.n],
     }
     tables["panels"] = panel_rows(tables["reasons"], tables["by_quarter"])
-    notes = () if tables["reasons"] else (NOTHING_IN_PERIOD,)
-    return honest.finish(Screen(NAME, period, label, cards=cards, tables=tables,
-                                notes=notes))
+    return tables
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -21,6 +21,7 @@ from custdesk.services.screens import (
     reasons,
     scorecard,
     today,
+    why,
 )
 from custdesk.services.screens.model import Screen
 from custdesk.storage import Store
@@ -39,5 +40,6 @@ SCREENS: dict[str, Builder] = {
     "plan": plan.build,
     "actions": actions.build,
     "growth": growth.build,
-    "reasons": reasons.build,
+    "reasons": reasons.build,  # the Why screen's reasons panels alone (older name)
+    "why": why.build,
 }
