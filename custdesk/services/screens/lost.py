@@ -2,29 +2,43 @@
 
 Cards: deals lost, their value, the win rate and the share of lost deals with a reason,
 against the prior period (plus deals won and the win rate by value for the export). List:
-`lost_deals`, the deals lost in the period, newest first. Tables: `by_reason` and
-`by_competitor`, the lost deals counted per group with their share of all lost deals (the
-two bar charts). No monthly series. Qt-free: the tab draws this, `custdesk screen lost`
-prints it.
+`lost_deals`, the deals lost in the period, newest first, with product, segment and the
+reason detail text (what the tab's search box searches). Tables: `by_reason` (with the lost
+value per reason) and `by_competitor`, the lost deals counted per group with their share of
+all lost deals (the two bar charts); issue 14's analysis (`domain/deal_analysis`):
+`cross_tabs` (reason × product, segment, deal size band, owner), `size_bands` (the
+quartiles of the period's closed deal amounts), `head_to_head` (per competitor: won, lost,
+values, win rate, top reasons, average discount) and `head_to_head_by_quarter` (the 8
+quarters ending with the period's). No monthly series. Qt-free: the tab draws this,
+`custdesk screen lost` prints it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from custdesk.domain.periods import Period
+from custdesk.domain import deal_analysis as da
+from custdesk.domain.metrics_deals import DealInfo, closed_in
+from custdesk.domain.periods import Period, add_months
+from custdesk.domain.records import StageKind
 from custdesk.services import metrics_service
 from custdesk.services import pipeline_service as ps
 from custdesk.services.screens import honest
 from custdesk.services.screens.model import Screen
 from custdesk.services.screens.pipeline import cards_of, deal_dict
+from custdesk.services.screens.reasons import quarter_start, trend_quarters
 from custdesk.storage import Store
+from custdesk.storage import queries_why as qw
 
 NAME = "lost"
 SHOWN = ("deals_lost", "lost_deals_value", "win_rate_pct", "lost_reason_share_pct")
 CARD_IDS = (*SHOWN, "deals_won", "win_rate_value_pct")
 LISTS = ("lost_deals",)
-TABLES = ("by_reason", "by_competitor")
+TABLES = ("by_reason", "by_competitor", "cross_tabs", "size_bands", "head_to_head",
+          "head_to_head_by_quarter")
+CROSS_DIMENSIONS = ("product", "segment", "size", "owner")
+NO_WINS_NAMED = ("Head to head: no deal won in this period names a competitor, so every win "
+                 "rate against a rival reads 0 %. Record who you beat on won deals too.")
 NO_COMPETITOR = "None named"  # lost deals without a competitor: listed last, not a rival
 
 
@@ -54,10 +68,58 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
              **ps.lost_figures(deals, prior_period)}
     rows = ps.lost_deal_rows(deals, period)
     total = len(rows)
+    extras = qw.deal_extras(store)
+    by_reason = group_rows(ps.lost_counts(deals, period, "reason"), "reason", total)
+    values = da.reason_values(closed_in(deals, period, StageKind.LOST))
+    for r in by_reason:
+        r["value"] = values.get(r["reason"], 0.0)
+    segments = {d.deal.id: d.segment for d in deals}
+    lost_list = [deal_dict(r, **lost_extras(r.id, extras, segments)) for r in rows]
+    tables = analysis(deals, period, extras)
+    notes = (NO_WINS_NAMED,) if tables["head_to_head"] and not any(
+        r["won"] for r in tables["head_to_head"]) else ()
     return honest.finish(Screen(
         NAME, period, label, cards=cards_of(CARD_IDS, current, prior, {}),
-        lists={"lost_deals": [deal_dict(r) for r in rows]},
-        tables={"by_reason": group_rows(ps.lost_counts(deals, period, "reason"), "reason",
-                                        total),
+        lists={"lost_deals": lost_list},
+        tables={"by_reason": by_reason,
                 "by_competitor": group_rows(ps.lost_counts(deals, period, "competitor"),
-                                            "competitor", total)}))
+                                            "competitor", total),
+                **tables}, notes=notes))
+
+
+def lost_extras(deal_id: int | None, extras: dict[int, qw.DealExtra],
+                segments: dict[int | None, str | None]) -> dict[str, Any]:
+    """A lost deal's product, customer segment and reason detail (for the list)."""
+    extra = extras.get(deal_id) if deal_id is not None else None
+    return {"product": extra.product if extra else None, "segment": segments.get(deal_id),
+            "reason_detail": extra.reason_detail if extra else None}
+
+
+def analysis(deals: list[DealInfo], period: Period, extras: dict[int, qw.DealExtra]
+             ) -> dict[str, list[dict[str, Any]]]:
+    """The lost deals' cross-tabs and the head-to-head tables for `period`."""
+    lost = closed_in(deals, period, StageKind.LOST)
+    closed = [*closed_in(deals, period, StageKind.WON), *lost]
+    edges = da.band_edges([d.deal.amount_e4 for d in closed if d.deal.amount_e4 is not None])
+
+    def product(d: DealInfo) -> str | None:
+        extra = extras.get(d.deal.id) if d.deal.id is not None else None
+        return extra.product if extra else None
+
+    groups = {"product": product, "segment": lambda d: d.segment,
+              "size": lambda d: da.band_of(d.deal.amount_e4, edges),
+              "owner": lambda d: d.deal.owner}
+    cross = [row for dim in CROSS_DIMENSIONS for row in da.cross_tab(lost, dim, groups[dim])]
+    bands = da.band_labels(edges)
+    size_bands = [{"band": label, "up_to": edges[i] / 10_000 if i < len(edges) else None,
+                   "closed_deals": sum(1 for d in closed
+                                       if da.band_of(d.deal.amount_e4, edges) == label)}
+                  for i, label in enumerate(bands)]
+    quarters = trend_quarters(period.end)
+    first = add_months(quarter_start(period.end), -3 * (len(quarters) - 1))
+    trend = Period(first, period.end)
+    in_trend = [*closed_in(deals, trend, StageKind.WON), *closed_in(deals, trend,
+                                                                    StageKind.LOST)]
+    return {"cross_tabs": cross, "size_bands": size_bands,
+            "head_to_head": da.head_to_head(closed),
+            "head_to_head_by_quarter": da.head_to_head_quarters(in_trend, quarters)}
