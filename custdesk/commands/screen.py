@@ -20,7 +20,8 @@ from custdesk.commands.common import (
 from custdesk.domain.metric_catalogue import METRICS
 
 SCREEN_NAMES = ("today", "customers", "pipeline", "lost", "margins", "feedback", "scorecard",
-                "plan", "actions", "reasons", "growth", "why")
+                "plan", "actions", "reasons", "growth", "why",
+                "new", "loyalty")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -76,6 +76,8 @@ class OrderLine:
     shipped_on: str | None = None
     delivered_on: str | None = None
     region: str | None = None  # ship-to region of this line
+    country: str | None = None  # ship-to country of this line
+    city: str | None = None  # ship-to city of this line
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,4 +276,9 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "nps_recent_days": "180",  # a low NPS older than this no longer flags "at risk"
     "currency_symbol": "$",
     "business_name": "",
+    # issue 15: what "renewed" means (period / days / contract; domain/renewal.py), the N
+    # days of the "days" rule, and the loyal segment's N quarters in a row
+    "renewal_rule": "period",
+    "renewal_days": "90",
+    "loyal_quarters": "4",
 }

@@ -15,13 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from custdesk.domain.onboarding import parse_steps, steps_to_setting
+from custdesk.domain.renewal import RULES, RenewalRule, rule_from_settings
 from custdesk.domain.text import name_key
 from custdesk.storage.repository import get_settings, load_stages, set_setting
 from custdesk.storage.stages import StageRow, stage_rows, write_stages
 from custdesk.storage.store import Store
 
-__all__ = ["StageEdit", "StageRow", "get_settings", "load_stages", "save_stages",
-           "set_setting", "stage_rows"]
+__all__ = ["StageEdit", "StageRow", "get_settings", "load_stages", "loyalty_settings",
+           "save_loyalty_settings", "save_stages", "set_setting", "stage_rows"]
 
 KINDS = ("open", "won", "lost")
 
@@ -71,3 +73,33 @@ def save_stages(store: Store, stages: list[StageEdit], remove: Iterable[int] = (
         if not any(k == kind for _i, _n, k, _p in cleaned):
             raise ValueError(f"keep at least one {kind} stage")
     write_stages(store, cleaned, sorted(s for s in gone if s in current))
+
+
+# ----- loyalty (issue 15): renewal rule, loyal segment, onboarding steps ---------------------
+def loyalty_settings(store: Store) -> tuple[RenewalRule, int]:
+    """The owner's renewal rule and the loyal segment's number of quarters (default 4)."""
+    stored = get_settings(store)
+    try:
+        quarters = max(1, min(20, int(stored.get("loyal_quarters", "4"))))
+    except ValueError:
+        quarters = 4
+    return rule_from_settings(stored), quarters
+
+
+def save_loyalty_settings(store: Store, rule: RenewalRule, loyal_quarters: int,
+                          onboarding_text: str | None = None) -> None:
+    """Store the renewal rule, the loyal quarters and (when given) the onboarding steps
+    typed one per line as "name, days"; ValueError (owner-readable) changes nothing."""
+    if rule.kind not in RULES:
+        raise ValueError(f"the renewal rule must be one of {', '.join(RULES)}")
+    if not 1 <= rule.days <= 3650:
+        raise ValueError("the renewal days must be 1–3650")
+    if not 1 <= loyal_quarters <= 20:
+        raise ValueError("the loyal segment needs 1–20 quarters")
+    steps = None if onboarding_text is None else parse_steps(onboarding_text)
+    with store.transaction():
+        set_setting(store, "renewal_rule", rule.kind)
+        set_setting(store, "renewal_days", str(rule.days))
+        set_setting(store, "loyal_quarters", str(loyal_quarters))
+        if steps is not None:
+            set_setting(store, "onboarding_steps", steps_to_setting(steps))

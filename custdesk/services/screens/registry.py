@@ -15,7 +15,9 @@ from custdesk.services.screens import (
     feedback,
     growth,
     lost,
+    loyalty,
     margins,
+    new,
     pipeline,
     plan,
     reasons,
@@ -42,4 +44,6 @@ SCREENS: dict[str, Builder] = {
     "growth": growth.build,
     "reasons": reasons.build,  # the Why screen's reasons panels alone (older name)
     "why": why.build,
+    "new": new.build,
+    "loyalty": loyalty.build,
 }

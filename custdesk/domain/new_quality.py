@@ -1,0 +1,82 @@
+"""The quality of new customers (issue 15), from what their first days held.
+
+- customers: acquired in the group's span.
+- `new_first_order_avg`, `new_repeat_90d_pct`: METRICS.md's definitions over the group
+  (repeat: first buyers acquired at least 90 days before `to`).
+- gross margin %: gross profit ÷ revenue of their lines with a known cost, in the 90 days
+  from each one's acquisition.
+- profitability after 90 days: METRICS.md's A/B/C/D (`lists.profit_groups`) applied to the
+  customers acquired at least 90 days before `to`, ranked by gross profit in their first 90
+  days (revenue where the cost is unknown); `a_b_pct` = share in A or B. The ranking is over
+  everyone compared on the screen, so this year's and last year's groups share one scale.
+- early churn %: of those acquired at least 180 days before `to`, the share lost within 180
+  days of acquisition — a lost_on date by then, or no order in the activity window after
+  their last order within those days (lapsed by day 180); a lost status without a date
+  does not count (its day is unknown).
+- first NPS: NPS (promoters − detractors ÷ answers × 100) over each one's first answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Protocol
+
+from custdesk.domain.lists import profit_groups
+from custdesk.domain.metric_values import MetricValue, proportion
+
+EARLY_CHURN_DAYS = 180
+REPEAT_DAYS = 90
+
+
+class FirstDaysLike(Protocol):
+    customer_id: int
+    acquired: str
+    lost_on: str | None
+    first_order_on: str | None
+    first_order_e4: int | None
+    orders_90d: int
+    costed_revenue_90d_e4: int
+    profit_90d_e4: int
+    margin_profit_90d_e4: int
+    last_order_180d: str | None
+    first_nps: int | None
+
+
+def groups_after_90d(rows: Iterable[FirstDaysLike], as_of: date) -> dict[int, str]:
+    """A/B/C/D by first-90-day profit for the customers old enough to be ranked."""
+    cut = (as_of - timedelta(days=REPEAT_DAYS)).isoformat()
+    return profit_groups({r.customer_id: r.profit_90d_e4 for r in rows if r.acquired <= cut})
+
+
+def early_churned(r: FirstDaysLike, window: int) -> bool:
+    limit = date.fromisoformat(r.acquired) + timedelta(days=EARLY_CHURN_DAYS)
+    if r.lost_on and r.lost_on <= limit.isoformat():
+        return True
+    last = r.last_order_180d
+    return last is not None and date.fromisoformat(last[:10]) + timedelta(days=window) < limit
+
+
+def quality(rows: Sequence[FirstDaysLike], as_of: date, window: int,
+            groups: Mapping[int, str]) -> dict[str, MetricValue | float | int | None]:
+    """The group's quality figures (see the module's definitions)."""
+    repeat_cut = (as_of - timedelta(days=REPEAT_DAYS)).isoformat()
+    churn_cut = (as_of - timedelta(days=EARLY_CHURN_DAYS)).isoformat()
+    firsts = [r.first_order_e4 for r in rows if r.first_order_e4 is not None]
+    cohort = [r for r in rows if r.first_order_on and r.acquired <= repeat_cut]
+    costed = sum(r.costed_revenue_90d_e4 for r in rows)
+    ranked = [groups[r.customer_id] for r in rows if r.customer_id in groups]
+    old = [r for r in rows if r.acquired <= churn_cut]
+    answers = [r.first_nps for r in rows if r.first_nps is not None]
+    return {
+        "customers": len(rows),
+        "new_first_order_avg": (sum(firsts) / len(firsts) / 10_000) if firsts else None,
+        "new_repeat_90d_pct": proportion(sum(r.orders_90d >= 2 for r in cohort), len(cohort)),
+        "margin_90d_pct": (sum(r.margin_profit_90d_e4 for r in rows) / costed * 100
+                           if costed else None),
+        "a_b_pct": proportion(sum(g in ("A", "B") for g in ranked), len(ranked)),
+        "early_churn_pct": proportion(sum(early_churned(r, window) for r in old), len(old)),
+        "first_nps": (MetricValue((sum(a >= 9 for a in answers) - sum(a <= 6 for a in answers))
+                                  / len(answers) * 100, len(answers)) if answers else
+                      MetricValue(None, 0)),
+    }

@@ -1,0 +1,122 @@
+"""Onboarding of new customers (issue 15): the owner's steps, each customer's track as of a
+day, the overdue count Today shows, and the owner's "mark done / set due" for one step.
+
+Steps and their rules: `domain/onboarding.py`; rows: `storage/onboarding.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from custdesk.domain import onboarding as ob
+from custdesk.storage import onboarding as rows
+from custdesk.storage import queries_loyalty as ql
+from custdesk.storage.repository import get_settings
+from custdesk.storage.store import Store
+
+
+def steps(store: Store) -> list[ob.Step]:
+    """The owner's onboarding steps (Business settings), else the defaults."""
+    return ob.steps_from_settings(get_settings(store))
+
+
+@dataclass(frozen=True)
+class Track:
+    customer_id: int
+    customer: str
+    acquired: date
+    states: list[ob.StepState]
+
+    @property
+    def status(self) -> str:
+        return ob.status_text(self.states)
+
+    @property
+    def overdue(self) -> list[ob.StepState]:
+        return [s for s in self.states if s.overdue]
+
+
+def tracks(store: Store, customers: Sequence[tuple[int, str, str]], as_of: date
+           ) -> list[Track]:
+    """Each (id, name, acquired day) customer's track as of `as_of`."""
+    ids = [c[0] for c in customers]
+    data = rows.from_orders(store, ids, as_of)
+    owner = rows.owner_steps(store, ids)
+    plan = steps(store)
+    out = []
+    for cid, name, acquired in customers:
+        first, delivered, second = data.get(cid, (None, None, None))
+        done = {ob.ORDERED: _day(first), ob.DELIVERED: _day(delivered), ob.REPEAT: _day(second)}
+        own = {step: (_day(due), _day(done_on))
+               for step, (due, done_on, _note) in owner.get(cid, {}).items()}
+        out.append(Track(cid, name, date.fromisoformat(acquired),
+                         ob.track(plan, date.fromisoformat(acquired), as_of, data_done=done,
+                                  owner=own)))
+    return out
+
+
+def onboarding_span(start: date, end: date) -> tuple[date, date]:
+    """Customers being onboarded: acquired in the period or in the TRACK_DAYS up to its end."""
+    return min(start, end - timedelta(days=ob.TRACK_DAYS - 1)), end
+
+
+def track_rows(store: Store, start: date, end: date) -> list[dict[str, Any]]:
+    """One row per customer being onboarded (see `onboarding_span`), latest first: their
+    status, each step's done day (or due day) and whether any step is overdue."""
+    lo, hi = onboarding_span(start, end)
+    out = []
+    for t in tracks(store, ql.acquired_between(store, lo, hi), end):
+        row: dict[str, Any] = {"customer_id": t.customer_id, "customer": t.customer,
+                               "acquired_on": t.acquired, "status": t.status,
+                               "overdue": bool(t.overdue)}
+        for s in t.states:
+            row[f"step:{s.name}"] = (s.done_on.isoformat() if s.done_on else
+                                     f"due {s.due_on.isoformat()}")
+        out.append(row)
+    return out
+
+
+def overdue_counts(store: Store, end: date) -> list[dict[str, Any]]:
+    """Per step: how many customers acquired in the TRACK_DAYS up to `end` have it as their
+    first overdue step, with the step's offset in days ("3 waiting for delivered > 7 days")."""
+    lo, hi = onboarding_span(end, end)
+    offsets = {s.name: s.days for s in steps(store)}
+    counts: dict[str, int] = {}
+    for t in tracks(store, ql.acquired_between(store, lo, hi), end):
+        late = t.overdue
+        if late:
+            counts[late[0].name] = counts.get(late[0].name, 0) + 1
+    return [{"step": name, "customers": counts[name], "days": offsets.get(name)}
+            for name in offsets if name in counts]
+
+
+def overdue_sentence(counts: Sequence[dict[str, Any]]) -> str:
+    """"3 new customers waiting for delivered > 7 days; 1 for set up > 14 days" ('' if none)."""
+    parts = []
+    for i, r in enumerate(counts):
+        who = (f"{r['customers']:,} new customer{'s' if r['customers'] != 1 else ''} waiting "
+               "for" if i == 0 else f"{r['customers']:,} for")
+        parts.append(f"{who} {r['step']} > {r['days']} days")
+    return "; ".join(parts)
+
+
+def mark_step(store: Store, customer_id: int, step: str, *, due_on: str | None = None,
+              done_on: str | None = None, note: str | None = None) -> None:
+    """The owner sets a step's due and/or done day (ISO); ValueError (owner-readable) for a
+    step not in the plan or a bad date."""
+    if step not in {s.name for s in steps(store)}:
+        raise ValueError(f"{step!r} is not one of the onboarding steps")
+    for what, value in (("due", due_on), ("done", done_on)):
+        if value is not None:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"the {what} date {value!r} is not a date") from None
+    rows.save_step(store, customer_id, step, due_on, done_on, (note or "").strip() or None)
+
+
+def _day(text: str | None) -> date | None:
+    return None if not text else date.fromisoformat(text[:10])

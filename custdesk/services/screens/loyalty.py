@@ -1,0 +1,257 @@
+"""The Loyalty screen (issue 15): from new customers to loyal promoters (Qt-free).
+
+Tables: the cohort table by month and by quarter of acquisition (`cohorts_month`,
+`cohorts_quarter`: n per row; for k = 0..12 months since acquisition `active_k` = share of
+the cohort active k months after each one's acquisition day, and `revenue_k` = the cohort's
+revenue in its customers' k-th calendar month after the month of acquisition ÷ its revenue
+in that month (month 0) × 100; a cell is None until every customer of the row has reached
+it); purchase habits (`order_frequency`, `habits`: median days between a customer's
+consecutive orders, the loyal segment — an order in each of the last N quarters, N a
+setting — and its share of revenue over those quarters); `referred_vs_others`;
+`revenue_by_nps` (latest NPS as of `to`). Lists: `renewed` / `not_renewed` under the
+owner's renewal rule (`domain/renewal.py`), `promoters`, `referrers`.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from custdesk.domain.customer_state import CustomerState, classify
+from custdesk.domain.metric_values import proportion
+from custdesk.domain.periods import Period, add_months, month_end
+from custdesk.domain.renewal import RenewalRule
+from custdesk.services import metrics_service, settings_service
+from custdesk.services.screens import customers as customers_screen
+from custdesk.services.screens.model import Screen
+from custdesk.storage import Store, queries
+from custdesk.storage import queries_cohorts as qc
+from custdesk.storage import queries_loyalty as ql
+
+NAME = "loyalty"
+MAX_MONTHS = 12  # columns 0..12 months since acquisition
+COHORT_ROWS = {"month": 12, "quarter": 8}
+FREQUENCY = (("1", 1, 1), ("2", 2, 2), ("3–5", 3, 5), ("6–10", 6, 10), ("11+", 11, None))
+NPS_GROUPS = ("promoters", "passives", "detractors", "no answer")
+LISTS = ("renewed", "not_renewed", "promoters", "referrers")
+TABLES = ("cohorts_month", "cohorts_quarter", "order_frequency", "habits",
+          "referred_vs_others", "revenue_by_nps")
+
+
+def _money(e4: int | None) -> float | None:
+    return None if e4 is None else round(e4 / 10_000, 2)
+
+
+def build(store: Store, period: Period, label: str = "", *, with_series: bool = True
+          ) -> Screen:
+    """Everything the Loyalty tab shows for `period`; empty when no customer has orders."""
+    if metrics_service.data_span(store) is None:
+        return Screen.nothing(NAME, period, label, lists=LISTS, tables=TABLES)
+    window = metrics_service.load_settings(store).window_days
+    rule, loyal_n = settings_service.loyalty_settings(store)
+    states = classify(queries.customer_facts(store, period), period, window)
+    referrers = qc.referrers(store, period.start, period.end)
+    habits = ql.habits(store, period.end)
+    if not habits.orders_per_customer:
+        return Screen.nothing(NAME, period, label, lists=LISTS, tables=TABLES)
+    tables: dict[str, list[Any]] = {
+        "cohorts_month": cohort_rows(store, period.end, window, "month"),
+        "cohorts_quarter": cohort_rows(store, period.end, window, "quarter"),
+        "order_frequency": frequency_rows(habits.orders_per_customer),
+        "habits": [habit_row(store, habits.gaps, period.end, loyal_n)],
+        "referred_vs_others": referred_rows(states, ql.referred_customers(store), period.end),
+        "revenue_by_nps": nps_rows(states, ql.nps_and_revenue(store, period.start,
+                                                              period.end), period.end),
+    }
+    renewed, not_renewed = renewal_rows(store, period, rule)
+    lists = {"renewed": renewed, "not_renewed": not_renewed,
+             "promoters": customers_screen.promoter_rows(store, period, referrers),
+             "referrers": [{"customer_id": r.customer_id, "customer": r.name,
+                            "segment": r.segment, "referred": r.referred,
+                            "referred_in_period": r.referred_in_period,
+                            "referred_revenue": _money(r.referred_revenue_e4)}
+                           for r in referrers]}
+    share = proportion(len(renewed), len(renewed) + len(not_renewed))
+    tables["renewal"] = [{"rule": rule.kind, "days": rule.days, "rule_text": rule.describe(),
+                          "renewed": len(renewed), "due": len(renewed) + len(not_renewed),
+                          "renewed_pct": share.value}]
+    return Screen(NAME, period, label, lists=lists, tables=tables)
+
+
+def build_series(store: Store, period: Period) -> dict[str, list[Any]]:
+    return {}
+
+
+# ----- cohorts -----------------------------------------------------------------------------
+def cohort_starts(end: date, by: str) -> list[date]:
+    """First days of the cohorts shown: the last 12 months or 8 quarters ending with `end`'s."""
+    step = 1 if by == "month" else 3
+    last = add_months(end, 0) if by == "month" else date(end.year,
+                                                         3 * ((end.month - 1) // 3) + 1, 1)
+    return [add_months(last, -step * i) for i in reversed(range(COHORT_ROWS[by]))]
+
+
+def cohort_key(start: date, by: str) -> str:
+    return f"{start:%Y-%m}" if by == "month" else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def cohort_rows(store: Store, end: date, window: int, by: str) -> list[dict[str, Any]]:
+    """One row per cohort (oldest first): `customers`, `active_k` and `revenue_k` (k = 0..12,
+    percentages; None until the whole cohort has reached month k by `end`)."""
+    starts = cohort_starts(end, by)
+    cells = {(c.cohort, c.months): c
+             for c in ql.cohort_cells(store, starts[0], end, window, by=by,
+                                      max_months=MAX_MONTHS)}
+    span = 1 if by == "month" else 3
+    rows = []
+    for start in starts:
+        key = cohort_key(start, by)
+        base = cells.get((key, 0))
+        row: dict[str, Any] = {"cohort": key, "customers": base.customers if base else 0}
+        last_month = add_months(start, span - 1)
+        for k in range(MAX_MONTHS + 1):
+            cell = cells.get((key, k))
+            whole = cell is not None and cell.customers and cell.reached == cell.customers
+            row[f"active_{k}"] = (cell.active / cell.customers * 100
+                                  if whole and cell is not None else None)
+            complete = month_end(add_months(last_month, k)) <= end
+            row[f"revenue_{k}"] = (cell.revenue_e4 / base.revenue_e4 * 100
+                                   if complete and cell is not None and base is not None
+                                   and base.revenue_e4 > 0 else None)
+        rows.append(row)
+    return rows
+
+
+# ----- purchase habits ---------------------------------------------------------------------
+def frequency_rows(orders_per_customer: dict[int, int]) -> list[dict[str, Any]]:
+    """Customers by how many distinct orders they placed up to `to`: 1, 2, 3–5, 6–10, 11+."""
+    total = sum(orders_per_customer.values())
+    rows = []
+    for name, lo, hi in FREQUENCY:
+        n = sum(c for k, c in orders_per_customer.items() if k >= lo and (hi is None or k <= hi))
+        rows.append({"orders": name, "customers": n,
+                     "share_pct": n / total * 100 if total else None})
+    return rows
+
+
+def median_gap(gaps: dict[int, int]) -> float | None:
+    """The median of the gaps, each counted as often as it occurs."""
+    values = sorted(gaps.items())
+    total = sum(c for _g, c in values)
+    if not total:
+        return None
+    expanded = [g for g, c in values for _ in range(c)] if total < 200_000 else None
+    if expanded is not None:
+        return float(statistics.median(expanded))
+    # many gaps: walk the counts to the middle instead of a huge list
+    middle, seen = (total - 1) / 2, 0
+    lo_val = hi_val = None
+    for g, c in values:
+        if lo_val is None and seen + c > int(middle):
+            lo_val = g
+        if seen + c > int(middle + 0.5):
+            hi_val = g
+            break
+        seen += c
+    return None if lo_val is None or hi_val is None else (lo_val + hi_val) / 2
+
+
+def loyal_buckets(end: date, n: int) -> list[tuple[date, date]]:
+    """The last n quarters as 3-month ranges ending on `end` (newest first)."""
+    out = []
+    hi = end
+    for _ in range(n):
+        lo = _months_back(hi, 3) + timedelta(days=1)
+        out.append((lo, hi))
+        hi = lo - timedelta(days=1)
+    return out
+
+
+def _months_back(d: date, months: int) -> date:
+    """The same day `months` months earlier (the month's last day when it has fewer)."""
+    first = add_months(d, -months)
+    return min(first + timedelta(days=d.day - 1), month_end(first))
+
+
+def habit_row(store: Store, gaps: dict[int, int], end: date, loyal_n: int) -> dict[str, Any]:
+    buckets = loyal_buckets(end, loyal_n)
+    loyal = ql.loyal(store, buckets)
+    return {"typical_gap_days": median_gap(gaps), "loyal_quarters": loyal_n,
+            "loyal_from": buckets[-1][0], "loyal_customers": loyal.customers,
+            "buying_customers": loyal.buying,
+            "loyal_customers_pct": (loyal.customers / loyal.buying * 100 if loyal.buying
+                                    else None),
+            "loyal_revenue": _money(loyal.revenue_e4),
+            "loyal_revenue_pct": (loyal.revenue_e4 / loyal.total_revenue_e4 * 100
+                                  if loyal.total_revenue_e4 > 0 else None)}
+
+
+# ----- renewals ----------------------------------------------------------------------------
+def renewal_rows(store: Store, period: Period, rule: RenewalRule
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Renewed and due-but-not-renewed customers under `rule`, biggest prior value first."""
+    if rule.kind == "period":
+        prior = period.prior()
+        due = [ql.RenewalDue(r.customer_id, r.customer, r.segment, r.last_order_on, "",
+                             r.last_order_on if r.renewed else None, r.prior_value_e4,
+                             r.value_e4, r.why_stay)
+               for r in qc.renewals(store, prior.start, period.start, period.end)]
+    elif rule.kind == "days":
+        due = ql.renewals_by_gap(store, period.start, period.end, rule.days)
+    else:
+        due = ql.renewals_by_contract(store, period.start, period.end)
+    due.sort(key=lambda r: (-r.prior_value_e4, r.customer))
+    rows = [{"customer_id": r.customer_id, "customer": r.customer, "segment": r.segment,
+             "due_on": date.fromisoformat(r.due_on) if r.due_on else None,
+             "last_order_on": (date.fromisoformat(r.last_order_on[:10]) if r.last_order_on
+                               else None),
+             "renewed_on": None if r.renewed_on is None else date.fromisoformat(r.renewed_on),
+             "prior_value": _money(r.prior_value_e4), "value": _money(r.value_e4),
+             "why_stay": r.why_stay} for r in due]
+    return ([r for r in rows if r["renewed_on"] is not None],
+            [r for r in rows if r["renewed_on"] is None])
+
+
+# ----- referred customers and NPS groups ---------------------------------------------------
+def _group_row(name: str, members: Iterable[CustomerState], revenue: dict[int, int],
+               total_e4: int, end: date) -> dict[str, Any]:
+    """Customers (acquired by `to`), revenue in the period and its share, retention
+    (`retention_rate_pct`'s rule within the group) and revenue per buying customer."""
+    members = [st for st in members if st.facts.acquired <= end]
+    start = [st for st in members if st.flow.start]
+    rev = sum(revenue.get(st.facts.id, 0) for st in members)
+    buyers = sum(1 for st in members if revenue.get(st.facts.id, 0) > 0)
+    kept = proportion(sum(st.flow.end for st in start), len(start))
+    return {"group": name, "customers": len(members), "revenue": _money(rev),
+            "revenue_pct": rev / total_e4 * 100 if total_e4 > 0 else None,
+            "retention_pct": kept.value, "retention_n": kept.n,
+            "revenue_per_buyer": _money(rev // buyers) if buyers else None}
+
+
+def referred_rows(states: list[CustomerState], referred: set[int], end: date
+                  ) -> list[dict[str, Any]]:
+    """Referred customers (referred_by or source referral) beside the others."""
+    revenue = {st.facts.id: st.facts.revenue_e4 for st in states}
+    total = sum(revenue.values())
+    return [_group_row("referred", (st for st in states if st.facts.id in referred),
+                       revenue, total, end),
+            _group_row("others", (st for st in states if st.facts.id not in referred),
+                       revenue, total, end)]
+
+
+def nps_group(nps: int | None) -> str:
+    if nps is None:
+        return "no answer"
+    return "promoters" if nps >= 9 else "passives" if nps >= 7 else "detractors"
+
+
+def nps_rows(states: list[CustomerState], answers: dict[int, tuple[int | None, int]],
+             end: date) -> list[dict[str, Any]]:
+    """Revenue in the period and retention by the customer's latest NPS as of `to`."""
+    revenue = {cid: rev for cid, (_nps, rev) in answers.items()}
+    total = sum(revenue.values())
+    group = {cid: nps_group(nps) for cid, (nps, _rev) in answers.items()}
+    return [_group_row(name, (st for st in states if group.get(st.facts.id) == name),
+                       revenue, total, end) for name in NPS_GROUPS]

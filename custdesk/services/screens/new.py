@@ -1,0 +1,134 @@
+"""The New customers screen (issue 15, `custdesk screen new`): who came in and how good they
+are (Qt-free).
+
+Lists: `new` — customers acquired in the period (the Customers tab's rows: first order or
+won deal, value, source, referred by) with their onboarding status; `onboarding` — every
+customer being onboarded (acquired in the period or the 180 days up to its end), each step's
+done or due day (`services/onboarding_service.py`). Tables: the quality of new customers
+(`domain/new_quality.py`) for this year (the 365 days up to `to`) beside last year (the 365
+before) — `quality_compare`, per source (`quality_by_source`) and per month of acquisition
+over both years (`quality_by_month`). Cards: the period's new customers and their catalogue
+rates against the prior period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from custdesk.domain import new_quality as nq
+from custdesk.domain.customer_state import classify
+from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.periods import Period
+from custdesk.services import metrics_service, onboarding_service
+from custdesk.services.screens import customers as customers_screen
+from custdesk.services.screens.model import Card, Screen
+from custdesk.services.screens.targets import with_targets
+from custdesk.storage import Store, queries
+from custdesk.storage import queries_loyalty as ql
+
+NAME = "new"
+CARDS = ("customers_new", "customers_new_value", "new_first_order_avg", "new_repeat_90d_pct",
+         "referral_rate_pct", "cac")
+LISTS = ("new", "onboarding")
+TABLES = ("quality_compare", "quality_by_source", "quality_by_month")
+# (figure key, label, unit) of the quality tables, in their order
+MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("customers", "New customers", "count"),
+    ("new_first_order_avg", "Average first order", "money"),
+    ("new_repeat_90d_pct", "Ordered again within 90 days", "pct"),
+    ("margin_90d_pct", "Gross margin, first 90 days", "pct"),
+    ("a_b_pct", "In profit group A or B after 90 days", "pct"),
+    ("early_churn_pct", "Lost within 180 days", "pct"),
+    ("first_nps", "NPS of their first answer", "score"),
+)
+NO_SOURCE = "(no source)"
+
+
+def build(store: Store, period: Period, label: str = "", *, with_series: bool = True
+          ) -> Screen:
+    """Everything the New customers part of the Loyalty tab shows for `period`."""
+    if metrics_service.data_span(store) is None:
+        return Screen.nothing(NAME, period, label, cards=CARDS, lists=LISTS, tables=TABLES)
+    window = metrics_service.load_settings(store).window_days
+    states = classify(queries.customer_facts(store, period), period, window)
+    report = metrics_service.compute_metrics(store, period).metrics
+    prior = metrics_service.compute_metrics(store, period.prior()).metrics
+    cards = with_targets({m: Card(m, report[m], prior.get(m)) for m in CARDS if m in report},
+                         store, period)
+    tracks = {r["customer_id"]: r for r in
+              onboarding_service.track_rows(store, period.start, period.end)}
+    new = [{**r, "onboarding": tracks.get(r["customer_id"], {}).get("status")}
+           for r in customers_screen.new_rows(store, period, states)]
+    this_year = Period.trailing_year(period.end)
+    last_year = this_year.prior()
+    rows = ql.first_days(store, last_year.start, period.end)
+    groups = nq.groups_after_90d(rows, period.end)
+    tables = {"quality_compare": compare_rows(rows, this_year, last_year, period.end, window,
+                                              groups),
+              "quality_by_source": source_rows(rows, this_year, last_year, period.end, window,
+                                               groups),
+              "quality_by_month": month_rows(rows, period.end, window, groups)}
+    return Screen(NAME, period, label, cards=cards,
+                  lists={"new": new, "onboarding": list(tracks.values())}, tables=tables)
+
+
+def build_series(store: Store, period: Period) -> dict[str, list[Any]]:
+    return {}
+
+
+def _in(rows: Sequence[ql.FirstDays], period: Period) -> list[ql.FirstDays]:
+    lo, hi = period.start.isoformat(), period.end.isoformat()
+    return [r for r in rows if lo <= r.acquired <= hi]
+
+
+def _plain(q: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.value if isinstance(v, MetricValue) else v for k, v in q.items()}
+
+
+def compare_rows(rows: Sequence[ql.FirstDays], this_year: Period, last_year: Period,
+                 end: date, window: int, groups: dict[int, str]) -> list[dict[str, Any]]:
+    """One row per measure: this year's value, last year's, and the n behind each rate."""
+    now = nq.quality(_in(rows, this_year), end, window, groups)
+    before = nq.quality(_in(rows, last_year), end, window, groups)
+    out = []
+    for key, label, unit in MEASURES:
+        a, b = now[key], before[key]
+        out.append({"measure": label, "key": key, "unit": unit,
+                    "this_year": a.value if isinstance(a, MetricValue) else a,
+                    "this_year_n": a.n if isinstance(a, MetricValue) else None,
+                    "last_year": b.value if isinstance(b, MetricValue) else b,
+                    "last_year_n": b.n if isinstance(b, MetricValue) else None})
+    return out
+
+
+def source_rows(rows: Sequence[ql.FirstDays], this_year: Period, last_year: Period,
+                end: date, window: int, groups: dict[int, str]) -> list[dict[str, Any]]:
+    """Per acquisition source (alike names merged by case and spaces): this year's quality
+    and last year's count and repeat rate, biggest source this year first."""
+    by: dict[str, list[ql.FirstDays]] = {}
+    names: dict[str, str] = {}
+    for r in rows:
+        key = " ".join((r.source or "").lower().split())
+        names.setdefault(key, (r.source or "").strip() or NO_SOURCE)
+        by.setdefault(key, []).append(r)
+    out = []
+    for key, members in by.items():
+        now = _plain(nq.quality(_in(members, this_year), end, window, groups))
+        before = _plain(nq.quality(_in(members, last_year), end, window, groups))
+        out.append({"source": names[key], **now,
+                    "last_year_customers": before["customers"],
+                    "last_year_repeat_90d_pct": before["new_repeat_90d_pct"]})
+    out.sort(key=lambda r: (-r["customers"], r["source"]))
+    return out
+
+
+def month_rows(rows: Sequence[ql.FirstDays], end: date, window: int,
+               groups: dict[int, str]) -> list[dict[str, Any]]:
+    """Per month of acquisition (oldest first, both years): the quality figures."""
+    by: dict[str, list[ql.FirstDays]] = {}
+    for r in rows:
+        by.setdefault(r.acquired[:7], []).append(r)
+    return [{"month": month, **_plain(nq.quality(by[month], end, window, groups))}
+            for month in sorted(by)]

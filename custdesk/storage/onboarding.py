@@ -1,0 +1,60 @@
+"""The onboarding track's rows: what the orders say (first order, its delivery, the second
+distinct order) and what the owner set per step (`onboarding_steps`, m005)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from custdesk.storage.store import Store
+
+_FROM_ORDERS = """
+WITH d AS (
+  SELECT o.customer_id AS cid, coalesce(o.order_ref, 'd' || o.date) AS k, min(o.date) AS day,
+    max(substr(nullif(o.delivered_on, ''), 1, 10)) AS delivered,
+    row_number() OVER (PARTITION BY o.customer_id ORDER BY min(o.date),
+                       coalesce(o.order_ref, 'd' || o.date)) AS nth
+  FROM orders o JOIN json_each(:ids) w ON w.value = o.customer_id
+  WHERE o.date <= :end GROUP BY o.customer_id, k)
+SELECT cid, max(iif(nth = 1, day, NULL)), max(iif(nth = 1, delivered, NULL)),
+  max(iif(nth = 2, day, NULL)) FROM d GROUP BY cid
+"""
+
+
+def from_orders(store: Store, customer_ids: list[int], end: date
+                ) -> dict[int, tuple[str | None, str | None, str | None]]:
+    """customer id -> (first order day, that order's latest delivered_on, second distinct
+    order's day), orders up to `end`."""
+    if not customer_ids:
+        return {}
+    params = {"ids": json.dumps(customer_ids), "end": end.isoformat()}
+    return {int(cid): (first and first[:10], delivered, second and second[:10])
+            for cid, first, delivered, second in store.conn.execute(_FROM_ORDERS, params)}
+
+
+def owner_steps(store: Store, customer_ids: list[int]
+                ) -> dict[int, dict[str, tuple[str | None, str | None, str | None]]]:
+    """customer id -> step -> (due_on, done_on, note) as the owner set them."""
+    if not customer_ids:
+        return {}
+    out: dict[int, dict[str, tuple[str | None, str | None, str | None]]] = {}
+    sql = ("SELECT s.customer_id, s.step, s.due_on, s.done_on, s.note FROM onboarding_steps s "
+           "JOIN json_each(?) w ON w.value = s.customer_id")
+    for cid, step, due, done, note in store.conn.execute(sql, (json.dumps(customer_ids),)):
+        out.setdefault(int(cid), {})[step] = (due, done, note)
+    return out
+
+
+def save_step(store: Store, customer_id: int, step: str, due_on: str | None,
+              done_on: str | None, note: str | None) -> None:
+    """Set (or clear, when all three are None) the owner's due/done day of one step."""
+    with store.transaction():
+        if due_on is None and done_on is None and not note:
+            store.conn.execute("DELETE FROM onboarding_steps WHERE customer_id = ? AND step = ?",
+                               (customer_id, step))
+            return
+        store.conn.execute(
+            "INSERT INTO onboarding_steps(customer_id, step, due_on, done_on, note) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(customer_id, step) DO UPDATE SET "
+            "due_on = excluded.due_on, done_on = excluded.done_on, note = excluded.note",
+            (customer_id, step, due_on, done_on, note))

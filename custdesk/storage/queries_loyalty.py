@@ -1,0 +1,321 @@
+"""SQL for the Loyalty and New screens (issue 15): the cohort table by months since
+acquisition (share active and revenue retained), purchase habits, renewals under the
+owner's rule, revenue by NPS group and the new customers' first 90 days.
+
+Acquisition and activity follow METRICS.md ("Customer state"), as `queries_cohorts` does.
+Each function is one statement grouped in SQLite: at 100k customers / 1M lines nothing
+per line comes into Python (`benchmarks/bench_cohorts.py`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from custdesk.storage.database import Store
+from custdesk.storage.queries_cohorts import _ACQ
+from custdesk.storage.queries_reasons import _register
+from custdesk.storage.queries_summary import stats_source
+
+# a distinct order: its order_ref, else its day (METRICS.md orders_count / repeat)
+_ORDER_KEY = "coalesce(o.order_ref, 'd' || o.date)"
+_MONTH_NO = "(CAST(substr({d}, 1, 4) AS INTEGER) * 12 + CAST(substr({d}, 6, 2) AS INTEGER))"
+
+_COHORT_SQL = """
+WITH RECURSIVE k(m) AS (SELECT 0 UNION ALL SELECT m + 1 FROM k WHERE m < :max_k),
+a AS (
+  SELECT c.id AS cid, {acq} AS acq, nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
+    coalesce(c.status = 'lost', 0) AS status_lost
+  FROM customers c LEFT JOIN {stats} s ON s.customer_id = c.id),
+h AS (
+  SELECT cid, acq, lost_on, status_lost, {acq_month} AS am,
+    iif(:by = 'month', substr(acq, 1, 7),
+        substr(acq, 1, 4) || '-Q' || ((CAST(substr(acq, 6, 2) AS INTEGER) + 2) / 3)) AS cohort
+  FROM a WHERE acq BETWEEN :lo AND :end),
+x AS (SELECT h.*, m, date(acq, '+' || m || ' months') AS d FROM h CROSS JOIN k),
+act AS (
+  SELECT cohort, m, count(*) AS n, sum(d <= :end) AS reached,
+    sum(d <= :end AND NOT iif(lost_on IS NOT NULL, lost_on <= d, status_lost)
+        AND coalesce((SELECT max(o.date) FROM orders o WHERE o.customer_id = cid
+                      AND o.date <= d) >= date(d, :w_back), 1)) AS active
+  FROM x GROUP BY cohort, m),
+rev AS (
+  SELECT cohort, (o.month / 100) * 12 + o.month % 100 - am AS m, sum(o.revenue_e4) AS rev
+  FROM h JOIN orders o ON o.customer_id = h.cid AND o.date >= substr(h.acq, 1, 7) || '-01'
+    AND o.date <= :end
+  GROUP BY 1, 2 HAVING m <= :max_k)
+SELECT act.cohort, act.m, act.n, act.reached, act.active, rev.rev
+FROM act LEFT JOIN rev ON rev.cohort = act.cohort AND rev.m = act.m
+ORDER BY act.cohort, act.m
+"""
+
+
+@dataclass(frozen=True)
+class CohortCell:
+    cohort: str  # "2026-03" or "2026-Q1"
+    months: int  # months since acquisition, 0..max
+    customers: int
+    reached: int  # acquired + months on or before `end`
+    active: int  # of those, active on that day
+    revenue_e4: int  # the cohort's revenue in its customers' month `months` after acquiring
+
+
+def cohort_cells(store: Store, lo: date, end: date, window: int, *, by: str = "month",
+                 max_months: int = 12) -> list[CohortCell]:
+    """Customers acquired lo..end by month (or quarter): for k = 0..max_months, how many
+    were active k months after their own acquisition day, and their revenue in their own
+    k-th calendar month after the month they were acquired (month 0 = that month)."""
+    if by not in ("month", "quarter"):
+        raise ValueError(f"cohorts by month or quarter, not {by!r}")
+    sql = _COHORT_SQL.format(acq=_ACQ, stats=stats_source(store),
+                             acq_month=_MONTH_NO.format(d="acq"))
+    params = {"lo": lo.isoformat(), "end": end.isoformat(), "w_back": f"-{window} days",
+              "by": by, "max_k": max_months}
+    return [CohortCell(c, int(m), int(n), int(r or 0), int(a or 0), int(rev or 0))
+            for c, m, n, r, a, rev in store.conn.execute(sql, params)]
+
+
+# ----- purchase habits ---------------------------------------------------------------------
+_HABITS_SQL = f"""
+WITH d AS (
+  SELECT o.customer_id AS cid, {_ORDER_KEY} AS k, min(o.date) AS day
+  FROM orders o WHERE o.date <= :end GROUP BY o.customer_id, k),
+g AS (
+  SELECT cid, julianday(day) - julianday(lag(day) OVER (PARTITION BY cid ORDER BY day, k))
+    AS gap FROM d)
+SELECT 'orders', n, count(*) FROM (SELECT count(*) AS n FROM d GROUP BY cid) GROUP BY n
+UNION ALL
+SELECT 'gap', CAST(gap AS INTEGER), count(*) FROM g WHERE gap IS NOT NULL GROUP BY 2
+"""
+
+
+@dataclass(frozen=True)
+class Habits:
+    orders_per_customer: dict[int, int]  # distinct orders -> customers with that many
+    gaps: dict[int, int]  # days between a customer's consecutive orders -> how often
+
+
+def habits(store: Store, end: date) -> Habits:
+    """How many distinct orders each customer placed up to `end`, and the days between
+    each customer's consecutive orders (both as counts, for a distribution and a median)."""
+    orders: dict[int, int] = {}
+    gaps: dict[int, int] = {}
+    for what, value, count in store.conn.execute(_HABITS_SQL, {"end": end.isoformat()}):
+        (orders if what == "orders" else gaps)[int(value)] = int(count)
+    return Habits(orders, gaps)
+
+
+_LOYAL_SQL = """
+WITH b AS (SELECT CAST(key AS INTEGER) AS i, json_extract(value, '$[0]') AS lo,
+                  json_extract(value, '$[1]') AS hi FROM json_each(:buckets)),
+per AS (
+  SELECT o.customer_id AS cid, count(DISTINCT b.i) AS hit, sum(o.revenue_e4) AS rev
+  FROM orders o JOIN b ON o.date BETWEEN b.lo AND b.hi
+  WHERE o.date BETWEEN :lo AND :hi GROUP BY o.customer_id)
+SELECT sum(hit = :n), sum(iif(hit = :n, rev, 0)), sum(rev), count(*) FROM per
+"""
+
+
+@dataclass(frozen=True)
+class Loyal:
+    customers: int  # ordered in every one of the buckets
+    revenue_e4: int  # their revenue over the buckets' span
+    total_revenue_e4: int  # everyone's revenue over that span
+    buying: int  # customers with an order in the span
+
+
+def loyal(store: Store, buckets: list[tuple[date, date]]) -> Loyal:
+    """Customers with an order in each of `buckets` (closed date ranges) and their share of
+    the revenue over the buckets' whole span."""
+    lo = min(b[0] for b in buckets)
+    hi = max(b[1] for b in buckets)
+    params = {"buckets": json.dumps([[a.isoformat(), b.isoformat()] for a, b in buckets]),
+              "lo": lo.isoformat(), "hi": hi.isoformat(), "n": len(buckets)}
+    n, rev, total, buying = store.conn.execute(_LOYAL_SQL, params).fetchone()
+    return Loyal(int(n or 0), int(rev or 0), int(total or 0), int(buying or 0))
+
+
+# ----- renewals under the owner's rule -----------------------------------------------------
+_WHY_STAY = """(SELECT trim(v.reason) FROM surveys v WHERE v.customer_id = c.id
+     AND v.date < :after AND custdesk_reason_panel(v.question, NULL) = 'stay'
+     AND trim(coalesce(v.reason, '')) != '' ORDER BY v.date DESC, v.id DESC LIMIT 1)"""
+
+# (b) the last order before `from` (L) sets a deadline L + N days; due when the deadline
+# is on or after `from`; renewed by an order from `from` up to min(deadline, `to`); not
+# renewed when the deadline passed by `to` with no such order (else: not due yet)
+_GAP_SQL = f"""
+WITH l AS (
+  SELECT o.customer_id AS cid, max(o.date) AS last FROM orders o WHERE o.date < :start
+  GROUP BY o.customer_id),
+x AS (SELECT cid, last, date(last, :days) AS due FROM l WHERE date(last, :days) >= :start)
+SELECT c.id, c.name, c.segment, x.last, x.due,
+  (SELECT min(o.date) FROM orders o WHERE o.customer_id = c.id AND o.date >= :start
+     AND o.date <= min(x.due, :end)),
+  (SELECT coalesce(sum(o.revenue_e4), 0) FROM orders o WHERE o.customer_id = c.id
+     AND o.date BETWEEN date(:start, '-365 days') AND date(:start, '-1 days')),
+  (SELECT coalesce(sum(o.revenue_e4), 0) FROM orders o WHERE o.customer_id = c.id
+     AND o.date BETWEEN :start AND :end), {_WHY_STAY}
+FROM x JOIN customers c ON c.id = x.cid
+"""
+
+# (c) contract end in the period: renewed by an order from 30 days before the contract
+# end up to `to` (the order for the next term); no such order: not renewed
+_CONTRACT_SQL = f"""
+SELECT c.id, c.name, c.segment, NULL, substr(c.contract_end, 1, 10),
+  (SELECT min(o.date) FROM orders o WHERE o.customer_id = c.id
+     AND o.date >= date(substr(c.contract_end, 1, 10), '-{{lead}} days') AND o.date <= :end),
+  (SELECT coalesce(sum(o.revenue_e4), 0) FROM orders o WHERE o.customer_id = c.id
+     AND o.date BETWEEN date(substr(c.contract_end, 1, 10), '-365 days')
+                    AND date(substr(c.contract_end, 1, 10), '-1 days')),
+  (SELECT coalesce(sum(o.revenue_e4), 0) FROM orders o WHERE o.customer_id = c.id
+     AND o.date BETWEEN :start AND :end), {_WHY_STAY}
+FROM customers c
+WHERE substr(c.contract_end, 1, 10) BETWEEN :start AND :end
+"""
+CONTRACT_LEAD_DAYS = 30  # a renewal order may come this many days before the contract end
+
+
+@dataclass(frozen=True)
+class RenewalDue:
+    customer_id: int
+    customer: str
+    segment: str | None
+    last_order_on: str | None  # (b) the order the deadline counts from
+    due_on: str  # (b) last order + N days; (c) the contract end
+    renewed_on: str | None  # the renewing order's day, None when not (yet) renewed
+    prior_value_e4: int  # (b) the 365 days before `from`; (c) the year before the end
+    value_e4: int  # their revenue in the period
+    why_stay: str | None
+
+
+def renewals_by_gap(store: Store, start: date, end: date, days: int) -> list[RenewalDue]:
+    """Rule (b): customers due to re-order within `days` of their last order before
+    `start`, whose deadline falls in or after the period (see _GAP_SQL); rows not renewed
+    whose deadline is after `end` are left out (not due yet)."""
+    rows = _due(store, _GAP_SQL, start, end, {"days": f"+{days} days"})
+    return [r for r in rows if r.renewed_on is not None or r.due_on <= end.isoformat()]
+
+
+def renewals_by_contract(store: Store, start: date, end: date) -> list[RenewalDue]:
+    """Rule (c): customers whose contract_end lies in the period (see _CONTRACT_SQL)."""
+    return _due(store, _CONTRACT_SQL.format(lead=CONTRACT_LEAD_DAYS), start, end, {})
+
+
+def _due(store: Store, sql: str, start: date, end: date, extra: dict[str, str]
+         ) -> list[RenewalDue]:
+    _register(store.conn)
+    params = {"start": start.isoformat(), "end": end.isoformat(),
+              "after": (end + timedelta(days=1)).isoformat(), **extra}
+    return [RenewalDue(int(cid), name, seg, last, due[:10], None if on is None else on[:10],
+                       int(prior or 0), int(value or 0), why)
+            for cid, name, seg, last, due, on, prior, value, why
+            in store.conn.execute(sql, params)]
+
+
+# ----- per customer: revenue in a range and latest NPS as of a day ------------------------
+_NPS_REVENUE_SQL = """
+SELECT c.id,
+  (SELECT v.nps FROM surveys v WHERE v.customer_id = c.id AND v.kind = 'customer'
+     AND v.nps IS NOT NULL AND v.date < :after ORDER BY v.date DESC, v.id DESC LIMIT 1),
+  (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = c.id
+     AND o.date BETWEEN :start AND :end)
+FROM customers c
+"""
+
+
+def nps_and_revenue(store: Store, start: date, end: date
+                    ) -> dict[int, tuple[int | None, int]]:
+    """customer id -> (latest customer-survey NPS answered up to `end`, or None; revenue
+    from `start` to `end`)."""
+    params = {"start": start.isoformat(), "end": end.isoformat(),
+              "after": (end + timedelta(days=1)).isoformat()}
+    return {int(cid): (None if nps is None else int(nps), int(rev or 0))
+            for cid, nps, rev in store.conn.execute(_NPS_REVENUE_SQL, params)}
+
+
+# ----- the new customers' first 90 (and 180) days ------------------------------------------
+_FIRST_DAYS_SQL = f"""
+WITH a AS (
+  SELECT c.id AS cid, {_ACQ} AS acq, c.source AS source, c.referred_by AS referred_by,
+    nullif(substr(c.lost_on, 1, 10), '') AS lost_on
+  FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id),
+n AS (SELECT * FROM a WHERE acq BETWEEN :lo AND :end),
+f AS (
+  SELECT n.*, (SELECT min(o.date) FROM orders o WHERE o.customer_id = n.cid
+               AND o.date <= :end) AS first_on FROM n)
+SELECT cid, acq, source, referred_by, lost_on, first_on,
+  (SELECT sum(rev) FROM (SELECT {_ORDER_KEY} AS k, sum(o.revenue_e4) AS rev, min(o.date) AS day
+     FROM orders o WHERE o.customer_id = cid AND o.date <= :end GROUP BY k
+     ORDER BY day, k LIMIT 1)),
+  (SELECT count(DISTINCT {_ORDER_KEY}) FROM orders o WHERE o.customer_id = cid
+     AND o.date BETWEEN first_on AND min(date(first_on, '+90 days'), :end)),
+  (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = cid
+     AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  (SELECT sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4)) FROM orders o
+     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  (SELECT sum(iif(o.cost_e4 IS NULL, o.revenue_e4, o.revenue_e4 - o.cost_e4)) FROM orders o
+     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  (SELECT sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4 - o.cost_e4)) FROM orders o
+     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  (SELECT max(o.date) FROM orders o WHERE o.customer_id = cid
+     AND o.date <= min(date(acq, '+180 days'), :end)),
+  (SELECT v.nps FROM surveys v WHERE v.customer_id = cid AND v.kind = 'customer'
+     AND v.nps IS NOT NULL AND v.date < :after ORDER BY v.date, v.id LIMIT 1)
+FROM f
+"""
+
+
+@dataclass(frozen=True)
+class FirstDays:
+    customer_id: int
+    acquired: str
+    source: str | None
+    referred_by: str | None
+    lost_on: str | None
+    first_order_on: str | None
+    first_order_e4: int | None
+    orders_90d: int  # distinct orders from the first order's day to 90 days after it
+    revenue_90d_e4: int  # revenue in the 90 days from acquisition (up to `end`)
+    costed_revenue_90d_e4: int  # of it, lines with a known cost
+    profit_90d_e4: int  # gross profit (revenue where the cost is unknown, as LTV does)
+    margin_profit_90d_e4: int  # gross profit of the costed lines (for the margin %)
+    last_order_180d: str | None  # their last order in the 180 days from acquisition
+    first_nps: int | None
+
+
+def first_days(store: Store, lo: date, end: date) -> list[FirstDays]:
+    """Customers acquired lo..end with what their first 90 and 180 days held."""
+    sql = _FIRST_DAYS_SQL.format(stats=stats_source(store))
+    params = {"lo": lo.isoformat(), "end": end.isoformat(),
+              "after": (end + timedelta(days=1)).isoformat()}
+    return [FirstDays(int(r[0]), r[1][:10], r[2], r[3], r[4], r[5], r[6],
+                      int(r[7] or 0), int(r[8] or 0), int(r[9] or 0), int(r[10] or 0),
+                      int(r[11] or 0), r[12], None if r[13] is None else int(r[13]))
+            for r in store.conn.execute(sql, params)]
+
+
+_REFERRED_SQL = """
+SELECT c.id, trim(coalesce(c.referred_by, '')) != '' OR coalesce(lower(trim(c.source)), '')
+  = 'referral' FROM customers c
+"""
+
+
+def referred_customers(store: Store) -> set[int]:
+    """Customers who came by referral: a referred_by name, or source "referral"."""
+    return {int(cid) for cid, yes in store.conn.execute(_REFERRED_SQL) if yes}
+
+
+_ACQUIRED_SQL = f"""
+SELECT cid, name, acq FROM (
+  SELECT c.id AS cid, c.name AS name, {_ACQ} AS acq
+  FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id)
+WHERE acq BETWEEN :lo AND :end ORDER BY acq DESC, name
+"""
+
+
+def acquired_between(store: Store, lo: date, end: date) -> list[tuple[int, str, str]]:
+    """(customer id, name, acquired day) of the customers acquired lo..end, latest first."""
+    sql = _ACQUIRED_SQL.format(stats=stats_source(store))
+    return [(int(cid), name, acq[:10]) for cid, name, acq
+            in store.conn.execute(sql, {"lo": lo.isoformat(), "end": end.isoformat()})]
