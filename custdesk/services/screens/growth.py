@@ -1,12 +1,15 @@
 """The growth screen (issue 17): acquisition by source, spend by month and channel, LTV by
-segment and by source (Qt-free). Drawn as sub-tabs of Margins; `custdesk screen growth`.
+segment and by source, revenue movements, price pressure, pipeline trends, costs, markets
+and product mix (Qt-free). Drawn by the Growth tab; `custdesk screen growth`.
 
 Cards: new customers, spend, acquisition cost, predicted lifetime value and LTV:CAC against
 the prior period (and the owner's targets). Tables: `by_source` (new customers, spend of the
 channel with the same name, cac, first-year revenue and gross profit so far, payback
 months, historical and predicted LTV, LTV:CAC), `by_segment` (LTV), `spend_by_month` (one
 row per month the period touches, a column per channel; `lists["channels"]` orders them).
-Every definition is in `services/growth_service.py`.
+Acquisition definitions are in `services/growth_service.py`; the other parts' in their
+modules `growth_revenue`, `growth_price`, `growth_pipeline`, `growth_costs`,
+`growth_markets` (each table's keys are listed there).
 """
 
 from __future__ import annotations
@@ -17,35 +20,60 @@ from typing import Any
 from custdesk.domain.periods import Period
 from custdesk.services import growth_service as gs
 from custdesk.services import metrics_service as ms
-from custdesk.services.screens import honest
+from custdesk.services.screens import (
+    growth_costs,
+    growth_markets,
+    growth_pipeline,
+    growth_price,
+    growth_revenue,
+    honest,
+)
 from custdesk.services.screens.model import Card, Screen
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
 from custdesk.storage.repository import table_counts
 
 NAME = "growth"
-CARDS = ("customers_new", "spend", "cac", "ltv_predictive", "ltv_cac_ratio")
+CARDS = ("customers_new", "spend", "cac", "ltv_predictive", "ltv_cac_ratio",
+         "discount_line_pct_avg", "leads_new", "leads_qualified")
+LISTS = ("channels", "lead_sources", "cost_categories")
+TABLES = ("by_source", "by_segment", "spend_by_month", "revenue_moves", "revenue_waterfall",
+          "discount_by_month", "discount_by_product", "discount_by_segment", "unit_prices",
+          "deal_months", "win_rate_by_discount", "deep_deals", "deep_lines", "leads_by_month",
+          "funnel", "pipeline_month_ends", "costs_by_month", "cost_to_serve",
+          "segment_months", "by_country", "by_region", "by_city", "segment_source",
+          "penetration", "product_months", "product_names", "stopped_buying",
+          "products_per_customer")
 
 
 def is_empty(store: Store) -> bool:
-    """No customers and no spend: nothing to say about acquisition."""
+    """No customers, spend nor deals: nothing to say about growth."""
     counts = table_counts(store)
-    return counts["customers"] == 0 and counts["spend"] == 0
+    return not any(counts.get(kind, 0) for kind in ("customers", "spend", "deals"))
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True
           ) -> Screen:
     """The growth screen for `period` (it has no monthly series: `with_series` is moot)."""
     if is_empty(store):
-        return Screen(NAME, period, label, cards={m: Card(m, None) for m in CARDS},
-                      tables={"by_source": [], "by_segment": [], "spend_by_month": []},
-                      lists={"channels": []}, empty=True)
+        return Screen.nothing(NAME, period, label, CARDS, LISTS, TABLES)
     now = ms.compute_metrics(store, period).metrics
     prior = ms.compute_metrics(store, period.prior()).metrics
     cards = with_targets({m: Card(m, now.get(m), prior.get(m)) for m in CARDS}, store, period)
-    tables, lists, notes = parts(store, period)
+    tables, lists, first = parts(store, period)
+    notes = list(first)
+    for part in (growth_revenue.movements, growth_price.price, growth_markets.markets,
+                 growth_revenue.product_mix):
+        more, said = part(store, period)
+        tables.update(more)
+        notes += said
+    for with_lists in (growth_pipeline.pipeline, growth_costs.costs):
+        more, named, said = with_lists(store, period)
+        tables.update(more)
+        lists.update(named)
+        notes += said
     return honest.finish(Screen(NAME, period, label, cards=cards, tables=tables, lists=lists,
-                                notes=notes))
+                                notes=tuple(notes)))
 
 
 def parts(store: Store, period: Period

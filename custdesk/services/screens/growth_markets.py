@@ -1,0 +1,60 @@
+"""Growth screen part: markets — sales by country, region and city (the order line's
+ship-to, else the customer's), by segment × source, and each segment's penetration
+(share of buying customers and of revenue) by quarter. Sums:
+`storage/queries_growth_markets.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from custdesk.domain.metrics_sales import sales_metrics
+from custdesk.domain.periods import Period
+from custdesk.storage import queries_growth_markets as qm
+from custdesk.storage.store import Store
+
+Tables = dict[str, list[dict[str, Any]]]
+TOP_PLACES = 50
+
+
+def place_rows(store: Store, period: Period, level: str) -> list[dict[str, Any]]:
+    """One row per place, most revenue first: revenue, gross profit, margin, orders,
+    buying customers, share of the period's revenue."""
+    groups = qm.sales_by_place(store, period, level)
+    total = sum(t.revenue_e4 for t, _k in groups.values())
+    rows = []
+    for place, (t, customers) in groups.items():
+        m = sales_metrics(t)
+        rows.append({"place": place, "revenue": m["revenue"].value,
+                     "gross_profit": m["gross_profit"].value,
+                     "margin_pct": m["gross_margin_pct"].value,
+                     "orders": t.orders, "customers": customers,
+                     "share_pct": t.revenue_e4 / total * 100 if total else None})
+    return sorted(rows, key=lambda r: (-(r["revenue"] or 0), r["place"].lower()))
+
+
+def penetration(store: Store, period: Period) -> list[dict[str, Any]]:
+    """(quarter, segment, customers, revenue, their shares of the quarter's) over the
+    period's quarters, at least the last four up to its end."""
+    year = Period.trailing_year(period.end)
+    span = Period(min(period.start, year.start), period.end)
+    rows = qm.segment_quarters(store, span)
+    whole = {q: (k, r) for q, s, k, r in rows if s == ""}
+    return [{"quarter": q, "segment": s, "customers": k, "revenue": r / 10_000,
+             "customers_pct": k / whole[q][0] * 100 if whole[q][0] else None,
+             "revenue_pct": r / whole[q][1] * 100 if whole[q][1] else None}
+            for q, s, k, r in rows if s != ""]
+
+
+def markets(store: Store, period: Period) -> tuple[Tables, list[str]]:
+    tables: Tables = {f"by_{level}": place_rows(store, period, level)
+                      for level in ("country", "region", "city")}
+    notes = []
+    if len(tables["by_city"]) > TOP_PLACES:
+        notes.append(f"Cities: the {TOP_PLACES} with most revenue of "
+                     f"{len(tables['by_city']):,}.")
+        tables["by_city"] = tables["by_city"][:TOP_PLACES]
+    tables["segment_source"] = [
+        {"segment": a, "source": b, "customers": k, "revenue": r / 10_000}
+        for a, b, k, r in qm.segment_source(store, period)]
+    tables["penetration"] = penetration(store, period)
+    return tables, notes
