@@ -23,8 +23,8 @@ from custdesk.storage import deal_history as q
 from custdesk.storage import quick_entry as qe
 from custdesk.storage.store import Store
 
-__all__ = ["DealError", "Move", "create_deal", "customer_id_for", "edit", "move_deal",
-           "stage_kind"]
+__all__ = ["DealError", "Move", "create_deal", "customer_id_for", "customer_names", "edit",
+           "move_deal", "stage_kind"]
 
 
 @contextmanager
@@ -138,3 +138,8 @@ def create_deal(store: Store, values: dict[str, Any], customer: str | None = Non
         deal_id = q.insert_deal(store, row)
         q.record_stage_change(store, deal_id, None, clean["stage_id"], day)
     return deal_id
+
+
+def customer_names(store: Store) -> list[str]:
+    """Every customer's name, for a form's completer."""
+    return qe.customer_names(store)

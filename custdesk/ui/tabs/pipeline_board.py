@@ -91,10 +91,10 @@ class StageColumn(QListWidget):
         self.setAccessibleName(f"{column['stage']} column")
         self.setWordWrap(True)
         self.setSpacing(3)
-        self.setDragEnabled(self.kind == "open")
+        mode = QAbstractItemView.DragDropMode
+        self.setDragDropMode(mode.DragDrop if self.kind == "open" else mode.DropOnly)
         self.setAcceptDrops(self.stage_id is not None)
         self.setDropIndicatorShown(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         for card in column["cards"]:
@@ -118,19 +118,19 @@ class StageColumn(QListWidget):
         return isinstance(source, StageColumn) and source is not self \
             and self.stage_id is not None
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._from_other(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt's name
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if self._from_other(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+    def dropEvent(self, event: QDropEvent) -> None:
         source = event.source()
         if not self._from_other(event) or not isinstance(source, StageColumn):
             event.ignore()

@@ -1,7 +1,9 @@
 """The Pipeline tab: draws the Pipeline screen (`services/screens/pipeline.py`).
 
 KPI cards (against the prior period), open deals by stage as a funnel of bars, the open-deals
-table (search; all / only hot / only stale / only slipped) and the win rate by owner. Every
+table (search; all / only hot / only stale / only slipped) and the win rate by owner — or,
+switched with Table | Board, the board (`pipeline_board.py`: drag a card to change its
+stage). "New deal…" opens the new-deal form. Every
 number is the screen's; this module only lays it out, and export and print read the same
 screen.
 """
@@ -10,7 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from custdesk.domain.metric_catalogue import METRICS
 from custdesk.services.screens import pipeline as pipeline_screen
@@ -23,6 +35,7 @@ from custdesk.ui.table_view import RecordTableView, TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.deal_charts import HBarChart, stage_bars
 from custdesk.ui.tabs.metric_panels import metric_col
+from custdesk.ui.tabs.pipeline_board import PipelineBoard
 
 CARDS = pipeline_screen.SHOWN
 ALL, HOT, STALE, SLIPPED = "All open deals", "Only hot", "Only stale", "Only slipped"
@@ -126,15 +139,51 @@ class PipelineTab(DashboardTab):
         left_layout.addWidget(QLabel("<b>Open deals</b> at the end of the period"))
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(legend)
-        body = QHBoxLayout()
+        table_page = QWidget()
+        body = QHBoxLayout(table_page)
+        body.setContentsMargins(0, 0, 0, 0)
         body.addWidget(left, 3)
         body.addWidget(self._build_side(), 1)
+        self.board = PipelineBoard(lambda: self.store, self._open_deal_id)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(table_page)
+        self.pages.addWidget(self.board)
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(card_row)
-        layout.addLayout(body, 1)
+        layout.addLayout(self._build_switch())
+        layout.addWidget(self.pages, 1)
         return content
+
+    def _build_switch(self) -> QHBoxLayout:
+        """Table | Board, and New deal…."""
+        self.views = QButtonGroup(self)
+        row = QHBoxLayout()
+        for index, name in enumerate(("&Table", "&Board")):
+            button = QPushButton(name)
+            button.setCheckable(True)
+            button.setChecked(index == 0)
+            self.views.addButton(button, index)
+            row.addWidget(button)
+        self.views.idClicked.connect(self.pages.setCurrentIndex)
+        self.new_deal_button = QPushButton("&New deal…")
+        self.new_deal_button.clicked.connect(lambda: self.new_deal())
+        row.addStretch(1)
+        row.addWidget(self.new_deal_button)
+        return row
+
+    def show_board(self, on: bool = True) -> None:
+        self.views.button(int(on)).setChecked(True)
+        self.pages.setCurrentIndex(int(on))
+
+    def new_deal(self) -> Any:
+        from custdesk.ui.dialogs.new_deal_dialog import NewDealDialog
+
+        return None if self.store is None else NewDealDialog.open_for(self.store, self)
+
+    def _open_deal_id(self, deal_id: int) -> Any:
+        return open_deal(self.store, {"id": deal_id}, self)
 
     def _build_side(self) -> QWidget:
         side = QWidget()
@@ -168,6 +217,7 @@ class PipelineTab(DashboardTab):
         weighted = sum(s["weighted"] for s in stages)
         self.stage_note.setText(f"Weighted: {fmt.money_short(weighted)} · hover a bar for more")
         self.owner_model.set_rows(screen.tables["by_owner"])
+        self.board.set_board(screen.tables["board"])
 
     def apply_filter(self) -> None:
         """All open deals, or only the hot, stale or slipped ones (search filters too)."""
