@@ -198,3 +198,17 @@ def test_new_deal_from_the_ui_shows_on_the_board_and_in_the_json(qtbot, quiet_ui
     tab.refresh()
     qualified = next(c for c in tab.board.columns if c.objectName() == "board-Qualified")
     assert qualified.count() == 1 and "Printer lease" in qualified.item(0).text()
+
+
+def test_a_move_is_one_undoable_edit(store, deals) -> None:
+    from custdesk.services import edits
+
+    before = ds.load_deal(store, deals["chairs"])
+    deal_moves.move_deal(store, deals["chairs"], deal_moves.Move(
+        _stage(store, "Won"), amount_e4=1800_0000, new_customer="Bay Cafe"))
+    assert ds.load_deal(store, deals["chairs"])["customer_name"] == "Bay Cafe"
+    assert edits.undo_last_edit(store) == "Move deal"
+    assert ds.load_deal(store, deals["chairs"]) == before
+    assert [h["stage"] for h in stage_history(store, deals["chairs"])] == ["Negotiation"]
+    assert store.conn.execute("SELECT count(*) FROM customers WHERE name = 'Bay Cafe'"
+                              ).fetchone()[0] == 0

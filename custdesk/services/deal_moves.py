@@ -18,6 +18,7 @@ from typing import Any
 from custdesk.domain.text import email_key, name_key
 from custdesk.services import customers_service as cs
 from custdesk.services import deals_service as ds
+from custdesk.services import edits
 from custdesk.services.deals_service import DealError
 from custdesk.storage import deal_history as q
 from custdesk.storage import quick_entry as qe
@@ -29,9 +30,9 @@ __all__ = ["DealError", "Move", "create_deal", "customer_id_for", "customer_name
 
 @contextmanager
 def edit(store: Store, label: str) -> Iterator[None]:
-    """One edit made in the app: one transaction (the single place Edit ▸ Undo's
-    `edits.recorded` wraps every write of this module)."""
-    with store.transaction():
+    """One edit made in the app: one transaction, logged for Edit ▸ Undo (the quick-entry
+    and scorecard writes go through here too)."""
+    with edits.recorded(store, label):
         yield
 
 
