@@ -28,7 +28,7 @@ CONTENT_SQL = {
                 "target_margin_pct FROM products",
     "orders": f"SELECT {_CUST.format('o')}, date, month, order_ref, {_PROD.format('o')}, "
               "category, quantity, unit_price_e4, revenue_e4, discount, cost_e4, status, "
-              "shipped_on, delivered_on, region FROM orders o",
+              "shipped_on, delivered_on, region, country, city FROM orders o",
     "stages": "SELECT name, name_key, kind, probability, position FROM stages",
     "deals": f"SELECT {_CUST.format('d')}, ref, title, {_PROD.format('d')}, "
              "(SELECT name FROM stages s WHERE s.id = d.stage_id), amount_e4, list_amount_e4, "

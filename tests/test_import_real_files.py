@@ -55,6 +55,28 @@ def test_superstore_workbooks_import_as_orders(store, shared_data, name, lines):
     assert store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == expected[3]
 
 
+def test_superstore_lines_keep_their_ship_to_geography(store, shared_data):
+    """Issue 17: every line's Country, Region and City stored on the line as in the file
+    (the customer keeps the first line's, as before)."""
+    headers, rows = _sheet_rows(shared_data / "superstore.xlsx", "Orders")
+    col = {h: i for i, h in enumerate(headers)}
+    expected = sorted((str(r[col["Order ID"]]), str(r[col["Product ID"]]),
+                       str(r[col["Country"]]), str(r[col["Region"]]), str(r[col["City"]]))
+                      for r in rows)
+    _import(store, shared_data / "superstore.xlsx")
+    stored = sorted(store.conn.execute(
+        "SELECT o.order_ref, p.ref, o.country, o.region, o.city FROM orders o "
+        "JOIN products p ON p.id = o.product_id").fetchall())
+    assert stored == expected
+    # customers who moved: lines in more than one city, the customer in one of them
+    moved = store.conn.execute("SELECT count(*) FROM (SELECT customer_id FROM orders "
+                               "GROUP BY customer_id HAVING count(DISTINCT city) > 1)"
+                               ).fetchone()[0]
+    assert moved > 0
+    assert store.conn.execute("SELECT count(*) FROM customers WHERE city IS NULL"
+                              ).fetchone()[0] == 0
+
+
 def test_superstore_csv_with_bom_and_day_first_dates(store, shared_data):
     path = shared_data / "superstore.csv"
     with open(path, encoding="utf-8-sig", newline="") as fh:

@@ -49,8 +49,9 @@ RECORD_TABLE = {"customers": "customers", "products": "products", "orders": "ord
 _CUSTOMER_COLUMNS = ("ref", "name", "company", "email", "phone", "segment", "source",
                      "referred_by", "acquired_on", "status", "lost_on", "lost_reason",
                      "country", "city", "notes", "campaign", "contract_end", "region")
-# order-line attributes that change after the sale: a known line takes the file's values
-_ORDER_STATE = ("status", "shipped_on", "delivered_on", "region")
+# order-line attributes that change after the sale (and the ship-to, which files from
+# before m005 did not store on the line): a known line takes the file's values
+_ORDER_STATE = ("status", "shipped_on", "delivered_on", "region", "country", "city")
 # every stored value of an order line: a line found by the export's `key` takes the file's
 _ORDER_VALUES = ("customer_id", "date", "month", "order_ref", "product_id", "category",
                  "quantity", "unit_price_e4", "revenue_e4", "discount", "cost_e4",
@@ -319,7 +320,8 @@ class _Planner:
                 "unit_price_e4": get("unit_price"), "revenue_e4": row["revenue"],
                 "discount": get("discount"), "cost_e4": get("cost"), "status": get("status"),
                 "shipped_on": get("shipped_on"), "delivered_on": get("delivered_on"),
-                "region": get("region"), "line_key": key})
+                "region": get("region"), "country": get("country"), "city": get("city"),
+                "line_key": key})
         if orders:
             self._replace_orders(orders, kept)
 
@@ -337,7 +339,7 @@ class _Planner:
                 "discount": get("discount"), "cost_e4": get("cost"),
                 "status": get("status"), "shipped_on": get("shipped_on"),
                 "delivered_on": get("delivered_on"), "region": get("region"),
-                "line_key": key}
+                "country": get("country"), "city": get("city"), "line_key": key}
 
     def _replace_orders(self, orders: dict[tuple[int | None, str], int],
                         kept: set[int]) -> None:

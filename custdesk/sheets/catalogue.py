@@ -3,8 +3,8 @@
 Field names are exactly those of METRICS.md's Records table. Kinds that point at a customer
 (orders, deals, tickets, surveys) also carry `customer_name` and `customer_email`, and
 orders carry the customer attributes that ride along on order lines in real exports
-(segment; country and city set a new customer's, as region also does besides being kept
-as the line's ship-to region) plus `product_name`, so that Superstore-style sheets with
+(segment; country, region and city are kept on the line as its ship-to and also set a new
+customer's) plus `product_name`, so that Superstore-style sheets with
 both "Customer ID" and "Customer Name" need no manual mapping.
 
 Synonyms are compared after `name_key` (case, spaces and punctuation ignored); earlier

@@ -65,8 +65,9 @@ QUERIES: dict[str, KindQuery] = {
     "orders": KindQuery(
         "orders o JOIN customers c ON c.id = o.customer_id "
         "LEFT JOIN products p ON p.id = o.product_id", "o.date", "o.id", {
-            "date": "o.date", **_CUSTOMER, "segment": "c.segment", "country": "c.country",
-            "city": "c.city", "order_ref": "o.order_ref", "product": "p.ref",
+            "date": "o.date", **_CUSTOMER, "segment": "c.segment",
+            # the line's own ship-to (a new customer takes it too when imported)
+            "country": "o.country", "city": "o.city", "order_ref": "o.order_ref", "product": "p.ref",
             "product_name": "p.name", "category": "o.category", "quantity": "o.quantity",
             "unit_price": "o.unit_price_e4", "revenue": "o.revenue_e4",
             "discount": "o.discount", "cost": "o.cost_e4",
