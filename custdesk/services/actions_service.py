@@ -23,6 +23,7 @@ from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.domain.metric_values import MetricValue, count
 from custdesk.domain.periods import Period
 from custdesk.domain.records import ACTION_CAUSES, Action, ActionStatus
+from custdesk.services.edits import recorded
 from custdesk.storage import actions as q
 from custdesk.storage.store import Store
 
@@ -81,7 +82,7 @@ def create_action(store: Store, action: Action) -> int:
     """Save a new action (one transaction); its id."""
     checked = _check(dataclasses.replace(action, id=None,
                                          created_on=action.created_on or _today()))
-    with store.transaction():
+    with recorded(store, f"New action {checked.title}"):
         if checked.deal_id is not None and checked.customer_id is None:  # the deal's account
             checked = dataclasses.replace(
                 checked, customer_id=q.deal_customer_id(store, checked.deal_id))
@@ -95,14 +96,19 @@ def save_action(store: Store, action: Action) -> int:
     checked = _check(action)
     row = q.action_row(checked)
     row.pop("id")
-    with store.transaction():
+    with recorded(store, f"Edit action {checked.title}"):
         q.update_action(store, action.id, row)
     return action.id
 
 
 def update_action(store: Store, action_id: int, **values: Any) -> Action:
     """Change some fields of an action (one transaction); the action as saved."""
-    with store.transaction():
+    current = q.get_action(store, action_id)
+    if current is None:
+        raise ActionError(f"there is no action {action_id}")
+    verb = {"done": "Close", "dropped": "Drop", "open": "Edit"}.get(
+        str(values.get("status", "")), "Edit")
+    with recorded(store, f"{verb} action {current.title}"):
         current = q.get_action(store, action_id)
         if current is None:
             raise ActionError(f"there is no action {action_id}")

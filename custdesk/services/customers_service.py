@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from custdesk.domain.text import email_key, name_key
+from custdesk.services.edits import recorded
 from custdesk.storage import customer_rows as rows_db
 from custdesk.storage import duplicates as dup_db
 from custdesk.storage.backups import create_backup
@@ -87,7 +88,8 @@ def add_customer(store: Store, fields: dict[str, Any]) -> int:
         raise CustomerError("A customer needs a name.")
     values |= _keys(values)
     values["created_on"] = date.today().isoformat()
-    return rows_db.insert_customer(store, values)
+    with recorded(store, f"Add customer {values['name']}"):
+        return rows_db.insert_customer(store, values)
 
 
 def update_customer(store: Store, customer_id: int, fields: dict[str, Any]) -> None:
@@ -95,17 +97,19 @@ def update_customer(store: Store, customer_id: int, fields: dict[str, Any]) -> N
     values = _clean(fields)
     if not values:
         return
-    get_customer(store, customer_id)
+    name = get_customer(store, customer_id)["name"]
     values |= _keys(values)
-    rows_db.update_customer_row(store, customer_id, values)
+    with recorded(store, f"Edit customer {values.get('name') or name}"):
+        rows_db.update_customer_row(store, customer_id, values)
 
 
 def delete_customer(store: Store, customer_id: int) -> dict[str, int]:
     """Delete the customer and everything recorded for them; returns what was deleted."""
-    get_customer(store, customer_id)
+    name = get_customer(store, customer_id)["name"]
     counts = child_counts(store, customer_id)
     create_backup(store, reason="before-delete")  # it removes their whole history
-    rows_db.delete_customer_rows(store, customer_id)
+    with recorded(store, f"Delete customer {name}"):  # (undo puts every record back)
+        rows_db.delete_customer_rows(store, customer_id)
     return counts
 
 
@@ -118,8 +122,9 @@ def mark_lost(store: Store, customer_id: int, reason: str, on: date | None = Non
     """Record the customer as lost on `on` (default today) for a reason from the shared list."""
     if reason not in reasons(store):
         raise CustomerError(f"Choose a reason from the list (got {reason!r}).")
-    get_customer(store, customer_id)
-    rows_db.set_lost(store, customer_id, (on or date.today()).isoformat(), reason)
+    name = get_customer(store, customer_id)["name"]
+    with recorded(store, f"Mark {name} lost"):
+        rows_db.set_lost(store, customer_id, (on or date.today()).isoformat(), reason)
 
 
 def duplicate_pairs(store: Store, limit: int = 200) -> list[DuplicatePair]:

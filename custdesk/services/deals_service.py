@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from custdesk.services import actions_service as acts
+from custdesk.services.edits import recorded
 from custdesk.storage import deal_history as q
 from custdesk.storage.backups import create_backup
 from custdesk.storage.store import Store
@@ -62,7 +63,8 @@ def save_deal(store: Store, deal_id: int, values: dict[str, Any], on: str | None
     if unknown:
         raise DealError(f"not editable here: {', '.join(sorted(unknown))}")
     day = on or date.today().isoformat()
-    with store.transaction():
+    title = load_deal(store, deal_id).get("title") or f"deal {deal_id}"
+    with recorded(store, f"{'Move' if 'stage_id' in values else 'Edit'} deal {title}"):
         current = load_deal(store, deal_id)
         changes = {k: v for k, v in values.items() if current.get(k) != v}
         probability = changes.get("probability", current["probability"])
@@ -88,7 +90,7 @@ def save_deal(store: Store, deal_id: int, values: dict[str, Any], on: str | None
 
 def delete_deal(store: Store, deal_id: int) -> None:
     """Delete the deal after a backup (its history goes too; actions stay, unlinked)."""
-    load_deal(store, deal_id)
+    title = load_deal(store, deal_id).get("title") or f"deal {deal_id}"
     create_backup(store, reason="before-delete")
-    with store.transaction():
+    with recorded(store, f"Delete deal {title}"):
         q.delete_deal(store, deal_id)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from custdesk.domain.records import INTERACTION_KINDS, Interaction
+from custdesk.services.edits import recorded
 from custdesk.storage import interactions as q
 from custdesk.storage.store import Store
 
@@ -41,7 +42,7 @@ def log_interaction(store: Store, i: Interaction) -> int:
     """Save a new interaction (one transaction); its id. One about a deal without a customer
     gets the deal's customer."""
     checked = dataclasses.replace(check_interaction(i), id=None)
-    with store.transaction():
+    with recorded(store, f"Log {KIND_LABELS.get(checked.kind, checked.kind).lower()}"):
         if checked.customer_id is not None and not q.exists(store, "customers",
                                                             checked.customer_id):
             raise InteractionError(f"there is no customer {checked.customer_id}")
@@ -55,7 +56,7 @@ def log_interaction(store: Store, i: Interaction) -> int:
 
 
 def delete_interaction(store: Store, interaction_id: int) -> None:
-    with store.transaction():
+    with recorded(store, "Delete interaction"):
         q.delete_interaction(store, interaction_id)
 
 
