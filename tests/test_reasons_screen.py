@@ -188,9 +188,9 @@ def test_screen_reasons_json_on_an_empty_file(tmp_path, capsys) -> None:
 # ----- the tab draws the screen --------------------------------------------------------------
 @pytest.mark.usefixtures("quiet_ui")
 def test_reasons_tab_draws_the_screen(qtbot, tiny) -> None:
-    from custdesk.ui.tabs.reasons_tab import ReasonsTab
+    from custdesk.ui.tabs.why_tab import WhyTab
 
-    tab = make_tab(qtbot, ReasonsTab, tiny, Q3)
+    tab = make_tab(qtbot, WhyTab, tiny, Q3)
     screen = tab.data
     assert not tab.is_empty_state()
     assert tab.question.count() == 6
@@ -213,8 +213,8 @@ def test_reasons_tab_draws_the_screen(qtbot, tiny) -> None:
 
 @pytest.mark.usefixtures("quiet_ui")
 def test_reasons_tab_on_the_demo(qtbot, demo_store) -> None:
-    from custdesk.ui.tabs.reasons_tab import ReasonsTab
+    from custdesk.ui.tabs.why_tab import WhyTab
 
-    tab = make_tab(qtbot, ReasonsTab, demo_store, Period(date(2025, 11, 25), date(2026, 11, 24)))
+    tab = make_tab(qtbot, WhyTab, demo_store, Period(date(2025, 11, 25), date(2026, 11, 24)))
     assert not tab.is_empty_state() and tab.main.model.rowCount() > 0
-    assert tab.export_tables() and "Reasons" in tab.report_html()
+    assert tab.export_tables() and "Why —" in tab.report_html()

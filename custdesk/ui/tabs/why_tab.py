@@ -1,11 +1,15 @@
-"""The Reasons tab (issue 14): the "why" behind the numbers, one panel per question.
+"""The Why tab (issue 14): the "why" behind the numbers.
 
-Pick a question (why they chose us, stay, would not refer, left; why deals were lost, won):
-its reasons in the period (answers, share, value), the same by segment and by source, and
-quarter by quarter with a ▲/▼ where a reason's share moved by more than 10 points (grey when
-either quarter has under 30 answers). The "would refer us" card and its rate by segment sit
-beside the "why not" reasons. Draws `services/screens/reasons.py` (what `custdesk screen
-reasons` prints) and computes nothing.
+Cards: would refer us, left without a word, CSAT, NPS. Sections:
+- Reasons: pick a question (why they chose us, stay, would not refer, left; why deals were
+  lost, won): its reasons in the period (answers, share, value), the same by segment and by
+  source, and quarter by quarter with a ▲/▼ where a reason's share moved by more than 10
+  points (hollow when either quarter has under 30 answers).
+- Would refer (by segment, with the "why not" reasons beside it), Questionnaires, Comments
+  (search, what detractors and promoters say, tickets by topic), Quality of service
+  (`why_pages.py`).
+Draws `services/screens/why.py` (what `custdesk screen why` prints) and computes nothing.
+The slug stays "reasons" (the tab's first name: saved layouts and screenshots keep it).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.services.screens import reasons as reasons_screen
+from custdesk.services.screens import why as why_screen
 from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui.record_table_model import Column
@@ -36,9 +41,9 @@ from custdesk.ui.tabs.metric_panels import (
     card_row,
     fill_cards,
     key_figures_sheet,
-    metric_col,
     money_col,
 )
+from custdesk.ui.tabs.why_pages import CommentsPage, QualityPage, QuestionnairesPage, ReferPage
 
 QUARTERS = reasons_screen.TREND_QUARTERS
 
@@ -94,35 +99,50 @@ def pivot_quarters(rows: list[dict[str, Any]], panel: str) -> tuple[list[str], l
     return keys, list(by_reason.values())
 
 
-class ReasonsTab(DashboardTab):
-    title = "Reasons"
+class WhyTab(DashboardTab):
+    title = "Why"
     slug = "reasons"
-    screen_module = reasons_screen
-    depends_on = frozenset({"customers", "surveys", "deals"})
+    screen_module = why_screen
+    depends_on = frozenset({"customers", "surveys", "deals", "tickets", "orders"})
     empty_heading = "No reasons recorded yet"
     empty_imports = ("surveys with the question asked and a reason (why chose us, why stay, "
                      "why not refer)", "customers with a lost date and lost reason",
                      "deals with lost and win reasons")
-    empty_why = ("Reasons shows why customers choose you, stay, would not refer you and "
-                 "leave, and why deals are won and lost — and when those reasons shift.")
+    empty_why = ("Why shows why customers choose you, stay, would not refer you and "
+                 "leave, and why deals are won and lost — and when those reasons shift; "
+                 "what your questionnaires and comments say, and the quality of your service.")
 
     def build_content(self) -> QWidget:
-        self.cards, cards_layout = card_row(reasons_screen.CARDS, compact=True)
+        self.cards, cards_layout = card_row(why_screen.CARDS, compact=True)
+        self.sections = QTabWidget()
+        self.sections.addTab(self._reasons_page(), "Reasons")
+        self.refer_page = ReferPage()
+        self.questionnaires_page = QuestionnairesPage()
+        self.comments_page = CommentsPage()
+        self.quality_page = QualityPage()
+        self.pages = (self.refer_page, self.questionnaires_page, self.comments_page,
+                      self.quality_page)
+        for page, title in zip(self.pages, ("Would refer", "Questionnaires", "Comments",
+                                            "Quality of service"), strict=True):
+            self.sections.addTab(page, title)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(cards_layout)
+        layout.addWidget(self.sections, 1)
+        return content
+
+    def _reasons_page(self) -> QWidget:
         self.question = QComboBox()
         self.question.setToolTip("Which question's reasons to show")
         self.question.currentIndexChanged.connect(self._show_panel)
         self.source = QLabel()
         self.source.setWordWrap(True)
         self.source.setStyleSheet("color: gray;")
-        pick = QVBoxLayout()
         row = QHBoxLayout()
         row.addWidget(QLabel("<b>Question:</b>"))
         row.addWidget(self.question, 1)
-        pick.addLayout(row)
-        pick.addWidget(self.source)
-        top = QHBoxLayout()
-        top.addLayout(pick, 3)
-        top.addLayout(cards_layout, 1)
+        row.addWidget(self.source, 2)
         self.main = TablePanel("reasons/main", "Reasons in the period", reason_columns(),
                                search="Search reason…", stretch=0)
         self.segments = TablePanel("reasons/segments", "By segment",
@@ -134,11 +154,8 @@ class ReasonsTab(DashboardTab):
         self.quarters.model.row_colour = self._quarter_colour
         self.quarters.note.setText("share of the answers each quarter; ▲▼ moved > 10 points "
                                    "(△▽ on under 30 answers)")
-        self.refer = TablePanel("reasons/refer", "Would refer us, by segment", [
-            Column("segment", "Segment"), metric_col("would_refer_pct", "would_refer_pct"),
-            Column("n", "n", "int", tooltip="Answers saying yes or no")], stretch=0)
         self.side = QTabWidget()
-        for panel in (self.quarters, self.segments, self.sources, self.refer):
+        for panel in (self.quarters, self.segments, self.sources):
             panel.heading.hide()  # the tab says it
             self.side.addTab(panel, panel.title)
         grid = QGridLayout()
@@ -147,12 +164,12 @@ class ReasonsTab(DashboardTab):
         grid.addWidget(self.side, 0, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 2)
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(row)
         layout.addLayout(grid, 1)
-        return content
+        return page
 
     @staticmethod
     def _quarter_columns(keys: list[str], partial: frozenset[str] = frozenset()
@@ -187,8 +204,9 @@ class ReasonsTab(DashboardTab):
             found = next((i for i, p in enumerate(screen.tables["panels"]) if p["answers"]), 0)
         self.question.setCurrentIndex(found)
         self.question.blockSignals(False)
-        self.refer.model.set_rows(screen.tables["would_refer_by_segment"])
         self._show_panel()
+        for page in self.pages:
+            page.show_screen(screen)
 
     def _show_panel(self) -> None:
         screen: Screen | None = self.data
@@ -220,7 +238,8 @@ class ReasonsTab(DashboardTab):
         self.quarters.model.set_rows(rows)  # (a reset: the headers are read again)
 
     def _panels(self) -> list[TablePanel]:
-        return [self.main, self.segments, self.sources, self.quarters, self.refer]
+        return [self.main, self.segments, self.sources, self.quarters,
+                *(p for page in self.pages for p in page.panels())]
 
     # ----- print and export --------------------------------------------------------------
     def export_tables(self) -> list:
@@ -228,7 +247,7 @@ class ReasonsTab(DashboardTab):
 
         sheets = [sheet_from_model(p.title, p.model) for p in self._panels()]
         if self.data is not None:
-            sheets.insert(1, key_figures_sheet(reasons_screen.CARDS, self.data.cards))
+            sheets.insert(1, key_figures_sheet(why_screen.CARDS, self.data.cards))
         return sheets
 
     def report_html(self) -> str:
@@ -236,7 +255,7 @@ class ReasonsTab(DashboardTab):
         from custdesk.ui.tab_output import text_table_from_model
 
         p = self.period
-        return tab_report_html(f"Reasons — {self.question.currentText()}",
+        return tab_report_html(f"Why — {self.question.currentText()}",
                                f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}",
                                card_figures(self.cards),
                                [text_table_from_model(t.title, t.model)
@@ -245,7 +264,7 @@ class ReasonsTab(DashboardTab):
     def export_dialog(self) -> None:
         from custdesk.ui.tab_output import export_dialog
 
-        export_dialog(self, "custdesk reasons", self.export_tables())
+        export_dialog(self, "custdesk why", self.export_tables())
 
     def print_dialog(self) -> None:
         from custdesk.ui.tab_output import print_preview
