@@ -32,7 +32,6 @@ from custdesk.services.files import (
 from custdesk.ui import plain_text
 from custdesk.ui.banner import Banner
 from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
-from custdesk.ui.dialogs.quick_entry import add_record_menu
 from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
 from custdesk.ui.import_wizard import ImportWizard
 from custdesk.ui.period_bar import PeriodBar
@@ -146,14 +145,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(
             self._action("&Print…", self.print_dialog, QKeySequence.StandardKey.Print)
         )
-        file_menu.addAction(self._action("Print monthly revie&w…", self.print_review_dialog))
+        file_menu.addAction(self._action("Print business revie&w…", self.print_review_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Undo last import…", self.undo_last_import))
         file_menu.addAction(self._action("Business &settings…", self.settings_dialog))
         file_menu.addAction(self._action("Restore &backup…", self.restore_backup_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
-        add_record_menu(self.menuBar(), lambda: self.store, self)  # New deal, quick entry
         self._build_view_menu()
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("Explore the &demo business", self.explore_demo))
@@ -419,38 +417,35 @@ class MainWindow(QMainWindow):
         handler()
 
     def print_review_dialog(self) -> None:
-        """File ▸ Print monthly review…: the pack for the period bar's period, built from
-        the tabs' screens in a task, previewed on A4 with its charts
-        (`services/review_service.py`, `reports/monthly_render.py`)."""
+        """File ▸ Print business review…: the review of the period bar's period, built from
+        the tabs' screens in a task, previewed on A4 (`services/review_service.py`)."""
         if self.store is None:
             return
         from PySide6.QtCore import Qt
         from PySide6.QtPrintSupport import QPrintPreviewDialog
 
-        from custdesk.reports.monthly_render import print_pack
-        from custdesk.reports.scorecard_pdf import setup_a4
-        from custdesk.services.review_service import Review, build_review
+        from custdesk.reports.scorecard_pdf import print_html, setup_a4
+        from custdesk.services.review_service import build_review
         from custdesk.ui.error_dialog import report_error
         from custdesk.ui.tasks import TaskState
 
         period, label = self.period_bar.period(), self.period_bar.label()
 
-        def show(review: Review) -> None:
-            html, charts = review.html, review.charts
+        def show(html: str) -> None:
             dialog = QPrintPreviewDialog(self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             setup_a4(dialog.printer())
-            dialog.paintRequested.connect(lambda printer: print_pack(html, charts, printer))
+            dialog.paintRequested.connect(lambda printer: print_html(html, printer))
             self.dialogs["review"] = dialog
             dialog.destroyed.connect(lambda *_: self.dialogs.pop("review", None))
             dialog.open()
 
-        def build(state: TaskState) -> Review:
+        def build(state: TaskState) -> str:
             assert state.store is not None
-            return build_review(state.store, period, label)
+            return build_review(state.store, period, label).html
 
         def failed(exc: BaseException) -> None:
-            report_error("Building the monthly review", exc, self)
+            report_error("Building the business review", exc, self)
 
         default_runner().query(self.store, build, show, failed, key=(self, "review"))
 
