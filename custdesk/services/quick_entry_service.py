@@ -129,6 +129,7 @@ def record_entry(store: Store, form: Form, values: Mapping[str, str | None]) -> 
         for flag in ("would_refer", "is_complaint"):
             if row.get(flag) is not None:
                 row[flag] = int(row[flag])
+        row = {k: v for k, v in row.items() if v is not None}  # blanks take the defaults
         if form.kind == "tickets":
             return q.insert_ticket(store, row)
         row["kind"] = form.survey_kind
