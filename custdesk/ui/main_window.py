@@ -32,6 +32,7 @@ from custdesk.services.files import (
 from custdesk.ui import plain_text
 from custdesk.ui.banner import Banner
 from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
+from custdesk.ui.dialogs.quick_entry import add_record_menu
 from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
 from custdesk.ui.import_wizard import ImportWizard
 from custdesk.ui.period_bar import PeriodBar
@@ -152,6 +153,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("Restore &backup…", self.restore_backup_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        add_record_menu(self.menuBar(), lambda: self.store, self)  # New deal, quick entry
         self._build_view_menu()
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("Explore the &demo business", self.explore_demo))
