@@ -126,3 +126,22 @@ def test_undo_refused_when_a_later_import_changed_the_row(store, tmp_path: Path)
     with pytest.raises(EditUndoRefusedError, match="changed again since"):
         edits.undo_last_edit(store)
     assert dump(store) == changed  # nothing was touched
+
+
+def test_edit_menu_undo_names_the_newest_edit_and_restores_it(qtbot, quiet_ui, store) -> None:
+    from custdesk.services import customers_service as cs
+    from custdesk.ui import edit_undo
+    from custdesk.ui.main_window import MainWindow
+
+    cid = cs.add_customer(store, {"name": "Ada"})
+    before = dump(store)
+    cs.update_customer(store, cid, {"name": "Ada & Co", "segment": "VIP"})
+    window = MainWindow(store, persist_state=False)
+    qtbot.addWidget(window)
+    edit_undo.update_label(window.undo_action, store)
+    assert window.undo_action.text() == "Undo Edit customer Ada && Co"
+    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
+    window.undo_action.trigger()
+    assert dump(store) == before
+    edit_undo.update_label(window.undo_action, store)
+    assert window.undo_action.text() == "Undo Add customer Ada"

@@ -29,7 +29,7 @@ from custdesk.services.files import (
     location_warning_once,
     open_store,
 )
-from custdesk.ui import plain_text
+from custdesk.ui import edit_undo, plain_text
 from custdesk.ui.banner import Banner
 from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
 from custdesk.ui.dialogs.quick_entry import add_record_menu
@@ -153,6 +153,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action("Restore &backup…", self.restore_backup_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        # Edit ▸ Undo: the newest in-app edit, or the last import when that came later
+        self.undo_action = self._action("&Undo", self.undo_newest, QKeySequence.StandardKey.Undo)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.aboutToShow.connect(
+            lambda: edit_undo.update_label(self.undo_action, self.store))
         add_record_menu(self.menuBar(), lambda: self.store, self)  # New deal, quick entry
         self._build_view_menu()
         help_menu = self.menuBar().addMenu("&Help")
@@ -532,6 +538,10 @@ class MainWindow(QMainWindow):
             return dialog
 
         return self.open_once("settings", make)
+
+    def undo_newest(self) -> None:
+        """Edit ▸ Undo (Ctrl+Z): the newest edit, or the last import when that came later."""
+        edit_undo.undo_newest(self, self)
 
     def undo_last_import(self) -> None:
         """Take back the newest import, after saying what it was and asking."""
