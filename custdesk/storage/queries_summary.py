@@ -26,6 +26,7 @@ from custdesk.storage.store import Store
 
 NAME = "customer_order_stats"
 _KEY = "coalesce(order_ref, 'd' || date)"  # METRICS.md's repeat rule: order_ref, else day
+ORDER_KEY = "coalesce(o.order_ref, 'd' || o.date)"  # the same over lines aliased `o`
 
 # the summary's columns computed from the order lines (one row per customer)
 _AGGREGATE = f"""SELECT customer_id, min(date) AS first_date, max(date) AS last_date,

@@ -5,9 +5,11 @@ inside SQLite to one row per customer and summed per segment into `CustomerTally
 per-customer Python object is built for the catalogue. `tests/test_metrics_sql_parity.py`
 checks the result against the pure-Python path (facts → classify → tally_states).
 
-Only for periods ending on or after the last order (the usual case: "up to today"): the
-per-customer summary `customer_order_stats` then describes the history up to `to`. Other
-periods return None and the caller takes the facts path.
+Any period: when it ends on or after the last order (the usual case: "up to today") the
+per-customer summary `customer_order_stats` is the history up to `to`; when orders are
+dated after `to` (a prior period, a month of a trend) `_stats_as_of` rebuilds the summary
+rows "as of `to`" — only customers whose history straddles `to` are re-aggregated from
+their lines (index range on orders_customer_date), the others keep or blank their row.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from custdesk.storage.queries import (
     SILENT,
     period_params,
 )
-from custdesk.storage.queries_summary import stats_source
+from custdesk.storage.queries_summary import ORDER_KEY, stats_source
 
 # every character Python's str.strip() removes: trim(x, these) = '' <=> not x.strip()
 _WHITESPACE = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
@@ -53,7 +55,8 @@ SELECT c.id AS cust_id, coalesce(nullif(c.segment, ''), '(none)') AS seg,
             AND d.closed_on IS NOT NULL),
            iif({from_list}, nullif(substr(c.created_on, 1, 10), ''), NULL),
            :undated) AS acq,
-  s.last_date AS last_end, s.first_date AS first_date, s.revenue_e4 AS total_rev,
+  s.last_date AS last_end, s.revenue_e4 AS total_rev,
+  iif(s.first_date <= :end, s.first_date, NULL) AS first_date, -- first order up to `to`
   {last_before} AS last_before,
   {last_year} AS last_year,
   coalesce(s.min_key != s.max_key, 0) AS repeat_buyer,
@@ -132,6 +135,31 @@ _KEYS = {
 }
 
 
+# the summary's columns as of :end (orders after :end ignored). Customers whose first order
+# is after :end keep their first day (it still dates their acquisition, as in
+# `queries.customer_facts`) but no lines; the straddling ones are summed from their lines.
+_AS_OF = """(SELECT customer_id, first_date, last_date, revenue_e4, cost_e4, min_key, max_key
+   FROM {stats} WHERE last_date <= :end
+ UNION ALL
+ SELECT customer_id, first_date, NULL, 0, 0, NULL, NULL FROM {stats} WHERE first_date > :end
+ UNION ALL
+ SELECT o.customer_id, min(o.date), max(o.date), sum(o.revenue_e4), coalesce(sum(o.cost_e4), 0),
+        min({key}), max({key})
+ FROM {stats} s2 JOIN orders o INDEXED BY orders_customer_date
+   ON o.customer_id = s2.customer_id AND o.date <= :end
+ WHERE s2.first_date <= :end AND s2.last_date > :end
+ GROUP BY o.customer_id)"""
+
+
+def _stats_as_of(store: Store, end: str) -> str:
+    """What to join as the per-customer summary for a period ending on `end`."""
+    stats = stats_source(store)  # the summary, or its aggregate if stale (no write)
+    latest = store.conn.execute("SELECT max(date) FROM orders").fetchone()[0]
+    if latest is None or latest <= end:
+        return stats
+    return _AS_OF.format(stats=stats, key=ORDER_KEY)
+
+
 def _period_sums(params: dict[str, str]) -> str:
     """Sums over the lines dated lo..end (NULL when none); conditions only where the range
     is wider than the period or the trailing year."""
@@ -161,12 +189,9 @@ def _referral_sources(store: Store) -> str:
 def customer_tallies(store: Store, period: Period, window: int,
                      by: str = "segment") -> dict[str, CustomerTally] | None:
     """segment ("(none)" for blank) -> CustomerTally, or with `by="lost_reason"` lost
-    reason ("" for customers not lost) -> CustomerTally; None when an order is dated
-    after the period (the facts path handles those)."""
+    reason ("" for customers not lost) -> CustomerTally. (Never None now: any period is
+    served; the Optional stays for callers written when earlier periods were not.)"""
     params = period_params(period)
-    latest = store.conn.execute("SELECT max(date) FROM orders").fetchone()[0]
-    if latest is not None and latest > params["end"]:
-        return None
     gap = timedelta(days=window)
     year_before = date.fromisoformat(params["year_before"])
     params.update(
@@ -185,7 +210,7 @@ def customer_tallies(store: Store, period: Period, window: int,
         last_year="NULL" if same else _LAST_ON_OR_BEFORE.format(day="year_before"),
         from_list=FROM_CUSTOMER_LIST,
         period_sums=_period_sums(params),
-        stats=stats_source(store))  # the summary, or its aggregate if stale (no write)
+        stats=_stats_as_of(store, params["end"]))
     flags = _FLAGS.format(per_customer=per_customer,
                           last_year="last_before" if same else "last_year")
     # (one order key in the whole history — every line up to `to` here —: the first order
