@@ -1,15 +1,26 @@
 """The Lost prospects tab: draws the Lost screen (`services/screens/lost.py`).
 
-KPI cards (against the prior period), lost deals by reason and by competitor as horizontal
-bars, and the searchable table of deals lost in the period. Every number is the screen's;
-this module only lays it out, and export and print read the same screen.
+KPI cards (against the prior period), then three sections: Lost deals (by reason and by
+competitor as horizontal bars, and the searchable table of deals lost in the period with
+their product, segment and reason detail), Head to head (won and lost against each
+competitor, and by quarter) and Reasons across (lost reasons by product, segment, deal size
+band or owner; lost value per reason) — `lost_pages.py`. The deal analysis lives here, with
+the deals, rather than on Why: the owner reads a rival's win rate next to the deals lost to
+them. Every number is the screen's; export and print read the same screen.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from custdesk.domain.metric_catalogue import METRICS, MetricInfo
 from custdesk.services.pipeline_service import OWN_METRICS
@@ -22,6 +33,7 @@ from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.deal_charts import HBarChart, count_bars
+from custdesk.ui.tabs.lost_pages import HeadToHeadPage, ReasonsAcrossPage
 
 CARD_ORDER = lost_screen.SHOWN
 NO_COMPETITOR = lost_screen.NO_COMPETITOR
@@ -31,8 +43,11 @@ GROUPS = (("By reason", "Reason", "by_reason", "reason"),
 LOST_COLUMNS = [
     Column("title", "Deal"), Column("customer", "Customer"),
     Column("amount", "Amount", "money", display=lambda v: fmt.money(v, 0)),
-    Column("lost_reason", "Reason"), Column("competitor", "Competitor"),
-    Column("closed_on", "Closed", "date"), Column("owner", "Owner"),
+    Column("lost_reason", "Reason"),
+    Column("reason_detail", "Detail", tooltip="The reason in the seller's words"),
+    Column("competitor", "Competitor"), Column("product", "Product"),
+    Column("segment", "Segment"), Column("closed_on", "Closed", "date"),
+    Column("owner", "Owner"),
 ]
 
 
@@ -77,17 +92,28 @@ class LostProspectsTab(DashboardTab):
         self.model = RecordTableModel(LOST_COLUMNS, self)
         self.table = TableWithSearch(self.model, "lost_prospects", stretch=0,
                                      stretch_share=0.25,
-                                     placeholder="Search deal, customer, reason, competitor…")
+                                     placeholder="Search deal, customer, reason, detail, "
+                                                 "competitor…")
         self.table.toolbar.insertWidget(0, QLabel("<b>Deals lost in the period</b>"))
         self.table.table.doubleClicked.connect(  # the deal editor
             lambda index: open_deal(self.store, self.model.row_at(index.row()), self))
+        deals_page = QWidget()
+        deals_layout = QVBoxLayout(deals_page)
+        deals_layout.setContentsMargins(0, 4, 0, 0)
+        deals_layout.addLayout(charts, 4)
+        deals_layout.addWidget(self.table, 5)
+        self.charts_row = charts
+        self.head_to_head = HeadToHeadPage()
+        self.across = ReasonsAcrossPage()
+        self.sections = QTabWidget()
+        for page, title in ((deals_page, "Lost deals"), (self.head_to_head, "Head to head"),
+                            (self.across, "Reasons across")):
+            self.sections.addTab(page, title)
         layout_widget = QWidget()
         layout = QVBoxLayout(layout_widget)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(card_row)
-        layout.addLayout(charts, 4)
-        layout.addWidget(self.table, 5)
-        self.charts_row = charts
+        layout.addWidget(self.sections, 1)
         return layout_widget
 
     # ----- drawing the screen ------------------------------------------------------------
@@ -99,6 +125,8 @@ class LostProspectsTab(DashboardTab):
         self.competitor_chart.set_bars(count_bars(screen.tables["by_competitor"],
                                                   "competitor"))
         self.model.set_rows(screen.lists["lost_deals"])  # the screen's order: newest first
+        self.head_to_head.show_screen(screen)
+        self.across.show_screen(screen)
 
     # ----- print and export: the screen's figures, the table as shown ----------------------
     def _group_rows(self, table: str, key: str) -> list[list[Any]]:
@@ -117,7 +145,10 @@ class LostProspectsTab(DashboardTab):
         for title, head, table, key in GROUPS:
             tables.append(SheetTable(title, [head, "Deals lost"], ["text", "int"],
                                      self._group_rows(table, key)))
-        return tables
+        return tables + [sheet_from_model(p.title, p.model) for p in self._analysis_panels()]
+
+    def _analysis_panels(self) -> list:
+        return [*self.head_to_head.panels(), *self.across.panels()]
 
     def report_html(self) -> str:
         from custdesk.reports.tab_report import TextTable, tab_report_html
@@ -130,7 +161,9 @@ class LostProspectsTab(DashboardTab):
         p = self.period
         return tab_report_html(
             "Lost prospects", f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}",
-            card_figures(self.cards), [*groups, text_table_from_model("Lost deals", self.model)])
+            card_figures(self.cards), [*groups, text_table_from_model("Lost deals", self.model),
+                                       *(text_table_from_model(p.title, p.model)
+                                         for p in self._analysis_panels())])
 
     def export_dialog(self) -> None:
         from custdesk.ui.tab_output import export_dialog
