@@ -27,6 +27,18 @@ GOOD, MIDDLE, POOR = "#1b7a3a", "#8a6d00", "#b3261e"
 NO_MEASURE = "<span style='color:#777'>No measure in the data</span>"
 
 
+@dataclass(frozen=True)
+class FollowUpLine:
+    """One question's target and open next action, as printed."""
+
+    question: str
+    score: int | None
+    target: int | None
+    action: str | None  # the open next action's title
+    due_on: str | None  # ISO date
+    owner: str | None
+
+
 @dataclass
 class ScorecardSummary:
     """Everything the summary shows; built by `scorecard_service.build_summary`."""
@@ -38,6 +50,7 @@ class ScorecardSummary:
     period: tuple[date, date]  # the evidence period
     history: list[tuple[date, float | None]] = field(default_factory=list)
     saved: bool = True  # False: printed from the form before saving
+    followups: list[FollowUpLine] = field(default_factory=list)
 
 
 def _e(text: object) -> str:
@@ -127,6 +140,26 @@ def _history(s: ScorecardSummary) -> str:
     return f"<p style='margin:6px 0 0 0; font-size:8pt; color:#444'>Average over time: {points}</p>"
 
 
+def _due(iso: str | None) -> str:
+    return DASH if not iso else long_date(date.fromisoformat(iso[:10]))
+
+
+def _followups(s: ScorecardSummary) -> str:
+    """Targets and the open next actions planned from the scorecard."""
+    if not s.followups:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(f.question)}</td><td align='center'>{_score(f.score)}</td>"
+        f"<td align='center'>{DASH if f.target is None else f.target}</td>"
+        f"<td>{_e(f.action) if f.action else DASH}</td><td>{_due(f.due_on)}</td>"
+        f"<td>{_e(f.owner or '')}</td></tr>" for f in s.followups)
+    head = ("<tr style='background-color:#e8eef5'><th align='left'>Targets and next actions"
+            "</th><th>Score</th><th>Target</th><th align='left'>Next action (open)</th>"
+            "<th align='left'>Due</th><th align='left'>Who</th></tr>")
+    return ("<table width='100%' cellspacing='0' cellpadding='2' "
+            "style='font-size:8.5pt; margin-top:6px'>" + head + rows + "</table>")
+
+
 def scorecard_html(s: ScorecardSummary) -> str:
     """The whole summary as one HTML document, sized to fit one A4 page."""
     note = strength_note(s.assessment.answers)
@@ -134,7 +167,7 @@ def scorecard_html(s: ScorecardSummary) -> str:
         "<html><body style='font-family:sans-serif; font-size:9.5pt'>"
         + _header(s)
         + f"<p style='margin:6px 0 0 0; padding:4px; background-color:#f6f1dc'>{_e(note)}</p>"
-        + _question_rows(s) + _history(s)
+        + _question_rows(s) + _followups(s) + _history(s)
         + "<p style='margin:6px 0 0 0; font-size:7pt; color:#666'>Scores are your own ratings "
           "from 0 to 10; the average is the mean of the answered questions, to one decimal. "
           "Evidence is computed from the data in custdesk as defined in METRICS.md.</p>"

@@ -9,8 +9,6 @@ its creation day. Each is one edit: one transaction, recorded for Edit ▸ Undo.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,16 +22,8 @@ from custdesk.storage import deal_history as q
 from custdesk.storage import quick_entry as qe
 from custdesk.storage.store import Store
 
-__all__ = ["DealError", "Move", "create_deal", "customer_id_for", "customer_names", "edit",
+__all__ = ["DealError", "Move", "create_deal", "customer_id_for", "customer_names",
            "move_deal", "stage_kind"]
-
-
-@contextmanager
-def edit(store: Store, label: str) -> Iterator[None]:
-    """One edit made in the app: one transaction, logged for Edit ▸ Undo (the quick-entry
-    and scorecard writes go through here too)."""
-    with edits.recorded(store, label):
-        yield
 
 
 @dataclass(frozen=True)
@@ -83,7 +73,7 @@ def move_deal(store: Store, deal_id: int, move: Move, on: str | None = None
         if move.amount_e4 < 0:
             raise DealError("the amount cannot be negative")
         values["amount_e4"] = move.amount_e4
-    with edit(store, "Move deal"):
+    with edits.recorded(store, "Move deal"):
         if kind == "won" and move.new_customer:
             current = ds.load_deal(store, deal_id)
             if current["customer_id"] is None:
@@ -133,7 +123,7 @@ def create_deal(store: Store, values: dict[str, Any], customer: str | None = Non
     row["last_activity_on"] = day
     if kind in ("won", "lost"):
         row["closed_on"] = day
-    with edit(store, "New deal"):
+    with edits.recorded(store, "New deal"):
         if customer and customer.strip():
             row["customer_id"] = customer_id_for(store, customer)
         deal_id = q.insert_deal(store, row)

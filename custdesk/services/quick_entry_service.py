@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from custdesk.services.deal_moves import customer_id_for, edit
+from custdesk.services import edits
+from custdesk.services.deal_moves import customer_id_for
 from custdesk.sheets.reader import Table
 from custdesk.sheets.validate import (
     AmbiguousColumnError,
@@ -122,7 +123,7 @@ def check_entry(form: Form, values: Mapping[str, str | None]) -> dict[str, Any]:
 def record_entry(store: Store, form: Form, values: Mapping[str, str | None]) -> int:
     """Check and store the entry (one edit); the new row's id."""
     row = check_entry(form, values)
-    with edit(store, form.title):
+    with edits.recorded(store, form.title):
         customer = row.pop("customer", None)
         if customer is not None:
             row["customer_id"] = customer_id_for(store, str(customer))

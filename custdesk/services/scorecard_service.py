@@ -10,10 +10,12 @@ its error line and the log gets the traceback, while the form stays editable.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.periods import Period
+from custdesk.domain.records import Action, ActionStatus
 from custdesk.domain.scorecard import (
     LOST_REASON_SHARE,
     OWN_EVIDENCE,
@@ -24,14 +26,17 @@ from custdesk.domain.scorecard import (
     lost_reason_share,
     share_pct,
 )
-from custdesk.reports.scorecard_report import ScorecardSummary, scorecard_html
+from custdesk.reports.scorecard_report import FollowUpLine, ScorecardSummary, scorecard_html
+from custdesk.services import actions_service as acts
+from custdesk.services import edits
 from custdesk.services.metrics_service import compute_metrics
 from custdesk.storage import scorecard_repository as repo
 from custdesk.storage.database import Store
 
-__all__ = ["ScorecardSummary", "load_history", "save_assessment", "evidence", "previous_of",
-           "draft_summary",
-           "baseline_for", "build_summary", "summary_html", "evidence_period"]
+__all__ = ["FollowUp", "ScorecardSummary", "load_history", "save_assessment", "evidence",
+           "previous_of", "draft_summary", "baseline_for", "build_summary", "summary_html",
+           "evidence_period", "followups", "set_target", "link_action", "plan_next_action",
+           "set_note", "followup_lines"]
 
 
 def load_history(store: Store) -> list[ScoredAssessment]:
@@ -49,7 +54,7 @@ def save_assessment(store: Store, answers: Mapping[str, int | None],
     """
     day = taken_on or date.today()
     clean = {q.id: check_score(q.id, answers.get(q.id)) for q in QUESTIONS}
-    with store.transaction():
+    with edits.recorded(store, "Save scorecard"):
         if replace_same_day:
             for old in repo.assessment_ids_on(store, day):
                 repo.delete_assessment(store, old)
@@ -126,7 +131,8 @@ def build_summary(store: Store, assessment_id: int | None = None,
         business=repo.business_name(store), assessment=chosen,
         previous=previous_of(history, chosen.id), evidence=evidence(store, period),
         period=(period.start, period.end),
-        history=[(a.taken_on, a.average) for a in history if a.taken_on <= chosen.taken_on])
+        history=[(a.taken_on, a.average) for a in history if a.taken_on <= chosen.taken_on],
+        followups=followup_lines(store, chosen.answers))
 
 
 def summary_html(store: Store, assessment_id: int | None = None,
@@ -150,4 +156,113 @@ def draft_summary(store: Store, answers: Mapping[str, int | None], day: date, pe
         previous=baseline_for(history, day),
         evidence=evidence_by_question if evidence_by_question is not None
         else evidence(store, period),
-        period=(period.start, period.end), history=[*earlier, (day, now.average)], saved=saved)
+        period=(period.start, period.end), history=[*earlier, (day, now.average)], saved=saved,
+        followups=followup_lines(store, now.answers))
+
+
+# ----- follow-through: per question a target score and the next action ------------------
+@dataclass(frozen=True)
+class FollowUp:
+    """A question's target score (0–10, None = none set) and its next action, if any."""
+
+    question_id: str
+    target: int | None
+    action: Action | None
+
+
+def _question(question_id: str) -> str:
+    for q in QUESTIONS:
+        if q.id == question_id:
+            return q.name
+    raise ValueError(f"there is no scorecard question {question_id!r}")
+
+
+def followups(store: Store) -> dict[str, FollowUp]:
+    """question id -> its target and next action (questions with neither are left out)."""
+    out = {}
+    for qid, (target, action_id) in repo.followups(store).items():
+        action = acts.get_action(store, action_id) if action_id is not None else None
+        out[qid] = FollowUp(qid, target, action)
+    return out
+
+
+def _check_target(question_id: str, target: int | None) -> int | None:
+    _question(question_id)
+    if target is None:
+        return None
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target <= 10:
+        raise ValueError(f"a target score is a whole number from 0 to 10, not {target!r}")
+    return target
+
+
+def set_target(store: Store, question_id: str, target: int | None) -> None:
+    """The question's target score (None removes it); one edit."""
+    target = _check_target(question_id, target)
+    with edits.recorded(store, "Scorecard target"):
+        current = repo.followups(store).get(question_id, (None, None))
+        repo.set_followup(store, question_id, target, current[1])
+
+
+def set_targets(store: Store, targets: Mapping[str, int | None]) -> None:
+    """Several questions' targets at once (the form's Save); one edit."""
+    clean = {qid: _check_target(qid, t) for qid, t in targets.items()}
+    with edits.recorded(store, "Scorecard targets"):
+        current = repo.followups(store)
+        for qid, target in clean.items():
+            if current.get(qid, (None, None))[0] != target:
+                repo.set_followup(store, qid, target, current.get(qid, (None, None))[1])
+
+
+def link_action(store: Store, question_id: str, action_id: int) -> None:
+    """Make an existing action the question's next action; one edit."""
+    _question(question_id)
+    if acts.get_action(store, action_id) is None:
+        raise ValueError(f"there is no action {action_id}")
+    with edits.recorded(store, "Scorecard next action"):
+        current = repo.followups(store).get(question_id, (None, None))
+        repo.set_followup(store, question_id, current[0], action_id)
+
+
+def plan_next_action(store: Store, question_id: str, title: str, due_on: str, *,
+                     owner: str | None = None, issue: str | None = None) -> int:
+    """Create the question's next action (an Action with its due date, signal
+    "scorecard") and link it, in one edit; the action's id."""
+    name = _question(question_id)
+    if not due_on:
+        raise acts.ActionError("the next action needs a due date")
+    action = Action(title=title, created_on=date.today().isoformat(), signal="scorecard",
+                    issue=issue or f"Scorecard: {name}", owner=owner, due_on=due_on)
+    with edits.recorded(store, "Scorecard next action"):
+        action_id = acts.create_action(store, action)
+        current = repo.followups(store).get(question_id, (None, None))
+        repo.set_followup(store, question_id, current[0], action_id)
+    return action_id
+
+
+def set_note(store: Store, assessment_id: int, note: str | None) -> None:
+    """The saved assessment's note (blank clears it); one edit."""
+    with edits.recorded(store, "Scorecard note"):
+        try:
+            repo.set_note(store, assessment_id, (note or "").strip() or None)
+        except KeyError:
+            raise LookupError(f"There is no assessment with id {assessment_id}.") from None
+
+
+def followup_lines(store: Store, answers: Mapping[str, int | None]) -> list[FollowUpLine]:
+    """What the printed summary lists under "Targets and next actions", in question
+    order: every question with a target or an open next action (a done or dropped action
+    is no longer "next"). A file without the follow-ups table (older schema) has none."""
+    found = followups(store)
+    lines = []
+    for q in QUESTIONS:
+        f = found.get(q.id)
+        if f is None:
+            continue
+        action = f.action if f.action is not None and f.action.status is ActionStatus.OPEN \
+            else None
+        if f.target is None and action is None:
+            continue
+        lines.append(FollowUpLine(
+            q.name, answers.get(q.id), f.target, action.title if action else None,
+            action.due_on if action else None, action.owner if action else None))
+    return lines
