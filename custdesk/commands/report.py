@@ -1,9 +1,11 @@
-"""`custdesk report scorecard|review --out FILE.pdf`: printable summaries as PDF.
+"""`custdesk report scorecard|monthly|plan --out FILE.pdf`: printable summaries as PDF.
 
 `scorecard [--assessment ID]`: the one-page summary the Scorecard tab prints.
-`review [--period PRESET | --month YYYY-MM]`: the monthly business review (a few A4 pages
-from the tabs' screens; default last month) — fit for a cron line: no window, exit 0 on
-success, 2 with one line on a mistake, 1 when the file cannot be written.
+`monthly [--period PRESET | --month YYYY-MM | --from D --to D]` (alias `review`): the
+monthly review pack (a few A4 pages with charts from the tabs' screens; default last
+month) — fit for a cron line: no window, exit 0 on success, 2 with one line on a mistake
+(bad path, unknown period, a file another custdesk has open), 1 when the file cannot be
+written. `plan [--period PRESET]`: the sales plan on one A4 page.
 Both are rendered offscreen from the same HTML the app prints.
 """
 
@@ -26,13 +28,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     scorecard.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
     scorecard.add_argument("--assessment", type=int, metavar="ID",
                            help="assessment id (default: the latest)")
-    review = kinds.add_parser("review", help="the monthly business review (a few A4 pages)")
-    add_db_option(review)
-    review.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
-    when = review.add_mutually_exclusive_group()
+    monthly = kinds.add_parser("monthly", aliases=["review"],
+                               help="the monthly review pack (a few A4 pages with charts)")
+    add_db_option(monthly)
+    monthly.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
+    when = monthly.add_mutually_exclusive_group()
     when.add_argument("--period", metavar="PRESET",
                       help="a period preset such as last-month (the default) or last-quarter")
     when.add_argument("--month", metavar="YYYY-MM", help="a calendar month, e.g. 2026-11")
+    monthly.add_argument("--from", dest="start", metavar="YYYY-MM-DD",
+                         help="first day of a custom period (with --to)")
+    monthly.add_argument("--to", dest="end", metavar="YYYY-MM-DD",
+                         help="last day of a custom period")
+    plan = kinds.add_parser("plan", help="the sales plan on one A4 page")
+    add_db_option(plan)
+    plan.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
+    plan.add_argument("--period", metavar="PRESET",
+                      help="a period preset (default: this month and the months after it)")
     p.set_defaults(run=run)
 
 
@@ -69,8 +81,10 @@ def _pages(n: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.kind == "review":
+    if args.kind in ("monthly", "review"):
         return run_review(args)
+    if args.kind == "plan":
+        return run_plan(args)
     out = _out_path(args)
     from custdesk.services import scorecard_service
 
@@ -94,15 +108,38 @@ def run_review(args: argparse.Namespace) -> int:
 
     store = open_from_args(args, create=False)
     try:
-        resolved = review_service.resolve(store, args.period, args.month)
+        resolved = review_service.resolve(store, args.period, args.month,
+                                          start=args.start, end=args.end)
         review = review_service.build_review(store, resolved.period, resolved.label)
-        html = review.html
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        store.close(backup_if_changed=False)
+    _ensure_gui_app()
+    from custdesk.reports.monthly_render import write_pack_pdf
+
+    try:
+        pages = write_pack_pdf(review.html, review.charts, out)
+    except OSError as exc:
+        raise UserError(f"Could not write {out} (is the folder writable?): {exc}", 1) from exc
+    what = "nothing to review yet" if review.data.empty else resolved.label
+    print(f"Monthly review ({what}, {resolved.period.start} to {resolved.period.end}) "
+          f"written to {out} ({_pages(pages)}).")
+    return 0
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """The sales plan (and by product line) on one A4 page."""
+    out = _out_path(args)
+    from custdesk.services import review_service
+
+    store = open_from_args(args, create=False)
+    try:
+        html = review_service.plan_html(store, args.period)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     finally:
         store.close(backup_if_changed=False)
     pages = _write(html, out)
-    what = "nothing to review yet" if review.data.empty else resolved.label
-    print(f"Business review ({what}, {resolved.period.start} to {resolved.period.end}) "
-          f"written to {out} ({_pages(pages)}).")
+    print(f"Sales plan written to {out} ({_pages(pages)}).")
     return 0
