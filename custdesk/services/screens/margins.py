@@ -2,7 +2,8 @@
 
 Cards (revenue, profit, margin, order value, lifetime value, acquisition cost) against the
 prior period; tables of sales by product (beside its target margin — the business case —
-with its revenue against the prior period and `behind_case` when it trails the case),
+with its revenue against the prior period and `behind_case` when it trails the case — its
+target margin, or the business case entered for it: `cases` table),
 category and segment;
 profitability groups A–D and the movement between them; monthly revenue, profit and margin
 for the 12 months to the period's end (the last month marked partial when it is cut).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 
 from custdesk.domain.periods import Period
+from custdesk.services import business_case_service as cases
 from custdesk.services import margins_service as mg
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import honest
@@ -59,6 +61,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         "groups": _rows(groups),
         "movement": mg.movement_rows(ms.group_movement(store, period)),
     }
+    case_results = [dataclasses.asdict(c) for c in cases.results(store, period.end)]
+    tables["cases"] = case_results
+    tables["by_product"] = with_cases(tables["by_product"], case_results)
     screen = honest.finish(Screen(NAME, period, label, cards=cards, tables=tables))
     return screen.with_series(build_series(store, period)) if with_series else screen
 
@@ -74,6 +79,22 @@ def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:
 def _rows(items: list) -> list[dict]:
     """Dataclass rows as plain dicts (what the tab's tables and the JSON take)."""
     return [dataclasses.asdict(item) for item in items]
+
+
+def with_cases(rows: list[dict], case_results: list[dict]) -> list[dict]:
+    """Product rows with their business case (`services/business_case_service.py`, as of
+    the period's end): `has_case`, and `behind_case`/`behind_why` extended by the case's
+    own flags (volume or revenue behind pro rata, margin below the expected one)."""
+    by_name = {c["name"]: c for c in case_results}
+    out = []
+    for row in rows:
+        case = by_name.get(row["name"])
+        if case is None:
+            out.append({**row, "has_case": False})
+            continue
+        why = "; ".join(w for w in (row.get("behind_why"), case["behind_why"]) if w)
+        out.append({**row, "has_case": True, "behind_case": bool(why), "behind_why": why})
+    return out
 
 
 def behind_case(rows: list[dict], prior_rows: list[dict], *, compare: bool = True
