@@ -36,7 +36,7 @@ from custdesk.storage.database import Store
 __all__ = ["FollowUp", "ScorecardSummary", "load_history", "save_assessment", "evidence",
            "previous_of", "draft_summary", "baseline_for", "build_summary", "summary_html",
            "evidence_period", "followups", "set_target", "link_action", "plan_next_action",
-           "set_note", "followup_lines"]
+           "set_note", "followup_lines", "followup_rows", "save_form", "set_targets"]
 
 
 def load_history(store: Store) -> list[ScoredAssessment]:
@@ -266,3 +266,26 @@ def followup_lines(store: Store, answers: Mapping[str, int | None]) -> list[Foll
             q.name, answers.get(q.id), f.target, action.title if action else None,
             action.due_on if action else None, action.owner if action else None))
     return lines
+
+
+def followup_rows(store: Store) -> list[dict[str, object]]:
+    """The follow-ups as plain rows for the tab: question id, target, next action (title,
+    due date, owner, status)."""
+    return [{"question_id": f.question_id, "target": f.target,
+             "action_id": f.action.id if f.action else None,
+             "action": f.action.title if f.action else None,
+             "due_on": f.action.due_on if f.action else None,
+             "owner": f.action.owner if f.action else None,
+             "status": str(f.action.status.value) if f.action else None}
+            for f in followups(store).values()]
+
+
+def save_form(store: Store, answers: Mapping[str, int | None], targets: Mapping[str, int | None],
+              taken_on: date | None = None, note: str | None = None) -> int:
+    """The Scorecard form's Save: today's assessment with its note, and the targets, as
+    one edit; the assessment's id."""
+    with edits.recorded(store, "Save scorecard"):
+        assessment_id = save_assessment(store, answers, taken_on,
+                                        (note or "").strip() or None)
+        set_targets(store, targets)
+    return assessment_id

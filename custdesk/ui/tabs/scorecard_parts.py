@@ -55,6 +55,15 @@ class QuestionRow:
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
         self.text = text
+        self.next_action = QLabel()  # "Next: … — due …", the question's open next action
+        self.next_action.setWordWrap(True)
+        self.next_action.setVisible(False)
+        left = QWidget()
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.setSpacing(1)
+        left_column.addWidget(text)
+        left_column.addWidget(self.next_action)
         if on_plan is not None:  # a low answer -> "Plan an action…" (the score as issue)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
             text.linkActivated.connect(lambda *_: on_plan(self))
@@ -65,13 +74,27 @@ class QuestionRow:
         self.spin.setToolTip(f"0 = {q.zero}\n10 = {q.ten}\nBelow 0: not answered")
         self.spin.setMinimumWidth(120)
         self.spin.valueChanged.connect(on_change)
+        self.target = QSpinBox()  # the owner's target score for this question
+        self.target.setRange(NOT_ANSWERED, 10)
+        self.target.setSpecialValueText("No target")
+        self.target.setPrefix("target ")
+        self.target.setAccessibleName(f"Target score for {q.name}, 0 to 10")
+        self.target.setToolTip("The score you aim for; below 0: no target")
+        self.target.setMinimumWidth(120)
+        self.target.valueChanged.connect(on_change)
+        scores = QWidget()
+        score_column = QVBoxLayout(scores)
+        score_column.setContentsMargins(0, 0, 0, 0)
+        score_column.setSpacing(2)
+        score_column.addWidget(self.spin)
+        score_column.addWidget(self.target)
         self.change = QLabel()
         self.change.setMinimumWidth(70)
         self.evidence = QLabel()
         self.evidence.setWordWrap(True)
         self.evidence.setTextFormat(Qt.TextFormat.RichText)
-        grid.addWidget(text, row, 0)
-        grid.addWidget(self.spin, row, 1, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(left, row, 0)
+        grid.addWidget(scores, row, 1, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.change, row, 2, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.evidence, row, 3, Qt.AlignmentFlag.AlignTop)
 
@@ -82,6 +105,30 @@ class QuestionRow:
 
     def set_score(self, score: int | None) -> None:
         self.spin.setValue(NOT_ANSWERED if score is None else score)
+
+    @property
+    def target_score(self) -> int | None:
+        value = self.target.value()
+        return None if value == NOT_ANSWERED else value
+
+    def set_target(self, target: int | None) -> None:
+        self.target.setValue(NOT_ANSWERED if target is None else target)
+
+    def show_next_action(self, row: dict[str, object] | None) -> None:
+        """The question's open next action: title, due date (red when late), who."""
+        if not row or not row.get("action") or row.get("status") != "open":
+            self.next_action.setVisible(False)
+            return
+        due = row.get("due_on")
+        late = isinstance(due, str) and due < date.today().isoformat()
+        due_text = f" — due {fmt.day_text(str(due))}" if due else ""
+        who = f" ({row['owner']})" if row.get("owner") else ""
+        colour = "#b3261e" if late else "#1f4e79"
+        self.next_action.setText(
+            f"<span style='color:{colour}; font-size:small'>Next: "
+            f"{html.escape(str(row['action']))}{html.escape(due_text)}{html.escape(who)}"
+            f"{' — late' if late else ''}</span>")
+        self.next_action.setVisible(True)
 
     def signal_row(self) -> dict[str, object]:
         """The row an action is planned from: {question, score, area}."""

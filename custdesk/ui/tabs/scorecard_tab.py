@@ -8,6 +8,7 @@ drawn as built; only the form's running average is worked out here, from the spi
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -65,6 +67,8 @@ class ScorecardTab(DashboardTab):
         self.evidence: dict[str, Evidence | None] = {}
         self.baseline: ScoredAssessment | None = None
         self.dirty = False  # the form differs from what was loaded or saved
+        self.note_dirty = False  # only the note was changed
+        self.followups: dict[str, dict[str, object]] = {}  # question id -> target, action
         self._loading = False
         self._after_load = ""  # a status line to keep after the next load (e.g. "Saved")
         super().__init__(parent)
@@ -100,6 +104,9 @@ class ScorecardTab(DashboardTab):
         self.note_label = QLabel()
         self.note_label.setWordWrap(True)
         self.status_label = QLabel()
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("A note on this assessment (saved with it)")
+        self.note_edit.textEdited.connect(self._note_changed)
         self.save_button = QPushButton("Save as today's assessment")
         self.save_button.clicked.connect(self.save)
         self.print_button = QPushButton("Print…")
@@ -108,6 +115,7 @@ class ScorecardTab(DashboardTab):
         self.pdf_button.clicked.connect(self.export_dialog)
         text = QVBoxLayout()
         text.addWidget(self.note_label)
+        text.addWidget(self.note_edit)
         text.addWidget(self.status_label)
         bar.addWidget(self.average_label)
         bar.addSpacing(16)
@@ -145,7 +153,18 @@ class ScorecardTab(DashboardTab):
 
         if self.store is None:
             return None
-        return ActionDialog.from_signal(self.store, "scorecard", row.signal_row(), self)
+        dialog = ActionDialog.from_signal(self.store, "scorecard", row.signal_row(), self)
+        question_id = row.question.id
+        dialog.saved.connect(lambda action_id: self.link_action(question_id, action_id))
+        return dialog
+
+    def link_action(self, question_id: str, action_id: int) -> None:
+        """The action planned from a question becomes its next action (shown under it and
+        in the printed summary)."""
+        if self.store is None:
+            return
+        svc.link_action(self.store, question_id, action_id)
+        self.refresh()
 
     def set_store(self, store: Store | None) -> None:
         self.dirty = False  # another file: its latest assessment replaces the form
@@ -167,18 +186,24 @@ class ScorecardTab(DashboardTab):
     def load(self, store: Store, period: Period) -> Screen:
         """Runs in the background (a failure is logged by the task runner and shown on the
         error line): the whole screen, with the baseline for our "today"."""
-        return scorecard.build(store, period, self.period_label, today=self.today())
+        screen = scorecard.build(store, period, self.period_label, today=self.today())
+        # the follow-ups (targets, next actions) ride along with the screen's tables
+        return dataclasses.replace(
+            screen, tables={**screen.tables, "followups": svc.followup_rows(store)})
 
     def show_screen(self, screen: Screen) -> None:
         """Draw the built screen: history, evidence, and the latest assessment unless the
         form holds unsaved scores."""
         self.history = scorecard.assessments_of(screen)
         self.baseline = svc.baseline_for(self.history, self.today())
+        self.followups = {str(r["question_id"]): r for r in screen.tables.get("followups", [])}
         if not self.dirty:
             self._load_form(self.history[-1] if self.history else None)
         if self._after_load:
             self.status_label.setText(self._after_load)
             self._after_load = ""
+        for qid, row in self.rows.items():
+            row.show_next_action(self.followups.get(qid))
         self.history_panel.show_history(screen.tables.get("history", []))
         self._show_evidence(scorecard.evidence_of(screen))
 
@@ -195,6 +220,10 @@ class ScorecardTab(DashboardTab):
         try:
             for qid, row in self.rows.items():
                 row.set_score(assessment.answers.get(qid) if assessment else None)
+                target = self.followups.get(qid, {}).get("target")
+                row.set_target(target if isinstance(target, int) else None)
+            self.note_edit.setText(assessment.note or "" if assessment else "")
+            self.note_dirty = False
         finally:
             self._loading = False
         if assessment is None:
@@ -207,6 +236,15 @@ class ScorecardTab(DashboardTab):
     def answers(self) -> dict[str, int | None]:
         """The scores on screen, by question id (None = not answered)."""
         return {qid: row.score for qid, row in self.rows.items()}
+
+    def targets(self) -> dict[str, int | None]:
+        """The target scores on screen, by question id (None = no target)."""
+        return {qid: row.target_score for qid, row in self.rows.items()}
+
+    def _note_changed(self, *_: object) -> None:
+        self.note_dirty = True
+        self.status_label.setText("<span style='color:#b3261e'>Note not saved yet.</span>")
+        self.save_button.setEnabled(self.store is not None)
 
     def _changed(self) -> None:
         if self._loading:
@@ -244,14 +282,20 @@ class ScorecardTab(DashboardTab):
         if self.store is None:
             return False
         day = self.today()
+        note = self.note_edit.text()
+        latest = self.history[-1] if self.history else None
         try:
-            svc.save_assessment(self.store, self.answers(), day)
+            if latest is not None and not self.dirty and self.note_dirty:
+                svc.set_note(self.store, latest.id, note)  # only the shown one's note
+                day = latest.taken_on
+            else:
+                svc.save_form(self.store, self.answers(), self.targets(), day, note)
         except (DatabaseError, ValueError, OSError) as exc:
             log.warning("The scorecard was not saved: %s", exc)
             # shown in the tab, not a modal box: the owner keeps the scores on screen
             self.status_label.setText(f"<span style='color:#b3261e'>Not saved: {exc}</span>")
             return False
-        self.dirty = False
+        self.dirty = self.note_dirty = False
         # shown now, and again once the reload (possibly in the background) has drawn
         self._after_load = f"Saved as your assessment of {fmt.day_text(day)}."
         self.status_label.setText(self._after_load)
@@ -267,9 +311,10 @@ class ScorecardTab(DashboardTab):
         latest = self.history[-1] if self.history else None
         saved = not self.dirty and latest is not None
         day = latest.taken_on if saved and latest else self.today()
-        summary = svc.draft_summary(self.store, self.answers(), day, self.period, saved=saved,
+        summary = svc.draft_summary(self.store, self.answers(), day, self.period,
+                                    saved=saved and not self.note_dirty,
                                     evidence_by_question=self.evidence,
-                                    note=latest.note if saved and latest else None)
+                                    note=self.note_edit.text().strip() or None)
         return scorecard_html(summary)
 
     def print_dialog(self) -> None:
