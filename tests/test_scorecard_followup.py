@@ -10,7 +10,6 @@ import pytest
 
 from custdesk.domain.periods import Period
 from custdesk.domain.records import ActionStatus
-from custdesk.reports.scorecard_report import scorecard_html
 from custdesk.services import actions_service as acts
 from custdesk.services import edits
 from custdesk.services import scorecard_service as svc
@@ -29,7 +28,8 @@ def _text(html_text: str) -> str:
 
 
 def test_target_and_next_action_are_stored_and_printed(qapp, store) -> None:
-    svc.save_assessment(store, {"margins": 4, "customer_service": 6}, date(2026, 11, 20), "first go")
+    svc.save_assessment(store, {"margins": 4, "customer_service": 6}, date(2026, 11, 20),
+                        "first go")
     svc.set_target(store, "margins", 8)
     action_id = svc.plan_next_action(store, "margins", "Price every product line",
                                      "2026-12-15", owner="Sam")

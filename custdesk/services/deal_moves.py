@@ -97,7 +97,8 @@ def create_deal(store: Store, values: dict[str, Any], customer: str | None = Non
     unknown = set(values) - set(NEW_FIELDS)
     if unknown:
         raise DealError(f"not a deal field here: {', '.join(sorted(unknown))}")
-    clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
+    clean: dict[str, Any] = {k: (v.strip() or None) if isinstance(v, str) else v
+                             for k, v in values.items()}
     if clean.get("stage_id") is None:
         raise DealError("a deal needs a stage")
     if not clean.get("title") and not (customer or "").strip():

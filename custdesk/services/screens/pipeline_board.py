@@ -1,5 +1,6 @@
 """The pipeline board's data: the deals open at the period's end, one column per open stage
-in the catalogue's order, each with its top cards by weighted value.
+in the catalogue's order, each with its top cards by weighted value, and the won and lost
+stages as drop targets.
 
 A column carries every deal's count and value but only its first `CARDS_PER_COLUMN` cards
 ("and N more"): 20k open deals would otherwise be 20k widgets. Qt-free — part of the
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from custdesk.domain.metrics_deals import DealInfo, is_open_at
+from custdesk.domain.metrics_deals import DealInfo, closed_in, is_open_at
 from custdesk.domain.periods import Period
 from custdesk.domain.records import StageKind
 from custdesk.domain.text import name_key
@@ -48,26 +49,35 @@ def on_board(d: DealInfo, period: Period) -> bool:
 
 def board(stages: Sequence[tuple[int, str, str, float]], deals: Sequence[DealInfo],
           period: Period, per_column: int = CARDS_PER_COLUMN) -> list[dict[str, Any]]:
-    """One row per open stage (id, name, kind, probability from the catalogue, in its
-    order), then any stage name open deals carry that the catalogue lacks (no id: cards
-    cannot be dropped there). Cards: biggest weighted value first, then by id."""
+    """One row per stage of the catalogue (id, name, kind, probability), in its order, then
+    any stage name open deals carry that the catalogue lacks (no id: nothing can be dropped
+    there). An open stage's row holds its deals open at the period's end (count, value,
+    weighted, the top `per_column` cards by weighted value, then by id; `more`); a won or
+    lost stage's row is a drop target with the deals closed there in the period (no cards)."""
     day = period.end.isoformat()
     columns: dict[str, dict[str, Any]] = {}
+    closed: dict[str, list[DealInfo]] = {}
+    for closing in (StageKind.WON, StageKind.LOST):
+        for d in closed_in(deals, period, closing):
+            closed.setdefault(name_key(d.deal.stage), []).append(d)
     for sid, name, kind, _p in stages:
-        if kind == "open":
-            columns[name_key(name)] = {"stage_id": sid, "stage": name, "deals": []}
+        columns[name_key(name)] = {"stage_id": sid, "stage": name, "kind": kind,
+                                   "deals": closed.get(name_key(name), []) if kind != "open"
+                                   else []}
     for d in deals:
         if on_board(d, period):
             key = name_key(d.deal.stage)
-            columns.setdefault(key, {"stage_id": None, "stage": d.deal.stage, "deals": []})
+            columns.setdefault(key, {"stage_id": None, "stage": d.deal.stage, "kind": "open",
+                                     "deals": []})
             columns[key]["deals"].append(d)
     out = []
     for column in columns.values():
         items: list[DealInfo] = sorted(column.pop("deals"),
                                        key=lambda d: (-(d.weighted_e4 or 0), d.deal.id or 0))
+        shown = items[:per_column] if column["kind"] == "open" else []
         out.append({**column, "count": len(items),
                     "value": sum(d.deal.amount_e4 or 0 for d in items) / 10_000,
                     "weighted": sum(d.weighted_e4 or 0 for d in items) / 10_000,
-                    "cards": [card(d, day) for d in items[:per_column]],
-                    "more": max(0, len(items) - per_column)})
+                    "cards": [card(d, day) for d in shown],
+                    "more": len(items) - len(shown) if column["kind"] == "open" else 0})
     return out

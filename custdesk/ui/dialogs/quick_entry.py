@@ -91,10 +91,10 @@ class QuickEntryDialog(QDialog):
 
     def _field(self, name: str) -> QWidget:
         if name == "date":
-            edit = QDateEdit(QDate.currentDate())
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat(fmt.short_date_format())
-            return edit
+            day = QDateEdit(QDate.currentDate())
+            day.setCalendarPopup(True)
+            day.setDisplayFormat(fmt.short_date_format())
+            return day
         if name == "opened_at":
             moment = QDateTimeEdit(QDateTime(QDate.currentDate(),
                                              QTime(QTime.currentTime().hour(), 0)))

@@ -188,7 +188,7 @@ class MoveDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
 
-    def move(self) -> deal_moves.Move:
+    def chosen_move(self) -> deal_moves.Move:
         if self.kind == "lost":
             return deal_moves.Move(self.stage_id, lost_reason=self.reason.currentText() or None,
                                    competitor=self.competitor.text().strip() or None)
@@ -198,7 +198,7 @@ class MoveDialog(QDialog):
                                else None)
 
     def try_accept(self) -> None:
-        move = self.move()
+        move = self.chosen_move()
         if self.kind == "lost" and not move.lost_reason:
             self.message.setText("A lost deal needs its reason: choose one from the list.")
             self.reason.setFocus()
@@ -231,6 +231,7 @@ class PipelineBoard(QWidget):
         self.store_of, self.open_deal = store_of, open_deal
         self.columns: list[StageColumn] = []
         self.headers: list[QLabel] = []
+        self.stages: list[tuple[int, str, str]] = []  # (id, name, kind): where cards can go
         self.dialog: MoveDialog | None = None  # the open Won/Lost question (tests fill it)
         self.message = QLabel()
         self.message.setStyleSheet("color: #c0392b;")
@@ -253,7 +254,8 @@ class PipelineBoard(QWidget):
 
     def set_board(self, board: list[dict[str, Any]]) -> None:
         while self.strip_layout.count():
-            widget = self.strip_layout.takeAt(0).widget()
+            item = self.strip_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         self.columns, self.headers = [], []
@@ -301,9 +303,12 @@ class PipelineBoard(QWidget):
         move_to = menu.addMenu("&Move to")
         for stage_id, stage, _kind in self.stages:
             if stage_id != current:
-                move_to.addAction(stage, lambda s=stage_id: self.request_move(deal_id, s))
+                move_to.addAction(stage, self._mover(deal_id, stage_id))
         menu.addAction("&Edit deal…", lambda: self.open_deal(deal_id))
         return menu
+
+    def _mover(self, deal_id: int, stage_id: int) -> Callable[[], None]:
+        return lambda: self.request_move(deal_id, stage_id)
 
     def _context_menu(self, column: StageColumn, pos: QPoint) -> None:
         item = column.itemAt(pos) or column.currentItem()
@@ -322,11 +327,14 @@ class PipelineBoard(QWidget):
         if kind == "open":
             self.save_move(deal_id, deal_moves.Move(stage_id))
             return
-        self.dialog = MoveDialog(store, ds.load_deal(store, deal_id), stage_id, stage, kind,
-                                 self)
-        self.dialog.accepted.connect(
-            lambda d=self.dialog: self.save_move(deal_id, d.move()))
-        self.dialog.open()
+        dialog = MoveDialog(store, ds.load_deal(store, deal_id), stage_id, stage, kind, self)
+
+        def confirmed() -> None:
+            self.save_move(deal_id, dialog.chosen_move())
+
+        dialog.accepted.connect(confirmed)
+        self.dialog = dialog
+        dialog.open()
 
     def save_move(self, deal_id: int, move: deal_moves.Move) -> None:
         store = self.store_of()
