@@ -4,6 +4,7 @@ computed figures on a tiny business, 12 calendar-month series with the partial m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from datetime import date
@@ -18,6 +19,7 @@ from custdesk.domain.records import Customer, Deal, OrderLine, Survey
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import customers as customers_screen
 from custdesk.services.screens import today as today_screen
+from custdesk.services.triage_service import TriagedAtRisk
 from custdesk.storage import open_store, repository
 
 YEAR = Period(date(2025, 11, 25), date(2026, 11, 24))  # ends mid-month (the demo's last day)
@@ -43,7 +45,9 @@ def test_today_cards_are_compute_metrics(demo_store, period) -> None:
         assert same(card.current, current[metric]), metric
         assert same(card.prior, prior[metric]), metric
     assert screen.cards["customers_new"].extra_value == current["customers_new_value"]
-    assert screen.lists["at_risk"] == ms.at_risk(demo_store, period)
+    # the same rows, each with its triage state (issue 13: none snoozed or handled here)
+    assert screen.lists["at_risk"] == [
+        TriagedAtRisk(**dataclasses.asdict(r)) for r in ms.at_risk(demo_store, period)]
     assert screen.lists["hot"] == ms.hot_prospects(demo_store, period)
     totals = {r["list"]: r for r in screen.tables["list_totals"]}
     assert totals["at_risk"]["total"] == pytest.approx(
@@ -139,7 +143,10 @@ def test_today_on_the_tiny_business(tiny) -> None:
         {"list": "at_risk", "count": 2, "total": 700.0},
         {"list": "hot", "count": 1, "total": 500.0},
         {"list": "lost", "count": 1, "total": 400.0},
-        {"list": "detractors", "count": 1, "total": None}]
+        {"list": "detractors", "count": 1, "total": None},
+        {"list": "at_risk_snoozed", "count": 0, "total": 0},  # triage (issue 13)
+        {"list": "needs_me", "count": 0, "total": 0},
+        {"list": "actions_due", "count": 0, "total": None}]  # always there
     revenue = screen.series["revenue"]  # Oct 2023 .. Sep 2024, September complete
     assert [p.month for p in revenue] == [s.key for s in trailing_months(Q3.end, 12)]
     assert not any(p.partial for p in revenue)
@@ -219,7 +226,8 @@ def test_screen_json_on_the_demo(name, demo_file, capsys) -> None:
     assert data["screen"] == name and data["empty"] is False
     assert (data["period"]["from"], data["period"]["to"]) == ("2025-11-25", "2026-11-24")
     if name == "today":
-        assert set(data["lists"]) == {"at_risk", "hot", "lost", "detractors"}
+        assert set(data["lists"]) == {"at_risk", "hot", "lost", "detractors", "actions_due",
+                                      "at_risk_snoozed", "needs_me"}
         assert data["cards"]["revenue"]["value"] > 0
         assert data["cards"]["customers_new"]["extra"]["metric"] == "customers_new_value"
     else:

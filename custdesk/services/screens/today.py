@@ -5,8 +5,16 @@ works from": customers at risk, hot prospects, lost prospects, detractors to res
 list's size and value, and 12 monthly trend series. `lists["actions_due"]`: the open
 actions due within 7 days of the real day (not the period's end) or overdue
 (`screens/actions.due_rows`), counted in `tables["actions_due_totals"]` and a list_totals
-row — present once the file holds any action (not one of LISTS: it has no period). The
-Today tab draws exactly this, and `custdesk screen today --json` prints it.
+row — always present, empty when nothing is due (not one of LISTS: it has no period).
+
+Triage (services/triage_service.py, issue 13): `lists["at_risk"]` rows carry `state`
+new / handled (an open action covers the customer); snoozed customers are left out of it
+and listed apart in `lists["at_risk_snoozed"]` (with `snoozed_until` and `note`);
+`tables["at_risk_triage"]` = [{new, handled, snoozed}] counts all three (the list's
+count and value in list_totals are of the rows shown). `lists["detractors"]` rows carry
+their follow-up, value at stake (sorted by it) and a later answer (`moved`), closed
+follow-ups left out; `lists["needs_me"]`: open deals flagged "needs me".
+The Today tab draws exactly this, and `custdesk screen today --json` prints it.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from custdesk.domain.periods import Period, trailing_months
 from custdesk.services import actions_service as acts
 from custdesk.services import metrics_service
 from custdesk.services import pipeline_service as ps
+from custdesk.services import triage_service as triage
 from custdesk.services.metrics_lists import DealRow
 from custdesk.services.screens import actions as actions_screen
 from custdesk.services.screens import honest
@@ -84,13 +93,23 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     prior = metrics_service.compute_metrics(store, period.prior()).metrics
     lists: dict[str, list[Any]] = {name: list(fn(store, period))
                                    for name, (fn, _total) in LISTS.items()}
-    tables: dict[str, list[dict[str, Any]]] = {"list_totals": list_totals(lists)}
-    if acts.has_actions(store):  # once the owner plans actions, Today lists the due ones
-        due = actions_screen.due_rows(store, date.today().isoformat())
-        lists["actions_due"] = due
-        tables["list_totals"].append({"list": "actions_due", "count": len(due),
-                                      "total": None})
-        tables["actions_due_totals"] = [due_totals(due)]
+    at_risk = triage.triage_at_risk(store, lists["at_risk"])
+    lists["at_risk"], lists["at_risk_snoozed"] = list(at_risk.shown), list(at_risk.snoozed)
+    lists["detractors"] = list(triage.triage_detractors(store, lists["detractors"], period))
+    lists["needs_me"] = list(triage.needs_me(store))
+    tables: dict[str, list[dict[str, Any]]] = {"list_totals": list_totals(lists),
+                                               "at_risk_triage": [at_risk.counts]}
+    tables["list_totals"] += [
+        {"list": "at_risk_snoozed", "count": len(at_risk.snoozed),
+         "total": sum(r.value_at_risk for r in at_risk.snoozed)},
+        {"list": "needs_me", "count": len(lists["needs_me"]),
+         "total": sum(r.amount or 0.0 for r in lists["needs_me"])}]
+    # the due actions are always there (empty until the owner plans some)
+    due = (actions_screen.due_rows(store, date.today().isoformat())
+           if acts.has_actions(store) else [])
+    lists["actions_due"] = due
+    tables["list_totals"].append({"list": "actions_due", "count": len(due), "total": None})
+    tables["actions_due_totals"] = [due_totals(due)]
     shown = with_targets(cards(current, prior), store, period)
     screen = honest.finish(Screen(NAME, period, label, cards=shown,
                                   lists=lists, tables=tables,

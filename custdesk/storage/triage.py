@@ -1,0 +1,104 @@
+"""Triage of the work lists (issue 13), in SQL: at-risk snoozes and the open actions that
+cover a customer, detractor follow-ups with the value at stake and a later answer, and the
+open deals that need the owner.
+
+The lists themselves are computed elsewhere (metrics_lists); these queries take their
+customer ids as one JSON array (`json_each`), so a list of any size is one query, never a
+loop of queries. Writes run inside the caller's transaction (services/triage_service.py
+opens it as an undoable edit).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from custdesk.storage.store import Store
+
+
+def at_risk_states(store: Store, customer_ids: Iterable[int], today: str
+                   ) -> dict[int, tuple[str | None, str | None, bool]]:
+    """customer id -> (snoozed until — only while `today` ≤ until —, the snooze's note,
+    whether an open action is linked to them now)."""
+    sql = """
+    SELECT ids.value, s.until, s.note,
+           EXISTS (SELECT 1 FROM actions a WHERE a.customer_id = ids.value
+                   AND a.status = 'open')
+    FROM json_each(?) AS ids
+    LEFT JOIN customer_snoozes s ON s.customer_id = ids.value AND s.until >= ?"""
+    return {int(cid): (until, note, bool(handled)) for cid, until, note, handled
+            in store.conn.execute(sql, (json.dumps(list(customer_ids)), today))}
+
+
+def snooze(store: Store, customer_id: int, until: str, note: str | None, set_on: str) -> None:
+    store.conn.execute(
+        "INSERT INTO customer_snoozes(customer_id, until, note, set_on) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(customer_id) DO UPDATE SET until = excluded.until, note = excluded.note, "
+        "set_on = excluded.set_on", (customer_id, until, note, set_on))
+
+
+def unsnooze(store: Store, customer_id: int) -> int:
+    return store.conn.execute("DELETE FROM customer_snoozes WHERE customer_id = ?",
+                              (customer_id,)).rowcount
+
+
+def snooze_of(store: Store, customer_id: int) -> tuple[str, str | None] | None:
+    row = store.conn.execute("SELECT until, note FROM customer_snoozes WHERE customer_id = ?",
+                             (customer_id,)).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def detractor_details(store: Store, answers: Iterable[tuple[int, str]], as_of: date,
+                      window: int) -> dict[int, dict[str, Any]]:
+    """For each (customer id, date of their detractor answer): the follow-up (state, day,
+    note), the revenue of the last `window` days to `as_of` (e4) and the newest NPS answer
+    after that date (score and day), if any."""
+    since = (as_of - timedelta(days=window - 1)).isoformat()
+    sql = """
+    WITH rows AS (SELECT json_extract(value, '$[0]') AS cid,
+                         json_extract(value, '$[1]') AS answered FROM json_each(?)),
+    later AS (
+      SELECT s.customer_id AS cid, s.nps, s.date,
+             row_number() OVER (PARTITION BY s.customer_id ORDER BY s.date DESC, s.id DESC) AS n
+      FROM surveys s JOIN rows r ON r.cid = s.customer_id
+      WHERE s.nps IS NOT NULL AND s.kind = 'customer' AND s.date > r.answered)
+    SELECT r.cid, f.state, f.changed_on, f.note,
+           (SELECT coalesce(sum(o.revenue_e4), 0) FROM orders o
+             WHERE o.customer_id = r.cid AND o.date BETWEEN ? AND ?),
+           l.nps, l.date
+    FROM rows r
+    LEFT JOIN detractor_followups f ON f.customer_id = r.cid
+    LEFT JOIN later l ON l.cid = r.cid AND l.n = 1"""
+    params = (json.dumps([[cid, day] for cid, day in answers]), since, as_of.isoformat())
+    return {int(cid): {"state": state, "changed_on": changed, "note": note,
+                       "value_e4": int(value or 0), "later_nps": later, "later_on": later_on}
+            for cid, state, changed, note, value, later, later_on
+            in store.conn.execute(sql, params)}
+
+
+def set_followup(store: Store, customer_id: int, state: str, changed_on: str,
+                 note: str | None) -> None:
+    store.conn.execute(
+        "INSERT INTO detractor_followups(customer_id, state, changed_on, note) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT(customer_id) DO UPDATE SET state = excluded.state, "
+        "changed_on = excluded.changed_on, note = excluded.note",
+        (customer_id, state, changed_on, note))
+
+
+def followup_of(store: Store, customer_id: int) -> tuple[str, str, str | None] | None:
+    row = store.conn.execute("SELECT state, changed_on, note FROM detractor_followups "
+                             "WHERE customer_id = ?", (customer_id,)).fetchone()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def needs_me_deals(store: Store) -> list[tuple[Any, ...]]:
+    """Open deals (stage kind 'open' now) flagged needs_me: (id, title, customer, stage,
+    amount_e4, next_step, next_step_on), next step due first (undated last)."""
+    return store.conn.execute("""
+        SELECT d.id, d.title, c.name, s.name, d.amount_e4, d.next_step, d.next_step_on
+        FROM deals d JOIN stages s ON s.id = d.stage_id
+        LEFT JOIN customers c ON c.id = d.customer_id
+        WHERE d.needs_me = 1 AND s.kind = 'open'
+        ORDER BY d.next_step_on IS NULL, d.next_step_on, d.amount_e4 DESC, d.id""").fetchall()
