@@ -137,7 +137,8 @@ def test_screen_by_hand(shop) -> None:
     assert s.cards["spend"].value == pytest.approx(450)
     assert s.cards["cac"].value == pytest.approx(150)  # 450 ÷ 3 new
     assert [r["source"] for r in s.tables["by_source"]] == ["Web", "Ads", "Referral"]
-    assert any("Events" in n for n in s.notes)
+    assert any("Events" in n["note"] for n in s.lists["page_notes"]
+               if n["page"] == "acquisition")
 
 
 @pytest.mark.parametrize("which", ["demo", "empty"])

@@ -66,7 +66,10 @@ def unit_prices(store: Store, period: Period) -> list[UnitPrice]:
 _CLOSED_DEALS = """
 SELECT d.id, k.kind, d.amount_e4, coalesce(d.list_amount_e4, pr.list_price_e4) AS list_e4,
        d.closed_on, coalesce(d.title, d.ref, '') AS title, cu.name AS customer,
-       pr.name AS product, pr.unit_cost_e4
+       pr.name AS product,
+       -- the deal's cost: the units its list amount implies × the product's unit cost
+       CAST(round(coalesce(d.list_amount_e4, pr.list_price_e4) * 1.0 * pr.unit_cost_e4
+                  / nullif(pr.list_price_e4, 0)) AS INTEGER) AS cost_e4
 FROM deals d JOIN stages k ON k.id = d.stage_id
      LEFT JOIN products pr ON pr.id = d.product_id
      LEFT JOIN customers cu ON cu.id = d.customer_id
@@ -99,7 +102,7 @@ class DeepDeal:
     closed_on: str
     amount_e4: int
     list_e4: int
-    profit_e4: int | None  # amount − the product's unit cost; None when unknown
+    profit_e4: int | None  # amount − cost (list ÷ list price × unit cost); None: unknown
 
 
 def deep_discount_deals(store: Store, period: Period, deep_pct: float) -> list[DeepDeal]:
@@ -107,7 +110,7 @@ def deep_discount_deals(store: Store, period: Period, deep_pct: float) -> list[D
     first."""
     sql = f"""
     SELECT id, title, customer, product, closed_on, amount_e4, list_e4,
-           amount_e4 - unit_cost_e4
+           amount_e4 - cost_e4
     FROM ({_CLOSED_DEALS})
     WHERE kind = 'won' AND (list_e4 - amount_e4) * 100.0 >= :deep * list_e4
     ORDER BY list_e4 - amount_e4 DESC, id"""

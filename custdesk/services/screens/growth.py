@@ -36,7 +36,7 @@ from custdesk.storage.repository import table_counts
 NAME = "growth"
 CARDS = ("customers_new", "spend", "cac", "ltv_predictive", "ltv_cac_ratio",
          "discount_line_pct_avg", "leads_new", "leads_qualified")
-LISTS = ("channels", "lead_sources", "cost_categories")
+LISTS = ("channels", "lead_sources", "cost_categories", "page_notes")
 TABLES = ("by_source", "by_segment", "spend_by_month", "revenue_moves", "revenue_waterfall",
           "discount_by_month", "discount_by_product", "discount_by_segment", "unit_prices",
           "deal_months", "win_rate_by_discount", "deep_deals", "deep_lines", "leads_by_month",
@@ -61,19 +61,22 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     prior = ms.compute_metrics(store, period.prior()).metrics
     cards = with_targets({m: Card(m, now.get(m), prior.get(m)) for m in CARDS}, store, period)
     tables, lists, first = parts(store, period)
-    notes = list(first)
-    for part in (growth_revenue.movements, growth_price.price, growth_markets.markets,
-                 growth_revenue.product_mix):
+    # each part's sentences go with its page (`lists["page_notes"]`), not above the tab
+    page_notes = [{"page": "acquisition", "note": n} for n in first]
+    for page, part in (("moves", growth_revenue.movements), ("price", growth_price.price),
+                       ("markets", growth_markets.markets),
+                       ("products", growth_revenue.product_mix)):
         more, said = part(store, period)
         tables.update(more)
-        notes += said
-    for with_lists in (growth_pipeline.pipeline, growth_costs.costs):
+        page_notes += [{"page": page, "note": n} for n in said]
+    for page, with_lists in (("pipeline", growth_pipeline.pipeline),
+                             ("costs", growth_costs.costs)):
         more, named, said = with_lists(store, period)
         tables.update(more)
         lists.update(named)
-        notes += said
-    return honest.finish(Screen(NAME, period, label, cards=cards, tables=tables, lists=lists,
-                                notes=tuple(notes)))
+        page_notes += [{"page": page, "note": n} for n in said]
+    lists["page_notes"] = page_notes
+    return honest.finish(Screen(NAME, period, label, cards=cards, tables=tables, lists=lists))
 
 
 def parts(store: Store, period: Period

@@ -69,12 +69,16 @@ def costs(store: Store, period: Period) -> tuple[Tables, dict[str, list[Any]], l
             totals[category] = totals.get(category, 0) + e4 / 10_000
     categories = sorted(totals, key=lambda c: (-totals[c], c.lower()))
     tables: Tables = {
-        "costs_by_month": list(by_month.values()), "cost_to_serve": serve_rows(store, period),
+        # no cost row at all: no months of zeros (nothing recorded is not nothing spent)
+        "costs_by_month": list(by_month.values()) if categories else [],
+        "cost_to_serve": serve_rows(store, period),
         "segment_months": [{"month": m, "segment": s, "customers": k, "revenue": r / 10_000,
                             "gross_profit": p / 10_000}
                            for m, s, k, r, p in qc.segment_months(store, period)]}
     rates = cost_settings(store)
-    notes = []
+    notes = [] if categories else [
+        "No operating costs in these months: import a costs sheet (month, amount, "
+        "category) to see them."]
     missing = [label for key, label in (("cost_per_contact", "a cost per support contact"),
                                         ("cost_per_delivery", "a cost per delivery"))
                if rates[key] is None]

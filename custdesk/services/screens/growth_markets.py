@@ -5,10 +5,11 @@ ship-to, else the customer's), by segment × source, and each segment's penetrat
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from custdesk.domain.metrics_sales import sales_metrics
-from custdesk.domain.periods import Period
+from custdesk.domain.periods import Period, month_end
 from custdesk.storage import queries_growth_markets as qm
 from custdesk.storage.store import Store
 
@@ -39,10 +40,19 @@ def penetration(store: Store, period: Period) -> list[dict[str, Any]]:
     span = Period(min(period.start, year.start), period.end)
     rows = qm.segment_quarters(store, span)
     whole = {q: (k, r) for q, s, k, r in rows if s == ""}
-    return [{"quarter": q, "segment": s, "customers": k, "revenue": r / 10_000,
+    return [{"quarter": q, "partial": _cut(q, span), "segment": s, "customers": k,
+             "revenue": r / 10_000,
              "customers_pct": k / whole[q][0] * 100 if whole[q][0] else None,
              "revenue_pct": r / whole[q][1] * 100 if whole[q][1] else None}
             for q, s, k, r in rows if s != ""]
+
+
+def _cut(quarter: str, span: Period) -> bool:
+    """Whether the range holds only some of the quarter's days ('2025-Q4')."""
+    year, n = int(quarter[:4]), int(quarter[-1])
+    first = date(year, 3 * n - 2, 1)
+    last = month_end(date(year, 3 * n, 1))
+    return span.start > first or span.end < last
 
 
 def markets(store: Store, period: Period) -> tuple[Tables, list[str]]:

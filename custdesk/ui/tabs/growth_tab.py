@@ -1,0 +1,231 @@
+"""The Growth tab: where customers come from, what they cost and bring, and the trends
+around them — draws the growth screen (`services/screens/growth.py`), computes nothing.
+
+KPI cards, then one page per question: Acquisition (by source, LTV by segment, spend by
+month), Revenue moves (the prior → current waterfall and its table), Price (discount on
+order lines by month, product and segment; realised vs list price; win rate by discount
+band), Discounting (won deals and order lines at or beyond the deep-discount setting),
+Pipeline (leads per month by source, funnel, month-end pipeline, win rate and cycle),
+Costs (operating costs, cost to serve per group, groups by month), Markets (country, region,
+city, segment × source, penetration by quarter) and Products (top products by month,
+customers who stopped buying a product, products per customer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from custdesk.services.screens import growth
+from custdesk.services.screens.model import Screen
+from custdesk.ui import formatting as fmt
+from custdesk.ui.charts import WaterfallChart
+from custdesk.ui.record_table_model import Column
+from custdesk.ui.tabs import growth_columns as cols
+from custdesk.ui.tabs.dashboard_tab import DashboardTab
+from custdesk.ui.tabs.margins_tab import SEGMENT_LTV_COLUMNS, SOURCE_COLUMNS
+from custdesk.ui.tabs.metric_panels import (
+    TablePanel,
+    card_figures,
+    card_row,
+    fill_cards,
+    key_figures_sheet,
+    money_col,
+)
+
+CARDS = growth.CARDS
+# the pages in order, as `lists["page_notes"]` names them ("discounting" shares the price
+# notes: the cost of discounting is said on both)
+PAGE_KEYS = ("acquisition", "moves", "price", "price", "pipeline", "costs", "markets",
+             "products")
+
+
+def _grid(cells: Sequence[tuple[QWidget, int, int, int, int]], stretches: Sequence[int] = ()
+          ) -> QWidget:
+    """A page: widgets at (row, column, row span, column span); column stretches."""
+    page = QWidget()
+    grid = QGridLayout(page)
+    grid.setContentsMargins(2, 4, 2, 2)
+    grid.setSpacing(8)
+    for widget, row, col, rows, span in cells:
+        grid.addWidget(widget, row, col, rows, span)
+    for i, s in enumerate(stretches):
+        grid.setColumnStretch(i, s)
+    return page
+
+
+def _note(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: gray;")
+    return label
+
+
+class GrowthTab(DashboardTab):
+    title = "Growth"
+    slug = "growth"
+    depends_on = frozenset({"customers", "orders", "products", "deals", "spend", "tickets",
+                            "costs", "stages", "settings"})
+    screen_module = growth
+    empty_heading = "Nothing to grow from yet"
+    empty_imports = ("customers (with source, segment, country)", "orders with discounts",
+                     "deals with their stages", "marketing spend and operating costs")
+    empty_why = ("Growth shows what each source's customers cost and bring, how revenue "
+                 "moved between periods, the pressure on prices, pipeline trends, costs and "
+                 "markets.")
+
+    def build_content(self) -> QWidget:
+        content = QWidget()
+        self.cards, cards_layout = card_row(CARDS, compact=True)
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.panels: dict[str, TablePanel] = {}
+        self.waterfall = WaterfallChart("money")
+        for card in self.cards.values():
+            card.title.setWordWrap(True)  # "Cost to acquire a customer" in ~165 px
+        self._add_pages()
+        # the screen's sentences about the page shown (`lists["page_notes"]`)
+        self.page_note = _note()
+        self.pages.currentChanged.connect(self._show_page_note)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(cards_layout)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.page_note)
+        return content
+
+    def _show_page_note(self, *_args: object) -> None:
+        key = PAGE_KEYS[self.pages.currentIndex()] if self.pages.count() else ""
+        notes = self.data.lists.get("page_notes", []) if self.data is not None else []
+        text = " ".join(n["note"] for n in notes if n["page"] == key)
+        self.page_note.setText(text)
+        self.page_note.setVisible(bool(text))
+
+    def _panel(self, key: str, title: str, columns: Sequence[Column],
+               search: str | None = None, stretch: int = 0) -> TablePanel:
+        panel = TablePanel(f"growth/{key}", title, columns, search=search, stretch=stretch)
+        self.panels[key] = panel
+        return panel
+
+    def _add_pages(self) -> None:
+        p = self._panel
+        moves = QWidget()
+        box = QVBoxLayout(moves)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(QLabel("<b>Revenue: prior period → this period</b>"))
+        box.addWidget(self.waterfall, 1)
+        pages = {
+            "Acquisition": _grid([(p("by_source", "Acquisition by source", SOURCE_COLUMNS),
+                                   0, 0, 1, 2),
+                                  (p("by_segment", "Lifetime value by segment",
+                                     SEGMENT_LTV_COLUMNS), 1, 0, 1, 1),
+                                  (p("spend_by_month", "Spend by month and channel",
+                                     [cols.month_col()]), 1, 1, 1, 1)], (1, 1)),
+            "Revenue moves": _grid([(moves, 0, 0, 1, 1),
+                                    (p("revenue_moves", "Existing and new revenue",
+                                       cols.MOVES), 0, 1, 1, 1)], (3, 2)),
+            "Price": _grid([(p("discount_by_month", "Discount on order lines by month",
+                               cols.DISCOUNT_MONTHS), 0, 0, 1, 1),
+                            (p("discount_by_product", "By product", cols.DISCOUNT_PRODUCTS),
+                             0, 1, 1, 1),
+                            (p("discount_by_segment", "By segment", cols.DISCOUNT_SEGMENTS),
+                             0, 2, 1, 1),
+                            (p("unit_prices", "Realised vs list price", cols.UNIT_PRICES),
+                             1, 0, 1, 2),
+                            (p("win_rate_by_discount", "Win rate by deal discount",
+                               cols.BANDS), 1, 2, 1, 1)], (1, 1, 1)),
+            "Discounting": _grid([(p("deep_deals", "Won deals at a deep discount",
+                                     cols.DEEP_DEALS), 0, 0, 1, 1),
+                                  (p("deep_lines", "Order lines at a deep discount",
+                                     cols.DEEP_LINES, "Search customer, product…", 1),
+                                   0, 1, 1, 1)], (1, 1)),
+            "Pipeline": _grid([(p("leads_by_month", "Leads by month and source",
+                                  [cols.month_col()]), 0, 0, 1, 2),
+                               (p("funnel", "Funnel of the period's leads", cols.FUNNEL),
+                                0, 2, 1, 1),
+                               (p("pipeline_month_ends", "Open pipeline at month ends",
+                                  cols.MONTH_ENDS), 1, 0, 1, 1),
+                               (p("deal_months", "Win rate, cycle and discount by month",
+                                  cols.DEAL_MONTHS), 1, 1, 1, 2)], (3, 2, 2)),
+            "Costs": _grid([(p("cost_to_serve", "Cost to serve by customer group",
+                               cols.SERVE), 0, 0, 1, 2),
+                            (p("costs_by_month", "Operating costs by month",
+                               [cols.month_col()]), 1, 0, 1, 1),
+                            (p("segment_months", "Groups by month", cols.SEGMENT_MONTHS,
+                               "Search group…"), 1, 1, 1, 1)], (1, 1)),
+            "Markets": _grid([(p("by_country", "By country", cols.PLACES), 0, 0, 1, 1),
+                              (p("by_region", "By region", cols.PLACES), 0, 1, 1, 1),
+                              (p("by_city", "By city", cols.PLACES, "Search city…"),
+                               0, 2, 1, 1),
+                              (p("segment_source", "Segment × source", cols.SEGMENT_SOURCE),
+                               1, 0, 1, 1),
+                              (p("penetration", "Segments' share by quarter",
+                                 cols.PENETRATION), 1, 1, 1, 2)], (1, 1, 1)),
+            "Products": _grid([(p("product_months", "Top products by month",
+                                  [cols.month_col()]), 0, 0, 1, 2),
+                               (p("stopped_buying", "Stopped buying a product (still active)",
+                                  cols.STOPPED, "Search customer, product…"), 1, 0, 1, 1),
+                               (p("products_per_customer", "Products per customer",
+                                  cols.SPREAD), 1, 1, 1, 1)], (3, 1)),
+        }
+        for name, page in pages.items():
+            self.pages.addTab(page, name)
+
+    # ----- drawing the screen ------------------------------------------------------------
+    def show_screen(self, screen: Screen) -> None:
+        fill_cards(self.cards, screen.cards)
+        t, lists = screen.tables, screen.lists
+
+        def names(key: str, field: str) -> list[str]:
+            return [r[field] for r in lists.get(key, t.get(key, []))]
+
+        dynamic = {
+            "spend_by_month": cols.per_key([cols.month_col()], names("channels", "channel"),
+                                           last=[money_col("total", "Total")]),
+            "leads_by_month": cols.per_key(
+                [cols.month_col(), Column("leads_new", "New leads", "int"),
+                 Column("leads_qualified", "Qualified", "int")],
+                names("lead_sources", "source"), "int"),
+            "costs_by_month": cols.per_key([cols.month_col()],
+                                           names("cost_categories", "category"),
+                                           last=[money_col("total", "Total")]),
+            "product_months": cols.per_key([cols.month_col()],
+                                           names("product_names", "product")),
+        }
+        for key, panel in self.panels.items():
+            if key in dynamic:
+                panel.model.columns = dynamic[key]
+            panel.model.set_rows(t.get(key, []))
+        self.waterfall.set_steps([(s["step"], s["value"], s["kind"])
+                                  for s in t.get("revenue_waterfall", [])])
+        self._show_page_note()
+
+    # ----- print and export --------------------------------------------------------------
+    def export_tables(self) -> list:
+        """The key figures, then every table as shown."""
+        from custdesk.ui.tab_output import sheet_from_model
+
+        sheets = [sheet_from_model(p.title, p.model) for p in self.panels.values()]
+        if self.data is not None:
+            sheets.insert(0, key_figures_sheet(CARDS, self.data.cards))
+        return sheets
+
+    def report_html(self) -> str:
+        from custdesk.reports.tab_report import tab_report_html
+        from custdesk.ui.tab_output import text_table_from_model
+
+        tables = [text_table_from_model(p.title, p.model) for p in self.panels.values()]
+        p = self.period
+        return tab_report_html("Growth", f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}",
+                               card_figures(self.cards), tables)
+
+    def export_dialog(self) -> None:
+        from custdesk.ui.tab_output import export_dialog
+
+        export_dialog(self, "custdesk growth", self.export_tables())
+
+    def print_dialog(self) -> None:
+        from custdesk.ui.tab_output import print_preview
+
+        print_preview(self, self.report_html())

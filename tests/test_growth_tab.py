@@ -1,0 +1,54 @@
+"""The Growth tab (pytest-qt, offscreen) draws the growth screen: its eight pages, the
+waterfall's steps, the tables by key with their per-channel/source/product columns, the
+page notes; an empty file shows the import invitation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from custdesk.domain.periods import Period
+from custdesk.services.screens import growth
+from custdesk.ui.tabs.growth_tab import PAGE_KEYS, GrowthTab
+from tests.test_growth_moves_price import Q2
+from tests.ui_helpers import make_tab
+
+
+def test_growth_tab_draws_the_screen(qtbot, quiet_ui, demo_store) -> None:
+    period = Period(date(2025, 12, 2), date(2026, 12, 1))
+    tab = make_tab(qtbot, GrowthTab, demo_store, period)
+    assert tab.error.isHidden() and not tab.is_empty_state()
+    screen = growth.build(demo_store, period)
+    assert [tab.pages.tabText(i) for i in range(tab.pages.count())] == [
+        "Acquisition", "Revenue moves", "Price", "Discounting", "Pipeline", "Costs",
+        "Markets", "Products"]
+    assert len(PAGE_KEYS) == tab.pages.count()
+    for key, panel in tab.panels.items():
+        assert panel.model.rowCount() == len(screen.tables[key]), key
+    steps = tab.waterfall.steps
+    assert steps[0][0] == "Prior period" and steps[-1][0] == "This period"
+    assert steps[0][1] + sum(v for _l, v, _k in steps[1:-1]) == pytest.approx(steps[-1][1])
+    headers = [c.header for c in tab.panels["leads_by_month"].model.columns]
+    assert headers[:3] == ["Month", "New leads", "Qualified"]
+    assert set(headers[3:]) == {r["source"] for r in screen.lists["lead_sources"]}
+    tab.pages.setCurrentIndex(PAGE_KEYS.index("costs"))
+    assert "cost per support contact" in tab.page_note.text()
+
+
+def test_growth_tab_page_notes_follow_the_page(qtbot, quiet_ui, store) -> None:
+    from custdesk.domain.records import Customer
+    from custdesk.storage import repository
+    from tests.test_growth_moves_price import _o
+
+    repository.save_all(store, customers=[Customer("A", id=1)],
+                        orders=[_o(1, "2025-02-01", "100"), _o(1, "2025-05-01", "150")])
+    tab = make_tab(qtbot, GrowthTab, store, Q2)
+    tab.pages.setCurrentIndex(PAGE_KEYS.index("moves"))
+    assert "from existing customers (bought in both periods): 150.00" in tab.page_note.text()
+    assert tab.panels["costs_by_month"].model.rowCount() == 0  # no costs: no zero months
+
+
+def test_growth_tab_empty_file(qtbot, quiet_ui, store) -> None:
+    tab = make_tab(qtbot, GrowthTab, store, Q2)
+    assert tab.is_empty_state()
