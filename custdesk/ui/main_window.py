@@ -41,6 +41,7 @@ from custdesk.ui.tabs.actions_tab import ActionsTab
 from custdesk.ui.tabs.base_tab import BaseTab
 from custdesk.ui.tabs.customers_tab import CustomersTab
 from custdesk.ui.tabs.feedback_tab import FeedbackTab
+from custdesk.ui.tabs.growth_tab import GrowthTab
 from custdesk.ui.tabs.lost_prospects_tab import LostProspectsTab
 from custdesk.ui.tabs.margins_tab import MarginsTab
 from custdesk.ui.tabs.pipeline_tab import PipelineTab
@@ -55,6 +56,7 @@ TAB_CLASSES: tuple[type[BaseTab], ...] = (
     PipelineTab,
     LostProspectsTab,
     MarginsTab,
+    GrowthTab,
     FeedbackTab,
     ScorecardTab,
     ActionsTab,
@@ -63,6 +65,7 @@ TAB_CLASSES: tuple[type[BaseTab], ...] = (
 # tab titles with their Alt+letter (none taken by the menus: File, View, Help)
 TAB_MNEMONICS = {"Today": "&Today", "Customers": "&Customers", "Pipeline": "&Pipeline",
                  "Lost prospects": "&Lost prospects", "Margins": "&Margins",
+                 "Growth": "&Growth",
                  "Feedback": "Fee&dback", "Scorecard": "&Scorecard", "Actions": "&Actions",
                  "Why": "&Why"}
 # what an import added, in words, and the tab that shows it
