@@ -34,12 +34,17 @@ CONTENT_SQL = {
              "(SELECT name FROM stages s WHERE s.id = d.stage_id), amount_e4, list_amount_e4, "
              "probability, owner, source, created_on, expected_close, closed_on, lost_reason, "
              "competitor, next_step, last_activity_on, win_reason, next_step_on, needs_me, "
-             "special_terms, campaign FROM deals d",
+             "special_terms, campaign, reason_detail FROM deals d",
     "tickets": f"SELECT {_CUST.format('t')}, ref, opened_at, first_response_at, resolved_at, "
-               "topic, channel, status, is_complaint, contacts, csat FROM tickets t",
+               "topic, channel, status, is_complaint, contacts, csat, "
+               "(SELECT p.ref FROM tickets p WHERE p.id = t.follow_up_of) FROM tickets t",
     "surveys": f"SELECT {_CUST.format('v')}, date, kind, nps, csat, score, would_refer, "
-               "reason, comment, question FROM surveys v",
+               "reason, comment, question, incentive FROM surveys v",
     "spend": "SELECT month, amount_e4, channel FROM spend",
+    "costs": "SELECT month, amount_e4, category FROM costs",
+    "interactions": f"SELECT {_CUST.format('i')}, date, (SELECT coalesce(ref, '') || '|' || "
+                    "coalesce(title, '') FROM deals d WHERE d.id = i.deal_id), kind, note "
+                    "FROM interactions i",
     "targets": "SELECT month, product, category, metric, revenue_target_e4, "
                "new_customers_target, target FROM targets",
     "settings": "SELECT key, value FROM settings",

@@ -18,14 +18,17 @@ from datetime import date, timedelta
 
 from custdesk.domain.demo_common import CustomerLife, span_day
 from custdesk.domain.demo_deals import make_deals
+from custdesk.domain.demo_extras import add_extras
 from custdesk.domain.demo_feedback import make_surveys, make_tickets
 from custdesk.domain.money import to_e4
 from custdesk.domain.periods import add_months, month_key
 from custdesk.domain.records import (
     DEFAULT_REASONS,
     Assessment,
+    Cost,
     Customer,
     Deal,
+    Interaction,
     OrderLine,
     Product,
     Spend,
@@ -82,6 +85,8 @@ class DemoBusiness:
     spend: list[Spend] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     assessments: list[Assessment] = field(default_factory=list)
+    interactions: list[Interaction] = field(default_factory=list)
+    costs: list[Cost] = field(default_factory=list)
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -128,6 +133,7 @@ class _Builder:
         self.biz.deals = make_deals(streams["deals"], self.lives, self.start, self.end)
         self.spend_and_targets(streams["plan"])
         self.assessments()
+        add_extras(self.biz, self.seed, self.end)
         return self.biz
 
     def products(self) -> None:

@@ -113,6 +113,7 @@ class Deal:
     needs_me: bool | None = None  # the owner must act on this deal
     special_terms: str | None = None
     campaign: str | None = None
+    reason_detail: str | None = None  # free text beside the reason ("which feature?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,7 @@ class Ticket:
     is_complaint: bool = False
     contacts: int | None = None
     csat: int | None = None  # 1..5
+    follow_up_of: int | None = None  # the id of the ticket whose issue this one follows up
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,7 @@ class Survey:
     reason: str | None = None
     comment: str | None = None
     question: str | None = None  # what was asked ("why did you choose us?")
+    incentive: str | None = None  # what respondents were offered (questionnaires)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,16 @@ class Spend:
     amount_e4: int
     id: int | None = None
     channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """A month's operating cost (rent, wages, software...): METRICS.md `costs`."""
+
+    month: str  # "YYYY-MM"
+    amount_e4: int
+    id: int | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from custdesk.domain.demo_data import DEMO_BUSINESS_NAME, generate_demo
 from custdesk.storage import repository
 from custdesk.storage.database import Store, open_store
+from custdesk.storage.demo_extras import save_demo_extras
 
 DEMO_SETTING = "demo_file"
 
@@ -30,7 +31,13 @@ def write_demo(store: Store, seed: int = 7, end: date | None = None) -> dict[str
             f"{store.path.name} already holds data; the demo only goes into an empty database."
         )
     business = generate_demo(seed=seed, end=end)
-    repository.save_all(store, **vars(business))
+    records = dict(vars(business))
+    interactions, costs = records.pop("interactions"), records.pop("costs")
+    repository.save_all(store, **records)
+    # the fields and kinds save_all does not know (line geography, follow-ups, ...)
+    save_demo_extras(store, orders=business.orders, tickets=business.tickets,
+                     surveys=business.surveys, deals=business.deals,
+                     interactions=interactions, costs=costs)
     repository.set_setting(store, "business_name", DEMO_BUSINESS_NAME)
     repository.set_setting(store, DEMO_SETTING, "1")
     return repository.table_counts(store)

@@ -57,6 +57,7 @@ VOCABULARIES: dict[str, tuple[tuple[str, str], ...]] = {
     "reason": (("reasons", "name"), ("customers", "lost_reason"), ("deals", "lost_reason"),
                ("deals", "win_reason"), ("surveys", "reason")),
     "competitor": (("deals", "competitor"),),
+    "cost_category": (("costs", "category"),),  # rent, wages... (not product categories)
 }
 # kind -> {field: vocabulary} (the stored column has the field's name)
 VOCABULARY_FIELDS: dict[str, dict[str, str]] = {
@@ -69,6 +70,7 @@ VOCABULARY_FIELDS: dict[str, dict[str, str]] = {
     "surveys": {"reason": "reason"},
     "spend": {"channel": "channel"},
     "targets": {"category": "category"},
+    "costs": {"category": "cost_category"},
 }
 
 

@@ -31,6 +31,7 @@ from custdesk.services.import_targets import plan_targets
 from custdesk.sheets.catalogue import KEY
 from custdesk.sheets.validate import ParsedTable, RowError
 from custdesk.storage.actions import ACTION_IMPORT_COLUMNS, action_keys, deal_keys
+from custdesk.storage.import_writes import next_ticket_id
 from custdesk.storage.match_queries import (
     current_values,
     deal_identities,
@@ -45,7 +46,8 @@ from custdesk.storage.store import Store
 MODES = ("upsert", "create", "update")
 RECORD_TABLE = {"customers": "customers", "products": "products", "orders": "orders",
                 "deals": "deals", "tickets": "tickets", "surveys": "surveys",
-                "spend": "spend", "targets": "targets", "actions": "actions"}
+                "spend": "spend", "targets": "targets", "actions": "actions",
+                "interactions": "interactions", "costs": "costs"}
 _CUSTOMER_COLUMNS = ("ref", "name", "company", "email", "phone", "segment", "source",
                      "referred_by", "acquired_on", "status", "lost_on", "lost_reason",
                      "country", "city", "notes", "campaign", "contract_end", "region")
@@ -59,7 +61,8 @@ _ORDER_VALUES = ("customer_id", "date", "month", "order_ref", "product_id", "cat
 # the (day, customer) columns a generated export key is made from (`import_match.row_key`)
 _IDENTITY = {"orders": ("date", "customer_id"), "deals": ("created_on", "customer_id"),
              "tickets": ("opened_at", "customer_id"), "surveys": ("date", "customer_id"),
-             "spend": ("month", "NULL")}
+             "spend": ("month", "NULL"), "interactions": ("date", "customer_id"),
+             "costs": ("month", "NULL")}
 
 
 @dataclass
@@ -180,7 +183,8 @@ class _Planner:
         # segments, categories, reasons... in their one spelling (line keys use the file's)
         self.rows = canonical_rows(store, parsed.kind, set(parsed.mapping), parsed.rows)
         self.spelled = set(VOCABULARY_FIELDS.get(parsed.kind, {}))
-        if parsed.kind in ("orders", "deals", "tickets", "surveys", "actions"):
+        if parsed.kind in ("orders", "deals", "tickets", "surveys", "actions",
+                           "interactions"):
             plan.customers = Matcher.load(store, "customers")
             ref_mode = "customer_name" in headers or looks_like_id(headers.get("customer", ""))
             mixed = "customer" in headers and not {"customer_name", "customer_email"} & set(
@@ -403,12 +407,60 @@ class _Planner:
             "date": r["date"], "customer_id": self.customers.resolve(r),
             "kind": _survey_kind(r.get("kind")), "nps": r.get("nps"), "csat": r.get("csat"),
             "score": r.get("score"), "reason": r.get("reason"), "comment": r.get("comment"),
-            "question": r.get("question"),
+            "question": r.get("question"), "incentive": r.get("incentive"),
             "would_refer": None if r.get("would_refer") is None else int(r["would_refer"])})
 
     def plan_spend(self) -> None:
         self._insert_only(("month", "amount", "channel"), lambda r: {
             "month": r["month"], "amount_e4": r["amount"], "channel": r.get("channel")})
+
+    def plan_costs(self) -> None:
+        self._insert_only(("month", "amount", "category"), lambda r: {
+            "month": r["month"], "amount_e4": r["amount"], "category": r.get("category")})
+
+    def plan_interactions(self) -> None:
+        """A call, meeting, e-mail or visit: its customer, else its deal's customer; its
+        deal by reference, else by title (as actions find theirs). A kind word custdesk
+        does not know is kept as 'other' and said in the preview."""
+        assert self.customers is not None
+        deals = _DealFinder(deal_keys(self.store))
+        resolve = self.customers.resolve
+        unknown: dict[str, int] = {}
+        content = ("date", "customer", "customer_name", "customer_email", "deal", "kind",
+                   "note")
+        rows = self.keyed_rows(content)
+        known = self.known_rows([k for _n, _r, k in rows])
+        for number, row, key in rows:
+            deal_id = None
+            if row.get("deal") is not None:
+                deal_id = deals.find(row["deal"], None)
+                if deal_id is None:
+                    self.error(number, "deal", row["deal"], "no deal with this reference "
+                               "or title (import the deals first)")
+                    continue
+            customer_id = resolve(row)
+            if customer_id is None and deal_id is None:
+                self.error(number, "customer", None, "a customer or a deal is required")
+                continue
+            if customer_id is None:
+                customer_id = deals.customer_of.get(deal_id)  # type: ignore[arg-type]
+            kind = interaction_kind(row.get("kind"))
+            if kind is None:
+                unknown[row["kind"]] = unknown.get(row["kind"], 0) + 1
+                kind = "other"
+            if key in known:
+                self.plan.unchanged += 1
+            elif self.mode == "update":
+                self.error(number, "date", row.get("date"), "not in the database (mode "
+                           "update only changes existing records)")
+            else:
+                self.plan.inserts.append({"date": row["date"], "customer_id": customer_id,
+                                          "deal_id": deal_id, "kind": kind,
+                                          "note": row.get("note"), "line_key": key})
+        for word, count in unknown.items():
+            self.plan.notes.append(f"interaction kind {word!r} ({count} row"
+                                   f"{'s' if count != 1 else ''}) is not call, meeting, "
+                                   "e-mail or visit: kept as other")
 
     # ---- records that can be updated ---------------------------------------------------
 
@@ -502,7 +554,7 @@ class _Planner:
                    "list_amount_e4", "probability", "owner", "source", "created_on",
                    "expected_close", "closed_on", "lost_reason", "competitor", "next_step",
                    "last_activity_on", "win_reason", "next_step_on", "needs_me",
-                   "special_terms", "campaign")
+                   "special_terms", "campaign", "reason_detail")
         known = self.known_rows([k for _n, _r, k in rows], "id, " + ", ".join(columns))
         identities = _DealIdentities(deal_identities(self.store))
         for number, row, key in rows:
@@ -524,7 +576,7 @@ class _Planner:
                 "win_reason": row.get("win_reason"), "next_step_on": row.get("next_step_on"),
                 "needs_me": None if row.get("needs_me") is None else int(row["needs_me"]),
                 "special_terms": row.get("special_terms"), "campaign": row.get("campaign"),
-                "line_key": key}
+                "reason_detail": row.get("reason_detail"), "line_key": key}
             old = known.get(key)
             if old is None and row.get("ref") is None and row.get(KEY) is None:
                 # no id: the same title, customer and creation day is the same deal
@@ -541,17 +593,60 @@ class _Planner:
                    "channel", "status", "first_response_at", "resolved_at", "csat")
         rows = self.keyed_rows(content)
         columns = ("customer_id", "opened_at", "first_response_at", "resolved_at", "topic",
-                   "channel", "status", "is_complaint", "contacts", "csat")
+                   "channel", "status", "is_complaint", "contacts", "csat", "follow_up_of")
         known = self.known_rows([k for _n, _r, k in rows], "id, " + ", ".join(columns))
+        # new tickets get their ids here, so a follow-up can point at one of them
+        next_id = next_ticket_id(self.store)
+        ids: dict[str, int] = {}
+        planned = []
         for number, row, key in rows:
+            old = known.get(key)
+            row_id = old[0] if old else None
+            if row_id is None:
+                row_id, next_id = next_id, next_id + 1
+            if row.get("ref") is not None:
+                ids.setdefault(row["ref"], row_id)
+            planned.append((number, row, key, old, row_id))
+        parents = self._follow_ups([(n, r) for n, r, _k, _o, _i in planned], ids)
+        for number, row, key, old, row_id in planned:
             values = {"ref": row.get("ref"),
                       "customer_id": self.customers.resolve(row),
                       **{c: row.get(c) for c in columns[1:]},
                       "is_complaint": int(bool(row.get("is_complaint"))),
-                      "line_key": key}
-            old = known.get(key)
+                      "follow_up_of": parents.get(number), "line_key": key}
             current = dict(zip(columns, old[1:], strict=True)) if old else None
+            if old is None:
+                values["id"] = row_id
             self._upsert(number, old[0] if old else None, values, current)
+
+    def _follow_ups(self, rows: list[tuple[int, dict[str, Any]]], ids: dict[str, int]
+                    ) -> dict[int, int]:
+        """Row number -> the id of the ticket its `follow_up_of` names: one of this file
+        (by ref), else one already stored. A ref found nowhere, or the ticket itself, is
+        no error: the follow-up is left unlinked and the preview lists it."""
+        wanted = {row["follow_up_of"] for _n, row in rows if row.get("follow_up_of")}
+        if not wanted:
+            return {}
+        stored = rows_by_ref(self.store, "tickets", sorted(wanted - ids.keys()), "id")
+        found: dict[int, int] = {}
+        unresolved: list[str] = []
+        for number, row in rows:
+            parent = row.get("follow_up_of")
+            if parent is None:
+                continue
+            parent_id = ids.get(parent) or (stored[parent][0] if parent in stored else None)
+            if parent_id is None or parent == row.get("ref"):
+                unresolved.append(f"row {number} ({parent})")
+                continue
+            found[number] = parent_id
+        if unresolved:
+            shown = ", ".join(unresolved[:5]) + (f" and {len(unresolved) - 5} more"
+                                                 if len(unresolved) > 5 else "")
+            self.plan.notes.append(
+                f"{len(unresolved)} follow-up{'s' if len(unresolved) != 1 else ''} name a "
+                f"ticket that is neither in this file nor stored (or itself): {shown}; "
+                "left unlinked")
+        return found
 
     def plan_targets(self) -> None:
         for number, row_id, values, current in plan_targets(self.store, self.rows,
@@ -642,6 +737,7 @@ class _DealFinder:
     def __init__(self, rows: list[tuple[int, str | None, str, int | None]]) -> None:
         self.by_ref: dict[str, int] = {}
         self.by_title: dict[str, list[tuple[int, int | None]]] = {}
+        self.customer_of = {deal_id: customer_id for deal_id, _r, _t, customer_id in rows}
         for deal_id, ref, title_key, customer_id in rows:
             if ref is not None:
                 self.by_ref.setdefault(ref, deal_id)
@@ -662,6 +758,27 @@ _ACTION_STATUS = {"open": "open", "todo": "open", "inprogress": "open", "pending
                   "completed": "done", "finished": "done", "resolved": "done", "yes": "done",
                   "dropped": "dropped", "cancelled": "dropped", "canceled": "dropped",
                   "abandoned": "dropped", "no": "open"}
+
+
+# the words of an interaction's kind (name keys) -> call, meeting, email, visit or other
+_INTERACTION_WORDS = {
+    **dict.fromkeys(("call", "phone", "phonecall", "telephone", "tel", "calls", "callback",
+                     "coldcall", "ring", "rang", "voicemail"), "call"),
+    **dict.fromkeys(("meeting", "meet", "inperson", "videocall", "video", "zoom", "teams",
+                     "demo", "lunch", "presentation", "webinar"), "meeting"),
+    **dict.fromkeys(("email", "mail", "emails", "mailing", "newsletter", "letter"), "email"),
+    **dict.fromkeys(("visit", "sitevisit", "onsite", "storevisit", "visited",
+                     "customervisit"), "visit"),
+    **dict.fromkeys(("other", "chat", "sms", "text", "message", "social", "note"), "other"),
+}
+
+
+def interaction_kind(text: str | None) -> str | None:
+    """call/meeting/email/visit/other from the file's word (blank = other; "E-mail",
+    "phone" and "Zoom" read as email, call and meeting); None when unknown."""
+    if text is None:
+        return "other"
+    return _INTERACTION_WORDS.get(name_key(text))
 
 
 def _action_status(text: str | None) -> str | None:

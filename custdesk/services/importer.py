@@ -357,7 +357,7 @@ def _kind_for(source: Source, table: Table, kind: str | None, store: Store | Non
     if guess is None:
         raise MappingError(f"{source.path.name}: cannot tell what sheet {table.sheet} holds; "
                            "say it with --kind (customers, orders, products, deals, tickets, "
-                           "surveys, spend or targets)")
+                           "surveys, spend, targets, actions, interactions or costs)")
     return guess
 
 
@@ -495,7 +495,7 @@ def list_batches(store: Store) -> list[dict[str, Any]]:
 SCORECARD_SHEET = "scorecard"
 # parents first: customers and products before the records naming them, deals before actions
 WORKBOOK_ORDER = ("customers", "products", "orders", "deals", "tickets", "surveys", "spend",
-                  "targets", "actions")
+                  "targets", "actions", "interactions", "costs")
 
 
 def workbook_kinds(path: str | Path) -> list[str] | None:

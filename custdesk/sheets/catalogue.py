@@ -165,6 +165,9 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
           "deal terms", "conditions"),
         F("campaign", TEXT, "campaign", "campaign name", "marketing campaign", "promo code",
           "promotion code", "promo", "coupon code", "utm campaign"),
+        # "Missing feature — which one?": free text beside the lost reason
+        F("reason_detail", TEXT, "reason detail", "lost reason detail", "loss detail",
+          "why lost detail", "reason details", "loss reason detail", "details"),
         F(KEY, REF, "line key", "record key"),
     ),
     "tickets": (
@@ -185,6 +188,10 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
         F("contacts", INT, "contacts", "interactions", "number of contacts", "replies"),
         F("csat", SCORE5, "customer satisfaction rating", "csat", "satisfaction",
           "satisfaction rating", "rating"),
+        # another ticket's ref: this one follows up that issue (a repeat contact)
+        F("follow_up_of", REF, "follow up of", "original ticket", "parent ticket",
+          "related ticket", "follows", "follow up to", "original ticket id",
+          "parent ticket id", "related ticket id", "follow up of ticket"),
         F(KEY, REF, "line key", "record key"),
     ),
     "surveys": (
@@ -200,6 +207,8 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
         F("would_refer", FLAG, "would refer", "would recommend", "refer"),
         F("reason", TEXT, "reason", "main reason"),
         F("comment", TEXT, "comment", "comments", "feedback", "verbatim"),
+        # what respondents were offered for answering (a questionnaire's prize draw...)
+        F("incentive", TEXT, "incentive", "reward", "offer", "incentive offered"),
         F(KEY, REF, "line key", "record key"),
     ),
     "spend": (
@@ -244,6 +253,28 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
         F("done_on", DATE, "done on", "completed on", "completed", "date done", "closed on",
           "done date"),
     ),
+    # a call, meeting, e-mail or visit with a customer and/or about a deal
+    "interactions": (
+        F("date", DATE, "date", "interaction date", "contact date", "activity date",
+          "contacted on", "date contacted", "logged on", "when", required=True),
+        _CUSTOMER_REF, _CUSTOMER_NAME, _CUSTOMER_EMAIL,
+        F("deal", TEXT, "deal", "deal ref", "deal id", "deal title", "opportunity",
+          "opportunity id"),
+        F("kind", TEXT, "kind", "type", "interaction type", "activity type", "contact type",
+          "interaction", "activity", "medium", "how"),
+        F("note", TEXT, "note", "notes", "summary", "comment", "comments", "details",
+          "description", "outcome"),
+        F(KEY, REF, "line key", "record key"),
+    ),
+    # operating costs per month (rent, wages, software...), beside marketing spend
+    "costs": (
+        F("month", MONTH, "month", "period", "date", required=True),
+        F("amount", MONEY, "amount", "cost", "costs", "expense", "expenses", "total",
+          "value", required=True),
+        F("category", TEXT, "category", "cost category", "expense category", "cost type",
+          "expense type", "type", "account", "cost centre", "cost center", "item"),
+        F(KEY, REF, "line key", "record key"),
+    ),
 }
 KINDS: tuple[str, ...] = tuple(CATALOGUE)
 
@@ -277,7 +308,8 @@ def missing_required(kind: str, mapped: set[str]) -> list[str]:
             continue
         if spec.name == "revenue" and {"quantity", "unit_price"} <= mapped:
             continue
-        if spec.name == "customer" and kind in ("surveys", "deals", "actions"):  # optional
+        if spec.name == "customer" and kind in ("surveys", "deals", "actions",
+                                                "interactions"):  # optional
             continue
         if spec.name == "revenue_target" and "target" in mapped:  # metric or revenue targets
             continue
@@ -286,6 +318,8 @@ def missing_required(kind: str, mapped: set[str]) -> list[str]:
                                                                                 spec.name))
     if kind == "customers" and not mapped & {"name", "ref"}:
         missing.append("name or ref")
+    if kind == "interactions" and not mapped & {*CUSTOMER_FIELDS, "deal"}:
+        missing.append("customer or deal")
     if kind == "targets" and "metric" in mapped and "target" not in mapped:
         missing.append("target (the value for each metric)")
     return missing

@@ -67,7 +67,8 @@ QUERIES: dict[str, KindQuery] = {
         "LEFT JOIN products p ON p.id = o.product_id", "o.date", "o.id", {
             "date": "o.date", **_CUSTOMER, "segment": "c.segment",
             # the line's own ship-to (a new customer takes it too when imported)
-            "country": "o.country", "city": "o.city", "order_ref": "o.order_ref", "product": "p.ref",
+            "country": "o.country", "city": "o.city", "order_ref": "o.order_ref",
+            "product": "p.ref",
             "product_name": "p.name", "category": "o.category", "quantity": "o.quantity",
             "unit_price": "o.unit_price_e4", "revenue": "o.revenue_e4",
             "discount": "o.discount", "cost": "o.cost_e4",
@@ -87,7 +88,8 @@ QUERIES: dict[str, KindQuery] = {
             **{f: f"d.{f}" for f in ("owner", "source", "created_on", "expected_close",
                                      "closed_on", "lost_reason", "competitor", "next_step",
                                      "last_activity_on", "win_reason", "next_step_on",
-                                     "needs_me", "special_terms", "campaign")},
+                                     "needs_me", "special_terms", "campaign",
+                                     "reason_detail")},
             # a deal with a reference is found by it ('ref:<ref>', as an import keys it)
             "key": "coalesce(d.line_key, 'ref:' || d.ref)"},
         identity=("d.id", "d.created_on", "d.customer_id")),
@@ -96,13 +98,15 @@ QUERIES: dict[str, KindQuery] = {
         "t.id", {**_CUSTOMER, **{f: f"t.{f}" for f in (
             "ref", "opened_at", "first_response_at", "resolved_at", "topic", "channel",
             "status", "is_complaint", "contacts", "csat")},
+            # the ticket it follows up, by the reference an import finds it by
+            "follow_up_of": "(SELECT p.ref FROM tickets p WHERE p.id = t.follow_up_of)",
             "key": "coalesce(t.line_key, 'ref:' || t.ref)"},
         identity=("t.id", "t.opened_at", "t.customer_id")),
     "surveys": KindQuery(
         "surveys v LEFT JOIN customers c ON c.id = v.customer_id", "v.date", "v.id", {
             "date": "v.date", **_CUSTOMER, **{f: f"v.{f}" for f in (
                 "kind", "question", "nps", "csat", "score", "would_refer", "reason",
-                "comment")}, "key": "v.line_key"},
+                "comment", "incentive")}, "key": "v.line_key"},
         identity=("v.id", "v.date", "v.customer_id")),
     "spend": KindQuery("spend x", "x.month", "x.id", {
         "month": "x.month", "amount": "x.amount_e4", "channel": "x.channel",
@@ -119,6 +123,15 @@ QUERIES: dict[str, KindQuery] = {
             "title": "a.title", **_CUSTOMER, "deal": "coalesce(d.ref, d.title)",
             **{f: f"a.{f}" for f in ("due_on", "owner", "status", "issue", "cause",
                                      "outcome", "created_on", "done_on")}}),
+    "interactions": KindQuery(
+        "interactions i LEFT JOIN customers c ON c.id = i.customer_id "
+        "LEFT JOIN deals d ON d.id = i.deal_id", "i.date", "i.id", {
+            "date": "i.date", **_CUSTOMER, "deal": "coalesce(d.ref, d.title)",
+            "kind": "i.kind", "note": "i.note", "key": "i.line_key"},
+        identity=("i.id", "i.date", "i.customer_id")),
+    "costs": KindQuery("costs k", "k.month", "k.id", {
+        "month": "k.month", "amount": "k.amount_e4", "category": "k.category",
+        "key": "k.line_key"}, month=True, identity=("k.id", "k.month", "NULL")),
 }
 
 

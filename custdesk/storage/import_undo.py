@@ -22,7 +22,7 @@ from custdesk.storage.store import Store
 
 # Child tables first, so that foreign keys never block the deletes.
 UNDO_ORDER = ("actions", "deal_stage_history", "interactions", "orders", "deals", "tickets",
-              "surveys", "spend", "targets", "products", "customers")
+              "surveys", "spend", "costs", "targets", "products", "customers")
 
 # rows this batch updated are put back by the undo itself, so they do not block it
 _NOT_MINE = ("id NOT IN (SELECT row_id FROM batch_changes WHERE table_name = ? "

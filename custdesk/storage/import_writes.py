@@ -113,6 +113,13 @@ def delete_rows(store: Store, table: str, ids: Sequence[int], batch_id: int) -> 
         store.conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
 
 
+def next_ticket_id(store: Store) -> int:
+    """The id the next new ticket gets (an import plans its tickets' ids, so a follow-up
+    can point at a ticket of the same file)."""
+    return int(store.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets"
+                                  ).fetchone()[0])
+
+
 def update_row(store: Store, table: str, row_id: int, values: dict[str, Any]) -> None:
     """Set these columns of one row (by rowid)."""
     sets = ", ".join(f"{c} = ?" for c in values)

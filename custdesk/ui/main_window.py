@@ -74,6 +74,8 @@ KIND_WORDS = {"orders": ("order line", "today"), "customers": ("customer", "cust
               "tickets": ("support ticket", "feedback"), "surveys": ("survey answer", "feedback"),
               "spend": ("spend row", "margins"), "targets": ("target", "margins"),
               "actions": ("action", "actions"),
+              # calls and visits sit beside the actions they lead to; costs beside margins
+              "interactions": ("interaction", "actions"), "costs": ("cost row", "margins"),
               # a whole custdesk workbook (every kind in one batch): records, shown on Today
               "workbook": ("record", "today")}
 START_OWN_FILE = "Start my own file"
@@ -149,7 +151,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(
             self._action("&Print…", self.print_dialog, QKeySequence.StandardKey.Print)
         )
-        file_menu.addAction(self._action("Print business revie&w…", self.print_review_dialog))
+        file_menu.addAction(self._action("Print monthly revie&w…", self.print_review_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Undo last import…", self.undo_last_import))
         file_menu.addAction(self._action("Business &settings…", self.settings_dialog))
@@ -428,35 +430,38 @@ class MainWindow(QMainWindow):
         handler()
 
     def print_review_dialog(self) -> None:
-        """File ▸ Print business review…: the review of the period bar's period, built from
-        the tabs' screens in a task, previewed on A4 (`services/review_service.py`)."""
+        """File ▸ Print monthly review…: the pack for the period bar's period, built from
+        the tabs' screens in a task, previewed on A4 with its charts
+        (`services/review_service.py`, `reports/monthly_render.py`)."""
         if self.store is None:
             return
         from PySide6.QtCore import Qt
         from PySide6.QtPrintSupport import QPrintPreviewDialog
 
-        from custdesk.reports.scorecard_pdf import print_html, setup_a4
-        from custdesk.services.review_service import build_review
+        from custdesk.reports.monthly_render import print_pack
+        from custdesk.reports.scorecard_pdf import setup_a4
+        from custdesk.services.review_service import Review, build_review
         from custdesk.ui.error_dialog import report_error
         from custdesk.ui.tasks import TaskState
 
         period, label = self.period_bar.period(), self.period_bar.label()
 
-        def show(html: str) -> None:
+        def show(review: Review) -> None:
+            html, charts = review.html, review.charts
             dialog = QPrintPreviewDialog(self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             setup_a4(dialog.printer())
-            dialog.paintRequested.connect(lambda printer: print_html(html, printer))
+            dialog.paintRequested.connect(lambda printer: print_pack(html, charts, printer))
             self.dialogs["review"] = dialog
             dialog.destroyed.connect(lambda *_: self.dialogs.pop("review", None))
             dialog.open()
 
-        def build(state: TaskState) -> str:
+        def build(state: TaskState) -> Review:
             assert state.store is not None
-            return build_review(state.store, period, label).html
+            return build_review(state.store, period, label)
 
         def failed(exc: BaseException) -> None:
-            report_error("Building the business review", exc, self)
+            report_error("Building the monthly review", exc, self)
 
         default_runner().query(self.store, build, show, failed, key=(self, "review"))
 

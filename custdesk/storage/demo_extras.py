@@ -1,0 +1,34 @@
+"""Writing the demo's records that `repository.save_all` does not carry: each order line's
+ship-to country and city, ticket follow-ups, survey incentives, deals' reason detail, the
+interactions log and operating costs. One transaction, after `save_all` (the records keep
+the ids the demo gave them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from custdesk.domain.records import Cost, Deal, Interaction, OrderLine, Survey, Ticket
+from custdesk.storage.store import Store
+
+
+def save_demo_extras(store: Store, *, orders: Sequence[OrderLine] = (),
+                     tickets: Sequence[Ticket] = (), surveys: Sequence[Survey] = (),
+                     deals: Sequence[Deal] = (), interactions: Sequence[Interaction] = (),
+                     costs: Sequence[Cost] = ()) -> None:
+    conn = store.conn
+    with store.transaction():
+        conn.executemany("UPDATE orders SET country = ?, city = ? WHERE id = ?",
+                         [(o.country, o.city, o.id) for o in orders
+                          if o.country is not None or o.city is not None])
+        conn.executemany("UPDATE tickets SET follow_up_of = ? WHERE id = ?",
+                         [(t.follow_up_of, t.id) for t in tickets if t.follow_up_of])
+        conn.executemany("UPDATE surveys SET incentive = ? WHERE id = ?",
+                         [(s.incentive, s.id) for s in surveys if s.incentive])
+        conn.executemany("UPDATE deals SET reason_detail = ? WHERE id = ?",
+                         [(d.reason_detail, d.id) for d in deals if d.reason_detail])
+        conn.executemany("INSERT INTO interactions (date, customer_id, deal_id, kind, note) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         [(i.date, i.customer_id, i.deal_id, i.kind, i.note)
+                          for i in interactions])
+        conn.executemany("INSERT INTO costs (month, amount_e4, category) VALUES (?, ?, ?)",
+                         [(c.month, c.amount_e4, c.category) for c in costs])
