@@ -91,7 +91,7 @@ def test_evidence_beside_each_question(tab, demo_store) -> None:
     lost = expected["lost_reasons"]
     assert lost.detail in tab.rows["lost_reasons"].evidence.text()
     assert "Gross margin" in tab.rows["margins"].evidence.text()
-    assert "No measure" in tab.rows["automation"].evidence.text()
+    assert "Records kept current" in tab.rows["automation"].evidence.text()  # issue 16
 
 
 def test_no_store_disables_actions(qtbot) -> None:

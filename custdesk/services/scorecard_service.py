@@ -30,6 +30,7 @@ from custdesk.reports.scorecard_report import FollowUpLine, ScorecardSummary, sc
 from custdesk.services import actions_service as acts
 from custdesk.services import edits
 from custdesk.services.metrics_service import compute_metrics
+from custdesk.services.scorecard_evidence import anchor_evidence
 from custdesk.storage import scorecard_repository as repo
 from custdesk.storage.database import Store
 
@@ -103,8 +104,10 @@ def evidence(store: Store, period: Period) -> dict[str, Evidence | None]:
     by_metric = _metric_evidence(store, period, wanted)
     if any(q.evidence_metric == LOST_REASON_SHARE for q in QUESTIONS):
         by_metric[LOST_REASON_SHARE] = _lost_reason_evidence(store, period)
-    return {q.id: by_metric.get(q.evidence_metric) if q.evidence_metric else None
-            for q in QUESTIONS}
+    out = {q.id: by_metric.get(q.evidence_metric) if q.evidence_metric else None
+           for q in QUESTIONS}
+    out.update(anchor_evidence(store, period))  # measures of four anchors (issue 16)
+    return out
 
 
 def evidence_period(day: date) -> Period:
