@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 from typing import Any
@@ -21,18 +22,31 @@ from custdesk.domain.metric_values import MetricValue
 # the two equal)
 BY_CHOICES = ("segment", "product", "category", "owner", "month", "reason", "competitor",
               "source", "channel")
+# metrics_breakdowns.EXTRA_BREAKDOWNS (issue 17), summed apart from the catalogue's
+EXTRA_BY = ("country", "region", "city", "campaign", "question")
+BY_HELP = (
+    "add a breakdown (may be repeated). What each gives: segment — customer, sales, deal and "
+    "feedback metrics per customer group; product, category — sales (and deal) metrics; "
+    "owner — deal metrics; month — sales, new customers, deals and feedback; reason — lost "
+    "customers and lost deals; competitor — lost deals; source — leads_new by the deal's "
+    "source; channel — spend; country, region, city — revenue, gross profit, margin, orders "
+    "and order value by the order line's ship-to place, else the customer's; campaign — "
+    "customers_new and their revenue (customers' campaign), leads_new and deals_won (deals' "
+    "campaign); question — nps, csat_pct, would_refer_pct of customer surveys and "
+    "questionnaires by the question asked")
 # columns shown for a breakdown in the human table (JSON has every metric)
-_TABLE_COLUMNS = ("customers_active", "customers_new", "customers_lost", "churn_rate_pct",
-                  "revenue", "gross_profit", "gross_margin_pct", "orders_count", "deals_won",
-                  "deals_lost", "win_rate_pct", "nps")
+_TABLE_COLUMNS = ("customers_active", "customers_new", "customers_new_value",
+                  "customers_lost", "churn_rate_pct", "revenue", "gross_profit",
+                  "gross_margin_pct", "orders_count", "leads_new", "deals_won", "deals_lost",
+                  "win_rate_pct", "nps", "csat_pct", "would_refer_pct")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("metrics", help="print every metric for a period (table or --json)")
     add_db_option(p)
     add_period_options(p)
-    p.add_argument("--by", action="append", choices=BY_CHOICES, default=[],
-                   help="add a breakdown (may be repeated)")
+    p.add_argument("--by", action="append", choices=BY_CHOICES + EXTRA_BY, default=[],
+                   help=BY_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--explain", metavar="METRIC",
                    help="explain one metric and exit: its id or label, or a close spelling "
@@ -44,14 +58,20 @@ def run(args: argparse.Namespace) -> int:
     if args.explain:
         print(explain(metric_named(args.explain)))
         return 0
+    from custdesk.services.metrics_breakdowns import extra_breakdown
     from custdesk.services.metrics_service import compute_metrics
 
+    wanted = tuple(dict.fromkeys(args.by))
     store = open_from_args(args, create=False)
     try:
         period = period_from_args(store, args).period
-        report = compute_metrics(store, period, by=tuple(dict.fromkeys(args.by)))
+        report = compute_metrics(store, period, by=[b for b in wanted if b in BY_CHOICES])
+        extra = {b: extra_breakdown(store, period, b) for b in wanted if b in EXTRA_BY}
     finally:
         store.close()
+    if extra:  # in the order asked
+        groups = {**report.breakdowns, **extra}
+        report = dataclasses.replace(report, breakdowns={b: groups[b] for b in wanted})
     print(json.dumps(to_json(report), indent=2) if args.json else to_table(report))
     return 0
 

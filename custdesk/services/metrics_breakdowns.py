@@ -210,3 +210,61 @@ _BUILDERS = {"segment": _by_segment, "product": _by_product, "category": _by_cat
 _SQL_ONLY = frozenset(("source", "channel", "category"))
 # deal breakdowns summed in SQL when the inputs hold no records (the records path else)
 _DEAL_GROUPS = {"product": _product_sums, "owner": _owner_sums}
+
+
+# ----- breakdowns `custdesk metrics --by` adds beside the catalogue's (issue 17) ----------
+# They need no records nor customer states: each is summed in SQL for the period alone.
+# country / region / city: revenue, gross_profit, gross_margin_pct, orders_count,
+#   avg_order_value by the order line's ship-to place, else the customer's;
+# campaign: customers_new and customers_new_value (customers' campaign; acquired =
+#   acquired_on, else first order), leads_new and deals_won (deals' campaign);
+# question: nps, csat_pct, would_refer_pct over customer surveys and questionnaires by the
+#   question asked (tickets carry no question, so csat_pct here is the surveys' only).
+EXTRA_BREAKDOWNS = ("country", "region", "city", "campaign", "question")
+
+
+def extra_breakdown(store: Store, period: Period, by: str) -> Groups:
+    """group -> metric id -> value for one of EXTRA_BREAKDOWNS."""
+    if by in ("country", "region", "city"):
+        from custdesk.storage.queries_growth_markets import sales_by_place
+
+        return {g: sales_metrics(t) for g, (t, _k) in
+                sorted(sales_by_place(store, period, by).items())}
+    if by == "campaign":
+        return _by_campaign(store, period)
+    if by == "question":
+        return _by_question(store, period)
+    raise ValueError(f"cannot break down by {by!r}; choose from {', '.join(EXTRA_BREAKDOWNS)}")
+
+
+def _by_campaign(store: Store, period: Period) -> Groups:
+    from custdesk.domain.text import name_key
+    from custdesk.storage import queries_growth_groups as qgg
+
+    shown: dict[str, str] = {}
+    sums: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for spelling, n, revenue in qgg.campaign_customers(store, period):
+        group = sums[shown.setdefault(name_key(spelling), spelling.strip())]
+        group[0] += n
+        group[1] += revenue
+    for spelling, created, won in qgg.campaign_deals(store, period):
+        group = sums[shown.setdefault(name_key(spelling), spelling.strip())]
+        group[2] += created
+        group[3] += won
+    return {g: {"customers_new": count(n), "customers_new_value": money(r, n),
+                "leads_new": count(c), "deals_won": count(w)}
+            for g, (n, r, c, w) in sorted(sums.items())}
+
+
+def _by_question(store: Store, period: Period) -> Groups:
+    from custdesk.domain.metric_values import nps, proportion
+    from custdesk.storage import queries_growth_groups as qgg
+
+    out: Groups = {}
+    for question, t in qgg.question_counts(store, period).items():
+        # nps from its three counts (a promoter 10, a passive 7, a detractor 0)
+        scores = [10] * t.promoters + [7] * t.passives + [0] * t.detractors
+        out[question or "(not recorded)"] = {
+            "nps": nps(scores), "csat_pct": proportion(t.csat_good, t.csat_answers),
+            "would_refer_pct": proportion(t.refer_yes, t.refer_answers)}
+    return dict(sorted(out.items()))
