@@ -99,3 +99,45 @@ def test_bad_cases_are_refused_with_the_product_named(shop, row, message) -> Non
     with pytest.raises(bc.CaseError, match=message):
         bc.save(shop, [row])
     assert {r.name: r for r in bc.load_cases(shop)}["Widget"].expected_volume == 10
+
+
+# ----- the dialog (pytest-qt) ----------------------------------------------------------------
+def test_dialog_edits_measures_and_saves(qtbot, quiet_ui, shop) -> None:
+    from custdesk.ui.dialogs.business_case_dialog import BusinessCaseDialog
+
+    dialog = BusinessCaseDialog(shop, date(2026, 3, 31))
+    qtbot.addWidget(dialog)
+    names = [dialog.table.item(n, 0).text() for n in range(dialog.table.rowCount())]
+    assert names == ["Gadget", "Plain", "Widget"]
+    widget = names.index("Widget")
+    assert dialog.table.item(widget, 1).text() == "10"
+    assert dialog.table.item(widget, 5).text() == "2026-01-01"
+    assert dialog.table.item(widget, 9).text() == "2 months"  # payback
+    assert dialog.table.item(widget, 10).text().startswith("✗ volume 85 % of the case")
+    plain = names.index("Plain")
+    dialog.table.item(plain, 2).setText("abc")  # a price that is not a number
+    dialog.table.item(plain, 5).setText("2026-03-01")
+    dialog.save()
+    assert "Plain: the expected price must be a number" in dialog.message.text()
+    dialog.table.item(plain, 2).setText("$50")
+    dialog.table.item(plain, 3).setText("60 %")
+    with qtbot.waitSignal(dialog.saved, timeout=2000) as saved:
+        dialog.save()
+    assert saved.args == [3]
+    case = {c.name: c for c in bc.load_cases(shop)}["Plain"]
+    assert (case.expected_price, case.expected_margin_pct, case.start_on) == (
+        50.0, 60.0, "2026-03-01")
+    assert dialog.table.item(plain, 10).text() == "✓ on its case"  # 80 % margin ≥ 60 %
+
+
+def test_margins_tab_opens_the_dialog(qtbot, quiet_ui, shop, monkeypatch) -> None:
+    from custdesk.ui.dialogs.business_case_dialog import BusinessCaseDialog
+    from custdesk.ui.tabs.margins_tab import MarginsTab
+    from tests.ui_helpers import make_tab
+
+    opened = []
+    monkeypatch.setattr(BusinessCaseDialog, "open", lambda self: opened.append(self))
+    tab = make_tab(qtbot, MarginsTab, shop, Period(date(2026, 3, 1), date(2026, 3, 31)))
+    tab.cases_button.click()
+    assert len(opened) == 1 and opened[0].as_of == date(2026, 3, 31)
+    opened[0].close()

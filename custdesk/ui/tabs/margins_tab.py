@@ -277,6 +277,11 @@ class MarginsTab(DashboardTab):
                                        "it with on/off track")
         self.targets_button.clicked.connect(lambda: self.edit_targets())
         top.addWidget(self.targets_button)
+        self.cases_button = QPushButton("Business cases…")
+        self.cases_button.setToolTip("Each product's expected volume, price, margin, "
+                                     "investment and start, and how it does against them")
+        self.cases_button.clicked.connect(lambda: self.edit_cases())
+        top.addWidget(self.cases_button)
         layout.addLayout(top)
         self.revenue_chart.setMinimumHeight(110)
         self.margin_chart.setMinimumHeight(80)
@@ -289,6 +294,14 @@ class MarginsTab(DashboardTab):
         from custdesk.ui.dialogs.targets_dialog import TargetsDialog
 
         return None if self.store is None else TargetsDialog.open_for(self.store, self)
+
+    def edit_cases(self) -> object:
+        """The Business cases dialog, measured to the period's end (non-modal)."""
+        from custdesk.ui.dialogs.business_case_dialog import BusinessCaseDialog
+
+        if self.store is None:
+            return None
+        return BusinessCaseDialog.open_for(self.store, self.period.end, self)
 
     # ----- data (background: both screens; GUI thread: draw them) ------------------------
     screen_module = margins
