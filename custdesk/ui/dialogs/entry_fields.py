@@ -27,8 +27,7 @@ class OptionalDate(QWidget):
         self.check = QCheckBox(label)
         self.edit: QDateEdit | QDateTimeEdit = QDateTimeEdit() if with_time else QDateEdit()
         self.edit.setCalendarPopup(True)
-        if with_time:
-            self.edit.setDisplayFormat(fmt.short_date_format() + " HH:mm")
+        self.edit.setDisplayFormat(fmt.short_date_format() + (" HH:mm" if with_time else ""))
         self.check.toggled.connect(self.edit.setEnabled)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)

@@ -57,7 +57,7 @@ class NewDealDialog(QDialog):
         key = str(store.path)
         NewDealDialog._open[key] = self
         self.destroyed.connect(lambda *_: NewDealDialog._open.pop(key, None))
-        self.resize(560, 520)
+        self.resize(560, 470)
         self.title_edit = QLineEdit()
         self.title_edit.setPlaceholderText("What is being sold, e.g. “Office fit-out”")
         self.customer = customer_box(deal_moves.customer_names(store),

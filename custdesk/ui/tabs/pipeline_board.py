@@ -14,8 +14,16 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFontMetrics,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,6 +35,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -43,7 +52,9 @@ from custdesk.ui.tasks import default_runner
 
 DEAL_ID = Qt.ItemDataRole.UserRole
 OVERDUE_BG, NEEDS_ME_BG = QColor("#fbe3e0"), QColor("#fff5d6")
-COLUMN_WIDTH = 215
+COLUMN_WIDTH = 240  # four open stages and Won/Lost fit a 1366-pixel window
+CARD_CHROME = 16  # a card's border, padding and margin, both sides together (pixels)
+CLOSED_WIDTH = 150  # Won and Lost: drop targets without cards
 CLOSED_HINT = {"won": "Drop a deal here to mark it won", "lost": "Drop a deal here: lost"}
 
 
@@ -90,7 +101,16 @@ class StageColumn(QListWidget):
         self.setObjectName(f"board-{column['stage']}")
         self.setAccessibleName(f"{column['stage']} column")
         self.setWordWrap(True)
-        self.setSpacing(3)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        # a wrapped card's height follows the column's width, scroll bar or not
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn
+                                        if self.kind == "open"
+                                        else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setStyleSheet("QListWidget::item { border: 1px solid #c9cfd6; border-radius: 4px;"
+                           " padding: 3px; margin: 2px 1px; }"
+                           "QListWidget::item:selected { border: 2px solid #2c6fbb; }")
         mode = QAbstractItemView.DragDropMode
         self.setDragDropMode(mode.DragDrop if self.kind == "open" else mode.DropOnly)
         self.setAcceptDrops(self.stage_id is not None)
@@ -112,6 +132,22 @@ class StageColumn(QListWidget):
             hint.setFlags(Qt.ItemFlag.NoItemFlags)
             hint.setForeground(QBrush(QColor("gray")))
             self.addItem(hint)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_cards()
+
+    def fit_cards(self) -> None:
+        """Each card as tall as its wrapped text at the column's width (Qt's own guess for
+        wrapped items with a styled border cuts their last line)."""
+        width = self.viewport().width() - 4
+        text_width = width - CARD_CHROME
+        metrics = QFontMetrics(self.font())
+        for row in range(self.count()):
+            item = self.item(row)
+            box = metrics.boundingRect(QRect(0, 0, text_width, 10_000),
+                                       int(Qt.TextFlag.TextWordWrap), item.text())
+            item.setSizeHint(QSize(width, box.height() + CARD_CHROME))
 
     def _from_other(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
         source = event.source()
@@ -236,6 +272,7 @@ class PipelineBoard(QWidget):
         self.message = QLabel()
         self.message.setStyleSheet("color: #c0392b;")
         self.message.setWordWrap(True)
+        self.message.hide()
         self.strip = QWidget()
         self.strip_layout = QHBoxLayout(self.strip)
         self.strip_layout.setContentsMargins(0, 0, 0, 0)
@@ -257,6 +294,7 @@ class PipelineBoard(QWidget):
             item = self.strip_layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()  # gone now, not when the deferred delete runs
                 widget.deleteLater()
         self.columns, self.headers = [], []
         self.stages = [(c["stage_id"], c["stage"], c["kind"]) for c in board
@@ -267,7 +305,7 @@ class PipelineBoard(QWidget):
 
     def _column(self, column: dict[str, Any]) -> QWidget:
         box = QWidget()
-        box.setFixedWidth(COLUMN_WIDTH if column["kind"] == "open" else COLUMN_WIDTH * 2 // 3)
+        box.setFixedWidth(COLUMN_WIDTH if column["kind"] == "open" else CLOSED_WIDTH)
         header = QLabel()
         header.setWordWrap(True)
         what = "open" if column["kind"] == "open" else "in the period"
@@ -341,6 +379,7 @@ class PipelineBoard(QWidget):
         if store is None:
             return
         self.message.clear()
+        self.message.hide()
 
         def write(state: Any) -> int:
             deal_moves.move_deal(state.store, deal_id, move)
@@ -351,4 +390,5 @@ class PipelineBoard(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.message.setText(f"The deal was not moved: {exc}")
+        self.message.show()
         self.failed.emit(str(exc))
