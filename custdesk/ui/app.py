@@ -343,6 +343,30 @@ def wizard_shots(window: MainWindow, app: QApplication, sheet: Path, shots: Path
     return problems
 
 
+def pipeline_shots(window: MainWindow, app: QApplication, shots: Path) -> list[str]:
+    """The Pipeline tab's board, the New deal form and two quick-entry forms (Record menu);
+    nothing is saved."""
+    from custdesk.services import quick_entry_service as qs
+    from custdesk.ui.dialogs.quick_entry import QuickEntryDialog
+    from custdesk.ui.tabs.pipeline_tab import PipelineTab
+
+    pipeline = next((p for p in window.tab_pages if isinstance(p, PipelineTab)), None)
+    if pipeline is None or window.store is None:
+        return []
+    window.tabs.setCurrentIndex(window.tab_pages.index(pipeline))
+    pipeline.show_board()
+    wait_painted(pipeline, app)
+    problems = [_save(window, shots / "pipeline_board.png", app) or ""]
+    pipeline.show_board(False)
+    dialogs = [("new_deal", pipeline.new_deal()),
+               ("quick_survey", QuickEntryDialog.open_for(window.store, qs.SURVEY, window)),
+               ("quick_contact", QuickEntryDialog.open_for(window.store, qs.CONTACT, window))]
+    for name, dialog in dialogs:
+        problems.append(_save(dialog, shots / f"{name}.png", app) or "")
+        dialog.close()
+    return [p for p in problems if p]
+
+
 def dialog_shots(window: MainWindow, app: QApplication, shots: Path) -> list[str]:
     """Screenshots of the welcome, the import wizard's pages, the customer dialog,
     Business settings, Restore backup and a print preview of Today. Nothing is written."""
@@ -374,6 +398,7 @@ def dialog_shots(window: MainWindow, app: QApplication, shots: Path) -> list[str
     restore = RestoreBackupDialog(window.store.path, window, store=window.store)
     problems.append(_save(restore, shots / "restore_backup.png", app) or "")
     restore.close()
+    problems += pipeline_shots(window, app, shots)
     today = window.tab_pages[0]
     if not isinstance(today, TodayTab):
         return [p for p in problems if p]
