@@ -8,7 +8,7 @@ from pathlib import Path
 from custdesk.cli import main
 
 KEYS = ["file", "sheet", "kind", "rows_read", "created", "updated", "unchanged", "invalid",
-        "errors", "batch_id", "removed", "orders_changed", "possible_duplicates"]
+        "errors", "batch_id", "removed", "orders_changed", "possible_duplicates", "notes"]
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -31,7 +31,7 @@ def test_json_shape_and_success(tmp_path, db_path, capsys):
     assert data == {"file": "sales.csv", "sheet": "sales", "kind": "orders", "rows_read": 1,
                     "created": 1, "updated": 0, "unchanged": 0, "invalid": 0, "errors": [],
                     "batch_id": 1, "removed": 0, "orders_changed": [],
-                    "possible_duplicates": []}
+                    "possible_duplicates": [], "notes": []}
 
 
 def test_invalid_rows_exit_1_with_errors(tmp_path, db_path, capsys):

@@ -63,6 +63,8 @@ def _write_plan(store: Store, plan: Plan, batch_id: int,
     rows = plan.inserts
     if plan.kind == "customers":
         rows = _complete_customers(rows)
+    if plan.kind == "tickets":
+        import_writes.defer_references(store)
     if plan.kind == "deals" and plan.new_stages:
         ids = stage_ids(store)
         for row in rows:

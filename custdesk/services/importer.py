@@ -186,7 +186,9 @@ class Preview:
                 "removed": self.plan.removed,
                 "orders_changed": [{"order": ref, "before_e4": old, "after_e4": new}
                                    for ref, old, new in self.plan.order_changes],
-                "possible_duplicates": list(self.plan.possible_duplicates)}
+                "possible_duplicates": list(self.plan.possible_duplicates),
+                # how columns were read (a CSAT column's readings...) and other findings
+                "notes": self.findings()}
 
     def findings(self) -> list[str]:
         """What the owner must see besides the counts: orders the file changes, lines it

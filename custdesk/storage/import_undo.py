@@ -52,6 +52,13 @@ def undo_blockers(store: Store, batch_id: int) -> list[str]:
                 (batch_id, batch_id, child, batch_id)).fetchone()[0]
             if count:
                 reasons.append(f"{count} {child} added later use {parent} this import created")
+    follow_ups = store.conn.execute(
+        "SELECT count(*) FROM tickets WHERE follow_up_of IN (SELECT id FROM tickets WHERE "
+        "batch_id = ?) AND (batch_id IS NULL OR batch_id <> ?)", (batch_id, batch_id)
+    ).fetchone()[0]
+    if follow_ups:
+        reasons.append(f"{follow_ups} tickets added later follow up tickets this import "
+                       "created")
     later = store.conn.execute(
         "SELECT count(*) FROM batch_changes AS later JOIN batch_changes AS mine "
         "ON later.table_name = mine.table_name AND later.row_id = mine.row_id "

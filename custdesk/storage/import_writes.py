@@ -113,6 +113,12 @@ def delete_rows(store: Store, table: str, ids: Sequence[int], batch_id: int) -> 
         store.conn.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
 
 
+def defer_references(store: Store) -> None:
+    """Check foreign keys when the caller's transaction commits, not row by row: a
+    follow-up ticket may come before the ticket it follows in the same batch."""
+    store.conn.execute("PRAGMA defer_foreign_keys = ON")
+
+
 def next_ticket_id(store: Store) -> int:
     """The id the next new ticket gets (an import plans its tickets' ids, so a follow-up
     can point at a ticket of the same file)."""
