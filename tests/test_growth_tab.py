@@ -52,3 +52,22 @@ def test_growth_tab_page_notes_follow_the_page(qtbot, quiet_ui, store) -> None:
 def test_growth_tab_empty_file(qtbot, quiet_ui, store) -> None:
     tab = make_tab(qtbot, GrowthTab, store, Q2)
     assert tab.is_empty_state()
+
+
+def test_showing_the_tab_records_this_months_pipeline_snapshot_once(qtbot, quiet_ui,
+                                                                    store) -> None:
+    from custdesk.domain.money import to_e4
+    from custdesk.domain.records import Deal
+    from custdesk.storage import pipeline_snapshots, repository
+
+    repository.save_all(store, deals=[Deal("Lead", amount_e4=to_e4("200"),
+                                           created_on="2025-01-02")])
+    month = date.today().strftime("%Y-%m")
+    tab = make_tab(qtbot, GrowthTab, store, Q2)
+    qtbot.waitUntil(lambda: month in pipeline_snapshots.load(store), timeout=5000)
+    assert pipeline_snapshots.load(store)[month][:2] == (1, to_e4("200"))
+    # written once a month: a later refresh finds it and writes nothing
+    repository.save_all(store, deals=[Deal("Lead", amount_e4=to_e4("50"),
+                                           created_on="2025-01-03")])
+    tab.refresh()
+    assert pipeline_snapshots.load(store)[month][:2] == (1, to_e4("200"))

@@ -35,7 +35,7 @@ from custdesk.domain.metrics_customers import LTV_CAP_YEARS, customer_metrics
 from custdesk.domain.periods import Period, month_slots
 from custdesk.domain.text import name_key
 from custdesk.services import metrics_service as ms
-from custdesk.storage import queries
+from custdesk.storage import pipeline_snapshots, queries
 from custdesk.storage import queries_growth as qg
 from custdesk.storage import queries_records as rec
 from custdesk.storage.store import Store
@@ -192,3 +192,18 @@ def ltv_by_customer(store: Store, day: date) -> dict[int, tuple[float | None, fl
             pred = min(annual / churn, LTV_CAP_YEARS * annual)
         out[f.id] = (hist, pred)
     return out
+
+
+# ----- the monthly pipeline snapshot (a write; see storage/pipeline_snapshots.py) -------------
+# When: the first time the Growth tab is shown in a calendar month on a file with open deals
+# and no snapshot of that month yet, the open pipeline is recorded under the month (one small
+# write task; a read never writes). Imports are left alone: an undone import must leave the
+# file exactly as before, and a snapshot is not part of any batch.
+def needs_pipeline_snapshot(store: Store, day: date) -> bool:
+    """Whether `day`'s month has no snapshot yet while deals are open."""
+    return pipeline_snapshots.missing(store, day)
+
+
+def record_pipeline_snapshot(store: Store, day: date) -> int:
+    """Record the open pipeline per stage under `day`'s month; the stages written."""
+    return pipeline_snapshots.record(store, day)

@@ -2,9 +2,9 @@
 under the current month so that month ends stay known when the deals' stage history cannot
 rebuild them (deals imported without history, edited outside the app).
 
-Written by `growth_service.record_pipeline_snapshot` (a write: never from a screen's read);
-one row per (month, stage), replaced while the month runs, so the last write of a month is
-its month-end figure.
+Written by `growth_service.record_pipeline_snapshot` (a write: never from a screen's read)
+the first time the Growth tab is shown in a month (see there); one row per (month, stage),
+replaced when written again in the same month.
 """
 
 from __future__ import annotations
@@ -36,6 +36,14 @@ def record(store: Store, day: date) -> int:
         db.execute("DELETE FROM pipeline_snapshots WHERE month = ?", (month,))
         cur = db.execute(_TAKE, {"month": month, "day": day.isoformat()})
         return int(cur.rowcount or 0)
+
+
+def missing(store: Store, day: date) -> bool:
+    """Whether deals are open and `day`'s month has no snapshot yet."""
+    return bool(store.conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM deals d JOIN stages k ON k.id = d.stage_id "
+        "WHERE k.kind = 'open') AND NOT EXISTS (SELECT 1 FROM pipeline_snapshots "
+        "WHERE month = ?)", (day.strftime("%Y-%m"),)).fetchone()[0])
 
 
 def load(store: Store) -> dict[str, tuple[int, int, int, str]]:

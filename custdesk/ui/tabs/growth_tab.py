@@ -13,7 +13,9 @@ customers who stopped buying a product, products per customer).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from datetime import date
 
 from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
@@ -34,6 +36,7 @@ from custdesk.ui.tabs.metric_panels import (
     money_col,
 )
 
+log = logging.getLogger(__name__)
 CARDS = growth.CARDS
 # the pages in order, as `lists["page_notes"]` names them ("discounting" shares the price
 # notes: the cost of discounting is said on both)
@@ -66,7 +69,7 @@ class GrowthTab(DashboardTab):
     title = "Growth"
     slug = "growth"
     depends_on = frozenset({"customers", "orders", "products", "deals", "spend", "tickets",
-                            "costs", "stages", "settings"})
+                            "costs", "stages", "settings", "pipeline_snapshots"})
     screen_module = growth
     empty_heading = "Nothing to grow from yet"
     empty_imports = ("customers (with source, segment, country)", "orders with discounts",
@@ -171,6 +174,24 @@ class GrowthTab(DashboardTab):
         }
         for name, page in pages.items():
             self.pages.addTab(page, name)
+
+    def refresh(self) -> None:
+        super().refresh()
+        self._snapshot_if_due()
+
+    def _snapshot_if_due(self, today: date | None = None) -> None:
+        """Record this month's pipeline snapshot once (`growth_service`): a write task of
+        its own, after which this tab redraws with it."""
+        from custdesk.services import growth_service
+
+        day = today or date.today()
+        if self.store is None or not growth_service.needs_pipeline_snapshot(self.store, day):
+            return
+        self._runner().write(
+            self.store, lambda state: growth_service.record_pipeline_snapshot(state.store, day),
+            {"pipeline_snapshots"}, lambda _n: None,
+            lambda exc: log.warning("pipeline snapshot not recorded: %s", exc),
+            key=(self, "snapshot"))
 
     # ----- drawing the screen ------------------------------------------------------------
     def show_screen(self, screen: Screen) -> None:
