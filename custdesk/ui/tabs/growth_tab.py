@@ -35,6 +35,7 @@ from custdesk.ui.tabs.metric_panels import (
     key_figures_sheet,
     money_col,
 )
+from custdesk.ui.tasks import TaskState
 
 log = logging.getLogger(__name__)
 CARDS = growth.CARDS
@@ -187,9 +188,12 @@ class GrowthTab(DashboardTab):
         day = today or date.today()
         if self.store is None or not growth_service.needs_pipeline_snapshot(self.store, day):
             return
+        def record(state: TaskState) -> int:
+            assert state.store is not None  # a write task always has its store
+            return growth_service.record_pipeline_snapshot(state.store, day)
+
         self._runner().write(
-            self.store, lambda state: growth_service.record_pipeline_snapshot(state.store, day),
-            {"pipeline_snapshots"}, lambda _n: None,
+            self.store, record, {"pipeline_snapshots"}, lambda _n: None,
             lambda exc: log.warning("pipeline snapshot not recorded: %s", exc),
             key=(self, "snapshot"))
 
