@@ -95,3 +95,90 @@ def test_margins_tab_draws_the_plan_by_line(qtbot, quiet_ui, shop, monkeypatch) 
     monkeypatch.setattr(margins_service, "plan_day", lambda period, today=None: AS_OF)
     tab = make_tab(qtbot, MarginsTab, shop, DEC)
     assert tab.line_plan.model.rowCount() == 3
+
+
+# ----- editing the plan's targets in the app (issue 16) --------------------------------------
+def test_plan_targets_load_edit_and_save(shop) -> None:
+    from custdesk.services import targets_service as ts
+
+    rows = ts.load_plan(shop)
+    assert [(r.month, r.product, r.category, r.revenue_target, r.new_customers_target)
+            for r in rows] == [("2025-12", None, "FURNITURE ", 1000.0, 1),
+                               ("2025-12", "desk", None, 500.0, None),
+                               ("2026-01", "desk", None, 400.0, None)]
+    furniture, desk_dec, desk_jan = rows
+    # the whole business gets November and December; desk's two months swap their targets
+    edited = [ts.PlanRow("2025-11", 900.0, 2), ts.PlanRow("2025-12", 1200.5, 3),
+              furniture,
+              ts.PlanRow(desk_dec.month, 400.0, None, "desk", None, desk_dec.id),
+              ts.PlanRow(desk_jan.month, 500.0, None, "desk", None, desk_jan.id)]
+    assert ts.save_plan(shop, edited) == 5
+    after = ts.load_plan(shop)
+    assert [(r.month, r.line, r.revenue_target) for r in after] == [
+        ("2025-11", "the whole business", 900.0), ("2025-12", "the whole business", 1200.5),
+        ("2025-12", "category FURNITURE", 1000.0), ("2025-12", "product desk", 400.0),
+        ("2026-01", "product desk", 500.0)]
+    # plan against actual on the hand-built months: November is past, December current
+    s = plan.build(shop, Period(date(2025, 11, 1), date(2025, 12, 15)), "Nov–Dec",
+                   today=AS_OF)
+    by_month = {r["month"]: r for r in s.tables["plan"]}
+    nov, dec = by_month["2025-11"], by_month["2025-12"]
+    assert nov["status"] == "past" and nov["revenue_target"] == 900
+    # November's sales: C1's desk 300 + C2's lamp 50
+    assert nov["actual_revenue"] == pytest.approx(350)
+    assert nov["revenue_vs_target"] == pytest.approx(350 - 900)
+    assert nov["new_customers_target"] == 2 and nov["actual_new_customers"] == 0
+    assert dec["status"] == "current" and dec["actual_days"] == 15
+    assert dec["actual_revenue"] == pytest.approx(250) and dec["actual_new_customers"] == 1
+    ts.save_plan(shop, [r for r in after if r.month != "2025-11"])  # a removed row goes
+    assert [r.month for r in ts.load_plan(shop)].count("2025-11") == 0
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    (dict(month="2025-13", revenue_target=1.0), "Row 1: the month must look like 2026-03"),
+    (dict(month="2025-12", revenue_target=float("nan")), "Row 1: the revenue target must be"),
+    (dict(month="2025-12", revenue_target=-5.0), "Row 1: the revenue target must be"),
+    (dict(month="2025-12", revenue_target=5.0, new_customers_target=-1),
+     "Row 1: the new-customer target cannot be negative"),
+    (dict(month="2025-12", revenue_target=5.0, product="desk", category="Furniture"),
+     "Row 1: a target is for a product or a category, not both"),
+])
+def test_bad_plan_rows_are_named(store, row, message) -> None:
+    from custdesk.services import targets_service as ts
+
+    with pytest.raises(ts.TargetError, match=message):
+        ts.save_plan(store, [ts.PlanRow(**row)])
+    with pytest.raises(ts.TargetError, match="Row 2: product Desk already has a target for "
+                                             "2025-12 \\(row 1\\)"):
+        ts.check_plan([ts.PlanRow("2025-12", 1.0, product="desk"),
+                       ts.PlanRow("2025-12", 2.0, product="Desk")])
+
+
+def test_targets_dialog_edits_the_plan(qtbot, quiet_ui, shop) -> None:
+    from PySide6.QtWidgets import QComboBox
+
+    from custdesk.services import targets_service as ts
+    from custdesk.ui.dialogs.targets_dialog import TargetsDialog
+
+    dialog = TargetsDialog(shop)
+    qtbot.addWidget(dialog)
+    assert dialog.pages.currentIndex() == 0 and dialog.plan_table.rowCount() == 3
+    box = dialog.plan_table.cellWidget(1, 1)
+    assert isinstance(box, QComboBox) and box.currentData() == "product"
+    assert dialog.plan_table.item(1, 2).text() == "desk"
+    dialog.add_button.click()  # on the plan page: a plan row
+    assert dialog.plan_table.rowCount() == 4
+    dialog.plan_table.item(3, 0).setText("2026-02")
+    new_box = dialog.plan_table.cellWidget(3, 1)
+    assert isinstance(new_box, QComboBox)
+    new_box.setCurrentIndex(new_box.findData("category"))
+    dialog.plan_table.item(3, 3).setText("1,500")
+    dialog.save()
+    assert "Row 4: name the category" in dialog.message.text()
+    dialog.plan_table.item(3, 2).setText("Lighting")
+    dialog.plan_table.item(3, 4).setText("2")
+    with qtbot.waitSignal(dialog.saved, timeout=2000):
+        dialog.save()
+    added = [r for r in ts.load_plan(shop) if r.month == "2026-02"]
+    assert [(r.category, r.revenue_target, r.new_customers_target) for r in added] == [
+        ("Lighting", 1500.0, 2)]

@@ -1,10 +1,9 @@
-"""Targets: the owner's monthly target for any metric (month, metric, target), edited in
-a small table.
+"""Targets: the sales plan's revenue and new-customer targets per month (for the business
+or a product line) and the owner's monthly target for any metric, in two small tables.
 
-Imported targets show here too (same rows). Save writes the whole table in one transaction
-through the task runner (`write(..., changes={"targets"})`), so every tab showing a card
-with a target redraws. Freed on close; one per file at a time. Revenue and new-customer
-targets of the sales plan and product-line targets come from the targets sheet.
+Imported targets show here too (same rows). Save writes both tables in one transaction
+through the task runner (`write(..., changes={"targets"})`), so the plan and every card
+with a target redraw. Freed on close; one per file at a time.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +32,9 @@ from custdesk.ui import formatting as fmt
 from custdesk.ui.tasks import TaskState, default_runner
 
 COLUMNS = ("Month (YYYY-MM)", "Metric", "Target")
+PLAN_COLUMNS = ("Month (YYYY-MM)", "For", "Product or category name", "Revenue target",
+                "New customers target")
+LINES = (("The whole business", ""), ("A product", "product"), ("A category", "category"))
 ERROR = "#c0392b"
 
 
@@ -71,7 +74,12 @@ class TargetsDialog(QDialog):
         TargetsDialog._open[key] = self
         self.destroyed.connect(lambda *_: TargetsDialog._open.pop(key, None))
         self.setWindowTitle("Targets")
-        self.resize(560, 460)
+        self.resize(720, 480)
+        self.plan_table = QTableWidget(0, len(PLAN_COLUMNS))
+        self.plan_table.setHorizontalHeaderLabels(PLAN_COLUMNS)
+        self.plan_table.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.Stretch)
+        self.plan_table.verticalHeader().setVisible(False)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -88,7 +96,8 @@ class TargetsDialog(QDialog):
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
         close = QPushButton("Close")
-        self.add_button.clicked.connect(lambda: self.add_row())
+        self.add_button.clicked.connect(
+            lambda: self.add_plan_row() if self.on_plan() else self.add_row())
         self.remove_button.clicked.connect(lambda: self.remove_row())
         self.save_button.clicked.connect(lambda: self.save())
         close.clicked.connect(self.close)
@@ -98,14 +107,33 @@ class TargetsDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(close)
+        plan_intro = QLabel("The sales plan: each month's revenue target and, if you set one, "
+                            "how many new customers you aim for — for the whole business or "
+                            "one product line. The plan works out the gap and the new "
+                            "customers and leads it needs.")
+        plan_intro.setWordWrap(True)
+        plan_page, metric_page = QWidget(), QWidget()
+        plan_box = QVBoxLayout(plan_page)
+        plan_box.addWidget(plan_intro)
+        plan_box.addWidget(self.plan_table, 1)
+        metric_box = QVBoxLayout(metric_page)
+        metric_box.addWidget(intro)
+        metric_box.addWidget(self.table, 1)
+        self.pages = QTabWidget()
+        self.pages.addTab(plan_page, "Sales plan")
+        self.pages.addTab(metric_page, "Any metric")
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.pages, 1)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         self.ids: list[int | None] = []
+        self.plan_ids: list[int | None] = []
         for row in ts.load(store):
             self.add_row(row)
+        for plan_row in ts.load_plan(store):
+            self.add_plan_row(plan_row)
+        if not self.plan_ids and self.ids:
+            self.pages.setCurrentIndex(1)
 
     # ----- the table ----------------------------------------------------------------------
     def add_row(self, row: ts.TargetRow | None = None) -> None:
@@ -123,11 +151,61 @@ class TargetsDialog(QDialog):
         if row is None:
             self.table.setCurrentCell(n, 0)
 
+    def add_plan_row(self, row: ts.PlanRow | None = None) -> None:
+        n = self.plan_table.rowCount()
+        self.plan_table.insertRow(n)
+        self.plan_ids.append(row.id if row else None)
+        self.plan_table.setItem(n, 0, QTableWidgetItem(row.month if row else ""))
+        box = QComboBox()
+        for text, kind in LINES:
+            box.addItem(text, kind)
+        kind = "" if row is None else "product" if row.product else \
+            "category" if row.category else ""
+        box.setCurrentIndex(max(0, box.findData(kind)))
+        self.plan_table.setCellWidget(n, 1, box)
+        name = "" if row is None else (row.product or row.category or "")
+        self.plan_table.setItem(n, 2, QTableWidgetItem(name))
+        self.plan_table.setItem(n, 3, QTableWidgetItem(
+            "" if row is None else fmt.number(row.revenue_target, 0)))
+        self.plan_table.setItem(n, 4, QTableWidgetItem(
+            "" if row is None or row.new_customers_target is None
+            else str(row.new_customers_target)))
+        if row is None:
+            self.plan_table.setCurrentCell(n, 0)
+
+    def on_plan(self) -> bool:
+        return self.pages.currentIndex() == 0
+
     def remove_row(self) -> None:
-        n = self.table.currentRow()
+        table, ids = ((self.plan_table, self.plan_ids) if self.on_plan()
+                      else (self.table, self.ids))
+        n = table.currentRow()
         if n >= 0:
-            self.table.removeRow(n)
-            del self.ids[n]
+            table.removeRow(n)
+            del ids[n]
+
+    def plan_rows(self) -> list[ts.PlanRow]:
+        """The plan table as rows; a number that is not one is NaN / -1 (check says so);
+        TargetError for a product or category line without its name."""
+        out = []
+        for n in range(self.plan_table.rowCount()):
+            def text(col: int, row: int = n) -> str:
+                item = self.plan_table.item(row, col)
+                return item.text().strip() if item else ""
+            box = self.plan_table.cellWidget(n, 1)
+            kind = box.currentData() if isinstance(box, QComboBox) else ""
+            revenue = _number(text(3))
+            new = _number(text(4)) if text(4) else None
+            name = text(2) or None
+            if kind and name is None:
+                raise ts.TargetError(f"Row {n + 1}: name the {kind} this target is for.")
+            out.append(ts.PlanRow(
+                text(0), float("nan") if revenue is None else revenue,
+                None if new is None and not text(4) else
+                (-1 if new is None or not float(new).is_integer() else int(new)),
+                name if kind == "product" else None, name if kind == "category" else None,
+                self.plan_ids[n]))
+        return out
 
     def rows(self) -> list[ts.TargetRow]:
         """The table as target rows; a target that is not a number is NaN (check says so)."""
@@ -148,12 +226,21 @@ class TargetsDialog(QDialog):
         try:
             rows = ts.check(self.rows())
         except ts.TargetError as exc:
+            self.pages.setCurrentIndex(1)
             self._failed(exc)
+            return
+        try:
+            plan_rows = ts.check_plan(self.plan_rows())
+        except ts.TargetError as exc:
+            self.pages.setCurrentIndex(0)
+            self._failed(ts.TargetError(f"Sales plan: {exc}"))
             return
 
         def write(state: TaskState) -> int:
             assert state.store is not None
-            return ts.save(state.store, rows)
+            with state.store.transaction():  # both tables or neither
+                ts.save_plan(state.store, plan_rows)
+                return ts.save(state.store, rows)
 
         self.save_button.setEnabled(False)
         default_runner().write(self.store, write, {"targets"}, self._saved, self._failed,
