@@ -443,3 +443,27 @@ def test_the_preview_says_a_column_of_years_reads_1_january(qtbot, store, tmp_pa
     path = write(tmp_path, "c.csv", "Name,Customer Since\nAnn,2019\nBo,2021\n")
     w = _to_preview(qtbot, store, path)
     assert "Customer Since: years only, read as 1 January" in w.preview_page.summary.text()
+
+
+def test_the_preview_says_how_each_csat_value_was_read(qtbot, store, tmp_path):
+    path = write(tmp_path, "feedback.csv", "Date,Customer,CSAT\n2025-03-01,Ann,★★★★☆\n"
+                 "2025-03-02,Bo,😐\n2025-03-03,Cy,Very satisfied\n2025-03-04,Di,80 %\n")
+    w = _to_preview(qtbot, store, path)
+    text = w.preview_page.summary.text()
+    for reading in ("★★★★☆ → 4 (stars)", "😐 → 3 (smiley)", "Very satisfied → 5 (words)",
+                    "80 % → 4 (percent scale)"):
+        assert reading in text
+
+
+def test_an_interactions_sheet_is_mapped_with_its_own_words(qtbot, store, tmp_path):
+    path = write(tmp_path, "calls.csv", "Date,Customer,Type,Notes\n2025-03-01,Ann,Phone,hi\n")
+    w = ImportWizard(store, path=path, runner=SyncRunner())
+    qtbot.addWidget(w)
+    w.show()
+    w.next()
+    assert w.sheet_page.kind.currentText() == "interactions"
+    w.next()
+    combos = [c.currentText() for c in w.mapping_page.combos]
+    assert combos == ["date", "customer ID or reference", "type (call, meeting, e-mail, visit)",
+                      "note"]
+    assert w.mapping_page.mapping() == ["date", "customer", "kind", "note"]

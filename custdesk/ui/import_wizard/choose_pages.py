@@ -44,15 +44,20 @@ FIELD_WORDS = {
     "customer_email": "customer e-mail", "email": "e-mail", "order_ref": "order number",
     "product": "product code", "target_margin_pct": "target margin %",
     "is_complaint": "is a complaint", "csat": "CSAT score", "nps": "NPS score",
-    "kind": "survey type",
+    "kind": "survey type", "follow_up_of": "follow-up of (ticket reference)",
+    "deal": "deal (reference or title)",
 }
+# ... and where one field id means something else in another kind
+KIND_FIELD_WORDS = {("interactions", "kind"): "type (call, meeting, e-mail, visit)",
+                    ("costs", "category"): "cost category"}
 Survey = tuple[list[importer.SheetInfo], importer.Choice | None, str]
 Scan = tuple[Survey, list[str] | None]  # the survey, or the kinds of a custdesk workbook
 
 
-def field_label(name: str) -> str:
-    """The words an owner reads for the catalogue field `name`."""
-    return FIELD_WORDS.get(name, name.replace("_", " "))
+def field_label(name: str, kind: str | None = None) -> str:
+    """The words an owner reads for the catalogue field `name` (of `kind`)."""
+    return KIND_FIELD_WORDS.get((kind or "", name)) or FIELD_WORDS.get(
+        name, name.replace("_", " "))
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -230,7 +235,7 @@ class MappingPage(QWizardPage):
         kind = self.kind()
         mapping, from_saved = importer.choose_mapping(info.headers, kind, info.saved)
         self.saved_note.setVisible(from_saved)
-        names = [IGNORE] + [field_label(f.name) for f in fields(kind)]
+        names = [IGNORE] + [field_label(f.name, kind) for f in fields(kind)]
         self.table.setRowCount(len(info.headers))
         self.combos = []
         for row, header in enumerate(info.headers):
@@ -244,7 +249,7 @@ class MappingPage(QWizardPage):
             combo.setEditable(True)  # type to filter a long field list
             combo.addItems(names)
             chosen = mapping[row]
-            combo.setCurrentText(field_label(chosen) if chosen else IGNORE)
+            combo.setCurrentText(field_label(chosen, kind) if chosen else IGNORE)
             combo.currentTextChanged.connect(self._changed)
             self.table.setCellWidget(row, 2, combo)
             self.combos.append(combo)
@@ -263,13 +268,13 @@ class MappingPage(QWizardPage):
         kind = self.kind()
         # the combos show words; a typed field id is understood too
         ids = {f.name: f.name for f in fields(kind)}
-        ids.update({field_label(f.name): f.name for f in fields(kind)})
+        ids.update({field_label(f.name, kind): f.name for f in fields(kind)})
         return [ids.get(c.currentText()) for c in self.combos]
 
     def _changed(self, *_args: object) -> None:
         chosen = [m for m in self.mapping() if m]
         missing = missing_required(self.kind(), set(chosen))
-        twice = sorted({field_label(m) for m in chosen if chosen.count(m) > 1})
+        twice = sorted({field_label(m, self.kind()) for m in chosen if chosen.count(m) > 1})
         text = []
         if missing:
             text.append("Still needed — choose a column for: "
