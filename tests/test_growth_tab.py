@@ -71,3 +71,16 @@ def test_showing_the_tab_records_this_months_pipeline_snapshot_once(qtbot, quiet
                                            created_on="2025-01-03")])
     tab.refresh()
     assert pipeline_snapshots.load(store)[month][:2] == (1, to_e4("200"))
+
+
+def test_cost_settings_from_the_business_settings_dialog(qtbot, quiet_ui, store) -> None:
+    from custdesk.services.screens.growth_costs import cost_settings
+    from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
+
+    assert cost_settings(store) == {"cost_per_contact": None, "cost_per_delivery": None}
+    dialog = BusinessSettingsDialog(store)
+    qtbot.addWidget(dialog)
+    assert dialog.cost_spins["cost_per_contact"].text() == "not set"
+    dialog.cost_spins["cost_per_contact"].setValue(4.5)
+    assert dialog.save()
+    assert cost_settings(store) == {"cost_per_contact": 4.5, "cost_per_delivery": None}

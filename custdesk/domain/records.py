@@ -294,4 +294,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "renewal_rule": "period",
     "renewal_days": "90",
     "loyal_quarters": "4",
+    # issue 17: cost to serve (currency units; "" = not set, then only discounts count)
+    "cost_per_contact": "",
+    "cost_per_delivery": "",
 }

@@ -87,12 +87,16 @@ class BusinessSettingsDialog(QDialog):
         self.deep_discount = _float_spin(0, 100, rules.deep_discount_pct, " %")
         self.deep_discount.setDecimals(1)
         self.repeat_days = _int_spin(1, 365, rules.repeat_contact_days, " days")
+        # cost to serve (Growth ▸ Costs): 0 shows "not set" and is stored as unset
+        self.cost_spins = {key: _cost_spin(stored.get(key, "")) for key in COST_KEYS}
         form = QFormLayout()
         form.addRow("Business name (on printouts)", self.business_name)
         form.addRow("Currency symbol", self.currency)
         form.addRow("A customer is lost after no order for", self.window_days)
         form.addRow("A discount is deep from", self.deep_discount)
         form.addRow("A contact repeats when it comes back within", self.repeat_days)
+        form.addRow("One support contact costs", self.cost_spins["cost_per_contact"])
+        form.addRow("One delivery costs", self.cost_spins["cost_per_delivery"])
         rules_box = QGroupBox("Rules")
         rules_box.setLayout(form)
 
@@ -161,6 +165,8 @@ class BusinessSettingsDialog(QDialog):
             with self.store.transaction():
                 set_setting(self.store, "business_name", self.business_name.text().strip())
                 set_setting(self.store, "currency_symbol", self.currency.text().strip() or "$")
+                for key, spin in self.cost_spins.items():
+                    set_setting(self.store, key, f"{spin.value():g}" if spin.value() else "")
                 ms.save_settings(self.store, ms.Settings(
                     self.window_days.value(), self.deep_discount.value(),
                     self.repeat_days.value()))
@@ -275,6 +281,22 @@ def _int_spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
     spin.setRange(low, high)
     spin.setValue(value)
     spin.setSuffix(suffix)
+    return spin
+
+
+COST_KEYS = ("cost_per_contact", "cost_per_delivery")
+
+
+def _cost_spin(stored: str) -> QDoubleSpinBox:
+    """A cost in currency units; 0 reads "not set" (then the cost is not counted)."""
+    try:
+        value = max(0.0, float(stored or 0))
+    except ValueError:
+        value = 0.0
+    spin = _float_spin(0, 1_000_000, value, "")
+    spin.setDecimals(2)
+    spin.setSpecialValueText("not set")
+    spin.setToolTip("Used by Growth ▸ Costs: cost to serve each customer group")
     return spin
 
 
