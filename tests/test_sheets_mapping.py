@@ -13,18 +13,20 @@ from custdesk.sheets import mapping as mp
 
 METRICS = Path(__file__).resolve().parent.parent.parent / "shared" / "METRICS.md"
 EXTRA = {"customer_name", "customer_email", "product_name", "segment", "country", "city",
-         "key"}  # key: the full export's stable record key (issue 20 H8/H11)
+         "key",  # key: the full export's stable record key (issue 20 H8/H11)
+         # optional columns of schema m005 (issues 14/17) the Records table does not list
+         "follow_up_of", "incentive", "reason_detail"}
 
 
 def metrics_md_fields(cell: str) -> set[str]:
     """The field names of one Records-table cell: parentheses removed, split on commas and
     semicolons; an item with backticks gives only its backticked names (prose around
-    them is not a field), any other item its identifier words except "or"."""
+    them is not a field), any other item its identifier words except "or" and "and"."""
     names: set[str] = set()
     for item in re.split(r"[,;]", re.sub(r"\([^)]*\)", "", cell)):
         quoted = re.findall(r"`([^`]+)`", item)
         words = quoted or re.findall(r"[A-Za-z_][A-Za-z0-9_]*", item)
-        names |= {w for w in words if w != "or"}
+        names |= {w for w in words if w not in ("or", "and")}  # "customer and/or deal"
     return names
 
 
