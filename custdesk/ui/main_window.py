@@ -29,7 +29,7 @@ from custdesk.services.files import (
     location_warning_once,
     open_store,
 )
-from custdesk.ui import edit_undo, plain_text
+from custdesk.ui import edit_undo, plain_text, review_printing
 from custdesk.ui.banner import Banner
 from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
 from custdesk.ui.dialogs.quick_entry import add_record_menu
@@ -152,6 +152,11 @@ class MainWindow(QMainWindow):
             self._action("&Print…", self.print_dialog, QKeySequence.StandardKey.Print)
         )
         file_menu.addAction(self._action("Print monthly revie&w…", self.print_review_dialog))
+        file_menu.addAction(self._action(  # issue 16: the plan on paper, strategic reviews
+            "Print sales p&lan…", lambda: review_printing.print_plan(self, self.store,
+                                                                     self.dialogs)))
+        file_menu.addAction(self._action(
+            "S&trategic review…", lambda: review_printing.strategic_review(self, self.store)))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Undo last import…", self.undo_last_import))
         file_menu.addAction(self._action("Business &settings…", self.settings_dialog))
