@@ -218,3 +218,20 @@ def test_reasons_tab_on_the_demo(qtbot, demo_store) -> None:
     tab = make_tab(qtbot, WhyTab, demo_store, Period(date(2025, 11, 25), date(2026, 11, 24)))
     assert not tab.is_empty_state() and tab.main.model.rowCount() > 0
     assert tab.export_tables() and "Why —" in tab.report_html()
+
+
+def test_a_shift_measured_on_thirty_answers_is_not_a_small_sample() -> None:
+    from custdesk.storage.queries_reasons import ReasonCount
+
+    # Q1: Price 12 of 40 (30 %); Q2: Price 18 of 40 (45 %) -> +15 points on 40 answers each
+    counts = [ReasonCount("quarter", "2024-Q1", "deal_lost", "Price", "price", 12, 0),
+              ReasonCount("quarter", "2024-Q1", "deal_lost", "Timing", "timing", 28, 0),
+              ReasonCount("quarter", "2024-Q2", "deal_lost", "Price", "price", 18, 0),
+              ReasonCount("quarter", "2024-Q2", "deal_lost", "Timing", "timing", 22, 0)]
+    rows = reasons_screen.quarter_rows(counts, [("2024-Q1", False), ("2024-Q2", False)])
+    q2 = {r["reason"]: r for r in rows if r["quarter"] == "2024-Q2"}
+    assert q2["Price"]["change_pts"] == pytest.approx(15.0)
+    assert q2["Price"]["shifted"] and not q2["Price"]["small_sample"]
+    assert q2["Timing"]["change_pts"] == pytest.approx(-15.0) and q2["Timing"]["shifted"]
+    top = reasons_screen.panel_rows(reasons_screen.reason_rows(counts, "all"), rows)
+    assert next(p for p in top if p["panel"] == "deal_lost")["shifts"] == 2
