@@ -4,6 +4,7 @@ editable; the printed summary lists the targets and the open next actions."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -40,21 +41,38 @@ def test_target_and_next_action_are_stored_and_printed(qapp, store) -> None:
                               "scorecard_followups").fetchall() == [("margins", 8, action_id)]
     svc.set_target(store, "customer_service", 9)
     text = _text(svc.summary_html(store))
-    assert "Targets and next actions" in text
     margins = next(q.name for q in svc.QUESTIONS if q.id == "margins")
-    service = next(q.name for q in svc.QUESTIONS if q.id == "customer_service")
-    # question, score, target, the open action, due, who
-    assert f"{margins} 4 8 Price every product line 15 Dec 2026 Sam" in text
-    assert f"{service} 6 9 — —" in text
+    # under the question: its open next action with due date and who; beside the score
+    # (4): the target
+    assert "Next action: Price every product line (due 15 Dec 2026, Sam)" in text
+    assert text.count("Next action:") == 1
+    assert f"{margins} — " in text and " 4 target 8 " in text
+    assert " 6 target 9 " in text  # customer service: a target, no action
     # done: no longer a next action; the target stays
     acts.close_action(store, action_id, "done")
     text = _text(svc.summary_html(store))
-    assert "Price every product line" not in text and f"{margins} 4 8 — —" in text
+    assert "Price every product line" not in text and " 4 target 8 " in text
+
+
+def test_a_fully_followed_up_summary_prints_on_one_page(qapp, store, tmp_path) -> None:
+    from custdesk.reports.scorecard_pdf import pdf_page_count, write_pdf
+
+    svc.save_assessment(store, {q.id: 5 for q in svc.QUESTIONS}, date(2026, 11, 20),
+                        "a long note " * 8)
+    for q in svc.QUESTIONS:
+        svc.set_target(store, q.id, 8)
+        svc.plan_next_action(store, q.id, f"A fairly long next action to raise {q.name}",
+                             "2026-12-20", owner="Sam")
+    html_text = svc.summary_html(store)
+    assert _text(html_text).count("Next action:") == len(svc.QUESTIONS)
+    out = tmp_path / "scorecard.pdf"
+    assert write_pdf(html_text, out) == 1 and pdf_page_count(out) == 1
 
 
 def test_no_followups_no_section_and_bad_targets_refused(qapp, store) -> None:
     svc.save_assessment(store, {"margins": 4}, date(2026, 11, 20))
-    assert "Targets and next actions" not in _text(svc.summary_html(store))
+    text = _text(svc.summary_html(store))
+    assert "Next action" not in text and re.search(r"\btarget \d", text) is None
     for bad in (11, -1, 7.5, True):
         with pytest.raises(ValueError, match="0 to 10"):
             svc.set_target(store, "margins", bad)

@@ -2,7 +2,8 @@
 
 The document is given the printer's page size (in screen pixels) before printing, so Qt
 lays it out exactly as printed and `pageCount()` is the number of pages the PDF gets —
-the summary must stay at one page. Needs a QGuiApplication (the CLI makes one offscreen).
+the summary must stay at one page (marked `ONE_PAGE`, it is shrunk to fit when it runs
+over). Needs a QGuiApplication (the CLI makes one offscreen).
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSizeF
-from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QTextDocument
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF
+from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPainter, QTextDocument
 from PySide6.QtPrintSupport import QPrinter
 
 MARGIN_MM = 12.0
+# in a document's HTML: it must print on one page (shrunk to fit when it runs over)
+ONE_PAGE = "<!-- custdesk:one-page -->"
 
 
 def setup_a4(printer: QPrinter) -> None:
@@ -42,10 +45,32 @@ def document_for(html: str, printer: QPrinter) -> QTextDocument:
 
 
 def print_html(html: str, printer: QPrinter) -> int:
-    """Print `html` on `printer`; returns the number of pages printed."""
+    """Print `html` on `printer`; returns the number of pages printed. A document marked
+    with `ONE_PAGE` that runs over one page is drawn scaled down onto one page."""
     doc = document_for(html, printer)
+    if ONE_PAGE in html and doc.pageCount() > 1:
+        return _print_on_one_page(doc, printer)
     doc.print_(printer)
     return doc.pageCount()
+
+
+def _print_on_one_page(doc: QTextDocument, printer: QPrinter) -> int:
+    """The whole document, unpaginated, scaled to the printable area (a scorecard with
+    every question followed up runs a few lines over A4)."""
+    page = doc.pageSize()
+    doc.setPageSize(QSizeF(page.width(), 1e7))  # one long page: its real height
+    height = doc.documentLayout().documentSize().height()
+    fit = min(1.0, page.height() / height) if height > 0 else 1.0
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise OSError("could not start printing")
+    try:
+        scale = printer.resolution() / _screen_dpi() * fit  # document px -> printer px
+        painter.scale(scale, scale)
+        doc.drawContents(painter, QRectF(0, 0, page.width(), height))
+    finally:
+        painter.end()
+    return 1
 
 
 def write_pdf(html: str, path: str | Path) -> int:

@@ -23,6 +23,8 @@ from custdesk.domain.scorecard import (
     strength_note,
 )
 
+# printing shrinks it onto one page when follow-ups push it over (`scorecard_pdf`)
+ONE_PAGE = "<!-- custdesk:one-page -->"
 GOOD, MIDDLE, POOR = "#1b7a3a", "#8a6d00", "#b3261e"
 NO_MEASURE = "<span style='color:#777'>No measure in the data</span>"
 
@@ -100,6 +102,7 @@ def _question_rows(s: ScorecardSummary) -> str:
     now, before = s.assessment.answers, s.previous.answers if s.previous else {}
     changes = score_changes(now, before if s.previous else None)
     areas = area_averages(now)
+    follow = {f.question: f for f in s.followups}
     rows = []
     for area, questions in questions_by_area().items():
         rows.append(
@@ -116,8 +119,9 @@ def _question_rows(s: ScorecardSummary) -> str:
             rows.append(
                 f"<tr><td width='2%'></td><td width='48%'><b>{_e(q.name)}</b> — {_e(q.text)}<br>"
                 f"<span style='font-size:7.5pt; color:#666'>0 = {_e(q.zero)} · "
-                f"10 = {_e(q.ten)}</span></td>"
-                f"<td align='center' width='8%'>{_score(now.get(q.id))}</td>"
+                f"10 = {_e(q.ten)}</span>{_next_line(follow.get(q.name))}</td>"
+                f"<td align='center' width='8%'>{_score(now.get(q.id))}"
+                f"{_target_line(follow.get(q.name))}</td>"
                 f"<td align='center' width='8%'>{DASH if prev is None else prev}</td>"
                 f"<td align='center' width='9%'>{change_text(changes[q.id])}</td>"
                 f"<td width='25%' style='font-size:8.5pt'>"
@@ -144,30 +148,29 @@ def _due(iso: str | None) -> str:
     return DASH if not iso else long_date(date.fromisoformat(iso[:10]))
 
 
-def _followups(s: ScorecardSummary) -> str:
-    """Targets and the open next actions planned from the scorecard."""
-    if not s.followups:
+def _next_line(f: FollowUpLine | None) -> str:
+    """Under a question: its open next action (due date, who), in small blue type."""
+    if f is None or not f.action:
         return ""
-    rows = "".join(
-        f"<tr><td>{_e(f.question)}</td><td align='center'>{_score(f.score)}</td>"
-        f"<td align='center'>{DASH if f.target is None else f.target}</td>"
-        f"<td>{_e(f.action) if f.action else DASH}</td><td>{_due(f.due_on)}</td>"
-        f"<td>{_e(f.owner or '')}</td></tr>" for f in s.followups)
-    head = ("<tr style='background-color:#e8eef5'><th align='left'>Targets and next actions"
-            "</th><th>Score</th><th>Target</th><th align='left'>Next action (open)</th>"
-            "<th align='left'>Due</th><th align='left'>Who</th></tr>")
-    return ("<table width='100%' cellspacing='0' cellpadding='2' "
-            "style='font-size:8.5pt; margin-top:6px'>" + head + rows + "</table>")
+    who = f", {_e(f.owner)}" if f.owner else ""
+    return (f"<br><span style='font-size:7.5pt; color:#1f4e79'>Next action: {_e(f.action)} "
+            f"(due {_due(f.due_on)}{who})</span>")
+
+
+def _target_line(f: FollowUpLine | None) -> str:
+    if f is None or f.target is None:
+        return ""
+    return f"<br><span style='font-size:7.5pt; color:#1f4e79'>target {f.target}</span>"
 
 
 def scorecard_html(s: ScorecardSummary) -> str:
     """The whole summary as one HTML document, sized to fit one A4 page."""
     note = strength_note(s.assessment.answers)
     return (
-        "<html><body style='font-family:sans-serif; font-size:9.5pt'>"
+        "<html><body style='font-family:sans-serif; font-size:9.5pt'>" + ONE_PAGE
         + _header(s)
         + f"<p style='margin:6px 0 0 0; padding:4px; background-color:#f6f1dc'>{_e(note)}</p>"
-        + _question_rows(s) + _followups(s) + _history(s)
+        + _question_rows(s) + _history(s)
         + "<p style='margin:6px 0 0 0; font-size:7pt; color:#666'>Scores are your own ratings "
           "from 0 to 10; the average is the mean of the answered questions, to one decimal. "
           "Evidence is computed from the data in custdesk as defined in METRICS.md.</p>"
