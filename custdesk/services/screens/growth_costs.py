@@ -58,14 +58,14 @@ def costs(store: Store, period: Period) -> tuple[Tables, dict[str, list[Any]], l
     """`costs_by_month` (month, partial, total, one key per category), `cost_to_serve`,
     `segment_months` (month, segment, customers, revenue, gross_profit)."""
     by_month: dict[str, dict[str, Any]] = {
-        s.key: {"month": s.key, "partial": s.partial, "days": s.days(), "total": 0.0}
+        s.key: {"month": s.key, "partial": s.partial, "days": s.days(), "total": None}
         for s in month_slots(period.start, period.end)}
     totals: dict[str, float] = {}
     for month, category, e4 in qc.costs_by_month(store, period):
         row = by_month.get(month)
         if row is not None:
             row[category] = e4 / 10_000
-            row["total"] += e4 / 10_000
+            row["total"] = (row["total"] or 0.0) + e4 / 10_000  # None: none recorded
             totals[category] = totals.get(category, 0) + e4 / 10_000
     categories = sorted(totals, key=lambda c: (-totals[c], c.lower()))
     tables: Tables = {
