@@ -60,14 +60,16 @@ def _sales_columns(first: str, with_target: bool = False) -> list[Column]:
                         display=lambda v: fmt.DASH if v is None else
                         f"{'+' if v >= 0 else '−'}{fmt.number(abs(v), 1)} pts",
                         tooltip="Actual margin minus target, in points"),
-                 Column("revenue_change_pct", "Revenue vs before", "float",
+                 Column("revenue_change_pct", "Trend", "float",
                         display=lambda v: fmt.DASH if v is None else
                         f"{'+' if v >= 0 else '−'}{fmt.number(abs(v), 0)} %",
                         tooltip="Revenue against the period before, in %"),
                  Column("behind_why", "Behind its case",
-                        tooltip="A product with a target margin (its business case) is behind "
-                                "it when its margin is below target or its revenue fell 10 % "
-                                "or more against the period before")]
+                        tooltip="Behind its business case: margin below target, revenue down "
+                                "10 % or more on the period before, or — with a case entered "
+                                "(Business cases…) — units or revenue under 90 % of the case "
+                                "pro rata, or margin below the case's")]
+        return cols  # no Orders column: the product names need the room at 1366 px
     return cols + [Column("orders", "Orders", "int")]
 
 
