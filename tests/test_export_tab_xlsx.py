@@ -55,14 +55,14 @@ def test_today_workbook_has_title_header_formats_and_kpis(qtbot, demo_store, tmp
     assert path.name == "today.xlsx"  # no suffix: the default filter, Excel
     book = load_workbook(path)
     assert book.sheetnames == ["Customers at risk", "Key figures", "Hot prospects",
-                               "Lost prospects", "Detractors to rescue"]
+                               "Lost prospects", "Detractors to rescue", "Needs me"]
     ws = book["Customers at risk"]
     assert ws["A1"].value == "Today · Oct 2026 · Customers at risk" and ws["A1"].font.b
-    assert [c.value for c in ws[2]] == ["Customer", "Segment", "Why", "Value at risk"]
+    assert [c.value for c in ws[2]] == ["Customer", "Segment", "Why", "Value at risk", "State"]
     assert all(c.font.b for c in ws[2]) and ws.freeze_panes == "A3"
     shown = tab.lists["at_risk"].model.rowCount()
     assert shown > 0 and ws.max_row == shown + 2
-    assert ws.auto_filter.ref == f"A2:D{shown + 2}"
+    assert ws.auto_filter.ref == f"A2:E{shown + 2}"
     first = tab.lists["at_risk"].model.rows()[0]
     assert ws["D3"].value == pytest.approx(first.value_at_risk)
     assert isinstance(ws["D3"].value, float) and ws["D3"].number_format.startswith('"$"#,##0.00')

@@ -4,7 +4,9 @@ Cards (NPS with its 95 % range and n, CSAT, first response and resolution times,
 contacts, contacts per issue, complaints, mystery shopping, eNPS) against the prior period;
 the detractors to rescue (a work list); referral and NPS by segment; tickets by topic and by
 channel; each detractor's rescue action (none/open/done/dropped, with its due date and
-outcome) and `tables["rescue"]` = [{detractors, with_action, rescued}]; the monthly NPS
+outcome) and `tables["rescue"]` = [{detractors, with_action, rescued}]; each detractor's
+follow-up (to contact / contacted; resolved and not recovered ones leave the list), the
+value at stake it is sorted by and a later answer ("NPS 3 → 8"); the monthly NPS
 for the 12 months to the period's end (last month partial when cut).
 """
 
@@ -19,6 +21,7 @@ from custdesk.services import actions_service as acts
 from custdesk.services import feedback_service as fb
 from custdesk.services import metrics_lists
 from custdesk.services import metrics_service as ms
+from custdesk.services import triage_service as triage
 from custdesk.services.screens import honest, targets
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
@@ -55,7 +58,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     why = {"referral_rate_pct": honest.NO_SOURCES} if blank_referral else {}
     segments = [_segment_row(name, values, blank_referral)
                 for name, values in sorted(by_segment.items())]
-    detractors = rescue_rows(store, metrics_lists.detractors(store, period))
+    # each with its follow-up and value at stake, closed follow-ups left out (triage_service)
+    detractors = rescue_rows(store, triage.triage_detractors(
+        store, metrics_lists.detractors(store, period), period))
     tables = {
         "segments": segments,
         "tickets_by_topic": [dataclasses.asdict(g) for g in fb.tickets_by(store, period, "topic")],

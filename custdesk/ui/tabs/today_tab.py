@@ -1,10 +1,12 @@
 """The Today tab: the owner's morning look at the chosen period.
 
 KPI cards (against the prior period), a one-line strip of the actions due this week or late
-(each a link to its dialog), four work lists (customers at risk, hot prospects,
-lost prospects, detractors to rescue) and 12-month sparklines. Everything shown is built by
-`custdesk.services.screens.today` (the same screen `custdesk screen today` prints); this
-module only lays it out and formats it.
+(each a link to its dialog), the work lists (customers at risk — new or handled, snoozed
+ones counted and shown on demand —, hot prospects, lost prospects, detractors to rescue
+with their follow-up, the deals that need the owner) and 12-month sparklines. Right-click
+an at-risk row to snooze it, a detractor to set its follow-up (dialogs/triage_dialogs.py).
+Everything shown is built by `custdesk.services.screens.today` (the same screen
+`custdesk screen today` prints); this module only lays it out and formats it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -22,12 +25,14 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.domain.metric_catalogue import METRICS
+from custdesk.services import triage_service as triage
 from custdesk.services.screens import labels
 from custdesk.services.screens import today as today_screen
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import Sparkline
 from custdesk.ui.dialogs.action_dialog import add_action_menu, fixed_signal, open_deal
+from custdesk.ui.dialogs.triage_dialogs import at_risk_menu, detractor_menu
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
@@ -46,10 +51,21 @@ def _col(key: str, header: str, kind: str = "text", field: str | None = None) ->
     return Column(key, header, kind, value=value, display=display)
 
 
+def state_text(row: Any) -> str:
+    """"New" / "Handled" (an open action covers them) / "Snoozed to 15 Dec"."""
+    state = getattr(row, "state", "new")
+    if state == "snoozed" and getattr(row, "snoozed_until", None):
+        return f"Snoozed to {fmt.day_text(row.snoozed_until)}"
+    return str(state).capitalize()
+
+
 AT_RISK_COLUMNS = [
     _col("customer", "Customer"), _col("segment", "Segment"),
     _col("reasons", "Why", "list"),
     _col("value_at_risk", "Value at risk", "money"),
+    Column("state", "State", value=state_text,
+           tooltip="New; Handled: an open action covers the customer; Snoozed: set aside "
+                   "until a day (right-click: Snooze…)"),
 ]
 DEAL_COLUMNS = [
     _col("title", "Deal"), _col("customer", "Customer"),
@@ -61,18 +77,44 @@ LOST_COLUMNS = [
     _col("competitor", "Competitor"), _col("amount", "Amount", "money"),
     _col("closed_on", "Closed", "date"),
 ]
+def nps_text(row: Any) -> str:
+    """"5", or "3 → 8" when the customer answered again since."""
+    later = getattr(row, "later_nps", None)
+    return f"{row.nps}" if later is None else f"{row.nps} → {later}"
+
+
 DETRACTOR_COLUMNS = [
-    _col("customer", "Customer"), _col("nps", "NPS answer", "int"),
-    _col("date", "Date", "date"), _col("comment", "Comment"),
+    _col("customer", "Customer"),
+    Column("nps", "NPS", value=nps_text,
+           tooltip="Their 0–6 answer, and the answer they gave since (if any)"),
+    _col("date", "Date", "date"),
+    _col("value_at_stake", "At stake", "money"),
+    Column("follow_up", "Follow-up",
+           value=lambda r: triage.FOLLOWUP_LABELS.get(getattr(r, "follow_up", ""), ""),
+           tooltip="Where the rescue stands (right-click: Follow-up…); resolved and not "
+                   "recovered detractors leave the list"),
+    _col("comment", "Comment"),
+]
+NEEDS_ME_COLUMNS = [
+    _col("title", "Deal"), _col("customer", "Customer"), _col("stage", "Stage"),
+    _col("amount", "Amount", "money"), _col("next_step", "Next step"),
+    Column("next_step_on", "Due", value=lambda r: (
+        "" if not r.next_step_on else fmt.day_text(r.next_step_on)
+        + (" — late" if r.overdue else ""))),
 ]
 # (list name of the screen, title, columns, column that stretches, what its total is)
 LISTS: tuple[tuple[str, str, list[Column], int, str], ...] = (
     ("at_risk", "Customers at risk", AT_RISK_COLUMNS, 2, "at risk"),
     ("hot", "Hot prospects", DEAL_COLUMNS, 0, "weighted"),
     ("lost", "Lost prospects", LOST_COLUMNS, 0, "lost"),
-    ("detractors", "Detractors to rescue", DETRACTOR_COLUMNS, 3, ""),
+    ("detractors", "Detractors to rescue", DETRACTOR_COLUMNS, 5, ""),
+    ("needs_me", "Needs me", NEEDS_ME_COLUMNS, 4, "open"),
 )
 
+
+NEEDS_ME_HEIGHT = 104  # the heading row and about four deals
+NEEDS_ME_NONE = ("0 · tick “Needs me” on a deal that needs your own engagement "
+                 "(double-click a deal to edit it)")
 
 # list -> the signal an action planned from one of its rows answers
 ACTION_SIGNALS = {"at_risk": "at_risk", "hot": "hot_deal", "detractors": "detractor"}
@@ -174,17 +216,33 @@ class TodayTab(DashboardTab):
             table.setToolTip("Double-click a customer to open their story")
             table.doubleClicked.connect(
                 lambda index, m=self.lists[key].model: self.open_customer(m.row_at(index.row())))
-        for key in ("hot", "lost"):  # deal rows open the deal editor
+        for key in ("hot", "lost", "needs_me"):  # deal rows open the deal editor
             self.lists[key].table.doubleClicked.connect(
                 lambda index, m=self.lists[key].model: open_deal(
                     self.store, m.row_at(index.row()), self))
+        extras = {"at_risk": at_risk_menu(lambda: self.store, self),  # Snooze…
+                  "detractors": detractor_menu(lambda: self.store, self)}  # Follow-up…
         for key, signal in ACTION_SIGNALS.items():  # right-click: "Plan an action…"
             add_action_menu(self.lists[key].table, self.lists[key].model.row_at,
-                            fixed_signal(signal), lambda: self.store)
+                            fixed_signal(signal), lambda: self.store, extras.get(key))
+        # snoozed customers are off the list; ticked, they show again (to un-snooze)
+        self.show_snoozed = QCheckBox("Show snoozed")
+        self.show_snoozed.setToolTip("Show the snoozed customers too (right-click one: "
+                                     "Un-snooze)")
+        self.show_snoozed.toggled.connect(self._draw_at_risk)
+        item = self.lists["at_risk"].box.itemAt(0)  # the panel's heading row
+        heading = item.layout() if item is not None else None
+        if isinstance(heading, QHBoxLayout):
+            heading.insertWidget(1, self.show_snoozed)
         grid = QGridLayout()
         grid.setSpacing(8)
-        for i, panel in enumerate(self.lists.values()):
-            grid.addWidget(panel, i // 2, i % 2)
+        for i, key in enumerate(("at_risk", "hot", "lost", "detractors")):
+            grid.addWidget(self.lists[key], i // 2, i % 2)
+        # the deals that need the owner: a short strip across both columns
+        grid.addWidget(self.lists["needs_me"], 2, 0, 1, 2)
+        self.lists["needs_me"].table.setMaximumHeight(NEEDS_ME_HEIGHT)
+        grid.setRowStretch(0, 1)
+        grid.setRowStretch(1, 1)
         self.sparklines = {m: Sparkline(label, unit) for m, (label, unit) in TRENDS.items()}
         for m, line in self.sparklines.items():
             line.setToolTip(labels.info(m).explanation)
@@ -222,8 +280,30 @@ class TodayTab(DashboardTab):
         for key, _title, _cols, _stretch, what in LISTS:
             self.lists[key].set_rows(screen.lists.get(key, []),
                                      summary_text(totals.get(key), what))
+        self._draw_at_risk()
+        needs_me = self.lists["needs_me"]
+        needs_me.table.setVisible(needs_me.model.rowCount() > 0)
+        if not needs_me.model.rowCount():
+            needs_me.summary.setText(NEEDS_ME_NONE)
         if screen.series:  # a screen built whole (with_series) carries its trends
             self.show_series(screen.series)
+
+    def _draw_at_risk(self) -> None:
+        """The at-risk list (with the snoozed rows when asked), its heading with the triage
+        counts ("Customers at risk 12 new, 30 handled, 5 snoozed")."""
+        screen: Screen | None = self.data
+        if screen is None:
+            return
+        rows = list(screen.lists.get("at_risk", []))
+        if self.show_snoozed.isChecked():
+            rows += screen.lists.get("at_risk_snoozed", [])
+        totals = {row["list"]: row for row in screen.tables.get("list_totals", [])}
+        counts = (screen.tables.get("at_risk_triage") or [{}])[0]
+        panel = self.lists["at_risk"]
+        panel.set_rows(rows, summary_text(totals.get("at_risk"), "at risk"))
+        panel.heading.setText(f"<b>{html.escape(panel.title)}</b> "
+                              f"<span style='color:gray'>{triage.counts_text(counts)}</span>")
+        self.show_snoozed.setVisible(bool(counts.get("snoozed")))
 
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
         for metric, line in self.sparklines.items():
