@@ -84,11 +84,12 @@ class BusinessCaseDialog(QDialog):
         BusinessCaseDialog._open[key] = self
         self.destroyed.connect(lambda *_: BusinessCaseDialog._open.pop(key, None))
         self.setWindowTitle("Business cases")
-        self.resize(1100, 520)
+        self.resize(1300, 520)
         headers = ("Product", *EDITABLE, *RESULTS)
         self.table = QTableWidget(0, len(headers))
         self.table.setHorizontalHeaderLabels(headers)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
@@ -144,7 +145,8 @@ class BusinessCaseDialog(QDialog):
             vs(r.actual_volume, r.expected_volume),
             vs(r.actual_revenue, r.expected_revenue, money=True),
             "—" if r.margin_pct is None else f"{fmt.number(r.margin_pct, 1)} %",
-            (f"{r.payback_months} months" if r.payback_months else
+            (f"{r.payback_months} month{'s' if r.payback_months != 1 else ''}"
+             if r.payback_months else
              ("not yet" if r.investment else "—")),
             ("✗ " + r.behind_why) if r.behind else "✓ on its case"]
         for k, text in enumerate(cells):
@@ -152,6 +154,7 @@ class BusinessCaseDialog(QDialog):
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if r is not None and r.behind:
                 item.setBackground(QColor(BEHIND))
+                item.setToolTip(r.behind_why)
             self.table.setItem(n, 6 + k, item)
 
     def rows(self) -> list[bc.CaseRow]:

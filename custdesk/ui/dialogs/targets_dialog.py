@@ -32,8 +32,8 @@ from custdesk.ui import formatting as fmt
 from custdesk.ui.tasks import TaskState, default_runner
 
 COLUMNS = ("Month (YYYY-MM)", "Metric", "Target")
-PLAN_COLUMNS = ("Month (YYYY-MM)", "For", "Product or category name", "Revenue target",
-                "New customers target")
+PLAN_COLUMNS = ("Month (YYYY-MM)", "For", "Product or category", "Revenue target",
+                "New customers")
 LINES = (("The whole business", ""), ("A product", "product"), ("A category", "category"))
 ERROR = "#c0392b"
 
@@ -74,12 +74,14 @@ class TargetsDialog(QDialog):
         TargetsDialog._open[key] = self
         self.destroyed.connect(lambda *_: TargetsDialog._open.pop(key, None))
         self.setWindowTitle("Targets")
-        self.resize(720, 480)
+        self.resize(800, 500)
         self.plan_table = QTableWidget(0, len(PLAN_COLUMNS))
         self.plan_table.setHorizontalHeaderLabels(PLAN_COLUMNS)
         self.plan_table.horizontalHeader().setSectionResizeMode(
             2, QHeaderView.ResizeMode.Stretch)
         self.plan_table.verticalHeader().setVisible(False)
+        for col, width in ((0, 120), (1, 160), (3, 120), (4, 110)):
+            self.plan_table.setColumnWidth(col, width)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -132,6 +134,7 @@ class TargetsDialog(QDialog):
             self.add_row(row)
         for plan_row in ts.load_plan(store):
             self.add_plan_row(plan_row)
+        self.plan_table.scrollToBottom()  # the latest months are the ones being planned
         if not self.plan_ids and self.ids:
             self.pages.setCurrentIndex(1)
 
