@@ -16,6 +16,7 @@ from custdesk.reports.monthly_format import (
     esc,
     figure,
     heading,
+    long_date,
     money,
     month_text,
     note,
@@ -127,23 +128,27 @@ def cases(r: ReviewData) -> str:
     rows = []
     for k in r.cases:
         pay = k.get("payback_months")
-        pay_text = (f"{pay} months" if pay else
+        pay_text = (f"{pay} month{'s' if pay != 1 else ''}" if pay else
                     ("not yet" if k.get("investment") else DASH))
         flag = (f"<span style='color:{BAD}'>✗ {esc(k.get('behind_why'))}</span>"
                 if k.get("behind") else f"<span style='color:{GOOD}'>✓ on its case</span>")
-        rows.append([esc(k.get("name", "")), esc(k.get("start_on", "")),
-                     f"{_count(k.get('actual_volume'))} / {_count(k.get('expected_volume'))}",
-                     f"{esc(money(k.get('actual_revenue'), c))} / "
-                     f"{esc(money(k.get('expected_revenue'), c))}",
-                     f"{esc(figure(k.get('margin_pct'), 'pct'))} / "
-                     f"{esc(figure(k.get('expected_margin_pct'), 'pct'))}",
-                     esc(money(k.get("investment"), c)), esc(pay_text), flag])
+        def pair(a: str, b: str) -> str:  # "25.6 % / 30.0 %" never broken over two lines
+            return f"{esc(a)} / {esc(b)}".replace(" ", "&nbsp;")
+
+        rows.append([esc(k.get("name", "")), esc(long_date(k.get("start_on"))),
+                     pair(_count(k.get("actual_volume")), _count(k.get("expected_volume"))),
+                     pair(money(k.get("actual_revenue"), c),
+                          money(k.get("expected_revenue"), c)),
+                     pair(figure(k.get("margin_pct"), "pct"),
+                          figure(k.get("expected_margin_pct"), "pct")),
+                     esc(money(k.get("investment"), c)),
+                     esc(pay_text).replace(" ", "&nbsp;"), flag])
     return (sub_heading("Business cases since launch", "actual / expected pro rata to the "
                         "period's end; payback = months until gross profit covers the "
                         "investment")
-            + table(["Product", "Since", "Units", "Revenue", "Margin", "Investment", "Payback",
+            + table(["Product", "Since", "Units", "Revenue", "Margin", "Invested", "Payback",
                      "Against its case"], rows, {2, 3, 4, 5, 6},
-                    widths=[15, 10, 10, 17, 12, 9, 8, 19], size="7.5pt"))
+                    widths=[13, 9, 12, 19, 13, 8, 10, 16], size="7.5pt"))
 
 
 def marketing(r: ReviewData) -> str:
