@@ -194,6 +194,10 @@ class ScorecardTab(DashboardTab):
     def show_screen(self, screen: Screen) -> None:
         """Draw the built screen: history, evidence, and the latest assessment unless the
         form holds unsaved scores."""
+        # the builder's first note (strongest/weakest, or "no assessment yet") is said,
+        # live, by the form's own lines: show only the notes after it
+        self.notes.setText("  ".join(screen.notes[1:]))
+        self.notes.setVisible(len(screen.notes) > 1)
         self.history = scorecard.assessments_of(screen)
         self.baseline = svc.baseline_for(self.history, self.today())
         self.followups = {str(r["question_id"]): r for r in screen.tables.get("followups", [])}
