@@ -2,8 +2,9 @@
 
 KPI cards (NPS with its 95 % range and n, CSAT, first response and resolution times, repeat
 contacts, contacts per issue, complaints, mystery shopping, eNPS); the 12-month NPS trend;
-referral rate and NPS by segment; detractors to rescue with their comments; support tickets
-by topic and channel. It draws `services/screens/feedback.py` (built in the background) and
+referral rate and NPS by segment; detractors to rescue with their comments, value at stake,
+follow-up (right-click: Follow-up…) and rescue action; support tickets by topic and
+channel. It draws `services/screens/feedback.py` (built in the background) and
 computes nothing.
 """
 
@@ -14,11 +15,13 @@ from typing import Any
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from custdesk.services import actions_service as acts
+from custdesk.services import triage_service as triage
 from custdesk.services.screens import feedback, labels
 from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart
 from custdesk.ui.dialogs.action_dialog import add_action_menu
+from custdesk.ui.dialogs.triage_dialogs import detractor_menu
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import (
@@ -45,10 +48,28 @@ SEGMENT_COLUMNS = [
     Column("nps_n", "n", "int", tooltip="NPS answers"),
     metric_col("csat_pct", "csat_pct"),
 ]
+def _field(row: Any, name: str) -> Any:
+    return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
+
+
+def nps_text(row: Any) -> str:
+    """"5", or "3 → 8" when the customer answered again since."""
+    later = _field(row, "later_nps")
+    nps = _field(row, "nps")
+    return f"{nps}" if later is None else f"{nps} → {later}"
+
+
 DETRACTOR_COLUMNS = [
     Column("customer", "Customer"),
-    Column("nps", "NPS answer", "int", tooltip="The customer's latest answer, 0–10"),
+    Column("nps", "NPS", value=nps_text,
+           tooltip="The customer's latest answer, 0–10, and the one they gave since"),
     Column("date", "Answered", "date"),
+    Column("value_at_stake", "At stake", "money", display=lambda v: fmt.money(v, 0),
+           tooltip="Their revenue in the last W days to the period's end (the list's order)"),
+    Column("follow_up", "Follow-up",
+           value=lambda r: triage.FOLLOWUP_LABELS.get(_field(r, "follow_up") or "", ""),
+           tooltip="Where the rescue stands (right-click: Follow-up…); resolved and not "
+                   "recovered detractors leave the list"),
     Column("comment", "Comment"),
     Column("rescue", "Rescue", value=lambda r: rescue_label(r),
            tooltip="The action planned to rescue this customer: none, open (due), "
@@ -132,13 +153,14 @@ class FeedbackTab(DashboardTab):
                                    SEGMENT_COLUMNS)
         self.detractors = TablePanel("feedback/detractors", "Detractors to rescue",
                                      DETRACTOR_COLUMNS, search="Search customer or comment…",
-                                     stretch=3)
+                                     stretch=5)
         self.detractors.table.setToolTip("Customers whose latest NPS answer is 0–6; "
                                          "double-click one to open their story")
         if self.detractors.search_table is not None:
             self.detractors.search_table.activated.connect(self.open_customer)
         add_action_menu(self.detractors.table, self.detractors.model.row_at,
-                        lambda _row: "detractor", lambda: self.store)
+                        lambda _row: "detractor", lambda: self.store,
+                        detractor_menu(lambda: self.store, self))
         self.topics = TablePanel("feedback/topics", "Tickets by topic",
                                  ticket_columns("Topic", True))
         self.channels = TablePanel("feedback/channels", "Tickets by channel",
