@@ -212,3 +212,35 @@ def test_a_move_is_one_undoable_edit(store, deals) -> None:
     assert [h["stage"] for h in stage_history(store, deals["chairs"])] == ["Negotiation"]
     assert store.conn.execute("SELECT count(*) FROM customers WHERE name = 'Bay Cafe'"
                               ).fetchone()[0] == 0
+
+
+def test_a_real_drop_event_asks_the_move_and_a_drop_on_its_own_column_does_nothing(
+        qtbot, quiet_ui, store, deals) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt
+    from PySide6.QtGui import QDropEvent
+
+    from custdesk.ui.tabs.pipeline_tab import PipelineTab
+    from tests.ui_helpers import make_tab
+
+    class Drop(QDropEvent):
+        """A drop whose drag started in `origin` (Qt sets source() only in a real drag)."""
+
+        def __init__(self, origin) -> None:
+            super().__init__(QPointF(5, 5), Qt.DropAction.MoveAction, QMimeData(),
+                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+            self.origin = origin
+
+        def source(self):
+            return self.origin
+
+    tab = make_tab(qtbot, PipelineTab, store, PERIOD)
+    columns = {c.objectName(): c for c in tab.board.columns}
+    proposal, negotiation = columns["board-Proposal"], columns["board-Negotiation"]
+    proposal.setCurrentRow(0)
+    proposal.dropEvent(Drop(proposal))  # onto its own column: nothing
+    assert ds.load_deal(store, deals["desk"])["stage"] == "Proposal"
+    event = Drop(proposal)
+    negotiation.dropEvent(event)
+    assert event.dropAction() == Qt.DropAction.IgnoreAction  # Qt must not move the item
+    assert ds.load_deal(store, deals["desk"])["stage"] == "Negotiation"
+    assert tab.board.dialog is None  # an open stage asks nothing
