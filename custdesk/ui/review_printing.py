@@ -40,9 +40,10 @@ def print_plan(parent: QWidget, store: Store | None, dialogs: dict[str, Any]) ->
         assert state.store is not None
         return plan_html(state.store)
 
-    default_runner().query(store, build, show,
-                           lambda exc: report_error("Building the sales plan", exc, parent),
-                           key=(parent, "plan"))
+    def failed(exc: BaseException) -> None:
+        report_error("Building the sales plan", exc, parent)
+
+    default_runner().query(store, build, show, failed, key=(parent, "plan"))
 
 
 def strategic_review(parent: QWidget, store: Store | None) -> object:
