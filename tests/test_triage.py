@@ -153,3 +153,106 @@ def test_screen_json_always_has_actions_due(small) -> None:
     assert screen["lists"]["needs_me"] == []
     assert screen["tables"]["actions_due_totals"] == [{"count": 0, "overdue": 0,
                                                        "due_today": 0}]
+
+
+# ---- the Today tab (pytest-qt; dialogs are driven by their own methods, never exec) ----
+
+def test_today_tab_snooze_dialog_takes_the_customer_off_until_the_day(qtbot, quiet_ui,
+                                                                      demo_store) -> None:
+    from PySide6.QtCore import QDate
+    from ui_helpers import make_tab
+
+    from custdesk.ui.dialogs.triage_dialogs import SnoozeDialog, unsnooze_now
+    from custdesk.ui.tabs.today_tab import TodayTab
+
+    tab = make_tab(qtbot, TodayTab, demo_store, YEAR)
+    panel = tab.lists["at_risk"]
+    n = panel.model.rowCount()
+    row = panel.model.row_at(0)
+    dialog = SnoozeDialog(demo_store, row, tab)
+    qtbot.addWidget(dialog)
+    assert dialog.until_edit.date() == QDate.currentDate().addDays(14)  # the default
+    dialog.until_edit.setDate(QDate.currentDate())
+    dialog.note_edit.setText("Back from holiday")
+    dialog.save()
+    tab.refresh()
+    assert panel.model.rowCount() == n - 1
+    assert row.customer_id not in [r.customer_id for r in panel.model.rows()]
+    assert "0 handled, 1 snoozed" in panel.heading.text()
+    assert not tab.show_snoozed.isHidden()
+    tab.show_snoozed.setChecked(True)  # shown again, to un-snooze
+    shown = {r.customer_id: r for r in panel.model.rows()}
+    assert shown[row.customer_id].state == "snoozed"
+    assert shown[row.customer_id].note == "Back from holiday"
+    unsnooze_now(demo_store, shown[row.customer_id])
+    tab.refresh()
+    assert tab.show_snoozed.isHidden()
+    assert [r.state for r in panel.model.rows()].count("new") == n
+
+
+def test_handled_state_when_an_action_covers_the_customer(qtbot, quiet_ui,
+                                                           demo_store) -> None:
+    from ui_helpers import make_tab
+
+    from custdesk.ui.dialogs.action_dialog import ActionDialog
+    from custdesk.ui.tabs.today_tab import TodayTab, state_text
+
+    tab = make_tab(qtbot, TodayTab, demo_store, YEAR)
+    row = tab.lists["at_risk"].model.row_at(2)
+    dialog = ActionDialog.from_signal(demo_store, "at_risk", row, tab)
+    dialog.save()
+    tab.refresh()
+    rows = {r.customer_id: r for r in tab.lists["at_risk"].model.rows()}
+    assert state_text(rows[row.customer_id]) == "Handled"
+    assert sum(r.state == "handled" for r in rows.values()) == 1
+    acts.close_action(demo_store, acts.list_actions(demo_store)[0].id, "Kept them")
+    tab.refresh()
+    rows = {r.customer_id: r for r in tab.lists["at_risk"].model.rows()}
+    assert rows[row.customer_id].state == "new"  # a done action no longer covers them
+
+
+def test_an_action_from_a_detractor_is_due_on_today_and_in_the_customer_story(
+        qtbot, quiet_ui, demo_store) -> None:
+    from ui_helpers import make_tab
+
+    from custdesk.services.screens.customer import build_customer
+    from custdesk.ui.dialogs.action_dialog import ActionDialog
+    from custdesk.ui.tabs.today_tab import TodayTab
+
+    tab = make_tab(qtbot, TodayTab, demo_store, YEAR)
+    row = tab.lists["detractors"].model.row_at(0)
+    assert row.follow_up == "to_contact" and row.value_at_stake > 0
+    dialog = ActionDialog.from_signal(demo_store, "detractor", row, tab)
+    dialog.due_check.setChecked(True)  # due today
+    title = dialog.title_edit.text()
+    dialog.save()
+    tab.refresh()
+    due = tab.data.lists["actions_due"]
+    assert [(r["title"], r["customer"]) for r in due] == [(title, row.customer)]
+    assert title in tab.due_strip.text()
+    story = build_customer(demo_store, row.customer_id, YEAR).lists["story"]
+    assert any(title in s["what"] for s in story if s["kind"] == "Action")
+
+
+def test_follow_up_dialog_takes_a_resolved_detractor_off_and_undo_puts_it_back(
+        qtbot, quiet_ui, demo_store) -> None:
+    from ui_helpers import make_tab
+
+    from custdesk.ui.dialogs.triage_dialogs import FollowUpDialog
+    from custdesk.ui.tabs.today_tab import TodayTab
+
+    tab = make_tab(qtbot, TodayTab, demo_store, YEAR)
+    panel = tab.lists["detractors"]
+    n = panel.model.rowCount()
+    row = panel.model.row_at(1)
+    dialog = FollowUpDialog(demo_store, row, tab)
+    qtbot.addWidget(dialog)
+    dialog.state_box.setCurrentIndex(dialog.state_box.findData("resolved"))
+    dialog.note_edit.setText("Refunded, happy again")
+    dialog.save()
+    tab.refresh()
+    assert panel.model.rowCount() == n - 1
+    assert row.customer_id not in [r.customer_id for r in panel.model.rows()]
+    assert edits.undo_last_edit(demo_store) == f"Detractor {row.customer}: resolved"
+    tab.refresh()
+    assert panel.model.rowCount() == n
