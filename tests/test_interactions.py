@@ -20,8 +20,12 @@ YEAR = Period(date(2025, 12, 1), date(2026, 11, 24))
 
 
 def _deal(store) -> tuple[int, int]:
-    return store.conn.execute("SELECT id, customer_id FROM deals WHERE customer_id IS NOT "
-                              "NULL ORDER BY id LIMIT 1").fetchone()
+    # (the demo logs interactions too: a deal and customer without any yet)
+    return store.conn.execute(
+        "SELECT id, customer_id FROM deals WHERE customer_id IS NOT NULL AND id NOT IN "
+        "(SELECT deal_id FROM interactions WHERE deal_id IS NOT NULL) AND customer_id NOT IN "
+        "(SELECT customer_id FROM interactions WHERE customer_id IS NOT NULL) "
+        "ORDER BY id LIMIT 1").fetchone()
 
 
 def test_an_interaction_is_checked_before_it_is_written() -> None:
