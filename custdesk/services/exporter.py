@@ -1,10 +1,10 @@
 """The full export: one workbook, a sheet per record kind, that imports back losslessly.
 
 Each sheet is named after its import kind and its header row is exactly the import
-catalogue's field names (orders, deals, tickets, surveys and spend end with `key`: the
-record's stored line_key, `ref:<ref>` for a deal or ticket with a reference, else a key
-generated from its id, `import_match.row_key` — so a re-import into the same file finds
-every record and changes nothing), so importing the workbook into an empty database needs no column
+catalogue's field names (orders, deals, tickets, surveys, spend, interactions and costs
+end with `key`: the record's stored line_key, `ref:<ref>` for a deal or ticket with a
+reference, else a key generated from its id, `import_match.row_key` — so a re-import into
+the same file finds every record and changes nothing), so importing the workbook into an empty database needs no column
 mapping and reproduces the same records and metrics. A title row above the header says what
 and which period (the importer skips title rows). Money is written as exact Decimals from
 the stored ten-thousandths; percentages as shares with a % format; dates as real dates.
