@@ -153,13 +153,16 @@ def test_cron_failures_are_one_line_and_non_zero(demo_db_template: Path, tmp_pat
     backwards = _cli("report", "monthly", "--db", str(db), "--out", out, "--from",
                      "2026-10-31", "--to", "2026-10-01")
     assert backwards.returncode == 2 and "is before --from" in backwards.stderr
+    before = _cli("report", "monthly", "--db", str(db), "--out", out, "--month", "2019-01")
+    assert before.returncode == 4 and "there are no records: the data runs from" in \
+        before.stderr
     held = open_store(db)  # another custdesk has the file open
     try:
         locked = _cli("report", "monthly", "--db", str(db), "--out", out)
     finally:
         held.close(backup_if_changed=False)
     assert locked.returncode != 0, locked.stdout
-    for result in (bad, backwards, locked):
+    for result in (bad, backwards, before, locked):
         assert "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 

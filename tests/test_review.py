@@ -1,5 +1,6 @@
 """The monthly business review on paper (issue 16): built only from the screens, a few A4
-pages on the demo, a "nothing to review yet" page on an empty file, `custdesk report review`."""
+pages on the demo, a "nothing to review yet" page (exit 4) on an empty file,
+`custdesk report review`."""
 
 from __future__ import annotations
 
@@ -135,15 +136,18 @@ def test_cli_writes_the_review(demo_db_template: Path, tmp_path: Path) -> None:
     assert re.search(r"\([3-8] pages\)", result.stdout) and out.read_bytes().startswith(b"%PDF")
 
 
-def test_cli_on_an_empty_file_exits_0(tmp_path: Path) -> None:
+def test_cli_on_an_empty_file_writes_a_notice_and_exits_4(tmp_path: Path) -> None:
     from custdesk.storage import open_store
 
     empty = tmp_path / "empty.db"
     open_store(empty).close(backup_if_changed=False)
     out = tmp_path / "r.pdf"
     result = _cli("report", "review", "--db", str(empty), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    assert "nothing to review yet" in result.stdout and "(1 page)" in result.stdout
+    assert result.returncode == 4, result.stderr
+    assert "nothing to review for Last month" in result.stderr
+    assert "the file holds no customers, orders, deals or feedback yet" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert out.read_bytes().startswith(b"%PDF")  # the one-page notice
 
 
 def test_cli_mistakes_are_one_line(demo_db_template: Path, tmp_path: Path, capsys) -> None:

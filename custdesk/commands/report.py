@@ -5,7 +5,8 @@
 monthly review pack (a few A4 pages with charts from the tabs' screens; default last
 month) — fit for a cron line: no window, exit 0 on success, 2 with one line on a mistake
 (bad path, unknown period, a file another custdesk has open), 1 when the file cannot be
-written. `plan [--period PRESET]`: the sales plan on one A4 page.
+written, 4 when there is nothing to review (a one-page notice is written).
+`plan [--period PRESET]`: the sales plan on one A4 page.
 Both are rendered offscreen from the same HTML the app prints.
 """
 
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from custdesk.commands import UserError
 from custdesk.commands.common import add_db_option, open_from_args
+
+NOTHING_TO_REVIEW = 4  # exit code: the file or the period holds no records
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -101,8 +104,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_review(args: argparse.Namespace) -> int:
-    """The monthly business review as PDF (an empty file gets a "nothing to review yet"
-    page and exit 0: a scheduled run is not an error before the first import)."""
+    """The monthly review pack as PDF. With nothing to review (an empty file, or a period
+    outside the data) a one-page notice is written and the exit code is 4, so a scheduled
+    run that mails the pack can tell."""
     out = _out_path(args)
     from custdesk.services import review_service
 
@@ -122,9 +126,12 @@ def run_review(args: argparse.Namespace) -> int:
         pages = write_pack_pdf(review.html, review.charts, out)
     except OSError as exc:
         raise UserError(f"Could not write {out} (is the folder writable?): {exc}", 1) from exc
-    what = "nothing to review yet" if review.data.empty else resolved.label
-    print(f"Monthly review ({what}, {resolved.period.start} to {resolved.period.end}) "
-          f"written to {out} ({_pages(pages)}).")
+    span = f"{resolved.period.start} to {resolved.period.end}"
+    if review.data.empty:
+        raise UserError(f"nothing to review for {resolved.label} ({span}): "
+                        f"{review.data.empty_reason} A one-page notice was written to {out}.",
+                        NOTHING_TO_REVIEW)
+    print(f"Monthly review ({resolved.label}, {span}) written to {out} ({_pages(pages)}).")
     return 0
 
 

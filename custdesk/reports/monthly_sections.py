@@ -63,7 +63,7 @@ def cover(r: ReviewData) -> str:
     """Page 1: the business, the period, what the pack holds and how to read it."""
     contents = "".join(f"<li>{esc(s)}</li>" for s in SECTIONS)
     partial = ""
-    if r.data_end is not None and r.data_end < r.end:
+    if r.data_end is not None and r.data_end < r.end and not r.empty:
         partial = (f"<p style='margin:14px 0 0 0; padding:5px; border:1px dashed #777'>"
                    f"<b>Partial period:</b> the data runs to {long_date(r.data_end)}, so the "
                    f"last {(r.end - r.data_end).days} days of the period hold no records yet. "

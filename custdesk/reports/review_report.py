@@ -11,6 +11,7 @@ and `monthly_follow.py` (feedback, scorecard, actions, strategic review); charts
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -43,6 +44,7 @@ class ReviewData:
     currency: str = "$"
     made_on: date | None = None
     empty: bool = False
+    empty_reason: str = "the file holds no customers, orders, deals or feedback yet."
     cases: list[dict[str, Any]] = field(default_factory=list)
     strategic: dict[str, Any] | None = None
     leads_by_source: list[dict[str, Any]] = field(default_factory=list)
@@ -56,9 +58,11 @@ def review_html(r: ReviewData) -> str:
     if r.empty:
         return (body + front.cover(r)
                 + "<p style='font-size:13pt; margin-top:30px'><b>Nothing to review yet.</b></p>"
-                "<p>This file holds no customers, orders, deals or feedback. Import your "
-                "spreadsheets (File ▸ Import spreadsheet…) — or explore the demo business — "
-                "and print the review again.</p>" + follow.footer(r) + "</body></html>")
+                f"<p>{html.escape(r.empty_reason[:1].upper() + r.empty_reason[1:])} Import "
+                "your spreadsheets "
+                "(File ▸ Import spreadsheet…) or choose a period with records — or explore "
+                "the demo business — and print the review again.</p>"
+                + follow.footer(r) + "</body></html>")
     return "".join((
         body, front.cover(r), front.key_numbers(r), front.bridge(r), front.at_risk(r),
         front.pipeline(r), cash.plan(r), cash.margins(r), follow.feedback(r),

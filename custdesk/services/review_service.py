@@ -199,6 +199,11 @@ def build_review(store: Store, period: Period, label: str, today_: date | None =
     span = data_span(store)
     if span is None:
         return Review({}, dataclasses.replace(base, empty=True))
+    if period.end < span.start or period.start > span.end:
+        return Review({}, dataclasses.replace(
+            base, empty=True, data_end=span.end,
+            empty_reason=f"there are no records: the data runs from {span.start:%-d %b %Y} "
+                         f"to {span.end:%-d %b %Y}."))
     screens = {name: build(store, period, label) for name, build in _builders(today_).items()}
     data = {name: _with_track(to_json(s), s) for name, s in screens.items()}
     _at_risk_actions(store, data["today"])
