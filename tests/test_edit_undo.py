@@ -145,3 +145,16 @@ def test_edit_menu_undo_names_the_newest_edit_and_restores_it(qtbot, quiet_ui, s
     assert dump(store) == before
     edit_undo.update_label(window.undo_action, store)
     assert window.undo_action.text() == "Undo Add customer Ada"
+
+
+def test_the_targets_editor_save_is_one_undoable_edit(store) -> None:
+    from custdesk.services import targets_service as ts
+
+    ts.save(store, [ts.TargetRow("2026-01", "revenue", 1000.0)])
+    before = dump(store)
+    (row,) = ts.load(store)
+    ts.save(store, [ts.TargetRow("2026-02", "revenue", 2000.0, row.id),
+                    ts.TargetRow("2026-03", "nps", 40.0)])
+    assert dump(store) != before
+    assert edits.undo_last_edit(store) == "Edit targets"
+    assert dump(store) == before

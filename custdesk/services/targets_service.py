@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.money import e4_to_float, to_e4
+from custdesk.services.edits import recorded
 from custdesk.storage import plan_targets as pt
 from custdesk.storage import targets as st
 from custdesk.storage.store import Store
@@ -65,7 +66,7 @@ def save(store: Store, rows: list[TargetRow]) -> int:
     before: dict[int, TargetRow] = {i: TargetRow(m, k, t, i)
                                     for i, m, k, t in st.metric_target_rows(store)}
     kept = {r.id for r in rows if r.id is not None}
-    with store.transaction():
+    with recorded(store, "Edit targets"):  # one undoable edit (Edit ▸ Undo)
         st.delete_metric_targets(store, [i for i in before if i not in kept])
         changed = [r for r in rows if r.id in before and r != before[r.id]]
         # free the (month, metric) keys first: two rows may swap their months
@@ -144,7 +145,7 @@ def save_plan(store: Store, rows: list[PlanRow]) -> int:
                 r.new_customers_target)
 
     changed = [r for r in rows if r.id in before and r != before[r.id]]
-    with store.transaction():
+    with recorded(store, "Edit sales plan targets"):  # one undoable edit (Edit ▸ Undo)
         pt.delete_plan_targets(store, [i for i in before if i is not None and i not in kept])
         # free the unique (month, line) keys first: two rows may swap their months
         pt.update_plan_targets(store, [as_tuple(r, f"~{r.id}") for r in changed])

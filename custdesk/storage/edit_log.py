@@ -26,9 +26,10 @@ from typing import Any
 KEEP = 50  # the newest edits kept in the log (Edit ▸ Undo promises at least 20)
 
 # not business data: the log itself, the import bookkeeping (import undo has its own
-# records), derived caches rebuilt from orders, saved column mappings and preferences
+# records), derived caches rebuilt from orders and saved column mappings. (The business
+# settings are logged: the settings dialog is an edit like any other.)
 SKIPPED = frozenset({"edit_log", "import_batches", "batch_changes", "customer_order_stats",
-                     "summary_state", "column_mappings", "settings"})
+                     "summary_state", "column_mappings"})
 
 _LOG = "temp.custdesk_edit_changes"
 _TRIGGER = "custdesk_edit_"

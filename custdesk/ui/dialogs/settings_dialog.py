@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.services import metrics_service as ms
+from custdesk.services.edits import recorded
 from custdesk.services.files import Store
 from custdesk.services.settings_service import (
     StageEdit,
@@ -162,7 +163,7 @@ class BusinessSettingsDialog(QDialog):
         """Write every setting in one transaction; on a refused value say why and keep open."""
         reasons = self.reasons.toPlainText().splitlines()
         try:
-            with self.store.transaction():
+            with recorded(self.store, "Business settings"):  # one undoable edit
                 set_setting(self.store, "business_name", self.business_name.text().strip())
                 set_setting(self.store, "currency_symbol", self.currency.text().strip() or "$")
                 for key, spin in self.cost_spins.items():
