@@ -124,7 +124,9 @@ def nps_extra(value: Any) -> str:
 class FeedbackTab(DashboardTab):
     title = "Feedback"
     slug = "feedback"
-    depends_on = frozenset({"customers", "surveys", "tickets", "actions"})
+    # (orders: the detractors' value at stake; follow-ups: their state)
+    depends_on = frozenset({"customers", "surveys", "tickets", "actions", "orders",
+                            "detractor_followups"})
     empty_heading = "No feedback yet"
     empty_imports = ("customer surveys (date, customer, NPS 0–10, CSAT 1–5, comment)",
                      "support tickets (customer, opened, first response, resolved, topic)",
