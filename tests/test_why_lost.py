@@ -89,6 +89,8 @@ def test_size_bands_are_the_quartiles_of_closed_deals() -> None:
     assert da.band_of(to_e4("500"), edges) == "300–500"  # an edge belongs to the band below
     assert da.band_of(None, edges) == da.NO_AMOUNT
     assert da.band_labels(da.band_edges([to_e4("5")])) == ["any size"]
+    zeros = da.band_edges([0, 0, 0, to_e4("100"), to_e4("300")])  # lost deals valued 0
+    assert da.band_labels(zeros) == ["no value (0 or less)", "0–100", "over 100"]
 
 
 def test_reasons_across_product_segment_size_and_owner(deals) -> None:

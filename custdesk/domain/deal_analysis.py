@@ -59,7 +59,8 @@ def band_labels(edges: Sequence[int]) -> list[str]:
     "any size" without edges."""
     if not edges:
         return ["any size"]
-    labels = [f"up to {_amount(edges[0])}"]
+    # deals closed at no value (CRM exports record lost deals at 0) are a band of their own
+    labels = [f"up to {_amount(edges[0])}" if edges[0] > 0 else "no value (0 or less)"]
     labels += [f"{_amount(a)}–{_amount(b)}" for a, b in zip(edges, edges[1:], strict=False)]
     return [*labels, f"over {_amount(edges[-1])}"]
 
