@@ -72,14 +72,15 @@ def cover(r: ReviewData) -> str:
     made = "" if r.made_on is None else f"Prepared {long_date(r.made_on)}"
     if r.empty:  # nothing to list: the page says so below
         contents = ""
-    return (f"<p style='margin:120px 0 0 0; font-size:26pt; font-weight:bold; color:{HEAD_BG}'>"
+    return (f"<p style='margin:100px 0 0 0; font-size:26pt; font-weight:bold; color:{HEAD_BG}'>"
             f"{esc(r.business)}</p>"
             "<p style='margin:6px 0 0 0; font-size:17pt'>Monthly review</p>"
             f"<p style='margin:4px 0 0 0; font-size:13pt'>{esc(r.period_label)}: "
             f"{long_date(r.start)} – {long_date(r.end)}</p>"
             f"<p style='margin:4px 0 0 0; color:{GREY}'>{esc(made)}</p>{partial}"
+            + ("" if r.empty else glance(r))
             + ("" if not contents else
-               "<p style='margin:40px 0 2px 0; font-size:11pt; font-weight:bold'>In this pack"
+               "<p style='margin:30px 0 2px 0; font-size:11pt; font-weight:bold'>In this pack"
                f"</p><ol style='font-size:10pt'>{contents}</ol>")
             +
             f"<p style='margin-top:30px; font-size:8.5pt; color:{GREY}'>How to read it: "
@@ -87,6 +88,35 @@ def cover(r: ReviewData) -> str:
             "in the direction the figure should go (lower is better for response times, churn "
             "and complaints); ✓ on track and ✗ off track compare with the targets you set. "
             "Every figure is the one the custdesk tabs show for this period.</p>")
+
+
+# the cover's headline figures: (screen, card)
+GLANCE = (("today", "revenue"), ("today", "customers_new"), ("customers", "customers_active"),
+          ("feedback", "nps"), ("scorecard", "scorecard_average"))
+
+
+def glance(r: ReviewData) -> str:
+    """A row of headline figures on the cover, each with its target status or change."""
+    cells = []
+    for name, metric in GLANCE:
+        card = ((r.screens.get(name) or {}).get("cards") or {}).get(metric)
+        if not card or card.get("value") is None:
+            continue
+        info = METRICS.get(metric)
+        unit = str(card.get("unit") or (info.unit if info else "score"))
+        better = info.higher_is_better if info else True
+        below = (status(card) if card.get("target") is not None
+                 else change(card.get("value"), card.get("prior"), unit, better))
+        cells.append(
+            "<td align='center' style='padding:6px 4px; border:1px solid #999'>"
+            f"<span style='color:{GREY}'>{esc(card.get('label', metric))}</span><br>"
+            f"<b style='font-size:15pt'>{esc(figure(card['value'], unit, r.currency))}</b>"
+            f"<br><span style='font-size:8pt'>{below}</span></td>")
+    if not cells:
+        return ""
+    return ("<p style='margin:30px 0 4px 0; font-size:11pt; font-weight:bold'>At a glance</p>"
+            "<table width='100%' cellspacing='0' style='font-size:9pt'><tr>" + "".join(cells)
+            + "</tr></table>")
 
 
 def key_figure_rows(r: ReviewData, areas: Sequence[str] | None = None
