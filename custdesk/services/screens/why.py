@@ -38,7 +38,7 @@ from custdesk.storage import queries_why as qw
 NAME = "why"
 CARDS = ("would_refer_pct", "lost_silent_pct", "csat_pct", "nps")
 COMMENT_CAP = 5_000  # comments and tickets listed for search, newest first
-WORD_CAP = 20_000  # comments counted per group (detractors, promoters), newest first
+WORD_CAP = 5_000  # comments counted per group, newest first (20k took 0.47 s in Python)
 TREND_QUARTERS = reasons.TREND_QUARTERS
 
 # (area, metric id) of the quality panel, in order; ids in METRICS are catalogue metrics
