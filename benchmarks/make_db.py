@@ -38,6 +38,7 @@ import random
 import sys
 import time
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 
 from custdesk.domain.records import (
@@ -361,7 +362,10 @@ def build(args: argparse.Namespace) -> dict[str, float]:
     customers = maker.customers()
     products = maker.products()
     records = {"customers": customers, "products": products,
-               "orders": maker.orders(products), "deals": maker.deals(products),
+               # lines in the order they happened, as a shop records them (ids follow the
+               # days: a period's lines sit together in the file, as in a real one)
+               "orders": sorted(maker.orders(products), key=attrgetter("date")),
+               "deals": maker.deals(products),
                "tickets": maker.tickets(), "surveys": maker.surveys()}
     made = time.perf_counter()
     path = Path(args.db)
