@@ -1,14 +1,21 @@
 """Every figure of issue 18 in one table: figure, its anchor measured in the same run, the
 ratio, the target.
 
-    python -m benchmarks.run [--mid PATH] [--realmix PATH] [--with-bench]
+    python -m benchmarks.run [--mid PATH] [--realmix PATH] [--big PATH] [--smoke-runs N]
+                             [--big-smoke-runs N] [--import-rows N] [--with-bench]
 
 Builds the mid-size file with `benchmarks.make_db` when missing (20k customers, 200k
 lines, 20k deals, 40k tickets, 10k surveys); the real-data file is the one
 `../shared/tools/realmix` builds (skipped when absent). Timings are best of 3 where a
 figure is repeated in-process; smoke-test figures come from three `custdesk --smoke-test`
 runs per file: the best of each time (the longest GUI stall: the worst of the 3); 2 shared cores:
-noisy, so read ratios, not milliseconds. `--with-bench`
+noisy, so read ratios, not milliseconds. `--big PATH` adds the 100k-customer / 1M-line file
+(`benchmarks.make_db --customers 100000 --lines 1000000 --deals 100000 --tickets 200000
+--surveys 50000`; one smoke run by default: it takes minutes). The table also holds the
+customers table's sort and search at 100k rows (`bench_table_model.py`), the peak memory
+after every tab (the smoke test's `peak memory` line; worst of the runs) and, with
+`--import-rows N`, the import of an N-line workbook against a bare python-calamine read
+(`bench_import.py`, one round). `--with-bench`
 also runs the older benchmarks/bench_*.py scripts and prints their own output after the
 table.
 """
@@ -76,6 +83,8 @@ def smoke_once(db: Path) -> dict[str, float]:
                 figures[f"change {m[1]}"] = float(c[1])
         elif m := re.match(r"longest GUI stall: ([\d.]+) ms", line):
             figures["stall"] = float(m[1]) / 1000
+        elif m := re.match(r"peak memory: ([\d.]+) MB", line):
+            figures["peak_mb"] = float(m[1])
     return figures
 
 
@@ -84,7 +93,33 @@ def smoke(db: Path, runs: int = SMOKE_RUNS) -> dict[str, float]:
     longest stall (a stall seen once is a stall the owner sees)."""
     results = [smoke_once(db) for _ in range(runs)]
     keys = list(dict.fromkeys(k for r in results for k in r))  # the smoke test's order
-    return {k: (max if k == "stall" else min)(r[k] for r in results if k in r) for k in keys}
+    return {k: (max if k in ("stall", "peak_mb") else min)(r[k] for r in results if k in r)
+            for k in keys}
+
+
+def table_model() -> dict[str, float]:
+    """bench_table_model.py's figures at 100k rows (seconds by label)."""
+    out = subprocess.run([sys.executable, str(HERE / "bench_table_model.py"), "--rows",
+                          "100000"], env=_env(), cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return {m[1].strip(): float(m[2]) / 1000
+            for m in re.finditer(r"^  (.+?)\s+([\d.]+) ms$", out, re.M)}
+
+
+def import_figures(rows: int) -> dict[str, float]:
+    """bench_import.py's figures for an N-line workbook (one round; the workbook is kept
+    in /tmp for the next run)."""
+    out = subprocess.run([sys.executable, str(HERE / "bench_import.py"), "--rows", str(rows),
+                          "--repeat", "1", "--keep", f"/tmp/custdesk_import_{rows}"],
+                         env=_env(), cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    read = re.search(r"bare python_calamine read: ([\d.]+) s wall .*peak (\d+) MB", out)
+    full = re.search(r"import \(read\+map\+validate\+write\): ([\d.]+) s wall.*"
+                     r"peak (\d+) MB", out)
+    if read is None or full is None:
+        return {}
+    return {"read": float(read[1]), "read_mb": float(read[2]), "import": float(full[1]),
+            "import_mb": float(full[2])}
 
 
 def catalogue(db: Path) -> tuple[float, float, float]:
@@ -129,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run")
     p.add_argument("--mid", type=Path, default=Path("/tmp/custdesk_mid.db"))
     p.add_argument("--realmix", type=Path, default=Path("/tmp/realmix.db"))
+    p.add_argument("--big", type=Path, help="the 100k-customer / 1M-line file")
+    p.add_argument("--smoke-runs", type=int, default=SMOKE_RUNS)
+    p.add_argument("--big-smoke-runs", type=int, default=1)
+    p.add_argument("--import-rows", type=int, default=0)
     p.add_argument("--with-bench", action="store_true")
     args = p.parse_args(argv)
     if not args.mid.exists():
@@ -138,9 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = [("bare PySide6 window + tabs (process)", f"{bare:.2f} s", "-", "-",
                         "anchor")]
     files = [("mid", args.mid)] + ([("realmix", args.realmix)] if args.realmix.exists()
-                                   else [])
+                                   else []) + ([("big", args.big)] if args.big else [])
     for name, db in files:
-        figures = smoke(db)
+        figures = smoke(db, args.big_smoke_runs if name == "big" else args.smoke_runs)
         window = figures.get("window")
         if window is not None:
             rows.append((f"{name}: window shown (from process start)", f"{window:.2f} s",
@@ -162,12 +201,30 @@ def main(argv: list[str] | None = None) -> int:
         else:
             rows.append((f"{name}: longest GUI stall", "not reported", "-", "-",
                          "< 100 ms"))
+        if "peak_mb" in figures:
+            rows.append((f"{name}: peak memory after every tab", f"{figures['peak_mb']:.0f} MB",
+                         "-", "-", "< 500 MB"))
         cat, group_by, series = catalogue(db)
         rows.append((f"{name}: catalogue + segment breakdown (1 year)", f"{cat:.3f} s",
                      f"{group_by:.3f} s bare GROUP BY", f"{cat / group_by:.1f}×",
                      "≤ 10× bare"))
         rows.append((f"{name}: 12-month deal series (win_rate_pct)", f"{series:.3f} s",
                      f"{group_by:.3f} s bare GROUP BY", f"{series / group_by:.1f}×", "-"))
+    tm = table_model()
+    for label, target in (("sort by revenue (money)", 0.3), ("sort by name (text)", 0.3),
+                          ("first search (builds index)", 0.2), ("search again", 0.2)):
+        if label in tm:
+            rows.append((f"customers table, 100k rows: {label}", f"{tm[label]:.3f} s", "-",
+                         "-", f"< {target} s"))
+    if args.import_rows:
+        imp = import_figures(args.import_rows)
+        if imp:
+            rows.append((f"import {args.import_rows:,}-line workbook", f"{imp['import']:.1f} s",
+                         f"{imp['read']:.1f} s bare calamine read",
+                         f"{imp['import'] / imp['read']:.1f}×", "≤ 2× bare, < 15 s (1M)"))
+            rows.append((f"import {args.import_rows:,} lines: peak memory",
+                         f"{imp['import_mb']:.0f} MB", f"{imp['read_mb']:.0f} MB bare read",
+                         "-", "< 1 GB (1M)"))
     print(table(rows))
     if args.with_bench:
         for script in sorted(HERE.glob("bench_*.py")):
