@@ -92,8 +92,8 @@ def track(steps: Sequence[Step], acquired: date, as_of: date, *,
 
 
 def status_text(states: Sequence[StepState]) -> str:
-    """"done", "delivered overdue since 12 Mar" → "overdue: delivered (due 2024-03-12)",
-    or "next: set up (due …)"."""
+    """"overdue: delivered (due 2024-03-12)" (the first overdue step), "next: set up (due
+    …)" (the first step not done), or "done"."""
     late = [s for s in states if s.overdue]
     if late:
         return f"overdue: {late[0].name} (due {late[0].due_on.isoformat()})"

@@ -93,13 +93,19 @@ def overdue_counts(store: Store, end: date) -> list[dict[str, Any]]:
             for name in offsets if name in counts]
 
 
+# the default steps as what a customer waits for ("waiting for delivery"); the owner's own
+# steps are named as they are
+WAITING_FOR = {ob.ORDERED: "an order", ob.DELIVERED: "delivery", "set up": "set-up",
+               "first check-in": "a first check-in", ob.REPEAT: "a repeat order"}
+
+
 def overdue_sentence(counts: Sequence[dict[str, Any]]) -> str:
-    """"3 new customers waiting for delivered > 7 days; 1 for set up > 14 days" ('' if none)."""
+    """"3 new customers waiting for delivery > 7 days; 1 for set-up > 14 days" ('' if none)."""
     parts = []
     for i, r in enumerate(counts):
         who = (f"{r['customers']:,} new customer{'s' if r['customers'] != 1 else ''} waiting "
                "for" if i == 0 else f"{r['customers']:,} for")
-        parts.append(f"{who} {r['step']} > {r['days']} days")
+        parts.append(f"{who} {WAITING_FOR.get(r['step'], r['step'])} > {r['days']} days")
     return "; ".join(parts)
 
 

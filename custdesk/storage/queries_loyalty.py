@@ -26,28 +26,43 @@ _COHORT_SQL = """
 WITH RECURSIVE k(m) AS (SELECT 0 UNION ALL SELECT m + 1 FROM k WHERE m < :max_k),
 a AS (
   SELECT c.id AS cid, {acq} AS acq, nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
-    coalesce(c.status = 'lost', 0) AS status_lost
+    coalesce(c.status = 'lost', 0) AS status_lost, s.first_date AS first_on,
+    s.last_date AS last_on
   FROM customers c LEFT JOIN {stats} s ON s.customer_id = c.id),
-h AS (
-  SELECT cid, acq, lost_on, status_lost, {acq_month} AS am,
+h AS MATERIALIZED (
+  SELECT cid, acq, lost_on, status_lost, first_on, last_on, {acq_month} AS am,
+    date(first_on, :w_fwd) AS first_until, date(last_on, :w_fwd) AS last_until,
     iif(:by = 'month', substr(acq, 1, 7),
         substr(acq, 1, 4) || '-Q' || ((CAST(substr(acq, 6, 2) AS INTEGER) + 2) / 3)) AS cohort
   FROM a WHERE acq BETWEEN :lo AND :end),
-x AS (SELECT h.*, m, date(acq, '+' || m || ' months') AS d FROM h CROSS JOIN k),
+n AS MATERIALIZED (SELECT cohort, count(*) AS n, max(acq) AS last_acq FROM h GROUP BY cohort),
+-- only the cells every customer of the cohort has reached: the others are not shown
+x AS MATERIALIZED (
+  SELECT h.cid, h.cohort, h.lost_on, h.status_lost, h.first_on, h.last_on, h.first_until,
+    h.last_until, k.m,
+    date(h.acq, '+' || k.m || ' months') AS d
+  FROM h CROSS JOIN n ON n.cohort = h.cohort CROSS JOIN k
+  WHERE date(n.last_acq, '+' || k.m || ' months') <= :end),
+-- active on d: not marked lost by d, and no orders up to d or the last of them within W
+-- days; the first and last order days settle most cells without a look at the orders
 act AS (
-  SELECT cohort, m, count(*) AS n, sum(d <= :end) AS reached,
-    sum(d <= :end AND NOT iif(lost_on IS NOT NULL, lost_on <= d, status_lost)
-        AND coalesce((SELECT max(o.date) FROM orders o WHERE o.customer_id = cid
-                      AND o.date <= d) >= date(d, :w_back), 1)) AS active
+  SELECT cohort, m, sum(NOT iif(lost_on IS NOT NULL, lost_on <= d, status_lost) AND CASE
+      WHEN first_on IS NULL OR first_on > d OR d <= first_until THEN 1
+      WHEN last_on <= d THEN d <= last_until
+      ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = cid AND o.date <= d)
+           >= date(d, :w_back) END) AS active
   FROM x GROUP BY cohort, m),
 rev AS (
   SELECT cohort, (o.month / 100) * 12 + o.month % 100 - am AS m, sum(o.revenue_e4) AS rev
-  FROM h JOIN orders o ON o.customer_id = h.cid AND o.date >= substr(h.acq, 1, 7) || '-01'
-    AND o.date <= :end
-  GROUP BY 1, 2 HAVING m <= :max_k)
-SELECT act.cohort, act.m, act.n, act.reached, act.active, rev.rev
-FROM act LEFT JOIN rev ON rev.cohort = act.cohort AND rev.m = act.m
-ORDER BY act.cohort, act.m
+  FROM h CROSS JOIN orders o ON o.customer_id = h.cid
+    AND o.date >= substr(h.acq, 1, 7) || '-01' AND o.date <= :end
+    AND o.date < date(substr(h.acq, 1, 7) || '-01', :k_after)
+  GROUP BY 1, 2)
+SELECT n.cohort, k.m, n.n, act.active IS NOT NULL, coalesce(act.active, 0),
+  coalesce(rev.rev, 0)
+FROM n CROSS JOIN k LEFT JOIN act ON act.cohort = n.cohort AND act.m = k.m
+  LEFT JOIN rev ON rev.cohort = n.cohort AND rev.m = k.m
+ORDER BY n.cohort, k.m
 """
 
 
@@ -56,8 +71,8 @@ class CohortCell:
     cohort: str  # "2026-03" or "2026-Q1"
     months: int  # months since acquisition, 0..max
     customers: int
-    reached: int  # acquired + months on or before `end`
-    active: int  # of those, active on that day
+    reached: bool  # every customer of the cohort acquired + months on or before `end`
+    active: int  # of them, active on that day (0 when not reached)
     revenue_e4: int  # the cohort's revenue in its customers' month `months` after acquiring
 
 
@@ -71,8 +86,9 @@ def cohort_cells(store: Store, lo: date, end: date, window: int, *, by: str = "m
     sql = _COHORT_SQL.format(acq=_ACQ, stats=stats_source(store),
                              acq_month=_MONTH_NO.format(d="acq"))
     params = {"lo": lo.isoformat(), "end": end.isoformat(), "w_back": f"-{window} days",
-              "by": by, "max_k": max_months}
-    return [CohortCell(c, int(m), int(n), int(r or 0), int(a or 0), int(rev or 0))
+              "w_fwd": f"+{window} days", "by": by, "max_k": max_months,
+              "k_after": f"+{max_months + 1} months"}
+    return [CohortCell(c, int(m), int(n), bool(r), int(a or 0), int(rev or 0))
             for c, m, n, r, a, rev in store.conn.execute(sql, params)]
 
 

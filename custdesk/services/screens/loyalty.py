@@ -113,7 +113,7 @@ def cohort_rows(store: Store, end: date, window: int, by: str) -> list[dict[str,
         last_month = add_months(start, span - 1)
         for k in range(MAX_MONTHS + 1):
             cell = cells.get((key, k))
-            whole = cell is not None and cell.customers and cell.reached == cell.customers
+            whole = cell is not None and cell.customers and cell.reached
             row[f"active_{k}"] = (cell.active / cell.customers * 100
                                   if whole and cell is not None else None)
             complete = month_end(add_months(last_month, k)) <= end
