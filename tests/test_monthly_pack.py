@@ -174,3 +174,17 @@ def test_plan_prints_on_one_page(demo_store, tmp_path: Path, qapp) -> None:
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert "sales plan" in text and "Why: the inputs" in text
     assert write_pdf(html, tmp_path / "plan.pdf") == 1
+
+
+def test_a_partial_months_revenue_target_is_pro_rata(demo_store) -> None:
+    from custdesk.services.screens.model import SeriesPoint
+
+    assert rs._pro_rata(3000.0, SeriesPoint("2026-11", 10.0, True, 24)) == pytest.approx(2400)
+    assert rs._pro_rata(3000.0, SeriesPoint("2026-10", 10.0, False, 31)) == 3000.0
+    assert rs._pro_rata(None, SeriesPoint("2026-11", 10.0, True, 24)) is None
+    resolved = rs.resolve(demo_store, today_=TODAY, start="2026-10-01", end="2026-11-20")
+    chart = rs.build_review(demo_store, resolved.period, resolved.label, TODAY).charts["revenue"]
+    assert chart.partial[-1] and chart.days[-1] == 20  # November cut at the 20th
+    whole = rs.monthly_targets(demo_store)
+    assert chart.target[-1] == pytest.approx(whole[("2026-11", "revenue")] * 20 / 30)
+    assert chart.target[-2] == whole[("2026-10", "revenue")]  # October is whole

@@ -153,10 +153,12 @@ class _Painter:
             else:
                 p.setBrush(QBrush(colour))
             p.drawRect(rect)
-            if len(bars) == 1:
-                self.font(8)
-                p.setPen(DARK)
-                p.drawText(QRectF(x0 - slot * 0.14, min(self.y(v), base) - 11, slot, 10),
+            if len(bars) == 1:  # the value mid-bar in white (clear of the target line)
+                self.font(7)
+                inside = rect.height() > 24 and not self.partial(i)
+                p.setPen(QColor("#ffffff") if inside else DARK)
+                top = rect.center().y() - 5 if inside else rect.top() - 11
+                p.drawText(QRectF(x0 - slot * 0.14, top, slot, 10),
                            Qt.AlignmentFlag.AlignHCenter,
                            short_value(v, self.c.unit, self.c.currency, compact=True))
         p.setBrush(Qt.BrushStyle.NoBrush)
@@ -197,12 +199,15 @@ class _Painter:
         p.setBrush(Qt.BrushStyle.NoBrush)
 
     def target(self, slot: float) -> None:
+        """Dashed black over a white halo, so it reads on a dark bar in greyscale too."""
         p = self.p
-        p.setPen(QPen(QColor("#000000"), 1.3, Qt.PenStyle.DashLine))
-        for i, t in enumerate(self.c.target):
-            if t is not None:
-                x = self.left + i * slot
-                p.drawLine(QPointF(x + 1, self.y(t)), QPointF(x + slot - 1, self.y(t)))
+        for pen in (QPen(QColor("#ffffff"), 3.2), QPen(QColor("#000000"), 1.3,
+                                                     Qt.PenStyle.DashLine)):
+            p.setPen(pen)
+            for i, t in enumerate(self.c.target):
+                if t is not None:
+                    x = self.left + i * slot
+                    p.drawLine(QPointF(x + 1, self.y(t)), QPointF(x + slot - 1, self.y(t)))
 
     def legend(self) -> None:
         p = self.p

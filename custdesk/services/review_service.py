@@ -141,6 +141,14 @@ def _points(points: list[SeriesPoint]) -> dict[str, Any]:
             "days": tuple(p.days for p in points)}
 
 
+def _pro_rata(target: float | None, point: SeriesPoint) -> float | None:
+    """A flow's monthly target for the days of a partial month (as the cards take it)."""
+    if target is None or not point.partial or not point.days:
+        return target
+    first = date.fromisoformat(point.month + "-01")
+    return target * point.days / month_end(first).day
+
+
 def charts(store: Store, period: Period, currency: str, score_history: list[dict[str, Any]],
            spend_rows: list[dict[str, Any]]) -> dict[str, Chart]:
     """The pack's charts: 12 months of revenue (against its monthly target), new and lost
@@ -152,7 +160,8 @@ def charts(store: Store, period: Period, currency: str, score_history: list[dict
         "revenue": Chart("Revenue by month against target",
                          series=(ChartSeries("revenue", tuple(p.value for p in revenue)),),
                          unit="money", currency=currency,
-                         target=tuple(targets.get((p.month, "revenue")) for p in revenue),
+                         target=tuple(_pro_rata(targets.get((p.month, "revenue")), p)
+                                      for p in revenue),
                          **_points(revenue)),
         "customers": Chart("New and lost customers by month", series=(
             ChartSeries("new", tuple(p.value for p in trends["customers_new"])),
