@@ -69,13 +69,15 @@ def test_pipeline_discipline(shop) -> None:
     ev = se.pipeline(shop, OCT)
     # open by 31 Oct: Full, No step, No amount ("Later" is created after, "Closed" is won)
     assert ev.n == 3 and ev.value == pytest.approx(100 / 3)
-    assert ev.detail == "1 of 3 open deals have an amount and a dated next step · suggests 3–4"
+    assert ev.label == "Open deals with amount and dated next step"
+    assert ev.detail == "1 of 3 · suggests 3–4"
 
 
 def test_retention_at_risk_with_an_open_action(shop) -> None:
     ev = se.retention(shop, OCT)
     assert ev.n == 2 and ev.value == pytest.approx(50.0)  # Ann has one, Cy none
-    assert ev.detail == "1 of 2 customers at risk have an open action · suggests 5–6"
+    assert ev.label == "At-risk customers with an open action"
+    assert ev.detail == "1 of 2 · suggests 5–6"
     acts.create_action(shop, Action(title="Call Cy", created_on="2026-10-30", customer_id=3))
     assert se.retention(shop, OCT).detail.endswith("suggests 9–10")
 
@@ -83,13 +85,13 @@ def test_retention_at_risk_with_an_open_action(shop) -> None:
 def test_new_business_plan_and_review(shop) -> None:
     ev = se.new_business(shop, OCT)
     assert ev.value == 2 and ev.n == 3  # Nov and Dec have targets, Jan not
-    assert ev.detail == ("2 of the next 3; no strategic review in the last 31 days · "
-                         "suggests 3–4")
+    assert ev.label == "Next 3 months with a revenue target"
+    assert ev.detail == "no review in 31 days · suggests 3–4"
     repository.save_all(shop, targets=[_t("2027-01")])
     assert se.new_business(shop, OCT).detail.endswith("suggests 5–6")
     srs.save(shop, srs.StrategicReview("2026-10-15", market="Quiet autumn"))
     ev = se.new_business(shop, OCT)
-    assert ev.detail == "3 of the next 3; a strategic review in the last 31 days · suggests 7–8"
+    assert ev.value == 3 and ev.detail == "reviewed in 31 days · suggests 7–8"
     december = se.new_business(shop, Period(date(2026, 12, 1), date(2026, 12, 31)))
     assert december.value == 1 and december.detail.endswith("suggests 3–4")  # January only
     january = se.new_business(shop, Period(date(2027, 1, 1), date(2027, 1, 31)))
@@ -100,13 +102,13 @@ def test_service_automation_is_records_kept_current(shop) -> None:
     ev = se.automation(shop, OCT)
     # orders (20 Oct), deals (25 Oct), actions (30 Oct) are fresh; surveys (1 May) stale
     assert ev.n == 4 and ev.value == pytest.approx(75.0)
-    assert ev.detail == ("3 of 4 kinds of record added in the last 30 days; stale: surveys "
-                         "(how current the data is kept) · suggests 7–8")
+    assert ev.label == "Records kept current (added in 30 days)"
+    assert ev.detail == "3 of 4 kinds; stale: surveys · suggests 7–8"
 
 
 def test_the_scorecard_shows_them_beside_the_questions(shop) -> None:
     evidence = scorecard_service.evidence(shop, OCT)
-    assert evidence["pipeline"].label == "Open deals with stage, amount and dated next step"
+    assert evidence["pipeline"].label == "Open deals with amount and dated next step"
     assert "suggests" in evidence["retention"].detail
-    assert evidence["automation"].label == "Records kept current"
+    assert evidence["automation"].label == "Records kept current (added in 30 days)"
     assert evidence["margins"].label == "Gross margin"  # the others are unchanged

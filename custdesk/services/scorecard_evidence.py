@@ -66,19 +66,17 @@ def new_business(store: Store, period: Period) -> Evidence:
         suggested = "3–4"
     else:
         suggested = "7–8" if reviewed else "5–6"
-    review_text = ("a strategic review in the last 31 days" if reviewed
-                   else "no strategic review in the last 31 days")
-    return Evidence("Coming months with a revenue target", float(covered), "count",
-                    MONTHS_AHEAD, f"{covered} of the next {MONTHS_AHEAD}; {review_text} · "
+    review_text = "reviewed" if reviewed else "no review"
+    return Evidence("Next 3 months with a revenue target", float(covered), "count",
+                    MONTHS_AHEAD, f"{review_text} in {REVIEW_DAYS} days · "
                     f"{_suggests(suggested)}")
 
 
 def pipeline(store: Store, period: Period) -> Evidence:
     total, _amount, _dated, both = q.open_deal_completeness(store, period.end.isoformat())
     share = share_pct(both, total)
-    detail = (f"{both} of {total} open deals have an amount and a dated next step · "
-              f"{_suggests(band(share))}" if total else "no open deals")
-    return Evidence("Open deals with stage, amount and dated next step", share, "pct", total,
+    detail = (f"{both} of {total} · {_suggests(band(share))}" if total else "no open deals")
+    return Evidence("Open deals with amount and dated next step", share, "pct", total,
                     detail)
 
 
@@ -88,8 +86,8 @@ def retention(store: Store, period: Period) -> Evidence:
               if a.customer_id is not None}
     handled = len(risky & acting)
     share = share_pct(handled, len(risky))
-    detail = (f"{handled} of {len(risky)} customers at risk have an open action · "
-              f"{_suggests(band(share))}" if risky else "no customer at risk")
+    detail = (f"{handled} of {len(risky)} · {_suggests(band(share))}" if risky
+              else "no customer at risk")
     return Evidence("At-risk customers with an open action", share, "pct", len(risky), detail)
 
 
@@ -102,10 +100,12 @@ def automation(store: Store, period: Period) -> Evidence:
     if not latest:
         detail = "no records yet"
     else:
-        detail = (f"{len(fresh)} of {len(latest)} kinds of record added in the last "
-                  f"{FRESH_DAYS} days" + (f"; stale: {', '.join(stale)}" if stale else "")
-                  + f" (how current the data is kept) · {_suggests(band(share))}")
-    return Evidence("Records kept current", share, "pct", len(latest), detail)
+        detail = (f"{len(fresh)} of {len(latest)} kinds"
+                  + (f"; stale: {', '.join(stale)}" if stale else "")
+                  + f" · {_suggests(band(share))}")
+    # it measures how current the data is kept (a proxy for tracked processes)
+    return Evidence(f"Records kept current (added in {FRESH_DAYS} days)", share, "pct",
+                    len(latest), detail)
 
 
 def anchor_evidence(store: Store, period: Period) -> dict[str, Evidence]:
