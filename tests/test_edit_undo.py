@@ -158,3 +158,23 @@ def test_the_targets_editor_save_is_one_undoable_edit(store) -> None:
     assert dump(store) != before
     assert edits.undo_last_edit(store) == "Edit targets"
     assert dump(store) == before
+
+
+def test_merge_and_delete_of_imported_customers_undo_exactly_and_the_import_still_undoes(
+        store, tmp_path: Path) -> None:
+    from custdesk.services import customers_service as cs
+    from custdesk.services.importer import list_batches, undo
+
+    path = tmp_path / "o.csv"
+    path.write_text("Order ID,Order Date,Customer Name,Sales\nA1,2026-01-05,Ada,10\n"
+                    "A2,2026-01-06,Ada L,20\nA3,2026-01-07,Bob,30\n")
+    commit(store, make_preview(store, ImportRequest(path=path, kind="orders")))
+    imported = dump(store)
+    ids = dict(store.conn.execute("SELECT name, id FROM customers"))
+    cs.merge_customers(store, ids["Ada"], ids["Ada L"])
+    cs.delete_customer(store, ids["Bob"])
+    assert edits.undo_last_edit(store) == "Delete customer Bob"
+    assert edits.undo_last_edit(store) == "Merge Ada L into Ada"
+    assert dump(store) == imported  # import undo records (batch_changes) included
+    undo(store, int(list_batches(store)[0]["id"]))
+    assert store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0

@@ -1,6 +1,6 @@
 """Changing customers from the app: add, edit, delete, mark as lost, merge duplicates.
 
-Every change that touches more than one row runs in one `store.transaction()`: a merge
+Every change is one undoable edit (`edits.recorded`: one transaction, Edit ▸ Undo): a merge
 either moves every order, deal, ticket, survey, action and interaction to the kept customer
 and removes the other, or does nothing; the last merge (or batch of merges) is recorded in
 the same transaction so `undo_last_merge` can put it back. Messages in `CustomerError`
@@ -168,10 +168,10 @@ def merge_customers(store: Store, keep_id: int, drop_id: int,
     moved."""
     if keep_id == drop_id:
         raise CustomerError("Choose two different customers to merge.")
-    get_customer(store, keep_id)
-    get_customer(store, drop_id)
+    kept_name = get_customer(store, keep_id)["name"]
+    dropped_name = get_customer(store, drop_id)["name"]
     create_backup(store, reason="before-merge")
-    with store.transaction():
+    with recorded(store, f"Merge {dropped_name} into {kept_name}"):  # Edit ▸ Undo too
         moved, entry = _merge_one(store, keep_id, drop_id, fields)
         dup_db.save_undo_record(store, json.dumps([entry]))
     return moved
@@ -205,7 +205,7 @@ def merge_batch(store: Store, pairs: list[tuple[int, int]]) -> BatchResult:
     skipped: list[str] = []
     totals = dict.fromkeys(CHILD_TABLES, 0)
     entries: list[dict[str, Any]] = []
-    with store.transaction():
+    with recorded(store, f"Merge {len(pairs)} duplicate pair{'s' if len(pairs) > 1 else ''}"):
         for keep_id, drop_id in pairs:
             keep, drop = final(keep_id), final(drop_id)
             if keep == drop:
@@ -282,7 +282,7 @@ def undo_last_merge(store: Store) -> list[str]:
                             "deleted since.")
     create_backup(store, reason="before-undo-merge")
     notes: list[str] = []
-    with store.transaction():
+    with recorded(store, "Undo merge"):
         for entry in reversed(entries):
             notes += dup_db.undo_merge(store, entry)
         dup_db.clear_undo_record(store)

@@ -25,11 +25,13 @@ from typing import Any
 
 KEEP = 50  # the newest edits kept in the log (Edit ▸ Undo promises at least 20)
 
-# not business data: the log itself, the import bookkeeping (import undo has its own
-# records), derived caches rebuilt from orders and saved column mappings. (The business
-# settings are logged: the settings dialog is an edit like any other.)
-SKIPPED = frozenset({"edit_log", "import_batches", "batch_changes", "customer_order_stats",
-                     "summary_state", "column_mappings"})
+# not business data: the log itself, the import batches (an edit never writes one),
+# derived caches rebuilt from orders and saved column mappings. The business settings are
+# logged (the settings dialog is an edit; a merge keeps its own undo record there), and so
+# are an import's undo records (`batch_changes`): a delete or merge drops those of the rows
+# it removes, and its undo must put them back for the import's undo to stay exact.
+SKIPPED = frozenset({"edit_log", "import_batches", "customer_order_stats", "summary_state",
+                     "column_mappings"})
 
 _LOG = "temp.custdesk_edit_changes"
 _TRIGGER = "custdesk_edit_"
