@@ -58,15 +58,16 @@ def tracks(store: Store, customers: Sequence[tuple[int, str, str]], as_of: date
     return out
 
 
-def onboarding_span(start: date, end: date) -> tuple[date, date]:
-    """Customers being onboarded: acquired in the period or in the TRACK_DAYS up to its end."""
-    return min(start, end - timedelta(days=ob.TRACK_DAYS - 1)), end
+def onboarding_span(end: date) -> tuple[date, date]:
+    """Customers being onboarded: acquired in the TRACK_DAYS up to `end` (older customers'
+    onboarding is over, whatever the period)."""
+    return end - timedelta(days=ob.TRACK_DAYS - 1), end
 
 
-def track_rows(store: Store, start: date, end: date) -> list[dict[str, Any]]:
+def track_rows(store: Store, end: date) -> list[dict[str, Any]]:
     """One row per customer being onboarded (see `onboarding_span`), latest first: their
     status, each step's done day (or due day) and whether any step is overdue."""
-    lo, hi = onboarding_span(start, end)
+    lo, hi = onboarding_span(end)
     out = []
     for t in tracks(store, ql.acquired_between(store, lo, hi), end):
         row: dict[str, Any] = {"customer_id": t.customer_id, "customer": t.customer,
@@ -82,7 +83,7 @@ def track_rows(store: Store, start: date, end: date) -> list[dict[str, Any]]:
 def overdue_counts(store: Store, end: date) -> list[dict[str, Any]]:
     """Per step: how many customers acquired in the TRACK_DAYS up to `end` have it as their
     first overdue step, with the step's offset in days ("3 waiting for delivered > 7 days")."""
-    lo, hi = onboarding_span(end, end)
+    lo, hi = onboarding_span(end)
     offsets = {s.name: s.days for s in steps(store)}
     counts: dict[str, int] = {}
     for t in tracks(store, ql.acquired_between(store, lo, hi), end):
@@ -107,6 +108,15 @@ def overdue_sentence(counts: Sequence[dict[str, Any]]) -> str:
                "for" if i == 0 else f"{r['customers']:,} for")
         parts.append(f"{who} {WAITING_FOR.get(r['step'], r['step'])} > {r['days']} days")
     return "; ".join(parts)
+
+
+def delivery_note(store: Store) -> str | None:
+    """A sentence when no order line carries a delivered date (the delivered step then
+    waits for the owner to mark it)."""
+    if rows.deliveries_recorded(store):
+        return None
+    return ("No order line carries a delivered date: mark deliveries on the Onboarding list, "
+            "or import orders with a delivered_on column.")
 
 
 def mark_step(store: Store, customer_id: int, step: str, *, due_on: str | None = None,

@@ -58,3 +58,9 @@ def save_step(store: Store, customer_id: int, step: str, due_on: str | None,
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(customer_id, step) DO UPDATE SET "
             "due_on = excluded.due_on, done_on = excluded.done_on, note = excluded.note",
             (customer_id, step, due_on, done_on, note))
+
+
+def deliveries_recorded(store: Store) -> bool:
+    """True when any order line carries a delivered_on date."""
+    return store.conn.execute("SELECT EXISTS (SELECT 1 FROM orders WHERE "
+                              "trim(coalesce(delivered_on, '')) != '')").fetchone()[0] == 1

@@ -43,6 +43,7 @@ from custdesk.ui.tabs.customers_tab import CustomersTab
 from custdesk.ui.tabs.feedback_tab import FeedbackTab
 from custdesk.ui.tabs.growth_tab import GrowthTab
 from custdesk.ui.tabs.lost_prospects_tab import LostProspectsTab
+from custdesk.ui.tabs.loyalty_tab import LoyaltyTab
 from custdesk.ui.tabs.margins_tab import MarginsTab
 from custdesk.ui.tabs.pipeline_tab import PipelineTab
 from custdesk.ui.tabs.scorecard_tab import ScorecardTab
@@ -53,6 +54,7 @@ from custdesk.ui.tasks import default_runner
 TAB_CLASSES: tuple[type[BaseTab], ...] = (
     TodayTab,
     CustomersTab,
+    LoyaltyTab,
     PipelineTab,
     LostProspectsTab,
     MarginsTab,
@@ -63,7 +65,8 @@ TAB_CLASSES: tuple[type[BaseTab], ...] = (
     WhyTab,
 )
 # tab titles with their Alt+letter (none taken by the menus: File, View, Help)
-TAB_MNEMONICS = {"Today": "&Today", "Customers": "&Customers", "Pipeline": "&Pipeline",
+TAB_MNEMONICS = {"Today": "&Today", "Customers": "&Customers", "Loyalty": "L&oyalty",
+                 "Pipeline": "&Pipeline",
                  "Lost prospects": "&Lost prospects", "Margins": "&Margins",
                  "Growth": "&Growth",
                  "Feedback": "Fee&dback", "Scorecard": "&Scorecard", "Actions": "&Actions",

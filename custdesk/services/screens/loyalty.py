@@ -25,6 +25,7 @@ from custdesk.domain.periods import Period, add_months, month_end
 from custdesk.domain.renewal import RenewalRule
 from custdesk.services import metrics_service, settings_service
 from custdesk.services.screens import customers as customers_screen
+from custdesk.services.screens import new
 from custdesk.services.screens.model import Screen
 from custdesk.storage import Store, queries
 from custdesk.storage import queries_cohorts as qc
@@ -80,8 +81,16 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     return Screen(NAME, period, label, lists=lists, tables=tables)
 
 
-def build_series(store: Store, period: Period) -> dict[str, list[Any]]:
-    return {}
+def build_tab(store: Store, period: Period, label: str = "", *, with_series: bool = True
+              ) -> Screen:
+    """What the Loyalty tab draws: this screen with the New screen's cards, lists (new,
+    onboarding) and quality tables — each still printed alone by `custdesk screen`."""
+    loyal = build(store, period, label)
+    fresh = new.build(store, period, label)
+    return Screen(NAME, period, label, cards=fresh.cards,
+                  lists={**fresh.lists, **loyal.lists}, tables={**fresh.tables, **loyal.tables},
+                  empty=loyal.empty and fresh.empty,
+                  notes=tuple(dict.fromkeys((*fresh.notes, *loyal.notes))))
 
 
 # ----- cohorts -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@ are (Qt-free).
 
 Lists: `new` — customers acquired in the period (the Customers tab's rows: first order or
 won deal, value, source, referred by) with their onboarding status; `onboarding` — every
-customer being onboarded (acquired in the period or the 180 days up to its end), each step's
+customer being onboarded (acquired in the 180 days up to the period's end), each step's
 done or due day (`services/onboarding_service.py`). Tables: the quality of new customers
 (`domain/new_quality.py`) for this year (the 365 days up to `to`) beside last year (the 365
 before) — `quality_compare`, per source (`quality_by_source`) and per month of acquisition
@@ -30,7 +30,7 @@ from custdesk.storage import queries_loyalty as ql
 
 NAME = "new"
 CARDS = ("customers_new", "customers_new_value", "new_first_order_avg", "new_repeat_90d_pct",
-         "referral_rate_pct", "cac")
+         "referral_rate_pct")
 LISTS = ("new", "onboarding")
 TABLES = ("quality_compare", "quality_by_source", "quality_by_month")
 # (figure key, label, unit) of the quality tables, in their order
@@ -57,8 +57,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     prior = metrics_service.compute_metrics(store, period.prior()).metrics
     cards = with_targets({m: Card(m, report[m], prior.get(m)) for m in CARDS if m in report},
                          store, period)
-    tracks = {r["customer_id"]: r for r in
-              onboarding_service.track_rows(store, period.start, period.end)}
+    tracks = {r["customer_id"]: r for r in onboarding_service.track_rows(store, period.end)}
     new = [{**r, "onboarding": tracks.get(r["customer_id"], {}).get("status")}
            for r in customers_screen.new_rows(store, period, states)]
     this_year = Period.trailing_year(period.end)
@@ -70,12 +69,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
               "quality_by_source": source_rows(rows, this_year, last_year, period.end, window,
                                                groups),
               "quality_by_month": month_rows(rows, period.end, window, groups)}
+    note = onboarding_service.delivery_note(store) if tracks else None
     return Screen(NAME, period, label, cards=cards,
-                  lists={"new": new, "onboarding": list(tracks.values())}, tables=tables)
-
-
-def build_series(store: Store, period: Period) -> dict[str, list[Any]]:
-    return {}
+                  lists={"new": new, "onboarding": list(tracks.values())}, tables=tables,
+                  notes=(note,) if note else ())
 
 
 def _in(rows: Sequence[ql.FirstDays], period: Period) -> list[ql.FirstDays]:
