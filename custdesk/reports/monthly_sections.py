@@ -208,6 +208,8 @@ def bridge(r: ReviewData) -> str:
 
 
 def _more(rows: Sequence[Any]) -> str:
+    if not rows:
+        return ""
     return f"top {TOP} of {len(rows):,}" if len(rows) > TOP else f"{len(rows):,}"
 
 
