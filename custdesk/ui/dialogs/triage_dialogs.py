@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from custdesk.services import triage_service as triage
 from custdesk.services.files import Store
+from custdesk.ui import formatting as fmt
 from custdesk.ui.tasks import TaskState, default_runner
 
 
@@ -38,6 +39,13 @@ def _get(row: Any, name: str) -> Any:
 
 def _qdate(day: str) -> QDate:
     return QDate.fromString(day[:10], "yyyy-MM-dd")
+
+
+def _date_edit(day: QDate) -> QDateEdit:
+    edit = QDateEdit(day)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat(fmt.short_date_format())  # the locale's, like the lists
+    return edit
 
 
 class _TriageDialog(QDialog):
@@ -53,6 +61,7 @@ class _TriageDialog(QDialog):
         self.customer_id = int(_get(row, "customer_id"))
         self.customer = str(_get(row, "customer") or f"customer {self.customer_id}")
         self.setWindowTitle(f"{title} — {self.customer}")
+        self.setMinimumWidth(440)
         self.form = QFormLayout()
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -104,13 +113,11 @@ class SnoozeDialog(_TriageDialog):
     def __init__(self, store: Store, row: Any, parent: QWidget | None = None) -> None:
         super().__init__(store, row, "Snooze", parent)
         current = triage.snooze_of(store, self.customer_id)
-        self.until_edit = QDateEdit(_qdate(current[0] if current
-                                           else triage.default_until()))
-        self.until_edit.setCalendarPopup(True)
+        self.until_edit = _date_edit(_qdate(current[0] if current
+                                            else triage.default_until()))
         self.until_edit.setMinimumDate(QDate.currentDate())
         self.note_edit = QLineEdit(current[1] or "" if current else "")
-        self.note_edit.setPlaceholderText("Why it can wait (e.g. called, back from holiday "
-                                          "on the 15th)")
+        self.note_edit.setPlaceholderText("Why it can wait (e.g. away until the 15th)")
         self.form.addRow("Leave off the list until", self.until_edit)
         self.form.addRow("Note", self.note_edit)
         self.form.addRow(QLabel("They come back on the list the day after."))
@@ -133,13 +140,12 @@ class FollowUpDialog(_TriageDialog):
             self.state_box.addItem(triage.FOLLOWUP_LABELS[state], state)
         state = current[0] if current else "contacted"  # the usual next step
         self.state_box.setCurrentIndex(self.state_box.findData(state))
-        self.date_edit = QDateEdit(QDate.currentDate())
-        self.date_edit.setCalendarPopup(True)
+        self.date_edit = _date_edit(QDate.currentDate())
         self.note_edit = QLineEdit(current[2] or "" if current else "")
         self.note_edit.setPlaceholderText("What was said or done")
         nps, when = _get(row, "nps"), _get(row, "date")
         if nps is not None:
-            self.form.addRow(QLabel(f"Answered NPS {nps} on {str(when)[:10]}"))
+            self.form.addRow(QLabel(f"Answered NPS {nps} on {fmt.day_text(str(when)[:10])}"))
         self.form.addRow("State", self.state_box)
         self.form.addRow("On", self.date_edit)
         self.form.addRow("Note", self.note_edit)
