@@ -188,3 +188,48 @@ def test_a_partial_months_revenue_target_is_pro_rata(demo_store) -> None:
     whole = rs.monthly_targets(demo_store)
     assert chart.target[-1] == pytest.approx(whole[("2026-11", "revenue")] * 20 / 30)
     assert chart.target[-2] == whole[("2026-10", "revenue")]  # October is whole
+
+
+# ----- on the real Superstore orders (../shared/data) --------------------------------------
+def test_superstore_pack_prints_the_months_revenue_and_margin(shared_data: Path, store,
+                                                              tmp_path: Path, qapp) -> None:
+    """December 2022 of Superstore (the data's last month) against sums made here with the
+    csv module and Decimal; the pack is 3–8 pages and prints them."""
+    import csv
+    from decimal import Decimal
+
+    from custdesk.domain.money import to_e4
+    from custdesk.domain.records import Customer, OrderLine
+    from custdesk.reports.review_report import money
+    from custdesk.storage import repository
+
+    with open(shared_data / "superstore.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+
+    def iso(text: str) -> str:  # dd/mm/yy
+        d, m, y = text.split("/")
+        return date(2000 + int(y), int(m), int(d)).isoformat()
+
+    ids: dict[str, int] = {}
+    customers, orders = [], []
+    for r in rows:
+        cid = ids.setdefault(r["Customer ID"], len(ids) + 1)
+        if cid > len(customers):
+            customers.append(Customer(r["Customer Name"], id=cid, ref=r["Customer ID"]))
+        revenue = to_e4(r["Sales"])
+        orders.append(OrderLine(date=iso(r["Order Date"]), customer_id=cid, revenue_e4=revenue,
+                                cost_e4=revenue - to_e4(r["Profit"]), order_ref=r["Order ID"]))
+    repository.save_all(store, customers=customers, orders=orders)
+    december = [r for r in rows if iso(r["Order Date"]).startswith("2022-12")]
+    sales = sum(Decimal(r["Sales"]) for r in december)
+    profit = sum(Decimal(r["Profit"]) for r in december)
+    review, out, pages = _pack(store, tmp_path, "2022-12")
+    card = review.data.screens["today"]["cards"]["revenue"]
+    assert Decimal(str(card["value"])) == sales.quantize(Decimal("0.0001"))
+    margin = review.data.screens["margins"]["cards"]["gross_margin_pct"]["value"]
+    assert margin == pytest.approx(float(profit / sales * 100))
+    assert 3 <= pages <= 8
+    if PDFTOTEXT:
+        text = _pdf_text(out)
+        assert money(float(sales)) in text and f"{float(profit / sales * 100):.1f} %" in text
+        assert "December 2022: 1 Dec 2022 – 31 Dec 2022" in text
