@@ -30,6 +30,7 @@ from custdesk.storage.queries import (
     SILENT,
     period_params,
 )
+from custdesk.storage.queries_cache import cached
 from custdesk.storage.queries_summary import ORDER_KEY, stats_source
 
 # every character Python's str.strip() removes: trim(x, these) = '' <=> not x.strip()
@@ -124,7 +125,7 @@ FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
         iif(lost_on IS NOT NULL AND lost_on <= :end, lost_on,
             iif(coalesce(last_end < :cut_end, 0), date(last_end, :w_fwd), :end)) AS loss_day
       FROM ({flags}))
-GROUP BY 1
+GROUP BY 1, 2
 """
 # group keys: the segment, or (for the bridge) the reason a lost customer is counted under:
 # their recorded reason, else "Not recorded" when marked lost, else "Lapsed"; "" = not lost
@@ -190,7 +191,24 @@ def customer_tallies(store: Store, period: Period, window: int,
                      by: str = "segment") -> dict[str, CustomerTally] | None:
     """segment ("(none)" for blank) -> CustomerTally, or with `by="lost_reason"` lost
     reason ("" for customers not lost) -> CustomerTally. (Never None now: any period is
-    served; the Optional stays for callers written when earlier periods were not.)"""
+    served; the Optional stays for callers written when earlier periods were not.)
+
+    Both groupings come from one pass per (period, window), kept until the next write: a
+    screen asks for the catalogue (by segment) and the bridge (by reason) of one period."""
+    if by not in _KEYS:
+        raise ValueError(f"cannot group customer tallies by {by!r}")
+    fine = cached(store, ("customer tallies", period, window),
+                  lambda: _tallies_by_segment_and_reason(store, period, window))
+    out: dict[str, CustomerTally] = {}
+    for seg, reason, tally in fine:
+        key = seg if by == "segment" else reason
+        out[key] = out[key] + tally if key in out else tally
+    return out
+
+
+def _tallies_by_segment_and_reason(store: Store, period: Period, window: int
+                                   ) -> list[tuple[str, str, CustomerTally]]:
+    """(segment, lost-reason key, CustomerTally) for every pair that has customers."""
     params = period_params(period)
     gap = timedelta(days=window)
     year_before = date.fromisoformat(params["year_before"])
@@ -215,9 +233,9 @@ def customer_tallies(store: Store, period: Period, window: int,
                           last_year="last_before" if same else "last_year")
     # (one order key in the whole history — every line up to `to` here —: the first order
     # is all of it and nothing repeats; the sub-queries run only for repeat buyers)
-    sql = _SUMS.format(flags=flags, key=_KEYS[by],
+    sql = _SUMS.format(flags=flags, key=f"{_KEYS['segment']}, {_KEYS['lost_reason']}",
                        silent=SILENT.format(cid="cust_id", day="loss_day"),
                        first_value=FIRST_VALUE.format(cid="cust_id", first="first_date"),
                        repeat_90d=REPEAT_90D.format(cid="cust_id", first="first_date"))
-    return {seg: CustomerTally(*(int(v or 0) for v in rest))
-            for seg, *rest in store.conn.execute(sql, params)}
+    return [(seg, reason, CustomerTally(*(int(v or 0) for v in rest)))
+            for seg, reason, *rest in store.conn.execute(sql, params)]
