@@ -108,6 +108,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     due = (actions_screen.due_rows(store, date.today().isoformat())
            if acts.has_actions(store) else [])
     lists["actions_due"] = due
+    from custdesk.services import onboarding_service  # issue 15: late onboarding steps
+
+    lists["onboarding_overdue"] = onboarding_service.overdue_counts(store, period.end)
     tables["list_totals"].append({"list": "actions_due", "count": len(due), "total": None})
     tables["actions_due_totals"] = [due_totals(due)]
     shown = with_targets(cards(current, prior), store, period)

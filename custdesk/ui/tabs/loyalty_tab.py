@@ -354,7 +354,7 @@ class LoyaltyTab(DashboardTab):
 
         from custdesk.domain.records import Action
         from custdesk.services import actions_service
-        from custdesk.ui.tasks import TaskState, default_runner
+        from custdesk.ui.tasks import TaskState
 
         if self.store is None:
             return
@@ -368,6 +368,6 @@ class LoyaltyTab(DashboardTab):
             assert state.store is not None
             return actions_service.create_action(state.store, action)
 
-        default_runner().write(self.store, write, {"actions"},
+        self._runner().write(self.store, write, {"actions"},
                                lambda _id: self.notes.setText(f"Action added: {action.title}."),
                                key=(self, "ask"))

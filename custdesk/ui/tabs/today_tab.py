@@ -261,6 +261,10 @@ class TodayTab(DashboardTab):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(card_row)
         layout.addWidget(self.due_strip)
+        # issue 15: "3 new customers waiting for delivery > 7 days" (see the Loyalty tab)
+        self.onboarding_line = QLabel()
+        self.onboarding_line.setStyleSheet("color: #b03a2e;")
+        layout.addWidget(self.onboarding_line)
         layout.addLayout(bottom, 1)
         return content
 
@@ -273,6 +277,12 @@ class TodayTab(DashboardTab):
                 continue
             widget.set_metric(METRICS[metric], card.current, card.prior, extra_text(card),
                               card.target)
+        from custdesk.services.onboarding_service import overdue_sentence
+
+        late = overdue_sentence(screen.lists.get("onboarding_overdue", []))
+        self.onboarding_line.setText(f"Onboarding: {late} — see Loyalty ▸ Onboarding"
+                                     if late else "")
+        self.onboarding_line.setVisible(bool(late))
         due_totals = screen.tables.get("actions_due_totals") or [None]
         self.due_strip.setText(due_strip_html(screen.lists.get("actions_due", []),
                                               due_totals[0]))
