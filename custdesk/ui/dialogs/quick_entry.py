@@ -113,6 +113,10 @@ class QuickEntryDialog(QDialog):
             box.setEditable(name != "would_refer")
             box.addItems({"csat": CSAT_CHOICES, "would_refer": ["", "yes", "no"],
                           "channel": CHANNELS}[name])
+            line = box.lineEdit()
+            if line is not None:  # editable: say what it takes
+                line.setPlaceholderText("1–5, ★★★★☆, “4 stars”, 🙂, words, 0–10 or %"
+                                        if name == "csat" else "phone, e-mail, chat…")
             if name == "csat":
                 box.setToolTip("1–5, stars, “4 stars”, a smiley, words, or a 0–10 / % score")
             return box
