@@ -69,3 +69,22 @@ def test_loyalty_settings_round_trip(shop) -> None:  # noqa: F811
         settings_service.save_loyalty_settings(shop, RenewalRule(), 4, "no days here")
     assert settings_service.loyalty_settings(shop)[1] == 3  # nothing changed
     assert END == date(2024, 6, 30)
+
+
+def test_business_settings_save_the_renewal_rule(qtbot, shop, quiet_ui) -> None:  # noqa: F811
+    from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
+
+    dialog = BusinessSettingsDialog(shop)
+    qtbot.addWidget(dialog)
+    box = dialog.loyalty
+    assert not box.days.isEnabled()  # only the "days" rule uses N
+    box.rule.setCurrentIndex(2)  # contract
+    box.quarters.setValue(2)
+    assert dialog.save()
+    assert settings_service.loyalty_settings(shop) == (RenewalRule("contract", 90), 2)
+    dialog = BusinessSettingsDialog(shop)
+    qtbot.addWidget(dialog)
+    dialog.loyalty.steps.setPlainText("kick-off, soon")
+    assert not dialog.save()
+    assert "line 1" in dialog.error.text()
+    assert settings_service.loyalty_settings(shop)[1] == 2

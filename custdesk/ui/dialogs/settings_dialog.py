@@ -140,6 +140,9 @@ class BusinessSettingsDialog(QDialog):
         self.reasons = QPlainTextEdit("\n".join(ms.load_reasons(store)))
         reasons_box = QGroupBox("Lost reasons (one per line)")
         QVBoxLayout(reasons_box).addWidget(self.reasons)
+        from custdesk.ui.dialogs.loyalty_settings import LoyaltySettingsBox
+
+        self.loyalty = LoyaltySettingsBox(store)  # issue 15: renewal rule, loyal, onboarding
 
         self.error = QLabel()
         self.error.setTextFormat(Qt.TextFormat.PlainText)  # quotes the owner's values
@@ -153,7 +156,10 @@ class BusinessSettingsDialog(QDialog):
         left.addWidget(rules_box)
         left.addWidget(stages_box, 1)
         columns.addLayout(left, 3)
-        columns.addWidget(reasons_box, 2)
+        right = QVBoxLayout()
+        right.addWidget(reasons_box, 1)
+        right.addWidget(self.loyalty)
+        columns.addLayout(right, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(columns, 1)
         layout.addWidget(self.error)
@@ -174,6 +180,7 @@ class BusinessSettingsDialog(QDialog):
                 save_stages(self.store, [s.edit() for s in self.stage_list],
                             self.removed_stages)
                 ms.set_reasons(self.store, reasons)
+                self.loyalty.save(self.store)
         except ValueError as exc:
             self.error.setText(f"Not saved: {exc}.")
             return False
