@@ -464,6 +464,6 @@ def test_an_interactions_sheet_is_mapped_with_its_own_words(qtbot, store, tmp_pa
     assert w.sheet_page.kind.currentText() == "interactions"
     w.next()
     combos = [c.currentText() for c in w.mapping_page.combos]
-    assert combos == ["date", "customer ID or reference", "type (call, meeting, e-mail, visit)",
+    assert combos == ["date", "customer ID or reference", "type (call, visit…)",
                       "note"]
     assert w.mapping_page.mapping() == ["date", "customer", "kind", "note"]

@@ -43,12 +43,13 @@ FIELD_WORDS = {
     "ref": "reference (ID)", "customer": "customer ID or reference",
     "customer_email": "customer e-mail", "email": "e-mail", "order_ref": "order number",
     "product": "product code", "target_margin_pct": "target margin %",
-    "is_complaint": "is a complaint", "csat": "CSAT score", "nps": "NPS score",
-    "kind": "survey type", "follow_up_of": "follow-up of (ticket reference)",
+    "is_complaint": "is a complaint", "nps": "NPS score",
+    "csat": "CSAT (1–5, stars, %…)",
+    "kind": "survey type", "follow_up_of": "follow-up of (ticket ref)",
     "deal": "deal (reference or title)",
 }
 # ... and where one field id means something else in another kind
-KIND_FIELD_WORDS = {("interactions", "kind"): "type (call, meeting, e-mail, visit)",
+KIND_FIELD_WORDS = {("interactions", "kind"): "type (call, visit…)",
                     ("costs", "category"): "cost category"}
 Survey = tuple[list[importer.SheetInfo], importer.Choice | None, str]
 Scan = tuple[Survey, list[str] | None]  # the survey, or the kinds of a custdesk workbook
