@@ -30,7 +30,8 @@ FEATURE_DETAILS = ("Online ordering with a manager's approval", "One invoice a m
 FOLLOW_UP_DAYS = 7  # a ticket on the same topic within this many days follows the earlier
 COSTS = (("Rent", 2400), ("Wages", 9800), ("Software", 350))  # monthly, in pounds
 COST_MONTHS = 12
-INTERACTION_KINDS = (("call", 4), ("email", 4), ("meeting", 2), ("visit", 1))
+INTERACTION_KINDS = ("call", "email", "meeting", "visit")
+INTERACTION_WEIGHTS = (4, 4, 2, 1)
 DEAL_NOTES = ("Sent the quote", "Talked through delivery options", "Showed the range",
               "Chased the purchase order", "Measured up the office", "Agreed the terms")
 CHECK_INS = 30  # regular customers with a recent check-in call or visit
@@ -74,8 +75,7 @@ def _days_between(earlier: str, later: str) -> int:
 
 
 def _kind(rng: random.Random) -> str:
-    kinds, weights = zip(*INTERACTION_KINDS, strict=True)
-    return rng.choices(kinds, weights)[0]
+    return rng.choices(INTERACTION_KINDS, INTERACTION_WEIGHTS)[0]
 
 
 def _interactions(rng: random.Random, biz: DemoBusiness, end: date) -> list[Interaction]:

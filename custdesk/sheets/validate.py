@@ -320,9 +320,9 @@ def _column_parsers(table: Table, columns: list[tuple[int, cat.FieldSpec]],
             parsers.append(_money_parser(max_amount, mark))
             continue
         if spec.type == cat.SCORE5:  # CSAT in any form; its numbers' scale per column
-            scale = csat.decide_csat_scale(cols[position], mark)
-            parsers.append(partial(csat.parse_csat, scale=scale, mark=mark))
-            note = csat.readings_note(table.headers[col], cols[position], scale, mark)
+            csat_scale = csat.decide_csat_scale(cols[position], mark)
+            parsers.append(partial(csat.parse_csat, scale=csat_scale, mark=mark))
+            note = csat.readings_note(table.headers[col], cols[position], csat_scale, mark)
             if note and notes is not None:
                 notes.append(note)
             continue
