@@ -141,3 +141,45 @@ def test_typing_on_narrows_and_deleting_widens_again() -> None:
         fresh.set_search("")
         fresh.set_search(text)
         assert names(model) == names(fresh), text
+
+
+def test_search_never_matches_across_rows_or_columns_and_folds_case_fully() -> None:
+    """The search runs over one text of all rows: a word must lie inside one cell's text
+    of one row; a letter that folds longer (ß → ss) shifts no row's offsets."""
+    rows = [Row("Ann Ab", 1.0, None, ["cd"]), Row("Cd Straße", 2.0, None, []),
+            Row("Ef", 3.0, None, ["ann"]), Row("Gi", 4.0, None, [])]
+    model = RecordTableModel(COLUMNS)
+    model.set_rows(rows)
+    model.set_search("abcd")  # "Ab" ends row 1's name, "cd" is its tag: not one word
+    assert names(model) == []
+    model.set_search("bcd")  # the end of row 1 and the start of row 2
+    assert names(model) == []
+    model.set_search("STRASSE cd")
+    assert names(model) == ["Cd Straße"]
+    model.set_search("ann")  # in a name and in a list column
+    assert names(model) == ["Ann Ab", "Ef"]
+    model.set_search("gi")  # the last row (no row after it)
+    assert names(model) == ["Gi"]
+    model.set_search("ab ann cd")  # every word, each found in this row only
+    assert names(model) == ["Ann Ab"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_search_equals_a_row_by_row_scan_on_random_rows(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    letters = "abcß "
+    rows = [Row("".join(rng.choice(letters) for _ in range(rng.randint(0, 8))), None, None,
+                ["".join(rng.choice(letters) for _ in range(3))] if rng.random() < 0.5
+                else []) for _ in range(200)]
+    model = RecordTableModel(COLUMNS)
+    model.set_rows(rows)
+    for _ in range(30):
+        words = ["".join(rng.choice("abcßs") for _ in range(rng.randint(1, 3)))
+                 for _ in range(rng.randint(1, 2))]
+        model.set_search(" ".join(words))
+        expected = [r.name for r in rows
+                    if all(w.casefold() in f"{r.name}\n{'; '.join(r.tags)}".casefold()
+                           for w in words)]
+        assert names(model) == expected, words
