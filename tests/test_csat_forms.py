@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from custdesk.cli import main
 from custdesk.services.importer import ImportRequest, commit, make_preview
 from custdesk.sheets.csat import FIVE, FRACTION, PERCENT, TEN, decide_csat_scale, read_csat
 
@@ -122,3 +123,13 @@ def test_ticket_csat_uses_the_same_reader(store, tmp_path):
     commit(store, make_preview(store, ImportRequest(path, kind="tickets")))
     assert store.conn.execute("SELECT ref, csat FROM tickets ORDER BY ref").fetchall() == [
         ("T-1", 2), ("T-2", 4)]
+
+
+def test_the_cli_dry_run_prints_each_reading(tmp_path, db_path, capsys):
+    path = write_csv(tmp_path / "s.csv", [["Date", "Customer", "CSAT"],
+                                          ["2025-03-01", "Ann", "★★★★☆"],
+                                          ["2025-03-02", "Bob", "Very satisfied"]])
+    assert main(["import", str(path), "--kind", "surveys", "--dry-run", "--db",
+                 str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "CSAT, read as 1–5: ★★★★☆ → 4 (stars), Very satisfied → 5 (words)" in out

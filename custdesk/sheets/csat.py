@@ -92,7 +92,7 @@ def decide_csat_scale(values: list[object], mark: str | None = None) -> str:
     fraction (Excel percent cells), else FIVE (1–5 as is)."""
     top = Decimal(0)
     fraction = False
-    for value in values:
+    for value in dict.fromkeys(values):  # (a 100k-row column holds a few distinct answers)
         number = _plain_number(value, mark)
         if number is None:
             continue
