@@ -47,7 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_option(plan)
     plan.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
     plan.add_argument("--period", metavar="PRESET",
-                      help="a period preset (default: this month and the months after it)")
+                      help="a period preset (default: last-90-days, then the 3 months ahead)")
+    asset = kinds.add_parser("asset", help="customers as an asset, on one A4 page")
+    add_db_option(asset)
+    asset.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
+    from custdesk.commands.common import add_period_options
+
+    add_period_options(asset)  # default: the last 12 months
     p.set_defaults(run=run)
 
 
@@ -88,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         return run_review(args)
     if args.kind == "plan":
         return run_plan(args)
+    if args.kind == "asset":
+        return run_asset(args)
     out = _out_path(args)
     from custdesk.services import scorecard_service
 
@@ -149,4 +157,25 @@ def run_plan(args: argparse.Namespace) -> int:
         store.close(backup_if_changed=False)
     pages = _write(html, out)
     print(f"Sales plan written to {out} ({_pages(pages)}).")
+    return 0
+
+
+def run_asset(args: argparse.Namespace) -> int:
+    """Customers as an asset (issue 15) on one A4 page, for --period (default: the last
+    12 months)."""
+    out = _out_path(args)
+    from custdesk.commands.common import period_from_args
+    from custdesk.services import asset_service
+
+    if not (args.period or args.start or args.end):
+        args.period = "last-12-months"
+    store = open_from_args(args, create=False)
+    try:
+        resolved = period_from_args(store, args)
+        html = asset_service.asset_html(store, resolved.period, resolved.label)
+    finally:
+        store.close(backup_if_changed=False)
+    pages = _write(html, out)
+    print(f"Customers as an asset ({resolved.label}, {resolved.period.start} to "
+          f"{resolved.period.end}) written to {out} ({_pages(pages)}).")
     return 0
