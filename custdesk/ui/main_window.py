@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self._action(  # issue 16: the plan on paper, strategic reviews
             "Print sales p&lan…", lambda: review_printing.print_plan(self, self.store,
                                                                      self.dialogs)))
+        file_menu.addAction(self._action(  # issue 15: the customer base on one page
+            "Print customers as an &asset…", self.print_asset_dialog))
         file_menu.addAction(self._action(
             "S&trategic review…", lambda: review_printing.strategic_review(self, self.store)))
         file_menu.addSeparator()
@@ -436,6 +438,12 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Print", "This view cannot be printed yet.")
             return
         handler()
+
+    def print_asset_dialog(self) -> None:
+        from custdesk.ui.asset_printing import print_asset
+
+        print_asset(self, self.store, self.period_bar.period(), self.period_bar.label(),
+                    self.dialogs)
 
     def print_review_dialog(self) -> None:
         """File ▸ Print monthly review…: the pack for the period bar's period, built from
