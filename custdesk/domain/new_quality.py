@@ -30,17 +30,41 @@ REPEAT_DAYS = 90
 
 
 class FirstDaysLike(Protocol):
-    customer_id: int
-    acquired: str
-    lost_on: str | None
-    first_order_on: str | None
-    first_order_e4: int | None
-    orders_90d: int
-    costed_revenue_90d_e4: int
-    profit_90d_e4: int
-    margin_profit_90d_e4: int
-    last_order_180d: str | None
-    first_nps: int | None
+    """What a new customer's first days held (read-only, as
+    `storage.queries_loyalty.FirstDays` has it)."""
+
+    @property
+    def customer_id(self) -> int: ...
+
+    @property
+    def acquired(self) -> str: ...
+
+    @property
+    def lost_on(self) -> str | None: ...
+
+    @property
+    def first_order_on(self) -> str | None: ...
+
+    @property
+    def first_order_e4(self) -> int | None: ...
+
+    @property
+    def orders_90d(self) -> int: ...
+
+    @property
+    def costed_revenue_90d_e4(self) -> int: ...
+
+    @property
+    def profit_90d_e4(self) -> int: ...
+
+    @property
+    def margin_profit_90d_e4(self) -> int: ...
+
+    @property
+    def last_order_180d(self) -> str | None: ...
+
+    @property
+    def first_nps(self) -> int | None: ...
 
 
 def groups_after_90d(rows: Iterable[FirstDaysLike], as_of: date) -> dict[int, str]:
