@@ -233,3 +233,18 @@ def test_superstore_pack_prints_the_months_revenue_and_margin(shared_data: Path,
         text = _pdf_text(out)
         assert money(float(sales)) in text and f"{float(profit / sales * 100):.1f} %" in text
         assert "December 2022: 1 Dec 2022 – 31 Dec 2022" in text
+
+
+def test_long_lists_are_capped_so_the_pack_stays_short() -> None:
+    from custdesk.reports import monthly_money
+    from custdesk.reports.review_report import ReviewData
+
+    case = {"name": "P", "start_on": "2026-01-01", "actual_volume": 1, "expected_volume": 2,
+            "actual_revenue": 1.0, "expected_revenue": 2.0, "margin_pct": 10.0,
+            "expected_margin_pct": 20.0, "investment": None, "payback_months": None,
+            "behind": True, "behind_why": "margin 10.0 pts below the case"}
+    data = ReviewData("Shop", "October 2026", date(2026, 10, 1), date(2026, 10, 31),
+                      cases=[{**case, "name": f"P{i}"} for i in range(30)])
+    text = monthly_money.cases(data)
+    assert "P19" in text and "P20" not in text
+    assert "10 more in Margins ▸ Business cases…" in text

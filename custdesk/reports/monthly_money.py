@@ -28,6 +28,7 @@ from custdesk.reports.monthly_format import (
 if TYPE_CHECKING:
     from custdesk.reports.review_report import ReviewData
 
+MAX_ROWS = 20  # rows of the by-line plan and of the business cases in the pack
 PLAN_HEADERS = ["Month", "Status", "Revenue target", "Baseline", "Gap", "New cust. needed",
                 "New cust. target", "Leads needed", "Actual revenue", "vs target",
                 "Actual new cust."]
@@ -81,8 +82,12 @@ def plan(r: ReviewData) -> str:
     lines = tables.get("by_line") or []
     if lines:
         parts.append(sub_heading("By product line"))
-        parts.append(table(["Line", *PLAN_HEADERS], plan_rows(lines, r.currency, True),
+        parts.append(table(["Line", *PLAN_HEADERS], plan_rows(lines[:MAX_ROWS], r.currency,
+                                                              True),
                            set(range(3, 12)), size="7pt"))
+        if len(lines) > MAX_ROWS:  # the pack stays a few pages on any file
+            parts.append(note(f"{len(lines) - MAX_ROWS} more line months on the Margins "
+                              "tab (Line plan)."))
     parts += [note(n) for n in screen.get("notes", ()) if n]
     return "".join(parts)
 
@@ -126,7 +131,7 @@ def cases(r: ReviewData) -> str:
                     "against them.")
     c = r.currency
     rows = []
-    for k in r.cases:
+    for k in r.cases[:MAX_ROWS]:
         pay = k.get("payback_months")
         pay_text = (f"{pay} month{'s' if pay != 1 else ''}" if pay else
                     ("not yet" if k.get("investment") else DASH))
@@ -143,12 +148,14 @@ def cases(r: ReviewData) -> str:
                           figure(k.get("expected_margin_pct"), "pct")),
                      esc(money(k.get("investment"), c)),
                      esc(pay_text).replace(" ", "&nbsp;"), flag])
+    more = (note(f"{len(r.cases) - MAX_ROWS} more in Margins ▸ Business cases….")
+            if len(r.cases) > MAX_ROWS else "")
     return (sub_heading("Business cases since launch", "actual / expected pro rata to the "
                         "period's end; payback = months until gross profit covers the "
                         "investment")
             + table(["Product", "Since", "Units", "Revenue", "Margin", "Invested", "Payback",
                      "Against its case"], rows, {2, 3, 4, 5, 6},
-                    widths=[13, 9, 12, 19, 13, 8, 10, 16], size="7.5pt"))
+                    widths=[13, 9, 12, 19, 13, 8, 10, 16], size="7.5pt") + more)
 
 
 def marketing(r: ReviewData) -> str:
