@@ -95,9 +95,11 @@ def test_nested_edits_are_one_edit_and_the_log_keeps_fifty(store) -> None:
 
 def test_an_edit_takes_a_backup_like_an_import_but_not_every_click(store) -> None:
     _customer(store, "Ada")
+    assert list_backups(store.path) == []  # the file was empty: nothing to lose
     _customer(store, "Bob")
+    _customer(store, "Cy")
     taken = [b.reason for b in list_backups(store.path)]
-    assert taken == ["before-edit"]
+    assert taken == ["before-edit"]  # one, not one per edit (BACKUP_EVERY)
 
 
 def _orders_csv(path: Path, customer: str, amount: str) -> Path:

@@ -7,7 +7,8 @@ Every service that writes what the owner typed wraps the write in `recorded`:
 
 which (1) takes a backup first, like an import does, unless one was taken in the last
 `BACKUP_EVERY` (an edit is small and already undoable from the log; a backup per click
-would push the before-import copies out of the ten newest the rotation keeps), (2) opens
+would push the before-import copies out of the ten newest the rotation keeps; none while
+the file holds no business data yet), (2) opens
 the write transaction and (3) logs what changed (storage/edit_log.py). A `recorded` block
 inside another one joins it: one edit, the outer label. `undo_last_edit` takes back the
 newest edit not undone yet (the log keeps the newest 50); `newest_undo` says whether the
@@ -56,6 +57,8 @@ def recorded(store: Store, label: str) -> Iterator[Store]:
 
 
 def _backup_if_due(store: Store) -> None:
+    if not edit_log.holds_business(store.conn):
+        return  # a new, empty file: nothing to lose yet
     newest = list_backups(store.path)
     if newest and datetime.now() - newest[0].taken_at < BACKUP_EVERY:
         return

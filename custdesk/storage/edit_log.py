@@ -124,6 +124,14 @@ def _changes(conn: sqlite3.Connection,
     return out
 
 
+def holds_business(conn: sqlite3.Connection) -> bool:
+    """Whether the file holds any customer, order line, deal, ticket, survey or action."""
+    return bool(conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM orders) "
+        "OR EXISTS (SELECT 1 FROM deals) OR EXISTS (SELECT 1 FROM tickets) "
+        "OR EXISTS (SELECT 1 FROM surveys) OR EXISTS (SELECT 1 FROM actions)").fetchone()[0])
+
+
 def now_stamp() -> str:
     return datetime.now().isoformat(timespec="microseconds")
 
