@@ -248,3 +248,32 @@ def test_long_lists_are_capped_so_the_pack_stays_short() -> None:
     text = monthly_money.cases(data)
     assert "P19" in text and "P20" not in text
     assert "10 more in Margins ▸ Business cases…" in text
+
+
+def test_every_target_is_printed_and_judged_in_its_direction(demo_store) -> None:
+    """A response-time target reads "on track" below it and "off track" above it (lower is
+    better); a target on a figure outside the key rows still gets printed."""
+    from custdesk.services import targets_service as ts
+
+    def text_for(hours: float) -> tuple[str, float]:
+        ts.save(demo_store, [r for r in ts.load(demo_store) if r.month != "2026-10"] + [
+            ts.TargetRow("2026-10", "first_response_hours_median", hours),
+            ts.TargetRow("2026-10", "lead_conversion_pct", 40.0)])
+        resolved = rs.resolve(demo_store, None, "2026-10", TODAY)
+        review = rs.build_review(demo_store, resolved.period, resolved.label, TODAY)
+        value = review.screens["feedback"].cards["first_response_hours_median"].value
+        html = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", review.html))
+        row = html[html.index("First response time"):][:160]
+        return row, value
+
+    row, value = text_for(1000.0)
+    assert value is not None and value < 1000
+    assert "1000.0 h" in row and "✓ on track" in row
+    row, _ = text_for(value / 2)
+    assert "✗ off track" in row
+    resolved = rs.resolve(demo_store, None, "2026-10", TODAY)
+    review = rs.build_review(demo_store, resolved.period, resolved.label, TODAY)
+    html = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", review.html))
+    assert "Your other targets this period" in html
+    conversion = html[html.index("Your other targets this period"):][:300]
+    assert "Lead conversion" in conversion and "40.0 %" in conversion

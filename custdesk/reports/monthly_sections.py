@@ -173,12 +173,39 @@ def cards_table(r: ReviewData, areas: Sequence[str], with_area_rows: bool = True
             + "".join(rows) + "</table>")
 
 
+def other_targets(r: ReviewData) -> list[tuple[str, Mapping[str, Any]]]:
+    """(metric, card) of every card with a target that no key-figure row prints, once."""
+    printed = {m for _a, _n, metrics in KEY_FIGURES for m in metrics}
+    found: dict[str, Mapping[str, Any]] = {}
+    for name in sorted(r.screens):
+        for metric, card in ((r.screens[name] or {}).get("cards") or {}).items():
+            if card.get("target") is not None and metric not in printed:
+                found.setdefault(metric, card)
+    return sorted(found.items(), key=lambda kv: str(kv[1].get("label", kv[0])))
+
+
+def _other_targets_table(r: ReviewData) -> str:
+    rows = []
+    for metric, card in other_targets(r):
+        info = METRICS.get(metric)
+        unit = str(card.get("unit") or (info.unit if info else ""))
+        rows.append([esc(card.get("label", metric)),
+                     f"<b>{esc(figure(card.get('value'), unit, r.currency))}</b>",
+                     esc(figure(card.get("target"), unit, r.currency)), status(card)])
+    if not rows:
+        return ""
+    return (sub_heading("Your other targets this period")
+            + table(["Figure", "This period", "Target", "Status"], rows, {1, 2},
+                    widths=[50, 18, 16, 16], size="8pt"))
+
+
 def key_numbers(r: ReviewData) -> str:
     charts = side_by_side(chart_tag("revenue") if "revenue" in r.charts else "",
                           chart_tag("customers") if "customers" in r.charts else "")
     return (heading("Key numbers against target", "this period against the one before and "
                     "the targets you set", page_break=True)
-            + cards_table(r, FRONT_AREAS) + "<p style='margin:4px 0 0 0'></p>" + charts)
+            + cards_table(r, FRONT_AREAS) + _other_targets_table(r)
+            + "<p style='margin:4px 0 0 0'></p>" + charts)
 
 
 def bridge(r: ReviewData) -> str:
