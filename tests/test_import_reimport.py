@@ -67,7 +67,7 @@ def demo_export(demo_store, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_every_exported_record_carries_a_key(demo_store) -> None:
-    for kind in ("orders", "deals", "tickets", "surveys", "spend"):
+    for kind in ("orders", "deals", "tickets", "surveys", "spend", "interactions", "costs"):
         keys = [row[-1] for row in kind_rows(demo_store, kind)]
         assert keys and all(keys), kind
         assert len(set(keys)) == len(keys), kind
