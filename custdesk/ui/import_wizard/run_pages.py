@@ -353,6 +353,10 @@ class ImportPage(QWizardPage):
                                    lambda phase, n, total: state.progress(n, total, phase))
 
         changes = {preview.kind, "column_mappings", "import_batches"}
+        # customers and products the rows name are created too (an interactions or costs
+        # sheet touches no other tab's kinds otherwise)
+        changes |= {"customers"} if preview.plan.new_customers else set()
+        changes |= {"products"} if preview.plan.new_products else set()
         w.runner.write(w.store, write, changes, self._done, self._failed, key=(w, "import"),
                        progress=self._progress, cancelled=self._cancelled)
         self.completeChanged.emit()
