@@ -5,13 +5,15 @@ Build the file once (benchmarks/make_db.py):
   .venv/bin/python -m benchmarks.make_db --customers 100000 --lines 1000000 --deals 1000 \
       --tickets 1000 --surveys 1000 --db /tmp/d/big.db
 Run: .venv/bin/python -m benchmarks.bench_cohorts --db /tmp/d/big.db
-Goal: each table under 1 s (best of 3). Prints the figures and exits 1 over the goal.
+Goal: both tables (the Loyalty screen computes them in one statement) under 1 s wall time,
+best of 3. Prints the figures and exits 1 over the goal.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from benchmarks.timing import best_of
@@ -36,14 +38,15 @@ def main() -> int:
         counts = store.conn.execute(
             "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders)").fetchone()
         print(f"{args.db}: {counts[0]:,} customers, {counts[1]:,} order lines, to {end}")
-        worst = 0.0
-        for by in ("month", "quarter"):
-            rows = loyalty.cohort_rows(store, end, window, by)
-            seconds = best_of(lambda by=by: loyalty.cohort_rows(store, end, window, by), 3)
-            worst = max(worst, seconds)
+        tables = loyalty.cohort_tables(store, end, window)
+        for by, rows in tables.items():
             n = sum(r["customers"] for r in rows)
-            print(f"cohort table by {by:<8} {len(rows):3} rows, {n:7,} customers: "
-                  f"{seconds * 1000:8.1f} ms")
+            print(f"cohort table by {by:<8} {len(rows):3} rows, {n:7,} customers")
+        cpu_start = time.process_time()
+        worst = best_of(lambda: loyalty.cohort_tables(store, end, window), 3)
+        cpu = (time.process_time() - cpu_start) / 3
+        print(f"both tables (one statement): {worst * 1000:8.1f} ms wall (best of 3), "
+              f"{cpu * 1000:8.1f} ms CPU (mean; other processes' load excluded)")
     finally:
         store.close(backup_if_changed=False)
     print(f"goal < {GOAL_SECONDS:.1f} s: {'met' if worst < GOAL_SECONDS else 'MISSED'}")

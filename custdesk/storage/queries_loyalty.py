@@ -36,13 +36,14 @@ h AS MATERIALIZED (
         substr(acq, 1, 4) || '-Q' || ((CAST(substr(acq, 6, 2) AS INTEGER) + 2) / 3)) AS cohort
   FROM a WHERE acq BETWEEN :lo AND :end),
 n AS MATERIALIZED (SELECT cohort, count(*) AS n, max(acq) AS last_acq FROM h GROUP BY cohort),
--- only the cells every customer of the cohort has reached: the others are not shown
+-- the last month every customer of the cohort has reached: later cells are not shown
+r AS MATERIALIZED (
+  SELECT n.cohort, max(k.m) AS max_k FROM n CROSS JOIN k
+  WHERE date(n.last_acq, '+' || k.m || ' months') <= :end GROUP BY n.cohort),
 x AS MATERIALIZED (
   SELECT h.cid, h.cohort, h.lost_on, h.status_lost, h.first_on, h.last_on, h.first_until,
-    h.last_until, k.m,
-    date(h.acq, '+' || k.m || ' months') AS d
-  FROM h CROSS JOIN n ON n.cohort = h.cohort CROSS JOIN k
-  WHERE date(n.last_acq, '+' || k.m || ' months') <= :end),
+    h.last_until, k.m, date(h.acq, '+' || k.m || ' months') AS d
+  FROM h CROSS JOIN r ON r.cohort = h.cohort CROSS JOIN k ON k.m <= r.max_k),
 -- active on d: not marked lost by d, and no orders up to d or the last of them within W
 -- days; the first and last order days settle most cells without a look at the orders
 act AS (
@@ -53,7 +54,7 @@ act AS (
            >= date(d, :w_back) END) AS active
   FROM x GROUP BY cohort, m),
 rev AS (
-  SELECT cohort, (o.month / 100) * 12 + o.month % 100 - am AS m, sum(o.revenue_e4) AS rev
+  SELECT cohort, {order_month} - am AS m, sum(o.revenue_e4) AS rev
   FROM h CROSS JOIN orders o ON o.customer_id = h.cid
     AND o.date >= substr(h.acq, 1, 7) || '-01' AND o.date <= :end
     AND o.date < date(substr(h.acq, 1, 7) || '-01', :k_after)
@@ -84,7 +85,9 @@ def cohort_cells(store: Store, lo: date, end: date, window: int, *, by: str = "m
     if by not in ("month", "quarter"):
         raise ValueError(f"cohorts by month or quarter, not {by!r}")
     sql = _COHORT_SQL.format(acq=_ACQ, stats=stats_source(store),
-                             acq_month=_MONTH_NO.format(d="acq"))
+                             acq_month=_MONTH_NO.format(d="acq"),
+                             # from the date, not o.month: the covering index has no month
+                             order_month=_MONTH_NO.format(d="o.date"))
     params = {"lo": lo.isoformat(), "end": end.isoformat(), "w_back": f"-{window} days",
               "w_fwd": f"+{window} days", "by": by, "max_k": max_months,
               "k_after": f"+{max_months + 1} months"}

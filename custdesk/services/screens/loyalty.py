@@ -58,8 +58,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     if not habits.orders_per_customer:
         return Screen.nothing(NAME, period, label, lists=LISTS, tables=TABLES)
     tables: dict[str, list[Any]] = {
-        "cohorts_month": cohort_rows(store, period.end, window, "month"),
-        "cohorts_quarter": cohort_rows(store, period.end, window, "quarter"),
+        **{f"cohorts_{by}": rows
+           for by, rows in cohort_tables(store, period.end, window).items()},
         "order_frequency": frequency_rows(habits.orders_per_customer),
         "habits": [habit_row(store, habits.gaps, period.end, loyal_n)],
         "referred_vs_others": referred_rows(states, ql.referred_customers(store), period.end),
@@ -106,16 +106,33 @@ def cohort_key(start: date, by: str) -> str:
     return f"{start:%Y-%m}" if by == "month" else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
+def cohort_tables(store: Store, end: date, window: int) -> dict[str, list[dict[str, Any]]]:
+    """Both cohort tables from one grouped statement by month of acquisition: a quarter's
+    cells are the sums of its months' (each customer's cells count from their own day)."""
+    first = cohort_starts(end, "quarter")[0]
+    months = ql.cohort_cells(store, first, end, window, by="month", max_months=MAX_MONTHS)
+    quarters: dict[tuple[str, int], ql.CohortCell] = {}
+    for c in months:
+        key = (f"{c.cohort[:4]}-Q{(int(c.cohort[5:7]) - 1) // 3 + 1}", c.months)
+        was = quarters.get(key)
+        quarters[key] = c if was is None else ql.CohortCell(
+            key[0], c.months, was.customers + c.customers, was.reached and c.reached,
+            was.active + c.active, was.revenue_e4 + c.revenue_e4)
+    by_month = {(c.cohort, c.months): c for c in months}
+    return {"month": _rows(by_month, end, "month"), "quarter": _rows(quarters, end, "quarter")}
+
+
 def cohort_rows(store: Store, end: date, window: int, by: str) -> list[dict[str, Any]]:
     """One row per cohort (oldest first): `customers`, `active_k` and `revenue_k` (k = 0..12,
     percentages; None until the whole cohort has reached month k by `end`)."""
-    starts = cohort_starts(end, by)
-    cells = {(c.cohort, c.months): c
-             for c in ql.cohort_cells(store, starts[0], end, window, by=by,
-                                      max_months=MAX_MONTHS)}
+    return cohort_tables(store, end, window)[by]
+
+
+def _rows(cells: dict[tuple[str, int], ql.CohortCell], end: date, by: str
+          ) -> list[dict[str, Any]]:
     span = 1 if by == "month" else 3
     rows = []
-    for start in starts:
+    for start in cohort_starts(end, by):
         key = cohort_key(start, by)
         base = cells.get((key, 0))
         row: dict[str, Any] = {"cohort": key, "customers": base.customers if base else 0}
