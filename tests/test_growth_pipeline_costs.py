@@ -161,3 +161,20 @@ def test_markets_by_place_segment_source_and_penetration(served) -> None:
     q1 = {r["segment"]: r for r in tables["penetration"] if r["quarter"] == "2025-Q1"}
     assert q1["Retail"]["customers_pct"] == pytest.approx(200 / 3)
     assert q1["Trade"]["revenue_pct"] == pytest.approx(100 / 390 * 100)
+
+
+def test_month_by_month_sql_equals_the_catalogues_queries_on_the_demo(demo_store) -> None:
+    """leads_qualified per month in one query = `queries_deals.leads_qualified` month by
+    month; open deals at each month end rebuilt from history = `queries_deals.open_deals`."""
+    from custdesk.domain.periods import month_slots
+    from custdesk.storage import queries_deals as qd
+
+    span = Period(date(2025, 1, 1), date(2026, 11, 30))
+    slots = month_slots(span.start, span.end)
+    by_month = qp.qualified_by_month(demo_store, span)
+    assert by_month and sum(by_month.values()) > 50
+    for s in slots:
+        assert by_month.get(s.key, 0) == qd.leads_qualified(demo_store, Period(s.start, s.end))
+    ends = qp.open_pipeline_at(demo_store, [s.end for s in slots])
+    for s in slots:
+        assert ends.get(s.end.isoformat(), (0, 0, 0))[0] == len(qd.open_deals(demo_store, s.end))

@@ -21,7 +21,10 @@ import json
 from collections.abc import Sequence
 from datetime import date
 
+from custdesk.domain.metrics_deals import qualifying_stages
 from custdesk.domain.periods import Period
+from custdesk.domain.records import Stage, StageKind
+from custdesk.domain.text import name_key
 from custdesk.storage.store import Store
 
 
@@ -57,37 +60,90 @@ UNION ALL SELECT 'Won', (SELECT count(*) FROM reach WHERE won)
 """
 
 
+# leads_qualified per month in one query (`queries_deals.leads_qualified`'s steps: the deal's
+# created stage on created_on, then each change; a step into the qualifying stages from
+# outside them, or a deal created in one without history) — tested equal month by month
+_QUALIFIED_MONTHS = """
+WITH h AS MATERIALIZED (
+  SELECT x.deal_id, x.from_stage_id, x.stage_id,
+    nullif(substr(x.changed_on, 1, 10), '') AS day,
+    row_number() OVER (PARTITION BY x.deal_id ORDER BY x.changed_on, x.id) AS rn
+  FROM deal_stage_history x JOIN deals d ON d.id = x.deal_id),
+steps AS (
+  SELECT f.deal_id AS deal, 0 AS rn, nullif(substr(d.created_on, 1, 10), '') AS day,
+    f.from_stage_id AS stage
+  FROM h f JOIN deals d ON d.id = f.deal_id WHERE f.rn = 1
+  UNION ALL SELECT deal_id, rn, day, stage_id FROM h),
+marked AS (
+  SELECT deal, rn, day, stage IN (SELECT value FROM json_each(:qualifying)) AS inside
+  FROM steps WHERE stage IS NOT NULL),
+entries AS (
+  SELECT deal, day FROM (
+    SELECT deal, day, inside, lag(inside, 1, 0) OVER (PARTITION BY deal ORDER BY rn) AS before
+    FROM marked)
+  WHERE inside AND NOT before AND day BETWEEN :lo AND :hi
+  UNION ALL
+  SELECT d.id, substr(d.created_on, 1, 10) FROM deals d
+  WHERE d.stage_id IN (SELECT value FROM json_each(:qualifying))
+    AND nullif(substr(d.created_on, 1, 10), '') BETWEEN :lo AND :hi
+    AND NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id = d.id))
+SELECT substr(day, 1, 7), count(DISTINCT deal) FROM entries GROUP BY 1
+"""
+
+
+def qualified_by_month(store: Store, period: Period) -> dict[str, int] | None:
+    """month 'YYYY-MM' -> `leads_qualified` of that month within the period (months with
+    none left out); None without a stage named Qualified."""
+    stages = [(i, Stage(name, StageKind(kind), prob, pos)) for i, name, kind, prob, pos in
+              store.conn.execute("SELECT id, name, kind, probability, position FROM stages "
+                                 "ORDER BY position, id")]
+    qualifying = qualifying_stages([st for _, st in stages])
+    if qualifying is None:
+        return None
+    ids = [i for i, st in stages if name_key(st.name) in qualifying]
+    rows = store.conn.execute(_QUALIFIED_MONTHS, {
+        "qualifying": json.dumps(ids), "lo": period.start.isoformat(),
+        "hi": period.end.isoformat()})
+    return {str(m): int(n) for m, n in rows}
+
+
 def funnel(store: Store, period: Period) -> list[tuple[str, int]]:
     """(open stage in order, deals of the period that reached it) ..., then ('Won', n)."""
     return [(str(n), int(k)) for n, k in store.conn.execute(
         _FUNNEL, {"lo": period.start.isoformat(), "hi": period.end.isoformat()})]
 
 
+# each deal's stage over day ranges [lo, hi): before its first change the stage it moved
+# from (NULL: not recorded, taken as open), then each change until the next (the last of a
+# day wins); without history its current stage from created_on (a won/lost one: open, stage
+# unknown, until closed_on). One join of these ranges with the month ends, no per-day
+# lookups (measured on 100k deals × 13 month ends: 6.0 s with correlated subqueries).
 _OPEN_AT = """
 WITH ends AS (SELECT value AS day FROM json_each(:ends)),
-firsts AS (SELECT deal_id, from_stage_id FROM (
-             SELECT deal_id, from_stage_id,
-                    row_number() OVER (PARTITION BY deal_id ORDER BY changed_on, id) AS rn
-             FROM deal_stage_history) WHERE rn = 1),
-asof AS (
-  SELECT e.day, d.id, d.amount_e4, d.stage_id AS current_stage,
-         nullif(substr(d.closed_on, 1, 10), '') AS closed,
-         f.deal_id IS NOT NULL AS has_history, f.from_stage_id,
-         (SELECT h.stage_id FROM deal_stage_history h
-          WHERE h.deal_id = d.id AND substr(h.changed_on, 1, 10) <= e.day
-          ORDER BY h.changed_on DESC, h.id DESC LIMIT 1) AS changed_to
-  FROM ends e JOIN deals d ON substr(d.created_on, 1, 10) <= e.day
-       LEFT JOIN firsts f ON f.deal_id = d.id),
-open_at AS (
-  SELECT a.day, a.amount_e4, CASE
-    WHEN a.changed_to IS NOT NULL THEN (SELECT kind = 'open' FROM stages WHERE id = a.changed_to)
-    WHEN a.has_history THEN coalesce((SELECT kind = 'open' FROM stages
-                                      WHERE id = a.from_stage_id), 1)
-    WHEN (SELECT kind FROM stages WHERE id = a.current_stage) = 'open' THEN 1
-    ELSE a.closed IS NOT NULL AND a.closed > a.day END AS is_open
-  FROM asof a)
-SELECT day, count(*), sum(amount_e4), count(amount_e4) FROM open_at WHERE is_open
-GROUP BY day
+h AS (SELECT deal_id, from_stage_id, stage_id, substr(changed_on, 1, 10) AS day,
+             row_number() OVER w AS rn,
+             lead(substr(changed_on, 1, 10), 1, '9999-12-31') OVER w AS next
+      FROM deal_stage_history WINDOW w AS (PARTITION BY deal_id ORDER BY changed_on, id)),
+iv AS (
+  SELECT deal_id AS deal, day AS lo, next AS hi, stage_id AS stage, 0 AS unknown FROM h
+  UNION ALL
+  SELECT h.deal_id, substr(d.created_on, 1, 10), h.day, h.from_stage_id,
+         h.from_stage_id IS NULL
+  FROM h JOIN deals d ON d.id = h.deal_id WHERE h.rn = 1
+  UNION ALL
+  SELECT d.id, substr(d.created_on, 1, 10),
+         CASE WHEN k.kind = 'open' THEN '9999-12-31'
+              ELSE coalesce(nullif(substr(d.closed_on, 1, 10), ''),
+                            substr(d.created_on, 1, 10)) END,
+         CASE WHEN k.kind = 'open' THEN d.stage_id END, k.kind <> 'open'
+  FROM deals d JOIN stages k ON k.id = d.stage_id
+  WHERE NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id = d.id))
+SELECT e.day, count(*), sum(d.amount_e4), count(d.amount_e4)
+FROM ends e JOIN iv ON iv.lo <= e.day AND e.day < iv.hi
+     JOIN deals d ON d.id = iv.deal
+     LEFT JOIN stages k ON k.id = iv.stage
+WHERE (iv.unknown OR k.kind = 'open') AND substr(d.created_on, 1, 10) <= e.day
+GROUP BY e.day
 """
 
 

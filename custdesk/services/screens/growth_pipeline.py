@@ -11,7 +11,6 @@ from typing import Any
 from custdesk.domain.periods import Period, month_slots
 from custdesk.domain.text import name_key
 from custdesk.storage import pipeline_snapshots as snapshots
-from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_growth_pipeline as qp
 from custdesk.storage.store import Store
 
@@ -31,11 +30,12 @@ def leads(store: Store, period: Period) -> tuple[list[dict[str, Any]], list[str]
     for (_m, label), n in counts.items():
         totals[label] = totals.get(label, 0) + n
     sources = sorted(totals, key=lambda s: (-totals[s], s.lower()))
+    qualified = qp.qualified_by_month(store, period)
     rows = []
     for s in month_slots(period.start, period.end):
         row: dict[str, Any] = {"month": s.key, "partial": s.partial, "days": s.days()}
         row["leads_new"] = sum(counts.get((s.key, src), 0) for src in sources)
-        row["leads_qualified"] = qd.leads_qualified(store, Period(s.start, s.end))
+        row["leads_qualified"] = None if qualified is None else qualified.get(s.key, 0)
         for src in sources:
             row[src] = counts.get((s.key, src), 0)
         rows.append(row)
