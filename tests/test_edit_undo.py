@@ -180,3 +180,16 @@ def test_merge_and_delete_of_imported_customers_undo_exactly_and_the_import_stil
     assert dump(store) == imported  # import undo records (batch_changes) included
     undo(store, int(list_batches(store)[0]["id"]))
     assert store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+
+
+def test_undo_refused_when_later_records_use_a_row_the_edit_added(store) -> None:
+    cid = _customer(store, "Ada")
+    _customer(store, "Bob")
+    with store.transaction():  # (not an edit: as an import would)
+        store.conn.execute("INSERT INTO orders(customer_id, date, month, revenue_e4) "
+                           "VALUES (?, '2026-01-05', 202601, 10000)", (cid,))
+    edits.undo_last_edit(store)  # Bob goes
+    before = dump(store)
+    with pytest.raises(EditUndoRefusedError, match="records added since depend on it"):
+        edits.undo_last_edit(store)
+    assert dump(store) == before and edits.last_edit(store).label == "Add customer Ada"

@@ -178,7 +178,8 @@ def _logged(row: tuple[Any, ...]) -> LoggedEdit:
 
 def undo_edit(conn: sqlite3.Connection, edit_id: int) -> int:
     """Put back what edit `edit_id` changed (in the caller's transaction); the number of
-    rows written back. EditUndoRefusedError, before any write, when it cannot."""
+    rows written back. EditUndoRefusedError when it cannot: before any write, or (a foreign
+    key a later record holds) with the caller's transaction to roll back."""
     row = conn.execute("SELECT label, undo_json, undone FROM edit_log WHERE id = ?",
                        (edit_id,)).fetchone()
     if row is None:
@@ -199,8 +200,13 @@ def undo_edit(conn: sqlite3.Connection, edit_id: int) -> int:
             raise EditUndoRefusedError(
                 f"“{label}” cannot be undone: a {_singular(table)} it changed was changed "
                 "again since (by a later edit or import). Nothing was changed.")
-    for change in reversed(changes):
-        _put_back(conn, change)
+    try:
+        for change in reversed(changes):
+            _put_back(conn, change)
+    except sqlite3.IntegrityError as exc:  # e.g. a later import's lines use a row it added
+        raise EditUndoRefusedError(
+            f"“{label}” cannot be undone: records added since depend on it ({exc}). "
+            "Nothing was changed.") from exc
     conn.execute("UPDATE edit_log SET undone = 1 WHERE id = ?", (edit_id,))
     return len(changes)
 
