@@ -41,7 +41,7 @@ def feedback(r: ReviewData) -> str:
                 (chart_tag("nps") if "nps" in r.charts else "")
                 + sub_heading("Tickets by topic")
                 + table(["Topic", "Tickets", "Complaints", "1st reply", "CSAT"], topic_rows,
-                        {1, 2, 3, 4}, widths=[36, 14, 18, 16, 16], size="7.5pt",
+                        {1, 2, 3, 4}, widths=[28, 16, 22, 17, 17], size="7.5pt",
                         empty="No tickets in the period."),
                 sub_heading("Detractors", f"{len(detractors):,} with a latest NPS of 0–6")
                 + table(["Customer", "NPS", "Comment"],
