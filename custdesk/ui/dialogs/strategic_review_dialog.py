@@ -191,8 +191,8 @@ class StrategicReviewDialog(QDialog):
             for title, left, right in srs.compare(a, b))
         self.compare_view.setHtml(
             "<table width='100%' cellspacing='0' cellpadding='4' border='1'>"
-            f"<tr><th></th><th>{html.escape(a.reviewed_on)}</th>"
-            f"<th>{html.escape(b.reviewed_on)}</th></tr>{rows}</table>")
+            f"<tr><th width='22%'></th><th width='39%'>{html.escape(a.reviewed_on)}</th>"
+            f"<th width='39%'>{html.escape(b.reviewed_on)}</th></tr>{rows}</table>")
         self._show_compare()
 
     def _show_form(self, message: str) -> None:
