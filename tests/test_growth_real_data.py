@@ -17,6 +17,7 @@ from custdesk.services.importer import ImportRequest, commit, make_preview
 from custdesk.services.screens import growth_markets, growth_pipeline, growth_price
 from custdesk.storage import open_store
 from custdesk.storage import queries_growth_price as qp
+from custdesk.storage.queries_growth_markets import sales_by_place
 
 pd = pytest.importorskip("pandas")
 
@@ -63,8 +64,13 @@ def test_superstore_span_is_the_files(superstore) -> None:
 def test_superstore_revenue_by_place_equals_pandas(superstore, level, column) -> None:
     store, frame = superstore
     expected = frame.groupby(column)["Sales"].sum()
-    got = {r["place"]: r["revenue"] for r in growth_markets.place_rows(
-        store, SUPERSTORE_SPAN, level)}
+    rows = growth_markets.place_rows(store, SUPERSTORE_SPAN, level)[level]
+    got = {r["place"]: r["revenue"] for r in rows}
+    exact = sales_by_place(store, SUPERSTORE_SPAN, level)  # `metrics --by`'s own query
+    assert {p: t.revenue_e4 / 10_000 for p, (t, _k) in exact.items()} == pytest.approx(got)
+    buyers = frame.groupby(column)["Customer ID"].nunique()
+    assert {p: k for p, (_t, k) in exact.items()} == buyers.to_dict()
+    assert {r["place"]: r["customers"] for r in rows} == buyers.to_dict()
     assert set(got) == set(expected.index)
     for place, sales in expected.items():
         assert got[place] == pytest.approx(sales, abs=1e-6), place

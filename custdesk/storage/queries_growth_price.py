@@ -29,15 +29,29 @@ def _span(period: Period) -> dict[str, str]:
 
 def discount_by(store: Store, period: Period, by: str) -> dict[str, DiscountTotals]:
     """group -> the discount sums of the period's lines with a known discount below 1."""
+    return discount_groups(store, period, (by,))[by]
+
+
+def discount_groups(store: Store, period: Period, groups: tuple[str, ...] = tuple(_GROUP)
+                    ) -> dict[str, dict[str, DiscountTotals]]:
+    """by -> group -> discount sums, for several groupings in one scan (summed per
+    combination in SQL, then added up per grouping: the sums are additive)."""
     sql = f"""
-    SELECT {_GROUP[by]}, sum(o.revenue_e4 * o.discount / (1.0 - o.discount)),
+    SELECT {", ".join(_GROUP[g] for g in groups)},
+           sum(o.revenue_e4 * o.discount / (1.0 - o.discount)),
            sum(o.revenue_e4 / (1.0 - o.discount)), count(*)
     FROM orders o LEFT JOIN products p ON p.id = o.product_id
          JOIN customers c ON c.id = o.customer_id
     WHERE o.date BETWEEN :lo AND :hi AND o.discount IS NOT NULL AND o.discount < 1
-    GROUP BY 1 ORDER BY 1"""
-    return {g: DiscountTotals(float(d or 0), float(lst or 0), int(n))
-            for g, d, lst, n in store.conn.execute(sql, _span(period))}
+    GROUP BY {", ".join(str(i + 1) for i in range(len(groups)))}"""
+    out: dict[str, dict[str, DiscountTotals]] = {g: {} for g in groups}
+    for row in store.conn.execute(sql, _span(period)):
+        keys, (d, lst, n) = row[:len(groups)], row[len(groups):]
+        for g, key in zip(groups, keys, strict=True):
+            t = out[g].get(key, DiscountTotals())
+            out[g][key] = DiscountTotals(t.discount_e4 + float(d or 0),
+                                         t.list_e4 + float(lst or 0), t.lines + int(n))
+    return {g: dict(sorted(v.items())) for g, v in out.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from custdesk.domain.metrics_sales import sales_metrics
+from custdesk.domain.metrics_sales import SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, month_end
 from custdesk.storage import queries_growth_markets as qm
 from custdesk.storage.store import Store
@@ -17,20 +17,32 @@ Tables = dict[str, list[dict[str, Any]]]
 TOP_PLACES = 50
 
 
-def place_rows(store: Store, period: Period, level: str) -> list[dict[str, Any]]:
-    """One row per place, most revenue first: revenue, gross profit, margin, orders,
-    buying customers, share of the period's revenue."""
-    groups = qm.sales_by_place(store, period, level)
-    total = sum(t.revenue_e4 for t, _k in groups.values())
-    rows = []
-    for place, (t, customers) in groups.items():
-        m = sales_metrics(t)
-        rows.append({"place": place, "revenue": m["revenue"].value,
-                     "gross_profit": m["gross_profit"].value,
-                     "margin_pct": m["gross_margin_pct"].value,
-                     "orders": t.orders, "customers": customers,
-                     "share_pct": t.revenue_e4 / total * 100 if total else None})
-    return sorted(rows, key=lambda r: (-(r["revenue"] or 0), r["place"].lower()))
+LEVELS = ("country", "region", "city")
+
+
+def place_rows(store: Store, period: Period, level: str | None = None
+               ) -> dict[str, list[dict[str, Any]]]:
+    """level -> one row per place, most revenue first: revenue, gross profit, margin,
+    buying customers, share of the period's revenue (one scan for the three levels)."""
+    sums: dict[str, dict[str, SalesTotals]] = {lv: {} for lv in LEVELS}
+    buyers: dict[str, dict[str, set[int]]] = {lv: {} for lv in LEVELS}
+    for *places, customer, t in qm.places_by_customer(store, period):
+        for lv, place in zip(LEVELS, places, strict=True):
+            sums[lv][place] = sums[lv].get(place, SalesTotals()) + t
+            buyers[lv].setdefault(place, set()).add(customer)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for lv in LEVELS if level is None else (level,):
+        total = sum(t.revenue_e4 for t in sums[lv].values())
+        rows: list[dict[str, Any]] = []
+        for place, t in sums[lv].items():
+            m = sales_metrics(t)
+            rows.append({"place": place, "revenue": m["revenue"].value,
+                         "gross_profit": m["gross_profit"].value,
+                         "margin_pct": m["gross_margin_pct"].value,
+                         "customers": len(buyers[lv][place]),
+                         "share_pct": t.revenue_e4 / total * 100 if total else None})
+        out[lv] = sorted(rows, key=lambda r: (-(r["revenue"] or 0), r["place"].lower()))
+    return out
 
 
 def penetration(store: Store, period: Period) -> list[dict[str, Any]]:
@@ -39,12 +51,15 @@ def penetration(store: Store, period: Period) -> list[dict[str, Any]]:
     year = Period.trailing_year(period.end)
     span = Period(min(period.start, year.start), period.end)
     rows = qm.segment_quarters(store, span)
-    whole = {q: (k, r) for q, s, k, r in rows if s == ""}
+    whole: dict[str, tuple[int, int]] = {}
+    for q, _s, k, r in rows:
+        before = whole.get(q, (0, 0))
+        whole[q] = (before[0] + k, before[1] + r)
     return [{"quarter": q, "partial": _cut(q, span), "segment": s, "customers": k,
              "revenue": r / 10_000,
              "customers_pct": k / whole[q][0] * 100 if whole[q][0] else None,
              "revenue_pct": r / whole[q][1] * 100 if whole[q][1] else None}
-            for q, s, k, r in rows if s != ""]
+            for q, s, k, r in rows]
 
 
 def _cut(quarter: str, span: Period) -> bool:
@@ -56,8 +71,8 @@ def _cut(quarter: str, span: Period) -> bool:
 
 
 def markets(store: Store, period: Period) -> tuple[Tables, list[str]]:
-    tables: Tables = {f"by_{level}": place_rows(store, period, level)
-                      for level in ("country", "region", "city")}
+    tables: Tables = {f"by_{level}": rows
+                      for level, rows in place_rows(store, period).items()}
     notes = []
     if len(tables["by_city"]) > TOP_PLACES:
         notes.append(f"Cities: the {TOP_PLACES} with most revenue of "

@@ -10,7 +10,7 @@ from typing import Any
 
 from custdesk.domain.metric_values import proportion
 from custdesk.domain.metrics_deals import DealTotals, deal_metrics_from_totals
-from custdesk.domain.metrics_sales import discount_metric
+from custdesk.domain.metrics_sales import DiscountTotals, discount_metric
 from custdesk.domain.periods import Period, month_slots
 from custdesk.services import metrics_service as ms
 from custdesk.storage import queries_deals as qd
@@ -24,10 +24,10 @@ def _money(e4: float | None) -> float | None:
     return None if e4 is None else e4 / 10_000
 
 
-def _discount_rows(store: Store, period: Period, by: str) -> list[dict[str, Any]]:
+def _discount_rows(by: str, sums: dict[str, DiscountTotals]) -> list[dict[str, Any]]:
     return [{by: g, "discount_line_pct_avg": discount_metric(t).value, "lines": t.lines,
              "discount": _money(t.discount_e4), "list": _money(t.list_e4)}
-            for g, t in qp.discount_by(store, period, by).items()]
+            for g, t in sums.items()]
 
 
 def _deal_months(store: Store, period: Period, deep: float) -> list[dict[str, Any]]:
@@ -47,7 +47,8 @@ def _deal_months(store: Store, period: Period, deep: float) -> list[dict[str, An
 
 def price(store: Store, period: Period) -> tuple[Tables, list[str]]:
     deep_pct = ms.load_settings(store).deep_discount_pct
-    months = {r["month"]: r for r in _discount_rows(store, period, "month")}
+    cube = qp.discount_groups(store, period)
+    months = {r["month"]: r for r in _discount_rows("month", cube["month"])}
     line_months = []
     for s in month_slots(period.start, period.end):
         row = months.get(s.key, {"month": s.key, "discount_line_pct_avg": None, "lines": 0})
@@ -76,8 +77,8 @@ def price(store: Store, period: Period) -> tuple[Tables, list[str]]:
                   for d, c, p, x, r, a, g in lines.rows]
     tables: Tables = {
         "discount_by_month": line_months,
-        "discount_by_product": _discount_rows(store, period, "product"),
-        "discount_by_segment": _discount_rows(store, period, "segment"),
+        "discount_by_product": _discount_rows("product", cube["product"]),
+        "discount_by_segment": _discount_rows("segment", cube["segment"]),
         "unit_prices": units, "deal_months": _deal_months(store, period, deep_pct),
         "win_rate_by_discount": bands, "deep_deals": deep_deals, "deep_lines": deep_lines}
     notes = []
