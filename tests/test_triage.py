@@ -256,3 +256,26 @@ def test_follow_up_dialog_takes_a_resolved_detractor_off_and_undo_puts_it_back(
     assert edits.undo_last_edit(demo_store) == f"Detractor {row.customer}: resolved"
     tab.refresh()
     assert panel.model.rowCount() == n
+
+
+def test_today_tab_needs_me_strip_flags_a_late_next_step(qtbot, quiet_ui, small) -> None:
+    from PySide6.QtCore import Qt
+    from ui_helpers import make_tab
+
+    from custdesk.ui.tabs.today_tab import TodayTab
+
+    save_all(small, deals=[Deal("Proposal", id=1, customer_id=1, title="Big one",
+                                needs_me=True, next_step="Call CFO", next_step_on=_day(-1)),
+                           Deal("Proposal", id=2, title="Later", needs_me=True,
+                                next_step_on=_day(5))])
+    tab = make_tab(qtbot, TodayTab, small, PERIOD)
+    panel = tab.lists["needs_me"]
+    assert [r.title for r in panel.model.rows()] == ["Big one", "Later"]
+    assert panel.summary.text().startswith("2")
+    assert not panel.table.isHidden()
+    due = [c.key for c in panel.model.columns].index("next_step_on")
+    late = panel.model.index(0, due)
+    assert panel.model.data(late).endswith("— late")
+    assert panel.model.data(late, Qt.ItemDataRole.ForegroundRole).color().name() == "#c0392b"
+    assert panel.model.data(panel.model.index(1, due),
+                            Qt.ItemDataRole.ForegroundRole) is None

@@ -15,6 +15,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -113,6 +114,7 @@ LISTS: tuple[tuple[str, str, list[Column], int, str], ...] = (
 
 
 NEEDS_ME_HEIGHT = 104  # the heading row and about four deals
+LATE, SNOOZED = QColor("#c0392b"), QColor("gray")
 NEEDS_ME_NONE = ("0 · tick “Needs me” on a deal that needs your own engagement "
                  "(double-click a deal to edit it)")
 
@@ -241,6 +243,10 @@ class TodayTab(DashboardTab):
         # the deals that need the owner: a short strip across both columns
         grid.addWidget(self.lists["needs_me"], 2, 0, 1, 2)
         self.lists["needs_me"].table.setMaximumHeight(NEEDS_ME_HEIGHT)
+        # a late next step in red (like late actions); a snoozed customer greyed
+        self.lists["needs_me"].model.row_colour = lambda r: LATE if r.overdue else None
+        self.lists["at_risk"].model.row_colour = (
+            lambda r: SNOOZED if getattr(r, "state", "") == "snoozed" else None)
         grid.setRowStretch(0, 1)
         grid.setRowStretch(1, 1)
         self.sparklines = {m: Sparkline(label, unit) for m, (label, unit) in TRENDS.items()}
