@@ -99,7 +99,7 @@ def cohort_cells(store: Store, lo: date, end: date, window: int, *, by: str = "m
 _HABITS_SQL = f"""
 WITH d AS (
   SELECT o.customer_id AS cid, {_ORDER_KEY} AS k, min(o.date) AS day
-  FROM orders o WHERE o.date <= :end GROUP BY o.customer_id, k),
+  FROM orders o WHERE o.date BETWEEN :start AND :end GROUP BY o.customer_id, k),
 g AS (
   SELECT cid, julianday(day) - julianday(lag(day) OVER (PARTITION BY cid ORDER BY day, k))
     AS gap FROM d)
@@ -115,12 +115,14 @@ class Habits:
     gaps: dict[int, int]  # days between a customer's consecutive orders -> how often
 
 
-def habits(store: Store, end: date) -> Habits:
-    """How many distinct orders each customer placed up to `end`, and the days between
-    each customer's consecutive orders (both as counts, for a distribution and a median)."""
+def habits(store: Store, start: date, end: date) -> Habits:
+    """How many distinct orders each customer placed from `start` to `end`, and the days
+    between each customer's consecutive orders in that span (both as counts, for a
+    distribution and a median)."""
     orders: dict[int, int] = {}
     gaps: dict[int, int] = {}
-    for what, value, count in store.conn.execute(_HABITS_SQL, {"end": end.isoformat()}):
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    for what, value, count in store.conn.execute(_HABITS_SQL, params):
         (orders if what == "orders" else gaps)[int(value)] = int(count)
     return Habits(orders, gaps)
 

@@ -5,9 +5,10 @@ Tables: the cohort table by month and by quarter of acquisition (`cohorts_month`
 the cohort active k months after each one's acquisition day, and `revenue_k` = the cohort's
 revenue in its customers' k-th calendar month after the month of acquisition ÷ its revenue
 in that month (month 0) × 100; a cell is None until every customer of the row has reached
-it); purchase habits (`order_frequency`, `habits`: median days between a customer's
-consecutive orders, the loyal segment — an order in each of the last N quarters, N a
-setting — and its share of revenue over those quarters); `referred_vs_others`;
+it); purchase habits over the 365 days up to `to` (`order_frequency`, `habits`: median
+days between a customer's consecutive orders, the loyal segment — an order in each of
+the last N quarters, N a setting — and its share of revenue over those quarters);
+`referred_vs_others`;
 `revenue_by_nps` (latest NPS as of `to`). Lists: `renewed` / `not_renewed` under the
 owner's renewal rule (`domain/renewal.py`), `promoters`, `referrers`.
 """
@@ -54,9 +55,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     rule, loyal_n = settings_service.loyalty_settings(store)
     states = classify(queries.customer_facts(store, period), period, window)
     referrers = qc.referrers(store, period.start, period.end)
-    habits = ql.habits(store, period.end)
-    if not habits.orders_per_customer:
-        return Screen.nothing(NAME, period, label, lists=LISTS, tables=TABLES)
+    # habits are today's: orders of the 365 days up to `to` (a lifetime count would mix in
+    # what customers did years ago, and read every line of a big file)
+    habits = ql.habits(store, Period.trailing_year(period.end).start, period.end)
     tables: dict[str, list[Any]] = {
         **{f"cohorts_{by}": rows
            for by, rows in cohort_tables(store, period.end, window).items()},
@@ -152,7 +153,8 @@ def _rows(cells: dict[tuple[str, int], ql.CohortCell], end: date, by: str
 
 # ----- purchase habits ---------------------------------------------------------------------
 def frequency_rows(orders_per_customer: dict[int, int]) -> list[dict[str, Any]]:
-    """Customers by how many distinct orders they placed up to `to`: 1, 2, 3–5, 6–10, 11+."""
+    """Customers by how many distinct orders they placed in the 365 days up to `to`: 1, 2,
+    3–5, 6–10, 11+."""
     total = sum(orders_per_customer.values())
     rows = []
     for name, lo, hi in FREQUENCY:

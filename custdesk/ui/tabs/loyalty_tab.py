@@ -227,7 +227,7 @@ class LoyaltyTab(DashboardTab):
         self.habits_text = QLabel()
         self.habits_text.setWordWrap(True)
         left.addWidget(self.habits_text)
-        left.addWidget(self._panel("order_frequency", "Customers by number of orders", [
+        left.addWidget(self._panel("order_frequency", "Customers by orders in the last 365 days", [
             Column("orders", "Orders"), Column("customers", "Customers", "int"),
             Column("share_pct", "Share", "pct", display=_pct)]), 1)
         right = QVBoxLayout()
@@ -310,8 +310,9 @@ class LoyaltyTab(DashboardTab):
             return
         gap = h["typical_gap_days"]
         since = h["loyal_from"]
+        gap_text = fmt.DASH if gap is None else fmt.number(gap, 0)
         self.habits_text.setText(
-            f"Typical gap between orders: <b>{fmt.DASH if gap is None else fmt.number(gap, 0)}"
+            f"Typical gap between a customer's orders (last 365 days): <b>{gap_text}"
             f"</b> days (median).<br><b>Loyal</b> (an order in each of the last "
             f"{h['loyal_quarters']} quarters, since {fmt.day_text(since)}): "
             f"<b>{fmt.number(h['loyal_customers'])}</b> of "
