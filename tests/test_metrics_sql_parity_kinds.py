@@ -286,3 +286,46 @@ def test_deal_and_sales_breakdowns_equal_records_path(store, by: str) -> None:
         sql = ms.compute_metrics(store, period, by=(by,)).breakdowns[by]
         records = breakdown(store, ms.load_inputs(store, period, settings), period, by)
         assert sql == records
+
+
+def test_leads_qualified_sql_equals_reference(store) -> None:
+    """The stage-history SQL (only deals with a step in the period walked) counts what the
+    pure-Python definition counts, over random periods of a file where every deal has a
+    history."""
+    from custdesk.domain.metrics_deals import leads_qualified
+    from custdesk.storage.deal_history import stage_history
+
+    deals = rec.load_deals(store)
+    changes = sorted(((d.id, h["from_stage"], h["stage"], h["changed_on"], h["id"])
+                      for d in deals for h in stage_history(store, d.id or 0)),
+                     key=lambda c: (c[3], c[4]))
+    assert changes, "make_db writes a stage history"
+    stages = rec.load_stages(store)
+    for key, period in _periods(random.Random(7)):
+        assert queries_deals.leads_qualified(store, period) == leads_qualified(
+            deals, [c[:4] for c in changes], stages, period), key
+
+
+def test_leads_qualified_counts_a_creation_in_the_period_before_any_dated_change(
+        tmp_path) -> None:
+    """A deal created in March in Qualified (its first recorded change, to Proposal, is in
+    April) entered Qualified in March: its creation day alone puts it among the deals
+    walked."""
+    from custdesk.domain.records import Deal
+    from custdesk.storage import repository
+    from custdesk.storage.deal_history import record_stage_change, stages_catalogue
+
+    s = open_store(tmp_path / "q.db")
+    try:
+        repository.save_all(s, deals=[Deal("Proposal", id=1, created_on="2024-03-05"),
+                                      Deal("Proposal", id=2, created_on="2024-01-05")])
+        ids = {name: i for i, name, _, _ in stages_catalogue(s)}
+        with s.transaction():
+            record_stage_change(s, 1, ids["Qualified"], ids["Proposal"], "2024-04-10")
+            record_stage_change(s, 2, ids["Qualified"], ids["Proposal"], "2024-04-10")
+        march = Period(date(2024, 3, 1), date(2024, 3, 31))
+        assert queries_deals.leads_qualified(s, march) == 1
+        assert queries_deals.leads_qualified(s, Period(date(2024, 4, 1),
+                                                       date(2024, 4, 30))) == 0
+    finally:
+        s.close()

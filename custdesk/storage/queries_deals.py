@@ -156,11 +156,19 @@ def customer_labels_of(store: Store, deals: Sequence[Deal]
 # it was created in on created_on (the first change's from stage, or its current stage
 # without history), then every recorded change (changed_on, then id) — and the steps that
 # move into the qualifying stages from outside them
-_HISTORY = """WITH h AS MATERIALIZED (
+# Only deals with a step dated in the period can enter a qualifying stage in it: the
+# window functions run over those deals' histories, not the whole file's (a deal's steps
+# are numbered within the deal, so leaving other deals out changes none of its numbers).
+_HISTORY = """WITH cand AS MATERIALIZED (
+  SELECT deal_id FROM deal_stage_history
+  WHERE nullif(substr(changed_on, 1, 10), '') BETWEEN :lo AND :hi
+  UNION SELECT id FROM deals WHERE nullif(substr(created_on, 1, 10), '') BETWEEN :lo AND :hi),
+h AS MATERIALIZED (
   SELECT x.deal_id, x.from_stage_id, x.stage_id,
     nullif(substr(x.changed_on, 1, 10), '') AS day,
     row_number() OVER (PARTITION BY x.deal_id ORDER BY x.changed_on, x.id) AS rn
-  FROM deal_stage_history x JOIN deals d ON d.id = x.deal_id),
+  FROM deal_stage_history x JOIN deals d ON d.id = x.deal_id
+  WHERE x.deal_id IN cand),
 steps AS (
   SELECT f.deal_id AS deal, 0 AS rn, nullif(substr(d.created_on, 1, 10), '') AS day,
     f.from_stage_id AS stage
