@@ -279,3 +279,17 @@ def test_today_tab_needs_me_strip_flags_a_late_next_step(qtbot, quiet_ui, small)
     assert panel.model.data(late, Qt.ItemDataRole.ForegroundRole).color().name() == "#c0392b"
     assert panel.model.data(panel.model.index(1, due),
                             Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_an_open_rescue_whose_customer_moved_up_stays_until_closed(small) -> None:
+    triage.set_followup(small, 3, "contacted", on="2026-03-16", customer="Cat")
+    save_all(small, surveys=[Survey("2026-03-20", customer_id=3, nps=9)])  # Cat moved up
+    rows = {r["customer"]: r for r in _detractors(small)}
+    assert (rows["Cat"]["nps"], rows["Cat"]["date"], rows["Cat"]["later_nps"],
+            rows["Cat"]["moved"], rows["Cat"]["follow_up"]) == (
+        2, "2026-03-15", 9, "NPS 2 → 9", "contacted")
+    triage.set_followup(small, 3, "resolved", on="2026-03-21", customer="Cat")
+    assert "Cat" not in {r["customer"] for r in _detractors(small)}
+    # no follow-up: a customer who moved up is simply no detractor any more
+    save_all(small, surveys=[Survey("2026-03-25", customer_id=2, nps=10)])
+    assert "Bob" not in {r["customer"] for r in _detractors(small)}

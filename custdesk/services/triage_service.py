@@ -13,7 +13,10 @@ period's end (the value at stake, like the at-risk list's value at risk — the 
 it), and the newest NPS answer after the one listed ("NPS 3 → 8"). A resolved or not
 recovered follow-up takes the detractor off the list, unless they answered 0–6 again
 after the follow-up's day (then they are back, to contact). No follow-up yet reads
-"to contact".
+"to contact". Choice: a customer whose follow-up is still open (to contact, contacted)
+and whose latest answer is now 7–10 stays on the list with their last 0–6 answer and
+"NPS 3 → 8", so the owner sees the rescue worked and closes it; the list is thus the
+METRICS.md detractors plus these open rescues.
 
 Needs me: open deals flagged needs_me, with next step and its day (overdue: before today).
 
@@ -138,6 +141,12 @@ def triage_detractors(store: Store, rows: Sequence[Detractor], period: Period
     """The detractors still to work on, with follow-up, value at stake and a later answer,
     by value at stake (then the newest answer first)."""
     w = metrics_service.load_settings(store).window_days
+    # a rescue still open whose customer has since answered 7–10 stays, "NPS 3 → 8", until
+    # the owner closes its follow-up (the list is the work to do, not only the 0–6 answers)
+    listed = {r.customer_id for r in rows}
+    rows = [*rows, *(Detractor(cid, name, nps, day, comment)
+                     for cid, nps, day, comment, name in q.moved_on(store, period.end)
+                     if cid not in listed)]
     details = q.detractor_details(store, ((r.customer_id, r.date) for r in rows),
                                   period.end, w)
     out = []

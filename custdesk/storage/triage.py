@@ -78,6 +78,30 @@ def detractor_details(store: Store, answers: Iterable[tuple[int, str]], as_of: d
             in store.conn.execute(sql, params)}
 
 
+def moved_on(store: Store, as_of: date) -> list[tuple[int, int, str, str | None, str]]:
+    """Customers with an open follow-up (to contact, contacted) whose latest NPS answer up
+    to `as_of` is 7–10: (customer id, their latest 0–6 answer, its date, its comment, name)
+    — the detractor answer the rescue started from."""
+    sql = """
+    WITH answers AS (
+      SELECT customer_id, nps, date, comment, row_number() OVER (
+               PARTITION BY customer_id ORDER BY date DESC, id DESC) AS newest,
+             row_number() OVER (PARTITION BY customer_id, nps <= 6
+                                ORDER BY date DESC, id DESC) AS newest_of_kind
+      FROM surveys WHERE kind = 'customer' AND customer_id IS NOT NULL AND nps IS NOT NULL
+        AND date != '' AND substr(date, 1, 10) <= :day)
+    SELECT f.customer_id, low.nps, low.date, low.comment, coalesce(c.name, '?')
+    FROM detractor_followups f
+    JOIN answers latest ON latest.customer_id = f.customer_id AND latest.newest = 1
+         AND latest.nps >= 7
+    JOIN answers low ON low.customer_id = f.customer_id AND low.nps <= 6
+         AND low.newest_of_kind = 1
+    LEFT JOIN customers c ON c.id = f.customer_id
+    WHERE f.state IN ('to_contact', 'contacted')"""
+    return [(int(r[0]), int(r[1]), r[2], r[3], r[4])
+            for r in store.conn.execute(sql, {"day": as_of.isoformat()})]
+
+
 def set_followup(store: Store, customer_id: int, state: str, changed_on: str,
                  note: str | None) -> None:
     store.conn.execute(
