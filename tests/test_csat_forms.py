@@ -11,7 +11,16 @@ import pytest
 
 from custdesk.cli import main
 from custdesk.services.importer import ImportRequest, commit, make_preview
-from custdesk.sheets.csat import FIVE, FRACTION, PERCENT, TEN, decide_csat_scale, read_csat
+from custdesk.sheets.csat import (
+    FIVE,
+    FRACTION,
+    MAX_READINGS_SHOWN,
+    PERCENT,
+    TEN,
+    decide_csat_scale,
+    read_csat,
+    readings_note,
+)
 
 
 @pytest.mark.parametrize(("value", "scale", "expected"), [
@@ -133,3 +142,10 @@ def test_the_cli_dry_run_prints_each_reading(tmp_path, db_path, capsys):
                  str(db_path)]) == 0
     out = capsys.readouterr().out
     assert "CSAT, read as 1–5: ★★★★☆ → 4 (stars), Very satisfied → 5 (words)" in out
+
+
+def test_a_column_of_many_distinct_values_lists_a_few_and_counts_the_rest():
+    values: list[object] = [x / 10 for x in range(1000)]  # 0.0 … 99.9 %
+    note = readings_note("CSAT", values, PERCENT)
+    assert note is not None and note.endswith(f"and {1000 - MAX_READINGS_SHOWN} more")
+    assert note.count("→") == MAX_READINGS_SHOWN

@@ -167,6 +167,7 @@ def parse_csat(value: object, scale: str = FIVE, mark: str | None = None) -> int
 
 
 MAX_READINGS_SHOWN = 24
+MAX_VALUES_READ = 500  # distinct values read for the note (the rows all are, of course)
 
 
 def readings_note(header: str, values: list[object], scale: str,
@@ -176,7 +177,9 @@ def readings_note(header: str, values: list[object], scale: str,
     answers (read as they are)."""
     readings: dict[str, tuple[int, str]] = {}
     plain = True
-    for value in dict.fromkeys(values):
+    distinct = list(dict.fromkeys(values))
+    unread = max(0, len(distinct) - MAX_VALUES_READ)  # (more than a column of answers has)
+    for value in distinct[:MAX_VALUES_READ]:
         try:
             read = read_csat(value, scale, mark)
         except ValueError:
@@ -193,6 +196,6 @@ def readings_note(header: str, values: list[object], scale: str,
            PERCENT: " (percent scale: a number above 10)",
            FRACTION: " (percent scale: fractions 0..1)"}.get(scale, "")
     listed = [text for _n, text in sorted(readings.values())]
-    more = len(listed) - MAX_READINGS_SHOWN
+    more = len(listed) - MAX_READINGS_SHOWN + unread
     text = ", ".join(listed[:MAX_READINGS_SHOWN]) + (f" and {more} more" if more > 0 else "")
     return f"{header}{why}, read as 1–5: {text}"
