@@ -165,19 +165,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mid", type=Path, default=Path("/tmp/custdesk_mid.db"))
     p.add_argument("--realmix", type=Path, default=Path("/tmp/realmix.db"))
     p.add_argument("--big", type=Path, help="the 100k-customer / 1M-line file")
+    p.add_argument("--no-mid", action="store_true", help="leave the mid-size file out")
     p.add_argument("--smoke-runs", type=int, default=SMOKE_RUNS)
     p.add_argument("--big-smoke-runs", type=int, default=1)
     p.add_argument("--import-rows", type=int, default=0)
     p.add_argument("--with-bench", action="store_true")
     args = p.parse_args(argv)
-    if not args.mid.exists():
+    if not args.no_mid and not args.mid.exists():
         subprocess.run([sys.executable, "-m", "benchmarks.make_db", *MID_ARGS,
                         "--db", str(args.mid)], check=True, cwd=ROOT)
     bare = bare_qt_start()
     rows: list[Row] = [("bare PySide6 window + tabs (process)", f"{bare:.2f} s", "-", "-",
                         "anchor")]
-    files = [("mid", args.mid)] + ([("realmix", args.realmix)] if args.realmix.exists()
-                                   else []) + ([("big", args.big)] if args.big else [])
+    files = (([] if args.no_mid else [("mid", args.mid)])
+             + ([("realmix", args.realmix)] if args.realmix.exists() else [])
+             + ([("big", args.big)] if args.big else []))
     for name, db in files:
         figures = smoke(db, args.big_smoke_runs if name == "big" else args.smoke_runs)
         window = figures.get("window")
