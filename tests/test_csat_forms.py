@@ -25,7 +25,8 @@ from custdesk.sheets.csat import (
 
 @pytest.mark.parametrize(("value", "scale", "expected"), [
     ("★★★★☆", FIVE, 4), ("★☆☆☆☆", FIVE, 1), ("⭐⭐⭐", FIVE, 3), ("4 stars", FIVE, 4),
-    ("1 star", FIVE, 1), ("4/5", FIVE, 4), ("4 out of 5", FIVE, 4),
+    ("1 star", FIVE, 1), ("4/5", FIVE, 4), ("4 out of 5", FIVE, 4), ("5/5 stars", FIVE, 5),
+    ("4 Stars!", FIVE, 4), ("4 / 5", FIVE, 4),
     ("😞", FIVE, 1), ("🙁", FIVE, 2), ("😐", FIVE, 3), ("🙂", FIVE, 4), ("😀", FIVE, 5),
     ("☹️", FIVE, 2), ("😊", FIVE, 4), ("😃", FIVE, 5), (":)", FIVE, 4),
     ("Very dissatisfied", FIVE, 1), ("dissatisfied", FIVE, 2), ("Neutral", FIVE, 3),

@@ -53,7 +53,7 @@ _WORDS = {
     **dict.fromkeys(("verysatisfied", "extremelysatisfied", "completelysatisfied",
                      "excellent", "great", "veryhappy", "verygood", "outstanding"), 5),
 }
-_OUT_OF = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:/|out of|of)\s*(5|10|100)$")
+_OUT_OF = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:/|out of|of)\s*(5|10|100)(?:\s*stars?)?$")
 _N_STARS = re.compile(r"^(\d)\s*(?:stars?|[★⭐*])$")
 _SELECTORS = re.compile("[\ufe0e\ufe0f\u200d\\s]")
 
@@ -124,7 +124,7 @@ def read_csat(value: object, scale: str = FIVE, mark: str | None = None
         raise ValueError("not 1 to 5 stars")
     if text in _SMILEYS:
         return _SMILEYS[text], "smiley"
-    spaced = " ".join(str(value).lower().split())
+    spaced = " ".join(str(value).lower().split()).rstrip(".!")  # "4 stars!"
     if spaced.endswith("%"):
         percent = v.parse_decimal(spaced[:-1].strip(), mark)
         if percent is not None:
