@@ -47,7 +47,7 @@ def test_ask_a_promoter_for_a_referral(qtbot, shop, quiet_ui) -> None:  # noqa: 
 
 def test_today_says_who_waits_for_onboarding(qtbot, shop, quiet_ui) -> None:  # noqa: F811
     screen = today.build(shop, Q2, "Q2", with_series=False)
-    assert screen.lists["onboarding_overdue"][0] == {"step": "delivered", "customers": 6,
+    assert screen.tables["onboarding_overdue"][0] == {"step": "delivered", "customers": 6,
                                                      "days": 7}
     tab = make_tab(qtbot, TodayTab, shop, Q2)
     assert tab.onboarding_line.text().startswith(

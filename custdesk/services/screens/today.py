@@ -110,7 +110,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     lists["actions_due"] = due
     from custdesk.services import onboarding_service  # issue 15: late onboarding steps
 
-    lists["onboarding_overdue"] = onboarding_service.overdue_counts(store, period.end)
+    # a table, not a list: per late step, how many customers wait for it
+    tables["onboarding_overdue"] = onboarding_service.overdue_counts(store, period.end)
     tables["list_totals"].append({"list": "actions_due", "count": len(due), "total": None})
     tables["actions_due_totals"] = [due_totals(due)]
     shown = with_targets(cards(current, prior), store, period)

@@ -285,7 +285,7 @@ class TodayTab(DashboardTab):
                               card.target)
         from custdesk.services.onboarding_service import overdue_sentence
 
-        late = overdue_sentence(screen.lists.get("onboarding_overdue", []))
+        late = overdue_sentence(screen.tables.get("onboarding_overdue", []))
         self.onboarding_line.setText(f"Onboarding: {late} — see Loyalty ▸ Onboarding"
                                      if late else "")
         self.onboarding_line.setVisible(bool(late))
