@@ -6,7 +6,8 @@ Funnel: the deals created in the period; each reached the furthest open stage it
 in (its stage history — both sides of every change — and its current stage; a deal without
 history is in its current stage since created_on, METRICS.md), and a won deal reached every
 open stage. Every created deal at least entered the first open stage (a deal lost without
-history is known to have started, not how far it got). Stages are ordered by (position, id).
+history is known to have started, not how far it got). Stages are ordered by (position, id),
+the owner's stage order; open stages no deal has ever been in are left out.
 
 Open at a month end D: created on or before D, and its stage as of D is open — the stage
 of its last change dated on or before D; before its first change, the stage that change
@@ -52,10 +53,14 @@ seen AS (SELECT id AS deal, stage_id AS stage FROM cohort
 reach AS (SELECT s.deal, max(CASE WHEN o.kind = 'open' THEN o.rk END) AS top,
                  max(o.kind = 'won') AS won
           FROM seen s JOIN ord o ON o.id = s.stage GROUP BY s.deal),
-first_open AS (SELECT min(rk) AS rk FROM ord WHERE kind = 'open')
+used AS (SELECT o.* FROM ord o WHERE o.kind = 'open' AND (
+            EXISTS (SELECT 1 FROM deals d WHERE d.stage_id = o.id)
+            OR EXISTS (SELECT 1 FROM deal_stage_history h
+                       WHERE h.stage_id = o.id OR h.from_stage_id = o.id))),
+first_open AS (SELECT min(rk) AS rk FROM used)
 SELECT o.name, (SELECT count(*) FROM reach r
                 WHERE r.won OR coalesce(r.top, (SELECT rk FROM first_open)) >= o.rk)
-FROM ord o WHERE o.kind = 'open'
+FROM used o
 UNION ALL SELECT 'Won', (SELECT count(*) FROM reach WHERE won)
 """
 
