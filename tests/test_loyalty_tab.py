@@ -88,3 +88,24 @@ def test_business_settings_save_the_renewal_rule(qtbot, shop, quiet_ui) -> None:
     assert not dialog.save()
     assert "line 1" in dialog.error.text()
     assert settings_service.loyalty_settings(shop)[1] == 2
+
+
+def test_onboarding_dialog_marks_a_step(qtbot, shop, quiet_ui) -> None:  # noqa: F811
+    from PySide6.QtCore import QDate
+
+    from custdesk.services import onboarding_service
+    from custdesk.ui.dialogs.onboarding_dialog import OnboardingDialog
+
+    tab = make_tab(qtbot, LoyaltyTab, shop, Q2)
+    panel = tab.panels["onboarding"]
+    row = next(i for i, r in enumerate(panel.model.rows()) if r["customer"] == "Hal")
+    panel.table.selectRow(row)
+    dialog = tab._row_action("onboarding")
+    assert isinstance(dialog, OnboardingDialog)
+    dialog.step.setCurrentText("delivered")
+    dialog.done_on.setDate(QDate(2024, 6, 5))
+    dialog.save()
+    rows = {r["customer"]: r for r in onboarding_service.track_rows(shop, END)}
+    assert rows["Hal"]["step:delivered"] == "2024-06-05"
+    assert tab.pages.tabText(1) == "Onboarding (7, 7 late)"  # Hal still late for set-up
+    assert rows["Hal"]["status"] == "overdue: set up (due 2024-06-15)"
