@@ -293,3 +293,17 @@ def test_an_open_rescue_whose_customer_moved_up_stays_until_closed(small) -> Non
     # no follow-up: a customer who moved up is simply no detractor any more
     save_all(small, surveys=[Survey("2026-03-25", customer_id=2, nps=10)])
     assert "Bob" not in {r["customer"] for r in _detractors(small)}
+
+
+def test_the_customer_dialog_says_snoozed_and_follow_up(qtbot, quiet_ui, demo_store) -> None:
+    from custdesk.ui.dialogs.customer_dialog import CustomerDialog
+
+    cid = demo_store.conn.execute("SELECT min(id) FROM customers").fetchone()[0]
+    triage.snooze(demo_store, cid, _day(3), "Away")
+    triage.set_followup(demo_store, cid, "contacted", "Left a message", on=_day(0))
+    dialog = CustomerDialog.open_for(demo_store, cid)
+    qtbot.addWidget(dialog)
+    text = dialog.risk.text()
+    assert "Snoozed on Today's at-risk list until" in text and "Away" in text
+    assert "Detractor follow-up: Contacted on" in text and "Left a message" in text
+    dialog.close()

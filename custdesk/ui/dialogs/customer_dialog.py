@@ -36,6 +36,7 @@ from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.periods import Period
 from custdesk.services import customers_service as cs
 from custdesk.services import logs
+from custdesk.services import triage_service as triage
 from custdesk.services.files import Store
 from custdesk.services.period_service import resolve_period
 from custdesk.services.screens.customer import build_customer
@@ -257,10 +258,28 @@ class CustomerDialog(QDialog):
         self._risk_reasons = reasons
         status = screen.lists["customer"][0]["status"]
         why = "" if status == "active" else ": only active customers are checked"
-        self.risk.setText("<br>".join(f"⚠ {html.escape(r)}" for r in reasons)
-                          if reasons else
-                          f"No risk signals ({html.escape(STATUS_WORDS.get(status, status))}"
-                          f"{why}).")
+        self.risk.setText(("<br>".join(f"⚠ {html.escape(r)}" for r in reasons)
+                           if reasons else
+                           f"No risk signals ({html.escape(STATUS_WORDS.get(status, status))}"
+                           f"{why}).") + self._triage_html())
+
+    def _triage_html(self) -> str:
+        """Where Today's triage stands for this customer: snoozed until a day, a detractor
+        follow-up (set from Today or Feedback)."""
+        if self.customer_id is None:
+            return ""
+        lines = []
+        snooze = triage.snooze_of(self.store, self.customer_id)
+        if snooze is not None:
+            lines.append(f"Snoozed on Today's at-risk list until {fmt.day_text(snooze[0])}"
+                         + (f" — {snooze[1]}" if snooze[1] else ""))
+        follow = triage.followup_of(self.store, self.customer_id)
+        if follow is not None:
+            state, on, note = follow
+            lines.append(f"Detractor follow-up: {triage.FOLLOWUP_LABELS.get(state, state)} "
+                         f"on {fmt.day_text(on)}" + (f" — {note}" if note else ""))
+        return "".join(f"<br><span style='color:gray'>{html.escape(t, quote=False)}</span>"
+                       for t in lines)
 
     def _register(self) -> None:
         if self.customer_id is None:
