@@ -50,7 +50,7 @@ def price(store: Store, period: Period) -> tuple[Tables, list[str]]:
     cube = qp.discount_groups(store, period)
     months = {r["month"]: r for r in _discount_rows("month", cube["month"])}
     line_months = []
-    for s in month_slots(period.start, period.end):
+    for s in month_slots(period.start, period.end) if months else ():  # none: no rows
         row = months.get(s.key, {"month": s.key, "discount_line_pct_avg": None, "lines": 0})
         line_months.append({**row, "partial": s.partial, "days": s.days()})
     units = []

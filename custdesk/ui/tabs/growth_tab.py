@@ -38,6 +38,11 @@ from custdesk.ui.tabs.metric_panels import (
 from custdesk.ui.tasks import TaskState
 
 log = logging.getLogger(__name__)
+EMPTY_NOTES = {"costs_by_month": "no operating costs imported for these months",
+               "deep_deals": "no won deal at the deep discount or more",
+               "deep_lines": "no order line at the deep discount or more",
+               "stopped_buying": "nobody stopped buying a product",
+               "unit_prices": "no order lines with a quantity and product"}
 CARDS = growth.CARDS
 # the pages in order, as `lists["page_notes"]` names them ("discounting" shares the price
 # notes: the cost of discounting is said on both)
@@ -222,6 +227,8 @@ class GrowthTab(DashboardTab):
             if key in dynamic:
                 panel.model.columns = dynamic[key]
             panel.model.set_rows(t.get(key, []))
+            # an empty table says why instead of looking broken
+            panel.note.setText("" if t.get(key) else EMPTY_NOTES.get(key, "none in the period"))
         self.waterfall.set_steps([(s["step"], s["value"], s["kind"])
                                   for s in t.get("revenue_waterfall", [])])
         self._show_page_note()
