@@ -193,3 +193,19 @@ def test_undo_refused_when_later_records_use_a_row_the_edit_added(store) -> None
     with pytest.raises(EditUndoRefusedError, match="records added since depend on it"):
         edits.undo_last_edit(store)
     assert dump(store) == before and edits.last_edit(store).label == "Add customer Ada"
+
+
+def test_newest_undo_is_the_edit_again_once_the_later_import_is_undone(store,
+                                                                       tmp_path: Path) -> None:
+    from custdesk.services.importer import undo
+
+    _customer(store, "Ada")
+    commit(store, make_preview(store, ImportRequest(
+        path=_orders_csv(tmp_path / "march.csv", "Ada", "10"), kind="orders")))
+    newest = edits.newest_undo(store)
+    assert (newest.kind, newest.label) == ("import", "Undo import of march.csv")
+    undo(store, newest.batch_id)
+    newest = edits.newest_undo(store)
+    assert (newest.kind, newest.label) == ("edit", "Undo Add customer Ada")
+    edits.undo_last_edit(store)
+    assert edits.newest_undo(store) is None
