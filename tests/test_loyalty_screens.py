@@ -233,3 +233,17 @@ def test_empty_file_keeps_every_key(store) -> None:
     screen = loyalty.build(store, Q2, "Q2")
     assert screen.empty and set(screen.lists) == set(loyalty.LISTS)
     assert new.build(store, Q2, "Q2").empty
+
+
+def test_a_step_the_file_cannot_show_is_not_late() -> None:
+    from custdesk.domain import onboarding as ob
+
+    plan = [ob.Step(n, d) for n, d in ob.DEFAULT_STEPS]
+    acquired, as_of = date(2024, 5, 1), date(2024, 6, 30)
+    states = ob.track(plan, acquired, as_of, data_done={ob.ORDERED: acquired}, owner={},
+                      untracked=frozenset({ob.DELIVERED}))
+    assert [s.overdue for s in states] == [False, False, True, True, False]
+    assert ob.status_text(states) == "overdue: set up (due 2024-05-15)"
+    owned = ob.track(plan, acquired, as_of, data_done={}, untracked=frozenset({ob.DELIVERED}),
+                     owner={ob.DELIVERED: (date(2024, 5, 3), None)})
+    assert owned[1].overdue and owned[1].due_on == date(2024, 5, 3)

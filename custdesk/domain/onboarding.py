@@ -75,9 +75,12 @@ def parse_steps(text: str) -> list[Step]:
 
 def track(steps: Sequence[Step], acquired: date, as_of: date, *,
           data_done: Mapping[str, date | None],
-          owner: Mapping[str, tuple[date | None, date | None]]) -> list[StepState]:
+          owner: Mapping[str, tuple[date | None, date | None]],
+          untracked: frozenset[str] = frozenset()) -> list[StepState]:
     """Each step's due day and done day for one customer as of `as_of`. `data_done`: step
-    name -> day from the data; `owner`: step name -> (due_on, done_on) the owner set."""
+    name -> day from the data; `owner`: step name -> (due_on, done_on) the owner set;
+    `untracked`: steps the file cannot show (no delivered dates at all) — never overdue
+    unless the owner set a due day."""
     out = []
     for s in steps:
         own_due, own_done = owner.get(s.name, (None, None))
@@ -86,7 +89,8 @@ def track(steps: Sequence[Step], acquired: date, as_of: date, *,
         if done is not None and done > as_of:
             done = None
         due = own_due or acquired + timedelta(days=s.days)
-        out.append(StepState(s.name, due, done, done is None and due < as_of,
+        late = done is None and due < as_of and (s.name not in untracked or own_due is not None)
+        out.append(StepState(s.name, due, done, late,
                              data is not None and done is not None))
     return out
 

@@ -46,6 +46,8 @@ def tracks(store: Store, customers: Sequence[tuple[int, str, str]], as_of: date
     data = rows.from_orders(store, ids, as_of)
     owner = rows.owner_steps(store, ids)
     plan = steps(store)
+    # a file without any delivered date cannot show deliveries: not "late" by itself
+    untracked = frozenset() if rows.deliveries_recorded(store) else frozenset({ob.DELIVERED})
     out = []
     for cid, name, acquired in customers:
         first, delivered, second = data.get(cid, (None, None, None))
@@ -54,7 +56,7 @@ def tracks(store: Store, customers: Sequence[tuple[int, str, str]], as_of: date
                for step, (due, done_on, _note) in owner.get(cid, {}).items()}
         out.append(Track(cid, name, date.fromisoformat(acquired),
                          ob.track(plan, date.fromisoformat(acquired), as_of, data_done=done,
-                                  owner=own)))
+                                  owner=own, untracked=untracked)))
     return out
 
 
@@ -115,8 +117,8 @@ def delivery_note(store: Store) -> str | None:
     waits for the owner to mark it)."""
     if rows.deliveries_recorded(store):
         return None
-    return ("No order line carries a delivered date: mark deliveries on the Onboarding list, "
-            "or import orders with a delivered_on column.")
+    return ("No order line carries a delivered date, so deliveries are not flagged late: "
+            "mark them on the Onboarding list, or import orders with a delivered_on column.")
 
 
 def mark_step(store: Store, customer_id: int, step: str, *, due_on: str | None = None,
