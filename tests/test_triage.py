@@ -307,3 +307,23 @@ def test_the_customer_dialog_says_snoozed_and_follow_up(qtbot, quiet_ui, demo_st
     assert "Snoozed on Today's at-risk list until" in text and "Away" in text
     assert "Detractor follow-up: Contacted on" in text and "Left a message" in text
     dialog.close()
+
+
+def test_snooze_from_the_customer_dialog_and_un_snooze_now(qtbot, quiet_ui,
+                                                           demo_store) -> None:
+    from custdesk.ui.dialogs.customer_dialog import CustomerDialog
+
+    cid = demo_store.conn.execute("SELECT min(id) FROM customers").fetchone()[0]
+    dialog = CustomerDialog.open_for(demo_store, cid)
+    qtbot.addWidget(dialog)
+    snooze = dialog.snooze()
+    assert not hasattr(snooze, "unsnooze_button")  # not snoozed yet
+    snooze.note_edit.setText("Busy season")
+    snooze.save()
+    assert triage.snooze_of(demo_store, cid) == (_day(14), "Busy season")
+    assert "Busy season" in dialog.risk.text()  # reloaded after the save
+    again = dialog.snooze()
+    again.unsnooze_button.click()
+    assert triage.snooze_of(demo_store, cid) is None
+    assert "Snoozed" not in dialog.risk.text()
+    dialog.close()

@@ -150,6 +150,10 @@ class CustomerDialog(QDialog):
                                                QDialogButtonBox.ButtonRole.DestructiveRole)
         self.action_button = buttons.addButton("Plan an action…",
                                                QDialogButtonBox.ButtonRole.ActionRole)
+        # set the customer aside on Today's at-risk list until a day (or end that)
+        self.snooze_button = buttons.addButton("Snooze…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.snooze_button.setToolTip("Leave Today's at-risk list until a day, with a note")
+        self.snooze_button.clicked.connect(lambda *_: self.snooze())
         buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.save_button.clicked.connect(self.save)
         self.delete_button.clicked.connect(self.delete_clicked)
@@ -213,6 +217,7 @@ class CustomerDialog(QDialog):
         new = customer_id is None
         self.delete_button.setEnabled(not new)
         self.action_button.setEnabled(not new)
+        self.snooze_button.setEnabled(not new)
         self.interaction_form.set_target(customer_id)
         self.lost_box.setEnabled(not new)
         self.save_button.setText("Add customer" if new else "Save changes")
@@ -287,6 +292,18 @@ class CustomerDialog(QDialog):
         key = (str(self.store.path), self.customer_id)
         CustomerDialog._open[key] = self
         self.destroyed.connect(lambda *_: CustomerDialog._open.pop(key, None))
+
+    def snooze(self) -> QDialog | None:
+        """The snooze dialog for this customer; the dialog reloads once it is saved."""
+        from custdesk.ui.dialogs.triage_dialogs import SnoozeDialog
+
+        if self.customer_id is None:
+            return None
+        row = {"customer_id": self.customer_id, "customer": self.edits["name"].text()}
+        dialog = SnoozeDialog(self.store, row, self)
+        dialog.saved.connect(self.load)
+        dialog.open()
+        return dialog
 
     def plan_action(self) -> QDialog | None:
         """An action for this customer (their risk signals, if any, as the issue)."""

@@ -121,6 +121,11 @@ class SnoozeDialog(_TriageDialog):
         self.form.addRow("Leave off the list until", self.until_edit)
         self.form.addRow("Note", self.note_edit)
         self.form.addRow(QLabel("They come back on the list the day after."))
+        if current is not None:  # already snoozed: the dialog can also end it now
+            self.unsnooze_button = self.buttons.addButton(
+                "Un-snooze now", QDialogButtonBox.ButtonRole.ActionRole)
+            self.unsnooze_button.clicked.connect(
+                lambda *_: unsnooze_now(self.store, self.row, self._saved))
 
     def write(self, store: Store) -> None:
         triage.snooze(store, self.customer_id, self.until_edit.date().toString("yyyy-MM-dd"),
