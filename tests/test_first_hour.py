@@ -288,9 +288,12 @@ def test_keyboard_tabs_refresh_and_search(qtbot, quiet_ui, demo_store) -> None:
     shortcuts = {a.shortcut().toString(): a for menu in window.menuBar().actions()
                  for a in menu.menu().actions() if not a.shortcut().isEmpty()}
     tabs = len(window.tab_pages)
-    for number in range(1, tabs + 1):
-        shortcuts[f"Ctrl+{number}"].trigger()
+    assert tabs > 10  # Ctrl+1…9 and Ctrl+0 reach the first ten; the rest Alt+letter only
+    for number in range(1, 11):
+        shortcuts[f"Ctrl+{number % 10}"].trigger()
         assert window.tabs.currentIndex() == number - 1
+    assert "Ctrl+11" not in shortcuts
+    window.tabs.setCurrentIndex(tabs - 1)
     shortcuts["Ctrl+Tab"].trigger()  # from the last tab round to the first
     assert window.tabs.currentIndex() == 0
     shortcuts["Ctrl+Shift+Tab"].trigger()
@@ -305,8 +308,8 @@ def test_keyboard_tabs_refresh_and_search(qtbot, quiet_ui, demo_store) -> None:
     shortcuts["F5"].trigger()
     assert len(refreshed) == len(window.tab_pages)
     texts = [window.tabs.tabText(i) for i in range(tabs)]
-    assert texts == ["&Today", "&Customers", "&Pipeline", "&Lost prospects", "&Margins",
-                     "Fee&dback", "&Scorecard", "&Actions", "&Reasons"]
+    assert texts == ["&Today", "&Customers", "L&oyalty", "&Pipeline", "&Lost prospects",
+                     "&Margins", "&Growth", "Fee&dback", "&Why", "&Actions", "&Scorecard"]
     # every Alt letter is its own (none shared by two tabs or a menu)
     letters = [t[t.index("&") + 1].lower() for t in texts]
     menus = [a.text()[a.text().index("&") + 1].lower() for a in window.menuBar().actions()]

@@ -30,13 +30,15 @@ def test_window_has_every_tab_and_shows_the_file(qtbot, demo_store) -> None:
     assert titles == [
         "Today",
         "Customers",
+        "Loyalty",
         "Pipeline",
         "Lost prospects",
         "Margins",
+        "Growth",
         "Feedback",
-        "Scorecard",
+        "Why",
         "Actions",
-        "Reasons",
+        "Scorecard",
     ]
     assert str(demo_store.path) in window.file_label.text()
     for index, page in enumerate(window.tab_pages):
@@ -44,7 +46,7 @@ def test_window_has_every_tab_and_shows_the_file(qtbot, demo_store) -> None:
         page.refresh()
         assert page.store is demo_store
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&View", "&Help"]
+    assert menus == ["&File", "&Edit", "&Record", "&View", "&Help"]
     file_actions = [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.text()]
     for wanted in (
         "&New database…",
@@ -219,13 +221,20 @@ def test_smoke_test_saves_one_png_per_tab_and_the_dialogs(tmp_path: Path,
         for s in (
             "today",
             "customers",
+            "loyalty",
             "pipeline",
             "lost_prospects",
             "margins",
+            "growth",
             "feedback",
-            "scorecard",
+            "reasons",  # the Why tab (its first name kept as the slug)
             "actions",
-            "reasons",
+            "scorecard",
+            # the board, New deal and two quick entries (issue 13)
+            "pipeline_board",
+            "new_deal",
+            "quick_survey",
+            "quick_contact",
             # issue 12: the wizard's pages on a real file, the dialogs, a print preview
             "welcome",
             "import_file",
@@ -353,7 +362,8 @@ def test_a_write_redraws_only_the_tabs_that_show_what_it_changed(qtbot, quiet_ui
     for page in window.tab_pages:
         page.invalidate = lambda slug=page.slug: redrawn.append(slug)  # type: ignore[method-assign]
     default_runner().changed.emit(frozenset({"surveys", "import_batches"}))
-    assert sorted(redrawn) == ["customers", "feedback", "reasons", "scorecard", "today"]
+    assert sorted(redrawn) == ["customers", "feedback", "loyalty", "reasons", "scorecard",
+                               "today"]
     redrawn.clear()
     window.data_changed(frozenset({"*"}))  # a restore replaced the whole file
     assert len(redrawn) == len(window.tab_pages)

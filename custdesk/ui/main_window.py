@@ -60,11 +60,11 @@ TAB_CLASSES: tuple[type[BaseTab], ...] = (
     MarginsTab,
     GrowthTab,
     FeedbackTab,
-    ScorecardTab,
-    ActionsTab,
     WhyTab,
+    ActionsTab,
+    ScorecardTab,
 )
-# tab titles with their Alt+letter (none taken by the menus: File, View, Help)
+# tab titles with their Alt+letter (none taken by the menus: File, Edit, View, Record, Help)
 TAB_MNEMONICS = {"Today": "&Today", "Customers": "&Customers", "Loyalty": "L&oyalty",
                  "Pipeline": "&Pipeline",
                  "Lost prospects": "&Lost prospects", "Margins": "&Margins",
@@ -183,13 +183,15 @@ class MainWindow(QMainWindow):
         self._refresh_recent_menu()
 
     def _build_view_menu(self) -> None:
-        """Keyboard: F5, Ctrl+F, Ctrl+1…8 (a tab each), Ctrl+Tab / Ctrl+Shift+Tab (in View)."""
+        """Keyboard: F5, Ctrl+F, Ctrl+1…9 and Ctrl+0 (a tab each), Ctrl+Tab / Ctrl+Shift+Tab (in View)."""
         view = self.menuBar().addMenu("&View")
         view.addAction(self._action("&Refresh", self.refresh_now, "F5"))
         view.addAction(self._action("&Search this tab", self.focus_search, "Ctrl+F"))
         view.addSeparator()
         for index, page in enumerate(self.tab_pages):
-            view.addAction(self._action(page.title, self._show_tab(index), f"Ctrl+{index + 1}"))
+            # Ctrl+1…9, then Ctrl+0; later tabs keep their Alt+letter only
+            keys = f"Ctrl+{(index + 1) % 10}" if index < 10 else None
+            view.addAction(self._action(page.title, self._show_tab(index), keys))
         view.addAction(self._action("&Next tab", lambda: self.step_tab(1), "Ctrl+Tab"))
         view.addAction(self._action("Pre&vious tab", lambda: self.step_tab(-1),
                                     "Ctrl+Shift+Tab"))
