@@ -54,6 +54,9 @@ def test_leads_new_and_qualified_per_month(deals) -> None:
             r["(none)"]) for r in rows]
     assert got == [("2025-01", 2, 1, 2, 0, 0), ("2025-02", 2, 2, 0, 1, 1),
                    ("2025-03", 1, 0, 1, 0, 0)]
+    # qualified by source: D2 ("web ") in January; D1 (Web) and D3 (Referral) in February
+    assert [(r["Web qualified"], r["Referral qualified"], r["(none) qualified"])
+            for r in rows] == [(1, 0, 0), (1, 1, 0), (0, 0, 0)]
 
 
 def test_funnel_conversion(deals) -> None:

@@ -92,13 +92,27 @@ entries AS (
   WHERE d.stage_id IN (SELECT value FROM json_each(:qualifying))
     AND nullif(substr(d.created_on, 1, 10), '') BETWEEN :lo AND :hi
     AND NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id = d.id))
-SELECT substr(day, 1, 7), count(DISTINCT deal) FROM entries GROUP BY 1
+SELECT substr(e.day, 1, 7), d.source, count(DISTINCT e.deal)
+FROM entries e JOIN deals d ON d.id = e.deal GROUP BY 1, 2 ORDER BY 1, min(e.deal)
 """
 
 
 def qualified_by_month(store: Store, period: Period) -> dict[str, int] | None:
     """month 'YYYY-MM' -> `leads_qualified` of that month within the period (months with
     none left out); None without a stage named Qualified."""
+    rows = qualified_by_month_source(store, period)
+    if rows is None:
+        return None
+    out: dict[str, int] = {}
+    for month, _source, n in rows:  # a deal has one source: the months' sums are exact
+        out[month] = out.get(month, 0) + n
+    return out
+
+
+def qualified_by_month_source(store: Store, period: Period
+                              ) -> list[tuple[str, str | None, int]] | None:
+    """(month, the deal's source spelling, `leads_qualified`) within the period; None
+    without a stage named Qualified."""
     stages = [(i, Stage(name, StageKind(kind), prob, pos)) for i, name, kind, prob, pos in
               store.conn.execute("SELECT id, name, kind, probability, position FROM stages "
                                  "ORDER BY position, id")]
@@ -109,7 +123,7 @@ def qualified_by_month(store: Store, period: Period) -> dict[str, int] | None:
     rows = store.conn.execute(_QUALIFIED_MONTHS, {
         "qualifying": json.dumps(ids), "lo": period.start.isoformat(),
         "hi": period.end.isoformat()})
-    return {str(m): int(n) for m, n in rows}
+    return [(str(m), src, int(n)) for m, src, n in rows]
 
 
 def funnel(store: Store, period: Period) -> list[tuple[str, int]]:

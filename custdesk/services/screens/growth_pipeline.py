@@ -18,26 +18,39 @@ Tables = dict[str, list[dict[str, Any]]]
 
 
 def leads(store: Store, period: Period) -> tuple[list[dict[str, Any]], list[str]]:
-    """One row per month: month, partial, days, leads_new, leads_qualified and one key per
-    source (alike names merged under their first spelling); and the sources, most first."""
+    """One row per month: month, partial, days, leads_new, leads_qualified and per source
+    (alike names merged under their first spelling) its new leads under the source's name
+    and its qualified ones under "<source> qualified"; and the sources, most leads first.
+    A source with qualified leads but none new in the period still gets its columns."""
     shown: dict[str, str] = {}
+
+    def label(source: str | None) -> str:
+        key = name_key(source)
+        return shown.setdefault(key, (source or "").strip() if key else "(none)")
+
     counts: dict[tuple[str, str], int] = {}
     for month, source, n in qp.leads_by_month_source(store, period):
-        key = name_key(source)
-        label = shown.setdefault(key, (source or "").strip() if key else "(none)")
-        counts[(month, label)] = counts.get((month, label), 0) + n
+        counts[(month, label(source))] = counts.get((month, label(source)), 0) + n
+    qualified_rows = qp.qualified_by_month_source(store, period)
+    qualified: dict[tuple[str, str], int] = {}
+    for month, source, n in qualified_rows or ():
+        qualified[(month, label(source))] = qualified.get((month, label(source)), 0) + n
     totals: dict[str, int] = {}
-    for (_m, label), n in counts.items():
-        totals[label] = totals.get(label, 0) + n
+    for (_m, src), n in counts.items():
+        totals[src] = totals.get(src, 0) + n
+    for (_m, src) in qualified:
+        totals.setdefault(src, 0)
     sources = sorted(totals, key=lambda s: (-totals[s], s.lower()))
-    qualified = qp.qualified_by_month(store, period)
     rows = []
     for s in month_slots(period.start, period.end):
         row: dict[str, Any] = {"month": s.key, "partial": s.partial, "days": s.days()}
         row["leads_new"] = sum(counts.get((s.key, src), 0) for src in sources)
-        row["leads_qualified"] = None if qualified is None else qualified.get(s.key, 0)
+        row["leads_qualified"] = None if qualified_rows is None else sum(
+            n for (m, _src), n in qualified.items() if m == s.key)
         for src in sources:
             row[src] = counts.get((s.key, src), 0)
+            row[f"{src} qualified"] = (None if qualified_rows is None
+                                       else qualified.get((s.key, src), 0))
         rows.append(row)
     return rows, sources
 

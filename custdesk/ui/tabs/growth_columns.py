@@ -47,6 +47,17 @@ def per_key(first: Sequence[Column], keys: Sequence[str], kind: str = "money",
     return [*first, *made, *last]
 
 
+def new_and_qualified(sources: Sequence[str]) -> list[Column]:
+    """One column per lead source: "new · qualified" leads of the month."""
+    def shown(src: str) -> Any:
+        return lambda row: (f"{row.get(src) or 0} · "
+                            f"{fmt.number(row.get(f'{src} qualified'))}")
+
+    return [Column(src, src, value=shown(src),
+                   tooltip=f"{src}: new leads · leads qualified in the month")
+            for src in sources]
+
+
 MOVES = [Column("move", "Movement", tooltip="Expansion: bought more than in the prior period; "
                 "steady: exactly as much; contraction: less but something; lost: nothing "
                 "after buying in the prior period; returning: bought before the prior "

@@ -213,10 +213,9 @@ class GrowthTab(DashboardTab):
         dynamic = {
             "spend_by_month": cols.per_key([cols.month_col()], names("channels", "channel"),
                                            last=[money_col("total", "Total")]),
-            "leads_by_month": cols.per_key(
-                [cols.month_col(), Column("leads_new", "New leads", "int"),
-                 Column("leads_qualified", "Qualified", "int")],
-                names("lead_sources", "source"), "int"),
+            "leads_by_month": [cols.month_col(), Column("leads_new", "New leads", "int"),
+                               Column("leads_qualified", "Qualified", "int"),
+                               *cols.new_and_qualified(names("lead_sources", "source"))],
             "costs_by_month": cols.per_key([cols.month_col()],
                                            names("cost_categories", "category"),
                                            last=[money_col("total", "Total")]),
