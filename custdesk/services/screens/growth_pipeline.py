@@ -92,6 +92,6 @@ def pipeline(store: Store, period: Period) -> tuple[Tables, dict[str, list[Any]]
     tables: Tables = {"leads_by_month": lead_rows, "funnel": funnel_rows(store, period),
                       "pipeline_month_ends": month_ends(store, period)}
     notes = ["Pipeline at month ends is rebuilt from each deal's stage history with "
-             "today's amounts; 'Recorded' is the snapshot kept for that month when deals "
-             "were imported."]
+             "today's amounts; 'Recorded' is the open pipeline as it stood when this tab was "
+             "first opened in that month (kept from then on)."]
     return tables, {"lead_sources": [{"source": s} for s in sources]}, notes
