@@ -108,3 +108,11 @@ def quiet_ui(tmp_path: Path, english_locale: None):
     worker.set_default_runner(worker.SyncRunner())
     yield
     worker.set_default_runner(None)
+
+
+def set_aside_demo_actions(store) -> None:
+    """Delete the actions the demo owner already planned, for tests that count from none
+    (their own actions are then the only ones)."""
+    with store.transaction():
+        store.conn.execute("DELETE FROM scorecard_followups")
+        store.conn.execute("DELETE FROM actions")

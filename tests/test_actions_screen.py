@@ -10,6 +10,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+from conftest import set_aside_demo_actions
 from ui_helpers import make_tab
 
 from custdesk.cli import main
@@ -57,7 +58,11 @@ def test_screen_actions_json_on_the_demo(demo_db_template: Path, tmp_path: Path)
     db = tmp_path / "demo.db"
     shutil.copyfile(demo_db_template, db)
     assert _screen_json(db, "--from", "2026-10-01", "--to", "2026-10-31")[
-        "empty"] is True  # the demo plans no actions
+        "empty"] is False  # the demo owner's own plans
+    store = open_store(db)
+    set_aside_demo_actions(store)
+    store.close(backup_if_changed=False)
+    assert _screen_json(db, "--from", "2026-10-01", "--to", "2026-10-31")["empty"] is True
     store = open_store(db)
     _plan(store)
     store.close(backup_if_changed=False)
@@ -75,6 +80,7 @@ def test_screen_actions_json_on_the_demo(demo_db_template: Path, tmp_path: Path)
 
 
 def test_the_builder_and_the_tab_show_the_same_rows(qtbot, quiet_ui, demo_store) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     from custdesk.ui.dialogs.action_dialog import ActionDialog
     from custdesk.ui.tabs.actions_tab import ActionsTab
 
@@ -100,6 +106,7 @@ def test_the_builder_and_the_tab_show_the_same_rows(qtbot, quiet_ui, demo_store)
 def test_the_screen_counts_equal_the_catalogue(demo_store) -> None:
     """One number, one definition: the Actions screen's cards carry the catalogue's labels and
     the same values `compute_metrics` gives (counted in SQL)."""
+    set_aside_demo_actions(demo_store)  # counts start from no action
     from datetime import date
 
     from custdesk.domain.metric_catalogue import METRICS

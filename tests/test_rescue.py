@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from conftest import set_aside_demo_actions
 from ui_helpers import make_tab
 
 from custdesk.domain.periods import Period
@@ -52,6 +53,7 @@ def test_a_detractor_draft_carries_the_comment() -> None:
 
 
 def test_the_feedback_screen_shows_each_detractors_rescue(demo_store) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     before = _detractors(demo_store)
     assert {r["rescue"] for r in before} == {"none"}  # the demo plans no actions
     assert feedback.build(demo_store, YEAR, with_series=False).tables["rescue"] == [
@@ -87,6 +89,7 @@ def test_a_later_rescue_wins_over_an_earlier_one(demo_store) -> None:
 
 def test_the_feedback_tab_draws_the_rescue_column_and_count(qtbot, quiet_ui,
                                                              demo_store) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     from custdesk.ui.tabs.feedback_tab import FeedbackTab
 
     rows, _ids = _plan_rescues(demo_store)
@@ -105,6 +108,7 @@ def test_the_feedback_tab_draws_the_rescue_column_and_count(qtbot, quiet_ui,
 
 def test_a_rescue_planned_in_the_dialog_shows_on_feedback(qtbot, quiet_ui, demo_store
                                                           ) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     from custdesk.ui.dialogs.action_dialog import ActionDialog
     from custdesk.ui.tabs.feedback_tab import FeedbackTab
 
@@ -150,6 +154,7 @@ def _due_plan(store) -> dict[str, int]:
 
 
 def test_today_lists_the_actions_due_within_a_week_or_late(demo_store) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     ids = _due_plan(demo_store)
     screen = today_screen.build(demo_store, YEAR, with_series=False)
     due = screen.lists["actions_due"]
@@ -166,6 +171,7 @@ def test_today_lists_the_actions_due_within_a_week_or_late(demo_store) -> None:
 
 def test_the_today_strip_names_due_actions_and_opens_them(qtbot, quiet_ui, demo_store
                                                          ) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     from custdesk.ui.dialogs.action_dialog import ActionDialog
     from custdesk.ui.tabs.today_tab import TodayTab, due_strip_html
 

@@ -10,6 +10,7 @@ import shutil
 from datetime import date
 
 import pytest
+from conftest import set_aside_demo_actions
 from ui_helpers import make_tab
 
 from custdesk.cli import main
@@ -35,6 +36,7 @@ def same(a, b) -> bool:
 # ----- the demo: cards and tables are the engine's figures ---------------------------------
 @pytest.mark.parametrize("period", [YEAR, OCTOBER])
 def test_today_cards_are_compute_metrics(demo_store, period) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     screen = today_screen.build(demo_store, period, "x", with_series=False)
     current = ms.compute_metrics(demo_store, period).metrics
     prior = ms.compute_metrics(demo_store, period.prior()).metrics

@@ -8,6 +8,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from conftest import set_aside_demo_actions
 
 from custdesk.domain.money import to_e4
 from custdesk.domain.periods import Period
@@ -38,6 +39,7 @@ def _ids(rows) -> list[int]:
 
 def test_a_snoozed_at_risk_customer_leaves_the_list_until_the_date_and_comes_back(
         demo_store) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     first = _screen(demo_store)
     rows = first["lists"]["at_risk"]
     n = len(rows)
@@ -159,6 +161,7 @@ def test_screen_json_always_has_actions_due(small) -> None:
 
 def test_today_tab_snooze_dialog_takes_the_customer_off_until_the_day(qtbot, quiet_ui,
                                                                       demo_store) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     from PySide6.QtCore import QDate
     from ui_helpers import make_tab
 
@@ -192,6 +195,7 @@ def test_today_tab_snooze_dialog_takes_the_customer_off_until_the_day(qtbot, qui
 
 def test_handled_state_when_an_action_covers_the_customer(qtbot, quiet_ui,
                                                            demo_store) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     from ui_helpers import make_tab
 
     from custdesk.ui.dialogs.action_dialog import ActionDialog
@@ -213,6 +217,7 @@ def test_handled_state_when_an_action_covers_the_customer(qtbot, quiet_ui,
 
 def test_an_action_from_a_detractor_is_due_on_today_and_in_the_customer_story(
         qtbot, quiet_ui, demo_store) -> None:
+    set_aside_demo_actions(demo_store)  # counts start from no action
     from ui_helpers import make_tab
 
     from custdesk.services.screens.customer import build_customer

@@ -20,10 +20,12 @@ from custdesk.domain.demo_common import CustomerLife, span_day
 from custdesk.domain.demo_deals import make_deals
 from custdesk.domain.demo_extras import add_extras
 from custdesk.domain.demo_feedback import make_surveys, make_tickets
+from custdesk.domain.demo_work import StepDone, add_work
 from custdesk.domain.money import to_e4
 from custdesk.domain.periods import add_months, month_key
 from custdesk.domain.records import (
     DEFAULT_REASONS,
+    Action,
     Assessment,
     Cost,
     Customer,
@@ -87,6 +89,8 @@ class DemoBusiness:
     assessments: list[Assessment] = field(default_factory=list)
     interactions: list[Interaction] = field(default_factory=list)
     costs: list[Cost] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    onboarding: list[StepDone] = field(default_factory=list)
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
@@ -134,6 +138,7 @@ class _Builder:
         self.spend_and_targets(streams["plan"])
         self.assessments()
         add_extras(self.biz, self.seed, self.end)
+        self.biz.actions = add_work(self.biz, self.seed, self.end)
         return self.biz
 
     def products(self) -> None:

@@ -33,11 +33,13 @@ def write_demo(store: Store, seed: int = 7, end: date | None = None) -> dict[str
     business = generate_demo(seed=seed, end=end)
     records = dict(vars(business))
     interactions, costs = records.pop("interactions"), records.pop("costs")
+    actions, onboarding = records.pop("actions"), records.pop("onboarding")
     repository.save_all(store, **records)
     # the fields and kinds save_all does not know (line geography, follow-ups, ...)
     save_demo_extras(store, orders=business.orders, tickets=business.tickets,
                      surveys=business.surveys, deals=business.deals,
-                     interactions=interactions, costs=costs)
+                     interactions=interactions, costs=costs, actions=actions,
+                     onboarding=onboarding)
     repository.set_setting(store, "business_name", DEMO_BUSINESS_NAME)
     repository.set_setting(store, DEMO_SETTING, "1")
     return repository.table_counts(store)

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from custdesk.domain.records import Cost, Deal, Interaction, OrderLine, Survey, Ticket
+from custdesk.domain.demo_work import StepDone
+from custdesk.domain.records import Action, Cost, Deal, Interaction, OrderLine, Survey, Ticket
+from custdesk.storage.actions import insert_actions
 from custdesk.storage.store import Store
 
 
 def save_demo_extras(store: Store, *, orders: Sequence[OrderLine] = (),
                      tickets: Sequence[Ticket] = (), surveys: Sequence[Survey] = (),
                      deals: Sequence[Deal] = (), interactions: Sequence[Interaction] = (),
-                     costs: Sequence[Cost] = ()) -> None:
+                     costs: Sequence[Cost] = (), actions: Sequence[Action] = (),
+                     onboarding: Sequence[StepDone] = ()) -> None:
     conn = store.conn
     with store.transaction():
         conn.executemany("UPDATE orders SET country = ?, city = ? WHERE id = ?",
@@ -32,3 +35,7 @@ def save_demo_extras(store: Store, *, orders: Sequence[OrderLine] = (),
                           for i in interactions])
         conn.executemany("INSERT INTO costs (month, amount_e4, category) VALUES (?, ?, ?)",
                          [(c.month, c.amount_e4, c.category) for c in costs])
+        insert_actions(store, list(actions))
+        conn.executemany("INSERT INTO onboarding_steps (customer_id, step, done_on) "
+                         "VALUES (?, ?, ?)",
+                         [(s.customer_id, s.step, s.done_on) for s in onboarding])
