@@ -26,14 +26,18 @@ class StallMeter(QObject):
         self._timer.timeout.connect(self._tick)
         self._last: float | None = None
         self._longest = 0.0
-        # what the caller says is going on (e.g. "opening tab margins"); the label current
-        # when the longest stall ended is kept in `where`, to tell which step stalled
+        # what the caller says is going on (e.g. "opening tab margins"); `where` names the
+        # step of the longest stall: the label at its last tick before and at the tick that
+        # ended it ("A, then B" when the stall spanned a change of label)
         self.doing = ""
         self.where = ""
+        self._doing_then = ""
 
     def start(self) -> None:
         """Start measuring now (the longest gap so far is forgotten)."""
         self._longest = 0.0
+        self.where = ""
+        self._doing_then = self.doing
         self._last = time.perf_counter()
         self._timer.start()
 
@@ -50,6 +54,7 @@ class StallMeter(QObject):
     def resume(self) -> None:
         """Count again after `pause()`."""
         self._last = time.perf_counter()
+        self._doing_then = self.doing
         self._timer.start()
 
     def _tick(self) -> None:
@@ -57,8 +62,12 @@ class StallMeter(QObject):
         if self._last is not None:
             gap = (now - self._last) * 1000 - self.interval_ms
             if gap > self._longest:
-                self._longest, self.where = gap, self.doing
+                then, now_doing = self._doing_then, self.doing
+                self._longest = gap
+                self.where = (now_doing if not then or then == now_doing
+                              else f"{then}, then {now_doing}")
         self._last = now
+        self._doing_then = self.doing
 
     @property
     def longest_ms(self) -> float:
