@@ -58,9 +58,9 @@ def test_where_names_the_step_of_the_longest_stall() -> None:
     assert meter.longest_ms >= 350
     assert meter.where == "step one"
     # a longer stall that begins in step two and ends after the label moved on: both named
-    QTimer.singleShot(0, lambda: time.sleep(0.6))
-    _run_loop(app, 5)
-    meter.doing = "step three"
+    QTimer.singleShot(0, lambda: (time.sleep(0.3), setattr(meter, "doing", "step three"),
+                                  time.sleep(0.3)))  # the label changes mid-stall
+    _run_loop(app, 60)
     _run_loop(app, 20)
     meter.stop()
     assert meter.where == "step two, then step three"
