@@ -38,6 +38,63 @@ class StepDone:
     done_on: str
 
 
+@dataclass(frozen=True, slots=True)
+class OwnerNotes:
+    """One of each record the owner keeps in the app besides actions and onboarding steps
+    (m005), so the demo — and its full export's round trip — holds every kind. Ids are the
+    demo's; the scorecard follow-up names its action by title."""
+
+    snooze: tuple[int, str, str, str]  # (customer id, until, note, set on)
+    followup: tuple[int, str, str, str | None]  # (customer id, state, changed on, note)
+    case: tuple[int, float, int, float, int, str]  # (product id, volume, price e4,
+    # margin %, investment e4, start on)
+    review: dict[str, str]  # strategic_reviews' columns
+    scorecard: tuple[str, int, str]  # (question id, target score, action title)
+
+
+def owner_notes(orders: list[OrderLine], actions: list[Action]) -> OwnerNotes:
+    """Deterministic picks from the demo's own records, as of its last order day: the
+    regular customer who has gone quiet longest (3+ orders, last one 90-200 days ago) is
+    snoozed a month; the first detractor already called back is resolved; the best-selling
+    product has a business case from a year ago; a strategic review two months ago; the
+    scorecard's first question has a target, followed up by the first meeting action."""
+    end = max(date.fromisoformat(o.date) for o in orders)
+    last: dict[int, date] = {}
+    count: dict[int, int] = {}
+    sold: dict[int, int] = {}
+    for o in orders:
+        day = date.fromisoformat(o.date)
+        last[o.customer_id] = max(last.get(o.customer_id, day), day)
+        count[o.customer_id] = count.get(o.customer_id, 0) + 1
+        if o.product_id is not None:
+            sold[o.product_id] = sold.get(o.product_id, 0) + o.revenue_e4
+    quiet = sorted((cid for cid, day in last.items()
+                    if count[cid] >= 3 and 90 <= (end - day).days <= 200),
+                   key=lambda cid: (last[cid], cid))
+    snoozed = quiet[0] if quiet else min(last)
+    rescued = next(a for a in actions if a.signal == "detractor"
+                   and a.status is ActionStatus.DONE)
+    product = max(sorted(sold), key=lambda pid: sold[pid])
+    meeting = next(a for a in actions if a.signal == "hot_deal")
+    reviewed = end - timedelta(days=60)
+    return OwnerNotes(
+        snooze=(snoozed, (end + timedelta(days=30)).isoformat(),
+                "Away until next month; they asked us to call then", end.isoformat()),
+        followup=(rescued.customer_id or 0, "resolved", rescued.done_on or end.isoformat(),
+                  rescued.outcome),
+        case=(product, 40.0, 250_000, 35.0, 20_000_000,
+              (end - timedelta(days=365)).isoformat()),
+        review={"reviewed_on": reviewed.isoformat(),
+                "market": "Small offices are buying again after a slow spring",
+                "services": "Installation is asked for more than we offer",
+                "customer_needs": "Faster delivery; one invoice a month",
+                "external": "Courier prices up 8% from January",
+                "competition": "A new online shop undercuts us on paper",
+                "decisions": "Offer installation; review courier contracts",
+                "created_at": f"{reviewed.isoformat()}T17:30:00"},
+        scorecard=("new_business", 4, meeting.title))
+
+
 def add_work(biz: DemoBusiness, seed: int, end: date) -> list[Action]:
     """Fill deliveries, deal follow-up fields and onboarding steps of `biz` in place; return
     its actions."""

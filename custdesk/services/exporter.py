@@ -4,10 +4,16 @@ Each sheet is named after its import kind and its header row is exactly the impo
 catalogue's field names (orders, deals, tickets, surveys, spend, interactions and costs
 end with `key`: the record's stored line_key, `ref:<ref>` for a deal or ticket with a
 reference, else a key generated from its id, `import_match.row_key` — so a re-import into
-the same file finds every record and changes nothing), so importing the workbook into an empty database needs no column
-mapping and reproduces the same records and metrics. A title row above the header says what
-and which period (the importer skips title rows). Money is written as exact Decimals from
-the stored ten-thousandths; percentages as shares with a % format; dates as real dates.
+the same file finds every record and changes nothing), so importing the workbook into an
+empty database needs no column mapping and reproduces the same records and metrics. A
+title row above the header says what and which period (the importer skips title rows).
+Money is written as exact Decimals from the stored ten-thousandths; percentages as shares
+with a % format; dates as real dates.
+
+What the owner records in the app (m005: onboarding steps, snoozes, detractor follow-ups,
+product cases, strategic reviews, scorecard follow-ups) has a sheet and an import kind each,
+found again by its natural key; the edit log and pipeline snapshots are left out (see
+`export_queries`).
 
 The scorecard sheet (one row per assessment, a column per question id) has no import kind:
 it is there for the owner and the accountant, and for a restore tool to come.
@@ -134,8 +140,10 @@ def period_text(start: str | None, end: str | None) -> str:
 
 def sheet_title(store: Store, kind: str, start: str | None, end: str | None) -> str:
     business = get_settings(store).get("business_name", "").strip()
-    parts = [kind.capitalize(), business, period_text(start, end) if kind not in (
-        "customers", "products") else "all records", f"exported {date.today().isoformat()}"]
+    whole = kind in ("customers", "products", *cat.OWNER_KINDS) and kind != "strategic_reviews"
+    parts = [kind.capitalize(), business,  # (the sheet's name, as the import kind)
+             "all records" if whole else period_text(start, end),
+             f"exported {date.today().isoformat()}"]
     return " · ".join(p for p in parts if p)
 
 
@@ -147,8 +155,9 @@ def export_workbook(store: Store, path: str | Path, kinds: Sequence[str] | None 
 
     `start`/`end` (ISO dates) keep the records dated in that range: orders and surveys by
     date, deals by created_on (else closed_on, else expected_close), tickets by opened_at,
-    spend and targets by month, assessments by taken_on. Customers and products are always
-    exported whole, so the filtered records import back with their references.
+    spend and targets by month, assessments by taken_on, strategic reviews by reviewed_on.
+    Customers and products (and the owner's other m005 records) are always exported whole,
+    so the filtered records import back with their references.
     Raises `writer.ExportCancelled` when `cancel()` turns true; no file is left then.
     """
     chosen = check_kinds(kinds)

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from custdesk.domain.text import email_key, name_key
+from custdesk.services.actions_service import SIGNALS
 from custdesk.services.import_match import (
     VOCABULARY_FIELDS,
     CustomerResolver,
@@ -27,8 +28,9 @@ from custdesk.services.import_match import (
     row_key,
     row_key_id,
 )
+from custdesk.services.import_owner import OwnerPlanner
 from custdesk.services.import_targets import plan_targets
-from custdesk.sheets.catalogue import KEY
+from custdesk.sheets.catalogue import KEY, OWNER_KINDS
 from custdesk.sheets.validate import ParsedTable, RowError
 from custdesk.storage.actions import ACTION_IMPORT_COLUMNS, action_keys, deal_keys
 from custdesk.storage.import_writes import next_ticket_id
@@ -47,7 +49,8 @@ MODES = ("upsert", "create", "update")
 RECORD_TABLE = {"customers": "customers", "products": "products", "orders": "orders",
                 "deals": "deals", "tickets": "tickets", "surveys": "surveys",
                 "spend": "spend", "targets": "targets", "actions": "actions",
-                "interactions": "interactions", "costs": "costs"}
+                "interactions": "interactions", "costs": "costs",
+                **{kind: kind for kind in OWNER_KINDS}}  # (named after their tables)
 _CUSTOMER_COLUMNS = ("ref", "name", "company", "email", "phone", "segment", "source",
                      "referred_by", "acquired_on", "status", "lost_on", "lost_reason",
                      "country", "city", "notes", "campaign", "contract_end", "region")
@@ -152,7 +155,11 @@ def build_plan(store: Store, parsed: ParsedTable, mode: str = "upsert",
     headers = dict(zip(parsed.mapping, parsed.headers, strict=True))
     headers.pop(None, None)
     planner = _Planner(store, parsed, plan, mode, headers)
-    getattr(planner, f"plan_{parsed.kind}")()
+    if parsed.kind in OWNER_KINDS:  # the owner's records (m005): `import_owner`
+        OwnerPlanner(store, parsed.kind, planner.rows, headers, planner.error,
+                     planner.upsert).plan()
+    else:
+        getattr(planner, f"plan_{parsed.kind}")()
     _similar_customers(plan)
     return plan
 
@@ -486,6 +493,8 @@ class _Planner:
         self.plan.updates.append(Update(self.plan.table, row_id,
                                         {k: current[k] for k in changes}, changes))
 
+    upsert = _upsert  # (for `import_owner`)
+
     def _current(self, table: str, row_id: int, columns: Iterable[str]) -> dict[str, Any]:
         return current_values(self.store, table, row_id, columns)
 
@@ -662,6 +671,7 @@ class _Planner:
         deals = _DealFinder(deal_keys(self.store))
         today = date.today().isoformat()
         planned: set[tuple[str, int | None, str]] = set()
+        odd_signals: list[str] = []
         for number, row in self.rows:
             status = _action_status(row.get("status"))
             cause = _action_cause(row.get("cause"))
@@ -681,8 +691,9 @@ class _Planner:
             if status is None or cause is None or (row.get("deal") and deal_id is None):
                 continue
             created_on = row.get("created_on") or today
+            signal, issue = _action_signal(row.get("signal"), row.get("issue"), odd_signals)
             values = {"title": row["title"], "customer_id": customer_id, "deal_id": deal_id,
-                      "issue": row.get("issue"), "cause": cause or None,
+                      "issue": issue, "cause": cause or None, "signal": signal,
                       "owner": row.get("owner"), "due_on": row.get("due_on"),
                       "status": status, "outcome": row.get("outcome"),
                       "created_on": created_on, "done_on": row.get("done_on")}
@@ -695,6 +706,11 @@ class _Planner:
             old = known.get(key)
             current = dict(zip(ACTION_IMPORT_COLUMNS, old[1:], strict=True)) if old else None
             self._upsert(number, old[0] if old else None, values, current)
+        if odd_signals:
+            self.plan.notes.append(
+                f"{len(odd_signals)} signal value{'s' if len(odd_signals) != 1 else ''} "
+                f"custdesk does not know ({', '.join(sorted(set(odd_signals))[:5])}): kept "
+                "as the action's issue where it had none")
 
 
 class _DealIdentities:
@@ -779,6 +795,19 @@ def interaction_kind(text: str | None) -> str | None:
     if text is None:
         return "other"
     return _INTERACTION_WORDS.get(name_key(text))
+
+
+def _action_signal(text: str | None, issue: str | None, odd: list[str]
+                   ) -> tuple[str | None, str | None]:
+    """(signal, issue): a signal custdesk knows (detractor, hot_deal...), else none — the
+    word is then the issue when the row has none (a "Signal" column that describes it)."""
+    if text is None:
+        return None, issue
+    signal = next((s for s in SIGNALS if name_key(s) == name_key(text)), None)
+    if signal is None:
+        odd.append(text)
+        return None, issue if issue is not None else text
+    return signal, issue
 
 
 def _action_status(text: str | None) -> str | None:

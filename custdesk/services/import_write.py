@@ -17,6 +17,7 @@ from custdesk.storage import import_writes
 from custdesk.storage.deal_history import record_stage_change
 from custdesk.storage.import_undo import UNDO_ORDER, UndoRefusedError, undo_batch, undo_blockers
 from custdesk.storage.import_writes import CHUNK, record_change
+from custdesk.storage.owner_records import OWNER_TABLES
 from custdesk.storage.queries_summary import kept_in_step
 from custdesk.storage.repository import ensure_stage, stage_ids
 from custdesk.storage.store import Store
@@ -70,7 +71,11 @@ def _write_plan(store: Store, plan: Plan, batch_id: int,
         for row in rows:
             if isinstance(row["stage_id"], str):
                 row["stage_id"] = ids[row["stage_id"][4:]]
-    insert_rows(store, plan.table, rows if plan.uniform else _uniform(rows), batch_id, progress)
+    if plan.table in OWNER_TABLES:  # no batch_id column: each insert is an undo record
+        import_writes.insert_unbatched(store, plan.table, rows, batch_id)
+    else:
+        insert_rows(store, plan.table, rows if plan.uniform else _uniform(rows), batch_id,
+                    progress)
     today = date.today().isoformat()
     for update in plan.updates:
         after = dict(update.after)

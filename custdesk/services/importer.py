@@ -497,7 +497,10 @@ def list_batches(store: Store) -> list[dict[str, Any]]:
 SCORECARD_SHEET = "scorecard"
 # parents first: customers and products before the records naming them, deals before actions
 WORKBOOK_ORDER = ("customers", "products", "orders", "deals", "tickets", "surveys", "spend",
-                  "targets", "actions", "interactions", "costs")
+                  "targets", "actions", "interactions", "costs",
+                  # the owner's records (m005): after the customers, products and actions
+                  "onboarding_steps", "customer_snoozes", "detractor_followups",
+                  "product_cases", "strategic_reviews", "scorecard_followups")
 
 
 def workbook_kinds(path: str | Path) -> list[str] | None:

@@ -252,6 +252,10 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
           "date"),
         F("done_on", DATE, "done on", "completed on", "completed", "date done", "closed on",
           "done date"),
+        # where the action came from (detractor, hot_deal...): the Feedback tab finds a
+        # detractor's rescue by it. Not in METRICS.md's Records table: the full export
+        # carries it so that the rescue survives a round trip
+        F("signal", TEXT, "signal", "action signal", "raised from"),
     ),
     # a call, meeting, e-mail or visit with a customer and/or about a deal
     "interactions": (
@@ -275,7 +279,70 @@ CATALOGUE: dict[str, tuple[FieldSpec, ...]] = {
           "expense type", "type", "account", "cost centre", "cost center", "item"),
         F(KEY, REF, "line key", "record key"),
     ),
+    # ---- what the owner records in the app (m005): a customer, product or question is
+    # found by the same rules as elsewhere, never created from these sheets
+    # an onboarding step ticked (or planned) for a customer: (customer, step) is the key
+    "onboarding_steps": (
+        _CUSTOMER_REF, _CUSTOMER_NAME, _CUSTOMER_EMAIL,
+        F("step", TEXT, "onboarding step", "step", "milestone", required=True),
+        F("due_on", DATE, "step due", "due on", "due date", "due"),
+        F("done_on", DATE, "done on", "step done", "completed on", "date done", "done"),
+        F("note", TEXT, "note", "notes", "comment"),
+    ),
+    # an at-risk customer set aside until a day (one per customer)
+    "customer_snoozes": (
+        _CUSTOMER_REF, _CUSTOMER_NAME, _CUSTOMER_EMAIL,
+        F("until", DATE, "snoozed until", "snooze until", "set aside until", "until",
+          required=True),
+        F("note", TEXT, "note", "notes", "comment", "why"),
+        F("set_on", DATE, "set on", "snoozed on", "set aside on"),
+    ),
+    # where the owner is with a detractor (one per customer)
+    "detractor_followups": (
+        _CUSTOMER_REF, _CUSTOMER_NAME, _CUSTOMER_EMAIL,
+        F("state", TEXT, "follow up state", "followup state", "detractor state",
+          "follow up", "state", required=True),
+        F("changed_on", DATE, "changed on", "state changed on", "updated on"),
+        F("note", TEXT, "note", "notes", "comment"),
+    ),
+    # a product's business case (one per product)
+    "product_cases": (
+        F("product", REF, "product id", "productid", "sku", "product code", "product ref",
+          "item code", "product"),  # (or product_name: `missing_required`)
+        F("product_name", TEXT, "product name", "item name"),
+        F("expected_volume", NUMBER, "expected volume", "expected units",
+          "expected units per month", "volume"),
+        F("expected_price", MONEY, "expected price", "expected unit price"),
+        F("expected_margin_pct", PERCENT, "expected margin", "expected margin pct"),
+        F("investment", MONEY, "investment", "upfront investment", "investment needed"),
+        F("start_on", DATE, "start on", "start date", "launch date", "launched on"),
+    ),
+    # a dated strategic review: the five headings and the decisions, as free text
+    "strategic_reviews": (
+        F("reviewed_on", DATE, "reviewed on", "review date", "date of review",
+          required=True),
+        F("market", TEXT, "market"),
+        F("services", TEXT, "services", "products and services"),
+        F("customer_needs", TEXT, "customer needs", "needs"),
+        F("external", TEXT, "external", "external factors"),
+        F("competition", TEXT, "competition", "competitors"),
+        F("decisions", TEXT, "decisions", "decided"),
+        F("created_at", TIMESTAMP, "created at", "written at"),
+    ),
+    # a scorecard question's target score and the action that follows it up; the action
+    # by its title (plus its creation day when several share the title)
+    "scorecard_followups": (
+        F("question_id", REF, "question id", "scorecard question", "question",
+          required=True),
+        F("target_score", SCORE10, "target score", "target"),
+        F("action", TEXT, "action", "action title", "follow up action"),
+        F("action_created_on", DATE, "action created on", "action created"),
+    ),
 }
+# the kinds above that point at a customer and never create one
+OWNER_CUSTOMER_KINDS = ("onboarding_steps", "customer_snoozes", "detractor_followups")
+OWNER_KINDS = (*OWNER_CUSTOMER_KINDS, "product_cases", "strategic_reviews",
+               "scorecard_followups")
 KINDS: tuple[str, ...] = tuple(CATALOGUE)
 
 # One of these per row identifies the customer a record points at.
@@ -318,6 +385,8 @@ def missing_required(kind: str, mapped: set[str]) -> list[str]:
                                                                                 spec.name))
     if kind == "customers" and not mapped & {"name", "ref"}:
         missing.append("name or ref")
+    if kind == "product_cases" and not mapped & {"product", "product_name"}:
+        missing.append("product (ref or name)")
     if kind == "interactions" and not mapped & {*CUSTOMER_FIELDS, "deal"}:
         missing.append("customer or deal")
     if kind == "targets" and "metric" in mapped and "target" not in mapped:

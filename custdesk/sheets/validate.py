@@ -469,8 +469,10 @@ class _Rules:
         out: set[int] = set()
         for name in self.required:
             out |= blanks(name)
-        if self.kind in ("orders", "tickets"):
+        if self.kind in ("orders", "tickets", *cat.OWNER_CUSTOMER_KINDS):
             out |= blanks(*cat.CUSTOMER_FIELDS)
+        if self.kind == "product_cases":
+            out |= blanks("product", "product_name")
         if self.kind == "customers":
             out |= blanks("name", "ref")
         if self.kind == "orders":
@@ -485,7 +487,8 @@ class _Rules:
         errors = [self.missing(number, name) for name in self.required
                   if row[name] is None and self.header[name] not in failed]
         kind = self.kind
-        if kind in ("orders", "tickets") and not failed & self.customer_headers:
+        if kind in ("orders", "tickets", *cat.OWNER_CUSTOMER_KINDS) \
+                and not failed & self.customer_headers:
             if (row.get("customer") is None and row.get("customer_name") is None
                     and row.get("customer_email") is None):  # (deals may have no account)
                 first = next((f for f in cat.CUSTOMER_FIELDS if f in self.header), "customer")
@@ -494,6 +497,10 @@ class _Rules:
                 and not failed:
             errors.append(self.missing(number, "name" if "name" in self.header else "ref",
                                        "name or ref is required"))
+        if kind == "product_cases" and row.get("product") is None \
+                and row.get("product_name") is None and not failed:
+            errors.append(self.missing(number, "product" if "product" in self.header
+                                       else "product_name", "product is required"))
         if kind == "orders" and not failed & self.amount_headers:
             problem = _order_amounts(row, self.max_amount)
             if problem:

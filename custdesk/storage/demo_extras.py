@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from custdesk.domain.demo_work import StepDone
+from custdesk.domain.demo_work import StepDone, owner_notes
 from custdesk.domain.records import Action, Cost, Deal, Interaction, OrderLine, Survey, Ticket
 from custdesk.storage.actions import insert_actions
 from custdesk.storage.store import Store
@@ -39,3 +39,26 @@ def save_demo_extras(store: Store, *, orders: Sequence[OrderLine] = (),
         conn.executemany("INSERT INTO onboarding_steps (customer_id, step, done_on) "
                          "VALUES (?, ?, ?)",
                          [(s.customer_id, s.step, s.done_on) for s in onboarding])
+        if orders and any(a.signal == "hot_deal" for a in actions) and any(
+                a.signal == "detractor" and a.status == "done" for a in actions):
+            _save_owner_notes(store, list(orders), list(actions))
+
+
+def _save_owner_notes(store: Store, orders: list[OrderLine], actions: list[Action]) -> None:
+    """One snooze, detractor follow-up, product case, strategic review and scorecard
+    follow-up (`demo_work.owner_notes`)."""
+    notes = owner_notes(orders, actions)
+    conn = store.conn
+    conn.execute("INSERT INTO customer_snoozes (customer_id, until, note, set_on) "
+                 "VALUES (?, ?, ?, ?)", notes.snooze)
+    conn.execute("INSERT INTO detractor_followups (customer_id, state, changed_on, note) "
+                 "VALUES (?, ?, ?, ?)", notes.followup)
+    conn.execute("INSERT INTO product_cases (product_id, expected_volume, expected_price_e4, "
+                 "expected_margin_pct, investment_e4, start_on) VALUES (?, ?, ?, ?, ?, ?)",
+                 notes.case)
+    conn.execute(f"INSERT INTO strategic_reviews ({', '.join(notes.review)}) "
+                 f"VALUES ({', '.join('?' * len(notes.review))})", tuple(notes.review.values()))
+    question, target, title = notes.scorecard
+    conn.execute("INSERT INTO scorecard_followups (question_id, target_score, action_id) "
+                 "VALUES (?, ?, (SELECT min(id) FROM actions WHERE title = ?))",
+                 (question, target, title))

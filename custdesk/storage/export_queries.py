@@ -122,7 +122,7 @@ QUERIES: dict[str, KindQuery] = {
         "LEFT JOIN deals d ON d.id = a.deal_id", "a.created_on", "a.id", {
             "title": "a.title", **_CUSTOMER, "deal": "coalesce(d.ref, d.title)",
             **{f: f"a.{f}" for f in ("due_on", "owner", "status", "issue", "cause",
-                                     "outcome", "created_on", "done_on")}}),
+                                     "outcome", "created_on", "done_on", "signal")}}),
     "interactions": KindQuery(
         "interactions i LEFT JOIN customers c ON c.id = i.customer_id "
         "LEFT JOIN deals d ON d.id = i.deal_id", "i.date", "i.id", {
@@ -132,6 +132,38 @@ QUERIES: dict[str, KindQuery] = {
     "costs": KindQuery("costs k", "k.month", "k.id", {
         "month": "k.month", "amount": "k.amount_e4", "category": "k.category",
         "key": "k.line_key"}, month=True, identity=("k.id", "k.month", "NULL")),
+    # ---- what the owner records in the app (m005), each found again by its natural key.
+    # Left out on purpose: `edit_log` (the app's own undo history of hand edits: its JSON
+    # names row ids of this file, meaningless in another) and `pipeline_snapshots`
+    # (derived: Growth's month-end pipeline is rebuilt from the deals' stage history, which
+    # the deals sheet brings back — an import records each deal's stage — and a file
+    # takes its own snapshots from then on).
+    "onboarding_steps": KindQuery(
+        "onboarding_steps s JOIN customers c ON c.id = s.customer_id", None,
+        "s.customer_id, s.rowid", {**_CUSTOMER, **{f: f"s.{f}" for f in (
+            "step", "due_on", "done_on", "note")}}),
+    "customer_snoozes": KindQuery(
+        "customer_snoozes z JOIN customers c ON c.id = z.customer_id", None, "z.customer_id",
+        {**_CUSTOMER, **{f: f"z.{f}" for f in ("until", "note", "set_on")}}),
+    "detractor_followups": KindQuery(
+        "detractor_followups f JOIN customers c ON c.id = f.customer_id", None,
+        "f.customer_id", {**_CUSTOMER, **{f: f"f.{f}" for f in (
+            "state", "changed_on", "note")}}),
+    "product_cases": KindQuery(
+        "product_cases k JOIN products p ON p.id = k.product_id", None, "k.product_id", {
+            "product": "p.ref", "product_name": "p.name",
+            "expected_volume": "k.expected_volume", "expected_price": "k.expected_price_e4",
+            "expected_margin_pct": "k.expected_margin_pct", "investment": "k.investment_e4",
+            "start_on": "k.start_on"}),
+    "strategic_reviews": KindQuery(
+        "strategic_reviews r", "r.reviewed_on", "r.reviewed_on, r.id", {
+            f: f"r.{f}" for f in ("reviewed_on", "market", "services", "customer_needs",
+                                  "external", "competition", "decisions", "created_at")}),
+    # the action by its title and creation day (what the actions sheet brings back)
+    "scorecard_followups": KindQuery(
+        "scorecard_followups q LEFT JOIN actions a ON a.id = q.action_id", None,
+        "q.question_id", {"question_id": "q.question_id", "target_score": "q.target_score",
+                          "action": "a.title", "action_created_on": "a.created_on"}),
 }
 
 

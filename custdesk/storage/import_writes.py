@@ -92,6 +92,17 @@ def record_change(store: Store, batch_id: int, table: str, row_id: int, action: 
         (batch_id, table, row_id, action, None if before is None else json.dumps(before)))
 
 
+def insert_unbatched(store: Store, table: str, rows: Sequence[dict[str, Any]],
+                     batch_id: int) -> None:
+    """Insert rows of a table without a batch_id column (the owner's records of m005),
+    each listed in `batch_changes` as an 'insert' so that undo deletes it by rowid."""
+    for row in rows:
+        cursor = store.conn.execute(
+            f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            tuple(row.values()))
+        record_change(store, batch_id, table, int(cursor.lastrowid or 0), "insert")
+
+
 REMOVED = "__removed__"  # an undo record's key for a row the import removed: the row
 
 
