@@ -48,7 +48,28 @@ CONTENT_SQL = {
     "targets": "SELECT month, product, category, metric, revenue_target_e4, "
                "new_customers_target, target FROM targets",
     "settings": "SELECT key, value FROM settings",
+    # (an action's survey/ticket link and line key are not carried: see the catalogue)
+    "actions": f"SELECT title, {_CUST.format('a')}, (SELECT coalesce(ref, '') || '|' || "
+               "coalesce(title, '') FROM deals d WHERE d.id = a.deal_id), signal, issue, "
+               "cause, owner, due_on, status, outcome, created_on, done_on FROM actions a",
+    # the owner's records of m005
+    "onboarding_steps": f"SELECT {_CUST.format('s')}, step, due_on, done_on, note "
+                        "FROM onboarding_steps s",
+    "customer_snoozes": f"SELECT {_CUST.format('z')}, until, note, set_on "
+                        "FROM customer_snoozes z",
+    "detractor_followups": f"SELECT {_CUST.format('f')}, state, changed_on, note "
+                           "FROM detractor_followups f",
+    "product_cases": f"SELECT {_PROD.format('k')}, expected_volume, expected_price_e4, "
+                     "expected_margin_pct, investment_e4, start_on FROM product_cases k",
+    "strategic_reviews": "SELECT reviewed_on, market, services, customer_needs, external, "
+                         "competition, decisions, created_at FROM strategic_reviews",
+    "scorecard_followups": "SELECT question_id, target_score, (SELECT a.title || '|' || "
+                           "a.created_on FROM actions a WHERE a.id = q.action_id) "
+                           "FROM scorecard_followups q",
 }
+# the tables of the owner's records (m005) the full export carries
+OWNER_TABLES = ("onboarding_steps", "customer_snoozes", "detractor_followups",
+                "product_cases", "strategic_reviews", "scorecard_followups")
 
 
 def content(store: Store, table: str) -> Counter[tuple[object, ...]]:

@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from export_roundtrip_util import CONTENT_SQL, content, import_full_export
+from export_roundtrip_util import CONTENT_SQL, OWNER_TABLES, content, import_full_export
 
 from custdesk.cli import main
 from custdesk.services.exporter import export_workbook
@@ -42,6 +42,13 @@ def test_demo_round_trip_reproduces_every_table(demo_store, tmp_path: Path) -> N
             assert content(again, table) == expected, table
             assert sum(expected.values()) > 0 or table == "stages", table
         assert created["orders"] == demo_store.db["orders"].count
+        # the owner's records (m005): each table's rows equal (ids aside), one at least
+        for table in OWNER_TABLES:
+            expected = content(demo_store, table)
+            assert expected and content(again, table) == expected, table
+            assert created[table] == sum(expected.values()), table
+        # the scorecard follow-up still points at its action (title | created on)
+        assert all(row[2] for row in content(again, "scorecard_followups"))
     finally:
         again.close(backup_if_changed=False)
 
