@@ -112,7 +112,10 @@ def quiet_ui(tmp_path: Path, english_locale: None):
 
 def set_aside_demo_actions(store) -> None:
     """Delete the actions the demo owner already planned, for tests that count from none
-    (their own actions are then the only ones)."""
+    (their own actions are then the only ones) — and the demo's snooze and detractor
+    follow-up, the other triage work the owner already did."""
     with store.transaction():
         store.conn.execute("DELETE FROM scorecard_followups")
         store.conn.execute("DELETE FROM actions")
+        store.conn.execute("DELETE FROM customer_snoozes")
+        store.conn.execute("DELETE FROM detractor_followups")

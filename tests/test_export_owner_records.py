@@ -135,7 +135,7 @@ def test_the_export_names_what_a_reimport_finds(demo_store) -> None:
         "scorecard_followups")}
     assert all(len(r) == 1 for r in rows.values()), rows
     question, target, action, created = rows["scorecard_followups"][0]
-    assert (question, target) == ("new_business", 4)
+    assert (question, target) == ("new_business", 8)  # above its score of 6
     assert action.startswith("Meet the decision maker") and created
     assert rows["detractor_followups"][0][3] == "resolved"
     assert demo_store.conn.execute("SELECT count(*) FROM onboarding_steps").fetchone()[0] == \

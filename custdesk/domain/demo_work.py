@@ -57,7 +57,8 @@ def owner_notes(orders: list[OrderLine], actions: list[Action]) -> OwnerNotes:
     regular customer who has gone quiet longest (3+ orders, last one 90-200 days ago) is
     snoozed a month; the first detractor already called back is resolved; the best-selling
     product has a business case from a year ago; a strategic review two months ago; the
-    scorecard's first question has a target, followed up by the first meeting action."""
+    scorecard's first question has a target above its score (6 in the demo), followed up by
+    the first meeting action."""
     end = max(date.fromisoformat(o.date) for o in orders)
     last: dict[int, date] = {}
     count: dict[int, int] = {}
@@ -92,7 +93,7 @@ def owner_notes(orders: list[OrderLine], actions: list[Action]) -> OwnerNotes:
                 "competition": "A new online shop undercuts us on paper",
                 "decisions": "Offer installation; review courier contracts",
                 "created_at": f"{reviewed.isoformat()}T17:30:00"},
-        scorecard=("new_business", 4, meeting.title))
+        scorecard=("new_business", 8, meeting.title))
 
 
 def add_work(biz: DemoBusiness, seed: int, end: date) -> list[Action]:
