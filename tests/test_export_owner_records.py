@@ -140,3 +140,23 @@ def test_the_export_names_what_a_reimport_finds(demo_store) -> None:
     assert rows["detractor_followups"][0][3] == "resolved"
     assert demo_store.conn.execute("SELECT count(*) FROM onboarding_steps").fetchone()[0] == \
         len(list(kind_rows(demo_store, "onboarding_steps")))
+
+
+def test_a_later_snooze_keeps_the_customers_import_from_being_undone(store,
+                                                                      tmp_path: Path) -> None:
+    """Undoing the import that created a customer would delete their snooze with them
+    (ON DELETE CASCADE): refused, as for a later order or action."""
+    from custdesk.services.import_write import undo_blockers
+
+    _base(store, tmp_path)  # batch 1: the customers, batch 2: the products
+    snoozes = _import(store, _csv(tmp_path / "s.csv", "Customer,Until\nC2,2024-06-30\n"),
+                      "customer_snoozes").batch_id
+    assert undo_blockers(store, 1) == ["1 customer snoozes added later use customers this "
+                                       "import created"]
+    undo(store, snoozes)
+    assert undo_blockers(store, 1) == []
+    with store.transaction():  # by hand, in the app
+        store.conn.execute("INSERT INTO product_cases (product_id, start_on) VALUES (1, "
+                           "'2024-01-01')")
+    assert undo_blockers(store, 2) == ["1 product cases added later use products this "
+                                       "import created"]

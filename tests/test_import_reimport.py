@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from export_roundtrip_util import CONTENT_SQL, content
+from export_roundtrip_util import CONTENT_SQL, OWNER_TABLES, content
 
 from custdesk.cli import main
 from custdesk.commands.screen import SCREEN_NAMES
@@ -107,7 +107,7 @@ def test_export_everything_imports_into_an_empty_file_in_one_go(demo_export,
         assert store.conn.execute("SELECT count(*) FROM import_batches").fetchone()[0] == 1
         assert len(list_backups(empty)) <= 1  # one backup for the whole workbook
         undo(store, 1)  # one undo takes the whole workbook back
-        for table in ("customers", "orders", "deals", "assessments"):
+        for table in ("customers", "orders", "deals", "assessments", *OWNER_TABLES):
             assert store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
     finally:
         store.close(backup_if_changed=False)

@@ -24,6 +24,13 @@ from custdesk.storage.store import Store
 UNDO_ORDER = ("actions", "deal_stage_history", "interactions", "orders", "deals", "tickets",
               "surveys", "spend", "costs", "targets", "products", "customers")
 
+# the owner's records (m005) of a customer or product: deleted with it (ON DELETE CASCADE),
+# so one added later (by hand or by a later import) keeps the import that created the
+# customer or product from being undone, as a later order or action does
+_OWNER_CHILDREN = (("customers", "customer_id", "onboarding_steps"),
+                   ("customers", "customer_id", "customer_snoozes"),
+                   ("customers", "customer_id", "detractor_followups"),
+                   ("products", "product_id", "product_cases"))
 # rows this batch updated are put back by the undo itself, so they do not block it
 _NOT_MINE = ("id NOT IN (SELECT row_id FROM batch_changes WHERE table_name = ? "
              "AND batch_id = ? AND action = 'update')")
@@ -52,6 +59,16 @@ def undo_blockers(store: Store, batch_id: int) -> list[str]:
                 (batch_id, batch_id, child, batch_id)).fetchone()[0]
             if count:
                 reasons.append(f"{count} {child} added later use {parent} this import created")
+    for parent, column, child in _OWNER_CHILDREN:  # (no batch_id: by their undo records)
+        staying = ",".join(str(i) for t, i in kept if t == parent)
+        count = store.conn.execute(
+            f"SELECT count(*) FROM {child} WHERE {column} IN (SELECT id FROM {parent} "
+            f"WHERE batch_id = ? AND id NOT IN ({staying})) AND rowid NOT IN (SELECT row_id "
+            "FROM batch_changes WHERE batch_id = ? AND table_name = ? AND action = 'insert')",
+            (batch_id, batch_id, child)).fetchone()[0]
+        if count:
+            reasons.append(f"{count} {child.replace('_', ' ')} added later use {parent} this "
+                           "import created")
     follow_ups = store.conn.execute(
         "SELECT count(*) FROM tickets WHERE follow_up_of IN (SELECT id FROM tickets WHERE "
         "batch_id = ?) AND (batch_id IS NULL OR batch_id <> ?)", (batch_id, batch_id)
