@@ -160,3 +160,21 @@ def test_a_later_snooze_keeps_the_customers_import_from_being_undone(store,
                            "'2024-01-01')")
     assert undo_blockers(store, 2) == ["1 product cases added later use products this "
                                        "import created"]
+
+
+def test_reviews_without_created_at_are_found_by_day_and_text(store, tmp_path: Path) -> None:
+    sheet = _csv(tmp_path / "r.csv", "Review date,Market,Decisions\n"
+                 "2024-02-01,Slow spring,Offer installation\n"
+                 "2024-02-01,Second look,Hire help\n")
+    _import(store, sheet, "strategic_reviews")
+    again = make_preview(store, ImportRequest(sheet, kind="strategic_reviews"))
+    assert (again.plan.created, again.plan.updated, again.plan.unchanged) == (0, 0, 2)
+    _import(store, _csv(tmp_path / "r2.csv", "Review date,Market,Decisions\n"
+                        "2024-03-01,Busy,Keep going\n"), "strategic_reviews")
+    # the day's only review, its decisions rewritten
+    edited = _import(store, _csv(tmp_path / "r3.csv", "Review date,Market,Decisions\n"
+                                 "2024-03-01,Busy,Open on Saturdays\n"), "strategic_reviews")
+    assert edited.preview.plan.updated == 1
+    assert _rows(store, "SELECT reviewed_on, decisions FROM strategic_reviews ORDER BY id") == [
+        ("2024-02-01", "Offer installation"), ("2024-02-01", "Hire help"),
+        ("2024-03-01", "Open on Saturdays")]

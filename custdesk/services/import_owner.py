@@ -133,8 +133,11 @@ class OwnerPlanner:
                 "start_on": row["start_on"]}, seen, "product", "product")
 
     def _plan_strategic_reviews(self) -> None:
-        """A review is found by its day and when it was written; a row without `created_at`
-        (a sheet the owner made) by its day alone when that day holds one review."""
+        """A review is found by its day and when it was written (the full export carries
+        both). A row without `created_at` (a sheet the owner made) is the stored review of
+        that day with the same text, else the day's only review, else a new one."""
+        texts = ("market", "services", "customer_needs", "external", "competition",
+                 "decisions")
         by_day: dict[str, list[int]] = {}
         for (review_id,), old in self.stored.items():
             by_day.setdefault(old["reviewed_on"], []).append(review_id)
@@ -144,17 +147,19 @@ class OwnerPlanner:
         seen: set[tuple[Any, ...]] = set()
         for number, row in self.rows:
             day, written = row["reviewed_on"], row.get("created_at")
-            values = {f: row.get(f) for f in ("reviewed_on", "market", "services",
-                                              "customer_needs", "external", "competition",
-                                              "decisions")}
+            values = {f: row.get(f) for f in ("reviewed_on", *texts)}
+            found: int | None
             if written is not None:
                 found = by_written.get((day, written))
             else:
-                same_day = by_day.get(day, [])
-                found = same_day[0] if len(same_day) == 1 else None
+                same_day = [i for i in by_day.get(day, []) if (i,) not in seen]
+                same_text = [i for i in same_day
+                             if all(self.stored[(i,)][f] == values[f] for f in texts)]
+                candidates = same_text or (same_day if len(same_day) == 1 else [])
+                found = candidates[0] if candidates else None
             values["created_at"] = written or (
-                self.stored[(found,)]["created_at"] if found else now)
-            key = (found,) if found is not None else (day, values["created_at"])
+                self.stored[(found,)]["created_at"] if found is not None else now)
+            key = (found,) if found is not None else ("new", number)
             self._put(number, key, values, seen, "reviewed_on", "review")
 
     def _plan_scorecard_followups(self) -> None:
