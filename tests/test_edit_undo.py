@@ -209,3 +209,33 @@ def test_newest_undo_is_the_edit_again_once_the_later_import_is_undone(store,
     assert (newest.kind, newest.label) == ("edit", "Undo Add customer Ada")
     edits.undo_last_edit(store)
     assert edits.newest_undo(store) is None
+
+
+def test_owner_records_of_loyalty_and_reviews_are_undoable_edits(store) -> None:
+    """Onboarding steps, strategic reviews, business cases and the loyalty settings are
+    edits like the others: Edit ▸ Undo takes each back, newest first, to the exact rows."""
+    from custdesk.domain.renewal import RenewalRule
+    from custdesk.services import business_case_service as cases
+    from custdesk.services import onboarding_service, settings_service
+    from custdesk.services import strategic_review_service as reviews
+
+    ada = _customer(store, "Ada")
+    with edits.recorded(store, "Add product"):
+        pid = int(store.conn.execute("INSERT INTO products(name, name_key) "
+                                     "VALUES ('Desk', 'desk')").lastrowid)
+    states = [dump(store)]
+    onboarding_service.mark_step(store, ada, "set up", done_on="2026-01-05")
+    states.append(dump(store))
+    reviews.save(store, reviews.StrategicReview(reviewed_on="2026-01-31",
+                                                decisions="Open a second van"))
+    states.append(dump(store))
+    cases.save(store, [cases.CaseRow(pid, "Desk", expected_volume=10, investment=5000,
+                                     start_on="2026-01-01")])
+    states.append(dump(store))
+    settings_service.save_loyalty_settings(store, RenewalRule("days", 60), 3)
+    labels = [e.label for e in edits.recent_edits(store)][:4]
+    assert labels == ["Loyalty settings", "Edit business cases",
+                      "Strategic review of 2026-01-31", "Onboarding step set up"]
+    for expected in reversed(states):
+        edits.undo_last_edit(store)
+        assert dump(store) == expected

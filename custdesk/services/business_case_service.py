@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from custdesk.domain.money import e4_to_float, to_e4
+from custdesk.services import edits
 from custdesk.storage import product_cases as pc
 from custdesk.storage.store import Store
 
@@ -109,7 +110,7 @@ def save(store: Store, rows: Iterable[CaseRow]) -> None:
     def e4(v: float | None) -> int | None:
         return None if v is None else to_e4(str(v))
 
-    with store.transaction():
+    with edits.recorded(store, "Edit business cases"):  # undoable (Edit ▸ Undo)
         pc.replace_cases(store, [
             {"product_id": r.product_id, "expected_volume": r.expected_volume,
              "expected_price_e4": e4(r.expected_price),

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from custdesk.domain import onboarding as ob
+from custdesk.services import edits
 from custdesk.storage import onboarding as rows
 from custdesk.storage import queries_loyalty as ql
 from custdesk.storage.repository import get_settings
@@ -133,7 +134,9 @@ def mark_step(store: Store, customer_id: int, step: str, *, due_on: str | None =
                 date.fromisoformat(value)
             except ValueError:
                 raise ValueError(f"the {what} date {value!r} is not a date") from None
-    rows.save_step(store, customer_id, step, due_on, done_on, (note or "").strip() or None)
+    with edits.recorded(store, f"Onboarding step {step}"):  # undoable (Edit ▸ Undo)
+        rows.save_step(store, customer_id, step, due_on, done_on,
+                       (note or "").strip() or None)
 
 
 def _day(text: str | None) -> date | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from custdesk.domain.onboarding import parse_steps, steps_to_setting
 from custdesk.domain.renewal import RULES, RenewalRule, rule_from_settings
 from custdesk.domain.text import name_key
+from custdesk.services import edits
 from custdesk.storage.repository import get_settings, load_stages, set_setting
 from custdesk.storage.stages import StageRow, stage_rows, write_stages
 from custdesk.storage.store import Store
@@ -97,7 +98,7 @@ def save_loyalty_settings(store: Store, rule: RenewalRule, loyal_quarters: int,
     if not 1 <= loyal_quarters <= 20:
         raise ValueError("the loyal segment needs 1–20 quarters")
     steps = None if onboarding_text is None else parse_steps(onboarding_text)
-    with store.transaction():
+    with edits.recorded(store, "Loyalty settings"):  # undoable (Edit ▸ Undo)
         set_setting(store, "renewal_rule", rule.kind)
         set_setting(store, "renewal_days", str(rule.days))
         set_setting(store, "loyal_quarters", str(loyal_quarters))

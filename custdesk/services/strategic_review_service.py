@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from custdesk.domain.records import Action
 from custdesk.services import actions_service as acts
+from custdesk.services import edits
 from custdesk.storage import strategic_reviews as sr
 from custdesk.storage.store import Store
 
@@ -77,7 +78,7 @@ def _clean(review: StrategicReview) -> dict[str, str | None]:
 def save(store: Store, review: StrategicReview) -> int:
     """Create (no id) or rewrite a review in one transaction; its id."""
     values = _clean(review)
-    with store.transaction():
+    with edits.recorded(store, f"Strategic review of {review.reviewed_on}"):
         if review.id is None:
             return sr.insert_review(store, values, datetime.now().isoformat(timespec="seconds"))
         if not sr.update_review(store, review.id, values):
@@ -86,7 +87,7 @@ def save(store: Store, review: StrategicReview) -> int:
 
 
 def delete(store: Store, review_id: int) -> None:
-    with store.transaction():
+    with edits.recorded(store, "Delete a strategic review"):
         sr.delete_review(store, review_id)
 
 
