@@ -142,3 +142,19 @@ def test_the_search_finds_the_reason_detail(qtbot, deals) -> None:
     tab.across.dimension.setCurrentIndex(2)  # deal size
     assert tab.across.cross.model.columns[0].header == "Deal size"
     assert {r["group"] for r in tab.across.cross.model.rows()} == {"300–500", "up to 300"}
+
+
+def test_metrics_by_competitor_is_the_head_to_head(deals) -> None:
+    """`custdesk metrics --by competitor` gives the Lost prospects tab's head-to-head
+    counts: won and lost against each rival and the win rate."""
+    from custdesk.services.metrics_service import compute_metrics
+
+    groups = compute_metrics(deals, Q3, by=["competitor"]).breakdowns["competitor"]
+    rows = {r["competitor"]: r for r in lost.build(deals, Q3, "Q3").tables["head_to_head"]}
+    for name in ("Acme", "Beta"):
+        g = groups[name]
+        assert (g["deals_won"].value, g["deals_lost"].value) == (rows[name]["won"],
+                                                                  rows[name]["lost"])
+        assert g["win_rate_pct"].value == pytest.approx(rows[name]["win_rate_pct"])
+    assert groups["Acme"]["win_rate_pct"].value == pytest.approx(200 / 3)
+    assert groups["(none)"]["deals_won"].value == 1  # the won deal that names no rival

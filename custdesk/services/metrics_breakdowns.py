@@ -12,13 +12,14 @@ from dataclasses import replace
 from typing import Any
 
 from custdesk.domain.customer_state import CustomerState, bridge, classify
-from custdesk.domain.metric_values import MetricValue, count, money
+from custdesk.domain.metric_values import MetricValue, count, money, pct
 from custdesk.domain.metrics_all import Inputs, assemble, spend_by_channel
 from custdesk.domain.metrics_deals import DealTotals, deal_metrics, deal_metrics_from_totals
 from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_metrics
 from custdesk.domain.metrics_sales import DiscountTotals, SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, month_key
 from custdesk.domain.records import StageKind
+from custdesk.domain.text import name_key
 from custdesk.storage import queries
 from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
@@ -184,11 +185,23 @@ def _by_reason(store: Store, inputs: Inputs, period: Period) -> Groups:
 
 
 def _by_competitor(store: Store, inputs: Inputs, period: Period) -> Groups:
-    lost: defaultdict[str, int] = defaultdict(int)
+    """Head to head: deals closed in the period against each competitor (deals name one on
+    wins too), won, lost and win_rate_pct = won ÷ (won + lost) over those deals; competitor
+    names merged by name key, the first spelling shown."""
+    closed: dict[str, dict[StageKind, int]] = defaultdict(lambda: defaultdict(int))
+    shown: dict[str, str] = {}
     for d in inputs.deals:
-        if d.kind is StageKind.LOST and period.contains(d.closed):
-            lost[d.deal.competitor or NONE_GROUP] += 1
-    return {g: {"deals_lost": count(n)} for g, n in sorted(lost.items())}
+        if d.kind in (StageKind.WON, StageKind.LOST) and period.contains(d.closed):
+            name = (d.deal.competitor or "").strip()
+            key = name_key(name) if name else ""
+            shown.setdefault(key, name or NONE_GROUP)
+            closed[key][d.kind] += 1
+    out: Groups = {}
+    for key, kinds in closed.items():
+        won, lost = kinds[StageKind.WON], kinds[StageKind.LOST]
+        out[shown[key]] = {"deals_won": count(won), "deals_lost": count(lost),
+                           "win_rate_pct": pct(won, won + lost, won + lost)}
+    return dict(sorted(out.items()))
 
 
 def _by_source(store: Store, inputs: Inputs, period: Period) -> Groups:
