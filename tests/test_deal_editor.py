@@ -89,3 +89,36 @@ def test_the_service_refuses_lost_without_reason_and_backs_up_before_delete(
     ds.delete_deal(demo_store, deal_id)
     assert len(list_backups(demo_store.path)) == before + 1
     assert demo_store.conn.execute("SELECT count(*) FROM deal_stage_history").fetchone()[0] == 0
+
+
+def test_the_editor_sets_customer_product_list_owner_and_source_in_one_undoable_edit(
+        qtbot, quiet_ui, demo_store) -> None:
+    """A new customer name is created on the fly (as an import would), the product, list
+    amount, owner and source are saved with it, and Edit ▸ Undo takes all of it back."""
+    from custdesk.services import edits
+    from custdesk.ui.dialogs.deal_dialog import DealDialog
+
+    deal_id, _stage = _open_deal(demo_store)
+    before = ds.load_deal(demo_store, deal_id)
+    customers = demo_store.conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+    product_id, product = demo_store.conn.execute(
+        "SELECT id, name FROM products ORDER BY id DESC LIMIT 1").fetchone()
+    dialog = DealDialog.open_for(demo_store, deal_id)
+    dialog.customer.setText("Brand New Prospect Ltd")
+    dialog.product_box.setCurrentIndex(dialog.product_box.findText(product))
+    dialog.amount.setValue(900)
+    dialog.list_amount.setValue(1200)
+    dialog.owner.setText("Priya")
+    dialog.source.setText("trade fair")
+    dialog.save()
+    assert dialog.message.text() == "Saved.", dialog.message.text()
+    saved = ds.load_deal(demo_store, deal_id)
+    assert (saved["customer_name"], saved["product_id"], saved["amount_e4"],
+            saved["list_amount_e4"], saved["owner"], saved["source"]) == (
+        "Brand New Prospect Ltd", product_id, 9_000_000, 12_000_000, "Priya", "trade fair")
+    assert demo_store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == (
+        customers + 1)
+    dialog.close()
+    edits.undo_last_edit(demo_store)
+    assert ds.load_deal(demo_store, deal_id) == before
+    assert demo_store.conn.execute("SELECT count(*) FROM customers").fetchone()[0] == customers

@@ -233,6 +233,7 @@ def test_smoke_test_saves_one_png_per_tab_and_the_dialogs(tmp_path: Path,
             # the board, New deal and two quick entries (issue 13)
             "pipeline_board",
             "new_deal",
+            "deal_editor",
             "quick_survey",
             "quick_contact",
             # issue 12: the wizard's pages on a real file, the dialogs, a print preview

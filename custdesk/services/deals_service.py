@@ -11,12 +11,13 @@ from typing import Any
 from custdesk.services import actions_service as acts
 from custdesk.services.edits import recorded
 from custdesk.storage import deal_history as q
+from custdesk.storage import queries_records as rec
 from custdesk.storage.backups import create_backup
 from custdesk.storage.store import Store
 
 EDITABLE = ("title", "stage_id", "amount_e4", "probability", "expected_close", "next_step",
             "next_step_on", "needs_me", "special_terms", "lost_reason", "win_reason",
-            "competitor", "owner")
+            "competitor", "owner", "customer_id", "product_id", "list_amount_e4", "source")
 
 
 class DealError(ValueError):
@@ -32,6 +33,11 @@ def load_deal(store: Store, deal_id: int) -> dict[str, Any]:
 
 def stages(store: Store) -> list[tuple[int, str, str, float]]:
     return q.stages_catalogue(store)
+
+
+def products(store: Store) -> list[tuple[int, str]]:
+    """(id, name) of every product, by name (the editor's product list)."""
+    return sorted(rec.product_names(store).items(), key=lambda p: (p[1].casefold(), p[0]))
 
 
 def reasons(store: Store) -> list[str]:

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtGui import QIcon
@@ -348,6 +348,7 @@ def pipeline_shots(window: MainWindow, app: QApplication, shots: Path) -> list[s
     """The Pipeline tab's board, the New deal form and two quick-entry forms (Record menu);
     nothing is saved."""
     from custdesk.services import quick_entry_service as qs
+    from custdesk.ui.dialogs.action_dialog import open_deal
     from custdesk.ui.dialogs.quick_entry import QuickEntryDialog
     from custdesk.ui.tabs.pipeline_tab import PipelineTab
 
@@ -360,12 +361,24 @@ def pipeline_shots(window: MainWindow, app: QApplication, shots: Path) -> list[s
     problems = [_save(window, shots / "pipeline_board.png", app) or ""]
     pipeline.show_board(False)
     dialogs = [("new_deal", pipeline.new_deal()),
+               # the deal editor (double-click a deal) on the board's first card
+               ("deal_editor", open_deal(window.store, {"id": _first_board_deal(pipeline)},
+                                         window)),
                ("quick_survey", QuickEntryDialog.open_for(window.store, qs.SURVEY, window)),
                ("quick_contact", QuickEntryDialog.open_for(window.store, qs.CONTACT, window))]
     for name, dialog in dialogs:
+        if dialog is None:
+            problems.append(f"{name}: no dialog to show")
+            continue
         problems.append(_save(dialog, shots / f"{name}.png", app) or "")
         dialog.close()
     return [p for p in problems if p]
+
+
+def _first_board_deal(pipeline: Any) -> int | None:
+    """The id of the first open deal the Pipeline tab lists (biggest first)."""
+    rows = pipeline.model.all_rows()
+    return rows[0]["id"] if rows else None
 
 
 def dialog_shots(window: MainWindow, app: QApplication, shots: Path) -> list[str]:

@@ -1,4 +1,5 @@
-"""The deal editor: stage, amount, probability, expected close, next step and its date,
+"""The deal editor: customer or prospect (a new name is created), product, stage, amount
+and list amount, owner and source, probability, expected close, next step and its date,
 "needs me", special terms, lost/win reason, competitor — and the deal's history (stage
 changes, actions, interactions).
 
@@ -16,7 +17,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -28,10 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from custdesk.services import deal_moves, edits
 from custdesk.services import deals_service as ds
 from custdesk.services.files import Store
-from custdesk.ui import formatting as fmt
 from custdesk.ui.dialogs.action_dialog import InteractionForm
+from custdesk.ui.dialogs.entry_fields import OptionalDate, customer_box
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView
 from custdesk.ui.tasks import TaskState, default_runner
@@ -39,29 +40,6 @@ from custdesk.ui.tasks import TaskState, default_runner
 HISTORY_COLUMNS = [Column("date", "Date", "date"), Column("kind", "Kind"),
                    Column("what", "What")]
 NO_REASON = ""
-
-
-class _DateField(QWidget):
-    """A date that may be blank: a check box beside a calendar field."""
-
-    def __init__(self, label: str) -> None:
-        super().__init__()
-        self.check = QCheckBox(label)
-        self.edit = QDateEdit()
-        self.edit.setCalendarPopup(True)
-        self.check.toggled.connect(self.edit.setEnabled)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.check)
-        row.addWidget(self.edit, 1)
-
-    def set(self, iso: str | None) -> None:
-        self.check.setChecked(iso is not None)
-        self.edit.setEnabled(iso is not None)
-        self.edit.setDate(fmt.qdate_of(iso))
-
-    def value(self) -> str | None:
-        return fmt.iso_of(self.edit.date()) if self.check.isChecked() else None
 
 
 class DealDialog(QDialog):
@@ -99,14 +77,27 @@ class DealDialog(QDialog):
         self.amount = QDoubleSpinBox()
         self.amount.setRange(0, 1e12)
         self.amount.setDecimals(2)
+        self.customer = customer_box(deal_moves.customer_names(store),
+                                     "Customer or prospect (a new name is created)")
+        self.product_box = QComboBox()
+        self.product_box.addItem("", None)
+        for pid, name in ds.products(store):
+            self.product_box.addItem(name, pid)
+        self.list_amount = QDoubleSpinBox()
+        self.list_amount.setRange(0, 1e12)
+        self.list_amount.setDecimals(2)
+        self.list_amount.setSpecialValueText("—")  # 0 = no list amount
+        self.list_amount.setToolTip("The price before discount (for the deal's discount)")
+        self.owner = QLineEdit()
+        self.source = QLineEdit()
         self.probability = QDoubleSpinBox()
         self.probability.setRange(0, 100)
         self.probability.setSuffix(" %")
         self.own_probability = QCheckBox("override the stage's default")
         self.own_probability.toggled.connect(self.probability.setEnabled)
-        self.expected_close = _DateField("Expected close")
+        self.expected_close = OptionalDate("Expected close")
         self.next_step = QLineEdit()
-        self.next_step_on = _DateField("Next step due")
+        self.next_step_on = OptionalDate("Next step due")
         self.needs_me = QCheckBox("Needs me (my own engagement)")
         self.special_terms = QLineEdit()
         self.special_terms.setPlaceholderText("Non-standard terms, if any")
@@ -117,8 +108,19 @@ class DealDialog(QDialog):
         self.competitor = QLineEdit()
         form = QFormLayout()
         form.addRow("Deal", self.title_edit)
+        form.addRow("Customer", self.customer)
+        form.addRow("Product", self.product_box)
         form.addRow("Stage", self.stage_box)
-        form.addRow("Amount", self.amount)
+        amounts = QHBoxLayout()
+        amounts.addWidget(self.amount, 1)
+        amounts.addWidget(QLabel("List amount"))
+        amounts.addWidget(self.list_amount, 1)
+        form.addRow("Amount", amounts)
+        people = QHBoxLayout()
+        people.addWidget(self.owner, 1)
+        people.addWidget(QLabel("Source"))
+        people.addWidget(self.source, 1)
+        form.addRow("Owner", people)
         probability_row = QHBoxLayout()
         probability_row.addWidget(self.probability)
         probability_row.addWidget(self.own_probability)
@@ -157,6 +159,11 @@ class DealDialog(QDialog):
         self.setWindowTitle(f"Deal — {name}" + (f" ({d['customer_name']})"
                                                  if d.get("customer_name") else ""))
         self.title_edit.setText(d.get("title") or "")
+        self.customer.setText(d.get("customer_name") or "")
+        self.product_box.setCurrentIndex(max(0, self.product_box.findData(d["product_id"])))
+        self.list_amount.setValue((d["list_amount_e4"] or 0) / 10_000)
+        self.owner.setText(d["owner"] or "")
+        self.source.setText(d["source"] or "")
         self.stage_box.setCurrentIndex(max(0, self.stage_box.findData(d["stage_id"])))
         self.amount.setValue((d["amount_e4"] or 0) / 10_000)
         own = d["probability"] is not None
@@ -198,6 +205,10 @@ class DealDialog(QDialog):
             "lost_reason": self.lost_reason.currentText() or None,
             "win_reason": self.win_reason.text().strip() or None,
             "competitor": self.competitor.text().strip() or None,
+            "product_id": self.product_box.currentData(),
+            "list_amount_e4": round(self.list_amount.value() * 10_000) or None,
+            "owner": self.owner.text().strip() or None,
+            "source": self.source.text().strip() or None,
         }
 
     def save(self) -> None:
@@ -208,13 +219,21 @@ class DealDialog(QDialog):
             self.lost_reason.setFocus()
             return
 
+        customer = self.customer.text().strip()
+        changed_customer = customer != (self.current.get("customer_name") or "")
+
         def write(state: TaskState) -> int:
             assert state.store is not None
-            ds.save_deal(state.store, deal_id, values)
+            with edits.recorded(state.store, f"Edit deal {values['title'] or deal_id}"):
+                if changed_customer:  # found like an import finds one, else created
+                    values["customer_id"] = (deal_moves.customer_id_for(state.store, customer)
+                                             if customer else None)
+                ds.save_deal(state.store, deal_id, values)
             return deal_id
 
         self.save_button.setEnabled(False)
-        default_runner().write(self.store, write, {"deals"}, self._saved, self._failed,
+        default_runner().write(self.store, write, {"deals", "customers"}, self._saved,
+                               self._failed,
                                key=(self, "save"))
 
     def _saved(self, deal_id: int) -> None:
