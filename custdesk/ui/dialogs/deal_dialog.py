@@ -65,7 +65,7 @@ class DealDialog(QDialog):
         key = (str(store.path), deal_id)
         DealDialog._open[key] = self
         self.destroyed.connect(lambda *_: DealDialog._open.pop(key, None))
-        self.resize(760, 720)  # the history keeps a few rows at 1366×768
+        self.resize(760, 700)  # the history keeps a few rows at 1366×768
         self.title_edit = QLineEdit()
         self.stage_box = QComboBox()
         self.stage_defaults: dict[int, float] = {}
