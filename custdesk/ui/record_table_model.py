@@ -253,10 +253,14 @@ class RecordTableModel(QAbstractTableModel):
         spec = self.columns[column]
         raws = self._raws(spec)
         present = [i for i, v in enumerate(raws) if v is not None and v != ""]
-        missing = [i for i, v in enumerate(raws) if v is None or v == ""]
+        missing = ([] if len(present) == len(raws)  # one pass when no value is blank
+                   else [i for i, v in enumerate(raws) if v is None or v == ""])
         key = _sort_key(spec.kind)
-        keys = {i: key(raws[i]) for i in present} if spec.kind in ("text", "list", "date") else None
-        getter = keys.__getitem__ if keys is not None else raws.__getitem__
+        # the keys by row index in a list (indexing beats hashing 100k ints)
+        keys = ([None if v is None or v == "" else key(v) for v in raws]
+                if spec.kind in ("text", "list", "date") else None)
+        getter: Callable[[int], Any] = (keys.__getitem__ if keys is not None
+                                        else raws.__getitem__)
         present.sort(key=getter, reverse=order == Qt.SortOrder.DescendingOrder)
         return present + missing
 

@@ -93,14 +93,15 @@ class RecordTableView(QTableView):
             if col < len(widths) and widths[col] > 0:
                 self.setColumnWidth(col, widths[col])
                 continue
-            values = model.sample_texts(col)
-            head = str(model.headerData(col, Qt.Orientation.Horizontal))
-            width = max(metrics.horizontalAdvance(t) for t in [head, *values]) + PADDING
+            # each distinct text measured once (a sample repeats segments, statuses…)
+            values = max((metrics.horizontalAdvance(t) for t in set(model.sample_texts(col))),
+                         default=0)
+            head = metrics.horizontalAdvance(str(model.headerData(col,
+                                                                  Qt.Orientation.Horizontal)))
+            width = max(head, values) + PADDING
             self._natural[col] = max(MIN_WIDTH, min(MAX_WIDTH, width))
             # the values alone: a long header may be elided (its tooltip says it whole)
-            self._least[col] = max(MIN_WIDTH, min(
-                self._natural[col],
-                max((metrics.horizontalAdvance(t) for t in values), default=0) + PADDING))
+            self._least[col] = max(MIN_WIDTH, min(self._natural[col], values + PADDING))
             self.setColumnWidth(col, self._natural[col])
         header.blockSignals(False)
         self._fit()
