@@ -41,6 +41,7 @@ from custdesk.services import actions_service as acts
 from custdesk.services import interactions_service as ints
 from custdesk.services.files import Store
 from custdesk.ui import formatting as fmt
+from custdesk.ui.dialogs.single import keep_one, open_one
 from custdesk.ui.tasks import TaskState, default_runner
 
 NO_CAUSE = "Not decided yet"
@@ -61,15 +62,8 @@ class ActionDialog(QDialog):
                  parent: QWidget | None = None) -> ActionDialog:
         """The dialog of an existing action, or of a new one from `draft`; the one already
         open for the same action (or the same signal row) is raised instead."""
-        key = cls._key(store, action_id, draft)
-        if key is not None and key in cls._open:
-            dialog = cls._open[key]
-            dialog.raise_()
-            dialog.activateWindow()
-            return dialog
-        dialog = cls(store, action_id, draft=draft, parent=parent)
-        dialog.open()
-        return dialog
+        return open_one(cls._open, cls._key(store, action_id, draft),
+                        lambda: cls(store, action_id, draft=draft, parent=parent))
 
     @classmethod
     def from_signal(cls, store: Store, signal: str, row: Any,
@@ -112,10 +106,7 @@ class ActionDialog(QDialog):
         self.fill(self.base)
 
     def _register(self, key: tuple[str, object] | None) -> None:
-        if key is None:
-            return
-        ActionDialog._open[key] = self
-        self.destroyed.connect(lambda *_: ActionDialog._open.pop(key, None))
+        keep_one(ActionDialog._open, key, self)
 
     def _build(self) -> None:
         self.title_edit = QLineEdit()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from custdesk.services import business_case_service as bc
 from custdesk.services.files import Store
 from custdesk.ui import formatting as fmt
+from custdesk.ui.dialogs.single import keep_one, open_one
 from custdesk.ui.tasks import TaskState, default_runner
 
 EDITABLE = ("Volume / month", "Price", "Margin %", "Investment", "Start (YYYY-MM-DD)")
@@ -64,15 +65,7 @@ class BusinessCaseDialog(QDialog):
     @classmethod
     def open_for(cls, store: Store, as_of: date | None = None,
                  parent: QWidget | None = None) -> BusinessCaseDialog:
-        key = str(store.path)
-        if key in cls._open:
-            dialog = cls._open[key]
-            dialog.raise_()
-            dialog.activateWindow()
-            return dialog
-        dialog = cls(store, as_of, parent)
-        dialog.open()
-        return dialog
+        return open_one(cls._open, str(store.path), lambda: cls(store, as_of, parent))
 
     def __init__(self, store: Store, as_of: date | None = None,
                  parent: QWidget | None = None) -> None:
@@ -80,9 +73,7 @@ class BusinessCaseDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.store = store
         self.as_of = as_of or date.today()
-        key = str(store.path)
-        BusinessCaseDialog._open[key] = self
-        self.destroyed.connect(lambda *_: BusinessCaseDialog._open.pop(key, None))
+        keep_one(BusinessCaseDialog._open, str(store.path), self)
         self.setWindowTitle("Business cases")
         self.resize(1300, 520)
         headers = ("Product", *EDITABLE, *RESULTS)

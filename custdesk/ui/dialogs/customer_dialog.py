@@ -44,6 +44,7 @@ from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart
 from custdesk.ui.dialogs.action_dialog import InteractionForm
+from custdesk.ui.dialogs.single import keep_one, open_one
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView
 
@@ -98,14 +99,9 @@ class CustomerDialog(QDialog):
                  period: Period | None = None, label: str = "") -> CustomerDialog:
         """The customer's dialog, shown non-modal: the one already open for this customer
         is raised instead of opening a second one."""
-        if customer_id is not None and (str(store.path), customer_id) in cls._open:
-            dialog = cls._open[(str(store.path), customer_id)]
-            dialog.raise_()
-            dialog.activateWindow()
-            return dialog
-        dialog = cls(store, customer_id, parent, period=period, label=label)
-        dialog.open()
-        return dialog
+        key = None if customer_id is None else (str(store.path), customer_id)
+        return open_one(cls._open, key, lambda: cls(store, customer_id, parent,
+                                                    period=period, label=label))
 
     def __init__(self, store: Store, customer_id: int | None,
                  parent: QWidget | None = None, *, period: Period | None = None,
@@ -287,11 +283,8 @@ class CustomerDialog(QDialog):
                        for t in lines)
 
     def _register(self) -> None:
-        if self.customer_id is None:
-            return
-        key = (str(self.store.path), self.customer_id)
-        CustomerDialog._open[key] = self
-        self.destroyed.connect(lambda *_: CustomerDialog._open.pop(key, None))
+        if self.customer_id is not None:
+            keep_one(CustomerDialog._open, (str(self.store.path), self.customer_id), self)
 
     def snooze(self) -> QDialog | None:
         """The snooze dialog for this customer; the dialog reloads once it is saved."""

@@ -33,6 +33,7 @@ from custdesk.services import deals_service as ds
 from custdesk.services.files import Store
 from custdesk.ui.dialogs.action_dialog import InteractionForm
 from custdesk.ui.dialogs.entry_fields import OptionalDate, customer_box
+from custdesk.ui.dialogs.single import keep_one, open_one
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView
 from custdesk.ui.tasks import TaskState, default_runner
@@ -49,22 +50,14 @@ class DealDialog(QDialog):
     @classmethod
     def open_for(cls, store: Store, deal_id: int, parent: QWidget | None = None
                  ) -> DealDialog:
-        key = (str(store.path), deal_id)
-        if key in cls._open:
-            dialog = cls._open[key]
-            dialog.raise_()
-            return dialog
-        dialog = cls(store, deal_id, parent)
-        dialog.open()
-        return dialog
+        return open_one(cls._open, (str(store.path), deal_id),
+                        lambda: cls(store, deal_id, parent))
 
     def __init__(self, store: Store, deal_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.store, self.deal_id = store, deal_id
-        key = (str(store.path), deal_id)
-        DealDialog._open[key] = self
-        self.destroyed.connect(lambda *_: DealDialog._open.pop(key, None))
+        keep_one(DealDialog._open, (str(store.path), deal_id), self)
         self.resize(760, 700)  # the history keeps a few rows at 1366×768
         self.title_edit = QLineEdit()
         self.stage_box = QComboBox()

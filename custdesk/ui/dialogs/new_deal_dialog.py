@@ -31,6 +31,7 @@ from custdesk.services import deal_moves
 from custdesk.services import deals_service as ds
 from custdesk.services.files import Store
 from custdesk.ui.dialogs.entry_fields import OptionalDate, customer_box
+from custdesk.ui.dialogs.single import keep_one, open_one
 from custdesk.ui.tasks import TaskState, default_runner
 
 
@@ -40,23 +41,14 @@ class NewDealDialog(QDialog):
 
     @classmethod
     def open_for(cls, store: Store, parent: QWidget | None = None) -> NewDealDialog:
-        key = str(store.path)
-        if key in cls._open:
-            dialog = cls._open[key]
-            dialog.raise_()
-            return dialog
-        dialog = cls(store, parent)
-        dialog.open()
-        return dialog
+        return open_one(cls._open, str(store.path), lambda: cls(store, parent))
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("New deal")
         self.store = store
-        key = str(store.path)
-        NewDealDialog._open[key] = self
-        self.destroyed.connect(lambda *_: NewDealDialog._open.pop(key, None))
+        keep_one(NewDealDialog._open, str(store.path), self)
         self.resize(560, 470)
         self.title_edit = QLineEdit()
         self.title_edit.setPlaceholderText("What is being sold, e.g. “Office fit-out”")

@@ -35,6 +35,7 @@ from custdesk.services import quick_entry_service as qs
 from custdesk.services.files import Store
 from custdesk.ui import formatting as fmt
 from custdesk.ui.dialogs.entry_fields import OptionalDate, customer_box
+from custdesk.ui.dialogs.single import keep_one, open_one
 from custdesk.ui.tasks import TaskState, default_runner
 
 CSAT_CHOICES = ["", "5", "4", "3", "2", "1", "★★★★★", "★★★★☆", "★★★☆☆", "Very satisfied",
@@ -51,22 +52,13 @@ class QuickEntryDialog(QDialog):
     @classmethod
     def open_for(cls, store: Store, form: qs.Form, parent: QWidget | None = None
                  ) -> QuickEntryDialog:
-        key = (str(store.path), form.key)
-        if key in cls._open:
-            dialog = cls._open[key]
-            dialog.raise_()
-            return dialog
-        dialog = cls(store, form, parent)
-        dialog.open()
-        return dialog
+        return open_one(cls._open, (str(store.path), form.key), lambda: cls(store, form, parent))
 
     def __init__(self, store: Store, form: qs.Form, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.store, self.form = store, form
-        key = (str(store.path), form.key)
-        QuickEntryDialog._open[key] = self
-        self.destroyed.connect(lambda *_: QuickEntryDialog._open.pop(key, None))
+        keep_one(QuickEntryDialog._open, (str(store.path), form.key), self)
         self.setWindowTitle(form.title)
         self.setMinimumWidth(460)
         self.fields: dict[str, QWidget] = {}

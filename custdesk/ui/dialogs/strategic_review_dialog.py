@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from custdesk.services import strategic_review_service as srs
 from custdesk.services.files import Store
+from custdesk.ui.dialogs.single import keep_one, open_one
 from custdesk.ui.tasks import TaskState, default_runner
 
 ERROR = "#c0392b"
@@ -44,23 +45,13 @@ class StrategicReviewDialog(QDialog):
 
     @classmethod
     def open_for(cls, store: Store, parent: QWidget | None = None) -> StrategicReviewDialog:
-        key = str(store.path)
-        if key in cls._open:
-            dialog = cls._open[key]
-            dialog.raise_()
-            dialog.activateWindow()
-            return dialog
-        dialog = cls(store, parent)
-        dialog.open()
-        return dialog
+        return open_one(cls._open, str(store.path), lambda: cls(store, parent))
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.store = store
-        key = str(store.path)
-        StrategicReviewDialog._open[key] = self
-        self.destroyed.connect(lambda *_: StrategicReviewDialog._open.pop(key, None))
+        keep_one(StrategicReviewDialog._open, str(store.path), self)
         self.setWindowTitle("Strategic review")
         self.resize(1000, 680)
         self.review_id: int | None = None

@@ -29,6 +29,7 @@ from custdesk.domain.metric_catalogue import METRICS
 from custdesk.services import targets_service as ts
 from custdesk.services.files import Store
 from custdesk.ui import formatting as fmt
+from custdesk.ui.dialogs.single import keep_one, open_one
 from custdesk.ui.tasks import TaskState, default_runner
 
 COLUMNS = ("Month (YYYY-MM)", "Metric", "Target")
@@ -56,23 +57,13 @@ class TargetsDialog(QDialog):
     @classmethod
     def open_for(cls, store: Store, parent: QWidget | None = None) -> TargetsDialog:
         """The dialog for `store` (the one already open is raised instead)."""
-        key = str(store.path)
-        if key in cls._open:
-            dialog = cls._open[key]
-            dialog.raise_()
-            dialog.activateWindow()
-            return dialog
-        dialog = cls(store, parent)
-        dialog.open()
-        return dialog
+        return open_one(cls._open, str(store.path), lambda: cls(store, parent))
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.store = store
-        key = str(store.path)
-        TargetsDialog._open[key] = self
-        self.destroyed.connect(lambda *_: TargetsDialog._open.pop(key, None))
+        keep_one(TargetsDialog._open, str(store.path), self)
         self.setWindowTitle("Targets")
         self.resize(800, 500)
         self.plan_table = QTableWidget(0, len(PLAN_COLUMNS))
