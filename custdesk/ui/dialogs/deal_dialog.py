@@ -15,11 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,7 +30,7 @@ from custdesk.services import deal_moves, edits
 from custdesk.services import deals_service as ds
 from custdesk.services.files import Store
 from custdesk.ui.dialogs.action_dialog import InteractionForm
-from custdesk.ui.dialogs.entry_fields import OptionalDate, customer_box
+from custdesk.ui.dialogs.deal_fields import NO_REASON, DealFields, money_box
 from custdesk.ui.dialogs.single import keep_one, open_one
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView
@@ -40,10 +38,9 @@ from custdesk.ui.tasks import TaskState, default_runner
 
 HISTORY_COLUMNS = [Column("date", "Date", "date"), Column("kind", "Kind"),
                    Column("what", "What")]
-NO_REASON = ""
 
 
-class DealDialog(QDialog):
+class DealDialog(QDialog, DealFields):
     saved = Signal(int)
     _open: dict[tuple[str, int], DealDialog] = {}
 
@@ -59,46 +56,16 @@ class DealDialog(QDialog):
         self.store, self.deal_id = store, deal_id
         keep_one(DealDialog._open, (str(store.path), deal_id), self)
         self.resize(760, 700)  # the history keeps a few rows at 1366×768
-        self.title_edit = QLineEdit()
-        self.stage_box = QComboBox()
-        self.stage_defaults: dict[int, float] = {}
-        self.stage_kinds: dict[int, str] = {}
-        for sid, name, kind, probability in ds.stages(store):
-            self.stage_kinds[sid] = kind
-            self.stage_box.addItem(f"{name} ({kind})" if kind != "open" else name, sid)
-            self.stage_defaults[sid] = probability
-        self.amount = QDoubleSpinBox()
-        self.amount.setRange(0, 1e12)
-        self.amount.setDecimals(2)
-        self.customer = customer_box(deal_moves.customer_names(store),
-                                     "Customer or prospect (a new name is created)")
+        self.build_deal_fields(store)
         self.product_box = QComboBox()
         self.product_box.addItem("", None)
         for pid, name in ds.products(store):
             self.product_box.addItem(name, pid)
-        self.list_amount = QDoubleSpinBox()
-        self.list_amount.setRange(0, 1e12)
-        self.list_amount.setDecimals(2)
+        self.list_amount = money_box()
         self.list_amount.setSpecialValueText("—")  # 0 = no list amount
         self.list_amount.setToolTip("The price before discount (for the deal's discount)")
-        self.owner = QLineEdit()
         self.source = QLineEdit()
-        self.probability = QDoubleSpinBox()
-        self.probability.setRange(0, 100)
-        self.probability.setSuffix(" %")
-        self.own_probability = QCheckBox("override the stage's default")
-        self.own_probability.toggled.connect(self.probability.setEnabled)
-        self.expected_close = OptionalDate("Expected close")
-        self.next_step = QLineEdit()
-        self.next_step_on = OptionalDate("Next step due")
-        self.needs_me = QCheckBox("Needs me (my own engagement)")
-        self.special_terms = QLineEdit()
-        self.special_terms.setPlaceholderText("Non-standard terms, if any")
-        self.lost_reason = QComboBox()
-        self.lost_reason.addItem(NO_REASON)
-        self.lost_reason.addItems(ds.reasons(store))
         self.win_reason = QLineEdit()
-        self.competitor = QLineEdit()
         form = QFormLayout()
         form.addRow("Deal", self.title_edit)
         form.addRow("Customer", self.customer)
@@ -114,16 +81,8 @@ class DealDialog(QDialog):
         people.addWidget(QLabel("Source"))
         people.addWidget(self.source, 1)
         form.addRow("Owner", people)
-        probability_row = QHBoxLayout()
-        probability_row.addWidget(self.probability)
-        probability_row.addWidget(self.own_probability)
-        form.addRow("Probability", probability_row)
-        form.addRow("", self.expected_close)
-        form.addRow("Next step", self.next_step)
-        form.addRow("", self.next_step_on)
-        form.addRow("", self.needs_me)
-        form.addRow("Special terms", self.special_terms)
-        form.addRow("Lost reason", self.lost_reason)
+        form.addRow("Probability", self.probability_row())
+        self.add_follow_up_rows(form)
         form.addRow("Win reason", self.win_reason)
         form.addRow("Competitor", self.competitor)
         self.history_model = RecordTableModel(HISTORY_COLUMNS, self)

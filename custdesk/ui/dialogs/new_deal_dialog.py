@@ -14,15 +14,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -30,12 +25,12 @@ from PySide6.QtWidgets import (
 from custdesk.services import deal_moves
 from custdesk.services import deals_service as ds
 from custdesk.services.files import Store
-from custdesk.ui.dialogs.entry_fields import OptionalDate, customer_box
+from custdesk.ui.dialogs.deal_fields import DealFields
 from custdesk.ui.dialogs.single import keep_one, open_one
 from custdesk.ui.tasks import TaskState, default_runner
 
 
-class NewDealDialog(QDialog):
+class NewDealDialog(QDialog, DealFields):
     created = Signal(int)  # the new deal's id
     _open: dict[str, NewDealDialog] = {}
 
@@ -50,54 +45,17 @@ class NewDealDialog(QDialog):
         self.store = store
         keep_one(NewDealDialog._open, str(store.path), self)
         self.resize(560, 470)
-        self.title_edit = QLineEdit()
+        self.build_deal_fields(store)
         self.title_edit.setPlaceholderText("What is being sold, e.g. “Office fit-out”")
-        self.customer = customer_box(deal_moves.customer_names(store),
-                                     "Customer or prospect (a new name is created)")
-        self.stage_box = QComboBox()
-        self.stage_kinds: dict[int, str] = {}
-        self.stage_defaults: dict[int, float] = {}
-        for sid, name, kind, probability in ds.stages(store):
-            self.stage_kinds[sid] = kind
-            self.stage_defaults[sid] = probability
-            self.stage_box.addItem(f"{name} ({kind})" if kind != "open" else name, sid)
-        self.amount = QDoubleSpinBox()
-        self.amount.setRange(0, 1e12)
-        self.amount.setDecimals(2)
-        self.probability = QDoubleSpinBox()
-        self.probability.setRange(0, 100)
-        self.probability.setSuffix(" %")
-        self.probability.setEnabled(False)
-        self.own_probability = QCheckBox("override the stage's default")
-        self.own_probability.toggled.connect(self.probability.setEnabled)
         self.stage_box.currentIndexChanged.connect(self._stage_changed)
-        self.owner = QLineEdit()
-        self.expected_close = OptionalDate("Expected close")
-        self.next_step = QLineEdit()
-        self.next_step_on = OptionalDate("Next step due")
-        self.needs_me = QCheckBox("Needs me (my own engagement)")
-        self.special_terms = QLineEdit()
-        self.special_terms.setPlaceholderText("Non-standard terms, if any")
-        self.lost_reason = QComboBox()
-        self.lost_reason.addItem("")
-        self.lost_reason.addItems(ds.reasons(store))
-        self.competitor = QLineEdit()
         form = QFormLayout()
         form.addRow("Deal", self.title_edit)
         form.addRow("Customer", self.customer)
         form.addRow("Stage", self.stage_box)
         form.addRow("Amount", self.amount)
-        probability_row = QHBoxLayout()
-        probability_row.addWidget(self.probability)
-        probability_row.addWidget(self.own_probability)
-        form.addRow("Probability", probability_row)
+        form.addRow("Probability", self.probability_row())
         form.addRow("Owner", self.owner)
-        form.addRow("", self.expected_close)
-        form.addRow("Next step", self.next_step)
-        form.addRow("", self.next_step_on)
-        form.addRow("", self.needs_me)
-        form.addRow("Special terms", self.special_terms)
-        form.addRow("Lost reason", self.lost_reason)
+        self.add_follow_up_rows(form)
         form.addRow("Competitor", self.competitor)
         self.message = QLabel()
         self.message.setWordWrap(True)

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -48,6 +47,7 @@ from custdesk.services import deal_moves
 from custdesk.services import deals_service as ds
 from custdesk.services.files import Store
 from custdesk.ui import formatting as fmt
+from custdesk.ui.dialogs.deal_fields import lost_reason_box, money_box
 from custdesk.ui.tasks import default_runner
 
 DEAL_ID = Qt.ItemDataRole.UserRole
@@ -192,19 +192,15 @@ class MoveDialog(QDialog):
         name = deal.get("title") or deal.get("ref") or f"deal {deal['id']}"
         self.setWindowTitle(f"Move “{name}” to {stage}")
         form = QFormLayout()
-        self.reason = QComboBox()
+        self.reason = lost_reason_box(store) if kind == "lost" else QComboBox()
         self.competitor = QLineEdit(deal.get("competitor") or "")
-        self.amount = QDoubleSpinBox()
+        self.amount = money_box()
         self.create_customer = QCheckBox("Create the customer")
         self.customer_name = QLineEdit()
         if kind == "lost":
-            self.reason.addItem("")
-            self.reason.addItems(ds.reasons(store))
             form.addRow("Lost reason (required)", self.reason)
             form.addRow("Competitor", self.competitor)
         else:
-            self.amount.setRange(0, 1e12)
-            self.amount.setDecimals(2)
             self.amount.setValue((deal.get("amount_e4") or 0) / 10_000)
             form.addRow("Amount won", self.amount)
             if deal.get("customer_id") is None:
