@@ -451,37 +451,20 @@ class MainWindow(QMainWindow):
         """File ▸ Print monthly review…: the pack for the period bar's period, built from
         the tabs' screens in a task, previewed on A4 with its charts
         (`services/review_service.py`, `reports/monthly_render.py`)."""
-        if self.store is None:
-            return
-        from PySide6.QtCore import Qt
-        from PySide6.QtPrintSupport import QPrintPreviewDialog
-
         from custdesk.reports.monthly_render import print_pack
-        from custdesk.reports.scorecard_pdf import setup_a4
         from custdesk.services.review_service import Review, build_review
-        from custdesk.ui.error_dialog import report_error
+        from custdesk.ui.print_preview import preview_a4
         from custdesk.ui.tasks import TaskState
 
         period, label = self.period_bar.period(), self.period_bar.label()
-
-        def show(review: Review) -> None:
-            html, charts = review.html, review.charts
-            dialog = QPrintPreviewDialog(self)
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            setup_a4(dialog.printer())
-            dialog.paintRequested.connect(lambda printer: print_pack(html, charts, printer))
-            self.dialogs["review"] = dialog
-            dialog.destroyed.connect(lambda *_: self.dialogs.pop("review", None))
-            dialog.open()
 
         def build(state: TaskState) -> Review:
             assert state.store is not None
             return build_review(state.store, period, label)
 
-        def failed(exc: BaseException) -> None:
-            report_error("Building the monthly review", exc, self)
-
-        default_runner().query(self.store, build, show, failed, key=(self, "review"))
+        preview_a4(self, self.store, "review", "Building the monthly review", build,
+                   lambda review, printer: print_pack(review.html, review.charts, printer),
+                   self.dialogs)
 
     def restore_backup_dialog(self) -> None:
         if self.store is None:

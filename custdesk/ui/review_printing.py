@@ -10,40 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from custdesk.services.files import Store
-from custdesk.ui.tasks import TaskState, default_runner
+from custdesk.ui.print_preview import preview_html
+from custdesk.ui.tasks import TaskState
 
 
 def print_plan(parent: QWidget, store: Store | None, dialogs: dict[str, Any]) -> None:
     """Preview the sales plan page on A4 (kept in `dialogs["plan"]` while open)."""
-    if store is None:
-        return
-    from PySide6.QtPrintSupport import QPrintPreviewDialog
-
-    from custdesk.reports.scorecard_pdf import print_html, setup_a4
     from custdesk.services.review_service import plan_html
-    from custdesk.ui.error_dialog import report_error
-
-    def show(html: str) -> None:
-        dialog = QPrintPreviewDialog(parent)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        setup_a4(dialog.printer())
-        dialog.paintRequested.connect(lambda printer: print_html(html, printer))
-        dialogs["plan"] = dialog
-        dialog.destroyed.connect(lambda *_: dialogs.pop("plan", None))
-        dialog.open()
 
     def build(state: TaskState) -> str:
         assert state.store is not None
         return plan_html(state.store)
 
-    def failed(exc: BaseException) -> None:
-        report_error("Building the sales plan", exc, parent)
-
-    default_runner().query(store, build, show, failed, key=(parent, "plan"))
+    preview_html(parent, store, "plan", "Building the sales plan", build, dialogs)
 
 
 def strategic_review(parent: QWidget, store: Store | None) -> object:
