@@ -14,10 +14,18 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from custdesk.commands import UserError
 from custdesk.commands.common import add_db_option, open_from_args
+
+if TYPE_CHECKING:
+    from custdesk.services.files import Store
+    from custdesk.services.period_service import ResolvedPeriod
+
+T = TypeVar("T")
 
 NOTHING_TO_REVIEW = 4  # exit code: the file or the period holds no records
 
@@ -75,14 +83,32 @@ def _out_path(args: argparse.Namespace) -> Path:
     return out
 
 
-def _write(html: str, out: Path) -> int:
-    _ensure_gui_app()
-    from custdesk.reports.scorecard_pdf import write_pdf
-
+def _read(args: argparse.Namespace, build: Callable[[Store], T],
+          mistakes: tuple[type[Exception], ...] = ()) -> T:
+    """`build` on the --db file, closed after without a backup (a report only reads); the
+    `mistakes` it raises become one line and exit 2."""
+    store = open_from_args(args, create=False)
     try:
-        return write_pdf(html, out)
+        return build(store)
+    except mistakes as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        store.close(backup_if_changed=False)
+
+
+def _write(out: Path, write: Callable[[Path], int]) -> int:
+    """The pages `write` put in `out`, offscreen; a file that cannot be written exits 1."""
+    _ensure_gui_app()
+    try:
+        return write(out)
     except OSError as exc:
         raise UserError(f"Could not write {out} (is the folder writable?): {exc}", 1) from exc
+
+
+def _write_html(html: str, out: Path) -> int:
+    from custdesk.reports.scorecard_pdf import write_pdf
+
+    return _write(out, lambda path: write_pdf(html, path))
 
 
 def _pages(n: int) -> str:
@@ -99,14 +125,9 @@ def run(args: argparse.Namespace) -> int:
     out = _out_path(args)
     from custdesk.services import scorecard_service
 
-    store = open_from_args(args, create=False)
-    try:
-        html = scorecard_service.summary_html(store, args.assessment)
-    except LookupError as exc:
-        raise UserError(str(exc)) from exc
-    finally:
-        store.close(backup_if_changed=False)
-    pages = _write(html, out)
+    html = _read(args, lambda store: scorecard_service.summary_html(store, args.assessment),
+                 (LookupError,))
+    pages = _write_html(html, out)
     print(f"Scorecard summary written to {out} ({_pages(pages)}).")
     return 0
 
@@ -118,22 +139,15 @@ def run_review(args: argparse.Namespace) -> int:
     out = _out_path(args)
     from custdesk.services import review_service
 
-    store = open_from_args(args, create=False)
-    try:
+    def build(store: Store) -> tuple[ResolvedPeriod, review_service.Review]:
         resolved = review_service.resolve(store, args.period, args.month,
                                           start=args.start, end=args.end)
-        review = review_service.build_review(store, resolved.period, resolved.label)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    finally:
-        store.close(backup_if_changed=False)
-    _ensure_gui_app()
+        return resolved, review_service.build_review(store, resolved.period, resolved.label)
+
+    resolved, review = _read(args, build, (ValueError,))
     from custdesk.reports.monthly_render import write_pack_pdf
 
-    try:
-        pages = write_pack_pdf(review.html, review.charts, out)
-    except OSError as exc:
-        raise UserError(f"Could not write {out} (is the folder writable?): {exc}", 1) from exc
+    pages = _write(out, lambda path: write_pack_pdf(review.html, review.charts, path))
     span = f"{resolved.period.start} to {resolved.period.end}"
     if review.data.empty:
         raise UserError(f"nothing to review for {resolved.label} ({span}): "
@@ -148,14 +162,9 @@ def run_plan(args: argparse.Namespace) -> int:
     out = _out_path(args)
     from custdesk.services import review_service
 
-    store = open_from_args(args, create=False)
-    try:
-        html = review_service.plan_html(store, args.period)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    finally:
-        store.close(backup_if_changed=False)
-    pages = _write(html, out)
+    html = _read(args, lambda store: review_service.plan_html(store, args.period),
+                 (ValueError,))
+    pages = _write_html(html, out)
     print(f"Sales plan written to {out} ({_pages(pages)}).")
     return 0
 
@@ -169,13 +178,13 @@ def run_asset(args: argparse.Namespace) -> int:
 
     if not (args.period or args.start or args.end):
         args.period = "last-12-months"
-    store = open_from_args(args, create=False)
-    try:
+
+    def build(store: Store) -> tuple[ResolvedPeriod, str]:
         resolved = period_from_args(store, args)
-        html = asset_service.asset_html(store, resolved.period, resolved.label)
-    finally:
-        store.close(backup_if_changed=False)
-    pages = _write(html, out)
+        return resolved, asset_service.asset_html(store, resolved.period, resolved.label)
+
+    resolved, html = _read(args, build)
+    pages = _write_html(html, out)
     print(f"Customers as an asset ({resolved.label}, {resolved.period.start} to "
           f"{resolved.period.end}) written to {out} ({_pages(pages)}).")
     return 0
