@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QWidget
 
 from custdesk.domain.records import Action
 from custdesk.services import actions_service as acts
@@ -20,7 +20,7 @@ from custdesk.ui.dialogs.action_dialog import ActionDialog
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
-from custdesk.ui.tabs.metric_panels import TablePanel
+from custdesk.ui.tabs.metric_panels import TablePanel, stacked
 
 
 def _late(row: dict[str, Any]) -> str:
@@ -70,14 +70,7 @@ class ActionsTab(DashboardTab):
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
         buttons.addStretch(1)
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(card_row)
-        layout.addLayout(buttons)
-        layout.addWidget(self.open_panel, 3)
-        layout.addWidget(self.done_panel, 2)
-        return content
+        return stacked(card_row, buttons, (self.open_panel, 3), (self.done_panel, 2))
 
     @staticmethod
     def _row_colour(row: dict[str, Any]) -> Any:

@@ -33,6 +33,7 @@ from custdesk.ui.tabs.metric_panels import (
     key_figures_sheet,
     metric_col,
     partial_note,
+    stacked,
     why_blank,
 )
 
@@ -135,7 +136,6 @@ class FeedbackTab(DashboardTab):
                  "complaints, and which unhappy customers to call first.")
 
     def build_content(self) -> QWidget:
-        content = QWidget()
         self.cards, cards_layout = card_row(CARDS, compact=True)
         self.nps_chart = TrendChart("score")
         self.nps_chart.setMinimumHeight(120)
@@ -186,11 +186,7 @@ class FeedbackTab(DashboardTab):
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(0, 2)
         grid.setRowStretch(1, 3)
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(cards_layout)
-        layout.addLayout(grid, 1)
-        return content
+        return stacked(cards_layout, (grid, 1))
 
     # ----- data (built in the background by the screen; drawn here) ----------------------
     screen_module = feedback

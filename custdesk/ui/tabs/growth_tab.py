@@ -34,6 +34,7 @@ from custdesk.ui.tabs.metric_panels import (
     fill_cards,
     key_figures_sheet,
     money_col,
+    stacked,
 )
 from custdesk.ui.tasks import TaskState
 
@@ -85,7 +86,6 @@ class GrowthTab(DashboardTab):
                  "markets.")
 
     def build_content(self) -> QWidget:
-        content = QWidget()
         self.cards, cards_layout = card_row(CARDS, compact=True)
         self.pages = QTabWidget()
         self.pages.setDocumentMode(True)
@@ -97,12 +97,7 @@ class GrowthTab(DashboardTab):
         # the screen's sentences about the page shown (`lists["page_notes"]`)
         self.page_note = _note()
         self.pages.currentChanged.connect(self._show_page_note)
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(cards_layout)
-        layout.addWidget(self.pages, 1)
-        layout.addWidget(self.page_note)
-        return content
+        return stacked(cards_layout, (self.pages, 1), self.page_note)
 
     def _show_page_note(self, *_args: object) -> None:
         key = PAGE_KEYS[self.pages.currentIndex()] if self.pages.count() else ""

@@ -34,6 +34,7 @@ from custdesk.ui.table_view import TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.deal_charts import HBarChart, count_bars
 from custdesk.ui.tabs.lost_pages import HeadToHeadPage, ReasonsAcrossPage
+from custdesk.ui.tabs.metric_panels import stacked
 
 CARD_ORDER = lost_screen.SHOWN
 NO_COMPETITOR = lost_screen.NO_COMPETITOR
@@ -109,12 +110,7 @@ class LostProspectsTab(DashboardTab):
         for page, title in ((deals_page, "Lost deals"), (self.head_to_head, "Head to head"),
                             (self.across, "Reasons across")):
             self.sections.addTab(page, title)
-        layout_widget = QWidget()
-        layout = QVBoxLayout(layout_widget)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(card_row)
-        layout.addWidget(self.sections, 1)
-        return layout_widget
+        return stacked(card_row, (self.sections, 1))
 
     # ----- drawing the screen ------------------------------------------------------------
     def show_screen(self, screen: Screen) -> None:

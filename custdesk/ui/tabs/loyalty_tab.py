@@ -37,7 +37,13 @@ from custdesk.ui import formatting as fmt
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.tabs.customers_tab import LIST_PANELS
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
-from custdesk.ui.tabs.metric_panels import TablePanel, card_row, fill_cards, money_col
+from custdesk.ui.tabs.metric_panels import (
+    TablePanel,
+    card_row,
+    fill_cards,
+    money_col,
+    stacked,
+)
 
 
 def _pct(v: Any) -> str:
@@ -118,12 +124,7 @@ class LoyaltyTab(DashboardTab):
                                           "Ask for a referral / review…"), "Promoters")
         self.pages.addTab(self._list_page("referrers", "Referrers",
                                           LIST_PANELS["referrers"][1], None), "Referrers")
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(cards_layout)
-        layout.addWidget(self.pages, 1)
-        return content
+        return stacked(cards_layout, (self.pages, 1))
 
     def _panel(self, key: str, title: str, columns: list[Column], *, search: bool = False,
                model: RecordTableModel | None = None) -> TablePanel:

@@ -39,6 +39,7 @@ from custdesk.ui.tabs.metric_panels import (
     metric_col,
     money_col,
     partial_note,
+    stacked,
 )
 
 if TYPE_CHECKING:
@@ -176,7 +177,6 @@ class MarginsTab(DashboardTab):
                  "profit, and how many new customers next month's target needs.")
 
     def build_content(self) -> QWidget:
-        content = QWidget()
         self.cards, cards_layout = card_row(CARDS)
         self.sales_tabs = QTabWidget()
         self.products = TablePanel("margins/products", "By product",
@@ -256,11 +256,7 @@ class MarginsTab(DashboardTab):
         grid.setColumnStretch(2, 8)
         grid.setRowStretch(0, 2)
         grid.setRowStretch(1, 1)
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(cards_layout)
-        layout.addLayout(grid, 1)
-        return content
+        return stacked(cards_layout, (grid, 1))
 
     def _charts(self) -> QWidget:
         box = QWidget()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -25,6 +26,21 @@ from custdesk.ui.charts import month_label
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
+
+
+def stacked(*parts: QWidget | QLayout | tuple[QWidget | QLayout, int]) -> QWidget:
+    """A tab's content: `parts` top to bottom, edge to edge (the tab frame has the margins);
+    a `(part, stretch)` pair shares out the spare height."""
+    content = QWidget()
+    layout = QVBoxLayout(content)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for part in parts:
+        item, stretch = part if isinstance(part, tuple) else (part, 0)
+        if isinstance(item, QLayout):
+            layout.addLayout(item, stretch)
+        else:
+            layout.addWidget(item, stretch)
+    return content
 
 
 def metric_col(key: str, metric: str, kind: str | None = None, *,

@@ -34,7 +34,7 @@ from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.deal_charts import HBarChart, stage_bars
-from custdesk.ui.tabs.metric_panels import metric_col
+from custdesk.ui.tabs.metric_panels import metric_col, stacked
 from custdesk.ui.tabs.pipeline_board import PipelineBoard
 
 CARDS = pipeline_screen.SHOWN
@@ -148,13 +148,7 @@ class PipelineTab(DashboardTab):
         self.pages = QStackedWidget()
         self.pages.addWidget(table_page)
         self.pages.addWidget(self.board)
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(card_row)
-        layout.addLayout(self._build_switch())
-        layout.addWidget(self.pages, 1)
-        return content
+        return stacked(card_row, self._build_switch(), (self.pages, 1))
 
     def _build_switch(self) -> QHBoxLayout:
         """Table | Board, and New deal…."""

@@ -42,6 +42,7 @@ from custdesk.ui.tabs.metric_panels import (
     fill_cards,
     key_figures_sheet,
     money_col,
+    stacked,
 )
 from custdesk.ui.tabs.why_pages import CommentsPage, QualityPage, QuestionnairesPage, ReferPage
 
@@ -125,12 +126,7 @@ class WhyTab(DashboardTab):
         for page, title in zip(self.pages, ("Would refer", "Questionnaires", "Comments",
                                             "Quality of service"), strict=True):
             self.sections.addTab(page, title)
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(cards_layout)
-        layout.addWidget(self.sections, 1)
-        return content
+        return stacked(cards_layout, (self.sections, 1))
 
     def _reasons_page(self) -> QWidget:
         self.question = QComboBox()
