@@ -56,7 +56,8 @@ COLLECT_ALL = ("python_calamine",)
 # tens of MB (another Qt binding, matplotlib, OpenGL, Qt's QML/web stack).
 EXCLUDES = ("tkinter", "matplotlib", "PyQt5", "PyQt6", "PySide2", "OpenGL", "IPython",
             "pyqtgraph.examples", "pyqtgraph.opengl", "pyqtgraph.jupyter", "PySide6.QtQml",
-            "PySide6.QtQuick", "PySide6.QtWebEngineCore", "PySide6.Qt3DCore", "pytest")
+            "PySide6.QtQuick", "PySide6.QtWebEngineCore", "PySide6.Qt3DCore", "pytest",
+            "pandas")  # sqlite-utils' optional DataFrame support, never used
 RESOURCE_FILES = ("icon.svg", "icon.png", "icon-64.png")
 
 # Qt plugin folders and the plugins in them that must be in the bundle, per OS.
