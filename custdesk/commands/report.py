@@ -115,6 +115,15 @@ def _pages(n: int) -> str:
     return f"{n} page{'s' if n != 1 else ''}"
 
 
+def _html_report(args: argparse.Namespace, what: str, build: Callable[[Store], str],
+                 mistakes: tuple[type[Exception], ...] = ()) -> int:
+    """The HTML page `build` makes from the file, written to --out."""
+    out = _out_path(args)
+    pages = _write_html(_read(args, build, mistakes), out)
+    print(f"{what} written to {out} ({_pages(pages)}).")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     if args.kind in ("monthly", "review"):
         return run_review(args)
@@ -122,14 +131,10 @@ def run(args: argparse.Namespace) -> int:
         return run_plan(args)
     if args.kind == "asset":
         return run_asset(args)
-    out = _out_path(args)
     from custdesk.services import scorecard_service
 
-    html = _read(args, lambda store: scorecard_service.summary_html(store, args.assessment),
-                 (LookupError,))
-    pages = _write_html(html, out)
-    print(f"Scorecard summary written to {out} ({_pages(pages)}).")
-    return 0
+    return _html_report(args, "Scorecard summary", lambda store: scorecard_service.summary_html(
+        store, args.assessment), (LookupError,))
 
 
 def run_review(args: argparse.Namespace) -> int:
@@ -159,14 +164,11 @@ def run_review(args: argparse.Namespace) -> int:
 
 def run_plan(args: argparse.Namespace) -> int:
     """The sales plan (and by product line) on one A4 page."""
-    out = _out_path(args)
     from custdesk.services import review_service
 
-    html = _read(args, lambda store: review_service.plan_html(store, args.period),
-                 (ValueError,))
-    pages = _write_html(html, out)
-    print(f"Sales plan written to {out} ({_pages(pages)}).")
-    return 0
+    return _html_report(args, "Sales plan",
+                        lambda store: review_service.plan_html(store, args.period),
+                        (ValueError,))
 
 
 def run_asset(args: argparse.Namespace) -> int:
