@@ -12,10 +12,20 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QHBoxLayout,
     QLineEdit,
+    QSpinBox,
     QWidget,
 )
 
 from custdesk.ui import formatting as fmt
+
+
+def int_spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
+    """A whole number from `low` to `high` with its unit ("days", "quarters")."""
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setValue(value)
+    spin.setSuffix(suffix)
+    return spin
 
 
 class OptionalDate(QWidget):

@@ -9,13 +9,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QPlainTextEdit,
-    QSpinBox,
     QWidget,
 )
 
 from custdesk.services import onboarding_service, settings_service
 from custdesk.services.files import Store
 from custdesk.services.settings_service import RenewalRule
+from custdesk.ui.dialogs.entry_fields import int_spin
 
 RULE_WORDS = {"period": "re-ordered in the period after ordering in the one before",
               "days": "re-ordered within N days of their previous order",
@@ -30,8 +30,8 @@ class LoyaltySettingsBox(QGroupBox):
         for kind, words in RULE_WORDS.items():
             self.rule.addItem(words, kind)
         self.rule.setCurrentIndex(list(RULE_WORDS).index(rule.kind))
-        self.days = _spin(1, 3650, rule.days, " days")
-        self.quarters = _spin(1, 20, quarters, " quarters")
+        self.days = int_spin(1, 3650, rule.days, " days")
+        self.quarters = int_spin(1, 20, quarters, " quarters")
         self.steps = QPlainTextEdit("\n".join(f"{s.name}, {s.days}"
                                               for s in onboarding_service.steps(store)))
         self.steps.setToolTip("One step per line: name, days after acquisition it is due "
@@ -54,11 +54,3 @@ class LoyaltySettingsBox(QGroupBox):
         settings_service.save_loyalty_settings(
             store, RenewalRule(str(self.rule.currentData()), self.days.value()),
             self.quarters.value(), self.steps.toPlainText())
-
-
-def _spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(low, high)
-    spin.setValue(value)
-    spin.setSuffix(suffix)
-    return spin

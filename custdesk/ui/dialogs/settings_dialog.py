@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,6 +39,7 @@ from custdesk.services.settings_service import (
     set_setting,
     stage_rows,
 )
+from custdesk.ui.dialogs.entry_fields import int_spin
 
 STAGE_KIND_WORDS = {"open": "open", "won": "won (closed)", "lost": "lost (closed)"}
 STAGE_COLUMNS = ["Stage", "Kind", "Default probability %", "Deals"]
@@ -84,10 +84,10 @@ class BusinessSettingsDialog(QDialog):
         self.business_name = QLineEdit(stored.get("business_name", ""))
         self.currency = QLineEdit(stored.get("currency_symbol", "$"))
         self.currency.setMaxLength(4)
-        self.window_days = _int_spin(30, 3650, rules.window_days, " days")
+        self.window_days = int_spin(30, 3650, rules.window_days, " days")
         self.deep_discount = _float_spin(0, 100, rules.deep_discount_pct, " %")
         self.deep_discount.setDecimals(1)
-        self.repeat_days = _int_spin(1, 365, rules.repeat_contact_days, " days")
+        self.repeat_days = int_spin(1, 365, rules.repeat_contact_days, " days")
         # cost to serve (Growth ▸ Costs): 0 shows "not set" and is stored as unset
         self.cost_spins = {key: _cost_spin(stored.get(key, "")) for key in COST_KEYS}
         form = QFormLayout()
@@ -282,14 +282,6 @@ class BusinessSettingsDialog(QDialog):
                           else None)
         self.stage_note.setText(f"{stage.name} will be removed when you save.")
         return True
-
-
-def _int_spin(low: int, high: int, value: int, suffix: str) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(low, high)
-    spin.setValue(value)
-    spin.setSuffix(suffix)
-    return spin
 
 
 COST_KEYS = ("cost_per_contact", "cost_per_delivery")
