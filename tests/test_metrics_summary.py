@@ -191,3 +191,14 @@ def test_fast_path_equals_general_scan(store, end: date, monkeypatch) -> None:
     fast = queries.customer_facts(store, period)
     monkeypatch.setattr(queries, "_order_rows_fast", queries._order_rows)
     assert queries.customer_facts(store, period) == fast
+
+
+def test_the_tally_whitespace_is_every_character_python_strips() -> None:
+    """The SQL trims exactly what str.strip() removes (a customer reason of spaces only is
+    blank in both); the list is spelled out, so check it against all of Unicode."""
+    import sys
+
+    from custdesk.storage.queries_tally import WHITESPACE
+
+    assert WHITESPACE == "".join(ch for ch in map(chr, range(sys.maxunicode + 1))
+                                 if ch.isspace())

@@ -15,7 +15,6 @@ their lines (index range on orders_customer_date), the others keep or blank thei
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date, timedelta
 
 from custdesk.domain.customer_state import REPEAT_WITHIN_DAYS, UNDATED
@@ -34,7 +33,11 @@ from custdesk.storage.queries_cache import cached
 from custdesk.storage.queries_summary import ORDER_KEY, stats_source
 
 # every character Python's str.strip() removes: trim(x, these) = '' <=> not x.strip()
-_WHITESPACE = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
+# (spelled out: scanning all of Unicode for them cost 40 ms of every start; a test keeps
+# the list equal to str.isspace)
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
+              "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_WHITESPACE = WHITESPACE
 
 # last order on or before a day: the summary answers unless the history straddles the day,
 # then one index seek (CASE evaluates lazily)
