@@ -279,13 +279,18 @@ def test_detractors_referral_and_trend(qtbot, demo_store) -> None:
     from custdesk.ui.tabs.feedback_tab import FeedbackTab
 
     tab = make_tab(qtbot, FeedbackTab, demo_store, YEAR)
-    latest = {}
-    for cid, nps, comment in demo_store.conn.execute(
-            "SELECT customer_id, nps, comment FROM surveys WHERE kind = 'customer' AND nps IS "
-            "NOT NULL AND customer_id IS NOT NULL AND date <= ? ORDER BY date, id",
+    latest, answered = {}, {}
+    for cid, nps, comment, day in demo_store.conn.execute(
+            "SELECT customer_id, nps, comment, date FROM surveys WHERE kind = 'customer' AND "
+            "nps IS NOT NULL AND customer_id IS NOT NULL AND date <= ? ORDER BY date, id",
             (YEAR.end.isoformat(),)):
-        latest[cid] = (nps, comment)
-    rescue = {cid: v for cid, v in latest.items() if v[0] <= 6}
+        latest[cid], answered[cid] = (nps, comment), day
+    # a detractor the owner closed (resolved / not recovered) since the answer leaves the list
+    closed = {cid for cid, day in demo_store.conn.execute(
+        "SELECT customer_id, changed_on FROM detractor_followups "
+        "WHERE state IN ('resolved', 'not_recovered')") if day >= answered.get(cid, "9999")}
+    assert closed  # the demo owner closed one
+    rescue = {cid: v for cid, v in latest.items() if v[0] <= 6 and cid not in closed}
     model = tab.detractors.model
     assert model.rowCount() == len(rescue) > 0
     assert {(r["customer_id"], r["nps"], r["comment"]) for r in model.all_rows()} == {
