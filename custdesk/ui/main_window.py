@@ -183,7 +183,8 @@ class MainWindow(QMainWindow):
         self._refresh_recent_menu()
 
     def _build_view_menu(self) -> None:
-        """Keyboard: F5, Ctrl+F, Ctrl+1…9 and Ctrl+0 (a tab each), Ctrl+Tab / Ctrl+Shift+Tab (in View)."""
+        """Keyboard: F5, Ctrl+F, Ctrl+1…9 and Ctrl+0 (a tab each), Ctrl+Tab /
+        Ctrl+Shift+Tab (in View)."""
         view = self.menuBar().addMenu("&View")
         view.addAction(self._action("&Refresh", self.refresh_now, "F5"))
         view.addAction(self._action("&Search this tab", self.focus_search, "Ctrl+F"))
