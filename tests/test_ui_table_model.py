@@ -113,6 +113,7 @@ def test_locale_formatting_of_money_percent_and_dates() -> None:
     assert fmt.pct(42.26) == "42.3 %"
     assert fmt.day_text("2026-03-07") == "3/7/2026"
     assert fmt.by_unit(None, "money") == "—"
+    assert fmt.by_unit(87.36, "ratio", short=True) == "87.4×"  # a ratio carries its unit
 
 
 def test_visible_table_is_what_the_view_shows_in_order() -> None:

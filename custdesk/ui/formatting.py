@@ -117,6 +117,8 @@ def by_unit(value: float | None, unit: str, *, short: bool = False) -> str:
         return f"{number(value, 1)} h"
     if unit == "score":
         return number(value, 0 if float(value).is_integer() else 1)
+    if unit == "ratio":  # "87.4×" as the Scorecard writes ratios, not a bare "87.36"
+        return f"{number(value, 1)}×"
     return number(value, 2)
 
 
