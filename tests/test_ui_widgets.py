@@ -71,6 +71,22 @@ def test_kpi_card_shows_value_change_n_small_sample_and_explains_itself(qtbot) -
         assert part in tip
 
 
+def test_a_long_card_title_wraps_in_a_narrow_card_instead_of_being_cut(qtbot) -> None:
+    from custdesk.ui.kpi_card import KpiCard
+
+    card = KpiCard("new_customer_repeat_90d")
+    qtbot.addWidget(card)
+    card.set_metric(Info("New customers ordering again within 90 days", "ratio", True),
+                    Value(87.36, 124))
+    card.resize(170, 200)
+    card.show()
+    qtbot.waitExposed(card)
+    title = card.title
+    assert title.fontMetrics().horizontalAdvance(title.text()) > title.width()
+    assert title.height() >= 2 * title.fontMetrics().lineSpacing()  # two lines, all shown
+    assert card.value.text() == "87.4×"
+
+
 def test_waterfall_bars_float_and_end_where_the_bridge_ends() -> None:
     from custdesk.ui.charts import waterfall_bars
 

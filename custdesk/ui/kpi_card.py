@@ -72,6 +72,10 @@ class KpiCard(QFrame):
         self.detail.setStyleSheet(f"color: {muted};")
         for label in (self.title, self.detail, self.change, self.target_line):
             label.setTextFormat(Qt.TextFormat.PlainText)
+        # a long title ("New customers ordering again within 90 days") or target line
+        # ("off track · target $2.61M") wraps in a narrow card rather than being cut off
+        self.title.setWordWrap(True)
+        self.target_line.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(1)

@@ -91,8 +91,6 @@ class GrowthTab(DashboardTab):
         self.pages.setDocumentMode(True)
         self.panels: dict[str, TablePanel] = {}
         self.waterfall = WaterfallChart("money")
-        for card in self.cards.values():
-            card.title.setWordWrap(True)  # "Cost to acquire a customer" in ~165 px
         self._add_pages()
         # the screen's sentences about the page shown (`lists["page_notes"]`)
         self.page_note = _note()
