@@ -66,6 +66,23 @@ def test_today_lists_and_sparklines_are_filled(qtbot, demo_store) -> None:
     assert not revenue_points[-2].partial
 
 
+def test_today_detractors_show_name_and_follow_up_whole_at_1366(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.today_tab import TodayTab
+
+    tab = make_tab(qtbot, TodayTab, demo_store, YEAR)
+    table = tab.lists["detractors"].table
+    table.setFixedWidth(545)  # the panel's width in the 1366 px window
+    tab.show()
+    qtbot.waitExposed(tab)
+    table.size_columns()
+    model, metrics = table.model(), table.fontMetrics()
+    assert model.rowCount() > 0
+    for col in (0, 4):  # Customer, Follow-up ("To contact" was drawn "To cont…")
+        widest = max(metrics.horizontalAdvance(model.index(r, col).data())
+                     for r in range(model.rowCount()))
+        assert widest < table.columnWidth(col)
+
+
 def test_today_export_and_print_hold_the_figures(qtbot, demo_store, tmp_path) -> None:
     from openpyxl import load_workbook
 

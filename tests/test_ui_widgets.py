@@ -87,6 +87,16 @@ def test_a_long_card_title_wraps_in_a_narrow_card_instead_of_being_cut(qtbot) ->
     assert card.value.text() == "87.4×"
 
 
+def test_narrow_tables_cut_the_widest_text_columns_first() -> None:
+    from custdesk.ui.table_view import water_level
+
+    # 240 px for a 50 px NPS, a 90 px "To contact" and a 300 px deal title: the two short
+    # ones stay whole and the title gets the 100 px left, not all three cut by 45 %
+    assert water_level([300, 50, 90], 240) == 100
+    assert water_level([120, 120, 60], 240) == 90
+    assert water_level([100, 100], 300) == float("inf")  # all fit: nothing is cut
+
+
 def test_waterfall_bars_float_and_end_where_the_bridge_ends() -> None:
     from custdesk.ui.charts import waterfall_bars
 

@@ -112,6 +112,7 @@ LISTS: tuple[tuple[str, str, list[Column], int, str], ...] = (
     ("needs_me", "Needs me", NEEDS_ME_COLUMNS, 4, "open"),
 )
 
+STRETCH_SHARES = {"detractors": 0.2}  # of the panel's width kept for the stretch column
 
 NEEDS_ME_HEIGHT = 104  # the heading row and about four deals
 LATE, SNOOZED = QColor("#c0392b"), QColor("gray")
@@ -180,6 +181,8 @@ class _ListPanel(TablePanel):
 
     def __init__(self, name: str, title: str, columns: list[Column], stretch: int) -> None:
         super().__init__(f"today/{name}", title, columns, stretch=stretch)
+        # Detractors' short columns (name, "To contact") matter more than the whole comment
+        self.table.stretch_share = STRETCH_SHARES.get(name, self.table.stretch_share)
         self.summary = self.note
 
     def set_rows(self, rows: list[Any], summary: str) -> None:
