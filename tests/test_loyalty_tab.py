@@ -11,6 +11,7 @@ from ui_helpers import make_tab
 from custdesk.domain.renewal import RenewalRule
 from custdesk.services import actions_service, settings_service
 from custdesk.services.screens import today
+from custdesk.ui import formatting as fmt
 from custdesk.ui.tabs.loyalty_tab import LoyaltyTab
 from custdesk.ui.tabs.today_tab import TodayTab
 
@@ -109,3 +110,8 @@ def test_onboarding_dialog_marks_a_step(qtbot, shop, quiet_ui) -> None:  # noqa:
     assert rows["Hal"]["step:delivered"] == "2024-06-05"
     assert tab.pages.tabText(1) == "Onboarding (7, 7 late)"  # Hal still late for set-up
     assert rows["Hal"]["status"] == "overdue: set up (due 2024-06-15)"
+    # the tab shows that sentence with the app's dates, not ISO ones
+    status = [c.key for c in panel.model.columns].index("status")
+    hal = next(i for i, r in enumerate(panel.model.rows()) if r["customer"] == "Hal")
+    assert panel.model.index(hal, status).data() == \
+        f"overdue: set up (due {fmt.day_text('2024-06-15')})"

@@ -114,6 +114,9 @@ def test_locale_formatting_of_money_percent_and_dates() -> None:
     assert fmt.day_text("2026-03-07") == "3/7/2026"
     assert fmt.by_unit(None, "money") == "—"
     assert fmt.by_unit(87.36, "ratio", short=True) == "87.4×"  # a ratio carries its unit
+    assert fmt.dates_in_text("Plan as of 2026-12-01: 2026-12 and later, not 2025-Q1") == \
+        "Plan as of 12/1/2026: Dec 26 and later, not 2025-Q1"
+    assert fmt.dates_in_text(None) == ""
 
 
 def test_visible_table_is_what_the_view_shows_in_order() -> None:

@@ -7,6 +7,7 @@ English grouping, because "1234567.89" is not readable.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -91,6 +92,27 @@ def day_text(value: date | str | None) -> str:
     else:
         day = value.date() if isinstance(value, datetime) else value
     return display_locale().toString(QDate(day.year, day.month, day.day), short_date_format())
+
+
+ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+ISO_MONTH = re.compile(r"\b(\d{4})-(\d{2})\b(?!-)")
+
+
+def dates_in_text(text: Any) -> str:
+    """A service sentence with its ISO days and months as the rest of the app shows them:
+    "next: set up (due 2026-12-08)" -> "next: set up (due 12/8/2026)", "2026-12" -> "Dec 26"
+    (as the charts' months)."""
+    if not isinstance(text, str):
+        return "" if text is None else str(text)
+    text = ISO_DAY.sub(lambda m: day_text(m.group(0)), text)
+    return ISO_MONTH.sub(lambda m: _month_label(int(m.group(1)), int(m.group(2)), m.group(0)),
+                         text)
+
+
+def _month_label(year: int, month: int, fallback: str) -> str:
+    if not 1 <= month <= 12:
+        return fallback
+    return date(year, month, 1).strftime("%b %y")
 
 
 def short_date_format() -> str:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from custdesk.domain.periods import Period
 from custdesk.services.files import Store
 from custdesk.services.screens.model import Screen, SeriesPoint
+from custdesk.ui import formatting as fmt
 from custdesk.ui.empty_state import BusyBar, EmptyState
 from custdesk.ui.tabs.base_tab import BaseTab
 from custdesk.ui.tasks import TaskRunner, default_runner
@@ -101,7 +102,7 @@ class DashboardTab(BaseTab):
         self.busy.set_busy(False)
         self.error.hide()
         self.data = data
-        self.notes.setText("  ".join(data.notes))
+        self.notes.setText(fmt.dates_in_text("  ".join(data.notes)))
         self.notes.setVisible(bool(data.notes) and not data.empty)
         if data.empty:
             self.stack.setCurrentWidget(self.empty)

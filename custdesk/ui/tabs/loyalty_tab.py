@@ -54,7 +54,8 @@ def _by_unit(unit: str) -> Any:
     return lambda v: fmt.by_unit(v, unit, short=True)
 
 
-NEW_COLUMNS = [*LIST_PANELS["new"][1], Column("onboarding", "Onboarding")]
+NEW_COLUMNS = [*LIST_PANELS["new"][1],
+               Column("onboarding", "Onboarding", display=fmt.dates_in_text)]
 RENEWAL_COLUMNS = [
     Column("customer", "Customer"), Column("segment", "Segment"),
     Column("due_on", "Due on", "date", tooltip="When the renewal was due under the rule"),
@@ -269,8 +270,9 @@ class LoyaltyTab(DashboardTab):
     def _set_onboarding_columns(self, rows: list[dict[str, Any]]) -> None:
         steps = [k for k in (rows[0] if rows else {}) if k.startswith("step:")]
         columns = [Column("customer", "Customer"), Column("acquired_on", "Acquired", "date"),
-                   Column("status", "Status"),
-                   *(Column(k, k[5:].capitalize()) for k in steps)]
+                   Column("status", "Status", display=fmt.dates_in_text),
+                   *(Column(k, k[5:].capitalize(), display=fmt.dates_in_text)
+                     for k in steps)]
         model = self.panels["onboarding"].model
         if [c.key for c in model.columns] != [c.key for c in columns]:
             model.beginResetModel()

@@ -347,7 +347,7 @@ class MarginsTab(DashboardTab):
         self.plan.note.setText("no revenue targets for these months — import targets"
                                if not rows else "the period's months, this month and the "
                                "next three")
-        self.plan_notes.setText(" ".join(screen.notes))
+        self.plan_notes.setText(fmt.dates_in_text(" ".join(screen.notes)))
         self.sources.model.set_rows(screen.tables.get("growth_by_source", []))
         self.growth_notes.setText(" ".join(r["note"] for r in
                                            screen.tables.get("growth_notes", [])))
