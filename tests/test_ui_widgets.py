@@ -324,3 +324,25 @@ def test_long_number_headers_leave_room_for_the_stretch_column(qtbot) -> None:
     assert view.columnWidth(0) >= STRETCH_MIN - 10
     assert "A very long metric header number 3" in model.headerData(
         4, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_crowded_table_still_gives_a_long_name_more_than_an_empty_column(qtbot) -> None:
+    """Customers on the real data: money columns leave the text columns less than their
+    floor; the name then keeps a share in proportion (not cut to the empty Source's width)."""
+    from custdesk.ui.record_table_model import Column, RecordTableModel
+    from custdesk.ui.table_view import MIN_WIDTH, RecordTableView
+
+    empty = [Column(k, k.capitalize()) for k in ("company", "segment", "source", "tags")]
+    columns = [Column("name", "Name"), *empty,
+               *(Column(f"m{i}", f"Money {i}", "money") for i in range(3)),
+               Column("risk", "Risk")]
+    model = RecordTableModel(columns)
+    view = RecordTableView(model, "test/crowded", stretch=8)
+    qtbot.addWidget(view)
+    view.resize(860, 300)
+    view.show()
+    model.set_rows([{"name": "Christopher Montgomery-Smith",
+                     **{f"m{i}": 123456.0 for i in range(3)}}])
+    view.size_columns()
+    assert [view.columnWidth(c) for c in (1, 2, 3, 4)] == [MIN_WIDTH + 12] * 4
+    assert view.columnWidth(0) > MIN_WIDTH + 12 + 20

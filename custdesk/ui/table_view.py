@@ -127,11 +127,17 @@ class RecordTableView(QTableView):
         fixed = [c for c in self._natural if self.columns_kind(c) != "text"]
         flexible = [c for c in self._natural if c not in fixed]
         used_fixed = sum(self._natural[c] for c in fixed)
-        cap = water_level([self._natural[c] for c in flexible], max(0.0, budget - used_fixed))
+        room = max(0.0, budget - used_fixed)
+        cap = water_level([self._natural[c] for c in flexible], room)
+        wanted = sum(self._natural[c] for c in flexible)
+        # so crowded that even the cut columns would be at the floor: share the room in
+        # proportion instead, so a long name still gets more than an empty "Source"
+        scale = 1.0 if wanted <= 0 or cap >= MIN_WIDTH + 12 else room / wanted
         header = self.horizontalHeader()
         header.blockSignals(True)
         for c in flexible:
-            self.setColumnWidth(c, max(MIN_WIDTH + 12, int(min(self._natural[c], cap))))
+            width = min(self._natural[c], cap) if scale == 1.0 else self._natural[c] * scale
+            self.setColumnWidth(c, max(MIN_WIDTH + 12, int(width)))
         # Number columns with long headers ("First response time") can still leave the
         # stretch column (names, topics) almost no room: then narrow them towards their
         # values' width, headers elided with the whole header in the tooltip.
