@@ -26,6 +26,10 @@ def test_loyalty_tab_draws_both_screens(qtbot, shop, quiet_ui) -> None:  # noqa:
     onboarding = tab.panels["onboarding"].model
     assert [c.header for c in onboarding.columns][3:] == [
         "Ordered", "Delivered", "Set up", "First check-in", "First repeat order"]
+    by_month = tab.panels["cohorts"].model  # months read as the charts write them
+    months = [by_month.index(r, 0).data() for r in range(by_month.rowCount())]
+    assert months and all(len(m) == 6 and m[3] == " " for m in months)  # "Jan 24"
+    assert by_month.rows()[0]["cohort"][4] == "-"  # the screen keeps ISO keys
     # the cohort switch: by quarter, revenue retained
     tab.cohort_by.setCurrentIndex(1)
     tab.cohort_measure.setCurrentIndex(1)

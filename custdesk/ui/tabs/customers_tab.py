@@ -128,7 +128,8 @@ LIST_PANELS: dict[str, tuple[str, list[Column], tuple[str, ...]]] = {
         ()),
 }
 COHORT_COLUMNS = [
-    Column("cohort", "Acquired in"), Column("customers", "Customers", "int"),
+    Column("cohort", "Acquired in", display=fmt.dates_in_text),
+    Column("customers", "Customers", "int"),
     *(Column(f"active_{m}m_pct", f"Active after {m} months", "pct", display=_share,
              tooltip=f"Share still active {m} months after their own acquisition day "
                      "(— until every customer of the quarter is that old)")

@@ -171,7 +171,8 @@ class LoyaltyTab(DashboardTab):
         box.addWidget(self.quality_text)
         page.addWidget(left)
         page.addWidget(self._panel("quality_by_month", "By month acquired",
-                                   [Column("month", "Month"), *QUALITY_COLUMNS]))
+                                   [Column("month", "Month", display=fmt.dates_in_text),
+                                    *QUALITY_COLUMNS]))
         page.setSizes([700, 600])
         return page
 
@@ -194,7 +195,8 @@ class LoyaltyTab(DashboardTab):
         bar.addWidget(self.cohort_note, 1)
         box.addLayout(bar)
         self.cohort_models = {
-            measure: HeatModel([Column("cohort", "Acquired"), Column("customers", "n", "int"),
+            measure: HeatModel([Column("cohort", "Acquired", display=fmt.dates_in_text),
+                                Column("customers", "n", "int"),
                                 *(Column(f"{measure}_{k}", f"{k}", "pct", display=_pct,
                                          tooltip=f"{k} months after acquisition")
                                   for k in COHORT_MONTHS)], self)
