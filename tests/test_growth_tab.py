@@ -45,7 +45,7 @@ def test_growth_tab_page_notes_follow_the_page(qtbot, quiet_ui, store) -> None:
                         orders=[_o(1, "2025-02-01", "100"), _o(1, "2025-05-01", "150")])
     tab = make_tab(qtbot, GrowthTab, store, Q2)
     tab.pages.setCurrentIndex(PAGE_KEYS.index("moves"))
-    assert "from existing customers (bought in both periods): 150.00" in tab.page_note.text()
+    assert "from existing customers (bought in both periods): $150" in tab.page_note.text()
     assert tab.panels["costs_by_month"].model.rowCount() == 0  # no costs: no zero months
 
 

@@ -117,6 +117,8 @@ def test_locale_formatting_of_money_percent_and_dates() -> None:
     assert fmt.dates_in_text("Plan as of 2026-12-01: 2026-12 and later, not 2025-Q1") == \
         "Plan as of 12/1/2026: Dec 26 and later, not 2025-Q1"
     assert fmt.dates_in_text(None) == ""
+    assert fmt.money_in_text("gave away 40,189.00 and made 20.50 at 12.50 % off") == \
+        "gave away $40,189 and made $20.50 at 12.50 % off"
 
 
 def test_visible_table_is_what_the_view_shows_in_order() -> None:

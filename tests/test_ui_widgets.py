@@ -114,6 +114,13 @@ def test_waterfall_and_trend_charts_take_plain_lists(qtbot) -> None:
     chart.set_steps([("Start", 3, "total"), ("Lost", 1, "down"), ("End", 2, "total")])
     assert chart.category_axis.labels == ["Start", "Lost", "End"]
     assert chart.hover_text(1) == "<b>Lost</b>: −1"
+    money = WaterfallChart("money")
+    qtbot.addWidget(money)
+    money.set_steps([("Prior", 1_324_582, "total"), ("Lost", -63_460, "down"),
+                     ("This", 1_261_122, "total")])
+    labels = [i.toPlainText() for i in money.listDataItems() + money.getPlotItem().items
+              if hasattr(i, "toPlainText")]
+    assert labels == ["$1.32M", "-$63.5k", "$1.26M"]
     trend = TrendChart("money")
     qtbot.addWidget(trend)
     trend.set_series(["2026-01", "2026-02"], {"Revenue": [1500.0, None]})

@@ -352,7 +352,9 @@ class WaterfallChart(_HoverPlot):
             brush = QColor(colours[kind if kind in ("up", "down") else "total"])
             self.addItem(pg.BarGraphItem(x=[i], y0=[low], y1=[high], width=0.6, brush=brush,
                                          pen=pg.mkPen(None)))
-            text = pg.TextItem(fmt.number(value), color=colours["fg"], anchor=(0.5, 1.0))
+            # "$1.32M", not a bare "1,324,582": the bar says its unit as the axis does
+            text = pg.TextItem(fmt.by_unit(value, self.unit, short=True), color=colours["fg"],
+                               anchor=(0.5, 1.0))
             text.setPos(i, max(low, high))
             self.addItem(text)
         top = max((max(b) for b in self.bars), default=1)

@@ -109,6 +109,18 @@ def dates_in_text(text: Any) -> str:
                          text)
 
 
+MONEY_AMOUNT = re.compile(r"(?<![\d.,$])\d{1,3}(?:,\d{3})*\.\d{2}(?!\d|\s?%)")
+
+
+def money_in_text(text: str) -> str:
+    """A service sentence's amounts ("gave away 40,189.00") with the currency, as the
+    tables show money ("$40,189"); only numbers written with two decimals are amounts."""
+    def amount(m: re.Match[str]) -> str:
+        value = float(m.group(0).replace(",", ""))
+        return money(value, 0 if abs(value) >= 100 else 2)
+    return MONEY_AMOUNT.sub(amount, text)
+
+
 def _month_label(year: int, month: int, fallback: str) -> str:
     if not 1 <= month <= 12:
         return fallback

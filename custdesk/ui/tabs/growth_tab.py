@@ -100,7 +100,7 @@ class GrowthTab(DashboardTab):
     def _show_page_note(self, *_args: object) -> None:
         key = PAGE_KEYS[self.pages.currentIndex()] if self.pages.count() else ""
         notes = self.data.lists.get("page_notes", []) if self.data is not None else []
-        text = " ".join(n["note"] for n in notes if n["page"] == key)
+        text = fmt.money_in_text(" ".join(n["note"] for n in notes if n["page"] == key))
         self.page_note.setText(text)
         self.page_note.setVisible(bool(text))
 
