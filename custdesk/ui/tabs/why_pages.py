@@ -4,11 +4,13 @@ nothing; `panels()` lists its tables for export and print."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from custdesk.domain.periods import month_end
 from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui.record_table_model import Column
@@ -75,8 +77,12 @@ class QuestionnairesPage(QWidget):
             Column("comments", "Comments", "int"),
             Column("incentives", "Incentive", tooltip="What respondents were offered")],
             search="Search question…", stretch=0)
+        self.period: Any = None  # the screen's period: its first and last month may be cut
         self.months = TablePanel("why/questionnaire_months", "Responses by month", [
-            Column("month", "Month"), Column("responses", "Responses", "int"),
+            Column("month", "Month", display=self._month_text,
+                   tooltip="A month marked (N d) is partial: only N days of it are in the "
+                           "period"),
+            Column("responses", "Responses", "int"),
             Column("incentives", "Incentive")], stretch=2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -89,7 +95,19 @@ class QuestionnairesPage(QWidget):
             f"{fmt.number(sum(r['responses'] for r in rows))} responses" if rows else
             "No questionnaire answered in this period: import surveys of kind questionnaire "
             "with the question asked")
+        self.period = screen.period
         self.months.model.set_rows(screen.tables["questionnaire_months"])
+
+    def _month_text(self, key: Any) -> str:
+        """"Dec 25", or "Dec 25 (30 d)" when the period holds only part of the month, as
+        Growth's monthly tables say it: never read as a whole month."""
+        text = fmt.dates_in_text(key)
+        if self.period is None or not isinstance(key, str):
+            return text
+        first = date.fromisoformat(f"{key}-01")
+        start, end = max(first, self.period.start), min(month_end(first), self.period.end)
+        days = (end - start).days + 1
+        return text if days == month_end(first).day else f"{text} ({days} d)"
 
     def panels(self) -> list[TablePanel]:
         return [self.questions, self.months]
