@@ -4,6 +4,7 @@ tables (`services/screens/lost.py`) and compute nothing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,14 @@ from custdesk.ui.tabs.metric_panels import TablePanel, money_col
 
 DIMENSIONS = (("product", "Product"), ("segment", "Segment"), ("size", "Deal size"),
               ("owner", "Owner"))
+BAND_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})*")
+
+
+def band_text(label: Any) -> str:
+    """A deal size band with its currency: "952–2,190" -> "$952–$2,190" (bands are deal
+    amounts, whole currency units)."""
+    return BAND_AMOUNT.sub(lambda m: fmt.money(float(m.group(0).replace(",", "")), 0),
+                           str(label))
 
 
 def _pct(v: Any) -> str:
@@ -129,7 +138,7 @@ class ReasonsAcrossPage(QWidget):
         bands = screen.tables["size_bands"]
         self.bands.setText("Deal size bands: quartiles of the amounts of the deals closed "
                            "in the period (" + "; ".join(
-                               f"{b['band']}: {fmt.number(b['closed_deals'])}"
+                               f"{band_text(b['band'])}: {fmt.number(b['closed_deals'])}"
                                for b in bands) + ")" if bands else "")
         self._show_dimension()
 
@@ -137,8 +146,10 @@ class ReasonsAcrossPage(QWidget):
         if self.shown is None:
             return
         key = self.dimension.currentData()
-        self.cross.model.columns = [Column("group", self.dimension.currentText()),
-                                    *self.cross.model.columns[1:]]
+        self.cross.model.columns = [
+            Column("group", self.dimension.currentText(),
+                   display=band_text if key == "size" else None),
+            *self.cross.model.columns[1:]]
         self.cross.model.set_rows([r for r in self.shown.tables["cross_tabs"]
                                    if r["dimension"] == key])  # a reset: headers read again
 
