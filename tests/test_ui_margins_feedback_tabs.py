@@ -325,6 +325,23 @@ def test_detractors_referral_and_trend(qtbot, demo_store) -> None:
     assert "Detractors to rescue" in tab.report_html()
 
 
+def test_feedback_detractors_show_name_follow_up_and_comment_whole(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.feedback_tab import FeedbackTab
+
+    tab = make_tab(qtbot, FeedbackTab, demo_store, YEAR)
+    table = tab.detractors.table
+    table.setFixedWidth(672)  # the panel's width in the 1366 px window
+    tab.show()
+    qtbot.waitExposed(tab)
+    table.size_columns()
+    model, metrics = table.model(), table.fontMetrics()
+    assert model.rowCount() > 0
+    for col in (0, 4, 5):  # Customer, Follow-up ("To cont…" before), Comment
+        widest = max(metrics.horizontalAdvance(model.index(r, col).data() or "")
+                     for r in range(model.rowCount()))
+        assert widest < table.columnWidth(col), model.headerData(col, Qt.Orientation.Horizontal)
+
+
 def test_feedback_empty_state(qtbot, store) -> None:
     from custdesk.ui.tabs.feedback_tab import FeedbackTab
 

@@ -87,16 +87,6 @@ def test_a_long_card_title_wraps_in_a_narrow_card_instead_of_being_cut(qtbot) ->
     assert card.value.text() == "87.4×"
 
 
-def test_narrow_tables_cut_the_widest_text_columns_first() -> None:
-    from custdesk.ui.table_view import water_level
-
-    # 240 px for a 50 px NPS, a 90 px "To contact" and a 300 px deal title: the two short
-    # ones stay whole and the title gets the 100 px left, not all three cut by 45 %
-    assert water_level([300, 50, 90], 240) == 100
-    assert water_level([120, 120, 60], 240) == 90
-    assert water_level([100, 100], 300) == float("inf")  # all fit: nothing is cut
-
-
 def test_waterfall_bars_float_and_end_where_the_bridge_ends() -> None:
     from custdesk.ui.charts import waterfall_bars
 
@@ -334,8 +324,8 @@ def test_long_number_headers_leave_room_for_the_stretch_column(qtbot) -> None:
 
 
 def test_a_crowded_table_still_gives_a_long_name_more_than_an_empty_column(qtbot) -> None:
-    """Customers on the real data: money columns leave the text columns less than their
-    floor; the name then keeps a share in proportion (not cut to the empty Source's width)."""
+    """Customers on the real data: money columns leave the text columns little room; they
+    share it in proportion, so the name keeps more than an empty Source column."""
     from custdesk.ui.record_table_model import Column, RecordTableModel
     from custdesk.ui.table_view import MIN_WIDTH, RecordTableView
 

@@ -29,18 +29,6 @@ STRETCH_MIN = 150  # px the stretch column keeps before number columns give way
 SEARCH_DELAY_MS, INSTANT_SEARCH_ROWS = 150, 20_000
 
 
-def water_level(widths: list[int], room: float) -> float:
-    """The widest a column may be so that `widths`, each cut to it, fit in `room`: the
-    widest columns (titles, names) give way first and short ones ("To contact", a stage)
-    stay whole, rather than every column shrinking by the same share."""
-    left = room
-    for i, width in enumerate(sorted(widths)):
-        if width * (len(widths) - i) > left:
-            return left / (len(widths) - i)
-        left -= width
-    return float("inf")
-
-
 class RecordTableView(QTableView):
     """A QTableView set up for `RecordTableModel`: sortable, whole-row selection, no grid."""
 
@@ -127,17 +115,12 @@ class RecordTableView(QTableView):
         fixed = [c for c in self._natural if self.columns_kind(c) != "text"]
         flexible = [c for c in self._natural if c not in fixed]
         used_fixed = sum(self._natural[c] for c in fixed)
-        room = max(0.0, budget - used_fixed)
-        cap = water_level([self._natural[c] for c in flexible], room)
         wanted = sum(self._natural[c] for c in flexible)
-        # so crowded that even the cut columns would be at the floor: share the room in
-        # proportion instead, so a long name still gets more than an empty "Source"
-        scale = 1.0 if wanted <= 0 or cap >= MIN_WIDTH + 12 else room / wanted
+        scale = 1.0 if wanted <= 0 else min(1.0, max(0.0, budget - used_fixed) / wanted)
         header = self.horizontalHeader()
         header.blockSignals(True)
         for c in flexible:
-            width = min(self._natural[c], cap) if scale == 1.0 else self._natural[c] * scale
-            self.setColumnWidth(c, max(MIN_WIDTH + 12, int(width)))
+            self.setColumnWidth(c, max(MIN_WIDTH + 12, int(self._natural[c] * scale)))
         # Number columns with long headers ("First response time") can still leave the
         # stretch column (names, topics) almost no room: then narrow them towards their
         # values' width, headers elided with the whole header in the tooltip.

@@ -155,9 +155,12 @@ class FeedbackTab(DashboardTab):
                                    SEGMENT_COLUMNS)
         self.detractors = TablePanel("feedback/detractors", "Detractors to rescue",
                                      DETRACTOR_COLUMNS, search="Search customer or comment…",
-                                     stretch=5)
+                                     stretch=len(DETRACTOR_COLUMNS) - 1)
         self.detractors.table.setToolTip("Customers whose latest NPS answer is 0–6; "
                                          "double-click one to open their story")
+        # the long rescue text takes what is left, so name, "To contact" and the comment
+        # show whole at 1366 px
+        self.detractors.table.stretch_share = 0.2
         if self.detractors.search_table is not None:
             self.detractors.search_table.activated.connect(self.open_customer)
         add_action_menu(self.detractors.table, self.detractors.model.row_at,
