@@ -98,6 +98,16 @@ def test_today_export_and_print_hold_the_figures(qtbot, demo_store, tmp_path) ->
     assert book["Customers at risk"].max_row == tab.lists["at_risk"].model.rowCount() + 1
     html = tab.report_html()
     assert "Revenue" in html and tab.cards["revenue"].value.text() in html
+    # printed on one line: "▲ +0.4 pts vs prior ·  n = 412", the target line kept
+    from custdesk.ui.tabs.metric_panels import card_figures
+
+    figures = {f.label: f for f in card_figures(tab.cards)}
+    margin = tab.cards["gross_margin_pct"]
+    assert figures["Gross margin"].detail == f"·  {margin.detail.text()}"
+    revenue = tab.cards["revenue"]
+    assert not revenue.target_line.isHidden()
+    assert figures["Revenue"].detail.startswith(f"·  {revenue.target_line.text()}")
+    assert revenue.target_line.text() in html
 
 
 def test_empty_database_shows_the_import_invitation(qtbot, store) -> None:

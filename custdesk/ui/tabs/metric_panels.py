@@ -168,8 +168,15 @@ def partial_note(point: SeriesPoint) -> str:
 
 
 def card_figures(cards: dict[str, KpiCard]) -> list[Any]:
-    """The cards as printed figures, exactly as the screen shows them."""
+    """The cards as printed figures, exactly as the screen shows them: the target line too,
+    and a "·" between the change and the rest (the printout puts them on one line)."""
     from custdesk.reports.tab_report import Figure
 
-    return [Figure(c.title.text(), c.value.text(), c.change.text(), c.detail.text().strip())
-            for c in cards.values()]
+    figures = []
+    for c in cards.values():
+        target = "" if c.target_line.isHidden() else c.target_line.text()
+        detail = "  ·  ".join(t for t in (target, c.detail.text().strip()) if t)
+        if detail and c.change.text().strip():
+            detail = f"·  {detail}"
+        figures.append(Figure(c.title.text(), c.value.text(), c.change.text(), detail))
+    return figures

@@ -37,7 +37,7 @@ from custdesk.ui.dialogs.triage_dialogs import at_risk_menu, detractor_menu
 from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
-from custdesk.ui.tabs.metric_panels import TablePanel
+from custdesk.ui.tabs.metric_panels import TablePanel, card_figures
 
 TREND_MONTHS = today_screen.TREND_MONTHS
 # sparkline per trend of the screen: (title, unit) — the figure's one label (labels.py)
@@ -357,12 +357,11 @@ class TodayTab(DashboardTab):
         return [sheets[0], KpiTable("Key figures", rows), *sheets[1:]]
 
     def report_html(self) -> str:
-        from custdesk.reports.tab_report import Figure, tab_report_html
+        from custdesk.reports.tab_report import tab_report_html
         from custdesk.ui.tab_output import chart_for_print, text_table_from_model
 
         # the cards' texts as drawn from the screen
-        figures = [Figure(card.title.text(), card.value.text(), card.change.text(),
-                          card.detail.text().strip()) for card in self.cards.values()]
+        figures = card_figures(self.cards)
         tables = [text_table_from_model(p.title, p.model, p.summary.text())
                   for p in self.lists.values()]
         # the sparklines as drawn (each says its name and latest whole month)
