@@ -82,6 +82,7 @@ class BusinessSettingsDialog(QDialog):
         stored = get_settings(store)
         rules = ms.load_settings(store)
         self.business_name = QLineEdit(stored.get("business_name", ""))
+        self.business_name.setMinimumWidth(200)  # "Your Office Supply Co" whole, not "ur Office"
         self.currency = QLineEdit(stored.get("currency_symbol", "$"))
         self.currency.setMaxLength(4)
         self.window_days = int_spin(30, 3650, rules.window_days, " days")
