@@ -124,6 +124,22 @@ def test_waterfall_and_trend_charts_take_plain_lists(qtbot) -> None:
     assert "Jan 26: $10.00" in spark.toolTip()
 
 
+def test_a_flat_or_empty_trend_gets_an_axis_with_distinct_ticks(qtbot) -> None:
+    """An old file's last 12 months: revenue $0 every month autoscaled to a sliver whose
+    ticks all read "$0"; now 0–10, and a real series scales itself again afterwards."""
+    from custdesk.ui.charts import TrendChart
+
+    trend = TrendChart("money")
+    qtbot.addWidget(trend)
+    trend.set_series(["2026-01", "2026-02"], {"Revenue": [0.0, 0.0]})
+    low, high = trend.getViewBox().viewRange()[1]
+    assert low <= 0 < 10 <= high < 11
+    trend.set_series(["2026-01", "2026-02"], {"Revenue": [None, None]})
+    assert trend.getViewBox().viewRange()[1][1] >= 10
+    trend.set_series(["2026-01", "2026-02"], {"Revenue": [1000.0, 5000.0]})
+    assert trend.getViewBox().autoRangeEnabled()[1]
+
+
 def test_period_bar_presets_custom_range_and_signal(qtbot) -> None:
     from custdesk.ui.period_bar import PeriodBar
 

@@ -249,9 +249,22 @@ class TrendChart(_HoverPlot):
             colour = colours["series"][i % len(colours["series"])]
             plot_points(self, pts, colour, colours["bg"], name=name)
         shade_partial(self, first, PARTIAL_BAND)
-        self.fit_value_axis([v for name, pts in points.items() for p in pts
-                             if (v := p.value) is not None and not p.partial])
+        whole = [v for name, pts in points.items() for p in pts
+                 if (v := p.value) is not None and not p.partial]
+        self.fit_value_axis(whole)
         self.setXRange(-0.5, max(0.5, len(self.months) - 0.5), padding=0)
+        self._fit_flat(whole)
+
+    def _fit_flat(self, values: Sequence[float]) -> None:
+        """A flat line (every month $0 on an old file) autoscales to a sliver around it whose
+        ticks all read "$0" or "($0)": stand it on an axis from 0 to twice its value (0–10
+        when it is 0 or there is no value at all: no "1 %, 1 %, 0 %" ticks)."""
+        if not values or max(values) == min(values):
+            v = float(values[0]) if values else 0.0
+            low, high = sorted((0.0, 2 * v)) if v else (0.0, 10.0)
+            self.setYRange(low, high, padding=0.05)
+        else:
+            self.enableAutoRange(axis=pg.ViewBox.YAxis)
 
     def _label_months(self) -> None:
         """As many month labels as fit (about 70 px each, at most 8)."""
