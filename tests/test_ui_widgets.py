@@ -359,3 +359,22 @@ def test_a_crowded_table_still_gives_a_long_name_more_than_an_empty_column(qtbot
     view.size_columns()
     assert [view.columnWidth(c) for c in (1, 2, 3, 4)] == [MIN_WIDTH + 12] * 4
     assert view.columnWidth(0) > MIN_WIDTH + 12 + 20
+
+
+def test_a_banner_shows_only_its_new_buttons_at_once(qtbot) -> None:
+    """Replaced buttons waited for an event loop to delete them, meanwhile drawn unmanaged
+    over the text (a blank box on the data-range banner in the smoke screenshots)."""
+    from PySide6.QtWidgets import QApplication, QPushButton
+
+    from custdesk.ui.banner import Banner
+
+    banner = Banner("test_banner")
+    qtbot.addWidget(banner)
+    banner.show_message("Your data runs …", (("Show up to today", lambda: None),))
+    banner.show()
+    banner.show_message("Your data runs …", (("Follow my data", lambda: None),))
+    # what the smoke test's waits run: queued events (the new button's show), but not the
+    # deferred deletes an event loop would run
+    QApplication.processEvents()
+    shown = [b.text() for b in banner.findChildren(QPushButton) if not b.isHidden()]
+    assert shown == ["Follow my data"]

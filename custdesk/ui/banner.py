@@ -34,6 +34,9 @@ class Banner(QFrame):
         self.text.setText(text)
         for old in self.buttons:
             self._layout.removeWidget(old)
+            # hidden at once: until the event loop deletes it, it would sit unmanaged on
+            # the banner (the blank box over the text in the smoke test's screenshots)
+            old.hide()
             old.deleteLater()
         self.buttons = []
         for label, slot in buttons:
