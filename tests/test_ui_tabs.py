@@ -83,6 +83,21 @@ def test_today_detractors_show_name_and_follow_up_whole_at_1366(qtbot, demo_stor
         assert widest < table.columnWidth(col)
 
 
+def test_today_due_strip_wraps_instead_of_running_off_the_window(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.today_tab import TodayTab
+
+    tab = make_tab(qtbot, TodayTab, demo_store, YEAR)
+    strip = tab.due_strip
+    assert "more on the Actions tab" in strip.text()  # a long strip: 4 actions and a tail
+    # its whole text is wider than the 1366 px window, yet it asks for less than that
+    from PySide6.QtGui import QTextDocument
+
+    shown = QTextDocument()
+    shown.setHtml(strip.text())
+    assert strip.fontMetrics().horizontalAdvance(shown.toPlainText()) > 1366
+    assert strip.minimumSizeHint().width() < 1366
+
+
 def test_today_export_and_print_hold_the_figures(qtbot, demo_store, tmp_path) -> None:
     from openpyxl import load_workbook
 

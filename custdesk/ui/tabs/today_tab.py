@@ -210,6 +210,8 @@ class TodayTab(DashboardTab):
         # one line, first over the lists: the actions due this week or late (a link each)
         self.due_strip = QLabel()
         self.due_strip.setTextFormat(Qt.TextFormat.RichText)
+        # a second line rather than the last action and "+N more" cut off at the edge
+        self.due_strip.setWordWrap(True)
         self.due_strip.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.due_strip.setToolTip("Open actions due within 7 days, and the late ones; "
                                   "click one to follow it up")
