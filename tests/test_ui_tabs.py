@@ -136,6 +136,20 @@ def test_empty_database_shows_the_import_invitation(qtbot, store) -> None:
 
 
 # ----- Customers -----------------------------------------------------------------------------
+def test_customer_names_show_whole_in_the_crowded_list(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs.customers_tab import CustomersTab
+
+    tab = make_tab(qtbot, CustomersTab, demo_store, YEAR)
+    table = tab.table.table
+    table.setFixedWidth(990)  # the list's width in the 1366 px window, beside the chart
+    tab.show()
+    qtbot.waitExposed(tab)
+    table.size_columns()
+    model, metrics = table.model(), table.fontMetrics()
+    names = [model.index(r, 0).data() for r in range(min(model.rowCount(), 200))]
+    assert max(metrics.horizontalAdvance(n) for n in names) < table.columnWidth(0)
+
+
 def test_customer_search_filters_rows(qtbot, demo_store) -> None:
     from custdesk.ui.tabs.customers_tab import CustomersTab
 

@@ -38,6 +38,8 @@ class RecordTableView(QTableView):
         self.name = name
         self.stretch_share = stretch_share
         self.stretch = stretch  # the column that takes the remaining width (None: the last)
+        # text columns sized like number columns, never shared out (a list's names)
+        self.keep_whole: set[int] = set()
         self.setModel(model)
         # No sort indicator at first: rows keep the order the service gave (e.g. by value).
         self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -112,7 +114,8 @@ class RecordTableView(QTableView):
             return
         available = self.viewport().width()
         budget = available * (1 - self.stretch_share)
-        fixed = [c for c in self._natural if self.columns_kind(c) != "text"]
+        fixed = [c for c in self._natural
+                 if self.columns_kind(c) != "text" or c in self.keep_whole]
         flexible = [c for c in self._natural if c not in fixed]
         used_fixed = sum(self._natural[c] for c in fixed)
         wanted = sum(self._natural[c] for c in flexible)

@@ -171,6 +171,9 @@ class CustomersTab(DashboardTab):
         self.table = TableWithSearch(self.model, "customers", stretch=len(CUSTOMER_COLUMNS) - 1,
                                      stretch_share=0.12,
                                      placeholder="Search name, company, segment, source…")
+        # 13 columns in about 980 px: the name shows whole ("Ben Gr…" before), the company,
+        # segment and source share what is left
+        self.table.table.keep_whole = {0}
         self.segment = QComboBox()
         self.status = QComboBox()
         self.status.addItems([ALL_STATUSES, "active", "lapsed", "lost", "contact"])
