@@ -110,6 +110,9 @@ def test_locale_formatting_of_money_percent_and_dates() -> None:
     assert fmt.money(1234567.891) == "$1,234,567.89"
     assert fmt.money_short(12345) == "$12.3k"
     assert fmt.money_short(2_500_000) == "$2.50M"
+    # negatives in one style whatever their size
+    assert [fmt.money_short(v) for v in (-1981, -209_602, -2_500_000)] == [
+        "($1,981)", "($209.6k)", "($2.50M)"]
     assert fmt.pct(42.26) == "42.3 %"
     assert fmt.day_text("2026-03-07") == "3/7/2026"
     assert fmt.by_unit(None, "money") == "—"

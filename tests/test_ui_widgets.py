@@ -110,7 +110,7 @@ def test_waterfall_and_trend_charts_take_plain_lists(qtbot) -> None:
                      ("This", 1_261_122, "total")])
     labels = [i.toPlainText() for i in money.listDataItems() + money.getPlotItem().items
               if hasattr(i, "toPlainText")]
-    assert labels == ["$1.32M", "-$63.5k", "$1.26M"]
+    assert labels == ["$1.32M", "($63.5k)", "$1.26M"]  # negative money as the tables write it
     trend = TrendChart("money")
     qtbot.addWidget(trend)
     trend.set_series(["2026-01", "2026-02"], {"Revenue": [1500.0, None]})

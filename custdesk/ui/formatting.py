@@ -61,9 +61,12 @@ def money_thousands(value: float) -> str:
 
 
 def _scaled(value: float, decimals: int, suffix: str) -> str:
-    sign = "-" if value < 0 else ""
-    body = display_locale().toString(abs(value), "f", decimals)
-    return f"{sign}{currency_symbol()}{body}{suffix}"
+    body = f"{currency_symbol()}{display_locale().toString(abs(value), 'f', decimals)}{suffix}"
+    if value >= 0:
+        return body
+    # negative as the locale writes money ("($209.6k)" beside the tables' "($209,602)"),
+    # not "-$209.6k" next to "($1,981)" from the same function
+    return money(-1, 0).replace(money(1, 0), body, 1)
 
 
 def number(value: float | None, decimals: int = 0) -> str:
