@@ -411,3 +411,14 @@ def test_tickets_by_refuses_an_unknown_grouping(demo_store) -> None:
 
     with pytest.raises(ValueError, match="topic or channel"):
         tickets_by(demo_store, YEAR, "owner")
+
+
+def test_the_movement_table_does_not_call_its_no_orders_column_lost() -> None:
+    """Its 'lost' counts customers with orders before and none now — a different figure from
+    the 'Customers lost' card (36 lost vs 20 without orders on the real data): the header
+    says what it counts, so the two never seem to contradict each other."""
+    from custdesk.ui.tabs.margins_tab import MOVE_COLUMNS
+
+    headers = {c.key: c.header for c in MOVE_COLUMNS}
+    assert headers["lost"] == "No orders now"
+    assert "Customers lost" in next(c.tooltip for c in MOVE_COLUMNS if c.key == "lost")

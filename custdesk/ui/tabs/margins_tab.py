@@ -79,8 +79,13 @@ GROUP_COLUMNS = [Column("group", "Group"), Column("customers", "Customers", "int
                  Column("profit_share_pct", "Share", "pct",
                         tooltip="Share of the period's positive gross profit")]
 MOVE_COLUMNS = [Column("from", "From", tooltip="Group in the prior period (new: no orders then)")]
-MOVE_COLUMNS += [
-    Column(g, g if g != "lost" else "Lost", "int") for g in ("A", "B", "C", "D", "lost")] + [
+# "lost" here is a customer with orders in the prior period and none in this one — not the
+# customers_lost of the cards (lost by METRICS.md's rule), so it is named for what it counts
+MOVE_COLUMNS += [Column(g, g, "int") for g in ("A", "B", "C", "D")] + [
+    Column("lost", "No orders now", "int",
+           tooltip="Ordered in the prior period, not in this one (not the same count as "
+                   "'Customers lost', which follows the lost rule of Help ▸ Metric "
+                   "definitions)"),
     Column("total", "Total", "int")]
 def _short_money(key: str, header: str, tooltip: str) -> Column:
     return Column(key, header, "money", display=fmt.money_short, tooltip=tooltip)
