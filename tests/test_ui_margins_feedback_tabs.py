@@ -420,5 +420,5 @@ def test_the_movement_table_does_not_call_its_no_orders_column_lost() -> None:
     from custdesk.ui.tabs.margins_tab import MOVE_COLUMNS
 
     headers = {c.key: c.header for c in MOVE_COLUMNS}
-    assert headers["lost"] == "No orders now"
+    assert headers["lost"] == "Gone"
     assert "Customers lost" in next(c.tooltip for c in MOVE_COLUMNS if c.key == "lost")

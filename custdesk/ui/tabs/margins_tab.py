@@ -82,7 +82,7 @@ MOVE_COLUMNS = [Column("from", "From", tooltip="Group in the prior period (new: 
 # "lost" here is a customer with orders in the prior period and none in this one — not the
 # customers_lost of the cards (lost by METRICS.md's rule), so it is named for what it counts
 MOVE_COLUMNS += [Column(g, g, "int") for g in ("A", "B", "C", "D")] + [
-    Column("lost", "No orders now", "int",
+    Column("lost", "Gone", "int",  # short: the number columns are narrow
            tooltip="Ordered in the prior period, not in this one (not the same count as "
                    "'Customers lost', which follows the lost rule of Help ▸ Metric "
                    "definitions)"),
