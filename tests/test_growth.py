@@ -166,17 +166,24 @@ def test_cli_screen_growth_json(which, demo_db_template, tmp_path, capsys) -> No
     assert data["lists"]["channels"]
 
 
-def test_margins_tab_draws_growth(qtbot, quiet_ui, shop) -> None:
+def test_growth_tab_acquisition_page_draws_growth(qtbot, quiet_ui, shop) -> None:
+    """Acquisition by source, LTV by segment and spend by month and channel live on the
+    Growth tab's first page (Margins no longer repeats them)."""
+    from custdesk.ui.tabs.growth_tab import GrowthTab
     from custdesk.ui.tabs.margins_tab import MarginsTab
     from tests.ui_helpers import make_tab
 
-    tab = make_tab(qtbot, MarginsTab, shop, YEAR)
-    assert tab.sources.model.rowCount() == 3
-    assert tab.segment_ltv.model.rowCount() == 2
-    assert [c.header for c in tab.spend.model.columns] == ["Month", "WEB", "ads", "Events",
-                                                           "Total"]
-    assert tab.spend.model.rowCount() == 12
-    assert "Events" in tab.growth_notes.text()
+    tab = make_tab(qtbot, GrowthTab, shop, YEAR)
+    assert tab.pages.tabText(tab.pages.currentIndex()) == "Acquisition"
+    assert tab.panels["by_source"].model.rowCount() == 3
+    assert tab.panels["by_segment"].model.rowCount() == 2
+    spend = tab.panels["spend_by_month"].model
+    assert [c.header for c in spend.columns] == ["Month", "WEB", "ads", "Events", "Total"]
+    assert spend.rowCount() == 12
+    assert "Events" in tab.page_note.text()
+    margins = make_tab(qtbot, MarginsTab, shop, YEAR)
+    assert [margins.sales_tabs.tabText(i) for i in range(margins.sales_tabs.count())] == [
+        "Products", "Categories", "Segments", "Plan", "Line plan"]
 
 
 def test_the_customers_list_carries_each_customers_ltv(demo_store) -> None:

@@ -18,7 +18,7 @@ from custdesk.domain.periods import Period
 from custdesk.services import business_case_service as cases
 from custdesk.services import margins_service as mg
 from custdesk.services import metrics_service as ms
-from custdesk.services.screens import honest
+from custdesk.services.screens import honest, plan
 from custdesk.services.screens.model import MIN_COMPARE_DAYS, Card, Screen, SeriesPoint
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
@@ -118,3 +118,16 @@ def behind_case(rows: list[dict], prior_rows: list[dict], *, compare: bool = Tru
         out.append({**row, "prior_revenue": prior, "revenue_change_pct": change,
                     "behind_case": bool(why), "behind_why": "; ".join(why)})
     return out
+
+
+def build_tab(store: Store, period: Period, label: str = "", *, with_series: bool = True
+              ) -> Screen:
+    """What the Margins tab draws (and `custdesk screen margins` prints): this screen with
+    the plan screen's tables and notes beside it; empty only when both are (a file with
+    targets but no sales still shows its plan)."""
+    sales = build(store, period, label, with_series=with_series)
+    ahead = plan.build(store, period, label)
+    return dataclasses.replace(
+        sales, tables={**sales.tables, "plan": ahead.tables.get("plan", []),
+                       "by_line": ahead.tables.get("by_line", [])},
+        notes=sales.notes + ahead.notes, empty=sales.empty and ahead.empty)

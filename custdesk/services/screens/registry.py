@@ -36,7 +36,7 @@ SCREENS: dict[str, Builder] = {
     "customers": customers.build,
     "pipeline": pipeline.build,
     "lost": lost.build,
-    "margins": margins.build,
+    "margins": margins.build_tab,  # with the plan's tables, as the Margins tab shows it
     "feedback": feedback.build,
     "scorecard": scorecard.build,
     "plan": plan.build,
@@ -45,5 +45,5 @@ SCREENS: dict[str, Builder] = {
     "reasons": reasons.build,  # the Why screen's reasons panels alone (older name)
     "why": why.build,
     "new": new.build,
-    "loyalty": loyalty.build,
+    "loyalty": loyalty.build_tab,  # with the New screen's cards and lists, as the tab
 }

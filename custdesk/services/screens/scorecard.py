@@ -123,7 +123,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         cards={AVERAGE: card},
         lists={"questions": question_rows(latest, baseline, evidence)},
         series={AVERAGE: average_series(history)} if with_series else {},
-        tables={"history": history_rows(history)},
+        # the follow-ups (target score, next action) per question
+        tables={"history": history_rows(history), "followups": svc.followup_rows(store)},
         empty=False,  # the form is always there to fill in, data or not
         notes=tuple(notes))
 

@@ -139,3 +139,41 @@ STOPPED = [Column("customer", "Customer"), Column("product", "Product"),
            Column("last_bought", "Last bought", "date"),
            Column("last_order", "Last order", "date")]
 SPREAD = [Column("products", "Products"), Column("customers", "Customers", "int")]
+
+
+# ----- Acquisition page ----------------------------------------------------------------
+def _months(v: float | None) -> str:
+    return fmt.DASH if v is None else f"{fmt.number(v, 1)} mo"
+
+
+def _ratio(v: float | None) -> str:
+    return fmt.DASH if v is None else f"{fmt.number(v, 1)}×"
+
+
+SOURCE_COLUMNS = [
+    Column("source", "Source", tooltip="The customer's acquisition source (alike names merged)"),
+    Column("new_customers", "New", "int", tooltip="Customers acquired in the period"),
+    money_col("spend", "Spend", "Spend of the channel with the same name, months the period "
+              "touches (— : no channel of that name)"),
+    money_col("cac", "CAC", "Spend ÷ new customers"),
+    money_col("first_year_revenue", "Yr-1 rev.",
+              "Mean revenue of a new customer from their first day to a year later or the "
+              "period's end"),
+    money_col("first_year_profit", "Yr-1 profit", "The same, gross profit"),
+    Column("payback_months", "Payback", "float", display=_months,
+           tooltip="CAC ÷ a new customer's monthly gross profit in their first year"),
+    money_col("ltv_historical", "LTV now",
+              "Mean gross profit to date of the source's customers with orders"),
+    money_col("ltv_predictive", "LTV pred.",
+              "The source's annual profit per active customer ÷ its churn (10 years at most)"),
+    Column("ltv_cac_ratio", "LTV:CAC", "float", display=_ratio,
+           tooltip="Predicted LTV ÷ CAC: 3+ healthy, below 1 loses money"),
+]
+SEGMENT_LTV_COLUMNS = [
+    Column("segment", "Segment"), Column("customers_active", "Active", "int"),
+    Column("new_customers", "New", "int"),
+    money_col("ltv_historical", "LTV to date", "Mean gross profit to date (customers with "
+              "orders)"),
+    money_col("ltv_predictive", "LTV predicted", "Annual profit per active customer ÷ the "
+              "segment's churn (10 years at most)"),
+]

@@ -26,7 +26,6 @@ from custdesk.ui.charts import WaterfallChart
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs import growth_columns as cols
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
-from custdesk.ui.tabs.margins_tab import SEGMENT_LTV_COLUMNS, SOURCE_COLUMNS
 from custdesk.ui.tabs.metric_panels import (
     TablePanel,
     card_figures,
@@ -118,10 +117,10 @@ class GrowthTab(DashboardTab):
         box.addWidget(QLabel("<b>Revenue: prior period → this period</b>"))
         box.addWidget(self.waterfall, 1)
         pages = {
-            "Acquisition": _grid([(p("by_source", "Acquisition by source", SOURCE_COLUMNS),
+            "Acquisition": _grid([(p("by_source", "Acquisition by source", cols.SOURCE_COLUMNS),
                                    0, 0, 1, 2),
                                   (p("by_segment", "Lifetime value by segment",
-                                     SEGMENT_LTV_COLUMNS), 1, 0, 1, 1),
+                                     cols.SEGMENT_LTV_COLUMNS), 1, 0, 1, 1),
                                   (p("spend_by_month", "Spend by month and channel",
                                      [cols.month_col()]), 1, 1, 1, 1)], (1, 1)),
             "Revenue moves": _grid([(moves, 0, 0, 1, 1),

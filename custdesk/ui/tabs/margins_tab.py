@@ -9,7 +9,6 @@ monthly sales plan with every input. It draws two screens built in the backgroun
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QColor
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.domain.periods import Period
-from custdesk.services.screens import growth, margins, plan
+from custdesk.services.screens import margins
 from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart, month_label
@@ -133,43 +132,6 @@ PLAN_COLUMNS = [
 ]
 
 
-def _months(v: float | None) -> str:
-    return fmt.DASH if v is None else f"{fmt.number(v, 1)} mo"
-
-
-def _ratio(v: float | None) -> str:
-    return fmt.DASH if v is None else f"{fmt.number(v, 1)}×"
-
-
-SOURCE_COLUMNS = [
-    Column("source", "Source", tooltip="The customer's acquisition source (alike names merged)"),
-    Column("new_customers", "New", "int", tooltip="Customers acquired in the period"),
-    money_col("spend", "Spend", "Spend of the channel with the same name, months the period "
-              "touches (— : no channel of that name)"),
-    money_col("cac", "CAC", "Spend ÷ new customers"),
-    money_col("first_year_revenue", "Yr-1 rev.",
-              "Mean revenue of a new customer from their first day to a year later or the "
-              "period's end"),
-    money_col("first_year_profit", "Yr-1 profit", "The same, gross profit"),
-    Column("payback_months", "Payback", "float", display=_months,
-           tooltip="CAC ÷ a new customer's monthly gross profit in their first year"),
-    money_col("ltv_historical", "LTV now",
-              "Mean gross profit to date of the source's customers with orders"),
-    money_col("ltv_predictive", "LTV pred.",
-              "The source's annual profit per active customer ÷ its churn (10 years at most)"),
-    Column("ltv_cac_ratio", "LTV:CAC", "float", display=_ratio,
-           tooltip="Predicted LTV ÷ CAC: 3+ healthy, below 1 loses money"),
-]
-SEGMENT_LTV_COLUMNS = [
-    Column("segment", "Segment"), Column("customers_active", "Active", "int"),
-    Column("new_customers", "New", "int"),
-    money_col("ltv_historical", "LTV to date", "Mean gross profit to date (customers with "
-              "orders)"),
-    money_col("ltv_predictive", "LTV predicted", "Annual profit per active customer ÷ the "
-              "segment's churn (10 years at most)"),
-]
-
-
 class MarginsTab(DashboardTab):
     title = "Margins"
     slug = "margins"
@@ -221,20 +183,11 @@ class MarginsTab(DashboardTab):
         line_formulas.setWordWrap(True)
         line_formulas.setStyleSheet("color: gray;")
         self.line_plan.box.addWidget(line_formulas)
-        self.sources = TablePanel("margins/sources", "Acquisition by source", SOURCE_COLUMNS)
-        self.growth_notes = QLabel()
-        self.growth_notes.setWordWrap(True)
-        self.growth_notes.setStyleSheet("color: gray;")
-        self.sources.box.addWidget(self.growth_notes)
-        self.segment_ltv = TablePanel("margins/segment_ltv", "Lifetime value by segment",
-                                      SEGMENT_LTV_COLUMNS)
-        self.spend = TablePanel("margins/spend", "Spend by month and channel",
-                                [Column("month", "Month", display=_month)])
-        # short labels: all eight fit the table's width at 1366 px (the panels say the rest)
+        # short labels fit the table's width at 1366 px (the panels say the rest); where
+        # customers come from and what they cost is the Growth tab's Acquisition page
         for panel, label in ((self.products, "Products"), (self.categories, "Categories"),
                              (self.segments, "Segments"), (self.plan, "Plan"),
-                             (self.line_plan, "Line plan"), (self.sources, "Sources"),
-                             (self.segment_ltv, "LTV"), (self.spend, "Spend")):
+                             (self.line_plan, "Line plan")):
             self.sales_tabs.addTab(panel, label)
             panel.heading.hide()  # the tab says it
         self.revenue_chart = TrendChart("money")
@@ -310,18 +263,7 @@ class MarginsTab(DashboardTab):
     screen_module = margins
 
     def load(self, store: Store, period: Period) -> Screen:
-        """The margins screen with the plan screen's table and notes beside it; empty only
-        when both are (a file with targets but no sales still shows its plan)."""
-        sales = margins.build(store, period, self.period_label, with_series=False)
-        ahead = plan.build(store, period, self.period_label)
-        tables, lists, notes = growth.parts(store, period)
-        return dataclasses.replace(
-            sales, tables={**sales.tables, "plan": ahead.tables.get("plan", []),
-                           "by_line": ahead.tables.get("by_line", []),
-                           "growth_notes": [{"note": n} for n in notes],
-                           **{f"growth_{k}": v for k, v in tables.items()}},
-            lists={**sales.lists, **lists},
-            notes=sales.notes + ahead.notes, empty=sales.empty and ahead.empty)
+        return margins.build_tab(store, period, self.period_label, with_series=False)
 
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
         # charts.py draws a partial month as a hollow dot on a dashed stub, never a drop
@@ -353,15 +295,6 @@ class MarginsTab(DashboardTab):
                                if not rows else "the period's months, this month and the "
                                "next three")
         self.plan_notes.setText(fmt.dates_in_text(" ".join(screen.notes)))
-        self.sources.model.set_rows(screen.tables.get("growth_by_source", []))
-        self.growth_notes.setText(" ".join(r["note"] for r in
-                                           screen.tables.get("growth_notes", [])))
-        self.segment_ltv.model.set_rows(screen.tables.get("growth_by_segment", []))
-        channels = [r["channel"] for r in screen.lists.get("channels", [])]
-        self.spend.model.columns = [
-            Column("month", "Month", display=_month),
-            *(money_col(c, c) for c in channels), money_col("total", "Total")]
-        self.spend.model.set_rows(screen.tables.get("growth_spend_by_month", []))
         lines = screen.tables.get("by_line", [])
         self.line_plan.model.set_rows(lines)
         self.line_plan.note.setText("no targets per product or category — import targets with "
@@ -370,7 +303,7 @@ class MarginsTab(DashboardTab):
 
     def _panels(self) -> list[TablePanel]:
         return [self.products, self.categories, self.segments, self.groups, self.movement,
-                self.plan, self.line_plan, self.sources, self.segment_ltv, self.spend]
+                self.plan, self.line_plan]
 
     # ----- print and export --------------------------------------------------------------
     def export_tables(self) -> list:

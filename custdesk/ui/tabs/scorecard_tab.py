@@ -8,7 +8,6 @@ drawn as built; only the form's running average is worked out here, from the spi
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -186,10 +185,7 @@ class ScorecardTab(DashboardTab):
     def load(self, store: Store, period: Period) -> Screen:
         """Runs in the background (a failure is logged by the task runner and shown on the
         error line): the whole screen, with the baseline for our "today"."""
-        screen = scorecard.build(store, period, self.period_label, today=self.today())
-        # the follow-ups (targets, next actions) ride along with the screen's tables
-        return dataclasses.replace(
-            screen, tables={**screen.tables, "followups": svc.followup_rows(store)})
+        return scorecard.build(store, period, self.period_label, today=self.today())
 
     def show_screen(self, screen: Screen) -> None:
         """Draw the built screen: history, evidence, and the latest assessment unless the
