@@ -223,10 +223,21 @@ def _resolved(store: Store, deals: list[Deal]) -> list[DealInfo]:
                          qd.customer_labels_of(store, deals))
 
 
-def _open_infos(store: Store, as_of: date) -> list[DealInfo]:
-    """The deals open as of the day (selected in SQL): all the hot, stale and slipped
-    lists can show, so the lists' own rules run on them alone."""
+def open_infos(store: Store, as_of: date) -> list[DealInfo]:
+    """The deals open as of the day (selected in SQL), by id: all the hot, stale and
+    slipped lists can show, so the lists' own rules run on them alone."""
     return _resolved(store, qd.open_deals(store, as_of))
+
+
+_open_infos = open_infos
+
+
+def lost_infos(store: Store, period: Period) -> list[DealInfo]:
+    """The deals closed as lost in the period (selected in SQL), newest first (same-day
+    deals by id)."""
+    rows = [d for d in _resolved(store, qd.lost_deals(store, period))
+            if d.kind is StageKind.LOST and period.contains(d.closed)]
+    return sorted(rows, key=lambda d: d.deal.closed_on or "", reverse=True)
 
 
 def hot_prospects(store: Store, period: Period) -> list[DealRow]:
@@ -249,10 +260,7 @@ def nps_recent_days(store: Store) -> int:
 
 def lost_deals(store: Store, period: Period) -> list[DealRow]:
     """Deals closed as lost in the period, newest first, with reason and competitor."""
-    rows = [d for d in _resolved(store, qd.lost_deals(store, period))  # selected in SQL
-            if d.kind is StageKind.LOST and period.contains(d.closed)]
-    return [deal_row(d) for d in sorted(rows, key=lambda d: d.deal.closed_on or "",
-                                        reverse=True)]
+    return [deal_row(d) for d in lost_infos(store, period)]
 
 
 def detractors(store: Store, period: Period) -> list[Detractor]:

@@ -24,16 +24,17 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from custdesk.domain import lists
 from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.metrics_deals import DealInfo
 from custdesk.domain.periods import Period, trailing_months
 
 # the lists come through metrics_service, which re-exports metrics_lists (importing
 # metrics_lists first would enter their import circle from the wrong end)
 from custdesk.services import actions_service as acts
 from custdesk.services import metrics_service
-from custdesk.services import pipeline_service as ps
 from custdesk.services import triage_service as triage
-from custdesk.services.metrics_lists import DealRow
+from custdesk.services.metrics_lists import DealRow, deal_row, lost_infos, open_infos
 from custdesk.services.screens import actions as actions_screen
 from custdesk.services.screens import honest
 from custdesk.services.screens.labels import MONTHLY_RENEWAL, deal_title, series_metric
@@ -66,12 +67,23 @@ def named(rows: Sequence[DealRow]) -> list[DealRow]:
             for r in rows]
 
 
+def _by_ref(rows: Sequence[DealRow], infos: Sequence[DealInfo]) -> list[DealRow]:
+    """Untitled deals named by their reference, as `pipeline_service` names them."""
+    return [r if r.title else dataclasses.replace(r, title=d.deal.ref)
+            for r, d in zip(rows, infos, strict=True)]
+
+
 def hot_prospects(store: Store, period: Period) -> list[DealRow]:
-    return named(ps.hot_deals(ps.load_deals(store), period))
+    """`pipeline_service.hot_deals` over only the deals open at the end (selected in SQL):
+    resolving all of a big file's deals cost seconds (tests/test_perf_lists_today.py)."""
+    infos = lists.hot(open_infos(store, period.end), period.end)
+    return named(_by_ref([deal_row(d) for d in infos], infos))
 
 
 def lost_deals(store: Store, period: Period) -> list[DealRow]:
-    return named(ps.lost_deal_rows(ps.load_deals(store), period))
+    """`pipeline_service.lost_deal_rows` over only the deals lost in the period (SQL)."""
+    infos = lost_infos(store, period)
+    return named(_by_ref([deal_row(d) for d in infos], infos))
 
 
 # list name -> (the service that builds it, the row field its total sums or None)
