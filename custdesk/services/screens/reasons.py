@@ -17,7 +17,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from custdesk.domain.metric_values import SMALL_SAMPLE
+from custdesk.domain.metric_values import SMALL_SAMPLE, MetricValue, proportion
 from custdesk.domain.periods import Period, add_months
 from custdesk.domain.reason_questions import PANELS
 from custdesk.services import metrics_service as ms
@@ -75,18 +75,26 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     del with_series  # the quarter table is part of the screen itself
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
-    report = ms.compute_metrics(store, period, by=("segment",))
-    prior = ms.compute_metrics(store, period.prior()).metrics
-    cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
-    tables = reason_tables(store, period, report)
+    now, by_segment = would_refer(store, period)
+    cards = {m: Card(m, now, would_refer(store, period.prior())[0]) for m in CARDS}
+    tables = reason_tables(store, period, by_segment)
     notes = () if tables["reasons"] else (NOTHING_IN_PERIOD,)
     return honest.finish(Screen(NAME, period, label, cards=cards, tables=tables,
                                 notes=notes))
 
 
-def reason_tables(store: Store, period: Period, report: ms.MetricsReport
+def would_refer(store: Store, period: Period) -> tuple[MetricValue, dict[str, MetricValue]]:
+    """`would_refer_pct` of the period and by segment — what `compute_metrics(period,
+    by=("segment",))` gives for it (tested equal), without the rest of the catalogue."""
+    counts = qr.would_refer_counts(store, period.start, period.end)
+    yes, n = sum(c[0] for c in counts.values()), sum(c[1] for c in counts.values())
+    return proportion(yes, n), {seg: proportion(*c) for seg, c in counts.items()
+                                if seg is not None}
+
+
+def reason_tables(store: Store, period: Period, refer_by_segment: dict[str, MetricValue]
                   ) -> dict[str, list[Any]]:
-    """The reasons tables of `period` (`report`: the period's metrics by segment)."""
+    """The reasons tables of `period` (`refer_by_segment`: `would_refer_pct` by segment)."""
     window = ms.load_settings(store).window_days
     quarters = trend_quarters(period.end)
     trend_start = quarter_start(add_months(quarter_start(period.end),
@@ -100,8 +108,7 @@ def reason_tables(store: Store, period: Period, report: ms.MetricsReport
         "by_quarter": quarter_rows(counts, quarters),
         "would_refer_by_segment": [
             {"segment": seg, "would_refer_pct": v.value, "n": v.n}
-            for seg, values in sorted(report.breakdowns.get("segment", {}).items())
-            if (v := values.get("would_refer_pct")) is not None and v.n],
+            for seg, v in sorted(refer_by_segment.items()) if v.n],
     }
     tables["panels"] = panel_rows(tables["reasons"], tables["by_quarter"])
     return tables

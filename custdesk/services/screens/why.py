@@ -26,13 +26,16 @@ from typing import Any
 from custdesk.domain import comment_words
 from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.metric_values import MetricValue, nps, proportion
+from custdesk.domain.metrics_customers import CustomerTally, tally_metrics
+from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_metrics_from_totals
 from custdesk.domain.periods import Period
 from custdesk.domain.reason_questions import BY_ID
 from custdesk.domain.service_quality import AFTER_COMPLAINT_DAYS, QUALITY_BY_ID
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import honest, reasons
 from custdesk.services.screens.model import Card, Screen
-from custdesk.storage import Store
+from custdesk.storage import Store, queries, queries_tally
+from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_why as qw
 
 NAME = "why"
@@ -60,17 +63,16 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     del with_series
     if reasons.is_empty(store):
         return Screen(NAME, period, label, empty=True)
-    report = ms.compute_metrics(store, period, by=("segment",))
-    prior = ms.compute_metrics(store, period.prior()).metrics
-    cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
-    tables = reasons.reason_tables(store, period, report)
+    now, prior, refer_by_segment = figures(store, period)
+    cards = {m: Card(m, now.get(m), prior.get(m)) for m in CARDS}
+    tables = reasons.reason_tables(store, period, refer_by_segment)
     start, end = period.start, period.end
     tables["questionnaires"] = qw.questionnaires(store, start, end)
     tables["questionnaire_months"] = qw.questionnaire_months(store, start, end)
     tables["words"] = word_rows(*qw.nps_comments(store, start, end, WORD_CAP))
     tables["ticket_topics"] = qw.ticket_topics(store, start, end)
     tables["quality"] = quality_rows(
-        report.metrics, qw.service_counts(store, start, end, AFTER_COMPLAINT_DAYS))
+        now, qw.service_counts(store, start, end, AFTER_COMPLAINT_DAYS))
     comments, total = qw.comments(store, start, end, COMMENT_CAP)
     notes: list[str] = [] if tables["reasons"] else [reasons.NOTHING_IN_PERIOD]
     if total > len(comments):
@@ -79,6 +81,30 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     lists = {"top_reasons": top_reasons(tables["reasons"]), "comments": comments}
     return honest.finish(Screen(NAME, period, label, cards=cards, lists=lists, tables=tables,
                                 notes=tuple(notes)))
+
+
+def figures(store: Store, period: Period) -> tuple[
+        dict[str, MetricValue], dict[str, MetricValue], dict[str, MetricValue]]:
+    """(the period's catalogue metrics this screen shows, the prior period's, and
+    `would_refer_pct` by segment): what `compute_metrics` gives for them (tested equal),
+    from their own sums — the feedback sums of both periods in one grouped query, the
+    customer tallies (shared with the other screens through the store's cache) and the
+    order count — not the whole catalogue with its segment breakdown."""
+    settings = ms.load_settings(store)
+    prior_period = period.prior()
+    feedback = qf.feedback_totals(store, [("now", period), ("prior", prior_period)],
+                                  settings.repeat_contact_days)
+    out = []
+    for key, p in (("now", period), ("prior", prior_period)):
+        values = feedback_metrics_from_totals(feedback.get((key, ""), FeedbackTotals()))
+        tallies = queries_tally.customer_tallies(store, p, settings.window_days) or {}
+        values["lost_silent_pct"] = tally_metrics(
+            sum(tallies.values(), CustomerTally()))["lost_silent_pct"]
+        out.append(values)
+    out[0]["orders_count"] = MetricValue(float(queries.orders_count(store, period).get("", 0)),
+                                         None)
+    out[0]["would_refer_pct"], refer_by_segment = reasons.would_refer(store, period)
+    return out[0], out[1], refer_by_segment
 
 
 def top_reasons(reason_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

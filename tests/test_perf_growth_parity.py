@@ -1,0 +1,79 @@
+"""The Why, Reasons, Lost prospects and Growth screens' own SQL (issue 18) equals the
+pure-Python reference / the whole catalogue on random files of every kind
+(`benchmarks.make_db` with random seeds and sizes, plus hand-made blanks: customers without
+a segment, surveys and deals without a customer)."""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from benchmarks.make_db import build
+from custdesk.domain.periods import Period
+from custdesk.services import metrics_service as ms
+from custdesk.services.screens import reasons, why
+from custdesk.storage import open_store
+
+END = date(2026, 11, 24)
+SEEDS = [4, 5, 6]
+
+
+@pytest.fixture(scope="module", params=SEEDS)
+def store(request, tmp_path_factory):
+    rng = random.Random(request.param)
+    path = Path(tmp_path_factory.mktemp("growth")) / "kinds.db"
+    build(argparse.Namespace(customers=rng.randint(20, 200), lines=rng.randint(100, 2000),
+                             deals=rng.randint(50, 600), tickets=rng.randint(50, 800),
+                             surveys=rng.randint(20, 300), seed=request.param, end=END,
+                             db=str(path)))
+    s = open_store(path)
+    with s.transaction():  # the blanks a real file has
+        s.conn.execute("UPDATE customers SET segment = '' WHERE id % 7 = 0")
+        s.conn.execute("UPDATE customers SET segment = NULL WHERE id % 11 = 0")
+        s.conn.execute("UPDATE surveys SET customer_id = NULL WHERE id % 9 = 0")
+        s.conn.execute("UPDATE deals SET customer_id = NULL WHERE id % 13 = 0")
+        # make_db asks would-refer in questionnaires only: customer surveys answer it too
+        s.conn.execute("UPDATE surveys SET would_refer = (id % 3 = 0) "
+                       "WHERE kind = 'customer' AND id % 4 != 0")
+    yield s
+    s.close()
+
+
+def _periods(rng: random.Random) -> list[Period]:
+    out = [Period(END - timedelta(days=364), END), Period(date(2016, 1, 1), END),
+           Period(END - timedelta(days=89), END), Period(date(2000, 1, 1), date(2000, 12, 31))]
+    for _ in range(4):
+        start = date(2017, 1, 1) + timedelta(days=rng.randint(0, 3400))
+        out.append(Period(start, start + timedelta(days=rng.randint(0, 400))))
+    return out
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_would_refer_equals_catalogue(store, i: int) -> None:
+    period = _periods(random.Random(7))[i]
+    report = ms.compute_metrics(store, period, by=("segment",))
+    total, by_segment = reasons.would_refer(store, period)
+    assert total == report.metrics["would_refer_pct"]
+    assert i != 1 or (total.n and by_segment.get("(none)"))  # all time: answers, blanks
+    expected = {g: v["would_refer_pct"] for g, v in report.breakdowns["segment"].items()
+                if v["would_refer_pct"].n}
+    assert {g: v for g, v in by_segment.items() if v.n} == expected
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_why_figures_equal_catalogue(store, i: int) -> None:
+    period = _periods(random.Random(7))[i]
+    now, prior, _ = why.figures(store, period)
+    full_now = ms.compute_metrics(store, period).metrics
+    full_prior = ms.compute_metrics(store, period.prior()).metrics
+    for metric in why.CARDS:
+        assert now[metric] == full_now[metric], metric
+        assert prior[metric] == full_prior[metric], metric
+    for _area, metric in why.QUALITY_ROWS:
+        if metric in full_now:
+            assert now[metric] == full_now[metric], metric
+    assert now["orders_count"].value == full_now["orders_count"].value
