@@ -170,13 +170,13 @@ def test_hot_queries_have_no_correlated_subquery(store) -> None:
     period = Period(END - timedelta(days=364), END)
     payload = queries_deals._payload([("p", period)])
     deal_sql = queries_deals._SUMS.format(resolved=queries_deals._RESOLVED.format(
-        grp="''", weighted="0"))
+        grp="''", weighted="0", where=queries_deals._CAN_COUNT))
     fb = queries_feedback._TICKET_SUMS.format(grp="''", repeat="coalesce(rep.is_repeat, 0)",
                                               rep_join="LEFT JOIN rep ON rep.id = t.id",
                                               part="tk.tkey",
                                               in_range=queries_feedback._IN_RANGE)
     window = queries_feedback._range([("p", period)], 7)
-    for sql, params in ((deal_sql, {"periods": payload}),
+    for sql, params in ((deal_sql, {"periods": payload, "first": period.start.isoformat()}),
                         (fb, {"periods": payload, "topics": "[]", "window_s": 1, **window}),
                         (queries_feedback._SIGNALS, {"topics": "[]", "window_s": 1,
                                                      "day": "2026-01-01",

@@ -46,7 +46,7 @@ from custdesk.domain.metrics_feedback import (
 )
 from custdesk.domain.metrics_sales import DiscountTotals, SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, add_months, month_end, month_key
-from custdesk.storage import queries, queries_tally
+from custdesk.storage import queries, queries_series, queries_tally
 from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
@@ -239,8 +239,9 @@ def monthly_series(store: Store, metric_id: str, months: int,
     """("YYYY-MM", value) for the `months` months ending with end's month (sparklines).
 
     Each month is computed as the period "that month" (the last one up to `end`).
-    Sales come from one grouped query, deals and feedback from their records, new
-    customers from one set of facts; other customer metrics need each month's facts.
+    Sales, deals, feedback, renewals, new customers and the bridge's counts come from one
+    grouped query each (`monthly_series_reference` keeps the Python path for the last
+    two); other customer metrics need each month's own catalogue.
     """
     if metric_id not in METRICS:
         raise ValueError(f"unknown metric {metric_id!r}")
@@ -265,18 +266,46 @@ def monthly_series(store: Store, metric_id: str, months: int,
     if metric_id == "renewal_rate_pct":
         renewals = queries.renewals_by_period(store, periods)
         return [(key, proportion(*renewals.get(key, (0, 0))).value) for key, _ in periods]
-    spend = rec.load_spend(store)
+    if metric_id == "customers_new":  # counted per acquisition day in SQL
+        new = queries_series.new_customers(store, periods)
+        return [(key, float(new.get(key, 0))) for key, _ in periods]
+    if metric_id in _FLOW_IDS:  # the month bridge in one statement
+        counts = queries_series.month_flows(store, [p for _, p in periods],
+                                            settings.window_days)
+        return _flow_values(metric_id, periods, counts)
+    return _catalogue_per_month(store, metric_id, periods, settings)
+
+
+def _flow_values(metric_id: str, periods: Sequence[tuple[str, Period]],
+                 counts: Sequence[Sequence[int]]) -> list[tuple[str, float | None]]:
+    return [(key, tally_metrics(CustomerTally(start=c[0], new=c[1], won_back=c[2],
+                                              end=c[3], lost=c[4], retained=c[5]),
+                                with_cac=False)[metric_id].value)
+            for (key, _), c in zip(periods, counts, strict=True)]
+
+
+def monthly_series_reference(store: Store, metric_id: str, months: int,
+                             end: date) -> list[tuple[str, float | None]]:
+    """`monthly_series` the slow way, kept as the reference its SQL is tested against:
+    new customers counted from the span's facts, the bridge walked per customer in Python
+    (`flows_over_periods`); other metrics as `monthly_series`."""
+    periods = _month_periods(months, end)
+    settings = load_settings(store)
     if metric_id == "customers_new":
-        facts = queries.customer_facts(store, span)
+        facts = queries.customer_facts(store, Period(periods[0][1].start, end))
         return [(key, float(sum(1 for f in facts if p.contains(f.acquired))))
                 for key, p in periods]
     if metric_id in _FLOW_IDS:
         counts = flows_over_periods(_series_customers(store, end), [p for _, p in periods],
                                     settings.window_days)
-        return [(key, tally_metrics(CustomerTally(start=c[0], new=c[1], won_back=c[2],
-                                                  end=c[3], lost=c[4], retained=c[5]),
-                                    with_cac=False)[metric_id].value)
-                for (key, _), c in zip(periods, counts, strict=True)]
+        return _flow_values(metric_id, periods, counts)
+    return monthly_series(store, metric_id, months, end)
+
+
+def _catalogue_per_month(store: Store, metric_id: str, periods: Sequence[tuple[str, Period]],
+                         settings: Settings) -> list[tuple[str, float | None]]:
+    """A customer metric no grouped query serves yet: each month's own catalogue."""
+    spend = rec.load_spend(store)
     out = []
     for key, period in periods:
         states = classify(queries.customer_facts(store, period), period, settings.window_days)

@@ -48,7 +48,13 @@ SELECT d.id AS id, {grp} AS grp, d.amount_e4 AS amount, k.kind AS kind,
 FROM deals d JOIN stages k ON k.id = d.stage_id
 LEFT JOIN products pr ON pr.id = d.product_id
 LEFT JOIN customers c ON c.id = d.customer_id
+{where}
 """
+# only deals that can count in some period (`_FLAGS`' WHERE, for the earliest period's
+# start): open ones, and those closed or created since — decided before the joins, so
+# the many deals closed long ago are neither joined nor materialized
+_CAN_COUNT = """WHERE k.kind = 'open' OR nullif(substr(d.closed_on, 1, 10), '') >= :first
+   OR nullif(substr(d.created_on, 1, 10), '') >= :first"""
 
 _PERIODS = """p(key, lo, hi) AS MATERIALIZED (SELECT value ->> 0, value ->> 1, value ->> 2
                             FROM json_each(:periods))"""
@@ -67,9 +73,11 @@ WHERE (r.kind = 'open' AND (r.created IS NULL OR r.created <= p.hi))
 LIMIT -1  -- not flattened: each flag is computed once per row, not once per use
 """
 
+# the sums (kind 0) and, in the same statement (one pass over the deals), the won deals'
+# discounts (kind 1: the deal's id and its discount in the first two sums)
 _SUMS = f"""
-WITH {_PERIODS}, r AS MATERIALIZED ({{resolved}}), f AS ({_FLAGS})
-SELECT key, grp,
+WITH {_PERIODS}, r AS MATERIALIZED ({{resolved}}), f AS MATERIALIZED ({_FLAGS})
+SELECT 0, key, grp,
   sum(is_open), sum(is_open AND amount IS NOT NULL),
   sum(iif(is_open AND amount IS NOT NULL, amount, 0)),
   sum(iif(is_open AND amount IS NOT NULL, weighted, 0)),
@@ -80,13 +88,10 @@ SELECT key, grp,
           CAST(julianday(closed) - julianday(created) AS INTEGER), 0)),
   sum(won AND created IS NOT NULL), sum(coalesce(created_in, 0))
 FROM f WHERE grp IS NOT NULL GROUP BY key, grp
-"""
-
-_DISCOUNTS = f"""
-WITH {_PERIODS}, r AS MATERIALIZED ({{resolved}}), f AS ({_FLAGS})
-SELECT key, grp, (1 - CAST(amount AS REAL) / list_e4) * 100
+UNION ALL
+SELECT 1, key, grp, id, (1 - CAST(amount AS REAL) / list_e4) * 100,
+  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM f WHERE won AND grp IS NOT NULL AND amount IS NOT NULL AND list_e4 > 0
-ORDER BY id
 """
 
 
@@ -99,20 +104,22 @@ def deal_totals(store: Store, periods: Sequence[tuple[str, Period]], by: str | N
     """(period key, group) -> DealTotals, for every period (one grouped query, not one per
     period) and every group of `by` ("owner", "product", "segment"; None: one group "").
     Groups without deals are left out (their totals are `DealTotals()`)."""
-    resolved = _RESOLVED.format(grp=GROUPS[by],
+    resolved = _RESOLVED.format(grp=GROUPS[by], where=_CAN_COUNT,
                                 weighted=_HALF_EVEN.format(x="(d.amount_e4 * coalesce("
                                                            "d.probability, k.probability) "
                                                            "/ 100.0)"))
-    params = {"periods": _payload(periods)}
-    discounts: dict[tuple[str, str], list[float]] = {}
-    for key, grp, x in store.conn.execute(_DISCOUNTS.format(resolved=resolved), params):
-        discounts.setdefault((key, grp), []).append(x)
-    out = {}
-    for key, grp, *sums in store.conn.execute(_SUMS.format(resolved=resolved), params):
-        ints = [int(v or 0) for v in sums]
-        out[(key, grp)] = DealTotals(*ints, discounts=tuple(  # type: ignore[misc, arg-type]
-            discounts.get((key, grp), ())))
-    return out
+    params = {"periods": _payload(periods),
+              "first": min(p.start for _, p in periods).isoformat() if periods else ""}
+    discounts: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    sums: dict[tuple[str, str], list[int]] = {}
+    for kind, key, grp, *row in store.conn.execute(_SUMS.format(resolved=resolved), params):
+        if kind:
+            discounts.setdefault((key, grp), []).append((row[0], row[1]))
+        else:
+            sums[(key, grp)] = [int(v or 0) for v in row]
+    return {at: DealTotals(*ints, discounts=tuple(  # type: ignore[misc, arg-type]
+                x for _, x in sorted(discounts.get(at, ()))))  # by deal id
+            for at, ints in sums.items()}
 
 
 def period_totals(store: Store, period: Period) -> DealTotals:

@@ -1,0 +1,107 @@
+"""Monthly series in grouped SQL (issue 18) == the pure-Python references, on random
+files of every record kind: the month bridge (`queries_series.month_flows`) and new
+customers per month against `flows_over_periods` and against each month's own
+catalogue (facts → classify), for several activity windows and series ends (one after
+the last order, others with orders after the end)."""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from benchmarks.make_db import build
+from custdesk.domain.customer_state import flows_over_periods
+from custdesk.domain.metrics_all import Settings
+from custdesk.domain.periods import Period
+from custdesk.services import metrics_service as ms
+from custdesk.storage import open_store, queries_series, queries_summary
+
+END = date(2026, 11, 24)
+SERIES = ["customers_new", "customers_start", "customers_active", "customers_won_back",
+          "customers_lost", "retention_rate_pct", "churn_rate_pct"]
+
+
+@pytest.fixture(scope="module", params=[4, 5, 6])
+def store(request, tmp_path_factory):
+    rng = random.Random(request.param)
+    path = Path(tmp_path_factory.mktemp("series")) / "series.db"
+    build(argparse.Namespace(customers=rng.randint(30, 250), lines=rng.randint(200, 3000),
+                             deals=rng.randint(50, 400), tickets=rng.randint(20, 200),
+                             surveys=rng.randint(10, 100), seed=request.param, end=END,
+                             db=str(path)))
+    s = open_store(path)
+    with s.transaction():  # customers marked lost with and without a day, or acquired late
+        ids = [r[0] for r in s.conn.execute("SELECT id FROM customers ORDER BY id")]
+        for cid in rng.sample(ids, min(len(ids), 12)):
+            s.conn.execute("UPDATE customers SET status = 'lost', lost_on = ? WHERE id = ?",
+                           (rng.choice([None, "2025-06-30", "2026-03-15 10:00"]), cid))
+        for cid in rng.sample(ids, min(len(ids), 6)):
+            s.conn.execute("UPDATE customers SET acquired_on = ? WHERE id = ?",
+                           (rng.choice(["2026-02-10", "2026-11-30", "2019-01-01"]), cid))
+    yield s
+    s.close()
+
+
+ENDS = [END, date(2026, 12, 31), date(2025, 7, 31), date(2024, 3, 15), date(2019, 1, 1)]
+
+
+@pytest.mark.parametrize("window", [30, 90, 365])
+@pytest.mark.parametrize("end", ENDS)
+def test_month_flows_equal_python_bridge(store, window: int, end: date) -> None:
+    periods = [p for _, p in ms._month_periods(12, end)]
+    assert queries_series.month_flows(store, periods, window) == flows_over_periods(
+        ms._series_customers(store, end), periods, window)
+
+
+@pytest.mark.parametrize("end", ENDS)
+def test_new_customers_equal_facts(store, end: date) -> None:
+    periods = ms._month_periods(12, end)
+    facts = ms.queries.customer_facts(store, Period(periods[0][1].start, end))
+    assert queries_series.new_customers(store, periods) == {
+        key: sum(1 for f in facts if p.contains(f.acquired)) for key, p in periods}
+
+
+@pytest.mark.parametrize("window", [30, 365])
+@pytest.mark.parametrize("end", [END, date(2025, 7, 31)])
+def test_series_equal_each_months_catalogue(store, window: int, end: date) -> None:
+    saved = ms.load_settings(store)
+    ms.save_settings(store, Settings(window, saved.deep_discount_pct,
+                                     saved.repeat_contact_days))
+    try:
+        settings = ms.load_settings(store)
+        periods = ms._month_periods(12, end)
+        for metric in SERIES:
+            sql = ms.monthly_series(store, metric, 12, end)
+            assert sql == ms._catalogue_per_month(store, metric, periods, settings), metric
+            assert sql == ms.monthly_series_reference(store, metric, 12, end), metric
+    finally:
+        ms.save_settings(store, saved)
+
+
+def test_month_flows_refuses_gaps(store) -> None:
+    a = Period(date(2026, 1, 1), date(2026, 1, 31))
+    b = Period(date(2026, 3, 1), date(2026, 3, 31))
+    with pytest.raises(ValueError):
+        queries_series.month_flows(store, [a, b], 365)
+    assert queries_series.month_flows(store, [], 365) == []
+    assert queries_series.new_customers(store, []) == {}
+    assert queries_series.month_flows(store, [a], 365)[0][3] >= 0
+
+
+def test_series_from_a_stale_summary(store) -> None:
+    """Order lines changed outside custdesk: the queries read the lines themselves."""
+    with store.transaction():
+        store.conn.execute("UPDATE orders SET revenue_e4 = revenue_e4 "
+                           "WHERE id = (SELECT min(id) FROM orders)")
+    assert queries_summary.stats_source(store) != queries_summary.NAME
+    periods = ms._month_periods(12, END)
+    assert queries_series.month_flows(store, [p for _, p in periods], 365) == \
+        flows_over_periods(ms._series_customers(store, END), [p for _, p in periods], 365)
+    facts = ms.queries.customer_facts(store, Period(periods[0][1].start, END))
+    assert queries_series.new_customers(store, periods) == {
+        key: sum(1 for f in facts if p.contains(f.acquired)) for key, p in periods}
+    queries_summary.refresh_order_stats(store)
