@@ -15,8 +15,10 @@ import pytest
 from benchmarks.make_db import build
 from custdesk.domain.periods import Period
 from custdesk.services import metrics_service as ms
-from custdesk.services.screens import reasons, why
+from custdesk.services.screens import lost, reasons, why
+from custdesk.services.screens.model import to_json
 from custdesk.storage import open_store
+from custdesk.storage import queries_why as qw
 
 END = date(2026, 11, 24)
 SEEDS = [4, 5, 6]
@@ -77,3 +79,14 @@ def test_why_figures_equal_catalogue(store, i: int) -> None:
         if metric in full_now:
             assert now[metric] == full_now[metric], metric
     assert now["orders_count"].value == full_now["orders_count"].value
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_lost_screen_from_closed_deals_equals_all_deals(store, i: int) -> None:
+    """Lost prospects read only the deals closed from the prior period's (or the trend's)
+    start: the same screen as from every deal of the file."""
+    period = _periods(random.Random(7))[i]
+    reference = lost.from_deals(store, period, "p", ms.load_deal_infos(store),
+                                qw.deal_extras(store))
+    assert to_json(lost.build(store, period, "p")) == to_json(reference)
+    assert i != 1 or (reference.lists["lost_deals"] and reference.tables["head_to_head"])

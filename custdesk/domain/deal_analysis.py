@@ -12,19 +12,24 @@ is in "(no amount)". Discounts are METRICS.md `discount_pct_avg`'s: (1 − amoun
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from custdesk.domain.metrics_deals import DealInfo
 from custdesk.domain.records import StageKind
-from custdesk.domain.text import name_key
+from custdesk.domain.text import name_key as _name_key
 
 NOT_RECORDED = "Not recorded"
 NO_AMOUNT = "(no amount)"
 NONE_GROUP = "(none)"
 TOP_REASONS = 3  # reasons named per competitor
+# reasons and competitors are a few dozen spellings over tens of thousands of deals: each
+# spelling keyed once (bounded: a long-running window sees new spellings after imports)
+name_key = lru_cache(maxsize=4096)(_name_key)
 
 
 def _spellings(values: Iterable[str | None]) -> dict[str, str]:
@@ -65,15 +70,13 @@ def band_labels(edges: Sequence[int]) -> list[str]:
     return [*labels, f"over {_amount(edges[-1])}"]
 
 
-def band_of(amount_e4: int | None, edges: Sequence[int]) -> str:
-    """The label of the band an amount falls in (an edge belongs to the band below it)."""
+def band_of(amount_e4: int | None, edges: Sequence[int],
+            labels: Sequence[str] | None = None) -> str:
+    """The label of the band an amount falls in (an edge belongs to the band below it);
+    `labels`: `band_labels(edges)`, when the caller has them already."""
     if amount_e4 is None:
         return NO_AMOUNT
-    labels = band_labels(edges)
-    for i, edge in enumerate(edges):
-        if amount_e4 <= edge:
-            return labels[i]
-    return labels[-1]
+    return (labels or band_labels(edges))[bisect_left(edges, amount_e4)]
 
 
 def cross_tab(lost: Sequence[DealInfo], dimension: str,

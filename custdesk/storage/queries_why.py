@@ -10,14 +10,18 @@ Lists the owner searches are capped (newest first) and return the full count bes
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from custdesk.domain.records import Deal
 from custdesk.domain.service_quality import is_reliability_topic
 from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
+from custdesk.storage.queries_records import DEAL_COLUMNS, deal_from_row
 
 
 def _register(conn: sqlite3.Connection) -> None:
@@ -39,13 +43,27 @@ class DealExtra:
     reason_detail: str | None
 
 
-def deal_extras(store: Store) -> dict[int, DealExtra]:
-    """deal id -> its product's name and its reason detail, for deals with either."""
+def deal_extras(store: Store, ids: Iterable[int] | None = None) -> dict[int, DealExtra]:
+    """deal id -> its product's name and its reason detail, for deals with either (of
+    `ids` only when given)."""
+    only = "" if ids is None else "d.id IN (SELECT value FROM json_each(:ids)) AND "
     rows = store.conn.execute(
         "SELECT d.id, p.name, nullif(trim(d.reason_detail), '') FROM deals d "
-        "LEFT JOIN products p ON p.id = d.product_id "
-        "WHERE d.product_id IS NOT NULL OR nullif(trim(d.reason_detail), '') IS NOT NULL")
+        f"LEFT JOIN products p ON p.id = d.product_id WHERE {only}"
+        "(d.product_id IS NOT NULL OR nullif(trim(d.reason_detail), '') IS NOT NULL)",
+        {"ids": json.dumps(sorted(ids or ()))})
     return {i: DealExtra(p, r) for i, p, r in rows}
+
+
+def closed_deals(store: Store, start: date, end: date) -> list[Deal]:
+    """The deals closed won or lost on a day start..end, as records, by id: all the Lost
+    prospects screen counts (its period, the prior one, the quarters of its trend), so
+    its rules run on these alone, not on every deal of the file."""
+    sql = (f"SELECT {DEAL_COLUMNS} FROM deals d JOIN stages s ON s.id = d.stage_id "
+           "WHERE s.kind IN ('won', 'lost') AND nullif(substr(d.closed_on, 1, 10), '') "
+           "BETWEEN :lo AND :hi ORDER BY d.id")
+    return [deal_from_row(r) for r in store.conn.execute(
+        sql, {"lo": start.isoformat(), "hi": end.isoformat()})]
 
 
 _QUESTIONNAIRES = """

@@ -15,10 +15,14 @@ quarters ending with the period's). No monthly series. Qt-free: the tab draws th
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
 from typing import Any
 
 from custdesk.domain import deal_analysis as da
-from custdesk.domain.metrics_deals import DealInfo, closed_in
+from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.metrics_all import Settings
+from custdesk.domain.metrics_deals import DealInfo, closed_in, resolve_deals
 from custdesk.domain.periods import Period, add_months
 from custdesk.domain.records import StageKind
 from custdesk.services import metrics_service
@@ -28,6 +32,8 @@ from custdesk.services.screens.model import Screen
 from custdesk.services.screens.pipeline import cards_of, deal_dict
 from custdesk.services.screens.reasons import quarter_start, trend_quarters
 from custdesk.storage import Store
+from custdesk.storage import queries_deals as qd
+from custdesk.storage import queries_records as rec
 from custdesk.storage import queries_why as qw
 
 NAME = "lost"
@@ -60,15 +66,32 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """The Lost prospects screen for `period` (no monthly series: `with_series` is moot)."""
     if ps.deal_count(store) == 0:
         return empty(period, label)
-    deals = ps.load_deals(store)  # once: every figure below reads the same deals
-    settings = metrics_service.load_settings(store)
-    current = {**ps.deal_figures(deals, period, settings), **ps.lost_figures(deals, period)}
     prior_period = period.prior()
-    prior = {**ps.deal_figures(deals, prior_period, settings),
-             **ps.lost_figures(deals, prior_period)}
+    deals = closed_deals(store, min(prior_period.start, trend_period(period).start),
+                         period.end)
+    return from_deals(store, period, label, deals, qw.deal_extras(
+        store, [d.deal.id for d in deals if d.deal.id is not None]))
+
+
+def closed_deals(store: Store, start: date, end: date) -> list[DealInfo]:
+    """The deals closed won or lost start..end, resolved (stage, list amount, customer
+    name and segment) — only these: every figure of the screen is about closed deals."""
+    deals = qw.closed_deals(store, start, end)
+    return resolve_deals(deals, rec.load_stages(store), rec.list_prices(store),
+                         qd.customer_labels_of(store, deals))
+
+
+def from_deals(store: Store, period: Period, label: str, deals: list[DealInfo],
+               extras: dict[int, qw.DealExtra]) -> Screen:
+    """The screen from resolved deals: every deal of the file (the reference) or just the
+    deals closed from the prior period's or the trend's start to the period's end (the
+    cards — deals won and lost, win rates, lost value, reason share — and every table
+    count only those)."""
+    settings = metrics_service.load_settings(store)
+    current = closed_figures(deals, period, settings)
+    prior = closed_figures(deals, period.prior(), settings)
     rows = ps.lost_deal_rows(deals, period)
     total = len(rows)
-    extras = qw.deal_extras(store)
     by_reason = group_rows(ps.lost_counts(deals, period, "reason"), "reason", total)
     values = da.reason_values(closed_in(deals, period, StageKind.LOST))
     for r in by_reason:
@@ -85,6 +108,24 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                 "by_competitor": group_rows(ps.lost_counts(deals, period, "competitor"),
                                             "competitor", total),
                 **tables}, notes=notes))
+
+
+def closed_figures(deals: list[DealInfo], period: Period, settings: Settings
+                   ) -> dict[str, MetricValue]:
+    """The cards' figures: the catalogue's deal metrics (`deal_metrics`) of the deals
+    closed in the period — all that deals won and lost and the win rates count — and the
+    lost deals' value and reason share."""
+    closed = [d for d in deals if period.contains(d.closed)]
+    figures = ps.deal_figures(closed, period, settings)
+    return {**{m: figures[m] for m in CARD_IDS if m in figures},
+            **ps.lost_figures(closed, period)}
+
+
+def trend_period(period: Period) -> Period:
+    """The quarters of the head-to-head trend: the 8 ending with the period's."""
+    quarters = trend_quarters(period.end)
+    return Period(add_months(quarter_start(period.end), -3 * (len(quarters) - 1)),
+                  period.end)
 
 
 def lost_extras(deal_id: int | None, extras: dict[int, qw.DealExtra],
@@ -106,18 +147,17 @@ def analysis(deals: list[DealInfo], period: Period, extras: dict[int, qw.DealExt
         extra = extras.get(d.deal.id) if d.deal.id is not None else None
         return extra.product if extra else None
 
+    bands = da.band_labels(edges)
     groups = {"product": product, "segment": lambda d: d.segment,
-              "size": lambda d: da.band_of(d.deal.amount_e4, edges),
+              "size": lambda d: da.band_of(d.deal.amount_e4, edges, bands),
               "owner": lambda d: d.deal.owner}
     cross = [row for dim in CROSS_DIMENSIONS for row in da.cross_tab(lost, dim, groups[dim])]
-    bands = da.band_labels(edges)
+    in_band = Counter(da.band_of(d.deal.amount_e4, edges, bands) for d in closed)
     size_bands = [{"band": label, "up_to": edges[i] / 10_000 if i < len(edges) else None,
-                   "closed_deals": sum(1 for d in closed
-                                       if da.band_of(d.deal.amount_e4, edges) == label)}
+                   "closed_deals": in_band[label]}
                   for i, label in enumerate(bands)]
     quarters = trend_quarters(period.end)
-    first = add_months(quarter_start(period.end), -3 * (len(quarters) - 1))
-    trend = Period(first, period.end)
+    trend = trend_period(period)
     in_trend = [*closed_in(deals, trend, StageKind.WON), *closed_in(deals, trend,
                                                                     StageKind.LOST)]
     return {"cross_tabs": cross, "size_bands": size_bands,
