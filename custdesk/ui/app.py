@@ -127,6 +127,9 @@ def run_gui(db: str | None, *, smoke_test: bool = False, screenshots: str | None
             return 2
         QMessageBox.critical(None, "custdesk cannot open the database", str(exc))
         return 2
+    # screens are built in a process of their own (it starts now, on the other core, while
+    # the window is being built): their Python never holds the window's GIL
+    default_runner().use_screen_process()
     window = MainWindow(store, persist_state=not smoke_test)
     if smoke_test:
         code = smoke(window, app, started, Path(screenshots) if screenshots else None)

@@ -38,6 +38,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
 from custdesk.services.files import Store, connect, records_estimate
+from custdesk.services.screen_process import FAILED, FINISHED, ScreenJob, ScreenProcess
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,31 @@ class _Job(QRunnable):
             self.sink(outcome[0], self.token, outcome[1])
 
 
+class _ProcessJob(QRunnable):
+    """A screen build sent to the screen process: this pool thread only waits on the pipe
+    (without the GIL) and reports like a `_Job`."""
+
+    def __init__(self, sink: Sink, token: int, source: Path, job: ScreenJob,
+                 cancel: threading.Event, process: ScreenProcess) -> None:
+        super().__init__()
+        self.sink, self.token, self.source, self.job = sink, token, source, job
+        self.cancel, self.process = cancel, process
+
+    def run(self) -> None:
+        outcome: tuple[str, Any] = ("stopped", None)
+        while not self.cancel.is_set():
+            if self.process.lock.acquire(timeout=0.05):  # one build at a time
+                try:
+                    outcome = self.process.run(self.source, self.job, self.cancel)
+                finally:
+                    self.process.lock.release()
+                break
+        if outcome[0] in (FINISHED, FAILED):
+            self.sink(outcome[0], self.token, outcome[1])
+        else:
+            self.sink("stopped", self.token)
+
+
 class TaskRunner(QObject):
     """Bookkeeping shared by both runners; subclasses only decide where a job runs."""
 
@@ -208,6 +234,7 @@ class TaskRunner(QObject):
         self._next = 0
         self._live: dict[int, _Entry] = {}
         self._writes: dict[int, Changes] = {}  # every write still running, stale or not
+        self.screen_process: ScreenProcess | None = None  # see `use_screen_process`
 
     # ----- submitting ---------------------------------------------------------------
     def query(self, source: Source, fn: Callable[[TaskState], Any], done: Done,
@@ -236,8 +263,22 @@ class TaskRunner(QObject):
             failed(describe(exc))
 
         entry = _Entry(TaskHandle(0, key), done, on_failed, None, None, None)
-        self._start(store, lambda state: task(state.store), entry,
-                    inline=self.runs_inline(store))
+        inline = self.runs_inline(store)
+        if (not inline and store is not None and self.screen_process is not None
+                and isinstance(task, ScreenJob)):
+            self._start(store, task, entry, process=self.screen_process)
+            return
+        self._start(store, lambda state: task(state.store), entry, inline=inline)
+
+    def use_screen_process(self, on: bool = True) -> None:
+        """Build screens (`submit` of a `ScreenJob` on a file too big for inline) in a
+        process of their own, started now so that it is ready for the first tab."""
+        if on and self.screen_process is None:
+            self.screen_process = ScreenProcess()
+            self.screen_process.start()
+        elif not on and self.screen_process is not None:
+            self.screen_process.stop()
+            self.screen_process = None
 
     def cancel(self, key: object, *, quiet: bool = False) -> None:
         """Drop every task of `key`: they are told to stop and never report."""
@@ -259,7 +300,7 @@ class TaskRunner(QObject):
                 entry.handle.cancel()
 
     def _start(self, source: Source, fn: Callable[[TaskState], Any], entry: _Entry,
-               inline: bool = False) -> TaskHandle:
+               inline: bool = False, process: ScreenProcess | None = None) -> TaskHandle:
         was_idle = not self._live
         if entry.handle.key is not None:
             self.cancel(entry.handle.key, quiet=True)  # the newer task supersedes the older
@@ -271,8 +312,13 @@ class TaskRunner(QObject):
             self._writes[self._next] = entry.changes
         if was_idle:
             self.busy_changed.emit(True)
-        job = _Job(self._deliver if inline else self._sink, self._next,
-                   None if path is None else Path(path), fn, entry.handle.cancel_event)
+        job: QRunnable
+        if process is not None and path is not None and isinstance(fn, ScreenJob):
+            job = _ProcessJob(self._sink, self._next, Path(path), fn,
+                              entry.handle.cancel_event, process)
+        else:
+            job = _Job(self._deliver if inline else self._sink, self._next,
+                       None if path is None else Path(path), fn, entry.handle.cancel_event)
         if inline:
             job.run()
         else:
@@ -287,7 +333,7 @@ class TaskRunner(QObject):
         """How a job reports: queued signals from a pool thread (ThreadRunner), or at once."""
         self._deliver(event, token, *args)
 
-    def _launch(self, job: _Job) -> None:  # pragma: no cover - overridden
+    def _launch(self, job: QRunnable) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def runs_inline(self, store: Store | None) -> bool:
@@ -359,7 +405,7 @@ class TaskRunner(QObject):
 class SyncRunner(TaskRunner):
     """Runs each task at once on the caller's thread (tests), on its own connection."""
 
-    def _launch(self, job: _Job) -> None:
+    def _launch(self, job: QRunnable) -> None:
         job.run()
 
 
@@ -374,7 +420,7 @@ class ThreadRunner(TaskRunner):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
 
-    def _launch(self, job: _Job) -> None:
+    def _launch(self, job: QRunnable) -> None:
         self.pool.start(job)
 
     def _sink(self, event: str, token: int, *args: Any) -> None:
@@ -398,6 +444,7 @@ class ThreadRunner(TaskRunner):
         super().shutdown(msecs)
         self.pool.clear()
         self.pool.waitForDone(msecs)
+        self.use_screen_process(False)
 
 
 _default: dict[str, TaskRunner | None] = {"runner": None}

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from custdesk.domain.periods import Period
 from custdesk.services.files import Store
+from custdesk.services.screen_process import ScreenJob
 from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui.empty_state import BusyBar, EmptyState
@@ -72,11 +73,23 @@ class DashboardTab(BaseTab):
         """Draw the second stage's monthly series (tabs with `build_series` override it)."""
 
     # ----- what runs in the background (database reads only, no widgets) --------------
+    # A load is a `ScreenJob`: a picklable call of the screen's builder, so that on a big
+    # file it runs in the screen process (services/screen_process.py), never holding the
+    # window's GIL.
+    def load_job(self, period: Period) -> ScreenJob:
+        return ScreenJob(self.screen_module.build, (period, self.period_label),
+                         {"with_series": False})
+
+    def load_more_job(self, period: Period) -> ScreenJob:
+        return ScreenJob(self.screen_module.build_series, (period,))
+
     def load(self, store: Store, period: Period) -> Screen:
-        return self.screen_module.build(store, period, self.period_label, with_series=False)
+        """What the tab shows for `period` (the same call the background load makes)."""
+        result: Screen = self.load_job(period)(store)
+        return result
 
     def load_more(self, store: Store, period: Period, data: Screen) -> Any:
-        return self.screen_module.build_series(store, period)
+        return self.load_more_job(period)(store)
 
     # ----- refresh cycle ---------------------------------------------------------------
     # Both stages run through the task runner with this tab as their key: a newer refresh
@@ -95,8 +108,8 @@ class DashboardTab(BaseTab):
             return
         period = self.period
         self.busy.set_busy(True)
-        runner.submit(self.store, lambda store: self.load(store, period), self._loaded,
-                      self._failed, key=self)
+        runner.submit(self.store, self.load_job(period), self._loaded, self._failed,
+                      key=self)
 
     def _loaded(self, data: Screen) -> None:
         self.busy.set_busy(False)
@@ -116,8 +129,8 @@ class DashboardTab(BaseTab):
             return
         period = self.period
         self.busy.set_busy(True)
-        self._runner().submit(self.store, lambda store: self.load_more(store, period, data),
-                              self._more_loaded, self._failed, key=(self, "more"))
+        self._runner().submit(self.store, self.load_more_job(period), self._more_loaded,
+                              self._failed, key=(self, "more"))
 
     def _more_loaded(self, series: dict[str, list[SeriesPoint]]) -> None:
         self.busy.set_busy(False)

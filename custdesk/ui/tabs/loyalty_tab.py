@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.domain.periods import Period
-from custdesk.services.files import Store
+from custdesk.services.screen_process import ScreenJob
 from custdesk.services.screens import loyalty as loyalty_screen
 from custdesk.services.screens import new as new_screen
 from custdesk.services.screens.model import Screen
@@ -105,8 +105,8 @@ class LoyaltyTab(DashboardTab):
                      "orders or sales lines (date, customer, amount, delivered on)")
     empty_why = "New customers, their onboarding, cohorts, renewals, promoters and referrers."
 
-    def load(self, store: Store, period: Period) -> Screen:
-        return loyalty_screen.build_tab(store, period, self.period_label)
+    def load_job(self, period: Period) -> ScreenJob:
+        return ScreenJob(loyalty_screen.build_tab, (period, self.period_label))
 
     # ----- layout ----------------------------------------------------------------------
     def build_content(self) -> QWidget:

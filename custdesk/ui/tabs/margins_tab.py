@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.domain.periods import Period
+from custdesk.services.screen_process import ScreenJob
 from custdesk.services.screens import margins
 from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
@@ -42,7 +43,7 @@ from custdesk.ui.tabs.metric_panels import (
 )
 
 if TYPE_CHECKING:
-    from custdesk.services.files import Store
+    pass
 
 CARDS = margins.CARDS
 TREND_MONTHS = margins.TREND_MONTHS
@@ -262,8 +263,8 @@ class MarginsTab(DashboardTab):
     # ----- data (background: both screens; GUI thread: draw them) ------------------------
     screen_module = margins
 
-    def load(self, store: Store, period: Period) -> Screen:
-        return margins.build_tab(store, period, self.period_label, with_series=False)
+    def load_job(self, period: Period) -> ScreenJob:
+        return ScreenJob(margins.build_tab, (period, self.period_label), {"with_series": False})
 
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
         # charts.py draws a partial month as a hollow dot on a dashed stub, never a drop

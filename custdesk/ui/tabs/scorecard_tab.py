@@ -43,6 +43,7 @@ from custdesk.reports.scorecard_pdf import print_html, setup_a4, write_pdf
 from custdesk.reports.scorecard_report import scorecard_html
 from custdesk.services import scorecard_service as svc
 from custdesk.services.files import DatabaseError, Store
+from custdesk.services.screen_process import ScreenJob
 from custdesk.services.screens import scorecard
 from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
@@ -182,10 +183,10 @@ class ScorecardTab(DashboardTab):
             return
         super().refresh()
 
-    def load(self, store: Store, period: Period) -> Screen:
+    def load_job(self, period: Period) -> ScreenJob:
         """Runs in the background (a failure is logged by the task runner and shown on the
         error line): the whole screen, with the baseline for our "today"."""
-        return scorecard.build(store, period, self.period_label, today=self.today())
+        return ScreenJob(scorecard.build, (period, self.period_label), {"today": self.today()})
 
     def show_screen(self, screen: Screen) -> None:
         """Draw the built screen: history, evidence, and the latest assessment unless the

@@ -1,0 +1,174 @@
+"""Screen builds in a process of their own, so the window's thread never waits on them.
+
+A screen builder is Python between SQL statements; run on a thread of the window's process
+it holds the GIL for most of its seconds on a big file, and the window stutters (issue 18:
+"keep the heavy lifting in SQLite or in a process"). Here a *job* — a picklable call
+`job(store) -> result`, e.g. a `ScreenJob` — runs in a separate process on its own
+read-only connection, and its result comes back pickled.
+
+- `ScreenProcess` is the parent's handle on one worker process: `run(path, job, stop)`
+  blocks (the calling thread, never the GUI's, waits on a pipe without the GIL) until the
+  result, an error, or `stop` is set — then the worker's SQL is interrupted through a
+  shared flag and the call returns `STOPPED`.
+- `serve` is the worker's loop. It never writes: the window's own connection does that.
+
+The process is started with "spawn" (never fork: the parent has Qt threads); the frozen app
+calls `multiprocessing.freeze_support()` first thing (packaging/launcher.py).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+FINISHED, FAILED, STOPPED = "finished", "failed", "stopped"
+POLL_S = 0.05  # how often a waiting caller looks at its stop flag
+CANCEL_POLL_STEPS = 50_000  # SQLite VM steps between two looks at the stop flag
+
+
+@dataclass(frozen=True)
+class ScreenJob:
+    """`fn(store, *args, **kwargs)` as a picklable value: `fn` must be a module-level
+    function (a screen's `build`), the arguments plain data (a Period, a label)."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, store: Any) -> Any:
+        return self.fn(store, *self.args, **self.kwargs)
+
+
+class WorkerGone(Exception):
+    """The worker process ended (killed, out of memory) before it answered."""
+
+
+class ScreenProcess:
+    """One worker process and the pipe to it; one job at a time (callers take `lock`)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self._flag: Any = None  # shared int: the number of the job to interrupt
+        self._job = 0
+
+    def start(self) -> None:
+        """Start the worker now (it imports the builders while the window is built)."""
+        if self._process is not None:
+            if self._process.is_alive():
+                return
+            self.stop()  # it died between two jobs: replace it quietly
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        self._flag = ctx.Value("q", 0, lock=False)
+        self._process = ctx.Process(target=serve, args=(child, self._flag), daemon=True,
+                                    name="custdesk-screens")
+        self._process.start()
+        child.close()
+        self._conn = parent
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def run(self, path: Path, job: Callable[[Any], Any], stop: threading.Event
+            ) -> tuple[str, Any]:
+        """(FINISHED, result) / (FAILED, exception) / (STOPPED, None). Call with `lock` held."""
+        self.start()
+        assert self._conn is not None
+        self._job += 1
+        number = self._job
+        try:
+            self._conn.send((number, str(path), job))
+            while not self._conn.poll(POLL_S):
+                if stop.is_set():
+                    self._flag.value = number  # the worker's SQL stops at its next poll
+                    break
+                if not self._process.is_alive():
+                    raise WorkerGone
+            while True:  # drain this job's answer (a stopped job still answers)
+                if self._conn.poll(POLL_S):
+                    answered, outcome, value = self._conn.recv()
+                    if answered == number:
+                        break
+                elif not self._process.is_alive():
+                    raise WorkerGone
+        except (EOFError, OSError, BrokenPipeError, WorkerGone):
+            self.stop()
+            return FAILED, WorkerGone("the screen process ended unexpectedly")
+        if stop.is_set():
+            return STOPPED, None
+        if outcome == FAILED and isinstance(value, bytes):
+            value = pickle.loads(value)
+        return outcome, value
+
+    def stop(self) -> None:
+        """End the worker (the app quits, or it broke): a new one starts on the next job."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            try:
+                conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+            conn.close()
+        if process is not None:
+            process.join(1.0)
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)
+
+
+def _error_value(exc: BaseException) -> Any:
+    """The exception, pickled if it can be (its type and message survive), else a
+    RuntimeError with its text — the window shows either on the tab's error line."""
+    try:
+        return pickle.dumps(exc)
+    except Exception:
+        return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+
+def serve(conn: Connection, flag: Any) -> None:
+    """The worker's loop: run each (number, path, job) on a fresh read connection to the
+    file; answer (number, outcome, value). `None` ends it."""
+    # warm the builders' imports while the window is still being drawn
+    import custdesk.services.screens.registry  # noqa: F401
+    from custdesk.services.files import Store, connect  # imported in the worker only
+
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        number, path, job = message
+        outcome: tuple[str, Any]
+        store = None
+        try:
+            if flag.value == number:
+                raise InterruptedError
+            store = Store(Path(path), connect(Path(path)), None)
+            store.conn.set_progress_handler(lambda n=number: flag.value == n,
+                                                 CANCEL_POLL_STEPS)
+            outcome = (FINISHED, job(store))
+        except BaseException as exc:
+            outcome = (STOPPED, None) if flag.value == number else (FAILED, _error_value(exc))
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                return
+        finally:
+            if store is not None:
+                store.close(backup_if_changed=False)
+        try:
+            conn.send((number, *outcome))
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            conn.send((number, FAILED, _error_value(exc)))
+        except (OSError, BrokenPipeError):
+            return
