@@ -17,18 +17,30 @@ from custdesk.domain import lists
 from custdesk.domain.metric_catalogue import MetricInfo
 from custdesk.domain.metric_values import MetricValue, money, proportion
 from custdesk.domain.metrics_all import Settings
-from custdesk.domain.metrics_deals import DealInfo, closed_in, deal_metrics, is_open_at
+from custdesk.domain.metrics_deals import (
+    DealInfo,
+    DealTotals,
+    closed_in,
+    deal_metrics,
+    deal_metrics_from_totals,
+    is_open_at,
+    resolve_deals,
+)
 from custdesk.domain.periods import Period
 from custdesk.domain.records import StageKind
 from custdesk.domain.scorecard import lost_reason_share
 from custdesk.domain.text import name_key
 from custdesk.services import metrics_service  # first: it completes metrics_lists' import
 from custdesk.services.metrics_lists import DealRow, deal_row
+from custdesk.storage import queries_deals as qd
+from custdesk.storage import queries_records as rec
+from custdesk.storage import queries_why as qw
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cache import cached
 from custdesk.storage.repository import load_stages, table_counts
 
 __all__ = ["StageTotal", "load_deals", "deal_figures", "by_owner", "open_deals",
+           "screen_deals", "figures_of", "owners_of", "stages_in_use",
            "hot_deals", "stale_deals", "slipped_deals", "open_by_stage", "lost_figures",
            "lost_deal_rows", "lost_counts", "deal_count", "LOST_VALUE", "REASON_SHARE",
            "OWN_METRICS", "NONE_GROUP", "NOT_RECORDED"]
@@ -82,6 +94,41 @@ def by_owner(deals: Sequence[DealInfo], period: Period,
     for d in deals:
         groups[d.deal.owner or NONE_GROUP].append(d)
     return {g: deal_figures(items, period, settings) for g, items in sorted(groups.items())}
+
+
+def screen_deals(store: Store, period: Period) -> list[DealInfo]:
+    """The deals the Pipeline screen's lists and board can show, resolved, by id: those
+    open at the period's end and those closed won or lost in it — selected in SQL, so a
+    big file's other deals are never loaded (every rule here filters to these anyway)."""
+    deals = sorted(qd.open_deals(store, period.end)
+                   + qw.closed_deals(store, period.start, period.end),
+                   key=lambda d: d.id or 0)
+    return resolve_deals(deals, rec.load_stages(store), rec.list_prices(store),
+                         qd.customer_labels_of(store, deals))
+
+
+def figures_of(store: Store, periods: dict[str, Period],
+               settings: Settings) -> dict[str, dict[str, MetricValue]]:
+    """`deal_figures` over every deal of the file for each period, summed in SQL in one
+    grouped query (`queries_deals.deal_totals`, tested equal to the Python rules)."""
+    sums = qd.deal_totals(store, list(periods.items()))
+    return {key: deal_metrics_from_totals(sums.get((key, ""), DealTotals()),
+                                          settings.deep_discount_pct) for key in periods}
+
+
+def owners_of(store: Store, period: Period,
+              settings: Settings) -> dict[str, dict[str, MetricValue]]:
+    """`by_owner` over every deal of the file, summed in SQL: each owner holding a deal,
+    sorted; one without deals touching the period gets the empty sums' figures."""
+    sums = qd.deal_totals(store, [("", period)], by="owner")
+    return {g: deal_metrics_from_totals(sums.get(("", g), DealTotals()),
+                                        settings.deep_discount_pct)
+            for g in qd.group_names(store, "owner")}
+
+
+def stages_in_use(store: Store) -> set[str]:
+    """Name keys of the stages any deal of the file is in."""
+    return {name_key(n) for n in qd.stage_names_in_use(store) if n}
 
 
 def _named(d: DealInfo) -> DealRow:

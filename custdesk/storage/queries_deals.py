@@ -150,6 +150,13 @@ def lost_deals(store: Store, period: Period) -> list[Deal]:
         sql, {"lo": period.start.isoformat(), "hi": period.end.isoformat()})]
 
 
+def stage_names_in_use(store: Store) -> list[str]:
+    """The names of the stages at least one deal is in (index seeks, no deal scan)."""
+    return [n for (n,) in store.conn.execute(
+        "SELECT s.name FROM stages s WHERE EXISTS "
+        "(SELECT 1 FROM deals d WHERE d.stage_id = s.id) ORDER BY s.id")]
+
+
 def customer_labels_of(store: Store, deals: Sequence[Deal]
                        ) -> dict[int, tuple[str, str | None]]:
     """customer id -> (name, segment) of these deals' customers only."""

@@ -64,11 +64,11 @@ def deal_dict(row: DealRow, **more: Any) -> dict[str, Any]:
     return out
 
 
-def used_stages(stages: list[dict[str, Any]], deals: list[Any]) -> list[dict[str, Any]]:
+def used_stages(stages: list[dict[str, Any]], seen: set[str]) -> list[dict[str, Any]]:
     """The by-stage rows without the default stages no deal of the file has ever been in
-    (a CRM with its own stage names would otherwise show a row of empty catalogue stages);
-    a used stage that is empty in this period stays, so the funnel keeps its shape."""
-    seen = {name_key(d.deal.stage) for d in deals if d.deal.stage}
+    (`seen`: name keys of the stages deals are in; a CRM with its own stage names would
+    otherwise show a row of empty catalogue stages); a used stage that is empty in this
+    period stays, so the funnel keeps its shape."""
     return [s for s in stages if s["deals"] or name_key(s["stage"]) in seen]
 
 
@@ -99,10 +99,12 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """The Pipeline screen for `period` (it has no monthly series: `with_series` is moot)."""
     if ps.deal_count(store) == 0:
         return empty(period, label)
-    deals = ps.load_deals(store)  # once: every figure below reads the same deals
+    # the lists and the board: only the deals open at the end or closed in the period;
+    # the cards and the owners' table: every deal, summed in SQL
+    deals = ps.screen_deals(store, period)
     settings = metrics_service.load_settings(store)
-    current = ps.deal_figures(deals, period, settings)
-    prior = ps.deal_figures(deals, period.prior(), settings)
+    figures = ps.figures_of(store, {"now": period, "prior": period.prior()}, settings)
+    current, prior = figures["now"], figures["prior"]
     flagged = {"hot": ps.hot_deals(deals, period), "stale": ps.stale_deals(deals, period),
                "slipped": ps.slipped_deals(deals, period)}
     ids = {name: {r.id for r in rows} for name, rows in flagged.items()}
@@ -110,11 +112,12 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                  for r in ps.open_deals(deals, period)]
     lists: dict[str, list[Any]] = {"open_deals": open_rows}
     lists.update({name: [deal_dict(r) for r in rows] for name, rows in flagged.items()})
-    stages = used_stages([asdict(s) for s in ps.open_by_stage(store, deals, period)], deals)
+    stages = used_stages([asdict(s) for s in ps.open_by_stage(store, deals, period)],
+                         ps.stages_in_use(store))
     columns = board(ds.stages(store), deals, period)
     return honest.finish(Screen(
         NAME, period, label, lists=lists,
         cards=with_targets(cards_of(CARD_IDS, current, prior, EXTRAS), store, period),
         tables={"by_stage": stages,
-                "by_owner": owner_rows(ps.by_owner(deals, period, settings)),
+                "by_owner": owner_rows(ps.owners_of(store, period, settings)),
                 "board": columns}))

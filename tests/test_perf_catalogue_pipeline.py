@@ -1,0 +1,73 @@
+"""The Pipeline screen from SQL sums and only the deals it can show (issue 18) == the
+same figures from every deal of the file resolved in Python, on random files."""
+
+from __future__ import annotations
+
+import argparse
+import random
+from dataclasses import asdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from benchmarks.make_db import build
+from custdesk.domain.periods import Period
+from custdesk.domain.text import name_key
+from custdesk.services import deals_service as ds
+from custdesk.services import metrics_service as ms
+from custdesk.services import pipeline_service as ps
+from custdesk.services.screens.pipeline_board import board
+from custdesk.storage import open_store
+
+END = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module", params=[7, 8, 9])
+def store(request, tmp_path_factory):
+    rng = random.Random(request.param)
+    path = Path(tmp_path_factory.mktemp("pipe")) / "pipe.db"
+    build(argparse.Namespace(customers=rng.randint(20, 150), lines=rng.randint(100, 1000),
+                             deals=rng.randint(100, 700), tickets=20, surveys=10,
+                             seed=request.param, end=END, db=str(path)))
+    s = open_store(path)
+    with s.transaction():  # owners blank or missing, as imported files have them
+        ids = [r[0] for r in s.conn.execute("SELECT id FROM deals ORDER BY id")]
+        for did in rng.sample(ids, len(ids) // 10):
+            s.conn.execute("UPDATE deals SET owner = ? WHERE id = ?",
+                           (rng.choice([None, "", "  Ann "]), did))
+    yield s
+    s.close()
+
+
+def _periods() -> list[Period]:
+    rng = random.Random(3)
+    out = [Period(END - timedelta(days=364), END), Period(date(2016, 1, 1), END),
+           Period(date(2026, 11, 1), END)]
+    for _ in range(4):
+        start = date(2018, 1, 1) + timedelta(days=rng.randint(0, 3000))
+        out.append(Period(start, start + timedelta(days=rng.randint(0, 200))))
+    return out
+
+
+def test_figures_and_owners_equal_every_deal_in_python(store) -> None:
+    every = ms.load_deal_infos(store)
+    settings = ms.load_settings(store)
+    for period in _periods():
+        got = ps.figures_of(store, {"now": period, "prior": period.prior()}, settings)
+        assert got["now"] == ps.deal_figures(every, period, settings), period
+        assert got["prior"] == ps.deal_figures(every, period.prior(), settings), period
+        assert ps.owners_of(store, period, settings) == ps.by_owner(every, period, settings)
+    assert ps.stages_in_use(store) == {name_key(d.deal.stage) for d in every} - {""}
+
+
+def test_lists_and_board_from_the_screens_deals(store) -> None:
+    every = ms.load_deal_infos(store)
+    stages = ds.stages(store)
+    for period in _periods():
+        mine = ps.screen_deals(store, period)
+        for fn in (ps.open_deals, ps.hot_deals, ps.stale_deals, ps.slipped_deals):
+            assert fn(mine, period) == fn(every, period), (fn.__name__, period)
+        assert [asdict(s) for s in ps.open_by_stage(store, mine, period)] == \
+            [asdict(s) for s in ps.open_by_stage(store, every, period)]
+        assert board(stages, mine, period) == board(stages, every, period)
