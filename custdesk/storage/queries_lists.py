@@ -10,10 +10,11 @@ import statistics
 from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 
-from custdesk.domain.customer_state import UNDATED, CustomerFacts
+from custdesk.domain.customer_state import UNDATED, CustomerFacts, CustomerState, classify
+from custdesk.domain.periods import Period
 from custdesk.domain.records import OrderLine
 from custdesk.storage.database import Store
-from custdesk.storage.queries import FROM_CUSTOMER_LIST, day_parser
+from custdesk.storage.queries import FROM_CUSTOMER_LIST, day_parser, period_params
 from custdesk.storage.queries_summary import stats_source
 
 
@@ -123,6 +124,87 @@ def customer_states(store: Store, as_of: date) -> list[CustomerFacts]:
                           parse(lost_on), reason, parse(first), None, parse(last))
             for cid, seg, source, referred, status, lost_on, reason, acq, first, last
             in store.conn.execute(sql, {"day": as_of.isoformat()})]
+
+
+# Each customer's state flags for a period (`customer_state.classify`, unrolled as in
+# queries_tally): the acquisition day as `customer_states` dates it, the last order on or
+# before the day before the period and on or before its end (the summary answers, an index
+# seek only when the history straddles the day). :undated sorts after every day.
+_FLAGS_SQL = f"""
+WITH b AS (
+  SELECT c.id AS id, c.segment AS segment, c.source AS source, c.referred_by AS referred_by,
+    c.status AS status, nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
+    c.lost_reason AS lost_reason,
+    coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10),
+             (SELECT substr(min(d.closed_on), 1, 10) FROM deals d JOIN stages k
+              ON k.id = d.stage_id WHERE d.customer_id = c.id AND k.kind = 'won'
+              AND d.closed_on IS NOT NULL),
+             iif({FROM_CUSTOMER_LIST}, nullif(substr(c.created_on, 1, 10), ''), NULL),
+             :undated) AS acq,
+    s.first_date AS first,
+    CASE WHEN s.last_date <= :end THEN s.last_date WHEN s.first_date > :end THEN NULL
+         ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = c.id
+               AND o.date <= :end) END AS last_end,
+    CASE WHEN s.last_date <= :before THEN s.last_date WHEN s.first_date > :before THEN NULL
+         ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = c.id
+               AND o.date <= :before) END AS last_before
+  FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id),
+f AS (
+  SELECT *,
+    acq <= :end AND NOT (iif(lost_on IS NOT NULL, lost_on <= :end, coalesce(status = 'lost', 0))
+                         OR coalesce(substr(last_end, 1, 10) < :cut_end, 0)) AS active_end,
+    acq <= :before AND NOT (iif(lost_on IS NOT NULL, lost_on <= :before,
+                                coalesce(status = 'lost', 0))
+                            OR coalesce(substr(last_before, 1, 10) < :cut_before, 0)) AS start,
+    acq BETWEEN :start AND :end AS new
+  FROM b)
+"""
+# lost = (start or new or won back) and not active at the end; won back implies active
+_MEMBERS_SQL = _FLAGS_SQL + """
+SELECT id, segment, source, referred_by, status, lost_on, lost_reason, acq, first,
+  last_before, last_end,
+  (SELECT max(o.date) FROM orders o WHERE o.customer_id = f.id AND o.date <= :year_before),
+  (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = f.id
+   AND o.date BETWEEN :start AND :end)
+FROM f WHERE new OR (start AND NOT active_end) ORDER BY id
+"""
+
+
+def _flag_params(period: Period, window: int) -> dict[str, str]:
+    before = period.day_before()
+    return {**period_params(period), "undated": UNDATED.isoformat(),
+            "cut_end": (period.end - timedelta(days=window)).isoformat(),
+            "cut_before": (before - timedelta(days=window)).isoformat()}
+
+
+def new_and_lost(store: Store, period: Period, window: int) -> list[CustomerState]:
+    """The customers new or lost in the period, by id: what `classify` over every
+    customer's facts gives for them (tests/test_perf_lists_flows.py), selected in SQL so
+    only these few become Python objects. Their facts carry the period's revenue; the
+    other period sums (cost, lines, profit) stay 0 — the customer lists do not show them."""
+    parse = day_parser()
+    sql = _MEMBERS_SQL.format(stats=stats_source(store))
+    facts = [CustomerFacts(cid, parse(acq) or UNDATED, seg, source, referred, status,
+                           parse(lost_on), reason, parse(first), parse(before), parse(last),
+                           parse(year), revenue_e4=rev or 0)
+             for cid, seg, source, referred, status, lost_on, reason, acq, first, before,
+             last, year, rev in store.conn.execute(sql, _flag_params(period, window))]
+    # the rules themselves decide (on these few): the SQL only leaves out the others
+    return [st for st in classify(facts, period, window) if st.flow.new or st.flow.lost]
+
+
+_GROUP_FLAGS_SQL = _FLAGS_SQL + """
+SELECT id, start, active_end FROM f WHERE acq <= :end ORDER BY id
+"""
+
+
+def period_flags(store: Store, period: Period, window: int) -> list[tuple[int, bool, bool]]:
+    """(customer id, active the day before the period, active at its end) of every
+    customer acquired by its end (`classify`'s flow.start and flow.end), by id: plain
+    tuples for the Loyalty tab's group rows, not one CustomerFacts per customer."""
+    sql = _GROUP_FLAGS_SQL.format(stats=stats_source(store))
+    return [(cid, bool(start), bool(end)) for cid, start, end
+            in store.conn.execute(sql, _flag_params(period, window))]
 
 
 def gross_profit_between(store: Store, lo: date, hi: date) -> dict[int, int]:

@@ -21,7 +21,6 @@ from custdesk.domain.customer_state import (
     REPEAT_WITHIN_DAYS,
     Bridge,
     CustomerState,
-    classify,
     lost_explicitly,
     silent_loss_day,
 )
@@ -36,6 +35,7 @@ from custdesk.services.screens.targets import with_targets
 from custdesk.services.screens.today import monthly
 from custdesk.storage import Store, queries
 from custdesk.storage import queries_cohorts as qc
+from custdesk.storage import queries_lists as qlists
 
 NAME = "customers"
 
@@ -134,7 +134,9 @@ def work_lists(store: Store, period: Period) -> dict[str, list[Any]]:
     """The period's lost and new customers, renewed and not renewed, promoters and
     referrers (each a list of plain rows)."""
     window = metrics_service.load_settings(store).window_days
-    states = classify(queries.customer_facts(store, period), period, window)
+    # only the period's new and lost customers, selected in SQL (the same `classify`
+    # states as over every customer's facts: tests/test_perf_lists_flows.py)
+    states = qlists.new_and_lost(store, period, window)
     referrers = qc.referrers(store, period.start, period.end)
     return {"lost": lost_rows(store, period, states, window),
             "new": new_rows(store, period, states),

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from custdesk.domain.customer_state import CustomerState, classify
 from custdesk.domain.metric_values import proportion
 from custdesk.domain.periods import Period, add_months, month_end
 from custdesk.domain.renewal import RenewalRule
@@ -28,8 +27,9 @@ from custdesk.services import metrics_service, settings_service
 from custdesk.services.screens import customers as customers_screen
 from custdesk.services.screens import new
 from custdesk.services.screens.model import Screen
-from custdesk.storage import Store, queries
+from custdesk.storage import Store
 from custdesk.storage import queries_cohorts as qc
+from custdesk.storage import queries_lists as qlists
 from custdesk.storage import queries_loyalty as ql
 
 NAME = "loyalty"
@@ -53,7 +53,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         return Screen.nothing(NAME, period, label, lists=LISTS, tables=TABLES)
     window = metrics_service.load_settings(store).window_days
     rule, loyal_n = settings_service.loyalty_settings(store)
-    states = classify(queries.customer_facts(store, period), period, window)
+    # (id, active the day before, active at the end) per customer acquired by the end, and
+    # the period's revenue per customer: plain rows from SQL, no per-customer facts
+    flags = qlists.period_flags(store, period, window)
+    revenue = qlists.revenue_between(store, period.start, period.end)
     referrers = qc.referrers(store, period.start, period.end)
     # habits are today's: orders of the 365 days up to `to` (a lifetime count would mix in
     # what customers did years ago, and read every line of a big file)
@@ -63,9 +66,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
            for by, rows in cohort_tables(store, period.end, window).items()},
         "order_frequency": frequency_rows(habits.orders_per_customer),
         "habits": [habit_row(store, habits.gaps, period.end, loyal_n)],
-        "referred_vs_others": referred_rows(states, ql.referred_customers(store), period.end),
-        "revenue_by_nps": nps_rows(states, ql.nps_and_revenue(store, period.start,
-                                                              period.end), period.end),
+        "referred_vs_others": referred_rows(flags, revenue, ql.referred_customers(store)),
+        "revenue_by_nps": nps_rows(flags, ql.nps_and_revenue(store, period.start,
+                                                             period.end)),
     }
     renewed, not_renewed = renewal_rows(store, period, rule)
     lists = {"renewed": renewed, "not_renewed": not_renewed,
@@ -243,30 +246,32 @@ def renewal_rows(store: Store, period: Period, rule: RenewalRule
 
 
 # ----- referred customers and NPS groups ---------------------------------------------------
-def _group_row(name: str, members: Iterable[CustomerState], revenue: dict[int, int],
-               total_e4: int, end: date) -> dict[str, Any]:
-    """Customers (acquired by `to`), revenue in the period and its share, retention
-    (`retention_rate_pct`'s rule within the group) and revenue per buying customer."""
-    members = [st for st in members if st.facts.acquired <= end]
-    start = [st for st in members if st.flow.start]
-    rev = sum(revenue.get(st.facts.id, 0) for st in members)
-    buyers = sum(1 for st in members if revenue.get(st.facts.id, 0) > 0)
-    kept = proportion(sum(st.flow.end for st in start), len(start))
+Flags = tuple[int, bool, bool]  # (customer id, flow.start, flow.end): qlists.period_flags
+
+
+def _group_row(name: str, members: Iterable[Flags], revenue: dict[int, int],
+               total_e4: int) -> dict[str, Any]:
+    """Customers (acquired by `to`: the only ones `period_flags` gives), revenue in the
+    period and its share, retention (`retention_rate_pct`'s rule within the group) and
+    revenue per buying customer."""
+    members = list(members)
+    start = [m for m in members if m[1]]
+    rev = sum(revenue.get(cid, 0) for cid, _s, _e in members)
+    buyers = sum(1 for cid, _s, _e in members if revenue.get(cid, 0) > 0)
+    kept = proportion(sum(m[2] for m in start), len(start))
     return {"group": name, "customers": len(members), "revenue": _money(rev),
             "revenue_pct": rev / total_e4 * 100 if total_e4 > 0 else None,
             "retention_pct": kept.value, "retention_n": kept.n,
             "revenue_per_buyer": _money(rev // buyers) if buyers else None}
 
 
-def referred_rows(states: list[CustomerState], referred: set[int], end: date
+def referred_rows(flags: list[Flags], revenue: dict[int, int], referred: set[int]
                   ) -> list[dict[str, Any]]:
-    """Referred customers (referred_by or source referral) beside the others."""
-    revenue = {st.facts.id: st.facts.revenue_e4 for st in states}
+    """Referred customers (referred_by or source referral) beside the others; `revenue`:
+    each customer's revenue in the period (the share's total counts every customer)."""
     total = sum(revenue.values())
-    return [_group_row("referred", (st for st in states if st.facts.id in referred),
-                       revenue, total, end),
-            _group_row("others", (st for st in states if st.facts.id not in referred),
-                       revenue, total, end)]
+    return [_group_row("referred", (m for m in flags if m[0] in referred), revenue, total),
+            _group_row("others", (m for m in flags if m[0] not in referred), revenue, total)]
 
 
 def nps_group(nps: int | None) -> str:
@@ -275,11 +280,11 @@ def nps_group(nps: int | None) -> str:
     return "promoters" if nps >= 9 else "passives" if nps >= 7 else "detractors"
 
 
-def nps_rows(states: list[CustomerState], answers: dict[int, tuple[int | None, int]],
-             end: date) -> list[dict[str, Any]]:
+def nps_rows(flags: list[Flags], answers: dict[int, tuple[int | None, int]]
+             ) -> list[dict[str, Any]]:
     """Revenue in the period and retention by the customer's latest NPS as of `to`."""
     revenue = {cid: rev for cid, (_nps, rev) in answers.items()}
     total = sum(revenue.values())
     group = {cid: nps_group(nps) for cid, (nps, _rev) in answers.items()}
-    return [_group_row(name, (st for st in states if group.get(st.facts.id) == name),
-                       revenue, total, end) for name in NPS_GROUPS]
+    return [_group_row(name, (m for m in flags if group.get(m[0]) == name), revenue, total)
+            for name in NPS_GROUPS]

@@ -18,14 +18,14 @@ from datetime import date
 from typing import Any
 
 from custdesk.domain import new_quality as nq
-from custdesk.domain.customer_state import classify
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import Period
 from custdesk.services import metrics_service, onboarding_service
 from custdesk.services.screens import customers as customers_screen
 from custdesk.services.screens.model import Card, Screen
 from custdesk.services.screens.targets import with_targets
-from custdesk.storage import Store, queries
+from custdesk.storage import Store
+from custdesk.storage import queries_lists as qlists
 from custdesk.storage import queries_loyalty as ql
 
 NAME = "new"
@@ -52,7 +52,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     if metrics_service.data_span(store) is None:
         return Screen.nothing(NAME, period, label, cards=CARDS, lists=LISTS, tables=TABLES)
     window = metrics_service.load_settings(store).window_days
-    states = classify(queries.customer_facts(store, period), period, window)
+    states = qlists.new_and_lost(store, period, window)  # new_rows keeps the new ones
     report = metrics_service.compute_metrics(store, period).metrics
     prior = metrics_service.compute_metrics(store, period.prior()).metrics
     cards = with_targets({m: Card(m, report[m], prior.get(m)) for m in CARDS if m in report},
