@@ -14,6 +14,7 @@ transaction.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -102,25 +103,8 @@ def canonical_rows(store: Store, kind: str, mapped: set[str | None],
     """The rows with every vocabulary value in its one spelling (a row is copied only when
     a value changes; the parsed rows are never touched, so line keys keep the file's
     spelling and a re-import finds its lines)."""
-    loaded: dict[str, Vocabulary] = {}
-    fields = []
-    for name, vocabulary in VOCABULARY_FIELDS.get(kind, {}).items():
-        if name in mapped:
-            if vocabulary not in loaded:
-                loaded[vocabulary] = Vocabulary.load(store, vocabulary)
-            fields.append((name, loaded[vocabulary].canonical))
-    if not fields:
-        return rows
-    # column-wise: the distinct values in the order they first appear (few: segments,
-    # categories), then a row pass only when some value is spelled another way
-    respell: dict[str, dict[str, str]] = {}
-    for name, canonical in fields:
-        distinct = [value for value in dict.fromkeys(row.get(name) for _n, row in rows)
-                    if value is not None]
-        changed = {value: spelled for value in distinct
-                   if (spelled := canonical(value)) != value}
-        if changed:
-            respell[name] = changed
+    respell = respellings(store, kind, mapped,
+                          lambda name: [row.get(name) for _n, row in rows])
     if not respell:
         return rows
     out = []
@@ -133,6 +117,30 @@ def canonical_rows(store: Store, kind: str, mapped: set[str | None],
                 copy[name] = spelling
         out.append((number, copy if copy is not None else row))
     return out
+
+
+def respellings(store: Store, kind: str, mapped: set[str | None],
+                column: Callable[[str], list[Any]]) -> dict[str, dict[str, str]]:
+    """field -> {value as the file spells it: its one spelling} for the vocabulary values
+    spelled another way than the one the file (or this sheet, earlier) already uses;
+    `column(field)` gives the sheet's values of a field."""
+    loaded: dict[str, Vocabulary] = {}
+    fields = []
+    for name, vocabulary in VOCABULARY_FIELDS.get(kind, {}).items():
+        if name in mapped:
+            if vocabulary not in loaded:
+                loaded[vocabulary] = Vocabulary.load(store, vocabulary)
+            fields.append((name, loaded[vocabulary].canonical))
+    # column-wise: the distinct values in the order they first appear (few: segments,
+    # categories), then a row pass only when some value is spelled another way
+    respell: dict[str, dict[str, str]] = {}
+    for name, canonical in fields:
+        distinct = [value for value in dict.fromkeys(column(name)) if value is not None]
+        changed = {value: spelled for value in distinct
+                   if (spelled := canonical(value)) != value}
+        if changed:
+            respell[name] = changed
+    return respell
 
 
 def looks_like_code(value: str) -> bool:

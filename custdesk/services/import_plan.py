@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from custdesk.domain.text import email_key, name_key
@@ -25,6 +26,7 @@ from custdesk.services.import_match import (
     ProductResolver,
     canonical_rows,
     looks_like_id,
+    respellings,
     row_key,
     row_key_id,
 )
@@ -33,7 +35,7 @@ from custdesk.services.import_targets import plan_targets
 from custdesk.sheets.catalogue import KEY, OWNER_KINDS
 from custdesk.sheets.validate import ParsedTable, RowError
 from custdesk.storage.actions import ACTION_IMPORT_COLUMNS, action_keys, deal_keys
-from custdesk.storage.import_writes import next_ticket_id
+from custdesk.storage.import_writes import Records, next_ticket_id
 from custdesk.storage.match_queries import (
     current_values,
     deal_identities,
@@ -61,6 +63,10 @@ _ORDER_STATE = ("status", "shipped_on", "delivered_on", "region", "country", "ci
 _ORDER_VALUES = ("customer_id", "date", "month", "order_ref", "product_id", "category",
                  "quantity", "unit_price_e4", "revenue_e4", "discount", "cost_e4",
                  *_ORDER_STATE)
+# a new order line's columns, in the order `_order_values` gives them
+_ORDER_INSERT = ("customer_id", "date", "month", "order_ref", "product_id", "category",
+                 "quantity", "unit_price_e4", "revenue_e4", "discount", "cost_e4", "status",
+                 "shipped_on", "delivered_on", "region", "country", "city", "line_key")
 # the (day, customer) columns a generated export key is made from (`import_match.row_key`)
 _IDENTITY = {"orders": ("date", "customer_id"), "deals": ("created_on", "customer_id"),
              "tickets": ("opened_at", "customer_id"), "surveys": ("date", "customer_id"),
@@ -80,7 +86,7 @@ class Update:
 class Plan:
     kind: str
     table: str
-    inserts: list[dict[str, Any]] = field(default_factory=list)
+    inserts: list[dict[str, Any]] | Records = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
@@ -187,8 +193,6 @@ class _Planner:
         self.headers = headers
         self.customers: CustomerResolver | None = None
         self.products: ProductResolver | None = None
-        # segments, categories, reasons... in their one spelling (line keys use the file's)
-        self.rows = canonical_rows(store, parsed.kind, set(parsed.mapping), parsed.rows)
         self.spelled = set(VOCABULARY_FIELDS.get(parsed.kind, {}))
         if parsed.kind in ("orders", "deals", "tickets", "surveys", "actions",
                            "interactions"):
@@ -202,6 +206,13 @@ class _Planner:
             ref_mode = "product_name" in headers or (
                 parsed.kind == "orders" and looks_like_id(headers.get("product", "")))
             self.products = ProductResolver(plan.products, ref_mode)
+
+    @cached_property
+    def rows(self) -> list[tuple[int, dict[str, Any]]]:
+        """The valid rows with segments, categories, reasons... in their one spelling (line
+        keys use the file's); built when a plan reads rows (new order lines read columns)."""
+        parsed = self.parsed
+        return canonical_rows(self.store, parsed.kind, set(parsed.mapping), parsed.rows)
 
     def error(self, number: int, field_name: str, value: object, reason: str) -> None:
         self.plan.errors.append(RowError(self.parsed.sheet, number,
@@ -282,10 +293,20 @@ class _Planner:
 
     # ---- order lines, surveys, spend: insert or unchanged ------------------------------
 
+    _ORDER_CONTENT = ("date", "customer", "customer_name", "customer_email", "order_ref",
+                      "product", "product_name", "category", "quantity", "unit_price",
+                      "revenue", "discount", "cost")
+
     def plan_orders(self) -> None:
-        content = ("date", "customer", "customer_name", "customer_email", "order_ref",
-                   "product", "product_name", "category", "quantity", "unit_price",
-                   "revenue", "discount", "cost")
+        if KEY in self.parsed.mapping:
+            self._plan_orders_by_row()
+        else:
+            self._plan_orders_by_column()
+
+    def _plan_orders_by_row(self) -> None:
+        """Order lines row by row: the reference `_plan_orders_by_column` is tested
+        against, and the way for the export's keys (a known line takes every value)."""
+        content = self._ORDER_CONTENT
         rows = self.keyed_rows(content)
         # a line found by the export's key takes every value of the file; else (its key is
         # its content) only what changes after the sale
@@ -297,8 +318,9 @@ class _Planner:
         assert self.customers is not None and self.products is not None
         customer, product = self.customers.resolve, self.products.resolve
         months: dict[str, int] = {}  # few distinct days: month_number once per day
-        self.plan.uniform = True  # (one dict display below builds every insert)
-        append = self.plan.inserts.append
+        self.plan.uniform = True  # (one tuple display below builds every insert)
+        inserts = self.plan.inserts = Records(_ORDER_INSERT)
+        append = inserts.values.append
         by_order = "order_ref" in self.parsed.mapping
         kept: set[int] = set()  # stored lines the file holds
         orders: dict[tuple[int | None, str], int] = {}  # the file's orders -> their total
@@ -324,15 +346,109 @@ class _Planner:
             month = months.get(day)
             if month is None:
                 month = months[day] = month_number(day)
-            append({
-                "customer_id": customer(row), "date": day, "month": month,
-                "order_ref": get("order_ref"), "product_id": product(row),
-                "category": get("category"), "quantity": get("quantity"),
-                "unit_price_e4": get("unit_price"), "revenue_e4": row["revenue"],
-                "discount": get("discount"), "cost_e4": get("cost"), "status": get("status"),
-                "shipped_on": get("shipped_on"), "delivered_on": get("delivered_on"),
-                "region": get("region"), "country": get("country"), "city": get("city"),
-                "line_key": key})
+            append((customer(row), day, month, get("order_ref"), product(row),
+                    get("category"), get("quantity"), get("unit_price"), row["revenue"],
+                    get("discount"), get("cost"), get("status"), get("shipped_on"),
+                    get("delivered_on"), get("region"), get("country"), get("city"), key))
+        if orders:
+            self._replace_orders(orders, kept)
+
+    def _plan_orders_by_column(self) -> None:
+        """`plan_orders` for a file without the export's keys, read column by column: the
+        same plan, in the same order (customers and products are found or created in the
+        order the row loop meets them), without a dict per row (1M lines: 1.7 GB of
+        dicts, and most of the planning time)."""
+        parsed = self.parsed
+        count = len(parsed.numbers)
+        present = set(parsed.names).union(*parsed.checked.values())
+        nothing: list[Any] = [None] * count
+
+        def column(name: str) -> list[Any]:
+            return parsed.column(name) if name in present else nothing
+
+        keys = digests(zip(*map(column, self._ORDER_CONTENT), strict=True)) if count else []
+        if len(set(keys)) < len(keys):  # the n-th repeat of a line: ':n' (`keyed_rows`)
+            seen: dict[str, int] = {}
+            for index, key in enumerate(keys):
+                earlier = seen.get(key, 0)
+                seen[key] = earlier + 1
+                if earlier:
+                    keys[index] = f"{key}:{earlier}"
+        respell = respellings(self.store, "orders", set(parsed.mapping), column)
+
+        def spelled(name: str) -> list[Any]:
+            values, changed = column(name), respell.get(name)
+            return [changed.get(v, v) for v in values] if changed else values
+
+        state = tuple(c for c in _ORDER_STATE if c in parsed.mapping)
+        known = self.known_rows(keys, ", ".join(("id", "customer_id", *state))) if keys else {}
+        assert self.customers is not None and self.products is not None
+        customer, product = self.customers.resolve, self.products.resolve
+        customer_ids: dict[tuple[Any, ...], int | None] = {}
+        product_ids: dict[tuple[Any, ...], int | None] = {}
+        months: dict[str, int] = {}  # few distinct days: month_number once per day
+        self.plan.uniform = True
+        inserts = self.plan.inserts = Records(_ORDER_INSERT)
+        append = inserts.values.append
+        by_order = "order_ref" in parsed.mapping
+        update_only = self.mode == "update"
+        kept: set[int] = set()  # stored lines the file holds
+        orders: dict[tuple[int | None, str], int] = {}  # the file's orders -> their total
+        state_columns = [column(c) for c in state]
+        segment, category = spelled("segment"), spelled("category")
+        for index, (number, key, day, ref, revenue, who, name, email, item, item_name,
+                    quantity, price, discount, cost, status, shipped, delivered, region,
+                    country, city) in enumerate(zip(
+                        parsed.numbers, keys, *map(column, (
+                            "date", "order_ref", "revenue", "customer", "customer_name",
+                            "customer_email", "product", "product_name", "quantity",
+                            "unit_price", "discount", "cost", "status", "shipped_on",
+                            "delivered_on", "region", "country", "city")), strict=True)):
+            old = known.get(key)
+            customer_id: int | None = -1  # (not looked up yet)
+            if by_order and ref is not None:
+                if old is not None:
+                    owner = old[1]
+                else:
+                    who_key = (who, name, email)
+                    customer_id = customer_ids.get(who_key, -1)
+                    if customer_id == -1:
+                        customer_id = customer_ids[who_key] = customer(
+                            {"customer": who, "customer_name": name, "customer_email": email,
+                             "segment": segment[index], "country": country,
+                             "region": region, "city": city})
+                    owner = customer_id
+                orders[(owner, ref)] = orders.get((owner, ref), 0) + revenue
+            if old is not None:
+                kept.add(old[0])
+                self._order_state(number, {c: values[index] for c, values in
+                                           zip(state, state_columns, strict=True)},
+                                  state, (old[0], *old[2:]))
+                continue
+            if update_only:
+                self.error(number, "date", day, "not in the database (mode update only "
+                                                "changes existing records)")
+                continue
+            month = months.get(day)
+            if month is None:
+                month = months[day] = month_number(day)
+            if customer_id == -1:
+                who_key = (who, name, email)
+                customer_id = customer_ids.get(who_key, -1)
+                if customer_id == -1:
+                    customer_id = customer_ids[who_key] = customer(
+                        {"customer": who, "customer_name": name, "customer_email": email,
+                         "segment": segment[index], "country": country, "region": region,
+                         "city": city})
+            what = (item, item_name)
+            product_id = product_ids.get(what, -1)
+            if product_id == -1:
+                product_id = product_ids[what] = product(
+                    {"product": item, "product_name": item_name,
+                     "category": category[index]})
+            append((customer_id, day, month, ref, product_id, category[index], quantity,
+                    price, revenue, discount, cost, status, shipped, delivered, region,
+                    country, city, key))
         if orders:
             self._replace_orders(orders, kept)
 

@@ -63,7 +63,7 @@ def _write_plan(store: Store, plan: Plan, batch_id: int,
         insert_rows(store, "products", plan.products.new_rows, batch_id)
     rows = plan.inserts
     if plan.kind == "customers":
-        rows = _complete_customers(rows)
+        rows = _complete_customers(list(rows))
     if plan.kind == "tickets":
         import_writes.defer_references(store)
     if plan.kind == "deals" and plan.new_stages:
@@ -74,8 +74,8 @@ def _write_plan(store: Store, plan: Plan, batch_id: int,
     if plan.table in OWNER_TABLES:  # no batch_id column: each insert is an undo record
         import_writes.insert_unbatched(store, plan.table, rows, batch_id)
     else:
-        insert_rows(store, plan.table, rows if plan.uniform else _uniform(rows), batch_id,
-                    progress)
+        insert_rows(store, plan.table, rows if plan.uniform else _uniform(list(rows)),
+                    batch_id, progress)
     today = date.today().isoformat()
     for update in plan.updates:
         after = dict(update.after)

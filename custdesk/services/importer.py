@@ -48,6 +48,7 @@ from custdesk.storage.backups import create_backup
 from custdesk.storage.database import Store
 from custdesk.storage.import_undo import edited_since, record_after_images
 from custdesk.storage.import_writes import (
+    Records,
     add_assessment,
     assessment_days,
     finish_batch,
@@ -100,20 +101,30 @@ def max_amount(store: Store | None) -> int:
 def check_totals(store: Store, plan: Plan) -> None:
     """Refuse a plan after which a column of amounts would total more than
     `TOTAL_LIMIT_E4` (so every SQL sum over the file stays within 64 bits)."""
-    rows = [*plan.inserts, *(u.after for u in plan.updates)]
-    columns = sorted({c for row in (plan.inserts[:1] if plan.uniform else plan.inserts)
-                      for c in row if c.endswith("_e4")}
+    inserts = plan.inserts
+    first = [dict.fromkeys(inserts.columns)] if isinstance(inserts, Records) else (
+        inserts[:1] if plan.uniform else inserts)
+    columns = sorted({c for row in first for c in row if c.endswith("_e4")}
                      | {c for u in plan.updates for c in u.after if c.endswith("_e4")})
     if not columns:
         return
     existing = amount_totals(store, plan.table, columns)
     for column in columns:
-        added = sum(abs(row.get(column) or 0) for row in rows)
+        values = _inserted(inserts, column)
+        added = sum(map(abs, filter(None, values))) + sum(
+            abs(u.after.get(column) or 0) for u in plan.updates)
         if existing[column] + added > TOTAL_LIMIT_E4:
             raise TotalsTooLargeError(
                 f"the amounts in this file would make the total of "
                 f"{column.removesuffix('_e4').replace('_', ' ')} exceed "
                 f"{TOTAL_LIMIT_E4 // 10_000:,}: are some amounts typed wrong?")
+
+
+def _inserted(inserts: list[dict[str, Any]] | Records, column: str) -> list[Any]:
+    """One column of the planned inserts (read straight from the tuples when compact)."""
+    if isinstance(inserts, Records):
+        return inserts.column(column) if column in inserts.columns else []
+    return [row.get(column) for row in inserts]
 
 
 class InvalidRowsError(Exception):

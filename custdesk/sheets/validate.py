@@ -101,16 +101,50 @@ class RowError:
 
 @dataclass
 class ParsedTable:
+    """The valid rows, kept column by column: `rows` (a (row number, dict) per valid row)
+    is built on first use; a planner that reads columns (`column`) never builds it (the
+    dicts of a 1M-line sheet took ~0.7 GB)."""
+
     kind: str
     sheet: str
     headers: list[str]
     mapping: list[str | None]
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # valid rows only
     errors: list[RowError] = field(default_factory=list)
     rows_read: int = 0
     invalid_rows: int = 0
     header_row: int = 1
     notes: list[str] = field(default_factory=list)  # how columns were read, for the preview
+    names: list[str] = field(default_factory=list)  # the field of each column
+    numbers: list[int] = field(default_factory=list)  # each valid row's number in the sheet
+    columns: list[list[Any]] = field(default_factory=list)  # per name, the valid rows' values
+    # valid rows (by position) that `_Rules.check` saw, as it left them (it fills in
+    # revenue and cost): their dict is the row, whatever the columns hold
+    checked: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _rows: list[tuple[int, dict[str, Any]]] | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> list[tuple[int, dict[str, Any]]]:
+        """(row number, field -> value) of every valid row, built once."""
+        if self._rows is None:
+            names, checked = self.names, self.checked
+            self._rows = [(number, checked[i] if i in checked
+                           else dict(zip(names, values, strict=False)))
+                          for i, (number, values) in enumerate(zip(
+                              self.numbers, zip(*self.columns, strict=False), strict=True))]
+        return self._rows
+
+    def column(self, name: str) -> list[Any]:
+        """Every valid row's value of one field (None where the row has none), as
+        `row.get(name)` over `rows` gives them."""
+        position = None
+        for i, known in enumerate(self.names):  # (the last one wins, as in a dict)
+            if known == name:
+                position = i
+        values = (list(self.columns[position]) if position is not None
+                  else [None] * len(self.numbers))
+        for i, row in self.checked.items():
+            values[i] = row.get(name)
+        return values
 
 
 def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
@@ -146,21 +180,29 @@ def parse_table(table: Table, kind: str, mapping: Sequence[str | None], *,
     names = [spec.name for _c, spec in columns]
     rules = _Rules(kind, table, columns, max_amount)
     rules.derive(names, cols)
-    rows: list[dict[str, Any] | None] = [dict(zip(names, values, strict=False))
-                                         for values in zip(*cols, strict=False)]
+    count = len(numbers)
+    checked: dict[int, dict[str, Any]] = {}
+    dropped: list[int] = []
     # only rows with a failed cell or a blank where a rule looks can break a rule
-    for index in sorted(rules.suspects(names, cols, len(rows)) | bad.keys()):
-        row = rows[index]
-        assert row is not None
+    for index in sorted(rules.suspects(names, cols, count) | bad.keys()):
+        row = dict(zip(names, [col[index] for col in cols], strict=False))
         errors = bad.get(index)
         failed = {e.column for e in errors} if errors else set()
         more = rules.check(row, numbers[index], failed)
         if errors or more:
             result.errors.extend((errors or []) + more)
             result.invalid_rows += 1
-            rows[index] = None
-    result.rows = [(number, row) for number, row in zip(numbers, rows, strict=True)
-                   if row is not None]
+            dropped.append(index)
+        else:
+            checked[index] = row
+    if dropped:  # the valid rows' positions, once
+        gone = set(dropped)
+        keep = [i for i in range(count) if i not in gone]
+        where = {old: new for new, old in enumerate(keep)}
+        numbers = [numbers[i] for i in keep]
+        cols = [[col[i] for i in keep] for col in cols]
+        checked = {where[i]: row for i, row in checked.items()}
+    result.names, result.numbers, result.columns, result.checked = names, numbers, cols, checked
     return result
 
 
@@ -180,6 +222,7 @@ def _collect(table: Table, indexes: list[int], progress: Progress | None
         add_cells(cells)
         if progress and len(raw) % 10_000 == 0:
             progress(len(raw))
+    table.rows = iter(())  # lets calamine free its copy of the sheet (~1 GB at 1M lines)
     cols = [list(c) for c in zip(*raw, strict=False)] if raw else [[] for _i in indexes]
     return numbers, cols
 

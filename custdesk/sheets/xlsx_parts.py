@@ -128,6 +128,9 @@ def formulas_without_value(path: Path, sheet: str, limit: int = 10_000) -> set[t
 
 MAX_SHEET_XML = 2_000_000_000  # unpacked bytes of one sheet part read by the scan
 _ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,7})"')
+# the same without the namespace prefix: 7x faster (a literal start), and equal to it on
+# a body holding no ":row" (where the prefix cannot match)
+_PLAIN_ROW_REF = re.compile(rb'<row\s[^>]*?\br="(\d{1,7})"')
 _UNREFERENCED_CELL = re.compile(rb"<(?:\w+:)?c(?:/?>|\s(?![^>]*\br=)[^>]*>)")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _LETTER_REFS = {n: re.compile(rb' r="([A-Z]{%d})\d' % n) for n in (3, 2)}
@@ -171,7 +174,7 @@ class Extent:
             if pattern.search(body):
                 highest = int(max(pattern.findall(body)))
                 break
-        rows = _ROW_REF.findall(body)
+        rows = (_ROW_REF if b":row" in body else _PLAIN_ROW_REF).findall(body)
         return max(highest, max((int(r) for r in rows), default=0))
 
     def _highest_column(self, body: bytes) -> int:

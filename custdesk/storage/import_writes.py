@@ -14,11 +14,45 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, overload
 
 from custdesk.storage.store import Store
 
 CHUNK = 20_000  # rows per executemany: progress (and a chance to cancel) between chunks
+
+
+class Records(Sequence[dict[str, Any]]):
+    """Rows that share one list of columns, each kept as a tuple of its values; read as a
+    list of dicts. A dict per planned row cost ~1 KB: a 1M-line import held 1.1 GB of
+    them, against ~0.2 GB as tuples (and `insert_rows` hands the tuples over as they are)."""
+
+    __slots__ = ("columns", "values")
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self.columns = tuple(columns)
+        self.values: list[tuple[Any, ...]] = []
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [dict(zip(self.columns, v, strict=True)) for v in self.values[index]]
+        return dict(zip(self.columns, self.values[index], strict=True))
+
+    def append(self, row: dict[str, Any]) -> None:
+        self.values.append(tuple(map(row.__getitem__, self.columns)))
+
+    def column(self, name: str) -> list[Any]:
+        """Every row's value of one column."""
+        position = self.columns.index(name)
+        return [v[position] for v in self.values]
 
 
 def insert_rows(store: Store, table: str, rows: Sequence[dict[str, Any]], batch_id: int,
@@ -29,7 +63,8 @@ def insert_rows(store: Store, table: str, rows: Sequence[dict[str, Any]], batch_
     written with the table's indexes rebuilt afterwards (`_indexes_rebuilt`)."""
     if not rows:
         return
-    columns = [c for c in rows[0] if c != "batch_id"]
+    compact = rows if isinstance(rows, Records) and "batch_id" not in rows.columns else None
+    columns = list(compact.columns) if compact else [c for c in rows[0] if c != "batch_id"]
     sql = (f"INSERT INTO {table} ({', '.join(columns)}, batch_id) "
            f"VALUES ({', '.join('?' * len(columns))}, {int(batch_id)})")
     pick = itemgetter(*columns) if len(columns) > 1 else (lambda r: (r[columns[0]],))
@@ -37,7 +72,9 @@ def insert_rows(store: Store, table: str, rows: Sequence[dict[str, Any]], batch_
         rebuild_max_existing * len(rows))
     with _indexes_rebuilt(store, table, rebuild):
         for start in range(0, len(rows), CHUNK):
-            store.conn.executemany(sql, [pick(r) for r in rows[start:start + CHUNK]])
+            chunk = (compact.values[start:start + CHUNK] if compact
+                     else [pick(r) for r in rows[start:start + CHUNK]])
+            store.conn.executemany(sql, chunk)
             if progress:
                 progress(min(start + CHUNK, len(rows)))
 
