@@ -11,10 +11,8 @@ from datetime import date, timedelta
 
 from custdesk.domain import lists
 from custdesk.domain.customer_state import (
-    CustomerFacts,
     facts_from_records,
     is_active,
-    is_undated,
     lapsed,
     lost_explicitly,
 )
@@ -145,19 +143,17 @@ def _ticket_signals(tickets: Sequence[Ticket], as_of: date,
 
 
 def _risk_by_customer(store: Store, as_of: date) -> tuple[dict[int, list[str]],
-                                                         dict[int, int], list[CustomerFacts]]:
+                                                         dict[int, int]]:
     """Risk reasons of every active customer as of the day, and their value at risk.
 
     Shared (read-only) by at_risk and customer_rows until the next write."""
     return cached(store, ("risk", as_of), lambda: _compute_risk(store, as_of))
 
 
-def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]],
-                                                     dict[int, int], list[CustomerFacts]]:
+def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]], dict[int, int]]:
     settings = load_settings(store)
     w = settings.window_days
-    facts = ql.customer_states(store, as_of)  # the state as of the day needs no sums
-    active = {f.id for f in facts if is_active(f, as_of, f.last_at_end, w)}
+    active = ql.active_ids(store, as_of, w)  # the state rules in SQL (is_active)
     # order-day count, last day and median gap in SQL (every active customer with orders
     # ordered in the last W days; tested equal to `lists.median_gap` over the days)
     patterns = ql.order_patterns(store, as_of, w)
@@ -179,12 +175,12 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]],
             last, n, gap), as_of, w, nps_days)
         if found:
             reasons[cid], value[cid] = found, last_w
-    return reasons, value, facts
+    return reasons, value
 
 
 def at_risk(store: Store, period: Period) -> list[AtRisk]:
     """Active customers with one or more signals as of `to`, by value at risk."""
-    reasons, value, _ = _risk_by_customer(store, period.end)
+    reasons, value = _risk_by_customer(store, period.end)
     labels = rec.customer_labels(store)
     rows = [AtRisk(cid, labels[cid][0], labels[cid][1], list(reasons[cid]),
                    value[cid] / 10_000, "; ".join(reasons[cid]))
@@ -199,22 +195,14 @@ def customer_rows(store: Store, as_of: date,
     (customer id -> historical and predicted LTV) those two columns too."""
     ltv = ltv or {}
     w = load_settings(store).window_days
-    reasons, _, facts = _risk_by_customer(store, as_of)
-    totals = ql.customer_totals(store, as_of)
-    info = rec.customer_attributes(store)
-    out = []
-    for f in facts:
-        rev, gp, n, last = totals.get(f.id, (0, 0, 0, None))
-        status = ("lost" if lost_explicitly(f, as_of)
-                  else "lapsed" if lapsed(f.last_at_end, as_of, w)
-                  else "contact" if is_undated(f.acquired) else "active")
-        name, company, segment, source = info[f.id]
-        out.append(CustomerRow(f.id, name, company, segment, source,
-                               None if is_undated(f.acquired) else f.acquired.isoformat(),
-                               last, n, rev / 10_000, gp / 10_000,
-                               status, f.id in reasons, list(reasons.get(f.id, [])),
-                               *ltv.get(f.id, (None, None))))
-    return out
+    reasons, _ = _risk_by_customer(store, as_of)
+    none: tuple[None, None] = (None, None)
+    # one SQL pass (status by the state rules: tests/test_perf_lists_table.py)
+    return [CustomerRow(cid, name, company, segment, source, acquired, last, n, rev / 10_000,
+                        gp / 10_000, status, cid in reasons, list(reasons.get(cid, [])),
+                        *ltv.get(cid, none))
+            for cid, name, company, segment, source, acquired, last, n, rev, gp, status
+            in ql.customer_table(store, as_of, w)]
 
 
 def _resolved(store: Store, deals: list[Deal]) -> list[DealInfo]:

@@ -1,0 +1,51 @@
+"""Random files of every record kind for the lists' SQL-versus-reference tests
+(tests/test_perf_lists_*.py), with the state rules' odd corners mixed in."""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+from benchmarks.make_db import build
+from custdesk.domain.periods import Period
+from custdesk.storage import Store, open_store
+
+END = date(2026, 11, 24)
+
+
+def random_store(folder: Path, seed: int) -> Store:
+    """A `make_db` file (random sizes) where a quarter of the customers are marked lost
+    without a date, lost on a day, given an acquisition day or a blank one, plus one
+    contact without any record but a customer-sheet row."""
+    rng = random.Random(seed)
+    path = folder / "kinds.db"
+    build(argparse.Namespace(customers=rng.randint(50, 300), lines=rng.randint(200, 3000),
+                             deals=rng.randint(50, 400), tickets=rng.randint(50, 300),
+                             surveys=rng.randint(20, 200), seed=seed, end=END, db=str(path)))
+    s = open_store(path)
+    ids = [cid for (cid,) in s.conn.execute("SELECT id FROM customers")]
+    for cid in rng.sample(ids, len(ids) // 4):
+        when = (date(2016, 1, 1) + timedelta(days=rng.randint(0, 4000))).isoformat()
+        sql = ("UPDATE customers SET status = 'lost', lost_on = NULL WHERE id = ?",
+               "UPDATE customers SET lost_on = ? WHERE id = ?",
+               "UPDATE customers SET acquired_on = ? WHERE id = ?",
+               "UPDATE customers SET lost_on = ?, lost_reason = 'Price' WHERE id = ?",
+               "UPDATE customers SET acquired_on = '' WHERE id = ?")[rng.randrange(5)]
+        s.conn.execute(sql, (cid,) if sql.count("?") == 1 else (when, cid))
+    s.conn.execute("INSERT INTO customers (name, name_key, created_on) "
+                   "VALUES ('Only a ticket', 'only a ticket', '2020-01-01')")
+    s.conn.commit()
+    return s
+
+
+def periods() -> list[Period]:
+    """The usual periods up to the file's end, one long before it, and random ones."""
+    rng = random.Random(7)
+    out = [Period(END - timedelta(days=364), END), Period(date(2016, 1, 1), END),
+           Period(END - timedelta(days=89), END), Period(date(2000, 1, 1), date(2000, 12, 31))]
+    for _ in range(8):
+        start = date(2017, 1, 1) + timedelta(days=rng.randint(0, 3400))
+        out.append(Period(start, start + timedelta(days=rng.randint(0, 400))))
+    return out
