@@ -15,9 +15,11 @@ import pytest
 from benchmarks.make_db import build
 from custdesk.domain.periods import Period
 from custdesk.services import metrics_service as ms
-from custdesk.services.screens import lost, reasons, why
+from custdesk.services.screens import growth_markets, lost, reasons, why
 from custdesk.services.screens.model import to_json
 from custdesk.storage import open_store
+from custdesk.storage import queries_growth_costs as qc
+from custdesk.storage import queries_growth_markets as qm
 from custdesk.storage import queries_why as qw
 
 END = date(2026, 11, 24)
@@ -90,3 +92,16 @@ def test_lost_screen_from_closed_deals_equals_all_deals(store, i: int) -> None:
                                 qw.deal_extras(store))
     assert to_json(lost.build(store, period, "p")) == to_json(reference)
     assert i != 1 or (reference.lists["lost_deals"] and reference.tables["head_to_head"])
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_segment_tables_from_customer_months_equal_their_queries(store, i: int) -> None:
+    period = _periods(random.Random(7))[i]
+    span = growth_markets.span_of(period)
+    months = qm.customer_months(store, period, span)
+    assert months.segment_months() == qc.segment_months(store, period)
+    assert months.segment_quarters() == qm.segment_quarters(store, span)
+    # revenue ties are in no order in SQL: compare as sets, then the order of revenues
+    got, want = months.segment_source(), qm.segment_source(store, period)
+    assert sorted(got) == sorted(want) and [r[3] for r in got] == [r[3] for r in want]
+    assert i != 1 or months.segment_months()

@@ -15,6 +15,7 @@ modules `growth_revenue`, `growth_price`, `growth_pipeline`, `growth_costs`,
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from typing import Any
 
 from custdesk.domain.periods import Period
@@ -63,14 +64,16 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     tables, lists, first = parts(store, period)
     # each part's sentences go with its page (`lists["page_notes"]`), not above the tab
     page_notes = [{"page": "acquisition", "note": n} for n in first]
+    # the markets and costs pages' segment tables share one scan of the lines
+    months = growth_markets.customer_months(store, period)
     for page, part in (("moves", growth_revenue.movements), ("price", growth_price.price),
-                       ("markets", growth_markets.markets),
+                       ("markets", partial(growth_markets.markets, months=months)),
                        ("products", growth_revenue.product_mix)):
         more, said = part(store, period)
         tables.update(more)
         page_notes += [{"page": page, "note": n} for n in said]
     for page, with_lists in (("pipeline", growth_pipeline.pipeline),
-                             ("costs", growth_costs.costs)):
+                             ("costs", partial(growth_costs.costs, months=months))):
         more, named, said = with_lists(store, period)
         tables.update(more)
         lists.update(named)

@@ -14,6 +14,8 @@ from typing import Any
 
 from custdesk.domain.periods import Period, month_slots
 from custdesk.storage import queries_growth_costs as qc
+from custdesk.storage import queries_growth_markets as qm
+from custdesk.storage.queries_growth_markets import CustomerMonths
 from custdesk.storage.repository import get_settings
 from custdesk.storage.store import Store
 
@@ -54,9 +56,12 @@ def serve_rows(store: Store, period: Period) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (-(r["per_customer"] or 0), r["segment"].lower()))
 
 
-def costs(store: Store, period: Period) -> tuple[Tables, dict[str, list[Any]], list[str]]:
+def costs(store: Store, period: Period, months: CustomerMonths | None = None
+          ) -> tuple[Tables, dict[str, list[Any]], list[str]]:
     """`costs_by_month` (month, partial, total, one key per category), `cost_to_serve`,
-    `segment_months` (month, segment, customers, revenue, gross_profit)."""
+    `segment_months` (month, segment, customers, revenue, gross_profit); `months`: the
+    lines summed per customer and month (`growth_markets.customer_months`), when the
+    caller has them."""
     by_month: dict[str, dict[str, Any]] = {
         s.key: {"month": s.key, "partial": s.partial, "days": s.days(), "total": None}
         for s in month_slots(period.start, period.end)}
@@ -74,7 +79,9 @@ def costs(store: Store, period: Period) -> tuple[Tables, dict[str, list[Any]], l
         "cost_to_serve": serve_rows(store, period),
         "segment_months": [{"month": m, "segment": s, "customers": k, "revenue": r / 10_000,
                             "gross_profit": p / 10_000}
-                           for m, s, k, r, p in qc.segment_months(store, period)]}
+                           for m, s, k, r, p in (
+                               months or qm.customer_months(store, period, period)
+                           ).segment_months()]}
     rates = cost_settings(store)
     notes = [] if categories else [
         "No operating costs in these months: import a costs sheet (month, amount, "

@@ -45,12 +45,23 @@ def place_rows(store: Store, period: Period, level: str | None = None
     return out
 
 
-def penetration(store: Store, period: Period) -> list[dict[str, Any]]:
+def span_of(period: Period) -> Period:
+    """The penetration table's span: the period, at least the year up to its end."""
+    year = Period.trailing_year(period.end)
+    return Period(min(period.start, year.start), period.end)
+
+
+def customer_months(store: Store, period: Period) -> qm.CustomerMonths:
+    """The sums behind the segment tables of the markets and costs pages (one scan)."""
+    return qm.customer_months(store, period, span_of(period))
+
+
+def penetration(store: Store, period: Period, months: qm.CustomerMonths | None = None
+                ) -> list[dict[str, Any]]:
     """(quarter, segment, customers, revenue, their shares of the quarter's) over the
     period's quarters, at least the last four up to its end."""
-    year = Period.trailing_year(period.end)
-    span = Period(min(period.start, year.start), period.end)
-    rows = qm.segment_quarters(store, span)
+    span = span_of(period)
+    rows = (months or customer_months(store, period)).segment_quarters()
     whole: dict[str, tuple[int, int]] = {}
     for q, _s, k, r in rows:
         before = whole.get(q, (0, 0))
@@ -70,7 +81,11 @@ def _cut(quarter: str, span: Period) -> bool:
     return span.start > first or span.end < last
 
 
-def markets(store: Store, period: Period) -> tuple[Tables, list[str]]:
+def markets(store: Store, period: Period, months: qm.CustomerMonths | None = None
+            ) -> tuple[Tables, list[str]]:
+    """`by_country`, `by_region`, `by_city`, `segment_source`, `penetration` (`months`:
+    `customer_months` of the period, when the caller has it)."""
+    months = months or customer_months(store, period)
     tables: Tables = {f"by_{level}": rows
                       for level, rows in place_rows(store, period).items()}
     notes = []
@@ -80,6 +95,6 @@ def markets(store: Store, period: Period) -> tuple[Tables, list[str]]:
         tables["by_city"] = tables["by_city"][:TOP_PLACES]
     tables["segment_source"] = [
         {"segment": a, "source": b, "customers": k, "revenue": r / 10_000}
-        for a, b, k, r in qm.segment_source(store, period)]
-    tables["penetration"] = penetration(store, period)
+        for a, b, k, r in months.segment_source()]
+    tables["penetration"] = penetration(store, period, months)
     return tables, notes
