@@ -40,6 +40,10 @@ def store(request, tmp_path_factory):
         s.conn.execute("UPDATE customers SET segment = NULL WHERE id % 11 = 0")
         s.conn.execute("UPDATE surveys SET customer_id = NULL WHERE id % 9 = 0")
         s.conn.execute("UPDATE deals SET customer_id = NULL WHERE id % 13 = 0")
+        s.conn.execute("UPDATE customers SET segment = lower(segment) || ' ' WHERE id % 17 = 0")
+        # ship-to partly blank, partly spelled with spaces
+        s.conn.execute("UPDATE orders SET country = NULL WHERE id % 5 = 0")
+        s.conn.execute("UPDATE orders SET city = ' ' || city || ' ' WHERE id % 7 = 0")
         # make_db asks would-refer in questionnaires only: customer surveys answer it too
         s.conn.execute("UPDATE surveys SET would_refer = (id % 3 = 0) "
                        "WHERE kind = 'customer' AND id % 4 != 0")
@@ -105,3 +109,11 @@ def test_segment_tables_from_customer_months_equal_their_queries(store, i: int) 
     got, want = months.segment_source(), qm.segment_source(store, period)
     assert sorted(got) == sorted(want) and [r[3] for r in got] == [r[3] for r in want]
     assert i != 1 or months.segment_months()
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_place_sums_equal_places_by_customer(store, i: int) -> None:
+    period = _periods(random.Random(7))[i]
+    want = sorted((*k, *t.as_tuple()[:5]) for *k, t in qm.places_by_customer(store, period))
+    assert sorted(qm.place_sums(store, period)) == want
+    assert i != 1 or want

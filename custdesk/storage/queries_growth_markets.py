@@ -78,6 +78,31 @@ def places_by_customer(store: Store, period: Period
             for a, b, c, k, *sums in store.conn.execute(sql, _span(period))]
 
 
+# the lines summed per customer and ship-to as written first (no join per line), then
+# placed (the line's place, else the customer's) and summed again: the same sums as
+# `places_by_customer` without its order count (the markets page shows none), 1.3 s against
+# 2.4 s on the big file's year under load
+_PLACED = {level: expr.replace("o.", "x.") for level, expr in PLACE.items()}
+_PLACE_SUMS = f"""
+WITH x AS MATERIALIZED (
+  SELECT o.customer_id AS customer_id, o.country AS country, o.region AS region,
+         o.city AS city, sum(o.revenue_e4) AS rev, sum(coalesce(o.cost_e4, 0)) AS cost,
+         sum(CASE WHEN o.cost_e4 IS NOT NULL THEN o.revenue_e4 ELSE 0 END) AS rev_c,
+         count(*) AS n, sum(o.cost_e4 IS NOT NULL) AS n_c
+  FROM orders o WHERE o.date BETWEEN :lo AND :hi GROUP BY 1, 2, 3, 4)
+SELECT {_PLACED['country']}, {_PLACED['region']}, {_PLACED['city']}, x.customer_id,
+       sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c)
+FROM x JOIN customers c ON c.id = x.customer_id GROUP BY 1, 2, 3, 4"""
+
+
+def place_sums(store: Store, period: Period
+               ) -> list[tuple[str, str, str, int, int, int, int, int, int]]:
+    """(country, region, city, customer id, revenue_e4, cost_e4 (known), revenue_e4 of the
+    lines with a cost, lines, lines with a cost): `places_by_customer` without orders."""
+    return [(str(a), str(b), str(c), int(k), *(int(v or 0) for v in sums))
+            for a, b, c, k, *sums in store.conn.execute(_PLACE_SUMS, _span(period))]
+
+
 # ----- the segment tables from one scan ------------------------------------------------------
 # `segment_months` (costs page), `segment_source` and `segment_quarters` (markets page) each
 # joined every line of the period with its customer (0.7 s apiece on 300k lines under
