@@ -14,6 +14,7 @@ import pytest
 
 from benchmarks.make_db import build
 from custdesk.domain.periods import Period
+from custdesk.services import growth_service as gs
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import growth_markets, lost, reasons, why
 from custdesk.services.screens.model import to_json
@@ -117,3 +118,11 @@ def test_place_sums_equal_places_by_customer(store, i: int) -> None:
     want = sorted((*k, *t.as_tuple()[:5]) for *k, t in qm.places_by_customer(store, period))
     assert sorted(qm.place_sums(store, period)) == want
     assert i != 1 or want
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_growth_segment_rows_from_tallies_equal_reference(store, i: int) -> None:
+    period = _periods(random.Random(7))[i]
+    want = gs.segment_rows(period, gs._states(store, period))
+    assert gs.segment_rows_from_tallies(store, period) == want
+    assert i != 1 or len(want) > 3

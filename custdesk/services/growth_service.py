@@ -31,11 +31,16 @@ from datetime import date, timedelta
 from custdesk.domain.customer_state import CustomerState, classify
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_all import spend_by_channel
-from custdesk.domain.metrics_customers import LTV_CAP_YEARS, customer_metrics
+from custdesk.domain.metrics_customers import (
+    LTV_CAP_YEARS,
+    CustomerTally,
+    customer_metrics,
+    tally_metrics,
+)
 from custdesk.domain.periods import Period, month_slots
 from custdesk.domain.text import name_key
 from custdesk.services import metrics_service as ms
-from custdesk.storage import pipeline_snapshots, queries
+from custdesk.storage import pipeline_snapshots, queries, queries_tally
 from custdesk.storage import queries_growth as qg
 from custdesk.storage import queries_records as rec
 from custdesk.storage.store import Store
@@ -144,6 +149,28 @@ def segment_rows(period: Period, states: Sequence[CustomerState]) -> list[Segmen
     return out
 
 
+def segment_rows_from_tallies(store: Store, period: Period) -> list[SegmentRow]:
+    """`segment_rows` from the catalogue's per-segment customer tallies (summed in SQL and
+    kept in the store's cache: the screen's cards computed them already), alike
+    spellings merged under the first customer's, as `_grouped` does — tested equal."""
+    settings = ms.load_settings(store)
+    tallies = queries_tally.customer_tallies(store, period, settings.window_days) or {}
+    first = dict(qg.segment_spellings(store))  # spelling as stored -> lowest customer id
+    merged: dict[str, CustomerTally] = {}
+    shown: dict[str, tuple[int, str]] = {}
+    for seg, t in tallies.items():
+        key = "" if seg == NONE_GROUP else name_key(seg)
+        merged[key] = merged[key] + t if key in merged else t
+        spelled = (first.get(seg, 0), seg.strip() if key else NONE_GROUP)
+        shown[key] = min(shown.get(key, spelled), spelled)
+    out = []
+    for key, t in merged.items():
+        values = tally_metrics(t, with_cac=False)
+        out.append(SegmentRow(shown[key][1], t.end, t.new, _v(values, "ltv_historical_avg"),
+                              _v(values, "ltv_predictive")))
+    return sorted(out, key=lambda r: r.segment)
+
+
 def spend_months(store: Store, period: Period) -> tuple[list[dict[str, object]], list[str]]:
     """Spend per month the period touches and per channel (alike names merged): rows
     {month, total, <channel>: amount}, and the channels, biggest spend first."""
@@ -170,7 +197,8 @@ def growth(store: Store, period: Period) -> Growth:
     known = {name_key(r.source) for r in sources if r.source != NONE_GROUP}
     unmatched = {ch: e4 / 10_000 for ch, e4 in spend.items() if name_key(ch) not in known}
     months, channels = spend_months(store, period)
-    return Growth(sources, segment_rows(period, states), months, channels, unmatched)
+    return Growth(sources, segment_rows_from_tallies(store, period), months, channels,
+                  unmatched)
 
 
 def ltv_by_customer(store: Store, day: date) -> dict[int, tuple[float | None, float | None]]:
