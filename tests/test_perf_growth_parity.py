@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 
 from benchmarks.make_db import build
-from custdesk.domain.periods import Period
+from custdesk.domain.periods import Period, month_slots
 from custdesk.services import growth_service as gs
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import growth_markets, lost, reasons, why
 from custdesk.services.screens.model import to_json
 from custdesk.storage import open_store
+from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_growth_costs as qc
 from custdesk.storage import queries_growth_markets as qm
+from custdesk.storage import queries_growth_pipeline as qp
 from custdesk.storage import queries_why as qw
 
 END = date(2026, 11, 24)
@@ -126,3 +128,14 @@ def test_growth_segment_rows_from_tallies_equal_reference(store, i: int) -> None
     want = gs.segment_rows(period, gs._states(store, period))
     assert gs.segment_rows_from_tallies(store, period) == want
     assert i != 1 or len(want) > 3
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_qualified_by_month_equals_leads_qualified(store, i: int) -> None:
+    """The growth pipeline's qualified leads per month (histories of the period's deals
+    only) = the catalogue's `leads_qualified` month by month."""
+    period = _periods(random.Random(7))[i]
+    by_month = qp.qualified_by_month(store, period) or {}
+    for s in month_slots(period.start, period.end):
+        assert by_month.get(s.key, 0) == qd.leads_qualified(store, Period(s.start, s.end))
+    assert i != 1 or sum(by_month.values())

@@ -68,12 +68,21 @@ UNION ALL SELECT 'Won', (SELECT count(*) FROM reach WHERE won)
 # leads_qualified per month in one query (`queries_deals.leads_qualified`'s steps: the deal's
 # created stage on created_on, then each change; a step into the qualifying stages from
 # outside them, or a deal created in one without history) — tested equal month by month
+# Only deals with a step dated in the period (or created in it) can enter a qualifying
+# stage in it: the window functions run over those deals' histories alone (a deal's steps
+# are numbered within the deal, so leaving other deals out changes none of its numbers —
+# as `queries_deals.leads_qualified` does).
 _QUALIFIED_MONTHS = """
-WITH h AS MATERIALIZED (
+WITH cand AS MATERIALIZED (
+  SELECT deal_id FROM deal_stage_history
+  WHERE nullif(substr(changed_on, 1, 10), '') BETWEEN :lo AND :hi
+  UNION SELECT id FROM deals WHERE nullif(substr(created_on, 1, 10), '') BETWEEN :lo AND :hi),
+h AS MATERIALIZED (
   SELECT x.deal_id, x.from_stage_id, x.stage_id,
     nullif(substr(x.changed_on, 1, 10), '') AS day,
     row_number() OVER (PARTITION BY x.deal_id ORDER BY x.changed_on, x.id) AS rn
-  FROM deal_stage_history x JOIN deals d ON d.id = x.deal_id),
+  FROM deal_stage_history x JOIN deals d ON d.id = x.deal_id
+  WHERE x.deal_id IN cand),
 steps AS (
   SELECT f.deal_id AS deal, 0 AS rn, nullif(substr(d.created_on, 1, 10), '') AS day,
     f.from_stage_id AS stage
