@@ -23,6 +23,7 @@ from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_growth_costs as qc
 from custdesk.storage import queries_growth_markets as qm
 from custdesk.storage import queries_growth_pipeline as qp
+from custdesk.storage import queries_growth_revenue as qr
 from custdesk.storage import queries_why as qw
 
 END = date(2026, 11, 24)
@@ -139,3 +140,49 @@ def test_qualified_by_month_equals_leads_qualified(store, i: int) -> None:
     for s in month_slots(period.start, period.end):
         assert by_month.get(s.key, 0) == qd.leads_qualified(store, Period(s.start, s.end))
     assert i != 1 or sum(by_month.values())
+
+
+def _stopped_reference(store, period: Period, window: int) -> list[tuple]:
+    """Who bought a product in the prior period and not in this one, still active (the
+    docstring of `stopped_buying`), from the lines in Python."""
+    prior = period.prior()
+    lines = store.conn.execute("SELECT customer_id, product_id, date, revenue_e4 FROM orders "
+                               "WHERE product_id IS NOT NULL").fetchall()
+    people = {i: (n, st, lo) for i, n, st, lo in store.conn.execute(
+        "SELECT id, name, status, lost_on FROM customers")}
+    products = dict(store.conn.execute("SELECT id, name FROM products"))
+    last_any: dict[int, str] = {}
+    for (c, d) in store.conn.execute("SELECT customer_id, date FROM orders"):
+        if d <= period.end.isoformat() and d > last_any.get(c, ""):
+            last_any[c] = d
+    before: dict[tuple[int, int], list] = {}
+    now = set()
+    for c, p, d, rev in lines:
+        if prior.start.isoformat() <= d <= prior.end.isoformat():
+            acc = before.setdefault((c, p), [0, ""])
+            acc[0] += rev
+            acc[1] = max(acc[1], d)
+        if period.start.isoformat() <= d <= period.end.isoformat():
+            now.add((c, p))
+    out = []
+    for (c, p), (rev, last) in before.items():
+        name, status, lost_on = people[c]
+        if (c, p) in now or (status or "active") == "lost":
+            continue
+        if lost_on and lost_on[:10] <= period.end.isoformat():
+            continue
+        if (period.end - date.fromisoformat(last_any[c][:10])).days > window:
+            continue
+        out.append((c, name, products[p], rev, last, last_any[c]))
+    return sorted(out, key=lambda r: (-r[3], r[1], r[2]))
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_stopped_buying_equals_reference(store, i: int) -> None:
+    period = _periods(random.Random(7))[i]
+    rows, total = qr.stopped_buying(store, period, 365, limit=50)
+    assert i != 0 or total > 0  # the last year: some stopped
+    want = _stopped_reference(store, period, 365)
+    assert total == len(want)
+    assert [(r.customer_id, r.customer, r.product, r.prior_revenue_e4, r.last_bought,
+             r.last_order) for r in rows] == want[:50]

@@ -105,16 +105,21 @@ def stopped_buying(store: Store, period: Period, window_days: int, limit: int = 
     active as of the period's end (not lost by status or date, last order within the
     activity window): the biggest prior revenue first (at most `limit`), and how many."""
     prior = period.prior()
+    # one grouped pass over both periods' lines (a pair with a line in this period drops
+    # out in HAVING) instead of a NOT EXISTS look-up per pair; each pair's customer's last
+    # order looked up once (0.83 s -> 0.6 s on the big file's year)
     sql = """
-    WITH b AS (SELECT o.customer_id, o.product_id, sum(o.revenue_e4) AS rev,
-                      max(o.date) AS last
-               FROM orders o WHERE o.date BETWEEN :plo AND :phi AND o.product_id IS NOT NULL
-               GROUP BY o.customer_id, o.product_id),
-    s AS (SELECT b.*, (SELECT max(x.date) FROM orders x WHERE x.customer_id = b.customer_id
+    WITH b AS (SELECT o.customer_id, o.product_id,
+                      sum(iif(o.date BETWEEN :plo AND :phi, o.revenue_e4, 0)) AS rev,
+                      max(iif(o.date BETWEEN :plo AND :phi, o.date, NULL)) AS last
+               FROM orders o WHERE o.date BETWEEN :plo AND :hi AND o.product_id IS NOT NULL
+               GROUP BY o.customer_id, o.product_id
+               HAVING sum(o.date BETWEEN :plo AND :phi) > 0
+                  AND sum(o.date BETWEEN :lo AND :hi) = 0),
+    s AS MATERIALIZED (
+          SELECT b.*, (SELECT max(x.date) FROM orders x WHERE x.customer_id = b.customer_id
                        AND x.date <= :hi) AS last_any
-          FROM b WHERE NOT EXISTS (
-            SELECT 1 FROM orders x WHERE x.customer_id = b.customer_id
-              AND x.date BETWEEN :lo AND :hi AND x.product_id = b.product_id))
+          FROM b)
     SELECT s.customer_id, c.name, p.name, s.rev, s.last, s.last_any, count(*) OVER ()
     FROM s JOIN customers c ON c.id = s.customer_id JOIN products p ON p.id = s.product_id
     WHERE coalesce(c.status, 'active') <> 'lost'
