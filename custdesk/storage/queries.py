@@ -8,6 +8,7 @@ per group inside SQLite, and the results handed to the pure-Python definitions i
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -20,7 +21,7 @@ from custdesk.domain.customer_state import (
 from custdesk.domain.metrics_sales import DiscountTotals, SalesTotals
 from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
-from custdesk.storage.queries_cache import cached
+from custdesk.storage.queries_cache import cached, data_version
 from custdesk.storage.queries_summary import stats_source
 
 # One pass over the covering index orders(customer_id, date, order_ref, revenue_e4, cost_e4)
@@ -375,8 +376,27 @@ def renewals_by_period(store: Store, periods: list[tuple[str, Period]]
             in store.conn.execute(_RENEWALS, {"periods": payload})}
 
 
+# store -> (data version, span): every screen asks for the span first (a scan of the deals,
+# tickets and surveys: 0.1-0.5 s on a big file); kept apart from `queries_cache`, whose
+# few entries are for the big per-customer results
+_spans: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], Period | None]] = \
+    weakref.WeakKeyDictionary()
+
+
 def data_span(store: Store) -> Period | None:
-    """First to last dated record of any kind; None for an empty database."""
+    """First to last dated record of any kind; None for an empty database. Computed once
+    per data version (any write, here or by another connection, computes it again)."""
+    version = data_version(store)
+    known = _spans.get(store)
+    if known is not None and known[0] == version:
+        return known[1]
+    span = _data_span(store)
+    if data_version(store) == version:  # nothing was written meanwhile
+        _spans[store] = (version, span)
+    return span
+
+
+def _data_span(store: Store) -> Period | None:
     sql = """
     SELECT min(lo), max(hi) FROM (
       SELECT min(date) lo, max(date) hi FROM orders
