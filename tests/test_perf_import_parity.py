@@ -130,3 +130,38 @@ def test_records_read_as_dicts() -> None:
     assert list(rows) == [{"a": 1, "b": 2}, {"a": 3, "b": None}]
     assert rows[1:] == [{"a": 3, "b": None}] and rows.column("a") == [1, 3]
     assert len(rows) == 2 and rows
+
+
+def test_float_columns_parse_as_value_by_value() -> None:
+    """`_float_column` (a column of floats at once) gives what the parser gives value by
+    value, or declines (None): money within and past the limit, numbers, shares, NaN,
+    infinities, -0.0, values past 1e11."""
+    import math
+    from functools import partial
+
+    from custdesk.sheets import validate as va
+    from custdesk.sheets import values as v
+
+    rng = random.Random(5)
+    pools = [lambda: round(rng.uniform(-1e3, 1e3), rng.randint(0, 6)),
+             lambda: rng.uniform(0, 1), lambda: rng.choice([0.0, -0.0, 0.1, 0.2, 1.0]),
+             lambda: rng.choice([1e11, 5e10, 123456789.1234, 1e12 + 0.5, 1e15]),
+             lambda: rng.choice([math.nan, math.inf, -math.inf, 0.5])]
+    parsers = [va._money_parser(10**12), va._money_parser(1000), v.parse_number,
+               partial(v.parse_fraction, scale=v.FRACTIONS, mark=None),
+               partial(v.parse_fraction, scale=None),
+               partial(v.parse_fraction, scale=v.POINTS, mark=None),
+               partial(v.parse_number, mark=","), v.parse_percent]
+    taken = 0
+    for _trial in range(1500):
+        pool = rng.choice(pools)
+        values = [pool() for _ in range(rng.randint(1, 30))]
+        for parser in parsers:
+            fast = va._float_column(parser, list(values))
+            if fast is None:
+                continue
+            slow = [parser(x) for x in values]  # (raises if the fast path took a bad one)
+            assert [(type(a), a, math.copysign(1, a)) for a in slow] == \
+                [(type(b), b, math.copysign(1, b)) for b in fast]
+            taken += 1
+    assert taken > 1000
