@@ -81,9 +81,18 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
 def rescue_rows(store: Store, found: list[Any]) -> list[dict[str, Any]]:
     """Detractor rows (dicts), each with its rescue: `rescue` none/open/done/dropped, the
     action's id, due date and outcome (`actions_service.rescue_actions`)."""
-    rows = [dataclasses.asdict(d) for d in found]
+    rows = shallow_dicts(found)
     rescues = acts.rescue_actions(store, ((r["customer_id"], r["date"]) for r in rows))
     return [{**r, **acts.rescue_fields(rescues.get(r["customer_id"]))} for r in rows]
+
+
+def shallow_dicts(items: list[Any]) -> list[dict[str, Any]]:
+    """Dataclass rows of scalar fields as plain dicts: what `dataclasses.asdict` gives
+    them, without its deep copy (2 s for the 10k detractors of a big file)."""
+    if not items:
+        return []
+    names = [f.name for f in dataclasses.fields(items[0])]
+    return [{name: getattr(item, name) for name in names} for item in items]
 
 
 def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:
