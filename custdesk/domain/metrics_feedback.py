@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from custdesk.domain.metric_values import MetricValue, count, mean, nps, proportion
+from custdesk.domain.metric_values import MetricValue, count, mean, median, nps, proportion
 from custdesk.domain.periods import Period, day
 from custdesk.domain.records import Survey, SurveyKind, Ticket
 from custdesk.domain.text import name_key
@@ -62,36 +62,12 @@ def _would_refer(surveys: Sequence[Survey]) -> tuple[int, int]:
     return sum(1 for a in answers if a), len(answers)
 
 
-# what a median needs of a list of values: (n, the middle one or two of them sorted)
-Middle = tuple[int, tuple[float, ...]]
-
-
-def middle(values: Sequence[float]) -> Middle:
-    """(n, the middle value of the sorted values, or the two middle ones when n is even):
-    the SQL path picks them in the database instead of returning every value."""
-    data = sorted(values)
-    n = len(data)
-    if n == 0:
-        return 0, ()
-    return n, ((data[n // 2],) if n % 2 else (data[n // 2 - 1], data[n // 2]))
-
-
-def median_of(mid: Middle) -> MetricValue:
-    """`metric_values.median` of the values `mid` was taken from (the same arithmetic as
-    `statistics.median`: the middle value, or the two middle ones' mean)."""
-    n, values = mid
-    if n == 0:
-        return MetricValue(None, 0)
-    return MetricValue(values[0] if len(values) == 1 else (values[0] + values[1]) / 2, n)
-
-
 @dataclass(frozen=True, slots=True)
 class FeedbackTotals:
     """The sums every feedback metric of one period is made of
     (`feedback_metrics_from_totals`). Summed in SQL by `custdesk.storage.queries_feedback`
     (tested equal to `feedback_totals`, the pure-Python reference). Medians and the
-    mystery-shop mean keep their values, the medians their middle values (`middle`: a
-    median is not a sum)."""
+    mystery-shop mean keep their values (a median is not a sum)."""
 
     nps_promoters: int = 0
     nps_detractors: int = 0
@@ -101,8 +77,8 @@ class FeedbackTotals:
     enps_n: int = 0
     csat_good: int = 0  # answers of 4 or 5, surveys' and tickets' together
     csat_n: int = 0
-    first_response_hours: Middle = (0, ())  # hours from opening to first response
-    resolution_hours: Middle = (0, ())  # ... to resolution (tickets opened in the period)
+    first_response_hours: tuple[float, ...] = ()
+    resolution_hours: tuple[float, ...] = ()
     repeats: int = 0  # tickets opened (with a time) in the period that are repeat contacts
     opened_with_time: int = 0
     contacts: int = 0  # Σ contacts (blank or 0 counts 1) of tickets resolved in the period
@@ -133,8 +109,8 @@ def feedback_totals(tickets: Sequence[Ticket], surveys: Sequence[Survey], period
         sum(1 for x in nps_ if x >= 9), sum(1 for x in nps_ if x <= 6), len(nps_),
         sum(1 for x in enps if x >= 9), sum(1 for x in enps if x <= 6), len(enps),
         sum(1 for c in csat if c >= 4), len(csat),
-        middle([h for h in first if h is not None]),
-        middle([h for h in done if h is not None]),
+        tuple(sorted(h for h in first if h is not None)),
+        tuple(sorted(h for h in done if h is not None)),
         sum(1 for i in opened_at if i in repeats), len(opened_at),
         sum(t.contacts if t.contacts else 1 for t in resolved), len(resolved),
         sum(1 for i in opened if tickets[i].is_complaint),
@@ -154,8 +130,8 @@ def feedback_metrics_from_totals(t: FeedbackTotals) -> dict[str, MetricValue]:
         "nps": nps(_scores(t.nps_promoters, t.nps_detractors, t.nps_n)),
         "enps": nps(_scores(t.enps_promoters, t.enps_detractors, t.enps_n)),
         "csat_pct": proportion(t.csat_good, t.csat_n),
-        "first_response_hours_median": median_of(t.first_response_hours),
-        "resolution_hours_median": median_of(t.resolution_hours),
+        "first_response_hours_median": median(t.first_response_hours),
+        "resolution_hours_median": median(t.resolution_hours),
         "repeat_contact_rate_pct": proportion(t.repeats, t.opened_with_time),
         # fmean of whole numbers = their exact sum / n (what mean() returns)
         "contacts_per_issue": MetricValue(t.contacts / t.resolved if t.resolved else None,

@@ -83,20 +83,12 @@ FROM (SELECT p.key AS key, tr.*, coalesce(tr.tday BETWEEN p.lo AND p.hi, 0) AS o
       FROM p CROSS JOIN tr WHERE tr.tday >= p.lo OR tr.rday >= p.lo LIMIT -1)
 WHERE grp IS NOT NULL GROUP BY key, grp
 """
-# the median hours' middle values (`metrics_feedback.middle`) per period, group and kind
-# (f: to first response, d: to resolution) of the tickets opened in the period: n and
-# the one or two middle values in order — not every ticket's hours back to Python
 _HOURS = f"""
-WITH {_PERIODS}, {_TICKETS},
-h AS (SELECT p.key AS key, tr.grp AS grp, 'f' AS kind, tr.first_h AS x FROM p CROSS JOIN tr
-      WHERE tr.grp IS NOT NULL AND tr.tday BETWEEN p.lo AND p.hi AND tr.first_h IS NOT NULL
-      UNION ALL
-      SELECT p.key, tr.grp, 'd', tr.done_h FROM p CROSS JOIN tr
-      WHERE tr.grp IS NOT NULL AND tr.tday BETWEEN p.lo AND p.hi AND tr.done_h IS NOT NULL),
-r AS (SELECT key, grp, kind, x,
-        row_number() OVER (PARTITION BY key, grp, kind ORDER BY x) AS rn,
-        count(*) OVER (PARTITION BY key, grp, kind) AS n FROM h)
-SELECT key, grp, kind, n, x FROM r WHERE rn IN ((n + 1) / 2, n / 2 + 1) ORDER BY key, grp, kind, rn
+WITH {_PERIODS}, {_TICKETS}
+SELECT p.key, tr.grp, tr.first_h, tr.done_h
+FROM p CROSS JOIN tr
+WHERE tr.grp IS NOT NULL AND tr.tday BETWEEN p.lo AND p.hi
+  AND (tr.first_h IS NOT NULL OR tr.done_h IS NOT NULL)
 """
 _SURVEYS = """
 WITH {periods}
@@ -144,8 +136,8 @@ def _range(periods: Sequence[tuple[str, Period]], repeat_days: int) -> dict[str,
 
 def _ticket_rows(store: Store, periods: Sequence[tuple[str, Period]], repeat_days: int,
                  grp: str, part: str = "tk.tkey") -> tuple[list[tuple], list[tuple]]:
-    """(the ticket sums per (period key, group), the middle hours per period key, group
-    and kind) — the two ticket queries of `feedback_totals` and `ticket_group_totals`."""
+    """(the ticket sums per (period key, group), the ticket hours per period key and
+    group) — the two ticket queries of `feedback_totals` and `ticket_group_totals`."""
     params = {"periods": _payload(periods), **_range(periods, repeat_days)}
     sums = store.conn.execute(_TICKET_SUMS.format(
         grp=grp, part=part, repeat="coalesce(rep.is_repeat, 0)",
@@ -165,14 +157,16 @@ def _add_tickets(parts: dict[tuple[str, str], dict], sums: list[tuple], hours: l
         d.update(repeats=int(rep or 0), opened_with_time=int(with_time or 0),
                  contacts=int(contacts or 0), resolved=int(resolved or 0),
                  complaints=int(complaints or 0))
-    mids: dict[tuple[str, str], dict[str, tuple[int, list[float]]]] = {}
-    for key, g, kind, n, x in hours:
-        _n, values = mids.setdefault((key, g), {}).setdefault(kind, (int(n), []))
-        values.append(x)
-    for k, pair in mids.items():
-        first, done = pair.get("f", (0, [])), pair.get("d", (0, []))
-        parts.setdefault(k, {}).update(first_response_hours=(first[0], tuple(first[1])),
-                                       resolution_hours=(done[0], tuple(done[1])))
+    lists: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+    for key, g, first, done in hours:
+        pair = lists.setdefault((key, g), ([], []))
+        if first is not None:
+            pair[0].append(first)
+        if done is not None:
+            pair[1].append(done)
+    for k, (first_h, done_h) in lists.items():
+        parts.setdefault(k, {}).update(first_response_hours=tuple(sorted(first_h)),
+                                       resolution_hours=tuple(sorted(done_h)))
 
 
 def feedback_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_days: int,
