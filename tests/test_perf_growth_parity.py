@@ -186,3 +186,19 @@ def test_stopped_buying_equals_reference(store, i: int) -> None:
     assert total == len(want)
     assert [(r.customer_id, r.customer, r.product, r.prior_revenue_e4, r.last_bought,
              r.last_order) for r in rows] == want[:50]
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_open_pipeline_at_equals_every_deal_reference(store, i: int) -> None:
+    """Month ends' open pipeline with the histories of deals closed before the span left
+    out = over every deal's history (ties on the last change kept)."""
+    period = _periods(random.Random(7))[i]
+    with store.transaction():  # a tie: two changes of one deal at the same time
+        store.conn.execute(
+            "INSERT INTO deal_stage_history (deal_id, from_stage_id, stage_id, changed_on) "
+            "SELECT deal_id, stage_id, from_stage_id, changed_on FROM deal_stage_history "
+            "WHERE id % 50 = 0 AND from_stage_id IS NOT NULL")
+    ends = [s.end for s in month_slots(period.start, period.end)]
+    want = qp.open_pipeline_at(store, ends, every_deal=True)
+    assert qp.open_pipeline_at(store, ends) == want
+    assert i != 0 or want

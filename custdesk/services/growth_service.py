@@ -92,10 +92,13 @@ def _states(store: Store, period: Period) -> list[CustomerState]:
 def _grouped(states: Sequence[CustomerState], attr: str) -> dict[str, list[CustomerState]]:
     """States by the name key of `attr` (source or segment) under the first spelling."""
     shown: dict[str, str] = {}
+    keys: dict[str | None, str] = {}  # each spelling keyed once, not once per customer
     out: dict[str, list[CustomerState]] = defaultdict(list)
     for st in states:
         text = getattr(st.facts, attr)
-        key = name_key(text)
+        key = keys.get(text)
+        if key is None:
+            key = keys[text] = name_key(text)
         out[shown.setdefault(key, (text or "").strip() if key else NONE_GROUP)].append(st)
     return out
 

@@ -148,12 +148,26 @@ def funnel(store: Store, period: Period) -> list[tuple[str, int]]:
 # lookups (measured on 100k deals × 13 month ends: 6.0 s with correlated subqueries). Only
 # the ranges that hold a month end are joined with the deals (`near`: joining ten years of
 # ranges first took 2.5-3.0 s on the big file under load, this 1.7-2.0 s).
-_OPEN_AT = """
-WITH ends AS (SELECT value AS day FROM json_each(:ends)),
+# `keep`: a deal whose last change (by changed_on, then id) is dated before the first
+# month end and moved it into a won or lost stage is closed at every month end of the
+# span (its earlier ranges all end by that change): its history is left out of the window
+# functions (on the big file's year 33k of 100k deals stay: 2.1 s -> 1.2 s). A tie on the
+# last changed_on keeps the deal (which of the tied rows is last is then the id's call).
+# `_OPEN_AT_ALL` (every deal's history) is the reference it is tested equal to.
+_KEEP = """keep AS MATERIALIZED (
+  SELECT l.deal_id FROM (SELECT deal_id, max(changed_on) AS mx, stage_id AS st
+                         FROM deal_stage_history GROUP BY deal_id) l
+  JOIN stages k ON k.id = l.st
+  WHERE substr(l.mx, 1, 10) >= :first OR k.kind = 'open'
+     OR (SELECT count(*) FROM deal_stage_history x
+         WHERE x.deal_id = l.deal_id AND x.changed_on = l.mx) > 1),"""
+_OPEN_AT_SQL = """
+WITH ends AS (SELECT value AS day FROM json_each(:ends)), {keep}
 h AS (SELECT deal_id, from_stage_id, stage_id, substr(changed_on, 1, 10) AS day,
              row_number() OVER w AS rn,
              lead(substr(changed_on, 1, 10), 1, '9999-12-31') OVER w AS next
-      FROM deal_stage_history WINDOW w AS (PARTITION BY deal_id ORDER BY changed_on, id)),
+      FROM deal_stage_history {only}
+      WINDOW w AS (PARTITION BY deal_id ORDER BY changed_on, id)),
 iv AS (
   SELECT deal_id AS deal, day AS lo, next AS hi, stage_id AS stage, 0 AS unknown FROM h
   UNION ALL
@@ -176,14 +190,18 @@ FROM near iv JOIN ends e ON iv.lo <= e.day AND e.day < iv.hi
 WHERE (iv.unknown OR k.kind = 'open') AND substr(d.created_on, 1, 10) <= e.day
 GROUP BY e.day
 """
+_OPEN_AT = _OPEN_AT_SQL.format(keep=_KEEP, only="WHERE deal_id IN keep")
+_OPEN_AT_ALL = _OPEN_AT_SQL.format(keep="", only="")
 
 
-def open_pipeline_at(store: Store, days: Sequence[date]) -> dict[str, tuple[int, int, int]]:
+def open_pipeline_at(store: Store, days: Sequence[date], *, every_deal: bool = False
+                     ) -> dict[str, tuple[int, int, int]]:
     """ISO day -> (open deals, Σ amount_e4, deals with an amount) as of each day (module
-    docstring); days with no open deal are left out."""
+    docstring); days with no open deal are left out. `every_deal`: the reference query
+    over every deal's history."""
     if not days:
         return {}
-    rows = store.conn.execute(_OPEN_AT, {"ends": json.dumps([d.isoformat() for d in days]),
-                                         "first": min(days).isoformat(),
-                                         "last": max(days).isoformat()})
+    rows = store.conn.execute(_OPEN_AT_ALL if every_deal else _OPEN_AT, {
+        "ends": json.dumps([d.isoformat() for d in days]),
+        "first": min(days).isoformat(), "last": max(days).isoformat()})
     return {str(d): (int(n), int(a or 0), int(k)) for d, n, a, k in rows}
