@@ -202,3 +202,11 @@ def test_open_pipeline_at_equals_every_deal_reference(store, i: int) -> None:
     want = qp.open_pipeline_at(store, ends, every_deal=True)
     assert qp.open_pipeline_at(store, ends) == want
     assert i != 0 or want
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_top_products_by_month_equals_two_scan_reference(store, i: int) -> None:
+    period = _periods(random.Random(7))[i]
+    for top in (1, 5):
+        want = qr.top_products_by_month_sql(store, period, top)
+        assert sorted(qr.top_products_by_month(store, period, top)) == sorted(want)

@@ -69,9 +69,32 @@ def revenue_movements(store: Store, period: Period) -> dict[str, Movement]:
 def top_products_by_month(store: Store, period: Period, top: int
                           ) -> list[tuple[str, str, int]]:
     """(month 'YYYY-MM', product or 'Other', revenue_e4): the period's `top` products by
-    revenue, every other line (and lines without a product) as 'Other'. Two queries: the
-    top ids first, then one grouped scan (a CTE in the scan took 2.5 s at 1M lines, this
-    0.9 s)."""
+    revenue (ties: the lower id), every other line (and lines without a product) as
+    'Other'. One grouped scan per month and product (a few hundred rows), the top products
+    picked from its sums in Python (two scans took 0.57 s on the big file's year)."""
+    span = {"lo": period.start.isoformat(), "hi": period.end.isoformat()}
+    cells = [(int(m), None if p is None else int(p), int(r or 0)) for m, p, r in
+             store.conn.execute("SELECT o.month, o.product_id, sum(o.revenue_e4) FROM orders o "
+                                "WHERE o.date BETWEEN :lo AND :hi GROUP BY 1, 2", span)]
+    totals: dict[int, int] = {}
+    for _m, pid, rev in cells:
+        if pid is not None:
+            totals[pid] = totals.get(pid, 0) + rev
+    ids = sorted(totals, key=lambda pid: (-totals[pid], pid))[:top]
+    names = {int(i): str(n) for i, n in store.conn.execute(
+        "SELECT id, name FROM products WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),))}
+    sums: dict[tuple[int, str], int] = {}
+    for m, pid, rev in cells:
+        key = (m, names.get(pid, "Other") if pid in ids else "Other")
+        sums[key] = sums.get(key, 0) + rev
+    out = [(f"{m // 100:04d}-{m % 100:02d}", name, r) for (m, name), r in sums.items()]
+    return sorted(out, key=lambda x: (x[0], -x[2]))
+
+
+def top_products_by_month_sql(store: Store, period: Period, top: int
+                              ) -> list[tuple[str, str, int]]:
+    """The same in two SQL scans (the top ids, then grouped): the reference."""
     span = {"lo": period.start.isoformat(), "hi": period.end.isoformat()}
     ids = [int(i) for (i,) in store.conn.execute(
         "SELECT o.product_id FROM orders o WHERE o.date BETWEEN :lo AND :hi "
