@@ -174,7 +174,8 @@ def test_hot_queries_have_no_correlated_subquery(store) -> None:
     fb = queries_feedback._TICKET_SUMS.format(grp="''", repeat="coalesce(rep.is_repeat, 0)",
                                               rep_join="LEFT JOIN rep ON rep.id = t.id",
                                               part="tk.tkey",
-                                              in_range=queries_feedback._IN_RANGE)
+                                              in_range=queries_feedback._IN_RANGE,
+                                              fan="")
     window = queries_feedback._range([("p", period)], 7)
     for sql, params in ((deal_sql, {"periods": payload, "first": period.start.isoformat()}),
                         (fb, {"periods": payload, "topics": "[]", "window_s": 1, **window}),

@@ -41,3 +41,35 @@ def test_detractor_rows_as_shallow_dicts_equal_asdict(store) -> None:
     assert rows
     assert feedback_screen.shallow_dicts(rows) == [dataclasses.asdict(r) for r in rows]
     assert feedback_screen.shallow_dicts([]) == []
+
+
+def test_total_and_segments_in_one_pass_equal_two_queries(store) -> None:
+    """`by="segment+total"` (compute_metrics with the segment breakdown) == the file's
+    sums (`by=None`) beside the segments' (`by="segment"`), for every period and window."""
+    from custdesk.storage import queries_feedback as qf
+
+    with store.transaction():  # a survey and a ticket of no known customer count in ""
+        store.conn.execute("UPDATE surveys SET customer_id = NULL "
+                           "WHERE id IN (SELECT id FROM surveys ORDER BY id LIMIT 5)")
+    periods = [("y", Period(END - timedelta(days=364), END)),
+               ("a", Period(date(2015, 1, 1), END)),
+               ("m", Period(date(2026, 3, 1), date(2026, 3, 31)))]
+    for repeat_days in (1, 7, 30):
+        both = qf.feedback_totals(store, periods, repeat_days, by="segment+total")
+        apart = {**qf.feedback_totals(store, periods, repeat_days),
+                 **qf.feedback_totals(store, periods, repeat_days, by="segment")}
+        assert both == apart
+        assert any(g == "" for _, g in both) and any(g != "" for _, g in both)
+
+
+def test_catalogue_with_segments_equals_without(store) -> None:
+    """The catalogue's own numbers do not depend on asking for the segment breakdown."""
+    for period in (Period(END - timedelta(days=364), END), Period(date(2024, 1, 1),
+                                                                   date(2024, 6, 30))):
+        with_seg = ms.compute_metrics(store, period, by=("segment",))
+        assert with_seg.metrics == ms.compute_metrics(store, period).metrics
+        inputs = ms.tally_inputs(store, period)
+        assert inputs is not None
+        from custdesk.services.metrics_breakdowns import _segments_from_tallies
+
+        assert with_seg.breakdowns["segment"] == _segments_from_tallies(store, inputs, period)

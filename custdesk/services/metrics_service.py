@@ -144,10 +144,11 @@ def load_inputs(store: Store, period: Period, settings: Settings | None = None,
                   rec.load_tickets(store), rec.load_surveys(store), settings, **extras)
 
 
-def tally_inputs(store: Store, period: Period, settings: Settings | None = None
-                 ) -> Inputs | None:
+def tally_inputs(store: Store, period: Period, settings: Settings | None = None, *,
+                 feedback: FeedbackTotals | None = None) -> Inputs | None:
     """The same inputs with the customers summed per segment in SQL (`Inputs.tally`), no
-    per-customer objects; None for periods the summary cannot serve (orders after `to`)."""
+    per-customer objects; None for periods the summary cannot serve (orders after `to`).
+    `feedback`: the period's feedback sums when the caller has them already."""
     settings = settings or load_settings(store)
     tallies = queries_tally.customer_tallies(store, period, settings.window_days)
     if tallies is None:
@@ -157,8 +158,8 @@ def tally_inputs(store: Store, period: Period, settings: Settings | None = None
                   spend_in(rec.load_spend(store), period), (), (), (), settings,
                   tally=sum(tallies.values(), CustomerTally()), segment_tallies=tallies,
                   deal_totals=qd.period_totals(store, period),
-                  feedback_totals=qf.period_totals(store, period,
-                                                   settings.repeat_contact_days),
+                  feedback_totals=feedback if feedback is not None else qf.period_totals(
+                      store, period, settings.repeat_contact_days),
                   **whole_file_inputs(store, period))
 
 
@@ -185,10 +186,16 @@ def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> Met
         raise ValueError(f"cannot break down by {unknown[0]!r}; "
                          f"choose from {', '.join(BREAKDOWNS)}")
     settings = load_settings(store)
-    inputs = (tally_inputs(store, period, settings)
+    # with the segment breakdown, the file's feedback sums and each segment's come from one
+    # pass over the tickets and surveys (the repeat-contact window runs once)
+    feedback = (qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
+                                   by="segment+total") if "segment" in by else None)
+    inputs = (tally_inputs(store, period, settings, feedback=None if feedback is None
+                           else feedback.get(("", ""), FeedbackTotals()))
               or load_inputs(store, period, settings, records=False))
     metrics = assemble(inputs, period)
-    return MetricsReport(period, metrics, {b: breakdown(store, inputs, period, b) for b in by})
+    return MetricsReport(period, metrics, {b: breakdown(store, inputs, period, b,
+                                                        feedback=feedback) for b in by})
 
 
 def customers_bridge(store: Store, period: Period) -> Bridge:

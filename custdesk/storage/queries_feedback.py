@@ -21,10 +21,16 @@ from custdesk.domain.periods import Period
 from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
 
+_SEGMENT = "iif(c.id IS NULL, NULL, coalesce(nullif(c.segment, ''), '(none)'))"
 GROUPS = {
     None: "''",
-    "segment": "iif(c.id IS NULL, NULL, coalesce(nullif(c.segment, ''), '(none)'))",
+    "segment": _SEGMENT,
+    # the whole file ("") and each segment from one pass: every record counted twice, once
+    # under "" and once under its segment (a segment is never "")
+    "segment+total": f"iif(fan.g = 0, '', {_SEGMENT})",
 }
+# the row fan-out a grouping needs (only "segment+total" has one)
+FANS = {"segment+total": "CROSS JOIN (SELECT 0 AS g UNION ALL SELECT 1) fan"}
 # the Feedback tab's ticket tables (`feedback_service.tickets_by`): every ticket, by its
 # raw topic or channel (blank: "(none)")
 TICKET_GROUPS = {
@@ -63,7 +69,7 @@ _TICKETS = """tr AS MATERIALIZED (
       AS done_h,
     {repeat} AS is_repeat
   FROM tickets t {rep_join}
-  LEFT JOIN customers c ON c.id = t.customer_id
+  LEFT JOIN customers c ON c.id = t.customer_id {fan}
   WHERE {in_range})"""
 # a ticket whose day or resolution day falls between the first period's start and the
 # last one's end (only those can count in a period)
@@ -100,14 +106,14 @@ SELECT key, grp,
   sum(csat >= 4), sum(csat IS NOT NULL),
   sum(kind = 'customer' AND would_refer = 1), sum(kind = 'customer' AND would_refer IS NOT NULL)
 FROM (SELECT p.key AS key, {grp} AS grp, s.kind, s.nps, s.csat, s.would_refer
-      FROM p CROSS JOIN surveys s LEFT JOIN customers c ON c.id = s.customer_id
+      FROM p CROSS JOIN surveys s LEFT JOIN customers c ON c.id = s.customer_id {fan}
       WHERE s.date != '' AND substr(s.date, 1, 10) BETWEEN p.lo AND p.hi LIMIT -1)
 WHERE grp IS NOT NULL GROUP BY key, grp
 """
 _MYSTERY = """
 WITH {periods}
 SELECT p.key, {grp}, s.score
-FROM p CROSS JOIN surveys s LEFT JOIN customers c ON c.id = s.customer_id
+FROM p CROSS JOIN surveys s LEFT JOIN customers c ON c.id = s.customer_id {fan}
 WHERE s.kind = 'mystery_shop' AND s.score IS NOT NULL AND s.date != ''
   AND substr(s.date, 1, 10) BETWEEN p.lo AND p.hi AND {grp} IS NOT NULL
 ORDER BY s.date, s.id
@@ -135,15 +141,16 @@ def _range(periods: Sequence[tuple[str, Period]], repeat_days: int) -> dict[str,
 
 
 def _ticket_rows(store: Store, periods: Sequence[tuple[str, Period]], repeat_days: int,
-                 grp: str, part: str = "tk.tkey") -> tuple[list[tuple], list[tuple]]:
+                 grp: str, part: str = "tk.tkey", fan: str = ""
+                 ) -> tuple[list[tuple], list[tuple]]:
     """(the ticket sums per (period key, group), the ticket hours per period key and
     group) — the two ticket queries of `feedback_totals` and `ticket_group_totals`."""
     params = {"periods": _payload(periods), **_range(periods, repeat_days)}
     sums = store.conn.execute(_TICKET_SUMS.format(
         grp=grp, part=part, repeat="coalesce(rep.is_repeat, 0)",
-        rep_join="LEFT JOIN rep ON rep.id = t.id", in_range=_IN_RANGE),
+        rep_join="LEFT JOIN rep ON rep.id = t.id", in_range=_IN_RANGE, fan=fan),
         {**params, "topics": topic_keys(store), "window_s": repeat_days * 86_400}).fetchall()
-    hours = store.conn.execute(_HOURS.format(grp=grp, repeat="0", rep_join="",
+    hours = store.conn.execute(_HOURS.format(grp=grp, repeat="0", rep_join="", fan=fan,
                                              in_range=_OPENED_IN_RANGE), params).fetchall()
     return sums, hours
 
@@ -173,11 +180,13 @@ def feedback_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_
                     by: str | None = None, *, tickets: bool = True
                     ) -> dict[tuple[str, str], FeedbackTotals]:
     """(period key, group) -> FeedbackTotals for every period (grouped queries, not one
-    per period) and group of `by` ("segment"; None: one group ""). `tickets=False` leaves
+    per period) and group of `by` ("segment"; None: one group ""; "segment+total": both,
+    the whole file under "" beside the segments, in one pass). `tickets=False` leaves
     the ticket figures out (an NPS series needs only the surveys)."""
     if not periods:
         return {}
     grp = GROUPS[by]
+    fan = FANS.get(by or "", "")
     params = {"periods": _payload(periods)}
     parts: dict[tuple[str, str], dict] = {}
 
@@ -185,20 +194,21 @@ def feedback_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_
         return parts.setdefault((key, g), {})
 
     for key, g, *v in store.conn.execute(
-            _SURVEYS.format(periods=_PERIODS, grp=grp), params):
+            _SURVEYS.format(periods=_PERIODS, grp=grp, fan=fan), params):
         part(key, g).update(zip(("nps_promoters", "nps_detractors", "nps_n",
                                  "enps_promoters", "enps_detractors", "enps_n",
                                  "csat_good", "csat_n", "refer_yes", "refer_n"),
                                 (int(x or 0) for x in v),
                                 strict=True))
     scores: dict[tuple[str, str], list[float]] = {}
-    for key, g, score in store.conn.execute(_MYSTERY.format(periods=_PERIODS, grp=grp),
+    for key, g, score in store.conn.execute(_MYSTERY.format(periods=_PERIODS, grp=grp,
+                                                           fan=fan),
                                             params):
         scores.setdefault((key, g), []).append(score)
     for k, v in scores.items():
         part(*k)["mystery_scores"] = tuple(v)
     if tickets:
-        _add_tickets(parts, *_ticket_rows(store, periods, repeat_days, grp))
+        _add_tickets(parts, *_ticket_rows(store, periods, repeat_days, grp, fan=fan))
     return {k: FeedbackTotals(**v) for k, v in parts.items()}
 
 
