@@ -8,6 +8,8 @@ functions of `custdesk.domain`.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -52,6 +54,7 @@ from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
+from custdesk.storage.queries_cache import data_version
 from custdesk.storage.repository import set_setting
 
 BREAKDOWNS = ("segment", "product", "category", "owner", "month", "reason", "competitor",
@@ -261,7 +264,7 @@ def monthly_series(store: Store, metric_id: str, months: int,
                 for key, _ in periods]
     probe = Period(end, end)
     if metric_id in deal_metrics([], probe, 0):  # one grouped query over the months
-        deal_sums = qd.deal_totals(store, periods)
+        deal_sums = _deal_series(store, periods)
         return [(key, deal_metrics_from_totals(deal_sums.get((key, ""), DealTotals()),
                                                settings.deep_discount_pct)[metric_id].value)
                 for key, _ in periods]
@@ -281,6 +284,28 @@ def monthly_series(store: Store, metric_id: str, months: int,
                                             settings.window_days)
         return _flow_values(metric_id, periods, counts)
     return _catalogue_per_month(store, metric_id, periods, settings)
+
+
+# The last monthly deal sums per store, until the next write: Today draws two deal series
+# (win rate, discount) of the same months, one grouped query. One slot of its own, not the
+# shared per-store cache, whose few entries hold the big per-customer results.
+_deal_series_lock = threading.Lock()
+_deal_series_last: weakref.WeakKeyDictionary[Store, tuple[object, dict]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _deal_series(store: Store, periods: list[tuple[str, Period]]
+                 ) -> dict[tuple[str, str], DealTotals]:
+    key = (tuple(periods), data_version(store))
+    with _deal_series_lock:
+        found = _deal_series_last.get(store)
+    if found is not None and found[0] == key:
+        return found[1]
+    sums = qd.deal_totals(store, periods)
+    if data_version(store) == key[1]:  # nothing written meanwhile
+        with _deal_series_lock:
+            _deal_series_last[store] = (key, sums)
+    return sums
 
 
 def _flow_values(metric_id: str, periods: Sequence[tuple[str, Period]],
