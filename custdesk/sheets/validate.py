@@ -8,6 +8,7 @@ day-first or month-first instead of guessing.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -212,15 +213,16 @@ def _collect(table: Table, indexes: list[int], progress: Progress | None
     """Row numbers and the mapped columns' raw values (one copy, column-wise)."""
     numbers: list[int] = []
     raw: list[tuple[object, ...]] = []
-    add_number, add_cells = numbers.append, raw.append
     pick = itemgetter(*indexes) if len(indexes) > 1 else (lambda r: (r[indexes[0]],))
-    for number, row in table.rows:
+    rows = table.rows
+    while chunk := list(itertools.islice(rows, 10_000)):  # (C-level zip and map per chunk)
+        chunk_numbers, lines = zip(*chunk, strict=True)
+        numbers.extend(chunk_numbers)
         try:
-            cells = pick(row)
+            raw.extend(list(map(pick, lines)))
         except IndexError:  # a short CSV line: the missing cells are blank
-            cells = tuple(row[i] if i < len(row) else None for i in indexes)
-        add_number(number)
-        add_cells(cells)
+            raw.extend(tuple(row[i] if i < len(row) else None for i in indexes)
+                       for row in lines)
         if progress and len(raw) % 10_000 == 0:
             progress(len(raw))
     table.rows = iter(())  # lets calamine free its copy of the sheet (~1 GB at 1M lines)

@@ -133,6 +133,7 @@ _ROW_REF = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d{1,7})"')
 _PLAIN_ROW_REF = re.compile(rb'<row\s[^>]*?\br="(\d{1,7})"')
 _UNREFERENCED_CELL = re.compile(rb"<(?:\w+:)?c(?:/?>|\s(?![^>]*\br=)[^>]*>)")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_BARE_CELL = re.compile(rb"<c/?>")  # a cell tag without attributes (rare)
 _LETTER_REFS = {n: re.compile(rb' r="([A-Z]{%d})\d' % n) for n in (3, 2)}
 _DIGIT_REFS = {n: re.compile(rb' r="[A-Z]{1,3}(\d{%d})"' % n) for n in range(7, 0, -1)}
 
@@ -154,7 +155,8 @@ class Extent:
         return self.max_row * max(self.max_col, self.widest_unreferenced)
 
     def add(self, body: bytes) -> None:
-        plain = body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>")
+        plain = body.count(b"<c ") + (body.count(b"<c>") + body.count(b"<c/>")
+                                      if _BARE_CELL.search(body) else 0)
         tags = len(_CELL_TAG.findall(body)) if b":c" in body else plain  # prefixed (rare)
         self.cells += tags
         self.max_col = max(self.max_col, self._highest_column(body))
@@ -178,6 +180,11 @@ class Extent:
         return max(highest, max((int(r) for r in rows), default=0))
 
     def _highest_column(self, body: bytes) -> int:
+        # one search first: usually no reference is past the highest column so far
+        above = bytes([65 + self.max_col]) if self.max_col < 26 else b""
+        if not re.search(rb' r="(?:[A-Z]{2}' + (rb"|[" + above + rb"-Z]\d" if above else b"")
+                         + rb")", body):
+            return 0
         for pattern in _LETTER_REFS.values():  # three letters (≥ AAA) first, then two
             if pattern.search(body):
                 return _column_number(max(pattern.findall(body)))
