@@ -16,7 +16,7 @@ from benchmarks.make_db import build
 from custdesk.domain.periods import Period, month_slots
 from custdesk.services import growth_service as gs
 from custdesk.services import metrics_service as ms
-from custdesk.services.screens import growth_markets, lost, reasons, why
+from custdesk.services.screens import growth, growth_markets, lost, reasons, why
 from custdesk.services.screens.model import to_json
 from custdesk.storage import open_store
 from custdesk.storage import queries_deals as qd
@@ -45,6 +45,12 @@ def store(request, tmp_path_factory):
         s.conn.execute("UPDATE surveys SET customer_id = NULL WHERE id % 9 = 0")
         s.conn.execute("UPDATE deals SET customer_id = NULL WHERE id % 13 = 0")
         s.conn.execute("UPDATE customers SET segment = lower(segment) || ' ' WHERE id % 17 = 0")
+        # make_db records no marketing spend: some channels, alike spellings, every month
+        s.conn.executemany(
+            "INSERT INTO spend (month, amount_e4, channel) VALUES (?, ?, ?)",
+            [(f"{y}-{m:02d}", (y * 7 + m * 13) % 50 * 10_000 + 1, ch)
+             for y in range(2016, 2027) for m in range(1, 13)
+             for ch in ("Web", "web ", "Referral", None)])
         # ship-to partly blank, partly spelled with spaces
         s.conn.execute("UPDATE orders SET country = NULL WHERE id % 5 = 0")
         s.conn.execute("UPDATE orders SET city = ' ' || city || ' ' WHERE id % 7 = 0")
@@ -210,3 +216,15 @@ def test_top_products_by_month_equals_two_scan_reference(store, i: int) -> None:
     for top in (1, 5):
         want = qr.top_products_by_month_sql(store, period, top)
         assert sorted(qr.top_products_by_month(store, period, top)) == sorted(want)
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_growth_card_figures_equal_catalogue(store, i: int) -> None:
+    period = _periods(random.Random(7))[i]
+    now, prior = growth.card_figures(store, period)
+    full_now = ms.compute_metrics(store, period).metrics
+    full_prior = ms.compute_metrics(store, period.prior()).metrics
+    for metric in growth.CARDS:
+        assert now[metric] == full_now[metric], metric
+        assert prior[metric] == full_prior[metric], metric
+    assert i != 1 or (now["customers_new"].value and now["cac"].value)
