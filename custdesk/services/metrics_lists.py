@@ -181,7 +181,7 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]], dict
 def at_risk(store: Store, period: Period) -> list[AtRisk]:
     """Active customers with one or more signals as of `to`, by value at risk."""
     reasons, value = _risk_by_customer(store, period.end)
-    labels = rec.customer_labels(store)
+    labels = ql.labels_of(store, reasons)  # the listed customers' only
     rows = [AtRisk(cid, labels[cid][0], labels[cid][1], list(reasons[cid]),
                    value[cid] / 10_000, "; ".join(reasons[cid]))
             for cid in reasons]

@@ -6,6 +6,7 @@ loaded as records (`customer_orders`).
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Collection, Iterator
 from datetime import date, timedelta
@@ -292,6 +293,15 @@ def active_ids(store: Store, as_of: date, window: int) -> set[int]:
     sql = _ACTIVE_SQL.format(stats=stats_source(store))
     return {cid for (cid,) in store.conn.execute(
         sql, _flag_params(Period(as_of, as_of), window))}
+
+
+def labels_of(store: Store, customer_ids: Collection[int]
+              ) -> dict[int, tuple[str, str | None]]:
+    """customer id -> (name, segment) of these customers only."""
+    sql = ("SELECT c.id, c.name, c.segment FROM json_each(?) w "
+           "JOIN customers c ON c.id = w.value")
+    return {cid: (name, seg) for cid, name, seg
+            in store.conn.execute(sql, (json.dumps(sorted(customer_ids)),))}
 
 
 def customer_orders(store: Store, customer_id: int) -> list[OrderLine]:

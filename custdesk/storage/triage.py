@@ -82,6 +82,8 @@ def moved_on(store: Store, as_of: date) -> list[tuple[int, int, str, str | None,
     """Customers with an open follow-up (to contact, contacted) whose latest NPS answer up
     to `as_of` is 7–10: (customer id, their latest 0–6 answer, its date, its comment, name)
     — the detractor answer the rescue started from."""
+    # only the answers of customers with an open follow-up are numbered (each customer's
+    # numbers are their own): the window ran over every survey of the file before
     sql = """
     WITH answers AS (
       SELECT customer_id, nps, date, comment, row_number() OVER (
@@ -89,7 +91,9 @@ def moved_on(store: Store, as_of: date) -> list[tuple[int, int, str, str | None,
              row_number() OVER (PARTITION BY customer_id, nps <= 6
                                 ORDER BY date DESC, id DESC) AS newest_of_kind
       FROM surveys WHERE kind = 'customer' AND customer_id IS NOT NULL AND nps IS NOT NULL
-        AND date != '' AND substr(date, 1, 10) <= :day)
+        AND date != '' AND substr(date, 1, 10) <= :day
+        AND customer_id IN (SELECT customer_id FROM detractor_followups
+                            WHERE state IN ('to_contact', 'contacted')))
     SELECT f.customer_id, low.nps, low.date, low.comment, coalesce(c.name, '?')
     FROM detractor_followups f
     JOIN answers latest ON latest.customer_id = f.customer_id AND latest.newest = 1
