@@ -70,3 +70,15 @@ def test_customer_rows_carry_the_risk_reasons(store) -> None:
                 for r in rows] == [(*t[:8], t[8] / 10_000, t[9] / 10_000, t[10])
                                    for t in _reference(store, as_of, w)]
         assert {r.id: r.risk_reasons for r in rows if r.at_risk} == reasons
+
+
+@pytest.mark.parametrize("window", [30, 365])
+def test_order_patterns_equal_the_days_median(store, window: int) -> None:
+    from custdesk.domain.lists import median_gap
+
+    for as_of in DAYS:
+        days = ql.order_days(store, as_of)
+        cut = as_of - timedelta(days=window)
+        ref = {cid: (len(ds), ds[-1], median_gap(ds)) for cid, ds in days.items()
+               if any(cut <= d <= as_of for d in ds)}
+        assert ql.order_patterns(store, as_of, window) == ref

@@ -41,18 +41,16 @@ def order_day_texts(store: Store, as_of: date) -> Iterator[tuple[int, list[str]]
         yield cid, sorted(set(joined.split(",")))
 
 
-# Each recent customer's distinct order days up to :day (the index's order: no sort) and
-# the gap in days to the day before (LAG), joined per customer in day order.
-_ORDER_GAPS = """
-WITH d(cid, day) AS (
-  SELECT customer_id, date FROM orders INDEXED BY orders_customer_date
+# Each recent customer's distinct order days up to :day (the index's order), joined per
+# customer. The gaps are taken in Python from the joined days: a LAG window over the same
+# rows cost twice as much (1.3 s against 0.7 s for 41k customers on the big file).
+_ORDER_DAYS = """
+SELECT cid, group_concat(day) FROM (
+  SELECT customer_id AS cid, date AS day FROM orders INDEXED BY orders_customer_date
   WHERE customer_id IN (SELECT customer_id FROM orders INDEXED BY orders_date
                         WHERE date BETWEEN :cut AND :day)
-    AND date <= :day GROUP BY customer_id, date),
-g AS (
-  SELECT cid, day, CAST(julianday(day) - julianday(lag(day) OVER (
-      PARTITION BY cid ORDER BY day)) AS INTEGER) AS gap FROM d)
-SELECT cid, count(*), max(day), group_concat(gap) FROM g GROUP BY cid
+    AND date <= :day GROUP BY customer_id, date)
+GROUP BY cid
 """
 
 
@@ -60,17 +58,18 @@ def order_patterns(store: Store, as_of: date, window: int
                    ) -> dict[int, tuple[int, date, float | None]]:
     """customer id -> (distinct order days up to as_of, the last one, the median gap in
     days between consecutive ones — None below two days: `lists.median_gap`) for every
-    customer with an order in the W days up to as_of (only they can be active). The days
-    and gaps come from SQL; only each customer's short list of gaps meets Python."""
+    customer with an order in the W days up to as_of (only they can be active). The
+    distinct days come from SQL, one joined text per customer."""
     params = {"day": as_of.isoformat(),
               "cut": (as_of - timedelta(days=window)).isoformat()}
-    parse = day_parser()
+    ordinals: dict[str, int] = {}  # a few thousand distinct days among a million lines
     out: dict[int, tuple[int, date, float | None]] = {}
-    for cid, n, last, gaps in store.conn.execute(_ORDER_GAPS, params):
-        last_day = parse(last)
-        assert last_day is not None
-        out[cid] = (n, last_day, statistics.median(map(int, gaps.split(","))) if gaps
-                    else None)
+    for cid, joined in store.conn.execute(_ORDER_DAYS, params):
+        days = sorted(ordinals.get(d) or ordinals.setdefault(
+            d, date.fromisoformat(d[:10]).toordinal()) for d in joined.split(","))
+        out[cid] = (len(days), date.fromordinal(days[-1]),
+                    statistics.median([b - a for a, b in zip(days, days[1:], strict=False)])
+                    if len(days) > 1 else None)
     return out
 
 
