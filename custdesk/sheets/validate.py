@@ -212,21 +212,22 @@ def _collect(table: Table, indexes: list[int], progress: Progress | None
              ) -> tuple[list[int], list[list[object]]]:
     """Row numbers and the mapped columns' raw values (one copy, column-wise)."""
     numbers: list[int] = []
-    raw: list[tuple[object, ...]] = []
+    cols: list[list[object]] = [[] for _i in indexes]
     pick = itemgetter(*indexes) if len(indexes) > 1 else (lambda r: (r[indexes[0]],))
     rows = table.rows
     while chunk := list(itertools.islice(rows, 10_000)):  # (C-level zip and map per chunk)
         chunk_numbers, lines = zip(*chunk, strict=True)
         numbers.extend(chunk_numbers)
         try:
-            raw.extend(list(map(pick, lines)))
+            cells = list(map(pick, lines))
         except IndexError:  # a short CSV line: the missing cells are blank
-            raw.extend(tuple(row[i] if i < len(row) else None for i in indexes)
-                       for row in lines)
-        if progress and len(raw) % 10_000 == 0:
-            progress(len(raw))
+            cells = [tuple(row[i] if i < len(row) else None for i in indexes)
+                     for row in lines]
+        for col, values in zip(cols, zip(*cells, strict=True), strict=True):
+            col.extend(values)
+        if progress and len(numbers) % 10_000 == 0:
+            progress(len(numbers))
     table.rows = iter(())  # lets calamine free its copy of the sheet (~1 GB at 1M lines)
-    cols = [list(c) for c in zip(*raw, strict=False)] if raw else [[] for _i in indexes]
     return numbers, cols
 
 

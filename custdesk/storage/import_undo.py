@@ -152,13 +152,14 @@ def record_after_images(store: Store, batch_id: int) -> None:
                                (json.dumps(values), change_id))
     for table in _SNAPSHOT_TABLES:
         columns = _columns(store, table)
-        written = store.conn.execute(f"SELECT id, {', '.join(columns)} FROM {table} "
-                                     "WHERE batch_id = ?", (batch_id,)).fetchall()
-        store.conn.executemany(
-            "INSERT INTO batch_changes(batch_id, table_name, row_id, action, before_json) "
-            "VALUES (?, ?, ?, 'insert', ?)",
-            [(batch_id, table, row[0], json.dumps(dict(zip(columns, row[1:], strict=True))))
-             for row in written])
+        cursor = store.conn.execute(f"SELECT id, {', '.join(columns)} FROM {table} "
+                                    "WHERE batch_id = ?", (batch_id,))
+        while written := cursor.fetchmany(50_000):  # (1M lines at once held ~1 GB)
+            store.conn.executemany(
+                "INSERT INTO batch_changes(batch_id, table_name, row_id, action, before_json) "
+                "VALUES (?, ?, ?, 'insert', ?)",
+                [(batch_id, table, row[0], json.dumps(dict(zip(columns, row[1:], strict=True))))
+                 for row in written])
 
 
 def edited_since(store: Store, batch_id: int) -> list[tuple[str, int, str]]:
