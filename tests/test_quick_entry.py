@@ -124,11 +124,11 @@ def test_the_record_menu_opens_each_form(qtbot, quiet_ui, store) -> None:
     from PySide6.QtWidgets import QMainWindow
 
     from custdesk.ui.dialogs.new_deal_dialog import NewDealDialog
-    from custdesk.ui.dialogs.quick_entry import QuickEntryDialog, add_record_menu
+    from custdesk.ui.dialogs.quick_entry import QuickEntryDialog, fill_record_menu
 
     window = QMainWindow()
     qtbot.addWidget(window)
-    menu = add_record_menu(window.menuBar(), lambda: store, window)
+    menu = fill_record_menu(window.menuBar().addMenu("&Record"), lambda: store, window)
     actions = [a for a in menu.actions() if not a.isSeparator()]
     assert [a.text() for a in actions] == [
         "New &deal…", "&Survey answer…", "Support &contact or complaint…",

@@ -135,6 +135,11 @@ def _error_value(exc: BaseException) -> Any:
         return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
 
 
+def _stop_check(flag: Any, number: int) -> Callable[[], bool]:
+    """SQLite's progress handler: a true answer interrupts the running statement."""
+    return lambda: bool(flag.value == number)
+
+
 def serve(conn: Connection, flag: Any) -> None:
     """The worker's loop: run each (number, path, job) on a fresh read connection to the
     file; answer (number, outcome, value). `None` ends it."""
@@ -156,8 +161,7 @@ def serve(conn: Connection, flag: Any) -> None:
             if flag.value == number:
                 raise InterruptedError
             store = Store(Path(path), connect(Path(path)), None)
-            store.conn.set_progress_handler(lambda n=number: flag.value == n,
-                                                 CANCEL_POLL_STEPS)
+            store.conn.set_progress_handler(_stop_check(flag, number), CANCEL_POLL_STEPS)
             outcome = (FINISHED, job(store))
         except BaseException as exc:
             outcome = (STOPPED, None) if flag.value == number else (FAILED, _error_value(exc))

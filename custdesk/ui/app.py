@@ -14,22 +14,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 import custdesk
 from custdesk import APP_NAME, __version__
 from custdesk.resources import resource_dir
-from custdesk.services import files, logs
-from custdesk.services.exporter import count_kind
+from custdesk.services import logs
 from custdesk.ui.error_dialog import show_error
 from custdesk.ui.stall_meter import StallMeter
-from custdesk.ui.tabs.base_tab import BaseTab
-from custdesk.ui.tasks import default_runner
 
+# Only Qt and these light modules load before the window shows; the storage layer, the tabs
+# and the dialogs load while it is on screen (`load_window`), hence the imports in functions.
 if TYPE_CHECKING:
+    from custdesk.services import files
     from custdesk.ui.main_window import MainWindow
+    from custdesk.ui.tabs.base_tab import BaseTab
 
 RESOURCES = resource_dir()  # the same folder from source and in the frozen app
 # a real spreadsheet for the wizard's screenshots, where the shared data sits beside the repo
@@ -92,6 +93,8 @@ def start_path(db: str | None, *, smoke_test: bool = False,
     """Which file the window opens: `--db`; else the last file used that still exists;
     else the default file — on a first run (no default file yet) after asking whether to
     explore the demo, which is then written into its own file, never the owner's."""
+    from custdesk.services import files
+
     if db:
         return Path(db).expanduser()
     if not smoke_test:
@@ -109,7 +112,11 @@ def start_path(db: str | None, *, smoke_test: bool = False,
 
 
 def run_gui(db: str | None, *, smoke_test: bool = False, screenshots: str | None = None) -> int:
-    """Open the window on `db` (default: the app-data database). Returns the exit code."""
+    """Open the window on `db` (default: the app-data database). Returns the exit code.
+
+    The window's frame, menus and tab bar show first (Qt alone is loaded by then); the rest
+    is imported on a thread while it is on screen, then the file is opened and the tab pages
+    are built one per event-loop turn, the visible one first (`load_window`)."""
     from custdesk.ui.main_window import MainWindow
 
     started = process_started()
@@ -119,26 +126,126 @@ def run_gui(db: str | None, *, smoke_test: bool = False, screenshots: str | None
         (lambda what, exc: problems.append(f"{what}: {logs.plain_reason(exc)}"))
         if smoke_test else (lambda what, exc: show_error(what, exc)))
     app = make_application()
-    try:
-        store = files.open_store(start_path(db, smoke_test=smoke_test))
-    except files.DatabaseError as exc:
+    meter = StallMeter()
+    if smoke_test:
+        meter.start()  # the whole start counts, from the first paint on
+    window = MainWindow(None, persist_state=not smoke_test, deferred=True)
+    if smoke_test:
+        window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    app.processEvents()
+    if smoke_test:
+        print(f"window shown after {time.perf_counter() - started:.2f} s")
+    outcome: dict[str, int] = {}
+    load_window(window, app, db, smoke_test, lambda code: outcome.setdefault("code", code),
+                meter)
+    if not smoke_test:
+        return app.exec() if not outcome else outcome["code"]
+    while "code" not in outcome:
+        app.processEvents()
+        time.sleep(0.002)
+    if outcome["code"]:
+        window.close()
+        return outcome["code"]
+    code = smoke(window, app, started, Path(screenshots) if screenshots else None, meter)
+    for problem in problems:
+        print(f"custdesk: unexpected error: {problem} ({logs.where_text()})", file=sys.stderr)
+    return 1 if problems and code == 0 else code
+
+
+def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_test: bool,
+                loaded: Callable[[int], object], meter: StallMeter | None = None) -> None:
+    """Fill the shown window: import what it needs on a thread (the event loop keeps
+    turning: an import holds the GIL only between two bytecodes), start the screen process,
+    open the file (the first-run welcome may ask here), then build the tab pages one per
+    turn. `loaded(0)` once every page is built; `loaded(2)` when the file cannot be opened
+    (the window closes). `meter` (smoke test) is told which step runs."""
+    import importlib
+
+    from custdesk.ui import tab_list
+
+    def doing(what: str) -> None:
+        if meter is not None:
+            meter.doing = f"start-up: {what}"
+
+    def import_all() -> None:
+        for name in tab_list.CONTENT_MODULES:
+            importlib.import_module(name)
+
+    def imported(_result: object) -> None:
+        from custdesk.services import files
+        from custdesk.ui.tasks import default_runner
+
+        # screens are built in a process of their own (it imports the builders on the other
+        # core meanwhile): their Python never holds the window's GIL
+        doing("starting the screen process")
+        default_runner().use_screen_process()
+        path = start_path(db, smoke_test=smoke_test)  # the first-run welcome may ask here
+        doing("opening the file")
+        in_background(lambda: files.open_store(path), opened, refused)
+
+    def refused(exc: BaseException) -> None:
+        from custdesk.services import files
+
+        if not isinstance(exc, files.DatabaseError):
+            raise exc
         if smoke_test:
             print(f"custdesk: {exc}", file=sys.stderr)
-            return 2
-        QMessageBox.critical(None, "custdesk cannot open the database", str(exc))
-        return 2
-    # screens are built in a process of their own (it starts now, on the other core, while
-    # the window is being built): their Python never holds the window's GIL
-    default_runner().use_screen_process()
-    window = MainWindow(store, persist_state=not smoke_test)
-    if smoke_test:
-        code = smoke(window, app, started, Path(screenshots) if screenshots else None)
-        for problem in problems:
-            print(f"custdesk: unexpected error: {problem} ({logs.where_text()})",
-                  file=sys.stderr)
-        return 1 if problems and code == 0 else code
-    window.show()
-    return app.exec()
+        else:
+            QMessageBox.critical(window, "custdesk cannot open the database", str(exc))
+            app.exit(2)
+        loaded(2)
+
+    def opened(store: files.Store) -> None:
+        window.set_store(store)
+        pending = window.build_order()
+
+        def next_page() -> None:
+            doing(f"building tab {tab_list.TABS[pending[0]].title}")
+            window.build_page(pending.pop(0))
+            if pending:
+                QTimer.singleShot(0, next_page)
+            else:
+                doing("done")
+                loaded(0)
+
+        next_page()
+
+    def broken(exc: BaseException) -> None:
+        raise exc  # a module that fails to import: the excepthook reports it
+
+    doing("importing the tabs")
+    in_background(import_all, imported, broken)
+
+
+def in_background(work: Callable[[], Any], then: Callable[[Any], object],
+                  failed: Callable[[BaseException], object]) -> None:
+    """Start-up only (before the task runner is imported): run `work` on a thread, then
+    `then(result)` or `failed(exc)` on the GUI thread, which keeps turning meanwhile."""
+    import threading
+
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as exc:
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=run, name="custdesk-start", daemon=True)
+    thread.start()
+
+    def check() -> None:
+        if not outcome:
+            QTimer.singleShot(5, check)
+            return
+        ok, value = outcome[0]
+        if ok:
+            then(value)
+        else:
+            failed(value)
+
+    QTimer.singleShot(5, check)
 
 
 # tab slug -> the record kinds whose presence means the tab has something to show
@@ -156,6 +263,8 @@ PAINT_TIMEOUT_S = 600.0
 def wait_painted(page: BaseTab, app: QApplication, timeout: float = PAINT_TIMEOUT_S) -> bool:
     """Run the event loop until every queued load (and its second stage) has been drawn;
     False on timeout. Timing a tab until its load is merely queued measures nothing."""
+    from custdesk.ui.tasks import default_runner
+
     runner = default_runner()
     deadline = time.perf_counter() + timeout
     while True:
@@ -179,6 +288,8 @@ def tab_problem(page: BaseTab, store: files.Store | None) -> str | None:
     is_empty = getattr(page, "is_empty_state", None)
     if store is None or is_empty is None or not is_empty():
         return None
+    from custdesk.services.exporter import count_kind
+
     for kind in DATA_FOR_TAB.get(page.slug, ()):
         count = count_kind(store, kind)
         if count:
@@ -210,21 +321,39 @@ def peak_rss_mb() -> float:
     return kb / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
+def process_peak_mb(pid: int | None) -> float:
+    """Another process's peak resident memory in MB (Linux /proc; 0 elsewhere)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text() if pid else ""
+    except OSError:
+        return 0.0
+    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "")
+    return int(line.split()[1]) / 1024 if line else 0.0
+
+
 # The smoke test's period change on each tab (and back): a period change must stay smooth.
 SMOKE_OTHER_PERIOD = "last_90_days"
 
 
-def smoke(window: MainWindow, app: QApplication, started: float, shots: Path | None) -> int:
+def smoke(window: MainWindow, app: QApplication, started: float, shots: Path | None,
+          meter: StallMeter | None = None) -> int:
     """Visit every tab, wait until its data is painted (and save one PNG each), change the
-    period once on it; print the timings and the longest GUI stall (a heartbeat measuring
-    the biggest gap between event-loop ticks; screenshot saving excluded). Exit 0 when every
-    tab drew its data; 1 naming the tab otherwise."""
-    meter = StallMeter()
-    meter.start()
-    window.resize(*SCREENSHOT_SIZE)
-    window.show()
-    app.processEvents()
-    print(f"window shown after {time.perf_counter() - started:.2f} s")
+    period once on it; print the timings and the longest GUI stall (`meter`, started by
+    `run_gui` before the window was shown: a heartbeat measuring the biggest gap between
+    event-loop ticks; screenshot saving excluded). Without `meter` (a window built at once)
+    it starts one, shows the window and prints when. Exit 0 when every tab drew its data; 1
+    naming the tab otherwise."""
+    if meter is None:
+        meter = StallMeter()
+        meter.start()
+        window.resize(*SCREENSHOT_SIZE)
+        window.show()
+        app.processEvents()
+        print(f"window shown after {time.perf_counter() - started:.2f} s")
+    first = window.current_tab()
+    if wait_painted(first, app):  # the tab the owner sees first, with its numbers
+        print(f"{first.slug} painted after {time.perf_counter() - started:.2f} s "
+              "(from process start)")
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
@@ -264,6 +393,12 @@ def smoke(window: MainWindow, app: QApplication, started: float, shots: Path | N
     if meter.where:
         print(f"longest GUI stall during: {meter.where}")
     print(f"peak memory: {peak_rss_mb():.0f} MB")
+    from custdesk.ui.tasks import default_runner
+
+    worker = default_runner().screen_process
+    worker_mb = process_peak_mb(worker.pid if worker is not None else None)
+    if worker_mb:
+        print(f"screen process peak memory: {worker_mb:.0f} MB")
     if shots is not None:
         failures += dialog_shots(window, app, shots)
     window.close()
@@ -278,6 +413,8 @@ def smoke(window: MainWindow, app: QApplication, started: float, shots: Path | N
 # ----- screenshots of the dialogs (smoke test with --screenshots) ----------------------------
 def wait_idle(app: QApplication, timeout: float = PAINT_TIMEOUT_S) -> bool:
     """Run the event loop until the task runner has delivered everything; False on timeout."""
+    from custdesk.ui.tasks import default_runner
+
     runner = default_runner()
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:

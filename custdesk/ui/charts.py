@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QCursor, QGuiApplication, QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
@@ -296,39 +296,57 @@ class Sparkline(QWidget):
         self.label = QLabel(label)
         self.latest = QLabel(fmt.DASH)
         self.latest.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.plot = pg.PlotWidget()
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.plot.hideAxis("left")
-        self.plot.hideAxis("bottom")
-        self.plot.setFixedHeight(34)
-        _style(self.plot)  # not pyqtgraph's black until the data arrives
+        # the plot (a whole pyqtgraph scene: 20-45 ms each, seven on Today) is made in a
+        # later event-loop turn, or when the first points come: opening Today stays smooth
+        self._plot: pg.PlotWidget | None = None
+        self._holder = QWidget()
+        self._holder.setFixedHeight(34)
         _follow_scheme(self.restyle)
         self.points: list[SeriesPoint] = []
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.label)
         top.addWidget(self.latest)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.setSpacing(0)
-        layout.addLayout(top)
-        layout.addWidget(self.plot)
+        self._box = QVBoxLayout(self)
+        self._box.setContentsMargins(2, 2, 2, 2)
+        self._box.setSpacing(0)
+        self._box.addLayout(top)
+        self._box.addWidget(self._holder)
+        QTimer.singleShot(0, self, self._make_plot)
+
+    @property
+    def plot(self) -> pg.PlotWidget:
+        return self._make_plot()
+
+    def _make_plot(self) -> pg.PlotWidget:
+        if self._plot is None:
+            plot = self._plot = pg.PlotWidget()
+            plot.setMenuEnabled(False)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.hideButtons()
+            plot.hideAxis("left")
+            plot.hideAxis("bottom")
+            plot.setFixedHeight(34)
+            _style(plot)  # not pyqtgraph's black until the data arrives
+            self._box.replaceWidget(self._holder, plot)
+            self._holder.deleteLater()
+        return self._plot
 
     def restyle(self, *_args: Any) -> None:
-        _style(self.plot)
+        if self._plot is not None:
+            _style(self._plot)
 
     def set_points(self, points: Sequence[SeriesPoint] | Pairs) -> None:
         """SeriesPoints oldest first (or ("2026-03", value) pairs, taken as whole months)."""
-        colours = _style(self.plot)
+        plot = self.plot
+        colours = _style(plot)
         self.points = as_points(points)
-        self.plot.clear()
-        plot_points(self.plot, self.points, colours["series"][0], colours["bg"], dots=False)
+        plot.clear()
+        plot_points(plot, self.points, colours["series"][0], colours["bg"], dots=False)
         whole = [(i, p) for i, p in enumerate(self.points)
                  if p.value is not None and not p.partial]
         if whole:  # the latest whole month, marked
-            self.plot.plot([whole[-1][0]], [float(whole[-1][1].value or 0)], pen=None,
+            plot.plot([whole[-1][0]], [float(whole[-1][1].value or 0)], pen=None,
                            symbol="o", symbolSize=5, symbolBrush=colours["series"][1],
                            symbolPen=None)
         # the headline is the latest whole month; a partial month is only in the tooltip
@@ -337,7 +355,7 @@ class Sparkline(QWidget):
         self.latest.setText(f"{fmt.by_unit(last.value, self.unit, short=True)}  "
                             f"<span style='color:gray'>{month}</span>")
         if self.points:  # keep the x-range: the partial month's slot stays empty on the right
-            self.plot.setXRange(-0.5, len(self.points) - 0.5, padding=0)
+            plot.setXRange(-0.5, len(self.points) - 0.5, padding=0)
         self.setToolTip("<br>".join(f"{point_label(p)}: {fmt.by_unit(p.value, self.unit)}"
                                     for p in self.points))
 

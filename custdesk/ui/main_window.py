@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from filelock import BaseFileLock
 from PySide6.QtCore import QByteArray, QSettings, QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTabWidget,
     QWidget,
@@ -21,56 +22,29 @@ from PySide6.QtWidgets import (
 
 from custdesk import __version__
 from custdesk.domain.periods import Period
-from custdesk.services import demo as demo_service
-from custdesk.services import files
-from custdesk.services.files import (
-    DatabaseError,
-    Store,
-    location_warning_once,
-    open_store,
-)
-from custdesk.ui import edit_undo, plain_text, review_printing
+from custdesk.ui import tab_list
 from custdesk.ui.banner import Banner
-from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
-from custdesk.ui.dialogs.quick_entry import add_record_menu
-from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
-from custdesk.ui.import_wizard import ImportWizard
 from custdesk.ui.period_bar import PeriodBar
-from custdesk.ui.table_view import TableWithSearch
-from custdesk.ui.tabs.actions_tab import ActionsTab
-from custdesk.ui.tabs.base_tab import BaseTab
-from custdesk.ui.tabs.customers_tab import CustomersTab
-from custdesk.ui.tabs.feedback_tab import FeedbackTab
-from custdesk.ui.tabs.growth_tab import GrowthTab
-from custdesk.ui.tabs.lost_prospects_tab import LostProspectsTab
-from custdesk.ui.tabs.loyalty_tab import LoyaltyTab
-from custdesk.ui.tabs.margins_tab import MarginsTab
-from custdesk.ui.tabs.pipeline_tab import PipelineTab
-from custdesk.ui.tabs.scorecard_tab import ScorecardTab
-from custdesk.ui.tabs.today_tab import TodayTab
-from custdesk.ui.tabs.why_tab import WhyTab
-from custdesk.ui.tasks import default_runner
 
-TAB_CLASSES: tuple[type[BaseTab], ...] = (
-    TodayTab,
-    CustomersTab,
-    LoyaltyTab,
-    PipelineTab,
-    LostProspectsTab,
-    MarginsTab,
-    GrowthTab,
-    FeedbackTab,
-    WhyTab,
-    ActionsTab,
-    ScorecardTab,
-)
-# tab titles with their Alt+letter (none taken by the menus: File, Edit, View, Record, Help)
-TAB_MNEMONICS = {"Today": "&Today", "Customers": "&Customers", "Loyalty": "L&oyalty",
-                 "Pipeline": "&Pipeline",
-                 "Lost prospects": "&Lost prospects", "Margins": "&Margins",
-                 "Growth": "&Growth",
-                 "Feedback": "Fee&dback", "Scorecard": "&Scorecard", "Actions": "&Actions",
-                 "Why": "&Why"}
+# The window shows its frame, menus and tab bar first; the tabs themselves, the storage layer
+# and the dialogs are imported after (see `MainWindow(deferred=True)` and ui/app.py), hence
+# the imports inside the methods below.
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
+    from custdesk.services.files import Store
+    from custdesk.ui.tabs.base_tab import BaseTab
+
+TAB_MNEMONICS = {spec.title: spec.mnemonic for spec in tab_list.TABS}
+
+
+def __getattr__(name: str) -> Any:
+    """`TAB_CLASSES`: the tab classes, in order (imported on first use)."""
+    if name == "TAB_CLASSES":
+        return tab_list.tab_classes()
+    raise AttributeError(name)
+
+
 # what an import added, in words, and the tab that shows it
 KIND_WORDS = {"orders": ("order line", "today"), "customers": ("customer", "customers"),
               "products": ("product", "margins"), "deals": ("deal", "pipeline"),
@@ -94,8 +68,12 @@ class MainWindow(QMainWindow):
     store_changed = Signal()
 
     def __init__(
-        self, store: Store | None, parent: QWidget | None = None, *, persist_state: bool = True
+        self, store: Store | None, parent: QWidget | None = None, *, persist_state: bool = True,
+        deferred: bool = False
     ) -> None:
+        """The window on `store`. `deferred`: only the frame, menus and tab bar now (they
+        need no more than Qt); the app then calls `open_store_later` and `build_pages`
+        so the window is on screen while the rest is imported and built (ui/app.py)."""
         super().__init__(parent)
         self.store: Store | None = None
         self.persist_state = persist_state  # the smoke test must not touch the owner's layout
@@ -106,9 +84,11 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.tab_pages: list[BaseTab] = [cls(self) for cls in TAB_CLASSES]
-        for page in self.tab_pages:
-            self.tabs.addTab(page, TAB_MNEMONICS.get(page.title, page.title))
+        # each tab holds a placeholder until its page is built (`build_page`)
+        for spec in tab_list.TABS:
+            self.tabs.addTab(self._placeholder(), spec.mnemonic)
+        self._pages: dict[int, BaseTab] = {}
+        self.tab_pages: list[BaseTab] = []  # every page, in tab order, once all are built
         self.period_bar = PeriodBar(self)
         self.demo_banner = Banner("demo_banner", "demo")
         self.setCentralWidget(self.period_bar.above(self.tabs, self.demo_banner))
@@ -117,9 +97,61 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.file_label)
         self._build_menus()
         self._restore_window_state()
+        if not deferred:
+            for index in self.build_order():
+                self.build_page(index)
+            self.set_store(store)
+
+    @staticmethod
+    def _placeholder() -> QWidget:
+        label = QLabel("Loading…")
+        label.setStyleSheet("color: palette(mid); padding: 12px;")
+        return label
+
+    @property
+    def ready(self) -> bool:
+        """Every tab page is built (the menus act on the tabs only from then on)."""
+        return len(self.tab_pages) == len(tab_list.TABS)
+
+    def build_order(self) -> list[int]:
+        """The visible tab first, so that its numbers start loading before the others."""
+        current = self.tabs.currentIndex()
+        return [current, *(i for i in range(len(tab_list.TABS)) if i != current)]
+
+    def build_page(self, index: int) -> BaseTab:
+        """Put tab `index`'s page in place of its placeholder, on the open file and period.
+        The last one finishes the window: the Record menu, the menus' actions, the write
+        tasks' change signal."""
+        spec = tab_list.TABS[index]
+        page = tab_list.tab_class(spec)(self)
+        self._pages[index] = page
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)
+        self.tabs.insertTab(index, page, spec.mnemonic)
+        placeholder = self.tabs.widget(index + 1)
+        self.tabs.removeTab(index + 1)
+        if placeholder is not None:
+            placeholder.deleteLater()
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        page.set_period(self.period_bar.period(), refresh=False, label=self.period_bar.label())
+        if self.store is not None:  # a new page has none yet
+            page.set_store(self.store)
+        if len(self._pages) == len(tab_list.TABS):
+            self._finish()
+        return page
+
+    def _finish(self) -> None:
+        from custdesk.ui.dialogs.quick_entry import fill_record_menu
+        from custdesk.ui.tasks import default_runner
+
+        self.tab_pages = [self._pages[i] for i in range(len(tab_list.TABS))]
+        fill_record_menu(self.record_menu, lambda: self.store, self)  # New deal, quick entry
+        self._refresh_recent_menu()
         # every committed write task (import, restore, …) says what it changed
         default_runner().changed.connect(self.data_changed)
-        self.set_store(store)
+        for menu in self.menus:
+            menu.setEnabled(True)
 
     # ----- menus -----------------------------------------------------------------
     def _action(
@@ -156,12 +188,10 @@ class MainWindow(QMainWindow):
         )
         file_menu.addAction(self._action("Print monthly revie&w…", self.print_review_dialog))
         file_menu.addAction(self._action(  # issue 16: the plan on paper, strategic reviews
-            "Print sales p&lan…", lambda: review_printing.print_plan(self, self.store,
-                                                                     self.dialogs)))
+            "Print sales p&lan…", self.print_plan_dialog))
         file_menu.addAction(self._action(  # issue 15: the customer base on one page
             "Print customers as an &asset…", self.print_asset_dialog))
-        file_menu.addAction(self._action(
-            "S&trategic review…", lambda: review_printing.strategic_review(self, self.store)))
+        file_menu.addAction(self._action("S&trategic review…", self.strategic_review_dialog))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Undo last import…", self.undo_last_import))
         file_menu.addAction(self._action("Business &settings…", self.settings_dialog))
@@ -172,30 +202,48 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action("&Undo", self.undo_newest, QKeySequence.StandardKey.Undo)
         edit_menu = self.menuBar().addMenu("&Edit")
         edit_menu.addAction(self.undo_action)
-        edit_menu.aboutToShow.connect(
-            lambda: edit_undo.update_label(self.undo_action, self.store))
-        add_record_menu(self.menuBar(), lambda: self.store, self)  # New deal, quick entry
-        self._build_view_menu()
+        edit_menu.aboutToShow.connect(self._update_undo_label)
+        self.record_menu = self.menuBar().addMenu("&Record")  # filled by `_finish`
+        view = self._build_view_menu()
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self._action("Explore the &demo business", self.explore_demo))
         help_menu.addAction(self._action("&Metric definitions", self.show_metric_definitions))
         help_menu.addAction(self._action("&About custdesk", self.show_about))
-        self._refresh_recent_menu()
+        # until every tab page is built, the menus that act on them wait
+        self.menus = [file_menu, edit_menu, self.record_menu, view]
+        for menu in self.menus:
+            menu.setEnabled(False)
 
-    def _build_view_menu(self) -> None:
+    def _update_undo_label(self) -> None:
+        from custdesk.ui import edit_undo
+
+        edit_undo.update_label(self.undo_action, self.store)
+
+    def print_plan_dialog(self) -> None:
+        from custdesk.ui import review_printing
+
+        review_printing.print_plan(self, self.store, self.dialogs)
+
+    def strategic_review_dialog(self) -> None:
+        from custdesk.ui import review_printing
+
+        review_printing.strategic_review(self, self.store)
+
+    def _build_view_menu(self) -> QMenu:
         """Keyboard: F5, Ctrl+F, Ctrl+1…9 and Ctrl+0 (a tab each), Ctrl+Tab /
         Ctrl+Shift+Tab (in View)."""
         view = self.menuBar().addMenu("&View")
         view.addAction(self._action("&Refresh", self.refresh_now, "F5"))
         view.addAction(self._action("&Search this tab", self.focus_search, "Ctrl+F"))
         view.addSeparator()
-        for index, page in enumerate(self.tab_pages):
+        for index, spec in enumerate(tab_list.TABS):
             # Ctrl+1…9, then Ctrl+0; later tabs keep their Alt+letter only
             keys = f"Ctrl+{(index + 1) % 10}" if index < 10 else None
-            view.addAction(self._action(page.title, self._show_tab(index), keys))
+            view.addAction(self._action(spec.title, self._show_tab(index), keys))
         view.addAction(self._action("&Next tab", lambda: self.step_tab(1), "Ctrl+Tab"))
         view.addAction(self._action("Pre&vious tab", lambda: self.step_tab(-1),
                                     "Ctrl+Shift+Tab"))
+        return view
 
     def _show_tab(self, index: int) -> Callable[[], None]:
         return lambda: self.tabs.setCurrentIndex(index)
@@ -205,6 +253,8 @@ class MainWindow(QMainWindow):
 
     def focus_search(self) -> bool:
         """Ctrl+F: put the cursor in the current tab's search box; False when it has none."""
+        from custdesk.ui.table_view import TableWithSearch
+
         boxes = [t for t in self.current_tab().findChildren(TableWithSearch)
                  if t.isVisibleTo(self.current_tab())]
         if not boxes:
@@ -217,12 +267,15 @@ class MainWindow(QMainWindow):
     def refresh_now(self) -> None:
         """F5: read the file again — the period (its data may have grown) and every tab."""
         if not self.period_bar.data_changed(self.store):
-            for page in self.tab_pages:
+            for page in self._pages.values():
                 page.invalidate()
 
     # ----- the open database -------------------------------------------------------
     def set_store(self, store: Store | None) -> None:
         """Switch the window to `store` (closing the previous one) and redraw every tab."""
+        from custdesk.services import demo as demo_service
+        from custdesk.ui import plain_text
+
         if self.store is not None and self.store is not store:
             self.store.close()
             if self.store.close_warning and self.persist_state:
@@ -239,7 +292,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("custdesk")
         self._show_demo_banner()
         self.period_bar.set_store(store)  # T and "all time" from period_service
-        for page in self.tab_pages:
+        for page in self._pages.values():
             page.set_period(self.period_bar.period(), refresh=False,
                             label=self.period_bar.label())
             page.set_store(store)
@@ -259,6 +312,11 @@ class MainWindow(QMainWindow):
     def explore_demo(self) -> bool:
         """Open the demo business in its own file (written the first time), never in the
         owner's file."""
+        from custdesk.services import demo as demo_service
+        from custdesk.services import files
+        from custdesk.services.files import DatabaseError
+        from custdesk.ui import plain_text
+
         path = files.demo_db_path()
         if self.store is not None and self.store.path == path.resolve():
             return True
@@ -272,6 +330,10 @@ class MainWindow(QMainWindow):
     def own_file_path(self) -> Path:
         """The owner's default file; a default file that holds the demo (written there by
         older versions) is left alone and `my-business.db` beside it is used instead."""
+        from custdesk.services import demo as demo_service
+        from custdesk.services import files
+        from custdesk.services.files import DatabaseError, open_store
+
         path = files.default_db_path()
         if not path.exists():
             return path
@@ -288,6 +350,8 @@ class MainWindow(QMainWindow):
     def start_own_file(self) -> bool:
         """The demo banner's button: open (or create) the owner's own file; an empty one
         shows every tab's import invitation."""
+        from custdesk.services import files
+
         path = self.own_file_path()
         if not self.open_path(path):
             return False
@@ -299,6 +363,9 @@ class MainWindow(QMainWindow):
 
     def _warn_about_location(self, store: Store) -> None:
         """Cloud-sync folders and network drives corrupt SQLite files: say so, once per path."""
+        from custdesk.services.files import location_warning_once
+        from custdesk.ui import plain_text
+
         message = location_warning_once(store)
         if message:
             QMessageBox.warning(self, "This folder is risky for your data",
@@ -306,6 +373,9 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: Path) -> bool:
         """Open another database; on refusal explain why and keep the current one."""
+        from custdesk.services.files import DatabaseError, open_store
+        from custdesk.ui import plain_text
+
         if self.store is not None and Path(path).resolve() == self.store.path:
             return True
         try:
@@ -318,6 +388,8 @@ class MainWindow(QMainWindow):
 
     def start_folder(self) -> Path:
         """Where file dialogs open: the last folder used, else Documents."""
+        from custdesk.services import files
+
         return files.start_folder(self.settings.value("last_folder", ""))
 
     def remember_folder(self, path: str | Path) -> None:
@@ -325,6 +397,8 @@ class MainWindow(QMainWindow):
             self.settings.setValue("last_folder", str(Path(path).parent))
 
     def new_database(self) -> None:
+        from custdesk.ui import plain_text
+
         path, _ = QFileDialog.getSaveFileName(
             self, "New custdesk database", str(self.start_folder() / "business.db"), DB_FILTER
         )
@@ -359,6 +433,8 @@ class MainWindow(QMainWindow):
         self._refresh_recent_menu()
 
     def _refresh_recent_menu(self) -> None:
+        from custdesk.services import files
+
         self.recent_menu.clear()
         recent = [p for p in self._recent_files() if Path(p).exists()]
         for entry in recent:
@@ -375,6 +451,8 @@ class MainWindow(QMainWindow):
     def import_dialog(self, path: Path | str | None = None) -> QDialog | None:
         """File ▸ Import… (or a dropped file). In the demo file it first asks whether the
         owner meant their own file."""
+        from custdesk.ui.import_wizard import ImportWizard
+
         if not isinstance(path, str | Path) or not str(path):
             path = None  # a stray signal argument is never a path
         if self.store is None:
@@ -479,6 +557,9 @@ class MainWindow(QMainWindow):
     def _restore_backup(self, backup_path: str) -> None:
         """Restore in a write task (the file swap and its checks never block the window),
         then reopen the file."""
+        from custdesk.services import files
+        from custdesk.services.files import DatabaseError
+        from custdesk.ui import plain_text
         from custdesk.ui.dialogs.restore_backup_dialog import start_restore
 
         assert self.store is not None
@@ -500,6 +581,9 @@ class MainWindow(QMainWindow):
     def _reopen_restored(self, db_path: Path, lock: BaseFileLock) -> None:
         """Open the restored (or, after a failure, untouched) file with the lock the
         restore held; a refusal is explained and the lock released."""
+        from custdesk.services.files import DatabaseError, open_store
+        from custdesk.ui import plain_text
+
         try:
             store = open_store(db_path, lock=lock)
         except DatabaseError as exc:
@@ -513,14 +597,14 @@ class MainWindow(QMainWindow):
         the tabs that show what it changed redraw."""
         if self.period_bar.data_changed(self.store):
             return  # set_period redrew every tab
-        for page in self.tab_pages:
+        for page in self._pages.values():
             if page.shows_any(changes):
                 page.invalidate()
 
     def set_period(self, period: Period) -> None:
         """The period bar changed: every tab shows the new period."""
         label = self.period_bar.label()
-        for page in self.tab_pages:
+        for page in self._pages.values():
             page.set_period(period, label=label)
 
     def open_once(self, kind: str, make: Callable[[], QDialog]) -> QDialog:
@@ -538,6 +622,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def settings_dialog(self) -> QDialog | None:
+        from custdesk.ui.dialogs.settings_dialog import BusinessSettingsDialog
+
         store = self.store
         if store is None:
             return None
@@ -551,10 +637,15 @@ class MainWindow(QMainWindow):
 
     def undo_newest(self) -> None:
         """Edit ▸ Undo (Ctrl+Z): the newest edit, or the last import when that came later."""
+        from custdesk.ui import edit_undo
+
         edit_undo.undo_newest(self, self)
 
     def undo_last_import(self) -> None:
         """Take back the newest import, after saying what it was and asking."""
+        from custdesk.services.files import DatabaseError
+        from custdesk.ui import plain_text
+
         if self.store is None:
             return
         from custdesk.services import importer
@@ -583,10 +674,12 @@ class MainWindow(QMainWindow):
     def refresh_all(self) -> None:
         """Every tab shows fresh data: the visible one reloads now, the others when shown
         (nothing computes a screen that isn't visible)."""
-        for page in self.tab_pages:
+        for page in self._pages.values():
             page.invalidate()
 
     def show_metric_definitions(self) -> QDialog:
+        from custdesk.ui.dialogs.metric_definitions_dialog import MetricDefinitionsDialog
+
         return self.open_once("metric_definitions", lambda: MetricDefinitionsDialog(self))
 
     def show_about(self) -> None:

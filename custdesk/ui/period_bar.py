@@ -10,6 +10,7 @@ when a file is opened.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
@@ -25,10 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.domain.periods import PRESET_LABELS, Period
-from custdesk.services.files import Store
-from custdesk.services.period_service import resolve_period
 from custdesk.ui import formatting as fmt
 from custdesk.ui.banner import Banner
+
+if TYPE_CHECKING:  # the bar is part of the window's first paint: no storage import yet
+    from custdesk.services.files import Store
 
 CUSTOM = "custom"
 CUSTOM_LABEL = "Custom range"
@@ -42,6 +44,8 @@ FOLLOW_DATA = "Show the data's last day"
 def anchor_for(store: Store | None, today: date | None = None) -> date:
     """The day presets count back from (T of METRICS.md "Periods"): today, or the data's
     last day when the data is old — decided by `period_service.resolve_period`."""
+    from custdesk.services.period_service import resolve_period
+
     today = today or date.today()
     if store is None:
         return today
@@ -224,6 +228,8 @@ class PeriodBar(QWidget):
         if store is None:
             self.span, self.data_is_old = None, False
         else:
+            from custdesk.services.period_service import resolve_period
+
             resolved = resolve_period(store, today=self.today)
             self.span, self.data_is_old = resolved.span, resolved.follows_data
         self.anchor = self._anchor()

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMenuBar,
     QVBoxLayout,
     QWidget,
 )
@@ -160,12 +159,11 @@ class QuickEntryDialog(QDialog):
         self.message.setText(f"<span style='color:#c0392b'>{html.escape(str(exc))}</span>")
 
 
-def add_record_menu(menu_bar: QMenuBar, store_of: Callable[[], Store | None],
-                    parent: QWidget) -> QMenu:
-    """The main window's Record menu: New deal… and the four quick entries."""
+def fill_record_menu(menu: QMenu, store_of: Callable[[], Store | None],
+                     parent: QWidget) -> QMenu:
+    """The main window's Record menu (made, empty, with the window's first paint): New
+    deal… and the four quick entries."""
     from custdesk.ui.dialogs.new_deal_dialog import NewDealDialog
-
-    menu = menu_bar.addMenu("&Record")
 
     def run(opener: Callable[[Store], Any]) -> Callable[..., None]:
         def go(*_checked: Any) -> None:  # never passes Qt's `checked` on

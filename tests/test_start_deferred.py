@@ -1,0 +1,96 @@
+"""The window shows before the heavy modules load (issue 18: "the window appears with its
+tabs at once and numbers fill in"): its first paint needs Qt and a few light modules only;
+the tabs, the storage layer and the dialogs are imported while it is on screen."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from custdesk.cli import window_arguments
+from custdesk.ui import tab_list
+
+ROOT = Path(__file__).resolve().parents[1]
+# what the first paint must not wait for
+HEAVY = ("sqlite_utils", "pyqtgraph", "numpy", "custdesk.storage", "custdesk.services.files",
+         "custdesk.services.screens", "custdesk.ui.tabs.today_tab", "custdesk.ui.tasks",
+         "custdesk.commands")
+
+FIRST_PAINT = """
+import json, sys
+from custdesk.cli import window_arguments
+assert window_arguments(["--db", "x.db"]) is not None
+from custdesk.ui.app import make_application
+from custdesk.ui.main_window import MainWindow
+app = make_application()
+window = MainWindow(None, persist_state=False, deferred=True)
+window.show()
+app.processEvents()
+titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+print(json.dumps({"loaded": sorted(m for m in sys.modules if m.startswith(tuple(HEAVY))),
+                  "titles": titles, "ready": window.ready}))
+"""
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+
+
+def test_the_first_paint_imports_no_storage_no_tabs_no_charts() -> None:
+    code = f"HEAVY = {HEAVY!r}\n" + FIRST_PAINT
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=_env(), timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["loaded"] == []
+    assert seen["titles"] == [spec.mnemonic for spec in tab_list.TABS]
+    assert seen["ready"] is False  # the pages come after
+
+
+def test_every_tab_spec_names_its_class_and_title() -> None:
+    classes = tab_list.tab_classes()
+    assert [cls.title for cls in classes] == [spec.title for spec in tab_list.TABS]
+    assert [spec.mnemonic.replace("&", "") for spec in tab_list.TABS] == [
+        spec.title for spec in tab_list.TABS]
+
+
+@pytest.mark.parametrize(("argv", "window"), [
+    ([], True), (["--db", "x.db"], True), (["--smoke-test", "--screenshots", "shots"], True),
+    (["screen", "today"], False), (["--db", "x.db", "screen", "today"], False),
+    (["--version"], False), (["-h"], False), (["--no-such-option"], False)])
+def test_the_window_path_is_told_from_a_command_without_the_full_parser(argv, window) -> None:
+    assert (window_arguments(argv) is not None) is window
+
+
+def test_the_app_started_deferred_paints_every_tab_and_says_when(demo_db_template,
+                                                                tmp_path) -> None:
+    import shutil
+
+    db = tmp_path / "demo.db"
+    shutil.copyfile(demo_db_template, db)
+    out = subprocess.run([sys.executable, "-m", "custdesk", "--db", str(db), "--smoke-test"],
+                         capture_output=True, text=True, env=_env(), timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout
+    shown = float(re.search(r"^window shown after (\d+\.\d\d) s$", lines, re.M)[1])
+    painted = float(re.search(r"^today painted after (\d+\.\d\d) s \(from process start\)$",
+                              lines, re.M)[1])
+    assert 0 < shown < painted  # the window first, Today's numbers after
+    assert len(re.findall(r"^tab \w+: ", lines, re.M)) == len(tab_list.TABS)
+    assert re.search(r"^screen process peak memory: \d+ MB$", lines, re.M)
+
+
+def test_a_file_that_cannot_be_opened_exits_2_after_the_window_showed(tmp_path) -> None:
+    bad = tmp_path / "not-a-database.db"
+    bad.write_text("these are not the bytes of a custdesk file\n" * 100)
+    out = subprocess.run([sys.executable, "-m", "custdesk", "--db", str(bad), "--smoke-test"],
+                         capture_output=True, text=True, env=_env(), timeout=300, cwd=ROOT)
+    assert out.returncode == 2
+    assert "window shown after" in out.stdout
+    assert "custdesk:" in out.stderr and "Traceback" not in out.stderr
