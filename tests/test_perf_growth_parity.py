@@ -45,6 +45,10 @@ def store(request, tmp_path_factory):
         s.conn.execute("UPDATE surveys SET customer_id = NULL WHERE id % 9 = 0")
         s.conn.execute("UPDATE deals SET customer_id = NULL WHERE id % 13 = 0")
         s.conn.execute("UPDATE customers SET segment = lower(segment) || ' ' WHERE id % 17 = 0")
+        s.conn.execute("UPDATE customers SET source = upper(source) || ' ' "
+                       "WHERE id % 19 = 0")  # sources spelled alike, blank, missing
+        s.conn.execute("UPDATE customers SET source = '' WHERE id % 23 = 0")
+        s.conn.execute("UPDATE customers SET source = NULL WHERE id % 29 = 0")
         # make_db records no marketing spend: some channels, alike spellings, every month
         s.conn.executemany(
             "INSERT INTO spend (month, amount_e4, channel) VALUES (?, ?, ?)",
@@ -228,3 +232,11 @@ def test_growth_card_figures_equal_catalogue(store, i: int) -> None:
         assert now[metric] == full_now[metric], metric
         assert prior[metric] == full_prior[metric], metric
     assert i != 1 or (now["customers_new"].value and now["cac"].value)
+
+
+@pytest.mark.parametrize("i", range(8))
+def test_growth_source_rows_from_sql_equal_reference(store, i: int) -> None:
+    period = _periods(random.Random(7))[i]
+    want = gs.source_rows(store, period)
+    assert gs.source_rows_sql(store, period) == want
+    assert i != 1 or sum(r.new_customers for r in want)

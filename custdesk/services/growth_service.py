@@ -42,6 +42,7 @@ from custdesk.domain.text import name_key
 from custdesk.services import metrics_service as ms
 from custdesk.storage import pipeline_snapshots, queries, queries_tally
 from custdesk.storage import queries_growth as qg
+from custdesk.storage import queries_growth_sources as qs
 from custdesk.storage import queries_records as rec
 from custdesk.storage.store import Store
 
@@ -108,21 +109,52 @@ def _v(values: dict[str, MetricValue], metric: str) -> float | None:
     return None if v is None else v.value
 
 
+# a source group: (shown spelling, its customer metrics, its new customers -> their day)
+_SourceGroup = tuple[str, dict[str, MetricValue], dict[int, date]]
+
+
 def source_rows(store: Store, period: Period, states: Sequence[CustomerState] | None = None,
                 spend: dict[str, int] | None = None) -> list[SourceRow]:
-    """One row per acquisition source (module docstring), most new customers first."""
+    """One row per acquisition source (module docstring), most new customers first, from
+    the customers' states (the reference; `source_rows_sql` is tested equal to it)."""
     states = _states(store, period) if states is None else states
+    groups = [(source, customer_metrics(members, period, {}, with_cac=False),
+               {st.facts.id: st.facts.acquired for st in members if st.flow.new})
+              for source, members in _grouped(states, "source").items()]
+    return _source_rows(store, period, groups, spend)
+
+
+def source_rows_sql(store: Store, period: Period, spend: dict[str, int] | None = None
+                    ) -> list[SourceRow]:
+    """`source_rows` from per-source sums made in SQL (`queries_growth_sources`): no
+    customer's facts or state built in Python. Spellings alike merged under the one of
+    the lowest customer id, as `_grouped` does."""
+    window = ms.load_settings(store).window_days
+    sums = sorted(qs.source_sums(store, period, window), key=lambda x: x.first_id)
+    shown_of: dict[str, str] = {}
+    merged: dict[str, tuple[CustomerTally, dict[int, date]]] = {}
+    for x in sums:  # lowest first id first: the first spelling of a key wins
+        key = name_key(x.source)
+        shown = shown_of.setdefault(key, (x.source or "").strip() if key else NONE_GROUP)
+        tally, new = merged.get(shown, (CustomerTally(), {}))
+        merged[shown] = (tally + x.tally, {**new, **x.new})
+    groups = [(shown, tally_metrics(t, with_cac=False), new)
+              for shown, (t, new) in merged.items()]
+    return _source_rows(store, period, groups, spend)
+
+
+def _source_rows(store: Store, period: Period, groups: Sequence[_SourceGroup],
+                 spend: dict[str, int] | None) -> list[SourceRow]:
     if spend is None:
         spend = spend_by_channel(rec.load_spend(store), period)
     spend_by_key = {name_key(ch): e4 for ch, e4 in spend.items()}
-    news = {st.facts.id: st.facts.acquired for st in states if st.flow.new}
+    news = {cid: d for _s, _v, new in groups for cid, d in new.items()}
     windows = {cid: (d, min(d + timedelta(days=FIRST_YEAR_DAYS - 1), period.end))
                for cid, d in news.items()}
     first = qg.sales_in_windows(store, windows)
     rows = []
-    for source, members in _grouped(states, "source").items():
-        values = customer_metrics(members, period, {}, with_cac=False)
-        new_ids = [st.facts.id for st in members if st.flow.new]
+    for source, values, new in groups:
+        new_ids = list(new)
         n = len(new_ids)
         spend_e4 = spend_by_key.get(name_key(source)) if source != NONE_GROUP else None
         cac = spend_e4 / n / 10_000 if spend_e4 is not None and n else None
@@ -194,9 +226,8 @@ def spend_months(store: Store, period: Period) -> tuple[list[dict[str, object]],
 
 def growth(store: Store, period: Period) -> Growth:
     """Everything the growth screen shows for `period`."""
-    states = _states(store, period)
     spend = spend_by_channel(rec.load_spend(store), period)
-    sources = source_rows(store, period, states, spend)
+    sources = source_rows_sql(store, period, spend)
     known = {name_key(r.source) for r in sources if r.source != NONE_GROUP}
     unmatched = {ch: e4 / 10_000 for ch, e4 in spend.items() if name_key(ch) not in known}
     months, channels = spend_months(store, period)

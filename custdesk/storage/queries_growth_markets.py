@@ -99,8 +99,9 @@ def place_sums(store: Store, period: Period
                ) -> list[tuple[str, str, str, int, int, int, int, int, int]]:
     """(country, region, city, customer id, revenue_e4, cost_e4 (known), revenue_e4 of the
     lines with a cost, lines, lines with a cost): `places_by_customer` without orders."""
-    return [(str(a), str(b), str(c), int(k), *(int(v or 0) for v in sums))
-            for a, b, c, k, *sums in store.conn.execute(_PLACE_SUMS, _span(period))]
+    return [(str(a), str(b), str(c), int(k), int(r or 0), int(x or 0), int(rc or 0),
+             int(n), int(nc or 0))
+            for a, b, c, k, r, x, rc, n, nc in store.conn.execute(_PLACE_SUMS, _span(period))]
 
 
 # ----- the segment tables from one scan ------------------------------------------------------
