@@ -201,6 +201,47 @@ def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> Met
                                                         feedback=feedback) for b in by})
 
 
+def feedback_figures(store: Store, period: Period) -> dict[str, MetricValue]:
+    """The catalogue's feedback metrics for `period` (what `compute_metrics` returns for
+    them) from the feedback sums alone: a screen showing only these skips the customer,
+    deal and whole-file sums of a whole catalogue."""
+    settings = load_settings(store)
+    return feedback_metrics_from_totals(qf.period_totals(store, period,
+                                                         settings.repeat_contact_days))
+
+
+def sales_report(store: Store, period: Period, ids: Sequence[str],
+                 by: Sequence[str] = ()) -> MetricsReport:
+    """`compute_metrics(store, period, by)` cut to customer and sales metric `ids` and the
+    sales figures of the breakdowns (revenue, gross profit, margin, orders by segment,
+    product or category): the customer tallies, order counts, spend and sales groups
+    alone — none of the deal, ticket, survey or whole-file sums a whole catalogue adds,
+    which these figures never read (tests/test_perf_catalogue_margins.py: equal)."""
+    unknown = [m for m in ids if m not in _CUSTOMER_SALES_IDS]
+    if unknown:
+        raise ValueError(f"{unknown[0]!r} is not a customer or sales metric")
+    unknown = [b for b in by if b not in ("segment", "product", "category")]
+    if unknown:
+        raise ValueError(f"no sales breakdown by {unknown[0]!r}")
+    settings = load_settings(store)
+    tallies = queries_tally.customer_tallies(store, period, settings.window_days)
+    assert tallies is not None  # any period is served (see customer_tallies)
+    tally = sum(tallies.values(), CustomerTally())
+    # assemble's first two steps, the only ones that set these ids
+    values = tally_metrics(tally, spend_in(rec.load_spend(store), period))
+    values.update(sales_metrics(tally.sales(queries.orders_count(store, period).get("", 0))))
+    groups: dict[str, dict[str, dict[str, MetricValue]]] = {}
+    for b in by:
+        if b == "segment":
+            orders = queries.orders_count(store, period, by_segment=True)
+            groups[b] = {g: sales_metrics(tallies[g].sales(orders.get(g, 0)))
+                         for g in sorted(tallies)}
+        else:
+            groups[b] = {g: sales_metrics(t) for g, t in
+                         sorted(queries.sales_by(store, period, b).items())}
+    return MetricsReport(period, {m: values[m] for m in ids}, groups)
+
+
 def customers_bridge(store: Store, period: Period) -> Bridge:
     """start + new + won back − lost = end, lost by reason, and the money in and out."""
     settings = load_settings(store)
@@ -227,6 +268,12 @@ def _month_periods(months: int, end: date) -> list[tuple[str, Period]]:
 
 
 _SALES_IDS = frozenset(sales_metrics(SalesTotals()))
+# ids `assemble` takes from the customer tally and the sales sums alone (ids a later step
+# of `assemble` sets — discount, whole-file, deal, feedback — left out)
+_CUSTOMER_SALES_IDS = (frozenset(tally_metrics(CustomerTally())) | _SALES_IDS) - frozenset(
+    ("discount_line_pct_avg", "spend", "leads_qualified", "actions_open", "actions_overdue",
+     *deal_metrics_from_totals(DealTotals(), 0), *feedback_metrics_from_totals(
+         FeedbackTotals())))
 # customer metrics made only of the bridge counts: one pass over months (flows_over_periods)
 _SURVEY_IDS = frozenset(("nps", "enps", "mystery_shop_avg", "would_refer_pct"))  # no ticket
 _FLOW_IDS = frozenset(("customers_start", "customers_active", "customers_won_back",

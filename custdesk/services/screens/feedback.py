@@ -49,7 +49,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
     report = ms.compute_metrics(store, period, by=("segment",))
-    prior = ms.compute_metrics(store, period.prior()).metrics
+    prior = ms.feedback_figures(store, period.prior())  # the cards' figures alone
     cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
     by_segment = report.breakdowns["segment"]
     blank_referral = honest.referral_unknown(

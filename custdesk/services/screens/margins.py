@@ -44,8 +44,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """The margins screen for `period` (series too unless `with_series` is False)."""
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
-    report = ms.compute_metrics(store, period, by=BREAKDOWNS)
-    prior_report = ms.compute_metrics(store, period.prior(), by=("product",))
+    # only customer and sales figures are shown: no deal, ticket or survey sums
+    report = ms.sales_report(store, period, CARDS, by=BREAKDOWNS)
+    prior_report = ms.sales_report(store, period.prior(), CARDS, by=("product",))
     prior = prior_report.metrics
     b = report.breakdowns
     cards = with_targets({m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS},

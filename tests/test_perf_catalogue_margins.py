@@ -1,0 +1,77 @@
+"""Screens that show only part of the catalogue compute only that part (issue 18):
+`sales_report` (Margins: customer and sales figures, sales by segment/product/category)
+and `feedback_figures` (Feedback's prior period) == the whole catalogue's values, on
+random files of every kind and several periods."""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from benchmarks.make_db import build
+from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_metrics_from_totals
+from custdesk.domain.periods import Period
+from custdesk.services import margins_service as mg
+from custdesk.services import metrics_service as ms
+from custdesk.services.screens import feedback as feedback_screen
+from custdesk.services.screens import margins as margins_screen
+from custdesk.storage import open_store
+
+END = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module", params=[21, 22, 23])
+def store(request, tmp_path_factory):
+    rng = random.Random(request.param)
+    path = Path(tmp_path_factory.mktemp("margins")) / "m.db"
+    build(argparse.Namespace(customers=rng.randint(20, 200), lines=rng.randint(100, 2000),
+                             deals=rng.randint(50, 400), tickets=rng.randint(50, 400),
+                             surveys=rng.randint(20, 200), seed=request.param, end=END,
+                             db=str(path)))
+    s = open_store(path)
+    yield s
+    s.close()
+
+
+def _periods() -> list[Period]:
+    rng = random.Random(9)
+    out = [Period(END - timedelta(days=364), END), Period(date(2016, 1, 1), END),
+           Period(date(2025, 1, 1), date(2025, 3, 31))]
+    for _ in range(3):
+        start = date(2018, 1, 1) + timedelta(days=rng.randint(0, 3000))
+        out.append(Period(start, start + timedelta(days=rng.randint(0, 400))))
+    return out
+
+
+def test_sales_report_equals_the_whole_catalogue(store) -> None:
+    ids = sorted(ms._CUSTOMER_SALES_IDS)
+    assert set(margins_screen.CARDS) <= set(ids)
+    for period in _periods():
+        full = ms.compute_metrics(store, period, by=("segment", "product", "category"))
+        light = ms.sales_report(store, period, ids, by=("segment", "product", "category"))
+        assert light.metrics == {m: full.metrics[m] for m in ids}, period
+        for by in ("segment", "product", "category"):
+            assert mg.sales_rows(light.breakdowns[by]) == mg.sales_rows(full.breakdowns[by])
+            for g, values in light.breakdowns[by].items():  # every sales figure, too
+                assert values == {m: full.breakdowns[by][g][m] for m in values}, (by, g)
+
+
+def test_sales_report_refuses_other_figures(store) -> None:
+    period = Period(END - timedelta(days=364), END)
+    with pytest.raises(ValueError):
+        ms.sales_report(store, period, ["nps"])
+    with pytest.raises(ValueError):
+        ms.sales_report(store, period, ["revenue"], by=("owner",))
+
+
+def test_feedback_figures_equal_the_whole_catalogue(store) -> None:
+    for period in _periods():
+        full = ms.compute_metrics(store, period).metrics
+        mine = ms.feedback_figures(store, period)
+        assert set(mine) == set(feedback_metrics_from_totals(FeedbackTotals()))
+        assert mine == {m: full[m] for m in mine}, period
+        assert set(feedback_screen.CARDS) <= set(mine)
