@@ -75,3 +75,15 @@ def test_feedback_figures_equal_the_whole_catalogue(store) -> None:
         assert set(mine) == set(feedback_metrics_from_totals(FeedbackTotals()))
         assert mine == {m: full[m] for m in mine}, period
         assert set(feedback_screen.CARDS) <= set(mine)
+
+
+def test_feedback_report_equals_the_whole_catalogue(store) -> None:
+    for period in _periods():
+        full = ms.compute_metrics(store, period, by=("segment",))
+        mine = ms.feedback_report(store, period)
+        assert mine.metrics == {m: full.metrics[m] for m in mine.metrics}, period
+        assert set(feedback_screen.CARDS) <= set(mine.metrics)
+        assert set(mine.breakdowns["segment"]) == set(full.breakdowns["segment"])
+        for g, values in mine.breakdowns["segment"].items():
+            assert values == {m: full.breakdowns["segment"][g][m] for m in values}, (g,)
+            assert {"customers_new", "referral_rate_pct", "nps", "csat_pct"} <= set(values)

@@ -210,6 +210,28 @@ def feedback_figures(store: Store, period: Period) -> dict[str, MetricValue]:
                                                          settings.repeat_contact_days))
 
 
+def feedback_report(store: Store, period: Period) -> MetricsReport:
+    """`compute_metrics(store, period, by=("segment",))` cut to what the Feedback screen
+    reads: the feedback metrics, and per segment its customer metrics (new customers,
+    referral rate …) and feedback metrics — from the customer tallies and one pass of
+    feedback sums, without the deal, discount, order-count and whole-file sums of a whole
+    catalogue (tests/test_perf_catalogue_margins.py: equal)."""
+    settings = load_settings(store)
+    tallies = queries_tally.customer_tallies(store, period, settings.window_days)
+    assert tallies is not None  # any period is served (see customer_tallies)
+    sums = qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
+                              by="segment+total")
+    spend = spend_in(rec.load_spend(store), period)  # as a breakdown's groups get it
+    groups = {}
+    for g in sorted(tallies):
+        values = {m: v for m, v in tally_metrics(tallies[g], spend, with_cac=False).items()
+                  if m in _CUSTOMER_SALES_IDS}
+        values.update(feedback_metrics_from_totals(sums.get(("", g), FeedbackTotals())))
+        groups[g] = values
+    return MetricsReport(period, feedback_metrics_from_totals(
+        sums.get(("", ""), FeedbackTotals())), {"segment": groups})
+
+
 def sales_report(store: Store, period: Period, ids: Sequence[str],
                  by: Sequence[str] = ()) -> MetricsReport:
     """`compute_metrics(store, period, by)` cut to customer and sales metric `ids` and the

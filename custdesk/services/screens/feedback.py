@@ -48,7 +48,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """The feedback screen for `period` (series too unless `with_series` is False)."""
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
-    report = ms.compute_metrics(store, period, by=("segment",))
+    report = ms.feedback_report(store, period)  # what this screen reads, not more
     prior = ms.feedback_figures(store, period.prior())  # the cards' figures alone
     cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
     by_segment = report.breakdowns["segment"]
