@@ -134,10 +134,10 @@ def test_place_sums_equal_places_by_customer(store, i: int) -> None:
 
 
 @pytest.mark.parametrize("i", range(8))
-def test_growth_segment_rows_from_tallies_equal_reference(store, i: int) -> None:
+def test_growth_segment_rows_from_sql_equal_reference(store, i: int) -> None:
     period = _periods(random.Random(7))[i]
     want = gs.segment_rows(period, gs._states(store, period))
-    assert gs.segment_rows_from_tallies(store, period) == want
+    assert gs.segment_rows_sql(store, period) == want
     assert i != 1 or len(want) > 3
 
 

@@ -40,7 +40,7 @@ from custdesk.domain.metrics_customers import (
 from custdesk.domain.periods import Period, month_slots
 from custdesk.domain.text import name_key
 from custdesk.services import metrics_service as ms
-from custdesk.storage import pipeline_snapshots, queries, queries_tally
+from custdesk.storage import pipeline_snapshots, queries
 from custdesk.storage import queries_growth as qg
 from custdesk.storage import queries_growth_sources as qs
 from custdesk.storage import queries_records as rec
@@ -124,23 +124,51 @@ def source_rows(store: Store, period: Period, states: Sequence[CustomerState] | 
     return _source_rows(store, period, groups, spend)
 
 
-def source_rows_sql(store: Store, period: Period, spend: dict[str, int] | None = None
-                    ) -> list[SourceRow]:
-    """`source_rows` from per-source sums made in SQL (`queries_growth_sources`): no
-    customer's facts or state built in Python. Spellings alike merged under the one of
-    the lowest customer id, as `_grouped` does."""
-    window = ms.load_settings(store).window_days
-    sums = sorted(qs.source_sums(store, period, window), key=lambda x: x.first_id)
+def source_sums(store: Store, period: Period) -> list[qs.SourceSums]:
+    """The per-source-and-segment sums of `period` behind the source and segment rows and
+    the screen's customer cards (one SQL pass over the customers)."""
+    return qs.source_sums(store, period, ms.load_settings(store).window_days)
+
+
+def _merged(pairs: Sequence[tuple[int, str | None, bool, CustomerTally, dict[int, date]]]
+            ) -> dict[str, tuple[CustomerTally, dict[int, date]]]:
+    """(first id, spelling, blank, tally, new customers) merged by name key under the
+    spelling of the lowest first id, as `_grouped` does (blank: NONE_GROUP); groups in
+    the order their first customer comes."""
     shown_of: dict[str, str] = {}
     merged: dict[str, tuple[CustomerTally, dict[int, date]]] = {}
-    for x in sums:  # lowest first id first: the first spelling of a key wins
-        key = name_key(x.source)
-        shown = shown_of.setdefault(key, (x.source or "").strip() if key else NONE_GROUP)
-        tally, new = merged.get(shown, (CustomerTally(), {}))
-        merged[shown] = (tally + x.tally, {**new, **x.new})
+    for _first, text, blank, tally, new in sorted(pairs, key=lambda x: x[0]):
+        key = "" if blank else name_key(text)
+        shown = shown_of.setdefault(key, (text or "").strip() if key else NONE_GROUP)
+        before, new_before = merged.get(shown, (CustomerTally(), {}))
+        merged[shown] = (before + tally, {**new_before, **new})
+    return merged
+
+
+def source_rows_sql(store: Store, period: Period, spend: dict[str, int] | None = None,
+                    sums: Sequence[qs.SourceSums] | None = None) -> list[SourceRow]:
+    """`source_rows` from the per-source sums made in SQL (`source_sums`): no customer's
+    facts or state built in Python."""
+    sums = source_sums(store, period) if sums is None else sums
+    merged = _merged([(x.first_id, x.source, False, x.tally, x.new) for x in sums])
     groups = [(shown, tally_metrics(t, with_cac=False), new)
               for shown, (t, new) in merged.items()]
     return _source_rows(store, period, groups, spend)
+
+
+def segment_rows_sql(store: Store, period: Period,
+                     sums: Sequence[qs.SourceSums] | None = None) -> list[SegmentRow]:
+    """`segment_rows` from the same sums (segments keyed as the catalogue's tallies key
+    them: "(none)" for a blank one)."""
+    sums = source_sums(store, period) if sums is None else sums
+    merged = _merged([(x.first_id, x.segment, x.segment == NONE_GROUP, x.tally, {})
+                      for x in sums])
+    out = []
+    for shown, (t, _new) in sorted(merged.items()):
+        values = tally_metrics(t, with_cac=False)
+        out.append(SegmentRow(shown, t.end, t.new, _v(values, "ltv_historical_avg"),
+                              _v(values, "ltv_predictive")))
+    return out
 
 
 def _source_rows(store: Store, period: Period, groups: Sequence[_SourceGroup],
@@ -184,28 +212,6 @@ def segment_rows(period: Period, states: Sequence[CustomerState]) -> list[Segmen
     return out
 
 
-def segment_rows_from_tallies(store: Store, period: Period) -> list[SegmentRow]:
-    """`segment_rows` from the catalogue's per-segment customer tallies (summed in SQL and
-    kept in the store's cache: the screen's cards computed them already), alike
-    spellings merged under the first customer's, as `_grouped` does — tested equal."""
-    settings = ms.load_settings(store)
-    tallies = queries_tally.customer_tallies(store, period, settings.window_days) or {}
-    first = dict(qg.segment_spellings(store))  # spelling as stored -> lowest customer id
-    merged: dict[str, CustomerTally] = {}
-    shown: dict[str, tuple[int, str]] = {}
-    for seg, t in tallies.items():
-        key = "" if seg == NONE_GROUP else name_key(seg)
-        merged[key] = merged[key] + t if key in merged else t
-        spelled = (first.get(seg, 0), seg.strip() if key else NONE_GROUP)
-        shown[key] = min(shown.get(key, spelled), spelled)
-    out = []
-    for key, t in merged.items():
-        values = tally_metrics(t, with_cac=False)
-        out.append(SegmentRow(shown[key][1], t.end, t.new, _v(values, "ltv_historical_avg"),
-                              _v(values, "ltv_predictive")))
-    return sorted(out, key=lambda r: r.segment)
-
-
 def spend_months(store: Store, period: Period) -> tuple[list[dict[str, object]], list[str]]:
     """Spend per month the period touches and per channel (alike names merged): rows
     {month, total, <channel>: amount}, and the channels, biggest spend first."""
@@ -224,14 +230,17 @@ def spend_months(store: Store, period: Period) -> tuple[list[dict[str, object]],
     return rows, channels
 
 
-def growth(store: Store, period: Period) -> Growth:
-    """Everything the growth screen shows for `period`."""
+def growth(store: Store, period: Period, sums: Sequence[qs.SourceSums] | None = None
+           ) -> Growth:
+    """Everything the growth screen shows for `period` (`sums`: `source_sums` of the
+    period, when the caller has them)."""
+    sums = source_sums(store, period) if sums is None else sums
     spend = spend_by_channel(rec.load_spend(store), period)
-    sources = source_rows_sql(store, period, spend)
+    sources = source_rows_sql(store, period, spend, sums)
     known = {name_key(r.source) for r in sources if r.source != NONE_GROUP}
     unmatched = {ch: e4 / 10_000 for ch, e4 in spend.items() if name_key(ch) not in known}
     months, channels = spend_months(store, period)
-    return Growth(sources, segment_rows_from_tallies(store, period), months, channels,
+    return Growth(sources, segment_rows_sql(store, period, sums), months, channels,
                   unmatched)
 
 

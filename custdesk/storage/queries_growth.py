@@ -83,9 +83,3 @@ def sales_in_windows(store: Store, windows: dict[int, tuple[date, date]]
     return {int(c): (int(r or 0), int(p or 0))
             for c, r, p in store.conn.execute(sql, (payload,))}
 
-
-def segment_spellings(store: Store) -> list[tuple[str, int]]:
-    """(segment as the catalogue's tallies key it — "(none)" when blank — , the lowest
-    customer id spelling it that way)."""
-    return [(str(s), int(i)) for s, i in store.conn.execute(
-        "SELECT coalesce(nullif(segment, ''), '(none)'), min(id) FROM customers GROUP BY 1")]

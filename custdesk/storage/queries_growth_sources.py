@@ -1,12 +1,14 @@
-"""SQL for the growth screen's acquisition sources (issue 18): per customer source, the
-figures `growth_service.source_rows` takes from each source's customers — new customers
-(with their acquisition day, for the first-year windows), active customers and the LTV
-sums — without building every customer's facts and states in Python.
+"""SQL for the growth screen's acquisition sources and segments (issue 18): per customer
+source and segment, the figures `growth_service.source_rows` and `segment_rows` take from
+each group's customers — new customers (with their acquisition day, for the first-year
+windows), active customers and the LTV sums; summed, the cards' customer figures — without
+building every customer's facts and states in Python.
 
 The state rules run inside SQLite exactly as for the catalogue: this module formats the
 per-customer flags of `queries_tally` (`classify()` unrolled on one row per customer) and
-sums them per source spelling instead of per segment. `tests/test_perf_growth_parity.py`
-checks the rows against the Python path (facts → classify → the tally of each source).
+sums them per source spelling and segment instead of per segment and lost reason.
+`tests/test_perf_growth_parity.py` checks the rows against the Python path (facts →
+classify → the tally of each group) and the cards against `compute_metrics`.
 """
 
 from __future__ import annotations
@@ -21,30 +23,34 @@ from custdesk.storage import queries_tally as qt
 from custdesk.storage.database import Store
 from custdesk.storage.queries import FROM_CUSTOMER_LIST, period_params
 
-# one row per (source spelling, new customer) — the customers who are not new folded into
-# one row per spelling: what a source row needs, new customers listed with their day
+# one row per (source spelling, segment, new customer) — the customers who are not new
+# folded into one row per pair: what the source and segment rows and the screen's cards
+# need, new customers listed with their day
 _BY_SOURCE = """
-SELECT source, iif(new, cust_id, NULL) AS new_id, iif(new, acq, NULL), min(cust_id),
+SELECT source, seg, iif(new, cust_id, NULL) AS new_id, iif(new, acq, NULL), min(cust_id),
   sum(new), sum(active_end), sum(last_end IS NOT NULL),
   sum(iif(last_end IS NOT NULL, profit, 0)),
   sum(y_start OR y_new OR y_won), sum((y_start OR y_new OR y_won) AND NOT active_end),
   sum(iif(active_end, profit_year, 0))
-FROM ({flags}) GROUP BY 1, 2
+FROM ({flags}) GROUP BY 1, 2, 3
 """
 
 
 @dataclass(frozen=True, slots=True)
 class SourceSums:
-    """One source spelling (as stored; None when blank) and its customers' sums."""
+    """One source spelling (as stored; None when blank) within one segment ("(none)" when
+    blank, as the catalogue's tallies key it) and those customers' sums."""
 
     source: str | None
-    first_id: int  # the lowest customer id spelling it so (the first spelling seen)
+    segment: str
+    first_id: int  # the lowest customer id of the pair (first spellings are by id)
     tally: CustomerTally  # new, end, buyers, profit and the trailing year's flows only
     new: dict[int, date]  # new customer id -> acquisition day
 
 
 def source_sums(store: Store, period: Period, window: int) -> list[SourceSums]:
-    """Every source spelling's sums for `period` (`SourceSums`), in no particular order."""
+    """Every (source spelling, segment) pair's sums for `period` (`SourceSums`), in no
+    particular order."""
     params = period_params(period)
     gap = timedelta(days=window)
     year_before = date.fromisoformat(params["year_before"])
@@ -66,18 +72,18 @@ def source_sums(store: Store, period: Period, window: int) -> list[SourceSums]:
         stats=qt._stats_as_of(store, params["end"]))
     flags = qt._FLAGS.format(per_customer=per_customer,
                              last_year="last_before" if same else "last_year")
-    out: dict[str | None, SourceSums] = {}
-    for (source, new_id, acq, first, new, end, buyers, profit, pool, lost, year_profit
+    out: dict[tuple[str | None, str], SourceSums] = {}
+    for (source, seg, new_id, acq, first, new, end, buyers, profit, pool, lost, year_profit
          ) in store.conn.execute(_BY_SOURCE.format(flags=flags), params):
         t = CustomerTally(new=int(new), end=int(end), buyers=int(buyers),
                           profit_e4=int(profit or 0), year_pool=int(pool),
                           year_lost=int(lost), year_active=int(end),
                           year_profit_e4=int(year_profit or 0))
-        got = out.get(source)
+        got = out.get((source, seg))
         if got is None:
-            got = out[source] = SourceSums(source, int(first), CustomerTally(), {})
-        out[source] = SourceSums(source, min(got.first_id, int(first)), got.tally + t,
-                                 got.new)
+            got = out[(source, seg)] = SourceSums(source, seg, int(first), CustomerTally(), {})
+        out[(source, seg)] = SourceSums(source, seg, min(got.first_id, int(first)),
+                                        got.tally + t, got.new)
         if new_id is not None:
             got.new[int(new_id)] = date.fromisoformat(str(acq)[:10])
     return list(out.values())

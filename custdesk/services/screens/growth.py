@@ -15,6 +15,7 @@ modules `growth_revenue`, `growth_price`, `growth_pipeline`, `growth_costs`,
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -36,9 +37,10 @@ from custdesk.services.screens import (
 )
 from custdesk.services.screens.model import Card, Screen
 from custdesk.services.screens.targets import with_targets
-from custdesk.storage import Store, queries, queries_tally
+from custdesk.storage import Store, queries
 from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_records as rec
+from custdesk.storage.queries_growth_sources import SourceSums
 from custdesk.storage.repository import table_counts
 
 NAME = "growth"
@@ -65,9 +67,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """The growth screen for `period` (it has no monthly series: `with_series` is moot)."""
     if is_empty(store):
         return Screen.nothing(NAME, period, label, CARDS, LISTS, TABLES)
-    now, prior = card_figures(store, period)
+    sums = gs.source_sums(store, period)  # one pass over the customers for both
+    now, prior = card_figures(store, period, sums)
     cards = with_targets({m: Card(m, now.get(m), prior.get(m)) for m in CARDS}, store, period)
-    tables, lists, first = parts(store, period)
+    tables, lists, first = parts(store, period, sums)
     # each part's sentences go with its page (`lists["page_notes"]`), not above the tab
     page_notes = [{"page": "acquisition", "note": n} for n in first]
     # the markets and costs pages' segment tables share one scan of the lines
@@ -88,22 +91,23 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     return honest.finish(Screen(NAME, period, label, cards=cards, tables=tables, lists=lists))
 
 
-def card_figures(store: Store, period: Period
+def card_figures(store: Store, period: Period,
+                 sums: Sequence[SourceSums] | None = None
                  ) -> tuple[dict[str, MetricValue], dict[str, MetricValue]]:
     """The cards' metrics of the period and the prior one — what `compute_metrics` gives
-    for them (tested equal) from their own sums: the customer tallies (shared with the
-    other screens through the store's cache), spend, the lines' discounts, one grouped deal
-    query for both periods and the qualified leads; not the feedback, order and action
-    sums of the whole catalogue."""
+    for them (tested equal) from their own sums: the customers' (`growth_service.
+    source_sums`, the period's given by the caller when it has them), spend, the lines'
+    discounts, one grouped deal query for both periods and the qualified leads; not the
+    whole catalogue with its feedback, order and action sums."""
     settings = ms.load_settings(store)
     prior_period = period.prior()
     spend = rec.load_spend(store)
     deals = qd.deal_totals(store, [("now", period), ("prior", prior_period)])
     out = []
     for key, p in (("now", period), ("prior", prior_period)):
-        tallies = queries_tally.customer_tallies(store, p, settings.window_days) or {}
+        groups = gs.source_sums(store, p) if sums is None or key == "prior" else sums
         spend_e4 = spend_in(spend, p)
-        values = tally_metrics(sum(tallies.values(), CustomerTally()), spend_e4)
+        values = tally_metrics(sum((g.tally for g in groups), CustomerTally()), spend_e4)
         values["spend"] = money(spend_e4, None)
         values["discount_line_pct_avg"] = discount_metric(
             queries.discount_totals(store, p).get("", DiscountTotals()))
@@ -116,11 +120,11 @@ def card_figures(store: Store, period: Period
     return out[0], out[1]
 
 
-def parts(store: Store, period: Period
+def parts(store: Store, period: Period, sums: Sequence[SourceSums] | None = None
           ) -> tuple[dict[str, list[Any]], dict[str, list[Any]], tuple[str, ...]]:
     """The screen's tables, lists and notes without its cards (the Margins tab draws them
     beside its own cards, which already hold these metrics)."""
-    g = gs.growth(store, period)
+    g = gs.growth(store, period, sums)
     notes = ["First-year figures count each new customer's sales from their first day up to "
              "a year later or the period's end, whichever comes first (so far, for recent "
              "customers)."]
