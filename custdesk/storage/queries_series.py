@@ -17,19 +17,18 @@ from custdesk.storage.queries import FROM_CUSTOMER_LIST
 from custdesk.storage.queries_summary import stats_source
 
 # acquired(c) as `queries.customer_facts` dates it: acquired_on, else the first order,
-# else the first won deal, else (customers sheet or by hand) the day it was entered
+# else the first won deal, else (customers sheet or by hand) the day it was entered. The
+# won-deal seek runs only for the few customers with neither of the first two (coalesce
+# stops at the first value): cheaper than grouping every won deal.
 _ACQUIRED = f"""coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10),
-  w.first_won, iif({FROM_CUSTOMER_LIST}, nullif(substr(c.created_on, 1, 10), ''), NULL))"""
-_FIRST_WON = """(SELECT d.customer_id, substr(min(d.closed_on), 1, 10) AS first_won
-  FROM deals d JOIN stages k ON k.id = d.stage_id
-  WHERE k.kind = 'won' AND d.customer_id IS NOT NULL AND d.closed_on IS NOT NULL
-  GROUP BY d.customer_id)"""
+  (SELECT substr(min(d.closed_on), 1, 10) FROM deals d JOIN stages k ON k.id = d.stage_id
+   WHERE d.customer_id = c.id AND k.kind = 'won' AND d.closed_on IS NOT NULL),
+  iif({FROM_CUSTOMER_LIST}, nullif(substr(c.created_on, 1, 10), ''), NULL))"""
 
 _NEW_BY_DAY = f"""
 SELECT acq, count(*) FROM (
   SELECT {_ACQUIRED} AS acq
-  FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id
-  LEFT JOIN {_FIRST_WON} w ON w.customer_id = c.id)
+  FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id)
 WHERE acq BETWEEN :lo AND :hi GROUP BY acq
 """
 
@@ -74,7 +73,6 @@ cust AS MATERIALIZED (
     coalesce(c.status = 'lost', 0) AS marked, l.last AS l0, x.x{n} AS span_last,
     {last_cols}
   FROM customers c LEFT JOIN {stats} s ON s.customer_id = c.id
-  LEFT JOIN FIRST_WON w ON w.customer_id = c.id
   LEFT JOIN last0 l ON l.cid = c.id LEFT JOIN span x ON x.cid = c.id),
 -- left out: customers never active at any boundary and not acquired in the span (no part
 -- in any count): acquired after it, or by d0 but marked lost by d0 or lapsed at d0 with
@@ -85,7 +83,7 @@ play AS MATERIALIZED (
 st AS MATERIALIZED (
   SELECT acq, {state_cols} FROM play)
 SELECT {sums} FROM st
-""".replace("ACQUIRED", _ACQUIRED).replace("FIRST_WON", _FIRST_WON)
+""".replace("ACQUIRED", _ACQUIRED)
 
 
 def _bridge_sql(n: int, stats: str) -> str:
