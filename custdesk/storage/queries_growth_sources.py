@@ -48,9 +48,10 @@ class SourceSums:
     new: dict[int, date]  # new customer id -> acquisition day
 
 
-def source_sums(store: Store, period: Period, window: int) -> list[SourceSums]:
-    """Every (source spelling, segment) pair's sums for `period` (`SourceSums`), in no
-    particular order."""
+def customer_flags(store: Store, period: Period, window: int) -> tuple[str, dict[str, str]]:
+    """The catalogue tally's per-customer state flags for `period` (one row per customer:
+    cust_id, seg, source, acq, new, active_end, start, won_back, y_start, …) as a
+    sub-query to select from, and its parameters — formatted as `queries_tally` does."""
     params = period_params(period)
     gap = timedelta(days=window)
     year_before = date.fromisoformat(params["year_before"])
@@ -72,6 +73,13 @@ def source_sums(store: Store, period: Period, window: int) -> list[SourceSums]:
         stats=qt._stats_as_of(store, params["end"]))
     flags = qt._FLAGS.format(per_customer=per_customer,
                              last_year="last_before" if same else "last_year")
+    return flags, params
+
+
+def source_sums(store: Store, period: Period, window: int) -> list[SourceSums]:
+    """Every (source spelling, segment) pair's sums for `period` (`SourceSums`), in no
+    particular order."""
+    flags, params = customer_flags(store, period, window)
     out: dict[tuple[str | None, str], SourceSums] = {}
     for (source, seg, new_id, acq, first, new, end, buyers, profit, pool, lost, year_profit
          ) in store.conn.execute(_BY_SOURCE.format(flags=flags), params):

@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from custdesk.domain.periods import Period
 from custdesk.domain.records import Deal
 from custdesk.domain.service_quality import is_reliability_topic
 from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
+from custdesk.storage.queries import SILENT
+from custdesk.storage.queries_growth_sources import customer_flags
 from custdesk.storage.queries_records import DEAL_COLUMNS, deal_from_row
 
 
@@ -220,3 +223,25 @@ def service_counts(store: Store, start: date, end: date, after_days: int) -> Ser
         if kind == "customer" and nps is not None:
             scores.append(nps)
     return ServiceCounts(tickets, reliability, follow_ups, good, n, tuple(scores))
+
+
+# `lost_silent_pct` (METRICS.md) of one period: the customers lost in it and those of them
+# with no ticket and no survey in the W days up to their loss day — the catalogue tally's
+# per-customer flags (`queries_growth_sources.customer_flags`) and its loss day and silence
+# rule (`queries_tally`'s), without its other sums (0.8 s against 1.5 s for the whole
+# tally on the big file's year)
+_LOST_SILENT = """
+SELECT coalesce(sum(lost), 0), coalesce(sum(iif(lost, {silent}, 0)), 0)
+FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
+        iif(lost_on IS NOT NULL AND lost_on <= :end, lost_on,
+            iif(coalesce(last_end < :cut_end, 0), date(last_end, :w_fwd), :end)) AS loss_day
+      FROM ({flags}))
+"""
+
+
+def lost_silent(store: Store, period: Period, window: int) -> tuple[int, int]:
+    """(customers lost in the period, of them lost without a word)."""
+    flags, params = customer_flags(store, period, window)
+    lost, silent = store.conn.execute(_LOST_SILENT.format(
+        flags=flags, silent=SILENT.format(cid="cust_id", day="loss_day")), params).fetchone()
+    return int(lost), int(silent)

@@ -26,7 +26,6 @@ from typing import Any
 from custdesk.domain import comment_words
 from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.metric_values import MetricValue, nps, proportion
-from custdesk.domain.metrics_customers import CustomerTally, tally_metrics
 from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_metrics_from_totals
 from custdesk.domain.periods import Period
 from custdesk.domain.reason_questions import BY_ID
@@ -34,7 +33,7 @@ from custdesk.domain.service_quality import AFTER_COMPLAINT_DAYS, QUALITY_BY_ID
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import honest, reasons
 from custdesk.services.screens.model import Card, Screen
-from custdesk.storage import Store, queries, queries_tally
+from custdesk.storage import Store, queries
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_why as qw
 
@@ -88,8 +87,8 @@ def figures(store: Store, period: Period) -> tuple[
     """(the period's catalogue metrics this screen shows, the prior period's, and
     `would_refer_pct` by segment): what `compute_metrics` gives for them (tested equal),
     from their own sums — the feedback sums of both periods in one grouped query, the
-    customer tallies (shared with the other screens through the store's cache) and the
-    order count — not the whole catalogue with its segment breakdown."""
+    lost and silently lost customers of each, the order count — not the whole catalogue
+    with its segment breakdown."""
     settings = ms.load_settings(store)
     prior_period = period.prior()
     feedback = qf.feedback_totals(store, [("now", period), ("prior", prior_period)],
@@ -97,9 +96,8 @@ def figures(store: Store, period: Period) -> tuple[
     out = []
     for key, p in (("now", period), ("prior", prior_period)):
         values = feedback_metrics_from_totals(feedback.get((key, ""), FeedbackTotals()))
-        tallies = queries_tally.customer_tallies(store, p, settings.window_days) or {}
-        values["lost_silent_pct"] = tally_metrics(
-            sum(tallies.values(), CustomerTally()))["lost_silent_pct"]
+        lost, silent = qw.lost_silent(store, p, settings.window_days)
+        values["lost_silent_pct"] = proportion(silent, lost)
         out.append(values)
     out[0]["orders_count"] = MetricValue(float(queries.orders_count(store, period).get("", 0)),
                                          None)
