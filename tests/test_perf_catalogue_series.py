@@ -23,6 +23,8 @@ from custdesk.storage import open_store, queries_series, queries_summary
 END = date(2026, 11, 24)
 SERIES = ["customers_new", "customers_start", "customers_active", "customers_won_back",
           "customers_lost", "retention_rate_pct", "churn_rate_pct"]
+# the other grouped series (sales by month; Today's trends) against each month's catalogue
+SALES = ["revenue", "gross_profit", "gross_margin_pct", "orders_count", "avg_order_value"]
 
 
 @pytest.fixture(scope="module", params=[4, 5, 6])
@@ -132,3 +134,12 @@ def test_deal_series_share_one_query_until_a_write(store, monkeypatch) -> None:
                            "WHERE id = (SELECT min(id) FROM deals)")
     ms.monthly_series(store, "win_rate_pct", 12, END)
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("end", [END, date(2025, 7, 31)])
+def test_sales_series_equal_each_months_catalogue(store, end: date) -> None:
+    settings = ms.load_settings(store)
+    periods = ms._month_periods(12, end)
+    for metric in SALES:
+        assert ms.monthly_series(store, metric, 12, end) == ms._catalogue_per_month(
+            store, metric, periods, settings), metric
