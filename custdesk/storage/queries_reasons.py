@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from custdesk.domain.reason_questions import panel_of_question
 from custdesk.domain.text import name_key
@@ -37,11 +38,19 @@ class ReasonCount:
     value_e4: int
 
 
+# SQLite calls a function once per row: reasons and questions are a few dozen spellings
+# over tens of thousands of records, each worked out once (bounded)
+@lru_cache(maxsize=4096)
+def _reason_key(v: object) -> str | None:
+    return (name_key(v) or None) if isinstance(v, str) else None
+
+
+_panel = lru_cache(maxsize=4096)(panel_of_question)
+
+
 def _register(conn: sqlite3.Connection) -> None:
-    conn.create_function("custdesk_reason_key", 1,
-                         lambda v: (name_key(v) or None) if isinstance(v, str) else None,
-                         deterministic=True)
-    conn.create_function("custdesk_reason_panel", 2, panel_of_question, deterministic=True)
+    conn.create_function("custdesk_reason_key", 1, _reason_key, deterministic=True)
+    conn.create_function("custdesk_reason_panel", 2, _panel, deterministic=True)
 
 
 _REASONS = """

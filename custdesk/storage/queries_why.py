@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from custdesk.domain.periods import Period
@@ -27,13 +28,21 @@ from custdesk.storage.queries_growth_sources import customer_flags
 from custdesk.storage.queries_records import DEAL_COLUMNS, deal_from_row
 
 
+# SQLite calls a function once per row: a few dozen topics and questions over 200k
+# tickets, each spelling worked out once (bounded: new spellings come with imports)
+@lru_cache(maxsize=4096)
+def _text_key(v: object) -> str | None:
+    return (name_key(v) or None) if isinstance(v, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _reliability(v: object) -> int:
+    return int(is_reliability_topic(v if isinstance(v, str) else None))
+
+
 def _register(conn: sqlite3.Connection) -> None:
-    conn.create_function("custdesk_text_key", 1,
-                         lambda v: (name_key(v) or None) if isinstance(v, str) else None,
-                         deterministic=True)
-    conn.create_function("custdesk_reliability_topic", 1,
-                         lambda v: int(is_reliability_topic(v if isinstance(v, str) else None)),
-                         deterministic=True)
+    conn.create_function("custdesk_text_key", 1, _text_key, deterministic=True)
+    conn.create_function("custdesk_reliability_topic", 1, _reliability, deterministic=True)
 
 
 def _range(start: date, end: date) -> dict[str, str]:
