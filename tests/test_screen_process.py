@@ -112,3 +112,49 @@ def test_a_tab_on_a_big_file_draws_the_screen_the_process_built(qtbot, demo_stor
     finally:
         runner.shutdown()
     assert runner.screen_process is None
+
+
+def _actions_json(worker, path) -> str:
+    import json
+
+    outcome, screen = worker.run(path, ScreenJob(SCREENS["actions"], (PERIOD, "")),
+                                 threading.Event())
+    assert outcome == FINISHED
+    return json.dumps(to_json(screen))
+
+
+def _rename_first_open_action(path, title: str) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(path, timeout=0)  # no waiting: a lock the worker kept fails here
+    with conn:
+        conn.execute("UPDATE actions SET title = ? WHERE id = (SELECT min(id) FROM actions "
+                     "WHERE status = 'open')", (title,))
+    conn.close()
+
+
+def test_the_worker_keeps_no_lock_and_sees_every_write_at_once(worker, demo_store) -> None:
+    path = demo_store.path
+    for name in ("today", "customers", "actions"):  # its connection stays open between jobs
+        assert worker.run(path, ScreenJob(SCREENS[name], (PERIOD, "")),
+                          threading.Event())[0] == FINISHED
+    before = _actions_json(worker, path)
+    _rename_first_open_action(path, "Call Ana about the renewal")  # would fail if locked
+    after = _actions_json(worker, path)
+    assert "Call Ana about the renewal" not in before
+    assert "Call Ana about the renewal" in after  # not the screen it built before the write
+    assert _actions_json(worker, path) == after  # the same data: the same screen
+
+
+def test_a_file_replaced_under_the_worker_is_read_anew(worker, demo_store, tmp_path) -> None:
+    import os
+    import shutil
+
+    path = demo_store.path
+    before = _actions_json(worker, path)
+    copy = tmp_path / "restored.db"
+    shutil.copyfile(path, copy)
+    _rename_first_open_action(copy, "From the backup")
+    os.replace(copy, path)  # what a restore does: another file at the same path
+    after = _actions_json(worker, path)
+    assert "From the backup" not in before and "From the backup" in after

@@ -11,6 +11,8 @@ read-only connection, and its result comes back pickled.
   result, an error, or `stop` is set — then the worker's SQL is interrupted through a
   shared flag and the call returns `STOPPED`.
 - `serve` is the worker's loop. It never writes: the window's own connection does that.
+  It keeps one read connection per file open between jobs (the per-store caches then serve
+  the next tab) and the last few screens built on unchanged data.
 
 The process is started with "spawn" (never fork: the parent has Qt threads); the frozen app
 calls `multiprocessing.freeze_support()` first thing (packaging/launcher.py).
@@ -140,13 +142,60 @@ def _stop_check(flag: Any, number: int) -> Callable[[], bool]:
     return lambda: bool(flag.value == number)
 
 
+RECENT_SCREENS = 6  # built screens the worker keeps, for a tab shown again on unchanged data
+
+
+class _WorkerFiles:
+    """The worker's open files and its recently built screens.
+
+    One read connection per file stays open between jobs, so the per-store caches
+    (`storage/queries_cache.py`: customer facts, tallies) serve the next tab and the second
+    stage too; it is reopened when the file at the path was replaced (a restore). A screen
+    built on the same data version (`PRAGMA data_version` + this connection's changes,
+    which moves with every commit by any connection) is answered from memory."""
+
+    def __init__(self) -> None:
+        from collections import OrderedDict
+
+        self.stores: dict[str, Any] = {}
+        self.recent: OrderedDict[tuple[str, bytes, tuple[int, int]], Any] = OrderedDict()
+
+    def store(self, path: str) -> Any:
+        from custdesk.services.files import Store, connect
+
+        store = self.stores.get(path)
+        if store is not None and store.file_gone():
+            store.close(backup_if_changed=False)
+            store = None
+            self.recent.clear()
+        if store is None:
+            store = self.stores[path] = Store(Path(path), connect(Path(path)), None)
+        return store
+
+    def run(self, path: str, job: Callable[[Any], Any], stop: Callable[[], bool]) -> Any:
+        from custdesk.storage.queries_cache import data_version
+
+        store = self.store(path)
+        store.conn.set_progress_handler(stop, CANCEL_POLL_STEPS)
+        key = (path, pickle.dumps(job), data_version(store))
+        if key in self.recent:
+            self.recent.move_to_end(key)
+            return self.recent[key]
+        result = job(store)
+        if data_version(store) == key[2]:  # nobody wrote meanwhile: a whole, current screen
+            self.recent[key] = result
+            while len(self.recent) > RECENT_SCREENS:
+                self.recent.popitem(last=False)
+        return result
+
+
 def serve(conn: Connection, flag: Any) -> None:
-    """The worker's loop: run each (number, path, job) on a fresh read connection to the
-    file; answer (number, outcome, value). `None` ends it."""
+    """The worker's loop: run each (number, path, job) on the worker's read connection to
+    the file; answer (number, outcome, value). `None` ends it."""
     # warm the builders' imports while the window is still being drawn
     import custdesk.services.screens.registry  # noqa: F401
-    from custdesk.services.files import Store, connect  # imported in the worker only
 
+    files = _WorkerFiles()
     while True:
         try:
             message = conn.recv()
@@ -156,20 +205,14 @@ def serve(conn: Connection, flag: Any) -> None:
             return
         number, path, job = message
         outcome: tuple[str, Any]
-        store = None
         try:
             if flag.value == number:
                 raise InterruptedError
-            store = Store(Path(path), connect(Path(path)), None)
-            store.conn.set_progress_handler(_stop_check(flag, number), CANCEL_POLL_STEPS)
-            outcome = (FINISHED, job(store))
+            outcome = (FINISHED, files.run(path, job, _stop_check(flag, number)))
         except BaseException as exc:
             outcome = (STOPPED, None) if flag.value == number else (FAILED, _error_value(exc))
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 return
-        finally:
-            if store is not None:
-                store.close(backup_if_changed=False)
         try:
             conn.send((number, *outcome))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:

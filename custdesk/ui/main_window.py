@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self._placeholder(), spec.mnemonic)
         self._pages: dict[int, BaseTab] = {}
         self.tab_pages: list[BaseTab] = []  # every page, in tab order, once all are built
+        self.first_painted_at: float | None = None  # when the first tab had its numbers
         self.period_bar = PeriodBar(self)
         self.demo_banner = Banner("demo_banner", "demo")
         self.setCentralWidget(self.period_bar.above(self.tabs, self.demo_banner))
