@@ -19,10 +19,10 @@ def test_only_one_sheet_is_held_while_sheets_are_inspected(tmp_path, monkeypatch
     live: list[weakref.ref] = []
     real = importer.read_table
 
-    def tracking(source, sheet=None):
+    def tracking(source, sheet=None, **options):
         gc.collect()
         assert not [r for r in live if r() is not None], "an earlier sheet is still held"
-        table = real(source, sheet)
+        table = real(source, sheet, **options)
         live.append(weakref.ref(table))
         return table
 

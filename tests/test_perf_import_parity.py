@@ -165,3 +165,42 @@ def test_float_columns_parse_as_value_by_value() -> None:
                 [(type(b), b, math.copysign(1, b)) for b in fast]
             taken += 1
     assert taken > 1000
+
+
+def test_the_wizard_reads_a_sheet_twice_and_scans_it_once(tmp_path: Path, store: Any,
+                                                           monkeypatch: Any) -> None:
+    """survey → choose → preview (the import wizard's steps) load the chosen sheet twice
+    (the list's samples, then the preview) and scan its XML once; the result is the
+    preview of a fresh read. A changed file is read and scanned again."""
+    from openpyxl import Workbook
+
+    from custdesk.services import importer
+    from custdesk.sheets import reader, xlsx_parts
+
+    path = tmp_path / "orders.xlsx"
+
+    def save(revenue: float) -> None:
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["Order Date", "Customer", "Sales"])
+        sheet.append(["2024-03-01", "Ann", revenue])
+        sheet.append(["2024-03-02", "Bob", 25.0])
+        book.save(path)
+
+    scans: list[str] = []
+    loads: list[str] = []
+    scan, with_header = xlsx_parts.sheet_extent, reader._with_header
+    monkeypatch.setattr(xlsx_parts, "sheet_extent",
+                        lambda p, s, *a: scans.append(s) or scan(p, s, *a))
+    monkeypatch.setattr(reader, "_with_header",
+                        lambda s, rows: loads.append(s) or with_header(s, rows))
+    save(50.0)
+    sheets, choice, _why = importer.survey(path, store)
+    assert choice is not None and sheets[0].samples[2] == ["50", "25"]
+    preview = importer.make_preview(store, ImportRequest(path, kind=choice.kind))
+    assert (len(loads), len(scans)) == (2, 1)
+    assert [r["revenue"] for _n, r in preview.parsed.rows] == [500_000, 250_000]
+    save(70.0)  # (another size: the file changed)
+    preview = importer.make_preview(store, ImportRequest(path, kind=choice.kind))
+    assert (len(loads), len(scans)) == (3, 2)
+    assert [r["revenue"] for _n, r in preview.parsed.rows] == [700_000, 250_000]

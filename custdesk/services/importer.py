@@ -292,7 +292,7 @@ def survey(path: str | Path, store: Store | None = None, encoding: str | None = 
     try:
         sheets = []
         for name in (source.visible_sheets or source.sheet_names)[:MAX_SHEETS_INSPECTED]:
-            table = read_table(source, None if source.type == "csv" else name)
+            table = read_table(source, None if source.type == "csv" else name, rows=False)
             rows = [row for _n, (_, row) in zip(range(sample_rows), table.rows, strict=False)]
             samples = [[_cell(r[i]) for r in rows if i < len(r)]
                        for i in range(len(table.headers))]
@@ -316,9 +316,10 @@ def _cell(value: object) -> str:
     return str(value)[:40]
 
 
-def _choose_in(source: Source, store: Store | None, request: ImportRequest
-               ) -> tuple[Table, Choice]:
-    table, kind = choose_table(source, request.sheet, request.kind, store)
+def _choose_in(source: Source, store: Store | None, request: ImportRequest,
+               rows: bool = False) -> tuple[Table, Choice]:
+    """The chosen sheet (its data rows too with `rows`) and the choice."""
+    table, kind = choose_table(source, request.sheet, request.kind, store, rows=rows)
     saved = saved_mapping(store, table.headers)
     try:
         mapping, from_saved = choose_mapping(table.headers, kind, saved, request.mapping,
@@ -334,10 +335,11 @@ MAX_SHEETS_INSPECTED = 50  # more sheets than this: the owner names the one to i
 
 
 def choose_table(source: Source, sheet: str | None, kind: str | None,
-                 store: Store | None = None) -> tuple[Table, str]:
-    """The sheet to import and its kind: given, the only one, or the only one that fits."""
+                 store: Store | None = None, *, rows: bool = True) -> tuple[Table, str]:
+    """The sheet to import and its kind: given, the only one, or the only one that fits
+    (the returned table holds its data rows with `rows`, else only its header)."""
     if sheet is not None or source.type == "csv" or len(source.visible_sheets) <= 1:
-        table = read_table(source, sheet)
+        table = read_table(source, sheet, rows=rows)
         return table, _kind_for(source, table, kind, store)
     names = ", ".join(source.visible_sheets)
     if len(source.visible_sheets) > MAX_SHEETS_INSPECTED:
@@ -347,14 +349,14 @@ def choose_table(source: Source, sheet: str | None, kind: str | None,
     # tiny workbook of six sheets held all six in memory: 4.5 GB, issue 20 H5)
     fitting = []
     for name in source.visible_sheets:
-        table = read_table(source, name)
+        table = read_table(source, name, rows=False)
         guess = choose_kind(table.headers, kind, saved_mapping(store, table.headers))
         if guess and not missing_required(guess, {m for m in mp.auto_map(table.headers, guess)
                                                   if m}):
             fitting.append((mp.score(mp.auto_map(table.headers, guess), guess), name, guess))
         del table
     if len(fitting) == 1:
-        return read_table(source, fitting[0][1]), fitting[0][2]
+        return read_table(source, fitting[0][1], rows=rows), fitting[0][2]
     if not fitting:
         wanted = kind or "data custdesk knows"
         raise MappingError(f"{source.path.name}: no sheet looks like {wanted}; choose one "
@@ -395,7 +397,7 @@ def read_and_parse(request: ImportRequest, store: Store | None = None,
     """Read the file and parse every row (no database writes)."""
     source = open_source(request.path, request.encoding)
     try:
-        table, choice = _choose_in(source, store, request)
+        table, choice = _choose_in(source, store, request, rows=True)
         _require(Path(request.path).name, table, choice.kind, choice.mapping)
         kind, mapping = choice.kind, choice.mapping
         report = (lambda n: progress("read", n, 0)) if progress else None
@@ -528,7 +530,7 @@ def workbook_kinds(path: str | Path) -> list[str] | None:
         if len(names) < 2 or not set(names) <= {*WORKBOOK_ORDER, SCORECARD_SHEET}:
             return None
         for name in names:
-            headers = [h for h in read_table(source, name).headers if h]
+            headers = [h for h in read_table(source, name, rows=False).headers if h]
             known = ({"taken_on", "note"} | {q.id for q in QUESTIONS} if name == SCORECARD_SHEET
                      else {spec.name for spec in fields(name)})
             if not headers or not set(headers) <= known:

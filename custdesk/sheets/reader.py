@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import python_calamine as calamine
 
@@ -167,8 +168,35 @@ def _check_zip(path: Path) -> None:
                             "refusing a possible zip bomb")
 
 
-def read_table(source: Source, sheet: str | None = None) -> Table:
-    """The header and data rows of `sheet` (the only/first sheet when None)."""
+# What a header-only read keeps of a sheet, and the sheets whose extent passed, by file
+# identity (path, size, modification time) and sheet: the import wizard lists the sheets,
+# chooses one, then previews it — three reads of the same sheet, each a full calamine load
+# and an extent scan of its XML (~15 s at 1M lines), where one of each is enough.
+SAMPLE_ROWS = 5
+_HEADS: dict[tuple[object, ...], tuple[list[str], int, list[tuple[int, Sequence[object]]]]] = {}
+_EXTENT_OK: set[tuple[object, ...]] = set()
+_REMEMBERED = 16
+
+
+def _identity(path: Path, sheet: str) -> tuple[object, ...]:
+    stat = path.stat()
+    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns, sheet)
+
+
+def _remember(found: dict[Any, Any] | set[Any], key: tuple[object, ...], value: Any = None
+              ) -> None:
+    if len(found) >= _REMEMBERED:
+        found.clear()
+    if isinstance(found, set):
+        found.add(key)
+    else:
+        found[key] = value
+
+
+def read_table(source: Source, sheet: str | None = None, *, rows: bool = True) -> Table:
+    """The header and data rows of `sheet` (the only/first sheet when None). With
+    `rows=False` only the header and the first `SAMPLE_ROWS` data rows are wanted (to list
+    or choose a sheet): a workbook sheet read so before is not read again."""
     if source.type == "csv":
         return _csv_table(source)
     names = source.sheet_names
@@ -177,12 +205,17 @@ def read_table(source: Source, sheet: str | None = None) -> Table:
     name = sheet if sheet is not None else (source.visible_sheets or names)[0]
     if name not in names:
         raise ReadError(f"{source.path.name} has no sheet {name!r}; sheets: {', '.join(names)}")
-    if source.type == "xlsx":
+    key = _identity(source.path, name)
+    if not rows and key in _HEADS:
+        headers, header_row, samples = _HEADS[key]
+        return Table(name, list(headers), header_row, iter(samples))
+    if source.type == "xlsx" and key not in _EXTENT_OK:
         cells = xlsx_parts.declared_cells(source.path, name)
         if cells is not None and cells > MAX_CELLS:
             raise ReadError(f"{source.path.name}, sheet {name}: declares {cells:,} cells, more "
                             f"than custdesk reads ({MAX_CELLS:,}); delete unused rows/columns")
         _check_extent(source.path, name)
+        _remember(_EXTENT_OK, key)
     assert source._workbook is not None
     try:
         data = source._workbook.get_sheet_by_name(name)
@@ -194,6 +227,10 @@ def read_table(source: Source, sheet: str | None = None) -> Table:
     start_row, start_col = data.start or (0, 0)
     numbered = zip(itertools.count(start_row + 1), data.iter_rows())
     table = _with_header(name, numbered)
+    if not rows:  # (the sheet is freed with the iterator)
+        samples = list(itertools.islice(table.rows, SAMPLE_ROWS))
+        _remember(_HEADS, key, (list(table.headers), table.header_row, samples))
+        return Table(name, table.headers, table.header_row, iter(samples))
     if source.type == "xlsx":
         path = source.path
         table.scan_formulas = lambda: {(r, c - start_col) for r, c in
