@@ -90,6 +90,11 @@ def from_deals(store: Store, period: Period, label: str, deals: list[DealInfo],
     settings = metrics_service.load_settings(store)
     current = closed_figures(deals, period, settings)
     prior = closed_figures(deals, period.prior(), settings)
+    # every figure below filters by the period (or the trend) again: filter once, so the
+    # rules below walk the period's deals, not the 30k of two years on a big file
+    trend = trend_period(period)  # (not within the period: a longer one starts earlier)
+    in_trend = [d for d in deals if trend.contains(d.closed)]
+    deals = [d for d in deals if period.contains(d.closed)]
     rows = ps.lost_deal_rows(deals, period)
     total = len(rows)
     by_reason = group_rows(ps.lost_counts(deals, period, "reason"), "reason", total)
@@ -98,7 +103,7 @@ def from_deals(store: Store, period: Period, label: str, deals: list[DealInfo],
         r["value"] = values.get(r["reason"], 0.0)
     segments = {d.deal.id: d.segment for d in deals}
     lost_list = [deal_dict(r, **lost_extras(r.id, extras, segments)) for r in rows]
-    tables = analysis(deals, period, extras)
+    tables = analysis(deals, period, extras, in_trend)
     notes = (NO_WINS_NAMED,) if tables["head_to_head"] and not any(
         r["won"] for r in tables["head_to_head"]) else ()
     return honest.finish(Screen(
@@ -136,9 +141,10 @@ def lost_extras(deal_id: int | None, extras: dict[int, qw.DealExtra],
             "reason_detail": extra.reason_detail if extra else None}
 
 
-def analysis(deals: list[DealInfo], period: Period, extras: dict[int, qw.DealExtra]
-             ) -> dict[str, list[dict[str, Any]]]:
-    """The lost deals' cross-tabs and the head-to-head tables for `period`."""
+def analysis(deals: list[DealInfo], period: Period, extras: dict[int, qw.DealExtra],
+             trend_deals: list[DealInfo] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The lost deals' cross-tabs and the head-to-head tables for `period` (`trend_deals`:
+    the deals for the quarters' table, when not `deals`)."""
     lost = closed_in(deals, period, StageKind.LOST)
     closed = [*closed_in(deals, period, StageKind.WON), *lost]
     edges = da.band_edges([d.deal.amount_e4 for d in closed if d.deal.amount_e4 is not None])
@@ -158,8 +164,9 @@ def analysis(deals: list[DealInfo], period: Period, extras: dict[int, qw.DealExt
                   for i, label in enumerate(bands)]
     quarters = trend_quarters(period.end)
     trend = trend_period(period)
-    in_trend = [*closed_in(deals, trend, StageKind.WON), *closed_in(deals, trend,
-                                                                    StageKind.LOST)]
+    pool = deals if trend_deals is None else trend_deals
+    in_trend = [*closed_in(pool, trend, StageKind.WON), *closed_in(pool, trend,
+                                                                  StageKind.LOST)]
     return {"cross_tabs": cross, "size_bands": size_bands,
             "head_to_head": da.head_to_head(closed),
             "head_to_head_by_quarter": da.head_to_head_quarters(in_trend, quarters)}
