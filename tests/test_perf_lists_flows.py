@@ -60,3 +60,49 @@ def test_revenue_between_equals_facts(store) -> None:
         ref = {f.id: f.revenue_e4 for f in queries.customer_facts(store, period)
                if f.lines}
         assert ql.revenue_between(store, period.start, period.end) == ref
+
+
+def _states_group_row(name, members, revenue, total_e4, end):
+    """The Loyalty group row as it was computed from every customer's classify state."""
+    from custdesk.domain.metric_values import proportion
+
+    members = [st for st in members if st.facts.acquired <= end]
+    start = [st for st in members if st.flow.start]
+    rev = sum(revenue.get(st.facts.id, 0) for st in members)
+    buyers = sum(1 for st in members if revenue.get(st.facts.id, 0) > 0)
+    kept = proportion(sum(st.flow.end for st in start), len(start))
+    return {"group": name, "customers": len(members), "revenue": _money(rev),
+            "revenue_pct": rev / total_e4 * 100 if total_e4 > 0 else None,
+            "retention_pct": kept.value, "retention_n": kept.n,
+            "revenue_per_buyer": _money(rev // buyers) if buyers else None}
+
+
+def _money(e4):
+    return None if e4 is None else round(e4 / 10_000, 2)
+
+
+@pytest.mark.parametrize("window", [30, 365])
+def test_loyalty_group_rows_equal_the_states_path(store, window: int) -> None:
+    from custdesk.services.screens import loyalty
+    from custdesk.storage import queries_loyalty as qloy
+
+    referred = qloy.referred_customers(store)
+    for period in periods():
+        queries_cache.clear(store)
+        states = classify(queries.customer_facts(store, period), period, window)
+        flags = ql.period_flags(store, period, window)
+        revenue = {st.facts.id: st.facts.revenue_e4 for st in states}
+        total = sum(revenue.values())
+        assert loyalty.referred_rows(flags, ql.revenue_between(
+            store, period.start, period.end), referred) == [
+            _states_group_row("referred", [st for st in states if st.facts.id in referred],
+                              revenue, total, period.end),
+            _states_group_row("others", [st for st in states if st.facts.id not in referred],
+                              revenue, total, period.end)]
+        answers = qloy.nps_and_revenue(store, period.start, period.end)
+        nps_revenue = {cid: rev for cid, (_n, rev) in answers.items()}
+        group = {cid: loyalty.nps_group(n) for cid, (n, _r) in answers.items()}
+        assert loyalty.nps_rows(flags, answers) == [
+            _states_group_row(name, [st for st in states if group.get(st.facts.id) == name],
+                              nps_revenue, sum(nps_revenue.values()), period.end)
+            for name in loyalty.NPS_GROUPS]

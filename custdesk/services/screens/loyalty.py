@@ -16,7 +16,7 @@ owner's renewal rule (`domain/renewal.py`), `promoters`, `referrers`.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -270,8 +270,18 @@ def referred_rows(flags: list[Flags], revenue: dict[int, int], referred: set[int
     """Referred customers (referred_by or source referral) beside the others; `revenue`:
     each customer's revenue in the period (the share's total counts every customer)."""
     total = sum(revenue.values())
-    return [_group_row("referred", (m for m in flags if m[0] in referred), revenue, total),
-            _group_row("others", (m for m in flags if m[0] not in referred), revenue, total)]
+    split = _split(flags, lambda cid: "referred" if cid in referred else "others")
+    return [_group_row(name, split.get(name, ()), revenue, total)
+            for name in ("referred", "others")]
+
+
+def _split(flags: list[Flags], key: Callable[[int], str | None]) -> dict[str | None,
+                                                                         list[Flags]]:
+    """The customers' flags by group, in one pass (a group keeps the flags' order)."""
+    out: dict[str | None, list[Flags]] = {}
+    for m in flags:
+        out.setdefault(key(m[0]), []).append(m)
+    return out
 
 
 def nps_group(nps: int | None) -> str:
@@ -286,5 +296,5 @@ def nps_rows(flags: list[Flags], answers: dict[int, tuple[int | None, int]]
     revenue = {cid: rev for cid, (_nps, rev) in answers.items()}
     total = sum(revenue.values())
     group = {cid: nps_group(nps) for cid, (nps, _rev) in answers.items()}
-    return [_group_row(name, (m for m in flags if group.get(m[0]) == name), revenue, total)
-            for name in NPS_GROUPS]
+    split = _split(flags, group.get)
+    return [_group_row(name, split.get(name, ()), revenue, total) for name in NPS_GROUPS]
