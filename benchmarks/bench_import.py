@@ -73,6 +73,26 @@ def phase_import(path: Path, db: Path) -> dict[str, float]:
             "commit_seconds": t2 - t1, "rows": lines}
 
 
+def phase_wizard(path: Path, db: Path) -> dict[str, float]:
+    """The import wizard's steps: list the sheets (survey, which also chooses), preview,
+    commit — the sheet is read for the list and again for the preview."""
+    from custdesk.services.importer import ImportRequest, commit, make_preview, survey
+    from custdesk.storage import open_store
+
+    store = open_store(db)
+    t0, c0 = time.perf_counter(), time.process_time()
+    _sheets, choice, _why = survey(path, store)
+    assert choice is not None
+    t1 = time.perf_counter()
+    preview = make_preview(store, ImportRequest(path, kind=choice.kind, mapping=choice.mapping))
+    result = commit(store, preview)
+    t2, c2 = time.perf_counter(), time.process_time()
+    store.close(backup_if_changed=False)
+    assert result.batch_id is not None
+    return {"seconds": t2 - t0, "cpu": c2 - c0, "survey_seconds": t1 - t0,
+            "rows": preview.rows_read}
+
+
 def run_phase(args: list[str]) -> dict[str, float]:
     out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
                          text=True).stdout
@@ -84,12 +104,15 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", help="folder to keep the workbook in (reused if present)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--phase", choices=["read", "import"], help=argparse.SUPPRESS)
+    parser.add_argument("--wizard", action="store_true",
+                        help="also time the wizard's steps (list, preview, commit)")
+    parser.add_argument("--phase", choices=["read", "import", "wizard"], help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         result = (phase_read(Path(args.file)) if args.phase == "read"
+                  else phase_wizard(Path(args.file), Path(args.db)) if args.phase == "wizard"
                   else phase_import(Path(args.file), Path(args.db)))
         result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
@@ -103,13 +126,15 @@ def main() -> int:
         generate(book, args.rows)
         print(f"generated {book.name} ({book.stat().st_size / 1e6:.1f} MB) in "
               f"{time.perf_counter() - t0:.1f} s")
-    reads, fulls = [], []
+    reads, fulls, wizards = [], [], []
     for _round in range(args.repeat):  # alternate, keep the best: the machine is shared
         reads.append(run_phase(["--phase", "read", "--file", str(book)]))
         db = folder / "bench.db"
-        for leftover in folder.glob("bench.db*"):
-            leftover.unlink()
-        fulls.append(run_phase(["--phase", "import", "--file", str(book), "--db", str(db)]))
+        for phase in ("import", "wizard") if args.wizard else ("import",):
+            for leftover in folder.glob("bench.db*"):
+                leftover.unlink()
+            (fulls if phase == "import" else wizards).append(
+                run_phase(["--phase", phase, "--file", str(book), "--db", str(db)]))
     read = min(reads, key=lambda r: r["seconds"])
     full = min(fulls, key=lambda r: r["seconds"])
     read_cpu, full_cpu = min(r["cpu"] for r in reads), min(r["cpu"] for r in fulls)
@@ -120,6 +145,12 @@ def main() -> int:
           f"CPU (preview {full['preview_seconds']:.2f} s, commit {full['commit_seconds']:.2f} s)"
           f", {full['rows'] / full['seconds']:,.0f} rows/s, "
           f"peak {max(r['peak_mb'] for r in fulls):.0f} MB")
+    if wizards:
+        wizard = min(wizards, key=lambda r: r["seconds"])
+        print(f"wizard (list + preview + commit): {wizard['seconds']:.2f} s wall / "
+              f"{min(r['cpu'] for r in wizards):.2f} s CPU (list {wizard['survey_seconds']:.2f}"
+              f" s), peak {max(r['peak_mb'] for r in wizards):.0f} MB, "
+              f"{wizard['seconds'] / read['seconds']:.2f}× the bare read")
     peak_ok = max(r["peak_mb"] for r in fulls) < 400
     print(f"ratio import / bare read: {full['seconds'] / read['seconds']:.2f}× wall, "
           f"{full_cpu / read_cpu:.2f}× CPU (target ≤ 2×); "
