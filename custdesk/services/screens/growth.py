@@ -22,11 +22,9 @@ from typing import Any
 from custdesk.domain.metric_values import MetricValue, count, money
 from custdesk.domain.metrics_all import spend_in
 from custdesk.domain.metrics_customers import CustomerTally, tally_metrics
-from custdesk.domain.metrics_deals import DealTotals, deal_metrics_from_totals
 from custdesk.domain.metrics_sales import DiscountTotals, discount_metric
 from custdesk.domain.periods import Period
 from custdesk.services import growth_service as gs
-from custdesk.services import metrics_service as ms
 from custdesk.services.screens import (
     growth_costs,
     growth_markets,
@@ -39,6 +37,7 @@ from custdesk.services.screens.model import Card, Screen
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store, queries
 from custdesk.storage import queries_deals as qd
+from custdesk.storage import queries_growth_pipeline as qgp
 from custdesk.storage import queries_records as rec
 from custdesk.storage.queries_growth_sources import SourceSums
 from custdesk.storage.repository import table_counts
@@ -97,12 +96,12 @@ def card_figures(store: Store, period: Period,
     """The cards' metrics of the period and the prior one — what `compute_metrics` gives
     for them (tested equal) from their own sums: the customers' (`growth_service.
     source_sums`, the period's given by the caller when it has them), spend, the lines'
-    discounts, one grouped deal query for both periods and the qualified leads; not the
-    whole catalogue with its feedback, order and action sums."""
-    settings = ms.load_settings(store)
+    discounts, the deals created (one scan for both periods) and the qualified leads; not
+    the whole catalogue with its deal, feedback, order and action sums."""
     prior_period = period.prior()
     spend = rec.load_spend(store)
-    deals = qd.deal_totals(store, [("now", period), ("prior", prior_period)])
+    leads = dict(zip(("now", "prior"), qgp.leads_created(store, [period, prior_period]),
+                     strict=True))
     out = []
     for key, p in (("now", period), ("prior", prior_period)):
         groups = gs.source_sums(store, p) if sums is None or key == "prior" else sums
@@ -111,8 +110,7 @@ def card_figures(store: Store, period: Period,
         values["spend"] = money(spend_e4, None)
         values["discount_line_pct_avg"] = discount_metric(
             queries.discount_totals(store, p).get("", DiscountTotals()))
-        values["leads_new"] = deal_metrics_from_totals(
-            deals.get((key, ""), DealTotals()), settings.deep_discount_pct)["leads_new"]
+        values["leads_new"] = count(leads[key])
         qualified = qd.leads_qualified(store, p)
         values["leads_qualified"] = (count(qualified) if qualified is not None
                                      else MetricValue(None, 0))
