@@ -33,6 +33,14 @@ def store(request, tmp_path_factory):
     # untitled and blank-titled deals: named by reference, then by `deal_title`
     s.conn.execute("UPDATE deals SET title = NULL WHERE id % 5 = 0")
     s.conn.execute("UPDATE deals SET title = '  ' WHERE id % 7 = 0")
+    # blank and missing days: the SQL pre-selection of hot candidates must read them as
+    # the list rules do (no activity: the creation day; no day at all: never stale)
+    s.conn.execute("UPDATE deals SET last_activity_on = '' WHERE id % 4 = 1")
+    s.conn.execute("UPDATE deals SET last_activity_on = NULL, created_on = NULL "
+                   "WHERE id % 9 = 2")
+    s.conn.execute("UPDATE deals SET expected_close = '' WHERE id % 6 = 3")
+    s.conn.execute("UPDATE deals SET last_activity_on = date('2026-11-20', '-' || (id % 60) "
+                   "|| ' days') WHERE id % 3 = 0")  # around the 30-day line of END
     s.conn.commit()
     yield s
     s.close()

@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from custdesk.domain import lists
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_deals import DealInfo
 from custdesk.domain.periods import Period, trailing_months
@@ -34,7 +33,7 @@ from custdesk.domain.periods import Period, trailing_months
 from custdesk.services import actions_service as acts
 from custdesk.services import metrics_service
 from custdesk.services import triage_service as triage
-from custdesk.services.metrics_lists import DealRow, deal_row, lost_infos, open_infos
+from custdesk.services.metrics_lists import DealRow, deal_row, hot_infos, lost_infos
 from custdesk.services.screens import actions as actions_screen
 from custdesk.services.screens import honest
 from custdesk.services.screens.labels import MONTHLY_RENEWAL, deal_title, series_metric
@@ -74,9 +73,10 @@ def _by_ref(rows: Sequence[DealRow], infos: Sequence[DealInfo]) -> list[DealRow]
 
 
 def hot_prospects(store: Store, period: Period) -> list[DealRow]:
-    """`pipeline_service.hot_deals` over only the deals open at the end (selected in SQL):
-    resolving all of a big file's deals cost seconds (tests/test_perf_lists_today.py)."""
-    infos = lists.hot(open_infos(store, period.end), period.end)
+    """`pipeline_service.hot_deals` over only the deals open at the end and neither stale
+    nor slipped (selected in SQL): resolving all of a big file's deals cost seconds
+    (tests/test_perf_lists_today.py)."""
+    infos = hot_infos(store, period.end)
     return named(_by_ref([deal_row(d) for d in infos], infos))
 
 
