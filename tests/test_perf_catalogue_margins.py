@@ -87,3 +87,22 @@ def test_feedback_report_equals_the_whole_catalogue(store) -> None:
         for g, values in mine.breakdowns["segment"].items():
             assert values == {m: full.breakdowns["segment"][g][m] for m in values}, (g,)
             assert {"customers_new", "referral_rate_pct", "nps", "csat_pct"} <= set(values)
+
+
+def test_group_rows_equal_the_facts_path(store) -> None:
+    """Margins' A–D group table from SQL gross profit == from each customer's facts."""
+    from custdesk.storage import queries
+
+    for period in _periods():
+        groups = ms.profitability_groups(store, period)
+        profit = {f.id: f.gross_profit_e4 for f in queries.customer_facts(store, period)
+                  if f.id in groups}
+        positive = sum(p for p in profit.values() if p > 0)
+        expected = []
+        for g in mg.GROUPS:
+            members = [cid for cid, grp in groups.items() if grp == g]
+            total = sum(profit.get(cid, 0) for cid in members)
+            share = total / positive * 100 if positive and g != "D" else None
+            expected.append(mg.GroupRow(g, len(members), total / 10_000, share))
+        assert mg.group_rows(store, period, groups) == expected, period
+        assert mg.group_rows(store, period) == expected
