@@ -11,6 +11,7 @@ prints it.
 from __future__ import annotations
 
 from dataclasses import asdict, fields
+from operator import attrgetter
 from typing import Any
 
 from custdesk.domain.metric_values import MetricValue
@@ -53,13 +54,15 @@ def cards_of(ids: tuple[str, ...], current: dict[str, MetricValue],
 
 
 _DEAL_FIELDS = tuple(f.name for f in fields(DealRow))
+_DEAL_VALUES = attrgetter(*_DEAL_FIELDS)  # every field in one C call (49k open deals)
 
 
 def deal_dict(row: DealRow, **more: Any) -> dict[str, Any]:
     """A deal row as a plain dict (money in currency units, dates as ISO text); a deal
     without a title or reference is called "deal with ACCOUNT" (labels.deal_title).
     Shallow (every field is a scalar): `asdict`'s deep copy took 3 s for 20k open deals."""
-    out = {**{name: getattr(row, name) for name in _DEAL_FIELDS}, **more}
+    out = dict(zip(_DEAL_FIELDS, _DEAL_VALUES(row), strict=True))
+    out.update(more)
     out["title"] = deal_title(row.title, row.customer, row.id)
     return out
 
