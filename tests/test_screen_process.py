@@ -158,3 +158,37 @@ def test_a_file_replaced_under_the_worker_is_read_anew(worker, demo_store, tmp_p
     os.replace(copy, path)  # what a restore does: another file at the same path
     after = _actions_json(worker, path)
     assert "From the backup" not in before and "From the backup" in after
+
+
+def test_long_lists_travel_in_chunks_and_come_back_whole() -> None:
+    import pickle
+
+    from custdesk.services.screen_process import CHUNK_ROWS, join_pickled, split_pickled
+
+    rows = [{"customer": f"c{i}", "revenue": i * 1.5, "on": date(2026, 1, 1 + i % 28)}
+            for i in range(CHUNK_ROWS * 3 + 7)]
+    short = rows[:5]
+    value = {"tables": {"all": rows, "again": rows, "short": short},
+             "nested": [[rows]], "n": len(rows)}
+    main, layout, chunks = split_pickled(value)
+    assert layout == [4]  # one long list (shown twice, sent once), in four chunks
+    assert all(len(pickle.loads(c)) <= CHUNK_ROWS for c in chunks)
+    assert len(main) < len(pickle.dumps(short)) * 10  # the rows are not in the main part
+    back = join_pickled(main, layout, chunks)
+    assert back == value
+    assert back["tables"]["all"] is back["tables"]["again"]
+
+
+def many_rows(store) -> dict:  # a result with lists far longer than a chunk
+    count = int(store.conn.execute("SELECT count(*) FROM orders").fetchone()[0])
+    rows = [(i, f"line {i}", date(2026, 1, 1 + i % 28)) for i in range(count)]
+    return {"rows": rows, "tail": rows[-3:], "count": count}
+
+
+def test_a_result_of_thousands_of_rows_comes_back_equal(worker, demo_store) -> None:
+    from custdesk.services.screen_process import CHUNK_ROWS
+
+    outcome, value = worker.run(demo_store.path, ScreenJob(many_rows), threading.Event())
+    assert outcome == FINISHED
+    assert value["count"] > 2 * CHUNK_ROWS  # the demo's 8.5k order lines: several chunks
+    assert value == many_rows(demo_store)

@@ -20,6 +20,7 @@ calls `multiprocessing.freeze_support()` first thing (packaging/launcher.py).
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import pickle
 import threading
@@ -97,7 +98,9 @@ class ScreenProcess:
                     raise WorkerGone
             while True:  # drain this job's answer (a stopped job still answers)
                 if self._conn.poll(POLL_S):
-                    answered, outcome, value = self._conn.recv()
+                    answered, outcome, value, layout = self._conn.recv()
+                    # the big lists follow, a message per chunk, each unpickled on its own
+                    chunks = [self._conn.recv_bytes() for _ in range(sum(layout))]
                     if answered == number:
                         break
                 elif not self._process.is_alive():
@@ -107,9 +110,7 @@ class ScreenProcess:
             return FAILED, WorkerGone("the screen process ended unexpectedly")
         if stop.is_set():
             return STOPPED, None
-        if outcome == FAILED and isinstance(value, bytes):
-            value = pickle.loads(value)
-        return outcome, value
+        return outcome, join_pickled(value, layout, chunks)
 
     def stop(self) -> None:
         """End the worker (the app quits, or it broke): a new one starts on the next job."""
@@ -135,6 +136,56 @@ def _error_value(exc: BaseException) -> Any:
         return pickle.dumps(exc)
     except Exception:
         return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+
+# ----- a result in pieces: no single unpickling holds the window's GIL for long -------------
+# Unpickling is one C call that keeps the GIL: a screen with 100k rows (Pipeline on a big
+# file: 6 MB, 0.65 s) would freeze the window for all of it. So every list longer than
+# CHUNK_ROWS is cut out of the result and sent in chunks, unpickled one by one: between two
+# chunks the waiting thread runs Python again and the window gets the GIL.
+CHUNK_ROWS = 2_000
+
+
+def split_pickled(value: Any) -> tuple[bytes, list[int], list[bytes]]:
+    """(the value pickled with its long lists left out, chunks per list, the chunks)."""
+    parts: list[list[Any]] = []
+    seen: dict[int, int] = {}
+
+    class _Pickler(pickle.Pickler):
+        def persistent_id(self, obj: Any) -> int | None:
+            if type(obj) is not list or len(obj) <= CHUNK_ROWS:
+                return None
+            if id(obj) not in seen:  # one list shown twice is sent once
+                seen[id(obj)] = len(parts)
+                parts.append(obj)
+            return seen[id(obj)]
+
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    layout, chunks = [], []
+    for rows in parts:
+        pieces = [pickle.dumps(rows[i:i + CHUNK_ROWS], protocol=pickle.HIGHEST_PROTOCOL)
+                  for i in range(0, len(rows), CHUNK_ROWS)]
+        layout.append(len(pieces))
+        chunks += pieces
+    return buffer.getvalue(), layout, chunks
+
+
+def join_pickled(main: bytes, layout: list[int], chunks: list[bytes]) -> Any:
+    """The value `split_pickled` cut up, whole again."""
+    pieces = iter(chunks)
+    parts = []
+    for count in layout:
+        rows: list[Any] = []
+        for _ in range(count):
+            rows += pickle.loads(next(pieces))
+        parts.append(rows)
+
+    class _Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid: Any) -> Any:
+            return parts[pid]
+
+    return _Unpickler(io.BytesIO(main)).load()
 
 
 def _stop_check(flag: Any, number: int) -> Callable[[], bool]:
@@ -214,8 +265,15 @@ def serve(conn: Connection, flag: Any) -> None:
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 return
         try:
-            conn.send((number, *outcome))
+            kind, value = outcome
+            main, layout, chunks = (split_pickled(value) if kind == FINISHED
+                                    else (value, [], []) if kind == FAILED
+                                    else (pickle.dumps(None), [], []))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            conn.send((number, FAILED, _error_value(exc)))
+            kind, main, layout, chunks = FAILED, _error_value(exc), [], []
+        try:
+            conn.send((number, kind, main, layout))
+            for chunk in chunks:
+                conn.send_bytes(chunk)
         except (OSError, BrokenPipeError):
             return
