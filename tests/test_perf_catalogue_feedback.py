@@ -73,3 +73,19 @@ def test_catalogue_with_segments_equals_without(store) -> None:
         from custdesk.services.metrics_breakdowns import _segments_from_tallies
 
         assert with_seg.breakdowns["segment"] == _segments_from_tallies(store, inputs, period)
+
+
+def test_ticket_groups_without_repeats_differ_only_there(store) -> None:
+    """Channel rows skip the repeat window: every other figure is the same."""
+    from custdesk.services import feedback_service
+    from custdesk.storage import queries_feedback as qf
+
+    period = Period(END - timedelta(days=364 * 2), END)
+    for by in ("topic", "channel"):
+        full = qf.ticket_group_totals(store, period, 7, by)
+        light = qf.ticket_group_totals(store, period, 7, by, repeats=False)
+        assert set(full) == set(light)
+        for g, (opened, totals) in full.items():
+            assert light[g] == (opened, dataclasses.replace(totals, repeats=0)), (by, g)
+    rows = feedback_service.tickets_by(store, period, "channel")
+    assert rows and all(r.repeat_contact_pct is None for r in rows)

@@ -43,8 +43,9 @@ def tickets_by(store: Store, period: Period, by: str) -> list[TicketGroup]:
         raise ValueError(f"cannot group tickets by {by!r}; choose topic or channel")
     repeat_days = load_settings(store).repeat_contact_days
     out = []
-    for name, (opened, totals) in qf.ticket_group_totals(store, period, repeat_days,
-                                                          by).items():
+    # channel rows show no repeat rate: their repeat window is not run
+    for name, (opened, totals) in qf.ticket_group_totals(
+            store, period, repeat_days, by, repeats=by == "topic").items():
         if not opened:
             continue
         m = feedback_metrics_from_totals(totals)
