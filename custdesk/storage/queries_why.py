@@ -254,3 +254,14 @@ def lost_silent(store: Store, period: Period, window: int) -> tuple[int, int]:
     lost, silent = store.conn.execute(_LOST_SILENT.format(
         flags=flags, silent=SILENT.format(cid="cust_id", day="loss_day")), params).fetchone()
     return int(lost), int(silent)
+
+
+def ticket_csat(store: Store, start: date, end: date) -> tuple[int, int]:
+    """(csat answers of 4 or 5, csat answers) of the tickets of start..end — by their day:
+    opened, else first response, else resolved (as `queries_feedback` counts them)."""
+    good, n = store.conn.execute(
+        "SELECT coalesce(sum(csat >= 4), 0), count(csat) FROM tickets "
+        "WHERE nullif(substr(coalesce(nullif(opened_at, ''), nullif(first_response_at, ''), "
+        "nullif(resolved_at, '')), 1, 10), '') BETWEEN :lo AND :hi",
+        {"lo": start.isoformat(), "hi": end.isoformat()}).fetchone()
+    return int(good), int(n)

@@ -21,6 +21,7 @@ is on the Lost prospects screen (`lost.py`), with the deals themselves.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from custdesk.domain import comment_words
@@ -84,25 +85,28 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
 
 def figures(store: Store, period: Period) -> tuple[
         dict[str, MetricValue], dict[str, MetricValue], dict[str, MetricValue]]:
-    """(the period's catalogue metrics this screen shows, the prior period's, and
+    """(the period's catalogue metrics this screen shows, the prior period's cards, and
     `would_refer_pct` by segment): what `compute_metrics` gives for them (tested equal),
-    from their own sums — the feedback sums of both periods in one grouped query, the
-    lost and silently lost customers of each, the order count — not the whole catalogue
-    with its segment breakdown."""
+    from their own sums — the period's feedback sums, the prior period's survey sums and
+    ticket csat answers (its cards need no other ticket figure), the lost and silently
+    lost customers of each, the order count — not the whole catalogue with its segment
+    breakdown."""
     settings = ms.load_settings(store)
     prior_period = period.prior()
-    feedback = qf.feedback_totals(store, [("now", period), ("prior", prior_period)],
-                                  settings.repeat_contact_days)
-    out = []
-    for key, p in (("now", period), ("prior", prior_period)):
-        values = feedback_metrics_from_totals(feedback.get((key, ""), FeedbackTotals()))
+    now = feedback_metrics_from_totals(qf.feedback_totals(
+        store, [("", period)], settings.repeat_contact_days).get(("", ""), FeedbackTotals()))
+    surveys = qf.feedback_totals(store, [("", prior_period)], settings.repeat_contact_days,
+                                 tickets=False).get(("", ""), FeedbackTotals())
+    good, answers = qw.ticket_csat(store, prior_period.start, prior_period.end)
+    prior = feedback_metrics_from_totals(dataclasses.replace(
+        surveys, csat_good=surveys.csat_good + good, csat_n=surveys.csat_n + answers))
+    for values, p in ((now, period), (prior, prior_period)):
         lost, silent = qw.lost_silent(store, p, settings.window_days)
         values["lost_silent_pct"] = proportion(silent, lost)
-        out.append(values)
-    out[0]["orders_count"] = MetricValue(float(queries.orders_count(store, period).get("", 0)),
-                                         None)
-    out[0]["would_refer_pct"], refer_by_segment = reasons.would_refer(store, period)
-    return out[0], out[1], refer_by_segment
+    now["orders_count"] = MetricValue(float(queries.orders_count(store, period).get("", 0)),
+                                      None)
+    now["would_refer_pct"], refer_by_segment = reasons.would_refer(store, period)
+    return now, {m: prior[m] for m in CARDS}, refer_by_segment
 
 
 def top_reasons(reason_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
