@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import argparse
 import random
+from bisect import bisect_right
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
 from benchmarks.make_db import build
+from custdesk.domain.customer_state import is_active
 from custdesk.domain.periods import Period
 from custdesk.storage import Store, open_store
+from custdesk.storage import queries_cohorts as qc
+from custdesk.storage import queries_lists as ql
 
 END = date(2026, 11, 24)
 
@@ -49,3 +54,29 @@ def periods() -> list[Period]:
         start = date(2017, 1, 1) + timedelta(days=rng.randint(0, 3400))
         out.append(Period(start, start + timedelta(days=rng.randint(0, 400))))
     return out
+
+
+def cohort_cells_reference(store: Store, lo: date, end: date, window: int
+                           ) -> list[qc.CohortCell]:
+    """The Customers tab's cohort cells by the state rules over every customer's order
+    days (`queries_cohorts.cohort_cells`' reference)."""
+    days = ql.order_days(store, date.max)
+    n: Counter[tuple[str, int]] = Counter()
+    reached: Counter[tuple[str, int]] = Counter()
+    active: Counter[tuple[str, int]] = Counter()
+    for f in ql.customer_states(store, end):  # acquisition, loss day and status
+        if not lo <= f.acquired <= end:
+            continue
+        cohort = f"{f.acquired.year}-Q{(f.acquired.month + 2) // 3}"
+        for m in qc.COHORT_MONTHS:
+            # SQLite's date(acq, '+m months') (a month end can run into the next month)
+            (text,) = store.conn.execute("SELECT date(?, ?)", (f.acquired.isoformat(),
+                                                              f"+{m} months")).fetchone()
+            d = date.fromisoformat(text)
+            n[cohort, m] += 1
+            if d <= end:
+                reached[cohort, m] += 1
+                own = days.get(f.id, [])
+                i = bisect_right(own, d)
+                active[cohort, m] += is_active(f, d, own[i - 1] if i else None, window)
+    return [qc.CohortCell(c, m, n[c, m], reached[c, m], active[c, m]) for c, m in sorted(n)]

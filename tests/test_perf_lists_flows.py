@@ -106,3 +106,25 @@ def test_loyalty_group_rows_equal_the_states_path(store, window: int) -> None:
             _states_group_row(name, [st for st in states if group.get(st.facts.id) == name],
                               nps_revenue, sum(nps_revenue.values()), period.end)
             for name in loyalty.NPS_GROUPS]
+
+
+def test_a_stale_summary_gives_the_same_states(tmp_path: Path) -> None:
+    """After a write the summary is stale and the statements read its aggregate instead."""
+    from custdesk.storage import queries_summary
+
+    store = random_store(tmp_path, 14)
+    cid = store.conn.execute("SELECT min(id) FROM customers").fetchone()[0]
+    store.conn.execute("INSERT INTO orders (customer_id, date, month, revenue_e4) "
+                       "VALUES (?, '2026-01-15', 202601, 12345)", (cid,))
+    store.conn.commit()
+    assert queries_summary.is_stale(store)
+    for period in periods():
+        for window in (30, 365):
+            queries_cache.clear(store)
+            states = classify(queries.customer_facts(store, period), period, window)
+            assert [_shown(st) for st in ql.new_and_lost(store, period, window)] == [
+                _shown(st) for st in states if st.flow.new or st.flow.lost]
+            assert ql.period_flags(store, period, window) == [
+                (st.facts.id, st.flow.start, st.flow.end) for st in states
+                if st.facts.acquired <= period.end]
+    store.close()

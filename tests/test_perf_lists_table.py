@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from perf_lists_data import END, random_store
+from perf_lists_data import END, cohort_cells_reference, random_store
 
 from custdesk.domain.customer_state import is_active, is_undated, lapsed, lost_explicitly
 from custdesk.services import metrics_service as ms
@@ -82,3 +82,24 @@ def test_order_patterns_equal_the_days_median(store, window: int) -> None:
         ref = {cid: (len(ds), ds[-1], median_gap(ds)) for cid, ds in days.items()
                if any(cut <= d <= as_of for d in ds)}
         assert ql.order_patterns(store, as_of, window) == ref
+
+
+def test_a_stale_summary_gives_the_same_table(tmp_path: Path) -> None:
+    """After a write the summary is stale and the statements read its aggregate instead."""
+    from custdesk.storage import queries_cohorts as qc
+    from custdesk.storage import queries_summary
+
+    store = random_store(tmp_path, 24)
+    cid = store.conn.execute("SELECT max(id) FROM customers").fetchone()[0]
+    store.conn.execute("INSERT INTO orders (customer_id, date, month, revenue_e4) "
+                       "VALUES (?, '2025-03-15', 202503, 777)", (cid,))
+    store.conn.commit()
+    assert queries_summary.is_stale(store)
+    for as_of in DAYS:
+        assert ql.customer_table(store, as_of, 90) == _reference(store, as_of, 90)
+        assert ql.active_ids(store, as_of, 90) == {
+            f.id for f in ql.customer_states(store, as_of)
+            if is_active(f, as_of, f.last_at_end, 90)}
+    lo = date(END.year - 2, 1, 1)
+    assert qc.cohort_cells(store, lo, END, 90) == cohort_cells_reference(store, lo, END, 90)
+    store.close()
