@@ -76,22 +76,21 @@ _TICKETS = """tr AS MATERIALIZED (
 _IN_RANGE = """(substr(coalesce(nullif(t.opened_at, ''), nullif(t.first_response_at, ''),
                      nullif(t.resolved_at, '')), 1, 10) BETWEEN :lo AND :hi
     OR substr(t.resolved_at, 1, 10) BETWEEN :lo AND :hi)"""
-_OPENED_IN_RANGE = """substr(coalesce(nullif(t.opened_at, ''), nullif(t.first_response_at, ''),
-                     nullif(t.resolved_at, '')), 1, 10) BETWEEN :lo AND :hi"""
 
+# the ticket sums per (period, group) (kind 0) and, from the same materialized tickets (one
+# pass: they are not read and resolved twice), the response and resolution hours of the
+# tickets opened in each period (kind 1: first_h and done_h in the first two columns)
 _TICKET_SUMS = f"""
 WITH {_PERIODS}, {_TOPICS}, {_REPEATS}, {_TICKETS}
-SELECT key, grp, sum(opened AND csat >= 4), sum(opened AND csat IS NOT NULL),
+SELECT 0, key, grp, sum(opened AND csat >= 4), sum(opened AND csat IS NOT NULL),
   sum(opened AND has_open AND is_repeat), sum(opened AND has_open),
   sum(iif(resolved, contacts, 0)), sum(resolved), sum(opened AND complaint), sum(opened)
 FROM (SELECT p.key AS key, tr.*, coalesce(tr.tday BETWEEN p.lo AND p.hi, 0) AS opened,
              coalesce(tr.rday BETWEEN p.lo AND p.hi, 0) AS resolved
       FROM p CROSS JOIN tr WHERE tr.tday >= p.lo OR tr.rday >= p.lo LIMIT -1)
 WHERE grp IS NOT NULL GROUP BY key, grp
-"""
-_HOURS = f"""
-WITH {_PERIODS}, {_TICKETS}
-SELECT p.key, tr.grp, tr.first_h, tr.done_h
+UNION ALL
+SELECT 1, p.key, tr.grp, tr.first_h, tr.done_h, NULL, NULL, NULL, NULL, NULL, NULL
 FROM p CROSS JOIN tr
 WHERE tr.grp IS NOT NULL AND tr.tday BETWEEN p.lo AND p.hi
   AND (tr.first_h IS NOT NULL OR tr.done_h IS NOT NULL)
@@ -144,17 +143,21 @@ def _ticket_rows(store: Store, periods: Sequence[tuple[str, Period]], repeat_day
                  grp: str, part: str = "tk.tkey", fan: str = "", repeats: bool = True
                  ) -> tuple[list[tuple], list[tuple]]:
     """(the ticket sums per (period key, group), the ticket hours per period key and
-    group) — the two ticket queries of `feedback_totals` and `ticket_group_totals`.
+    group) — of `feedback_totals` and `ticket_group_totals`, from one statement.
     `repeats=False`: repeat contacts counted as none (the window over the tickets, the
     costliest part, is not run)."""
     params = {"periods": _payload(periods), **_range(periods, repeat_days)}
-    sums = store.conn.execute(_TICKET_SUMS.format(
-        grp=grp, part=part, repeat="coalesce(rep.is_repeat, 0)" if repeats else "0",
-        rep_join="LEFT JOIN rep ON rep.id = t.id" if repeats else "", in_range=_IN_RANGE,
-        fan=fan),
-        {**params, "topics": topic_keys(store), "window_s": repeat_days * 86_400}).fetchall()
-    hours = store.conn.execute(_HOURS.format(grp=grp, repeat="0", rep_join="", fan=fan,
-                                             in_range=_OPENED_IN_RANGE), params).fetchall()
+    sums: list[tuple] = []
+    hours: list[tuple] = []
+    for kind, *row in store.conn.execute(_TICKET_SUMS.format(
+            grp=grp, part=part, repeat="coalesce(rep.is_repeat, 0)" if repeats else "0",
+            rep_join="LEFT JOIN rep ON rep.id = t.id" if repeats else "", in_range=_IN_RANGE,
+            fan=fan),
+            {**params, "topics": topic_keys(store), "window_s": repeat_days * 86_400}):
+        if kind:
+            hours.append(tuple(row[:4]))
+        else:
+            sums.append(tuple(row))
     return sums, hours
 
 
