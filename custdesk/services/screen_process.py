@@ -146,24 +146,40 @@ def _error_value(exc: BaseException) -> Any:
 CHUNK_ROWS = 2_000
 
 
+class _ListsPickler(pickle.Pickler):
+    """Leaves every list longer than CHUNK_ROWS out, by reference (module-level, no
+    closure: a class made per call is a reference cycle that would keep every row alive)."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.parts: list[list[Any]] = []
+        self.seen: dict[int, int] = {}
+
+    def persistent_id(self, obj: Any) -> int | None:
+        if type(obj) is not list or len(obj) <= CHUNK_ROWS:
+            return None
+        if id(obj) not in self.seen:  # one list shown twice is sent once
+            self.seen[id(obj)] = len(self.parts)
+            self.parts.append(obj)
+        return self.seen[id(obj)]
+
+
+class _ListsUnpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, parts: list[list[Any]]) -> None:
+        super().__init__(file)
+        self.parts = parts
+
+    def persistent_load(self, pid: Any) -> Any:
+        return self.parts[pid]
+
+
 def split_pickled(value: Any) -> tuple[bytes, list[int], list[bytes]]:
     """(the value pickled with its long lists left out, chunks per list, the chunks)."""
-    parts: list[list[Any]] = []
-    seen: dict[int, int] = {}
-
-    class _Pickler(pickle.Pickler):
-        def persistent_id(self, obj: Any) -> int | None:
-            if type(obj) is not list or len(obj) <= CHUNK_ROWS:
-                return None
-            if id(obj) not in seen:  # one list shown twice is sent once
-                seen[id(obj)] = len(parts)
-                parts.append(obj)
-            return seen[id(obj)]
-
     buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    pickler = _ListsPickler(buffer)
+    pickler.dump(value)
     layout, chunks = [], []
-    for rows in parts:
+    for rows in pickler.parts:
         pieces = [pickle.dumps(rows[i:i + CHUNK_ROWS], protocol=pickle.HIGHEST_PROTOCOL)
                   for i in range(0, len(rows), CHUNK_ROWS)]
         layout.append(len(pieces))
@@ -180,17 +196,7 @@ def join_pickled(main: bytes, layout: list[int], chunks: list[bytes]) -> Any:
         for _ in range(count):
             rows += pickle.loads(next(pieces))
         parts.append(rows)
-
-    class _Unpickler(pickle.Unpickler):
-        def persistent_load(self, pid: Any) -> Any:
-            return parts[pid]
-
-    return _Unpickler(io.BytesIO(main)).load()
-
-
-def _stop_check(flag: Any, number: int) -> Callable[[], bool]:
-    """SQLite's progress handler: a true answer interrupts the running statement."""
-    return lambda: bool(flag.value == number)
+    return _ListsUnpickler(io.BytesIO(main), parts).load()
 
 
 RECENT_SCREENS = 6  # built screens the worker keeps, for a tab shown again on unchanged data
@@ -238,6 +244,11 @@ class _WorkerFiles:
             while len(self.recent) > RECENT_SCREENS:
                 self.recent.popitem(last=False)
         return result
+
+
+def _stop_check(flag: Any, number: int) -> Callable[[], bool]:
+    """SQLite's progress handler: a true answer interrupts the running statement."""
+    return lambda: bool(flag.value == number)
 
 
 def serve(conn: Connection, flag: Any) -> None:

@@ -212,6 +212,11 @@ class _ProcessJob(QRunnable):
                 finally:
                     self.process.lock.release()
                 break
+        if outcome[0] == FINISHED:
+            # a screen is long-lived data (100k rows on a big file): out of the cyclic
+            # collector's reach, or its next full collection walks every screen shown so far
+            # while holding the GIL (0.3-0.5 s stalls on the big file)
+            gc.freeze()
         if outcome[0] in (FINISHED, FAILED):
             self.sink(outcome[0], self.token, outcome[1])
         else:
