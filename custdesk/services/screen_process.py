@@ -21,14 +21,15 @@ calls `multiprocessing.freeze_support()` first thing (packaging/launcher.py).
 from __future__ import annotations
 
 import io
-import multiprocessing
 import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # multiprocessing loads when the worker starts, not with the window
+    from multiprocessing.connection import Connection
 
 FINISHED, FAILED, STOPPED = "finished", "failed", "stopped"
 POLL_S = 0.05  # how often a waiting caller looks at its stop flag
@@ -68,6 +69,8 @@ class ScreenProcess:
             if self._process.is_alive():
                 return
             self.stop()  # it died between two jobs: replace it quietly
+        import multiprocessing
+
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
         self._flag = ctx.Value("q", 0, lock=False)

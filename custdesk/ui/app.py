@@ -162,6 +162,7 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
     import importlib
 
     from custdesk.ui import tab_list
+    from custdesk.ui.tasks import in_background
 
     def doing(what: str) -> None:
         if meter is not None:
@@ -243,36 +244,6 @@ def open_and_span(path: Path) -> files.Store:
 
 
 FIRST_TAB_HEAD_START_S = 3.0  # the other pages wait at most this long for the first tab
-
-
-def in_background(work: Callable[[], Any], then: Callable[[Any], object],
-                  failed: Callable[[BaseException], object]) -> None:
-    """Start-up only (before the task runner is imported): run `work` on a thread, then
-    `then(result)` or `failed(exc)` on the GUI thread, which keeps turning meanwhile."""
-    import threading
-
-    outcome: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        try:
-            outcome.append((True, work()))
-        except BaseException as exc:
-            outcome.append((False, exc))
-
-    thread = threading.Thread(target=run, name="custdesk-start", daemon=True)
-    thread.start()
-
-    def check() -> None:
-        if not outcome:
-            QTimer.singleShot(5, check)
-            return
-        ok, value = outcome[0]
-        if ok:
-            then(value)
-        else:
-            failed(value)
-
-    QTimer.singleShot(5, check)
 
 
 # tab slug -> the record kinds whose presence means the tab has something to show

@@ -33,12 +33,16 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
-from custdesk.services.files import Store, connect, records_estimate
 from custdesk.services.screen_process import FAILED, FINISHED, ScreenJob, ScreenProcess
+
+# Light on purpose: the start-up thread (`in_background`) runs before the storage layer is
+# imported, so it is imported where a task opens a file.
+if TYPE_CHECKING:
+    from custdesk.services.files import Store
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +51,8 @@ EVERYTHING: Changes = frozenset({"*"})  # a write that replaced the whole file (
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 ProgressFn = Callable[[int, int, str], None]
-Source = Store | Path | str | None  # the database file a task opens (None: no database)
+# the database file a task opens (None: no database)
+Source: TypeAlias = "Store | Path | str | None"
 # Below this many records (order lines + deals + tickets + surveys) a tab refresh runs
 # inline: a thread hop buys nothing. Measured on the real-data mix (10k lines, 8.8k deals,
 # 8.5k tickets) Today took 2.4 s: far above the GUI's 100 ms, so the bar is low.
@@ -114,6 +119,8 @@ def describe(exc: BaseException) -> str:
 def open_task_store(path: Path | str) -> Store:
     """The task's own connection: no lock file (the window holds it), no migration (the
     window's store already migrated the file)."""
+    from custdesk.services.files import Store, connect
+
     return Store(Path(path), connect(Path(path)), None)
 
 
@@ -311,7 +318,7 @@ class TaskRunner(QObject):
             self.cancel(entry.handle.key, quiet=True)  # the newer task supersedes the older
         self._next += 1
         entry.handle.token = self._next
-        path = source.path if isinstance(source, Store) else source
+        path = source if source is None or isinstance(source, Path | str) else source.path
         self._live[self._next] = entry
         if entry.changes is not None:
             self._writes[self._next] = entry.changes
@@ -439,6 +446,8 @@ class ThreadRunner(TaskRunner):
         """A small file refreshes inline: no thread hop, no busy flash."""
         if store is None:
             return True
+        from custdesk.services.files import records_estimate
+
         return records_estimate(store) < HEAVY_RECORDS
 
     def wait(self, msecs: int = 60_000) -> bool:
@@ -495,3 +504,33 @@ class RefreshGate:
 
     def current(self, generation: int) -> bool:
         return generation == self.generation
+
+
+def in_background(work: Callable[[], Any], then: Callable[[Any], object],
+                  failed: Callable[[BaseException], object]) -> None:
+    """Start-up only (the window shown, the runner and the storage layer not loaded yet):
+    run `work` on a thread, then `then(result)` or `failed(exc)` on the GUI thread, which
+    keeps turning meanwhile (it polls every 5 ms; no signal needed)."""
+    from PySide6.QtCore import QTimer
+
+    outcome: list[tuple[bool, Any]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as exc:  # handed to the GUI thread
+            outcome.append((False, exc))
+
+    threading.Thread(target=run, name="custdesk-start", daemon=True).start()
+
+    def check() -> None:
+        if not outcome:
+            QTimer.singleShot(5, check)
+            return
+        ok, value = outcome[0]
+        if ok:
+            then(value)
+        else:
+            failed(value)
+
+    QTimer.singleShot(5, check)
