@@ -75,6 +75,19 @@ _IDENTITY = {"orders": ("date", "customer_id"), "deals": ("created_on", "custome
              "costs": ("month", "NULL")}
 
 
+def number_repeats(keys: list[str]) -> list[str]:
+    """Line keys with the n-th repeat of a line numbered ':n' (two identical lines in one
+    sheet are two lines, each found again on a re-import)."""
+    if len(set(keys)) < len(keys):
+        seen: dict[str, int] = {}
+        for index, key in enumerate(keys):
+            earlier = seen.get(key, 0)
+            seen[key] = earlier + 1
+            if earlier:
+                keys[index] = f"{key}:{earlier}"
+    return keys
+
+
 @dataclass
 class Update:
     table: str
@@ -266,14 +279,7 @@ class _Planner:
         """`keyed_rows` when no row has a reference: every key is a content digest, and the
         n-th repeat of a line (n ≥ 1) gets ':n' appended."""
         rows = self.parsed.rows
-        keys = digests([tuple(map(row.get, content)) for _n, row in rows])
-        if len(set(keys)) < len(keys):
-            seen: dict[str, int] = {}
-            for index, key in enumerate(keys):
-                earlier = seen.get(key, 0)
-                seen[key] = earlier + 1
-                if earlier:
-                    keys[index] = f"{key}:{earlier}"
+        keys = number_repeats(digests([tuple(map(row.get, content)) for _n, row in rows]))
         return [(number, row, key) for (number, row), key in zip(self.rows, keys, strict=True)]
 
     def known_rows(self, keys: list[str], columns: str = "id") -> dict[str, tuple[Any, ...]]:
@@ -373,14 +379,8 @@ class _Planner:
         def column(name: str) -> list[Any]:
             return parsed.column(name) if name in present else nothing
 
-        keys = digests(zip(*map(column, self._ORDER_CONTENT), strict=True)) if count else []
-        if len(set(keys)) < len(keys):  # the n-th repeat of a line: ':n' (`keyed_rows`)
-            seen: dict[str, int] = {}
-            for index, key in enumerate(keys):
-                earlier = seen.get(key, 0)
-                seen[key] = earlier + 1
-                if earlier:
-                    keys[index] = f"{key}:{earlier}"
+        keys = number_repeats(digests(zip(*map(column, self._ORDER_CONTENT), strict=True))
+                              if count else [])
         respell = respellings(self.store, "orders", set(parsed.mapping), column)
 
         def spelled(name: str) -> list[Any]:

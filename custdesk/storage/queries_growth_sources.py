@@ -14,14 +14,13 @@ classify → the tally of each group) and the cards against `compute_metrics`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from custdesk.domain.customer_state import REPEAT_WITHIN_DAYS, UNDATED
 from custdesk.domain.metrics_customers import CustomerTally
 from custdesk.domain.periods import Period
 from custdesk.storage import queries_tally as qt
 from custdesk.storage.database import Store
-from custdesk.storage.queries import FROM_CUSTOMER_LIST, period_params
+from custdesk.storage.queries import FROM_CUSTOMER_LIST
 
 # one row per (source spelling, segment, new customer) — the customers who are not new
 # folded into one row per pair: what the source and segment rows and the screen's cards
@@ -52,18 +51,7 @@ def customer_flags(store: Store, period: Period, window: int) -> tuple[str, dict
     """The catalogue tally's per-customer state flags for `period` (one row per customer:
     cust_id, seg, source, acq, new, active_end, start, won_back, y_start, …) as a
     sub-query to select from, and its parameters — formatted as `queries_tally` does."""
-    params = period_params(period)
-    gap = timedelta(days=window)
-    year_before = date.fromisoformat(params["year_before"])
-    params.update(
-        lo=min(params["start"], params["year_start"]),
-        cut_end=(period.end - gap).isoformat(),
-        cut_before=(period.day_before() - gap).isoformat(),
-        cut_year=(year_before - gap).isoformat(),
-        w_back=f"-{window - 1} days", w_fwd=f"+{window} days", undated=UNDATED.isoformat(),
-        repeat_fwd=f"+{REPEAT_WITHIN_DAYS} days",
-        cohort_day=(period.end - timedelta(days=REPEAT_WITHIN_DAYS)).isoformat(),
-        whitespace=qt.WHITESPACE)
+    params = qt.flag_params(period, window)
     same = params["year_before"] == params["before"]  # as `queries_tally` does
     per_customer = qt._PER_CUSTOMER.format(
         last_before=qt._LAST_ON_OR_BEFORE.format(day="before"),

@@ -209,9 +209,9 @@ def customer_tallies(store: Store, period: Period, window: int,
     return out
 
 
-def _tallies_by_segment_and_reason(store: Store, period: Period, window: int
-                                   ) -> list[tuple[str, str, CustomerTally]]:
-    """(segment, lost-reason key, CustomerTally) for every pair that has customers."""
+def flag_params(period: Period, window: int) -> dict[str, str]:
+    """The SQL parameters of the per-customer state flags for `period` with a lapse window
+    of `window` days (the catalogue's tallies and Growth's per-source sums)."""
     params = period_params(period)
     gap = timedelta(days=window)
     year_before = date.fromisoformat(params["year_before"])
@@ -223,7 +223,15 @@ def _tallies_by_segment_and_reason(store: Store, period: Period, window: int
         w_back=f"-{window - 1} days", w_fwd=f"+{window} days", undated=UNDATED.isoformat(),
         repeat_fwd=f"+{REPEAT_WITHIN_DAYS} days",
         cohort_day=(period.end - timedelta(days=REPEAT_WITHIN_DAYS)).isoformat(),
-        whitespace=_WHITESPACE, referral_sources=_referral_sources(store))
+        whitespace=_WHITESPACE)
+    return params
+
+
+def _tallies_by_segment_and_reason(store: Store, period: Period, window: int
+                                   ) -> list[tuple[str, str, CustomerTally]]:
+    """(segment, lost-reason key, CustomerTally) for every pair that has customers."""
+    params = flag_params(period, window)
+    params["referral_sources"] = _referral_sources(store)
     # a one-year period's day before is also the trailing year's: one seek serves both
     same = params["year_before"] == params["before"]
     per_customer = _PER_CUSTOMER.format(
