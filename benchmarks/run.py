@@ -139,16 +139,24 @@ def catalogue(db: Path) -> tuple[float, float, float]:
         assert span is not None
         period = Period(span.end - timedelta(days=364), span.end)
 
-        def cat() -> None:
+        def cold() -> None:  # every repetition from scratch: no cached sums of the last one
             queries_cache.clear(store)
+            ms._deal_series_last.pop(store, None)
+
+        def cat() -> None:
+            cold()
             ms.compute_metrics(store, period, by=("segment",))
+
+        def deal_series() -> None:
+            cold()
+            ms.monthly_series(store, "win_rate_pct", 12, span.end)
 
         # the anchor: one bare GROUP BY over every order line (a period's lines alone can
         # be none at all on a file whose orders end years before its tickets)
         bare = best_of(lambda: store.conn.execute(
             "SELECT customer_id, sum(revenue_e4) FROM orders GROUP BY customer_id"
         ).fetchall())
-        series = best_of(lambda: ms.monthly_series(store, "win_rate_pct", 12, span.end))
+        series = best_of(deal_series)
         return best_of(cat), bare, series
     finally:
         store.close()
