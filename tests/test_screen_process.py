@@ -192,3 +192,30 @@ def test_a_result_of_thousands_of_rows_comes_back_equal(worker, demo_store) -> N
     assert outcome == FINISHED
     assert value["count"] > 2 * CHUNK_ROWS  # the demo's 8.5k order lines: several chunks
     assert value == many_rows(demo_store)
+
+
+def test_switching_files_lets_the_screen_process_go_of_the_old_one(qtbot, quiet_ui,
+                                                                     demo_store, tmp_path,
+                                                                     monkeypatch) -> None:
+    """On Windows a file another process holds open cannot be replaced (a restore) or moved:
+    the window's switch away from a file ends the worker, which restarts with the next job."""
+    from custdesk.storage import open_store
+    from custdesk.ui import tasks
+    from custdesk.ui.main_window import MainWindow
+
+    runner = tasks.ThreadRunner()
+    runner.use_screen_process()
+    monkeypatch.setattr(tasks, "_default", {"runner": runner})
+    try:
+        worker = runner.screen_process
+        assert worker is not None
+        assert worker.run(demo_store.path, ScreenJob(SCREENS["actions"], (PERIOD, "")),
+                          threading.Event())[0] == FINISHED
+        assert worker.pid is not None
+        window = MainWindow(demo_store, persist_state=False)
+        qtbot.addWidget(window)
+        window.set_store(open_store(tmp_path / "other.db"))
+        assert worker.pid is None  # ended: the demo file is no longer open anywhere
+        window.set_store(None)
+    finally:
+        runner.shutdown()

@@ -86,46 +86,54 @@ class ScreenProcess:
 
     def run(self, path: Path, job: Callable[[Any], Any], stop: threading.Event
             ) -> tuple[str, Any]:
-        """(FINISHED, result) / (FAILED, exception) / (STOPPED, None). Call with `lock` held."""
+        """(FINISHED, result) / (FAILED, exception) / (STOPPED, None). Call with `lock` held.
+        `stop()` from another thread (a file switch) ends the wait with WorkerGone."""
         self.start()
-        assert self._conn is not None
+        conn, process, flag = self._conn, self._process, self._flag
+        assert conn is not None and process is not None
         self._job += 1
         number = self._job
         try:
-            self._conn.send((number, str(path), job))
-            while not self._conn.poll(POLL_S):
+            conn.send((number, str(path), job))
+            while not conn.poll(POLL_S):
                 if stop.is_set():
-                    self._flag.value = number  # the worker's SQL stops at its next poll
+                    flag.value = number  # the worker's SQL stops at its next poll
                     break
-                if not self._process.is_alive():
+                if not process.is_alive():
                     raise WorkerGone
             while True:  # drain this job's answer (a stopped job still answers)
-                if self._conn.poll(POLL_S):
-                    answered, outcome, value, layout = self._conn.recv()
+                if conn.poll(POLL_S):
+                    answered, outcome, value, layout = conn.recv()
                     # the big lists follow, a message per chunk, each unpickled on its own
-                    chunks = [self._conn.recv_bytes() for _ in range(sum(layout))]
+                    chunks = [conn.recv_bytes() for _ in range(sum(layout))]
                     if answered == number:
                         break
-                elif not self._process.is_alive():
+                elif not process.is_alive():
                     raise WorkerGone
-        except (EOFError, OSError, BrokenPipeError, WorkerGone):
-            self.stop()
+        except (EOFError, OSError, WorkerGone):
+            if self._process is process:
+                self.stop()
             return FAILED, WorkerGone("the screen process ended unexpectedly")
         if stop.is_set():
             return STOPPED, None
         return outcome, join_pickled(value, layout, chunks)
 
     def stop(self) -> None:
-        """End the worker (the app quits, or it broke): a new one starts on the next job."""
+        """End the worker (the app quits, a file is let go, or it broke): a new one starts
+        with the next job. A worker busy with a job is killed at once, not waited for."""
         process, conn = self._process, self._conn
         self._process = self._conn = None
+        busy = self.lock.locked()
         if conn is not None:
-            try:
-                conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
+            if not busy:  # idle: it reads this and ends by itself
+                try:
+                    conn.send(None)
+                except OSError:
+                    pass
             conn.close()
         if process is not None:
+            if busy:
+                process.kill()
             process.join(1.0)
             if process.is_alive():
                 process.kill()

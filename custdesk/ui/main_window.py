@@ -278,6 +278,9 @@ class MainWindow(QMainWindow):
         from custdesk.ui import plain_text
 
         if self.store is not None and self.store is not store:
+            from custdesk.ui.tasks import default_runner
+
+            default_runner().release_files()  # before a restore replaces the file
             self.store.close()
             if self.store.close_warning and self.persist_state:
                 QMessageBox.warning(self, "custdesk", plain_text.safe(self.store.close_warning))

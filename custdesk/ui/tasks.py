@@ -282,6 +282,13 @@ class TaskRunner(QObject):
             return
         self._start(store, lambda state: task(state.store), entry, inline=inline)
 
+    def release_files(self) -> None:
+        """The screen process lets go of every file it has open (it ends; a new one starts
+        with the next screen): on Windows an open file cannot be replaced (a restore) or
+        moved, and the owner expects a file they switched away from to be free."""
+        if self.screen_process is not None:
+            self.screen_process.stop()
+
     def use_screen_process(self, on: bool = True) -> None:
         """Build screens (`submit` of a `ScreenJob` on a file too big for inline) in a
         process of their own, started now so that it is ready for the first tab."""
