@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QSettings, QSize, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -106,7 +106,8 @@ class MainWindow(QMainWindow):
     @staticmethod
     def _placeholder() -> QWidget:
         label = QLabel("Loading…")
-        label.setStyleSheet("color: palette(mid); padding: 12px;")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet("color: palette(mid);")
         return label
 
     @property
