@@ -74,11 +74,13 @@ class ScreenProcess:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
         self._flag = ctx.Value("q", 0, lock=False)
-        self._process = ctx.Process(target=serve, args=(child, self._flag), daemon=True,
-                                    name="custdesk-screens")
-        self._process.start()
-        child.close()
-        self._conn = parent
+        process = ctx.Process(target=serve, args=(child, self._flag), daemon=True,
+                              name="custdesk-screens")
+        try:
+            process.start()
+        finally:
+            child.close()
+        self._process, self._conn = process, parent
 
     @property
     def pid(self) -> int | None:
