@@ -33,8 +33,10 @@ window = MainWindow(None, persist_state=False, deferred=True)
 window.show()
 app.processEvents()
 titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+# a shortcut of a tab-bound action (Ctrl+P, F5, Ctrl+1) must not fire before the pages exist
+live = [a.text() for m in window.menus for a in m.actions() if a.isEnabled() and a.text()]
 print(json.dumps({"loaded": sorted(m for m in sys.modules if m.startswith(tuple(HEAVY))),
-                  "titles": titles, "ready": window.ready}))
+                  "titles": titles, "ready": window.ready, "live": live}))
 """
 
 
@@ -51,6 +53,7 @@ def test_the_first_paint_imports_no_storage_no_tabs_no_charts() -> None:
     assert seen["loaded"] == []
     assert seen["titles"] == [spec.mnemonic for spec in tab_list.TABS]
     assert seen["ready"] is False  # the pages come after
+    assert seen["live"] == []
 
 
 def test_every_tab_spec_names_its_class_and_title() -> None:

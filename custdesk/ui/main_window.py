@@ -148,12 +148,14 @@ class MainWindow(QMainWindow):
         from custdesk.ui.tasks import default_runner
 
         self.tab_pages = [self._pages[i] for i in range(len(tab_list.TABS))]
-        fill_record_menu(self.record_menu, lambda: self.store, self)  # New deal, quick entry
-        self._refresh_recent_menu()
-        # every committed write task (import, restore, …) says what it changed
-        default_runner().changed.connect(self.data_changed)
         for menu in self.menus:
             menu.setEnabled(True)
+            for action in menu.actions():
+                action.setEnabled(True)
+        fill_record_menu(self.record_menu, lambda: self.store, self)  # New deal, quick entry
+        self._refresh_recent_menu()  # enabled only with recent files
+        # every committed write task (import, restore, …) says what it changed
+        default_runner().changed.connect(self.data_changed)
 
     # ----- menus -----------------------------------------------------------------
     def _action(
@@ -212,9 +214,12 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action("&Metric definitions", self.show_metric_definitions))
         help_menu.addAction(self._action("&About custdesk", self.show_about))
         # until every tab page is built, the menus that act on them wait
+        # (their actions too: a disabled menu's shortcuts still fire — Ctrl+P, F5, Ctrl+1…)
         self.menus = [file_menu, edit_menu, self.record_menu, view]
         for menu in self.menus:
             menu.setEnabled(False)
+            for action in menu.actions():
+                action.setEnabled(False)
 
     def _update_undo_label(self) -> None:
         from custdesk.ui import edit_undo
