@@ -219,3 +219,32 @@ def test_switching_files_lets_the_screen_process_go_of_the_old_one(qtbot, quiet_
         window.set_store(None)
     finally:
         runner.shutdown()
+
+
+def test_where_no_process_can_start_the_tab_builds_its_screen_on_a_thread(
+        qtbot, demo_store, monkeypatch) -> None:
+    from custdesk.ui import tasks
+    from custdesk.ui.tabs.margins_tab import MarginsTab
+
+    def refused(self) -> None:
+        raise OSError("this machine does not let custdesk start a process")
+
+    monkeypatch.setattr(ScreenProcess, "start", refused)
+    monkeypatch.setattr(tasks, "HEAVY_RECORDS", 0)
+    runner = tasks.ThreadRunner()
+    runner.use_screen_process()  # logs the refusal, does not raise
+    try:
+        tab = MarginsTab()
+        qtbot.addWidget(tab)
+        tab.runner = runner
+        tab.set_period(PERIOD, refresh=False)
+        tab.store = demo_store
+        tab.refresh()
+        qtbot.waitUntil(lambda: not runner.is_busy(), timeout=60_000)
+        assert tab.error.isHidden()
+        shown, expected = to_json(tab.data), to_json(tab.load(demo_store, PERIOD))
+        shown.pop("series")
+        expected.pop("series")
+        assert shown == expected
+    finally:
+        runner.shutdown()

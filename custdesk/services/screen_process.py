@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # multiprocessing loads when the worker starts, not with the 
     from multiprocessing.connection import Connection
 
 FINISHED, FAILED, STOPPED = "finished", "failed", "stopped"
+CANNOT_START = "cannot start"  # no worker process here: the caller builds in its own
 POLL_S = 0.05  # how often a waiting caller looks at its stop flag
 CANCEL_POLL_STEPS = 50_000  # SQLite VM steps between two looks at the stop flag
 
@@ -78,6 +79,9 @@ class ScreenProcess:
                               name="custdesk-screens")
         try:
             process.start()
+        except BaseException:
+            parent.close()
+            raise
         finally:
             child.close()
         self._process, self._conn = process, parent
@@ -88,9 +92,13 @@ class ScreenProcess:
 
     def run(self, path: Path, job: Callable[[Any], Any], stop: threading.Event
             ) -> tuple[str, Any]:
-        """(FINISHED, result) / (FAILED, exception) / (STOPPED, None). Call with `lock` held.
+        """(FINISHED, result) / (FAILED, exception) / (STOPPED, None), or (CANNOT_START,
+        exception) when no worker could be started. Call with `lock` held.
         `stop()` from another thread (a file switch) ends the wait with WorkerGone."""
-        self.start()
+        try:
+            self.start()
+        except Exception as exc:  # a machine that refuses child processes
+            return CANNOT_START, exc
         conn, process, flag = self._conn, self._process, self._flag
         assert conn is not None and process is not None
         self._job += 1

@@ -37,7 +37,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
-from custdesk.services.screen_process import FAILED, FINISHED, ScreenJob, ScreenProcess
+from custdesk.services.screen_process import (
+    CANNOT_START,
+    FAILED,
+    FINISHED,
+    ScreenJob,
+    ScreenProcess,
+)
 
 # Light on purpose: the start-up thread (`in_background`) runs before the storage layer is
 # imported, so it is imported where a task opens a file.
@@ -219,6 +225,13 @@ class _ProcessJob(QRunnable):
                 finally:
                     self.process.lock.release()
                 break
+        if outcome[0] == CANNOT_START:  # built here then, on a thread, as before the process
+            log.warning("screen process could not start (%s): building on a thread",
+                        describe(outcome[1]))
+            job = self.job
+            _Job(self.sink, self.token, self.source, lambda state: job(state.store),
+                 self.cancel).run()
+            return
         if outcome[0] == FINISHED:
             # a screen is long-lived data (100k rows on a big file): out of the cyclic
             # collector's reach, or its next full collection walks every screen shown so far
@@ -294,7 +307,10 @@ class TaskRunner(QObject):
         process of their own, started now so that it is ready for the first tab."""
         if on and self.screen_process is None:
             self.screen_process = ScreenProcess()
-            self.screen_process.start()
+            try:
+                self.screen_process.start()
+            except Exception as exc:  # each job tries again, and builds on a thread meanwhile
+                log.warning("screen process could not start: %s", describe(exc))
         elif not on and self.screen_process is not None:
             self.screen_process.stop()
             self.screen_process = None
