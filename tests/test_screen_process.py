@@ -87,26 +87,33 @@ def test_a_worker_that_dies_during_a_build_is_reported_and_replaced(worker,
     assert outcome == FINISHED and worker.pid not in (None, first)
 
 
+def margins_through(runner, qtbot, store):
+    """Margins loaded through `runner` as the window does: (the tab, what it drew and what
+    it should have drawn, both without the series)."""
+    from custdesk.ui.tabs.margins_tab import MarginsTab
+
+    tab = MarginsTab()
+    qtbot.addWidget(tab)
+    tab.runner = runner
+    tab.set_period(PERIOD, refresh=False)
+    tab.store = store
+    tab.refresh()
+    qtbot.waitUntil(lambda: not runner.is_busy(), timeout=60_000)
+    shown, expected = to_json(tab.data), to_json(tab.load(store, PERIOD))
+    shown.pop("series")
+    expected.pop("series")
+    return tab, shown, expected
+
+
 def test_a_tab_on_a_big_file_draws_the_screen_the_process_built(qtbot, demo_store,
                                                                   monkeypatch) -> None:
     from custdesk.ui import tasks
-    from custdesk.ui.tabs.margins_tab import MarginsTab
 
     monkeypatch.setattr(tasks, "HEAVY_RECORDS", 0)  # the demo counts as big: no inline
     runner = tasks.ThreadRunner()
     runner.use_screen_process()
     try:
-        tab = MarginsTab()
-        qtbot.addWidget(tab)
-        tab.runner = runner
-        tab.set_period(PERIOD, refresh=False)
-        tab.store = demo_store
-        tab.refresh()
-        qtbot.waitUntil(lambda: not runner.is_busy(), timeout=60_000)
-        shown = to_json(tab.data)
-        shown.pop("series")
-        expected = to_json(tab.load(demo_store, PERIOD))
-        expected.pop("series")
+        tab, shown, expected = margins_through(runner, qtbot, demo_store)
         assert shown == expected
         assert tab.data.series  # the second stage came through the process too
     finally:
@@ -224,7 +231,6 @@ def test_switching_files_lets_the_screen_process_go_of_the_old_one(qtbot, quiet_
 def test_where_no_process_can_start_the_tab_builds_its_screen_on_a_thread(
         qtbot, demo_store, monkeypatch) -> None:
     from custdesk.ui import tasks
-    from custdesk.ui.tabs.margins_tab import MarginsTab
 
     def refused(self) -> None:
         raise OSError("this machine does not let custdesk start a process")
@@ -234,17 +240,8 @@ def test_where_no_process_can_start_the_tab_builds_its_screen_on_a_thread(
     runner = tasks.ThreadRunner()
     runner.use_screen_process()  # logs the refusal, does not raise
     try:
-        tab = MarginsTab()
-        qtbot.addWidget(tab)
-        tab.runner = runner
-        tab.set_period(PERIOD, refresh=False)
-        tab.store = demo_store
-        tab.refresh()
-        qtbot.waitUntil(lambda: not runner.is_busy(), timeout=60_000)
+        tab, shown, expected = margins_through(runner, qtbot, demo_store)
         assert tab.error.isHidden()
-        shown, expected = to_json(tab.data), to_json(tab.load(demo_store, PERIOD))
-        shown.pop("series")
-        expected.pop("series")
         assert shown == expected
     finally:
         runner.shutdown()
