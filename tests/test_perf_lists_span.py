@@ -33,3 +33,19 @@ def test_span_follows_every_write(tmp_path: Path) -> None:
         other.close()
     assert queries.data_span(store) == first == queries._data_span(store)
     store.close()
+
+
+def test_blank_dates_from_another_tool_do_not_break_the_span(store) -> None:
+    """A file edited elsewhere may hold '' instead of no date: the span ignores it (every
+    screen asks for the span first; a ValueError there broke every tab)."""
+    store.conn.execute("INSERT INTO customers (name, name_key, acquired_on, lost_on, "
+                       "created_on) VALUES ('Blank Dates Ltd', 'blank dates ltd', '', '', "
+                       "'2026-01-05')")
+    cid = store.conn.execute("SELECT id FROM customers WHERE name = 'Blank Dates Ltd'"
+                             ).fetchone()[0]
+    store.conn.execute("INSERT INTO surveys (customer_id, date, nps, kind) "
+                       "VALUES (?, '2026-03-04', 9, 'customer')", (cid,))
+    store.conn.commit()
+    span = queries.data_span(store)
+    assert span is not None
+    assert (span.start, span.end) == (date(2026, 3, 4), date(2026, 3, 4))

@@ -406,7 +406,8 @@ def _data_span(store: Store) -> Period | None:
                        max(substr(coalesce(resolved_at, first_response_at, opened_at), 1, 10))
         FROM tickets
       UNION ALL SELECT min(date), max(date) FROM surveys
-      UNION ALL SELECT min(acquired_on), max(coalesce(lost_on, acquired_on)) FROM customers
+      UNION ALL SELECT min(nullif(acquired_on, '')),
+                       max(coalesce(nullif(lost_on, ''), nullif(acquired_on, ''))) FROM customers
     )"""
     lo, hi = store.conn.execute(sql).fetchone()
     if lo is None or hi is None:  # customers without any date (e.g. Telco): the import day
