@@ -97,3 +97,39 @@ def test_a_file_that_cannot_be_opened_exits_2_after_the_window_showed(tmp_path) 
     assert out.returncode == 2
     assert "window shown after" in out.stdout
     assert "custdesk:" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_start_up_step_that_breaks_ends_the_start_and_says_why(qtbot, monkeypatch, capsys,
+                                                                 demo_db_template,
+                                                                 tmp_path) -> None:
+    """A page that fails to build must end the start with its reason (exit 1), never leave
+    the window on its placeholders and a smoke test waiting for ever."""
+    import shutil
+
+    from PySide6.QtWidgets import QApplication
+
+    from custdesk.services.screen_process import ScreenProcess
+    from custdesk.ui.app import load_window
+    from custdesk.ui.main_window import MainWindow
+    from custdesk.ui.tasks import default_runner
+
+    db = tmp_path / "demo.db"
+    shutil.copyfile(demo_db_template, db)
+    monkeypatch.setattr(ScreenProcess, "start", lambda self: None)  # no worker needed here
+
+    def broken_page(self, index):
+        raise RuntimeError("the Today page could not be built")
+
+    monkeypatch.setattr(MainWindow, "build_page", broken_page)
+    window = MainWindow(None, persist_state=False, deferred=True)
+    qtbot.addWidget(window)
+    codes: list[int] = []
+    try:
+        load_window(window, QApplication.instance(), str(db), True, codes.append)
+        qtbot.waitUntil(lambda: bool(codes), timeout=30_000)
+    finally:
+        default_runner().use_screen_process(False)  # the next tests start without one
+        if window.store is not None:
+            window.store.close(backup_if_changed=False)
+    assert codes == [1]
+    assert "the Today page could not be built" in capsys.readouterr().err

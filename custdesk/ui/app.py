@@ -172,6 +172,38 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
         for name in tab_list.CONTENT_MODULES:
             importlib.import_module(name)
 
+    def failed(exc: BaseException) -> None:
+        """Start-up broke (a module, the demo file, a page): say so and stop, never leave
+        a window of placeholders — or a smoke test waiting for ever."""
+        from custdesk.services import files
+
+        code = 2 if isinstance(exc, files.DatabaseError) else 1
+        if code == 1:
+            logs.log_exception("Starting custdesk", exc)
+        loaded(code)
+        if smoke_test:
+            reason = str(exc) if code == 2 else f"{logs.plain_reason(exc)} ({logs.where_text()})"
+            print(f"custdesk: {reason}", file=sys.stderr)
+            return
+        if code == 2:  # the file refused: the owner's reason, then the app ends
+            QMessageBox.critical(window, "custdesk cannot open the database", str(exc))
+            app.exit(code)
+            return
+        dialog = show_error("Starting custdesk", exc, window)  # non-modal: end when closed
+        if dialog is None:
+            app.exit(code)
+        else:
+            dialog.finished.connect(lambda *_: app.exit(code))
+
+    def guarded(step: Callable[..., None]) -> Callable[..., None]:
+        def run(*args: Any) -> None:
+            try:
+                step(*args)
+            except Exception as exc:  # every start-up step ends in `loaded`, one way or other
+                failed(exc)
+        return run
+
+    @guarded
     def imported(_result: object) -> None:
         from custdesk.ui.tasks import default_runner
 
@@ -181,20 +213,9 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
         default_runner().use_screen_process()
         path = start_path(db, smoke_test=smoke_test)  # the first-run welcome may ask here
         doing("opening the file")
-        in_background(lambda: open_and_span(path), opened, refused)
+        in_background(lambda: open_and_span(path), opened, failed)
 
-    def refused(exc: BaseException) -> None:
-        from custdesk.services import files
-
-        if not isinstance(exc, files.DatabaseError):
-            raise exc
-        if smoke_test:
-            print(f"custdesk: {exc}", file=sys.stderr)
-        else:
-            QMessageBox.critical(window, "custdesk cannot open the database", str(exc))
-            app.exit(2)
-        loaded(2)
-
+    @guarded
     def opened(store: files.Store) -> None:
         from custdesk.ui.tasks import default_runner
 
@@ -204,6 +225,7 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
         window.build_page(first)  # its load starts now
         waited_until = time.perf_counter() + FIRST_TAB_HEAD_START_S
 
+        @guarded
         def next_page() -> None:
             # the other pages wait for the first tab's numbers (up to a few seconds): on two
             # cores, building them would slow the load the owner is waiting for
@@ -222,11 +244,8 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
 
         next_page()
 
-    def broken(exc: BaseException) -> None:
-        raise exc  # a module that fails to import: the excepthook reports it
-
     doing("importing the tabs")
-    in_background(import_all, imported, broken)
+    in_background(import_all, imported, failed)
 
 
 def open_and_span(path: Path) -> files.Store:
