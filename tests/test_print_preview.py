@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-
-from custdesk.reports.scorecard_pdf import pdf_page_count, setup_a4
+from PySide6.QtPrintSupport import QPrintPreviewDialog
+from ui_helpers import preview_from_file_menu
 
 
 def test_asset_menu_previews_one_page_and_frees_it(qtbot, quiet_ui, demo_store, monkeypatch,
@@ -19,17 +18,8 @@ def test_asset_menu_previews_one_page_and_frees_it(qtbot, quiet_ui, demo_store, 
     monkeypatch.setattr(QPrintPreviewDialog, "open", lambda self: opened.append(self))
     window = MainWindow(demo_store)
     qtbot.addWidget(window)
-    file_menu = window.menuBar().actions()[0].menu()
-    actions = {a.text(): a for a in file_menu.actions()}
-    actions["Print customers as an &asset…"].trigger()
-    assert len(opened) == 1 and window.dialogs["asset"] is opened[0]
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    out = tmp_path / "asset.pdf"
-    printer.setOutputFileName(str(out))
-    setup_a4(printer)
-    opened[0].paintRequested.emit(printer)
-    assert pdf_page_count(out) == 1
+    assert preview_from_file_menu(window, "Print customers as an &asset…", opened, "asset",
+                                  tmp_path / "asset.pdf") == 1
     opened[0].close()
     qtbot.waitUntil(lambda: not shiboken6.isValid(opened[0]))
     assert "asset" not in window.dialogs

@@ -12,3 +12,22 @@ def make_tab(qtbot, cls, store, period: Period):
     tab.set_period(period, refresh=False)
     tab.set_store(store)
     return tab
+
+
+def preview_from_file_menu(window, text: str, opened: list, kind: str, out) -> int:
+    """Trigger File ▸ `text` (QPrintPreviewDialog.open patched to append to `opened`), check
+    the one preview it opened is kept as `window.dialogs[kind]`, print it on A4 into `out`
+    (a PDF) and return its page count."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    from custdesk.reports.scorecard_pdf import pdf_page_count, setup_a4
+
+    file_menu = window.menuBar().actions()[0].menu()
+    next(a for a in file_menu.actions() if a.text() == text).trigger()
+    assert len(opened) == 1 and window.dialogs[kind] is opened[0]
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(out))
+    setup_a4(printer)
+    opened[0].paintRequested.emit(printer)
+    return pdf_page_count(out)
