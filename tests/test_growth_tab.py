@@ -1,6 +1,8 @@
 """The Growth tab (pytest-qt, offscreen) draws the growth screen: its eight pages, the
 waterfall's steps, the tables by key with their per-channel/source/product columns, the
-page notes; an empty file shows the import invitation."""
+page notes; an empty file shows the import invitation. It builds only the page shown: a
+switch builds that page, a period change rebuilds the visible page alone, and what it
+shows equals `custdesk screen growth --json`."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import pytest
 
 from custdesk.domain.periods import Period
 from custdesk.services.screens import growth
-from custdesk.ui.tabs.growth_tab import PAGE_KEYS, GrowthTab
+from custdesk.services.screens.model import to_json
+from custdesk.ui.tabs.growth_tab import PAGE_KEYS, PAGES, GrowthTab
 from tests.test_growth_moves_price import Q2
 from tests.ui_helpers import make_tab
 
@@ -24,6 +27,8 @@ def test_growth_tab_draws_the_screen(qtbot, quiet_ui, demo_store) -> None:
         "Acquisition", "Revenue moves", "Price", "Discounting", "Pipeline", "Costs",
         "Markets", "Products"]
     assert len(PAGE_KEYS) == tab.pages.count()
+    for i in range(tab.pages.count()):
+        tab.pages.setCurrentIndex(i)  # each page is built when shown
     for key, panel in tab.panels.items():
         assert panel.model.rowCount() == len(screen.tables[key]), key
     steps = tab.waterfall.steps
@@ -84,3 +89,113 @@ def test_cost_settings_from_the_business_settings_dialog(qtbot, quiet_ui, store)
     dialog.cost_spins["cost_per_contact"].setValue(4.5)
     assert dialog.save()
     assert cost_settings(store) == {"cost_per_contact": 4.5, "cost_per_delivery": None}
+
+
+YEAR = Period(date(2025, 12, 2), date(2026, 12, 1))
+QUARTER = Period(date(2026, 9, 2), date(2026, 12, 1))
+
+
+@pytest.fixture
+def built_pages(monkeypatch) -> list[str]:
+    """Every page builder call, in order (the builders `build_pages` looks up)."""
+    calls: list[str] = []
+    for page, builder in list(growth.PAGE_BUILDERS.items()):
+        def counted(store, period, shared, _page=page, _builder=builder):
+            calls.append(_page)
+            return _builder(store, period, shared)
+        monkeypatch.setitem(growth.PAGE_BUILDERS, page, counted)
+    return calls
+
+
+def test_only_the_visible_page_is_built(qtbot, quiet_ui, demo_store, built_pages) -> None:
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR)
+    assert built_pages == ["acquisition"] and tab.built == {"acquisition"}
+    assert tab.panels["by_source"].model.rowCount() > 0
+    assert tab.panels["revenue_moves"].model.rowCount() == 0  # not built: never shown
+    assert tab.cards["customers_new"].value.text() not in ("", "—")
+
+
+def test_switching_page_builds_it_once(qtbot, quiet_ui, demo_store, built_pages,
+                                       monkeypatch) -> None:
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR)
+    cards: list[object] = []
+    figures = growth.card_figures
+    monkeypatch.setattr(growth, "card_figures", lambda *a: cards.append(a) or figures(*a))
+    tab.pages.setCurrentIndex(PAGES.index("markets"))
+    assert built_pages == ["acquisition", "markets"]
+    assert tab.built == {"acquisition", "markets"} and cards == []  # the cards stay
+    assert tab.panels["by_country"].model.rowCount() > 0
+    tab.pages.setCurrentIndex(PAGES.index("acquisition"))
+    tab.pages.setCurrentIndex(PAGES.index("markets"))
+    assert built_pages == ["acquisition", "markets"]  # shown before: not built again
+
+
+def test_a_period_change_rebuilds_only_the_visible_page(qtbot, quiet_ui, demo_store,
+                                                      built_pages) -> None:
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR)
+    tab.pages.setCurrentIndex(PAGES.index("price"))
+    tab.pages.setCurrentIndex(PAGES.index("costs"))
+    built_pages.clear()
+    tab.set_period(QUARTER, label="Quarter")
+    assert built_pages == ["costs"] and tab.built == {"costs"}  # the others are stale
+    expected = to_json(growth.build(demo_store, QUARTER, "Quarter"))
+    assert to_json(tab.data)["cards"] == expected["cards"]
+    built_pages.clear()
+    tab.pages.setCurrentIndex(PAGES.index("price"))  # stale: rebuilt for the quarter
+    assert built_pages == ["price"]
+    assert tab.panels["discount_by_month"].model.rowCount() == len(
+        expected["tables"]["discount_by_month"])
+
+
+def test_the_tab_shows_the_numbers_of_screen_growth_json(qtbot, quiet_ui, demo_store) -> None:
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR)
+    for page in reversed(PAGES):
+        tab.pages.setCurrentIndex(PAGES.index(page))
+    shown, expected = to_json(tab.data), to_json(growth.build(demo_store, YEAR, tab.period_label))
+    assert shown["cards"] == expected["cards"]
+    assert shown["tables"] == {k: expected["tables"][k] for k in shown["tables"]}
+    assert set(shown["tables"]) == set(expected["tables"])
+    assert sorted(map(str, shown["lists"]["page_notes"])) == sorted(
+        map(str, expected["lists"]["page_notes"]))
+    for key, panel in tab.panels.items():
+        assert panel.model.rowCount() == len(expected["tables"][key]), key
+
+
+def test_a_page_from_before_a_period_change_is_dropped(qtbot, quiet_ui, demo_store) -> None:
+    from custdesk.ui.tasks import SyncRunner
+
+    class Held(SyncRunner):
+        """Holds page loads until released (a slow worker)."""
+        held: list = []
+
+        def submit(self, store, task, done, failed=None, key=None):
+            if isinstance(key, tuple) and key[1] == "page":
+                self.held.append(lambda: done(task(store)))
+                return
+            super().submit(store, task, done, failed, key)
+
+    tab = GrowthTab()
+    qtbot.addWidget(tab)
+    tab.runner = Held()
+    tab.set_period(YEAR, refresh=False)
+    tab.set_store(demo_store)
+    tab.pages.setCurrentIndex(PAGES.index("moves"))
+    assert len(Held.held) == 1
+    tab.set_period(QUARTER, label="Quarter")  # the moves page reloads for the quarter...
+    Held.held.pop(0)()  # ...and the year's, arriving late, is not drawn
+    assert "revenue_moves" not in tab.data.tables or tab.data.period == QUARTER
+    assert tab.built == {"moves"}
+    assert to_json(tab.data)["tables"]["revenue_moves"] == to_json(
+        growth.build(demo_store, QUARTER))["tables"]["revenue_moves"]
+
+
+def test_an_export_holds_every_page(qtbot, quiet_ui, demo_store) -> None:
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR)
+    assert tab.built == {"acquisition"}
+    sheets = tab.export_tables()
+    expected = growth.build(demo_store, YEAR)
+    assert tab.built == set(PAGES) and len(sheets) == len(tab.panels) + 1
+    for key, panel in tab.panels.items():
+        assert panel.model.rowCount() == len(expected.tables[key]), key
+    notes = tab.data.lists["page_notes"]
+    assert sorted(map(str, notes)) == sorted(map(str, expected.lists["page_notes"]))

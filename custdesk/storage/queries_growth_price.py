@@ -134,6 +134,19 @@ def deep_discount_deals(store: Store, period: Period, deep_pct: float) -> list[D
                 sql, {**_span(period), "deep": deep_pct})]
 
 
+DEEP_LINES_SHOWN = 200  # the deep-discount lines listed (the biggest discounts given)
+
+
+@dataclass(frozen=True, slots=True)
+class DeepTotals:
+    """The totals over every deep-discount line of the period (what the notes say)."""
+
+    count: int
+    revenue_e4: int
+    discount_e4: float
+    profit_e4: int  # of the lines with a known cost
+
+
 @dataclass(frozen=True, slots=True)
 class DeepLines:
     rows: list[tuple[str, str, str | None, float, int, float, int | None]]
@@ -143,23 +156,33 @@ class DeepLines:
     profit_e4: int  # of the lines with a known cost
 
 
-def deep_discount_lines(store: Store, period: Period, deep_pct: float, limit: int = 200
-                        ) -> DeepLines:
-    """Order lines of the period with a discount of `deep_pct` % or more (below 100 %):
-    (date, customer, product, discount fraction, revenue_e4, discount amount e4, profit_e4
-    or None) for the `limit` biggest discounts given, and totals over all of them."""
-    where = """FROM orders o JOIN customers c ON c.id = o.customer_id
+_DEEP_WHERE = """FROM orders o JOIN customers c ON c.id = o.customer_id
                LEFT JOIN products p ON p.id = o.product_id
                WHERE o.date BETWEEN :lo AND :hi AND o.discount IS NOT NULL
                  AND o.discount < 1 AND o.discount * 100 >= :deep - 1e-9"""
-    params = {**_span(period), "deep": deep_pct, "limit": limit}
+
+
+def deep_discount_totals(store: Store, period: Period, deep_pct: float) -> DeepTotals:
+    """Count, revenue, discount given and gross profit of the period's order lines with a
+    discount of `deep_pct` % or more (below 100 %)."""
     n, rev, disc, profit = store.conn.execute(
         f"SELECT count(*), sum(o.revenue_e4), sum(o.revenue_e4 * o.discount / "
-        f"(1.0 - o.discount)), sum(o.revenue_e4 - o.cost_e4) {where}", params).fetchone()
+        f"(1.0 - o.discount)), sum(o.revenue_e4 - o.cost_e4) {_DEEP_WHERE}",
+        {**_span(period), "deep": deep_pct}).fetchone()
+    return DeepTotals(int(n or 0), int(rev or 0), float(disc or 0), int(profit or 0))
+
+
+def deep_discount_lines(store: Store, period: Period, deep_pct: float,
+                        limit: int = DEEP_LINES_SHOWN) -> DeepLines:
+    """Order lines of the period with a discount of `deep_pct` % or more (below 100 %):
+    (date, customer, product, discount fraction, revenue_e4, discount amount e4, profit_e4
+    or None) for the `limit` biggest discounts given, and totals over all of them."""
+    params = {**_span(period), "deep": deep_pct, "limit": limit}
+    t = deep_discount_totals(store, period, deep_pct)
     rows = [(str(d), str(c), p, float(x), int(r), float(a), None if g is None else int(g))
             for d, c, p, x, r, a, g in store.conn.execute(
                 f"SELECT o.date, c.name, p.name, o.discount, o.revenue_e4, "
                 f"o.revenue_e4 * o.discount / (1.0 - o.discount) AS given, "
-                f"o.revenue_e4 - o.cost_e4 {where} ORDER BY given DESC, o.id LIMIT :limit",
-                params)]
-    return DeepLines(rows, int(n or 0), int(rev or 0), float(disc or 0), int(profit or 0))
+                f"o.revenue_e4 - o.cost_e4 {_DEEP_WHERE} ORDER BY given DESC, o.id "
+                f"LIMIT :limit", params)]
+    return DeepLines(rows, t.count, t.revenue_e4, t.discount_e4, t.profit_e4)

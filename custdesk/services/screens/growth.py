@@ -15,8 +15,7 @@ modules `growth_revenue`, `growth_price`, `growth_pipeline`, `growth_costs`,
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from functools import partial
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from custdesk.domain.metric_values import MetricValue, count, money
@@ -25,6 +24,7 @@ from custdesk.domain.metrics_customers import CustomerTally, tally_metrics
 from custdesk.domain.metrics_sales import DiscountTotals, discount_metric
 from custdesk.domain.periods import Period
 from custdesk.services import growth_service as gs
+from custdesk.services import metrics_service as ms
 from custdesk.services.screens import (
     growth_costs,
     growth_markets,
@@ -38,6 +38,7 @@ from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store, queries
 from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_growth_pipeline as qgp
+from custdesk.storage import queries_growth_price as qgpr
 from custdesk.storage import queries_records as rec
 from custdesk.storage.queries_growth_sources import SourceSums
 from custdesk.storage.repository import table_counts
@@ -61,33 +62,157 @@ def is_empty(store: Store) -> bool:
     return not any(counts.get(kind, 0) for kind in ("customers", "spend", "deals"))
 
 
+# The tab's pages in order, and the tables each shows: the tab builds only the page shown
+# (issue 18: "nothing computes a screen that isn't visible"); `build` makes them all.
+PAGES = ("acquisition", "moves", "price", "discounting", "pipeline", "costs", "markets",
+         "products")
+PAGE_TABLES: dict[str, tuple[str, ...]] = {
+    "acquisition": ("by_source", "by_segment", "spend_by_month"),
+    "moves": ("revenue_moves", "revenue_waterfall"),
+    "price": ("discount_by_month", "discount_by_product", "discount_by_segment",
+              "unit_prices", "win_rate_by_discount"),
+    "discounting": ("deep_deals", "deep_lines"),
+    "pipeline": ("leads_by_month", "funnel", "pipeline_month_ends", "deal_months"),
+    "costs": ("costs_by_month", "cost_to_serve", "segment_months"),
+    "markets": ("by_country", "by_region", "by_city", "segment_source", "penetration"),
+    "products": ("product_months", "product_names", "stopped_buying",
+                 "products_per_customer"),
+}
+# the key of a page's sentences in `lists["page_notes"]`: Discounting says the Price
+# page's (the cost of discounting is said on both)
+NOTE_KEYS = {page: "price" if page == "discounting" else page for page in PAGES}
+# the whole screen's order of tables and of page notes, as `custdesk screen growth` has
+# always printed them
+_TABLE_ORDER = ("by_source", "by_segment", "spend_by_month", "revenue_moves",
+                "revenue_waterfall", "discount_by_month", "discount_by_product",
+                "discount_by_segment", "unit_prices", "deal_months", "win_rate_by_discount",
+                "deep_deals", "deep_lines", "by_country", "by_region", "by_city",
+                "segment_source", "penetration", "product_months", "product_names",
+                "stopped_buying", "products_per_customer", "leads_by_month", "funnel",
+                "pipeline_month_ends", "costs_by_month", "cost_to_serve", "segment_months")
+_NOTE_ORDER = ("acquisition", "moves", "price", "markets", "products", "pipeline", "costs")
+_LIST_ORDER = ("channels", "lead_sources", "cost_categories")
+
+Part = tuple[dict[str, list[Any]], dict[str, list[Any]], Sequence[str]]
+
+
+class _Shared:
+    """What several pages of one build read, computed once: the customers' sums per
+    source and segment (Acquisition and the cards), the lines per customer and month
+    (Markets and Costs) and the deep-discount deals and lines (Price and Discounting)."""
+
+    def __init__(self, store: Store, period: Period) -> None:
+        self.store, self.period = store, period
+        self._sums: list[SourceSums] | None = None
+        self._months: Any = None
+        self._deep: tuple[Any, Any] | None = None
+
+    def sums(self) -> list[SourceSums]:
+        if self._sums is None:
+            self._sums = gs.source_sums(self.store, self.period)
+        return self._sums
+
+    def months(self) -> Any:
+        if self._months is None:
+            self._months = growth_markets.customer_months(self.store, self.period)
+        return self._months
+
+    def deep(self) -> tuple[Any, Any] | tuple[None, None]:
+        return self._deep or (None, None)
+
+    def keep_deep(self, deals: Any, lines: Any) -> None:
+        self._deep = (deals, lines)
+
+
+def _acquisition(store: Store, period: Period, shared: _Shared) -> Part:
+    return parts(store, period, shared.sums())
+
+
+def _moves(store: Store, period: Period, shared: _Shared) -> Part:
+    tables, notes = growth_revenue.movements(store, period)
+    return tables, {}, notes
+
+
+def _price(store: Store, period: Period, shared: _Shared) -> Part:
+    tables, notes = growth_price.price_page(store, period, *shared.deep())
+    return tables, {}, notes
+
+
+def _discounting(store: Store, period: Period, shared: _Shared) -> Part:
+    deep_pct = ms.load_settings(store).deep_discount_pct
+    deals = qgpr.deep_discount_deals(store, period, deep_pct)
+    lines = qgpr.deep_discount_lines(store, period, deep_pct)
+    shared.keep_deep(deals, lines)
+    tables, notes = growth_price.discounting_page(store, period, deals, lines)
+    return tables, {}, notes
+
+
+def _pipeline(store: Store, period: Period, shared: _Shared) -> Part:
+    tables, lists, notes = growth_pipeline.pipeline(store, period)
+    return {**tables, "deal_months": growth_price.deal_months(store, period)}, lists, notes
+
+
+def _costs(store: Store, period: Period, shared: _Shared) -> Part:
+    return growth_costs.costs(store, period, months=shared.months())
+
+
+def _markets(store: Store, period: Period, shared: _Shared) -> Part:
+    tables, notes = growth_markets.markets(store, period, months=shared.months())
+    return tables, {}, notes
+
+
+def _products(store: Store, period: Period, shared: _Shared) -> Part:
+    tables, notes = growth_revenue.product_mix(store, period)
+    return tables, {}, notes
+
+
+PAGE_BUILDERS: dict[str, Callable[[Store, Period, _Shared], Part]] = {
+    "acquisition": _acquisition, "moves": _moves, "price": _price,
+    "discounting": _discounting, "pipeline": _pipeline, "costs": _costs,
+    "markets": _markets, "products": _products}
+# the whole screen builds Discounting before Price: Price's notes reuse its deep lines
+_BUILD_ORDER = ("acquisition", "moves", "discounting", "price", "pipeline", "costs",
+                "markets", "products")
+
+
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True
           ) -> Screen:
-    """The growth screen for `period` (it has no monthly series: `with_series` is moot)."""
+    """The growth screen for `period`, every page (it has no monthly series: `with_series`
+    is moot)."""
+    return build_pages(store, period, label, PAGES)
+
+
+def build_pages(store: Store, period: Period, label: str, pages: Sequence[str], *,
+                with_cards: bool = True) -> Screen:
+    """The growth screen with only `pages`' tables, lists and page notes (and the cards,
+    unless `with_cards` is false): what the tab loads for the page it shows. All of
+    `PAGES` is the whole screen, as `custdesk screen growth` prints it."""
+    unknown = set(pages) - set(PAGES)
+    if unknown:
+        raise ValueError(f"no growth page {', '.join(sorted(unknown))}")
     if is_empty(store):
         return Screen.nothing(NAME, period, label, CARDS, LISTS, TABLES)
-    sums = gs.source_sums(store, period)  # one pass over the customers for both
-    now, prior = card_figures(store, period, sums)
-    cards = with_targets({m: Card(m, now.get(m), prior.get(m)) for m in CARDS}, store, period)
-    tables, lists, first = parts(store, period, sums)
-    # each part's sentences go with its page (`lists["page_notes"]`), not above the tab
-    page_notes = [{"page": "acquisition", "note": n} for n in first]
-    # the markets and costs pages' segment tables share one scan of the lines
-    months = growth_markets.customer_months(store, period)
-    for page, part in (("moves", growth_revenue.movements), ("price", growth_price.price),
-                       ("markets", partial(growth_markets.markets, months=months)),
-                       ("products", growth_revenue.product_mix)):
-        more, said = part(store, period)
-        tables.update(more)
-        page_notes += [{"page": page, "note": n} for n in said]
-    for page, with_lists in (("pipeline", growth_pipeline.pipeline),
-                             ("costs", partial(growth_costs.costs, months=months))):
-        more, named, said = with_lists(store, period)
+    shared = _Shared(store, period)
+    cards: dict[str, Card] = {}
+    if with_cards:
+        now, prior = card_figures(store, period, shared.sums())
+        cards = with_targets({m: Card(m, now.get(m), prior.get(m)) for m in CARDS}, store,
+                             period)
+    tables: dict[str, list[Any]] = {}
+    lists: dict[str, list[Any]] = {}
+    notes: dict[str, Sequence[str]] = {}
+    for page in sorted(set(pages), key=_BUILD_ORDER.index):
+        more, named, said = PAGE_BUILDERS[page](store, period, shared)
         tables.update(more)
         lists.update(named)
-        page_notes += [{"page": page, "note": n} for n in said]
-    lists["page_notes"] = page_notes
-    return honest.finish(Screen(NAME, period, label, cards=cards, tables=tables, lists=lists))
+        notes.setdefault(NOTE_KEYS[page], said)  # Price's and Discounting's are the same
+    # each part's sentences go with its page (`lists["page_notes"]`), not above the tab
+    ordered = {k: lists[k] for k in _LIST_ORDER if k in lists}
+    ordered["page_notes"] = [{"page": key, "note": n}
+                             for key in _NOTE_ORDER for n in notes.get(key, ())]
+    return honest.finish(Screen(
+        NAME, period, label, cards=cards,
+        tables={k: tables[k] for k in _TABLE_ORDER if k in tables}, lists=ordered))
 
 
 def card_figures(store: Store, period: Period,

@@ -46,6 +46,26 @@ def _deal_months(store: Store, period: Period, deep: float) -> list[dict[str, An
 
 
 def price(store: Store, period: Period) -> tuple[Tables, list[str]]:
+    """Every price table (the Price and Discounting pages' and `deal_months`, which the
+    Pipeline page shows) and the notes on the cost of discounting."""
+    deep_pct = ms.load_settings(store).deep_discount_pct
+    deep = qp.deep_discount_deals(store, period, deep_pct)
+    lines = qp.deep_discount_lines(store, period, deep_pct)
+    pressure = price_page(store, period, deep, lines)[0]
+    tables: Tables = {**{k: v for k, v in pressure.items() if k != "win_rate_by_discount"},
+                      "deal_months": _deal_months(store, period, deep_pct),
+                      "win_rate_by_discount": pressure["win_rate_by_discount"],
+                      **discounting_page(store, period, deep, lines)[0]}
+    return tables, discount_notes(deep_pct, deep, lines)
+
+
+def price_page(store: Store, period: Period, deep: list[qp.DeepDeal] | None = None,
+               lines: qp.DeepLines | qp.DeepTotals | None = None
+               ) -> tuple[Tables, list[str]]:
+    """The Price page: `discount_by_month`, `_by_product`, `_by_segment`, `unit_prices`,
+    `win_rate_by_discount`, and the notes on the cost of discounting (said on the
+    Discounting page too; `deep`/`lines`: the deep-discount deals and lines, when the
+    caller has them — the lines' totals are enough)."""
     deep_pct = ms.load_settings(store).deep_discount_pct
     cube = qp.discount_groups(store, period)
     months = {r["month"]: r for r in _discount_rows("month", cube["month"])}
@@ -64,33 +84,55 @@ def price(store: Store, period: Period) -> tuple[Tables, list[str]]:
     bands = [{"band": b, "won": w, "lost": lost, "closed": w + lost,
               "win_rate_pct": proportion(w, w + lost).value}
              for b, (w, lost) in qp.win_rate_by_band(store, period).items()]
-    deep = qp.deep_discount_deals(store, period, deep_pct)
+    tables: Tables = {
+        "discount_by_month": line_months,
+        "discount_by_product": _discount_rows("product", cube["product"]),
+        "discount_by_segment": _discount_rows("segment", cube["segment"]),
+        "unit_prices": units, "win_rate_by_discount": bands}
+    deep = qp.deep_discount_deals(store, period, deep_pct) if deep is None else deep
+    totals = qp.deep_discount_totals(store, period, deep_pct) if lines is None else lines
+    return tables, discount_notes(deep_pct, deep, totals)
+
+
+def discounting_page(store: Store, period: Period, deep: list[qp.DeepDeal] | None = None,
+                     lines: qp.DeepLines | None = None) -> tuple[Tables, list[str]]:
+    """The Discounting page: `deep_deals` and `deep_lines` (won deals and order lines at
+    or beyond the deep-discount setting) and the notes on what they cost."""
+    deep_pct = ms.load_settings(store).deep_discount_pct
+    deep = qp.deep_discount_deals(store, period, deep_pct) if deep is None else deep
+    lines = qp.deep_discount_lines(store, period, deep_pct) if lines is None else lines
     deep_deals = [{"deal_id": d.deal_id, "deal": d.title, "customer": d.customer,
                    "product": d.product, "closed_on": d.closed_on,
                    "amount": _money(d.amount_e4), "list": _money(d.list_e4),
                    "discount_pct": (1 - d.amount_e4 / d.list_e4) * 100,
                    "given": _money(d.list_e4 - d.amount_e4), "profit": _money(d.profit_e4)}
                   for d in deep]
-    lines = qp.deep_discount_lines(store, period, deep_pct)
     deep_lines = [{"date": d, "customer": c, "product": p, "discount_pct": x * 100,
                    "revenue": _money(r), "given": _money(a), "profit": _money(g)}
                   for d, c, p, x, r, a, g in lines.rows]
-    tables: Tables = {
-        "discount_by_month": line_months,
-        "discount_by_product": _discount_rows("product", cube["product"]),
-        "discount_by_segment": _discount_rows("segment", cube["segment"]),
-        "unit_prices": units, "deal_months": _deal_months(store, period, deep_pct),
-        "win_rate_by_discount": bands, "deep_deals": deep_deals, "deep_lines": deep_lines}
+    return ({"deep_deals": deep_deals, "deep_lines": deep_lines},
+            discount_notes(deep_pct, deep, lines))
+
+
+def deal_months(store: Store, period: Period) -> list[dict[str, Any]]:
+    """`deal_months` (the Pipeline page's win rate, cycle and won-deal discount by month)."""
+    return _deal_months(store, period, ms.load_settings(store).deep_discount_pct)
+
+
+def discount_notes(deep_pct: float, deep: list[qp.DeepDeal],
+                   lines: qp.DeepLines | qp.DeepTotals) -> list[str]:
+    """The sentences on the cost of discounting (lines, then deals)."""
     notes = []
     if lines.count:
+        shown = len(lines.rows) if isinstance(lines, qp.DeepLines) else min(
+            lines.count, qp.DEEP_LINES_SHOWN)
         notes.append(
             f"The cost of discounting: {lines.count:,} order lines at {deep_pct:g} % off or more "
             f"gave away {lines.discount_e4 / 10_000:,.2f} and made "
             f"{lines.profit_e4 / 10_000:,.2f} gross profit"
-            + (f" (the {len(lines.rows)} biggest listed)." if lines.count > len(lines.rows)
-               else "."))
-    if deep_deals:
+            + (f" (the {shown} biggest listed)." if lines.count > shown else "."))
+    if deep:
         given = sum((d.list_e4 - d.amount_e4) / 10_000 for d in deep)
-        notes.append(f"{len(deep_deals)} won deals at {deep_pct:g} % off or more gave away "
+        notes.append(f"{len(deep)} won deals at {deep_pct:g} % off or more gave away "
                      f"{given:,.2f} against their list prices.")
-    return tables, notes
+    return notes

@@ -1,5 +1,9 @@
 """The Growth tab: where customers come from, what they cost and bring, and the trends
 around them — draws the growth screen (`services/screens/growth.py`), computes nothing.
+It builds only the page shown (issue 18: "nothing computes a screen that isn't visible"):
+a load is the cards and the visible page (`growth.build_pages`); another page is built when
+the owner switches to it; a period change or a write reloads the visible page and marks the
+others stale, each rebuilt when shown.
 
 KPI cards, then one page per question: Acquisition (by source, LTV by segment, spend by
 month), Revenue moves (the prior → current waterfall and its table), Price (discount on
@@ -13,12 +17,16 @@ customers who stopped buying a product, products per customer).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import date
 
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from custdesk.domain.periods import Period
+from custdesk.services.screen_process import ScreenJob
 from custdesk.services.screens import growth
 from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
@@ -44,10 +52,10 @@ EMPTY_NOTES = {"costs_by_month": "no operating costs imported for these months",
                "stopped_buying": "nobody stopped buying a product",
                "unit_prices": "no order lines with a quantity and product"}
 CARDS = growth.CARDS
-# the pages in order, as `lists["page_notes"]` names them ("discounting" shares the price
-# notes: the cost of discounting is said on both)
-PAGE_KEYS = ("acquisition", "moves", "price", "price", "pipeline", "costs", "markets",
-             "products")
+# the pages in order (`growth.PAGES`), and as `lists["page_notes"]` names them
+# ("discounting" shares the price notes: the cost of discounting is said on both)
+PAGES = growth.PAGES
+PAGE_KEYS = tuple(growth.NOTE_KEYS[page] for page in PAGES)
 
 
 def _grid(cells: Sequence[tuple[QWidget, int, int, int, int]], stretches: Sequence[int] = ()
@@ -94,7 +102,81 @@ class GrowthTab(DashboardTab):
         # the screen's sentences about the page shown (`lists["page_notes"]`)
         self.page_note = _note()
         self.pages.currentChanged.connect(self._show_page_note)
+        self.pages.currentChanged.connect(self._page_changed)
+        # the pages built for the data and period shown; the others are stale
+        self.built: set[str] = set()
+        self._generation = 0  # moves with every reload: a late page from before is dropped
         return stacked(cards_layout, (self.pages, 1), self.page_note)
+
+    # ----- one page at a time ------------------------------------------------------------
+    def visible_page(self) -> str:
+        return PAGES[max(self.pages.currentIndex(), 0)]
+
+    def load_job(self, period: Period) -> ScreenJob:
+        """The cards and the visible page only (the others load when shown)."""
+        return ScreenJob(growth.build_pages, (period, self.period_label,
+                                              (self.visible_page(),)))
+
+    def page_job(self, period: Period, page: str) -> ScreenJob:
+        """One more page of the screen shown (its cards are there already)."""
+        return ScreenJob(growth.build_pages, (period, self.period_label, (page,)),
+                         {"with_cards": False})
+
+    def refresh(self) -> None:
+        self._generation += 1
+        self.built.clear()  # every page stale: the visible one reloads now, others when shown
+        self._runner().cancel((self, "page"))
+        super().refresh()
+        self._snapshot_if_due()
+
+    def _page_changed(self, *_args: object) -> None:
+        self._load_visible_page()
+
+    def _load_visible_page(self) -> None:
+        """Build the page shown if it is stale — unless the tab's own load is still on its
+        way (it ends by calling this again)."""
+        runner = self._runner()
+        page = self.visible_page()
+        if (self.store is None or self.data is None or self.data.empty
+                or page in self.built or runner.has_task(self)):
+            return
+        generation = self._generation
+
+        def loaded(screen: Screen) -> None:
+            if generation == self._generation:
+                self._page_loaded((page,), screen)
+
+        runner.cancel((self, "page"))
+        self.busy.set_busy(True)
+        runner.submit(self.store, self.page_job(self.period, page), loaded, self._failed,
+                      key=(self, "page"))
+
+    def _page_loaded(self, pages: Sequence[str], screen: Screen) -> None:
+        """Add pages' tables, lists and notes to the screen shown and draw those pages."""
+        self.busy.set_busy(False)
+        if self.data is None:
+            return
+        keys = {growth.NOTE_KEYS[p] for p in pages}
+        notes = [n for n in self.data.lists.get("page_notes", []) if n["page"] not in keys]
+        lists = {**self.data.lists, **screen.lists,
+                 "page_notes": notes + list(screen.lists.get("page_notes", []))}
+        self.data = dataclasses.replace(self.data, tables={**self.data.tables,
+                                                           **screen.tables}, lists=lists)
+        self._draw_pages(self.data, pages)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        """A page still loading when the tab is hidden is dropped (rebuilt when shown)."""
+        super().hideEvent(event)
+        if self.parentWidget() is None or event.spontaneous():
+            return
+        runner = self._runner()
+        if runner.has_task((self, "page")):
+            runner.cancel((self, "page"))
+            self.busy.set_busy(False)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._load_visible_page()
 
     def _show_page_note(self, *_args: object) -> None:
         key = PAGE_KEYS[self.pages.currentIndex()] if self.pages.count() else ""
@@ -173,10 +255,6 @@ class GrowthTab(DashboardTab):
         for name, page in pages.items():
             self.pages.addTab(page, name)
 
-    def refresh(self) -> None:
-        super().refresh()
-        self._snapshot_if_due()
-
     def _snapshot_if_due(self, today: date | None = None) -> None:
         """Record this month's pipeline snapshot once (`growth_service`): a write task of
         its own, after which this tab redraws with it."""
@@ -196,7 +274,16 @@ class GrowthTab(DashboardTab):
 
     # ----- drawing the screen ------------------------------------------------------------
     def show_screen(self, screen: Screen) -> None:
+        """The cards and the pages the screen holds (the visible one after a load), then
+        the page shown if the owner switched to another while it loaded."""
         fill_cards(self.cards, screen.cards)
+        pages = [p for p in PAGES if all(k in screen.tables for k in growth.PAGE_TABLES[p])]
+        self._draw_pages(screen, pages)
+        self._load_visible_page()
+
+    def _draw_pages(self, screen: Screen, pages: Sequence[str]) -> None:
+        self.built.update(pages)
+        shown = {k for p in pages for k in growth.PAGE_TABLES[p]}
         t, lists = screen.tables, screen.lists
 
         def names(key: str, field: str) -> list[str]:
@@ -215,20 +302,36 @@ class GrowthTab(DashboardTab):
                                            names("product_names", "product")),
         }
         for key, panel in self.panels.items():
+            if key not in shown:
+                continue
             if key in dynamic:
                 panel.model.columns = dynamic[key]
             panel.model.set_rows(t.get(key, []))
             # an empty table says why instead of looking broken
             panel.note.setText("" if t.get(key) else EMPTY_NOTES.get(key, "none in the period"))
-        self.waterfall.set_steps([(s["step"], s["value"], s["kind"])
-                                  for s in t.get("revenue_waterfall", [])])
+        if "revenue_waterfall" in shown:
+            self.waterfall.set_steps([(s["step"], s["value"], s["kind"])
+                                      for s in t.get("revenue_waterfall", [])])
         self._show_page_note()
 
     # ----- print and export --------------------------------------------------------------
+    def _complete(self) -> None:
+        """Build the pages not built yet (an export or a print holds every table): the
+        owner asked for them all, so this one call waits for them."""
+        missing = [p for p in PAGES if p not in self.built]
+        if self.store is None or self.data is None or self.data.empty or not missing:
+            return
+        self._generation += 1  # a page still on its way is superseded by these
+        self._runner().cancel((self, "page"))
+        screen = growth.build_pages(self.store, self.period, self.period_label, missing,
+                                    with_cards=False)
+        self._page_loaded(missing, screen)
+
     def export_tables(self) -> list:
         """The key figures, then every table as shown."""
         from custdesk.ui.tab_output import sheet_from_model
 
+        self._complete()
         sheets = [sheet_from_model(p.title, p.model) for p in self.panels.values()]
         if self.data is not None:
             sheets.insert(0, key_figures_sheet(CARDS, self.data.cards))
@@ -238,6 +341,7 @@ class GrowthTab(DashboardTab):
         from custdesk.reports.tab_report import tab_report_html
         from custdesk.ui.tab_output import text_table_from_model
 
+        self._complete()
         tables = [text_table_from_model(p.title, p.model) for p in self.panels.values()]
         p = self.period
         return tab_report_html("Growth", f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}",
