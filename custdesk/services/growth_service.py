@@ -42,6 +42,7 @@ from custdesk.domain.text import name_key
 from custdesk.services import metrics_service as ms
 from custdesk.storage import pipeline_snapshots, queries
 from custdesk.storage import queries_growth as qg
+from custdesk.storage import queries_growth_ltv as ql
 from custdesk.storage import queries_growth_sources as qs
 from custdesk.storage import queries_records as rec
 from custdesk.storage.store import Store
@@ -246,7 +247,26 @@ def growth(store: Store, period: Period, sums: Sequence[qs.SourceSums] | None = 
 
 def ltv_by_customer(store: Store, day: date) -> dict[int, tuple[float | None, float | None]]:
     """customer id -> (historical LTV, predicted LTV) as of `day` (module docstring); None
-    where a figure does not apply (no orders; not active; no churn to predict from)."""
+    where a figure does not apply (no orders; not active; no churn to predict from). From
+    the customers' trailing-year flags in SQL (`queries_growth_ltv`); the Python path
+    `ltv_by_customer_reference` is tested equal."""
+    got = ql.ltv_rows(store, Period.trailing_year(day), ms.load_settings(store).window_days)
+    buyers = any(bought for _c, bought, _p, _a, _y in got.rows)
+    churn = got.lost / got.pool if got.pool and got.lost and buyers else None
+    out: dict[int, tuple[float | None, float | None]] = {}
+    for cid, bought, profit, active, profit_year in got.rows:
+        pred = None
+        if churn is not None and active:
+            annual = profit_year / 10_000
+            pred = min(annual / churn, LTV_CAP_YEARS * annual)
+        out[cid] = (profit / 10_000 if bought else None, pred)
+    return out
+
+
+def ltv_by_customer_reference(store: Store, day: date
+                              ) -> dict[int, tuple[float | None, float | None]]:
+    """`ltv_by_customer` from every customer's facts and state built in Python (the
+    reference)."""
     year = Period.trailing_year(day)
     states = _states(store, year)
     pool = sum(1 for st in states if st.flow.start or st.flow.new or st.flow.won_back)

@@ -1,0 +1,64 @@
+"""LTV per customer in SQL (`growth_service.ltv_by_customer`, issue 18) equals the Python
+reference (`ltv_by_customer_reference`: facts → classify) on random `make_db` files of
+every record kind, with the blanks and odd rows a real file has, for days at, before and
+after the data's end."""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from benchmarks.make_db import build
+from custdesk.services import growth_service as gs
+from custdesk.storage import open_store
+
+END = date(2026, 11, 24)
+SEEDS = [11, 12, 13, 14]
+DAYS = [END, END - timedelta(days=200), END - timedelta(days=900), END + timedelta(days=40),
+        date(2010, 1, 1)]
+
+
+@pytest.fixture(scope="module", params=SEEDS)
+def store(request, tmp_path_factory):
+    rng = random.Random(request.param)
+    path = Path(tmp_path_factory.mktemp("ltv")) / "kinds.db"
+    build(argparse.Namespace(customers=rng.randint(20, 250), lines=rng.randint(100, 2500),
+                             deals=rng.randint(50, 600), tickets=rng.randint(50, 800),
+                             surveys=rng.randint(20, 300), seed=request.param, end=END,
+                             db=str(path)))
+    s = open_store(path)
+    with s.transaction():  # the odd rows of a real file
+        s.conn.execute("UPDATE customers SET status = 'lost' WHERE id % 9 = 0")
+        s.conn.execute("UPDATE customers SET lost_on = '2026-03-01' WHERE id % 13 = 0")
+        s.conn.execute("UPDATE customers SET acquired_on = '2026-10-01' WHERE id % 17 = 0")
+        s.conn.execute("UPDATE orders SET cost_e4 = NULL WHERE id % 4 = 0")
+        s.conn.execute("UPDATE orders SET revenue_e4 = -revenue_e4 WHERE id % 31 = 0")
+    yield s
+    s.close(backup_if_changed=False)
+
+
+@pytest.mark.parametrize("day", DAYS, ids=[d.isoformat() for d in DAYS])
+def test_ltv_by_customer_sql_equals_python(store, day) -> None:
+    got = gs.ltv_by_customer(store, day)
+    assert got == gs.ltv_by_customer_reference(store, day)
+    n = store.conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+    assert len(got) == n
+
+
+def test_ltv_of_an_empty_file(tmp_path) -> None:
+    s = open_store(tmp_path / "empty.db")
+    try:
+        assert gs.ltv_by_customer(s, END) == {} == gs.ltv_by_customer_reference(s, END)
+    finally:
+        s.close(backup_if_changed=False)
+
+
+def test_some_customers_have_both_figures(store) -> None:
+    """The parity above is not vacuous: predicted and historical values exist."""
+    got = gs.ltv_by_customer(store, END)
+    assert any(h is not None for h, _p in got.values())
+    assert any(p is not None for _h, p in got.values())
