@@ -278,17 +278,19 @@ PAINT_TIMEOUT_S = 600.0
 
 
 def wait_painted(page: BaseTab, app: QApplication, timeout: float = PAINT_TIMEOUT_S) -> bool:
-    """Run the event loop until every queued load (and its second stage) has been drawn;
-    False on timeout. Timing a tab until its load is merely queued measures nothing."""
+    """Run the event loop until every queued load (and its second stage) has been drawn,
+    and every drawing step queued for a later turn (idle_queue) has run; False on timeout.
+    Timing a tab until its load is merely queued measures nothing."""
+    from custdesk.ui import idle_queue
     from custdesk.ui.tasks import default_runner
 
     runner = default_runner()
     deadline = time.perf_counter() + timeout
     while True:
         app.processEvents()
-        if not runner.is_busy():
+        if not runner.is_busy() and not idle_queue.pending():
             app.processEvents()  # the last result's slot and the repaint it asked for
-            if not runner.is_busy():
+            if not runner.is_busy() and not idle_queue.pending():
                 page.repaint()
                 return True
         if time.perf_counter() > deadline:

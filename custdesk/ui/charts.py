@@ -15,12 +15,13 @@ from datetime import date
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QCursor, QGuiApplication, QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from custdesk.services.screens.model import SeriesPoint
 from custdesk.ui import formatting as fmt
+from custdesk.ui import idle_queue
 
 LIGHT = {"bg": "#ffffff", "fg": "#333333", "grid": 60,
          "series": ["#2e6fbd", "#e07b24", "#2a9d6f", "#9b59b6", "#c0392b"],
@@ -297,7 +298,8 @@ class Sparkline(QWidget):
         self.latest = QLabel(fmt.DASH)
         self.latest.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         # the plot (a whole pyqtgraph scene: 20-45 ms each, seven on Today) is made in a
-        # later event-loop turn, or when the first points come: opening Today stays smooth
+        # later event-loop turn, one plot per turn (idle_queue), or when the first points
+        # come: opening Today stays smooth
         self._plot: pg.PlotWidget | None = None
         self._holder = QWidget()
         self._holder.setFixedHeight(34)
@@ -312,7 +314,7 @@ class Sparkline(QWidget):
         self._box.setSpacing(0)
         self._box.addLayout(top)
         self._box.addWidget(self._holder)
-        QTimer.singleShot(0, self, self._make_plot)
+        idle_queue.later(self, self._make_plot)
 
     @property
     def plot(self) -> pg.PlotWidget:

@@ -10,6 +10,8 @@ screen customers` prints); this module only lays it out and formats it.
 from __future__ import annotations
 
 import html
+from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -30,6 +32,7 @@ from custdesk.services.screens import labels
 from custdesk.services.screens.labels import MONTHLY_RENEWAL
 from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
+from custdesk.ui import idle_queue
 from custdesk.ui.charts import TrendChart, WaterfallChart
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
@@ -154,6 +157,10 @@ def card_value(screen: Screen, metric: str) -> float | None:
     return None if card is None else card.value
 
 
+# A work list longer than this, on a sub-tab not shown, is filled in a later turn.
+LATER_ROWS = 2000
+
+
 class CustomersTab(DashboardTab):
     title = "Customers"
     slug = "customers"
@@ -225,6 +232,8 @@ class CustomersTab(DashboardTab):
                                   stretch=None)
         self.cohorts.note.setText("customers acquired per quarter: share still active")
         left.addTab(self.cohorts, "Cohorts")
+        # a list still queued (_show_lists) is filled at once when its sub-tab is chosen
+        left.currentChanged.connect(lambda _i: idle_queue.run_pending(self))
         side = self._build_side()
         side.setMinimumWidth(350)  # a quarter of the width, 350-440 px: the list comes first
         side.setMaximumWidth(440)
@@ -276,6 +285,7 @@ class CustomersTab(DashboardTab):
 
     # ----- drawing the screen (GUI thread; no computing here) --------------------------
     def show_screen(self, screen: Screen) -> None:
+        idle_queue.cancel(self)  # the lists of a screen drawn before: never over this one
         rows = screen.tables.get("customers", [])
         self._fill_segments(rows)
         self.model.set_rows(rows)
@@ -292,7 +302,7 @@ class CustomersTab(DashboardTab):
 
     def _fill_segments(self, rows: list[Any]) -> None:
         current = self.segment.currentText() or ALL_SEGMENTS
-        segments = sorted({r.segment for r in rows if r.segment})
+        segments = sorted(s for s in set(map(attrgetter("segment"), rows)) if s)  # C speed
         self.segment.blockSignals(True)
         self.segment.clear()
         self.segment.addItems([ALL_SEGMENTS, *segments])
@@ -367,10 +377,19 @@ class CustomersTab(DashboardTab):
         self.segment_model.set_rows(screen.tables.get("segments", []))
 
     def _show_lists(self, screen: Screen) -> None:
-        """The work lists, their cards, counts in the sub-tab titles, and the cohorts."""
+        """The work lists, their cards, counts in the sub-tab titles, and the cohorts.
+
+        A long list behind a sub-tab the owner is not looking at is filled in a later
+        event-loop turn, one list per turn: a big file's lists hold 2k-30k rows each, and
+        filling all eight with the 100k-row table in one call blocked the window."""
         for i, (key, (title, _columns, _cards)) in enumerate(LIST_PANELS.items(), start=1):
             rows = screen.lists.get(key, [])
-            self.lists[key].model.set_rows(rows)
+            model = self.lists[key].model
+            if len(rows) > LATER_ROWS and self.list_tabs.currentIndex() != i:
+                model.set_rows([])  # not the old screen's rows meanwhile
+                idle_queue.later(self, partial(model.set_rows, rows))
+            else:
+                model.set_rows(rows)
             self.list_tabs.setTabText(i, f"{title} ({len(rows):,})")
             if key in self.list_cards:
                 fill_cards(self.list_cards[key], screen.cards)

@@ -1,0 +1,172 @@
+"""The window's GUI thread in short turns (issue 18): work queued one step per event-loop
+turn (idle_queue), Today's sparkline plots made one per turn, Customers' long hidden lists
+filled after the main table, and a hidden tab giving back its big screen and reloading the
+same cells when shown again."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication, QTabWidget, QWidget
+from ui_helpers import make_tab
+
+from custdesk.domain.periods import Period
+from custdesk.ui import idle_queue
+
+YEAR = Period(date(2025, 12, 1), date(2026, 11, 24))
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue():
+    idle_queue.run_pending()
+    yield
+    idle_queue.run_pending()
+
+
+def _cells(model) -> list[list[object]]:
+    return [[model.index(r, c).data() for c in range(model.columnCount())]
+            for r in range(model.rowCount())]
+
+
+# ----- idle_queue ---------------------------------------------------------------------------
+def test_queued_steps_run_one_per_turn_in_order(qtbot) -> None:
+    owner = QObject()
+    ran: list[int] = []
+    for i in range(3):
+        idle_queue.later(owner, lambda i=i: ran.append(i))
+    assert ran == [] and idle_queue.pending(owner) == 3
+    QApplication.processEvents()
+    assert ran == [0]  # one step, then the loop turns (the heartbeat, a repaint) first
+    qtbot.waitUntil(lambda: ran == [0, 1, 2], timeout=2000)
+    assert idle_queue.pending() == 0
+
+
+def test_cancel_and_run_pending_act_on_one_owner(qtbot) -> None:
+    mine, theirs = QObject(), QObject()
+    ran: list[str] = []
+    idle_queue.later(mine, lambda: ran.append("mine 1"))
+    idle_queue.later(theirs, lambda: ran.append("theirs"))
+    idle_queue.later(mine, lambda: ran.append("mine 2"))
+    idle_queue.run_pending(mine)
+    assert ran == ["mine 1", "mine 2"] and idle_queue.pending() == 1
+    idle_queue.later(mine, lambda: ran.append("dropped"))
+    idle_queue.cancel(mine)
+    qtbot.waitUntil(lambda: idle_queue.pending() == 0, timeout=2000)
+    assert ran == ["mine 1", "mine 2", "theirs"]
+
+
+def test_a_deleted_owners_step_is_skipped(qtbot) -> None:
+    import shiboken6
+
+    owner, other = QObject(), QObject()
+    ran: list[str] = []
+    idle_queue.later(owner, lambda: ran.append("gone"))
+    idle_queue.later(other, lambda: ran.append("kept"))
+    shiboken6.delete(owner)
+    qtbot.waitUntil(lambda: idle_queue.pending() == 0, timeout=2000)
+    assert ran == ["kept"]
+
+
+def test_sparklines_make_their_plots_one_per_turn(qtbot) -> None:
+    from custdesk.ui.charts import Sparkline
+
+    sparks = [Sparkline(f"S{i}", "money") for i in range(3)]
+    for s in sparks:
+        qtbot.addWidget(s)
+    assert [s._plot is None for s in sparks] == [True, True, True]
+    QApplication.processEvents()
+    assert [s._plot is None for s in sparks] == [False, True, True]
+    qtbot.waitUntil(lambda: all(s._plot is not None for s in sparks), timeout=2000)
+
+
+# ----- Customers: long hidden lists after the main table ----------------------------------
+@pytest.mark.usefixtures("quiet_ui")
+def test_customers_long_hidden_lists_are_filled_in_later_turns(qtbot, demo_store,
+                                                               monkeypatch) -> None:
+    from custdesk.ui.tabs import customers_tab
+    from custdesk.ui.tabs.customers_tab import LIST_PANELS, CustomersTab
+
+    monkeypatch.setattr(customers_tab, "LATER_ROWS", 0)  # every non-empty list is "long"
+    tab = make_tab(qtbot, CustomersTab, demo_store, YEAR)
+    screen = tab.data
+    long_lists = [k for k in LIST_PANELS if screen.lists.get(k)]
+    assert len(long_lists) >= 2
+    assert tab.model.rowCount() == len(screen.tables["customers"])  # the main table at once
+    assert all(tab.lists[k].model.rowCount() == 0 for k in long_lists)
+    for i, (key, (title, _c, _cards)) in enumerate(LIST_PANELS.items(), start=1):
+        assert tab.list_tabs.tabText(i) == f"{title} ({len(screen.lists.get(key, [])):,})"
+    qtbot.waitUntil(lambda: idle_queue.pending(tab) == 0, timeout=5000)
+    for key in long_lists:
+        assert tab.lists[key].model.all_rows() == list(screen.lists[key]), key
+
+
+@pytest.mark.usefixtures("quiet_ui")
+def test_choosing_a_list_fills_it_at_once_and_a_new_screen_drops_the_old_steps(
+        qtbot, demo_store, monkeypatch) -> None:
+    from custdesk.ui.tabs import customers_tab
+    from custdesk.ui.tabs.customers_tab import LIST_PANELS, CustomersTab
+
+    monkeypatch.setattr(customers_tab, "LATER_ROWS", 0)
+    tab = make_tab(qtbot, CustomersTab, demo_store, YEAR)
+    tab.refresh()  # a second screen: the first one's queued lists never land after it
+    assert idle_queue.pending(tab) == sum(1 for k in LIST_PANELS if tab.data.lists.get(k))
+    key = next(k for k in LIST_PANELS if tab.data.lists.get(k))
+    tab.list_tabs.setCurrentIndex(list(LIST_PANELS).index(key) + 1)
+    assert idle_queue.pending(tab) == 0
+    assert tab.lists[key].model.all_rows() == list(tab.data.lists[key])
+
+
+# ----- a hidden tab gives its screen back ------------------------------------------------------
+@pytest.mark.usefixtures("quiet_ui")
+def test_hidden_tab_releases_its_big_screen_and_reloads_the_same_cells(
+        qtbot, demo_store, monkeypatch) -> None:
+    from custdesk.ui.tabs import dashboard_tab
+    from custdesk.ui.tabs.customers_tab import CustomersTab
+
+    monkeypatch.setattr(dashboard_tab, "RELEASE_ROWS", 100)  # the demo's screen is "big"
+    monkeypatch.setattr(dashboard_tab, "RELEASE_AFTER_MS", 20)
+    window = QTabWidget()
+    qtbot.addWidget(window)
+    tab = CustomersTab()
+    window.addTab(tab, "Customers")
+    window.addTab(QWidget(), "Other")
+    window.show()
+    tab.set_period(YEAR, refresh=False)
+    tab.set_store(demo_store)  # shown: loads now
+    assert dashboard_tab.screen_rows(tab.data) > 100
+    before = _cells(tab.model)
+    segments = _cells(tab.segment_model)
+    assert len(before) > 100
+
+    window.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: tab.data is None, timeout=3000)
+    assert tab.model.rowCount() == 0 and tab.segment_model.rowCount() == 0
+    assert all(p.model.rowCount() == 0 for p in tab.lists.values())
+
+    window.setCurrentIndex(0)  # shown again: the normal load, the same cells
+    assert tab.data is not None
+    assert _cells(tab.model) == before
+    assert _cells(tab.segment_model) == segments
+
+
+@pytest.mark.usefixtures("quiet_ui")
+def test_small_screens_and_shown_tabs_are_kept(qtbot, demo_store) -> None:
+    from custdesk.ui.tabs import dashboard_tab
+    from custdesk.ui.tabs.customers_tab import CustomersTab
+
+    window = QTabWidget()
+    qtbot.addWidget(window)
+    tab = CustomersTab()
+    window.addTab(tab, "Customers")
+    window.addTab(QWidget(), "Other")
+    window.show()
+    tab.set_period(YEAR, refresh=False)
+    tab.set_store(demo_store)
+    assert dashboard_tab.screen_rows(tab.data) <= dashboard_tab.RELEASE_ROWS
+    assert tab.release_screen() is False  # shown
+    window.setCurrentIndex(1)
+    assert tab._release_timer.isActive()
+    assert tab.release_screen() is False  # hidden, but a small screen: kept (no reload)
+    assert tab.data is not None and tab.model.rowCount() > 0
