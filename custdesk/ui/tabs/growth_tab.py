@@ -164,6 +164,11 @@ class GrowthTab(DashboardTab):
                                                            **screen.tables}, lists=lists)
         self._draw_pages(self.data, pages)
 
+    def release_more(self) -> None:
+        """The screen was given back while hidden (`DashboardTab.release_screen`): every
+        page is stale."""
+        self.built.clear()
+
     def hideEvent(self, event: QHideEvent) -> None:
         """A page still loading when the tab is hidden is dropped (rebuilt when shown)."""
         super().hideEvent(event)
