@@ -44,13 +44,20 @@ def test_detractor_rows_as_shallow_dicts_equal_asdict(store) -> None:
 
 
 def test_total_and_segments_in_one_pass_equal_two_queries(store) -> None:
-    """`by="segment+total"` (compute_metrics with the segment breakdown) == the file's
+    """`by="segment+total"` (compute_metrics with the segment breakdown; the tickets read
+    once, the file's sums made from the segments') == the file's
     sums (`by=None`) beside the segments' (`by="segment"`), for every period and window."""
     from custdesk.storage import queries_feedback as qf
 
-    with store.transaction():  # a survey and a ticket of no known customer count in ""
+    with store.transaction():  # a survey of no known customer counts in "" only
         store.conn.execute("UPDATE surveys SET customer_id = NULL "
                            "WHERE id IN (SELECT id FROM surveys ORDER BY id LIMIT 5)")
+    # a ticket of a customer no longer there (a file another tool edited, keys not enforced)
+    store.conn.execute("PRAGMA foreign_keys = OFF")
+    with store.transaction():
+        store.conn.execute("UPDATE tickets SET customer_id = 10000000 "
+                           "WHERE id IN (SELECT id FROM tickets ORDER BY id DESC LIMIT 9)")
+    store.conn.execute("PRAGMA foreign_keys = ON")
     periods = [("y", Period(END - timedelta(days=364), END)),
                ("a", Period(date(2015, 1, 1), END)),
                ("m", Period(date(2026, 3, 1), date(2026, 3, 31)))]

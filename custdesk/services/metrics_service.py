@@ -148,10 +148,11 @@ def load_inputs(store: Store, period: Period, settings: Settings | None = None,
 
 
 def tally_inputs(store: Store, period: Period, settings: Settings | None = None, *,
-                 feedback: FeedbackTotals | None = None) -> Inputs | None:
+                 feedback: FeedbackTotals | None = None,
+                 deals: DealTotals | None = None) -> Inputs | None:
     """The same inputs with the customers summed per segment in SQL (`Inputs.tally`), no
     per-customer objects; None for periods the summary cannot serve (orders after `to`).
-    `feedback`: the period's feedback sums when the caller has them already."""
+    `feedback`, `deals`: the period's feedback and deal sums when the caller has them."""
     settings = settings or load_settings(store)
     tallies = queries_tally.customer_tallies(store, period, settings.window_days)
     if tallies is None:
@@ -160,7 +161,7 @@ def tally_inputs(store: Store, period: Period, settings: Settings | None = None,
     return Inputs((), queries.orders_count(store, period).get("", 0), {},
                   spend_in(rec.load_spend(store), period), (), (), (), settings,
                   tally=sum(tallies.values(), CustomerTally()), segment_tallies=tallies,
-                  deal_totals=qd.period_totals(store, period),
+                  deal_totals=deals if deals is not None else qd.period_totals(store, period),
                   feedback_totals=feedback if feedback is not None else qf.period_totals(
                       store, period, settings.repeat_contact_days),
                   **whole_file_inputs(store, period))
@@ -189,16 +190,24 @@ def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> Met
         raise ValueError(f"cannot break down by {unknown[0]!r}; "
                          f"choose from {', '.join(BREAKDOWNS)}")
     settings = load_settings(store)
-    # with the segment breakdown, the file's feedback sums and each segment's come from one
-    # pass over the tickets and surveys (the repeat-contact window runs once)
-    feedback = (qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
-                                   by="segment+total") if "segment" in by else None)
-    inputs = (tally_inputs(store, period, settings, feedback=None if feedback is None
-                           else feedback.get(("", ""), FeedbackTotals()))
+    # with the segment breakdown, the file's feedback and deal sums and each segment's come
+    # from one pass over the tickets and surveys (the repeat-contact window runs once) and
+    # one over the deals
+    feedback = deal_sums = None
+    if "segment" in by:
+        feedback = qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
+                                      by="segment+total")
+        deal_sums = qd.deal_totals(store, [("", period)], by="segment+total")
+    inputs = (tally_inputs(store, period, settings,
+                           feedback=None if feedback is None
+                           else feedback.get(("", ""), FeedbackTotals()),
+                           deals=None if deal_sums is None
+                           else deal_sums.get(("", ""), DealTotals()))
               or load_inputs(store, period, settings, records=False))
     metrics = assemble(inputs, period)
     return MetricsReport(period, metrics, {b: breakdown(store, inputs, period, b,
-                                                        feedback=feedback) for b in by})
+                                                        feedback=feedback, deals=deal_sums)
+                                           for b in by})
 
 
 def feedback_figures(store: Store, period: Period) -> dict[str, MetricValue]:

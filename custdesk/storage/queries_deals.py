@@ -102,24 +102,62 @@ def _payload(periods: Sequence[tuple[str, Period]]) -> str:
 def deal_totals(store: Store, periods: Sequence[tuple[str, Period]], by: str | None = None
                 ) -> dict[tuple[str, str], DealTotals]:
     """(period key, group) -> DealTotals, for every period (one grouped query, not one per
-    period) and every group of `by` ("owner", "product", "segment"; None: one group "").
+    period) and every group of `by` ("owner", "product", "segment"; None: one group "";
+    "segment+total": both, the whole file under "" beside the segments, in one pass).
     Groups without deals are left out (their totals are `DealTotals()`)."""
-    resolved = _RESOLVED.format(grp=GROUPS[by], where=_CAN_COUNT,
+    if by == "segment+total":
+        return _with_file_totals(*_deal_sums(store, periods, _SEGMENT_OR_NO_CUSTOMER))
+    sums, discounts = _deal_sums(store, periods, GROUPS[by])
+    return {at: DealTotals(*ints, discounts=tuple(  # type: ignore[misc, arg-type]
+                x for _, x in sorted(discounts.get(at, ()))))  # by deal id
+            for at, ints in sums.items()}
+
+
+# per segment, and the deals of no known customer under the integer 0 (never equal to a
+# segment: those are text), which count in the file's sums only
+_SEGMENT_OR_NO_CUSTOMER = "iif(c.id IS NULL, 0, coalesce(nullif(c.segment, ''), '(none)'))"
+
+_Sums = dict[tuple[str, str], list[int]]
+_Discounts = dict[tuple[str, str], list[tuple[int, float]]]
+
+
+def _deal_sums(store: Store, periods: Sequence[tuple[str, Period]], grp: str
+               ) -> tuple[_Sums, _Discounts]:
+    """(period key, group) -> the `DealTotals` whole numbers, and -> the won deals'
+    (deal id, discount %), from one statement grouping by the SQL expression `grp`."""
+    resolved = _RESOLVED.format(grp=grp, where=_CAN_COUNT,
                                 weighted=_HALF_EVEN.format(x="(d.amount_e4 * coalesce("
                                                            "d.probability, k.probability) "
                                                            "/ 100.0)"))
     params = {"periods": _payload(periods),
               "first": min(p.start for _, p in periods).isoformat() if periods else ""}
-    discounts: dict[tuple[str, str], list[tuple[int, float]]] = {}
-    sums: dict[tuple[str, str], list[int]] = {}
-    for kind, key, grp, *row in store.conn.execute(_SUMS.format(resolved=resolved), params):
+    discounts: _Discounts = {}
+    sums: _Sums = {}
+    for kind, key, g, *row in store.conn.execute(_SUMS.format(resolved=resolved), params):
         if kind:
-            discounts.setdefault((key, grp), []).append((row[0], row[1]))
+            discounts.setdefault((key, g), []).append((row[0], row[1]))
         else:
-            sums[(key, grp)] = [int(v or 0) for v in row]
-    return {at: DealTotals(*ints, discounts=tuple(  # type: ignore[misc, arg-type]
-                x for _, x in sorted(discounts.get(at, ()))))  # by deal id
-            for at, ints in sums.items()}
+            sums[(key, g)] = [int(v or 0) for v in row]
+    return sums, discounts
+
+
+def _with_file_totals(sums: _Sums, discounts: _Discounts) -> dict[tuple[str, str], DealTotals]:
+    """The segments' DealTotals (group 0, no known customer, left out) and per period key
+    the whole file's under "": their whole numbers added, their discounts by deal id —
+    what grouping every deal under "" gives, without a second pass over the deals."""
+    file_sums: _Sums = {}
+    file_discounts: _Discounts = {}
+    for (key, g), ints in sums.items():
+        total = file_sums.setdefault((key, ""), [0] * len(ints))
+        for i, v in enumerate(ints):
+            total[i] += v
+        file_discounts.setdefault((key, ""), []).extend(discounts.get((key, g), ()))
+    out = {at: DealTotals(*ints, discounts=tuple(  # type: ignore[misc, arg-type]
+               x for _, x in sorted(file_discounts[at]))) for at, ints in file_sums.items()}
+    out.update({at: DealTotals(*ints, discounts=tuple(  # type: ignore[misc, arg-type]
+                    x for _, x in sorted(discounts.get(at, ()))))
+                for at, ints in sums.items() if at[1] != 0})
+    return out
 
 
 def period_totals(store: Store, period: Period) -> DealTotals:

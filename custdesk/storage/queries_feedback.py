@@ -213,9 +213,34 @@ def feedback_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_
         scores.setdefault((key, g), []).append(score)
     for k, v in scores.items():
         part(*k)["mystery_scores"] = tuple(v)
-    if tickets:
+    if tickets and by == "segment+total":
+        _add_tickets(parts, *_tickets_with_total(store, periods, repeat_days))
+    elif tickets:
         _add_tickets(parts, *_ticket_rows(store, periods, repeat_days, grp, fan=fan))
     return {k: FeedbackTotals(**v) for k, v in parts.items()}
+
+
+# per segment, and the tickets of no known customer under the integer 0 (never equal to a
+# segment: those are text), which count in the file's sums only
+_SEGMENT_OR_NO_CUSTOMER = "iif(c.id IS NULL, 0, coalesce(nullif(c.segment, ''), '(none)'))"
+
+
+def _tickets_with_total(store: Store, periods: Sequence[tuple[str, Period]],
+                        repeat_days: int) -> tuple[list[tuple], list[tuple]]:
+    """`_ticket_rows` by "segment+total" with each ticket read once: the segments' rows,
+    and the file's ("" group) summed from them in Python — whole numbers, and hours
+    `_add_tickets` sorts — instead of every ticket fanned out twice in SQL (its repeat
+    window and time parsing ran twice: 40 % of the feedback sums on a big file)."""
+    sums, hours = _ticket_rows(store, periods, repeat_days, _SEGMENT_OR_NO_CUSTOMER)
+    totals: dict[str, list[int]] = {}
+    for key, _g, *values in sums:
+        total = totals.setdefault(key, [0] * len(values))
+        for i, v in enumerate(values):
+            total[i] += int(v or 0)
+    file_rows = [(key, "", *values) for key, values in totals.items()]
+    return ([*file_rows, *(r for r in sums if r[1] != 0)],
+            [(key, "", first, done) for key, _g, first, done in hours]
+            + [r for r in hours if r[1] != 0])
 
 
 def ticket_group_totals(store: Store, period: Period, repeat_days: int, by: str, *,
