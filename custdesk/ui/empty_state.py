@@ -57,6 +57,11 @@ class BusyBar(QProgressBar):
         self.setTextVisible(False)
         self.setFixedHeight(4)
         self.setToolTip("Refreshing…")
+        # hidden, it keeps its 4 px: showing it for every load would shift the whole page
+        # down and back (every chart and table laid out and painted again, twice per load)
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
         self.hide()
 
     def set_busy(self, busy: bool) -> None:
