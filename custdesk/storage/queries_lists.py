@@ -11,11 +11,23 @@ import statistics
 from collections.abc import Collection, Iterator
 from datetime import date, timedelta
 
-from custdesk.domain.customer_state import UNDATED, CustomerFacts, CustomerState, classify
+from custdesk.domain.customer_state import (
+    REPEAT_WITHIN_DAYS,
+    UNDATED,
+    CustomerFacts,
+    CustomerState,
+    classify,
+)
 from custdesk.domain.periods import Period
 from custdesk.domain.records import Deal, OrderLine
 from custdesk.storage.database import Store
-from custdesk.storage.queries import FROM_CUSTOMER_LIST, day_parser, period_params
+from custdesk.storage.queries import (
+    FROM_CUSTOMER_LIST,
+    REPEAT_90D,
+    FirstOrder,
+    day_parser,
+    period_params,
+)
 from custdesk.storage.queries_deals import _OPEN_AT as OPEN_AT
 from custdesk.storage.queries_records import DEAL_COLUMNS, deal_from_row
 from custdesk.storage.queries_summary import stats_source
@@ -327,6 +339,48 @@ def hot_candidates(store: Store, as_of: date, stale_days: int, slipped_days: int
               "stale_cut": (as_of - timedelta(days=stale_days)).isoformat(),
               "slip_cut": (as_of - timedelta(days=slipped_days)).isoformat()}
     return [deal_from_row(r) for r in store.conn.execute(_HOT_CANDIDATES, params)]
+
+
+# A customer's first order (METRICS.md: an order is its order_ref, else its day) without
+# grouping and sorting every line of theirs by key: the keys that start on the first day are
+# the keys of that day's lines, and the first order is the smallest of them
+# (`queries.FIRST_VALUE`'s ORDER BY min(day), key). {cid}: the customer id column; {first}:
+# their first order day on or before :end.
+FIRST_KEY = """(SELECT min(coalesce(o.order_ref, 'd' || o.date)) FROM orders o
+  WHERE o.customer_id = {cid} AND o.date = {first})"""
+# the value of the order keyed {key} (a FIRST_KEY column): its ref's lines up to :end, or,
+# for a day key, that day's lines without a ref — each an index seek
+FIRST_KEY_VALUE = """iif({key} IS NULL, NULL,
+  coalesce((SELECT sum(o.revenue_e4) FROM orders o WHERE o.order_ref = {key}
+            AND o.customer_id = {cid} AND o.date <= :end), 0)
+  + coalesce((SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = {cid}
+              AND o.date = substr({key}, 2) AND 'd' || o.date = {key}
+              AND o.order_ref IS NULL), 0))"""
+
+_FIRST_ORDERS = f"""
+WITH d AS MATERIALIZED (  -- stored: else each use of first_date seeks it again
+  SELECT w.value AS cid, (SELECT min(o.date) FROM orders o WHERE o.customer_id = w.value
+                          AND o.date <= :end) AS first_date
+  FROM json_each(:ids) AS w),
+f AS MATERIALIZED (
+  SELECT cid, first_date, {FIRST_KEY.format(cid="cid", first="first_date")} AS first_key
+  FROM d WHERE first_date IS NOT NULL)
+SELECT cid, {FIRST_KEY_VALUE.format(cid="cid", key="first_key")},
+  {REPEAT_90D.format(cid="cid", first="first_date")}
+FROM f
+"""
+
+
+def first_orders(store: Store, customer_ids: list[int], end: date
+                 ) -> dict[int, FirstOrder]:
+    """`queries.first_orders` (the reference: tests/test_perf_lists_loyalty_sql.py) with
+    the first order found by FIRST_KEY: 0.29 -> 0.1 s for the big file's 18k new customers."""
+    if not customer_ids:
+        return {}
+    params = {"ids": json.dumps(customer_ids), "end": end.isoformat(),
+              "repeat_fwd": f"+{REPEAT_WITHIN_DAYS} days"}
+    return {int(cid): FirstOrder(int(value or 0), bool(repeat))
+            for cid, value, repeat in store.conn.execute(_FIRST_ORDERS, params)}
 
 
 def customer_orders(store: Store, customer_id: int) -> list[OrderLine]:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cohorts import _ACQ
+from custdesk.storage.queries_lists import FIRST_KEY, FIRST_KEY_VALUE
 from custdesk.storage.queries_reasons import _register
 from custdesk.storage.queries_summary import stats_source
 
@@ -40,10 +41,17 @@ n AS MATERIALIZED (SELECT cohort, count(*) AS n, max(acq) AS last_acq FROM h GRO
 r AS MATERIALIZED (
   SELECT n.cohort, max(k.m) AS max_k FROM n CROSS JOIN k
   WHERE date(n.last_acq, '+' || k.m || ' months') <= :end GROUP BY n.cohort),
-x AS MATERIALIZED (
+-- each acquisition day's cell days, once per day rather than once per customer (a few
+-- hundred days for tens of thousands of customers: 0.65 -> 0.54 s on the big file, with x
+-- read straight into act's sums instead of stored first)
+dd AS MATERIALIZED (
+  SELECT a.acq, k.m, date(a.acq, '+' || k.m || ' months') AS d
+  FROM (SELECT DISTINCT acq, cohort FROM h) a CROSS JOIN r ON r.cohort = a.cohort
+  CROSS JOIN k ON k.m <= r.max_k),
+x AS (
   SELECT h.cid, h.cohort, h.lost_on, h.status_lost, h.first_on, h.last_on, h.first_until,
-    h.last_until, k.m, date(h.acq, '+' || k.m || ' months') AS d
-  FROM h CROSS JOIN r ON r.cohort = h.cohort CROSS JOIN k ON k.m <= r.max_k),
+    h.last_until, dd.m, dd.d
+  FROM h JOIN dd ON dd.acq = h.acq),
 -- active on d: not marked lost by d, and no orders up to d or the last of them within W
 -- days; the first and last order days settle most cells without a look at the orders
 act AS (
@@ -262,13 +270,15 @@ WITH a AS (
     nullif(substr(c.lost_on, 1, 10), '') AS lost_on
   FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id),
 n AS (SELECT * FROM a WHERE acq BETWEEN :lo AND :end),
-f AS (
+f AS MATERIALIZED (  -- stored: else each use of first_on seeks it again
   SELECT n.*, (SELECT min(o.date) FROM orders o WHERE o.customer_id = n.cid
-               AND o.date <= :end) AS first_on FROM n)
+               AND o.date <= :end) AS first_on FROM n),
+-- the first order by its key (queries_lists.FIRST_KEY: no sort of every line by key;
+-- 0.81 -> 0.63 s on the big file)
+g AS MATERIALIZED (
+  SELECT f.*, {FIRST_KEY.format(cid="f.cid", first="f.first_on")} AS first_key FROM f)
 SELECT cid, acq, source, referred_by, lost_on, first_on,
-  (SELECT sum(rev) FROM (SELECT {_ORDER_KEY} AS k, sum(o.revenue_e4) AS rev, min(o.date) AS day
-     FROM orders o WHERE o.customer_id = cid AND o.date <= :end GROUP BY k
-     ORDER BY day, k LIMIT 1)),
+  {FIRST_KEY_VALUE.format(cid="cid", key="first_key")},
   (SELECT count(DISTINCT {_ORDER_KEY}) FROM orders o WHERE o.customer_id = cid
      AND o.date BETWEEN first_on AND min(date(first_on, '+90 days'), :end)),
   (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = cid
@@ -283,7 +293,7 @@ SELECT cid, acq, source, referred_by, lost_on, first_on,
      AND o.date <= min(date(acq, '+180 days'), :end)),
   (SELECT v.nps FROM surveys v WHERE v.customer_id = cid AND v.kind = 'customer'
      AND v.nps IS NOT NULL AND v.date < :after ORDER BY v.date, v.id LIMIT 1)
-FROM f
+FROM g
 """
 
 

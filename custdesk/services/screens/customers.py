@@ -182,7 +182,7 @@ def new_rows(store: Store, period: Period, states: list[CustomerState]
     again within 90 days (None until 90 days have passed by the period's end)."""
     new = [st.facts for st in states if st.flow.new]
     ids = [f.id for f in new]
-    firsts = queries.first_orders(store, ids, period.end)
+    firsts = qlists.first_orders(store, ids, period.end)  # queries.first_orders's
     deals = qc.first_won_deals(store, ids, period.end)
     names = qc.customer_names(store, ids)
     cohort_day = period.end - timedelta(days=REPEAT_WITHIN_DAYS)
@@ -225,7 +225,7 @@ def promoter_rows(store: Store, period: Period, referrers: list[qc.Referrer]
     """Customers whose latest NPS answer up to the period's end is 9–10, biggest revenue
     (365 days up to the end) first, with how many customers name them as referrer."""
     brought = {r.customer_id: r.referred for r in referrers if r.customer_id is not None}
-    latest = sorted((a for a in qc.latest_nps(store, period.end) if a.nps >= 9),
+    latest = sorted(qc.promoters(store, period.end),  # latest_nps's 9–10s, in SQL
                     key=lambda a: (-a.revenue_year_e4, a.customer))
     return [{"customer_id": a.customer_id, "customer": a.customer, "segment": a.segment,
              "nps": a.nps, "answered_on": date.fromisoformat(a.date), "comment": a.comment,
