@@ -71,3 +71,18 @@ def test_lists_and_board_from_the_screens_deals(store) -> None:
         assert [asdict(s) for s in ps.open_by_stage(store, mine, period)] == \
             [asdict(s) for s in ps.open_by_stage(store, every, period)]
         assert board(stages, mine, period) == board(stages, every, period)
+
+
+def test_lists_from_the_open_deals_with_rows_made_once(store) -> None:
+    """The screen filters the open deals once and makes each deal's row once
+    (`open_at_end`, `named_once`): the same lists, in the same order, as from every deal."""
+    every = ms.load_deal_infos(store)
+    for period in _periods():
+        opened, named = ps.open_at_end(every, period), ps.named_once()
+        for fn in (ps.open_deals, ps.hot_deals, ps.stale_deals, ps.slipped_deals):
+            assert fn(opened, period, named) == fn(every, period), (fn.__name__, period)
+        assert [asdict(s) for s in ps.open_by_stage(store, opened, period)] == \
+            [asdict(s) for s in ps.open_by_stage(store, every, period)]
+    rows = ps.open_deals(ps.open_at_end(every, _periods()[1]), _periods()[1], named)
+    again = ps.open_deals(ps.open_at_end(every, _periods()[1]), _periods()[1], named)
+    assert all(a is b for a, b in zip(rows, again, strict=True))  # made once, shared

@@ -108,14 +108,17 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     settings = metrics_service.load_settings(store)
     figures = ps.figures_of(store, {"now": period, "prior": period.prior()}, settings)
     current, prior = figures["now"], figures["prior"]
-    flagged = {"hot": ps.hot_deals(deals, period), "stale": ps.stale_deals(deals, period),
-               "slipped": ps.slipped_deals(deals, period)}
+    # the lists keep open deals only: filtered once, each deal's row made once
+    opened, named = ps.open_at_end(deals, period), ps.named_once()
+    flagged = {"hot": ps.hot_deals(opened, period, named),
+               "stale": ps.stale_deals(opened, period, named),
+               "slipped": ps.slipped_deals(opened, period, named)}
     ids = {name: {r.id for r in rows} for name, rows in flagged.items()}
     open_rows = [deal_dict(r, flags=[f for f in FLAGS if r.id in ids[f]])
-                 for r in ps.open_deals(deals, period)]
+                 for r in ps.open_deals(opened, period, named)]
     lists: dict[str, list[Any]] = {"open_deals": open_rows}
     lists.update({name: [deal_dict(r) for r in rows] for name, rows in flagged.items()})
-    stages = used_stages([asdict(s) for s in ps.open_by_stage(store, deals, period)],
+    stages = used_stages([asdict(s) for s in ps.open_by_stage(store, opened, period)],
                          ps.stages_in_use(store))
     columns = board(ds.stages(store), deals, period)
     return honest.finish(Screen(
