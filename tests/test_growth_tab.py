@@ -199,3 +199,34 @@ def test_an_export_holds_every_page(qtbot, quiet_ui, demo_store) -> None:
         assert panel.model.rowCount() == len(expected.tables[key]), key
     notes = tab.data.lists["page_notes"]
     assert sorted(map(str, notes)) == sorted(map(str, expected.lists["page_notes"]))
+
+
+def test_pages_through_the_screen_process(qtbot, demo_store, monkeypatch) -> None:
+    """As on a big file: the visible page and a switched-to page are built in the screen
+    process and drawn; what the tab holds equals the screen's own pages."""
+    from custdesk.ui import tasks
+
+    monkeypatch.setattr(tasks, "HEAVY_RECORDS", 0)  # the demo counts as big: no inline
+    runner = tasks.ThreadRunner()
+    runner.use_screen_process()
+    try:
+        tab = GrowthTab()
+        qtbot.addWidget(tab)
+        tab.runner = runner
+        tab.set_period(YEAR, refresh=False)
+        tab.store = demo_store
+        tab.refresh()
+        qtbot.waitUntil(lambda: not runner.is_busy(), timeout=60_000)
+        assert tab.built == {"acquisition"}
+        tab.pages.setCurrentIndex(PAGES.index("products"))
+        qtbot.waitUntil(lambda: not runner.is_busy() and "products" in tab.built,
+                        timeout=60_000)
+        assert tab.built == {"acquisition", "products"} and tab.error.isHidden()
+        expected = to_json(growth.build(demo_store, YEAR, tab.period_label))
+        shown = to_json(tab.data)
+        assert shown["cards"] == expected["cards"]
+        assert shown["tables"] == {k: expected["tables"][k] for k in shown["tables"]}
+        assert tab.panels["products_per_customer"].model.rowCount() == len(
+            expected["tables"]["products_per_customer"])
+    finally:
+        runner.shutdown()
