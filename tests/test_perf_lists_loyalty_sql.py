@@ -3,11 +3,13 @@ statements before them gave (kept here as the references), on random files of ev
 kind with the order keys' odd corners mixed in: lines without an order_ref (a day's lines
 are one order), one order_ref over several days, a ref spelled like a day key, several
 answers on one day. The new customers' first orders (Customers, New) likewise equal
-`queries.first_orders`. Also: the promoters are `latest_nps`' 9–10s, and the "any delivered
-date?" answer is not kept past a write."""
+`queries.first_orders`, and the onboarding track's order facts the statement before. Also:
+the promoters are `latest_nps`' 9–10s, and the "any delivered date?" answer is not kept
+past a write."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, timedelta
 from pathlib import Path
@@ -59,6 +61,21 @@ _X_BEFORE = """x AS MATERIALIZED (
   SELECT h.cid, h.cohort, h.lost_on, h.status_lost, h.first_on, h.last_on, h.first_until,
     h.last_until, k.m, date(h.acq, '+' || k.m || ' months') AS d
   FROM h CROSS JOIN r ON r.cohort = h.cohort CROSS JOIN k ON k.m <= r.max_k),"""
+
+
+# the onboarding track's order facts before this round: every line of the customers grouped
+# by order key and numbered
+_FROM_ORDERS_BEFORE = """
+WITH d AS (
+  SELECT o.customer_id AS cid, coalesce(o.order_ref, 'd' || o.date) AS k, min(o.date) AS day,
+    max(substr(nullif(o.delivered_on, ''), 1, 10)) AS delivered,
+    row_number() OVER (PARTITION BY o.customer_id ORDER BY min(o.date),
+                       coalesce(o.order_ref, 'd' || o.date)) AS nth
+  FROM orders o JOIN json_each(:ids) w ON w.value = o.customer_id
+  WHERE o.date <= :end GROUP BY o.customer_id, k)
+SELECT cid, max(iif(nth = 1, day, NULL)), max(iif(nth = 1, delivered, NULL)),
+  max(iif(nth = 2, day, NULL)) FROM d GROUP BY cid
+"""
 
 
 def _odd_keys(store, seed: int) -> None:
@@ -166,3 +183,25 @@ def test_first_orders_equal_the_catalogues(store) -> None:
         seen += sum(1 for f in got.values() if f.repeat_90d)
     assert seen
     assert qlists.first_orders(store, [], END) == {}
+
+
+def test_onboarding_order_facts_equal_the_statement_before(store) -> None:
+    rng = random.Random(5)
+    ids = [i for (i,) in store.conn.execute("SELECT id FROM orders")]
+    for i in rng.sample(ids, len(ids) // 3):
+        store.conn.execute("UPDATE orders SET delivered_on = ? WHERE id = ?",
+                           (rng.choice(["", " ", "2026-01-05", "2025-03-02T10:00:00",
+                                        "2019-12-31", None]), i))
+    store.conn.commit()
+    customers = [cid for (cid,) in store.conn.execute("SELECT id FROM customers")]
+    delivered = 0
+    for end in (END, END - timedelta(days=90), date(2020, 6, 30), date(2000, 1, 1)):
+        got = ob_rows.from_orders(store, customers, end)
+        before = {int(cid): (first and first[:10], dlv, second and second[:10])
+                  for cid, first, dlv, second in store.conn.execute(
+                      _FROM_ORDERS_BEFORE, {"ids": json.dumps(customers),
+                                            "end": end.isoformat()})}
+        assert got == before
+        delivered += sum(1 for v in got.values() if v[1])
+    assert delivered
+    assert ob_rows.from_orders(store, [], END) == {}

@@ -9,18 +9,31 @@ import weakref
 from datetime import date
 
 from custdesk.storage.queries_cache import data_version
+from custdesk.storage.queries_lists import FIRST_KEY
 from custdesk.storage.store import Store
 
-_FROM_ORDERS = """
-WITH d AS (
-  SELECT o.customer_id AS cid, coalesce(o.order_ref, 'd' || o.date) AS k, min(o.date) AS day,
-    max(substr(nullif(o.delivered_on, ''), 1, 10)) AS delivered,
-    row_number() OVER (PARTITION BY o.customer_id ORDER BY min(o.date),
-                       coalesce(o.order_ref, 'd' || o.date)) AS nth
-  FROM orders o JOIN json_each(:ids) w ON w.value = o.customer_id
-  WHERE o.date <= :end GROUP BY o.customer_id, k)
-SELECT cid, max(iif(nth = 1, day, NULL)), max(iif(nth = 1, delivered, NULL)),
-  max(iif(nth = 2, day, NULL)) FROM d GROUP BY cid
+# The first order (queries_lists.FIRST_KEY: the smallest key among the first day's lines),
+# the latest delivered day of its lines, and the second order's day — the earliest line of
+# any other key, as the orders sort by (first day, key). Index seeks per customer, not every
+# line of theirs grouped by key and numbered (0.17 -> 0.13 s for the big file's 9.4k
+# customers being onboarded; tests/test_perf_lists_loyalty_sql.py)
+_FROM_ORDERS = f"""
+WITH d AS MATERIALIZED (
+  SELECT w.value AS cid, (SELECT min(o.date) FROM orders o WHERE o.customer_id = w.value
+                          AND o.date <= :end) AS first
+  FROM json_each(:ids) w),
+f AS MATERIALIZED (
+  SELECT cid, first, {FIRST_KEY.format(cid="cid", first="first")} AS k
+  FROM d WHERE first IS NOT NULL)
+SELECT cid, first,
+  max(coalesce((SELECT max(substr(nullif(o.delivered_on, ''), 1, 10)) FROM orders o
+                WHERE o.order_ref = k AND o.customer_id = cid AND o.date <= :end), ''),
+      coalesce((SELECT max(substr(nullif(o.delivered_on, ''), 1, 10)) FROM orders o
+                WHERE o.customer_id = cid AND o.date = substr(k, 2) AND 'd' || o.date = k
+                AND o.order_ref IS NULL), '')),
+  (SELECT min(o.date) FROM orders o WHERE o.customer_id = cid AND o.date <= :end
+   AND coalesce(o.order_ref, 'd' || o.date) != k)
+FROM f
 """
 
 
@@ -31,7 +44,7 @@ def from_orders(store: Store, customer_ids: list[int], end: date
     if not customer_ids:
         return {}
     params = {"ids": json.dumps(customer_ids), "end": end.isoformat()}
-    return {int(cid): (first and first[:10], delivered, second and second[:10])
+    return {int(cid): (first and first[:10], delivered or None, second and second[:10])
             for cid, first, delivered, second in store.conn.execute(_FROM_ORDERS, params)}
 
 
