@@ -26,6 +26,7 @@ from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from custdesk.domain.periods import Period
+from custdesk.services.files import Store
 from custdesk.services.screen_process import ScreenJob
 from custdesk.services.screens import growth
 from custdesk.services.screens.model import Screen
@@ -121,6 +122,11 @@ class GrowthTab(DashboardTab):
         """One more page of the screen shown (its cards are there already)."""
         return ScreenJob(growth.build_pages, (period, self.period_label, (page,)),
                          {"with_cards": False})
+
+    def load(self, store: Store, period: Period) -> Screen:
+        """Every page: what the tab shows once each page has been visited (the builder its
+        loads call, page by page)."""
+        return growth.build_pages(store, period, self.period_label, PAGES)
 
     def refresh(self) -> None:
         self._generation += 1
