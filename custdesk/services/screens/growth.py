@@ -101,8 +101,8 @@ class _Shared:
     source and segment (Acquisition and the cards), the lines per customer and month
     (Markets and Costs) and the deep-discount deals and lines (Price and Discounting)."""
 
-    def __init__(self, store: Store, period: Period) -> None:
-        self.store, self.period = store, period
+    def __init__(self, store: Store, period: Period, pages: Sequence[str] = PAGES) -> None:
+        self.store, self.period, self.pages = store, period, frozenset(pages)
         self._sums: list[SourceSums] | None = None
         self._months: Any = None
         self._deep: tuple[Any, Any] | None = None
@@ -153,7 +153,9 @@ def _pipeline(store: Store, period: Period, shared: _Shared) -> Part:
 
 
 def _costs(store: Store, period: Period, shared: _Shared) -> Part:
-    return growth_costs.costs(store, period, months=shared.months())
+    # alone, Costs sums the period's lines only (Markets' penetration needs a year at least)
+    months = shared.months() if "markets" in shared.pages else None
+    return growth_costs.costs(store, period, months=months)
 
 
 def _markets(store: Store, period: Period, shared: _Shared) -> Part:
@@ -192,7 +194,7 @@ def build_pages(store: Store, period: Period, label: str, pages: Sequence[str], 
         raise ValueError(f"no growth page {', '.join(sorted(unknown))}")
     if is_empty(store):
         return Screen.nothing(NAME, period, label, CARDS, LISTS, TABLES)
-    shared = _Shared(store, period)
+    shared = _Shared(store, period, pages)
     cards: dict[str, Card] = {}
     if with_cards:
         now, prior = card_figures(store, period, shared.sums())
