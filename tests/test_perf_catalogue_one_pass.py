@@ -76,3 +76,29 @@ def test_catalogue_with_segments_equals_without(store) -> None:
         inputs = ms.tally_inputs(store, period)
         assert inputs is not None
         assert with_seg.breakdowns["segment"] == _segments_from_tallies(store, inputs, period)
+
+
+def test_leads_qualified_one_window_pass_equals_the_steps_spelled_out(store) -> None:
+    """`leads_qualified`'s history statement (one window pass over the changes) == the
+    statement it replaced (the creation step and the changes unioned, lagged again), for
+    every period, with changes of unknown day and stages moved by hand."""
+    import json
+
+    rng = random.Random(4)
+    with store.transaction():
+        ids = [r[0] for r in store.conn.execute("SELECT id FROM deal_stage_history")]
+        assert ids, "make_db writes stage histories"
+        for hid in rng.sample(ids, len(ids) // 8):
+            store.conn.execute("UPDATE deal_stage_history SET changed_on = ? WHERE id = ?",
+                               (rng.choice(["", "2026-03-15", "2026-03-15 10:00:00"]), hid))
+        for hid in rng.sample(ids, len(ids) // 8):
+            store.conn.execute("UPDATE deal_stage_history SET from_stage_id = NULL "
+                               "WHERE id = ?", (hid,))
+    stages = [i for (i,) in store.conn.execute("SELECT id FROM stages")]
+    for _, period in _periods():
+        for qualifying in (stages[1:3], stages[2:], [stages[0]]):
+            params = {"qualifying": json.dumps(qualifying), "lo": period.start.isoformat(),
+                      "hi": period.end.isoformat()}
+            new = store.conn.execute(qd._HISTORY, params).fetchone()[0]
+            assert new == store.conn.execute(qd._HISTORY_BY_STEPS, params).fetchone()[0]
+    assert ms.compute_metrics(store, _periods()[0][1]).metrics["leads_qualified"].value
