@@ -154,10 +154,10 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]], dict
     settings = load_settings(store)
     w = settings.window_days
     active = ql.active_ids(store, as_of, w)  # the state rules in SQL (is_active)
-    # order-day count, last day and median gap in SQL (every active customer with orders
-    # ordered in the last W days; tested equal to `lists.median_gap` over the days)
-    patterns = ql.order_patterns(store, as_of, w)
-    recent = ql.recent_revenue(store, as_of, w)
+    # order-day count, last day and median gap, and the recent revenue, in one SQL pass
+    # (every active customer with orders ordered in the last W days; tested equal to
+    # `order_patterns` — itself to `lists.median_gap` over the days — and `recent_revenue`)
+    orders = ql.risk_orders(store, as_of, w)
     # the NPS and ticket signals summed in SQL (tested equal to lists.latest_nps and
     # _ticket_signals over the records)
     nps = {cid: (score, when) for cid, score, when, _c, _n in qf.latest_nps(store, as_of)}
@@ -165,10 +165,10 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]], dict
     complaint, repeat30 = qf.ticket_signals(store, as_of, settings.repeat_contact_days,
                                             lists.REPEAT_LOOKBACK_DAYS)
     reasons, value = {}, {}
+    none: ql.RiskOrders | tuple[int, None, None, int, int, int] = (0, None, None, 0, 0, 0)
     for cid in active:
-        last90, prior90, last_w = recent.get(cid, (0, 0, 0))
+        n, last, gap, last90, prior90, last_w = orders.get(cid, none)
         latest = nps.get(cid)
-        n, last, gap = patterns.get(cid, (0, None, None))
         found = lists.risk_reasons(lists.RiskInputs(
             (), last90, prior90, latest[0] if latest else None,
             day(latest[1]) if latest else None, cid in complaint, repeat30.get(cid, 0),

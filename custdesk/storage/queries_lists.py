@@ -104,6 +104,50 @@ def recent_revenue(store: Store, as_of: date, window: int) -> dict[int, tuple[in
     return {cid: (a or 0, b or 0, c or 0) for cid, a, b, c in store.conn.execute(sql, params)}
 
 
+# The at-risk inputs from the order lines in one statement: `_ORDER_DAYS`' distinct days
+# with each day's revenue, so `recent_revenue`'s three sums come from the same rows instead
+# of a second scan of the W days' lines sorted by customer. The customers are those with a
+# line dated :cut..:day, found from the order summary (its last day settles it unless the
+# history runs past :day) rather than from every line of those W days.
+_RISK_ORDERS = """
+SELECT cid, group_concat(day), sum(iif(day >= :last90, rev, 0)),
+  sum(iif(day >= :prior90 AND day < :last90, rev, 0)), sum(iif(day >= :last_w, rev, 0))
+FROM (
+  SELECT customer_id AS cid, date AS day, sum(revenue_e4) AS rev
+  FROM orders INDEXED BY orders_customer_date
+  WHERE customer_id IN (
+      SELECT s.customer_id FROM {stats} s
+      WHERE s.last_date >= :cut AND (s.last_date <= :day OR EXISTS (
+        SELECT 1 FROM orders o WHERE o.customer_id = s.customer_id
+        AND o.date BETWEEN :cut AND :day)))
+    AND date <= :day GROUP BY customer_id, date)
+GROUP BY cid
+"""
+
+RiskOrders = tuple[int, date, float | None, int, int, int]
+
+
+def risk_orders(store: Store, as_of: date, window: int) -> dict[int, RiskOrders]:
+    """customer id -> (`order_patterns`' order days, last day and median gap, then
+    `recent_revenue`'s revenue of the last 90 days, of the 90 before and of the last W
+    days) for every customer with an order in the W days up to as_of — every active
+    customer with orders (tests/test_perf_lists_risk.py: equal to those two)."""
+    params = {"day": as_of.isoformat(), "cut": (as_of - timedelta(days=window)).isoformat(),
+              "last90": (as_of - timedelta(days=89)).isoformat(),
+              "prior90": (as_of - timedelta(days=179)).isoformat(),
+              "last_w": (as_of - timedelta(days=window - 1)).isoformat()}
+    ordinals: dict[str, int] = {}  # a few thousand distinct days among a million lines
+    out: dict[int, RiskOrders] = {}
+    sql = _RISK_ORDERS.format(stats=stats_source(store))
+    for cid, joined, last90, prior90, last_w in store.conn.execute(sql, params):
+        days = sorted(ordinals.get(d) or ordinals.setdefault(
+            d, date.fromisoformat(d[:10]).toordinal()) for d in joined.split(","))
+        out[cid] = (len(days), date.fromordinal(days[-1]),
+                    statistics.median([b - a for a, b in zip(days, days[1:], strict=False)])
+                    if len(days) > 1 else None, last90, prior90, last_w)
+    return out
+
+
 def revenue_between(store: Store, lo: date, hi: date) -> dict[int, int]:
     """customer id -> Σ revenue_e4 of lines dated lo..hi."""
     sql = ("SELECT customer_id, sum(revenue_e4) FROM orders WHERE date BETWEEN ? AND ? "
