@@ -111,7 +111,8 @@ def test_choosing_a_list_fills_it_at_once_and_a_new_screen_drops_the_old_steps(
     monkeypatch.setattr(customers_tab, "LATER_ROWS", 0)
     tab = make_tab(qtbot, CustomersTab, demo_store, YEAR)
     tab.refresh()  # a second screen: the first one's queued lists never land after it
-    assert idle_queue.pending(tab) == sum(1 for k in LIST_PANELS if tab.data.lists.get(k))
+    # its lists, and the step that frees the first screen a turn later
+    assert idle_queue.pending(tab) == sum(1 for k in LIST_PANELS if tab.data.lists.get(k)) + 1
     key = next(k for k in LIST_PANELS if tab.data.lists.get(k))
     tab.list_tabs.setCurrentIndex(list(LIST_PANELS).index(key) + 1)
     assert idle_queue.pending(tab) == 0
@@ -149,6 +150,22 @@ def test_hidden_tab_releases_its_big_screen_and_reloads_the_same_cells(
     assert tab.data is not None
     assert _cells(tab.model) == before
     assert _cells(tab.segment_model) == segments
+
+
+@pytest.mark.usefixtures("quiet_ui")
+@pytest.mark.usefixtures("quiet_ui")
+def test_the_screen_drawn_before_is_freed_a_turn_later(qtbot, demo_store) -> None:
+    import weakref
+
+    from custdesk.ui.tabs.customers_tab import CustomersTab
+
+    tab = make_tab(qtbot, CustomersTab, demo_store, YEAR)
+    idle_queue.run_pending()
+    first = weakref.ref(tab.data)
+    tab.refresh()
+    assert first() is not None  # still held: not freed in the turn that draws the new one
+    qtbot.waitUntil(lambda: idle_queue.pending() == 0, timeout=3000)
+    assert first() is None
 
 
 @pytest.mark.usefixtures("quiet_ui")
