@@ -37,6 +37,7 @@ from custdesk.services.screens.model import Card, Screen
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store, queries
 from custdesk.storage import queries_deals as qd
+from custdesk.storage import queries_growth_cards as qgc
 from custdesk.storage import queries_growth_pipeline as qgp
 from custdesk.storage import queries_growth_price as qgpr
 from custdesk.storage import queries_records as rec
@@ -197,7 +198,9 @@ def build_pages(store: Store, period: Period, label: str, pages: Sequence[str], 
     shared = _Shared(store, period, pages)
     cards: dict[str, Card] = {}
     if with_cards:
-        now, prior = card_figures(store, period, shared.sums())
+        # the Acquisition page's per-source sums serve the cards when it is built too
+        now, prior = card_figures(store, period,
+                                  shared.sums() if "acquisition" in pages else None)
         cards = with_targets({m: Card(m, now.get(m), prior.get(m)) for m in CARDS}, store,
                              period)
     tables: dict[str, list[Any]] = {}
@@ -221,19 +224,22 @@ def card_figures(store: Store, period: Period,
                  sums: Sequence[SourceSums] | None = None
                  ) -> tuple[dict[str, MetricValue], dict[str, MetricValue]]:
     """The cards' metrics of the period and the prior one — what `compute_metrics` gives
-    for them (tested equal) from their own sums: the customers' (`growth_service.
-    source_sums`, the period's given by the caller when it has them), spend, the lines'
-    discounts, the deals created (one scan for both periods) and the qualified leads; not
-    the whole catalogue with its deal, feedback, order and action sums."""
+    for them (tested equal) from their own sums: the customers' (`queries_growth_cards.
+    card_tally`, or the period's `growth_service.source_sums` given by the caller when it
+    has them), spend, the lines' discounts, the deals created (one scan for both periods)
+    and the qualified leads; not the whole catalogue with its deal, feedback, order and
+    action sums."""
     prior_period = period.prior()
     spend = rec.load_spend(store)
     leads = dict(zip(("now", "prior"), qgp.leads_created(store, [period, prior_period]),
                      strict=True))
     out = []
+    window = ms.load_settings(store).window_days
     for key, p in (("now", period), ("prior", prior_period)):
-        groups = gs.source_sums(store, p) if sums is None or key == "prior" else sums
+        tally = (sum((g.tally for g in sums), CustomerTally())
+                 if sums is not None and key == "now" else qgc.card_tally(store, p, window))
         spend_e4 = spend_in(spend, p)
-        values = tally_metrics(sum((g.tally for g in groups), CustomerTally()), spend_e4)
+        values = tally_metrics(tally, spend_e4)
         values["spend"] = money(spend_e4, None)
         values["discount_line_pct_avg"] = discount_metric(
             queries.discount_totals(store, p).get("", DiscountTotals()))
