@@ -31,26 +31,36 @@ _ACQ = f"""coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_dat
 # acquired + k months is on or before `to`, and those of them active on that day — no
 # order up to it, or the last within W days before it. The first and last order days
 # (summary) settle most cells; only a day inside the history needs an index seek (two
-# EXISTS seeks per cell before: 0.94 s -> 0.52 s on the big file).
+# EXISTS seeks per cell before: 0.94 s -> 0.52 s on the big file). The cell days are
+# computed once per acquisition day and each customer's W days after their first and last
+# order once, not per customer and cell (0.29 -> 0.18 s).
 _COHORTS = f"""
 WITH a AS (
   SELECT c.id AS cid, {_ACQ} AS acq, nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
     coalesce(c.status = 'lost', 0) AS status_lost, s.first_date AS first_on,
     s.last_date AS last_on
   FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id),
+h AS MATERIALIZED (
+  SELECT cid, acq, lost_on, status_lost, first_on, last_on,
+    date(first_on, :w_fwd) AS first_until, date(last_on, :w_fwd) AS last_until
+  FROM a WHERE acq BETWEEN :lo AND :end),
 k(m) AS (VALUES (3), (6), (12)),
-x AS (
-  SELECT cid, acq, lost_on, status_lost, first_on, last_on, m,
-    date(acq, '+' || m || ' months') AS d,
+dd AS MATERIALIZED (
+  SELECT acq, m, date(acq, '+' || m || ' months') AS d,
+    date(date(acq, '+' || m || ' months'), :w_back) AS d_back,
     substr(acq, 1, 4) || '-Q' || ((CAST(substr(acq, 6, 2) AS INTEGER) + 2) / 3) AS cohort
-  FROM a CROSS JOIN k WHERE acq BETWEEN :lo AND :end)
+  FROM (SELECT DISTINCT acq FROM h) CROSS JOIN k),
+x AS (
+  SELECT h.cid, h.lost_on, h.status_lost, h.first_on, h.last_on, h.first_until,
+    h.last_until, dd.m, dd.d, dd.d_back, dd.cohort
+  FROM h JOIN dd ON dd.acq = h.acq)
 SELECT cohort, m, count(*), sum(d <= :end),
   sum(d <= :end
       AND NOT iif(lost_on IS NOT NULL, lost_on <= d, status_lost)
-      AND CASE WHEN first_on IS NULL OR first_on > d OR d <= date(first_on, :w_fwd) THEN 1
-               WHEN last_on <= d THEN d <= date(last_on, :w_fwd)
+      AND CASE WHEN first_on IS NULL OR first_on > d OR d <= first_until THEN 1
+               WHEN last_on <= d THEN d <= last_until
                ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = cid
-                     AND o.date <= d) >= date(d, :w_back) END)
+                     AND o.date <= d) >= d_back END)
 FROM x GROUP BY cohort, m ORDER BY cohort, m
 """
 
