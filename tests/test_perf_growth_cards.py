@@ -21,6 +21,10 @@ from custdesk.services import metrics_service as ms
 from custdesk.services.screens import growth
 from custdesk.storage import open_store
 from custdesk.storage import queries_growth_cards as qgc
+from custdesk.storage import queries_growth_flags as qgf
+from custdesk.storage import queries_why as qw
+from custdesk.storage.queries import SILENT
+from custdesk.storage.queries_growth_sources import customer_flags
 
 END = date(2026, 11, 24)
 PERIODS = [Period(END - timedelta(days=364), END), Period(END - timedelta(days=729),
@@ -53,7 +57,7 @@ def store(request, tmp_path_factory):
 @pytest.mark.parametrize("period", PERIODS, ids=[str(p) for p in PERIODS])
 def test_card_sums_equal_the_per_source_sums(store, period) -> None:
     window = ms.load_settings(store).window_days
-    assert qgc.flags_without_history(store, period, window) is not None  # the fast path
+    assert qgf.lean_flags(store, period, window) is not None  # the fast path
     got = qgc.card_tally(store, period, window)
     want = sum((g.tally for g in gs.source_sums(store, period)), CustomerTally())
     assert {f: getattr(got, f) for f in FIELDS} == {f: getattr(want, f) for f in FIELDS}
@@ -65,3 +69,28 @@ def test_card_sums_equal_the_per_source_sums(store, period) -> None:
 def test_the_years_cards_count_new_and_lost_customers(store) -> None:
     got = qgc.card_tally(store, PERIODS[0], ms.load_settings(store).window_days)
     assert got.new and got.year_pool and got.year_lost and got.year_profit_e4
+
+
+@pytest.mark.parametrize("period", PERIODS, ids=[str(p) for p in PERIODS])
+def test_lost_in_silence_equals_the_flags_as_of_the_end(store, period) -> None:
+    """Why's `lost_silent` over the lean flags == over `customer_flags` (as of the end)."""
+    window = ms.load_settings(store).window_days
+    flags, params = customer_flags(store, period, window)
+    want = store.conn.execute(qw._LOST_SILENT.format(
+        flags=flags, silent=SILENT.format(cid="cust_id", day="loss_day")), params).fetchone()
+    assert qw.lost_silent(store, period, window) == tuple(want)
+
+
+def test_every_flag_equals_the_flags_as_of_the_end(store) -> None:
+    """Row by row, every state flag and period sum of the lean flags (not the summary's
+    own columns, which they read as they are)."""
+    window = ms.load_settings(store).window_days
+    cols = ("cust_id, seg, source, acq, last_end, last_before, profit_year, active_end, "
+            "start, new, won_back, y_start, y_new, y_won, lost_end, gone_end")
+    for period in PERIODS:
+        lean = qgf.lean_flags(store, period, window)
+        assert lean is not None
+        rows = [store.conn.execute(f"SELECT {cols} FROM ({sql}) ORDER BY cust_id",
+                                   params).fetchall()
+                for sql, params in (lean, customer_flags(store, period, window))]
+        assert rows[0] == rows[1], period

@@ -24,7 +24,7 @@ from custdesk.domain.service_quality import is_reliability_topic
 from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
 from custdesk.storage.queries import SILENT
-from custdesk.storage.queries_growth_sources import customer_flags
+from custdesk.storage.queries_growth_flags import flags_without_history
 from custdesk.storage.queries_records import DEAL_COLUMNS, deal_from_row
 
 
@@ -236,7 +236,7 @@ def service_counts(store: Store, start: date, end: date, after_days: int) -> Ser
 
 # `lost_silent_pct` (METRICS.md) of one period: the customers lost in it and those of them
 # with no ticket and no survey in the W days up to their loss day — the catalogue tally's
-# per-customer flags (`queries_growth_sources.customer_flags`) and its loss day and silence
+# per-customer flags (`queries_growth_flags`: the summary as it is) and its loss day and silence
 # rule (`queries_tally`'s), without its other sums (0.8 s against 1.5 s for the whole
 # tally on the big file's year)
 _LOST_SILENT = """
@@ -249,8 +249,10 @@ FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
 
 
 def lost_silent(store: Store, period: Period, window: int) -> tuple[int, int]:
-    """(customers lost in the period, of them lost without a word)."""
-    flags, params = customer_flags(store, period, window)
+    """(customers lost in the period, of them lost without a word). The flags over the
+    summary as it is (`queries_growth_flags`): the loss day needs the last order as of the
+    end, not the customer's sums (a prior period: 0.8 → 0.4 s on the big file)."""
+    flags, params = flags_without_history(store, period, window)
     lost, silent = store.conn.execute(_LOST_SILENT.format(
         flags=flags, silent=SILENT.format(cid="cust_id", day="loss_day")), params).fetchone()
     return int(lost), int(silent)
