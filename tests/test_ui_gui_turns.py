@@ -212,3 +212,26 @@ def test_the_busy_bar_never_moves_the_page(qtbot) -> None:
         layout.activate()
         assert bar.isVisibleTo(page) is busy
         assert below.geometry() == top
+
+
+def test_the_banner_keeps_its_buttons_and_runs_the_new_action(qtbot) -> None:
+    """A period change re-says the banner: the same button stays (no new widget polished
+    and laid out with the window), clicking it runs the action given last."""
+    from custdesk.ui.banner import Banner
+
+    banner = Banner("test_banner")
+    qtbot.addWidget(banner)
+    ran: list[str] = []
+    banner.show_message("Your data runs …; showing last 12 months",
+                        (("Up to today", lambda: ran.append("first")),))
+    button = banner.button("Up to today")
+    banner.show_message("Your data runs …; showing last 90 days",
+                        (("Up to today", lambda: ran.append("second")),))
+    assert banner.button("Up to today") is button
+    assert banner.text.text().endswith("last 90 days")
+    button.click()
+    assert ran == ["second"]
+    banner.show_message("Other", (("Follow the data", lambda: ran.append("third")),))
+    assert banner.button("Up to today") is None
+    banner.button("Follow the data").click()
+    assert ran == ["second", "third"]

@@ -27,23 +27,29 @@ class Banner(QFrame):
         self._layout.setContentsMargins(10, 4, 6, 4)
         self._layout.addWidget(self.text, 1)
         self.buttons: list[QPushButton] = []
+        self._slots: list[Callable[[], object]] = []  # what each button does, in order
         self.hide()
 
     def show_message(self, text: str,
                      buttons: tuple[tuple[str, Callable[[], object]], ...] = ()) -> None:
-        self.text.setText(text)
-        for old in self.buttons:
-            self._layout.removeWidget(old)
-            # hidden at once: until the event loop deletes it, it would sit unmanaged on
-            # the banner (the blank box over the text in the smoke test's screenshots)
-            old.hide()
-            old.deleteLater()
-        self.buttons = []
-        for label, slot in buttons:
-            button = QPushButton(label)
-            button.clicked.connect(lambda *_a, s=slot: s())
-            self._layout.addWidget(button)
-            self.buttons.append(button)
+        if text != self.text.text():
+            self.text.setText(text)
+        # the same buttons as shown (every period change): kept, only their actions change —
+        # new buttons are polished, laid out and the whole window with them
+        self._slots = [slot for _label, slot in buttons]
+        if [b.text() for b in self.buttons] != [label for label, _slot in buttons]:
+            for old in self.buttons:
+                self._layout.removeWidget(old)
+                # hidden at once: until the event loop deletes it, it would sit unmanaged on
+                # the banner (the blank box over the text in the smoke test's screenshots)
+                old.hide()
+                old.deleteLater()
+            self.buttons = []
+            for i, (label, _slot) in enumerate(buttons):
+                button = QPushButton(label)
+                button.clicked.connect(lambda *_a, i=i: self._slots[i]())
+                self._layout.addWidget(button)
+                self.buttons.append(button)
         self.show()
 
     def button(self, label: str) -> QPushButton | None:
