@@ -205,3 +205,16 @@ def test_onboarding_order_facts_equal_the_statement_before(store) -> None:
         delivered += sum(1 for v in got.values() if v[1])
     assert delivered
     assert ob_rows.from_orders(store, [], END) == {}
+
+
+def test_customer_table_counts_orders_as_the_totals_do(store) -> None:
+    """The table's orders from distinct (customer, ref) pairs, a line without a ref counted
+    by its id — also where a ref is spelled like a line's id."""
+    store.conn.execute("UPDATE orders SET order_ref = CAST(id + 1 AS TEXT) WHERE id % 11 = 0")
+    store.conn.commit()
+    for as_of in (END, END - timedelta(days=400), date(2000, 1, 1)):
+        totals = qlists.customer_totals(store, as_of)
+        rows = qlists.customer_table(store, as_of, 365)
+        assert {r[0]: (r[8], r[9], r[7], r[6]) for r in rows if r[0] in totals} == totals
+        assert all(r[7] == 0 and r[8] == 0 and r[6] is None for r in rows
+                   if r[0] not in totals)

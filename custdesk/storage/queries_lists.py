@@ -294,7 +294,10 @@ def customer_totals(store: Store, as_of: date) -> dict[int, tuple[int, int, int,
 
 # The customers table in one statement: attributes, acquisition day (`customer_states`'
 # rule), the totals up to the day, and the status as of it — "lost" (marked), "lapsed"
-# (last order more than W days before), "contact" (undated), else "active".
+# (last order more than W days before), "contact" (undated), else "active". The sums come
+# in customer order from orders_customer_date (no sort of a million lines), the orders from
+# the distinct (customer, ref) pairs of orders_ref_date — a line without a ref is its own
+# order, counted by its id (`_TOTALS_SQL`, the reference, sorted every line: 0.93 -> 0.79 s).
 _TABLE_SQL = f"""
 SELECT id, name, company, segment, source, acq, last, coalesce(n, 0), coalesce(rev, 0),
   coalesce(gp, 0),
@@ -310,13 +313,17 @@ FROM (
              iif({FROM_CUSTOMER_LIST}, nullif(substr(c.created_on, 1, 10), ''), NULL)) AS acq,
     iif(nullif(substr(c.lost_on, 1, 10), '') IS NOT NULL, substr(c.lost_on, 1, 10) <= :day,
         coalesce(c.status = 'lost', 0)) AS gone,
-    t.last AS last, t.n AS n, t.rev AS rev, t.gp AS gp
+    t.last AS last, k.n AS n, t.rev AS rev, t.gp AS gp
   FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id
   LEFT JOIN (SELECT customer_id, sum(revenue_e4) AS rev,
                sum(CASE WHEN cost_e4 IS NOT NULL THEN revenue_e4 - cost_e4 ELSE 0 END) AS gp,
-               count(DISTINCT order_ref) + sum(order_ref IS NULL) AS n, max(date) AS last
-             FROM orders INDEXED BY orders_date WHERE date <= :day GROUP BY customer_id) t
-    ON t.customer_id = c.id)
+               max(date) AS last
+             FROM orders INDEXED BY orders_customer_date WHERE date <= :day
+             GROUP BY customer_id) t ON t.customer_id = c.id
+  LEFT JOIN (SELECT customer_id, count(*) AS n FROM (
+               SELECT DISTINCT customer_id, iif(order_ref IS NULL, id, order_ref)
+               FROM orders INDEXED BY orders_ref_date WHERE date <= :day)
+             GROUP BY customer_id) k ON k.customer_id = c.id)
 ORDER BY id
 """
 
