@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from custdesk.domain.metrics_deals import qualifying_stages
+from custdesk.domain.metrics_deals import DealTotals, qualifying_stages
 from custdesk.domain.periods import Period
 from custdesk.domain.records import Stage, StageKind
 from custdesk.domain.text import name_key
@@ -220,3 +221,48 @@ def open_pipeline_at(store: Store, days: Sequence[date], *, every_deal: bool = F
         "ends": json.dumps([d.isoformat() for d in days]),
         "first": min(days).isoformat(), "last": max(days).isoformat()})
     return {str(d): (int(n), int(a or 0), int(k)) for d, n, a, k in rows}
+
+
+# ----- won and lost deals per month (the Pipeline page's `deal_months`) -----------------------
+# The deals closed won or lost in the period, per calendar month of their close: the sums
+# `queries_deals.deal_totals` makes for each month's slot (the same rules: stage kind, list
+# amount = list_amount else the product's list price, cycle = whole days from creation to
+# close, discount = 1 − amount ÷ list) — from the closed deals alone, not the cross join of
+# every open or recent deal with every month (0.55 → 0.1 s on the big file's year).
+_CLOSED_BY_MONTH = """
+SELECT substr(closed, 1, 7) AS month, id, kind,
+  iif(kind = 'won' AND created IS NOT NULL,
+      CAST(julianday(closed) - julianday(created) AS INTEGER), NULL) AS cycle,
+  iif(kind = 'won' AND amount IS NOT NULL AND list_e4 > 0,
+      (1 - CAST(amount AS REAL) / list_e4) * 100, NULL) AS discount
+FROM (SELECT d.id AS id, k.kind AS kind, d.amount_e4 AS amount,
+        coalesce(d.list_amount_e4, pr.list_price_e4) AS list_e4,
+        nullif(substr(d.created_on, 1, 10), '') AS created,
+        nullif(substr(d.closed_on, 1, 10), '') AS closed
+      FROM deals d JOIN stages k ON k.id = d.stage_id
+      LEFT JOIN products pr ON pr.id = d.product_id
+      WHERE k.kind IN ('won', 'lost'))
+WHERE closed BETWEEN :lo AND :hi
+ORDER BY id
+"""
+
+
+def closed_by_month(store: Store, period: Period) -> dict[str, DealTotals]:
+    """month 'YYYY-MM' -> DealTotals of the deals closed won or lost in that month within
+    the period (won, lost, cycle days and count, the won deals' discounts by deal id; the
+    other sums 0). Months without a closed deal are left out."""
+    acc: dict[str, list[Any]] = {}
+    for month, _id, kind, cycle, discount in store.conn.execute(
+            _CLOSED_BY_MONTH, {"lo": period.start.isoformat(), "hi": period.end.isoformat()}):
+        got = acc.setdefault(month, [0, 0, 0, 0, []])
+        if kind == "won":
+            got[0] += 1
+            if cycle is not None:
+                got[2] += int(cycle)
+                got[3] += 1
+            if discount is not None:
+                got[4].append(float(discount))
+        else:
+            got[1] += 1
+    return {m: DealTotals(won=w, lost=lo, cycle_days=days, cycles=n, discounts=tuple(x))
+            for m, (w, lo, days, n, x) in acc.items()}

@@ -14,6 +14,7 @@ from custdesk.domain.metrics_sales import DiscountTotals, discount_metric
 from custdesk.domain.periods import Period, month_slots
 from custdesk.services import metrics_service as ms
 from custdesk.storage import queries_deals as qd
+from custdesk.storage import queries_growth_pipeline as qgp
 from custdesk.storage import queries_growth_price as qp
 from custdesk.storage.store import Store
 
@@ -30,13 +31,20 @@ def _discount_rows(by: str, sums: dict[str, DiscountTotals]) -> list[dict[str, A
             for g, t in sums.items()]
 
 
-def _deal_months(store: Store, period: Period, deep: float) -> list[dict[str, Any]]:
-    """Won-deal discount, win rate and sales cycle per month (one grouped query)."""
+def _deal_months(store: Store, period: Period, deep: float, *, reference: bool = False
+                 ) -> list[dict[str, Any]]:
+    """Won-deal discount, win rate and sales cycle per month, from the deals closed in the
+    period (`queries_growth_pipeline.closed_by_month`; `reference`: from the catalogue's
+    `deal_totals` of every month's slot, which it is tested equal to)."""
     slots = month_slots(period.start, period.end)
-    sums = qd.deal_totals(store, [(s.key, Period(s.start, s.end)) for s in slots])
+    if reference:
+        sums = {key: t for (key, _g), t in qd.deal_totals(
+            store, [(s.key, Period(s.start, s.end)) for s in slots]).items()}
+    else:
+        sums = qgp.closed_by_month(store, period)
     rows = []
     for s in slots:
-        m = deal_metrics_from_totals(sums.get((s.key, ""), DealTotals()), deep)
+        m = deal_metrics_from_totals(sums.get(s.key, DealTotals()), deep)
         rows.append({"month": s.key, "partial": s.partial, "days": s.days(),
                      "deals_won": m["deals_won"].value, "deals_lost": m["deals_lost"].value,
                      "win_rate_pct": m["win_rate_pct"].value,
@@ -114,9 +122,12 @@ def discounting_page(store: Store, period: Period, deep: list[qp.DeepDeal] | Non
             discount_notes(deep_pct, deep, lines))
 
 
-def deal_months(store: Store, period: Period) -> list[dict[str, Any]]:
-    """`deal_months` (the Pipeline page's win rate, cycle and won-deal discount by month)."""
-    return _deal_months(store, period, ms.load_settings(store).deep_discount_pct)
+def deal_months(store: Store, period: Period, *, reference: bool = False
+                ) -> list[dict[str, Any]]:
+    """`deal_months` (the Pipeline page's win rate, cycle and won-deal discount by month;
+    `reference`: from `queries_deals.deal_totals`)."""
+    return _deal_months(store, period, ms.load_settings(store).deep_discount_pct,
+                        reference=reference)
 
 
 def discount_notes(deep_pct: float, deep: list[qp.DeepDeal],

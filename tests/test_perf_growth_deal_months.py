@@ -1,0 +1,55 @@
+"""The Pipeline page's won and lost deals by month from the closed deals alone
+(`queries_growth_pipeline.closed_by_month`, issue 18) == the catalogue's `deal_totals` of
+every month's slot, on random `make_db` files (with deals closed without a creation day,
+without an amount, with a list amount or only a product list price) and periods."""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from benchmarks.make_db import build
+from custdesk.domain.periods import Period
+from custdesk.services.screens import growth_price
+from custdesk.storage import open_store
+
+END = date(2026, 11, 24)
+PERIODS = [Period(END - timedelta(days=364), END), Period(date(2016, 1, 1), END),
+           Period(date(2025, 2, 10), date(2025, 5, 20)), Period(date(2026, 3, 3),
+                                                               date(2026, 3, 3)),
+           Period(END + timedelta(days=1), END + timedelta(days=60))]
+
+
+@pytest.fixture(scope="module", params=[31, 32, 33])
+def store(request, tmp_path_factory):
+    rng = random.Random(request.param)
+    path = Path(tmp_path_factory.mktemp("dealmonths")) / "deals.db"
+    build(argparse.Namespace(customers=rng.randint(20, 150), lines=rng.randint(100, 800),
+                             deals=rng.randint(200, 900), tickets=20, surveys=10,
+                             seed=request.param, end=END, db=str(path)))
+    s = open_store(path)
+    with s.transaction():  # the gaps an imported pipeline has
+        s.conn.execute("UPDATE deals SET created_on = NULL WHERE id % 7 = 0")
+        s.conn.execute("UPDATE deals SET created_on = '' WHERE id % 11 = 0")
+        s.conn.execute("UPDATE deals SET amount_e4 = NULL WHERE id % 9 = 0")
+        s.conn.execute("UPDATE deals SET list_amount_e4 = NULL WHERE id % 3 = 0")
+        s.conn.execute("UPDATE deals SET closed_on = closed_on || 'T10:00' WHERE id % 5 = 0")
+    yield s
+    s.close(backup_if_changed=False)
+
+
+@pytest.mark.parametrize("period", PERIODS, ids=[str(p) for p in PERIODS])
+def test_deal_months_equal_the_catalogues_deal_totals(store, period) -> None:
+    got = growth_price.deal_months(store, period)
+    assert got == growth_price.deal_months(store, period, reference=True)
+
+
+def test_deal_months_are_not_empty(store) -> None:
+    rows = growth_price.deal_months(store, PERIODS[1])
+    assert sum(r["deals_won"] for r in rows) and sum(r["deals_lost"] for r in rows)
+    assert any(r["discount_pct_avg"] is not None for r in rows)
+    assert any(r["sales_cycle_days_avg"] is not None for r in rows)
