@@ -102,3 +102,25 @@ def test_leads_qualified_one_window_pass_equals_the_steps_spelled_out(store) -> 
             new = store.conn.execute(qd._HISTORY, params).fetchone()[0]
             assert new == store.conn.execute(qd._HISTORY_BY_STEPS, params).fetchone()[0]
     assert ms.compute_metrics(store, _periods()[0][1]).metrics["leads_qualified"].value
+
+
+def test_tallies_as_of_an_earlier_day_equal_the_grouped_statement(store) -> None:
+    """Periods ending before the last order (prior periods, months of a trend): the summary
+    as of their end with "another order key" seeks == the grouped min/max statement it
+    replaced, per segment and lost reason — and so with the summary stale (computed from
+    the lines in the query)."""
+    from custdesk.storage import queries_tally as qt
+
+    ends = [p.end for _, p in _periods()] + [END - timedelta(days=d) for d in (1, 30, 400)]
+    for stale in (False, True):
+        if stale:  # order lines changed outside custdesk: the triggers mark the summary
+            with store.transaction():
+                store.conn.execute("UPDATE orders SET revenue_e4 = revenue_e4 + 1 "
+                                   "WHERE id = (SELECT min(id) FROM orders)")
+        for end in ends:
+            for days in (0, 30, 364):
+                period = Period(end - timedelta(days=days), end)
+                for window in (30, 90):
+                    new = qt._tallies_by_segment_and_reason(store, period, window)
+                    assert new == qt._tallies_by_segment_and_reason(
+                        store, period, window, as_of=qt._AS_OF_GROUPED), (period, window)

@@ -20,7 +20,6 @@ from custdesk.domain.metrics_customers import CustomerTally
 from custdesk.domain.periods import Period
 from custdesk.storage import queries_tally as qt
 from custdesk.storage.database import Store
-from custdesk.storage.queries import FROM_CUSTOMER_LIST
 
 # one row per (source spelling, segment, new customer) — the customers who are not new
 # folded into one row per pair: what the source and segment rows and the screen's cards
@@ -52,15 +51,7 @@ def customer_flags(store: Store, period: Period, window: int) -> tuple[str, dict
     cust_id, seg, source, acq, new, active_end, start, won_back, y_start, …) as a
     sub-query to select from, and its parameters — formatted as `queries_tally` does."""
     params = qt.flag_params(period, window)
-    same = params["year_before"] == params["before"]  # as `queries_tally` does
-    per_customer = qt._PER_CUSTOMER.format(
-        last_before=qt._LAST_ON_OR_BEFORE.format(day="before"),
-        last_year="NULL" if same else qt._LAST_ON_OR_BEFORE.format(day="year_before"),
-        from_list=FROM_CUSTOMER_LIST,
-        period_sums=qt._period_sums(params),
-        stats=qt._stats_as_of(store, params["end"]))
-    flags = qt._FLAGS.format(per_customer=per_customer,
-                             last_year="last_before" if same else "last_year")
+    flags = qt.flags_sql(store, params)
     return flags, params
 
 

@@ -63,7 +63,7 @@ SELECT c.id AS cust_id, coalesce(nullif(c.segment, ''), '(none)') AS seg,
   iif(s.first_date <= :end, s.first_date, NULL) AS first_date, -- first order up to `to`
   {last_before} AS last_before,
   {last_year} AS last_year,
-  coalesce(s.min_key != s.max_key, 0) AS repeat_buyer,
+  coalesce({repeat}, 0) AS repeat_buyer,
   coalesce(s.revenue_e4 - s.cost_e4, 0) AS profit,
   {period_sums}
 FROM customers c
@@ -139,29 +139,55 @@ _KEYS = {
 }
 
 
-# the summary's columns as of :end (orders after :end ignored). Customers whose first order
-# is after :end keep their first day (it still dates their acquisition, as in
-# `queries.customer_facts`) but no lines; the straddling ones are summed from their lines.
-_AS_OF = """(SELECT customer_id, first_date, last_date, revenue_e4, cost_e4, min_key, max_key
+# the summary's columns as of :end (orders after :end ignored), its two order keys as
+# `repeat` (2+ distinct order keys). Customers whose first order is after :end keep their
+# first day (it still dates their acquisition, as in `queries.customer_facts`) but no
+# lines; the straddling ones are summed from their lines: the day and the sums on the
+# covering index, and "another order key than the first line's" seeking rows only until a
+# second key shows (a min/max of the keys read every line's row: twice the time)
+_AS_OF = """(SELECT customer_id, first_date, last_date, revenue_e4, cost_e4,
+        min_key != max_key AS repeat
    FROM {stats} WHERE last_date <= :end
  UNION ALL
- SELECT customer_id, first_date, NULL, 0, 0, NULL, NULL FROM {stats} WHERE first_date > :end
+ SELECT customer_id, first_date, NULL, 0, 0, NULL FROM {stats} WHERE first_date > :end
+ UNION ALL
+ SELECT s2.customer_id, s2.first_date,
+   (SELECT max(o.date) FROM orders o WHERE o.customer_id = s2.customer_id
+    AND o.date <= :end),
+   (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = s2.customer_id
+    AND o.date <= :end),
+   (SELECT coalesce(sum(o.cost_e4), 0) FROM orders o WHERE o.customer_id = s2.customer_id
+    AND o.date <= :end),
+   EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = s2.customer_id AND o.date <= :end
+           AND {key} != (SELECT {key2} FROM orders o2 WHERE o2.customer_id = s2.customer_id
+                         AND o2.date <= :end LIMIT 1))
+ FROM {stats} s2 WHERE s2.first_date <= :end AND s2.last_date > :end)"""
+# the statement `_AS_OF` replaced (one grouped pass, min and max of the keys): kept as the
+# reference its parity test compares with
+_AS_OF_GROUPED = """(SELECT customer_id, first_date, last_date, revenue_e4, cost_e4,
+        min_key != max_key AS repeat
+   FROM {stats} WHERE last_date <= :end
+ UNION ALL
+ SELECT customer_id, first_date, NULL, 0, 0, NULL FROM {stats} WHERE first_date > :end
  UNION ALL
  SELECT o.customer_id, min(o.date), max(o.date), sum(o.revenue_e4), coalesce(sum(o.cost_e4), 0),
-        min({key}), max({key})
+        min({key}) != max({key})
  FROM {stats} s2 JOIN orders o INDEXED BY orders_customer_date
    ON o.customer_id = s2.customer_id AND o.date <= :end
  WHERE s2.first_date <= :end AND s2.last_date > :end
  GROUP BY o.customer_id)"""
+_REPEAT = {True: "s.repeat", False: "s.min_key != s.max_key"}  # as of :end, or the summary
 
 
-def _stats_as_of(store: Store, end: str) -> str:
-    """What to join as the per-customer summary for a period ending on `end`."""
+def _stats_as_of(store: Store, end: str, as_of: str = _AS_OF) -> tuple[str, str]:
+    """What to join as the per-customer summary for a period ending on `end`, and its
+    "2+ order keys" expression over it (aliased `s`)."""
     stats = stats_source(store)  # the summary, or its aggregate if stale (no write)
     latest = store.conn.execute("SELECT max(date) FROM orders").fetchone()[0]
     if latest is None or latest <= end:
-        return stats
-    return _AS_OF.format(stats=stats, key=ORDER_KEY)
+        return stats, _REPEAT[False]
+    return (as_of.format(stats=stats, key=ORDER_KEY,
+                         key2=ORDER_KEY.replace("o.", "o2.")), _REPEAT[True])
 
 
 def _period_sums(params: dict[str, str]) -> str:
@@ -227,21 +253,30 @@ def flag_params(period: Period, window: int) -> dict[str, str]:
     return params
 
 
-def _tallies_by_segment_and_reason(store: Store, period: Period, window: int
-                                   ) -> list[tuple[str, str, CustomerTally]]:
-    """(segment, lost-reason key, CustomerTally) for every pair that has customers."""
-    params = flag_params(period, window)
-    params["referral_sources"] = _referral_sources(store)
+def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF) -> str:
+    """The per-customer state flags (one row per customer: cust_id, seg, source, acq, new,
+    active_end, start, won_back, y_start, …) as a sub-query to select from, for the
+    `flag_params` of a period: the catalogue's tallies and Growth's per-source sums."""
     # a one-year period's day before is also the trailing year's: one seek serves both
     same = params["year_before"] == params["before"]
+    stats, repeat = _stats_as_of(store, params["end"], as_of)
     per_customer = _PER_CUSTOMER.format(
         last_before=_LAST_ON_OR_BEFORE.format(day="before"),
         last_year="NULL" if same else _LAST_ON_OR_BEFORE.format(day="year_before"),
         from_list=FROM_CUSTOMER_LIST,
         period_sums=_period_sums(params),
-        stats=_stats_as_of(store, params["end"]))
-    flags = _FLAGS.format(per_customer=per_customer,
-                          last_year="last_before" if same else "last_year")
+        stats=stats, repeat=repeat)
+    return _FLAGS.format(per_customer=per_customer,
+                         last_year="last_before" if same else "last_year")
+
+
+def _tallies_by_segment_and_reason(store: Store, period: Period, window: int,
+                                   as_of: str = _AS_OF) -> list[tuple[str, str, CustomerTally]]:
+    """(segment, lost-reason key, CustomerTally) for every pair that has customers
+    (`as_of`: the summary-as-of statement; tests pass the one it replaced)."""
+    params = flag_params(period, window)
+    params["referral_sources"] = _referral_sources(store)
+    flags = flags_sql(store, params, as_of)
     # (one order key in the whole history — every line up to `to` here —: the first order
     # is all of it and nothing repeats; the sub-queries run only for repeat buyers)
     sql = _SUMS.format(flags=flags, key=f"{_KEYS['segment']}, {_KEYS['lost_reason']}",
