@@ -7,6 +7,7 @@ preview)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -177,6 +178,7 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
         a window of placeholders — or a smoke test waiting for ever."""
         from custdesk.services import files
 
+        gc.enable()  # if the imports broke
         code = 2 if isinstance(exc, files.DatabaseError) else 1
         if code == 1:
             logs.log_exception("Starting custdesk", exc)
@@ -205,6 +207,8 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
 
     @guarded
     def imported(_result: object) -> None:
+        gc.freeze()  # the modules just imported: long-lived, never walked by a collection
+        gc.enable()
         from custdesk.ui.tasks import default_runner
 
         # screens are built in a process of their own (it imports the builders on the other
@@ -245,6 +249,10 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
         next_page()
 
     doing("importing the tabs")
+    # no cyclic collection while the tabs import on their thread: a full one there (60 ms
+    # on realmix) holds the GIL, and the window waits; what the imports make is long-lived,
+    # frozen out of the collector's reach once they are done
+    gc.disable()
     in_background(import_all, imported, failed)
 
 
