@@ -135,6 +135,15 @@ def test_place_sums_equal_places_by_customer(store, i: int) -> None:
 
 
 @pytest.mark.parametrize("i", range(8))
+def test_place_rows_summed_in_sql_equal_the_python_sums(store, i: int) -> None:
+    period = _periods(random.Random(7))[i]
+    got = growth_markets.place_rows(store, period)
+    assert got == growth_markets.place_rows_reference(store, period)
+    assert i != 1 or all(got[level] for level in growth_markets.LEVELS)
+    assert growth_markets.place_rows(store, period, "city") == {"city": got["city"]}
+
+
+@pytest.mark.parametrize("i", range(8))
 def test_growth_segment_rows_from_sql_equal_reference(store, i: int) -> None:
     period = _periods(random.Random(7))[i]
     want = gs.segment_rows(period, gs._states(store, period))

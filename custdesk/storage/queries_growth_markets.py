@@ -104,6 +104,43 @@ def place_sums(store: Store, period: Period
             for a, b, c, k, r, x, rc, n, nc in store.conn.execute(_PLACE_SUMS, _span(period))]
 
 
+# the same sums added up per place of each level in SQL, with the buying customers counted
+# once per place: the markets page's rows without a Python pass over every customer-place
+# (100k on the big file's year: 0.47 → 0.34 s)
+_PLACE_TOTALS = f"""
+WITH x AS MATERIALIZED (
+  SELECT o.customer_id AS customer_id, o.country AS country, o.region AS region,
+         o.city AS city, sum(o.revenue_e4) AS rev, sum(coalesce(o.cost_e4, 0)) AS cost,
+         sum(CASE WHEN o.cost_e4 IS NOT NULL THEN o.revenue_e4 ELSE 0 END) AS rev_c,
+         count(*) AS n, sum(o.cost_e4 IS NOT NULL) AS n_c
+  FROM orders o WHERE o.date BETWEEN :lo AND :hi GROUP BY 1, 2, 3, 4),
+y AS MATERIALIZED (
+  SELECT {_PLACED['country']} AS country, {_PLACED['region']} AS region,
+         {_PLACED['city']} AS city, x.customer_id AS cid, rev, cost, rev_c, n, n_c
+  FROM x JOIN customers c ON c.id = x.customer_id)
+SELECT 'country', country, sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c),
+       count(DISTINCT cid) FROM y GROUP BY 2
+UNION ALL
+SELECT 'region', region, sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c),
+       count(DISTINCT cid) FROM y GROUP BY 2
+UNION ALL
+SELECT 'city', city, sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c),
+       count(DISTINCT cid) FROM y GROUP BY 2"""
+
+
+def place_totals(store: Store, period: Period
+                 ) -> dict[str, dict[str, tuple[int, int, int, int, int, int]]]:
+    """level ("country", "region", "city") -> place -> (revenue_e4, cost_e4 (known),
+    revenue_e4 of the lines with a cost, lines, lines with a cost, buying customers): the
+    `place_sums` added up per place."""
+    out: dict[str, dict[str, tuple[int, int, int, int, int, int]]] = {
+        "country": {}, "region": {}, "city": {}}
+    for level, place, r, x, rc, n, nc, k in store.conn.execute(_PLACE_TOTALS, _span(period)):
+        out[str(level)][str(place)] = (int(r or 0), int(x or 0), int(rc or 0), int(n),
+                                       int(nc or 0), int(k))
+    return out
+
+
 # ----- the segment tables from one scan ------------------------------------------------------
 # `segment_months` (costs page), `segment_source` and `segment_quarters` (markets page) each
 # joined every line of the period with its customer (0.7 s apiece on 300k lines under

@@ -23,7 +23,17 @@ LEVELS = ("country", "region", "city")
 def place_rows(store: Store, period: Period, level: str | None = None
                ) -> dict[str, list[dict[str, Any]]]:
     """level -> one row per place, most revenue first: revenue, gross profit, margin,
-    buying customers, share of the period's revenue (one scan for the three levels)."""
+    buying customers, share of the period's revenue (one statement for the three levels,
+    summed in SQL: `queries_growth_markets.place_totals`; `place_rows_reference` adds up
+    the per-customer sums in Python and is tested equal)."""
+    totals = qm.place_totals(store, period)
+    return {lv: _rows({place: (list(t[:5]), t[5]) for place, t in totals[lv].items()})
+            for lv in (LEVELS if level is None else (level,))}
+
+
+def place_rows_reference(store: Store, period: Period, level: str | None = None
+                         ) -> dict[str, list[dict[str, Any]]]:
+    """`place_rows` from the sums per customer and place, added up in Python."""
     # plain integer lists, not SalesTotals: 40k customer-places × 3 levels on a big file
     sums: dict[str, dict[str, list[int]]] = {lv: {} for lv in LEVELS}
     buyers: dict[str, dict[str, set[int]]] = {lv: {} for lv in LEVELS}
@@ -37,20 +47,24 @@ def place_rows(store: Store, period: Period, level: str | None = None
                 for i, v in enumerate(values):
                     acc[i] += v
                 buyers[lv][place].add(customer)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for lv in LEVELS if level is None else (level,):
-        total = sum(t[0] for t in sums[lv].values())
-        rows: list[dict[str, Any]] = []
-        for place, values in sums[lv].items():
-            t = SalesTotals(*values)
-            m = sales_metrics(t)
-            rows.append({"place": place, "revenue": m["revenue"].value,
-                         "gross_profit": m["gross_profit"].value,
-                         "margin_pct": m["gross_margin_pct"].value,
-                         "customers": len(buyers[lv][place]),
-                         "share_pct": t.revenue_e4 / total * 100 if total else None})
-        out[lv] = sorted(rows, key=lambda r: (-(r["revenue"] or 0), r["place"].lower()))
-    return out
+    return {lv: _rows({place: (values, len(buyers[lv][place]))
+                       for place, values in sums[lv].items()})
+            for lv in (LEVELS if level is None else (level,))}
+
+
+def _rows(places: dict[str, tuple[list[int], int]]) -> list[dict[str, Any]]:
+    """Rows of one level from place -> (the five sales sums, buying customers)."""
+    total = sum(values[0] for values, _k in places.values())
+    rows: list[dict[str, Any]] = []
+    for place, (values, customers) in places.items():
+        t = SalesTotals(*values)
+        m = sales_metrics(t)
+        rows.append({"place": place, "revenue": m["revenue"].value,
+                     "gross_profit": m["gross_profit"].value,
+                     "margin_pct": m["gross_margin_pct"].value,
+                     "customers": customers,
+                     "share_pct": t.revenue_e4 / total * 100 if total else None})
+    return sorted(rows, key=lambda r: (-(r["revenue"] or 0), r["place"].lower(), r["place"]))
 
 
 def span_of(period: Period) -> Period:
