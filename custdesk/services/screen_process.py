@@ -20,6 +20,7 @@ calls `multiprocessing.freeze_support()` first thing (packaging/launcher.py).
 
 from __future__ import annotations
 
+import gc
 import io
 import pickle
 import threading
@@ -209,15 +210,26 @@ def split_pickled(value: Any) -> tuple[bytes, list[int], list[bytes]]:
 
 
 def join_pickled(main: bytes, layout: list[int], chunks: list[bytes]) -> Any:
-    """The value `split_pickled` cut up, whole again."""
-    pieces = iter(chunks)
-    parts = []
-    for count in layout:
-        rows: list[Any] = []
-        for _ in range(count):
-            rows += pickle.loads(next(pieces))
-        parts.append(rows)
-    return _ListsUnpickler(io.BytesIO(main), parts).load()
+    """The value `split_pickled` cut up, whole again.
+
+    No cyclic collection meanwhile: the rows made so far are young objects, and each full
+    collection the unpickling triggers walks all of them holding the GIL (45-130 ms each,
+    several per big screen, collecting nothing: rows hold no cycles). The caller freezes
+    the result out of the collector's reach (ui/tasks.py)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        pieces = iter(chunks)
+        parts = []
+        for count in layout:
+            rows: list[Any] = []
+            for _ in range(count):
+                rows += pickle.loads(next(pieces))
+            parts.append(rows)
+        return _ListsUnpickler(io.BytesIO(main), parts).load()
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 RECENT_SCREENS = 6  # built screens the worker keeps, for a tab shown again on unchanged data
