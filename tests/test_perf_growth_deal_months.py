@@ -53,3 +53,31 @@ def test_deal_months_are_not_empty(store) -> None:
     assert sum(r["deals_won"] for r in rows) and sum(r["deals_lost"] for r in rows)
     assert any(r["discount_pct_avg"] is not None for r in rows)
     assert any(r["sales_cycle_days_avg"] is not None for r in rows)
+
+
+def test_qualified_leads_of_several_periods_in_one_pass(store) -> None:
+    """`queries_growth_pipeline.leads_qualified` (the cards' period and prior period in
+    one pass) == `queries_deals.leads_qualified` of each period."""
+    from custdesk.storage import queries_deals as qd
+    from custdesk.storage import queries_growth_pipeline as qgp
+
+    for period in PERIODS:
+        pair = [period, period.prior()]
+        assert qgp.leads_qualified(store, pair) == [qd.leads_qualified(store, p)
+                                                    for p in pair], period
+    assert qgp.leads_qualified(store, PERIODS) == [qd.leads_qualified(store, p)
+                                                   for p in PERIODS]
+    assert qgp.leads_qualified(store, PERIODS[1:2])[0]  # not vacuous
+    assert qgp.leads_qualified(store, []) == []
+
+
+def test_no_qualified_stage_no_figure(store, tmp_path) -> None:
+    from custdesk.storage import queries_growth_pipeline as qgp
+
+    with store.transaction():
+        store.conn.execute("UPDATE stages SET name = 'Checked' WHERE name = 'Qualified'")
+    try:
+        assert qgp.leads_qualified(store, PERIODS[:2]) is None
+    finally:
+        with store.transaction():
+            store.conn.execute("UPDATE stages SET name = 'Qualified' WHERE name = 'Checked'")

@@ -88,7 +88,7 @@ UNION ALL SELECT 'Won', (SELECT count(*) FROM reach WHERE won)
 # stage in it: the window functions run over those deals' histories alone (a deal's steps
 # are numbered within the deal, so leaving other deals out changes none of its numbers —
 # as `queries_deals.leads_qualified` does).
-_QUALIFIED_MONTHS = """
+_ENTRIES = """
 WITH cand AS MATERIALIZED (
   SELECT deal_id FROM deal_stage_history
   WHERE nullif(substr(changed_on, 1, 10), '') BETWEEN :lo AND :hi
@@ -117,9 +117,43 @@ entries AS (
   WHERE d.stage_id IN (SELECT value FROM json_each(:qualifying))
     AND nullif(substr(d.created_on, 1, 10), '') BETWEEN :lo AND :hi
     AND NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id = d.id))
+"""
+_QUALIFIED_MONTHS = _ENTRIES + """
 SELECT substr(e.day, 1, 7), d.source, count(DISTINCT e.deal)
 FROM entries e JOIN deals d ON d.id = e.deal GROUP BY 1, 2 ORDER BY 1, min(e.deal)
 """
+
+
+def _qualifying_ids(store: Store) -> list[int] | None:
+    """The ids of Qualified and the later stages (lost ones excepted); None without a
+    stage named Qualified."""
+    stages = [(i, Stage(name, StageKind(kind), prob, pos)) for i, name, kind, prob, pos in
+              store.conn.execute("SELECT id, name, kind, probability, position FROM stages "
+                                 "ORDER BY position, id")]
+    qualifying = qualifying_stages([st for _, st in stages])
+    if qualifying is None:
+        return None
+    return [i for i, st in stages if name_key(st.name) in qualifying]
+
+
+def leads_qualified(store: Store, periods: Sequence[Period]) -> list[int] | None:
+    """`leads_qualified` of each period (`queries_deals.leads_qualified`, tested equal) from
+    one pass over the deals with a step in any of them — the growth cards' period and prior
+    period (0.50 → 0.35 s on the big file); None without a stage named Qualified."""
+    ids = _qualifying_ids(store)
+    if ids is None:
+        return None
+    if not periods:
+        return []
+    counts = ", ".join(f"count(DISTINCT iif(day BETWEEN :lo{i} AND :hi{i}, deal, NULL))"
+                       for i in range(len(periods)))
+    params = {f"{end}{i}": getattr(p, field).isoformat() for i, p in enumerate(periods)
+              for end, field in (("lo", "start"), ("hi", "end"))}
+    row = store.conn.execute(_ENTRIES + f"SELECT {counts} FROM entries", {
+        **params, "qualifying": json.dumps(ids),
+        "lo": min(p.start for p in periods).isoformat(),
+        "hi": max(p.end for p in periods).isoformat()}).fetchone()
+    return [int(n) for n in row]
 
 
 def qualified_by_month(store: Store, period: Period) -> dict[str, int] | None:
@@ -138,13 +172,9 @@ def qualified_by_month_source(store: Store, period: Period
                               ) -> list[tuple[str, str | None, int]] | None:
     """(month, the deal's source spelling, `leads_qualified`) within the period; None
     without a stage named Qualified."""
-    stages = [(i, Stage(name, StageKind(kind), prob, pos)) for i, name, kind, prob, pos in
-              store.conn.execute("SELECT id, name, kind, probability, position FROM stages "
-                                 "ORDER BY position, id")]
-    qualifying = qualifying_stages([st for _, st in stages])
-    if qualifying is None:
+    ids = _qualifying_ids(store)
+    if ids is None:
         return None
-    ids = [i for i, st in stages if name_key(st.name) in qualifying]
     rows = store.conn.execute(_QUALIFIED_MONTHS, {
         "qualifying": json.dumps(ids), "lo": period.start.isoformat(),
         "hi": period.end.isoformat()})

@@ -36,7 +36,6 @@ from custdesk.services.screens import (
 from custdesk.services.screens.model import Card, Screen
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store, queries
-from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_growth_cards as qgc
 from custdesk.storage import queries_growth_pipeline as qgp
 from custdesk.storage import queries_growth_price as qgpr
@@ -233,6 +232,7 @@ def card_figures(store: Store, period: Period,
     spend = rec.load_spend(store)
     leads = dict(zip(("now", "prior"), qgp.leads_created(store, [period, prior_period]),
                      strict=True))
+    qualified_of = qgp.leads_qualified(store, [period, prior_period])  # one pass for both
     out = []
     window = ms.load_settings(store).window_days
     for key, p in (("now", period), ("prior", prior_period)):
@@ -244,9 +244,9 @@ def card_figures(store: Store, period: Period,
         values["discount_line_pct_avg"] = discount_metric(
             queries.discount_totals(store, p).get("", DiscountTotals()))
         values["leads_new"] = count(leads[key])
-        qualified = qd.leads_qualified(store, p)
-        values["leads_qualified"] = (count(qualified) if qualified is not None
-                                     else MetricValue(None, 0))
+        values["leads_qualified"] = (
+            count(qualified_of[0 if key == "now" else 1]) if qualified_of is not None
+            else MetricValue(None, 0))
         out.append({m: values[m] for m in CARDS})
     return out[0], out[1]
 
