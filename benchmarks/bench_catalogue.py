@@ -63,6 +63,10 @@ def main() -> int:
         ).fetchall(), clear, 3))]
         rows.append(("catalogue + segment breakdown (1 year)", best(
             lambda: ms.compute_metrics(store, year, by=("segment",)), clear, args.repeat)))
+        # what Today, New and Customers add: the prior period's catalogue (its tallies
+        # read the per-customer summary as of an earlier day)
+        rows.append(("catalogue of the prior year", best(
+            lambda: ms.compute_metrics(store, year.prior()), clear, args.repeat)))
         rows.append(("Today's monthly series (7 metrics)", best(
             lambda: today.build_series(store, period), clear, args.repeat)))
         for name in args.screens:
