@@ -124,3 +124,16 @@ def test_tallies_as_of_an_earlier_day_equal_the_grouped_statement(store) -> None
                     new = qt._tallies_by_segment_and_reason(store, period, window)
                     assert new == qt._tallies_by_segment_and_reason(
                         store, period, window, as_of=qt._AS_OF_GROUPED), (period, window)
+
+
+def test_catalogue_and_prior_together_equal_two_catalogues(store) -> None:
+    """`compute_metrics_and_prior` (both periods' feedback and deal sums in one statement
+    each) == `compute_metrics` of the period and of its prior period, with and without the
+    segment breakdown."""
+    for _, period in _periods():
+        for by in ((), ("segment",), ("segment", "owner")):
+            now, prior = ms.compute_metrics_and_prior(store, period, by)
+            assert now == ms.compute_metrics(store, period, by), (period, by)
+            assert prior == ms.compute_metrics(store, period.prior()), (period, by)
+    with pytest.raises(ValueError, match="cannot break down"):
+        ms.compute_metrics_and_prior(store, _periods()[0][1], ("colour",))

@@ -61,7 +61,8 @@ BREAKDOWNS = ("segment", "product", "category", "owner", "month", "reason", "com
               "source", "channel")
 
 __all__ = ["BREAKDOWNS", "METRICS", "MetricInfo", "MetricValue", "MetricsReport", "Period",
-           "Bridge", "data_span", "compute_metrics", "monthly_series", "customers_bridge",
+           "Bridge", "data_span", "compute_metrics", "compute_metrics_and_prior",
+           "monthly_series", "customers_bridge",
            "load_settings", "save_settings", "Settings", "load_inputs",
            "set_stage_probability", "set_reasons", "load_reasons"]
 
@@ -183,21 +184,57 @@ def data_span(store: Store) -> Period | None:
 
 def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> MetricsReport:
     """Every metric of the catalogue for `period`, plus the requested breakdowns."""
-    from custdesk.services.metrics_breakdowns import breakdown
+    _check_breakdowns(by)
+    return _catalogue(store, period, by, load_settings(store))
 
+
+def compute_metrics_and_prior(store: Store, period: Period, by: Sequence[str] = ()
+                              ) -> tuple[MetricsReport, MetricsReport]:
+    """`compute_metrics(store, period, by)` and `compute_metrics(store, period.prior())`
+    — the cards and their comparison — with both periods' feedback and deal sums from one
+    statement each (the tickets read and their repeat window run once, the deals resolved
+    once) instead of one per period (tests/test_perf_catalogue_one_pass.py: equal)."""
+    _check_breakdowns(by)
+    settings = load_settings(store)
+    prior = period.prior()
+    periods = [("now", period), ("prior", prior)]
+    grouping = "segment+total" if "segment" in by else None
+    feedback = qf.feedback_totals(store, periods, settings.repeat_contact_days, by=grouping)
+    deals = qd.deal_totals(store, periods, by=grouping)
+
+    def sums_of(key: str) -> _Sums:
+        return ({("", g): v for (k, g), v in feedback.items() if k == key},
+                {("", g): v for (k, g), v in deals.items() if k == key})
+
+    return (_catalogue(store, period, by, settings, sums_of("now")),
+            _catalogue(store, prior, (), settings, sums_of("prior")))
+
+
+# the period's feedback and deal sums per ("", group), the file's under ("", "")
+_Sums = tuple[dict[tuple[str, str], FeedbackTotals], dict[tuple[str, str], DealTotals]]
+
+
+def _check_breakdowns(by: Sequence[str]) -> None:
     unknown = [b for b in by if b not in BREAKDOWNS]
     if unknown:
         raise ValueError(f"cannot break down by {unknown[0]!r}; "
                          f"choose from {', '.join(BREAKDOWNS)}")
-    settings = load_settings(store)
-    # with the segment breakdown, the file's feedback and deal sums and each segment's come
-    # from one pass over the tickets and surveys (the repeat-contact window runs once) and
-    # one over the deals
-    feedback = deal_sums = None
-    if "segment" in by:
-        feedback = qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
-                                      by="segment+total")
-        deal_sums = qd.deal_totals(store, [("", period)], by="segment+total")
+
+
+def _catalogue(store: Store, period: Period, by: Sequence[str], settings: Settings,
+               sums: _Sums | None = None) -> MetricsReport:
+    """`compute_metrics`, given the period's feedback and deal sums when the caller has
+    them (per segment too when `by` has the segment breakdown)."""
+    from custdesk.services.metrics_breakdowns import breakdown
+
+    if sums is None and "segment" in by:
+        # with the segment breakdown, the file's feedback and deal sums and each segment's
+        # come from one pass over the tickets and surveys (the repeat-contact window runs
+        # once) and one over the deals
+        sums = (qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
+                                   by="segment+total"),
+                qd.deal_totals(store, [("", period)], by="segment+total"))
+    feedback, deal_sums = sums if sums is not None else (None, None)
     inputs = (tally_inputs(store, period, settings,
                            feedback=None if feedback is None
                            else feedback.get(("", ""), FeedbackTotals()),
