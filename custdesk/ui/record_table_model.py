@@ -34,6 +34,13 @@ ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _NUMERIC = {"int", "float", "money", "pct", "score"}
+_DISPLAY_ROLE = int(Qt.ItemDataRole.DisplayRole)
+_ALIGN_ROLE = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
+_ROLES = frozenset({_DISPLAY_ROLE, SORT_ROLE, ROW_ROLE, _ALIGN_ROLE, _TOOLTIP_ROLE,
+                    _FOREGROUND_ROLE})
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -312,22 +319,27 @@ class RecordTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._view)):
+        # Called for every visible cell and every role a paint asks (font, background,
+        # check state… ~8 per cell): the roles answered are found first, as plain ints
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
+            return None
+        at = index.row()
+        if not 0 <= at < len(self._view):
             return None
         spec = self.columns[index.column()]
-        row = self._rows[self._view[index.row()]]
-        role = int(role)
-        if role == int(Qt.ItemDataRole.DisplayRole):
+        if role == _ALIGN_ROLE:
+            return int(spec.alignment().value)
+        row = self._rows[self._view[at]]
+        if role == _DISPLAY_ROLE:
             return spec.text(spec.raw(row))
         if role == SORT_ROLE:
             return spec.raw(row)
         if role == ROW_ROLE:
             return row
-        if role == int(Qt.ItemDataRole.TextAlignmentRole):
-            return int(spec.alignment().value)
-        if role == int(Qt.ItemDataRole.ToolTipRole) and spec.kind == "list":
+        if role == _TOOLTIP_ROLE and spec.kind == "list":
             return "\n".join(map(str, spec.raw(row) or [])) or None
-        if role == int(Qt.ItemDataRole.ForegroundRole) and self.row_colour is not None:
+        if role == _FOREGROUND_ROLE and self.row_colour is not None:
             colour = self.row_colour(row)
             return QBrush(colour) if colour is not None else None
         return None
@@ -351,7 +363,7 @@ class RecordTableModel(QAbstractTableModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _CELL_FLAGS
 
     # ----- helpers for views and exports ---------------------------------------------
     def sample_texts(self, column: int, limit: int = 200) -> list[str]:
