@@ -235,3 +235,41 @@ def test_the_banner_keeps_its_buttons_and_runs_the_new_action(qtbot) -> None:
     assert banner.button("Up to today") is None
     banner.button("Follow the data").click()
     assert ran == ["second", "third"]
+
+
+@pytest.mark.usefixtures("quiet_ui")
+def test_loyalty_long_lists_on_pages_not_shown_come_in_later_turns(qtbot, demo_store,
+                                                                   monkeypatch) -> None:
+    from custdesk.ui.tabs import loyalty_tab
+    from custdesk.ui.tabs.loyalty_tab import LoyaltyTab
+
+    monkeypatch.setattr(loyalty_tab, "LATER_ROWS", 0)
+    tab = make_tab(qtbot, LoyaltyTab, demo_store, YEAR)  # never shown: every page hidden
+    screen = tab.data
+    queued = {k: p for k, p in tab.panels.items()
+              if k != "cohorts" and screen.lists.get(k, screen.tables.get(k))
+              and k != "quality_compare"}
+    assert queued and all(p.model.rowCount() == 0 for p in queued.values())
+    tab.pages.setCurrentIndex(tab.pages.count() - 1)  # choosing a page fills what waits
+    assert idle_queue.pending(tab) == 0
+    for key, panel in queued.items():
+        assert panel.model.all_rows() == list(screen.lists.get(key, screen.tables.get(key)))
+
+
+@pytest.mark.usefixtures("quiet_ui")
+def test_export_from_the_window_finishes_the_queued_tables(qtbot, demo_store,
+                                                           monkeypatch) -> None:
+    from custdesk.ui.main_window import MainWindow
+    from custdesk.ui.tabs import customers_tab
+
+    monkeypatch.setattr(customers_tab, "LATER_ROWS", 0)
+    window = MainWindow(demo_store, persist_state=False)
+    qtbot.addWidget(window)
+    page = next(p for p in window.tab_pages if p.slug == "customers")
+    window.tabs.setCurrentWidget(page)
+    page.refresh()
+    assert idle_queue.pending(page) > 0
+    seen: list[int] = []
+    monkeypatch.setattr(page, "export_dialog", lambda: seen.append(idle_queue.pending(page)))
+    window.export_dialog()
+    assert seen == [0]

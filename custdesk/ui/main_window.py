@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from custdesk import __version__
 from custdesk.domain.periods import Period
-from custdesk.ui import tab_list
+from custdesk.ui import idle_queue, tab_list
 from custdesk.ui.banner import Banner
 from custdesk.ui.period_bar import PeriodBar
 
@@ -514,6 +514,7 @@ class MainWindow(QMainWindow):
         if handler is None:
             QMessageBox.information(self, "Export", "This view cannot be exported yet.")
             return
+        idle_queue.run_pending(self.current_tab())  # tables still queued for a later turn
         handler()
 
     def full_export_dialog(self) -> None:
@@ -528,6 +529,7 @@ class MainWindow(QMainWindow):
         if handler is None:
             QMessageBox.information(self, "Print", "This view cannot be printed yet.")
             return
+        idle_queue.run_pending(self.current_tab())
         handler()
 
     def print_asset_dialog(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -34,8 +35,9 @@ from custdesk.services.screens import loyalty as loyalty_screen
 from custdesk.services.screens import new as new_screen
 from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
+from custdesk.ui import idle_queue
 from custdesk.ui.record_table_model import Column, RecordTableModel
-from custdesk.ui.tabs.customers_tab import LIST_PANELS
+from custdesk.ui.tabs.customers_tab import LATER_ROWS, LIST_PANELS
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import (
     TablePanel,
@@ -125,6 +127,8 @@ class LoyaltyTab(DashboardTab):
                                           "Ask for a referral / review…"), "Promoters")
         self.pages.addTab(self._list_page("referrers", "Referrers",
                                           LIST_PANELS["referrers"][1], None), "Referrers")
+        # a list still queued (show_screen) is filled at once when its page is chosen
+        self.pages.currentChanged.connect(lambda _i: idle_queue.run_pending(self))
         return stacked(cards_layout, (self.pages, 1))
 
     def _panel(self, key: str, title: str, columns: list[Column], *, search: bool = False,
@@ -245,6 +249,7 @@ class LoyaltyTab(DashboardTab):
 
     # ----- drawing (GUI thread; no computing here) -------------------------------------
     def show_screen(self, screen: Screen) -> None:
+        idle_queue.cancel(self)  # the lists of a screen drawn before: never over this one
         fill_cards(self.cards, screen.cards)
         self._set_onboarding_columns(screen.lists.get("onboarding", []))
         for key, panel in self.panels.items():
@@ -254,7 +259,13 @@ class LoyaltyTab(DashboardTab):
             if key == "quality_compare":  # each row in its own unit
                 rows = [{**r, **{f"{y}_text": fmt.by_unit(r[y], r["unit"], short=True)
                                  for y in ("this_year", "last_year")}} for r in rows]
-            panel.model.set_rows(rows)
+            if len(rows) > LATER_ROWS and not panel.isVisible():
+                # a long list on a page not shown (a big file's 18k new customers, 29k
+                # renewals): filled in a later turn, one list per turn, as on Customers
+                panel.model.set_rows([])
+                idle_queue.later(self, partial(panel.model.set_rows, rows))
+            else:
+                panel.model.set_rows(rows)
         counts = {0: ("New this period", "new"), 1: ("Onboarding", "onboarding"),
                   6: ("Promoters", "promoters"), 7: ("Referrers", "referrers")}
         for i, (title, key) in counts.items():
