@@ -40,6 +40,7 @@ _TOOLTIP_ROLE = int(Qt.ItemDataRole.ToolTipRole)
 _FOREGROUND_ROLE = int(Qt.ItemDataRole.ForegroundRole)
 _ROLES = frozenset({_DISPLAY_ROLE, SORT_ROLE, ROW_ROLE, _ALIGN_ROLE, _TOOLTIP_ROLE,
                     _FOREGROUND_ROLE})
+_HEADER_ROLES = frozenset({_DISPLAY_ROLE, _TOOLTIP_ROLE, _ALIGN_ROLE})
 _CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -346,17 +347,19 @@ class RecordTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+        role = int(role)  # asked for ~14 roles per section whenever a header is sized
+        if (role not in _HEADER_ROLES or orientation != Qt.Orientation.Horizontal
+                or not 0 <= section < len(self.columns)):
             return None
         spec = self.columns[section]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY_ROLE:
             return spec.header
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP_ROLE:
             # the whole header first: a narrow column elides it
             # the whole header first (a narrow column elides it); headers can be the owner's
             # data (months, names): escaped
             return tooltip(f"{spec.header}: {spec.tooltip}" if spec.tooltip else spec.header)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
+        if role == _ALIGN_ROLE:
             return int(spec.alignment().value)
         return None
 
