@@ -189,18 +189,6 @@ def test_a_page_from_before_a_period_change_is_dropped(qtbot, quiet_ui, demo_sto
         growth.build(demo_store, QUARTER))["tables"]["revenue_moves"]
 
 
-def test_an_export_holds_every_page(qtbot, quiet_ui, demo_store) -> None:
-    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR)
-    assert tab.built == {"acquisition"}
-    sheets = tab.export_tables()
-    expected = growth.build(demo_store, YEAR)
-    assert tab.built == set(PAGES) and len(sheets) == len(tab.panels) + 1
-    for key, panel in tab.panels.items():
-        assert panel.model.rowCount() == len(expected.tables[key]), key
-    notes = tab.data.lists["page_notes"]
-    assert sorted(map(str, notes)) == sorted(map(str, expected.lists["page_notes"]))
-
-
 def test_pages_through_the_screen_process(qtbot, demo_store, monkeypatch) -> None:
     """As on a big file: the visible page and a switched-to page are built in the screen
     process and drawn; what the tab holds equals the screen's own pages."""

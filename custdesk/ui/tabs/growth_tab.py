@@ -3,7 +3,9 @@ around them — draws the growth screen (`services/screens/growth.py`), computes
 It builds only the page shown (issue 18: "nothing computes a screen that isn't visible"):
 a load is the cards and the visible page (`growth.build_pages`); another page is built when
 the owner switches to it; a period change or a write reloads the visible page and marks the
-others stale, each rebuilt when shown.
+others stale, each rebuilt when shown. Export and print hold every page: the missing ones
+are asked for in the background like a switch's (never built on the GUI thread), and the
+export or print runs when they arrive — dropped if the period or the data changed meanwhile.
 
 KPI cards, then one page per question: Acquisition (by source, LTV by segment, spend by
 month), Revenue moves (the prior → current waterfall and its table), Price (discount on
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -107,6 +109,9 @@ class GrowthTab(DashboardTab):
         # the pages built for the data and period shown; the others are stale
         self.built: set[str] = set()
         self._generation = 0  # moves with every reload: a late page from before is dropped
+        # an export or print waiting for every page: what to run then, and the pages asked
+        self._output: Callable[[], object] | None = None
+        self._output_pages: frozenset[str] = frozenset()
         return stacked(cards_layout, (self.pages, 1), self.page_note)
 
     # ----- one page at a time ------------------------------------------------------------
@@ -118,9 +123,9 @@ class GrowthTab(DashboardTab):
         return ScreenJob(growth.build_pages, (period, self.period_label,
                                               (self.visible_page(),)))
 
-    def page_job(self, period: Period, page: str) -> ScreenJob:
-        """One more page of the screen shown (its cards are there already)."""
-        return ScreenJob(growth.build_pages, (period, self.period_label, (page,)),
+    def pages_job(self, period: Period, pages: Sequence[str]) -> ScreenJob:
+        """More pages of the screen shown (its cards are there already)."""
+        return ScreenJob(growth.build_pages, (period, self.period_label, tuple(pages)),
                          {"with_cards": False})
 
     def load(self, store: Store, period: Period) -> Screen:
@@ -132,6 +137,7 @@ class GrowthTab(DashboardTab):
         self._generation += 1
         self.built.clear()  # every page stale: the visible one reloads now, others when shown
         self._runner().cancel((self, "page"))
+        self._drop_output()  # an export or print asked for the data shown before
         super().refresh()
         self._snapshot_if_due()
 
@@ -140,22 +146,38 @@ class GrowthTab(DashboardTab):
 
     def _load_visible_page(self) -> None:
         """Build the page shown if it is stale — unless the tab's own load is still on its
-        way (it ends by calling this again)."""
-        runner = self._runner()
+        way (it ends by calling this again) or an export's pages bring it."""
         page = self.visible_page()
         if (self.store is None or self.data is None or self.data.empty
-                or page in self.built or runner.has_task(self)):
+                or page in self.built or page in self._output_pages
+                or self._runner().has_task(self)):
             return
-        generation = self._generation
+        self._request_pages((page,), "page")
+
+    def _request_pages(self, pages: Sequence[str], kind: str,
+                       then: Callable[[], object] | None = None) -> None:
+        """Build `pages` in the background (a task of key (self, kind), the screen process
+        on a big file), draw them when they come, then call `then`. They are dropped if
+        the tab reloaded, or its period, label or file changed, meanwhile."""
+        assert self.store is not None
+        generation, store = self._generation, self.store
+        period, label = self.period, self.period_label
+
+        def current() -> bool:
+            return (generation == self._generation and self.store is store
+                    and self.period == period and self.period_label == label
+                    and self.data is not None and not self._stale)
 
         def loaded(screen: Screen) -> None:
-            if generation == self._generation:
-                self._page_loaded((page,), screen)
+            if not current():
+                return  # for data no longer shown (the reload that follows redraws)
+            self._page_loaded(pages, screen)
+            if then is not None:
+                then()
 
-        runner.cancel((self, "page"))
         self.busy.set_busy(True)
-        runner.submit(self.store, self.page_job(self.period, page), loaded, self._failed,
-                      key=(self, "page"))
+        self._runner().submit(store, self.pages_job(period, pages), loaded,
+                              self._failed, key=(self, kind))
 
     def _page_loaded(self, pages: Sequence[str], screen: Screen) -> None:
         """Add pages' tables, lists and notes to the screen shown and draw those pages."""
@@ -170,6 +192,10 @@ class GrowthTab(DashboardTab):
                                                            **screen.tables}, lists=lists)
         self._draw_pages(self.data, pages)
 
+    def release_screen(self) -> bool:
+        """Kept while an export or print waits for its pages (it needs the screen)."""
+        return self._output is None and super().release_screen()
+
     def release_more(self) -> None:
         """The screen was given back while hidden (`DashboardTab.release_screen`): every
         page is stale."""
@@ -183,7 +209,8 @@ class GrowthTab(DashboardTab):
         runner = self._runner()
         if runner.has_task((self, "page")):
             runner.cancel((self, "page"))
-            self.busy.set_busy(False)
+            # an export's pages go on: the owner asked for them
+            self.busy.set_busy(runner.has_task((self, "output")))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -326,44 +353,76 @@ class GrowthTab(DashboardTab):
         self._show_page_note()
 
     # ----- print and export --------------------------------------------------------------
-    def _complete(self) -> None:
-        """Build the pages not built yet (an export or a print holds every table): the
-        owner asked for them all, so this one call waits for them."""
+    # An export or a print holds every page: the missing ones are built as a switch builds
+    # one (a task, the screen process on a big file; never here on the GUI thread, where
+    # the big file's pages took seconds), and the output runs when they have been drawn.
+    def with_every_page(self, then: Callable[[], object]) -> None:
+        """Call `then` once every page is built for the data and period shown: now if
+        they are, else when the missing pages arrive (dropped if the tab reloads first; a
+        newer request replaces a waiting one)."""
+        self._drop_output()
+        self._output = then
+        self._ask_missing_pages()
+
+    def _ask_missing_pages(self) -> None:
+        then = self._output
+        if then is None or (self.store is not None and self._runner().has_task(self)):
+            return  # the tab's load is on its way (`_loaded` comes back here)
         missing = [p for p in PAGES if p not in self.built]
         if self.store is None or self.data is None or self.data.empty or not missing:
+            self._output = None
+            then()
             return
-        self._generation += 1  # a page still on its way is superseded by these
-        self._runner().cancel((self, "page"))
-        screen = growth.build_pages(self.store, self.period, self.period_label, missing,
-                                    with_cards=False)
-        self._page_loaded(missing, screen)
+        self._runner().cancel((self, "page"))  # a page on its way: these pages bring it
+        self._output_pages = frozenset(missing)
+
+        def done() -> None:
+            self._output, self._output_pages = None, frozenset()
+            then()
+
+        self._request_pages(missing, "output", done)
+
+    def _drop_output(self) -> None:
+        if self._output is not None:
+            self._output, self._output_pages = None, frozenset()
+            self._runner().cancel((self, "output"))
+
+    def _loaded(self, data: Screen) -> None:
+        super()._loaded(data)
+        self._ask_missing_pages()  # an export asked while the tab was loading
+
+    def _failed(self, message: str) -> None:
+        """A load or a page failed: on the error line; a waiting export or print is
+        dropped."""
+        self._drop_output()
+        super()._failed(message)
 
     def export_tables(self) -> list:
-        """The key figures, then every table as shown."""
+        """The key figures, then every table as drawn (`with_every_page` first for all)."""
         from custdesk.ui.tab_output import sheet_from_model
 
-        self._complete()
         sheets = [sheet_from_model(p.title, p.model) for p in self.panels.values()]
         if self.data is not None:
             sheets.insert(0, key_figures_sheet(CARDS, self.data.cards))
         return sheets
 
     def report_html(self) -> str:
+        """The cards and every table as drawn (`with_every_page` first for all)."""
         from custdesk.reports.tab_report import tab_report_html
         from custdesk.ui.tab_output import text_table_from_model
 
-        self._complete()
         tables = [text_table_from_model(p.title, p.model) for p in self.panels.values()]
         p = self.period
         return tab_report_html("Growth", f"{fmt.day_text(p.start)} – {fmt.day_text(p.end)}",
                                card_figures(self.cards), tables)
 
     def export_dialog(self) -> None:
-        from custdesk.ui.tab_output import export_dialog
+        from custdesk.ui import tab_output
 
-        export_dialog(self, "custdesk growth", self.export_tables())
+        self.with_every_page(lambda: tab_output.export_dialog(self, "custdesk growth",
+                                                              self.export_tables()))
 
     def print_dialog(self) -> None:
-        from custdesk.ui.tab_output import print_preview
+        from custdesk.ui import tab_output
 
-        print_preview(self, self.report_html())
+        self.with_every_page(lambda: tab_output.print_preview(self, self.report_html()))
