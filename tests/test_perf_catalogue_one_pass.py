@@ -137,3 +137,30 @@ def test_catalogue_and_prior_together_equal_two_catalogues(store) -> None:
             assert prior == ms.compute_metrics(store, period.prior()), (period, by)
     with pytest.raises(ValueError, match="cannot break down"):
         ms.compute_metrics_and_prior(store, _periods()[0][1], ("colour",))
+
+
+def test_catalogue_kept_until_a_write_each_caller_its_own_dicts(store, monkeypatch) -> None:
+    """A second tab asking for the same catalogue gets it from the cache (no statement
+    runs), a changed dict of one caller's report leaves the next caller's alone, and a
+    write computes it again."""
+    from custdesk.services import metrics_service
+    from custdesk.storage import queries_cache
+
+    period = _periods()[0][1]
+    queries_cache.clear(store)
+    first = ms.compute_metrics(store, period, by=("segment",))
+    runs = []
+    real = metrics_service._catalogue
+    monkeypatch.setattr(metrics_service, "_catalogue",
+                        lambda *a, **k: runs.append(1) or real(*a, **k))
+    first.metrics.clear()
+    first.breakdowns["segment"].clear()
+    again = ms.compute_metrics(store, period, by=("segment",))
+    assert runs == [] and again.metrics and again.breakdowns["segment"]
+    assert ms.compute_metrics_and_prior(store, period)[0] == ms.compute_metrics(store, period)
+    runs.clear()
+    with store.transaction():
+        store.conn.execute("UPDATE customers SET segment = 'Moved' "
+                           "WHERE id = (SELECT min(id) FROM customers)")
+    moved = ms.compute_metrics(store, period, by=("segment",))
+    assert runs == [1] and "Moved" in moved.breakdowns["segment"]

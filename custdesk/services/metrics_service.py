@@ -54,7 +54,7 @@ from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
-from custdesk.storage.queries_cache import data_version
+from custdesk.storage.queries_cache import cached, data_version
 from custdesk.storage.repository import set_setting
 
 BREAKDOWNS = ("segment", "product", "category", "owner", "month", "reason", "competitor",
@@ -183,9 +183,21 @@ def data_span(store: Store) -> Period | None:
 
 
 def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> MetricsReport:
-    """Every metric of the catalogue for `period`, plus the requested breakdowns."""
+    """Every metric of the catalogue for `period`, plus the requested breakdowns.
+
+    Kept until the next write (`queries_cache`, among the small results): Today, New,
+    Customers and Scorecard each ask for the same period's and prior period's catalogue."""
     _check_breakdowns(by)
-    return _catalogue(store, period, by, load_settings(store))
+    return _copy(cached(store, ("catalogue", period, tuple(by)),
+                        lambda: _catalogue(store, period, by, load_settings(store)),
+                        small=True))
+
+
+def _copy(report: MetricsReport) -> MetricsReport:
+    """The report with dicts of its own (the cached one is shared; values are frozen)."""
+    return MetricsReport(report.period, dict(report.metrics),
+                         {b: {g: dict(values) for g, values in groups.items()}
+                          for b, groups in report.breakdowns.items()})
 
 
 def compute_metrics_and_prior(store: Store, period: Period, by: Sequence[str] = ()
@@ -195,6 +207,13 @@ def compute_metrics_and_prior(store: Store, period: Period, by: Sequence[str] = 
     statement each (the tickets read and their repeat window run once, the deals resolved
     once) instead of one per period (tests/test_perf_catalogue_one_pass.py: equal)."""
     _check_breakdowns(by)
+    now, prior = cached(store, ("catalogue and prior", period, tuple(by)),
+                        lambda: _catalogue_and_prior(store, period, by), small=True)
+    return _copy(now), _copy(prior)
+
+
+def _catalogue_and_prior(store: Store, period: Period, by: Sequence[str]
+                         ) -> tuple[MetricsReport, MetricsReport]:
     settings = load_settings(store)
     prior = period.prior()
     periods = [("now", period), ("prior", prior)]

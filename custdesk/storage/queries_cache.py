@@ -20,9 +20,14 @@ from custdesk.storage.database import Store
 
 T = TypeVar("T")
 MAX_ENTRIES = 4  # each entry can hold ~100k small tuples (tens of MB on a big file)
+# results of a few dozen rows (a catalogue, its per-segment sums) are kept apart, so the
+# big per-customer results do not push them out: every tab showing cards asks for the same
+# period's and prior period's catalogue until the data or the period changes
+MAX_SMALL_ENTRIES = 32
 
 _lock = threading.Lock()
 _caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
+_small_caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
 
 
 def data_version(store: Store) -> tuple[int, int]:
@@ -31,13 +36,17 @@ def data_version(store: Store) -> tuple[int, int]:
     return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
 
 
-def cached(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
+def cached(store: Store, key: Hashable, compute: Callable[[], T], *,
+           small: bool = False) -> T:
     """compute(), or its result from an earlier call with the same key and data version.
+    `small`: a result of a few dozen rows, kept among the `MAX_SMALL_ENTRIES`.
 
     Callers must treat the result as read-only (it is shared)."""
+    caches = _small_caches if small else _caches
+    limit = MAX_SMALL_ENTRIES if small else MAX_ENTRIES
     before = data_version(store)
     with _lock:
-        entries = _caches.setdefault(store, OrderedDict())
+        entries = caches.setdefault(store, OrderedDict())
         hit = entries.get((key, before))
         if hit is not None:
             entries.move_to_end((key, before))
@@ -47,9 +56,9 @@ def cached(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
     if after[0] != before[0]:  # another connection wrote meanwhile: maybe a mixed result
         return value
     with _lock:
-        entries = _caches.setdefault(store, OrderedDict())
+        entries = caches.setdefault(store, OrderedDict())
         entries[(key, after)] = value
-        while len(entries) > MAX_ENTRIES:
+        while len(entries) > limit:
             entries.popitem(last=False)
     return value
 
@@ -58,3 +67,4 @@ def clear(store: Store) -> None:
     """Forget everything cached for the store (tests, or after closing it)."""
     with _lock:
         _caches.pop(store, None)
+        _small_caches.pop(store, None)

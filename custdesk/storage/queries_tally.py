@@ -227,7 +227,7 @@ def customer_tallies(store: Store, period: Period, window: int,
     if by not in _KEYS:
         raise ValueError(f"cannot group customer tallies by {by!r}")
     fine = cached(store, ("customer tallies", period, window),
-                  lambda: _tallies_by_segment_and_reason(store, period, window))
+                  lambda: _tallies_by_segment_and_reason(store, period, window), small=True)
     out: dict[str, CustomerTally] = {}
     for seg, reason, tally in fine:
         key = seg if by == "segment" else reason
