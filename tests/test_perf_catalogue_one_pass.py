@@ -164,3 +164,20 @@ def test_catalogue_kept_until_a_write_each_caller_its_own_dicts(store, monkeypat
                            "WHERE id = (SELECT min(id) FROM customers)")
     moved = ms.compute_metrics(store, period, by=("segment",))
     assert runs == [1] and "Moved" in moved.breakdowns["segment"]
+
+
+def test_feedback_report_keeps_the_prior_periods_figures(store, monkeypatch) -> None:
+    """The Feedback screen's report sums the prior period's feedback in the same statement:
+    `feedback_figures` of the prior period then runs no statement, and equals what it
+    computes alone."""
+    from custdesk.storage import queries_cache
+    from custdesk.storage import queries_feedback as qf
+
+    for _, period in _periods():
+        queries_cache.clear(store)
+        alone = ms.feedback_figures(store, period.prior())
+        queries_cache.clear(store)
+        ms.feedback_report(store, period)
+        monkeypatch.setattr(qf, "period_totals", lambda *a, **k: pytest.fail("recomputed"))
+        assert ms.feedback_figures(store, period.prior()) == alone, period
+        monkeypatch.undo()

@@ -270,9 +270,10 @@ def feedback_figures(store: Store, period: Period) -> dict[str, MetricValue]:
     """The catalogue's feedback metrics for `period` (what `compute_metrics` returns for
     them) from the feedback sums alone: a screen showing only these skips the customer,
     deal and whole-file sums of a whole catalogue."""
-    settings = load_settings(store)
-    return feedback_metrics_from_totals(qf.period_totals(store, period,
-                                                         settings.repeat_contact_days))
+    repeat_days = load_settings(store).repeat_contact_days
+    return feedback_metrics_from_totals(cached(
+        store, ("feedback sums", period, repeat_days),
+        lambda: qf.period_totals(store, period, repeat_days), small=True))
 
 
 def feedback_report(store: Store, period: Period) -> MetricsReport:
@@ -284,8 +285,15 @@ def feedback_report(store: Store, period: Period) -> MetricsReport:
     settings = load_settings(store)
     tallies = queries_tally.customer_tallies(store, period, settings.window_days)
     assert tallies is not None  # any period is served (see customer_tallies)
-    sums = qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
+    # the prior period's file sums from the same statement (the tickets read and their
+    # repeat window run once), kept for `feedback_figures`: the screen's cards compare
+    # with them
+    repeat_days = settings.repeat_contact_days
+    prior = period.prior()
+    sums = qf.feedback_totals(store, [("", period), ("prior", prior)], repeat_days,
                               by="segment+total")
+    cached(store, ("feedback sums", prior, repeat_days),
+           lambda: sums.get(("prior", ""), FeedbackTotals()), small=True)
     spend = spend_in(rec.load_spend(store), period)  # as a breakdown's groups get it
     groups = {}
     for g in sorted(tallies):
