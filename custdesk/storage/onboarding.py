@@ -4,11 +4,9 @@ distinct order) and what the owner set per step (`onboarding_steps`, m005)."""
 from __future__ import annotations
 
 import json
-import threading
-import weakref
 from datetime import date
 
-from custdesk.storage.queries_cache import data_version
+from custdesk.storage.queries_cache import cached
 from custdesk.storage.queries_lists import FIRST_KEY
 from custdesk.storage.store import Store
 
@@ -79,22 +77,9 @@ def save_step(store: Store, customer_id: int, step: str, due_on: str | None,
 def deliveries_recorded(store: Store) -> bool:
     """True when any order line carries a delivered_on date.
 
-    Kept per store until the data changes: in a file without any, the question reads every
-    order line (0.13 s on the big file), and the New screen asks twice, Today once more."""
-    version = data_version(store)
-    with _lock:
-        known = _recorded.get(store)
-    if known is not None and known[0] == version:
-        return known[1]
-    found = store.conn.execute("SELECT EXISTS (SELECT 1 FROM orders WHERE "
-                               "trim(coalesce(delivered_on, '')) != '')").fetchone()[0] == 1
-    with _lock:
-        _recorded[store] = (version, found)
-    return found
-
-
-_lock = threading.Lock()
-# store -> (data version when asked, the answer); a small bool of its own rather than a
-# slot of the per-store cache, whose few entries hold the big per-customer results
-_recorded: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], bool]] = (
-    weakref.WeakKeyDictionary())
+    Kept per store until the next write (one of the small cached results): in a file
+    without any, the question reads every order line (0.1 s on the big file), and the New
+    screen asks twice, Today once more."""
+    return cached(store, ("deliveries recorded",), lambda: store.conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM orders WHERE "
+        "trim(coalesce(delivered_on, '')) != '')").fetchone()[0] == 1, small=True)
