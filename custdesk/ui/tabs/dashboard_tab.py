@@ -43,9 +43,10 @@ def _let_go(_screen: Screen) -> None:
 
 
 def screen_rows(screen: Screen) -> int:
-    """How many rows a screen's lists and tables hold together."""
-    return (sum(len(rows) for rows in screen.lists.values())
-            + sum(len(rows) for rows in screen.tables.values()))
+    """How many rows a screen's lists and tables hold together (0 for anything else a
+    tab may keep as its data)."""
+    parts = [*getattr(screen, "lists", {}).values(), *getattr(screen, "tables", {}).values()]
+    return sum(len(rows) for rows in parts if isinstance(rows, list))
 
 
 class DashboardTab(BaseTab):
