@@ -181,3 +181,32 @@ def test_feedback_report_keeps_the_prior_periods_figures(store, monkeypatch) -> 
         monkeypatch.setattr(qf, "period_totals", lambda *a, **k: pytest.fail("recomputed"))
         assert ms.feedback_figures(store, period.prior()) == alone, period
         monkeypatch.undo()
+
+
+def test_discount_sums_of_file_and_segments_in_one_pass_equal_to_the_last_digit(store
+                                                                               ) -> None:
+    """The file's and each segment's discount sums from one pass == the two grouped
+    statements, float for float (same lines added in the same order), with blank
+    segments, lines of no known customer and odd discounts."""
+    from custdesk.storage import queries
+
+    rng = random.Random(8)
+    with store.transaction():
+        ids = [r[0] for r in store.conn.execute("SELECT id FROM orders")]
+        for oid in rng.sample(ids, len(ids) // 3):
+            store.conn.execute("UPDATE orders SET discount = ? WHERE id = ?",
+                               (rng.choice([None, 0.0, 0.07, 1 / 3, 0.999, 1.0, 1.5, -0.1,
+                                            rng.random()]), oid))
+        store.conn.execute("UPDATE customers SET segment = '' WHERE id % 7 = 0")
+    for _, period in _periods():
+        both = queries.discount_totals_with_total(store, period)
+        apart = {**queries.discount_totals(store, period),
+                 **queries.discount_totals(store, period, by_segment=True)}
+        assert both == apart, period
+    assert any(t.lines for t in both.values()) and "(none)" in apart
+    monkey_few = queries._MAX_SEGMENT_SUMS
+    try:  # more segments than one statement sums: the grouped statements themselves
+        queries._MAX_SEGMENT_SUMS = 1
+        assert queries.discount_totals_with_total(store, period) == apart
+    finally:
+        queries._MAX_SEGMENT_SUMS = monkey_few

@@ -32,12 +32,14 @@ Groups = dict[str, dict[str, MetricValue]]
 
 def breakdown(store: Store, inputs: Inputs, period: Period, by: str, *,
               feedback: dict[tuple[str, str], FeedbackTotals] | None = None,
-              deals: dict[tuple[str, str], DealTotals] | None = None) -> Groups:
-    """group -> metric id -> value for one breakdown (`feedback`, `deals`: the period's
-    feedback and deal sums per segment, `queries_feedback.feedback_totals`' and
-    `queries_deals.deal_totals`' keys, when already summed)."""
+              deals: dict[tuple[str, str], DealTotals] | None = None,
+              discounts: dict[str, DiscountTotals] | None = None) -> Groups:
+    """group -> metric id -> value for one breakdown (`feedback`, `deals`, `discounts`:
+    the period's feedback, deal and discount sums per segment, keyed as
+    `queries_feedback.feedback_totals`, `queries_deals.deal_totals` and
+    `queries.discount_totals` key them, when already summed)."""
     if by == "segment" and inputs.segment_tallies is not None:
-        return _segments_from_tallies(store, inputs, period, feedback, deals)
+        return _segments_from_tallies(store, inputs, period, feedback, deals, discounts)
     if by in ("month", "reason") and inputs.tally is not None:
         # summed in SQL: these two need each customer's state
         facts = queries.customer_facts(store, period)
@@ -77,12 +79,14 @@ def _by_segment(store: Store, inputs: Inputs, period: Period) -> Groups:
 
 def _segments_from_tallies(store: Store, inputs: Inputs, period: Period,
                            feedback: dict[tuple[str, str], FeedbackTotals] | None = None,
-                           deal_sums: dict[tuple[str, str], DealTotals] | None = None
+                           deal_sums: dict[tuple[str, str], DealTotals] | None = None,
+                           discounts: dict[str, DiscountTotals] | None = None
                            ) -> Groups:
     """The segment breakdown from the per-segment sums of the SQL path."""
     assert inputs.segment_tallies is not None
     orders = queries.orders_count(store, period, by_segment=True)
-    discounts = queries.discount_totals(store, period, by_segment=True)
+    if discounts is None:
+        discounts = queries.discount_totals(store, period, by_segment=True)
     if not inputs.has_records:  # deals, tickets and surveys summed per segment in SQL
         if deal_sums is None:
             deal_sums = qd.deal_totals(store, [("", period)], by="segment")

@@ -105,10 +105,14 @@ def load_deal_infos(store: Store) -> list[DealInfo]:
                          rec.customer_labels(store, with_deals=True))
 
 
-def whole_file_inputs(store: Store, period: Period) -> dict:
+def whole_file_inputs(store: Store, period: Period, discount: DiscountTotals | None = None
+                      ) -> dict:
     """The `Inputs` fields summed over the whole file in SQL, not per customer: the order
-    lines' discounts, leads qualified (stage history) and the actions as of `to`."""
-    return {"discount": queries.discount_totals(store, period).get("", DiscountTotals()),
+    lines' discounts (`discount`: when the caller has them), leads qualified (stage
+    history) and the actions as of `to`."""
+    if discount is None:
+        discount = queries.discount_totals(store, period).get("", DiscountTotals())
+    return {"discount": discount,
             "leads_qualified": qd.leads_qualified(store, period),
             "actions": rec.action_counts(store, period.end.isoformat())}
 
@@ -150,10 +154,11 @@ def load_inputs(store: Store, period: Period, settings: Settings | None = None,
 
 def tally_inputs(store: Store, period: Period, settings: Settings | None = None, *,
                  feedback: FeedbackTotals | None = None,
-                 deals: DealTotals | None = None) -> Inputs | None:
+                 deals: DealTotals | None = None,
+                 discount: DiscountTotals | None = None) -> Inputs | None:
     """The same inputs with the customers summed per segment in SQL (`Inputs.tally`), no
     per-customer objects; None for periods the summary cannot serve (orders after `to`).
-    `feedback`, `deals`: the period's feedback and deal sums when the caller has them."""
+    `feedback`, `deals`, `discount`: the period's sums when the caller has them."""
     settings = settings or load_settings(store)
     tallies = queries_tally.customer_tallies(store, period, settings.window_days)
     if tallies is None:
@@ -165,7 +170,7 @@ def tally_inputs(store: Store, period: Period, settings: Settings | None = None,
                   deal_totals=deals if deals is not None else qd.period_totals(store, period),
                   feedback_totals=feedback if feedback is not None else qf.period_totals(
                       store, period, settings.repeat_contact_days),
-                  **whole_file_inputs(store, period))
+                  **whole_file_inputs(store, period, discount))
 
 
 def with_records(store: Store, inputs: Inputs) -> Inputs:
@@ -254,15 +259,21 @@ def _catalogue(store: Store, period: Period, by: Sequence[str], settings: Settin
                                    by="segment+total"),
                 qd.deal_totals(store, [("", period)], by="segment+total"))
     feedback, deal_sums = sums if sums is not None else (None, None)
+    # the file's discount sums and the segments' from one pass over the period's lines
+    discounts = (queries.discount_totals_with_total(store, period) if "segment" in by
+                 else None)
     inputs = (tally_inputs(store, period, settings,
                            feedback=None if feedback is None
                            else feedback.get(("", ""), FeedbackTotals()),
                            deals=None if deal_sums is None
-                           else deal_sums.get(("", ""), DealTotals()))
+                           else deal_sums.get(("", ""), DealTotals()),
+                           discount=None if discounts is None
+                           else discounts.get("", DiscountTotals()))
               or load_inputs(store, period, settings, records=False))
     metrics = assemble(inputs, period)
     return MetricsReport(period, metrics, {b: breakdown(store, inputs, period, b,
-                                                        feedback=feedback, deals=deal_sums)
+                                                        feedback=feedback, deals=deal_sums,
+                                                        discounts=discounts)
                                            for b in by})
 
 

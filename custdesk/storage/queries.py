@@ -331,6 +331,47 @@ def discount_totals(store: Store, period: Period, by_segment: bool = False
             for g, d, listed, n in rows}
 
 
+# more segments than this: the two grouped statements (a sum per segment grows the SQL)
+_MAX_SEGMENT_SUMS = 40
+
+
+def discount_totals_with_total(store: Store, period: Period) -> dict[str, DiscountTotals]:
+    """`discount_totals` of the whole file ("" key) and per segment, from one pass over the
+    period's lines: each segment's sums and the file's as their own conditional sums over
+    the lines in the order both grouped statements add them (orders_date, each line once:
+    the float sums come out the same to the last digit — tested equal)."""
+    segments = [g for (g,) in store.conn.execute(
+        "SELECT DISTINCT coalesce(nullif(segment, ''), '(none)') FROM customers")]
+    if len(segments) > _MAX_SEGMENT_SUMS:
+        return {**discount_totals(store, period), **discount_totals(store, period,
+                                                                  by_segment=True)}
+    sums = ["sum(d)", "sum(l)", "count(*)"]
+    for i in range(len(segments)):
+        sums += [f"sum(iif(g = {i}, d, NULL))", f"sum(iif(g = {i}, l, NULL))",
+                 f"sum(g = {i})"]
+    # the segment's number per line (NULL: a line of no known customer, the file's only)
+    which = " ".join(f"WHEN ?{i + 3} THEN {i}" for i in range(len(segments)))
+    sql = f"""
+    SELECT {', '.join(sums)} FROM (
+      SELECT iif(c.id IS NULL, NULL,
+                 CASE coalesce(nullif(c.segment, ''), '(none)') {which} END) AS g,
+        o.revenue_e4 * o.discount / (1.0 - o.discount) AS d,
+        o.revenue_e4 / (1.0 - o.discount) AS l
+      FROM orders o INDEXED BY orders_date LEFT JOIN customers c ON c.id = o.customer_id
+      WHERE o.date BETWEEN ?1 AND ?2 AND o.discount IS NOT NULL AND o.discount < 1
+      LIMIT -1)  -- not flattened: each line's amounts computed once
+    """
+    row = store.conn.execute(sql, (period.start.isoformat(), period.end.isoformat(),
+                                   *segments)).fetchone()
+    out = {}
+    for key, (d, listed, n) in zip(["", *segments],
+                                   (row[i:i + 3] for i in range(0, len(row), 3)),
+                                   strict=True):
+        if n:  # as the grouped statements: a group only when it has lines
+            out[key] = DiscountTotals(float(d or 0), float(listed or 0), int(n))
+    return out
+
+
 _GROUP_EXPR = {
     "product": "coalesce(p.name, '(none)')",
     "category": "coalesce(o.category, p.category, '(none)')",
