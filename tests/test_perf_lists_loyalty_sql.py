@@ -218,3 +218,28 @@ def test_customer_table_counts_orders_as_the_totals_do(store) -> None:
         assert {r[0]: (r[8], r[9], r[7], r[6]) for r in rows if r[0] in totals} == totals
         assert all(r[7] == 0 and r[8] == 0 and r[6] is None for r in rows
                    if r[0] not in totals)
+
+
+@pytest.mark.parametrize("window", [30, 365])
+def test_loyalty_group_sums_equal_the_rows_over_every_customer(store, window: int) -> None:
+    """Referred vs others and revenue by NPS group from `loyalty_groups` equal
+    `referred_rows` and `nps_rows` over every customer's flags and revenue (the path
+    before), with referral sources, marked statuses and several answers a day mixed in."""
+    from custdesk.services.screens import loyalty
+
+    store.conn.execute("UPDATE customers SET source = ' Referral ' WHERE id % 5 = 0")
+    store.conn.execute("UPDATE customers SET referred_by = 'Ann' WHERE id % 7 = 0")
+    store.conn.commit()
+    referred = ql.referred_customers(store)
+    seen = 0
+    for period in periods():
+        groups = qlists.loyalty_groups(store, period, window)
+        flags = qlists.period_flags(store, period, window)
+        assert [loyalty.group_row(n, groups.referred.get(n), groups.lines_revenue_e4)
+                for n in ("referred", "others")] == loyalty.referred_rows(
+            flags, qlists.revenue_between(store, period.start, period.end), referred)
+        assert [loyalty.group_row(n, groups.nps.get(n), groups.customers_revenue_e4)
+                for n in loyalty.NPS_GROUPS] == loyalty.nps_rows(
+            flags, ql.nps_and_revenue(store, period.start, period.end))
+        seen += sum(g.kept for g in groups.nps.values())
+    assert seen

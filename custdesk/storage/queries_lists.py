@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from custdesk.domain.customer_state import (
@@ -263,6 +264,70 @@ def period_flags(store: Store, period: Period, window: int) -> list[tuple[int, b
     sql = _GROUP_FLAGS_SQL.format(stats=stats_source(store))
     return [(cid, bool(start), bool(end)) for cid, start, end
             in store.conn.execute(sql, _flag_params(period, window))]
+
+
+# The Loyalty tab's two group tables summed in SQL: per group of the customers acquired by
+# the end (`period_flags`' customers) — referred or not (`queries_loyalty.referred_customers`'
+# rule), and by latest NPS up to the end (`nps_and_revenue`'s answer, grouped as
+# `loyalty.nps_group`) — their count, period revenue, buyers, customers active the day
+# before and of those still active at the end; and the two totals the shares divide by
+# (every line's revenue; that of lines of a known customer). One statement instead of four
+# and a Python pass over every customer (tests/test_perf_lists_loyalty_sql.py).
+_LOYALTY_GROUPS_SQL = _FLAGS_SQL + """,
+r AS MATERIALIZED (SELECT customer_id AS cid, sum(revenue_e4) AS rev FROM orders
+                   WHERE date BETWEEN :start AND :end GROUP BY customer_id),
+m AS MATERIALIZED (
+  SELECT f.start AS start, f.active_end AS active_end, coalesce(r.rev, 0) AS rev,
+    trim(coalesce(f.referred_by, '')) != ''
+      OR coalesce(lower(trim(f.source)), '') = 'referral' AS referred,
+    (SELECT v.nps FROM surveys v WHERE v.customer_id = f.id AND v.kind = 'customer'
+       AND v.nps IS NOT NULL AND v.date < :after ORDER BY v.date DESC, v.id DESC LIMIT 1)
+      AS nps
+  FROM f LEFT JOIN r ON r.cid = f.id WHERE f.acq <= :end)
+SELECT 'referred', iif(referred, 'referred', 'others'), count(*), sum(rev), sum(rev > 0),
+  sum(start), sum(start AND active_end) FROM m GROUP BY 2
+UNION ALL
+SELECT 'nps', CASE WHEN nps IS NULL THEN 'no answer' WHEN CAST(nps AS INTEGER) >= 9
+                   THEN 'promoters' WHEN CAST(nps AS INTEGER) >= 7 THEN 'passives'
+                   ELSE 'detractors' END,
+  count(*), sum(rev), sum(rev > 0), sum(start), sum(start AND active_end) FROM m GROUP BY 2
+UNION ALL
+SELECT 'total', 'lines', 0, (SELECT sum(rev) FROM r), 0, 0, 0
+UNION ALL
+SELECT 'total', 'customers', 0,
+  (SELECT sum(r.rev) FROM r JOIN customers c ON c.id = r.cid), 0, 0, 0
+"""
+
+
+@dataclass(frozen=True)
+class GroupSums:
+    customers: int
+    revenue_e4: int  # in the period
+    buyers: int  # with revenue > 0 in the period
+    start: int  # active the day before the period
+    kept: int  # of those, active at its end
+
+
+@dataclass(frozen=True)
+class LoyaltyGroups:
+    referred: dict[str, GroupSums]  # "referred" / "others"
+    nps: dict[str, GroupSums]  # "promoters", "passives", "detractors", "no answer"
+    lines_revenue_e4: int  # the period's revenue, every line
+    customers_revenue_e4: int  # of it, lines of a customer in the file
+
+
+def loyalty_groups(store: Store, period: Period, window: int) -> LoyaltyGroups:
+    """The referred / others and NPS group sums of the customers acquired by the period's
+    end (absent groups have no customer)."""
+    sql = _LOYALTY_GROUPS_SQL.format(stats=stats_source(store))
+    params = {**_flag_params(period, window),
+              "after": (period.end + timedelta(days=1)).isoformat()}
+    out: dict[str, dict[str, GroupSums]] = {"referred": {}, "nps": {}, "total": {}}
+    for kind, name, n, rev, buyers, start, kept in store.conn.execute(sql, params):
+        out[kind][name] = GroupSums(int(n), int(rev or 0), int(buyers or 0), int(start or 0),
+                                    int(kept or 0))
+    return LoyaltyGroups(out["referred"], out["nps"], out["total"]["lines"].revenue_e4,
+                         out["total"]["customers"].revenue_e4)
 
 
 def gross_profit_between(store: Store, lo: date, hi: date) -> dict[int, int]:

@@ -53,10 +53,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         return Screen.nothing(NAME, period, label, lists=LISTS, tables=TABLES)
     window = metrics_service.load_settings(store).window_days
     rule, loyal_n = settings_service.loyalty_settings(store)
-    # (id, active the day before, active at the end) per customer acquired by the end, and
-    # the period's revenue per customer: plain rows from SQL, no per-customer facts
-    flags = qlists.period_flags(store, period, window)
-    revenue = qlists.revenue_between(store, period.start, period.end)
+    # the referred / NPS groups' sums from SQL (`referred_rows` and `nps_rows` over every
+    # customer's flags and revenue are the reference: tests/test_perf_lists_loyalty_sql.py)
+    groups = qlists.loyalty_groups(store, period, window)
     referrers = qc.referrers(store, period.start, period.end)
     # habits are today's: orders of the 365 days up to `to` (a lifetime count would mix in
     # what customers did years ago, and read every line of a big file)
@@ -66,9 +65,11 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
            for by, rows in cohort_tables(store, period.end, window).items()},
         "order_frequency": frequency_rows(habits.orders_per_customer),
         "habits": [habit_row(store, habits.gaps, period.end, loyal_n)],
-        "referred_vs_others": referred_rows(flags, revenue, ql.referred_customers(store)),
-        "revenue_by_nps": nps_rows(flags, ql.nps_and_revenue(store, period.start,
-                                                             period.end)),
+        "referred_vs_others": [group_row(name, groups.referred.get(name),
+                                         groups.lines_revenue_e4)
+                               for name in ("referred", "others")],
+        "revenue_by_nps": [group_row(name, groups.nps.get(name), groups.customers_revenue_e4)
+                           for name in NPS_GROUPS],
     }
     renewed, not_renewed = renewal_rows(store, period, rule)
     lists = {"renewed": renewed, "not_renewed": not_renewed,
@@ -263,6 +264,16 @@ def _group_row(name: str, members: Iterable[Flags], revenue: dict[int, int],
             "revenue_pct": rev / total_e4 * 100 if total_e4 > 0 else None,
             "retention_pct": kept.value, "retention_n": kept.n,
             "revenue_per_buyer": _money(rev // buyers) if buyers else None}
+
+
+def group_row(name: str, sums: qlists.GroupSums | None, total_e4: int) -> dict[str, Any]:
+    """`_group_row` from the group's sums (SQL: `qlists.loyalty_groups`); None: no one."""
+    s = sums or qlists.GroupSums(0, 0, 0, 0, 0)
+    kept = proportion(s.kept, s.start)
+    return {"group": name, "customers": s.customers, "revenue": _money(s.revenue_e4),
+            "revenue_pct": s.revenue_e4 / total_e4 * 100 if total_e4 > 0 else None,
+            "retention_pct": kept.value, "retention_n": kept.n,
+            "revenue_per_buyer": _money(s.revenue_e4 // s.buyers) if s.buyers else None}
 
 
 def referred_rows(flags: list[Flags], revenue: dict[int, int], referred: set[int]
