@@ -2,7 +2,8 @@
 
 Tabs implement `export_tables() -> list[SheetTable | KpiTable]` (the main table first, then
 the key figures, then the rest) and `report_html() -> str`; the dialogs here ask for a file /
-show the preview (laid out by a task of `ui.tasks`, freed on close). Tests call those
+show the preview. The slow parts are tasks of `ui.tasks`: the workbook's write (from the
+tables read on the GUI thread) and the preview's layout (freed on close). Tests call those
 methods and `write_export` directly.
 """
 
@@ -89,25 +90,47 @@ def export_heading(tab_title: str, period: Any) -> str:
     return f"{tab_title} · {fmt.day_text(period.start)} – {fmt.day_text(period.end)}"
 
 
-def write_export(path: str | Path, tables: list[Any], title: str | None,
-                 chosen_filter: str = XLSX_FILTER) -> Path:
-    """Write a tab's export: .csv (the first, main table only) or .xlsx (every table).
-
-    The file's suffix decides; a name without one takes the filter the owner chose."""
+def export_path(path: str | Path, chosen_filter: str = XLSX_FILTER) -> Path:
+    """Where an export goes: the file's suffix decides the format; a name without one takes
+    the filter the owner chose."""
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".csv"):
         path = path.with_name(path.name + (".csv" if chosen_filter == CSV_FILTER else ".xlsx"))
+    return path
+
+
+def write_export(path: str | Path, tables: list[Any], title: str | None,
+                 chosen_filter: str = XLSX_FILTER, symbol: str | None = None) -> Path:
+    """Write a tab's export: .csv (the first, main table only) or .xlsx (every table).
+
+    `symbol` is the currency symbol of the money cells (default: the display's); plain
+    data only, so that it can run in a task."""
+    path = export_path(path, chosen_filter)
     if path.suffix.lower() == ".csv":
         main = next(t for t in tables if isinstance(t, SheetTable))
         return write_csv_table(path, main)
-    return write_xlsx(path, tables, fmt.currency_symbol(), title)
+    return write_xlsx(path, tables, fmt.currency_symbol() if symbol is None else symbol, title)
+
+
+def export_key(parent: QWidget) -> tuple[QWidget, str]:
+    """The task key of `parent`'s export being written (one at a time per tab)."""
+    return (parent, "export")
 
 
 def export_dialog(parent: QWidget, name: str, tables: list[Any],
-                  title: str | None = None) -> Path | None:
-    """Ask where to save (.xlsx or .csv), write the export, say where it went.
+                  title: str | None = None, runner: TaskRunner | None = None) -> Path | None:
+    """Ask where to save (.xlsx or .csv), write the export in a task, say where it went.
 
+    `tables` are plain data read on the GUI thread (`export_tables()`); the workbook is
+    written off it (300-400 ms for a big file's tab). Success goes to the status bar, a
+    failure to a warning, both on the GUI thread. Returns where the file is being written
+    (None: not asked, or this tab's previous export is still being written).
     `title` heads each sheet; by default the tab's title and period (BaseTab's)."""
+    runner = runner or default_runner()
+    key = export_key(parent)
+    if runner.has_task(key):  # a second export of the same tab would race the first
+        _status(parent, "The previous export is still being written…")
+        return None
     if title is None:
         title = export_heading(getattr(parent, "title", "") or name,
                                getattr(parent, "period", None))
@@ -116,20 +139,35 @@ def export_dialog(parent: QWidget, name: str, tables: list[Any],
     suggested = str(folder / f"{name} {date.today().isoformat()}.xlsx")
     path, chosen = QFileDialog.getSaveFileName(parent, "Export", suggested,
                                                f"{XLSX_FILTER};;{CSV_FILTER}")
-    if not path:
+    if not path or runner.has_task(key):
         return None
     QSettings().setValue("last_folder", str(Path(path).parent))
-    try:
-        written = write_export(path, tables, title, chosen)
-    except OSError as exc:
-        QMessageBox.warning(parent, "Export failed", plain_text.safe(
-            f"Could not write {path}: {exc.strerror or exc}"))
-        return None
-    window = parent.window()
-    status = getattr(window, "statusBar", None)
+    target = export_path(path, chosen)
+    symbol = fmt.currency_symbol()
+
+    def write(_state: TaskState) -> Path:
+        return write_export(target, tables, title, chosen, symbol)
+
+    def written(where: Path) -> None:
+        if shiboken6.isValid(parent):
+            _status(parent, f"Exported to {where}")
+
+    def failed(exc: BaseException) -> None:
+        if not isinstance(exc, OSError):
+            raise exc  # a bug: the error dialog, as when the write ran here
+        QMessageBox.warning(parent if shiboken6.isValid(parent) else None, "Export failed",
+                            plain_text.safe(f"Could not write {path}: {exc.strerror or exc}"))
+
+    runner.query(None, write, written, failed, key=key)
+    return target
+
+
+def _status(parent: QWidget, text: str) -> None:
+    if not shiboken6.isValid(parent):
+        return
+    status = getattr(parent.window(), "statusBar", None)
     if status is not None:
-        status().showMessage(f"Exported to {written}", 8000)
-    return written
+        status().showMessage(text, 8000)
 
 
 def layout_task(html: str, page: QSizeF) -> Callable[[TaskState], QTextDocument]:

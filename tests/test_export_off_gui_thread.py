@@ -1,0 +1,149 @@
+"""A tab's Excel/CSV export is written by a task, off the GUI thread (issue 18: 300-400 ms
+for a big file's tab), from tables read on the GUI thread; the same file as before, the
+same messages, and one export of a tab at a time (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+from ui_helpers import make_tab
+
+from custdesk.domain.periods import Period
+from custdesk.ui import tab_output, tasks
+
+pytestmark = pytest.mark.usefixtures("quiet_ui")
+
+OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
+
+
+class Queued(tasks.SyncRunner):
+    """Holds each task until `drain()` (a slow write still running)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queued: list = []
+
+    def _launch(self, job) -> None:
+        self.queued.append(job)
+
+    def drain(self) -> None:
+        while self.queued:
+            self.queued.pop(0).run()
+
+
+@pytest.fixture
+def today_in_window(qtbot, demo_store):
+    """The Today tab inside a main window (whose status bar says where the file went)."""
+    from custdesk.ui.tabs.today_tab import TodayTab
+
+    tab = make_tab(qtbot, TodayTab, demo_store, OCTOBER)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.setCentralWidget(tab)
+    return tab, window
+
+
+def answer_with(monkeypatch, path: Path, chosen: str = tab_output.XLSX_FILTER) -> list[str]:
+    asked: list[str] = []
+
+    def answer(*_args):
+        asked.append(str(path))
+        return str(path), chosen
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(answer))
+    return asked
+
+
+def cells(path: Path) -> dict[str, list[tuple]]:
+    book = load_workbook(path)
+    return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+
+
+def test_the_workbook_is_written_on_a_pool_thread(qtbot, today_in_window, tmp_path,
+                                                  monkeypatch) -> None:
+    tab, window = today_in_window
+    threads: list[threading.Thread] = []
+    real_write = tab_output.write_xlsx
+
+    def write_xlsx(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(tab_output, "write_xlsx", write_xlsx)
+    answer_with(monkeypatch, tmp_path / "today")  # no suffix: the chosen filter's
+    runner = tasks.ThreadRunner()
+    tables = tab.export_tables()
+    target = tab_output.export_dialog(tab, "custdesk today", tables, runner=runner)
+    assert target == tmp_path / "today.xlsx"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() != "", timeout=20_000)
+    assert window.statusBar().currentMessage() == f"Exported to {target}"
+    assert len(threads) == 1 and threads[0] is not threading.main_thread()
+    # the same workbook as the write on the GUI thread made
+    reference = tab_output.write_export(tmp_path / "reference.xlsx", tables,
+                                        tab_output.export_heading("Today", OCTOBER))
+    assert cells(target) == cells(reference)
+    runner.shutdown()
+
+
+def test_csv_is_the_same_file_as_before(qtbot, today_in_window, tmp_path,
+                                        monkeypatch) -> None:
+    tab, _window = today_in_window
+    answer_with(monkeypatch, tmp_path / "today", tab_output.CSV_FILTER)
+    runner = tasks.ThreadRunner()
+    target = tab_output.export_dialog(tab, "custdesk today", tab.export_tables(),
+                                      runner=runner)
+    assert target == tmp_path / "today.csv"
+    assert runner.wait(20_000)
+    qtbot.waitUntil(lambda: not runner.is_busy(), timeout=20_000)
+    reference = tab_output.write_export(tmp_path / "reference.csv", tab.export_tables(),
+                                        None)
+    assert target.read_bytes() == reference.read_bytes()
+    runner.shutdown()
+
+
+def test_an_unwritable_path_shows_the_same_warning(qtbot, today_in_window, tmp_path,
+                                                   monkeypatch) -> None:
+    tab, window = today_in_window
+    (tmp_path / "a file").write_text("not a folder")
+    path = tmp_path / "a file" / "today.xlsx"
+    answer_with(monkeypatch, path)
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda _p, title, text: shown.append((title, text)))
+    try:
+        tab_output.write_export(path, tab.export_tables(), None)
+    except OSError as exc:
+        expected = f"Could not write {path}: {exc.strerror or exc}"
+    runner = tasks.ThreadRunner()
+    tab_output.export_dialog(tab, "custdesk today", tab.export_tables(), runner=runner)
+    qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
+    assert shown == [("Export failed", expected)]
+    assert window.statusBar().currentMessage() == ""
+    runner.shutdown()
+
+
+def test_one_export_of_a_tab_at_a_time(qtbot, today_in_window, tmp_path,
+                                       monkeypatch) -> None:
+    tab, window = today_in_window
+    asked = answer_with(monkeypatch, tmp_path / "first.xlsx")
+    runner = Queued()
+    assert tab_output.export_dialog(tab, "custdesk today", tab.export_tables(),
+                                    runner=runner) == tmp_path / "first.xlsx"
+    assert not (tmp_path / "first.xlsx").exists()  # still being written
+    # asked again meanwhile: no file dialog, no second task, the owner is told
+    assert tab_output.export_dialog(tab, "custdesk today", tab.export_tables(),
+                                    runner=runner) is None
+    assert len(asked) == 1 and len(runner.queued) == 1
+    assert "still being written" in window.statusBar().currentMessage()
+    runner.drain()
+    assert (tmp_path / "first.xlsx").exists()
+    assert window.statusBar().currentMessage() == f"Exported to {tmp_path / 'first.xlsx'}"
+    # written: the next export may start
+    assert tab_output.export_dialog(tab, "custdesk today", tab.export_tables(),
+                                    runner=runner) is not None
+    assert len(asked) == 2
