@@ -159,6 +159,10 @@ def card_value(screen: Screen, metric: str) -> float | None:
 
 # A work list longer than this, on a sub-tab not shown, is filled in a later turn.
 LATER_ROWS = 2000
+# A main table longer than this is drawn in a turn of its own, the side widgets (bridge,
+# rates, work lists, cohorts) in the next: a big file's 100k rows and the rest in one turn,
+# then their first paint, held the window ~70 ms of CPU.
+SECOND_TURN_ROWS = 20_000
 
 
 class CustomersTab(DashboardTab):
@@ -290,6 +294,13 @@ class CustomersTab(DashboardTab):
         self._fill_segments(rows)
         self.model.set_rows(rows)
         self.apply_filters()
+        if len(rows) > SECOND_TURN_ROWS:
+            idle_queue.later(self, partial(self._show_side, screen))
+        else:
+            self._show_side(screen)
+
+    def _show_side(self, screen: Screen) -> None:
+        """Everything but the main table (a later turn for a long one, see show_screen)."""
         self._show_bridge(screen)
         self._show_rates(screen)
         self._show_lists(screen)
@@ -467,9 +478,11 @@ class CustomersTab(DashboardTab):
     def export_dialog(self) -> None:
         from custdesk.ui.tab_output import export_dialog
 
+        idle_queue.run_pending(self)  # what waits for a later turn, drawn first
         export_dialog(self, "custdesk customers", self.export_tables())
 
     def print_dialog(self) -> None:
         from custdesk.ui.tab_output import print_preview
 
+        idle_queue.run_pending(self)
         print_preview(self, self.report_html())
