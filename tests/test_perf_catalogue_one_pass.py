@@ -166,6 +166,27 @@ def test_catalogue_kept_until_a_write_each_caller_its_own_dicts(store, monkeypat
     assert runs == [1] and "Moved" in moved.breakdowns["segment"]
 
 
+def test_a_pair_serves_the_single_catalogues_after_it(store, monkeypatch) -> None:
+    """Today, New and Customers ask for the period and its prior period together; a
+    screen asking afterwards for one of them alone (Scorecard: the period's; the prior
+    period's of any) finds it: no catalogue is computed again, and it is the pair's."""
+    from custdesk.services import metrics_service
+    from custdesk.storage import queries_cache
+
+    period = _periods()[0][1]
+    queries_cache.clear(store)
+    now, prior = ms.compute_metrics_and_prior(store, period, ("segment",))
+    runs = []
+    real = metrics_service._catalogue
+    monkeypatch.setattr(metrics_service, "_catalogue",
+                        lambda *a, **k: runs.append(1) or real(*a, **k))
+    assert ms.compute_metrics(store, period, ("segment",)) == now
+    assert ms.compute_metrics(store, period.prior()) == prior
+    assert runs == []
+    ms.compute_metrics(store, period)  # another breakdown: computed
+    assert runs == [1]
+
+
 def test_feedback_report_keeps_the_prior_periods_figures(store, monkeypatch) -> None:
     """The Feedback screen's report sums the prior period's feedback in the same statement:
     `feedback_figures` of the prior period then runs no statement, and equals what it

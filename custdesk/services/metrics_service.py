@@ -230,8 +230,13 @@ def _catalogue_and_prior(store: Store, period: Period, by: Sequence[str]
         return ({("", g): v for (k, g), v in feedback.items() if k == key},
                 {("", g): v for (k, g), v in deals.items() if k == key})
 
-    return (_catalogue(store, period, by, settings, sums_of("now")),
-            _catalogue(store, prior, (), settings, sums_of("prior")))
+    now = _catalogue(store, period, by, settings, sums_of("now"))
+    before = _catalogue(store, prior, (), settings, sums_of("prior"))
+    # the same reports under compute_metrics' keys: a later screen asking for one of them
+    # alone (Scorecard: the period's) finds it instead of computing it again
+    cached(store, ("catalogue", period, tuple(by)), lambda: now, small=True)
+    cached(store, ("catalogue", prior, ()), lambda: before, small=True)
+    return now, before
 
 
 # the period's feedback and deal sums per ("", group), the file's under ("", "")

@@ -66,8 +66,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                                          growth_service.ltv_by_customer(store, period.end))
     if not rows:
         return Screen(NAME, period, label, empty=True)
-    report = metrics_service.compute_metrics(store, period, by=("segment",))
-    prior = metrics_service.compute_metrics(store, period.prior()).metrics
+    report, prior_report = metrics_service.compute_metrics_and_prior(store, period,
+                                                                     by=("segment",))
+    prior = prior_report.metrics
     bridge = metrics_service.customers_bridge(store, period)
     cards = with_targets({m: Card(m, report.metrics[m], prior.get(m)) for m in CARDS
                           if m in report.metrics}, store, period)

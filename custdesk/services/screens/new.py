@@ -53,8 +53,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         return Screen.nothing(NAME, period, label, cards=CARDS, lists=LISTS, tables=TABLES)
     window = metrics_service.load_settings(store).window_days
     states = qlists.new_and_lost(store, period, window)  # new_rows keeps the new ones
-    report = metrics_service.compute_metrics(store, period).metrics
-    prior = metrics_service.compute_metrics(store, period.prior()).metrics
+    now, before = metrics_service.compute_metrics_and_prior(store, period)
+    report, prior = now.metrics, before.metrics
     cards = with_targets({m: Card(m, report[m], prior.get(m)) for m in CARDS if m in report},
                          store, period)
     tracks = {r["customer_id"]: r for r in onboarding_service.track_rows(store, period.end)}

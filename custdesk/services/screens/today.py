@@ -101,8 +101,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     False: the tab asks for them second, so the cards appear first)."""
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
-    current = metrics_service.compute_metrics(store, period).metrics
-    prior = metrics_service.compute_metrics(store, period.prior()).metrics
+    now, before = metrics_service.compute_metrics_and_prior(store, period)
+    current, prior = now.metrics, before.metrics
     lists: dict[str, list[Any]] = {name: list(fn(store, period))
                                    for name, (fn, _total) in LISTS.items()}
     at_risk = triage.triage_at_risk(store, lists["at_risk"])
