@@ -10,11 +10,12 @@ Roles: `SORT_ROLE` gives a cell's raw value (numbers stay numbers), `ROW_ROLE` t
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -376,5 +377,27 @@ class RecordTableModel(QAbstractTableModel):
         return [spec.text(spec.raw(self._rows[i])) for i in self._view[::step][:limit]]
 
     def visible_table(self) -> tuple[list[Column], list[list[Any]]]:
-        """(columns, raw values of the visible rows in display order) for export/print."""
+        """(columns, raw values of the visible rows in display order) for export/print.
+
+        Read column by column (plain attributes/keys by a C getter, see `_raws`), then put
+        in view order and turned into rows: a big file's 100k customers × 20 columns took
+        ~0.3 s on the GUI thread cell by cell (`visible_table_reference`, kept for tests)."""
+        view = self._view
+        if len(view) < 2 or not self.columns:  # itemgetter of one index gives no tuple
+            return self.visible_table_reference()
+        # 100k new row lists (and computed values) would trigger several collections
+        # walking them (~70 ms of the big file's ~210), and none of them can be garbage:
+        # the collector waits meanwhile
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            pick = itemgetter(*view)
+            ordered = [pick(self._raws(c)) for c in self.columns]
+            return self.columns, list(map(list, zip(*ordered, strict=True)))
+        finally:
+            if collecting:
+                gc.enable()
+
+    def visible_table_reference(self) -> tuple[list[Column], list[list[Any]]]:
+        """`visible_table` cell by cell: the reference its parity test compares with."""
         return self.columns, [[c.raw(self._rows[i]) for c in self.columns] for i in self._view]
