@@ -3,19 +3,18 @@
 
 from __future__ import annotations
 
-import argparse
 import random
 from bisect import bisect_right
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchmarks.make_db import build
 from custdesk.domain.customer_state import is_active
 from custdesk.domain.periods import Period
-from custdesk.storage import Store, open_store
+from custdesk.storage import Store
 from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_lists as ql
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 
@@ -25,11 +24,9 @@ def random_store(folder: Path, seed: int) -> Store:
     without a date, lost on a day, given an acquisition day or a blank one, plus one
     contact without any record but a customer-sheet row."""
     rng = random.Random(seed)
-    path = folder / "kinds.db"
-    build(argparse.Namespace(customers=rng.randint(50, 300), lines=rng.randint(200, 3000),
-                             deals=rng.randint(50, 400), tickets=rng.randint(50, 300),
-                             surveys=rng.randint(20, 200), seed=seed, end=END, db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(folder / "kinds.db", seed, END, rng=rng, customers=(50, 300),
+                          lines=(200, 3000), deals=(50, 400), tickets=(50, 300),
+                          surveys=(20, 200))
     ids = [cid for (cid,) in s.conn.execute("SELECT id FROM customers")]
     for cid in rng.sample(ids, len(ids) // 4):
         when = (date(2016, 1, 1) + timedelta(days=rng.randint(0, 4000))).isoformat()

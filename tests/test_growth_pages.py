@@ -5,18 +5,15 @@ build holds exactly its tables, equal to the whole screen's, and the whole scree
 
 from __future__ import annotations
 
-import argparse
-import random
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.domain.periods import Period
 from custdesk.services.screens import growth
 from custdesk.services.screens.model import to_json
-from custdesk.storage import open_store
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 PERIODS = [Period(date(2025, 11, 25), END), Period(date(2026, 8, 26), END),
@@ -25,13 +22,9 @@ PERIODS = [Period(date(2025, 11, 25), END), Period(date(2026, 8, 26), END),
 
 @pytest.fixture(scope="module", params=[7, 8])
 def kinds_store(request, tmp_path_factory):
-    rng = random.Random(request.param)
-    path = Path(tmp_path_factory.mktemp("pages")) / "kinds.db"
-    build(argparse.Namespace(customers=rng.randint(20, 200), lines=rng.randint(100, 2000),
-                             deals=rng.randint(50, 600), tickets=rng.randint(50, 800),
-                             surveys=rng.randint(20, 300), seed=request.param, end=END,
-                             db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(Path(tmp_path_factory.mktemp("pages")) / "kinds.db", request.param, END,
+                          customers=(20, 200), lines=(100, 2000), deals=(50, 600),
+                          tickets=(50, 800), surveys=(20, 300))
     with s.transaction():  # deep discounts on some lines, so the discounting notes speak
         s.conn.execute("UPDATE orders SET discount = 0.35 WHERE id % 6 = 0")
     yield s

@@ -6,7 +6,6 @@ sub-query per row."""
 
 from __future__ import annotations
 
-import argparse
 import random
 from collections import defaultdict
 from datetime import date, timedelta
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.domain import lists
 from custdesk.domain.metrics_all import Inputs, assemble
 from custdesk.domain.metrics_deals import DealTotals, deal_totals
@@ -24,6 +22,7 @@ from custdesk.domain.records import StageKind
 from custdesk.services import metrics_service as ms
 from custdesk.storage import open_store, queries_deals, queries_feedback
 from custdesk.storage import queries_records as rec
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 SEEDS = [1, 2, 3]
@@ -31,13 +30,9 @@ SEEDS = [1, 2, 3]
 
 @pytest.fixture(scope="module", params=SEEDS)
 def store(request, tmp_path_factory):
-    rng = random.Random(request.param)
-    path = Path(tmp_path_factory.mktemp("kinds")) / "kinds.db"
-    build(argparse.Namespace(customers=rng.randint(20, 200), lines=rng.randint(100, 2000),
-                             deals=rng.randint(50, 600), tickets=rng.randint(50, 800),
-                             surveys=rng.randint(20, 300), seed=request.param, end=END,
-                             db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(Path(tmp_path_factory.mktemp("kinds")) / "kinds.db", request.param, END,
+                          customers=(20, 200), lines=(100, 2000), deals=(50, 600),
+                          tickets=(50, 800), surveys=(20, 300))
     yield s
     s.close()
 

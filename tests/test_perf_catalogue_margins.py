@@ -5,34 +5,28 @@ random files of every kind and several periods."""
 
 from __future__ import annotations
 
-import argparse
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_metrics_from_totals
 from custdesk.domain.periods import Period
 from custdesk.services import margins_service as mg
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import feedback as feedback_screen
 from custdesk.services.screens import margins as margins_screen
-from custdesk.storage import open_store
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 
 
 @pytest.fixture(scope="module", params=[21, 22, 23])
 def store(request, tmp_path_factory):
-    rng = random.Random(request.param)
-    path = Path(tmp_path_factory.mktemp("margins")) / "m.db"
-    build(argparse.Namespace(customers=rng.randint(20, 200), lines=rng.randint(100, 2000),
-                             deals=rng.randint(50, 400), tickets=rng.randint(50, 400),
-                             surveys=rng.randint(20, 200), seed=request.param, end=END,
-                             db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(Path(tmp_path_factory.mktemp("margins")) / "m.db", request.param, END,
+                          customers=(20, 200), lines=(100, 2000), deals=(50, 400),
+                          tickets=(50, 400), surveys=(20, 200))
     yield s
     s.close()
 

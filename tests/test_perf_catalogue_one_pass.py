@@ -5,31 +5,26 @@ customer and records of a customer no longer in the file."""
 
 from __future__ import annotations
 
-import argparse
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.domain.periods import Period
 from custdesk.services import metrics_service as ms
-from custdesk.storage import open_store
 from custdesk.storage import queries_deals as qd
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 
 
 @pytest.fixture(scope="module", params=[21, 22, 23])
 def store(request, tmp_path_factory):
-    rng = random.Random(request.param)
     path = Path(tmp_path_factory.mktemp("onepass")) / "onepass.db"
-    build(argparse.Namespace(customers=rng.randint(30, 150), lines=rng.randint(200, 1500),
-                             deals=rng.randint(100, 600), tickets=rng.randint(50, 400),
-                             surveys=rng.randint(20, 200), seed=request.param, end=END,
-                             db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(path, request.param, END,
+                          customers=(30, 150), lines=(200, 1500), deals=(100, 600),
+                          tickets=(50, 400), surveys=(20, 200))
     with s.transaction():  # deals of no customer
         s.conn.execute("UPDATE deals SET customer_id = NULL "
                        "WHERE id IN (SELECT id FROM deals ORDER BY id LIMIT 7)")

@@ -3,7 +3,6 @@ same figures from every deal of the file resolved in Python, on random files."""
 
 from __future__ import annotations
 
-import argparse
 import random
 from dataclasses import asdict
 from datetime import date, timedelta
@@ -11,14 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.domain.periods import Period
 from custdesk.domain.text import name_key
 from custdesk.services import deals_service as ds
 from custdesk.services import metrics_service as ms
 from custdesk.services import pipeline_service as ps
 from custdesk.services.screens.pipeline_board import board
-from custdesk.storage import open_store
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 
@@ -26,11 +24,9 @@ END = date(2026, 11, 24)
 @pytest.fixture(scope="module", params=[7, 8, 9])
 def store(request, tmp_path_factory):
     rng = random.Random(request.param)
-    path = Path(tmp_path_factory.mktemp("pipe")) / "pipe.db"
-    build(argparse.Namespace(customers=rng.randint(20, 150), lines=rng.randint(100, 1000),
-                             deals=rng.randint(100, 700), tickets=20, surveys=10,
-                             seed=request.param, end=END, db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(Path(tmp_path_factory.mktemp("pipe")) / "pipe.db", request.param, END,
+                          rng=rng, customers=(20, 150), lines=(100, 1000), deals=(100, 700),
+                          tickets=20, surveys=10)
     with s.transaction():  # owners blank or missing, as imported files have them
         ids = [r[0] for r in s.conn.execute("SELECT id FROM deals ORDER BY id")]
         for did in rng.sample(ids, len(ids) // 10):

@@ -6,19 +6,18 @@ the last order, others with orders after the end)."""
 
 from __future__ import annotations
 
-import argparse
 import random
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.domain.customer_state import flows_over_periods
 from custdesk.domain.metrics_all import Settings
 from custdesk.domain.periods import Period
 from custdesk.services import metrics_service as ms
-from custdesk.storage import open_store, queries_series, queries_summary
+from custdesk.storage import queries_series, queries_summary
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 SERIES = ["customers_new", "customers_start", "customers_active", "customers_won_back",
@@ -30,12 +29,9 @@ SALES = ["revenue", "gross_profit", "gross_margin_pct", "orders_count", "avg_ord
 @pytest.fixture(scope="module", params=[4, 5, 6])
 def store(request, tmp_path_factory):
     rng = random.Random(request.param)
-    path = Path(tmp_path_factory.mktemp("series")) / "series.db"
-    build(argparse.Namespace(customers=rng.randint(30, 250), lines=rng.randint(200, 3000),
-                             deals=rng.randint(50, 400), tickets=rng.randint(20, 200),
-                             surveys=rng.randint(10, 100), seed=request.param, end=END,
-                             db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(Path(tmp_path_factory.mktemp("series")) / "series.db", request.param, END,
+                          rng=rng, customers=(30, 250), lines=(200, 3000), deals=(50, 400),
+                          tickets=(20, 200), surveys=(10, 100))
     with s.transaction():  # customers marked lost with and without a day, or acquired late
         ids = [r[0] for r in s.conn.execute("SELECT id FROM customers ORDER BY id")]
         for cid in rng.sample(ids, min(len(ids), 12)):

@@ -6,25 +6,22 @@ data's end."""
 
 from __future__ import annotations
 
-import argparse
-import random
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.domain.metrics_customers import CustomerTally
 from custdesk.domain.periods import Period
 from custdesk.services import growth_service as gs
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import growth
-from custdesk.storage import open_store
 from custdesk.storage import queries_growth_cards as qgc
 from custdesk.storage import queries_growth_flags as qgf
 from custdesk.storage import queries_why as qw
 from custdesk.storage.queries import SILENT
 from custdesk.storage.queries_growth_sources import customer_flags
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 PERIODS = [Period(END - timedelta(days=364), END), Period(END - timedelta(days=729),
@@ -37,13 +34,9 @@ FIELDS = ("new", "end", "buyers", "year_pool", "year_lost", "year_active", "year
 
 @pytest.fixture(scope="module", params=[21, 22, 23])
 def store(request, tmp_path_factory):
-    rng = random.Random(request.param)
-    path = Path(tmp_path_factory.mktemp("cards")) / "kinds.db"
-    build(argparse.Namespace(customers=rng.randint(20, 250), lines=rng.randint(100, 2500),
-                             deals=rng.randint(50, 600), tickets=rng.randint(50, 800),
-                             surveys=rng.randint(20, 300), seed=request.param, end=END,
-                             db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(Path(tmp_path_factory.mktemp("cards")) / "kinds.db", request.param, END,
+                          customers=(20, 250), lines=(100, 2500), deals=(50, 600),
+                          tickets=(50, 800), surveys=(20, 300))
     with s.transaction():  # the odd rows of a real file
         s.conn.execute("UPDATE customers SET status = 'lost' WHERE id % 9 = 0")
         s.conn.execute("UPDATE customers SET lost_on = '2025-03-01' WHERE id % 13 = 0")

@@ -5,17 +5,14 @@ without an amount, with a list amount or only a product list price) and periods.
 
 from __future__ import annotations
 
-import argparse
-import random
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.domain.periods import Period
 from custdesk.services.screens import growth_price
-from custdesk.storage import open_store
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 PERIODS = [Period(END - timedelta(days=364), END), Period(date(2016, 1, 1), END),
@@ -26,12 +23,10 @@ PERIODS = [Period(END - timedelta(days=364), END), Period(date(2016, 1, 1), END)
 
 @pytest.fixture(scope="module", params=[31, 32, 33])
 def store(request, tmp_path_factory):
-    rng = random.Random(request.param)
     path = Path(tmp_path_factory.mktemp("dealmonths")) / "deals.db"
-    build(argparse.Namespace(customers=rng.randint(20, 150), lines=rng.randint(100, 800),
-                             deals=rng.randint(200, 900), tickets=20, surveys=10,
-                             seed=request.param, end=END, db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(path, request.param, END,
+                          customers=(20, 150), lines=(100, 800), deals=(200, 900), tickets=20,
+                          surveys=10)
     with s.transaction():  # the gaps an imported pipeline has
         s.conn.execute("UPDATE deals SET created_on = NULL WHERE id % 7 = 0")
         s.conn.execute("UPDATE deals SET created_on = '' WHERE id % 11 = 0")

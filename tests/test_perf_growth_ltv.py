@@ -5,16 +5,14 @@ after the data's end."""
 
 from __future__ import annotations
 
-import argparse
-import random
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.services import growth_service as gs
 from custdesk.storage import open_store
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 SEEDS = [11, 12, 13, 14]
@@ -24,13 +22,9 @@ DAYS = [END, END - timedelta(days=200), END - timedelta(days=900), END + timedel
 
 @pytest.fixture(scope="module", params=SEEDS)
 def store(request, tmp_path_factory):
-    rng = random.Random(request.param)
-    path = Path(tmp_path_factory.mktemp("ltv")) / "kinds.db"
-    build(argparse.Namespace(customers=rng.randint(20, 250), lines=rng.randint(100, 2500),
-                             deals=rng.randint(50, 600), tickets=rng.randint(50, 800),
-                             surveys=rng.randint(20, 300), seed=request.param, end=END,
-                             db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(Path(tmp_path_factory.mktemp("ltv")) / "kinds.db", request.param, END,
+                          customers=(20, 250), lines=(100, 2500), deals=(50, 600),
+                          tickets=(50, 800), surveys=(20, 300))
     with s.transaction():  # the odd rows of a real file
         s.conn.execute("UPDATE customers SET status = 'lost' WHERE id % 9 = 0")
         s.conn.execute("UPDATE customers SET lost_on = '2026-03-01' WHERE id % 13 = 0")

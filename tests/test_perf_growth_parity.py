@@ -5,26 +5,24 @@ a segment, surveys and deals without a customer)."""
 
 from __future__ import annotations
 
-import argparse
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.domain.periods import Period, month_slots
 from custdesk.services import growth_service as gs
 from custdesk.services import metrics_service as ms
 from custdesk.services.screens import growth, growth_markets, lost, reasons, why
 from custdesk.services.screens.model import to_json
-from custdesk.storage import open_store
 from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_growth_costs as qc
 from custdesk.storage import queries_growth_markets as qm
 from custdesk.storage import queries_growth_pipeline as qp
 from custdesk.storage import queries_growth_revenue as qr
 from custdesk.storage import queries_why as qw
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 SEEDS = [4, 5, 6]
@@ -32,13 +30,9 @@ SEEDS = [4, 5, 6]
 
 @pytest.fixture(scope="module", params=SEEDS)
 def store(request, tmp_path_factory):
-    rng = random.Random(request.param)
-    path = Path(tmp_path_factory.mktemp("growth")) / "kinds.db"
-    build(argparse.Namespace(customers=rng.randint(20, 200), lines=rng.randint(100, 2000),
-                             deals=rng.randint(50, 600), tickets=rng.randint(50, 800),
-                             surveys=rng.randint(20, 300), seed=request.param, end=END,
-                             db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(Path(tmp_path_factory.mktemp("growth")) / "kinds.db", request.param, END,
+                          customers=(20, 200), lines=(100, 2000), deals=(50, 600),
+                          tickets=(50, 800), surveys=(20, 300))
     with s.transaction():  # the blanks a real file has
         s.conn.execute("UPDATE customers SET segment = '' WHERE id % 7 = 0")
         s.conn.execute("UPDATE customers SET segment = NULL WHERE id % 11 = 0")

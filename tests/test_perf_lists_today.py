@@ -4,32 +4,25 @@ reference) on random files of every record kind."""
 
 from __future__ import annotations
 
-import argparse
-import random
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from benchmarks.make_db import build
 from custdesk.domain.periods import Period
 from custdesk.services import metrics_service as ms
 from custdesk.services import pipeline_service as ps
 from custdesk.services.screens import today
-from custdesk.storage import open_store
+from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
 
 
 @pytest.fixture(scope="module", params=[4, 5])
 def store(request, tmp_path_factory):
-    rng = random.Random(request.param)
-    path = Path(tmp_path_factory.mktemp("today")) / "kinds.db"
-    build(argparse.Namespace(customers=rng.randint(20, 200), lines=rng.randint(100, 2000),
-                             deals=rng.randint(50, 600), tickets=rng.randint(50, 400),
-                             surveys=rng.randint(20, 200), seed=request.param, end=END,
-                             db=str(path)))
-    s = open_store(path)
+    s = random_kinds_file(Path(tmp_path_factory.mktemp("today")) / "kinds.db", request.param, END,
+                          customers=(20, 200), lines=(100, 2000), deals=(50, 600),
+                          tickets=(50, 400), surveys=(20, 200))
     # untitled and blank-titled deals: named by reference, then by `deal_title`
     s.conn.execute("UPDATE deals SET title = NULL WHERE id % 5 = 0")
     s.conn.execute("UPDATE deals SET title = '  ' WHERE id % 7 = 0")
