@@ -83,13 +83,15 @@ def places_by_customer(store: Store, period: Period
 # `places_by_customer` without its order count (the markets page shows none), 1.3 s against
 # 2.4 s on the big file's year under load
 _PLACED = {level: expr.replace("o.", "x.") for level, expr in PLACE.items()}
-_PLACE_SUMS = f"""
-WITH x AS MATERIALIZED (
+_BY_CUSTOMER_AND_SHIP_TO = """
+x AS MATERIALIZED (
   SELECT o.customer_id AS customer_id, o.country AS country, o.region AS region,
          o.city AS city, sum(o.revenue_e4) AS rev, sum(coalesce(o.cost_e4, 0)) AS cost,
          sum(CASE WHEN o.cost_e4 IS NOT NULL THEN o.revenue_e4 ELSE 0 END) AS rev_c,
          count(*) AS n, sum(o.cost_e4 IS NOT NULL) AS n_c
-  FROM orders o WHERE o.date BETWEEN :lo AND :hi GROUP BY 1, 2, 3, 4)
+  FROM orders o WHERE o.date BETWEEN :lo AND :hi GROUP BY 1, 2, 3, 4)"""
+_PLACE_SUMS = f"""
+WITH {_BY_CUSTOMER_AND_SHIP_TO}
 SELECT {_PLACED['country']}, {_PLACED['region']}, {_PLACED['city']}, x.customer_id,
        sum(rev), sum(cost), sum(rev_c), sum(n), sum(n_c)
 FROM x JOIN customers c ON c.id = x.customer_id GROUP BY 1, 2, 3, 4"""
@@ -108,12 +110,7 @@ def place_sums(store: Store, period: Period
 # once per place: the markets page's rows without a Python pass over every customer-place
 # (100k on the big file's year: 0.47 → 0.34 s)
 _PLACE_TOTALS = f"""
-WITH x AS MATERIALIZED (
-  SELECT o.customer_id AS customer_id, o.country AS country, o.region AS region,
-         o.city AS city, sum(o.revenue_e4) AS rev, sum(coalesce(o.cost_e4, 0)) AS cost,
-         sum(CASE WHEN o.cost_e4 IS NOT NULL THEN o.revenue_e4 ELSE 0 END) AS rev_c,
-         count(*) AS n, sum(o.cost_e4 IS NOT NULL) AS n_c
-  FROM orders o WHERE o.date BETWEEN :lo AND :hi GROUP BY 1, 2, 3, 4),
+WITH {_BY_CUSTOMER_AND_SHIP_TO},
 y AS MATERIALIZED (
   SELECT {_PLACED['country']} AS country, {_PLACED['region']} AS region,
          {_PLACED['city']} AS city, x.customer_id AS cid, rev, cost, rev_c, n, n_c
