@@ -91,3 +91,37 @@ def test_a_model_without_columns(qtbot) -> None:
     model = RecordTableModel([])
     model.set_rows([{"a": 1}, {"a": 2}, {"a": 3}])
     assert model.visible_table() == model.visible_table_reference() == ([], [[], [], []])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_printed_table_reads_only_its_printed_rows(qtbot, seed, monkeypatch) -> None:
+    """text_table_from_model formats the rows a printout shows (the first MAX_PRINTED_ROWS)
+    and counts the rest: the same HTML as every row formatted."""
+    from custdesk.reports.tab_report import MAX_PRINTED_ROWS, TextTable, table_html
+    from custdesk.ui.tab_output import text_table_from_model
+
+    rng = random.Random(seed)
+    for n in (0, 1, MAX_PRINTED_ROWS, MAX_PRINTED_ROWS + 1, 700):
+        model = RecordTableModel(COLUMNS)
+        model.set_rows(random_rows(rng, n, "mixed"))
+        model.sort(rng.randrange(len(COLUMNS)), Qt.SortOrder.DescendingOrder)
+        if seed == 2:
+            model.set_predicate(lambda r: bool(_get(r, "name")))
+        columns, rows = model.visible_table_reference()
+        every = [[c.text(v) for c, v in zip(columns, row, strict=True)] for row in rows]
+        right = {i for i, c in enumerate(columns) if c.kind in ("int", "float", "money", "pct",
+                                                                  "score")}
+        reference = TextTable("T", [c.header for c in columns], every, right, "note")
+        formatted: list[object] = []
+        real_text = Column.text
+
+        def counted(self, raw, _seen=formatted, _text=real_text):
+            _seen.append(raw)
+            return _text(self, raw)
+
+        monkeypatch.setattr(Column, "text", counted)
+        printed = text_table_from_model("T", model, "note")
+        monkeypatch.setattr(Column, "text", real_text)
+        assert table_html(printed) == table_html(reference)
+        assert len(printed.rows) == len(rows)
+        assert len(formatted) == min(len(rows), MAX_PRINTED_ROWS) * len(columns)

@@ -398,6 +398,10 @@ class RecordTableModel(QAbstractTableModel):
             if collecting:
                 gc.enable()
 
+    def visible_head(self, count: int) -> list[list[Any]]:
+        """Raw values of the first `count` visible rows in display order (a printout's)."""
+        return [[c.raw(self._rows[i]) for c in self.columns] for i in self._view[:count]]
+
     def visible_table_reference(self) -> tuple[list[Column], list[list[Any]]]:
         """`visible_table` cell by cell: the reference its parity test compares with."""
         return self.columns, [[c.raw(self._rows[i]) for c in self.columns] for i in self._view]

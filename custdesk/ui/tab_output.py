@@ -29,7 +29,7 @@ from PySide6.QtGui import QPageLayout, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from custdesk.reports.tab_report import Chart, TextTable
+from custdesk.reports.tab_report import MAX_PRINTED_ROWS, Chart, TextTable
 from custdesk.services.files import start_folder
 from custdesk.services.tab_export import SheetTable, write_csv_table, write_xlsx
 from custdesk.ui import formatting as fmt
@@ -47,10 +47,14 @@ def sheet_from_model(title: str, model: RecordTableModel) -> SheetTable:
 
 
 def text_table_from_model(title: str, model: RecordTableModel, note: str = "") -> TextTable:
-    """The visible rows of `model` as the screen shows them, for printing (the report keeps
-    the first MAX_PRINTED_ROWS and says how many more there are)."""
-    columns, rows = model.visible_table()
-    texts = [[c.text(v) for c, v in zip(columns, row, strict=True)] for row in rows]
+    """The visible rows of `model` as the screen shows them, for printing. The report
+    prints the first MAX_PRINTED_ROWS and says how many more there are: only those are
+    read and formatted, the others only counted (blank rows) — formatting a big file's 100k
+    customers took ~1.8 s on the GUI thread for 20 printed rows."""
+    columns = model.columns
+    texts: list[list[str]] = [[c.text(v) for c, v in zip(columns, row, strict=True)]
+                              for row in model.visible_head(MAX_PRINTED_ROWS)]
+    texts += [[]] * (model.rowCount() - len(texts))  # counted, never printed
     right = {i for i, c in enumerate(columns) if c.kind in _RIGHT_KINDS}
     return TextTable(title, [c.header for c in columns], texts, right, note)
 
