@@ -56,24 +56,24 @@ def new_customers(store: Store, periods: Sequence[tuple[str, Period]]) -> dict[s
 # first period, then each period's end): active (a), marked lost (g), lapsed (p). The last
 # order on or before d0 comes from the summary (an index seek only for customers whose
 # history straddles d0); on or before a later dk, from one grouped pass over the span's
-# lines. Columns are generated per boundary: the periods' count is small (12 months).
+# order days. Columns are generated per boundary: the periods' count is small (12 months).
 _STATES = """
-WITH last0 AS MATERIALIZED (
-  SELECT s.customer_id AS cid,
-    CASE WHEN s.last_date <= :d0 THEN s.last_date WHEN s.first_date > :d0 THEN NULL
-         ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = s.customer_id
-               AND o.date <= :d0) END AS last
-  FROM {stats} s),
-span AS MATERIALIZED (
-  SELECT customer_id AS cid, {span_cols}
-  FROM orders WHERE date > :d0 AND date <= :dn GROUP BY customer_id),
-cust AS MATERIALIZED (
+WITH base AS MATERIALIZED (  -- with the last order by d0 in the same pass: no CTE to index
   SELECT c.id AS cid, coalesce(ACQUIRED, '9999-12-31') AS acq,
     nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
-    coalesce(c.status = 'lost', 0) AS marked, l.last AS l0, x.x{n} AS span_last,
-    {last_cols}
-  FROM customers c LEFT JOIN {stats} s ON s.customer_id = c.id
-  LEFT JOIN last0 l ON l.cid = c.id LEFT JOIN span x ON x.cid = c.id),
+    coalesce(c.status = 'lost', 0) AS marked,
+    CASE WHEN s.last_date <= :d0 THEN s.last_date WHEN s.first_date > :d0 THEN NULL
+         ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = s.customer_id
+               AND o.date <= :d0) END AS l0
+  FROM customers c LEFT JOIN {stats} s ON s.customer_id = c.id),
+span AS MATERIALIZED (  -- over each customer's order days, not every line: the date
+  -- index gives them distinct in one pass, a third as many rows to take the maxima of
+  SELECT customer_id AS cid, {span_cols}
+  FROM (SELECT DISTINCT date, customer_id FROM orders WHERE date > :d0 AND date <= :dn)
+  GROUP BY customer_id),
+cust AS NOT MATERIALIZED (  -- read once, by play
+  SELECT b.*, x.x{n} AS span_last, {last_cols}
+  FROM base b LEFT JOIN span x ON x.cid = b.cid),
 -- left out: customers never active at any boundary and not acquired in the span (no part
 -- in any count): acquired after it, or by d0 but marked lost by d0 or lapsed at d0 with
 -- no order since (a lapse only deepens while no order comes)
@@ -90,7 +90,7 @@ def _bridge_sql(n: int, stats: str) -> str:
     """The statement for boundaries d0..dn (n periods)."""
     span_cols = ", ".join(f"max(iif(date <= :d{k}, date, NULL)) AS x{k}"
                           for k in range(1, n + 1))
-    last_cols = ", ".join(f"coalesce(x.x{k}, l.last) AS l{k}" for k in range(1, n + 1))
+    last_cols = ", ".join(f"coalesce(x.x{k}, b.l0) AS l{k}" for k in range(1, n + 1))
     state_cols = ", ".join(
         f"coalesce(lost_on <= :d{k}, marked) AS g{k}, "
         f"coalesce(l{k} < :w{k}, 0) AS p{k}, "
