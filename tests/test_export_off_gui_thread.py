@@ -36,6 +36,14 @@ class Queued(tasks.SyncRunner):
             self.queued.pop(0).run()
 
 
+@pytest.fixture(autouse=True)
+def no_export_left_behind():
+    """A test's runner that never ran its task (Queued) must not leave it counted as being
+    written for the next test (in the app, one runner lives as long as the window)."""
+    yield
+    tab_output._writing.clear()
+
+
 @pytest.fixture
 def today_in_window(qtbot, demo_store):
     """The Today tab inside a main window (whose status bar says where the file went)."""
@@ -147,3 +155,58 @@ def test_one_export_of_a_tab_at_a_time(qtbot, today_in_window, tmp_path,
     assert tab_output.export_dialog(tab, "custdesk today", tab.export_tables(),
                                     runner=runner) is not None
     assert len(asked) == 2
+
+
+@pytest.fixture
+def main_window(qtbot, demo_store):
+    from custdesk.ui.main_window import MainWindow
+
+    window = MainWindow(demo_store, persist_state=False)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_closing_waits_for_an_export_being_written(qtbot, main_window, tmp_path,
+                                                   monkeypatch) -> None:
+    """Quitting while an export is written would lose it (its file appears only when
+    complete): the window asks, and "wait" keeps it open until the file is written, then
+    closes by itself."""
+    tab = main_window.tab_pages[0]
+    answer_with(monkeypatch, tmp_path / "today.xlsx")
+    asked: list[str] = []
+
+    def question(_parent, title, _text, *_buttons):
+        asked.append(title)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    runner = Queued()
+    target = tab_output.export_dialog(tab, "custdesk today", tab.export_tables(),
+                                      runner=runner)
+    assert tab_output.exports_in_progress() == [target]
+    assert not main_window.close()
+    assert main_window.isVisible() and asked == ["Export still being written"]
+    assert not main_window.close() and asked == ["Export still being written"]  # no 2nd ask
+    runner.drain()  # the write ends
+    qtbot.waitUntil(lambda: not main_window.isVisible(), timeout=5_000)
+    assert target.exists() and tab_output.exports_in_progress() == []
+
+
+def test_closing_without_waiting_for_the_export(qtbot, main_window, tmp_path,
+                                                monkeypatch) -> None:
+    tab = main_window.tab_pages[0]
+    answer_with(monkeypatch, tmp_path / "today.xlsx")
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *_a: QMessageBox.StandardButton.Discard)
+    runner = Queued()
+    tab_output.export_dialog(tab, "custdesk today", tab.export_tables(), runner=runner)
+    assert main_window.close() and not main_window.isVisible()
+    runner.shutdown()  # the task dropped: no longer counted
+    assert tab_output.exports_in_progress() == []
+
+
+def test_closing_with_no_export_asks_nothing(qtbot, main_window, monkeypatch) -> None:
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *_a: pytest.fail("asked with no export being written"))
+    assert main_window.close()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.settings = QSettings()
         self.dialogs: dict[str, QDialog] = {}  # the one open dialog of each kind
         self.is_demo = False  # the open file is the demo business (title, banner, import)
+        self._closing_after_exports = False  # the owner chose to wait for an export
         self.setWindowTitle("custdesk")
         self.setAcceptDrops(True)
         self.tabs = QTabWidget(self)
@@ -738,9 +740,49 @@ class MainWindow(QMainWindow):
         self.resize(width, height)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._export_keeps_open():
+            event.ignore()
+            return
         if self.persist_state:
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())
             self.settings.setValue("window/tab", self.tabs.currentIndex())
         self.set_store(None)
         super().closeEvent(event)
+
+    def _export_keeps_open(self) -> bool:
+        """An export still being written would be lost by quitting now (its file is only
+        put in place when complete): ask whether to wait for it. Waiting closes the window
+        by itself once the last export is written (or has failed, with its message)."""
+        if "custdesk.ui.tab_output" not in sys.modules:  # never imported: no export
+            return False
+        from custdesk.ui import plain_text, tab_output
+
+        pending = tab_output.exports_in_progress()
+        if not pending:
+            return False
+        if self._closing_after_exports:
+            return True  # already waiting: a second close request waits too
+
+        names = ", ".join(p.name for p in pending)
+        answer = QMessageBox.question(
+            self, "Export still being written",
+            plain_text.safe(f"{names} is still being written. Wait for it, then close?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
+            QMessageBox.StandardButton.Yes)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self._closing_after_exports = True
+        self.statusBar().showMessage("Closing when the export is written…")
+        timer = QTimer(self)
+        timer.setInterval(200)
+
+        def check() -> None:
+            if not tab_output.exports_in_progress():
+                timer.stop()
+                self._closing_after_exports = False
+                self.close()
+
+        timer.timeout.connect(check)
+        timer.start()
+        return True

@@ -116,6 +116,19 @@ def write_export(path: str | Path, tables: list[Any], title: str | None,
     return write_xlsx(path, tables, fmt.currency_symbol() if symbol is None else symbol, title)
 
 
+# the export tasks started, with where they write: the window asks before quitting over one
+# still running (the runner says which are: a task dropped or ended is not)
+_writing: dict[int, tuple[TaskRunner, object, Path]] = {}
+
+
+def exports_in_progress() -> list[Path]:
+    """Where the exports still being written go (the window's close asks about them)."""
+    for ticket, (runner, key, _path) in list(_writing.items()):
+        if not runner.has_task(key):
+            del _writing[ticket]
+    return [path for _runner, _key, path in _writing.values()]
+
+
 def export_key(parent: QWidget) -> tuple[QWidget, str]:
     """The task key of `parent`'s export being written (one at a time per tab)."""
     return (parent, "export")
@@ -163,6 +176,7 @@ def export_dialog(parent: QWidget, name: str, tables: list[Any],
                             plain_text.safe(f"Could not write {path}: {exc.strerror or exc}"))
 
     runner.query(None, write, written, failed, key=key)
+    _writing[id(write)] = (runner, key, target)
     return target
 
 
