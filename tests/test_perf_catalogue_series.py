@@ -106,25 +106,24 @@ def test_series_from_a_stale_summary(store) -> None:
 
 
 def test_deal_series_share_one_query_until_a_write(store, monkeypatch) -> None:
-    """Two deal series of the same months run one grouped query; a write runs it again."""
+    """Two deal series of the same months (both of the decided deals) run one grouped
+    query; a write runs it again."""
     calls = []
-    real = ms.qd.deal_totals
+    real = ms.queries_deal_months.decided_totals
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ms.qd, "deal_totals", counting)
+    monkeypatch.setattr(ms.queries_deal_months, "decided_totals", counting)
     win = ms.monthly_series(store, "win_rate_pct", 12, END)
     disc = ms.monthly_series(store, "discount_pct_avg", 12, END)
     assert len(calls) == 1
-    monkeypatch.setattr(ms.qd, "deal_totals", real)
     assert win and disc
-    sums = real(store, ms._month_periods(12, END))
+    sums = ms.qd.deal_totals(store, ms._month_periods(12, END))  # the full sums agree
     assert disc == [(k, ms.deal_metrics_from_totals(
         sums.get((k, ""), ms.DealTotals()), ms.load_settings(store).deep_discount_pct)
         ["discount_pct_avg"].value) for k, _ in ms._month_periods(12, END)]
-    monkeypatch.setattr(ms.qd, "deal_totals", counting)
     with store.transaction():
         store.conn.execute("UPDATE deals SET amount_e4 = coalesce(amount_e4, 0) + 10000 "
                            "WHERE id = (SELECT min(id) FROM deals)")

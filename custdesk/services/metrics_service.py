@@ -48,7 +48,7 @@ from custdesk.domain.metrics_feedback import (
 )
 from custdesk.domain.metrics_sales import DiscountTotals, SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, add_months, month_end, month_key
-from custdesk.storage import queries, queries_series, queries_tally
+from custdesk.storage import queries, queries_deal_months, queries_series, queries_tally
 from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
@@ -422,7 +422,7 @@ def monthly_series(store: Store, metric_id: str, months: int,
                 for key, _ in periods]
     probe = Period(end, end)
     if metric_id in deal_metrics([], probe, 0):  # one grouped query over the months
-        deal_sums = _deal_series(store, periods)
+        deal_sums = _deal_series(store, periods, decided=metric_id in _DECIDED_DEAL_IDS)
         return [(key, deal_metrics_from_totals(deal_sums.get((key, ""), DealTotals()),
                                                settings.deep_discount_pct)[metric_id].value)
                 for key, _ in periods]
@@ -452,15 +452,23 @@ _deal_series_last: weakref.WeakKeyDictionary[Store, tuple[object, dict]] = (
     weakref.WeakKeyDictionary())
 
 
-def _deal_series(store: Store, periods: list[tuple[str, Period]]
+# deal metrics made of the decided deals' sums alone (`queries_deal_months.DECIDED_FIELDS`):
+# their series skip the open deals, which `deal_totals` resolves once per month
+_DECIDED_DEAL_IDS = frozenset(("deals_won", "deals_lost", "win_rate_pct", "win_rate_value_pct",
+                               "discount_pct_avg", "deep_discount_share_pct"))
+
+
+def _deal_series(store: Store, periods: list[tuple[str, Period]], *, decided: bool = False
                  ) -> dict[tuple[str, str], DealTotals]:
-    key = (tuple(periods), data_version(store))
+    """The months' deal sums: `decided` only the won and lost deals' (the other fields 0)."""
+    key = (tuple(periods), decided, data_version(store))
     with _deal_series_lock:
         found = _deal_series_last.get(store)
     if found is not None and found[0] == key:
         return found[1]
-    sums = qd.deal_totals(store, periods)
-    if data_version(store) == key[1]:  # nothing written meanwhile
+    sums = (queries_deal_months.decided_totals(store, periods) if decided
+            else qd.deal_totals(store, periods))
+    if data_version(store) == key[2]:  # nothing written meanwhile
         with _deal_series_lock:
             _deal_series_last[store] = (key, sums)
     return sums
