@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+)
 from ui_helpers import make_tab
 
 from custdesk.domain.periods import Period
@@ -187,10 +193,30 @@ def test_closing_waits_for_an_export_being_written(qtbot, main_window, tmp_path,
     assert tab_output.exports_in_progress() == [target]
     assert not main_window.close()
     assert main_window.isVisible() and asked == ["Export still being written"]
+    # meanwhile a modal box says what is written: nothing else can be started
+    waiting = QApplication.activeModalWidget()
+    assert isinstance(waiting, QProgressDialog) and "today.xlsx" in waiting.labelText()
     assert not main_window.close() and asked == ["Export still being written"]  # no 2nd ask
     runner.drain()  # the write ends
     qtbot.waitUntil(lambda: not main_window.isVisible(), timeout=5_000)
     assert target.exists() and tab_output.exports_in_progress() == []
+
+
+def test_a_second_export_of_a_tab_replaces_the_first_in_the_count(
+        qtbot, main_window, tmp_path, monkeypatch) -> None:
+    """The close question names only the files still being written: an export of a tab
+    written before does not linger once the tab exports again."""
+    tab = main_window.tab_pages[0]
+    runner = Queued()
+    answer_with(monkeypatch, tmp_path / "first.xlsx")
+    tab_output.export_dialog(tab, "custdesk today", tab.export_tables(), runner=runner)
+    runner.drain()
+    answer_with(monkeypatch, tmp_path / "second.xlsx")
+    second = tab_output.export_dialog(tab, "custdesk today", tab.export_tables(),
+                                      runner=runner)
+    assert tab_output.exports_in_progress() == [second]
+    runner.drain()
+    assert tab_output.exports_in_progress() == []
 
 
 def test_closing_without_waiting_for_the_export(qtbot, main_window, tmp_path,

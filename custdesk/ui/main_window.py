@@ -11,12 +11,14 @@ import shiboken6
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QProgressDialog,
     QTabWidget,
     QWidget,
 )
@@ -511,10 +513,21 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
         self.statusBar().showMessage(text, 30000)
 
+    def _still_loading(self, what: str) -> bool:
+        """True (and the owner told) when the tab's numbers are not in yet."""
+        tab = self.current_tab()
+        if not getattr(tab, "still_loading", lambda: False)():
+            return False
+        QMessageBox.information(self, what, f"{tab.title} is still loading: {what.lower()} it "
+                                "once its numbers are shown.")
+        return True
+
     def export_dialog(self) -> None:
         handler = getattr(self.current_tab(), "export_dialog", None)
         if handler is None:
             QMessageBox.information(self, "Export", "This view cannot be exported yet.")
+            return
+        if self._still_loading("Export"):
             return
         idle_queue.run_pending(self.current_tab())  # tables still queued for a later turn
         handler()
@@ -530,6 +543,8 @@ class MainWindow(QMainWindow):
         handler = getattr(self.current_tab(), "print_dialog", None)
         if handler is None:
             QMessageBox.information(self, "Print", "This view cannot be printed yet.")
+            return
+        if self._still_loading("Print"):
             return
         idle_queue.run_pending(self.current_tab())
         handler()
@@ -752,8 +767,9 @@ class MainWindow(QMainWindow):
 
     def _export_keeps_open(self) -> bool:
         """An export still being written would be lost by quitting now (its file is only
-        put in place when complete): ask whether to wait for it. Waiting closes the window
-        by itself once the last export is written (or has failed, with its message)."""
+        put in place when complete): ask whether to wait for it. Waiting shows a modal
+        "Writing…" box (nothing else can be started meanwhile) and closes the window by
+        itself once the last export is written — or has failed and its message was read."""
         if "custdesk.ui.tab_output" not in sys.modules:  # never imported: no export
             return False
         from custdesk.ui import plain_text, tab_output
@@ -763,7 +779,6 @@ class MainWindow(QMainWindow):
             return False
         if self._closing_after_exports:
             return True  # already waiting: a second close request waits too
-
         names = ", ".join(p.name for p in pending)
         answer = QMessageBox.question(
             self, "Export still being written",
@@ -773,15 +788,24 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             return False
         self._closing_after_exports = True
-        self.statusBar().showMessage("Closing when the export is written…")
-        timer = QTimer(self)
+        waiting = QProgressDialog(plain_text.safe(f"Writing {names}…"), "", 0, 0, self)
+        waiting.setCancelButton(None)  # no button: the wait ends with the write
+        waiting.setWindowModality(Qt.WindowModality.ApplicationModal)
+        waiting.setMinimumDuration(0)
+        waiting.show()
+        timer = QTimer(waiting)
         timer.setInterval(200)
 
         def check() -> None:
-            if not tab_output.exports_in_progress():
-                timer.stop()
-                self._closing_after_exports = False
-                self.close()
+            # a failed export's warning is modal above the box: close once it was read
+            if tab_output.exports_in_progress() or QApplication.activeModalWidget() not in (
+                    None, waiting):
+                return
+            timer.stop()
+            waiting.close()
+            waiting.deleteLater()
+            self._closing_after_exports = False
+            self.close()
 
         timer.timeout.connect(check)
         timer.start()

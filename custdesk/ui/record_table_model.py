@@ -295,7 +295,10 @@ class RecordTableModel(QAbstractTableModel):
     def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
         spec = self.columns[column]
         raws = self._raws(spec)
-        fast = numeric_order(raws, order == Qt.SortOrder.DescendingOrder)
+        # text, list and date columns sort by their text even when every raw value is a
+        # number (a reference number column: "10" after "9" as before)
+        fast = (numeric_order(raws, order == Qt.SortOrder.DescendingOrder)
+                if spec.kind not in ("text", "list", "date") else None)
         if fast is not None:
             return fast
         present = [i for i, v in enumerate(raws) if v is not None and v != ""]

@@ -118,15 +118,16 @@ def write_export(path: str | Path, tables: list[Any], title: str | None,
 
 # the export tasks started, with where they write: the window asks before quitting over one
 # still running (the runner says which are: a task dropped or ended is not)
-_writing: dict[int, tuple[TaskRunner, object, Path]] = {}
+# (one per tab at a time: keyed by the task key, so a later export replaces an ended one)
+_writing: dict[object, tuple[TaskRunner, Path]] = {}
 
 
 def exports_in_progress() -> list[Path]:
     """Where the exports still being written go (the window's close asks about them)."""
-    for ticket, (runner, key, _path) in list(_writing.items()):
+    for key, (runner, _path) in list(_writing.items()):
         if not runner.has_task(key):
-            del _writing[ticket]
-    return [path for _runner, _key, path in _writing.values()]
+            del _writing[key]
+    return [path for _runner, path in _writing.values()]
 
 
 def export_key(parent: QWidget) -> tuple[QWidget, str]:
@@ -176,7 +177,7 @@ def export_dialog(parent: QWidget, name: str, tables: list[Any],
                             plain_text.safe(f"Could not write {path}: {exc.strerror or exc}"))
 
     runner.query(None, write, written, failed, key=key)
-    _writing[id(write)] = (runner, key, target)
+    _writing[key] = (runner, target)
     return target
 
 

@@ -140,6 +140,9 @@ class DashboardTab(BaseTab):
                       key=self)
 
     def _loaded(self, data: Screen) -> None:
+        # what the screen before queued for later turns (long lists, a second chart) must
+        # not draw over this one — even when this one is empty and draws nothing
+        idle_queue.cancel(self)
         self.busy.set_busy(False)
         self.error.hide()
         old, self.data = self.data, data
@@ -201,6 +204,11 @@ class DashboardTab(BaseTab):
         self.release_more()
         self._stale = True
         return True
+
+    def still_loading(self) -> bool:
+        """No screen yet (first load, or given back while hidden) and its load running:
+        an export or printout now would be empty."""
+        return self.data is None and self._runner().has_task(self)
 
     def release_more(self) -> None:
         """What else a tab keeps from its screen (override: clear it)."""
