@@ -48,7 +48,13 @@ from custdesk.domain.metrics_feedback import (
 )
 from custdesk.domain.metrics_sales import DiscountTotals, SalesTotals, sales_metrics
 from custdesk.domain.periods import Period, add_months, month_end, month_key
-from custdesk.storage import queries, queries_deal_months, queries_series, queries_tally
+from custdesk.storage import (
+    queries,
+    queries_cache,
+    queries_deal_months,
+    queries_series,
+    queries_tally,
+)
 from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
@@ -219,6 +225,7 @@ def compute_metrics_and_prior(store: Store, period: Period, by: Sequence[str] = 
 
 def _catalogue_and_prior(store: Store, period: Period, by: Sequence[str]
                          ) -> tuple[MetricsReport, MetricsReport]:
+    version = data_version(store)  # what the reports are computed from (see the seeds)
     settings = load_settings(store)
     prior = period.prior()
     periods = [("now", period), ("prior", prior)]
@@ -234,8 +241,9 @@ def _catalogue_and_prior(store: Store, period: Period, by: Sequence[str]
     before = _catalogue(store, prior, (), settings, sums_of("prior"))
     # the same reports under compute_metrics' keys: a later screen asking for one of them
     # alone (Scorecard: the period's) finds it instead of computing it again
-    cached(store, ("catalogue", period, tuple(by)), lambda: now, small=True)
-    cached(store, ("catalogue", prior, ()), lambda: before, small=True)
+    # (never when another connection wrote meanwhile: they may hold figures of both states)
+    queries_cache.seed(store, ("catalogue", period, tuple(by)), now, version, small=True)
+    queries_cache.seed(store, ("catalogue", prior, ()), before, version, small=True)
     return now, before
 
 
@@ -298,6 +306,7 @@ def feedback_report(store: Store, period: Period) -> MetricsReport:
     referral rate …) and feedback metrics — from the customer tallies and one pass of
     feedback sums, without the deal, discount, order-count and whole-file sums of a whole
     catalogue (tests/test_perf_catalogue_margins.py: equal)."""
+    version = data_version(store)  # what the prior sums are computed from (the seed)
     settings = load_settings(store)
     tallies = queries_tally.customer_tallies(store, period, settings.window_days)
     assert tallies is not None  # any period is served (see customer_tallies)
@@ -308,8 +317,8 @@ def feedback_report(store: Store, period: Period) -> MetricsReport:
     prior = period.prior()
     sums = qf.feedback_totals(store, [("", period), ("prior", prior)], repeat_days,
                               by="segment+total")
-    cached(store, ("feedback sums", prior, repeat_days),
-           lambda: sums.get(("prior", ""), FeedbackTotals()), small=True)
+    queries_cache.seed(store, ("feedback sums", prior, repeat_days),
+                       sums.get(("prior", ""), FeedbackTotals()), version, small=True)
     spend = spend_in(rec.load_spend(store), period)  # as a breakdown's groups get it
     groups = {}
     for g in sorted(tallies):

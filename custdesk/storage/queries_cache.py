@@ -63,6 +63,25 @@ def cached(store: Store, key: Hashable, compute: Callable[[], T], *,
     return value
 
 
+def seed(store: Store, key: Hashable, value: object, since: tuple[int, int], *,
+         small: bool = False) -> None:
+    """Keep `value`, computed from the data as of version `since` (`data_version` taken
+    before the computation began), as `cached` would have kept it under `key`: only when
+    no other connection committed meanwhile (the value may mix both states), and in place
+    of any entry already there (a value computed earlier is no better)."""
+    now = data_version(store)
+    if now[0] != since[0]:
+        return
+    caches = _small_caches if small else _caches
+    limit = MAX_SMALL_ENTRIES if small else MAX_ENTRIES
+    with _lock:
+        entries = caches.setdefault(store, OrderedDict())
+        entries[(key, now)] = value
+        entries.move_to_end((key, now))
+        while len(entries) > limit:
+            entries.popitem(last=False)
+
+
 def clear(store: Store) -> None:
     """Forget everything cached for the store (tests, or after closing it)."""
     with _lock:
