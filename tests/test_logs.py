@@ -116,6 +116,8 @@ def test_broken_builder_shows_error_line_and_logs_traceback(
         raise error("metrics_service is broken")
 
     monkeypatch.setattr(tab_class.screen_module, "build", broken)
+    if hasattr(tab_class.screen_module, "build_pages"):  # Growth builds the page shown
+        monkeypatch.setattr(tab_class.screen_module, "build_pages", broken)
     tab = tab_class()
     qtbot.addWidget(tab)
     tab.set_period(YEAR, refresh=False)

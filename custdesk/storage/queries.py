@@ -351,10 +351,12 @@ def discount_totals_with_total(store: Store, period: Period) -> dict[str, Discou
                  f"sum(g = {i})"]
     # the segment's number per line (NULL: a line of no known customer, the file's only)
     which = " ".join(f"WHEN ?{i + 3} THEN {i}" for i in range(len(segments)))
+    # (no customer at all: no segment, and a CASE needs one WHEN)
+    segment_of = (f"CASE coalesce(nullif(c.segment, ''), '(none)') {which} END" if segments
+                  else "NULL")
     sql = f"""
     SELECT {', '.join(sums)} FROM (
-      SELECT iif(c.id IS NULL, NULL,
-                 CASE coalesce(nullif(c.segment, ''), '(none)') {which} END) AS g,
+      SELECT iif(c.id IS NULL, NULL, {segment_of}) AS g,
         o.revenue_e4 * o.discount / (1.0 - o.discount) AS d,
         o.revenue_e4 / (1.0 - o.discount) AS l
       FROM orders o INDEXED BY orders_date LEFT JOIN customers c ON c.id = o.customer_id
