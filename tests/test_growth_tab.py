@@ -189,6 +189,43 @@ def test_a_page_from_before_a_period_change_is_dropped(qtbot, quiet_ui, demo_sto
         growth.build(demo_store, QUARTER))["tables"]["revenue_moves"]
 
 
+def test_a_stale_page_shows_no_rows_of_the_period_before(qtbot, quiet_ui,
+                                                         demo_store) -> None:
+    """Markets visited for the year, then the period changes on another page: switching
+    back to Markets shows no year rows while the quarter's are built (searched or opened
+    they would mislead), then the quarter's."""
+    from custdesk.ui.tasks import SyncRunner
+
+    class Held(SyncRunner):
+        """Holds page loads until released (a slow worker)."""
+        held: list = []
+
+        def submit(self, store, task, done, failed=None, key=None):
+            if isinstance(key, tuple) and key[1] == "page":
+                self.held.append(lambda: done(task(store)))
+                return
+            super().submit(store, task, done, failed, key)
+
+    tab = GrowthTab()
+    qtbot.addWidget(tab)
+    tab.runner = Held()
+    tab.set_period(YEAR, refresh=False)
+    tab.set_store(demo_store)
+    tab.pages.setCurrentIndex(PAGES.index("markets"))
+    Held.held.pop(0)()
+    assert tab.panels["by_country"].model.rowCount() > 0
+    tab.pages.setCurrentIndex(PAGES.index("moves"))
+    Held.held.pop(0)()
+    tab.set_period(QUARTER, label="Quarter")
+    tab.pages.setCurrentIndex(PAGES.index("markets"))  # asked for, not yet come
+    assert tab.panels["by_country"].model.rowCount() == 0
+    Held.held.pop(0)()
+    assert to_json(tab.data)["tables"]["by_country"] == to_json(
+        growth.build(demo_store, QUARTER))["tables"]["by_country"]
+    assert tab.panels["by_country"].model.rowCount() == len(
+        tab.data.tables["by_country"])
+
+
 def test_pages_through_the_screen_process(qtbot, demo_store, monkeypatch) -> None:
     """As on a big file: the visible page and a switched-to page are built in the screen
     process and drawn; what the tab holds equals the screen's own pages."""

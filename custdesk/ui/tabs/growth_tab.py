@@ -148,11 +148,25 @@ class GrowthTab(DashboardTab):
         """Build the page shown if it is stale — unless the tab's own load is still on its
         way (it ends by calling this again) or an export's pages bring it."""
         page = self.visible_page()
+        if page in self.built:
+            return
+        # a stale page shows no rows of the data or period before while its own come
+        # (searched, sorted or opened, they would mislead); an error leaves it empty too
+        self._blank_page(page)
         if (self.store is None or self.data is None or self.data.empty
-                or page in self.built or page in self._output_pages
-                or self._runner().has_task(self)):
+                or page in self._output_pages or self._runner().has_task(self)):
             return
         self._request_pages((page,), "page")
+
+    def _blank_page(self, page: str) -> None:
+        keys = growth.PAGE_TABLES[page]
+        for key in keys:
+            panel = self.panels.get(key)
+            if panel is not None:
+                panel.model.set_rows([])
+                panel.note.setText("")
+        if "revenue_waterfall" in keys:
+            self.waterfall.set_steps([])
 
     def _request_pages(self, pages: Sequence[str], kind: str,
                        then: Callable[[], object] | None = None) -> None:
