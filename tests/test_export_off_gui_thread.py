@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressDialog,
 )
-from ui_helpers import make_tab
+from ui_helpers import HeldRunner, make_tab
 
 from custdesk.domain.periods import Period
 from custdesk.ui import tab_output, tasks
@@ -27,19 +27,7 @@ pytestmark = pytest.mark.usefixtures("quiet_ui")
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
 
 
-class Queued(tasks.SyncRunner):
-    """Holds each task until `drain()` (a slow write still running)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.queued: list = []
-
-    def _launch(self, job) -> None:
-        self.queued.append(job)
-
-    def drain(self) -> None:
-        while self.queued:
-            self.queued.pop(0).run()
+Queued = HeldRunner  # (the name these tests use)
 
 
 @pytest.fixture(autouse=True)

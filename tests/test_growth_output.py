@@ -17,31 +17,13 @@ from custdesk.domain.periods import Period
 from custdesk.services.screens import growth
 from custdesk.ui import tab_output, tasks
 from custdesk.ui.tabs.growth_tab import PAGES, GrowthTab
-from tests.ui_helpers import make_tab
+from tests.ui_helpers import HeldRunner, make_tab
 
 YEAR = Period(date(2025, 12, 2), date(2026, 12, 1))
 QUARTER = Period(date(2026, 9, 2), date(2026, 12, 1))
 
 
-class Deferred(tasks.SyncRunner):
-    """Runs each task only when the test says (a slow worker), through the runner's own
-    bookkeeping: a superseded or cancelled task never reports."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.queued: list = []
-        self.keys: list = []
-
-    def submit(self, store, task, done, failed=None, key=None):
-        self.keys.append(key)
-        super().submit(store, task, done, failed, key)
-
-    def _launch(self, job) -> None:
-        self.queued.append(job)
-
-    def drain(self) -> None:
-        while self.queued:
-            self.queued.pop(0).run()
+Deferred = HeldRunner  # (the name these tests use)
 
 
 @pytest.fixture

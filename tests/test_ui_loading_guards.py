@@ -9,24 +9,13 @@ import dataclasses
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from custdesk.ui import idle_queue, tasks
+from custdesk.ui import idle_queue
+from tests.ui_helpers import HeldRunner
 
 pytestmark = pytest.mark.usefixtures("quiet_ui")
 
 
-class Queued(tasks.SyncRunner):
-    """Holds each task until `drain()` (a load still running)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.queued: list = []
-
-    def _launch(self, job) -> None:
-        self.queued.append(job)
-
-    def drain(self) -> None:
-        while self.queued:
-            self.queued.pop(0).run()
+Queued = HeldRunner  # (the name these tests use)
 
 
 @pytest.fixture

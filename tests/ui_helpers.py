@@ -3,6 +3,29 @@
 from __future__ import annotations
 
 from custdesk.domain.periods import Period
+from custdesk.ui import tasks
+
+
+class HeldRunner(tasks.SyncRunner):
+    """Runs each task only when the test says (`drain()`: a slow worker), through the
+    runner's own bookkeeping: a superseded or cancelled task never reports. `keys`: the
+    key of every task submitted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queued: list = []
+        self.keys: list = []
+
+    def submit(self, store, task, done, failed=None, key=None):
+        self.keys.append(key)
+        super().submit(store, task, done, failed, key)
+
+    def _launch(self, job) -> None:
+        self.queued.append(job)
+
+    def drain(self) -> None:
+        while self.queued:
+            self.queued.pop(0).run()
 
 
 def make_tab(qtbot, cls, store, period: Period):
