@@ -119,3 +119,14 @@ def set_aside_demo_actions(store) -> None:
         store.conn.execute("DELETE FROM actions")
         store.conn.execute("DELETE FROM customer_snoozes")
         store.conn.execute("DELETE FROM detractor_followups")
+
+
+@pytest.fixture
+def demo_window(qtbot, quiet_ui, demo_store):
+    """The main window on a copy of the demo file, shown (its tabs loaded at once)."""
+    from custdesk.ui.main_window import MainWindow
+
+    window = MainWindow(demo_store, persist_state=False)
+    qtbot.addWidget(window)
+    window.show()
+    return window

@@ -151,22 +151,12 @@ def test_one_export_of_a_tab_at_a_time(qtbot, today_in_window, tmp_path,
     assert len(asked) == 2
 
 
-@pytest.fixture
-def main_window(qtbot, demo_store):
-    from custdesk.ui.main_window import MainWindow
-
-    window = MainWindow(demo_store, persist_state=False)
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
-def test_closing_waits_for_an_export_being_written(qtbot, main_window, tmp_path,
+def test_closing_waits_for_an_export_being_written(qtbot, demo_window, tmp_path,
                                                    monkeypatch) -> None:
     """Quitting while an export is written would lose it (its file appears only when
     complete): the window asks, and "wait" keeps it open until the file is written, then
     closes by itself."""
-    tab = main_window.tab_pages[0]
+    tab = demo_window.tab_pages[0]
     answer_with(monkeypatch, tmp_path / "today.xlsx")
     asked: list[str] = []
 
@@ -179,22 +169,22 @@ def test_closing_waits_for_an_export_being_written(qtbot, main_window, tmp_path,
     target = tab_output.export_dialog(tab, "custdesk today", tab.export_tables(),
                                       runner=runner)
     assert tab_output.exports_in_progress() == [target]
-    assert not main_window.close()
-    assert main_window.isVisible() and asked == ["Export still being written"]
+    assert not demo_window.close()
+    assert demo_window.isVisible() and asked == ["Export still being written"]
     # meanwhile a modal box says what is written: nothing else can be started
     waiting = QApplication.activeModalWidget()
     assert isinstance(waiting, QProgressDialog) and "today.xlsx" in waiting.labelText()
-    assert not main_window.close() and asked == ["Export still being written"]  # no 2nd ask
+    assert not demo_window.close() and asked == ["Export still being written"]  # no 2nd ask
     runner.drain()  # the write ends
-    qtbot.waitUntil(lambda: not main_window.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: not demo_window.isVisible(), timeout=5_000)
     assert target.exists() and tab_output.exports_in_progress() == []
 
 
 def test_a_second_export_of_a_tab_replaces_the_first_in_the_count(
-        qtbot, main_window, tmp_path, monkeypatch) -> None:
+        qtbot, demo_window, tmp_path, monkeypatch) -> None:
     """The close question names only the files still being written: an export of a tab
     written before does not linger once the tab exports again."""
-    tab = main_window.tab_pages[0]
+    tab = demo_window.tab_pages[0]
     runner = Queued()
     answer_with(monkeypatch, tmp_path / "first.xlsx")
     tab_output.export_dialog(tab, "custdesk today", tab.export_tables(), runner=runner)
@@ -207,20 +197,20 @@ def test_a_second_export_of_a_tab_replaces_the_first_in_the_count(
     assert tab_output.exports_in_progress() == []
 
 
-def test_closing_without_waiting_for_the_export(qtbot, main_window, tmp_path,
+def test_closing_without_waiting_for_the_export(qtbot, demo_window, tmp_path,
                                                 monkeypatch) -> None:
-    tab = main_window.tab_pages[0]
+    tab = demo_window.tab_pages[0]
     answer_with(monkeypatch, tmp_path / "today.xlsx")
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *_a: QMessageBox.StandardButton.Discard)
     runner = Queued()
     tab_output.export_dialog(tab, "custdesk today", tab.export_tables(), runner=runner)
-    assert main_window.close() and not main_window.isVisible()
+    assert demo_window.close() and not demo_window.isVisible()
     runner.shutdown()  # the task dropped: no longer counted
     assert tab_output.exports_in_progress() == []
 
 
-def test_closing_with_no_export_asks_nothing(qtbot, main_window, monkeypatch) -> None:
+def test_closing_with_no_export_asks_nothing(qtbot, demo_window, monkeypatch) -> None:
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *_a: pytest.fail("asked with no export being written"))
-    assert main_window.close()
+    assert demo_window.close()

@@ -14,6 +14,7 @@ from custdesk.domain.periods import Period
 from custdesk.services.screens import growth
 from custdesk.services.screens.model import to_json
 from custdesk.ui.tabs.growth_tab import PAGE_KEYS, PAGES, GrowthTab
+from custdesk.ui.tasks import SyncRunner
 from tests.test_growth_moves_price import Q2
 from tests.ui_helpers import make_tab
 
@@ -161,28 +162,31 @@ def test_the_tab_shows_the_numbers_of_screen_growth_json(qtbot, quiet_ui, demo_s
         assert panel.model.rowCount() == len(expected["tables"][key]), key
 
 
+class Held(SyncRunner):
+    """Runs the tab's own loads at once and holds page loads until released (a slow
+    worker); `held` is per runner."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list = []
+
+    def submit(self, store, task, done, failed=None, key=None):
+        if isinstance(key, tuple) and key[1] == "page":
+            self.held.append(lambda: done(task(store)))
+            return
+        super().submit(store, task, done, failed, key)
+
+
 def test_a_page_from_before_a_period_change_is_dropped(qtbot, quiet_ui, demo_store) -> None:
-    from custdesk.ui.tasks import SyncRunner
-
-    class Held(SyncRunner):
-        """Holds page loads until released (a slow worker)."""
-        held: list = []
-
-        def submit(self, store, task, done, failed=None, key=None):
-            if isinstance(key, tuple) and key[1] == "page":
-                self.held.append(lambda: done(task(store)))
-                return
-            super().submit(store, task, done, failed, key)
-
     tab = GrowthTab()
     qtbot.addWidget(tab)
-    tab.runner = Held()
+    tab.runner = runner = Held()
     tab.set_period(YEAR, refresh=False)
     tab.set_store(demo_store)
     tab.pages.setCurrentIndex(PAGES.index("moves"))
-    assert len(Held.held) == 1
+    assert len(runner.held) == 1
     tab.set_period(QUARTER, label="Quarter")  # the moves page reloads for the quarter...
-    Held.held.pop(0)()  # ...and the year's, arriving late, is not drawn
+    runner.held.pop(0)()  # ...and the year's, arriving late, is not drawn
     assert "revenue_moves" not in tab.data.tables or tab.data.period == QUARTER
     assert tab.built == {"moves"}
     assert to_json(tab.data)["tables"]["revenue_moves"] == to_json(
@@ -194,32 +198,20 @@ def test_a_stale_page_shows_no_rows_of_the_period_before(qtbot, quiet_ui,
     """Markets visited for the year, then the period changes on another page: switching
     back to Markets shows no year rows while the quarter's are built (searched or opened
     they would mislead), then the quarter's."""
-    from custdesk.ui.tasks import SyncRunner
-
-    class Held(SyncRunner):
-        """Holds page loads until released (a slow worker)."""
-        held: list = []
-
-        def submit(self, store, task, done, failed=None, key=None):
-            if isinstance(key, tuple) and key[1] == "page":
-                self.held.append(lambda: done(task(store)))
-                return
-            super().submit(store, task, done, failed, key)
-
     tab = GrowthTab()
     qtbot.addWidget(tab)
-    tab.runner = Held()
+    tab.runner = runner = Held()
     tab.set_period(YEAR, refresh=False)
     tab.set_store(demo_store)
     tab.pages.setCurrentIndex(PAGES.index("markets"))
-    Held.held.pop(0)()
+    runner.held.pop(0)()
     assert tab.panels["by_country"].model.rowCount() > 0
     tab.pages.setCurrentIndex(PAGES.index("moves"))
-    Held.held.pop(0)()
+    runner.held.pop(0)()
     tab.set_period(QUARTER, label="Quarter")
     tab.pages.setCurrentIndex(PAGES.index("markets"))  # asked for, not yet come
     assert tab.panels["by_country"].model.rowCount() == 0
-    Held.held.pop(0)()
+    runner.held.pop(0)()
     assert to_json(tab.data)["tables"]["by_country"] == to_json(
         growth.build(demo_store, QUARTER))["tables"]["by_country"]
     assert tab.panels["by_country"].model.rowCount() == len(

@@ -18,20 +18,10 @@ pytestmark = pytest.mark.usefixtures("quiet_ui")
 Queued = HeldRunner  # (the name these tests use)
 
 
-@pytest.fixture
-def main_window(qtbot, demo_store):
-    from custdesk.ui.main_window import MainWindow
-
-    window = MainWindow(demo_store, persist_state=False)
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
 @pytest.mark.parametrize("action", ["export_dialog", "print_dialog"])
-def test_export_or_print_while_the_tab_is_loading_says_so(qtbot, main_window, monkeypatch,
+def test_export_or_print_while_the_tab_is_loading_says_so(qtbot, demo_window, monkeypatch,
                                                           action) -> None:
-    tab = main_window.current_tab()
+    tab = demo_window.current_tab()
     runner = Queued()
     tab.runner = runner
     tab.data = None  # given back while hidden; the reload is running
@@ -40,15 +30,15 @@ def test_export_or_print_while_the_tab_is_loading_says_so(qtbot, main_window, mo
     told: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: told.append(text))
     monkeypatch.setattr(tab, action, lambda: pytest.fail("an empty export or printout"))
-    getattr(main_window, action)()
+    getattr(demo_window, action)()
     assert told and "still loading" in told[0] and tab.title in told[0]
     runner.drain()
     assert tab.data is not None and not tab.still_loading()
 
 
-def test_a_newer_screen_drops_what_the_older_one_queued(qtbot, main_window) -> None:
+def test_a_newer_screen_drops_what_the_older_one_queued(qtbot, demo_window) -> None:
     """Even an empty one (nothing drawn, so the tab's own drawing cancels nothing)."""
-    tab = main_window.current_tab()
+    tab = demo_window.current_tab()
     drawn: list[str] = []
     idle_queue.later(tab, lambda: drawn.append("the older screen's list"))
     tab._loaded(dataclasses.replace(tab.data, empty=True))  # before the queued step ran
