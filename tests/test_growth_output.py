@@ -69,11 +69,7 @@ def every_page_shown(qtbot, store, period: Period) -> GrowthTab:
 def test_an_export_builds_the_missing_pages_through_the_runner(qtbot, quiet_ui, demo_store,
                                                                builds, save_as) -> None:
     runner = Deferred()
-    tab = GrowthTab()
-    qtbot.addWidget(tab)
-    tab.runner = runner
-    tab.set_period(YEAR, refresh=False)
-    tab.set_store(demo_store)
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR, runner)
     runner.drain()
     assert tab.built == {"acquisition"}
     builds.clear()
@@ -126,11 +122,7 @@ def test_an_export_never_builds_pages_on_the_gui_thread(qtbot, demo_store, build
 def test_a_period_change_while_waiting_exports_nothing_stale(qtbot, quiet_ui, demo_store,
                                                              save_as) -> None:
     runner = Deferred()
-    tab = GrowthTab()
-    qtbot.addWidget(tab)
-    tab.runner = runner
-    tab.set_period(YEAR, refresh=False)
-    tab.set_store(demo_store)
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR, runner)
     runner.drain()
     tab.export_dialog()
     tab.set_period(QUARTER, label="Quarter")  # the year's pages are no longer wanted
@@ -148,11 +140,7 @@ def test_a_period_change_while_waiting_exports_nothing_stale(qtbot, quiet_ui, de
 def test_an_export_asked_during_the_tabs_load_waits_for_it(qtbot, quiet_ui, demo_store,
                                                            save_as) -> None:
     runner = Deferred()
-    tab = GrowthTab()
-    qtbot.addWidget(tab)
-    tab.runner = runner
-    tab.set_period(YEAR, refresh=False)
-    tab.set_store(demo_store)
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR, runner)
     tab.export_dialog()  # the tab's own load is still queued
     assert runner.keys == [tab] and save_as == []
     runner.drain()
@@ -186,11 +174,7 @@ def test_a_print_holds_every_page(qtbot, quiet_ui, demo_store, monkeypatch) -> N
     printed: list[str] = []
     monkeypatch.setattr(tab_output, "print_preview", lambda _tab, html: printed.append(html))
     runner = Deferred()
-    tab = GrowthTab()
-    qtbot.addWidget(tab)
-    tab.runner = runner
-    tab.set_period(YEAR, refresh=False)
-    tab.set_store(demo_store)
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR, runner)
     runner.drain()
     tab.print_dialog()
     assert printed == []

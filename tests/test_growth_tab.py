@@ -178,11 +178,8 @@ class Held(SyncRunner):
 
 
 def test_a_page_from_before_a_period_change_is_dropped(qtbot, quiet_ui, demo_store) -> None:
-    tab = GrowthTab()
-    qtbot.addWidget(tab)
-    tab.runner = runner = Held()
-    tab.set_period(YEAR, refresh=False)
-    tab.set_store(demo_store)
+    runner = Held()
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR, runner)
     tab.pages.setCurrentIndex(PAGES.index("moves"))
     assert len(runner.held) == 1
     tab.set_period(QUARTER, label="Quarter")  # the moves page reloads for the quarter...
@@ -198,11 +195,8 @@ def test_a_stale_page_shows_no_rows_of_the_period_before(qtbot, quiet_ui,
     """Markets visited for the year, then the period changes on another page: switching
     back to Markets shows no year rows while the quarter's are built (searched or opened
     they would mislead), then the quarter's."""
-    tab = GrowthTab()
-    qtbot.addWidget(tab)
-    tab.runner = runner = Held()
-    tab.set_period(YEAR, refresh=False)
-    tab.set_store(demo_store)
+    runner = Held()
+    tab = make_tab(qtbot, GrowthTab, demo_store, YEAR, runner)
     tab.pages.setCurrentIndex(PAGES.index("markets"))
     runner.held.pop(0)()
     assert tab.panels["by_country"].model.rowCount() > 0

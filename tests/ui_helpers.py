@@ -28,10 +28,13 @@ class HeldRunner(tasks.SyncRunner):
             self.queued.pop(0).run()
 
 
-def make_tab(qtbot, cls, store, period: Period):
-    """A tab of class `cls` showing `store` for `period`, loaded synchronously."""
+def make_tab(qtbot, cls, store, period: Period, runner=None):
+    """A tab of class `cls` showing `store` for `period`, loaded synchronously — or
+    through `runner` when given (a `HeldRunner`: loaded when the test drains it)."""
     tab = cls()
     qtbot.addWidget(tab)
+    if runner is not None:
+        tab.runner = runner
     tab.set_period(period, refresh=False)
     tab.set_store(store)
     return tab
