@@ -141,6 +141,54 @@ def numeric_order(raws: list[Any], descending: bool) -> list[int] | None:
     return order
 
 
+def column_raws(spec: Column, rows: list[Any]) -> list[Any]:
+    """Every row's raw value of one column; plain attributes/keys read by a C getter."""
+    if spec.value is None and rows:
+        if isinstance(rows[0], dict):
+            key = spec.key
+            return [r.get(key) if isinstance(r, dict) else spec.raw(r) for r in rows]
+        try:
+            return list(map(attrgetter(spec.key), rows))
+        except AttributeError:  # a row without it: the general path (None for it)
+            pass
+    return [spec.raw(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class TableSnapshot:
+    """A model's columns, rows and visible order at one moment. The model replaces its
+    row and view lists on every change (never edits them), so a snapshot can be read
+    later, off the GUI thread: an export's task reads a big file's 100k customers
+    (~185 ms) while the window goes on."""
+
+    columns: list[Column]
+    rows: list[Any]
+    view: list[int]
+
+    def table(self) -> tuple[list[Column], list[list[Any]]]:
+        """(columns, raw values of the visible rows in display order).
+
+        Read column by column (plain attributes/keys by a C getter, see `column_raws`),
+        then put in view order and turned into rows: a big file's 100k customers × 20
+        columns took ~0.3 s cell by cell (`RecordTableModel.visible_table_reference`,
+        kept for tests)."""
+        view, columns = self.view, self.columns
+        if len(view) < 2 or not columns:  # itemgetter of one index gives no tuple
+            return columns, [[c.raw(self.rows[i]) for c in columns] for i in view]
+        # 100k new row lists (and computed values) would trigger several collections
+        # walking them (~70 ms of the big file's ~210), and none of them can be garbage:
+        # the collector waits meanwhile
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            pick = itemgetter(*view)
+            ordered = [pick(column_raws(c, self.rows)) for c in columns]
+            return columns, list(map(list, zip(*ordered, strict=True)))
+        finally:
+            if collecting:
+                gc.enable()
+
+
 class RecordTableModel(QAbstractTableModel):
     """Rows of plain objects (dataclasses, dicts) shown through `Column` specs."""
 
@@ -263,17 +311,7 @@ class RecordTableModel(QAbstractTableModel):
         return self._haystack
 
     def _raws(self, spec: Column) -> list[Any]:
-        """Every row's raw value of one column; plain attributes/keys read by a C getter."""
-        rows = self._rows
-        if spec.value is None and rows:
-            if isinstance(rows[0], dict):
-                key = spec.key
-                return [r.get(key) if isinstance(r, dict) else spec.raw(r) for r in rows]
-            try:
-                return list(map(attrgetter(spec.key), rows))
-            except AttributeError:  # a row without it: the general path (None for it)
-                pass
-        return [spec.raw(r) for r in rows]
+        return column_raws(spec, self._rows)
 
     # ----- sorting -----------------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -380,26 +418,12 @@ class RecordTableModel(QAbstractTableModel):
         return [spec.text(spec.raw(self._rows[i])) for i in self._view[::step][:limit]]
 
     def visible_table(self) -> tuple[list[Column], list[list[Any]]]:
-        """(columns, raw values of the visible rows in display order) for export/print.
+        """(columns, raw values of the visible rows in display order) for export/print."""
+        return self.snapshot().table()
 
-        Read column by column (plain attributes/keys by a C getter, see `_raws`), then put
-        in view order and turned into rows: a big file's 100k customers × 20 columns took
-        ~0.3 s on the GUI thread cell by cell (`visible_table_reference`, kept for tests)."""
-        view = self._view
-        if len(view) < 2 or not self.columns:  # itemgetter of one index gives no tuple
-            return self.visible_table_reference()
-        # 100k new row lists (and computed values) would trigger several collections
-        # walking them (~70 ms of the big file's ~210), and none of them can be garbage:
-        # the collector waits meanwhile
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            pick = itemgetter(*view)
-            ordered = [pick(self._raws(c)) for c in self.columns]
-            return self.columns, list(map(list, zip(*ordered, strict=True)))
-        finally:
-            if collecting:
-                gc.enable()
+    def snapshot(self) -> TableSnapshot:
+        """What the model shows now, to be read later off the GUI thread (an export's)."""
+        return TableSnapshot(list(self.columns), self._rows, list(self._view))
 
     def visible_head(self, count: int) -> list[list[Any]]:
         """Raw values of the first `count` visible rows in display order (a printout's)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,15 +35,38 @@ from custdesk.services.files import start_folder
 from custdesk.services.tab_export import SheetTable, write_csv_table, write_xlsx
 from custdesk.ui import formatting as fmt
 from custdesk.ui import plain_text
-from custdesk.ui.record_table_model import RecordTableModel
+from custdesk.ui.record_table_model import Column, RecordTableModel, TableSnapshot
 from custdesk.ui.tasks import TaskRunner, TaskState, default_runner
 
 _RIGHT_KINDS = {"int", "float", "money", "pct", "score"}
 
 
-def sheet_from_model(title: str, model: RecordTableModel) -> SheetTable:
-    """The visible rows of `model`, in display order, with raw values."""
-    columns, rows = model.visible_table()
+# a table of more rows than this is read by the export's task, not on the GUI thread
+DEFERRED_ROWS = 5_000
+
+
+@dataclass(frozen=True)
+class DeferredSheet:
+    """A big table's sheet as the model showed it at the click, read into a `SheetTable`
+    by the task that writes the file (`write_export`): reading a big file's 100k
+    customers takes ~185 ms, too long for the GUI thread."""
+
+    title: str
+    snapshot: TableSnapshot
+
+    def resolve(self) -> SheetTable:
+        return _sheet(self.title, *self.snapshot.table())
+
+
+def sheet_from_model(title: str, model: RecordTableModel) -> SheetTable | DeferredSheet:
+    """The visible rows of `model`, in display order, with raw values (a `DeferredSheet`
+    over `DEFERRED_ROWS` rows: `write_export` reads it)."""
+    if model.rowCount() > DEFERRED_ROWS:
+        return DeferredSheet(title, model.snapshot())
+    return _sheet(title, *model.visible_table())
+
+
+def _sheet(title: str, columns: list[Column], rows: list[list[Any]]) -> SheetTable:
     return SheetTable(title, [c.header for c in columns], [c.kind for c in columns], rows)
 
 
@@ -108,8 +132,9 @@ def write_export(path: str | Path, tables: list[Any], title: str | None,
     """Write a tab's export: .csv (the first, main table only) or .xlsx (every table).
 
     `symbol` is the currency symbol of the money cells (default: the display's); plain
-    data only, so that it can run in a task."""
+    data and `DeferredSheet`s (read here) only, so that it can run in a task."""
     path = export_path(path, chosen_filter)
+    tables = [t.resolve() if isinstance(t, DeferredSheet) else t for t in tables]
     if path.suffix.lower() == ".csv":
         main = next(t for t in tables if isinstance(t, SheetTable))
         return write_csv_table(path, main)
@@ -139,9 +164,10 @@ def export_dialog(parent: QWidget, name: str, tables: list[Any],
                   title: str | None = None, runner: TaskRunner | None = None) -> Path | None:
     """Ask where to save (.xlsx or .csv), write the export in a task, say where it went.
 
-    `tables` are plain data read on the GUI thread (`export_tables()`); the workbook is
-    written off it (300-400 ms for a big file's tab). Success goes to the status bar, a
-    failure to a warning, both on the GUI thread. Returns where the file is being written
+    `tables` are plain data read on the GUI thread (`export_tables()`; a big table's rows
+    are read by the task: `DeferredSheet`); the workbook is written off it (300-400 ms
+    for a big file's tab). Success goes to the status bar, a failure to a warning, both
+    on the GUI thread. Returns where the file is being written
     (None: not asked, or this tab's previous export is still being written).
     `title` heads each sheet; by default the tab's title and period (BaseTab's)."""
     runner = runner or default_runner()
