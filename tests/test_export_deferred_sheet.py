@@ -62,3 +62,65 @@ def test_big_table_csv_is_the_snapshot_too(qapp, tmp_path):
     lines = written.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + tab_output.DEFERRED_ROWS + 50
     assert lines[1].startswith("c00000,")
+
+
+def _files(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_cancelled_export_leaves_no_file_not_even_a_temporary_one(qapp, tmp_path):
+    """Quitting without waiting drops the export's task: the writer stops between rows
+    and removes its hidden temporary file (it used to run on and could leave it)."""
+    import pytest
+
+    from custdesk.services.tab_export import ExportCancelled
+
+    model = _model(3_000)
+    checks: list[int] = []
+
+    def cancel_on_second_check() -> bool:
+        checks.append(1)
+        return len(checks) >= 2
+
+    for chosen, name in ((tab_output.XLSX_FILTER, "c.xlsx"), (tab_output.CSV_FILTER, "c.csv")):
+        checks.clear()
+        with pytest.raises(ExportCancelled):
+            tab_output.write_export(tmp_path / name, [tab_output.sheet_from_model("C", model)],
+                                    "Customers", chosen, cancel=cancel_on_second_check)
+        assert _files(tmp_path) == []
+    # not cancelled: written in full
+    done = tab_output.write_export(tmp_path / "c.csv", [tab_output.sheet_from_model("C", model)],
+                                   None, tab_output.CSV_FILTER, cancel=lambda: False)
+    assert _files(tmp_path) == ["c.csv"] and len(done.read_text("utf-8-sig").splitlines()) == 3001
+
+
+def test_the_export_task_stops_when_its_task_is_dropped(qapp, tmp_path, monkeypatch):
+    """export_dialog's task hands the writer its own cancel flag, which turns true when the
+    runner drops the task while it writes (the window closing without waiting)."""
+    from PySide6.QtWidgets import QFileDialog, QWidget
+    from ui_helpers import HeldRunner
+
+    parent = QWidget()
+    runner = HeldRunner()
+    seen: list[bool] = []
+
+    def write(*_args, cancel, drop: bool, **_kw):
+        seen.append(cancel())
+        if drop:
+            runner.cancel(tab_output.export_key(parent))  # quitting without waiting
+            seen.append(cancel())
+        return tmp_path / "x.xlsx"
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *_a: (str(tmp_path / "x.xlsx"),
+                                                  tab_output.XLSX_FILTER)))
+    try:
+        for drop in (False, True):
+            monkeypatch.setattr(tab_output, "write_export",
+                                lambda *a, drop=drop, **k: write(*a, drop=drop, **k))
+            tab_output.export_dialog(parent, "custdesk customers", [], runner=runner)
+            runner.drain()
+    finally:
+        tab_output._writing.clear()
+        parent.deleteLater()
+    assert seen == [False, False, True]

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from custdesk.sheets import writer as w
 from custdesk.sheets.csv_writer import write_csv
+from custdesk.sheets.writer import Cancelled
 
 MAX_TITLE = 31  # Excel's sheet-name limit
 _BAD_TITLE_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -121,12 +122,14 @@ def _title(text: str, used: set[str]) -> str:
 
 
 def write_xlsx(path: str | Path, tables: Sequence[SheetTable | KpiTable],
-               currency_symbol: str = "$", title: str | None = None) -> Path:
+               currency_symbol: str = "$", title: str | None = None, *,
+               cancel: Cancelled | None = None) -> Path:
     """Write `tables` to `path`, one sheet each, in order; return the path.
 
     `title` (the tab and its period) heads every sheet as a title row above the header:
     "<title> · <table title>". Without it the header is the first row. The file is replaced
-    only when complete (writer.replacing)."""
+    only when complete (writer.replacing). `cancel()` true (the app quitting) stops the
+    write between rows with `ExportCancelled`, leaving no file behind."""
     path = Path(path)
     wb = Workbook(write_only=True)
     used: set[str] = set()
@@ -139,7 +142,8 @@ def write_xlsx(path: str | Path, tables: Sequence[SheetTable | KpiTable],
             else:
                 # writer's own sheet writer: the same sheet the full export writes
                 w.write_sheet(wb, to_sheet(table, name, heading), currency_symbol, 0,
-                               None, None)
+                               None, cancel)
+        w.tick(0, None, cancel)  # the last chance before the zip is written
     except BaseException:
         w.discard(wb)
         raise
@@ -148,10 +152,11 @@ def write_xlsx(path: str | Path, tables: Sequence[SheetTable | KpiTable],
     return path
 
 
-def write_csv_table(path: str | Path, table: SheetTable) -> Path:
+def write_csv_table(path: str | Path, table: SheetTable, *,
+                    cancel: Cancelled | None = None) -> Path:
     """One table as CSV (UTF-8 with BOM, formula-like text behind an apostrophe)."""
     sheet = to_sheet(table)
-    return write_csv(path, sheet.columns, sheet.rows)
+    return write_csv(path, sheet.columns, sheet.rows, cancel=cancel)
 
 
 # ---- the key-figures sheet --------------------------------------------------------------

@@ -128,17 +128,20 @@ def export_path(path: str | Path, chosen_filter: str = XLSX_FILTER) -> Path:
 
 
 def write_export(path: str | Path, tables: list[Any], title: str | None,
-                 chosen_filter: str = XLSX_FILTER, symbol: str | None = None) -> Path:
+                 chosen_filter: str = XLSX_FILTER, symbol: str | None = None,
+                 cancel: Callable[[], bool] | None = None) -> Path:
     """Write a tab's export: .csv (the first, main table only) or .xlsx (every table).
 
     `symbol` is the currency symbol of the money cells (default: the display's); plain
-    data and `DeferredSheet`s (read here) only, so that it can run in a task."""
+    data and `DeferredSheet`s (read here) only, so that it can run in a task. `cancel()`
+    true stops the write (`ExportCancelled`) and leaves no file, not even a temporary one."""
     path = export_path(path, chosen_filter)
     tables = [t.resolve() if isinstance(t, DeferredSheet) else t for t in tables]
     if path.suffix.lower() == ".csv":
         main = next(t for t in tables if isinstance(t, SheetTable))
-        return write_csv_table(path, main)
-    return write_xlsx(path, tables, fmt.currency_symbol() if symbol is None else symbol, title)
+        return write_csv_table(path, main, cancel=cancel)
+    return write_xlsx(path, tables, fmt.currency_symbol() if symbol is None else symbol, title,
+                      cancel=cancel)
 
 
 # the export tasks started, with where they write: the window asks before quitting over one
@@ -189,8 +192,10 @@ def export_dialog(parent: QWidget, name: str, tables: list[Any],
     target = export_path(path, chosen)
     symbol = fmt.currency_symbol()
 
-    def write(_state: TaskState) -> Path:
-        return write_export(target, tables, title, chosen, symbol)
+    def write(state: TaskState) -> Path:
+        # quitting without it drops the task: the writer stops and removes its temporary file
+        return write_export(target, tables, title, chosen, symbol,
+                            cancel=lambda: state.cancelled)
 
     def written(where: Path) -> None:
         if shiboken6.isValid(parent):
