@@ -194,3 +194,38 @@ def test_a_page_that_fails_says_so_and_exports_nothing(qtbot, quiet_ui, demo_sto
     assert save_as == [] and tab.busy.isHidden()
     assert not tab.error.isHidden() and "no markets today" in tab.error.text()
     assert tab._output is None  # nothing left waiting
+
+
+def test_a_hidden_tab_gives_its_screen_back_once_the_export_it_held_it_for_is_done(
+        qtbot, quiet_ui, demo_store, save_as, monkeypatch) -> None:
+    """A hidden tab keeps its screen while an export waits for its pages (the export needs
+    it); once the export has its pages, or was dropped, the screen is given back as for
+    any hidden tab (the release used to be tried once, on hiding, and never again)."""
+    from PySide6.QtWidgets import QTabWidget, QWidget
+
+    from custdesk.ui.tabs import dashboard_tab
+
+    monkeypatch.setattr(dashboard_tab, "RELEASE_ROWS", 0)  # the demo's screen is "big"
+    monkeypatch.setattr(dashboard_tab, "RELEASE_AFTER_MS", 20)
+    for drop in (False, True):
+        runner = Deferred()
+        window = QTabWidget()
+        qtbot.addWidget(window)
+        tab = GrowthTab()
+        tab.runner = runner
+        window.addTab(tab, "Growth")
+        window.addTab(QWidget(), "Other")
+        window.show()
+        tab.set_period(YEAR, refresh=False)
+        tab.set_store(demo_store)
+        runner.drain()
+        tab.export_dialog()
+        window.setCurrentIndex(1)  # hidden while the export waits for its pages
+        qtbot.wait(80)
+        assert tab.data is not None  # held for the export
+        if drop:
+            tab._drop_output()  # what a reload or a failed page does
+        else:
+            runner.drain()  # the pages come, the file is asked for and written
+            assert save_as
+        qtbot.waitUntil(lambda t=tab: t.data is None, timeout=3000)

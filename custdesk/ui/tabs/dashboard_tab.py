@@ -183,6 +183,13 @@ class DashboardTab(BaseTab):
         if self.parentWidget() is not None and not event.spontaneous():
             self._release_timer.start()
 
+    def release_later(self) -> None:
+        """Give the screen back RELEASE_AFTER_MS from now if the tab is hidden in a
+        window: for what held the screen when it was hidden (Growth's export) and has let
+        it go since (the timer does not try again by itself)."""
+        if self.parentWidget() is not None and self.isHidden():
+            self._release_timer.start()
+
     def showEvent(self, event: QShowEvent) -> None:
         self._release_timer.stop()
         super().showEvent(event)  # a released screen is stale: reloaded here

@@ -393,6 +393,7 @@ class GrowthTab(DashboardTab):
         def done() -> None:
             self._output, self._output_pages = None, frozenset()
             then()
+            self.release_later()  # the screen was held for this output (release_screen)
 
         self._request_pages(missing, "output", done)
 
@@ -400,6 +401,7 @@ class GrowthTab(DashboardTab):
         if self._output is not None:
             self._output, self._output_pages = None, frozenset()
             self._runner().cancel((self, "output"))
+            self.release_later()  # no longer held for it (release_screen)
 
     def _loaded(self, data: Screen) -> None:
         super()._loaded(data)
