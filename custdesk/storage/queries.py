@@ -381,8 +381,43 @@ _GROUP_EXPR = {
 }
 
 
+# by month: the sums per day from the covering date index (its order: no sort of the
+# lines), added up per month; distinct order refs as (ref, month) pairs from the ref index
+# (`orders.month` is the line's date's year*100 + month, so its month key is the date's
+# first 7 characters). 0.30 -> 0.17 s for a year of the big file; the grouped statement
+# (`sales_by_reference`) is the reference of tests/test_perf_sales_by_month.py
+_SALES_BY_MONTH = """
+WITH d AS (
+  SELECT o.date AS day, sum(o.revenue_e4) AS r, sum(coalesce(o.cost_e4, 0)) AS c,
+    sum(iif(o.cost_e4 IS NOT NULL, o.revenue_e4, 0)) AS rc, count(*) AS n,
+    sum(o.cost_e4 IS NOT NULL) AS nc, sum(o.order_ref IS NULL) AS nn
+  FROM orders o INDEXED BY orders_date WHERE o.date BETWEEN ?1 AND ?2 GROUP BY o.date),
+m AS (
+  SELECT substr(day, 1, 7) AS g, sum(r) AS r, sum(c) AS c, sum(rc) AS rc, sum(n) AS n,
+    sum(nc) AS nc, sum(nn) AS nn
+  FROM d GROUP BY g),
+k AS (
+  SELECT g, count(*) AS k FROM (
+    SELECT DISTINCT o.order_ref, substr(o.date, 1, 7) AS g
+    FROM orders o INDEXED BY orders_ref_date
+    WHERE o.date BETWEEN ?1 AND ?2 AND o.order_ref IS NOT NULL)
+  GROUP BY g)
+SELECT m.g, m.r, m.c, m.rc, m.n, m.nc, coalesce(k.k, 0) + m.nn
+FROM m LEFT JOIN k ON k.g = m.g ORDER BY m.g
+"""
+
+
 def sales_by(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:
     """Period sales grouped by product, category or month, in SQL."""
+    if by == "month":
+        rows = store.conn.execute(_SALES_BY_MONTH, (period.start.isoformat(),
+                                                    period.end.isoformat()))
+        return {grp: SalesTotals(*(int(v or 0) for v in rest)) for grp, *rest in rows}
+    return sales_by_reference(store, period, by)
+
+
+def sales_by_reference(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:
+    """`sales_by` as one grouped statement over the period's lines (every grouping)."""
     expr = _GROUP_EXPR[by]
     sql = f"""
     SELECT {expr} AS grp, sum(o.revenue_e4), sum(coalesce(o.cost_e4, 0)),
@@ -462,8 +497,8 @@ def data_span(store: Store) -> Period | None:
     return span
 
 
-def _data_span(store: Store) -> Period | None:
-    sql = """
+# the reference `_DATA_SPAN` is tested against (tests/test_perf_data_span.py)
+DATA_SPAN_REFERENCE = """
     SELECT min(lo), max(hi) FROM (
       SELECT min(date) lo, max(date) hi FROM orders
       UNION ALL SELECT min(coalesce(created_on, closed_on)), max(coalesce(closed_on, created_on))
@@ -475,6 +510,25 @@ def _data_span(store: Store) -> Period | None:
       UNION ALL SELECT min(nullif(acquired_on, '')),
                        max(coalesce(nullif(lost_on, ''), nullif(acquired_on, ''))) FROM customers
     )"""
+# the order lines' min and max apart: each one seek in the date index (together they read
+# the whole index, 0.06 s on the big file); a ticket's day cut after the min / max (cutting
+# a text to its first 10 characters keeps its order)
+_DATA_SPAN = """
+    SELECT min(lo), max(hi) FROM (
+      SELECT (SELECT min(date) FROM orders) lo, (SELECT max(date) FROM orders) hi
+      UNION ALL SELECT min(coalesce(created_on, closed_on)), max(coalesce(closed_on, created_on))
+        FROM deals
+      UNION ALL SELECT substr(min(coalesce(opened_at, first_response_at, resolved_at)), 1, 10),
+                       substr(max(coalesce(resolved_at, first_response_at, opened_at)), 1, 10)
+        FROM tickets
+      UNION ALL SELECT min(date), max(date) FROM surveys
+      UNION ALL SELECT min(nullif(acquired_on, '')),
+                       max(coalesce(nullif(lost_on, ''), nullif(acquired_on, ''))) FROM customers
+    )"""
+
+
+def _data_span(store: Store, sql: str = _DATA_SPAN) -> Period | None:
+    """The span from `sql` (`_DATA_SPAN`, or DATA_SPAN_REFERENCE for the parity test)."""
     lo, hi = store.conn.execute(sql).fetchone()
     if lo is None or hi is None:  # customers without any date (e.g. Telco): the import day
         lo, hi = store.conn.execute("SELECT min(created_on), max(created_on) FROM customers"
