@@ -197,7 +197,26 @@ def customer_rows(store: Store, as_of: date,
     w = load_settings(store).window_days
     reasons, _ = _risk_by_customer(store, as_of)
     none: tuple[None, None] = (None, None)
-    # one SQL pass (status by the state rules: tests/test_perf_lists_table.py)
+    acquired = ql.iso_texts()  # acquired text -> ISO day (customer_table's `_iso(parse())`)
+    # one SQL pass (status by the state rules: tests/test_perf_lists_table.py), each row
+    # built straight from SQLite's tuple (customer_rows_reference: the list of tuples first)
+    return [CustomerRow(cid, name, company, segment, source,
+                        acquired[acq] if acq in acquired else ql.iso_text(acquired, acq),
+                        last, n, rev / 10_000, gp / 10_000, status, cid in reasons,
+                        list(reasons.get(cid, ())), *ltv.get(cid, none))
+            for cid, name, company, segment, source, acq, last, n, rev, gp, status
+            in ql.customer_table_raw(store, as_of, w)]
+
+
+def customer_rows_reference(store: Store, as_of: date,
+                            ltv: dict[int, tuple[float | None, float | None]] | None = None
+                            ) -> list[CustomerRow]:
+    """`customer_rows` from `queries_lists.customer_table`'s list of tuples (the reference
+    of tests/test_perf_customers_screen.py)."""
+    ltv = ltv or {}
+    w = load_settings(store).window_days
+    reasons, _ = _risk_by_customer(store, as_of)
+    none: tuple[None, None] = (None, None)
     return [CustomerRow(cid, name, company, segment, source, acquired, last, n, rev / 10_000,
                         gp / 10_000, status, cid in reasons, list(reasons.get(cid, [])),
                         *ltv.get(cid, none))

@@ -410,6 +410,28 @@ def customer_table(store: Store, as_of: date, window: int) -> list[TableRow]:
             in store.conn.execute(sql, params)]
 
 
+def customer_table_raw(store: Store, as_of: date, window: int) -> Iterator[TableRow]:
+    """`customer_table`'s rows as SQLite gives them (the acquired day as stored text,
+    not yet checked and written back as ISO), for a caller that builds its own rows in
+    the same pass instead of a list of 100k tuples first."""
+    sql = _TABLE_SQL.format(stats=stats_source(store))
+    params = {"day": as_of.isoformat(), "cut": (as_of - timedelta(days=window)).isoformat()}
+    return iter(store.conn.execute(sql, params))
+
+
+def iso_texts() -> dict[str | None, str | None]:
+    """A cache of day text -> `date.fromisoformat(text[:10]).isoformat()` (None for None):
+    fill it with `iso_text`; many customers share the same days."""
+    return {None: None}
+
+
+def iso_text(cache: dict[str | None, str | None], text: str | None) -> str | None:
+    """`text` as an ISO day (None for None), kept in `cache` (raises as
+    date.fromisoformat does)."""
+    found = cache[text] = None if text is None else date.fromisoformat(text[:10]).isoformat()
+    return found
+
+
 def _iso(d: date | None) -> str | None:
     return None if d is None else d.isoformat()
 

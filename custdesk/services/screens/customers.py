@@ -212,6 +212,26 @@ def renewal_lists(store: Store, period: Period) -> dict[str, list[dict[str, Any]
     their latest "why do you stay" answer."""
     prior = period.prior()
     out: dict[str, list[dict[str, Any]]] = {"renewed": [], "not_renewed": []}
+    renewed, not_renewed = out["renewed"].append, out["not_renewed"].append
+    days: dict[str, date] = {}  # a few thousand distinct last days among 29k rows
+    # sorted in SQL (`renewals_by_value`: the order `renewals_reference` sorts in Python)
+    for cid, name, seg, prior_e4, now_e4, again, last, why in qc.renewals_by_value(
+            store, prior.start, period.start, period.end):
+        last_on = days.get(last)
+        if last_on is None:
+            last_on = days[last] = date.fromisoformat(last[:10])
+        (renewed if again else not_renewed)(
+            {"customer_id": cid, "customer": name, "segment": seg,
+             "prior_value": _money(prior_e4 or 0), "value": _money(now_e4 or 0),
+             "last_order_on": last_on, "why_stay": why})
+    return out
+
+
+def renewals_reference(store: Store, period: Period) -> dict[str, list[dict[str, Any]]]:
+    """`renewal_lists` from `queries_cohorts.renewals`' rows sorted in Python (the
+    reference of tests/test_perf_customers_screen.py)."""
+    prior = period.prior()
+    out: dict[str, list[dict[str, Any]]] = {"renewed": [], "not_renewed": []}
     for r in sorted(qc.renewals(store, prior.start, period.start, period.end),
                     key=lambda r: (-r.prior_value_e4, r.customer)):
         out["renewed" if r.renewed else "not_renewed"].append(
