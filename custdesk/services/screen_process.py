@@ -252,9 +252,11 @@ class _WorkerFiles:
 
     def store(self, path: str) -> Any:
         from custdesk.services.files import Store, connect
+        from custdesk.storage.beside import close_twin
 
         store = self.stores.get(path)
         if store is not None and store.file_gone():
+            close_twin(store)
             store.close(backup_if_changed=False)
             store = None
             self.recent.clear()
@@ -263,10 +265,11 @@ class _WorkerFiles:
         return store
 
     def run(self, path: str, job: Callable[[Any], Any], stop: Callable[[], bool]) -> Any:
+        from custdesk.storage.beside import set_progress_handler
         from custdesk.storage.queries_cache import data_version
 
         store = self.store(path)
-        store.conn.set_progress_handler(stop, CANCEL_POLL_STEPS)
+        set_progress_handler(store, stop, CANCEL_POLL_STEPS)  # its parts' twin stops too
         key = (path, pickle.dumps(job), data_version(store))
         if key in self.recent:
             self.recent.move_to_end(key)

@@ -28,6 +28,10 @@ MAX_SMALL_ENTRIES = 32
 _lock = threading.Lock()
 _caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
 _small_caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
+# a second connection working for a store (storage/beside.py) -> (the store, the store's
+# data version when that work began): what it computes is filed with the store's results
+_shared: weakref.WeakKeyDictionary[Store, tuple[Store, tuple[int, int]]] = (
+    weakref.WeakKeyDictionary())
 
 
 def data_version(store: Store) -> tuple[int, int]:
@@ -45,22 +49,45 @@ def cached(store: Store, key: Hashable, compute: Callable[[], T], *,
     caches = _small_caches if small else _caches
     limit = MAX_SMALL_ENTRIES if small else MAX_ENTRIES
     before = data_version(store)
+    home, version = _home(store, before)
     with _lock:
-        entries = caches.setdefault(store, OrderedDict())
-        hit = entries.get((key, before))
+        entries = caches.setdefault(home, OrderedDict())
+        hit = entries.get((key, version))
         if hit is not None:
-            entries.move_to_end((key, before))
+            entries.move_to_end((key, version))
             return hit
     value = compute()
     after = data_version(store)  # compute() may have refreshed a summary table (ours)
     if after[0] != before[0]:  # another connection wrote meanwhile: maybe a mixed result
         return value
+    home, version = _home(store, after)
     with _lock:
-        entries = caches.setdefault(store, OrderedDict())
-        entries[(key, after)] = value
+        entries = caches.setdefault(home, OrderedDict())
+        entries[(key, version)] = value
         while len(entries) > limit:
             entries.popitem(last=False)
     return value
+
+
+def _home(store: Store, version: tuple[int, int]) -> tuple[Store, tuple[int, int]]:
+    """Whose entries `store` uses and under which data version: its own at `version`, or
+    for a connection working for another store (`share`), that store's at the start."""
+    with _lock:
+        return _shared.get(store, (store, version))
+
+
+def share(helper: Store, store: Store, since: tuple[int, int]) -> None:
+    """File what `helper` (a second read connection to `store`'s file) computes among
+    `store`'s results under `store`'s data version `since`, taken before the helper's work
+    began, until `unshare`. (A commit by another connection during the work still keeps
+    its results out: `helper`'s own version moves then.)"""
+    with _lock:
+        _shared[helper] = (store, since)
+
+
+def unshare(helper: Store) -> None:
+    with _lock:
+        _shared.pop(helper, None)
 
 
 def seed(store: Store, key: Hashable, value: object, since: tuple[int, int], *,
@@ -72,6 +99,7 @@ def seed(store: Store, key: Hashable, value: object, since: tuple[int, int], *,
     now = data_version(store)
     if now[0] != since[0]:
         return
+    store, now = _home(store, now)
     caches = _small_caches if small else _caches
     limit = MAX_SMALL_ENTRIES if small else MAX_ENTRIES
     with _lock:

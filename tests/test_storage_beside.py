@@ -1,0 +1,150 @@
+"""`storage/beside.py`: a part of a screen's work on a second read connection, on a thread,
+with the same result as inline, its results filed in the store's cache, and inline
+whenever the second connection would not see what the store sees."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from custdesk.storage import beside, queries_cache
+from custdesk.storage.database import connect
+
+COUNT = "SELECT count(*) FROM customers"
+
+
+def _count(store) -> int:
+    return store.conn.execute(COUNT).fetchone()[0]
+
+
+def test_a_part_runs_on_another_thread_and_connection_with_the_same_result(demo_store):
+    seen: list = []
+
+    def part(s):
+        seen.append((s is demo_store, threading.current_thread() is threading.main_thread(),
+                     s.conn.execute("PRAGMA query_only").fetchone()[0]))
+        return _count(s)
+
+    assert beside.beside(demo_store, part).result() == _count(demo_store) > 0
+    assert seen == [(False, False, 1)]  # the twin: read-only, on its own thread
+
+
+def test_what_a_part_computes_is_filed_in_the_stores_cache(demo_store):
+    computed: list[str] = []
+
+    def tally(s, who):
+        return queries_cache.cached(s, ("test tally",),
+                                    lambda: computed.append(who) or _count(s))
+
+    twin_value = beside.beside(demo_store, lambda s: tally(s, "twin")).result()
+    assert tally(demo_store, "store") == twin_value
+    assert computed == ["twin"]  # the store found the twin's result
+    # a write makes it unreachable, as any cached result
+    with demo_store.transaction():
+        demo_store.conn.execute("UPDATE customers SET segment = segment")
+    tally(demo_store, "store")
+    assert computed == ["twin", "store"]
+
+
+def test_seeded_values_of_a_part_reach_the_store_too(demo_store):
+    def part(s):
+        queries_cache.seed(s, ("seeded",), 42, queries_cache.data_version(s))
+        return None
+
+    beside.beside(demo_store, part).result()
+    assert queries_cache.cached(demo_store, ("seeded",), lambda: pytest.fail("not found")) == 42
+
+
+def test_a_commit_by_another_connection_during_the_part_keeps_its_result_out(demo_store):
+    other = connect(demo_store.path)
+    computed: list[str] = []
+
+    def part(s):
+        def compute():
+            computed.append("twin")
+            other.conn.execute("UPDATE customers SET segment = segment")
+            other.conn.commit()
+            return _count(s)
+        return queries_cache.cached(s, ("mixed",), compute)
+
+    beside.beside(demo_store, part).result()
+    queries_cache.cached(demo_store, ("mixed",), lambda: computed.append("store"))
+    assert computed == ["twin", "store"]
+    other.close()
+
+
+def test_uncommitted_rows_of_the_store_keep_the_part_inline(demo_store):
+    """The twin would not see them: the part runs on the store itself, at once."""
+    before = _count(demo_store)
+    demo_store.conn.execute("BEGIN")
+    demo_store.conn.execute("INSERT INTO customers (name, name_key, created_on) "
+                            "VALUES ('Uncommitted Ltd', 'uncommitted ltd', '2026-12-01')")
+    threads: list[bool] = []
+
+    def part(s):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return _count(s)
+
+    assert beside.beside(demo_store, part).result() == before + 1
+    assert threads == [True]
+    demo_store.conn.execute("ROLLBACK")
+
+
+def test_parts_of_a_part_and_a_second_part_meanwhile_run_inline(demo_store):
+    where: list[str] = []
+    release = threading.Event()
+
+    def inner(s):
+        where.append("main" if threading.current_thread() is threading.main_thread()
+                     else "twin")
+        return _count(s)
+
+    def outer(s):
+        nested = beside.beside(s, inner).result()  # from inside a part: inline, on s
+        release.wait(10)
+        return nested
+
+    first = beside.beside(demo_store, outer)
+    second = beside.beside(demo_store, inner)  # the twin is busy: inline, now
+    release.set()
+    assert first.result() == second.result() == _count(demo_store)
+    assert sorted(where) == ["main", "twin"]
+
+
+def test_an_error_in_a_part_is_raised_by_result(demo_store):
+    pending = beside.beside(demo_store, lambda s: s.conn.execute("SELECT nope FROM nowhere"))
+    with pytest.raises(sqlite3.OperationalError, match="nowhere"):
+        pending.result()
+    # the twin is free again
+    assert beside.beside(demo_store, _count).result() == _count(demo_store)
+
+
+def test_a_part_cannot_write(demo_store):
+    pending = beside.beside(demo_store, lambda s: s.conn.execute(
+        "UPDATE customers SET segment = 'x'"))
+    with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only"):
+        pending.result()
+
+
+def test_a_stop_set_on_the_store_stops_its_part(demo_store):
+    slow = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+            "WHERE i < 100000000) SELECT count(*) FROM n")
+    beside.set_progress_handler(demo_store, lambda: True, 1000)
+    try:
+        pending = beside.beside(demo_store, lambda s: s.conn.execute(slow).fetchone())
+        with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            pending.result()
+    finally:
+        beside.set_progress_handler(demo_store, None, 0)
+    assert beside.beside(demo_store, _count).result() == _count(demo_store)
+
+
+def test_switched_off_or_closed_twin_runs_inline(demo_store, monkeypatch):
+    monkeypatch.setattr(beside, "ENABLED", False)
+    assert beside.beside(demo_store, lambda s: s is demo_store).result() is True
+    monkeypatch.setattr(beside, "ENABLED", True)
+    beside.beside(demo_store, _count).result()
+    beside.close_twin(demo_store)
+    assert beside.beside(demo_store, _count).result() == _count(demo_store)  # a new twin
