@@ -104,3 +104,54 @@ def quality(rows: Sequence[FirstDaysLike], as_of: date, window: int,
                                   / len(answers) * 100, len(answers)) if answers else
                       MetricValue(None, 0)),
     }
+
+
+# ----- the same figures from sums: a group's rows added up once, not walked per figure ----
+# (`quality` over the rows is the reference: tests/test_perf_new_quality.py)
+SUM_FIELDS = ("customers", "first_order_e4", "first_orders", "cohort", "repeated",
+              "costed_revenue_e4", "margin_profit_e4", "ranked", "a_b", "old", "churned",
+              "answers", "promoters", "detractors")
+
+
+def row_sums(r: FirstDaysLike, as_of: date, window: int, groups: Mapping[int, str]
+             ) -> tuple[int, ...]:
+    """One row's part of each of SUM_FIELDS (add a group's rows up column by column)."""
+    repeat_cut = (as_of - timedelta(days=REPEAT_DAYS)).isoformat()
+    churn_cut = (as_of - timedelta(days=EARLY_CHURN_DAYS)).isoformat()
+    return row_sums_cut(r, repeat_cut, churn_cut, window, groups)
+
+
+def row_sums_cut(r: FirstDaysLike, repeat_cut: str, churn_cut: str, window: int,
+                 groups: Mapping[int, str]) -> tuple[int, ...]:
+    """`row_sums` with the two cut days given (ISO), for a loop over many rows."""
+    first = r.first_order_e4
+    cohort = bool(r.first_order_on) and r.acquired <= repeat_cut
+    group = groups.get(r.customer_id)
+    old = r.acquired <= churn_cut
+    nps = r.first_nps
+    return (1, first or 0, first is not None, cohort, cohort and r.orders_90d >= 2,
+            r.costed_revenue_90d_e4, r.margin_profit_90d_e4, group is not None,
+            group in ("A", "B"), old, old and early_churned(r, window), nps is not None,
+            nps is not None and nps >= 9, nps is not None and nps <= 6)
+
+
+def add_sums(parts: Iterable[Sequence[int]]) -> list[int]:
+    """Column sums of `row_sums` tuples (or of sums made before)."""
+    out = [sum(col) for col in zip(*parts, strict=True)]
+    return out or [0] * len(SUM_FIELDS)
+
+
+def quality_from_sums(s: Sequence[int]) -> dict[str, MetricValue | float | int | None]:
+    """`quality` of the rows whose `row_sums` add up to `s` (the same numbers)."""
+    (customers, first_e4, firsts, cohort, repeated, costed, margin, ranked, a_b, old,
+     churned, answers, promoters, detractors) = s
+    return {
+        "customers": customers,
+        "new_first_order_avg": first_e4 / firsts / 10_000 if firsts else None,
+        "new_repeat_90d_pct": proportion(repeated, cohort),
+        "margin_90d_pct": margin / costed * 100 if costed else None,
+        "a_b_pct": proportion(a_b, ranked),
+        "early_churn_pct": proportion(churned, old),
+        "first_nps": (MetricValue((promoters - detractors) / answers * 100, answers)
+                      if answers else MetricValue(None, 0)),
+    }

@@ -14,7 +14,7 @@ rates against the prior period.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from custdesk.domain import new_quality as nq
@@ -64,11 +64,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     last_year = this_year.prior()
     rows = ql.first_days(store, last_year.start, period.end)
     groups = nq.groups_after_90d(rows, period.end)
-    tables = {"quality_compare": compare_rows(rows, this_year, last_year, period.end, window,
-                                              groups),
-              "quality_by_source": source_rows(rows, this_year, last_year, period.end, window,
-                                               groups),
-              "quality_by_month": month_rows(rows, period.end, window, groups)}
+    tables = quality_tables(rows, this_year, last_year, period.end, window, groups)
     note = onboarding_service.delivery_note(store) if tracks else None
     return Screen(NAME, period, label, cards=cards,
                   lists={"new": new, "onboarding": list(tracks.values())}, tables=tables,
@@ -129,3 +125,56 @@ def month_rows(rows: Sequence[ql.FirstDays], end: date, window: int,
         by.setdefault(r.acquired[:7], []).append(r)
     return [{"month": month, **_plain(nq.quality(by[month], end, window, groups))}
             for month in sorted(by)]
+
+
+# ----- the three quality tables from one pass (the functions above are the reference) -----
+def quality_tables(rows: Sequence[ql.FirstDays], this_year: Period, last_year: Period,
+                   end: date, window: int, groups: dict[int, str]
+                   ) -> dict[str, list[dict[str, Any]]]:
+    """`quality_compare`, `quality_by_source` and `quality_by_month` as `compare_rows`,
+    `source_rows` and `month_rows` make them (tests/test_perf_new_quality.py: equal), from
+    each row's `nq.row_sums` put once in its (source, year, month) bucket and the buckets
+    added up column by column: 36 walks over the rows cost 0.3 s on the big file."""
+    repeat_cut = (end - timedelta(days=nq.REPEAT_DAYS)).isoformat()
+    churn_cut = (end - timedelta(days=nq.EARLY_CHURN_DAYS)).isoformat()
+    years = ((this_year.start.isoformat(), this_year.end.isoformat()),
+             (last_year.start.isoformat(), last_year.end.isoformat()))
+    names: dict[str, str] = {}  # source key -> its first spelling (rows' order)
+    buckets: dict[tuple[str, int, str], list[tuple[int, ...]]] = {}
+    for r in rows:
+        key = " ".join((r.source or "").lower().split())
+        if key not in names:
+            names[key] = (r.source or "").strip() or NO_SOURCE
+        year = next((i for i, (lo, hi) in enumerate(years) if lo <= r.acquired <= hi), -1)
+        buckets.setdefault((key, year, r.acquired[:7]), []).append(
+            nq.row_sums_cut(r, repeat_cut, churn_cut, window, groups))
+    sums = {b: nq.add_sums(parts) for b, parts in buckets.items()}
+
+    def total(source: str | None = None, year: int | None = None, month: str | None = None
+              ) -> list[int]:
+        """The sums of the buckets of this source, year (0 this, 1 last) and month."""
+        return nq.add_sums([v for (k, y, m), v in sums.items()
+                            if (source is None or k == source) and (year is None or y == year)
+                            and (month is None or m == month)])
+
+    now = nq.quality_from_sums(total(year=0))
+    before = nq.quality_from_sums(total(year=1))
+    compare = []
+    for key, label, unit in MEASURES:
+        a, c = now[key], before[key]
+        compare.append({"measure": label, "key": key, "unit": unit,
+                        "this_year": a.value if isinstance(a, MetricValue) else a,
+                        "this_year_n": a.n if isinstance(a, MetricValue) else None,
+                        "last_year": c.value if isinstance(c, MetricValue) else c,
+                        "last_year_n": c.n if isinstance(c, MetricValue) else None})
+    by_source = []
+    for key, name in names.items():
+        mine = _plain(nq.quality_from_sums(total(source=key, year=0)))
+        old = _plain(nq.quality_from_sums(total(source=key, year=1)))
+        by_source.append({"source": name, **mine, "last_year_customers": old["customers"],
+                          "last_year_repeat_90d_pct": old["new_repeat_90d_pct"]})
+    by_source.sort(key=lambda r: (-r["customers"], r["source"]))
+    months = sorted({b[2] for b in sums})
+    by_month = [{"month": m, **_plain(nq.quality_from_sums(total(month=m)))} for m in months]
+    return {"quality_compare": compare, "quality_by_source": by_source,
+            "quality_by_month": by_month}
