@@ -1,0 +1,43 @@
+"""Loyalty's renewed / not-renewed lists under the period rule straight from the query's
+rows (`loyalty.renewal_rows`) must equal the lists made through a RenewalDue per customer
+(`renewal_rows_reference`), on random files of every record kind and random periods; the
+other rules go through the reference itself."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from perf_lists_data import END, periods, random_store
+
+from custdesk.domain.periods import Period
+from custdesk.domain.renewal import RenewalRule
+from custdesk.services.screens import loyalty
+
+
+@pytest.fixture(scope="module", params=[121, 122, 123])
+def store(request, tmp_path_factory):
+    s = random_store(Path(tmp_path_factory.mktemp("renewal_rows")), request.param)
+    s.conn.execute("UPDATE orders SET date = date || ' 23:59' WHERE id % 13 = 0")
+    s.conn.commit()
+    yield s
+    s.close()
+
+
+def test_period_rule_equals_reference(store) -> None:
+    rule = RenewalRule("period")
+    renewed = lapsed = 0
+    for p in [*periods(), Period(END - timedelta(days=29), END)]:
+        got = loyalty.renewal_rows(store, p, rule)
+        assert got == loyalty.renewal_rows_reference(store, p, rule)
+        renewed += len(got[0])
+        lapsed += len(got[1])
+    assert renewed and lapsed
+
+
+@pytest.mark.parametrize("rule", [RenewalRule("days", 60), RenewalRule("contract")])
+def test_other_rules_unchanged(store, rule) -> None:
+    p = Period(END - timedelta(days=364), END)
+    assert loyalty.renewal_rows(store, p, rule) == loyalty.renewal_rows_reference(store, p,
+                                                                                  rule)
