@@ -40,6 +40,7 @@ from custdesk.storage import queries_growth_cards as qgc
 from custdesk.storage import queries_growth_pipeline as qgp
 from custdesk.storage import queries_growth_price as qgpr
 from custdesk.storage import queries_records as rec
+from custdesk.storage.beside import beside
 from custdesk.storage.queries_growth_sources import SourceSums
 from custdesk.storage.repository import table_counts
 
@@ -199,7 +200,7 @@ def build_pages(store: Store, period: Period, label: str, pages: Sequence[str], 
     if with_cards:
         # the Acquisition page's per-source sums serve the cards when it is built too
         now, prior = card_figures(store, period,
-                                  shared.sums() if "acquisition" in pages else None)
+                                  shared.sums if "acquisition" in pages else None)
         cards = with_targets({m: Card(m, now.get(m), prior.get(m)) for m in CARDS}, store,
                              period)
     tables: dict[str, list[Any]] = {}
@@ -220,24 +221,30 @@ def build_pages(store: Store, period: Period, label: str, pages: Sequence[str], 
 
 
 def card_figures(store: Store, period: Period,
-                 sums: Sequence[SourceSums] | None = None
+                 sums: Sequence[SourceSums] | Callable[[], Sequence[SourceSums]] | None = None
                  ) -> tuple[dict[str, MetricValue], dict[str, MetricValue]]:
     """The cards' metrics of the period and the prior one — what `compute_metrics` gives
     for them (tested equal) from their own sums: the customers' (`queries_growth_cards.
     card_tally`, or the period's `growth_service.source_sums` given by the caller when it
     has them), spend, the lines' discounts, the deals created (one scan for both periods)
     and the qualified leads; not the whole catalogue with its deal, feedback, order and
-    action sums."""
+    action sums. (`sums` may be a call giving them: it runs while the prior period's sums
+    are computed beside it.)"""
     prior_period = period.prior()
+    window = ms.load_settings(store).window_days
+    # the prior period's customer sums on a second connection meanwhile (two cores)
+    prior_tally = beside(store, lambda twin: qgc.card_tally(twin, prior_period, window))
+    if callable(sums):
+        sums = sums()
     spend = rec.load_spend(store)
     leads = dict(zip(("now", "prior"), qgp.leads_created(store, [period, prior_period]),
                      strict=True))
     qualified_of = qgp.leads_qualified(store, [period, prior_period])  # one pass for both
     out = []
-    window = ms.load_settings(store).window_days
     for key, p in (("now", period), ("prior", prior_period)):
-        tally = (sum((g.tally for g in sums), CustomerTally())
-                 if sums is not None and key == "now" else qgc.card_tally(store, p, window))
+        tally = (prior_tally.result() if key == "prior"
+                 else sum((g.tally for g in sums), CustomerTally()) if sums is not None
+                 else qgc.card_tally(store, p, window))
         spend_e4 = spend_in(spend, p)
         values = tally_metrics(tally, spend_e4)
         values["spend"] = money(spend_e4, None)
