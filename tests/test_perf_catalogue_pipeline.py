@@ -57,6 +57,20 @@ def test_figures_and_owners_equal_every_deal_in_python(store) -> None:
     assert ps.stages_in_use(store) == {name_key(d.deal.stage) for d in every} - {""}
 
 
+def test_figures_and_owners_from_one_pass_equal_every_deal_in_python(store) -> None:
+    """`figures_and_owners` (one pass by owner, the file their sum) == the figures and
+    owners of every deal resolved in Python."""
+    every = ms.load_deal_infos(store)
+    settings = ms.load_settings(store)
+    for period in _periods():
+        figures, owners = ps.figures_and_owners(
+            store, {"now": period, "prior": period.prior()}, "now", settings)
+        assert figures["now"] == ps.deal_figures(every, period, settings), period
+        assert figures["prior"] == ps.deal_figures(every, period.prior(), settings), period
+        assert owners == ps.by_owner(every, period, settings), period
+        assert owners == ps.owners_of(store, period, settings), period
+
+
 def test_lists_and_board_from_the_screens_deals(store) -> None:
     every = ms.load_deal_infos(store)
     stages = ds.stages(store)

@@ -103,10 +103,13 @@ def deal_totals(store: Store, periods: Sequence[tuple[str, Period]], by: str | N
                 ) -> dict[tuple[str, str], DealTotals]:
     """(period key, group) -> DealTotals, for every period (one grouped query, not one per
     period) and every group of `by` ("owner", "product", "segment"; None: one group "";
-    "segment+total": both, the whole file under "" beside the segments, in one pass).
+    "segment+total" / "owner+total": both, the whole file under "" beside the segments or
+    owners, in one pass).
     Groups without deals are left out (their totals are `DealTotals()`)."""
     if by == "segment+total":
         return _with_file_totals(*_deal_sums(store, periods, _SEGMENT_OR_NO_CUSTOMER))
+    if by == "owner+total":  # every deal has an owner group: the file is their sum
+        return _with_file_totals(*_deal_sums(store, periods, GROUPS["owner"]))
     sums, discounts = _deal_sums(store, periods, GROUPS[by])
     return {at: DealTotals(*ints, discounts=tuple(  # type: ignore[misc, arg-type]
                 x for _, x in sorted(discounts.get(at, ()))))  # by deal id

@@ -48,6 +48,18 @@ _TOPICS = """tk(topic, tkey) AS MATERIALIZED (SELECT value ->> 0, value ->> 1
 # ticket opened before it cannot be the earlier contact of one opened on or after
 # :rep_lo + window, so the window runs over the periods' tickets only, not the whole file
 _REPEATS = """rep(id, is_repeat) AS MATERIALIZED (
+  SELECT t.id, coalesce(t.ts - lag(t.ts) OVER (
+      PARTITION BY t.customer_id, {part} ORDER BY t.ts, t.id) <= :window_s, 0)
+  -- a plain scan, topics looked up per ticket: the customer index (which the window's
+  -- order invited) sought a row per ticket; each time is parsed once, not thrice
+  FROM (SELECT id, customer_id, topic, channel, unixepoch(opened_at) AS ts
+        FROM tickets NOT INDEXED
+        WHERE nullif(opened_at, '') IS NOT NULL
+          AND unixepoch(opened_at) >= unixepoch(:rep_lo)) t
+  CROSS JOIN tk ON tk.topic = t.topic)"""
+# the statement `_REPEATS` replaced (a join to the topics walked by the customer index, a
+# row seek per ticket), kept as the reference of `SIGNALS_REFERENCE`
+_REPEATS_REFERENCE = """rep(id, is_repeat) AS MATERIALIZED (
   SELECT t.id, coalesce(unixepoch(t.opened_at) - lag(unixepoch(t.opened_at)) OVER (
       PARTITION BY t.customer_id, {part} ORDER BY unixepoch(t.opened_at), t.id)
     <= :window_s, 0)
@@ -258,6 +270,40 @@ def ticket_group_totals(store: Store, period: Period, repeat_days: int, by: str,
     return {g: (opened.get(g, 0), FeedbackTotals(**v)) for (_k, g), v in parts.items()}
 
 
+# a ticket's (topic, channel) cell: both raw names (blank: "(none)") joined by a unit
+# separator, a character no name from an import holds
+_CELL_SEP = "\x1f"
+_TOPIC_AND_CHANNEL = (f"{TICKET_GROUPS['topic']} || char(31) || "
+                      f"{TICKET_GROUPS['channel']}")
+
+
+def topic_and_channel_totals(store: Store, period: Period, repeat_days: int
+                             ) -> dict[str, dict[str, tuple[int, FeedbackTotals]]]:
+    """`ticket_group_totals` by "topic" (repeats counted) and by "channel" (repeats left
+    at 0) from one pass over the tickets: the sums of each (topic, channel) cell, with
+    repeats within the topic, added up per topic and per channel — every figure is a sum
+    or a list of hours, so a group's is its cells' together."""
+    sums, hours = _ticket_rows(store, [("", period)], repeat_days, _TOPIC_AND_CHANNEL,
+                               part=f"tk.tkey, {TICKET_GROUPS['topic']}")
+    out: dict[str, dict[str, tuple[int, FeedbackTotals]]] = {}
+    for side, by in enumerate(TICKET_GROUPS):
+        added: dict[str, list[int]] = {}
+        for _key, cell, *values in sums:
+            total = added.setdefault(cell.split(_CELL_SEP)[side], [0] * len(values))
+            for i, v in enumerate(values):
+                total[i] += int(v or 0)
+        if by == "channel":  # as `ticket_group_totals(..., repeats=False)`
+            for values in added.values():
+                values[2] = 0
+        parts: dict[tuple[str, str], dict] = {}
+        _add_tickets(parts, [("", g, *v) for g, v in added.items()],
+                     [("", cell.split(_CELL_SEP)[side], first, done)
+                      for _key, cell, first, done in hours])
+        out[by] = {g: (added.get(g, [0])[-1], FeedbackTotals(**v))
+                   for (_k, g), v in parts.items()}
+    return out
+
+
 def period_totals(store: Store, period: Period, repeat_days: int) -> FeedbackTotals:
     return feedback_totals(store, [("", period)], repeat_days).get(("", ""),
                                                                    FeedbackTotals())
@@ -284,7 +330,7 @@ GROUP BY customer_id HAVING max(complaint) OR sum(repeat30) > 0
 # the statement `_SIGNALS` replaced, kept as the reference it is tested against
 # (tests/test_perf_lists_signals.py)
 SIGNALS_REFERENCE = f"""
-WITH {_TOPICS}, {_REPEATS}
+WITH {_TOPICS}, {_REPEATS_REFERENCE}
 SELECT customer_id, max(complaint), sum(repeat30) FROM (
   SELECT t.customer_id,
     t.is_complaint AND coalesce(nullif(substr(t.resolved_at, 1, 10), '') > :day, 1)

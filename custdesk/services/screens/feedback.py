@@ -61,11 +61,11 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     # each with its follow-up and value at stake, closed follow-ups left out (triage_service)
     detractors = rescue_rows(store, triage.triage_detractors(
         store, metrics_lists.detractors(store, period), period))
+    tickets = fb.tickets_by_topic_and_channel(store, period)  # one pass for both tables
     tables = {
         "segments": segments,
-        "tickets_by_topic": [dataclasses.asdict(g) for g in fb.tickets_by(store, period, "topic")],
-        "tickets_by_channel": [dataclasses.asdict(g)
-                               for g in fb.tickets_by(store, period, "channel")],
+        "tickets_by_topic": [dataclasses.asdict(g) for g in tickets["topic"]],
+        "tickets_by_channel": [dataclasses.asdict(g) for g in tickets["channel"]],
         "rescue": [acts.rescue_summary(detractors)],
         **honest.why_table(why),
     }

@@ -106,7 +106,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     # the cards and the owners' table: every deal, summed in SQL
     deals = ps.screen_deals(store, period)
     settings = metrics_service.load_settings(store)
-    figures = ps.figures_of(store, {"now": period, "prior": period.prior()}, settings)
+    figures, owners = ps.figures_and_owners(store, {"now": period, "prior": period.prior()},
+                                            "now", settings)
     current, prior = figures["now"], figures["prior"]
     # the lists keep open deals only: filtered once, each deal's row made once
     opened, named = ps.open_at_end(deals, period), ps.named_once()
@@ -125,5 +126,5 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         NAME, period, label, lists=lists,
         cards=with_targets(cards_of(CARD_IDS, current, prior, EXTRAS), store, period),
         tables={"by_stage": stages,
-                "by_owner": owner_rows(ps.owners_of(store, period, settings)),
+                "by_owner": owner_rows(owners),
                 "board": columns}))
