@@ -76,3 +76,57 @@ def test_customer_rows_equal_the_rows_from_the_table_tuples(store) -> None:
         assert got == ml.customer_rows_reference(store, day, ltv)
         assert len(got) == store.conn.execute("SELECT count(*) FROM customers").fetchone()[0]
         assert any(r.at_risk for r in got) or day < date(2016, 1, 1)
+
+
+def test_triage_rows_given_by_position_equal_the_rows_given_by_field_name(store) -> None:
+    from custdesk.services import triage_service as ts
+    from custdesk.services.metrics_lists import AtRisk, Detractor
+
+    for period in periods()[:3]:
+        queries_cache.clear(store)
+        rows = ml.at_risk(store, period)
+        if rows:  # one snoozed and one handled, so every state is there
+            store.conn.execute("INSERT INTO customer_snoozes(customer_id, until, note, set_on)"
+                               " VALUES (?, '2999-01-01', 'later', '2026-01-01')",
+                               (rows[0].customer_id,))
+        got = ts.triage_at_risk(store, rows, "2026-06-01")
+        states = {r.customer_id: r.state for r in got.shown + got.snoozed}
+        ref = [ts.TriagedAtRisk(**{f: getattr(r, f) for f in AtRisk.__dataclass_fields__},
+                                state=states[r.customer_id],
+                                snoozed_until="2999-01-01" if states[r.customer_id]
+                                == "snoozed" else None,
+                                note="later" if states[r.customer_id] == "snoozed" else None)
+               for r in rows]
+        assert got.shown + got.snoozed == ([r for r in ref if r.state != "snoozed"]
+                                           + [r for r in ref if r.state == "snoozed"])
+        assert got.counts == {s: sum(r.state == s for r in ref) for s in ts.STATES}
+        store.conn.execute("DELETE FROM customer_snoozes")
+        detractors = ml.detractors(store, period)
+        triaged = ts.triage_detractors(store, detractors, period)
+        assert [(r.customer_id, r.customer, r.nps, r.date, r.comment) for r in triaged] == [
+            tuple(getattr(d, f) for f in Detractor.__dataclass_fields__)
+            for d in sorted(sorted(detractors, key=lambda r: (r.date, r.customer_id),
+                                   reverse=True),
+                            key=lambda r: -next(t.value_at_stake for t in triaged
+                                                if t.customer_id == r.customer_id))]
+    store.conn.rollback()
+
+
+def test_rows_pickle_by_their_fields_and_come_back_as_their_own_class(store) -> None:
+    import pickle
+
+    from custdesk.services import triage_service as ts
+
+    period = periods()[0]
+    queries_cache.clear(store)
+    customers = ml.customer_rows(store, period.end, growth_service.ltv_by_customer(
+        store, period.end))
+    at_risk = ml.at_risk(store, period)
+    triaged = ts.triage_at_risk(store, at_risk).shown
+    detractors = ts.triage_detractors(store, ml.detractors(store, period), period)
+    deals = ml.stale_deals(store, period) + ml.hot_prospects(store, period)
+    for rows in (customers, at_risk, triaged, detractors, deals):
+        assert rows
+        back = pickle.loads(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == rows
+        assert [type(r) for r in back] == [type(r) for r in rows]
