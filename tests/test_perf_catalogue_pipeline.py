@@ -15,7 +15,8 @@ from custdesk.domain.text import name_key
 from custdesk.services import deals_service as ds
 from custdesk.services import metrics_service as ms
 from custdesk.services import pipeline_service as ps
-from custdesk.services.screens.pipeline_board import board
+from custdesk.services.screens.pipeline_board import board, board_of, closed_sums
+from custdesk.storage import queries_deals as qd
 from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
@@ -81,6 +82,25 @@ def test_lists_and_board_from_the_screens_deals(store) -> None:
         assert [asdict(s) for s in ps.open_by_stage(store, mine, period)] == \
             [asdict(s) for s in ps.open_by_stage(store, every, period)]
         assert board(stages, mine, period) == board(stages, every, period)
+
+
+def test_board_and_lists_from_open_deals_and_closed_sums_in_sql(store) -> None:
+    """The screen's board from the open deals and the won/lost stages summed in SQL
+    (`closed_stage_sums`) == the board of every deal resolved in Python; the lists from the
+    open deals alone == from every deal."""
+    every = ms.load_deal_infos(store)
+    stages = ds.stages(store)
+    for period in _periods():
+        sums = qd.closed_stage_sums(store, period)
+        assert sums == closed_sums(every, period), period
+        mine = ps.open_screen_deals(store, period)
+        assert board_of(stages, mine, sums, period) == board(stages, every, period), period
+        for fn in (ps.open_deals, ps.hot_deals, ps.stale_deals, ps.slipped_deals):
+            assert fn(mine, period) == fn(every, period), (fn.__name__, period)
+        assert [asdict(s) for s in ps.open_by_stage(store, mine, period)] == \
+            [asdict(s) for s in ps.open_by_stage(store, every, period)]
+    year = _periods()[0]
+    assert any(n for n, _v, _w in qd.closed_stage_sums(store, year).values())
 
 
 def test_lists_from_the_open_deals_with_rows_made_once(store) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from custdesk.domain.metric_values import MetricValue, count, mean, money, pct, proportion
 from custdesk.domain.periods import Period, day
 from custdesk.domain.records import NEW_STAGE_PROBABILITY, Deal, Stage, StageKind
 from custdesk.domain.text import name_key
+
+_UNSET: Any = object()  # a DealInfo figure not worked out yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,20 +26,36 @@ class DealInfo:
     list_e4: int | None  # list_amount, else the product's list price
     customer_name: str | None = None
     segment: str | None = None
+    # the three figures below, each worked out on first use and kept: a screen's rules ask
+    # a deal for them again and again (300k+ times for 30k deals on a big file)
+    _created: Any = field(default=_UNSET, init=False, repr=False, compare=False)
+    _closed: Any = field(default=_UNSET, init=False, repr=False, compare=False)
+    _weighted: Any = field(default=_UNSET, init=False, repr=False, compare=False)
 
     @property
     def created(self) -> date | None:
-        return day(self.deal.created_on)
+        got = self._created
+        if got is _UNSET:
+            got = day(self.deal.created_on)
+            object.__setattr__(self, "_created", got)
+        return got
 
     @property
     def closed(self) -> date | None:
-        return day(self.deal.closed_on)
+        got = self._closed
+        if got is _UNSET:
+            got = day(self.deal.closed_on)
+            object.__setattr__(self, "_closed", got)
+        return got
 
     @property
     def weighted_e4(self) -> int | None:
-        if self.deal.amount_e4 is None:
-            return None
-        return round(self.deal.amount_e4 * self.probability / 100)
+        got = self._weighted
+        if got is _UNSET:
+            amount = self.deal.amount_e4
+            got = None if amount is None else round(amount * self.probability / 100)
+            object.__setattr__(self, "_weighted", got)
+        return got
 
     @property
     def discount_pct(self) -> float | None:

@@ -40,7 +40,8 @@ from custdesk.storage.queries_cache import cached
 from custdesk.storage.repository import load_stages, table_counts
 
 __all__ = ["StageTotal", "load_deals", "deal_figures", "by_owner", "open_deals",
-           "screen_deals", "figures_of", "owners_of", "figures_and_owners", "stages_in_use",
+           "screen_deals", "open_screen_deals", "figures_of", "owners_of",
+           "figures_and_owners", "stages_in_use",
            "hot_deals", "stale_deals", "slipped_deals", "open_by_stage", "lost_figures",
            "lost_deal_rows", "lost_counts", "deal_count", "LOST_VALUE", "REASON_SHARE",
            "OWN_METRICS", "NONE_GROUP", "NOT_RECORDED"]
@@ -103,6 +104,15 @@ def screen_deals(store: Store, period: Period) -> list[DealInfo]:
     deals = sorted(qd.open_deals(store, period.end)
                    + qw.closed_deals(store, period.start, period.end),
                    key=lambda d: d.id or 0)
+    return resolve_deals(deals, rec.load_stages(store), rec.list_prices(store),
+                         qd.customer_labels_of(store, deals))
+
+
+def open_screen_deals(store: Store, period: Period) -> list[DealInfo]:
+    """The deals open at the period's end, resolved, by id: `screen_deals` without the
+    deals closed in the period — the board takes those as sums
+    (`queries_deals.closed_stage_sums`) and every list keeps open deals only."""
+    deals = qd.open_deals(store, period.end)
     return resolve_deals(deals, rec.load_stages(store), rec.list_prices(store),
                          qd.customer_labels_of(store, deals))
 

@@ -191,6 +191,29 @@ def lost_deals(store: Store, period: Period) -> list[Deal]:
         sql, {"lo": period.start.isoformat(), "hi": period.end.isoformat()})]
 
 
+def closed_stage_sums(store: Store, period: Period) -> dict[str, tuple[int, int, int]]:
+    """The pipeline board's won and lost stages (`pipeline_board.ClosedSums`): per stage
+    name key, the deals closed there in the period, Σ amount e4 and Σ weighted e4 (amount ×
+    the deal's probability, else its stage's, rounded as Python rounds) — summed in SQL,
+    no deal loaded (`pipeline_board.closed_sums` is the reference)."""
+    weighted = _HALF_EVEN.format(x="(d.amount_e4 * coalesce(d.probability, s.probability) "
+                                   "/ 100.0)")
+    sql = f"""SELECT s.name, count(*), sum(coalesce(d.amount_e4, 0)),
+                     sum(iif(d.amount_e4 IS NULL, 0, {weighted}))
+              FROM deals d JOIN stages s ON s.id = d.stage_id
+              WHERE s.kind IN ('won', 'lost')
+                AND nullif(substr(d.closed_on, 1, 10), '') BETWEEN :lo AND :hi
+              GROUP BY s.id"""
+    out: dict[str, list[int]] = {}
+    for name, n, value, weighted_e4 in store.conn.execute(
+            sql, {"lo": period.start.isoformat(), "hi": period.end.isoformat()}):
+        sums = out.setdefault(name_key(name), [0, 0, 0])
+        sums[0] += n
+        sums[1] += int(value or 0)
+        sums[2] += int(weighted_e4 or 0)
+    return {k: (n, value, weighted_e4) for k, (n, value, weighted_e4) in out.items()}
+
+
 def stage_names_in_use(store: Store) -> list[str]:
     """The names of the stages at least one deal is in (index seeks, no deal scan)."""
     return [n for (n,) in store.conn.execute(

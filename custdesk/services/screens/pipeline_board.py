@@ -47,6 +47,24 @@ def on_board(d: DealInfo, period: Period) -> bool:
     return d.kind is StageKind.OPEN and is_open_at(d, period.end)
 
 
+# a won or lost stage's drop target: (deals closed there in the period, Σ amount e4,
+# Σ weighted e4), by the stage's name key
+ClosedSums = dict[str, tuple[int, int, int]]
+
+
+def closed_sums(deals: Sequence[DealInfo], period: Period) -> ClosedSums:
+    """`ClosedSums` of the deals closed won or lost in the period, from resolved deals (the
+    reference of `queries_deals.closed_stage_sums`, which sums them in SQL)."""
+    out: dict[str, list[int]] = {}
+    for closing in (StageKind.WON, StageKind.LOST):
+        for d in closed_in(deals, period, closing):
+            sums = out.setdefault(name_key(d.deal.stage), [0, 0, 0])
+            sums[0] += 1
+            sums[1] += d.deal.amount_e4 or 0
+            sums[2] += d.weighted_e4 or 0
+    return {k: (n, value, weighted) for k, (n, value, weighted) in out.items()}
+
+
 def board(stages: Sequence[tuple[int, str, str, float]], deals: Sequence[DealInfo],
           period: Period, per_column: int = CARDS_PER_COLUMN) -> list[dict[str, Any]]:
     """One row per stage of the catalogue (id, name, kind, probability), in its order, then
@@ -54,16 +72,18 @@ def board(stages: Sequence[tuple[int, str, str, float]], deals: Sequence[DealInf
     there). An open stage's row holds its deals open at the period's end (count, value,
     weighted, the top `per_column` cards by weighted value, then by id; `more`); a won or
     lost stage's row is a drop target with the deals closed there in the period (no cards)."""
+    return board_of(stages, deals, closed_sums(deals, period), period, per_column)
+
+
+def board_of(stages: Sequence[tuple[int, str, str, float]], deals: Sequence[DealInfo],
+             closed: ClosedSums, period: Period, per_column: int = CARDS_PER_COLUMN
+             ) -> list[dict[str, Any]]:
+    """`board` from the deals open at the period's end (any others are left out) and the
+    won and lost stages' sums (`ClosedSums`): the closed deals need no records."""
     day = period.end.isoformat()
     columns: dict[str, dict[str, Any]] = {}
-    closed: dict[str, list[DealInfo]] = {}
-    for closing in (StageKind.WON, StageKind.LOST):
-        for d in closed_in(deals, period, closing):
-            closed.setdefault(name_key(d.deal.stage), []).append(d)
     for sid, name, kind, _p in stages:
-        columns[name_key(name)] = {"stage_id": sid, "stage": name, "kind": kind,
-                                   "deals": closed.get(name_key(name), []) if kind != "open"
-                                   else []}
+        columns[name_key(name)] = {"stage_id": sid, "stage": name, "kind": kind, "deals": []}
     for d in deals:
         if on_board(d, period):
             key = name_key(d.deal.stage)
@@ -71,13 +91,16 @@ def board(stages: Sequence[tuple[int, str, str, float]], deals: Sequence[DealInf
                                      "deals": []})
             columns[key]["deals"].append(d)
     out = []
-    for column in columns.values():
-        items: list[DealInfo] = sorted(column.pop("deals"),
-                                       key=lambda d: (-(d.weighted_e4 or 0), d.deal.id or 0))
-        shown = items[:per_column] if column["kind"] == "open" else []
-        out.append({**column, "count": len(items),
-                    "value": sum(d.deal.amount_e4 or 0 for d in items) / 10_000,
-                    "weighted": sum(d.weighted_e4 or 0 for d in items) / 10_000,
+    for key, column in columns.items():
+        items: list[DealInfo] = column.pop("deals")
+        is_open = column["kind"] == "open"
+        # a won or lost stage (a drop target) adds its closed deals' sums and shows no cards
+        n, value, weighted = (0, 0, 0) if is_open else closed.get(key, (0, 0, 0))
+        items.sort(key=lambda d: (-(d.weighted_e4 or 0), d.deal.id or 0))
+        shown = items[:per_column] if is_open else []
+        out.append({**column, "count": n + len(items),
+                    "value": (value + sum(d.deal.amount_e4 or 0 for d in items)) / 10_000,
+                    "weighted": (weighted + sum(d.weighted_e4 or 0 for d in items)) / 10_000,
                     "cards": [card(d, day) for d in shown],
-                    "more": len(items) - len(shown) if column["kind"] == "open" else 0})
+                    "more": len(items) - len(shown) if is_open else 0})
     return out
