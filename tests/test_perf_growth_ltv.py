@@ -56,3 +56,29 @@ def test_some_customers_have_both_figures(store) -> None:
     got = gs.ltv_by_customer(store, END)
     assert any(h is not None for h, _p in got.values())
     assert any(p is not None for _h, p in got.values())
+
+
+@pytest.mark.parametrize("day", DAYS, ids=[d.isoformat() for d in DAYS])
+def test_lean_flags_equal_the_catalogue_flags(store, day) -> None:
+    """`ltv_rows_lean` (the lists' flags) against `ltv_rows` (the catalogue tally's):
+    the same rows, pool and lost, the year's profit compared where it is used (active)."""
+    from custdesk.domain.periods import Period
+    from custdesk.storage import queries_growth_ltv as ql
+
+    for window in (30, 180, 365):
+        year = Period.trailing_year(day)
+        lean, ref = ql.ltv_rows_lean(store, year, window), ql.ltv_rows(store, year, window)
+        assert (lean.pool, lean.lost) == (ref.pool, ref.lost)
+        assert [(c, b, p, a, y if a else 0) for c, b, p, a, y in ref.rows] == lean.rows
+        assert gs.ltv_from_rows(lean) == gs.ltv_from_rows(ref)
+
+
+def test_lean_flags_with_a_stale_summary(store) -> None:
+    with store.transaction():
+        store.conn.execute("UPDATE summary_state SET dirty = 1")
+    try:
+        for day in DAYS:
+            assert gs.ltv_by_customer(store, day) == gs.ltv_by_customer_reference(store, day)
+    finally:
+        with store.transaction():
+            store.conn.execute("UPDATE summary_state SET dirty = 0")

@@ -248,9 +248,15 @@ def growth(store: Store, period: Period, sums: Sequence[qs.SourceSums] | None = 
 def ltv_by_customer(store: Store, day: date) -> dict[int, tuple[float | None, float | None]]:
     """customer id -> (historical LTV, predicted LTV) as of `day` (module docstring); None
     where a figure does not apply (no orders; not active; no churn to predict from). From
-    the customers' trailing-year flags in SQL (`queries_growth_ltv`); the Python path
-    `ltv_by_customer_reference` is tested equal."""
-    got = ql.ltv_rows(store, Period.trailing_year(day), ms.load_settings(store).window_days)
+    the customers' trailing-year flags in SQL (`queries_growth_ltv.ltv_rows_lean`); the
+    Python path `ltv_by_customer_reference` and the catalogue flags' `ltv_rows` are tested
+    equal."""
+    return ltv_from_rows(ql.ltv_rows_lean(store, Period.trailing_year(day),
+                                          ms.load_settings(store).window_days))
+
+
+def ltv_from_rows(got: ql.LtvRows) -> dict[int, tuple[float | None, float | None]]:
+    """`ltv_by_customer`'s figures from a year's `LtvRows`."""
     buyers = any(bought for _c, bought, _p, _a, _y in got.rows)
     churn = got.lost / got.pool if got.pool and got.lost and buyers else None
     out: dict[int, tuple[float | None, float | None]] = {}

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
 from custdesk.storage.queries_growth_sources import customer_flags
+from custdesk.storage.queries_lists import FLAGS_SQL, flag_params
+from custdesk.storage.queries_summary import stats_source
 
 # per customer: bought by the period's end, profit to date, active at the end, profit
 # over the trailing year, in the trailing year's pool (start, new or won back)
@@ -40,6 +42,45 @@ def ltv_rows(store: Store, year: Period, window: int) -> LtvRows:
     pool = lost = 0
     for cid, bought, profit, active, profit_year, in_pool in store.conn.execute(
             _LTV.format(flags=flags), params):
+        if in_pool:
+            pool += 1
+            lost += not active
+        rows.append((cid, bool(bought), int(profit or 0), bool(active), int(profit_year or 0)))
+    return LtvRows(rows, pool, lost)
+
+
+# The same per customer from the lists' lean state flags (`queries_lists.FLAGS_SQL`: the
+# acquisition day, the marks, the last orders before and at the end and the summary's
+# profit; no sums over the period's lines): the profit to date from the summary (an index
+# seek only when the history runs past the end) for buyers, the year's profit by an index
+# seek for the customers active at the end only — the others' is never used (0 here). In
+# the year's pool = active the day before it, new in it, or active at its end (an active
+# customer acquired before the year and not active the day before it was won back; one
+# marked lost before it cannot be active at its end). SQL 0.38 -> 0.26 s on the big file;
+# `ltv_rows` (the catalogue tally's flags) is the reference of tests/test_perf_growth_ltv.py.
+_LTV_LEAN = FLAGS_SQL + """
+SELECT f.id, f.last_end IS NOT NULL,
+  iif(f.last_end IS NULL, 0,
+      CASE WHEN f.last_any <= :end THEN f.profit_any
+           ELSE (SELECT sum(o.revenue_e4) - coalesce(sum(o.cost_e4), 0) FROM orders o
+                 WHERE o.customer_id = f.id AND o.date <= :end) END),
+  f.active_end,
+  iif(f.active_end, coalesce((SELECT sum(o.revenue_e4) - coalesce(sum(o.cost_e4), 0)
+                              FROM orders o WHERE o.customer_id = f.id
+                              AND o.date BETWEEN :start AND :end), 0), 0),
+  f.start OR f.new OR f.active_end
+FROM f
+"""
+
+
+def ltv_rows_lean(store: Store, year: Period, window: int) -> LtvRows:
+    """`ltv_rows` from the lean flags: equal, but for the trailing-year profit, given for
+    the customers active at the year's end only (0 for the others)."""
+    stats = stats_source(store)
+    rows = []
+    pool = lost = 0
+    for cid, bought, profit, active, profit_year, in_pool in store.conn.execute(
+            _LTV_LEAN.format(stats=stats), flag_params(year, window)):
         if in_pool:
             pool += 1
             lost += not active

@@ -200,7 +200,7 @@ WITH b AS (
               AND d.closed_on IS NOT NULL),
              iif({FROM_CUSTOMER_LIST}, nullif(substr(c.created_on, 1, 10), ''), NULL),
              :undated) AS acq,
-    s.first_date AS first,
+    s.first_date AS first, s.last_date AS last_any, s.revenue_e4 - s.cost_e4 AS profit_any,
     CASE WHEN s.last_date <= :end THEN s.last_date WHEN s.first_date > :end THEN NULL
          ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = c.id
                AND o.date <= :end) END AS last_end,
@@ -250,6 +250,15 @@ def new_and_lost(store: Store, period: Period, window: int) -> list[CustomerStat
              last, year, rev in store.conn.execute(sql, _flag_params(period, window))]
     # the rules themselves decide (on these few): the SQL only leaves out the others
     return [st for st in classify(facts, period, window) if st.flow.new or st.flow.lost]
+
+
+# for other modules: the flags statement (ends with its CTE `f`) and its parameters
+FLAGS_SQL = _FLAGS_SQL
+
+
+def flag_params(period: Period, window: int) -> dict[str, str]:
+    """The parameters of FLAGS_SQL for `period` and a lapse window of `window` days."""
+    return _flag_params(period, window)
 
 
 _GROUP_FLAGS_SQL = _FLAGS_SQL + """
