@@ -130,3 +130,18 @@ def test_rows_pickle_by_their_fields_and_come_back_as_their_own_class(store) -> 
         back = pickle.loads(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
         assert back == rows
         assert [type(r) for r in back] == [type(r) for r in rows]
+
+
+def test_customer_table_equals_the_statement_that_joined_every_line(store) -> None:
+    from custdesk.storage import queries_lists as ql
+    from custdesk.storage.queries_summary import stats_source
+
+    stats = stats_source(store)
+    for day in (*DAYS, END + timedelta(days=30)):
+        for window in (30, 180):
+            params = {"day": day.isoformat(),
+                      "cut": (day - timedelta(days=window)).isoformat()}
+            ref = store.conn.execute(ql._TABLE_SQL_JOINED.format(stats=stats),
+                                     params).fetchall()
+            assert list(ql.customer_table_raw(store, day, window)) == ref
+            assert any(n for *_x, n, _r, _g, _s in ref) or day < date(2016, 1, 1)
