@@ -94,3 +94,30 @@ def test_screen_rows_equal_the_two_calls(store) -> None:
         assert both == {by: fb.tickets_by(store, period, by) for by in ("topic", "channel")}
     year = fb.tickets_by_topic_and_channel(store, _periods()[0])
     assert year["topic"] and year["channel"]  # the file's last year has tickets
+
+
+@pytest.mark.parametrize("repeat_days", [1, 7, 30])
+def test_screen_pass_equals_ticket_tables_and_catalogue_sums(store, repeat_days: int) -> None:
+    """`feedback_screen_totals` (one pass) returns the topic and channel tables and files
+    exactly the feedback sums by segment+total that `feedback_totals` computes."""
+    from custdesk.storage import queries_cache
+
+    for period in _periods():
+        queries_cache.clear(store)
+        periods = [("", period), ("prior", period.prior())]
+        fresh = qf._totals(store, periods, repeat_days, "segment+total", True)
+        tables = qf.feedback_screen_totals(store, period, period.prior(), repeat_days)
+        assert qf._totals_key(periods, repeat_days) in {  # filed, before anyone asks
+            k for k, _v in queries_cache._small_caches[store]}
+        assert tables == qf.topic_and_channel_totals(store, period, repeat_days), period
+        filed = qf.feedback_totals(store, periods, repeat_days, by="segment+total")
+        assert filed == fresh, period
+        apart = {**qf.feedback_totals(store, periods, repeat_days),
+                 **qf.feedback_totals(store, periods, repeat_days, by="segment")}
+        assert filed == apart, period
+
+
+def test_screen_rows_from_the_screen_pass(store) -> None:
+    for period in _periods()[:3]:
+        assert fb.screen_tickets(store, period) == fb.tickets_by_topic_and_channel(store,
+                                                                                   period)

@@ -48,6 +48,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """The feedback screen for `period` (series too unless `with_series` is False)."""
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
+    # the ticket tables first: their pass over the tickets also files the feedback sums
+    # the report reads (the tickets read once, not twice)
+    tickets = fb.screen_tickets(store, period)
     report = ms.feedback_report(store, period)  # what this screen reads, not more
     prior = ms.feedback_figures(store, period.prior())  # the cards' figures alone
     cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
@@ -61,7 +64,6 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     # each with its follow-up and value at stake, closed follow-ups left out (triage_service)
     detractors = rescue_rows(store, triage.triage_detractors(
         store, metrics_lists.detractors(store, period), period))
-    tickets = fb.tickets_by_topic_and_channel(store, period)  # one pass for both tables
     tables = {
         "segments": segments,
         "tickets_by_topic": [dataclasses.asdict(g) for g in tickets["topic"]],
