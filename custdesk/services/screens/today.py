@@ -40,6 +40,7 @@ from custdesk.services.screens.labels import MONTHLY_RENEWAL, deal_title, series
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
+from custdesk.storage.beside import beside
 
 NAME = "today"
 
@@ -101,8 +102,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     False: the tab asks for them second, so the cards appear first)."""
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
-    now, before = metrics_service.compute_metrics_and_prior(store, period)
-    current, prior = now.metrics, before.metrics
+    # the cards' catalogues (seconds on a big file) on a second connection while the lists
+    # are built here: two cores (storage/beside.py)
+    pair = beside(store, lambda twin: metrics_service.compute_metrics_and_prior(twin, period))
     lists: dict[str, list[Any]] = {name: list(fn(store, period))
                                    for name, (fn, _total) in LISTS.items()}
     at_risk = triage.triage_at_risk(store, lists["at_risk"])
@@ -126,6 +128,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     tables["onboarding_overdue"] = onboarding_service.overdue_counts(store, period.end)
     tables["list_totals"].append({"list": "actions_due", "count": len(due), "total": None})
     tables["actions_due_totals"] = [due_totals(due)]
+    now, before = pair.result()
+    current, prior = now.metrics, before.metrics
     shown = with_targets(cards(current, prior), store, period)
     screen = honest.finish(Screen(NAME, period, label, cards=shown,
                                   lists=lists, tables=tables,
