@@ -79,11 +79,19 @@ def band_of(amount_e4: int | None, edges: Sequence[int],
     return (labels or band_labels(edges))[bisect_left(edges, amount_e4)]
 
 
+def reason_names(lost: Sequence[DealInfo]) -> dict[str, str]:
+    """Lost reason name key -> its first spelling by close date (what `cross_tab` and
+    `reason_values` show): worked out once, a screen passes it to each."""
+    return _spellings(d.deal.lost_reason for d in _by_close(lost))
+
+
 def cross_tab(lost: Sequence[DealInfo], dimension: str,
-              group_of: Callable[[DealInfo], str | None]) -> list[dict[str, Any]]:
+              group_of: Callable[[DealInfo], str | None],
+              names: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Lost deals per (group, reason): deals, value, share of the group's lost deals (%);
-    groups with most lost deals first, reasons most first then by name."""
-    names = _spellings(d.deal.lost_reason for d in _by_close(lost))
+    groups with most lost deals first, reasons most first then by name (`names`:
+    `reason_names(lost)`, when the caller has it)."""
+    names = reason_names(lost) if names is None else names
     cells: dict[tuple[str, str], list[DealInfo]] = defaultdict(list)
     groups: Counter[str] = Counter()
     for d in lost:
@@ -100,9 +108,11 @@ def cross_tab(lost: Sequence[DealInfo], dimension: str,
     return rows
 
 
-def reason_values(lost: Sequence[DealInfo]) -> dict[str, float]:
-    """reason (first spelling; blank = Not recorded) -> Σ amount of its lost deals."""
-    names = _spellings(d.deal.lost_reason for d in _by_close(lost))
+def reason_values(lost: Sequence[DealInfo], names: dict[str, str] | None = None
+                  ) -> dict[str, float]:
+    """reason (first spelling; blank = Not recorded) -> Σ amount of its lost deals
+    (`names`: `reason_names(lost)`, when the caller has it)."""
+    names = reason_names(lost) if names is None else names
     out: dict[str, float] = defaultdict(float)
     for d in lost:
         out[names.get(name_key(d.deal.lost_reason), NOT_RECORDED)] += (d.deal.amount_e4 or 0

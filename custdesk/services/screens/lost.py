@@ -98,12 +98,14 @@ def from_deals(store: Store, period: Period, label: str, deals: list[DealInfo],
     rows = ps.lost_deal_rows(deals, period)
     total = len(rows)
     by_reason = group_rows(ps.lost_counts(deals, period, "reason"), "reason", total)
-    values = da.reason_values(closed_in(deals, period, StageKind.LOST))
+    lost = closed_in(deals, period, StageKind.LOST)
+    reasons = da.reason_names(lost)  # the reasons' spellings, once for every table
+    values = da.reason_values(lost, reasons)
     for r in by_reason:
         r["value"] = values.get(r["reason"], 0.0)
     segments = {d.deal.id: d.segment for d in deals}
     lost_list = [deal_dict(r, **lost_extras(r.id, extras, segments)) for r in rows]
-    tables = analysis(deals, period, extras, in_trend)
+    tables = analysis(deals, period, extras, in_trend, reasons)
     notes = (NO_WINS_NAMED,) if tables["head_to_head"] and not any(
         r["won"] for r in tables["head_to_head"]) else ()
     return honest.finish(Screen(
@@ -142,10 +144,13 @@ def lost_extras(deal_id: int | None, extras: dict[int, qw.DealExtra],
 
 
 def analysis(deals: list[DealInfo], period: Period, extras: dict[int, qw.DealExtra],
-             trend_deals: list[DealInfo] | None = None) -> dict[str, list[dict[str, Any]]]:
+             trend_deals: list[DealInfo] | None = None,
+             reasons: dict[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """The lost deals' cross-tabs and the head-to-head tables for `period` (`trend_deals`:
-    the deals for the quarters' table, when not `deals`)."""
+    the deals for the quarters' table, when not `deals`; `reasons`: `da.reason_names` of
+    the period's lost deals, when the caller has it)."""
     lost = closed_in(deals, period, StageKind.LOST)
+    reasons = da.reason_names(lost) if reasons is None else reasons
     closed = [*closed_in(deals, period, StageKind.WON), *lost]
     edges = da.band_edges([d.deal.amount_e4 for d in closed if d.deal.amount_e4 is not None])
 
@@ -157,7 +162,8 @@ def analysis(deals: list[DealInfo], period: Period, extras: dict[int, qw.DealExt
     groups = {"product": product, "segment": lambda d: d.segment,
               "size": lambda d: da.band_of(d.deal.amount_e4, edges, bands),
               "owner": lambda d: d.deal.owner}
-    cross = [row for dim in CROSS_DIMENSIONS for row in da.cross_tab(lost, dim, groups[dim])]
+    cross = [row for dim in CROSS_DIMENSIONS
+             for row in da.cross_tab(lost, dim, groups[dim], reasons)]
     in_band = Counter(da.band_of(d.deal.amount_e4, edges, bands) for d in closed)
     size_bands = [{"band": label, "up_to": edges[i] / 10_000 if i < len(edges) else None,
                    "closed_deals": in_band[label]}
