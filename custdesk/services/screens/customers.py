@@ -36,6 +36,7 @@ from custdesk.services.screens.today import monthly
 from custdesk.storage import Store, queries
 from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_lists as qlists
+from custdesk.storage.beside import beside
 
 NAME = "customers"
 
@@ -61,13 +62,18 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     `with_series` is False); empty when the file holds no customers."""
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
+    # the cards' catalogues (seconds on a big file) on a second connection while the
+    # customer rows and lists are built here: two cores (storage/beside.py)
+    pair = beside(store, lambda twin: metrics_service.compute_metrics_and_prior(
+        twin, period, by=("segment",)))
     # LTV per customer (issue 17): historical and predicted, as columns of the list
     rows = metrics_service.customer_rows(store, period.end,
                                          growth_service.ltv_by_customer(store, period.end))
     if not rows:
         return Screen(NAME, period, label, empty=True)
-    report, prior_report = metrics_service.compute_metrics_and_prior(store, period,
-                                                                     by=("segment",))
+    lists, cohorts = work_lists(store, period), cohort_rows(store, period)
+    # (the bridge's tallies come with the pair: asked for after it)
+    report, prior_report = pair.result()
     prior = prior_report.metrics
     bridge = metrics_service.customers_bridge(store, period)
     cards = with_targets({m: Card(m, report.metrics[m], prior.get(m)) for m in CARDS
@@ -84,11 +90,11 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         "bridge": bridge_steps(bridge),
         "lost_by_reason": lost_by_reason(bridge),
         "segments": segment_rows(segments, blank=set(why)),
-        "cohorts": cohort_rows(store, period),
+        "cohorts": cohorts,
         **honest.why_table(why),
     }
     screen = honest.finish(Screen(NAME, period, label, cards=honest.blank_cards(cards, why),
-                                  tables=tables, lists=work_lists(store, period)))
+                                  tables=tables, lists=lists))
     return screen.with_series(build_series(store, period)) if with_series else screen
 
 
