@@ -108,8 +108,12 @@ FROM p CROSS JOIN tr
 WHERE tr.grp IS NOT NULL AND tr.tday BETWEEN p.lo AND p.hi
   AND (tr.first_h IS NOT NULL OR tr.done_h IS NOT NULL)
 """
+# the surveys dated between the first period's start and the last one's end, each day cut
+# once, before they meet the periods (a monthly series: 12 × every survey otherwise)
 _SURVEYS = """
-WITH {periods}
+WITH {periods}, sv AS MATERIALIZED (
+  SELECT s.customer_id, s.kind, s.nps, s.csat, s.would_refer, substr(s.date, 1, 10) AS day
+  FROM surveys s WHERE s.date != '' AND substr(s.date, 1, 10) BETWEEN :lo AND :hi)
 SELECT key, grp,
   sum(kind = 'customer' AND nps >= 9), sum(kind = 'customer' AND nps <= 6),
   sum(kind = 'customer' AND nps IS NOT NULL),
@@ -118,8 +122,8 @@ SELECT key, grp,
   sum(csat >= 4), sum(csat IS NOT NULL),
   sum(kind = 'customer' AND would_refer = 1), sum(kind = 'customer' AND would_refer IS NOT NULL)
 FROM (SELECT p.key AS key, {grp} AS grp, s.kind, s.nps, s.csat, s.would_refer
-      FROM p CROSS JOIN surveys s LEFT JOIN customers c ON c.id = s.customer_id {fan}
-      WHERE s.date != '' AND substr(s.date, 1, 10) BETWEEN p.lo AND p.hi LIMIT -1)
+      FROM p CROSS JOIN sv s LEFT JOIN customers c ON c.id = s.customer_id {fan}
+      WHERE s.day BETWEEN p.lo AND p.hi LIMIT -1)
 WHERE grp IS NOT NULL GROUP BY key, grp
 """
 _MYSTERY = """
@@ -234,7 +238,9 @@ def _survey_parts(store: Store, periods: Sequence[tuple[str, Period]], by: str |
     """(period key, group) -> the survey figures of `FeedbackTotals` (as keywords)."""
     grp = GROUPS[by]
     fan = FANS.get(by or "", "")
-    params = {"periods": _payload(periods)}
+    params = {"periods": _payload(periods),
+              "lo": min(p.start for _, p in periods).isoformat(),
+              "hi": max(p.end for _, p in periods).isoformat()}
     parts: dict[tuple[str, str], dict] = {}
 
     def part(key: str, g: str) -> dict:
