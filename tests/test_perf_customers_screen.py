@@ -145,3 +145,20 @@ def test_customer_table_equals_the_statement_that_joined_every_line(store) -> No
                                      params).fetchall()
             assert list(ql.customer_table_raw(store, day, window)) == ref
             assert any(n for *_x, n, _r, _g, _s in ref) or day < date(2016, 1, 1)
+
+
+def test_first_orders_repeat_equals_the_min_max_of_the_keys(store) -> None:
+    import json
+
+    from custdesk.storage import queries_lists as ql
+
+    ids = [cid for (cid,) in store.conn.execute("SELECT id FROM customers")]
+    repeats = 0
+    for end in (END, END - timedelta(days=120), date(2020, 3, 1), date(2000, 1, 1)):
+        params = {"ids": json.dumps(ids), "end": end.isoformat(), "repeat_fwd": "+90 days"}
+        ref = {cid: (int(v or 0), bool(r)) for cid, v, r
+               in store.conn.execute(ql._FIRST_ORDERS_MIN_MAX, params)}
+        got = ql.first_orders(store, ids, end)
+        assert {c: (f.value_e4, f.repeat_90d) for c, f in got.items()} == ref
+        repeats += sum(r for _v, r in ref.values())
+    assert repeats
