@@ -41,7 +41,7 @@ def main() -> int:
     from custdesk.services import metrics_service as ms
     from custdesk.services.screens import today
     from custdesk.services.screens.registry import SCREENS as BUILDERS
-    from custdesk.storage import open_store, queries_cache
+    from custdesk.storage import open_store, queries_cache, queries_tally
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, required=True)
@@ -67,6 +67,12 @@ def main() -> int:
         # read the per-customer summary as of an earlier day)
         rows.append(("catalogue of the prior year", best(
             lambda: ms.compute_metrics(store, year.prior()), clear, args.repeat)))
+        # the catalogue's biggest part: the customer tallies of a period and its prior
+        # period (what every screen with cards asks for), uncached
+        window = ms.load_settings(store).window_days
+        rows.append(("customer tallies: the year + its prior", best(
+            lambda: [queries_tally._tallies_by_segment_and_reason(store, p, window)
+                     for p in (year, year.prior())], clear, args.repeat)))
         rows.append(("Today's monthly series (7 metrics)", best(
             lambda: today.build_series(store, period), clear, args.repeat)))
         for name in args.screens:

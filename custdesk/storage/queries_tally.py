@@ -98,6 +98,8 @@ FROM (SELECT *,
 
 # the lost customers' revenue in the W days up to their last order on or before their loss
 # day (recorded loss date, else the period's end): customer_state.lost_value_window()
+# (new repeat buyers whose orders up to the end all fall within 90 days of the first
+# repeat within them: `repeat_90d` seeks only for the others, about half of them)
 _SUMS = """
 SELECT {key}, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
   sum(iif(new, rev, 0)),
@@ -119,7 +121,7 @@ SELECT {key}, count(*), sum(start), sum(active_end), sum(won_back), sum(new),
   sum(iif(new AND first_date IS NOT NULL, iif(repeat_buyer, {first_value}, total_rev), 0)),
   sum(new AND first_date IS NOT NULL AND acq <= :cohort_day),
   sum(iif(new AND first_date IS NOT NULL AND acq <= :cohort_day AND repeat_buyer,
-          {repeat_90d}, 0))
+          iif(last_end <= date(first_date, :repeat_fwd), 1, {repeat_90d}), 0))
 FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
         coalesce(last_before >= :prior_start, 0) AS ordered_prior,
         iif(lost_on IS NOT NULL AND lost_on <= :end,
