@@ -22,6 +22,7 @@ from custdesk.services.screens import honest, plan
 from custdesk.services.screens.model import MIN_COMPARE_DAYS, Card, Screen, SeriesPoint
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
+from custdesk.storage.beside import beside
 from custdesk.storage.repository import table_counts
 
 NAME = "margins"
@@ -45,8 +46,11 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
     # only customer and sales figures are shown: no deal, ticket or survey sums
+    # the prior period's on a second connection meanwhile: two cores (storage/beside.py)
+    pending = beside(store, lambda twin: ms.sales_report(twin, period.prior(), CARDS,
+                                                         by=("product",)))
     report = ms.sales_report(store, period, CARDS, by=BREAKDOWNS)
-    prior_report = ms.sales_report(store, period.prior(), CARDS, by=("product",))
+    prior_report = pending.result()
     prior = prior_report.metrics
     b = report.breakdowns
     cards = with_targets({m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS},

@@ -27,6 +27,7 @@ from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage import queries_loyalty as ql
+from custdesk.storage.beside import beside
 
 NAME = "new"
 CARDS = ("customers_new", "customers_new_value", "new_first_order_avg", "new_repeat_90d_pct",
@@ -51,12 +52,11 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """Everything the New customers part of the Loyalty tab shows for `period`."""
     if metrics_service.data_span(store) is None:
         return Screen.nothing(NAME, period, label, cards=CARDS, lists=LISTS, tables=TABLES)
+    # the cards' catalogues (seconds on a big file) on a second connection while the lists
+    # are built here: two cores (storage/beside.py)
+    pair = beside(store, lambda twin: metrics_service.compute_metrics_and_prior(twin, period))
     window = metrics_service.load_settings(store).window_days
     states = qlists.new_and_lost(store, period, window)  # new_rows keeps the new ones
-    now, before = metrics_service.compute_metrics_and_prior(store, period)
-    report, prior = now.metrics, before.metrics
-    cards = with_targets({m: Card(m, report[m], prior.get(m)) for m in CARDS if m in report},
-                         store, period)
     tracks = {r["customer_id"]: r for r in onboarding_service.track_rows(store, period.end)}
     new = [{**r, "onboarding": tracks.get(r["customer_id"], {}).get("status")}
            for r in customers_screen.new_rows(store, period, states)]
@@ -66,6 +66,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     groups = nq.groups_after_90d(rows, period.end)
     tables = quality_tables(rows, this_year, last_year, period.end, window, groups)
     note = onboarding_service.delivery_note(store) if tracks else None
+    now, before = pair.result()
+    report, prior = now.metrics, before.metrics
+    cards = with_targets({m: Card(m, report[m], prior.get(m)) for m in CARDS if m in report},
+                         store, period)
     return Screen(NAME, period, label, cards=cards,
                   lists={"new": new, "onboarding": list(tracks.values())}, tables=tables,
                   notes=(note,) if note else ())
