@@ -31,6 +31,7 @@ from custdesk.storage import Store
 from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage import queries_loyalty as ql
+from custdesk.storage.beside import beside
 
 NAME = "loyalty"
 MAX_MONTHS = 12  # columns 0..12 months since acquisition
@@ -90,8 +91,10 @@ def build_tab(store: Store, period: Period, label: str = "", *, with_series: boo
               ) -> Screen:
     """What the Loyalty tab draws: this screen with the New screen's cards, lists (new,
     onboarding) and quality tables — each still printed alone by `custdesk screen`."""
+    # the New screen on a second connection meanwhile: two cores (storage/beside.py)
+    pending = beside(store, lambda twin: new.build(twin, period, label))
     loyal = build(store, period, label)
-    fresh = new.build(store, period, label)
+    fresh = pending.result()
     return Screen(NAME, period, label, cards=fresh.cards,
                   lists={**fresh.lists, **loyal.lists}, tables={**fresh.tables, **loyal.tables},
                   empty=loyal.empty and fresh.empty,
