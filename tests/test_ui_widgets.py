@@ -87,6 +87,24 @@ def test_a_long_card_title_wraps_in_a_narrow_card_instead_of_being_cut(qtbot) ->
     assert card.value.text() == "87.4×"
 
 
+def test_a_cards_change_and_detail_lines_wrap_in_a_narrow_card_instead_of_being_cut(
+        qtbot) -> None:
+    """Eight cards in a 1280-px window are ~150 px wide: "no change vs prior" and
+    "n = 0 · ⚠ small sample" were cut to "no change vs prio" and "⚠ small sampl"."""
+    from custdesk.ui.kpi_card import KpiCard
+
+    card = KpiCard("pipeline_weighted")
+    qtbot.addWidget(card)
+    card.set_metric(Info("Weighted pipeline", "money", True), Value(0.0, 0), Value(0.0, 0))
+    card.resize(140, 200)  # its minimum width
+    card.show()
+    qtbot.waitExposed(card)
+    for label in (card.change, card.detail):
+        metrics = label.fontMetrics()
+        assert metrics.horizontalAdvance(label.text()) > label.width()  # too long for a line
+        assert label.height() >= 2 * metrics.lineSpacing()  # so on two, all shown
+
+
 def test_waterfall_bars_float_and_end_where_the_bridge_ends() -> None:
     from custdesk.ui.charts import waterfall_bars
 

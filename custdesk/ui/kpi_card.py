@@ -72,10 +72,12 @@ class KpiCard(QFrame):
         self.detail.setStyleSheet(f"color: {muted};")
         for label in (self.title, self.detail, self.change, self.target_line):
             label.setTextFormat(Qt.TextFormat.PlainText)
-        # a long title ("New customers ordering again within 90 days") or target line
-        # ("off track · target $2.61M") wraps in a narrow card rather than being cut off
-        self.title.setWordWrap(True)
-        self.target_line.setWordWrap(True)
+        # a long title ("New customers ordering again within 90 days"), target line
+        # ("off track · target $2.61M"), change ("no change vs prior") or detail ("n = 0 ·
+        # ⚠ small sample") wraps in a narrow card (eight in a 1280-px window) rather than
+        # being cut off
+        for label in (self.title, self.target_line, self.change, self.detail):
+            label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(1)
