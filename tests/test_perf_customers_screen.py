@@ -162,3 +162,26 @@ def test_first_orders_repeat_equals_the_min_max_of_the_keys(store) -> None:
         assert {c: (f.value_e4, f.repeat_90d) for c, f in got.items()} == ref
         repeats += sum(r for _v, r in ref.values())
     assert repeats
+
+
+def test_new_and_lost_lists_with_the_names_of_the_same_statement(store) -> None:
+    from custdesk.services import metrics_service as ms
+    from custdesk.storage import queries_lists as ql
+
+    window = ms.load_settings(store).window_days
+    seen = 0
+    for period in periods():
+        states, names = ql.new_and_lost_named(store, period, window)
+        assert states == ql.new_and_lost(store, period, window)
+        ids = [st.facts.id for st in states]
+        assert set(names) >= set(ids)
+        looked_up = qc.customer_names(store, ids)
+        assert {cid: names[cid] for cid in ids} == {c: t[0] for c, t in looked_up.items()}
+        # new_rows takes source and referred by from the facts: the same columns
+        assert all((st.facts.source, st.facts.referred_by) == looked_up[st.facts.id][2:]
+                   for st in states)
+        assert (cs.lost_rows(store, period, states, window, names)
+                == cs.lost_rows(store, period, states, window))
+        assert cs.new_rows(store, period, states, names) == cs.new_rows(store, period, states)
+        seen += len(states)
+    assert seen

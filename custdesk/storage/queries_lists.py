@@ -192,8 +192,9 @@ def customer_states(store: Store, as_of: date) -> list[CustomerFacts]:
 # seek only when the history straddles the day). :undated sorts after every day.
 _FLAGS_SQL = f"""
 WITH b AS (
-  SELECT c.id AS id, c.segment AS segment, c.source AS source, c.referred_by AS referred_by,
-    c.status AS status, nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
+  SELECT c.id AS id, c.name AS name, c.segment AS segment, c.source AS source,
+    c.referred_by AS referred_by, c.status AS status,
+    nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
     c.lost_reason AS lost_reason,
     coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10),
              (SELECT substr(min(d.closed_on), 1, 10) FROM deals d JOIN stages k
@@ -225,7 +226,7 @@ SELECT id, segment, source, referred_by, status, lost_on, lost_reason, acq, firs
   last_before, last_end,
   (SELECT max(o.date) FROM orders o WHERE o.customer_id = f.id AND o.date <= :year_before),
   (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = f.id
-   AND o.date BETWEEN :start AND :end)
+   AND o.date BETWEEN :start AND :end), name
 FROM f WHERE new OR (start AND NOT active_end) ORDER BY id
 """
 
@@ -242,15 +243,26 @@ def new_and_lost(store: Store, period: Period, window: int) -> list[CustomerStat
     customer's facts gives for them (tests/test_perf_lists_flows.py), selected in SQL so
     only these few become Python objects. Their facts carry the period's revenue; the
     other period sums (cost, lines, profit) stay 0 — the customer lists do not show them."""
+    return new_and_lost_named(store, period, window)[0]
+
+
+def new_and_lost_named(store: Store, period: Period, window: int
+                       ) -> tuple[list[CustomerState], dict[int, str]]:
+    """`new_and_lost`, and customer id -> name of those customers (the same statement:
+    the lists show the name; no second look-up of the same customers)."""
     parse = day_parser()
     sql = _MEMBERS_SQL.format(stats=stats_source(store))
-    facts = [CustomerFacts(cid, parse(acq) or UNDATED, seg, source, referred, status,
-                           parse(lost_on), reason, parse(first), parse(before), parse(last),
-                           parse(year), revenue_e4=rev or 0)
-             for cid, seg, source, referred, status, lost_on, reason, acq, first, before,
-             last, year, rev in store.conn.execute(sql, _flag_params(period, window))]
+    facts = []
+    names: dict[int, str] = {}
+    for (cid, seg, source, referred, status, lost_on, reason, acq, first, before, last,
+         year, rev, name) in store.conn.execute(sql, _flag_params(period, window)):
+        facts.append(CustomerFacts(cid, parse(acq) or UNDATED, seg, source, referred, status,
+                                   parse(lost_on), reason, parse(first), parse(before),
+                                   parse(last), parse(year), revenue_e4=rev or 0))
+        names[cid] = name
     # the rules themselves decide (on these few): the SQL only leaves out the others
-    return [st for st in classify(facts, period, window) if st.flow.new or st.flow.lost]
+    states = [st for st in classify(facts, period, window) if st.flow.new or st.flow.lost]
+    return states, names
 
 
 # for other modules: the flags statement (ends with its CTE `f`) and its parameters

@@ -143,10 +143,10 @@ def work_lists(store: Store, period: Period) -> dict[str, list[Any]]:
     window = metrics_service.load_settings(store).window_days
     # only the period's new and lost customers, selected in SQL (the same `classify`
     # states as over every customer's facts: tests/test_perf_lists_flows.py)
-    states = qlists.new_and_lost(store, period, window)
+    states, names = qlists.new_and_lost_named(store, period, window)
     referrers = qc.referrers(store, period.start, period.end)
-    return {"lost": lost_rows(store, period, states, window),
-            "new": new_rows(store, period, states),
+    return {"lost": lost_rows(store, period, states, window, names),
+            "new": new_rows(store, period, states, names),
             **renewal_lists(store, period),
             "promoters": promoter_rows(store, period, referrers),
             "referrers": [{"customer_id": r.customer_id, "customer": r.name,
@@ -156,8 +156,8 @@ def work_lists(store: Store, period: Period) -> dict[str, list[Any]]:
                           for r in referrers]}
 
 
-def lost_rows(store: Store, period: Period, states: list[CustomerState], window: int
-              ) -> list[dict[str, Any]]:
+def lost_rows(store: Store, period: Period, states: list[CustomerState], window: int,
+              names: dict[int, str] | None = None) -> list[dict[str, Any]]:
     """Customers lost in the period (the bridge's Lost), latest first: loss date (lost_on,
     else last order + W), reason (as the bridge files it), value (`customers_lost_value`'s),
     last contact, ever complained, ever answered a survey, and `silent` — no ticket or survey
@@ -167,11 +167,12 @@ def lost_rows(store: Store, period: Period, states: list[CustomerState], window:
     values = queries.lost_values(store, lost_days(states, period), window)
     silent = queries.silent_lost(store, silent_days(states, period, window), window)
     contacts = qc.contact_history(store, ids, period.end)
-    names = qc.customer_names(store, ids)
+    if names is None:  # (`new_and_lost_named` gives them with the states)
+        names = {cid: got[0] for cid, got in qc.customer_names(store, ids).items()}
     rows = []
     for f in lost:
         last, complained, surveyed = contacts.get(f.id, (None, False, False))
-        rows.append({"customer_id": f.id, "customer": names[f.id][0], "segment": f.segment,
+        rows.append({"customer_id": f.id, "customer": names[f.id], "segment": f.segment,
                      "lost_on": silent_loss_day(f, period.end, window),
                      "reason": f.lost_reason or ("Not recorded" if lost_explicitly(
                          f, period.end) else "Lapsed"),
@@ -182,8 +183,8 @@ def lost_rows(store: Store, period: Period, states: list[CustomerState], window:
     return rows
 
 
-def new_rows(store: Store, period: Period, states: list[CustomerState]
-             ) -> list[dict[str, Any]]:
+def new_rows(store: Store, period: Period, states: list[CustomerState],
+             names: dict[int, str] | None = None) -> list[dict[str, Any]]:
     """Customers acquired in the period, latest first: their first order (day, value) or
     first won deal, value in the period, source, referred by, and whether they ordered
     again within 90 days (None until 90 days have passed by the period's end)."""
@@ -191,13 +192,15 @@ def new_rows(store: Store, period: Period, states: list[CustomerState]
     ids = [f.id for f in new]
     firsts = qlists.first_orders(store, ids, period.end)  # queries.first_orders's
     deals = qc.first_won_deals(store, ids, period.end)
-    names = qc.customer_names(store, ids)
+    if names is None:  # (`new_and_lost_named` gives them with the states)
+        names = {cid: got[0] for cid, got in qc.customer_names(store, ids).items()}
     cohort_day = period.end - timedelta(days=REPEAT_WITHIN_DAYS)
     rows = []
     for f in new:
         first = firsts.get(f.id)
         deal = deals.get(f.id)
-        name, _seg, source, referred = names[f.id]
+        # source and referred by: the customer's own columns, as the facts carry them
+        name, source, referred = names[f.id], f.source, f.referred_by
         rows.append({"customer_id": f.id, "customer": name, "segment": f.segment,
                      "acquired_on": f.acquired, "first_order_on": f.first_order,
                      "first_order_value": None if first is None else _money(first.value_e4),
