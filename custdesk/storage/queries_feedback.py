@@ -48,16 +48,22 @@ _TOPICS = """tk(topic, tkey) AS MATERIALIZED (SELECT value ->> 0, value ->> 1
 # the topic's key, plus the group when a group's tickets count alone), opened since :rep_lo — a
 # ticket opened before it cannot be the earlier contact of one opened on or after
 # :rep_lo + window, so the window runs over the periods' tickets only, not the whole file
-_REPEATS = """rep(id, is_repeat) AS MATERIALIZED (
-  SELECT t.id, coalesce(t.ts - lag(t.ts) OVER (
-      PARTITION BY t.customer_id, {part} ORDER BY t.ts, t.id) <= :window_s, 0)
+# ({flags}: each flag's window, named; {any}: true when one of them is) — only the
+# repeats are kept: the tickets join them by id, and most tickets are not repeats
+_WINDOWED = """rep({names}) AS MATERIALIZED (SELECT * FROM (
+  SELECT t.id, {flags}
   -- a plain scan, topics looked up per ticket: the customer index (which the window's
   -- order invited) sought a row per ticket; each time is parsed once, not thrice
   FROM (SELECT id, customer_id, topic, channel, unixepoch(opened_at) AS ts
         FROM tickets NOT INDEXED
         WHERE nullif(opened_at, '') IS NOT NULL
           AND unixepoch(opened_at) >= unixepoch(:rep_lo)) t
-  CROSS JOIN tk ON tk.topic = t.topic)"""
+  CROSS JOIN tk ON tk.topic = t.topic) WHERE {any})"""
+# a ticket opened within the window after the one before it of its partition ({part})
+_REPEAT_FLAG = """coalesce(t.ts - lag(t.ts) OVER (
+      PARTITION BY t.customer_id, {part} ORDER BY t.ts, t.id) <= :window_s, 0)"""
+_REPEATS = _WINDOWED.format(names="id, is_repeat", any="is_repeat",
+                            flags=_REPEAT_FLAG + " AS is_repeat")
 # the statement `_REPEATS` replaced (a join to the topics walked by the customer index, a
 # row seek per ticket), kept as the reference of `SIGNALS_REFERENCE`
 _REPEATS_REFERENCE = """rep(id, is_repeat) AS MATERIALIZED (
@@ -233,6 +239,26 @@ def _totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_days: in
     return {k: FeedbackTotals(**v) for k, v in parts.items()}
 
 
+_SURVEY_SUMS = ("nps_promoters", "nps_detractors", "nps_n", "enps_promoters",
+                "enps_detractors", "enps_n", "csat_good", "csat_n", "refer_yes", "refer_n")
+
+
+def _survey_sums_with_total(store: Store, params: dict[str, str],
+                            parts: dict[tuple[str, str], dict]) -> None:
+    """The survey sums by "segment+total" with each survey read once: per segment, and the
+    file's ("" group, first of its period as in the grouped order) added up from them and
+    from the surveys of no known customer (whole numbers: the same as summing them apart),
+    instead of every survey fanned out twice and joined to its customer each time."""
+    for key, g, *v in store.conn.execute(_SURVEYS.format(
+            periods=_PERIODS, grp=_SEGMENT_OR_NO_CUSTOMER, fan=""), params):
+        values = [int(x or 0) for x in v]
+        file = parts.setdefault((key, ""), dict.fromkeys(_SURVEY_SUMS, 0))
+        for name, x in zip(_SURVEY_SUMS, values, strict=True):
+            file[name] += x
+        if g != 0:
+            parts[(key, g)] = dict(zip(_SURVEY_SUMS, values, strict=True))
+
+
 def _survey_parts(store: Store, periods: Sequence[tuple[str, Period]], by: str | None
                   ) -> dict[tuple[str, str], dict]:
     """(period key, group) -> the survey figures of `FeedbackTotals` (as keywords)."""
@@ -246,13 +272,12 @@ def _survey_parts(store: Store, periods: Sequence[tuple[str, Period]], by: str |
     def part(key: str, g: str) -> dict:
         return parts.setdefault((key, g), {})
 
-    for key, g, *v in store.conn.execute(
-            _SURVEYS.format(periods=_PERIODS, grp=grp, fan=fan), params):
-        part(key, g).update(zip(("nps_promoters", "nps_detractors", "nps_n",
-                                 "enps_promoters", "enps_detractors", "enps_n",
-                                 "csat_good", "csat_n", "refer_yes", "refer_n"),
-                                (int(x or 0) for x in v),
-                                strict=True))
+    if by == "segment+total":
+        _survey_sums_with_total(store, params, parts)
+    else:
+        for key, g, *v in store.conn.execute(
+                _SURVEYS.format(periods=_PERIODS, grp=grp, fan=fan), params):
+            part(key, g).update(zip(_SURVEY_SUMS, (int(x or 0) for x in v), strict=True))
     scores: dict[tuple[str, str], list[float]] = {}
     for key, g, score in store.conn.execute(_MYSTERY.format(periods=_PERIODS, grp=grp,
                                                            fan=fan),
@@ -351,11 +376,10 @@ def _cell_totals(sums: list[tuple], hours: list[tuple]
 # over the same rows — by topic key (the catalogue's rule) and by topic key and raw topic
 # (the topic table's rule: repeats within the group) — and each ticket carrying both its
 # segment and its (topic, channel) cell
-_REPEATS_BOTH = _REPEATS.replace("rep(id, is_repeat)", "rep(id, is_repeat, topic_repeat)").replace(
-    "<= :window_s, 0)\n", f"""<= :window_s, 0),
-    coalesce(t.ts - lag(t.ts) OVER (
-      PARTITION BY t.customer_id, tk.tkey, {TICKET_GROUPS['topic']} ORDER BY t.ts, t.id)
-      <= :window_s, 0)\n""", 1).replace("{part}", "tk.tkey")
+_REPEATS_BOTH = _WINDOWED.format(
+    names="id, is_repeat, topic_repeat", any="is_repeat OR topic_repeat",
+    flags=_REPEAT_FLAG.format(part="tk.tkey") + " AS is_repeat, " + _REPEAT_FLAG.format(
+        part=f"tk.tkey, {TICKET_GROUPS['topic']}") + " AS topic_repeat")
 _TICKETS_BOTH = _TICKETS.replace(
     "{repeat} AS is_repeat",
     "coalesce(rep.is_repeat, 0) AS is_repeat, coalesce(rep.topic_repeat, 0) AS topic_repeat, "
