@@ -50,18 +50,18 @@ def ltv_rows(store: Store, year: Period, window: int) -> LtvRows:
 
 
 # The same per customer from the lists' lean state flags (`queries_lists.FLAGS_SQL`: the
-# acquisition day, the marks, the last orders before and at the end and the summary's
-# profit; no sums over the period's lines): the profit to date from the summary (an index
-# seek only when the history runs past the end) for buyers, the year's profit by an index
-# seek for the customers active at the end only — the others' is never used (0 here). In
-# the year's pool = active the day before it, new in it, or active at its end (an active
-# customer acquired before the year and not active the day before it was won back; one
-# marked lost before it cannot be active at its end). SQL 0.38 -> 0.26 s on the big file;
-# `ltv_rows` (the catalogue tally's flags) is the reference of tests/test_perf_growth_ltv.py.
+# acquisition day, the marks, the last orders before and at the end; no sums over the
+# period's lines): the profit to date from the summary (an index seek only when the
+# history runs past the end) for buyers, the year's profit by an index seek for the
+# customers active at the end only — the others' is never used (0 here). In the year's
+# pool = active the day before it, new in it, or active at its end (an active customer
+# acquired before the year and not active the day before it was won back; one marked lost
+# before it cannot be active at its end). SQL 0.38 -> 0.26 s on the big file; `ltv_rows`
+# (the catalogue tally's flags) is the reference of tests/test_perf_growth_ltv.py.
 _LTV_LEAN = FLAGS_SQL + """
 SELECT f.id, f.last_end IS NOT NULL,
   iif(f.last_end IS NULL, 0,
-      CASE WHEN f.last_any <= :end THEN f.profit_any
+      CASE WHEN t.last_date <= :end THEN t.revenue_e4 - t.cost_e4
            ELSE (SELECT sum(o.revenue_e4) - coalesce(sum(o.cost_e4), 0) FROM orders o
                  WHERE o.customer_id = f.id AND o.date <= :end) END),
   f.active_end,
@@ -69,7 +69,7 @@ SELECT f.id, f.last_end IS NOT NULL,
                               FROM orders o WHERE o.customer_id = f.id
                               AND o.date BETWEEN :start AND :end), 0), 0),
   f.start OR f.new OR f.active_end
-FROM f
+FROM f LEFT JOIN {stats} t ON t.customer_id = f.id
 """
 
 

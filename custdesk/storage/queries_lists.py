@@ -192,9 +192,8 @@ def customer_states(store: Store, as_of: date) -> list[CustomerFacts]:
 # seek only when the history straddles the day). :undated sorts after every day.
 _FLAGS_SQL = f"""
 WITH b AS (
-  SELECT c.id AS id, c.name AS name, c.segment AS segment, c.source AS source,
-    c.referred_by AS referred_by, c.status AS status,
-    nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
+  SELECT c.id AS id, c.segment AS segment, c.source AS source, c.referred_by AS referred_by,
+    c.status AS status, nullif(substr(c.lost_on, 1, 10), '') AS lost_on,
     c.lost_reason AS lost_reason,
     coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10),
              (SELECT substr(min(d.closed_on), 1, 10) FROM deals d JOIN stages k
@@ -202,7 +201,7 @@ WITH b AS (
               AND d.closed_on IS NOT NULL),
              iif({FROM_CUSTOMER_LIST}, nullif(substr(c.created_on, 1, 10), ''), NULL),
              :undated) AS acq,
-    s.first_date AS first, s.last_date AS last_any, s.revenue_e4 - s.cost_e4 AS profit_any,
+    s.first_date AS first,
     CASE WHEN s.last_date <= :end THEN s.last_date WHEN s.first_date > :end THEN NULL
          ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = c.id
                AND o.date <= :end) END AS last_end,
@@ -226,7 +225,8 @@ SELECT id, segment, source, referred_by, status, lost_on, lost_reason, acq, firs
   last_before, last_end,
   (SELECT max(o.date) FROM orders o WHERE o.customer_id = f.id AND o.date <= :year_before),
   (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = f.id
-   AND o.date BETWEEN :start AND :end), name
+   AND o.date BETWEEN :start AND :end),
+  (SELECT c.name FROM customers c WHERE c.id = f.id)  -- the members' only
 FROM f WHERE new OR (start AND NOT active_end) ORDER BY id
 """
 
