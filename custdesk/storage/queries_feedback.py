@@ -170,22 +170,19 @@ def _ticket_rows(store: Store, periods: Sequence[tuple[str, Period]], repeat_day
     `repeats=False`: repeat contacts counted as none (the window over the tickets, the
     costliest part, is not run)."""
     params = {"periods": _payload(periods), **_range(periods, repeat_days)}
-    sums: list[tuple] = []
-    hours: list[tuple] = []
-    for kind, *row in store.conn.execute(_TICKET_SUMS.format(
-            grp=grp, part=part, repeat="coalesce(rep.is_repeat, 0)" if repeats else "0",
-            rep_join="LEFT JOIN rep ON rep.id = t.id" if repeats else "", in_range=_IN_RANGE,
-            fan=fan),
-            {**params, "topics": topic_keys(store), "window_s": repeat_days * 86_400}):
-        if kind:
-            hours.append(tuple(row[:4]))
-        else:
-            sums.append(tuple(row))
-    return sums, hours
+    rows = store.conn.execute(_TICKET_SUMS.format(
+        grp=grp, part=part, repeat="coalesce(rep.is_repeat, 0)" if repeats else "0",
+        rep_join="LEFT JOIN rep ON rep.id = t.id" if repeats else "", in_range=_IN_RANGE,
+        fan=fan),
+        {**params, "topics": topic_keys(store), "window_s": repeat_days * 86_400}).fetchall()
+    # (kind 1: one row per ticket and period — 70k a year on a big file: sliced, not looped)
+    return [r[1:] for r in rows if not r[0]], [r[1:5] for r in rows if r[0]]
 
 
-def _add_tickets(parts: dict[tuple[str, str], dict], sums: list[tuple], hours: list[tuple]
-                 ) -> None:
+def _add_tickets(parts: dict[tuple[str, str], dict], sums: list[tuple], hours: list[tuple],
+                 *, with_file: bool = False) -> None:
+    """Add the ticket sums and hours rows to `parts`; `with_file`: the hours rows are by
+    segment (no known customer: group 0) and each counts in the file's ("") too."""
     for key, g, good, n, rep, with_time, contacts, resolved, complaints, _opened in sums:
         d = parts.setdefault((key, g), {})
         d["csat_good"] = d.get("csat_good", 0) + int(good or 0)
@@ -194,12 +191,17 @@ def _add_tickets(parts: dict[tuple[str, str], dict], sums: list[tuple], hours: l
                  contacts=int(contacts or 0), resolved=int(resolved or 0),
                  complaints=int(complaints or 0))
     lists: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
-    for key, g, first, done in hours:
-        pair = lists.setdefault((key, g), ([], []))
-        if first is not None:
-            pair[0].append(first)
-        if done is not None:
-            pair[1].append(done)
+    for key, g, first, done in hours:  # 70k rows a year on a big file: no call per row
+        for at in ((key, ""), (key, g)) if with_file else ((key, g),):
+            if at[1] == 0:
+                continue
+            pair = lists.get(at)
+            if pair is None:
+                pair = lists[at] = ([], [])
+            if first is not None:
+                pair[0].append(first)
+            if done is not None:
+                pair[1].append(done)
     for k, (first_h, done_h) in lists.items():
         parts.setdefault(k, {}).update(first_response_hours=tuple(sorted(first_h)),
                                        resolution_hours=tuple(sorted(done_h)))
@@ -232,7 +234,8 @@ def _totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_days: in
     """`feedback_totals`, computed."""
     parts = _survey_parts(store, periods, by)
     if tickets and by == "segment+total":
-        _add_tickets(parts, *_tickets_with_total(store, periods, repeat_days))
+        _add_tickets(parts, *_tickets_with_total(store, periods, repeat_days),
+                     with_file=True)
     elif tickets:
         _add_tickets(parts, *_ticket_rows(store, periods, repeat_days, GROUPS[by],
                                           fan=FANS.get(by or "", "")))
@@ -304,17 +307,16 @@ def _tickets_with_total(store: Store, periods: Sequence[tuple[str, Period]],
 
 
 def _with_file_rows(sums: list[tuple], hours: list[tuple]) -> tuple[list[tuple], list[tuple]]:
-    """Rows by segment (no known customer: group 0) -> the segments' rows and the file's
-    ("" group) summed from them."""
+    """Sums by segment (no known customer: group 0) -> the segments' rows and the file's
+    ("" group) summed from them; the hours as they are (`_add_tickets(with_file=True)`
+    counts each in the file's too)."""
     totals: dict[str, list[int]] = {}
     for key, _g, *values in sums:
         total = totals.setdefault(key, [0] * len(values))
         for i, v in enumerate(values):
             total[i] += int(v or 0)
     file_rows = [(key, "", *values) for key, values in totals.items()]
-    return ([*file_rows, *(r for r in sums if r[1] != 0)],
-            [(key, "", first, done) for key, _g, first, done in hours]
-            + [r for r in hours if r[1] != 0])
+    return [*file_rows, *(r for r in sums if r[1] != 0)], hours
 
 
 def ticket_group_totals(store: Store, period: Period, repeat_days: int, by: str, *,
@@ -420,21 +422,13 @@ def feedback_screen_totals(store: Store, period: Period, prior: Period, repeat_d
     since = data_version(store)
     params = {"periods": _payload(periods), **_range(periods, repeat_days),
               "topics": topic_keys(store), "window_s": repeat_days * 86_400, "cells": ""}
-    sums: list[tuple] = []
-    cell_sums: list[tuple] = []
-    hours: list[tuple] = []
-    cell_hours: list[tuple] = []
-    for kind, key, g, *row in store.conn.execute(_SCREEN_SUMS, params):
-        if kind == 1:
-            hours.append((key, g, row[0], row[1]))
-            if key == "":
-                cell_hours.append((key, row[2], row[0], row[1]))
-        elif kind == 2:
-            cell_sums.append((key, g, *row[:8]))
-        else:
-            sums.append((key, g, *row[:8]))
+    rows = store.conn.execute(_SCREEN_SUMS, params).fetchall()
+    sums = [r[1:11] for r in rows if r[0] == 0]
+    cell_sums = [r[1:11] for r in rows if r[0] == 2]
+    hours = [r[1:5] for r in rows if r[0] == 1]  # (key, segment, first, done)
+    cell_hours = [(r[1], r[5], r[3], r[4]) for r in rows if r[0] == 1 and r[1] == ""]
     parts = _survey_parts(store, periods, "segment+total")
-    _add_tickets(parts, *_with_file_rows(sums, hours))
+    _add_tickets(parts, *_with_file_rows(sums, hours), with_file=True)
     seed(store, _totals_key(periods, repeat_days),
          {k: FeedbackTotals(**v) for k, v in parts.items()}, since, small=True)
     return _cell_totals(cell_sums, cell_hours)
