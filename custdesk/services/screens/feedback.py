@@ -25,6 +25,7 @@ from custdesk.services import triage_service as triage
 from custdesk.services.screens import honest, targets
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
+from custdesk.storage.beside import beside
 from custdesk.storage.repository import table_counts
 
 NAME = "feedback"
@@ -48,6 +49,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """The feedback screen for `period` (series too unless `with_series` is False)."""
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
+    # the detractors to rescue on a second connection meanwhile: two cores
+    found = beside(store, lambda twin: triage.triage_detractors(
+        twin, metrics_lists.detractors(twin, period), period))
     # the ticket tables first: their pass over the tickets also files the feedback sums
     # the report reads (the tickets read once, not twice)
     tickets = fb.screen_tickets(store, period)
@@ -62,8 +66,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     segments = [_segment_row(name, values, blank_referral)
                 for name, values in sorted(by_segment.items())]
     # each with its follow-up and value at stake, closed follow-ups left out (triage_service)
-    detractors = rescue_rows(store, triage.triage_detractors(
-        store, metrics_lists.detractors(store, period), period))
+    detractors = rescue_rows(store, found.result())
     tables = {
         "segments": segments,
         "tickets_by_topic": [dataclasses.asdict(g) for g in tickets["topic"]],

@@ -37,6 +37,7 @@ from custdesk.services.screens.model import Card, Screen
 from custdesk.storage import Store, queries
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_why as qw
+from custdesk.storage.beside import beside
 
 NAME = "why"
 CARDS = ("would_refer_pct", "lost_silent_pct", "csat_pct", "nps")
@@ -93,6 +94,9 @@ def figures(store: Store, period: Period) -> tuple[
     breakdown."""
     settings = ms.load_settings(store)
     prior_period = period.prior()
+    # the prior period's lost and silently lost on a second connection meanwhile
+    prior_lost = beside(store, lambda twin: qw.lost_silent(twin, prior_period,
+                                                           settings.window_days))
     now = feedback_metrics_from_totals(qf.feedback_totals(
         store, [("", period)], settings.repeat_contact_days).get(("", ""), FeedbackTotals()))
     surveys = qf.feedback_totals(store, [("", prior_period)], settings.repeat_contact_days,
@@ -100,9 +104,10 @@ def figures(store: Store, period: Period) -> tuple[
     good, answers = qw.ticket_csat(store, prior_period.start, prior_period.end)
     prior = feedback_metrics_from_totals(dataclasses.replace(
         surveys, csat_good=surveys.csat_good + good, csat_n=surveys.csat_n + answers))
-    for values, p in ((now, period), (prior, prior_period)):
-        lost, silent = qw.lost_silent(store, p, settings.window_days)
-        values["lost_silent_pct"] = proportion(silent, lost)
+    lost, silent = qw.lost_silent(store, period, settings.window_days)
+    now["lost_silent_pct"] = proportion(silent, lost)
+    lost, silent = prior_lost.result()
+    prior["lost_silent_pct"] = proportion(silent, lost)
     now["orders_count"] = MetricValue(float(queries.orders_count(store, period).get("", 0)),
                                       None)
     now["would_refer_pct"], refer_by_segment = reasons.would_refer(store, period)
