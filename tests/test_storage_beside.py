@@ -92,25 +92,44 @@ def test_uncommitted_rows_of_the_store_keep_the_part_inline(demo_store):
     demo_store.conn.execute("ROLLBACK")
 
 
-def test_parts_of_a_part_and_a_second_part_meanwhile_run_inline(demo_store):
-    where: list[str] = []
-    release = threading.Event()
+def test_a_part_of_a_part_goes_to_another_twin_and_is_filed_with_the_store(demo_store):
+    stores: list = []
+    computed: list[str] = []
 
     def inner(s):
-        where.append("main" if threading.current_thread() is threading.main_thread()
-                     else "twin")
-        return _count(s)
+        stores.append(s)
+        return queries_cache.cached(s, ("inner",), lambda: computed.append("inner")
+                                    or _count(s))
 
     def outer(s):
-        nested = beside.beside(s, inner).result()  # from inside a part: inline, on s
-        release.wait(10)
-        return nested
+        stores.append(s)
+        return beside.beside(s, inner).result()
 
-    first = beside.beside(demo_store, outer)
-    second = beside.beside(demo_store, inner)  # the twin is busy: inline, now
+    assert beside.beside(demo_store, outer).result() == _count(demo_store)
+    outer_store, inner_store = stores
+    assert len({id(demo_store), id(outer_store), id(inner_store)}) == 3  # two twins
+    queries_cache.cached(demo_store, ("inner",), lambda: computed.append("store"))
+    assert computed == ["inner"]  # filed with the store, under its version
+
+
+def test_while_every_twin_is_busy_a_part_runs_inline(demo_store):
+    release = threading.Event()
+    started: list[threading.Event] = [threading.Event() for _ in range(beside.TWINS)]
+
+    def hold(i):
+        def part(s):
+            started[i].set()
+            release.wait(10)
+            return _count(s)
+        return part
+
+    held = [beside.beside(demo_store, hold(i)) for i in range(beside.TWINS)]
+    assert all(e.wait(10) for e in started)
+    where: list[bool] = []
+    inline = beside.beside(demo_store, lambda s: where.append(s is demo_store) or _count(s))
+    assert where == [True]  # ran at once, on the store itself
     release.set()
-    assert first.result() == second.result() == _count(demo_store)
-    assert sorted(where) == ["main", "twin"]
+    assert [p.result() for p in held] == [inline.result()] * beside.TWINS
 
 
 def test_an_error_in_a_part_is_raised_by_result(demo_store):

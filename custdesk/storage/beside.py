@@ -6,13 +6,13 @@ period and its prior period: seconds on a big file) to `beside(store, fn)`, goes
 rest on its own connection, and takes the part's result when it needs it. The builder's
 result is the same either way: the part is the same call, only on another connection.
 
-The second connection (the store's *twin*, read-only: `PRAGMA query_only`) files what it
+A second connection (a *twin* of the store, read-only: `PRAGMA query_only`) files what it
 computes in the store's own cache (`queries_cache.share`), under the store's data version
 at the moment the part began, so the later tabs find it as if the store had computed it.
 It is used only when it sees exactly what the store sees: a file on disk, no transaction
-open on the store (uncommitted rows would be invisible to it), and not from inside a part
-(a part's own parts run inline). Otherwise — and while the twin is busy — the part runs
-inline, at once, on the caller's connection.
+open on the store (uncommitted rows would be invisible to it). Otherwise — and while every
+twin is busy — the part runs inline, at once, on the caller's connection. A part may hand
+on a part of its own (to another twin of the same store, filed the same way).
 
 A stop set on the store (the screen process's progress handler: a newer load) is set on
 the twin too, so a part stops with the rest of the build.
@@ -32,12 +32,15 @@ from custdesk.storage.store import Store
 
 T = TypeVar("T")
 ENABLED = True  # tests switch it off to compare with the inline path
+# second connections per store: the caller and two parts (a part may hand on a part of its
+# own) keep two cores busy while one of the three is in Python
+TWINS = 2
 
 _lock = threading.Lock()
-_twins: weakref.WeakKeyDictionary[Store, _Twin] = weakref.WeakKeyDictionary()
+_twins: weakref.WeakKeyDictionary[Store, list[_Twin]] = weakref.WeakKeyDictionary()
+_owners: weakref.WeakKeyDictionary[Store, Store] = weakref.WeakKeyDictionary()  # twin's
 _handlers: weakref.WeakKeyDictionary[Store, tuple[Callable[[], Any], int]] = (
     weakref.WeakKeyDictionary())
-_inside = threading.local()  # set on a twin's thread: nested parts run inline
 
 
 class _Twin:
@@ -97,20 +100,21 @@ def set_progress_handler(store: Store, handler: Callable[[], Any] | None, steps:
 
 
 def beside(store: Store, fn: Callable[[Store], T]) -> Pending[T]:
-    """`fn(store)` on the store's twin, on a thread of its own, while the caller goes on;
-    inline (now, on `store`) when the twin cannot be used or is busy."""
-    twin = _free_twin(store)
+    """`fn(store)` on one of the store's twins, on a thread of its own, while the caller
+    goes on; inline (now, on `store`) when no twin can be used or all are busy. From inside
+    a part (`store` a twin) the next part goes to another twin of the same store."""
+    owner = _owner_of(store)
+    twin = _free_twin(owner, store)
     if twin is None:
         return Pending.ran(lambda: fn(store))
-    since = queries_cache.data_version(store)
+    home, since = queries_cache.home(store)  # (the owner, its version at the outer part)
     with _lock:
-        handler = _handlers.get(store)
+        handler = _handlers.get(owner)
     twin.store.conn.set_progress_handler(*(handler or (None, 0)))
-    queries_cache.share(twin.store, store, since)
+    queries_cache.share(twin.store, home, since)
     pending: Pending[T] = Pending()
 
     def work() -> None:
-        _inside.active = True
         try:
             pending._run(lambda: fn(twin.store))
         finally:
@@ -123,27 +127,39 @@ def beside(store: Store, fn: Callable[[Store], T]) -> Pending[T]:
     return pending
 
 
-def _free_twin(store: Store) -> _Twin | None:
-    """The store's twin, taken for one part; None when the part must run inline."""
-    if (not ENABLED or getattr(_inside, "active", False) or store.closed
-            or store.conn.in_transaction or not store.path.is_file()):
+def _owner_of(store: Store) -> Store:
+    with _lock:
+        return _owners.get(store) or store
+
+
+def _free_twin(owner: Store, store: Store) -> _Twin | None:
+    """A free twin of `owner`, taken for one part (a new one while fewer than TWINS);
+    None when the part must run inline."""
+    if (not ENABLED or owner.closed or store.conn.in_transaction
+            or not owner.path.is_file()):
         return None
     with _lock:
-        twin = _twins.get(store)
-        if twin is None:
-            try:
-                twin = _Twin(store)
-            except (sqlite3.Error, OSError):
-                return None
-            _twins[store] = twin
-            weakref.finalize(store, twin.close)
-    return twin if twin.busy.acquire(blocking=False) else None
+        twins = _twins.setdefault(owner, [])
+        for twin in twins:
+            if twin.busy.acquire(blocking=False):
+                return twin
+        if len(twins) >= TWINS:
+            return None
+        try:
+            twin = _Twin(owner)
+        except (sqlite3.Error, OSError):
+            return None
+        twins.append(twin)
+        _owners[twin.store] = owner
+        weakref.finalize(owner, twin.close)
+        twin.busy.acquire()
+        return twin
 
 
 def close_twin(store: Store) -> None:
-    """Close the store's twin (the store is closing; a part still running ends first)."""
+    """Close the store's twins (the store is closing; a part still running ends first)."""
     with _lock:
-        twin = _twins.pop(store, None)
-    if twin is not None:
+        twins = _twins.pop(store, [])
+    for twin in twins:
         with twin.busy:
             twin.close()

@@ -69,6 +69,12 @@ def cached(store: Store, key: Hashable, compute: Callable[[], T], *,
     return value
 
 
+def home(store: Store) -> tuple[Store, tuple[int, int]]:
+    """Whose entries `store` files its results with, under which data version: its own
+    now, or for a connection working for another store, that store's (see `share`)."""
+    return _home(store, data_version(store))
+
+
 def _home(store: Store, version: tuple[int, int]) -> tuple[Store, tuple[int, int]]:
     """Whose entries `store` uses and under which data version: its own at `version`, or
     for a connection working for another store (`share`), that store's at the start."""
