@@ -287,10 +287,13 @@ def _period_sums(params: dict[str, str]) -> str:
 
 
 def _referral_sources(store: Store) -> str:
-    sources = [s for (s,) in store.conn.execute(
-        "SELECT DISTINCT source FROM customers WHERE source IS NOT NULL")
-        if name_key(s) == "referral"]
-    return json.dumps(sources)
+    """The spellings of the referral source (a JSON list), kept until the next write: a
+    period and its prior ask for them (a scan of every customer: 15 ms on the big file)."""
+    def spellings() -> str:
+        return json.dumps([s for (s,) in store.conn.execute(
+            "SELECT DISTINCT source FROM customers WHERE source IS NOT NULL")
+            if name_key(s) == "referral"])
+    return cached(store, ("referral sources",), spellings, small=True)
 
 
 def customer_tallies(store: Store, period: Period, window: int,
