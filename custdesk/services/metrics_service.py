@@ -59,6 +59,7 @@ from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
+from custdesk.storage.beside import beside
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cache import cached, data_version
 from custdesk.storage.repository import set_setting
@@ -237,8 +238,11 @@ def _catalogue_and_prior(store: Store, period: Period, by: Sequence[str]
         return ({("", g): v for (k, g), v in feedback.items() if k == key},
                 {("", g): v for (k, g), v in deals.items() if k == key})
 
+    # the prior period's catalogue on a second connection meanwhile (storage/beside.py)
+    pending = beside(store, lambda twin: _catalogue(twin, prior, (), settings,
+                                                    sums_of("prior")))
     now = _catalogue(store, period, by, settings, sums_of("now"))
-    before = _catalogue(store, prior, (), settings, sums_of("prior"))
+    before = pending.result()
     # the same reports under compute_metrics' keys: a later screen asking for one of them
     # alone (Scorecard: the period's) finds it instead of computing it again
     # (never when another connection wrote meanwhile: they may hold figures of both states)
