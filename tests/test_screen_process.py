@@ -31,6 +31,18 @@ def endless_query(store) -> int:  # a job that only a stop ends (module-level: p
     return int(store.conn.execute(sql).fetchone()[0])
 
 
+def endless_part(store) -> int:  # the endless query as a part on a second connection
+    from custdesk.storage.beside import beside
+
+    return beside(store, endless_query).result()
+
+
+def niceness(store) -> int:
+    import os
+
+    return os.nice(0)
+
+
 def failing_job(store) -> None:
     raise ValueError(f"no column named revenue in {store.path.name}")
 
@@ -245,3 +257,29 @@ def test_where_no_process_can_start_the_tab_builds_its_screen_on_a_thread(
         assert shown == expected
     finally:
         runner.shutdown()
+
+
+def test_a_stopped_build_stops_its_part_on_the_second_connection_too(worker,
+                                                                      demo_store) -> None:
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    outcome, value = worker.run(demo_store.path, ScreenJob(endless_part), stop)
+    assert outcome == STOPPED and value is None
+    # the part stopped too, else the next job would wait for it (busy twin: inline) or
+    # the worker would never answer
+    outcome, screen = worker.run(demo_store.path, ScreenJob(SCREENS["actions"], (PERIOD, "")),
+                                 threading.Event())
+    assert outcome == FINISHED and time.monotonic() - started < 30
+
+
+@pytest.mark.skipif(__import__("sys").platform == "win32", reason="POSIX nice")
+def test_the_worker_runs_below_the_windows_priority(worker, demo_store) -> None:
+    """A build keeps both cores busy: the window's process must win them."""
+    import os
+
+    from custdesk.services.screen_process import WORKER_NICENESS
+
+    outcome, nice = worker.run(demo_store.path, ScreenJob(niceness), threading.Event())
+    assert outcome == FINISHED
+    assert nice == min(19, os.nice(0) + WORKER_NICENESS)

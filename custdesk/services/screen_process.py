@@ -282,6 +282,29 @@ class _WorkerFiles:
         return result
 
 
+WORKER_NICENESS = 5  # below the window's process (POSIX nice; Windows: below normal)
+
+
+def _lower_priority() -> None:
+    """Let the window's process win the cores: a screen build keeps both busy (a part on
+    a second connection, storage/beside.py), and a window thread waiting for a core while
+    its pool thread holds the GIL is a stutter."""
+    import os
+    import sys
+
+    try:
+        if sys.platform == "win32":
+            import ctypes
+
+            below_normal = 0x4000  # BELOW_NORMAL_PRIORITY_CLASS
+            kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+            kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal)
+        else:
+            os.nice(WORKER_NICENESS)
+    except (OSError, AttributeError):
+        pass  # not allowed here: the same builds, at the same priority
+
+
 def _stop_check(flag: Any, number: int) -> Callable[[], bool]:
     """SQLite's progress handler: a true answer interrupts the running statement."""
     return lambda: bool(flag.value == number)
@@ -290,6 +313,7 @@ def _stop_check(flag: Any, number: int) -> Callable[[], bool]:
 def serve(conn: Connection, flag: Any) -> None:
     """The worker's loop: run each (number, path, job) on the worker's read connection to
     the file; answer (number, outcome, value). `None` ends it."""
+    _lower_priority()
     # warm the builders' imports while the window is still being drawn
     import custdesk.services.screens.registry  # noqa: F401
 
