@@ -167,3 +167,96 @@ def test_switched_off_or_closed_twin_runs_inline(demo_store, monkeypatch):
     beside.beside(demo_store, _count).result()
     beside.close_twin(demo_store)
     assert beside.beside(demo_store, _count).result() == _count(demo_store)  # a new twin
+
+
+def test_a_store_no_longer_used_is_freed_with_its_twins_closed(tmp_path, demo_store):
+    """Task stores come and go (one per task in the window's process): their second
+    connections and cached results must go with them."""
+    import gc
+    import shutil
+    import weakref
+
+    from custdesk.services.files import close_task_store
+    from custdesk.storage.store import Store
+
+    path = tmp_path / "copy.db"
+    shutil.copyfile(demo_store.path, path)
+    twins = []
+    for closing in (close_task_store, lambda s: s.close(backup_if_changed=False)):
+        store = Store(path, connect(path), None)
+        beside.beside(store, lambda s: twins.append(s) or _count(s)).result()
+        queries_cache.cached(store, ("kept",), lambda: 1)
+        gone = weakref.ref(store)
+        closing(store)
+        del store
+        gc.collect()
+        assert gone() is None  # freed: nothing holds it (its cache entries went with it)
+        assert twins[-1].closed  # and its second connection is closed
+
+
+def test_closing_a_store_while_its_part_runs_closes_the_twin_when_the_part_is_done(
+        demo_store):
+    release, started = threading.Event(), threading.Event()
+    errors: list = []
+    threading.excepthook, hook = (lambda args: errors.append(args.exc_value)), \
+        threading.excepthook
+    try:
+        def part(s):
+            started.set()
+            release.wait(10)
+            return _count(s)
+
+        pending = beside.beside(demo_store, part)
+        assert started.wait(10)
+        twin = next(iter(beside._twins[demo_store]))
+        beside.close_twin(demo_store)
+        assert not twin.store.closed  # not under the running part
+        release.set()
+        assert pending.result() == _count(demo_store)
+        pending._thread.join(10)
+        assert twin.store.closed and errors == []
+    finally:
+        threading.excepthook = hook
+
+
+def test_a_commit_before_the_parts_first_read_keeps_its_result_out(demo_store):
+    """The part reads after another connection committed: its result is of the newer
+    data, so it must not be filed under the store's older version."""
+    other = connect(demo_store.path)
+
+    def part(s):
+        other.conn.execute("UPDATE customers SET segment = segment")
+        other.conn.commit()
+        return queries_cache.cached(s, ("after a commit",), lambda: _count(s))
+
+    before = queries_cache.data_version(demo_store)
+    beside.beside(demo_store, part).result()
+    home, version = queries_cache.home(demo_store, before)
+    assert (home, version) == (demo_store, before)
+    entries = queries_cache._caches.get(demo_store, {})
+    assert all(key != ("after a commit",) for key, _v in entries)
+    other.close()
+
+
+def test_a_cancelled_task_stops_its_part_too(qtbot, demo_store):
+    """The window's task runner interrupts a cancelled task's SQL — its part's too."""
+    from custdesk.ui import tasks
+
+    slow = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+            "SELECT count(*) FROM n")
+    parts: list = []
+
+    def task(store):  # submit() hands a query task its own store
+        pending = beside.beside(store, lambda s: s.conn.execute(slow).fetchone())
+        parts.append(pending)
+        return pending.result()
+
+    runner = tasks.ThreadRunner()
+    try:
+        runner.submit(demo_store, task, lambda _r: None, lambda _e: None, key="slow")
+        qtbot.waitUntil(lambda: bool(parts), timeout=10_000)
+        runner.cancel("slow")
+        parts[0]._thread.join(10)
+        assert not parts[0]._thread.is_alive()  # the endless part was interrupted
+    finally:
+        runner.shutdown()

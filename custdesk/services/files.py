@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from custdesk.storage import (
     NewerSchemaError,
     NotCustdeskFileError,
     Store,
+    beside,
     open_store,
 )
 from custdesk.storage.backups import list_backups, restore_backup
@@ -113,10 +115,25 @@ def restore_loss(store: Store, backup: Path) -> RestoreLoss:
     return RestoreLoss(table_counts(store), counts_backup, after)
 
 
+def watch_stop(store: Store, stop: Callable[[], bool], steps: int) -> None:
+    """Interrupt the store's statements — and those of the parts it hands to a second
+    connection (`storage/beside.py`) — once `stop()` is true (checked every `steps` VM
+    steps): a cancelled task stops inside its SQL."""
+    beside.set_progress_handler(store, stop, steps)
+
+
+def close_task_store(store: Store) -> None:
+    """Close a task's own connection and its second connections (a part still running
+    closes its own when done)."""
+    beside.close_twin(store)
+    store.close(backup_if_changed=False)
+
+
 __all__ = [
     "DEMO_NAME", "DamagedDatabaseError", "DatabaseError", "DatabaseInUseError",
     "NewerSchemaError", "NotCustdeskFileError", "RestoreLoss", "Store", "acquire_lock", "connect",
-    "default_db_path", "demo_db_path", "documents_folder", "is_empty", "list_backups",
+    "close_task_store", "default_db_path", "demo_db_path", "documents_folder", "is_empty",
+    "list_backups",
     "location_warning_once", "open_store", "records_estimate", "restore_backup",
-    "restore_loss", "start_folder", "table_counts",
+    "restore_loss", "start_folder", "table_counts", "watch_stop",
 ]

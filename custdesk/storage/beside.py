@@ -38,21 +38,47 @@ TWINS = 2
 
 _lock = threading.Lock()
 _twins: weakref.WeakKeyDictionary[Store, list[_Twin]] = weakref.WeakKeyDictionary()
-_owners: weakref.WeakKeyDictionary[Store, Store] = weakref.WeakKeyDictionary()  # twin's
+# a twin's store -> the store it works for (weak both ways: a store no longer used is
+# freed, and its twins closed, like any other)
+_owners: weakref.WeakKeyDictionary[Store, weakref.ref[Store]] = weakref.WeakKeyDictionary()
 _handlers: weakref.WeakKeyDictionary[Store, tuple[Callable[[], Any], int]] = (
     weakref.WeakKeyDictionary())
 
 
 class _Twin:
-    """A store's second connection and the lock saying whether a part is using it."""
+    """A store's second connection and whether a part is using it. Closed when its
+    store is freed or closes — at once when idle, else by the part's thread when done."""
 
     def __init__(self, store: Store) -> None:
         db = connect(store.path)
         db.conn.execute("PRAGMA query_only = ON")  # it only reads: a write fails, never waits
         self.store = Store(store.path, db, None)
-        self.busy = threading.Lock()
+        self._state = threading.Lock()
+        self._busy = False
+        self._closing = False
+
+    def take(self) -> bool:
+        """Take it for one part; False when busy or closed."""
+        with self._state:
+            if self._busy or self._closing or self.store.closed:
+                return False
+            self._busy = True
+            return True
+
+    def release(self) -> None:
+        """The part is done (closing it now if that was asked meanwhile)."""
+        with self._state:
+            self._busy = False
+            if self._closing:
+                self._close_now()
 
     def close(self) -> None:
+        with self._state:
+            self._closing = True
+            if not self._busy:
+                self._close_now()
+
+    def _close_now(self) -> None:
         # only the connection: Store.close would back up or rescue, which is the store's job
         if not self.store.closed:
             self.store.closed = True
@@ -107,20 +133,29 @@ def beside(store: Store, fn: Callable[[Store], T]) -> Pending[T]:
     twin = _free_twin(owner, store)
     if twin is None:
         return Pending.ran(lambda: fn(store))
-    home, since = queries_cache.home(store)  # (the owner, its version at the outer part)
+    # one snapshot for both: the twin's version read while the store's stands still
+    own = queries_cache.data_version(store)
+    twin_version = queries_cache.data_version(twin.store)
+    if queries_cache.data_version(store)[0] != own[0]:  # a commit landed in between
+        twin.release()
+        return Pending.ran(lambda: fn(store))
+    home, since = queries_cache.home(store, own)  # the owner, its version for this part
     with _lock:
         handler = _handlers.get(owner)
     twin.store.conn.set_progress_handler(*(handler or (None, 0)))
-    queries_cache.share(twin.store, home, since)
+    queries_cache.share(twin.store, home, since, twin_version)
     pending: Pending[T] = Pending()
 
     def work() -> None:
         try:
             pending._run(lambda: fn(twin.store))
         finally:
-            queries_cache.unshare(twin.store)
-            twin.store.conn.set_progress_handler(None, 0)
-            twin.busy.release()
+            try:
+                queries_cache.unshare(twin.store)
+                if not twin.store.closed:
+                    twin.store.conn.set_progress_handler(None, 0)
+            finally:
+                twin.release()
 
     pending._thread = threading.Thread(target=work, name="custdesk-beside", daemon=True)
     pending._thread.start()
@@ -129,7 +164,9 @@ def beside(store: Store, fn: Callable[[Store], T]) -> Pending[T]:
 
 def _owner_of(store: Store) -> Store:
     with _lock:
-        return _owners.get(store) or store
+        ref = _owners.get(store)
+    owner = ref() if ref is not None else None
+    return owner if owner is not None else store
 
 
 def _free_twin(owner: Store, store: Store) -> _Twin | None:
@@ -140,8 +177,9 @@ def _free_twin(owner: Store, store: Store) -> _Twin | None:
         return None
     with _lock:
         twins = _twins.setdefault(owner, [])
+        twins[:] = [t for t in twins if not t.store.closed]
         for twin in twins:
-            if twin.busy.acquire(blocking=False):
+            if twin.take():
                 return twin
         if len(twins) >= TWINS:
             return None
@@ -150,16 +188,16 @@ def _free_twin(owner: Store, store: Store) -> _Twin | None:
         except (sqlite3.Error, OSError):
             return None
         twins.append(twin)
-        _owners[twin.store] = owner
+        _owners[twin.store] = weakref.ref(owner)
         weakref.finalize(owner, twin.close)
-        twin.busy.acquire()
+        twin.take()
         return twin
 
 
 def close_twin(store: Store) -> None:
-    """Close the store's twins (the store is closing; a part still running ends first)."""
+    """Close the store's twins (the store is closing): now if idle, else when their part
+    is done."""
     with _lock:
         twins = _twins.pop(store, [])
     for twin in twins:
-        with twin.busy:
-            twin.close()
+        twin.close()

@@ -29,8 +29,9 @@ _lock = threading.Lock()
 _caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
 _small_caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
 # a second connection working for a store (storage/beside.py) -> (the store, the store's
-# data version when that work began): what it computes is filed with the store's results
-_shared: weakref.WeakKeyDictionary[Store, tuple[Store, tuple[int, int]]] = (
+# data version when that work began, the helper's own `PRAGMA data_version` then): what it
+# computes is filed with the store's results while nobody has committed since
+_shared: weakref.WeakKeyDictionary[Store, tuple[Store, tuple[int, int], int]] = (
     weakref.WeakKeyDictionary())
 
 
@@ -69,26 +70,31 @@ def cached(store: Store, key: Hashable, compute: Callable[[], T], *,
     return value
 
 
-def home(store: Store) -> tuple[Store, tuple[int, int]]:
-    """Whose entries `store` files its results with, under which data version: its own
-    now, or for a connection working for another store, that store's (see `share`)."""
-    return _home(store, data_version(store))
+def home(store: Store, version: tuple[int, int]) -> tuple[Store, tuple[int, int]]:
+    """Whose entries `store` files its results with, under which data version, given
+    `store`'s own `version` just read: its own, or for a connection working for another
+    store (`share`) that store's — unless another connection committed since the work
+    began (then its results are its own: they are not the other store's snapshot)."""
+    return _home(store, version)
 
 
 def _home(store: Store, version: tuple[int, int]) -> tuple[Store, tuple[int, int]]:
-    """Whose entries `store` uses and under which data version: its own at `version`, or
-    for a connection working for another store (`share`), that store's at the start."""
     with _lock:
-        return _shared.get(store, (store, version))
+        shared = _shared.get(store)
+    if shared is None or version[0] != shared[2]:
+        return store, version
+    return shared[0], shared[1]
 
 
-def share(helper: Store, store: Store, since: tuple[int, int]) -> None:
+def share(helper: Store, store: Store, since: tuple[int, int],
+          helper_version: tuple[int, int]) -> None:
     """File what `helper` (a second read connection to `store`'s file) computes among
-    `store`'s results under `store`'s data version `since`, taken before the helper's work
-    began, until `unshare`. (A commit by another connection during the work still keeps
-    its results out: `helper`'s own version moves then.)"""
+    `store`'s results under `store`'s data version `since`, until `unshare`.
+    `helper_version`: `helper`'s own data version read while `store`'s stood at `since`
+    (the same snapshot); once another connection commits, `helper`'s version moves and
+    its results stay its own."""
     with _lock:
-        _shared[helper] = (store, since)
+        _shared[helper] = (store, since, helper_version[0])
 
 
 def unshare(helper: Store) -> None:

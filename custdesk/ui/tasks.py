@@ -186,13 +186,18 @@ class _Job(QRunnable):
                 # a superseded or cancelled task stops inside its SQL too (SQLite polls this
                 # every few thousand VM steps; a true answer interrupts the statement), so a
                 # stale refresh never keeps a core busy after a newer one started
-                store.conn.set_progress_handler(self.cancel.is_set, CANCEL_POLL_STEPS)
+                # (and the parts it hands to a second connection: storage/beside.py)
+                from custdesk.services.files import watch_stop
+
+                watch_stop(store, self.cancel.is_set, CANCEL_POLL_STEPS)
             state.store = store
             try:
                 outcome = ("finished", self.fn(state))
             finally:
                 if store is not None:
-                    store.close(backup_if_changed=False)
+                    from custdesk.services.files import close_task_store
+
+                    close_task_store(store)
         except Cancelled:
             outcome = ("stopped", None)
         except Exception as exc:
