@@ -128,13 +128,15 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     tables["onboarding_overdue"] = onboarding_service.overdue_counts(store, period.end)
     tables["list_totals"].append({"list": "actions_due", "count": len(due), "total": None})
     tables["actions_due_totals"] = [due_totals(due)]
+    # the trends while the catalogues are still being computed beside
+    series = build_series(store, period) if with_series else None
     now, before = pair.result()
     current, prior = now.metrics, before.metrics
     shown = with_targets(cards(current, prior), store, period)
     screen = honest.finish(Screen(NAME, period, label, cards=shown,
                                   lists=lists, tables=tables,
                                   notes=undated_note(current.get("contacts_undated"))))
-    return screen.with_series(build_series(store, period)) if with_series else screen
+    return screen.with_series(series) if series is not None else screen
 
 
 def due_totals(rows: Sequence[dict[str, Any]]) -> dict[str, int]:

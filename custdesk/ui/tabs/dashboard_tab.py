@@ -104,9 +104,14 @@ class DashboardTab(BaseTab):
     # A load is a `ScreenJob`: a picklable call of the screen's builder, so that on a big
     # file it runs in the screen process (services/screen_process.py), never holding the
     # window's GIL.
+    # the trends in the screen's own load, not a second stage: for a screen whose builder
+    # computes them while a slower part runs beside (Today: storage/beside.py), so they
+    # cost no time of their own
+    series_with_screen = False
+
     def load_job(self, period: Period) -> ScreenJob:
         return ScreenJob(self.screen_module.build, (period, self.period_label),
-                         {"with_series": False})
+                         {"with_series": self.series_with_screen})
 
     def load_more_job(self, period: Period) -> ScreenJob:
         return ScreenJob(self.screen_module.build_series, (period,))
@@ -160,7 +165,8 @@ class DashboardTab(BaseTab):
             idle_queue.later(self, partial(_let_go, old))
 
     def _load_more(self, data: Screen) -> None:
-        if not hasattr(self.screen_module, "build_series") or self.store is None:
+        if (self.series_with_screen or not hasattr(self.screen_module, "build_series")
+                or self.store is None):
             return
         period = self.period
         self.busy.set_busy(True)

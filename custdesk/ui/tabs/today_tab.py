@@ -194,6 +194,7 @@ class TodayTab(DashboardTab):
     title = "Today"
     slug = "today"
     screen_module = today_screen
+    series_with_screen = True  # the trends are built while the cards' catalogues run beside
     empty_heading = "Welcome! Your morning look starts with your data"
     empty_imports = ("customers (a list of your customers)", "orders or sales lines",
                      "deals (your sales pipeline)", "customer surveys (NPS)")
