@@ -133,3 +133,44 @@ def test_a_start_up_step_that_breaks_ends_the_start_and_says_why(qtbot, monkeypa
             window.store.close(backup_if_changed=False)
     assert codes == [1]
     assert "the Today page could not be built" in capsys.readouterr().err
+
+
+def test_a_tab_the_owner_goes_to_while_the_first_loads_is_built_at_once(
+        qtbot, monkeypatch, demo_db_template, tmp_path) -> None:
+    """The other pages wait for the first tab's numbers (the cores are its), but a tab the
+    owner clicks meanwhile is built at once, not after the wait."""
+    import shutil
+
+    from PySide6.QtWidgets import QApplication
+
+    from custdesk.services.screen_process import ScreenProcess
+    from custdesk.ui.app import load_window
+    from custdesk.ui.main_window import MainWindow
+    from custdesk.ui.tasks import TaskRunner, default_runner
+
+    db = tmp_path / "demo.db"
+    shutil.copyfile(demo_db_template, db)
+    monkeypatch.setattr(ScreenProcess, "start", lambda self: None)  # no worker needed here
+    loading = [True]  # the first tab's load, as the runner tells it
+    real_busy = TaskRunner.is_busy
+    monkeypatch.setattr(TaskRunner, "is_busy",
+                        lambda self: loading[0] or real_busy(self))
+    window = MainWindow(None, persist_state=False, deferred=True)
+    qtbot.addWidget(window)
+    codes: list[int] = []
+    try:
+        load_window(window, QApplication.instance(), str(db), True, codes.append)
+        default_runner().use_screen_process(False)  # loads on threads: no worker here
+        qtbot.waitUntil(lambda: len(window._pages) == 1, timeout=30_000)  # the first page
+        qtbot.wait(300)
+        assert len(window._pages) == 1  # the others wait for its numbers
+        window.tabs.setCurrentIndex(3)
+        qtbot.waitUntil(lambda: 3 in window._pages, timeout=2_000)  # at once, not in 10 s
+        assert len(window._pages) == 2
+        loading[0] = False  # the first tab's numbers came: the rest are built
+        qtbot.waitUntil(lambda: bool(codes), timeout=30_000)
+    finally:
+        default_runner().use_screen_process(False)  # the next tests start without one
+        if window.store is not None:
+            window.store.close(backup_if_changed=False)
+    assert codes == [0]
