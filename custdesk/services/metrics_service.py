@@ -162,10 +162,12 @@ def load_inputs(store: Store, period: Period, settings: Settings | None = None,
 def tally_inputs(store: Store, period: Period, settings: Settings | None = None, *,
                  feedback: FeedbackTotals | None = None,
                  deals: DealTotals | None = None,
-                 discount: DiscountTotals | None = None) -> Inputs | None:
+                 discount: DiscountTotals | None = None,
+                 whole: dict | None = None) -> Inputs | None:
     """The same inputs with the customers summed per segment in SQL (`Inputs.tally`), no
     per-customer objects; None for periods the summary cannot serve (orders after `to`).
-    `feedback`, `deals`, `discount`: the period's sums when the caller has them."""
+    `feedback`, `deals`, `discount`, `whole` (`whole_file_inputs`): the period's sums when
+    the caller has them."""
     settings = settings or load_settings(store)
     tallies = queries_tally.customer_tallies(store, period, settings.window_days)
     if tallies is None:
@@ -177,7 +179,7 @@ def tally_inputs(store: Store, period: Period, settings: Settings | None = None,
                   deal_totals=deals if deals is not None else qd.period_totals(store, period),
                   feedback_totals=feedback if feedback is not None else qf.period_totals(
                       store, period, settings.repeat_contact_days),
-                  **whole_file_inputs(store, period, discount))
+                  **(whole if whole is not None else whole_file_inputs(store, period, discount)))
 
 
 def with_records(store: Store, inputs: Inputs) -> Inputs:
@@ -268,30 +270,57 @@ def _catalogue(store: Store, period: Period, by: Sequence[str], settings: Settin
     them (per segment too when `by` has the segment breakdown)."""
     from custdesk.services.metrics_breakdowns import breakdown
 
-    if sums is None and "segment" in by:
-        # with the segment breakdown, the file's feedback and deal sums and each segment's
-        # come from one pass over the tickets and surveys (the repeat-contact window runs
-        # once) and one over the deals
-        sums = (qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
-                                   by="segment+total"),
-                qd.deal_totals(store, [("", period)], by="segment+total"))
+    segments = "segment" in by
+    # the parts that need nothing of each other on second connections (storage/beside.py)
+    # while the customer tallies are summed here: the feedback and deal sums, and the
+    # whole file's (discounts, qualified leads, actions)
+    side = None if sums is not None else beside(
+        store, lambda twin: _feedback_and_deals(twin, period, settings, segments))
+    whole = beside(store, lambda twin: _whole_file(twin, period, segments))
+    queries_tally.customer_tallies(store, period, settings.window_days)  # kept for below
+    plain: tuple[FeedbackTotals, DealTotals] | None = None
+    if side is not None:
+        grouped, plain = side.result()
+        if grouped is not None:
+            sums = grouped
     feedback, deal_sums = sums if sums is not None else (None, None)
-    # the file's discount sums and the segments' from one pass over the period's lines
-    discounts = (queries.discount_totals_with_total(store, period) if "segment" in by
-                 else None)
+    discounts, whole_inputs = whole.result()
     inputs = (tally_inputs(store, period, settings,
-                           feedback=None if feedback is None
-                           else feedback.get(("", ""), FeedbackTotals()),
-                           deals=None if deal_sums is None
-                           else deal_sums.get(("", ""), DealTotals()),
-                           discount=None if discounts is None
-                           else discounts.get("", DiscountTotals()))
+                           feedback=(feedback.get(("", ""), FeedbackTotals())
+                                     if feedback is not None
+                                     else plain[0] if plain is not None else None),
+                           deals=(deal_sums.get(("", ""), DealTotals())
+                                  if deal_sums is not None
+                                  else plain[1] if plain is not None else None),
+                           whole=whole_inputs)
               or load_inputs(store, period, settings, records=False))
     metrics = assemble(inputs, period)
     return MetricsReport(period, metrics, {b: breakdown(store, inputs, period, b,
                                                         feedback=feedback, deals=deal_sums,
                                                         discounts=discounts)
                                            for b in by})
+
+
+def _feedback_and_deals(store: Store, period: Period, settings: Settings, segments: bool
+                        ) -> tuple[_Sums | None, tuple[FeedbackTotals, DealTotals] | None]:
+    """The period's feedback and deal sums: with the segment breakdown the file's and each
+    segment's from one pass over the tickets and surveys (the repeat-contact window runs
+    once) and one over the deals (first); else the file's alone (second)."""
+    if segments:
+        return ((qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
+                                    by="segment+total"),
+                 qd.deal_totals(store, [("", period)], by="segment+total")), None)
+    return None, (qf.period_totals(store, period, settings.repeat_contact_days),
+                  qd.period_totals(store, period))
+
+
+def _whole_file(store: Store, period: Period, segments: bool
+                ) -> tuple[dict[str, DiscountTotals] | None, dict]:
+    """(the discount sums of the file and each segment — one pass over the period's lines
+    — with the segment breakdown, else None; `whole_file_inputs`)."""
+    discounts = queries.discount_totals_with_total(store, period) if segments else None
+    return discounts, whole_file_inputs(
+        store, period, None if discounts is None else discounts.get("", DiscountTotals()))
 
 
 def feedback_figures(store: Store, period: Period) -> dict[str, MetricValue]:
