@@ -44,9 +44,15 @@ def test_a_long_main_table_gets_its_turn_alone(qtbot, demo_store, monkeypatch) -
     expected = _side(reference)
     monkeypatch.setattr(customers_tab, "SECOND_TURN_ROWS", 10)  # the demo's table is "long"
     tab = make_tab(qtbot, CustomersTab, demo_store, YEAR)
-    assert tab.model.all_rows() == reference.model.all_rows()  # the main table at once
+    assert tab.model.all_rows() == reference.model.all_rows()  # the main table's rows at once
+    # ...in their own order, not painted until sorted (the sort is a turn of its own)
+    assert not tab.table.updatesEnabled()
     assert tab.segment_model.rowCount() == 0 and tab.cohorts.model.rowCount() == 0
-    assert idle_queue.pending(tab) == 1  # the side step
+    assert idle_queue.pending(tab) == 2  # the sort and filters, then the side step
+    idle_queue._run_one()  # the next turn's step
+    assert idle_queue.pending(tab) == 1 and tab.table.updatesEnabled()
+    assert tab.model.rows() == reference.model.rows()  # sorted (by revenue) as at once
+    assert tab.segment_model.rowCount() == 0  # the side: next
     qtbot.waitUntil(lambda: idle_queue.pending(tab) == 0, timeout=5000)
     assert _side(tab) == expected
 
@@ -61,8 +67,9 @@ def test_a_newer_screen_drops_the_side_step_and_export_draws_it(qtbot, demo_stor
     tab = make_tab(qtbot, CustomersTab, demo_store, YEAR)
     first = tab.data
     tab.refresh()
-    # the first screen's side step is gone; the second's waits (and the first's release)
-    assert tab.data is not first and idle_queue.pending(tab) == 2
+    # the first screen's steps are gone; the second's sort and side wait (and the first's
+    # release)
+    assert tab.data is not first and idle_queue.pending(tab) == 3
     tables: list[list] = []
     monkeypatch.setattr(tab_output, "export_dialog",
                         lambda _tab, _name, exported: tables.append(exported))

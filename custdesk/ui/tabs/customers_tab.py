@@ -290,14 +290,25 @@ class CustomersTab(DashboardTab):
     # ----- drawing the screen (GUI thread; no computing here) --------------------------
     def show_screen(self, screen: Screen) -> None:
         idle_queue.cancel(self)  # the lists of a screen drawn before: never over this one
+        self.table.setUpdatesEnabled(True)  # (a screen before may have left it off)
         rows = screen.tables.get("customers", [])
         self._fill_segments(rows)
-        self.model.set_rows(rows)
-        self.apply_filters()
         if len(rows) > SECOND_TURN_ROWS:
+            # a long table in three turns: its rows, their sort and filters (the table
+            # painted only then: never in the rows' own order), then the rest
+            self.table.setUpdatesEnabled(False)
+            self.model.set_rows(rows, sorted_later=True)
+            idle_queue.later(self, self._sort_and_filter)
             idle_queue.later(self, partial(self._show_side, screen))
         else:
+            self.model.set_rows(rows)
+            self.apply_filters()
             self._show_side(screen)
+
+    def _sort_and_filter(self) -> None:
+        self.model.resort()
+        self.apply_filters()
+        self.table.setUpdatesEnabled(True)
 
     def _show_side(self, screen: Screen) -> None:
         """Everything but the main table (a later turn for a long one, see show_screen)."""
