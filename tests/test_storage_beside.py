@@ -260,3 +260,30 @@ def test_a_cancelled_task_stops_its_part_too(qtbot, demo_store):
         assert not parts[0]._thread.is_alive()  # the endless part was interrupted
     finally:
         runner.shutdown()
+
+
+def test_a_write_waits_for_a_long_read_in_flight_instead_of_failing(demo_store):
+    """A screen build's reads (on up to three connections) hold the file's shared lock while
+    their statements run; a write commits once they end — 5.5 s here, longer than SQLite's
+    usual 5 s — instead of failing with "database is locked"."""
+    import time
+
+    reader = connect(demo_store.path)
+    reading = threading.Event()
+
+    def long_read():
+        reader.conn.execute("BEGIN")
+        reader.conn.execute(COUNT).fetchone()  # the shared lock, held until the end
+        reading.set()
+        time.sleep(5.5)
+        reader.conn.execute("COMMIT")
+
+    thread = threading.Thread(target=long_read)
+    thread.start()
+    assert reading.wait(10)
+    started = time.monotonic()
+    with demo_store.transaction():
+        demo_store.conn.execute("UPDATE customers SET segment = segment")
+    assert time.monotonic() - started > 4  # it did wait for the read
+    thread.join()
+    reader.close()

@@ -147,10 +147,15 @@ def harden(conn: sqlite3.Connection) -> None:
         setconfig(defensive, True)
 
 
+BUSY_TIMEOUT_MS = 15_000
+
+
 def connect(path: Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(str(path), check_same_thread=False)
     harden(conn)
-    conn.execute("PRAGMA busy_timeout = 5000")
+    # a write waits for the reads in flight (a big file's screen build reads on up to three
+    # connections: a write waited up to 3.9 s in one) rather than failing as "locked"
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
