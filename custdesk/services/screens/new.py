@@ -87,17 +87,22 @@ def _plain(q: dict[str, Any]) -> dict[str, Any]:
 def compare_rows(rows: Sequence[ql.FirstDays], this_year: Period, last_year: Period,
                  end: date, window: int, groups: dict[int, str]) -> list[dict[str, Any]]:
     """One row per measure: this year's value, last year's, and the n behind each rate."""
-    now = nq.quality(_in(rows, this_year), end, window, groups)
-    before = nq.quality(_in(rows, last_year), end, window, groups)
-    out = []
-    for key, label, unit in MEASURES:
-        a, b = now[key], before[key]
-        out.append({"measure": label, "key": key, "unit": unit,
-                    "this_year": a.value if isinstance(a, MetricValue) else a,
-                    "this_year_n": a.n if isinstance(a, MetricValue) else None,
-                    "last_year": b.value if isinstance(b, MetricValue) else b,
-                    "last_year_n": b.n if isinstance(b, MetricValue) else None})
-    return out
+    return _compare(nq.quality(_in(rows, this_year), end, window, groups),
+                    nq.quality(_in(rows, last_year), end, window, groups))
+
+
+def _compare(now: dict[str, Any], before: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per measure from this year's and last year's quality figures."""
+    def value(v: Any) -> Any:
+        return v.value if isinstance(v, MetricValue) else v
+
+    def n(v: Any) -> int | None:
+        return v.n if isinstance(v, MetricValue) else None
+
+    return [{"measure": label, "key": key, "unit": unit,
+             "this_year": value(now[key]), "this_year_n": n(now[key]),
+             "last_year": value(before[key]), "last_year_n": n(before[key])}
+            for key, label, unit in MEASURES]
 
 
 def source_rows(rows: Sequence[ql.FirstDays], this_year: Period, last_year: Period,
@@ -161,16 +166,8 @@ def quality_tables(rows: Sequence[ql.FirstDays], this_year: Period, last_year: P
                             if (source is None or k == source) and (year is None or y == year)
                             and (month is None or m == month)])
 
-    now = nq.quality_from_sums(total(year=0))
-    before = nq.quality_from_sums(total(year=1))
-    compare = []
-    for key, label, unit in MEASURES:
-        a, c = now[key], before[key]
-        compare.append({"measure": label, "key": key, "unit": unit,
-                        "this_year": a.value if isinstance(a, MetricValue) else a,
-                        "this_year_n": a.n if isinstance(a, MetricValue) else None,
-                        "last_year": c.value if isinstance(c, MetricValue) else c,
-                        "last_year_n": c.n if isinstance(c, MetricValue) else None})
+    compare = _compare(nq.quality_from_sums(total(year=0)),
+                       nq.quality_from_sums(total(year=1)))
     by_source = []
     for key, name in names.items():
         mine = _plain(nq.quality_from_sums(total(source=key, year=0)))
