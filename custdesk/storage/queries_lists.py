@@ -139,15 +139,64 @@ def risk_orders(store: Store, as_of: date, window: int) -> dict[int, RiskOrders]
               "prior90": (as_of - timedelta(days=179)).isoformat(),
               "last_w": (as_of - timedelta(days=window - 1)).isoformat()}
     ordinals: dict[str, int] = {}  # a few thousand distinct days among a million lines
+    last_days: dict[int, date] = {}  # and fewer last days
     out: dict[int, RiskOrders] = {}
     sql = _RISK_ORDERS.format(stats=stats_source(store))
+    get = ordinals.get
     for cid, joined, last90, prior90, last_w in store.conn.execute(sql, params):
-        days = sorted(ordinals.get(d) or ordinals.setdefault(
-            d, date.fromisoformat(d[:10]).toordinal()) for d in joined.split(","))
-        out[cid] = (len(days), date.fromordinal(days[-1]),
-                    statistics.median([b - a for a, b in zip(days, days[1:], strict=False)])
-                    if len(days) > 1 else None, last90, prior90, last_w)
+        days = sorted([get(d) or _ordinal(ordinals, d) for d in joined.split(",")])
+        n = len(days)
+        last = last_days.get(days[-1]) or last_days.setdefault(days[-1],
+                                                               date.fromordinal(days[-1]))
+        out[cid] = (n, last, None if n < 2 else _median(
+            [b - a for a, b in zip(days, days[1:], strict=False)]) if n > 2
+            else days[1] - days[0], last90, prior90, last_w)
     return out
+
+
+def _ordinal(ordinals: dict[str, int], text: str) -> int:
+    found = ordinals[text] = date.fromisoformat(text[:10]).toordinal()
+    return found
+
+
+def _median(values: list[int]) -> float | int:
+    """`statistics.median` of ints (the middle one, or the mean of the two middle ones)
+    without its generic checks: it ran once per recent customer."""
+    values.sort()
+    half = len(values) // 2
+    return values[half] if len(values) % 2 else (values[half - 1] + values[half]) / 2
+
+
+# Each customer's latest customer NPS answer up to :day (`queries_feedback.latest_nps`'s
+# order: date text, then id) among the answers dated after :cut only. The at-risk signal
+# counts a latest answer only when its day is after :cut, and a customer whose latest
+# answer is older has no answer after it (ISO text order is day order, and a text's first
+# ten characters keep that order), so the same customers get the same answer — read from
+# the surveys_date index's last days instead of a window over every answer with names.
+_RECENT_LATEST_NPS = """
+SELECT customer_id, nps, date FROM (
+  SELECT customer_id, nps, date, row_number() OVER (
+      PARTITION BY customer_id ORDER BY date DESC, id DESC) AS rn
+  FROM surveys  -- the surveys_date index (kind, date) reads the last days only
+  WHERE kind = 'customer' AND date > :cut AND substr(date, 1, 10) > :cut
+    AND substr(date, 1, 10) <= :day AND customer_id IS NOT NULL AND nps IS NOT NULL)
+WHERE rn = 1
+"""
+
+
+def recent_latest_nps(store: Store, as_of: date, recent_days: int
+                      ) -> dict[int, tuple[int, str]]:
+    """customer id -> (NPS, date text) of their latest customer answer up to as_of, for
+    the customers whose latest answer is dated within the `recent_days` days up to it
+    (`(as_of - day).days < recent_days`: the at-risk rule) — `queries_feedback.latest_nps`
+    kept to those (tests/test_perf_lists_risk_signals.py)."""
+    try:
+        cut = (as_of - timedelta(days=recent_days)).isoformat()
+    except OverflowError:  # a setting longer than the calendar: every answer is recent
+        cut = ""
+    params = {"day": as_of.isoformat(), "cut": cut}
+    return {cid: (nps, when) for cid, nps, when
+            in store.conn.execute(_RECENT_LATEST_NPS, params)}
 
 
 def revenue_between(store: Store, lo: date, hi: date) -> dict[int, int]:
