@@ -174,3 +174,56 @@ def test_a_tab_the_owner_goes_to_while_the_first_loads_is_built_at_once(
         if window.store is not None:
             window.store.close(backup_if_changed=False)
     assert codes == [0]
+
+
+def test_the_other_pages_are_built_one_per_turn_of_the_event_loop(
+        qtbot, monkeypatch, demo_db_template, tmp_path) -> None:
+    """Each page costs the window 15-40 ms to build: two in one turn was a stall. A
+    heartbeat timer must tick between any two page builds."""
+    import shutil
+    import time
+
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from custdesk.services.screen_process import ScreenProcess
+    from custdesk.ui.app import load_window
+    from custdesk.ui.main_window import MainWindow
+    from custdesk.ui.tasks import default_runner
+
+    db = tmp_path / "demo.db"
+    shutil.copyfile(demo_db_template, db)
+    monkeypatch.setattr(ScreenProcess, "start", lambda self: None)  # no worker needed here
+    ticks = [0]
+    heartbeat = QTimer()
+    heartbeat.setInterval(5)
+    heartbeat.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
+    built_at: list[int] = []
+    real_build = MainWindow.build_page
+
+    def counted_build(self, index):
+        built_at.append(ticks[0])
+        time.sleep(0.01)  # a page as costly as a real one: the heartbeat is due after it
+        return real_build(self, index)
+
+    monkeypatch.setattr(MainWindow, "build_page", counted_build)
+    window = MainWindow(None, persist_state=False, deferred=True)
+    qtbot.addWidget(window)
+    codes: list[int] = []
+    heartbeat.start()
+    try:
+        loop = QEventLoop()  # the app's own loop, not a test's polling of processEvents
+        load_window(window, QApplication.instance(), str(db), True,
+                    lambda code: (codes.append(code), loop.quit()))
+        default_runner().use_screen_process(False)  # loads on threads: no worker here
+        QTimer.singleShot(60_000, loop.quit)
+        loop.exec()
+    finally:
+        heartbeat.stop()
+        default_runner().use_screen_process(False)  # the next tests start without one
+        if window.store is not None:
+            window.store.close(backup_if_changed=False)
+    assert codes == [0] and len(built_at) == len(window.tab_pages) > 2
+    # the first page is built with the file; each later one in a turn of its own
+    later = built_at[1:]
+    assert all(b > a for a, b in zip(later, later[1:], strict=False)), built_at

@@ -240,7 +240,9 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
             doing(f"building tab {tab_list.TABS[pending[0]].title}")
             window.build_page(pending.pop(0))
             if pending:
-                QTimer.singleShot(0, next_page)
+                # 1 ms, not 0: Qt 6 posts a 0-ms single shot as an event, and the loop sends
+                # events posted while it sends — two or three pages were built in one turn
+                QTimer.singleShot(1, next_page)
             else:
                 doing("done")
                 loaded(0)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressDialog,
-    QTabWidget,
     QWidget,
 )
 
@@ -27,6 +26,7 @@ from custdesk import __version__
 from custdesk.domain.periods import Period
 from custdesk.ui import idle_queue, tab_list
 from custdesk.ui.banner import Banner
+from custdesk.ui.page_tabs import PageTabs
 from custdesk.ui.period_bar import PeriodBar
 
 # The window shows its frame, menus and tab bar first; the tabs themselves, the storage layer
@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self._closing_after_exports = False  # the owner chose to wait for an export
         self.setWindowTitle("custdesk")
         self.setAcceptDrops(True)
-        self.tabs = QTabWidget(self)
+        self.tabs = PageTabs(self)
         self.tabs.setDocumentMode(True)
         # each tab holds a placeholder until its page is built (`build_page`)
         for spec in tab_list.TABS:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +33,7 @@ from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui import idle_queue
 from custdesk.ui.charts import TrendChart, WaterfallChart
+from custdesk.ui.page_tabs import PageTabs
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
@@ -213,7 +213,7 @@ class CustomersTab(DashboardTab):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(legend)
-        left = self.list_tabs = QTabWidget()
+        left = self.list_tabs = PageTabs()
         left.addTab(everyone, "All customers")
         self.lists: dict[str, TablePanel] = {}
         self.list_cards: dict[str, Any] = {}
@@ -249,7 +249,7 @@ class CustomersTab(DashboardTab):
         return content
 
     def _build_side(self) -> QWidget:
-        side = QTabWidget()
+        side = PageTabs()
         inout = QWidget()
         self.waterfall = WaterfallChart("count")
         self.waterfall.setMinimumHeight(180)

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QVBoxLayout, QWidget
 
 from custdesk.domain.periods import Period
 from custdesk.services.files import Store
@@ -25,6 +25,7 @@ from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui import idle_queue
 from custdesk.ui.empty_state import BusyBar, EmptyState
+from custdesk.ui.page_tabs import PageStack
 from custdesk.ui.record_table_model import RecordTableModel
 from custdesk.ui.tabs.base_tab import BaseTab
 from custdesk.ui.tasks import TaskRunner, default_runner
@@ -71,7 +72,7 @@ class DashboardTab(BaseTab):
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("color: palette(mid); font-style: italic;")
         self.notes.hide()
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         self.content = self.build_content()
         self.empty = EmptyState(self.empty_heading, self.empty_imports, self.empty_why)
         self.stack.addWidget(self.content)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from custdesk.services import actions_service as acts
 from custdesk.services import triage_service as triage
@@ -22,6 +22,7 @@ from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import TrendChart
 from custdesk.ui.dialogs.action_dialog import add_action_menu
 from custdesk.ui.dialogs.triage_dialogs import detractor_menu
+from custdesk.ui.page_tabs import PageTabs
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import (
@@ -174,7 +175,7 @@ class FeedbackTab(DashboardTab):
         add_action_menu(self.topics.table, self.topics.model.row_at, complaint_signal,
                         lambda: self.store)
         self.topics.table.setToolTip("Right-click a topic with complaints to plan an action")
-        self.ticket_tabs = QTabWidget()
+        self.ticket_tabs = PageTabs()
         for panel, label in ((self.topics, "Tickets by topic"),
                              (self.channels, "Tickets by channel")):
             panel.heading.hide()  # the tab says it

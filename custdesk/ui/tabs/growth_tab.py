@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from custdesk.domain.periods import Period
 from custdesk.services.files import Store
@@ -34,6 +34,7 @@ from custdesk.services.screens import growth
 from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui.charts import WaterfallChart
+from custdesk.ui.page_tabs import PageTabs
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs import growth_columns as cols
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
@@ -97,7 +98,7 @@ class GrowthTab(DashboardTab):
 
     def build_content(self) -> QWidget:
         self.cards, cards_layout = card_row(CARDS, compact=True)
-        self.pages = QTabWidget()
+        self.pages = PageTabs()
         self.pages.setDocumentMode(True)
         self.panels: dict[str, TablePanel] = {}
         self.waterfall = WaterfallChart("money")

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +28,7 @@ from custdesk.services.screens.model import Card, Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui.dialogs.action_dialog import open_deal
 from custdesk.ui.kpi_card import KpiCard
+from custdesk.ui.page_tabs import PageTabs
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
@@ -106,7 +106,7 @@ class LostProspectsTab(DashboardTab):
         self.charts_row = charts
         self.head_to_head = HeadToHeadPage()
         self.across = ReasonsAcrossPage()
-        self.sections = QTabWidget()
+        self.sections = PageTabs()
         for page, title in ((deals_page, "Lost deals"), (self.head_to_head, "Head to head"),
                             (self.across, "Reasons across")):
             self.sections.addTab(page, title)

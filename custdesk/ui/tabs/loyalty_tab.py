@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +35,7 @@ from custdesk.services.screens import new as new_screen
 from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui import idle_queue
+from custdesk.ui.page_tabs import PageTabs
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.tabs.customers_tab import LATER_ROWS, LIST_PANELS
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
@@ -113,7 +113,7 @@ class LoyaltyTab(DashboardTab):
     # ----- layout ----------------------------------------------------------------------
     def build_content(self) -> QWidget:
         self.cards, cards_layout = card_row(new_screen.CARDS, compact=True)
-        self.pages = QTabWidget()
+        self.pages = PageTabs()
         self.panels: dict[str, TablePanel] = {}
         self.pages.addTab(self._list_page("new", "New this period", NEW_COLUMNS,
                                           "Mark done / set due…"), "New this period")

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +29,7 @@ from custdesk.services.screens.model import Screen, SeriesPoint
 from custdesk.ui import formatting as fmt
 from custdesk.ui import idle_queue
 from custdesk.ui.charts import TrendChart, month_label
+from custdesk.ui.page_tabs import PageTabs
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import (
@@ -148,7 +148,7 @@ class MarginsTab(DashboardTab):
 
     def build_content(self) -> QWidget:
         self.cards, cards_layout = card_row(CARDS)
-        self.sales_tabs = QTabWidget()
+        self.sales_tabs = PageTabs()
         self.products = TablePanel("margins/products", "By product",
                                    _sales_columns("Product", True),
                                    search="Search products…")

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +29,7 @@ from custdesk.services.screens.model import Card, Screen
 from custdesk.ui import formatting as fmt
 from custdesk.ui.dialogs.action_dialog import add_action_menu, open_deal
 from custdesk.ui.kpi_card import KpiCard
+from custdesk.ui.page_tabs import PageStack
 from custdesk.ui.record_table_model import Column, RecordTableModel
 from custdesk.ui.table_view import RecordTableView, TableWithSearch
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
@@ -145,7 +145,7 @@ class PipelineTab(DashboardTab):
         body.addWidget(left, 3)
         body.addWidget(self._build_side(), 1)
         self.board = PipelineBoard(lambda: self.store, self._open_deal_id)
-        self.pages = QStackedWidget()
+        self.pages = PageStack()
         self.pages.addWidget(table_page)
         self.pages.addWidget(self.board)
         return stacked(card_row, self._build_switch(), (self.pages, 1))

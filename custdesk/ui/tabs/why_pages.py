@@ -8,11 +8,12 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from custdesk.domain.periods import month_end
 from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
+from custdesk.ui.page_tabs import PageTabs
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.metric_panels import TablePanel, metric_col
 
@@ -169,7 +170,7 @@ class CommentsPage(QWidget):
             Column("complaints", "Complaints", "int"),
             Column("csat_avg", "CSAT", "float", display=_avg(1),
                    tooltip="Mean ticket satisfaction (1–5)")], stretch=0)
-        side = QTabWidget()
+        side = PageTabs()
         self.topics.heading.hide()
         for panel, title in ((self.detractors, "Detractors say"),
                              (self.promoters, "Promoters say"), (self.topics, "Ticket topics")):

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +32,7 @@ from custdesk.services.screens import reasons as reasons_screen
 from custdesk.services.screens import why as why_screen
 from custdesk.services.screens.model import Screen
 from custdesk.ui import formatting as fmt
+from custdesk.ui.page_tabs import PageTabs
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import (
@@ -115,7 +115,7 @@ class WhyTab(DashboardTab):
 
     def build_content(self) -> QWidget:
         self.cards, cards_layout = card_row(why_screen.CARDS, compact=True)
-        self.sections = QTabWidget()
+        self.sections = PageTabs()
         self.sections.addTab(self._reasons_page(), "Reasons")
         self.refer_page = ReferPage()
         self.questionnaires_page = QuestionnairesPage()
@@ -150,7 +150,7 @@ class WhyTab(DashboardTab):
         self.quarters.model.row_colour = self._quarter_colour
         self.quarters.note.setText("share of the answers each quarter; ▲▼ moved > 10 points "
                                    "(△▽ on under 30 answers)")
-        self.side = QTabWidget()
+        self.side = PageTabs()
         for panel in (self.quarters, self.segments, self.sources):
             panel.heading.hide()  # the tab says it
             self.side.addTab(panel, panel.title)
