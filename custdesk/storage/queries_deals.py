@@ -20,6 +20,7 @@ from custdesk.domain.periods import Period
 from custdesk.domain.records import Deal, Stage, StageKind
 from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
+from custdesk.storage.queries_cache import cached
 from custdesk.storage.queries_records import DEAL_COLUMNS, deal_from_row, has_table
 
 # round(x) as Python rounds a float: half to even (SQLite's round() goes half away from 0)
@@ -295,7 +296,13 @@ _WITHOUT = "AND NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id =
 def leads_qualified(store: Store, period: Period) -> int | None:
     """Deals that entered Qualified or a later stage (not lost) during the period, by their
     stage history (`metrics_deals.leads_qualified`, tested equal); None without a stage
-    named Qualified."""
+    named Qualified. Kept until the next write (every catalogue of the period asks)."""
+    return cached(store, ("leads qualified", period), lambda: _leads_qualified(store, period),
+                  small=True)
+
+
+def _leads_qualified(store: Store, period: Period) -> int | None:
+    """`leads_qualified`, computed."""
     stages = [(i, Stage(name, StageKind(kind), prob, pos)) for i, name, kind, prob, pos in
               store.conn.execute("SELECT id, name, kind, probability, position FROM stages "
                                  "ORDER BY position, id")]
