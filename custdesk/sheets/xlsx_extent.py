@@ -30,11 +30,13 @@ from custdesk.sheets.xlsx_parts import (
 _MAX_DIGITS = 7  # the reference patterns read row numbers of at most 7 digits
 
 
-@lru_cache(maxsize=64)
-def _reference_past(bound: int) -> re.Pattern[bytes]:
+@lru_cache(maxsize=256)
+def _reference_past(bound: int, max_col: int = -1) -> re.Pattern[bytes]:
     """A cell reference (as `xlsx_parts._DIGIT_REFS` reads them) whose row number, as those
     patterns compare it (longest digit strings first, then as text), could exceed `bound`:
-    longer than `bound`'s digits, or as long and greater."""
+    longer than `bound`'s digits, or as long and greater. With `max_col` (the highest
+    column so far) it also finds what `Extent._highest_column`'s first search finds (two
+    letters, or one past `max_col`): one search of the chunk decides both."""
     digits = str(bound)
     width = len(digits)
     options = [digits[:i] + f"[{int(d) + 1}-9]" + (rf"\d{{{width - i - 1}}}" if i < width - 1
@@ -42,22 +44,43 @@ def _reference_past(bound: int) -> re.Pattern[bytes]:
                for i, d in enumerate(digits) if d != "9"]
     if width < _MAX_DIGITS:
         options.append(rf"\d{{{width + 1},{_MAX_DIGITS}}}")
-    if not options:
+    rows = rb'[A-Z]{1,3}(?:' + "|".join(options).encode() + rb')"' if options else None
+    columns = None
+    if max_col >= 0:  # (the same alternatives as `Extent._highest_column`'s search)
+        above = bytes([65 + max_col]) if max_col < 26 else b""
+        columns = rb"[A-Z]{2}" + (rb"|[" + above + rb"-Z]\d" if above else b"")
+    found = [part for part in (rows, columns) if part is not None]
+    if not found:
         return re.compile(rb"(?!)")  # nothing can be past 9,999,999
-    return re.compile(rb' r="[A-Z]{1,3}(?:' + "|".join(options).encode() + rb')"')
+    return re.compile(rb' r="(?:' + b"|".join(found) + rb")")
 
 
 class FastExtent(Extent):
-    """`Extent` with the highest row found from the `<row r>` numbers plus one search."""
+    """`Extent` with one search per chunk for what needs its reference paths: a cell
+    reference past the highest `<row r>` (and past `max_row`), or a column reference past
+    the widest so far. Without one, the highest row is the highest `<row r>` and no column
+    is wider (what the reference finds, once `add` merges it into max_row / max_col)."""
+
+    _plain = False  # this chunk holds no reference the reference paths must read
+    _rows = 0  # its highest <row r>
+
+    def add(self, body: bytes) -> None:
+        rows = (_ROW_REF if b":row" in body else _PLAIN_ROW_REF).findall(body)
+        self._rows = max(map(int, rows), default=0)
+        past = _reference_past(max(self._rows, self.max_row), self.max_col)
+        self._plain = past.search(body) is None
+        try:
+            super().add(body)
+        finally:
+            self._plain = False
+
+    def _highest_column(self, body: bytes) -> int:
+        return 0 if self._plain else super()._highest_column(body)
 
     def _highest_row(self, body: bytes) -> int:
-        rows = (_ROW_REF if b":row" in body else _PLAIN_ROW_REF).findall(body)
-        found = max(map(int, rows), default=0)
-        if _reference_past(max(found, self.max_row)).search(body):
-            return super()._highest_row(body)  # a cell past its rows: the reference way
-        # no cell reference exceeds max(found, max_row), so the reference's answer, once
-        # merged into max_row by `add`, is the same
-        return found
+        if self._plain:  # no cell names a row past max(_rows, max_row): as the reference
+            return self._rows
+        return super()._highest_row(body)
 
 
 def sheet_extent(path: Path, sheet: str, max_bytes: int = MAX_SHEET_XML) -> Extent | None:
