@@ -139,7 +139,9 @@ def test_the_demo_goes_into_its_own_file_marked_demo(qtbot, quiet_ui, app_data: 
     own = app_data / "custdesk.db"
     window = make_window(qtbot, open_store(own))
     assert "DEMO" not in window.windowTitle()
-    assert window.explore_demo()
+    opened: list[bool] = []
+    window.explore_demo(then=opened.append)  # written and opened on threads
+    qtbot.waitUntil(lambda: opened == [True], timeout=30_000)
     assert window.store is not None and window.store.path == (app_data / files.DEMO_NAME)
     assert window.windowTitle().startswith("DEMO — ")
     assert window.demo_banner.isVisibleTo(window)
@@ -152,7 +154,8 @@ def test_the_demo_goes_into_its_own_file_marked_demo(qtbot, quiet_ui, app_data: 
     button = window.demo_banner.button("Start my own file")
     assert button is not None
     button.click()
-    assert window.store is not None and window.store.path == own.resolve()
+    qtbot.waitUntil(lambda: window.store is not None and window.store.path == own.resolve(),
+                    timeout=30_000)
     assert "DEMO" not in window.windowTitle()
     assert not window.demo_banner.isVisibleTo(window)
     assert window.tab_pages[0].is_empty_state()
@@ -178,8 +181,12 @@ def test_an_import_into_the_demo_asks_first(qtbot, quiet_ui, app_data: Path,
     assert wizard is not None and wizard.store.path == demo.resolve()
     wizard.reject()
     answer["button"] = QMessageBox.StandardButton.Yes
-    wizard = window.import_dialog()
-    assert wizard is not None and wizard.store.path == (app_data / "custdesk.db").resolve()
+    assert window.import_dialog() is None  # the wizard comes once the own file is open
+    own = (app_data / "custdesk.db").resolve()
+    qtbot.waitUntil(lambda: window.store is not None and window.store.path == own,
+                    timeout=30_000)
+    wizard = window.dialogs["import"]
+    assert wizard.isVisible() and wizard.store.path == own
     assert window.store is not None and not window.is_demo
     wizard.reject()
     window.set_store(None)
@@ -205,7 +212,9 @@ def test_the_app_reopens_the_last_file_used(qtbot, quiet_ui, app_data: Path,
 
     first, second = tmp_path / "one.db", tmp_path / "two.db"
     window = make_window(qtbot, open_store(first))
-    assert window.open_path(second)
+    opened: list[bool] = []
+    window.open_path(second, opened.append)
+    qtbot.waitUntil(lambda: opened == [True], timeout=30_000)
     window.set_store(None)
     assert start_path(None, ask=never) == second.resolve()
     assert start_path(str(first), ask=never) == first  # --db wins
@@ -216,7 +225,8 @@ def test_the_app_reopens_the_last_file_used(qtbot, quiet_ui, app_data: Path,
     entries = [a.data() for a in window.recent_menu.actions()]
     assert entries[:2] == [str((tmp_path / "three.db").resolve()), str(first.resolve())]
     window.recent_menu.actions()[1].trigger()
-    assert window.store is not None and window.store.path == first.resolve()
+    qtbot.waitUntil(lambda: window.store is not None and window.store.path == first.resolve(),
+                    timeout=30_000)
     window.set_store(None)
     # a first run (no recent file, no default file) asks; the demo gets its own file
     QSettings().remove("recent_files")

@@ -69,8 +69,9 @@ def test_opening_another_file_remembers_it_in_recent(qtbot, tmp_path: Path) -> N
     first = open_store(tmp_path / "one.db")
     window = MainWindow(first)
     qtbot.addWidget(window)
-    assert window.open_path(tmp_path / "two.db")
-    assert first.closed
+    opened: list[bool] = []
+    window.open_path(tmp_path / "two.db", opened.append)
+    qtbot.waitUntil(lambda: opened == [True] and first.closed, timeout=30_000)
     recent = window._recent_files()
     assert recent[:2] == [
         str((tmp_path / "two.db").resolve()),
@@ -93,7 +94,9 @@ def test_foreign_file_is_refused_and_current_kept(qtbot, tmp_path: Path, monkeyp
     foreign = tmp_path / "notes.db"
     foreign.write_bytes(b"just some text, not a database at all" * 10)
     before = foreign.read_bytes()
-    assert not window.open_path(foreign)
+    opened: list[bool] = []
+    window.open_path(foreign, opened.append)
+    qtbot.waitUntil(lambda: opened == [False], timeout=30_000)
     assert window.store is store and not store.closed
     assert "not a custdesk database" in shown[0]
     assert foreign.read_bytes() == before

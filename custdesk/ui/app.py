@@ -162,7 +162,7 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
     (the window closes). `meter` (smoke test) is told which step runs."""
     import importlib
 
-    from custdesk.ui import tab_list
+    from custdesk.ui import file_switch, tab_list
     from custdesk.ui.tasks import default_runner, in_background
 
     def doing(what: str) -> None:
@@ -211,7 +211,7 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
         gc.enable()
         path = start_path(db, smoke_test=smoke_test)  # the first-run welcome may ask here
         doing("opening the file")
-        in_background(lambda: open_and_span(path), opened, failed)
+        file_switch.open_later(path, opened, failed)
 
     @guarded
     def opened(store: files.Store) -> None:
@@ -260,20 +260,6 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
     # frozen out of the collector's reach once they are done
     gc.disable()
     in_background(import_all, imported, failed)
-
-
-def open_and_span(path: Path) -> files.Store:
-    """Open the file and find its data's span (the period bar's anchor: 0.1 s on a big
-    file), off the GUI thread; the span is kept per store, so the bar's own call is free."""
-    from custdesk.services import files
-    from custdesk.services.period_service import resolve_period
-
-    store = files.open_store(path)
-    try:
-        resolve_period(store)
-    except Exception:  # the bar asks again on the GUI thread and reports it there
-        pass
-    return store
 
 
 # the other pages wait at most this long for the first tab (a page the owner goes to is

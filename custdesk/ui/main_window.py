@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self._pages: dict[int, BaseTab] = {}
         self.tab_pages: list[BaseTab] = []  # every page, in tab order, once all are built
         self.first_painted_at: float | None = None  # when the first tab had its numbers
+        self.opening: Path | None = None  # the file being opened on a thread (open_path)
         self.period_bar = PeriodBar(self)
         self.demo_banner = Banner("demo_banner", "demo")
         self.setCentralWidget(self.period_bar.above(self.tabs, self.demo_banner))
@@ -282,18 +283,24 @@ class MainWindow(QMainWindow):
                 page.invalidate()
 
     # ----- the open database -------------------------------------------------------
-    def set_store(self, store: Store | None) -> None:
-        """Switch the window to `store` (closing the previous one) and redraw every tab."""
+    def set_store(self, store: Store | None, *, close_previous: str = "now") -> None:
+        """Switch the window to `store` and redraw every tab. The previous store is closed
+        `close_previous`: "now", "later" (on a thread: its closing backup takes seconds on a
+        big file) or "no" (the caller closes it)."""
         from custdesk.services import demo as demo_service
-        from custdesk.ui import plain_text
 
-        if self.store is not None and self.store is not store:
+        previous = self.store
+        if previous is not None and previous is not store:
+            from custdesk.ui import file_switch
             from custdesk.ui.tasks import default_runner
 
             default_runner().release_files()  # before a restore replaces the file
-            self.store.close()
-            if self.store.close_warning and self.persist_state:
-                QMessageBox.warning(self, "custdesk", plain_text.safe(self.store.close_warning))
+            if close_previous == "now":
+                previous.close()
+                self._closed(previous)
+            elif close_previous == "later":
+                file_switch.close_later(previous, lambda _lock: self._closed(previous),
+                                        lambda exc: self._failed("Closing the database", exc))
         self.store = store
         self.is_demo = store is not None and demo_service.is_demo(store)
         if store is not None:
@@ -314,6 +321,18 @@ class MainWindow(QMainWindow):
         if store is not None and self.persist_state:
             self._warn_about_location(store)
 
+    def _closed(self, store: Store) -> None:
+        """Say why a closed store's backup or rescue did not happen, if it did not."""
+        from custdesk.ui import plain_text
+
+        if store.close_warning and self.persist_state:
+            QMessageBox.warning(self, "custdesk", plain_text.safe(store.close_warning))
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        from custdesk.ui.error_dialog import report_error
+
+        report_error(what, exc, self)
+
     def _show_demo_banner(self) -> None:
         if not self.is_demo:
             self.demo_banner.hide()
@@ -323,23 +342,30 @@ class MainWindow(QMainWindow):
             "Your own data goes in your own file.",
             ((START_OWN_FILE, self.start_own_file),))
 
-    def explore_demo(self) -> bool:
-        """Open the demo business in its own file (written the first time), never in the
-        owner's file."""
+    def explore_demo(self, *, then: Callable[[bool], object] | None = None) -> None:
+        """Open the demo business in its own file (written the first time, on a thread),
+        never in the owner's file. `then(opened)` once done."""
         from custdesk.services import demo as demo_service
         from custdesk.services import files
         from custdesk.services.files import DatabaseError
         from custdesk.ui import plain_text
+        from custdesk.ui.tasks import in_background
 
+        done = then if then is not None else (lambda _opened: None)
         path = files.demo_db_path()
         if self.store is not None and self.store.path == path.resolve():
-            return True
-        try:
-            demo_service.ensure_demo_file(path)
-        except (DatabaseError, demo_service.DatabaseNotEmptyError) as exc:
-            QMessageBox.warning(self, "Cannot open the demo", plain_text.safe(str(exc)))
-            return False
-        return self.open_path(path)
+            done(True)
+            return
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, DatabaseError | demo_service.DatabaseNotEmptyError):
+                QMessageBox.warning(self, "Cannot open the demo", plain_text.safe(str(exc)))
+            else:
+                self._failed("Writing the demo business", exc)
+            done(False)
+
+        in_background(lambda: demo_service.ensure_demo_file(path),
+                      lambda _path: self.open_path(path, done), refused)
 
     def own_file_path(self) -> Path:
         """The owner's default file; a default file that holds the demo (written there by
@@ -361,19 +387,22 @@ class MainWindow(QMainWindow):
             probe.close()
         return path.with_name("my-business.db") if holds_demo else path
 
-    def start_own_file(self) -> bool:
+    def start_own_file(self, *, then: Callable[[bool], object] | None = None) -> None:
         """The demo banner's button: open (or create) the owner's own file; an empty one
-        shows every tab's import invitation."""
+        shows every tab's import invitation. `then(opened)` once done."""
         from custdesk.services import files
 
         path = self.own_file_path()
-        if not self.open_path(path):
-            return False
-        if self.store is not None and files.is_empty(self.store):
-            self.statusBar().showMessage(
-                f"Your own file {path.name} is ready: import your spreadsheets "
-                "(File ▸ Import spreadsheet…) to begin.", 15000)
-        return True
+
+        def opened(ok: bool) -> None:
+            if ok and self.store is not None and files.is_empty(self.store):
+                self.statusBar().showMessage(
+                    f"Your own file {path.name} is ready: import your spreadsheets "
+                    "(File ▸ Import spreadsheet…) to begin.", 15000)
+            if then is not None:
+                then(ok)
+
+        self.open_path(path, opened)
 
     def _warn_about_location(self, store: Store) -> None:
         """Cloud-sync folders and network drives corrupt SQLite files: say so, once per path."""
@@ -385,20 +414,45 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "This folder is risky for your data",
                                 plain_text.safe(message))
 
-    def open_path(self, path: Path) -> bool:
-        """Open another database; on refusal explain why and keep the current one."""
-        from custdesk.services.files import DatabaseError, open_store
-        from custdesk.ui import plain_text
+    def open_path(self, path: Path, then: Callable[[bool], object] | None = None) -> None:
+        """Open another database and switch to it; on refusal explain why and keep the
+        current one. `then(opened)` once done. The opening (its integrity check: 1-3 s on a
+        big file) and the closing backup of the current file run on threads: the window
+        stays live, and shows the new file when it is open."""
+        from custdesk.services.files import DatabaseError
+        from custdesk.ui import file_switch, plain_text
 
+        done = then if then is not None else (lambda _opened: None)
         if self.store is not None and Path(path).resolve() == self.store.path:
-            return True
-        try:
-            store = open_store(path)
-        except DatabaseError as exc:
-            QMessageBox.warning(self, "Cannot open database", plain_text.safe(str(exc)))
-            return False
-        self.set_store(store)
-        return True
+            done(True)
+            return
+        if self.opening is not None:  # one at a time: the first asked wins
+            self.statusBar().showMessage(f"Still opening {self.opening.name}…", 5000)
+            done(False)
+            return
+        self.opening = Path(path)
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+
+        def finished() -> None:
+            self.opening = None
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
+
+        def opened(store: Store) -> None:
+            finished()
+            self.set_store(store, close_previous="later")
+            done(True)
+
+        def refused(exc: BaseException) -> None:
+            finished()
+            if isinstance(exc, DatabaseError):
+                QMessageBox.warning(self, "Cannot open database", plain_text.safe(str(exc)))
+            else:
+                self._failed(f"Opening {Path(path).name}", exc)
+            done(False)
+
+        file_switch.open_later(Path(path), opened, refused)
 
     def start_folder(self) -> Path:
         """Where file dialogs open: the last folder used, else Documents."""
@@ -464,9 +518,7 @@ class MainWindow(QMainWindow):
 
     def import_dialog(self, path: Path | str | None = None) -> QDialog | None:
         """File ▸ Import… (or a dropped file). In the demo file it first asks whether the
-        owner meant their own file."""
-        from custdesk.ui.import_wizard import ImportWizard
-
+        owner meant their own file (and opens the wizard there once it is open)."""
         if not isinstance(path, str | Path) or not str(path):
             path = None  # a stray signal argument is never a path
         if self.store is None:
@@ -480,10 +532,17 @@ class MainWindow(QMainWindow):
                 | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes)
             if answer == QMessageBox.StandardButton.Cancel:
                 return None
-            if answer == QMessageBox.StandardButton.Yes and not self.start_own_file():
+            if answer == QMessageBox.StandardButton.Yes:  # the wizard once it is open
+                self.start_own_file(then=lambda ok: ok and self._import_wizard(path))
                 return None
+        return self._import_wizard(path)
+
+    def _import_wizard(self, path: Path | str | None) -> QDialog | None:
+        from custdesk.ui.import_wizard import ImportWizard
+
         store = self.store
-        assert store is not None
+        if store is None:
+            return None
 
         def make() -> QDialog:
             wizard = ImportWizard(store, self, path=path)
@@ -588,37 +647,51 @@ class MainWindow(QMainWindow):
         then reopen the file."""
         from custdesk.services import files
         from custdesk.services.files import DatabaseError
-        from custdesk.ui import plain_text
+        from custdesk.ui import file_switch, plain_text
         from custdesk.ui.dialogs.restore_backup_dialog import start_restore
 
-        assert self.store is not None
-        db_path = self.store.path
-        # closed (with its own backup) but the lock stays held through the swap and the
-        # reopen, so no other process can open the file in between (issue 20 M6)
-        held = self.store.close(keep_lock=True)
-        self.set_store(None)  # (already closed: shows its close warning, if any)
-        if held is None:  # a store opened without its lock: take it for the restore
-            try:
-                held = files.acquire_lock(db_path)
-            except DatabaseError as exc:
-                QMessageBox.warning(self, "Restore failed", plain_text.safe(str(exc)))
-                return
-        lock = held
-        start_restore(self, db_path, Path(backup_path),
-                      lambda: self._reopen_restored(db_path, lock), lock=lock)
+        store = self.store
+        assert store is not None
+        db_path = store.path
+        self.set_store(None, close_previous="no")  # the tabs let go; closed just below
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+
+        # closed (with its own backup, on a thread) but the lock stays held through the
+        # swap and the reopen, so no other process can open the file in between (issue 20
+        # M6)
+        def closed(held: BaseFileLock | None) -> None:
+            QApplication.restoreOverrideCursor()
+            self._closed(store)
+            if held is None:  # a store opened without its lock: take it for the restore
+                try:
+                    held = files.acquire_lock(db_path)
+                except DatabaseError as exc:
+                    QMessageBox.warning(self, "Restore failed", plain_text.safe(str(exc)))
+                    return
+            lock = held
+            start_restore(self, db_path, Path(backup_path),
+                          lambda: self._reopen_restored(db_path, lock), lock=lock)
+
+        def not_closed(exc: BaseException) -> None:
+            QApplication.restoreOverrideCursor()
+            self._failed("Closing the database before the restore", exc)
+
+        file_switch.close_later(store, closed, not_closed, keep_lock=True)
 
     def _reopen_restored(self, db_path: Path, lock: BaseFileLock) -> None:
         """Open the restored (or, after a failure, untouched) file with the lock the
-        restore held; a refusal is explained and the lock released."""
-        from custdesk.services.files import DatabaseError, open_store
-        from custdesk.ui import plain_text
+        restore held, on a thread; a refusal is explained and the lock released."""
+        from custdesk.services.files import DatabaseError
+        from custdesk.ui import file_switch, plain_text
 
-        try:
-            store = open_store(db_path, lock=lock)
-        except DatabaseError as exc:
-            QMessageBox.warning(self, "Cannot open database", plain_text.safe(str(exc)))
-            return
-        self.set_store(store)
+        def refused(exc: BaseException) -> None:
+            lock.release()
+            if isinstance(exc, DatabaseError):
+                QMessageBox.warning(self, "Cannot open database", plain_text.safe(str(exc)))
+            else:
+                self._failed("Opening the restored file", exc)
+
+        file_switch.open_later(db_path, self.set_store, refused, lock=lock)
 
     def data_changed(self, changes: frozenset[str]) -> None:
         """A write task committed: the period follows the data again (an import of older

@@ -535,10 +535,12 @@ class RefreshGate:
 
 
 def in_background(work: Callable[[], Any], then: Callable[[Any], object],
-                  failed: Callable[[BaseException], object]) -> None:
-    """Start-up only (the window shown, the runner and the storage layer not loaded yet):
-    run `work` on a thread, then `then(result)` or `failed(exc)` on the GUI thread, which
-    keeps turning meanwhile (it polls every 5 ms; no signal needed)."""
+                  failed: Callable[[BaseException], object], *, daemon: bool = True) -> None:
+    """Run `work` on a thread of its own, then `then(result)` or `failed(exc)` on the GUI
+    thread, which keeps turning meanwhile (it polls every 5 ms; no signal needed). For work
+    outside the task runner: the start-up (the runner and the storage layer not loaded
+    yet) and switching files (ui/file_switch.py). `daemon=False`: the process waits for it
+    at exit (a file's closing backup must never be cut off)."""
     from PySide6.QtCore import QTimer
 
     outcome: list[tuple[bool, Any]] = []
@@ -549,7 +551,7 @@ def in_background(work: Callable[[], Any], then: Callable[[Any], object],
         except BaseException as exc:  # handed to the GUI thread
             outcome.append((False, exc))
 
-    threading.Thread(target=run, name="custdesk-start", daemon=True).start()
+    threading.Thread(target=run, name="custdesk-background", daemon=daemon).start()
 
     def check() -> None:
         if not outcome:
