@@ -138,3 +138,41 @@ def test_snapshot_text_is_json_dumps(seed: int) -> None:
     for _ in range(300):
         row = {c: _random_value(rng) for c in columns}
         assert encode(row) == json.dumps(row)
+
+
+def _by_distinct_value_reference(values: list[object], parser: Any) -> Any:
+    """`validate._by_distinct_value` before it refused numeric columns up front."""
+    from custdesk.sheets import validate
+    from custdesk.sheets import values as v
+
+    distinct = set(values)
+    if len(distinct) * 2 > len(values):
+        return None
+    kinds = {x.__class__ for x in distinct}
+    kinds.discard(type(None))
+    if len(kinds) > 1 or not kinds <= set(validate._PLAIN_CLASSES):
+        return None
+    if parser is v.parse_text:
+        keys = list(distinct)
+        return dict(zip(keys, v.parse_text_column(keys), strict=True))
+    return {x: parser(x) for x in distinct}
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_parsing_by_distinct_value_is_unchanged(seed: int) -> None:
+    from datetime import date, datetime
+
+    from custdesk.sheets import validate
+    from custdesk.sheets import values as v
+
+    rng = random.Random(seed)
+    pools: list[list[object]] = [
+        [None], ["Home", "Corporate", " home "], [1.0, 2.5, 3.0], [1, 2, True],
+        [date(2024, 1, d) for d in range(1, 5)], [datetime(2024, 1, 2, 3, 4)],
+        [float("nan"), -0.0, 0.0]]
+    for _ in range(20):
+        chosen = rng.sample(pools, rng.randrange(1, 4))
+        values = [rng.choice(rng.choice(chosen)) for _ in range(rng.randrange(0, 60))]
+        for parser in (v.parse_text, repr):
+            assert (validate._by_distinct_value(values, parser)
+                    == _by_distinct_value_reference(values, parser)), values
