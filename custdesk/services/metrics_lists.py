@@ -5,7 +5,6 @@ Re-exported by `metrics_service` (the one entry point). Money is float currency 
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
@@ -19,6 +18,7 @@ from custdesk.domain.customer_state import (
     lapsed,
     lost_explicitly,
 )
+from custdesk.domain.gc_pause import collector_paused
 from custdesk.domain.metrics_all import first_won_from
 from custdesk.domain.metrics_deals import DealInfo, resolve_deals
 from custdesk.domain.metrics_feedback import repeat_contacts, ticket_day
@@ -273,9 +273,7 @@ def customer_rows(store: Store, as_of: date,
     acquired = ql.iso_texts()  # acquired text -> ISO day (customer_table's `_iso(parse())`)
     # no cyclic collection while the rows are made: a big file's 100k rows (and their
     # reason lists) trigger several that walk them all and free nothing (0.1 s of 0.3 s)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         # one SQL pass (status by the state rules: tests/test_perf_lists_table.py), each
         # row built straight from SQLite's tuple (customer_rows_reference: the list first)
         return [CustomerRow(cid, name, company, segment, source,
@@ -284,9 +282,6 @@ def customer_rows(store: Store, as_of: date,
                             list(reasons.get(cid, ())), *ltv.get(cid, none))
                 for cid, name, company, segment, source, acq, last, n, rev, gp, status
                 in ql.customer_table_raw(store, as_of, w)]
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def customer_rows_reference(store: Store, as_of: date,

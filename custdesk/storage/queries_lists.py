@@ -19,6 +19,7 @@ from custdesk.domain.customer_state import (
     CustomerState,
     classify,
 )
+from custdesk.domain.gc_pause import collector_paused
 from custdesk.domain.periods import Period
 from custdesk.domain.records import Deal, OrderLine
 from custdesk.storage.database import Store
@@ -303,14 +304,18 @@ def new_and_lost_named(store: Store, period: Period, window: int
     sql = _MEMBERS_SQL.format(stats=stats_source(store))
     facts = []
     names: dict[int, str] = {}
-    for (cid, seg, source, referred, status, lost_on, reason, acq, first, before, last,
-         year, rev, name) in store.conn.execute(sql, _flag_params(period, window)):
-        facts.append(CustomerFacts(cid, parse(acq) or UNDATED, seg, source, referred, status,
-                                   parse(lost_on), reason, parse(first), parse(before),
-                                   parse(last), parse(year), revenue_e4=rev or 0))
-        names[cid] = name
-    # the rules themselves decide (on these few): the SQL only leaves out the others
-    states = [st for st in classify(facts, period, window) if st.flow.new or st.flow.lost]
+    # ~35k facts and states on a big file: no collection walking them meanwhile (0.07 s)
+    with collector_paused():
+        for (cid, seg, source, referred, status, lost_on, reason, acq, first, before, last,
+             year, rev, name) in store.conn.execute(sql, _flag_params(period, window)):
+            facts.append(CustomerFacts(cid, parse(acq) or UNDATED, seg, source, referred,
+                                       status, parse(lost_on), reason, parse(first),
+                                       parse(before), parse(last), parse(year),
+                                       revenue_e4=rev or 0))
+            names[cid] = name
+        # the rules themselves decide (on these few): the SQL only leaves out the others
+        states = [st for st in classify(facts, period, window)
+                  if st.flow.new or st.flow.lost]
     return states, names
 
 
