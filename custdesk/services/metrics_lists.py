@@ -92,7 +92,9 @@ def deal_row(d: DealInfo) -> DealRow:
                    x.next_step)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (nor TriagedAtRisk, its subclass): a big file lists ~23k, built in the
+# worker and rebuilt when the window unpickles them — see CustomerRow. Read-only by use.
+@dataclass(slots=True)
 class AtRisk:
     customer_id: int
     customer: str  # the customer's name
