@@ -2,7 +2,8 @@
 ratio, the target.
 
     python -m benchmarks.run [--mid PATH] [--realmix PATH] [--big PATH] [--smoke-runs N]
-                             [--big-smoke-runs N] [--import-rows N] [--with-bench]
+                             [--big-smoke-runs N] [--import-rows N] [--gui-ops]
+                             [--with-bench]
 
 Builds the mid-size file with `benchmarks.make_db` when missing (20k customers, 200k
 lines, 20k deals, 40k tickets, 10k surveys); the real-data file is the one
@@ -15,7 +16,9 @@ noisy, so read ratios, not milliseconds. `--big PATH` adds the 100k-customer / 1
 customers table's sort and search at 100k rows (`bench_table_model.py`), the peak memory
 after every tab (the smoke test's `peak memory` line; worst of the runs) and, with
 `--import-rows N`, the import of an N-line workbook against a bare python-calamine read
-(`bench_import.py`, one round). `--with-bench`
+(`bench_import.py`, one round). `--gui-ops` adds the longest GUI stall while the window
+opens each file, restores a backup of it and (with `--import-rows`) imports the workbook
+(`bench_gui_ops.py`, on copies). `--with-bench`
 also runs the older benchmarks/bench_*.py scripts and prints their own output after the
 table.
 """
@@ -126,6 +129,16 @@ def import_figures(rows: int) -> dict[str, float]:
             "import_mb": float(full[2])}
 
 
+def gui_ops(db: Path, workbook: Path | None) -> list[tuple[str, float, float]]:
+    """bench_gui_ops.py's (operation, seconds until shown, longest stall in seconds)."""
+    extra = ["--workbook", str(workbook)] if workbook is not None else []
+    out = subprocess.run([sys.executable, str(HERE / "bench_gui_ops.py"), "--db", str(db),
+                          *extra], env=_env(), cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return [(m[1], float(m[2]), float(m[3]) / 1000) for m in re.finditer(
+        r"^(\w+) \S+: ([\d.]+) s until shown, longest GUI stall (\d+) ms$", out, re.M)]
+
+
 def catalogue(db: Path) -> tuple[float, float, float]:
     """(catalogue + segment breakdown, one bare GROUP BY over the order lines, a 12-month
     deal series) in seconds, best of 3, one-year period up to the data's end."""
@@ -181,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--smoke-runs", type=int, default=SMOKE_RUNS)
     p.add_argument("--big-smoke-runs", type=int, default=1)
     p.add_argument("--import-rows", type=int, default=0)
+    p.add_argument("--gui-ops", action="store_true",
+                   help="the GUI stall while opening, restoring and importing")
     p.add_argument("--with-bench", action="store_true")
     args = p.parse_args(argv)
     if not args.no_mid and not args.mid.exists():
@@ -227,6 +242,14 @@ def main(argv: list[str] | None = None) -> int:
                      "≤ 10× bare"))
         rows.append((f"{name}: 12-month deal series (win_rate_pct)", f"{series:.3f} s",
                      f"{group_by:.3f} s bare GROUP BY", f"{series / group_by:.1f}×", "-"))
+        if args.gui_ops:
+            workbook = (Path(f"/tmp/custdesk_import_{args.import_rows}") /
+                        f"orders-{args.import_rows}.xlsx") if args.import_rows else None
+            if workbook is not None and not workbook.exists():
+                import_figures(args.import_rows)  # writes the workbook
+            for op, took, stall in gui_ops(db, workbook if name != "mid" else None):
+                rows.append((f"{name}: {op} — longest GUI stall ({took:.1f} s until shown)",
+                             f"{stall * 1000:.0f} ms", "-", "-", "< 100 ms"))
     tm = table_model()
     for label, target in (("sort by revenue (money)", 0.3), ("sort by name (text)", 0.3),
                           ("first search (builds index)", 0.2), ("search again", 0.2)):

@@ -136,3 +136,25 @@ def test_a_refused_restore_reopen_releases_the_lock(qtbot, tmp_path: Path,
     monkeypatch.undo()
     again = open_store(tmp_path / "shop.db")  # the lock was let go: it opens
     again.close(backup_if_changed=False)
+
+
+def test_letting_the_screen_process_go_never_waits_on_the_window() -> None:
+    """Switching files ends the screen process (its files must be free); its end took
+    ~0.15 s, waited for on the window's thread. Now a thread waits, and says when."""
+    from custdesk.ui.tasks import ThreadRunner
+
+    class SlowToEnd:
+        def stop(self, wait: bool = True):
+            def reap() -> None:
+                time.sleep(SLOW_S)
+
+            if wait:
+                reap()
+            return reap
+
+    runner = ThreadRunner()
+    runner.screen_process = SlowToEnd()  # type: ignore[assignment]
+    began = time.perf_counter()
+    ended = runner.release_files()
+    assert time.perf_counter() - began < SLOW_S / 4 and not ended.is_set()
+    assert ended.wait(10 * SLOW_S)

@@ -8,11 +8,15 @@ the window switches when it is done.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from custdesk.ui.tasks import in_background
+
+# how long a close waits for the screen process to end (it is killed after 1 s)
+RELEASE_WAIT_S = 5.0
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -43,12 +47,16 @@ def open_later(path: Path, opened: Callable[[Store], object],
 
 
 def close_later(store: Store, closed: Callable[[BaseFileLock | None], object],
-                failed: Callable[[BaseException], object], *, keep_lock: bool = False) -> None:
+                failed: Callable[[BaseException], object], *, keep_lock: bool = False,
+                after: threading.Event | None = None) -> None:
     """Close `store` (its backup first, when this session changed it) on a thread the
-    process waits for at exit; then `closed(the lock, when kept)` — or `failed(exc)` — on
-    the GUI thread. Nothing else may use the store meanwhile. (`Store.close` does not raise
-    for a failed backup: its reason is in `close_warning`.)"""
+    process waits for at exit, once `after` is set (the screen process has let the file
+    go: a restore replaces it next); then `closed(the lock, when kept)` — or
+    `failed(exc)` — on the GUI thread. Nothing else may use the store meanwhile.
+    (`Store.close` does not raise for a failed backup: its reason is in `close_warning`.)"""
     def close() -> Any:
+        if after is not None:
+            after.wait(RELEASE_WAIT_S)
         return store.close(keep_lock=keep_lock)
 
     in_background(close, closed, failed, daemon=False)

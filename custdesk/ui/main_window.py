@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,6 +96,9 @@ class MainWindow(QMainWindow):
         self.tab_pages: list[BaseTab] = []  # every page, in tab order, once all are built
         self.first_painted_at: float | None = None  # when the first tab had its numbers
         self.opening: Path | None = None  # the file being opened on a thread (open_path)
+        # set once the screen process has let go of the files of the store last switched
+        # away from (set_store)
+        self.files_released: threading.Event | None = None
         self.period_bar = PeriodBar(self)
         self.demo_banner = Banner("demo_banner", "demo")
         self.setCentralWidget(self.period_bar.above(self.tabs, self.demo_banner))
@@ -294,7 +298,8 @@ class MainWindow(QMainWindow):
             from custdesk.ui import file_switch
             from custdesk.ui.tasks import default_runner
 
-            default_runner().release_files()  # before a restore replaces the file
+            # before a restore replaces the file (it waits for this)
+            self.files_released = default_runner().release_files()
             if close_previous == "now":
                 previous.close()
                 self._closed(previous)
@@ -676,7 +681,8 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
             self._failed("Closing the database before the restore", exc)
 
-        file_switch.close_later(store, closed, not_closed, keep_lock=True)
+        file_switch.close_later(store, closed, not_closed, keep_lock=True,
+                                after=self.files_released)
 
     def _reopen_restored(self, db_path: Path, lock: BaseFileLock) -> None:
         """Open the restored (or, after a failure, untouched) file with the lock the

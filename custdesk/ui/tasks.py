@@ -300,12 +300,26 @@ class TaskRunner(QObject):
             return
         self._start(store, lambda state: task(state.store), entry, inline=inline)
 
-    def release_files(self) -> None:
+    def release_files(self) -> threading.Event:
         """The screen process lets go of every file it has open (it ends; a new one starts
         with the next screen): on Windows an open file cannot be replaced (a restore) or
-        moved, and the owner expects a file they switched away from to be free."""
-        if self.screen_process is not None:
-            self.screen_process.stop()
+        moved, and the owner expects a file they switched away from to be free. Its end
+        (~0.15 s) is waited for on a thread, not by the window; the event returned is set
+        once it has ended (a restore waits for it before replacing the file)."""
+        ended = threading.Event()
+        if self.screen_process is None:
+            ended.set()
+            return ended
+        reap = self.screen_process.stop(wait=False)
+
+        def wait_for_the_end() -> None:
+            try:
+                reap()
+            finally:
+                ended.set()
+
+        threading.Thread(target=wait_for_the_end, name="custdesk-reap", daemon=True).start()
+        return ended
 
     def use_screen_process(self, on: bool = True) -> None:
         """Build screens (`submit` of a `ScreenJob` on a file too big for inline) in a
