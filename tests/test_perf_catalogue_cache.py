@@ -1,8 +1,9 @@
 """The catalogue's whole-file sums kept per data version (`queries.orders_count`,
 `discount_totals`, `discount_totals_with_total`, `renewals_by_period`,
-`queries_deals.leads_qualified`): a second call returns what the computation gives, without
-running it again; a write (here or by another connection) computes it again; a caller
-changing the dict it got leaves the kept one as it was."""
+`queries_deals.leads_qualified`, `deal_totals` by "segment+total"): a second call returns
+what the computation gives, without running it again; a write (here or by another
+connection) computes it again; a caller changing the dict it got leaves the kept one as
+it was."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from custdesk.storage import queries, queries_cache
 from custdesk.storage import queries_deals as qd
 
 PERIOD = Period(DEMO_END - timedelta(days=364), DEMO_END)
+PAIR = [("now", PERIOD), ("prior", PERIOD.prior())]
 MONTHS = [(f"m{i}", Period(date(2024, i, 1), date(2024, i, 28))) for i in range(1, 13)]
 
 # name -> (the kept call, the computation)
@@ -35,6 +37,9 @@ CALLS = {
                  lambda s: queries._renewals_by_period(s, MONTHS)),
     "leads qualified": (lambda s: qd.leads_qualified(s, PERIOD),
                         lambda s: qd._leads_qualified(s, PERIOD)),
+    "deal totals": (lambda s: qd.deal_totals(s, PAIR, by="segment+total"),
+                    lambda s: qd._with_file_totals(*qd._deal_sums(
+                        s, PAIR, qd._SEGMENT_OR_NO_CUSTOMER))),
 }
 
 

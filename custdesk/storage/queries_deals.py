@@ -106,9 +106,14 @@ def deal_totals(store: Store, periods: Sequence[tuple[str, Period]], by: str | N
     period) and every group of `by` ("owner", "product", "segment"; None: one group "";
     "segment+total" / "owner+total": both, the whole file under "" beside the segments or
     owners, in one pass).
-    Groups without deals are left out (their totals are `DealTotals()`)."""
+    Groups without deals are left out (their totals are `DealTotals()`).
+    "segment+total" is kept until the next write: the catalogue pair of Today, Customers
+    and New asks for the same periods' (a copy is handed out)."""
     if by == "segment+total":
-        return _with_file_totals(*_deal_sums(store, periods, _SEGMENT_OR_NO_CUSTOMER))
+        return dict(cached(store, ("deal totals by segment+total", _payload(periods)),
+                           lambda: _with_file_totals(*_deal_sums(store, periods,
+                                                                 _SEGMENT_OR_NO_CUSTOMER)),
+                           small=True))
     if by == "owner+total":  # every deal has an owner group: the file is their sum
         return _with_file_totals(*_deal_sums(store, periods, GROUPS["owner"]))
     sums, discounts = _deal_sums(store, periods, GROUPS[by])
