@@ -81,6 +81,33 @@ def test_sparklines_make_their_plots_one_per_turn(qtbot) -> None:
     qtbot.waitUntil(lambda: all(s._plot is not None for s in sparks), timeout=2000)
 
 
+@pytest.mark.usefixtures("quiet_ui")
+def test_today_shows_its_trend_figures_at_once_and_draws_each_line_in_a_turn(
+        qtbot, demo_store) -> None:
+    """The screen's turn sets every figure and tooltip; the seven lines (a plot made and
+    drawn each: 35-65 ms in all on the big file) come one per later turn — and a print
+    first draws what still waits."""
+    from custdesk.ui.tabs.today_tab import TodayTab
+
+    tab = make_tab(qtbot, TodayTab, demo_store, YEAR)
+    lines = list(tab.sparklines.values())
+    series = tab.data.series
+    assert all(line.points == series[m] for m, line in tab.sparklines.items())
+    assert all("$" in line.latest.text() or "%" in line.latest.text() or
+               any(c.isdigit() for c in line.latest.text()) for line in lines)
+    assert idle_queue.pending(tab) == len(lines)  # nothing drawn yet
+
+    def drawn() -> int:
+        return sum(1 for line in lines
+                   if line._plot is not None and line._plot.getPlotItem().listDataItems())
+
+    assert drawn() == 0
+    QApplication.processEvents()
+    assert drawn() <= 1  # one line per turn
+    idle_queue.run_pending(tab)  # what a print does first
+    assert drawn() == len(lines)
+
+
 # ----- Customers: long hidden lists after the main table ----------------------------------
 @pytest.mark.usefixtures("quiet_ui")
 def test_customers_long_hidden_lists_are_filled_in_later_turns(qtbot, demo_store,

@@ -329,8 +329,8 @@ class TodayTab(DashboardTab):
 
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
         for metric, line in self.sparklines.items():
-            if metric in series:
-                line.set_points(series[metric])
+            if metric in series:  # each line drawn in a turn of its own
+                line.set_points(series[metric], draw_later=self)
 
     def open_link(self, link: str) -> Any:
         """The action dialog of a due action clicked on the strip ("action:ID")."""
