@@ -88,7 +88,7 @@ UNION ALL SELECT 'Won', (SELECT count(*) FROM reach WHERE won)
 # stage in it: the window functions run over those deals' histories alone (a deal's steps
 # are numbered within the deal, so leaving other deals out changes none of its numbers —
 # as `queries_deals.leads_qualified` does).
-_ENTRIES = """
+_ENTRIES_BY_STEPS = """
 WITH cand AS MATERIALIZED (
   SELECT deal_id FROM deal_stage_history
   WHERE nullif(substr(changed_on, 1, 10), '') BETWEEN :lo AND :hi
@@ -118,10 +118,46 @@ entries AS (
     AND nullif(substr(d.created_on, 1, 10), '') BETWEEN :lo AND :hi
     AND NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id = d.id))
 """
-_QUALIFIED_MONTHS = _ENTRIES + """
+# The same entries in one window pass over the histories, already in the index's order
+# (deal, changed_on, id): each change's stage before it is the previous change's stage,
+# or, for a deal's first change, the stage it moved from — the created step, itself an
+# entry when that stage qualifies and the deal was created in the range. A change's stage
+# is never NULL (NOT NULL): the previous step with a stage is the previous change, so the
+# steps need no second numbering and sort (`_ENTRIES_BY_STEPS`, kept as the reference:
+# 0.38 -> 0.2 s on the big file's two years).
+_ENTRIES = """
+WITH cand AS MATERIALIZED (
+  SELECT deal_id FROM deal_stage_history
+  WHERE nullif(substr(changed_on, 1, 10), '') BETWEEN :lo AND :hi
+  UNION SELECT id FROM deals WHERE nullif(substr(created_on, 1, 10), '') BETWEEN :lo AND :hi),
+h AS MATERIALIZED (
+  SELECT x.deal_id, x.from_stage_id, x.stage_id,
+    nullif(substr(x.changed_on, 1, 10), '') AS day,
+    row_number() OVER w AS rn, lag(x.stage_id, 1, x.from_stage_id) OVER w AS before
+  FROM deal_stage_history x JOIN deals d ON d.id = x.deal_id
+  WHERE x.deal_id IN cand
+  WINDOW w AS (PARTITION BY x.deal_id ORDER BY x.changed_on, x.id)),
+q(id) AS (SELECT value FROM json_each(:qualifying)),
+entries AS (
+  SELECT deal_id AS deal, day FROM h
+  WHERE stage_id IN q AND NOT coalesce(before IN q, 0) AND day BETWEEN :lo AND :hi
+  UNION ALL
+  SELECT f.deal_id, nullif(substr(d.created_on, 1, 10), '')
+  FROM h f JOIN deals d ON d.id = f.deal_id
+  WHERE f.rn = 1 AND f.from_stage_id IN q
+    AND nullif(substr(d.created_on, 1, 10), '') BETWEEN :lo AND :hi
+  UNION ALL
+  SELECT d.id, substr(d.created_on, 1, 10) FROM deals d
+  WHERE d.stage_id IN q
+    AND nullif(substr(d.created_on, 1, 10), '') BETWEEN :lo AND :hi
+    AND NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id = d.id))
+"""
+_MONTHS = """
 SELECT substr(e.day, 1, 7), d.source, count(DISTINCT e.deal)
 FROM entries e JOIN deals d ON d.id = e.deal GROUP BY 1, 2 ORDER BY 1, min(e.deal)
 """
+_QUALIFIED_MONTHS = _ENTRIES + _MONTHS
+_QUALIFIED_MONTHS_BY_STEPS = _ENTRIES_BY_STEPS + _MONTHS
 
 
 def _qualifying_ids(store: Store) -> list[int] | None:
@@ -136,10 +172,12 @@ def _qualifying_ids(store: Store) -> list[int] | None:
     return [i for i, st in stages if name_key(st.name) in qualifying]
 
 
-def leads_qualified(store: Store, periods: Sequence[Period]) -> list[int] | None:
+def leads_qualified(store: Store, periods: Sequence[Period], *, by_steps: bool = False
+                    ) -> list[int] | None:
     """`leads_qualified` of each period (`queries_deals.leads_qualified`, tested equal) from
     one pass over the deals with a step in any of them — the growth cards' period and prior
-    period (0.50 → 0.35 s on the big file); None without a stage named Qualified."""
+    period (0.50 → 0.35 s on the big file); None without a stage named Qualified.
+    `by_steps`: the reference statement (`_ENTRIES_BY_STEPS`)."""
     ids = _qualifying_ids(store)
     if ids is None:
         return None
@@ -149,7 +187,8 @@ def leads_qualified(store: Store, periods: Sequence[Period]) -> list[int] | None
                        for i in range(len(periods)))
     params = {f"{end}{i}": getattr(p, field).isoformat() for i, p in enumerate(periods)
               for end, field in (("lo", "start"), ("hi", "end"))}
-    row = store.conn.execute(_ENTRIES + f"SELECT {counts} FROM entries", {
+    entries = _ENTRIES_BY_STEPS if by_steps else _ENTRIES
+    row = store.conn.execute(entries + f"SELECT {counts} FROM entries", {
         **params, "qualifying": json.dumps(ids),
         "lo": min(p.start for p in periods).isoformat(),
         "hi": max(p.end for p in periods).isoformat()}).fetchone()
@@ -168,14 +207,14 @@ def qualified_by_month(store: Store, period: Period) -> dict[str, int] | None:
     return out
 
 
-def qualified_by_month_source(store: Store, period: Period
+def qualified_by_month_source(store: Store, period: Period, *, by_steps: bool = False
                               ) -> list[tuple[str, str | None, int]] | None:
     """(month, the deal's source spelling, `leads_qualified`) within the period; None
-    without a stage named Qualified."""
+    without a stage named Qualified. `by_steps`: the reference statement."""
     ids = _qualifying_ids(store)
     if ids is None:
         return None
-    rows = store.conn.execute(_QUALIFIED_MONTHS, {
+    rows = store.conn.execute(_QUALIFIED_MONTHS_BY_STEPS if by_steps else _QUALIFIED_MONTHS, {
         "qualifying": json.dumps(ids), "lo": period.start.isoformat(),
         "hi": period.end.isoformat()})
     return [(str(m), src, int(n)) for m, src, n in rows]
