@@ -53,7 +53,7 @@ def _register(conn: sqlite3.Connection) -> None:
     conn.create_function("custdesk_reason_panel", 2, _panel, deterministic=True)
 
 
-_REASONS = """
+_RECORDS = """
 WITH r(src, rid, panel, day, reason, rkey, unit, cid, seg, source, amount) AS MATERIALIZED (
   SELECT 's', v.id, custdesk_reason_panel(v.question, v.would_refer), substr(v.date, 1, 10),
     trim(v.reason), custdesk_reason_key(v.reason),
@@ -81,7 +81,11 @@ named AS (
     coalesce(amount, (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = cid
                       AND o.date BETWEEN date(day, :w_back) AND day), 0) AS value
   FROM r WHERE panel IS NOT NULL
-),
+)
+"""
+# Reference (the first statement): every record crossed with the four dimensions, one
+# grouping of 4 x the records per unit (65k rows sorted on the big file's year).
+_REASONS_CROSSED = _RECORDS.rstrip() + """,
 dims(dim) AS (VALUES ('all'), ('segment'), ('source'), ('quarter')),
 per_unit AS (
   SELECT dims.dim AS dim,
@@ -98,19 +102,48 @@ per_unit AS (
 SELECT dim, grp, panel, min(shown), rkey, sum(answers), sum(value)
 FROM per_unit GROUP BY dim, grp, panel, rkey
 """
+# A unit's segment and source are the same on each of its records (a customer's own, or one
+# deal's), so "all", segment and source group the period's records per unit once; only the
+# quarter, a record's own, needs its grouping (2 x the records sorted, not 4 x:
+# 0.28 -> 0.2 s on the big file's year).
+_REASONS = _RECORDS.rstrip().replace(
+    "named AS (", "named AS MATERIALIZED (", 1) + """,
+per_unit AS MATERIALIZED (
+  SELECT panel, rkey, shown, unit, seg, source, count(*) AS answers, max(value) AS value
+  FROM named WHERE day >= :start GROUP BY panel, rkey, unit),
+per_quarter AS (
+  SELECT substr(day, 1, 4) || '-Q' || ((CAST(substr(day, 6, 2) AS INTEGER) + 2) / 3) AS grp,
+    panel, rkey, shown, unit, count(*) AS answers, max(value) AS value
+  FROM named GROUP BY grp, panel, rkey, unit)
+SELECT 'all', '', panel, min(shown), rkey, sum(answers), sum(value)
+FROM per_unit GROUP BY panel, rkey
+UNION ALL
+SELECT 'segment', coalesce(nullif(trim(seg), ''), '(none)') AS grp, panel, min(shown), rkey,
+  sum(answers), sum(value)
+FROM per_unit GROUP BY grp, panel, rkey
+UNION ALL
+SELECT 'source', coalesce(nullif(trim(source), ''), '(none)') AS grp, panel, min(shown), rkey,
+  sum(answers), sum(value)
+FROM per_unit GROUP BY grp, panel, rkey
+UNION ALL
+SELECT 'quarter', grp, panel, min(shown), rkey, sum(answers), sum(value)
+FROM per_quarter GROUP BY grp, panel, rkey
+ORDER BY 1, 2, 3, 5
+"""
 
 
-def reason_counts(store: Store, start: date, end: date, trend_start: date, window: int
-                  ) -> list[ReasonCount]:
+def reason_counts(store: Store, start: date, end: date, trend_start: date, window: int, *,
+                  crossed: bool = False) -> list[ReasonCount]:
     """Reasons dated start..end counted per panel and reason, overall and by segment and
-    source; and, from trend_start (a quarter's first day) to end, by quarter."""
+    source; and, from trend_start (a quarter's first day) to end, by quarter (ordered by
+    dimension, group, panel and reason key). `crossed`: the reference statement."""
     _register(store.conn)
     params = {"lo": min(start, trend_start).isoformat(), "start": start.isoformat(),
               "after": (end + timedelta(days=1)).isoformat(),
               "w_back": f"-{window - 1} days"}
     return [ReasonCount(dim, grp, panel, shown, key, int(n or 0), int(value or 0))
             for dim, grp, panel, shown, key, n, value
-            in store.conn.execute(_REASONS, params)]
+            in store.conn.execute(_REASONS_CROSSED if crossed else _REASONS, params)]
 
 
 # `would_refer_pct` (METRICS.md) and its segment breakdown straight from the surveys: the
