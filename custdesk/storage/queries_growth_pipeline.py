@@ -238,7 +238,8 @@ def funnel(store: Store, period: Period) -> list[tuple[str, int]]:
 # span (its earlier ranges all end by that change): its history is left out of the window
 # functions (on the big file's year 33k of 100k deals stay: 2.1 s -> 1.2 s). A tie on the
 # last changed_on keeps the deal (which of the tied rows is last is then the id's call).
-# `_OPEN_AT_ALL` (every deal's history) is the reference it is tested equal to.
+# `_OPEN_AT_ALL` (every deal's history, every near range joined with the month ends) is the
+# reference it is tested equal to.
 _KEEP = """keep AS MATERIALIZED (
   SELECT l.deal_id FROM (SELECT deal_id, max(changed_on) AS mx, stage_id AS st
                          FROM deal_stage_history GROUP BY deal_id) l
@@ -266,7 +267,10 @@ iv AS (
                             substr(d.created_on, 1, 10)) END,
          CASE WHEN k.kind = 'open' THEN d.stage_id END, k.kind <> 'open'
   FROM deals d JOIN stages k ON k.id = d.stage_id
-  WHERE NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id = d.id)),
+  WHERE NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id = d.id)),{near}"""
+# the reference's last step: every range near the span joined with the month ends, then
+# with its deal and stage
+_NEAR_THEN_DEALS = """
 near AS MATERIALIZED (SELECT * FROM iv WHERE iv.hi > :first AND iv.lo <= :last)
 SELECT e.day, count(*), sum(d.amount_e4), count(d.amount_e4)
 FROM near iv JOIN ends e ON iv.lo <= e.day AND e.day < iv.hi
@@ -275,8 +279,21 @@ FROM near iv JOIN ends e ON iv.lo <= e.day AND e.day < iv.hi
 WHERE (iv.unknown OR k.kind = 'open') AND substr(d.created_on, 1, 10) <= e.day
 GROUP BY e.day
 """
-_OPEN_AT = _OPEN_AT_SQL.format(keep=_KEEP, only="WHERE deal_id IN keep")
-_OPEN_AT_ALL = _OPEN_AT_SQL.format(keep="", only="")
+# Only the open (or unknown) ranges near the span, each with its deal's created day and
+# amount looked up once, are joined with the month ends: not every near range, then its
+# deal and stage once per month end it holds (322k pairs on the big file's year:
+# 0.65 -> 0.55 s with `keep`).
+_OPEN_NEAR = """
+near AS MATERIALIZED (
+  SELECT iv.lo, iv.hi, substr(d.created_on, 1, 10) AS made, d.amount_e4 AS amount
+  FROM iv JOIN deals d ON d.id = iv.deal LEFT JOIN stages k ON k.id = iv.stage
+  WHERE iv.hi > :first AND iv.lo <= :last AND (iv.unknown OR k.kind = 'open'))
+SELECT e.day, count(*), sum(iv.amount), count(iv.amount)
+FROM near iv JOIN ends e ON iv.lo <= e.day AND e.day < iv.hi AND iv.made <= e.day
+GROUP BY e.day
+"""
+_OPEN_AT = _OPEN_AT_SQL.format(keep=_KEEP, only="WHERE deal_id IN keep", near=_OPEN_NEAR)
+_OPEN_AT_ALL = _OPEN_AT_SQL.format(keep="", only="", near=_NEAR_THEN_DEALS)
 
 
 def open_pipeline_at(store: Store, days: Sequence[date], *, every_deal: bool = False
