@@ -172,17 +172,44 @@ def deep_discount_totals(store: Store, period: Period, deep_pct: float) -> DeepT
     return DeepTotals(int(n or 0), int(rev or 0), float(disc or 0), int(profit or 0))
 
 
+# The deep lines' totals and the biggest of them from one scan of the period's lines: the
+# lines kept in scan order (the totals add them up in the order `deep_discount_totals`
+# does, so even the float sum of discounts is the same), their totals first, then the
+# `limit` biggest (was a scan for each: 0.3 -> 0.2 s on the big file's year).
+_DEEP_LINES = f"""
+WITH deep AS MATERIALIZED (
+  SELECT o.id, o.date, c.name AS customer, p.name AS product, o.discount,
+         o.revenue_e4 AS rev, o.revenue_e4 * o.discount / (1.0 - o.discount) AS given,
+         o.revenue_e4 - o.cost_e4 AS profit
+  {_DEEP_WHERE})
+SELECT * FROM (SELECT 0, count(*), sum(rev), sum(given), sum(profit), NULL, NULL, NULL
+               FROM deep)
+UNION ALL
+SELECT * FROM (SELECT 1, date, customer, product, discount, rev, given, profit FROM deep
+               ORDER BY given DESC, id LIMIT :limit)
+"""
+
+
 def deep_discount_lines(store: Store, period: Period, deep_pct: float,
-                        limit: int = DEEP_LINES_SHOWN) -> DeepLines:
+                        limit: int = DEEP_LINES_SHOWN, *, two_scans: bool = False
+                        ) -> DeepLines:
     """Order lines of the period with a discount of `deep_pct` % or more (below 100 %):
     (date, customer, product, discount fraction, revenue_e4, discount amount e4, profit_e4
-    or None) for the `limit` biggest discounts given, and totals over all of them."""
+    or None) for the `limit` biggest discounts given, and totals over all of them.
+    `two_scans`: the reference (the totals, then the rows, each from its own scan)."""
     params = {**_span(period), "deep": deep_pct, "limit": limit}
-    t = deep_discount_totals(store, period, deep_pct)
-    rows = [(str(d), str(c), p, float(x), int(r), float(a), None if g is None else int(g))
-            for d, c, p, x, r, a, g in store.conn.execute(
-                f"SELECT o.date, c.name, p.name, o.discount, o.revenue_e4, "
-                f"o.revenue_e4 * o.discount / (1.0 - o.discount) AS given, "
-                f"o.revenue_e4 - o.cost_e4 {_DEEP_WHERE} ORDER BY given DESC, o.id "
-                f"LIMIT :limit", params)]
-    return DeepLines(rows, t.count, t.revenue_e4, t.discount_e4, t.profit_e4)
+    if two_scans:
+        t = deep_discount_totals(store, period, deep_pct)
+        rows = [(str(d), str(c), p, float(x), int(r), float(a), None if g is None else int(g))
+                for d, c, p, x, r, a, g in store.conn.execute(
+                    f"SELECT o.date, c.name, p.name, o.discount, o.revenue_e4, "
+                    f"o.revenue_e4 * o.discount / (1.0 - o.discount) AS given, "
+                    f"o.revenue_e4 - o.cost_e4 {_DEEP_WHERE} ORDER BY given DESC, o.id "
+                    f"LIMIT :limit", params)]
+        return DeepLines(rows, t.count, t.revenue_e4, t.discount_e4, t.profit_e4)
+    got = store.conn.execute(_DEEP_LINES, params).fetchall()
+    n, rev, disc, profit = next(r[1:5] for r in got if r[0] == 0)  # the totals' row
+    return DeepLines([(str(d), str(c), p, float(x), int(r), float(a),
+                       None if g is None else int(g))
+                      for kind, d, c, p, x, r, a, g in got if kind == 1],
+                     int(n or 0), int(rev or 0), float(disc or 0), int(profit or 0))
