@@ -77,12 +77,12 @@ def test_opening_another_file_keeps_the_window_turning(qtbot, tmp_path: Path, sl
     opened: list[bool] = []
     window.open_path(tmp_path / "two.db", opened.append)
     assert window.store is first and opened == []  # at once: nothing waited
-    assert window.opening == tmp_path / "two.db"
+    assert window.switching == "opening two.db"
     window.open_path(tmp_path / "three.db", opened.append)  # one at a time
     assert opened == [False] and "Still opening two.db" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: opened == [False, True] and first.closed, timeout=20_000)
     assert window.store is not None and window.store.path == (tmp_path / "two.db").resolve()
-    assert window.opening is None
+    assert window.switching is None
     assert beat.longest < SLOW_S / 2  # the open and the closing backup each took 1 s
     # the closing backup of the changed file was taken (off the GUI thread)
     assert [p for p in backup_dir(first.path).iterdir() if p.name.startswith("one")]
@@ -158,3 +158,77 @@ def test_letting_the_screen_process_go_never_waits_on_the_window() -> None:
     ended = runner.release_files()
     assert time.perf_counter() - began < SLOW_S / 4 and not ended.is_set()
     assert ended.wait(10 * SLOW_S)
+
+
+def test_going_back_to_the_file_just_left_waits_for_its_close(qtbot, tmp_path: Path,
+                                                             slow_close) -> None:
+    """A -> B -> A while A's closing backup still runs: A's lock is this process's own
+    close, not another program's — the open waits for it instead of refusing."""
+    from custdesk.ui.main_window import MainWindow
+
+    first = _changed(open_store(tmp_path / "one.db"))
+    window = MainWindow(first, persist_state=False)
+    qtbot.addWidget(window)
+    opened: list[bool] = []
+    window.open_path(tmp_path / "two.db", opened.append)
+    qtbot.waitUntil(lambda: opened == [True], timeout=20_000)
+    assert not first.closed  # its backup (1 s) still runs
+    window.open_path(tmp_path / "one.db", opened.append)
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=20_000)
+    assert opened == [True, True] and first.closed
+    assert window.store is not None and window.store.path == first.path
+    window.set_store(None)
+
+
+def test_no_other_switch_while_a_restore_runs(qtbot, tmp_path: Path, slow_close) -> None:
+    """A second restore would cancel the first's task (one key), an open would be closed
+    by the restore's reopen: both are refused, with a note, until the restore is done."""
+    from custdesk.storage.backups import create_backup
+    from custdesk.ui.main_window import MainWindow
+
+    store = _changed(open_store(tmp_path / "shop.db"))
+    backup = create_backup(store, reason="manual")
+    window = MainWindow(store, persist_state=False)
+    qtbot.addWidget(window)
+    window._restore_backup(str(backup.path))
+    assert window.switching == "restoring a backup"
+    opened: list[bool] = []
+    window.open_path(tmp_path / "other.db", opened.append)
+    demo: list[bool] = []
+    window.explore_demo(then=demo.append)
+    assert opened == [False] and demo == [False]
+    assert "Still restoring a backup" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.store is not None and window.switching is None,
+                    timeout=30_000)
+    assert window.store.path == store.path and not (tmp_path / "other.db").exists()
+    window.set_store(None)
+
+
+def test_a_restore_that_cannot_start_lets_the_lock_go_and_reopens_the_file(
+        qtbot, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from custdesk.storage.backups import create_backup
+    from custdesk.ui import error_dialog
+    from custdesk.ui.dialogs import restore_backup_dialog
+    from custdesk.ui.main_window import MainWindow
+
+    reported: list[str] = []
+    monkeypatch.setattr(error_dialog, "report_error",
+                        lambda what, exc, parent=None: reported.append(what))
+    monkeypatch.setattr(QMessageBox, "warning", lambda *_a: None)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the task could not start")
+
+    monkeypatch.setattr(restore_backup_dialog, "start_restore", broken)
+    store = _changed(open_store(tmp_path / "shop.db"))
+    backup = create_backup(store, reason="manual")
+    window = MainWindow(store, persist_state=False)
+    qtbot.addWidget(window)
+    window._restore_backup(str(backup.path))
+    qtbot.waitUntil(lambda: window.store is not None and window.switching is None,
+                    timeout=30_000)
+    assert reported == ["Restoring the backup"]
+    assert window.store.path == store.path  # reopened: its lock was let go first
+    window.set_store(None)

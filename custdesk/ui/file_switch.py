@@ -8,6 +8,7 @@ the window switches when it is done.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from custdesk.ui.tasks import in_background
 
+log = logging.getLogger(__name__)
 # how long a close waits for the screen process to end (it is killed after 1 s)
 RELEASE_WAIT_S = 5.0
 
@@ -24,13 +26,25 @@ if TYPE_CHECKING:
     from custdesk.services.files import Store
 
 
+# how long an open waits for this process's own close of the same file (its backup)
+CLOSE_WAIT_S = 600.0
+_closing: dict[Path, threading.Event] = {}  # file -> set once its close here has ended
+_closing_lock = threading.Lock()
+
+
 def open_and_span(path: Path, lock: BaseFileLock | None = None) -> Store:
     """Open the file (with `lock` when the caller already holds it: a restore) and find
     its data's span (the period bar's anchor: 0.1 s on a big file); the span is kept per
-    store, so the bar's own call is free. Runs on a thread."""
+    store, so the bar's own call is free. Runs on a thread. A close of the same file
+    still running here (the owner went back to the file just left) is waited for: its
+    lock is ours, not another program's."""
     from custdesk.services import files
     from custdesk.services.period_service import resolve_period
 
+    with _closing_lock:
+        closing = _closing.get(Path(path).resolve())
+    if closing is not None and not closing.wait(CLOSE_WAIT_S):
+        log.warning("opening %s while its close still runs", path)
     store = files.open_store(path) if lock is None else files.open_store(path, lock=lock)
     try:
         resolve_period(store)
@@ -54,9 +68,20 @@ def close_later(store: Store, closed: Callable[[BaseFileLock | None], object],
     go: a restore replaces it next); then `closed(the lock, when kept)` — or
     `failed(exc)` — on the GUI thread. Nothing else may use the store meanwhile.
     (`Store.close` does not raise for a failed backup: its reason is in `close_warning`.)"""
+    ended = threading.Event()
+    with _closing_lock:
+        _closing[store.path] = ended
+
     def close() -> Any:
-        if after is not None:
-            after.wait(RELEASE_WAIT_S)
-        return store.close(keep_lock=keep_lock)
+        try:
+            if after is not None and not after.wait(RELEASE_WAIT_S):
+                log.warning("the screen process had not let %s go after %.0f s",
+                            store.path.name, RELEASE_WAIT_S)
+            return store.close(keep_lock=keep_lock)
+        finally:
+            with _closing_lock:
+                if _closing.get(store.path) is ended:
+                    del _closing[store.path]
+            ended.set()
 
     in_background(close, closed, failed, daemon=False)

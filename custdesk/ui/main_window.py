@@ -95,7 +95,9 @@ class MainWindow(QMainWindow):
         self._pages: dict[int, BaseTab] = {}
         self.tab_pages: list[BaseTab] = []  # every page, in tab order, once all are built
         self.first_painted_at: float | None = None  # when the first tab had its numbers
-        self.opening: Path | None = None  # the file being opened on a thread (open_path)
+        # what the window is doing to switch files (opening one, a restore), None when
+        # nothing: one switch at a time, every other asked meanwhile is refused with a note
+        self.switching: str | None = None
         # set once the screen process has let go of the files of the store last switched
         # away from (set_store)
         self.files_released: threading.Event | None = None
@@ -361,8 +363,12 @@ class MainWindow(QMainWindow):
         if self.store is not None and self.store.path == path.resolve():
             done(True)
             return
+        if not self._begin_switch("opening the demo"):
+            done(False)
+            return
 
         def refused(exc: BaseException) -> None:
+            self._end_switch()
             if isinstance(exc, DatabaseError | demo_service.DatabaseNotEmptyError):
                 QMessageBox.warning(self, "Cannot open the demo", plain_text.safe(str(exc)))
             else:
@@ -370,7 +376,7 @@ class MainWindow(QMainWindow):
             done(False)
 
         in_background(lambda: demo_service.ensure_demo_file(path),
-                      lambda _path: self.open_path(path, done), refused)
+                      lambda _path: self._open_now(path, done), refused)
 
     def own_file_path(self) -> Path:
         """The owner's default file; a default file that holds the demo (written there by
@@ -394,20 +400,32 @@ class MainWindow(QMainWindow):
 
     def start_own_file(self, *, then: Callable[[bool], object] | None = None) -> None:
         """The demo banner's button: open (or create) the owner's own file; an empty one
-        shows every tab's import invitation. `then(opened)` once done."""
+        shows every tab's import invitation. `then(opened)` once done. Which file that is
+        (a probe of the default file) and the opening run on threads."""
         from custdesk.services import files
+        from custdesk.ui.tasks import in_background
 
-        path = self.own_file_path()
+        done = then if then is not None else (lambda _opened: None)
+        if not self._begin_switch("opening your own file"):
+            done(False)
+            return
 
-        def opened(ok: bool) -> None:
-            if ok and self.store is not None and files.is_empty(self.store):
-                self.statusBar().showMessage(
-                    f"Your own file {path.name} is ready: import your spreadsheets "
-                    "(File ▸ Import spreadsheet…) to begin.", 15000)
-            if then is not None:
-                then(ok)
+        def found(path: Path) -> None:
+            def opened(ok: bool) -> None:
+                if ok and self.store is not None and files.is_empty(self.store):
+                    self.statusBar().showMessage(
+                        f"Your own file {path.name} is ready: import your spreadsheets "
+                        "(File ▸ Import spreadsheet…) to begin.", 15000)
+                done(ok)
 
-        self.open_path(path, opened)
+            self._open_now(path, opened)
+
+        def failed(exc: BaseException) -> None:
+            self._end_switch()
+            self._failed("Finding your own file", exc)
+            done(False)
+
+        in_background(self.own_file_path, found, failed)
 
     def _warn_about_location(self, store: Store) -> None:
         """Cloud-sync folders and network drives corrupt SQLite files: say so, once per path."""
@@ -423,41 +441,59 @@ class MainWindow(QMainWindow):
         """Open another database and switch to it; on refusal explain why and keep the
         current one. `then(opened)` once done. The opening (its integrity check: 1-3 s on a
         big file) and the closing backup of the current file run on threads: the window
-        stays live, and shows the new file when it is open."""
-        from custdesk.services.files import DatabaseError
-        from custdesk.ui import file_switch, plain_text
-
+        stays live, and shows the new file when it is open. One switch at a time."""
         done = then if then is not None else (lambda _opened: None)
         if self.store is not None and Path(path).resolve() == self.store.path:
             done(True)
             return
-        if self.opening is not None:  # one at a time: the first asked wins
-            self.statusBar().showMessage(f"Still opening {self.opening.name}…", 5000)
+        if not self._begin_switch(f"opening {Path(path).name}"):
             done(False)
             return
-        self.opening = Path(path)
-        self.statusBar().showMessage(f"Opening {Path(path).name}…")
-        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        self._open_now(Path(path), done)
 
-        def finished() -> None:
-            self.opening = None
+    def _begin_switch(self, what: str) -> bool:
+        """Start switching files (`what`: "opening x.db"); False, with a note in the status
+        bar, while another switch runs (a second restore would cancel the first's task, an
+        open during a restore would be closed by its reopen)."""
+        if self.switching is not None:
+            self.statusBar().showMessage(f"Still {self.switching}…", 5000)
+            return False
+        self.switching = what
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+        self.statusBar().showMessage(f"{what[:1].upper()}{what[1:]}…")
+        return True
+
+    def _end_switch(self) -> None:
+        if self.switching is not None:
+            self.switching = None
             QApplication.restoreOverrideCursor()
             self.statusBar().clearMessage()
 
+    def _open_now(self, path: Path, done: Callable[[bool], object]) -> None:
+        """The switch begun by the caller: open `path` on a thread, then show it (the
+        current file closed on a thread too) and end the switch."""
+        from custdesk.services.files import DatabaseError
+        from custdesk.ui import file_switch, plain_text
+
+        if self.store is not None and path.resolve() == self.store.path:
+            self._end_switch()
+            done(True)
+            return
+
         def opened(store: Store) -> None:
-            finished()
+            self._end_switch()
             self.set_store(store, close_previous="later")
             done(True)
 
         def refused(exc: BaseException) -> None:
-            finished()
+            self._end_switch()
             if isinstance(exc, DatabaseError):
                 QMessageBox.warning(self, "Cannot open database", plain_text.safe(str(exc)))
             else:
-                self._failed(f"Opening {Path(path).name}", exc)
+                self._failed(f"Opening {path.name}", exc)
             done(False)
 
-        file_switch.open_later(Path(path), opened, refused)
+        file_switch.open_later(path, opened, refused)
 
     def start_folder(self) -> Path:
         """Where file dialogs open: the last folder used, else Documents."""
@@ -649,37 +685,45 @@ class MainWindow(QMainWindow):
 
     def _restore_backup(self, backup_path: str) -> None:
         """Restore in a write task (the file swap and its checks never block the window),
-        then reopen the file."""
+        then reopen the file. The close before it (with its backup) and the reopen run on
+        threads; no other switch runs meanwhile."""
         from custdesk.services import files
         from custdesk.services.files import DatabaseError
         from custdesk.ui import file_switch, plain_text
         from custdesk.ui.dialogs.restore_backup_dialog import start_restore
 
         store = self.store
-        assert store is not None
+        if store is None or not self._begin_switch("restoring a backup"):
+            return
         db_path = store.path
         self.set_store(None, close_previous="no")  # the tabs let go; closed just below
-        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
 
         # closed (with its own backup, on a thread) but the lock stays held through the
         # swap and the reopen, so no other process can open the file in between (issue 20
         # M6)
         def closed(held: BaseFileLock | None) -> None:
-            QApplication.restoreOverrideCursor()
             self._closed(store)
             if held is None:  # a store opened without its lock: take it for the restore
                 try:
                     held = files.acquire_lock(db_path)
                 except DatabaseError as exc:
+                    self._end_switch()
                     QMessageBox.warning(self, "Restore failed", plain_text.safe(str(exc)))
                     return
             lock = held
-            start_restore(self, db_path, Path(backup_path),
-                          lambda: self._reopen_restored(db_path, lock), lock=lock)
+            try:
+                start_restore(self, db_path, Path(backup_path),
+                              lambda: self._reopen_restored(db_path, lock), lock=lock)
+            except BaseException as exc:  # the file untouched: reopen it, lock let go
+                lock.release()
+                self._failed("Restoring the backup", exc)
+                self._end_switch()
+                self.open_path(db_path)
 
         def not_closed(exc: BaseException) -> None:
-            QApplication.restoreOverrideCursor()
+            self._end_switch()
             self._failed("Closing the database before the restore", exc)
+            self.open_path(db_path)  # the restore did not start: the file as it was
 
         file_switch.close_later(store, closed, not_closed, keep_lock=True,
                                 after=self.files_released)
@@ -690,14 +734,19 @@ class MainWindow(QMainWindow):
         from custdesk.services.files import DatabaseError
         from custdesk.ui import file_switch, plain_text
 
+        def opened(store: Store) -> None:
+            self._end_switch()
+            self.set_store(store, close_previous="later")
+
         def refused(exc: BaseException) -> None:
+            self._end_switch()
             lock.release()
             if isinstance(exc, DatabaseError):
                 QMessageBox.warning(self, "Cannot open database", plain_text.safe(str(exc)))
             else:
                 self._failed("Opening the restored file", exc)
 
-        file_switch.open_later(db_path, self.set_store, refused, lock=lock)
+        file_switch.open_later(db_path, opened, refused, lock=lock)
 
     def data_changed(self, changes: frozenset[str]) -> None:
         """A write task committed: the period follows the data again (an import of older
