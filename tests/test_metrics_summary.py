@@ -18,12 +18,14 @@ from custdesk.services import customers_service as cs
 from custdesk.services import metrics_service
 from custdesk.services.importer import ImportRequest, commit, make_preview, undo
 from custdesk.storage import open_store, queries, queries_lists, queries_tally, repository
-from custdesk.storage.migrations import m002_customer_order_stats
+from custdesk.storage.migrations import m002_customer_order_stats, m006_order_stats_columns
 from custdesk.storage.queries_summary import ensure_order_stats, is_stale
 
 FRESH = """
 SELECT customer_id, min(date), max(date), count(*), sum(revenue_e4), coalesce(sum(cost_e4), 0),
-       min(coalesce(order_ref, 'd' || date)), max(coalesce(order_ref, 'd' || date))
+       min(coalesce(order_ref, 'd' || date)), max(coalesce(order_ref, 'd' || date)),
+       coalesce(sum(iif(cost_e4 IS NULL, 0, revenue_e4)), 0), count(cost_e4),
+       count(DISTINCT order_ref) + sum(order_ref IS NULL)  -- m006's columns
 FROM orders GROUP BY customer_id ORDER BY customer_id
 """
 
@@ -87,6 +89,7 @@ def test_migration_then_open_fills_the_summary_of_existing_lines(store) -> None:
         db.execute("DROP TABLE summary_state")
         db.execute("DROP INDEX orders_ref_date")
         m002_customer_order_stats(db)
+        m006_order_stats_columns(db)  # (the file's version is the latest: its columns too)
     assert is_stale(store) and _stats(store) == []  # m002 leaves the filling to open
     path = store.path
     store.close(backup_if_changed=False)

@@ -175,7 +175,7 @@ def test_the_wizard_reads_a_sheet_twice_and_scans_it_once(tmp_path: Path, store:
     from openpyxl import Workbook
 
     from custdesk.services import importer
-    from custdesk.sheets import reader, xlsx_parts
+    from custdesk.sheets import reader, xlsx_extent
 
     path = tmp_path / "orders.xlsx"
 
@@ -189,8 +189,8 @@ def test_the_wizard_reads_a_sheet_twice_and_scans_it_once(tmp_path: Path, store:
 
     scans: list[str] = []
     loads: list[str] = []
-    scan, with_header = xlsx_parts.sheet_extent, reader._with_header
-    monkeypatch.setattr(xlsx_parts, "sheet_extent",
+    scan, with_header = xlsx_extent.sheet_extent, reader._with_header
+    monkeypatch.setattr(xlsx_extent, "sheet_extent",
                         lambda p, s, *a: scans.append(s) or scan(p, s, *a))
     monkeypatch.setattr(reader, "_with_header",
                         lambda s, rows: loads.append(s) or with_header(s, rows))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from perf_lists_data import END, periods, random_store
 
+from custdesk.domain.periods import Period
 from custdesk.services import metrics_service  # noqa: F401  (before metrics_lists: the circle)
 from custdesk.storage import queries_cache, triage
 from custdesk.storage import queries_records as rec
@@ -75,3 +76,45 @@ def test_at_risk_rows_equal_whole_file_labels(store) -> None:
         assert rows == ref
         seen += len(rows)
     assert seen
+
+
+def test_at_risk_states_equal_the_probe_per_customer(tmp_path, monkeypatch) -> None:
+    """`at_risk_states` reads the snoozes and open actions, not a probe per listed
+    customer: the same states as `at_risk_states_reference` for the customers it names,
+    (None, None, False) for the others — snoozes ending before, on and after the day,
+    open, done and dropped actions, actions without a customer, customers not listed —
+    and the same triaged at-risk list."""
+    from custdesk.services import metrics_lists as ml
+    from custdesk.services import triage_service
+
+    s = random_store(tmp_path, 53)
+    rng = random.Random(53)
+    ids = [cid for (cid,) in s.conn.execute("SELECT id FROM customers")]
+    for cid in rng.sample(ids, len(ids) // 3):
+        s.conn.execute("INSERT INTO customer_snoozes(customer_id, until, note, set_on) "
+                       "VALUES (?, ?, ?, '2026-01-01')",
+                       (cid, (END + timedelta(days=rng.randint(-3, 3))).isoformat(),
+                        rng.choice([None, "call back"])))
+    for cid in [*rng.sample(ids, len(ids) // 3), None, None]:
+        s.conn.execute("INSERT INTO actions(title, customer_id, status, created_on) "
+                       "VALUES ('Call', ?, ?, '2026-01-01')",
+                       (cid, rng.choice(["open", "open", "done", "dropped"])))
+    s.conn.commit()
+    plain = (None, None, False)
+    try:
+        for today in (END - timedelta(days=2), END, END + timedelta(days=1)):
+            day = today.isoformat()
+            listed = rng.sample(ids, len(ids) // 2)
+            ref = triage.at_risk_states_reference(s, listed, day)
+            got = triage.at_risk_states(s, listed, day)
+            assert got == {cid: v for cid, v in ref.items() if v != plain}
+            assert any(v[0] for v in got.values()) and any(v[2] for v in got.values())
+            assert all(got.get(cid, plain) == ref[cid] for cid in listed)
+            rows = ml.at_risk(s, Period(END - timedelta(days=90), END))
+            assert rows
+            triaged = triage_service.triage_at_risk(s, rows, day)
+            with monkeypatch.context() as m:
+                m.setattr(triage, "at_risk_states", triage.at_risk_states_reference)
+                assert triage_service.triage_at_risk(s, rows, day) == triaged
+    finally:
+        s.close()

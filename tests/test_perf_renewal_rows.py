@@ -20,6 +20,14 @@ from custdesk.services.screens import loyalty
 def store(request, tmp_path_factory):
     s = random_store(Path(tmp_path_factory.mktemp("renewal_rows")), request.param)
     s.conn.execute("UPDATE orders SET date = date || ' 23:59' WHERE id % 13 = 0")
+    # names that sort with ties, case and non-ASCII letters (the rows are sorted in SQL,
+    # by UTF-8 bytes; the reference in Python, by code points), and "why do you stay"s
+    s.conn.execute("UPDATE customers SET name = CASE id % 5 WHEN 0 THEN 'Zoë' WHEN 1 "
+                   "THEN 'zed' WHEN 2 THEN 'Émile' WHEN 3 THEN 'Ωmega' ELSE 'Zoe' END "
+                   "WHERE id % 2 = 0")
+    s.conn.execute("UPDATE orders SET revenue_e4 = 120000 WHERE id % 4 = 0")  # equal values
+    s.conn.execute("UPDATE surveys SET question = 'Why do you stay with us?', "
+                   "reason = 'Service' WHERE id % 3 = 0")
     s.conn.commit()
     yield s
     s.close()

@@ -18,6 +18,7 @@ from custdesk.domain.customer_state import (
     lapsed,
     lost_explicitly,
 )
+from custdesk.domain.gc_pause import collector_paused
 from custdesk.domain.metrics_all import first_won_from
 from custdesk.domain.metrics_deals import DealInfo, resolve_deals
 from custdesk.domain.metrics_feedback import repeat_contacts, ticket_day
@@ -91,7 +92,9 @@ def deal_row(d: DealInfo) -> DealRow:
                    x.next_step)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (nor TriagedAtRisk, its subclass): a big file lists ~23k, built in the
+# worker and rebuilt when the window unpickles them — see CustomerRow. Read-only by use.
+@dataclass(slots=True)
 class AtRisk:
     customer_id: int
     customer: str  # the customer's name
@@ -114,7 +117,11 @@ class Detractor:
     __reduce__ = _by_fields
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, unlike the other rows: a frozen dataclass's `__init__` sets each field by
+# `object.__setattr__`, 0.3 s for the big file's 100k rows — paid once in the worker and
+# again when the window unpickles them (`_by_fields` rebuilds by `__init__`); a plain
+# slotted one 0.07 s. The rows are still read-only by convention (shared by the caches).
+@dataclass(slots=True)
 class CustomerRow:
     id: int
     name: str
@@ -184,6 +191,48 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]], dict
     # (every active customer with orders ordered in the last W days; tested equal to
     # `order_patterns` — itself to `lists.median_gap` over the days — and `recent_revenue`)
     orders = ql.risk_orders(store, as_of, w)
+    # the latest NPS answers recent enough to count, and the ticket signals, summed in
+    # SQL (tested equal to lists.latest_nps and _ticket_signals over the records)
+    nps_days = nps_recent_days(store)
+    nps = ql.recent_latest_nps(store, as_of, nps_days)
+    complaint, repeat30 = qf.ticket_signals(store, as_of, settings.repeat_contact_days,
+                                            lists.REPEAT_LOOKBACK_DAYS)
+    # `lists.risk_reasons` writes the reasons; it runs only for the customers where a
+    # signal can fire (a superset of its own tests), not for every active customer
+    flagged = (set(nps) | complaint | {c for c, n in repeat30.items() if n >= 2}) & active
+    today = as_of.toordinal()
+    half_w = w / 2
+    for cid, (_n, last_on, median, recent, before, _w) in orders.items():
+        since = today - last_on.toordinal()
+        if ((since > 1.5 * median) if median is not None else (since > half_w)) or (
+                before > 0 and recent * 2 < before):
+            flagged.add(cid)
+    flagged &= active
+    reasons, value = {}, {}
+    none: ql.RiskOrders | tuple[int, None, None, int, int, int] = (0, None, None, 0, 0, 0)
+    for cid in sorted(flagged):
+        n, last, gap, last90, prior90, last_w = orders.get(cid, none)
+        latest = nps.get(cid)
+        found = lists.risk_reasons(lists.RiskInputs(
+            (), last90, prior90, latest[0] if latest else None,
+            day(latest[1]) if latest else None, cid in complaint, repeat30.get(cid, 0),
+            last, n, gap), as_of, w, nps_days)
+        if found:
+            reasons[cid], value[cid] = found, last_w
+    return reasons, value
+
+
+def compute_risk_reference(store: Store, as_of: date
+                           ) -> tuple[dict[int, list[str]], dict[int, int]]:
+    """`_compute_risk` as it was: every latest NPS answer, `lists.risk_reasons` for every
+    active customer (the reference of tests/test_perf_lists_risk_signals.py)."""
+    settings = load_settings(store)
+    w = settings.window_days
+    active = ql.active_ids(store, as_of, w)  # the state rules in SQL (is_active)
+    # order-day count, last day and median gap, and the recent revenue, in one SQL pass
+    # (every active customer with orders ordered in the last W days; tested equal to
+    # `order_patterns` — itself to `lists.median_gap` over the days — and `recent_revenue`)
+    orders = ql.risk_orders(store, as_of, w)
     # the NPS and ticket signals summed in SQL (tested equal to lists.latest_nps and
     # _ticket_signals over the records)
     nps = {cid: (score, when) for cid, score, when, _c, _n in qf.latest_nps(store, as_of)}
@@ -224,14 +273,17 @@ def customer_rows(store: Store, as_of: date,
     reasons, _ = _risk_by_customer(store, as_of)
     none: tuple[None, None] = (None, None)
     acquired = ql.iso_texts()  # acquired text -> ISO day (customer_table's `_iso(parse())`)
-    # one SQL pass (status by the state rules: tests/test_perf_lists_table.py), each row
-    # built straight from SQLite's tuple (customer_rows_reference: the list of tuples first)
-    return [CustomerRow(cid, name, company, segment, source,
-                        acquired[acq] if acq in acquired else ql.iso_text(acquired, acq),
-                        last, n, rev / 10_000, gp / 10_000, status, cid in reasons,
-                        list(reasons.get(cid, ())), *ltv.get(cid, none))
-            for cid, name, company, segment, source, acq, last, n, rev, gp, status
-            in ql.customer_table_raw(store, as_of, w)]
+    # no cyclic collection while the rows are made: a big file's 100k rows (and their
+    # reason lists) trigger several that walk them all and free nothing (0.1 s of 0.3 s)
+    with collector_paused():
+        # one SQL pass (status by the state rules: tests/test_perf_lists_table.py), each
+        # row built straight from SQLite's tuple (customer_rows_reference: the list first)
+        return [CustomerRow(cid, name, company, segment, source,
+                            acquired[acq] if acq in acquired else ql.iso_text(acquired, acq),
+                            last, n, rev / 10_000, gp / 10_000, status, cid in reasons,
+                            list(reasons.get(cid, ())), *ltv.get(cid, none))
+                for cid, name, company, segment, source, acq, last, n, rev, gp, status
+                in ql.customer_table_raw(store, as_of, w)]
 
 
 def customer_rows_reference(store: Store, as_of: date,

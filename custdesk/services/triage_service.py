@@ -48,7 +48,7 @@ class TriageError(ValueError):
     """A snooze or follow-up that cannot be saved; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, as AtRisk (metrics_lists: 23k rows on a big file)
 class TriagedAtRisk(AtRisk):
     state: str = "new"  # new / handled (snoozed rows are left out of the list)
     snoozed_until: str | None = None

@@ -20,7 +20,7 @@ from typing import Any
 
 import python_calamine as calamine
 
-from custdesk.sheets import xlsx_parts
+from custdesk.sheets import xlsx_extent, xlsx_parts
 from custdesk.sheets.values import is_missing
 
 WORKBOOK_TYPES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
@@ -243,7 +243,7 @@ def _check_extent(path: Path, sheet: str) -> None:
     MAX_CELLS, or a mostly empty one spanning more than SPARSE_FROM (calamine holds every
     cell of the span: a few far-apart cells in a tiny file cost gigabytes)."""
     try:
-        extent = xlsx_parts.sheet_extent(path, sheet)
+        extent = xlsx_extent.sheet_extent(path, sheet)
     except ValueError as exc:
         raise ReadError(f"{path.name}: {exc}, more than custdesk reads") from None
     if extent is None:

@@ -266,6 +266,9 @@ def _by_distinct_value(values: list[object], parser: Callable[[object], Any]
                        ) -> dict[object, Any] | None:
     """Each distinct cell value parsed once (names, segments, days repeat on thousands of
     lines), when the column is mostly repeats of one plain class of values; else None."""
+    first = next((x for x in values if x is not None), None)
+    if first is not None and first.__class__ not in _PLAIN_CLASSES:
+        return None  # (numbers: the class check below refuses them; no set of 1M floats)
     distinct = set(values)
     if len(distinct) * 2 > len(values):
         return None

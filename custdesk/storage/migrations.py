@@ -377,6 +377,27 @@ def m005_triage_and_more(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+# ---- m006: more per-customer columns in the order summary (kept by queries_summary) -----
+
+# what the catalogue's tallies (a period holding the whole history) and the customers table
+# otherwise sum from every line of every customer: revenue and count of the lines with a
+# known cost, and the orders (distinct order_ref, plus each line without one)
+M006_STATEMENTS = (
+    "ALTER TABLE customer_order_stats ADD COLUMN costed_revenue_e4 INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE customer_order_stats ADD COLUMN costed_lines INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE customer_order_stats ADD COLUMN orders INTEGER NOT NULL DEFAULT 0",
+    # the existing rows hold 0s: marked stale, so open_store refills the summary right
+    # after migrating (reads meanwhile sum from the lines, never from the 0s)
+    "UPDATE summary_state SET dirty = 1 WHERE name = 'customer_order_stats'",
+)
+
+
+def m006_order_stats_columns(db: sqlite_utils.Database) -> None:
+    """Add costed revenue, costed lines and orders to the summary, and mark it stale."""
+    for statement in M006_STATEMENTS:
+        db.execute(statement)
+
+
 Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -385,6 +406,7 @@ MIGRATIONS: list[Migration] = [
     ("m003_more_fields", m003_more_fields),
     ("m004_actions", m004_actions),
     ("m005_triage_and_more", m005_triage_and_more),
+    ("m006_order_stats_columns", m006_order_stats_columns),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -215,9 +215,20 @@ def day_parser() -> Callable[[str | None], date | None]:
     return parse
 
 
+# The whole-file sums below are asked for by every screen with cards, for the same period
+# and its prior (the catalogue of Today, then Customers', New's, Margins' …): each is kept
+# per data version among the small results (`queries_cache`), a copy handed out
+
+
 def orders_count(store: Store, period: Period, by_segment: bool = False) -> dict[str, int]:
     """Distinct order_ref in the period plus lines without one (METRICS.md), overall
-    ("" key) or per customer segment."""
+    ("" key) or per customer segment. Kept until the next write."""
+    return dict(cached(store, ("orders count", period, by_segment),
+                       lambda: _orders_count(store, period, by_segment), small=True))
+
+
+def _orders_count(store: Store, period: Period, by_segment: bool) -> dict[str, int]:
+    """`orders_count`, computed."""
     params = (period.start.isoformat(), period.end.isoformat())
     if not by_segment:
         # INDEXED BY: the planner prefers the date range, which needs a temp B-tree
@@ -316,7 +327,14 @@ def first_orders(store: Store, customer_ids: list[int], end: date) -> dict[int, 
 def discount_totals(store: Store, period: Period, by_segment: bool = False
                     ) -> dict[str, DiscountTotals]:
     """`discount_line_pct_avg`'s sums over the period's lines with a known discount below
-    1 (`metrics_sales.discount_totals`), overall ("" key) or per customer segment."""
+    1 (`metrics_sales.discount_totals`), overall ("" key) or per customer segment. Kept
+    until the next write."""
+    return dict(cached(store, ("discount totals", period, by_segment),
+                       lambda: _discount_totals(store, period, by_segment), small=True))
+
+
+def _discount_totals(store: Store, period: Period, by_segment: bool) -> dict[str, DiscountTotals]:
+    """`discount_totals`, computed."""
     grp = ("coalesce(nullif(c.segment, ''), '(none)')" if by_segment else "''")
     join = "JOIN customers c ON c.id = o.customer_id" if by_segment else ""
     sql = f"""
@@ -339,7 +357,14 @@ def discount_totals_with_total(store: Store, period: Period) -> dict[str, Discou
     """`discount_totals` of the whole file ("" key) and per segment, from one pass over the
     period's lines: each segment's sums and the file's as their own conditional sums over
     the lines in the order both grouped statements add them (orders_date, each line once:
-    the float sums come out the same to the last digit — tested equal)."""
+    the float sums come out the same to the last digit — tested equal). Kept until the
+    next write."""
+    return dict(cached(store, ("discount totals with total", period),
+                       lambda: _discount_totals_with_total(store, period), small=True))
+
+
+def _discount_totals_with_total(store: Store, period: Period) -> dict[str, DiscountTotals]:
+    """`discount_totals_with_total`, computed."""
     segments = [g for (g,) in store.conn.execute(
         "SELECT DISTINCT coalesce(nullif(segment, ''), '(none)') FROM customers")]
     if len(segments) > _MAX_SEGMENT_SUMS:
@@ -457,7 +482,15 @@ def renewals_by_period(store: Store, periods: list[tuple[str, Period]]
                        ) -> dict[str, tuple[int, int]]:
     """period key -> (customers who ordered in the prior period and again in the period,
     customers who ordered in the prior period): `renewal_rate_pct` of every period (keys
-    distinct), one short statement each; a period without prior customers is left out."""
+    distinct), one short statement each; a period without prior customers is left out.
+    Kept until the next write (Today's and Customers' series ask for the same months)."""
+    return dict(cached(store, ("renewals", tuple(periods)),
+                       lambda: _renewals_by_period(store, periods), small=True))
+
+
+def _renewals_by_period(store: Store, periods: list[tuple[str, Period]]
+                        ) -> dict[str, tuple[int, int]]:
+    """`renewals_by_period`, computed."""
     out = {}
     for key, p in periods:
         prior, renewed = store.conn.execute(_RENEWALS, {

@@ -23,7 +23,9 @@ MAX_ENTRIES = 4  # each entry can hold ~100k small tuples (tens of MB on a big f
 # results of a few dozen rows (a catalogue, its per-segment sums) are kept apart, so the
 # big per-customer results do not push them out: every tab showing cards asks for the same
 # period's and prior period's catalogue until the data or the period changes
-MAX_SMALL_ENTRIES = 32
+# (64: each period's whole-file sums — order counts, discounts, qualified leads — are
+# small entries too since round 6, ~10 more per period and its prior)
+MAX_SMALL_ENTRIES = 64
 
 _lock = threading.Lock()
 _caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()

@@ -20,6 +20,7 @@ from custdesk.domain.periods import Period
 from custdesk.domain.records import Deal, Stage, StageKind
 from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
+from custdesk.storage.queries_cache import cached
 from custdesk.storage.queries_records import DEAL_COLUMNS, deal_from_row, has_table
 
 # round(x) as Python rounds a float: half to even (SQLite's round() goes half away from 0)
@@ -105,9 +106,14 @@ def deal_totals(store: Store, periods: Sequence[tuple[str, Period]], by: str | N
     period) and every group of `by` ("owner", "product", "segment"; None: one group "";
     "segment+total" / "owner+total": both, the whole file under "" beside the segments or
     owners, in one pass).
-    Groups without deals are left out (their totals are `DealTotals()`)."""
+    Groups without deals are left out (their totals are `DealTotals()`).
+    "segment+total" is kept until the next write: the catalogue pair of Today, Customers
+    and New asks for the same periods' (a copy is handed out)."""
     if by == "segment+total":
-        return _with_file_totals(*_deal_sums(store, periods, _SEGMENT_OR_NO_CUSTOMER))
+        return dict(cached(store, ("deal totals by segment+total", _payload(periods)),
+                           lambda: _with_file_totals(*_deal_sums(store, periods,
+                                                                 _SEGMENT_OR_NO_CUSTOMER)),
+                           small=True))
     if by == "owner+total":  # every deal has an owner group: the file is their sum
         return _with_file_totals(*_deal_sums(store, periods, GROUPS["owner"]))
     sums, discounts = _deal_sums(store, periods, GROUPS[by])
@@ -295,7 +301,13 @@ _WITHOUT = "AND NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id =
 def leads_qualified(store: Store, period: Period) -> int | None:
     """Deals that entered Qualified or a later stage (not lost) during the period, by their
     stage history (`metrics_deals.leads_qualified`, tested equal); None without a stage
-    named Qualified."""
+    named Qualified. Kept until the next write (every catalogue of the period asks)."""
+    return cached(store, ("leads qualified", period), lambda: _leads_qualified(store, period),
+                  small=True)
+
+
+def _leads_qualified(store: Store, period: Period) -> int | None:
+    """`leads_qualified`, computed."""
     stages = [(i, Stage(name, StageKind(kind), prob, pos)) for i, name, kind, prob, pos in
               store.conn.execute("SELECT id, name, kind, probability, position FROM stages "
                                  "ORDER BY position, id")]

@@ -40,7 +40,7 @@ def lean_flags(store: Store, period: Period, window: int
             last_before=qt._LAST_ON_OR_BEFORE.format(day="before"),
             last_year="NULL" if same else qt._LAST_ON_OR_BEFORE.format(day="year_before"),
             from_list=FROM_CUSTOMER_LIST,
-            period_sums=qt._period_sums(params),
+            period_sums=qt._period_sums(params), walk=qt._WALK.format(lo="lo"),
             stats=stats_source(store), repeat=_REPEAT)
     except (KeyError, IndexError, AttributeError):
         return None

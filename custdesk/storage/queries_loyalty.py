@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cohorts import _ACQ
@@ -367,8 +368,11 @@ FROM g
 """
 
 
-@dataclass(frozen=True)
-class FirstDays:
+class FirstDays(NamedTuple):
+    """A new customer's first days (one per customer acquired in two years: ~34k on a big
+    file). A NamedTuple, as `CustomerFacts`: a frozen dataclass's `__init__` sets each of
+    the 14 fields by `object.__setattr__` (0.06 s of the big file's rows, here ~0.01 s)."""
+
     customer_id: int
     acquired: str
     source: str | None

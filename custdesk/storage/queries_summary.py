@@ -1,7 +1,10 @@
 """Upkeep of `customer_order_stats`, the per-customer order summary (table: m002).
 
 Per customer it holds what the metrics need from the whole order history: first and last
-order day, lines, revenue, known cost, smallest and largest order key. A period ending on
+order day, lines, revenue, known cost, smallest and largest order key; since m006 also the
+revenue and number of the lines with a known cost (`costed_revenue_e4`, `costed_lines`:
+gross profit over costed lines = costed_revenue_e4 - cost_e4) and the orders (`orders`:
+distinct order_ref plus each line without one, the customers table's count). A period ending on
 or after the last order then reads one row per customer instead of every line
 (`queries.customer_facts`' fast path, `queries_tally`, `queries_lists.customer_states`).
 
@@ -28,12 +31,28 @@ NAME = "customer_order_stats"
 _KEY = "coalesce(order_ref, 'd' || date)"  # METRICS.md's repeat rule: order_ref, else day
 ORDER_KEY = "coalesce(o.order_ref, 'd' || o.date)"  # the same over lines aliased `o`
 
-# the summary's columns computed from the order lines (one row per customer)
-_AGGREGATE = f"""SELECT customer_id, min(date) AS first_date, max(date) AS last_date,
-         count(*) AS lines, sum(revenue_e4) AS revenue_e4,
-         coalesce(sum(cost_e4), 0) AS cost_e4, min({_KEY}) AS min_key, max({_KEY}) AS max_key
-  FROM orders"""
-_FILL = f"INSERT INTO {NAME} {_AGGREGATE} GROUP BY customer_id"
+# the summary's columns computed from the order lines (one row per customer), by name
+_COLUMNS = {
+    "customer_id": "customer_id", "first_date": "min(date)", "last_date": "max(date)",
+    "lines": "count(*)", "revenue_e4": "sum(revenue_e4)",
+    "cost_e4": "coalesce(sum(cost_e4), 0)", "min_key": f"min({_KEY})",
+    "max_key": f"max({_KEY})",
+    # m006
+    "costed_revenue_e4": "coalesce(sum(iif(cost_e4 IS NULL, 0, revenue_e4)), 0)",
+    "costed_lines": "count(cost_e4)",
+    "orders": "count(DISTINCT order_ref) + sum(order_ref IS NULL)",
+}
+_AGGREGATE = ("SELECT " + ", ".join(f"{sql} AS {name}" for name, sql in _COLUMNS.items())
+              + " FROM orders")
+
+
+def _fill(store: Store) -> str:
+    """INSERT … SELECT of the summary's rows (a WHERE and the GROUP BY to follow), naming
+    the columns the table has: a file opened by a test at an older schema version (m002's
+    eight columns) is filled too."""
+    names = [name for _, name, *_ in store.conn.execute(f"PRAGMA table_info({NAME})")]
+    return (f"INSERT INTO {NAME} ({', '.join(names)}) SELECT "
+            + ", ".join(_COLUMNS[name] for name in names) + " FROM orders")
 
 
 def is_stale(store: Store) -> bool:
@@ -56,7 +75,7 @@ def refresh_order_stats(store: Store) -> None:
     any): one GROUP BY, for writes that touched many customers."""
     with store.transaction():
         store.conn.execute(f"DELETE FROM {NAME}")
-        store.conn.execute(_FILL)
+        store.conn.execute(f"{_fill(store)} GROUP BY customer_id")
         _mark_fresh(store)
 
 
@@ -64,13 +83,14 @@ def refresh_customers(store: Store, customer_ids: Iterable[int]) -> None:
     """Rebuild the rows of these customers only (index seeks on orders_customer_date), for
     writes that touched a few customers. The caller knows the rest was fresh."""
     ids = sorted(set(customer_ids))
+    fill = _fill(store)
     with store.transaction():
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             marks = ", ".join("?" * len(chunk))
             store.conn.execute(f"DELETE FROM {NAME} WHERE customer_id IN ({marks})", chunk)
-            store.conn.execute(f"INSERT INTO {NAME} {_AGGREGATE} WHERE customer_id IN "
-                               f"({marks}) GROUP BY customer_id", chunk)
+            store.conn.execute(f"{fill} WHERE customer_id IN ({marks}) GROUP BY customer_id",
+                               chunk)
         _mark_fresh(store)
 
 

@@ -68,10 +68,12 @@ SELECT c.id AS cust_id, coalesce(nullif(c.segment, ''), '(none)') AS seg,
   {period_sums}
 FROM customers c
 LEFT JOIN {stats} s ON s.customer_id = c.id
-LEFT JOIN orders o INDEXED BY orders_customer_date
-  ON o.customer_id = c.id AND o.date BETWEEN :lo AND :end
+{walk}
 GROUP BY c.id
 """
+# the period's lines of each customer (the walk); `_WHOLE_HISTORY` narrows it
+_WALK = """LEFT JOIN orders o INDEXED BY orders_customer_date
+  ON o.customer_id = c.id AND o.date BETWEEN :{lo} AND :end"""
 
 # classify(), unrolled the same way, on each customer row
 _FLAGS = """
@@ -286,6 +288,49 @@ def _period_sums(params: dict[str, str]) -> str:
             f"AS n_c, sum(iif({y}, o.revenue_e4 - coalesce(o.cost_e4, 0), 0)) AS profit_year")
 
 
+# a period holding every order line of the file ("All"): the period's sums are the
+# summary's columns (m006) — the lines are walked only for the trailing year's profit when
+# that year starts after the first line, else not at all (the whole history's walk: 1M
+# lines on the big file). Each column as `_period_sums` gives it, NULLs included (a
+# customer without lines; lines, none costed): the rows are the walk's, value for value.
+_SUMMARY_SUMS = {
+    True: ("s.revenue_e4 AS rev, iif(s.costed_lines > 0, s.cost_e4, NULL) AS cost, "
+           "coalesce(s.costed_revenue_e4, 0) AS rev_c, coalesce(s.lines, 0) AS n, "
+           "coalesce(s.costed_lines, 0) AS n_c, s.revenue_e4 - s.cost_e4 AS profit_year"),
+    False: ("coalesce(s.revenue_e4, 0) AS rev, CASE WHEN s.lines IS NULL THEN 0 "
+            "WHEN s.costed_lines > 0 THEN s.cost_e4 END AS cost, "
+            "coalesce(s.costed_revenue_e4, 0) AS rev_c, coalesce(s.lines, 0) AS n, "
+            "coalesce(s.costed_lines, 0) AS n_c, {profit_year} AS profit_year"),
+}
+_YEAR_PROFIT = {  # (not a one-year period) every line in the trailing year, or not
+    True: "coalesce(s.revenue_e4 - s.cost_e4, 0)",
+    False: "coalesce(sum(o.revenue_e4 - coalesce(o.cost_e4, 0)), 0)",
+}
+
+
+def _period_parts(store: Store, params: dict[str, str], whole: bool) -> tuple[str, str]:
+    """(the period sums' columns, the walk of the lines they read — "" for none) of the
+    per-customer rows. `whole`: every line of the file lies within the period (the
+    summary's columns then hold its sums; `_SUMMARY_SUMS`)."""
+    if not whole:
+        return _period_sums(params), _WALK.format(lo="lo")
+    # `_period_sums`' two shapes: a one-year period's plain sums, or conditional ones
+    if params["lo"] >= params["start"] and params["lo"] >= params["year_start"]:
+        return _SUMMARY_SUMS[True], ""
+    first = store.conn.execute("SELECT min(date) FROM orders").fetchone()[0]
+    in_year = first >= params["year_start"]
+    return (_SUMMARY_SUMS[False].format(profit_year=_YEAR_PROFIT[in_year]),
+            "" if in_year else _WALK.format(lo="year_start"))
+
+
+def _holds_every_line(store: Store, params: dict[str, str]) -> bool:
+    """True when every order line is dated within the period (two seeks on the date
+    index): its sums are then the whole history's."""
+    lo, hi = store.conn.execute(
+        "SELECT (SELECT min(date) FROM orders), (SELECT max(date) FROM orders)").fetchone()
+    return lo is not None and lo >= params["start"] and hi <= params["end"]
+
+
 def _referral_sources(store: Store) -> str:
     """The spellings of the referral source (a JSON list), kept until the next write: a
     period and its prior ask for them (a scan of every customer: 15 ms on the big file)."""
@@ -333,18 +378,23 @@ def flag_params(period: Period, window: int) -> dict[str, str]:
     return params
 
 
-def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES) -> str:
+def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES,
+              summary_sums: bool = True) -> str:
     """The per-customer state flags (one row per customer: cust_id, seg, source, acq, new,
     active_end, start, won_back, y_start, …) as a sub-query to select from, for the
-    `flag_params` of a period: the catalogue's tallies and Growth's per-source sums."""
+    `flag_params` of a period: the catalogue's tallies and Growth's per-source sums.
+    `summary_sums=False`: the period's sums always from the walk of its lines (the
+    reference of `_WHOLE_HISTORY`'s parity test)."""
     # a one-year period's day before is also the trailing year's: one seek serves both
     same = params["year_before"] == params["before"]
     stats, repeat = _stats_as_of(store, params["end"], as_of)
+    period_sums, walk = _period_parts(
+        store, params, summary_sums and _holds_every_line(store, params))
     per_customer = _PER_CUSTOMER.format(
         last_before=_LAST_ON_OR_BEFORE.format(day="before"),
         last_year="NULL" if same else _LAST_ON_OR_BEFORE.format(day="year_before"),
         from_list=FROM_CUSTOMER_LIST,
-        period_sums=_period_sums(params),
+        period_sums=period_sums, walk=walk,
         stats=stats, repeat=repeat)
     return _FLAGS.format(per_customer=per_customer,
                          last_year="last_before" if same else "last_year")
@@ -353,14 +403,15 @@ def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES) -
 def _tallies_by_segment_and_reason(store: Store, period: Period, window: int,
                                    as_of: str = _AS_OF_CASES,
                                    first_value: str = _FIRST_VALUE_BY_KEY,
-                                   reference: bool = False
+                                   reference: bool = False, summary_sums: bool = True
                                    ) -> list[tuple[str, str, CustomerTally]]:
     """(segment, lost-reason key, CustomerTally) for every pair that has customers
     (`as_of`, `first_value`: the statement's parts; tests pass the ones they replaced;
-    `reference`: the sums as they were written before round 5)."""
+    `reference`: the sums as they were written before round 5; `summary_sums=False`:
+    the period's sums from its lines even when the summary holds them)."""
     params = flag_params(period, window)
     params["referral_sources"] = _referral_sources(store)
-    flags = flags_sql(store, params, as_of)
+    flags = flags_sql(store, params, as_of, summary_sums)
     if not reference:
         # LIMIT: the flags are not flattened into the sums, so each customer's flags are
         # computed once, not once for each of the ~30 sums that read them (0.1 s CPU of
@@ -383,4 +434,5 @@ def tallies_reference(store: Store, period: Period, window: int
     by UNION ALL, `queries.FIRST_VALUE`, the flags flattened into the sums): the reference
     of its parity test."""
     return _tallies_by_segment_and_reason(store, period, window, as_of=_AS_OF,
-                                          first_value=FIRST_VALUE, reference=True)
+                                          first_value=FIRST_VALUE, reference=True,
+                                          summary_sums=False)

@@ -233,22 +233,23 @@ def renewal_rows(store: Store, period: Period, rule: RenewalRule
     # rows straight from the query's, each day parsed once (renewal_rows_reference made a
     # RenewalDue per customer first: tests/test_perf_renewal_rows.py)
     prior = period.prior()
-    found = qc.renewals(store, prior.start, period.start, period.end)
-    found.sort(key=lambda r: (-r.prior_value_e4, r.customer))
     days: dict[str, date] = {}
     renewed: list[dict[str, Any]] = []
     lapsed: list[dict[str, Any]] = []
-    for r in found:
-        last = r.last_order_on
+    # the query's plain tuples sorted in SQL (`renewals_by_value`: the Customers lists'
+    # order, the same as sorting `renewals`' rows by (-prior value, name) in Python), not
+    # a RenewalRow per customer sorted here
+    for cid, name, seg, prior_e4, now_e4, again, last, why in qc.renewals_by_value(
+            store, prior.start, period.start, period.end):
         on = days.get(last) if last else None
         if last and on is None:
             on = days[last] = date.fromisoformat(last[:10])
-        row = {"customer_id": r.customer_id, "customer": r.customer, "segment": r.segment,
+        row = {"customer_id": cid, "customer": name, "segment": seg,
                "due_on": None, "last_order_on": on,
-               "renewed_on": on if r.renewed else None,
-               "prior_value": round(r.prior_value_e4 / 10_000, 2),
-               "value": round(r.value_e4 / 10_000, 2), "why_stay": r.why_stay}
-        (renewed if r.renewed else lapsed).append(row)
+               "renewed_on": on if again else None,
+               "prior_value": round((prior_e4 or 0) / 10_000, 2),
+               "value": round((now_e4 or 0) / 10_000, 2), "why_stay": why}
+        (renewed if again else lapsed).append(row)
     return renewed, lapsed
 
 
