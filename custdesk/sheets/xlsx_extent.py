@@ -12,19 +12,15 @@ path is needed at all.
 from __future__ import annotations
 
 import re
-import zipfile
-import zlib
 from functools import lru_cache
 from pathlib import Path
 
-from defusedxml import DefusedXmlException, ElementTree
-
+from custdesk.sheets import xlsx_parts
 from custdesk.sheets.xlsx_parts import (
     _PLAIN_ROW_REF,
     _ROW_REF,
     MAX_SHEET_XML,
     Extent,
-    sheet_part,
 )
 
 _MAX_DIGITS = 7  # the reference patterns read row numbers of at most 7 digits
@@ -85,27 +81,4 @@ class FastExtent(Extent):
 
 def sheet_extent(path: Path, sheet: str, max_bytes: int = MAX_SHEET_XML) -> Extent | None:
     """`xlsx_parts.sheet_extent` (the same chunks, so the same extent) with `FastExtent`."""
-    extent = FastExtent()
-    try:
-        with zipfile.ZipFile(path) as archive:
-            part = sheet_part(archive, sheet)
-            if part is None:
-                return None
-            with archive.open(part) as fh:
-                tail, seen = b"", 0
-                while chunk := fh.read(1 << 20):
-                    seen += len(chunk)
-                    if seen > max_bytes:
-                        raise ValueError(f"sheet {sheet} unpacks to more than "
-                                         f"{max_bytes // 1_000_000} MB")
-                    window = tail + chunk
-                    cut = window.rfind(b"<row")  # a row split by the chunk edge stays whole
-                    if cut <= 0 or len(window) - cut > (8 << 20):
-                        cut = window.rfind(b"<")
-                    body, tail = (window[:cut], window[cut:]) if cut > 0 else (window, b"")
-                    extent.add(body)
-                extent.add(tail)
-    except (zipfile.BadZipFile, OSError, KeyError, zlib.error, ElementTree.ParseError,
-            DefusedXmlException):
-        return None
-    return extent
+    return xlsx_parts.sheet_extent(path, sheet, max_bytes, FastExtent())
