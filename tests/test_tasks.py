@@ -49,6 +49,41 @@ def test_an_older_task_of_the_same_key_finishing_last_is_dropped(qtbot, store) -
     assert not runner.is_busy()
 
 
+def test_a_result_for_a_page_deleted_meanwhile_is_dropped(qtbot, store) -> None:
+    """A window closed while its tab's task ran: the result has nobody to go to (calling
+    the deleted page raised inside the event loop)."""
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    class Page(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.got: list[object] = []
+
+        def show(self, result: object) -> None:
+            self.setObjectName(str(result))  # a Qt call: raises once the object is deleted
+            self.got.append(result)
+
+    runner = ThreadRunner()
+    started, release = threading.Event(), threading.Event()
+
+    def slow(_state: TaskState) -> str:
+        started.set()
+        assert release.wait(WAIT)
+        return "late"
+
+    page, alive = Page(), Page()
+    runner.query(store, slow, page.show, key="gone")
+    runner.query(store, lambda _s: "on time", alive.show, key="kept")
+    assert started.wait(WAIT)
+    shiboken6.delete(page)
+    release.set()
+    assert runner.wait(10_000)
+    qtbot.waitUntil(lambda: alive.got == ["on time"], timeout=10_000)
+    qtbot.wait(50)  # the late result's signal arrives now: dropped, no error in the loop
+    assert not runner.is_busy()
+
+
 def test_stale_errors_are_dropped_too_and_other_keys_are_untouched(qtbot, store) -> None:
     runner = SyncRunner()
     out: list[object] = []

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
 
 from custdesk.services.screen_process import (
@@ -405,6 +406,8 @@ class TaskRunner(QObject):
         if entry is not None:
             entry.handle.live = False
         self._idle_check()
+        if entry is not None and not _receiver_alive(entry.done):
+            return None  # its page (or dialog) was deleted meanwhile: nobody to tell
         return entry
 
     @Slot(int, object)
@@ -532,6 +535,13 @@ def _shutdown_quietly(runner: TaskRunner) -> None:
 def set_default_runner(runner: TaskRunner | None) -> None:
     """Replace the shared runner (tests: `SyncRunner()`); None restores the real one."""
     _default["runner"] = runner
+
+
+def _receiver_alive(callback: Callable[..., object]) -> bool:
+    """False when `callback` is a bound method of a Qt object already deleted (a window
+    closed while its task ran): calling it would raise inside the event loop."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
 
 
 class RefreshGate:
