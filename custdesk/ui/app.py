@@ -90,10 +90,11 @@ def recent_files() -> list[Path]:
 
 
 def start_path(db: str | None, *, smoke_test: bool = False,
-               ask: Callable[[], str] = ask_welcome) -> Path:
+               ask: Callable[[], str] = ask_welcome, write_demo: bool = True) -> Path:
     """Which file the window opens: `--db`; else the last file used that still exists;
     else the default file — on a first run (no default file yet) after asking whether to
-    explore the demo, which is then written into its own file, never the owner's."""
+    explore the demo, which is then written into its own file, never the owner's (here,
+    or by the caller when `write_demo` is False: the start-up writes it on a thread)."""
     from custdesk.services import files
 
     if db:
@@ -108,7 +109,8 @@ def start_path(db: str | None, *, smoke_test: bool = False,
     if ask() == DEMO:
         from custdesk.services.demo import ensure_demo_file
 
-        return ensure_demo_file(files.demo_db_path())
+        demo = files.demo_db_path()
+        return ensure_demo_file(demo) if write_demo else demo
     return path
 
 
@@ -209,9 +211,11 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
     def imported(_result: object) -> None:
         gc.freeze()  # the modules just imported: long-lived, never walked by a collection
         gc.enable()
-        path = start_path(db, smoke_test=smoke_test)  # the first-run welcome may ask here
+        # the first-run welcome may ask here; the demo it may choose is written (0.35 s,
+        # once) on the thread that opens it
+        path = start_path(db, smoke_test=smoke_test, write_demo=False)
         doing("opening the file")
-        file_switch.open_later(path, opened, failed)
+        file_switch.open_later(path, opened, failed, prepare=demo_file_writer(path))
 
     @guarded
     def opened(store: files.Store) -> None:
@@ -260,6 +264,18 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
     # frozen out of the collector's reach once they are done
     gc.disable()
     in_background(import_all, imported, failed)
+
+
+def demo_file_writer(path: Path) -> Callable[[], object] | None:
+    """What writes the demo business into `path` before it is opened, when `path` is the
+    demo's own file (written the first time only); None for any other file."""
+    from custdesk.services import files
+
+    if path != files.demo_db_path():
+        return None
+    from custdesk.services.demo import ensure_demo_file
+
+    return lambda: ensure_demo_file(path)
 
 
 # the other pages wait at most this long for the first tab (a page the owner goes to is

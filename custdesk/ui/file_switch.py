@@ -55,9 +55,16 @@ def open_and_span(path: Path, lock: BaseFileLock | None = None) -> Store:
 
 def open_later(path: Path, opened: Callable[[Store], object],
                refused: Callable[[BaseException], object],
-               lock: BaseFileLock | None = None) -> None:
-    """Open `path` on a thread; then `opened(store)` or `refused(exc)` on the GUI thread."""
-    in_background(lambda: open_and_span(path, lock), opened, refused)
+               lock: BaseFileLock | None = None,
+               prepare: Callable[[], object] | None = None) -> None:
+    """Open `path` on a thread (after `prepare()` there, e.g. writing the demo file); then
+    `opened(store)` or `refused(exc)` on the GUI thread."""
+    def work() -> Store:
+        if prepare is not None:
+            prepare()
+        return open_and_span(path, lock)
+
+    in_background(work, opened, refused)
 
 
 def close_later(store: Store, closed: Callable[[BaseFileLock | None], object],
