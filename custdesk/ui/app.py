@@ -249,6 +249,12 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
                 QTimer.singleShot(1, next_page)
             else:
                 doing("done")
+                # what a rarer menu needs (the full export: the rest of openpyxl, ~0.13 s)
+                # is imported now on a thread, not by the window at the owner's first click
+                in_background(lambda: [importlib.import_module(name)
+                                       for name in tab_list.LATER_MODULES],
+                              lambda _modules: None,
+                              lambda exc: logs.log_exception("Importing the export", exc))
                 loaded(0)
 
         next_page()

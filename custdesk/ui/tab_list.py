@@ -47,6 +47,10 @@ CONTENT_MODULES: tuple[str, ...] = (
     "custdesk.ui.dialogs.metric_definitions_dialog",
     "custdesk.ui.import_wizard",
 )
+# imported on a thread once the window is complete (not on the way to the first numbers)
+LATER_MODULES: tuple[str, ...] = (
+    "custdesk.ui.dialogs.full_export_dialog",
+)
 
 
 def tab_class(spec: TabSpec) -> type[BaseTab]:
