@@ -115,6 +115,39 @@ def test_a_stale_file_is_fixed_once_on_open(db_path: Path) -> None:
         store.close(backup_if_changed=False)
 
 
+def test_a_refill_that_cannot_be_written_at_open_leaves_the_file_open_and_stale(
+        db_path: Path, monkeypatch) -> None:
+    """A full disk during the open's refill must not refuse a sound file: reads then sum
+    from the lines (the summary stays marked stale)."""
+    from custdesk.storage import queries_summary
+
+    store = open_store(db_path)
+    repository.save_all(store, customers=CUSTOMERS, orders=ORDERS)
+    store.close(backup_if_changed=False)
+    raw = sqlite3.connect(db_path)  # another program changes lines: stale at the next open
+    with raw:
+        raw.execute("DELETE FROM orders WHERE customer_id = 2")
+    raw.close()
+
+    def full(_store) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(queries_summary, "refresh_order_stats", full)
+    store = open_store(db_path)  # opens
+    try:
+        assert queries_summary.is_stale(store)
+        fresh = _fresh(store)  # what the lines say, as a stale read computes it
+        assert 2 not in [row[0] for row in fresh]
+    finally:
+        store.close(backup_if_changed=False)
+    monkeypatch.undo()
+    store = open_store(db_path)  # the next open with room refills it
+    try:
+        _in_step(store)
+    finally:
+        store.close(backup_if_changed=False)
+
+
 def _numbers(store, period: Period) -> tuple:
     return (queries.customer_facts(store, period),
             queries_lists.customer_states(store, period.end),
@@ -175,6 +208,23 @@ def test_delete_and_merge_keep_the_summary_in_step(demo_store) -> None:
     cs.merge_customers(store, buyers[1], buyers[2])
     _in_step(store)
     assert buyers[2] not in [row[0] for row in _stats(store)]
+
+
+def test_undoing_a_delete_keeps_the_summary_in_step(demo_store) -> None:
+    """Edit ▸ Undo of "Delete customer" puts the lines back: the summary follows in the
+    same transaction (it stayed stale until the file was reopened)."""
+    from custdesk.services import edits
+    from custdesk.storage import queries_summary
+
+    store = demo_store
+    buyer = store.conn.execute(
+        "SELECT customer_id FROM orders GROUP BY customer_id ORDER BY count(*) DESC").fetchone()[0]
+    before = _stats(store)
+    cs.delete_customer(store, buyer)
+    edits.undo_last_edit(store)
+    assert not queries_summary.is_stale(store)
+    _in_step(store)
+    assert _stats(store) == before
 
 
 def test_the_demo_leaves_the_summary_in_step(store) -> None:

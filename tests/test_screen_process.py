@@ -283,3 +283,30 @@ def test_the_worker_runs_below_the_windows_priority(worker, demo_store) -> None:
     outcome, nice = worker.run(demo_store.path, ScreenJob(niceness), threading.Event())
     assert outcome == FINISHED
     assert nice == min(19, os.nice(0) + WORKER_NICENESS)
+
+
+def count_builds(store) -> int:  # a job that counts its own runs (module-level: picklable)
+    count_builds.runs += 1  # type: ignore[attr-defined]
+    return int(count_builds.runs)  # type: ignore[attr-defined]
+
+
+count_builds.runs = 0  # type: ignore[attr-defined]
+
+
+def test_a_screen_built_yesterday_is_not_served_after_midnight(demo_store, monkeypatch) -> None:
+    """The worker answers a screen it built on the same data from memory — on the same
+    day only: a screen also reads the clock (a snooze ending, an action falling due)."""
+    from custdesk.services import screen_process
+
+    files = screen_process._WorkerFiles()
+    path = str(demo_store.path)
+    first = files.run(path, count_builds, lambda: False)
+    assert files.run(path, count_builds, lambda: False) == first  # same day: from memory
+
+    class Tomorrow(date):
+        @classmethod
+        def today(cls) -> date:
+            return date.fromordinal(date.today().toordinal() + 1)
+
+    monkeypatch.setattr(screen_process, "date", Tomorrow)
+    assert files.run(path, count_builds, lambda: False) == first + 1  # built again

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from custdesk.storage import edit_log
+from custdesk.storage import edit_log, queries_summary
 from custdesk.storage.backups import create_backup, list_backups
 from custdesk.storage.edit_log import EditUndoRefusedError, LoggedEdit
 from custdesk.storage.errors import DiskError
@@ -84,7 +84,9 @@ def undo_last_edit(store: Store) -> str:
     edit = last_edit(store)
     if edit is None:
         raise EditUndoRefusedError("there is no edit to undo")
-    with store.transaction():
+    # an undone delete puts order lines back: the order summary is rebuilt in the same
+    # transaction (else every read summed from the lines until the file was reopened)
+    with queries_summary.kept_in_step(store):
         edit_log.undo_edit(store.conn, edit.id)
     return edit.label
 

@@ -26,6 +26,7 @@ import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -256,7 +257,7 @@ class _WorkerFiles:
         from collections import OrderedDict
 
         self.stores: dict[str, Any] = {}
-        self.recent: OrderedDict[tuple[str, bytes, tuple[int, int]], Any] = OrderedDict()
+        self.recent: OrderedDict[tuple[str, bytes, tuple[int, int], date], Any] = OrderedDict()
 
     def store(self, path: str) -> Any:
         from custdesk.services.files import Store, connect
@@ -278,7 +279,9 @@ class _WorkerFiles:
 
         store = self.store(path)
         set_progress_handler(store, stop, CANCEL_POLL_STEPS)  # its parts' twin stops too
-        key = (path, pickle.dumps(job), data_version(store))
+        # today's date too: a screen also reads the clock (a snooze ending, an action
+        # falling due), so one built yesterday is not served after midnight
+        key = (path, pickle.dumps(job), data_version(store), date.today())
         if key in self.recent:
             self.recent.move_to_end(key)
             return self.recent[key]

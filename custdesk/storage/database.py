@@ -17,6 +17,7 @@ See docs/RELIABILITY.md.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
@@ -49,6 +50,8 @@ from custdesk.storage.fileformat import (
 )
 from custdesk.storage.sidecars import SidecarError, check_sidecars
 from custdesk.storage.store import Store
+
+log = logging.getLogger(__name__)
 
 # names other modules import from here (the errors, header and Store live below it)
 __all__ = [
@@ -232,8 +235,13 @@ def _open(path: Path, *, lock: bool | BaseFileLock, check: bool, replace: bool =
             store = Store(path, db, file_lock)
             migrations.migrate(store)
             # a file an older custdesk (or another program) left with a stale order
-            # summary is fixed here, once, under the write lock: reads never write
-            queries_summary.ensure_order_stats(store)
+            # summary is fixed here, once, under the write lock: reads never write. A
+            # refill that cannot be written (a full disk) leaves it stale — reads then sum
+            # from the order lines, slower, never wrong — and never refuses a sound file
+            try:
+                queries_summary.ensure_order_stats(store)
+            except sqlite3.OperationalError as exc:
+                log.warning("the order summary of %s could not be refilled: %s", path.name, exc)
         except BaseException:
             db.close()
             raise
