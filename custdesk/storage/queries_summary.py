@@ -12,10 +12,10 @@ Who keeps it in step: every custdesk write that changes order lines, inside its 
 transaction (`kept_in_step`: the import and its undo, customer delete and merge, the undo
 of an edit, the demo), and `database.open_store` once at open, under the write lock, for a
 file an older version left stale (if that refill cannot be written — a full disk — the file
-still opens, its summary stale). Reads never write: they only ask `stats_source`, which names the table, or —
-when something outside custdesk changed order lines (the triggers of m002 mark that) —
-the same aggregate computed from the lines in the query itself, so a number is never
-taken from a stale summary.
+still opens, its summary stale). Reads never write: they only ask `stats_source`, which
+names the table, or — when something outside custdesk changed order lines (the triggers of
+m002 mark that) — the same aggregate computed from the lines in the query itself, so a
+number is never taken from a stale summary.
 
 Why not maintain it per line in triggers: that made a 300k-line import 3× slower
 (measured: 15 s vs 5 s); one `GROUP BY` at the end of the write costs far less.
