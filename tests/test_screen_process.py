@@ -310,3 +310,31 @@ def test_a_screen_built_yesterday_is_not_served_after_midnight(demo_store, monke
 
     monkeypatch.setattr(screen_process, "date", Tomorrow)
     assert files.run(path, count_builds, lambda: False) == first + 1  # built again
+
+
+def test_a_worker_let_go_while_it_starts_is_not_kept(monkeypatch) -> None:
+    """A file switch lets the worker go (the window's thread) while a pool thread starts
+    one for the old file's job: that worker must not be kept — it would open the file
+    being let go (on Windows a restore then cannot replace it)."""
+    import multiprocessing.context as mp_context
+
+    from custdesk.services.screen_process import ScreenProcess
+
+    worker = ScreenProcess()
+    real_start = mp_context.SpawnProcess.start
+    spawned = []
+
+    def start_then_let_go(process) -> None:
+        real_start(process)
+        spawned.append(process)
+        worker.stop(wait=False)  # lands while `start` is still setting the worker up
+
+    monkeypatch.setattr(mp_context.SpawnProcess, "start", start_then_let_go)
+    worker.start()
+    assert worker.pid is None  # not kept
+    spawned[0].join(5)
+    assert not spawned[0].is_alive()  # and ended
+    monkeypatch.undo()
+    worker.start()  # the next job starts a worker of its own
+    assert worker.pid is not None
+    worker.stop()

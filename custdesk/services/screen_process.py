@@ -65,6 +65,11 @@ class ScreenProcess:
         self._conn: Connection | None = None
         self._flag: Any = None  # shared int: the number of the job to interrupt
         self._job = 0
+        # `stop()` (the window's thread) and `start()` (a pool thread, inside `run`) both
+        # set the worker: each stop moves the generation on, and a worker whose start
+        # began before a stop is not kept (else it opened the file being let go)
+        self._state = threading.Lock()
+        self._generation = 0
 
     def start(self) -> None:
         """Start the worker now (it imports the builders while the window is built)."""
@@ -72,6 +77,8 @@ class ScreenProcess:
             if self._process.is_alive():
                 return
             self.stop()  # it died between two jobs: replace it quietly
+        with self._state:
+            generation = self._generation
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
@@ -86,7 +93,13 @@ class ScreenProcess:
             raise
         finally:
             child.close()
-        self._process, self._conn = process, parent
+        with self._state:
+            if self._generation == generation:
+                self._process, self._conn = process, parent
+                return
+        parent.close()  # let go meanwhile: this worker is not kept (its run fails)
+        process.kill()
+        process.join(1.0)
 
     @property
     def pid(self) -> int | None:
@@ -102,7 +115,8 @@ class ScreenProcess:
         except Exception as exc:  # a machine that refuses child processes
             return CANNOT_START, exc
         conn, process, flag = self._conn, self._process, self._flag
-        assert conn is not None and process is not None
+        if conn is None or process is None:  # let go while it started (a file switch)
+            return FAILED, WorkerGone("the screen process was let go while it started")
         self._job += 1
         number = self._job
         try:
@@ -135,8 +149,10 @@ class ScreenProcess:
         with the next job. A worker busy with a job is killed at once, not waited for.
         Returns what waits for its end (~0.15 s: its connections close, its interpreter
         ends; run here unless `wait=False`: the window's thread must not wait for it)."""
-        process, conn = self._process, self._conn
-        self._process = self._conn = None
+        with self._state:
+            self._generation += 1
+            process, conn = self._process, self._conn
+            self._process = self._conn = None
         busy = self.lock.locked()
         if conn is not None:
             if not busy:  # idle: it reads this and ends by itself
