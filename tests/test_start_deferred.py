@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -99,38 +100,47 @@ def test_a_file_that_cannot_be_opened_exits_2_after_the_window_showed(tmp_path) 
     assert "custdesk:" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_a_start_up_step_that_breaks_ends_the_start_and_says_why(qtbot, monkeypatch, capsys,
-                                                                 demo_db_template,
-                                                                 tmp_path) -> None:
-    """A page that fails to build must end the start with its reason (exit 1), never leave
-    the window on its placeholders and a smoke test waiting for ever."""
+@contextmanager
+def deferred_window(qtbot, monkeypatch, demo_db_template, tmp_path):
+    """A window made as the app makes it (deferred) and a copy of the demo file for
+    `load_window`; no screen process (loads on threads). Its store is closed after."""
     import shutil
 
-    from PySide6.QtWidgets import QApplication
-
     from custdesk.services.screen_process import ScreenProcess
-    from custdesk.ui.app import load_window
     from custdesk.ui.main_window import MainWindow
     from custdesk.ui.tasks import default_runner
 
     db = tmp_path / "demo.db"
     shutil.copyfile(demo_db_template, db)
     monkeypatch.setattr(ScreenProcess, "start", lambda self: None)  # no worker needed here
+    window = MainWindow(None, persist_state=False, deferred=True)
+    qtbot.addWidget(window)
+    try:
+        yield window, db
+    finally:
+        default_runner().use_screen_process(False)  # the next tests start without one
+        if window.store is not None:
+            window.store.close(backup_if_changed=False)
+
+
+def test_a_start_up_step_that_breaks_ends_the_start_and_says_why(qtbot, monkeypatch, capsys,
+                                                                 demo_db_template,
+                                                                 tmp_path) -> None:
+    """A page that fails to build must end the start with its reason (exit 1), never leave
+    the window on its placeholders and a smoke test waiting for ever."""
+    from PySide6.QtWidgets import QApplication
+
+    from custdesk.ui.app import load_window
+    from custdesk.ui.main_window import MainWindow
 
     def broken_page(self, index):
         raise RuntimeError("the Today page could not be built")
 
     monkeypatch.setattr(MainWindow, "build_page", broken_page)
-    window = MainWindow(None, persist_state=False, deferred=True)
-    qtbot.addWidget(window)
     codes: list[int] = []
-    try:
+    with deferred_window(qtbot, monkeypatch, demo_db_template, tmp_path) as (window, db):
         load_window(window, QApplication.instance(), str(db), True, codes.append)
         qtbot.waitUntil(lambda: bool(codes), timeout=30_000)
-    finally:
-        default_runner().use_screen_process(False)  # the next tests start without one
-        if window.store is not None:
-            window.store.close(backup_if_changed=False)
     assert codes == [1]
     assert "the Today page could not be built" in capsys.readouterr().err
 
@@ -139,26 +149,17 @@ def test_a_tab_the_owner_goes_to_while_the_first_loads_is_built_at_once(
         qtbot, monkeypatch, demo_db_template, tmp_path) -> None:
     """The other pages wait for the first tab's numbers (the cores are its), but a tab the
     owner clicks meanwhile is built at once, not after the wait."""
-    import shutil
-
     from PySide6.QtWidgets import QApplication
 
-    from custdesk.services.screen_process import ScreenProcess
     from custdesk.ui.app import load_window
-    from custdesk.ui.main_window import MainWindow
     from custdesk.ui.tasks import TaskRunner, default_runner
 
-    db = tmp_path / "demo.db"
-    shutil.copyfile(demo_db_template, db)
-    monkeypatch.setattr(ScreenProcess, "start", lambda self: None)  # no worker needed here
     loading = [True]  # the first tab's load, as the runner tells it
     real_busy = TaskRunner.is_busy
     monkeypatch.setattr(TaskRunner, "is_busy",
                         lambda self: loading[0] or real_busy(self))
-    window = MainWindow(None, persist_state=False, deferred=True)
-    qtbot.addWidget(window)
     codes: list[int] = []
-    try:
+    with deferred_window(qtbot, monkeypatch, demo_db_template, tmp_path) as (window, db):
         load_window(window, QApplication.instance(), str(db), True, codes.append)
         default_runner().use_screen_process(False)  # loads on threads: no worker here
         qtbot.waitUntil(lambda: len(window._pages) == 1, timeout=30_000)  # the first page
@@ -169,31 +170,21 @@ def test_a_tab_the_owner_goes_to_while_the_first_loads_is_built_at_once(
         assert len(window._pages) == 2
         loading[0] = False  # the first tab's numbers came: the rest are built
         qtbot.waitUntil(lambda: bool(codes), timeout=30_000)
-    finally:
-        default_runner().use_screen_process(False)  # the next tests start without one
-        if window.store is not None:
-            window.store.close(backup_if_changed=False)
-    assert codes == [0]
 
 
 def test_the_other_pages_are_built_one_per_turn_of_the_event_loop(
         qtbot, monkeypatch, demo_db_template, tmp_path) -> None:
     """Each page costs the window 15-40 ms to build: two in one turn was a stall. A
     heartbeat timer must tick between any two page builds."""
-    import shutil
     import time
 
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from custdesk.services.screen_process import ScreenProcess
     from custdesk.ui.app import load_window
     from custdesk.ui.main_window import MainWindow
     from custdesk.ui.tasks import default_runner
 
-    db = tmp_path / "demo.db"
-    shutil.copyfile(demo_db_template, db)
-    monkeypatch.setattr(ScreenProcess, "start", lambda self: None)  # no worker needed here
     ticks = [0]
     heartbeat = QTimer()
     heartbeat.setInterval(5)
@@ -207,22 +198,18 @@ def test_the_other_pages_are_built_one_per_turn_of_the_event_loop(
         return real_build(self, index)
 
     monkeypatch.setattr(MainWindow, "build_page", counted_build)
-    window = MainWindow(None, persist_state=False, deferred=True)
-    qtbot.addWidget(window)
     codes: list[int] = []
-    heartbeat.start()
-    try:
-        loop = QEventLoop()  # the app's own loop, not a test's polling of processEvents
-        load_window(window, QApplication.instance(), str(db), True,
-                    lambda code: (codes.append(code), loop.quit()))
-        default_runner().use_screen_process(False)  # loads on threads: no worker here
-        QTimer.singleShot(60_000, loop.quit)
-        loop.exec()
-    finally:
-        heartbeat.stop()
-        default_runner().use_screen_process(False)  # the next tests start without one
-        if window.store is not None:
-            window.store.close(backup_if_changed=False)
+    with deferred_window(qtbot, monkeypatch, demo_db_template, tmp_path) as (window, db):
+        heartbeat.start()
+        try:
+            loop = QEventLoop()  # the app's own loop, not a test's polling of processEvents
+            load_window(window, QApplication.instance(), str(db), True,
+                        lambda code: (codes.append(code), loop.quit()))
+            default_runner().use_screen_process(False)  # loads on threads: no worker here
+            QTimer.singleShot(60_000, loop.quit)
+            loop.exec()
+        finally:
+            heartbeat.stop()
     assert codes == [0] and len(built_at) == len(window.tab_pages) > 2
     # the first page is built with the file; each later one in a turn of its own
     later = built_at[1:]

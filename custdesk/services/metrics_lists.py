@@ -5,7 +5,7 @@ Re-exported by `metrics_service` (the one entry point). Money is float currency 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from operator import attrgetter
@@ -208,9 +208,18 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]], dict
                 before > 0 and recent * 2 < before):
             flagged.add(cid)
     flagged &= active
+    return _reasons(sorted(flagged), orders, nps, complaint, repeat30, as_of, w, nps_days)
+
+
+def _reasons(customers: Iterable[int], orders: dict[int, ql.RiskOrders],
+             nps: dict[int, tuple[int, str]], complaint: set[int], repeat30: dict[int, int],
+             as_of: date, w: int, nps_days: int
+             ) -> tuple[dict[int, list[str]], dict[int, int]]:
+    """`lists.risk_reasons` of each of `customers` from the signals read in SQL, and the
+    value at risk (revenue of the last W days) of those with a reason."""
     reasons, value = {}, {}
     none: ql.RiskOrders | tuple[int, None, None, int, int, int] = (0, None, None, 0, 0, 0)
-    for cid in sorted(flagged):
+    for cid in customers:
         n, last, gap, last90, prior90, last_w = orders.get(cid, none)
         latest = nps.get(cid)
         found = lists.risk_reasons(lists.RiskInputs(
@@ -239,18 +248,7 @@ def compute_risk_reference(store: Store, as_of: date
     nps_days = nps_recent_days(store)
     complaint, repeat30 = qf.ticket_signals(store, as_of, settings.repeat_contact_days,
                                             lists.REPEAT_LOOKBACK_DAYS)
-    reasons, value = {}, {}
-    none: ql.RiskOrders | tuple[int, None, None, int, int, int] = (0, None, None, 0, 0, 0)
-    for cid in active:
-        n, last, gap, last90, prior90, last_w = orders.get(cid, none)
-        latest = nps.get(cid)
-        found = lists.risk_reasons(lists.RiskInputs(
-            (), last90, prior90, latest[0] if latest else None,
-            day(latest[1]) if latest else None, cid in complaint, repeat30.get(cid, 0),
-            last, n, gap), as_of, w, nps_days)
-        if found:
-            reasons[cid], value[cid] = found, last_w
-    return reasons, value
+    return _reasons(active, orders, nps, complaint, repeat30, as_of, w, nps_days)
 
 
 def at_risk(store: Store, period: Period) -> list[AtRisk]:
