@@ -32,6 +32,7 @@ from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage import queries_loyalty as ql
 from custdesk.storage.beside import beside
+from custdesk.storage.queries_cache import cached
 
 NAME = "loyalty"
 MAX_MONTHS = 12  # columns 0..12 months since acquisition
@@ -58,14 +59,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     # customer's flags and revenue are the reference: tests/test_perf_lists_loyalty_sql.py)
     groups = qlists.loyalty_groups(store, period, window)
     referrers = qc.referrers(store, period.start, period.end)
-    # habits are today's: orders of the 365 days up to `to` (a lifetime count would mix in
-    # what customers did years ago, and read every line of a big file)
-    habits = ql.habits(store, Period.trailing_year(period.end).start, period.end)
     tables: dict[str, list[Any]] = {
-        **{f"cohorts_{by}": rows
-           for by, rows in cohort_tables(store, period.end, window).items()},
-        "order_frequency": frequency_rows(habits.orders_per_customer),
-        "habits": [habit_row(store, habits.gaps, period.end, loyal_n)],
+        **end_tables(store, period.end, window, loyal_n),
         "referred_vs_others": [group_row(name, groups.referred.get(name),
                                          groups.lines_revenue_e4)
                                for name in ("referred", "others")],
@@ -99,6 +94,27 @@ def build_tab(store: Store, period: Period, label: str = "", *, with_series: boo
                   lists={**fresh.lists, **loyal.lists}, tables={**fresh.tables, **loyal.tables},
                   empty=loyal.empty and fresh.empty,
                   notes=tuple(dict.fromkeys((*fresh.notes, *loyal.notes))))
+
+
+def end_tables(store: Store, end: date, window: int, loyal_n: int
+               ) -> dict[str, list[dict[str, Any]]]:
+    """The tables that depend on the period's last day only — the cohorts, the order
+    frequency and the habits —, kept per store until the next write: a period change that
+    keeps the last day (last 12 months -> last 90 days) does not read them again (~1 s of
+    SQL on the big file). Copies of the kept rows (the caller may change its own)."""
+    kept = cached(store, ("loyalty end tables", end, window, loyal_n),
+                  lambda: _end_tables(store, end, window, loyal_n), small=True)
+    return {name: [dict(r) for r in rows] for name, rows in kept.items()}
+
+
+def _end_tables(store: Store, end: date, window: int, loyal_n: int
+                ) -> dict[str, list[dict[str, Any]]]:
+    # habits are today's: orders of the 365 days up to `to` (a lifetime count would mix in
+    # what customers did years ago, and read every line of a big file)
+    habits = ql.habits(store, Period.trailing_year(end).start, end)
+    return {**{f"cohorts_{by}": rows for by, rows in cohort_tables(store, end, window).items()},
+            "order_frequency": frequency_rows(habits.orders_per_customer),
+            "habits": [habit_row(store, habits.gaps, end, loyal_n)]}
 
 
 # ----- cohorts -----------------------------------------------------------------------------
