@@ -31,6 +31,7 @@ from custdesk.services import metrics_service as ms
 from custdesk.storage import queries
 from custdesk.storage import queries_growth as qg
 from custdesk.storage import queries_lists as ql
+from custdesk.storage import queries_profit_groups as qpg
 from custdesk.storage import queries_records as rec
 from custdesk.storage.database import Store
 
@@ -90,6 +91,13 @@ def sales_rows(groups: dict[str, dict[str, MetricValue]],
     return sorted(out, key=lambda r: (-(r.revenue or 0), r.name))
 
 
+def revenue_rows(revenue_e4: dict[str, int]) -> list[dict[str, object]]:
+    """Each product's name and revenue as its sales row has them (the revenue figure of
+    `sales_metrics`), from the revenue alone (`queries.revenue_by_product`)."""
+    return [{"name": name, "revenue": sales_metrics(SalesTotals(rev))["revenue"].value}
+            for name, rev in revenue_e4.items()]
+
+
 def group_rows(store: Store, period: Period,
                groups: dict[int, str] | None = None) -> list[GroupRow]:
     """Customers and gross profit per group A–D for the period (`groups` from
@@ -108,6 +116,23 @@ def group_rows(store: Store, period: Period,
         share = total / positive * 100 if positive and g != "D" else None
         out.append(GroupRow(g, len(members), total / 10_000, share))
     return out
+
+
+def groups_and_movement(store: Store, period: Period
+                        ) -> tuple[list[GroupRow], dict[tuple[str, str], int]]:
+    """`group_rows(store, period)` and `metrics_service.group_movement(store, period)` (the
+    reference, tests/test_perf_profit_groups.py) from one statement: the groups counted in
+    SQL (`queries_profit_groups`), not each customer's profit read into Python, ranked and
+    grouped there — for each period, and the current one three times."""
+    found = qpg.group_moves(store, period)
+    out = []
+    for g in GROUPS:
+        members = sum(n for (_was, now), n in found.moves.items() if now == g)
+        total = found.profit_e4.get(g, 0)
+        positive = found.positive_e4
+        share = total / positive * 100 if positive and g != "D" else None
+        out.append(GroupRow(g, members, total / 10_000, share))
+    return out, found.moves
 
 
 def movement_rows(movement: dict[tuple[str, str], int]) -> list[dict[str, object]]:

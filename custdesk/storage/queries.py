@@ -432,13 +432,64 @@ FROM m LEFT JOIN k ON k.g = m.g ORDER BY m.g
 """
 
 
+# by product: the lines grouped by their product id (an integer: no join per line, and
+# a cheaper sort than the product's name), named after; 0.31 -> 0.25 s CPU on the big
+# file's year. Exact only when no two groups share a name (an order under two products of
+# one name counts once): else the grouped statement. tests/test_perf_sales_by_product.py
+_SALES_BY_PRODUCT_ID = """
+SELECT o.product_id, sum(o.revenue_e4), sum(coalesce(o.cost_e4, 0)),
+       sum(iif(o.cost_e4 IS NOT NULL, o.revenue_e4, 0)), count(*), sum(o.cost_e4 IS NOT NULL),
+       count(DISTINCT o.order_ref) + sum(o.order_ref IS NULL)
+FROM orders o WHERE o.date BETWEEN ? AND ?
+GROUP BY o.product_id
+"""
+# a line without a product (or of a product no longer in the file) is in this group
+NO_PRODUCT = "(none)"
+
+
 def sales_by(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:
     """Period sales grouped by product, category or month, in SQL."""
     if by == "month":
         rows = store.conn.execute(_SALES_BY_MONTH, (period.start.isoformat(),
                                                     period.end.isoformat()))
         return {grp: SalesTotals(*(int(v or 0) for v in rest)) for grp, *rest in rows}
+    if by == "product":
+        found = _sales_by_product_id(store, period)
+        if found is not None:
+            return found
     return sales_by_reference(store, period, by)
+
+
+def _sales_by_product_id(store: Store, period: Period) -> dict[str, SalesTotals] | None:
+    """`sales_by(..., "product")` from the lines grouped by product id, by name; None when
+    two of the groups share a name (their orders cannot be added up)."""
+    names = product_names(store)
+    out: dict[str, SalesTotals] = {}
+    for pid, *rest in store.conn.execute(_SALES_BY_PRODUCT_ID, (period.start.isoformat(),
+                                                                period.end.isoformat())):
+        name = names.get(pid, NO_PRODUCT)
+        if name in out:
+            return None
+        out[name] = SalesTotals(*(int(v or 0) for v in rest))
+    return dict(sorted(out.items()))  # by name, as the grouped statement gives them
+
+
+def product_names(store: Store) -> dict[int, str]:
+    """product id -> name."""
+    return dict(store.conn.execute("SELECT id, name FROM products"))
+
+
+def revenue_by_product(store: Store, period: Period) -> dict[str, int]:
+    """product name (NO_PRODUCT: none) -> Σ revenue_e4 of the period's lines, what
+    `sales_by(..., "product")` gives as revenue (a sum: products of one name add up)."""
+    names = product_names(store)
+    out: dict[str, int] = {}
+    for pid, rev in store.conn.execute(
+            "SELECT product_id, sum(revenue_e4) FROM orders WHERE date BETWEEN ? AND ? "
+            "GROUP BY product_id", (period.start.isoformat(), period.end.isoformat())):
+        name = names.get(pid, NO_PRODUCT)
+        out[name] = out.get(name, 0) + int(rev or 0)
+    return out
 
 
 def sales_by_reference(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:

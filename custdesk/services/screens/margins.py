@@ -21,7 +21,7 @@ from custdesk.services import metrics_service as ms
 from custdesk.services.screens import honest, plan
 from custdesk.services.screens.model import MIN_COMPARE_DAYS, Card, Screen, SeriesPoint
 from custdesk.services.screens.targets import with_targets
-from custdesk.storage import Store
+from custdesk.storage import Store, queries
 from custdesk.storage.beside import beside
 from custdesk.storage.repository import table_counts
 
@@ -45,26 +45,31 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """The margins screen for `period` (series too unless `with_series` is False)."""
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
-    # only customer and sales figures are shown: no deal, ticket or survey sums
-    # the prior period's on a second connection meanwhile: two cores (storage/beside.py)
-    pending = beside(store, lambda twin: ms.sales_report(twin, period.prior(), CARDS,
-                                                         by=("product",)))
+    # only customer and sales figures are shown: no deal, ticket or survey sums.
+    # Beside this period's report, on second connections (two cores, storage/beside.py):
+    # the prior period's cards and product revenue (all its product rows give), and the
+    # groups A–D with the movement from the prior period's
+    compare = period.days() >= MIN_COMPARE_DAYS
+    prior_period = period.prior()
+    pending = beside(store, lambda twin: (
+        ms.sales_report(twin, prior_period, CARDS),
+        queries.revenue_by_product(twin, prior_period) if compare else {}))
+    pending_groups = beside(store, lambda twin: mg.groups_and_movement(twin, period))
     report = ms.sales_report(store, period, CARDS, by=BREAKDOWNS)
-    prior_report = pending.result()
+    prior_report, prior_revenue = pending.result()
+    groups, movement = pending_groups.result()
     prior = prior_report.metrics
     b = report.breakdowns
     cards = with_targets({m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS},
                          store, period)
-    groups = mg.group_rows(store, period, ms.profitability_groups(store, period))
     tables = {
         "by_product": behind_case(
             _rows(mg.sales_rows(b["product"], mg.product_targets(store))),
-            _rows(mg.sales_rows(prior_report.breakdowns["product"])),
-            compare=period.days() >= MIN_COMPARE_DAYS),
+            mg.revenue_rows(prior_revenue), compare=compare),
         "by_category": _rows(mg.sales_rows(b["category"])),
         "by_segment": _rows(mg.sales_rows(b["segment"])),
         "groups": _rows(groups),
-        "movement": mg.movement_rows(ms.group_movement(store, period)),
+        "movement": mg.movement_rows(movement),
     }
     case_results = [dataclasses.asdict(c) for c in cases.results(store, period.end)]
     tables["cases"] = case_results
