@@ -9,7 +9,7 @@ Pipeline screen, so `custdesk screen pipeline --json` prints exactly what the bo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from custdesk.domain.metrics_deals import DealInfo, closed_in, is_open_at
@@ -17,6 +17,7 @@ from custdesk.domain.periods import Period
 from custdesk.domain.records import StageKind
 from custdesk.domain.text import name_key
 from custdesk.services.screens.labels import deal_title
+from custdesk.storage import queries_deals as qd
 
 # 50 cards per column: a column of a 1366×768 window shows about 6, so 50 is more than any
 # owner scrolls through, and 6 open stages × 50 cards draw in well under a second.
@@ -103,4 +104,64 @@ def board_of(stages: Sequence[tuple[int, str, str, float]], deals: Sequence[Deal
                     "weighted": (weighted + sum(d.weighted_e4 or 0 for d in items)) / 10_000,
                     "cards": [card(d, day) for d in shown],
                     "more": len(items) - len(shown) if is_open else 0})
+    return out
+
+
+def card_of_row(r: tuple, day: str, title: str) -> dict[str, Any]:
+    """`card` from an open deal's row (`queries_deals.open_deal_rows`) and its name."""
+    next_on = r[qd.ROW_NEXT_STEP_ON]
+    weighted = r[qd.ROW_WEIGHTED]
+    return {
+        "id": r[0], "title": title, "customer": r[2], "customer_id": r[qd.ROW_CUSTOMER_ID],
+        "amount": r[4], "probability": r[5],
+        "weighted": None if weighted is None else weighted / 10_000,
+        "expected_close": r[7], "owner": r[8], "next_step": r[14], "next_step_on": next_on,
+        "needs_me": bool(r[qd.ROW_NEEDS_ME]), "special_terms": r[qd.ROW_SPECIAL_TERMS],
+        "overdue": bool(next_on and next_on[:10] < day),
+    }
+
+
+def board_of_rows(stages: Sequence[tuple[int, str, str, float]], rows: Sequence[tuple],
+                  closed: ClosedSums, period: Period, title: Callable[[tuple], str],
+                  per_column: int = CARDS_PER_COLUMN) -> list[dict[str, Any]]:
+    """`board_of` from the open deals' rows (`queries_deals.open_deal_rows`: biggest
+    weighted value first, then by id — the cards' order, so a column's first rows are its
+    cards); `title`: a row's name. A stage the catalogue lacks is named by its first deal
+    by id and comes in that deal's order, as `board_of` meets them."""
+    day = period.end.isoformat()
+    columns: dict[str, dict[str, Any]] = {}
+    for sid, name, kind, _p in stages:
+        columns[name_key(name)] = {"stage_id": sid, "stage": name, "kind": kind}
+    keys: dict[str, str] = {}  # stage name -> its name key, once per spelling
+    # name key -> [deals, Σ amount e4, Σ weighted e4, the first rows, (first id, name)]
+    held: dict[str, list[Any]] = {}
+    for r in rows:
+        if r[qd.ROW_KIND] != StageKind.OPEN.value:  # won or lost since: not on the board
+            continue
+        stage = r[3]
+        key = keys.get(stage)
+        if key is None:
+            key = keys[stage] = name_key(stage)
+        got = held.get(key)
+        if got is None:
+            got = held[key] = [0, 0, 0, [], (r[0], stage)]
+        got[0] += 1
+        got[1] += r[qd.ROW_AMOUNT_E4] or 0
+        got[2] += r[qd.ROW_WEIGHTED] or 0
+        if len(got[3]) < per_column:
+            got[3].append(r)
+        if r[0] < got[4][0]:
+            got[4] = (r[0], stage)
+    for key in sorted((k for k in held if k not in columns), key=lambda k: held[k][4]):
+        columns[key] = {"stage_id": None, "stage": held[key][4][1], "kind": "open"}
+    out = []
+    for key, column in columns.items():
+        is_open = column["kind"] == "open"
+        n, value, weighted = (0, 0, 0) if is_open else closed.get(key, (0, 0, 0))
+        count, amounts, weights, first, _ = held.get(key, (0, 0, 0, [], None))
+        shown: list[tuple] = first if is_open else []
+        out.append({**column, "count": n + count, "value": (value + amounts) / 10_000,
+                    "weighted": (weighted + weights) / 10_000,
+                    "cards": [card_of_row(r, day, title(r)) for r in shown],
+                    "more": count - len(shown) if is_open else 0})
     return out
