@@ -18,6 +18,7 @@ from custdesk.domain.periods import Period
 from custdesk.services import metrics_service, onboarding_service, settings_service
 from custdesk.services.screens import loyalty, new
 from custdesk.storage import queries_cache
+from custdesk.storage import queries_cohorts as qc
 
 ENDS = (END, END - timedelta(days=45), date(2021, 3, 31), date(2000, 1, 1))
 
@@ -125,3 +126,43 @@ def test_onboarding_tracks_are_read_once_for_today_and_new(store, monkeypatch) -
         assert counts == onboarding_service.overdue_counts_reference(store, end)
         assert rows == onboarding_service.track_rows_reference(store, end)
     assert calls == [END, END - timedelta(days=45)]
+
+
+def test_referrers_and_promoters_kept_by_end_equal_the_statements(store) -> None:
+    """Every period of an end (a day, boundary days, before any record) counts its
+    referred customers from the kept groups as the one statement does, in its order."""
+    queries_cache.clear(store)
+    referred = store.conn.execute(
+        "SELECT count(*) FROM customers WHERE trim(coalesce(referred_by, '')) != ''"
+    ).fetchone()[0]
+    assert referred  # the random file names referrers
+    acquired = [d for (d,) in store.conn.execute(
+        "SELECT DISTINCT substr(acquired_on, 1, 10) FROM customers "
+        "WHERE trim(coalesce(referred_by, '')) != '' AND length(acquired_on) >= 10")]
+    counted = 0
+    for end in ENDS:
+        starts = {end, end - timedelta(days=89), end - timedelta(days=364), date(1990, 1, 1)}
+        starts |= {date.fromisoformat(d) for d in acquired[:3] if date.fromisoformat(d) <= end}
+        for start in sorted(starts):
+            got = qc.referrers(store, start, end)
+            assert got == qc.referrers_reference(store, start, end)
+            counted += sum(r.referred_in_period for r in got)
+        assert qc.promoters(store, end) == qc._promoters(store, end)
+    assert counted
+
+
+def test_kept_referrers_see_a_write(store) -> None:
+    queries_cache.clear(store)
+    before = qc.referrers(store, END - timedelta(days=364), END)
+    name = store.conn.execute("SELECT name FROM customers ORDER BY id LIMIT 1").fetchone()[0]
+    store.conn.execute(
+        "INSERT INTO customers(name, name_key, acquired_on, created_on, referred_by) "
+        "VALUES ('Ref New', 'ref new', ?, ?, ?)",
+        (END.isoformat(), END.isoformat(), name))
+    try:
+        after = qc.referrers(store, END - timedelta(days=364), END)
+        assert after == qc.referrers_reference(store, END - timedelta(days=364), END)
+        assert sum(r.referred_in_period for r in after) == (
+            sum(r.referred_in_period for r in before) + 1)
+    finally:
+        store.conn.rollback()
