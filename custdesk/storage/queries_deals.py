@@ -242,6 +242,53 @@ def lost_deals(store: Store, period: Period) -> list[Deal]:
         sql, {"lo": period.start.isoformat(), "hi": period.end.isoformat()})]
 
 
+def lost_amounts_and_reasons(store: Store, period: Period) -> list[tuple[int | None,
+                                                                     str | None]]:
+    """(amount e4, lost reason) of each deal closed as lost in the period, by id: all the
+    Lost screen's prior-period lost value and reason share need."""
+    return store.conn.execute(
+        "SELECT d.amount_e4, d.lost_reason FROM deals d JOIN stages s ON s.id = d.stage_id "
+        "WHERE s.kind = 'lost' AND nullif(substr(d.closed_on, 1, 10), '') "
+        "BETWEEN :lo AND :hi ORDER BY d.id",
+        {"lo": period.start.isoformat(), "hi": period.end.isoformat()}).fetchall()
+
+
+# the deals closed won or lost in a period naming a competitor: per competitor (as
+# spelled), stage kind and quarter of the close ("2025-Q3"), how many (kind 0); and per
+# spelling its first deal by close then id (kind 1: closed_on, id)
+_RIVAL_QUARTERS = """
+WITH t AS MATERIALIZED (
+  SELECT d.id, d.competitor, d.closed_on, s.kind,
+    substr(d.closed_on, 1, 4) || '-Q' || ((CAST(substr(d.closed_on, 6, 2) AS INTEGER) + 2) / 3)
+      AS quarter
+  FROM deals d JOIN stages s ON s.id = d.stage_id
+  WHERE s.kind IN ('won', 'lost') AND d.competitor IS NOT NULL
+    AND nullif(substr(d.closed_on, 1, 10), '') BETWEEN :lo AND :hi)
+SELECT 0, competitor, kind, quarter, count(*) FROM t GROUP BY competitor, kind, quarter
+UNION ALL
+SELECT 1, competitor, closed_on, id, NULL FROM (
+  SELECT competitor, closed_on, id,
+    row_number() OVER (PARTITION BY competitor ORDER BY closed_on, id) AS rn FROM t)
+WHERE rn = 1
+"""
+
+
+def competitor_quarters(store: Store, period: Period
+                        ) -> tuple[list[tuple[str, str, str, int]], list[tuple[str, str, int]]]:
+    """The deals closed won or lost in the period that name a competitor, counted without
+    loading them: ([(competitor as spelled, "won" or "lost", quarter "2025-Q3", deals)],
+    [(competitor as spelled, closed_on, id) of its first deal by close, then id])."""
+    counts: list[tuple[str, str, str, int]] = []
+    firsts: list[tuple[str, str, int]] = []
+    for part, rival, a, b, n in store.conn.execute(
+            _RIVAL_QUARTERS, {"lo": period.start.isoformat(), "hi": period.end.isoformat()}):
+        if part:
+            firsts.append((rival, a, b))
+        else:
+            counts.append((rival, a, b, n))
+    return counts, firsts
+
+
 def closed_stage_sums(store: Store, period: Period) -> dict[str, tuple[int, int, int]]:
     """The pipeline board's won and lost stages (`pipeline_board.ClosedSums`): per stage
     name key, the deals closed there in the period, Σ amount e4 and Σ weighted e4 (amount ×

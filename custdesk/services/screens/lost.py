@@ -15,7 +15,7 @@ quarters ending with the period's). No monthly series. Qt-free: the tab draws th
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
@@ -63,7 +63,32 @@ def empty(period: Period, label: str) -> Screen:
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True) -> Screen:
-    """The Lost prospects screen for `period` (no monthly series: `with_series` is moot)."""
+    """The Lost prospects screen for `period` (no monthly series: `with_series` is moot).
+
+    Only the deals closed in the period are loaded as records (the list and the tables);
+    the cards' deal figures are the file's deal sums Today's catalogue keeps
+    (`pipeline_service.figures_of`), the prior period's lost value and reason share come
+    from its lost deals' amounts and reasons, the quarters' head-to-head from counts in
+    SQL (`queries_deals.competitor_quarters`). `build_from_records` is the reference."""
+    if ps.deal_count(store) == 0:
+        return empty(period, label)
+    settings = metrics_service.load_settings(store)
+    prior_period = period.prior()
+    figures = ps.figures_of(store, {"now": period, "prior": prior_period}, settings)
+    deals = closed_deals(store, period.start, period.end)
+    lost = closed_in(deals, period, StageKind.LOST)  # extras: for the lost deals' list
+    extras = qw.deal_extras(store, [d.deal.id for d in lost if d.deal.id is not None])
+    current = {**_deal_cards(figures["now"]), **ps.lost_figures(deals, period)}
+    prior = {**_deal_cards(figures["prior"]),
+             **ps.lost_figures_of(qd.lost_amounts_and_reasons(store, prior_period))}
+    quarters = rival_quarters(*qd.competitor_quarters(store, trend_period(period)),
+                              trend_quarters(period.end))
+    return screen_of(period, label, deals, extras, current, prior, quarters)
+
+
+def build_from_records(store: Store, period: Period, label: str = "") -> Screen:
+    """`build` with every figure from the deals closed since the prior period's or the
+    trend's start loaded as records (the code before round 7): its reference."""
     if ps.deal_count(store) == 0:
         return empty(period, label)
     prior_period = period.prior()
@@ -71,6 +96,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                          period.end)
     return from_deals(store, period, label, deals, qw.deal_extras(
         store, [d.deal.id for d in deals if d.deal.id is not None]))
+
+
+def _deal_cards(figures: dict[str, MetricValue]) -> dict[str, MetricValue]:
+    return {m: figures[m] for m in CARD_IDS if m in figures}
 
 
 def closed_deals(store: Store, start: date, end: date) -> list[DealInfo]:
@@ -94,7 +123,18 @@ def from_deals(store: Store, period: Period, label: str, deals: list[DealInfo],
     # rules below walk the period's deals, not the 30k of two years on a big file
     trend = trend_period(period)  # (not within the period: a longer one starts earlier)
     in_trend = [d for d in deals if trend.contains(d.closed)]
-    deals = [d for d in deals if period.contains(d.closed)]
+    quarters = da.head_to_head_quarters([*closed_in(in_trend, trend, StageKind.WON),
+                                         *closed_in(in_trend, trend, StageKind.LOST)],
+                                        trend_quarters(period.end))
+    return screen_of(period, label, [d for d in deals if period.contains(d.closed)], extras,
+                     current, prior, quarters)
+
+
+def screen_of(period: Period, label: str, deals: list[DealInfo],
+              extras: dict[int, qw.DealExtra], current: dict[str, MetricValue],
+              prior: dict[str, MetricValue], quarters: list[dict[str, Any]]) -> Screen:
+    """The screen from the deals closed in the period (resolved), their extras (at least
+    the lost ones'), the cards' figures and the quarters' head-to-head table."""
     rows = ps.lost_deal_rows(deals, period)
     total = len(rows)
     by_reason = group_rows(ps.lost_counts(deals, period, "reason"), "reason", total)
@@ -105,7 +145,8 @@ def from_deals(store: Store, period: Period, label: str, deals: list[DealInfo],
         r["value"] = values.get(r["reason"], 0.0)
     segments = {d.deal.id: d.segment for d in deals}
     lost_list = [deal_dict(r, **lost_extras(r.id, extras, segments)) for r in rows]
-    tables = analysis(deals, period, extras, in_trend, reasons)
+    tables = {**period_tables(deals, period, extras, reasons),
+              "head_to_head_by_quarter": quarters}
     notes = (NO_WINS_NAMED,) if tables["head_to_head"] and not any(
         r["won"] for r in tables["head_to_head"]) else ()
     return honest.finish(Screen(
@@ -149,6 +190,19 @@ def analysis(deals: list[DealInfo], period: Period, extras: dict[int, qw.DealExt
     """The lost deals' cross-tabs and the head-to-head tables for `period` (`trend_deals`:
     the deals for the quarters' table, when not `deals`; `reasons`: `da.reason_names` of
     the period's lost deals, when the caller has it)."""
+    quarters = trend_quarters(period.end)
+    trend = trend_period(period)
+    pool = deals if trend_deals is None else trend_deals
+    in_trend = [*closed_in(pool, trend, StageKind.WON), *closed_in(pool, trend,
+                                                                  StageKind.LOST)]
+    return {**period_tables(deals, period, extras, reasons),
+            "head_to_head_by_quarter": da.head_to_head_quarters(in_trend, quarters)}
+
+
+def period_tables(deals: list[DealInfo], period: Period, extras: dict[int, qw.DealExtra],
+                  reasons: dict[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """`analysis` without the quarters' table: the cross-tabs, the size bands and the
+    head-to-head of the deals closed in the period."""
     lost = closed_in(deals, period, StageKind.LOST)
     reasons = da.reason_names(lost) if reasons is None else reasons
     closed = [*closed_in(deals, period, StageKind.WON), *lost]
@@ -168,11 +222,34 @@ def analysis(deals: list[DealInfo], period: Period, extras: dict[int, qw.DealExt
     size_bands = [{"band": label, "up_to": edges[i] / 10_000 if i < len(edges) else None,
                    "closed_deals": in_band[label]}
                   for i, label in enumerate(bands)]
-    quarters = trend_quarters(period.end)
-    trend = trend_period(period)
-    pool = deals if trend_deals is None else trend_deals
-    in_trend = [*closed_in(pool, trend, StageKind.WON), *closed_in(pool, trend,
-                                                                  StageKind.LOST)]
     return {"cross_tabs": cross, "size_bands": size_bands,
-            "head_to_head": da.head_to_head(closed),
-            "head_to_head_by_quarter": da.head_to_head_quarters(in_trend, quarters)}
+            "head_to_head": da.head_to_head(closed)}
+
+
+def rival_quarters(counts: list[tuple[str, str, str, int]], firsts: list[tuple[str, str, int]],
+                   quarters: list[tuple[str, bool]]) -> list[dict[str, Any]]:
+    """`deal_analysis.head_to_head_quarters` from the trend's deals counted in SQL
+    (`queries_deals.competitor_quarters`): each competitor named by the spelling of its
+    first deal by close then id, as `_spellings` picks it; the rows built as there."""
+    first: dict[str, tuple[str, int, str]] = {}
+    for rival, closed_on, deal_id in firsts:
+        key = da.name_key(rival)
+        if key and (key not in first or (closed_on, deal_id) < first[key][:2]):
+            first[key] = (closed_on, deal_id, rival)
+    rivals = {key: spelled.strip() for key, (_c, _i, spelled) in first.items()}
+    cells: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    totals: Counter[str] = Counter()
+    for rival, kind, quarter, n in counts:
+        key = da.name_key(rival)
+        if key:
+            cells[(rivals[key], quarter)][kind] += n
+            totals[rivals[key]] += n
+    rows = []
+    for name in sorted(totals, key=lambda r: (-totals[r], r.lower())):
+        for q, partial in quarters:
+            c = cells.get((name, q), Counter())
+            n = c["won"] + c["lost"]
+            rows.append({"competitor": name, "quarter": q, "won": c["won"], "lost": c["lost"],
+                         "win_rate_pct": c["won"] / n * 100 if n else None,
+                         "partial": partial})
+    return rows
