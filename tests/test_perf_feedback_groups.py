@@ -1,8 +1,10 @@
 """The Feedback tab's ticket tables by topic and by channel from one pass over the tickets
 (`queries_feedback.topic_and_channel_totals`) == the two passes it replaced
-(`ticket_group_totals`) and the pure-Python rules over each group's tickets, on random
-files of every record kind with odd tickets (blank topics and channels, topics spelled
-apart, tickets without an opening time, ties on one moment, repeats on the window's edge)."""
+(`ticket_group_totals`) and the pure-Python rules over each group's tickets; the sums with
+their hours gathered per group in SQL and each period's sums kept == the row-per-ticket
+reference (`_totals`); on random files of every record kind with odd tickets (blank
+topics and channels, topics spelled apart, tickets without an opening time, ties on one
+moment, repeats on the window's edge)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from custdesk.domain.metrics_feedback import feedback_totals, ticket_day
+from custdesk.domain.metrics_feedback import FeedbackTotals, feedback_totals, ticket_day
 from custdesk.domain.periods import Period, day
 from custdesk.services import feedback_service as fb
 from custdesk.storage import queries_feedback as qf
@@ -97,27 +99,75 @@ def test_screen_rows_equal_the_two_calls(store) -> None:
 
 
 @pytest.mark.parametrize("repeat_days", [1, 7, 30])
-def test_screen_pass_equals_ticket_tables_and_catalogue_sums(store, repeat_days: int) -> None:
-    """`feedback_screen_totals` (one pass) returns the topic and channel tables and files
-    exactly the feedback sums by segment+total that `feedback_totals` computes."""
+def test_grouped_sums_equal_the_rows_reference(store, repeat_days: int) -> None:
+    """The ticket hours gathered per group in SQL (whole seconds in JSON arrays) ==
+    `_totals`, which reads a row per ticket: the ticket tables by topic and channel, and
+    the sums by segment and for the file, of a period and its prior."""
+    for period in [*_periods(), Period(END - timedelta(days=89), END)]:
+        assert (qf.topic_and_channel_sums(store, period, repeat_days)
+                == qf.topic_and_channel_totals(store, period, repeat_days)), period
+        periods = [("", period), ("prior", period.prior())]
+        assert (qf.grouped_totals(store, periods, repeat_days)
+                == _alone(store, periods, repeat_days, "segment+total")), period
+
+
+def _alone(store, periods, repeat_days: int, by: str | None) -> dict:
+    """The reference sums of each period computed alone (summed with a later period, an
+    earlier one's also held zeros for the later one's groups: `_TICKET_SUMS`), and checked
+    equal, group by group, to those of the periods together."""
+    out = {(k, g): v for k, p in periods
+           for (_k, g), v in qf._totals(store, [(k, p)], repeat_days, by, True).items()}
+    together = qf._totals(store, periods, repeat_days, by, True)
+    assert {k: out.get(k, FeedbackTotals()) for k in together} == together
+    return out
+
+
+@pytest.mark.parametrize("repeat_days", [1, 7, 30])
+def test_kept_period_sums_equal_the_reference(store, repeat_days: int, monkeypatch) -> None:
+    """Each period's sums by segment are kept: the file's (`by=None`, the catalogue) come
+    from them, and the Feedback screen's by segment (its period and prior, keyed apart)
+    then compute nothing — equal to the reference either way."""
     from custdesk.storage import queries_cache
 
-    for period in _periods():
+    for period in [*_periods(), Period(END - timedelta(days=89), END)]:
         queries_cache.clear(store)
-        periods = [("", period), ("prior", period.prior())]
-        fresh = qf._totals(store, periods, repeat_days, "segment+total", True)
-        tables = qf.feedback_screen_totals(store, period, period.prior(), repeat_days)
-        assert qf._totals_key(periods, repeat_days) in {  # filed, before anyone asks
-            k for k, _v in queries_cache._small_caches[store]}
-        assert tables == qf.topic_and_channel_totals(store, period, repeat_days), period
-        filed = qf.feedback_totals(store, periods, repeat_days, by="segment+total")
-        assert filed == fresh, period
-        apart = {**qf.feedback_totals(store, periods, repeat_days),
-                 **qf.feedback_totals(store, periods, repeat_days, by="segment")}
-        assert filed == apart, period
+        now = [("now", period), ("prior", period.prior())]
+        assert qf.feedback_totals(store, now, repeat_days) == _alone(store, now, repeat_days,
+                                                                      None), period
+        screen = [("", period), ("prior", period.prior())]
+        want = _alone(store, screen, repeat_days, "segment+total")
+        with monkeypatch.context() as m:  # both periods kept: no statement runs
+            m.setattr(qf, "grouped_totals", None)
+            assert qf.feedback_totals(store, screen, repeat_days,
+                                      by="segment+total") == want, period
+        # one period kept, the other not (a 90-day period after the year: its prior)
+        queries_cache.clear(store)
+        qf.feedback_totals(store, [("", period)], repeat_days)
+        assert qf.feedback_totals(store, screen, repeat_days,
+                                  by="segment+total") == want, period
+        assert qf.feedback_totals(store, screen[1:], repeat_days) == {
+            k: v for k, v in want.items() if k == ("prior", "")}
 
 
-def test_screen_rows_from_the_screen_pass(store) -> None:
-    for period in _periods()[:3]:
+def test_kept_sums_follow_a_write(store) -> None:
+    """A kept period's sums are not served after a write (the cache's data version)."""
+    period = _periods()[0]
+    before = qf.feedback_totals(store, [("", period)], 7)
+    tid = store.conn.execute("SELECT max(id) FROM tickets").fetchone()[0]
+    with store.transaction():
+        store.conn.execute("INSERT INTO tickets (customer_id, opened_at, topic, csat, "
+                           "is_complaint) SELECT customer_id, ?, topic, 5, 1 FROM tickets "
+                           "WHERE id = ?", (f"{END.isoformat()}T09:00:00", tid))
+    try:
+        after = qf.feedback_totals(store, [("", period)], 7)
+        assert after[("", "")].complaints == before[("", "")].complaints + 1
+        assert after == qf._totals(store, [("", period)], 7, None, True)
+    finally:
+        with store.transaction():
+            store.conn.execute("DELETE FROM tickets WHERE id > ?", (tid,))
+
+
+def test_screen_rows_from_the_grouped_sums(store) -> None:
+    for period in _periods():
         assert fb.screen_tickets(store, period) == fb.tickets_by_topic_and_channel(store,
                                                                                    period)

@@ -56,13 +56,12 @@ def tickets_by_topic_and_channel(store: Store, period: Period) -> dict[str, list
 
 
 def screen_tickets(store: Store, period: Period) -> dict[str, list[TicketGroup]]:
-    """`tickets_by_topic_and_channel` for the Feedback screen, from the pass that also
-    files the period's and prior period's feedback sums by segment, which the screen's
-    `metrics_service.feedback_report` asks for next (`queries_feedback.
-    feedback_screen_totals`): call it first."""
+    """`tickets_by_topic_and_channel` for the Feedback screen, each topic's and channel's
+    sums and hours gathered in SQL (`queries_feedback.topic_and_channel_sums`, tested
+    equal): a row per group, not per ticket."""
     repeat_days = load_settings(store).repeat_contact_days
-    return {by: _rows(totals, by) for by, totals in qf.feedback_screen_totals(
-        store, period, period.prior(), repeat_days).items()}
+    return {by: _rows(totals, by) for by, totals in
+            qf.topic_and_channel_sums(store, period, repeat_days).items()}
 
 
 def _rows(groups: dict[str, tuple[int, FeedbackTotals]], by: str) -> list[TicketGroup]:

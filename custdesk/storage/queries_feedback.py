@@ -143,10 +143,14 @@ ORDER BY s.date, s.id
 
 
 def topic_keys(store: Store) -> str:
-    """JSON [[topic, key], ...] of every distinct topic with a non-empty name key."""
-    topics = [t for (t,) in store.conn.execute(
-        "SELECT DISTINCT topic FROM tickets WHERE topic IS NOT NULL")]
-    return json.dumps([[t, k] for t in topics if (k := name_key(t))])
+    """JSON [[topic, key], ...] of every distinct topic with a non-empty name key (kept
+    per data version: every ticket statement asks, and finding them scans every ticket)."""
+    def keys() -> str:
+        topics = [t for (t,) in store.conn.execute(
+            "SELECT DISTINCT topic FROM tickets WHERE topic IS NOT NULL")]
+        return json.dumps([[t, k] for t in topics if (k := name_key(t))])
+
+    return cached(store, ("topic keys",), keys, small=True)
 
 
 def _payload(periods: Sequence[tuple[str, Period]]) -> str:
@@ -216,22 +220,69 @@ def feedback_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_
     the ticket figures out (an NPS series needs only the surveys)."""
     if not periods:
         return {}
-    if by == "segment+total" and tickets:
-        # a catalogue with segments, or the Feedback screen (whose one pass with its ticket
-        # tables, `feedback_screen_totals`, files this result first): kept per data version
-        return dict(cached(store, _totals_key(periods, repeat_days),
-                           lambda: _totals(store, periods, repeat_days, by, tickets),
-                           small=True))
+    if tickets and by in (None, "segment+total") and len(periods) <= PIECES_AT_ONCE:
+        # a period and its prior (the catalogue, the Feedback screen): each period's sums by
+        # segment and for the file, kept per data version (`segment_sums`) — Today's
+        # catalogue (the file's) leaves them for the Feedback screen (its segments)
+        pieces = segment_sums(store, [p for _k, p in periods], repeat_days)
+        return {(k, g): v for k, p in periods for g, v in pieces[p].items()
+                if by is not None or g == ""}
     return _totals(store, periods, repeat_days, by, tickets)
 
 
-def _totals_key(periods: Sequence[tuple[str, Period]], repeat_days: int) -> tuple:
-    return ("feedback totals by segment+total", _payload(periods), repeat_days)
+# how many periods `feedback_totals` serves from each period's kept sums (more: a monthly
+# series, computed in one statement and not kept, which would push out a dozen entries)
+PIECES_AT_ONCE = 2
+
+
+def _piece_key(period: Period, repeat_days: int) -> tuple:
+    return ("feedback sums by segment+total", period, repeat_days)
+
+
+def segment_sums(store: Store, periods: Sequence[Period], repeat_days: int
+                 ) -> dict[Period, dict[str, FeedbackTotals]]:
+    """Period -> {"": the file's feedback sums, segment: that segment's} for each period,
+    each kept per data version among the small results; the periods not kept yet summed
+    in one statement (`grouped_totals`)."""
+    out: dict[Period, dict[str, FeedbackTotals]] = {}
+    todo = list(dict.fromkeys(periods))
+    while todo:
+        out.update(_kept_or_summed(store, todo, repeat_days))
+        todo = [p for p in todo if p not in out]
+    return out
+
+
+def _kept_or_summed(store: Store, periods: list[Period], repeat_days: int
+                    ) -> dict[Period, dict[str, FeedbackTotals]]:
+    """The first period's sums when kept; else every period's, from one statement (the
+    tickets read once), each kept."""
+    since = data_version(store)
+    summed: dict[Period, dict[str, FeedbackTotals]] = {}
+
+    def compute() -> dict[str, FeedbackTotals]:
+        summed.update(_by_period(grouped_totals(
+            store, [(str(i), p) for i, p in enumerate(periods)], repeat_days), periods))
+        return summed[periods[0]]
+
+    first = cached(store, _piece_key(periods[0], repeat_days), compute, small=True)
+    for p in periods[1:] if summed else ():
+        seed(store, _piece_key(p, repeat_days), summed[p], since, small=True)
+    return summed or {periods[0]: first}
+
+
+def _by_period(sums: dict[tuple[str, str], FeedbackTotals], periods: Sequence[Period]
+               ) -> dict[Period, dict[str, FeedbackTotals]]:
+    """Sums keyed by (str(index), group) -> each period's {group: sums}."""
+    out: dict[Period, dict[str, FeedbackTotals]] = {p: {} for p in periods}
+    for (key, g), v in sums.items():
+        out[periods[int(key)]][g] = v
+    return out
 
 
 def _totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_days: int,
             by: str | None, tickets: bool) -> dict[tuple[str, str], FeedbackTotals]:
-    """`feedback_totals`, computed."""
+    """`feedback_totals`, computed with the ticket hours as rows (the reference of
+    `grouped_totals` for "segment+total" and of each period's kept sums for None)."""
     parts = _survey_parts(store, periods, by)
     if tickets and by == "segment+total":
         _add_tickets(parts, *_tickets_with_total(store, periods, repeat_days),
@@ -374,64 +425,124 @@ def _cell_totals(sums: list[tuple], hours: list[tuple]
     return out
 
 
-# the Feedback screen's one pass (`feedback_screen_totals`): the repeat window run twice
-# over the same rows — by topic key (the catalogue's rule) and by topic key and raw topic
-# (the topic table's rule: repeats within the group) — and each ticket carrying both its
-# segment and its (topic, channel) cell
-_REPEATS_BOTH = _WINDOWED.format(
-    names="id, is_repeat, topic_repeat", any="is_repeat OR topic_repeat",
-    flags=_REPEAT_FLAG.format(part="tk.tkey") + " AS is_repeat, " + _REPEAT_FLAG.format(
-        part=f"tk.tkey, {TICKET_GROUPS['topic']}") + " AS topic_repeat")
-_TICKETS_BOTH = _TICKETS.replace(
-    "{repeat} AS is_repeat",
-    "coalesce(rep.is_repeat, 0) AS is_repeat, coalesce(rep.topic_repeat, 0) AS topic_repeat, "
-    f"{_TOPIC_AND_CHANNEL} AS cell").format(
-        grp=_SEGMENT_OR_NO_CUSTOMER, rep_join="LEFT JOIN rep ON rep.id = t.id",
-        fan="", in_range=_IN_RANGE)
-# sums of each (period, ticket) pair: {repeat} is the repeat flag counted
+# each ticket of the periods' range once, as `_TICKETS` but with its response and
+# resolution times in whole seconds (differences of `unixepoch`), which the statements below
+# gather per group into JSON arrays: Python divides each by 3600.0 — the float SQLite's
+# `/ 3600.0` gives — instead of reading a row per ticket (a JSON real has 15 digits only)
+_TICKET_SECONDS = """tr AS MATERIALIZED (
+  SELECT t.id, {groups},
+    nullif(substr(coalesce(nullif(t.opened_at, ''), nullif(t.first_response_at, ''),
+                           nullif(t.resolved_at, '')), 1, 10), '') AS tday,
+    nullif(t.opened_at, '') IS NOT NULL AS has_open,
+    nullif(substr(t.resolved_at, 1, 10), '') AS rday,
+    t.csat AS csat, t.is_complaint AS complaint,
+    iif(coalesce(t.contacts, 0) != 0, t.contacts, 1) AS contacts,
+    unixepoch(nullif(t.first_response_at, '')) - unixepoch(nullif(t.opened_at, ''))
+      AS first_s,
+    unixepoch(nullif(t.resolved_at, '')) - unixepoch(nullif(t.opened_at, '')) AS done_s,
+    coalesce(rep.is_repeat, 0) AS is_repeat
+  FROM tickets t LEFT JOIN rep ON rep.id = t.id {join}
+  WHERE {in_range})"""
+# sums of each (period, ticket) pair, then the hours of the tickets opened in the period
 _PAIR_SUMS = """sum(opened AND csat >= 4), sum(opened AND csat IS NOT NULL),
   sum(opened AND has_open AND {repeat}), sum(opened AND has_open),
-  sum(iif(resolved, contacts, 0)), sum(resolved), sum(opened AND complaint), sum(opened)"""
+  sum(iif(resolved, contacts, 0)), sum(resolved), sum(opened AND complaint), sum(opened),
+  json_group_array(first_s) FILTER (WHERE opened AND first_s IS NOT NULL),
+  json_group_array(done_s) FILTER (WHERE opened AND done_s IS NOT NULL)"""
+# (the tickets opened or resolved in each period: a period's groups are those it has alone,
+# whichever periods it is summed with — `_TICKET_SUMS` also gave an earlier period a row of
+# zeros for each group of a later one's)
 _PAIRS = """(SELECT p.key AS key, tr.*, coalesce(tr.tday BETWEEN p.lo AND p.hi, 0) AS opened,
              coalesce(tr.rday BETWEEN p.lo AND p.hi, 0) AS resolved
-      FROM p CROSS JOIN tr WHERE ({where}) AND (tr.tday >= p.lo OR tr.rday >= p.lo)
-      LIMIT -1)"""
-# kind 0: sums per (period, segment); kind 2: sums per cell of the :cells period; kind 1:
-# the hours of each ticket opened in a period, with its segment and cell
-_SCREEN_SUMS = f"""
-WITH {_PERIODS}, {_TOPICS}, {_REPEATS_BOTH}, {_TICKETS_BOTH}
-SELECT 0, key, grp, {_PAIR_SUMS.format(repeat="is_repeat")}, NULL
-FROM {_PAIRS.format(where="1")} GROUP BY key, grp
-UNION ALL
-SELECT 2, key, cell, {_PAIR_SUMS.format(repeat="topic_repeat")}, NULL
-FROM {_PAIRS.format(where="p.key = :cells")} GROUP BY key, cell
-UNION ALL
-SELECT 1, p.key, tr.grp, tr.first_h, tr.done_h, tr.cell, NULL, NULL, NULL, NULL, NULL, NULL
-FROM p CROSS JOIN tr
-WHERE tr.tday BETWEEN p.lo AND p.hi AND (tr.first_h IS NOT NULL OR tr.done_h IS NOT NULL)
+      FROM p CROSS JOIN tr
+      WHERE tr.tday BETWEEN p.lo AND p.hi OR tr.rday BETWEEN p.lo AND p.hi LIMIT -1)"""
+# the ticket sums and hours per (period, segment; no known customer: 0), one row each
+_GROUP_SUMS = f"""
+WITH {_PERIODS}, {_TOPICS}, {_REPEATS.replace("{part}", "tk.tkey")},
+{_TICKET_SECONDS.format(groups=f"{_SEGMENT_OR_NO_CUSTOMER} AS grp", in_range=_IN_RANGE,
+                        join="LEFT JOIN customers c ON c.id = t.customer_id")}
+SELECT key, grp, {_PAIR_SUMS.format(repeat="is_repeat")}
+FROM {_PAIRS} GROUP BY key, grp
 """
 
 
-def feedback_screen_totals(store: Store, period: Period, prior: Period, repeat_days: int
-                           ) -> dict[str, dict[str, tuple[int, FeedbackTotals]]]:
-    """The Feedback screen's ticket sums from one pass over the tickets: returns
-    `topic_and_channel_totals(period)` and files `feedback_totals([("", period), ("prior",
-    prior)], by="segment+total")` for the catalogue's feedback report, which asks next —
-    the tickets read, timed and windowed once instead of twice (tested equal to both)."""
-    periods = [("", period), ("prior", prior)]
-    since = data_version(store)
-    params = {"periods": _payload(periods), **_range(periods, repeat_days),
-              "topics": topic_keys(store), "window_s": repeat_days * 86_400, "cells": ""}
-    rows = store.conn.execute(_SCREEN_SUMS, params).fetchall()
-    sums = [r[1:11] for r in rows if r[0] == 0]
-    cell_sums = [r[1:11] for r in rows if r[0] == 2]
-    hours = [r[1:5] for r in rows if r[0] == 1]  # (key, segment, first, done)
-    cell_hours = [(r[1], r[5], r[3], r[4]) for r in rows if r[0] == 1 and r[1] == ""]
+def _hours(seconds: str) -> list[float]:
+    """A JSON array of whole seconds -> the hours."""
+    return [s / 3600.0 for s in json.loads(seconds)]
+
+
+def _ticket_fields(sums: Sequence, first: Sequence[float], done: Sequence[float]) -> dict:
+    """A group's ticket sums (good, n, repeats, with time, contacts, resolved, complaints)
+    and hours as `FeedbackTotals` keywords (the CSAT counts to add to the surveys')."""
+    good, n, rep, with_time, contacts, resolved, complaints = (int(x or 0) for x in sums)
+    return {"csat_good": good, "csat_n": n, "repeats": rep, "opened_with_time": with_time,
+            "contacts": contacts, "resolved": resolved, "complaints": complaints,
+            "first_response_hours": tuple(sorted(first)),
+            "resolution_hours": tuple(sorted(done))}
+
+
+def _add_fields(part: dict, fields: dict) -> None:
+    """Add a group's ticket fields to its survey part (the CSAT counts are both's)."""
+    part.update(fields, csat_good=part.get("csat_good", 0) + fields["csat_good"],
+                csat_n=part.get("csat_n", 0) + fields["csat_n"])
+
+
+def grouped_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_days: int
+                   ) -> dict[tuple[str, str], FeedbackTotals]:
+    """`feedback_totals(..., by="segment+total")` computed, each period's as if alone
+    (`_totals` of each period is its reference, tested equal): each segment's ticket sums
+    and hours from one row per (period, segment), the file's ("") added up from them and
+    the tickets of no known customer."""
     parts = _survey_parts(store, periods, "segment+total")
-    _add_tickets(parts, *_with_file_rows(sums, hours), with_file=True)
-    seed(store, _totals_key(periods, repeat_days),
-         {k: FeedbackTotals(**v) for k, v in parts.items()}, since, small=True)
-    return _cell_totals(cell_sums, cell_hours)
+    params = {"periods": _payload(periods), **_range(periods, repeat_days),
+              "topics": topic_keys(store), "window_s": repeat_days * 86_400}
+    files: dict[str, tuple[list[int], list[float], list[float]]] = {}
+    for key, g, *sums, _opened, first_s, done_s in store.conn.execute(_GROUP_SUMS, params):
+        first, done = _hours(first_s), _hours(done_s)
+        total, first_all, done_all = files.setdefault(key, ([0] * len(sums), [], []))
+        for i, v in enumerate(sums):
+            total[i] += int(v or 0)
+        first_all.extend(first)
+        done_all.extend(done)
+        if g != 0:
+            _add_fields(parts.setdefault((key, g), {}), _ticket_fields(sums, first, done))
+    for key, (total, first_all, done_all) in files.items():
+        _add_fields(parts.setdefault((key, ""), {}), _ticket_fields(total, first_all,
+                                                                    done_all))
+    return {k: FeedbackTotals(**v) for k, v in parts.items()}
+
+
+# the Feedback screen's ticket tables of one period: every ticket in range once, its raw
+# topic and channel (blank: "(none)"), repeats counted within the topic (the same topic key,
+# customer and raw topic: `ticket_group_totals`' rule); per topic (0) and per channel (1),
+# where repeats are not shown (counted 0)
+_TABLE_SUMS = f"""
+WITH {_TOPICS}, {_REPEATS.replace("{part}", f"tk.tkey, {TICKET_GROUPS['topic']}")},
+{_TICKET_SECONDS.format(groups=f"{TICKET_GROUPS['topic']} AS topic, "
+                               f"{TICKET_GROUPS['channel']} AS channel",
+                        in_range=_IN_RANGE, join="")},
+pairs AS (SELECT tr.*, coalesce(tday BETWEEN :lo AND :hi, 0) AS opened,
+                 coalesce(rday BETWEEN :lo AND :hi, 0) AS resolved FROM tr)
+SELECT 0, topic, {_PAIR_SUMS.format(repeat="is_repeat")} FROM pairs GROUP BY topic
+UNION ALL
+SELECT 1, channel, {_PAIR_SUMS.format(repeat="0")} FROM pairs GROUP BY channel
+"""
+
+
+def topic_and_channel_sums(store: Store, period: Period, repeat_days: int
+                           ) -> dict[str, dict[str, tuple[int, FeedbackTotals]]]:
+    """`topic_and_channel_totals` (its reference, tested equal) from one statement that
+    sums each topic and each channel itself: raw topic or channel -> (tickets opened in
+    the period, that group's ticket figures)."""
+    params = {"rep_lo": _range([("", period)], repeat_days)["rep_lo"],
+              "lo": period.start.isoformat(), "hi": period.end.isoformat(),
+              "topics": topic_keys(store), "window_s": repeat_days * 86_400}
+    out: dict[str, dict[str, tuple[int, FeedbackTotals]]] = {by: {} for by in TICKET_GROUPS}
+    sides = tuple(TICKET_GROUPS)
+    for side, g, *sums, opened, first_s, done_s in store.conn.execute(_TABLE_SUMS, params):
+        out[sides[side]][g] = (int(opened or 0), FeedbackTotals(**_ticket_fields(
+            sums, _hours(first_s), _hours(done_s))))
+    return out
 
 
 def period_totals(store: Store, period: Period, repeat_days: int) -> FeedbackTotals:
@@ -508,6 +619,11 @@ WHERE s.rn = 1 {only}
 def latest_nps(store: Store, as_of: date, *, detractors_only: bool = False
                ) -> list[tuple[int, int, str, str | None, str]]:
     """(customer id, NPS, date, comment, customer name) of each customer's latest customer
-    survey with an NPS answer up to as_of (`lists.latest_nps`); only 0–6 when asked."""
+    survey with an NPS answer up to as_of (`lists.latest_nps`); only 0–6 when asked — the
+    detractors kept per data version (Today and the Feedback screen list them both)."""
     sql = _LATEST_NPS.format(only="AND s.nps <= 6" if detractors_only else "")
-    return list(store.conn.execute(sql, {"day": as_of.isoformat()}))
+    if not detractors_only:
+        return list(store.conn.execute(sql, {"day": as_of.isoformat()}))
+    return list(cached(store, ("latest detractors", as_of),
+                       lambda: tuple(store.conn.execute(sql, {"day": as_of.isoformat()})),
+                       small=True))

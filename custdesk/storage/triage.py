@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from custdesk.storage.queries_cache import cached
 from custdesk.storage.store import Store
 
 
@@ -73,7 +74,17 @@ def detractor_details(store: Store, answers: Iterable[tuple[int, str]], as_of: d
                       window: int) -> dict[int, dict[str, Any]]:
     """For each (customer id, date of their detractor answer): the follow-up (state, day,
     note), the revenue of the last `window` days to `as_of` (e4) and the newest NPS answer
-    after that date (score and day), if any."""
+    after that date (score and day), if any. Kept per data version, by the answers given
+    (Today and the Feedback screen ask for the same ~10k on a big file; a read-only
+    result, shared)."""
+    payload = json.dumps([[cid, day] for cid, day in answers])
+    return cached(store, ("detractor details", payload, as_of, window),
+                  lambda: _detractor_details(store, payload, as_of, window), small=True)
+
+
+def _detractor_details(store: Store, payload: str, as_of: date, window: int
+                       ) -> dict[int, dict[str, Any]]:
+    """`detractor_details` computed, for the answers as JSON [[customer id, date], ...]."""
     since = (as_of - timedelta(days=window - 1)).isoformat()
     sql = """
     WITH rows AS (SELECT json_extract(value, '$[0]') AS cid,
@@ -90,7 +101,7 @@ def detractor_details(store: Store, answers: Iterable[tuple[int, str]], as_of: d
     FROM rows r
     LEFT JOIN detractor_followups f ON f.customer_id = r.cid
     LEFT JOIN later l ON l.cid = r.cid AND l.n = 1"""
-    params = (json.dumps([[cid, day] for cid, day in answers]), since, as_of.isoformat())
+    params = (payload, since, as_of.isoformat())
     return {int(cid): {"state": state, "changed_on": changed, "note": note,
                        "value_e4": int(value or 0), "later_nps": later, "later_on": later_on}
             for cid, state, changed, note, value, later, later_on
