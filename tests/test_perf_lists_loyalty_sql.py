@@ -128,7 +128,7 @@ def test_first_days_equal_the_statement_before(store) -> None:
     valued = 0
     for period in periods():
         lo = period.start - timedelta(days=365)
-        got = ql.first_days(store, lo, period.end)
+        got = ql.first_days_reference(store, lo, period.end)
         assert got == _first_days_before(store, lo, period.end)
         valued += sum(1 for r in got if r.first_order_e4 is not None)
     assert valued  # first orders were compared, not only customers without one
