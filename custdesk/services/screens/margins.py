@@ -46,17 +46,18 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
     # only customer and sales figures are shown: no deal, ticket or survey sums.
-    # Beside this period's report, on second connections (two cores, storage/beside.py):
-    # the prior period's cards and product revenue (all its product rows give), and the
-    # groups A–D with the movement from the prior period's
+    # Beside this period's cards and sales by segment and product, on second connections
+    # (two cores, storage/beside.py): its sales by category with the prior period's cards
+    # and product revenue (all its product rows give), and the groups A–D with the
+    # movement from the prior period's
     compare = period.days() >= MIN_COMPARE_DAYS
     prior_period = period.prior()
     pending = beside(store, lambda twin: (
-        ms.sales_report(twin, prior_period, CARDS),
+        ms.sales_groups(twin, period, "category"), ms.sales_report(twin, prior_period, CARDS),
         queries.revenue_by_product(twin, prior_period) if compare else {}))
     pending_groups = beside(store, lambda twin: mg.groups_and_movement(twin, period))
-    report = ms.sales_report(store, period, CARDS, by=BREAKDOWNS)
-    prior_report, prior_revenue = pending.result()
+    report = ms.sales_report(store, period, CARDS, by=("segment", "product"))
+    by_category, prior_report, prior_revenue = pending.result()
     groups, movement = pending_groups.result()
     prior = prior_report.metrics
     b = report.breakdowns
@@ -66,7 +67,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         "by_product": behind_case(
             _rows(mg.sales_rows(b["product"], mg.product_targets(store))),
             mg.revenue_rows(prior_revenue), compare=compare),
-        "by_category": _rows(mg.sales_rows(b["category"])),
+        "by_category": _rows(mg.sales_rows(by_category)),
         "by_segment": _rows(mg.sales_rows(b["segment"])),
         "groups": _rows(groups),
         "movement": mg.movement_rows(movement),
