@@ -111,21 +111,25 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     if ps.deal_count(store) == 0:
         return empty(period, label)
     settings = metrics_service.load_settings(store)
-    owners = beside(store, lambda twin: ps.owners_of(twin, period, settings))
-    figures = ps.figures_of(store, {"now": period, "prior": period.prior()}, settings)
+    # the sums on the second core (storage/beside.py) while the rows are made here (the
+    # cards' are normally kept by Today's catalogue: then only the owners' are summed)
+    sums = beside(store, lambda twin: (
+        ps.figures_of(twin, {"now": period, "prior": period.prior()}, settings),
+        ps.owners_of(twin, period, settings)))
     with collector_paused():  # 18k rows and 50k dicts on a big file: no cycles to find
         rows = qd.open_deal_rows(store, period.end)
         lists = pipeline_rows.open_lists(rows, period.end)
-    stages = used_stages([asdict(s) for s in pipeline_rows.stage_totals(store, rows)],
-                         ps.stages_in_use(store))
-    columns = board_of_rows(ds.stages(store), rows, qd.closed_stage_sums(store, period),
-                            period, pipeline_rows.row_title)
+        stages = used_stages([asdict(s) for s in pipeline_rows.stage_totals(store, rows)],
+                             ps.stages_in_use(store))
+        columns = board_of_rows(ds.stages(store), rows, qd.closed_stage_sums(store, period),
+                                period, pipeline_rows.row_title)
+    figures, owners = sums.result()
     return honest.finish(Screen(
         NAME, period, label, lists=dict(lists),
         cards=with_targets(cards_of(CARD_IDS, figures["now"], figures["prior"], EXTRAS),
                            store, period),
         tables={"by_stage": stages,
-                "by_owner": owner_rows(owners.result()),
+                "by_owner": owner_rows(owners),
                 "board": columns}))
 
 
