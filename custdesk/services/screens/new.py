@@ -168,12 +168,22 @@ def quality_tables(rows: Sequence[ql.FirstDays], this_year: Period, last_year: P
              (last_year.start.isoformat(), last_year.end.isoformat()))
     names: dict[str, str] = {}  # source key -> its first spelling (rows' order)
     buckets: dict[tuple[str, int, str], list[tuple[int, ...]]] = {}
+    # each spelling's key and each day's (year, month) once: a few sources and ~730 days
+    # for the big file's 34k rows
+    keys: dict[str | None, str] = {}
+    places: dict[str, tuple[int, str]] = {}
     for r in rows:
-        key = " ".join((r.source or "").lower().split())
+        key = keys.get(r.source)
+        if key is None:
+            key = keys[r.source] = " ".join((r.source or "").lower().split())
         if key not in names:
             names[key] = (r.source or "").strip() or NO_SOURCE
-        year = next((i for i, (lo, hi) in enumerate(years) if lo <= r.acquired <= hi), -1)
-        buckets.setdefault((key, year, r.acquired[:7]), []).append(
+        place = places.get(r.acquired)
+        if place is None:
+            place = places[r.acquired] = (
+                next((i for i, (lo, hi) in enumerate(years) if lo <= r.acquired <= hi), -1),
+                r.acquired[:7])
+        buckets.setdefault((key, *place), []).append(
             nq.row_sums_cut(r, repeat_cut, churn_cut, window, groups))
     sums = {b: nq.add_sums(parts) for b, parts in buckets.items()}
 
