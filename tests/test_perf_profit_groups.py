@@ -44,8 +44,9 @@ def _shaped(store, seed: int) -> None:
     # on the day before the year's and the 90 days' periods, at a time of day: in neither
     # period (the prior's BETWEEN ends at its last day's midnight), a customer of no period
     for i, back in zip(rng.sample(ids, 6), (365, 365, 365, 90, 90, 90), strict=True):
-        conn.execute("UPDATE orders SET date = ? WHERE id = ?",
-                     (f"{(END - timedelta(days=back)).isoformat()} 10:30", i))
+        day = END - timedelta(days=back)
+        conn.execute("UPDATE orders SET date = ?, month = ? WHERE id = ?",
+                     (f"{day.isoformat()} 10:30", day.year * 100 + day.month, i))
     for i in rng.sample(ids, len(ids) // 15):
         conn.execute("UPDATE orders SET order_ref = NULL WHERE id = ?", (i,))
     for i in rng.sample(ids, len(ids) // 20):
@@ -166,3 +167,25 @@ def test_margins_screen_prior_revenue_as_the_prior_product_rows(store) -> None:
         light = mg.revenue_rows(queries.revenue_by_product(store, period.prior()))
         assert sorted(light, key=lambda r: str(r["name"])) == sorted(
             full, key=lambda r: str(r["name"])), period
+
+
+def test_sales_are_kept_until_a_write(store) -> None:
+    """`sales_by` is cached (Today's revenue trend and Margins' series share the months)
+    but never served stale: a write changes the next answer."""
+    period = Period(date(2016, 1, 1), END)
+    before = queries.sales_by(store, period, "month")
+    assert queries.sales_by(store, period, "month") == before
+    (line,) = store.conn.execute("SELECT id FROM orders WHERE date <= ? ORDER BY id LIMIT 1",
+                                 (END.isoformat(),)).fetchone()
+    try:
+        store.conn.execute("UPDATE orders SET revenue_e4 = revenue_e4 + 7 WHERE id = ?",
+                           (line,))
+        store.conn.commit()
+        after = queries.sales_by(store, period, "month")
+        assert sum(t.revenue_e4 for t in after.values()) == sum(
+            t.revenue_e4 for t in before.values()) + 7
+        assert after == queries.sales_by_reference(store, period, "month")
+    finally:
+        store.conn.execute("UPDATE orders SET revenue_e4 = revenue_e4 - 7 WHERE id = ?",
+                           (line,))
+        store.conn.commit()

@@ -448,7 +448,15 @@ NO_PRODUCT = "(none)"
 
 
 def sales_by(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:
-    """Period sales grouped by product, category or month, in SQL."""
+    """Period sales grouped by product, category or month, in SQL. Kept until the next
+    write, among the small results (`queries_cache`): Today's revenue trend and Margins'
+    monthly series are the same 12 months' sums (0.15 s on the big file)."""
+    return dict(cached(store, ("sales by", period, by),
+                       lambda: _sales_by(store, period, by), small=True))
+
+
+def _sales_by(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:
+    """`sales_by`, computed."""
     if by == "month":
         rows = store.conn.execute(_SALES_BY_MONTH, (period.start.isoformat(),
                                                     period.end.isoformat()))
