@@ -52,6 +52,27 @@ class ScreenJob:
         return self.fn(store, *self.args, **self.kwargs)
 
 
+@dataclass(frozen=True)
+class Warm:
+    """A screen built ahead of its asking: the worker calls `module.start_job(store,
+    preset)` for the job the window's first tab will send (the period resolved on the
+    file, as the period bar will resolve it), builds it and keeps it among its recent
+    screens; it answers only None. The tab's own job, the same, is then answered from
+    memory. Named by module, not imported: the window sends it while its own modules
+    still import. `label`: the period label the tab's job carries (see `wanted_by`)."""
+
+    module: str
+    preset: str
+    label: str
+
+    def wanted_by(self, job: Any) -> bool:
+        """Whether `job` (a tab asking) is the screen being built ahead: its builder's
+        module and period label. Another one stops the warm-up (the tab waits for it)."""
+        fn = getattr(job, "fn", None)
+        args = getattr(job, "args", ())
+        return getattr(fn, "__module__", None) == self.module and args[1:2] == (self.label,)
+
+
 class WorkerGone(Exception):
     """The worker process ended (killed, out of memory) before it answered."""
 
@@ -70,6 +91,7 @@ class ScreenProcess:
         # began before a stop is not kept (else it opened the file being let go)
         self._state = threading.Lock()
         self._generation = 0
+        self._warming: tuple[Warm, threading.Event] | None = None  # see `warm`
 
     def start(self) -> None:
         """Start the worker now (it imports the builders while the window is built)."""
@@ -101,11 +123,35 @@ class ScreenProcess:
         process.kill()
         process.join(1.0)
 
+    def warm(self, path: Path, ahead: Warm) -> bool:
+        """Build `ahead` in the worker now, unless a job already runs (then it is not
+        needed: a tab asked first). Blocks the calling thread (never the window's) until
+        it is built, stopped (`asked`) or failed; True when it was built."""
+        if not self.lock.acquire(blocking=False):
+            return False
+        stop = threading.Event()
+        with self._state:
+            self._warming = (ahead, stop)
+        try:
+            outcome, _value = self.run(path, ahead, stop)
+        finally:
+            with self._state:
+                self._warming = None
+            self.lock.release()
+        return outcome == FINISHED
+
+    def asked(self, job: Any) -> None:
+        """A tab waits to send `job`: a warm-up of another screen (or period) stops."""
+        with self._state:
+            warming = self._warming
+        if warming is not None and not warming[0].wanted_by(job):
+            warming[1].set()
+
     @property
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
-    def run(self, path: Path, job: Callable[[Any], Any], stop: threading.Event
+    def run(self, path: Path, job: Callable[[Any], Any] | Warm, stop: threading.Event
             ) -> tuple[str, Any]:
         """(FINISHED, result) / (FAILED, exception) / (STOPPED, None), or (CANNOT_START,
         exception) when no worker could be started. Call with `lock` held.
@@ -289,12 +335,19 @@ class _WorkerFiles:
             store = self.stores[path] = Store(Path(path), connect(Path(path)), None)
         return store
 
-    def run(self, path: str, job: Callable[[Any], Any], stop: Callable[[], bool]) -> Any:
+    def run(self, path: str, job: Callable[[Any], Any] | Warm, stop: Callable[[], bool]
+            ) -> Any:
+        import importlib
+
         from custdesk.storage.beside import set_progress_handler
         from custdesk.storage.queries_cache import data_version
 
         store = self.store(path)
         set_progress_handler(store, stop, CANCEL_POLL_STEPS)  # its parts' twin stops too
+        if isinstance(job, Warm):  # built and kept, not sent: the tab asks for it next
+            self.run(path, importlib.import_module(job.module).start_job(store, job.preset),
+                     stop)
+            return None
         # today's date too: a screen also reads the clock (a snooze ending, an action
         # falling due), so one built yesterday is not served after midnight
         key = (path, pickle.dumps(job), data_version(store), date.today())

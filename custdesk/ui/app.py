@@ -30,6 +30,7 @@ from custdesk.ui.stall_meter import StallMeter
 # and the dialogs load while it is on screen (`load_window`), hence the imports in functions.
 if TYPE_CHECKING:
     from custdesk.services import files
+    from custdesk.services.screen_process import Warm
     from custdesk.ui.main_window import MainWindow
     from custdesk.ui.tabs.base_tab import BaseTab
 
@@ -97,12 +98,9 @@ def start_path(db: str | None, *, smoke_test: bool = False,
     or by the caller when `write_demo` is False: the start-up writes it on a thread)."""
     from custdesk.services import files
 
-    if db:
-        return Path(db).expanduser()
-    if not smoke_test:
-        last = next((p for p in recent_files() if p.is_file()), None)
-        if last is not None:
-            return last
+    known = known_start_path(db, smoke_test=smoke_test)
+    if known is not None:
+        return known
     path = files.default_db_path()
     if smoke_test or path.exists():
         return path
@@ -112,6 +110,17 @@ def start_path(db: str | None, *, smoke_test: bool = False,
         demo = files.demo_db_path()
         return ensure_demo_file(demo) if write_demo else demo
     return path
+
+
+def known_start_path(db: str | None, *, smoke_test: bool = False) -> Path | None:
+    """`start_path` when it is known at once — `--db`, or the last file used that still
+    exists — so the file can open while the window's modules import; None when the
+    default file must be looked up (or the first-run welcome asked) first."""
+    if db:
+        return Path(db).expanduser()
+    if not smoke_test:
+        return next((p for p in recent_files() if p.is_file()), None)
+    return None
 
 
 def run_gui(db: str | None, *, smoke_test: bool = False, screenshots: str | None = None) -> int:
@@ -165,15 +174,29 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
     import importlib
 
     from custdesk.ui import file_switch, tab_list
-    from custdesk.ui.tasks import default_runner, in_background
+    from custdesk.ui.tasks import Outcome, default_runner, in_background, when_done
 
     def doing(what: str) -> None:
         if meter is not None:
             meter.doing = f"start-up: {what}"
 
-    def import_all() -> None:
+    # the file opens while the tabs import, when it is known without asking
+    early = known_start_path(db, smoke_test=smoke_test)
+    ahead = first_tab_ahead(window) if early is not None else None
+    warm = warm_when_open(ahead) if ahead is not None else None
+
+    def import_all() -> Outcome | None:
+        """Import the window's modules; once what opening needs is in, `early` starts
+        opening on a thread of its own (it imports nothing: `tab_list.OPEN_MODULES`)."""
+        opening = None
+        if early is not None:
+            for name in tab_list.OPEN_MODULES:
+                importlib.import_module(name)
+            opening = file_switch.start_opening(early, prepare=demo_file_writer(early),
+                                                then=warm)
         for name in tab_list.CONTENT_MODULES:
             importlib.import_module(name)
+        return opening
 
     def failed(exc: BaseException) -> None:
         """Start-up broke (a module, the demo file, a page): say so and stop, never leave
@@ -208,9 +231,13 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
         return run
 
     @guarded
-    def imported(_result: object) -> None:
+    def imported(opening: Outcome | None) -> None:
         gc.freeze()  # the modules just imported: long-lived, never walked by a collection
         gc.enable()
+        if opening is not None:  # opened meanwhile, or still opening
+            doing("opening the file")
+            when_done(opening, opened, failed)
+            return
         # the first-run welcome may ask here; the demo it may choose is written (0.35 s,
         # once) on the thread that opens it
         path = start_path(db, smoke_test=smoke_test, write_demo=False)
@@ -283,6 +310,41 @@ def demo_file_writer(path: Path) -> Callable[[], object] | None:
 
     return lambda: ensure_demo_file(path)
 
+
+def first_tab_ahead(window: MainWindow) -> Warm | None:
+    """The screen to build ahead of the first page (`warm_when_open`): Today on the
+    period bar's preset — None when another tab shows first or the period is custom."""
+    from custdesk.domain.periods import PRESET_LABELS
+    from custdesk.services.screen_process import Warm
+    from custdesk.ui import tab_list
+
+    key = window.period_bar.current_key()
+    if (tab_list.TABS[window.tabs.currentIndex()].class_name != "TodayTab"
+            or key not in PRESET_LABELS):
+        return None
+    return Warm(TODAY_SCREEN, key, PRESET_LABELS[key])
+
+
+def warm_when_open(ahead: Warm) -> Callable[[files.Store], object]:
+    """What asks the screen process, once the file is open (on the opening thread), to
+    build `ahead` while the window's tabs still import: the first page, built after them,
+    then gets its screen from memory. Not for a file small enough to build inline."""
+    import threading
+
+    def warm(store: files.Store) -> None:
+        from custdesk.ui.tasks import default_runner
+
+        runner = default_runner()
+        process = runner.screen_process
+        if process is None or runner.runs_inline(store):
+            return
+        threading.Thread(target=process.warm, args=(store.path, ahead),
+                         name="custdesk-warm", daemon=True).start()
+
+    return warm
+
+
+TODAY_SCREEN = "custdesk.services.screens.today"  # the Today tab's screen module (tested)
 
 # the other pages wait at most this long for the first tab (a page the owner goes to is
 # built at once): building them meanwhile took ~0.5 s off the cores Today's load was using

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from custdesk.ui.tasks import in_background
+from custdesk.ui.tasks import Outcome, in_background, start_background, when_done
 
 log = logging.getLogger(__name__)
 # how long a close waits for the screen process to end (it is killed after 1 s)
@@ -59,12 +59,28 @@ def open_later(path: Path, opened: Callable[[Store], object],
                prepare: Callable[[], object] | None = None) -> None:
     """Open `path` on a thread (after `prepare()` there, e.g. writing the demo file); then
     `opened(store)` or `refused(exc)` on the GUI thread."""
+    when_done(start_opening(path, lock, prepare), opened, refused)
+
+
+def start_opening(path: Path, lock: BaseFileLock | None = None,
+                  prepare: Callable[[], object] | None = None,
+                  then: Callable[[Store], object] | None = None) -> Outcome:
+    """Start opening `path` on a thread (from any thread: the start-up's import thread);
+    its outcome (the store, or why not) lands in the list returned (`tasks.when_done`).
+    `then(store)` runs on that thread once the file is open (the start-up asks the screen
+    process to build the first tab ahead); a failure there is logged, the file stays open."""
     def work() -> Store:
         if prepare is not None:
             prepare()
-        return open_and_span(path, lock)
+        store = open_and_span(path, lock)
+        if then is not None:
+            try:
+                then(store)
+            except Exception:  # an optional head start: never the open's failure
+                log.exception("after opening %s", path)
+        return store
 
-    in_background(work, opened, refused)
+    return start_background(work)
 
 
 def close_later(store: Store, closed: Callable[[BaseFileLock | None], object],

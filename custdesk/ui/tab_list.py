@@ -31,13 +31,24 @@ TABS: tuple[TabSpec, ...] = (
     TabSpec("Actions", "&Actions", "actions_tab", "ActionsTab"),
     TabSpec("Scorecard", "&Scorecard", "scorecard_tab", "ScorecardTab"),
 )
+# what opening the file needs (ui/file_switch.start_opening, the demo's first writing and
+# the start-up's warm-up of the first tab included), imported first by the start-up
+# thread: the file then opens on a thread of its own while the rest imports. Nothing is
+# imported on that thread (a test keeps it so): two threads importing modules that
+# import each other can fail with a deadlock error
+OPEN_MODULES: tuple[str, ...] = (
+    "custdesk.services.files",
+    "custdesk.services.period_service",
+    "custdesk.services.demo",
+    "custdesk.services.screen_process",
+    "custdesk.ui.tasks",
+    "custdesk.ui.file_switch",
+)
 # everything the finished window needs, imported by the start-up thread in this order
 CONTENT_MODULES: tuple[str, ...] = (
-    "custdesk.services.files",
-    "custdesk.ui.tasks",
+    *OPEN_MODULES,
     *(f"custdesk.ui.tabs.{spec.module}" for spec in TABS),
     # what the menus open (imported inside their slots: already loaded by then)
-    "custdesk.services.demo",
     "custdesk.ui.edit_undo",
     "custdesk.ui.plain_text",
     "custdesk.ui.review_printing",

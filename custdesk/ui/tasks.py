@@ -225,6 +225,7 @@ class _ProcessJob(QRunnable):
     def run(self) -> None:
         outcome: tuple[str, Any] = ("stopped", None)
         while not self.cancel.is_set():
+            self.process.asked(self.job)  # a start-up warm-up of another screen stops
             if self.process.lock.acquire(timeout=0.05):  # one build at a time
                 try:
                     outcome = self.process.run(self.source, self.job, self.cancel)
@@ -565,9 +566,16 @@ def in_background(work: Callable[[], Any], then: Callable[[Any], object],
     outside the task runner: the start-up (the runner and the storage layer not loaded
     yet) and switching files (ui/file_switch.py). `daemon=False`: the process waits for it
     at exit (a file's closing backup must never be cut off)."""
-    from PySide6.QtCore import QTimer
+    when_done(start_background(work, daemon=daemon), then, failed)
 
-    outcome: list[tuple[bool, Any]] = []
+
+Outcome: TypeAlias = "list[tuple[bool, Any]]"  # [] until the work ends, then [(ok, value)]
+
+
+def start_background(work: Callable[[], Any], *, daemon: bool = True) -> Outcome:
+    """Start `work` on a thread of its own (from any thread: the start-up's import thread
+    starts the file's opening); its outcome lands in the list returned."""
+    outcome: Outcome = []
 
     def run() -> None:
         try:
@@ -576,6 +584,14 @@ def in_background(work: Callable[[], Any], then: Callable[[Any], object],
             outcome.append((False, exc))
 
     threading.Thread(target=run, name="custdesk-background", daemon=daemon).start()
+    return outcome
+
+
+def when_done(outcome: Outcome, then: Callable[[Any], object],
+              failed: Callable[[BaseException], object]) -> None:
+    """`then(result)` or `failed(exc)` on the GUI thread (call it there) once the work of
+    `start_background` has ended."""
+    from PySide6.QtCore import QTimer
 
     def check() -> None:
         if not outcome:

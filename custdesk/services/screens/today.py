@@ -34,6 +34,8 @@ from custdesk.services import actions_service as acts
 from custdesk.services import metrics_service
 from custdesk.services import triage_service as triage
 from custdesk.services.metrics_lists import DealRow, deal_row, hot_infos, lost_infos
+from custdesk.services.period_service import resolve_period
+from custdesk.services.screen_process import ScreenJob
 from custdesk.services.screens import actions as actions_screen
 from custdesk.services.screens import honest
 from custdesk.services.screens.labels import MONTHLY_RENEWAL, deal_title, series_metric
@@ -137,6 +139,19 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                                   lists=lists, tables=tables,
                                   notes=undated_note(current.get("contacts_undated"))))
     return screen.with_series(series) if series is not None else screen
+
+
+def load_job(period: Period, label: str) -> ScreenJob:
+    """The Today tab's load: the whole screen, its trends too (they are built while the
+    cards' catalogues run beside, so they cost no time of their own)."""
+    return ScreenJob(build, (period, label), {"with_series": True})
+
+
+def start_job(store: Store, preset: str) -> ScreenJob:
+    """`load_job` for the window's start on `store` with the period preset `preset`: the
+    screen process builds it ahead while the window's tabs still import (`Warm`)."""
+    resolved = resolve_period(store, preset=preset)
+    return load_job(resolved.period, resolved.label)
 
 
 def due_totals(rows: Sequence[dict[str, Any]]) -> dict[str, int]:

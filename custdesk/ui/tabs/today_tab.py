@@ -12,7 +12,7 @@ Everything shown is built by `custdesk.services.screens.today` (the same screen
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -38,6 +38,10 @@ from custdesk.ui.kpi_card import KpiCard
 from custdesk.ui.record_table_model import Column
 from custdesk.ui.tabs.dashboard_tab import DashboardTab
 from custdesk.ui.tabs.metric_panels import TablePanel, card_figures
+
+if TYPE_CHECKING:
+    from custdesk.domain.periods import Period
+    from custdesk.services.screen_process import ScreenJob
 
 TREND_MONTHS = today_screen.TREND_MONTHS
 # sparkline per trend of the screen: (title, unit) — the figure's one label (labels.py)
@@ -200,6 +204,10 @@ class TodayTab(DashboardTab):
                      "deals (your sales pipeline)", "customer surveys (NPS)")
     empty_why = ("Today shows revenue, margin, customers won and lost, who is at risk and "
                  "which prospects are hot, as soon as your spreadsheets are in.")
+
+    def load_job(self, period: Period) -> ScreenJob:
+        # the job the screen process builds ahead while the window starts (`start_job`)
+        return today_screen.load_job(period, self.period_label)
 
     def build_content(self) -> QWidget:
         content = QWidget()

@@ -1,0 +1,191 @@
+"""The first tab's screen built ahead (issue 18: Today sooner after start): the file opens
+while the window's tabs import, and the screen process builds Today's screen meanwhile,
+so the Today page, built after the imports, gets it from the worker's memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from custdesk.domain.periods import PRESET_LABELS, Period
+from custdesk.services import screen_process
+from custdesk.services.period_service import resolve_period
+from custdesk.services.screen_process import FINISHED, ScreenJob, ScreenProcess, Warm
+from custdesk.services.screens import today
+from custdesk.services.screens.model import to_json
+from custdesk.services.screens.registry import SCREENS
+from custdesk.ui import app, tab_list
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "last_12_months"
+LABEL = PRESET_LABELS[KEY]
+
+
+def start_job(store, preset: str) -> ScreenJob:  # a warm-up that only a stop ends
+    from tests.test_screen_process import endless_query
+
+    return ScreenJob(endless_query)
+
+
+def test_the_worker_builds_todays_screen_ahead_and_serves_the_tabs_job_from_memory(
+        demo_store) -> None:
+    files = screen_process._WorkerFiles()
+    path = str(demo_store.path)
+    assert files.run(path, Warm(app.TODAY_SCREEN, KEY, LABEL), lambda: False) is None
+    assert len(files.recent) == 1
+    built = next(iter(files.recent.values()))
+    resolved = resolve_period(demo_store, preset=KEY)
+    # the job the Today tab sends for the period its bar resolves on this file
+    asked = today.load_job(resolved.period, LABEL)
+    assert files.run(path, asked, lambda: False) is built  # from memory, not built again
+    assert to_json(built) == to_json(SCREENS["today"](demo_store, resolved.period, LABEL))
+
+
+def test_the_today_tab_asks_for_exactly_the_job_built_ahead(qtbot, demo_store) -> None:
+    from custdesk.ui.main_window import MainWindow
+
+    window = MainWindow(None, persist_state=False)
+    qtbot.addWidget(window)
+    window.set_store(demo_store, close_previous="no")
+    page = window.tabs.widget(0)
+    assert type(page).__name__ == "TodayTab"
+    assert page.screen_module.__name__ == app.TODAY_SCREEN
+    ahead = app.first_tab_ahead(window)
+    assert ahead == Warm(app.TODAY_SCREEN, window.period_bar.current_key(),
+                         window.period_bar.label())
+    tab_job = page.load_job(window.period_bar.period())
+    assert pickle.dumps(tab_job) == pickle.dumps(today.start_job(demo_store, ahead.preset))
+    assert ahead.wanted_by(tab_job)
+    window.set_store(None, close_previous="no")
+
+
+def test_no_warm_up_when_another_tab_shows_first_or_the_period_is_custom(qtbot) -> None:
+    from custdesk.ui.main_window import MainWindow
+
+    window = MainWindow(None, persist_state=False, deferred=True)
+    qtbot.addWidget(window)
+    assert app.first_tab_ahead(window) == Warm(app.TODAY_SCREEN, KEY, LABEL)
+    window.period_bar.set_custom(date(2026, 1, 1), date(2026, 3, 31))
+    assert app.first_tab_ahead(window) is None
+    window.period_bar.set_choice(KEY)
+    assert app.first_tab_ahead(window) is not None
+    window.tabs.setCurrentIndex(1)
+    assert app.first_tab_ahead(window) is None
+
+
+def test_only_todays_job_for_its_period_label_is_wanted() -> None:
+    ahead = Warm(app.TODAY_SCREEN, KEY, LABEL)
+    period = Period(date(2025, 12, 2), date(2026, 12, 1))
+    assert ahead.wanted_by(ScreenJob(today.build, (period, LABEL), {"with_series": True}))
+    assert not ahead.wanted_by(ScreenJob(today.build, (period, "Last 90 days")))
+    assert not ahead.wanted_by(ScreenJob(SCREENS["customers"], (period, LABEL)))
+    assert not ahead.wanted_by(ScreenJob(today.build_series, (period,)))
+
+
+def test_a_tab_asking_for_another_screen_stops_the_warm_up(demo_store) -> None:
+    worker = ScreenProcess()
+    try:
+        built: list[bool] = []
+        warming = threading.Thread(
+            target=lambda: built.append(worker.warm(demo_store.path,
+                                                    Warm(__name__, KEY, LABEL))))
+        warming.start()
+        deadline = time.monotonic() + 60
+        while worker._warming is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert worker._warming is not None
+        assert not worker.warm(demo_store.path, Warm(__name__, KEY, LABEL))  # one at a time
+        period = resolve_period(demo_store, preset=KEY).period
+        worker.asked(ScreenJob(today.build, (period, LABEL)))  # wanted: keeps building
+        time.sleep(0.5)
+        assert warming.is_alive()
+        worker.asked(ScreenJob(SCREENS["actions"], (period, "")))  # another screen
+        warming.join(30)
+        assert not warming.is_alive() and built == [False]  # stopped, not built
+        with worker.lock:
+            outcome, screen = worker.run(demo_store.path,
+                                         ScreenJob(SCREENS["actions"], (period, "")),
+                                         threading.Event())
+        assert outcome == FINISHED and screen.name == "actions"
+    finally:
+        worker.stop()
+
+
+def test_a_file_is_opened_at_once_only_when_known_without_asking(tmp_path,
+                                                                monkeypatch) -> None:
+    given = tmp_path / "shop.db"
+    assert app.known_start_path(str(given)) == given
+    assert app.known_start_path(None, smoke_test=True) is None  # the default file: looked up
+    recent = tmp_path / "recent.db"
+    monkeypatch.setattr(app, "recent_files", lambda: [tmp_path / "gone.db", recent])
+    assert app.known_start_path(None) is None  # no recent file exists: the default, or ask
+    recent.write_bytes(b"")
+    assert app.known_start_path(None) == recent
+    assert app.start_path(None, ask=lambda: pytest.fail("asked")) == recent
+
+
+OPENING = """
+import json, sys, threading, importlib
+from custdesk.ui.app import make_application
+from custdesk.ui import tab_list
+app = make_application()
+from custdesk.ui.tasks import default_runner
+default_runner().use_screen_process()  # as the start-up does, before the imports
+for name in tab_list.OPEN_MODULES:
+    importlib.import_module(name)
+from custdesk.ui import app as start, file_switch
+from custdesk.services.screen_process import ScreenProcess, Warm
+built = []
+warm = ScreenProcess.warm
+ScreenProcess.warm = lambda self, path, ahead: built.append(warm(self, path, ahead))
+before = set(sys.modules)
+from pathlib import Path
+path = Path(sys.argv[1])
+outcome = file_switch.start_opening(
+    path, prepare=start.demo_file_writer(path),
+    then=start.warm_when_open(Warm(start.TODAY_SCREEN, "last_12_months", "Last 12 months")))
+while not outcome:
+    pass
+ok, store = outcome[0]
+assert ok, store
+for thread in threading.enumerate():
+    if thread.name == "custdesk-warm":
+        thread.join()
+new = sorted(m for m in set(sys.modules) - before if m.startswith("custdesk"))
+print(json.dumps({"new": new, "built": built, "records": store.conn.execute(
+    "SELECT count(*) FROM orders").fetchone()[0]}))
+default_runner().use_screen_process(False)
+"""
+
+
+@pytest.mark.parametrize("demo", [False, True])
+def test_opening_the_file_and_warming_the_first_tab_import_nothing(tmp_path, demo) -> None:
+    """The file opens on a thread while the import thread imports the tabs: anything
+    imported on the opening thread could meet the import thread inside a module pair that
+    import each other (a deadlock error at start). So `tab_list.OPEN_MODULES` holds all
+    that opening, the demo's first writing and the warm-up need."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
+           "CUSTDESK_DB": str(tmp_path / "data" / "custdesk.db")}
+    if demo:  # the demo's own file, not written yet: written on the opening thread
+        path = str(tmp_path / "data" / "custdesk-demo.db")
+    else:
+        from custdesk.services.demo import ensure_demo_file
+
+        path = str(ensure_demo_file(tmp_path / "shop.db"))
+    out = subprocess.run([sys.executable, "-c", OPENING, path], capture_output=True,
+                         text=True, env=env, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["new"] == []
+    assert seen["built"] == [True]  # the demo is big enough for the screen process
+    assert seen["records"] > 0  # the demo was written on the opening thread when it was its own
+    assert set(tab_list.OPEN_MODULES) <= set(tab_list.CONTENT_MODULES)
