@@ -1,7 +1,7 @@
 """The Pipeline screen from one row per open deal (`queries_deals.open_deal_rows`,
 `pipeline_rows`, `pipeline_board.board_of_rows`; issue 18) == the screen from the open deals
 loaded and resolved as records with `domain.lists`' rules (`build_from_records`), on random
-files of every record kind, with the rules' boundary days and ties planted."""
+files of every record kind, with the rules' boundary days, ties and blank owners planted."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def _plant_edges(store, rng: random.Random) -> None:
     """Deals on the rules' edges as of END: exactly 30 and 31 days without activity,
     expected to close exactly 30 and 31 days ago, today, in 30 and 31 days; probability
     exactly 50; weighted values tied; blank titles (named by the reference, else "deal
-    with ACCOUNT", else by id); no customer; open now but closed after the period's end."""
+    with ACCOUNT", else by id); no customer; blank owners (the owners' table's "(none)");
+    open now but closed after the period's end."""
     ids = [r[0] for r in store.conn.execute("SELECT id FROM deals ORDER BY id")]
     # once on deals open now and created long before END (they stay open at END), once on
     # any deals
@@ -57,6 +58,8 @@ def _plant_edges(store, rng: random.Random) -> None:
         ("title = '  ', ref = NULL", ()),
         ("title = NULL, ref = NULL, customer_id = NULL", ()),
         ("customer_id = NULL", ()),
+        ("owner = NULL", ()), ("owner = ''", ()), ("owner = '  Ann '", ()),
+        ("owner = '  Ann ', stage_id = ?, closed_on = ?", (stages["won"], ago(5))),
         ("next_step_on = ?, needs_me = 1", (ago(1),)), ("next_step_on = ?", (day(),)),
         ("stage_id = ?, closed_on = ?", (stages["won"], ago(-3))),
         ("stage_id = ?, closed_on = ?", (stages["lost"], ago(-10))),

@@ -106,24 +106,26 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
 
     Each open deal is one row of one statement (`queries_deals.open_deal_rows`), made into
     its list row once (`pipeline_rows`); the cards are the file's deal sums Today's
-    catalogue keeps (`figures_of`); the owners' table is summed on the second core
-    meanwhile (`storage/beside.py`). `build_from_records` is the reference (same screen)."""
+    catalogue keeps (`figures_of`); the owners' table counts the same rows and the deals
+    closed in the period, read on the second core meanwhile (`storage/beside.py`) with the
+    board's won and lost stages. `build_from_records` is the reference (same screen)."""
     if ps.deal_count(store) == 0:
         return empty(period, label)
     settings = metrics_service.load_settings(store)
-    # the sums on the second core (storage/beside.py) while the rows are made here (the
-    # cards' are normally kept by Today's catalogue: then only the owners' are summed)
+    # on the second core (storage/beside.py) while the rows are made here: the cards'
+    # sums (normally kept by Today's catalogue), the owners' names, the closed deals
     sums = beside(store, lambda twin: (
         ps.figures_of(twin, {"now": period, "prior": period.prior()}, settings),
-        ps.owners_of(twin, period, settings)))
+        qd.group_names(twin, "owner"), qd.closed_by_stage_and_owner(twin, period)))
     with collector_paused():  # 18k rows and 50k dicts on a big file: no cycles to find
         rows = qd.open_deal_rows(store, period.end)
         lists = pipeline_rows.open_lists(rows, period.end)
         stages = used_stages([asdict(s) for s in pipeline_rows.stage_totals(store, rows)],
                              ps.stages_in_use(store))
-        columns = board_of_rows(ds.stages(store), rows, qd.closed_stage_sums(store, period),
+        figures, names, closed = sums.result()
+        columns = board_of_rows(ds.stages(store), rows, pipeline_rows.closed_sums(closed),
                                 period, pipeline_rows.row_title)
-    figures, owners = sums.result()
+        owners = pipeline_rows.owner_figures(rows, closed, names)
     return honest.finish(Screen(
         NAME, period, label, lists=dict(lists),
         cards=with_targets(cards_of(CARD_IDS, figures["now"], figures["prior"], EXTRAS),

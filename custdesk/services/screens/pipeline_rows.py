@@ -11,17 +11,19 @@ records path (`pipeline.build_from_records`) stays their reference
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import fields
 from datetime import date, timedelta
 from operator import itemgetter
 from typing import Any
 
 from custdesk.domain import lists as rules
+from custdesk.domain.metric_values import MetricValue, count, proportion
 from custdesk.domain.records import StageKind
 from custdesk.domain.text import name_key
 from custdesk.services import metrics_service  # noqa: F401  first: it completes metrics_lists
 from custdesk.services.metrics_lists import DealRow
-from custdesk.services.pipeline_service import StageTotal
+from custdesk.services.pipeline_service import NONE_GROUP, StageTotal
 from custdesk.services.screens.labels import deal_title
 from custdesk.storage import queries_deals as qd
 from custdesk.storage.repository import load_stages
@@ -111,3 +113,34 @@ def stage_totals(store: Any, rows: list[tuple]) -> list[StageTotal]:
     order = [*dict.fromkeys(names), *sorted(first_id, key=first_id.__getitem__)]
     return [StageTotal(g, sums[g][0], sums[g][1] / 10_000, sums[g][2] / 10_000, sums[g][3])
             for g in order]
+
+
+def closed_sums(closed: list[tuple[str, str, str, int, int, int]]
+                ) -> dict[str, tuple[int, int, int]]:
+    """`queries_deals.closed_stage_sums` (the board's won and lost stages: per stage name
+    key, deals, Σ amount e4, Σ weighted e4) from `queries_deals.closed_by_stage_and_owner`."""
+    out: dict[str, list[int]] = {}
+    for name, _kind, _owner, n, value, weighted in closed:
+        sums = out.setdefault(name_key(name), [0, 0, 0])
+        sums[0] += n
+        sums[1] += value
+        sums[2] += weighted
+    return {k: (n, value, weighted) for k, (n, value, weighted) in out.items()}
+
+
+def owner_figures(rows: list[tuple], closed: list[tuple[str, str, str, int, int, int]],
+                  owners: list[str]) -> dict[str, dict[str, MetricValue]]:
+    """What the owners' table reads of `pipeline_service.owners_of` — deals open at the
+    period's end, won and lost in it, the win rate — per owner group (`owners`:
+    `queries_deals.group_names(store, "owner")`, sorted), from the open deals' rows and
+    `queries_deals.closed_by_stage_and_owner`, not another pass over every deal."""
+    opened = Counter(r[8] or NONE_GROUP for r in rows)  # as GROUPS["owner"]: blank = none
+    decided: dict[str, Counter[str]] = defaultdict(Counter)
+    for _name, kind, owner, n, _value, _weighted in closed:
+        decided[owner][kind] += n
+    out = {}
+    for owner in owners:
+        won, lost = decided[owner]["won"], decided[owner]["lost"]
+        out[owner] = {"deals_open": count(opened[owner]), "deals_won": count(won),
+                      "deals_lost": count(lost), "win_rate_pct": proportion(won, won + lost)}
+    return out
