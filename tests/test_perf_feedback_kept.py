@@ -61,6 +61,7 @@ def test_detractor_details_kept_equal_fresh_and_follow_a_write(store, monkeypatc
         again = triage_service.triage_detractors(store, ms.detractors(store, period), period)
         assert next(r for r in again if r.customer_id == top.customer_id).follow_up \
             == "contacted"
+        assert qt.moved_on(store, period.end) == list(qt._moved_on(store, period.end))
     finally:
         with store.transaction():
             store.conn.execute("DELETE FROM detractor_followups")

@@ -64,6 +64,15 @@ def screen_tickets(store: Store, period: Period) -> dict[str, list[TicketGroup]]
             qf.topic_and_channel_sums(store, period, repeat_days).items()}
 
 
+def period_sums(store: Store, period: Period) -> dict[tuple[str, str], FeedbackTotals]:
+    """The feedback sums of the period ("") and its prior ("prior") by segment and for the
+    file ("" group): what `metrics_service.feedback_report` reads, kept per period
+    (`queries_feedback.segment_sums`), so a screen can have them summed while something
+    else runs beside."""
+    return qf.feedback_totals(store, [("", period), ("prior", period.prior())],
+                              load_settings(store).repeat_contact_days, by="segment+total")
+
+
 def _rows(groups: dict[str, tuple[int, FeedbackTotals]], by: str) -> list[TicketGroup]:
     """The groups with a ticket opened in the period, most tickets first."""
     out = []

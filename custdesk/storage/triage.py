@@ -111,7 +111,14 @@ def _detractor_details(store: Store, payload: str, as_of: date, window: int
 def moved_on(store: Store, as_of: date) -> list[tuple[int, int, str, str | None, str]]:
     """Customers with an open follow-up (to contact, contacted) whose latest NPS answer up
     to `as_of` is 7–10: (customer id, their latest 0–6 answer, its date, its comment, name)
-    — the detractor answer the rescue started from."""
+    — the detractor answer the rescue started from. Kept per data version (Today and
+    the Feedback screen ask for the same day)."""
+    return list(cached(store, ("moved on", as_of), lambda: _moved_on(store, as_of),
+                       small=True))
+
+
+def _moved_on(store: Store, as_of: date) -> tuple[tuple[int, int, str, str | None, str], ...]:
+    """`moved_on` computed."""
     # only the answers of customers with an open follow-up are numbered (each customer's
     # numbers are their own): the window ran over every survey of the file before
     sql = """
@@ -132,8 +139,8 @@ def moved_on(store: Store, as_of: date) -> list[tuple[int, int, str, str | None,
          AND low.newest_of_kind = 1
     LEFT JOIN customers c ON c.id = f.customer_id
     WHERE f.state IN ('to_contact', 'contacted')"""
-    return [(int(r[0]), int(r[1]), r[2], r[3], r[4])
-            for r in store.conn.execute(sql, {"day": as_of.isoformat()})]
+    return tuple((int(r[0]), int(r[1]), r[2], r[3], r[4])
+                 for r in store.conn.execute(sql, {"day": as_of.isoformat()}))
 
 
 def set_followup(store: Store, customer_id: int, state: str, changed_on: str,

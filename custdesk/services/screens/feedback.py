@@ -58,11 +58,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     window = ms.load_settings(store).window_days
     tallies = beside(store, lambda twin: customer_tallies(twin, period, window))
     tickets = fb.screen_tickets(store, period)  # by topic and by channel
+    # the report's feedback sums meanwhile too (kept per period: after Today, found)
+    fb.period_sums(store, period)
     tallies.result()
-    # what this screen reads, not more: its feedback sums by segment, of the period and its
-    # prior, are kept per period (`queries_feedback.segment_sums`: Today's catalogue leaves
-    # them)
-    report = ms.feedback_report(store, period)
+    report = ms.feedback_report(store, period)  # what this screen reads, not more
     prior = ms.feedback_figures(store, period.prior())  # the cards' figures alone
     cards = {m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS}
     by_segment = report.breakdowns["segment"]
