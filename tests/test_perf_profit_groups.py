@@ -189,3 +189,36 @@ def test_sales_are_kept_until_a_write(store) -> None:
         store.conn.execute("UPDATE orders SET revenue_e4 = revenue_e4 - 7 WHERE id = ?",
                            (line,))
         store.conn.commit()
+
+
+@pytest.mark.parametrize("twins", [True, False])
+def test_margins_screen_equals_the_reference_path(store, twins, monkeypatch) -> None:
+    """The screen's tables (on second connections or not) == built the old way: the
+    groups and movement from the Python path, the prior period's whole product breakdown,
+    every breakdown from one sales report."""
+    from custdesk.services.screens.model import MIN_COMPARE_DAYS
+    from custdesk.storage import beside
+
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    for period in _periods(store):
+        screen = margins_screen.build(store, period, with_series=False)
+        if screen.empty:
+            continue
+        report = ms.sales_report(store, period, margins_screen.CARDS,
+                                 by=("segment", "product", "category"))
+        prior = ms.sales_report(store, period.prior(), margins_screen.CARDS, by=("product",))
+        rows = margins_screen._rows
+        by_product = margins_screen.behind_case(
+            rows(mg.sales_rows(report.breakdowns["product"], mg.product_targets(store))),
+            rows(mg.sales_rows(prior.breakdowns["product"])),
+            compare=period.days() >= MIN_COMPARE_DAYS)
+        assert screen.tables["by_product"] == margins_screen.with_cases(
+            by_product, screen.tables["cases"]), period
+        assert screen.tables["by_category"] == rows(mg.sales_rows(
+            report.breakdowns["category"])), period
+        assert screen.tables["by_segment"] == rows(mg.sales_rows(
+            report.breakdowns["segment"])), period
+        assert screen.tables["groups"] == rows(mg.group_rows(store, period)), period
+        assert screen.tables["movement"] == mg.movement_rows(ms.group_movement(store, period))
+        assert {m: c.current for m, c in screen.cards.items()} == {
+            m: report.metrics[m] for m in margins_screen.CARDS}
