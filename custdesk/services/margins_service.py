@@ -122,8 +122,8 @@ def groups_and_movement(store: Store, period: Period
                         ) -> tuple[list[GroupRow], dict[tuple[str, str], int]]:
     """`group_rows(store, period)` and `metrics_service.group_movement(store, period)` (the
     reference, tests/test_perf_profit_groups.py) from one statement: the groups counted in
-    SQL (`queries_profit_groups`), not each customer's profit read into Python, ranked and
-    grouped there — for each period, and the current one three times."""
+    SQL (`queries_profit_groups`), not each customer's profit of each period read into
+    Python (the period's three times over) and ranked there."""
     found = qpg.group_moves(store, period)
     out = []
     for g in GROUPS:

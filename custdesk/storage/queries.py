@@ -435,7 +435,7 @@ FROM m LEFT JOIN k ON k.g = m.g ORDER BY m.g
 # by product: the lines grouped by their product id (an integer: no join per line, and
 # a cheaper sort than the product's name), named after; 0.31 -> 0.25 s CPU on the big
 # file's year. Exact only when no two groups share a name (an order under two products of
-# one name counts once): else the grouped statement. tests/test_perf_sales_by_product.py
+# one name counts once): else the grouped statement. tests/test_perf_profit_groups.py
 _SALES_BY_PRODUCT_ID = """
 SELECT o.product_id, sum(o.revenue_e4), sum(coalesce(o.cost_e4, 0)),
        sum(iif(o.cost_e4 IS NOT NULL, o.revenue_e4, 0)), count(*), sum(o.cost_e4 IS NOT NULL),
@@ -501,7 +501,9 @@ def revenue_by_product(store: Store, period: Period) -> dict[str, int]:
 
 
 def sales_by_reference(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:
-    """`sales_by` as one grouped statement over the period's lines (every grouping)."""
+    """`sales_by` as one grouped statement over the period's lines (every grouping): the
+    reference of the month and product paths, and still the category path (its distinct
+    orders per category cost the same by any other statement tried)."""
     expr = _GROUP_EXPR[by]
     sql = f"""
     SELECT {expr} AS grp, sum(o.revenue_e4), sum(coalesce(o.cost_e4, 0)),
