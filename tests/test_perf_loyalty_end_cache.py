@@ -166,3 +166,21 @@ def test_kept_referrers_see_a_write(store) -> None:
             sum(r.referred_in_period for r in before) + 1)
     finally:
         store.conn.rollback()
+
+
+def test_today_counts_do_not_make_the_rows_and_new_makes_them_once(store, monkeypatch) -> None:
+    queries_cache.clear(store)
+    made = []
+    real = onboarding_service._rows
+
+    def counting(tracks):
+        made.append(len(tracks))
+        return real(tracks)
+
+    monkeypatch.setattr(onboarding_service, "_rows", counting)
+    onboarding_service.overdue_counts(store, END)
+    assert made == []
+    first = onboarding_service.track_rows(store, END)
+    again = onboarding_service.track_rows(store, END)
+    assert first == again == onboarding_service.track_rows_reference(store, END)
+    assert made == [len(first)] and first

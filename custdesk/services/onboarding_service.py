@@ -71,31 +71,48 @@ def onboarding_span(end: date) -> tuple[date, date]:
 def track_rows(store: Store, end: date) -> list[dict[str, Any]]:
     """One row per customer being onboarded (see `onboarding_span`), latest first: their
     status, each step's done day (or due day) and whether any step is overdue."""
-    return list(_onboarding(store, end)[0])
+    return list(_onboarding(store, end).rows())
 
 
 def overdue_counts(store: Store, end: date) -> list[dict[str, Any]]:
     """Per step: how many customers acquired in the TRACK_DAYS up to `end` have it as their
     first overdue step, with the step's offset in days ("3 waiting for delivered > 7 days")."""
     offsets = {s.name: s.days for s in steps(store)}
-    counts = _onboarding(store, end)[1]
+    counts = _onboarding(store, end).late
     return [{"step": name, "customers": counts[name], "days": offsets.get(name)}
             for name in offsets if name in counts]
 
 
-def _onboarding(store: Store, end: date) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """The rows of `track_rows` and the first late steps' counts of `overdue_counts`, kept
-    per store until the next write: Today asks for the counts and the New screen for the
-    rows of the same customers (0.4-0.7 s of seeks and tracks on the big file, paid once).
-    Callers must not change the rows (they are shared)."""
-    return cached(store, ("onboarding rows and late steps", end),
-                  lambda: _rows_and_late(store, end))
+def _onboarding(store: Store, end: date) -> _Onboarding:
+    """The tracks of the customers being onboarded at `end`, kept per store until the next
+    write: Today asks for their late-step counts and the New screen for their rows (0.4 s
+    of seeks and tracks on the big file, paid once)."""
+    return cached(store, ("onboarding tracks", end), lambda: _Onboarding(
+        _light_tracks(store, ql.acquired_between(store, *onboarding_span(end)), end)))
 
 
-def _rows_and_late(store: Store, end: date) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    lo, hi = onboarding_span(end)
+class _Onboarding:
+    """One day's tracks, their first late steps' counts, and their rows made when first
+    asked (Today wants the counts only: it does not pay for the rows). Shared: the rows
+    must not be changed."""
+
+    def __init__(self, tracks: list[tuple[int, str, date, list[LightState]]]) -> None:
+        self.tracks = tracks
+        self.late: dict[str, int] = {}
+        for _cid, _name, _acquired, states in tracks:
+            step = next((s[0] for s in states if s[3]), None)
+            if step is not None:
+                self.late[step] = self.late.get(step, 0) + 1
+        self._rows: list[dict[str, Any]] | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        if self._rows is None:  # (two threads at once would make the same rows)
+            self._rows = _rows(self.tracks)
+        return self._rows
+
+
+def _rows(tracks: list[tuple[int, str, date, list[LightState]]]) -> list[dict[str, Any]]:
     out = []
-    counts: dict[str, int] = {}
     text: dict[date, str] = {}  # each day's ISO text once (~10k customers x 5 steps)
 
     def iso(d: date) -> str:
@@ -104,20 +121,17 @@ def _rows_and_late(store: Store, end: date) -> tuple[list[dict[str, Any]], dict[
             found = text[d] = d.isoformat()
         return found
 
-    for cid, name, acquired, states in _light_tracks(store, ql.acquired_between(store, lo, hi),
-                                                     end):
+    for cid, name, acquired, states in tracks:
         late = next((s for s in states if s[3]), None)
         todo = next((s for s in states if s[2] is None), None)
         status = (f"overdue: {late[0]} (due {iso(late[1])})" if late else
                   f"next: {todo[0]} (due {iso(todo[1])})" if todo else "done")
-        if late is not None:
-            counts[late[0]] = counts.get(late[0], 0) + 1
         row: dict[str, Any] = {"customer_id": cid, "customer": name, "acquired_on": acquired,
                                "status": status, "overdue": late is not None}
         for step, due, done, _late in states:
             row[f"step:{step}"] = iso(done) if done else f"due {iso(due)}"
         out.append(row)
-    return out, counts
+    return out
 
 
 # ----- the references: the same from `tracks` (Track and StepState per customer and step)
