@@ -100,9 +100,12 @@ r AS MATERIALIZED (
   SELECT n.cohort, max(k.m) AS max_k FROM n CROSS JOIN k
   WHERE date(n.last_acq, '+' || k.m || ' months') <= :end GROUP BY n.cohort),
 dd AS MATERIALIZED (SELECT acq, {day_cols} FROM (SELECT DISTINCT acq FROM h)),
+-- h outermost (CROSS JOIN keeps the order): the small r and dd are looked up per customer,
+-- not an index built over h's 34k rows for each cohort's days (0.45 -> 0.43 s, big file)
 act AS MATERIALIZED (
   SELECT h.cohort AS cohort, {active_cols}
-  FROM h JOIN r ON r.cohort = h.cohort JOIN dd ON dd.acq = h.acq GROUP BY h.cohort),
+  FROM h CROSS JOIN r ON r.cohort = h.cohort CROSS JOIN dd ON dd.acq = h.acq
+  GROUP BY h.cohort),
 rev AS (
   SELECT cohort, {order_month} - am AS m, sum(o.revenue_e4) AS rev
   FROM h CROSS JOIN orders o ON o.customer_id = h.cid
