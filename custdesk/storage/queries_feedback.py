@@ -6,8 +6,16 @@ periods and groups at once and returns `FeedbackTotals` (`feedback_metrics_from_
 makes the values). Repeat contacts are one window function over the tickets: per customer
 and topic key, ordered by opening time, a ticket opened within the window after the one
 before is a repeat. Topic keys are `text.name_key` of each distinct topic, computed once
-per query (a few dozen topics), not once per ticket. Timestamps count to the second.
+per data version (a few dozen topics), not once per ticket. Timestamps count to the second.
 `tests/test_metrics_sql_parity_kinds.py` checks everything against the pure-Python path.
+
+A period and its prior (the catalogue's cards, the Feedback screen) are served from each
+period's sums by segment and for the file, kept per data version (`segment_sums`): Today's
+catalogue asks for the file's and leaves the segments' for the Feedback screen. Those sums
+and the Feedback screen's tables by topic and channel gather each group's response and
+resolution times in SQL (JSON arrays of whole seconds) instead of a row per ticket; the
+row-per-ticket statements stay as their references (`_totals`, `topic_and_channel_totals`;
+tests/test_perf_feedback_groups.py).
 """
 
 from __future__ import annotations
