@@ -1,12 +1,13 @@
 """Margins' groups A–D and movement counted in SQL (`margins_service.groups_and_movement`,
 `queries_profit_groups`) == the Python path they replaced (`group_rows` over
 `profitability_groups`, `group_movement`: each customer's profit ranked in Python), and the
-product sales grouped by product id (`queries.sales_by(..., "product")`) and the product
+product sales grouped by product id (`queries.sales_by(..., "product")`), the category
+sales with the product looked up only for lines without a category, and the product
 revenue alone (`revenue_by_product`) == the grouped statement (`sales_by_reference`), on
 random files of every record kind: ties at the group boundaries, customers without costs
-or with a loss, lines at a time of day, products sharing a name, lines without a product,
-periods of a year, 90 days, the whole span, one ending before the last line, empty ones
-and single boundary days."""
+or with a loss, lines at a time of day, products sharing a name, lines without a product
+or a category, periods of a year, 90 days, the whole span, one ending before the last
+line, empty ones and single boundary days."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def _shaped(store, seed: int) -> None:
         conn.execute("UPDATE orders SET order_ref = NULL WHERE id = ?", (i,))
     for i in rng.sample(ids, len(ids) // 20):
         conn.execute("UPDATE orders SET product_id = NULL WHERE id = ?", (i,))
+    for i in rng.sample(ids, len(ids) // 4):  # the product's category (or none) counts
+        conn.execute("UPDATE orders SET category = NULL WHERE id = ?", (i,))
     conn.commit()
 
 
@@ -125,8 +128,12 @@ def test_tied_profit_at_a_boundary(tmp_path) -> None:
         s.close()
 
 
-def test_product_sales_equal_the_grouped_statement(store) -> None:
+def test_product_and_category_sales_equal_the_grouped_statement(store) -> None:
     for period in _periods(store):
+        got = queries.sales_by(store, period, "category")
+        want = queries.sales_by_reference(store, period, "category")
+        assert got == want, period
+        assert list(got) == list(want)
         got = queries.sales_by(store, period, "product")
         want = queries.sales_by_reference(store, period, "product")
         assert got == want, period

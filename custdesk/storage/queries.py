@@ -445,6 +445,17 @@ GROUP BY o.product_id
 """
 # a line without a product (or of a product no longer in the file) is in this group
 NO_PRODUCT = "(none)"
+# by category: the line's own category, its product's only when it has none (a lookup
+# only then, not a join for every line); 0.34 -> 0.30 s CPU on the big file's year
+_SALES_BY_CATEGORY = """
+SELECT coalesce(o.category, (SELECT p.category FROM products p WHERE p.id = o.product_id),
+                '(none)') AS grp,
+       sum(o.revenue_e4), sum(coalesce(o.cost_e4, 0)),
+       sum(iif(o.cost_e4 IS NOT NULL, o.revenue_e4, 0)), count(*), sum(o.cost_e4 IS NOT NULL),
+       count(DISTINCT o.order_ref) + sum(o.order_ref IS NULL)
+FROM orders o WHERE o.date BETWEEN ? AND ?
+GROUP BY grp
+"""
 
 
 def sales_by(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:
@@ -465,6 +476,10 @@ def _sales_by(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:
         found = _sales_by_product_id(store, period)
         if found is not None:
             return found
+    if by == "category":
+        rows = store.conn.execute(_SALES_BY_CATEGORY, (period.start.isoformat(),
+                                                       period.end.isoformat()))
+        return {grp: SalesTotals(*(int(v or 0) for v in rest)) for grp, *rest in rows}
     return sales_by_reference(store, period, by)
 
 
@@ -502,8 +517,9 @@ def revenue_by_product(store: Store, period: Period) -> dict[str, int]:
 
 def sales_by_reference(store: Store, period: Period, by: str) -> dict[str, SalesTotals]:
     """`sales_by` as one grouped statement over the period's lines (every grouping): the
-    reference of the month and product paths, and still the category path (its distinct
-    orders per category cost the same by any other statement tried)."""
+    reference of the month, product and category paths (a category's distinct orders
+    cost about the same by any other statement tried: the category path differs only by
+    its product lookup)."""
     expr = _GROUP_EXPR[by]
     sql = f"""
     SELECT {expr} AS grp, sum(o.revenue_e4), sum(coalesce(o.cost_e4, 0)),
