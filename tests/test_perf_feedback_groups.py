@@ -149,6 +149,22 @@ def test_kept_period_sums_equal_the_reference(store, repeat_days: int, monkeypat
             k: v for k, v in want.items() if k == ("prior", "")}
 
 
+def test_kept_survey_sums_equal_the_reference(store, monkeypatch) -> None:
+    """The survey sums of a monthly series are kept (Today's NPS trend, then the Feedback
+    screen's): equal to the statement's, and asked again, nothing is computed."""
+    from custdesk.storage import queries_cache
+
+    queries_cache.clear(store)
+    months = [(f"m{i}", Period(date(2025, i, 1), date(2025, i, 28))) for i in range(1, 13)]
+    for by in (None, "segment"):
+        want = qf._totals(store, months, 7, by, False)
+        assert qf.feedback_totals(store, months, 7, by, tickets=False) == want
+        with monkeypatch.context() as m:
+            m.setattr(qf, "_totals", None)
+            assert qf.feedback_totals(store, months, 7, by, tickets=False) == want
+        assert any(v.nps_n for v in want.values())
+
+
 def test_kept_sums_follow_a_write(store) -> None:
     """A kept period's sums are not served after a write (the cache's data version)."""
     period = _periods()[0]

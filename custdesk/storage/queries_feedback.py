@@ -235,6 +235,10 @@ def feedback_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_
         pieces = segment_sums(store, [p for _k, p in periods], repeat_days)
         return {(k, g): v for k, p in periods for g, v in pieces[p].items()
                 if by is not None or g == ""}
+    if not tickets:  # a survey series (Today's and the Feedback screen's NPS trend): kept
+        return dict(cached(store, ("survey sums", _payload(periods), by),
+                           lambda: _totals(store, periods, repeat_days, by, tickets),
+                           small=True))
     return _totals(store, periods, repeat_days, by, tickets)
 
 
