@@ -22,7 +22,7 @@ from tests.random_kinds import random_kinds_file
 END = date(2026, 11, 24)
 YEAR = Period(END - timedelta(days=364), END)
 RIVALS = ["Acme", "acme ", "ACME", " Zenith", "zenith", "Beta Corp", "", "  ", None]
-REASONS = ["Price", " price", "Timing", "", None, "No decision"]
+REASONS = ["Price", " price", "Timing", "", "  ", "\t", None, "No decision"]
 
 
 def _plant(store, rng: random.Random) -> None:

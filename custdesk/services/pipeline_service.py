@@ -43,7 +43,7 @@ __all__ = ["StageTotal", "load_deals", "deal_figures", "by_owner", "open_deals",
            "screen_deals", "open_screen_deals", "figures_of", "owners_of",
            "figures_and_owners", "stages_in_use",
            "hot_deals", "stale_deals", "slipped_deals", "open_by_stage", "lost_figures",
-           "lost_figures_of",
+           "lost_figures_by_reason",
            "lost_deal_rows", "lost_counts", "deal_count", "LOST_VALUE", "REASON_SHARE",
            "OWN_METRICS", "NONE_GROUP", "NOT_RECORDED"]
 
@@ -243,16 +243,24 @@ def _lost(deals: Sequence[DealInfo], period: Period) -> list[DealInfo]:
 
 def lost_figures(deals: Sequence[DealInfo], period: Period) -> dict[str, MetricValue]:
     """`lost_deals_value` and `lost_reason_share_pct` (with n and interval) for the period."""
-    return lost_figures_of([(d.deal.amount_e4, d.deal.lost_reason)
-                            for d in _lost(deals, period)])
-
-
-def lost_figures_of(lost: Sequence[tuple[int | None, str | None]]) -> dict[str, MetricValue]:
-    """`lost_figures` from the lost deals' (amount e4, lost reason) alone
-    (`queries_deals.lost_amounts_and_reasons`)."""
-    valued = [amount for amount, _ in lost if amount is not None]
-    k, n = lost_reason_share(reason for _, reason in lost)
+    lost = _lost(deals, period)
+    valued = [d.deal.amount_e4 for d in lost if d.deal.amount_e4 is not None]
+    k, n = lost_reason_share(d.deal.lost_reason for d in lost)
     return {LOST_VALUE.id: money(sum(valued), len(valued)), REASON_SHARE.id: proportion(k, n)}
+
+
+def lost_figures_by_reason(sums: Sequence[tuple[str | None, int, int, int]]
+                           ) -> dict[str, MetricValue]:
+    """`lost_figures` from the lost deals summed per reason as written
+    (`queries_deals.lost_sums_by_reason`: reason, deals, deals with an amount, Σ amount
+    e4); a reason counts as given by `lost_reason_share`'s rule, once per spelling."""
+    k = n = valued = total = 0
+    for reason, deals, with_amount, amount_e4 in sums:
+        n += deals
+        k += deals * lost_reason_share([reason])[0]
+        valued += with_amount
+        total += amount_e4
+    return {LOST_VALUE.id: money(total, valued), REASON_SHARE.id: proportion(k, n)}
 
 
 def lost_deal_rows(deals: Sequence[DealInfo], period: Period) -> list[DealRow]:

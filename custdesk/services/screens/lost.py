@@ -71,9 +71,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
 
     Only the deals closed in the period are loaded as records (the list and the tables);
     the cards' deal figures are the file's deal sums Today's catalogue keeps
-    (`pipeline_service.figures_of`), the prior period's lost value and reason share come
-    from its lost deals' amounts and reasons, the quarters' head-to-head from counts in
-    SQL (`queries_deals.competitor_quarters`). `build_from_records` is the reference."""
+    (`pipeline_service.figures_of`), the prior period's lost value and reason share from
+    its lost deals summed per reason, the quarters' head-to-head from counts in SQL
+    (`queries_deals.competitor_quarters`) — those three on the second core meanwhile.
+    `build_from_records` is the reference."""
     if ps.deal_count(store) == 0:
         return empty(period, label)
     settings = metrics_service.load_settings(store)
@@ -81,7 +82,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     # the sums on the second core (storage/beside.py) while the period's deals load here
     sums = beside(store, lambda twin: (
         ps.figures_of(twin, {"now": period, "prior": prior_period}, settings),
-        qd.lost_amounts_and_reasons(twin, prior_period),
+        qd.lost_sums_by_reason(twin, prior_period),
         qd.competitor_quarters(twin, trend_period(period))))
     with collector_paused():  # 15k deals as records on a big file: no cycles to find
         deals = closed_deals(store, period.start, period.end)
@@ -89,7 +90,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         extras = qw.deal_extras(store, [d.deal.id for d in lost if d.deal.id is not None])
         figures, prior_lost, (counts, firsts) = sums.result()
         current = {**_deal_cards(figures["now"]), **ps.lost_figures(deals, period)}
-        prior = {**_deal_cards(figures["prior"]), **ps.lost_figures_of(prior_lost)}
+        prior = {**_deal_cards(figures["prior"]), **ps.lost_figures_by_reason(prior_lost)}
         quarters = rival_quarters(counts, firsts, trend_quarters(period.end))
         return screen_of(period, label, deals, extras, current, prior, quarters)
 

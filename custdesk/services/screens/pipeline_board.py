@@ -135,9 +135,9 @@ def board_of_rows(stages: Sequence[tuple[int, str, str, float]], rows: Sequence[
     keys: dict[str, str] = {}  # stage name -> its name key, once per spelling
     # name key -> [deals, Σ amount e4, Σ weighted e4, the first rows, (first id, name)]
     held: dict[str, list[Any]] = {}
-    kind, still_open = qd.ROW_KIND, StageKind.OPEN.value
+    at_kind, still_open = qd.ROW_KIND, StageKind.OPEN.value
     for r in rows:
-        if r[kind] != still_open:  # won or lost since: not on the board
+        if r[at_kind] != still_open:  # won or lost since: not on the board
             continue
         stage = r[3]
         key = keys.get(stage)
