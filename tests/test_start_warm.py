@@ -105,7 +105,8 @@ def test_a_tab_asking_for_another_screen_stops_the_warm_up(demo_store) -> None:
         assert worker._warming is not None
         assert not worker.warm(demo_store.path, Warm(__name__, KEY, LABEL))  # one at a time
         period = resolve_period(demo_store, preset=KEY).period
-        worker.asked(ScreenJob(today.build, (period, LABEL)))  # wanted: keeps building
+        # this module's screen for the same period label: wanted, it keeps building
+        worker.asked(ScreenJob(start_job, (period, LABEL)))
         time.sleep(0.5)
         assert warming.is_alive()
         worker.asked(ScreenJob(SCREENS["actions"], (period, "")))  # another screen
@@ -152,7 +153,7 @@ from pathlib import Path
 path = Path(sys.argv[1])
 outcome = file_switch.start_opening(
     path, prepare=start.demo_file_writer(path),
-    then=start.warm_when_open(Warm(start.TODAY_SCREEN, "last_12_months", "Last 12 months")))
+    readable=start.warm_when_open(Warm(start.TODAY_SCREEN, "last_12_months", "Last 12 months")))
 while not outcome:
     pass
 ok, store = outcome[0]
@@ -189,3 +190,82 @@ def test_opening_the_file_and_warming_the_first_tab_import_nothing(tmp_path, dem
     assert seen["built"] == [True]  # the demo is big enough for the screen process
     assert seen["records"] > 0  # the demo was written on the opening thread when it was its own
     assert set(tab_list.OPEN_MODULES) <= set(tab_list.CONTENT_MODULES)
+
+
+def _calls_around_the_check(path: Path, monkeypatch) -> list[str]:
+    from custdesk.storage import database
+
+    calls: list[str] = []
+    check = database._check
+    monkeypatch.setattr(database, "_check",
+                        lambda db, p: (calls.append("check"), check(db, p))[1])
+    store = database.open_store(path, checking=lambda s: calls.append(
+        f"readable {s.conn.execute('SELECT count(*) FROM orders').fetchone()[0] > 0}"))
+    calls.append("open")
+    store.close(backup_if_changed=False)
+    return calls
+
+
+def test_other_readers_are_let_in_during_the_check_only_when_the_open_writes_nothing(
+        tmp_path, monkeypatch) -> None:
+    """The screen process may read the file while its integrity check runs (0.5 s on a big
+    file) only when the open then writes nothing: no migration, no summary refill."""
+    from custdesk.services.demo import ensure_demo_file
+
+    path = ensure_demo_file(tmp_path / "shop.db")
+    assert _calls_around_the_check(path, monkeypatch) == ["readable True", "check", "open"]
+    store = open_store_plain(path)
+    store.conn.execute("UPDATE summary_state SET dirty = 1")  # a stale order summary
+    store.conn.commit()
+    store.close(backup_if_changed=False)
+    assert _calls_around_the_check(path, monkeypatch) == ["check", "open"]  # refilled after
+
+
+def open_store_plain(path: Path):
+    from custdesk.storage.database import open_store
+
+    return open_store(path)
+
+
+@pytest.mark.parametrize("stale", [False, True])
+def test_the_start_reads_ahead_once_during_the_check_or_after_the_open(tmp_path, qtbot,
+                                                                       stale) -> None:
+    from custdesk.services.demo import ensure_demo_file
+    from custdesk.ui import file_switch
+    from custdesk.ui.tasks import when_done
+
+    path = ensure_demo_file(tmp_path / "shop.db")
+    if stale:
+        store = open_store_plain(path)
+        store.conn.execute("UPDATE summary_state SET dirty = 1")
+        store.conn.commit()
+        store.close(backup_if_changed=False)
+    told: list[bool] = []
+    opened: list[object] = []
+    outcome = file_switch.start_opening(
+        path, readable=lambda store: told.append(
+            store.conn.execute("SELECT dirty FROM summary_state").fetchone()[0] == 0))
+    when_done(outcome, opened.append, pytest.fail)
+    qtbot.waitUntil(lambda: bool(opened), timeout=30_000)
+    assert told == [True]  # once, and never before the summary was fresh
+    opened[0].close(backup_if_changed=False)
+
+
+def test_a_file_that_fails_its_check_is_refused_though_read_ahead(tmp_path) -> None:
+    """Reading ahead during the check changes nothing about refusing a damaged file."""
+    import sqlite3
+
+    from custdesk.services.demo import ensure_demo_file
+    from custdesk.storage.database import open_store
+    from custdesk.storage.errors import DamagedDatabaseError
+
+    path = ensure_demo_file(tmp_path / "shop.db")
+    page = sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0]
+    raw = bytearray(path.read_bytes())
+    middle = (len(raw) // page // 2) * page  # a page of the order lines' tree, not page 1
+    raw[middle + 8:middle + 200] = bytes(range(192))
+    path.write_bytes(bytes(raw))
+    told: list[bool] = []
+    with pytest.raises(DamagedDatabaseError):
+        open_store(path, checking=lambda store: told.append(True))
+    assert told == [True]  # it was read ahead, then refused by the check

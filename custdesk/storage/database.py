@@ -22,7 +22,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -167,8 +167,15 @@ def connect(path: Path) -> sqlite_utils.Database:
 
 def open_store(path: str | os.PathLike[str], *, create: bool = True,
                lock: bool | BaseFileLock = True, check: bool = True,
-               replace: bool = False) -> Store:
+               replace: bool = False,
+               checking: Callable[[Store], object] | None = None) -> Store:
     """Open (or create) a custdesk database, migrated to the latest schema.
+
+    `checking(store)` is called just before the integrity check when the file is ours and
+    needs no migration and no summary refill — what other connections read now is what
+    the check then approves or refuses: the window's start-up has the screen process read
+    the file for the first tab meanwhile (on a big file the check takes ~0.5 s). It must
+    only read; the store it gets is not open yet (its failure fails the open).
 
     `lock` may be the file's lock already held (`Store.close(keep_lock=True)` returns it,
     for a restore): it is adopted, never released and taken again, so no other process
@@ -190,14 +197,15 @@ def open_store(path: str | os.PathLike[str], *, create: bool = True,
     if not path.exists() and not create:
         raise DatabaseError(f"{path} does not exist.")
     try:
-        return _open(path, lock=lock, check=check, replace=replace)
+        return _open(path, lock=lock, check=check, replace=replace, checking=checking)
     except (DatabaseInUseError, DiskError, UnexpectedSchemaError):
         raise  # (backups of a changed file may carry the same additions: rescue instead)
     except DatabaseError as exc:
         raise type(exc)(f"{exc} {backup_advice(path)}") from exc.__cause__
 
 
-def _open(path: Path, *, lock: bool | BaseFileLock, check: bool, replace: bool = False) -> Store:
+def _open(path: Path, *, lock: bool | BaseFileLock, check: bool, replace: bool = False,
+          checking: Callable[[Store], object] | None = None) -> Store:
     try:
         if (not replace and path.is_file() and path.stat().st_size == 0
                 and list_backups(path)):
@@ -228,11 +236,13 @@ def _open(path: Path, *, lock: bool | BaseFileLock, check: bool, replace: bool =
             _create_private(path)
         db = connect(path)
         try:
+            store = Store(path, db, file_lock)
             with time_limit(db.conn, OPEN_CHECK_LIMIT_S, path):
                 _check_schema(db.conn, path)  # before anything reads a table or view
                 if check:
+                    if checking is not None and _as_it_stays(store):
+                        checking(store)
                     _check(db, path)
-            store = Store(path, db, file_lock)
             migrations.migrate(store)
             # a file an older custdesk (or another program) left with a stale order
             # summary is fixed here, once, under the write lock: reads never write. A
@@ -264,6 +274,13 @@ def _open(path: Path, *, lock: bool | BaseFileLock, check: bool, replace: bool =
             file_lock.release()
         raise
     return store
+
+
+def _as_it_stays(store: Store) -> bool:
+    """True when opening will not write: no migration is pending and the order summary
+    is fresh (a reader now sees the file as the open leaves it)."""
+    return (not migrations.pending(store.schema_version())
+            and not queries_summary.is_stale(store))
 
 
 def _remove_database(path: Path) -> None:

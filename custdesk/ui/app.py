@@ -193,7 +193,7 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
             for name in tab_list.OPEN_MODULES:
                 importlib.import_module(name)
             opening = file_switch.start_opening(early, prepare=demo_file_writer(early),
-                                                then=warm)
+                                                readable=warm)
         for name in tab_list.CONTENT_MODULES:
             importlib.import_module(name)
         return opening
@@ -326,9 +326,10 @@ def first_tab_ahead(window: MainWindow) -> Warm | None:
 
 
 def warm_when_open(ahead: Warm) -> Callable[[files.Store], object]:
-    """What asks the screen process, once the file is open (on the opening thread), to
-    build `ahead` while the window's tabs still import: the first page, built after them,
-    then gets its screen from memory. Not for a file small enough to build inline."""
+    """What asks the screen process, once the file may be read (on the opening thread:
+    `file_switch.start_opening`), to build `ahead` while the window's tabs still import:
+    the first page, built after them, then gets its screen from memory. Not for a file
+    small enough to build inline."""
     import threading
 
     def warm(store: files.Store) -> None:

@@ -32,7 +32,8 @@ _closing: dict[Path, threading.Event] = {}  # file -> set once its close here ha
 _closing_lock = threading.Lock()
 
 
-def open_and_span(path: Path, lock: BaseFileLock | None = None) -> Store:
+def open_and_span(path: Path, lock: BaseFileLock | None = None,
+                  checking: Callable[[Store], object] | None = None) -> Store:
     """Open the file (with `lock` when the caller already holds it: a restore) and find
     its data's span (the period bar's anchor: 0.1 s on a big file); the span is kept per
     store, so the bar's own call is free. Runs on a thread. A close of the same file
@@ -45,7 +46,8 @@ def open_and_span(path: Path, lock: BaseFileLock | None = None) -> Store:
         closing = _closing.get(Path(path).resolve())
     if closing is not None and not closing.wait(CLOSE_WAIT_S):
         log.warning("opening %s while its close still runs", path)
-    store = files.open_store(path) if lock is None else files.open_store(path, lock=lock)
+    store = (files.open_store(path, checking=checking) if lock is None
+             else files.open_store(path, lock=lock, checking=checking))
     try:
         resolve_period(store)
     except Exception:  # the bar asks again on the GUI thread and reports it there
@@ -64,20 +66,28 @@ def open_later(path: Path, opened: Callable[[Store], object],
 
 def start_opening(path: Path, lock: BaseFileLock | None = None,
                   prepare: Callable[[], object] | None = None,
-                  then: Callable[[Store], object] | None = None) -> Outcome:
+                  readable: Callable[[Store], object] | None = None) -> Outcome:
     """Start opening `path` on a thread (from any thread: the start-up's import thread);
     its outcome (the store, or why not) lands in the list returned (`tasks.when_done`).
-    `then(store)` runs on that thread once the file is open (the start-up asks the screen
-    process to build the first tab ahead); a failure there is logged, the file stays open."""
+    `readable(store)` runs on that thread as soon as other connections may read the file
+    (during its integrity check when the open writes nothing, else once it is open): the
+    start-up has the screen process build the first tab then. It must only read; its
+    failure is logged, never the open's."""
+    told: list[bool] = []
+
+    def tell(store: Store) -> None:
+        if readable is not None and not told:
+            told.append(True)
+            try:
+                readable(store)
+            except Exception:  # an optional head start: never the open's failure
+                log.exception("reading %s ahead", path)
+
     def work() -> Store:
         if prepare is not None:
             prepare()
-        store = open_and_span(path, lock)
-        if then is not None:
-            try:
-                then(store)
-            except Exception:  # an optional head start: never the open's failure
-                log.exception("after opening %s", path)
+        store = open_and_span(path, lock, checking=tell)
+        tell(store)  # (not told during the check: a migration or summary refill ran)
         return store
 
     return start_background(work)
