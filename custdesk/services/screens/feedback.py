@@ -50,11 +50,12 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """The feedback screen for `period` (series too unless `with_series` is False)."""
     if is_empty(store):
         return Screen(NAME, period, label, empty=True)
-    # the detractors to rescue (Today's too: kept) and the customer tallies the report
-    # reads (kept by Today for its period; after a period change, ~0.75 s on a big file)
-    # on second connections meanwhile: two cores
-    found = beside(store, lambda twin: triage.triage_detractors(
-        twin, metrics_lists.detractors(twin, period), period))
+    # the detractors to rescue with their rescue actions (their latest answers and details
+    # are Today's too: kept) and the customer tallies the report reads (kept by Today for
+    # its period; after a period change ~0.75 s on a big file) on second connections
+    # meanwhile: two cores
+    found = beside(store, lambda twin: rescue_rows(twin, triage.triage_detractors(
+        twin, metrics_lists.detractors(twin, period), period)))
     window = ms.load_settings(store).window_days
     tallies = beside(store, lambda twin: customer_tallies(twin, period, window))
     tickets = fb.screen_tickets(store, period)  # by topic and by channel
@@ -72,7 +73,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     segments = [_segment_row(name, values, blank_referral)
                 for name, values in sorted(by_segment.items())]
     # each with its follow-up and value at stake, closed follow-ups left out (triage_service)
-    detractors = rescue_rows(store, found.result())
+    detractors = found.result()
     tables = {
         "segments": segments,
         "tickets_by_topic": [dataclasses.asdict(g) for g in tickets["topic"]],
