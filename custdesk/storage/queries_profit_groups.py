@@ -24,10 +24,11 @@ from custdesk.storage.database import Store
 _GROUP = """CASE WHEN NOT in_{p} THEN '{absent}' WHEN {p}_gp <= 0 THEN 'D'
   WHEN {p}_before * 1.0 / {p}_total < 0.2 THEN 'A'
   WHEN {p}_before * 1.0 / {p}_total < 0.5 THEN 'B' ELSE 'C' END"""
-# the positive profit ranked before a customer (of those in the period: the others have 0)
+# the positive profit ranked before a customer: a customer with none in the period has
+# 0 (ranked after every positive one, so never before one whose group it decides)
 _BEFORE = """coalesce(sum(iif(in_{p} AND {p}_gp > 0, {p}_gp, 0)) OVER (
-  ORDER BY in_{p} DESC, {p}_gp DESC, cid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-  0) AS {p}_before"""
+  ORDER BY {p}_gp DESC, cid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+  AS {p}_before"""
 
 # a line's gross profit: revenue − cost when the cost is known (`gross_profit_between`).
 # Of the lines read (prior period's start to the period's end) a line is in the period when
@@ -76,7 +77,9 @@ def group_moves(store: Store, period: Period) -> GroupMoves:
     moves: dict[tuple[str, str], int] = {}
     profit: dict[str, int] = {}
     positive = 0
-    first, last = store.conn.execute("SELECT min(date), max(date) FROM orders").fetchone()
+    # each one seek in the date index (min and max in one SELECT read the whole index)
+    first, last = store.conn.execute("SELECT (SELECT min(date) FROM orders), "
+                                     "(SELECT max(date) FROM orders)").fetchone()
     if first is None:
         return GroupMoves({}, {}, 0)
     span = (date.fromisoformat(last[:10]) - date.fromisoformat(first[:10])).days + 1
