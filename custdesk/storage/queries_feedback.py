@@ -508,17 +508,18 @@ def grouped_totals(store: Store, periods: Sequence[tuple[str, Period]], repeat_d
     parts = _survey_parts(store, periods, "segment+total")
     params = {"periods": _payload(periods), **_range(periods, repeat_days),
               "topics": topic_keys(store), "window_s": repeat_days * 86_400}
-    files: dict[str, tuple[list[int], list[float], list[float]]] = {}
+    # per period: the file's sums and hours (every group's, no known customer's too)
+    whole: dict[str, tuple[list[int], list[float], list[float]]] = {}
     for key, g, *sums, _opened, first_s, done_s in store.conn.execute(_GROUP_SUMS, params):
         first, done = _hours(first_s), _hours(done_s)
-        total, first_all, done_all = files.setdefault(key, ([0] * len(sums), [], []))
+        total, first_all, done_all = whole.setdefault(key, ([0] * len(sums), [], []))
         for i, v in enumerate(sums):
             total[i] += int(v or 0)
         first_all.extend(first)
         done_all.extend(done)
         if g != 0:
             _add_fields(parts.setdefault((key, g), {}), _ticket_fields(sums, first, done))
-    for key, (total, first_all, done_all) in files.items():
+    for key, (total, first_all, done_all) in whole.items():
         _add_fields(parts.setdefault((key, ""), {}), _ticket_fields(total, first_all,
                                                                     done_all))
     return {k: FeedbackTotals(**v) for k, v in parts.items()}
