@@ -54,6 +54,18 @@ def store(request, tmp_path_factory):
                 s.conn.execute("INSERT INTO tickets (customer_id, opened_at, topic, channel,"
                                " csat) VALUES (?, ?, ?, 'Email', 4), (?, ?, ?, NULL, NULL)",
                                (cid, opened, topic, cid, later, topic))
+        # on the year's first day, repeats whose earlier contact lies exactly 1, 7 and 30
+        # days (each window) before, and one a second more: the earliest contact a period's
+        # repeat window reaches back to
+        start = END - timedelta(days=364)
+        cid = s.conn.execute("SELECT min(id) FROM customers").fetchone()[0]
+        for n, (days, at) in enumerate([(1, "10:00:00"), (7, "10:00:00"), (30, "10:00:00"),
+                                        (7, "09:59:59")]):
+            earlier = start - timedelta(days=days)
+            s.conn.execute("INSERT INTO tickets (customer_id, opened_at, topic, channel) "
+                           "VALUES (?, ?, ?, 'Phone'), (?, ?, ?, 'Phone')",
+                           (cid, f"{earlier.isoformat()}T{at}", f"Edge {n}",
+                            cid, f"{start.isoformat()}T10:00:00", f"Edge {n}"))
     yield s
     s.close()
 
@@ -104,8 +116,12 @@ def test_grouped_sums_equal_the_rows_reference(store, repeat_days: int) -> None:
     `_totals`, which reads a row per ticket: the ticket tables by topic and channel, and
     the sums by segment and for the file, of a period and its prior."""
     for period in [*_periods(), Period(END - timedelta(days=89), END)]:
-        assert (qf.topic_and_channel_sums(store, period, repeat_days)
-                == qf.topic_and_channel_totals(store, period, repeat_days)), period
+        tables = qf.topic_and_channel_sums(store, period, repeat_days)
+        assert tables == qf.topic_and_channel_totals(store, period, repeat_days), period
+        if period == _periods()[0]:  # the planted edges: within the window or a second out
+            edges = [tables["topic"][f"Edge {n}"][1].repeats for n in range(4)]
+            assert edges == [int(repeat_days >= d) for d in (1, 7, 30)] + [
+                int(repeat_days > 7)], repeat_days
         periods = [("", period), ("prior", period.prior())]
         assert (qf.grouped_totals(store, periods, repeat_days)
                 == _alone(store, periods, repeat_days, "segment+total")), period
