@@ -105,6 +105,8 @@ def test_a_changed_copy_does_not_change_the_kept_one(store) -> None:
     assert new.end_quality_tables(store, END, window) == new._end_quality_tables(
         store, END, window)
     rows = onboarding_service.track_rows(store, END)
+    assert rows  # (the file has customers being onboarded at END: the rows are checked)
+    rows[0]["status"] = "changed by an earlier caller"  # a row, not only the list
     rows.clear()
     assert onboarding_service.track_rows(store, END) == (
         onboarding_service.track_rows_reference(store, END))

@@ -71,7 +71,8 @@ def onboarding_span(end: date) -> tuple[date, date]:
 def track_rows(store: Store, end: date) -> list[dict[str, Any]]:
     """One row per customer being onboarded (see `onboarding_span`), latest first: their
     status, each step's done day (or due day) and whether any step is overdue."""
-    return list(_onboarding(store, end).rows())
+    # copies: the kept rows are shared by every later caller until the next write
+    return [dict(row) for row in _onboarding(store, end).rows()]
 
 
 def overdue_counts(store: Store, end: date) -> list[dict[str, Any]]:
