@@ -93,6 +93,7 @@ def test_only_todays_job_for_its_period_label_is_wanted() -> None:
 
 def test_a_tab_asking_for_another_screen_stops_the_warm_up(demo_store) -> None:
     worker = ScreenProcess()
+    worker.start()  # (the start-up starts it first; a warm-up never starts one)
     try:
         built: list[bool] = []
         warming = threading.Thread(
@@ -143,6 +144,8 @@ from custdesk.ui.tasks import default_runner
 default_runner().use_screen_process()  # as the start-up does, before the imports
 for name in tab_list.OPEN_MODULES:
     importlib.import_module(name)
+from custdesk.services import files
+files.load_first_use_imports()
 from custdesk.ui import app as start, file_switch
 from custdesk.services.screen_process import ScreenProcess, Warm
 built = []
@@ -161,7 +164,7 @@ assert ok, store
 for thread in threading.enumerate():
     if thread.name == "custdesk-warm":
         thread.join()
-new = sorted(m for m in set(sys.modules) - before if m.startswith("custdesk"))
+new = sorted(set(sys.modules) - before)  # any module: stdlib packages can deadlock too
 print(json.dumps({"new": new, "built": built, "records": store.conn.execute(
     "SELECT count(*) FROM orders").fetchone()[0]}))
 default_runner().use_screen_process(False)
@@ -173,7 +176,9 @@ def test_opening_the_file_and_warming_the_first_tab_import_nothing(tmp_path, dem
     """The file opens on a thread while the import thread imports the tabs: anything
     imported on the opening thread could meet the import thread inside a module pair that
     import each other (a deadlock error at start). So `tab_list.OPEN_MODULES` holds all
-    that opening, the demo's first writing and the warm-up need."""
+    that opening, the demo's first writing and the warm-up need, and
+    `files.load_first_use_imports` what libraries import on first use (sqlite-utils' plugin
+    scan: importlib.metadata, email; datetime.strptime)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
            "CUSTDESK_DB": str(tmp_path / "data" / "custdesk.db")}
     if demo:  # the demo's own file, not written yet: written on the opening thread
@@ -269,3 +274,61 @@ def test_a_file_that_fails_its_check_is_refused_though_read_ahead(tmp_path) -> N
     with pytest.raises(DamagedDatabaseError):
         open_store(path, checking=lambda store: told.append(True))
     assert told == [True]  # it was read ahead, then refused by the check
+
+
+def test_a_file_refused_after_it_was_read_ahead_is_let_go_by_the_screen_process(
+        tmp_path, qtbot) -> None:
+    """The worker read the file during its check; the check refuses it: before the owner
+    is told, the worker has ended (its connections closed: on Windows the file could not
+    be replaced by a restore, and another program may take the lock now)."""
+    import sqlite3
+
+    from custdesk.services.demo import ensure_demo_file
+    from custdesk.storage.errors import DamagedDatabaseError
+    from custdesk.ui import file_switch
+    from custdesk.ui.tasks import ThreadRunner, set_default_runner, when_done
+
+    path = ensure_demo_file(tmp_path / "shop.db")
+    page = sqlite3.connect(path).execute("PRAGMA page_size").fetchone()[0]
+    raw = bytearray(path.read_bytes())
+    middle = (len(raw) // page // 2) * page
+    raw[middle + 8:middle + 200] = bytes(range(192))
+    path.write_bytes(bytes(raw))
+    runner = ThreadRunner()
+    set_default_runner(runner)
+    try:
+        runner.use_screen_process()
+        worker = runner.screen_process
+        assert worker is not None
+        pid = worker.pid
+        refused: list[BaseException] = []
+        outcome = file_switch.start_opening(
+            path, readable=app.warm_when_open(Warm(app.TODAY_SCREEN, KEY, LABEL)))
+        when_done(outcome, lambda store: pytest.fail("opened"), refused.append)
+        qtbot.waitUntil(lambda: bool(refused), timeout=60_000)
+        assert isinstance(refused[0], DamagedDatabaseError)
+        assert worker.pid is None  # let go before the refusal was reported …
+        assert not os.path.exists(f"/proc/{pid}") or _ended(pid)  # … and ended
+        assert not worker.lock.locked()
+    finally:
+        runner.use_screen_process(False)
+        set_default_runner(None)
+
+
+def _ended(pid: int) -> bool:
+    """True when `pid` is gone or a zombie nobody reaped yet (Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1].startswith("Z")
+    except FileNotFoundError:
+        return True
+
+
+def test_a_warm_up_after_a_stop_starts_no_worker(demo_store) -> None:
+    """Quitting (or a refusal) stops the worker: a warm-up whose thread only now runs must
+    not start another one that reads the file after the lock is gone."""
+    worker = ScreenProcess()
+    worker.start()
+    worker.stop()
+    assert worker.warm(demo_store.path, Warm(app.TODAY_SCREEN, KEY, LABEL)) is False
+    assert worker.pid is None

@@ -28,7 +28,7 @@ from custdesk.storage import (
     open_store,
 )
 from custdesk.storage.backups import list_backups, restore_backup
-from custdesk.storage.database import acquire_lock, connect
+from custdesk.storage.database import acquire_lock, connect, load_first_use_imports
 from custdesk.storage.import_writes import list_batches
 from custdesk.storage.location import location_warning_once
 from custdesk.storage.queries import records_estimate
@@ -133,7 +133,7 @@ __all__ = [
     "DEMO_NAME", "DamagedDatabaseError", "DatabaseError", "DatabaseInUseError",
     "NewerSchemaError", "NotCustdeskFileError", "RestoreLoss", "Store", "acquire_lock", "connect",
     "close_task_store", "default_db_path", "demo_db_path", "documents_folder", "is_empty",
-    "list_backups",
+    "list_backups", "load_first_use_imports",
     "location_warning_once", "open_store", "records_estimate", "restore_backup",
     "restore_loss", "start_folder", "table_counts", "watch_stop",
 ]

@@ -67,7 +67,9 @@ class Warm:
 
     def wanted_by(self, job: Any) -> bool:
         """Whether `job` (a tab asking) is the screen being built ahead: its builder's
-        module and period label. Another one stops the warm-up (the tab waits for it)."""
+        module and period label. Another one stops the warm-up (the tab waits for it).
+        (Not the period itself: the worker resolves it. A tab asking for the same preset
+        on another anchor — across midnight — waits for the warm-up, then builds its own.)"""
         fn = getattr(job, "fn", None)
         args = getattr(job, "args", ())
         return getattr(fn, "__module__", None) == self.module and args[1:2] == (self.label,)
@@ -133,7 +135,9 @@ class ScreenProcess:
         with self._state:
             self._warming = (ahead, stop)
         try:
-            outcome, _value = self.run(path, ahead, stop)
+            # never a worker of its own: after a stop (the app quitting, the file refused
+            # or let go) nothing may read the file any more
+            outcome, _value = self.run(path, ahead, stop, may_start=False)
         finally:
             with self._state:
                 self._warming = None
@@ -151,13 +155,15 @@ class ScreenProcess:
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
-    def run(self, path: Path, job: Callable[[Any], Any] | Warm, stop: threading.Event
-            ) -> tuple[str, Any]:
+    def run(self, path: Path, job: Callable[[Any], Any] | Warm, stop: threading.Event,
+            *, may_start: bool = True) -> tuple[str, Any]:
         """(FINISHED, result) / (FAILED, exception) / (STOPPED, None), or (CANNOT_START,
         exception) when no worker could be started. Call with `lock` held.
-        `stop()` from another thread (a file switch) ends the wait with WorkerGone."""
+        `stop()` from another thread (a file switch) ends the wait with WorkerGone.
+        `may_start=False`: only on the worker running now (none: FAILED)."""
         try:
-            self.start()
+            if may_start:
+                self.start()
         except Exception as exc:  # a machine that refuses child processes
             return CANNOT_START, exc
         conn, process, flag = self._conn, self._process, self._flag

@@ -276,6 +276,18 @@ def _open(path: Path, *, lock: bool | BaseFileLock, check: bool, replace: bool =
     return store
 
 
+def load_first_use_imports() -> None:
+    """Import now what opening a file imports on first use: sqlite-utils' plugin scan at
+    the first `Database` (importlib.metadata, email) and `datetime.strptime`'s module (the
+    backups' names). The window's start-up opens the file on one thread while another
+    imports its modules, and two threads importing packages that import each other can
+    fail with a deadlock error: this runs first, on the importing thread."""
+    from datetime import datetime
+
+    sqlite_utils.Database(memory=True).close()
+    datetime.strptime("2026-12-02", "%Y-%m-%d")
+
+
 def _as_it_stays(store: Store) -> bool:
     """True when opening will not write: no migration is pending and the order summary
     is fresh (a reader now sees the file as the open leaves it)."""

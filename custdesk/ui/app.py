@@ -192,6 +192,9 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
         if early is not None:
             for name in tab_list.OPEN_MODULES:
                 importlib.import_module(name)
+            from custdesk.services import files
+
+            files.load_first_use_imports()
             opening = file_switch.start_opening(early, prepare=demo_file_writer(early),
                                                 readable=warm)
         for name in tab_list.CONTENT_MODULES:
@@ -325,22 +328,27 @@ def first_tab_ahead(window: MainWindow) -> Warm | None:
     return Warm(TODAY_SCREEN, key, PRESET_LABELS[key])
 
 
-def warm_when_open(ahead: Warm) -> Callable[[files.Store], object]:
+def warm_when_open(ahead: Warm) -> Callable[[files.Store], Callable[[], object] | None]:
     """What asks the screen process, once the file may be read (on the opening thread:
     `file_switch.start_opening`), to build `ahead` while the window's tabs still import:
     the first page, built after them, then gets its screen from memory. Not for a file
-    small enough to build inline."""
+    small enough to build inline. It returns what lets go of the file in the screen
+    process again, should the file's check refuse it after all."""
     import threading
 
-    def warm(store: files.Store) -> None:
+    def warm(store: files.Store) -> Callable[[], object] | None:
+        from custdesk.ui.file_switch import RELEASE_WAIT_S
         from custdesk.ui.tasks import default_runner
 
         runner = default_runner()
         process = runner.screen_process
         if process is None or runner.runs_inline(store):
-            return
+            return None
         threading.Thread(target=process.warm, args=(store.path, ahead),
                          name="custdesk-warm", daemon=True).start()
+        # refused after all: the worker (its build stopped) ends, its connections closed,
+        # before the owner reads why (then restores a backup, or another program opens it)
+        return lambda: runner.release_files().wait(RELEASE_WAIT_S)
 
     return warm
 

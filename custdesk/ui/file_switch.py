@@ -66,27 +66,38 @@ def open_later(path: Path, opened: Callable[[Store], object],
 
 def start_opening(path: Path, lock: BaseFileLock | None = None,
                   prepare: Callable[[], object] | None = None,
-                  readable: Callable[[Store], object] | None = None) -> Outcome:
+                  readable: Callable[[Store], Callable[[], object] | None] | None = None
+                  ) -> Outcome:
     """Start opening `path` on a thread (from any thread: the start-up's import thread);
     its outcome (the store, or why not) lands in the list returned (`tasks.when_done`).
     `readable(store)` runs on that thread as soon as other connections may read the file
     (during its integrity check when the open writes nothing, else once it is open): the
-    start-up has the screen process build the first tab then. It must only read; its
-    failure is logged, never the open's."""
-    told: list[bool] = []
+    start-up has the screen process build the first tab then. It must only read, and may
+    return what takes that reading back, called when the check then refuses the file
+    (before the refusal is reported). Its failure is logged, never the open's."""
+    told: list[Callable[[], object] | None] = []
 
     def tell(store: Store) -> None:
         if readable is not None and not told:
-            told.append(True)
             try:
-                readable(store)
+                told.append(readable(store))
             except Exception:  # an optional head start: never the open's failure
+                told.append(None)
                 log.exception("reading %s ahead", path)
 
     def work() -> Store:
         if prepare is not None:
             prepare()
-        store = open_and_span(path, lock, checking=tell)
+        try:
+            store = open_and_span(path, lock, checking=tell)
+        except BaseException:
+            take_back = told[0] if told else None
+            if take_back is not None:  # read ahead, then refused: nothing may keep it open
+                try:
+                    take_back()
+                except Exception:
+                    log.exception("letting go of %s after its refusal", path)
+            raise
         tell(store)  # (not told during the check: a migration or summary refill ran)
         return store
 
