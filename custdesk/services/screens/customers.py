@@ -28,6 +28,7 @@ from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_all import lost_days, silent_days
 from custdesk.domain.periods import Period, add_months
 from custdesk.services import growth_service, metrics_service
+from custdesk.services.metrics_lists import CustomerRow
 from custdesk.services.screens import honest, labels
 from custdesk.services.screens.labels import MONTHLY_RENEWAL
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
@@ -37,6 +38,7 @@ from custdesk.storage import Store, queries
 from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage.beside import beside
+from custdesk.storage.queries_cache import cached
 
 NAME = "customers"
 
@@ -62,16 +64,20 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     `with_series` is False); empty when the file holds no customers."""
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
-    # the cards' catalogues (seconds on a big file) on a second connection while the
-    # customer rows and lists are built here: two cores (storage/beside.py)
+    # the lost and new lists (~1 s of CPU on a big file, mostly SQL) on a second
+    # connection, the cards' catalogues on the other, while the customer table and the
+    # other lists are built here: the work spread over both cores (storage/beside.py).
+    # The lists first: the catalogues' own parts then run inline on their twin, rather
+    # than take the second twin and leave the lists to the caller's core.
+    window = metrics_service.load_settings(store).window_days
+    flows = beside(store, lambda twin: flow_lists(twin, period, window))
     pair = beside(store, lambda twin: metrics_service.compute_metrics_and_prior(
         twin, period, by=("segment",)))
-    # LTV per customer (issue 17): historical and predicted, as columns of the list
-    rows = metrics_service.customer_rows(store, period.end,
-                                         growth_service.ltv_by_customer(store, period.end))
+    rows = table_rows(store, period.end)
     if not rows:
         return Screen(NAME, period, label, empty=True)
-    lists, cohorts = work_lists(store, period), cohort_rows(store, period)
+    lists = {**flows.result(), **other_lists(store, period)}
+    cohorts = cohort_rows(store, period)
     # (the bridge's tallies come with the pair: asked for after it)
     report, prior_report = pair.result()
     prior = prior_report.metrics
@@ -137,17 +143,36 @@ def _money(e4: int | None) -> float | None:
     return None if e4 is None else round(e4 / 10_000, 2)
 
 
+def table_rows(store: Store, end: date) -> list[CustomerRow]:
+    """The customer table as of `end`, with each customer's LTV (issue 17: historical and
+    predicted) as columns. Kept per store and last day until the next write: a period
+    change that keeps the last day (the usual one) asks again (~0.8 s on a big file). The
+    rows are the ones the worker's kept screens already hold, so keeping them adds a list
+    of references, not 100k rows; they are read-only by convention (CustomerRow)."""
+    return cached(store, ("customer table rows", end), lambda: metrics_service.customer_rows(
+        store, end, growth_service.ltv_by_customer(store, end)))
+
+
 def work_lists(store: Store, period: Period) -> dict[str, list[Any]]:
     """The period's lost and new customers, renewed and not renewed, promoters and
     referrers (each a list of plain rows)."""
     window = metrics_service.load_settings(store).window_days
+    return {**flow_lists(store, period, window), **other_lists(store, period)}
+
+
+def flow_lists(store: Store, period: Period, window: int) -> dict[str, list[Any]]:
+    """The period's lost and new customers (the bridge's Lost and New, as lists)."""
     # only the period's new and lost customers, selected in SQL (the same `classify`
     # states as over every customer's facts: tests/test_perf_lists_flows.py)
     states, names = qlists.new_and_lost_named(store, period, window)
-    referrers = qc.referrers(store, period.start, period.end)
     return {"lost": lost_rows(store, period, states, window, names),
-            "new": new_rows(store, period, states, names),
-            **renewal_lists(store, period),
+            "new": new_rows(store, period, states, names)}
+
+
+def other_lists(store: Store, period: Period) -> dict[str, list[Any]]:
+    """Renewed and not renewed, promoters and referrers."""
+    referrers = qc.referrers(store, period.start, period.end)
+    return {**renewal_lists(store, period),
             "promoters": promoter_rows(store, period, referrers),
             "referrers": [{"customer_id": r.customer_id, "customer": r.name,
                            "segment": r.segment, "referred": r.referred,
@@ -266,13 +291,24 @@ def promoter_rows(store: Store, period: Period, referrers: list[qc.Referrer]
 def cohort_rows(store: Store, period: Period) -> list[dict[str, Any]]:
     """Customers acquired per quarter (the 8 quarters ending with the period's) and the
     share still active 3, 6 and 12 months after each one's acquisition day — None until
-    every customer of the cohort has reached that age by the period's end."""
+    every customer of the cohort has reached that age by the period's end.
+
+    They depend on the last day alone: kept per store until the next write (8 rows; a
+    period change keeping the last day asks again: 0.16 s on a big file). Copies handed
+    out: the caller's table is its own."""
+    kept = cached(store, ("customer cohort rows", period.end),
+                  lambda: cohort_rows_afresh(store, period.end), small=True)
+    return [dict(row) for row in kept]
+
+
+def cohort_rows_afresh(store: Store, end: date) -> list[dict[str, Any]]:
+    """`cohort_rows` computed, nothing kept."""
     from custdesk.services.screens.reasons import quarter_start, trend_quarters
 
     window = metrics_service.load_settings(store).window_days
-    quarters = [k for k, _partial in trend_quarters(period.end, COHORT_QUARTERS)]
-    lo = add_months(quarter_start(period.end), -3 * (COHORT_QUARTERS - 1))
-    cells = {(c.cohort, c.months): c for c in qc.cohort_cells(store, lo, period.end, window)}
+    quarters = [k for k, _partial in trend_quarters(end, COHORT_QUARTERS)]
+    lo = add_months(quarter_start(end), -3 * (COHORT_QUARTERS - 1))
+    cells = {(c.cohort, c.months): c for c in qc.cohort_cells(store, lo, end, window)}
     rows = []
     for q in quarters:
         row: dict[str, Any] = {"cohort": q, "customers": 0}
