@@ -39,6 +39,7 @@ from custdesk.storage import Store, queries
 from custdesk.storage import queries_growth_cards as qgc
 from custdesk.storage import queries_growth_pipeline as qgp
 from custdesk.storage import queries_growth_price as qgpr
+from custdesk.storage import queries_kept as qk
 from custdesk.storage import queries_records as rec
 from custdesk.storage.beside import beside
 from custdesk.storage.queries_growth_sources import SourceSums
@@ -232,19 +233,28 @@ def card_figures(store: Store, period: Period,
     are computed beside it.)"""
     prior_period = period.prior()
     window = ms.load_settings(store).window_days
-    # the prior period's customer sums on a second connection meanwhile (two cores)
-    prior_tally = beside(store, lambda twin: qgc.card_tally(twin, prior_period, window))
+    # what Today's catalogue kept (its period and the prior one) serves as it is; what is
+    # missing (a period change) runs on second connections meanwhile (two cores)
+    kept = {p: qk.customer_tally(store, p, window) for p in (period, prior_period)}
+    prior_tally = (None if kept[prior_period] is not None else
+                   beside(store, lambda twin: qgc.card_tally(twin, prior_period, window)))
+    kept_qualified = [qk.leads_qualified(store, p) for p in (period, prior_period)]
+    qualified = (None if None not in kept_qualified else beside(  # one pass for both
+        store, lambda twin: qgp.leads_qualified(twin, [period, prior_period])))
     if callable(sums):
         sums = sums()
     spend = rec.load_spend(store)
     leads = dict(zip(("now", "prior"), qgp.leads_created(store, [period, prior_period]),
                      strict=True))
-    qualified_of = qgp.leads_qualified(store, [period, prior_period])  # one pass for both
+    qualified_of = ([n for n in kept_qualified if n is not None] if qualified is None
+                    else qualified.result())
     out = []
     for key, p in (("now", period), ("prior", prior_period)):
-        tally = (prior_tally.result() if key == "prior"
-                 else sum((g.tally for g in sums), CustomerTally()) if sums is not None
-                 else qgc.card_tally(store, p, window))
+        tally = kept[p]
+        if tally is None:
+            tally = (prior_tally.result() if prior_tally is not None and key == "prior"
+                     else sum((g.tally for g in sums), CustomerTally()) if sums is not None
+                     else qgc.card_tally(store, p, window))
         spend_e4 = spend_in(spend, p)
         values = tally_metrics(tally, spend_e4)
         values["spend"] = money(spend_e4, None)
