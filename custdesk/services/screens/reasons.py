@@ -92,14 +92,21 @@ def would_refer(store: Store, period: Period) -> tuple[MetricValue, dict[str, Me
                                 if seg is not None}
 
 
-def reason_tables(store: Store, period: Period, refer_by_segment: dict[str, MetricValue]
-                  ) -> dict[str, list[Any]]:
-    """The reasons tables of `period` (`refer_by_segment`: `would_refer_pct` by segment)."""
+def reason_counts(store: Store, period: Period) -> list[qr.ReasonCount]:
+    """The period's reasons counted per panel, overall, by segment and source, and by
+    quarter over the trend's quarters (`queries_reasons.reason_counts`)."""
     window = ms.load_settings(store).window_days
-    quarters = trend_quarters(period.end)
     trend_start = quarter_start(add_months(quarter_start(period.end),
                                            -3 * (TREND_QUARTERS - 1)))
-    counts = qr.reason_counts(store, period.start, period.end, trend_start, window)
+    return qr.reason_counts(store, period.start, period.end, trend_start, window)
+
+
+def reason_tables(store: Store, period: Period, refer_by_segment: dict[str, MetricValue],
+                  counts: list[qr.ReasonCount] | None = None) -> dict[str, list[Any]]:
+    """The reasons tables of `period` (`refer_by_segment`: `would_refer_pct` by segment;
+    `counts`: the period's `reason_counts` when the caller has them)."""
+    quarters = trend_quarters(period.end)
+    counts = reason_counts(store, period) if counts is None else counts
     tables: dict[str, list[Any]] = {
         "panels": [],
         "reasons": reason_rows(counts, "all"),

@@ -65,9 +65,13 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     del with_series
     if reasons.is_empty(store):
         return Screen(NAME, period, label, empty=True)
-    now, prior, refer_by_segment = figures(store, period)
+    # the lost counts first: when not kept they take the second connections; when kept
+    # (after Today) one counts the reasons while the cards' figures are summed here
+    lost_of = lost_counts(store, period, ms.load_settings(store).window_days)
+    counted = beside(store, lambda twin: reasons.reason_counts(twin, period))
+    now, prior, refer_by_segment = figures(store, period, lost_of)
     cards = {m: Card(m, now.get(m), prior.get(m)) for m in CARDS}
-    tables = reasons.reason_tables(store, period, refer_by_segment)
+    tables = reasons.reason_tables(store, period, refer_by_segment, counted.result())
     start, end = period.start, period.end
     tables["questionnaires"] = qw.questionnaires(store, start, end)
     tables["questionnaire_months"] = qw.questionnaire_months(store, start, end)
@@ -85,19 +89,19 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                                 notes=tuple(notes)))
 
 
-def figures(store: Store, period: Period) -> tuple[
+def figures(store: Store, period: Period,
+            lost_of: dict[Period, Pending[tuple[int, int]]] | None = None) -> tuple[
         dict[str, MetricValue], dict[str, MetricValue], dict[str, MetricValue]]:
     """(the period's catalogue metrics this screen shows, the prior period's cards, and
     `would_refer_pct` by segment): what `compute_metrics` gives for them (tested equal),
     from their own sums — the period's feedback sums, the prior period's survey sums and
     ticket csat answers (its cards need no other ticket figure), the lost and silently
     lost customers of each, the order count — not the whole catalogue with its segment
-    breakdown."""
+    breakdown. (`lost_of`: `lost_counts` of the period, when the caller started them.)"""
     settings = ms.load_settings(store)
     prior_period = period.prior()
-    # the lost and silently lost of each period: from the catalogue's tallies when Today
-    # kept them (its period and the prior one), else each on a second connection meanwhile
-    lost_of = {p: _lost_silent(store, p, settings.window_days) for p in (period, prior_period)}
+    if lost_of is None:
+        lost_of = lost_counts(store, period, settings.window_days)
     now = feedback_metrics_from_totals(qf.feedback_totals(
         store, [("", period)], settings.repeat_contact_days).get(("", ""), FeedbackTotals()))
     surveys = qf.feedback_totals(store, [("", prior_period)], settings.repeat_contact_days,
@@ -112,6 +116,14 @@ def figures(store: Store, period: Period) -> tuple[
                                       None)
     now["would_refer_pct"], refer_by_segment = reasons.would_refer(store, period)
     return now, {m: prior[m] for m in CARDS}, refer_by_segment
+
+
+def lost_counts(store: Store, period: Period, window: int
+                ) -> dict[Period, Pending[tuple[int, int]]]:
+    """The lost and silently lost of the period and of the prior one: from the catalogue's
+    tallies when Today kept them (its period and the prior one), else each on a second
+    connection meanwhile."""
+    return {p: _lost_silent(store, p, window) for p in (period, period.prior())}
 
 
 def _lost_silent(store: Store, period: Period, window: int) -> Pending[tuple[int, int]]:
