@@ -64,22 +64,23 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     `with_series` is False); empty when the file holds no customers."""
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
-    # the lost and new lists (~1 s of CPU on a big file, mostly SQL) on a second
-    # connection, the cards' catalogues on the other, while the customer table and the
-    # other lists are built here: the work spread over both cores (storage/beside.py).
-    # The lists first: the catalogues' own parts then run inline on their twin, rather
-    # than take the second twin and leave the lists to the caller's core.
+    # the cards' catalogues (seconds on a big file; the prior period's on the other
+    # second connection), then the lost and new lists (~1 s of CPU, mostly SQL), on a second
+    # connection while the customer table and the other lists are built here: the work
+    # spread over both cores (storage/beside.py). The lists after the catalogues, on the
+    # same connection: started first they would take the second twin and leave the prior
+    # period's catalogue to run after this period's (a period change: ~2 s of catalogues).
     window = metrics_service.load_settings(store).window_days
-    flows = beside(store, lambda twin: flow_lists(twin, period, window))
-    pair = beside(store, lambda twin: metrics_service.compute_metrics_and_prior(
-        twin, period, by=("segment",)))
+    beside_part = beside(store, lambda twin: (
+        metrics_service.compute_metrics_and_prior(twin, period, by=("segment",)),
+        flow_lists(twin, period, window)))
     rows = table_rows(store, period.end)
     if not rows:
         return Screen(NAME, period, label, empty=True)
-    lists = {**flows.result(), **other_lists(store, period)}
-    cohorts = cohort_rows(store, period)
-    # (the bridge's tallies come with the pair: asked for after it)
-    report, prior_report = pair.result()
+    others, cohorts = other_lists(store, period), cohort_rows(store, period)
+    # (the bridge's tallies come with the catalogues: asked for after them)
+    (report, prior_report), flows = beside_part.result()
+    lists = {**flows, **others}
     prior = prior_report.metrics
     bridge = metrics_service.customers_bridge(store, period)
     cards = with_targets({m: Card(m, report.metrics[m], prior.get(m)) for m in CARDS
