@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 
 from custdesk.domain.customer_state import (
     Bridge,
@@ -64,11 +65,14 @@ from custdesk.storage.database import Store
 from custdesk.storage.queries_cache import cached, data_version
 from custdesk.storage.repository import set_setting
 
+T = TypeVar("T")
+
 BREAKDOWNS = ("segment", "product", "category", "owner", "month", "reason", "competitor",
               "source", "channel")
 
 __all__ = ["BREAKDOWNS", "METRICS", "MetricInfo", "MetricValue", "MetricsReport", "Period",
            "Bridge", "data_span", "compute_metrics", "compute_metrics_and_prior",
+           "compute_metrics_and_prior_then",
            "monthly_series", "customers_bridge",
            "load_settings", "save_settings", "Settings", "load_inputs",
            "set_stage_probability", "set_reasons", "load_reasons"]
@@ -220,37 +224,84 @@ def compute_metrics_and_prior(store: Store, period: Period, by: Sequence[str] = 
     — the cards and their comparison — with both periods' feedback and deal sums from one
     statement each (the tickets read and their repeat window run once, the deals resolved
     once) instead of one per period (tests/test_perf_catalogue_one_pass.py: equal)."""
+    now, prior, _ = compute_metrics_and_prior_then(store, period, by)
+    return now, prior
+
+
+def compute_metrics_and_prior_then(store: Store, period: Period, by: Sequence[str] = (),
+                                   then: Callable[[Store], T] | None = None
+                                   ) -> tuple[MetricsReport, MetricsReport, T | None]:
+    """`compute_metrics_and_prior`, and `then(connection)` (None when not given): run on
+    the prior period's second connection once its catalogue is done, so a screen's own
+    part that would wait for a core behind its lists runs on the core the prior frees
+    (Today's trends); on `store` when the pair is kept from an earlier call."""
     _check_breakdowns(by)
-    now, prior = cached(store, ("catalogue and prior", period, tuple(by)),
-                        lambda: _catalogue_and_prior(store, period, by), small=True)
-    return _copy(now), _copy(prior)
+    done: list[T | None] = []
+
+    def compute() -> tuple[MetricsReport, MetricsReport]:
+        now, prior, extra = _catalogue_and_prior(store, period, by, then)
+        done.append(extra)
+        return now, prior
+
+    now, prior = cached(store, ("catalogue and prior", period, tuple(by)), compute,
+                        small=True)
+    extra = done[0] if done else then(store) if then is not None else None
+    return _copy(now), _copy(prior), extra
 
 
-def _catalogue_and_prior(store: Store, period: Period, by: Sequence[str]
-                         ) -> tuple[MetricsReport, MetricsReport]:
-    version = data_version(store)  # what the reports are computed from (see the seeds)
-    settings = load_settings(store)
-    prior = period.prior()
-    periods = [("now", period), ("prior", prior)]
-    grouping = "segment+total" if "segment" in by else None
-    feedback = qf.feedback_totals(store, periods, settings.repeat_contact_days, by=grouping)
-    deals = qd.deal_totals(store, periods, by=grouping)
+class _SumsOnce:
+    """Both periods' feedback and deal sums, computed once by whichever connection asks
+    first (the other waits for them): the prior period's catalogue starts at once on its
+    own connection and asks only after its customer tallies, by when the caller's
+    connection has them."""
 
-    def sums_of(key: str) -> _Sums:
+    def __init__(self, periods: list[tuple[str, Period]], repeat_days: int,
+                 grouping: str | None) -> None:
+        self._args = periods, repeat_days, grouping
+        self._lock = threading.Lock()
+        self._sums: tuple[dict, dict] | None = None
+
+    def __call__(self, store: Store) -> tuple[dict, dict]:
+        with self._lock:
+            if self._sums is None:
+                periods, repeat_days, grouping = self._args
+                self._sums = (qf.feedback_totals(store, periods, repeat_days, by=grouping),
+                              qd.deal_totals(store, periods, by=grouping))
+            return self._sums
+
+    def of(self, store: Store, key: str) -> _Sums:
+        """The sums of the period named `key` ("now", "prior") per ("", group)."""
+        feedback, deals = self(store)
         return ({("", g): v for (k, g), v in feedback.items() if k == key},
                 {("", g): v for (k, g), v in deals.items() if k == key})
 
-    # the prior period's catalogue on a second connection meanwhile (storage/beside.py)
-    pending = beside(store, lambda twin: _catalogue(twin, prior, (), settings,
-                                                    sums_of("prior")))
-    now = _catalogue(store, period, by, settings, sums_of("now"))
-    before = pending.result()
+
+def _catalogue_and_prior(store: Store, period: Period, by: Sequence[str],
+                         then: Callable[[Store], T] | None = None
+                         ) -> tuple[MetricsReport, MetricsReport, T | None]:
+    version = data_version(store)  # what the reports are computed from (see the seeds)
+    settings = load_settings(store)
+    prior = period.prior()
+    grouping = "segment+total" if "segment" in by else None
+    sums = _SumsOnce([("now", period), ("prior", prior)], settings.repeat_contact_days,
+                     grouping)
+
+    def prior_part(twin: Store) -> tuple[MetricsReport, T | None]:
+        report = _catalogue(twin, prior, (), settings, lambda: sums.of(twin, "prior"))
+        return report, then(twin) if then is not None else None
+
+    # the prior period's catalogue on a second connection from the start (storage/beside.py)
+    # while the sums (its own ask for them after its tallies) and this period's are made here
+    pending = beside(store, prior_part)
+    sums(store)
+    now = _catalogue(store, period, by, settings, sums.of(store, "now"))
+    before, extra = pending.result()
     # the same reports under compute_metrics' keys: a later screen asking for one of them
     # alone (Scorecard: the period's) finds it instead of computing it again
     # (never when another connection wrote meanwhile: they may hold figures of both states)
     queries_cache.seed(store, ("catalogue", period, tuple(by)), now, version, small=True)
     queries_cache.seed(store, ("catalogue", prior, ()), before, version, small=True)
-    return now, before
+    return now, before, extra
 
 
 # the period's feedback and deal sums per ("", group), the file's under ("", "")
@@ -265,9 +316,10 @@ def _check_breakdowns(by: Sequence[str]) -> None:
 
 
 def _catalogue(store: Store, period: Period, by: Sequence[str], settings: Settings,
-               sums: _Sums | None = None) -> MetricsReport:
+               sums: _Sums | Callable[[], _Sums] | None = None) -> MetricsReport:
     """`compute_metrics`, given the period's feedback and deal sums when the caller has
-    them (per segment too when `by` has the segment breakdown)."""
+    them (per segment too when `by` has the segment breakdown), or a call giving them:
+    made after the customer tallies."""
     from custdesk.services.metrics_breakdowns import breakdown
 
     segments = "segment" in by
@@ -278,6 +330,8 @@ def _catalogue(store: Store, period: Period, by: Sequence[str], settings: Settin
         store, lambda twin: _feedback_and_deals(twin, period, settings, segments))
     whole = beside(store, lambda twin: _whole_file(twin, period, segments))
     queries_tally.customer_tallies(store, period, settings.window_days)  # kept for below
+    if callable(sums):
+        sums = sums()
     plain: tuple[FeedbackTotals, DealTotals] | None = None
     if side is not None:
         grouped, plain = side.result()

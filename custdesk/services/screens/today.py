@@ -105,8 +105,11 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
     # the cards' catalogues (seconds on a big file) on a second connection while the lists
-    # are built here: two cores (storage/beside.py)
-    pair = beside(store, lambda twin: metrics_service.compute_metrics_and_prior(twin, period))
+    # are built here: two cores (storage/beside.py); the trends after the prior period's
+    # catalogue on its connection (the lists keep this one busy longer than the prior's)
+    trends = (lambda twin: build_series(twin, period)) if with_series else None
+    pair = beside(store, lambda twin: metrics_service.compute_metrics_and_prior_then(
+        twin, period, then=trends))
     lists: dict[str, list[Any]] = {name: list(fn(store, period))
                                    for name, (fn, _total) in LISTS.items()}
     at_risk = triage.triage_at_risk(store, lists["at_risk"])
@@ -130,9 +133,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     tables["onboarding_overdue"] = onboarding_service.overdue_counts(store, period.end)
     tables["list_totals"].append({"list": "actions_due", "count": len(due), "total": None})
     tables["actions_due_totals"] = [due_totals(due)]
-    # the trends while the catalogues are still being computed beside
-    series = build_series(store, period) if with_series else None
-    now, before = pair.result()
+    now, before, series = pair.result()
     current, prior = now.metrics, before.metrics
     shown = with_targets(cards(current, prior), store, period)
     screen = honest.finish(Screen(NAME, period, label, cards=shown,
