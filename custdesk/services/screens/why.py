@@ -65,21 +65,22 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     del with_series
     if reasons.is_empty(store):
         return Screen(NAME, period, label, empty=True)
+    start, end = period.start, period.end
     # the lost counts first: when not kept they take the second connections; when kept
-    # (after Today) one counts the reasons while the cards' figures are summed here
+    # (after Today) one counts the reasons and one reads the tickets and comments while
+    # the cards' figures are summed here
     lost_of = lost_counts(store, period, ms.load_settings(store).window_days)
     counted = beside(store, lambda twin: reasons.reason_counts(twin, period))
+    read = beside(store, lambda twin: _tickets_and_comments(twin, period))
     now, prior, refer_by_segment = figures(store, period, lost_of)
     cards = {m: Card(m, now.get(m), prior.get(m)) for m in CARDS}
     tables = reasons.reason_tables(store, period, refer_by_segment, counted.result())
-    start, end = period.start, period.end
     tables["questionnaires"] = qw.questionnaires(store, start, end)
     tables["questionnaire_months"] = qw.questionnaire_months(store, start, end)
     tables["words"] = word_rows(*qw.nps_comments(store, start, end, WORD_CAP))
-    tables["ticket_topics"] = qw.ticket_topics(store, start, end)
-    tables["quality"] = quality_rows(
-        now, qw.service_counts(store, start, end, AFTER_COMPLAINT_DAYS))
-    comments, total = qw.comments(store, start, end, COMMENT_CAP)
+    topics, service, (comments, total) = read.result()
+    tables["ticket_topics"] = topics
+    tables["quality"] = quality_rows(now, service)
     notes: list[str] = [] if tables["reasons"] else [reasons.NOTHING_IN_PERIOD]
     if total > len(comments):
         notes.append(f"Comments: the newest {len(comments):,} of {total:,} are listed for "
@@ -87,6 +88,16 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     lists = {"top_reasons": top_reasons(tables["reasons"]), "comments": comments}
     return honest.finish(Screen(NAME, period, label, cards=cards, lists=lists, tables=tables,
                                 notes=tuple(notes)))
+
+
+def _tickets_and_comments(store: Store, period: Period) -> tuple[
+        list[dict[str, Any]], qw.ServiceCounts, tuple[list[dict], int]]:
+    """The period's tickets by topic, its service counts and its comments (the newest
+    `COMMENT_CAP`, and how many there are)."""
+    start, end = period.start, period.end
+    return (qw.ticket_topics(store, start, end),
+            qw.service_counts(store, start, end, AFTER_COMPLAINT_DAYS),
+            qw.comments(store, start, end, COMMENT_CAP))
 
 
 def figures(store: Store, period: Period,
