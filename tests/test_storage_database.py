@@ -164,7 +164,7 @@ def test_backup_restore_round_trip(demo_store) -> None:
 def test_bundled_sqlite_meets_the_documented_minimum() -> None:
     from custdesk.storage.database import MIN_SQLITE_VERSION
 
-    assert MIN_SQLITE_VERSION == (3, 37, 0)  # docs/RELIABILITY.md states this number
+    assert MIN_SQLITE_VERSION == (3, 38, 0)  # docs/RELIABILITY.md states this number
     found = tuple(int(p) for p in sqlite3.sqlite_version.split(".")[:3])
     assert found >= MIN_SQLITE_VERSION
 
@@ -172,9 +172,9 @@ def test_bundled_sqlite_meets_the_documented_minimum() -> None:
 def test_too_old_sqlite_is_refused_clearly(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from custdesk.storage import DatabaseError
 
-    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 36, 0))
-    monkeypatch.setattr(sqlite3, "sqlite_version", "3.36.0")
-    with pytest.raises(DatabaseError, match=r"needs SQLite 3\.37 or newer \(found 3\.36\.0\)"):
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 37, 2))  # STRICT, no unixepoch
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.37.2")
+    with pytest.raises(DatabaseError, match=r"needs SQLite 3\.38 or newer \(found 3\.37\.2\)"):
         open_store(db_path)
     assert not db_path.exists()
 

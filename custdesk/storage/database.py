@@ -63,7 +63,7 @@ __all__ = [
     "schema_differences",
 ]
 
-MIN_SQLITE_VERSION = (3, 37, 0)  # STRICT tables; Debian 12 ships 3.40.1
+MIN_SQLITE_VERSION = (3, 38, 0)  # STRICT tables, unixepoch() and ->>; Debian 12 ships 3.40.1
 
 
 def _check_foreign(path: Path) -> None:
@@ -192,7 +192,7 @@ def open_store(path: str | os.PathLike[str], *, create: bool = True,
     """
     if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
         raise DatabaseError(
-            f"custdesk needs SQLite 3.37 or newer (found {sqlite3.sqlite_version}).")
+            f"custdesk needs SQLite 3.38 or newer (found {sqlite3.sqlite_version}).")
     path = Path(path).expanduser().resolve()
     if not path.exists() and not create:
         raise DatabaseError(f"{path} does not exist.")
