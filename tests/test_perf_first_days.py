@@ -45,12 +45,15 @@ def _capped(rows: list[ql.FirstDays]) -> list[ql.FirstDays]:
 
 
 def _check(store) -> tuple[int, int]:
-    repeated = single = 0
+    repeated = single = unknown_costs = 0
     for end in _ends(store):
         lo = Period.trailing_year(end).prior().start
         got = ql.first_days(store, lo, end)
         reference = ql.first_days_reference(store, lo, end)
         assert got == _capped(reference)
+        # the 90 days' sums as one text from one look equal the four looks' sums
+        assert got == ql.first_days_four_sums(store, lo, end)
+        unknown_costs += sum(0 < r.costed_revenue_90d_e4 < r.revenue_90d_e4 for r in got)
         repeated += sum(r.orders_90d >= 2 for r in reference)
         single += sum(r.orders_90d == 1 for r in reference)
         this_year = Period.trailing_year(end)
@@ -58,6 +61,7 @@ def _check(store) -> tuple[int, int]:
                                            nq.groups_after_90d(rows, end))
                         for rows in (got, reference))
         assert mine == theirs
+    assert unknown_costs  # lines with and without a cost in one customer's 90 days
     return repeated, single
 
 

@@ -392,6 +392,27 @@ _FIRST_DAYS_SQL = (
      WHERE o.customer_id = cid AND o.date BETWEEN first_on
      AND min(date(first_on, '+90 days'), :end) AND {_ORDER_KEY} != first_key LIMIT 1))"""))
 assert "n.first_date <= :end" in _FIRST_DAYS_SQL and "count(DISTINCT" not in _FIRST_DAYS_SQL
+# - the four sums of the 90 days from acquisition from one look at those lines, as one text
+#   "revenue costed profit margin" (a scalar subquery gives one value): three index seeks
+#   per customer fewer, 0.50 -> 0.45 s CPU on the big file (the lines' first order, repeat
+#   and last order of 180 days in the same look, as iif()s over every line up to the later
+#   end, cost more than their seeks: 0.52 -> 0.60 s)
+_SUMS_90D = """(SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = cid
+     AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  (SELECT sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4)) FROM orders o
+     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  (SELECT sum(iif(o.cost_e4 IS NULL, o.revenue_e4, o.revenue_e4 - o.cost_e4)) FROM orders o
+     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  (SELECT sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4 - o.cost_e4)) FROM orders o
+     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end))"""
+_SUMS_90D_AS_TEXT = """(SELECT coalesce(sum(o.revenue_e4), 0)
+     || ' ' || coalesce(sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4)), 0)
+     || ' ' || coalesce(sum(iif(o.cost_e4 IS NULL, o.revenue_e4, o.revenue_e4 - o.cost_e4)), 0)
+     || ' ' || coalesce(sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4 - o.cost_e4)), 0)
+  FROM orders o
+  WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end))"""
+assert _SUMS_90D in _FIRST_DAYS_SQL
+_FIRST_DAYS_ONE_LOOK_SQL = _FIRST_DAYS_SQL.replace(_SUMS_90D, _SUMS_90D_AS_TEXT)
 
 
 class FirstDays(NamedTuple):
@@ -420,6 +441,18 @@ class FirstDays(NamedTuple):
 def first_days(store: Store, lo: date, end: date) -> list[FirstDays]:
     """Customers acquired lo..end with what their first 90 and 180 days held (their
     orders_90d counted up to 2)."""
+    sql = _FIRST_DAYS_ONE_LOOK_SQL.format(stats=stats_source(store))
+    out = []
+    for r in store.conn.execute(sql, _first_days_params(lo, end)):
+        revenue, costed, profit, margin = r[8].split(" ")
+        out.append(FirstDays(int(r[0]), r[1][:10], r[2], r[3], r[4], r[5], r[6],
+                             int(r[7] or 0), int(revenue), int(costed), int(profit),
+                             int(margin), r[9], None if r[10] is None else int(r[10])))
+    return out
+
+
+def first_days_four_sums(store: Store, lo: date, end: date) -> list[FirstDays]:
+    """`first_days` with the 90 days' sums from a look each (the statement before)."""
     return _first_days(store, _FIRST_DAYS_SQL, lo, end)
 
 
@@ -430,12 +463,16 @@ def first_days_reference(store: Store, lo: date, end: date) -> list[FirstDays]:
 
 def _first_days(store: Store, template: str, lo: date, end: date) -> list[FirstDays]:
     sql = template.format(stats=stats_source(store))
-    params = {"lo": lo.isoformat(), "end": end.isoformat(),
-              "after": (end + timedelta(days=1)).isoformat()}
+    params = _first_days_params(lo, end)
     return [FirstDays(int(r[0]), r[1][:10], r[2], r[3], r[4], r[5], r[6],
                       int(r[7] or 0), int(r[8] or 0), int(r[9] or 0), int(r[10] or 0),
                       int(r[11] or 0), r[12], None if r[13] is None else int(r[13]))
             for r in store.conn.execute(sql, params)]
+
+
+def _first_days_params(lo: date, end: date) -> dict[str, str]:
+    return {"lo": lo.isoformat(), "end": end.isoformat(),
+            "after": (end + timedelta(days=1)).isoformat()}
 
 
 _REFERRED_SQL = """
