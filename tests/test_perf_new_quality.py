@@ -80,3 +80,26 @@ def test_one_row_sums_give_quality() -> None:
         groups = nq.groups_after_90d(rows, END)
         sums = nq.add_sums([nq.row_sums(r, END, 90, groups) for r in rows])
         assert nq.quality_from_sums(sums) == nq.quality(rows, END, 90, groups)
+
+
+@pytest.mark.parametrize("window", [1, 30, 90, 180, 400])
+def test_early_churn_by_its_days_equals_the_rule_at_the_boundaries(window: int) -> None:
+    """`early_churned_by` (ISO days worked out once per acquisition day) against
+    `early_churned`: lost the day before, on and after day 180; a last order whose window
+    ends the day before, on and after it (with a time of day, or a date alone)."""
+    rng = random.Random(window)
+    for acquired in (date(2024, 2, 29), date(2025, 12, 31), date(2026, 3, 1)):
+        limit = acquired + timedelta(days=nq.EARLY_CHURN_DAYS)
+        days = nq.churn_days(acquired.isoformat(), window)
+        lost_days = [None, "", *((limit + timedelta(days=k)).isoformat() for k in (-1, 0, 1))]
+        last_days = [None, *((limit - timedelta(days=window + k)).isoformat() + time
+                             for k in (-1, 0, 1, 2) for time in ("", " 23:59:59"))]
+        seen = set()
+        for lost in lost_days:
+            for last in last_days:
+                row = _random_row(rng, 1, END)._replace(
+                    acquired=acquired.isoformat(), lost_on=lost, last_order_180d=last)
+                churned = nq.early_churned(row, window)
+                assert nq.early_churned_by(row, days) == churned, (lost, last)
+                seen.add(churned)
+        assert seen == {True, False}

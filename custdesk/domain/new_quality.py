@@ -81,6 +81,22 @@ def early_churned(r: FirstDaysLike, window: int) -> bool:
     return last is not None and date.fromisoformat(last[:10]) + timedelta(days=window) < limit
 
 
+def churn_days(acquired: str, window: int) -> tuple[str, str]:
+    """`early_churned`'s two days for customers acquired on `acquired` (ISO): lost on or
+    before the first, or a last order (of the 180 days) before the second — its window
+    then ends before the first. Worked out once per acquisition day, not per row."""
+    limit = date.fromisoformat(acquired) + timedelta(days=EARLY_CHURN_DAYS)
+    return limit.isoformat(), (limit - timedelta(days=window)).isoformat()
+
+
+def early_churned_by(r: FirstDaysLike, days: tuple[str, str]) -> bool:
+    """`early_churned` from the row's `churn_days` (ISO days compare as the dates do)."""
+    if r.lost_on and r.lost_on <= days[0]:
+        return True
+    last = r.last_order_180d
+    return last is not None and last[:10] < days[1]
+
+
 def quality(rows: Sequence[FirstDaysLike], as_of: date, window: int,
             groups: Mapping[int, str]) -> dict[str, MetricValue | float | int | None]:
     """The group's quality figures (see the module's definitions)."""
@@ -122,16 +138,27 @@ def row_sums(r: FirstDaysLike, as_of: date, window: int, groups: Mapping[int, st
 
 
 def row_sums_cut(r: FirstDaysLike, repeat_cut: str, churn_cut: str, window: int,
-                 groups: Mapping[int, str]) -> tuple[int, ...]:
-    """`row_sums` with the two cut days given (ISO), for a loop over many rows."""
+                 groups: Mapping[int, str],
+                 churn_by_day: dict[str, tuple[str, str]] | None = None) -> tuple[int, ...]:
+    """`row_sums` with the two cut days given (ISO), for a loop over many rows;
+    `churn_by_day`: each acquisition day's `churn_days`, filled as met (a loop's own)."""
     first = r.first_order_e4
     cohort = bool(r.first_order_on) and r.acquired <= repeat_cut
     group = groups.get(r.customer_id)
     old = r.acquired <= churn_cut
     nps = r.first_nps
+    if not old:
+        churned = False
+    elif churn_by_day is None:
+        churned = early_churned(r, window)
+    else:
+        days = churn_by_day.get(r.acquired)
+        if days is None:
+            days = churn_by_day[r.acquired] = churn_days(r.acquired, window)
+        churned = early_churned_by(r, days)
     return (1, first or 0, first is not None, cohort, cohort and r.orders_90d >= 2,
             r.costed_revenue_90d_e4, r.margin_profit_90d_e4, group is not None,
-            group in ("A", "B"), old, old and early_churned(r, window), nps is not None,
+            group in ("A", "B"), old, churned, nps is not None,
             nps is not None and nps >= 9, nps is not None and nps <= 6)
 
 

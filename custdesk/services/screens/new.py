@@ -172,6 +172,7 @@ def quality_tables(rows: Sequence[ql.FirstDays], this_year: Period, last_year: P
     # for the big file's 34k rows
     keys: dict[str | None, str] = {}
     places: dict[str, tuple[int, str]] = {}
+    churn_by_day: dict[str, tuple[str, str]] = {}  # early churn's days, once per day too
     for r in rows:
         key = keys.get(r.source)
         if key is None:
@@ -184,7 +185,7 @@ def quality_tables(rows: Sequence[ql.FirstDays], this_year: Period, last_year: P
                 next((i for i, (lo, hi) in enumerate(years) if lo <= r.acquired <= hi), -1),
                 r.acquired[:7])
         buckets.setdefault((key, *place), []).append(
-            nq.row_sums_cut(r, repeat_cut, churn_cut, window, groups))
+            nq.row_sums_cut(r, repeat_cut, churn_cut, window, groups, churn_by_day))
     sums = {b: nq.add_sums(parts) for b, parts in buckets.items()}
 
     def total(source: str | None = None, year: int | None = None, month: str | None = None
