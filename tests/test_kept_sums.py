@@ -15,8 +15,9 @@ from custdesk.domain.metrics_customers import CustomerTally
 from custdesk.domain.periods import Period
 from custdesk.services import growth_service as gs
 from custdesk.services import metrics_service as ms
-from custdesk.services.screens import growth, why
-from custdesk.storage import queries_cache
+from custdesk.services.screens import growth, today, why
+from custdesk.services.screens.model import to_json
+from custdesk.storage import beside, queries_cache
 from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_growth_cards as qgc
 from custdesk.storage import queries_growth_pipeline as qgp
@@ -105,6 +106,25 @@ def test_why_cards_from_kept_sums_equal_their_own(store, period, monkeypatch) ->
     ms.compute_metrics_and_prior(store, period)
     monkeypatch.setattr(qw, "lost_silent", _boom)
     assert why.figures(store, period) == own
+
+
+@pytest.mark.parametrize("twins", [False, True])
+def test_screens_after_today_equal_the_screens_first(store, monkeypatch, twins: bool) -> None:
+    """The whole Why screen and Growth's first page (cards and Acquisition) built after
+    Today (kept sums; with twins the parts on second connections) equal them built first."""
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    for period in PERIODS[:4]:
+        queries_cache.clear(store)
+        first_why = to_json(why.build(store, period, "p"))
+        first_growth = to_json(growth.build_pages(store, period, "p", ("acquisition",)))
+        if period == PERIODS[0]:  # a year with what the cards show
+            assert first_why["cards"]["lost_silent_pct"]["prior"] is not None
+            assert first_growth["cards"]["leads_qualified"]["value"]
+        queries_cache.clear(store)
+        today.build(store, period, "p")
+        assert to_json(why.build(store, period, "p")) == first_why, period
+        assert to_json(growth.build_pages(store, period, "p", ("acquisition",))) == (
+            first_growth), period
 
 
 def test_a_write_drops_the_kept_sums(store) -> None:
