@@ -115,3 +115,25 @@ def test_lists_in_two_parts_equal_work_lists(store) -> None:
                 **customers.other_lists(store, period)} == whole
         assert list(whole) == ["lost", "new", "renewed", "not_renewed", "promoters",
                                "referrers"]
+
+
+def test_lost_and_new_lists_made_once_by_whichever_asks_first() -> None:
+    import threading
+
+    calls: list[str] = []
+    started = threading.Event()
+
+    def lists(on: str) -> dict:
+        calls.append(on)
+        started.set()
+        threading.Event().wait(0.05)  # the other asks meanwhile: it waits, not computes
+        return {"lost": [on], "new": []}
+
+    once = customers._Once(lists)  # type: ignore[arg-type]
+    got: list[dict] = []
+    twin = threading.Thread(target=lambda: got.append(once("twin")))  # type: ignore[arg-type]
+    twin.start()
+    started.wait()
+    mine = once("store")  # type: ignore[arg-type]
+    twin.join()
+    assert calls == ["twin"] and got == [mine] and mine["lost"] == ["twin"]
