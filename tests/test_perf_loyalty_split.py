@@ -16,6 +16,7 @@ import pytest
 from perf_lists_data import END, random_store
 
 from custdesk.domain.periods import Period
+from custdesk.services import metrics_service, settings_service
 from custdesk.services.screens import loyalty
 from custdesk.storage import beside, queries_cache
 
@@ -58,10 +59,26 @@ def test_end_tables_made_beside_once_per_end(store, monkeypatch) -> None:
         return compute(on, end, window, loyal_n)
 
     monkeypatch.setattr(loyalty, "_end_tables", spy)
+    asked: list[object] = []
+    handed = loyalty.beside
+
+    def count(on, fn):
+        asked.append(on)
+        return handed(on, fn)
+
+    monkeypatch.setattr(loyalty, "beside", count)
+    _rule, loyal_n = settings_service.loyalty_settings(store)
+    window = metrics_service.load_settings(store).window_days
+    assert loyalty.kept_end_tables(store, END, window, loyal_n) is None  # nothing made
+    assert not made
     year = loyalty.build(store, Period.trailing_year(END), "x")
     assert made == [("custdesk-beside", False)]  # on a second connection, on its thread
+    assert len(asked) == 1
     quarter = loyalty.build(store, Period(END - timedelta(days=89), END), "x")
     assert len(made) == 1  # filed with the store's results: the same last day reads them
+    assert len(asked) == 1  # and read here: no second connection taken for that
+    assert loyalty.kept_end_tables(store, END, window, loyal_n) == loyalty.end_tables(
+        store, END, window, loyal_n)
     for name in ("cohorts_month", "cohorts_quarter", "order_frequency", "habits"):
         assert quarter.tables[name] == year.tables[name]
     loyalty.build(store, Period.trailing_year(END - timedelta(days=1)), "x")

@@ -31,7 +31,7 @@ from custdesk.storage import Store
 from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage import queries_loyalty as ql
-from custdesk.storage.beside import beside
+from custdesk.storage.beside import Pending, beside
 from custdesk.storage.queries_cache import cached
 
 NAME = "loyalty"
@@ -58,12 +58,15 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     # the referred / NPS groups' sums from SQL (`referred_rows` and `nps_rows` over every
     # customer's flags and revenue are the reference: tests/test_perf_lists_loyalty_sql.py)
     groups = qlists.loyalty_groups(store, period, window)
-    # the end day's tables (cohorts, habits: ~0.85 s CPU on the big file when not kept) on
+    # the end day's tables (cohorts, habits: ~0.9 s CPU on the big file when not kept) on
     # a second connection while the lists are made here. Asked for after the groups' long
     # statement, so that the Loyalty tab's New part (build_tab) has had its turn to ask for
     # its catalogues first: when they are kept, that twin is free again; when they are not,
-    # both twins are busy and the tables are made here, inline, as before
-    ends = beside(store, lambda twin: end_tables(twin, period.end, window, loyal_n))
+    # both twins are busy and the tables are made here, inline, as before. Kept (a period
+    # change keeping the last day): read here, no twin taken from New's catalogues
+    kept = kept_end_tables(store, period.end, window, loyal_n)
+    ends = (Pending.ran(lambda: kept) if kept is not None
+            else beside(store, lambda twin: end_tables(twin, period.end, window, loyal_n)))
     referrers = qc.referrers(store, period.start, period.end)
     renewed, not_renewed = renewal_rows(store, period, rule)
     promoters = customers_screen.promoter_rows(store, period, referrers)
@@ -108,8 +111,30 @@ def end_tables(store: Store, end: date, window: int, loyal_n: int
     frequency and the habits —, kept per store until the next write: a period change that
     keeps the last day (last 12 months -> last 90 days) does not read them again (~1 s of
     SQL on the big file). Copies of the kept rows (the caller may change its own)."""
-    kept = cached(store, ("loyalty end tables", end, window, loyal_n),
+    kept = cached(store, _end_key(end, window, loyal_n),
                   lambda: _end_tables(store, end, window, loyal_n), small=True)
+    return {name: [dict(r) for r in rows] for name, rows in kept.items()}
+
+
+def _end_key(end: date, window: int, loyal_n: int) -> tuple[str, date, int, int]:
+    return ("loyalty end tables", end, window, loyal_n)
+
+
+class _NotKept(Exception):
+    """`kept_end_tables`' way out of `cached` before anything is computed."""
+
+
+def kept_end_tables(store: Store, end: date, window: int, loyal_n: int
+                    ) -> dict[str, list[dict[str, Any]]] | None:
+    """`end_tables` when kept for this store and data version, else None (nothing
+    computed, nothing kept)."""
+    def not_kept() -> dict[str, list[dict[str, Any]]]:
+        raise _NotKept
+
+    try:
+        kept = cached(store, _end_key(end, window, loyal_n), not_kept, small=True)
+    except _NotKept:
+        return None
     return {name: [dict(r) for r in rows] for name, rows in kept.items()}
 
 
