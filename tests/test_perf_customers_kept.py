@@ -1,6 +1,6 @@
 """The Customers screen's parts kept per last day (issue 18): the table rows with their
-LTV and the cohort rows are kept per store until the next write, and the lost and new lists
-are built on a second connection. Kept results equal the ones computed afresh, follow a
+LTV and the cohort rows are kept per store until the next write; the lists in two parts
+equal the whole. Kept results equal the ones computed afresh, follow a
 write, and the screen is the same whether it finds them (after Today, after another period
 with the same last day) or computes everything inline, on random files of every record
 kind, for a year, 90 days, the whole span, a period ending before the last record and an
@@ -116,24 +116,3 @@ def test_lists_in_two_parts_equal_work_lists(store) -> None:
         assert list(whole) == ["lost", "new", "renewed", "not_renewed", "promoters",
                                "referrers"]
 
-
-def test_lost_and_new_lists_made_once_by_whichever_asks_first() -> None:
-    import threading
-
-    calls: list[str] = []
-    started = threading.Event()
-
-    def lists(on: str) -> dict:
-        calls.append(on)
-        started.set()
-        threading.Event().wait(0.05)  # the other asks meanwhile: it waits, not computes
-        return {"lost": [on], "new": []}
-
-    once = customers._Once(lists)  # type: ignore[arg-type]
-    got: list[dict] = []
-    twin = threading.Thread(target=lambda: got.append(once("twin")))  # type: ignore[arg-type]
-    twin.start()
-    started.wait()
-    mine = once("store")  # type: ignore[arg-type]
-    twin.join()
-    assert calls == ["twin"] and got == [mine] and mine["lost"] == ["twin"]

@@ -14,8 +14,6 @@ tab draws exactly this, and `custdesk screen customers --json` prints it.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -67,26 +65,19 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
     # the cards' catalogues (seconds on a big file; the prior period's on the other
-    # second connection) on a second connection while the customer table and the other
-    # lists are built here: the work spread over both cores (storage/beside.py). The lost
-    # and new lists (~1 s of CPU, mostly SQL) go to whichever is free first: after the
-    # catalogues there (a first build: the table is made here), or here (a period change
-    # keeping the last day: the table is kept, the two periods' catalogues take ~1.5 s).
-    # Started first on a twin of their own, they left the prior period's catalogue to run
-    # after this period's.
-    window = metrics_service.load_settings(store).window_days
-    flows = _Once(lambda on: flow_lists(on, period, window))
-    beside_part = beside(store, lambda twin: (
-        metrics_service.compute_metrics_and_prior(twin, period, by=("segment",)),
-        flows(twin)))
+    # second connection) on a second connection while the customer rows and lists are built
+    # here: two cores (storage/beside.py). The lists stay here: on a twin beside the
+    # table, each of the two fetching tens of thousands of rows into Python waited for
+    # the interpreter at every row the other's Python held it (the first build on the big
+    # file slower, not faster); the catalogues mostly sum in SQL and hand back a few rows.
+    pair = beside(store, lambda twin: metrics_service.compute_metrics_and_prior(
+        twin, period, by=("segment",)))
     rows = table_rows(store, period.end)
     if not rows:
         return Screen(NAME, period, label, empty=True)
-    others, cohorts = other_lists(store, period), cohort_rows(store, period)
-    flows(store)  # (at once, when the twin has not begun them)
-    # (the bridge's tallies come with the catalogues: asked for after them)
-    (report, prior_report), lost_and_new = beside_part.result()
-    lists = {**lost_and_new, **others}
+    lists, cohorts = work_lists(store, period), cohort_rows(store, period)
+    # (the bridge's tallies come with the pair: asked for after it)
+    report, prior_report = pair.result()
     prior = prior_report.metrics
     bridge = metrics_service.customers_bridge(store, period)
     cards = with_targets({m: Card(m, report.metrics[m], prior.get(m)) for m in CARDS
@@ -148,22 +139,6 @@ def segment_rows(by_segment: dict[str, dict[str, MetricValue]],
 # ----- work lists (issues 14 and 15) ---------------------------------------------------------
 def _money(e4: int | None) -> float | None:
     return None if e4 is None else round(e4 / 10_000, 2)
-
-
-class _Once:
-    """`fn(connection)` computed once, by whichever connection asks first: the other waits
-    for it and gets the same result."""
-
-    def __init__(self, fn: Callable[[Store], dict[str, list[Any]]]) -> None:
-        self._fn = fn
-        self._lock = threading.Lock()
-        self._value: dict[str, list[Any]] | None = None
-
-    def __call__(self, store: Store) -> dict[str, list[Any]]:
-        with self._lock:
-            if self._value is None:
-                self._value = self._fn(store)
-            return self._value
 
 
 def table_rows(store: Store, end: date) -> list[CustomerRow]:
