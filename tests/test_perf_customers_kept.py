@@ -116,3 +116,20 @@ def test_lists_in_two_parts_equal_work_lists(store) -> None:
         assert list(whole) == ["lost", "new", "renewed", "not_renewed", "promoters",
                                "referrers"]
 
+
+
+@pytest.mark.parametrize("twins", [False, True])
+def test_cohort_rows_computed_once_by_the_build(store, monkeypatch, twins: bool) -> None:
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    made: list[date] = []
+    afresh = customers.cohort_rows_afresh
+
+    def counted(on, end: date) -> list:
+        made.append(end)
+        return afresh(on, end)
+
+    monkeypatch.setattr(customers, "cohort_rows_afresh", counted)
+    queries_cache.clear(store)
+    screen = to_json(customers.build(store, PERIODS[0], "p"))
+    assert made == [END]  # on the catalogues' connection, found kept by the build
+    assert screen["tables"]["cohorts"] == afresh(store, END)
