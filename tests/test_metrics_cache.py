@@ -45,3 +45,36 @@ def test_write_by_another_connection_drops_cached_lists(demo_store) -> None:
     assert fresh[cid].revenue == rows[cid].revenue + 50
     assert fresh[cid].last_order_on == "2026-11-21"
     assert fresh[cid].status == "active"  # from the (re-computed) facts: ordered 3 days ago
+
+
+def test_what_a_rolled_back_write_showed_is_not_served_afterwards(demo_store) -> None:
+    """A rollback never lowers `total_changes`: a result computed inside the transaction
+    (seeing its rows) must not be kept, or the rolled-back rows show again (review)."""
+    from custdesk.services.screens.model import to_json
+    from custdesk.services.screens.registry import SCREENS
+
+    fresh = to_json(SCREENS["margins"](demo_store, YEAR, "Last 12 months"))
+    cid = queries.customer_facts(demo_store, YEAR)[0].id
+    demo_store.conn.execute("BEGIN")
+    demo_store.conn.execute(
+        "INSERT INTO orders(customer_id, date, month, order_ref, revenue_e4) "
+        "VALUES (?, '2026-11-20', 202611, 'ROLLED-BACK', 1000000000)", (cid,))
+    inside = to_json(SCREENS["margins"](demo_store, YEAR, "Last 12 months"))
+    demo_store.conn.execute("ROLLBACK")
+    assert inside != fresh  # the uncommitted line was seen inside the transaction
+    assert to_json(SCREENS["margins"](demo_store, YEAR, "Last 12 months")) == fresh
+
+
+def test_a_days_detractors_are_kept_for_the_latest_day_only(demo_store) -> None:
+    """Thousands of rows per day: browsing days keeps one day's, not one per day."""
+    from custdesk.storage import queries_cache, queries_feedback
+
+    queries_cache.clear(demo_store)
+    days = [DEMO_END - timedelta(days=d) for d in (0, 30, 60, 90)]
+    for day in days:
+        queries_feedback.latest_nps(demo_store, day, detractors_only=True)
+    kept = queries_cache._named_caches[demo_store]["latest detractors"]
+    assert [key[0] for key in kept] == [("latest detractors", days[-1])]
+    again = queries_feedback.latest_nps(demo_store, days[-1], detractors_only=True)
+    every = queries_feedback.latest_nps(demo_store, days[-1])
+    assert again and sorted(again) == sorted(r for r in every if r[1] <= 6)

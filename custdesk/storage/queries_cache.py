@@ -5,7 +5,9 @@ at-risk list, the customer table and the profitability groups all need the custo
 facts for the same day or period). Each result is kept under (key, data version), where
 the data version is `PRAGMA data_version` (changes when another connection commits) plus
 this connection's `total_changes` (changes with every row it writes, committed or not):
-any write makes every older entry unreachable, so a stale number is never served.
+any write makes every older entry unreachable, so a stale number is never served. Nothing
+computed while the connection has a transaction open is kept: it may hold rows a rollback
+takes back (a rollback never lowers `total_changes`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ MAX_SMALL_ENTRIES = 64
 _lock = threading.Lock()
 _caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
 _small_caches: weakref.WeakKeyDictionary[Store, OrderedDict] = weakref.WeakKeyDictionary()
+# results of thousands of rows asked for one day at a time (a day's detractors): one entry
+# per name (`one_of`) and store, the latest key's — browsing the days would otherwise fill
+# the small entries with megabytes each
+_named_caches: weakref.WeakKeyDictionary[Store, dict[str, OrderedDict]] = (
+    weakref.WeakKeyDictionary())
 # a second connection working for a store (storage/beside.py) -> (the store, the store's
 # data version when that work began, the helper's own `PRAGMA data_version` then): what it
 # computes is filed with the store's results while nobody has committed since
@@ -44,17 +51,16 @@ def data_version(store: Store) -> tuple[int, int]:
 
 
 def cached(store: Store, key: Hashable, compute: Callable[[], T], *,
-           small: bool = False) -> T:
+           small: bool = False, one_of: str | None = None) -> T:
     """compute(), or its result from an earlier call with the same key and data version.
-    `small`: a result of a few dozen rows, kept among the `MAX_SMALL_ENTRIES`.
+    `small`: a result of a few dozen rows, kept among the `MAX_SMALL_ENTRIES`; `one_of`: a
+    result kept only until another key of the same name is asked for.
 
     Callers must treat the result as read-only (it is shared)."""
-    caches = _small_caches if small else _caches
-    limit = MAX_SMALL_ENTRIES if small else MAX_ENTRIES
     before = data_version(store)
     home, version = _home(store, before)
     with _lock:
-        entries = caches.setdefault(home, OrderedDict())
+        entries, _limit = _shelf(home, small, one_of)
         hit = entries.get((key, version))
         if hit is not None:
             entries.move_to_end((key, version))
@@ -63,13 +69,25 @@ def cached(store: Store, key: Hashable, compute: Callable[[], T], *,
     after = data_version(store)  # compute() may have refreshed a summary table (ours)
     if after[0] != before[0]:  # another connection wrote meanwhile: maybe a mixed result
         return value
+    if store.conn.in_transaction:  # uncommitted rows, maybe: a rollback would keep them
+        return value
     home, version = _home(store, after)
     with _lock:
-        entries = caches.setdefault(home, OrderedDict())
+        entries, limit = _shelf(home, small, one_of)
         entries[(key, version)] = value
         while len(entries) > limit:
             entries.popitem(last=False)
     return value
+
+
+def _shelf(store: Store, small: bool, one_of: str | None) -> tuple[OrderedDict, int]:
+    """Where `cached` keeps a result for `store`, and how many entries it holds (call
+    with `_lock` held)."""
+    if one_of is not None:
+        return _named_caches.setdefault(store, {}).setdefault(one_of, OrderedDict()), 1
+    if small:
+        return _small_caches.setdefault(store, OrderedDict()), MAX_SMALL_ENTRIES
+    return _caches.setdefault(store, OrderedDict()), MAX_ENTRIES
 
 
 def home(store: Store, version: tuple[int, int]) -> tuple[Store, tuple[int, int]]:
@@ -111,13 +129,11 @@ def seed(store: Store, key: Hashable, value: object, since: tuple[int, int], *,
     no other connection committed meanwhile (the value may mix both states), and in place
     of any entry already there (a value computed earlier is no better)."""
     now = data_version(store)
-    if now[0] != since[0]:
+    if now[0] != since[0] or store.conn.in_transaction:
         return
     store, now = _home(store, now)
-    caches = _small_caches if small else _caches
-    limit = MAX_SMALL_ENTRIES if small else MAX_ENTRIES
     with _lock:
-        entries = caches.setdefault(store, OrderedDict())
+        entries, limit = _shelf(store, small, None)
         entries[(key, now)] = value
         entries.move_to_end((key, now))
         while len(entries) > limit:
@@ -129,3 +145,4 @@ def clear(store: Store) -> None:
     with _lock:
         _caches.pop(store, None)
         _small_caches.pop(store, None)
+        _named_caches.pop(store, None)

@@ -637,6 +637,6 @@ def latest_nps(store: Store, as_of: date, *, detractors_only: bool = False
     sql = _LATEST_NPS.format(only="AND s.nps <= 6" if detractors_only else "")
     if not detractors_only:
         return list(store.conn.execute(sql, {"day": as_of.isoformat()}))
-    return list(cached(store, ("latest detractors", as_of),
+    return list(cached(store, ("latest detractors", as_of),  # ~13k rows on a big file
                        lambda: tuple(store.conn.execute(sql, {"day": as_of.isoformat()})),
-                       small=True))
+                       one_of="latest detractors"))

@@ -79,7 +79,8 @@ def detractor_details(store: Store, answers: Iterable[tuple[int, str]], as_of: d
     result, shared)."""
     payload = json.dumps([[cid, day] for cid, day in answers])
     return cached(store, ("detractor details", payload, as_of, window),
-                  lambda: _detractor_details(store, payload, as_of, window), small=True)
+                  lambda: _detractor_details(store, payload, as_of, window),
+                  one_of="detractor details")
 
 
 def _detractor_details(store: Store, payload: str, as_of: date, window: int
@@ -114,7 +115,7 @@ def moved_on(store: Store, as_of: date) -> list[tuple[int, int, str, str | None,
     — the detractor answer the rescue started from. Kept per data version (Today and
     the Feedback screen ask for the same day)."""
     return list(cached(store, ("moved on", as_of), lambda: _moved_on(store, as_of),
-                       small=True))
+                       one_of="moved on"))
 
 
 def _moved_on(store: Store, as_of: date) -> tuple[tuple[int, int, str, str | None, str], ...]:
