@@ -284,10 +284,11 @@ def promoters(store: Store, end: date) -> list[LatestAnswer]:
 
 
 def _kept(store: Store, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-    """`queries_cache.cached` among the small entries: one per last day, of a few thousand
-    rows (promoters, referrers), not to push the big per-customer results (100k rows, four
-    kept) out."""
-    return cached(store, key, compute, small=True)
+    """`queries_cache.cached` for the latest last day only (`one_of`, by the key's name):
+    a few thousand rows (promoters, referrers) — among the big per-customer results (100k
+    rows, four kept) they would push those out, among the small ones browsing the days
+    would fill them with megabytes."""
+    return cached(store, key, compute, one_of=str(key[0]))
 
 
 def _promoters(store: Store, end: date) -> list[LatestAnswer]:
