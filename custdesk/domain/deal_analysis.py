@@ -174,6 +174,13 @@ def head_to_head_quarters(closed: Sequence[DealInfo], quarters: Sequence[tuple[s
         if key and d.closed is not None:
             cells[(rivals[key], quarter_of(d.closed))][d.kind.value] += 1
             totals[rivals[key]] += 1
+    return quarter_rows(cells, totals, quarters)
+
+
+def quarter_rows(cells: dict[tuple[str, str], Counter[str]], totals: Counter[str],
+                 quarters: Sequence[tuple[str, bool]]) -> list[dict[str, Any]]:
+    """The head-to-head rows from won/lost counts per (competitor, quarter): competitors by
+    deals then name, every quarter listed (also for deals counted in SQL: screens/lost)."""
     rows = []
     for rival in sorted(totals, key=lambda r: (-totals[r], r.lower())):
         for q, partial in quarters:

@@ -287,12 +287,4 @@ def rival_quarters(counts: list[tuple[str, str, str, int]], firsts: list[tuple[s
         if key:
             cells[(rivals[key], quarter)][kind] += n
             totals[rivals[key]] += n
-    rows = []
-    for name in sorted(totals, key=lambda r: (-totals[r], r.lower())):
-        for q, partial in quarters:
-            c = cells.get((name, q), Counter())
-            n = c["won"] + c["lost"]
-            rows.append({"competitor": name, "quarter": q, "won": c["won"], "lost": c["lost"],
-                         "win_rate_pct": c["won"] / n * 100 if n else None,
-                         "partial": partial})
-    return rows
+    return da.quarter_rows(cells, totals, quarters)
