@@ -334,18 +334,16 @@ def warm_when_open(ahead: Warm) -> Callable[[files.Store], Callable[[], object] 
     the first page, built after them, then gets its screen from memory. Not for a file
     small enough to build inline. It returns what lets go of the file in the screen
     process again, should the file's check refuse it after all."""
-    import threading
-
     def warm(store: files.Store) -> Callable[[], object] | None:
         from custdesk.ui.file_switch import RELEASE_WAIT_S
-        from custdesk.ui.tasks import default_runner
+        from custdesk.ui.tasks import default_runner, start_background
 
         runner = default_runner()
         process = runner.screen_process
         if process is None or runner.runs_inline(store):
             return None
-        threading.Thread(target=process.warm, args=(store.path, ahead),
-                         name="custdesk-warm", daemon=True).start()
+        path = store.path
+        start_background(lambda: process.warm(path, ahead), name="custdesk-warm")
         # refused after all: the worker (its build stopped) ends, its connections closed,
         # before the owner reads why (then restores a backup, or another program opens it)
         return lambda: runner.release_files().wait(RELEASE_WAIT_S)

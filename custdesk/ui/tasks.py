@@ -572,7 +572,8 @@ def in_background(work: Callable[[], Any], then: Callable[[Any], object],
 Outcome: TypeAlias = "list[tuple[bool, Any]]"  # [] until the work ends, then [(ok, value)]
 
 
-def start_background(work: Callable[[], Any], *, daemon: bool = True) -> Outcome:
+def start_background(work: Callable[[], Any], *, daemon: bool = True,
+                     name: str = "custdesk-background") -> Outcome:
     """Start `work` on a thread of its own (from any thread: the start-up's import thread
     starts the file's opening); its outcome lands in the list returned."""
     outcome: Outcome = []
@@ -583,7 +584,7 @@ def start_background(work: Callable[[], Any], *, daemon: bool = True) -> Outcome
         except BaseException as exc:  # handed to the GUI thread
             outcome.append((False, exc))
 
-    threading.Thread(target=run, name="custdesk-background", daemon=daemon).start()
+    threading.Thread(target=run, name=name, daemon=daemon).start()
     return outcome
 
 
