@@ -196,7 +196,8 @@ class Maker:
             cid = rng.randint(1, len(self.lives)) if self.lives else None
             created = self.start + timedelta(days=int(span * rng.random() ** 0.5))
             p = products[rng.randrange(len(products))] if rng.random() < 0.8 else None
-            listed = (p.list_price_e4 or 0) * rng.randint(1, 20) if p else None
+            units = rng.randint(1, 20) if p else 1
+            listed = (p.list_price_e4 or 0) * units if p else None
             amount = (int(listed * rng.choice((1.0, 0.95, 0.9, 0.85, 0.75, 0.6)))
                       if listed else rng.randint(1, 500) * 100_000)
             if rng.random() < 0.05:
@@ -217,7 +218,10 @@ class Maker:
                 stage=stage, id=did, customer_id=cid, ref=f"D-{did:07d}",
                 title=f"Deal {did}" if rng.random() < 0.9 else None,
                 product_id=p.id if p else None, amount_e4=amount,
-                list_amount_e4=listed if rng.random() < 0.5 else None,
+                # a deal of several units always states its list amount: without it the
+                # discount falls back to the product's list price (one unit; METRICS.md),
+                # and a 20-unit deal would read as a -1,900 % discount
+                list_amount_e4=listed if rng.random() < 0.5 or units > 1 else None,
                 probability=(rng.choice((20.0, 40.0, 60.0, 80.0))
                              if stage not in ("Won", "Lost") and rng.random() < 0.2
                              else None),
