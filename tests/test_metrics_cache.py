@@ -78,3 +78,16 @@ def test_a_days_detractors_are_kept_for_the_latest_day_only(demo_store) -> None:
     again = queries_feedback.latest_nps(demo_store, days[-1], detractors_only=True)
     every = queries_feedback.latest_nps(demo_store, days[-1])
     assert again and sorted(again) == sorted(r for r in every if r[1] <= 6)
+
+
+def test_peek_reads_a_kept_result_and_never_computes_one(demo_store) -> None:
+    from custdesk.storage import queries_cache
+
+    queries_cache.clear(demo_store)
+    key = ("peek test", DEMO_END)
+    assert queries_cache.peek(demo_store, key, small=True) is None
+    kept = queries_cache.cached(demo_store, key, lambda: ("value",), small=True)
+    assert queries_cache.peek(demo_store, key, small=True) is kept
+    assert queries_cache.peek(demo_store, key) is None  # another shelf: not there
+    _add_order(demo_store, queries.customer_facts(demo_store, YEAR)[0].id, "2026-11-20", 1)
+    assert queries_cache.peek(demo_store, key, small=True) is None  # a write: gone

@@ -16,7 +16,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from custdesk.storage.database import Store
 
@@ -78,6 +78,20 @@ def cached(store: Store, key: Hashable, compute: Callable[[], T], *,
         while len(entries) > limit:
             entries.popitem(last=False)
     return value
+
+
+def peek(store: Store, key: Hashable, *, small: bool = False,
+         one_of: str | None = None) -> Any:
+    """The result `cached` keeps under `key` for the current data, or None: nothing is
+    computed (a screen that can read another screen's result when it is there, and runs a
+    cheaper statement of its own when it is not: storage/queries_kept.py)."""
+    home, version = _home(store, data_version(store))
+    with _lock:
+        entries, _limit = _shelf(home, small, one_of)
+        hit = entries.get((key, version))
+        if hit is not None:
+            entries.move_to_end((key, version))
+        return hit
 
 
 def _shelf(store: Store, small: bool, one_of: str | None) -> tuple[OrderedDict, int]:

@@ -18,23 +18,12 @@ from typing import Any
 from custdesk.domain.metrics_customers import CustomerTally
 from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
-from custdesk.storage.queries_cache import cached
-
-
-class _NotKept(Exception):
-    """Raised instead of computing: `cached` then keeps nothing and returns nothing."""
-
-
-def _absent() -> Any:
-    raise _NotKept
+from custdesk.storage.queries_cache import peek
 
 
 def _kept(store: Store, key: Hashable) -> Any:
     """The small result kept under `key` for the current data, or None."""
-    try:
-        return cached(store, key, _absent, small=True)
-    except _NotKept:
-        return None
+    return peek(store, key, small=True)
 
 
 def customer_tally(store: Store, period: Period, window: int) -> CustomerTally | None:

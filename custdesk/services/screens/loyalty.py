@@ -32,7 +32,7 @@ from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage import queries_loyalty as ql
 from custdesk.storage.beside import Pending, beside
-from custdesk.storage.queries_cache import cached
+from custdesk.storage.queries_cache import cached, peek
 
 NAME = "loyalty"
 MAX_MONTHS = 12  # columns 0..12 months since acquisition
@@ -120,20 +120,12 @@ def _end_key(end: date, window: int, loyal_n: int) -> tuple[str, date, int, int]
     return ("loyalty end tables", end, window, loyal_n)
 
 
-class _NotKept(Exception):
-    """`kept_end_tables`' way out of `cached` before anything is computed."""
-
-
 def kept_end_tables(store: Store, end: date, window: int, loyal_n: int
                     ) -> dict[str, list[dict[str, Any]]] | None:
     """`end_tables` when kept for this store and data version, else None (nothing
     computed, nothing kept)."""
-    def not_kept() -> dict[str, list[dict[str, Any]]]:
-        raise _NotKept
-
-    try:
-        kept = cached(store, _end_key(end, window, loyal_n), not_kept, small=True)
-    except _NotKept:
+    kept = peek(store, _end_key(end, window, loyal_n), small=True)
+    if kept is None:
         return None
     return {name: [dict(r) for r in rows] for name, rows in kept.items()}
 
