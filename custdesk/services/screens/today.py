@@ -143,8 +143,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
 
 
 def load_job(period: Period, label: str) -> ScreenJob:
-    """The Today tab's load: the whole screen, its trends too (they are built while the
-    cards' catalogues run beside, so they cost no time of their own)."""
+    """The Today tab's load: the whole screen, its trends too (built on the prior period's
+    second connection after its catalogue, while this connection builds the lists)."""
     return ScreenJob(build, (period, label), {"with_series": True})
 
 
