@@ -31,7 +31,7 @@ from custdesk.domain.periods import Period, trailing_months
 # the lists come through metrics_service, which re-exports metrics_lists (importing
 # metrics_lists first would enter their import circle from the wrong end)
 from custdesk.services import actions_service as acts
-from custdesk.services import metrics_service
+from custdesk.services import card_metrics, metrics_service
 from custdesk.services import triage_service as triage
 from custdesk.services.metrics_lists import DealRow, deal_row, hot_infos, lost_infos
 from custdesk.services.period_service import resolve_period
@@ -98,18 +98,59 @@ LISTS: dict[str, tuple[ListFn, str | None]] = {
 }
 
 
+# the figures the cards read: each card's, its "worth …" figure's, and the undated contacts
+# of the note
+CARD_IDS: tuple[str, ...] = (*(m for card in CARDS for m in card if m is not None),
+                             "contacts_undated")
+
+Values = dict[str, MetricValue]
+Series = dict[str, list[SeriesPoint]]
+# (store, period, trends or None) -> (the period's figures, the prior's, the trends or None)
+FiguresFn = Callable[[Store, Period, Callable[[Store], Series] | None],
+                     tuple[Values, Values, Series | None]]
+
+
+def card_figures(store: Store, period: Period,
+                 then: Callable[[Store], Series] | None) -> tuple[Values, Values, Series | None]:
+    """The cards' figures alone for the period and its prior (`card_metrics`: the customer
+    tallies, the deal and survey sums — no ticket, discount or whole-file sums), then
+    `then` on the prior's connection."""
+    return card_metrics.card_figures_and_prior_then(store, period, CARD_IDS, then)
+
+
+def catalogue_figures(store: Store, period: Period, then: Callable[[Store], Series] | None
+                      ) -> tuple[Values, Values, Series | None]:
+    """The whole catalogue of the period and its prior (the reference `card_figures` is
+    tested against), then `then` on the prior's connection."""
+    now, before, series = metrics_service.compute_metrics_and_prior_then(store, period,
+                                                                         then=then)
+    return now.metrics, before.metrics, series
+
+
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True
           ) -> Screen:
     """Everything the Today tab shows for `period` (the trends too unless `with_series` is
     False: the tab asks for them second, so the cards appear first)."""
+    return _build(store, period, label, with_series, card_figures)
+
+
+def build_reference(store: Store, period: Period, label: str = "", *,
+                    with_series: bool = True) -> Screen:
+    """`build` from the whole catalogue pair, as before the cards were computed alone: the
+    reference its screen is tested against (tests/test_perf_card_metrics.py)."""
+    return _build(store, period, label, with_series, catalogue_figures)
+
+
+def _build(store: Store, period: Period, label: str, with_series: bool,
+           figures: FiguresFn) -> Screen:
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
-    # the cards' catalogues (seconds on a big file) on a second connection while the lists
-    # are built here: two cores (storage/beside.py); the trends after the prior period's
-    # catalogue on its connection (the lists keep this one busy longer than the prior's)
+    # the cards' figures (seconds on a big file: the customer tallies) on a second
+    # connection while the lists are built here: two cores (storage/beside.py); the trends
+    # after the prior period's figures on its connection (the lists keep this one busy
+    # longer than the prior's)
     trends = (lambda twin: build_series(twin, period)) if with_series else None
-    pair = beside(store, lambda twin: metrics_service.compute_metrics_and_prior_then(
-        twin, period, then=trends))
+    pair = beside(store, lambda twin: figures(twin, period, trends))
     lists: dict[str, list[Any]] = {name: list(fn(store, period))
                                    for name, (fn, _total) in LISTS.items()}
     at_risk = triage.triage_at_risk(store, lists["at_risk"])
@@ -133,8 +174,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     tables["onboarding_overdue"] = onboarding_service.overdue_counts(store, period.end)
     tables["list_totals"].append({"list": "actions_due", "count": len(due), "total": None})
     tables["actions_due_totals"] = [due_totals(due)]
-    now, before, series = pair.result()
-    current, prior = now.metrics, before.metrics
+    current, prior, series = pair.result()
     shown = with_targets(cards(current, prior), store, period)
     screen = honest.finish(Screen(NAME, period, label, cards=shown,
                                   lists=lists, tables=tables,

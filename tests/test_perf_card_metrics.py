@@ -1,0 +1,121 @@
+"""Today builds only what it shows (issue 18): its cards' figures come from
+`card_metrics` (the customer tallies, the deal and survey-only feedback sums), not from the
+whole catalogue of both periods. Each figure == `compute_metrics(...).metrics[id]` (value
+and n), the prior period's too, and the Today screen equals the one built from the whole
+catalogue pair (`today.build_reference`), on random files of every record kind, for a
+year, 90 days, the whole span, a period ending before the last record, an empty period
+and one-day periods on boundary days."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from custdesk.domain.periods import Period
+from custdesk.services import card_metrics as cm
+from custdesk.services import metrics_service as ms
+from custdesk.services.screens import today
+from custdesk.storage import beside, queries_cache
+from custdesk.storage import queries_feedback as qf
+from custdesk.storage import queries_records as rec
+from tests.random_kinds import random_kinds_file
+
+END = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module", params=[51, 52, 53])
+def store(request, tmp_path_factory):
+    path = Path(tmp_path_factory.mktemp("cards")) / "cards.db"
+    s = random_kinds_file(path, request.param, END,
+                          customers=(30, 150), lines=(200, 1500), deals=(100, 600),
+                          tickets=(50, 400), surveys=(20, 200))
+    yield s
+    s.close()
+
+
+def _periods() -> list[Period]:
+    return [Period(END - timedelta(days=364), END),          # one year
+            Period(END - timedelta(days=89), END),           # 90 days
+            Period(date(2010, 1, 1), END),                   # the whole span
+            Period(date(2025, 1, 1), date(2025, 12, 31)),    # ends before the last record
+            Period(date(2001, 1, 1), date(2001, 3, 31)),     # empty: before any record
+            Period(END, END),                                # the last day alone
+            Period(date(2026, 1, 1), date(2026, 1, 1))]      # a year's first day alone
+
+
+def _catalogue(store, period: Period):
+    queries_cache.clear(store)  # each catalogue computed from scratch
+    return ms.compute_metrics(store, period).metrics
+
+
+def test_the_cards_ids_are_all_served() -> None:
+    assert set(today.CARD_IDS) <= cm.SUPPORTED
+    assert {m for card in today.CARDS for m in card if m} | {"contacts_undated"} == set(
+        today.CARD_IDS)
+
+
+def test_each_figure_equals_the_catalogue(store) -> None:
+    """Every supported id (spend, orders and each source included), not only Today's."""
+    ids = sorted(cm.SUPPORTED)
+    for period in _periods():
+        full = _catalogue(store, period)
+        queries_cache.clear(store)
+        assert cm.card_figures(store, period, ids) == {m: full[m] for m in ids}, period
+        # one id of a kind alone reads only its own sums and gives the same
+        for m in ("nps", "win_rate_pct", "revenue", "customers_lost_value", "cac",
+                  "avg_order_value"):
+            assert cm.card_figures(store, period, [m]) == {m: full[m]}, (period, m)
+    queries_cache.clear(store)
+
+
+@pytest.mark.parametrize("twins", [True, False])
+def test_the_pair_equals_both_catalogues(store, twins, monkeypatch) -> None:
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    for period in _periods():
+        ref_now, ref_prior = _catalogue(store, period), _catalogue(store, period.prior())
+        queries_cache.clear(store)
+        ran_on: list[object] = []
+        now, prior, extra = cm.card_figures_and_prior_then(
+            store, period, today.CARD_IDS, lambda s, ran_on=ran_on: ran_on.append(s) or 7)
+        assert now == {m: ref_now[m] for m in today.CARD_IDS}, period
+        assert prior == {m: ref_prior[m] for m in today.CARD_IDS}, period
+        assert extra == 7 and len(ran_on) == 1
+        assert (ran_on[0] is not store) == twins  # the prior's second connection
+        assert cm.card_figures_and_prior_then(store, period, ["nps"])[2] is None
+    queries_cache.clear(store)
+
+
+def test_no_ticket_sums_are_made_for_the_cards(store, monkeypatch) -> None:
+    asked: list[bool] = []
+    totals = qf.feedback_totals
+    monkeypatch.setattr(qf, "feedback_totals", lambda *a, tickets=True, **k: asked.append(
+        tickets) or totals(*a, tickets=tickets, **k))
+    actions = rec.action_counts
+    monkeypatch.setattr(rec, "action_counts",
+                        lambda *a: pytest.fail("whole-file sums made") or actions(*a))
+    queries_cache.clear(store)
+    cm.card_figures_and_prior_then(store, _periods()[0], today.CARD_IDS)
+    assert asked == [False]  # one statement, both periods, surveys only
+    queries_cache.clear(store)
+
+
+def test_figures_of_the_tickets_discounts_or_whole_file_are_refused(store) -> None:
+    for m in ("csat_pct", "complaints_count", "discount_line_pct_avg", "leads_qualified",
+              "actions_open", "spend", "no_such_figure"):
+        with pytest.raises(ValueError):
+            cm.card_figures(store, _periods()[0], ["revenue", m])
+
+
+@pytest.mark.parametrize("twins", [True, False])
+def test_today_equals_the_screen_from_the_whole_catalogue(store, twins, monkeypatch) -> None:
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    for period in _periods():
+        queries_cache.clear(store)
+        ref = today.build_reference(store, period, "x")
+        queries_cache.clear(store)
+        assert today.build(store, period, "x") == ref, period
+        assert today.build(store, period, "x") == ref, period  # the sums kept this time
+        assert today.build(store, period, "x", with_series=False).cards == ref.cards
+    queries_cache.clear(store)
