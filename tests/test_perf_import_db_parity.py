@@ -1,13 +1,18 @@
 """The import's faster paths leave the database exactly as their references do (issue 18,
 import speed): every table's rows (but import times) equal after an import, a re-import
 on top and the undo of both, with the fast paths and with their references patched in —
-the extent scan (`xlsx_parts.sheet_extent`) and the undo snapshots (`json.dumps`); and
-the snapshot's JSON text equals `json.dumps` on random rows of every value class."""
+the extent scan (`xlsx_parts.sheet_extent`) and the undo snapshots (written in SQL by
+`import_snapshots.record_snapshots`, against `json.dumps` of each row read into Python;
+their JSON is compared parsed: SQLite writes it compact, with 17-digit REALs); the Python
+snapshot's text equals `json.dumps` on random rows of every value class; and the SQL
+snapshots read back equal to the rows on random rows of every value class (REALs of every
+magnitude, subnormals, ±inf, -0.0, text with quotes, controls and non-ASCII)."""
 
 from __future__ import annotations
 
 import json
 import math
+import struct
 import random
 import sys
 from pathlib import Path
@@ -17,7 +22,7 @@ import pytest
 
 from custdesk.services.importer import ImportRequest, commit, make_preview, undo
 from custdesk.sheets import reader, xlsx_parts
-from custdesk.storage import import_undo, open_store
+from custdesk.storage import import_snapshots, import_undo, open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
@@ -34,8 +39,13 @@ def _tables(store: Any) -> dict[str, list[tuple[Any, ...]]]:
         columns = [r[1] for r in store.conn.execute(f"PRAGMA table_info({table})")]
         picked = ", ".join("NULL" if c in TIMES.get(table, ()) else c for c in columns)
         live = " WHERE undone_at IS NULL" if table == "import_batches" else ""
-        out[table] = store.conn.execute(f"SELECT {picked} FROM {table}{live} ORDER BY rowid"
-                                        ).fetchall()
+        rows = store.conn.execute(f"SELECT {picked} FROM {table}{live} ORDER BY rowid"
+                                  ).fetchall()
+        if table == "batch_changes":  # the JSON as read back (its text is SQLite's)
+            position = columns.index("before_json")
+            rows = [(*r[:position], None if r[position] is None else json.loads(r[position]),
+                     *r[position + 1:]) for r in rows]
+        out[table] = rows
     return out
 
 
@@ -62,7 +72,10 @@ def _steps(folder: Path, files: list[tuple[Path, dict[str, Any]]]) -> list[Any]:
 
 def _with_references(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reader.xlsx_extent, "sheet_extent", xlsx_parts.sheet_extent)
-    monkeypatch.setattr(import_undo, "_dumps", lambda: json.dumps)
+    monkeypatch.setattr(import_undo, "record_snapshots",
+                        lambda store, batch_id, tables: import_snapshots.record_snapshots_python(
+                            store, batch_id, tables))
+    monkeypatch.setattr(import_snapshots, "_dumps", lambda: json.dumps)
 
 
 def _compare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -133,7 +146,7 @@ def _random_value(rng: random.Random) -> Any:
 @pytest.mark.parametrize("seed", range(20))
 def test_snapshot_text_is_json_dumps(seed: int) -> None:
     rng = random.Random(seed)
-    encode = import_undo._dumps()
+    encode = import_snapshots._dumps()
     columns = [f"c{i}" for i in range(rng.randrange(1, 25))] + ["näme", 'quo"te']
     for _ in range(300):
         row = {c: _random_value(rng) for c in columns}
@@ -176,3 +189,59 @@ def test_parsing_by_distinct_value_is_unchanged(seed: int) -> None:
         for parser in (v.parse_text, repr):
             assert (validate._by_distinct_value(values, parser)
                     == _by_distinct_value_reference(values, parser)), values
+
+
+def _random_real(rng: random.Random) -> float | None:
+    roll = rng.randrange(6)
+    if roll == 0:
+        return None
+    if roll == 1:  # any bit pattern (NaN is stored as NULL by SQLite: left out)
+        value = struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0]
+        return None if math.isnan(value) else value
+    if roll == 2:
+        return rng.choice([0.0, -0.0, math.inf, -math.inf, 5e-324, 1e100, 9.999999999999999e99,
+                           2.2250738585072014e-308, 0.1 + 0.2, 1e22, 2.0])
+    if roll == 3:
+        return round(rng.uniform(-1e5, 1e5), rng.randrange(8))
+    return rng.random() * 10 ** rng.randrange(-320, 120)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_sql_snapshots_read_back_as_the_rows(seed: int) -> None:
+    import sqlite3
+    from types import SimpleNamespace
+
+    rng = random.Random(seed)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE batch_changes (id INTEGER PRIMARY KEY, batch_id INTEGER, "
+                 "table_name TEXT, row_id INTEGER, action TEXT, before_json TEXT) STRICT")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, r REAL, s TEXT, a ANY, "
+                 "r2 REAL, batch_id INTEGER) STRICT")
+    conn.execute("CREATE TABLE loose (id INTEGER PRIMARY KEY, n, r REAL, s TEXT, "
+                 "batch_id INTEGER)")
+    rows = []
+    for i in range(1, 2001):
+        any_value = rng.choice([_random_real(rng), _random_value(rng)])
+        if isinstance(any_value, float) and math.isnan(any_value):
+            any_value = None
+        if isinstance(any_value, bool):
+            any_value = int(any_value)
+        text = _random_value(rng)
+        rows.append((i, rng.randrange(-2**63, 2**63), _random_real(rng),
+                     text if isinstance(text, str) else None, any_value, _random_real(rng),
+                     rng.choice([1, 1, 1, 2])))
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany("INSERT INTO loose VALUES (?, ?, ?, ?, ?)",
+                     [(r[0], rng.choice([r[1], r[2], r[3]]), r[2], r[3], r[6]) for r in rows])
+    store: Any = SimpleNamespace(conn=conn)
+    import_snapshots.record_snapshots(store, 1, ("t", "loose"))
+    for table, names in (("t", ["n", "r", "s", "a", "r2"]), ("loose", ["n", "r", "s"])):
+        want = {row[0]: dict(zip(names, row[1:], strict=True)) for row in conn.execute(
+            f"SELECT id, {', '.join(names)} FROM {table} WHERE batch_id = 1")}
+        got = {row_id: json.loads(text) for row_id, text in conn.execute(
+            "SELECT row_id, before_json FROM batch_changes WHERE table_name = ? "
+            "AND batch_id = 1 AND action = 'insert'", (table,))}
+        assert got.keys() == want.keys()
+        for row_id, values in want.items():
+            assert list(got[row_id]) == names
+            assert list(got[row_id].values()) == list(values.values()), (row_id, values)

@@ -14,11 +14,9 @@ same transaction (`queries_summary.kept_in_step`).
 from __future__ import annotations
 
 import json
-import json.encoder
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
+from custdesk.storage.import_snapshots import record_snapshots
 from custdesk.storage.import_writes import REMOVED
 from custdesk.storage.queries_summary import kept_in_step
 from custdesk.storage.store import Store
@@ -132,11 +130,6 @@ _PARENTS = {"orders": (("customer_id", "customers"), ("product_id", "products"))
             "deals": (("customer_id", "customers"), ("product_id", "products"))}
 
 
-def _columns(store: Store, table: str) -> list[str]:
-    return [r[1] for r in store.conn.execute(f"PRAGMA table_info({table})")
-            if r[1] not in ("id", "batch_id")]
-
-
 def record_after_images(store: Store, batch_id: int) -> None:
     """Keep what this batch wrote (inside its transaction), so that undo can tell the
     owner's later hand edits from the import's own values."""
@@ -153,32 +146,7 @@ def record_after_images(store: Store, batch_id: int) -> None:
             values[AFTER] = dict(zip(values, now, strict=True))
             store.conn.execute("UPDATE batch_changes SET before_json = ? WHERE id = ?",
                                (json.dumps(values), change_id))
-    encode = _dumps()
-    for table in _SNAPSHOT_TABLES:
-        columns = _columns(store, table)
-        width = len(columns)
-        # id last: a row's first `width` values zip with the columns without a slice
-        cursor = store.conn.execute(f"SELECT {', '.join(columns)}, id FROM {table} "
-                                    "WHERE batch_id = ?", (batch_id,))
-        while written := cursor.fetchmany(50_000):  # (1M lines at once held ~1 GB)
-            store.conn.executemany(
-                "INSERT INTO batch_changes(batch_id, table_name, row_id, action, before_json) "
-                f"VALUES ({int(batch_id)}, ?, ?, 'insert', ?)",
-                [(table, row[width], encode(dict(zip(columns, row, strict=False))))
-                 for row in written])
-
-
-def _dumps() -> Callable[[dict[str, Any]], str]:
-    """`json.dumps` of a flat dict with its default options, calling the C encoder
-    directly (`json.dumps` goes through two Python layers and builds an encoder per call:
-    ~2 of the ~10 s a 1M-line import spent on its undo snapshots). The same text: no
-    circular check is needed for a row of scalars."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # (a Python without the C accelerator)
-        return json.dumps
-    encoder = make(None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii,
-                   None, ": ", ", ", False, False, True)
-    return lambda row: "".join(encoder(row, 0))
+    record_snapshots(store, batch_id, _SNAPSHOT_TABLES)  # (in SQL: import_snapshots)
 
 
 def edited_since(store: Store, batch_id: int) -> list[tuple[str, int, str]]:
