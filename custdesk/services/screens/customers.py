@@ -14,6 +14,7 @@ tab draws exactly this, and `custdesk screen customers --json` prints it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from custdesk.domain.metrics_all import lost_days, silent_days
 from custdesk.domain.periods import Period, add_months
 from custdesk.services import growth_service, metrics_service
 from custdesk.services.metrics_lists import CustomerRow
+from custdesk.services.screens import customers_figures as figures
 from custdesk.services.screens import honest, labels
 from custdesk.services.screens.labels import MONTHLY_RENEWAL
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
@@ -56,36 +58,56 @@ SEGMENT_METRICS: tuple[tuple[str, str], ...] = tuple(
                             "customers_active"))
 # the month-to-month renewal (labels.py), not the period's renewal rate of the cards
 SERIES: tuple[str, ...] = (MONTHLY_RENEWAL.id,)
+# (store, period, the cards' ids) -> (the period's figures, the prior's, the segments')
+FiguresFn = Callable[[Store, Period, Sequence[str]], figures.Figures]
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True
           ) -> Screen:
     """Everything the Customers tab shows for `period` (the renewal trend too unless
     `with_series` is False); empty when the file holds no customers."""
+    return _build(store, period, label, with_series, figures.cards_and_segments)
+
+
+def build_reference(store: Store, period: Period, label: str = "", *,
+                    with_series: bool = True) -> Screen:
+    """`build` with the cards and segments from the catalogue pair with the segment
+    breakdown, as before `customers_figures` (the reference of
+    tests/test_perf_customers_figures.py)."""
+    return _build(store, period, label, with_series, catalogue_figures)
+
+
+def catalogue_figures(store: Store, period: Period, ids: Sequence[str]) -> figures.Figures:
+    """The period's and prior period's catalogues with the segment breakdown: all their
+    figures, and the segment breakdown's."""
+    report, prior = metrics_service.compute_metrics_and_prior(store, period, by=("segment",))
+    return report.metrics, prior.metrics, report.breakdowns.get("segment", {})
+
+
+def _build(store: Store, period: Period, label: str, with_series: bool,
+           figures_of: FiguresFn) -> Screen:
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
-    # the cards' catalogues (seconds on a big file; the prior period's on the other
-    # second connection) on a second connection while the customer rows and lists are built
-    # here: two cores (storage/beside.py). The lists stay here: on a twin beside the
-    # table, each of the two fetching tens of thousands of rows into Python waited for
-    # the interpreter at every row the other's Python held it (the first build on the big
-    # file slower, not faster); the catalogues mostly sum in SQL and hand back a few rows.
-    # The cohort cells and the promoters too, after the catalogues there (each kept per
-    # last day, found here later): mostly SQL, 8 and ~11k rows back (0.16 + 0.14 s CPU off
-    # this core on a big file; the promoters are asked for last among the lists).
-    pair = beside(store, lambda twin: _with_cohorts(twin, period))
+    # the cards' figures for the period and the prior period (customers_figures: from the
+    # customer tallies Today's cards keep, no catalogue pair of its own) on a second
+    # connection while the customer rows and lists are built here: two cores
+    # (storage/beside.py). The lists stay here: on a twin beside the table, each of the
+    # two fetching tens of thousands of rows into Python waited for the interpreter at
+    # every row the other's Python held it (the first build on the big file slower, not
+    # faster). The cohort cells and the promoters too, after the figures there (each kept
+    # per last day, found here later): mostly SQL, 8 and ~11k rows back (0.16 + 0.14 s CPU
+    # off this core on a big file; the promoters are asked for last among the lists).
+    pair = beside(store, lambda twin: _with_cohorts(twin, period, figures_of))
     rows = table_rows(store, period.end)
     if not rows:
         return Screen(NAME, period, label, empty=True)
     lists = work_lists(store, period)
-    # (the bridge's tallies come with the pair: asked for after it)
-    report, prior_report = pair.result()
+    # (the bridge's and the segments' tallies come with the pair: asked for after it)
+    now, prior, segments = pair.result()
     cohorts = cohort_rows(store, period)
-    prior = prior_report.metrics
     bridge = metrics_service.customers_bridge(store, period)
-    cards = with_targets({m: Card(m, report.metrics[m], prior.get(m)) for m in CARDS
-                          if m in report.metrics}, store, period)
-    segments = report.breakdowns.get("segment", {})
+    cards = with_targets({m: Card(m, now[m], prior.get(m)) for m in CARDS if m in now},
+                         store, period)
     why: dict[str, str] = {}
     if honest.referral_unknown(
             [cards["referral_rate_pct"].current if "referral_rate_pct" in cards else None,
@@ -105,10 +127,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     return screen.with_series(build_series(store, period)) if with_series else screen
 
 
-def _with_cohorts(store: Store, period: Period) -> tuple[Any, Any]:
-    """The period's and prior period's catalogues, then the cohort rows and the promoters
-    kept (`cohort_rows`, `queries_cohorts.promoters`)."""
-    pair = metrics_service.compute_metrics_and_prior(store, period, by=("segment",))
+def _with_cohorts(store: Store, period: Period, figures_of: FiguresFn) -> figures.Figures:
+    """The cards' figures of the period and the prior period and the segments', then the
+    cohort rows and the promoters kept (`cohort_rows`, `queries_cohorts.promoters`)."""
+    pair = figures_of(store, period, CARDS)
     cohort_rows(store, period)
     qc.promoters(store, period.end)
     return pair

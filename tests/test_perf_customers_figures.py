@@ -1,0 +1,94 @@
+"""The Customers screen makes no catalogue pair of its own (issue 18): its cards' figures
+come from `card_metrics` and its segments' four figures from the customer tallies
+(`customers_figures`). Each equals the catalogue with the segment breakdown
+(`compute_metrics_and_prior(by=("segment",))`, the path before), and the whole screen
+equals `customers.build_reference`, on random files of every record kind, for a year,
+90 days, the whole span, a period ending before the last record, an empty period and
+one-day periods on boundary days, twins on and off."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from custdesk.domain.periods import Period
+from custdesk.services import metrics_service as ms
+from custdesk.services.screens import customers as cs
+from custdesk.services.screens import customers_figures as cf
+from custdesk.storage import beside, queries_cache
+from tests.random_kinds import random_kinds_file
+
+END = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module", params=[61, 62, 63])
+def store(request, tmp_path_factory):
+    path = Path(tmp_path_factory.mktemp("customers_figures")) / "figures.db"
+    s = random_kinds_file(path, request.param, END,
+                          customers=(30, 150), lines=(200, 1500), deals=(100, 600),
+                          tickets=(50, 400), surveys=(20, 200))
+    yield s
+    s.close()
+
+
+def _periods() -> list[Period]:
+    return [Period(END - timedelta(days=364), END),          # one year
+            Period(END - timedelta(days=89), END),           # 90 days
+            Period(date(2010, 1, 1), END),                   # the whole span
+            Period(date(2025, 1, 1), date(2025, 12, 31)),    # ends before the last record
+            Period(date(2001, 1, 1), date(2001, 3, 31)),     # empty: before any record
+            Period(END, END),                                # the last day alone
+            Period(date(2026, 1, 1), date(2026, 1, 1))]      # a year's first day alone
+
+
+def test_the_segment_ids_are_the_tables() -> None:
+    assert cf.SEGMENT_IDS == tuple(m for m, _label in cs.SEGMENT_METRICS)
+
+
+@pytest.mark.parametrize("twins", [True, False])
+def test_figures_equal_the_catalogue_with_the_segment_breakdown(store, twins,
+                                                                monkeypatch) -> None:
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    groups = 0
+    for period in _periods():
+        queries_cache.clear(store)
+        ref_now, ref_prior = ms.compute_metrics_and_prior(store, period, by=("segment",))
+        queries_cache.clear(store)
+        now, prior, segments = cf.cards_and_segments(store, period, cs.CARDS)
+        assert now == {m: ref_now.metrics[m] for m in cs.CARDS}, period
+        assert prior == {m: ref_prior.metrics[m] for m in cs.CARDS}, period
+        ref_groups = ref_now.breakdowns["segment"]
+        assert list(segments) == sorted(ref_groups), period
+        assert segments == {g: {m: values[m] for m in cf.SEGMENT_IDS}
+                            for g, values in ref_groups.items()}, period
+        groups += len(segments)
+    assert groups  # segments were compared, not only empty periods
+    queries_cache.clear(store)
+
+
+@pytest.mark.parametrize("twins", [True, False])
+def test_the_screen_equals_the_one_from_the_catalogue_pair(store, twins,
+                                                           monkeypatch) -> None:
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    for period in _periods():
+        queries_cache.clear(store)
+        ref = cs.build_reference(store, period, "x")
+        queries_cache.clear(store)
+        assert cs.build(store, period, "x") == ref, period
+        assert cs.build(store, period, "x") == ref, period  # the tallies kept this time
+    queries_cache.clear(store)
+
+
+def test_no_catalogue_is_computed(store, monkeypatch) -> None:
+    def refuse(*_a, **_k):
+        raise AssertionError("a catalogue computed")
+
+    monkeypatch.setattr(ms, "compute_metrics_and_prior", refuse)
+    monkeypatch.setattr(ms, "compute_metrics_and_prior_then", refuse)
+    monkeypatch.setattr(ms, "compute_metrics", refuse)
+    queries_cache.clear(store)
+    screen = cs.build(store, _periods()[0], "x")
+    assert screen.cards and screen.tables["segments"]
+    queries_cache.clear(store)
