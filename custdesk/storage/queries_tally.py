@@ -15,6 +15,7 @@ their lines (index range on orders_customer_date), the others keep or blank thei
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import date, timedelta
 
 from custdesk.domain.customer_state import REPEAT_WITHIN_DAYS, UNDATED
@@ -30,7 +31,7 @@ from custdesk.storage.queries import (
     period_params,
 )
 from custdesk.storage.queries_cache import cached
-from custdesk.storage.queries_summary import ORDER_KEY, stats_source
+from custdesk.storage.queries_summary import ORDER_KEY, is_stale, stats_source
 
 # every character Python's str.strip() removes: trim(x, these) = '' <=> not x.strip()
 # (spelled out: scanning all of Unicode for them cost 40 ms of every start; a test keeps
@@ -194,6 +195,35 @@ _KEYS = {
                    "iif(gone_end, 'Not recorded', 'Lapsed')), '')",
 }
 
+# Settled customers: their whole history ends before the earlier lapse cut the flags read
+# (the day before's, the trailing year's) and they were acquired by the earlier of those
+# days. Lapsed on both days and at the end, acquired before both: every flag is false (not
+# start, new, won back, lost, active; no y_ flag), none has a line in the walk's range, and
+# their last order on any of the days is the summary's last. Over half the customers of a
+# big file: they are summed from the summary alone (`_SETTLED_SUMS`), the per-customer
+# statement runs for the others. `{last}`: the summary's own last order day (not "as of").
+_SETTLED = """({last} < :settled_cut AND coalesce(nullif(substr(c.acquired_on, 1, 10), ''),
+  substr(s.first_date, 1, 10)) <= :settled_acq)"""
+# the settled customers' `CustomerTally` fields that are not 0: all acquired by the end,
+# lost by it (lapsed), buyers; their repeat and profit to date are the summary's
+_SETTLED_FIELDS = {
+    "total": "count(*)", "acquired": "count(*)", "lost_any": "count(*)",
+    "prior": "sum(s.last_date >= :prior_start)", "buyers": "count(*)",
+    "repeat": "sum(coalesce(s.min_key != s.max_key, 0))",
+    "profit_e4": "sum(coalesce(s.revenue_e4 - s.cost_e4, 0))",
+}
+_SETTLED_SUMS = """SELECT coalesce(nullif(c.segment, ''), '(none)'), '', {columns}
+FROM customers c JOIN {stats} s ON s.customer_id = c.id
+WHERE {settled}
+GROUP BY 1"""
+# the per-customer statement's sums (`_SUMS`, others only) and the settled ones', added up
+# per (segment, reason) — a settled customer is never lost: reason ''
+_SPLIT_SUMS = """WITH rest(seg, reason, {names}) AS ({rest}),
+  settled(seg, reason, {names}) AS ({settled})
+SELECT seg, reason, {sums}
+FROM (SELECT * FROM rest UNION ALL SELECT * FROM settled)
+GROUP BY 1, 2"""
+
 
 # the summary's columns as of :end (orders after :end ignored), its two order keys as
 # `repeat` (2+ distinct order keys). Customers whose first order is after :end keep their
@@ -237,7 +267,7 @@ _AS_OF_GROUPED = """(SELECT customer_id, first_date, last_date, revenue_e4, cost
 # its rowid — the UNION ALL was materialized (100k rows) and given an automatic index on
 # every call (prior period: flags 0.40 -> 0.37 s CPU on the big file). The straddling
 # customers' seeks are `_AS_OF`'s.
-_AS_OF_CASES = """(SELECT t.customer_id, t.first_date,
+_AS_OF_CASES = """(SELECT t.customer_id, t.first_date, t.last_date AS summary_last,
    CASE WHEN t.last_date <= :end THEN t.last_date WHEN t.first_date > :end THEN NULL
         ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = t.customer_id
               AND o.date <= :end) END AS last_date,
@@ -379,12 +409,13 @@ def flag_params(period: Period, window: int) -> dict[str, str]:
 
 
 def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES,
-              summary_sums: bool = True) -> str:
+              summary_sums: bool = True, unsettled: bool = False) -> str:
     """The per-customer state flags (one row per customer: cust_id, seg, source, acq, new,
     active_end, start, won_back, y_start, …) as a sub-query to select from, for the
     `flag_params` of a period: the catalogue's tallies and Growth's per-source sums.
     `summary_sums=False`: the period's sums always from the walk of its lines (the
-    reference of `_WHOLE_HISTORY`'s parity test)."""
+    reference of `_WHOLE_HISTORY`'s parity test). `unsettled`: the rows of the customers
+    not `_SETTLED` only (`settled_params` added to `params`; `as_of` = `_AS_OF_CASES`)."""
     # a one-year period's day before is also the trailing year's: one seek serves both
     same = params["year_before"] == params["before"]
     stats, repeat = _stats_as_of(store, params["end"], as_of)
@@ -396,8 +427,31 @@ def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES,
         from_list=FROM_CUSTOMER_LIST,
         period_sums=period_sums, walk=walk,
         stats=stats, repeat=repeat)
+    if unsettled:  # (the summary's own last day: as of the end it may be an earlier one)
+        last = "s.last_date" if repeat == _REPEAT[False] else "s.summary_last"
+        per_customer = per_customer.replace(
+            "\nGROUP BY c.id", f"\nWHERE NOT coalesce({_SETTLED.format(last=last)}, 0)"
+                               "\nGROUP BY c.id")
     return _FLAGS.format(per_customer=per_customer,
                          last_year="last_before" if same else "last_year")
+
+
+def settled_params(params: dict[str, str]) -> dict[str, str]:
+    """`_SETTLED`'s two days for a period's `flag_params`: the earlier lapse cut and the
+    earlier day before (the period's, the trailing year's)."""
+    return {"settled_cut": min(params["cut_before"], params["cut_year"]),
+            "settled_acq": min(params["before"], params["year_before"])}
+
+
+def _with_settled(rest: str, stats: str) -> str:
+    """`rest` (the per-customer statement's sums over the others) plus the settled
+    customers' sums from the summary `stats`, per (segment, reason)."""
+    names = [f"v{i}" for i in range(len(fields(CustomerTally)))]
+    columns = ", ".join(_SETTLED_FIELDS.get(f.name, "0") for f in fields(CustomerTally))
+    settled = _SETTLED_SUMS.format(columns=columns, stats=stats,
+                                   settled=_SETTLED.format(last="s.last_date"))
+    return _SPLIT_SUMS.format(names=", ".join(names), rest=rest, settled=settled,
+                              sums=", ".join(f"sum({n})" for n in names))
 
 
 def _tallies_by_segment_and_reason(store: Store, period: Period, window: int,
@@ -411,7 +465,13 @@ def _tallies_by_segment_and_reason(store: Store, period: Period, window: int,
     the period's sums from its lines even when the summary holds them)."""
     params = flag_params(period, window)
     params["referral_sources"] = _referral_sources(store)
-    flags = flags_sql(store, params, as_of, summary_sums)
+    # the settled customers apart (`_SETTLED`): not for the reference, nor for a stale
+    # summary (its stand-in, the aggregate of every line, would be computed twice), nor
+    # for the as-of statements the tests pass (only `_AS_OF_CASES` has `summary_last`)
+    apart = not reference and as_of is _AS_OF_CASES and not is_stale(store)
+    if apart:
+        params.update(settled_params(params))
+    flags = flags_sql(store, params, as_of, summary_sums, unsettled=apart)
     if not reference:
         # LIMIT: the flags are not flattened into the sums, so each customer's flags are
         # computed once, not once for each of the ~30 sums that read them (0.1 s CPU of
@@ -424,6 +484,8 @@ def _tallies_by_segment_and_reason(store: Store, period: Period, window: int,
                       silent=SILENT.format(cid="cust_id", day="loss_day"),
                       first_value=first_value.format(cid="cust_id", first="first_date"),
                       repeat_90d=REPEAT_90D.format(cid="cust_id", first="first_date"))
+    if apart:
+        sql = _with_settled(sql, stats_source(store))
     return [(seg, reason, CustomerTally(*(int(v or 0) for v in rest)))
             for seg, reason, *rest in store.conn.execute(sql, params)]
 
