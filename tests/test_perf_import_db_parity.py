@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import math
-import struct
 import random
+import struct
 import sys
 from pathlib import Path
 from typing import Any

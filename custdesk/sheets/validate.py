@@ -213,6 +213,7 @@ def _collect(table: Table, indexes: list[int], progress: Progress | None
     """Row numbers and the mapped columns' raw values (one copy, column-wise)."""
     numbers: list[int] = []
     cols: list[list[object]] = [[] for _i in indexes]
+    seen: list[dict[object, object]] = [{} for _i in indexes]
     pick = itemgetter(*indexes) if len(indexes) > 1 else (lambda r: (r[indexes[0]],))
     rows = table.rows
     while chunk := list(itertools.islice(rows, 10_000)):  # (C-level zip and map per chunk)
@@ -223,12 +224,29 @@ def _collect(table: Table, indexes: list[int], progress: Progress | None
         except IndexError:  # a short CSV line: the missing cells are blank
             cells = [tuple(row[i] if i < len(row) else None for i in indexes)
                      for row in lines]
-        for col, values in zip(cols, zip(*cells, strict=True), strict=True):
-            col.extend(values)
+        for col, values, shared in zip(cols, zip(*cells, strict=True), seen, strict=True):
+            col.extend(_shared(values, shared))
         if progress and len(numbers) % 10_000 == 0:
             progress(len(numbers))
     table.rows = iter(())  # lets calamine free its copy of the sheet (~1 GB at 1M lines)
     return numbers, cols
+
+
+# Classes whose equal values are interchangeable (as `_PLAIN_CLASSES`), with None
+_SHAREABLE = ({str}, {str, type(None)}, {date}, {date, type(None)}, {datetime},
+              {datetime, type(None)})
+_SHARED_MAX = 200_000  # distinct values kept per column (a column of ids shares nothing)
+
+
+def _shared(values: tuple[object, ...], shared: dict[object, object]
+            ) -> tuple[object, ...] | list[object]:
+    """The values, each text or day equal to one met before replaced by that one: the
+    reader makes a new object per cell, and a 1M-line sheet's columns of names, towns and
+    days held ~60 bytes per cell (~0.5 GB) for a few thousand distinct values. Only
+    classes whose equal values are interchangeable (never numbers: 1 == 1.0 == True)."""
+    if len(shared) >= _SHARED_MAX or set(map(type, values)) not in _SHAREABLE:
+        return values
+    return list(map(shared.setdefault, values, values))
 
 
 def _parse_column(table: Table, col: int, parser: Callable[[object], Any],
