@@ -5,10 +5,11 @@ qualified lead and action of the file for both periods).
 Each figure is the MetricValue `compute_metrics(store, period).metrics[id]` holds, made
 from only the sums it reads, as `assemble` makes it: the customer tallies (kept per
 period by `queries_tally`, shared with Growth and Why), the period's order count and spend
-when a figure reads them, the deal sums, and the survey-only feedback sums
-(tests/test_perf_card_metrics.py: equal on random files of every kind). Figures of the
-tickets, the discounts and the whole file (qualified leads, actions) are refused: a screen
-showing them asks for the catalogue.
+when a figure reads them, the deal sums, and the feedback sums — of the surveys alone
+unless a figure of the tickets is asked for (those kept per period, shared with the
+Feedback screen) (tests/test_perf_card_metrics.py: equal on random files of every kind).
+Figures of the discounts and the whole file (qualified leads, actions) are refused: a
+screen showing them asks for the catalogue.
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ SALES_IDS = frozenset(sales_metrics(SalesTotals()))
 DEAL_IDS = frozenset(deal_metrics_from_totals(DealTotals(), 0))
 # the feedback figures made of survey answers alone (the rest read the tickets)
 SURVEY_IDS = frozenset(("nps", "enps", "mystery_shop_avg", "would_refer_pct"))
-_FEEDBACK_IDS = frozenset(feedback_metrics_from_totals(FeedbackTotals()))
+FEEDBACK_IDS = frozenset(feedback_metrics_from_totals(FeedbackTotals()))
 # ids `assemble` sets after the tally and sales steps without deal or feedback sums
 _REFUSED = frozenset(("discount_line_pct_avg", "spend", "leads_qualified", "actions_open",
-                      "actions_overdue")) | (_FEEDBACK_IDS - SURVEY_IDS)
-SUPPORTED = (TALLY_IDS | SALES_IDS | DEAL_IDS | SURVEY_IDS) - _REFUSED
+                      "actions_overdue"))
+SUPPORTED = (TALLY_IDS | SALES_IDS | DEAL_IDS | FEEDBACK_IDS) - _REFUSED
 _ORDER_IDS = frozenset(("orders_count", "avg_order_value"))  # the period's distinct orders
 _SPEND_IDS = frozenset(("cac", "ltv_cac_ratio"))
 
@@ -109,12 +110,14 @@ class _Once:
 
 def _sums(store: Store, periods: Sequence[tuple[str, Period]], wanted: frozenset[str],
           settings: Settings) -> _Sums:
-    """The periods' deal sums and survey-only feedback sums, each only when a figure reads
-    them (both kept until the next write: Pipeline asks for the same deal sums)."""
+    """The periods' deal sums and feedback sums (the surveys' alone unless a figure of the
+    tickets is wanted), each only when a figure reads them (all kept until the next write:
+    Pipeline asks for the same deal sums, the Feedback screen for the tickets')."""
     deals = qd.deal_totals(store, periods) if wanted & DEAL_IDS else None
-    surveys = (qf.feedback_totals(store, periods, settings.repeat_contact_days, tickets=False)
-               if wanted & SURVEY_IDS else None)
-    return deals, surveys
+    feedback = (qf.feedback_totals(store, periods, settings.repeat_contact_days,
+                                   tickets=bool(wanted & (FEEDBACK_IDS - SURVEY_IDS)))
+                if wanted & FEEDBACK_IDS else None)
+    return deals, feedback
 
 
 def _tally(store: Store, period: Period, wanted: frozenset[str], settings: Settings
@@ -130,7 +133,7 @@ def _figures(store: Store, period: Period, wanted: frozenset[str], settings: Set
              sums: _Sums, key: str) -> dict[str, MetricValue]:
     """The figures of `wanted`, each from the step of `assemble` that sets it last
     (feedback, then deals, then sales, then the customer tally)."""
-    deals, surveys = sums
+    deals, feedback = sums
     out: dict[str, MetricValue] = {}
     tally = _tally(store, period, wanted, settings)
     if tally is not None:
@@ -142,6 +145,6 @@ def _figures(store: Store, period: Period, wanted: frozenset[str], settings: Set
     if deals is not None:
         out.update(deal_metrics_from_totals(deals.get((key, ""), DealTotals()),
                                             settings.deep_discount_pct))
-    if surveys is not None:
-        out.update(feedback_metrics_from_totals(surveys.get((key, ""), FeedbackTotals())))
+    if feedback is not None:
+        out.update(feedback_metrics_from_totals(feedback.get((key, ""), FeedbackTotals())))
     return {m: out[m] for m in sorted(wanted)}
