@@ -92,3 +92,29 @@ def test_no_catalogue_is_computed(store, monkeypatch) -> None:
     screen = cs.build(store, _periods()[0], "x")
     assert screen.cards and screen.tables["segments"]
     queries_cache.clear(store)
+
+
+@pytest.mark.parametrize("twins", [True, False])
+def test_the_table_ltv_is_made_once_and_equals_the_fetched_one(store, twins,
+                                                                monkeypatch) -> None:
+    from custdesk.services import growth_service as gs
+    from custdesk.storage import queries_growth_ltv as qltv
+
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    packed = qltv.ltv_rows_packed
+    made: list[object] = []
+    monkeypatch.setattr(qltv, "ltv_rows_packed",
+                        lambda s, *a: made.append(s) or packed(s, *a))
+    for period in _periods()[:4]:
+        queries_cache.clear(store)
+        made.clear()
+        screen = cs.build(store, period, "x")
+        # once, by whichever connection asks first (on a small file the build's own
+        # connection may reach the table before the second connection has begun)
+        assert len(made) == 1 and (twins or made[0] is store), period
+        assert screen.tables["customers"] == ms.customer_rows(
+            store, period.end, gs.ltv_by_customer(store, period.end)), period
+        made.clear()
+        assert cs.build(store, period, "x") == screen  # the table kept: no LTV made
+        assert made == [], period
+    queries_cache.clear(store)

@@ -7,6 +7,7 @@ instead of every customer's facts and state built in Python (2 s on 100k custome
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from custdesk.domain.periods import Period
@@ -58,19 +59,32 @@ def ltv_rows(store: Store, year: Period, window: int) -> LtvRows:
 # acquired before the year and not active the day before it was won back; one marked lost
 # before it cannot be active at its end). SQL 0.38 -> 0.26 s on the big file; `ltv_rows`
 # (the catalogue tally's flags) is the reference of tests/test_perf_growth_ltv.py.
-_LTV_LEAN = FLAGS_SQL + """
-SELECT f.id, f.last_end IS NOT NULL,
+_LTV_LEAN_ROWS = """
+SELECT f.id AS cid, f.last_end IS NOT NULL AS bought,
   iif(f.last_end IS NULL, 0,
       CASE WHEN t.last_date <= :end THEN t.revenue_e4 - t.cost_e4
            ELSE (SELECT sum(o.revenue_e4) - coalesce(sum(o.cost_e4), 0) FROM orders o
-                 WHERE o.customer_id = f.id AND o.date <= :end) END),
-  f.active_end,
+                 WHERE o.customer_id = f.id AND o.date <= :end) END) AS profit,
+  f.active_end AS active,
   iif(f.active_end, coalesce((SELECT sum(o.revenue_e4) - coalesce(sum(o.cost_e4), 0)
                               FROM orders o WHERE o.customer_id = f.id
-                              AND o.date BETWEEN :start AND :end), 0), 0),
-  f.start OR f.new OR f.active_end
+                              AND o.date BETWEEN :start AND :end), 0), 0) AS profit_year,
+  f.start OR f.new OR f.active_end AS in_pool
 FROM f LEFT JOIN {stats} t ON t.customer_id = f.id
 """
+_LTV_LEAN = FLAGS_SQL + _LTV_LEAN_ROWS
+
+# `_LTV_LEAN`'s rows handed back as one JSON text (and the pool and lost counted in SQL as
+# `ltv_rows_lean` counts them: a NULL flag is false, a lost one is in the pool and not
+# active): one row fetched, not 100k. A screen runs it on a second connection while its
+# own does Python work: fetching 100k rows there, each fetch waited for the interpreter
+# the other thread held (storage/beside.py). Integers only (no REAL through JSON text).
+_LTV_PACKED = FLAGS_SQL + """
+SELECT json_group_array(json_array(cid, bought, CAST(coalesce(profit, 0) AS INTEGER),
+                                   active, CAST(coalesce(profit_year, 0) AS INTEGER))),
+  coalesce(sum(iif(in_pool, 1, 0)), 0),
+  coalesce(sum(iif(in_pool, NOT coalesce(active, 0), 0)), 0)
+FROM (""" + _LTV_LEAN_ROWS + ")"
 
 
 def ltv_rows_lean(store: Store, year: Period, window: int) -> LtvRows:
@@ -86,3 +100,13 @@ def ltv_rows_lean(store: Store, year: Period, window: int) -> LtvRows:
             lost += not active
         rows.append((cid, bool(bought), int(profit or 0), bool(active), int(profit_year or 0)))
     return LtvRows(rows, pool, lost)
+
+
+def ltv_rows_packed(store: Store, year: Period, window: int) -> LtvRows:
+    """`ltv_rows_lean` from one fetched row (`_LTV_PACKED`): equal but for the rows' order
+    (tests/test_perf_growth_ltv_packed.py)."""
+    packed, pool, lost = store.conn.execute(_LTV_PACKED.format(stats=stats_source(store)),
+                                            flag_params(year, window)).fetchone()
+    return LtvRows([(cid, bool(bought), profit, bool(active), profit_year)
+                    for cid, bought, profit, active, profit_year in json.loads(packed)],
+                   pool, lost)

@@ -585,6 +585,11 @@ def active_ids(store: Store, as_of: date, window: int) -> set[int]:
         sql, _flag_params(Period(as_of, as_of), window))}
 
 
+def has_customers(store: Store) -> bool:
+    """Whether the file holds a customer (the customer table has a row)."""
+    return bool(store.conn.execute("SELECT EXISTS (SELECT 1 FROM customers)").fetchone()[0])
+
+
 def labels_of(store: Store, customer_ids: Collection[int]
               ) -> dict[int, tuple[str, str | None]]:
     """customer id -> (name, segment) of these customers only."""

@@ -14,9 +14,10 @@ tab draws exactly this, and `custdesk screen customers --json` prints it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from custdesk.domain.customer_state import (
     REPEAT_WITHIN_DAYS,
@@ -38,11 +39,13 @@ from custdesk.services.screens.targets import with_targets
 from custdesk.services.screens.today import monthly
 from custdesk.storage import Store, queries
 from custdesk.storage import queries_cohorts as qc
+from custdesk.storage import queries_growth_ltv as qltv
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage.beside import beside
-from custdesk.storage.queries_cache import cached
+from custdesk.storage.queries_cache import cached, peek
 
 NAME = "customers"
+T = TypeVar("T")
 
 # the bridge's counts first (in the waterfall's order), then the rates the tab shows
 CARDS: tuple[str, ...] = (
@@ -97,11 +100,14 @@ def _build(store: Store, period: Period, label: str, with_series: bool,
     # faster). The cohort cells and the promoters too, after the figures there (each kept
     # per last day, found here later): mostly SQL, 8 and ~11k rows back (0.16 + 0.14 s CPU
     # off this core on a big file; the promoters are asked for last among the lists).
-    pair = beside(store, lambda twin: _with_cohorts(twin, period, figures_of))
-    rows = table_rows(store, period.end)
-    if not rows:
+    # The table's LTV columns first there (one packed row: `ltv_by_customer_packed`), so
+    # the lists are built here first and the table after them, its LTV ready by then.
+    if not qlists.has_customers(store):
         return Screen(NAME, period, label, empty=True)
+    ltv = _Once(lambda s: ltv_by_customer_packed(s, period.end))
+    pair = beside(store, lambda twin: _with_cohorts(twin, period, figures_of, ltv))
     lists = work_lists(store, period)
+    rows = table_rows(store, period.end, ltv)
     # (the bridge's and the segments' tallies come with the pair: asked for after it)
     now, prior, segments = pair.result()
     cohorts = cohort_rows(store, period)
@@ -127,9 +133,13 @@ def _build(store: Store, period: Period, label: str, with_series: bool,
     return screen.with_series(build_series(store, period)) if with_series else screen
 
 
-def _with_cohorts(store: Store, period: Period, figures_of: FiguresFn) -> figures.Figures:
-    """The cards' figures of the period and the prior period and the segments', then the
-    cohort rows and the promoters kept (`cohort_rows`, `queries_cohorts.promoters`)."""
+def _with_cohorts(store: Store, period: Period, figures_of: FiguresFn,
+                  ltv: _Once[Ltv] | None = None) -> figures.Figures:
+    """The table's LTV columns (`ltv`, unless the table rows are kept), the cards' figures
+    of the period and the prior period and the segments', then the cohort rows and the
+    promoters kept (`cohort_rows`, `queries_cohorts.promoters`)."""
+    if ltv is not None and peek(store, _table_key(period.end)) is None:
+        ltv(store)
     pair = figures_of(store, period, CARDS)
     cohort_rows(store, period)
     qc.promoters(store, period.end)
@@ -175,14 +185,49 @@ def _money(e4: int | None) -> float | None:
     return None if e4 is None else round(e4 / 10_000, 2)
 
 
-def table_rows(store: Store, end: date) -> list[CustomerRow]:
+def table_rows(store: Store, end: date, ltv: Callable[[Store], Ltv] | None = None
+               ) -> list[CustomerRow]:
     """The customer table as of `end`, with each customer's LTV (issue 17: historical and
-    predicted) as columns. Kept per store and last day until the next write: a period
-    change that keeps the last day (the usual one) asks again (~0.8 s on a big file). The
-    rows are the ones the worker's kept screens already hold, so keeping them adds a list
-    of references, not 100k rows; they are read-only by convention (CustomerRow)."""
-    return cached(store, ("customer table rows", end), lambda: metrics_service.customer_rows(
-        store, end, growth_service.ltv_by_customer(store, end)))
+    predicted) as columns (from `ltv(store)` when given: made beside). Kept per store and
+    last day until the next write: a period change that keeps the last day (the usual one)
+    asks again (~0.8 s on a big file). The rows are the ones the worker's kept screens
+    already hold, so keeping them adds a list of references, not 100k rows; they are
+    read-only by convention (CustomerRow)."""
+    return cached(store, _table_key(end), lambda: metrics_service.customer_rows(
+        store, end, ltv(store) if ltv is not None else growth_service.ltv_by_customer(
+            store, end)))
+
+
+def _table_key(end: date) -> tuple[str, date]:
+    return ("customer table rows", end)
+
+
+# customer id -> (historical LTV, predicted LTV)
+Ltv = dict[int, tuple[float | None, float | None]]
+
+
+def ltv_by_customer_packed(store: Store, end: date) -> Ltv:
+    """`growth_service.ltv_by_customer` from one packed row (`ltv_rows_packed`): for a
+    second connection beside this one's Python work (tests/test_perf_growth_ltv_packed.py:
+    equal)."""
+    return growth_service.ltv_from_rows(qltv.ltv_rows_packed(
+        store, Period.trailing_year(end), metrics_service.load_settings(store).window_days))
+
+
+class _Once(Generic[T]):
+    """`make(connection)`, made once by whichever connection asks first (the other waits
+    for it and gets the same)."""
+
+    def __init__(self, make: Callable[[Store], T]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._made: list[T] = []
+
+    def __call__(self, store: Store) -> T:
+        with self._lock:
+            if not self._made:
+                self._made.append(self._make(store))
+            return self._made[0]
 
 
 def work_lists(store: Store, period: Period) -> dict[str, list[Any]]:
