@@ -122,3 +122,28 @@ def test_today_equals_the_screen_from_the_whole_catalogue(store, twins, monkeypa
         assert today.build(store, period, "x") == ref, period  # the sums kept this time
         assert today.build(store, period, "x", with_series=False).cards == ref.cards
     queries_cache.clear(store)
+
+
+def test_a_period_alone_finds_the_sums_today_kept(store, monkeypatch) -> None:
+    """After Today's pair, a screen asking for a few figures of the period (Scorecard's:
+    tally, deal, survey figures) runs no deal or survey statement; a ticket figure sums
+    the period's tickets once, then is found too."""
+    from custdesk.storage import queries_deals as qd
+
+    period = _periods()[0]
+    full = _catalogue(store, period)
+    queries_cache.clear(store)
+    cm.card_figures_and_prior_then(store, period, today.CARD_IDS)
+    ran: list[str] = []
+    deals, feedback = qd._totals, qf._totals
+    monkeypatch.setattr(qd, "_totals", lambda *a: ran.append("deals") or deals(*a))
+    monkeypatch.setattr(qf, "_totals", lambda *a: ran.append("feedback") or feedback(*a))
+    ids = ["customers_new", "gross_margin_pct", "nps", "enps", "pipeline_weighted_value",
+           "retention_rate_pct", "referral_rate_pct"]
+    assert cm.card_figures(store, period, ids) == {m: full[m] for m in ids}
+    assert ran == []
+    with_csat = cm.card_figures(store, period, [*ids, "csat_pct"])
+    assert with_csat == {m: full[m] for m in [*ids, "csat_pct"]}
+    assert cm.card_figures(store, period, ["csat_pct"]) == {"csat_pct": full["csat_pct"]}
+    assert "deals" not in ran
+    queries_cache.clear(store)

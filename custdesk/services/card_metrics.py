@@ -15,7 +15,7 @@ screen showing them asks for the catalogue.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from typing import TypeVar
 
 from custdesk.domain.metric_values import MetricValue
@@ -58,8 +58,8 @@ def card_figures(store: Store, period: Period, ids: Collection[str]
     """id -> `compute_metrics(store, period).metrics[id]` for each of `ids` (SUPPORTED)."""
     wanted = _checked(ids)
     settings = load_settings(store)
-    sums = _sums(store, [("", period)], wanted, settings)
-    return _figures(store, period, wanted, settings, sums, "")
+    sums = _sums(store, period, wanted, settings, with_prior=False)
+    return _figures(store, period, wanted, settings, sums, "now")
 
 
 def card_figures_and_prior_then(store: Store, period: Period, ids: Collection[str],
@@ -73,7 +73,7 @@ def card_figures_and_prior_then(store: Store, period: Period, ids: Collection[st
     wanted = _checked(ids)
     settings = load_settings(store)
     prior = period.prior()
-    sums = _Once(lambda s: _sums(s, [("now", period), ("prior", prior)], wanted, settings))
+    sums = _Once(lambda s: _sums(s, period, wanted, settings, with_prior=True))
 
     def prior_part(twin: Store) -> tuple[dict[str, MetricValue], T | None]:
         _tally(twin, prior, wanted, settings)  # first: the sums are made meanwhile
@@ -108,15 +108,22 @@ class _Once:
             return self._sums
 
 
-def _sums(store: Store, periods: Sequence[tuple[str, Period]], wanted: frozenset[str],
-          settings: Settings) -> _Sums:
-    """The periods' deal sums and feedback sums (the surveys' alone unless a figure of the
-    tickets is wanted), each only when a figure reads them (all kept until the next write:
-    Pipeline asks for the same deal sums, the Feedback screen for the tickets')."""
-    deals = qd.deal_totals(store, periods) if wanted & DEAL_IDS else None
-    feedback = (qf.feedback_totals(store, periods, settings.repeat_contact_days,
-                                   tickets=bool(wanted & (FEEDBACK_IDS - SURVEY_IDS)))
-                if wanted & FEEDBACK_IDS else None)
+def _sums(store: Store, period: Period, wanted: frozenset[str], settings: Settings, *,
+          with_prior: bool) -> _Sums:
+    """The deal sums and feedback sums (the surveys' alone unless a figure of the tickets is
+    wanted) of `period` ("now") and its prior ("prior"), each only when a figure reads them.
+    All are kept until the next write, so they are asked for as others ask: the deal and
+    survey sums of the pair even `with_prior` False (Today's, Pipeline's and Lost's deal
+    pair; Today's survey pair: one statement for both periods, found when kept), the
+    tickets' per period (the Feedback and Why screens')."""
+    pair = [("now", period), ("prior", period.prior())]
+    deals = qd.deal_totals(store, pair) if wanted & DEAL_IDS else None
+    repeat_days = settings.repeat_contact_days
+    feedback = None
+    if wanted & (FEEDBACK_IDS - SURVEY_IDS):
+        feedback = qf.feedback_totals(store, pair if with_prior else pair[:1], repeat_days)
+    elif wanted & SURVEY_IDS:
+        feedback = qf.feedback_totals(store, pair, repeat_days, tickets=False)
     return deals, feedback
 
 
