@@ -6,7 +6,9 @@ customers planted on each boundary of the periods compared: a last order the day
 the cut, on it, the day after; an acquisition on the last settled day and the day after;
 a loss recorded on the prior period's start, the day before, the cut, after the end or
 never (marked lost); a customer acquired by a won deal without orders; customers with no
-order and no date; orders after the period's end (the summary "as of" it) — for one-year,
+order and no date; orders after the period's end (the summary "as of" it); a first order
+on the end day (with and without a time of day) or the day after, acquired on the end day,
+after it or on the undated day — for one-year,
 90-day, whole-span, earlier, prior, one-day and empty periods and several lapse windows."""
 
 from __future__ import annotations
@@ -102,6 +104,11 @@ def _plant(store: Store, period: Period, window: int, rng: random.Random) -> Non
     for closed in (_day(cut, -1), _day(acq, 1), _day(params["end"], 1)):
         p.won_deal(p.customer([], acquired_on=None), closed)  # won, without orders
         p.won_deal(p.customer([_day(cut, -1)]), _day(cut, -400))  # won before the orders
+    end = params["end"]  # not yet customers: first order and acquisition after the end
+    for first in (end, f"{end} 10:00", _day(end, 1)):
+        p.customer([first, _day(end, 30)])
+        p.customer([first], acquired_on=rng.choice([end, _day(end, 1), "9999-12-31"]))
+        p.customer([first], acquired_on="not a day", status="lost", lost_on=end)
     p.customer([])  # no order, dated by its row
     p.customer([], created_on="")  # undated
 
@@ -124,7 +131,7 @@ def store(request, tmp_path_factory):
 def _settled_and_not(store: Store, period: Period, window: int) -> tuple[int, int]:
     params = qt.flag_params(period, window)
     params.update(qt.settled_params(params))
-    settled = qt._SETTLED.format(last="s.last_date")
+    settled = qt._SETTLED[True].format(last="s.last_date")
     return store.conn.execute(
         f"SELECT coalesce(sum({settled}), 0), count(*) - coalesce(sum({settled}), 0) "
         "FROM customers c LEFT JOIN customer_order_stats s ON s.customer_id = c.id",
