@@ -87,6 +87,9 @@ def test_the_pair_equals_both_catalogues(store, twins, monkeypatch) -> None:
         assert extra == 7 and len(ran_on) == 1
         assert (ran_on[0] is not store) == twins  # the prior's second connection
         assert cm.card_figures_and_prior_then(store, period, ["nps"])[2] is None
+        both = cm.card_figures_and_prior_then(store, period, ["csat_pct", "nps"])
+        assert both[:2] == ({m: ref_now[m] for m in ("csat_pct", "nps")},
+                            {m: ref_prior[m] for m in ("csat_pct", "nps")}), period
     queries_cache.clear(store)
 
 
@@ -126,8 +129,9 @@ def test_today_equals_the_screen_from_the_whole_catalogue(store, twins, monkeypa
 
 def test_a_period_alone_finds_the_sums_today_kept(store, monkeypatch) -> None:
     """After Today's pair, a screen asking for a few figures of the period (Scorecard's:
-    tally, deal, survey figures) runs no deal or survey statement; a ticket figure sums
-    the period's tickets once, then is found too."""
+    tally, deal, survey figures, csat) runs no deal or survey statement (csat: the
+    tickets' csat answers counted beside the kept survey sums); other ticket figures sum
+    the period's tickets."""
     from custdesk.storage import queries_deals as qd
 
     period = _periods()[0]
@@ -144,6 +148,8 @@ def test_a_period_alone_finds_the_sums_today_kept(store, monkeypatch) -> None:
     assert ran == []
     with_csat = cm.card_figures(store, period, [*ids, "csat_pct"])
     assert with_csat == {m: full[m] for m in [*ids, "csat_pct"]}
-    assert cm.card_figures(store, period, ["csat_pct"]) == {"csat_pct": full["csat_pct"]}
+    assert ran == []
+    tickets = ["csat_pct", "repeat_contact_rate_pct", "resolution_hours_median"]
+    assert cm.card_figures(store, period, tickets) == {m: full[m] for m in tickets}
     assert "deals" not in ran
     queries_cache.clear(store)

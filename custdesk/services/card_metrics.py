@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from typing import TypeVar
 
 from custdesk.domain.metric_values import MetricValue
@@ -30,6 +31,7 @@ from custdesk.storage import queries, queries_tally
 from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_records as rec
+from custdesk.storage import queries_why as qw
 from custdesk.storage.beside import beside
 from custdesk.storage.database import Store
 
@@ -41,6 +43,9 @@ DEAL_IDS = frozenset(deal_metrics_from_totals(DealTotals(), 0))
 # the feedback figures made of survey answers alone (the rest read the tickets)
 SURVEY_IDS = frozenset(("nps", "enps", "mystery_shop_avg", "would_refer_pct"))
 FEEDBACK_IDS = frozenset(feedback_metrics_from_totals(FeedbackTotals()))
+# the tickets' figures that need their whole sums (the repeat-contact window, response and
+# resolution hours); csat reads the surveys' answers and the tickets' csat count alone
+_TICKET_IDS = FEEDBACK_IDS - SURVEY_IDS - {"csat_pct"}
 # ids `assemble` sets after the tally and sales steps without deal or feedback sums
 _REFUSED = frozenset(("discount_line_pct_avg", "spend", "leads_qualified", "actions_open",
                       "actions_overdue"))
@@ -110,20 +115,27 @@ class _Once:
 
 def _sums(store: Store, period: Period, wanted: frozenset[str], settings: Settings, *,
           with_prior: bool) -> _Sums:
-    """The deal sums and feedback sums (the surveys' alone unless a figure of the tickets is
-    wanted) of `period` ("now") and its prior ("prior"), each only when a figure reads them.
-    All are kept until the next write, so they are asked for as others ask: the deal and
-    survey sums of the pair even `with_prior` False (Today's, Pipeline's and Lost's deal
-    pair; Today's survey pair: one statement for both periods, found when kept), the
-    tickets' per period (the Feedback and Why screens')."""
+    """The deal sums and feedback sums (the surveys' alone, with the tickets' csat answers
+    when csat is wanted, unless another figure of the tickets is) of `period` ("now") and
+    its prior ("prior"), each only when a figure reads them. The sums are kept until the
+    next write, so they are asked for as others ask: the deal and survey sums of the pair
+    even `with_prior` False (Today's, Pipeline's and Lost's deal pair; Today's survey pair:
+    one statement for both periods, found when kept), the tickets' per period (the
+    Feedback and Why screens')."""
     pair = [("now", period), ("prior", period.prior())]
     deals = qd.deal_totals(store, pair) if wanted & DEAL_IDS else None
     repeat_days = settings.repeat_contact_days
     feedback = None
-    if wanted & (FEEDBACK_IDS - SURVEY_IDS):
+    if wanted & _TICKET_IDS:
         feedback = qf.feedback_totals(store, pair if with_prior else pair[:1], repeat_days)
-    elif wanted & SURVEY_IDS:
+    elif wanted & FEEDBACK_IDS:
         feedback = qf.feedback_totals(store, pair, repeat_days, tickets=False)
+        if "csat_pct" in wanted:  # the tickets' csat answers counted beside the surveys'
+            for key, p in pair if with_prior else pair[:1]:
+                good, n = qw.ticket_csat(store, p.start, p.end)
+                survey = feedback.get((key, ""), FeedbackTotals())
+                feedback[(key, "")] = replace(survey, csat_good=survey.csat_good + good,
+                                              csat_n=survey.csat_n + n)
     return deals, feedback
 
 
