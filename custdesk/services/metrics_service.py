@@ -203,8 +203,10 @@ def data_span(store: Store) -> Period | None:
 def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> MetricsReport:
     """Every metric of the catalogue for `period`, plus the requested breakdowns.
 
-    Kept until the next write (`queries_cache`, among the small results): Today, New,
-    Customers and Scorecard each ask for the same period's and prior period's catalogue."""
+    Kept until the next write (`queries_cache`, among the small results): New and
+    Scorecard ask for the same period's and prior period's catalogue. A screen showing a
+    few figures asks `card_metrics` for them alone (Today, Customers): the whole catalogue
+    sums every ticket, discount, qualified lead and action of the file besides."""
     _check_breakdowns(by)
     return _copy(cached(store, ("catalogue", period, tuple(by)),
                         lambda: _catalogue(store, period, by, load_settings(store)),
@@ -234,7 +236,8 @@ def compute_metrics_and_prior_then(store: Store, period: Period, by: Sequence[st
     """`compute_metrics_and_prior`, and `then(connection)` (None when not given): run on
     the prior period's second connection once its catalogue is done, so a screen's own
     part that would wait for a core behind its lists runs on the core the prior frees
-    (Today's trends); on `store` when the pair is kept from an earlier call."""
+    (Today's trends, in `today.build_reference`); on `store` when the pair is kept from an
+    earlier call."""
     _check_breakdowns(by)
     done: list[T | None] = []
 
