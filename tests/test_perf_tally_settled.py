@@ -82,7 +82,7 @@ def _plant(store: Store, period: Period, window: int, rng: random.Random) -> Non
     """Customers on each boundary of `_SETTLED` for this period and window."""
     params = qt.flag_params(period, window)
     days = qt.settled_params(params)
-    cut, acq = days["settled_cut"], days["settled_acq"]
+    cut, acq = params["cut_before"], days["settled_acq"]
     p = _Planter(store, rng)
     early = _day(cut, -900)
     for shift in (-1, 0, 1):  # the last order the day before the cut, on it, after it
@@ -90,13 +90,18 @@ def _plant(store: Store, period: Period, window: int, rng: random.Random) -> Non
         p.customer([_day(cut, shift)] * 3)  # a repeat buyer, all on the one day
         p.customer([early, _day(cut, shift), _day(params["end"], 40)])  # and after the end
     p.customer([_day(cut, -1), f"{_day(cut, -1)} 09:30"])  # a time of day on the last line
+    for day in (params["year_before"], params["cut_year"]):  # the trailing year's days
+        for shift in (-1, 0, 1):
+            p.customer([early, _day(day, shift)])
+            p.customer([early, _day(day, shift)], lost_on=_day(params["year_before"], shift))
+            p.customer([early, _day(day, shift)], status="lost")
     for shift in (0, 1):  # acquired on the last settled day, the day after, or blank
         p.customer([early, _day(cut, -1)], acquired_on=_day(acq, shift))
         p.customer([early, _day(cut, -1)], acquired_on=f"{_day(acq, shift)}T08:00:00")
     p.customer([early, _day(cut, -1)], acquired_on="")
     p.customer([early, _day(cut, -1)], acquired_on="not a day")
     for lost_on in (params["prior_start"], _day(params["prior_start"], -1), cut,
-                    params["before"], _day(params["end"], 1), ""):
+                    params["before"], params["year_before"], _day(params["end"], 1), ""):
         p.customer([early, _day(cut, -1)], lost_on=lost_on, status="lost",
                    lost_reason=rng.choice(["Price", "", None]))
     p.customer([early, _day(cut, -1)], status="lost")  # marked lost, no day
@@ -129,6 +134,7 @@ def store(request, tmp_path_factory):
 
 
 def _settled_and_not(store: Store, period: Period, window: int) -> tuple[int, int]:
+    """How many customers are summed apart (settled or not yet), how many are not."""
     params = qt.flag_params(period, window)
     params.update(qt.settled_params(params))
     settled = qt._SETTLED[True].format(last="s.last_date")

@@ -10,6 +10,10 @@ per-customer summary `customer_order_stats` is the history up to `to`; when orde
 dated after `to` (a prior period, a month of a trend) `_stats_as_of` rebuilds the summary
 rows "as of `to`" — only customers whose history straddles `to` are re-aggregated from
 their lines (index range on orders_customer_date), the others keep or blank their row.
+
+Customers whose every sum the summary row alone gives (`_SETTLED`: lapsed long before the
+period, or not yet acquired at its end: over half of a big file's) are summed from it in
+a cheap branch; the per-customer statement runs for the others.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ _LAST_ON_OR_BEFORE = """CASE WHEN s.last_date <= :{day} THEN s.last_date
          WHEN s.first_date > :{day} THEN NULL
          ELSE (SELECT max(o2.date) FROM orders o2 WHERE o2.customer_id = c.id
                AND o2.date <= :{day}) END"""
+
+# the same when the summary is "as of" an end after the day (`_AS_OF_CASES`): its own days
+# answer (the last one as of the end would be a seek, made again for the test and the value)
+_LAST_ON_OR_BEFORE_AS_OF = _LAST_ON_OR_BEFORE.replace("s.last_date", "s.summary_last")
 
 # one row per customer: the summary row plus the period's lines, walked per customer on
 # orders_customer_date (already in customer order: no temporary B-tree)
@@ -198,26 +206,36 @@ _KEYS = {
 # Customers known without their lines, summed from the summary alone (`_SETTLED_SUMS`)
 # while the per-customer statement runs for the others (over half the customers of a big
 # file; the year: 0.91 -> ~0.6 s CPU). Two kinds:
-# - settled: their whole history ends before the earlier lapse cut the flags read (the
-#   day before's, the trailing year's) and they were acquired by the earlier of those days.
-#   Lapsed on both days and at the end, acquired before both, every flag is false (not
-#   start, new, won back, lost, active; no y_ flag), none has a line in the walk's range,
-#   and their last order on any of the days is the summary's last. `{last}`: the summary's
-#   own last order day (as of an earlier end it may be another);
+# - settled: their whole history ends before the lapse cut of the day before and they were
+#   acquired by the earlier of the day before and the trailing year's. Lapsed on the day
+#   before and at the end, every flag is false (not start, new, won back, lost, active;
+#   no y_new, y_won) but y_start (a period under a year: not lost by the year's day before
+#   nor lapsed then, by their last order on that day), none has a line in the period, and
+#   their last order on the day before is the summary's last. `{last}`: the summary's own
+#   last order day (as of an earlier end it may be another);
 # - not yet customers: first order and acquisition after the end (a prior period, a month
 #   of a trend): counted, every other sum 0 (never the undated day: those are counted).
 _ACQ = "coalesce(nullif(substr(c.acquired_on, 1, 10), ''), substr(s.first_date, 1, 10))"
-_OLD = "{last} < :settled_cut"
+_OLD = "{last} < :cut_before"
 _SETTLED = {False: f"({_OLD} AND {_ACQ} <= :settled_acq)",  # no order after the end
             True: f"(({_OLD} AND {_ACQ} <= :settled_acq) OR (s.first_date > :end "
                   f"AND {_ACQ} > :end AND {_ACQ} != :undated))"}
+# a settled customer's y_start (`_FLAGS`' gone_year, lapsed_year)
+_Y_START = ("NOT (iif(nullif(substr(c.lost_on, 1, 10), '') IS NOT NULL, "
+            "nullif(substr(c.lost_on, 1, 10), '') <= :year_before, "
+            "coalesce(c.status = 'lost', 0)) OR coalesce(("
+            + _LAST_ON_OR_BEFORE.format(day="year_before") + ") < :cut_year, 0))")
 # their `CustomerTally` fields that are not 0: the settled are acquired by the end, lost
-# by it (lapsed) and buyers; their repeat and profit to date are the summary's
+# by it (lapsed) and buyers; their repeat and profit to date are the summary's; those
+# counted at the trailing year's start are lost from it
 _SETTLED_FIELDS = {
     "total": "count(*)", "acquired": "sum({old})", "lost_any": "sum({old})",
     "prior": "sum({old} AND s.last_date >= :prior_start)", "buyers": "sum({old})",
     "repeat": "sum({old} AND coalesce(s.min_key != s.max_key, 0))",
     "profit_e4": "sum(iif({old}, coalesce(s.revenue_e4 - s.cost_e4, 0), 0))",
+}
+_SETTLED_YEAR = {  # a period under a year (else the cut is the year's or later: all lapsed)
+    "year_pool": f"sum({{old}} AND {_Y_START})", "year_lost": f"sum({{old}} AND {_Y_START})",
 }
 _SETTLED_SUMS = """SELECT coalesce(nullif(c.segment, ''), '(none)'), '', {columns}
 FROM customers c JOIN {stats} s ON s.customer_id = c.id
@@ -428,9 +446,11 @@ def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES,
     stats, repeat = _stats_as_of(store, params["end"], as_of)
     period_sums, walk = _period_parts(
         store, params, summary_sums and _holds_every_line(store, params))
+    last_on = _LAST_ON_OR_BEFORE_AS_OF if as_of is _AS_OF_CASES and repeat == _REPEAT[True] \
+        else _LAST_ON_OR_BEFORE
     per_customer = _PER_CUSTOMER.format(
-        last_before=_LAST_ON_OR_BEFORE.format(day="before"),
-        last_year="NULL" if same else _LAST_ON_OR_BEFORE.format(day="year_before"),
+        last_before=last_on.format(day="before"),
+        last_year="NULL" if same else last_on.format(day="year_before"),
         from_list=FROM_CUSTOMER_LIST,
         period_sums=period_sums, walk=walk,
         stats=stats, repeat=repeat)
@@ -444,20 +464,21 @@ def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES,
 
 
 def settled_params(params: dict[str, str]) -> dict[str, str]:
-    """`_SETTLED`'s two days for a period's `flag_params`: the earlier lapse cut and the
-    earlier day before (the period's, the trailing year's)."""
-    return {"settled_cut": min(params["cut_before"], params["cut_year"]),
-            "settled_acq": min(params["before"], params["year_before"])}
+    """`_SETTLED`'s last acquisition day for a period's `flag_params`: the earlier day
+    before (the period's, the trailing year's)."""
+    return {"settled_acq": min(params["before"], params["year_before"])}
 
 
-def _with_settled(rest: str, stats: str, later: bool) -> str:
+def _with_settled(rest: str, stats: str, params: dict[str, str], later: bool) -> str:
     """`rest` (the per-customer statement's sums over the others) plus the settled
     customers' sums from the summary `stats`, per (segment, reason). `later`: some order
     is dated after the period's end."""
     names = [f"v{i}" for i in range(len(fields(CustomerTally)))]
-    old = _OLD.format(last="s.last_date") if later else "1"  # (else all are settled)
-    columns = ", ".join(_SETTLED_FIELDS.get(f.name, "0").format(old=old)
-                        for f in fields(CustomerTally))
+    old = f"({_OLD.format(last='s.last_date')})" if later else "1"  # (else all settled)
+    sums = _SETTLED_FIELDS
+    if params["cut_year"] < params["cut_before"]:
+        sums = {**sums, **_SETTLED_YEAR}
+    columns = ", ".join(sums.get(f.name, "0").format(old=old) for f in fields(CustomerTally))
     settled = _SETTLED_SUMS.format(columns=columns, stats=stats,
                                    settled=_SETTLED[later].format(last="s.last_date"))
     return _SPLIT_SUMS.format(names=", ".join(names), rest=rest, settled=settled,
@@ -497,7 +518,7 @@ def _tallies_by_segment_and_reason(store: Store, period: Period, window: int,
     if apart:
         (latest,) = store.conn.execute("SELECT max(date) FROM orders").fetchone()
         later = latest is not None and latest > params["end"]  # as `_stats_as_of` tells
-        sql = _with_settled(sql, stats_source(store), later)
+        sql = _with_settled(sql, stats_source(store), params, later)
     return [(seg, reason, CustomerTally(*(int(v or 0) for v in rest)))
             for seg, reason, *rest in store.conn.execute(sql, params)]
 
