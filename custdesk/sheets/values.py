@@ -484,6 +484,21 @@ def decide_percent_scale(values: list[object], mark: str | None = None) -> str |
     H7): any above 1 -> percent points (1, 5, 10, 15: a 1 is 1 %); none above 1 ->
     fractions (0.1, 0.2); None when the column mixes fractions below 1 with numbers above
     1 (0.5 beside 10: 0.5 % or 50 %?) — the owner decides."""
+    if values and set(map(type, values)) <= _FLOATS:  # (a column of numbers: at C speed)
+        floats = [x for x in values if x is not None]
+        above = any(map(_ONE.__lt__, floats))  # (NaN is neither, as in the loop)
+        if above and any(0 < x < 1 for x in floats):
+            return None
+        return POINTS if above else FRACTIONS
+    return _decide_percent_scale(values, mark)
+
+
+_FLOATS = frozenset({float, type(None)})
+_ONE = 1.0
+
+
+def _decide_percent_scale(values: list[object], mark: str | None = None) -> str | None:
+    """`decide_percent_scale` value by value (the reference of its column-of-floats path)."""
     above = fraction = False
     for value in values:
         if value is None or value.__class__ is bool:
