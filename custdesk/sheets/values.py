@@ -485,7 +485,7 @@ def decide_percent_scale(values: list[object], mark: str | None = None) -> str |
     fractions (0.1, 0.2); None when the column mixes fractions below 1 with numbers above
     1 (0.5 beside 10: 0.5 % or 50 %?) — the owner decides."""
     if values and set(map(type, values)) <= _FLOATS:  # (a column of numbers: at C speed)
-        floats = [x for x in values if x is not None]
+        floats: list[float] = [x for x in values if x is not None]  # type: ignore[misc]
         above = any(map(_ONE.__lt__, floats))  # (NaN is neither, as in the loop)
         if above and any(0 < x < 1 for x in floats):
             return None
