@@ -118,3 +118,38 @@ def test_the_table_ltv_is_made_once_and_equals_the_fetched_one(store, twins,
         assert cs.build(store, period, "x") == screen  # the table kept: no LTV made
         assert made == [], period
     queries_cache.clear(store)
+
+
+def test_no_cyclic_collection_during_the_build_and_the_at_risk_list(store,
+                                                                    monkeypatch) -> None:
+    """The build and the at-risk list make tens of thousands of rows on a big file: the
+    collector is off while they are made (each collection walked the worker's heap and
+    freed nothing), and back on after, even when the build fails."""
+    import gc
+
+    from custdesk.services import metrics_lists as ml
+
+    seen: list[bool] = []
+    rows = ms.customer_rows
+    risk = ml._compute_risk
+    monkeypatch.setattr(ms, "customer_rows",
+                        lambda *a, **k: seen.append(gc.isenabled()) or rows(*a, **k))
+    monkeypatch.setattr(ml, "_compute_risk",
+                        lambda *a: seen.append(gc.isenabled()) or risk(*a))
+    queries_cache.clear(store)
+    ml.at_risk(store, _periods()[0])
+    assert seen == [False] and gc.isenabled()
+    seen.clear()
+    queries_cache.clear(store)
+    cs.build(store, _periods()[0], "x")
+    assert seen and not any(seen) and gc.isenabled()
+
+    def fail(*_a, **_k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cs, "work_lists", fail)
+    queries_cache.clear(store)
+    with pytest.raises(RuntimeError):
+        cs.build(store, _periods()[0], "x")
+    assert gc.isenabled()
+    queries_cache.clear(store)
