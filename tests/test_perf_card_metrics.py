@@ -153,3 +153,39 @@ def test_a_period_alone_finds_the_sums_today_kept(store, monkeypatch) -> None:
     assert cm.card_figures(store, period, tickets) == {m: full[m] for m in tickets}
     assert "deals" not in ran
     queries_cache.clear(store)
+
+
+@pytest.mark.parametrize("twins", [True, False])
+def test_the_trends_are_kept_for_the_last_day_until_a_write(tmp_path, twins,
+                                                            monkeypatch) -> None:
+    """A period change keeping the last day (a year -> 90 days) finds Today's trends; the
+    screen equals the reference built fresh; a changed list is the caller's own; a write
+    (a line's revenue in the last month) is seen."""
+    s = random_kinds_file(tmp_path / "trends.db", 61, END, customers=(30, 80),
+                          lines=(300, 800), deals=(50, 200), tickets=(20, 100),
+                          surveys=(20, 80))
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    made: list[Period] = []
+    series = today.build_series
+    monkeypatch.setattr(today, "build_series",
+                        lambda st, p: made.append(p) or series(st, p))
+    year, days90 = Period(END - timedelta(days=364), END), Period(END - timedelta(days=89), END)
+    try:
+        first = today.build(s, year, "x")
+        assert first.series == series(s, year)
+        after = today.build(s, days90, "x")
+        assert len(made) == 1  # the 90 days found the year's trends
+        queries_cache.clear(s)
+        assert after == today.build_reference(s, days90, "x")
+        made.clear()
+        kept = today.kept_series(s, days90)
+        kept["revenue"].append(kept["revenue"][0])
+        assert today.kept_series(s, year) == series(s, year) and made == []  # kept
+        with s.transaction():
+            s.conn.execute("UPDATE orders SET revenue_e4 = revenue_e4 + 1234567 WHERE id = "
+                           "(SELECT max(id) FROM orders WHERE date >= '2026-11-01')")
+        changed = today.kept_series(s, year)
+        assert len(made) == 1 and changed == series(s, year)
+        assert changed["revenue"] != kept["revenue"][:-1]
+    finally:
+        s.close()
