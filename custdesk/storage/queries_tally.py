@@ -80,6 +80,7 @@ LEFT JOIN {stats} s ON s.customer_id = c.id
 {walk}
 GROUP BY c.id
 """
+_PROFIT = "coalesce(s.revenue_e4 - s.cost_e4, 0) AS profit"  # (`_AS_OF_CASES` has it)
 # the period's lines of each customer (the walk); `_WHOLE_HISTORY` narrows it
 _WALK = """LEFT JOIN orders o INDEXED BY orders_customer_date
   ON o.customer_id = c.id AND o.date BETWEEN :{lo} AND :end"""
@@ -291,7 +292,8 @@ _AS_OF_GROUPED = """(SELECT customer_id, first_date, last_date, revenue_e4, cost
 # sub-query SQLite flattens into the per-customer walk, so each customer's row is found by
 # its rowid — the UNION ALL was materialized (100k rows) and given an automatic index on
 # every call (prior period: flags 0.40 -> 0.37 s CPU on the big file). The straddling
-# customers' seeks are `_AS_OF`'s.
+# customers' seeks are `_AS_OF`'s. `profit_e4`: revenue less known cost in one look at a
+# straddling customer's lines (`flags_sql` reads it for the profit: two looks otherwise).
 _AS_OF_CASES = """(SELECT t.customer_id, t.first_date, t.last_date AS summary_last,
    CASE WHEN t.last_date <= :end THEN t.last_date WHEN t.first_date > :end THEN NULL
         ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = t.customer_id
@@ -302,6 +304,9 @@ _AS_OF_CASES = """(SELECT t.customer_id, t.first_date, t.last_date AS summary_la
    CASE WHEN t.last_date <= :end THEN t.cost_e4 WHEN t.first_date > :end THEN 0
         ELSE (SELECT coalesce(sum(o.cost_e4), 0) FROM orders o
               WHERE o.customer_id = t.customer_id AND o.date <= :end) END AS cost_e4,
+   CASE WHEN t.last_date <= :end THEN t.revenue_e4 - t.cost_e4 WHEN t.first_date > :end THEN 0
+        ELSE (SELECT sum(o.revenue_e4) - coalesce(sum(o.cost_e4), 0) FROM orders o
+              WHERE o.customer_id = t.customer_id AND o.date <= :end) END AS profit_e4,
    CASE WHEN t.last_date <= :end THEN t.min_key != t.max_key
         WHEN t.first_date > :end THEN NULL
         ELSE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = t.customer_id
@@ -454,6 +459,8 @@ def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES,
         from_list=FROM_CUSTOMER_LIST,
         period_sums=period_sums, walk=walk,
         stats=stats, repeat=repeat)
+    if as_of is _AS_OF_CASES and repeat == _REPEAT[True]:  # one look at the lines, not two
+        per_customer = per_customer.replace(_PROFIT, "coalesce(s.profit_e4, 0) AS profit")
     if unsettled:  # (the summary's own last day: as of the end it may be an earlier one)
         later = repeat == _REPEAT[True]  # orders after the end: the summary "as of" it
         settled = _SETTLED[later].format(last="s.summary_last" if later else "s.last_date")
