@@ -108,6 +108,21 @@ FROM (SELECT *,
   FROM ({per_customer}))
 """
 
+# `_FLAGS` for a one-year period: its trailing year's day before is the period's, so the
+# y_ flags are the period's (y_start = start, y_new = new, y_won = won_back) and are not
+# computed apart (`flags_sql(year_flags=False)`, read by `_SUMS_ONE_YEAR`)
+_Y_FLAGS = ("""  iif(lost_on IS NOT NULL, lost_on <= :year_before, status_lost) AS gone_year,
+""", """  coalesce({last_year} < :cut_year, 0) AS lapsed_year,
+""", """,
+  acq <= :year_before AND NOT (gone_year OR lapsed_year) AS y_start,
+  acq > :year_before AND acq <= :end AS y_new,
+  acq <= :end AND NOT lost_end AND acq <= :year_before AND NOT gone_year AND lapsed_year
+    AS y_won""")
+_FLAGS_ONE_YEAR = _FLAGS
+for _part in _Y_FLAGS:
+    assert _FLAGS_ONE_YEAR.count(_part) == 1
+    _FLAGS_ONE_YEAR = _FLAGS_ONE_YEAR.replace(_part, "")
+
 # the lost customers' revenue in the W days up to their last order on or before their loss
 # day (recorded loss date, else the period's end): customer_state.lost_value_window()
 # (new repeat buyers whose orders up to the end all fall within 90 days of the first
@@ -144,6 +159,8 @@ FROM (SELECT *, (start OR new OR won_back) AND NOT active_end AS lost,
       FROM ({flags}))
 GROUP BY 1, 2
 """
+_SUMS_ONE_YEAR = _SUMS.replace("y_start OR y_new OR y_won", "start OR new OR won_back")
+assert "y_" not in _SUMS_ONE_YEAR
 # the statement before round 5 (`and` evaluates both sides: the referral test ran for every
 # customer, not only the new ones): the reference `tallies_reference` runs
 _SUMS_REFERENCE = """
@@ -439,13 +456,15 @@ def flag_params(period: Period, window: int) -> dict[str, str]:
 
 
 def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES,
-              summary_sums: bool = True, unsettled: bool = False) -> str:
+              summary_sums: bool = True, unsettled: bool = False,
+              year_flags: bool = True) -> str:
     """The per-customer state flags (one row per customer: cust_id, seg, source, acq, new,
     active_end, start, won_back, y_start, …) as a sub-query to select from, for the
     `flag_params` of a period: the catalogue's tallies and Growth's per-source sums.
     `summary_sums=False`: the period's sums always from the walk of its lines (the
     reference of `_WHOLE_HISTORY`'s parity test). `unsettled`: the rows of the customers
-    not `_SETTLED` only (`settled_params` added to `params`; `as_of` = `_AS_OF_CASES`)."""
+    not `_SETTLED` only (`settled_params` added to `params`; `as_of` = `_AS_OF_CASES`).
+    `year_flags=False` (a one-year period only): without the y_ flags (`_FLAGS_ONE_YEAR`)."""
     # a one-year period's day before is also the trailing year's: one seek serves both
     same = params["year_before"] == params["before"]
     stats, repeat = _stats_as_of(store, params["end"], as_of)
@@ -466,8 +485,9 @@ def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES,
         settled = _SETTLED[later].format(last="s.summary_last" if later else "s.last_date")
         per_customer = per_customer.replace(
             "\nGROUP BY c.id", f"\nWHERE NOT coalesce({settled}, 0)\nGROUP BY c.id")
-    return _FLAGS.format(per_customer=per_customer,
-                         last_year="last_before" if same else "last_year")
+    flags = _FLAGS if year_flags or not same else _FLAGS_ONE_YEAR
+    return flags.format(per_customer=per_customer,
+                        last_year="last_before" if same else "last_year")
 
 
 def settled_params(params: dict[str, str]) -> dict[str, str]:
@@ -509,7 +529,9 @@ def _tallies_by_segment_and_reason(store: Store, period: Period, window: int,
     apart = not reference and as_of is _AS_OF_CASES and not is_stale(store)
     if apart:
         params.update(settled_params(params))
-    flags = flags_sql(store, params, as_of, summary_sums, unsettled=apart)
+    one_year = not reference and params["year_before"] == params["before"]
+    flags = flags_sql(store, params, as_of, summary_sums, unsettled=apart,
+                      year_flags=not one_year)
     if not reference:
         # LIMIT: the flags are not flattened into the sums, so each customer's flags are
         # computed once, not once for each of the ~30 sums that read them (0.1 s CPU of
@@ -517,7 +539,7 @@ def _tallies_by_segment_and_reason(store: Store, period: Period, window: int,
         flags += " LIMIT -1"
     # (one order key in the whole history — every line up to `to` here —: the first order
     # is all of it and nothing repeats; the sub-queries run only for repeat buyers)
-    sums = _SUMS_REFERENCE if reference else _SUMS
+    sums = _SUMS_REFERENCE if reference else _SUMS_ONE_YEAR if one_year else _SUMS
     sql = sums.format(flags=flags, key=f"{_KEYS['segment']}, {_KEYS['lost_reason']}",
                       silent=SILENT.format(cid="cust_id", day="loss_day"),
                       first_value=first_value.format(cid="cust_id", first="first_date"),
