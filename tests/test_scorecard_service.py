@@ -9,6 +9,7 @@ import pytest
 from custdesk.domain.periods import Period
 from custdesk.domain.scorecard import QUESTIONS
 from custdesk.services import scorecard_service as svc
+from custdesk.services.metrics_service import compute_metrics
 
 
 def test_save_and_reload_keeps_every_answer(store) -> None:
@@ -124,6 +125,20 @@ def test_a_failing_metrics_engine_is_an_error_not_a_blank(demo_store, monkeypatc
     def broken(*_a, **_k):
         raise TypeError("engine mid-change")
 
+    # the evidence comes from card_metrics' figures (or the catalogue for ids it refuses)
     monkeypatch.setattr(svc, "compute_metrics", broken)
+    monkeypatch.setattr(svc.card_metrics, "card_figures", broken)
     with pytest.raises(TypeError, match="engine mid-change"):
         svc.evidence(demo_store, Period(date(2025, 12, 1), date(2026, 11, 24)))
+
+
+def test_evidence_figures_are_the_catalogues(demo_store) -> None:
+    """The evidence reads card_metrics' figures alone (not the whole catalogue): each
+    equals what compute_metrics gives for the period, value and n."""
+    period = Period(date(2025, 12, 1), date(2026, 11, 24))
+    metrics = compute_metrics(demo_store, period).metrics
+    wanted = {q.evidence_metric for q in QUESTIONS
+              if q.evidence_metric and q.evidence_metric not in svc.OWN_EVIDENCE}
+    assert len(wanted) >= 6
+    for metric, ev in svc._metric_evidence(demo_store, period, wanted).items():
+        assert (ev.value, ev.n) == (metrics[metric].value, metrics[metric].n), metric

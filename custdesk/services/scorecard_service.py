@@ -28,7 +28,7 @@ from custdesk.domain.scorecard import (
 )
 from custdesk.reports.scorecard_report import FollowUpLine, ScorecardSummary, scorecard_html
 from custdesk.services import actions_service as acts
-from custdesk.services import edits
+from custdesk.services import card_metrics, edits
 from custdesk.services.metrics_service import compute_metrics
 from custdesk.services.scorecard_evidence import anchor_evidence
 from custdesk.storage import scorecard_repository as repo
@@ -77,7 +77,11 @@ def baseline_for(history: list[ScoredAssessment], day: date) -> ScoredAssessment
 
 
 def _metric_evidence(store: Store, period: Period, metric_ids: set[str]) -> dict[str, Evidence]:
-    values = compute_metrics(store, period).metrics
+    # the figures alone when card_metrics serves them all (after Today their sums are kept:
+    # the whole catalogue summed every ticket, discount and lead of the period again)
+    values = (card_metrics.card_figures(store, period, metric_ids)
+              if metric_ids <= card_metrics.SUPPORTED
+              else compute_metrics(store, period).metrics)
     out = {}
     for metric_id in metric_ids:
         info = METRICS.get(metric_id)

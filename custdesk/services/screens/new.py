@@ -20,7 +20,7 @@ from typing import Any
 from custdesk.domain import new_quality as nq
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.periods import Period
-from custdesk.services import metrics_service, onboarding_service
+from custdesk.services import card_metrics, metrics_service, onboarding_service
 from custdesk.services.screens import customers as customers_screen
 from custdesk.services.screens.model import Card, Screen
 from custdesk.services.screens.targets import with_targets
@@ -53,9 +53,11 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """Everything the New customers part of the Loyalty tab shows for `period`."""
     if metrics_service.data_span(store) is None:
         return Screen.nothing(NAME, period, label, cards=CARDS, lists=LISTS, tables=TABLES)
-    # the cards' catalogues (seconds on a big file) on a second connection while the lists
-    # are built here: two cores (storage/beside.py)
-    pair = beside(store, lambda twin: metrics_service.compute_metrics_and_prior(twin, period))
+    # the cards' figures of both periods (the customer tallies: seconds on a big file; not
+    # the whole catalogue) on a second connection while the lists are built here: two cores
+    # (storage/beside.py)
+    pair = beside(store, lambda twin: card_metrics.card_figures_and_prior_then(
+        twin, period, CARDS)[:2])
     window = metrics_service.load_settings(store).window_days
     states = qlists.new_and_lost(store, period, window)  # new_rows keeps the new ones
     tracks = {r["customer_id"]: r for r in onboarding_service.track_rows(store, period.end)}
@@ -63,8 +65,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
            for r in customers_screen.new_rows(store, period, states)]
     tables = end_quality_tables(store, period.end, window)
     note = onboarding_service.delivery_note(store) if tracks else None
-    now, before = pair.result()
-    report, prior = now.metrics, before.metrics
+    report, prior = pair.result()
     cards = with_targets({m: Card(m, report[m], prior.get(m)) for m in CARDS if m in report},
                          store, period)
     return Screen(NAME, period, label, cards=cards,
