@@ -153,3 +153,31 @@ def test_no_cyclic_collection_during_the_build_and_the_at_risk_list(store,
         cs.build(store, _periods()[0], "x")
     assert gc.isenabled()
     queries_cache.clear(store)
+
+
+def test_the_lists_asked_for_alone_pause_the_collector(store, monkeypatch) -> None:
+    """Loyalty and New ask for the Customers lists and the renewals on their own: the
+    collector is off while their rows are made there too, and back on after."""
+    import gc
+
+    from custdesk.services import metrics_service
+    from custdesk.storage import queries_cohorts as qc
+    from custdesk.storage import queries_lists as ql
+
+    seen: list[tuple[str, bool]] = []
+    for module, name in ((ql, "first_orders"), (qc, "promoters"), (qc, "first_won_deals")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _r=real, _n=name: seen.append(
+            (_n, gc.isenabled())) or _r(*a))
+    period = _periods()[0]
+    window = metrics_service.load_settings(store).window_days
+    states, names = ql.new_and_lost_named(store, period, window)
+    queries_cache.clear(store)
+    cs.new_rows(store, period, states, names)
+    cs.promoter_rows(store, period, qc.referrers(store, period.start, period.end))
+    assert seen and not any(on for _n, on in seen) and gc.isenabled()
+    assert {n for n, _on in seen} == {"first_orders", "promoters", "first_won_deals"}
+    real_execute_rows = qc.renewals_by_value(store, period.prior().start, period.start,
+                                             period.end)
+    assert gc.isenabled() and isinstance(real_execute_rows, list)
+    queries_cache.clear(store)

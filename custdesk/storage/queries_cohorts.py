@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TypeVar
 
+from custdesk.domain.gc_pause import collector_paused
 from custdesk.storage.database import Store
 from custdesk.storage.queries import FROM_CUSTOMER_LIST
 from custdesk.storage.queries_cache import cached
@@ -213,6 +214,7 @@ def renewals(store: Store, prior_start: date, start: date, end: date) -> list[Re
 RenewalTuple = tuple[int, str, str | None, int | None, int | None, int, str, str | None]
 
 
+@collector_paused()  # ~29k rows on a big file (gc_pause)
 def renewals_by_value(store: Store, prior_start: date, start: date, end: date
                       ) -> list[RenewalTuple]:
     """`renewals`' rows as the plain tuples SQLite gives (cid, name, segment, prior value

@@ -269,6 +269,10 @@ def other_lists(store: Store, period: Period) -> dict[str, list[Any]]:
                           for r in referrers]}
 
 
+# The lists below make thousands of rows each (~17-29k on a big file): no cyclic
+# collection meanwhile (gc_pause) — for the Loyalty and New screens that ask for them too
+# (the Customers build pauses it for its whole build).
+@collector_paused()
 def lost_rows(store: Store, period: Period, states: list[CustomerState], window: int,
               names: dict[int, str] | None = None) -> list[dict[str, Any]]:
     """Customers lost in the period (the bridge's Lost), latest first: loss date (lost_on,
@@ -296,6 +300,7 @@ def lost_rows(store: Store, period: Period, states: list[CustomerState], window:
     return rows
 
 
+@collector_paused()
 def new_rows(store: Store, period: Period, states: list[CustomerState],
              names: dict[int, str] | None = None) -> list[dict[str, Any]]:
     """Customers acquired in the period, latest first: their first order (day, value) or
@@ -328,6 +333,7 @@ def new_rows(store: Store, period: Period, states: list[CustomerState],
     return rows
 
 
+@collector_paused()
 def renewal_lists(store: Store, period: Period) -> dict[str, list[dict[str, Any]]]:
     """Customers who ordered in the prior period: "renewed" (ordered in the period too —
     `renewal_rate_pct`'s numerator) and "not_renewed", biggest prior value first, with
@@ -363,6 +369,7 @@ def renewals_reference(store: Store, period: Period) -> dict[str, list[dict[str,
     return out
 
 
+@collector_paused()
 def promoter_rows(store: Store, period: Period, referrers: list[qc.Referrer]
                   ) -> list[dict[str, Any]]:
     """Customers whose latest NPS answer up to the period's end is 9–10, biggest revenue
