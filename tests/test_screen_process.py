@@ -338,3 +338,28 @@ def test_a_worker_let_go_while_it_starts_is_not_kept(monkeypatch) -> None:
     worker.start()  # the next job starts a worker of its own
     assert worker.pid is not None
     worker.stop()
+
+
+def collecting_during(store) -> tuple[bool, int]:
+    """A job telling whether the cyclic collector runs while the worker builds it."""
+    import gc
+
+    return gc.isenabled(), id(store)
+
+
+def test_the_worker_builds_with_the_collector_paused(demo_store) -> None:
+    """A screen is built with no cyclic collection (its rows hold no cycles; each
+    collection walks them all holding the GIL) and the collector is back on after, also
+    when the build fails."""
+    import gc
+
+    from custdesk.services import screen_process
+
+    files = screen_process._WorkerFiles()
+    path = str(demo_store.path)
+    assert gc.isenabled()
+    collecting, _ = files.run(path, collecting_during, lambda: False)
+    assert collecting is False and gc.isenabled()
+    with pytest.raises(ValueError, match="no column named revenue"):
+        files.run(path, failing_job, lambda: False)
+    assert gc.isenabled()
