@@ -113,8 +113,9 @@ def figures(store: Store, period: Period,
     prior_period = period.prior()
     if lost_of is None:
         lost_of = lost_counts(store, period, settings.window_days)
-    now = feedback_metrics_from_totals(qf.feedback_totals(
-        store, [("", period)], settings.repeat_contact_days).get(("", ""), FeedbackTotals()))
+    # the file's sums alone (the Feedback tab's by segment when kept): Why shows no segment
+    now = feedback_metrics_from_totals(qf.file_sums(store, period,
+                                                    settings.repeat_contact_days))
     surveys = qf.feedback_totals(store, [("", prior_period)], settings.repeat_contact_days,
                                  tickets=False).get(("", ""), FeedbackTotals())
     good, answers = qw.ticket_csat(store, prior_period.start, prior_period.end)
