@@ -83,3 +83,18 @@ def test_texts_and_days_shared_numbers_never() -> None:
     assert _typed(list(validate._shared(numbers, seen))) == _typed(list(numbers))
     days = validate._shared((datetime(2024, 1, 1), datetime(2024, 1, 1), None), {})
     assert days[0] is days[1] and days[2] is None
+
+
+def test_a_column_of_distinct_values_lets_its_dict_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column that reaches the cap (ids, emails) frees what it kept and shares no more;
+    its values still come back equal."""
+    monkeypatch.setattr(validate, "_SHARED_MAX", 4)
+    seen: dict[object, object] = {}
+    assert list(validate._shared(("a", "b", "c", "d"), seen)) == ["a", "b", "c", "d"]
+    assert len(seen) == 4
+    again = ("".join(["a", ""]), "e")
+    assert validate._shared(again, seen) == again
+    assert len(seen) == 1  # only the mark: the four kept values let go
+    later = tuple("".join(["x", str(i % 2)]) for i in range(4))
+    out = validate._shared(later, seen)
+    assert out == later and len(seen) == 1

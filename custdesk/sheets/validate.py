@@ -236,6 +236,7 @@ def _collect(table: Table, indexes: list[int], progress: Progress | None
 _SHAREABLE = ({str}, {str, type(None)}, {date}, {date, type(None)}, {datetime},
               {datetime, type(None)})
 _SHARED_MAX = 200_000  # distinct values kept per column (a column of ids shares nothing)
+_FULL = object()  # the mark of a column that reached _SHARED_MAX: shared no more
 
 
 def _shared(values: tuple[object, ...], shared: dict[object, object]
@@ -244,7 +245,11 @@ def _shared(values: tuple[object, ...], shared: dict[object, object]
     reader makes a new object per cell, and a 1M-line sheet's columns of names, towns and
     days held ~60 bytes per cell (~0.5 GB) for a few thousand distinct values. Only
     classes whose equal values are interchangeable (never numbers: 1 == 1.0 == True)."""
-    if len(shared) >= _SHARED_MAX or set(map(type, values)) not in _SHAREABLE:
+    if _FULL in shared or set(map(type, values)) not in _SHAREABLE:
+        return values
+    if len(shared) >= _SHARED_MAX:  # a column of ids: its 200k values freed, not kept
+        shared.clear()
+        shared[_FULL] = _FULL
         return values
     return list(map(shared.setdefault, values, values))
 
