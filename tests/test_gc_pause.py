@@ -1,5 +1,6 @@
-"""`collector_paused` keeps cyclic collection off inside its block and gives the collector
-back as it found it — on, or off when a caller had already paused it — even on an error."""
+"""`collector_paused` keeps cyclic collection off inside its block (and while another
+thread's pause runs) and gives the collector back as it found it — on, or off when a caller
+had already paused it — even on an error."""
 
 from __future__ import annotations
 
@@ -34,3 +35,36 @@ def test_a_caller_that_paused_it_keeps_it_paused() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _in_thread(fn) -> None:
+    import threading
+
+    t = threading.Thread(target=fn)
+    t.start()
+    t.join()
+
+
+def test_pauses_of_two_threads_overlapping_end_with_it_on() -> None:
+    """Review: thread C began its pause while thread D's held the collector off, D ended
+    first; C, having found it off, never switched it back on — off for good. One count
+    of the pauses: off while any runs, on after the last."""
+    first, second = collector_paused(), collector_paused()
+    first.__enter__()  # D's pause
+    entered: list[bool] = []
+    _in_thread(lambda: (second.__enter__(), entered.append(gc.isenabled())))  # C's
+    first.__exit__(None, None, None)  # D ends first
+    assert entered == [False]
+    assert not gc.isenabled()  # C's pause still runs
+    _in_thread(lambda: second.__exit__(None, None, None))
+    assert gc.isenabled()
+
+
+def test_pauses_ending_in_the_order_they_began() -> None:
+    outer, inner = collector_paused(), collector_paused()
+    outer.__enter__()
+    _in_thread(inner.__enter__)
+    _in_thread(lambda: inner.__exit__(None, None, None))
+    assert not gc.isenabled()  # the first pause still runs
+    outer.__exit__(None, None, None)
+    assert gc.isenabled()

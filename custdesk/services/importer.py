@@ -11,13 +11,12 @@ The GUI wizard and `custdesk import` both call these functions, so they never di
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from custdesk.domain.gc_pause import collector_paused
 from custdesk.domain.scorecard import QUESTIONS
 from custdesk.services.import_plan import Plan, build_plan
 from custdesk.services.import_write import UndoRefusedError, undo_batch, write_plan
@@ -411,30 +410,15 @@ def read_and_parse(request: ImportRequest, store: Store | None = None,
 
 
 # ---- preview, commit, undo ----------------------------------------------------------------
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a bulk phase.
-
-    A 100k-line import builds about a million tuples, lists and dicts that all live until
-    the phase ends, and every full collection walks them all again for nothing (measured:
-    0.2–0.4 s of ~3 s CPU). Reference counting still frees everything as usual; only
-    cycles wait until the collector is back on. Process-wide, so it is switched back on
-    by whoever switched it off (a phase that found it off leaves it alone).
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
+# (each phase with the cyclic collector off: a 100k-line import builds about a million
+# tuples, lists and dicts that live until the phase ends, and every full collection walked
+# them all for nothing: 0.2-0.4 s of ~3 s CPU — domain/gc_pause.py)
 
 
 def make_preview(store: Store, request: ImportRequest, progress: Progress | None = None,
                  parsed: ParsedTable | None = None) -> Preview:
     """What the import would do; nothing is written."""
-    with _collector_paused():
+    with collector_paused():
         parsed = parsed or read_and_parse(request, store, progress)
         plan = build_plan(store, parsed, request.mode)
         check_totals(store, plan)
@@ -457,7 +441,7 @@ def commit(store: Store, preview: Preview, progress: Progress | None = None) -> 
         raise InvalidRowsError(preview)
     create_backup(store, reason="before-import")
     try:
-        with write_cache(store), _collector_paused(), store.transaction():
+        with write_cache(store), collector_paused(), store.transaction():
             if preview.db_state != _db_state(store):  # changed since the preview: plan again
                 preview.plan = build_plan(store, preview.parsed, preview.request.mode)
                 preview.errors = preview.parsed.errors + preview.plan.errors
@@ -595,7 +579,7 @@ def import_workbook(store: Store, path: str | Path, *, write: bool = True,
     if write:
         create_backup(store, reason="before-import")
     try:
-        with write_cache(store), _collector_paused(), store.transaction():
+        with write_cache(store), collector_paused(), store.transaction():
             batch_id = start_batch(store, "workbook", path.name, ", ".join(kinds), mode)
             for index, kind in enumerate(kinds):
                 step = _sheet_step(progress, kind, index, len(kinds))

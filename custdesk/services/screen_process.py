@@ -20,7 +20,6 @@ calls `multiprocessing.freeze_support()` first thing (packaging/launcher.py).
 
 from __future__ import annotations
 
-import gc
 import io
 import pickle
 import threading
@@ -293,9 +292,9 @@ def join_pickled(main: bytes, layout: list[int], chunks: list[bytes]) -> Any:
     collection the unpickling triggers walks all of them holding the GIL (45-130 ms each,
     several per big screen, collecting nothing: rows hold no cycles). The caller freezes
     the result out of the collector's reach (ui/tasks.py)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    from custdesk.domain.gc_pause import collector_paused
+
+    with collector_paused():
         pieces = iter(chunks)
         parts = []
         for count in layout:
@@ -304,9 +303,6 @@ def join_pickled(main: bytes, layout: list[int], chunks: list[bytes]) -> Any:
                 rows += pickle.loads(next(pieces))
             parts.append(rows)
         return _ListsUnpickler(io.BytesIO(main), parts).load()
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 RECENT_SCREENS = 6  # built screens the worker keeps, for a tab shown again on unchanged data

@@ -10,7 +10,6 @@ Roles: `SORT_ROLE` gives a cell's raw value (numbers stay numbers), `ROW_ROLE` t
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from custdesk.domain.gc_pause import collector_paused
 from custdesk.ui import formatting as fmt
 from custdesk.ui.plain_text import tooltip
 
@@ -178,15 +178,10 @@ class TableSnapshot:
         # 100k new row lists (and computed values) would trigger several collections
         # walking them (~70 ms of the big file's ~210), and none of them can be garbage:
         # the collector waits meanwhile
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             pick = itemgetter(*view)
             ordered = [pick(column_raws(c, self.rows)) for c in columns]
             return columns, list(map(list, zip(*ordered, strict=True)))
-        finally:
-            if collecting:
-                gc.enable()
 
 
 class RecordTableModel(QAbstractTableModel):
