@@ -107,12 +107,18 @@ class Pending(Generic[T]):
             self._error = exc
 
     def result(self) -> T:
-        if self._thread is not None:
-            self._thread.join()
+        self.wait()
         if self._error is not None:
             raise self._error
         value: T = self._value
         return value
+
+    def wait(self) -> None:
+        """Until the part is done, not asking its result: a caller whose own part failed
+        waits for it before raising (else the part goes on on its twin after the build
+        ended, into the next one)."""
+        if self._thread is not None:
+            self._thread.join()
 
 
 def set_progress_handler(store: Store, handler: Callable[[], Any] | None, steps: int) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from custdesk.domain.customer_state import (
     REPEAT_WITHIN_DAYS,
@@ -43,7 +43,7 @@ from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_growth_ltv as qltv
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage.beside import beside
-from custdesk.storage.queries_cache import cached, peek
+from custdesk.storage.queries_cache import cached, data_version, peek, seed
 
 NAME = "customers"
 T = TypeVar("T")
@@ -115,10 +115,15 @@ def _build_unpaused(store: Store, period: Period, label: str, with_series: bool,
     # the lists are built here first and the table after them, its LTV ready by then.
     if not qlists.has_customers(store):
         return Screen(NAME, period, label, empty=True)
+    since = data_version(store)  # what the LTV beside is made from (table_rows keeps it)
     ltv = _Once(lambda s: ltv_by_customer_packed(s, period.end))
     pair = beside(store, lambda twin: _with_cohorts(twin, period, figures_of, ltv))
-    lists = work_lists(store, period)
-    rows = table_rows(store, period.end, ltv)
+    try:
+        lists = work_lists(store, period)
+        rows = table_rows(store, period.end, ltv, since)
+    except BaseException:
+        pair.wait()
+        raise
     # (the bridge's and the segments' tallies come with the pair: asked for after it)
     now, prior, segments = pair.result()
     cohorts = cohort_rows(store, period)
@@ -196,17 +201,26 @@ def _money(e4: int | None) -> float | None:
     return None if e4 is None else round(e4 / 10_000, 2)
 
 
-def table_rows(store: Store, end: date, ltv: Callable[[Store], Ltv] | None = None
-               ) -> list[CustomerRow]:
+def table_rows(store: Store, end: date, ltv: Callable[[Store], Ltv] | None = None,
+               since: tuple[int, int] | None = None) -> list[CustomerRow]:
     """The customer table as of `end`, with each customer's LTV (issue 17: historical and
-    predicted) as columns (from `ltv(store)` when given: made beside). Kept per store and
-    last day until the next write: a period change that keeps the last day (the usual one)
-    asks again (~0.8 s on a big file). The rows are the ones the worker's kept screens
-    already hold, so keeping them adds a list of references, not 100k rows; they are
-    read-only by convention (CustomerRow)."""
-    return cached(store, _table_key(end), lambda: metrics_service.customer_rows(
-        store, end, ltv(store) if ltv is not None else growth_service.ltv_by_customer(
-            store, end)))
+    predicted) as columns (from `ltv(store)` when given: made beside, on the data as of
+    version `since`, taken before it began). Kept per store and last day until the next
+    write: a period change that keeps the last day (the usual one) asks again (~0.8 s on
+    a big file). The rows are the ones the worker's kept screens already hold, so keeping
+    them adds a list of references, not 100k rows; they are read-only by convention
+    (CustomerRow)."""
+    if ltv is None:
+        return cached(store, _table_key(end), lambda: metrics_service.customer_rows(
+            store, end, growth_service.ltv_by_customer(store, end)))
+    kept = peek(store, _table_key(end))
+    if kept is not None:
+        return cast(list[CustomerRow], kept)
+    rows = metrics_service.customer_rows(store, end, ltv(store))
+    # kept only when nobody committed since the LTV began beside (review: a write landing
+    # meanwhile left its rows with the LTV of before, served until the next write)
+    seed(store, _table_key(end), rows, since if since is not None else (-1, -1))
+    return rows
 
 
 def _table_key(end: date) -> tuple[str, date]:

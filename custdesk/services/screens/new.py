@@ -58,13 +58,18 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     # (storage/beside.py)
     pair = beside(store, lambda twin: card_metrics.card_figures_and_prior_then(
         twin, period, CARDS)[:2])
-    window = metrics_service.load_settings(store).window_days
-    states = qlists.new_and_lost(store, period, window)  # new_rows keeps the new ones
-    tracks = {r["customer_id"]: r for r in onboarding_service.track_rows(store, period.end)}
-    new = [{**r, "onboarding": tracks.get(r["customer_id"], {}).get("status")}
-           for r in customers_screen.new_rows(store, period, states)]
-    tables = end_quality_tables(store, period.end, window)
-    note = onboarding_service.delivery_note(store) if tracks else None
+    try:
+        window = metrics_service.load_settings(store).window_days
+        states = qlists.new_and_lost(store, period, window)  # new_rows keeps the new ones
+        tracks = {r["customer_id"]: r
+                  for r in onboarding_service.track_rows(store, period.end)}
+        new = [{**r, "onboarding": tracks.get(r["customer_id"], {}).get("status")}
+               for r in customers_screen.new_rows(store, period, states)]
+        tables = end_quality_tables(store, period.end, window)
+        note = onboarding_service.delivery_note(store) if tracks else None
+    except BaseException:  # the figures' part ended before this build is
+        pair.wait()
+        raise
     report, prior = pair.result()
     cards = with_targets({m: Card(m, report[m], prior.get(m)) for m in CARDS if m in report},
                          store, period)

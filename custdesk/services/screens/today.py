@@ -152,6 +152,23 @@ def _build(store: Store, period: Period, label: str, with_series: bool,
     # longer than the prior's)
     trends = (lambda twin: kept_series(twin, period)) if with_series else None
     pair = beside(store, lambda twin: figures(twin, period, trends))
+    try:
+        lists, tables = work_lists(store, period)
+    except BaseException:  # the figures' part ended before this build is
+        pair.wait()
+        raise
+    current, prior, series = pair.result()
+    shown = with_targets(cards(current, prior), store, period)
+    screen = honest.finish(Screen(NAME, period, label, cards=shown,
+                                  lists=lists, tables=tables,
+                                  notes=undated_note(current.get("contacts_undated"))))
+    return screen.with_series(series) if series is not None else screen
+
+
+def work_lists(store: Store, period: Period
+               ) -> tuple[dict[str, list[Any]], dict[str, list[dict[str, Any]]]]:
+    """The lists (LISTS, triaged; the snoozed, needs-me and due actions) and the tables
+    counting them, of `period`."""
     lists: dict[str, list[Any]] = {name: list(fn(store, period))
                                    for name, (fn, _total) in LISTS.items()}
     at_risk = triage.triage_at_risk(store, lists["at_risk"])
@@ -175,17 +192,12 @@ def _build(store: Store, period: Period, label: str, with_series: bool,
     tables["onboarding_overdue"] = onboarding_service.overdue_counts(store, period.end)
     tables["list_totals"].append({"list": "actions_due", "count": len(due), "total": None})
     tables["actions_due_totals"] = [due_totals(due)]
-    current, prior, series = pair.result()
-    shown = with_targets(cards(current, prior), store, period)
-    screen = honest.finish(Screen(NAME, period, label, cards=shown,
-                                  lists=lists, tables=tables,
-                                  notes=undated_note(current.get("contacts_undated"))))
-    return screen.with_series(series) if series is not None else screen
+    return lists, tables
 
 
 def load_job(period: Period, label: str) -> ScreenJob:
     """The Today tab's load: the whole screen, its trends too (built on the prior period's
-    second connection after its catalogue, while this connection builds the lists)."""
+    second connection after its figures, while this connection builds the lists)."""
     return ScreenJob(build, (period, label), {"with_series": True})
 
 
