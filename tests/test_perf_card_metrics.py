@@ -189,3 +189,48 @@ def test_the_trends_are_kept_for_the_last_day_until_a_write(tmp_path, twins,
         assert changed["revenue"] != kept["revenue"][:-1]
     finally:
         s.close()
+
+
+def test_each_figure_equals_the_catalogue_under_other_settings(tmp_path) -> None:
+    """Review: with the default settings, figures made with a window, deep-discount or
+    repeat-contact days fixed at their defaults passed every test. Here the owner's
+    settings are others (a 60-day window, 10 % deep discount, 3 repeat-contact days)."""
+    from custdesk.domain.metrics_all import Settings
+
+    s = random_kinds_file(tmp_path / "settings.db", 57, END, customers=(60, 120),
+                          lines=(600, 1200), deals=(100, 300), tickets=(100, 300),
+                          surveys=(40, 120))
+    try:
+        ms.save_settings(s, Settings(window_days=60, deep_discount_pct=10,
+                                     repeat_contact_days=3))
+        ids = sorted(cm.SUPPORTED)
+        for period in _periods()[:4]:
+            full = _catalogue(s, period)
+            queries_cache.clear(s)
+            assert cm.card_figures(s, period, ids) == {m: full[m] for m in ids}, period
+            queries_cache.clear(s)
+            now, prior, _ = cm.card_figures_and_prior_then(s, period, ids)
+            assert prior == {m: v for m, v in _catalogue(s, period.prior()).items()
+                             if m in cm.SUPPORTED}, period
+            assert now == {m: full[m] for m in ids}, period
+        queries_cache.clear(s)
+        year = _periods()[0]
+        assert today.build(s, year, "x") == today.build_reference(s, year, "x")
+    finally:
+        s.close()
+
+
+def test_the_kept_trends_are_of_their_last_day(tmp_path) -> None:
+    """Review: trends kept without their period's last day would show the year's trends
+    for a period ending elsewhere. A period ending on another day gets its own."""
+    s = random_kinds_file(tmp_path / "ends.db", 62, END, customers=(30, 80),
+                          lines=(300, 800), deals=(50, 200), tickets=(20, 100),
+                          surveys=(20, 80))
+    try:
+        year = Period(END - timedelta(days=364), END)
+        earlier = Period(date(2025, 1, 1), date(2025, 12, 31))
+        assert today.kept_series(s, year) == today.build_series(s, year)
+        assert today.kept_series(s, earlier) == today.build_series(s, earlier)
+        assert today.kept_series(s, earlier) != today.kept_series(s, year)
+    finally:
+        s.close()
