@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import random
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from benchmarks.make_db import build
+from custdesk.domain.periods import Period
 from custdesk.storage import Store, open_store
 
 # how many records of each kind: a (low, high) range drawn from the seed, or a fixed count
@@ -34,3 +35,21 @@ def random_kinds_file(path: Path, seed: int, end: date, rng: random.Random | Non
         sizes[kind] = rng.randint(*count) if isinstance(count, tuple) else count
     build(argparse.Namespace(**sizes, seed=seed, end=end, db=str(path)))
     return open_store(path)
+
+
+# the counts of a mid-size file of every kind (the screens' parity tests)
+MID_SIZE: dict[str, Count] = {"customers": (30, 150), "lines": (200, 1500),
+                              "deals": (100, 600), "tickets": (50, 400), "surveys": (20, 200)}
+
+
+def boundary_periods(end: date) -> list[Period]:
+    """The periods a screen's parity test runs over, for a file dated up to `end`: a year,
+    90 days, the whole span, one ending before the last record, an empty one before any
+    record, the last day alone and a year's first day alone."""
+    return [Period(end - timedelta(days=364), end),                            # one year
+            Period(end - timedelta(days=89), end),                             # 90 days
+            Period(date(2010, 1, 1), end),                                     # whole span
+            Period(date(end.year - 1, 1, 1), date(end.year - 1, 12, 31)),     # ends before
+            Period(date(2001, 1, 1), date(2001, 3, 31)),                       # empty
+            Period(end, end),                                                  # last day
+            Period(date(end.year, 1, 1), date(end.year, 1, 1))]               # first day

@@ -8,7 +8,7 @@ one-day periods on boundary days, twins on and off."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from custdesk.services import metrics_service as ms
 from custdesk.services.screens import customers as cs
 from custdesk.services.screens import customers_figures as cf
 from custdesk.storage import beside, queries_cache
-from tests.random_kinds import random_kinds_file
+from tests.random_kinds import MID_SIZE, boundary_periods, random_kinds_file
 
 END = date(2026, 11, 24)
 
@@ -27,20 +27,13 @@ END = date(2026, 11, 24)
 def store(request, tmp_path_factory):
     path = Path(tmp_path_factory.mktemp("customers_figures")) / "figures.db"
     s = random_kinds_file(path, request.param, END,
-                          customers=(30, 150), lines=(200, 1500), deals=(100, 600),
-                          tickets=(50, 400), surveys=(20, 200))
+                          **MID_SIZE)
     yield s
     s.close()
 
 
 def _periods() -> list[Period]:
-    return [Period(END - timedelta(days=364), END),          # one year
-            Period(END - timedelta(days=89), END),           # 90 days
-            Period(date(2010, 1, 1), END),                   # the whole span
-            Period(date(2025, 1, 1), date(2025, 12, 31)),    # ends before the last record
-            Period(date(2001, 1, 1), date(2001, 3, 31)),     # empty: before any record
-            Period(END, END),                                # the last day alone
-            Period(date(2026, 1, 1), date(2026, 1, 1))]      # a year's first day alone
+    return boundary_periods(END)
 
 
 def test_the_segment_ids_are_the_tables() -> None:

@@ -9,7 +9,7 @@ one-day periods on boundary days."""
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from custdesk.services.screens import today
 from custdesk.storage import beside, queries_cache
 from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
-from tests.random_kinds import random_kinds_file
+from tests.random_kinds import MID_SIZE, boundary_periods, random_kinds_file
 
 END = date(2026, 11, 24)
 
@@ -29,20 +29,13 @@ END = date(2026, 11, 24)
 def store(request, tmp_path_factory):
     path = Path(tmp_path_factory.mktemp("lanes")) / "lanes.db"
     s = random_kinds_file(path, request.param, END,
-                          customers=(30, 150), lines=(200, 1500), deals=(100, 600),
-                          tickets=(50, 400), surveys=(20, 200))
+                          **MID_SIZE)
     yield s
     s.close()
 
 
 def _periods() -> list[Period]:
-    return [Period(END - timedelta(days=364), END),          # one year
-            Period(END - timedelta(days=89), END),           # 90 days
-            Period(date(2010, 1, 1), END),                   # the whole span
-            Period(date(2025, 1, 1), date(2025, 12, 31)),    # ends before the last record
-            Period(date(2001, 1, 1), date(2001, 3, 31)),     # empty: before any record
-            Period(END, END),                                # the last day alone
-            Period(date(2026, 1, 1), date(2026, 1, 1))]      # a year's first day alone
+    return boundary_periods(END)
 
 
 def _one_connection(store, period: Period, by=()):
