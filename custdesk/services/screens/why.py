@@ -65,13 +65,28 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     del with_series
     if reasons.is_empty(store):
         return Screen(NAME, period, label, empty=True)
-    start, end = period.start, period.end
     # the lost counts first: when not kept they take the second connections; when kept
     # (after Today) one counts the reasons and one reads the tickets and comments while
     # the cards' figures are summed here
     lost_of = lost_counts(store, period, ms.load_settings(store).window_days)
     counted = beside(store, lambda twin: reasons.reason_counts(twin, period))
     read = beside(store, lambda twin: _tickets_and_comments(twin, period))
+    try:
+        return _finish(store, period, label, lost_of, counted, read)
+    except BaseException:  # the parts beside ended before this build is (else they go on
+        parts: list[Pending[Any]] = [*lost_of.values(), counted, read]
+        for part in parts:  # on their twins into the next build)
+            part.wait()
+        raise
+
+
+def _finish(store: Store, period: Period, label: str,
+            lost_of: dict[Period, Pending[tuple[int, int]]], counted: Pending[Any],
+            read: Pending[tuple[list[dict[str, Any]], qw.ServiceCounts,
+                                tuple[list[dict], int]]]) -> Screen:
+    """The screen once its parts beside are started: the cards' figures and the tables
+    read here, with the parts' reason counts, tickets and comments."""
+    start, end = period.start, period.end
     now, prior, refer_by_segment = figures(store, period, lost_of)
     cards = {m: Card(m, now.get(m), prior.get(m)) for m in CARDS}
     tables = reasons.reason_tables(store, period, refer_by_segment, counted.result())
