@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from custdesk.domain.periods import Period
-from custdesk.services import metrics_service as _ms  # noqa: F401 (first: completes lists)
+from custdesk.services import metrics_service as _ms  # (first: completes the lists)
 from custdesk.services.screens import feedback, today, why
 from custdesk.services.screens.model import to_json
 from custdesk.storage import beside, queries_cache
@@ -54,3 +54,27 @@ def test_why_first_after_today_and_after_feedback_equal(store, monkeypatch,
         with monkeypatch.context() as m:  # the Feedback screen's sums kept: read, not summed
             m.setattr(qf, "_file_sums", None)
             assert to_json(why.build(store, period, "p")) == first, period
+
+
+def test_why_reads_the_owners_repeat_contact_days(tmp_path) -> None:
+    """Review: no test built Why with a repeat-contact window other than the default 7 (a
+    window fixed at 7 passed them all). With the owner's 3 days its repeat-contact rate is
+    the catalogue's under the same setting, and differs from the 7 days' one."""
+    from custdesk.domain.metrics_all import Settings
+
+    s = random_kinds_file(tmp_path / "repeat.db", 31, END, rng=random.Random(31),
+                          customers=(40, 150), lines=(100, 600), deals=30,
+                          tickets=(200, 700), surveys=(80, 300))
+    try:
+        period = PERIODS[0]
+        rates = {}
+        for days in (7, 3):
+            _ms.save_settings(s, Settings(repeat_contact_days=days))
+            rows = {r["metric"]: r["value"]
+                    for r in to_json(why.build(s, period, "p"))["tables"]["quality"]}
+            catalogue = _ms.compute_metrics(s, period).metrics["repeat_contact_rate_pct"]
+            assert rows["repeat_contact_rate_pct"] == catalogue.value, days
+            rates[days] = catalogue.value
+        assert rates[3] != rates[7]
+    finally:
+        s.close()
