@@ -25,20 +25,36 @@ _pauses = 0  # pauses running now, in every thread
 _switch_on = False  # the first of them found the collector on
 
 
+def pause() -> None:
+    """Begin a pause (end it with `resume`, in a `finally`). The collector goes off first,
+    before anything is made: even the lock's method call could trigger a collection that
+    walks what the caller holds."""
+    global _pauses, _switch_on
+    on = gc.isenabled()
+    gc.disable()
+    with _lock:
+        if _pauses == 0:
+            # (or switched on meanwhile by the end of another thread's pause)
+            _switch_on = on or gc.isenabled()
+            gc.disable()
+        _pauses += 1
+
+
+def resume() -> None:
+    """End a pause: the collector back on when it was the last, if the first found it on."""
+    global _pauses
+    with _lock:
+        _pauses -= 1
+        if _pauses == 0 and _switch_on:
+            gc.enable()
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """No cyclic collection inside the `with` block (nor while another thread's pause
     runs); back on when the last pause ends, if the first found it on."""
-    global _pauses, _switch_on
-    with _lock:
-        if _pauses == 0:
-            _switch_on = gc.isenabled()
-            gc.disable()
-        _pauses += 1
+    pause()
     try:
         yield
     finally:
-        with _lock:
-            _pauses -= 1
-            if _pauses == 0 and _switch_on:
-                gc.enable()
+        resume()

@@ -29,6 +29,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from custdesk.domain import gc_pause
+from custdesk.domain.gc_pause import collector_paused
+
 if TYPE_CHECKING:  # multiprocessing loads when the worker starts, not with the window
     from multiprocessing.connection import Connection
 
@@ -292,9 +295,8 @@ def join_pickled(main: bytes, layout: list[int], chunks: list[bytes]) -> Any:
     collection the unpickling triggers walks all of them holding the GIL (45-130 ms each,
     several per big screen, collecting nothing: rows hold no cycles). The caller freezes
     the result out of the collector's reach (ui/tasks.py)."""
-    from custdesk.domain.gc_pause import collector_paused
-
-    with collector_paused():
+    gc_pause.pause()  # (not `with collector_paused()`: making its context manager could
+    try:  # set off a collection before the pause began)
         pieces = iter(chunks)
         parts = []
         for count in layout:
@@ -303,6 +305,8 @@ def join_pickled(main: bytes, layout: list[int], chunks: list[bytes]) -> Any:
                 rows += pickle.loads(next(pieces))
             parts.append(rows)
         return _ListsUnpickler(io.BytesIO(main), parts).load()
+    finally:
+        gc_pause.resume()
 
 
 RECENT_SCREENS = 6  # built screens the worker keeps, for a tab shown again on unchanged data
@@ -341,7 +345,6 @@ class _WorkerFiles:
             ) -> Any:
         import importlib
 
-        from custdesk.domain.gc_pause import collector_paused
         from custdesk.storage.beside import set_progress_handler
         from custdesk.storage.queries_cache import data_version
 
