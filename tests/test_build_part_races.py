@@ -103,3 +103,18 @@ def test_a_failed_new_build_waits_for_its_figures(store, monkeypatch) -> None:
     with pytest.raises(RuntimeError, match="the lists failed"):
         new_screen.build(store, YEAR, "x")
     assert slow.ended.is_set()
+
+
+def test_growth_cards_wait_for_their_parts_when_they_fail(store, monkeypatch) -> None:
+    """Growth's cards sum both periods' discounts beside: a failure of its own part waits
+    for them before it is raised."""
+    from custdesk.services.screens import growth
+    from custdesk.storage import queries
+
+    monkeypatch.setattr(beside, "ENABLED", True)
+    slow = _Slow(queries.discount_totals)
+    monkeypatch.setattr(queries, "discount_totals", slow)
+    monkeypatch.setattr(growth.qgp, "leads_created", _fails)
+    with pytest.raises(RuntimeError, match="the lists failed"):
+        growth.card_figures(store, YEAR)
+    assert slow.ended.is_set()

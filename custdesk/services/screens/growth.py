@@ -241,13 +241,24 @@ def card_figures(store: Store, period: Period,
     kept_qualified = [qk.leads_qualified(store, p) for p in (period, prior_period)]
     qualified = (None if None not in kept_qualified else beside(  # one pass for both
         store, lambda twin: qgp.leads_qualified(twin, [period, prior_period])))
-    if callable(sums):
-        sums = sums()
-    spend = rec.load_spend(store)
-    leads = dict(zip(("now", "prior"), qgp.leads_created(store, [period, prior_period]),
-                     strict=True))
+    # both periods' line discounts (Today's catalogue no longer sums them: ~0.2 s on a big
+    # file) beside the customers' sums too
+    discounts = beside(store, lambda twin: [queries.discount_totals(twin, p)
+                                            for p in (period, prior_period)])
+    try:
+        if callable(sums):
+            sums = sums()
+        spend = rec.load_spend(store)
+        leads = dict(zip(("now", "prior"), qgp.leads_created(store, [period, prior_period]),
+                         strict=True))
+    except BaseException:  # the parts beside ended before this build is
+        for part in (prior_tally, qualified, discounts):
+            if part is not None:
+                part.wait()
+        raise
     qualified_of = ([n for n in kept_qualified if n is not None] if qualified is None
                     else qualified.result())
+    discount_of = dict(zip(("now", "prior"), discounts.result(), strict=True))
     out = []
     for key, p in (("now", period), ("prior", prior_period)):
         tally = kept[p]
@@ -259,7 +270,7 @@ def card_figures(store: Store, period: Period,
         values = tally_metrics(tally, spend_e4)
         values["spend"] = money(spend_e4, None)
         values["discount_line_pct_avg"] = discount_metric(
-            queries.discount_totals(store, p).get("", DiscountTotals()))
+            discount_of[key].get("", DiscountTotals()))
         values["leads_new"] = count(leads[key])
         values["leads_qualified"] = (
             count(qualified_of[0 if key == "now" else 1]) if qualified_of is not None
