@@ -1,7 +1,8 @@
 """A screen's part on a second connection (storage/beside.py) and what happens around it
 (review of issue 18's round 8): a write landing while the Customers build makes its LTV
 beside is never kept with the rows of after it, and a build whose own part fails waits
-for the part beside before it raises (else the part runs on into the next build)."""
+for the part beside before it raises (else the part runs on into the next build): Today,
+Customers, New, Growth's cards, Feedback and Why."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ import pytest
 
 from custdesk.domain.periods import Period
 from custdesk.services import card_metrics
+from custdesk.services import feedback_service as fb
 from custdesk.services.screens import customers as cs
+from custdesk.services.screens import feedback, today, why
 from custdesk.services.screens import new as new_screen
-from custdesk.services.screens import today
 from custdesk.storage import beside, open_store
+from custdesk.storage import queries_why as qw
 from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
@@ -117,4 +120,25 @@ def test_growth_cards_wait_for_their_parts_when_they_fail(store, monkeypatch) ->
     monkeypatch.setattr(growth.qgp, "leads_created", _fails)
     with pytest.raises(RuntimeError, match="the lists failed"):
         growth.card_figures(store, YEAR)
+    assert slow.ended.is_set()
+
+
+def test_a_failed_feedback_build_waits_for_its_sums(store, monkeypatch) -> None:
+    monkeypatch.setattr(beside, "ENABLED", True)
+    slow = _Slow(fb.period_sums)
+    monkeypatch.setattr(fb, "period_sums", slow)
+    monkeypatch.setattr(fb, "screen_tickets", _fails)
+    with pytest.raises(RuntimeError, match="the lists failed"):
+        feedback.build(store, YEAR, "x")
+    assert slow.ended.is_set()
+
+
+def test_a_failed_why_build_waits_for_its_lost_counts(store, monkeypatch) -> None:
+    """Nothing kept (no Today before): the lost counts take the twins."""
+    monkeypatch.setattr(beside, "ENABLED", True)
+    slow = _Slow(qw.lost_silent)
+    monkeypatch.setattr(qw, "lost_silent", slow)
+    monkeypatch.setattr(why, "figures", _fails)
+    with pytest.raises(RuntimeError, match="the lists failed"):
+        why.build(store, YEAR, "x")
     assert slow.ended.is_set()
