@@ -14,7 +14,6 @@ screen showing them asks for the catalogue.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import TypeVar
@@ -32,7 +31,7 @@ from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_records as rec
 from custdesk.storage import queries_why as qw
-from custdesk.storage.beside import beside
+from custdesk.storage.beside import Once, beside
 from custdesk.storage.database import Store
 
 T = TypeVar("T")
@@ -78,7 +77,7 @@ def card_figures_and_prior_then(store: Store, period: Period, ids: Collection[st
     wanted = _checked(ids)
     settings = load_settings(store)
     prior = period.prior()
-    sums = _Once(lambda s: _sums(s, period, wanted, settings, with_prior=True))
+    sums = Once(lambda s: _sums(s, period, wanted, settings, with_prior=True))
 
     def prior_part(twin: Store) -> tuple[dict[str, MetricValue], T | None]:
         _tally(twin, prior, wanted, settings)  # first: the sums are made meanwhile
@@ -96,21 +95,6 @@ def _checked(ids: Collection[str]) -> frozenset[str]:
     if unknown:
         raise ValueError(f"{unknown[0]!r} needs the whole catalogue (compute_metrics)")
     return frozenset(ids)
-
-
-class _Once:
-    """The sums, made once by whichever connection asks first (the other waits)."""
-
-    def __init__(self, make: Callable[[Store], _Sums]) -> None:
-        self._make = make
-        self._lock = threading.Lock()
-        self._sums: _Sums | None = None
-
-    def __call__(self, store: Store) -> _Sums:
-        with self._lock:
-            if self._sums is None:
-                self._sums = self._make(store)
-            return self._sums
 
 
 def _sums(store: Store, period: Period, wanted: frozenset[str], settings: Settings, *,

@@ -60,7 +60,7 @@ from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
-from custdesk.storage.beside import beside
+from custdesk.storage.beside import Once, beside
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cache import cached, data_version
 from custdesk.storage.repository import set_setting
@@ -203,10 +203,11 @@ def data_span(store: Store) -> Period | None:
 def compute_metrics(store: Store, period: Period, by: Sequence[str] = ()) -> MetricsReport:
     """Every metric of the catalogue for `period`, plus the requested breakdowns.
 
-    Kept until the next write (`queries_cache`, among the small results): New and
-    Scorecard ask for the same period's and prior period's catalogue. A screen showing a
-    few figures asks `card_metrics` for them alone (Today, Customers): the whole catalogue
-    sums every ticket, discount, qualified lead and action of the file besides."""
+    Kept until the next write (`queries_cache`, among the small results). `custdesk
+    metrics` and the screens' reference builds ask for it; a screen showing a few figures
+    asks `card_metrics` for them alone (Today, Customers, New, Scorecard's evidence): the
+    whole catalogue sums every ticket, discount, qualified lead and action of the file
+    besides."""
     _check_breakdowns(by)
     return _copy(cached(store, ("catalogue", period, tuple(by)),
                         lambda: _catalogue(store, period, by, load_settings(store)),
@@ -260,17 +261,12 @@ class _SumsOnce:
 
     def __init__(self, periods: list[tuple[str, Period]], repeat_days: int,
                  grouping: str | None) -> None:
-        self._args = periods, repeat_days, grouping
-        self._lock = threading.Lock()
-        self._sums: tuple[dict, dict] | None = None
+        self._once = Once(lambda store: (
+            qf.feedback_totals(store, periods, repeat_days, by=grouping),
+            qd.deal_totals(store, periods, by=grouping)))
 
     def __call__(self, store: Store) -> tuple[dict, dict]:
-        with self._lock:
-            if self._sums is None:
-                periods, repeat_days, grouping = self._args
-                self._sums = (qf.feedback_totals(store, periods, repeat_days, by=grouping),
-                              qd.deal_totals(store, periods, by=grouping))
-            return self._sums
+        return self._once(store)
 
     def of(self, store: Store, key: str) -> _Sums:
         """The sums of the period named `key` ("now", "prior") per ("", group)."""
@@ -299,8 +295,8 @@ def _catalogue_and_prior(store: Store, period: Period, by: Sequence[str],
     sums(store)
     now = _catalogue(store, period, by, settings, sums.of(store, "now"))
     before, extra = pending.result()
-    # the same reports under compute_metrics' keys: a later screen asking for one of them
-    # alone (Scorecard: the period's) finds it instead of computing it again
+    # the same reports under compute_metrics' keys: a later call asking for one of them
+    # alone finds it instead of computing it again
     # (never when another connection wrote meanwhile: they may hold figures of both states)
     queries_cache.seed(store, ("catalogue", period, tuple(by)), now, version, small=True)
     queries_cache.seed(store, ("catalogue", prior, ()), before, version, small=True)

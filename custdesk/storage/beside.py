@@ -85,6 +85,22 @@ class _Twin:
             self.store.db.close()
 
 
+class Once(Generic[T]):
+    """`make(connection)`, made once by whichever connection asks first — a build's own or
+    its part's beside (the other waits for it and gets the same): sums both need."""
+
+    def __init__(self, make: Callable[[Store], T]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._made: list[T] = []
+
+    def __call__(self, store: Store) -> T:
+        with self._lock:
+            if not self._made:
+                self._made.append(self._make(store))
+            return self._made[0]
+
+
 class Pending(Generic[T]):
     """A part's result: `result()` waits for it (re-raising what the part raised)."""
 

@@ -58,13 +58,9 @@ def cached(store: Store, key: Hashable, compute: Callable[[], T], *,
 
     Callers must treat the result as read-only (it is shared)."""
     before = data_version(store)
-    home, version = _home(store, before)
-    with _lock:
-        entries, _limit = _shelf(home, small, one_of)
-        hit = entries.get((key, version))
-        if hit is not None:
-            entries.move_to_end((key, version))
-            return hit
+    hit = _kept(store, before, key, small, one_of)
+    if hit is not None:
+        return hit
     value = compute()
     after = data_version(store)  # compute() may have refreshed a summary table (ours)
     if after[0] != before[0]:  # another connection wrote meanwhile: maybe a mixed result
@@ -85,7 +81,14 @@ def peek(store: Store, key: Hashable, *, small: bool = False,
     """The result `cached` keeps under `key` for the current data, or None: nothing is
     computed (a screen that can read another screen's result when it is there, and runs a
     cheaper statement of its own when it is not: storage/queries_kept.py)."""
-    home, version = _home(store, data_version(store))
+    return _kept(store, data_version(store), key, small, one_of)
+
+
+def _kept(store: Store, version: tuple[int, int], key: Hashable, small: bool,
+          one_of: str | None) -> Any:
+    """The result kept under `key` for `store`'s data at `version` (its home's), or None;
+    a hit is the shelf's most recently used."""
+    home, version = _home(store, version)
     with _lock:
         entries, _limit = _shelf(home, small, one_of)
         hit = entries.get((key, version))

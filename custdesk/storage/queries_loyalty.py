@@ -338,6 +338,16 @@ def nps_and_revenue(store: Store, start: date, end: date
 
 
 # ----- the new customers' first 90 (and 180) days ------------------------------------------
+# the four sums of the 90 days from acquisition, one look at the lines each
+_SUMS_90D = """(SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = cid
+     AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  (SELECT sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4)) FROM orders o
+     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  (SELECT sum(iif(o.cost_e4 IS NULL, o.revenue_e4, o.revenue_e4 - o.cost_e4)) FROM orders o
+     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  (SELECT sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4 - o.cost_e4)) FROM orders o
+     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end))"""
+
 _FIRST_DAYS_REFERENCE_SQL = f"""
 WITH a AS (
   SELECT c.id AS cid, {_ACQ} AS acq, c.source AS source, c.referred_by AS referred_by,
@@ -355,14 +365,7 @@ SELECT cid, acq, source, referred_by, lost_on, first_on,
   {FIRST_KEY_VALUE.format(cid="cid", key="first_key")},
   (SELECT count(DISTINCT {_ORDER_KEY}) FROM orders o WHERE o.customer_id = cid
      AND o.date BETWEEN first_on AND min(date(first_on, '+90 days'), :end)),
-  (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = cid
-     AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
-  (SELECT sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4)) FROM orders o
-     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
-  (SELECT sum(iif(o.cost_e4 IS NULL, o.revenue_e4, o.revenue_e4 - o.cost_e4)) FROM orders o
-     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
-  (SELECT sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4 - o.cost_e4)) FROM orders o
-     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
+  {_SUMS_90D},
   (SELECT max(o.date) FROM orders o WHERE o.customer_id = cid
      AND o.date <= min(date(acq, '+180 days'), :end)),
   (SELECT v.nps FROM surveys v WHERE v.customer_id = cid AND v.kind = 'customer'
@@ -397,14 +400,6 @@ assert "n.first_date <= :end" in _FIRST_DAYS_SQL and "count(DISTINCT" not in _FI
 #   per customer fewer, 0.50 -> 0.45 s CPU on the big file (the lines' first order, repeat
 #   and last order of 180 days in the same look, as iif()s over every line up to the later
 #   end, cost more than their seeks: 0.52 -> 0.60 s)
-_SUMS_90D = """(SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = cid
-     AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
-  (SELECT sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4)) FROM orders o
-     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
-  (SELECT sum(iif(o.cost_e4 IS NULL, o.revenue_e4, o.revenue_e4 - o.cost_e4)) FROM orders o
-     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end)),
-  (SELECT sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4 - o.cost_e4)) FROM orders o
-     WHERE o.customer_id = cid AND o.date BETWEEN acq AND min(date(acq, '+89 days'), :end))"""
 _SUMS_90D_AS_TEXT = """(SELECT coalesce(sum(o.revenue_e4), 0)
      || ' ' || coalesce(sum(iif(o.cost_e4 IS NULL, 0, o.revenue_e4)), 0)
      || ' ' || coalesce(sum(iif(o.cost_e4 IS NULL, o.revenue_e4, o.revenue_e4 - o.cost_e4)), 0)

@@ -14,10 +14,9 @@ tab draws exactly this, and `custdesk screen customers --json` prints it.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, cast
 
 from custdesk.domain.customer_state import (
     REPEAT_WITHIN_DAYS,
@@ -42,11 +41,10 @@ from custdesk.storage import Store, queries
 from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_growth_ltv as qltv
 from custdesk.storage import queries_lists as qlists
-from custdesk.storage.beside import beside
+from custdesk.storage.beside import Once, beside
 from custdesk.storage.queries_cache import cached, data_version, peek, seed
 
 NAME = "customers"
-T = TypeVar("T")
 
 # the bridge's counts first (in the waterfall's order), then the rates the tab shows
 CARDS: tuple[str, ...] = (
@@ -116,7 +114,7 @@ def _build_unpaused(store: Store, period: Period, label: str, with_series: bool,
     if not qlists.has_customers(store):
         return Screen(NAME, period, label, empty=True)
     since = data_version(store)  # what the LTV beside is made from (table_rows keeps it)
-    ltv = _Once(lambda s: ltv_by_customer_packed(s, period.end))
+    ltv = Once(lambda s: ltv_by_customer_packed(s, period.end))
     pair = beside(store, lambda twin: _with_cohorts(twin, period, figures_of, ltv))
     try:
         lists = work_lists(store, period)
@@ -150,7 +148,7 @@ def _build_unpaused(store: Store, period: Period, label: str, with_series: bool,
 
 
 def _with_cohorts(store: Store, period: Period, figures_of: FiguresFn,
-                  ltv: _Once[Ltv] | None = None) -> figures.Figures:
+                  ltv: Once[Ltv] | None = None) -> figures.Figures:
     """The table's LTV columns (`ltv`, unless the table rows are kept), the cards' figures
     of the period and the prior period and the segments', then the cohort rows and the
     promoters kept (`cohort_rows`, `queries_cohorts.promoters`)."""
@@ -237,22 +235,6 @@ def ltv_by_customer_packed(store: Store, end: date) -> Ltv:
     equal)."""
     return growth_service.ltv_from_rows(qltv.ltv_rows_packed(
         store, Period.trailing_year(end), metrics_service.load_settings(store).window_days))
-
-
-class _Once(Generic[T]):
-    """`make(connection)`, made once by whichever connection asks first (the other waits
-    for it and gets the same)."""
-
-    def __init__(self, make: Callable[[Store], T]) -> None:
-        self._make = make
-        self._lock = threading.Lock()
-        self._made: list[T] = []
-
-    def __call__(self, store: Store) -> T:
-        with self._lock:
-            if not self._made:
-                self._made.append(self._make(store))
-            return self._made[0]
 
 
 def work_lists(store: Store, period: Period) -> dict[str, list[Any]]:
