@@ -55,12 +55,14 @@ def test_real_workbook_measures_the_same() -> None:
         assert fast == reference and reference is not None
 
 
-def _random_rows(rng: random.Random, count: int) -> str:
+def _random_rows(rng: random.Random, count: int, plain: bool = False) -> str:
+    """Rows of random cells; `plain`: no prefixed or bare tag (`FastExtent`'s plain
+    path), rarely a cell whose r is not its first attribute or that has none."""
     out = []
     row = rng.randrange(1, 50)
     for _ in range(count):
         row += rng.choice((1, 1, 1, 2, 40, 900, 99_000))
-        tag = rng.choice(("row", "row", "row", "x:row"))
+        tag = "row" if plain else rng.choice(("row", "row", "row", "x:row"))
         cells = []
         for c in range(1, rng.randrange(1, 8)):
             cell_row = str(row)
@@ -72,7 +74,12 @@ def _random_rows(rng: random.Random, count: int) -> str:
             elif roll < 0.06:
                 cell_row = str(rng.randrange(1_000_000, 9_999_999))
             letters = col(rng.choice((c, c, c, 27, 700, 16_384)))
-            if roll > 0.97:
+            if plain and roll > 0.995:
+                cells.append(rng.choice(('<c t="n"><v>1</v></c>',
+                                         f'<c s="1" r="{letters}{cell_row}"><v>1</v></c>')))
+            elif plain:
+                cells.append(f'<c r="{letters}{cell_row}"><v>{c}</v></c>')
+            elif roll > 0.97:
                 cells.append("<c><v>1</v></c>")
             elif roll > 0.95:
                 cells.append(f'<x:c r="{letters}{cell_row}"><x:v>1</x:v></x:c>')
@@ -92,6 +99,47 @@ def test_random_chunks_measure_the_same(seed: int) -> None:
         reference.add(body)
         fast.add(body)
         assert _state(fast) == _state(reference)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_plain_chunks_measure_the_same(seed: int) -> None:
+    """Chunks without prefixed or bare tags (most real chunks: the plain path), with a
+    chunk of one kind or the other between them now and then."""
+    rng = random.Random(1000 + seed)
+    reference, fast = xlsx_parts.Extent(), xlsx_extent.FastExtent()
+    taken = []
+    add_plain = fast._add_plain
+    fast._add_plain = lambda body: taken.append(add_plain(body)) or taken[-1]  # type: ignore
+    for i in range(rng.randrange(2, 12)):
+        plain = i == 0 or rng.random() < 0.8
+        body = _random_rows(rng, rng.randrange(0, 300), plain=plain).encode()
+        if rng.random() < 0.3:  # most rows referenced and in order: the plain path's case
+            body = b"".join(f'<row r="{n}"><c r="A{n}"><v>1</v></c><c r="C{n}"/></row>'
+                            .encode() for n in range(reference.max_row + 1,
+                                                     reference.max_row + rng.randrange(2, 90)))
+        reference.add(body)
+        fast.add(body)
+        assert _state(fast) == _state(reference)
+    assert taken  # (the plain path ran; `True in taken` for most seeds)
+
+
+def test_plain_path_is_taken_and_declines() -> None:
+    """The plain path adds a well-formed chunk itself and leaves a chunk with a reference
+    past its rows, or a cell without a leading r, to the general path."""
+    def rows(first: int) -> bytes:
+        return b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="N%d"/></row>' % (n, n, n)
+                        for n in range(first, first + 10))
+
+    fast = xlsx_extent.FastExtent()
+    assert not fast._add_plain(rows(1))  # column N is past the widest so far (none)
+    fast.add(rows(1))
+    assert _state(fast) == (10, 14, 20, 0)
+    assert fast._add_plain(rows(11)) and _state(fast) == (20, 14, 40, 0)
+    good = rows(21)
+    assert not fast._add_plain(good.replace(b'r="A27"', b'r="A270"'))
+    assert not fast._add_plain(good.replace(b'<c r="A27"', b'<c s="2" r="A27"'))
+    assert not fast._add_plain(good.replace(b'r="A27"', b'r="AB27"'))
+    assert _state(fast) == (20, 14, 40, 0)
 
 
 @pytest.mark.parametrize("bound", [0, 1, 8, 9, 10, 99, 100, 4_321, 99_999, 100_001,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from custdesk.sheets import xlsx_parts
 from custdesk.sheets.xlsx_parts import (
+    _BARE_CELL,
     _PLAIN_ROW_REF,
     _ROW_REF,
     MAX_SHEET_XML,
@@ -24,6 +25,9 @@ from custdesk.sheets.xlsx_parts import (
 )
 
 _MAX_DIGITS = 7  # the reference patterns read row numbers of at most 7 digits
+# where `Extent.add` looks for prefixed tags (`b":c" in body`, `b":row" in body`): one
+# search for both (a ':' is rare in sheet XML: about 3x faster than the two)
+_PREFIXED = re.compile(rb":(?:c|row)")
 
 
 @lru_cache(maxsize=256)
@@ -61,6 +65,9 @@ class FastExtent(Extent):
     _rows = 0  # its highest <row r>
 
     def add(self, body: bytes) -> None:
+        if _PREFIXED.search(body) is None and _BARE_CELL.search(body) is None:
+            if self._add_plain(body):
+                return
         rows = (_ROW_REF if b":row" in body else _PLAIN_ROW_REF).findall(body)
         self._rows = max(map(int, rows), default=0)
         past = _reference_past(max(self._rows, self.max_row), self.max_col)
@@ -69,6 +76,23 @@ class FastExtent(Extent):
             super().add(body)
         finally:
             self._plain = False
+
+    def _add_plain(self, body: bytes) -> bool:
+        """`add` of a chunk without a prefixed or bare tag (`<x:c`, `<x:row`, `<c>`,
+        `<c/>`: the caller searched), when every cell tag starts `<c r="` and no reference
+        is past the highest row or column; False (nothing added) otherwise. Then
+        `Extent.add` counts its cells as `body.count(b"<c ")`, finds no unreferenced cell
+        and no wider column, and its highest row is the highest <row r>: six passes over
+        the chunk where the general path makes nine."""
+        cells = body.count(b"<c ")
+        rows = max(map(int, _PLAIN_ROW_REF.findall(body)), default=0)
+        if _reference_past(max(rows, self.max_row), self.max_col).search(body) is not None:
+            return False
+        if cells != body.count(b'<c r="'):
+            return False
+        self.cells += cells
+        self.max_row = max(self.max_row, rows)
+        return True
 
     def _highest_column(self, body: bytes) -> int:
         return 0 if self._plain else super()._highest_column(body)
