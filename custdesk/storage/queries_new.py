@@ -1,0 +1,70 @@
+"""SQL for the New screen's list of the period's new customers (issue 18): everything a row
+shows in one statement over the customers acquired in the period.
+
+The reference is the Customers tab's path — `queries_lists.new_and_lost` (every customer's
+state flags, the new and the lost kept) then `customers.new_rows` (each new customer's first
+order, looked up again by id): tests/test_perf_new_rows.py. The New screen shows the new
+customers only, so neither the other customers' flags (last orders on two days, seeks for
+those whose history straddles them) nor a second statement over the same ids is needed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from custdesk.domain.customer_state import REPEAT_WITHIN_DAYS
+from custdesk.storage.database import Store
+from custdesk.storage.queries_cohorts import _ACQ
+from custdesk.storage.queries_lists import FIRST_KEY, FIRST_KEY_VALUE, REPEAT_AFTER_FIRST
+from custdesk.storage.queries_summary import stats_source
+
+# acquired as `customer_states` dates it (_ACQ); the first order up to the end from the
+# summary's first day (the earliest line of all: when it is after the end there is none up
+# to it), its key and value and "ordered again within 90 days" as `first_orders` finds them
+_NEW_ROWS_SQL = f"""
+WITH a AS (
+  SELECT c.id AS cid, c.name AS name, c.segment AS segment, c.source AS source,
+    c.referred_by AS referred_by, {_ACQ} AS acq, s.first_date AS first
+  FROM customers c LEFT JOIN {{stats}} s ON s.customer_id = c.id),
+n AS MATERIALIZED (
+  SELECT *, iif(first <= :end, first, NULL) AS first_on FROM a
+  WHERE acq BETWEEN :start AND :end),
+g AS MATERIALIZED (
+  SELECT n.*, iif(first_on IS NULL, NULL, {FIRST_KEY.format(cid="cid", first="first_on")})
+    AS first_key FROM n)
+SELECT cid, name, segment, source, referred_by, acq, first, first_on IS NOT NULL,
+  {FIRST_KEY_VALUE.format(cid="cid", key="first_key")},
+  iif(first_on IS NULL, 0,
+      {REPEAT_AFTER_FIRST.format(cid="cid", first="first_on", key="first_key")}),
+  (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = cid
+   AND o.date BETWEEN :start AND :end)
+FROM g ORDER BY cid
+"""
+
+
+class NewCustomer(NamedTuple):
+    """A customer whose acquisition day (text, as SQL has it) lies in the period."""
+
+    customer_id: int
+    name: str
+    segment: str | None
+    source: str | None
+    referred_by: str | None
+    acquired: str
+    first_date: str | None  # their first order's day (text) in the whole file
+    has_first_order: bool  # an order on or before the period's end
+    first_order_e4: int  # its value (0 without one)
+    repeat_90d: bool  # another order within 90 days of the first (up to the end)
+    revenue_e4: int  # their revenue in the period
+
+
+def new_customers(store: Store, start: date, end: date) -> list[NewCustomer]:
+    """The customers acquired `start`..`end` (acquisition text between them), by id."""
+    sql = _NEW_ROWS_SQL.format(stats=stats_source(store))
+    params = {"start": start.isoformat(), "end": end.isoformat(),
+              "repeat_fwd": f"+{REPEAT_WITHIN_DAYS} days"}
+    return [NewCustomer(cid, name, seg, source, referred, acq, first, bool(has),
+                        int(value or 0), bool(repeat), int(rev or 0))
+            for cid, name, seg, source, referred, acq, first, has, value, repeat, rev
+            in store.conn.execute(sql, params)]
