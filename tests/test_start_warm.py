@@ -332,3 +332,147 @@ def test_a_warm_up_after_a_stop_starts_no_worker(demo_store) -> None:
     worker.stop()
     assert worker.warm(demo_store.path, Warm(app.TODAY_SCREEN, KEY, LABEL)) is False
     assert worker.pid is None
+
+
+# ----- reading ahead of the open (`database.open_read_ahead`, `app.warm_ahead`) ----------
+
+def _stale(path: Path) -> None:
+    store = open_store_plain(path)
+    store.conn.execute("UPDATE summary_state SET dirty = 1")
+    store.conn.commit()
+    store.close(backup_if_changed=False)
+
+
+def _older_schema(path: Path) -> None:
+    import sqlite3
+
+    from custdesk.storage import migrations
+
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {migrations.LATEST_VERSION - 1}")
+
+
+def _extra_table(path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE not_ours (x)")
+
+
+def _journal_beside(path: Path) -> None:
+    path.with_name(path.name + "-journal").write_bytes(b"")
+
+
+def _another_programs(path: Path) -> None:
+    import sqlite3
+
+    path.unlink()
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+
+
+def _emptied(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def test_a_current_file_is_read_ahead_read_only_and_left_as_it_was(tmp_path) -> None:
+    import sqlite3
+
+    from custdesk.services.demo import ensure_demo_file
+    from custdesk.storage.database import open_read_ahead
+
+    path = ensure_demo_file(tmp_path / "shop.db")
+    before, around = path.read_bytes(), sorted(tmp_path.rglob("*"))
+    store = open_read_ahead(path)
+    assert store is not None
+    try:
+        assert store.conn.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.conn.execute("DELETE FROM orders")
+    finally:
+        store.close(backup_if_changed=False)
+    assert path.read_bytes() == before
+    assert sorted(tmp_path.rglob("*")) == around  # no lock taken, no journal left
+
+
+@pytest.mark.parametrize("spoil", [_stale, _older_schema, _extra_table, _journal_beside,
+                                   _another_programs, _emptied])
+def test_no_reading_ahead_of_a_file_its_open_would_change_or_refuse(tmp_path, spoil) -> None:
+    """A migration or summary refill pending, tables not ours, a journal beside it
+    (whoever replays it: never a reader ahead of the open's own checks), another
+    program's file, an empty one: the screen process waits for the open."""
+    from custdesk.services.demo import ensure_demo_file
+    from custdesk.storage.database import open_read_ahead
+
+    path = ensure_demo_file(tmp_path / "shop.db")
+    spoil(path)
+    before = path.read_bytes()
+    assert open_read_ahead(path) is None
+    assert open_read_ahead(tmp_path / "missing.db") is None
+    assert path.read_bytes() == before
+
+
+def test_the_worker_builds_ahead_of_the_open_only_a_file_it_may_read_and_big_enough(
+        tmp_path) -> None:
+    from custdesk.services.demo import ensure_demo_file
+    from custdesk.services.files import records_estimate
+
+    path = ensure_demo_file(tmp_path / "shop.db")
+    ahead = Warm(app.TODAY_SCREEN, KEY, LABEL, read_ahead=True)
+    files = screen_process._WorkerFiles()
+    try:
+        store = open_store_plain(path)
+        size = records_estimate(store)
+        store.close(backup_if_changed=False)
+        # small enough for the window to build inline: nothing built, nothing kept open
+        assert files.run(str(path), replace_warm(ahead, size + 1), lambda: False) is None
+        assert files.stores == {} and not files.recent
+        assert files.run(str(path), replace_warm(ahead, size), lambda: False) is None
+        assert len(files.recent) == 1 and str(path) in files.stores
+    finally:
+        for kept in files.stores.values():
+            kept.close(backup_if_changed=False)
+    stale = ensure_demo_file(tmp_path / "stale.db")
+    _stale(stale)
+    files = screen_process._WorkerFiles()
+    assert files.run(str(stale), ahead, lambda: False) is None
+    assert files.stores == {} and not files.recent  # the open refills it first
+
+
+def replace_warm(ahead: Warm, min_records: int) -> Warm:
+    from dataclasses import replace
+
+    return replace(ahead, min_records=min_records)
+
+
+def test_a_file_refused_at_its_open_is_let_go_by_a_reading_started_before_it(
+        tmp_path, qtbot) -> None:
+    """`app.warm_ahead` had the worker read the file before the window opened it; the open
+    refuses it before its check (another program holds its lock): the reading ahead is
+    let go before the owner is told, as after a reading during the check."""
+    from custdesk.services.demo import ensure_demo_file
+    from custdesk.storage.database import acquire_lock
+    from custdesk.storage.errors import DatabaseInUseError
+    from custdesk.ui import file_switch
+    from custdesk.ui.tasks import ThreadRunner, set_default_runner, when_done
+
+    path = ensure_demo_file(tmp_path / "shop.db")
+    held = acquire_lock(path)  # another custdesk has it open
+    runner = ThreadRunner()
+    set_default_runner(runner)
+    try:
+        runner.use_screen_process()
+        worker = runner.screen_process
+        assert worker is not None and worker.pid is not None
+        let_go = app.warm_ahead(path, Warm(app.TODAY_SCREEN, KEY, LABEL))
+        assert let_go is not None
+        refused: list[BaseException] = []
+        outcome = file_switch.start_opening(path, read_ahead=let_go)
+        when_done(outcome, lambda store: pytest.fail("opened"), refused.append)
+        qtbot.waitUntil(lambda: bool(refused), timeout=60_000)
+        assert isinstance(refused[0], DatabaseInUseError)
+        assert worker.pid is None  # let go before the refusal was reported
+    finally:
+        held.release()
+        runner.use_screen_process(False)
+        set_default_runner(None)
