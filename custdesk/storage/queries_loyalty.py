@@ -14,9 +14,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cohorts import _ACQ
-from custdesk.storage.queries_lists import FIRST_KEY, FIRST_KEY_VALUE
+from custdesk.storage.queries_lists import (
+    FIRST_KEY,
+    FIRST_KEY_VALUE,
+    FLAGS_SQL,
+    GroupSums,
+    LoyaltyGroups,
+    flag_params,
+)
 from custdesk.storage.queries_reasons import _register
 from custdesk.storage.queries_summary import stats_source
 
@@ -494,3 +502,66 @@ def acquired_between(store: Store, lo: date, end: date) -> list[tuple[int, str, 
     sql = _ACQUIRED_SQL.format(stats=stats_source(store))
     return [(int(cid), name, acq[:10]) for cid, name, acq
             in store.conn.execute(sql, {"lo": lo.isoformat(), "end": end.isoformat()})]
+
+
+# ----- the referred / NPS group sums ------------------------------------------------------
+# `queries_lists.loyalty_groups` (the reference: tests/test_perf_loyalty_groups.py) as one
+# pass over the customers' flags: each customer's period revenue by a seek only when their
+# last order up to the end is in the period (not every line of the period grouped and
+# looked up through an automatic index), the latest NPS only for those acquired by the
+# end, and one grouping by a number — -1: acquired after the end (only in the customers'
+# total), else 8 × referred + the NPS group (0 no answer, 1 promoters, 2 passives, 3
+# detractors) — added up in Python, instead of the list of customers grouped twice by
+# text. Big file, CPU: 12 months 0.39 -> 0.28 s, 90 days 0.33 -> 0.25 s.
+_GROUPS_SQL = FLAGS_SQL.replace(
+    # stored: else each use of the acquisition day and last orders runs their look-ups again
+    "WITH b AS (", "WITH b AS MATERIALIZED (") + """,
+m AS MATERIALIZED (  -- stored: else each use of rev runs its look-up again
+  SELECT iif(acq <= :end,
+      8 * (trim(coalesce(referred_by, '')) != ''
+           OR coalesce(lower(trim(source)), '') = 'referral')
+      + coalesce((SELECT CASE WHEN CAST(v.nps AS INTEGER) >= 9 THEN 1
+                              WHEN CAST(v.nps AS INTEGER) >= 7 THEN 2 ELSE 3 END
+                  FROM surveys v WHERE v.customer_id = f.id AND v.kind = 'customer'
+                    AND v.nps IS NOT NULL AND v.date < :after
+                  ORDER BY v.date DESC, v.id DESC LIMIT 1), 0),
+      -1) AS g,
+    start, active_end,
+    iif(last_end >= :start, (SELECT sum(o.revenue_e4) FROM orders o
+        WHERE o.customer_id = f.id AND o.date BETWEEN :start AND :end), 0) AS rev
+  FROM f)
+SELECT g, count(*), sum(rev), sum(rev > 0), sum(start), sum(start AND active_end)
+FROM m GROUP BY g
+UNION ALL
+SELECT NULL, 0, (SELECT sum(o.revenue_e4) FROM orders o
+                 WHERE o.date BETWEEN :start AND :end), 0, 0, 0
+"""
+assert "b AS MATERIALIZED" in _GROUPS_SQL
+_NPS_GROUPS = ("no answer", "promoters", "passives", "detractors")
+
+
+def loyalty_groups(store: Store, period: Period, window: int) -> LoyaltyGroups:
+    """`queries_lists.loyalty_groups`: the referred / others and NPS group sums of the
+    customers acquired by the period's end, and the period's revenue of every line and of
+    the lines of a customer in the file."""
+    sql = _GROUPS_SQL.format(stats=stats_source(store))
+    params = {**flag_params(period, window),
+              "after": (period.end + timedelta(days=1)).isoformat()}
+    referred: dict[str, list[int]] = {}
+    nps: dict[str, list[int]] = {}
+    customers_e4 = lines_e4 = 0
+    for g, *found in store.conn.execute(sql, params):
+        sums = [int(x or 0) for x in found]
+        if g is None:  # the lines' total
+            lines_e4 = sums[1]
+            continue
+        customers_e4 += sums[1]
+        if g < 0:  # acquired after the end
+            continue
+        for table, name in ((referred, "referred" if g >= 8 else "others"),
+                            (nps, _NPS_GROUPS[g % 8])):
+            was = table.setdefault(name, [0] * 5)
+            for i, x in enumerate(sums):
+                was[i] += x
+    return LoyaltyGroups({k: GroupSums(*v) for k, v in referred.items()},
+                         {k: GroupSums(*v) for k, v in nps.items()}, lines_e4, customers_e4)

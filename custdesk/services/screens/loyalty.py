@@ -56,8 +56,9 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     window = metrics_service.load_settings(store).window_days
     rule, loyal_n = settings_service.loyalty_settings(store)
     # the referred / NPS groups' sums from SQL (`referred_rows` and `nps_rows` over every
-    # customer's flags and revenue are the reference: tests/test_perf_lists_loyalty_sql.py)
-    groups = qlists.loyalty_groups(store, period, window)
+    # customer's flags and revenue are the reference: tests/test_perf_lists_loyalty_sql.py;
+    # this one pass equals `queries_lists.loyalty_groups`: tests/test_perf_loyalty_groups.py)
+    groups = ql.loyalty_groups(store, period, window)
     # the end day's tables (cohorts, habits: ~0.9 s CPU on the big file when not kept) on
     # a second connection while the lists are made here. Asked for after the groups' long
     # statement, so that the Loyalty tab's New part (build_tab) has had its turn to ask for
