@@ -99,6 +99,33 @@ def risk_reasons(r: RiskInputs, as_of: date, window: int,
     return reasons
 
 
+def risk_reasons_of(as_of: date, window: int, nps_days: int, since: int | None,
+                    gap: float | None, last_90_e4: int, prior_90_e4: int,
+                    nps: int | None, nps_on: date | None, complaint: bool,
+                    repeats_30: int) -> list[str]:
+    """`risk_reasons` from the signals as plain values, no `RiskInputs` made: the at-risk
+    list writes ~23k customers' reasons on a big file (tests/test_lists.py: the same
+    sentences). `since`: days from the last order day to `as_of` (None without orders);
+    `gap`: the median gap (None below two order days)."""
+    reasons = []
+    if since is not None:
+        if gap is not None and since > 1.5 * gap:
+            reasons.append(f"No order for {since} days (usually {every_days(gap)})")
+        elif gap is None and since > window / 2:
+            reasons.append(f"No order for {since} days since their only order")
+    if prior_90_e4 > 0 and last_90_e4 * 2 < prior_90_e4:
+        drop = 100 * (1 - last_90_e4 / prior_90_e4)
+        reasons.append(f"Spending down {drop:.0f} % in the last 90 days")
+    if (nps is not None and nps <= 6 and nps_on is not None
+            and (as_of - nps_on).days < nps_days):
+        reasons.append(f"NPS {nps} on {short_day(nps_on, as_of)}")
+    if complaint:
+        reasons.append("Has an unresolved complaint")
+    if repeats_30 >= 2:
+        reasons.append(f"{repeats_30} repeat contacts in 30 days")
+    return reasons
+
+
 def latest_nps(surveys: Iterable[Survey], as_of: date) -> dict[int, Survey]:
     """customer id -> their latest customer survey with an NPS answer, up to as_of."""
     latest: dict[int, Survey] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
-from operator import attrgetter
+from operator import attrgetter, sub
 from typing import Any
 
 from custdesk.domain import lists
@@ -38,6 +38,7 @@ from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
+from custdesk.storage import queries_risk as qr
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cache import cached
 from custdesk.storage.repository import get_settings
@@ -177,7 +178,8 @@ def _ticket_signals(tickets: Sequence[Ticket], as_of: date,
 
 def _risk_by_customer(store: Store, as_of: date) -> tuple[dict[int, list[str]],
                                                          dict[int, int]]:
-    """Risk reasons of every active customer as of the day, and their value at risk.
+    """Risk reasons of every active customer as of the day, and their value at risk (both
+    in the at-risk list's order: value at risk, largest first, then id).
 
     Shared (read-only) by at_risk and customer_rows until the next write."""
     return cached(store, ("risk", as_of), lambda: _compute_risk_paused(store, as_of))
@@ -193,31 +195,60 @@ def _compute_risk_paused(store: Store, as_of: date
 
 
 def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]], dict[int, int]]:
+    """The risk reasons of every active customer with a signal as of the day and their
+    value at risk, both in the list's order (value at risk, largest first, then id).
+
+    SQL gives the customers a signal can flag, with every signal (`queries_risk`); Python
+    takes the median gap of their order days (a window over a big file's ~480k order days
+    cost three times the plain read) and writes the reasons of those flagged only, from
+    plain values (`lists.risk_reasons_of`); SQL sums the listed ones' value at risk and
+    sorts them. Tested equal to `compute_risk_reference` (tests/test_perf_risk_sql.py)."""
     settings = load_settings(store)
     w = settings.window_days
-    active = ql.active_ids(store, as_of, w)  # the state rules in SQL (is_active)
-    # order-day count, last day and median gap, and the recent revenue, in one SQL pass
-    # (every active customer with orders ordered in the last W days; tested equal to
-    # `order_patterns` — itself to `lists.median_gap` over the days — and `recent_revenue`)
-    orders = ql.risk_orders(store, as_of, w)
-    # the latest NPS answers recent enough to count, and the ticket signals, summed in
-    # SQL (tested equal to lists.latest_nps and _ticket_signals over the records)
     nps_days = nps_recent_days(store)
-    nps = ql.recent_latest_nps(store, as_of, nps_days)
-    complaint, repeat30 = qf.ticket_signals(store, as_of, settings.repeat_contact_days,
-                                            lists.REPEAT_LOOKBACK_DAYS)
-    # `lists.risk_reasons` writes the reasons; it runs only for the customers where a
-    # signal can fire (a superset of its own tests), not for every active customer
-    flagged = (set(nps) | complaint | {c for c, n in repeat30.items() if n >= 2}) & active
     today = as_of.toordinal()
     half_w = w / 2
-    for cid, (_n, last_on, median, recent, before, _w) in orders.items():
-        since = today - last_on.toordinal()
-        if ((since > 1.5 * median) if median is not None else (since > half_w)) or (
-                before > 0 and recent * 2 < before):
-            flagged.add(cid)
-    flagged &= active
-    return _reasons(sorted(flagged), orders, nps, complaint, repeat30, as_of, w, nps_days)
+    found: dict[int, list[str]] = {}
+    ordinal = _Ordinals().__getitem__  # a few thousand distinct days among a million lines
+    for cid, joined, last90, prior90, nps, nps_on, complaint, repeats in qr.risk_candidates(
+            store, as_of, w, nps_days, settings.repeat_contact_days,
+            lists.REPEAT_LOOKBACK_DAYS):
+        since = gap = None
+        if joined is not None:  # `queries_lists.risk_orders`' pattern, the same steps
+            days = sorted(map(ordinal, joined.split(",")))
+            since = today - days[-1]
+            if len(days) > 1:
+                gap = _median_gap(days)
+        if not ((since is not None and (since > 1.5 * gap if gap is not None
+                                        else since > half_w))
+                or (prior90 > 0 and last90 * 2 < prior90)
+                or (nps is not None and nps <= 6) or complaint or repeats >= 2):
+            continue  # no signal fires (the rules of `lists.risk_reasons`, cheaply first)
+        reasons = lists.risk_reasons_of(as_of, w, nps_days, since, gap, last90, prior90,
+                                        nps, day(nps_on), bool(complaint), repeats)
+        if reasons:
+            found[cid] = reasons
+    value = dict(qr.value_at_risk(store, found, as_of, w))  # in the list's order
+    return {cid: found[cid] for cid in value}, value
+
+
+class _Ordinals(dict[str, int]):
+    """ISO day text -> its ordinal, each text parsed once (looked up at C speed)."""
+
+    def __missing__(self, text: str) -> int:
+        found = self[text] = date.fromisoformat(text[:10]).toordinal()
+        return found
+
+
+def _median_gap(days: list[int]) -> float | int:
+    """The median of the gaps between consecutive ordinals, ascending (two or more):
+    `queries_lists.risk_orders`' (`lists.median_gap`'s value)."""
+    if len(days) == 2:
+        return days[1] - days[0]
+    gaps = list(map(sub, days[1:], days))
+    gaps.sort()
+    half = len(gaps) // 2
+    return gaps[half] if len(gaps) % 2 else (gaps[half - 1] + gaps[half]) / 2
 
 
 def _reasons(customers: Iterable[int], orders: dict[int, ql.RiskOrders],
@@ -264,12 +295,10 @@ def at_risk(store: Store, period: Period) -> list[AtRisk]:
     """Active customers with one or more signals as of `to`, by value at risk."""
     # no cyclic collection while ~23k rows are made (see _compute_risk_paused)
     with collector_paused():
-        reasons, value = _risk_by_customer(store, period.end)
+        reasons, value = _risk_by_customer(store, period.end)  # in the list's order
         labels = ql.labels_of(store, reasons)  # the listed customers' only
-        rows = [AtRisk(cid, labels[cid][0], labels[cid][1], list(reasons[cid]),
-                       value[cid] / 10_000, "; ".join(reasons[cid]))
-                for cid in reasons]
-        return sorted(rows, key=lambda r: (-r.value_at_risk, r.customer_id))
+        return [AtRisk(cid, *labels[cid], list(why), value[cid] / 10_000, "; ".join(why))
+                for cid, why in reasons.items()]
 
 
 def customer_rows(store: Store, as_of: date,

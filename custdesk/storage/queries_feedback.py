@@ -598,7 +598,11 @@ def period_totals(store: Store, period: Period, repeat_days: int) -> FeedbackTot
 
 # the tickets that can give a signal are kept first, in one plain scan of the table (a few
 # percent of a big file's tickets), then grouped by customer: grouping every ticket in
-# customer order walked the customer index with a row seek per ticket (half the time)
+# customer order walked the customer index with a row seek per ticket (half the time).
+# The scan tests the raw opening time first: a ticket with one can be recent only when it
+# sorts after :since (its day, its first ten characters, does only then), so the day (the
+# coalesce of three times, read three times a row) is worked out for those few alone
+# (0.10 -> 0.03 s for the big file's 200k tickets)
 _SIGNALS = f"""
 WITH {_TOPICS}, {_REPEATS},
 near AS MATERIALIZED (
@@ -607,7 +611,8 @@ near AS MATERIALIZED (
       AS complaint, t.tday > :since AS recent
   FROM (SELECT id, customer_id, is_complaint, resolved_at,
           nullif(substr(coalesce(nullif(opened_at, ''), nullif(first_response_at, ''),
-          nullif(resolved_at, '')), 1, 10), '') AS tday FROM tickets) t
+          nullif(resolved_at, '')), 1, 10), '') AS tday FROM tickets
+        WHERE is_complaint OR coalesce(nullif(opened_at, ''), '~') > :since) t
   WHERE (t.tday IS NULL OR t.tday <= :day) AND (t.is_complaint OR t.tday > :since))
 SELECT customer_id, max(complaint), sum(repeat30) FROM (
   SELECT n.customer_id, n.complaint, coalesce(rep.is_repeat, 0) AND n.recent AS repeat30
