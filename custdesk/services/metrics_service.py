@@ -509,17 +509,20 @@ def monthly_series(store: Store, metric_id: str, months: int,
     Each month is computed as the period "that month" (the last one up to `end`).
     Sales, deals, feedback, renewals, new customers and the bridge's counts come from one
     grouped query each (`monthly_series_reference` keeps the Python path for the last
-    two); other customer metrics need each month's own catalogue.
+    two, and revenue from every sales sum: here the month index's revenue alone); other
+    customer metrics need each month's own catalogue.
     """
     if metric_id not in METRICS:
         raise ValueError(f"unknown metric {metric_id!r}")
     periods = _month_periods(months, end)
     span = Period(periods[0][1].start, end)
     settings = load_settings(store)
+    if metric_id == "revenue":  # the revenue alone: the month index, no sort
+        revenue = queries_series.revenue_by_month(store, periods)
+        return [(key, sales_metrics(SalesTotals(revenue_e4=revenue.get(key, 0)))
+                 [metric_id].value) for key, _ in periods]
     if metric_id in _SALES_IDS:
-        sales = queries.sales_by(store, span, "month")
-        return [(key, sales_metrics(sales.get(key, SalesTotals()))[metric_id].value)
-                for key, _ in periods]
+        return _sales_series(store, metric_id, periods, span)
     probe = Period(end, end)
     if metric_id in deal_metrics([], probe, 0):  # one grouped query over the months
         deal_sums = _deal_series(store, periods, decided=metric_id in _DECIDED_DEAL_IDS)
@@ -542,6 +545,15 @@ def monthly_series(store: Store, metric_id: str, months: int,
                                             settings.window_days)
         return _flow_values(metric_id, periods, counts)
     return _catalogue_per_month(store, metric_id, periods, settings)
+
+
+def _sales_series(store: Store, metric_id: str, periods: Sequence[tuple[str, Period]],
+                  span: Period) -> list[tuple[str, float | None]]:
+    """A sales figure per month from every sales sum of the months (`queries.sales_by`,
+    kept: Margins' trends read the same months)."""
+    sales = queries.sales_by(store, span, "month")
+    return [(key, sales_metrics(sales.get(key, SalesTotals()))[metric_id].value)
+            for key, _ in periods]
 
 
 # The last monthly deal sums per store, until the next write: Today draws two deal series
@@ -585,10 +597,13 @@ def _flow_values(metric_id: str, periods: Sequence[tuple[str, Period]],
 def monthly_series_reference(store: Store, metric_id: str, months: int,
                              end: date) -> list[tuple[str, float | None]]:
     """`monthly_series` the slow way, kept as the reference its SQL is tested against:
-    new customers counted from the span's facts, the bridge walked per customer in Python
-    (`flows_over_periods`); other metrics as `monthly_series`."""
+    revenue from every sales sum of the months, new customers counted from the span's
+    facts, the bridge walked per customer in Python (`flows_over_periods`); other metrics
+    as `monthly_series`."""
     periods = _month_periods(months, end)
     settings = load_settings(store)
+    if metric_id == "revenue":
+        return _sales_series(store, metric_id, periods, Period(periods[0][1].start, end))
     if metric_id == "customers_new":
         facts = queries.customer_facts(store, Period(periods[0][1].start, end))
         return [(key, float(sum(1 for f in facts if p.contains(f.acquired))))
