@@ -379,12 +379,15 @@ def _discount_totals_with_total(store: Store, period: Period) -> dict[str, Disco
     # (no customer at all: no segment, and a CASE needs one WHEN)
     segment_of = (f"CASE coalesce(nullif(c.segment, ''), '(none)') {which} END" if segments
                   else "NULL")
+    # each customer's segment number looked up in a two-column copy (its automatic index),
+    # not in the customers table's wide rows: big file's year, 0.32 -> 0.28 s CPU
     sql = f"""
+    WITH seg(id, g) AS MATERIALIZED (SELECT c.id, {segment_of} FROM customers c)
     SELECT {', '.join(sums)} FROM (
-      SELECT iif(c.id IS NULL, NULL, {segment_of}) AS g,
+      SELECT c.g AS g,
         o.revenue_e4 * o.discount / (1.0 - o.discount) AS d,
         o.revenue_e4 / (1.0 - o.discount) AS l
-      FROM orders o INDEXED BY orders_date LEFT JOIN customers c ON c.id = o.customer_id
+      FROM orders o INDEXED BY orders_date LEFT JOIN seg c ON c.id = o.customer_id
       WHERE o.date BETWEEN ?1 AND ?2 AND o.discount IS NOT NULL AND o.discount < 1
       LIMIT -1)  -- not flattened: each line's amounts computed once
     """
