@@ -19,6 +19,7 @@ from test_perf_lists_loyalty_sql import _odd_keys
 
 from custdesk.domain.periods import Period
 from custdesk.services.screens import new
+from custdesk.storage import queries_cache
 from custdesk.storage.queries_summary import is_stale
 
 
@@ -136,3 +137,26 @@ def test_a_second_order_on_the_repeat_window_s_edge(store) -> None:
         assert flags == [True, True, False, True, True, False]
     finally:
         store.conn.rollback()
+
+
+def test_first_orders_from_the_quality_tables_first_days(store) -> None:
+    """When the quality tables are made in the same build, the list takes the new
+    customers' first orders from their first days: the same rows; kept tables (nothing
+    read) or a period reaching before their two years leave the list to look them up."""
+    handed = 0
+    for period in _periods(store):
+        queries_cache.clear(store)
+        read: list = []
+        tables = new.end_quality_tables(store, period.end, 365, read=read)
+        assert read and tables == new.end_quality_tables(store, period.end, 365)
+        firsts = new._first_orders(read, period)
+        lo = Period.trailing_year(period.end).prior().start
+        assert (firsts is None) == (period.start < lo)
+        got = new.new_rows(store, period, firsts)
+        assert got == new.new_rows_reference(store, period, 365), period
+        handed += firsts is not None and any(r["first_order_value"] is not None for r in got)
+        # kept now: nothing read again, nothing handed
+        again: list = []
+        assert new.end_quality_tables(store, period.end, 365, read=again) == tables
+        assert not again and new._first_orders(again, period) is None
+    assert handed

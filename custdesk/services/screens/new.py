@@ -67,9 +67,12 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         window = metrics_service.load_settings(store).window_days
         tracks = {r["customer_id"]: r
                   for r in onboarding_service.track_rows(store, period.end)}
+        # the quality tables first: when not kept, their first days hold the new customers'
+        # first orders, not looked up again for the list
+        read: list[ql.FirstDays] = []
+        tables = end_quality_tables(store, period.end, window, read=read)
         new = [{**r, "onboarding": tracks.get(r["customer_id"], {}).get("status")}
-               for r in new_rows(store, period)]
-        tables = end_quality_tables(store, period.end, window)
+               for r in new_rows(store, period, _first_orders(read, period))]
         note = onboarding_service.delivery_note(store) if tracks else None
     except BaseException:  # the figures' part ended before this build is
         pair.wait()
@@ -82,13 +85,26 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                   notes=(note,) if note else ())
 
 
+def _first_orders(read: Sequence[ql.FirstDays], period: Period
+                  ) -> qnew.FirstOrders | None:
+    """The period's new customers' first orders from the first days `end_quality_tables`
+    read for its quality tables (the customers acquired in the two years up to the
+    period's end); None when it read none (kept) or the period starts before them."""
+    if not read or period.start < Period.trailing_year(period.end).prior().start:
+        return None
+    return {r.customer_id: (int(r.first_order_e4 or 0), r.orders_90d >= 2)
+            for r in read if r.first_order_on is not None}
+
+
 @collector_paused()  # ~18k rows on a big file (gc_pause)
-def new_rows(store: Store, period: Period) -> list[dict[str, Any]]:
+def new_rows(store: Store, period: Period, firsts: qnew.FirstOrders | None = None
+             ) -> list[dict[str, Any]]:
     """The period's new customers as the Customers tab lists them (`customers.new_rows`
     over `queries_lists.new_and_lost`'s states: `new_rows_reference`), from one statement
     over the customers acquired in the period (`queries_new.new_customers`): not every
-    customer's state flags for the new ones alone (big file, 12 months: 0.56 -> 0.2 s)."""
-    found = qnew.new_customers(store, period.start, period.end)
+    customer's state flags for the new ones alone (big file, 12 months: 0.56 -> 0.2 s).
+    `firsts`: their first orders, when read already (the New screen's first days)."""
+    found = qnew.new_customers(store, period.start, period.end, firsts)
     parse = day_parser()
     # the rule's own test of "acquired in the period" on the day (the SQL compared texts)
     new = [(r, day) for r in found
@@ -124,25 +140,40 @@ def _money(e4: int | None) -> float | None:
     return None if e4 is None else round(e4 / 10_000, 2)
 
 
-def end_quality_tables(store: Store, end: date, window: int
+def end_quality_tables(store: Store, end: date, window: int, *,
+                       read: list[ql.FirstDays] | None = None
                        ) -> dict[str, list[dict[str, Any]]]:
     """The quality tables of the customers acquired in the two years up to `end` (this
     year's and last year's), kept per store until the next write: they depend on the
     period's last day only, so a period change that keeps it (last 12 months -> last 90
     days) does not read the new customers' first days again (~0.9 s on the big file).
-    Copies of the kept rows (the caller may change its own)."""
-    kept = cached(store, ("new quality tables", end, window),
-                  lambda: _end_quality_tables(store, end, window), small=True)
+    Copies of the kept rows (the caller may change its own). `read`: a list the first days
+    are added to when they are read now (none when kept)."""
+    kept = cached(store, _quality_key(end, window),
+                  lambda: _end_quality_tables(store, end, window, read), small=True)
     return {name: [dict(r) for r in rows] for name, rows in kept.items()}
 
 
-def _end_quality_tables(store: Store, end: date, window: int
+def _quality_key(end: date, window: int) -> tuple[str, date, int]:
+    return ("new quality tables", end, window)
+
+
+def _end_quality_tables(store: Store, end: date, window: int,
+                        read: list[ql.FirstDays] | None = None
                         ) -> dict[str, list[dict[str, Any]]]:
+    rows = ql.first_days(store, Period.trailing_year(end).prior().start, end)
+    if read is not None:  # the caller's list of what was read (New's list reuses it)
+        read.extend(rows)
+    return _quality_tables_of(rows, end, window)
+
+
+def _quality_tables_of(rows: Sequence[ql.FirstDays], end: date, window: int
+                       ) -> dict[str, list[dict[str, Any]]]:
+    """The quality tables from the first days of the customers acquired in the two years
+    up to `end`."""
     this_year = Period.trailing_year(end)
-    last_year = this_year.prior()
-    rows = ql.first_days(store, last_year.start, end)
     groups = nq.groups_after_90d(rows, end)
-    return quality_tables(rows, this_year, last_year, end, window, groups)
+    return quality_tables(rows, this_year, this_year.prior(), end, window, groups)
 
 
 def _in(rows: Sequence[ql.FirstDays], period: Period) -> list[ql.FirstDays]:
