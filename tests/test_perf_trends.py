@@ -24,7 +24,7 @@ from custdesk.services import metrics_service as ms
 from custdesk.services.screens import today
 from custdesk.services.screens.labels import series_metric
 from custdesk.services.screens.model import SeriesPoint
-from custdesk.storage import queries, queries_series, queries_summary
+from custdesk.storage import queries, queries_renewal_months, queries_series, queries_summary
 from tests.random_kinds import random_kinds_file
 
 END = date(2026, 11, 24)
@@ -190,3 +190,49 @@ def test_todays_trends_equal_reference(store, window: int) -> None:
                     trend, end)
     finally:
         ms.save_settings(store, saved)
+
+
+def test_month_renewals_equal_reference(store) -> None:
+    renewed = 0
+    for end in _ends(store):
+        for months in (12, 1, 24):
+            periods = ms._month_periods(months, end)
+            got = queries_renewal_months._renewals(store, periods)
+            assert got == queries.renewals_by_period_reference(store, periods), (end, months)
+            assert got == queries.renewals_by_period(store, periods)
+            renewed += sum(r for r, _ in got.values())
+    assert renewed
+
+
+def test_other_renewal_periods_equal_reference(store) -> None:
+    """Periods of any length, overlapping, one day, before any line; and more cuts than a
+    mask holds (the per-period statements)."""
+    rng = random.Random(3)
+    for count in (1, 5, 14, 30):
+        keyed = []
+        for i in range(count):
+            start = date(2022, 1, 1) + timedelta(days=rng.randint(0, 1800))
+            keyed.append((str(i), Period(start, start + timedelta(days=rng.choice(
+                [0, 1, 6, 30, 89, 364])))))
+        keyed.append(("old", Period(date(2001, 1, 1), date(2001, 3, 31))))
+        got = queries_renewal_months._renewals(store, keyed)
+        assert got == queries.renewals_by_period_reference(store, keyed), count
+        assert "old" not in got
+    assert queries_renewal_months._renewals(store, []) == {}
+
+
+def test_month_renewals_kept_until_a_write(store) -> None:
+    periods = ms._month_periods(12, END)
+    first = queries_renewal_months.renewals_by_month(store, periods)
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        assert queries_renewal_months.renewals_by_month(store, periods) == first
+        assert not [s for s in statements if "mask" in s]
+        with store.transaction():
+            store.conn.execute("DELETE FROM orders WHERE id = (SELECT min(id) FROM orders "
+                               "WHERE date >= ?)", (periods[3][1].start.isoformat(),))
+        queries_renewal_months.renewals_by_month(store, periods)
+        assert [s for s in statements if "mask" in s]
+    finally:
+        store.conn.set_trace_callback(None)

@@ -53,6 +53,7 @@ from custdesk.storage import (
     queries,
     queries_cache,
     queries_deal_months,
+    queries_renewal_months,
     queries_series,
     queries_tally,
 )
@@ -535,7 +536,7 @@ def monthly_series(store: Store, metric_id: str, months: int,
         return [(key, feedback_metrics_from_totals(sums.get((key, ""), FeedbackTotals()))
                  [metric_id].value) for key, _ in periods]
     if metric_id == "renewal_rate_pct":
-        renewals = queries.renewals_by_period(store, periods)
+        renewals = queries_renewal_months.renewals_by_month(store, periods)
         return [(key, proportion(*renewals.get(key, (0, 0))).value) for key, _ in periods]
     if metric_id == "customers_new":  # counted per acquisition day in SQL
         new = queries_series.new_customers(store, periods)

@@ -191,17 +191,24 @@ SELECT {reached} AS r, {marked} AS g, {lapsed} AS p, count(*) FROM play GROUP BY
 """.replace("ACQUIRED", _ACQUIRED)
 
 
-def _rank(expr: str, names: Sequence[str], op: str) -> str:
-    """How many of the parameters `names` (sorted ascending) satisfy `:name op expr`: a
-    nested CASE halving the range (4 comparisons for 13 boundaries, not 13). `expr` is a
-    column: it is named once per level."""
+def rank(expr: str, tests: Sequence[tuple[str, str]]) -> str:
+    """How many of `tests` (parameter name, operator) hold as `:name op expr`, for tests
+    sorted so that each one holding means every one before it holds (boundaries in
+    ascending order): a nested CASE halving the range (4 comparisons for 13 boundaries,
+    not 13). `expr` is a column: it is named once per level."""
     def level(lo: int, hi: int) -> str:
         if lo == hi:
             return str(lo)
         mid = (lo + hi) // 2
-        return (f"CASE WHEN :{names[mid]} {op} {expr} THEN {level(mid + 1, hi)} "
+        name, op = tests[mid]
+        return (f"CASE WHEN :{name} {op} {expr} THEN {level(mid + 1, hi)} "
                 f"ELSE {level(lo, mid)} END")
-    return level(0, len(names))
+    return level(0, len(tests))
+
+
+def _rank(expr: str, names: Sequence[str], op: str) -> str:
+    """`rank` of one operator over the parameters `names` (sorted ascending)."""
+    return rank(expr, [(name, op) for name in names])
 
 
 def _ends_sql(n: int, stats: str) -> str:
