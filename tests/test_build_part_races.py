@@ -43,8 +43,8 @@ def test_a_write_while_the_ltv_is_made_beside_is_not_kept(store, monkeypatch) ->
     monkeypatch.setattr(beside, "ENABLED", True)
     lists = cs.work_lists
 
-    def lists_then_a_write(s, period):
-        out = lists(s, period)  # the LTV is made beside meanwhile (first there)
+    def lists_then_a_write(s, period, *parts):
+        out = lists(s, period, *parts)  # the LTV is made beside meanwhile (first there)
         other = sqlite3.connect(store.path)
         other.execute("UPDATE orders SET revenue_e4 = revenue_e4 * 3")
         other.commit()

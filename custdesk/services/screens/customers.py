@@ -14,9 +14,12 @@ tab draws exactly this, and `custdesk screen customers --json` prints it.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import os
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple
 
 from custdesk.domain.customer_state import (
     REPEAT_WITHIN_DAYS,
@@ -33,6 +36,7 @@ from custdesk.services import growth_service, metrics_service
 from custdesk.services.metrics_lists import CustomerRow
 from custdesk.services.screens import customers_figures as figures
 from custdesk.services.screens import honest, labels
+from custdesk.services.screens.customers_parts import Part, Parts
 from custdesk.services.screens.labels import MONTHLY_RENEWAL
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.services.screens.targets import with_targets
@@ -41,7 +45,7 @@ from custdesk.storage import Store, queries
 from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_growth_ltv as qltv
 from custdesk.storage import queries_lists as qlists
-from custdesk.storage.beside import Once, beside
+from custdesk.storage.beside import beside
 from custdesk.storage.queries_cache import cached, data_version, peek, seed
 
 NAME = "customers"
@@ -60,8 +64,10 @@ SEGMENT_METRICS: tuple[tuple[str, str], ...] = tuple(
                             "customers_active"))
 # the month-to-month renewal (labels.py), not the period's renewal rate of the cards
 SERIES: tuple[str, ...] = (MONTHLY_RENEWAL.id,)
-# (store, period, the cards' ids) -> (the period's figures, the prior's, the segments')
-FiguresFn = Callable[[Store, Period, Sequence[str]], figures.Figures]
+# (store, period, the cards' ids, what to do then on the prior's connection) -> (the
+# period's figures, the prior's, the segments')
+FiguresFn = Callable[[Store, Period, Sequence[str], Callable[[Store], object] | None],
+                     figures.Figures]
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True
@@ -69,6 +75,25 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     """Everything the Customers tab shows for `period` (the renewal trend too unless
     `with_series` is False); empty when the file holds no customers."""
     return _build(store, period, label, with_series, figures.cards_and_segments)
+
+
+def build_for_tab(store: Store, period: Period, label: str = "", *, with_series: bool = True,
+                  table_token: TableToken | None = None) -> Screen:
+    """`build` for the Customers tab: the same screen, with `TABLE_TOKEN` naming its table
+    rows, and without the rows (no "customers" table) when they are the ones named
+    `table_token` — the rows the tab already shows. A period change keeping the last day
+    (the usual one) then does not send, unpickle and load the big file's 100k rows again
+    (~0.45 s of the 1.3 s until painted). Any write, another last day, another file or
+    another process names other rows: the tab gets them whole."""
+    holder: list[TableToken] = []
+    screen = _build(store, period, label, with_series, figures.cards_and_segments,
+                    holder.append)
+    if screen.empty or not holder:
+        return screen
+    tables: dict[str, list[Any]] = {**screen.tables, TABLE_TOKEN: [holder[0]]}
+    if holder[0] == table_token:
+        del tables["customers"]
+    return dataclasses.replace(screen, tables=tables)
 
 
 def build_reference(store: Store, period: Period, label: str = "", *,
@@ -79,25 +104,28 @@ def build_reference(store: Store, period: Period, label: str = "", *,
     return _build(store, period, label, with_series, catalogue_figures)
 
 
-def catalogue_figures(store: Store, period: Period, ids: Sequence[str]) -> figures.Figures:
+def catalogue_figures(store: Store, period: Period, ids: Sequence[str],
+                      then: Callable[[Store], object] | None = None) -> figures.Figures:
     """The period's and prior period's catalogues with the segment breakdown: all their
-    figures, and the segment breakdown's."""
+    figures, and the segment breakdown's (`then`: left to the caller, see _with_cohorts)."""
     report, prior = metrics_service.compute_metrics_and_prior(store, period, by=("segment",))
     return report.metrics, prior.metrics, report.breakdowns.get("segment", {})
 
 
 def _build(store: Store, period: Period, label: str, with_series: bool,
-           figures_of: FiguresFn) -> Screen:
+           figures_of: FiguresFn, named: Callable[[TableToken], object] | None = None
+           ) -> Screen:
     # No cyclic collection during the build: on a big file its ~100k table rows and
     # ~80k list rows (none in a reference cycle) triggered ~800 collections, full ones
     # among them walking the worker's whole heap (Today's kept results too): ~0.7 s of
     # its CPU, nothing freed (gc_pause; reference counting frees as usual).
     with collector_paused():
-        return _build_unpaused(store, period, label, with_series, figures_of)
+        return _build_unpaused(store, period, label, with_series, figures_of, named)
 
 
 def _build_unpaused(store: Store, period: Period, label: str, with_series: bool,
-                    figures_of: FiguresFn) -> Screen:
+                    figures_of: FiguresFn, named: Callable[[TableToken], object] | None
+                    ) -> Screen:
     if metrics_service.data_span(store) is None:
         return Screen(NAME, period, label, empty=True)
     # the cards' figures for the period and the prior period (customers_figures: from the
@@ -113,12 +141,17 @@ def _build_unpaused(store: Store, period: Period, label: str, with_series: bool,
     # the lists are built here first and the table after them, its LTV ready by then.
     if not qlists.has_customers(store):
         return Screen(NAME, period, label, empty=True)
-    since = data_version(store)  # what the LTV beside is made from (table_rows keeps it)
-    ltv = Once(lambda s: ltv_by_customer_packed(s, period.end))
-    pair = beside(store, lambda twin: _with_cohorts(twin, period, figures_of, ltv))
+    since = data_version(store)  # what the rows beside are made from (kept with it)
+    kept = peek(store, _table_key(period.end))
+    parts = shared_parts(store, period, with_table=kept is None)
+    pair = beside(store, lambda twin: _with_cohorts(twin, period, figures_of, parts))
     try:
-        lists = work_lists(store, period)
-        rows = table_rows(store, period.end, ltv, since)
+        lists = work_lists(store, period, parts)
+        table = kept if kept is not None else _table(
+            store, period.end, parts["table"], since)
+        rows = table.rows
+        if named is not None:
+            named(table.token)
     except BaseException:
         pair.wait()
         raise
@@ -147,17 +180,32 @@ def _build_unpaused(store: Store, period: Period, label: str, with_series: bool,
     return screen.with_series(build_series(store, period)) if with_series else screen
 
 
-def _with_cohorts(store: Store, period: Period, figures_of: FiguresFn,
-                  ltv: Once[Ltv] | None = None) -> figures.Figures:
-    """The table's LTV columns (`ltv`, unless the table rows are kept), the cards' figures
-    of the period and the prior period and the segments', then the cohort rows and the
-    promoters kept (`cohort_rows`, `queries_cohorts.promoters`)."""
-    if ltv is not None and peek(store, _table_key(period.end)) is None:
-        ltv(store)
-    pair = figures_of(store, period, CARDS)
-    cohort_rows(store, period)
-    qc.promoters(store, period.end)
+def _with_cohorts(store: Store, period: Period, figures_of: FiguresFn, parts: Parts
+                  ) -> figures.Figures:
+    """The cards' figures of the period and the prior period and the segments', then (on
+    the prior's connection, once its figures are made) the parts no list needs
+    (`shared_parts`), and here whatever is left of them."""
+    pair = figures_of(store, period, CARDS, parts.help)
+    parts.help(store)  # (the figures made inline, or by the catalogue: the parts here)
     return pair
+
+
+def shared_parts(store: Store, period: Period, *, with_table: bool = True) -> Parts:
+    """The build's parts that need nothing from its lists, made by whichever of its lanes
+    gets to them first (customers_parts.py), in this order from the prior's connection:
+    the table's LTV and rows (`with_table`: unless kept), the cohort rows, the promoters
+    (kept per last day: found by `promoter_rows`), the renewal lists and the referrers."""
+    end = period.end
+    table: list[tuple[str, Part[Any]]] = []
+    if with_table:
+        ltv = Part(lambda s: ltv_by_customer_packed(s, end))
+        table = [("ltv", ltv), ("table", Part(
+            lambda s: metrics_service.customer_rows(s, end, ltv(s))))]
+    return Parts([*table,
+                  ("cohorts", Part(lambda s: cohort_rows(s, period))),
+                  ("promoters", Part(lambda s: qc.promoters(s, end))),
+                  ("renewals", Part(lambda s: renewal_lists(s, period))),
+                  ("referrers", Part(lambda s: qc.referrers(s, period.start, end)))])
 
 
 def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:
@@ -208,17 +256,44 @@ def table_rows(store: Store, end: date, ltv: Callable[[Store], Ltv] | None = Non
     a big file). The rows are the ones the worker's kept screens already hold, so keeping
     them adds a list of references, not 100k rows; they are read-only by convention
     (CustomerRow)."""
-    if ltv is None:
-        return cached(store, _table_key(end), lambda: metrics_service.customer_rows(
-            store, end, growth_service.ltv_by_customer(store, end)))
+    return _table(store, end, None if ltv is None else (
+        lambda s: metrics_service.customer_rows(s, end, ltv(s))), since).rows
+
+
+# (a string naming this process, a number it never gives twice): names one table's rows
+TableToken = tuple[str, int]
+TABLE_TOKEN = "customers_token"  # the tab's screen: the table's token, one row
+_PROCESS = f"{os.getpid()}-{os.urandom(6).hex()}"  # another process's rows are others
+_tokens = itertools.count(1)  # (next() is atomic under the GIL: twins may ask at once)
+
+
+class KeptTable(NamedTuple):
+    """The table rows as kept, with the token naming them (`build_for_tab`)."""
+
+    token: TableToken
+    rows: list[CustomerRow]
+
+
+def _named(rows: list[CustomerRow]) -> KeptTable:
+    return KeptTable((_PROCESS, next(_tokens)), rows)
+
+
+def _table(store: Store, end: date,
+           rows_of: Callable[[Store], list[CustomerRow]] | None = None,
+           since: tuple[int, int] | None = None) -> KeptTable:
+    """`table_rows`' rows (`rows_of(store)` when given: made from the data as of version
+    `since`) and their token, kept together (one entry: never the token of other rows)."""
+    if rows_of is None:
+        return cached(store, _table_key(end), lambda: _named(metrics_service.customer_rows(
+            store, end, growth_service.ltv_by_customer(store, end))))
     kept = peek(store, _table_key(end))
     if kept is not None:
-        return cast(list[CustomerRow], kept)
-    rows = metrics_service.customer_rows(store, end, ltv(store))
+        return kept
+    table = _named(rows_of(store))
     # kept only when nobody committed since the LTV began beside (review: a write landing
     # meanwhile left its rows with the LTV of before, served until the next write)
-    seed(store, _table_key(end), rows, since if since is not None else (-1, -1))
-    return rows
+    seed(store, _table_key(end), table, since if since is not None else (-1, -1))
+    return table
 
 
 def _table_key(end: date) -> tuple[str, date]:
@@ -237,11 +312,16 @@ def ltv_by_customer_packed(store: Store, end: date) -> Ltv:
         store, Period.trailing_year(end), metrics_service.load_settings(store).window_days))
 
 
-def work_lists(store: Store, period: Period) -> dict[str, list[Any]]:
+def work_lists(store: Store, period: Period, parts: Parts | None = None
+               ) -> dict[str, list[Any]]:
     """The period's lost and new customers, renewed and not renewed, promoters and
-    referrers (each a list of plain rows)."""
+    referrers (each a list of plain rows); with the build's `parts` (`shared_parts`):
+    after the lost and new lists, the parts nobody has begun, from the last."""
     window = metrics_service.load_settings(store).window_days
-    return {**flow_lists(store, period, window), **other_lists(store, period)}
+    flows = flow_lists(store, period, window)
+    if parts is not None:
+        parts.help(store, reverse=True)
+    return {**flows, **other_lists(store, period, parts)}
 
 
 def flow_lists(store: Store, period: Period, window: int) -> dict[str, list[Any]]:
@@ -253,10 +333,17 @@ def flow_lists(store: Store, period: Period, window: int) -> dict[str, list[Any]
             "new": new_rows(store, period, states, names)}
 
 
-def other_lists(store: Store, period: Period) -> dict[str, list[Any]]:
-    """Renewed and not renewed, promoters and referrers."""
-    referrers = qc.referrers(store, period.start, period.end)
-    return {**renewal_lists(store, period),
+def other_lists(store: Store, period: Period, parts: Parts | None = None
+                ) -> dict[str, list[Any]]:
+    """Renewed and not renewed, promoters and referrers (from the build's `parts` when
+    given: made on this connection or another)."""
+    if parts is None:
+        referrers = qc.referrers(store, period.start, period.end)
+        renewals = renewal_lists(store, period)
+    else:
+        referrers, renewals = parts["referrers"](store), parts["renewals"](store)
+        parts["promoters"](store)  # kept for promoter_rows (not asked twice meanwhile)
+    return {**renewals,
             "promoters": promoter_rows(store, period, referrers),
             "referrers": [{"customer_id": r.customer_id, "customer": r.name,
                            "segment": r.segment, "referred": r.referred,

@@ -13,7 +13,7 @@ on a big file that no figure here reads. tests/test_perf_customers_figures.py: e
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_customers import tally_metrics
@@ -30,10 +30,12 @@ Figures = tuple[dict[str, MetricValue], dict[str, MetricValue],
                 dict[str, dict[str, MetricValue]]]
 
 
-def cards_and_segments(store: Store, period: Period, ids: Collection[str]) -> Figures:
+def cards_and_segments(store: Store, period: Period, ids: Collection[str],
+                       then: Callable[[Store], object] | None = None) -> Figures:
     """id -> value of each of `ids` (customer figures) for the period and the prior period
-    (as `compute_metrics_and_prior` gives them), and `segment_figures`."""
-    now, before, _ = card_metrics.card_figures_and_prior_then(store, period, ids)
+    (as `compute_metrics_and_prior` gives them), and `segment_figures`; `then(connection)`
+    on the prior's connection once its figures are made (card_figures_and_prior_then)."""
+    now, before, _ = card_metrics.card_figures_and_prior_then(store, period, ids, then)
     return now, before, segment_figures(store, period)
 
 

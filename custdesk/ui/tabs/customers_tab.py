@@ -9,6 +9,7 @@ screen customers` prints); this module only lays it out and formats it.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from functools import partial
 from operator import attrgetter
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from custdesk.domain.metric_catalogue import METRICS
+from custdesk.domain.periods import Period
+from custdesk.services.screen_process import ScreenJob
 from custdesk.services.screens import customers as customers_screen
 from custdesk.services.screens import labels
 from custdesk.services.screens.labels import MONTHLY_RENEWAL
@@ -175,8 +178,26 @@ class CustomersTab(DashboardTab):
                      "orders or sales lines (date, customer, amount)")
     empty_why = "The customer list, who came and who went, and every customer's story."
 
+    # the token naming the table rows shown (customers.TABLE_TOKEN) and those rows
+    _table_token: tuple[str, int] | None
+    _table_rows: list[Any]
+
+    # ----- loading: the table's rows only when they are not the ones shown ---------------
+    def load_job(self, period: Period) -> ScreenJob:
+        """`customers.build_for_tab`, naming the table rows this tab shows (none when it
+        shows none): a period change keeping the last day gets the screen without them."""
+        return ScreenJob(customers_screen.build_for_tab, (period, self.period_label),
+                         {"with_series": self.series_with_screen,
+                          "table_token": self._table_token})
+
+    def release_more(self) -> None:
+        self._table_token = None  # (the table's rows are given back with the screen)
+        self._table_rows = []
+
     # ----- layout ----------------------------------------------------------------------
     def build_content(self) -> QWidget:
+        self._table_token = None
+        self._table_rows = []
         self.model = RecordTableModel(CUSTOMER_COLUMNS, self)
         self.model.row_colour = self._row_colour
         self.table = TableWithSearch(self.model, "customers", stretch=len(CUSTOMER_COLUMNS) - 1,
@@ -291,7 +312,20 @@ class CustomersTab(DashboardTab):
     def show_screen(self, screen: Screen) -> None:
         idle_queue.cancel(self)  # the lists of a screen drawn before: never over this one
         self.table.setUpdatesEnabled(True)  # (a screen before may have left it off)
+        token = screen.tables.get(customers_screen.TABLE_TOKEN, [None])[0]
+        if token is not None and "customers" not in screen.tables:
+            # the rows shown (the token this tab sent): only the rest is new
+            if token != self._table_token:  # (never: rows are left out only for it)
+                self._table_token = None
+                self.refresh()
+                return
+            # the screen whole, as a tab holding it expects (the same list, no copy)
+            self.data = screen = dataclasses.replace(
+                screen, tables={**screen.tables, "customers": self._table_rows})
+            self._show_side(screen)
+            return
         rows = screen.tables.get("customers", [])
+        self._table_token, self._table_rows = token, rows
         self._fill_segments(rows)
         if len(rows) > SECOND_TURN_ROWS:
             # a long table in three turns: its rows, their sort and filters (the table

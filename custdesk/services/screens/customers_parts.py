@@ -1,0 +1,63 @@
+"""The Customers build's parts that need nothing from its lists, shared by its lanes
+(Qt-free; issue 18).
+
+The build runs on up to three connections (storage/beside.py): its own makes the lost and
+new lists; a second the cards' figures of the period; a third those of the prior period.
+After Today the figures are kept (both lanes beside are idle at once), after a period
+change keeping the last day the table is (the lists and figures are the work). So the parts
+below — the table's LTV and rows, the cohort rows, the promoters, the renewals and the
+referrers — are made by whichever lane gets to them first: the prior's lane goes through
+them in order once its figures are made, the build's own lane from the other end once its
+lost and new lists are made, and each part is made once (`Part`): a lane finding one
+being made goes on to the next, and waits only when it needs its result.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+from custdesk.storage import Store
+
+T = TypeVar("T")
+
+
+class Part(Generic[T]):
+    """`make(connection)`, made once: `__call__` waits for it (making it when nobody has
+    begun), `help` makes it only when nobody has begun it (never waits)."""
+
+    def __init__(self, make: Callable[[Store], T]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._made: list[T] = []
+
+    def __call__(self, store: Store) -> T:
+        with self._lock:
+            if not self._made:
+                self._made.append(self._make(store))
+            return self._made[0]
+
+    def help(self, store: Store) -> None:
+        if self._made or not self._lock.acquire(blocking=False):
+            return  # made, or being made on another lane
+        try:
+            if not self._made:
+                self._made.append(self._make(store))
+        finally:
+            self._lock.release()
+
+
+class Parts:
+    """Named parts, gone through in order by `help` (`reverse`: from the last)."""
+
+    def __init__(self, parts: Iterable[tuple[str, Part[Any]]]) -> None:
+        self._parts = dict(parts)
+
+    def __getitem__(self, name: str) -> Part[Any]:
+        return self._parts[name]
+
+    def help(self, store: Store, *, reverse: bool = False) -> None:
+        order = list(self._parts.values())
+        for part in reversed(order) if reverse else order:
+            part.help(store)
