@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from custdesk.storage.import_snapshots import record_snapshots
+from custdesk.storage.import_snapshot_layouts import record_snapshots, snapshot_values
 from custdesk.storage.import_writes import REMOVED
 from custdesk.storage.queries_summary import kept_in_step
 from custdesk.storage.store import Store
@@ -146,7 +146,7 @@ def record_after_images(store: Store, batch_id: int) -> None:
             values[AFTER] = dict(zip(values, now, strict=True))
             store.conn.execute("UPDATE batch_changes SET before_json = ? WHERE id = ?",
                                (json.dumps(values), change_id))
-    record_snapshots(store, batch_id, _SNAPSHOT_TABLES)  # (in SQL: import_snapshots)
+    record_snapshots(store, batch_id, _SNAPSHOT_TABLES)  # (in SQL: import_snapshot_layouts)
 
 
 def edited_since(store: Store, batch_id: int) -> list[tuple[str, int, str]]:
@@ -159,7 +159,7 @@ def edited_since(store: Store, batch_id: int) -> list[tuple[str, int, str]]:
             "WHERE batch_id = ? ORDER BY id", (batch_id,)).fetchall():
         if before is None:
             continue
-        values = json.loads(before)
+        values = snapshot_values(before)  # (a created row's: compact or an object)
         expected = values.get(AFTER) if action == "update" else values
         if not expected:
             continue
