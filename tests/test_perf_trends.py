@@ -236,3 +236,21 @@ def test_month_renewals_kept_until_a_write(store) -> None:
         assert [s for s in statements if "mask" in s]
     finally:
         store.conn.set_trace_callback(None)
+
+
+def test_trends_kept_for_each_last_day_until_a_write(store, monkeypatch) -> None:
+    """12 months -> last month -> 12 months: the way back finds the year's trends; a write
+    drops them."""
+    made: list[Period] = []
+    series = today.build_series
+    monkeypatch.setattr(today, "build_series", lambda st, p: made.append(p) or series(st, p))
+    year = Period(END - timedelta(days=364), END)
+    month = Period(date(2026, 10, 1), date(2026, 10, 31))
+    first = today.kept_series(store, year)
+    assert today.kept_series(store, month) == series(store, month)
+    assert today.kept_series(store, year) == first and made == [year, month]
+    with store.transaction():
+        store.conn.execute("UPDATE orders SET revenue_e4 = revenue_e4 + 1 WHERE id = "
+                           "(SELECT max(id) FROM orders)")
+    assert today.kept_series(store, year) == series(store, year)
+    assert made == [year, month, year]
