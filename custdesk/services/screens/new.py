@@ -33,7 +33,7 @@ from custdesk.storage import queries_loyalty as ql
 from custdesk.storage import queries_new as qnew
 from custdesk.storage.beside import beside
 from custdesk.storage.queries import day_parser
-from custdesk.storage.queries_cache import cached
+from custdesk.storage.queries_cache import cached, peek
 
 NAME = "new"
 CARDS = ("customers_new", "customers_new_value", "new_first_order_avg", "new_repeat_90d_pct",
@@ -152,6 +152,11 @@ def end_quality_tables(store: Store, end: date, window: int, *,
     kept = cached(store, _quality_key(end, window),
                   lambda: _end_quality_tables(store, end, window, read), small=True)
     return {name: [dict(r) for r in rows] for name, rows in kept.items()}
+
+
+def quality_tables_kept(store: Store, end: date, window: int) -> bool:
+    """Whether `end_quality_tables` would read nothing (kept for this data)."""
+    return peek(store, _quality_key(end, window), small=True) is not None
 
 
 def _quality_key(end: date, window: int) -> tuple[str, date, int]:
