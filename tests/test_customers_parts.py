@@ -55,3 +55,47 @@ def test_a_failed_part_is_made_again_when_asked() -> None:
     with pytest.raises(RuntimeError):
         part.help("twin")
     assert part("main") == 2 and part("main") == 2
+
+
+# ----- the Customers lists and table from the parts equal those made without them --------
+@pytest.fixture(scope="module", params=[51, 52])
+def store(request, tmp_path_factory):
+    import random
+    from pathlib import Path
+
+    from tests.random_kinds import MID_SIZE, random_kinds_file
+
+    s = random_kinds_file(Path(tmp_path_factory.mktemp("parts")) / "parts.db", request.param,
+                          END, rng=random.Random(request.param), **MID_SIZE)
+    yield s
+    s.close()
+
+
+END = __import__("datetime").date(2026, 11, 24)
+
+
+@pytest.mark.parametrize("twins", [False, True])
+def test_lists_and_table_from_parts_equal_those_made_alone(store, monkeypatch, twins) -> None:
+    from custdesk.services import growth_service
+    from custdesk.services import metrics_service as ms
+    from custdesk.services.screens import customers
+    from custdesk.storage import beside, queries_cache
+    from tests.random_kinds import boundary_periods
+
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    shown = 0
+    for period in boundary_periods(END):
+        queries_cache.clear(store)
+        alone = customers.work_lists(store, period)
+        table = ms.customer_rows(store, period.end,
+                                 growth_service.ltv_by_customer(store, period.end))
+        queries_cache.clear(store)
+        parts = customers.shared_parts(store, period)
+        lane = beside.beside(store, parts.help)  # another lane going through them meanwhile
+        got = customers.work_lists(store, period, parts)
+        lane.result()
+        assert got == alone, period
+        assert list(got) == list(alone)
+        assert parts["table"](store) == table, period
+        shown += len(alone["lost"]) * len(alone["new"]) * len(alone["renewed"])
+    assert shown  # (a period with every kind of list)

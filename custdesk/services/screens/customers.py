@@ -318,19 +318,36 @@ def work_lists(store: Store, period: Period, parts: Parts | None = None
     referrers (each a list of plain rows); with the build's `parts` (`shared_parts`):
     after the lost and new lists, the parts nobody has begun, from the last."""
     window = metrics_service.load_settings(store).window_days
-    flows = flow_lists(store, period, window)
-    if parts is not None:
-        parts.help(store, reverse=True)
-    return {**flows, **other_lists(store, period, parts)}
+    return {**flow_lists(store, period, window, parts), **other_lists(store, period, parts)}
 
 
-def flow_lists(store: Store, period: Period, window: int) -> dict[str, list[Any]]:
-    """The period's lost and new customers (the bridge's Lost and New, as lists)."""
+def flow_lists(store: Store, period: Period, window: int, parts: Parts | None = None
+               ) -> dict[str, list[Any]]:
+    """The period's lost and new customers (the bridge's Lost and New, as lists); with the
+    build's `parts`: their look-ups among them, first, then whatever part nobody has
+    begun (from the last), before the rows are made here."""
     # only the period's new and lost customers, selected in SQL (the same `classify`
     # states as over every customer's facts: tests/test_perf_lists_flows.py)
     states, names = qlists.new_and_lost_named(store, period, window)
-    return {"lost": lost_rows(store, period, states, window, names),
-            "new": new_rows(store, period, states, names)}
+    if parts is not None:
+        parts.first(flow_parts(period, states, window))
+        parts.help(store, reverse=True)
+    return {"lost": lost_rows(store, period, states, window, names, parts),
+            "new": new_rows(store, period, states, names, parts)}
+
+
+def flow_parts(period: Period, states: list[CustomerState], window: int
+               ) -> list[tuple[str, Part[Any]]]:
+    """The lost and new lists' look-ups (`lost_rows`, `new_rows`) as parts."""
+    lost = [st.facts.id for st in states if st.flow.lost]
+    new = [st.facts.id for st in states if st.flow.new]
+    return [("lost values", Part(lambda s: queries.lost_values(
+                s, lost_days(states, period), window))),
+            ("silent", Part(lambda s: queries.silent_lost(
+                s, silent_days(states, period, window), window))),
+            ("contacts", Part(lambda s: qc.contact_history(s, lost, period.end))),
+            ("first orders", Part(lambda s: qlists.first_orders(s, new, period.end))),
+            ("first deals", Part(lambda s: qc.first_won_deals(s, new, period.end)))]
 
 
 def other_lists(store: Store, period: Period, parts: Parts | None = None
@@ -357,16 +374,21 @@ def other_lists(store: Store, period: Period, parts: Parts | None = None
 # (the Customers build pauses it for its whole build).
 @collector_paused()
 def lost_rows(store: Store, period: Period, states: list[CustomerState], window: int,
-              names: dict[int, str] | None = None) -> list[dict[str, Any]]:
+              names: dict[int, str] | None = None, parts: Parts | None = None
+              ) -> list[dict[str, Any]]:
     """Customers lost in the period (the bridge's Lost), latest first: loss date (lost_on,
     else last order + W), reason (as the bridge files it), value (`customers_lost_value`'s),
     last contact, ever complained, ever answered a survey, and `silent` — no ticket or survey
     in the W days up to the loss (`lost_silent_pct`)."""
     lost = [st.facts for st in states if st.flow.lost]
     ids = [f.id for f in lost]
-    values = queries.lost_values(store, lost_days(states, period), window)
-    silent = queries.silent_lost(store, silent_days(states, period, window), window)
-    contacts = qc.contact_history(store, ids, period.end)
+    if parts is None:
+        values = queries.lost_values(store, lost_days(states, period), window)
+        silent = queries.silent_lost(store, silent_days(states, period, window), window)
+        contacts = qc.contact_history(store, ids, period.end)
+    else:  # (`flow_parts`: made here or on another connection)
+        values, silent = parts["lost values"](store), parts["silent"](store)
+        contacts = parts["contacts"](store)
     if names is None:  # (`new_and_lost_named` gives them with the states)
         names = {cid: got[0] for cid, got in qc.customer_names(store, ids).items()}
     rows = []
@@ -385,14 +407,18 @@ def lost_rows(store: Store, period: Period, states: list[CustomerState], window:
 
 @collector_paused()
 def new_rows(store: Store, period: Period, states: list[CustomerState],
-             names: dict[int, str] | None = None) -> list[dict[str, Any]]:
+             names: dict[int, str] | None = None, parts: Parts | None = None
+             ) -> list[dict[str, Any]]:
     """Customers acquired in the period, latest first: their first order (day, value) or
     first won deal, value in the period, source, referred by, and whether they ordered
     again within 90 days (None until 90 days have passed by the period's end)."""
     new = [st.facts for st in states if st.flow.new]
     ids = [f.id for f in new]
-    firsts = qlists.first_orders(store, ids, period.end)  # queries.first_orders's
-    deals = qc.first_won_deals(store, ids, period.end)
+    if parts is None:
+        firsts = qlists.first_orders(store, ids, period.end)  # queries.first_orders's
+        deals = qc.first_won_deals(store, ids, period.end)
+    else:  # (`flow_parts`: made here or on another connection)
+        firsts, deals = parts["first orders"](store), parts["first deals"](store)
     if names is None:  # (`new_and_lost_named` gives them with the states)
         names = {cid: got[0] for cid, got in qc.customer_names(store, ids).items()}
     cohort_day = period.end - timedelta(days=REPEAT_WITHIN_DAYS)

@@ -49,15 +49,29 @@ class Part(Generic[T]):
 
 
 class Parts:
-    """Named parts, gone through in order by `help` (`reverse`: from the last)."""
+    """Named parts, gone through in order by `help` (`reverse`: from the last); parts added
+    `first` (once some input is known) come before those there, also for a lane already
+    going through them."""
 
     def __init__(self, parts: Iterable[tuple[str, Part[Any]]]) -> None:
         self._parts = dict(parts)
+        self._lock = threading.Lock()
 
     def __getitem__(self, name: str) -> Part[Any]:
-        return self._parts[name]
+        with self._lock:
+            return self._parts[name]
+
+    def first(self, parts: Iterable[tuple[str, Part[Any]]]) -> None:
+        with self._lock:
+            self._parts = {**dict(parts), **self._parts}
 
     def help(self, store: Store, *, reverse: bool = False) -> None:
-        order = list(self._parts.values())
-        for part in reversed(order) if reverse else order:
-            part.help(store)
+        done: set[int] = set()
+        while True:
+            with self._lock:
+                order = list(self._parts.values())
+            left = [p for p in (reversed(order) if reverse else order) if id(p) not in done]
+            if not left:
+                return
+            done.add(id(left[0]))
+            left[0].help(store)
