@@ -99,3 +99,20 @@ def test_lists_and_table_from_parts_equal_those_made_alone(store, monkeypatch, t
         assert parts["table"](store) == table, period
         shown += len(alone["lost"]) * len(alone["new"]) * len(alone["renewed"])
     assert shown  # (a period with every kind of list)
+
+
+@pytest.mark.parametrize("twins", [False, True])
+def test_the_trend_made_as_a_part_is_build_series(store, monkeypatch, twins) -> None:
+    """The renewal trend is one of the build's parts (the tab gets it in its one load)."""
+    from custdesk.services.screens import customers
+    from custdesk.storage import beside, queries_cache
+    from tests.random_kinds import boundary_periods
+
+    monkeypatch.setattr(beside, "ENABLED", twins)
+    for period in boundary_periods(END)[:4]:
+        queries_cache.clear(store)
+        expected = customers.build_series(store, period)
+        queries_cache.clear(store)
+        screen = customers.build(store, period, "p")
+        assert screen.series == expected and expected, period
+        assert not customers.build(store, period, "p", with_series=False).series

@@ -143,7 +143,7 @@ def _build_unpaused(store: Store, period: Period, label: str, with_series: bool,
         return Screen(NAME, period, label, empty=True)
     since = data_version(store)  # what the rows beside are made from (kept with it)
     kept = peek(store, _table_key(period.end))
-    parts = shared_parts(store, period, with_table=kept is None)
+    parts = shared_parts(store, period, with_table=kept is None, with_series=with_series)
     pair = beside(store, lambda twin: _with_cohorts(twin, period, figures_of, parts))
     try:
         lists = work_lists(store, period, parts)
@@ -177,7 +177,7 @@ def _build_unpaused(store: Store, period: Period, label: str, with_series: bool,
     }
     screen = honest.finish(Screen(NAME, period, label, cards=honest.blank_cards(cards, why),
                                   tables=tables, lists=lists))
-    return screen.with_series(build_series(store, period)) if with_series else screen
+    return screen.with_series(parts["series"](store)) if with_series else screen
 
 
 def _with_cohorts(store: Store, period: Period, figures_of: FiguresFn, parts: Parts
@@ -190,11 +190,13 @@ def _with_cohorts(store: Store, period: Period, figures_of: FiguresFn, parts: Pa
     return pair
 
 
-def shared_parts(store: Store, period: Period, *, with_table: bool = True) -> Parts:
+def shared_parts(store: Store, period: Period, *, with_table: bool = True,
+                 with_series: bool = False) -> Parts:
     """The build's parts that need nothing from its lists, made by whichever of its lanes
     gets to them first (customers_parts.py), in this order from the prior's connection:
     the table's LTV and rows (`with_table`: unless kept), the cohort rows, the promoters
-    (kept per last day: found by `promoter_rows`), the renewal lists and the referrers."""
+    (kept per last day: found by `promoter_rows`), the renewal lists, the referrers and
+    the renewal trend (`with_series`)."""
     end = period.end
     table: list[tuple[str, Part[Any]]] = []
     if with_table:
@@ -205,7 +207,9 @@ def shared_parts(store: Store, period: Period, *, with_table: bool = True) -> Pa
                   ("cohorts", Part(lambda s: cohort_rows(s, period))),
                   ("promoters", Part(lambda s: qc.promoters(s, end))),
                   ("renewals", Part(lambda s: renewal_lists(s, period))),
-                  ("referrers", Part(lambda s: qc.referrers(s, period.start, end)))])
+                  ("referrers", Part(lambda s: qc.referrers(s, period.start, end))),
+                  *([("series", Part(lambda s: build_series(s, period)))]
+                    if with_series else [])])
 
 
 def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:

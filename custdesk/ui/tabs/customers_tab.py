@@ -178,6 +178,10 @@ class CustomersTab(DashboardTab):
                      "orders or sales lines (date, customer, amount)")
     empty_why = "The customer list, who came and who went, and every customer's story."
 
+    # the renewal trend in the screen's own load, not a second one after it: one of the
+    # build's parts (customers.shared_parts), made on whichever connection is free (kept
+    # per last day: after Today, or a period change keeping it, nothing to make)
+    series_with_screen = True
     # the token naming the table rows shown (customers.TABLE_TOKEN) and those rows
     _table_token: tuple[str, int] | None
     _table_rows: list[Any]
