@@ -326,10 +326,11 @@ class RecordTableModel(QAbstractTableModel):
         self._sort = (column, order)
         self._order = self._sorted_order(column, order)
         self._view = self._filtered(self._order)
-        position = {src: pos for pos, src in enumerate(self._view)}
-        new_indexes = [self.index(position[src], col) if src in position else QModelIndex()
-                       for src, col in old_sources]
-        self.changePersistentIndexList(old_persistent, new_indexes)
+        if old_persistent:  # (a map of every visible row: ~80 ms for 100k, else for none)
+            position = {src: pos for pos, src in enumerate(self._view)}
+            new_indexes = [self.index(position[src], col) if src in position
+                           else QModelIndex() for src, col in old_sources]
+            self.changePersistentIndexList(old_persistent, new_indexes)
         self.layoutChanged.emit()
 
     def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
