@@ -49,16 +49,19 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     # Beside this period's cards and sales by segment and product, on second connections
     # (two cores, storage/beside.py): its sales by category with the prior period's cards
     # and product revenue (all its product rows give), and the groups A–D with the
-    # movement from the prior period's
+    # movement from the prior period's, then the monthly series (their own month sums:
+    # nothing kept by Today gives them, and the lane is the shortest)
     compare = period.days() >= MIN_COMPARE_DAYS
     prior_period = period.prior()
     pending = beside(store, lambda twin: (
         ms.sales_groups(twin, period, "category"), ms.sales_report(twin, prior_period, CARDS),
         queries.revenue_by_product(twin, prior_period) if compare else {}))
-    pending_groups = beside(store, lambda twin: mg.groups_and_movement(twin, period))
+    pending_groups = beside(store, lambda twin: (
+        mg.groups_and_movement(twin, period),
+        build_series(twin, period) if with_series else None))
     report = ms.sales_report(store, period, CARDS, by=("segment", "product"))
     by_category, prior_report, prior_revenue = pending.result()
-    groups, movement = pending_groups.result()
+    (groups, movement), series = pending_groups.result()
     prior = prior_report.metrics
     b = report.breakdowns
     cards = with_targets({m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS},
@@ -76,7 +79,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     tables["cases"] = case_results
     tables["by_product"] = with_cases(tables["by_product"], case_results)
     screen = honest.finish(Screen(NAME, period, label, cards=cards, tables=tables))
-    return screen.with_series(build_series(store, period)) if with_series else screen
+    return screen.with_series(series) if series is not None else screen
 
 
 def build_series(store: Store, period: Period) -> dict[str, list[SeriesPoint]]:
