@@ -43,6 +43,13 @@ def _spy_renewals(monkeypatch) -> list[str]:
     return made
 
 
+def _spy(read: list[str], name: str, fn):
+    def spy(*args, **kwargs):
+        read.append(name)
+        return fn(*args, **kwargs)
+    return spy
+
+
 def _same(a, b) -> None:
     assert a.tables == b.tables and a.lists == b.lists and a.cards == b.cards
     assert a.empty == b.empty and a.notes == b.notes
@@ -100,3 +107,24 @@ def test_a_failed_tab_part_waits_for_the_new_part(store, monkeypatch) -> None:
     with pytest.raises(RuntimeError, match="the groups failed"):
         loyalty.build_tab(store, Period(END - timedelta(days=89), END), "x")
     assert ended.is_set()
+
+
+def test_end_tables_warmed_ahead_are_read_by_the_first_build(store, monkeypatch) -> None:
+    """`warm_end_tables` (for a worker with nothing to do) keeps both parts' end tables:
+    the tab's first build then reads no first days, habits or cohorts, and draws the same
+    as built afresh; a second warm-up reads nothing either."""
+    monkeypatch.setattr(beside, "ENABLED", True)
+    year = Period.trailing_year(END)
+    queries_cache.clear(store)
+    fresh = loyalty.build_tab(store, year, "x")
+    queries_cache.clear(store)
+    read: list[str] = []
+    for name in ("first_days", "habits", "cohort_cells"):
+        monkeypatch.setattr(loyalty.ql, name, _spy(read, name, getattr(loyalty.ql, name)))
+    loyalty.warm_end_tables(store, year)
+    assert sorted(read) == ["cohort_cells", "first_days", "habits"]
+    read.clear()
+    loyalty.warm_end_tables(store, Period(END - timedelta(days=89), END))  # same last day
+    warmed = loyalty.build_tab(store, year, "x")
+    assert read == []
+    _same(warmed, fresh)
