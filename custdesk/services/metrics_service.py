@@ -373,6 +373,8 @@ def _whole_file(store: Store, period: Period, segments: bool
     """(the discount sums of the file and each segment — one pass over the period's lines
     — with the segment breakdown, else None; `whole_file_inputs`)."""
     discounts = queries.discount_totals_with_total(store, period) if segments else None
+    if segments:  # kept: the breakdown then finds it (the main lane is the longest)
+        queries.orders_count(store, period, by_segment=True)
     return discounts, whole_file_inputs(
         store, period, None if discounts is None else discounts.get("", DiscountTotals()))
 
