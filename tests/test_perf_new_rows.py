@@ -160,3 +160,18 @@ def test_first_orders_from_the_quality_tables_first_days(store) -> None:
         assert new.end_quality_tables(store, period.end, 365, read=again) == tables
         assert not again and new._first_orders(again, period) is None
     assert handed
+
+
+def test_first_orders_missing_a_customer_are_looked_up(store) -> None:
+    """First orders read before a write (another process's import) may miss a customer
+    acquired since: the list then looks them all up instead of failing."""
+    period = Period(END - timedelta(days=364), END)
+    queries_cache.clear(store)
+    read: list = []
+    new.end_quality_tables(store, period.end, 365, read=read)
+    firsts = new._first_orders(read, period)
+    assert firsts
+    reference = new.new_rows_reference(store, period, 365)
+    dropped = next(r["customer_id"] for r in reference if r["first_order_value"] is not None)
+    missing = {cid: first for cid, first in firsts.items() if cid != dropped}
+    assert new.new_rows(store, period, missing) == reference

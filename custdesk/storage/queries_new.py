@@ -90,6 +90,9 @@ def new_customers(store: Store, start: date, end: date, firsts: FirstOrders | No
             in store.conn.execute(sql, params)]
     if firsts is None:
         return rows
+    if any(r.has_first_order and r.customer_id not in firsts for r in rows):
+        # a write landed between the two reads (another process's import): look them up
+        return new_customers(store, start, end)
     return [r._replace(first_order_e4=firsts[r.customer_id][0],
                        repeat_90d=firsts[r.customer_id][1]) if r.has_first_order else r
             for r in rows]
