@@ -182,26 +182,30 @@ class CustomersTab(DashboardTab):
     # build's parts (customers.shared_parts), made on whichever connection is free (kept
     # per last day: after Today, or a period change keeping it, nothing to make)
     series_with_screen = True
-    # the token naming the table rows shown (customers.TABLE_TOKEN) and those rows
+    # the token naming the table rows shown (customers.TABLE_TOKEN), those rows and the
+    # period of the screen they came with
     _table_token: tuple[str, int] | None
     _table_rows: list[Any]
+    _table_period: Period | None
 
     # ----- loading: the table's rows only when they are not the ones shown ---------------
     def load_job(self, period: Period) -> ScreenJob:
         """`customers.build_for_tab`, naming the table rows this tab shows (none when it
-        shows none): a period change keeping the last day gets the screen without them."""
+        shows none): a period change keeping the last day gets the screen without them.
+        Not for the period they came with: the screen process answers that job as first
+        asked from its recent screens (asked with a token, the same screen would be built
+        again, its lists held twice there: ~50 MB on a big file)."""
+        token = self._table_token if period != self._table_period else None
         return ScreenJob(customers_screen.build_for_tab, (period, self.period_label),
-                         {"with_series": self.series_with_screen,
-                          "table_token": self._table_token})
+                         {"with_series": self.series_with_screen, "table_token": token})
 
     def release_more(self) -> None:
-        self._table_token = None  # (the table's rows are given back with the screen)
-        self._table_rows = []
+        # (the table's rows are given back with the screen)
+        self._table_token, self._table_rows, self._table_period = None, [], None
 
     # ----- layout ----------------------------------------------------------------------
     def build_content(self) -> QWidget:
-        self._table_token = None
-        self._table_rows = []
+        self._table_token, self._table_rows, self._table_period = None, [], None
         self.model = RecordTableModel(CUSTOMER_COLUMNS, self)
         self.model.row_colour = self._row_colour
         self.table = TableWithSearch(self.model, "customers", stretch=len(CUSTOMER_COLUMNS) - 1,
@@ -320,7 +324,7 @@ class CustomersTab(DashboardTab):
         if token is not None and "customers" not in screen.tables:
             # the rows shown (the token this tab sent): only the rest is new
             if token != self._table_token:  # (never: rows are left out only for it)
-                self._table_token = None
+                self._table_token = self._table_period = None
                 self.refresh()
                 return
             # the screen whole, as a tab holding it expects (the same list, no copy)
@@ -330,6 +334,7 @@ class CustomersTab(DashboardTab):
             return
         rows = screen.tables.get("customers", [])
         self._table_token, self._table_rows = token, rows
+        self._table_period = screen.period
         self._fill_segments(rows)
         if len(rows) > SECOND_TURN_ROWS:
             # a long table in three turns: its rows, their sort and filters (the table
