@@ -57,6 +57,26 @@ def test_a_failed_part_is_made_again_when_asked() -> None:
     assert part("main") == 2 and part("main") == 2
 
 
+def test_take_hands_the_result_once_and_a_made_part_lets_its_inputs_go() -> None:
+    import gc
+    import weakref
+
+    class States(list):
+        pass
+
+    states = States([1, 2, 3])
+    seen = weakref.ref(states)
+    part = Part(lambda _store, held=states: sum(held))
+    del states
+    part.help("twin")
+    gc.collect()
+    assert seen() is None  # made: what it was made from is gone (a build's 35k states)
+    assert part.take("main") == 6
+    with pytest.raises(RuntimeError):
+        part.take("main")
+    part.help("twin")  # taken: never made again
+
+
 # ----- the Customers lists and table from the parts equal those made without them --------
 @pytest.fixture(scope="module", params=[51, 52])
 def store(request, tmp_path_factory):

@@ -390,8 +390,8 @@ def lost_rows(store: Store, period: Period, states: list[CustomerState], window:
         silent = queries.silent_lost(store, silent_days(states, period, window), window)
         contacts = qc.contact_history(store, ids, period.end)
     else:  # (`flow_parts`: made here or on another connection)
-        values, silent = parts["lost values"](store), parts["silent"](store)
-        contacts = parts["contacts"](store)
+        values, silent = parts["lost values"].take(store), parts["silent"].take(store)
+        contacts = parts["contacts"].take(store)
     if names is None:  # (`new_and_lost_named` gives them with the states)
         names = {cid: got[0] for cid, got in qc.customer_names(store, ids).items()}
     rows = []
@@ -421,7 +421,7 @@ def new_rows(store: Store, period: Period, states: list[CustomerState],
         firsts = qlists.first_orders(store, ids, period.end)  # queries.first_orders's
         deals = qc.first_won_deals(store, ids, period.end)
     else:  # (`flow_parts`: made here or on another connection)
-        firsts, deals = parts["first orders"](store), parts["first deals"](store)
+        firsts, deals = parts["first orders"].take(store), parts["first deals"].take(store)
     if names is None:  # (`new_and_lost_named` gives them with the states)
         names = {cid: got[0] for cid, got in qc.customer_names(store, ids).items()}
     cohort_day = period.end - timedelta(days=REPEAT_WITHIN_DAYS)
