@@ -2,7 +2,7 @@
 (review of issue 18's round 8): a write landing while the Customers build makes its LTV
 beside is never kept with the rows of after it, and a build whose own part fails waits
 for the part beside before it raises (else the part runs on into the next build): Today,
-Customers, New, Growth's cards, Feedback and Why."""
+Customers, New, Growth's cards, Feedback, Why and Margins."""
 
 from __future__ import annotations
 
@@ -141,4 +141,26 @@ def test_a_failed_why_build_waits_for_its_lost_counts(store, monkeypatch) -> Non
     monkeypatch.setattr(why, "figures", _fails)
     with pytest.raises(RuntimeError, match="the lists failed"):
         why.build(store, YEAR, "x")
+    assert slow.ended.is_set()
+
+
+@pytest.mark.parametrize("failing", ["main", "beside"])
+def test_a_failed_margins_build_waits_for_its_series(store, monkeypatch, failing) -> None:
+    """Margins makes its monthly series beside, after the groups: a failure of its own
+    sums, or of the other part beside, waits for it."""
+    from custdesk.services import margins_service as mg
+    from custdesk.services import metrics_service as ms
+    from custdesk.services.screens import margins
+
+    monkeypatch.setattr(beside, "ENABLED", True)
+    slow = _Slow(mg.monthly_sales)
+    monkeypatch.setattr(mg, "monthly_sales", slow)
+    if failing == "main":
+        sales = ms.sales_report
+        monkeypatch.setattr(ms, "sales_report", lambda s, p, ids, by=(): (
+            _fails() if by else sales(s, p, ids, by=by)))
+    else:
+        monkeypatch.setattr(ms, "sales_groups", _fails)
+    with pytest.raises(RuntimeError, match="the lists failed"):
+        margins.build(store, YEAR, "x")
     assert slow.ended.is_set()

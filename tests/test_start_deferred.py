@@ -235,8 +235,11 @@ def test_the_start_asks_the_screen_process_for_today_before_it_opens_the_file(
         given.append(k.get("read_ahead")), opening(*a, **k))[1])
     codes: list[int] = []
     with deferred_window(qtbot, monkeypatch, demo_db_template, tmp_path) as (window, db):
-        load_window(window, QApplication.instance(), str(db), True, codes.append)
+        monkeypatch.chdir(db.parent)  # `--db demo.db`: the worker keys its files by the
+        load_window(window, QApplication.instance(), db.name, True, codes.append)
         qtbot.waitUntil(lambda: bool(codes), timeout=30_000)
     assert codes == [0]
-    assert [(path, ahead.module) for path, ahead in asked] == [(db, app.TODAY_SCREEN)]
+    # full path, as the window's store (a relative one: Today built twice)
+    assert [(path, ahead.module) for path, ahead in asked] == [(db.resolve(),
+                                                                app.TODAY_SCREEN)]
     assert given == ["let go"]

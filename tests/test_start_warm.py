@@ -375,6 +375,17 @@ def _emptied(path: Path) -> None:
     path.write_bytes(b"")
 
 
+def _wal_mode(path: Path) -> None:
+    """Put in WAL mode once (another tool): a reader would make -wal/-shm files beside it
+    that the open, which converts it back, then finds locked."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+    conn.close()
+    assert not path.with_name(path.name + "-wal").exists()
+
+
 def test_a_current_file_is_read_ahead_read_only_and_left_as_it_was(tmp_path) -> None:
     import sqlite3
 
@@ -396,7 +407,7 @@ def test_a_current_file_is_read_ahead_read_only_and_left_as_it_was(tmp_path) -> 
 
 
 @pytest.mark.parametrize("spoil", [_stale, _older_schema, _extra_table, _journal_beside,
-                                   _another_programs, _emptied])
+                                   _another_programs, _emptied, _wal_mode])
 def test_no_reading_ahead_of_a_file_its_open_would_change_or_refuse(tmp_path, spoil) -> None:
     """A migration or summary refill pending, tables not ours, a journal beside it
     (whoever replays it: never a reader ahead of the open's own checks), another
@@ -406,10 +417,11 @@ def test_no_reading_ahead_of_a_file_its_open_would_change_or_refuse(tmp_path, sp
 
     path = ensure_demo_file(tmp_path / "shop.db")
     spoil(path)
-    before = path.read_bytes()
+    before, around = path.read_bytes(), sorted(tmp_path.rglob("*"))
     assert open_read_ahead(path) is None
     assert open_read_ahead(tmp_path / "missing.db") is None
     assert path.read_bytes() == before
+    assert sorted(tmp_path.rglob("*")) == around  # nothing made beside it
 
 
 def test_the_worker_builds_ahead_of_the_open_only_a_file_it_may_read_and_big_enough(
@@ -476,3 +488,23 @@ def test_a_file_refused_at_its_open_is_let_go_by_a_reading_started_before_it(
         held.release()
         runner.use_screen_process(False)
         set_default_runner(None)
+
+
+def test_the_second_connections_of_a_build_only_read(demo_store) -> None:
+    """A build reading ahead of the open runs parts on second connections (beside.py):
+    like the read-ahead store they are read-only to SQLite itself (no write, no journal
+    replayed through them), not merely asked not to write."""
+    import sqlite3
+
+    from custdesk.storage.beside import beside
+
+    def write(twin) -> str:
+        try:
+            twin.conn.execute("PRAGMA query_only = OFF")
+            twin.conn.execute("DELETE FROM orders")
+        except sqlite3.OperationalError as exc:
+            return str(exc)
+        return "written"
+
+    assert "readonly" in beside(demo_store, write).result()
+    assert demo_store.conn.execute("SELECT count(*) FROM orders").fetchone()[0] > 0

@@ -89,6 +89,24 @@ def test_other_programs_sqlite_file_refused_unchanged(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("mode", ["delete", "wal"])
+def test_other_programs_file_refused_with_nothing_made_beside_it(tmp_path: Path,
+                                                                 mode: str) -> None:
+    """Another program's file in WAL mode: probing it for tables must not leave -wal/-shm
+    files beside it (a file we do not understand is never touched)."""
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA journal_mode = {mode}")
+    conn.execute("CREATE TABLE t(x)")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(NotCustdeskFileError, match="another program"):
+        open_store(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
 def test_newer_schema_refused_unchanged(db_path: Path) -> None:
     open_store(db_path).close(backup_if_changed=False)
     raw = bytearray(db_path.read_bytes())

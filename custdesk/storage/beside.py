@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from custdesk.storage import queries_cache
-from custdesk.storage.database import connect
+from custdesk.storage.database import connect_read_only
 from custdesk.storage.store import Store
 
 T = TypeVar("T")
@@ -50,8 +50,9 @@ class _Twin:
     store is freed or closes — at once when idle, else by the part's thread when done."""
 
     def __init__(self, store: Store) -> None:
-        db = connect(store.path)
-        db.conn.execute("PRAGMA query_only = ON")  # it only reads: a write fails, never waits
+        # it only reads: a write fails, never waits, and no journal is replayed through it
+        # (it may read ahead of the open's own checks: database.open_read_ahead)
+        db = connect_read_only(store.path)
         self.store = Store(store.path, db, None)
         self._state = threading.Lock()
         self._busy = False

@@ -94,7 +94,8 @@ def _check_foreign(path: Path) -> None:
 
 
 def _has_tables(path: Path) -> bool:
-    uri = f"{path.resolve().as_uri()}?mode=ro"
+    # immutable: no lock, and no -wal/-shm made beside another program's WAL-mode file
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
     try:
         probe = sqlite3.connect(uri, uri=True)
     except sqlite3.DatabaseError:
@@ -151,6 +152,22 @@ def harden(conn: sqlite3.Connection) -> None:
 
 
 BUSY_TIMEOUT_MS = 15_000
+
+
+def connect_read_only(path: Path) -> sqlite_utils.Database:
+    """A connection that can only read (`mode=ro`: SQLite refuses every write, and never
+    replays a journal through it): the screen process's second connections and its reading
+    ahead of the open."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                           check_same_thread=False)
+    try:
+        harden(conn)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")  # a write fails at once, never waits
+    except BaseException:
+        conn.close()
+        raise
+    return sqlite_utils.Database(conn)
 
 
 def connect(path: Path) -> sqlite_utils.Database:
@@ -295,21 +312,21 @@ def open_read_ahead(path: Path) -> Store | None:
     (`_check_foreign`), no journal or WAL beside it (nothing for anyone to replay), its
     tables ours (`_check_schema`), no migration pending, a fresh order summary. Read-only
     through SQLite (`mode=ro`): it can never write, nor replay a journal appearing
-    meanwhile. The open's own checks still decide; a refusal lets go of this store (the
-    screen process ends). No lock: reading needs none."""
+    meanwhile. Not a file in WAL mode (its reader would make -wal/-shm files the open then
+    finds locked: the open converts it first). The open's own checks still decide; a
+    refusal lets go of this store (the screen process ends). No lock: reading needs none."""
     try:
         if (not path.is_file() or path.stat().st_size == 0
-                or any(p.exists() for p in sidecar_paths(path).values())):
+                or any(p.exists() for p in sidecar_paths(path).values())
+                or not _rollback_journal_mode(path)):
             return None
         _check_foreign(path)
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                               check_same_thread=False)
+        db = connect_read_only(path)
     except (DatabaseError, OSError, sqlite3.Error):
         return None
+    conn = db.conn
     try:
-        harden(conn)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        store = Store(path, sqlite_utils.Database(conn), None)
+        store = Store(path, db, None)
         _check_schema(conn, path)
         if store.schema_version() == 0 or not _as_it_stays(store):
             conn.close()
@@ -318,6 +335,13 @@ def open_read_ahead(path: Path) -> Store | None:
     except (DatabaseError, sqlite3.Error):
         conn.close()
         return None
+
+
+def _rollback_journal_mode(path: Path) -> bool:
+    """The header's read and write versions are 1 (a rollback journal), not 2 (WAL)."""
+    with open(path, "rb") as fh:
+        header = fh.read(20)
+    return header[18:20] == b"\x01\x01"
 
 
 def _as_it_stays(store: Store) -> bool:

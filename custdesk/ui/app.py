@@ -302,7 +302,7 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
     default_runner().use_screen_process()
     # ...and asked at once to build the first tab if it may read the file as it is (the
     # window opens it only once its modules are in: ~0.5 s later on two cores)
-    read_ahead = (warm_ahead(early, ahead) if early is not None and ahead is not None
+    read_ahead = (warm_ahead(early.resolve(), ahead) if early is not None and ahead is not None
                   and demo_file_writer(early) is None else None)
     doing("importing the tabs")
     # no cyclic collection while the tabs import on their thread: a full one there (60 ms

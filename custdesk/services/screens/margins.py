@@ -59,9 +59,14 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     pending_groups = beside(store, lambda twin: (
         mg.groups_and_movement(twin, period),
         build_series(twin, period) if with_series else None))
-    report = ms.sales_report(store, period, CARDS, by=("segment", "product"))
-    by_category, prior_report, prior_revenue = pending.result()
-    (groups, movement), series = pending_groups.result()
+    try:
+        report = ms.sales_report(store, period, CARDS, by=("segment", "product"))
+        by_category, prior_report, prior_revenue = pending.result()
+        (groups, movement), series = pending_groups.result()
+    except BaseException:  # the parts beside end before this build is (beside.Pending)
+        pending.wait()
+        pending_groups.wait()
+        raise
     prior = prior_report.metrics
     b = report.breakdowns
     cards = with_targets({m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS},
