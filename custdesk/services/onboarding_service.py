@@ -14,8 +14,9 @@ from typing import Any
 from custdesk.domain import onboarding as ob
 from custdesk.services import edits
 from custdesk.storage import onboarding as rows
+from custdesk.storage import onboarding_late as late
 from custdesk.storage import queries_loyalty as ql
-from custdesk.storage.queries_cache import cached
+from custdesk.storage.queries_cache import cached, peek
 from custdesk.storage.repository import get_settings
 from custdesk.storage.store import Store
 
@@ -78,17 +79,29 @@ def track_rows(store: Store, end: date) -> list[dict[str, Any]]:
 def overdue_counts(store: Store, end: date) -> list[dict[str, Any]]:
     """Per step: how many customers acquired in the TRACK_DAYS up to `end` have it as their
     first overdue step, with the step's offset in days ("3 waiting for delivered > 7 days")."""
-    offsets = {s.name: s.days for s in steps(store)}
-    counts = _onboarding(store, end).late
+    plan = steps(store)
+    offsets = {s.name: s.days for s in plan}
+    kept = peek(store, _tracks_key(end))  # the New screen's tracks, when it made them
+    if kept is not None:
+        counts = kept.late
+    else:  # the first late steps alone, in SQL (not every step of every track)
+        untracked = (frozenset() if rows.deliveries_recorded(store)
+                     else frozenset({ob.DELIVERED}))
+        counts = late.first_late_counts(store, [(s.name, s.days) for s in plan],
+                                        *onboarding_span(end), untracked)
     return [{"step": name, "customers": counts[name], "days": offsets.get(name)}
             for name in offsets if name in counts]
+
+
+def _tracks_key(end: date) -> tuple[str, date]:
+    return ("onboarding tracks", end)
 
 
 def _onboarding(store: Store, end: date) -> _Onboarding:
     """The tracks of the customers being onboarded at `end`, kept per store until the next
     write: Today asks for their late-step counts and the New screen for their rows (0.4 s
     of seeks and tracks on the big file, paid once)."""
-    return cached(store, ("onboarding tracks", end), lambda: _Onboarding(
+    return cached(store, _tracks_key(end), lambda: _Onboarding(
         _light_tracks(store, ql.acquired_between(store, *onboarding_span(end)), end)))
 
 
