@@ -147,6 +147,8 @@ def test_tab_keeps_its_rows_over_a_period_change_and_takes_new_ones_after_a_writ
     for key in ("lost", "new", "renewed", "promoters"):
         assert tab.lists[key].model.all_rows() == fresh.lists[key].model.all_rows()
     assert tab.bridge_text.text() == fresh.bridge_text.text()
+    # the tab's own load (no runner): the whole screen, whatever rows it shows
+    assert tab.load(store, days90).tables["customers"] == rows
     # back to the period the rows came with: asked as then (the screen process answers it
     # from its recent screens, not built again for a token), the rows whole
     assert tab.load_job(year).kwargs["table_token"] is None

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from custdesk.domain.metric_catalogue import METRICS
 from custdesk.domain.periods import Period
+from custdesk.services.files import Store
 from custdesk.services.screen_process import ScreenJob
 from custdesk.services.screens import customers as customers_screen
 from custdesk.services.screens import labels
@@ -198,6 +199,11 @@ class CustomersTab(DashboardTab):
         token = self._table_token if period != self._table_period else None
         return ScreenJob(customers_screen.build_for_tab, (period, self.period_label),
                          {"with_series": self.series_with_screen, "table_token": token})
+
+    def load(self, store: Store, period: Period) -> Screen:
+        """The whole screen (with its table rows, whatever this tab shows)."""
+        return customers_screen.build_for_tab(store, period, self.period_label,
+                                              with_series=self.series_with_screen)
 
     def release_more(self) -> None:
         # (the table's rows are given back with the screen)
