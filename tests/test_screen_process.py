@@ -363,3 +363,23 @@ def test_the_worker_builds_with_the_collector_paused(demo_store) -> None:
     with pytest.raises(ValueError, match="no column named revenue"):
         files.run(path, failing_job, lambda: False)
     assert gc.isenabled()
+
+
+def test_a_file_moved_away_is_never_written_back_or_made_anew_by_the_worker(
+        tmp_path) -> None:
+    """Review: the worker's store closed like the window's (Store.close rescues a file
+    moved away, writing it back) recreated the file at its old path, and its next
+    connection made an empty one there. The window's own store rescues; the worker, which
+    only reads, neither writes nor creates a file."""
+    from custdesk.services import screen_process
+    from custdesk.services.demo import ensure_demo_file
+
+    path = ensure_demo_file(tmp_path / "shop.db")
+    files = screen_process._WorkerFiles()
+    store = files.store(str(path))
+    assert store.conn.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
+    path.rename(tmp_path / "moved.db")
+    with pytest.raises(Exception, match="unable to open"):
+        files.store(str(path))
+    assert not path.exists()
+    assert store.closed

@@ -333,17 +333,18 @@ class _WorkerFiles:
         self.recent: OrderedDict[tuple[str, bytes, tuple[int, int], date], Any] = OrderedDict()
 
     def store(self, path: str) -> Any:
-        from custdesk.services.files import Store, connect
+        from custdesk.services.files import Store
         from custdesk.storage.beside import close_twin
+        from custdesk.storage.database import connect_read_only
 
         store = self.stores.get(path)
         if store is not None and store.file_gone():
             close_twin(store)
-            store.close(backup_if_changed=False)
+            store.close(backup_if_changed=False, rescue_if_gone=False)  # the window's job
             store = None
             self.recent.clear()
-        if store is None:
-            store = self.stores[path] = Store(Path(path), connect(Path(path)), None)
+        if store is None:  # read-only: it never writes, nor makes a file where none is
+            store = self.stores[path] = Store(Path(path), connect_read_only(Path(path)), None)
         return store
 
     def read_ahead(self, path: str, min_records: int) -> bool:
@@ -359,7 +360,7 @@ class _WorkerFiles:
         if store is None:
             return False
         if records_estimate(store) < min_records:
-            store.close(backup_if_changed=False)
+            store.close(backup_if_changed=False, rescue_if_gone=False)
             return False
         self.stores[path] = store
         return True

@@ -85,13 +85,15 @@ class Store:
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
-    def close(self, backup_if_changed: bool = True, *,
-              keep_lock: bool = False) -> BaseFileLock | None:
+    def close(self, backup_if_changed: bool = True, *, keep_lock: bool = False,
+              rescue_if_gone: bool = True) -> BaseFileLock | None:
         """Close; take a rotating backup first when this session changed anything.
 
         `keep_lock=True` (a restore) leaves the one-writer lock held and returns it: the
         caller hands it to `restore_backup` and then to `open_store(path, lock=held)`, so
-        no other process can open the file in between (issue 20 M6).
+        no other process can open the file in between (issue 20 M6). `rescue_if_gone=False`:
+        a reader's connection (the screen process) never writes the file back — the
+        window's own store does.
 
         Never raises for a failed backup or rescue (a full disk must not stop the owner
         from quitting; what was committed is already in the file): the reason is left in
@@ -101,7 +103,7 @@ class Store:
             return None
         kept: BaseFileLock | None = None
         try:
-            if self.file_gone():
+            if rescue_if_gone and self.file_gone():
                 self.close_warning = (f"{self.path.name} was moved or deleted while custdesk "
                                       f"had it open. {self._rescue_note()}")
             if backup_if_changed and self.changed_since_open:
