@@ -31,11 +31,14 @@ END = date(2026, 11, 24)
 EMPTY_MONTH = "2026-06"  # no order line in it (the files' lines of that month deleted)
 
 
-# (seed, lines at a time of day): the Python references read days only
-@pytest.fixture(scope="module", params=[(21, True), (22, True), (21, False), (23, False)],
-                ids=lambda p: f"{p[0]}{'-timed' if p[1] else ''}")
+# (seed, lines at a time of day, a stale order summary): the Python references read days
+# only; a stale summary (lines changed after it was built) must never be read as the truth
+@pytest.fixture(scope="module", params=[(21, True, False), (22, True, False),
+                                        (21, False, False), (23, False, False),
+                                        (24, False, True), (25, True, True)],
+                ids=lambda p: f"{p[0]}{'-timed' if p[1] else ''}{'-stale' if p[2] else ''}")
 def store(request, tmp_path_factory):
-    seed, timed = request.param
+    seed, timed, stale = request.param
     rng = random.Random(seed)
     s = random_kinds_file(Path(tmp_path_factory.mktemp("trends")) / "trends.db",
                           seed, END, rng=rng, customers=(40, 250),
@@ -62,6 +65,13 @@ def store(request, tmp_path_factory):
                 (cid, day + rng.choice(["", " 09:30"] if timed else [""]),
                  int(day[:4]) * 100 + int(day[5:7]), rng.randint(-5_000, 900_000)))
         queries_summary.refresh_order_stats(s)
+        if stale:  # lines moved, added and taken away after the summary was built
+            s.conn.execute("UPDATE orders SET date = date(substr(date, 1, 10), '-200 days')"
+                           " WHERE id % 7 = 0")
+            s.conn.execute("UPDATE orders SET month = CAST(strftime('%Y%m', substr(date, 1, "
+                           "10)) AS INTEGER) WHERE id % 7 = 0")
+            s.conn.execute("DELETE FROM orders WHERE id % 11 = 0")
+            s.conn.execute("UPDATE summary_state SET dirty = 1")
     s.timed = timed  # type: ignore[attr-defined]
     yield s
     s.close()
@@ -167,7 +177,9 @@ def test_revenue_by_month_refuses_other_periods(store) -> None:
                     [("2026-01", Period(date(2026, 1, 1), date(2026, 1, 30))), ("2026-02", b)],
                     [("2026-01", a), ("2026-03", Period(date(2026, 3, 1), date(2026, 3, 5)))],
                     [("2026-02", a)],
-                    [("2026-01", Period(date(2026, 1, 1), date(2026, 2, 3)))]):
+                    [("2026-01", Period(date(2026, 1, 1), date(2026, 2, 3)))],
+                    # the same month number a year later (review: month alone compared)
+                    [("2025-01", Period(date(2025, 1, 1), date(2026, 1, 15)))]):
         with pytest.raises(ValueError):
             queries_series.revenue_by_month(store, periods)
 

@@ -72,7 +72,7 @@ def revenue_by_month(store: Store, periods: Sequence[tuple[str, Period]]) -> dic
     *whole, (_, last) = periods
     if any(p.start.day != 1 or key != p.start.strftime("%Y-%m") for key, p in periods) or \
             any((p.end + timedelta(days=1)).day != 1 for _, p in whole) or \
-            last.end.month != last.start.month or \
+            (last.end.year, last.end.month) != (last.start.year, last.start.month) or \
             any(a.end + timedelta(days=1) != b.start for (_, a), (_, b) in zip(
                 periods, periods[1:], strict=False)):
         raise ValueError("revenue_by_month needs calendar months, the last one cut or whole")
