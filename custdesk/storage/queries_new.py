@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from custdesk.domain.customer_state import REPEAT_WITHIN_DAYS
 from custdesk.storage.database import Store
+from custdesk.storage.queries_cache import data_version
 from custdesk.storage.queries_cohorts import _ACQ
 from custdesk.storage.queries_lists import FIRST_KEY, FIRST_KEY_VALUE, REPEAT_AFTER_FIRST
 from custdesk.storage.queries_summary import stats_source
@@ -54,9 +55,19 @@ SELECT cid, name, segment, source, referred_by, acq, first, first_on IS NOT NULL
 FROM n ORDER BY cid
 """
 assert "first_key" not in _NEW_ROWS_BARE_SQL and "FROM n ORDER BY cid" in _NEW_ROWS_BARE_SQL
-# customer id -> (first order's value e4, another order within 90 days of it) of customers
-# with an order up to the end (`queries_loyalty.first_days`' first_order_e4, orders_90d >= 2)
-FirstOrders = dict[int, tuple[int, bool]]
+
+
+class FirstOrders(NamedTuple):
+    """First orders found already (the New screen's first days, read for its quality
+    tables in the same build), with the data version they were read at."""
+
+    # customer id -> (first order's value e4, another order within 90 days of it) of the
+    # customers with an order up to the end (`queries_loyalty.first_days`' first_order_e4,
+    # orders_90d >= 2)
+    orders: dict[int, tuple[int, bool]]
+    # `queries_cache.data_version` taken before they were read: the same after the list's
+    # statement, both reads saw the same data
+    version: tuple[int, int]
 
 
 class NewCustomer(NamedTuple):
@@ -79,7 +90,8 @@ def new_customers(store: Store, start: date, end: date, firsts: FirstOrders | No
                   ) -> list[NewCustomer]:
     """The customers acquired `start`..`end` (acquisition text between them), by id.
     `firsts`: their first orders up to `end`, found already (every customer acquired in the
-    period with an order up to `end` is in it): not looked up again."""
+    period with an order up to `end` is in it): not looked up again, unless a write landed
+    since they were read."""
     sql = (_NEW_ROWS_SQL if firsts is None else _NEW_ROWS_BARE_SQL).format(
         stats=stats_source(store))
     params = {"start": start.isoformat(), "end": end.isoformat(),
@@ -90,9 +102,12 @@ def new_customers(store: Store, start: date, end: date, firsts: FirstOrders | No
             in store.conn.execute(sql, params)]
     if firsts is None:
         return rows
-    if any(r.has_first_order and r.customer_id not in firsts for r in rows):
-        # a write landed between the two reads (another process's import): look them up
+    if data_version(store) != firsts.version:
+        # a commit landed since the first orders were read (another process's import): a
+        # row would mix both versions (an old repeat flag beside the new revenue), so the
+        # rows are read again, first orders and all, by one statement
         return new_customers(store, start, end)
-    return [r._replace(first_order_e4=firsts[r.customer_id][0],
-                       repeat_90d=firsts[r.customer_id][1]) if r.has_first_order else r
+    orders = firsts.orders
+    return [r._replace(first_order_e4=orders[r.customer_id][0],
+                       repeat_90d=orders[r.customer_id][1]) if r.has_first_order else r
             for r in rows]

@@ -33,7 +33,7 @@ from custdesk.storage import queries_loyalty as ql
 from custdesk.storage import queries_new as qnew
 from custdesk.storage.beside import beside
 from custdesk.storage.queries import day_parser
-from custdesk.storage.queries_cache import cached, peek
+from custdesk.storage.queries_cache import cached, data_version, peek
 
 NAME = "new"
 CARDS = ("customers_new", "customers_new_value", "new_first_order_avg", "new_repeat_90d_pct",
@@ -68,11 +68,13 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         tracks = {r["customer_id"]: r
                   for r in onboarding_service.track_rows(store, period.end)}
         # the quality tables first: when not kept, their first days hold the new customers'
-        # first orders, not looked up again for the list
+        # first orders, not looked up again for the list — unless a commit lands between
+        # the two reads (the version, taken before the first, tells: new_customers)
+        version = data_version(store)
         read: list[ql.FirstDays] = []
         tables = end_quality_tables(store, period.end, window, read=read)
         new = [{**r, "onboarding": tracks.get(r["customer_id"], {}).get("status")}
-               for r in new_rows(store, period, _first_orders(read, period))]
+               for r in new_rows(store, period, _first_orders(read, period, version))]
         note = onboarding_service.delivery_note(store) if tracks else None
     except BaseException:  # the figures' part ended before this build is
         pair.wait()
@@ -85,15 +87,16 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                   notes=(note,) if note else ())
 
 
-def _first_orders(read: Sequence[ql.FirstDays], period: Period
+def _first_orders(read: Sequence[ql.FirstDays], period: Period, version: tuple[int, int]
                   ) -> qnew.FirstOrders | None:
     """The period's new customers' first orders from the first days `end_quality_tables`
     read for its quality tables (the customers acquired in the two years up to the
-    period's end); None when it read none (kept) or the period starts before them."""
+    period's end) at data version `version` (`data_version` taken before that read); None
+    when it read none (kept) or the period starts before them."""
     if not read or period.start < Period.trailing_year(period.end).prior().start:
         return None
-    return {r.customer_id: (int(r.first_order_e4 or 0), r.orders_90d >= 2)
-            for r in read if r.first_order_on is not None}
+    return qnew.FirstOrders({r.customer_id: (int(r.first_order_e4 or 0), r.orders_90d >= 2)
+                             for r in read if r.first_order_on is not None}, version)
 
 
 @collector_paused()  # ~18k rows on a big file (gc_pause)
