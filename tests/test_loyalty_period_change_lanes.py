@@ -4,7 +4,8 @@ second connection, after New's list, beside the groups' statement on its own. Th
 draw the same as built afresh without second connections (random files of every kind; the
 periods ending on the last day: a year, 90 days, one day, the whole span; a rule other than
 the period's); the renewals must be made there only when both parts' tables are kept; a
-failure of the tab's own part waits for the New part before it is raised."""
+failure of the tab's own part waits for the New part before it is raised, and a failure of
+Loyalty's own lists for its end tables made beside; one build uses one renewal rule."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from perf_lists_data import END, random_store
 
 from custdesk.domain.periods import Period
+from custdesk.domain.renewal import RenewalRule
 from custdesk.services.screens import loyalty
 from custdesk.storage import beside, queries_cache
 
@@ -41,13 +43,6 @@ def _spy_renewals(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(loyalty, "renewal_rows", spy)
     return made
-
-
-def _spy(read: list[str], name: str, fn):
-    def spy(*args, **kwargs):
-        read.append(name)
-        return fn(*args, **kwargs)
-    return spy
 
 
 def _same(a, b) -> None:
@@ -109,22 +104,61 @@ def test_a_failed_tab_part_waits_for_the_new_part(store, monkeypatch) -> None:
     assert ended.is_set()
 
 
-def test_end_tables_warmed_ahead_are_read_by_the_first_build(store, monkeypatch) -> None:
-    """`warm_end_tables` (for a worker with nothing to do) keeps both parts' end tables:
-    the tab's first build then reads no first days, habits or cohorts, and draws the same
-    as built afresh; a second warm-up reads nothing either."""
+def test_a_failed_own_list_waits_for_the_end_tables_beside(store, monkeypatch) -> None:
+    """Nothing kept: Loyalty's end tables are made on a second connection; its referrers
+    failing meanwhile, the build waits for them before raising (else they would go on on
+    that connection into the next build)."""
     monkeypatch.setattr(beside, "ENABLED", True)
-    year = Period.trailing_year(END)
     queries_cache.clear(store)
-    fresh = loyalty.build_tab(store, year, "x")
+    made_on: list[str] = []
+    ended = threading.Event()
+    make = loyalty.end_tables
+
+    def slow_end_tables(*args, **kwargs):
+        made_on.append(threading.current_thread().name)
+        try:
+            threading.Event().wait(0.3)
+            return make(*args, **kwargs)
+        finally:
+            ended.set()
+
+    def fails(*_args, **_kwargs):
+        raise RuntimeError("the referrers failed")
+
+    monkeypatch.setattr(loyalty, "end_tables", slow_end_tables)
+    monkeypatch.setattr(loyalty.qc, "referrers", fails)
+    with pytest.raises(RuntimeError, match="the referrers failed"):
+        loyalty.build(store, Period.trailing_year(END), "x")
+    assert made_on == ["custdesk-beside"]
+    assert ended.is_set()
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_one_build_one_renewal_rule(store, monkeypatch, kept: bool) -> None:
+    """The owner's rule changes after the tab read it (another process saves the
+    settings): the renewal lists — made beside (both parts' end tables kept) or here — and
+    the renewal table all follow the rule the tab read."""
+    monkeypatch.setattr(beside, "ENABLED", True)
     queries_cache.clear(store)
-    read: list[str] = []
-    for name in ("first_days", "habits", "cohort_cells"):
-        monkeypatch.setattr(loyalty.ql, name, _spy(read, name, getattr(loyalty.ql, name)))
-    loyalty.warm_end_tables(store, year)
-    assert sorted(read) == ["cohort_cells", "first_days", "habits"]
-    read.clear()
-    loyalty.warm_end_tables(store, Period(END - timedelta(days=89), END))  # same last day
-    warmed = loyalty.build_tab(store, year, "x")
-    assert read == []
-    _same(warmed, fresh)
+    if kept:
+        loyalty.build_tab(store, Period.trailing_year(END), "x")
+    period = Period(END - timedelta(days=89), END)
+    read_first, loyal_n = loyalty.settings_service.loyalty_settings(store)
+    saved = [read_first]
+    monkeypatch.setattr(loyalty.settings_service, "loyalty_settings",
+                        lambda _store: (saved[0], loyal_n))
+    build = loyalty.build
+
+    def build_after_a_change(*args, **kwargs):
+        saved[0] = RenewalRule("days", 30)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(loyalty, "build", build_after_a_change)
+    made = _spy_renewals(monkeypatch)
+    got = loyalty.build_tab(store, period, "x")
+    assert made == (["custdesk-beside"] if kept else ["MainThread"])
+    table = got.tables["renewal"][0]
+    assert (table["rule"], table["days"]) == (read_first.kind, read_first.days)
+    renewed, not_renewed = loyalty.renewal_rows(store, period, read_first)
+    assert (got.lists["renewed"], got.lists["not_renewed"]) == (renewed, not_renewed)
+    assert table["renewed"] == len(renewed)

@@ -54,13 +54,17 @@ NewPart = tuple[Screen, Renewals | None]  # New's screen, the renewals made afte
 
 
 def build(store: Store, period: Period, label: str = "", *, with_series: bool = True,
-          renewals: Callable[[], Renewals] | None = None) -> Screen:
+          renewals: Callable[[], Renewals] | None = None,
+          rule: RenewalRule | None = None) -> Screen:
     """Everything the Loyalty tab shows for `period`; empty when no customer has orders.
-    `renewals`: the renewal lists when made elsewhere (`build_tab`), else made here."""
+    `renewals`: the renewal lists when made elsewhere (`build_tab`), else made here;
+    `rule`: the owner's renewal rule when read already (`build_tab`: the renewals made
+    beside and the renewal table use the one rule, even if the settings change meanwhile)."""
     if metrics_service.data_span(store) is None:
         return Screen.nothing(NAME, period, label, lists=LISTS, tables=TABLES)
     window = metrics_service.load_settings(store).window_days
-    rule, loyal_n = settings_service.loyalty_settings(store)
+    own_rule, loyal_n = settings_service.loyalty_settings(store)
+    rule = own_rule if rule is None else rule
     # the referred / NPS groups' sums from SQL (`referred_rows` and `nps_rows` over every
     # customer's flags and revenue are the reference: tests/test_perf_lists_loyalty_sql.py;
     # this one pass equals `queries_lists.loyalty_groups`: tests/test_perf_loyalty_groups.py)
@@ -117,7 +121,7 @@ def build_tab(store: Store, period: Period, label: str = "", *, with_series: boo
         new.build(twin, period, label),
         renewal_rows(twin, period, rule) if renew_beside else None))
     try:
-        loyal = build(store, period, label,
+        loyal = build(store, period, label, rule=rule,
                       renewals=partial(_renewals_of, pending) if renew_beside else None)
     except BaseException:  # New's part ends before this build does
         pending.wait()
@@ -127,23 +131,6 @@ def build_tab(store: Store, period: Period, label: str = "", *, with_series: boo
                   lists={**fresh.lists, **loyal.lists}, tables={**fresh.tables, **loyal.tables},
                   empty=loyal.empty and fresh.empty,
                   notes=tuple(dict.fromkeys((*fresh.notes, *loyal.notes))))
-
-
-def warm_end_tables(store: Store, period: Period) -> None:
-    """Make and keep the tab's end tables of `period`'s last day — Loyalty's (cohorts,
-    order frequency, habits) beside New's quality tables, on two connections — so that
-    the tab's first build reads them (~1.5 s of CPU on the big file, 60 % of that build):
-    for a worker with nothing else to do (after Today's build). Nothing when kept."""
-    if metrics_service.data_span(store) is None or _end_parts_kept(store, period):
-        return
-    window = metrics_service.load_settings(store).window_days
-    loyal_n = settings_service.loyalty_settings(store)[1]
-    quality = beside(store, lambda twin: new.end_quality_tables(twin, period.end, window))
-    try:
-        end_tables(store, period.end, window, loyal_n)
-    finally:  # (a failure here waits for the part beside)
-        quality.wait()
-    quality.result()
 
 
 def _renewals_of(pending: Pending[NewPart]) -> Renewals:
