@@ -78,3 +78,30 @@ def test_acquired_after_the_end_times_of_day_and_a_stale_summary(store) -> None:
         assert got.customers_revenue_e4 > counted  # those acquired after the end
     finally:
         store.conn.rollback()
+
+
+def test_an_nps_answer_with_a_time_of_day_on_the_last_day(store) -> None:
+    """Customers' latest answers given on the period's last day with a time of day (after
+    the day's text): they count as of that day — in the group of that answer, not of the
+    one before."""
+    rng = random.Random(9)
+    acquired = [c for (c,) in store.conn.execute(
+        "SELECT id FROM customers WHERE coalesce(acquired_on, '') = '' "
+        "OR acquired_on <= ?", (END.isoformat(),))]
+    ends = [END, END - timedelta(days=89), date(2024, 6, 30)]
+    answered = rng.sample(acquired, len(acquired) // 3)
+    for cid in answered:
+        for end in ends:
+            store.conn.execute(
+                "INSERT INTO surveys (date, customer_id, kind, nps) "
+                "VALUES (?, ?, 'customer', 0)", (f"{end.isoformat()}T18:45", cid))
+    try:
+        for end in ends:
+            for period in (Period(end - timedelta(days=89), end), Period(end, end)):
+                got = ql.loyalty_groups(store, period, 365)
+                assert got == qlists.loyalty_groups(store, period, 365), period
+        # every one of them a detractor as of the file's last day
+        got = ql.loyalty_groups(store, Period(END, END), 365)
+        assert got.nps["detractors"].customers >= len(answered) > 0
+    finally:
+        store.conn.rollback()
