@@ -244,6 +244,8 @@ def _check_extent(path: Path, sheet: str) -> None:
     cell of the span: a few far-apart cells in a tiny file cost gigabytes)."""
     try:
         extent = xlsx_extent.sheet_extent(path, sheet)
+    except xlsx_parts.UnreadReference as exc:  # (calamine would read it: a far cell)
+        raise ReadError(f"{path.name}, sheet {sheet}: {exc}") from None
     except ValueError as exc:
         raise ReadError(f"{path.name}: {exc}, more than custdesk reads") from None
     if extent is None:

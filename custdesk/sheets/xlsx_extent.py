@@ -22,9 +22,10 @@ from custdesk.sheets.xlsx_parts import (
     _ROW_REF,
     MAX_SHEET_XML,
     Extent,
+    canonical_refs,
+    canonical_spacing,
 )
 
-_MAX_DIGITS = 7  # the reference patterns read row numbers of at most 7 digits
 # where `Extent.add` looks for prefixed tags (`b":c" in body`, `b":row" in body`): one
 # search for both (a ':' is rare in sheet XML: about 3x faster than the two)
 _PREFIXED = re.compile(rb":(?:c|row)")
@@ -36,51 +37,56 @@ def _reference_past(bound: int, max_col: int = -1) -> re.Pattern[bytes]:
     patterns compare it (longest digit strings first, then as text), could exceed `bound`:
     longer than `bound`'s digits, or as long and greater. With `max_col` (the highest
     column so far) it also finds what `Extent._highest_column`'s first search finds (two
-    letters, or one past `max_col`): one search of the chunk decides both."""
+    letters, or one past `max_col`): one search of the chunk decides both. It also finds
+    what `canonical_spacing` or `canonical_refs` would rewrite or refuse in a chunk without
+    a tab or line break: an r with a space around its '=' or a ' quote, a reference in
+    lower case, of 4+ letters or 8+ digits (at ~7% of the search's cost: the letters are
+    taken possessively, the row number's alternatives and the odd ones in one group)."""
     digits = str(bound)
     width = len(digits)
     options = [digits[:i] + f"[{int(d) + 1}-9]" + (rf"\d{{{width - i - 1}}}" if i < width - 1
                                                    else "")
                for i, d in enumerate(digits) if d != "9"]
-    if width < _MAX_DIGITS:
-        options.append(rf"\d{{{width + 1},{_MAX_DIGITS}}}")
-    rows = rb'[A-Z]{1,3}(?:' + "|".join(options).encode() + rb')"' if options else None
-    columns = None
+    options.append(rf"\d{{{width + 1},}}")  # (8+ digits: a reference canonical_refs refuses)
+    rows = rb"(?:" + "|".join(options).encode() + rb')"'
+    columns = b""
     if max_col >= 0:  # (the same alternatives as `Extent._highest_column`'s search)
         above = bytes([65 + max_col]) if max_col < 26 else b""
-        columns = rb"[A-Z]{2}" + (rb"|[" + above + rb"-Z]\d" if above else b"")
-    found = [part for part in (rows, columns) if part is not None]
-    if not found:
-        return re.compile(rb"(?!)")  # nothing can be past 9,999,999
-    return re.compile(rb' r="(?:' + b"|".join(found) + rb")")
+        columns = rb"[A-Z]{2}|" + (rb"[" + above + rb"-Z]\d|" if above else b"")
+    return re.compile(rb' r(?:="(?:' + columns + rb'[A-Z]{0,3}+(?:[^0-9"]|' + rows
+                      + rb"))|=[^\"]|\s)")
 
 
 class FastExtent(Extent):
     """`Extent` with one search per chunk for what needs its reference paths: a cell
-    reference past the highest `<row r>` (and past `max_row`), or a column reference past
-    the widest so far. Without one, the highest row is the highest `<row r>` and no column
-    is wider (what the reference finds, once `add` merges it into max_row / max_col)."""
+    reference past the highest `<row r>` (and past `max_row`), a column reference past
+    the widest so far, or one in lower case or past XFD1048576. Without one, the highest
+    row is the highest `<row r>` and no column is wider (what the reference finds, once
+    `add` merges it into max_row / max_col)."""
 
     _plain = False  # this chunk holds no reference the reference paths must read
     _rows = 0  # its highest <row r>
 
     def add(self, body: bytes) -> None:
-        if _PREFIXED.search(body) is None and _BARE_CELL.search(body) is None:
-            if self._add_plain(body):
+        if (b"\t" not in body and b"\n" not in body and b"\r" not in body
+                and _PREFIXED.search(body) is None and _BARE_CELL.search(body) is None):
+            if self._add_plain(body):  # (its search finds what canonical_* would change)
                 return
+        body = canonical_refs(canonical_spacing(body))
         rows = (_ROW_REF if b":row" in body else _PLAIN_ROW_REF).findall(body)
         self._rows = max(map(int, rows), default=0)
         past = _reference_past(max(self._rows, self.max_row), self.max_col)
         self._plain = past.search(body) is None
         try:
-            super().add(body)
+            super()._add(body)
         finally:
             self._plain = False
 
     def _add_plain(self, body: bytes) -> bool:
         """`add` of a chunk without a prefixed or bare tag (`<x:c`, `<x:row`, `<c>`,
-        `<c/>`: the caller searched), when every cell tag starts `<c r="` and no reference
-        is past the highest row or column; False (nothing added) otherwise. Then
+        `<c/>`) or a tab or line break (the caller searched), when every cell tag starts
+        `<c r="` and no reference is past the highest row or column or spelled otherwise
+        than `canonical_refs` leaves it (its search); False (nothing added) otherwise. Then
         `Extent.add` counts its cells as `body.count(b"<c ")`, finds no unreferenced cell
         and no wider column, and its highest row is the highest <row r>: six passes over
         the chunk where the general path makes nine."""

@@ -20,7 +20,9 @@ from defusedxml import DefusedXmlException, ElementTree
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+# (any XML spelling of the attribute: whitespace, either quote, either case)
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s(?:[^>]*?\s)?ref\s*=\s*["\']'
+                        rb'([A-Za-z]+)(\d+)(?::([A-Za-z]+)(\d+))?["\']')
 _EMPTY_FORMULA = re.compile(
     rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>[^<]*</(?:\w+:)?f>)'
     rb'\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>')
@@ -88,7 +90,7 @@ def declared_cells(path: Path, sheet: str) -> int | None:
     if not match or not match[3]:
         return None
     rows = int(match[4]) - int(match[2]) + 1
-    cols = _column_number(match[3]) - _column_number(match[1]) + 1
+    cols = _column_number(match[3].upper()) - _column_number(match[1].upper()) + 1
     return rows * cols
 
 
@@ -138,6 +140,59 @@ _LETTER_REFS = {n: re.compile(rb' r="([A-Z]{%d})\d' % n) for n in (3, 2)}
 _DIGIT_REFS = {n: re.compile(rb' r="[A-Z]{1,3}(\d{%d})"' % n) for n in range(7, 0, -1)}
 
 
+# calamine reads an attribute however XML lets it be spelled (any whitespace before it and
+# around its '=', either quote) and a reference in either case; the patterns above and in
+# `Extent` read one spelling, ` r="A1"` (what Excel and openpyxl write). A chunk spelled
+# otherwise is rewritten to it before it is measured (a 2-cell sheet with
+# `<c\tr="XFD1048576">` passed the scan and made calamine allocate 17 billion cells).
+_ODD_SPACING = re.compile(rb"=(?:(?<=\s=)|[\s'])")  # whitespace around '=', or a ' quote
+_SPACED_TAG = re.compile(rb"<((?:\w+:)?(?:c|row))\s+")
+_ANY_R = re.compile(rb"""\sr\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
+# after ` r="`: a reference the patterns do not read as calamine does (lower case, 4+
+# letters, 8+ digits; the letters possessive: a plain reference is given up at once)
+_ODD_REF = rb'[A-Z]{0,3}+(?:[^0-9"]|\d{8})'
+_ODD_REFS = re.compile(rb' r="(?:' + _ODD_REF + rb")")
+_R_VALUE = re.compile(rb' r="([^"]*)"')
+_LETTERS_DIGITS = re.compile(rb"([A-Z]*)0*(\d+)")
+_UNREAD_REF = re.compile(rb' r="([A-Z]{4,}\d+|[A-Z]{0,3}\d{8,})"')  # past Excel's grid
+
+
+class UnreadReference(ValueError):
+    """A sheet names a cell or row the extent scan does not measure (past XFD1048576)."""
+
+
+def canonical_spacing(body: bytes) -> bytes:
+    """`body` with each r attribute spelled ` r="…"` and one space after each cell or row
+    tag's name (`<c\tr='A1'>` -> `<c r="A1">`): unchanged, after four quick searches, when
+    it holds no tab, line break, ' quote or whitespace around an '='."""
+    if b"\t" in body or b"\n" in body or b"\r" in body or _ODD_SPACING.search(body):
+        body = _SPACED_TAG.sub(rb"<\1 ", body)
+        body = _ANY_R.sub(lambda m: b' r="' + (m[2] if m[1] is None else m[1]) + b'"', body)
+    return body
+
+
+def _canonical_ref(value: bytes) -> bytes:
+    """A reference as calamine reads it: `b00099092` -> `B99092` (other values upper-cased:
+    calamine refuses them)."""
+    value = value.upper()
+    ref = _LETTERS_DIGITS.fullmatch(value)
+    return ref[1] + ref[2] if ref else value
+
+
+def canonical_refs(body: bytes) -> bytes:
+    """`body` (spaced canonically) with its references in upper case (and without leading
+    zeros when they make 8+ digits); raises `UnreadReference` for a reference of more than
+    3 letters or 7 digits."""
+    if _ODD_REFS.search(body) is None:
+        return body
+    body = _R_VALUE.sub(lambda m: b' r="' + _canonical_ref(m[1]) + b'"', body)
+    unread = _UNREAD_REF.search(body)
+    if unread is not None:
+        raise UnreadReference(f"names cell or row {unread[1][:20].decode()!r}; custdesk reads "
+                              "references of at most 3 letters and 7 digits (up to XFD1048576)")
+    return body
+
+
 class Extent:
     """What a sheet's cells really span, counted from A1 (calamine's range can start
     later; counting from A1 only over-estimates): the highest row and column in any cell
@@ -155,6 +210,11 @@ class Extent:
         return self.max_row * max(self.max_col, self.widest_unreferenced)
 
     def add(self, body: bytes) -> None:
+        """Measure one chunk of the sheet's XML (whole tags; `sheet_extent` cuts them)."""
+        self._add(canonical_refs(canonical_spacing(body)))
+
+    def _add(self, body: bytes) -> None:
+        """`add` of a chunk spelled canonically (`canonical_spacing`, `canonical_refs`)."""
         plain = body.count(b"<c ") + (body.count(b"<c>") + body.count(b"<c/>")
                                       if _BARE_CELL.search(body) else 0)
         tags = len(_CELL_TAG.findall(body)) if b":c" in body else plain  # prefixed (rare)
@@ -201,7 +261,8 @@ def sheet_extent(path: Path, sheet: str, max_bytes: int = MAX_SHEET_XML,
     """The true extent of `sheet` from its XML, streamed in 1 MB chunks (None when the
     part cannot be found or read: calamine then reports the damage itself), found by
     `extent` (default: a new `Extent`; `xlsx_extent.FastExtent` finds the same faster).
-    Raises ValueError when the part unpacks to more than `max_bytes`."""
+    Raises ValueError when the part unpacks to more than `max_bytes`, `UnreadReference` (a
+    ValueError) when a cell or row is named past XFD1048576."""
     extent = Extent() if extent is None else extent
     try:
         with zipfile.ZipFile(path) as archive:
