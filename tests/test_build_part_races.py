@@ -164,3 +164,22 @@ def test_a_failed_margins_build_waits_for_its_series(store, monkeypatch, failing
     with pytest.raises(RuntimeError, match="the lists failed"):
         margins.build(store, YEAR, "x")
     assert slow.ended.is_set()
+
+
+def test_a_failed_build_of_the_periods_own_figures_waits_for_the_priors_lane(
+        store, monkeypatch) -> None:
+    """Review: `card_metrics.card_figures_and_prior_then` raised while the prior's lane
+    (for Customers: the build's shared parts too) still ran on its connection."""
+    monkeypatch.setattr(beside, "ENABLED", True)
+    real = card_metrics._figures
+    slow = _Slow(real)
+
+    def figures(s, period, wanted, settings, sums, key):
+        if key == "now":
+            raise RuntimeError("the lists failed")
+        return slow(s, period, wanted, settings, sums, key)
+
+    monkeypatch.setattr(card_metrics, "_figures", figures)
+    with pytest.raises(RuntimeError, match="the lists failed"):
+        cs.build(store, YEAR, "x")
+    assert slow.ended.is_set()

@@ -85,7 +85,11 @@ def card_figures_and_prior_then(store: Store, period: Period, ids: Collection[st
         return values, then(twin) if then is not None else None
 
     pending = beside(store, prior_part)
-    now = _figures(store, period, wanted, settings, sums(store), "now")
+    try:
+        now = _figures(store, period, wanted, settings, sums(store), "now")
+    except BaseException:  # the prior's lane (and `then`) ends before this build is
+        pending.wait()
+        raise
     before, extra = pending.result()
     return now, before, extra
 

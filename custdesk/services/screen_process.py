@@ -49,9 +49,23 @@ class ScreenJob:
     fn: Callable[..., Any]
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # (cut, what the asker holds): the answer is `cut(screen, held)` — e.g. the Customers
+    # screen without the table rows the tab already shows. Not part of what is built: the
+    # worker keeps the screen whole, under the job without it (`key`)
+    trim: tuple[Callable[[Any, Any], Any], Any] | None = None
 
     def __call__(self, store: Any) -> Any:
+        return self.answer(self.build(store))
+
+    def build(self, store: Any) -> Any:
         return self.fn(store, *self.args, **self.kwargs)
+
+    def answer(self, built: Any) -> Any:
+        return built if self.trim is None else self.trim[0](built, self.trim[1])
+
+    def key(self) -> bytes:
+        """What names the screen built (the trim left out)."""
+        return pickle.dumps((self.fn, self.args, self.kwargs))
 
 
 @dataclass(frozen=True)
@@ -383,20 +397,22 @@ class _WorkerFiles:
             return None
         # today's date too: a screen also reads the clock (a snooze ending, an action
         # falling due), so one built yesterday is not served after midnight
-        key = (path, pickle.dumps(job), data_version(store), date.today())
+        screen_job = job if isinstance(job, ScreenJob) else ScreenJob(job)
+        named = job.key() if isinstance(job, ScreenJob) else pickle.dumps(job)
+        key = (path, named, data_version(store), date.today())
         if key in self.recent:
             self.recent.move_to_end(key)
-            return self.recent[key]
+            return screen_job.answer(self.recent[key])
         # no cyclic collection while a screen is built: its rows (100k on a big file) are
         # young objects with no cycles, and each collection they trigger walks them all
         # holding the GIL (Today: ~330 collections, 0.2-0.4 s CPU on the big file)
         with collector_paused():
-            result = job(store)
+            result = screen_job.build(store)
         if data_version(store) == key[2]:  # nobody wrote meanwhile: a whole, current screen
             self.recent[key] = result
             while len(self.recent) > RECENT_SCREENS:
                 self.recent.popitem(last=False)
-        return result
+        return screen_job.answer(result)
 
 
 # below the window's process (POSIX nice; Windows: below normal). 10, not 5: a build keeps

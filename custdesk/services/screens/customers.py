@@ -78,23 +78,29 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     return _build(store, period, label, with_series, figures.cards_and_segments, rows_named)
 
 
-def build_for_tab(store: Store, period: Period, label: str = "", *, with_series: bool = True,
-                  table_token: TableToken | None = None) -> Screen:
+def build_for_tab(store: Store, period: Period, label: str = "", *, with_series: bool = True
+                  ) -> Screen:
     """`build` for the Customers tab: the same screen, with `TABLE_TOKEN` naming its table
-    rows, and without the rows (no "customers" table) when they are the ones named
-    `table_token` — the rows the tab already shows. A period change keeping the last day
-    (the usual one) then does not send, unpickle and load the big file's 100k rows again
-    (~0.45 s of the 1.3 s until painted). Any write, another last day, another file or
-    another process names other rows: the tab gets them whole."""
+    rows (`without_rows_named` leaves them out for a tab already showing them). Any write,
+    another last day, another file or another process names other rows."""
     holder: list[TableToken] = []
     # `build` itself, looked up when called: the tab shows exactly what the JSON prints
     screen = build(store, period, label, with_series=with_series, rows_named=holder.append)
     if screen.empty or not holder:
         return screen
-    tables: dict[str, list[Any]] = {**screen.tables, TABLE_TOKEN: [holder[0]]}
-    if holder[0] == table_token:
-        del tables["customers"]
-    return dataclasses.replace(screen, tables=tables)
+    return dataclasses.replace(screen, tables={**screen.tables, TABLE_TOKEN: [holder[0]]})
+
+
+def without_rows_named(screen: Screen, shown: TableToken | None) -> Screen:
+    """`screen` (of `build_for_tab`) without its table rows (no "customers" table) when
+    they are the ones named `shown` — the rows the tab already shows: a period change
+    keeping the last day (the usual one) then does not send, unpickle and load the big
+    file's 100k rows again (~0.45 s of the 1.3 s until painted). The screen process keeps
+    the whole screen and cuts only what it sends (`ScreenJob.trim`)."""
+    if shown is None or screen.tables.get(TABLE_TOKEN, [None])[0] != shown:
+        return screen
+    return dataclasses.replace(screen, tables={k: v for k, v in screen.tables.items()
+                                               if k != "customers"})
 
 
 def build_reference(store: Store, period: Period, label: str = "", *,

@@ -183,22 +183,23 @@ class CustomersTab(DashboardTab):
     # build's parts (customers.shared_parts), made on whichever connection is free (kept
     # per last day: after Today, or a period change keeping it, nothing to make)
     series_with_screen = True
-    # the token naming the table rows shown (customers.TABLE_TOKEN), those rows and the
-    # period of the screen they came with
+    # the token naming the table rows shown (customers.TABLE_TOKEN), those rows, and
+    # whether their sort (a later turn for a long table) is still to come
     _table_token: tuple[str, int] | None
     _table_rows: list[Any]
-    _table_period: Period | None
+    _sort_pending: bool
 
     # ----- loading: the table's rows only when they are not the ones shown ---------------
     def load_job(self, period: Period) -> ScreenJob:
-        """`customers.build_for_tab`, naming the table rows this tab shows (none when it
-        shows none): a period change keeping the last day gets the screen without them.
-        Not for the period they came with: the screen process answers that job as first
-        asked from its recent screens (asked with a token, the same screen would be built
-        again, its lists held twice there: ~50 MB on a big file)."""
-        token = self._table_token if period != self._table_period else None
+        """`customers.build_for_tab`, cut to the screen without the table rows this tab
+        shows when they are its rows (`customers.without_rows_named`): a period change
+        keeping the last day gets the screen without them. The screen process keeps the
+        whole screen under the job without the cut, so going back to a period is answered
+        from its recent screens, whatever rows the tab shows meanwhile."""
+        trim = (None if not self._table_rows
+                else (customers_screen.without_rows_named, self._table_token))
         return ScreenJob(customers_screen.build_for_tab, (period, self.period_label),
-                         {"with_series": self.series_with_screen, "table_token": token})
+                         {"with_series": self.series_with_screen}, trim=trim)
 
     def load(self, store: Store, period: Period) -> Screen:
         """The whole screen (with its table rows, whatever this tab shows)."""
@@ -207,11 +208,11 @@ class CustomersTab(DashboardTab):
 
     def release_more(self) -> None:
         # (the table's rows are given back with the screen)
-        self._table_token, self._table_rows, self._table_period = None, [], None
+        self._table_token, self._table_rows = None, []
 
     # ----- layout ----------------------------------------------------------------------
     def build_content(self) -> QWidget:
-        self._table_token, self._table_rows, self._table_period = None, [], None
+        self._table_token, self._table_rows, self._sort_pending = None, [], False
         self.model = RecordTableModel(CUSTOMER_COLUMNS, self)
         self.model.row_colour = self._row_colour
         self.table = TableWithSearch(self.model, "customers", stretch=len(CUSTOMER_COLUMNS) - 1,
@@ -329,24 +330,26 @@ class CustomersTab(DashboardTab):
         token = screen.tables.get(customers_screen.TABLE_TOKEN, [None])[0]
         if token is not None and "customers" not in screen.tables:
             # the rows shown (the token this tab sent): only the rest is new
-            if token != self._table_token:  # (never: rows are left out only for it)
-                self._table_token = self._table_period = None
+            if token != self._table_token or not self._table_rows:  # let go meanwhile
+                self._table_token = None
                 self.refresh()
                 return
             # the screen whole, as a tab holding it expects (the same list, no copy)
             self.data = screen = dataclasses.replace(
                 screen, tables={**screen.tables, "customers": self._table_rows})
+            if self._sort_pending:  # the rows' sort, cancelled above with its turn
+                self._sort_and_filter()
             self._show_side(screen)
             return
         rows = screen.tables.get("customers", [])
         self._table_token, self._table_rows = token, rows
-        self._table_period = screen.period
         self._fill_segments(rows)
         if len(rows) > SECOND_TURN_ROWS:
             # a long table in three turns: its rows, their sort and filters (the table
             # painted only then: never in the rows' own order), then the rest
             self.table.setUpdatesEnabled(False)
             self.model.set_rows(rows, sorted_later=True)
+            self._sort_pending = True
             idle_queue.later(self, self._sort_and_filter)
             idle_queue.later(self, partial(self._show_side, screen))
         else:
@@ -355,6 +358,7 @@ class CustomersTab(DashboardTab):
             self._show_side(screen)
 
     def _sort_and_filter(self) -> None:
+        self._sort_pending = False
         self.model.resort()
         self.apply_filters()
         self.table.setUpdatesEnabled(True)
