@@ -260,7 +260,7 @@ def test_sql_snapshots_read_back_as_the_rows(seed: int, printf_misprints: bool,
     if compact:
         monkeypatch.setattr(import_snapshot_layouts, "LAYOUTS", {
             "t": ("t/1", ("n", "r", "s", "a", "r2")), "loose": ("loose/1", ("n", "r", "s"))})
-        monkeypatch.setattr(import_snapshot_layouts, "_BY_TAG", {
+        monkeypatch.setattr(import_snapshot_layouts, "TAG_COLUMNS", {
             "t/1": ("n", "r", "s", "a", "r2"), "loose/1": ("n", "r", "s")})
         import_snapshot_layouts.record_snapshots(store, 1, ("t", "loose"))
         arrays = [text for (text,) in conn.execute("SELECT before_json FROM batch_changes")

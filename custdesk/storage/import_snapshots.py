@@ -75,20 +75,25 @@ def printf_is_exact(store: Store) -> bool:
                for x in _SAMPLE)
 
 
-def snapshot_sql(store: Store, table: str, *, printf_exact: bool = True) -> tuple[str, str]:
+def snapshot_sql(store: Store, table: str, *, printf_exact: bool = True,
+                 tag: str | None = None) -> tuple[str, str]:
     """(the insert of the exact rows' snapshots, the condition of the rows left to Python)
     for `table`; both take (batch_id, batch_id) / (batch_id) parameters. `printf_exact`
-    False (`printf_is_exact`): every row holding a REAL is left to Python."""
+    False (`printf_is_exact`): every row holding a REAL is left to Python. With `tag` (a
+    layout of `import_snapshot_layouts` the table's columns are): the compact form,
+    `json_array(tag, values...)`, of the same values, else a JSON object."""
     reals = set(_may_hold_reals(store, table))
     pairs = []
     for name, _kind in _columns(store, table):
         value = (f"CASE WHEN typeof({name}) = 'real' THEN json(printf('%!.17g', {name})) "
                  f"ELSE {name} END" if name in reals else name)
-        pairs.append(f"'{name}', {value}")
+        pairs.append(value if tag is not None else f"'{name}', {value}")
+    snapshot = (f"json_array('{tag}', {', '.join(pairs)})" if tag is not None
+                else f"json_object({', '.join(pairs)})")
     printed = f"abs({{n}}) < {_EXACT_BELOW}" if printf_exact else "0"
     exact = " AND ".join(f"(typeof({n}) <> 'real' OR {printed.format(n=n)})"
                          for n in sorted(reals)) or "1"
-    insert = (_INSERT + f"SELECT ?, '{table}', id, 'insert', json_object({', '.join(pairs)}) "
+    insert = (_INSERT + f"SELECT ?, '{table}', id, 'insert', {snapshot} "
               f"FROM {table} WHERE batch_id = ? AND {exact} ORDER BY id")
     return insert, f"NOT ({exact})"
 

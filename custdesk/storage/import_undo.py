@@ -16,7 +16,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from custdesk.storage.import_snapshot_layouts import record_snapshots, snapshot_values
+from custdesk.storage.import_snapshot_layouts import (
+    UnknownLayoutError,
+    record_snapshots,
+    snapshot_values,
+)
 from custdesk.storage.import_writes import REMOVED
 from custdesk.storage.queries_summary import kept_in_step
 from custdesk.storage.store import Store
@@ -152,14 +156,21 @@ def record_after_images(store: Store, batch_id: int) -> None:
 def edited_since(store: Store, batch_id: int) -> list[tuple[str, int, str]]:
     """(table, id, name or title or '') of the rows this batch wrote that were changed
     since (by hand): undo leaves these as they are — customers, deals and order lines it
-    created, and every row it updated."""
+    created, and every row it updated. UndoRefusedError when an undo record cannot be
+    read (a compact snapshot in a layout this version does not know)."""
     out = []
     for table, row_id, action, before in store.conn.execute(
             "SELECT table_name, row_id, action, before_json FROM batch_changes "
             "WHERE batch_id = ? ORDER BY id", (batch_id,)).fetchall():
         if before is None:
             continue
-        values = snapshot_values(before)  # (a created row's: compact or an object)
+        try:
+            values = snapshot_values(before)  # (a created row's: compact or an object)
+        except UnknownLayoutError as exc:  # (written by a later custdesk: not guessed at)
+            raise UndoRefusedError(
+                f"import {batch_id} cannot be undone by this version of custdesk: {exc} "
+                f"({table} {row_id}); use the version that made the import, or a later "
+                "one") from None
         expected = values.get(AFTER) if action == "update" else values
         if not expected:
             continue
