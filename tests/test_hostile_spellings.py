@@ -2,7 +2,8 @@
 does. calamine honours any XML spelling of the r attribute (a tab or line break before
 it, spaces around its '=', a ' quote) and a reference in lower case: a 2-cell sheet with
 `<c\tr="XFD1048576">` passed the scan and calamine then allocated 1,048,576 × 16,384
-cells. Each spelling is refused (or measured right) through the import's own read, before
+cells; so did cells whose tags had a namespace prefix with a '-', '.' or a non-ASCII letter.
+Each spelling is refused (or measured right) through the import's own read, before
 calamine loads the sheet; the fast scan equals the reference on chunks spelled oddly."""
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ SPELLINGS = {
     "row in single quotes": "<row r='1048576'>" + "<c/>" * 16_384 + "</row>",
     "row after a tab": "<row\tr=\"1048576\">" + "<c/>" * 16_384 + "</row>",
     "row spaced, cells after a tab": '<row r = "1048576">' + "<c\t/>" * 16_384 + "</row>",
+    # a namespace prefix of any XML name (calamine reads tags by their local name)
+    "row and cells prefixed with '-'": ('<x-y:row r="1048576">' + "<x-y:c><v>1</v></x-y:c>"
+                                        * 16_384 + "</x-y:row>"),
+    "cells prefixed with '.'": ('<row r="1048576">' + "<x.y:c><x.y:v>1</x.y:v></x.y:c>"
+                                * 16_384 + "</row>"),
+    "cells prefixed non-ASCII": '<row r="1048576">' + "<é:c><v>1</v></é:c>" * 16_384 + "</row>",
 }
 # past the last cell a sheet can have: calamine reads them (4 letters: column 18,279)
 UNREAD = {
@@ -48,10 +55,11 @@ UNREAD = {
 
 def _workbook(tmp_path: Path, far: str) -> Path:
     sheet = sheet_xml(CUSTOMERS).replace("</sheetData>", far + "</sheetData>")
-    sheet = sheet.replace("<worksheet ", '<worksheet xmlns:x="http://schemas.openxmlformats.'
-                          'org/spreadsheetml/2006/main" ')
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    sheet = sheet.replace("<worksheet ", "<worksheet " + " ".join(
+        f'xmlns:{prefix}="{main}"' for prefix in ("x", "x-y", "x.y", "é")) + " ")
     path = tmp_path / "customers.xlsx"
-    path.write_bytes(xlsx(sheet=sheet))
+    path.write_bytes(xlsx(sheet=sheet))  # (written as UTF-8)
     return path
 
 
@@ -152,14 +160,16 @@ def _odd_rows(rng: random.Random, count: int) -> bytes:
             q = rng.choice('"""' + "'")
             eq = rng.choice(("=", "=", " = ", "\t=", "=\n"))
             space = rng.choice(spaces)
+            tag = rng.choice(("c", "c", "c", "c", "c", "x:c", "x.y:c", "é:c"))
             if rng.random() < 0.05:
-                cells.append(f"<c{space}t={q}n{q}><v>1</v></c>")
+                cells.append(f"<{tag}{space}t={q}n{q}><v>1</v></{tag}>")
             else:
-                cells.append(f"<c{space}r{eq}{q}{letters}{cell_row}{q}><v>{c}</v></c>")
+                cells.append(f"<{tag}{space}r{eq}{q}{letters}{cell_row}{q}><v>{c}</v></{tag}>")
         q, eq, space = rng.choice('""' + "'"), rng.choice(("=", "=", " =")), rng.choice(spaces)
         number = f"{space}r{eq}{q}{row}{q}" if rng.random() > 0.05 else ""
-        out.append(f"<row{number}>{''.join(cells)}</row>")
-    return "".join(out).encode()
+        tag = rng.choice(("row", "row", "row", "x:row", "x-y:row", "é:row"))
+        out.append(f"<{tag}{number}>{''.join(cells)}</{tag}>")
+    return "".join(out).encode()  # (UTF-8: as sheet XML is)
 
 
 @pytest.mark.parametrize("seed", range(30))
