@@ -109,6 +109,37 @@ def test_references_past_the_grid_are_refused_before_the_load(tmp_path: Path,
     assert "at most 3 letters and 7 digits" in message
 
 
+def _padded_cell(tmp_path: Path, padding: int, cut_after: int, space: str = " ") -> Path:
+    """A far cell whose tag is padded with `padding` bytes of whitespace, placed so that a
+    1 MB chunk edge of the scan falls `cut_after` bytes into its r attribute."""
+    sheet = sheet_xml(CUSTOMERS)
+    head, rest = sheet.split("</sheetData>")
+    head += '<row r="4"><c'
+    attr = f'{space}r="{FAR}"><v>1</v></c></row></sheetData>{rest}'
+    edge = -(-(len(head.encode()) + padding) // (1 << 20)) * (1 << 20)
+    sheet = head + " " * (edge - len(head.encode()) - cut_after) + attr
+    path = tmp_path / "customers.xlsx"
+    path.write_bytes(xlsx(sheet=sheet))
+    return path
+
+
+@pytest.mark.parametrize("space", [" ", "\t"])
+@pytest.mark.parametrize("cut_after", [1, 2, 5, 8, 12, 14])
+def test_a_tag_longer_than_a_chunk_is_kept_whole(tmp_path: Path, cut_after: int,
+                                                 space: str) -> None:
+    """A cell tag padded over 2-3 of the scan's 1 MB chunks, its r attribute cut by a chunk
+    edge (the scan read neither half and calamine read the far cell): kept whole."""
+    message = _refusal(_padded_cell(tmp_path, 2 << 20, cut_after, space))
+    assert message.startswith("customers.xlsx, sheet Sheet1: its cells span 17,179,869,184 "
+                              "cells"), message
+
+
+def test_a_tag_longer_than_8_mb_is_refused(tmp_path: Path) -> None:
+    message = _refusal(_padded_cell(tmp_path, 9 << 20, 5))
+    assert message == ("customers.xlsx: sheet Sheet1 holds a tag longer than 8 MB, more "
+                       "than custdesk reads"), message
+
+
 @pytest.mark.parametrize("spelling", ["tab", "single quotes", "lower case"])
 def test_small_sheets_spelled_oddly_still_import(tmp_path: Path, spelling: str) -> None:
     """The same spellings of a near cell: measured right, the sheet read as before."""

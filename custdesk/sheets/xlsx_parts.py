@@ -133,6 +133,10 @@ def formulas_without_value(path: Path, sheet: str, limit: int = 10_000) -> set[t
 # the sheet's XML is streamed once (bounded) and its true extent measured before.
 
 MAX_SHEET_XML = 2_000_000_000  # unpacked bytes of one sheet part read by the scan
+# one tag (or text between tags) longer than this is refused: the scan keeps a tag whole
+# across its 1 MB chunks (a cell's tag padded to span three chunks, its r attribute cut by
+# the edge, hid a far cell), and a real one is short (a cell's text: at most 32,767 chars)
+MAX_TAG = 8 << 20
 _ROW_REF = re.compile(rb'<' + _NS + rb'row\s[^>]*?\br="(\d{1,7})"')
 # the same without the namespace prefix: 7x faster (a literal start), and equal to it on
 # a body holding no ":row" (where the prefix cannot match)
@@ -266,8 +270,9 @@ def sheet_extent(path: Path, sheet: str, max_bytes: int = MAX_SHEET_XML,
     """The true extent of `sheet` from its XML, streamed in 1 MB chunks (None when the
     part cannot be found or read: calamine then reports the damage itself), found by
     `extent` (default: a new `Extent`; `xlsx_extent.FastExtent` finds the same faster).
-    Raises ValueError when the part unpacks to more than `max_bytes`, `UnreadReference` (a
-    ValueError) when a cell or row is named past XFD1048576."""
+    Raises ValueError when the part unpacks to more than `max_bytes` or holds a tag longer
+    than MAX_TAG, `UnreadReference` (a ValueError) when a cell or row is named past
+    XFD1048576."""
     extent = Extent() if extent is None else extent
     try:
         with zipfile.ZipFile(path) as archive:
@@ -285,6 +290,12 @@ def sheet_extent(path: Path, sheet: str, max_bytes: int = MAX_SHEET_XML,
                     cut = window.rfind(b"<row")  # a row split by the chunk edge stays whole
                     if cut <= 0 or len(window) - cut > (8 << 20):
                         cut = window.rfind(b"<")
+                    if cut == 0:  # one tag as long as the window: kept whole (split, its r
+                        if len(window) > MAX_TAG:  # attribute could be read by neither half)
+                            raise ValueError(f"sheet {sheet} holds a tag longer than "
+                                             f"{MAX_TAG >> 20} MB")
+                        tail = window
+                        continue
                     body, tail = (window[:cut], window[cut:]) if cut > 0 else (window, b"")
                     extent.add(body)
                 extent.add(tail)
