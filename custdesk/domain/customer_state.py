@@ -280,7 +280,8 @@ def facts_from_records(customers: Sequence[Customer], orders: Iterable[OrderLine
     for c in customers:
         assert c.id is not None
         lines = by_customer.get(c.id, [])
-        dated = [(date.fromisoformat(o.date), o) for o in lines]
+        # the day of each line (a line written with a time of day too)
+        dated = [(date.fromisoformat(o.date[:10]), o) for o in lines]
         in_period = [o for d, o in dated if period.contains(d)]
         to_date = [o for d, o in dated if d <= period.end]
         first = min((d for d, _ in dated), default=None)

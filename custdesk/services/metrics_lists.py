@@ -215,7 +215,8 @@ def _compute_risk(store: Store, as_of: date) -> tuple[dict[int, list[str]], dict
             lists.REPEAT_LOOKBACK_DAYS):
         since = gap = None
         if joined is not None:  # `queries_lists.risk_orders`' pattern, the same steps
-            days = sorted(map(ordinal, joined.split(",")))
+            # distinct days: '2026-10-01' and '2026-10-01 10:30' are one order day
+            days = sorted(set(map(ordinal, joined.split(","))))
             since = today - days[-1]
             if len(days) > 1:
                 gap = _median_gap(days)
@@ -427,12 +428,37 @@ def customer_story(store: Store, customer_id: int) -> CustomerStory:
         raise KeyError(f"no customer with id {customer_id}")
     span = queries.data_span(store)
     as_of = span.end if span else date.today()
-    settings = load_settings(store)
-    w = settings.window_days
     orders = ql.customer_orders(store, customer_id)
     infos = _resolved(store, rec.load_deals(store, customer_id))
     tickets = rec.load_tickets(store, customer_id)
     surveys = rec.load_surveys(store, customer_id)
+    status, reasons = _own_status_and_risk(store, customer, orders, infos, tickets, surveys,
+                                           as_of)
+    monthly = [(m, rev / 10_000, gp / 10_000) for m, rev, gp in
+               ql.customer_monthly(store, customer_id)]
+    return CustomerStory(customer, status, orders, [deal_row(d) for d in infos], tickets,
+                         surveys, monthly, reasons)
+
+
+def own_risk_reasons(store: Store, customer_id: int, as_of: date) -> list[str]:
+    """One customer's at-risk reasons as of a day from their own records only (the
+    definition the at-risk list is tested against: tests/test_risk_timed_lines.py)."""
+    customer = rec.load_customer(store, customer_id)
+    if customer is None:
+        raise KeyError(f"no customer with id {customer_id}")
+    return _own_status_and_risk(
+        store, customer, ql.customer_orders(store, customer_id),
+        _resolved(store, rec.load_deals(store, customer_id)),
+        rec.load_tickets(store, customer_id), rec.load_surveys(store, customer_id), as_of)[1]
+
+
+def _own_status_and_risk(store: Store, customer: Customer, orders: Sequence[OrderLine],
+                         infos: list[DealInfo], tickets: Sequence[Ticket],
+                         surveys: Sequence[Survey], as_of: date) -> tuple[str, list[str]]:
+    """(status, risk reasons) of one customer as of the day from their own records: the
+    rules of `at_risk` without aggregating every customer."""
+    settings = load_settings(store)
+    w = settings.window_days
     (f,) = facts_from_records([customer], orders, first_won_from(infos), Period(as_of, as_of))
     status = ("lost" if lost_explicitly(f, as_of)
               else "lapsed" if lapsed(f.last_at_end, as_of, w) else "active")
@@ -441,10 +467,7 @@ def customer_story(store: Store, customer_id: int) -> CustomerStory:
         reasons = lists.risk_reasons(_own_risk_inputs(orders, tickets, surveys, as_of,
                                                       settings.repeat_contact_days), as_of, w,
                                      nps_recent_days(store))
-    monthly = [(m, rev / 10_000, gp / 10_000) for m, rev, gp in
-               ql.customer_monthly(store, customer_id)]
-    return CustomerStory(customer, status, orders, [deal_row(d) for d in infos], tickets,
-                         surveys, monthly, reasons)
+    return status, reasons
 
 
 def _own_risk_inputs(orders: Sequence[OrderLine], tickets: Sequence[Ticket],

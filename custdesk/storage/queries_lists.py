@@ -120,10 +120,10 @@ SELECT customer_id, group_concat(DISTINCT date), sum(iif(date >= :last90, revenu
 FROM orders INDEXED BY orders_customer_date
 WHERE customer_id IN (
     SELECT s.customer_id FROM {stats} s
-    WHERE s.last_date >= :cut AND (s.last_date <= :day OR EXISTS (
+    WHERE s.last_date >= :cut AND (s.last_date < :after OR EXISTS (
       SELECT 1 FROM orders o WHERE o.customer_id = s.customer_id
-      AND o.date BETWEEN :cut AND :day)))
-  AND date <= :day
+      AND o.date >= :cut AND o.date < :after)))
+  AND date < :after  -- on or before :day, a line with a time of day on it too
 GROUP BY customer_id
 """
 
@@ -134,8 +134,11 @@ def risk_orders(store: Store, as_of: date, window: int) -> dict[int, RiskOrders]
     """customer id -> (`order_patterns`' order days, last day and median gap, then
     `recent_revenue`'s revenue of the last 90 days, of the 90 before and of the last W
     days) for every customer with an order in the W days up to as_of — every active
-    customer with orders (tests/test_perf_lists_risk.py: equal to those two)."""
-    params = {"day": as_of.isoformat(), "cut": (as_of - timedelta(days=window)).isoformat(),
+    customer with orders. Lines are counted on their day: one at a time of day on as_of
+    too, and one beside a plain line of its day is one order day (tests/
+    test_perf_lists_risk.py: equal to the customers' own lines; those two compare texts)."""
+    params = {"after": (as_of + timedelta(days=1)).isoformat(),
+              "cut": (as_of - timedelta(days=window)).isoformat(),
               "last90": (as_of - timedelta(days=89)).isoformat(),
               "prior90": (as_of - timedelta(days=179)).isoformat(),
               "last_w": (as_of - timedelta(days=window - 1)).isoformat()}
@@ -145,7 +148,8 @@ def risk_orders(store: Store, as_of: date, window: int) -> dict[int, RiskOrders]
     sql = _RISK_ORDERS.format(stats=stats_source(store))
     get = ordinals.get
     for cid, joined, last90, prior90, last_w in store.conn.execute(sql, params):
-        days = sorted([get(d) or _ordinal(ordinals, d) for d in joined.split(",")])
+        # distinct days: '2026-10-01' and '2026-10-01 10:30' are one order day
+        days = sorted({get(d) or _ordinal(ordinals, d) for d in joined.split(",")})
         n = len(days)
         last = last_days.get(days[-1]) or last_days.setdefault(days[-1],
                                                                date.fromordinal(days[-1]))

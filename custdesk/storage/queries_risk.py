@@ -28,16 +28,19 @@ from custdesk.storage.queries_summary import stats_source
 #   (`queries_lists.recent_latest_nps`; :nps_cut), a candidate when 0-6;
 # - tix: the ticket signals (`queries_feedback.ticket_signals`), a candidate with an open
 #   complaint or 2+ repeat contacts.
-# A candidate's distinct order days (joined, as `risk_orders` joins them: the median gap
+# A candidate's distinct order texts (joined, as `risk_orders` joins them: the median gap
 # is taken in Python, a window over ~480k days cost three times the plain read) and the
 # revenue of the last 90 days and of the 90 before, each read from the customer's own
 # index range (the lines of those days only, not every line of the history summed thrice).
+# A line "dated on or before :end" is `o.date < :after` (the day after), not `o.date <= :end`: a
+# line with a time of day on the day ('2026-11-24 09:00') sorts after '2026-11-24' and
+# counts (METRICS "on or before D"); the index range on (customer_id, date) still serves.
 _CANDIDATES = FLAGS_SQL + """,
 recent AS MATERIALIZED (
   SELECT s.customer_id AS cid FROM {stats} s
-  WHERE s.last_date >= :cut AND (s.last_date <= :end OR EXISTS (
+  WHERE s.last_date >= :cut AND (s.last_date < :after OR EXISTS (
     SELECT 1 FROM orders o WHERE o.customer_id = s.customer_id
-    AND o.date BETWEEN :cut AND :end))),
+    AND o.date >= :cut AND o.date < :after))),
 nps AS MATERIALIZED (
   SELECT customer_id AS cid, nps, date FROM (
     SELECT customer_id, nps, date, row_number() OVER (
@@ -53,20 +56,21 @@ cand AS MATERIALIZED (
   UNION SELECT cid FROM tix WHERE complaint OR repeats >= 2)
 SELECT cand.cid,
   (SELECT group_concat(DISTINCT o.date) FROM orders o INDEXED BY orders_customer_date
-   WHERE o.customer_id = cand.cid AND o.date <= :end),
+   WHERE o.customer_id = cand.cid AND o.date < :after),
   coalesce((SELECT sum(o.revenue_e4) FROM orders o INDEXED BY orders_customer_date
-            WHERE o.customer_id = cand.cid AND o.date >= :last90 AND o.date <= :end), 0),
+            WHERE o.customer_id = cand.cid AND o.date >= :last90 AND o.date < :after), 0),
   coalesce((SELECT sum(o.revenue_e4) FROM orders o INDEXED BY orders_customer_date
             WHERE o.customer_id = cand.cid AND o.date >= :prior90 AND o.date < :last90
-            AND o.date <= :end), 0),
+            AND o.date < :after), 0),
   n.nps, n.date, coalesce(t.complaint, 0), coalesce(t.repeats, 0)
 FROM cand CROSS JOIN f ON f.id = cand.cid
 LEFT JOIN nps n ON n.cid = cand.cid LEFT JOIN tix t ON t.cid = cand.cid
 WHERE f.active_end
 """
 
-# (customer id, their distinct order days up to the day joined by commas or None without
-# any, revenue of the last 90 days, of the 90 before, latest recent NPS or None, its date
+# (customer id, their distinct order texts up to the day joined by commas (two texts of one
+# day, one with a time of day, are one order day: the caller takes distinct days) or None
+# without any, revenue of the last 90 days, of the 90 before, latest recent NPS or None, its date
 # text, an open complaint, repeat contacts in the lookback days)
 Candidate = tuple[int, str | None, int, int, int | None, str | None, int, int]
 
@@ -82,6 +86,7 @@ def risk_candidates(store: Store, as_of: date, window: int, nps_days: int,
     since = as_of - timedelta(days=lookback_days)
     params = {**flag_params(Period(as_of, as_of), window),
               "cut": (as_of - timedelta(days=window)).isoformat(),
+              "after": (as_of + timedelta(days=1)).isoformat(),
               "last90": (as_of - timedelta(days=89)).isoformat(),
               "prior90": (as_of - timedelta(days=179)).isoformat(),
               "nps_cut": nps_cut,
@@ -98,7 +103,7 @@ def risk_candidates(store: Store, as_of: date, window: int, nps_days: int,
 _VALUE_AT_RISK = """
 SELECT w.value, coalesce((SELECT sum(o.revenue_e4) FROM orders o INDEXED BY
   orders_customer_date WHERE o.customer_id = w.value AND o.date >= :last_w
-  AND o.date <= :end), 0) AS v
+  AND o.date < :after), 0) AS v
 FROM json_each(:ids) w ORDER BY v DESC, w.value
 """
 
@@ -107,6 +112,7 @@ def value_at_risk(store: Store, customer_ids: Collection[int], as_of: date, wind
                   ) -> list[tuple[int, int]]:
     """(customer id, revenue_e4 of the W days up to as_of) of these customers, by that
     value (largest first), then id."""
-    params = {"ids": json.dumps(list(customer_ids)), "end": as_of.isoformat(),
+    params = {"ids": json.dumps(list(customer_ids)),
+              "after": (as_of + timedelta(days=1)).isoformat(),
               "last_w": (as_of - timedelta(days=window - 1)).isoformat()}
     return list(store.conn.execute(_VALUE_AT_RISK, params))
