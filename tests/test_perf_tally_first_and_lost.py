@@ -9,7 +9,8 @@ statement's sums (`queries_tally.tallies_reference`) per segment and lost reason
 - a lost customer's revenue in the W days up to their anchor read as their revenue to date
   when every line up to the end lies in those days (`_LOST_WINDOW`): a first order on the
   window's first day, the day before it, at a time of day; a recorded loss before later
-  orders (another anchor) and after the last one; orders after the period's end.
+  orders (another anchor) and after the last one; a line on the loss day beside one at a
+  time of day that day (the anchor is not the last line); orders after the period's end.
 
 Customers are planted on those boundaries of each period compared (a year, its prior, 90
 days, the whole span, one ending before the last order) and lapse window (30, 90, 365),
@@ -94,6 +95,10 @@ def _plant(store: Store, period: Period, window: int, rng: random.Random) -> Non
         p.customer([(low, "A"), (last, "B"), (_day(last, 2), "C")],
                    lost_on=_day(last, 1), status="lost", lost_reason="Price")  # another anchor
         p.customer([(low, "A"), (last, "B")], lost_on=_day(last, 1), status="lost")
+        # a line on the loss day and one at a time of day that day: the anchor (the last
+        # line up to the loss day, '<= lost_on') is the plain one, not their last line
+        p.customer([(low, "A"), (last, "B"), (f"{last} 10:00", "C")], lost_on=last,
+                   status="lost")
         p.customer([(last, "A")], lost_on=last)
 
 
