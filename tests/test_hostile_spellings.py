@@ -2,7 +2,8 @@
 does. calamine honours any XML spelling of the r attribute (a tab or line break before
 it, spaces around its '=', a ' quote) and a reference in lower case: a 2-cell sheet with
 `<c\tr="XFD1048576">` passed the scan and calamine then allocated 1,048,576 × 16,384
-cells; so did cells whose tags had a namespace prefix with a '-', '.' or a non-ASCII letter.
+cells; so did cells whose tags had a namespace prefix with a '-', '.' or a non-ASCII letter,
+and rows without r (calamine numbers each one past the row before).
 Each spelling is refused (or measured right) through the import's own read, before
 calamine loads the sheet; the fast scan equals the reference on chunks spelled oddly."""
 
@@ -43,6 +44,8 @@ SPELLINGS = {
     "cells prefixed with '.'": ('<row r="1048576">' + "<x.y:c><x.y:v>1</x.y:v></x.y:c>"
                                 * 16_384 + "</row>"),
     "cells prefixed non-ASCII": '<row r="1048576">' + "<é:c><v>1</v></é:c>" * 16_384 + "</row>",
+    # rows without r: calamine numbers each one past the row before (6 MB unpacked)
+    "rows without r": "<row/>" * 1_048_572 + "<row>" + "<c><v>1</v></c>" * 16_384 + "</row>",
 }
 # past the last cell a sheet can have: calamine reads them (4 letters: column 18,279)
 UNREAD = {
@@ -97,8 +100,7 @@ def test_far_cells_spelled_any_way_are_refused_before_the_load(tmp_path: Path,
     for scan in (xlsx_parts.sheet_extent, xlsx_extent.sheet_extent):
         extent = scan(path, "Sheet1")
         assert extent is not None
-        assert (extent.max_row, max(extent.max_col, extent.widest_unreferenced)) == (
-            1_048_576, 16_384), (spelling, scan)
+        assert (extent.rows, extent.columns) == (1_048_576, 16_384), (spelling, scan)
 
 
 @pytest.mark.parametrize("spelling", UNREAD)
@@ -212,6 +214,41 @@ def test_odd_chunks_measure_the_same_and_as_if_spelled_plainly(seed: int) -> Non
         reference.add(body)
         fast.add(body)
         plain._add(xlsx_parts.canonical_refs(xlsx_parts.canonical_spacing(body)))
-        states = [(e.max_row, e.max_col, e.cells, e.widest_unreferenced)
-                  for e in (reference, fast, plain)]
+        states = [(e.max_row, e.max_col, e.cells, e.widest_unreferenced, e.rows_without_r,
+                   e.highest_row_tag) for e in (reference, fast, plain)]
         assert states[0] == states[1] == states[2]
+
+
+def _positional_rows(rng: random.Random) -> str:
+    """Small rows mixing <row r> and rows without, cells with r and cells placed by
+    position (before and after named ones), rows numbered back."""
+    out = []
+    for _ in range(rng.randrange(1, 40)):
+        number = rng.choice(("", "", f' r="{rng.randrange(4, 400)}"'))
+        cells = []
+        for _c in range(rng.randrange(0, 6)):
+            if rng.random() < 0.5:
+                cells.append("<c><v>1</v></c>")
+            else:
+                cells.append(f'<c r="{col(rng.randrange(1, 80))}{rng.randrange(4, 300)}">'
+                             "<v>1</v></c>")
+        out.append(f"<row{number}>{''.join(cells)}</row>" if cells or rng.random() < 0.5
+                   else f"<row{number}/>")
+    return "".join(out)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_cells_placed_by_position_never_reach_past_the_measure(tmp_path: Path,
+                                                               seed: int) -> None:
+    """calamine's own range of small random sheets (rows without r, cells without r after
+    named ones) is within what both scans measure."""
+    from python_calamine import CalamineWorkbook
+
+    path = _workbook(tmp_path, _positional_rows(random.Random(900 + seed)))
+    data = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Sheet1")
+    start_row, start_col = data.start or (0, 0)
+    for scan in (xlsx_parts.sheet_extent, xlsx_extent.sheet_extent):
+        extent = scan(path, "Sheet1")
+        assert extent is not None
+        assert extent.rows >= start_row + data.height, (seed, scan)
+        assert extent.columns >= start_col + data.width, (seed, scan)

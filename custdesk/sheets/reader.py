@@ -254,7 +254,7 @@ def _check_extent(path: Path, sheet: str) -> None:
     if span > MAX_CELLS or (span > SPARSE_FROM and extent.cells * 4 < span):
         raise ReadError(
             f"{path.name}, sheet {sheet}: its cells span {span:,} cells "
-            f"({extent.max_row:,} rows × {max(extent.max_col, extent.widest_unreferenced):,}"
+            f"({extent.rows:,} rows × {extent.columns:,}"
             f" columns) but hold {extent.cells:,}; custdesk reads at most {MAX_CELLS:,} "
             "(and a mostly empty span of at most "
             f"{SPARSE_FROM:,}): delete the far-away cells and save again")

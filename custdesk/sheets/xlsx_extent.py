@@ -24,6 +24,7 @@ from custdesk.sheets.xlsx_parts import (
     Extent,
     canonical_refs,
     canonical_spacing,
+    highest_row_number,
 )
 
 # where `Extent.add` looks for prefixed tags (`b":c" in body`, `b":row" in body`): one
@@ -66,6 +67,7 @@ class FastExtent(Extent):
 
     _plain = False  # this chunk holds no reference the reference paths must read
     _rows = 0  # its highest <row r>
+    _found: list[bytes] = []  # its row tags' r (`_ROW_REF`)
 
     def add(self, body: bytes) -> None:
         if (b"\t" not in body and b"\n" not in body and b"\r" not in body
@@ -73,8 +75,8 @@ class FastExtent(Extent):
             if self._add_plain(body):  # (its search finds what canonical_* would change)
                 return
         body = canonical_refs(canonical_spacing(body))
-        rows = (_ROW_REF if b":row" in body else _PLAIN_ROW_REF).findall(body)
-        self._rows = max(map(int, rows), default=0)
+        self._found = (_ROW_REF if b":row" in body else _PLAIN_ROW_REF).findall(body)
+        self._rows = highest_row_number(self._found)
         past = _reference_past(max(self._rows, self.max_row), self.max_col)
         self._plain = past.search(body) is None
         try:
@@ -91,13 +93,15 @@ class FastExtent(Extent):
         and no wider column, and its highest row is the highest <row r>: six passes over
         the chunk where the general path makes nine."""
         cells = body.count(b"<c ")
-        rows = max(map(int, _PLAIN_ROW_REF.findall(body)), default=0)
+        found = _PLAIN_ROW_REF.findall(body)
+        rows = highest_row_number(found)
         if _reference_past(max(rows, self.max_row), self.max_col).search(body) is not None:
             return False
         if cells != body.count(b'<c r="'):
             return False
         self.cells += cells
         self.max_row = max(self.max_row, rows)
+        self._count_rows(found)
         return True
 
     def _highest_column(self, body: bytes) -> int:
@@ -105,7 +109,7 @@ class FastExtent(Extent):
 
     def _highest_row(self, body: bytes) -> int:
         if self._plain:  # no cell names a row past max(_rows, max_row): as the reference
-            return self._rows
+            return self._count_rows(self._found)
         return super()._highest_row(body)
 
 

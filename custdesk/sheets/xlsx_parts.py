@@ -137,10 +137,12 @@ MAX_SHEET_XML = 2_000_000_000  # unpacked bytes of one sheet part read by the sc
 # across its 1 MB chunks (a cell's tag padded to span three chunks, its r attribute cut by
 # the edge, hid a far cell), and a real one is short (a cell's text: at most 32,767 chars)
 MAX_TAG = 8 << 20
-_ROW_REF = re.compile(rb'<' + _NS + rb'row\s[^>]*?\br="(\d{1,7})"')
+# every row tag, with its r (b"" for a row without one: calamine numbers it one past the
+# row before, so 1M `<row/>` and a row of cells placed by position reach row 1M)
+_ROW_REF = re.compile(rb'<' + _NS + rb'row(?:\s[^>]*?\br="(\d{1,7})")?[\s>/]')
 # the same without the namespace prefix: 7x faster (a literal start), and equal to it on
 # a body holding no ":row" (where the prefix cannot match)
-_PLAIN_ROW_REF = re.compile(rb'<row\s[^>]*?\br="(\d{1,7})"')
+_PLAIN_ROW_REF = re.compile(rb'<row(?:\s[^>]*?\br="(\d{1,7})")?[\s>/]')
 _UNREFERENCED_CELL = re.compile(rb"<" + _NS + rb"c(?:/?>|\s(?![^>]*\br=)[^>]*>)")
 _ROW_TAG = re.compile(rb"<" + _NS + rb"row[\s>]")
 _CELL_TAG = re.compile(rb"<" + _NS + rb"c[\s>/]")
@@ -202,6 +204,25 @@ def canonical_refs(body: bytes) -> bytes:
     return body
 
 
+def highest_row_number(found: list[bytes]) -> int:
+    """The highest r among row tags `_ROW_REF` found (b"" for a row without r)."""
+    return max(map(int, filter(None, found)), default=0)
+
+
+_CELL_COLUMN = re.compile(rb' r="([A-Z]{1,3})\d')
+
+
+def _row_width(piece: bytes) -> int:
+    """The columns a row (its XML after `<row`) can reach by its cells without r: one past
+    the cell before each (calamine), so at most its cell count past its highest cell
+    reference; 0 when every cell has one (`max_col` holds those)."""
+    if _UNREFERENCED_CELL.search(piece) is None:
+        return 0
+    named = _CELL_COLUMN.findall(piece)
+    highest = _column_number(max(named, key=lambda c: (len(c), c))) if named else 0
+    return len(_CELL_TAG.findall(piece)) + highest
+
+
 class Extent:
     """What a sheet's cells really span, counted from A1 (calamine's range can start
     later; counting from A1 only over-estimates): the highest row and column in any cell
@@ -213,10 +234,30 @@ class Extent:
         self.max_col = 0
         self.cells = 0
         self.widest_unreferenced = 0  # cells without r="…" count by position in their row
+        self.rows_without_r = 0  # row tags without r="…": numbered one past the row before
+        self.highest_row_tag = 0  # the highest <row r>
+
+    @property
+    def rows(self) -> int:
+        """The rows spanned: a row without r is at most the highest <row r> plus the rows
+        without r (exact when no row has one)."""
+        return max(self.max_row, self.highest_row_tag + self.rows_without_r)
+
+    @property
+    def columns(self) -> int:
+        return max(self.max_col, self.widest_unreferenced)
 
     @property
     def spanned(self) -> int:
-        return self.max_row * max(self.max_col, self.widest_unreferenced)
+        return self.rows * self.columns
+
+    def _count_rows(self, found: list[bytes]) -> int:
+        """Count the row tags `_ROW_REF` found (b"" for one without r); their highest r."""
+        without = found.count(b"")
+        self.rows_without_r += without
+        highest = highest_row_number(found) if without else max(map(int, found), default=0)
+        self.highest_row_tag = max(self.highest_row_tag, highest)
+        return highest
 
     def add(self, body: bytes) -> None:
         """Measure one chunk of the sheet's XML (whole tags; `sheet_extent` cuts them)."""
@@ -232,7 +273,7 @@ class Extent:
         self.max_row = max(self.max_row, self._highest_row(body))
         if tags > body.count(b'<c r="') and _UNREFERENCED_CELL.search(body):
             self.widest_unreferenced = max(self.widest_unreferenced, max(
-                len(_CELL_TAG.findall(piece)) for piece in _ROW_TAG.split(body)))
+                _row_width(piece) for piece in _ROW_TAG.split(body)))
 
     def _highest_row(self, body: bytes) -> int:
         """The highest row number in a cell reference or <row r>: only references at least
@@ -246,7 +287,7 @@ class Extent:
                 highest = int(max(pattern.findall(body)))
                 break
         rows = (_ROW_REF if b":row" in body else _PLAIN_ROW_REF).findall(body)
-        return max(highest, max((int(r) for r in rows), default=0))
+        return max(highest, self._count_rows(rows))
 
     def _highest_column(self, body: bytes) -> int:
         # one search first: usually no reference is past the highest column so far
