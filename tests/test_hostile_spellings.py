@@ -142,6 +142,33 @@ def test_a_tag_longer_than_8_mb_is_refused(tmp_path: Path) -> None:
                        "than custdesk reads"), message
 
 
+def _long_row(prefix: str, named: bool) -> str:
+    """Row 1000 of 16,384 cells padded to ~10 MB: longer than the scan keeps whole."""
+    cells = "".join(f'<{prefix}c{f" r={chr(34)}{col(n)}1000{chr(34)}" if named else ""}'
+                    f'{" " * 600}><v>1</v></{prefix}c>' for n in range(1, 16_385))
+    return f'<{prefix}row r="1000">{cells}</{prefix}row>'
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_a_row_longer_than_8_mb_with_cells_by_position_is_refused(tmp_path: Path,
+                                                                  prefix: str) -> None:
+    """Cut into ~1 MB pieces, each counted from column 1, its 16,384 cells measured
+    ~1,700 wide: 1,000 rows x 1,700 passed while calamine spans 1,000 x 16,384."""
+    message = _refusal(_workbook(tmp_path, _long_row(prefix, named=False)))
+    assert message == ("customers.xlsx: sheet Sheet1 has a row longer than 8 MB holding "
+                       "cells without a reference, more than custdesk reads"), message
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_a_row_longer_than_8_mb_with_named_cells_is_measured(tmp_path: Path,
+                                                             prefix: str) -> None:
+    path = _workbook(tmp_path, _long_row(prefix, named=True))
+    for scan in (xlsx_parts.sheet_extent, xlsx_extent.sheet_extent):
+        extent = scan(path, "Sheet1")
+        assert extent is not None and (extent.rows, extent.columns) == (1000, 16_384)
+        assert extent.cells == 16_384 + 9  # (and the 3 x 3 customers)
+
+
 @pytest.mark.parametrize("spelling", ["tab", "single quotes", "lower case"])
 def test_small_sheets_spelled_oddly_still_import(tmp_path: Path, spelling: str) -> None:
     """The same spellings of a near cell: measured right, the sheet read as before."""

@@ -306,6 +306,36 @@ class Extent:
         return max(found)[0] - 64 if found else 0
 
 
+def _last_row_start(window: bytes) -> int:
+    """Where the last row tag of `window` starts (-1: none): `<row`, or `<x:row` when no
+    `<row` is in the last 8 MB."""
+    start = window.rfind(b"<row")
+    if start <= 0 or len(window) - start > (8 << 20):
+        colon = window.rfind(b":row")
+        if colon > start:
+            tag = window.rfind(b"<", 0, colon)
+            if tag > start and _ROW_TAG.match(window, tag):
+                start = tag
+    return start
+
+
+def _check_row_cut(window: bytes, cut: int, start: int, row_open: bool, sheet: str) -> None:
+    """A row longer than 8 MB is cut between two of its tags (`window[:cut]` is measured
+    now): its cells placed by position (no r) would be counted in two pieces, each from
+    the row's start, so such a row is refused. `row_open`: the window starts inside the
+    row the last cut left open; `cut != start`: this cut leaves a row open."""
+    pieces = []
+    if row_open:  # the open row's part before this window's first row tag
+        first = _ROW_TAG.search(window, 0, cut)
+        pieces.append((0, first.start() if first else cut))
+    if cut != start:
+        pieces.append((max(start, 0), cut))
+    for low, high in pieces:
+        if _UNREFERENCED_CELL.search(window, low, high):
+            raise ValueError(f"sheet {sheet} has a row longer than 8 MB holding cells "
+                             "without a reference")
+
+
 def sheet_extent(path: Path, sheet: str, max_bytes: int = MAX_SHEET_XML,
                  extent: Extent | None = None) -> Extent | None:
     """The true extent of `sheet` from its XML, streamed in 1 MB chunks (None when the
@@ -321,16 +351,20 @@ def sheet_extent(path: Path, sheet: str, max_bytes: int = MAX_SHEET_XML,
             if part is None:
                 return None
             with archive.open(part) as fh:
-                tail, seen = b"", 0
+                tail, seen, row_open = b"", 0, False
                 while chunk := fh.read(1 << 20):
                     seen += len(chunk)
                     if seen > max_bytes:
                         raise ValueError(f"sheet {sheet} unpacks to more than "
                                          f"{max_bytes // 1_000_000} MB")
                     window = tail + chunk
-                    cut = window.rfind(b"<row")  # a row split by the chunk edge stays whole
+                    start = _last_row_start(window)  # a row split by the edge stays whole
+                    cut = start
                     if cut <= 0 or len(window) - cut > (8 << 20):
                         cut = window.rfind(b"<")
+                    if cut > 0 and (row_open or cut != start):
+                        _check_row_cut(window, cut, start, row_open, sheet)
+                        row_open = cut != start
                     if cut == 0:  # one tag as long as the window: kept whole (split, its r
                         if len(window) > MAX_TAG:  # attribute could be read by neither half)
                             raise ValueError(f"sheet {sheet} holds a tag longer than "
