@@ -214,32 +214,3 @@ def test_the_other_pages_are_built_one_per_turn_of_the_event_loop(
     # the first page is built with the file; each later one in a turn of its own
     later = built_at[1:]
     assert all(b > a for a, b in zip(later, later[1:], strict=False)), built_at
-
-
-def test_the_start_asks_the_screen_process_for_today_before_it_opens_the_file(
-        qtbot, monkeypatch, demo_db_template, tmp_path) -> None:
-    """A file known without asking (`--db`): the screen process is asked to build Today
-    (reading ahead, `app.warm_ahead`) when it starts, before the window's modules import
-    and the file opens; the open is told how to let go of that reading."""
-    from PySide6.QtWidgets import QApplication
-
-    from custdesk.ui import app, file_switch
-    from custdesk.ui.app import load_window
-
-    asked: list[tuple[Path, object]] = []
-    monkeypatch.setattr(app, "warm_ahead",
-                        lambda path, ahead: asked.append((path, ahead)) or "let go")
-    opening = file_switch.start_opening
-    given: list[object] = []
-    monkeypatch.setattr(file_switch, "start_opening", lambda *a, **k: (
-        given.append(k.get("read_ahead")), opening(*a, **k))[1])
-    codes: list[int] = []
-    with deferred_window(qtbot, monkeypatch, demo_db_template, tmp_path) as (window, db):
-        monkeypatch.chdir(db.parent)  # `--db demo.db`: the worker keys its files by the
-        load_window(window, QApplication.instance(), db.name, True, codes.append)
-        qtbot.waitUntil(lambda: bool(codes), timeout=30_000)
-    assert codes == [0]
-    # full path, as the window's store (a relative one: Today built twice)
-    assert [(path, ahead.module) for path, ahead in asked] == [(db.resolve(),
-                                                                app.TODAY_SCREEN)]
-    assert given == ["let go"]

@@ -80,11 +80,6 @@ class Warm:
     module: str
     preset: str
     label: str
-    # sent before the window could open the file (`database.open_read_ahead`): built only
-    # when the worker may read the file as it is and it holds `min_records` or more (a
-    # smaller file's tabs are built in the window's own process)
-    read_ahead: bool = False
-    min_records: int = 0
 
     def wanted_by(self, job: Any) -> bool:
         """Whether `job` (a tab asking) is the screen being built ahead: its builder's
@@ -361,24 +356,6 @@ class _WorkerFiles:
             store = self.stores[path] = Store(Path(path), connect_read_only(Path(path)), None)
         return store
 
-    def read_ahead(self, path: str, min_records: int) -> bool:
-        """Whether the file at `path` may be read before the window has opened it
-        (`database.open_read_ahead`) and is big enough to build here; its read-only store
-        is then the one later jobs use."""
-        from custdesk.services.files import records_estimate
-        from custdesk.storage.database import open_read_ahead
-
-        if path in self.stores:
-            return True
-        store = open_read_ahead(Path(path))
-        if store is None:
-            return False
-        if records_estimate(store) < min_records:
-            store.close(backup_if_changed=False, rescue_if_gone=False)
-            return False
-        self.stores[path] = store
-        return True
-
     def run(self, path: str, job: Callable[[Any], Any] | Warm, stop: Callable[[], bool]
             ) -> Any:
         import importlib
@@ -386,9 +363,6 @@ class _WorkerFiles:
         from custdesk.storage.beside import set_progress_handler
         from custdesk.storage.queries_cache import data_version
 
-        if isinstance(job, Warm) and job.read_ahead and not self.read_ahead(path,
-                                                                            job.min_records):
-            return None  # the file's open will change it, or refuse it: no head start
         store = self.store(path)
         set_progress_handler(store, stop, CANCEL_POLL_STEPS)  # its parts' twin stops too
         if isinstance(job, Warm):  # built and kept, not sent: the tab asks for it next

@@ -51,7 +51,7 @@ class _Twin:
 
     def __init__(self, store: Store) -> None:
         # it only reads: a write fails, never waits, and no journal is replayed through it
-        # (it may read ahead of the open's own checks: database.open_read_ahead)
+        # (the first tab is built during the open's integrity check: open_store(checking=))
         db = connect_read_only(store.path)
         self.store = Store(store.path, db, None)
         self._state = threading.Lock()

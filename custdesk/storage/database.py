@@ -48,7 +48,7 @@ from custdesk.storage.fileformat import (
     SQLITE_MAGIC,
     read_header,
 )
-from custdesk.storage.sidecars import SidecarError, check_sidecars, sidecar_paths
+from custdesk.storage.sidecars import SidecarError, check_sidecars
 from custdesk.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -156,8 +156,7 @@ BUSY_TIMEOUT_MS = 15_000
 
 def connect_read_only(path: Path) -> sqlite_utils.Database:
     """A connection that can only read (`mode=ro`: SQLite refuses every write, and never
-    replays a journal through it): the screen process's second connections and its reading
-    ahead of the open."""
+    replays a journal through it): the screen process's connections."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
                            check_same_thread=False)
     try:
@@ -303,45 +302,6 @@ def load_first_use_imports() -> None:
 
     sqlite_utils.Database(memory=True).close()
     datetime.strptime("2026-12-02", "%Y-%m-%d")
-
-
-def open_read_ahead(path: Path) -> Store | None:
-    """A read-only store on `path` for reading it ahead of its open (the screen process
-    builds the first tab while the window's own modules still import, before the window
-    can open the file), or None unless the open will surely leave the file as it is: ours
-    (`_check_foreign`), no journal or WAL beside it (nothing for anyone to replay), its
-    tables ours (`_check_schema`), no migration pending, a fresh order summary. Read-only
-    through SQLite (`mode=ro`): it can never write, nor replay a journal appearing
-    meanwhile. Not a file in WAL mode (its reader would make -wal/-shm files the open then
-    finds locked: the open converts it first). The open's own checks still decide; a
-    refusal lets go of this store (the screen process ends). No lock: reading needs none."""
-    try:
-        if (not path.is_file() or path.stat().st_size == 0
-                or any(p.exists() for p in sidecar_paths(path).values())
-                or not _rollback_journal_mode(path)):
-            return None
-        _check_foreign(path)
-        db = connect_read_only(path)
-    except (DatabaseError, OSError, sqlite3.Error):
-        return None
-    conn = db.conn
-    try:
-        store = Store(path, db, None)
-        _check_schema(conn, path)
-        if store.schema_version() == 0 or not _as_it_stays(store):
-            conn.close()
-            return None
-        return store
-    except (DatabaseError, sqlite3.Error):
-        conn.close()
-        return None
-
-
-def _rollback_journal_mode(path: Path) -> bool:
-    """The header's read and write versions are 1 (a rollback journal), not 2 (WAL)."""
-    with open(path, "rb") as fh:
-        header = fh.read(20)
-    return header[18:20] == b"\x01\x01"
 
 
 def _as_it_stays(store: Store) -> bool:

@@ -138,12 +138,6 @@ def run_gui(db: str | None, *, smoke_test: bool = False, screenshots: str | None
         (lambda what, exc: problems.append(f"{what}: {logs.plain_reason(exc)}"))
         if smoke_test else (lambda what, exc: show_error(what, exc)))
     app = make_application()
-    if known_start_path(db, smoke_test=smoke_test) is not None:
-        # the screen process first (~25 ms here): it imports the builders while the window
-        # is made, and builds the first tab as soon as it is asked (`load_window`)
-        from custdesk.ui.tasks import default_runner
-
-        default_runner().use_screen_process()
     meter = StallMeter()
     window = MainWindow(None, persist_state=not smoke_test, deferred=True)
     if smoke_test:
@@ -202,7 +196,7 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
 
             files.load_first_use_imports()
             opening = file_switch.start_opening(early, prepare=demo_file_writer(early),
-                                                readable=warm, read_ahead=read_ahead)
+                                                readable=warm)
         for name in tab_list.CONTENT_MODULES:
             importlib.import_module(name)
         return opening
@@ -300,10 +294,6 @@ def load_window(window: MainWindow, app: QApplication, db: str | None, smoke_tes
     # import here (it was started after them: the first tab's load then waited ~0.7 s)
     doing("starting the screen process")
     default_runner().use_screen_process()
-    # ...and asked at once to build the first tab if it may read the file as it is (the
-    # window opens it only once its modules are in: ~0.5 s later on two cores)
-    read_ahead = (warm_ahead(early.resolve(), ahead) if early is not None and ahead is not None
-                  and demo_file_writer(early) is None else None)
     doing("importing the tabs")
     # no cyclic collection while the tabs import on their thread: a full one there (60 ms
     # on realmix) holds the GIL, and the window waits; what the imports make is long-lived,
@@ -359,25 +349,6 @@ def warm_when_open(ahead: Warm) -> Callable[[files.Store], Callable[[], object] 
         return lambda: runner.release_files().wait(RELEASE_WAIT_S)
 
     return warm
-
-
-def warm_ahead(path: Path, ahead: Warm) -> Callable[[], object] | None:
-    """Have the screen process build `ahead` on `path` before the window opens the file
-    (`Warm.read_ahead`: it does so only when the open will leave the file as it is, and
-    when the file is too big to build inline). Returns what lets go of the file there
-    again, should its open refuse it; None without a screen process."""
-    from dataclasses import replace
-
-    from custdesk.ui.file_switch import RELEASE_WAIT_S
-    from custdesk.ui.tasks import HEAVY_RECORDS, default_runner, start_background
-
-    runner = default_runner()
-    process = runner.screen_process
-    if process is None:
-        return None
-    early = replace(ahead, read_ahead=True, min_records=HEAVY_RECORDS)
-    start_background(lambda: process.warm(path, early), name="custdesk-warm")
-    return lambda: runner.release_files().wait(RELEASE_WAIT_S)
 
 
 TODAY_SCREEN = "custdesk.services.screens.today"  # the Today tab's screen module (tested)

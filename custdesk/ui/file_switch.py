@@ -66,17 +66,15 @@ def open_later(path: Path, opened: Callable[[Store], object],
 
 def start_opening(path: Path, lock: BaseFileLock | None = None,
                   prepare: Callable[[], object] | None = None,
-                  readable: Callable[[Store], Callable[[], object] | None] | None = None,
-                  read_ahead: Callable[[], object] | None = None) -> Outcome:
+                  readable: Callable[[Store], Callable[[], object] | None] | None = None
+                  ) -> Outcome:
     """Start opening `path` on a thread (from any thread: the start-up's import thread);
     its outcome (the store, or why not) lands in the list returned (`tasks.when_done`).
     `readable(store)` runs on that thread as soon as other connections may read the file
     (during its integrity check when the open writes nothing, else once it is open): the
     start-up has the screen process build the first tab then. It must only read, and may
     return what takes that reading back, called when the check then refuses the file
-    (before the refusal is reported). Its failure is logged, never the open's.
-    `read_ahead`: what lets go of a reading started before this open (`app.warm_ahead`),
-    called too when the file is refused."""
+    (before the refusal is reported). Its failure is logged, never the open's."""
     told: list[Callable[[], object] | None] = []
 
     def tell(store: Store) -> None:
@@ -93,8 +91,8 @@ def start_opening(path: Path, lock: BaseFileLock | None = None,
         try:
             store = open_and_span(path, lock, checking=tell)
         except BaseException:
-            # read ahead, then refused: nothing may keep it open
-            for take_back in {t for t in (*told, read_ahead) if t is not None}:
+            take_back = told[0] if told else None
+            if take_back is not None:  # read ahead, then refused: nothing may keep it open
                 try:
                     take_back()
                 except Exception:
