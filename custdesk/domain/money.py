@@ -45,6 +45,11 @@ def e4_to_float(amount_e4: int | None) -> float | None:
     return None if amount_e4 is None else amount_e4 / SCALE
 
 
+def e4_to_cents(amount_e4: int | None) -> float | None:
+    """For output only (a screen's list rows): currency units as float, to the cent."""
+    return None if amount_e4 is None else round(amount_e4 / SCALE, 2)
+
+
 def format_money(amount_e4: int | None, symbol: str = "$") -> str:
     """Owner-facing text such as "$1,234.50" or "−$12.00"; "—" when unknown."""
     if amount_e4 is None:

@@ -372,8 +372,7 @@ class _WorkerFiles:
         # today's date too: a screen also reads the clock (a snooze ending, an action
         # falling due), so one built yesterday is not served after midnight
         screen_job = job if isinstance(job, ScreenJob) else ScreenJob(job)
-        named = job.key() if isinstance(job, ScreenJob) else pickle.dumps(job)
-        key = (path, named, data_version(store), date.today())
+        key = (path, screen_job.key(), data_version(store), date.today())
         if key in self.recent:
             self.recent.move_to_end(key)
             return screen_job.answer(self.recent[key])

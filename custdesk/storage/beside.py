@@ -88,18 +88,25 @@ class _Twin:
 
 class Once(Generic[T]):
     """`make(connection)`, made once by whichever connection asks first — a build's own or
-    its part's beside (the other waits for it and gets the same): sums both need."""
+    its part's beside (the other waits for it and gets the same): sums both need. Once
+    made, `make` (and what it holds) is let go."""
 
     def __init__(self, make: Callable[[Store], T]) -> None:
-        self._make = make
+        self._make: Callable[[Store], T] | None = make
         self._lock = threading.Lock()
         self._made: list[T] = []
 
     def __call__(self, store: Store) -> T:
         with self._lock:
-            if not self._made:
-                self._made.append(self._make(store))
+            self._make_now(store)
             return self._made[0]
+
+    def _make_now(self, store: Store) -> None:  # (with the lock held)
+        if self._made:
+            return
+        assert self._make is not None
+        self._made.append(self._make(store))
+        self._make = None
 
 
 class Pending(Generic[T]):

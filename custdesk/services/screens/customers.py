@@ -31,6 +31,7 @@ from custdesk.domain.customer_state import (
 from custdesk.domain.gc_pause import collector_paused
 from custdesk.domain.metric_values import MetricValue
 from custdesk.domain.metrics_all import lost_days, silent_days
+from custdesk.domain.money import e4_to_cents
 from custdesk.domain.periods import Period, add_months
 from custdesk.services import growth_service, metrics_service
 from custdesk.services.metrics_lists import CustomerRow
@@ -253,10 +254,6 @@ def segment_rows(by_segment: dict[str, dict[str, MetricValue]],
 
 
 # ----- work lists (issues 14 and 15) ---------------------------------------------------------
-def _money(e4: int | None) -> float | None:
-    return None if e4 is None else round(e4 / 10_000, 2)
-
-
 def table_rows(store: Store, end: date, ltv: Callable[[Store], Ltv] | None = None,
                since: tuple[int, int] | None = None) -> list[CustomerRow]:
     """The customer table as of `end`, with each customer's LTV (issue 17: historical and
@@ -375,7 +372,7 @@ def other_lists(store: Store, period: Period, parts: Parts | None = None
             "referrers": [{"customer_id": r.customer_id, "customer": r.name,
                            "segment": r.segment, "referred": r.referred,
                            "referred_in_period": r.referred_in_period,
-                           "referred_revenue": _money(r.referred_revenue_e4)}
+                           "referred_revenue": e4_to_cents(r.referred_revenue_e4)}
                           for r in referrers]}
 
 
@@ -408,7 +405,7 @@ def lost_rows(store: Store, period: Period, states: list[CustomerState], window:
                      "lost_on": silent_loss_day(f, period.end, window),
                      "reason": f.lost_reason or ("Not recorded" if lost_explicitly(
                          f, period.end) else "Lapsed"),
-                     "value": _money(values.get(f.id, 0)), "last_order_on": f.last_at_end,
+                     "value": e4_to_cents(values.get(f.id, 0)), "last_order_on": f.last_at_end,
                      "last_contact_on": last, "complained": complained,
                      "surveyed": surveyed, "silent": f.id in silent})
     rows.sort(key=lambda r: (r["lost_on"], r["customer"]), reverse=True)
@@ -440,11 +437,11 @@ def new_rows(store: Store, period: Period, states: list[CustomerState],
         name, source, referred = names[f.id], f.source, f.referred_by
         rows.append({"customer_id": f.id, "customer": name, "segment": f.segment,
                      "acquired_on": f.acquired, "first_order_on": f.first_order,
-                     "first_order_value": None if first is None else _money(first.value_e4),
+                     "first_order_value": None if first is None else e4_to_cents(first.value_e4),
                      "first_deal": None if deal is None else deal[1],
                      "first_deal_on": None if deal is None else date.fromisoformat(deal[0]),
-                     "first_deal_value": None if deal is None else _money(deal[2]),
-                     "value": _money(f.revenue_e4), "source": source,
+                     "first_deal_value": None if deal is None else e4_to_cents(deal[2]),
+                     "value": e4_to_cents(f.revenue_e4), "source": source,
                      "referred_by": referred,
                      "repeat_90d": (None if first is None or f.acquired > cohort_day
                                     else first.repeat_90d)})
@@ -469,7 +466,7 @@ def renewal_lists(store: Store, period: Period) -> dict[str, list[dict[str, Any]
             last_on = days[last] = date.fromisoformat(last[:10])
         (renewed if again else not_renewed)(
             {"customer_id": cid, "customer": name, "segment": seg,
-             "prior_value": _money(prior_e4 or 0), "value": _money(now_e4 or 0),
+             "prior_value": e4_to_cents(prior_e4 or 0), "value": e4_to_cents(now_e4 or 0),
              "last_order_on": last_on, "why_stay": why})
     return out
 
@@ -483,7 +480,7 @@ def renewals_reference(store: Store, period: Period) -> dict[str, list[dict[str,
                     key=lambda r: (-r.prior_value_e4, r.customer)):
         out["renewed" if r.renewed else "not_renewed"].append(
             {"customer_id": r.customer_id, "customer": r.customer, "segment": r.segment,
-             "prior_value": _money(r.prior_value_e4), "value": _money(r.value_e4),
+             "prior_value": e4_to_cents(r.prior_value_e4), "value": e4_to_cents(r.value_e4),
              "last_order_on": date.fromisoformat(r.last_order_on), "why_stay": r.why_stay})
     return out
 
@@ -498,7 +495,7 @@ def promoter_rows(store: Store, period: Period, referrers: list[qc.Referrer]
                     key=lambda a: (-a.revenue_year_e4, a.customer))
     return [{"customer_id": a.customer_id, "customer": a.customer, "segment": a.segment,
              "nps": a.nps, "answered_on": date.fromisoformat(a.date), "comment": a.comment,
-             "revenue_year": _money(a.revenue_year_e4),
+             "revenue_year": e4_to_cents(a.revenue_year_e4),
              "referred": brought.get(a.customer_id, 0)} for a in latest]
 
 

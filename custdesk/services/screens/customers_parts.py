@@ -16,29 +16,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from custdesk.storage import Store
+from custdesk.storage.beside import Once
 
 T = TypeVar("T")
 
 
-class Part(Generic[T]):
-    """`make(connection)`, made once: `__call__` waits for it (making it when nobody has
-    begun), `help` makes it only when nobody has begun it (never waits), `take` is
-    `__call__` for its one reader: the part lets its result go. Once made, `make` (and
+class Part(Once[T]):
+    """`make(connection)`, made once (`Once`: `__call__` waits for it, making it when
+    nobody has begun); `help` makes it only when nobody has begun it (never waits), `take`
+    is `__call__` for its one reader: the part lets its result go. Once made, `make` (and
     what it holds: a list's 35k customer states) is let go too."""
 
     def __init__(self, make: Callable[[Store], T]) -> None:
-        self._make: Callable[[Store], T] | None = make
-        self._lock = threading.Lock()
-        self._made: list[T] = []
+        super().__init__(make)
         self._taken = False
-
-    def __call__(self, store: Store) -> T:
-        with self._lock:
-            self._make_now(store)
-            return self._made[0]
 
     def take(self, store: Store) -> T:
         with self._lock:
@@ -57,11 +51,8 @@ class Part(Generic[T]):
             self._lock.release()
 
     def _make_now(self, store: Store) -> None:  # (with the lock held)
-        if self._made or self._taken:
-            return
-        assert self._make is not None
-        self._made.append(self._make(store))
-        self._make = None
+        if not self._taken:
+            super()._make_now(store)
 
 
 class Parts:

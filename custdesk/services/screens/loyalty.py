@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any
 
 from custdesk.domain.metric_values import proportion
+from custdesk.domain.money import e4_to_cents
 from custdesk.domain.periods import Period, add_months, month_end
 from custdesk.domain.renewal import RenewalRule
 from custdesk.services import metrics_service, settings_service
@@ -43,10 +44,6 @@ NPS_GROUPS = ("promoters", "passives", "detractors", "no answer")
 LISTS = ("renewed", "not_renewed", "promoters", "referrers")
 TABLES = ("cohorts_month", "cohorts_quarter", "order_frequency", "habits",
           "referred_vs_others", "revenue_by_nps")
-
-
-def _money(e4: int | None) -> float | None:
-    return None if e4 is None else round(e4 / 10_000, 2)
 
 
 Renewals = tuple[list[dict[str, Any]], list[dict[str, Any]]]  # renewed, not renewed
@@ -98,7 +95,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
              "referrers": [{"customer_id": r.customer_id, "customer": r.name,
                             "segment": r.segment, "referred": r.referred,
                             "referred_in_period": r.referred_in_period,
-                            "referred_revenue": _money(r.referred_revenue_e4)}
+                            "referred_revenue": e4_to_cents(r.referred_revenue_e4)}
                            for r in referrers]}
     share = proportion(len(renewed), len(renewed) + len(not_renewed))
     tables["renewal"] = [{"rule": rule.kind, "days": rule.days, "rule_text": rule.describe(),
@@ -301,7 +298,7 @@ def habit_row(store: Store, gaps: dict[int, int], end: date, loyal_n: int) -> di
             "buying_customers": loyal.buying,
             "loyal_customers_pct": (loyal.customers / loyal.buying * 100 if loyal.buying
                                     else None),
-            "loyal_revenue": _money(loyal.revenue_e4),
+            "loyal_revenue": e4_to_cents(loyal.revenue_e4),
             "loyal_revenue_pct": (loyal.revenue_e4 / loyal.total_revenue_e4 * 100
                                   if loyal.total_revenue_e4 > 0 else None)}
 
@@ -355,7 +352,7 @@ def renewal_rows_reference(store: Store, period: Period, rule: RenewalRule
              "last_order_on": (date.fromisoformat(r.last_order_on[:10]) if r.last_order_on
                                else None),
              "renewed_on": None if r.renewed_on is None else date.fromisoformat(r.renewed_on),
-             "prior_value": _money(r.prior_value_e4), "value": _money(r.value_e4),
+             "prior_value": e4_to_cents(r.prior_value_e4), "value": e4_to_cents(r.value_e4),
              "why_stay": r.why_stay} for r in due]
     return ([r for r in rows if r["renewed_on"] is not None],
             [r for r in rows if r["renewed_on"] is None])
@@ -375,20 +372,20 @@ def _group_row(name: str, members: Iterable[Flags], revenue: dict[int, int],
     rev = sum(revenue.get(cid, 0) for cid, _s, _e in members)
     buyers = sum(1 for cid, _s, _e in members if revenue.get(cid, 0) > 0)
     kept = proportion(sum(m[2] for m in start), len(start))
-    return {"group": name, "customers": len(members), "revenue": _money(rev),
+    return {"group": name, "customers": len(members), "revenue": e4_to_cents(rev),
             "revenue_pct": rev / total_e4 * 100 if total_e4 > 0 else None,
             "retention_pct": kept.value, "retention_n": kept.n,
-            "revenue_per_buyer": _money(rev // buyers) if buyers else None}
+            "revenue_per_buyer": e4_to_cents(rev // buyers) if buyers else None}
 
 
 def group_row(name: str, sums: qlists.GroupSums | None, total_e4: int) -> dict[str, Any]:
     """`_group_row` from the group's sums (SQL: `qlists.loyalty_groups`); None: no one."""
     s = sums or qlists.GroupSums(0, 0, 0, 0, 0)
     kept = proportion(s.kept, s.start)
-    return {"group": name, "customers": s.customers, "revenue": _money(s.revenue_e4),
+    return {"group": name, "customers": s.customers, "revenue": e4_to_cents(s.revenue_e4),
             "revenue_pct": s.revenue_e4 / total_e4 * 100 if total_e4 > 0 else None,
             "retention_pct": kept.value, "retention_n": kept.n,
-            "revenue_per_buyer": _money(s.revenue_e4 // s.buyers) if s.buyers else None}
+            "revenue_per_buyer": e4_to_cents(s.revenue_e4 // s.buyers) if s.buyers else None}
 
 
 def referred_rows(flags: list[Flags], revenue: dict[int, int], referred: set[int]

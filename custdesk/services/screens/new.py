@@ -21,6 +21,7 @@ from custdesk.domain import new_quality as nq
 from custdesk.domain.customer_state import REPEAT_WITHIN_DAYS
 from custdesk.domain.gc_pause import collector_paused
 from custdesk.domain.metric_values import MetricValue
+from custdesk.domain.money import e4_to_cents
 from custdesk.domain.periods import Period
 from custdesk.services import card_metrics, metrics_service, onboarding_service
 from custdesk.services.screens import customers as customers_screen
@@ -119,12 +120,12 @@ def new_rows(store: Store, period: Period, firsts: qnew.FirstOrders | None = Non
         deal = deals.get(r.customer_id)
         rows.append({"customer_id": r.customer_id, "customer": r.name, "segment": r.segment,
                      "acquired_on": day, "first_order_on": parse(r.first_date),
-                     "first_order_value": (_money(r.first_order_e4) if r.has_first_order
+                     "first_order_value": (e4_to_cents(r.first_order_e4) if r.has_first_order
                                            else None),
                      "first_deal": None if deal is None else deal[1],
                      "first_deal_on": None if deal is None else date.fromisoformat(deal[0]),
-                     "first_deal_value": None if deal is None else _money(deal[2]),
-                     "value": _money(r.revenue_e4), "source": r.source,
+                     "first_deal_value": None if deal is None else e4_to_cents(deal[2]),
+                     "value": e4_to_cents(r.revenue_e4), "source": r.source,
                      "referred_by": r.referred_by,
                      "repeat_90d": (None if not r.has_first_order or day > cohort_day
                                     else r.repeat_90d)})
@@ -137,10 +138,6 @@ def new_rows_reference(store: Store, period: Period, window: int) -> list[dict[s
     rows (`customers.new_rows`)."""
     return customers_screen.new_rows(store, period,
                                      qlists.new_and_lost(store, period, window))
-
-
-def _money(e4: int | None) -> float | None:
-    return None if e4 is None else round(e4 / 10_000, 2)
 
 
 def end_quality_tables(store: Store, end: date, window: int, *,
