@@ -174,10 +174,9 @@ def test_hot_queries_have_no_correlated_subquery(store) -> None:
     window = queries_feedback._range([("p", period)], 7)
     for sql, params in ((deal_sql, {"periods": payload, "first": period.start.isoformat()}),
                         (fb, {"periods": payload, "topics": "[]", "window_s": 1, **window}),
-                        (queries_feedback._SIGNALS, {"topics": "[]", "window_s": 1,
-                                                     "day": "2026-01-01",
-                                                     "since": "2025-12-01",
-                                                     "rep_lo": "2025-11-20"})):
+                        (queries_feedback.TICKET_SIGNALS_SQL,
+                         {"topics": "[]", "window_s": 1, "day": "2026-01-01",
+                          "since": "2025-12-01", "rep_lo": "2025-11-20"})):
         plan = _plan(store, sql, params)
         assert "CORRELATED" not in plan, plan
         # each big table is read once (no scan of deals/tickets per period or per row)

@@ -603,7 +603,7 @@ def period_totals(store: Store, period: Period, repeat_days: int) -> FeedbackTot
 # sorts after :since (its day, its first ten characters, does only then), so the day (the
 # coalesce of three times, read three times a row) is worked out for those few alone
 # (0.10 -> 0.03 s for the big file's 200k tickets)
-_SIGNALS = f"""
+TICKET_SIGNALS_SQL = f"""
 WITH {_TOPICS}, {_REPEATS},
 near AS MATERIALIZED (
   SELECT t.id, t.customer_id,
@@ -619,7 +619,7 @@ SELECT customer_id, max(complaint), sum(repeat30) FROM (
   FROM near n LEFT JOIN rep ON rep.id = n.id)
 GROUP BY customer_id HAVING max(complaint) OR sum(repeat30) > 0
 """.replace("{part}", "tk.tkey")
-# the statement `_SIGNALS` replaced, kept as the reference it is tested against
+# the statement `TICKET_SIGNALS_SQL` replaced, kept as the reference it is tested against
 # (tests/test_perf_lists_signals.py)
 SIGNALS_REFERENCE = f"""
 WITH {_TOPICS}, {_REPEATS_REFERENCE}
@@ -637,7 +637,7 @@ GROUP BY customer_id HAVING max(complaint) OR sum(repeat30) > 0
 
 
 def ticket_signals(store: Store, as_of: date, repeat_days: int, lookback_days: int,
-                   *, sql: str = _SIGNALS) -> tuple[set[int], dict[int, int]]:
+                   *, sql: str = TICKET_SIGNALS_SQL) -> tuple[set[int], dict[int, int]]:
     """Customers with a complaint unresolved on as_of, and their repeat contacts in the
     `lookback_days` up to it (the rules of `metrics_lists._ticket_signals`; `sql`: tests
     pass `SIGNALS_REFERENCE`)."""

@@ -15,8 +15,7 @@ from datetime import date, timedelta
 
 from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
-from custdesk.storage.queries_feedback import _SIGNALS as SIGNALS
-from custdesk.storage.queries_feedback import topic_keys
+from custdesk.storage.queries_feedback import TICKET_SIGNALS_SQL, topic_keys
 from custdesk.storage.queries_lists import FLAGS_SQL, flag_params
 from custdesk.storage.queries_summary import stats_source
 
@@ -94,7 +93,8 @@ def risk_candidates(store: Store, as_of: date, window: int, nps_days: int,
               "topics": topic_keys(store), "window_s": repeat_days * 86_400,
               "day": as_of.isoformat(), "since": since.isoformat(),
               "rep_lo": (since - timedelta(days=repeat_days + 1)).isoformat()}
-    sql = _CANDIDATES.replace("{signals}", SIGNALS).format(stats=stats_source(store))
+    sql = _CANDIDATES.replace("{signals}", TICKET_SIGNALS_SQL).format(
+        stats=stats_source(store))
     return iter(store.conn.execute(sql, params))
 
 
