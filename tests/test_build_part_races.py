@@ -18,9 +18,9 @@ from custdesk.domain.periods import Period
 from custdesk.services import card_metrics
 from custdesk.services import feedback_service as fb
 from custdesk.services.screens import customers as cs
-from custdesk.services.screens import feedback, today, why
+from custdesk.services.screens import feedback, growth, today, why
 from custdesk.services.screens import new as new_screen
-from custdesk.storage import beside, open_store
+from custdesk.storage import beside, open_store, queries
 from custdesk.storage import queries_why as qw
 from tests.random_kinds import random_kinds_file
 
@@ -98,49 +98,29 @@ def test_a_failed_customers_build_waits_for_its_figures(store, monkeypatch) -> N
     assert slow.ended.is_set()
 
 
-def test_a_failed_new_build_waits_for_its_figures(store, monkeypatch) -> None:
+# screen -> (the part beside made slow: module, name; its own part made to fail: module,
+# name; the build). Growth's cards sum both periods' discounts beside; Why, with nothing
+# kept (no Today before), its lost counts.
+WAITING_BUILDS = {
+    "new": (card_metrics, "card_figures_and_prior_then", new_screen, "end_quality_tables",
+            lambda s: new_screen.build(s, YEAR, "x")),
+    "growth cards": (queries, "discount_totals", growth.qgp, "leads_created",
+                     lambda s: growth.card_figures(s, YEAR)),
+    "feedback": (fb, "period_sums", fb, "screen_tickets",
+                 lambda s: feedback.build(s, YEAR, "x")),
+    "why": (qw, "lost_silent", why, "figures", lambda s: why.build(s, YEAR, "x")),
+}
+
+
+@pytest.mark.parametrize("screen", sorted(WAITING_BUILDS))
+def test_a_failed_build_waits_for_its_part_beside(store, monkeypatch, screen) -> None:
+    slow_in, slow_name, failing_in, failing_name, build = WAITING_BUILDS[screen]
     monkeypatch.setattr(beside, "ENABLED", True)
-    slow = _Slow(card_metrics.card_figures_and_prior_then)
-    monkeypatch.setattr(card_metrics, "card_figures_and_prior_then", slow)
-    monkeypatch.setattr(new_screen, "end_quality_tables", _fails)
+    slow = _Slow(getattr(slow_in, slow_name))
+    monkeypatch.setattr(slow_in, slow_name, slow)
+    monkeypatch.setattr(failing_in, failing_name, _fails)
     with pytest.raises(RuntimeError, match="the lists failed"):
-        new_screen.build(store, YEAR, "x")
-    assert slow.ended.is_set()
-
-
-def test_growth_cards_wait_for_their_parts_when_they_fail(store, monkeypatch) -> None:
-    """Growth's cards sum both periods' discounts beside: a failure of its own part waits
-    for them before it is raised."""
-    from custdesk.services.screens import growth
-    from custdesk.storage import queries
-
-    monkeypatch.setattr(beside, "ENABLED", True)
-    slow = _Slow(queries.discount_totals)
-    monkeypatch.setattr(queries, "discount_totals", slow)
-    monkeypatch.setattr(growth.qgp, "leads_created", _fails)
-    with pytest.raises(RuntimeError, match="the lists failed"):
-        growth.card_figures(store, YEAR)
-    assert slow.ended.is_set()
-
-
-def test_a_failed_feedback_build_waits_for_its_sums(store, monkeypatch) -> None:
-    monkeypatch.setattr(beside, "ENABLED", True)
-    slow = _Slow(fb.period_sums)
-    monkeypatch.setattr(fb, "period_sums", slow)
-    monkeypatch.setattr(fb, "screen_tickets", _fails)
-    with pytest.raises(RuntimeError, match="the lists failed"):
-        feedback.build(store, YEAR, "x")
-    assert slow.ended.is_set()
-
-
-def test_a_failed_why_build_waits_for_its_lost_counts(store, monkeypatch) -> None:
-    """Nothing kept (no Today before): the lost counts take the twins."""
-    monkeypatch.setattr(beside, "ENABLED", True)
-    slow = _Slow(qw.lost_silent)
-    monkeypatch.setattr(qw, "lost_silent", slow)
-    monkeypatch.setattr(why, "figures", _fails)
-    with pytest.raises(RuntimeError, match="the lists failed"):
-        why.build(store, YEAR, "x")
+        build(store)
     assert slow.ended.is_set()
 
 
