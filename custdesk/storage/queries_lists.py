@@ -505,6 +505,22 @@ _TABLE_SQL_SUMMARY = _TABLE_SQL.replace("""
                                      WHERE t.last_date > :day))""")
 
 
+# `_TABLE_SQL_SUMMARY` when no order is dated after the day (the table as of the data's
+# end: the usual one): every count from the summary, without the pairs' pass — even with
+# no customer to look up, that pass read all of orders_ref_date (1M entries on the big
+# file: 0.26 -> 0.19 s CPU)
+_TABLE_SQL_ALL_IN = _TABLE_SQL_SUMMARY.replace("""
+    iif(s.last_date <= :day, s.orders, k.n) AS n,""", """
+    s.orders AS n,""").replace("""
+  LEFT JOIN (SELECT customer_id, count(*) AS n FROM (
+               SELECT DISTINCT customer_id, iif(order_ref IS NULL, id, order_ref)
+               FROM orders INDEXED BY orders_ref_date WHERE date <= :day
+                 AND customer_id IN (SELECT t.customer_id FROM {stats} t
+                                     WHERE t.last_date > :day))
+             GROUP BY customer_id) k ON k.customer_id = c.id)""", """)""")
+assert "k.n" not in _TABLE_SQL_ALL_IN and "DISTINCT" not in _TABLE_SQL_ALL_IN
+
+
 _TABLE_SQL_JOINED = f"""
 SELECT id, name, company, segment, source, acq, last, coalesce(n, 0), coalesce(rev, 0),
   coalesce(gp, 0),
@@ -557,7 +573,13 @@ def customer_table_raw(store: Store, as_of: date, window: int) -> Iterator[Table
     not yet checked and written back as ISO), for a caller that builds its own rows in
     the same pass instead of a list of 100k tuples first."""
     stats = stats_source(store)
-    sql = (_TABLE_SQL if is_stale(store) else _TABLE_SQL_SUMMARY).format(stats=stats)
+    if is_stale(store):
+        sql = _TABLE_SQL
+    else:
+        (latest,) = store.conn.execute("SELECT max(date) FROM orders").fetchone()
+        sql = _TABLE_SQL_ALL_IN if latest is None or latest <= as_of.isoformat() \
+            else _TABLE_SQL_SUMMARY
+    sql = sql.format(stats=stats)
     params = {"day": as_of.isoformat(), "cut": (as_of - timedelta(days=window)).isoformat()}
     return iter(store.conn.execute(sql, params))
 
