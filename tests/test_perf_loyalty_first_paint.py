@@ -1,0 +1,122 @@
+"""The Loyalty tab's first paint (issue 18): the statements made cheaper must give what the
+statements before give, on random files of every record kind (tests/random_kinds.py via
+perf_lists_data.random_store) with the order keys' odd corners (blank refs, a ref over
+several days and customers, a ref spelled like a day key, second orders on a line's day),
+customers whose every line is one order, lines at a time of day, a stale summary, and
+ends on the file's last day, on acquisition days and the day before, and before any
+record.
+
+- `queries_loyalty.first_days` (the order summary answers what a customer's summary row
+  settles) == `first_days_one_look` (every customer's lines looked at) == the reference
+  statement with its order count capped at 2;
+- `queries_loyalty.habits` (each order's day number once, the gaps sorted by day alone) ==
+  `habits_reference`, over a year, 90 days, the whole span, a span ending before the last
+  record, an empty span and single days.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from perf_lists_data import END, random_store
+from test_perf_lists_loyalty_sql import _odd_keys
+
+from custdesk.domain.periods import Period
+from custdesk.storage import queries_loyalty as ql
+from custdesk.storage.queries_summary import is_stale, refresh_order_stats
+
+
+@pytest.fixture(scope="module", params=[301, 302, 303])
+def store(request, tmp_path_factory):
+    s = random_store(Path(tmp_path_factory.mktemp("first_paint")), request.param)
+    _odd_keys(s, request.param)
+    rng = random.Random(request.param)
+    ids = [c for (c,) in s.conn.execute("SELECT id FROM customers")]
+    # a third of the customers: every line one order (the summary's one key)
+    for cid in rng.sample(ids, len(ids) // 3):
+        s.conn.execute("UPDATE orders SET order_ref = 'ONE' || customer_id "
+                       "WHERE customer_id = ?", (cid,))
+    # lines at a time of day, some on a customer's first or last order day
+    lines = [i for (i,) in s.conn.execute("SELECT id FROM orders")]
+    for i in rng.sample(lines, len(lines) // 8):
+        s.conn.execute("UPDATE orders SET date = date || ' 10:30' WHERE id = ?", (i,))
+    # customers acquired on their first order's day, some a few days before or after it
+    for cid in rng.sample(ids, len(ids) // 4):
+        s.conn.execute(
+            "UPDATE customers SET acquired_on = (SELECT date(min(o.date), ?) FROM orders o "
+            "WHERE o.customer_id = customers.id) WHERE id = ?",
+            (f"{rng.choice([-3, 0, 0, 2, 40, 95])} days", cid))
+    s.conn.commit()
+    refresh_order_stats(s)
+    s.conn.commit()
+    yield s
+    s.close()
+
+
+def _ends(store) -> list[date]:
+    acquired = [date.fromisoformat(d) for (d,) in store.conn.execute(
+        "SELECT DISTINCT substr(acquired_on, 1, 10) FROM customers "
+        "WHERE length(acquired_on) >= 10 ORDER BY 1 DESC LIMIT 4")]
+    return sorted({END, END - timedelta(days=100), date(2000, 1, 1), *acquired,
+                   *(d - timedelta(days=1) for d in acquired)})
+
+
+def _capped(rows: list[ql.FirstDays]) -> list[ql.FirstDays]:
+    return [r._replace(orders_90d=min(r.orders_90d, 2)) for r in rows]
+
+
+def _check_first_days(store) -> tuple[int, int]:
+    one_key = several = 0
+    for end in _ends(store):
+        lo = Period.trailing_year(end).prior().start
+        got = ql.first_days(store, lo, end)
+        assert got == ql.first_days_one_look(store, lo, end)
+        assert got == _capped(ql.first_days_reference(store, lo, end))
+        keys = dict(store.conn.execute(
+            "SELECT customer_id, count(DISTINCT coalesce(order_ref, 'd' || date)) "
+            "FROM orders GROUP BY customer_id"))
+        one_key += sum(keys.get(r.customer_id) == 1 for r in got)
+        several += sum((keys.get(r.customer_id) or 0) > 1 for r in got)
+    return one_key, several
+
+
+def test_first_days_equal_the_statement_before(store) -> None:
+    one_key, several = _check_first_days(store)
+    assert one_key and several  # both the summary's answer and the look were compared
+
+
+def test_first_days_on_a_stale_summary(store) -> None:
+    """Lines written since the summary was filled (it is stale: read from the lines),
+    among them a second order of a one-order customer."""
+    cid = store.conn.execute("SELECT customer_id FROM orders WHERE order_ref LIKE 'ONE%' "
+                             "ORDER BY date DESC LIMIT 1").fetchone()[0]
+    store.conn.execute(
+        "INSERT INTO orders (customer_id, date, month, order_ref, revenue_e4, cost_e4) "
+        "SELECT customer_id, date(max(date), '+3 days'), month, 'AGAIN', 77, 5 "
+        "FROM orders WHERE customer_id = ?", (cid,))
+    try:
+        assert is_stale(store)
+        _check_first_days(store)
+    finally:
+        store.conn.rollback()
+
+
+def _spans(store) -> list[tuple[date, date]]:
+    last = date.fromisoformat(store.conn.execute("SELECT max(date) FROM orders")
+                              .fetchone()[0][:10])
+    return [(Period.trailing_year(last).start, last), (last - timedelta(days=89), last),
+            (date(2000, 1, 1), last), (date(last.year - 1, 1, 1), date(last.year - 1, 12, 31)),
+            (date(2001, 1, 1), date(2001, 3, 31)), (last, last), (END, END),
+            (Period.trailing_year(END).start, END)]
+
+
+def test_habits_equal_the_statement_before(store) -> None:
+    gaps = 0
+    for start, end in _spans(store):
+        got = ql.habits(store, start, end)
+        assert got == ql.habits_reference(store, start, end)
+        gaps += len(got.gaps)
+    assert gaps  # gaps were compared, not only empty spans
