@@ -99,10 +99,17 @@ _TICKETS = """tr AS MATERIALIZED (
   LEFT JOIN customers c ON c.id = t.customer_id {fan}
   WHERE {in_range})"""
 # a ticket whose day or resolution day falls between the first period's start and the
-# last one's end (only those can count in a period)
-_IN_RANGE = """(substr(coalesce(nullif(t.opened_at, ''), nullif(t.first_response_at, ''),
+# last one's end (only those can count in a period): the statement `_IN_RANGE` runs, kept
+# as its reference (tests/test_perf_ticket_range.py)
+IN_RANGE_REFERENCE = """(substr(coalesce(nullif(t.opened_at, ''), nullif(t.first_response_at, ''),
                      nullif(t.resolved_at, '')), 1, 10) BETWEEN :lo AND :hi
     OR substr(t.resolved_at, 1, 10) BETWEEN :lo AND :hi)"""
+# the same tickets, most of the older ones dropped by three plain comparisons before the
+# substr/coalesce of every ticket (a big file's year: 160k of 200k tickets): a text whose
+# first 10 characters are >= :lo (10 characters) is itself >= :lo, so a ticket in range
+# has one of its three times >= :lo
+_IN_RANGE = f"""((t.opened_at >= :lo OR t.first_response_at >= :lo OR t.resolved_at >= :lo)
+  AND {IN_RANGE_REFERENCE})"""
 
 # the ticket sums per (period, group) (kind 0) and, from the same materialized tickets (one
 # pass: they are not read and resolved twice), the response and resolution hours of the
