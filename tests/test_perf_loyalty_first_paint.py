@@ -17,6 +17,8 @@ record.
 from __future__ import annotations
 
 import random
+import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from perf_lists_data import END, random_store
 from test_perf_lists_loyalty_sql import _odd_keys
 
 from custdesk.domain.periods import Period
+from custdesk.services.screens import loyalty
+from custdesk.storage import beside, queries_cache
 from custdesk.storage import queries_loyalty as ql
 from custdesk.storage.queries_summary import is_stale, refresh_order_stats
 
@@ -120,3 +124,63 @@ def test_habits_equal_the_statement_before(store) -> None:
         assert got == ql.habits_reference(store, start, end)
         gaps += len(got.gaps)
     assert gaps  # gaps were compared, not only empty spans
+
+
+# ----- the Loyalty tab's lanes: the onboarding rows and the cohort tables are made by
+# whichever connection gets to them first (beside.Once), once per build -----------------
+LANE_PERIODS = (Period.trailing_year(END), Period(END - timedelta(days=89), END),
+                Period(END, END), Period(date(1999, 1, 1), date(2000, 1, 1)))
+
+
+def _spied(monkeypatch, module, name: str, delay: float = 0.0) -> list[str]:
+    """Record the thread each call of module.name runs on (after `delay` seconds)."""
+    made: list[str] = []
+    real = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        made.append(threading.current_thread().name)
+        time.sleep(delay)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return made
+
+
+@pytest.mark.parametrize("slow", ["none", "new", "ends", "own"])
+def test_lanes_make_each_part_once_and_the_screen_alike(store, monkeypatch, slow) -> None:
+    """Whichever lane is slow (New's list, the end tables' habits, Loyalty's own lists),
+    the tab's screen equals the one built without second connections, and the onboarding
+    rows and the cohort tables are made once — by the build's own connection when the
+    lane owning them is slow to get to them."""
+    from custdesk.services import card_metrics, onboarding_service
+    from custdesk.services.screens import new
+
+    for period in LANE_PERIODS:
+        monkeypatch.setattr(beside, "ENABLED", False)
+        queries_cache.clear(store)
+        alone = loyalty.build_tab(store, period, "x")
+        with monkeypatch.context() as m:
+            m.setattr(beside, "ENABLED", True)
+            queries_cache.clear(store)
+            # the cards' figures kept (as after Today): New's part hands no catalogue to a
+            # second connection for long, so the end tables get one
+            card_metrics.card_figures_and_prior_then(store, period, new.CARDS)
+            # and the groups' statement long enough (as on a big file) for that connection
+            # to be free again when the end tables are asked for
+            _spied(m, ql, "loyalty_groups", 0.15)
+            _spied(m, new, "new_rows", 0.3 if slow == "new" else 0.0)
+            habits = _spied(m, ql, "habits", 0.3 if slow == "ends" else 0.0)
+            _spied(m, loyalty, "renewal_rows", 0.3 if slow == "own" else 0.0)
+            tracks = _spied(m, onboarding_service, "track_rows")
+            cohorts = _spied(m, loyalty, "cohort_tables")
+            split = loyalty.build_tab(store, period, "x")
+        assert (split.tables, split.lists, split.cards, split.notes, split.empty) == (
+            alone.tables, alone.lists, alone.cards, alone.notes, alone.empty)
+        if alone.empty:
+            continue
+        assert len(tracks) == 1 and len(cohorts) == 1
+        assert habits == ["custdesk-beside"]  # the end tables' part had a connection
+        if slow in ("new", "ends"):  # the build's own connection got to it first
+            assert (tracks if slow == "new" else cohorts) == ["MainThread"]
+        if slow == "own":  # the lanes owning them did
+            assert tracks == cohorts == ["custdesk-beside"]

@@ -54,9 +54,9 @@ def test_end_tables_made_beside_once_per_end(store, monkeypatch) -> None:
     made: list[tuple[str, bool]] = []
     compute = loyalty._end_tables
 
-    def spy(on, end, window, loyal_n):
+    def spy(on, end, window, loyal_n, *cohorts):
         made.append((threading.current_thread().name, on is store))
-        return compute(on, end, window, loyal_n)
+        return compute(on, end, window, loyal_n, *cohorts)
 
     monkeypatch.setattr(loyalty, "_end_tables", spy)
     asked: list[object] = []

@@ -25,7 +25,7 @@ from custdesk.domain.metric_values import proportion
 from custdesk.domain.money import e4_to_cents
 from custdesk.domain.periods import Period, add_months, month_end
 from custdesk.domain.renewal import RenewalRule
-from custdesk.services import metrics_service, settings_service
+from custdesk.services import metrics_service, onboarding_service, settings_service
 from custdesk.services.screens import customers as customers_screen
 from custdesk.services.screens import new
 from custdesk.services.screens.model import Screen
@@ -33,7 +33,7 @@ from custdesk.storage import Store
 from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage import queries_loyalty as ql
-from custdesk.storage.beside import Pending, beside
+from custdesk.storage.beside import Once, Pending, beside
 from custdesk.storage.queries_cache import cached, peek
 
 NAME = "loyalty"
@@ -73,13 +73,23 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     # both twins are busy and the tables are made here, inline, as before. Kept (a period
     # change keeping the last day): read here, no twin taken from New's catalogues
     kept = kept_end_tables(store, period.end, window, loyal_n)
-    ends = (Pending.ran(lambda: kept) if kept is not None
-            else beside(store, lambda twin: end_tables(twin, period.end, window, loyal_n)))
+    # the cohort tables (~0.35 s on the big file) are the end tables' last part: made by
+    # whichever connection gets to them first — the part's, or this one when its lists
+    # are done before the part has begun them (beside.Once)
+    cohorts: Once[dict[str, list[dict[str, Any]]]] | None = None
+    if kept is not None:
+        ends = Pending.ran(lambda: kept)
+    else:
+        cohorts = Once(lambda conn: cohort_tables(conn, period.end, window))
+        ends = beside(store, lambda twin: end_tables(twin, period.end, window, loyal_n,
+                                                     cohorts=cohorts))
     try:
         referrers = qc.referrers(store, period.start, period.end)
         renewed, not_renewed = (renewal_rows(store, period, rule) if renewals is None
                                 else renewals())
         promoters = customers_screen.promoter_rows(store, period, referrers)
+        if cohorts is not None:
+            cohorts(store)
     except BaseException:  # the end tables' part ends before this build does
         ends.wait()
         raise
@@ -114,12 +124,18 @@ def build_tab(store: Store, period: Period, label: str = "", *, with_series: boo
     # renewals here (~0.25 + 0.13 s), so the renewals are made on its connection after it
     renew_beside = _end_parts_kept(store, period)
     rule = settings_service.loyalty_settings(store)[0]
+    # New's onboarding rows (~0.25 s on the big file) come last in its part: made by
+    # whichever connection gets to them first — New's, or this one when Loyalty's own part
+    # is done before New's has begun them (beside.Once)
+    tracks = Once(lambda conn: onboarding_service.track_rows(conn, period.end))
     pending: Pending[NewPart] = beside(store, lambda twin: (
-        new.build(twin, period, label),
+        new.build(twin, period, label, tracks=tracks),
         renewal_rows(twin, period, rule) if renew_beside else None))
     try:
         loyal = build(store, period, label, rule=rule,
                       renewals=partial(_renewals_of, pending) if renew_beside else None)
+        if metrics_service.data_span(store) is not None:
+            tracks(store)
     except BaseException:  # New's part ends before this build does
         pending.wait()
         raise
@@ -146,14 +162,18 @@ def _end_parts_kept(store: Store, period: Period) -> bool:
             and new.quality_tables_kept(store, period.end, window))
 
 
-def end_tables(store: Store, end: date, window: int, loyal_n: int
-               ) -> dict[str, list[dict[str, Any]]]:
+CohortTables = Callable[[Store], dict[str, list[dict[str, Any]]]]
+
+
+def end_tables(store: Store, end: date, window: int, loyal_n: int, *,
+               cohorts: CohortTables | None = None) -> dict[str, list[dict[str, Any]]]:
     """The tables that depend on the period's last day only — the cohorts, the order
     frequency and the habits —, kept per store until the next write: a period change that
     keeps the last day (last 12 months -> last 90 days) does not read them again (~1 s of
-    SQL on the big file). Copies of the kept rows (the caller may change its own)."""
+    SQL on the big file). Copies of the kept rows (the caller may change its own).
+    `cohorts`: the cohort tables when another connection may make them (`build`)."""
     kept = cached(store, _end_key(end, window, loyal_n),
-                  lambda: _end_tables(store, end, window, loyal_n), small=True)
+                  lambda: _end_tables(store, end, window, loyal_n, cohorts), small=True)
     return {name: [dict(r) for r in rows] for name, rows in kept.items()}
 
 
@@ -171,14 +191,17 @@ def kept_end_tables(store: Store, end: date, window: int, loyal_n: int
     return {name: [dict(r) for r in rows] for name, rows in kept.items()}
 
 
-def _end_tables(store: Store, end: date, window: int, loyal_n: int
-                ) -> dict[str, list[dict[str, Any]]]:
+def _end_tables(store: Store, end: date, window: int, loyal_n: int,
+                cohorts: CohortTables | None = None) -> dict[str, list[dict[str, Any]]]:
     # habits are today's: orders of the 365 days up to `to` (a lifetime count would mix in
     # what customers did years ago, and read every line of a big file)
     habits = ql.habits(store, Period.trailing_year(end).start, end)
-    return {**{f"cohorts_{by}": rows for by, rows in cohort_tables(store, end, window).items()},
+    habit = habit_row(store, habits.gaps, end, loyal_n)
+    # the cohorts last: `build`'s own connection may have made them meanwhile
+    made = cohort_tables(store, end, window) if cohorts is None else cohorts(store)
+    return {**{f"cohorts_{by}": rows for by, rows in made.items()},
             "order_frequency": frequency_rows(habits.orders_per_customer),
-            "habits": [habit_row(store, habits.gaps, end, loyal_n)]}
+            "habits": [habit]}
 
 
 # ----- cohorts -----------------------------------------------------------------------------
