@@ -184,3 +184,29 @@ def test_lanes_make_each_part_once_and_the_screen_alike(store, monkeypatch, slow
             assert (tracks if slow == "new" else cohorts) == ["MainThread"]
         if slow == "own":  # the lanes owning them did
             assert tracks == cohorts == ["custdesk-beside"]
+
+
+def test_collector_paused_while_the_tab_is_built(store, monkeypatch) -> None:
+    """The tab's rows are made with the cyclic collector off (on every connection's
+    thread), and it is back on after the build."""
+    import gc
+
+    from custdesk.services import onboarding_service
+    from custdesk.services.screens import new
+
+    seen: list[bool] = []
+    for module, name in ((onboarding_service, "track_rows"), (ql, "first_days"),
+                         (loyalty, "renewal_rows"), (new, "new_rows")):
+        real = getattr(module, name)
+
+        def spy(*args, _real=real, **kwargs):
+            seen.append(gc.isenabled())
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+    monkeypatch.setattr(beside, "ENABLED", True)
+    queries_cache.clear(store)
+    gc.enable()
+    loyalty.build_tab(store, Period.trailing_year(END), "x")
+    assert seen and not any(seen)
+    assert gc.isenabled()
