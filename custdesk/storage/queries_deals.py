@@ -54,8 +54,13 @@ LEFT JOIN customers c ON c.id = d.customer_id
 # only deals that can count in some period (`_FLAGS`' WHERE, for the earliest period's
 # start): open ones, and those closed or created since — decided before the joins, so
 # the many deals closed long ago are neither joined nor materialized
-_CAN_COUNT = """WHERE k.kind = 'open' OR nullif(substr(d.closed_on, 1, 10), '') >= :first
+_CAN_COUNT_REFERENCE = """WHERE k.kind = 'open' OR nullif(substr(d.closed_on, 1, 10), '') >= :first
    OR nullif(substr(d.created_on, 1, 10), '') >= :first"""
+# the same deals without a substr of each deal's two days (100k deals on a big file: 0.144 ->
+# 0.132 s CPU): a text's first 10 characters are >= :first (a day, 10 characters) exactly
+# when the text is, the characters past the 10th deciding nothing; a blank day stays out
+# (:first is "" only without a period, when nothing is summed)
+_CAN_COUNT = """WHERE k.kind = 'open' OR d.closed_on >= :first OR d.created_on >= :first"""
 
 _PERIODS = """p(key, lo, hi) AS MATERIALIZED (SELECT value ->> 0, value ->> 1, value ->> 2
                             FROM json_each(:periods))"""
@@ -155,7 +160,8 @@ def _deal_sums(store: Store, periods: Sequence[tuple[str, Period]], grp: str,
     """(period key, group) -> the `DealTotals` whole numbers, and -> the won deals'
     (deal id, discount %), from one statement grouping by the SQL expression `grp`
     (`reference`: `_SUMS_REFERENCE`, the weighted values rounded for every deal)."""
-    resolved = _RESOLVED.format(grp=grp, where=_CAN_COUNT,
+    can_count = _CAN_COUNT_REFERENCE if reference else _CAN_COUNT
+    resolved = _RESOLVED.format(grp=grp, where=can_count,
                                 weighted=_HALF_EVEN.format(x=_WEIGHT) if reference
                                 else _WEIGHT)
     params = {"periods": _payload(periods),
@@ -439,10 +445,19 @@ SELECT count(DISTINCT deal) FROM (
 WHERE inside AND NOT before AND day BETWEEN :lo AND :hi
 """
 # deals without history: created in a qualifying stage within the period
-_NO_HISTORY = """
+_NO_HISTORY_REFERENCE = """
 SELECT count(*) FROM deals d
 WHERE d.stage_id IN (SELECT value FROM json_each(:qualifying))
   AND nullif(substr(d.created_on, 1, 10), '') BETWEEN :lo AND :hi {without}
+"""
+# the same count from one plain scan of the deals, the day tested first (`created_on >=
+# :lo` is `substr(created_on, 1, 10) >= :lo`: :lo is a day, 10 characters): the stage
+# index found every deal of a qualifying stage (43k of the big file's 100k) and read its
+# row for the day (0.027 -> 0.013 s CPU)
+_NO_HISTORY = """
+SELECT count(*) FROM deals d NOT INDEXED
+WHERE d.created_on >= :lo AND substr(d.created_on, 1, 10) <= :hi
+  AND d.stage_id IN (SELECT value FROM json_each(:qualifying)) {without}
 """
 _WITHOUT = "AND NOT EXISTS (SELECT 1 FROM deal_stage_history x WHERE x.deal_id = d.id)"
 
