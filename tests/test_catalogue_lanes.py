@@ -1,7 +1,7 @@
-"""The catalogue with the segment breakdown makes the file's order count on its feedback
-and deal lane (a second connection, storage/beside.py), not on the caller's connection
-after the lanes meet (where it ran alone on one core); the report is the one the inline
-path gives."""
+"""The catalogue with the segment breakdown makes the file's order count with the count by
+segment, on its whole-file lane (a second connection, storage/beside.py; one statement:
+`queries.orders_counts`), not on the caller's connection after the lanes meet (where it ran
+alone on one core); the report is the one the inline path gives."""
 
 from __future__ import annotations
 
@@ -32,14 +32,15 @@ def test_the_order_count_is_made_beside(store, monkeypatch, days: int) -> None:
     monkeypatch.setattr(beside, "ENABLED", False)
     inline = ms.compute_metrics(store, period, by=("segment",))
     queries_cache.clear(store)
-    counted: list[tuple[bool, bool]] = []  # (on the caller's connection, by segment)
-    real = queries._orders_count
+    counted: list[bool] = []  # on the caller's connection
+    real = queries._orders_counts
 
-    def spy(s, p, by_segment):
-        counted.append((s is store, by_segment))
-        return real(s, p, by_segment)
+    def spy(s, p):
+        counted.append(s is store)
+        return real(s, p)
 
-    monkeypatch.setattr(queries, "_orders_count", spy)
+    monkeypatch.setattr(queries, "_orders_counts", spy)
+    monkeypatch.setattr(queries, "_orders_count", lambda *a: pytest.fail("counted apart"))
     monkeypatch.setattr(beside, "ENABLED", True)
     assert ms.compute_metrics(store, period, by=("segment",)) == inline
-    assert sorted(counted) == [(False, False), (False, True)]  # each once, both beside
+    assert counted == [False]  # once, beside

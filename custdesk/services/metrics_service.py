@@ -361,13 +361,9 @@ def _feedback_and_deals(store: Store, period: Period, settings: Settings, segmen
     segment's from one pass over the tickets and surveys (the repeat-contact window runs
     once) and one over the deals (first); else the file's alone (second)."""
     if segments:
-        sums = (qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
-                                   by="segment+total"),
-                qd.deal_totals(store, [("", period)], by="segment+total"))
-        # kept: `tally_inputs` asks for it once the lanes meet; made on this lane, the first
-        # to end, not after them on one core while the other waits (big file: 0.05 s)
-        queries.orders_count(store, period)
-        return sums, None
+        return ((qf.feedback_totals(store, [("", period)], settings.repeat_contact_days,
+                                    by="segment+total"),
+                 qd.deal_totals(store, [("", period)], by="segment+total")), None)
     return None, (qf.period_totals(store, period, settings.repeat_contact_days),
                   qd.period_totals(store, period))
 
@@ -377,8 +373,10 @@ def _whole_file(store: Store, period: Period, segments: bool
     """(the discount sums of the file and each segment — one pass over the period's lines
     — with the segment breakdown, else None; `whole_file_inputs`)."""
     discounts = queries.discount_totals_with_total(store, period) if segments else None
-    if segments:  # kept: the breakdown then finds it (the main lane is the longest)
-        queries.orders_count(store, period, by_segment=True)
+    if segments:
+        # kept: the breakdown finds the count by segment, and `tally_inputs` the file's
+        # once the lanes meet (made there, it ran alone on one core while the other waited)
+        queries.orders_counts(store, period)
     return discounts, whole_file_inputs(
         store, period, None if discounts is None else discounts.get("", DiscountTotals()))
 

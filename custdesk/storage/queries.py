@@ -21,7 +21,7 @@ from custdesk.domain.customer_state import (
 from custdesk.domain.metrics_sales import DiscountTotals, SalesTotals
 from custdesk.domain.periods import Period
 from custdesk.storage.database import Store
-from custdesk.storage.queries_cache import cached, data_version
+from custdesk.storage.queries_cache import cached, data_version, peek, seed
 from custdesk.storage.queries_summary import stats_source
 
 # One pass over the covering index orders(customer_id, date, order_ref, revenue_e4, cost_e4)
@@ -252,6 +252,62 @@ def _orders_count(store: Store, period: Period, by_segment: bool) -> dict[str, i
             out[g] = out.get(g, 0) + int(n or 0)
         return out
     return {g: int(n or 0) for g, n in store.conn.execute(sql, params)}
+
+
+# Both `orders_count`s of a period from one pass over orders_ref_date (the catalogue with
+# the segment breakdown asks for both): each order_ref's lines grouped in the index's order
+# (no temporary B-tree) with their smallest and largest customer; an order of one customer
+# (nearly all) is one (order, segment) pair, its customer's row read once per order, not
+# once per line; the few orders of several customers have their lines' distinct segments
+# counted as before; lines without a ref count one each. Big file's year: 0.144 + 0.049 ->
+# 0.172 s CPU.
+_ORDER_COUNTS = """
+WITH r AS MATERIALIZED (
+  SELECT order_ref AS ref, min(customer_id) AS lo, max(customer_id) AS hi
+  FROM orders INDEXED BY orders_ref_date
+  WHERE date BETWEEN ?1 AND ?2 AND order_ref IS NOT NULL GROUP BY order_ref)
+SELECT g, count(*) FROM (
+  SELECT {seg} AS g FROM r JOIN customers c ON c.id = r.lo WHERE r.lo = r.hi
+  UNION ALL
+  SELECT g FROM (SELECT DISTINCT o.order_ref, {seg} AS g
+    FROM r JOIN orders o INDEXED BY orders_ref_date ON o.order_ref = r.ref
+    JOIN customers c ON c.id = o.customer_id
+    WHERE r.lo != r.hi AND o.date BETWEEN ?1 AND ?2)
+  UNION ALL
+  SELECT {seg} FROM orders o INDEXED BY orders_ref_date JOIN customers c ON c.id = o.customer_id
+  WHERE o.order_ref IS NULL AND o.date BETWEEN ?1 AND ?2)
+GROUP BY g
+UNION ALL
+SELECT NULL, (SELECT count(*) FROM r) + (SELECT count(*) FROM orders INDEXED BY orders_ref_date
+                                         WHERE order_ref IS NULL AND date BETWEEN ?1 AND ?2)
+""".format(seg="coalesce(nullif(c.segment, ''), '(none)')")
+
+
+def orders_counts(store: Store, period: Period) -> tuple[dict[str, int], dict[str, int]]:
+    """(`orders_count(store, period)`, `orders_count(store, period, by_segment=True)`) from
+    one statement, each kept under its own key (a later call of either finds it)."""
+    keys = [("orders count", period, by_segment) for by_segment in (False, True)]
+    found = [peek(store, key, small=True) for key in keys]
+    if None not in found:
+        return dict(found[0]), dict(found[1])
+    since = data_version(store)
+    file, segments = _orders_counts(store, period)
+    for key, value in zip(keys, (file, segments), strict=True):
+        seed(store, key, value, since, small=True)
+    return dict(file), dict(segments)
+
+
+def _orders_counts(store: Store, period: Period) -> tuple[dict[str, int], dict[str, int]]:
+    """`orders_counts`, computed (`_orders_count` of each is its reference, tested equal)."""
+    segments: dict[str, int] = {}
+    total = 0
+    for g, n in store.conn.execute(_ORDER_COUNTS, (period.start.isoformat(),
+                                                   period.end.isoformat())):
+        if g is None:
+            total = int(n or 0)
+        elif n:
+            segments[g] = int(n)
+    return {"": total}, segments
 
 
 def revenue_in_windows(store: Store, windows: dict[int, tuple[date, date]]) -> dict[int, int]:
