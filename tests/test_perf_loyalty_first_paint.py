@@ -155,6 +155,7 @@ def test_lanes_make_each_part_once_and_the_screen_alike(store, monkeypatch, slow
     from custdesk.services import card_metrics, onboarding_service
     from custdesk.services.screens import new
 
+    ends_beside = 0
     for period in LANE_PERIODS:
         monkeypatch.setattr(beside, "ENABLED", False)
         queries_cache.clear(store)
@@ -179,11 +180,18 @@ def test_lanes_make_each_part_once_and_the_screen_alike(store, monkeypatch, slow
         if alone.empty:
             continue
         assert len(tracks) == 1 and len(cohorts) == 1
-        assert habits == ["custdesk-beside"]  # the end tables' part had a connection
-        if slow in ("new", "ends"):  # the build's own connection got to it first
-            assert (tracks if slow == "new" else cohorts) == ["MainThread"]
+        # the end tables' part had a second connection (else, on a machine too busy to
+        # free New's figures' connection in time, it ran inline: nothing to steal)
+        beside_ends = habits == ["custdesk-beside"]
+        ends_beside += beside_ends
+        if slow == "new":  # the build's own connection got to the rows first
+            assert tracks == ["MainThread"]
+        if slow == "ends" and beside_ends:  # and to the cohorts
+            assert cohorts == ["MainThread"]
         if slow == "own":  # the lanes owning them did
-            assert tracks == cohorts == ["custdesk-beside"]
+            assert tracks == ["custdesk-beside"]
+            assert cohorts == ["custdesk-beside"] or not beside_ends
+    assert ends_beside  # the lanes were compared
 
 
 def test_collector_paused_while_the_tab_is_built(store, monkeypatch) -> None:
