@@ -381,27 +381,31 @@ def customer_labels_of(store: Store, deals: Sequence[Deal]
 # steps sorted again. (`changed_on >= :lo` before the day's test: the same rows, cheaper.)
 _HISTORY = """WITH cand AS MATERIALIZED (
   SELECT id FROM deals
-  WHERE nullif(substr(created_on, 1, 10), '') BETWEEN :lo AND :hi
+  WHERE (created_on >= :lo AND substr(created_on, 1, 10) <= :hi)
      OR id IN (SELECT deal_id FROM deal_stage_history WHERE changed_on >= :lo
                AND nullif(substr(changed_on, 1, 10), '') BETWEEN :lo AND :hi)),
 q(id) AS MATERIALIZED (SELECT value FROM json_each(:qualifying)),
 h AS (
   SELECT x.deal_id, x.from_stage_id, x.stage_id, nullif(substr(x.changed_on, 1, 10), '')
-    AS day, row_number() OVER w AS rn, lag(x.stage_id) OVER w AS prev
+    AS day, lag(x.stage_id) OVER w AS prev
   FROM deal_stage_history x
   WHERE x.deal_id IN (SELECT id FROM cand)
   WINDOW w AS (PARTITION BY x.deal_id ORDER BY x.changed_on, x.id))
 SELECT count(DISTINCT deal_id) FROM h
-WHERE (stage_id IN q AND NOT coalesce(iif(rn = 1, from_stage_id, prev) IN q, 0)
+WHERE (stage_id IN q AND NOT coalesce(coalesce(prev, from_stage_id) IN q, 0)
        AND day BETWEEN :lo AND :hi)
-   OR (rn = 1 AND from_stage_id IN q AND (
+   OR (prev IS NULL AND from_stage_id IN q AND (
        SELECT nullif(substr(d.created_on, 1, 10), '') FROM deals d WHERE d.id = h.deal_id)
        BETWEEN :lo AND :hi)
 """
 # `_HISTORY` as it was: every change joined to its deal's wide row for the creation day,
 # which only a deal's first change reads (the candidates above are deals that exist, as
 # the join kept; the creation day looked up for first changes alone: big file's year
-# 0.135 -> 0.119 s CPU); kept as its reference (tests/test_perf_leads_created_day.py)
+# 0.135 -> 0.119 s CPU); kept as its reference (tests/test_perf_leads_created_day.py).
+# Above also: a deal's creation day compared whole against :lo (a day, 10 characters:
+# the text is >= it exactly when its first 10 characters are), and a deal's first change
+# known by having no change before it (`prev`: stage_id is never NULL), not by numbering
+# the changes (0.119 -> ~0.11 s)
 _HISTORY_JOINED = """WITH cand AS MATERIALIZED (
   SELECT deal_id FROM deal_stage_history
   WHERE changed_on >= :lo AND nullif(substr(changed_on, 1, 10), '') BETWEEN :lo AND :hi
