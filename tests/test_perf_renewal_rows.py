@@ -49,3 +49,45 @@ def test_other_rules_unchanged(store, rule) -> None:
     p = Period(END - timedelta(days=364), END)
     assert loyalty.renewal_rows(store, p, rule) == loyalty.renewal_rows_reference(store, p,
                                                                                   rule)
+
+
+def test_renewals_by_value_kept_for_the_latest_period_until_a_write(store) -> None:
+    """Customers and Loyalty list the same renewals: the second ask runs no statement;
+    another period or a write computes them afresh, equal to the statement's rows."""
+    from custdesk.storage import queries_cache
+    from custdesk.storage import queries_cohorts as qc
+
+    name = None
+    statements: list[str] = []  # what reads rows (not the cache's PRAGMA data_version)
+    store.conn.set_trace_callback(
+        lambda sql: statements.append(sql) if not sql.startswith("PRAGMA") else None)
+    try:
+        year, other = Period(END - timedelta(days=364), END), periods()[1]
+
+        def ask(p: Period) -> list:
+            return qc.renewals_by_value(store, p.prior().start, p.start, p.end)
+
+        queries_cache.clear(store)
+        first = ask(year)
+        assert first and statements
+        statements.clear()
+        assert ask(year) is first and not statements  # kept
+        assert ask(other) == qc._renewals_by_value(store, other.prior().start, other.start,
+                                                   other.end) and statements
+        statements.clear()
+        assert ask(year) == first and statements  # one period kept: the latest asked
+        name = store.conn.execute("SELECT name FROM customers WHERE id = ?",
+                                  (first[0][0],)).fetchone()[0]
+        store.conn.execute("UPDATE customers SET name = 'Renamed' WHERE id = ?",
+                           (first[0][0],))
+        store.conn.commit()
+        statements.clear()
+        again = ask(year)
+        assert statements and again == qc._renewals_by_value(
+            store, year.prior().start, year.start, year.end) and again != first
+        assert "Renamed" in {row[1] for row in again}
+    finally:
+        store.conn.set_trace_callback(None)
+        if name is not None:  # the module's file as the other tests expect it
+            store.conn.execute("UPDATE customers SET name = ? WHERE name = 'Renamed'", (name,))
+            store.conn.commit()
