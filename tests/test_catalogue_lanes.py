@@ -44,3 +44,52 @@ def test_the_order_count_is_made_beside(store, monkeypatch, days: int) -> None:
     monkeypatch.setattr(beside, "ENABLED", True)
     assert ms.compute_metrics(store, period, by=("segment",)) == inline
     assert counted == [False]  # once, beside
+
+
+def test_a_failed_catalogue_waits_for_its_lanes(store, monkeypatch) -> None:
+    """A lane failing (the feedback sums) while another is still at work (the whole file's
+    order counts): the error reaches the caller only once every lane has ended — none goes
+    on on its second connection into the next build (review, round 10)."""
+    import time
+
+    from custdesk.storage import queries_feedback as qf
+
+    period = Period(END - timedelta(days=364), END)
+    ended: list[str] = []
+    real = queries._orders_counts
+
+    def slow(s, p):
+        time.sleep(0.5)
+        try:
+            return real(s, p)
+        finally:
+            ended.append("whole")
+
+    def boom(*_a, **_k):
+        raise RuntimeError("the feedback lane failed")
+
+    monkeypatch.setattr(queries, "_orders_counts", slow)
+    monkeypatch.setattr(qf, "feedback_totals", boom)
+    queries_cache.clear(store)
+    with pytest.raises(RuntimeError, match="feedback lane"):
+        ms.compute_metrics(store, period, by=("segment",))
+    assert ended == ["whole"]
+    # the pair: this period's catalogue fails while the prior's goes on beside
+    monkeypatch.setattr(qf, "feedback_totals", boom)
+    prior_done: list[bool] = []
+    real_catalogue = ms._catalogue
+
+    def prior_slow(s, p, *a, **k):
+        if p != period:
+            time.sleep(0.5)
+            try:
+                return real_catalogue(s, p, *a, **k)
+            finally:
+                prior_done.append(True)
+        raise RuntimeError("this period's catalogue failed")
+
+    monkeypatch.setattr(ms, "_catalogue", prior_slow)
+    queries_cache.clear(store)
+    with pytest.raises(RuntimeError):
+        ms.compute_metrics_and_prior(store, period)
+    assert prior_done == [True]
