@@ -82,3 +82,24 @@ def test_the_owners_own_steps(store) -> None:
          ob.Step(ob.REPEAT, 45), ob.Step(ob.DELIVERED, 10)]))
     store.conn.commit()
     assert _compare(store)
+
+
+def test_a_step_due_past_the_calendar_with_the_owners_own_due_days(store) -> None:
+    """A hand-edited plan whose step falls past year 9999 (the settings dialog caps steps
+    at 3650 days): with the owner's own due day on it for every customer the tracks are
+    made, as `ob.track` makes them (it adds the offset only where no own day is set)."""
+    set_setting(store, "onboarding_steps", '[["ordered", 0], ["far", 3000000]]')
+    ids = [cid for (cid,) in store.conn.execute("SELECT id FROM customers")]
+    for cid in ids:
+        rows.save_step(store, cid, "far", (END + timedelta(days=5)).isoformat(), None, None)
+    store.conn.commit()
+    try:
+        assert [s.name for s in obs.steps(store)] == ["ordered", "far"]
+        assert _compare(store) >= 0
+        queries_cache.clear(store)
+        assert any(obs.track_rows(store, END))
+    finally:
+        store.conn.execute("DELETE FROM onboarding_steps WHERE step = 'far'")
+        set_setting(store, "onboarding_steps", ob.steps_to_setting(list(
+            ob.Step(n, d) for n, d in ob.DEFAULT_STEPS)))
+        store.conn.commit()

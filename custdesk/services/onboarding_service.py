@@ -181,6 +181,15 @@ def overdue_counts_reference(store: Store, end: date) -> list[dict[str, Any]]:
 LightState = tuple[str, date, date | None, bool]
 
 
+def _plan_due(acquired: date, offset: timedelta) -> date | None:
+    """The plan's due day of a step, None past the calendar's end (a hand-edited plan):
+    `ob.track` adds the offset only for a step without the owner's own due day."""
+    try:
+        return acquired + offset
+    except OverflowError:
+        return None
+
+
 def _light_tracks(store: Store, customers: Sequence[tuple[int, str, str]], as_of: date
                   ) -> list[tuple[int, str, date, list[LightState]]]:
     """`tracks` as plain tuples, days parsed once per distinct text: ~10k customers' Track
@@ -206,7 +215,7 @@ def _light_tracks(store: Store, customers: Sequence[tuple[int, str, str]], as_of
     steps_of = [(step, sources.get(step, -1), step in untracked) for step, _offset in plan]
     # each acquisition day's text -> (the day, each step's due day): ~180 distinct days for
     # the big file's ~10k customers, not a date parsed and 5 added per customer
-    dues: dict[str, tuple[date, list[date]]] = {}
+    dues: dict[str, tuple[date, list[date | None]]] = {}
     out = []
     for cid, name, acquired in customers:
         found = data.get(cid, nothing)
@@ -215,10 +224,11 @@ def _light_tracks(store: Store, customers: Sequence[tuple[int, str, str]], as_of
         known = dues.get(acquired)
         if known is None:
             acq = date.fromisoformat(acquired)
-            known = dues[acquired] = (acq, [acq + offset for _step, offset in plan])
+            known = dues[acquired] = (acq, [_plan_due(acq, offset) for _step, offset in plan])
         acq, due_days = known
         states: list[LightState] = []
-        for (step, source, untracked_step), plan_due in zip(steps_of, due_days, strict=True):
+        for (step, source, untracked_step), plan_due, (_s, offset) in zip(
+                steps_of, due_days, plan, strict=True):
             own_due = own_done = None
             if own and step in own:
                 due_text, done_text, _note = own[step]
@@ -226,7 +236,8 @@ def _light_tracks(store: Store, customers: Sequence[tuple[int, str, str]], as_of
             done = (done_by[source] if source >= 0 else None) or own_done
             if done is not None and done > as_of:
                 done = None
-            due = own_due or plan_due
+            # (a plan day past the calendar: the owner's own day, else `ob.track`'s error)
+            due = own_due or plan_due or acq + offset
             states.append((step, due, done, done is None and due < as_of
                            and (not untracked_step or own_due is not None)))
         out.append((cid, name, acq, states))
