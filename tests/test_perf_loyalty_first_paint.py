@@ -108,6 +108,44 @@ def test_first_days_on_a_stale_summary(store) -> None:
         store.conn.rollback()
 
 
+@pytest.mark.parametrize("timed", ["", " 09:15"])
+def test_first_days_on_the_90_and_180_day_edges(store, timed: str) -> None:
+    """A second order exactly 89, 90, 91, 179, 180 or 181 days after acquisition (with and
+    without a time of day), a third 12 days later, and ends on those days and around them
+    (review, round 10: no line sat on the 180th day)."""
+    acquired = date(2025, 6, 1)
+    ends = {END}
+    store.conn.execute("SAVEPOINT edges")
+    try:
+        for offset in (89, 90, 91, 179, 180, 181):
+            cid = store.conn.execute(
+                "INSERT INTO customers (name, name_key, acquired_on, created_on) "
+                "VALUES (?, ?, ?, ?)", (f"Edge {offset}", f"edge {offset}",
+                                        acquired.isoformat(), acquired.isoformat())).lastrowid
+            second = acquired + timedelta(days=offset)
+            for day, ref, at in ((acquired, "E1", ""), (second, "E2", timed),
+                                 (second + timedelta(days=12), "E3", "")):
+                store.conn.execute(
+                    "INSERT INTO orders (customer_id, date, month, order_ref, revenue_e4) "
+                    "VALUES (?, ?, ?, ?, ?)", (cid, day.isoformat() + at,
+                                               day.year * 100 + day.month,
+                                               f"{ref}-{cid}", 10_000 + offset))
+            ends |= {second - timedelta(days=1), second, second + timedelta(days=1)}
+        refresh_order_stats(store)  # (inside the savepoint: a fresh summary)
+        assert not is_stale(store)
+        planted = 0
+        for end in sorted(ends):
+            lo = Period.trailing_year(end).prior().start
+            got = ql.first_days(store, lo, end)
+            assert got == ql.first_days_one_look(store, lo, end)
+            assert got == _capped(ql.first_days_reference(store, lo, end))
+            planted += sum(r.customer_id > 0 for r in got)
+        assert planted
+    finally:
+        store.conn.execute("ROLLBACK TO edges")
+        store.conn.execute("RELEASE edges")
+
+
 def _spans(store) -> list[tuple[date, date]]:
     last = date.fromisoformat(store.conn.execute("SELECT max(date) FROM orders")
                               .fetchone()[0][:10])
