@@ -327,7 +327,7 @@ _AS_OF_GROUPED = """(SELECT customer_id, first_date, last_date, revenue_e4, cost
 # every call (prior period: flags 0.40 -> 0.37 s CPU on the big file). The straddling
 # customers' seeks are `_AS_OF`'s. `profit_e4`: revenue less known cost in one look at a
 # straddling customer's lines (`flags_sql` reads it for the profit: two looks otherwise).
-_AS_OF_CASES = """(SELECT t.customer_id, t.first_date, t.last_date AS summary_last,
+_AS_OF_CASES_EACH_LINE = """(SELECT t.customer_id, t.first_date, t.last_date AS summary_last,
    CASE WHEN t.last_date <= :end THEN t.last_date WHEN t.first_date > :end THEN NULL
         ELSE (SELECT max(o.date) FROM orders o WHERE o.customer_id = t.customer_id
               AND o.date <= :end) END AS last_date,
@@ -348,6 +348,35 @@ _AS_OF_CASES = """(SELECT t.customer_id, t.first_date, t.last_date AS summary_la
                                    WHERE o2.customer_id = t.customer_id
                                    AND o2.date <= :end LIMIT 1)) END AS repeat
  FROM {stats} t)"""
+# `_AS_OF_CASES_EACH_LINE` with a straddling customer's revenue and profit as of :end read
+# from the side of :end with fewer days of their history: the summary's less the lines
+# after :end when those are fewer (a prior period: the last 90 days' lines, not years of
+# them), and "2+ order keys" answered by the summary when its whole history has one key
+# (big file, the 90 days' prior: 12k straddling customers, their profit's look 0.040 ->
+# 0.023 s CPU; the tally ~0.59 -> ~0.57 s, best of 5; the 12 months' prior unchanged)
+_FEWER_AFTER = ("julianday(t.last_date) - julianday(:end) "
+                "< julianday(:end) - julianday(t.first_date)")
+_AS_OF_CASES = _AS_OF_CASES_EACH_LINE
+for _old, _new in (
+        ("""        ELSE (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = t.customer_id
+              AND o.date <= :end) END AS revenue_e4,""",
+         f"""        WHEN {_FEWER_AFTER} THEN t.revenue_e4 - (SELECT sum(o.revenue_e4) FROM orders o
+              WHERE o.customer_id = t.customer_id AND o.date > :end)
+        ELSE (SELECT sum(o.revenue_e4) FROM orders o WHERE o.customer_id = t.customer_id
+              AND o.date <= :end) END AS revenue_e4,"""),
+        ("""        ELSE (SELECT sum(o.revenue_e4) - coalesce(sum(o.cost_e4), 0) FROM orders o
+              WHERE o.customer_id = t.customer_id AND o.date <= :end) END AS profit_e4,""",
+         f"""        WHEN {_FEWER_AFTER} THEN t.revenue_e4 - t.cost_e4
+          - (SELECT sum(o.revenue_e4) - coalesce(sum(o.cost_e4), 0) FROM orders o
+             WHERE o.customer_id = t.customer_id AND o.date > :end)
+        ELSE (SELECT sum(o.revenue_e4) - coalesce(sum(o.cost_e4), 0) FROM orders o
+              WHERE o.customer_id = t.customer_id AND o.date <= :end) END AS profit_e4,"""),
+        ("""        WHEN t.first_date > :end THEN NULL
+        ELSE EXISTS""",
+         """        WHEN t.first_date > :end THEN NULL WHEN t.min_key = t.max_key THEN 0
+        ELSE EXISTS""")):
+    assert _AS_OF_CASES.count(_old) == 1
+    _AS_OF_CASES = _AS_OF_CASES.replace(_old, _new)
 _REPEAT = {True: "s.repeat", False: "s.min_key != s.max_key"}  # as of :end, or the summary
 
 
