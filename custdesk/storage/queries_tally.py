@@ -241,10 +241,11 @@ _KEYS = {
 # customers with a 365-day lapse window, 54 % with 90 days; 0.78-0.91 -> 0.57 s CPU).
 # Two kinds:
 # - settled: their whole history ends before the lapse cut of the day before and they were
-#   acquired by the earlier of the day before and the trailing year's. Lapsed on the day
-#   before and at the end, every flag is false (not start, new, won back, lost, active;
-#   no y_new, y_won) but y_start (a period under a year: not lost by the year's day before
-#   nor lapsed then, by their last order on that day), none has a line in the period, and
+#   acquired by the day before. Lapsed on the day before and at the end, every flag is
+#   false (not start, new, won back, lost, active; no y_won) but y_new (a period under a
+#   year: acquired after the year's day before) or else y_start (not lost by the year's day
+#   before nor lapsed then, by their last order on that day), none has a line in the
+#   period, and
 #   their last order on the day before is the summary's last. `{last}`: the summary's own
 #   last order day (as of an earlier end it may be another);
 # - not yet customers: first order and acquisition after the end (a prior period, a month
@@ -268,9 +269,11 @@ _SETTLED_FIELDS = {
     "repeat": "sum({old} AND coalesce(s.min_key != s.max_key, 0))",
     "profit_e4": "sum(iif({old}, coalesce(s.revenue_e4 - s.cost_e4, 0), 0))",
 }
-_SETTLED_YEAR = {  # a period under a year (else the cut is the year's or later: all lapsed)
-    "year_pool": f"sum({{old}} AND {_Y_START})", "year_lost": f"sum({{old}} AND {_Y_START})",
-}
+# a period under a year (else the cut is the year's or later: all lapsed, and acquired by
+# the year's day before): y_new when acquired after the year's day before, else y_start
+_Y_POOL = f"({_ACQ} > :year_before OR {_Y_START})"
+_SETTLED_YEAR = {"year_pool": f"sum({{old}} AND {_Y_POOL})",
+                 "year_lost": f"sum({{old}} AND {_Y_POOL})"}
 _SETTLED_SUMS = """SELECT coalesce(nullif(c.segment, ''), '(none)'), '', {columns}
 FROM customers c JOIN {stats} s ON s.customer_id = c.id
 WHERE {settled}
@@ -583,9 +586,10 @@ def flags_sql(store: Store, params: dict[str, str], as_of: str = _AS_OF_CASES,
 
 
 def settled_params(params: dict[str, str]) -> dict[str, str]:
-    """`_SETTLED`'s last acquisition day for a period's `flag_params`: the earlier day
-    before (the period's, the trailing year's)."""
-    return {"settled_acq": min(params["before"], params["year_before"])}
+    """`_SETTLED`'s last acquisition day for a period's `flag_params`: its day before
+    (the trailing year's earlier one too once: those acquired between the two are settled
+    since round 10, their y_new counted by `_SETTLED_YEAR`)."""
+    return {"settled_acq": params["before"]}
 
 
 def _with_settled(rest: str, stats: str, params: dict[str, str], later: bool) -> str:
