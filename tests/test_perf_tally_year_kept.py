@@ -127,3 +127,31 @@ def test_customer_tallies_use_the_kept_year(store, monkeypatch) -> None:
                 for r, t in by_reason.items()} == want_reason
     # per end: alone (not kept), the year, kept, the year again, kept
     assert seen == [False, False, True, False, True] * 3
+
+
+@pytest.mark.parametrize("end", [date(2024, 3, 1), date(2024, 12, 2), date(2025, 2, 27)])
+def test_a_leap_years_12_months_serve_too(store, end: date) -> None:
+    """"Last 12 months" holding a 29 February is 366 days (not `trailing_year`'s 365): kept,
+    it serves a shorter period ending on the same day, and the 365 days serve it — the
+    year's fields are over the same 365 days (review, round 10: the reuse missed in a leap
+    year)."""
+    months = Period.preset("last_12_months", end)
+    assert months != Period.trailing_year(end) and (months.end - months.start).days == 365
+    seen: list[bool] = []
+    real = qt._tallies_by_segment_and_reason
+
+    def spy(s: Store, period: Period, window: int, **kw: object) -> Fine:
+        seen.append(kw.get("year_from") is not None)
+        return real(s, period, window, **kw)  # type: ignore[arg-type]
+
+    for shorter in (Period(end - timedelta(days=89), end), months):
+        want = _by_segment(qt.tallies_reference(store, shorter, 90))
+        kept = Period.trailing_year(end) if shorter == months else months
+        queries_cache.clear(store)
+        qt.customer_tallies(store, kept, 90)
+        qt._tallies_by_segment_and_reason, saved = spy, real  # type: ignore[assignment]
+        try:
+            assert qt.customer_tallies(store, shorter, 90) == want
+        finally:
+            qt._tallies_by_segment_and_reason = saved
+    assert seen == [True, True]

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from custdesk.domain.customer_state import REPEAT_WITHIN_DAYS, UNDATED
 from custdesk.domain.metrics_customers import CustomerTally
-from custdesk.domain.periods import Period
+from custdesk.domain.periods import Period, one_year_before
 from custdesk.domain.text import name_key
 from custdesk.storage.database import Store
 from custdesk.storage.queries import (
@@ -498,12 +498,19 @@ YEAR_FIELDS = ("year_pool", "year_lost", "year_profit_e4")
 
 def _kept_year(store: Store, period: Period, window: int
                ) -> list[tuple[str, str, CustomerTally]] | None:
-    """The kept tallies of the one-year period ending on `period`'s last day, or None (not
-    kept, or `period` is that one-year period)."""
-    year = Period.trailing_year(period.end)
-    if year == period:
-        return None
-    return peek(store, ("customer tallies", year, window), small=True)
+    """The kept tallies of a one-year period ending on `period`'s last day, or None (not
+    kept, or `period` is that one-year period). Two shapes: the 365 days up to the day,
+    and "last 12 months" (from the day after the same day a year earlier: 366 days when
+    they hold a 29 February) — both take their year's fields over the 365 days up to the
+    day (`period_params`' year_before), so either serves."""
+    months = Period(one_year_before(period.end) + timedelta(days=1), period.end)
+    for year in dict.fromkeys((Period.trailing_year(period.end), months)):
+        if year == period:
+            return None
+        kept = peek(store, ("customer tallies", year, window), small=True)
+        if kept is not None:
+            return kept
+    return None
 
 
 def _year_per_segment(fine: list[tuple[str, str, CustomerTally]]
