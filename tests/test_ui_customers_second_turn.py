@@ -48,11 +48,20 @@ def test_a_long_main_table_gets_its_turn_alone(qtbot, demo_store, monkeypatch) -
     # ...in their own order, not painted until sorted (the sort is a turn of its own)
     assert not tab.table.updatesEnabled()
     assert tab.segment_model.rowCount() == 0 and tab.cohorts.model.rowCount() == 0
-    assert idle_queue.pending(tab) == 2  # the sort and filters, then the side step
+    side = len(tab._side_steps(tab.data))  # the bridge, the rates, the lists (the trend)
+    assert side >= 3
+    assert idle_queue.pending(tab) == 1 + side  # the sort and filters, then the side steps
     idle_queue._run_one()  # the next turn's step
-    assert idle_queue.pending(tab) == 1 and tab.table.updatesEnabled()
+    assert idle_queue.pending(tab) == side and tab.table.updatesEnabled()
     assert tab.model.rows() == reference.model.rows()  # sorted (by revenue) as at once
-    assert tab.segment_model.rowCount() == 0  # the side: next
+    assert tab.segment_model.rowCount() == 0  # the side: next, a turn per part
+    idle_queue._run_one()  # the bridge
+    assert tab.bridge_text.text() == reference.bridge_text.text()
+    assert tab.segment_model.rowCount() == 0
+    idle_queue._run_one()  # the rates and the segments
+    assert tab.segment_model.rowCount() > 0 and tab.cohorts.model.rowCount() == 0
+    idle_queue._run_one()  # the lists and cohorts
+    assert tab.cohorts.model.rowCount() == reference.cohorts.model.rowCount()
     qtbot.waitUntil(lambda: idle_queue.pending(tab) == 0, timeout=5000)
     assert _side(tab) == expected
 
@@ -67,9 +76,10 @@ def test_a_newer_screen_drops_the_side_step_and_export_draws_it(qtbot, demo_stor
     tab = make_tab(qtbot, CustomersTab, demo_store, YEAR)
     first = tab.data
     tab.refresh()
-    # the first screen's steps are gone; the second's sort and side wait (and the first's
-    # release)
-    assert tab.data is not first and idle_queue.pending(tab) == 3
+    # the first screen's steps are gone; the second's sort and side steps wait (and the
+    # first's release)
+    assert tab.data is not first
+    assert idle_queue.pending(tab) == 2 + len(tab._side_steps(tab.data))
     tables: list[list] = []
     monkeypatch.setattr(tab_output, "export_dialog",
                         lambda _tab, _name, exported: tables.append(exported))

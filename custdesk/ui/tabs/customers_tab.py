@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+from collections.abc import Callable
 from functools import partial
 from operator import attrgetter
 from typing import Any
@@ -351,7 +352,8 @@ class CustomersTab(DashboardTab):
             self.model.set_rows(rows, sorted_later=True)
             self._sort_pending = True
             idle_queue.later(self, self._sort_and_filter)
-            idle_queue.later(self, partial(self._show_side, screen))
+            for step in self._side_steps(screen):  # a turn each (the bridge's chart, the
+                idle_queue.later(self, step)       # lists, the trend: ~20-40 ms apiece)
         else:
             self.model.set_rows(rows)
             self.apply_filters()
@@ -364,12 +366,18 @@ class CustomersTab(DashboardTab):
         self.table.setUpdatesEnabled(True)
 
     def _show_side(self, screen: Screen) -> None:
-        """Everything but the main table (a later turn for a long one, see show_screen)."""
-        self._show_bridge(screen)
-        self._show_rates(screen)
-        self._show_lists(screen)
+        """Everything but the main table (later turns for a long one, see show_screen)."""
+        for step in self._side_steps(screen):
+            step()
+
+    def _side_steps(self, screen: Screen) -> list[Callable[[], None]]:
+        """`_show_side`'s steps, in order: the bridge, the rates, the lists, the trend."""
+        steps: list[Callable[[], None]] = [
+            partial(self._show_bridge, screen), partial(self._show_rates, screen),
+            partial(self._show_lists, screen)]
         if screen.series:  # a screen built whole (with_series) carries its trend
-            self.show_series(screen.series)
+            steps.append(partial(self.show_series, screen.series))
+        return steps
 
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
         if MONTHLY_RENEWAL.id in series:
