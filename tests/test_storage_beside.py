@@ -287,3 +287,27 @@ def test_a_write_waits_for_a_long_read_in_flight_instead_of_failing(demo_store):
     assert time.monotonic() - started > 4  # it did wait for the read
     thread.join()
     reader.close()
+
+
+def test_waited_on_failure_waits_for_every_part_before_the_error_goes_on(demo_store):
+    """A build whose own work fails: its parts beside (None among them: skipped) are
+    waited for before the error reaches the caller; when it succeeds nothing is waited."""
+    import time
+
+    ended: list[str] = []
+
+    def slow(_twin) -> str:
+        time.sleep(0.3)
+        ended.append("slow")
+        return "done"
+
+    part = beside.beside(demo_store, slow)
+    with pytest.raises(RuntimeError, match="own work"):
+        with beside.waited_on_failure(None, part):
+            raise RuntimeError("own work failed")
+    assert ended == ["slow"]
+    part = beside.beside(demo_store, slow)
+    with beside.waited_on_failure(part):
+        pass
+    assert ended == ["slow"]  # not waited: still at work
+    assert part.result() == "done" and ended == ["slow", "slow"]

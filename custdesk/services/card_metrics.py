@@ -31,7 +31,7 @@ from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_records as rec
 from custdesk.storage import queries_why as qw
-from custdesk.storage.beside import Once, beside
+from custdesk.storage.beside import Once, beside, waited_on_failure
 from custdesk.storage.database import Store
 
 T = TypeVar("T")
@@ -85,11 +85,8 @@ def card_figures_and_prior_then(store: Store, period: Period, ids: Collection[st
         return values, then(twin) if then is not None else None
 
     pending = beside(store, prior_part)
-    try:
+    with waited_on_failure(pending):
         now = _figures(store, period, wanted, settings, sums(store), "now")
-    except BaseException:  # the prior's lane (and `then`) ends before this build is
-        pending.wait()
-        raise
     before, extra = pending.result()
     return now, before, extra
 

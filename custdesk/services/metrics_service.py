@@ -61,7 +61,7 @@ from custdesk.storage import queries_deals as qd
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_lists as ql
 from custdesk.storage import queries_records as rec
-from custdesk.storage.beside import Once, beside
+from custdesk.storage.beside import Once, beside, waited_on_failure
 from custdesk.storage.database import Store
 from custdesk.storage.queries_cache import cached, data_version
 from custdesk.storage.repository import set_setting
@@ -293,12 +293,9 @@ def _catalogue_and_prior(store: Store, period: Period, by: Sequence[str],
     # the prior period's catalogue on a second connection from the start (storage/beside.py)
     # while the sums (its own ask for them after its tallies) and this period's are made here
     pending = beside(store, prior_part)
-    try:
+    with waited_on_failure(pending):
         sums(store)
         now = _catalogue(store, period, by, settings, sums.of(store, "now"))
-    except BaseException:  # the prior's lane ends before this build does (Pending.wait)
-        pending.wait()
-        raise
     before, extra = pending.result()
     # the same reports under compute_metrics' keys: a later call asking for one of them
     # alone finds it instead of computing it again
@@ -333,7 +330,7 @@ def _catalogue(store: Store, period: Period, by: Sequence[str], settings: Settin
     side = None if sums is not None else beside(
         store, lambda twin: _feedback_and_deals(twin, period, settings, segments))
     whole = beside(store, lambda twin: _whole_file(twin, period, segments))
-    try:
+    with waited_on_failure(side, whole):
         queries_tally.customer_tallies(store, period, settings.window_days)  # kept below
         if callable(sums):
             sums = sums()
@@ -342,11 +339,6 @@ def _catalogue(store: Store, period: Period, by: Sequence[str], settings: Settin
             grouped, plain = side.result()
             if grouped is not None:
                 sums = grouped
-    except BaseException:  # no lane goes on after the build failed (Pending.wait)
-        for lane in (side, whole):
-            if lane is not None:
-                lane.wait()
-        raise
     feedback, deal_sums = sums if sums is not None else (None, None)
     discounts, whole_inputs = whole.result()
     inputs = (tally_inputs(store, period, settings,

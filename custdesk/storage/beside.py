@@ -23,7 +23,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from custdesk.storage import queries_cache
@@ -107,6 +108,20 @@ class Once(Generic[T]):
         assert self._make is not None
         self._made.append(self._make(store))
         self._make = None
+
+
+@contextmanager
+def waited_on_failure(*parts: Pending[Any] | None) -> Iterator[None]:
+    """The block, and when it raises, every part given (None: none) waited for before the
+    error goes on: a build whose own work failed does not leave its parts beside running
+    on their twins into the next build (`Pending.wait`)."""
+    try:
+        yield
+    except BaseException:
+        for part in parts:
+            if part is not None:
+                part.wait()
+        raise
 
 
 class Pending(Generic[T]):

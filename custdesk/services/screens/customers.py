@@ -46,7 +46,7 @@ from custdesk.storage import Store, queries
 from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_growth_ltv as qltv
 from custdesk.storage import queries_lists as qlists
-from custdesk.storage.beside import beside
+from custdesk.storage.beside import beside, waited_on_failure
 from custdesk.storage.queries_cache import cached, data_version, peek, seed
 
 NAME = "customers"
@@ -153,16 +153,13 @@ def _build_unpaused(store: Store, period: Period, label: str, with_series: bool,
     kept = peek(store, _table_key(period.end))
     parts = shared_parts(store, period, with_table=kept is None, with_series=with_series)
     pair = beside(store, lambda twin: _with_cohorts(twin, period, figures_of, parts))
-    try:
+    with waited_on_failure(pair):
         lists = work_lists(store, period, parts)
         table = kept if kept is not None else _table(
             store, period.end, parts["table"], since)
         rows = table.rows
         if named is not None:
             named(table.token)
-    except BaseException:
-        pair.wait()
-        raise
     # (the bridge's and the segments' tallies come with the pair: asked for after it)
     now, prior, segments = pair.result()
     cohorts = cohort_rows(store, period)

@@ -26,7 +26,7 @@ from custdesk.services.screens import honest, targets
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.storage import Store
 from custdesk.storage import queries_kept as qk
-from custdesk.storage.beside import Pending, beside
+from custdesk.storage.beside import Pending, beside, waited_on_failure
 from custdesk.storage.queries_tally import customer_tallies
 from custdesk.storage.repository import table_counts
 
@@ -63,13 +63,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
                beside(store, lambda twin: customer_tallies(twin, period, window)))
     found = beside(store, lambda twin: rescue_rows(twin, triage.triage_detractors(
         twin, metrics_lists.detractors(twin, period), period)))
-    parts = [p for p in (sums, tallies, found) if p is not None]
-    try:
+    with waited_on_failure(sums, tallies, found):
         return _finish(store, period, label, with_series, sums, tallies, found)
-    except BaseException:  # the parts beside ended before this build is (else they go on
-        for part in parts:  # on their twins into the next build)
-            part.wait()
-        raise
 
 
 def _finish(store: Store, period: Period, label: str, with_series: bool,

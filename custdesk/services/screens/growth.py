@@ -41,7 +41,7 @@ from custdesk.storage import queries_growth_pipeline as qgp
 from custdesk.storage import queries_growth_price as qgpr
 from custdesk.storage import queries_kept as qk
 from custdesk.storage import queries_records as rec
-from custdesk.storage.beside import beside
+from custdesk.storage.beside import beside, waited_on_failure
 from custdesk.storage.queries_growth_sources import SourceSums
 from custdesk.storage.repository import table_counts
 
@@ -245,17 +245,12 @@ def card_figures(store: Store, period: Period,
     # file) beside the customers' sums too
     discounts = beside(store, lambda twin: [queries.discount_totals(twin, p)
                                             for p in (period, prior_period)])
-    try:
+    with waited_on_failure(prior_tally, qualified, discounts):
         if callable(sums):
             sums = sums()
         spend = rec.load_spend(store)
         leads = dict(zip(("now", "prior"), qgp.leads_created(store, [period, prior_period]),
                          strict=True))
-    except BaseException:  # the parts beside ended before this build is
-        for part in (prior_tally, qualified, discounts):
-            if part is not None:
-                part.wait()
-        raise
     qualified_of = ([n for n in kept_qualified if n is not None] if qualified is None
                     else qualified.result())
     discount_of = dict(zip(("now", "prior"), discounts.result(), strict=True))

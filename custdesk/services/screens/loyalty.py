@@ -34,7 +34,7 @@ from custdesk.storage import Store
 from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage import queries_loyalty as ql
-from custdesk.storage.beside import Once, Pending, beside
+from custdesk.storage.beside import Once, Pending, beside, waited_on_failure
 from custdesk.storage.queries_cache import cached, peek
 
 NAME = "loyalty"
@@ -84,16 +84,13 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         cohorts = Once(lambda conn: cohort_tables(conn, period.end, window))
         ends = beside(store, lambda twin: end_tables(twin, period.end, window, loyal_n,
                                                      cohorts=cohorts))
-    try:
+    with waited_on_failure(ends):
         referrers = qc.referrers(store, period.start, period.end)
         renewed, not_renewed = (renewal_rows(store, period, rule) if renewals is None
                                 else renewals())
         promoters = customers_screen.promoter_rows(store, period, referrers)
         if cohorts is not None:
             cohorts(store)
-    except BaseException:  # the end tables' part ends before this build does
-        ends.wait()
-        raise
     tables: dict[str, list[Any]] = {
         **ends.result(),
         "referred_vs_others": [group_row(name, groups.referred.get(name),
@@ -137,14 +134,11 @@ def build_tab(store: Store, period: Period, label: str = "", *, with_series: boo
     pending: Pending[NewPart] = beside(store, lambda twin: (
         new.build(twin, period, label, tracks=tracks),
         renewal_rows(twin, period, rule) if renew_beside else None))
-    try:
+    with waited_on_failure(pending):
         loyal = build(store, period, label, rule=rule,
                       renewals=partial(_renewals_of, pending) if renew_beside else None)
         if metrics_service.data_span(store) is not None:
             tracks(store)
-    except BaseException:  # New's part ends before this build does
-        pending.wait()
-        raise
     fresh = pending.result()[0]
     return Screen(NAME, period, label, cards=fresh.cards,
                   lists={**fresh.lists, **loyal.lists}, tables={**fresh.tables, **loyal.tables},

@@ -22,7 +22,7 @@ from custdesk.services.screens import honest, plan
 from custdesk.services.screens.model import MIN_COMPARE_DAYS, Card, Screen, SeriesPoint
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store, queries
-from custdesk.storage.beside import beside
+from custdesk.storage.beside import beside, waited_on_failure
 from custdesk.storage.repository import table_counts
 
 NAME = "margins"
@@ -59,14 +59,10 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     pending_groups = beside(store, lambda twin: (
         mg.groups_and_movement(twin, period),
         build_series(twin, period) if with_series else None))
-    try:
+    with waited_on_failure(pending, pending_groups):
         report = ms.sales_report(store, period, CARDS, by=("segment", "product"))
         by_category, prior_report, prior_revenue = pending.result()
         (groups, movement), series = pending_groups.result()
-    except BaseException:  # the parts beside end before this build is (beside.Pending)
-        pending.wait()
-        pending_groups.wait()
-        raise
     prior = prior_report.metrics
     b = report.breakdowns
     cards = with_targets({m: Card(m, report.metrics.get(m), prior.get(m)) for m in CARDS},

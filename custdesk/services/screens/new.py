@@ -32,7 +32,7 @@ from custdesk.storage import queries_cohorts as qc
 from custdesk.storage import queries_lists as qlists
 from custdesk.storage import queries_loyalty as ql
 from custdesk.storage import queries_new as qnew
-from custdesk.storage.beside import beside
+from custdesk.storage.beside import beside, waited_on_failure
 from custdesk.storage.queries import day_parser
 from custdesk.storage.queries_cache import cached, data_version, peek
 
@@ -69,7 +69,7 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     # (storage/beside.py)
     pair = beside(store, lambda twin: card_metrics.card_figures_and_prior_then(
         twin, period, CARDS)[:2])
-    try:
+    with waited_on_failure(pair):
         window = metrics_service.load_settings(store).window_days
         # the quality tables first: when not kept, their first days hold the new customers'
         # first orders, not looked up again for the list — unless a commit lands between
@@ -86,9 +86,6 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
         new = [{**r, "onboarding": onboarding.get(r["customer_id"], {}).get("status")}
                for r in listed]
         note = onboarding_service.delivery_note(store) if onboarding else None
-    except BaseException:  # the figures' part ended before this build is
-        pair.wait()
-        raise
     report, prior = pair.result()
     cards = with_targets({m: Card(m, report[m], prior.get(m)) for m in CARDS if m in report},
                          store, period)

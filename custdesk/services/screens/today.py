@@ -42,7 +42,7 @@ from custdesk.services.screens.labels import MONTHLY_RENEWAL, deal_title, series
 from custdesk.services.screens.model import Card, Screen, SeriesPoint
 from custdesk.services.screens.targets import with_targets
 from custdesk.storage import Store
-from custdesk.storage.beside import beside
+from custdesk.storage.beside import beside, waited_on_failure
 from custdesk.storage.queries_cache import cached
 
 NAME = "today"
@@ -152,11 +152,8 @@ def _build(store: Store, period: Period, label: str, with_series: bool,
     # longer than the prior's)
     trends = (lambda twin: kept_series(twin, period)) if with_series else None
     pair = beside(store, lambda twin: figures(twin, period, trends))
-    try:
+    with waited_on_failure(pair):
         lists, tables = work_lists(store, period)
-    except BaseException:  # the figures' part ended before this build is
-        pair.wait()
-        raise
     current, prior, series = pair.result()
     shown = with_targets(cards(current, prior), store, period)
     screen = honest.finish(Screen(NAME, period, label, cards=shown,

@@ -38,7 +38,7 @@ from custdesk.storage import Store, queries
 from custdesk.storage import queries_feedback as qf
 from custdesk.storage import queries_kept as qk
 from custdesk.storage import queries_why as qw
-from custdesk.storage.beside import Pending, beside
+from custdesk.storage.beside import Pending, beside, waited_on_failure
 
 NAME = "why"
 CARDS = ("would_refer_pct", "lost_silent_pct", "csat_pct", "nps")
@@ -71,13 +71,8 @@ def build(store: Store, period: Period, label: str = "", *, with_series: bool = 
     lost_of = lost_counts(store, period, ms.load_settings(store).window_days)
     counted = beside(store, lambda twin: reasons.reason_counts(twin, period))
     read = beside(store, lambda twin: _tickets_and_comments(twin, period))
-    try:
+    with waited_on_failure(*lost_of.values(), counted, read):
         return _finish(store, period, label, lost_of, counted, read)
-    except BaseException:  # the parts beside ended before this build is (else they go on
-        parts: list[Pending[Any]] = [*lost_of.values(), counted, read]
-        for part in parts:  # on their twins into the next build)
-            part.wait()
-        raise
 
 
 def _finish(store: Store, period: Period, label: str,
