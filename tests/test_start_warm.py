@@ -44,10 +44,15 @@ def test_the_worker_builds_todays_screen_ahead_and_serves_the_tabs_job_from_memo
     assert len(files.recent) == 1
     built = next(iter(files.recent.values()))
     resolved = resolve_period(demo_store, preset=KEY)
-    # the job the Today tab sends for the period its bar resolves on this file
-    asked = today.load_job(resolved.period, LABEL)
+    # the job the Today tab sends first for the period its bar resolves on this file: its
+    # first stage (the cards and the customers at risk)
+    asked = today.first_job(resolved.period, LABEL)
     assert files.run(path, asked, lambda: False) is built  # from memory, not built again
-    assert to_json(built) == to_json(SCREENS["today"](demo_store, resolved.period, LABEL))
+    assert to_json(built) == to_json(today.build_first(demo_store, resolved.period, LABEL))
+    # then the whole screen, from what the first stage kept: as built alone
+    whole = files.run(path, today.load_job(resolved.period, LABEL), lambda: False)
+    assert len(files.recent) == 2
+    assert to_json(whole) == to_json(SCREENS["today"](demo_store, resolved.period, LABEL))
 
 
 def test_the_today_tab_asks_for_exactly_the_job_built_ahead(qtbot, demo_store) -> None:
@@ -62,9 +67,10 @@ def test_the_today_tab_asks_for_exactly_the_job_built_ahead(qtbot, demo_store) -
     ahead = app.first_tab_ahead(window)
     assert ahead == Warm(app.TODAY_SCREEN, window.period_bar.current_key(),
                          window.period_bar.label())
-    tab_job = page.load_job(window.period_bar.period())
+    tab_job = page.first_job(window.period_bar.period())
     assert pickle.dumps(tab_job) == pickle.dumps(today.start_job(demo_store, ahead.preset))
     assert ahead.wanted_by(tab_job)
+    assert ahead.wanted_by(page.load_job(window.period_bar.period()))  # its second stage
     window.set_store(None, close_previous="no")
 
 
@@ -352,3 +358,28 @@ def test_the_second_connections_of_a_build_only_read(demo_store) -> None:
 
     assert "readonly" in beside(demo_store, write).result()
     assert demo_store.conn.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
+
+
+def test_the_worker_imports_the_builders_only_while_no_job_waits(tmp_path,
+                                                                 monkeypatch) -> None:
+    names = ("custdesk_idle_a", "custdesk_idle_b")
+    for name in names:
+        (tmp_path / f"{name}.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    class Pipe:  # a job arrives once the first module is in
+        def poll(self) -> bool:
+            return names[0] in sys.modules
+
+    try:
+        screen_process.import_while_idle(Pipe(), names)  # type: ignore[arg-type]
+        assert names[0] in sys.modules and names[1] not in sys.modules
+        screen_process.import_while_idle(Pipe(), names[1:])  # type: ignore[arg-type]
+        assert names[1] not in sys.modules  # the job first: nothing imported
+        monkeypatch.setattr(Pipe, "poll", lambda self: False)  # idle: the rest comes in
+        screen_process.import_while_idle(Pipe(), names)  # type: ignore[arg-type]
+        assert names[1] in sys.modules
+    finally:
+        for name in names:
+            sys.modules.pop(name, None)
+    assert screen_process.IDLE_IMPORTS[0] == app.TODAY_SCREEN  # the first tab's, first

@@ -91,6 +91,24 @@ def card_figures_and_prior_then(store: Store, period: Period, ids: Collection[st
     return now, before, extra
 
 
+def card_figures_then(store: Store, period: Period, ids: Collection[str],
+                      then: Callable[[Store], T] | None = None
+                      ) -> tuple[dict[str, MetricValue], T | None]:
+    """`card_figures` of `period` alone, its customer tallies (the longest part) on a second
+    connection while this one makes the deal and survey sums and then `then(store)` (None
+    when not given): the first stage of a screen drawn in two (Today's cards). What it
+    computes is kept as `card_figures_and_prior_then` asks for it, so the whole screen
+    after it sums none of it again."""
+    wanted = _checked(ids)
+    settings = load_settings(store)
+    tally = beside(store, lambda twin: _tally(twin, period, wanted, settings))
+    with waited_on_failure(tally):
+        sums = _sums(store, period, wanted, settings, with_prior=True)
+        extra = then(store) if then is not None else None
+    tally.result()  # kept: `_figures` reads it from memory
+    return _figures(store, period, wanted, settings, sums, "now"), extra
+
+
 def _checked(ids: Collection[str]) -> frozenset[str]:
     unknown = sorted(set(ids) - SUPPORTED)
     if unknown:

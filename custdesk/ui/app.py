@@ -469,6 +469,12 @@ def smoke(window: MainWindow, app: QApplication, started: float, shots: Path | N
     first = window.current_tab()
     if wait_painted(first, app):  # the tab the owner sees first, with its numbers
         painted = window.first_painted_at or time.perf_counter()
+        # a tab drawn in two stages (Today: the cards, then the lists and comparisons):
+        # when its first numbers showed, then when it was whole
+        shown = getattr(first, "first_numbers_at", None)
+        if shown is not None:
+            print(f"{first.slug} first numbers after {shown - started:.2f} s "
+                  "(from process start)")
         print(f"{first.slug} painted after {painted - started:.2f} s (from process start)")
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)

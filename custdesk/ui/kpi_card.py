@@ -23,6 +23,9 @@ GOOD, BAD, NEUTRAL = "#1f8a4c", "#c0392b", "#7f8c8d"
 POINT_UNITS = {"pct", "score"}
 
 
+PRIOR_COMING = "vs prior …"  # the change line while the prior period is computed
+
+
 def change_text(current: float | None, prior: float | None, unit: str) -> tuple[str, int]:
     """("▲ 12.5 %", +1) style text and direction (−1, 0, +1); ("", 0) when not comparable."""
     if current is None or prior is None:
@@ -88,15 +91,17 @@ class KpiCard(QFrame):
         self.on_track: bool | None = None
 
     def set_metric(self, info: Any, current: Any, prior: Any = None, extra: str = "",
-                   target: float | None = None) -> None:
+                   target: float | None = None, *, prior_coming: bool = False) -> None:
         """Show `current` (a MetricValue) against `prior` and the owner's `target` (None:
-        no target line); `extra` is one more detail line."""
+        no target line); `extra` is one more detail line. `prior_coming`: the prior figure
+        is still being computed (a screen's first stage), not missing."""
         self.title.setText(info.label)
         value = getattr(current, "value", None)
         self.value.setText(fmt.by_unit(value, info.unit, short=True))
         text, self.direction = change_text(value, getattr(prior, "value", None), info.unit)
         colour = change_colour(self.direction, info.higher_is_better)
-        self.change.setText(f"{text} vs prior" if text else "no prior figure")
+        self.change.setText(f"{text} vs prior" if text else
+                            PRIOR_COMING if prior_coming else "no prior figure")
         self.change.setStyleSheet(f"color: {colour if text else NEUTRAL};")
         self.detail.setText(self._detail(current, extra))
         self.setToolTip(tooltip_html(info, current, prior))

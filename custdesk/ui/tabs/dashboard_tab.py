@@ -101,6 +101,10 @@ class DashboardTab(BaseTab):
     def show_series(self, series: dict[str, list[SeriesPoint]]) -> None:
         """Draw the second stage's monthly series (tabs with `build_series` override it)."""
 
+    def show_first(self, screen: Screen) -> None:  # pragma: no cover - overridden
+        """Draw a screen's quick first part (tabs with a `first_job` override it)."""
+        raise NotImplementedError
+
     # ----- what runs in the background (database reads only, no widgets) --------------
     # A load is a `ScreenJob`: a picklable call of the screen's builder, so that on a big
     # file it runs in the screen process (services/screen_process.py), never holding the
@@ -113,6 +117,12 @@ class DashboardTab(BaseTab):
     def load_job(self, period: Period) -> ScreenJob:
         return ScreenJob(self.screen_module.build, (period, self.period_label),
                          {"with_series": self.series_with_screen})
+
+    def first_job(self, period: Period) -> ScreenJob | None:
+        """A quick first part of the screen, drawn by `show_first` while `load_job` builds
+        the whole one, which is then drawn over it (None: the screen comes whole). Only
+        where the screen is built in the background: inline, one call is quicker."""
+        return None
 
     def load_more_job(self, period: Period) -> ScreenJob:
         return ScreenJob(self.screen_module.build_series, (period,))
@@ -142,8 +152,30 @@ class DashboardTab(BaseTab):
             return
         period = self.period
         self.busy.set_busy(True)
+        first = self.first_job(period)
+        if first is not None and not runner.runs_inline(self.store):
+            runner.submit(self.store, first, self._first_loaded, self._failed, key=self)
+            return
         runner.submit(self.store, self.load_job(period), self._loaded, self._failed,
                       key=self)
+
+    def _first_loaded(self, data: Screen) -> None:
+        """The first part drawn, the whole screen asked for: until it comes the tab holds
+        no screen (`still_loading`: an export or printout waits for the whole one)."""
+        if data.empty or self.store is None:
+            self._loaded(data)
+            return
+        idle_queue.cancel(self)
+        self.error.hide()
+        old, self.data = self.data, None
+        self.notes.setText(fmt.dates_in_text("  ".join(data.notes)))
+        self.notes.setVisible(bool(data.notes))
+        self.stack.setCurrentWidget(self.content)
+        self.show_first(data)
+        if old is not None:
+            idle_queue.later(self, partial(_let_go, old))
+        self._runner().submit(self.store, self.load_job(self.period), self._loaded,
+                              self._failed, key=(self, "more"))
 
     def _loaded(self, data: Screen) -> None:
         # what the screen before queued for later turns (long lists, a second chart) must
@@ -222,7 +254,8 @@ class DashboardTab(BaseTab):
     def still_loading(self) -> bool:
         """No screen yet (first load, or given back while hidden) and its load running:
         an export or printout now would be empty."""
-        return self.data is None and self._runner().has_task(self)
+        runner = self._runner()
+        return self.data is None and (runner.has_task(self) or runner.has_task((self, "more")))
 
     def release_more(self) -> None:
         """What else a tab keeps from its screen (override: clear it)."""

@@ -12,6 +12,7 @@ Everything shown is built by `custdesk.services.screens.today` (the same screen
 from __future__ import annotations
 
 import html
+import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -118,6 +119,7 @@ LISTS: tuple[tuple[str, str, list[Column], int, str], ...] = (
 
 STRETCH_SHARES = {"detractors": 0.2}  # of the panel's width kept for the stretch column
 
+LISTS_COMING = "…"  # a list's line while the whole screen is built (after the cards)
 NEEDS_ME_HEIGHT = 104  # the heading row and about four deals
 LATE, SNOOZED = QColor("#c0392b"), QColor("gray")
 NEEDS_ME_NONE = ("0 · tick “Needs me” on a deal that needs your own engagement "
@@ -205,9 +207,18 @@ class TodayTab(DashboardTab):
     empty_why = ("Today shows revenue, margin, customers won and lost, who is at risk and "
                  "which prospects are hot, as soon as your spreadsheets are in.")
 
+    # when the first numbers were drawn (the smoke test prints it): the cards of the first
+    # stage, or of the whole screen where there is none
+    first_numbers_at: float | None = None
+    first_screen: Screen | None = None  # the first stage's, until the whole screen comes
+
     def load_job(self, period: Period) -> ScreenJob:
-        # the job the screen process builds ahead while the window starts (`start_job`)
         return today_screen.load_job(period, self.period_label)
+
+    def first_job(self, period: Period) -> ScreenJob:
+        # the job the screen process builds ahead while the window starts (`start_job`):
+        # the cards and trends, then the whole screen with its lists and comparisons
+        return today_screen.first_job(period, self.period_label)
 
     def build_content(self) -> QWidget:
         content = QWidget()
@@ -289,14 +300,31 @@ class TodayTab(DashboardTab):
         return content
 
     # ----- drawing the screen (GUI thread; no computing here) --------------------------
-    def show_screen(self, screen: Screen) -> None:
+    def show_first(self, screen: Screen) -> None:
+        """The first stage: the cards (their comparison with the prior period comes with
+        the whole screen) and the customers at risk; the other lists say they are coming,
+        so no list of another period stands beside these numbers."""
+        self.first_screen = screen
+        self._draw_cards(screen, prior_coming=True)
+        for key, _title, _cols, _stretch, _what in LISTS:
+            if key != "at_risk":
+                self.lists[key].set_rows([], LISTS_COMING)
+        self._draw_at_risk()
+
+    def _draw_cards(self, screen: Screen, *, prior_coming: bool = False) -> None:
         for metric, widget in self.cards.items():
             card = screen.cards.get(metric)
             if card is None:
                 widget.clear()
                 continue
             widget.set_metric(METRICS[metric], card.current, card.prior, extra_text(card),
-                              card.target)
+                              card.target, prior_coming=prior_coming)
+        if self.first_numbers_at is None:
+            self.first_numbers_at = time.perf_counter()
+
+    def show_screen(self, screen: Screen) -> None:
+        self.first_screen = None
+        self._draw_cards(screen)
         from custdesk.services.onboarding_service import overdue_sentence
 
         late = overdue_sentence(screen.tables.get("onboarding_overdue", []))
@@ -321,7 +349,7 @@ class TodayTab(DashboardTab):
     def _draw_at_risk(self) -> None:
         """The at-risk list (with the snoozed rows when asked), its heading with the triage
         counts ("Customers at risk 12 new, 30 handled, 5 snoozed")."""
-        screen: Screen | None = self.data
+        screen: Screen | None = self.data if self.data is not None else self.first_screen
         if screen is None:
             return
         rows = list(screen.lists.get("at_risk", []))
