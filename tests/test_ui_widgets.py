@@ -396,3 +396,28 @@ def test_a_banner_shows_only_its_new_buttons_at_once(qtbot) -> None:
     QApplication.processEvents()
     shown = [b.text() for b in banner.findChildren(QPushButton) if not b.isHidden()]
     assert shown == ["Follow my data"]
+
+
+def test_the_charts_are_made_without_a_context_menu(qtbot, monkeypatch) -> None:
+    """The owner's charts have no pyqtgraph context menu, so none is built (and thrown
+    away): its widgets cost ~3 ms a plot on the window's thread while a page is built
+    (issue 18: stalls)."""
+    import importlib
+
+    from custdesk.ui.charts import Sparkline, TrendChart, WaterfallChart
+    from custdesk.ui.tabs.deal_charts import HBarChart
+
+    view_box_module = importlib.import_module("pyqtgraph.graphicsItems.ViewBox.ViewBox")
+    built: list[object] = []
+    real = view_box_module.ViewBoxMenu
+    monkeypatch.setattr(view_box_module, "ViewBoxMenu",
+                        lambda view: built.append(view) or real(view))
+    spark = Sparkline("Revenue", "money")
+    qtbot.addWidget(spark)
+    plots = [TrendChart("money"), WaterfallChart("money"), HBarChart(), spark.plot]
+    for plot in plots[:3]:
+        qtbot.addWidget(plot)
+    assert built == []
+    for plot in plots:
+        box = plot.getViewBox()
+        assert box.menu is None and not box.menuEnabled()

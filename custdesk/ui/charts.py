@@ -119,9 +119,11 @@ class _HoverPlot(pg.PlotWidget):
     def __init__(self, unit: str, parent: QWidget | None = None) -> None:
         self.value_axis = ValueAxis(unit)
         self.category_axis = CategoryAxis()
-        super().__init__(parent, axisItems={"left": self.value_axis, "bottom": self.category_axis})
+        # no context menu: made without one (pyqtgraph builds its menu's widgets otherwise,
+        # ~3 ms a plot on the window's thread while a page is built)
+        super().__init__(parent, axisItems={"left": self.value_axis, "bottom": self.category_axis},
+                         enableMenu=False)
         self.unit = unit
-        self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.showGrid(x=False, y=True, alpha=0.25)
@@ -322,8 +324,7 @@ class Sparkline(QWidget):
 
     def _make_plot(self) -> pg.PlotWidget:
         if self._plot is None:
-            plot = self._plot = pg.PlotWidget()
-            plot.setMenuEnabled(False)
+            plot = self._plot = pg.PlotWidget(enableMenu=False)  # (see _HoverPlot)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
             plot.hideAxis("left")

@@ -56,10 +56,9 @@ class HBarChart(pg.PlotWidget):
     the first on top. `bars` keeps what was drawn (tests and exports read it)."""
 
     def __init__(self, colour_index: int = 0, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, enableMenu=False)  # (no context menu: charts._HoverPlot)
         self.colour_index = colour_index
         self.bars: list[Bar] = []
-        self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.hideAxis("bottom")
