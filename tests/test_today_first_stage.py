@@ -29,6 +29,14 @@ END = date(2026, 11, 24)
 LABEL = "Period"
 
 
+class Apart(HeldRunner):
+    """A held runner whose screens are built apart, as in the screen process (two
+    stages); the plain one builds them on a task's connection (one load)."""
+
+    def builds_apart(self, store) -> bool:
+        return store is not None
+
+
 @pytest.fixture(scope="module", params=[71, 72])
 def store(request, tmp_path_factory):
     path = Path(tmp_path_factory.mktemp("first")) / "first.db"
@@ -99,7 +107,7 @@ def _period(store, key: str = "last_12_months") -> Period:
 
 
 def test_the_tab_draws_the_first_stage_then_the_whole(qtbot, demo_store) -> None:
-    runner = HeldRunner()
+    runner = Apart()
     period = _period(demo_store)
     tab = make_tab(qtbot, TodayTab, demo_store, period, runner)
     assert runner.keys == [tab] and len(runner.queued) == 1
@@ -128,7 +136,7 @@ def test_the_tab_draws_the_first_stage_then_the_whole(qtbot, demo_store) -> None
 
 def test_a_period_change_between_the_stages_drops_the_older_whole_screen(
         qtbot, demo_store) -> None:
-    runner = HeldRunner()
+    runner = Apart()
     year, quarter = _period(demo_store), _period(demo_store, "last_90_days")
     tab = make_tab(qtbot, TodayTab, demo_store, year, runner)
     runner.queued.pop(0).run()  # the year's first stage; its whole screen queued
@@ -138,14 +146,43 @@ def test_a_period_change_between_the_stages_drops_the_older_whole_screen(
     assert to_json(tab.data) == to_json(today.build(demo_store, quarter, tab.period_label))
 
 
-def test_inline_the_screen_comes_whole_in_one_load(qtbot, demo_store) -> None:
-    class Inline(HeldRunner):
-        def runs_inline(self, store) -> bool:
-            return True
-
-    runner = Inline()
+def test_built_on_a_tasks_own_connection_the_screen_comes_whole(qtbot, demo_store) -> None:
+    """Inline, or without the screen process (its caches do not outlive one job there:
+    a second stage would compute the first's sums again), one load."""
+    runner = HeldRunner()
     tab = make_tab(qtbot, TodayTab, demo_store, _period(demo_store), runner)
     runner.drain()
     assert runner.keys == [tab]  # one load, the whole screen
     assert tab.data is not None and tab.data.lists["hot"] is not None
     assert tab.lists["lost"].summary.text() != LISTS_COMING
+
+
+def test_the_first_stage_leaves_nothing_of_the_screen_before(qtbot, demo_store) -> None:
+    """The due actions (links to another file's actions after a switch), the late
+    onboarding line and the trends of the screen before are not shown beside the new
+    cards."""
+    runner = Apart()
+    tab = make_tab(qtbot, TodayTab, demo_store, _period(demo_store), runner)
+    runner.drain()
+    assert "action:" in tab.due_strip.text()  # the demo has due actions
+    assert any(line.points for line in tab.sparklines.values())
+    tab.set_period(_period(demo_store, "last_90_days"))
+    runner.queued.pop(0).run()  # the first stage only
+    assert "action:" not in tab.due_strip.text() and LISTS_COMING in tab.due_strip.text()
+    assert tab.onboarding_line.isHidden()
+    assert not any(line.points for line in tab.sparklines.values())
+    runner.drain()
+    assert "action:" in tab.due_strip.text()
+    assert all(line.points for line in tab.sparklines.values())
+
+
+def test_a_failed_whole_screen_leaves_nothing_to_export(qtbot, demo_store,
+                                                         monkeypatch) -> None:
+    runner = Apart()
+    tab = make_tab(qtbot, TodayTab, demo_store, _period(demo_store), runner)
+    monkeypatch.setattr(today, "build", lambda *a, **k: 1 / 0)  # (the first stage's is apart)
+    runner.queued.pop(0).run()  # the first stage: drawn, the whole screen asked for
+    assert tab.first_screen is not None
+    runner.drain()  # the whole screen fails
+    assert not tab.error.isHidden() and "Could not refresh" in tab.error.text()
+    assert tab.data is None and tab.still_loading()  # an export or printout waits

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -394,4 +395,9 @@ def test_only_a_write_of_dated_records_looks_the_span_up_again(qtbot, quiet_ui,
         changes = frozenset({kind, "import_batches"})
         window.data_changed(changes)
     assert len(looked) == len(SPAN_CHANGES)
+    # after midnight any write moves the presets on (the bar reads the day then)
+    window.period_bar.today = date.today() - timedelta(days=1)
+    changes = frozenset({"actions"})
+    window.data_changed(changes)
+    assert len(looked) == len(SPAN_CHANGES) + 1 and window.period_bar.today == date.today()
     window.set_store(None)

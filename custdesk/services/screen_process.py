@@ -435,11 +435,16 @@ def import_while_idle(conn: Connection, modules: tuple[str, ...] = IDLE_IMPORTS)
     import importlib
     import sys
 
-    for name in modules:
-        if name not in sys.modules:
-            if conn.poll():
-                return
-            importlib.import_module(name)
+    try:
+        for name in modules:
+            if name not in sys.modules:
+                if conn.poll():
+                    return
+                importlib.import_module(name)
+    except (OSError, EOFError):  # the window went: `recv` next ends the worker
+        return
+    except Exception:  # a broken module: the job that needs it reports it, in its answer
+        return
 
 
 def serve(conn: Connection, flag: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -758,7 +759,9 @@ class MainWindow(QMainWindow):
         kinds (an action, a snooze, the pipeline snapshot Growth records when opened)
         leaves the span as it was: it is not looked up again on this thread (a scan of
         every kind: 0.1-0.17 s on a big file, the smoke test's longest stall)."""
-        if changes & SPAN_CHANGES and self.period_bar.data_changed(self.store):
+        # (the bar also reads the day: after midnight any write moves the presets on)
+        if ((changes & SPAN_CHANGES or self.period_bar.today != date.today())
+                and self.period_bar.data_changed(self.store)):
             return  # set_period redrew every tab
         for page in self._pages.values():
             if page.shows_any(changes):

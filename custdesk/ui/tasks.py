@@ -302,6 +302,13 @@ class TaskRunner(QObject):
             return
         self._start(store, lambda state: task(state.store), entry, inline=inline)
 
+    def builds_apart(self, store: Store | None) -> bool:
+        """Whether a `ScreenJob` on `store` is built in the screen process, where the
+        per-store caches outlive one job (a screen's second stage then reuses what its
+        first computed; on a task's own connection it would compute it all again)."""
+        return (store is not None and self.screen_process is not None
+                and not self.runs_inline(store))
+
     def release_files(self) -> threading.Event:
         """The screen process lets go of every file it has open (it ends; a new one starts
         with the next screen): on Windows an open file cannot be replaced (a restore) or

@@ -165,7 +165,8 @@ def _build(store: Store, period: Period, label: str, with_series: bool,
 def build_first(store: Store, period: Period, label: str = "") -> Screen:
     """What the Today tab draws first, while `build` makes the rest: the cards' figures of
     `period` (no comparison with the prior period yet) and the customers at risk, as
-    `build` has them (the same calls, kept for it: it sums none of them again). On a big
+    `build` has them (the same calls, their sums and risk kept for it: only the at-risk
+    rows' triage, a lookup of their snoozes and actions, is made again). On a big
     file the owner sees them after about half of `build`'s time: the other lists (10k
     detractors, 9k lost deals), the prior period's tallies and the trends come with the
     whole screen. Its list_totals hold the at-risk lists' rows alone."""

@@ -61,6 +61,8 @@ class DashboardTab(BaseTab):
         super().__init__(parent)
         self.runner: TaskRunner | None = None  # None: the app's default (tests: SyncRunner)
         self.data: Any = None
+        # a screen's first part while its whole screen is built (`first_job`), else None
+        self.first_screen: Screen | None = None
         self.busy = BusyBar()
         self.error = QLabel()
         self.error.setStyleSheet("color: #c0392b;")
@@ -147,13 +149,14 @@ class DashboardTab(BaseTab):
         runner.cancel((self, "more"))
         if self.store is None:
             runner.cancel(self)
+            self.first_screen = None
             self.busy.set_busy(False)
             self.stack.setCurrentWidget(self.empty)
             return
         period = self.period
         self.busy.set_busy(True)
         first = self.first_job(period)
-        if first is not None and not runner.runs_inline(self.store):
+        if first is not None and runner.builds_apart(self.store):
             runner.submit(self.store, first, self._first_loaded, self._failed, key=self)
             return
         runner.submit(self.store, self.load_job(period), self._loaded, self._failed,
@@ -162,12 +165,15 @@ class DashboardTab(BaseTab):
     def _first_loaded(self, data: Screen) -> None:
         """The first part drawn, the whole screen asked for: until it comes the tab holds
         no screen (`still_loading`: an export or printout waits for the whole one)."""
-        if data.empty or self.store is None:
+        if self.store is None:  # (let go meanwhile: `refresh` cancels, never reached)
+            return
+        if data.empty:
             self._loaded(data)
             return
         idle_queue.cancel(self)
         self.error.hide()
         old, self.data = self.data, None
+        self.first_screen = data
         self.notes.setText(fmt.dates_in_text("  ".join(data.notes)))
         self.notes.setVisible(bool(data.notes))
         self.stack.setCurrentWidget(self.content)
@@ -181,6 +187,7 @@ class DashboardTab(BaseTab):
         # what the screen before queued for later turns (long lists, a second chart) must
         # not draw over this one — even when this one is empty and draws nothing
         idle_queue.cancel(self)
+        self.first_screen = None
         self.busy.set_busy(False)
         self.error.hide()
         old, self.data = self.data, data
@@ -255,7 +262,10 @@ class DashboardTab(BaseTab):
         """No screen yet (first load, or given back while hidden) and its load running:
         an export or printout now would be empty."""
         runner = self._runner()
-        return self.data is None and (runner.has_task(self) or runner.has_task((self, "more")))
+        # a first part drawn alone (its whole screen coming, or failed: the error line
+        # says so) is not a screen to export either
+        return self.data is None and (self.first_screen is not None or runner.has_task(self)
+                                      or runner.has_task((self, "more")))
 
     def release_more(self) -> None:
         """What else a tab keeps from its screen (override: clear it)."""

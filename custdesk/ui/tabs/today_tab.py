@@ -210,7 +210,6 @@ class TodayTab(DashboardTab):
     # when the first numbers were drawn (the smoke test prints it): the cards of the first
     # stage, or of the whole screen where there is none
     first_numbers_at: float | None = None
-    first_screen: Screen | None = None  # the first stage's, until the whole screen comes
 
     def load_job(self, period: Period) -> ScreenJob:
         return today_screen.load_job(period, self.period_label)
@@ -303,13 +302,18 @@ class TodayTab(DashboardTab):
     def show_first(self, screen: Screen) -> None:
         """The first stage: the cards (their comparison with the prior period comes with
         the whole screen) and the customers at risk; the other lists say they are coming,
-        so no list of another period stands beside these numbers."""
-        self.first_screen = screen
+        so no list of another period stands beside these numbers — nor the due actions,
+        the late onboarding line or the trends of the screen before (another file's
+        actions, another period's end)."""
         self._draw_cards(screen, prior_coming=True)
         for key, _title, _cols, _stretch, _what in LISTS:
             if key != "at_risk":
                 self.lists[key].set_rows([], LISTS_COMING)
         self._draw_at_risk()
+        self.due_strip.setText(f"<b>Due actions:</b> {LISTS_COMING}")
+        self.onboarding_line.hide()
+        for line in self.sparklines.values():
+            line.set_points([])
 
     def _draw_cards(self, screen: Screen, *, prior_coming: bool = False) -> None:
         for metric, widget in self.cards.items():
@@ -323,7 +327,6 @@ class TodayTab(DashboardTab):
             self.first_numbers_at = time.perf_counter()
 
     def show_screen(self, screen: Screen) -> None:
-        self.first_screen = None
         self._draw_cards(screen)
         from custdesk.services.onboarding_service import overdue_sentence
 
