@@ -37,7 +37,8 @@ def start_job(store, preset: str) -> ScreenJob:  # a warm-up that only a stop en
 
 
 def test_the_worker_builds_todays_screen_ahead_and_serves_the_tabs_job_from_memory(
-        demo_store) -> None:
+        demo_store, monkeypatch) -> None:
+    monkeypatch.setattr(today, "FIRST_STAGE_RECORDS", 0)  # two stages, as on a big file
     files = screen_process._WorkerFiles()
     path = str(demo_store.path)
     assert files.run(path, Warm(app.TODAY_SCREEN, KEY, LABEL), lambda: False) is None
@@ -55,9 +56,13 @@ def test_the_worker_builds_todays_screen_ahead_and_serves_the_tabs_job_from_memo
     assert to_json(whole) == to_json(SCREENS["today"](demo_store, resolved.period, LABEL))
 
 
-def test_the_today_tab_asks_for_exactly_the_job_built_ahead(qtbot, demo_store) -> None:
+@pytest.mark.parametrize("staged", [True, False])
+def test_the_today_tab_asks_for_exactly_the_job_built_ahead(qtbot, demo_store, monkeypatch,
+                                                             staged) -> None:
     from custdesk.ui.main_window import MainWindow
 
+    if staged:  # two stages, as on a big file (the demo is small: one)
+        monkeypatch.setattr(today, "FIRST_STAGE_RECORDS", 0)
     window = MainWindow(None, persist_state=False)
     qtbot.addWidget(window)
     window.set_store(demo_store, close_previous="no")
@@ -67,7 +72,9 @@ def test_the_today_tab_asks_for_exactly_the_job_built_ahead(qtbot, demo_store) -
     ahead = app.first_tab_ahead(window)
     assert ahead == Warm(app.TODAY_SCREEN, window.period_bar.current_key(),
                          window.period_bar.label())
-    tab_job = page.first_job(window.period_bar.period())
+    tab_job = (page.first_job(window.period_bar.period()) if staged
+               else page.load_job(window.period_bar.period()))
+    assert (page.first_job(window.period_bar.period()) is None) is not staged
     assert pickle.dumps(tab_job) == pickle.dumps(today.start_job(demo_store, ahead.preset))
     assert ahead.wanted_by(tab_job)
     assert ahead.wanted_by(page.load_job(window.period_bar.period()))  # its second stage

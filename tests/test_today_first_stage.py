@@ -29,6 +29,12 @@ END = date(2026, 11, 24)
 LABEL = "Period"
 
 
+@pytest.fixture(autouse=True)
+def two_stages_on_any_file(monkeypatch) -> None:
+    """The demo and the random files are small: in two stages here as a big file is."""
+    monkeypatch.setattr(today, "FIRST_STAGE_RECORDS", 0)
+
+
 class Apart(HeldRunner):
     """A held runner whose screens are built apart, as in the screen process (two
     stages); the plain one builds them on a task's connection (one load)."""
@@ -186,3 +192,18 @@ def test_a_failed_whole_screen_leaves_nothing_to_export(qtbot, demo_store,
     runner.drain()  # the whole screen fails
     assert not tab.error.isHidden() and "Could not refresh" in tab.error.text()
     assert tab.data is None and tab.still_loading()  # an export or printout waits
+
+
+def test_a_small_file_comes_whole_in_one_load(qtbot, demo_store, monkeypatch) -> None:
+    """Below FIRST_STAGE_RECORDS (the demo: ~12k records) a second round trip to the screen
+    process would only delay the whole screen: one load, and the warm-up builds it."""
+    from custdesk.storage.queries import records_estimate
+
+    monkeypatch.setattr(today, "FIRST_STAGE_RECORDS", records_estimate(demo_store) + 1)
+    runner = Apart()
+    tab = make_tab(qtbot, TodayTab, demo_store, _period(demo_store), runner)
+    runner.drain()
+    assert runner.keys == [tab] and tab.data is not None
+    assert today.start_job(demo_store, "last_12_months").fn is today.build
+    monkeypatch.setattr(today, "FIRST_STAGE_RECORDS", records_estimate(demo_store))
+    assert today.start_job(demo_store, "last_12_months").fn is today.build_first

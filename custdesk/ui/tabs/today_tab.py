@@ -214,9 +214,11 @@ class TodayTab(DashboardTab):
     def load_job(self, period: Period) -> ScreenJob:
         return today_screen.load_job(period, self.period_label)
 
-    def first_job(self, period: Period) -> ScreenJob:
+    def first_job(self, period: Period) -> ScreenJob | None:
         # the job the screen process builds ahead while the window starts (`start_job`):
-        # the cards and trends, then the whole screen with its lists and comparisons
+        # the cards and the customers at risk, then the whole screen (a big file only)
+        if self.store is None or not today_screen.in_two_stages(self.store):
+            return None
         return today_screen.first_job(period, self.period_label)
 
     def build_content(self) -> QWidget:
