@@ -42,6 +42,11 @@ MID_SIZE: dict[str, Count] = {"customers": (30, 150), "lines": (200, 1500),
                               "deals": (100, 600), "tickets": (50, 400), "surveys": (20, 200)}
 
 
+# the counts of the customer tallies' parity tests (enough customers in every state)
+TALLY_SIZE: dict[str, Count] = {"customers": (60, 250), "lines": (300, 2500),
+                                "deals": (50, 400), "tickets": (50, 400), "surveys": (20, 200)}
+
+
 def boundary_periods(end: date) -> list[Period]:
     """The periods a screen's parity test runs over, for a file dated up to `end`: a year,
     90 days, the whole span, one ending before the last record, an empty one before any

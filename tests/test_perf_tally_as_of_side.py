@@ -19,7 +19,7 @@ from custdesk.domain.periods import Period
 from custdesk.storage import queries_summary
 from custdesk.storage import queries_tally as qt
 from custdesk.storage.queries_summary import ORDER_KEY, stats_source
-from tests.random_kinds import random_kinds_file
+from tests.random_kinds import TALLY_SIZE, random_kinds_file
 from tests.test_perf_tally_settled import END, _plant
 
 ENDS = [END - timedelta(days=d) for d in (0, 1, 89, 90, 200, 365, 366, 800, 1500, 3000)]
@@ -30,9 +30,7 @@ ENDS += [date(2000, 1, 1), END + timedelta(days=60)]
 def store(request, tmp_path_factory):
     rng = random.Random(request.param)
     s = random_kinds_file(Path(tmp_path_factory.mktemp("asof")) / "asof.db",
-                          request.param, END, rng=rng, customers=(60, 250),
-                          lines=(300, 2500), deals=(50, 400), tickets=(50, 400),
-                          surveys=(20, 200))
+                          request.param, END, rng=rng, **TALLY_SIZE)
     with s.transaction():
         for end in (END, END - timedelta(days=90), END - timedelta(days=400)):
             _plant(s, Period(end - timedelta(days=89), end), 90, rng)

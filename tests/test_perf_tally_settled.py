@@ -23,7 +23,7 @@ import pytest
 from custdesk.domain.periods import Period
 from custdesk.storage import Store, queries_summary
 from custdesk.storage import queries_tally as qt
-from tests.random_kinds import random_kinds_file
+from tests.random_kinds import TALLY_SIZE, random_kinds_file
 
 END = date(2026, 11, 24)
 WINDOWS = (1, 30, 90, 365)
@@ -122,9 +122,7 @@ def _plant(store: Store, period: Period, window: int, rng: random.Random) -> Non
 def store(request, tmp_path_factory):
     rng = random.Random(request.param)
     s = random_kinds_file(Path(tmp_path_factory.mktemp("settled")) / "settled.db",
-                          request.param, END, rng=rng, customers=(60, 250),
-                          lines=(300, 2500), deals=(50, 400), tickets=(50, 400),
-                          surveys=(20, 200))
+                          request.param, END, rng=rng, **TALLY_SIZE)
     with s.transaction():
         for period, window in itertools.product(_periods()[:6], (30, 90)):
             _plant(s, period, window, rng)

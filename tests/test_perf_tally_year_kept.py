@@ -24,7 +24,7 @@ from custdesk.domain.metrics_customers import CustomerTally
 from custdesk.domain.periods import Period
 from custdesk.storage import Store, queries_cache, queries_summary
 from custdesk.storage import queries_tally as qt
-from tests.random_kinds import random_kinds_file
+from tests.random_kinds import TALLY_SIZE, random_kinds_file
 from tests.test_perf_tally_settled import END, _plant
 
 Fine = list[tuple[str, str, CustomerTally]]
@@ -41,9 +41,7 @@ def _periods(end: date) -> list[Period]:
 def store(request, tmp_path_factory):
     rng = random.Random(request.param)
     s = random_kinds_file(Path(tmp_path_factory.mktemp("year")) / "year.db",
-                          request.param, END, rng=rng, customers=(60, 250),
-                          lines=(300, 2500), deals=(50, 400), tickets=(50, 400),
-                          surveys=(20, 200))
+                          request.param, END, rng=rng, **TALLY_SIZE)
     with s.transaction():
         for end, window in itertools.product(ENDS[:2], (30, 90)):
             _plant(s, _periods(end)[0], window, rng)

@@ -188,11 +188,15 @@ def _at_risk_parts(at_risk: triage.AtRiskTriage
     """The at-risk lists (shown, snoozed), their list_totals rows and triage counts."""
     lists: dict[str, list[Any]] = {"at_risk": list(at_risk.shown),
                                    "at_risk_snoozed": list(at_risk.snoozed)}
-    totals = [{"list": "at_risk", "count": len(at_risk.shown),
-               "total": sum(r.value_at_risk or 0.0 for r in at_risk.shown)},
-              {"list": "at_risk_snoozed", "count": len(at_risk.snoozed),
-               "total": sum(r.value_at_risk for r in at_risk.snoozed)}]
-    return lists, {"list_totals": totals, "at_risk_triage": [at_risk.counts]}
+    totals = [row for row in list_totals(lists) if row["list"] == "at_risk"]
+    return lists, {"list_totals": [*totals, snoozed_total(at_risk)],
+                   "at_risk_triage": [at_risk.counts]}
+
+
+def snoozed_total(at_risk: triage.AtRiskTriage) -> dict[str, Any]:
+    """The list_totals row of the snoozed customers at risk."""
+    return {"list": "at_risk_snoozed", "count": len(at_risk.snoozed),
+            "total": sum(r.value_at_risk for r in at_risk.snoozed)}
 
 
 def work_lists(store: Store, period: Period
@@ -208,8 +212,7 @@ def work_lists(store: Store, period: Period
     tables: dict[str, list[dict[str, Any]]] = {"list_totals": list_totals(lists),
                                                "at_risk_triage": [at_risk.counts]}
     tables["list_totals"] += [
-        {"list": "at_risk_snoozed", "count": len(at_risk.snoozed),
-         "total": sum(r.value_at_risk for r in at_risk.snoozed)},
+        snoozed_total(at_risk),
         {"list": "needs_me", "count": len(lists["needs_me"]),
          "total": sum(r.amount or 0.0 for r in lists["needs_me"])}]
     # the due actions are always there (empty until the owner plans some)

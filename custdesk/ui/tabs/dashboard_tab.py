@@ -174,12 +174,10 @@ class DashboardTab(BaseTab):
         self.error.hide()
         old, self.data = self.data, None
         self.first_screen = data
-        self.notes.setText(fmt.dates_in_text("  ".join(data.notes)))
-        self.notes.setVisible(bool(data.notes))
+        self._show_notes(data)
         self.stack.setCurrentWidget(self.content)
         self.show_first(data)
-        if old is not None:
-            idle_queue.later(self, partial(_let_go, old))
+        self._let_go_later(old)
         self._runner().submit(self.store, self.load_job(self.period), self._loaded,
                               self._failed, key=(self, "more"))
 
@@ -191,17 +189,24 @@ class DashboardTab(BaseTab):
         self.busy.set_busy(False)
         self.error.hide()
         old, self.data = self.data, data
-        self.notes.setText(fmt.dates_in_text("  ".join(data.notes)))
-        self.notes.setVisible(bool(data.notes) and not data.empty)
+        self._show_notes(data)
         if data.empty:
             self.stack.setCurrentWidget(self.empty)
         else:
             self.stack.setCurrentWidget(self.content)
             self.show_screen(data)
             self._load_more(data)
-        if old is not None and old is not data:
-            # the screen drawn before is freed in a later turn, not in this one: on a big
-            # file that is 100k rows' objects (10-25 ms) on top of drawing the new ones
+        if old is not data:
+            self._let_go_later(old)
+
+    def _show_notes(self, data: Screen) -> None:
+        self.notes.setText(fmt.dates_in_text("  ".join(data.notes)))
+        self.notes.setVisible(bool(data.notes) and not data.empty)
+
+    def _let_go_later(self, old: Screen | None) -> None:
+        """The screen drawn before, freed in a later turn, not in this one: on a big file
+        that is 100k rows' objects (10-25 ms) on top of drawing the new ones."""
+        if old is not None:
             idle_queue.later(self, partial(_let_go, old))
 
     def _load_more(self, data: Screen) -> None:
